@@ -1,0 +1,1 @@
+"""Red Partners Marketplace: the web application."""
