@@ -1,0 +1,67 @@
+"""The application factory: ``create_app(settings)`` wires the database, templates, locale and routes."""
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.static_files import create_static_files_router
+from sqlmodel import SQLModel
+
+import marketplace.models  # noqa: F401  (registers every table)
+from marketplace.db.deps import provide_db, provide_reader
+from marketplace.db.engine import create_db_engine, make_session_factory
+from marketplace.i18n.middleware import locale_middleware_factory
+from marketplace.routes import route_handlers
+from marketplace.settings import Settings
+from marketplace.web import template_config
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) -> Litestar:
+    """Build the application for ``settings``; nothing is read from the environment here."""
+    engine = create_db_engine(settings.database)
+    state = State(
+        {
+            "settings": settings,
+            "engine": engine,
+            "session_factory": make_session_factory(engine),
+            "reader_factory": make_session_factory(engine, readonly=True),
+        }
+    )
+
+    def dispose_engine() -> None:
+        engine.dispose()
+
+    return Litestar(
+        route_handlers=[
+            *route_handlers(),
+            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+            *extra_route_handlers,
+        ],
+        state=state,
+        dependencies={"db": Provide(provide_db), "reader": Provide(provide_reader)},
+        middleware=[locale_middleware_factory(settings.default_locale)],
+        template_config=template_config(settings.templates_dir),
+        allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
+        openapi_config=OpenAPIConfig(
+            title="Red Partners Marketplace API",
+            version="1",
+            description="The three lists of a street: needs, resources and projects.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        on_shutdown=[dispose_engine],
+        debug=settings.debug,
+    )
+
+
+def metadata() -> Any:
+    """The whole schema, for tools that want it without an app."""
+    return SQLModel.metadata

@@ -1,0 +1,37 @@
+"""The ``marketplace`` command line."""
+
+import click
+
+from marketplace.settings import Settings
+
+
+@click.group()
+def main() -> None:
+    """Red Partners Marketplace."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    from marketplace.db.migrate import upgrade
+
+    settings = Settings.from_env()
+    upgrade(settings.database.url, revision)
+    click.echo(f"database at {revision}: {settings.database.url.split('@')[-1]}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the application (the database must be migrated)."""
+    import uvicorn
+
+    uvicorn.run("marketplace.asgi:app", host=host, port=port, workers=workers, factory=False)

@@ -1,0 +1,59 @@
+"""Every table model, imported in one place so ``SQLModel.metadata`` knows the whole schema."""
+
+from marketplace.accounts.models import Role, StaffGrid, User
+from marketplace.audit.models import AuditEvent
+from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
+from marketplace.needs.models import Escalation, EscalationLevel, Need, NeedIntake, NeedStatus, ResourceLine, Shift, ShiftSkill
+from marketplace.notifications.models import Notification
+from marketplace.offers.models import Offer, OfferGrid, OfferStatus
+from marketplace.organizations.models import Organization, OrganizationGrid, OrganizationKind, OrganizationStatus
+from marketplace.places.models import Community, Department, Grid, PartyBranch, ServiceStation, Street
+from marketplace.volunteers.models import (
+    AvailabilitySlot,
+    ShiftSignup,
+    SignupStatus,
+    Skill,
+    VolunteerProfile,
+    VolunteerSegment,
+    VolunteerSkill,
+)
+
+__all__ = [
+    "AuditEvent",
+    "AvailabilitySlot",
+    "Community",
+    "Department",
+    "Escalation",
+    "EscalationLevel",
+    "Grid",
+    "Match",
+    "MatchKind",
+    "MatchSource",
+    "MatchStatus",
+    "Need",
+    "NeedIntake",
+    "NeedStatus",
+    "Notification",
+    "Offer",
+    "OfferGrid",
+    "OfferStatus",
+    "Organization",
+    "OrganizationGrid",
+    "OrganizationKind",
+    "OrganizationStatus",
+    "PartyBranch",
+    "ResourceLine",
+    "Role",
+    "ServiceStation",
+    "Shift",
+    "ShiftSignup",
+    "ShiftSkill",
+    "SignupStatus",
+    "Skill",
+    "StaffGrid",
+    "Street",
+    "User",
+    "VolunteerProfile",
+    "VolunteerSegment",
+    "VolunteerSkill",
+]

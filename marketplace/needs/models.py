@@ -1,0 +1,195 @@
+"""Needs (the need list) with their intake records, resource lines, volunteer shifts and escalations.
+
+A published need is a project on the public board.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from marketplace.db.types import QUANTITY, UTCDateTime, enum_type, utcnow
+from marketplace.i18n import N_
+from marketplace.vocabulary import Category, IntakeChannel, LabelledEnum, ResourceKind, Urgency, register_labels
+
+
+class NeedStatus(LabelledEnum):
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    PUBLISHED = "published"
+    PARTIALLY_MATCHED = "partially_matched"
+    MATCHED = "matched"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+# Statuses in which a need is a project the public can see on the board.
+PUBLIC_STATUSES: tuple[NeedStatus, ...] = (
+    NeedStatus.PUBLISHED,
+    NeedStatus.PARTIALLY_MATCHED,
+    NeedStatus.MATCHED,
+    NeedStatus.IN_PROGRESS,
+    NeedStatus.COMPLETED,
+    NeedStatus.VERIFIED,
+)
+SOLVED_STATUSES: tuple[NeedStatus, ...] = (NeedStatus.COMPLETED, NeedStatus.VERIFIED)
+
+
+class EscalationLevel(LabelledEnum):
+    GRID = "grid"
+    COMMUNITY = "community"
+    STREET = "street"
+    DEPARTMENT = "department"
+
+
+register_labels(
+    "NeedStatus",
+    {
+        "submitted": N_("Submitted"),
+        "under_review": N_("Under review"),
+        "published": N_("Published"),
+        "partially_matched": N_("Partially matched"),
+        "matched": N_("Matched"),
+        "in_progress": N_("In progress"),
+        "completed": N_("Completed"),
+        "verified": N_("Verified"),
+        "rejected": N_("Rejected"),
+        "cancelled": N_("Cancelled"),
+    },
+)
+register_labels(
+    "EscalationLevel",
+    {"grid": N_("Grid"), "community": N_("Community"), "street": N_("Street"), "department": N_("Department")},
+)
+
+
+class Need(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("status != 'rejected' OR status_reason IS NOT NULL", name="need_rejection_has_reason"),
+        CheckConstraint("duplicate_of_id IS NULL OR duplicate_of_id != id", name="need_not_duplicate_of_itself"),
+        CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="need_satisfaction_range"),
+        CheckConstraint("version >= 1", name="need_version_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=4000)
+    category: Category = Field(sa_column=Column(enum_type(Category, "category"), nullable=False, index=True))
+    grid_id: int = Field(foreign_key="grid.id", index=True)
+    channel: IntakeChannel = Field(sa_column=Column(enum_type(IntakeChannel, "intake_channel"), nullable=False))
+    urgency: Urgency = Field(
+        default=Urgency.NORMAL, sa_column=Column(enum_type(Urgency, "urgency"), nullable=False)
+    )
+    due_date: date | None = None
+    # Personal data: masked in every list, visible only to staff of the need's grid.
+    beneficiary_name: str | None = Field(default=None, max_length=100)
+    beneficiary_phone: str | None = Field(default=None, max_length=32)
+    beneficiary_address: str | None = Field(default=None, max_length=200)
+    status: NeedStatus = Field(
+        default=NeedStatus.SUBMITTED,
+        sa_column=Column(enum_type(NeedStatus, "need_status"), nullable=False, index=True),
+    )
+    status_reason: str | None = Field(default=None, max_length=500)
+    duplicate_of_id: int | None = Field(default=None, foreign_key="need.id", index=True)
+    escalation_level: EscalationLevel | None = Field(
+        default=None, sa_column=Column(enum_type(EscalationLevel, "escalation_level"), nullable=True)
+    )
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    satisfaction: int | None = None
+    satisfaction_comment: str | None = Field(default=None, max_length=1000)
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class NeedIntake(SQLModel, table=True):
+    """One report of a need through one channel; merged duplicates keep all of theirs."""
+
+    __tablename__ = "need_intake"
+
+    id: int | None = Field(default=None, primary_key=True)
+    need_id: int = Field(foreign_key="need.id", index=True)
+    channel: IntakeChannel = Field(sa_column=Column(enum_type(IntakeChannel, "intake_channel"), nullable=False))
+    external_ref: str | None = Field(default=None, max_length=64)
+    # Systems feeding needs in (hotline, e-home) send one; the same key never makes two needs.
+    idempotency_key: str | None = Field(default=None, max_length=128, unique=True)
+    reporter_note: str = Field(default="", max_length=2000)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    recorded_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class ResourceLine(SQLModel, table=True):
+    """A resource the need still needs (kind, category, quantity, unit)."""
+
+    __tablename__ = "resource_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="resource_line_quantity_positive"),
+        CheckConstraint("still_needed >= 0", name="resource_line_still_needed_not_negative"),
+        CheckConstraint("still_needed <= quantity", name="resource_line_still_needed_within_quantity"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    need_id: int = Field(foreign_key="need.id", index=True, ondelete="CASCADE")
+    kind: ResourceKind = Field(sa_column=Column(enum_type(ResourceKind, "resource_kind"), nullable=False))
+    category: Category = Field(sa_column=Column(enum_type(Category, "category"), nullable=False))
+    description: str = Field(default="", max_length=500)
+    quantity: Decimal = Field(sa_type=QUANTITY, nullable=False)
+    unit: str = Field(max_length=32)
+    still_needed: Decimal = Field(sa_type=QUANTITY, nullable=False)
+
+
+class Shift(SQLModel, table=True):
+    """A volunteer shift of a need: a time window with a number of slots."""
+
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="shift_ends_after_start"),
+        CheckConstraint("slots > 0", name="shift_slots_positive"),
+        # The capacity invariant: never more confirmed volunteers than slots.
+        CheckConstraint("confirmed_count >= 0 AND confirmed_count <= slots", name="shift_confirmed_within_slots"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    need_id: int = Field(foreign_key="need.id", index=True, ondelete="CASCADE")
+    title: str = Field(max_length=200)
+    location: str = Field(default="", max_length=200)
+    starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    slots: int
+    confirmed_count: int = 0
+    requires_approval: bool = False
+
+
+class ShiftSkill(SQLModel, table=True):
+    __tablename__ = "shift_skill"
+
+    shift_id: int = Field(foreign_key="shift.id", primary_key=True, ondelete="CASCADE")
+    skill_id: int = Field(foreign_key="skill.id", primary_key=True, index=True)
+
+
+class Escalation(SQLModel, table=True):
+    """One step of an escalation (吹哨报到): a level, its deadline and its acknowledgement (报到)."""
+
+    __table_args__ = (
+        UniqueConstraint("need_id", "level", name="escalation_one_step_per_level"),
+        CheckConstraint("deadline_at > opened_at", name="escalation_deadline_after_open"),
+        CheckConstraint("level != 'department' OR department_id IS NOT NULL", name="escalation_names_department"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    need_id: int = Field(foreign_key="need.id", index=True)
+    level: EscalationLevel = Field(sa_column=Column(enum_type(EscalationLevel, "escalation_level"), nullable=False))
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    reason: str = Field(max_length=500)
+    opened_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    deadline_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    acknowledged_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,93 @@
+"""Settings read from environment variables prefixed ``MARKETPLACE_``.
+
+Nothing here is cached at module level: ``Settings.from_env()`` builds a fresh object and
+``create_app(settings)`` takes it as an argument, so tests build their own.
+"""
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"MARKETPLACE_{name}", default)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str
+    echo: bool = False
+    # Seconds SQLite waits for a lock before giving up; writers serialise through BEGIN IMMEDIATE.
+    sqlite_busy_timeout: float = 30.0
+    pool_size: int = 10
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings
+    secret_key: str
+    environment: str = "development"
+    default_locale: str = "zh_CN"
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    var_dir: Path = DEFAULT_VAR_DIR
+    page_size: int = 20
+    allowed_hosts: tuple[str, ...] = ("*",)
+    debug: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        """Read settings from the environment; in production the secret key is required."""
+        var_dir = Path(_env("VAR_DIR", str(DEFAULT_VAR_DIR)) or DEFAULT_VAR_DIR)
+        environment = _env("ENVIRONMENT", "development") or "development"
+        database_url = _env("DATABASE_URL") or f"sqlite:///{var_dir / 'marketplace.sqlite3'}"
+        secret_key = _env("SECRET_KEY")
+        if not secret_key:
+            if environment == "production":
+                raise SettingsError("MARKETPLACE_SECRET_KEY is required when MARKETPLACE_ENVIRONMENT=production")
+            secret_key = demo_secret_key(var_dir)
+        hosts = tuple(h.strip() for h in (_env("ALLOWED_HOSTS", "*") or "*").split(",") if h.strip())
+        return cls(
+            database=DatabaseSettings(url=database_url, echo=_env_bool("DATABASE_ECHO", False)),
+            secret_key=secret_key,
+            environment=environment,
+            default_locale=_env("DEFAULT_LOCALE", "zh_CN") or "zh_CN",
+            var_dir=var_dir,
+            allowed_hosts=hosts or ("*",),
+            debug=_env_bool("DEBUG", False),
+        )
+
+
+def demo_secret_key(var_dir: Path) -> str:
+    """Generate the demo's secret key once and keep it under ``var/`` (never in the repository)."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

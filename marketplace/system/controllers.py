@@ -1,0 +1,48 @@
+"""Routes that belong to no domain: the health check and the language switch."""
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from litestar import Controller, get
+from litestar.params import Parameter
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_303_SEE_OTHER
+from msgspec import Struct
+from sqlmodel import Session
+
+from marketplace.i18n import SUPPORTED_LOCALES
+from marketplace.i18n.middleware import locale_cookie
+
+
+class Health(Struct):
+    status: str
+    database: str
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths; anything else goes home (no open redirect)."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+class SystemController(Controller):
+    tags = ["system"]
+
+    @get("/healthz", operation_id="health", sync_to_thread=True, summary="Liveness and database check")
+    def health(self, reader: Session) -> Health:
+        reader.exec(sa.text("SELECT 1"))  # type: ignore[call-overload]
+        return Health(status="ok", database="ok")
+
+    @get("/lang/{locale:str}", operation_id="switchLanguage", include_in_schema=False)
+    async def switch_language(
+        self, locale: str, next_path: str | None = Parameter(query="next", default=None)
+    ) -> Redirect:
+        target = safe_next(next_path)
+        response = Redirect(path=target, status_code=HTTP_303_SEE_OTHER)
+        if locale in SUPPORTED_LOCALES:
+            response.cookies.append(locale_cookie(locale))
+        return response
