@@ -3,7 +3,16 @@
 from marketplace.accounts.models import Role, StaffGrid, User
 from marketplace.audit.models import AuditEvent
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
-from marketplace.needs.models import Escalation, EscalationLevel, Need, NeedIntake, NeedStatus, ResourceLine, Shift, ShiftSkill
+from marketplace.needs.models import (
+    Escalation,
+    EscalationLevel,
+    Need,
+    NeedIntake,
+    NeedStatus,
+    ResourceLine,
+    Shift,
+    ShiftSkill,
+)
 from marketplace.notifications.models import Notification
 from marketplace.offers.models import Offer, OfferGrid, OfferStatus
 from marketplace.organizations.models import Organization, OrganizationGrid, OrganizationKind, OrganizationStatus

@@ -81,9 +81,7 @@ class Need(SQLModel, table=True):
     category: Category = Field(sa_column=Column(enum_type(Category, "category"), nullable=False, index=True))
     grid_id: int = Field(foreign_key="grid.id", index=True)
     channel: IntakeChannel = Field(sa_column=Column(enum_type(IntakeChannel, "intake_channel"), nullable=False))
-    urgency: Urgency = Field(
-        default=Urgency.NORMAL, sa_column=Column(enum_type(Urgency, "urgency"), nullable=False)
-    )
+    urgency: Urgency = Field(default=Urgency.NORMAL, sa_column=Column(enum_type(Urgency, "urgency"), nullable=False))
     due_date: date | None = None
     # Personal data: masked in every list, visible only to staff of the need's grid.
     beneficiary_name: str | None = Field(default=None, max_length=100)

@@ -1,0 +1,115 @@
+"""Shared fixtures: a real database per xdist worker (SQLite file or PostgreSQL), migrated once.
+
+The suite takes its database from ``MARKETPLACE_TEST_DATABASE_URL`` (a PostgreSQL URL such as
+``postgresql+psycopg://postgres@127.0.0.1:5432/test``); without it every worker gets a SQLite file.
+Each worker gets its own database so parallel workers never see each other's rows, and every
+test starts from empty tables.
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, SQLModel
+
+import marketplace.models  # noqa: F401  (registers every table)
+from marketplace.app import create_app
+from marketplace.db.engine import create_db_engine, make_session_factory
+from marketplace.db.migrate import upgrade
+from marketplace.settings import DatabaseSettings, Settings
+
+TEST_DATABASE_ENV = "MARKETPLACE_TEST_DATABASE_URL"
+
+
+def _worker_database_url(base_url: str | None, worker_id: str, tmp_dir: Path) -> str:
+    if not base_url:
+        return f"sqlite:///{tmp_dir / f'test-{worker_id}.sqlite3'}"
+    url = sa.make_url(base_url)
+    if not url.get_backend_name().startswith("postgresql"):
+        return base_url
+    name = f"{url.database or 'test'}_{worker_id}".replace("-", "_")
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database of this worker's own."""
+    url = _worker_database_url(os.environ.get(TEST_DATABASE_ENV), worker_id, tmp_path_factory.mktemp("db"))
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = create_db_engine(DatabaseSettings(url=database_url))
+    yield engine
+    engine.dispose()
+
+
+def empty_all_tables(engine: sa.Engine) -> None:
+    tables = [t for t in SQLModel.metadata.sorted_tables]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        else:
+            for table in reversed(tables):
+                connection.execute(table.delete())
+            if connection.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'"
+            ).first():
+                connection.exec_driver_sql("DELETE FROM sqlite_sequence")
+
+
+@pytest.fixture
+def clean_engine(engine: sa.Engine) -> Iterator[sa.Engine]:
+    """The worker's engine with every table empty before and after the test."""
+    empty_all_tables(engine)
+    yield engine
+    empty_all_tables(engine)
+
+
+@pytest.fixture
+def session_factory(clean_engine: sa.Engine) -> sessionmaker[Session]:
+    return make_session_factory(clean_engine)
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as session:
+        yield session
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database=DatabaseSettings(url=database_url),
+        secret_key="test-secret-key-not-for-production",
+        var_dir=tmp_path,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, clean_engine: sa.Engine) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
+    with TestClient(app=app) as client:
+        yield client
