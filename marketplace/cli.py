@@ -35,3 +35,13 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     uvicorn.run("marketplace.asgi:app", host=host, port=port, workers=workers, factory=False)
+
+
+def _register_plugins() -> None:
+    # Seeding commands live with the seeds package, which the web app never imports.
+    from seeds.cli import seed
+
+    main.add_command(seed)
+
+
+_register_plugins()
