@@ -33,7 +33,8 @@ def _worker_database_url(base_url: str | None, worker_id: str, tmp_dir: Path) ->
     if not url.get_backend_name().startswith("postgresql"):
         return base_url
     name = f"{url.database or 'test'}_{worker_id}".replace("-", "_")
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    # The maintenance database always exists; the named one need not (each run may pick its own).
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
