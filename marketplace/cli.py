@@ -37,6 +37,16 @@ def serve(host: str, port: int, workers: int) -> None:
     uvicorn.run("marketplace.asgi:app", host=host, port=port, workers=workers, factory=False)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def demo(host: str, port: int) -> None:
+    """Create and migrate the database, seed Hudao Street if it is empty, and serve it."""
+    from marketplace.demo import run_demo
+
+    run_demo(Settings.from_env(), host=host, port=port)
+
+
 def _register_plugins() -> None:
     # Seeding commands live with the seeds package, which the web app never imports.
     from seeds.cli import seed

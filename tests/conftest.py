@@ -22,6 +22,7 @@ from marketplace.app import create_app
 from marketplace.db.engine import create_db_engine, make_session_factory
 from marketplace.db.migrate import upgrade
 from marketplace.settings import DatabaseSettings, Settings
+from tests.live_server import LiveServer, start_demo
 
 TEST_DATABASE_ENV = "MARKETPLACE_TEST_DATABASE_URL"
 
@@ -114,3 +115,11 @@ def app(settings: Settings, clean_engine: sa.Engine) -> Litestar:
 def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
     with TestClient(app=app) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``marketplace demo`` running in its own process; tests using it share one xdist group."""
+    server = start_demo(tmp_path_factory.mktemp("demo-var"))
+    yield server
+    server.stop()

@@ -1,0 +1,5 @@
+"""``python -m marketplace`` is the ``marketplace`` command."""
+
+from marketplace.cli import main
+
+main()

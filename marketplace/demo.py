@@ -1,0 +1,48 @@
+"""``marketplace demo``: a ready-to-explore Hudao Street on SQLite, one command from a fresh clone."""
+
+import click
+import uvicorn
+
+from marketplace.app import create_app
+from marketplace.console import StageProgress
+from marketplace.db.engine import create_db_engine
+from marketplace.db.migrate import upgrade
+from marketplace.settings import Settings
+
+
+def prepare_demo_database(settings: Settings) -> bool:
+    """Migrate the database and seed the Hudao Street scenario if it is empty; True when it seeded."""
+    from seeds import database_is_empty
+    from seeds.hudao import seed_hudao
+
+    upgrade(settings.database.url)
+    engine = create_db_engine(settings.database)
+    try:
+        if not database_is_empty(engine):
+            return False
+        click.echo("Seeding the Hudao Street scenario ...")
+        progress = StageProgress()
+        seed_hudao(engine, progress=progress)
+        click.echo(f"Seeded in {progress.elapsed():.1f} s.")
+        return True
+    finally:
+        engine.dispose()
+
+
+def print_demo_logins(base_url: str) -> None:
+    from seeds.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    click.echo("")
+    click.secho(f"Hudao Street marketplace: {base_url}", bold=True)
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.role:<10} {account.username:<12} {account.description}")
+    click.echo("Press Ctrl+C to stop.\n")
+
+
+def run_demo(settings: Settings, *, host: str, port: int) -> None:
+    where = settings.database.url.split("@")[-1]
+    click.echo(f"Database: {where}")
+    prepare_demo_database(settings)
+    print_demo_logins(f"http://{host}:{port}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

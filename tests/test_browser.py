@@ -1,0 +1,45 @@
+"""A real browser (Debian's Chromium) opens the board and switches to English."""
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from tests.live_server import LiveServer
+
+CHROMIUM = shutil.which("chromium")
+
+pytestmark = [pytest.mark.xdist_group("demo_server"), pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if CHROMIUM is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must run the browser tests: install chromium (apt-get install -y chromium)")
+        pytest.skip("Chromium is not installed (apt-get install -y chromium fonts-noto-cjk)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield browser
+        browser.close()
+
+
+def test_board_opens_in_chinese_and_switches_to_english(browser, demo_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(demo_server.base_url + "/")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert "湖岛" in page.content()
+
+    page.get_by_role("link", name="English").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Hudao" in page.content()
+
+    # The choice persists: a new visit to another page stays in English.
+    page.goto(demo_server.base_url + "/figures")
+    assert page.locator("html").get_attribute("lang") == "en"
+    context.close()
