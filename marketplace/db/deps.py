@@ -1,8 +1,10 @@
 """Database sessions as Litestar dependencies: one unit of work per request."""
 
 from collections.abc import Iterator
+from typing import TypeAlias
 
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -25,3 +27,8 @@ def provide_reader(state: State) -> Iterator[Session]:
     finally:
         session.rollback()
         session.close()
+
+
+# Handlers declare ``db: DbSession`` or ``reader: ReaderSession``; Litestar injects by parameter name.
+DbSession: TypeAlias = NamedDependency[Session]
+ReaderSession: TypeAlias = NamedDependency[Session]

@@ -1,15 +1,16 @@
 """Routes that belong to no domain: the health check and the language switch."""
 
+from typing import Annotated
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from msgspec import Struct
-from sqlmodel import Session
 
+from marketplace.db.deps import ReaderSession
 from marketplace.i18n import SUPPORTED_LOCALES
 from marketplace.i18n.middleware import locale_cookie
 
@@ -33,13 +34,13 @@ class SystemController(Controller):
     tags = ["system"]
 
     @get("/healthz", operation_id="health", sync_to_thread=True, summary="Liveness and database check")
-    def health(self, reader: Session) -> Health:
+    def health(self, reader: ReaderSession) -> Health:
         reader.exec(sa.text("SELECT 1"))  # type: ignore[call-overload]
         return Health(status="ok", database="ok")
 
     @get("/lang/{locale:str}", operation_id="switchLanguage", include_in_schema=False)
     async def switch_language(
-        self, locale: str, next_path: str | None = Parameter(query="next", default=None)
+        self, locale: FromPath[str], next_path: Annotated[str | None, QueryParameter(name="next")] = None
     ) -> Redirect:
         target = safe_next(next_path)
         response = Redirect(path=target, status_code=HTTP_303_SEE_OTHER)
