@@ -25,7 +25,8 @@ def safe_next(target: str | None) -> str:
     if not target:
         return "/"
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # Browsers read a backslash as a slash, so "/\\evil" would leave the site too.
+    if parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target or target.startswith("//"):
         return "/"
     return target
 
