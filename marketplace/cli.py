@@ -34,7 +34,7 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the application (the database must be migrated)."""
     import uvicorn
 
-    uvicorn.run("marketplace.asgi:app", host=host, port=port, workers=workers, factory=False)
+    uvicorn.run("marketplace.asgi:app_from_env", host=host, port=port, workers=workers, factory=True)
 
 
 @main.command()
