@@ -196,6 +196,8 @@ Username = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True
 
 Id = Annotated[int, Field(ge=1, le=MAX_INT)]
 Count = Annotated[int, Field(ge=0, le=MAX_INT)]
+# The row version an editor saw: an update of a row changed since is refused (optimistic locking).
+Version = Annotated[int, Field(ge=1, le=MAX_INT)]
 # NUMERIC(14, 2) columns: at most 12 digits before the point and 2 after; NaN and infinity are refused.
 Quantity = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
 NonNegativeQuantity = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]

@@ -1,0 +1,104 @@
+"""Validated input for offers (the resource list): publishing and editing an item."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Self
+
+from pydantic import model_validator
+
+from marketplace.offers.models import Offer
+from marketplace.validation import (
+    InputModel,
+    NonEmptyIdList,
+    NonNegativeQuantity,
+    Quantity,
+    Title,
+    Unit,
+    UpdateModel,
+    UTCDatetime,
+    Version,
+    optional,
+    require,
+    text,
+    utc_now,
+)
+from marketplace.vocabulary import Category, ResourceKind
+
+
+def _check_offer(
+    model: type[InputModel],
+    quantity: Decimal,
+    remaining: Decimal,
+    valid_from: datetime | None,
+    valid_until: datetime | None,
+) -> None:
+    require(remaining <= quantity, model, "remaining_quantity", f"must not exceed the quantity {quantity}", remaining)
+    if valid_from is not None and valid_until is not None:
+        require(valid_until > valid_from, model, "valid_until", "must be after valid_from", valid_until)
+
+
+class OfferCreate(InputModel):
+    """A new item of a partner's resource list (the organization comes from the session, not the body)."""
+
+    kind: ResourceKind
+    category: Category
+    title: Title
+    description: text(4000) = ""
+    quantity: Quantity
+    unit: Unit
+    # Defaults to the whole quantity: nothing of a new offer is reserved yet.
+    remaining_quantity: optional(NonNegativeQuantity) = None
+    valid_from: optional(UTCDatetime) = None
+    valid_until: optional(UTCDatetime) = None
+    # The service area (offer_grid rows).
+    grid_ids: NonEmptyIdList
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        remaining = self.quantity if self.remaining_quantity is None else self.remaining_quantity
+        _check_offer(type(self), self.quantity, remaining, self.valid_from, self.valid_until)
+        if self.valid_until is not None:
+            # A window that has already closed is not something anyone can claim.
+            require(self.valid_until > utc_now(), type(self), "valid_until", "must be in the future", self.valid_until)
+        return self
+
+    def to_row(self, organization_id: int) -> Offer:
+        values: dict[str, Any] = self.model_dump(exclude={"grid_ids"})
+        if self.remaining_quantity is None:
+            values["remaining_quantity"] = self.quantity
+        if self.valid_from is None:
+            values["valid_from"] = utc_now()
+        return Offer.model_validate(values | {"organization_id": organization_id})
+
+
+class OfferUpdate(UpdateModel):
+    """An edit of an offer; ``version`` is the one the editor saw (optimistic locking)."""
+
+    clearable = frozenset({"valid_until"})
+    not_columns = frozenset({"version", "grid_ids"})
+
+    version: Version
+    kind: ResourceKind | None = None
+    category: Category | None = None
+    title: Title | None = None
+    description: text(4000) | None = None
+    quantity: Quantity | None = None
+    unit: Unit | None = None
+    remaining_quantity: NonNegativeQuantity | None = None
+    valid_from: UTCDatetime | None = None
+    valid_until: optional(UTCDatetime) = None
+    grid_ids: NonEmptyIdList | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        # What can be checked without the stored row; apply_to() checks the merged values.
+        if self.quantity is not None and self.remaining_quantity is not None:
+            _check_offer(type(self), self.quantity, self.remaining_quantity, self.valid_from, self.valid_until)
+        elif self.valid_from is not None and self.valid_until is not None:
+            require(self.valid_until > self.valid_from, type(self), "valid_until", "must be after valid_from", None)
+        return self
+
+    def check_merged(self, values: dict[str, Any]) -> None:
+        _check_offer(
+            type(self), values["quantity"], values["remaining_quantity"], values["valid_from"], values["valid_until"]
+        )
