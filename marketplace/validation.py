@@ -67,13 +67,13 @@ class UpdateModel(InputModel):
         """
         changes = self.changes()
         merged = {name: getattr(row, name, None) for name in type(self).model_fields} | changes
-        self.check_merged(merged)
+        self.check_merged(merged, row)
         for name, value in changes.items():
             setattr(row, name, value)
         return changes
 
-    def check_merged(self, values: dict[str, Any]) -> None:
-        """Rules across fields on the merged values; each domain overrides it where it has some."""
+    def check_merged(self, values: dict[str, Any], row: Any) -> None:
+        """Rules across fields on the merged values (``row`` is unchanged yet); domains override it."""
 
 
 def field_error(model: type[BaseModel], field: str, message: str, value: Any) -> ValidationError:

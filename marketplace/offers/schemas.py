@@ -98,7 +98,7 @@ class OfferUpdate(UpdateModel):
             require(self.valid_until > self.valid_from, type(self), "valid_until", "must be after valid_from", None)
         return self
 
-    def check_merged(self, values: dict[str, Any]) -> None:
+    def check_merged(self, values: dict[str, Any], row: Any) -> None:
         _check_offer(
             type(self), values["quantity"], values["remaining_quantity"], values["valid_from"], values["valid_until"]
         )
