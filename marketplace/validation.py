@@ -76,11 +76,20 @@ class UpdateModel(InputModel):
         """Rules across fields on the merged values (``row`` is unchanged yet); domains override it."""
 
 
-def field_error(model: type[BaseModel], field: str, message: str, value: Any) -> ValidationError:
-    """A ``ValidationError`` naming ``field``, shaped like the ones request validation raises."""
+Location = str | tuple[str | int, ...]
+
+
+def field_error(model: type[BaseModel], field: Location, message: str, value: Any) -> ValidationError:
+    """A ``ValidationError`` at ``field`` (a name, or a path such as ``("availability", 2)``).
+
+    Shaped like the errors request validation raises, and raised from a model validator it keeps its
+    location, nested under the parent's when the model is part of a larger one.
+    """
+    loc = (field,) if isinstance(field, str) else field
+    name = ".".join(str(part) for part in loc)
     detail: InitErrorDetails = {
-        "type": PydanticCustomError("value_error", "{field}: {reason}", {"field": field, "reason": message}),
-        "loc": (field,),
+        "type": PydanticCustomError("value_error", "{field}: {reason}", {"field": name, "reason": message}),
+        "loc": loc,
         "input": value,
     }
     return ValidationError.from_exception_data(model.__name__, [detail])
