@@ -2,8 +2,20 @@
 
 from typing import Any
 
+from marketplace.dashboard.controllers import FiguresPageController, StatsApiController
+from marketplace.needs.controllers import ProjectApiController, ProjectPagesController
+from marketplace.pages import HomeController
+from marketplace.places.controllers import GridApiController
 from marketplace.system.controllers import SystemController
 
 
 def route_handlers() -> list[Any]:
-    return [SystemController]
+    return [
+        SystemController,
+        HomeController,
+        ProjectPagesController,
+        FiguresPageController,
+        ProjectApiController,
+        GridApiController,
+        StatsApiController,
+    ]

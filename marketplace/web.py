@@ -1,9 +1,15 @@
 """Template engine: Jinja2 with gettext, autoescaping every template, and shared helpers."""
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_skeleton, format_time, format_timedelta
+from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
@@ -20,6 +26,8 @@ def build_jinja_environment(templates_dir: Path) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Whitespace inside {% trans %} blocks is collapsed, so msgids do not depend on indentation.
+    env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
         current_locale=i18n.current_locale.get,
@@ -27,8 +35,77 @@ def build_jinja_environment(templates_dir: Path) -> Environment:
         language_names=i18n.LANGUAGE_NAMES,
         html_lang=lambda: i18n.HTML_LANG[i18n.current_locale.get()],
         localized_name=localized_name,
+        url_with=url_with,
+        here=here,
+    )
+    env.filters.update(
+        number=format_number,
+        percent=format_share,
+        local_date=local_date,
+        local_day=local_day,
+        local_time=local_time,
+        time_ago=time_ago,
     )
     return env
+
+
+# The street's clock: shift windows and dates are shown in Qingdao's time, whatever the server's zone.
+STREET_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _babel_locale() -> str:
+    return i18n.current_locale.get()
+
+
+def format_number(value: float | int) -> str:
+    """3200 → "3,200"; 12.5 → "12.5"."""
+    return format_decimal(value, format="#,##0.##", locale=_babel_locale())
+
+
+def format_share(value: float) -> str:
+    """A share between 0 and 1 as a percentage with at most one decimal."""
+    return format_percent(value, format="#,##0.#%", locale=_babel_locale())
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(STREET_TIMEZONE)
+
+
+def local_date(value: date | datetime) -> str:
+    """A date (or the street-local date of a moment) in the reader's language: 2026年6月1日 / Jun 1, 2026."""
+    if isinstance(value, datetime):
+        value = _local(value).date()
+    return format_date(value, format="medium", locale=_babel_locale())
+
+
+def local_day(value: datetime) -> str:
+    """Weekday and day of a moment in the street's zone: 6月4日周四 / Thu, Jun 4."""
+    return format_skeleton("MMMEd", _local(value), locale=_babel_locale())
+
+
+def local_time(value: datetime) -> str:
+    """Hours and minutes in the street's zone (24-hour clock, as the street's notices use)."""
+    return format_time(_local(value), format="HH:mm", locale=_babel_locale())
+
+
+def time_ago(value: datetime, now: datetime | None = None) -> str:
+    """How long ago, in words: "3天前" / "3 days ago"."""
+    delta = value - (now or datetime.now(UTC))
+    return format_timedelta(delta, add_direction=True, threshold=1, locale=_babel_locale())
+
+
+def here(request: Request[Any, Any, Any]) -> str:
+    """The current path and query, for links that come back here (the language switch)."""
+    query = request.url.query
+    return f"{request.url.path}?{query}" if query else request.url.path
+
+
+def url_with(request: Request[Any, Any, Any], **changes: Any) -> str:
+    """The current path with some query parameters replaced; ``None`` or "" removes one."""
+    params = {key: value for key, value in request.query_params.items() if key not in changes}
+    params.update({key: value for key, value in changes.items() if value not in (None, "")})
+    query = urlencode([(key, value) for key, value in params.items() if value not in (None, "")])
+    return f"{request.url.path}?{query}" if query else request.url.path
 
 
 def localized_name(obj: Any) -> str:

@@ -1,0 +1,34 @@
+"""The street's figures: a page for residents (/figures) and the same numbers as JSON (/api/v1/stats)."""
+
+from litestar import Controller, get
+from litestar.response import Template
+
+from marketplace.dashboard.figures import StreetFigures, street_figures
+from marketplace.db.deps import ReaderSession
+from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+
+
+class FiguresPageController(Controller):
+    path = "/figures"
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", name="figures", sync_to_thread=True)
+    def figures(self, reader: ReaderSession) -> Template:
+        return Template("dashboard/figures.html", context=page_context(reader, figures=street_figures(reader)))
+
+
+class StatsApiController(Controller):
+    path = "/api/v1/stats"
+    tags = ["figures"]
+
+    @get(
+        "/",
+        operation_id="getStats",
+        summary="The street's figures",
+        description="Needs collected and solved (overall, by category, grid and channel), open projects, "
+        "approved partners, active offers, registered volunteers and their hours.",
+        sync_to_thread=True,
+    )
+    def stats(self, reader: ReaderSession) -> StreetFigures:
+        return street_figures(reader)

@@ -1,0 +1,375 @@
+"""The public project board: published needs, filtered, sorted and paginated, and one project in full.
+
+Queries select explicit public columns, never the whole ``Need`` row, so a beneficiary's name,
+phone and address cannot reach a public page or the public API by accident. A page of projects
+costs a fixed number of queries (count, page, its resource lines, shifts and skills), however long.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from msgspec import Struct
+from sqlmodel import Session
+
+from marketplace.i18n import gettext as _
+from marketplace.needs.models import PUBLIC_STATUSES, SOLVED_STATUSES, Need, NeedStatus, ResourceLine, Shift, ShiftSkill
+from marketplace.places.directory import CommunityRef, GridRef, ServiceStationInfo, station_info
+from marketplace.places.models import Community, Grid, ServiceStation
+from marketplace.vocabulary import Category, IntakeChannel, ResourceKind, Urgency
+from marketplace.volunteers.models import Skill
+
+# The statuses a visitor may filter by: exactly the public ones, so anything else is a 400.
+PublicStatus = StrEnum("PublicStatus", {status.name: status.value for status in PUBLIC_STATUSES})  # type: ignore[misc]
+
+MAX_API_PAGE_SIZE = 100
+
+_URGENCY_RANK = {Urgency.CRITICAL: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2, Urgency.LOW: 3}
+
+
+class InvalidFilter(ValueError):
+    """A filter value the board cannot use; ``parameter`` names the query parameter."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+        self.message = message
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    category: Category | None = None
+    community_id: int | None = None
+    grid_id: int | None = None
+    status: NeedStatus | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(value is not None for value in (self.category, self.community_id, self.grid_id, self.status))
+
+
+class SkillRef(Struct):
+    code: str
+    name: str
+    name_en: str
+
+
+class ResourceNeed(Struct):
+    """A resource line as the public sees it: what is asked for and what is still needed."""
+
+    id: int
+    kind: ResourceKind
+    kind_label: str
+    category: Category
+    description: str
+    quantity: float
+    still_needed: float
+    unit: str
+
+
+class ShiftInfo(Struct):
+    id: int
+    title: str
+    location: str
+    starts_at: datetime
+    ends_at: datetime
+    slots: int
+    open_slots: int
+    requires_approval: bool
+    skills: list[SkillRef]
+
+
+class ProjectCard(Struct):
+    """A published need as it appears on the board."""
+
+    id: int
+    title: str
+    category: Category
+    category_label: str
+    status: NeedStatus
+    status_label: str
+    urgency: Urgency
+    urgency_label: str
+    due_date: date | None
+    grid: GridRef
+    community: CommunityRef
+    created_at: datetime
+    published_at: datetime | None
+    resources: list[ResourceNeed]
+    shifts: list[ShiftInfo]
+
+    @property
+    def is_solved(self) -> bool:
+        return self.status in SOLVED_STATUSES
+
+    @property
+    def resources_still_needed(self) -> list[ResourceNeed]:
+        return [line for line in self.resources if line.still_needed > 0]
+
+    @property
+    def open_slots(self) -> int:
+        return sum(shift.open_slots for shift in self.shifts)
+
+
+class ProjectDetail(ProjectCard):
+    """Everything public about one project."""
+
+    description: str
+    channel: IntakeChannel
+    channel_label: str
+    service_station: ServiceStationInfo | None
+    completed_at: datetime | None
+    verified_at: datetime | None
+    # The beneficiary's rating (1-5), shown once the street has verified the work.
+    satisfaction: int | None
+
+
+class BoardPage(Struct):
+    items: list[ProjectCard]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+    @property
+    def first_index(self) -> int:
+        """1-based position of the first item shown ("showing 21–40 of 95")."""
+        return (self.page - 1) * self.page_size + 1 if self.items else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.page - 1) * self.page_size + len(self.items)
+
+
+def parse_filters(*, category: str | None, community: str | None, grid: str | None, status: str | None) -> BoardFilters:
+    """Filters from a GET form, where an empty field means "any"; raises ``InvalidFilter``."""
+    return BoardFilters(
+        category=_parse_category(category),
+        community_id=_parse_id("community", community),
+        grid_id=_parse_id("grid", grid),
+        status=_parse_public_status(status),
+    )
+
+
+def _parse_category(value: str | None) -> Category | None:
+    if not value:
+        return None
+    try:
+        return Category(value)
+    except ValueError:
+        raise InvalidFilter("category", _("unknown category")) from None
+
+
+def _parse_public_status(value: str | None) -> NeedStatus | None:
+    if not value:
+        return None
+    if value not in {status.value for status in PUBLIC_STATUSES}:
+        raise InvalidFilter("status", _("not a status shown on the public board"))
+    return NeedStatus(value)
+
+
+def _parse_id(parameter: str, value: str | None) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise InvalidFilter(parameter, _("expected a positive whole number"))
+    return int(value)
+
+
+def check_filters_exist(session: Session, filters: BoardFilters) -> None:
+    """A community or grid that does not exist is a client error, not an empty board."""
+    if filters.community_id is not None and session.get(Community, filters.community_id) is None:
+        raise InvalidFilter("community", _("no community with this id"))
+    if filters.grid_id is not None and session.get(Grid, filters.grid_id) is None:
+        raise InvalidFilter("grid", _("no grid with this id"))
+
+
+def _public_projects(filters: BoardFilters) -> sa.Select[Any]:
+    statuses = [filters.status] if filters.status is not None else list(PUBLIC_STATUSES)
+    statement = (
+        sa.select(Need.id).join(Grid, Grid.id == Need.grid_id).where(Need.status.in_(statuses))  # type: ignore[attr-defined]
+    )
+    if filters.category is not None:
+        statement = statement.where(Need.category == filters.category)
+    if filters.grid_id is not None:
+        statement = statement.where(Need.grid_id == filters.grid_id)
+    if filters.community_id is not None:
+        statement = statement.where(Grid.community_id == filters.community_id)
+    return statement
+
+
+def _board_order() -> list[Any]:
+    # Open projects first (visitors come to help), then urgency, due date (undated last), newest.
+    solved_last = sa.case((Need.status.in_(SOLVED_STATUSES), 1), else_=0)  # type: ignore[attr-defined]
+    urgency_rank = sa.case(*((Need.urgency == level, rank) for level, rank in _URGENCY_RANK.items()), else_=9)
+    undated_last = sa.case((Need.due_date.is_(None), 1), else_=0)  # type: ignore[union-attr]
+    return [solved_last, urgency_rank, undated_last, Need.due_date, Need.created_at.desc(), Need.id.desc()]  # type: ignore[attr-defined,union-attr]
+
+
+def count_projects(session: Session, filters: BoardFilters) -> int:
+    subquery = _public_projects(filters).subquery()
+    return session.execute(sa.select(sa.func.count()).select_from(subquery)).scalar_one()
+
+
+def list_projects(session: Session, filters: BoardFilters, *, page: int, page_size: int) -> BoardPage:
+    """One page of the board; ``page`` beyond the last gives an empty page with the true totals."""
+    total = count_projects(session, filters)
+    ids_statement = _public_projects(filters).order_by(*_board_order()).limit(page_size).offset((page - 1) * page_size)
+    ids = list(session.execute(ids_statement).scalars())
+    cards = _load_cards(session, ids)
+    return BoardPage(
+        items=[cards[need_id] for need_id in ids],
+        total=total,
+        page=page,
+        page_size=page_size,
+        pages=max(1, math.ceil(total / page_size)),
+    )
+
+
+_CARD_COLUMNS = (
+    Need.id,
+    Need.title,
+    Need.category,
+    Need.status,
+    Need.urgency,
+    Need.due_date,
+    Need.created_at,
+    Need.published_at,
+)
+
+
+def _load_cards(session: Session, need_ids: list[int]) -> dict[int, ProjectCard]:
+    if not need_ids:
+        return {}
+    statement = (
+        sa.select(*_CARD_COLUMNS, Grid, Community)
+        .join(Grid, Grid.id == Need.grid_id)
+        .join(Community, Community.id == Grid.community_id)
+        .where(Need.id.in_(need_ids))  # type: ignore[union-attr]
+    )
+    resources = _resources_of(session, need_ids)
+    shifts = _shifts_of(session, need_ids)
+    return {row.id: ProjectCard(**_card_fields(row, resources, shifts)) for row in session.execute(statement)}
+
+
+def _card_fields(
+    row: Any, resources: dict[int, list[ResourceNeed]], shifts: dict[int, list[ShiftInfo]]
+) -> dict[str, Any]:
+    grid: Grid = row.Grid
+    community: Community = row.Community
+    return {
+        "id": row.id,
+        "title": row.title,
+        "category": row.category,
+        "category_label": row.category.label,
+        "status": row.status,
+        "status_label": row.status.label,
+        "urgency": row.urgency,
+        "urgency_label": row.urgency.label,
+        "due_date": row.due_date,
+        "grid": GridRef(id=grid.id, code=grid.code, name=grid.name, name_en=grid.name_en),  # type: ignore[arg-type]
+        "community": CommunityRef(id=community.id, name=community.name, name_en=community.name_en),  # type: ignore[arg-type]
+        "created_at": row.created_at,
+        "published_at": row.published_at,
+        "resources": resources.get(row.id, []),
+        "shifts": shifts.get(row.id, []),
+    }
+
+
+def _resources_of(session: Session, need_ids: list[int]) -> dict[int, list[ResourceNeed]]:
+    statement = (
+        sa.select(ResourceLine).where(ResourceLine.need_id.in_(need_ids)).order_by(ResourceLine.id)  # type: ignore[attr-defined]
+    )
+    lines: dict[int, list[ResourceNeed]] = {}
+    for line in session.execute(statement).scalars():
+        lines.setdefault(line.need_id, []).append(
+            ResourceNeed(
+                id=line.id,  # type: ignore[arg-type]
+                kind=line.kind,
+                kind_label=line.kind.label,
+                category=line.category,
+                description=line.description,
+                quantity=float(line.quantity),
+                still_needed=float(line.still_needed),
+                unit=line.unit,
+            )
+        )
+    return lines
+
+
+def _shifts_of(session: Session, need_ids: list[int]) -> dict[int, list[ShiftInfo]]:
+    rows = list(
+        session.execute(
+            sa.select(Shift).where(Shift.need_id.in_(need_ids)).order_by(Shift.starts_at, Shift.id)  # type: ignore[attr-defined]
+        ).scalars()
+    )
+    skills = _skills_of(session, [shift.id for shift in rows if shift.id is not None])
+    shifts: dict[int, list[ShiftInfo]] = {}
+    for shift in rows:
+        shifts.setdefault(shift.need_id, []).append(
+            ShiftInfo(
+                id=shift.id,  # type: ignore[arg-type]
+                title=shift.title,
+                location=shift.location,
+                starts_at=shift.starts_at,
+                ends_at=shift.ends_at,
+                slots=shift.slots,
+                open_slots=max(0, shift.slots - shift.confirmed_count),
+                requires_approval=shift.requires_approval,
+                skills=skills.get(shift.id, []),  # type: ignore[arg-type]
+            )
+        )
+    return shifts
+
+
+def _skills_of(session: Session, shift_ids: list[int]) -> dict[int, list[SkillRef]]:
+    if not shift_ids:
+        return {}
+    statement = (
+        sa.select(ShiftSkill.shift_id, Skill.code, Skill.name, Skill.name_en)
+        .join(Skill, Skill.id == ShiftSkill.skill_id)
+        .where(ShiftSkill.shift_id.in_(shift_ids))  # type: ignore[attr-defined]
+        .order_by(Skill.group, Skill.code)
+    )
+    skills: dict[int, list[SkillRef]] = {}
+    for shift_id, code, name, name_en in session.execute(statement):
+        skills.setdefault(shift_id, []).append(SkillRef(code=code, name=name, name_en=name_en))
+    return skills
+
+
+def get_project(session: Session, need_id: int) -> ProjectDetail | None:
+    """One public project in full, or ``None`` when it does not exist or is not public."""
+    statement = (
+        sa.select(
+            *_CARD_COLUMNS,
+            Need.description,
+            Need.channel,
+            Need.completed_at,
+            Need.verified_at,
+            Need.satisfaction,
+            Grid,
+            Community,
+            ServiceStation,
+        )
+        .join(Grid, Grid.id == Need.grid_id)
+        .join(Community, Community.id == Grid.community_id)
+        .outerjoin(ServiceStation, ServiceStation.grid_id == Grid.id)
+        .where(Need.id == need_id, Need.status.in_(PUBLIC_STATUSES))  # type: ignore[attr-defined]
+    )
+    row = session.execute(statement).one_or_none()
+    if row is None:
+        return None
+    fields = _card_fields(row, _resources_of(session, [need_id]), _shifts_of(session, [need_id]))
+    return ProjectDetail(
+        **fields,
+        description=row.description,
+        channel=row.channel,
+        channel_label=row.channel.label,
+        service_station=station_info(row.ServiceStation),
+        completed_at=row.completed_at,
+        verified_at=row.verified_at,
+        satisfaction=row.satisfaction if row.status == NeedStatus.VERIFIED else None,
+    )

@@ -1,0 +1,136 @@
+"""The public project board: its pages (/projects) and its JSON API (/api/v1/projects)."""
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST
+
+from marketplace.db.deps import ReaderSession
+from marketplace.i18n import gettext as _
+from marketplace.needs.board import (
+    MAX_API_PAGE_SIZE,
+    BoardFilters,
+    BoardPage,
+    InvalidFilter,
+    ProjectDetail,
+    PublicStatus,
+    check_filters_exist,
+    get_project,
+    list_projects,
+    parse_filters,
+)
+from marketplace.needs.models import PUBLIC_STATUSES, NeedStatus
+from marketplace.pages import HTMX_FRAGMENT_HEADERS, PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
+from marketplace.places.directory import grids_by_community
+from marketplace.vocabulary import Category
+
+PageNumber = Annotated[int, QueryParameter(ge=1, description="Page number, from 1")]
+
+
+def _page_size(request: Request[Any, Any, Any]) -> int:
+    return int(request.app.state.settings.page_size)
+
+
+class ProjectPagesController(Controller):
+    """The board and a project's page, for people; the board's list is also an htmx fragment."""
+
+    path = "/projects"
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", name="projects:board", sync_to_thread=True)
+    def board(
+        self,
+        request: Request[Any, Any, Any],
+        reader: ReaderSession,
+        category: FromQuery[str | None] = None,
+        community: FromQuery[str | None] = None,
+        grid: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None,
+        page: PageNumber = 1,
+    ) -> Template:
+        # A GET form sends empty fields for "any", so the page parses its filters itself.
+        filters = parse_filters(category=category, community=community, grid=grid, status=status)
+        check_filters_exist(reader, filters)
+        results = list_projects(reader, filters, page=page, page_size=_page_size(request))
+        context = {"results": results, "filters": filters}
+        if wants_fragment(request):
+            return Template("needs/partials/board_results.html", context=context, headers=HTMX_FRAGMENT_HEADERS)
+        context |= {
+            "categories": list(Category),
+            "statuses": list(PUBLIC_STATUSES),
+            "communities": grids_by_community(reader),
+        }
+        return Template("needs/board.html", context=page_context(reader, **context), headers=HTMX_FRAGMENT_HEADERS)
+
+    @get("/{need_id:int}", name="projects:detail", sync_to_thread=True)
+    def detail(self, reader: ReaderSession, need_id: FromPath[int]) -> Template:
+        project = get_project(reader, need_id)
+        if project is None:
+            raise NotFoundException()
+        return Template("needs/detail.html", context=page_context(reader, project=project))
+
+
+def invalid_filter_response(_request: Request[Any, Any, Any], exc: InvalidFilter) -> Response[dict[str, Any]]:
+    """The same shape as Litestar's own validation errors: which parameter, and why."""
+    return Response(
+        content={
+            "status_code": HTTP_400_BAD_REQUEST,
+            "detail": _("Invalid query parameter: %(parameter)s") % {"parameter": exc.parameter},
+            "extra": [{"key": exc.parameter, "message": exc.message, "source": "query"}],
+        },
+        status_code=HTTP_400_BAD_REQUEST,
+    )
+
+
+class ProjectApiController(Controller):
+    """Published projects as JSON; beneficiaries' personal data is never part of them."""
+
+    path = "/api/v1/projects"
+    tags = ["projects"]
+    exception_handlers = {InvalidFilter: invalid_filter_response}
+
+    @get(
+        "/",
+        operation_id="listProjects",
+        summary="The public project board",
+        description="Published projects, open ones first, then by urgency, due date and newest; filtered and paged.",
+        sync_to_thread=True,
+    )
+    def list_projects(
+        self,
+        request: Request[Any, Any, Any],
+        reader: ReaderSession,
+        category: FromQuery[Category | None] = None,
+        community: Annotated[int | None, QueryParameter(ge=1, description="Community id")] = None,
+        grid: Annotated[int | None, QueryParameter(ge=1, description="Grid id (see /api/v1/grids)")] = None,
+        status: FromQuery[PublicStatus | None] = None,  # type: ignore[valid-type]
+        page: PageNumber = 1,
+        page_size: Annotated[
+            int | None, QueryParameter(ge=1, le=MAX_API_PAGE_SIZE, description="Projects per page (default 20)")
+        ] = None,
+    ) -> BoardPage:
+        filters = BoardFilters(
+            category=category,
+            community_id=community,
+            grid_id=grid,
+            status=NeedStatus(status) if status is not None else None,
+        )
+        check_filters_exist(reader, filters)
+        return list_projects(reader, filters, page=page, page_size=page_size or _page_size(request))
+
+    @get(
+        "/{need_id:int}",
+        operation_id="getProject",
+        summary="One public project",
+        description="Everything public about a published project; 404 when it does not exist or is not public.",
+        sync_to_thread=True,
+    )
+    def get_project(self, reader: ReaderSession, need_id: FromPath[int]) -> ProjectDetail:
+        project = get_project(reader, need_id)
+        if project is None:
+            raise NotFoundException(detail=_("No public project with id %(id)s") % {"id": need_id})
+        return project

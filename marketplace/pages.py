@@ -1,0 +1,100 @@
+"""What every server-rendered page shares: the page context, the home redirect and HTML error pages."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_302_FOUND, HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from marketplace.i18n import gettext as _
+from marketplace.needs.board import InvalidFilter
+from marketplace.places.directory import StreetRef, home_street
+
+HTMX_FRAGMENT_HEADERS = {"Vary": "HX-Request"}
+
+
+def page_context(reader: Session, **values: Any) -> dict[str, Any]:
+    """The context of a full page: the street named in the header, plus the page's own values."""
+    return {"street": home_street(reader), **values}
+
+
+def wants_fragment(request: Request[Any, Any, Any]) -> bool:
+    """An htmx request for part of a page (not a history restore, which needs the whole page)."""
+    headers = request.headers
+    return headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a request, as shown on an error page: which parameter and why."""
+
+    parameter: str
+    message: str
+
+
+def _street_for_error_page(request: Request[Any, Any, Any]) -> StreetRef | None:
+    factory: sessionmaker[Session] = request.app.state.reader_factory
+    try:
+        with factory() as session:
+            return home_street(session)
+    except Exception:  # an error page must render even when the database is the problem
+        return None
+
+
+def _problems(exc: Exception) -> list[Problem]:
+    if isinstance(exc, InvalidFilter):
+        return [Problem(exc.parameter, exc.message)]
+    extra = getattr(exc, "extra", None)
+    if isinstance(exc, ValidationException) and isinstance(extra, list):
+        return [Problem(str(item.get("key", "")), str(item.get("message", ""))) for item in extra]
+    return []
+
+
+def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template:
+    """Render an HTTP error as a page in the reader's language (pages are for people, not programs)."""
+    if isinstance(exc, InvalidFilter):
+        status_code = HTTP_400_BAD_REQUEST
+    elif isinstance(exc, HTTPException):
+        status_code = exc.status_code
+    else:
+        status_code = HTTP_500_INTERNAL_SERVER_ERROR
+    return Template(
+        template_name="errors/error.html",
+        context={
+            "street": _street_for_error_page(request),
+            "status_code": status_code,
+            "headline": _error_headline(status_code),
+            "problems": _problems(exc),
+        },
+        status_code=status_code,
+    )
+
+
+def _error_headline(status_code: int) -> str:
+    if status_code == 404:
+        return _("We could not find this page. The project may not be published yet, or it was removed.")
+    if status_code == 400:
+        return _("Some values in the address are not valid.")
+    if 400 <= status_code < 500:
+        return _("This request cannot be served.")
+    return _("Something went wrong on our side. Please try again later.")
+
+
+PAGE_EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    InvalidFilter: html_error_page,
+    HTTPException: html_error_page,
+}
+
+
+class HomeController(Controller):
+    include_in_schema = False
+
+    @get("/", name="home")
+    async def home(self, request: Request[Any, Any, Any]) -> Redirect:
+        """The project board is the home page; its canonical address is /projects."""
+        query = request.url.query
+        return Redirect(path=f"/projects?{query}" if query else "/projects", status_code=HTTP_302_FOUND)

@@ -1,0 +1,111 @@
+"""Read-only queries over places: the street a page belongs to and the grids with their stations.
+
+The structs here are the public view of places: the pages render them and the API returns them.
+"""
+
+import sqlalchemy as sa
+from msgspec import Struct
+from sqlmodel import Session
+
+from marketplace.places.models import Community, Grid, ServiceStation, Street
+
+
+class StreetRef(Struct):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    district: str
+    city: str
+
+
+class CommunityRef(Struct):
+    id: int
+    name: str
+    name_en: str
+
+
+class GridRef(Struct):
+    id: int
+    code: str
+    name: str
+    name_en: str
+
+
+class ServiceStationInfo(Struct):
+    name: str
+    name_en: str
+    address: str
+    opening_hours: str
+
+
+class GridInfo(Struct):
+    id: int
+    code: str
+    number: int
+    name: str
+    name_en: str
+    community: CommunityRef
+    latitude: float
+    longitude: float
+    households: int
+    service_station: ServiceStationInfo | None
+
+
+class CommunityGrids(Struct):
+    """A community with its grids, for grouped choices (``<optgroup>``)."""
+
+    community: CommunityRef
+    grids: list[GridRef]
+
+
+def home_street(session: Session) -> StreetRef | None:
+    """The street the site speaks for: the first one recorded (a deployment usually holds one)."""
+    row = session.execute(sa.select(Street).order_by(Street.id).limit(1)).scalar_one_or_none()
+    if row is None:
+        return None
+    return StreetRef(
+        id=row.id or 0, code=row.code, name=row.name, name_en=row.name_en, district=row.district, city=row.city
+    )
+
+
+def list_grids(session: Session) -> list[GridInfo]:
+    """Every grid with its community and service station, in one query."""
+    statement = (
+        sa.select(Grid, Community, ServiceStation)
+        .join(Community, Community.id == Grid.community_id)
+        .outerjoin(ServiceStation, ServiceStation.grid_id == Grid.id)
+        .order_by(Community.id, Grid.number, Grid.id)
+    )
+    return [
+        GridInfo(
+            id=grid.id,
+            code=grid.code,
+            number=grid.number,
+            name=grid.name,
+            name_en=grid.name_en,
+            community=CommunityRef(id=community.id, name=community.name, name_en=community.name_en),
+            latitude=grid.latitude,
+            longitude=grid.longitude,
+            households=grid.households,
+            service_station=station_info(station),
+        )
+        for grid, community, station in session.execute(statement).tuples()
+    ]
+
+
+def grids_by_community(session: Session) -> list[CommunityGrids]:
+    """Grids grouped under their communities, in display order."""
+    groups: dict[int, CommunityGrids] = {}
+    for grid in list_grids(session):
+        group = groups.setdefault(grid.community.id, CommunityGrids(community=grid.community, grids=[]))
+        group.grids.append(GridRef(id=grid.id, code=grid.code, name=grid.name, name_en=grid.name_en))
+    return list(groups.values())
+
+
+def station_info(station: ServiceStation | None) -> ServiceStationInfo | None:
+    if station is None:
+        return None
+    return ServiceStationInfo(
+        name=station.name, name_en=station.name_en, address=station.address, opening_hours=station.opening_hours
+    )
