@@ -1,0 +1,694 @@
+"""Every invariant the database holds, proven on the real database (SQLite or PostgreSQL).
+
+Rows go in through SQLAlchemy Core, bypassing the validated input models, so only the schema stands
+between a bad row and the table. Each case first commits a valid row (so the test can fail), then
+asserts the violating statement raises ``IntegrityError``. Coverage tests fail when a constraint is
+added to the models without a case here.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from itertools import count
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel
+
+from marketplace.organizations.credit_code import credit_code_check_digit, organization_code_check_digit
+
+T0 = datetime(2030, 1, 1, 8, 0, tzinfo=UTC)
+MISSING_ID = 999_999
+
+Overrides = dict[str, Any]
+Step = Overrides | Callable[["World"], Any]
+
+
+def _table(name: str) -> sa.Table:
+    return SQLModel.metadata.tables[name]
+
+
+def _credit_code(n: int) -> str:
+    first16 = f"91370203{n:08d}"
+    first17 = first16 + organization_code_check_digit(first16[8:])
+    return first17 + credit_code_check_digit(first17)
+
+
+@dataclass
+class World:
+    """A small street committed to the database, and a builder of one valid row per table."""
+
+    engine: sa.Engine
+    ids: dict[str, int] = field(default_factory=dict)
+    serial: Iterator[int] = field(default_factory=lambda: count(1))
+
+    def insert(self, table: str, **overrides: Any) -> int | None:
+        """Insert a valid row of ``table`` changed by ``overrides``, in its own transaction."""
+        values = self.row(table) | overrides
+        with self.engine.begin() as connection:
+            result = connection.execute(_table(table).insert().values(values))
+            key = result.inserted_primary_key
+            return key[0] if key and len(key) == 1 else None
+
+    def execute(self, sql: str, **params: Any) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(sa.text(sql), params)
+
+    def row(self, table: str) -> Overrides:
+        n = next(self.serial)
+        return getattr(self, f"_{table}")(n)
+
+    # One valid row per table; rows that must be unique per parent get a fresh parent.
+    def _street(self, n: int) -> Overrides:
+        return {"code": f"S{n}", "name": f"街道{n}", "name_en": f"Street {n}", "district": "市北区", "city": "青岛市"}
+
+    def _community(self, n: int) -> Overrides:
+        return {"street_id": self.ids["street"], "name": f"社区{n}", "name_en": f"Community {n}"}
+
+    def _party_branch(self, n: int) -> Overrides:
+        return {"street_id": self.ids["street"], "name": f"支部{n}", "name_en": f"Branch {n}"}
+
+    def _department(self, n: int) -> Overrides:
+        return {"street_id": self.ids["street"], "name": f"部门{n}", "name_en": f"Department {n}"}
+
+    def _grid(self, n: int) -> Overrides:
+        return {
+            "code": f"G{n}",
+            "community_id": self.ids["community"],
+            "party_branch_id": self.ids["party_branch"],
+            "number": n,
+            "name": f"网格{n}",
+            "name_en": f"Grid {n}",
+            "latitude": 36.07,
+            "longitude": 120.38,
+            "households": 300,
+        }
+
+    def _service_station(self, n: int) -> Overrides:
+        return {
+            "grid_id": self.insert("grid"),
+            "name": f"服务站{n}",
+            "name_en": f"Station {n}",
+            "address": "湖岛路1号",
+            "opening_hours": "",
+        }
+
+    def _organization(self, n: int) -> Overrides:
+        return {
+            "street_id": self.ids["street"],
+            "name": f"伙伴{n}",
+            "kind": "enterprise",
+            "credit_code": _credit_code(n),
+            "contact_name": "张三",
+            "contact_phone": "13800138000",
+            "address": "",
+            "description": "",
+            "status": "pending",
+            "created_at": T0,
+        }
+
+    def _organization_grid(self, n: int) -> Overrides:
+        return {"organization_id": self.insert("organization"), "grid_id": self.ids["grid"]}
+
+    def _user_account(self, n: int) -> Overrides:
+        return {
+            "username": f"user{n}",
+            "display_name": f"User {n}",
+            "role": "staff",
+            "is_active": True,
+            "is_org_manager": False,
+            "created_at": T0,
+        }
+
+    def _staff_grid(self, n: int) -> Overrides:
+        return {"user_id": self.insert("user_account"), "grid_id": self.ids["grid"]}
+
+    def _audit_event(self, n: int) -> Overrides:
+        return {"actor_id": self.ids["staff"], "action": "need.create", "object_type": "need", "created_at": T0}
+
+    def _notification(self, n: int) -> Overrides:
+        return {
+            "user_id": self.ids["staff"],
+            "kind": "match.proposed",
+            "subject_type": "match",
+            "subject_id": 1,
+            "digest_key": f"k{n}",
+            "payload": {},
+            "created_at": T0,
+        }
+
+    def _skill(self, n: int) -> Overrides:
+        return {"code": f"K{n}", "group": "care", "name": f"技能{n}", "name_en": f"Skill {n}"}
+
+    def _volunteer_profile(self, n: int) -> Overrides:
+        return {
+            "user_id": self.insert("user_account", role="volunteer"),
+            "home_grid_id": self.ids["grid"],
+            "segment": "resident",
+            "is_party_member": False,
+            "weekly_hour_cap": 8,
+            "hours_total": Decimal(0),
+            "fulfilled_count": 0,
+            "no_show_count": 0,
+            "created_at": T0,
+        }
+
+    def _volunteer_skill(self, n: int) -> Overrides:
+        return {"volunteer_id": self.ids["volunteer"], "skill_id": self.insert("skill")}
+
+    def _availability_slot(self, n: int) -> Overrides:
+        return {"volunteer_id": self.ids["volunteer"], "weekday": n % 7, "start_minute": n, "end_minute": 1440}
+
+    def _need(self, n: int) -> Overrides:
+        return {
+            "title": f"需求{n}",
+            "description": "",
+            "category": "renovation",
+            "grid_id": self.ids["grid"],
+            "channel": "door_visit",
+            "urgency": "normal",
+            "status": "submitted",
+            "version": 1,
+            "created_at": T0,
+            "updated_at": T0,
+        }
+
+    def _need_intake(self, n: int) -> Overrides:
+        return {"need_id": self.ids["need"], "channel": "hotline_12345", "reporter_note": "", "received_at": T0}
+
+    def _resource_line(self, n: int) -> Overrides:
+        return {
+            "need_id": self.ids["need"],
+            "kind": "material",
+            "category": "renovation",
+            "description": "",
+            "quantity": Decimal(10),
+            "unit": "m²",
+            "still_needed": Decimal(10),
+        }
+
+    def _shift(self, n: int) -> Overrides:
+        return {
+            "need_id": self.ids["need"],
+            "title": f"班次{n}",
+            "location": "",
+            "starts_at": T0,
+            "ends_at": T0 + timedelta(hours=2),
+            "slots": 3,
+            "confirmed_count": 0,
+            "requires_approval": False,
+        }
+
+    def _shift_skill(self, n: int) -> Overrides:
+        return {"shift_id": self.ids["shift"], "skill_id": self.insert("skill")}
+
+    def _shift_signup(self, n: int) -> Overrides:
+        return {
+            "shift_id": self.insert("shift"),
+            "volunteer_id": self.ids["volunteer"],
+            "status": "pending",
+            "hours_credited": Decimal(0),
+            "created_at": T0,
+        }
+
+    def _escalation(self, n: int) -> Overrides:
+        return {
+            "need_id": self.insert("need"),
+            "level": "grid",
+            "reason": "逾期未办",
+            "opened_at": T0,
+            "deadline_at": T0 + timedelta(days=1),
+        }
+
+    def _offer(self, n: int) -> Overrides:
+        return {
+            "organization_id": self.ids["organization"],
+            "kind": "material",
+            "category": "renovation",
+            "title": f"资源{n}",
+            "description": "",
+            "quantity": Decimal(100),
+            "unit": "m²",
+            "remaining_quantity": Decimal(100),
+            "valid_from": T0,
+            "status": "active",
+            "version": 1,
+            "created_at": T0,
+            "updated_at": T0,
+        }
+
+    def _offer_grid(self, n: int) -> Overrides:
+        return {"offer_id": self.insert("offer"), "grid_id": self.ids["grid"]}
+
+    def _match(self, n: int) -> Overrides:
+        return {
+            "need_id": self.ids["need"],
+            "kind": "offer_line",
+            "source": "staff",
+            "resource_line_id": self.ids["resource_line"],
+            "offer_id": self.ids["offer"],
+            "quantity": Decimal(5),
+            "status": "proposed",
+            "created_at": T0,
+        }
+
+
+@pytest.fixture
+def world(clean_engine: sa.Engine) -> World:
+    world = World(clean_engine)
+    for table in ("street", "community", "party_branch", "grid", "department", "organization", "need"):
+        world.ids[table] = world.insert(table)
+    world.ids["staff"] = world.insert("user_account")
+    world.ids["volunteer"] = world.insert("volunteer_profile")
+    world.ids["volunteer_user"] = world.insert("user_account", role="volunteer")
+    for table in ("resource_line", "shift", "offer", "skill"):
+        world.ids[table] = world.insert(table)
+    return world
+
+
+@dataclass(frozen=True)
+class Case:
+    """``valid`` must be accepted and then ``invalid`` refused; each is overrides of a fresh row of
+    ``table``, or a function of the world that runs its own statements."""
+
+    constraint: str
+    table: str
+    valid: Step
+    invalid: Step
+    note: str = ""
+    # For unique constraints and indexes: the key columns the database reports.
+    columns: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return f"{self.constraint}-{self.note}" if self.note else self.constraint
+
+
+def _run(world: World, table: str, step: Step) -> None:
+    if callable(step):
+        step = step(world)
+    if isinstance(step, dict):
+        world.insert(table, **step)
+
+
+def _check(table: str, name: str, valid: Step, invalid: Step, note: str = "") -> Case:
+    return Case(f"{table}.{name}", table, valid, invalid, note)
+
+
+def _unique(table: str, columns: str, values: Step, note: str = "") -> Case:
+    """The same row twice (``values`` fix the ``columns`` of the constraint): the second is refused."""
+    return Case(f"{table}({columns})", table, values, values, note, tuple(columns.split(",")))
+
+
+def _need_duplicate_of(target: str) -> Callable[[World], None]:
+    def step(world: World) -> None:
+        need_id = world.insert("need")
+        other = world.ids["need"] if target == "other" else need_id
+        world.execute("UPDATE need SET duplicate_of_id = :other WHERE id = :id", other=other, id=need_id)
+
+    return step
+
+
+def _match_whole(status: str = "proposed", **extra: Any) -> Callable[[World], Overrides]:
+    def overrides(world: World) -> Overrides:
+        values = {"kind": "whole_need", "resource_line_id": None, "offer_id": None, "quantity": None}
+        return values | {"organization_id": world.ids["organization"], "status": status} | extra
+
+    return overrides
+
+
+def _match_shift(**extra: Any) -> Callable[[World], Overrides]:
+    def overrides(world: World) -> Overrides:
+        values = {"kind": "volunteer_shift", "resource_line_id": None, "offer_id": None, "quantity": None}
+        return values | {"shift_id": world.ids["shift"], "volunteer_id": world.ids["volunteer"]} | extra
+
+    return overrides
+
+
+def _with_ids(**names: str) -> Callable[[World], Overrides]:
+    """Overrides naming rows of the world: ``_with_ids(organization_id="organization")``."""
+    return lambda world: {column: world.ids[name] for column, name in names.items()}
+
+
+def _partner(**extra: Any) -> Callable[[World], Overrides]:
+    return lambda world: {"role": "partner", "organization_id": world.ids["organization"]} | extra
+
+
+CHECK_CASES: list[Case] = [
+    # Places
+    _check("grid", "grid_latitude_range", {"latitude": 90}, {"latitude": 90.5}),
+    _check("grid", "grid_latitude_range", {"latitude": -90}, {"latitude": -90.5}, "south"),
+    _check("grid", "grid_longitude_range", {"longitude": 180}, {"longitude": 180.5}),
+    _check("grid", "grid_longitude_range", {"longitude": -180}, {"longitude": -180.5}, "west"),
+    # Organizations and accounts
+    _check("organization", "organization_credit_code_length", {}, {"credit_code": "91370203MA3C4K5"}),
+    _check(
+        "organization",
+        "organization_reason_required",
+        {"status": "rejected", "status_reason": "资料不全"},
+        {"status": "rejected", "status_reason": None},
+    ),
+    _check(
+        "organization",
+        "organization_reason_required",
+        {"status": "suspended", "status_reason": "投诉核实"},
+        {"status": "suspended"},
+        "suspended",
+    ),
+    _check("user_account", "user_account_partner_has_organization", _partner(), {"role": "partner"}),
+    _check(
+        "user_account",
+        "user_account_partner_has_organization",
+        {"role": "staff"},
+        _with_ids(organization_id="organization"),
+        "staff-with-organization",
+    ),
+    _check(
+        "user_account",
+        "user_account_manager_is_partner",
+        _partner(is_org_manager=True),
+        {"role": "staff", "is_org_manager": True},
+    ),
+    # Offers: the capacity invariant
+    _check(
+        "offer",
+        "offer_quantity_positive",
+        {"quantity": Decimal("0.01"), "remaining_quantity": Decimal(0)},
+        {"quantity": Decimal(0), "remaining_quantity": Decimal(0)},
+    ),
+    _check("offer", "offer_remaining_not_negative", {"remaining_quantity": Decimal(0)}, {"remaining_quantity": -1}),
+    _check(
+        "offer",
+        "offer_remaining_within_quantity",
+        {"remaining_quantity": Decimal(100)},
+        {"remaining_quantity": Decimal("100.01")},
+    ),
+    _check("offer", "offer_valid_window", {"valid_until": T0 + timedelta(seconds=1)}, {"valid_until": T0}),
+    _check("offer", "offer_version_positive", {"version": 1}, {"version": 0}),
+    # Needs, lines, shifts, escalations
+    _check("need", "need_rejection_has_reason", {"status": "rejected", "status_reason": "重"}, {"status": "rejected"}),
+    _check("need", "need_not_duplicate_of_itself", _need_duplicate_of("other"), _need_duplicate_of("itself")),
+    _check("need", "need_satisfaction_range", {"satisfaction": 5}, {"satisfaction": 6}),
+    _check("need", "need_satisfaction_range", {"satisfaction": 1}, {"satisfaction": 0}, "zero"),
+    _check("need", "need_version_positive", {"version": 1}, {"version": 0}),
+    _check("resource_line", "resource_line_quantity_positive", {}, {"quantity": 0, "still_needed": 0}),
+    _check("resource_line", "resource_line_still_needed_not_negative", {"still_needed": 0}, {"still_needed": -1}),
+    _check(
+        "resource_line",
+        "resource_line_still_needed_within_quantity",
+        {"still_needed": Decimal(10)},
+        {"still_needed": Decimal("10.01")},
+    ),
+    _check("shift", "shift_ends_after_start", {"ends_at": T0 + timedelta(minutes=1)}, {"ends_at": T0}),
+    _check("shift", "shift_slots_positive", {"slots": 1}, {"slots": 0}),
+    _check("shift", "shift_confirmed_within_slots", {"confirmed_count": 3}, {"confirmed_count": 4}),
+    _check("shift", "shift_confirmed_within_slots", {"confirmed_count": 0}, {"confirmed_count": -1}, "negative"),
+    _check(
+        "escalation",
+        "escalation_deadline_after_open",
+        {"deadline_at": T0 + timedelta(seconds=1)},
+        {"deadline_at": T0},
+    ),
+    _check(
+        "escalation",
+        "escalation_names_department",
+        lambda w: {"level": "department", "department_id": w.ids["department"]},
+        {"level": "department"},
+    ),
+    # Volunteers
+    _check("volunteer_profile", "volunteer_hours_not_negative", {"hours_total": 0}, {"hours_total": Decimal("-0.01")}),
+    _check("volunteer_profile", "volunteer_counts_not_negative", {"no_show_count": 0}, {"no_show_count": -1}),
+    _check(
+        "volunteer_profile",
+        "volunteer_counts_not_negative",
+        {"fulfilled_count": 0},
+        {"fulfilled_count": -1},
+        "fulfilled",
+    ),
+    _check("volunteer_profile", "volunteer_weekly_cap_range", {"weekly_hour_cap": 80}, {"weekly_hour_cap": 81}),
+    _check("volunteer_profile", "volunteer_weekly_cap_range", {"weekly_hour_cap": 1}, {"weekly_hour_cap": 0}, "zero"),
+    _check("availability_slot", "availability_weekday_range", {"weekday": 6}, {"weekday": 7}),
+    _check("availability_slot", "availability_weekday_range", {"weekday": 0}, {"weekday": -1}, "negative"),
+    _check(
+        "availability_slot",
+        "availability_minutes_range",
+        {"start_minute": 0, "end_minute": 1440},
+        {"start_minute": 0, "end_minute": 1441},
+    ),
+    _check(
+        "availability_slot",
+        "availability_minutes_range",
+        {"weekday": 1, "start_minute": 0, "end_minute": 60},
+        {"weekday": 1, "start_minute": -1, "end_minute": 60},
+        "negative-start",
+    ),
+    _check(
+        "availability_slot",
+        "availability_start_before_end",
+        {"start_minute": 600, "end_minute": 601},
+        {"start_minute": 600, "end_minute": 600},
+    ),
+    _check(
+        "shift_signup",
+        "shift_signup_hours_not_negative",
+        {"hours_credited": Decimal(0)},
+        {"hours_credited": Decimal("-0.5")},
+    ),
+    _check(
+        "shift_signup",
+        "shift_signup_checkout_after_checkin",
+        {"checked_in_at": T0, "checked_out_at": T0},
+        {"checked_in_at": T0, "checked_out_at": T0 - timedelta(seconds=1)},
+    ),
+    _check(
+        "shift_signup",
+        "shift_signup_checkout_after_checkin",
+        {"checked_in_at": T0},
+        {"checked_out_at": T0},
+        "without-checkin",
+    ),
+    # Matches
+    _check("match", "match_offer_line_complete", {}, {"offer_id": None}),
+    _check("match", "match_offer_line_complete", {"quantity": Decimal("0.01")}, {"quantity": 0}, "zero-quantity"),
+    _check("match", "match_offer_line_complete", {}, {"quantity": None}, "no-quantity"),
+    _check("match", "match_volunteer_shift_complete", _match_shift(), _match_shift(volunteer_id=None)),
+    _check("match", "match_whole_need_complete", _match_whole(), _match_whole(organization_id=None)),
+    _check(
+        "match",
+        "match_reason_required",
+        {"status": "rejected", "decision_reason": "数量不足"},
+        {"status": "rejected"},
+    ),
+    _check(
+        "match",
+        "match_reason_required",
+        {"status": "cancelled", "decision_reason": "取消"},
+        {"status": "cancelled"},
+        "cancelled",
+    ),
+    _check("match", "match_shown_rank_positive", {"shown_rank": 1}, {"shown_rank": 0}),
+]
+
+UNIQUE_CASES: list[Case] = [
+    _unique("street", "code", {"code": "DUP"}),
+    _unique("community", "street_id,name", {"name": "同名社区"}),
+    _unique("party_branch", "street_id,name", {"name": "同名支部"}),
+    _unique("department", "street_id,name", {"name": "同名部门"}),
+    _unique("grid", "code", {"code": "G-DUP"}),
+    _unique("grid", "community_id,number", {"number": 77}),
+    _unique("service_station", "grid_id", _with_ids(grid_id="grid")),
+    _unique("organization", "credit_code", {"credit_code": "9144030071526726XG"}),
+    _unique("user_account", "username", {"username": "same"}),
+    _unique("skill", "code", {"code": "K-DUP"}),
+    _unique("volunteer_profile", "user_id", _with_ids(user_id="volunteer_user")),
+    _unique("availability_slot", "volunteer_id,weekday,start_minute", {"weekday": 2, "start_minute": 480}),
+    # Systems feeding needs in resend; the same key never makes two intakes.
+    _unique("need_intake", "idempotency_key", {"idempotency_key": "hotline-2021-000123"}),
+    _unique("escalation", "need_id,level", lambda w: {"need_id": w.ids["need"], "level": "street"}),
+    _unique("shift_signup", "shift_id,volunteer_id", _with_ids(shift_id="shift", volunteer_id="volunteer")),
+    # Link tables: their primary key is the pair.
+    _unique("offer_grid", "offer_id,grid_id", _with_ids(offer_id="offer", grid_id="grid")),
+    _unique("organization_grid", "organization_id,grid_id", _with_ids(organization_id="organization", grid_id="grid")),
+    _unique("staff_grid", "user_id,grid_id", _with_ids(user_id="staff", grid_id="grid")),
+    _unique("volunteer_skill", "volunteer_id,skill_id", _with_ids(volunteer_id="volunteer", skill_id="skill")),
+    _unique("shift_skill", "shift_id,skill_id", _with_ids(shift_id="shift", skill_id="skill")),
+    # The partial unique indexes: one live whole-project claim, one live pairing of volunteer and shift.
+    Case("match_one_live_whole_claim", "match", _match_whole(), _match_whole("approved"), columns=("need_id",)),
+    Case(
+        "match_one_live_volunteer_per_shift",
+        "match",
+        _match_shift(),
+        _match_shift(status="fulfilled"),
+        columns=("shift_id", "volunteer_id"),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CHECK_CASES + UNIQUE_CASES, ids=lambda case: case.id)
+def test_constraint_refuses_violating_row(world: World, case: Case) -> None:
+    _run(world, case.table, case.valid)
+    with pytest.raises(IntegrityError) as refused:
+        _run(world, case.table, case.invalid)
+    # Refused by this very constraint, not by some other one the row happened to break.
+    message = str(refused.value.orig)
+    if not case.columns:
+        assert case.constraint.split(".", 1)[1] in message, message
+    elif world.engine.dialect.name == "sqlite":
+        assert ", ".join(f"{case.table}.{column}" for column in case.columns) in message, message
+    else:
+        assert f"Key ({', '.join(case.columns)})" in message, message
+
+
+def _enum_columns() -> list[tuple[str, str, sa.Enum]]:
+    return [
+        (table.name, column.name, column.type)
+        for table in SQLModel.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, sa.Enum) and column.type.create_constraint
+    ]
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "enum"), _enum_columns(), ids=[f"{t}.{e.name}({c})" for t, c, e in _enum_columns()]
+)
+def test_enum_check_refuses_unknown_value(world: World, table: str, column: str, enum: sa.Enum) -> None:
+    # Raw SQL: the Enum type would refuse the value in Python before the database saw it.
+    row_id = world.insert(table)
+    update = f'UPDATE "{table}" SET "{column}" = :value WHERE id = :id'
+    with world.engine.connect() as connection:
+        current = connection.execute(sa.text(f'SELECT "{column}" FROM "{table}" WHERE id = :id'), {"id": row_id})
+        # A nullable enum (need.escalation_level) starts empty: any member will do.
+        value = current.scalar_one() or enum.enums[0]
+    world.execute(update, value=value, id=row_id)
+    with pytest.raises(IntegrityError, match=enum.name):
+        world.execute(update, value="not_a_value", id=row_id)
+
+
+@pytest.mark.parametrize("table", [t.name for t in SQLModel.metadata.sorted_tables])
+def test_a_valid_row_of_every_table_is_accepted(world: World, table: str) -> None:
+    world.insert(table)
+
+
+def _foreign_keys() -> list[tuple[str, str]]:
+    return sorted(
+        (table.name, column.name)
+        for table in SQLModel.metadata.sorted_tables
+        for column in table.columns
+        if column.foreign_keys
+    )
+
+
+@pytest.mark.parametrize(("table", "column"), _foreign_keys(), ids=[f"{t}.{c}" for t, c in _foreign_keys()])
+def test_foreign_key_refuses_missing_parent(world: World, table: str, column: str) -> None:
+    # Enforced on SQLite too: the engine turns PRAGMA foreign_keys on for every connection.
+    # A partner's organization is the one column whose row must change more to stay valid otherwise.
+    context = {"role": "partner"} if (table, column) == ("user_account", "organization_id") else {}
+    with pytest.raises(IntegrityError, match=r"(?i)foreign key constraint"):
+        world.insert(table, **context, **{column: MISSING_ID})
+
+
+def test_a_need_in_a_nonexistent_grid_is_refused(world: World) -> None:
+    world.insert("need", grid_id=world.ids["grid"])
+    with pytest.raises(IntegrityError):
+        world.insert("need", grid_id=MISSING_ID)
+
+
+def test_a_grid_with_needs_cannot_be_deleted(world: World) -> None:
+    with pytest.raises(IntegrityError):
+        world.execute("DELETE FROM grid WHERE id = :id", id=world.ids["grid"])
+
+
+def test_deleting_a_need_deletes_its_lines_and_shifts(world: World) -> None:
+    need_id = world.insert("need")
+    world.insert("resource_line", need_id=need_id)
+    world.insert("shift", need_id=need_id)
+    world.execute("DELETE FROM need WHERE id = :id", id=need_id)
+    with world.engine.connect() as connection:
+        for table in ("resource_line", "shift"):
+            left = connection.execute(sa.text(f"SELECT count(*) FROM {table} WHERE need_id = :id"), {"id": need_id})
+            assert left.scalar_one() == 0
+
+
+def test_a_rejected_whole_claim_frees_the_project(world: World) -> None:
+    world.insert("match", **_match_whole("rejected", decision_reason="资质不符")(world))
+    world.insert("match", **_match_whole("cancelled", decision_reason="撤回")(world))
+    world.insert("match", **_match_whole("proposed")(world))
+    with pytest.raises(IntegrityError):
+        world.insert("match", **_match_whole("proposed")(world))
+
+
+def test_whole_claims_of_different_needs_do_not_collide(world: World) -> None:
+    world.insert("match", **_match_whole()(world))
+    world.insert("match", **(_match_whole()(world) | {"need_id": world.insert("need")}))
+
+
+def test_intakes_without_idempotency_key_do_not_collide(world: World) -> None:
+    world.insert("need_intake", idempotency_key=None)
+    world.insert("need_intake", idempotency_key=None)
+
+
+def test_a_volunteer_may_pair_again_with_a_shift_after_a_rejection(world: World) -> None:
+    world.insert("match", **_match_shift(status="rejected", decision_reason="时间冲突")(world))
+    world.insert("match", **_match_shift()(world))
+
+
+def test_a_shift_at_capacity_refuses_one_more_confirmation(world: World) -> None:
+    # The conditional update services use: it may touch no row, and the CHECK backs it up.
+    shift_id = world.insert("shift", slots=1, confirmed_count=0)
+    world.execute("UPDATE shift SET confirmed_count = confirmed_count + 1 WHERE id = :id", id=shift_id)
+    with pytest.raises(IntegrityError):
+        world.execute("UPDATE shift SET confirmed_count = confirmed_count + 1 WHERE id = :id", id=shift_id)
+
+
+def test_an_offer_cannot_be_drawn_below_zero(world: World) -> None:
+    offer_id = world.insert("offer", quantity=Decimal(10), remaining_quantity=Decimal(10))
+    world.execute("UPDATE offer SET remaining_quantity = remaining_quantity - 10 WHERE id = :id", id=offer_id)
+    with pytest.raises(IntegrityError):
+        world.execute("UPDATE offer SET remaining_quantity = remaining_quantity - 1 WHERE id = :id", id=offer_id)
+
+
+# --- coverage: a new constraint in the models needs a case here --------------------------------------
+
+
+def _declared_checks() -> set[str]:
+    return {
+        f"{table.name}.{constraint.name}"
+        for table in SQLModel.metadata.sorted_tables
+        for constraint in table.constraints
+        if isinstance(constraint, sa.CheckConstraint)
+    }
+
+
+def _declared_uniques() -> set[str]:
+    keys = set()
+    for table in SQLModel.metadata.sorted_tables:
+        for constraint in table.constraints:
+            if isinstance(constraint, sa.UniqueConstraint):
+                keys.add(f"{table.name}({','.join(c.name for c in constraint.columns)})")
+        for index in table.indexes:
+            if index.unique:
+                columns = ",".join(c.name for c in index.columns)
+                keys.add(index.name if _is_partial(index) else f"{table.name}({columns})")
+        if len(table.primary_key.columns) > 1:
+            keys.add(f"{table.name}({','.join(c.name for c in table.primary_key.columns)})")
+    return keys
+
+
+def _is_partial(index: sa.Index) -> bool:
+    return any(index.dialect_options[dialect].get("where") is not None for dialect in ("sqlite", "postgresql"))
+
+
+def test_every_check_constraint_has_a_case() -> None:
+    covered = {case.constraint for case in CHECK_CASES}
+    covered |= {f"{table}.{enum.name}" for table, _column, enum in _enum_columns()}
+    assert _declared_checks() - covered == set(), "add a case to CHECK_CASES for these constraints"
+    assert covered - _declared_checks() == set(), "these cases name constraints the models no longer declare"
+
+
+def test_every_unique_constraint_and_index_has_a_case() -> None:
+    covered = {case.constraint for case in UNIQUE_CASES}
+    assert _declared_uniques() - covered == set(), "add a case to UNIQUE_CASES for these constraints"
+    assert covered - _declared_uniques() == set(), "these cases name constraints the models no longer declare"
