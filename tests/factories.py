@@ -88,7 +88,7 @@ def make_station(session: Session, grid: Grid, **overrides: Any) -> ServiceStati
 
 def make_need(session: Session, grid: Grid, status: NeedStatus = NeedStatus.PUBLISHED, **overrides: Any) -> Need:
     n = _next()
-    created = overrides.pop("created_at", NOW - timedelta(days=n))
+    created = overrides.pop("created_at", NOW - timedelta(minutes=n))
     public = status not in (NeedStatus.SUBMITTED, NeedStatus.UNDER_REVIEW, NeedStatus.REJECTED)
     values: dict[str, Any] = {
         "title": f"需求{n}",
@@ -249,12 +249,21 @@ def build_street(session: Session) -> StreetScenario:
     skill = make_skill(session)
     scenario = StreetScenario(street=street, communities=[north, south], grids=grids, skill=skill)
     needs = scenario.needs
+
+    def days_ago(days: int) -> datetime:
+        return NOW - timedelta(days=days)
+
     needs["bricks"] = make_need(
-        session, grids[0], title="老旧小区透水砖铺设", urgency=Urgency.HIGH, due_date=date(2026, 6, 1)
+        session,
+        grids[0],
+        title="老旧小区透水砖铺设",
+        urgency=Urgency.HIGH,
+        due_date=date(2026, 6, 1),
+        created_at=days_ago(10),
     )
     add_resource_line(session, needs["bricks"], "5000", "1800")
     needs["pavilion"] = make_need(
-        session, grids[1], NeedStatus.PARTIALLY_MATCHED, title="修缮小区凉亭", category=Category.RENOVATION
+        session, grids[1], NeedStatus.PARTIALLY_MATCHED, title="修缮小区凉亭", created_at=days_ago(12)
     )
     add_resource_line(session, needs["pavilion"], "2", "1", kind=ResourceKind.SERVICE, unit="座", description="凉亭")
     needs["elderly"] = make_need(
@@ -265,14 +274,25 @@ def build_street(session: Session) -> StreetScenario:
         category=Category.ELDERLY_CARE,
         urgency=Urgency.CRITICAL,
         channel=IntakeChannel.HOTLINE_12345,
+        created_at=days_ago(14),
     )
     add_shift(session, needs["elderly"], slots=4, confirmed=1, skills=[skill])
     needs["cleanup"] = make_need(
-        session, grids[3], NeedStatus.IN_PROGRESS, title="背街小巷清扫", category=Category.SANITATION
+        session,
+        grids[3],
+        NeedStatus.IN_PROGRESS,
+        title="背街小巷清扫",
+        category=Category.SANITATION,
+        created_at=days_ago(16),
     )
     add_shift(session, needs["cleanup"], slots=10, confirmed=10)
     needs["vaccination"] = make_need(
-        session, grids[0], NeedStatus.COMPLETED, title="疫苗接种点值守", category=Category.EPIDEMIC_PREVENTION
+        session,
+        grids[0],
+        NeedStatus.COMPLETED,
+        title="疫苗接种点值守",
+        category=Category.EPIDEMIC_PREVENTION,
+        created_at=days_ago(20),
     )
     needs["mediation"] = make_need(
         session,
@@ -281,6 +301,7 @@ def build_street(session: Session) -> StreetScenario:
         title="邻里噪音调解",
         category=Category.MEDIATION,
         channel=IntakeChannel.RED_TEA_HOUSE,
+        created_at=days_ago(25),
     )
     needs["submitted"] = make_need(session, grids[0], NeedStatus.SUBMITTED, title="待审核的私密需求")
     needs["review"] = make_need(session, grids[1], NeedStatus.UNDER_REVIEW, title="审核中的私密需求")

@@ -1,4 +1,4 @@
-"""The street's figures: needs collected and solved, by category, grid and channel; partners and volunteers.
+"""The street's figures: needs collected and solved, by category, grid and channel; partners, volunteers, grids.
 
 Every number is an aggregate query (COUNT/SUM with GROUP BY); no rows are loaded to be counted in Python.
 A need merged into another as its duplicate is one problem reported twice, so it is counted once:
@@ -63,6 +63,7 @@ class StreetFigures(Struct):
     offers_active: int
     volunteers_registered: int
     volunteer_hours: float
+    grids: int
     by_category: list[CategoryTally]
     by_grid: list[GridTally]
     by_channel: list[ChannelTally]
@@ -95,6 +96,7 @@ def street_figures(session: Session) -> StreetFigures:
         offers_active=_count(session, Offer.id, Offer.status == OfferStatus.ACTIVE),
         volunteers_registered=_count(session, VolunteerProfile.id),
         volunteer_hours=float(Decimal(hours)),
+        grids=_count(session, Grid.id),
         by_category=_by_category(session),
         by_grid=_by_grid(session),
         by_channel=_by_channel(session),

@@ -58,7 +58,7 @@ class ProjectPagesController(Controller):
         results = list_projects(reader, filters, page=page, page_size=_page_size(request))
         context = {"results": results, "filters": filters}
         if wants_fragment(request):
-            return Template("needs/partials/board_results.html", context=context, headers=HTMX_FRAGMENT_HEADERS)
+            return Template("needs/partials/board_fragment.html", context=context, headers=HTMX_FRAGMENT_HEADERS)
         context |= {
             "categories": list(Category),
             "statuses": list(PUBLIC_STATUSES),

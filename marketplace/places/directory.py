@@ -90,7 +90,7 @@ def list_grids(session: Session) -> list[GridInfo]:
             households=grid.households,
             service_station=station_info(station),
         )
-        for grid, community, station in session.execute(statement).tuples()
+        for grid, community, station in session.execute(statement)
     ]
 
 

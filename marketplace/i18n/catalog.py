@@ -1,0 +1,146 @@
+"""Keep the translation catalogs in step with the sources: extract, update, check.
+
+The same extraction as ``pybabel extract -F babel.cfg``: every ``marketplace/**.py`` and
+``templates/**.html``. ``update`` merges new messages into each locale's ``.po`` (untranslated,
+never fuzzy-guessed) and drops vanished ones; translating them is then a matter of editing the
+``.po``. ``check`` lists what is untranslated or fuzzy, so a test and CI can refuse it.
+
+    python -m marketplace.i18n.catalog update   # then translate the new empty msgstr entries
+    python -m marketplace.i18n.catalog check    # exit status 1 while anything is untranslated
+"""
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po, write_po
+
+from marketplace.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES_DIR
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+MAPPING_FILE = PROJECT_ROOT / "babel.cfg"
+# Locales with a catalog to maintain; English is the source language (the msgids).
+TRANSLATED_LOCALES: tuple[str, ...] = (DEFAULT_LOCALE,)
+PROJECT_NAME = "red-partners-marketplace"
+
+
+def po_path(locale: str) -> Path:
+    return LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def extract_messages(root: Path = PROJECT_ROOT, mapping_file: Path = MAPPING_FILE) -> Catalog:
+    """Every translatable message in the sources, as a template catalog (what ``pybabel extract`` writes)."""
+    with mapping_file.open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle, filename=str(mapping_file))
+    template = Catalog(project=PROJECT_NAME, fuzzy=False)
+    for filename, lineno, message, comments, context in extract_from_dir(
+        root, method_map, options_map, keywords=DEFAULT_KEYWORDS
+    ):
+        template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return template
+
+
+def read_catalog(locale: str) -> Catalog:
+    with po_path(locale).open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def write_catalog(catalog: Catalog, locale: str) -> None:
+    path = po_path(locale)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        # No source locations and a sorted catalog: parallel edits merge without churn.
+        write_po(handle, catalog, width=120, no_location=True, sort_output=True, ignore_obsolete=True)
+
+
+def message_key(message: Message) -> tuple[str, str | None]:
+    msgid = message.id[0] if isinstance(message.id, tuple | list) else message.id
+    return msgid, message.context
+
+
+@dataclass
+class CatalogReport:
+    locale: str
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    untranslated: list[str] = field(default_factory=list)
+    fuzzy: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.untranslated and not self.fuzzy
+
+
+def problems(catalog: Catalog) -> tuple[list[str], list[str]]:
+    """Messages of ``catalog`` that are untranslated, and those marked fuzzy (which are not used)."""
+    untranslated: list[str] = []
+    fuzzy: list[str] = []
+    for message in catalog:
+        if not message.id:
+            continue  # the header
+        key = message_key(message)[0]
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        if message.fuzzy:
+            fuzzy.append(key)
+        elif not all(strings):
+            untranslated.append(key)
+    return untranslated, fuzzy
+
+
+def update(locale: str = DEFAULT_LOCALE, root: Path = PROJECT_ROOT) -> CatalogReport:
+    """Merge the sources' messages into ``locale``'s catalog (creating it if needed) and report."""
+    template = extract_messages(root)
+    path = po_path(locale)
+    catalog = read_catalog(locale) if path.exists() else Catalog(locale=locale, project=PROJECT_NAME, fuzzy=False)
+    before = {message_key(m) for m in catalog if m.id}
+    # No fuzzy matching: a guessed translation of a similar message is worse than an honest gap.
+    catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
+    after = {message_key(m) for m in catalog if m.id}
+    write_catalog(catalog, locale)
+    untranslated, fuzzy = problems(catalog)
+    return CatalogReport(
+        locale=locale,
+        added=sorted(key[0] for key in after - before),
+        removed=sorted(key[0] for key in before - after),
+        untranslated=untranslated,
+        fuzzy=fuzzy,
+    )
+
+
+def check(locale: str = DEFAULT_LOCALE, root: Path = PROJECT_ROOT) -> CatalogReport:
+    """What is missing from ``locale``'s catalog, untranslated or fuzzy; the catalog is not changed."""
+    catalog = read_catalog(locale)
+    known = {message_key(m) for m in catalog if m.id}
+    missing = sorted(message_key(m)[0] for m in extract_messages(root) if m.id and message_key(m) not in known)
+    untranslated, fuzzy = problems(catalog)
+    return CatalogReport(locale=locale, added=missing, untranslated=untranslated, fuzzy=fuzzy)
+
+
+def _print_report(report: CatalogReport, added_label: str) -> None:
+    print(
+        f"{report.locale}: {len(report.added)} {added_label}, {len(report.removed)} removed, "
+        f"{len(report.untranslated)} untranslated, {len(report.fuzzy)} fuzzy"
+    )
+    for title, keys in ((added_label, report.added), ("untranslated", report.untranslated), ("fuzzy", report.fuzzy)):
+        for key in keys:
+            print(f"  {title}: {key!r}")
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "check"
+    if command not in ("update", "check"):
+        print("usage: python -m marketplace.i18n.catalog [update|check]", file=sys.stderr)
+        return 2
+    ok = True
+    for locale in TRANSLATED_LOCALES:
+        report = update(locale) if command == "update" else check(locale)
+        _print_report(report, "added" if command == "update" else "missing from the catalog")
+        ok = ok and report.complete and (command == "update" or not report.added)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
