@@ -1,0 +1,91 @@
+"""``marketplace seed hudao`` and ``marketplace seed synthetic``."""
+
+from datetime import date, datetime
+
+import click
+import sqlalchemy as sa
+
+from marketplace.console import StageProgress
+from marketplace.db.engine import create_db_engine
+from marketplace.db.migrate import upgrade
+from marketplace.settings import Settings
+from seeds.loading import SeedReport, database_is_empty, empty_database
+
+force_option = click.option("--force", is_flag=True, help="Empty a database that already holds data, then seed.")
+today_option = click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The day the data is relative to (default: today); fix it to reproduce a run exactly.",
+)
+
+
+@click.group()
+def seed() -> None:
+    """Fill the database with demo or benchmark data."""
+
+
+@seed.command("hudao")
+@click.option("--seed", "seed_value", default=2026, show_default=True, type=int, help="Random seed.")
+@today_option
+@force_option
+def seed_hudao_command(seed_value: int, today: datetime | None, force: bool) -> None:
+    """The Hudao Street scenario: 21 grids, the story's partners, needs, volunteers and a year of matches."""
+    from seeds.hudao import seed_hudao
+
+    engine = _prepared_engine(force)
+    try:
+        click.echo("Seeding the Hudao Street scenario ...")
+        report = seed_hudao(engine, seed=seed_value, today=_day(today), progress=StageProgress())
+    finally:
+        engine.dispose()
+    _print_report(report)
+
+
+@seed.command("synthetic")
+@click.option("--volunteers", default=10_000, show_default=True, type=click.IntRange(min=1), help="Street size.")
+@click.option("--seed", "seed_value", default=7, show_default=True, type=int, help="Random seed.")
+@today_option
+@force_option
+def seed_synthetic_command(volunteers: int, seed_value: int, today: datetime | None, force: bool) -> None:
+    """A synthetic street with VOLUNTEERS volunteers and everything else in proportion."""
+    from seeds.synthetic import seed_synthetic
+
+    engine = _prepared_engine(force)
+    try:
+        click.echo(f"Seeding a synthetic street of {volunteers:,} volunteers ...")
+        report = seed_synthetic(
+            engine, volunteers=volunteers, seed=seed_value, today=_day(today), progress=StageProgress()
+        )
+    finally:
+        engine.dispose()
+    _print_report(report)
+
+
+def _prepared_engine(force: bool) -> sa.Engine:
+    """Migrate the configured database; refuse one that holds data unless ``force`` empties it."""
+    settings = Settings.from_env()
+    url = settings.database.url
+    click.echo(f"Database: {url.split('@')[-1]}")
+    upgrade(url)
+    engine = create_db_engine(settings.database)
+    if not database_is_empty(engine):
+        if not force:
+            engine.dispose()
+            raise click.ClickException("the database already holds data; use --force to empty it and seed again")
+        click.echo("Emptying the database (--force) ...")
+        empty_database(engine)
+    return engine
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+def _print_report(report: SeedReport) -> None:
+    click.echo("Rows per table:")
+    for line in report.lines():
+        click.echo(f"  {line}")
+    click.echo(
+        f"{report.total:,} rows: generated in {report.generate_seconds:.1f} s, loaded in {report.load_seconds:.1f} s."
+    )

@@ -1,0 +1,28 @@
+"""What every seeder does around its own builders: set up the context, then load the plan and report."""
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from seeds.build.context import SeedContext
+from seeds.clock import SeedClock
+from seeds.demo_accounts import demo_password_hash
+from seeds.loading import Progress, SeedReport, Stopwatch, load_plan
+from seeds.people import PeoplePools
+
+
+def new_context(seed: int, today: date | None, progress: Progress | None) -> SeedContext:
+    """``today`` defaults to the real date: the only clock reading of a seeding run."""
+    return SeedContext(
+        seed=seed,
+        clock=SeedClock(today or date.today()),
+        people=PeoplePools(seed),
+        password_hash=demo_password_hash(seed),
+        progress=progress,
+    )
+
+
+def load_and_report(engine: sa.Engine, ctx: SeedContext, watch: Stopwatch) -> SeedReport:
+    generate_seconds = watch.lap()
+    counts = load_plan(engine, ctx.plan, ctx.progress)
+    return SeedReport(counts, generate_seconds=generate_seconds, load_seconds=watch.lap())
