@@ -1,12 +1,12 @@
-"""What every server-rendered page shares: the page context, the home redirect and HTML error pages."""
+"""What every server-rendered page shares: the page context, htmx detection and HTML error pages."""
 
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Request
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_302_FOUND, HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.response import Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -88,13 +88,3 @@ PAGE_EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     InvalidFilter: html_error_page,
     HTTPException: html_error_page,
 }
-
-
-class HomeController(Controller):
-    include_in_schema = False
-
-    @get("/", name="home")
-    async def home(self, request: Request[Any, Any, Any]) -> Redirect:
-        """The project board is the home page; its canonical address is /projects."""
-        query = request.url.query
-        return Redirect(path=f"/projects?{query}" if query else "/projects", status_code=HTTP_302_FOUND)

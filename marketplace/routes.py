@@ -4,7 +4,6 @@ from typing import Any
 
 from marketplace.dashboard.controllers import FiguresPageController, StatsApiController
 from marketplace.needs.controllers import ProjectApiController, ProjectPagesController
-from marketplace.pages import HomeController
 from marketplace.places.controllers import GridApiController
 from marketplace.system.controllers import SystemController
 
@@ -12,7 +11,6 @@ from marketplace.system.controllers import SystemController
 def route_handlers() -> list[Any]:
     return [
         SystemController,
-        HomeController,
         ProjectPagesController,
         FiguresPageController,
         ProjectApiController,

@@ -36,14 +36,14 @@ def card_titles(html: str) -> list[str]:
     return re.findall(r'<a class="stretched" href="/projects/\d+">([^<]+)</a>', html)
 
 
-def test_home_redirects_to_the_board_keeping_the_query(client: TestClient[Litestar]) -> None:
-    response = client.get("/?category=renovation", follow_redirects=False)
+def test_projects_address_redirects_to_the_board_keeping_the_query(client: TestClient[Litestar]) -> None:
+    response = client.get("/projects?category=renovation", follow_redirects=False)
     assert response.status_code == 302
-    assert response.headers["location"] == "/projects?category=renovation"
+    assert response.headers["location"] == "/?category=renovation"
 
 
 def test_board_lists_public_projects_and_nothing_else(client: TestClient[Litestar], street: StreetScenario) -> None:
-    html = client.get("/projects").text
+    html = client.get("/").text
     assert sorted(card_titles(html)) == sorted(need.title for need in street.public_needs)
     for need in street.private_needs:
         assert need.title not in html
@@ -52,7 +52,7 @@ def test_board_lists_public_projects_and_nothing_else(client: TestClient[Litesta
 def test_board_and_project_pages_never_show_beneficiary_data(
     client: TestClient[Litestar], street: StreetScenario
 ) -> None:
-    pages = [client.get("/projects").text, client.get("/figures").text]
+    pages = [client.get("/").text, client.get("/figures").text]
     pages += [client.get(f"/projects/{need.id}").text for need in street.public_needs]
     for html in pages:
         for private in PRIVATE_STRINGS:
@@ -62,7 +62,7 @@ def test_board_and_project_pages_never_show_beneficiary_data(
 def test_board_puts_open_projects_first_then_urgency_due_date_and_newest(
     client: TestClient[Litestar], street: StreetScenario
 ) -> None:
-    titles = card_titles(client.get("/projects").text)
+    titles = card_titles(client.get("/").text)
     needs = street.needs
     # Critical first, then high (due 1 June), then the normal ones newest first; solved ones last.
     assert titles[:2] == [needs["elderly"].title, needs["bricks"].title]
@@ -82,25 +82,25 @@ def test_board_puts_open_projects_first_then_urgency_due_date_and_newest(
 def test_filters_by_category_and_status_combine(
     client: TestClient[Litestar], street: StreetScenario, query: dict[str, str], expected: set[str]
 ) -> None:
-    titles = set(card_titles(client.get("/projects", params=query).text))
+    titles = set(card_titles(client.get("/", params=query).text))
     assert titles == {street.needs[key].title for key in expected}
 
 
 def test_filters_by_grid_and_by_community(client: TestClient[Litestar], street: StreetScenario) -> None:
     first_grid, _, south_grid, _ = street.grids
-    by_grid = set(card_titles(client.get("/projects", params={"grid": first_grid.id}).text))
+    by_grid = set(card_titles(client.get("/", params={"grid": first_grid.id}).text))
     assert by_grid == {street.needs["bricks"].title, street.needs["vaccination"].title}
 
     south = street.communities[1]
-    by_community = set(card_titles(client.get("/projects", params={"community": south.id}).text))
+    by_community = set(card_titles(client.get("/", params={"community": south.id}).text))
     assert by_community == {street.needs[k].title for k in ("elderly", "cleanup", "mediation")}
 
-    both = card_titles(client.get("/projects", params={"community": south.id, "grid": south_grid.id}).text)
+    both = card_titles(client.get("/", params={"community": south.id, "grid": south_grid.id}).text)
     assert set(both) == {street.needs["elderly"].title, street.needs["mediation"].title}
 
 
 def test_empty_form_fields_mean_any(client: TestClient[Litestar], street: StreetScenario) -> None:
-    response = client.get("/projects?category=&community=&grid=&status=")
+    response = client.get("/?category=&community=&grid=&status=")
     assert response.status_code == 200
     assert len(card_titles(response.text)) == len(street.public_needs)
 
@@ -108,7 +108,7 @@ def test_empty_form_fields_mean_any(client: TestClient[Litestar], street: Street
 def test_grid_filter_offers_the_grids_grouped_by_community(
     client: TestClient[Litestar], street: StreetScenario
 ) -> None:
-    html = client.get("/projects").text
+    html = client.get("/").text
     for community in street.communities:
         assert f'<optgroup label="{community.name}">' in html
     for grid in street.grids:
@@ -134,7 +134,7 @@ def test_grid_filter_offers_the_grids_grouped_by_community(
 def test_invalid_filter_is_a_400_page_naming_the_parameter(
     client: TestClient[Litestar], street: StreetScenario, query: str, parameter: str
 ) -> None:
-    response = client.get(f"/projects?{query}")
+    response = client.get(f"/?{query}")
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
     assert f"参数“{parameter}”" in response.text
@@ -149,17 +149,17 @@ def test_pages_split_the_board_and_count_it(
         session.commit()
     total = len(street.public_needs) + 20
 
-    first = client.get("/projects").text
+    first = client.get("/").text
     assert len(card_titles(first)) == 20
     assert f"共{total}个项目，当前显示第1–20个" in first
-    assert 'href="/projects?page=2"' in first
+    assert 'href="/?page=2"' in first
 
-    second = client.get("/projects?page=2").text
+    second = client.get("/?page=2").text
     assert len(card_titles(second)) == total - 20
     assert f"当前显示第21–{total}个" in second
     assert set(card_titles(first)).isdisjoint(card_titles(second))
 
-    beyond = client.get("/projects?page=9")
+    beyond = client.get("/?page=9")
     assert beyond.status_code == 200
     assert card_titles(beyond.text) == []
     assert "没有第9页" in beyond.text
@@ -172,25 +172,25 @@ def test_page_links_keep_the_filters(
         for number in range(25):
             make_need(session, street.grids[0], title=f"透水砖{number}", category=Category.SANITATION)
         session.commit()
-    html = client.get("/projects?category=sanitation").text
-    assert 'href="/projects?category=sanitation&amp;page=2"' in html
+    html = client.get("/?category=sanitation").text
+    assert 'href="/?category=sanitation&amp;page=2"' in html
 
 
 def test_htmx_filter_request_gets_only_the_results_and_a_fresh_language_link(
     client: TestClient[Litestar], street: StreetScenario
 ) -> None:
-    response = client.get("/projects?category=renovation", headers={"HX-Request": "true"})
+    response = client.get("/?category=renovation", headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert "<html" not in response.text
     assert set(card_titles(response.text)) == {street.needs["bricks"].title, street.needs["pavilion"].title}
     assert 'hx-swap-oob="true"' in response.text
-    assert "/lang/en?next=/projects%3Fcategory%3Drenovation" in response.text
+    assert "/lang/en?next=/%3Fcategory%3Drenovation" in response.text
     assert "HX-Request" in response.headers["vary"]
 
 
 def test_htmx_history_restore_gets_the_whole_page(client: TestClient[Litestar], street: StreetScenario) -> None:
     headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
-    assert "<html" in client.get("/projects", headers=headers).text
+    assert "<html" in client.get("/", headers=headers).text
 
 
 def test_board_queries_do_not_grow_with_the_page(
@@ -204,7 +204,7 @@ def test_board_queries_do_not_grow_with_the_page(
 
         sa.event.listen(app.state.engine, "before_cursor_execute", record)
         try:
-            assert client.get("/projects").status_code == 200
+            assert client.get("/").status_code == 200
         finally:
             sa.event.remove(app.state.engine, "before_cursor_execute", record)
         return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
@@ -285,12 +285,12 @@ def test_unknown_project_is_a_translated_404_page(client: TestClient[Litestar], 
 
 
 def test_urgency_levels_have_badges(client: TestClient[Litestar], street: StreetScenario) -> None:
-    html = client.get("/projects").text
+    html = client.get("/").text
     assert f"urgency-{Urgency.CRITICAL}" in html
     assert f"urgency-{Urgency.HIGH}" in html
 
 
 def test_empty_board_says_so(client: TestClient[Litestar]) -> None:
-    response = client.get("/projects")
+    response = client.get("/")
     assert response.status_code == 200
     assert "没有符合筛选条件的项目" in response.text

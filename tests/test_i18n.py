@@ -68,7 +68,7 @@ def test_every_enum_label_is_translated() -> None:
 
 
 def test_chinese_is_the_default(client: TestClient[Litestar], street: StreetScenario) -> None:
-    html = client.get("/projects").text
+    html = client.get("/").text
     assert '<html lang="zh-CN">' in html
     assert "<h1>项目清单</h1>" in html
     assert "老旧小区改造" in html
@@ -77,7 +77,7 @@ def test_chinese_is_the_default(client: TestClient[Litestar], street: StreetScen
 
 def test_the_lang_cookie_chooses_english(client: TestClient[Litestar], street: StreetScenario) -> None:
     client.cookies.set("lang", "en")
-    html = client.get("/projects").text
+    html = client.get("/").text
     assert '<html lang="en">' in html
     assert "<h1>Project board</h1>" in html
     assert "Old residential area renovation" in html
@@ -86,7 +86,7 @@ def test_the_lang_cookie_chooses_english(client: TestClient[Litestar], street: S
 
 
 def test_accept_language_chooses_english(client: TestClient[Litestar], street: StreetScenario) -> None:
-    html = client.get("/projects", headers={"Accept-Language": "en-US,en;q=0.9"}).text
+    html = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).text
     assert '<html lang="en">' in html
     assert "Project board" in html
 
@@ -110,8 +110,8 @@ def test_language_switch_sets_the_cookie_and_comes_back(client: TestClient[Lites
 def test_every_page_links_to_the_other_language_coming_back_to_itself(
     client: TestClient[Litestar], street: StreetScenario
 ) -> None:
-    html = client.get("/projects?category=renovation&page=1").text
-    assert 'href="/lang/en?next=/projects%3Fcategory%3Drenovation%26page%3D1"' in html
+    html = client.get("/?category=renovation&page=1").text
+    assert 'href="/lang/en?next=/%3Fcategory%3Drenovation%26page%3D1"' in html
     client.cookies.set("lang", "en")
     english = client.get(f"/projects/{street.needs['bricks'].id}").text
     assert f'href="/lang/zh_CN?next=/projects/{street.needs["bricks"].id}"' in english
@@ -123,7 +123,7 @@ def test_no_page_shows_an_untranslated_status_code_name(
 ) -> None:
     """Enum values (``partially_matched``) never stand in for their labels on a page."""
     client.cookies.set("lang", locale)
-    pages = [client.get("/projects").text, client.get("/figures").text]
+    pages = [client.get("/").text, client.get("/figures").text]
     pages += [client.get(f"/projects/{need.id}").text for need in street.public_needs]
     for html in pages:
         visible = html.split("<body>", 1)[1]

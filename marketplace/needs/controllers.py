@@ -5,8 +5,8 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
-from litestar.response import Template
-from litestar.status_codes import HTTP_400_BAD_REQUEST
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_302_FOUND, HTTP_400_BAD_REQUEST
 
 from marketplace.db.deps import ReaderSession
 from marketplace.i18n import gettext as _
@@ -35,9 +35,9 @@ def _page_size(request: Request[Any, Any, Any]) -> int:
 
 
 class ProjectPagesController(Controller):
-    """The board and a project's page, for people; the board's list is also an htmx fragment."""
+    """The board (the home page) and a project's page, for people; the board's list is also an htmx fragment."""
 
-    path = "/projects"
+    path = "/"
     include_in_schema = False
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
@@ -66,7 +66,13 @@ class ProjectPagesController(Controller):
         }
         return Template("needs/board.html", context=page_context(reader, **context), headers=HTMX_FRAGMENT_HEADERS)
 
-    @get("/{need_id:int}", name="projects:detail", sync_to_thread=True)
+    @get("/projects", name="projects:redirect")
+    async def board_alias(self, request: Request[Any, Any, Any]) -> Redirect:
+        """/projects is where people guess the board is; its canonical address is the home page."""
+        query = request.url.query
+        return Redirect(path=f"/?{query}" if query else "/", status_code=HTTP_302_FOUND)
+
+    @get("/projects/{need_id:int}", name="projects:detail", sync_to_thread=True)
     def detail(self, reader: ReaderSession, need_id: FromPath[int]) -> Template:
         project = get_project(reader, need_id)
         if project is None:
