@@ -34,7 +34,7 @@ class InputModel(BaseModel):
     """Base of every Create/Update model."""
 
     # Unknown keys are ignored rather than refused: HTML forms post their CSRF token alongside.
-    model_config = ConfigDict(extra="ignore", validate_default=False)
+    model_config = ConfigDict(extra="ignore")
 
 
 class UpdateModel(InputModel):
