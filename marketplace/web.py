@@ -1,5 +1,6 @@
 """Template engine: Jinja2 with gettext, autoescaping every template, and shared helpers."""
 
+import unicodedata
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -37,9 +38,11 @@ def build_jinja_environment(templates_dir: Path) -> Environment:
         localized_name=localized_name,
         url_with=url_with,
         here=here,
+        street_today=street_today,
     )
     env.filters.update(
         number=format_number,
+        with_unit=with_unit,
         percent=format_share,
         local_date=local_date,
         local_day=local_day,
@@ -62,6 +65,15 @@ def format_number(value: float | int) -> str:
     return format_decimal(value, format="#,##0.##", locale=_babel_locale())
 
 
+def with_unit(value: float | int, unit: str) -> str:
+    """A quantity with its unit: "5,000 m²", but "10套" and "12,500元" (Chinese units take no space)."""
+    number = format_number(value)
+    if not unit:
+        return number
+    wide = unicodedata.east_asian_width(unit[0]) in ("W", "F")
+    return f"{number}{unit}" if wide else f"{number} {unit}"
+
+
 def format_share(value: float) -> str:
     """A share between 0 and 1 as a percentage with at most one decimal."""
     return format_percent(value, format="#,##0.#%", locale=_babel_locale())
@@ -69,6 +81,11 @@ def format_share(value: float) -> str:
 
 def _local(value: datetime) -> datetime:
     return value.astimezone(STREET_TIMEZONE)
+
+
+def street_today() -> date:
+    """Today's date on the street's clock (for "overdue")."""
+    return datetime.now(STREET_TIMEZONE).date()
 
 
 def local_date(value: date | datetime) -> str:

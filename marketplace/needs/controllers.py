@@ -1,6 +1,7 @@
 """The public project board: its pages (/projects) and its JSON API (/api/v1/projects)."""
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get
 from litestar.exceptions import NotFoundException
@@ -30,6 +31,19 @@ from marketplace.vocabulary import Category
 PageNumber = Annotated[int, QueryParameter(ge=1, description="Page number, from 1")]
 
 
+def board_address(filters: BoardFilters, page: int) -> str:
+    """The board's canonical address for these filters: only the parameters that are set."""
+    params = {
+        "category": filters.category,
+        "community": filters.community_id,
+        "grid": filters.grid_id,
+        "status": filters.status,
+        "page": page if page > 1 else None,
+    }
+    query = urlencode([(key, str(value)) for key, value in params.items() if value is not None])
+    return f"/?{query}" if query else "/"
+
+
 def _page_size(request: Request[Any, Any, Any]) -> int:
     return int(request.app.state.settings.page_size)
 
@@ -56,9 +70,13 @@ class ProjectPagesController(Controller):
         filters = parse_filters(category=category, community=community, grid=grid, status=status)
         check_filters_exist(reader, filters)
         results = list_projects(reader, filters, page=page, page_size=_page_size(request))
-        context = {"results": results, "filters": filters}
+        context: dict[str, Any] = {"results": results, "filters": filters}
         if wants_fragment(request):
-            return Template("needs/partials/board_fragment.html", context=context, headers=HTMX_FRAGMENT_HEADERS)
+            # The form sends its empty fields too; the address pushed to history leaves them out.
+            address = board_address(filters, page)
+            headers = HTMX_FRAGMENT_HEADERS | {"HX-Push-Url": address}
+            context["current_url"] = address
+            return Template("needs/partials/board_fragment.html", context=context, headers=headers)
         context |= {
             "categories": list(Category),
             "statuses": list(PUBLIC_STATUSES),
