@@ -3,10 +3,16 @@
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions.responses import create_exception_response
 from litestar.response import Template
-from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_404_NOT_FOUND,
+    HTTP_405_METHOD_NOT_ALLOWED,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -87,4 +93,19 @@ def _error_headline(status_code: int) -> str:
 PAGE_EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     InvalidFilter: html_error_page,
     HTTPException: html_error_page,
+}
+
+
+def page_or_json_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """For app-wide handlers (unknown addresses): a page for people, Litestar's JSON for /api and /schema."""
+    if request.url.path.startswith(("/api/", "/schema")):
+        return create_exception_response(request, exc)
+    return html_error_page(request, exc)
+
+
+# For ``Litestar(exception_handlers=...)``: a 404 or 405 raised before any route matched is handled
+# at the application level only, so controller-level handlers never see it.
+APP_EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
+    HTTP_404_NOT_FOUND: page_or_json_error,
+    HTTP_405_METHOD_NOT_ALLOWED: page_or_json_error,
 }
