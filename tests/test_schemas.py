@@ -93,6 +93,11 @@ def test_control_characters_are_rejected(text: str) -> None:
     assert_rejected(NeedCreate, NEED | {"description": text}, "description", "control characters")
 
 
+def test_lone_surrogates_are_rejected() -> None:
+    # No database encoding stores them; pydantic refuses them before our rules run.
+    assert_rejected(NeedCreate, NEED | {"description": "lone \ud800"}, "description", "unicode")
+
+
 def test_titles_are_one_line_but_descriptions_may_have_many() -> None:
     assert_rejected(NeedCreate, NEED | {"title": "上\n下"}, "title", "single line")
     assert NeedCreate.model_validate(NEED | {"description": "第一行\n第二行\r\n\t第三行"}).description
