@@ -1,0 +1,332 @@
+"""The seeds: Hudao Street as the story tells it, synthetic streets in proportion, the same seed the same rows."""
+
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from sqlmodel import SQLModel
+
+from marketplace.accounts.passwords import verify_password
+from marketplace.cli import main
+from marketplace.models import (
+    Community,
+    Grid,
+    Match,
+    MatchKind,
+    MatchStatus,
+    Need,
+    NeedIntake,
+    NeedStatus,
+    Offer,
+    Organization,
+    OrganizationKind,
+    OrganizationStatus,
+    PartyBranch,
+    ResourceLine,
+    Role,
+    ServiceStation,
+    Shift,
+    ShiftSignup,
+    Street,
+    User,
+    VolunteerProfile,
+)
+from marketplace.vocabulary import Category, IntakeChannel, Urgency
+from seeds import database_is_empty, empty_database
+from seeds.credit_codes import (
+    credit_check_digit,
+    is_valid_credit_code,
+    make_credit_code,
+    organization_check_digit,
+)
+from seeds.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from seeds.hudao import seed_hudao
+from seeds.synthetic import seed_synthetic, synthetic_scale
+
+TODAY = date(2026, 5, 1)
+STORY_PARTNERS = {
+    "Sinotrans": "中国外运",
+    "Xingda Printing": "兴达印务",
+    "Huatuo Technology": "华拓科技",
+    "Jieda New Energy": "捷达新能源",
+    "Lvfan Recycled Building Materials": "绿帆再生建材",
+}
+HOLDS_SLOT = ("approved", "fulfilled", "no_show")
+
+
+# Row counts of the Hudao seeding each worker's database holds, so read-only tests can share it.
+_hudao_counts: dict[str, dict[str, int]] = {}
+
+
+@pytest.fixture
+def hudao(engine: sa.Engine) -> sa.Engine:
+    """Hudao Street, seeded once per worker and reused while the tables hold exactly that seeding.
+
+    Tests using it only read. Any test using ``clean_engine`` empties the tables before and after,
+    which changes the counts, so the next reader seeds again.
+    """
+    key = engine.url.render_as_string()
+    if table_counts(engine) != _hudao_counts.get(key):
+        empty_database(engine)
+        _hudao_counts[key] = seed_hudao(engine, today=TODAY).counts
+    return engine
+
+
+def table_counts(engine: sa.Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            table.name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            for table in SQLModel.metadata.sorted_tables
+        }
+
+
+def rows(engine: sa.Engine, statement: Any) -> list[Any]:
+    with engine.connect() as connection:
+        return list(connection.execute(statement))
+
+
+def count(engine: sa.Engine, model: type[SQLModel], *where: Any) -> int:
+    return rows(engine, sa.select(sa.func.count()).select_from(model).where(*where))[0][0]
+
+
+def dump(engine: sa.Engine) -> dict[str, list[tuple]]:
+    """Every row of every table, ordered by primary key."""
+    with engine.connect() as connection:
+        return {
+            table.name: [tuple(row) for row in connection.execute(sa.select(table).order_by(*table.primary_key))]
+            for table in SQLModel.metadata.sorted_tables
+        }
+
+
+def assert_capacity_invariants(engine: sa.Engine) -> None:
+    """Offers never below zero or over-reserved, shifts never over slots, no volunteer on overlapping shifts."""
+    reserved = sa.func.coalesce(
+        sa.select(sa.func.sum(Match.quantity))
+        .where(Match.offer_id == Offer.id, Match.status.in_(["approved", "fulfilled"]))
+        .scalar_subquery(),
+        0,
+    )
+    assert count(engine, Offer, Offer.remaining_quantity != Offer.quantity - reserved) == 0
+    holding = (
+        sa.select(sa.func.count()).where(Match.shift_id == Shift.id, Match.status.in_(HOLDS_SLOT)).scalar_subquery()
+    )
+    assert count(engine, Shift, Shift.confirmed_count != holding) == 0
+    assert count(engine, Shift, Shift.confirmed_count > Shift.slots) == 0
+    a, b = sa.orm.aliased(Match), sa.orm.aliased(Match)
+    sa_, sb = sa.orm.aliased(Shift), sa.orm.aliased(Shift)
+    overlapping = (
+        sa.select(sa.func.count())
+        .select_from(a)
+        .join(sa_, sa_.id == a.shift_id)
+        .join(b, (b.volunteer_id == a.volunteer_id) & (b.id < a.id))
+        .join(sb, sb.id == b.shift_id)
+        .where(
+            a.status.in_(HOLDS_SLOT),
+            b.status.in_(HOLDS_SLOT),
+            sa_.starts_at < sb.ends_at,
+            sb.starts_at < sa_.ends_at,
+        )
+    )
+    assert rows(engine, overlapping)[0][0] == 0
+
+
+# -- credit codes ----------------------------------------------------------------------------------
+
+
+def test_credit_code_check_digits_match_the_standards_example() -> None:
+    # The sample code printed in GB 32100-2015; its organization code M000100Y4 follows GB 11714.
+    assert organization_check_digit("M000100Y") == "4"
+    assert credit_check_digit("91350100M000100Y4") == "3"
+    assert is_valid_credit_code("91350100M000100Y43")
+    assert not is_valid_credit_code("91350100M000100Y44")
+    assert not is_valid_credit_code("91350100M000100I43")  # I is not in the alphabet
+
+
+def test_made_credit_codes_are_valid() -> None:
+    code = make_credit_code("52", "370203", "12345678")
+    assert len(code) == 18 and code.startswith("52370203") and is_valid_credit_code(code)
+
+
+# -- the Hudao Street scenario ---------------------------------------------------------------------
+
+
+def test_hudao_has_the_storys_grids_branches_and_stations(hudao: sa.Engine) -> None:
+    street = rows(hudao, sa.select(Street))[0]
+    assert (street.name, street.name_en, street.district, street.city) == (
+        "湖岛街道",
+        "Hudao Street",
+        "市北区",
+        "青岛市",
+    )
+    assert count(hudao, Grid) == 21
+    assert count(hudao, PartyBranch) == 10
+    assert count(hudao, ServiceStation) == 20
+    assert count(hudao, Community) >= 4
+    grids = rows(hudao, sa.select(Grid.latitude, Grid.longitude, Grid.party_branch_id))
+    assert all(36.08 < g.latitude < 36.14 and 120.32 < g.longitude < 120.38 for g in grids)
+    branch_sizes = Counter(g.party_branch_id for g in grids)
+    assert None not in branch_sizes and max(branch_sizes.values()) > 1  # some branches lead several grids
+
+
+def test_hudao_partners_of_the_story_have_valid_credit_codes(hudao: sa.Engine) -> None:
+    organizations = rows(hudao, sa.select(Organization))
+    for name_en, name in STORY_PARTNERS.items():
+        partner = next(o for o in organizations if name in o.name)
+        assert name_en.split()[0] in partner.name_en and partner.status == OrganizationStatus.APPROVED
+    assert all(is_valid_credit_code(o.credit_code) for o in organizations)
+    assert {o.kind for o in organizations} == set(OrganizationKind)
+    statuses = Counter(o.status for o in organizations)
+    assert statuses[OrganizationStatus.APPROVED] > len(organizations) * 0.8
+    assert statuses[OrganizationStatus.PENDING] and statuses[OrganizationStatus.REJECTED]
+    assert statuses[OrganizationStatus.SUSPENDED]
+    assert len(organizations) >= 35
+
+
+def test_hudao_offers_the_permeable_bricks_and_the_pavilion_repairs(hudao: sa.Engine) -> None:
+    offers = rows(hudao, sa.select(Offer, Organization.name).join(Organization))
+    bricks = next(o for o in offers if "绿帆" in o.name and "透水砖" in o.title)
+    assert (bricks.quantity, bricks.unit) == (Decimal(3200), "m²")
+    assert any("华拓" in o.name and "凉亭" in o.title for o in offers)
+
+
+def test_hudao_new_village_renovation_waits_for_the_bricks(hudao: sa.Engine) -> None:
+    need = rows(hudao, sa.select(Need).where(Need.title.contains("湖岛新村")).order_by(Need.id))[0]
+    assert need.category == Category.RENOVATION
+    lines = {
+        line.description: line for line in rows(hudao, sa.select(ResourceLine).where(ResourceLine.need_id == need.id))
+    }
+    assert lines["透水砖"].still_needed == Decimal(5000)
+    proposed = rows(hudao, sa.select(Match).where(Match.resource_line_id == lines["透水砖"].id))
+    assert [(m.status, m.quantity) for m in proposed] == [(MatchStatus.PROPOSED, Decimal(3200))]
+    assert lines["凉亭维修"].still_needed == 0
+
+
+def test_hudao_needs_cover_every_category_channel_urgency_and_status(hudao: sa.Engine) -> None:
+    needs = rows(hudao, sa.select(Need))
+    assert {n.category for n in needs} == set(Category)
+    assert {n.channel for n in needs} == set(IntakeChannel)
+    assert {i.channel for i in rows(hudao, sa.select(NeedIntake))} == set(IntakeChannel)
+    assert {n.urgency for n in needs} == set(Urgency)
+    assert {n.status for n in needs} == set(NeedStatus)
+    board = [n for n in needs if n.status in ("published", "partially_matched", "in_progress")]
+    assert len(board) > len(needs) / 3
+    assert all(n.status_reason for n in needs if n.status == NeedStatus.REJECTED)
+    assert any(n.duplicate_of_id for n in needs)
+    assert all(1 <= n.satisfaction <= 5 for n in needs if n.status == NeedStatus.VERIFIED)
+
+
+def test_hudao_history_holds_every_decision_and_keeps_capacities(hudao: sa.Engine) -> None:
+    matches = rows(hudao, sa.select(Match))
+    assert len(matches) >= 300
+    assert {m.status for m in matches} == set(MatchStatus)
+    assert {m.kind for m in matches} == set(MatchKind)
+    decided = [m.decided_at for m in matches if m.decided_at]
+    assert (max(decided) - min(decided)).days > 300  # about a year of decisions
+    assert any(m.shown_rank and m.shown_rank > 1 for m in matches)
+    assert count(hudao, ShiftSignup) > 0
+    assert_capacity_invariants(hudao)
+
+
+def test_hudao_decisions_follow_patterns_a_ranker_can_learn(hudao: sa.Engine) -> None:
+    def approval_rate(matches: list[Any]) -> float:
+        return sum(m.status in HOLDS_SLOT for m in matches) / len(matches)
+
+    decided = [m for m in rows(hudao, sa.select(Match)) if m.status not in ("proposed", "cancelled")]
+    shifts = [m for m in decided if m.kind == MatchKind.VOLUNTEER_SHIFT]
+    coverage = {
+        m.id: next(e["value"] for e in m.explanation if e["feature"] == "skill_coverage")
+        for m in shifts
+        if any(e["feature"] == "skill_coverage" for e in m.explanation)
+    }
+    skilled = [m for m in shifts if coverage.get(m.id) == 1.0]
+    unskilled = [m for m in shifts if coverage.get(m.id) == 0.0]
+    assert approval_rate(skilled) > approval_rate(unskilled) + 0.3
+    first = [m for m in shifts if m.shown_rank == 1]
+    later = [m for m in shifts if m.shown_rank and m.shown_rank >= 4]
+    assert approval_rate(first) > approval_rate(later)
+
+
+def test_hudao_demo_accounts_log_in_with_the_demo_password(hudao: sa.Engine) -> None:
+    users = {u.username: u for u in rows(hudao, sa.select(User))}
+    assert {a.username for a in DEMO_ACCOUNTS} == {"admin", "staff", "partner", "volunteer"}
+    demo_users = [users[account.username] for account in DEMO_ACCOUNTS]
+    assert [user.role for user in demo_users] == [account.role for account in DEMO_ACCOUNTS]
+    assert len({user.password_hash for user in demo_users}) == 1  # hashed once (argon2 is slow on purpose)
+    assert verify_password(demo_users[0].password_hash, DEMO_PASSWORD)
+    assert {u.role for u in users.values()} == set(Role)
+    lvfan = rows(hudao, sa.select(Organization).where(Organization.id == users["partner"].organization_id))[0]
+    assert "绿帆" in lvfan.name and users["partner"].is_org_manager
+    volunteer = rows(hudao, sa.select(VolunteerProfile).where(VolunteerProfile.user_id == users["volunteer"].id))[0]
+    assert volunteer.is_party_member and volunteer.hours_total > 0
+    assert count(hudao, VolunteerProfile) == 300
+
+
+# -- determinism -----------------------------------------------------------------------------------
+
+
+def test_same_seed_and_day_give_identical_rows_and_another_seed_does_not(clean_engine: sa.Engine) -> None:
+    seed_hudao(clean_engine, seed=11, today=TODAY)
+    first = dump(clean_engine)
+    empty_database(clean_engine)
+    seed_hudao(clean_engine, seed=11, today=TODAY)
+    assert dump(clean_engine) == first
+    empty_database(clean_engine)
+    seed_hudao(clean_engine, seed=12, today=TODAY)
+    other = dump(clean_engine)
+    assert other["need"] != first["need"] and other["volunteer_profile"] != first["volunteer_profile"]
+
+
+def test_database_is_empty_until_seeded_and_after_emptying(clean_engine: sa.Engine) -> None:
+    assert database_is_empty(clean_engine)
+    seed_synthetic(clean_engine, volunteers=50, today=TODAY)
+    assert not database_is_empty(clean_engine)
+    empty_database(clean_engine)
+    assert database_is_empty(clean_engine)
+
+
+# -- synthetic streets -----------------------------------------------------------------------------
+
+
+def test_synthetic_street_is_in_proportion_and_keeps_the_invariants(clean_engine: sa.Engine) -> None:
+    volunteers = 2000
+    report = seed_synthetic(clean_engine, volunteers=volunteers, today=TODAY)
+    scale = synthetic_scale(volunteers)
+    assert count(clean_engine, VolunteerProfile) == volunteers == report["volunteer_profile"]
+    assert count(clean_engine, Grid) == scale["grids"] == 21
+    assert count(clean_engine, Organization) == scale["organizations"]
+    assert count(clean_engine, Offer) == scale["offers"] == volunteers // 20
+    shifts_and_lines = count(clean_engine, Shift) + count(clean_engine, ResourceLine)
+    assert volunteers / 10 * 0.7 < shifts_and_lines < volunteers / 10 * 1.4
+    assert count(clean_engine, Match) > volunteers / 10
+    assert all(is_valid_credit_code(o.credit_code) for o in rows(clean_engine, sa.select(Organization)))
+    assert_capacity_invariants(clean_engine)
+
+
+def test_synthetic_street_grows_its_grids_with_its_volunteers() -> None:
+    assert synthetic_scale(100_000)["grids"] == 200
+    assert synthetic_scale(100_000)["communities"] == 50
+
+
+# -- command line ----------------------------------------------------------------------------------
+
+
+def test_cli_seeds_hudao_and_refuses_a_database_with_data(tmp_path: Path) -> None:
+    env = {"MARKETPLACE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "MARKETPLACE_VAR_DIR": str(tmp_path)}
+    runner = CliRunner()
+    seeded = runner.invoke(main, ["seed", "hudao", "--today", "2026-05-01"], env=env)
+    assert seeded.exit_code == 0, seeded.output
+    assert "grid" in seeded.output and "21" in seeded.output and "loading rows" in seeded.output
+    refused = runner.invoke(main, ["seed", "hudao"], env=env)
+    assert refused.exit_code != 0 and "--force" in refused.output
+    forced = runner.invoke(main, ["seed", "synthetic", "--volunteers", "100", "--force"], env=env)
+    assert forced.exit_code == 0, forced.output
+    engine = sa.create_engine(env["MARKETPLACE_DATABASE_URL"])
+    try:
+        assert count(engine, VolunteerProfile) == 100
+    finally:
+        engine.dispose()
