@@ -126,6 +126,9 @@ def test_grid_filter_offers_the_grids_grouped_by_community(
         ("status=rejected", "status"),
         ("grid=abc", "grid"),
         ("grid=99999", "grid"),
+        ("grid=99999999999999999999", "grid"),
+        ("grid=١٢", "grid"),
+        ("page=99999999999999999999", "page"),
         ("community=99999", "community"),
         ("page=0", "page"),
         ("page=x", "page"),
@@ -280,6 +283,7 @@ def test_non_public_project_is_a_404_page(client: TestClient[Litestar], street: 
 
 def test_unknown_project_is_a_translated_404_page(client: TestClient[Litestar], street: StreetScenario) -> None:
     client.cookies.set("lang", "en")
+    assert client.get("/projects/99999999999999999999").status_code == 404
     response = client.get("/projects/424242")
     assert response.status_code == 404
     assert "Page not found" in response.text

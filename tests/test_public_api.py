@@ -133,6 +133,8 @@ def test_projects_paginate(
         ("grid=abc", "grid"),
         ("grid=0", "grid"),
         ("grid=99999", "grid"),
+        ("grid=99999999999999999999", "grid"),
+        ("page=99999999999999999999", "page"),
         ("community=99999", "community"),
         ("page=0", "page"),
         ("page_size=101", "page_size"),
@@ -159,6 +161,13 @@ def test_one_project_in_full(client: TestClient[Litestar], street: StreetScenari
     mediation = client.get(f"/api/v1/projects/{street.needs['mediation'].id}").json()
     assert mediation["satisfaction"] == 5
     assert mediation["verified_at"] is not None
+
+
+@pytest.mark.parametrize("need_id", ["424242", "99999999999999999999", "0"])
+def test_unknown_project_is_a_json_404(client: TestClient[Litestar], need_id: str) -> None:
+    response = client.get(f"/api/v1/projects/{need_id}")
+    assert response.status_code == 404
+    assert response.json()["status_code"] == 404
 
 
 @pytest.mark.parametrize("key", ["submitted", "review", "rejected", "cancelled"])

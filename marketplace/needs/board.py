@@ -26,6 +26,8 @@ from marketplace.volunteers.models import Skill
 PublicStatus = StrEnum("PublicStatus", {status.name: status.value for status in PUBLIC_STATUSES})  # type: ignore[misc]
 
 MAX_API_PAGE_SIZE = 100
+# Ids and page numbers are 32-bit integers in PostgreSQL; a bigger one is a client error, not a 500.
+MAX_ID = 2**31 - 1
 
 _URGENCY_RANK = {Urgency.CRITICAL: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2, Urgency.LOW: 3}
 
@@ -174,7 +176,7 @@ def _parse_public_status(value: str | None) -> NeedStatus | None:
 def _parse_id(parameter: str, value: str | None) -> int | None:
     if not value:
         return None
-    if not value.isdigit() or int(value) < 1:
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_ID:
         raise InvalidFilter(parameter, _("expected a positive whole number"))
     return int(value)
 
@@ -342,6 +344,8 @@ def _skills_of(session: Session, shift_ids: list[int]) -> dict[int, list[SkillRe
 
 def get_project(session: Session, need_id: int) -> ProjectDetail | None:
     """One public project in full, or ``None`` when it does not exist or is not public."""
+    if not 1 <= need_id <= MAX_ID:
+        return None
     statement = (
         sa.select(
             *_CARD_COLUMNS,

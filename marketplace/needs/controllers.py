@@ -13,6 +13,7 @@ from marketplace.db.deps import ReaderSession
 from marketplace.i18n import gettext as _
 from marketplace.needs.board import (
     MAX_API_PAGE_SIZE,
+    MAX_ID,
     BoardFilters,
     BoardPage,
     InvalidFilter,
@@ -28,7 +29,7 @@ from marketplace.pages import HTMX_FRAGMENT_HEADERS, PAGE_EXCEPTION_HANDLERS, pa
 from marketplace.places.directory import grids_by_community
 from marketplace.vocabulary import Category
 
-PageNumber = Annotated[int, QueryParameter(ge=1, description="Page number, from 1")]
+PageNumber = Annotated[int, QueryParameter(ge=1, le=MAX_ID, description="Page number, from 1")]
 
 
 def board_address(filters: BoardFilters, page: int) -> str:
@@ -129,8 +130,8 @@ class ProjectApiController(Controller):
         request: Request[Any, Any, Any],
         reader: ReaderSession,
         category: FromQuery[Category | None] = None,
-        community: Annotated[int | None, QueryParameter(ge=1, description="Community id")] = None,
-        grid: Annotated[int | None, QueryParameter(ge=1, description="Grid id (see /api/v1/grids)")] = None,
+        community: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="Community id")] = None,
+        grid: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="Grid id (see /api/v1/grids)")] = None,
         status: FromQuery[PublicStatus | None] = None,  # type: ignore[valid-type]
         page: PageNumber = 1,
         page_size: Annotated[
