@@ -5,6 +5,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from seeds.build.activity import build_activity
+from seeds.build.context import SeedContext
 from seeds.build.history import HistoryBuilder
 from seeds.build.needs import NeedBuilder, build_needs
 from seeds.build.offers import build_offers
@@ -16,7 +17,7 @@ from seeds.build.volunteers import build_volunteers
 from seeds.data.places import HUDAO_COMMUNITIES, HUDAO_STREET
 from seeds.hudao_story import add_hudao_new_village, play_partner_claims, play_volunteers
 from seeds.loading import Progress, SeedReport, Stopwatch
-from seeds.runner import load_and_report, new_context
+from seeds.runner import collector_paused, load_and_report, new_context
 
 GENERATED_ORGANIZATIONS = 30
 VOLUNTEERS = 300
@@ -34,8 +35,14 @@ def seed_hudao(
     progress: Progress | None = None,
 ) -> SeedReport:
     """Seed Hudao Street into an empty, migrated database; the same ``seed`` and ``today`` give the same rows."""
-    watch = Stopwatch()
-    ctx = new_context(seed, today, progress)
+    with collector_paused():
+        watch = Stopwatch()
+        ctx = new_context(seed, today, progress)
+        _build(ctx)
+        return load_and_report(engine, ctx, watch)
+
+
+def _build(ctx: SeedContext) -> None:
     ctx.report("places and partners", 0, 1)
     build_places(
         ctx, HUDAO_STREET, HUDAO_COMMUNITIES, grid_code_prefix="HD", grids_without_station=GRIDS_WITHOUT_STATION
@@ -57,4 +64,3 @@ def seed_hudao(
     play_volunteers(ctx, history)
     history.finish()
     build_activity(ctx, escalations=ESCALATIONS)
-    return load_and_report(engine, ctx, watch)

@@ -22,7 +22,7 @@ from seeds.build.users import build_partner_users, build_staff_users
 from seeds.build.volunteers import build_volunteers
 from seeds.data.places import COMPOUND_SUFFIXES, SYNTHETIC_ROADS, CommunitySpec
 from seeds.loading import Progress, SeedReport, Stopwatch
-from seeds.runner import load_and_report, new_context
+from seeds.runner import collector_paused, load_and_report, new_context
 
 VOLUNTEERS_PER_GRID = 500
 MIN_GRIDS = 21
@@ -91,11 +91,12 @@ def seed_synthetic(
     progress: Progress | None = None,
 ) -> SeedReport:
     """Generate a street of ``volunteers`` volunteers and load it into an empty, migrated database."""
-    watch = Stopwatch()
     scale = synthetic_scale(volunteers)
-    ctx = new_context(seed, today, progress)
-    _build(ctx, scale)
-    report = load_and_report(engine, ctx, watch)
+    with collector_paused():
+        watch = Stopwatch()
+        ctx = new_context(seed, today, progress)
+        _build(ctx, scale)
+        report = load_and_report(engine, ctx, watch)
     report.notes.update(scale)
     return report
 
