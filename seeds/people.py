@@ -31,12 +31,9 @@ class PeoplePools:
         return rng.choice(self.phone_prefixes) + f"{rng.randrange(100_000_000):08d}"
 
 
-def flat_address(rng: random.Random, compound: str) -> str:
-    """A flat in a residential compound: ``湖岛新村5号楼2单元301室``."""
-    building = rng.randint(1, 24)
-    entrance = rng.randint(1, 4)
-    floor = rng.randint(1, 7)
-    return f"{compound}{building}号楼{entrance}单元{floor}0{rng.randint(1, 4)}室"
+def flat_address(rng: random.Random, building: str) -> str:
+    """A flat in a building of a residential compound: ``湖岛新村5号楼`` gives ``湖岛新村5号楼2单元301室``."""
+    return f"{building}{rng.randint(1, 4)}单元{rng.randint(1, 7)}0{rng.randint(1, 4)}室"
 
 
 def street_address(rng: random.Random, city: str, district: str, road: str) -> str:

@@ -88,6 +88,7 @@ class NeedDraft:
     urgency: Urgency
     status: NeedStatus
     compound: str
+    building: str = ""
     lines: Sequence[tuple[LineTemplate, int]] = ()
     shifts: Sequence[ShiftTemplate] = ()
     beneficiary: bool = True
@@ -110,9 +111,10 @@ class NeedBuilder:
         grid = self.ctx.place.grids[grid_index]
         community = self.ctx.place.communities[grid.community_index]
         compound = rng.choice(grid.compounds)[0]
+        building = f"{compound}{rng.randint(1, 24)}号楼"
         words = {
             "compound": compound,
-            "building": f"{compound}{rng.randint(1, 24)}号楼",
+            "building": building,
             "community": community.name,
             "road": rng.choice(grid.roads),
         }
@@ -131,6 +133,7 @@ class NeedBuilder:
             urgency,
             status,
             compound,
+            building,
             lines,
             shifts,
             beneficiary=personal or rng.random() < 0.3,
@@ -181,7 +184,8 @@ class NeedBuilder:
         if draft.beneficiary:
             row["beneficiary_name"] = ctx.people.name(rng)
             row["beneficiary_phone"] = ctx.people.phone(rng)
-            row["beneficiary_address"] = flat_address(rng, draft.compound)
+            building = draft.building or f"{draft.compound}{rng.randint(1, 24)}号楼"
+            row["beneficiary_address"] = flat_address(rng, building)
         need_id = ctx.plan.add("need", row)
         need = NeedInfo(need_id, draft.grid_index, draft.category, status, row)
         self._add_intakes(need, draft, created, recorder)
@@ -189,6 +193,7 @@ class NeedBuilder:
             self._add_line(need, line, amount)
         if status in WITH_SHIFTS and published is not None:
             self._add_shifts(need, draft, published)
+        self._set_due_date(need)
         self._close(need, draft, created, published)
         ctx.needs.append(need)
         return need
@@ -279,6 +284,16 @@ class NeedBuilder:
                 plan.link("shift_skill", {"shift_id": shift_id, "skill_id": skill_id})
             period = 0 if start_minute < 720 else 1 if start_minute < 1080 else 2
             need.shifts.append(ShiftInfo(shift_id, starts, ends, day.weekday(), period, skill_ids, row))
+
+    def _set_due_date(self, need: NeedInfo) -> None:
+        """Due after the need's last shift; most open needs are not overdue yet."""
+        rng, today, row = self.rng, self.ctx.clock.today, need.row
+        if need.shifts:
+            last_day = self.ctx.clock.local_date(max(shift.ends_at for shift in need.shifts))
+            row["due_date"] = max(row["due_date"], last_day + timedelta(days=rng.randint(0, 5)))
+        still_open = need.status in (NeedStatus.SUBMITTED, NeedStatus.UNDER_REVIEW, *OPEN, NeedStatus.IN_PROGRESS)
+        if still_open and row["due_date"] < today and rng.random() < 0.85:
+            row["due_date"] = today + timedelta(days=rng.randint(3, 30))
 
     def _close(self, need: NeedInfo, draft: NeedDraft, created: datetime, published: datetime | None) -> None:
         """Reasons, completion and verification times, satisfaction; ``updated_at`` is the last of them."""

@@ -69,6 +69,8 @@ def _add_offer(
             valid_until = clock.ago(rng.uniform(2, 60))
     if valid_until is not None and valid_until <= valid_from:
         valid_until = valid_from + timedelta(days=30)
+    if status == OfferStatus.ACTIVE and valid_until is not None and valid_until <= clock.now:
+        status = OfferStatus.EXPIRED
     title = template.title if batch == 1 else f"{template.title}（第{batch}批）"
     row = {
         "organization_id": org.id,
