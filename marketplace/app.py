@@ -17,6 +17,7 @@ import marketplace.models  # noqa: F401  (registers every table)
 from marketplace.db.deps import provide_db, provide_reader
 from marketplace.db.engine import create_db_engine, make_session_factory
 from marketplace.i18n.middleware import locale_middleware_factory
+from marketplace.pages import APP_EXCEPTION_HANDLERS
 from marketplace.routes import route_handlers
 from marketplace.settings import Settings
 from marketplace.web import template_config
@@ -57,6 +58,7 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
             path="/schema",
             render_plugins=[ScalarRenderPlugin()],
         ),
+        exception_handlers=APP_EXCEPTION_HANDLERS,
         on_shutdown=[dispose_engine],
         debug=settings.debug,
     )
