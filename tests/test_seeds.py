@@ -32,11 +32,12 @@ from marketplace.models import (
     ServiceStation,
     Shift,
     ShiftSignup,
+    Skill,
     Street,
     User,
     VolunteerProfile,
 )
-from marketplace.vocabulary import Category, IntakeChannel, Urgency
+from marketplace.vocabulary import Category, IntakeChannel, ResourceKind, Urgency
 from seeds import database_is_empty, empty_database
 from seeds.credit_codes import (
     credit_check_digit,
@@ -189,6 +190,8 @@ def test_hudao_partners_of_the_story_have_valid_credit_codes(hudao: sa.Engine) -
 
 def test_hudao_offers_the_permeable_bricks_and_the_pavilion_repairs(hudao: sa.Engine) -> None:
     offers = rows(hudao, sa.select(Offer, Organization.name).join(Organization))
+    assert {o.kind for o in offers} == set(ResourceKind)
+    assert {o.category for o in offers} == set(Category)
     bricks = next(o for o in offers if "绿帆" in o.name and "透水砖" in o.title)
     assert (bricks.quantity, bricks.unit) == (Decimal(3200), "m²")
     assert any("华拓" in o.name and "凉亭" in o.title for o in offers)
@@ -287,6 +290,16 @@ def test_database_is_empty_until_seeded_and_after_emptying(clean_engine: sa.Engi
     assert not database_is_empty(clean_engine)
     empty_database(clean_engine)
     assert database_is_empty(clean_engine)
+
+
+def test_rows_inserted_after_seeding_get_new_ids(clean_engine: sa.Engine) -> None:
+    # Seeds insert explicit ids; PostgreSQL's sequences must have been moved past them.
+    seed_synthetic(clean_engine, volunteers=50, today=TODAY)
+    before = count(clean_engine, Skill)
+    with clean_engine.begin() as connection:
+        values = {"code": "beekeeping", "group": "culture", "name": "养蜂", "name_en": "Beekeeping"}
+        new_id = connection.execute(sa.insert(Skill).values(values).returning(Skill.id)).scalar_one()
+    assert new_id == before + 1
 
 
 # -- synthetic streets -----------------------------------------------------------------------------
