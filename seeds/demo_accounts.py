@@ -57,8 +57,6 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
     ),
 ]
 
-DEMO_USERNAMES: dict[Role, str] = {account.role: account.username for account in DEMO_ACCOUNTS}
-
 
 def demo_account(role: Role) -> DemoAccount:
     return next(account for account in DEMO_ACCOUNTS if account.role == role)

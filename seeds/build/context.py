@@ -44,9 +44,6 @@ class Places:
     # Kilometres between grids, by grid index.
     distances: list[list[float]] = field(default_factory=list)
 
-    def grid_index(self, grid_id: int) -> int:
-        return self.grids[0].index + grid_id - self.grids[0].id
-
 
 @dataclass
 class OrganizationInfo:

@@ -1,0 +1,208 @@
+"""The match ledger: writes match and sign-up rows and keeps every capacity they consume.
+
+Approving reserves: an offer's remaining quantity and its line's need shrink, a shift's slot is
+held, the volunteer is busy for that time. The totals these imply (hours, counts, offer states)
+are written at the end by ``finish``.
+"""
+
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from marketplace.matches.models import MatchKind, MatchSource, MatchStatus
+from marketplace.offers.models import OfferStatus
+from marketplace.volunteers.models import SignupStatus
+from seeds.build.context import LineInfo, NeedInfo, OfferInfo, SeedContext, ShiftInfo, quantity
+
+SOLVED_STATUSES = ("completed", "verified")
+HOLDS_SLOT = (MatchStatus.APPROVED, MatchStatus.FULFILLED, MatchStatus.NO_SHOW)
+RESERVES = (MatchStatus.APPROVED, MatchStatus.FULFILLED)
+SIGNUP_STATUS = {
+    MatchStatus.PROPOSED: SignupStatus.PENDING,
+    MatchStatus.APPROVED: SignupStatus.CONFIRMED,
+    MatchStatus.FULFILLED: SignupStatus.COMPLETED,
+    MatchStatus.NO_SHOW: SignupStatus.NO_SHOW,
+    MatchStatus.CANCELLED: SignupStatus.CANCELLED,
+    MatchStatus.REJECTED: SignupStatus.CANCELLED,
+}
+
+
+def explain(parts: dict[str, tuple[float, float]]) -> list[dict[str, Any]]:
+    """The three largest contributions, as data the pages render: feature, its value, its share of the score."""
+    ranked = sorted(parts.items(), key=lambda item: -item[1][1])[:3]
+    return [
+        {"feature": name, "value": round(value, 3), "contribution": round(weight, 4)}
+        for name, (value, weight) in ranked
+    ]
+
+
+class MatchLedger:
+    def __init__(self, ctx: SeedContext) -> None:
+        self.ctx = ctx
+        self.rng: random.Random = ctx.rng("history")
+        count = len(ctx.volunteers)
+        self.fulfilled = [0] * count
+        self.no_shows = [0] * count
+        self.hours = [0.0] * count
+        self.busy: dict[int, list[tuple[datetime, datetime]]] = {}
+        self.paired: set[tuple[int, int]] = set()
+        self.offer_changes: dict[int, list[datetime]] = {}
+        self.need_touched: dict[int, datetime] = {}
+        self.engaged_needs: set[int] = set()  # needs with at least one approved pairing
+
+    # -- times -------------------------------------------------------------------------------------
+    def proposal_time(self, earliest: datetime, latest: datetime) -> datetime:
+        """A moment between the two, never in the future."""
+        latest = min(latest, self.ctx.clock.ago(1 / 24))
+        if latest <= earliest:
+            return min(earliest + timedelta(minutes=30), self.ctx.clock.ago(1 / 48))
+        span = (latest - earliest).total_seconds()
+        return earliest + timedelta(seconds=round(self.rng.uniform(0, span)))
+
+    def decision_time(self, created: datetime, latest: datetime) -> datetime:
+        """An admin decides within a day and a half, before ``latest`` and before now."""
+        latest = min(latest, self.ctx.clock.ago(1 / 96))
+        decided = created + timedelta(seconds=round(self.rng.uniform(1, 36) * 3600))
+        return max(created + timedelta(minutes=5), min(decided, latest))
+
+    # -- capacity checks ---------------------------------------------------------------------------
+    def overlaps(self, position: int, shift: ShiftInfo) -> bool:
+        return any(start < shift.ends_at and shift.starts_at < end for start, end in self.busy.get(position, ()))
+
+    def load(self, position: int, shift: ShiftInfo) -> int:
+        """Shifts the volunteer holds within two weeks of this one."""
+        return sum(1 for start, _ in self.busy.get(position, ()) if abs((start - shift.starts_at).days) <= 14)
+
+    def reliability(self, position: int) -> float:
+        """Observed so far: fulfilled against no-shows, with a prior of one each."""
+        done, missed = self.fulfilled[position], self.no_shows[position]
+        return (done + 1) / (done + missed + 2)
+
+    # -- rows --------------------------------------------------------------------------------------
+    def add_match(
+        self,
+        need: NeedInfo,
+        kind: MatchKind,
+        source: MatchSource,
+        status: MatchStatus,
+        created: datetime,
+        *,
+        score: float,
+        explanation: list[dict[str, Any]],
+        rank: int | None = None,
+        reason: str | None = None,
+        decided: datetime | None = None,
+        fulfilled_at: datetime | None = None,
+        line: LineInfo | None = None,
+        offer: OfferInfo | None = None,
+        amount: Any = None,
+        shift: ShiftInfo | None = None,
+        position: int | None = None,
+        organization_id: int | None = None,
+    ) -> int:
+        """Write one match, proposed by whoever its source says, and take what it reserves."""
+        vols, users = self.ctx.volunteers, self.ctx.users
+        proposer = None
+        if source == MatchSource.VOLUNTEER_SIGNUP and position is not None:
+            proposer = vols.user_ids[position]
+        elif source == MatchSource.PARTNER_CLAIM:
+            proposer = users.partner_managers.get(offer.organization_id if offer else organization_id or 0)
+        elif source == MatchSource.STAFF:
+            proposer = users.grid_staff.get(need.grid_index)
+        if source in (MatchSource.VOLUNTEER_SIGNUP, MatchSource.PARTNER_CLAIM):
+            rank = None  # self-selected: nobody was shown a ranked list
+        is_decided = status != MatchStatus.PROPOSED
+        match_id = self.ctx.plan.add(
+            "match",
+            {
+                "need_id": need.id,
+                "kind": kind,
+                "source": source,
+                "resource_line_id": line.id if line else None,
+                "offer_id": offer.id if offer else None,
+                "quantity": quantity(amount) if amount is not None else None,
+                "shift_id": shift.id if shift else None,
+                "volunteer_id": vols.first_id + position if position is not None else None,
+                "organization_id": offer.organization_id if offer else organization_id,
+                "score": round(score, 4),
+                "explanation": explanation,
+                "shown_rank": rank,
+                "status": status,
+                "decision_reason": reason,
+                "proposed_by_id": proposer,
+                "decided_by_id": self.rng.choice(users.admins) if is_decided else None,
+                "decided_at": decided if is_decided else None,
+                "fulfilled_at": fulfilled_at,
+                "created_at": created,
+            },
+        )
+        self._touch(need, decided if is_decided and decided else created)
+        if status in (MatchStatus.APPROVED, MatchStatus.FULFILLED, MatchStatus.NO_SHOW):
+            self.engaged_needs.add(need.id)
+        if offer is not None and line is not None and status in RESERVES:
+            offer.row["remaining_quantity"] -= quantity(amount)
+            line.row["still_needed"] -= quantity(amount)
+            self.offer_changes.setdefault(offer.id, []).append(decided or created)
+        if shift is not None and position is not None:
+            self._hold_shift(shift, position, match_id, status, source, created)
+        return match_id
+
+    def _hold_shift(
+        self,
+        shift: ShiftInfo,
+        position: int,
+        match_id: int,
+        status: MatchStatus,
+        source: MatchSource,
+        created: datetime,
+    ) -> None:
+        self.paired.add((shift.id, position))
+        if status in HOLDS_SLOT:
+            shift.row["confirmed_count"] += 1
+            self.busy.setdefault(position, []).append((shift.starts_at, shift.ends_at))
+        if status == MatchStatus.REJECTED and source != MatchSource.VOLUNTEER_SIGNUP:
+            return  # proposed by staff or a matching round: the volunteer never signed up
+        row: dict[str, Any] = {
+            "shift_id": shift.id,
+            "volunteer_id": self.ctx.volunteers.first_id + position,
+            "match_id": match_id,
+            "status": SIGNUP_STATUS[status],
+            "checked_in_at": None,
+            "checked_out_at": None,
+            "hours_credited": quantity(0),
+            "created_at": created,
+        }
+        if status == MatchStatus.FULFILLED:
+            hours = round((shift.ends_at - shift.starts_at).total_seconds() / 3600, 2)
+            row["checked_in_at"] = shift.starts_at + timedelta(minutes=self.rng.randint(-15, 10))
+            row["checked_out_at"] = shift.ends_at + timedelta(minutes=self.rng.randint(-10, 20))
+            row["hours_credited"] = quantity(hours)
+            self.fulfilled[position] += 1
+            self.hours[position] += hours
+        elif status == MatchStatus.NO_SHOW:
+            self.no_shows[position] += 1
+        self.ctx.plan.add("shift_signup", row)
+
+    def _touch(self, need: NeedInfo, moment: datetime) -> None:
+        if moment > self.need_touched.get(need.id, moment - timedelta(seconds=1)):
+            self.need_touched[need.id] = moment
+
+    # -- totals ------------------------------------------------------------------------------------
+    def finish(self) -> None:
+        """Write the totals the matches imply: volunteer hours and counts, offers' state, needs' last change."""
+        for position, profile in enumerate(self.ctx.volunteers.profiles):
+            profile["hours_total"] = quantity(self.hours[position])
+            profile["fulfilled_count"] = self.fulfilled[position]
+            profile["no_show_count"] = self.no_shows[position]
+        for offer in self.ctx.offers:
+            changes = self.offer_changes.get(offer.id)
+            if not changes:
+                continue
+            offer.row["version"] = 1 + len(changes)
+            offer.row["updated_at"] = max(offer.row["updated_at"], *changes)
+            if offer.row["remaining_quantity"] <= 0 and offer.row["status"] == OfferStatus.ACTIVE:
+                offer.row["status"] = OfferStatus.EXHAUSTED
+        for need in self.ctx.needs:
+            touched = self.need_touched.get(need.id)
+            if touched and touched > need.row["updated_at"] and need.status not in SOLVED_STATUSES:
+                need.row["updated_at"] = touched
