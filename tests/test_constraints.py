@@ -340,6 +340,8 @@ def _partner(**extra: Any) -> Callable[[World], Overrides]:
 CHECK_CASES: list[Case] = [
     # Places
     _check("grid", "grid_latitude_range", {"latitude": 90}, {"latitude": 90.5}),
+    _check("grid", "grid_number_positive", {"number": 1}, {"number": 0}),
+    _check("grid", "grid_households_not_negative", {"households": 0}, {"households": -1}),
     _check("grid", "grid_latitude_range", {"latitude": -90}, {"latitude": -90.5}, "south"),
     _check("grid", "grid_longitude_range", {"longitude": 180}, {"longitude": 180.5}),
     _check("grid", "grid_longitude_range", {"longitude": -180}, {"longitude": -180.5}, "west"),
@@ -476,6 +478,16 @@ CHECK_CASES: list[Case] = [
     _check("match", "match_offer_line_complete", {}, {"quantity": None}, "no-quantity"),
     _check("match", "match_volunteer_shift_complete", _match_shift(), _match_shift(volunteer_id=None)),
     _check("match", "match_whole_need_complete", _match_whole(), _match_whole(organization_id=None)),
+    # A match of one kind carries none of another kind's references.
+    _check("match", "match_offer_line_complete", {}, _with_ids(shift_id="shift"), "with-shift"),
+    _check("match", "match_volunteer_shift_complete", _match_shift(), _match_shift(quantity=1), "with-quantity"),
+    _check(
+        "match",
+        "match_whole_need_complete",
+        _match_whole(),
+        lambda w: _match_whole()(w) | {"volunteer_id": w.ids["volunteer"]},
+        "with-volunteer",
+    ),
     _check(
         "match",
         "match_reason_required",
@@ -508,7 +520,6 @@ UNIQUE_CASES: list[Case] = [
     # Systems feeding needs in resend; the same key never makes two intakes.
     _unique("need_intake", "idempotency_key", {"idempotency_key": "hotline-2021-000123"}),
     _unique("escalation", "need_id,level", lambda w: {"need_id": w.ids["need"], "level": "street"}),
-    _unique("shift_signup", "shift_id,volunteer_id", _with_ids(shift_id="shift", volunteer_id="volunteer")),
     # Link tables: their primary key is the pair.
     _unique("offer_grid", "offer_id,grid_id", _with_ids(offer_id="offer", grid_id="grid")),
     _unique("organization_grid", "organization_id,grid_id", _with_ids(organization_id="organization", grid_id="grid")),
@@ -522,6 +533,13 @@ UNIQUE_CASES: list[Case] = [
         "match",
         _match_shift(),
         _match_shift(status="fulfilled"),
+        columns=("shift_id", "volunteer_id"),
+    ),
+    Case(
+        "shift_signup_once_per_volunteer",
+        "shift_signup",
+        _with_ids(shift_id="shift", volunteer_id="volunteer"),
+        _with_ids(shift_id="shift", volunteer_id="volunteer"),
         columns=("shift_id", "volunteer_id"),
     ),
 ]
@@ -586,8 +604,17 @@ def test_foreign_key_refuses_missing_parent(world: World, table: str, column: st
     # Enforced on SQLite too: the engine turns PRAGMA foreign_keys on for every connection.
     # A partner's organization is the one column whose row must change more to stay valid otherwise.
     context = {"role": "partner"} if (table, column) == ("user_account", "organization_id") else {}
+    if table == "match" and column in ("shift_id", "volunteer_id"):
+        context = _match_shift()(world)  # only a volunteer match may name a shift or a volunteer
     with pytest.raises(IntegrityError, match=r"(?i)foreign key constraint"):
-        world.insert(table, **context, **{column: MISSING_ID})
+        world.insert(table, **(context | {column: MISSING_ID}))
+
+
+def test_a_cancelled_sign_up_does_not_stop_signing_up_again(world: World) -> None:
+    world.insert("shift_signup", shift_id=world.ids["shift"], volunteer_id=world.ids["volunteer"], status="cancelled")
+    world.insert("shift_signup", shift_id=world.ids["shift"], volunteer_id=world.ids["volunteer"])
+    with pytest.raises(IntegrityError):
+        world.insert("shift_signup", shift_id=world.ids["shift"], volunteer_id=world.ids["volunteer"])
 
 
 def test_a_need_in_a_nonexistent_grid_is_refused(world: World) -> None:

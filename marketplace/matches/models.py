@@ -68,16 +68,23 @@ _LIVE = "status IN ('proposed', 'approved', 'fulfilled')"
 
 class Match(SQLModel, table=True):
     __table_args__ = (
+        # Each kind carries its own references and none of another kind's (an offer line match also
+        # names the offer's organization, for the partner's views).
         CheckConstraint(
             "kind != 'offer_line' OR (resource_line_id IS NOT NULL AND offer_id IS NOT NULL "
-            "AND quantity IS NOT NULL AND quantity > 0)",
+            "AND quantity IS NOT NULL AND quantity > 0 AND shift_id IS NULL AND volunteer_id IS NULL)",
             name="match_offer_line_complete",
         ),
         CheckConstraint(
-            "kind != 'volunteer_shift' OR (shift_id IS NOT NULL AND volunteer_id IS NOT NULL)",
+            "kind != 'volunteer_shift' OR (shift_id IS NOT NULL AND volunteer_id IS NOT NULL "
+            "AND resource_line_id IS NULL AND offer_id IS NULL AND quantity IS NULL AND organization_id IS NULL)",
             name="match_volunteer_shift_complete",
         ),
-        CheckConstraint("kind != 'whole_need' OR organization_id IS NOT NULL", name="match_whole_need_complete"),
+        CheckConstraint(
+            "kind != 'whole_need' OR (organization_id IS NOT NULL AND resource_line_id IS NULL "
+            "AND offer_id IS NULL AND quantity IS NULL AND shift_id IS NULL AND volunteer_id IS NULL)",
+            name="match_whole_need_complete",
+        ),
         CheckConstraint(
             "status NOT IN ('rejected', 'cancelled') OR decision_reason IS NOT NULL", name="match_reason_required"
         ),

@@ -38,6 +38,8 @@ class Grid(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("latitude BETWEEN -90 AND 90", name="grid_latitude_range"),
         CheckConstraint("longitude BETWEEN -180 AND 180", name="grid_longitude_range"),
+        CheckConstraint("number >= 1", name="grid_number_positive"),
+        CheckConstraint("households >= 0", name="grid_households_not_negative"),
         UniqueConstraint("community_id", "number"),
     )
 

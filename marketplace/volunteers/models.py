@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from marketplace.db.types import QUANTITY, UTCDateTime, enum_type, utcnow
@@ -108,11 +108,19 @@ class AvailabilitySlot(SQLModel, table=True):
 
 
 class ShiftSignup(SQLModel, table=True):
-    """A volunteer's place on a shift; at most one per volunteer per shift."""
+    """A volunteer's place on a shift; at most one live sign-up per volunteer per shift."""
 
     __tablename__ = "shift_signup"
     __table_args__ = (
-        UniqueConstraint("shift_id", "volunteer_id", name="shift_signup_once_per_volunteer"),
+        # One live sign-up per volunteer per shift; a cancelled one does not stop signing up again.
+        Index(
+            "shift_signup_once_per_volunteer",
+            "shift_id",
+            "volunteer_id",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
         CheckConstraint("hours_credited >= 0", name="shift_signup_hours_not_negative"),
         CheckConstraint(
             "checked_out_at IS NULL OR (checked_in_at IS NOT NULL AND checked_out_at >= checked_in_at)",
