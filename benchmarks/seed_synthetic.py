@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from marketplace.db.engine import create_db_engine
 from marketplace.db.migrate import upgrade
+from marketplace.db.scratch import scratch_postgres_database
 from marketplace.settings import DatabaseSettings
 from seeds.synthetic import seed_synthetic
 
@@ -43,18 +44,9 @@ def sqlite_database(folder: Path, volunteers: int) -> Iterator[str]:
 @contextmanager
 def postgres_database(base_url: str) -> Iterator[str]:
     """A scratch database beside the given one, created empty and dropped afterwards."""
-    url = sa.make_url(base_url)
-    name = f"{url.database or 'bench'}_seed_bench"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    name = f"{sa.make_url(base_url).database or 'bench'}_seed_bench"
+    with scratch_postgres_database(base_url, name) as url:
+        yield url
 
 
 def measure(backend: str, url: str, volunteers: int, seed: int) -> dict[str, object]:

@@ -21,6 +21,7 @@ import marketplace.models  # noqa: F401  (registers every table)
 from marketplace.app import create_app
 from marketplace.db.engine import create_db_engine, make_session_factory
 from marketplace.db.migrate import upgrade
+from marketplace.db.scratch import recreate_postgres_database
 from marketplace.settings import DatabaseSettings, Settings
 from tests.live_server import LiveServer, start_demo
 
@@ -33,14 +34,7 @@ def _worker_database_url(base_url: str | None, worker_id: str, tmp_dir: Path) ->
     url = sa.make_url(base_url)
     if not url.get_backend_name().startswith("postgresql"):
         return base_url
-    name = f"{url.database or 'test'}_{worker_id}".replace("-", "_")
-    # The maintenance database always exists; the named one need not (each run may pick its own).
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return recreate_postgres_database(base_url, f"{url.database or 'test'}_{worker_id}".replace("-", "_"))
 
 
 @pytest.fixture(scope="session")
@@ -72,9 +66,7 @@ def empty_all_tables(engine: sa.Engine) -> None:
         else:
             for table in reversed(tables):
                 connection.execute(table.delete())
-            if connection.exec_driver_sql(
-                "SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'"
-            ).first():
+            if connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").first():
                 connection.exec_driver_sql("DELETE FROM sqlite_sequence")
 
 

@@ -129,3 +129,12 @@ def _make(first16: str) -> str:
     """A valid code from its first 16 characters: add both check digits."""
     first17 = first16 + organization_code_check_digit(first16[8:16])
     return first17 + credit_code_check_digit(first17)
+
+
+def test_credit_code_check_digits_match_the_standards_example() -> None:
+    # The sample code printed in GB 32100-2015; its organization code M000100Y4 follows GB 11714.
+    assert organization_code_check_digit("M000100Y") == "4"
+    assert credit_code_check_digit("91350100M000100Y4") == "3"
+    assert is_valid_credit_code("91350100M000100Y43")
+    assert not is_valid_credit_code("91350100M000100Y44")
+    assert not is_valid_credit_code("91350100M000100I43")  # I is not in the alphabet

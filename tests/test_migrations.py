@@ -18,6 +18,7 @@ from sqlmodel import SQLModel
 
 import marketplace.models  # noqa: F401  (registers every table)
 from marketplace.db.migrate import current_revision, downgrade, upgrade
+from marketplace.db.scratch import scratch_postgres_database
 
 _LITERAL = re.compile(r"'([^']*)'")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
@@ -116,17 +117,8 @@ def fresh_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     if not url.get_backend_name().startswith("postgresql"):
         yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
         return
-    name = f"{url.database}_fresh"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with scratch_postgres_database(database_url, f"{url.database}_fresh") as fresh_url:
+        yield fresh_url
 
 
 def _tables(url: str) -> set[str]:

@@ -37,14 +37,10 @@ from marketplace.models import (
     User,
     VolunteerProfile,
 )
+from marketplace.organizations.credit_code import is_valid_credit_code
 from marketplace.vocabulary import Category, IntakeChannel, ResourceKind, Urgency
 from seeds import database_is_empty, empty_database
-from seeds.credit_codes import (
-    credit_check_digit,
-    is_valid_credit_code,
-    make_credit_code,
-    organization_check_digit,
-)
+from seeds.credit_codes import make_credit_code
 from seeds.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from seeds.hudao import seed_hudao
 from seeds.synthetic import seed_synthetic, synthetic_scale
@@ -137,15 +133,6 @@ def assert_capacity_invariants(engine: sa.Engine) -> None:
 
 
 # -- credit codes ----------------------------------------------------------------------------------
-
-
-def test_credit_code_check_digits_match_the_standards_example() -> None:
-    # The sample code printed in GB 32100-2015; its organization code M000100Y4 follows GB 11714.
-    assert organization_check_digit("M000100Y") == "4"
-    assert credit_check_digit("91350100M000100Y4") == "3"
-    assert is_valid_credit_code("91350100M000100Y43")
-    assert not is_valid_credit_code("91350100M000100Y44")
-    assert not is_valid_credit_code("91350100M000100I43")  # I is not in the alphabet
 
 
 def test_made_credit_codes_are_valid() -> None:
