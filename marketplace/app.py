@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
-from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
@@ -19,6 +18,11 @@ from marketplace.db.engine import create_db_engine, make_session_factory
 from marketplace.i18n.middleware import locale_middleware_factory
 from marketplace.pages import APP_EXCEPTION_HANDLERS
 from marketplace.routes import route_handlers
+from marketplace.security.authentication import authentication_middleware_factory
+from marketplace.security.csrf import csrf_middleware_factory
+from marketplace.security.deps import provide_actor, provide_client_address, provide_viewer
+from marketplace.security.headers import security_headers_hook
+from marketplace.security.hosts import allowed_hosts_middleware_factory
 from marketplace.settings import Settings
 from marketplace.web import template_config
 
@@ -47,10 +51,22 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
             *extra_route_handlers,
         ],
         state=state,
-        dependencies={"db": Provide(provide_db), "reader": Provide(provide_reader)},
-        middleware=[locale_middleware_factory(settings.default_locale)],
+        dependencies={
+            "db": Provide(provide_db),
+            "reader": Provide(provide_reader),
+            "viewer": Provide(provide_viewer, sync_to_thread=False),
+            "actor": Provide(provide_actor, sync_to_thread=False),
+            "client_address": Provide(provide_client_address, sync_to_thread=False),
+        },
+        # Outermost first: the Host check, language, then who is asking, then CSRF (which needs to know the session).
+        middleware=[
+            allowed_hosts_middleware_factory(settings),
+            locale_middleware_factory(settings.default_locale),
+            authentication_middleware_factory(settings),
+            csrf_middleware_factory(settings),
+        ],
+        before_send=[security_headers_hook(settings)],
         template_config=template_config(settings.templates_dir),
-        allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
         openapi_config=OpenAPIConfig(
             title="Red Partners Marketplace API",
             version="1",

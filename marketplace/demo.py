@@ -1,5 +1,7 @@
 """``marketplace demo``: a ready-to-explore Hudao Street on SQLite, one command from a fresh clone."""
 
+from dataclasses import replace
+
 import click
 import uvicorn
 
@@ -40,7 +42,14 @@ def print_demo_logins(base_url: str) -> None:
     click.echo("Press Ctrl+C to stop.\n")
 
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
 def run_demo(settings: Settings, *, host: str, port: int) -> None:
+    if host not in LOOPBACK and "*" not in settings.allowed_hosts and host not in settings.allowed_hosts:
+        # Served to the network, the demo is reached by names we cannot guess; production lists them.
+        click.echo("Serving beyond this machine: answering any Host (set MARKETPLACE_ALLOWED_HOSTS to restrict).")
+        settings = replace(settings, allowed_hosts=("*",))
     where = settings.database.url.split("@")[-1]
     click.echo(f"Database: {where}")
     prepare_demo_database(settings)

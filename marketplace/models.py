@@ -1,5 +1,6 @@
 """Every table model, imported in one place so ``SQLModel.metadata`` knows the whole schema."""
 
+from marketplace.accounts.credentials import ApiToken, LoginFailure, PasswordReset, UserSession
 from marketplace.accounts.models import Role, StaffGrid, User
 from marketplace.audit.models import AuditEvent
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
@@ -28,6 +29,7 @@ from marketplace.volunteers.models import (
 )
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "AvailabilitySlot",
     "Community",
@@ -35,6 +37,7 @@ __all__ = [
     "Escalation",
     "EscalationLevel",
     "Grid",
+    "LoginFailure",
     "Match",
     "MatchKind",
     "MatchSource",
@@ -51,6 +54,7 @@ __all__ = [
     "OrganizationKind",
     "OrganizationStatus",
     "PartyBranch",
+    "PasswordReset",
     "ResourceLine",
     "Role",
     "ServiceStation",
@@ -62,6 +66,7 @@ __all__ = [
     "StaffGrid",
     "Street",
     "User",
+    "UserSession",
     "VolunteerProfile",
     "VolunteerSegment",
     "VolunteerSkill",

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Requests for any other Host are refused; production lists its own names.
+DEFAULT_ALLOWED_HOSTS: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]")
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 
 
@@ -19,6 +21,23 @@ class SettingsError(ValueError):
 
 def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"MARKETPLACE_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value)
+    except ValueError as error:
+        raise SettingsError(f"MARKETPLACE_{name} must be a whole number, not {value!r}") from error
+
+
+def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = _env(name)
+    if value is None:
+        return default
+    return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -50,8 +69,17 @@ class Settings:
     templates_dir: Path = PROJECT_ROOT / "templates"
     var_dir: Path = DEFAULT_VAR_DIR
     page_size: int = 20
-    allowed_hosts: tuple[str, ...] = ("*",)
+    allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
     debug: bool = False
+    # Sessions: Secure cookies when served over HTTPS; idle and absolute lifetimes.
+    secure_cookies: bool = False
+    session_idle_minutes: int = 120
+    session_absolute_hours: int = 12
+    # Addresses of reverse proxies whose X-Forwarded-For is believed; nobody else's is.
+    trusted_proxies: tuple[str, ...] = ()
+    login_failure_limit: int = 10
+    login_failure_window_seconds: int = 300
+    password_reset_hours: int = 24
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -69,15 +97,18 @@ class Settings:
             if environment == "production":
                 raise SettingsError("MARKETPLACE_SECRET_KEY is required when MARKETPLACE_ENVIRONMENT=production")
             secret_key = demo_secret_key(var_dir)
-        hosts = tuple(h.strip() for h in (_env("ALLOWED_HOSTS", "*") or "*").split(",") if h.strip())
         return cls(
             database=DatabaseSettings(url=database_url, echo=_env_bool("DATABASE_ECHO", False)),
             secret_key=secret_key,
             environment=environment,
             default_locale=_env("DEFAULT_LOCALE", "zh_CN") or "zh_CN",
             var_dir=var_dir,
-            allowed_hosts=hosts or ("*",),
+            allowed_hosts=_env_list("ALLOWED_HOSTS", DEFAULT_ALLOWED_HOSTS) or DEFAULT_ALLOWED_HOSTS,
             debug=_env_bool("DEBUG", False),
+            secure_cookies=_env_bool("SECURE_COOKIES", False),
+            session_idle_minutes=_env_int("SESSION_IDLE_MINUTES", 120),
+            session_absolute_hours=_env_int("SESSION_ABSOLUTE_HOURS", 12),
+            trusted_proxies=_env_list("TRUSTED_PROXIES", ()),
         )
 
 

@@ -15,6 +15,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from marketplace import i18n
+from marketplace.security import context as security_context
 
 
 def build_jinja_environment(templates_dir: Path) -> Environment:
@@ -36,6 +37,8 @@ def build_jinja_environment(templates_dir: Path) -> Environment:
         language_names=i18n.LANGUAGE_NAMES,
         html_lang=lambda: i18n.HTML_LANG[i18n.current_locale.get()],
         localized_name=localized_name,
+        csrf_token=security_context.current_csrf_token.get,
+        current_user=security_context.current_user.get,
         url_with=url_with,
         here=here,
         street_today=street_today,

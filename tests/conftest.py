@@ -95,6 +95,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database=DatabaseSettings(url=database_url),
         secret_key="test-secret-key-not-for-production",
         var_dir=tmp_path,
+        allowed_hosts=("testserver.local", "127.0.0.1", "localhost"),
     )
 
 

@@ -129,6 +129,36 @@ class World:
     def _audit_event(self, n: int) -> Overrides:
         return {"actor_id": self.ids["staff"], "action": "need.create", "object_type": "need", "created_at": T0}
 
+    def _user_session(self, n: int) -> Overrides:
+        return {
+            "token_hash": f"{n:064x}",
+            "user_id": self.ids["staff"],
+            "created_at": T0,
+            "last_seen_at": T0,
+            "expires_at": T0 + timedelta(hours=12),
+        }
+
+    def _api_token(self, n: int) -> Overrides:
+        return {
+            "user_id": self.ids["staff"],
+            "name": f"token {n}",
+            "prefix": f"rpm_{n}",
+            "token_hash": f"{n:064x}",
+            "scopes": "needs:write",
+            "created_at": T0,
+        }
+
+    def _password_reset(self, n: int) -> Overrides:
+        return {
+            "user_id": self.ids["staff"],
+            "token_hash": f"{n:064x}",
+            "created_at": T0,
+            "expires_at": T0 + timedelta(hours=24),
+        }
+
+    def _login_failure(self, n: int) -> Overrides:
+        return {"account": f"user{n}", "client_address": "127.0.0.1", "failed_at": T0}
+
     def _notification(self, n: int) -> Overrides:
         return {
             "user_id": self.ids["staff"],
@@ -340,6 +370,18 @@ def _partner(**extra: Any) -> Callable[[World], Overrides]:
 CHECK_CASES: list[Case] = [
     # Places
     _check("grid", "grid_latitude_range", {"latitude": 90}, {"latitude": 90.5}),
+    _check(
+        "user_session",
+        "user_session_expires_after_creation",
+        {"expires_at": T0 + timedelta(seconds=1)},
+        {"expires_at": T0},
+    ),
+    _check(
+        "password_reset",
+        "password_reset_expires_after_creation",
+        {"expires_at": T0 + timedelta(seconds=1)},
+        {"expires_at": T0},
+    ),
     _check("grid", "grid_number_positive", {"number": 1}, {"number": 0}),
     _check("grid", "grid_households_not_negative", {"households": 0}, {"households": -1}),
     _check("grid", "grid_latitude_range", {"latitude": -90}, {"latitude": -90.5}, "south"),
@@ -515,6 +557,9 @@ UNIQUE_CASES: list[Case] = [
     _unique("organization", "credit_code", {"credit_code": "9144030071526726XG"}),
     _unique("user_account", "username", {"username": "same"}),
     _unique("skill", "code", {"code": "K-DUP"}),
+    _unique("user_session", "token_hash", {"token_hash": "a" * 64}),
+    _unique("api_token", "token_hash", {"token_hash": "b" * 64}),
+    _unique("password_reset", "token_hash", {"token_hash": "c" * 64}),
     _unique("volunteer_profile", "user_id", _with_ids(user_id="volunteer_user")),
     _unique("availability_slot", "volunteer_id,weekday,start_minute", {"weekday": 2, "start_minute": 480}),
     # Systems feeding needs in resend; the same key never makes two intakes.

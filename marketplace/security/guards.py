@@ -1,0 +1,64 @@
+"""Route guards: who may call a route at all. What they may see is decided in the service queries.
+
+Every route either has a guard from here or is marked ``opt=PUBLIC`` (an explicit allow-list a
+test checks), so no route is open by accident.
+"""
+
+from collections.abc import Callable
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from marketplace.accounts.models import Role
+from marketplace.security.identity import AuthMethod, CurrentUser
+
+PUBLIC: dict[str, bool] = {"public": True}
+
+Guard = Callable[[ASGIConnection, BaseRouteHandler], None]
+
+
+def signed_in(connection: ASGIConnection) -> CurrentUser:
+    user = connection.scope.get("user")
+    if user is None:
+        raise NotAuthorizedException("Sign in to continue")
+    return user  # type: ignore[no-any-return]
+
+
+def login_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    signed_in(connection)
+
+
+def roles(*allowed: Role) -> Guard:
+    """Only these roles; anyone else signed in gets 403, anonymous 401."""
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        if signed_in(connection).role not in allowed:
+            raise PermissionDeniedException("Your role may not do this")
+
+    guard.__name__ = "roles_" + "_".join(role.value for role in allowed)
+    return guard
+
+
+def token_scope(scope: str) -> Guard:
+    """A bearer token must carry ``scope``; a browser session may do what its role allows."""
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        user = signed_in(connection)
+        if user.method == AuthMethod.TOKEN and not user.has_scope(scope):
+            raise PermissionDeniedException(f"This token lacks the scope {scope}")
+
+    guard.__name__ = "token_scope_" + scope.replace(":", "_")
+    return guard
+
+
+def sessions_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Pages for people: a bearer token does not open them."""
+    if signed_in(connection).method != AuthMethod.SESSION:
+        raise PermissionDeniedException("Sign in with a browser session")
+
+
+admin_only = roles(Role.ADMIN)
+staff_or_admin = roles(Role.ADMIN, Role.STAFF)
+partner_only = roles(Role.PARTNER)
+volunteer_only = roles(Role.VOLUNTEER)
