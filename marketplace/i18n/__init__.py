@@ -11,6 +11,7 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -30,14 +31,31 @@ def N_(message: str) -> str:
     return message
 
 
+def catalog_files(directory: Path) -> list[Path]:
+    """``messages.po`` first, then the per-domain catalogs beside it, in name order."""
+    main = directory / f"{DOMAIN}.po"
+    others = sorted(path for path in directory.glob("*.po") if path != main)
+    return ([main] if main.exists() else []) + others
+
+
+def merged_catalog(paths: list[Path], locale: str) -> Catalog:
+    """One catalog from several ``.po`` files; the first file holding a message wins."""
+    merged = Catalog(locale=locale, fuzzy=False)
+    for path in paths:
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale=locale):
+                if message.id and (message.id, message.context) not in merged:
+                    merged[message.id] = message
+    return merged
+
+
 @cache
 def translations_for(locale: str) -> _gettext_module.NullTranslations:
-    """Compile the locale's ``.po`` source in memory (no binary catalog is ever committed)."""
-    po_path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not po_path.exists():
+    """Compile the locale's ``.po`` sources in memory (no binary catalog is ever committed)."""
+    paths = catalog_files(LOCALES_DIR / locale / "LC_MESSAGES")
+    if not paths:
         return _gettext_module.NullTranslations()
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
+    catalog = merged_catalog(paths, locale)
     buffer = BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)

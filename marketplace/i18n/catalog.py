@@ -18,7 +18,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
-from marketplace.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES_DIR
+from marketplace.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES_DIR, catalog_files, merged_catalog
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MAPPING_FILE = PROJECT_ROOT / "babel.cfg"
@@ -28,7 +28,13 @@ PROJECT_NAME = "red-partners-marketplace"
 
 
 def po_path(locale: str) -> Path:
+    """The main catalog, where ``update`` adds new messages."""
     return LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def po_paths(locale: str) -> list[Path]:
+    """The main catalog first, then any per-domain catalogs beside it (``accounts.po``, ...)."""
+    return catalog_files(LOCALES_DIR / locale / "LC_MESSAGES")
 
 
 def extract_messages(root: Path = PROJECT_ROOT, mapping_file: Path = MAPPING_FILE) -> Catalog:
@@ -44,7 +50,12 @@ def extract_messages(root: Path = PROJECT_ROOT, mapping_file: Path = MAPPING_FIL
 
 
 def read_catalog(locale: str) -> Catalog:
-    with po_path(locale).open("rb") as handle:
+    """Every catalog file of ``locale`` merged: what the application loads at start."""
+    return merged_catalog(po_paths(locale), locale)
+
+
+def _read_one(path: Path, locale: str) -> Catalog:
+    with path.open("rb") as handle:
         return read_po(handle, locale=locale)
 
 
@@ -94,7 +105,12 @@ def update(locale: str = DEFAULT_LOCALE, root: Path = PROJECT_ROOT) -> CatalogRe
     """Merge the sources' messages into ``locale``'s catalog (creating it if needed) and report."""
     template = extract_messages(root)
     path = po_path(locale)
-    catalog = read_catalog(locale) if path.exists() else Catalog(locale=locale, project=PROJECT_NAME, fuzzy=False)
+    # Messages a per-domain catalog already holds stay there; the main catalog takes the rest.
+    elsewhere = {message_key(m) for other in po_paths(locale) if other != path for m in _read_one(other, locale)}
+    for message in list(template):
+        if message.id and message_key(message) in elsewhere:
+            template.delete(message.id, message.context)
+    catalog = _read_one(path, locale) if path.exists() else Catalog(locale=locale, project=PROJECT_NAME, fuzzy=False)
     before = {message_key(m) for m in catalog if m.id}
     # No fuzzy matching: a guessed translation of a similar message is worse than an honest gap.
     catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
