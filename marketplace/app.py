@@ -21,6 +21,7 @@ from marketplace.routes import route_handlers
 from marketplace.security.authentication import authentication_middleware_factory
 from marketplace.security.csrf import csrf_middleware_factory
 from marketplace.security.deps import provide_actor, provide_client_address, provide_viewer
+from marketplace.security.guards import PUBLIC
 from marketplace.security.headers import security_headers_hook
 from marketplace.security.hosts import allowed_hosts_middleware_factory
 from marketplace.settings import Settings
@@ -47,7 +48,7 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
     return Litestar(
         route_handlers=[
             *route_handlers(),
-            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False, opt=PUBLIC),
             *extra_route_handlers,
         ],
         state=state,

@@ -6,9 +6,11 @@ from litestar.response import Template
 from marketplace.dashboard.figures import StreetFigures, street_figures
 from marketplace.db.deps import ReaderSession
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.security.guards import PUBLIC
 
 
 class FiguresPageController(Controller):
+    opt = PUBLIC  # anyone may read the street's public board, figures and grids
     path = "/figures"
     include_in_schema = False
     exception_handlers = PAGE_EXCEPTION_HANDLERS
@@ -19,6 +21,7 @@ class FiguresPageController(Controller):
 
 
 class StatsApiController(Controller):
+    opt = PUBLIC  # anyone may read the street's public board, figures and grids
     path = "/api/v1/stats"
     tags = ["figures"]
 

@@ -27,6 +27,7 @@ from marketplace.needs.board import (
 from marketplace.needs.models import PUBLIC_STATUSES, NeedStatus
 from marketplace.pages import HTMX_FRAGMENT_HEADERS, PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
 from marketplace.places.directory import grids_by_community
+from marketplace.security.guards import PUBLIC
 from marketplace.vocabulary import Category
 
 PageNumber = Annotated[int, QueryParameter(ge=1, le=MAX_ID, description="Page number, from 1")]
@@ -51,6 +52,8 @@ def _page_size(request: Request[Any, Any, Any]) -> int:
 
 class ProjectPagesController(Controller):
     """The board (the home page) and a project's page, for people; the board's list is also an htmx fragment."""
+
+    opt = PUBLIC  # anyone may read the street's public board, figures and grids
 
     path = "/"
     include_in_schema = False
@@ -113,6 +116,8 @@ def invalid_filter_response(_request: Request[Any, Any, Any], exc: InvalidFilter
 
 class ProjectApiController(Controller):
     """Published projects as JSON; beneficiaries' personal data is never part of them."""
+
+    opt = PUBLIC  # anyone may read the street's public board, figures and grids
 
     path = "/api/v1/projects"
     tags = ["projects"]

@@ -4,9 +4,11 @@ from litestar import Controller, get
 
 from marketplace.db.deps import ReaderSession
 from marketplace.places.directory import GridInfo, list_grids
+from marketplace.security.guards import PUBLIC
 
 
 class GridApiController(Controller):
+    opt = PUBLIC  # anyone may read the street's public board, figures and grids
     path = "/api/v1/grids"
     tags = ["places"]
 

@@ -13,6 +13,7 @@ from msgspec import Struct
 from marketplace.db.deps import ReaderSession
 from marketplace.i18n import SUPPORTED_LOCALES
 from marketplace.i18n.middleware import locale_cookie
+from marketplace.security.guards import PUBLIC
 
 
 class Health(Struct):
@@ -32,6 +33,7 @@ def safe_next(target: str | None) -> str:
 
 
 class SystemController(Controller):
+    opt = PUBLIC  # the health check and the language switch are for everyone
     tags = ["system"]
 
     @get("/healthz", operation_id="health", sync_to_thread=True, summary="Liveness and database check")
