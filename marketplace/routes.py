@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from marketplace.admin.controllers import ADMIN_ROUTE_HANDLERS
 from marketplace.dashboard.controllers import FiguresPageController, StatsApiController
 from marketplace.needs.controllers import ProjectApiController, ProjectPagesController
 from marketplace.places.controllers import GridApiController
@@ -16,4 +17,5 @@ def route_handlers() -> list[Any]:
         ProjectApiController,
         GridApiController,
         StatsApiController,
+        *ADMIN_ROUTE_HANDLERS,
     ]

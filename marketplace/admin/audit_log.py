@@ -1,0 +1,257 @@
+"""Searching the audit log: filters, newest first, paged; each row's before/after as a diff.
+
+Reads only. The filters map onto the indexed columns (actor_id, action, created_at).
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from marketplace.accounts.models import User
+from marketplace.audit.models import AuditEvent
+from marketplace.i18n import N_
+from marketplace.needs.board import InvalidFilter
+from marketplace.web import STREET_TIMEZONE
+
+MAX_ID = 2**53
+MAX_PAGE_SIZE = 200
+TEXT_MAX = 64
+# Actions the application records (the select of the search form; the log may hold others too).
+KNOWN_ACTIONS: tuple[str, ...] = (
+    "user.login",
+    "user.login_failed",
+    "user.logout",
+    "user.register",
+    "user.create",
+    "user.update",
+    "user.role_change",
+    "user.disable",
+    "user.enable",
+    "user.sessions_revoke",
+    "user.password_change",
+    "user.password_reset_issue",
+    "user.password_reset_use",
+    "organization.register",
+    "organization.update",
+    "organization.approve",
+    "organization.reject",
+    "organization.suspend",
+    "volunteer.register",
+    "volunteer.update",
+    "token.create",
+    "token.revoke",
+)
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    actor: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    client_address: str | None = None
+
+    def query_params(self) -> dict[str, str]:
+        values = {
+            "actor": self.actor,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "address": self.client_address,
+        }
+        return {key: str(value) for key, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    field: str
+    before: Any
+    after: Any
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    created_at: datetime
+    actor_id: int | None
+    actor_username: str | None
+    actor_role: str | None
+    action: str
+    object_type: str
+    object_id: int | None
+    client_address: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    diff: list[DiffLine] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "created_at": self.created_at.isoformat(),
+            "actor_id": self.actor_id,
+            "actor": self.actor_username,
+            "actor_role": self.actor_role,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "client_address": self.client_address,
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[AuditEntry]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+
+def _text(parameter: str, value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if len(value) > TEXT_MAX or "\x00" in value:
+        raise InvalidFilter(parameter, N_("At most 64 characters"))
+    return value
+
+
+def _day(parameter: str, value: str | None) -> date | None:
+    text = _text(parameter, value)
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise InvalidFilter(parameter, N_("A date like 2026-05-01")) from error
+
+
+def parse_audit_filters(
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    client_address: str | None = None,
+) -> AuditFilters:
+    """The search form's fields (empty means any); a bad value is an InvalidFilter naming it."""
+    oid_text = _text("object_id", object_id)
+    oid: int | None = None
+    if oid_text is not None:
+        if not oid_text.isdigit() or not 1 <= int(oid_text) <= MAX_ID:
+            raise InvalidFilter("object_id", N_("A positive whole number"))
+        oid = int(oid_text)
+    start, end = _day("from", date_from), _day("to", date_to)
+    if start and end and end < start:
+        raise InvalidFilter("to", N_("The end date is before the start date"))
+    return AuditFilters(
+        actor=_text("actor", actor),
+        action=_text("action", action),
+        object_type=_text("object_type", object_type),
+        object_id=oid,
+        date_from=start,
+        date_to=end,
+        client_address=_text("address", client_address),
+    )
+
+
+def _street_midnight_utc(day: date) -> datetime:
+    """The instant a street day (Asia/Shanghai) begins."""
+    return datetime.combine(day, time.min, tzinfo=STREET_TIMEZONE)
+
+
+def _like_prefix(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def _conditions(filters: AuditFilters) -> list[sa.ColumnElement[bool]]:
+    event = AuditEvent.__table__.c  # type: ignore[attr-defined]
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.actor:
+        user_ids = sa.select(User.id).where(User.username == filters.actor).scalar_subquery()  # type: ignore[arg-type]
+        conditions.append(event.actor_id == user_ids)
+    if filters.action:
+        # "organization." or "organization.*" is a prefix; anything else is one action.
+        action = filters.action.rstrip("*")
+        if action.endswith("."):
+            conditions.append(event.action.like(_like_prefix(action), escape="\\"))
+        else:
+            conditions.append(event.action == action)
+    if filters.object_type:
+        conditions.append(event.object_type == filters.object_type)
+    if filters.object_id is not None:
+        conditions.append(event.object_id == filters.object_id)
+    if filters.date_from:
+        conditions.append(event.created_at >= _street_midnight_utc(filters.date_from))
+    if filters.date_to:
+        conditions.append(event.created_at < _street_midnight_utc(filters.date_to + timedelta(days=1)))
+    if filters.client_address:
+        conditions.append(event.client_address == filters.client_address)
+    return conditions
+
+
+def diff_lines(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[DiffLine]:
+    """Every field of either side, in the order they were recorded."""
+    before, after = before or {}, after or {}
+    keys = list(before) + [key for key in after if key not in before]
+    return [DiffLine(key, before.get(key), after.get(key)) for key in keys]
+
+
+def search_audit(reader: Session, filters: AuditFilters, *, page: int = 1, page_size: int = 50) -> AuditPage:
+    """A page of matching events, newest first (by id, which follows insertion order)."""
+    event = AuditEvent.__table__.c  # type: ignore[attr-defined]
+    user = User.__table__.c  # type: ignore[attr-defined]
+    conditions = _conditions(filters)
+    total = int(reader.execute(sa.select(sa.func.count()).select_from(AuditEvent).where(*conditions)).scalar_one())
+    rows = reader.execute(
+        sa.select(event, user.username.label("actor_username"))
+        .select_from(AuditEvent.__table__.outerjoin(User.__table__, user.id == event.actor_id))  # type: ignore[attr-defined]
+        .where(*conditions)
+        .order_by(event.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).mappings()
+    entries = [
+        AuditEntry(
+            id=row["id"],
+            created_at=row["created_at"],
+            actor_id=row["actor_id"],
+            actor_username=row["actor_username"],
+            actor_role=row["actor_role"],
+            action=row["action"],
+            object_type=row["object_type"],
+            object_id=row["object_id"],
+            client_address=row["client_address"],
+            before=row["before"],
+            after=row["after"],
+            diff=diff_lines(row["before"], row["after"]),
+        )
+        for row in rows
+    ]
+    return AuditPage(entries=entries, total=total, page=page, page_size=page_size)
+
+
+def action_choices(reader: Session) -> list[str]:
+    """The known actions plus any other the log holds, for the search form's select."""
+    seen = set(reader.execute(sa.select(AuditEvent.action).distinct()).scalars())
+    return sorted(set(KNOWN_ACTIONS) | seen)

@@ -1,0 +1,258 @@
+"""API tokens as admins and the command line manage them: list, create (secret shown once), revoke.
+
+Every create and revoke writes an audit row in the same transaction; the secret never reaches it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from marketplace.accounts.credentials import ApiToken
+from marketplace.accounts.models import User
+from marketplace.audit.service import record
+from marketplace.db.types import utcnow
+from marketplace.i18n import N_
+from marketplace.security.identity import CurrentUser
+from marketplace.security.tokens import (
+    TOKEN_SCOPES,
+    UnknownScopeError,
+    create_api_token,
+    parse_scopes,
+    revoke_api_token,
+)
+
+MAX_EXPIRY_DAYS = 3650
+NAME_MAX = 100
+# Scope descriptions as people read them; the keys are the scopes themselves.
+SCOPE_LABELS: dict[str, str] = {
+    "needs:read": N_("Read needs and projects"),
+    "needs:write": N_("Submit needs (12345 hotline, e-home platform)"),
+    "offers:read": N_("Read offers"),
+    "offers:write": N_("Create and edit offers"),
+    "matches:read": N_("Read claims, sign-ups and proposals"),
+    "matches:write": N_("Claim projects, sign up, decide on matches"),
+    "admin": N_("Administration (users, organizations, audit log)"),
+}
+assert SCOPE_LABELS.keys() == TOKEN_SCOPES.keys(), "every token scope needs a translated label"
+
+
+class TokenInputError(ValueError):
+    """A field of a token request is wrong; ``field`` names it (form field or CLI option)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class TokenListing:
+    id: int
+    name: str
+    username: str
+    display_name: str
+    prefix: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= utcnow():
+            return "expired"
+        return "active"
+
+
+def list_tokens(reader: Session) -> list[TokenListing]:
+    """Every token, newest first, with its user; never the secret or its digest."""
+    rows = reader.execute(
+        sa.select(ApiToken, User.username, User.display_name)
+        .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
+        .order_by(ApiToken.id.desc())  # type: ignore[union-attr]
+    ).all()
+    return [
+        TokenListing(
+            id=token.id,
+            name=token.name,
+            username=username,
+            display_name=display_name,
+            prefix=token.prefix,
+            scopes=tuple(token.scopes.split()),
+            created_at=token.created_at,
+            last_used_at=token.last_used_at,
+            expires_at=token.expires_at,
+            revoked_at=token.revoked_at,
+        )
+        for token, username, display_name in rows
+    ]
+
+
+def active_token_count(reader: Session) -> int:
+    now = utcnow()
+    query = sa.select(sa.func.count()).where(
+        ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
+        sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),  # type: ignore[union-attr,operator]
+    )
+    return int(reader.execute(query).scalar_one())
+
+
+def token_users(reader: Session) -> list[User]:
+    """Active users a token may act as, for the form's select."""
+    query = sa.select(User).where(User.is_active.is_(True)).order_by(User.role, User.username)  # type: ignore[attr-defined]
+    return list(reader.execute(query).scalars())
+
+
+def find_user(db: Session, user: str) -> User:
+    """An active user by username, or by id when given digits (the form's select sends ids)."""
+    user = user.strip()
+    if not user:
+        raise TokenInputError("user", N_("Choose the user the token acts as"))
+    query = sa.select(User).where(User.username == user)
+    if user.isdigit() and len(user) <= 18:
+        query = sa.select(User).where(sa.or_(User.id == int(user), User.username == user))  # type: ignore[arg-type]
+    row = db.execute(query).scalars().first()
+    if row is None:
+        raise TokenInputError("user", N_("No such user"))
+    if not row.is_active:
+        raise TokenInputError("user", N_("This account is disabled"))
+    return row
+
+
+def check_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise TokenInputError("name", N_("Give the token a name, e.g. the system that uses it"))
+    if len(name) > NAME_MAX or "\x00" in name:
+        raise TokenInputError("name", N_("At most 100 characters"))
+    return name
+
+
+def check_scopes(scopes: list[str]) -> list[str]:
+    try:
+        return parse_scopes(scopes)
+    except UnknownScopeError as error:
+        if not [s for s in scopes if s.strip()]:
+            raise TokenInputError("scopes", N_("Choose at least one scope")) from error
+        raise TokenInputError("scopes", N_("Unknown scope")) from error
+
+
+def check_expiry_days(days: str | int | None) -> int | None:
+    if days is None or (isinstance(days, str) and not days.strip()):
+        return None
+    try:
+        value = int(days)
+    except ValueError as error:
+        raise TokenInputError("expires_days", N_("A whole number of days")) from error
+    if not 1 <= value <= MAX_EXPIRY_DAYS:
+        raise TokenInputError("expires_days", N_("Between 1 and 3650 days"))
+    return value
+
+
+def _token_snapshot(row: ApiToken) -> dict[str, object]:
+    return {
+        "name": row.name,
+        "user_id": row.user_id,
+        "prefix": row.prefix,
+        "scopes": row.scopes,
+        "expires_at": row.expires_at.isoformat() if row.expires_at else None,
+    }
+
+
+def issue_token(
+    db: Session,
+    *,
+    user: str,
+    name: str,
+    scopes: list[str],
+    expires_days: str | int | None,
+    actor: CurrentUser | None,
+    actor_id: int | None = None,
+    actor_role: str | None = None,
+) -> tuple[str, ApiToken, User]:
+    """Validate every field, create the token and audit it; returns the secret (shown once)."""
+    errors: list[TokenInputError] = []
+    owner = clean_name = clean_scopes = days = None
+    for check in (
+        lambda: find_user(db, user),
+        lambda: check_name(name),
+        lambda: check_scopes(scopes),
+        lambda: check_expiry_days(expires_days),
+    ):
+        try:
+            value = check()
+        except TokenInputError as error:
+            errors.append(error)
+            continue
+        if isinstance(value, User):
+            owner = value
+        elif isinstance(value, str):
+            clean_name = value
+        elif isinstance(value, list):
+            clean_scopes = value
+        else:
+            days = value
+    if errors:
+        raise TokenInputErrors(errors)
+    assert owner is not None and owner.id is not None and clean_name is not None and clean_scopes is not None
+    expires_at = utcnow() + timedelta(days=days) if days else None
+    creator = actor.id if actor else actor_id
+    secret, row = create_api_token(
+        db, user_id=owner.id, name=clean_name, scopes=clean_scopes, created_by_id=creator, expires_at=expires_at
+    )
+    record(
+        db,
+        "token.create",
+        object_type="api_token",
+        object_id=row.id,
+        after=_token_snapshot(row),
+        actor=actor,
+        actor_id=actor_id,
+        actor_role=actor_role,
+    )
+    return secret, row, owner
+
+
+class TokenInputErrors(ValueError):
+    """All that is wrong with a token request at once, so a form shows every message."""
+
+    def __init__(self, errors: list[TokenInputError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+    def by_field(self) -> dict[str, str]:
+        return {error.field: error.message for error in self.errors}
+
+
+def withdraw_token(
+    db: Session,
+    token_id: int,
+    *,
+    actor: CurrentUser | None,
+    actor_id: int | None = None,
+    actor_role: str | None = None,
+) -> ApiToken | None:
+    """Revoke a live token and audit it; None when there is no such token or it is already revoked."""
+    row = db.get(ApiToken, token_id)
+    if row is None or row.revoked_at is not None:
+        return None
+    if not revoke_api_token(db, token_id):
+        return None
+    db.refresh(row)
+    record(
+        db,
+        "token.revoke",
+        object_type="api_token",
+        object_id=token_id,
+        before={"revoked_at": None},
+        after={"revoked_at": row.revoked_at.isoformat() if row.revoked_at else None, "name": row.name},
+        actor=actor,
+        actor_id=actor_id,
+        actor_role=actor_role,
+    )
+    return row
