@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
@@ -72,7 +72,8 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
             title="Red Partners Marketplace API",
             version="1",
             description="The three lists of a street: needs, resources and projects.",
-            path="/schema",
+            # The published API description is public like the data it describes.
+            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
             render_plugins=[ScalarRenderPlugin()],
         ),
         exception_handlers=APP_EXCEPTION_HANDLERS,
