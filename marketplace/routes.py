@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from marketplace.accounts.api import AuthApiController
+from marketplace.accounts.controllers import AccountPagesController, AdminUsersController, MyAccountController, logout
 from marketplace.admin.controllers import ADMIN_ROUTE_HANDLERS
 from marketplace.dashboard.controllers import FiguresPageController, StatsApiController
 from marketplace.needs.controllers import ProjectApiController, ProjectPagesController
@@ -12,6 +14,11 @@ from marketplace.system.controllers import SystemController
 def route_handlers() -> list[Any]:
     return [
         SystemController,
+        AccountPagesController,
+        MyAccountController,
+        AdminUsersController,
+        AuthApiController,
+        logout,
         ProjectPagesController,
         FiguresPageController,
         ProjectApiController,

@@ -1,0 +1,418 @@
+"""Account pages: sign in and out, the registration chooser, one's own account, reset links, admin user management."""
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from marketplace.accounts import services
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.schemas import UserUpdate
+from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.i18n import N_
+from marketplace.i18n import gettext as _
+from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.places.models import Community, Grid
+from marketplace.security.deps import Actor, ClientAddress
+from marketplace.security.guards import PUBLIC, admin_only, login_required, sessions_only
+from marketplace.security.sessions import expired_session_cookie, session_cookie
+from marketplace.security.throttle import Throttled
+from marketplace.settings import Settings
+from marketplace.system.controllers import safe_next
+from marketplace.validation import Username
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _settings(request: Request[Any, Any, Any]) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def _text(form: dict[str, Any], key: str) -> str:
+    value = form.get(key, "")
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    return str(value)
+
+
+def _ids(form: dict[str, Any], key: str) -> list[int]:
+    value = form.get(key, [])
+    values = value if isinstance(value, list) else [value]
+    return [int(v) for v in values if str(v).strip().isdigit()]
+
+
+def error_text(error: services.AccountError) -> str:
+    message = _(error.message)
+    return message % dict(error.params) if error.params else message
+
+
+def _validation_errors(error: ValidationError) -> dict[str, str]:
+    return {str(item["loc"][0]) if item["loc"] else "form": item["msg"] for item in error.errors()}
+
+
+class AccountPagesController(Controller):
+    """Sign in and out, the registration chooser and password reset links: for everyone."""
+
+    opt = PUBLIC  # anonymous people must be able to sign in, register and use a reset link
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/login", name="accounts:login", sync_to_thread=True)
+    def login_page(self, reader: ReaderSession, next_path: FromQuery[str | None] = None) -> Template:
+        return Template(
+            "accounts/login.html", context=page_context(reader, next=safe_next(next_path), username="", error=None)
+        )
+
+    @post("/login", name="accounts:login_submit", sync_to_thread=True)
+    def login_submit(
+        self, request: Request[Any, Any, Any], data: FormData, client_address: ClientAddress
+    ) -> Template | Redirect:
+        username, password = _text(data, "username").strip(), _text(data, "password")
+        next_path = safe_next(_text(data, "next") or None)
+        state = request.app.state
+
+        def again(message: str, status_code: int, headers: dict[str, str] | None = None) -> Template:
+            with state.reader_factory() as reader:
+                context = page_context(reader, next=next_path, username=username[:64], error=message)
+            return Template("accounts/login.html", context=context, status_code=status_code, headers=headers)
+
+        if not username or not password:
+            return again(_("Enter your user name and your password."), 400)
+        try:
+            result = services.authenticate(
+                state.session_factory,
+                state.reader_factory,
+                _settings(request),
+                username,
+                password[:1024],
+                client_address=client_address,
+                user_agent=request.headers.get("user-agent"),
+            )
+        except Throttled as throttled:
+            services.record_throttled(state.session_factory, username, client_address)
+            minutes = max(1, -(-throttled.retry_after // 60))
+            return again(
+                _("Too many failed sign-ins. Try again in %(minutes)d minutes.") % {"minutes": minutes},
+                429,
+                {"Retry-After": str(throttled.retry_after)},
+            )
+        except services.LoginFailed:
+            return again(_(services.LOGIN_FAILED), 401)
+        return Redirect(
+            path=next_path,
+            status_code=HTTP_303_SEE_OTHER,
+            cookies=[session_cookie(result.secret, _settings(request))],
+        )
+
+    @get("/register", name="accounts:register", sync_to_thread=True)
+    def register(self, reader: ReaderSession) -> Template:
+        return Template("accounts/register.html", context=page_context(reader))
+
+    @get("/reset/{token:str}", name="accounts:reset", sync_to_thread=True)
+    def reset_page(self, reader: ReaderSession, token: FromPath[str]) -> Template:
+        try:
+            reset = services.find_reset(reader, token)
+        except services.AccountError as error:
+            return self._reset_dead(reader, error)
+        user = reader.get(User, reset.user_id)
+        return Template("accounts/reset.html", context=page_context(reader, token=token, user=user, errors={}))
+
+    @post("/reset/{token:str}", name="accounts:reset_submit", sync_to_thread=True)
+    def reset_submit(self, db: DbSession, token: FromPath[str], data: FormData) -> Template | Redirect:
+        try:
+            services.reset_password(db, token, _text(data, "new_password"), _text(data, "confirm_password"))
+        except services.AccountError as error:
+            if error.field == "token":
+                db.rollback()
+                return self._reset_dead(db, error)
+            db.rollback()
+            reset = services.find_reset(db, token)
+            user = db.get(User, reset.user_id)
+            errors = {error.field: error_text(error)}
+            return Template(
+                "accounts/reset.html",
+                context=page_context(db, token=token, user=user, errors=errors),
+                status_code=error.status_code,
+            )
+        return Redirect(path="/login?reset=done", status_code=HTTP_303_SEE_OTHER)
+
+    @staticmethod
+    def _reset_dead(db: Session, error: services.AccountError) -> Template:
+        return Template(
+            "accounts/reset_dead.html",
+            context=page_context(db, message=error_text(error)),
+            status_code=error.status_code,
+        )
+
+
+@post("/logout", name="accounts:logout", sync_to_thread=True, guards=[login_required], include_in_schema=False)
+def logout(request: Request[Any, Any, Any], db: DbSession, actor: Actor) -> Redirect:
+    """End this session on the server and expire the cookie."""
+    services.logout(db, actor)
+    return Redirect(path="/", status_code=HTTP_303_SEE_OTHER, cookies=[expired_session_cookie(_settings(request))])
+
+
+class MyAccountController(Controller):
+    """One's own account: profile basics, password, sessions."""
+
+    path = "/account"
+    guards = [login_required, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    def _page(
+        self, db: Session, actor: Any, settings: Settings, *, errors: dict[str, str] | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        user = db.get(User, actor.id)
+        sessions = services.active_sessions(db, actor.id, settings)
+        return page_context(
+            db, user=user, sessions=sessions, current_session_id=actor.session_id, errors=errors or {}, **extra
+        )
+
+    @get("/", name="accounts:account", sync_to_thread=True)
+    def account(self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor) -> Template:
+        notice = {
+            "saved": _("Your changes are saved."),
+            "ended": _("Your other sessions are signed out."),
+            "password": _("Your password is changed. Your other sessions are signed out."),
+        }
+        key = request.query_params.get("done", "")
+        return Template(
+            "accounts/account.html", context=self._page(reader, actor, _settings(request), notice=notice.get(key))
+        )
+
+    @post("/", name="accounts:account_update", sync_to_thread=True)
+    def update(
+        self, request: Request[Any, Any, Any], db: DbSession, actor: Actor, data: FormData
+    ) -> Template | Redirect:
+        values = {key: _text(data, key) for key in services.PROFILE_FIELDS if key in data}
+        try:
+            update = UserUpdate.model_validate(values)
+        except ValidationError as error:
+            errors = _validation_errors(error)
+            return Template(
+                "accounts/account.html",
+                context=self._page(db, actor, _settings(request), errors=errors, notice=None),
+                status_code=400,
+            )
+        services.update_profile(db, actor, update.model_dump(exclude_unset=True))
+        return Redirect(path="/account?done=saved", status_code=HTTP_303_SEE_OTHER)
+
+    @post("/sessions/end-others", name="accounts:end_other_sessions", sync_to_thread=True)
+    def end_others(self, db: DbSession, actor: Actor) -> Redirect:
+        services.sign_out_other_sessions(db, actor)
+        return Redirect(path="/account?done=ended", status_code=HTTP_303_SEE_OTHER)
+
+    @get("/password", name="accounts:password", sync_to_thread=True)
+    def password_page(self, reader: ReaderSession) -> Template:
+        return Template("accounts/password.html", context=page_context(reader, errors={}))
+
+    @post("/password", name="accounts:password_submit", sync_to_thread=True)
+    def password_submit(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
+        try:
+            services.change_password(
+                db,
+                actor,
+                _text(data, "current_password"),
+                _text(data, "new_password"),
+                _text(data, "confirm_password"),
+            )
+        except services.AccountError as error:
+            db.rollback()
+            return Template(
+                "accounts/password.html",
+                context=page_context(db, errors={error.field: error_text(error)}),
+                status_code=error.status_code,
+            )
+        return Redirect(path="/account?done=password", status_code=HTTP_303_SEE_OTHER)
+
+
+class AdminUsersController(Controller):
+    """Admins manage users: search, disable/enable, roles, sessions, reset links, new staff and admins."""
+
+    path = "/admin/users"
+    guards = [admin_only, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", name="admin:users", sync_to_thread=True)
+    def index(
+        self,
+        request: Request[Any, Any, Any],
+        reader: ReaderSession,
+        q: FromQuery[str] = "",
+        role: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        page: FromQuery[int] = 1,
+    ) -> Template:
+        results = services.search_users(
+            reader, query=q[:100], role=role, status=status, page=page, page_size=_settings(request).page_size
+        )
+        return Template(
+            "admin/users.html",
+            context=page_context(
+                reader,
+                results=results,
+                q=q[:100],
+                role=role,
+                status=status,
+                roles=list(Role),
+                mask_phone=services.mask_phone,
+                active_page="admin",
+            ),
+        )
+
+    def _detail(self, db: Session, request: Request[Any, Any, Any], user_id: int, **extra: Any) -> dict[str, Any]:
+        user = db.get(User, user_id)
+        if user is None:
+            raise NotFoundException("There is no such user")
+        return page_context(
+            db,
+            user=user,
+            roles=list(Role),
+            organizations=services.approved_organizations(db),
+            communities=list(db.exec(Community.__table__.select()).all()),  # type: ignore[call-overload]
+            grids=list(db.exec(Grid.__table__.select()).all()),  # type: ignore[call-overload]
+            user_grid_ids=services.staff_grid_ids(db, user_id),
+            sessions=services.active_sessions(db, user_id, _settings(request)),
+            mask_phone=services.mask_phone,
+            errors=extra.pop("errors", {}),
+            notice=extra.pop("notice", None),
+            reset_link=extra.pop("reset_link", None),
+            active_page="admin",
+            **extra,
+        )
+
+    @get("/{user_id:int}", name="admin:user", sync_to_thread=True)
+    def detail(self, request: Request[Any, Any, Any], reader: ReaderSession, user_id: FromPath[int]) -> Template:
+        notice = {
+            "disabled": _("The account is disabled and all its sessions are ended."),
+            "enabled": _("The account is enabled."),
+            "role": _("The role is changed."),
+            "sessions": _("All sessions of this user are ended."),
+            "created": _("The account is created."),
+        }.get(request.query_params.get("done", ""))
+        return Template("admin/user.html", context=self._detail(reader, request, user_id, notice=notice))
+
+    def _action(self, db: Session, request: Request[Any, Any, Any], user_id: int, done: str, action: Any) -> Any:
+        try:
+            action()
+        except services.AccountError as error:
+            db.rollback()
+            return Template(
+                "admin/user.html",
+                context=self._detail(db, request, user_id, errors={error.field: error_text(error)}),
+                status_code=error.status_code,
+            )
+        return Redirect(path=f"/admin/users/{user_id}?done={done}", status_code=HTTP_303_SEE_OTHER)
+
+    @post("/{user_id:int}/disable", name="admin:user_disable", sync_to_thread=True)
+    def disable(self, request: Request[Any, Any, Any], db: DbSession, actor: Actor, user_id: FromPath[int]) -> Any:
+        return self._action(db, request, user_id, "disabled", lambda: services.set_active(db, actor, user_id, False))
+
+    @post("/{user_id:int}/enable", name="admin:user_enable", sync_to_thread=True)
+    def enable(self, request: Request[Any, Any, Any], db: DbSession, actor: Actor, user_id: FromPath[int]) -> Any:
+        return self._action(db, request, user_id, "enabled", lambda: services.set_active(db, actor, user_id, True))
+
+    @post("/{user_id:int}/end-sessions", name="admin:user_end_sessions", sync_to_thread=True)
+    def end_sessions(self, request: Request[Any, Any, Any], db: DbSession, actor: Actor, user_id: FromPath[int]) -> Any:
+        return self._action(db, request, user_id, "sessions", lambda: services.end_all_sessions(db, actor, user_id))
+
+    @post("/{user_id:int}/role", name="admin:user_role", sync_to_thread=True)
+    def role(
+        self, request: Request[Any, Any, Any], db: DbSession, actor: Actor, user_id: FromPath[int], data: FormData
+    ) -> Any:
+        role_value = _text(data, "role")
+        if role_value not in {r.value for r in Role}:
+            error = services.AccountError("role", N_("There is no such role."))
+            return self._action(db, request, user_id, "role", lambda: (_ for _ in ()).throw(error))
+        org_ids, community_ids = _ids(data, "organization_id"), _ids(data, "community_id")
+        return self._action(
+            db,
+            request,
+            user_id,
+            "role",
+            lambda: services.change_role(
+                db,
+                actor,
+                user_id,
+                Role(role_value),
+                organization_id=org_ids[0] if org_ids else None,
+                community_id=community_ids[0] if community_ids else None,
+                grid_ids=_ids(data, "grid_ids"),
+            ),
+        )
+
+    @post("/{user_id:int}/reset-link", name="admin:user_reset_link", sync_to_thread=True)
+    def reset_link(
+        self, request: Request[Any, Any, Any], db: DbSession, actor: Actor, user_id: FromPath[int]
+    ) -> Template:
+        if db.get(User, user_id) is None:
+            raise NotFoundException("There is no such user")
+        path = services.issue_reset_link(db, actor, user_id, _settings(request))
+        link = str(request.base_url).rstrip("/") + path
+        # Shown once, here: only its digest is stored.
+        return Template(
+            "admin/user.html",
+            context=self._detail(db, request, user_id, reset_link=link),
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @get("/new", name="admin:user_new", sync_to_thread=True)
+    def new(self, reader: ReaderSession) -> Template:
+        return Template("admin/user_new.html", context=self._new_context(reader, {}, {}))
+
+    def _new_context(self, db: Session, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+        return page_context(
+            db,
+            values=values,
+            errors=errors,
+            communities=list(db.exec(Community.__table__.select()).all()),  # type: ignore[call-overload]
+            grids=list(db.exec(Grid.__table__.select()).all()),  # type: ignore[call-overload]
+            active_page="admin",
+        )
+
+    @post("/new", name="admin:user_create", sync_to_thread=True)
+    def create(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
+        values = {key: _text(data, key) for key in ("username", "display_name", "role", "phone", "email")}
+        values["community_id"] = (_ids(data, "community_id") or [None])[0]
+        values["grid_ids"] = _ids(data, "grid_ids")
+        errors: dict[str, str] = {}
+        try:
+            username = _username(values["username"])
+            if not values["display_name"].strip():
+                raise services.AccountError("display_name", N_("Enter a display name."))
+            if values["role"] not in (Role.STAFF.value, Role.ADMIN.value):
+                raise services.AccountError("role", N_("Admins create staff and admin accounts only."))
+            user = services.create_user(
+                db,
+                actor,
+                username=username,
+                display_name=values["display_name"].strip()[:100],
+                password=_text(data, "password"),
+                role=Role(values["role"]),
+                phone=values["phone"].strip() or None,
+                email=values["email"].strip() or None,
+                community_id=values["community_id"],
+                grid_ids=values["grid_ids"],
+            )
+        except services.AccountError as error:
+            db.rollback()
+            errors = {error.field: error_text(error)}
+            return Template("admin/user_new.html", context=self._new_context(db, values, errors), status_code=400)
+        return Redirect(path=f"/admin/users/{user.id}?done=created", status_code=HTTP_303_SEE_OTHER)
+
+
+def _username(value: str) -> str:
+    from pydantic import TypeAdapter
+
+    try:
+        return TypeAdapter(Username).validate_python(value)
+    except ValidationError as error:
+        raise services.AccountError("username", error.errors()[0]["msg"]) from None

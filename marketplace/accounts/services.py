@@ -1,0 +1,498 @@
+"""Accounts: signing in and out, passwords, profiles, and the admins' user management.
+
+Every change writes its audit row in the same transaction as the change.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from marketplace.accounts.credentials import PasswordReset, UserSession
+from marketplace.accounts.models import Role, StaffGrid, User
+from marketplace.accounts.password_policy import PasswordProblem, check_password, normalise_password
+from marketplace.accounts.passwords import hash_password, needs_rehash, verify_password
+from marketplace.audit.service import changed, record, snapshot
+from marketplace.db.engine import session_scope
+from marketplace.db.types import utcnow
+from marketplace.i18n import N_
+from marketplace.notifications import outbox
+from marketplace.organizations.models import Organization, OrganizationStatus
+from marketplace.places.models import Community, Grid
+from marketplace.security.identity import CurrentUser
+from marketplace.security.secrets import digest, new_secret
+from marketplace.security.sessions import Lifetimes, revoke_all_sessions, revoke_session, start_session
+from marketplace.security.throttle import normalise_account, release_attempt, reserve_attempt
+from marketplace.settings import Settings
+
+PROFILE_FIELDS = ["display_name", "email", "phone", "preferred_locale"]
+ADMIN_FIELDS = ["username", "display_name", "role", "is_active", "organization_id", "community_id", "is_org_manager"]
+
+LOGIN_FAILED = N_("The user name or the password is wrong.")
+
+
+class LoginFailed(Exception):
+    """Wrong user name or password, or a disabled account: one message for all, so nothing leaks."""
+
+
+@dataclass
+class AccountError(Exception):
+    """Bad input for an account action: which field and why (an untranslated msgid and its values)."""
+
+    field: str
+    message: str
+    params: tuple[tuple[str, object], ...] = ()
+    status_code: int = 400
+
+    @classmethod
+    def from_problem(cls, problem: PasswordProblem, field: str | None = None) -> "AccountError":
+        return cls(field or problem.field, problem.message, problem.params)
+
+
+@cache
+def _dummy_hash() -> str:
+    # Unknown users are verified against this, so they take as long as known ones.
+    return hash_password("not-a-real-password-" + new_secret(8))
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****8000: enough to recognise, not enough to call."""
+    if not phone:
+        return ""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+# --- signing in and out ------------------------------------------------------------------------
+
+
+@dataclass
+class LoginResult:
+    user: User
+    secret: str
+    session: UserSession
+
+
+def authenticate(
+    factory: sessionmaker[Session],
+    reader_factory: sessionmaker[Session],
+    settings: Settings,
+    username: str,
+    password: str,
+    *,
+    client_address: str | None,
+    user_agent: str | None,
+) -> LoginResult:
+    """Check the throttle, then the password; a new session on success. Raises Throttled or LoginFailed."""
+    account = normalise_account(username)
+    address = client_address or "unknown"
+    reservation = reserve_attempt(factory, settings, account, address)
+    with reader_factory() as reader:
+        user = reader.execute(sa.select(User).where(User.username == account)).scalar_one_or_none()
+    candidate = normalise_password(password)
+    # Always one argon2 verification, whether or not the account exists.
+    ok = verify_password(user.password_hash if user and user.password_hash else _dummy_hash(), candidate)
+    with session_scope(factory) as db:
+        if not ok or user is None or not user.is_active or user.id is None:
+            record(
+                db,
+                "auth.login_failed",
+                object_type="user",
+                object_id=user.id if user else None,
+                after={"username": account},
+                client_address=address,
+            )
+            result = None
+        else:
+            row = db.get(User, user.id)
+            assert row is not None and row.id is not None
+            if row.password_hash and needs_rehash(row.password_hash):
+                row.password_hash = hash_password(candidate)
+            row.last_login_at = utcnow()
+            secret, session_row = start_session(
+                db, row.id, Lifetimes.of(settings), client_address=address, user_agent=user_agent
+            )
+            release_attempt(db, reservation)
+            record(
+                db,
+                "auth.login",
+                object_type="user",
+                object_id=row.id,
+                actor_id=row.id,
+                actor_role=row.role.value,
+                after={"session_id": session_row.id},
+                client_address=address,
+            )
+            result = LoginResult(row, secret, session_row)
+    if result is None:
+        raise LoginFailed(LOGIN_FAILED)
+    return result
+
+
+def record_throttled(factory: sessionmaker[Session], username: str, address: str | None) -> None:
+    with session_scope(factory) as db:
+        record(
+            db,
+            "auth.login_failed",
+            object_type="user",
+            object_id=None,
+            after={"username": normalise_account(username), "reason": "throttled"},
+            client_address=address,
+        )
+
+
+def logout(db: Session, actor: CurrentUser) -> None:
+    if actor.session_id is not None:
+        revoke_session(db, actor.session_id)
+    record(
+        db, "auth.logout", object_type="user", object_id=actor.id, actor=actor, after={"session_id": actor.session_id}
+    )
+
+
+# --- one's own account ---------------------------------------------------------------------------
+
+
+def _user(db: Session, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise AccountError("user", N_("There is no such user."), status_code=404)
+    return user
+
+
+def change_password(db: Session, actor: CurrentUser, current: str, new: str, confirm: str) -> int:
+    """Set a new password; every OTHER session of the user ends. Returns how many ended."""
+    user = _user(db, actor.id)
+    if not verify_password(user.password_hash, normalise_password(current)):
+        raise AccountError("current_password", N_("The current password is wrong."))
+    if new != confirm:
+        raise AccountError("confirm_password", N_("The two new passwords differ."))
+    try:
+        normalised = check_password(new, username=user.username, display_name=user.display_name, field="new_password")
+    except PasswordProblem as problem:
+        raise AccountError.from_problem(problem) from None
+    if verify_password(user.password_hash, normalised):
+        raise AccountError("new_password", N_("The new password must differ from the current one."))
+    user.password_hash = hash_password(normalised)
+    ended = end_other_sessions(db, actor.id, actor.session_id)
+    record(
+        db,
+        "auth.password_changed",
+        object_type="user",
+        object_id=user.id,
+        actor=actor,
+        after={"other_sessions_ended": ended},
+    )
+    return ended
+
+
+def end_other_sessions(db: Session, user_id: int, keep_session_id: int | None) -> int:
+    condition = [UserSession.user_id == user_id, UserSession.revoked_at.is_(None)]  # type: ignore[union-attr]
+    if keep_session_id is not None:
+        condition.append(UserSession.id != keep_session_id)  # type: ignore[arg-type]
+    result = db.execute(sa.update(UserSession).where(*condition).values(revoked_at=utcnow()))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def sign_out_other_sessions(db: Session, actor: CurrentUser) -> int:
+    ended = end_other_sessions(db, actor.id, actor.session_id)
+    record(
+        db,
+        "auth.sessions_ended",
+        object_type="user",
+        object_id=actor.id,
+        actor=actor,
+        after={"sessions_ended": ended, "kept": actor.session_id},
+    )
+    return ended
+
+
+def active_sessions(db: Session, user_id: int, settings: Settings) -> list[UserSession]:
+    now = utcnow()
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    rows = db.execute(
+        sa.select(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None), UserSession.expires_at > now)  # type: ignore[union-attr]
+        .order_by(UserSession.last_seen_at.desc())  # type: ignore[attr-defined]
+    ).scalars()
+    return [row for row in rows if row.last_seen_at + idle > now]
+
+
+def update_profile(db: Session, actor: CurrentUser, values: dict[str, Any]) -> User:
+    """``values`` come from a validated UserUpdate (only the fields that were sent)."""
+    user = _user(db, actor.id)
+    before = snapshot(user, PROFILE_FIELDS)
+    for key, value in values.items():
+        if key in PROFILE_FIELDS:
+            setattr(user, key, value)
+    old, new = changed(before, snapshot(user, PROFILE_FIELDS))
+    if new:
+        record(db, "user.profile_update", object_type="user", object_id=user.id, actor=actor, before=old, after=new)
+    return user
+
+
+# --- password reset links ---------------------------------------------------------------------------
+
+
+def issue_reset_link(db: Session, actor: CurrentUser, user_id: int, settings: Settings) -> str:
+    """A one-time reset path (/reset/<secret>) for the admin to hand over; also sent to the outbox."""
+    user = _user(db, user_id)
+    secret = new_secret()
+    now = utcnow()
+    row = PasswordReset(
+        user_id=user_id,
+        token_hash=digest(secret),
+        created_by_id=actor.id,
+        created_at=now,
+        expires_at=now + timedelta(hours=settings.password_reset_hours),
+    )
+    db.add(row)
+    db.flush()
+    path = f"/reset/{secret}"
+    outbox.send(
+        db,
+        user_id,
+        "password_reset",
+        {"link": path, "expires_at": row.expires_at.isoformat()},
+        echo=not settings.is_production,
+    )
+    record(
+        db,
+        "user.password_reset_issued",
+        object_type="user",
+        object_id=user.id,
+        actor=actor,
+        after={"reset_id": row.id, "expires_at": row.expires_at.isoformat()},
+    )
+    return path
+
+
+def find_reset(db: Session, secret: str) -> PasswordReset:
+    """The live reset for a link; 400 for an unknown link, 410 for a used or expired one."""
+    row = db.execute(sa.select(PasswordReset).where(PasswordReset.token_hash == digest(secret))).scalar_one_or_none()
+    if row is None:
+        raise AccountError("token", N_("This password reset link is not valid."), status_code=400)
+    if row.used_at is not None:
+        raise AccountError("token", N_("This password reset link was already used."), status_code=410)
+    if row.expires_at <= utcnow():
+        raise AccountError(
+            "token", N_("This password reset link has expired. Ask an admin for a new one."), status_code=410
+        )
+    return row
+
+
+def reset_password(db: Session, secret: str, new: str, confirm: str) -> User:
+    row = find_reset(db, secret)
+    user = _user(db, row.user_id)
+    if new != confirm:
+        raise AccountError("confirm_password", N_("The two new passwords differ."))
+    try:
+        normalised = check_password(new, username=user.username, display_name=user.display_name, field="new_password")
+    except PasswordProblem as problem:
+        raise AccountError.from_problem(problem) from None
+    # Mark it used first, guarded by used_at IS NULL, so two tabs cannot both use one link.
+    claimed = db.execute(
+        sa.update(PasswordReset)
+        .where(PasswordReset.id == row.id, PasswordReset.used_at.is_(None))  # type: ignore[arg-type, union-attr]
+        .values(used_at=utcnow())
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        raise AccountError("token", N_("This password reset link was already used."), status_code=410)
+    user.password_hash = hash_password(normalised)
+    ended = revoke_all_sessions(db, row.user_id)
+    record(
+        db,
+        "auth.password_reset",
+        object_type="user",
+        object_id=user.id,
+        actor_id=user.id,
+        actor_role=user.role.value,
+        after={"reset_id": row.id, "sessions_ended": ended},
+    )
+    return user
+
+
+# --- admins: user management ---------------------------------------------------------------------------
+
+
+@dataclass
+class UserList:
+    rows: list[User]
+    total: int
+    page: int
+    pages: int
+
+
+def search_users(
+    db: Session, *, query: str = "", role: str = "", status: str = "", page: int = 1, page_size: int = 20
+) -> UserList:
+    conditions: list[Any] = []
+    if query:
+        like = f"%{query.strip()}%"
+        conditions.append(sa.or_(User.username.ilike(like), User.display_name.ilike(like)))  # type: ignore[attr-defined]
+    if role in {r.value for r in Role}:
+        conditions.append(User.role == Role(role))
+    if status == "active":
+        conditions.append(User.is_active.is_(True))  # type: ignore[attr-defined]
+    elif status == "disabled":
+        conditions.append(User.is_active.is_(False))  # type: ignore[attr-defined]
+    total = db.execute(sa.select(sa.func.count()).select_from(User).where(*conditions)).scalar_one()
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
+    rows = list(
+        db.execute(
+            sa.select(User).where(*conditions).order_by(User.id).offset((page - 1) * page_size).limit(page_size)
+        ).scalars()
+    )
+    return UserList(rows, total, page, pages)
+
+
+def staff_grid_ids(db: Session, user_id: int) -> list[int]:
+    return sorted(db.execute(sa.select(StaffGrid.grid_id).where(StaffGrid.user_id == user_id)).scalars())
+
+
+def _admin_snapshot(db: Session, user: User) -> dict[str, Any]:
+    values = snapshot(user, ADMIN_FIELDS) or {}
+    values["grid_ids"] = staff_grid_ids(db, user.id) if user.id else []
+    return values
+
+
+def _not_self(actor: CurrentUser, user: User, field: str) -> None:
+    if user.id == actor.id:
+        raise AccountError(field, N_("You cannot do this to your own account."), status_code=409)
+
+
+def set_active(db: Session, actor: CurrentUser, user_id: int, active: bool) -> User:
+    user = _user(db, user_id)
+    _not_self(actor, user, "is_active")
+    before = _admin_snapshot(db, user)
+    user.is_active = active
+    ended = 0 if active else revoke_all_sessions(db, user_id)
+    after = _admin_snapshot(db, user) | ({} if active else {"sessions_ended": ended})
+    record(
+        db,
+        "user.enable" if active else "user.disable",
+        object_type="user",
+        object_id=user.id,
+        actor=actor,
+        before=before,
+        after=after,
+    )
+    return user
+
+
+def end_all_sessions(db: Session, actor: CurrentUser, user_id: int) -> int:
+    user = _user(db, user_id)
+    ended = revoke_all_sessions(db, user_id)
+    record(
+        db, "user.sessions_ended", object_type="user", object_id=user.id, actor=actor, after={"sessions_ended": ended}
+    )
+    return ended
+
+
+def approved_organizations(db: Session) -> list[Organization]:
+    return list(
+        db.execute(
+            sa.select(Organization)
+            .where(Organization.status == OrganizationStatus.APPROVED)
+            .order_by(Organization.name)
+        ).scalars()
+    )
+
+
+def _check_scope(
+    db: Session, role: Role, organization_id: int | None, community_id: int | None, grid_ids: list[int]
+) -> None:
+    if role == Role.PARTNER:
+        org = db.get(Organization, organization_id) if organization_id else None
+        if org is None or org.status != OrganizationStatus.APPROVED:
+            raise AccountError("organization_id", N_("A partner needs an approved organization."))
+    if role == Role.STAFF:
+        if community_id is None and not grid_ids:
+            raise AccountError("community_id", N_("Staff need a community or at least one grid."))
+        if community_id is not None and db.get(Community, community_id) is None:
+            raise AccountError("community_id", N_("There is no such community."))
+        found = db.execute(sa.select(sa.func.count()).select_from(Grid).where(Grid.id.in_(grid_ids))).scalar_one()  # type: ignore[union-attr]
+        if found != len(set(grid_ids)):
+            raise AccountError("grid_ids", N_("There is no such grid."))
+
+
+def _apply_scope(
+    db: Session, user: User, role: Role, organization_id: int | None, community_id: int | None, grid_ids: list[int]
+) -> None:
+    assert user.id is not None
+    user.role = role
+    user.organization_id = organization_id if role == Role.PARTNER else None
+    if role != Role.PARTNER:
+        user.is_org_manager = False
+    user.community_id = community_id if role == Role.STAFF else None
+    db.execute(sa.delete(StaffGrid).where(StaffGrid.user_id == user.id))  # type: ignore[arg-type]
+    if role == Role.STAFF:
+        for grid_id in sorted(set(grid_ids)):
+            db.add(StaffGrid(user_id=user.id, grid_id=grid_id))
+    db.flush()
+
+
+def change_role(
+    db: Session,
+    actor: CurrentUser,
+    user_id: int,
+    role: Role,
+    *,
+    organization_id: int | None = None,
+    community_id: int | None = None,
+    grid_ids: list[int] | None = None,
+) -> User:
+    user = _user(db, user_id)
+    _not_self(actor, user, "role")
+    grid_ids = grid_ids or []
+    _check_scope(db, role, organization_id, community_id, grid_ids)
+    before = _admin_snapshot(db, user)
+    _apply_scope(db, user, role, organization_id, community_id, grid_ids)
+    old, new = changed(before, _admin_snapshot(db, user))
+    record(db, "user.role_change", object_type="user", object_id=user.id, actor=actor, before=old, after=new)
+    return user
+
+
+def create_user(
+    db: Session,
+    actor: CurrentUser,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    phone: str | None = None,
+    email: str | None = None,
+    community_id: int | None = None,
+    grid_ids: list[int] | None = None,
+) -> User:
+    """Admins create staff and admins; partners and volunteers register themselves."""
+    if role not in (Role.STAFF, Role.ADMIN):
+        raise AccountError("role", N_("Admins create staff and admin accounts only."))
+    grid_ids = grid_ids or []
+    try:
+        normalised = check_password(password, username=username, display_name=display_name)
+    except PasswordProblem as problem:
+        raise AccountError.from_problem(problem) from None
+    if db.execute(sa.select(User.id).where(User.username == username)).first():
+        raise AccountError("username", N_("This user name is taken."), status_code=409)
+    _check_scope(db, role, None, community_id, grid_ids)
+    user = User(
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(normalised),
+        role=role,
+        phone=phone,
+        email=email,
+        street_id=actor.street_id,
+    )
+    db.add(user)
+    db.flush()
+    _apply_scope(db, user, role, None, community_id, grid_ids)
+    record(db, "user.create", object_type="user", object_id=user.id, actor=actor, after=_admin_snapshot(db, user))
+    return user
