@@ -129,8 +129,8 @@ class AdminPagesController(Controller):
         action: FromQuery[str | None] = None,
         object_type: FromQuery[str | None] = None,
         object_id: FromQuery[str | None] = None,
-        date_from: Annotated[str | None, QueryParameter(query="from")] = None,
-        date_to: Annotated[str | None, QueryParameter(query="to")] = None,
+        date_from: Annotated[str | None, QueryParameter(name="from")] = None,
+        date_to: Annotated[str | None, QueryParameter(name="to")] = None,
         address: FromQuery[str | None] = None,
         page: PageNumber = 1,
     ) -> Template:
@@ -183,10 +183,8 @@ class AuditApiController(Controller):
         action: Annotated[str | None, QueryParameter(description='One action, or a prefix ending in "."')] = None,
         object_type: FromQuery[str | None] = None,
         object_id: FromQuery[str | None] = None,
-        date_from: Annotated[
-            str | None, QueryParameter(query="from", description="Street date (Asia/Shanghai)")
-        ] = None,
-        date_to: Annotated[str | None, QueryParameter(query="to", description="Street date, inclusive")] = None,
+        date_from: Annotated[str | None, QueryParameter(name="from", description="Street date (Asia/Shanghai)")] = None,
+        date_to: Annotated[str | None, QueryParameter(name="to", description="Street date, inclusive")] = None,
         address: FromQuery[str | None] = None,
         page: PageNumber = 1,
         page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = AUDIT_PAGE_SIZE,
