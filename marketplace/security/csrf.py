@@ -14,6 +14,7 @@ from litestar import Request
 from litestar.datastructures import Cookie, Headers
 from litestar.exceptions import PermissionDeniedException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.utils.scope.state import ScopeState
 
 from marketplace.security.authentication import bearer_token, session_secret
 from marketplace.security.context import current_csrf_token
@@ -85,6 +86,8 @@ def csrf_middleware_factory(settings: Settings) -> Any:
                         raise PermissionDeniedException("Missing or invalid CSRF token")
 
             token = current_csrf_token.set(expected)
+            # Litestar's Jinja engine installs its own ``csrf_token()`` (it shadows ours), reading it from here.
+            ScopeState.from_scope(scope).csrf_token = expected
             send_with_cookie = send
             if new_anonymous is not None:
                 cookie = Cookie(
