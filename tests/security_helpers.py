@@ -14,6 +14,8 @@ Usage::
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import count
 from typing import Any
 
@@ -24,6 +26,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role, StaffGrid, User
 from marketplace.accounts.passwords import hash_password
+from marketplace.audit.models import AuditEvent
 from marketplace.organizations.credit_code import credit_code_check_digit
 from marketplace.organizations.models import Organization, OrganizationKind, OrganizationStatus
 from marketplace.places.models import Community, Grid, Street
@@ -191,9 +194,39 @@ def make_user(
     session.flush()
     for grid_id in grid_ids or []:
         session.add(StaffGrid(user_id=user.id, grid_id=grid_id))  # type: ignore[arg-type]
-    session.commit()
-    session.refresh(user)
+    session.commit()  # no refresh: it would open a transaction that holds SQLite's write lock
     return user
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[Session]:
+    """A short-lived session on the same database, closed at once (the app's requests are never blocked).
+
+    Use it to look at rows after requests: a long-lived test session that has read something
+    holds a transaction (on SQLite, the write lock) until it ends.
+    """
+    with Session(session.get_bind(), expire_on_commit=False) as fresh:
+        yield fresh  # closing ends the transaction and detaches the rows, loaded attributes intact
+
+
+def fetch(session: Session, model: type[Any], row_id: Any) -> Any:
+    """The current row, read on a fresh session."""
+    with reading(session) as fresh:
+        return fresh.get(model, row_id)
+
+
+def audit_actions(session: Session) -> list[str]:
+    """Every audit row's action, oldest first."""
+    with reading(session) as fresh:
+        return list(fresh.execute(sa.select(AuditEvent.action).order_by(AuditEvent.id)).scalars())
+
+
+def audit_events(session: Session, action: str | None = None) -> list[AuditEvent]:
+    with reading(session) as fresh:
+        query = sa.select(AuditEvent).order_by(AuditEvent.id)
+        if action:
+            query = query.where(AuditEvent.action == action)
+        return list(fresh.execute(query).scalars())
 
 
 def sign_in_as(client: TestClient[Any], session: Session, role: Role, **user_fields: Any) -> User:

@@ -3,6 +3,7 @@
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_401_UNAUTHORIZED, HTTP_429_TOO_MANY_REQUESTS
 from msgspec import Struct
 from pydantic import ValidationError
@@ -54,7 +55,7 @@ class AuthApiController(Controller):
 
     @post("/login", operation_id="login", opt=PUBLIC, sync_to_thread=True, status_code=HTTP_200_OK)
     def login(
-        self, request: Request[Any, Any, Any], client_address: ClientAddress, data: dict[str, Any]
+        self, request: Request[Any, Any, Any], client_address: ClientAddress, data: JSONBody[dict[str, Any]]
     ) -> Response[Any]:
         """Sign in with {username, password}; the answer sets the session cookie. 401 on failure, 429 when throttled."""
         try:

@@ -2,6 +2,7 @@
 
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
@@ -277,8 +278,8 @@ class AdminUsersController(Controller):
             user=user,
             roles=list(Role),
             organizations=services.approved_organizations(db),
-            communities=list(db.exec(Community.__table__.select()).all()),  # type: ignore[call-overload]
-            grids=list(db.exec(Grid.__table__.select()).all()),  # type: ignore[call-overload]
+            communities=list(db.execute(sa.select(Community).order_by(Community.id)).scalars()),
+            grids=list(db.execute(sa.select(Grid).order_by(Grid.id)).scalars()),
             user_grid_ids=services.staff_grid_ids(db, user_id),
             sessions=services.active_sessions(db, user_id, _settings(request)),
             mask_phone=services.mask_phone,
@@ -373,8 +374,8 @@ class AdminUsersController(Controller):
             db,
             values=values,
             errors=errors,
-            communities=list(db.exec(Community.__table__.select()).all()),  # type: ignore[call-overload]
-            grids=list(db.exec(Grid.__table__.select()).all()),  # type: ignore[call-overload]
+            communities=list(db.execute(sa.select(Community).order_by(Community.id)).scalars()),
+            grids=list(db.execute(sa.select(Grid).order_by(Grid.id)).scalars()),
             active_page="admin",
         )
 
