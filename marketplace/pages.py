@@ -2,13 +2,17 @@
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.exceptions.responses import create_exception_response
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import (
+    HTTP_303_SEE_OTHER,
     HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_405_METHOD_NOT_ALLOWED,
     HTTP_500_INTERNAL_SERVER_ERROR,
@@ -60,8 +64,11 @@ def _problems(exc: Exception) -> list[Problem]:
     return []
 
 
-def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template:
+def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template | Redirect:
     """Render an HTTP error as a page in the reader's language (pages are for people, not programs)."""
+    if isinstance(exc, HTTPException) and exc.status_code == HTTP_401_UNAUTHORIZED:
+        # Anonymous on a page that needs a user: sign in first, then come back here.
+        return Redirect(path="/login?" + urlencode({"next": request.url.path}), status_code=HTTP_303_SEE_OTHER)
     if isinstance(exc, InvalidFilter):
         status_code = HTTP_400_BAD_REQUEST
     elif isinstance(exc, HTTPException):
@@ -96,7 +103,7 @@ PAGE_EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
 }
 
 
-def page_or_json_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+def page_or_json_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any] | Redirect:
     """For app-wide handlers (unknown addresses): a page for people, Litestar's JSON for /api and /schema."""
     if request.url.path.startswith(("/api/", "/schema")):
         return create_exception_response(request, exc)
@@ -106,6 +113,8 @@ def page_or_json_error(request: Request[Any, Any, Any], exc: Exception) -> Respo
 # For ``Litestar(exception_handlers=...)``: a 404 or 405 raised before any route matched is handled
 # at the application level only, so controller-level handlers never see it.
 APP_EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
+    HTTP_401_UNAUTHORIZED: page_or_json_error,
+    HTTP_403_FORBIDDEN: page_or_json_error,
     HTTP_404_NOT_FOUND: page_or_json_error,
     HTTP_405_METHOD_NOT_ALLOWED: page_or_json_error,
 }
