@@ -7,6 +7,7 @@ from marketplace.accounts.controllers import AccountPagesController, AdminUsersC
 from marketplace.admin.controllers import ADMIN_ROUTE_HANDLERS
 from marketplace.dashboard.controllers import FiguresPageController, StatsApiController
 from marketplace.needs.controllers import ProjectApiController, ProjectPagesController
+from marketplace.organizations.routes import ORGANIZATION_ROUTE_HANDLERS
 from marketplace.places.controllers import GridApiController
 from marketplace.system.controllers import SystemController
 
@@ -25,4 +26,5 @@ def route_handlers() -> list[Any]:
         GridApiController,
         StatsApiController,
         *ADMIN_ROUTE_HANDLERS,
+        *ORGANIZATION_ROUTE_HANDLERS,
     ]

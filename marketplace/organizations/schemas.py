@@ -81,3 +81,37 @@ class OrganizationDecision(InputModel):
         needs_reason = self.status in (OrganizationStatus.REJECTED, OrganizationStatus.SUSPENDED)
         require(not needs_reason or self.reason is not None, type(self), "reason", "is required", self.reason)
         return self
+
+
+# --- forms of the registration page and the partner's own organization -------------------------------
+
+from marketplace.accounts.schemas import DisplayName, Password  # noqa: E402
+from marketplace.validation import Username  # noqa: E402
+
+
+class AccountCreate(InputModel):
+    """The person behind a self-registration (an organization's manager, a volunteer)."""
+
+    username: Username
+    display_name: DisplayName
+    phone: Phone
+    password: Password
+
+
+class MemberCreate(InputModel):
+    """A user the manager adds to their organization (with an initial password the manager sets)."""
+
+    username: Username
+    display_name: DisplayName
+    phone: optional(Phone) = None
+    password: Password
+
+
+class OwnOrganizationEdit(InputModel):
+    """What the manager may change once registered; name and credit code stay as vetted."""
+
+    contact_name: line(100)
+    contact_phone: Phone
+    address: line(200, min_length=0) = ""
+    description: text(2000) = ""
+    grid_ids: NonEmptyIdList

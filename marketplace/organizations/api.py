@@ -1,0 +1,111 @@
+"""Organizations as JSON: the public list, one organization, and the admins' decisions."""
+
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, get, post
+from litestar.exceptions import ValidationException
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.organizations import services
+from marketplace.organizations.models import Organization, OrganizationStatus
+from marketplace.organizations.scope import sees_contacts
+from marketplace.security.deps import Actor, Viewer
+from marketplace.security.guards import PUBLIC, admin_only, token_scope
+from marketplace.security.identity import CurrentUser
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["approve", "reject", "suspend", "reinstate"]
+    reason: Annotated[str | None, Field(max_length=500)] = None
+
+
+def organization_out(db: Session, viewer: CurrentUser | None, row: Organization, grids: list[Any]) -> dict[str, Any]:
+    """Public fields for everyone; status and contacts only for admins and the organization's own users."""
+    data: dict[str, Any] = {
+        "id": row.id,
+        "name": row.name,
+        "name_en": row.name_en,
+        "kind": row.kind.value,
+        "grids": [{"id": grid.id, "name": grid.name, "name_en": grid.name_en} for grid in grids],
+    }
+    if sees_contacts(viewer, row):
+        data |= {
+            "status": row.status.value,
+            "status_reason": row.status_reason,
+            "credit_code": row.credit_code,
+            "contact_name": row.contact_name,
+            "contact_phone": row.contact_phone,
+            "address": row.address,
+            "description": row.description,
+            "created_at": row.created_at.isoformat(),
+            "approved_at": row.approved_at.isoformat() if row.approved_at else None,
+        }
+    return data
+
+
+class OrganizationApiController(Controller):
+    path = "/api/v1/organizations"
+    tags = ["organizations"]
+
+    @get(
+        "/",
+        operation_id="listOrganizations",
+        summary="Partner organizations",
+        description="Anyone: approved organizations (name, kind, grids). Admins: all, filterable by status. "
+        "Partners: their own organization.",
+        opt=PUBLIC,
+        sync_to_thread=True,
+    )
+    def list_organizations(
+        self,
+        reader: ReaderSession,
+        viewer: Viewer,
+        status: FromQuery[OrganizationStatus | None] = None,
+        page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
+        page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
+    ) -> dict[str, Any]:
+        listing = services.list_organizations(reader, viewer, status=status, page=page, page_size=page_size)
+        ids = [row.id for row in listing.rows if row.id is not None]
+        grids = services.grids_of(reader, ids)
+        return {
+            "total": listing.total,
+            "page": page,
+            "items": [organization_out(reader, viewer, row, grids[row.id or 0]) for row in listing.rows],
+        }
+
+    @get(
+        "/{organization_id:int}",
+        operation_id="getOrganization",
+        summary="One organization",
+        description="Same visibility as the list; 404 for an organization the caller may not see.",
+        opt=PUBLIC,
+        sync_to_thread=True,
+    )
+    def get_organization(self, reader: ReaderSession, viewer: Viewer, organization_id: FromPath[int]) -> dict[str, Any]:
+        row = services.get_visible_organization(reader, viewer, organization_id)
+        return organization_out(reader, viewer, row, services.grids_of(reader, [organization_id])[organization_id])
+
+    @post(
+        "/{organization_id:int}/decision",
+        operation_id="decideOrganization",
+        summary="Approve, reject, suspend or reinstate an organization",
+        description="Admins only. Reject and suspend need a reason. A decision on a status that changed since "
+        "is refused with 409.",
+        guards=[admin_only, token_scope("admin")],
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def decide(
+        self, db: DbSession, actor: Actor, organization_id: FromPath[int], data: JSONBody[DecisionIn]
+    ) -> dict[str, Any]:
+        try:
+            row = services.decide(db, actor, organization_id, services.Decision(data.decision), data.reason)
+        except services.MissingReason:
+            raise ValidationException(
+                "reason: is required to reject or suspend (1 to 500 characters)",
+                extra=[{"key": "reason", "message": "is required to reject or suspend", "source": "body"}],
+            ) from None
+        return organization_out(db, actor, row, services.grids_of(db, [organization_id])[organization_id])

@@ -1,0 +1,67 @@
+"""What each person may see: the base queries every organization and volunteer page and API starts from.
+
+Scope lives here, in the queries, not only in route guards: a handler that forgets a guard still
+cannot return another organization's rows, because it never selects them.
+"""
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from marketplace.accounts.models import Role, User
+from marketplace.organizations.models import Organization, OrganizationStatus
+from marketplace.places.models import Grid
+from marketplace.security.identity import CurrentUser
+from marketplace.volunteers.models import VolunteerProfile
+
+
+def organizations_visible_to(viewer: CurrentUser | None) -> sa.Select[Any]:
+    """Admins see every organization; a partner only their own; anyone else only approved ones."""
+    statement = sa.select(Organization)
+    if viewer is not None and viewer.role == Role.ADMIN:
+        return statement
+    if viewer is not None and viewer.role == Role.PARTNER:
+        return statement.where(Organization.id == viewer.organization_id)
+    return statement.where(Organization.status == OrganizationStatus.APPROVED)
+
+
+def sees_contacts(viewer: CurrentUser | None, organization: Organization) -> bool:
+    """Contacts are for the street's admins and the organization's own users."""
+    if viewer is None:
+        return False
+    return viewer.role == Role.ADMIN or (viewer.role == Role.PARTNER and viewer.organization_id == organization.id)
+
+
+def organization_users_visible_to(viewer: CurrentUser) -> sa.Select[Any]:
+    """Users of organizations: an admin sees all, a partner only their own organization's."""
+    statement = sa.select(User).where(User.role == Role.PARTNER)
+    if viewer.role == Role.ADMIN:
+        return statement
+    if viewer.role == Role.PARTNER and viewer.organization_id is not None:
+        return statement.where(User.organization_id == viewer.organization_id)
+    return statement.where(sa.false())
+
+
+def staff_grid_condition(viewer: CurrentUser) -> sa.ColumnElement[bool]:
+    """The grids a staff member works in: their own grids, or every grid of their community."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if viewer.grid_ids:
+        conditions.append(VolunteerProfile.home_grid_id.in_(sorted(viewer.grid_ids)))  # type: ignore[attr-defined]
+    if viewer.community_id is not None:
+        in_community = sa.select(Grid.id).where(Grid.community_id == viewer.community_id)
+        conditions.append(VolunteerProfile.home_grid_id.in_(in_community))  # type: ignore[attr-defined]
+    return sa.or_(*conditions) if conditions else sa.false()
+
+
+def volunteers_visible_to(viewer: CurrentUser | None) -> sa.Select[Any]:
+    """Volunteer profiles: admins all, staff those living in their grids, a volunteer only themselves."""
+    statement = sa.select(VolunteerProfile)
+    if viewer is None:
+        return statement.where(sa.false())
+    if viewer.role == Role.ADMIN:
+        return statement
+    if viewer.role == Role.STAFF:
+        return statement.where(staff_grid_condition(viewer))
+    if viewer.role == Role.VOLUNTEER:
+        return statement.where(VolunteerProfile.user_id == viewer.id)
+    return statement.where(sa.false())
