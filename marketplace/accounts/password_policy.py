@@ -34,7 +34,7 @@ _COMMON_PASSWORD_LIST = """
 COMMON_PASSWORDS: frozenset[str] = frozenset(_COMMON_PASSWORD_LIST.split())
 
 
-@dataclass(frozen=True)
+@dataclass
 class PasswordProblem(ValueError):
     """Why a password is refused; ``message`` is an untranslated msgid, ``params`` its values."""
 

@@ -8,7 +8,6 @@ A successful login deletes its own reservation (it was no failure); it never era
 """
 
 import random
-from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -26,11 +25,12 @@ PRUNE_AFTER = timedelta(days=1)
 PRUNE_PROBABILITY = 0.01
 
 
-@dataclass(frozen=True)
 class Throttled(Exception):
     """Too many recent failures for this account or this address; try again after ``retry_after`` s."""
 
-    retry_after: int
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"throttled, retry after {retry_after} s")
+        self.retry_after = retry_after
 
 
 def normalise_account(username: str) -> str:
