@@ -52,15 +52,13 @@ def _value(data: dict[str, Any], key: str) -> str:
 
 
 def _tokens_context(reader: Session, **values: Any) -> dict[str, Any]:
+    defaults: dict[str, Any] = {
+        "errors": {},
+        "form": {"user": "", "name": "", "scopes": [], "expires_days": ""},
+        "created": None,
+    }
     return page_context(
-        reader,
-        tokens=list_tokens(reader),
-        users=token_users(reader),
-        scope_labels=SCOPE_LABELS,
-        errors={},
-        form={"user": "", "name": "", "scopes": [], "expires_days": ""},
-        created=None,
-        **values,
+        reader, tokens=list_tokens(reader), users=token_users(reader), scope_labels=SCOPE_LABELS, **(defaults | values)
     )
 
 
@@ -125,7 +123,7 @@ class AdminPagesController(Controller):
         self,
         request: Request[Any, Any, Any],
         reader: ReaderSession,
-        actor: FromQuery[str | None] = None,
+        actor_name: Annotated[str | None, QueryParameter(name="actor", description="Username of the actor")] = None,
         action: FromQuery[str | None] = None,
         object_type: FromQuery[str | None] = None,
         object_id: FromQuery[str | None] = None,
@@ -135,7 +133,7 @@ class AdminPagesController(Controller):
         page: PageNumber = 1,
     ) -> Template:
         filters = parse_audit_filters(
-            actor=actor,
+            actor=actor_name,
             action=action,
             object_type=object_type,
             object_id=object_id,
@@ -179,7 +177,7 @@ class AuditApiController(Controller):
     def search(
         self,
         reader: ReaderSession,
-        actor: FromQuery[str | None] = None,
+        actor_name: Annotated[str | None, QueryParameter(name="actor", description="Username of the actor")] = None,
         action: Annotated[str | None, QueryParameter(description='One action, or a prefix ending in "."')] = None,
         object_type: FromQuery[str | None] = None,
         object_id: FromQuery[str | None] = None,
@@ -190,7 +188,7 @@ class AuditApiController(Controller):
         page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = AUDIT_PAGE_SIZE,
     ) -> dict[str, Any]:
         filters: AuditFilters = parse_audit_filters(
-            actor=actor,
+            actor=actor_name,
             action=action,
             object_type=object_type,
             object_id=object_id,
