@@ -49,9 +49,12 @@ def demo(host: str, port: int) -> None:
 
 def _register_plugins() -> None:
     # Seeding commands live with the seeds package, which the web app never imports.
+    from marketplace.accounts.cli import COMMANDS as ACCOUNT_COMMANDS
     from seeds.cli import seed
 
     main.add_command(seed)
+    for command in ACCOUNT_COMMANDS:
+        main.add_command(command)
 
 
 _register_plugins()
