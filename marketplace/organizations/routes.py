@@ -8,10 +8,20 @@ from marketplace.organizations.controllers import (
     OrganizationVettingController,
     OwnOrganizationController,
 )
+from marketplace.volunteers.api import VolunteerApiController
+from marketplace.volunteers.controllers import (
+    VolunteerDirectoryController,
+    VolunteerProfileController,
+    VolunteerRegistrationController,
+)
 
 ORGANIZATION_ROUTE_HANDLERS: list[Any] = [
     OrganizationRegistrationController,
     OwnOrganizationController,
     OrganizationVettingController,
     OrganizationApiController,
+    VolunteerRegistrationController,
+    VolunteerProfileController,
+    VolunteerDirectoryController,
+    VolunteerApiController,
 ]

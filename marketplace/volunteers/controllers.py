@@ -1,0 +1,212 @@
+"""Volunteer pages: self-registration, the own profile, the hours summary; the staff's volunteer list."""
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from sqlmodel import Session
+
+from marketplace.accounts.models import User
+from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.i18n import gettext as _
+from marketplace.organizations.controllers import account_errors, sign_in_new_user
+from marketplace.organizations.forms import FormData, many, one, validate
+from marketplace.organizations.services import FormProblem, approved_organizations, grid_choices
+from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.security.deps import Actor, ClientAddress
+from marketplace.security.guards import PUBLIC, sessions_only, staff_or_admin, volunteer_only
+from marketplace.volunteers import services
+from marketplace.volunteers.models import VolunteerSegment
+from marketplace.volunteers.schemas import VolunteerCreate
+
+
+def profile_values(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The profile part of a form as input for ``VolunteerCreate``, plus errors found while reading it."""
+    errors: dict[str, str] = {}
+    slot_keys = [str(key) for key in many(form, "slots")]
+    availability = services.slots_from_keys(slot_keys)
+    if availability is None:
+        errors["slots"] = _("Choose times from the grid.")
+        availability = []
+    values = {
+        "home_grid_id": one(form, "home_grid_id"),
+        "segment": one(form, "segment"),
+        "is_party_member": one(form, "is_party_member") in ("1", "on", "true"),
+        "employer_organization_id": one(form, "employer_organization_id") or None,
+        "weekly_hour_cap": one(form, "weekly_hour_cap") or "8",
+        "skill_ids": many(form, "skill_ids"),
+        "availability": availability,
+    }
+    return values, errors
+
+
+def shown_values(form: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """What to put back into a re-rendered form (never the password)."""
+    shown = {name: one(form, name) for name in ("username", "display_name", "phone")}
+    home = values.get("home_grid_id")
+    employer = values.get("employer_organization_id")
+    return shown | {
+        "home_grid_id": int(home) if str(home).isdigit() else None,
+        "segment": values.get("segment"),
+        "is_party_member": values.get("is_party_member"),
+        "employer_organization_id": int(employer) if str(employer).isdigit() else None,
+        "weekly_hour_cap": values.get("weekly_hour_cap"),
+        "skill_ids": [v for v in values.get("skill_ids", []) if isinstance(v, int)],
+        "slots": [str(key) for key in many(form, "slots")],
+    }
+
+
+def form_context(db: Session, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    return page_context(
+        db,
+        values=values,
+        errors=errors,
+        grid_groups=grid_choices(db),
+        segments=list(VolunteerSegment),
+        skill_groups=services.skill_groups(db),
+        organizations=approved_organizations(db),
+        windows=services.WINDOWS,
+        weekdays=services.WEEKDAYS,
+    )
+
+
+def _profile_errors(values: dict[str, Any], errors: dict[str, str]) -> tuple[VolunteerCreate | None, dict[str, str]]:
+    profile, problems = validate(VolunteerCreate, values)
+    if "availability" in problems:
+        problems["slots"] = problems.pop("availability")
+    return (profile if not errors else None), errors | problems
+
+
+class VolunteerRegistrationController(Controller):
+    opt = PUBLIC  # anyone may sign up as a volunteer
+    path = "/register/volunteer"
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", name="volunteers:register", sync_to_thread=True)
+    def form(self, reader: ReaderSession) -> Template:
+        values = {"weekly_hour_cap": 8, "skill_ids": [], "slots": [], "segment": "resident"}
+        return Template("volunteers/register.html", context=form_context(reader, values, {}))
+
+    @post("/", name="volunteers:register-submit", sync_to_thread=True)
+    def submit(
+        self, request: Request[Any, Any, Any], db: DbSession, data: FormData, client_address: ClientAddress
+    ) -> Template | Redirect:
+        values, errors = profile_values(data)
+        profile, errors = _profile_errors(values, errors)
+        account, account_problems = account_errors(data)
+        errors |= account_problems
+        if errors or profile is None or account is None:
+            context = form_context(db, shown_values(data, values), errors)
+            return Template("volunteers/register.html", context=context, status_code=HTTP_400_BAD_REQUEST)
+        try:
+            user, _profile = services.register_volunteer(db, account, profile)
+        except FormProblem as problem:
+            context = form_context(db, shown_values(data, values), {problem.field: problem.message})
+            return Template("volunteers/register.html", context=context, status_code=HTTP_400_BAD_REQUEST)
+        assert user.id is not None
+        cookie = sign_in_new_user(request, db, user.id, client_address)
+        return Redirect("/volunteer/profile?registered=1", status_code=HTTP_303_SEE_OTHER, cookies=[cookie])
+
+
+class VolunteerProfileController(Controller):
+    path = "/volunteer"
+    guards = [volunteer_only, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    def _values(self, db: Session, actor: Any) -> dict[str, Any]:
+        profile = services.own_profile(db, actor)
+        assert profile.id is not None
+        user = db.get(User, actor.id)
+        assert user is not None
+        return {
+            "display_name": user.display_name,
+            "phone": user.phone or "",
+            "home_grid_id": profile.home_grid_id,
+            "segment": profile.segment.value,
+            "is_party_member": profile.is_party_member,
+            "employer_organization_id": profile.employer_organization_id,
+            "weekly_hour_cap": profile.weekly_hour_cap,
+            "skill_ids": services.skill_ids_of(db, profile.id),
+            "slots": services.keys_from_slots(services.availability_of(db, profile.id)),
+        }
+
+    @get("/profile", name="volunteers:profile", sync_to_thread=True)
+    def profile(
+        self,
+        reader: ReaderSession,
+        actor: Actor,
+        registered: FromQuery[str | None] = None,
+        saved: FromQuery[str | None] = None,
+    ) -> Template:
+        notice = _("Welcome! You are registered as a volunteer.") if registered else None
+        notice = _("Your profile is saved.") if saved else notice
+        context = form_context(reader, self._values(reader, actor), {}) | {"notice": notice}
+        return Template("volunteers/profile.html", context=context)
+
+    @post("/profile", name="volunteers:profile-save", sync_to_thread=True)
+    def save(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
+        from marketplace.organizations.schemas import MemberCreate
+
+        values, errors = profile_values(data)
+        profile, errors = _profile_errors(values, errors)
+        person = {"display_name": one(data, "display_name"), "phone": one(data, "phone")}
+        _m, person_errors = validate(MemberCreate, person | {"username": "placeholder", "password": "x" * 8})
+        errors |= {key: value for key, value in person_errors.items() if key in person}
+        if not person["phone"].strip():
+            errors["phone"] = _("This field is required.")
+        if errors or profile is None:
+            context = form_context(db, shown_values(data, values), errors)
+            return Template("volunteers/profile.html", context=context | {"notice": None}, status_code=400)
+        try:
+            services.update_profile(
+                db, actor, profile, display_name=_m.display_name if _m else None, phone=_m.phone if _m else None
+            )
+        except FormProblem as problem:
+            context = form_context(db, shown_values(data, values), {problem.field: problem.message})
+            return Template("volunteers/profile.html", context=context | {"notice": None}, status_code=400)
+        return Redirect("/volunteer/profile?saved=1", status_code=HTTP_303_SEE_OTHER)
+
+    @get("/hours", name="volunteers:hours", sync_to_thread=True)
+    def hours(self, reader: ReaderSession, actor: Actor) -> Template:
+        profile = services.own_profile(reader, actor)
+        assert profile.id is not None
+        summary = services.hours_summary(reader, profile.id)
+        return Template("volunteers/hours.html", context=page_context(reader, summary=summary, profile=profile))
+
+
+PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000)]
+
+
+class VolunteerDirectoryController(Controller):
+    """Staff see the volunteers living in their grids; admins see all. Phones are masked."""
+
+    path = "/volunteers"
+    guards = [staff_or_admin, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", name="volunteers:list", sync_to_thread=True)
+    def index(self, reader: ReaderSession, actor: Actor, page: PageNumber = 1) -> Template:
+        rows, total = services.list_volunteers(reader, actor, page=page)
+        pages = max(1, -(-total // 50))
+        context = page_context(reader, rows=rows, total=total, page=page, pages=pages)
+        return Template("volunteers/list.html", context=context)
+
+    @get("/{profile_id:int}", name="volunteers:detail", sync_to_thread=True)
+    def detail(self, reader: ReaderSession, actor: Actor, profile_id: FromPath[int]) -> Template:
+        row = services.get_volunteer(reader, actor, profile_id)
+        assert row.profile.id is not None
+        context = page_context(
+            reader,
+            row=row,
+            skills=services.skills_named(reader, services.skill_ids_of(reader, profile_id)),
+            slots=services.keys_from_slots(services.availability_of(reader, profile_id)),
+            windows=services.WINDOWS,
+            weekdays=services.WEEKDAYS,
+            summary=services.hours_summary(reader, profile_id, recent_limit=5),
+        )
+        return Template("volunteers/detail.html", context=context)

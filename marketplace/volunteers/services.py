@@ -1,0 +1,316 @@
+"""Volunteers: self-registration, the profile with skills and weekly availability, the hours summary, staff lists.
+
+Every read goes through ``scope.volunteers_visible_to``: staff see volunteers of their grids, a
+volunteer only themselves, admins everyone.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from litestar.exceptions import NotFoundException
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.passwords import hash_password
+from marketplace.audit.service import changed, record, snapshot
+from marketplace.i18n import N_
+from marketplace.i18n import gettext as _
+from marketplace.needs.models import Shift
+from marketplace.organizations.models import Organization
+from marketplace.organizations.schemas import AccountCreate
+from marketplace.organizations.scope import organizations_visible_to, volunteers_visible_to
+from marketplace.organizations.services import FormProblem
+from marketplace.places.models import Grid
+from marketplace.security.identity import CurrentUser
+from marketplace.volunteers.models import (
+    AvailabilitySlot,
+    ShiftSignup,
+    SignupStatus,
+    Skill,
+    VolunteerProfile,
+    VolunteerSkill,
+)
+from marketplace.volunteers.schemas import AvailabilitySlotCreate, VolunteerCreate
+
+# The availability grid of the forms: weekday × three windows of the day (minutes from midnight).
+WINDOWS: list[tuple[str, str, int, int]] = [
+    ("morning", N_("Morning 8–12"), 8 * 60, 12 * 60),
+    ("afternoon", N_("Afternoon 13–17"), 13 * 60, 17 * 60),
+    ("evening", N_("Evening 18–21"), 18 * 60, 21 * 60),
+]
+WEEKDAYS = [N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun")]
+PROFILE_FIELDS = ["home_grid_id", "segment", "is_party_member", "employer_organization_id", "weekly_hour_cap"]
+
+
+def slots_from_keys(keys: list[str]) -> list[dict[str, int]] | None:
+    """Checkbox values such as "2-evening" → availability windows; None when one is not on the grid."""
+    windows = {name: (start, end) for name, _label, start, end in WINDOWS}
+    slots = []
+    for key in keys:
+        weekday, _sep, window = str(key).partition("-")
+        if not weekday.isdigit() or int(weekday) > 6 or window not in windows:
+            return None
+        start, end = windows[window]
+        slots.append({"weekday": int(weekday), "start_minute": start, "end_minute": end})
+    return slots
+
+
+def keys_from_slots(slots: list[AvailabilitySlot] | list[AvailabilitySlotCreate]) -> list[str]:
+    names = {(start, end): name for name, _label, start, end in WINDOWS}
+    return [
+        f"{slot.weekday}-{names[(slot.start_minute, slot.end_minute)]}"
+        for slot in slots
+        if (slot.start_minute, slot.end_minute) in names
+    ]
+
+
+def _check_references(db: Session, data: VolunteerCreate) -> None:
+    if db.get(Grid, data.home_grid_id) is None:
+        raise FormProblem("home_grid_id", _("Choose a grid from the list."))
+    if data.skill_ids:
+        found = set(db.execute(sa.select(Skill.id).where(Skill.id.in_(data.skill_ids))).scalars())  # type: ignore[union-attr]
+        if found != set(data.skill_ids):
+            raise FormProblem("skill_ids", _("Choose skills from the list."))
+    if data.employer_organization_id is not None:
+        employer = db.execute(
+            organizations_visible_to(None).where(Organization.id == data.employer_organization_id)
+        ).scalar_one_or_none()
+        if employer is None:
+            raise FormProblem("employer_organization_id", _("Choose an approved organization from the list."))
+
+
+def _replace_skills_and_slots(db: Session, profile_id: int, data: VolunteerCreate) -> None:
+    db.execute(sa.delete(VolunteerSkill).where(VolunteerSkill.volunteer_id == profile_id))
+    db.execute(sa.delete(AvailabilitySlot).where(AvailabilitySlot.volunteer_id == profile_id))
+    for skill_id in sorted(set(data.skill_ids)):
+        db.add(VolunteerSkill(volunteer_id=profile_id, skill_id=skill_id))
+    for slot in data.availability:
+        db.add(slot.to_row(profile_id))
+    db.flush()
+
+
+def _profile_snapshot(db: Session, profile: VolunteerProfile) -> dict[str, Any]:
+    data = snapshot(profile, PROFILE_FIELDS) or {}
+    assert profile.id is not None
+    data["skill_ids"] = skill_ids_of(db, profile.id)
+    data["availability"] = [
+        [slot.weekday, slot.start_minute, slot.end_minute] for slot in availability_of(db, profile.id)
+    ]
+    return data
+
+
+def register_volunteer(db: Session, account: AccountCreate, data: VolunteerCreate) -> tuple[User, VolunteerProfile]:
+    """The account, profile, skills and availability in the caller's transaction; audited."""
+    _check_references(db, data)
+    user = User(
+        username=account.username,
+        display_name=account.display_name,
+        phone=account.phone,
+        password_hash=hash_password(account.password),
+        role=Role.VOLUNTEER,
+    )
+    db.add(user)
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        raise FormProblem("username", _("This username is taken; choose another.")) from None
+    assert user.id is not None
+    profile = data.to_row(user.id)
+    db.add(profile)
+    db.flush()
+    assert profile.id is not None
+    _replace_skills_and_slots(db, profile.id, data)
+    record(
+        db,
+        "user.register",
+        object_type="user",
+        object_id=user.id,
+        after=snapshot(user, ["username", "display_name", "phone", "role"]),
+        actor_id=user.id,
+        actor_role=Role.VOLUNTEER.value,
+    )
+    record(
+        db,
+        "volunteer.register",
+        object_type="volunteer",
+        object_id=profile.id,
+        after=_profile_snapshot(db, profile),
+        actor_id=user.id,
+        actor_role=Role.VOLUNTEER.value,
+    )
+    return user, profile
+
+
+def own_profile(db: Session, actor: CurrentUser) -> VolunteerProfile:
+    row = db.execute(volunteers_visible_to(actor).where(VolunteerProfile.user_id == actor.id)).scalar_one_or_none()
+    if row is None:
+        raise NotFoundException(_("You have no volunteer profile."))
+    return row  # type: ignore[no-any-return]
+
+
+def update_profile(
+    db: Session, actor: CurrentUser, data: VolunteerCreate, *, display_name: str | None = None, phone: str | None = None
+) -> VolunteerProfile:
+    """Replace the volunteer's own profile (skills and availability included); audited with before/after."""
+    profile = own_profile(db, actor)
+    assert profile.id is not None
+    _check_references(db, data)
+    before = _profile_snapshot(db, profile)
+    user = db.get(User, actor.id)
+    assert user is not None
+    before |= {"display_name": user.display_name, "phone": user.phone}
+    for name in PROFILE_FIELDS:
+        setattr(profile, name, getattr(data, name))
+    if display_name is not None:
+        user.display_name = display_name
+    if phone is not None:
+        user.phone = phone
+    db.add_all([profile, user])
+    db.flush()
+    _replace_skills_and_slots(db, profile.id, data)
+    after = _profile_snapshot(db, profile) | {"display_name": user.display_name, "phone": user.phone}
+    old, new = changed(before, after)
+    if new:
+        record(db, "volunteer.update", object_type="volunteer", object_id=profile.id, before=old, after=new)
+    return profile
+
+
+def skill_ids_of(db: Session, profile_id: int) -> list[int]:
+    return sorted(
+        db.execute(sa.select(VolunteerSkill.skill_id).where(VolunteerSkill.volunteer_id == profile_id)).scalars()
+    )
+
+
+def availability_of(db: Session, profile_id: int) -> list[AvailabilitySlot]:
+    return list(
+        db.execute(
+            sa.select(AvailabilitySlot)
+            .where(AvailabilitySlot.volunteer_id == profile_id)
+            .order_by(AvailabilitySlot.weekday, AvailabilitySlot.start_minute)
+        ).scalars()
+    )
+
+
+def skill_groups(db: Session) -> list[tuple[str, list[Skill]]]:
+    groups: dict[str, list[Skill]] = defaultdict(list)
+    for skill in db.execute(sa.select(Skill).order_by(Skill.group, Skill.id)).scalars():
+        groups[skill.group].append(skill)
+    return list(groups.items())
+
+
+# --- hours ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RecentSignup:
+    shift_title: str
+    starts_at: datetime
+    status: SignupStatus
+    hours: Decimal
+
+
+@dataclass
+class HoursSummary:
+    total_hours: Decimal
+    completed: int
+    no_shows: int
+    by_month: list[tuple[str, Decimal, int]]  # ("2026-05", hours, shifts)
+    recent: list[RecentSignup]
+
+
+def hours_summary(db: Session, profile_id: int, *, recent_limit: int = 10) -> HoursSummary:
+    """Hours from the sign-ups themselves (credited hours, by the month of check-in or of the shift)."""
+    rows = db.execute(
+        sa.select(ShiftSignup, Shift.title, Shift.starts_at)
+        .join(Shift, Shift.id == ShiftSignup.shift_id)
+        .where(ShiftSignup.volunteer_id == profile_id)
+        .order_by(Shift.starts_at.desc(), ShiftSignup.id.desc())  # type: ignore[attr-defined]
+    ).all()
+    total = Decimal(0)
+    completed = no_shows = 0
+    months: dict[str, list[Any]] = {}
+    from marketplace.web import STREET_TIMEZONE
+
+    for signup, _title, starts_at in rows:
+        if signup.status == SignupStatus.NO_SHOW:
+            no_shows += 1
+        if signup.status == SignupStatus.COMPLETED:
+            completed += 1
+        if signup.hours_credited > 0:
+            total += signup.hours_credited
+            moment = (signup.checked_in_at or starts_at).astimezone(STREET_TIMEZONE)
+            month = months.setdefault(moment.strftime("%Y-%m"), [Decimal(0), 0])
+            month[0] += signup.hours_credited
+            month[1] += 1
+    recent = [
+        RecentSignup(shift_title=title, starts_at=starts_at, status=signup.status, hours=signup.hours_credited)
+        for signup, title, starts_at in rows[:recent_limit]
+    ]
+    by_month = [(key, value[0], value[1]) for key, value in sorted(months.items(), reverse=True)]
+    return HoursSummary(total_hours=total, completed=completed, no_shows=no_shows, by_month=by_month, recent=recent)
+
+
+# --- staff and admins -----------------------------------------------------------------------------------
+
+
+def mask_phone(phone: str | None) -> str:
+    """13800138000 → 138****8000; landlines keep the area code and the last four digits."""
+    if not phone:
+        return ""
+    if len(phone) == 11 and phone.isdigit():
+        return f"{phone[:3]}****{phone[-4:]}"
+    return phone[:4] + "*" * max(0, len(phone) - 8) + phone[-4:] if len(phone) > 8 else "****"
+
+
+@dataclass
+class VolunteerRow:
+    profile: VolunteerProfile
+    user: User
+    grid: Grid
+    phone_masked: str
+
+
+def list_volunteers(
+    db: Session, viewer: CurrentUser, *, grid_id: int | None = None, page: int = 1, page_size: int = 50
+) -> tuple[list[VolunteerRow], int]:
+    visible = volunteers_visible_to(viewer)
+    if grid_id is not None:
+        visible = visible.where(VolunteerProfile.home_grid_id == grid_id)
+    total = int(db.execute(sa.select(sa.func.count()).select_from(visible.subquery())).scalar_one())
+    subquery = visible.subquery()
+    rows = db.execute(
+        sa.select(VolunteerProfile, User, Grid)
+        .join(subquery, subquery.c.id == VolunteerProfile.id)
+        .join(User, User.id == VolunteerProfile.user_id)
+        .join(Grid, Grid.id == VolunteerProfile.home_grid_id)
+        .order_by(Grid.number, User.display_name, VolunteerProfile.id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    return [VolunteerRow(profile, user, grid, mask_phone(user.phone)) for profile, user, grid in rows], total
+
+
+def get_volunteer(db: Session, viewer: CurrentUser, profile_id: int) -> VolunteerRow:
+    subquery = volunteers_visible_to(viewer).where(VolunteerProfile.id == profile_id).subquery()
+    row = db.execute(
+        sa.select(VolunteerProfile, User, Grid)
+        .join(subquery, subquery.c.id == VolunteerProfile.id)
+        .join(User, User.id == VolunteerProfile.user_id)
+        .join(Grid, Grid.id == VolunteerProfile.home_grid_id)
+    ).first()
+    if row is None:
+        raise NotFoundException(_("No such volunteer."))
+    profile, user, grid = row
+    return VolunteerRow(profile, user, grid, mask_phone(user.phone))
+
+
+def skills_named(db: Session, skill_ids: list[int]) -> list[Skill]:
+    if not skill_ids:
+        return []
+    return list(db.execute(sa.select(Skill).where(Skill.id.in_(skill_ids)).order_by(Skill.group, Skill.id)).scalars())  # type: ignore[union-attr]
