@@ -20,6 +20,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.accounts.passwords import hash_password
 from marketplace.audit.models import AuditEvent
 from marketplace.audit.service import changed, record, snapshot
+from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.notifications import outbox
 from marketplace.organizations.models import Organization, OrganizationGrid, OrganizationStatus
@@ -223,7 +224,42 @@ def list_organizations(
     return OrganizationListing(rows=rows, total=total, counts=counts)
 
 
-def history(db: Session, organization_id: int) -> list[AuditEvent]:
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    what: str
+    status: str | None
+    reason: str | None
+
+
+HISTORY_LABELS = {
+    "organization.register": N_("Registration submitted"),
+    "organization.approve": N_("Approved"),
+    "organization.reject": N_("Rejected"),
+    "organization.suspend": N_("Suspended"),
+    "organization.reinstate": N_("Reinstated"),
+    "organization.update": N_("Details changed"),
+}
+
+
+def history(db: Session, organization_id: int) -> list[HistoryEntry]:
+    """The organization's audit trail in words (newest first)."""
+    entries = []
+    for event in _events(db, organization_id):
+        after = event.after or {}
+        status = after.get("status")
+        entries.append(
+            HistoryEntry(
+                at=event.created_at,
+                what=_(HISTORY_LABELS[event.action]) if event.action in HISTORY_LABELS else event.action,
+                status=OrganizationStatus(status).label if status in OrganizationStatus._value2member_map_ else None,
+                reason=after.get("status_reason"),
+            )
+        )
+    return entries
+
+
+def _events(db: Session, organization_id: int) -> list[AuditEvent]:
     return list(
         db.execute(
             sa.select(AuditEvent)

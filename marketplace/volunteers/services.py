@@ -197,11 +197,26 @@ def availability_of(db: Session, profile_id: int) -> list[AvailabilitySlot]:
     )
 
 
+# Names of the taxonomy's groups (the ``group`` column holds a code); an unknown group shows its code.
+SKILL_GROUP_LABELS = {
+    "care": N_("Care"),
+    "medical": N_("Medical and health"),
+    "repair": N_("Repair and building"),
+    "professional": N_("Professional services"),
+    "education": N_("Education and languages"),
+    "culture": N_("Culture, sports and publicity"),
+    "logistics": N_("Logistics and order"),
+}
+
+
 def skill_groups(db: Session) -> list[tuple[str, list[Skill]]]:
+    """Skills grouped, each group under its translated name."""
     groups: dict[str, list[Skill]] = defaultdict(list)
     for skill in db.execute(sa.select(Skill).order_by(Skill.group, Skill.id)).scalars():
         groups[skill.group].append(skill)
-    return list(groups.items())
+    return [
+        (_(SKILL_GROUP_LABELS[code]) if code in SKILL_GROUP_LABELS else code, rows) for code, rows in groups.items()
+    ]
 
 
 # --- hours ------------------------------------------------------------------------------------------------
