@@ -240,3 +240,42 @@ def test_sign_out_other_sessions(
             sa.select(sa.func.count()).select_from(UserSession).where(UserSession.revoked_at.is_(None))  # type: ignore[union-attr]
         ).scalar_one()
     assert live == 1
+
+
+def test_outdated_hash_is_upgraded_at_login(client: TestClient[Litestar], session: Session) -> None:
+    from argon2 import PasswordHasher
+
+    weak = PasswordHasher(time_cost=1, memory_cost=8192).hash(DEFAULT_PASSWORD)
+    user = make_user(session, Role.VOLUNTEER, username="xiaoli")
+    with reading(session) as fresh:
+        fresh.execute(sa.update(User).where(User.id == user.id).values(password_hash=weak))  # type: ignore[arg-type]
+        fresh.commit()
+    assert login(client, "xiaoli", DEFAULT_PASSWORD).status_code == 303
+    upgraded = fetch(session, User, user.id).password_hash
+    assert upgraded != weak and verify_password(upgraded, DEFAULT_PASSWORD)
+
+
+def test_unknown_user_takes_about_as_long_as_a_wrong_password(
+    client: TestClient[Litestar], session: Session, settings: Settings
+) -> None:
+    """One argon2 verification either way (a dummy hash for unknown users), so timing does not tell."""
+    import time
+
+    make_user(session, Role.VOLUNTEER, username="xiaoli")
+    token = csrf_for(client, settings)
+
+    def timed(username: str) -> float:
+        start = time.perf_counter()
+        response = client.post(
+            "/api/v1/auth/login",
+            json={"username": username, "password": "wrong guess"},
+            headers={"X-CSRF-Token": token},
+        )
+        assert response.status_code == 401
+        return time.perf_counter() - start
+
+    timed("nobody")  # warm-up (the dummy hash is made once)
+    known = sorted(timed("xiaoli") for _ in range(3))[1]
+    unknown = sorted(timed(f"nobody{n}") for n in range(3))[1]
+    print(f"median wrong-password login: known user {known * 1000:.0f} ms, unknown user {unknown * 1000:.0f} ms")
+    assert 0.5 < unknown / known < 2

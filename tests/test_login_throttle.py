@@ -206,3 +206,17 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts(live_settings: Sett
     with reading(session) as fresh:
         addresses = set(fresh.execute(sa.select(LoginFailure.client_address)).scalars())
     assert "127.0.0.1" not in addresses and "203.0.113.5" in addresses
+
+
+def test_old_failures_are_pruned(session: Session) -> None:
+    from marketplace.db.types import utcnow
+    from marketplace.security.throttle import prune_failures
+
+    now = utcnow()
+    session.add(LoginFailure(account="a", client_address="x", failed_at=now - timedelta(days=2)))
+    session.add(LoginFailure(account="a", client_address="x", failed_at=now - timedelta(minutes=1)))
+    session.commit()
+    assert prune_failures(session, now) == 1
+    session.commit()
+    with reading(session) as fresh:
+        assert fresh.execute(sa.select(sa.func.count()).select_from(LoginFailure)).scalar_one() == 1

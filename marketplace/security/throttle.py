@@ -8,7 +8,7 @@ A successful login deletes its own reservation (it was no failure); it never era
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
@@ -37,7 +37,9 @@ def normalise_account(username: str) -> str:
     return username.strip().casefold()[:64]
 
 
-def _retry_after(db: Session, column: sa.ColumnElement[str], value: str, since, window: int, limit: int) -> int:
+def _retry_after(
+    db: Session, column: sa.ColumnElement[str], value: str, since: datetime, window: int, limit: int
+) -> int:
     # The failure that must leave the window before one more attempt is allowed.
     times = (
         db.execute(
@@ -70,7 +72,7 @@ def reserve_attempt(factory: sessionmaker[Session], settings: Settings, username
         now = utcnow()
         since = now - timedelta(seconds=window)
         if random.random() < PRUNE_PROBABILITY:
-            db.execute(sa.delete(LoginFailure).where(LoginFailure.failed_at < now - PRUNE_AFTER))
+            prune_failures(db, now)
         for column, value in ((LoginFailure.account, account), (LoginFailure.client_address, address)):
             recent = db.execute(
                 sa.select(sa.func.count()).where(column == value, LoginFailure.failed_at > since)
@@ -82,6 +84,13 @@ def reserve_attempt(factory: sessionmaker[Session], settings: Settings, username
         db.flush()
         assert row.id is not None
         return row.id
+
+
+def prune_failures(db: Session, now: datetime | None = None) -> int:
+    """Forget failures older than a day (far outside any window); returns how many went."""
+    cutoff = (now or utcnow()) - PRUNE_AFTER
+    result = db.execute(sa.delete(LoginFailure).where(LoginFailure.failed_at < cutoff))  # type: ignore[arg-type]
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def release_attempt(db: Session, reservation_id: int) -> None:
