@@ -92,6 +92,8 @@ def _error_headline(status_code: int) -> str:
         return _("We could not find this page. The project may not be published yet, or it was removed.")
     if status_code == 400:
         return _("Some values in the address are not valid.")
+    if status_code == 403:
+        return _("You may not do this with your account. If you think you should, ask a street admin.")
     if 400 <= status_code < 500:
         return _("This request cannot be served.")
     return _("Something went wrong on our side. Please try again later.")

@@ -53,7 +53,8 @@ def test_only_admins(client: TestClient[Litestar], session: Session, settings: S
     for role in (Role.STAFF, Role.PARTNER, Role.VOLUNTEER):
         client.cookies.clear()
         sign_in_as(client, session, role)
-        assert client.get("/admin/users").status_code == 403
+        forbidden = client.get("/admin/users")
+        assert forbidden.status_code == 403 and "无权" in forbidden.text  # the error page, in Chinese
         assert client.get(f"/admin/users/{target.id}").status_code == 403
         assert post_form(client, settings, f"/admin/users/{target.id}/disable").status_code == 403
     assert fetch(session, User, target.id).is_active
