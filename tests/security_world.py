@@ -193,6 +193,7 @@ SECRETS = {
     "manager_a_phone": "13933330001",
     "partner_a2_phone": "13933330002",
     "volunteer_v_phone": "13922220001",
+    "volunteer_v_username": "w-volunteer-v",  # lists scoped to another community must not name them
     "staff_x_phone": "13944440001",
     "admin_phone": "13955550001",
 }

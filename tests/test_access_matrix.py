@@ -71,6 +71,15 @@ def kitchen_sink(world: World) -> dict[str, Any]:
     }
 
 
+def victim_query(world: World) -> str:
+    """Filters a list page might take, all naming the victim's scope."""
+    i = world.ids
+    return (
+        f"community={i['community_x']}&community_id={i['community_x']}&grid={i['grid_x']}&grid_id={i['grid_x']}"
+        f"&organization={i['org_a']}&organization_id={i['org_a']}&status=pending&q=w-&page=1"
+    )
+
+
 def matrix_routes(app: Litestar) -> list[Route]:
     """Object endpoints (a path parameter) and role-guarded routes (admin pages, owner pages)."""
     chosen = []
@@ -140,11 +149,14 @@ def test_no_identity_reaches_another_scope(
         is_admin_route = route.path.startswith(("/admin", "/api/v1/admin", "/api/v1/audit"))
         for name in ATTACKERS:
             identity = world.identities[name]
-            if not route.params and ROLE_OF.get(name) in allowed_roles(route):
-                skipped_own += 1  # the caller's own page (their organization, their profile)
+            own_page = not route.params and ROLE_OF.get(name) in allowed_roles(route)
+            if own_page and route.method in UNSAFE_METHODS:
+                skipped_own += 1  # changing the caller's own organization or profile is allowed
                 continue
-            for values in iter_param_values(route, candidates):
-                path = route.fill(values)
+            paths = [route.fill(values) for values in iter_param_values(route, candidates)]
+            if route.method == "GET" and not route.params:
+                paths.append(route.path + "?" + victim_query(world))  # lists filtered to the victim's scope
+            for path in paths:
                 use(client, identity)
                 response = _call(client, route, path, identity, body)
                 verdict = "ok"
@@ -170,7 +182,8 @@ def test_no_identity_reaches_another_scope(
         print(
             f"\naccess matrix: {len(routes)} routes × {len(ATTACKERS)} identities; {len(cells)} cells tested "
             f"({sum(1 for c in cells if c.route.split()[0] in UNSAFE_METHODS)} unsafe), "
-            f"{skipped_own} own-page pairs skipped; leaks: {len(leaks)}; statuses: {dict(sorted(statuses.items()))}"
+            f"{skipped_own} unsafe calls to the caller's own page skipped; leaks: {len(leaks)}; "
+            f"statuses: {dict(sorted(statuses.items()))}"
         )
         for cell in leaks:
             print(f"  {cell.verdict}: {cell.identity} → {cell.route} as {cell.path} ({cell.status})")
