@@ -224,3 +224,40 @@ def test_public_api_lists_only_approved_public_fields(client: TestClient[Any], s
     assert "contact_phone" not in body["items"][0] and "credit_code" not in body["items"][0]
     detail = client.get(f"/api/v1/organizations/{approved.id}").json()
     assert detail["name"] == approved.name and "contact_name" not in detail
+
+
+def test_concurrent_registrations_of_one_code_leave_one_organization(
+    app: Any, session: Session, settings: Settings
+) -> None:
+    """Two people register the same credit code at the same moment: the database's unique index decides."""
+    import threading
+
+    from tests.security_helpers import csrf_for
+
+    _s, _c, grids = make_places(session)
+    code = valid_credit_code()
+    statuses: list[int] = []
+    barrier = threading.Barrier(2)
+    with TestClient(app=app) as first, TestClient(app=app) as second:
+        forms = [
+            registration([grids[0].id], credit_code=code, username=f"racer{index}")
+            | {"csrf_token": csrf_for(c, settings)}
+            for index, c in enumerate((first, second))
+        ]
+
+        def run(client: TestClient[Any], form: dict[str, Any]) -> None:
+            barrier.wait()
+            statuses.append(client.post("/register/organization", data=form, follow_redirects=False).status_code)
+
+        threads = [threading.Thread(target=run, args=pair) for pair in zip((first, second), forms, strict=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert sorted(statuses) == [303, 400]
+    assert count_rows(session, Organization) == 1 and count_rows(session, User) == 1
+    registrations = session.execute(
+        sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "organization.register")
+    ).scalar_one()
+    session.rollback()
+    assert registrations == 1
