@@ -197,3 +197,21 @@ def test_only_admins_manage_tokens(
     assert client.get("/admin/tokens", follow_redirects=False).status_code in (401, 302, 303)
     with session_factory() as db:
         assert db.get(ApiToken, token_id).revoked_at is None  # type: ignore[union-attr]
+
+
+def test_the_real_form_round_trip_and_the_accounts_api(
+    client: TestClient[Any], session: Session, session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    """The token rendered in the page's form is accepted; the created token opens GET /api/v1/auth/me."""
+    from tests.security_helpers import csrf_from
+
+    _admin(client, session, session_factory, settings)
+    make_user(session, Role.STAFF, username="hotline")
+    page = client.get("/admin/tokens")
+    data = {"csrf_token": csrf_from(page.text), "user": "hotline", "name": "e-home", "scopes": ["needs:read"]}
+    created = client.post("/admin/tokens", data=data)
+    assert created.status_code == 200
+    secret = SECRET.findall(created.text)[0]
+    client.cookies.clear()
+    me = client.get("/api/v1/auth/me", headers=_bearer(secret))
+    assert me.status_code == 200 and "hotline" in me.text
