@@ -11,7 +11,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from marketplace.accounts.credentials import ApiToken
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Role, User
 from marketplace.audit.models import AuditEvent
 from marketplace.db.types import utcnow
 from marketplace.security.tokens import create_api_token
@@ -215,3 +215,17 @@ def test_the_real_form_round_trip_and_the_accounts_api(
     client.cookies.clear()
     me = client.get("/api/v1/auth/me", headers=_bearer(secret))
     assert me.status_code == 200 and "hotline" in me.text
+
+
+def test_a_disabled_users_token_stops_working(
+    client: TestClient[Any], session: Session, session_factory: sessionmaker[Session]
+) -> None:
+    user = make_user(session, Role.STAFF)
+    with session_factory() as db:
+        secret, _ = create_api_token(db, user_id=user.id, name="feed", scopes=["needs:write"], created_by_id=None)
+        db.commit()
+    assert client.get("/api/v1/tokens/me", headers=_bearer(secret)).status_code == 200
+    with session_factory() as db:
+        db.execute(sa.update(User).where(User.id == user.id).values(is_active=False))  # type: ignore[arg-type]
+        db.commit()
+    assert client.get("/api/v1/tokens/me", headers=_bearer(secret)).status_code == 401
