@@ -20,9 +20,11 @@ from litestar.status_codes import (
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.needs.board import InvalidFilter
 from marketplace.places.directory import StreetRef, home_street
+from marketplace.security.csrf import CsrfRejected
 
 HTMX_FRAGMENT_HEADERS = {"Vary": "HX-Request"}
 
@@ -66,6 +68,11 @@ def _problems(exc: Exception) -> list[Problem]:
 
 def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template | Redirect:
     """Render an HTTP error as a page in the reader's language (pages are for people, not programs)."""
+    # Raised from a middleware, the error is rendered after the locale middleware has reset the
+    # language; take it back from the request so the page speaks the reader's language.
+    locale = request.scope.get("state", {}).get("locale")
+    if locale:
+        current_locale.set(locale)
     if isinstance(exc, HTTPException) and exc.status_code == HTTP_401_UNAUTHORIZED:
         # Anonymous on a page that needs a user: sign in first, then come back here.
         return Redirect(path="/login?" + urlencode({"next": request.url.path}), status_code=HTTP_303_SEE_OTHER)
@@ -80,11 +87,15 @@ def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template
         context={
             "street": _street_for_error_page(request),
             "status_code": status_code,
-            "headline": _error_headline(status_code),
+            "headline": _csrf_headline() if isinstance(exc, CsrfRejected) else _error_headline(status_code),
             "problems": _problems(exc),
         },
         status_code=status_code,
     )
+
+
+def _csrf_headline() -> str:
+    return _("This form has expired or was sent from another site. Go back, reload the page and try again.")
 
 
 def _error_headline(status_code: int) -> str:

@@ -28,6 +28,10 @@ CSRF_FIELD = "csrf_token"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
+class CsrfRejected(PermissionDeniedException):
+    """A state-changing request without a valid token or from another site."""
+
+
 def csrf_token_for(secret_key: str, binding: str) -> str:
     return hmac.new(secret_key.encode(), f"csrf:{binding}".encode(), hashlib.sha256).hexdigest()
 
@@ -76,14 +80,14 @@ def csrf_middleware_factory(settings: Settings) -> Any:
                 bearer_only = bearer_token(headers) is not None and session_secret(headers) is None
                 if not (bearer_only and user is not None):
                     if not _same_origin(headers):
-                        raise PermissionDeniedException("Cross-site request refused (Origin does not match)")
+                        raise CsrfRejected("Cross-site request refused (Origin does not match)")
                     sent = headers.get(CSRF_HEADER)
                     if not sent and headers.get("content-type", "").startswith(FORM_TYPES):
                         form = await Request(scope, receive).form()
                         value = form.get(CSRF_FIELD)
                         sent = value if isinstance(value, str) else None
                     if not sent or not hmac.compare_digest(sent, expected):
-                        raise PermissionDeniedException("Missing or invalid CSRF token")
+                        raise CsrfRejected("Missing or invalid CSRF token")
 
             token = current_csrf_token.set(expected)
             # Litestar's Jinja engine installs its own ``csrf_token()`` (it shadows ours), reading it from here.
