@@ -11,14 +11,28 @@ from marketplace.notifications.models import Notification
 log = logging.getLogger("marketplace.outbox")
 
 
-def send(db: Session, user_id: int, kind: str, payload: dict[str, Any], *, echo: bool = True) -> Notification:
-    """Queue a message for ``user_id`` in the caller's transaction; ``echo`` also logs it (development)."""
+def send(
+    db: Session,
+    user_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    echo: bool = True,
+    subject_type: str = "user",
+    subject_id: int | None = None,
+    digest_key: str | None = None,
+) -> Notification:
+    """Queue a message for ``user_id`` in the caller's transaction; ``echo`` also logs it (development).
+
+    Callers about one object pass ``subject_type``/``subject_id`` and a ``digest_key``
+    (``marketplace.notifications.digest.digest_key_for``) so a busy day shows as one digest.
+    """
     row = Notification(
         user_id=user_id,
         kind=kind,
-        subject_type="user",
-        subject_id=user_id,
-        digest_key=f"{kind}:{user_id}",
+        subject_type=subject_type,
+        subject_id=user_id if subject_id is None else subject_id,
+        digest_key=digest_key or f"{kind}:{user_id}",
         payload=payload,
     )
     db.add(row)
