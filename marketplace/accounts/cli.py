@@ -5,6 +5,7 @@ actor role "cli". ``token create`` prints the token alone on stdout so scripts c
 everything else goes to stderr.
 """
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -79,7 +80,7 @@ def user_create(
 ) -> None:
     """Create an admin or staff account (e.g. the first admin of a new install)."""
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
     try:
