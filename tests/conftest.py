@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import argon2
 import pytest
 import sqlalchemy as sa
 from litestar import Litestar
@@ -18,6 +19,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel
 
 import marketplace.models  # noqa: F401  (registers every table)
+from marketplace.accounts import passwords
 from marketplace.app import create_app
 from marketplace.db.engine import create_db_engine, make_session_factory
 from marketplace.db.migrate import upgrade
@@ -26,6 +28,9 @@ from marketplace.settings import DatabaseSettings, Settings
 from tests.live_server import LiveServer, start_demo
 
 TEST_DATABASE_ENV = "MARKETPLACE_TEST_DATABASE_URL"
+
+# Real argon2id, at its cheapest cost: hundreds of logins in the suite would otherwise take minutes.
+passwords.use_parameters(argon2.profiles.CHEAPEST)
 
 
 def _worker_database_url(base_url: str | None, worker_id: str, tmp_dir: Path) -> str:

@@ -1,9 +1,15 @@
 """Password hashing with argon2id (the library's defaults follow RFC 9106's recommendation)."""
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
+
+
+def use_parameters(parameters: Parameters) -> None:
+    """Swap the hashing cost; only the test suite does this (argon2's cheapest profile)."""
+    global _hasher
+    _hasher = PasswordHasher.from_parameters(parameters)
 
 
 def hash_password(password: str) -> str:
