@@ -1,0 +1,99 @@
+"""Offer status kept right by the database itself, without a cron.
+
+* Reserving takes quantity with one conditional UPDATE (never below zero, atomic on SQLite and
+  PostgreSQL); the same statement flips the status to exhausted when it reaches zero.
+* Releasing (a cancelled match) gives quantity back and turns an exhausted offer active again.
+* Expiry: readers treat ``valid_until < now`` as expired (``effective_status``); ``expire_offers`` is a
+  cheap single UPDATE run at the start of list requests and by ``marketplace offers expire``.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from marketplace.db.types import utcnow
+from marketplace.offers.models import Offer, OfferStatus
+
+_offer = Offer.__table__  # type: ignore[attr-defined]
+
+
+def reserve_from_offer(db: Session, offer_id: int, quantity: Decimal | int) -> bool:
+    """Take ``quantity`` from an active, unexpired offer; False (nothing changed) when not enough is left.
+
+    Runs in the caller's transaction. The WHERE clause is the guard: two concurrent callers cannot
+    both take the last unit, because the second one's row no longer matches.
+    """
+    amount = Decimal(quantity)
+    if amount <= 0:
+        raise ValueError("quantity must be positive")
+    now = utcnow()
+    left = _offer.c.remaining_quantity - amount
+    result = db.execute(
+        sa.update(_offer)
+        .where(
+            _offer.c.id == offer_id,
+            _offer.c.status == OfferStatus.ACTIVE.value,
+            _offer.c.remaining_quantity >= amount,
+            sa.or_(_offer.c.valid_until.is_(None), _offer.c.valid_until > now),
+        )
+        .values(
+            remaining_quantity=left,
+            status=sa.case((left == 0, OfferStatus.EXHAUSTED.value), else_=OfferStatus.ACTIVE.value),
+            version=_offer.c.version + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def release_to_offer(db: Session, offer_id: int, quantity: Decimal | int) -> bool:
+    """Give ``quantity`` back (a cancelled claim); an exhausted offer becomes active again.
+
+    Never above the offered quantity (the WHERE clause, backed by a CHECK constraint). Withdrawn and
+    expired offers take the quantity back but keep their status. False when nothing matched.
+    """
+    amount = Decimal(quantity)
+    if amount <= 0:
+        raise ValueError("quantity must be positive")
+    now = utcnow()
+    result = db.execute(
+        sa.update(_offer)
+        .where(_offer.c.id == offer_id, _offer.c.remaining_quantity + amount <= _offer.c.quantity)
+        .values(
+            remaining_quantity=_offer.c.remaining_quantity + amount,
+            status=sa.case(
+                (_offer.c.status == OfferStatus.EXHAUSTED.value, OfferStatus.ACTIVE.value), else_=_offer.c.status
+            ),
+            version=_offer.c.version + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def expire_offers(db: Session, now: datetime | None = None) -> int:
+    """Mark every active or exhausted offer whose window has closed as expired; one UPDATE, returns the count."""
+    now = now or utcnow()
+    result = db.execute(
+        sa.update(_offer)
+        .where(
+            _offer.c.status.in_([OfferStatus.ACTIVE.value, OfferStatus.EXHAUSTED.value]),
+            _offer.c.valid_until.is_not(None),
+            _offer.c.valid_until <= now,
+        )
+        .values(status=OfferStatus.EXPIRED.value, version=_offer.c.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def effective_status(offer: Offer, now: datetime | None = None) -> OfferStatus:
+    """The status a reader should see, even before the sweep ran."""
+    now = now or utcnow()
+    if offer.status in (OfferStatus.ACTIVE, OfferStatus.EXHAUSTED) and offer.valid_until and offer.valid_until <= now:
+        return OfferStatus.EXPIRED
+    return offer.status
