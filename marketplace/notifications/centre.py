@@ -1,0 +1,178 @@
+"""The notification centre: one user's notifications, grouped into digests, and marking them read.
+
+Every query is scoped to the reader (``user_id = :me``); nothing here can see or change anyone else's rows.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from marketplace.db.types import utcnow
+from marketplace.notifications.digest import day_bounds, local_day_expression, street_day
+from marketplace.notifications.models import Notification
+
+PAGE_SIZE = 20
+# A digest lists at most this many of its notifications (the count says how many there are).
+DIGEST_MEMBERS_SHOWN = 50
+
+
+@dataclass
+class Digest:
+    """Notifications of one key on one street-local day; ``latest`` is the newest of them."""
+
+    digest_key: str
+    day: date
+    count: int
+    unread: int
+    latest_at: datetime
+    latest: Notification
+    members: list[Notification] = field(default_factory=list)
+
+
+@dataclass
+class CentrePage:
+    digests: list[Digest]
+    page: int
+    pages: int
+    total_digests: int
+    unread_total: int
+
+
+def _mine(user_id: int, unread_only: bool) -> list[Any]:
+    conditions = [Notification.user_id == user_id]
+    if unread_only:
+        conditions.append(Notification.read_at.is_(None))  # type: ignore[union-attr]
+    return conditions
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    """The badge: one COUNT over the user's unread notifications."""
+    statement = sa.select(sa.func.count(Notification.id)).where(*_mine(user_id, True))
+    return int(session.execute(statement).scalar_one())
+
+
+def centre_page(session: Session, user_id: int, *, unread_only: bool = False, page: int = 1) -> CentrePage:
+    """One page of digests, newest first; grouping and counting happen in SQL."""
+    dialect = session.get_bind().dialect.name
+    day = local_day_expression(Notification.created_at, dialect).label("day")
+    conditions = _mine(user_id, unread_only)
+    unread = sa.func.coalesce(sa.func.sum(sa.case((Notification.read_at.is_(None), 1), else_=0)), 0)  # type: ignore[union-attr]
+    groups = (
+        sa.select(
+            Notification.digest_key,
+            day,
+            sa.func.count(Notification.id).label("n"),
+            unread.label("unread"),
+            sa.func.max(Notification.id).label("latest_id"),
+        )
+        .where(*conditions)
+        .group_by(Notification.digest_key, day)
+        .subquery()
+    )
+    total = int(session.execute(sa.select(sa.func.count()).select_from(groups)).scalar_one())
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    # Ids grow with time, so the newest notification of a group is its largest id.
+    rows = session.execute(
+        sa.select(groups.c.digest_key, groups.c.day, groups.c.n, groups.c.unread, groups.c.latest_id)
+        .order_by(groups.c.latest_id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    digests: list[Digest] = []
+    if rows:
+        latest = {
+            row.id: row
+            for row in session.execute(
+                sa.select(Notification).where(Notification.id.in_([r.latest_id for r in rows]))  # type: ignore[union-attr]
+            ).scalars()
+        }
+        for key, day_text, count, unread_n, latest_id in rows:
+            newest = latest[latest_id]
+            digests.append(
+                Digest(
+                    digest_key=key,
+                    day=date.fromisoformat(str(day_text)),
+                    count=int(count),
+                    unread=int(unread_n),
+                    latest_at=newest.created_at,
+                    latest=newest,
+                )
+            )
+        _load_members(session, user_id, digests, unread_only)
+    return CentrePage(
+        digests=digests, page=page, pages=pages, total_digests=total, unread_total=unread_count(session, user_id)
+    )
+
+
+def _load_members(session: Session, user_id: int, digests: list[Digest], unread_only: bool) -> None:
+    """The notifications of each digest that has more than one (bounded per digest)."""
+    for digest in digests:
+        if digest.count <= 1:
+            digest.members = [digest.latest]
+            continue
+        start, end = day_bounds(digest.day)
+        statement = (
+            sa.select(Notification)
+            .where(
+                *_mine(user_id, unread_only),
+                Notification.digest_key == digest.digest_key,
+                Notification.created_at >= start,
+                Notification.created_at < end,
+            )
+            .order_by(Notification.id.desc())  # type: ignore[union-attr]
+            .limit(DIGEST_MEMBERS_SHOWN)
+        )
+        digest.members = list(session.execute(statement).scalars())
+
+
+def mark_read(
+    db: Session,
+    user_id: int,
+    *,
+    ids: list[int] | None = None,
+    digest_key: str | None = None,
+    day: date | None = None,
+    everything: bool = False,
+) -> int:
+    """Mark the reader's own unread notifications read; returns how many rows changed (others' rows: never)."""
+    conditions: list[Any] = [Notification.user_id == user_id, Notification.read_at.is_(None)]  # type: ignore[union-attr]
+    if everything:
+        pass
+    elif ids:
+        conditions.append(Notification.id.in_(ids))  # type: ignore[union-attr]
+    elif digest_key is not None and day is not None:
+        start, end = day_bounds(day)
+        conditions += [
+            Notification.digest_key == digest_key,
+            Notification.created_at >= start,
+            Notification.created_at < end,
+        ]
+    else:
+        return 0
+    result = db.execute(sa.update(Notification).where(*conditions).values(read_at=utcnow()))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+__all__ = ["CentrePage", "Digest", "centre_page", "mark_read", "street_day", "unread_count"]
+
+
+def unread_badge(request: Any) -> int:
+    """The header badge: the signed-in reader's unread count, with a short read-only session (0 when anonymous).
+
+    Called from templates; the reader factory never takes SQLite's write lock. An error page must still
+    render when the database is the problem, so a failure counts as 0.
+    """
+    from marketplace.security import context as security_context
+
+    user = security_context.current_user.get()
+    if user is None:
+        return 0
+    try:
+        with request.app.state.reader_factory() as session:
+            return unread_count(session, user.id)
+    except Exception:
+        return 0
