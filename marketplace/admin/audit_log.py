@@ -45,6 +45,10 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "volunteer.update",
     "token.create",
     "token.revoke",
+    "offer.create",
+    "offer.update",
+    "offer.withdraw",
+    "offer.import",
 )
 
 

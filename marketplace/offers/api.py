@@ -1,0 +1,169 @@
+"""Offers (the resource list) as JSON: list, read, publish, edit with a version, withdraw."""
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from litestar import Controller, get, patch, post
+from litestar.exceptions import ValidationException
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from marketplace.accounts.models import Role
+from marketplace.db.deps import DbSession
+from marketplace.offers import services
+from marketplace.offers.lifecycle import effective_status
+from marketplace.offers.models import Offer, OfferStatus
+from marketplace.offers.schemas import OfferCreate, OfferUpdate
+from marketplace.security.deps import Actor
+from marketplace.security.guards import roles, token_scope
+from marketplace.vocabulary import Category, ResourceKind
+
+offer_readers = roles(Role.ADMIN, Role.STAFF, Role.PARTNER)
+offer_writers = roles(Role.PARTNER)
+
+
+def offer_out(row: Offer, grids: list[Any], organization: Any | None = None) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "organization_id": row.organization_id,
+        "organization_name": organization.name if organization is not None else None,
+        "kind": row.kind.value,
+        "category": row.category.value,
+        "title": row.title,
+        "description": row.description,
+        "quantity": f"{Decimal(row.quantity):.2f}",
+        "unit": row.unit,
+        "remaining_quantity": f"{Decimal(row.remaining_quantity):.2f}",
+        "valid_from": row.valid_from.isoformat(),
+        "valid_until": row.valid_until.isoformat() if row.valid_until else None,
+        "status": effective_status(row).value,
+        "version": row.version,
+        "grids": [{"id": grid.id, "name": grid.name, "name_en": grid.name_en} for grid in grids],
+        "created_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+    }
+
+
+def one_offer(db: Session, row: Offer) -> dict[str, Any]:
+    assert row.id is not None
+    organizations = services.organization_names(db, [row.organization_id])
+    return offer_out(row, services.grids_of_offers(db, [row.id])[row.id], organizations.get(row.organization_id))
+
+
+def grid_problem(problem: services.GridProblem) -> ValidationException:
+    return ValidationException(
+        f"grid_ids: {problem}", extra=[{"key": "grid_ids", "message": "unknown grid id", "source": "body"}]
+    )
+
+
+def validation_problem(error: ValidationError) -> ValidationException:
+    items = [
+        {"key": ".".join(str(part) for part in item["loc"]), "message": item["msg"], "source": "body"}
+        for item in error.errors()
+    ]
+    summary = "; ".join(f"{item['key']}: {item['message']}" for item in items)
+    return ValidationException(summary or "invalid input", extra=items)
+
+
+PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000)]
+PageSize = Annotated[int, QueryParameter(ge=1, le=100)]
+
+
+class OfferApiController(Controller):
+    path = "/api/v1/offers"
+    tags = ["offers"]
+
+    @get(
+        "/",
+        operation_id="listOffers",
+        summary="The resource list",
+        description="Staff and admins: every offer of the street. Partners: their organization's offers. "
+        "Filters: kind, category, grid_id, status, q (title contains). Expired offers are marked first.",
+        guards=[offer_readers, token_scope("offers:read")],
+        sync_to_thread=True,
+    )
+    def list_offers(
+        self,
+        db: DbSession,
+        actor: Actor,
+        kind: FromQuery[ResourceKind | None] = None,
+        category: FromQuery[Category | None] = None,
+        grid_id: FromQuery[int | None] = None,
+        status: FromQuery[OfferStatus | None] = None,
+        q: FromQuery[str | None] = None,
+        page: PageNumber = 1,
+        page_size: PageSize = 50,
+    ) -> dict[str, Any]:
+        services.sweep_expired(db)
+        filters = services.OfferFilters(kind, category, grid_id, status, (q or "").strip()[:100] or None)
+        listing = services.list_offers(db, actor, filters, page=page, page_size=page_size)
+        ids = [row.id for row in listing.rows if row.id is not None]
+        grids = services.grids_of_offers(db, ids)
+        organizations = services.organization_names(db, [row.organization_id for row in listing.rows])
+        return {
+            "total": listing.total,
+            "page": page,
+            "counts": listing.counts,
+            "items": [
+                offer_out(row, grids[row.id or 0], organizations.get(row.organization_id)) for row in listing.rows
+            ],
+        }
+
+    @post(
+        "/",
+        operation_id="createOffer",
+        summary="Publish an offer",
+        description="Users of an approved partner organization (403 with the reason otherwise). "
+        "remaining_quantity defaults to quantity; grid_ids is the service area.",
+        guards=[offer_writers, token_scope("offers:write")],
+        sync_to_thread=True,
+    )
+    def create_offer(self, db: DbSession, actor: Actor, data: JSONBody[OfferCreate]) -> dict[str, Any]:
+        try:
+            row = services.create_offer(db, actor, data)
+        except services.GridProblem as problem:
+            raise grid_problem(problem) from None
+        return one_offer(db, row)
+
+    @get(
+        "/{offer_id:int}",
+        operation_id="getOffer",
+        summary="One offer",
+        description="404 for an offer outside the caller's scope (another organization's).",
+        guards=[offer_readers, token_scope("offers:read")],
+        sync_to_thread=True,
+    )
+    def get_offer(self, db: DbSession, actor: Actor, offer_id: FromPath[int]) -> dict[str, Any]:
+        return one_offer(db, services.get_offer(db, actor, offer_id))
+
+    @patch(
+        "/{offer_id:int}",
+        operation_id="updateOffer",
+        summary="Edit an offer",
+        description="Send the version you read; 409 if the offer changed since. Only the fields sent change.",
+        guards=[offer_writers, token_scope("offers:write")],
+        sync_to_thread=True,
+    )
+    def update_offer(
+        self, db: DbSession, actor: Actor, offer_id: FromPath[int], data: JSONBody[OfferUpdate]
+    ) -> dict[str, Any]:
+        try:
+            row = services.update_offer(db, actor, offer_id, data)
+        except services.GridProblem as problem:
+            raise grid_problem(problem) from None
+        except ValidationError as error:
+            raise validation_problem(error) from None
+        return one_offer(db, row)
+
+    @post(
+        "/{offer_id:int}/withdraw",
+        operation_id="withdrawOffer",
+        summary="Withdraw an offer",
+        description="It stays in the list, marked withdrawn, and can no longer be claimed. 409 if already withdrawn.",
+        guards=[offer_writers, token_scope("offers:write")],
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def withdraw_offer(self, db: DbSession, actor: Actor, offer_id: FromPath[int]) -> dict[str, Any]:
+        return one_offer(db, services.withdraw_offer(db, actor, offer_id))

@@ -1,0 +1,255 @@
+"""Offer pages: the resource list (a partner's own offers; the street's whole list for staff and admins),
+publishing, editing with a version, withdrawing."""
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from marketplace.accounts.models import Role
+from marketplace.db.deps import DbSession
+from marketplace.i18n import gettext as _
+from marketplace.offers import services
+from marketplace.offers.lifecycle import effective_status
+from marketplace.offers.models import Offer, OfferStatus
+from marketplace.offers.schemas import OfferCreate, OfferUpdate
+from marketplace.organizations.forms import FormData, field_errors, many, one, validate
+from marketplace.organizations.services import grid_choices, require_approved_organization
+from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.security.deps import Actor
+from marketplace.security.guards import roles, sessions_only
+from marketplace.security.identity import CurrentUser
+from marketplace.validation import STREET_TZ
+from marketplace.vocabulary import Category, ResourceKind
+
+TEXT_FIELDS = ("kind", "category", "title", "description", "quantity", "unit", "remaining_quantity")
+PAGE_SIZE = 20
+PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000)]
+STATUS_TABS = [OfferStatus.ACTIVE, OfferStatus.EXHAUSTED, OfferStatus.EXPIRED, OfferStatus.WITHDRAWN]
+
+
+def _day(value: str, *, end: bool = False) -> datetime | str | None:
+    """A date field (YYYY-MM-DD, the street's calendar) as an aware instant; the raw text if unreadable."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return text  # the model refuses it and names the field
+    start = datetime.combine(day, time.min, STREET_TZ)
+    return start + timedelta(days=1) if end else start
+
+
+def form_values(form: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {name: one(form, name).strip() for name in TEXT_FIELDS}
+    values["grid_ids"] = many(form, "grid_ids")
+    values["valid_from"] = one(form, "valid_from").strip()
+    values["valid_until"] = one(form, "valid_until").strip()
+    return values
+
+
+def model_input(values: dict[str, Any]) -> dict[str, Any]:
+    data = {key: value for key, value in values.items() if value not in ("", None)}
+    data["grid_ids"] = values["grid_ids"]
+    for name, end in (("valid_from", False), ("valid_until", True)):
+        data[name] = _day(values[name], end=end)
+    return data
+
+
+def row_values(row: Offer, grid_ids: list[int]) -> dict[str, Any]:
+    def local(value: datetime | None, end: bool = False) -> str:
+        if value is None:
+            return ""
+        shown = value.astimezone(STREET_TZ) - (timedelta(seconds=1) if end else timedelta())
+        return shown.date().isoformat()
+
+    return {
+        "kind": row.kind.value,
+        "category": row.category.value,
+        "title": row.title,
+        "description": row.description,
+        "quantity": f"{row.quantity.normalize():f}",
+        "unit": row.unit,
+        "remaining_quantity": f"{row.remaining_quantity.normalize():f}",
+        "valid_from": local(row.valid_from),
+        "valid_until": local(row.valid_until, end=True),
+        "grid_ids": grid_ids,
+        "version": row.version,
+    }
+
+
+offer_page_readers = roles(Role.ADMIN, Role.STAFF, Role.PARTNER)
+offer_page_writers = roles(Role.PARTNER)
+
+
+class OfferPagesController(Controller):
+    path = "/offers"
+    guards = [offer_page_readers, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", name="offers:list", sync_to_thread=True)
+    def index(
+        self,
+        db: DbSession,
+        actor: Actor,
+        kind: FromQuery[ResourceKind | None] = None,
+        category: FromQuery[Category | None] = None,
+        grid_id: FromQuery[int | None] = None,
+        status: FromQuery[OfferStatus | None] = None,
+        q: FromQuery[str | None] = None,
+        done: FromQuery[str | None] = None,
+        page: PageNumber = 1,
+    ) -> Template:
+        services.sweep_expired(db)
+        filters = services.OfferFilters(kind, category, grid_id, status, (q or "").strip()[:100] or None)
+        listing = services.list_offers(db, actor, filters, page=page, page_size=PAGE_SIZE)
+        ids = [row.id for row in listing.rows if row.id is not None]
+        notices = {"withdrawn": _("The offer was withdrawn."), "imported": _("The offers were imported.")}
+        context = page_context(
+            db,
+            listing=listing,
+            grids=services.grids_of_offers(db, ids),
+            organizations=services.organization_names(db, [row.organization_id for row in listing.rows]),
+            filters=filters,
+            filter_query=filters.query_items(),
+            tab_query={k: v for k, v in filters.query_items().items() if k != "status"},
+            status_tabs=STATUS_TABS,
+            kinds=list(ResourceKind),
+            categories=list(Category),
+            grid_groups=grid_choices(db),
+            page=page,
+            pages=max(1, -(-listing.total // PAGE_SIZE)),
+            is_partner=actor.role == Role.PARTNER,
+            notice=notices.get(done or ""),
+            active_page="offers",
+        )
+        return Template("offers/list.html", context=context)
+
+    def _form(
+        self,
+        db: Session,
+        *,
+        values: dict[str, Any],
+        errors: dict[str, str],
+        offer: Offer | None = None,
+        problem: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        context = page_context(
+            db,
+            values=values,
+            errors=errors,
+            offer=offer,
+            problem=problem,
+            kinds=list(ResourceKind),
+            categories=list(Category),
+            grid_groups=grid_choices(db),
+            active_page="offers",
+        )
+        return Template("offers/form.html", context=context, status_code=status_code)
+
+    @get("/new", name="offers:new", guards=[offer_page_writers], sync_to_thread=True)
+    def new(self, db: DbSession, actor: Actor) -> Template:
+        require_approved_organization(db, actor)
+        return self._form(db, values={"grid_ids": []}, errors={})
+
+    @post("/new", name="offers:create", guards=[offer_page_writers], sync_to_thread=True)
+    def create(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
+        require_approved_organization(db, actor)
+        values = form_values(data)
+        offer_in, errors = validate(OfferCreate, model_input(values))
+        if offer_in is None:
+            return self._form(db, values=values, errors=_friendly(errors), status_code=HTTP_400_BAD_REQUEST)
+        try:
+            row = services.create_offer(db, actor, offer_in)
+        except services.GridProblem as problem:
+            return self._form(db, values=values, errors={"grid_ids": str(problem)}, status_code=HTTP_400_BAD_REQUEST)
+        return Redirect(f"/offers/{row.id}?done=created", status_code=HTTP_303_SEE_OTHER)
+
+    @get("/{offer_id:int}", name="offers:detail", sync_to_thread=True)
+    def detail(
+        self, db: DbSession, actor: Actor, offer_id: FromPath[int], done: FromQuery[str | None] = None
+    ) -> Template:
+        row = services.get_offer(db, actor, offer_id)
+        notices = {"created": _("The offer is published."), "saved": _("Your changes are saved.")}
+        context = page_context(
+            db,
+            offer=row,
+            status=effective_status(row),
+            grids=services.grids_of_offers(db, [offer_id])[offer_id],
+            organization=services.organization_names(db, [row.organization_id]).get(row.organization_id),
+            can_edit=_can_edit(actor, row),
+            notice=notices.get(done or ""),
+            active_page="offers",
+        )
+        return Template("offers/detail.html", context=context)
+
+    @get("/{offer_id:int}/edit", name="offers:edit", guards=[offer_page_writers], sync_to_thread=True)
+    def edit(self, db: DbSession, actor: Actor, offer_id: FromPath[int]) -> Template:
+        row = services.get_offer(db, actor, offer_id)
+        require_approved_organization(db, actor)
+        grid_ids = [grid.id for grid in services.grids_of_offers(db, [offer_id])[offer_id]]
+        return self._form(db, values=row_values(row, grid_ids), errors={}, offer=row)  # type: ignore[arg-type]
+
+    @post("/{offer_id:int}/edit", name="offers:update", guards=[offer_page_writers], sync_to_thread=True)
+    def update(self, db: DbSession, actor: Actor, offer_id: FromPath[int], data: FormData) -> Template | Redirect:
+        row = services.get_offer(db, actor, offer_id)
+        values = form_values(data) | {"version": one(data, "version")}
+        payload = model_input(values) | {"version": values["version"]}
+        payload.setdefault("description", "")
+        if payload.get("valid_from") is None:
+            payload.pop("valid_from", None)  # an emptied start keeps the stored one
+        update_in, errors = validate(OfferUpdate, payload)
+        if update_in is None:
+            return self._form(db, values=values, errors=_friendly(errors), offer=row, status_code=HTTP_400_BAD_REQUEST)
+        try:
+            services.update_offer(db, actor, offer_id, update_in)
+        except services.GridProblem as problem:
+            return self._form(db, values=values, errors={"grid_ids": str(problem)}, offer=row, status_code=400)
+        except ValidationError as error:
+            errors = _friendly(field_errors(error))
+            return self._form(db, values=values, errors=errors, offer=row, status_code=HTTP_400_BAD_REQUEST)
+        except services.Conflict as conflict:
+            db.rollback()
+            fresh = services.get_offer(db, actor, offer_id)
+            return self._form(
+                db, values=values, errors={}, offer=fresh, problem=str(conflict.detail), status_code=HTTP_409_CONFLICT
+            )
+        return Redirect(f"/offers/{offer_id}?done=saved", status_code=HTTP_303_SEE_OTHER)
+
+    @post("/{offer_id:int}/withdraw", name="offers:withdraw", guards=[offer_page_writers], sync_to_thread=True)
+    def withdraw(self, db: DbSession, actor: Actor, offer_id: FromPath[int]) -> Redirect:
+        services.withdraw_offer(db, actor, offer_id)
+        return Redirect("/offers?done=withdrawn", status_code=HTTP_303_SEE_OTHER)
+
+
+def _can_edit(actor: CurrentUser, row: Offer) -> bool:
+    return actor.role == Role.PARTNER and actor.organization_id == row.organization_id
+
+
+def _friendly(errors: dict[str, str]) -> dict[str, str]:
+    """Replace the shared validators' English reasons for cross-field rules with translated sentences."""
+    result = dict(errors)
+    for name, message in errors.items():
+        if name == "remaining_quantity" and "exceed" in message:
+            result[name] = _("The remaining quantity cannot be more than the quantity.")
+        elif name == "valid_until" and "after valid_from" in message:
+            result[name] = _("The end of the window must be after its start.")
+        elif name == "valid_until" and "future" in message:
+            result[name] = _("The end of the window must be in the future.")
+        elif name in ("valid_from", "valid_until") and "datetime" in message.lower():
+            result[name] = _("Enter a date such as 2026-12-31.")
+        elif name in ("quantity", "remaining_quantity") and ("decimal" in message.lower() or "number" in message):
+            result[name] = _("Enter a number, such as 12 or 3.5.")
+        elif name in ("quantity", "remaining_quantity") and "greater than" in message:
+            result[name] = _("Enter a quantity greater than 0.")
+        elif name == "grid_ids":
+            result[name] = _("Choose at least one grid the offer serves.")
+    return result

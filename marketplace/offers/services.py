@@ -1,0 +1,281 @@
+"""The resource list: partners publish, edit and withdraw offers; the street's staff and admins browse them.
+
+Scope is in the queries (``offers_visible_to``): a partner selects only its organization's offers, so
+another organization's offer is simply not found (404). Writing needs an approved organization (403
+with the reason otherwise). Edits use optimistic locking: ``UPDATE ... WHERE version = :seen``.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.status_codes import HTTP_409_CONFLICT
+from sqlmodel import Session
+
+from marketplace.accounts.models import Role
+from marketplace.audit.service import changed, record, snapshot
+from marketplace.db.types import utcnow
+from marketplace.i18n import gettext as _
+from marketplace.offers.lifecycle import expire_offers
+from marketplace.offers.models import Offer, OfferGrid, OfferStatus
+from marketplace.offers.schemas import OfferCreate, OfferUpdate
+from marketplace.organizations.models import Organization
+from marketplace.organizations.services import require_approved_organization
+from marketplace.places.models import Grid
+from marketplace.security.identity import CurrentUser
+from marketplace.vocabulary import Category, ResourceKind
+
+OFFER_FIELDS = [
+    "organization_id",
+    "kind",
+    "category",
+    "title",
+    "description",
+    "quantity",
+    "unit",
+    "remaining_quantity",
+    "valid_from",
+    "valid_until",
+    "status",
+    "version",
+]
+
+
+class Conflict(ClientException):
+    status_code = HTTP_409_CONFLICT
+
+
+class GridProblem(Exception):
+    """A grid id that does not exist (the form shows it next to the service area)."""
+
+    field = "grid_ids"
+
+
+def offers_visible_to(viewer: CurrentUser | None) -> sa.Select[Any]:
+    """Admins and staff see the street's whole resource list; a partner only its organization's offers."""
+    statement = sa.select(Offer)
+    if viewer is None:
+        return statement.where(sa.false())
+    if viewer.role in (Role.ADMIN, Role.STAFF):
+        return statement
+    if viewer.role == Role.PARTNER and viewer.organization_id is not None:
+        return statement.where(Offer.organization_id == viewer.organization_id)
+    return statement.where(sa.false())
+
+
+def get_offer(db: Session, viewer: CurrentUser | None, offer_id: int) -> Offer:
+    row = db.execute(offers_visible_to(viewer).where(Offer.id == offer_id)).scalar_one_or_none()
+    if row is None:
+        raise NotFoundException(_("No such offer."))
+    return row  # type: ignore[no-any-return]
+
+
+def grids_of_offers(db: Session, offer_ids: list[int]) -> dict[int, list[Grid]]:
+    grids: dict[int, list[Grid]] = {offer_id: [] for offer_id in offer_ids}
+    if not offer_ids:
+        return grids
+    rows = db.execute(
+        sa.select(OfferGrid.offer_id, Grid)
+        .join(Grid, Grid.id == OfferGrid.grid_id)
+        .where(OfferGrid.offer_id.in_(offer_ids))  # type: ignore[attr-defined]
+        .order_by(Grid.community_id, Grid.number)
+    ).all()
+    for offer_id, grid in rows:
+        grids[offer_id].append(grid)
+    return grids
+
+
+def organization_names(db: Session, organization_ids: list[int]) -> dict[int, Organization]:
+    if not organization_ids:
+        return {}
+    rows = db.execute(sa.select(Organization).where(Organization.id.in_(set(organization_ids)))).scalars()  # type: ignore[union-attr]
+    return {row.id: row for row in rows}  # type: ignore[misc]
+
+
+@dataclass
+class OfferFilters:
+    kind: ResourceKind | None = None
+    category: Category | None = None
+    grid_id: int | None = None
+    status: OfferStatus | None = None
+    q: str | None = None
+
+    def query_items(self) -> dict[str, str]:
+        items = {
+            "kind": self.kind.value if self.kind else "",
+            "category": self.category.value if self.category else "",
+            "grid_id": str(self.grid_id) if self.grid_id else "",
+            "status": self.status.value if self.status else "",
+            "q": self.q or "",
+        }
+        return {key: value for key, value in items.items() if value}
+
+
+@dataclass
+class OfferListing:
+    rows: list[Offer]
+    total: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def filtered_offers(viewer: CurrentUser | None, filters: OfferFilters) -> sa.Select[Any]:
+    """The visible offers matching the filters, newest first (also what the export writes)."""
+    statement = offers_visible_to(viewer)
+    if filters.kind is not None:
+        statement = statement.where(Offer.kind == filters.kind)
+    if filters.category is not None:
+        statement = statement.where(Offer.category == filters.category)
+    if filters.status is not None:
+        statement = statement.where(Offer.status == filters.status)
+    if filters.grid_id is not None:
+        statement = statement.where(
+            Offer.id.in_(sa.select(OfferGrid.offer_id).where(OfferGrid.grid_id == filters.grid_id))  # type: ignore[union-attr]
+        )
+    if filters.q:
+        statement = statement.where(Offer.title.ilike(f"%{filters.q.strip()}%"))  # type: ignore[attr-defined]
+    return statement.order_by(Offer.created_at.desc(), Offer.id.desc())  # type: ignore[attr-defined]
+
+
+def list_offers(
+    db: Session, viewer: CurrentUser | None, filters: OfferFilters, *, page: int = 1, page_size: int = 20
+) -> OfferListing:
+    """A page of visible offers and a count per status (for the tabs), filters applied except status."""
+    without_status = filtered_offers(
+        viewer, OfferFilters(filters.kind, filters.category, filters.grid_id, None, filters.q)
+    )
+    subquery = without_status.order_by(None).subquery()
+    counts = {
+        str(getattr(value, "value", value)): int(count)
+        for value, count in db.execute(sa.select(subquery.c.status, sa.func.count()).group_by(subquery.c.status))
+    }
+    statement = filtered_offers(viewer, filters)
+    total = int(db.execute(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())).scalar_one())
+    rows = list(db.execute(statement.limit(page_size).offset((page - 1) * page_size)).scalars())
+    return OfferListing(rows=rows, total=total, counts=counts)
+
+
+def sweep_expired(db: Session) -> int:
+    """The cheap expiry sweep list requests run first (one UPDATE; committed with the request)."""
+    return expire_offers(db, utcnow())
+
+
+def _check_grids(db: Session, grid_ids: list[int]) -> None:
+    found = set(db.execute(sa.select(Grid.id).where(Grid.id.in_(grid_ids))).scalars())  # type: ignore[union-attr]
+    if found != set(grid_ids):
+        raise GridProblem(_("Choose grids from the list."))
+
+
+def _set_grids(db: Session, offer_id: int, grid_ids: list[int]) -> None:
+    db.execute(sa.delete(OfferGrid).where(OfferGrid.offer_id == offer_id))  # type: ignore[arg-type]
+    for grid_id in sorted(set(grid_ids)):
+        db.add(OfferGrid(offer_id=offer_id, grid_id=grid_id))
+
+
+def _grid_ids(db: Session, offer_id: int) -> list[int]:
+    return sorted(db.execute(sa.select(OfferGrid.grid_id).where(OfferGrid.offer_id == offer_id)).scalars())
+
+
+def create_offer(db: Session, actor: CurrentUser, data: OfferCreate, *, audit: bool = True) -> Offer:
+    """A new active offer of the actor's (approved) organization, in the caller's transaction."""
+    organization = require_approved_organization(db, actor)
+    assert organization.id is not None
+    _check_grids(db, data.grid_ids)
+    row = data.to_row(organization.id)
+    row.status = OfferStatus.ACTIVE
+    db.add(row)
+    db.flush()
+    assert row.id is not None
+    _set_grids(db, row.id, data.grid_ids)
+    if audit:
+        after = snapshot(row, OFFER_FIELDS) or {}
+        after["grid_ids"] = sorted(set(data.grid_ids))
+        record(db, "offer.create", object_type="offer", object_id=row.id, after=after, actor=actor)
+    return row
+
+
+def _writable(db: Session, actor: CurrentUser, offer_id: int) -> Offer:
+    require_approved_organization(db, actor)
+    return get_offer(db, actor, offer_id)
+
+
+def update_offer(db: Session, actor: CurrentUser, offer_id: int, data: OfferUpdate) -> Offer:
+    """Apply an edit made from ``data.version``; 409 if someone changed the offer since.
+
+    The rules across fields are checked on the merged values (raises pydantic ``ValidationError``).
+    """
+    row = _writable(db, actor, offer_id)
+    if row.status == OfferStatus.WITHDRAWN:
+        raise Conflict(_("This offer was withdrawn; it can no longer be edited."))
+    if row.version != data.version:
+        raise Conflict(_("This offer was changed by someone else; reload it and try again."))
+    before = snapshot(row, OFFER_FIELDS) or {}
+    before["grid_ids"] = _grid_ids(db, offer_id)
+    changes = data.changes()
+    merged = {name: getattr(row, name) for name in OFFER_FIELDS if hasattr(row, name)} | changes
+    data.check_merged(merged, row)
+    if data.grid_ids is not None:
+        _check_grids(db, data.grid_ids)
+    now = utcnow()
+    values = dict(changes)
+    # Status follows the quantities: an edit that refills an exhausted offer makes it active again.
+    if row.status in (OfferStatus.ACTIVE, OfferStatus.EXHAUSTED):
+        values["status"] = OfferStatus.EXHAUSTED if merged["remaining_quantity"] == 0 else OfferStatus.ACTIVE
+        until = merged.get("valid_until")
+        if until is not None and until <= now:
+            values["status"] = OfferStatus.EXPIRED
+    elif row.status == OfferStatus.EXPIRED and "valid_until" in changes:
+        until = merged.get("valid_until")
+        if until is None or until > now:
+            values["status"] = OfferStatus.EXHAUSTED if merged["remaining_quantity"] == 0 else OfferStatus.ACTIVE
+    result = db.execute(
+        sa.update(Offer)
+        .where(Offer.id == offer_id, Offer.version == data.version)  # type: ignore[arg-type]
+        .values(**values, version=Offer.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(_("This offer was changed by someone else; reload it and try again."))
+    if data.grid_ids is not None:
+        _set_grids(db, offer_id, data.grid_ids)
+    db.expire(row)
+    db.refresh(row)
+    after = snapshot(row, OFFER_FIELDS) or {}
+    after["grid_ids"] = _grid_ids(db, offer_id)
+    old, new = changed(before, after)
+    record(db, "offer.update", object_type="offer", object_id=offer_id, before=old, after=new, actor=actor)
+    return row
+
+
+def withdraw_offer(db: Session, actor: CurrentUser, offer_id: int) -> Offer:
+    """Withdraw an offer (any status but withdrawn); it stays in the list, no longer claimable."""
+    row = _writable(db, actor, offer_id)
+    if row.status == OfferStatus.WITHDRAWN:
+        raise Conflict(_("This offer is already withdrawn."))
+    before = {"status": row.status.value, "version": row.version}
+    result = db.execute(
+        sa.update(Offer)
+        .where(Offer.id == offer_id, Offer.status != OfferStatus.WITHDRAWN)  # type: ignore[arg-type]
+        .values(status=OfferStatus.WITHDRAWN, version=Offer.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(_("This offer is already withdrawn."))
+    db.expire(row)
+    db.refresh(row)
+    record(
+        db,
+        "offer.withdraw",
+        object_type="offer",
+        object_id=offer_id,
+        before=before,
+        after={"status": row.status.value, "version": row.version},
+        actor=actor,
+    )
+    return row
+
+
+def is_expired_now(row: Offer, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return row.valid_until is not None and row.valid_until <= now
