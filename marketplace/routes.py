@@ -7,6 +7,8 @@ from marketplace.accounts.controllers import AccountPagesController, AdminUsersC
 from marketplace.admin.controllers import ADMIN_ROUTE_HANDLERS
 from marketplace.dashboard.controllers import FiguresPageController, StatsApiController
 from marketplace.needs.controllers import ProjectApiController, ProjectPagesController
+from marketplace.notifications.api import NotificationApiController
+from marketplace.notifications.controllers import NotificationPagesController
 from marketplace.offers.api import OfferApiController
 from marketplace.offers.controllers import OfferPagesController
 from marketplace.organizations.routes import ORGANIZATION_ROUTE_HANDLERS
@@ -27,6 +29,8 @@ def route_handlers() -> list[Any]:
         ProjectApiController,
         GridApiController,
         StatsApiController,
+        NotificationPagesController,
+        NotificationApiController,
         *ADMIN_ROUTE_HANDLERS,
         *ORGANIZATION_ROUTE_HANDLERS,
         OfferPagesController,
