@@ -1,0 +1,42 @@
+"""Explanations: the main contributing factors of a score, as sentences in Chinese and English."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One factor of a score: what it measured, how much it added, and what it means to a person."""
+
+    feature: str
+    value: float
+    contribution: float
+    zh: str
+    en: str
+
+    def text(self, locale: str) -> str:
+        return self.en if locale == "en" else self.zh
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """A candidate with its score and the reasons that contributed most, best first."""
+
+    candidate_id: int
+    score: float
+    reasons: tuple[Reason, ...]
+
+
+def quantity(value: float, unit: str) -> str:
+    """5000 → "5,000"; 2.5 → "2.5"; with the unit attached the way both languages accept."""
+    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{number} {unit}".strip()
+
+
+def percent(fraction: float) -> str:
+    return f"{round(fraction * 100)}%"
+
+
+def top_reasons(reasons: list[Reason], limit: int = 3) -> tuple[Reason, ...]:
+    """The factors that added most to the score; factors that added nothing are not reasons."""
+    helpful = [reason for reason in reasons if reason.contribution > 0]
+    return tuple(sorted(helpful, key=lambda reason: reason.contribution, reverse=True)[:limit])

@@ -1,0 +1,88 @@
+"""Plain records the matching library works on; the application adapts its rows into these.
+
+Nothing here knows about the web or the database: ids are opaque integers, times are aware
+datetimes, quantities are floats in the unit of the line or offer.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GridPoint:
+    id: int
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyWindow:
+    """A weekly window when a volunteer can serve: weekday 0 = Monday, minutes from midnight."""
+
+    weekday: int
+    start_minute: int
+    end_minute: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftNeed:
+    """A volunteer shift of a need, with what the need says about itself."""
+
+    id: int
+    need_id: int
+    text: str
+    category: str
+    grid_id: int
+    starts_at: datetime
+    ends_at: datetime
+    open_slots: int
+    skill_ids: frozenset[int] = frozenset()
+    urgency: int = 1  # 0 low, 1 normal, 2 high, 3 critical
+    due_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Volunteer:
+    id: int
+    home_grid_id: int
+    skill_ids: frozenset[int] = frozenset()
+    availability: tuple[WeeklyWindow, ...] = ()
+    weekly_hour_cap: float = 8.0
+    hours_this_week: float = 0.0
+    fulfilled: int = 0
+    no_show: int = 0
+    cancelled: int = 0
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LineNeed:
+    """A resource line of a need: what is still needed, of which kind and category."""
+
+    id: int
+    need_id: int
+    text: str
+    kind: str
+    category: str
+    grid_id: int
+    still_needed: float
+    unit: str
+    urgency: int = 1
+    due_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    id: int
+    organization_id: int
+    text: str
+    kind: str
+    category: str
+    remaining: float
+    unit: str
+    grid_ids: frozenset[int] = field(default_factory=frozenset)
+    valid_until: datetime | None = None
+    fulfilled: int = 0
+    no_show: int = 0
+    cancelled: int = 0
+    open_matches: int = 0
