@@ -5,6 +5,7 @@ rows into the records of ``matching.records``.
 """
 
 from matching.explain import Ranked, Reason
+from matching.offers import OfferIndex
 from matching.records import GridPoint, LineNeed, Offer, ShiftNeed, Volunteer, WeeklyWindow
 from matching.text import TextSpace
 from matching.volunteers import DEFAULT_WEIGHTS, VolunteerIndex
@@ -14,6 +15,7 @@ __all__ = [
     "GridPoint",
     "LineNeed",
     "Offer",
+    "OfferIndex",
     "Ranked",
     "Reason",
     "ShiftNeed",
