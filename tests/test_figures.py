@@ -81,7 +81,13 @@ def test_stats_api_returns_the_figures(client: TestClient[Litestar], street: Str
     assert body["completion_rate"] == pytest.approx(2 / 9)
     assert body["volunteer_hours"] == 15.5
     renovation = next(row for row in body["by_category"] if row["category"] == "renovation")
-    assert renovation == {"category": "renovation", "label": "老旧小区改造", "collected": 5, "solved": 0}
+    assert renovation == {
+        "category": "renovation",
+        "label": "老旧小区改造",
+        "collected": 5,
+        "solved": 0,
+        "average_days_to_close": None,
+    }
     assert {row["grid_name"] for row in body["by_grid"]} >= {"湖岛一网格", "杭州路三网格"}
 
 

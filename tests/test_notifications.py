@@ -29,13 +29,14 @@ def add_notifications(
     step: timedelta = timedelta(minutes=5),
     key: str | None = None,
     payload: dict[str, Any] | None = None,
+    subject_id: int = 7,
 ) -> None:
     rows = [
         Notification(
             user_id=user_id,
             kind=kind,
             subject_type="need",
-            subject_id=7,
+            subject_id=subject_id,
             digest_key=key or digest_key_for(kind, "need", 7),
             payload=payload or {"need_id": 7, "need_title": "湖岛新村改造"},
             created_at=start + step * n,
@@ -177,3 +178,27 @@ def test_pagination_of_digests(client: TestClient[Litestar], session: Session) -
     assert (first["pages"], len(first["digests"]), len(second["digests"])) == (2, 20, 5)
     assert first["digests"][0]["digest_key"] == "k24"
     assert client.get("/notifications?page=2").status_code == 200
+
+
+def test_a_digest_about_several_projects_names_the_latest_and_counts_the_rest(
+    client: TestClient[Litestar], session: Session
+) -> None:
+    me = sign_in_as(client, session, Role.ADMIN)
+    # The seed data keys a whole day of one kind for one user together, across projects.
+    for n, title in enumerate(("甲项目", "乙项目", "丙项目")):
+        add_notifications(
+            session,
+            me.id,
+            1,
+            kind="match_proposed",
+            key="match_proposed:1:2026-06-01",
+            start=MORNING + timedelta(minutes=n),
+            payload={"need_id": n + 1, "need_title": title},
+            subject_id=n + 1,
+        )
+    client.cookies.set("lang", "en")
+    digest = client.get("/api/v1/notifications").json()["digests"][0]
+    assert (digest["count"], digest["subjects"]) == (3, 3)
+    assert digest["text"] == "3 new proposals for 丙项目 and 2 more are waiting for review"
+    client.cookies.set("lang", "zh_CN")
+    assert "丙项目及另外2个项目" in client.get("/notifications").text

@@ -40,12 +40,13 @@ def _notification_out(row: Notification) -> dict[str, Any]:
 
 
 def _digest_out(digest: Digest) -> dict[str, Any]:
-    message = render(digest.latest.kind, digest.latest.payload, digest.count)
+    message = render(digest.latest.kind, digest.latest.payload, digest.count, digest.subjects)
     return {
         "digest_key": digest.digest_key,
         "day": digest.day.isoformat(),
         "kind": digest.latest.kind,
         "count": digest.count,
+        "subjects": digest.subjects,
         "unread": digest.unread,
         "latest_at": digest.latest_at.isoformat(),
         "text": message.text,

@@ -29,6 +29,7 @@ class Digest:
     unread: int
     latest_at: datetime
     latest: Notification
+    subjects: int = 1  # distinct objects the digest is about (seeded keys group a whole day of one kind)
     members: list[Notification] = field(default_factory=list)
 
 
@@ -67,6 +68,7 @@ def centre_page(session: Session, user_id: int, *, unread_only: bool = False, pa
             sa.func.count(Notification.id).label("n"),
             unread.label("unread"),
             sa.func.max(Notification.id).label("latest_id"),
+            sa.func.count(sa.distinct(Notification.subject_id)).label("subjects"),
         )
         .where(*conditions)
         .group_by(Notification.digest_key, day)
@@ -77,7 +79,7 @@ def centre_page(session: Session, user_id: int, *, unread_only: bool = False, pa
     page = min(max(page, 1), pages)
     # Ids grow with time, so the newest notification of a group is its largest id.
     rows = session.execute(
-        sa.select(groups.c.digest_key, groups.c.day, groups.c.n, groups.c.unread, groups.c.latest_id)
+        sa.select(groups.c.digest_key, groups.c.day, groups.c.n, groups.c.unread, groups.c.latest_id, groups.c.subjects)
         .order_by(groups.c.latest_id.desc())
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
@@ -90,7 +92,7 @@ def centre_page(session: Session, user_id: int, *, unread_only: bool = False, pa
                 sa.select(Notification).where(Notification.id.in_([r.latest_id for r in rows]))  # type: ignore[union-attr]
             ).scalars()
         }
-        for key, day_text, count, unread_n, latest_id in rows:
+        for key, day_text, count, unread_n, latest_id, subjects in rows:
             newest = latest[latest_id]
             digests.append(
                 Digest(
@@ -100,6 +102,7 @@ def centre_page(session: Session, user_id: int, *, unread_only: bool = False, pa
                     unread=int(unread_n),
                     latest_at=newest.created_at,
                     latest=newest,
+                    subjects=int(subjects),
                 )
             )
         _load_members(session, user_id, digests, unread_only)

@@ -155,10 +155,18 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
-def render(kind: str, payload: dict[str, Any] | None, count: int = 1) -> Message:
-    """The sentence (and link) for one notification, or for a digest of ``count`` of the same kind."""
+def render(kind: str, payload: dict[str, Any] | None, count: int = 1, subjects: int = 1) -> Message:
+    """The sentence (and link) for one notification, or for a digest of ``count`` of the same kind.
+
+    A digest about several objects (``subjects``) names the latest one "and N more".
+    """
     renderer = RENDERERS.get(kind)
-    payload = payload or {}
+    payload = dict(payload or {})
+    if subjects > 1:
+        payload["need_title"] = _("%(title)s and %(more)d more") % {
+            "title": _title(payload),
+            "more": subjects - 1,
+        }
     if renderer is None:
         text = (
             _("You have a new notification") if count == 1 else _("You have %(num)d new notifications") % {"num": count}
