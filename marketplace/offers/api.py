@@ -1,20 +1,25 @@
 """Offers (the resource list) as JSON: list, read, publish, edit with a version, withdraw."""
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, Response, get, patch, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession
+from marketplace.exchange.offers import import_offers
+from marketplace.exchange.readers import MAX_BYTES, TableProblem, read_table
 from marketplace.offers import services
 from marketplace.offers.lifecycle import effective_status
 from marketplace.offers.models import Offer, OfferStatus
 from marketplace.offers.schemas import OfferCreate, OfferUpdate
+from marketplace.organizations.services import require_approved_organization
 from marketplace.security.deps import Actor
 from marketplace.security.guards import roles, token_scope
 from marketplace.vocabulary import Category, ResourceKind
@@ -167,3 +172,63 @@ class OfferApiController(Controller):
     )
     def withdraw_offer(self, db: DbSession, actor: Actor, offer_id: FromPath[int]) -> dict[str, Any]:
         return one_offer(db, services.withdraw_offer(db, actor, offer_id))
+
+    @post(
+        "/import",
+        operation_id="importOffers",
+        summary="Import offers from a CSV or .xlsx file",
+        description="multipart/form-data with `file` (.csv UTF-8/GBK or .xlsx, at most 5 MB and 5,000 rows) and "
+        "optional `only_valid=1`. Every row is checked; the report lists row, column, value and reason. "
+        "All or nothing (400 with the report) unless only_valid is set. Columns: docs/import-export.md.",
+        guards=[offer_writers, token_scope("offers:write")],
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def import_offers(
+        self,
+        db: DbSession,
+        actor: Actor,
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Response[dict[str, Any]]:
+        require_approved_organization(db, actor)
+        upload = data.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise ValidationException(
+                "file: a .csv or .xlsx file is required",
+                extra=[{"key": "file", "message": "is required", "source": "body"}],
+            )
+        only_valid = str(data.get("only_valid", "")).lower() in ("1", "on", "true", "yes")
+        try:
+            table = read_table(upload.filename, upload.file.read(MAX_BYTES + 1))
+            result = import_offers(db, actor, table, only_valid=only_valid, filename=upload.filename)
+        except TableProblem as problem:
+            raise ValidationException(
+                f"file: {problem}", extra=[{"key": "file", "message": str(problem), "source": "body"}]
+            ) from None
+        return Response(result.as_dict(), status_code=400 if result.refused else 200)
+
+    @get(
+        "/export",
+        operation_id="exportOffers",
+        summary="Export the resource list as CSV or .xlsx",
+        description="Same filters and scope as listOffers. CSV is UTF-8 with a BOM; cells that a spreadsheet "
+        "would run as formulas (starting with = + - @, tab or CR) get a leading apostrophe.",
+        guards=[offer_readers, token_scope("offers:read")],
+        sync_to_thread=True,
+    )
+    def export_offers(
+        self,
+        db: DbSession,
+        actor: Actor,
+        format: FromQuery[Literal["csv", "xlsx"]] = "csv",
+        kind: FromQuery[ResourceKind | None] = None,
+        category: FromQuery[Category | None] = None,
+        grid_id: FromQuery[int | None] = None,
+        status: FromQuery[OfferStatus | None] = None,
+        q: FromQuery[str | None] = None,
+    ) -> Response[bytes]:
+        from marketplace.offers.controllers import export_response
+
+        services.sweep_expired(db)
+        filters = services.OfferFilters(kind, category, grid_id, status, (q or "").strip()[:100] or None)
+        return export_response(db, actor, filters, format)

@@ -2,10 +2,12 @@
 publishing, editing with a version, withdrawing."""
 
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar import Controller, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from pydantic import ValidationError
@@ -13,6 +15,11 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession
+from marketplace.db.types import utcnow
+from marketplace.exchange.offers import IMPORTED_COLUMNS, export_rows, import_offers, offer_columns
+from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, TableProblem, read_table
+from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
+from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.offers import services
 from marketplace.offers.lifecycle import effective_status
@@ -30,6 +37,7 @@ from marketplace.vocabulary import Category, ResourceKind
 TEXT_FIELDS = ("kind", "category", "title", "description", "quantity", "unit", "remaining_quantity")
 PAGE_SIZE = 20
 PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000)]
+UploadForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 STATUS_TABS = [OfferStatus.ACTIVE, OfferStatus.EXHAUSTED, OfferStatus.EXPIRED, OfferStatus.WITHDRAWN]
 
 
@@ -173,6 +181,57 @@ class OfferPagesController(Controller):
             return self._form(db, values=values, errors={"grid_ids": str(problem)}, status_code=HTTP_400_BAD_REQUEST)
         return Redirect(f"/offers/{row.id}?done=created", status_code=HTTP_303_SEE_OTHER)
 
+    @get("/import", name="offers:import-form", guards=[offer_page_writers], sync_to_thread=True)
+    def import_form(self, db: DbSession, actor: Actor) -> Template:
+        require_approved_organization(db, actor)
+        return self._import_page(db)
+
+    def _import_page(
+        self, db: Session, *, result: Any = None, problem: str | None = None, status_code: int = 200
+    ) -> Template:
+        context = page_context(
+            db,
+            result=result,
+            problem=problem,
+            columns=[c for c in offer_columns() if c.name in IMPORTED_COLUMNS],
+            max_rows=MAX_ROWS,
+            max_mb=MAX_BYTES // 1_048_576,
+            active_page="offers",
+        )
+        return Template("offers/import.html", context=context, status_code=status_code)
+
+    @post("/import", name="offers:import", guards=[offer_page_writers], sync_to_thread=True)
+    def import_file(self, db: DbSession, actor: Actor, data: UploadForm) -> Template | Redirect:
+        require_approved_organization(db, actor)
+        upload = data.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return self._import_page(db, problem=_("Choose a .csv or .xlsx file."), status_code=HTTP_400_BAD_REQUEST)
+        content = upload.file.read(MAX_BYTES + 1)
+        only_valid = str(data.get("only_valid", "")) in ("1", "on", "true")
+        try:
+            table = read_table(upload.filename, content)
+            result = import_offers(db, actor, table, only_valid=only_valid, filename=upload.filename)
+        except TableProblem as problem:
+            return self._import_page(db, problem=str(problem), status_code=HTTP_400_BAD_REQUEST)
+        status_code = HTTP_400_BAD_REQUEST if result.refused else 200
+        return self._import_page(db, result=result, status_code=status_code)
+
+    @get("/export", name="offers:export", sync_to_thread=True)
+    def export(
+        self,
+        db: DbSession,
+        actor: Actor,
+        format: FromQuery[Literal["csv", "xlsx"]] = "csv",
+        kind: FromQuery[ResourceKind | None] = None,
+        category: FromQuery[Category | None] = None,
+        grid_id: FromQuery[int | None] = None,
+        status: FromQuery[OfferStatus | None] = None,
+        q: FromQuery[str | None] = None,
+    ) -> Response[bytes]:
+        services.sweep_expired(db)
+        filters = services.OfferFilters(kind, category, grid_id, status, (q or "").strip()[:100] or None)
+        return export_response(db, actor, filters, format)
+
     @get("/{offer_id:int}", name="offers:detail", sync_to_thread=True)
     def detail(
         self, db: DbSession, actor: Actor, offer_id: FromPath[int], done: FromQuery[str | None] = None
@@ -228,6 +287,22 @@ class OfferPagesController(Controller):
     def withdraw(self, db: DbSession, actor: Actor, offer_id: FromPath[int]) -> Redirect:
         services.withdraw_offer(db, actor, offer_id)
         return Redirect("/offers?done=withdrawn", status_code=HTTP_303_SEE_OTHER)
+
+
+def export_response(
+    db: Session, actor: CurrentUser, filters: services.OfferFilters, file_format: str
+) -> Response[bytes]:
+    """The list as a file download, in the reader's language, following the list's filters."""
+    language = "en" if str(current_locale.get()).startswith("en") else "zh"
+    rows = export_rows(db, actor, filters)
+    columns = offer_columns()
+    stamp = utcnow().astimezone(STREET_TZ).strftime("%Y%m%d-%H%M")
+    if file_format == "xlsx":
+        body, media_type = write_xlsx(columns, rows, language, title="offers"), XLSX_MEDIA_TYPE
+    else:
+        body, media_type = write_csv(columns, rows, language), CSV_MEDIA_TYPE
+    filename = f"offers-{stamp}.{file_format}"
+    return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def _can_edit(actor: CurrentUser, row: Offer) -> bool:

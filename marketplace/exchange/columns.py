@@ -1,0 +1,101 @@
+"""Column specifications: the header in both languages, how a cell is parsed, and how a row is written."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from marketplace.i18n import N_
+from marketplace.i18n import gettext as _
+
+
+class CellProblem(ValueError):
+    """A cell's value is wrong; ``reason`` is an English msgid shown translated, ``params`` fill it in."""
+
+    def __init__(self, reason: str, **params: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.params = params
+
+    def message(self) -> str:
+        return _(self.reason) % self.params if self.params else _(self.reason)
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of a list's file.
+
+    ``name`` is the field it fills; a file's header row may use ``header_zh``, ``header_en`` or ``name``.
+    ``parse`` turns the cell's text (already stripped, never empty) into a value or raises ``CellProblem``;
+    ``export`` reads the value to write from a row (any object the list passes to the writer).
+    """
+
+    name: str
+    header_zh: str
+    header_en: str
+    parse: Callable[[str], Any]
+    export: Callable[[Any], Any]
+    required: bool = False
+    example: str = ""
+    help: str = ""
+
+    def headers(self) -> set[str]:
+        return {self.header_zh.strip().lower(), self.header_en.strip().lower(), self.name.lower()}
+
+
+def header_for(column: ColumnSpec, language: str) -> str:
+    return column.header_en if language == "en" else column.header_zh
+
+
+# --- parsers shared by the lists ------------------------------------------------------------------------
+
+
+def text(max_length: int) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if len(value) > max_length:
+            raise CellProblem(N_("Longer than %(max)d characters."), max=max_length)
+        if any(ord(char) < 32 and char not in "\n\t" for char in value):
+            raise CellProblem(N_("Contains control characters."))
+        return value
+
+    return parse
+
+
+def decimal(*, minimum: Decimal = Decimal(0), allow_zero: bool = True) -> Callable[[str], Decimal]:
+    def parse(value: str) -> Decimal:
+        try:
+            number = Decimal(value.replace(",", "").replace("，", ""))
+        except InvalidOperation:
+            raise CellProblem(N_("Not a number.")) from None
+        if not number.is_finite() or number.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise CellProblem(N_("Use a number with at most 2 decimal places."))
+        if number < minimum or (number == 0 and not allow_zero):
+            raise CellProblem(N_("Must be greater than 0.") if not allow_zero else N_("Must not be negative."))
+        if number >= Decimal(10) ** 12:
+            raise CellProblem(N_("Too large."))
+        return number
+
+    return parse
+
+
+def choice(options: Callable[[], Sequence[tuple[str, str]]]) -> Callable[[str], str]:
+    """A value from a vocabulary: the stored code, or its label in either language."""
+
+    def parse(value: str) -> str:
+        wanted = value.strip().lower()
+        for code, label in options():
+            if wanted in (code.lower(), label.lower()):
+                return code
+        raise CellProblem(N_("Unknown value; use one of: %(choices)s."), choices=", ".join(c for c, _l in options()))
+
+    return parse
+
+
+def day(value: str) -> date:
+    text_value = value.strip().split(" ")[0].split("T")[0].replace("/", "-").replace(".", "-")
+    try:
+        parts = [int(part) for part in text_value.split("-")]
+        return date(parts[0], parts[1], parts[2])
+    except (ValueError, IndexError):
+        raise CellProblem(N_("Not a date; write it as 2026-12-31.")) from None

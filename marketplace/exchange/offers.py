@@ -1,0 +1,268 @@
+"""The resource list's file: its columns, the import (all or nothing, or only the valid rows) and the export."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from marketplace.audit.service import record
+from marketplace.exchange.columns import CellProblem, ColumnSpec, choice, day, decimal, text
+from marketplace.exchange.importer import CheckedTable, RowProblem, check_table
+from marketplace.exchange.readers import Table
+from marketplace.i18n import N_
+from marketplace.i18n import gettext as _
+from marketplace.offers import services
+from marketplace.offers.models import Offer
+from marketplace.offers.schemas import OfferCreate
+from marketplace.organizations.forms import field_errors
+from marketplace.organizations.services import require_approved_organization
+from marketplace.places.models import Grid
+from marketplace.security.identity import CurrentUser
+from marketplace.validation import STREET_TZ
+from marketplace.vocabulary import Category, ResourceKind
+
+GRID_SEPARATORS = (";", "；", "、", "|", ",", "，")
+
+
+@dataclass
+class ExportRow:
+    """What one exported line needs: the offer, its organization's name and its grids."""
+
+    offer: Offer
+    organization: str
+    grids: list[Grid] = field(default_factory=list)
+
+
+def _grid_parser(db: Session) -> Any:
+    grids = list(db.execute(sa.select(Grid)).scalars())
+    lookup: dict[str, int] = {}
+    for grid in grids:
+        for key in (grid.code, grid.name, grid.name_en):
+            if key:
+                lookup[key.strip().lower()] = grid.id  # type: ignore[assignment]
+
+    def parse(value: str) -> list[int]:
+        parts = [value]
+        for separator in GRID_SEPARATORS:
+            parts = [piece for part in parts for piece in part.split(separator)]
+        ids: list[int] = []
+        for part in (piece.strip() for piece in parts):
+            if not part:
+                continue
+            grid_id = lookup.get(part.lower())
+            if grid_id is None:
+                raise CellProblem(N_("Unknown grid “%(grid)s”; use the grid's code or name."), grid=part)
+            ids.append(grid_id)
+        if not ids:
+            raise CellProblem(N_("Name at least one grid."))
+        return sorted(set(ids))
+
+    return parse
+
+
+def _local_day(value: datetime | None, end: bool = False) -> str:
+    if value is None:
+        return ""
+    shown = value.astimezone(STREET_TZ) - (timedelta(seconds=1) if end else timedelta())
+    return shown.date().isoformat()
+
+
+def offer_columns(db: Session | None = None) -> list[ColumnSpec]:
+    """The offer file's columns; with ``db`` the grid column can parse grid codes and names."""
+    grids = _grid_parser(db) if db is not None else (lambda value: value)
+    return [
+        ColumnSpec("id", "编号", "ID", lambda v: v, lambda r: r.offer.id, help=N_("Ignored on import.")),
+        ColumnSpec(
+            "kind",
+            "类型",
+            "Kind",
+            choice(ResourceKind.choices),
+            lambda r: r.offer.kind,
+            required=True,
+            example="material",
+        ),
+        ColumnSpec(
+            "category",
+            "类别",
+            "Category",
+            choice(Category.choices),
+            lambda r: r.offer.category,
+            required=True,
+            example="renovation",
+        ),
+        ColumnSpec("title", "标题", "Title", text(200), lambda r: r.offer.title, required=True, example="透水砖"),
+        ColumnSpec(
+            "description", "说明", "Description", text(4000), lambda r: r.offer.description, example="3200 平方米"
+        ),
+        ColumnSpec(
+            "quantity",
+            "数量",
+            "Quantity",
+            decimal(allow_zero=False),
+            lambda r: r.offer.quantity,
+            required=True,
+            example="3200",
+        ),
+        ColumnSpec("unit", "单位", "Unit", text(32), lambda r: r.offer.unit, required=True, example="平方米"),
+        ColumnSpec(
+            "remaining_quantity",
+            "剩余数量",
+            "Remaining",
+            decimal(),
+            lambda r: r.offer.remaining_quantity,
+            example="3200",
+        ),
+        ColumnSpec(
+            "valid_from", "有效期起", "Valid from", day, lambda r: _local_day(r.offer.valid_from), example="2026-12-01"
+        ),
+        ColumnSpec(
+            "valid_until",
+            "有效期至",
+            "Valid until",
+            day,
+            lambda r: _local_day(r.offer.valid_until, True),
+            example="2027-06-30",
+        ),
+        ColumnSpec(
+            "grid_ids",
+            "服务网格",
+            "Grids",
+            grids,
+            lambda r: "; ".join(grid.code for grid in r.grids),
+            required=True,
+            example="HD01; HD02",
+        ),
+        ColumnSpec(
+            "organization", "单位", "Organization", lambda v: v, lambda r: r.organization, help=N_("Ignored on import.")
+        ),
+        ColumnSpec("status", "状态", "Status", lambda v: v, lambda r: r.offer.status, help=N_("Ignored on import.")),
+    ]
+
+
+IMPORTED_COLUMNS = {
+    "kind",
+    "category",
+    "title",
+    "description",
+    "quantity",
+    "unit",
+    "remaining_quantity",
+    "valid_from",
+    "valid_until",
+    "grid_ids",
+}
+
+
+def _model_input(values: dict[str, Any]) -> dict[str, Any]:
+    data = {key: value for key, value in values.items() if key in IMPORTED_COLUMNS}
+    if "valid_from" in data:
+        data["valid_from"] = datetime.combine(data["valid_from"], time.min, STREET_TZ)
+    if "valid_until" in data:
+        data["valid_until"] = datetime.combine(data["valid_until"], time.min, STREET_TZ) + timedelta(days=1)
+    return data
+
+
+_CROSS_FIELD = {
+    "exceed": N_("The remaining quantity cannot be more than the quantity."),
+    "after valid_from": N_("The end of the window must be after its start."),
+    "future": N_("The end of the window must be in the future."),
+}
+
+
+def _row_check(values: dict[str, Any]) -> list[tuple[str, str]]:
+    try:
+        OfferCreate.model_validate(_model_input(values))
+    except ValidationError as error:
+        problems = []
+        for name, message in field_errors(error).items():
+            reason = next((_(text_) for key, text_ in _CROSS_FIELD.items() if key in message), message)
+            problems.append((name, reason))
+        return problems
+    return []
+
+
+def check_offer_table(db: Session, table: Table) -> CheckedTable:
+    columns = [column for column in offer_columns(db) if column.name in IMPORTED_COLUMNS]
+    return check_table(table, columns, _row_check)
+
+
+@dataclass
+class ImportResult:
+    checked: CheckedTable
+    imported_ids: list[int] = field(default_factory=list)
+    only_valid: bool = False
+
+    @property
+    def refused(self) -> bool:
+        """Nothing was written because some rows failed and the user wanted all or nothing."""
+        return bool(self.checked.problems) and not self.only_valid
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total_rows": self.checked.total_rows,
+            "valid_rows": len(self.checked.valid),
+            "invalid_rows": self.checked.invalid_rows,
+            "imported": len(self.imported_ids),
+            "imported_ids": self.imported_ids,
+            "only_valid": self.only_valid,
+            "problems": [problem.as_dict() for problem in self.checked.problems],
+        }
+
+
+def import_offers(
+    db: Session, actor: CurrentUser, table: Table, *, only_valid: bool = False, filename: str = ""
+) -> ImportResult:
+    """Create the table's offers for the actor's organization in the caller's (one) transaction.
+
+    All or nothing unless ``only_valid``; one audit row with the counts and the new ids.
+    """
+    require_approved_organization(db, actor)
+    checked = check_offer_table(db, table)
+    result = ImportResult(checked=checked, only_valid=only_valid)
+    if result.refused or not checked.valid:
+        return result
+    for _number, values in checked.valid:
+        row = services.create_offer(db, actor, OfferCreate.model_validate(_model_input(values)), audit=False)
+        assert row.id is not None
+        result.imported_ids.append(row.id)
+    record(
+        db,
+        "offer.import",
+        object_type="offer",
+        object_id=None,
+        after={
+            "file": filename[:200],
+            "rows": checked.total_rows,
+            "imported": len(result.imported_ids),
+            "skipped_rows": checked.invalid_rows,
+            "offer_ids": result.imported_ids,
+        },
+        actor=actor,
+    )
+    return result
+
+
+def export_rows(
+    db: Session, viewer: CurrentUser, filters: services.OfferFilters, limit: int = 50_000
+) -> list[ExportRow]:
+    """The visible offers matching the list's filters, as the writer needs them."""
+    offers = list(db.execute(services.filtered_offers(viewer, filters).limit(limit)).scalars())
+    ids = [offer.id for offer in offers if offer.id is not None]
+    grids = services.grids_of_offers(db, ids)
+    organizations = services.organization_names(db, [offer.organization_id for offer in offers])
+    return [
+        ExportRow(
+            offer,
+            organizations[offer.organization_id].name if offer.organization_id in organizations else "",
+            grids.get(offer.id or 0, []),
+        )
+        for offer in offers
+    ]
+
+
+def problems_as_rows(problems: Sequence[RowProblem]) -> list[dict[str, Any]]:
+    return [problem.as_dict() for problem in problems]
