@@ -152,7 +152,7 @@ def test_badge_counts_unread_for_every_role(client: TestClient[Litestar], sessio
         add_notifications(session, user.id, 4)
         page = client.get("/figures").text
         assert 'href="/notifications"' in page
-        assert 'class="notices-badge">4<' in page
+        assert 'class="inbox-badge">4<' in page
 
 
 def test_anonymous_gets_no_centre(client: TestClient[Litestar]) -> None:

@@ -158,7 +158,7 @@ def _average_days(dialect: str) -> Any:
 
 
 def _days(value: Any) -> float | None:
-    return None if value is None else round(float(value), 2)
+    return None if value is None else round(float(value), 1)
 
 
 def _dialect(session: Session) -> str:
