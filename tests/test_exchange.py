@@ -78,6 +78,7 @@ def test_gbk_csv_from_excel_is_read(client: TestClient[Any], session: Session, s
     grid = make_grid(session)
     sign_in_as(client, session, Role.PARTNER)
     data = (HEADER + f"物资,老旧小区改造,透水砖,,3200,平方米,,,,{grid.name}\n").encode("gbk")
+    client.cookies.set("lang", "en")  # Chinese labels are understood whatever the user's language
     response = upload(client, settings, "/api/v1/offers/import", "offers.csv", data)
     assert response.status_code == 200, response.text
     with reading(session) as fresh:

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from marketplace.i18n import N_
+from marketplace.i18n import N_, current_locale
 from marketplace.i18n import gettext as _
 
 
@@ -84,9 +84,15 @@ def choice(options: Callable[[], Sequence[tuple[str, str]]]) -> Callable[[str], 
 
     def parse(value: str) -> str:
         wanted = value.strip().lower()
-        for code, label in options():
-            if wanted in (code.lower(), label.lower()):
-                return code
+        for locale in ("zh_CN", "en"):  # a label is accepted in either language, whoever imports the file
+            token = current_locale.set(locale)
+            try:
+                pairs = list(options())
+            finally:
+                current_locale.reset(token)
+            for code, label in pairs:
+                if wanted in (code.lower(), label.lower()):
+                    return code
         raise CellProblem(N_("Unknown value; use one of: %(choices)s."), choices=", ".join(c for c, _l in options()))
 
     return parse
