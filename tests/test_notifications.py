@@ -202,3 +202,14 @@ def test_a_digest_about_several_projects_names_the_latest_and_counts_the_rest(
     assert digest["text"] == "3 new proposals for 丙项目 and 2 more are waiting for review"
     client.cookies.set("lang", "zh_CN")
     assert "丙项目及另外2个项目" in client.get("/notifications").text
+
+
+def test_a_rejection_says_so_with_its_reason(client: TestClient[Litestar], session: Session) -> None:
+    me = sign_in_as(client, session, Role.PARTNER)
+    payload = {"need_id": 3, "need_title": "杭州支路铺设透水砖", "status": "rejected", "reason": "已由其他单位认领"}
+    add_notifications(session, me.id, 1, kind="match_decided", key="match_decided:x", payload=payload)
+    client.cookies.set("lang", "en")
+    text = client.get("/api/v1/notifications").json()["digests"][0]["text"]
+    assert text == "Your proposal for 杭州支路铺设透水砖 was rejected. Reason: 已由其他单位认领"
+    client.cookies.set("lang", "zh_CN")
+    assert "未获批准。理由：已由其他单位认领" in client.get("/notifications").text

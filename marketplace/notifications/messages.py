@@ -32,7 +32,7 @@ def _project_link(payload: dict[str, Any]) -> str | None:
 
 def _with_reason(text: str, payload: dict[str, Any]) -> str:
     reason = payload.get("reason")
-    return _("%(text)s Reason: %(reason)s") % {"text": text, "reason": reason} if reason else text
+    return _("%(text)s. Reason: %(reason)s") % {"text": text, "reason": reason} if reason else text
 
 
 def _match_proposed(payload: dict[str, Any], count: int) -> Message:
@@ -54,6 +54,13 @@ def _match_approved(payload: dict[str, Any], count: int) -> Message:
 
 
 def _match_decided(payload: dict[str, Any], count: int) -> Message:
+    if count == 1 and payload.get("status") in ("rejected", "cancelled"):
+        text = (
+            _("Your proposal for %(title)s was rejected")
+            if payload["status"] == "rejected"
+            else _("Your proposal for %(title)s was cancelled")
+        ) % {"title": _title(payload)}
+        return Message(_with_reason(text, payload), _project_link(payload))
     text = (
         _("A decision was made on your proposal for %(title)s")
         if count == 1
