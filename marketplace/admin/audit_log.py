@@ -49,6 +49,21 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "offer.update",
     "offer.withdraw",
     "offer.import",
+    "match.claim",
+    "match.approve",
+    "match.reject",
+    "match.cancel",
+    "match.deliver",
+    "signup.create",
+    "signup.cancel",
+    "signup.check_in",
+    "signup.check_out",
+    "need.verify",
+    "need.create",
+    "need.update",
+    "need.review",
+    "need.publish",
+    "need.reject",
 )
 
 

@@ -1,0 +1,279 @@
+"""The need list as JSON (/api/v1/needs): staff, admins and feeding systems (12345 hotline, e-home)."""
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.exceptions import ValidationException
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_409_CONFLICT
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
+
+from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.needs import services
+from marketplace.needs.models import Need, NeedStatus
+from marketplace.needs.schemas import NeedCreate, NeedRejection, NeedUpdate
+from marketplace.security.deps import Actor
+from marketplace.security.guards import staff_or_admin, token_scope
+from marketplace.validation import Version, optional
+from marketplace.vocabulary import Category, IntakeChannel, Urgency
+
+MAX_PAGE = 100_000
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+class VersionIn(BaseModel):
+    """The version the caller saw; optional for decisions (without it, only the status is checked)."""
+
+    version: optional(Version) = None
+
+
+class RejectionIn(NeedRejection):
+    version: optional(Version) = None
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def need_out(need: Need, *, full: bool) -> dict[str, Any]:
+    """A need as JSON; ``full`` shows the beneficiary's contact, lists mask it."""
+    name, phone = need.beneficiary_name, need.beneficiary_phone
+    return {
+        "id": need.id,
+        "title": need.title,
+        "description": need.description,
+        "category": need.category.value,
+        "grid_id": need.grid_id,
+        "channel": need.channel.value,
+        "urgency": need.urgency.value,
+        "due_date": _iso(need.due_date),
+        "beneficiary_name": name if full else services.mask_name(name),
+        "beneficiary_phone": phone if full else services.mask_phone(phone),
+        "beneficiary_address": need.beneficiary_address if full else None,
+        "status": need.status.value,
+        "status_reason": need.status_reason,
+        "duplicate_of_id": need.duplicate_of_id,
+        "escalation_level": need.escalation_level.value if need.escalation_level else None,
+        "version": need.version,
+        "created_at": _iso(need.created_at),
+        "updated_at": _iso(need.updated_at),
+        "published_at": _iso(need.published_at),
+    }
+
+
+def need_detail_out(db: Session, need: Need) -> dict[str, Any]:
+    assert need.id is not None
+    data = need_out(need, full=True)
+    data["intakes"] = [
+        {
+            "id": row.id,
+            "channel": row.channel.value,
+            "external_ref": row.external_ref,
+            "idempotency_key": row.idempotency_key,
+            "reporter_note": row.reporter_note,
+            "received_at": _iso(row.received_at),
+        }
+        for row in services.intakes_of(db, need.id)
+    ]
+    data["resource_lines"] = [
+        {
+            "id": row.id,
+            "kind": row.kind.value,
+            "category": row.category.value,
+            "description": row.description,
+            "quantity": str(row.quantity),
+            "unit": row.unit,
+            "still_needed": str(row.still_needed),
+        }
+        for row in services.lines_of(db, need.id)
+    ]
+    data["shifts"] = [
+        {
+            "id": row.id,
+            "title": row.title,
+            "location": row.location,
+            "starts_at": _iso(row.starts_at),
+            "ends_at": _iso(row.ends_at),
+            "slots": row.slots,
+            "confirmed_count": row.confirmed_count,
+            "requires_approval": row.requires_approval,
+        }
+        for row in services.shifts_of(db, need.id)
+    ]
+    return data
+
+
+def problem(field: str, message: str, status_code: int = 400) -> Response[dict[str, Any]]:
+    return Response(
+        {"status_code": status_code, "detail": f"{field}: {message}", "extra": [{"key": field, "message": message}]},
+        status_code=status_code,
+    )
+
+
+def conflict(current: Need, message: str) -> Response[dict[str, Any]]:
+    return Response(
+        {"status_code": HTTP_409_CONFLICT, "detail": message, "current": need_out(current, full=True)},
+        status_code=HTTP_409_CONFLICT,
+    )
+
+
+def _need_problem(_request: Request[Any, Any, Any], exc: services.NeedProblem) -> Response[dict[str, Any]]:
+    return problem(exc.field, exc.message, exc.status_code)
+
+
+def _not_found(_request: Request[Any, Any, Any], exc: services.NeedNotFound) -> Response[dict[str, Any]]:
+    return Response({"status_code": 404, "detail": f"No need with id {exc.args[0]} in your scope"}, status_code=404)
+
+
+def _version_conflict(_request: Request[Any, Any, Any], exc: services.VersionConflict) -> Response[dict[str, Any]]:
+    return conflict(exc.current, "version: the need was changed by someone else; reload and apply your edit again")
+
+
+def _wrong_status(_request: Request[Any, Any, Any], exc: services.WrongStatus) -> Response[dict[str, Any]]:
+    return conflict(exc.current, f"status: the need is {exc.current.status.value}, which does not allow this")
+
+
+NEED_EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    services.NeedProblem: _need_problem,
+    services.NeedNotFound: _not_found,
+    services.VersionConflict: _version_conflict,
+    services.WrongStatus: _wrong_status,
+}
+
+
+def _with_header_key(request: Request[Any, Any, Any], data: NeedCreate) -> NeedCreate:
+    """The Idempotency-Key header and the body's idempotency_key are one value; both sent must agree."""
+    header = request.headers.get(IDEMPOTENCY_HEADER)
+    if header is None:
+        return data
+    if data.idempotency_key is not None and data.idempotency_key != header.strip():
+        raise ValidationException(
+            "idempotency_key: differs from the Idempotency-Key header",
+            extra=[{"key": "idempotency_key", "message": "differs from the Idempotency-Key header"}],
+        )
+    try:
+        return NeedCreate.model_validate(data.model_dump() | {"idempotency_key": header})
+    except ValidationError:
+        message = "must be 1 to 128 printable ASCII characters without spaces"
+        raise ValidationException(
+            f"Idempotency-Key: {message}", extra=[{"key": "Idempotency-Key", "message": message, "source": "header"}]
+        ) from None
+
+
+class NeedApiController(Controller):
+    path = "/api/v1/needs"
+    tags = ["needs"]
+    guards = [staff_or_admin]
+    exception_handlers = NEED_EXCEPTION_HANDLERS
+
+    @get(
+        "/",
+        operation_id="listNeeds",
+        summary="The need list",
+        description="Staff: needs of their grids or community; admins: all. Newest first, filtered and paged. "
+        "Beneficiaries' names and phones are masked.",
+        guards=[token_scope("needs:read")],
+        sync_to_thread=True,
+    )
+    def list_needs(
+        self,
+        reader: ReaderSession,
+        actor: Actor,
+        status: FromQuery[NeedStatus | None] = None,
+        category: FromQuery[Category | None] = None,
+        grid: Annotated[int | None, QueryParameter(ge=1, le=2_147_483_647, description="Grid id")] = None,
+        channel: FromQuery[IntakeChannel | None] = None,
+        urgency: FromQuery[Urgency | None] = None,
+        to_review: Annotated[bool, QueryParameter(description="Only needs waiting for review")] = False,
+        page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
+        page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> dict[str, Any]:
+        filters = services.NeedFilters(
+            status=status, category=category, grid_id=grid, channel=channel, urgency=urgency, to_review=to_review
+        )
+        listing = services.list_needs(reader, actor, filters, page=page, page_size=page_size)
+        return {
+            "total": listing.total,
+            "page": listing.page,
+            "page_size": listing.page_size,
+            "items": [need_out(row, full=False) for row in listing.rows],
+        }
+
+    @post(
+        "/",
+        operation_id="createNeed",
+        summary="Record a need (staff, or a feeding system with a needs:write token)",
+        description="With an Idempotency-Key header (or body field idempotency_key) the same key never makes "
+        "two needs: the first request gets 201, a repeat 200 with the same need. The grid must be in the "
+        "caller's scope (403 naming grid_id otherwise).",
+        guards=[token_scope("needs:write")],
+        sync_to_thread=True,
+    )
+    def create_need(
+        self, request: Request[Any, Any, Any], db: DbSession, actor: Actor, data: JSONBody[NeedCreate]
+    ) -> Response[dict[str, Any]]:
+        need, created = services.create_need(db, actor, _with_header_key(request, data))
+        return Response(need_detail_out(db, need), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @get(
+        "/{need_id:int}",
+        operation_id="getNeed",
+        summary="One need with its intake records, lines and shifts",
+        description="404 when the need does not exist or is outside the caller's scope.",
+        guards=[token_scope("needs:read")],
+        sync_to_thread=True,
+    )
+    def get_need(self, reader: ReaderSession, actor: Actor, need_id: FromPath[int]) -> dict[str, Any]:
+        return need_detail_out(reader, services.get_visible_need(reader, actor, need_id))
+
+    @patch(
+        "/{need_id:int}",
+        operation_id="updateNeed",
+        summary="Edit a need (optimistic locking)",
+        description="Send the `version` you read; if the need changed since, 409 with the current values.",
+        guards=[token_scope("needs:write")],
+        sync_to_thread=True,
+    )
+    def update_need(
+        self, db: DbSession, actor: Actor, need_id: FromPath[int], data: JSONBody[NeedUpdate]
+    ) -> dict[str, Any]:
+        return need_detail_out(db, services.update_need(db, actor, need_id, data))
+
+    @post(
+        "/{need_id:int}/review",
+        operation_id="startNeedReview",
+        summary="Take a submitted need into review",
+        guards=[token_scope("needs:write")],
+        status_code=HTTP_200_OK,
+        sync_to_thread=True,
+    )
+    def review(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: JSONBody[VersionIn]) -> dict[str, Any]:
+        return need_out(services.start_review(db, actor, need_id, version=data.version), full=True)
+
+    @post(
+        "/{need_id:int}/publish",
+        operation_id="publishNeed",
+        summary="Publish a reviewed need as a project on the public board",
+        description="From submitted or under_review; 409 otherwise (or when `version` is stale).",
+        guards=[token_scope("needs:write")],
+        status_code=HTTP_200_OK,
+        sync_to_thread=True,
+    )
+    def publish(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: JSONBody[VersionIn]) -> dict[str, Any]:
+        return need_out(services.publish_need(db, actor, need_id, version=data.version), full=True)
+
+    @post(
+        "/{need_id:int}/reject",
+        operation_id="rejectNeed",
+        summary="Reject a need with a reason",
+        description="`reason` is required (400 naming it otherwise); `duplicate_of_id` may name the need it repeats.",
+        guards=[token_scope("needs:write")],
+        status_code=HTTP_200_OK,
+        sync_to_thread=True,
+    )
+    def reject(
+        self, db: DbSession, actor: Actor, need_id: FromPath[int], data: JSONBody[RejectionIn]
+    ) -> dict[str, Any]:
+        need = services.reject_need(db, actor, need_id, data, version=data.version)
+        return need_out(need, full=True)

@@ -1,0 +1,388 @@
+"""The need list for staff, admins and feeding systems: intake, scoped reads, optimistic edits, review.
+
+Scope lives in the queries: staff see and record needs only in their own grids or their community's
+grids; admins everywhere. Concurrency is settled by the database: the UNIQUE idempotency key of
+need_intake makes a repeated submission return the first need, and an edit is a conditional UPDATE
+on the version the editor saw.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from marketplace.accounts.models import Role
+from marketplace.audit.service import changed, record, snapshot
+from marketplace.db.types import utcnow
+from marketplace.needs.models import Need, NeedIntake, NeedStatus, ResourceLine, Shift, ShiftSkill
+from marketplace.needs.schemas import NeedCreate, NeedRejection, NeedUpdate
+from marketplace.notifications.outbox import send
+from marketplace.places.models import Grid
+from marketplace.security.identity import CurrentUser
+from marketplace.vocabulary import Category, IntakeChannel, Urgency
+from marketplace.volunteers.models import Skill
+
+# Statuses from which staff may publish or reject a need (it has not been a project yet).
+REVIEWABLE: tuple[NeedStatus, ...] = (NeedStatus.SUBMITTED, NeedStatus.UNDER_REVIEW)
+# Fields an audit row of a need records.
+AUDITED_FIELDS = [
+    "title",
+    "description",
+    "category",
+    "grid_id",
+    "channel",
+    "urgency",
+    "due_date",
+    "beneficiary_name",
+    "beneficiary_phone",
+    "beneficiary_address",
+    "status",
+    "status_reason",
+    "duplicate_of_id",
+    "version",
+]
+
+
+class NeedProblem(Exception):
+    """Bad input found against the database (an unknown grid, a grid out of scope); names the field."""
+
+    def __init__(self, field: str, message: str, *, status_code: int = 400) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+        self.status_code = status_code
+
+
+class NeedNotFound(Exception):
+    """No such need, or not one the viewer may see (the same answer, so scope leaks nothing)."""
+
+
+class VersionConflict(Exception):
+    """Someone else changed the need since the editor loaded it."""
+
+    def __init__(self, current: Need) -> None:
+        super().__init__("changed by someone else")
+        self.current = current
+
+
+class WrongStatus(Exception):
+    def __init__(self, current: Need) -> None:
+        super().__init__(f"the need is {current.status.value}")
+        self.current = current
+
+
+# --- scope ---------------------------------------------------------------------------------------------
+
+
+def grids_in_scope(viewer: CurrentUser) -> sa.ColumnElement[bool]:
+    """The grids a viewer works in, as a condition on Need.grid_id."""
+    if viewer.role == Role.ADMIN:
+        return sa.true()
+    if viewer.role != Role.STAFF:
+        return sa.false()
+    conditions: list[sa.ColumnElement[bool]] = []
+    if viewer.grid_ids:
+        conditions.append(Need.grid_id.in_(sorted(viewer.grid_ids)))  # type: ignore[attr-defined]
+    if viewer.community_id is not None:
+        in_community = sa.select(Grid.id).where(Grid.community_id == viewer.community_id)
+        conditions.append(Need.grid_id.in_(in_community))  # type: ignore[attr-defined]
+    return sa.or_(*conditions) if conditions else sa.false()
+
+
+def needs_visible_to(viewer: CurrentUser) -> sa.Select[Any]:
+    return sa.select(Need).where(grids_in_scope(viewer))
+
+
+def may_work_in_grid(db: Session, viewer: CurrentUser, grid_id: int) -> bool:
+    if viewer.role == Role.ADMIN:
+        return True
+    if viewer.role != Role.STAFF:
+        return False
+    if grid_id in (viewer.grid_ids or ()):
+        return True
+    grid = db.get(Grid, grid_id)
+    return grid is not None and viewer.community_id is not None and grid.community_id == viewer.community_id
+
+
+def check_grid(db: Session, viewer: CurrentUser, grid_id: int) -> Grid:
+    grid = db.get(Grid, grid_id)
+    if grid is None:
+        raise NeedProblem("grid_id", f"no grid with id {grid_id}")
+    if not may_work_in_grid(db, viewer, grid_id):
+        raise NeedProblem("grid_id", "is outside the grids you work in", status_code=403)
+    return grid
+
+
+def get_visible_need(db: Session, viewer: CurrentUser, need_id: int) -> Need:
+    need = db.execute(needs_visible_to(viewer).where(Need.id == need_id)).scalars().first()
+    if need is None:
+        raise NeedNotFound(need_id)
+    return need  # type: ignore[no-any-return]
+
+
+# --- personal data -------------------------------------------------------------------------------------
+
+
+def mask_name(name: str | None) -> str | None:
+    """张三 → 张*; a list shows that there is a person, not who."""
+    if not name:
+        return name
+    return name[0] + "*" * max(1, min(len(name) - 1, 2))
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """13800138000 → 138****8000; landlines keep their last four digits only."""
+    if not phone:
+        return phone
+    digits = phone.replace("-", "")
+    if len(digits) == 11 and digits.startswith("1"):
+        return f"{digits[:3]}****{digits[-4:]}"
+    return "*" * max(0, len(phone) - 4) + phone[-4:]
+
+
+# --- listing -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NeedFilters:
+    status: NeedStatus | None = None
+    category: Category | None = None
+    grid_id: int | None = None
+    channel: IntakeChannel | None = None
+    urgency: Urgency | None = None
+    # "Mine to review": submitted or under review, in the viewer's scope.
+    to_review: bool = False
+
+
+@dataclass
+class NeedListing:
+    rows: list[Need]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def list_needs(db: Session, viewer: CurrentUser, filters: NeedFilters, *, page: int, page_size: int) -> NeedListing:
+    statement = needs_visible_to(viewer)
+    if filters.status is not None:
+        statement = statement.where(Need.status == filters.status)
+    if filters.category is not None:
+        statement = statement.where(Need.category == filters.category)
+    if filters.grid_id is not None:
+        statement = statement.where(Need.grid_id == filters.grid_id)
+    if filters.channel is not None:
+        statement = statement.where(Need.channel == filters.channel)
+    if filters.urgency is not None:
+        statement = statement.where(Need.urgency == filters.urgency)
+    if filters.to_review:
+        statement = statement.where(Need.status.in_(REVIEWABLE))  # type: ignore[attr-defined]
+    total = db.execute(sa.select(sa.func.count()).select_from(statement.subquery())).scalar_one()
+    rows = db.execute(
+        statement.order_by(Need.created_at.desc(), Need.id.desc())  # type: ignore[attr-defined]
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).scalars()
+    return NeedListing(rows=list(rows), total=int(total), page=page, page_size=page_size)
+
+
+def intakes_of(db: Session, need_id: int) -> list[NeedIntake]:
+    statement = sa.select(NeedIntake).where(NeedIntake.need_id == need_id).order_by(NeedIntake.id)
+    return list(db.execute(statement).scalars())
+
+
+def lines_of(db: Session, need_id: int) -> list[ResourceLine]:
+    statement = sa.select(ResourceLine).where(ResourceLine.need_id == need_id).order_by(ResourceLine.id)
+    return list(db.execute(statement).scalars())
+
+
+def shifts_of(db: Session, need_id: int) -> list[Shift]:
+    statement = sa.select(Shift).where(Shift.need_id == need_id).order_by(Shift.starts_at, Shift.id)
+    return list(db.execute(statement).scalars())
+
+
+# --- intake --------------------------------------------------------------------------------------------
+
+
+def _need_by_key(db: Session, key: str) -> Need | None:
+    statement = sa.select(Need).join(NeedIntake, NeedIntake.need_id == Need.id).where(NeedIntake.idempotency_key == key)
+    return db.execute(statement).scalars().first()  # type: ignore[no-any-return]
+
+
+def _check_skills(db: Session, data: NeedCreate) -> None:
+    wanted = {skill_id for shift in data.shifts for skill_id in shift.skill_ids}
+    if not wanted:
+        return
+    known = set(db.execute(sa.select(Skill.id).where(Skill.id.in_(sorted(wanted)))).scalars())  # type: ignore[union-attr]
+    for index, shift in enumerate(data.shifts):
+        for skill_id in shift.skill_ids:
+            if skill_id not in known:
+                raise NeedProblem(f"shifts.{index}.skill_ids", f"no skill with id {skill_id}")
+
+
+def _repeat(db: Session, actor: CurrentUser, key: str) -> Need:
+    need = _need_by_key(db, key)
+    if need is None:
+        raise RuntimeError("idempotency key conflict without a need")  # pragma: no cover - an impossible state
+    if not may_work_in_grid(db, actor, need.grid_id):
+        raise NeedProblem("idempotency_key", "was already used for another need", status_code=409)
+    return need
+
+
+def create_need(
+    db: Session, actor: CurrentUser | None, data: NeedCreate, *, audit_action: str = "need.create"
+) -> tuple[Need, bool]:
+    """Record a need with its intake record, lines and shifts; returns (need, created).
+
+    With an idempotency key, a repeated submission returns the first need and ``created`` False:
+    the UNIQUE key decides between concurrent requests, the loser rolls back and reads the winner's.
+    """
+    if actor is not None:
+        check_grid(db, actor, data.grid_id)
+    elif db.get(Grid, data.grid_id) is None:
+        raise NeedProblem("grid_id", f"no grid with id {data.grid_id}")
+    _check_skills(db, data)
+    key = data.idempotency_key
+    if key is not None and actor is not None and _need_by_key(db, key) is not None:
+        return _repeat(db, actor, key), False
+    actor_id = actor.id if actor else None
+    try:
+        need = data.to_row(created_by_id=actor_id)
+        db.add(need)
+        db.flush()
+        assert need.id is not None
+        db.add(data.intake_row(need.id, recorded_by_id=actor_id))
+        db.flush()  # the idempotency key's UNIQUE index answers here
+    except IntegrityError:
+        if key is None or actor is None:
+            raise
+        db.rollback()
+        return _repeat(db, actor, key), False
+    for line in data.resource_lines:
+        db.add(line.to_row(need.id))
+    for shift_data in data.shifts:
+        shift = shift_data.to_row(need.id)
+        db.add(shift)
+        db.flush()
+        for skill_id in sorted(set(shift_data.skill_ids)):
+            db.add(ShiftSkill(shift_id=shift.id, skill_id=skill_id))  # type: ignore[arg-type]
+    after = snapshot(need, AUDITED_FIELDS) or {}
+    after |= {"lines": len(data.resource_lines), "shifts": len(data.shifts), "external_ref": data.external_ref}
+    record(db, audit_action, object_type="need", object_id=need.id, after=after, actor=actor)
+    db.flush()
+    return need, True
+
+
+# --- edits and decisions -------------------------------------------------------------------------------
+
+
+def _current(db: Session, need_id: int) -> Need:
+    db.expire_all()
+    need = db.get(Need, need_id)
+    assert need is not None
+    return need
+
+
+def _detached(db: Session, need_id: int) -> Need:
+    """The current row, kept readable after the request's transaction rolls back (for the 409 answer)."""
+    need = _current(db, need_id)
+    db.expunge(need)
+    return need
+
+
+def update_need(db: Session, actor: CurrentUser, need_id: int, data: NeedUpdate) -> Need:
+    """Apply an edit if nobody changed the need since ``data.version``; else VersionConflict."""
+    need = get_visible_need(db, actor, need_id)
+    changes = data.changes()
+    if "grid_id" in changes:
+        check_grid(db, actor, changes["grid_id"])
+    before = snapshot(need, AUDITED_FIELDS)
+    statement = (
+        sa.update(Need)
+        .where(Need.id == need_id, Need.version == data.version)  # type: ignore[arg-type]
+        .values(**changes, version=Need.version + 1, updated_at=utcnow())
+    )
+    if db.execute(statement).rowcount != 1:  # type: ignore[attr-defined]
+        raise VersionConflict(_detached(db, need_id))
+    need = _current(db, need_id)
+    old, new = changed(before, snapshot(need, AUDITED_FIELDS))
+    record(db, "need.update", object_type="need", object_id=need_id, before=old, after=new, actor=actor)
+    return need
+
+
+def _transition(
+    db: Session,
+    actor: CurrentUser,
+    need_id: int,
+    *,
+    allowed: tuple[NeedStatus, ...],
+    values: dict[str, Any],
+    action: str,
+    version: int | None,
+) -> Need:
+    need = get_visible_need(db, actor, need_id)
+    before = snapshot(need, AUDITED_FIELDS)
+    conditions = [Need.id == need_id, Need.status.in_(allowed)]  # type: ignore[attr-defined]
+    if version is not None:
+        conditions.append(Need.version == version)
+    statement = sa.update(Need).where(*conditions).values(**values, version=Need.version + 1, updated_at=utcnow())
+    if db.execute(statement).rowcount != 1:  # type: ignore[attr-defined]
+        current = _detached(db, need_id)
+        if version is not None and current.version != version:
+            raise VersionConflict(current)
+        raise WrongStatus(current)
+    need = _current(db, need_id)
+    old, new = changed(before, snapshot(need, AUDITED_FIELDS))
+    record(db, action, object_type="need", object_id=need_id, before=old, after=new, actor=actor)
+    return need
+
+
+def _tell_creator(db: Session, actor: CurrentUser, need: Need, kind: str, **payload: Any) -> None:
+    if need.created_by_id is not None and need.created_by_id != actor.id:
+        send(db, need.created_by_id, kind, {"need_id": need.id, "title": need.title, **payload}, echo=False)
+
+
+def start_review(db: Session, actor: CurrentUser, need_id: int, *, version: int | None = None) -> Need:
+    return _transition(
+        db,
+        actor,
+        need_id,
+        allowed=(NeedStatus.SUBMITTED,),
+        values={"status": NeedStatus.UNDER_REVIEW},
+        action="need.review",
+        version=version,
+    )
+
+
+def publish_need(db: Session, actor: CurrentUser, need_id: int, *, version: int | None = None) -> Need:
+    """A reviewed need becomes a project on the public board."""
+    need = _transition(
+        db,
+        actor,
+        need_id,
+        allowed=REVIEWABLE,
+        values={"status": NeedStatus.PUBLISHED, "status_reason": None, "published_at": utcnow()},
+        action="need.publish",
+        version=version,
+    )
+    _tell_creator(db, actor, need, "need_published")
+    return need
+
+
+def reject_need(
+    db: Session, actor: CurrentUser, need_id: int, decision: NeedRejection, *, version: int | None = None
+) -> Need:
+    values: dict[str, Any] = {"status": NeedStatus.REJECTED, "status_reason": decision.reason}
+    if decision.duplicate_of_id is not None:
+        if decision.duplicate_of_id == need_id:
+            raise NeedProblem("duplicate_of_id", "must name another need")
+        get_visible_need(db, actor, decision.duplicate_of_id)
+        values["duplicate_of_id"] = decision.duplicate_of_id
+    need = _transition(db, actor, need_id, allowed=REVIEWABLE, values=values, action="need.reject", version=version)
+    _tell_creator(db, actor, need, "need_rejected", reason=decision.reason)
+    return need
