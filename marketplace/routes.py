@@ -6,6 +6,7 @@ from marketplace.accounts.api import AuthApiController
 from marketplace.accounts.controllers import AccountPagesController, AdminUsersController, MyAccountController, logout
 from marketplace.admin.controllers import ADMIN_ROUTE_HANDLERS
 from marketplace.dashboard.controllers import FiguresPageController, StatsApiController
+from marketplace.exchange.projects import ProjectExportController
 from marketplace.needs.api import NeedApiController
 from marketplace.needs.controllers import ProjectApiController, ProjectPagesController
 from marketplace.notifications.api import NotificationApiController
@@ -33,6 +34,7 @@ def route_handlers() -> list[Any]:
         StatsApiController,
         NotificationPagesController,
         NotificationApiController,
+        ProjectExportController,
         *ADMIN_ROUTE_HANDLERS,
         *ORGANIZATION_ROUTE_HANDLERS,
         OfferPagesController,
