@@ -64,6 +64,8 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "need.review",
     "need.publish",
     "need.reject",
+    "need.merge",
+    "need.merge_into",
 )
 
 

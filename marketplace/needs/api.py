@@ -10,12 +10,12 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.needs import services
+from marketplace.needs import duplicates, services
 from marketplace.needs.models import Need, NeedStatus
 from marketplace.needs.schemas import NeedCreate, NeedRejection, NeedUpdate
 from marketplace.security.deps import Actor
 from marketplace.security.guards import staff_or_admin, token_scope
-from marketplace.validation import Version, optional
+from marketplace.validation import Id, Version, optional
 from marketplace.vocabulary import Category, IntakeChannel, Urgency
 
 MAX_PAGE = 100_000
@@ -26,6 +26,14 @@ class VersionIn(BaseModel):
     """The version the caller saw; optional for decisions (without it, only the status is checked)."""
 
     version: optional(Version) = None
+
+
+class MergeIn(BaseModel):
+    """Merge this need into ``target_id``; ``version`` is this need's, ``target_version`` optionally the target's."""
+
+    target_id: Id
+    version: Version
+    target_version: optional(Version) = None
 
 
 class RejectionIn(NeedRejection):
@@ -277,3 +285,35 @@ class NeedApiController(Controller):
     ) -> dict[str, Any]:
         need = services.reject_need(db, actor, need_id, data, version=data.version)
         return need_out(need, full=True)
+
+    @get(
+        "/{need_id:int}/duplicates",
+        operation_id="listNeedDuplicates",
+        summary="Likely duplicates of a need",
+        description="Open needs of the same community whose title and description are most alike "
+        "(character n-gram cosine, at most five, best first).",
+        guards=[token_scope("needs:read")],
+        sync_to_thread=True,
+    )
+    def list_duplicates(self, reader: ReaderSession, actor: Actor, need_id: FromPath[int]) -> list[dict[str, Any]]:
+        need = services.get_visible_need(reader, actor, need_id)
+        return [
+            {"score": round(item.score, 3), "need": need_out(item.need, full=False)}
+            for item in duplicates.likely_duplicates(reader, actor, need)
+        ]
+
+    @post(
+        "/{need_id:int}/merge",
+        operation_id="mergeNeed",
+        summary="Merge a duplicate into another need",
+        description="The need is cancelled with duplicate_of_id set; its intake records move to the target, "
+        "which keeps every intake record. 409 when either version is stale.",
+        guards=[token_scope("needs:write")],
+        status_code=HTTP_200_OK,
+        sync_to_thread=True,
+    )
+    def merge(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: JSONBody[MergeIn]) -> dict[str, Any]:
+        target = duplicates.merge_need(
+            db, actor, need_id, data.target_id, version=data.version, target_version=data.target_version
+        )
+        return need_detail_out(db, target)

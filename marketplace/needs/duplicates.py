@@ -1,0 +1,127 @@
+"""Likely duplicates at intake, and merging a duplicate into the need it repeats.
+
+Similarity is the cosine of character 1–3-gram count vectors of title + description: it works for
+Chinese without a word segmenter and needs no dependency (issue 5 brings a proper engine in matching/).
+"""
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from marketplace.audit.service import changed, record, snapshot
+from marketplace.db.types import utcnow
+from marketplace.needs.models import Need, NeedIntake, NeedStatus
+from marketplace.needs.services import AUDITED_FIELDS, NeedProblem, VersionConflict, get_visible_need, needs_visible_to
+from marketplace.places.models import Grid
+from marketplace.security.identity import CurrentUser
+
+THRESHOLD = 0.35
+TOP = 5
+# A need that is still open: it may yet be the same problem reported twice.
+OPEN_STATUSES: tuple[NeedStatus, ...] = (
+    NeedStatus.SUBMITTED,
+    NeedStatus.UNDER_REVIEW,
+    NeedStatus.PUBLISHED,
+    NeedStatus.PARTIALLY_MATCHED,
+    NeedStatus.MATCHED,
+    NeedStatus.IN_PROGRESS,
+)
+
+
+def ngrams(text: str) -> Counter[str]:
+    letters = "".join(text.lower().split())
+    return Counter(letters[i : i + n] for n in (1, 2, 3) for i in range(len(letters) - n + 1))
+
+
+def cosine(a: Counter[str], b: Counter[str]) -> float:
+    if not a or not b:
+        return 0.0
+    dot = sum(count * b[gram] for gram, count in a.items() if gram in b)
+    return dot / (math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values())))
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    need: Need
+    score: float
+
+
+def likely_duplicates(db: Session, viewer: CurrentUser, need: Need, *, threshold: float = THRESHOLD) -> list[Duplicate]:
+    """The open needs of the same community most like ``need`` (best first, at most five)."""
+    grid = db.get(Grid, need.grid_id)
+    if grid is None:
+        return []
+    same_community = sa.select(Grid.id).where(Grid.community_id == grid.community_id)
+    candidates = db.execute(
+        needs_visible_to(viewer).where(
+            Need.grid_id.in_(same_community),  # type: ignore[attr-defined]
+            Need.status.in_(OPEN_STATUSES),  # type: ignore[attr-defined]
+            Need.id != need.id,
+            Need.duplicate_of_id.is_(None),  # type: ignore[union-attr]
+        )
+    ).scalars()
+    mine = ngrams(f"{need.title} {need.description}")
+    scored = [Duplicate(other, cosine(mine, ngrams(f"{other.title} {other.description}"))) for other in candidates]
+    found = [item for item in scored if item.score >= threshold]
+    return sorted(found, key=lambda item: (-item.score, item.need.id or 0))[:TOP]
+
+
+def merge_need(
+    db: Session, actor: CurrentUser, need_id: int, target_id: int, *, version: int, target_version: int | None = None
+) -> Need:
+    """Merge ``need_id`` into ``target_id``: its intake records move to the target; it is cancelled.
+
+    Both needs must be in the actor's scope; ``version`` (and ``target_version`` if sent) must be current.
+    """
+    if need_id == target_id:
+        raise NeedProblem("target_id", "must name another need")
+    need = get_visible_need(db, actor, need_id)
+    target = get_visible_need(db, actor, target_id)
+    if target.duplicate_of_id is not None or target.status in (NeedStatus.CANCELLED, NeedStatus.REJECTED):
+        raise NeedProblem("target_id", f"need #{target_id} is closed or itself merged", status_code=409)
+    before, target_before = snapshot(need, AUDITED_FIELDS), snapshot(target, AUDITED_FIELDS)
+    merged = db.execute(
+        sa.update(Need)
+        .where(Need.id == need_id, Need.version == version, Need.duplicate_of_id.is_(None))  # type: ignore[arg-type,union-attr]
+        .values(
+            status=NeedStatus.CANCELLED,
+            status_reason=f"merged into #{target_id}",
+            duplicate_of_id=target_id,
+            version=Need.version + 1,
+            updated_at=utcnow(),
+        )
+    )
+    target_conditions = [Need.id == target_id]
+    if target_version is not None:
+        target_conditions.append(Need.version == target_version)
+    touched = db.execute(
+        sa.update(Need).where(*target_conditions).values(version=Need.version + 1, updated_at=utcnow())
+    )
+    if merged.rowcount != 1 or touched.rowcount != 1:  # type: ignore[attr-defined]
+        db.expire_all()
+        current = db.get(Need, need_id if merged.rowcount != 1 else target_id)  # type: ignore[attr-defined]
+        assert current is not None
+        db.expunge(current)
+        raise VersionConflict(current)
+    moved = db.execute(
+        sa.update(NeedIntake).where(NeedIntake.need_id == need_id).values(need_id=target_id)  # type: ignore[arg-type]
+    ).rowcount  # type: ignore[attr-defined]
+    db.expire_all()
+    need, target = db.get(Need, need_id), db.get(Need, target_id)
+    assert need is not None and target is not None
+    old, new = changed(before, snapshot(need, AUDITED_FIELDS))
+    record(db, "need.merge", object_type="need", object_id=need_id, before=old, after=new, actor=actor)
+    old, new = changed(target_before, snapshot(target, AUDITED_FIELDS))
+    record(
+        db,
+        "need.merge_into",
+        object_type="need",
+        object_id=target_id,
+        before=old,
+        after=new | {"merged_need_id": need_id, "intakes_moved": moved},
+        actor=actor,
+    )
+    return target
