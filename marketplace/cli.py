@@ -50,11 +50,13 @@ def demo(host: str, port: int) -> None:
 def _register_plugins() -> None:
     # Seeding commands live with the seeds package, which the web app never imports.
     from marketplace.accounts.cli import COMMANDS as ACCOUNT_COMMANDS
+    from marketplace.needs.cli import needs
     from marketplace.offers.cli import offers
     from seeds.cli import seed
 
     main.add_command(seed)
     main.add_command(offers)
+    main.add_command(needs)
     for command in ACCOUNT_COMMANDS:
         main.add_command(command)
 

@@ -7,7 +7,7 @@ from marketplace.accounts.controllers import AccountPagesController, AdminUsersC
 from marketplace.admin.controllers import ADMIN_ROUTE_HANDLERS
 from marketplace.dashboard.controllers import FiguresPageController, StatsApiController
 from marketplace.exchange.projects import ProjectExportController
-from marketplace.needs.api import NeedApiController
+from marketplace.needs.api import EscalationApiController, NeedApiController
 from marketplace.needs.controllers import ProjectApiController, ProjectPagesController
 from marketplace.notifications.api import NotificationApiController
 from marketplace.notifications.controllers import NotificationPagesController
@@ -30,6 +30,7 @@ def route_handlers() -> list[Any]:
         FiguresPageController,
         ProjectApiController,
         NeedApiController,
+        EscalationApiController,
         GridApiController,
         StatsApiController,
         NotificationPagesController,

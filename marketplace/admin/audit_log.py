@@ -66,6 +66,8 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "need.reject",
     "need.merge",
     "need.merge_into",
+    "need.escalate",
+    "escalation.acknowledge",
 )
 
 

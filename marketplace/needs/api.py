@@ -10,12 +10,13 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.needs import duplicates, services
-from marketplace.needs.models import Need, NeedStatus
+from marketplace.db.types import utcnow
+from marketplace.needs import duplicates, escalation, services
+from marketplace.needs.models import Escalation, Need, NeedStatus
 from marketplace.needs.schemas import NeedCreate, NeedRejection, NeedUpdate
 from marketplace.security.deps import Actor
-from marketplace.security.guards import staff_or_admin, token_scope
-from marketplace.validation import Id, Version, optional
+from marketplace.security.guards import admin_only, staff_or_admin, token_scope
+from marketplace.validation import Id, Reason, Version, optional
 from marketplace.vocabulary import Category, IntakeChannel, Urgency
 
 MAX_PAGE = 100_000
@@ -34,6 +35,24 @@ class MergeIn(BaseModel):
     target_id: Id
     version: Version
     target_version: optional(Version) = None
+
+
+class EscalateIn(BaseModel):
+    reason: Reason
+    department_id: optional(Id) = None
+
+
+def escalation_out(row: Escalation) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "need_id": row.need_id,
+        "level": row.level.value,
+        "department_id": row.department_id,
+        "reason": row.reason,
+        "opened_at": _iso(row.opened_at),
+        "deadline_at": _iso(row.deadline_at),
+        "acknowledged_at": _iso(row.acknowledged_at),
+    }
 
 
 class RejectionIn(NeedRejection):
@@ -142,7 +161,12 @@ def _wrong_status(_request: Request[Any, Any, Any], exc: services.WrongStatus) -
     return conflict(exc.current, f"status: the need is {exc.current.status.value}, which does not allow this")
 
 
+def _escalation_problem(_request: Request[Any, Any, Any], exc: escalation.EscalationProblem) -> Response[Any]:
+    return problem(exc.field, exc.message, exc.status_code)
+
+
 NEED_EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    escalation.EscalationProblem: _escalation_problem,
     services.NeedProblem: _need_problem,
     services.NeedNotFound: _not_found,
     services.VersionConflict: _version_conflict,
@@ -317,3 +341,52 @@ class NeedApiController(Controller):
             db, actor, need_id, data.target_id, version=data.version, target_version=data.target_version
         )
         return need_detail_out(db, target)
+
+    @post(
+        "/{need_id:int}/escalate",
+        operation_id="escalateNeed",
+        summary="Escalate a need one level (吹哨报到)",
+        description="grid → community → street → department (department_id required at that step). "
+        "Each level has a deadline and must be acknowledged; 409 when already at the top.",
+        guards=[token_scope("needs:write")],
+        status_code=HTTP_201_CREATED,
+        sync_to_thread=True,
+    )
+    def escalate(
+        self, db: DbSession, actor: Actor, need_id: FromPath[int], data: JSONBody[EscalateIn]
+    ) -> dict[str, Any]:
+        row = escalation.escalate(db, actor, need_id, data.reason, department_id=data.department_id)
+        return escalation_out(row)
+
+
+class EscalationApiController(Controller):
+    path = "/api/v1/escalations"
+    tags = ["escalations"]
+    guards = [staff_or_admin]
+    exception_handlers = NEED_EXCEPTION_HANDLERS
+
+    @get(
+        "/",
+        operation_id="listEscalations",
+        summary="Open escalations, oldest first (admins)",
+        description="Unacknowledged steps with their level, deadline and an overdue flag; the list request also "
+        "runs the overdue sweep.",
+        guards=[admin_only],
+        sync_to_thread=True,
+    )
+    def list_escalations(self, db: DbSession) -> list[dict[str, Any]]:
+        escalation.escalate_overdue(db)
+        now = utcnow()
+        return [escalation_out(row) | {"overdue": row.deadline_at < now} for row in escalation.open_escalations(db)]
+
+    @post(
+        "/{escalation_id:int}/acknowledge",
+        operation_id="acknowledgeEscalation",
+        summary="Acknowledge (报到) an escalation step",
+        description="Staff of the grid or community for those levels; admins for every level.",
+        guards=[token_scope("needs:write")],
+        status_code=HTTP_200_OK,
+        sync_to_thread=True,
+    )
+    def acknowledge(self, db: DbSession, actor: Actor, escalation_id: FromPath[int]) -> dict[str, Any]:
+        return escalation_out(escalation.acknowledge(db, actor, escalation_id))

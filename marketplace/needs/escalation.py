@@ -1,0 +1,210 @@
+"""Escalation (吹哨报到): a stuck need goes grid → community → street → a named department.
+
+Each level is one Escalation row (UNIQUE need + level) with a deadline and a required acknowledgement
+(报到). A level not acknowledged by its deadline goes up one level in the sweep (``escalate_overdue``).
+"""
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from marketplace.accounts.models import Role, StaffGrid, User
+from marketplace.audit.service import record
+from marketplace.db.types import utcnow
+from marketplace.needs.models import Escalation, EscalationLevel, Need, NeedStatus
+from marketplace.needs.services import NeedProblem, get_visible_need
+from marketplace.notifications.outbox import send
+from marketplace.places.models import Department, Grid
+from marketplace.security.identity import CurrentUser
+
+LADDER: tuple[EscalationLevel, ...] = (
+    EscalationLevel.GRID,
+    EscalationLevel.COMMUNITY,
+    EscalationLevel.STREET,
+    EscalationLevel.DEPARTMENT,
+)
+# How long each level has to acknowledge (报到) before the need goes up one level.
+DEADLINES: dict[EscalationLevel, timedelta] = {
+    EscalationLevel.GRID: timedelta(days=2),
+    EscalationLevel.COMMUNITY: timedelta(days=3),
+    EscalationLevel.STREET: timedelta(days=5),
+    EscalationLevel.DEPARTMENT: timedelta(days=7),
+}
+CLOSED: tuple[NeedStatus, ...] = (NeedStatus.VERIFIED, NeedStatus.REJECTED, NeedStatus.CANCELLED, NeedStatus.COMPLETED)
+
+
+class EscalationProblem(Exception):
+    def __init__(self, field: str, message: str, status_code: int = 409) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field, self.message, self.status_code = field, message, status_code
+
+
+def _responsible(db: Session, need: Need, level: EscalationLevel) -> list[int]:
+    """Who must acknowledge: the grid's staff, the community's staff, or the street's admins."""
+    grid = db.get(Grid, need.grid_id)
+    if level is EscalationLevel.GRID:
+        statement = sa.select(StaffGrid.user_id).where(StaffGrid.grid_id == need.grid_id)
+    elif level is EscalationLevel.COMMUNITY and grid is not None:
+        statement = sa.select(User.id).where(User.role == Role.STAFF, User.community_id == grid.community_id)
+    else:
+        statement = sa.select(User.id).where(User.role == Role.ADMIN)
+    return sorted(set(db.execute(statement).scalars()))
+
+
+def may_acknowledge(db: Session, actor: CurrentUser, escalation: Escalation) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role != Role.STAFF or escalation.level not in (EscalationLevel.GRID, EscalationLevel.COMMUNITY):
+        return False
+    need = db.get(Need, escalation.need_id)
+    grid = db.get(Grid, need.grid_id) if need else None
+    if grid is None:
+        return False
+    if escalation.level is EscalationLevel.GRID and grid.id in (actor.grid_ids or ()):
+        return True
+    return actor.community_id is not None and grid.community_id == actor.community_id
+
+
+def _open_level(
+    db: Session,
+    need: Need,
+    level: EscalationLevel,
+    reason: str,
+    *,
+    now: datetime,
+    actor: CurrentUser | None,
+    department_id: int | None = None,
+) -> Escalation:
+    assert need.id is not None
+    row = Escalation(
+        need_id=need.id,
+        level=level,
+        department_id=department_id,
+        reason=reason,
+        opened_by_id=actor.id if actor else None,
+        opened_at=now,
+        deadline_at=now + DEADLINES[level],
+    )
+    try:
+        with db.begin_nested():
+            db.add(row)
+            db.flush()
+    except IntegrityError:
+        raise EscalationProblem("level", f"the need was already escalated to the {level.value} level") from None
+    db.execute(sa.update(Need).where(Need.id == need.id).values(escalation_level=level, version=Need.version + 1))  # type: ignore[arg-type]
+    record(
+        db,
+        "need.escalate",
+        object_type="escalation",
+        object_id=row.id,
+        after={"need_id": need.id, "level": level.value, "reason": reason, "deadline_at": row.deadline_at.isoformat()},
+        actor=actor,
+    )
+    for user_id in _responsible(db, need, level):
+        payload = {"need_id": need.id, "title": need.title, "level": level.value, "escalation_id": row.id}
+        send(db, user_id, "escalation_opened", payload, echo=False)
+    return row
+
+
+def _current_step(db: Session, need_id: int) -> Escalation | None:
+    """The highest level the need has reached."""
+    rows = db.execute(sa.select(Escalation).where(Escalation.need_id == need_id)).scalars()
+    return max(rows, key=lambda row: LADDER.index(row.level), default=None)
+
+
+def _next_level(current: Escalation | None) -> EscalationLevel | None:
+    if current is None:
+        return EscalationLevel.GRID
+    index = LADDER.index(current.level)
+    return LADDER[index + 1] if index + 1 < len(LADDER) else None
+
+
+def escalate(
+    db: Session, actor: CurrentUser, need_id: int, reason: str, *, department_id: int | None = None
+) -> Escalation:
+    """Staff flag a need: it goes up one level (the first flag opens the grid level)."""
+    need = get_visible_need(db, actor, need_id)
+    if need.status in CLOSED:
+        raise EscalationProblem("status", f"the need is {need.status.value}")
+    level = _next_level(_current_step(db, need_id))
+    if level is None:
+        raise EscalationProblem("level", "the need is already at the department level")
+    if level is EscalationLevel.DEPARTMENT:
+        if department_id is None:
+            raise NeedProblem("department_id", "is required to escalate to a department")
+        if db.get(Department, department_id) is None:
+            raise NeedProblem("department_id", f"no department with id {department_id}")
+    return _open_level(db, need, level, reason, now=utcnow(), actor=actor, department_id=department_id)
+
+
+def acknowledge(db: Session, actor: CurrentUser, escalation_id: int) -> Escalation:
+    row = db.get(Escalation, escalation_id)
+    if row is None or not may_acknowledge(db, actor, row):
+        raise EscalationProblem("escalation_id", f"no escalation {escalation_id} for you to acknowledge", 404)
+    done = db.execute(
+        sa.update(Escalation)
+        .where(Escalation.id == escalation_id, Escalation.acknowledged_at.is_(None))  # type: ignore[arg-type,union-attr]
+        .values(acknowledged_at=utcnow(), acknowledged_by_id=actor.id)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise EscalationProblem("escalation_id", "was already acknowledged")
+    db.expire_all()
+    row = db.get(Escalation, escalation_id)
+    assert row is not None
+    record(db, "escalation.acknowledge", object_type="escalation", object_id=escalation_id, actor=actor)
+    return row
+
+
+def escalate_overdue(db: Session, now: datetime | None = None) -> int:
+    """The sweep: overdue needs open the grid level; unacknowledged levels past their deadline go up one.
+
+    Returns how many escalation steps it opened. The department level is never opened automatically
+    (a person names the department), so an overdue street level stays for admins to act on.
+    """
+    now = now or utcnow()
+    opened = 0
+    today = now.date()
+    overdue = db.execute(
+        sa.select(Need).where(
+            Need.due_date < today,  # type: ignore[operator]
+            Need.status.not_in(CLOSED),  # type: ignore[attr-defined]
+            Need.escalation_level.is_(None),  # type: ignore[union-attr]
+        )
+    ).scalars()
+    for need in list(overdue):
+        try:
+            _open_level(db, need, EscalationLevel.GRID, "past its due date", now=now, actor=None)
+            opened += 1
+        except EscalationProblem:
+            continue
+    stale = db.execute(
+        sa.select(Escalation).where(
+            Escalation.acknowledged_at.is_(None),  # type: ignore[union-attr]
+            Escalation.resolved_at.is_(None),  # type: ignore[union-attr]
+            Escalation.deadline_at < now,  # type: ignore[arg-type]
+            Escalation.level.in_((EscalationLevel.GRID, EscalationLevel.COMMUNITY)),  # type: ignore[attr-defined]
+        )
+    ).scalars()
+    for step in list(stale):
+        need = db.get(Need, step.need_id)
+        level = _next_level(step)
+        if need is None or level is None or need.status in CLOSED:
+            continue
+        try:
+            _open_level(db, need, level, f"{step.level.value} level not acknowledged in time", now=now, actor=None)
+            opened += 1
+        except EscalationProblem:
+            continue
+    return opened
+
+
+def open_escalations(db: Session) -> list[Escalation]:
+    """Unacknowledged steps, oldest first (the admins' list)."""
+    statement = (
+        sa.select(Escalation)
+        .where(Escalation.acknowledged_at.is_(None), Escalation.resolved_at.is_(None))  # type: ignore[union-attr]
+        .order_by(Escalation.opened_at, Escalation.id)
+    )
+    return list(db.execute(statement).scalars())
