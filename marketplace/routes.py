@@ -7,6 +7,7 @@ from marketplace.accounts.controllers import AccountPagesController, AdminUsersC
 from marketplace.admin.controllers import ADMIN_ROUTE_HANDLERS
 from marketplace.dashboard.controllers import FiguresPageController, StatsApiController
 from marketplace.exchange.projects import ProjectExportController
+from marketplace.matches.api import MATCH_API_HANDLERS
 from marketplace.needs.api import EscalationApiController, NeedApiController
 from marketplace.needs.controllers import ProjectApiController, ProjectPagesController
 from marketplace.notifications.api import NotificationApiController
@@ -38,6 +39,7 @@ def route_handlers() -> list[Any]:
         ProjectExportController,
         *ADMIN_ROUTE_HANDLERS,
         *ORGANIZATION_ROUTE_HANDLERS,
+        *MATCH_API_HANDLERS,
         OfferPagesController,
         OfferApiController,
     ]

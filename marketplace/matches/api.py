@@ -1,0 +1,293 @@
+"""Claims, sign-ups, the review queue and delivery as JSON under /api/v1 (documented in OpenAPI)."""
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath, JSONBody
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.matches import claims, delivery, review, signups
+from marketplace.matches.models import Match
+from marketplace.needs.models import Shift
+from marketplace.security.deps import Actor
+from marketplace.security.guards import admin_only, partner_only, staff_or_admin, token_scope, volunteer_only
+from marketplace.volunteers.models import ShiftSignup
+
+WRITE = token_scope("matches:write")
+READ = token_scope("matches:read")
+
+
+class ClaimIn(BaseModel):
+    kind: Literal["whole", "line"]
+    resource_line_id: int | None = Field(default=None, ge=1)
+    offer_id: int | None = Field(default=None, ge=1)
+    quantity: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)] | None = None
+
+
+class ReasonIn(BaseModel):
+    reason: Annotated[str, Field(max_length=500)] | None = None
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["approve", "reject"]
+    reason: Annotated[str, Field(max_length=500)] | None = None
+
+
+class BulkIn(BaseModel):
+    ids: Annotated[list[int], Field(min_length=1, max_length=200)]
+
+
+class VerifyIn(BaseModel):
+    satisfaction: int
+    comment: Annotated[str, Field(max_length=1000)] | None = None
+
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def match_out(row: Match) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "need_id": row.need_id,
+        "kind": row.kind.value,
+        "source": row.source.value,
+        "status": row.status.value,
+        "resource_line_id": row.resource_line_id,
+        "offer_id": row.offer_id,
+        "quantity": _num(row.quantity),
+        "shift_id": row.shift_id,
+        "volunteer_id": row.volunteer_id,
+        "organization_id": row.organization_id,
+        "decision_reason": row.decision_reason,
+        "decided_at": row.decided_at.isoformat() if row.decided_at else None,
+        "fulfilled_at": row.fulfilled_at.isoformat() if row.fulfilled_at else None,
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+def signup_out(row: ShiftSignup, shift: Shift | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": row.id,
+        "shift_id": row.shift_id,
+        "match_id": row.match_id,
+        "status": row.status.value,
+        "checked_in_at": row.checked_in_at.isoformat() if row.checked_in_at else None,
+        "checked_out_at": row.checked_out_at.isoformat() if row.checked_out_at else None,
+        "hours_credited": _num(row.hours_credited),
+    }
+    if shift is not None:
+        data["shift"] = {
+            "id": shift.id,
+            "need_id": shift.need_id,
+            "title": shift.title,
+            "starts_at": shift.starts_at.isoformat(),
+            "ends_at": shift.ends_at.isoformat(),
+        }
+    return data
+
+
+class ClaimsApiController(Controller):
+    path = "/api/v1"
+    tags = ["claims"]
+
+    @post(
+        "/projects/{need_id:int}/claims",
+        operation_id="createClaim",
+        summary="Claim a whole project or part of a resource line",
+        description="Partners of an approved organization. kind=whole claims the project (409 'already claimed' "
+        "if another live claim exists); kind=line needs resource_line_id, offer_id (one of your offers) and "
+        "quantity (≤ the line's still_needed and ≤ the offer's remaining). The claim waits in the review queue; "
+        "quantities are reserved when an admin approves.",
+        guards=[partner_only, WRITE],
+        status_code=201,
+        sync_to_thread=True,
+    )
+    def create_claim(
+        self, db: DbSession, actor: Actor, need_id: FromPath[int], data: JSONBody[ClaimIn]
+    ) -> dict[str, Any]:
+        request = claims.ClaimRequest(data.kind, data.resource_line_id, data.offer_id, data.quantity)
+        return match_out(claims.claim(db, actor, need_id, request))
+
+    @get(
+        "/claims",
+        operation_id="listClaims",
+        summary="My organization's claims",
+        guards=[partner_only, READ],
+        sync_to_thread=True,
+    )
+    def list_claims(self, reader: ReaderSession, actor: Actor) -> dict[str, Any]:
+        rows = claims.list_claims(reader, actor)
+        return {"total": len(rows), "items": [match_out(row) for row in rows]}
+
+    @post(
+        "/claims/{match_id:int}/cancel",
+        operation_id="cancelClaim",
+        summary="Withdraw a claim; an approved line claim gives its quantity back",
+        guards=[partner_only, WRITE],
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def cancel_claim(
+        self, db: DbSession, actor: Actor, match_id: FromPath[int], data: JSONBody[ReasonIn | None] = None
+    ) -> dict[str, Any]:
+        return match_out(claims.cancel_claim(db, actor, match_id, data.reason if data else None))
+
+    @post(
+        "/claims/{match_id:int}/delivered",
+        operation_id="markClaimDelivered",
+        summary="Mark an approved claim delivered (fulfilled)",
+        guards=[partner_only, WRITE],
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def delivered(self, db: DbSession, actor: Actor, match_id: FromPath[int]) -> dict[str, Any]:
+        return match_out(delivery.mark_delivered(db, actor, match_id))
+
+
+class SignupsApiController(Controller):
+    path = "/api/v1"
+    tags = ["sign-ups"]
+
+    @post(
+        "/shifts/{shift_id:int}/signups",
+        operation_id="signUpForShift",
+        summary="Sign up for a shift",
+        description="Volunteers. Confirmed at once unless the shift requires approval (then pending review). "
+        "201 for a new sign-up, 200 with the existing one when you are already signed up; 409 when the shift "
+        "is full or overlaps a shift you are confirmed for.",
+        guards=[volunteer_only, WRITE],
+        status_code=201,
+        sync_to_thread=True,
+    )
+    def sign_up(self, db: DbSession, actor: Actor, shift_id: FromPath[int]) -> Response[dict[str, Any]]:
+        row, created = signups.sign_up(db, actor, shift_id)
+        return Response(signup_out(row), status_code=201 if created else 200)
+
+    @get(
+        "/signups",
+        operation_id="listSignups",
+        summary="My sign-ups",
+        guards=[volunteer_only, READ],
+        sync_to_thread=True,
+    )
+    def list_signups(self, reader: ReaderSession, actor: Actor) -> dict[str, Any]:
+        rows = signups.list_signups(reader, actor)
+        return {"total": len(rows), "items": [signup_out(signup, shift) for signup, shift in rows]}
+
+    @post(
+        "/signups/{signup_id:int}/cancel",
+        operation_id="cancelSignup",
+        summary="Cancel a sign-up; a confirmed one gives its slot back",
+        guards=[volunteer_only, WRITE],
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def cancel(
+        self, db: DbSession, actor: Actor, signup_id: FromPath[int], data: JSONBody[ReasonIn | None] = None
+    ) -> dict[str, Any]:
+        return signup_out(signups.cancel_signup(db, actor, signup_id, data.reason if data else None))
+
+    @post(
+        "/signups/{signup_id:int}/check-in",
+        operation_id="checkIn",
+        summary="Check in to a confirmed shift",
+        guards=[volunteer_only, WRITE],
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def check_in(self, db: DbSession, actor: Actor, signup_id: FromPath[int]) -> dict[str, Any]:
+        return signup_out(delivery.check_in(db, actor, signup_id))
+
+    @post(
+        "/signups/{signup_id:int}/check-out",
+        operation_id="checkOut",
+        summary="Check out; hours within the shift window are credited",
+        guards=[volunteer_only, WRITE],
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def check_out(self, db: DbSession, actor: Actor, signup_id: FromPath[int]) -> dict[str, Any]:
+        return signup_out(delivery.check_out(db, actor, signup_id))
+
+
+def _queue_out(db: Session) -> dict[str, Any]:
+    items = review.review_queue(db)
+    return {
+        "total": len(items),
+        "items": [
+            match_out(item.match)
+            | {
+                "need_title": item.need.title,
+                "conflicts": [{"code": c.code, "message": c.message, "detail": c.detail} for c in item.conflicts],
+            }
+            for item in items
+        ],
+    }
+
+
+class ReviewApiController(Controller):
+    path = "/api/v1"
+    tags = ["review"]
+
+    @get(
+        "/review",
+        operation_id="reviewQueue",
+        summary="Pending claims, sign-ups and proposals with their conflicts",
+        guards=[admin_only, READ],
+        sync_to_thread=True,
+    )
+    def queue(self, reader: ReaderSession) -> dict[str, Any]:
+        return _queue_out(reader)
+
+    @post(
+        "/matches/{match_id:int}/decision",
+        operation_id="decideMatch",
+        summary="Approve or reject a proposed match",
+        description="Admins. Rejecting needs a reason. Approving an offer-line claim takes its quantity from the "
+        "offer and the line; when not enough is left the answer is 409 'not enough left' and the claim stays "
+        "proposed. A match decided already gives 409.",
+        guards=[admin_only, WRITE],
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def decide(self, db: DbSession, actor: Actor, match_id: FromPath[int], data: JSONBody[DecisionIn]) -> Any:
+        if data.decision == "approve":
+            return match_out(review.approve(db, actor, match_id))
+        return match_out(review.reject(db, actor, match_id, data.reason))
+
+    @post(
+        "/matches/bulk-approve",
+        operation_id="bulkApproveMatches",
+        summary="Approve several proposed matches; each is decided on its own",
+        guards=[admin_only, WRITE],
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def bulk(self, db: DbSession, actor: Actor, data: JSONBody[BulkIn]) -> dict[str, Any]:
+        result = review.bulk_approve(db, actor, data.ids)
+        return {"approved": result.approved, "failed": [{"id": i, "reason": why} for i, why in result.failed]}
+
+    @post(
+        "/needs/{need_id:int}/verify",
+        operation_id="verifyNeed",
+        summary="Verify a completed need and record the resident's satisfaction (1–5)",
+        guards=[staff_or_admin, WRITE],
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def verify(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: JSONBody[VerifyIn]) -> dict[str, Any]:
+        need = delivery.verify_need(db, actor, need_id, data.satisfaction, data.comment)
+        return {
+            "id": need.id,
+            "status": need.status.value,
+            "satisfaction": need.satisfaction,
+            "satisfaction_comment": need.satisfaction_comment,
+            "verified_at": need.verified_at.isoformat() if need.verified_at else None,
+        }
+
+
+MATCH_API_HANDLERS = [ClaimsApiController, SignupsApiController, ReviewApiController]

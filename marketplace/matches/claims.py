@@ -1,0 +1,161 @@
+"""Partners' claims: the whole project, or part of a resource line from one of the partner's offers.
+
+A claim is a proposed match that waits in the review queue. Nothing is reserved when a claim is made;
+the offer's remaining quantity and the line's still-needed quantity are taken when an admin approves
+(marketplace.matches.review), and given back when an approved claim is cancelled.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from litestar.exceptions import NotFoundException
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from marketplace.audit.service import record, snapshot
+from marketplace.db.types import utcnow
+from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
+from marketplace.matches.services import (
+    LIVE,
+    Conflict,
+    field_problem,
+    give_back_to_line,
+    open_need,
+    refresh_need_status,
+    set_match_status,
+)
+from marketplace.needs.models import ResourceLine
+from marketplace.offers.lifecycle import effective_status, release_to_offer
+from marketplace.offers.models import Offer, OfferStatus
+from marketplace.organizations.services import require_approved_organization
+from marketplace.security.identity import CurrentUser
+
+ALREADY_CLAIMED = "This project is already claimed"
+AUDIT_FIELDS = ["id", "need_id", "kind", "status", "resource_line_id", "offer_id", "quantity", "organization_id"]
+
+
+@dataclass(frozen=True)
+class ClaimRequest:
+    kind: str  # "whole" | "line"
+    resource_line_id: int | None = None
+    offer_id: int | None = None
+    quantity: Decimal | None = None
+
+
+def claim(db: Session, actor: CurrentUser, need_id: int, request: ClaimRequest) -> Match:
+    """Make a proposed match for the actor's approved organization; 409 when the project is already claimed."""
+    organization = require_approved_organization(db, actor)
+    need = open_need(db, need_id)
+    if request.kind == "whole":
+        row = _whole(db, need_id, organization.id or 0)
+    elif request.kind == "line":
+        row = _line(db, need_id, organization.id or 0, request)
+    else:
+        raise field_problem("kind", "must be whole or line")
+    row.proposed_by_id = actor.id
+    db.add(row)
+    try:
+        db.flush()
+    except IntegrityError:
+        # The partial unique index match_one_live_whole_claim: someone else's claim won the race.
+        db.rollback()
+        raise Conflict(ALREADY_CLAIMED) from None
+    record(db, "match.claim", object_type="match", object_id=row.id, after=snapshot(row, AUDIT_FIELDS), actor=actor)
+    del need
+    return row
+
+
+def _whole(db: Session, need_id: int, organization_id: int) -> Match:
+    taken = db.exec(
+        select(Match.id).where(
+            Match.need_id == need_id, Match.kind == MatchKind.WHOLE_NEED, col(Match.status).in_(LIVE)
+        )
+    ).first()
+    if taken is not None:
+        raise Conflict(ALREADY_CLAIMED)
+    return Match(
+        need_id=need_id,
+        kind=MatchKind.WHOLE_NEED,
+        source=MatchSource.PARTNER_CLAIM,
+        organization_id=organization_id,
+        status=MatchStatus.PROPOSED,
+    )
+
+
+def _line(db: Session, need_id: int, organization_id: int, request: ClaimRequest) -> Match:
+    for name in ("resource_line_id", "offer_id", "quantity"):
+        if getattr(request, name) is None:
+            raise field_problem(name, "is required to claim part of a resource line")
+    quantity = Decimal(request.quantity or 0)
+    if quantity <= 0:
+        raise field_problem("quantity", "must be greater than 0")
+    line = db.get(ResourceLine, request.resource_line_id)
+    if line is None or line.need_id != need_id:
+        raise field_problem("resource_line_id", "is not a resource line of this project")
+    offer = db.get(Offer, request.offer_id)
+    if offer is None or offer.organization_id != organization_id:
+        raise field_problem("offer_id", "is not one of your organization's offers")
+    if effective_status(offer) is not OfferStatus.ACTIVE:
+        raise field_problem("offer_id", f"is {effective_status(offer).value}, not active")
+    if quantity > line.still_needed:
+        raise field_problem("quantity", f"is more than the line still needs ({line.still_needed} {line.unit})")
+    if quantity > offer.remaining_quantity:
+        raise field_problem("quantity", f"is more than the offer has left ({offer.remaining_quantity} {offer.unit})")
+    return Match(
+        need_id=need_id,
+        kind=MatchKind.OFFER_LINE,
+        source=MatchSource.PARTNER_CLAIM,
+        resource_line_id=line.id,
+        offer_id=offer.id,
+        quantity=quantity,
+        organization_id=organization_id,
+        status=MatchStatus.PROPOSED,
+    )
+
+
+def own_claim(db: Session, actor: CurrentUser, match_id: int) -> Match:
+    """The claim if it belongs to the actor's organization; 404 otherwise (another org's claim does not exist)."""
+    row = db.get(Match, match_id)
+    if (
+        row is None
+        or actor.organization_id is None
+        or row.organization_id != actor.organization_id
+        or row.kind is MatchKind.VOLUNTEER_SHIFT
+    ):
+        raise NotFoundException(f"No claim {match_id}")
+    return row
+
+
+def list_claims(db: Session, actor: CurrentUser) -> list[Match]:
+    if actor.organization_id is None:
+        return []
+    return list(
+        db.exec(
+            select(Match)
+            .where(Match.organization_id == actor.organization_id, Match.kind != MatchKind.VOLUNTEER_SHIFT)
+            .order_by(col(Match.created_at).desc(), col(Match.id).desc())
+        ).all()
+    )
+
+
+def cancel_claim(db: Session, actor: CurrentUser, match_id: int, reason: str | None = None) -> Match:
+    """Withdraw a proposed or approved claim; an approved line claim gives its quantity back."""
+    row = own_claim(db, actor, match_id)
+    before = snapshot(row, AUDIT_FIELDS)
+    was = row.status
+    if not set_match_status(
+        db,
+        match_id,
+        expected=(MatchStatus.PROPOSED, MatchStatus.APPROVED),
+        status=MatchStatus.CANCELLED,
+        decision_reason=(reason or "cancelled by the partner")[:500],
+        decided_at=utcnow(),
+    ):
+        raise Conflict(f"This claim is {row.status.value} and can no longer be cancelled")
+    if was is MatchStatus.APPROVED and row.kind is MatchKind.OFFER_LINE and row.quantity:
+        release_to_offer(db, row.offer_id or 0, row.quantity)
+        give_back_to_line(db, row.resource_line_id or 0, row.quantity)
+    db.refresh(row)
+    refresh_need_status(db, row.need_id)
+    record(db, "match.cancel", object_type="match", object_id=row.id, before=before, after=snapshot(row, AUDIT_FIELDS))
+    return row

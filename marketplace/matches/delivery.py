@@ -1,0 +1,218 @@
+"""Delivery: partners mark an approved claim delivered; volunteers check in and out; staff verify the need.
+
+Hours credited = the time between check-in and check-out clipped to the shift's window, rounded to
+the nearest quarter hour; the volunteer's hours_total grows by an atomic UPDATE.
+"""
+
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from sqlmodel import Session, col, select
+
+from marketplace.accounts.models import Role
+from marketplace.audit.service import record, snapshot
+from marketplace.db.types import utcnow
+from marketplace.matches.claims import own_claim
+from marketplace.matches.models import Match, MatchKind, MatchStatus
+from marketplace.matches.services import Conflict, field_problem, refresh_need_status, set_match_status
+from marketplace.matches.signups import own_signup
+from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
+from marketplace.notifications.outbox import send
+from marketplace.security.identity import CurrentUser
+from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
+
+_signup = ShiftSignup.__table__  # type: ignore[attr-defined]
+_profile = VolunteerProfile.__table__  # type: ignore[attr-defined]
+_need = Need.__table__  # type: ignore[attr-defined]
+QUARTER = Decimal("0.25")
+
+
+def mark_delivered(db: Session, actor: CurrentUser, match_id: int) -> Match:
+    row = own_claim(db, actor, match_id)
+    before = snapshot(row, ["status", "fulfilled_at"])
+    now = utcnow()
+    if not set_match_status(
+        db, match_id, expected=(MatchStatus.APPROVED,), status=MatchStatus.FULFILLED, fulfilled_at=now
+    ):
+        raise Conflict(f"Only an approved claim can be delivered; this one is {row.status.value}")
+    db.refresh(row)
+    refresh_need_status(db, row.need_id)
+    record(
+        db,
+        "match.deliver",
+        object_type="match",
+        object_id=row.id,
+        before=before,
+        after=snapshot(row, ["status", "fulfilled_at"]),
+    )
+    return row
+
+
+def credited_hours(shift: Shift, checked_in: datetime, checked_out: datetime) -> Decimal:
+    start = max(checked_in, shift.starts_at)
+    end = min(checked_out, shift.ends_at)
+    if end <= start:
+        return Decimal(0)
+    hours = Decimal((end - start).total_seconds()) / Decimal(3600)
+    return (hours / QUARTER).quantize(Decimal(1), rounding=ROUND_HALF_UP) * QUARTER
+
+
+def check_in(db: Session, actor: CurrentUser, signup_id: int, now: datetime | None = None) -> ShiftSignup:
+    row = own_signup(db, actor, signup_id)
+    now = now or utcnow()
+    result = db.execute(
+        _signup.update()
+        .where(_signup.c.id == signup_id, _signup.c.status == SignupStatus.CONFIRMED.value)
+        .values(status=SignupStatus.CHECKED_IN.value, checked_in_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"Only a confirmed sign-up can check in; this one is {row.status.value}")
+    db.refresh(row)
+    record(
+        db,
+        "signup.check_in",
+        object_type="shift_signup",
+        object_id=row.id,
+        after=snapshot(row, ["status", "checked_in_at"]),
+    )
+    return row
+
+
+def check_out(db: Session, actor: CurrentUser, signup_id: int, now: datetime | None = None) -> ShiftSignup:
+    row = own_signup(db, actor, signup_id)
+    shift = db.get(Shift, row.shift_id)
+    now = now or utcnow()
+    if row.status is not SignupStatus.CHECKED_IN or row.checked_in_at is None or shift is None:
+        raise Conflict(f"Only a checked-in sign-up can check out; this one is {row.status.value}")
+    hours = credited_hours(shift, row.checked_in_at, max(now, row.checked_in_at))
+    result = db.execute(
+        _signup.update()
+        .where(_signup.c.id == signup_id, _signup.c.status == SignupStatus.CHECKED_IN.value)
+        .values(status=SignupStatus.COMPLETED.value, checked_out_at=max(now, row.checked_in_at), hours_credited=hours)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("This sign-up was checked out already")
+    db.execute(
+        _profile.update()
+        .where(_profile.c.id == row.volunteer_id)
+        .values(hours_total=_profile.c.hours_total + hours, fulfilled_count=_profile.c.fulfilled_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if row.match_id is not None:
+        set_match_status(
+            db, row.match_id, expected=(MatchStatus.APPROVED,), status=MatchStatus.FULFILLED, fulfilled_at=now
+        )
+    db.refresh(row)
+    refresh_need_status(db, shift.need_id)
+    record(
+        db,
+        "signup.check_out",
+        object_type="shift_signup",
+        object_id=row.id,
+        after=snapshot(row, ["status", "checked_out_at", "hours_credited"]),
+    )
+    return row
+
+
+def verify_need(db: Session, actor: CurrentUser, need_id: int, satisfaction: int | None, comment: str | None) -> Need:
+    """Staff close a need: every line fully delivered, every shift over; records the resident's satisfaction."""
+    if actor.role not in (Role.ADMIN, Role.STAFF):
+        raise PermissionDeniedException("Only staff verify needs")
+    need = db.get(Need, need_id)
+    if need is None:
+        raise NotFoundException(f"No need {need_id}")
+    if actor.role is Role.STAFF and not _in_scope(db, actor, need):
+        raise NotFoundException(f"No need {need_id}")
+    if satisfaction is None or not 1 <= satisfaction <= 5:
+        raise field_problem("satisfaction", "must be a whole number from 1 to 5")
+    if comment is not None and len(comment) > 1000:
+        raise field_problem("comment", "must be at most 1000 characters")
+    problems = verification_blockers(db, need_id)
+    if problems:
+        raise Conflict("Cannot verify yet: " + "; ".join(problems))
+    before = snapshot(need, ["status", "satisfaction", "satisfaction_comment", "verified_at"])
+    now = utcnow()
+    result = db.execute(
+        _need.update()
+        .where(
+            _need.c.id == need_id,
+            _need.c.status.in_([NeedStatus.COMPLETED.value, NeedStatus.IN_PROGRESS.value, NeedStatus.MATCHED.value]),
+        )
+        .values(
+            status=NeedStatus.VERIFIED.value,
+            satisfaction=satisfaction,
+            satisfaction_comment=comment or None,
+            verified_at=now,
+            completed_at=sa.func.coalesce(_need.c.completed_at, now),
+            updated_at=now,
+            version=_need.c.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"This need is {need.status.value} and cannot be verified")
+    db.refresh(need)
+    record(
+        db,
+        "need.verify",
+        object_type="need",
+        object_id=need_id,
+        before=before,
+        after=snapshot(need, ["status", "satisfaction", "satisfaction_comment", "verified_at"]),
+    )
+    for user_id in _participants(db, need_id):
+        send(
+            db,
+            user_id,
+            "need_closed",
+            {"need_id": need_id, "title": need.title},
+            subject_type="need",
+            subject_id=need_id,
+        )
+    return need
+
+
+def verification_blockers(db: Session, need_id: int) -> list[str]:
+    problems: list[str] = []
+    now = utcnow()
+    for line in db.exec(select(ResourceLine).where(ResourceLine.need_id == need_id)).all():
+        if line.still_needed > 0:
+            problems.append(f"resource line #{line.id} still needs {line.still_needed} {line.unit}")
+    for shift in db.exec(select(Shift).where(Shift.need_id == need_id)).all():
+        if shift.ends_at > now:
+            problems.append(f"shift #{shift.id} is not over")
+    open_approved = db.exec(
+        select(Match.id).where(
+            Match.need_id == need_id, Match.status == MatchStatus.APPROVED, Match.kind != MatchKind.VOLUNTEER_SHIFT
+        )
+    ).all()
+    if open_approved:
+        problems.append(f"{len(open_approved)} approved claim(s) not yet delivered")
+    return problems
+
+
+def _participants(db: Session, need_id: int) -> list[int]:
+    from marketplace.matches.review import _people_of
+
+    users: dict[int, None] = {}
+    for match in db.exec(
+        select(Match).where(
+            Match.need_id == need_id, col(Match.status).in_([MatchStatus.APPROVED, MatchStatus.FULFILLED])
+        )
+    ).all():
+        for user_id in _people_of(db, match):
+            users[user_id] = None
+    return list(users)
+
+
+def _in_scope(db: Session, actor: CurrentUser, need: Need) -> bool:
+    from marketplace.places.models import Grid
+
+    if need.grid_id in actor.grid_ids:
+        return True
+    grid = db.get(Grid, need.grid_id)
+    return grid is not None and actor.community_id is not None and grid.community_id == actor.community_id

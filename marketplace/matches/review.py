@@ -1,0 +1,195 @@
+"""The admins' review queue: decide each proposed match once, with conditional updates.
+
+Approving an offer-line claim takes the quantity from the offer and from the resource line in the same
+transaction; if either has too little left the approval is refused with 409 "not enough left" and the
+claim STAYS PROPOSED (nothing changed), so an admin can still reject it with a reason or approve it
+later if quantity comes back. Approving a volunteer's pending sign-up takes a slot (409 "full").
+Each decision runs in its own savepoint so a bulk approval can approve some and report the others.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar.exceptions import NotFoundException
+from sqlmodel import Session, col, select
+
+from marketplace.accounts.models import Role, User
+from marketplace.audit.service import record, snapshot
+from marketplace.db.types import utcnow
+from marketplace.matches.conflicts import ConflictNote, conflicts_of
+from marketplace.matches.models import Match, MatchKind, MatchStatus
+from marketplace.matches.services import (
+    Conflict,
+    field_problem,
+    refresh_need_status,
+    set_match_status,
+    take_from_line,
+    take_slot,
+)
+from marketplace.matches.signups import overlapping_confirmed
+from marketplace.needs.models import Need, Shift
+from marketplace.notifications.outbox import send
+from marketplace.offers.lifecycle import reserve_from_offer
+from marketplace.organizations.models import Organization, OrganizationStatus
+from marketplace.security.identity import CurrentUser
+from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
+
+AUDIT_FIELDS = ["id", "need_id", "kind", "status", "quantity", "decision_reason", "decided_by_id"]
+NOT_ENOUGH_LEFT = "not enough left"
+
+
+@dataclass
+class QueueItem:
+    match: Match
+    need: Need
+    conflicts: list[ConflictNote]
+
+
+@dataclass
+class BulkResult:
+    approved: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def review_queue(db: Session) -> list[QueueItem]:
+    rows = db.exec(
+        select(Match, Need)
+        .join(Need, col(Need.id) == Match.need_id)
+        .where(Match.status == MatchStatus.PROPOSED)
+        .order_by(col(Match.created_at), col(Match.id))
+    ).all()
+    return [QueueItem(match, need, conflicts_of(db, match)) for match, need in rows]
+
+
+def approve(db: Session, actor: CurrentUser, match_id: int) -> Match:
+    """Approve a proposed match once; 409 if it was decided already or what it needs is gone."""
+    row = db.get(Match, match_id)
+    if row is None:
+        raise NotFoundException(f"No match {match_id}")
+    before = snapshot(row, AUDIT_FIELDS)
+    with db.begin_nested():
+        _approve_in_savepoint(db, actor, row)
+    db.refresh(row)
+    refresh_need_status(db, row.need_id)
+    record(db, "match.approve", object_type="match", object_id=row.id, before=before, after=snapshot(row, AUDIT_FIELDS))
+    _notify_approved(db, row)
+    return row
+
+
+def _approve_in_savepoint(db: Session, actor: CurrentUser, row: Match) -> None:
+    # The status flip comes first: of two admins approving at once, only one gets past it.
+    if not set_match_status(
+        db,
+        row.id or 0,
+        expected=(MatchStatus.PROPOSED,),
+        status=MatchStatus.APPROVED,
+        decided_by_id=actor.id,
+        decided_at=utcnow(),
+    ):
+        raise Conflict(f"This match is already {row.status.value}")
+    if row.organization_id is not None:
+        organization = db.get(Organization, row.organization_id)
+        if organization is None or organization.status is not OrganizationStatus.APPROVED:
+            raise Conflict("The organization is not approved")
+    if row.kind is MatchKind.OFFER_LINE:
+        quantity = row.quantity or 0
+        if not reserve_from_offer(db, row.offer_id or 0, quantity):
+            raise Conflict(f"{NOT_ENOUGH_LEFT} on the offer (or it is no longer active)")
+        if not take_from_line(db, row.resource_line_id or 0, quantity):
+            raise Conflict(f"{NOT_ENOUGH_LEFT}: the resource line needs less than this")
+    elif row.kind is MatchKind.VOLUNTEER_SHIFT:
+        shift = db.get(Shift, row.shift_id)
+        if shift is not None:
+            other = overlapping_confirmed(db, row.volunteer_id or 0, shift.starts_at, shift.ends_at, shift.id or 0)
+            if other is not None:
+                raise Conflict(f"The volunteer is confirmed for an overlapping shift: {other.title} (#{other.id})")
+        if not take_slot(db, row.shift_id or 0):
+            raise Conflict("This shift is full")
+        _set_signup(db, row.id or 0, SignupStatus.PENDING, SignupStatus.CONFIRMED)
+
+
+def _set_signup(db: Session, match_id: int, expected: SignupStatus, status: SignupStatus) -> None:
+    table = ShiftSignup.__table__  # type: ignore[attr-defined]
+    db.execute(
+        table.update()
+        .where(table.c.match_id == match_id, table.c.status == expected.value)
+        .values(status=status.value)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def reject(db: Session, actor: CurrentUser, match_id: int, reason: str | None) -> Match:
+    reason = (reason or "").strip()
+    if not reason:
+        raise field_problem("reason", "is required to reject (1 to 500 characters)")
+    if len(reason) > 500:
+        raise field_problem("reason", "must be at most 500 characters")
+    row = db.get(Match, match_id)
+    if row is None:
+        raise NotFoundException(f"No match {match_id}")
+    before = snapshot(row, AUDIT_FIELDS)
+    if not set_match_status(
+        db,
+        match_id,
+        expected=(MatchStatus.PROPOSED,),
+        status=MatchStatus.REJECTED,
+        decision_reason=reason,
+        decided_by_id=actor.id,
+        decided_at=utcnow(),
+    ):
+        raise Conflict(f"This match is already {row.status.value}")
+    if row.kind is MatchKind.VOLUNTEER_SHIFT:
+        _set_signup(db, match_id, SignupStatus.PENDING, SignupStatus.CANCELLED)
+    db.refresh(row)
+    record(db, "match.reject", object_type="match", object_id=row.id, before=before, after=snapshot(row, AUDIT_FIELDS))
+    for user_id in _people_of(db, row):
+        send(
+            db,
+            user_id,
+            "match_decided",
+            {"match_id": row.id, "need_id": row.need_id, "decision": "rejected", "reason": reason},
+            subject_type="match",
+            subject_id=row.id,
+        )
+    return row
+
+
+def bulk_approve(db: Session, actor: CurrentUser, ids: list[int]) -> BulkResult:
+    """Approve each id on its own (a savepoint each); the result says which were approved and why others were not."""
+    result = BulkResult()
+    for match_id in dict.fromkeys(ids):
+        try:
+            approve(db, actor, match_id)
+        except (Conflict, NotFoundException) as problem:
+            result.failed.append((match_id, str(problem.detail)))
+        else:
+            result.approved.append(match_id)
+    return result
+
+
+def _people_of(db: Session, row: Match) -> list[int]:
+    """Who hears about a decision: the volunteer, or the organization's users."""
+    if row.volunteer_id is not None:
+        profile = db.get(VolunteerProfile, row.volunteer_id)
+        return [profile.user_id] if profile is not None else []
+    if row.organization_id is not None:
+        return [
+            user_id
+            for user_id in db.exec(
+                select(User.id).where(
+                    User.organization_id == row.organization_id,
+                    User.role == Role.PARTNER,
+                    col(User.is_active).is_(True),
+                )
+            ).all()
+            if user_id is not None
+        ]
+    return []
+
+
+def _notify_approved(db: Session, row: Match) -> None:
+    kind = "signup_confirmed" if row.kind is MatchKind.VOLUNTEER_SHIFT else "claim_approved"
+    payload: dict[str, Any] = {"match_id": row.id, "need_id": row.need_id, "decision": "approved"}
+    for user_id in _people_of(db, row):
+        send(db, user_id, kind, payload, subject_type="match", subject_id=row.id)
+        send(db, user_id, "match_decided", payload, subject_type="match", subject_id=row.id, echo=False)

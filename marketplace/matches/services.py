@@ -1,0 +1,150 @@
+"""What claims, sign-ups, decisions and deliveries share: errors, loaders, and the need's state function."""
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from litestar.exceptions import ClientException, NotFoundException, ValidationException
+from litestar.status_codes import HTTP_409_CONFLICT
+from sqlmodel import Session, select
+
+from marketplace.db.types import utcnow
+from marketplace.matches.models import Match, MatchKind, MatchStatus
+from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
+
+# A need whose project partners may claim and volunteers may join.
+OPEN_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.PARTIALLY_MATCHED, NeedStatus.MATCHED, NeedStatus.IN_PROGRESS)
+# Statuses the state function moves a need between by itself (never out of verified, cancelled...).
+AUTOMATIC_STATUSES = (*OPEN_STATUSES, NeedStatus.COMPLETED)
+LIVE = (MatchStatus.PROPOSED, MatchStatus.APPROVED, MatchStatus.FULFILLED)
+HELD = (MatchStatus.APPROVED, MatchStatus.FULFILLED)
+
+_need = Need.__table__  # type: ignore[attr-defined]
+_line = ResourceLine.__table__  # type: ignore[attr-defined]
+_shift = Shift.__table__  # type: ignore[attr-defined]
+_match = Match.__table__  # type: ignore[attr-defined]
+
+
+class Conflict(ClientException):
+    """409: the request was valid but the data's state refuses it (already claimed, full, not enough left)."""
+
+    status_code = HTTP_409_CONFLICT
+
+
+def field_problem(field: str, message: str) -> ValidationException:
+    """A 400 that names the field and the reason, in the shape the rest of the API uses."""
+    return ValidationException(f"{field}: {message}", extra=[{"key": field, "message": message, "source": "body"}])
+
+
+def open_need(db: Session, need_id: int) -> Need:
+    need = db.get(Need, need_id)
+    if need is None or need.status not in OPEN_STATUSES:
+        raise NotFoundException(f"No open project {need_id}")
+    return need
+
+
+def set_match_status(
+    db: Session,
+    match_id: int,
+    *,
+    expected: tuple[MatchStatus, ...],
+    status: MatchStatus,
+    **values: Any,
+) -> bool:
+    """One conditional UPDATE: move the match only from an expected status; False if someone got there first."""
+    result = db.execute(
+        sa.update(_match)
+        .where(_match.c.id == match_id, _match.c.status.in_([s.value for s in expected]))
+        .values(status=status.value, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def take_from_line(db: Session, line_id: int, quantity: Decimal) -> bool:
+    result = db.execute(
+        sa.update(_line)
+        .where(_line.c.id == line_id, _line.c.still_needed >= quantity)
+        .values(still_needed=_line.c.still_needed - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def give_back_to_line(db: Session, line_id: int, quantity: Decimal) -> None:
+    db.execute(
+        sa.update(_line)
+        .where(_line.c.id == line_id, _line.c.still_needed + quantity <= _line.c.quantity)
+        .values(still_needed=_line.c.still_needed + quantity)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def take_slot(db: Session, shift_id: int) -> bool:
+    """A place on the shift, never beyond its slots (the WHERE clause is the guard)."""
+    result = db.execute(
+        sa.update(_shift)
+        .where(_shift.c.id == shift_id, _shift.c.confirmed_count < _shift.c.slots)
+        .values(confirmed_count=_shift.c.confirmed_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def give_back_slot(db: Session, shift_id: int) -> None:
+    db.execute(
+        sa.update(_shift)
+        .where(_shift.c.id == shift_id, _shift.c.confirmed_count > 0)
+        .values(confirmed_count=_shift.c.confirmed_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def need_state(db: Session, need_id: int) -> NeedStatus | None:
+    """The status a need's matches put it in: published → partially_matched → matched → in_progress → completed.
+
+    Covered = an approved whole-project claim, or every line with nothing still needed and every shift full.
+    """
+    lines = db.execute(sa.select(_line.c.still_needed).where(_line.c.need_id == need_id)).scalars().all()
+    shifts = db.execute(sa.select(_shift.c.confirmed_count, _shift.c.slots).where(_shift.c.need_id == need_id)).all()
+    statuses = db.execute(
+        sa.select(_match.c.kind, _match.c.status).where(_match.c.need_id == need_id, _match.c.status.in_(HELD))
+    ).all()
+    held = [(MatchKind(kind), MatchStatus(status)) for kind, status in statuses]
+    whole = any(kind is MatchKind.WHOLE_NEED for kind, _ in held)
+    parts_done = bool(lines or shifts) and all(n == 0 for n in lines) and all(c >= s for c, s in shifts)
+    covered = whole or parts_done
+    fulfilled = [s for _, s in held if s is MatchStatus.FULFILLED]
+    if covered and held and len(fulfilled) == len(held):
+        return NeedStatus.COMPLETED
+    if fulfilled:
+        return NeedStatus.IN_PROGRESS
+    if covered and held:
+        return NeedStatus.MATCHED
+    if held:
+        return NeedStatus.PARTIALLY_MATCHED
+    return NeedStatus.PUBLISHED
+
+
+def refresh_need_status(db: Session, need_id: int) -> None:
+    """Move the need to the status its matches imply, if it is in an automatic status."""
+    state = need_state(db, need_id)
+    if state is None:
+        return
+    values: dict[str, Any] = {"status": state.value, "updated_at": utcnow()}
+    if state is NeedStatus.COMPLETED:
+        values["completed_at"] = sa.func.coalesce(_need.c.completed_at, utcnow())
+    db.execute(
+        sa.update(_need)
+        .where(
+            _need.c.id == need_id,
+            _need.c.status.in_([s.value for s in AUTOMATIC_STATUSES]),
+            _need.c.status != state.value,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def live_matches(db: Session, need_id: int) -> list[Match]:
+    return list(db.exec(select(Match).where(Match.need_id == need_id, Match.status.in_(LIVE))).all())  # type: ignore[attr-defined]

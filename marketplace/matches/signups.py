@@ -1,0 +1,189 @@
+"""Volunteers' sign-ups for shifts: confirmed at once (a conditional slot update) or pending review.
+
+Signing up twice for the same shift returns the existing sign-up (the partial unique index
+shift_signup_once_per_volunteer keeps it to one row even when requests race). A volunteer cannot hold
+two confirmed shifts that overlap in time. Cancelling gives the slot back.
+"""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from marketplace.audit.service import record, snapshot
+from marketplace.db.types import utcnow
+from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
+from marketplace.matches.services import (
+    Conflict,
+    give_back_slot,
+    open_need,
+    refresh_need_status,
+    set_match_status,
+    take_slot,
+)
+from marketplace.needs.models import Shift
+from marketplace.notifications.outbox import send
+from marketplace.security.identity import CurrentUser
+from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
+
+# Sign-ups holding a slot (confirmed_count counts them).
+SLOT_HOLDERS = (SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN, SignupStatus.COMPLETED)
+AUDIT_FIELDS = ["id", "shift_id", "volunteer_id", "match_id", "status"]
+
+
+def volunteer_of(db: Session, actor: CurrentUser) -> VolunteerProfile:
+    profile = db.exec(select(VolunteerProfile).where(VolunteerProfile.user_id == actor.id)).first()
+    if profile is None:
+        raise PermissionDeniedException("Only volunteers may sign up for shifts")
+    return profile
+
+
+def overlapping_confirmed(
+    db: Session, volunteer_id: int, starts_at: datetime, ends_at: datetime, exclude_shift_id: int
+) -> Shift | None:
+    """A shift the volunteer already holds a slot on that overlaps the window, if any."""
+    return db.exec(
+        select(Shift)
+        .join(ShiftSignup, col(ShiftSignup.shift_id) == Shift.id)
+        .where(
+            ShiftSignup.volunteer_id == volunteer_id,
+            col(ShiftSignup.status).in_(SLOT_HOLDERS),
+            Shift.id != exclude_shift_id,
+            col(Shift.starts_at) < ends_at,
+            col(Shift.ends_at) > starts_at,
+        )
+    ).first()
+
+
+def _live_signup(db: Session, shift_id: int, volunteer_id: int) -> ShiftSignup | None:
+    return db.exec(
+        select(ShiftSignup).where(
+            ShiftSignup.shift_id == shift_id,
+            ShiftSignup.volunteer_id == volunteer_id,
+            ShiftSignup.status != SignupStatus.CANCELLED,
+        )
+    ).first()
+
+
+def sign_up(db: Session, actor: CurrentUser, shift_id: int) -> tuple[ShiftSignup, bool]:
+    """(sign-up, created). An existing live sign-up is returned unchanged (created False)."""
+    profile = volunteer_of(db, actor)
+    shift = db.get(Shift, shift_id)
+    if shift is None:
+        raise NotFoundException(f"No shift {shift_id}")
+    open_need(db, shift.need_id)
+    existing = _live_signup(db, shift_id, profile.id or 0)
+    if existing is not None:
+        return existing, False
+    if shift.ends_at <= utcnow():
+        raise Conflict("This shift is over")
+    other = overlapping_confirmed(db, profile.id or 0, shift.starts_at, shift.ends_at, shift_id)
+    if other is not None:
+        raise Conflict(f"You are already confirmed for an overlapping shift: {other.title} (#{other.id})")
+    confirm = not shift.requires_approval
+    match = Match(
+        need_id=shift.need_id,
+        kind=MatchKind.VOLUNTEER_SHIFT,
+        source=MatchSource.VOLUNTEER_SIGNUP,
+        shift_id=shift_id,
+        volunteer_id=profile.id,
+        status=MatchStatus.APPROVED if confirm else MatchStatus.PROPOSED,
+        proposed_by_id=actor.id,
+        decided_at=utcnow() if confirm else None,
+    )
+    signup = ShiftSignup(
+        shift_id=shift_id,
+        volunteer_id=profile.id or 0,
+        status=SignupStatus.CONFIRMED if confirm else SignupStatus.PENDING,
+    )
+    try:
+        db.add(match)
+        db.flush()
+        signup.match_id = match.id
+        db.add(signup)
+        db.flush()
+    except IntegrityError:
+        # The same volunteer's other request got there first: answer with that one.
+        db.rollback()
+        existing = _live_signup(db, shift_id, profile.id or 0)
+        if existing is None:
+            raise Conflict("You are already signed up for this shift") from None
+        return existing, False
+    if confirm:
+        if not take_slot(db, shift_id):
+            db.rollback()
+            raise Conflict("This shift is full")
+        send(
+            db,
+            actor.id,
+            "signup_confirmed",
+            {"shift_id": shift_id, "shift": shift.title, "need_id": shift.need_id},
+            subject_type="shift",
+            subject_id=shift_id,
+        )
+        refresh_need_status(db, shift.need_id)
+    record(db, "signup.create", object_type="shift_signup", object_id=signup.id, after=snapshot(signup, AUDIT_FIELDS))
+    return signup, True
+
+
+def own_signup(db: Session, actor: CurrentUser, signup_id: int) -> ShiftSignup:
+    profile = db.exec(select(VolunteerProfile).where(VolunteerProfile.user_id == actor.id)).first()
+    row = db.get(ShiftSignup, signup_id)
+    if row is None or profile is None or row.volunteer_id != profile.id:
+        raise NotFoundException(f"No sign-up {signup_id}")
+    return row
+
+
+def list_signups(db: Session, actor: CurrentUser) -> list[tuple[ShiftSignup, Shift]]:
+    profile = db.exec(select(VolunteerProfile).where(VolunteerProfile.user_id == actor.id)).first()
+    if profile is None:
+        return []
+    rows = db.exec(
+        select(ShiftSignup, Shift)
+        .join(Shift, col(Shift.id) == ShiftSignup.shift_id)
+        .where(ShiftSignup.volunteer_id == profile.id)
+        .order_by(col(Shift.starts_at))
+    ).all()
+    return [(signup, shift) for signup, shift in rows]
+
+
+def cancel_signup(db: Session, actor: CurrentUser, signup_id: int, reason: str | None = None) -> ShiftSignup:
+    """Give the slot back (if the sign-up held one); the sign-up and its match become cancelled."""
+    row = own_signup(db, actor, signup_id)
+    before = snapshot(row, AUDIT_FIELDS)
+    table = ShiftSignup.__table__  # type: ignore[attr-defined]
+    held = [s.value for s in (SignupStatus.PENDING, SignupStatus.CONFIRMED)]
+    result = db.execute(
+        sa.update(table)
+        .where(table.c.id == signup_id, table.c.status.in_(held))
+        .values(status=SignupStatus.CANCELLED.value)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"This sign-up is {row.status.value} and can no longer be cancelled")
+    if row.status is SignupStatus.CONFIRMED:
+        give_back_slot(db, row.shift_id)
+    if row.match_id is not None:
+        set_match_status(
+            db,
+            row.match_id,
+            expected=(MatchStatus.PROPOSED, MatchStatus.APPROVED),
+            status=MatchStatus.CANCELLED,
+            decision_reason=(reason or "cancelled by the volunteer")[:500],
+            decided_at=utcnow(),
+        )
+    db.refresh(row)
+    shift = db.get(Shift, row.shift_id)
+    if shift is not None:
+        refresh_need_status(db, shift.need_id)
+    record(
+        db,
+        "signup.cancel",
+        object_type="shift_signup",
+        object_id=row.id,
+        before=before,
+        after=snapshot(row, AUDIT_FIELDS),
+    )
+    return row
