@@ -26,7 +26,7 @@ from marketplace.matches.services import (
     take_from_line,
     take_slot,
 )
-from marketplace.matches.signups import overlapping_confirmed
+from marketplace.matches.signups import lock_volunteer, overlapping_confirmed
 from marketplace.needs.models import Need, Shift
 from marketplace.notifications.outbox import send
 from marketplace.offers.lifecycle import reserve_from_offer
@@ -77,6 +77,10 @@ def approve(db: Session, actor: CurrentUser, match_id: int) -> Match:
 
 
 def _approve_in_savepoint(db: Session, actor: CurrentUser, row: Match) -> None:
+    # First, as a sign-up does: the volunteer's lock, so no other confirmation of them runs meanwhile.
+    volunteer_shift = row.kind is MatchKind.VOLUNTEER_SHIFT
+    if volunteer_shift and not lock_volunteer(db, row.volunteer_id or 0):
+        raise Conflict("The volunteer no longer exists")
     # The status flip comes first: of two admins approving at once, only one gets past it.
     if not set_match_status(
         db,

@@ -2,7 +2,10 @@
 
 Signing up twice for the same shift returns the existing sign-up (the partial unique index
 shift_signup_once_per_volunteer keeps it to one row even when requests race). A volunteer cannot hold
-two confirmed shifts that overlap in time. Cancelling gives the slot back.
+two confirmed shifts that overlap in time: every path that confirms a volunteer (a sign-up here, the
+approval of a pending one in review.py) first takes the volunteer's row lock (``lock_volunteer``) and
+only then looks for an overlapping confirmed shift, so two such requests for one volunteer run one after
+the other and the second sees the first. Cancelling gives the slot back.
 """
 
 from datetime import datetime
@@ -40,6 +43,26 @@ def volunteer_of(db: Session, actor: CurrentUser) -> VolunteerProfile:
     return profile
 
 
+def lock_volunteer(db: Session, volunteer_id: int) -> bool:
+    """Serialise the confirmations of one volunteer until the transaction ends.
+
+    A check-then-insert ("no overlapping confirmed shift, so confirm this one") is only safe when no
+    other transaction can confirm the same volunteer in between. A conditional UPDATE of the volunteer's
+    profile row takes PostgreSQL's row lock (held to commit or rollback; a second transaction waits, then
+    its next statement sees the first one's rows under READ COMMITTED). SQLite's BEGIN IMMEDIATE already
+    serialises all writers; the UPDATE costs nothing there. Other volunteers never wait.
+    False when there is no such volunteer.
+    """
+    table = VolunteerProfile.__table__  # type: ignore[attr-defined]
+    result = db.execute(
+        table.update()
+        .where(table.c.id == volunteer_id)
+        .values(id=table.c.id)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
 def overlapping_confirmed(
     db: Session, volunteer_id: int, starts_at: datetime, ends_at: datetime, exclude_shift_id: int
 ) -> Shift | None:
@@ -70,6 +93,8 @@ def _live_signup(db: Session, shift_id: int, volunteer_id: int) -> ShiftSignup |
 def sign_up(db: Session, actor: CurrentUser, shift_id: int) -> tuple[ShiftSignup, bool]:
     """(sign-up, created). An existing live sign-up is returned unchanged (created False)."""
     profile = volunteer_of(db, actor)
+    if not lock_volunteer(db, profile.id or 0):  # before any check: this volunteer's other sign-ups wait here
+        raise PermissionDeniedException("Only volunteers may sign up for shifts")
     shift = db.get(Shift, shift_id)
     if shift is None:
         raise NotFoundException(f"No shift {shift_id}")
