@@ -1,0 +1,101 @@
+"""Open escalations (吹哨报到) for staff and admins: oldest first, overdue marked, acknowledge (报到) in place.
+
+Staff see the steps of needs in their scope; admins every step. Opening the list runs the overdue
+sweep first (as the API's list does), so a step past its deadline already shows the level above it.
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from litestar import Controller, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
+from sqlmodel import Session
+
+from marketplace.db.deps import DbSession
+from marketplace.db.types import utcnow
+from marketplace.i18n import gettext as _
+from marketplace.needs import escalation, services
+from marketplace.needs.models import Escalation, Need
+from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.places.models import Department, Grid
+from marketplace.security.deps import Actor
+from marketplace.security.guards import sessions_only, staff_or_admin
+from marketplace.security.identity import CurrentUser
+
+
+@dataclass(frozen=True)
+class OpenStep:
+    step: Escalation
+    need: Need
+    grid: Grid | None
+    department: Department | None
+    overdue: bool
+    may_acknowledge: bool
+
+
+def open_steps(db: Session, viewer: CurrentUser) -> list[OpenStep]:
+    """The unacknowledged steps of the needs the viewer may see, oldest first."""
+    now = utcnow()
+    statement = (
+        sa.select(Escalation, Need)
+        .join(Need, Need.id == Escalation.need_id)
+        .where(
+            Escalation.acknowledged_at.is_(None),  # type: ignore[union-attr]
+            Escalation.resolved_at.is_(None),  # type: ignore[union-attr]
+            services.grids_in_scope(viewer),
+        )
+        .order_by(Escalation.opened_at, Escalation.id)  # type: ignore[arg-type]
+    )
+    return [
+        OpenStep(
+            step=step,
+            need=need,
+            grid=db.get(Grid, need.grid_id),
+            department=db.get(Department, step.department_id) if step.department_id else None,
+            overdue=step.deadline_at < now,
+            may_acknowledge=escalation.may_acknowledge(db, viewer, step),
+        )
+        for step, need in db.execute(statement).all()
+    ]
+
+
+def _page(
+    db: Session, actor: CurrentUser, *, notice: str | None = None, problem: str | None = None, status_code: int = 200
+) -> Template:
+    steps = open_steps(db, actor)
+    context = page_context(
+        db,
+        steps=steps,
+        overdue_count=sum(1 for item in steps if item.overdue),
+        notice=notice,
+        problem=problem,
+        active_page="escalations",
+    )
+    return Template("needs/escalations.html", context=context, status_code=status_code)
+
+
+class EscalationPagesController(Controller):
+    path = "/escalations"
+    guards = [staff_or_admin, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", name="escalations:list", sync_to_thread=True)
+    def index(self, db: DbSession, actor: Actor, done: FromQuery[str | None] = None) -> Template:
+        escalation.escalate_overdue(db)
+        notice = _("The escalation step was acknowledged.") if done == "acknowledged" else None
+        return _page(db, actor, notice=notice)
+
+    @post("/{escalation_id:int}/acknowledge", name="escalations:acknowledge", sync_to_thread=True)
+    def acknowledge(self, db: DbSession, actor: Actor, escalation_id: FromPath[int]) -> Template | Redirect:
+        try:
+            escalation.acknowledge(db, actor, escalation_id)
+        except escalation.EscalationProblem as problem:
+            db.rollback()
+            if problem.status_code == 404:
+                raise NotFoundException(_("No such escalation step for you to acknowledge.")) from None
+            return _page(db, actor, problem=_("This step was already acknowledged."), status_code=HTTP_409_CONFLICT)
+        return Redirect("/escalations?done=acknowledged", status_code=HTTP_303_SEE_OTHER)

@@ -1,0 +1,148 @@
+"""Recording a need (staff, admins) and editing one with the version the editor saw.
+
+Creating goes through ``services.create_need`` (scope, lines, shifts, audit), editing through
+``services.update_need`` (a conditional UPDATE on the version: 409 with the current values when
+someone else saved first). After creating, the need's page shows its likely duplicates.
+"""
+
+from typing import Any
+
+import sqlalchemy as sa
+from litestar import Controller, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from sqlmodel import Session
+
+from marketplace.db.deps import DbSession
+from marketplace.i18n import gettext as _
+from marketplace.needs import services
+from marketplace.needs.models import Need
+from marketplace.needs.need_form import NeedForm, field_labels, values_of
+from marketplace.organizations.forms import FormData, one
+from marketplace.organizations.services import grid_choices
+from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.places.models import Grid
+from marketplace.security.deps import Actor
+from marketplace.security.guards import sessions_only, staff_or_admin
+from marketplace.security.identity import CurrentUser
+from marketplace.vocabulary import Category, IntakeChannel, ResourceKind, Urgency
+from marketplace.volunteers.models import Skill
+
+
+def grids_for(db: Session, actor: CurrentUser) -> list[tuple[Any, list[Grid]]]:
+    """The grouped grid choices, only the grids the actor may record needs in."""
+    groups = []
+    for community, grids in grid_choices(db):
+        mine = [grid for grid in grids if services.may_work_in_grid(db, actor, grid.id)]  # type: ignore[arg-type]
+        if mine:
+            groups.append((community, mine))
+    return groups
+
+
+def _form_page(
+    db: Session,
+    actor: CurrentUser,
+    form: NeedForm,
+    *,
+    need: Need | None = None,
+    current: Need | None = None,
+    problem: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    context = page_context(
+        db,
+        form=form,
+        values=form.values,
+        errors=form.errors,
+        labels=field_labels(form.errors),
+        need=need,
+        current=current,
+        current_grid=db.get(Grid, current.grid_id) if current else None,
+        problem=problem,
+        grid_groups=grids_for(db, actor),
+        categories=list(Category),
+        channels=list(IntakeChannel),
+        urgencies=list(Urgency),
+        kinds=list(ResourceKind),
+        skills=list(db.execute(sa.select(Skill).order_by(Skill.group, Skill.id)).scalars()),
+        lines=services.lines_of(db, need.id) if need and need.id else [],
+        shifts=services.shifts_of(db, need.id) if need and need.id else [],
+        active_page="needs",
+    )
+    return Template("needs/staff/form.html", context=context, status_code=status_code)
+
+
+def _editable(db: Session, actor: CurrentUser, need_id: int) -> Need:
+    try:
+        return services.get_visible_need(db, actor, need_id)
+    except services.NeedNotFound:
+        raise NotFoundException(_("No such need in your scope.")) from None
+
+
+class NeedIntakePagesController(Controller):
+    path = "/needs"
+    guards = [staff_or_admin, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/new", name="needs:new", sync_to_thread=True)
+    def new(self, db: DbSession, actor: Actor) -> Template:
+        return _form_page(db, actor, NeedForm.empty())
+
+    @post("/new", name="needs:create", sync_to_thread=True)
+    def create(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
+        form = NeedForm.of(data)
+        if one(data, "add") in ("line", "shift"):
+            form.add_row(one(data, "add"))
+            return _form_page(db, actor, form)
+        need_in = form.to_create()
+        if need_in is None:
+            return _form_page(db, actor, form, status_code=HTTP_400_BAD_REQUEST)
+        try:
+            need, _created = services.create_need(db, actor, need_in)
+        except services.NeedProblem as problem:
+            db.rollback()
+            form.errors[problem.field.replace("shifts.", "shift-").replace(".", "-")] = _(
+                "Choose one of the offered values."
+            )
+            return _form_page(db, actor, form, status_code=HTTP_400_BAD_REQUEST)
+        return Redirect(f"/needs/{need.id}?done=created", status_code=HTTP_303_SEE_OTHER)
+
+    @get("/{need_id:int}/edit", name="needs:edit", sync_to_thread=True)
+    def edit(self, db: DbSession, actor: Actor, need_id: FromPath[int]) -> Template:
+        need = _editable(db, actor, need_id)
+        return _form_page(db, actor, NeedForm(values=values_of(need)), need=need)
+
+    @post("/{need_id:int}/edit", name="needs:update", sync_to_thread=True)
+    def update(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: FormData) -> Template | Redirect:
+        need = _editable(db, actor, need_id)
+        form = NeedForm.of(data)
+        changes = form.to_update(need)
+        if changes is None:
+            return _form_page(db, actor, form, need=need, status_code=HTTP_400_BAD_REQUEST)
+        try:
+            services.update_need(db, actor, need_id, changes)
+        except services.VersionConflict as conflict:
+            db.rollback()
+            # Keep what the editor typed; the next save (with the current version) replaces theirs.
+            form.values["version"] = str(conflict.current.version)
+            message = _(
+                "Someone else saved this need while you were editing it. Their version is shown below; "
+                "your changes are still in the form. Save again to replace their version with yours."
+            )
+            return _form_page(
+                db,
+                actor,
+                form,
+                need=conflict.current,
+                current=conflict.current,
+                problem=message,
+                status_code=HTTP_409_CONFLICT,
+            )
+        except services.NeedProblem as problem:
+            db.rollback()
+            form.errors[problem.field] = _("Choose one of the offered values.")
+            return _form_page(db, actor, form, need=need, status_code=HTTP_400_BAD_REQUEST)
+        return Redirect(f"/needs/{need_id}?done=saved", status_code=HTTP_303_SEE_OTHER)

@@ -1,0 +1,15 @@
+"""Every page handler of the need list: staff pages, the public submission form, open escalations."""
+
+from typing import Any
+
+from marketplace.needs.escalation_pages import EscalationPagesController
+from marketplace.needs.intake_pages import NeedIntakePagesController
+from marketplace.needs.staff_pages import NeedStaffPagesController
+from marketplace.needs.submit_pages import NeedSubmitPagesController
+
+NEED_PAGE_HANDLERS: list[Any] = [
+    NeedStaffPagesController,
+    NeedIntakePagesController,
+    NeedSubmitPagesController,
+    EscalationPagesController,
+]

@@ -1,0 +1,141 @@
+"""Who takes part in a need, for its staff page: claims of partners, volunteers' sign-ups, and how far
+each resource line and shift has come (what verification waits for)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from marketplace.accounts.models import User
+from marketplace.db.types import utcnow
+from marketplace.i18n import gettext as _
+from marketplace.i18n import ngettext
+from marketplace.matches.models import Match, MatchKind, MatchStatus
+from marketplace.needs.models import NeedStatus, ResourceLine, Shift
+from marketplace.organizations.models import Organization
+from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
+
+# verify_need accepts these statuses (and then checks the blockers).
+VERIFIABLE: tuple[NeedStatus, ...] = (NeedStatus.MATCHED, NeedStatus.IN_PROGRESS, NeedStatus.COMPLETED)
+
+
+@dataclass(frozen=True)
+class Claim:
+    match: Match
+    who: str
+    line: ResourceLine | None
+
+
+@dataclass(frozen=True)
+class SignupRow:
+    signup: ShiftSignup
+    who: str
+
+
+@dataclass(frozen=True)
+class LineProgress:
+    line: ResourceLine
+    delivered: Decimal
+
+    @property
+    def covered(self) -> bool:
+        return self.line.still_needed <= 0
+
+
+@dataclass(frozen=True)
+class ShiftProgress:
+    shift: Shift
+    signups: list[SignupRow]
+    over: bool
+
+
+def _volunteer_names(db: Session, profile_ids: set[int]) -> dict[int, str]:
+    if not profile_ids:
+        return {}
+    rows = db.execute(
+        sa.select(VolunteerProfile.id, User.display_name)
+        .join(User, User.id == VolunteerProfile.user_id)
+        .where(VolunteerProfile.id.in_(sorted(profile_ids)))  # type: ignore[union-attr]
+    ).all()
+    return {profile_id: name for profile_id, name in rows}
+
+
+def claims_of(db: Session, need_id: int) -> list[Claim]:
+    """Partners' claims (whole project or a resource line), newest first."""
+    matches = db.execute(
+        sa.select(Match)
+        .where(Match.need_id == need_id, Match.kind != MatchKind.VOLUNTEER_SHIFT)
+        .order_by(Match.created_at.desc(), Match.id.desc())  # type: ignore[attr-defined]
+    ).scalars()
+    claims = []
+    for match in matches:
+        organization = db.get(Organization, match.organization_id) if match.organization_id else None
+        line = db.get(ResourceLine, match.resource_line_id) if match.resource_line_id else None
+        claims.append(Claim(match=match, who=organization.name if organization else "", line=line))
+    return claims
+
+
+def line_progress(db: Session, lines: list[ResourceLine]) -> list[LineProgress]:
+    ids = [line.id for line in lines if line.id is not None]
+    delivered: dict[int, Decimal] = {}
+    if ids:
+        rows = db.execute(
+            sa.select(Match.resource_line_id, sa.func.sum(Match.quantity))
+            .where(Match.resource_line_id.in_(ids), Match.status == MatchStatus.FULFILLED)  # type: ignore[union-attr]
+            .group_by(Match.resource_line_id)
+        ).all()
+        delivered = {line_id: Decimal(total or 0) for line_id, total in rows}
+    return [LineProgress(line=line, delivered=delivered.get(line.id or 0, Decimal(0))) for line in lines]
+
+
+def shift_progress(db: Session, shifts: list[Shift]) -> list[ShiftProgress]:
+    ids = [shift.id for shift in shifts if shift.id is not None]
+    signups: list[ShiftSignup] = []
+    if ids:
+        signups = list(
+            db.execute(
+                sa.select(ShiftSignup)
+                .where(ShiftSignup.shift_id.in_(ids), ShiftSignup.status != SignupStatus.CANCELLED)  # type: ignore[attr-defined]
+                .order_by(ShiftSignup.id)
+            ).scalars()
+        )
+    names = _volunteer_names(db, {row.volunteer_id for row in signups})
+    now = utcnow()
+    return [
+        ShiftProgress(
+            shift=shift,
+            signups=[SignupRow(row, names.get(row.volunteer_id, "")) for row in signups if row.shift_id == shift.id],
+            over=shift.ends_at <= now,
+        )
+        for shift in shifts
+    ]
+
+
+def blockers(lines: list[LineProgress], shifts: list[ShiftProgress], claims: list[Claim]) -> list[str]:
+    """What still stands before verification, in the reader's language.
+
+    The same rules as ``delivery.verification_blockers``, which has the last word when staff verify.
+    """
+    problems = []
+    for item in lines:
+        if not item.covered:
+            what = item.line.description or item.line.kind.label
+            values = {"what": what, "qty": _number(item.line.still_needed), "unit": item.line.unit}
+            problems.append(_("Resource line “%(what)s” still needs %(qty)s %(unit)s.") % values)
+    for shift in shifts:
+        if not shift.over:
+            problems.append(_("Shift “%(title)s” is not over yet.") % {"title": shift.shift.title})
+    open_claims = sum(1 for claim in claims if claim.match.status is MatchStatus.APPROVED)
+    if open_claims:
+        message = ngettext(
+            "%(num)d approved claim is not delivered yet.",
+            "%(num)d approved claims are not delivered yet.",
+            open_claims,
+        )
+        problems.append(message % {"num": open_claims})
+    return problems
+
+
+def _number(value: Decimal) -> str:
+    return format(value.normalize(), "f")

@@ -1,0 +1,287 @@
+"""The need list for staff and admins, as pages: the scoped list, one need in full, and the decisions on it.
+
+Every read and decision goes through the need services, which apply the viewer's scope in their queries;
+these handlers only turn form fields into service calls and service answers into pages.
+"""
+
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from litestar import Controller, get, post
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from sqlmodel import Session
+
+from marketplace.db.deps import DbSession
+from marketplace.i18n import gettext as _
+from marketplace.matches import delivery
+from marketplace.matches.services import Conflict
+from marketplace.needs import duplicates, escalation, participation, services
+from marketplace.needs.models import Escalation, EscalationLevel, NeedStatus
+from marketplace.needs.schemas import NeedRejection
+from marketplace.organizations.forms import FormData, one, validate
+from marketplace.organizations.services import grid_choices
+from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.places.models import Department, Grid
+from marketplace.security.deps import Actor
+from marketplace.security.guards import sessions_only, staff_or_admin
+from marketplace.security.identity import CurrentUser
+from marketplace.vocabulary import Category, IntakeChannel, Urgency
+
+PAGE_SIZE = 20
+PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000)]
+
+
+def _notices() -> dict[str, str]:
+    return {
+        "published": _("The need is published on the project board."),
+        "rejected": _("The need was rejected."),
+        "merged": _("The duplicate was merged into this need; it keeps every intake record."),
+        "escalated": _("The need was escalated one level."),
+        "acknowledged": _("The escalation step was acknowledged."),
+        "created": _("The need is recorded. Check the likely duplicates below before publishing it."),
+        "saved": _("Your changes are saved."),
+        "verified": _("The need is verified and closed; the resident's satisfaction is recorded."),
+    }
+
+
+def _conflict_message() -> str:
+    return _("The need was changed by someone else. Reload the page and try again.")
+
+
+def _version(form: dict[str, Any], name: str = "version") -> int | None:
+    text = one(form, name).strip()
+    return int(text) if text.isdigit() and 0 < int(text) < 2_147_483_647 else None
+
+
+def _visible(db: Session, actor: CurrentUser, need_id: int) -> Any:
+    try:
+        return services.get_visible_need(db, actor, need_id)
+    except services.NeedNotFound:
+        raise NotFoundException(_("No such need in your scope.")) from None
+
+
+def _grid_names(db: Session, grid_ids: list[int]) -> dict[int, Grid]:
+    if not grid_ids:
+        return {}
+    rows = db.execute(sa.select(Grid).where(Grid.id.in_(sorted(set(grid_ids))))).scalars()  # type: ignore[union-attr]
+    return {row.id: row for row in rows}  # type: ignore[misc]
+
+
+class NeedStaffPagesController(Controller):
+    path = "/needs"
+    guards = [staff_or_admin, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", name="needs:staff-list", sync_to_thread=True)
+    def index(
+        self,
+        db: DbSession,
+        actor: Actor,
+        status: FromQuery[NeedStatus | None] = None,
+        category: FromQuery[Category | None] = None,
+        grid: FromQuery[int | None] = None,
+        channel: FromQuery[IntakeChannel | None] = None,
+        urgency: FromQuery[Urgency | None] = None,
+        to_review: FromQuery[bool] = False,
+        page: PageNumber = 1,
+    ) -> Template:
+        filters = services.NeedFilters(
+            status=status, category=category, grid_id=grid, channel=channel, urgency=urgency, to_review=to_review
+        )
+        listing = services.list_needs(db, actor, filters, page=page, page_size=PAGE_SIZE)
+        query = {
+            key: value
+            for key, value in {
+                "status": status.value if status else None,
+                "category": category.value if category else None,
+                "grid": grid,
+                "channel": channel.value if channel else None,
+                "urgency": urgency.value if urgency else None,
+                "to_review": "true" if to_review else None,
+            }.items()
+            if value is not None
+        }
+        context = page_context(
+            db,
+            listing=listing,
+            results=listing,
+            filters=filters,
+            filter_query=query,
+            grids=_grid_names(db, [row.grid_id for row in listing.rows]),
+            grid_groups=grid_choices(db),
+            statuses=list(NeedStatus),
+            categories=list(Category),
+            channels=list(IntakeChannel),
+            urgencies=list(Urgency),
+            mask_name=services.mask_name,
+            mask_phone=services.mask_phone,
+            active_page="needs",
+        )
+        return Template("needs/staff/list.html", context=context)
+
+    def _detail(
+        self,
+        db: Session,
+        actor: CurrentUser,
+        need_id: int,
+        *,
+        notice: str | None = None,
+        problem: str | None = None,
+        errors: dict[str, str] | None = None,
+        values: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        need = _visible(db, actor, need_id)
+        steps = list(
+            db.execute(sa.select(Escalation).where(Escalation.need_id == need_id).order_by(Escalation.id)).scalars()
+        )
+        current = max((escalation.LADDER.index(step.level) for step in steps), default=-1)
+        lines = participation.line_progress(db, services.lines_of(db, need_id))
+        shifts = participation.shift_progress(db, services.shifts_of(db, need_id))
+        claims = participation.claims_of(db, need_id)
+        next_level = escalation.LADDER[current + 1] if current + 1 < len(escalation.LADDER) else None
+        context = page_context(
+            db,
+            need=need,
+            grid=db.get(Grid, need.grid_id),
+            intakes=services.intakes_of(db, need_id),
+            lines=lines,
+            shifts=shifts,
+            claims=claims,
+            verifiable=need.status in participation.VERIFIABLE,
+            blockers=participation.blockers(lines, shifts, claims),
+            likely=duplicates.likely_duplicates(db, actor, need),
+            steps=[(step, escalation.may_acknowledge(db, actor, step)) for step in steps],
+            next_level=next_level,
+            needs_department=next_level is EscalationLevel.DEPARTMENT,
+            departments=list(db.execute(sa.select(Department).order_by(Department.id)).scalars()),
+            reviewable=need.status in services.REVIEWABLE,
+            can_escalate=need.status not in escalation.CLOSED and next_level is not None,
+            notice=notice,
+            problem=problem,
+            errors=errors or {},
+            values=values or {},
+            active_page="needs",
+        )
+        return Template("needs/staff/detail.html", context=context, status_code=status_code)
+
+    @get("/{need_id:int}", name="needs:staff-detail", sync_to_thread=True)
+    def detail(
+        self, db: DbSession, actor: Actor, need_id: FromPath[int], done: FromQuery[str | None] = None
+    ) -> Template:
+        return self._detail(db, actor, need_id, notice=_notices().get(done or ""))
+
+    def _done(self, need_id: int, done: str) -> Redirect:
+        return Redirect(f"/needs/{need_id}?done={done}", status_code=HTTP_303_SEE_OTHER)
+
+    def _conflict(self, db: Session, actor: CurrentUser, need_id: int, message: str | None = None) -> Template:
+        db.rollback()
+        return self._detail(db, actor, need_id, problem=message or _conflict_message(), status_code=HTTP_409_CONFLICT)
+
+    @post("/{need_id:int}/publish", name="needs:staff-publish", sync_to_thread=True)
+    def publish(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: FormData) -> Template | Redirect:
+        _visible(db, actor, need_id)
+        try:
+            services.publish_need(db, actor, need_id, version=_version(data))
+        except (services.VersionConflict, services.WrongStatus):
+            return self._conflict(db, actor, need_id)
+        return self._done(need_id, "published")
+
+    @post("/{need_id:int}/reject", name="needs:staff-reject", sync_to_thread=True)
+    def reject(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: FormData) -> Template | Redirect:
+        _visible(db, actor, need_id)
+        reason = one(data, "reason").strip()
+        decision, errors = validate(NeedRejection, {"reason": reason})
+        if decision is None:
+            return self._detail(
+                db,
+                actor,
+                need_id,
+                errors={"reason": _("Give a reason for the rejection.")} if "reason" in errors else errors,
+                values={"reason": reason},
+                status_code=HTTP_400_BAD_REQUEST,
+            )
+        try:
+            services.reject_need(db, actor, need_id, decision, version=_version(data))
+        except (services.VersionConflict, services.WrongStatus):
+            return self._conflict(db, actor, need_id)
+        return self._done(need_id, "rejected")
+
+    @post("/{need_id:int}/merge", name="needs:staff-merge", sync_to_thread=True)
+    def merge(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: FormData) -> Template | Redirect:
+        """Merge this need into ``target_id`` (as the API does): it is cancelled, its intake records move there."""
+        _visible(db, actor, need_id)
+        target_id, version = _version(data, "target_id"), _version(data)
+        if target_id is None or version is None:
+            return self._detail(
+                db, actor, need_id, problem=_("Choose the need to merge into."), status_code=HTTP_400_BAD_REQUEST
+            )
+        try:
+            duplicates.merge_need(
+                db, actor, need_id, target_id, version=version, target_version=_version(data, "target_version")
+            )
+        except services.VersionConflict:
+            return self._conflict(db, actor, need_id)
+        except services.NeedNotFound:
+            raise NotFoundException(_("No such need in your scope.")) from None
+        except services.NeedProblem:
+            return self._conflict(db, actor, need_id, _("That need cannot be merged any more."))
+        return self._done(target_id, "merged")
+
+    @post("/{need_id:int}/escalate", name="needs:staff-escalate", sync_to_thread=True)
+    def escalate(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: FormData) -> Template | Redirect:
+        _visible(db, actor, need_id)
+        reason = one(data, "reason").strip()
+        department = _version(data, "department_id")
+        values = {"escalate_reason": reason}
+        if not reason or len(reason) > 500:
+            errors = {"escalate_reason": _("Give a reason for the escalation (at most 500 characters).")}
+            return self._detail(db, actor, need_id, errors=errors, values=values, status_code=HTTP_400_BAD_REQUEST)
+        try:
+            escalation.escalate(db, actor, need_id, reason, department_id=department)
+        except services.NeedProblem:
+            errors = {"department_id": _("Choose the department that must report.")}
+            return self._detail(db, actor, need_id, errors=errors, values=values, status_code=HTTP_400_BAD_REQUEST)
+        except escalation.EscalationProblem:
+            return self._conflict(db, actor, need_id)
+        return self._done(need_id, "escalated")
+
+    @post("/{need_id:int}/acknowledge", name="needs:staff-acknowledge", sync_to_thread=True)
+    def acknowledge(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: FormData) -> Template | Redirect:
+        _visible(db, actor, need_id)
+        step_id = _version(data, "escalation_id")
+        step = db.get(Escalation, step_id) if step_id is not None else None
+        if step is None or step.need_id != need_id:
+            raise NotFoundException(_("No such escalation step."))
+        try:
+            escalation.acknowledge(db, actor, step.id)  # type: ignore[arg-type]
+        except escalation.EscalationProblem:
+            return self._conflict(db, actor, need_id)
+        return self._done(need_id, "acknowledged")
+
+    @post("/{need_id:int}/verify", name="needs:staff-verify", sync_to_thread=True)
+    def verify(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: FormData) -> Template | Redirect:
+        """Close a delivered need with the resident's satisfaction (1–5) through the delivery service."""
+        _visible(db, actor, need_id)
+        text, comment = one(data, "satisfaction").strip(), one(data, "comment").strip()
+        values = {"satisfaction": text, "comment": comment}
+        satisfaction = int(text) if text.isdigit() and len(text) < 3 else None
+        try:
+            delivery.verify_need(db, actor, need_id, satisfaction, comment or None)
+        except ValidationException as problem:
+            db.rollback()
+            field = str((problem.extra or [{}])[0].get("key", "satisfaction"))  # type: ignore[index,union-attr]
+            messages = {
+                "satisfaction": _("Choose how satisfied the resident is, from 1 to 5."),
+                "comment": _("The comment may have at most 1000 characters."),
+            }
+            errors = {field: messages.get(field, str(problem.detail))}
+            return self._detail(db, actor, need_id, errors=errors, values=values, status_code=HTTP_400_BAD_REQUEST)
+        except Conflict:
+            message = _("The need cannot be verified yet; see what it still waits for.")
+            return self._conflict(db, actor, need_id, message)
+        return self._done(need_id, "verified")

@@ -1,0 +1,100 @@
+"""The public need form: a resident (no account) tells the street about a problem.
+
+The need waits for staff review (status submitted, channel e-home: the street's online platform).
+One address may send ``SUBMISSION_LIMIT`` needs an hour, counted in the database (submissions.py).
+"""
+
+from typing import Any
+
+from litestar import Controller, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_429_TOO_MANY_REQUESTS
+from sqlmodel import Session
+
+from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.i18n import gettext as _
+from marketplace.needs import services, submissions
+from marketplace.needs.need_form import NeedForm, field_labels
+from marketplace.organizations.forms import FormData, one
+from marketplace.organizations.services import grid_choices
+from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.security.deps import ClientAddress
+from marketplace.security.guards import PUBLIC
+from marketplace.vocabulary import Category, IntakeChannel, Urgency
+
+# What a resident fills in; everything else (lines, shifts) staff add when they review the need.
+PUBLIC_FIELDS = ("title", "description", "category", "grid_id", "beneficiary_name", "beneficiary_phone", "urgency")
+PUBLIC_CHANNEL = IntakeChannel.E_HOME
+# The need's reference number as it appears in the thank-you address.
+MAX_REFERENCE = 2_147_483_647
+
+
+def _form(db: Session, form: NeedForm, *, status_code: int = 200) -> Template:
+    context = page_context(
+        db,
+        values=form.values,
+        errors=form.errors,
+        labels=field_labels(form.errors),
+        grid_groups=grid_choices(db),
+        categories=list(Category),
+        urgencies=list(Urgency),
+        active_page="submit",
+    )
+    return Template("needs/submit.html", context=context, status_code=status_code)
+
+
+def _public_form(data: dict[str, Any]) -> NeedForm:
+    values = {name: one(data, name).strip() for name in PUBLIC_FIELDS}
+    values["urgency"] = values["urgency"] or Urgency.NORMAL.value
+    form = NeedForm(values=values | {"channel": PUBLIC_CHANNEL.value})
+    # The resident's name and phone are how staff call back: required here, unlike at staff intake.
+    for name in ("beneficiary_name", "beneficiary_phone"):
+        if not values[name]:
+            form.errors[name] = _("This field is required.")
+    return form
+
+
+class NeedSubmitPagesController(Controller):
+    path = "/submit"
+    opt = PUBLIC  # a resident needs no account to tell the street about a problem
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", name="needs:submit-form", sync_to_thread=True)
+    def form(self, reader: ReaderSession) -> Template:
+        return _form(reader, NeedForm(values={"urgency": Urgency.NORMAL.value}))
+
+    @post("/", name="needs:submit", sync_to_thread=True)
+    def submit(self, db: DbSession, data: FormData, client_address: ClientAddress) -> Template | Redirect:
+        form = _public_form(data)
+        need_in = form.to_create()
+        if need_in is None:
+            return _form(db, form, status_code=HTTP_400_BAD_REQUEST)
+        try:
+            need = submissions.submit_need(db, client_address, need_in)
+        except submissions.TooManySubmissions as limited:
+            db.rollback()
+            minutes = max(1, -(-limited.retry_after // 60))
+            context = page_context(db, minutes=minutes, limit=submissions.SUBMISSION_LIMIT, active_page="submit")
+            return Template(
+                "needs/submit_limited.html",
+                context=context,
+                status_code=HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(limited.retry_after)},
+            )
+        except services.NeedProblem as problem:
+            db.rollback()
+            form.errors[problem.field] = _("Choose one of the offered values.")
+            form.values.pop("channel", None)
+            return _form(db, form, status_code=HTTP_400_BAD_REQUEST)
+        return Redirect(f"/submit/thanks/{need.id}", status_code=HTTP_303_SEE_OTHER)
+
+    @get("/thanks/{reference:int}", name="needs:submit-thanks", sync_to_thread=True)
+    def thanks(self, reader: ReaderSession, reference: FromPath[int]) -> Template:
+        # Shows only the number in the address: nothing about the need itself leaks to whoever opens it.
+        if not 0 < reference <= MAX_REFERENCE:
+            raise NotFoundException()
+        context = page_context(reader, reference=submissions.reference_number(reference), active_page="submit")
+        return Template("needs/submit_thanks.html", context=context)
