@@ -10,14 +10,32 @@ Features (each in [0, 1]):
 - ``reliability``: the organization's fulfilled against failed matches, Laplace-smoothed.
 - ``text``: TF-IDF cosine between the offer's text and the line's text.
 Pre-filters: same kind (material, service, venue, funds, expertise), something left, not expired.
+``pair_features`` adds the learned ranker's context columns (``matching.features``).
 """
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 import numpy as np
 from scipy import sparse
 
 from matching.explain import Ranked, Reason, percent, quantity, top_reasons
+from matching.features import (
+    DAYS_CAP,
+    DISTANCE_CAP_KM,
+    EXPIRY_CAP_DAYS,
+    OFFER,
+    OFFER_FEATURES,
+    SECONDS_PER_DAY,
+    PairFeatures,
+    days_between,
+    experience,
+    reliability,
+    sentence_contributions,
+    stack,
+    weighted_score,
+)
 from matching.geo import GridDistances
 from matching.records import GridPoint, LineNeed, Offer
 from matching.text import TextSpace
@@ -36,6 +54,16 @@ FAR_KM = 1e6
 
 def _end_of(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), UTC)
+
+
+@dataclass
+class OfferFeatures:
+    """Feature columns for the offers that passed the pre-filters, their rows, and what explains them."""
+
+    rows: np.ndarray
+    values: dict[str, np.ndarray]
+    serves: np.ndarray
+    nearest_km: np.ndarray
 
 
 class OfferIndex:
@@ -58,7 +86,8 @@ class OfferIndex:
         fulfilled = np.asarray([o.fulfilled for o in offers], dtype=np.float64)
         failed = np.asarray([o.no_show + o.cancelled for o in offers], dtype=np.float64)
         self.fulfilled, self.failed = fulfilled, failed
-        self.reliability = (fulfilled + 1) / (fulfilled + failed + 2)
+        self.reliability = reliability(fulfilled, failed)
+        self.open_matches = np.asarray([o.open_matches for o in offers], dtype=np.float64)
         self.text_space = text_space
         self.text = text_space.embed([o.text for o in offers]) if text_space else None
 
@@ -70,11 +99,11 @@ class OfferIndex:
         best = flipped.max(axis=1).toarray().ravel()
         return np.where(best > 0, FAR_KM - best, np.inf)
 
-    def rank(self, line: LineNeed, now: datetime, k: int = 10, weights: dict[str, float] | None = None) -> list[Ranked]:
-        weights = weights or DEFAULT_WEIGHTS
+    def features(self, line: LineNeed, now: datetime) -> OfferFeatures:
+        """Features of every offer that passes the pre-filters, as whole-column arithmetic."""
         rows = np.flatnonzero((self.kind == line.kind) & (self.remaining > 0) & (self.valid_until > now.timestamp()))
-        if len(rows) == 0 or line.still_needed <= 0:
-            return []
+        if line.still_needed <= 0:
+            rows = rows[:0]
         coverage = np.minimum(self.remaining[rows], line.still_needed) / line.still_needed
         grid_position = self.distances.index[line.grid_id]
         serves = np.asarray(self.area[rows][:, grid_position].todense()).ravel() > 0
@@ -99,34 +128,69 @@ class OfferIndex:
             "text": text,
             "validity": validity,
         }
-        scores = np.asarray(sum(weight * values[name] for name, weight in weights.items()), dtype=np.float64)
+        values = {name: np.asarray(column, dtype=np.float64) for name, column in values.items()}
+        return OfferFeatures(rows, values, serves, nearest)
+
+    def rank(self, line: LineNeed, now: datetime, k: int = 10, weights: dict[str, float] | None = None) -> list[Ranked]:
+        weights = weights or DEFAULT_WEIGHTS
+        features = self.features(line, now)
+        rows, values = features.rows, features.values
+        if len(rows) == 0:
+            return []
+        scores = weighted_score(values, weights)
         k = min(k, len(scores))
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.lexsort((self.ids[rows[best]], -scores[best]))]
-        return [
-            self._explain(
-                line,
-                int(rows[p]),
-                float(scores[p]),
-                {n: float(v[p]) for n, v in values.items()},
-                bool(serves[p]),
-                float(nearest[p]),
-                weights,
-            )
-            for p in best
-        ]
+        return [self._explain(line, features, int(p), float(scores[p]), weights) for p in best]
+
+    def pair_features(self, line: LineNeed, now: datetime) -> PairFeatures:
+        """Every offer that passes the pre-filters as a row of ``OFFER_FEATURES``, at time ``now``."""
+        features = self.features(line, now)
+        rows = features.rows
+        n = len(rows)
+        due = _end_of(line.due_date).timestamp() if line.due_date is not None else np.inf
+        expiry = np.clip((self.valid_until[rows] - now.timestamp()) / SECONDS_PER_DAY, 0.0, EXPIRY_CAP_DAYS)
+        columns = {
+            **features.values,
+            "distance_km": np.where(features.serves, 0.0, np.minimum(features.nearest_km, DISTANCE_CAP_KM)),
+            "load": np.log1p(self.open_matches[rows]),
+            "experience": experience(self.fulfilled[rows], self.failed[rows]),
+            "urgency": np.full(n, float(line.urgency)),
+            "days_to_due": np.full(n, days_between(due, now.timestamp(), DAYS_CAP) if np.isfinite(due) else DAYS_CAP),
+            "days_to_expiry": expiry,
+        }
+        return PairFeatures(
+            OFFER,
+            line.need_id,
+            line.id,
+            self.ids[rows],
+            OFFER_FEATURES,
+            stack(columns, OFFER_FEATURES).reshape(n, len(OFFER_FEATURES)),
+            lambda position, contribution: self.reasons(line, features, position, contribution),
+        )
 
     def _explain(
-        self,
-        line: LineNeed,
-        row: int,
-        score: float,
-        value: dict[str, float],
-        serves: bool,
-        nearest_km: float,
-        weights: dict[str, float],
+        self, line: LineNeed, features: OfferFeatures, position: int, score: float, weights: dict[str, float]
     ) -> Ranked:
-        contribution = {name: weights.get(name, 0.0) * value[name] for name in value}
+        contribution = {
+            name: weights.get(name, 0.0) * float(column[position]) for name, column in features.values.items()
+        }
+        row = int(features.rows[position])
+        return Ranked(int(self.ids[row]), score, top_reasons(self.reasons(line, features, position, contribution)))
+
+    def reasons(
+        self, line: LineNeed, features: OfferFeatures, position: int, contributions: Mapping[str, float]
+    ) -> list[Reason]:
+        """The sentences about one offer, each carrying its feature's contribution to the score.
+
+        Context columns in ``contributions`` add to the sentence they speak through
+        (``matching.features.SENTENCE_OF``); ``load`` has a sentence of its own.
+        """
+        row = int(features.rows[position])
+        value = {name: float(column[position]) for name, column in features.values.items()}
+        serves, nearest_km = bool(features.serves[position]), float(features.nearest_km[position])
+        merged = sentence_contributions(OFFER, contributions)
+        contribution = {name: merged.get(name, 0.0) for name in [*value, "load"]}
         gap = quantity(line.still_needed, line.unit)
         share = percent(value["coverage"])
         reasons = [
@@ -180,4 +244,12 @@ class OfferIndex:
                     f"{similar} text match with the need",
                 )
             )
-        return Ranked(int(self.ids[row]), score, top_reasons(reasons))
+        open_matches = int(self.open_matches[row])
+        if contribution["load"] > 0:
+            zh, en = (
+                ("目前没有进行中的对接", "no other matches in progress")
+                if open_matches == 0
+                else (f"目前仅有{open_matches}项进行中的对接", f"only {open_matches} other matches in progress")
+            )
+            reasons.append(Reason("load", float(open_matches), contribution["load"], zh, en))
+        return reasons

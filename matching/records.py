@@ -86,3 +86,35 @@ class Offer:
     no_show: int = 0
     cancelled: int = 0
     open_matches: int = 0
+
+
+OUTCOMES = ("approved", "rejected", "fulfilled", "no_show")
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """An admin's decision on a candidate shown for a shift or resource line, and what came of it.
+
+    ``need_part_id`` is the shift or resource line the candidate was ranked for (``need_id`` is its
+    need); ``candidate_kind`` is ``"volunteer"`` or ``"offer"``; ``outcome`` is one of ``OUTCOMES``
+    (``approved`` means approved and not yet delivered); ``shown_rank`` is the candidate's position
+    in the list the admin saw, 1 for the first; ``decided_at`` is aware.
+    """
+
+    need_id: int
+    need_part_id: int
+    candidate_id: int
+    candidate_kind: str
+    outcome: str
+    shown_rank: int
+    decided_at: datetime
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {self.outcome!r}; expected one of {', '.join(OUTCOMES)}")
+        if self.candidate_kind not in ("volunteer", "offer"):
+            raise ValueError(f"unknown candidate kind {self.candidate_kind!r}; expected 'volunteer' or 'offer'")
+        if self.shown_rank < 1:
+            raise ValueError(f"shown_rank starts at 1, got {self.shown_rank}")
+        if self.decided_at.tzinfo is None:
+            raise ValueError("decided_at must be timezone-aware")

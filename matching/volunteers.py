@@ -4,19 +4,36 @@ Features (each in [0, 1], higher is better):
 - ``skill_coverage``: share of the shift's required skills the volunteer has (1 when none required).
 - ``availability``: share of the shift's half-hours inside the volunteer's weekly availability.
 - ``proximity``: exp(-distance / 2 km) between the volunteer's home grid and the need's grid.
-- ``reliability``: (fulfilled + 1) / (fulfilled + no-shows + cancellations + 2), Laplace-smoothed.
+- ``reliability``: (fulfilled + 1) / (fulfilled + no-shows + cancellations + 2), Laplace-smoothed
+  (``matching.features.reliability``: a Beta(1, 1) prior, so a newcomer scores 0.5).
 - ``capacity``: weekly hours left after this shift, over the weekly cap, so work spreads out.
 - ``text``: TF-IDF cosine between the volunteer's text (skills, notes) and the need's text.
 Pre-filters: the volunteer must be free for part of the shift and have the hours for it.
+``pair_features`` adds the learned ranker's context columns (``matching.features``).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 
 import numpy as np
 from scipy import sparse
 
 from matching.availability import availability_matrix, shift_blocks
 from matching.explain import Ranked, Reason, percent, top_reasons
+from matching.features import (
+    DAYS_CAP,
+    DISTANCE_CAP_KM,
+    VOLUNTEER,
+    VOLUNTEER_FEATURES,
+    PairFeatures,
+    days_between,
+    experience,
+    reliability,
+    sentence_contributions,
+    stack,
+    weighted_score,
+)
 from matching.geo import GridDistances
 from matching.records import GridPoint, ShiftNeed, Volunteer
 from matching.text import TextSpace
@@ -64,7 +81,7 @@ class VolunteerIndex:
         failed = np.asarray([v.no_show + v.cancelled for v in volunteers], dtype=np.float64)
         self.fulfilled = fulfilled
         self.failed = failed
-        self.reliability = (fulfilled + 1) / (fulfilled + failed + 2)
+        self.reliability = reliability(fulfilled, failed)
         self.cap = np.asarray([max(v.weekly_hour_cap, 0.0) for v in volunteers], dtype=np.float64)
         self.hours = np.asarray([v.hours_this_week for v in volunteers], dtype=np.float64)
         self.text_space = text_space
@@ -94,12 +111,15 @@ class VolunteerIndex:
         return VolunteerFeatures(
             rows=rows,
             values={
-                "skill_coverage": coverage,
-                "availability": available[rows],
-                "proximity": np.exp(-distance / PROXIMITY_SCALE_KM),
-                "reliability": self.reliability[rows],
-                "capacity": np.clip(capacity, 0.0, 1.0),
-                "text": np.clip(text, 0.0, 1.0),
+                name: np.asarray(column, dtype=np.float64)
+                for name, column in {
+                    "skill_coverage": coverage,
+                    "availability": available[rows],
+                    "proximity": np.exp(-distance / PROXIMITY_SCALE_KM),
+                    "reliability": self.reliability[rows],
+                    "capacity": np.clip(capacity, 0.0, 1.0),
+                    "text": np.clip(text, 0.0, 1.0),
+                }.items()
             },
             distance_km=distance,
             skills_held=held,
@@ -113,17 +133,56 @@ class VolunteerIndex:
         features = self.features(shift)
         if len(features.rows) == 0:
             return []
-        scores = sum(weight * features.values[name] for name, weight in weights.items())
-        scores = np.asarray(scores, dtype=np.float64)
+        scores = weighted_score(features.values, weights)
         k = min(k, len(scores))
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.lexsort((self.ids[features.rows[best]], -scores[best]))]
         return [self._explain(features, position, float(scores[position]), weights) for position in best]
 
+    def pair_features(self, shift: ShiftNeed, now: datetime) -> PairFeatures:
+        """Every candidate that passes the pre-filters as a row of ``VOLUNTEER_FEATURES``, at time ``now``."""
+        features = self.features(shift)
+        rows = features.rows
+        due = (
+            datetime.combine(shift.due_date, time(23, 59, 59), UTC).timestamp()
+            if shift.due_date is not None
+            else shift.starts_at.timestamp()
+        )
+        n = len(rows)
+        columns = {
+            **features.values,
+            "distance_km": np.minimum(features.distance_km, DISTANCE_CAP_KM),
+            "load": np.where(self.cap[rows] > 0, self.hours[rows] / np.maximum(self.cap[rows], 1e-9), 1.0),
+            "experience": experience(self.fulfilled[rows], self.failed[rows]),
+            "urgency": np.full(n, float(shift.urgency)),
+            "days_to_due": np.full(n, days_between(min(due, shift.starts_at.timestamp()), now.timestamp(), DAYS_CAP)),
+        }
+        return PairFeatures(
+            VOLUNTEER,
+            shift.need_id,
+            shift.id,
+            self.ids[rows],
+            VOLUNTEER_FEATURES,
+            stack(columns, VOLUNTEER_FEATURES).reshape(n, len(VOLUNTEER_FEATURES)),
+            lambda position, contribution: self.reasons(features, position, contribution),
+        )
+
     def _explain(self, features: VolunteerFeatures, position: int, score: float, weights: dict[str, float]) -> Ranked:
-        row = int(features.rows[position])
         value = {name: float(column[position]) for name, column in features.values.items()}
         contribution = {name: weights.get(name, 0.0) * value[name] for name in value}
+        row = int(features.rows[position])
+        return Ranked(int(self.ids[row]), score, top_reasons(self.reasons(features, position, contribution)))
+
+    def reasons(self, features: VolunteerFeatures, position: int, contributions: Mapping[str, float]) -> list[Reason]:
+        """The sentences about one candidate, each carrying its feature's contribution to the score.
+
+        ``contributions`` may name context columns (``distance_km``, ``load``, ...): they add to
+        the sentence they speak through (``matching.features.SENTENCE_OF``).
+        """
+        row = int(features.rows[position])
+        value = {name: float(column[position]) for name, column in features.values.items()}
+        merged = sentence_contributions(VOLUNTEER, contributions)
+        contribution = {name: merged.get(name, 0.0) for name in value}
         reasons: list[Reason] = []
         held, required = int(features.skills_held[position]), features.skills_required
         if required:
@@ -161,4 +220,4 @@ class VolunteerIndex:
                 f"{percent(value['text'])} text match with the need",
             )
             reasons.append(Reason("text", value["text"], contribution["text"], zh, en))
-        return Ranked(int(self.ids[row]), score, top_reasons(reasons))
+        return reasons

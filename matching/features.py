@@ -1,0 +1,178 @@
+"""Feature vectors per (shift or resource line, candidate) pair, shared by every scorer.
+
+The numbers come from one place: ``VolunteerIndex.features`` and ``OfferIndex.features`` compute
+the default scorer's features; ``VolunteerIndex.pair_features`` and ``OfferIndex.pair_features``
+add the context columns below and return a ``PairFeatures`` matrix. The default scorer, the
+text-only baseline and the learned ranker all read that matrix, so they never disagree about what
+a candidate is.
+
+Columns of a volunteer pair (``VOLUNTEER_FEATURES``), the first six being the default scorer's:
+
+- ``skill_coverage``: share of the shift's required skills the volunteer has (1 when none required).
+- ``availability``: share of the shift's half-hours inside the volunteer's weekly availability.
+- ``proximity``: exp(-km / 2) between the volunteer's home grid and the need's grid.
+- ``reliability``: fulfilled against no-shows and cancellations with a Beta(1, 1) prior (below).
+- ``capacity``: weekly hours left after this shift, over the weekly cap.
+- ``text``: TF-IDF cosine (character 1–3-grams) between the volunteer's text and the need's text.
+- ``distance_km``: the same distance in kilometres, capped at ``DISTANCE_CAP_KM``.
+- ``load``: hours already worked this week over the weekly cap (current load; spreads work).
+- ``experience``: log(1 + past matches that ended, fulfilled or failed): how much the reliability
+  figure rests on.
+- ``urgency``: the need's urgency, 0 low … 3 critical.
+- ``days_to_due``: days from the decision to the shift's start (or the due date), 0 … ``DAYS_CAP``.
+
+Columns of an offer pair (``OFFER_FEATURES``), the first six being the default scorer's:
+
+- ``coverage``: min(remaining, still needed) / still needed.
+- ``category``: 1 when the offer's category is the line's (the kind is a pre-filter, always equal).
+- ``area``: 1 when the offer serves the need's grid, else exp(-km / 3) from the nearest grid it serves.
+- ``validity``: 1 when the offer is valid until the due date (or open-ended), else the share of the
+  time to the due date it still covers.
+- ``reliability``, ``text``: as for volunteers, for the partner organization.
+- ``distance_km``: 0 when the offer serves the grid, else the km to the nearest grid it serves (capped).
+- ``load``: log(1 + matches of this offer still open).
+- ``experience``, ``urgency``, ``days_to_due``: as for volunteers (the line's due date).
+- ``days_to_expiry``: days from the decision until the offer expires, 0 … ``EXPIRY_CAP_DAYS``
+  (open-ended offers get the cap).
+
+Need-level columns (``urgency``, ``days_to_due``) are the same for every candidate of one need, so
+they never reorder one need's list under a linear model; they calibrate scores across needs.
+
+Reliability prior: (fulfilled + 1) / (fulfilled + failed + 2), the mean of a Beta(1, 1) prior
+updated by the record. A new candidate scores 0.5, the same as an even record, so one no-show does
+not sink a newcomer (one failure in one try scores 0.33, not 0) and one success does not crown
+them (0.67, not 1).
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from matching.explain import Reason
+
+DISTANCE_CAP_KM = 50.0
+DAYS_CAP = 60.0
+EXPIRY_CAP_DAYS = 365.0
+SECONDS_PER_DAY = 86_400.0
+
+VOLUNTEER = "volunteer"
+OFFER = "offer"
+CANDIDATE_KINDS = (VOLUNTEER, OFFER)
+
+VOLUNTEER_FEATURES: tuple[str, ...] = (
+    "skill_coverage",
+    "availability",
+    "proximity",
+    "reliability",
+    "capacity",
+    "text",
+    "distance_km",
+    "load",
+    "experience",
+    "urgency",
+    "days_to_due",
+)
+OFFER_FEATURES: tuple[str, ...] = (
+    "coverage",
+    "category",
+    "area",
+    "reliability",
+    "text",
+    "validity",
+    "distance_km",
+    "load",
+    "experience",
+    "urgency",
+    "days_to_due",
+    "days_to_expiry",
+)
+FEATURES_OF_KIND: dict[str, tuple[str, ...]] = {VOLUNTEER: VOLUNTEER_FEATURES, OFFER: OFFER_FEATURES}
+
+# The explanation sentence a context column speaks through: a learned model's weight on
+# ``distance_km`` is explained by the same "2.1 km from the grid" the default scorer says.
+SENTENCE_OF: dict[str, dict[str, str]] = {
+    VOLUNTEER: {"distance_km": "proximity", "load": "capacity", "experience": "reliability"},
+    OFFER: {"distance_km": "area", "experience": "reliability", "days_to_expiry": "validity"},
+}
+
+
+def reliability(fulfilled: np.ndarray, failed: np.ndarray) -> np.ndarray:
+    """Fulfilled against failed matches under a Beta(1, 1) prior (Laplace): 0.5 for a newcomer."""
+    return (fulfilled + 1.0) / (fulfilled + failed + 2.0)
+
+
+def experience(fulfilled: np.ndarray, failed: np.ndarray) -> np.ndarray:
+    return np.log1p(fulfilled + failed)
+
+
+def weighted_score(values: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
+    """The default scorer: the weighted sum of feature columns (weights missing a column count 0)."""
+    first = next(iter(values.values()))
+    total = np.zeros(len(first), dtype=np.float64)
+    for name, weight in weights.items():
+        total = total + weight * values[name]
+    return total
+
+
+def days_between(later: float, earlier: float, cap: float) -> float:
+    """Whole-and-fractional days from ``earlier`` to ``later`` (POSIX seconds), in [0, cap]."""
+    return float(np.clip((later - earlier) / SECONDS_PER_DAY, 0.0, cap))
+
+
+def sentence_contributions(kind: str, contributions: Mapping[str, float]) -> dict[str, float]:
+    """Contributions per explanation sentence: context columns add to the sentence they speak through."""
+    merged: dict[str, float] = {}
+    for name, value in contributions.items():
+        target = SENTENCE_OF[kind].get(name, name)
+        merged[target] = merged.get(target, 0.0) + value
+    return merged
+
+
+ReasonsOf = Callable[[int, Mapping[str, float]], list[Reason]]
+
+
+@dataclass(frozen=True)
+class PairFeatures:
+    """The candidates of one shift or resource line, one row each, one column per feature.
+
+    ``reasons(row, contributions)`` turns a row and each feature's contribution to its score into
+    the explanation sentences (zh and en) of the index that computed it.
+    """
+
+    kind: str
+    need_id: int
+    need_part_id: int
+    candidate_ids: np.ndarray
+    names: tuple[str, ...]
+    matrix: np.ndarray
+    reasons: ReasonsOf
+
+    def __len__(self) -> int:
+        return len(self.candidate_ids)
+
+    def column(self, name: str) -> np.ndarray:
+        return self.matrix[:, self.names.index(name)]
+
+    def values(self) -> dict[str, np.ndarray]:
+        return {name: self.matrix[:, j] for j, name in enumerate(self.names)}
+
+    def subset(self, candidate_ids: Sequence[int]) -> "PairFeatures":
+        """The rows of these candidates, in this order; candidates not present are left out."""
+        where = {int(c): row for row, c in enumerate(self.candidate_ids)}
+        keep = np.asarray([where[int(c)] for c in candidate_ids if int(c) in where], dtype=np.int64)
+        parent = self.reasons
+        return PairFeatures(
+            self.kind,
+            self.need_id,
+            self.need_part_id,
+            self.candidate_ids[keep],
+            self.names,
+            self.matrix[keep],
+            lambda row, contributions: parent(int(keep[row]), contributions),
+        )
+
+
+def stack(values: Mapping[str, np.ndarray], names: Sequence[str]) -> np.ndarray:
+    """Feature columns as an (n, d) float64 matrix in ``names`` order."""
+    return np.column_stack([np.asarray(values[name], dtype=np.float64) for name in names])
