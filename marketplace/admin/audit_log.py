@@ -67,6 +67,7 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "need.merge",
     "need.merge_into",
     "need.escalate",
+    "need.import",
     "escalation.acknowledge",
 )
 
