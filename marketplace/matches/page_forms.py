@@ -1,0 +1,122 @@
+"""The take-part forms: reading what a partner or volunteer typed, and telling what went wrong in their language.
+
+The services (claims.py, signups.py, delivery.py) answer in English for the API; the pages translate those
+answers into a sentence per form, and check the fields the services take on trust (a quantity's digits,
+a reason's length and characters) before anything is written.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from litestar.exceptions import ValidationException
+
+from marketplace.i18n import gettext as _
+from marketplace.matches.claims import ClaimRequest
+from marketplace.matches.services import Conflict
+from marketplace.organizations.forms import one
+
+MAX_REASON = 500
+# The database keeps quantities as NUMERIC(14, 2): two decimals, twelve digits before the point.
+QUANTITY = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass
+class FormProblem:
+    """What went wrong with one form on the page: per field, or for the form as a whole."""
+
+    form: str  # "whole", "line-<id>", "shift-<id>", "claim-<id>", "signup-<id>"
+    fields: dict[str, str] = field(default_factory=dict)
+    message: str | None = None
+    values: dict[str, str] = field(default_factory=dict)
+
+
+def notices() -> dict[str, str]:
+    """What a successful action says on the page it leads to (named by ?done=...)."""
+    return {
+        "claimed": _("Your claim was sent. The street reviews it before anything is reserved."),
+        "claim_cancelled": _("The claim was cancelled."),
+        "delivered": _("Marked as delivered. Thank you!"),
+        "signed_up": _("You are signed up. See you there!"),
+        "signed_up_pending": _("You asked to join; the street will confirm your place."),
+        "signup_cancelled": _("Your sign-up was cancelled and your place given back."),
+        "checked_in": _("Checked in. Remember to check out when you leave."),
+        "checked_out": _("Checked out; your hours are credited."),
+    }
+
+
+def line_claim(form: dict[str, object], line_id: int) -> tuple[ClaimRequest | None, FormProblem | None]:
+    """A claim of part of a resource line, or the fields that are wrong (nothing is written then)."""
+    offer_text, quantity_text = one(form, "offer_id").strip(), one(form, "quantity").strip()
+    problem = FormProblem(f"line-{line_id}", values={"offer_id": offer_text, "quantity": quantity_text})
+    if not offer_text.isdigit():
+        problem.fields["offer_id"] = _("Choose one of your organization's active offers.")
+    quantity = parse_quantity(quantity_text)
+    if quantity is None:
+        problem.fields["quantity"] = _("Enter a number greater than 0, with at most two decimals.")
+    if problem.fields or quantity is None:
+        return None, problem
+    return ClaimRequest("line", line_id, int(offer_text), quantity), None
+
+
+def parse_quantity(text: str) -> Decimal | None:
+    """A positive quantity the database can hold exactly, or None.
+
+    Full-width digits from a Chinese keyboard and thousands separators ("2,500", "２５００") are accepted.
+    """
+    text = unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", "")
+    if not QUANTITY.match(text):
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value > 0 else None
+
+
+def reason_problem(reason: str) -> str | None:
+    """Why a cancellation reason cannot be stored (it is optional), or None."""
+    if len(reason) > MAX_REASON:
+        return _("The reason must be at most %(n)s characters.") % {"n": MAX_REASON}
+    if _CONTROL.search(reason):
+        return _("Must not contain control characters.")
+    return None
+
+
+def claim_field_problem(error: ValidationException, problem: FormProblem) -> FormProblem:
+    """The service refused a line claim's field: say which field and why."""
+    detail = str(error.detail)
+    if detail.startswith("quantity"):
+        if "line still needs" in detail:
+            problem.fields["quantity"] = _("More than the line still needs.")
+        elif "offer has left" in detail:
+            problem.fields["quantity"] = _("More than your offer has left.")
+        else:
+            problem.fields["quantity"] = _("Enter a number greater than 0, with at most two decimals.")
+    elif detail.startswith("offer_id"):
+        problem.fields["offer_id"] = _("Choose one of your organization's active offers.")
+    else:
+        problem.message = _("This resource line is no longer part of the project.")
+    return problem
+
+
+def conflict_message(error: Conflict) -> str:
+    """The data's state refused the action (someone else got there first, or it is too late)."""
+    detail = str(error.detail)
+    for needle, message in (
+        ("already claimed", _("Another partner has just claimed the whole project.")),
+        ("shift is full", _("This shift has just filled up.")),
+        ("shift is over", _("This shift is over.")),
+        ("overlapping shift", _("You are already confirmed for another shift at the same time.")),
+        ("already signed up", _("You are already signed up for this shift.")),
+        ("no longer be cancelled", _("This can no longer be cancelled.")),
+        ("can be delivered", _("Only an approved claim can be marked delivered.")),
+        ("can check in", _("Only a confirmed sign-up can check in.")),
+        ("can check out", _("Only a checked-in sign-up can check out.")),
+        ("checked out already", _("You have already checked out.")),
+    ):
+        if needle in detail:
+            return message
+    return _("That did not work: the data changed in the meantime. Please reload the page and try again.")

@@ -1,0 +1,279 @@
+"""Pages for taking part: partners claim projects and follow their claims; volunteers sign up for shifts,
+follow them, cancel, check in and check out.
+
+Every POST calls the services in claims.py, signups.py and delivery.py. Success answers with a redirect
+(303) to a page that says what happened; a refusal renders the page again with the problem next to the
+form it concerns: 400 for a field, 409 when the data's state refused it (full, taken, too late).
+"""
+
+from typing import Any
+
+from litestar import Controller, get, post
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from sqlmodel import Session
+
+from marketplace.accounts.models import Role
+from marketplace.db.deps import DbSession
+from marketplace.db.types import utcnow
+from marketplace.i18n import gettext as _
+from marketplace.matches import claims, delivery, page_data, signups
+from marketplace.matches.claims import ClaimRequest
+from marketplace.matches.page_forms import (
+    MAX_REASON,
+    FormProblem,
+    claim_field_problem,
+    conflict_message,
+    line_claim,
+    notices,
+    reason_problem,
+)
+from marketplace.matches.services import Conflict, field_problem, open_need
+from marketplace.needs.models import Shift
+from marketplace.organizations.forms import FormData, one
+from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.security.deps import Actor
+from marketplace.security.guards import partner_only, roles, sessions_only, volunteer_only
+from marketplace.security.identity import CurrentUser
+from marketplace.volunteers.models import SignupStatus
+
+
+def _see(path: str, done: str) -> Redirect:
+    return Redirect(f"{path}?done={done}", status_code=HTTP_303_SEE_OTHER)
+
+
+def _status_of(problem: FormProblem) -> int:
+    return HTTP_400_BAD_REQUEST if problem.fields else HTTP_409_CONFLICT
+
+
+def _reason(data: dict[str, Any], form: str) -> tuple[str | None, FormProblem | None]:
+    reason = one(data, "reason").strip()
+    message = reason_problem(reason)
+    if message:
+        return None, FormProblem(form, fields={"reason": message}, values={"reason": reason})
+    return reason or None, None
+
+
+class TakePartPagesController(Controller):
+    """A project's take-part page (claims for partners, shifts for volunteers) and the claim form it posts."""
+
+    path = "/projects"
+    guards = [roles(Role.PARTNER, Role.VOLUNTEER), sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/{need_id:int}/take-part", name="matches:take-part", sync_to_thread=True)
+    def take_part(
+        self, db: DbSession, actor: Actor, need_id: FromPath[int], done: FromQuery[str | None] = None
+    ) -> Template:
+        return take_part_page(db, actor, need_id, notice=notices().get(done or ""))
+
+    @post("/{need_id:int}/claim", name="matches:claim", guards=[partner_only], sync_to_thread=True)
+    def claim(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: FormData) -> Template | Redirect:
+        kind, line_id = one(data, "kind"), one(data, "resource_line_id").strip()
+        if kind == "whole":
+            request, problem = ClaimRequest("whole"), None
+        elif kind == "line" and line_id.isdigit():
+            request, problem = line_claim(data, int(line_id))
+        elif kind == "line":
+            raise field_problem("resource_line_id", "must be a resource line of this project")
+        else:
+            raise field_problem("kind", "must be whole or line")
+        if request is not None:
+            problem = self._claim(db, actor, need_id, request, data)
+            if problem is None:
+                return _see("/claims", "claimed")
+        problem = problem or FormProblem(kind)
+        return take_part_page(db, actor, need_id, problem=problem, status_code=_status_of(problem))
+
+    @staticmethod
+    def _claim(
+        db: Session, actor: CurrentUser, need_id: int, request: ClaimRequest, data: dict[str, Any]
+    ) -> FormProblem | None:
+        form = "whole" if request.kind == "whole" else f"line-{request.resource_line_id}"
+        try:
+            claims.claim(db, actor, need_id, request)
+        except Conflict as error:
+            db.rollback()
+            return FormProblem(form, message=conflict_message(error), values=_line_values(data))
+        except ValidationException as error:
+            db.rollback()
+            return claim_field_problem(error, FormProblem(form, values=_line_values(data)))
+        return None
+
+
+def _line_values(data: dict[str, Any]) -> dict[str, str]:
+    return {"offer_id": one(data, "offer_id").strip(), "quantity": one(data, "quantity").strip()}
+
+
+def take_part_page(
+    db: Session,
+    actor: CurrentUser,
+    need_id: int,
+    *,
+    notice: str | None = None,
+    problem: FormProblem | None = None,
+    status_code: int = 200,
+) -> Template:
+    need = open_need(db, need_id)
+    is_partner = actor.role == Role.PARTNER
+    context = page_context(
+        db,
+        head=page_data.project_head(db, need),
+        is_partner=is_partner,
+        partner=page_data.partner_view(db, actor, need_id) if is_partner else None,
+        volunteer=None if is_partner else page_data.volunteer_view(db, actor, need_id, utcnow()),
+        notice=notice,
+        problem=problem,
+        active_page="board",
+    )
+    return Template("matches/take_part.html", context=context, status_code=status_code)
+
+
+class SignupFormsController(Controller):
+    """The sign-up button of a shift on the take-part page."""
+
+    path = "/shifts"
+    guards = [volunteer_only, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @post("/{shift_id:int}/sign-up", name="matches:sign-up", sync_to_thread=True)
+    def sign_up(self, db: DbSession, actor: Actor, shift_id: FromPath[int]) -> Template | Redirect:
+        shift = db.get(Shift, shift_id)
+        if shift is None:
+            raise NotFoundException(f"No shift {shift_id}")
+        need_id = shift.need_id
+        try:
+            row, _created = signups.sign_up(db, actor, shift_id)
+        except Conflict as error:
+            db.rollback()
+            problem = FormProblem(f"shift-{shift_id}", message=conflict_message(error))
+            return take_part_page(db, actor, need_id, problem=problem, status_code=HTTP_409_CONFLICT)
+        done = "signed_up_pending" if row.status is SignupStatus.PENDING else "signed_up"
+        return _see(f"/projects/{need_id}/take-part", done)
+
+
+class ClaimPagesController(Controller):
+    """My claims: the partner organization's claims, with cancel and mark-delivered."""
+
+    path = "/claims"
+    guards = [partner_only, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", name="matches:claims", sync_to_thread=True)
+    def index(self, db: DbSession, actor: Actor, done: FromQuery[str | None] = None) -> Template:
+        return self._page(db, actor, notice=notices().get(done or ""))
+
+    @post("/{match_id:int}/cancel", name="matches:claim-cancel", sync_to_thread=True)
+    def cancel(self, db: DbSession, actor: Actor, match_id: FromPath[int], data: FormData) -> Template | Redirect:
+        reason, problem = _reason(data, f"claim-{match_id}")
+        if problem is None:
+            try:
+                claims.cancel_claim(db, actor, match_id, reason)
+                return _see("/claims", "claim_cancelled")
+            except Conflict as error:
+                db.rollback()
+                problem = FormProblem(f"claim-{match_id}", message=conflict_message(error))
+        return self._page(db, actor, problem=problem, status_code=_status_of(problem))
+
+    @post("/{match_id:int}/delivered", name="matches:claim-delivered", sync_to_thread=True)
+    def delivered(self, db: DbSession, actor: Actor, match_id: FromPath[int]) -> Template | Redirect:
+        try:
+            delivery.mark_delivered(db, actor, match_id)
+        except Conflict as error:
+            db.rollback()
+            problem = FormProblem(f"claim-{match_id}", message=conflict_message(error))
+            return self._page(db, actor, problem=problem, status_code=HTTP_409_CONFLICT)
+        return _see("/claims", "delivered")
+
+    @staticmethod
+    def _page(
+        db: Session,
+        actor: CurrentUser,
+        *,
+        notice: str | None = None,
+        problem: FormProblem | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        context = page_context(
+            db,
+            page=page_data.claims_page(db, actor),
+            notice=notice,
+            problem=problem,
+            max_reason=MAX_REASON,
+            active_page="claims",
+        )
+        return Template("matches/claims.html", context=context, status_code=status_code)
+
+
+class SignupPagesController(Controller):
+    """My shifts: the volunteer's sign-ups, with cancel, check in and check out."""
+
+    path = "/signups"
+    guards = [volunteer_only, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", name="matches:signups", sync_to_thread=True)
+    def index(self, db: DbSession, actor: Actor, done: FromQuery[str | None] = None) -> Template:
+        return self._page(db, actor, notice=notices().get(done or ""))
+
+    @post("/{signup_id:int}/cancel", name="matches:signup-cancel", sync_to_thread=True)
+    def cancel(self, db: DbSession, actor: Actor, signup_id: FromPath[int], data: FormData) -> Template | Redirect:
+        reason, problem = _reason(data, f"signup-{signup_id}")
+        if problem is not None:
+            return self._page(db, actor, problem=problem, status_code=HTTP_400_BAD_REQUEST)
+        return self._act(
+            db, actor, signup_id, lambda: signups.cancel_signup(db, actor, signup_id, reason), "signup_cancelled"
+        )
+
+    @post("/{signup_id:int}/check-in", name="matches:check-in", sync_to_thread=True)
+    def check_in(self, db: DbSession, actor: Actor, signup_id: FromPath[int]) -> Template | Redirect:
+        row = signups.own_signup(db, actor, signup_id)
+        shift = db.get(Shift, row.shift_id)
+        now = utcnow()
+        if shift is not None and not page_data.check_in_open(shift, now) and row.status is SignupStatus.CONFIRMED:
+            # The page keeps check-in to the shift's day: an early check-in would credit nothing anyway.
+            message = _("Check-in opens one hour before the shift starts and closes when it ends.")
+            problem = FormProblem(f"signup-{signup_id}", message=message)
+            return self._page(db, actor, problem=problem, status_code=HTTP_409_CONFLICT)
+        return self._act(db, actor, signup_id, lambda: delivery.check_in(db, actor, signup_id, now), "checked_in")
+
+    @post("/{signup_id:int}/check-out", name="matches:check-out", sync_to_thread=True)
+    def check_out(self, db: DbSession, actor: Actor, signup_id: FromPath[int]) -> Template | Redirect:
+        return self._act(db, actor, signup_id, lambda: delivery.check_out(db, actor, signup_id), "checked_out")
+
+    def _act(self, db: Session, actor: CurrentUser, signup_id: int, action: Any, done: str) -> Template | Redirect:
+        try:
+            action()
+        except Conflict as error:
+            db.rollback()
+            problem = FormProblem(f"signup-{signup_id}", message=conflict_message(error))
+            return self._page(db, actor, problem=problem, status_code=HTTP_409_CONFLICT)
+        return _see("/signups", done)
+
+    @staticmethod
+    def _page(
+        db: Session,
+        actor: CurrentUser,
+        *,
+        notice: str | None = None,
+        problem: FormProblem | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        context = page_context(
+            db,
+            page=page_data.signups_page(db, actor, utcnow()),
+            notice=notice,
+            problem=problem,
+            max_reason=MAX_REASON,
+            active_page="signups",
+        )
+        return Template("matches/signups.html", context=context, status_code=status_code)
+
+
+TAKE_PART_PAGE_HANDLERS = [TakePartPagesController, SignupFormsController, ClaimPagesController, SignupPagesController]
