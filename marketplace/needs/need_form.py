@@ -105,6 +105,8 @@ class NeedForm:
     lines: list[dict[str, str]] = field(default_factory=list)
     shifts: list[dict[str, Any]] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
+    # The need's fields the request carried; an edit leaves the others as they are.
+    sent: frozenset[str] = frozenset(NEED_FIELDS)
 
     @classmethod
     def empty(cls, **values: Any) -> "NeedForm":
@@ -129,7 +131,7 @@ class NeedForm:
             row["confirm"] = one(form, f"shift-{i}-confirm") or "at_once"
             row["skill_ids"] = many(form, f"shift-{i}-skill_ids")
             shifts.append(row)
-        return cls(values=values, lines=lines, shifts=shifts)
+        return cls(values=values, lines=lines, shifts=shifts, sent=frozenset(NEED_FIELDS) & set(form))
 
     def add_row(self, which: str) -> None:
         """The no-JavaScript "add another" buttons: one more empty row, nothing saved."""
@@ -183,6 +185,8 @@ class NeedForm:
         data = self._need_values()
         changes: dict[str, Any] = {"version": self.values.get("version") or None}
         for name in EDITABLE:
+            if name not in self.sent:
+                continue
             typed, stored = data.get(name), getattr(current, name)
             shown = stored.value if hasattr(stored, "value") else stored
             if str(typed if typed is not None else "") != str(shown if shown is not None else ""):
