@@ -1,0 +1,211 @@
+"""Importing the need list from a table, and the rows of its export.
+
+Each row becomes a ``NeedCreate`` (the API's input model) and goes through ``services.create_need``, the
+API's creation service: the same rules, scope check, intake record (with the row's channel) and audit
+row (need.create). Every row is checked first; with any problem nothing is written unless the user asked
+for the valid rows only. The import runs in the request's one transaction and adds one audit row
+(need.import); each new need is compared with the open needs of its community and likely duplicates are
+reported next to its row.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from marketplace.audit.service import record
+from marketplace.exchange.importer import CheckedTable, check_table
+from marketplace.exchange.need_columns import LINE_FIELDS, SHIFT_FIELDS, NeedExportRow, import_columns
+from marketplace.exchange.readers import Table
+from marketplace.i18n import N_
+from marketplace.i18n import gettext as _
+from marketplace.needs import duplicates, services
+from marketplace.needs.models import ResourceLine, Shift
+from marketplace.needs.schemas import NeedCreate
+from marketplace.organizations.forms import _message as generic_reason
+from marketplace.places.models import Grid
+from marketplace.security.identity import CurrentUser
+
+# A street records a few hundred needs a month; the cap keeps one request bounded (as the import's).
+MAX_EXPORT_ROWS = 5000
+NEED_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "channel",
+    "urgency",
+    "due_date",
+    "beneficiary_name",
+    "beneficiary_phone",
+    "beneficiary_address",
+    "external_ref",
+    "reporter_note",
+)
+# The English reasons of the need schemas' own rules, as sentences in the reader's language.
+_KNOWN_REASONS = {
+    "must not be in the past": N_("Must not be in the past."),
+    "must be after starts_at": N_("The shift must end after it starts."),
+    "a shift lasts at most 24 hours": N_("A shift lasts at most 24 hours."),
+    "must be in the future": N_("The shift must end in the future."),
+    "must not exceed the quantity": N_("Must not be more than the resource quantity."),
+    "is not a Chinese mobile number": N_(
+        "Enter a mobile number (11 digits starting with 1) or a landline such as 0532-82861234."
+    ),
+}
+
+
+def model_input(values: dict[str, Any]) -> dict[str, Any]:
+    """A checked row's values as the API's NeedCreate body."""
+    data = {name: values[name] for name in NEED_FIELDS if name in values}
+    data["grid_id"] = values.get("grid")
+    if any(name in values for name in LINE_FIELDS):
+        line = {name.removeprefix("line_"): values[name] for name in LINE_FIELDS if name in values}
+        line.setdefault("category", values.get("category"))  # a line is usually of the need's own category
+        data["resource_lines"] = [line]
+    if any(name in values for name in SHIFT_FIELDS):
+        shift = {name.removeprefix("shift_"): values[name] for name in SHIFT_FIELDS if name in values}
+        shift.setdefault("title", values.get("title"))  # a shift is usually named after its need
+        data["shifts"] = [shift]
+    return data
+
+
+def _column_of(location: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in location if not isinstance(part, int)]
+    if not parts:
+        return "title"
+    if parts[0] == "resource_lines" and len(parts) > 1:
+        return f"line_{parts[1]}"
+    if parts[0] == "shifts" and len(parts) > 1:
+        return f"shift_{parts[1]}"
+    return "grid" if parts[0] == "grid_id" else parts[0]
+
+
+def _reason(item: Any) -> str:
+    text = str(item.get("msg", ""))
+    for english, msgid in _KNOWN_REASONS.items():
+        if english in text:
+            return _(msgid)
+    return generic_reason(item)
+
+
+def _row_checker(db: Session, actor: CurrentUser) -> Any:
+    def check(values: dict[str, Any]) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        grid_id = values.get("grid")
+        if grid_id is not None and not services.may_work_in_grid(db, actor, grid_id):
+            problems.append(("grid", _("This grid is outside the grids you work in.")))
+        try:
+            NeedCreate.model_validate(model_input(values))
+        except ValidationError as error:
+            seen: set[str] = set()
+            for item in error.errors():
+                column = _column_of(tuple(item.get("loc") or ()))
+                if column not in seen:
+                    seen.add(column)
+                    problems.append((column, _reason(item)))
+        return problems
+
+    return check
+
+
+def check_need_table(db: Session, actor: CurrentUser, table: Table) -> CheckedTable:
+    return check_table(table, import_columns(db), _row_checker(db, actor))
+
+
+@dataclass(frozen=True)
+class ImportedNeed:
+    row: int
+    need_id: int
+    title: str
+    # Likely duplicates among the open needs of the same community: (need id, title, similarity).
+    duplicates: list[tuple[int, str, float]]
+
+
+@dataclass
+class NeedImportResult:
+    checked: CheckedTable
+    imported: list[ImportedNeed] = field(default_factory=list)
+    only_valid: bool = False
+
+    @property
+    def imported_ids(self) -> list[int]:
+        return [item.need_id for item in self.imported]
+
+    @property
+    def refused(self) -> bool:
+        """Nothing was written because some rows failed and the user wanted all or nothing."""
+        return bool(self.checked.problems) and not self.only_valid
+
+    @property
+    def flagged(self) -> list[ImportedNeed]:
+        return [item for item in self.imported if item.duplicates]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total_rows": self.checked.total_rows,
+            "valid_rows": len(self.checked.valid),
+            "invalid_rows": self.checked.invalid_rows,
+            "imported": len(self.imported),
+            "imported_ids": self.imported_ids,
+            "only_valid": self.only_valid,
+            "problems": [problem.as_dict() for problem in self.checked.problems],
+            "likely_duplicates": {item.row: [d[0] for d in item.duplicates] for item in self.flagged},
+        }
+
+
+def import_needs(
+    db: Session, actor: CurrentUser, table: Table, *, only_valid: bool = False, filename: str = ""
+) -> NeedImportResult:
+    """Create the table's needs in the caller's (one) transaction: all or nothing unless ``only_valid``."""
+    checked = check_need_table(db, actor, table)
+    result = NeedImportResult(checked=checked, only_valid=only_valid)
+    if result.refused or not checked.valid:
+        return result
+    for number, values in checked.valid:
+        need, _created = services.create_need(db, actor, NeedCreate.model_validate(model_input(values)))
+        assert need.id is not None
+        found = duplicates.likely_duplicates(db, actor, need)
+        flagged = [(item.need.id or 0, item.need.title, round(item.score, 2)) for item in found]
+        result.imported.append(ImportedNeed(number, need.id, need.title, flagged))
+    record(
+        db,
+        "need.import",
+        object_type="need",
+        object_id=None,
+        after={
+            "file": filename[:200],
+            "rows": checked.total_rows,
+            "imported": len(result.imported),
+            "skipped_rows": checked.invalid_rows,
+            "need_ids": result.imported_ids,
+            "likely_duplicates": {str(item.row): [d[0] for d in item.duplicates] for item in result.flagged},
+        },
+        actor=actor,
+    )
+    return result
+
+
+def export_rows(db: Session, viewer: CurrentUser, filters: services.NeedFilters) -> list[NeedExportRow]:
+    """The needs the staff list shows for these filters (same scope and order), with their first line and shift."""
+    needs = services.list_needs(db, viewer, filters, page=1, page_size=MAX_EXPORT_ROWS).rows
+    ids = [need.id for need in needs if need.id is not None]
+    lines: dict[int, list[ResourceLine]] = {}
+    shifts: dict[int, list[Shift]] = {}
+    codes: dict[int, str] = {}
+    if ids:
+        for line in db.execute(
+            sa.select(ResourceLine).where(ResourceLine.need_id.in_(ids)).order_by(ResourceLine.id)  # type: ignore[attr-defined]
+        ).scalars():
+            lines.setdefault(line.need_id, []).append(line)
+        for shift in db.execute(
+            sa.select(Shift).where(Shift.need_id.in_(ids)).order_by(Shift.starts_at, Shift.id)  # type: ignore[attr-defined]
+        ).scalars():
+            shifts.setdefault(shift.need_id, []).append(shift)
+        grid_ids = sorted({need.grid_id for need in needs})
+        codes = {row[0]: row[1] for row in db.execute(sa.select(Grid.id, Grid.code).where(Grid.id.in_(grid_ids)))}  # type: ignore[union-attr,arg-type]
+    return [
+        NeedExportRow(need, codes.get(need.grid_id, ""), lines.get(need.id or 0, []), shifts.get(need.id or 0, []))
+        for need in needs
+    ]

@@ -1,0 +1,133 @@
+"""Import and export of the need list (CSV and Excel), for staff and admins, as pages.
+
+/needs/import (GET the form, POST a file: the row-by-row report) and /needs/export.csv, /needs/export.xlsx
+(the staff need list's filters). The staff list's own controller also lives under /needs; these paths do
+not collide with its /needs/{id} routes.
+"""
+
+from typing import Annotated, Any
+
+from litestar import Controller, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromQuery
+from litestar.response import Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST
+from sqlmodel import Session
+
+from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.db.types import utcnow
+from marketplace.exchange.need_columns import export_columns, import_columns
+from marketplace.exchange.need_import import NeedImportResult, export_rows, import_needs
+from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, TableProblem, read_table
+from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
+from marketplace.i18n import current_locale
+from marketplace.i18n import gettext as _
+from marketplace.needs import services
+from marketplace.needs.models import NeedStatus
+from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.security.deps import Actor
+from marketplace.security.guards import sessions_only, staff_or_admin
+from marketplace.security.identity import CurrentUser
+from marketplace.validation import STREET_TZ
+from marketplace.vocabulary import Category, IntakeChannel, Urgency
+
+UploadForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+def _language() -> str:
+    return "en" if str(current_locale.get()).startswith("en") else "zh"
+
+
+def export_response(
+    db: Session, actor: CurrentUser, filters: services.NeedFilters, file_format: str
+) -> Response[bytes]:
+    """The staff need list as a download, in the reader's language; names and phones masked, no addresses."""
+    rows = export_rows(db, actor, filters)
+    columns = export_columns()
+    if file_format == "xlsx":
+        body, media_type = write_xlsx(columns, rows, _language(), title="needs"), XLSX_MEDIA_TYPE
+    else:
+        body, media_type = write_csv(columns, rows, _language()), CSV_MEDIA_TYPE
+    stamp = utcnow().astimezone(STREET_TZ).strftime("%Y%m%d-%H%M")
+    disposition = f'attachment; filename="needs-{stamp}.{file_format}"'
+    # An export holds residents' (masked) data: no shared cache keeps a copy.
+    headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
+    return Response(body, media_type=media_type, headers=headers)
+
+
+class NeedExchangeController(Controller):
+    path = "/needs"
+    guards = [staff_or_admin, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    def _page(
+        self,
+        db: Session,
+        *,
+        result: NeedImportResult | None = None,
+        problem: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        context = page_context(
+            db,
+            result=result,
+            problem=problem,
+            columns=import_columns(),
+            max_rows=MAX_ROWS,
+            max_mb=MAX_BYTES // 1_048_576,
+            active_page="needs",
+        )
+        return Template("needs/exchange/import.html", context=context, status_code=status_code)
+
+    @get("/import", name="needs:import-form", sync_to_thread=True)
+    def import_form(self, reader: ReaderSession) -> Template:
+        return self._page(reader)
+
+    @post("/import", name="needs:import", sync_to_thread=True)
+    def import_file(self, db: DbSession, actor: Actor, data: UploadForm) -> Template:
+        upload = data.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return self._page(db, problem=_("Choose a .csv or .xlsx file."), status_code=HTTP_400_BAD_REQUEST)
+        content = upload.file.read(MAX_BYTES + 1)
+        only_valid = str(data.get("only_valid", "")) in ("1", "on", "true")
+        try:
+            table = read_table(upload.filename, content)
+            result = import_needs(db, actor, table, only_valid=only_valid, filename=upload.filename)
+        except TableProblem as problem:
+            return self._page(db, problem=str(problem), status_code=HTTP_400_BAD_REQUEST)
+        return self._page(db, result=result, status_code=HTTP_400_BAD_REQUEST if result.refused else 200)
+
+    @get("/export.csv", name="needs:export-csv", sync_to_thread=True)
+    def export_csv(
+        self,
+        reader: ReaderSession,
+        actor: Actor,
+        status: FromQuery[NeedStatus | None] = None,
+        category: FromQuery[Category | None] = None,
+        grid: FromQuery[int | None] = None,
+        channel: FromQuery[IntakeChannel | None] = None,
+        urgency: FromQuery[Urgency | None] = None,
+        to_review: FromQuery[bool] = False,
+    ) -> Response[bytes]:
+        filters = services.NeedFilters(status, category, grid, channel, urgency, to_review)
+        return export_response(reader, actor, filters, "csv")
+
+    @get("/export.xlsx", name="needs:export-xlsx", sync_to_thread=True)
+    def export_xlsx(
+        self,
+        reader: ReaderSession,
+        actor: Actor,
+        status: FromQuery[NeedStatus | None] = None,
+        category: FromQuery[Category | None] = None,
+        grid: FromQuery[int | None] = None,
+        channel: FromQuery[IntakeChannel | None] = None,
+        urgency: FromQuery[Urgency | None] = None,
+        to_review: FromQuery[bool] = False,
+    ) -> Response[bytes]:
+        filters = services.NeedFilters(status, category, grid, channel, urgency, to_review)
+        return export_response(reader, actor, filters, "xlsx")
+
+
+NEED_EXCHANGE_HANDLERS: list[Any] = [NeedExchangeController]
