@@ -47,8 +47,8 @@ NEED_FIELDS = (
 _KNOWN_REASONS = {
     "must not be in the past": N_("Must not be in the past."),
     "must be after starts_at": N_("The shift must end after it starts."),
-    "a shift lasts at most 24 hours": N_("A shift lasts at most 24 hours."),
-    "must be in the future": N_("The shift must end in the future."),
+    "a shift lasts at most 24 hours": N_("A volunteer shift lasts at most 24 hours."),
+    "must be in the future": N_("The shift must not be over already."),
     "must not exceed the quantity": N_("Must not be more than the resource quantity."),
     "is not a Chinese mobile number": N_(
         "Enter a mobile number (11 digits starting with 1) or a landline such as 0532-82861234."
