@@ -1,0 +1,117 @@
+"""The open escalations page: oldest first, overdue marked, acknowledged steps gone, scoped for staff,
+acknowledge (报到) buttons only where the viewer may acknowledge."""
+
+from datetime import timedelta
+from typing import Any
+
+from litestar.testing import TestClient
+from sqlmodel import Session
+
+from marketplace.accounts.models import Role
+from marketplace.db.types import utcnow
+from marketplace.needs.models import Escalation, EscalationLevel, Need, NeedStatus
+from marketplace.places.models import Grid
+from marketplace.settings import Settings
+from tests import factories
+from tests.security_helpers import audit_events, fetch, make_grid, post_form, sign_in_as
+
+
+def _step(
+    session: Session,
+    grid: Grid,
+    title: str,
+    *,
+    age: timedelta,
+    level: EscalationLevel = EscalationLevel.GRID,
+    deadline_in: timedelta = timedelta(days=1),
+    acknowledged: bool = False,
+) -> Escalation:
+    need = factories.make_need(session, grid, NeedStatus.PUBLISHED, title=title, escalation_level=level)
+    opened = utcnow() - age
+    step = Escalation(
+        need_id=need.id,  # type: ignore[arg-type]
+        level=level,
+        reason=f"{title}无人处理",
+        opened_at=opened,
+        deadline_at=utcnow() + deadline_in,
+        acknowledged_at=utcnow() if acknowledged else None,
+    )
+    session.add(step)
+    session.commit()
+    return step
+
+
+def test_open_steps_are_listed_oldest_first_with_overdue_marked(client: TestClient[Any], session: Session) -> None:
+    grid = make_grid(session)
+    _step(session, grid, "新近的问题", age=timedelta(hours=2))
+    _step(
+        session, grid, "最早的问题", age=timedelta(days=3), level=EscalationLevel.STREET, deadline_in=timedelta(days=2)
+    )
+    _step(
+        session,
+        grid,
+        "逾期的问题",
+        age=timedelta(days=1),
+        level=EscalationLevel.STREET,
+        deadline_in=-timedelta(hours=1),
+    )
+    _step(session, grid, "已报到的问题", age=timedelta(days=4), acknowledged=True)
+    sign_in_as(client, session, Role.ADMIN)
+    client.cookies.set("lang", "en")
+    page = client.get("/escalations")
+    assert page.status_code == 200
+    text = page.text
+    assert text.index("最早的问题") < text.index("逾期的问题") < text.index("新近的问题")
+    assert "已报到的问题" not in text
+    assert text.count("Overdue</span>") == 1 and "1 overdue" in text
+    overdue_item = text[text.index("逾期的问题") - 600 : text.index("逾期的问题")]
+    assert "is-overdue" in overdue_item
+    assert text.count("Not acknowledged") == 3
+
+
+def test_staff_see_only_their_scope_and_acknowledge_their_levels(
+    client: TestClient[Any], session: Session, settings: Settings
+) -> None:
+    grid, elsewhere = make_grid(session), make_grid(session)
+    mine = _step(session, grid, "本社区的问题", age=timedelta(hours=5))
+    street = _step(session, grid, "街道级问题", age=timedelta(hours=4), level=EscalationLevel.STREET)
+    _step(session, elsewhere, "别处的问题", age=timedelta(hours=3))
+    sign_in_as(client, session, Role.STAFF, community_id=grid.community_id)
+    page = client.get("/escalations").text
+    assert "本社区的问题" in page and "街道级问题" in page and "别处的问题" not in page
+    assert f'action="/escalations/{mine.id}/acknowledge"' in page
+    assert f'action="/escalations/{street.id}/acknowledge"' not in page  # the street level is the admins'
+    response = post_form(client, settings, f"/escalations/{mine.id}/acknowledge")
+    assert response.status_code == 303 and response.headers["location"] == "/escalations?done=acknowledged"
+    assert fetch(session, Escalation, mine.id).acknowledged_at is not None
+    assert [str(e.object_id) for e in audit_events(session, "escalation.acknowledge")] == [str(mine.id)]
+    assert "本社区的问题" not in client.get("/escalations").text
+    refused = post_form(client, settings, f"/escalations/{street.id}/acknowledge")
+    assert refused.status_code == 404
+    assert fetch(session, Escalation, street.id).acknowledged_at is None
+
+
+def test_acknowledging_twice_is_a_conflict(client: TestClient[Any], session: Session, settings: Settings) -> None:
+    step = _step(session, make_grid(session), "问题", age=timedelta(hours=1))
+    sign_in_as(client, session, Role.ADMIN)
+    assert post_form(client, settings, f"/escalations/{step.id}/acknowledge").status_code == 303
+    assert post_form(client, settings, f"/escalations/{step.id}/acknowledge").status_code == 409
+
+
+def test_opening_the_page_runs_the_overdue_sweep(client: TestClient[Any], session: Session) -> None:
+    grid = make_grid(session)
+    need = factories.make_need(
+        session, grid, NeedStatus.PUBLISHED, title="过期未办", due_date=utcnow().date() - timedelta(days=2)
+    )
+    session.commit()
+    sign_in_as(client, session, Role.ADMIN)
+    page = client.get("/escalations")
+    assert "过期未办" in page.text
+    assert fetch(session, Need, need.id).escalation_level is EscalationLevel.GRID
+
+
+def test_the_page_is_refused_to_partners(client: TestClient[Any], session: Session, settings: Settings) -> None:
+    step = _step(session, make_grid(session), "问题", age=timedelta(hours=1))
+    sign_in_as(client, session, Role.PARTNER)
+    assert client.get("/escalations").status_code == 403
+    assert post_form(client, settings, f"/escalations/{step.id}/acknowledge").status_code == 403
