@@ -289,5 +289,7 @@ def _report_rows(html: str) -> list[tuple[str, str, str]]:
     import re
 
     body = html.split("import-report", 1)[1].split("</table>", 1)[0]
-    cells = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td class=\"value\">([^<]*)</td>", body)
+    cells = re.findall(
+        r"<tr><td>(\d+)</td><td>([^<]*)</td><td class=\"reason\">(?:<code class=\"value\">([^<]*)</code>)?", body
+    )
     return [(row, column, value) for row, column, value in cells]

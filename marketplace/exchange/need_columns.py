@@ -116,7 +116,7 @@ def _common_columns(grids: Callable[[str], Any]) -> list[ColumnSpec]:
             required=True,
             example="renovation",
         ),
-        _column("grid", "网格", "Grid", grids, lambda r: r.grid_code, required=True, example="HD01"),
+        _column("grid", "网格", "Grid", grids, lambda r: r.grid_code, required=True, example="HD-01"),
         _column(
             "channel",
             "来源渠道",
