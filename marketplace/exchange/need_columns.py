@@ -46,7 +46,9 @@ class NeedExportRow:
 def moment(value: str) -> datetime:
     """A time of day in the street's time zone (2026-12-05 09:00; also / or T, seconds optional), as UTC."""
     cleaned = value.strip().replace("/", "-").replace("T", " ").replace(".", "-")
-    if len(cleaned) > 19 or " " not in cleaned:
+    if " " not in cleaned:
+        cleaned += " 00:00"  # the reader writes an Excel date-time cell at midnight as its date alone
+    if len(cleaned) > 19:
         raise CellProblem(N_("Not a date and time; write it as 2026-12-31 09:00."))
     date_part, time_part = cleaned.split(" ", 1)
     try:
