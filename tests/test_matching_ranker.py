@@ -335,3 +335,19 @@ def test_the_history_is_the_same_for_the_same_seed() -> None:
         first.decisions[i].decided_at <= first.decisions[i + 1].decided_at for i in range(len(first.decisions) - 1)
     )
     assert max(d.decided_at for d in first.decisions) < datetime(2025, 11, 24, tzinfo=UTC) + timedelta(days=365)
+
+
+def test_every_feature_and_default_weight_is_documented() -> None:
+    from pathlib import Path
+
+    import matching.features
+    from matching.offers import DEFAULT_WEIGHTS as OFFER_WEIGHTS
+    from matching.volunteers import DEFAULT_WEIGHTS as VOLUNTEER_WEIGHTS
+
+    docs = (Path(__file__).parent.parent / "docs" / "matching.md").read_text()
+    for name in {*VOLUNTEER_FEATURES, *OFFER_FEATURES}:
+        assert f"| `{name}` |" in docs, name
+        assert f"``{name}``" in (matching.features.__doc__ or ""), name
+    for weights in (VOLUNTEER_WEIGHTS, OFFER_WEIGHTS):
+        for name, weight in weights.items():
+            assert any(line.startswith(f"| `{name}` |") and f"| {weight:.2f} |" in line for line in docs.splitlines())
