@@ -64,10 +64,11 @@ def _no_reasons(row: int, contributions: Mapping[str, float]) -> list:
 def ranking_lists(data: DecisionSet, relevance: np.ndarray | None = None) -> list[RankingList]:
     """One list per shift or line in ``data`` (relevance from the outcomes unless given per row)."""
     relevance = data.relevance if relevance is None else relevance
+    order = np.lexsort((data.ranks, data.part_ids))  # by list, then by shown rank
+    starts = np.flatnonzero(np.r_[True, np.diff(data.part_ids[order]) != 0]) if len(order) else order
     lists = []
-    for part in np.unique(data.part_ids):
-        rows = np.flatnonzero(data.part_ids == part)
-        rows = rows[np.argsort(data.ranks[rows], kind="stable")]
+    for rows in np.split(order, starts[1:]) if len(order) else []:
+        part = data.part_ids[rows[0]]
         pairs = PairFeatures(
             data.kind,
             int(data.need_ids[rows[0]]),
@@ -149,8 +150,9 @@ def _cell(value: float | str | int) -> str:
 
 def time_split(data: DecisionSet, test_fraction: float = 0.25) -> tuple[DecisionSet, DecisionSet]:
     """Train on the needs decided first, test on the last ``test_fraction`` of needs (by first decision)."""
-    needs = np.unique(data.need_ids)
-    first = np.asarray([data.decided_at[data.need_ids == need].min() for need in needs])
+    needs, which = np.unique(data.need_ids, return_inverse=True)
+    first = np.full(len(needs), np.inf)
+    np.minimum.at(first, which, data.decided_at)
     ordered = needs[np.lexsort((needs, first))]
     cut = round(len(ordered) * (1.0 - test_fraction))
     test_needs = ordered[cut:]

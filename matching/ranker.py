@@ -23,9 +23,11 @@ explanation sentences, the same the default scorer says.
 When it serves. Below ``MIN_DECISIONS`` decisions of a kind, or fewer than
 ``EVENTS_PER_FEATURE`` approvals and as many rejections per feature, the default scorer serves
 (``fit_scorer``). 400 decisions is about 40 shifts' lists of ten; the events-per-feature rule is
-the usual floor for a stable logistic regression (ten events per variable, Peduzzi et al. 1996);
-the learning curve in benchmarks/results/matching_evaluation.json shows the learned ranker overtaking
-the default scorer well before it.
+the usual floor for a stable logistic regression (ten events per variable, Peduzzi et al. 1996).
+On the synthetic street (benchmarks/results/matching_evaluation.json, learning curve) the learned
+ranker already matches the default scorer from 100 decisions; the floor is kept conservative
+because a real street's decisions are noisier than a simulation whose admins weigh exactly what
+the features measure.
 
 Storage. A fitted model is plain JSON (``LinearRankingModel.to_json``): feature names, scaler
 means and scales, coefficients, intercept and training metadata; never pickle. ``from_json``
