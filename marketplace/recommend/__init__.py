@@ -1,0 +1,1 @@
+"""Recommendations: the application's rows adapted into the matching library's records, and served."""

@@ -1,0 +1,103 @@
+"""GET /api/v1/needs/{id}/recommendations: the best offers or volunteers for a need, explained."""
+
+from typing import Annotated, Literal
+
+from litestar import Controller, get
+from litestar.params import FromPath, Parameter
+from pydantic import BaseModel, Field
+
+from marketplace.db.deps import ReaderSession
+from marketplace.needs import services
+from marketplace.needs.api import NEED_EXCEPTION_HANDLERS
+from marketplace.recommend.service import candidate_names, recommend
+from marketplace.security.deps import Actor
+from marketplace.security.guards import staff_or_admin, token_scope
+
+
+class ReasonOut(BaseModel):
+    feature: str = Field(description="The feature that contributed, e.g. skill_coverage, proximity")
+    value: float = Field(description="The feature's value for this pair, 0–1 (distance features in km)")
+    contribution: float = Field(description="What it added to the score")
+    zh: str
+    en: str
+
+
+class CandidateOut(BaseModel):
+    rank: int = Field(description="1 for the best candidate")
+    id: int = Field(description="The offer id or the volunteer profile id")
+    name: str = Field(description="The offer's title and organization, or the volunteer's name")
+    score: float
+    reasons: list[ReasonOut] = Field(description="The main contributing factors, largest first")
+
+
+class PartOut(BaseModel):
+    part_id: int = Field(description="The resource line id (offers) or shift id (volunteers)")
+    title: str
+    candidates: list[CandidateOut]
+
+
+class RecommendationsOut(BaseModel):
+    need_id: int
+    kind: Literal["offers", "volunteers"]
+    scorer: str = Field(description="default: the documented weighted scorer")
+    parts: list[PartOut]
+
+
+class RecommendationApiController(Controller):
+    path = "/api/v1/needs"
+    tags = ["matching"]
+    guards = [staff_or_admin]
+    exception_handlers = NEED_EXCEPTION_HANDLERS
+
+    @get(
+        "/{need_id:int}/recommendations",
+        operation_id="needRecommendations",
+        summary="Ranked, explained candidates for a need",
+        description="For each open resource line the best active offers (kind=offers), or for each open shift "
+        "the best volunteers (kind=volunteers), with a score and the main reasons in Chinese and English. "
+        "Staff see the needs of their grids or community; admins all.",
+        guards=[token_scope("needs:read")],
+        sync_to_thread=True,
+    )
+    def recommendations(
+        self,
+        reader: ReaderSession,
+        actor: Actor,
+        need_id: FromPath[int],
+        kind: Annotated[Literal["offers", "volunteers"], Parameter(description="offers or volunteers")],
+        k: Annotated[int, Parameter(ge=1, le=50, description="How many per line or shift, 1–50")] = 10,
+    ) -> RecommendationsOut:
+        need = services.get_visible_need(reader, actor, need_id)
+        parts = recommend(reader, need, kind, k)
+        names = candidate_names(reader, kind, {ranked.candidate_id for part in parts for ranked in part.ranked})
+        return RecommendationsOut(
+            need_id=need_id,
+            kind=kind,
+            scorer="default",
+            parts=[
+                PartOut(
+                    part_id=part.part_id,
+                    title=part.title,
+                    candidates=[
+                        CandidateOut(
+                            rank=position,
+                            id=ranked.candidate_id,
+                            name=names.get(ranked.candidate_id, ""),
+                            score=round(ranked.score, 4),
+                            reasons=[
+                                ReasonOut(
+                                    feature=reason.feature,
+                                    value=round(reason.value, 4),
+                                    contribution=round(reason.contribution, 4),
+                                    zh=reason.zh,
+                                    en=reason.en,
+                                )
+                                for reason in ranked.reasons
+                            ],
+                        )
+                        for position, ranked in enumerate(part.ranked, start=1)
+                    ],
+                )
+                for part in parts
+            ],
+        )

@@ -1,0 +1,195 @@
+"""Database rows → the matching library's plain records (the library never sees the database)."""
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from marketplace.db.types import utcnow
+from marketplace.matches.models import Match, MatchStatus
+from marketplace.needs.models import Need, ResourceLine, Shift, ShiftSkill
+from marketplace.offers.models import Offer, OfferGrid, OfferStatus
+from marketplace.places.models import Grid
+from marketplace.vocabulary import Urgency
+from marketplace.volunteers.models import (
+    AvailabilitySlot,
+    ShiftSignup,
+    SignupStatus,
+    Skill,
+    VolunteerProfile,
+    VolunteerSkill,
+)
+from matching import records
+
+URGENCY_LEVEL = {Urgency.LOW: 0, Urgency.NORMAL: 1, Urgency.HIGH: 2, Urgency.CRITICAL: 3}
+LIVE_SIGNUPS = (SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN, SignupStatus.COMPLETED)
+
+
+def grid_points(db: Session) -> list[records.GridPoint]:
+    rows = db.execute(sa.select(Grid.id, Grid.latitude, Grid.longitude)).all()
+    return [records.GridPoint(int(row.id), float(row.latitude), float(row.longitude)) for row in rows]
+
+
+def need_text(need: Need, extra: str = "") -> str:
+    return " ".join(part for part in (need.title, need.description, extra) if part)
+
+
+def shift_records(db: Session, need: Need) -> list[records.ShiftNeed]:
+    shifts = list(db.execute(sa.select(Shift).where(Shift.need_id == need.id).order_by(Shift.starts_at)).scalars())
+    skills: dict[int, set[int]] = defaultdict(set)
+    for shift_id, skill_id in db.execute(
+        sa.select(ShiftSkill.shift_id, ShiftSkill.skill_id).where(
+            ShiftSkill.shift_id.in_([shift.id for shift in shifts])  # type: ignore[union-attr]
+        )
+    ):
+        skills[shift_id].add(skill_id)
+    return [
+        records.ShiftNeed(
+            id=int(shift.id or 0),
+            need_id=int(need.id or 0),
+            text=need_text(need, shift.title),
+            category=need.category.value,
+            grid_id=need.grid_id,
+            starts_at=shift.starts_at,
+            ends_at=shift.ends_at,
+            open_slots=max(shift.slots - shift.confirmed_count, 0),
+            skill_ids=frozenset(skills[int(shift.id or 0)]),
+            urgency=URGENCY_LEVEL.get(need.urgency, 1),
+            due_date=need.due_date,
+        )
+        for shift in shifts
+    ]
+
+
+def line_records(db: Session, need: Need) -> list[records.LineNeed]:
+    lines = db.execute(sa.select(ResourceLine).where(ResourceLine.need_id == need.id).order_by(ResourceLine.id))
+    return [
+        records.LineNeed(
+            id=int(line.id or 0),
+            need_id=int(need.id or 0),
+            text=need_text(need, line.description),
+            kind=line.kind.value,
+            category=line.category.value,
+            grid_id=need.grid_id,
+            still_needed=float(line.still_needed),
+            unit=line.unit,
+            urgency=URGENCY_LEVEL.get(need.urgency, 1),
+            due_date=need.due_date,
+        )
+        for line in lines.scalars()
+    ]
+
+
+def _week_start(now: datetime) -> datetime:
+    return (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def volunteer_records(db: Session, now: datetime | None = None) -> list[records.Volunteer]:
+    """Every volunteer with skills, weekly windows, this week's booked hours and their record, in 5 queries."""
+    now = now or utcnow()
+    skills: dict[int, set[int]] = defaultdict(set)
+    names: dict[int, list[str]] = defaultdict(list)
+    for volunteer_id, skill_id, name, name_en in db.execute(
+        sa.select(VolunteerSkill.volunteer_id, VolunteerSkill.skill_id, Skill.name, Skill.name_en).join(
+            Skill,
+            Skill.id == VolunteerSkill.skill_id,  # type: ignore[arg-type]
+        )
+    ):
+        skills[volunteer_id].add(skill_id)
+        names[volunteer_id] += [name, name_en]
+    windows: dict[int, list[records.WeeklyWindow]] = defaultdict(list)
+    for volunteer_id, weekday, start, end in db.execute(
+        sa.select(
+            AvailabilitySlot.volunteer_id,
+            AvailabilitySlot.weekday,
+            AvailabilitySlot.start_minute,
+            AvailabilitySlot.end_minute,
+        )
+    ):
+        windows[volunteer_id].append(records.WeeklyWindow(weekday, start, end))
+    week = _week_start(now)
+    booked: dict[int, float] = defaultdict(float)
+    for volunteer_id, starts_at, ends_at in db.execute(
+        sa.select(ShiftSignup.volunteer_id, Shift.starts_at, Shift.ends_at)
+        .join(Shift, Shift.id == ShiftSignup.shift_id)  # type: ignore[arg-type]
+        .where(
+            ShiftSignup.status.in_(LIVE_SIGNUPS), Shift.starts_at >= week, Shift.starts_at < week + timedelta(days=7)
+        )  # type: ignore[attr-defined]
+    ):
+        booked[volunteer_id] += (ends_at - starts_at).total_seconds() / 3600
+    cancelled = dict(
+        db.execute(
+            sa.select(ShiftSignup.volunteer_id, sa.func.count())
+            .where(ShiftSignup.status == SignupStatus.CANCELLED)
+            .group_by(ShiftSignup.volunteer_id)
+        ).all()
+    )
+    profiles = db.execute(
+        sa.select(
+            VolunteerProfile.id,
+            VolunteerProfile.home_grid_id,
+            VolunteerProfile.weekly_hour_cap,
+            VolunteerProfile.fulfilled_count,
+            VolunteerProfile.no_show_count,
+        ).order_by(VolunteerProfile.id)
+    )
+    return [
+        records.Volunteer(
+            id=row.id,
+            home_grid_id=row.home_grid_id,
+            skill_ids=frozenset(skills[row.id]),
+            availability=tuple(windows[row.id]),
+            weekly_hour_cap=float(row.weekly_hour_cap),
+            hours_this_week=booked[row.id],
+            fulfilled=row.fulfilled_count,
+            no_show=row.no_show_count,
+            cancelled=int(cancelled.get(row.id, 0)),
+            text=" ".join(names[row.id]),
+        )
+        for row in profiles
+    ]
+
+
+def offer_records(db: Session, now: datetime | None = None) -> list[records.Offer]:
+    """Offers a line could draw on now: active, inside their window, with something left."""
+    now = now or utcnow()
+    live = (
+        sa.select(Offer)
+        .where(
+            Offer.status == OfferStatus.ACTIVE,
+            Offer.remaining_quantity > 0,
+            Offer.valid_from <= now,
+            sa.or_(Offer.valid_until.is_(None), Offer.valid_until > now),  # type: ignore[union-attr]
+        )
+        .order_by(Offer.id)
+    )
+    offers = list(db.execute(live).scalars())
+    areas: dict[int, set[int]] = defaultdict(set)
+    for offer_id, grid_id in db.execute(sa.select(OfferGrid.offer_id, OfferGrid.grid_id)):
+        areas[offer_id].add(grid_id)
+    outcomes: dict[tuple[int, str], int] = {}
+    for offer_id, status, count in db.execute(
+        sa.select(Match.offer_id, Match.status, sa.func.count())
+        .where(Match.offer_id.is_not(None))  # type: ignore[union-attr]
+        .group_by(Match.offer_id, Match.status)
+    ):
+        outcomes[(offer_id, status.value if hasattr(status, "value") else str(status))] = count
+    return [
+        records.Offer(
+            id=int(offer.id or 0),
+            organization_id=offer.organization_id,
+            text=" ".join(part for part in (offer.title, offer.description) if part),
+            kind=offer.kind.value,
+            category=offer.category.value,
+            remaining=float(offer.remaining_quantity),
+            unit=offer.unit,
+            grid_ids=frozenset(areas[int(offer.id or 0)]),
+            valid_until=offer.valid_until,
+            fulfilled=outcomes.get((int(offer.id or 0), MatchStatus.FULFILLED.value), 0),
+            cancelled=outcomes.get((int(offer.id or 0), MatchStatus.CANCELLED.value), 0),
+            open_matches=outcomes.get((int(offer.id or 0), MatchStatus.PROPOSED.value), 0)
+            + outcomes.get((int(offer.id or 0), MatchStatus.APPROVED.value), 0),
+        )
+        for offer in offers
+    ]

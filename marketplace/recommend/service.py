@@ -1,0 +1,131 @@
+"""Ranked, explained candidates for one need, from indexes built once and kept warm.
+
+Building the candidate indexes costs seconds at 100,000 volunteers, so they are cached per database
+and rebuilt when the candidate tables grow (a new profile, sign-up, offer or match: cheap max-id
+probes) or after ``MAX_AGE`` seconds, which bounds how stale an in-place edit (a new skill or window)
+can be. The ranking itself is the library's vectorised top-k.
+"""
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from marketplace.accounts.models import User
+from marketplace.db.types import utcnow
+from marketplace.matches.models import Match
+from marketplace.needs import services
+from marketplace.needs.models import Need
+from marketplace.offers.models import Offer
+from marketplace.organizations.models import Organization
+from marketplace.recommend import records as rows
+from marketplace.volunteers.models import ShiftSignup, VolunteerProfile
+from matching.explain import Ranked
+from matching.offers import OfferIndex
+from matching.text import TextSpace
+from matching.volunteers import VolunteerIndex
+
+MAX_AGE = 300.0
+KINDS = ("offers", "volunteers")
+
+
+@dataclass
+class _Cached:
+    signature: tuple[Any, ...]
+    built: float
+    index: Any
+
+
+@dataclass
+class _Cache:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    entries: dict[tuple[str, str], _Cached] = field(default_factory=dict)
+
+
+_CACHE = _Cache()
+
+
+def _signature(db: Session, kind: str) -> tuple[Any, ...]:
+    if kind == "volunteers":
+        probes = (sa.func.max(VolunteerProfile.id), sa.func.max(ShiftSignup.id))
+        return (db.execute(sa.select(probes[0])).scalar(), db.execute(sa.select(probes[1])).scalar())
+    return (
+        db.execute(sa.select(sa.func.max(Offer.id))).scalar(),
+        db.execute(sa.select(sa.func.max(Offer.updated_at))).scalar(),
+        db.execute(sa.select(sa.func.max(Match.id))).scalar(),
+    )
+
+
+def _build(db: Session, kind: str) -> Any:
+    """The index of every candidate of ``kind``, or None when there is no candidate at all."""
+    grids = rows.grid_points(db)
+    candidates: list[Any] = rows.volunteer_records(db) if kind == "volunteers" else rows.offer_records(db)
+    if not candidates:
+        return None
+    texts = [candidate.text for candidate in candidates]
+    # The text space needs some vocabulary; with none, ranking simply ignores the text feature.
+    space = TextSpace(texts) if any(text.strip() for text in texts) else None
+    return VolunteerIndex(candidates, grids, space) if kind == "volunteers" else OfferIndex(candidates, grids, space)
+
+
+def index_for(db: Session, kind: str) -> Any:
+    """The warm index of ``kind`` for this database, rebuilt when the signature moved or it grew old."""
+    key = (str(db.get_bind().url), kind)
+    signature = _signature(db, kind)
+    with _CACHE.lock:
+        cached = _CACHE.entries.get(key)
+        if cached and cached.signature == signature and time.monotonic() - cached.built < MAX_AGE:
+            return cached.index
+        index = _build(db, kind)
+        _CACHE.entries[key] = _Cached(signature, time.monotonic(), index)
+        return index
+
+
+def forget() -> None:
+    """Drop every cached index (tests that rebuild a database under the same address)."""
+    with _CACHE.lock:
+        _CACHE.entries.clear()
+
+
+@dataclass(frozen=True)
+class PartRanking:
+    """The ranked candidates for one resource line or shift of the need."""
+
+    part_id: int
+    title: str
+    ranked: list[Ranked]
+
+
+def recommend(db: Session, need: Need, kind: str, k: int) -> list[PartRanking]:
+    """The top ``k`` offers for each open resource line, or volunteers for each open shift, of ``need``."""
+    now = utcnow()
+    index = index_for(db, kind)
+    if kind == "offers":
+        titles = {line.id: line.description or line.category.label for line in services.lines_of(db, need.id or 0)}
+        lines = [line for line in rows.line_records(db, need) if line.still_needed > 0]
+        return [
+            PartRanking(line.id, titles.get(line.id, ""), index.rank(line, now, k=k) if index else []) for line in lines
+        ]
+    titles = {shift.id: shift.title for shift in services.shifts_of(db, need.id or 0)}
+    shifts = [shift for shift in rows.shift_records(db, need) if shift.open_slots > 0 and shift.ends_at > now]
+    return [
+        PartRanking(shift.id, titles.get(shift.id, ""), index.rank(shift, k=k) if index else []) for shift in shifts
+    ]
+
+
+def candidate_names(db: Session, kind: str, ids: set[int]) -> dict[int, str]:
+    """What a reader calls each candidate: the offer's title and organization, or the volunteer's name."""
+    if not ids:
+        return {}
+    if kind == "offers":
+        query = sa.select(Offer.id, Offer.title, Organization.name).join(
+            Organization,
+            Organization.id == Offer.organization_id,  # type: ignore[arg-type]
+        )
+        found = db.execute(query.where(Offer.id.in_(ids))).all()  # type: ignore[union-attr]
+        return {row[0]: f"{row[1]} · {row[2]}" for row in found}
+    query = sa.select(VolunteerProfile.id, User.display_name).join(User, User.id == VolunteerProfile.user_id)  # type: ignore[arg-type]
+    return {row[0]: row[1] for row in db.execute(query.where(VolunteerProfile.id.in_(ids))).all()}  # type: ignore[union-attr]
