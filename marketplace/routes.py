@@ -6,16 +6,21 @@ from marketplace.accounts.api import AuthApiController
 from marketplace.accounts.controllers import AccountPagesController, AdminUsersController, MyAccountController, logout
 from marketplace.admin.controllers import ADMIN_ROUTE_HANDLERS
 from marketplace.dashboard.controllers import FiguresPageController, StatsApiController
+from marketplace.exchange.needs import NEED_EXCHANGE_HANDLERS
 from marketplace.exchange.projects import ProjectExportController
 from marketplace.matches.api import MATCH_API_HANDLERS
+from marketplace.matches.pages import TAKE_PART_PAGE_HANDLERS
+from marketplace.matches.review_pages import ReviewPagesController
 from marketplace.needs.api import EscalationApiController, NeedApiController
 from marketplace.needs.controllers import ProjectApiController, ProjectPagesController
+from marketplace.needs.page_routes import NEED_PAGE_HANDLERS
 from marketplace.notifications.api import NotificationApiController
 from marketplace.notifications.controllers import NotificationPagesController
 from marketplace.offers.api import OfferApiController
 from marketplace.offers.controllers import OfferPagesController
 from marketplace.organizations.routes import ORGANIZATION_ROUTE_HANDLERS
 from marketplace.places.controllers import GridApiController
+from marketplace.recommend.api import RecommendationApiController
 from marketplace.system.controllers import SystemController
 
 
@@ -31,6 +36,7 @@ def route_handlers() -> list[Any]:
         FiguresPageController,
         ProjectApiController,
         NeedApiController,
+        RecommendationApiController,
         EscalationApiController,
         GridApiController,
         StatsApiController,
@@ -40,6 +46,10 @@ def route_handlers() -> list[Any]:
         *ADMIN_ROUTE_HANDLERS,
         *ORGANIZATION_ROUTE_HANDLERS,
         *MATCH_API_HANDLERS,
+        ReviewPagesController,
+        *TAKE_PART_PAGE_HANDLERS,
+        *NEED_PAGE_HANDLERS,
+        *NEED_EXCHANGE_HANDLERS,
         OfferPagesController,
         OfferApiController,
     ]
