@@ -18,12 +18,24 @@ from marketplace.db.deps import DbSession
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
 from marketplace.needs import escalation, services
-from marketplace.needs.models import Escalation, Need
+from marketplace.needs.models import Escalation, EscalationLevel, Need
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.models import Department, Grid
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
+
+
+def reason_text(step: Escalation) -> str:
+    """The step's reason; the overdue sweep's own reasons (stored in English) in the reader's language."""
+    if step.opened_by_id is not None:
+        return step.reason
+    if step.reason == "past its due date":
+        return _("Past its due date.")
+    for level in EscalationLevel:
+        if step.reason == f"{level.value} level not acknowledged in time":
+            return _("Not acknowledged in time at the %(level)s level.") % {"level": level.label}
+    return step.reason
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,7 @@ def _page(
         db,
         steps=steps,
         overdue_count=sum(1 for item in steps if item.overdue),
+        reason_text=reason_text,
         notice=notice,
         problem=problem,
         active_page="escalations",

@@ -157,7 +157,9 @@ class NeedForm:
             if not any(row.get(name) for name in SHIFT_FIELDS):
                 continue
             data = {name: row[name] for name in ("title", "location", "slots") if row.get(name)}
-            data |= {name: _local(row.get(name, ""), datetime) for name in ("starts_at", "ends_at")}
+            for name in ("starts_at", "ends_at"):
+                if row.get(name):
+                    data[name] = _local(row[name], datetime)
             data |= {"requires_approval": row.get("confirm") == "after_approval", "skill_ids": row["skill_ids"]}
             model, errors = _validate(ShiftCreate, data, f"shift-{i}-")
             self.errors |= errors
@@ -231,11 +233,21 @@ def _labels() -> dict[str, str]:
     }
 
 
-def field_labels(errors: dict[str, str]) -> dict[str, str]:
-    """Each field with a message, named as the form labels it ("Resource line 2: Quantity")."""
-    labels = _labels()
+def _order(key: str) -> tuple[int, int, int]:
+    """Where a field sits in the form: the need's fields, then line rows, then shift rows."""
+    parts = key.split("-")
+    if len(parts) == 3 and parts[1].isdigit():
+        fields = LINE_FIELDS if parts[0] == "line" else SHIFT_FIELDS + SHIFT_DEFAULTS
+        place = fields.index(parts[2]) if parts[2] in fields else len(fields)
+        return (1 if parts[0] == "line" else 2, int(parts[1]), place)
+    return (0, NEED_FIELDS.index(key) if key in NEED_FIELDS else len(NEED_FIELDS), 0)
+
+
+def field_labels(errors: dict[str, str], **overrides: str) -> dict[str, str]:
+    """Each field with a message, in form order, named as the form labels it ("Resource line 2: Quantity")."""
+    labels = _labels() | overrides
     named: dict[str, str] = {}
-    for key in errors:
+    for key in sorted(errors, key=_order):
         parts = key.split("-")
         if len(parts) == 3 and parts[1].isdigit():
             row = int(parts[1]) + 1

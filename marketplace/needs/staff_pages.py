@@ -15,10 +15,12 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession
+from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
 from marketplace.matches import delivery
 from marketplace.matches.services import Conflict
 from marketplace.needs import duplicates, escalation, participation, services
+from marketplace.needs.escalation_pages import reason_text
 from marketplace.needs.models import Escalation, EscalationLevel, NeedStatus
 from marketplace.needs.schemas import NeedRejection
 from marketplace.organizations.forms import FormData, one, validate
@@ -156,6 +158,8 @@ class NeedStaffPagesController(Controller):
             blockers=participation.blockers(lines, shifts, claims),
             likely=duplicates.likely_duplicates(db, actor, need),
             steps=[(step, escalation.may_acknowledge(db, actor, step)) for step in steps],
+            reason_text=reason_text,
+            now=utcnow(),
             next_level=next_level,
             needs_department=next_level is EscalationLevel.DEPARTMENT,
             departments=list(db.execute(sa.select(Department).order_by(Department.id)).scalars()),
