@@ -11,7 +11,7 @@ import pytest
 from matching import GridPoint, LineNeed, Offer, OfferIndex, ShiftNeed, Volunteer, VolunteerIndex, WeeklyWindow
 from matching.evaluation import evaluate, ranking_lists, time_split
 from matching.features import OFFER_FEATURES, VOLUNTEER_FEATURES, reliability
-from matching.history import synthetic_history
+from matching.history import synthetic_history, synthetic_offer_history
 from matching.ranker import (
     MIN_DECISIONS,
     RELEVANCE,
@@ -335,6 +335,23 @@ def test_the_history_is_the_same_for_the_same_seed() -> None:
         first.decisions[i].decided_at <= first.decisions[i + 1].decided_at for i in range(len(first.decisions) - 1)
     )
     assert max(d.decided_at for d in first.decisions) < datetime(2025, 11, 24, tzinfo=UTC) + timedelta(days=365)
+
+
+def test_an_offer_ranker_trains_on_offer_decisions_and_round_trips() -> None:
+    history = synthetic_offer_history(4, lines=80, offers=60)
+    assert history.kind == "offer" and {d.candidate_kind for d in history.decisions} == {"offer"}
+    assert history.decisions == synthetic_offer_history(4, lines=80, offers=60).decisions
+    data = decision_set(history.decisions, history.pairs, "offer")
+    assert len(data) == len(history.decisions) and data.names == OFFER_FEATURES
+    assert len(decision_set(history.decisions, history.pairs, "volunteer")) == 0
+    model = train_ranker(data)
+    loaded = LinearRankingModel.from_json(model.to_json(), kind="offer")
+    assert np.array_equal(loaded.decision(data.matrix), model.decision(data.matrix))
+    weight = dict(zip(model.feature_names, model.coefficients, strict=True))
+    assert weight["coverage"] > 0 and weight["category"] > 0
+    pairs = history.pairs[max(history.pairs)]
+    ranked = rank(LearnedScorer(loaded), pairs, k=3)
+    assert len(ranked) == 3 and all(reason.zh and reason.en for r in ranked for reason in r.reasons)
 
 
 def test_every_feature_and_default_weight_is_documented() -> None:
