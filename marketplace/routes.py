@@ -21,6 +21,7 @@ from marketplace.offers.controllers import OfferPagesController
 from marketplace.organizations.routes import ORGANIZATION_ROUTE_HANDLERS
 from marketplace.places.controllers import GridApiController
 from marketplace.recommend.api import RecommendationApiController
+from marketplace.recommend.pages import RecommendationPagesController
 from marketplace.system.controllers import SystemController
 
 
@@ -37,6 +38,7 @@ def route_handlers() -> list[Any]:
         ProjectApiController,
         NeedApiController,
         RecommendationApiController,
+        RecommendationPagesController,
         EscalationApiController,
         GridApiController,
         StatsApiController,

@@ -121,3 +121,19 @@ def test_bad_kind_names_the_field_and_scope_holds(client: TestClient[Any], sessi
     client.cookies.clear()
     sign_in_as(client, session, Role.PARTNER, organization_id=make_org(session).id)
     assert client.get(f"/api/v1/needs/{need.id}/recommendations?kind=offers").status_code == 403
+
+
+def test_the_need_page_of_recommendations_explains_in_the_readers_language(
+    client: TestClient[Any], session: Session
+) -> None:
+    need, skill, grid = _need_with_shift(session)
+    _volunteer(session, grid, "王急救", [skill])
+    sign_in_as(client, session, Role.STAFF, community_id=grid.community_id)
+    chinese = client.get(f"/needs/{need.id}/recommendations?kind=volunteers")
+    assert chinese.status_code == 200
+    assert "王急救" in chinese.text and "整个班次时间都有空" in chinese.text
+    client.cookies.set("lang", "en")
+    english = client.get(f"/needs/{need.id}/recommendations?kind=volunteers").text
+    assert "available for the whole shift" in english and "整个班次时间都有空" not in english
+    assert "No resource line of this need still needs anything." in client.get(f"/needs/{need.id}/recommendations").text
+    assert client.get(f"/needs/{need.id}/recommendations?kind=people").status_code == 400
