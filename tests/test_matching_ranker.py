@@ -349,7 +349,7 @@ def test_an_offer_ranker_trains_on_offer_decisions_and_round_trips() -> None:
     assert np.array_equal(loaded.decision(data.matrix), model.decision(data.matrix))
     weight = dict(zip(model.feature_names, model.coefficients, strict=True))
     assert weight["coverage"] > 0 and weight["category"] > 0
-    pairs = history.pairs[max(history.pairs)]
+    pairs = max(history.pairs.values(), key=len)
     ranked = rank(LearnedScorer(loaded), pairs, k=3)
     assert len(ranked) == 3 and all(reason.zh and reason.en for r in ranked for reason in r.reasons)
 
