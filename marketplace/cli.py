@@ -52,11 +52,13 @@ def _register_plugins() -> None:
     from marketplace.accounts.cli import COMMANDS as ACCOUNT_COMMANDS
     from marketplace.needs.cli import needs
     from marketplace.offers.cli import offers
+    from marketplace.recommend.cli import match
     from seeds.cli import seed
 
     main.add_command(seed)
     main.add_command(offers)
     main.add_command(needs)
+    main.add_command(match)
     for command in ACCOUNT_COMMANDS:
         main.add_command(command)
 

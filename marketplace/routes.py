@@ -22,6 +22,7 @@ from marketplace.organizations.routes import ORGANIZATION_ROUTE_HANDLERS
 from marketplace.places.controllers import GridApiController
 from marketplace.recommend.api import RecommendationApiController
 from marketplace.recommend.pages import RecommendationPagesController
+from marketplace.rounds.routes import ROUND_HANDLERS
 from marketplace.system.controllers import SystemController
 
 
@@ -39,6 +40,7 @@ def route_handlers() -> list[Any]:
         NeedApiController,
         RecommendationApiController,
         RecommendationPagesController,
+        *ROUND_HANDLERS,
         EscalationApiController,
         GridApiController,
         StatsApiController,
