@@ -419,7 +419,7 @@ class LearnedScorer:
 
 def rank(scorer: Scorer, pairs: PairFeatures, k: int = 10) -> list[Ranked]:
     """The best ``k`` candidates under ``scorer``, ties by candidate id, each with its top reasons."""
-    if len(pairs) == 0:
+    if len(pairs) == 0 or k <= 0:
         return []
     scores = scorer.scores(pairs)
     contributions = scorer.contributions(pairs)
