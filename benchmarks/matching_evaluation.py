@@ -157,17 +157,19 @@ def ipw_ablation(seeds: list[int], noises: tuple[float, ...], needs: int, volunt
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--needs", type=int, default=250)
-    parser.add_argument("--volunteers", type=int, default=600)
-    parser.add_argument("--lines", type=int, default=300)
-    parser.add_argument("--offers", type=int, default=150)
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--other-seeds", type=int, nargs="*", default=[8, 9, 10, 11])
-    args = parser.parse_args()
+def timed_training(train: DecisionSet) -> tuple[LinearRankingModel, float]:
+    """The model and the median seconds of five fits, after one warm-up (first use of the solver)."""
+    model = train_ranker(train)
+    fits = []
+    for _ in range(5):
+        started = time.perf_counter()
+        model = train_ranker(train)
+        fits.append(time.perf_counter() - started)
+    return model, statistics.median(fits)
 
+
+def volunteer_run(args: argparse.Namespace) -> dict:
+    """The main run: generate, join, split, train, store and load, evaluate; prints as it goes."""
     started = time.perf_counter()
     history = synthetic_history(args.seed, needs=args.needs, volunteers=args.volunteers)
     generate_seconds = time.perf_counter() - started
@@ -175,21 +177,13 @@ def main() -> None:
     data = decision_set(history.decisions, history.pairs, "volunteer")
     join_seconds = time.perf_counter() - started
     train, test = time_split(data, test_fraction=0.25)
-    model = train_ranker(train)  # warm-up (first use of the solver), then the median of five fits
-    fits = []
-    for _ in range(5):
-        started = time.perf_counter()
-        model = train_ranker(train)
-        fits.append(time.perf_counter() - started)
-    train_seconds = statistics.median(fits)
+    model, train_seconds = timed_training(train)
     stored = model.to_json()
     started = time.perf_counter()
     loaded = LinearRankingModel.from_json(stored, kind="volunteer")
     load_ms = (time.perf_counter() - started) * 1000
     assert np.array_equal(loaded.decision(test.matrix), model.decision(test.matrix))
-
-    chosen = scorers(train)
-    chosen["learned"] = LearnedScorer(loaded)
+    chosen = {**scorers(train), "learned": LearnedScorer(loaded)}
     started = time.perf_counter()
     tables = both_tables(history, test, chosen)
     evaluate_seconds = time.perf_counter() - started
@@ -211,31 +205,60 @@ def main() -> None:
     print(format_table(tables["logged"], "held-out decisions as logged (position-biased)"))
     print()
     print(format_table(tables["admins_would"], "held-out shown candidates, as admins would have decided every one"))
+    return {
+        "history": history,
+        "data": data,
+        "train": train,
+        "test": test,
+        "model": model,
+        "loaded": loaded,
+        "stored": stored,
+        "tables": tables,
+        "outcomes": outcomes,
+        "seconds": {
+            "generate": round(generate_seconds, 3),
+            "join": round(join_seconds, 3),
+            "train": round(train_seconds, 4),
+            "evaluate": round(evaluate_seconds, 3),
+            "load_model_ms": round(load_ms, 3),
+        },
+    }
 
-    offer_history = synthetic_offer_history(args.seed, lines=args.lines, offers=args.offers)
-    offer_data = decision_set(offer_history.decisions, offer_history.pairs, "offer")
-    offer_train, offer_test = time_split(offer_data, test_fraction=0.25)
-    offer_tables = both_tables(offer_history, offer_test, scorers(offer_train))
-    offer_outcomes = {o: sum(d.outcome == o for d in offer_history.decisions) for o in RELEVANCE}
+
+def offer_run(args: argparse.Namespace) -> dict:
+    history = synthetic_offer_history(args.seed, lines=args.lines, offers=args.offers)
+    train, test = time_split(decision_set(history.decisions, history.pairs, "offer"), test_fraction=0.25)
+    tables = both_tables(history, test, scorers(train))
+    outcomes = {o: sum(d.outcome == o for d in history.decisions) for o in RELEVANCE}
     print()
     print(
-        f"offers: {len(offer_history.decisions):,} decisions on {args.lines} resource lines, {args.offers} offers "
-        f"({', '.join(f'{o} {n:,}' for o, n in offer_outcomes.items())}); train {len(offer_train):,}, "
-        f"test {len(offer_test):,} decisions on {len(np.unique(offer_test.part_ids))} lines"
+        f"offers: {len(history.decisions):,} decisions on {args.lines} resource lines, {args.offers} offers "
+        f"({', '.join(f'{o} {n:,}' for o, n in outcomes.items())}); train {len(train):,}, "
+        f"test {len(test):,} decisions on {len(np.unique(test.part_ids))} lines"
     )
-    print(format_table(offer_tables["logged"], "offers: held-out decisions as logged"))
+    print(format_table(tables["logged"], "offers: held-out decisions as logged"))
     print()
-    print(format_table(offer_tables["admins_would"], "offers: as admins would have decided every one"))
+    print(format_table(tables["admins_would"], "offers: as admins would have decided every one"))
+    return {
+        "lines": args.lines,
+        "offers": args.offers,
+        "decisions": len(history.decisions),
+        "outcomes": outcomes,
+        "admin_preference": OFFER_ADMIN_PREFERENCE,
+        "train_decisions": len(train),
+        "test_decisions": len(test),
+        "tables": tables,
+    }
 
-    started = time.perf_counter()
-    folds = cross_validate(data, n_splits=args.folds, scorers_for=scorers)
-    cv_seconds = time.perf_counter() - started
+
+def print_folds(folds: dict[str, list[float]], n_splits: int) -> None:
     print()
-    print(f"GroupKFold by need ({args.folds} folds), NDCG@10 on logged decisions, mean ± sd:")
+    print(f"GroupKFold by need ({n_splits} folds), NDCG@10 on logged decisions, mean ± sd:")
     for name, values in folds.items():
         print(f"  {name:<16} {statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}")
 
-    curve = learning_curve(history, train, test)
+
+def print_curve(curve: list[dict]) -> None:
     print()
     print(
         f"learning curve (NDCG@10 on the test needs; the learned ranker serves from {MIN_DECISIONS} decisions "
@@ -250,7 +273,8 @@ def main() -> None:
             f"default {point['admins_would']['default']:.3f}"
         )
 
-    seeds = other_seeds(args.other_seeds, args.needs, args.volunteers)
+
+def print_seeds(seeds: list[dict], ablation: list[dict]) -> None:
     print()
     print("other seeds, NDCG@10 (logged | admins would):")
     for run in seeds:
@@ -258,8 +282,6 @@ def main() -> None:
             f"  seed {run['seed']:>3}  "
             + "  ".join(f"{n} {run['logged'][n]:.3f}|{run['admins_would'][n]:.3f}" for n in run["logged"])
         )
-
-    ablation = ipw_ablation([args.seed, *args.other_seeds[:2]], (0.02, 0.15), args.needs, args.volunteers)
     print()
     print("position-bias weights (eta 0 = none), NDCG@10 as admins would, mean over seeds, by logging noise:")
     for row in ablation:
@@ -267,16 +289,54 @@ def main() -> None:
             f"  noise {row['logging_noise']:<5} " + "  ".join(f"{k} {row[k]:.3f}" for k in row if k.startswith("eta"))
         )
 
-    latency = serving_latency(history, loaded)
+
+def write_results(report: dict, stored_model: str, offer_tables: dict[str, list[dict]]) -> None:
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    RESULTS.with_suffix(".model.json").write_text(stored_model + "\n")
+    with RESULTS.with_suffix(".csv").open("w", newline="") as handle:
+        columns = ["candidates", "labels", *report["tables"]["logged"][0]]
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        for candidates, kind_tables in (("volunteers", report["tables"]), ("offers", offer_tables)):
+            for labels, table in kind_tables.items():
+                for row in table:
+                    values = {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}
+                    writer.writerow({"candidates": candidates, "labels": labels, **values})
+    print(f"written to {RESULTS.with_suffix('.json')}, .csv and .model.json")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--needs", type=int, default=250)
+    parser.add_argument("--volunteers", type=int, default=600)
+    parser.add_argument("--lines", type=int, default=300)
+    parser.add_argument("--offers", type=int, default=150)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--other-seeds", type=int, nargs="*", default=[8, 9, 10, 11])
+    args = parser.parse_args()
+
+    run = volunteer_run(args)
+    offers = offer_run(args)
+    started = time.perf_counter()
+    folds = cross_validate(run["data"], n_splits=args.folds, scorers_for=scorers)
+    run["seconds"]["cross_validate"] = round(time.perf_counter() - started, 3)
+    print_folds(folds, args.folds)
+    curve = learning_curve(run["history"], run["train"], run["test"])
+    print_curve(curve)
+    seeds = other_seeds(args.other_seeds, args.needs, args.volunteers)
+    ablation = ipw_ablation([args.seed, *args.other_seeds[:2]], (0.02, 0.15), args.needs, args.volunteers)
+    print_seeds(seeds, ablation)
+    latency = serving_latency(run["history"], run["loaded"])
     print()
     print(
         f"ranking one shift's {latency['volunteers']} volunteers, median: "
         f"default {latency['default_median_ms']:.2f} ms, features + learned {latency['learned_median_ms']:.2f} ms"
     )
+    model = run["model"]
     coefficients = dict(zip(model.feature_names, (round(float(c), 4) for c in model.coefficients), strict=True))
     print("learned coefficients (per standard deviation):", coefficients)
-
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "machine": platform.platform(),
         "cpus": os.cpu_count(),
@@ -284,33 +344,21 @@ def main() -> None:
         "history": {
             "seed": args.seed,
             "needs": args.needs,
-            "shifts": len(history.pairs),
+            "shifts": len(run["history"].pairs),
             "volunteers": args.volunteers,
-            "decisions": len(history.decisions),
-            "outcomes": outcomes,
+            "decisions": len(run["history"].decisions),
+            "outcomes": run["outcomes"],
             "admin_preference": ADMIN_PREFERENCE,
             "examination": "rank ** -1",
         },
-        "split": {"train_decisions": len(train), "test_decisions": len(test), "test_fraction_of_needs": 0.25},
-        "seconds": {
-            "generate": round(generate_seconds, 3),
-            "join": round(join_seconds, 3),
-            "train": round(train_seconds, 4),
-            "evaluate": round(evaluate_seconds, 3),
-            "cross_validate": round(cv_seconds, 3),
-            "load_model_ms": round(load_ms, 3),
+        "split": {
+            "train_decisions": len(run["train"]),
+            "test_decisions": len(run["test"]),
+            "test_fraction_of_needs": 0.25,
         },
-        "tables": tables,
-        "offers": {
-            "lines": args.lines,
-            "offers": args.offers,
-            "decisions": len(offer_history.decisions),
-            "outcomes": offer_outcomes,
-            "admin_preference": OFFER_ADMIN_PREFERENCE,
-            "train_decisions": len(offer_train),
-            "test_decisions": len(offer_test),
-            "tables": offer_tables,
-        },
+        "seconds": run["seconds"],
+        "tables": run["tables"],
+        "offers": offers,
         "group_kfold_ndcg@10": folds,
         "learning_curve": curve,
         "other_seeds": seeds,
@@ -319,18 +367,7 @@ def main() -> None:
         "coefficients": coefficients,
         "model_metadata": model.metadata,
     }
-    RESULTS.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    RESULTS.with_suffix(".model.json").write_text(stored + "\n")
-    with RESULTS.with_suffix(".csv").open("w", newline="") as handle:
-        columns = ["candidates", "labels", *tables["logged"][0]]
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        for candidates, kind_tables in (("volunteers", tables), ("offers", offer_tables)):
-            for labels, table in kind_tables.items():
-                for row in table:
-                    values = {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}
-                    writer.writerow({"candidates": candidates, "labels": labels, **values})
-    print(f"written to {RESULTS.with_suffix('.json')}, .csv and .model.json")
+    write_results(report, run["stored"], offers["tables"])
 
 
 if __name__ == "__main__":
