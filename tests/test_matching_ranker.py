@@ -249,6 +249,7 @@ def test_below_the_threshold_the_default_scorer_serves(history_data: DecisionSet
     assert isinstance(fit_scorer(history_data), LearnedScorer)
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")  # pandas is not installed
 def test_the_learned_ranker_is_a_scikit_learn_estimator() -> None:
     from sklearn.utils.estimator_checks import check_estimator
