@@ -21,7 +21,7 @@ from marketplace.offers.controllers import OfferPagesController
 from marketplace.organizations.routes import ORGANIZATION_ROUTE_HANDLERS
 from marketplace.places.controllers import GridApiController
 from marketplace.recommend.api import RecommendationApiController
-from marketplace.recommend.pages import RecommendationPagesController
+from marketplace.recommend.pages import RecommendationPagesController, RecommendedForMeController
 from marketplace.rounds.routes import ROUND_HANDLERS
 from marketplace.system.controllers import SystemController
 
@@ -40,6 +40,7 @@ def route_handlers() -> list[Any]:
         NeedApiController,
         RecommendationApiController,
         RecommendationPagesController,
+        RecommendedForMeController,
         *ROUND_HANDLERS,
         EscalationApiController,
         GridApiController,

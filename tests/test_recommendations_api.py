@@ -7,7 +7,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlmodel import Session
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Role, User
 from marketplace.needs.models import Need, ShiftSkill
 from marketplace.places.models import Grid
 from marketplace.recommend import service
@@ -26,7 +26,10 @@ def fresh_indexes() -> Iterator[None]:
 
 
 def _volunteer(session: Session, grid: Grid, name: str, skills: list[Skill], *, available: bool = True) -> int:
-    user = make_user(session, Role.VOLUNTEER, display_name=name)
+    return _profile_for(session, make_user(session, Role.VOLUNTEER, display_name=name), grid, skills, available)
+
+
+def _profile_for(session: Session, user: User, grid: Grid, skills: list[Skill], available: bool = True) -> int:
     profile = VolunteerProfile(user_id=user.id or 0, home_grid_id=grid.id or 0, segment=VolunteerSegment.RESIDENT)
     session.add(profile)
     session.flush()
@@ -137,3 +140,31 @@ def test_the_need_page_of_recommendations_explains_in_the_readers_language(
     assert "available for the whole shift" in english and "整个班次时间都有空" not in english
     assert "No resource line of this need still needs anything." in client.get(f"/needs/{need.id}/recommendations").text
     assert client.get(f"/needs/{need.id}/recommendations?kind=people").status_code == 400
+
+
+def test_a_volunteer_sees_the_shifts_that_suit_them_first(client: TestClient[Any], session: Session) -> None:
+    need, skill, grid = _need_with_shift(session)  # needs first aid
+    plain = mf.project(session, grid, title="楼道清扫")
+    mf.shift(session, plain, slots=2)
+    _profile_for(session, sign_in_as(client, session, Role.VOLUNTEER), grid, [skill])
+    client.cookies.set("lang", "en")
+    page = client.get("/recommended")
+    assert page.status_code == 200 and "Recommended tasks" in page.text
+    assert page.text.index("社区义诊急救站") < page.text.index("楼道清扫")  # the skill makes the difference
+    assert f'href="/projects/{need.id}/take-part"' in page.text
+
+
+def test_a_partner_sees_the_lines_their_offers_suit(client: TestClient[Any], session: Session) -> None:
+    grid = make_grid(session)
+    need = mf.project(session, grid, category=Category.RENOVATION, title="人行道铺设透水砖")
+    mf.line(session, need, "800")
+    organization = make_org(session, name="绿帆建材")
+    from tests.factories import make_offer
+
+    make_offer(session, organization, title="透水砖")
+    sign_in_as(client, session, Role.PARTNER, organization_id=organization.id)
+    client.cookies.set("lang", "en")
+    page = client.get("/recommended")
+    assert page.status_code == 200 and "人行道铺设透水砖" in page.text and "From your offer" in page.text
+    sign_in_as(client, session, Role.STAFF)
+    assert client.get("/recommended").status_code == 403

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -85,55 +86,58 @@ def _week_start(now: datetime) -> datetime:
     return (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def volunteer_records(db: Session, now: datetime | None = None) -> list[records.Volunteer]:
-    """Every volunteer with skills, weekly windows, this week's booked hours and their record, in 5 queries."""
+def volunteer_records(db: Session, now: datetime | None = None, only: int | None = None) -> list[records.Volunteer]:
+    """Every volunteer (or only profile ``only``) with skills, weekly windows, this week's booked hours and
+    their record, in 5 queries."""
     now = now or utcnow()
+
+    def scoped(query: Any, column: Any) -> Any:
+        return query if only is None else query.where(column == only)
+
     skills: dict[int, set[int]] = defaultdict(set)
     names: dict[int, list[str]] = defaultdict(list)
-    for volunteer_id, skill_id, name, name_en in db.execute(
-        sa.select(VolunteerSkill.volunteer_id, VolunteerSkill.skill_id, Skill.name, Skill.name_en).join(
-            Skill,
-            Skill.id == VolunteerSkill.skill_id,  # type: ignore[arg-type]
-        )
-    ):
+    skill_rows = sa.select(VolunteerSkill.volunteer_id, VolunteerSkill.skill_id, Skill.name, Skill.name_en).join(
+        Skill,
+        Skill.id == VolunteerSkill.skill_id,  # type: ignore[arg-type]
+    )
+    for volunteer_id, skill_id, name, name_en in db.execute(scoped(skill_rows, VolunteerSkill.volunteer_id)):
         skills[volunteer_id].add(skill_id)
         names[volunteer_id] += [name, name_en]
     windows: dict[int, list[records.WeeklyWindow]] = defaultdict(list)
-    for volunteer_id, weekday, start, end in db.execute(
-        sa.select(
-            AvailabilitySlot.volunteer_id,
-            AvailabilitySlot.weekday,
-            AvailabilitySlot.start_minute,
-            AvailabilitySlot.end_minute,
-        )
-    ):
+    window_rows = sa.select(
+        AvailabilitySlot.volunteer_id,
+        AvailabilitySlot.weekday,
+        AvailabilitySlot.start_minute,
+        AvailabilitySlot.end_minute,
+    )
+    for volunteer_id, weekday, start, end in db.execute(scoped(window_rows, AvailabilitySlot.volunteer_id)):
         windows[volunteer_id].append(records.WeeklyWindow(weekday, start, end))
     week = _week_start(now)
     booked: dict[int, float] = defaultdict(float)
-    for volunteer_id, starts_at, ends_at in db.execute(
+    booked_rows = (
         sa.select(ShiftSignup.volunteer_id, Shift.starts_at, Shift.ends_at)
         .join(Shift, Shift.id == ShiftSignup.shift_id)  # type: ignore[arg-type]
         .where(
-            ShiftSignup.status.in_(LIVE_SIGNUPS), Shift.starts_at >= week, Shift.starts_at < week + timedelta(days=7)
-        )  # type: ignore[attr-defined]
-    ):
+            ShiftSignup.status.in_(LIVE_SIGNUPS),  # type: ignore[attr-defined]
+            Shift.starts_at >= week,
+            Shift.starts_at < week + timedelta(days=7),
+        )
+    )
+    for volunteer_id, starts_at, ends_at in db.execute(scoped(booked_rows, ShiftSignup.volunteer_id)):
         booked[volunteer_id] += (ends_at - starts_at).total_seconds() / 3600
-    cancelled = dict(
-        db.execute(
-            sa.select(ShiftSignup.volunteer_id, sa.func.count())
-            .where(ShiftSignup.status == SignupStatus.CANCELLED)
-            .group_by(ShiftSignup.volunteer_id)
-        ).all()
+    cancelled_rows = (
+        sa.select(ShiftSignup.volunteer_id, sa.func.count())
+        .where(ShiftSignup.status == SignupStatus.CANCELLED)
+        .group_by(ShiftSignup.volunteer_id)
     )
-    profiles = db.execute(
-        sa.select(
-            VolunteerProfile.id,
-            VolunteerProfile.home_grid_id,
-            VolunteerProfile.weekly_hour_cap,
-            VolunteerProfile.fulfilled_count,
-            VolunteerProfile.no_show_count,
-        ).order_by(VolunteerProfile.id)
-    )
+    cancelled = dict(db.execute(scoped(cancelled_rows, ShiftSignup.volunteer_id)).all())
+    profile_rows = sa.select(
+        VolunteerProfile.id,
+        VolunteerProfile.home_grid_id,
+        VolunteerProfile.weekly_hour_cap,
+        VolunteerProfile.fulfilled_count,
+        VolunteerProfile.no_show_count,
+    ).order_by(VolunteerProfile.id)
     return [
         records.Volunteer(
             id=row.id,
@@ -147,12 +151,12 @@ def volunteer_records(db: Session, now: datetime | None = None) -> list[records.
             cancelled=int(cancelled.get(row.id, 0)),
             text=" ".join(names[row.id]),
         )
-        for row in profiles
+        for row in db.execute(scoped(profile_rows, VolunteerProfile.id))
     ]
 
 
-def offer_records(db: Session, now: datetime | None = None) -> list[records.Offer]:
-    """Offers a line could draw on now: active, inside their window, with something left."""
+def offer_records(db: Session, now: datetime | None = None, organization_id: int | None = None) -> list[records.Offer]:
+    """Offers a line could draw on now (of one organization when given): active, in their window, with some left."""
     now = now or utcnow()
     live = (
         sa.select(Offer)
@@ -164,6 +168,8 @@ def offer_records(db: Session, now: datetime | None = None) -> list[records.Offe
         )
         .order_by(Offer.id)
     )
+    if organization_id is not None:
+        live = live.where(Offer.organization_id == organization_id)
     offers = list(db.execute(live).scalars())
     areas: dict[int, set[int]] = defaultdict(set)
     for offer_id, grid_id in db.execute(sa.select(OfferGrid.offer_id, OfferGrid.grid_id)):

@@ -1,0 +1,114 @@
+"""The other direction: for one volunteer the open shifts that suit them, for one partner the open resource
+lines their offers suit. The candidate side is one person or one organization, so the library's index is built
+over them alone and each open shift or line is scored against it; open parts are few (the street's
+published projects), never the whole candidate table.
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from marketplace.db.types import utcnow
+from marketplace.matches.services import OPEN_STATUSES
+from marketplace.needs.models import Need, ResourceLine, Shift
+from marketplace.offers.models import Offer
+from marketplace.recommend import records as rows
+from matching.explain import Reason
+from matching.offers import OfferIndex
+from matching.text import TextSpace
+from matching.volunteers import VolunteerIndex
+
+SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    need: Need
+    score: float
+    reasons: tuple[Reason, ...]
+    shift: Shift | None = None
+    line: ResourceLine | None = None
+    offer_title: str = ""
+
+
+def _open_needs(db: Session) -> list[Need]:
+    query = sa.select(Need).where(Need.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
+    return list(db.execute(query).scalars())
+
+
+def tasks_for_volunteer(db: Session, profile_id: int, limit: int = SHOWN) -> list[Suggestion]:
+    """Open shifts with free slots, best first, scored for this volunteer (shifts they hold are left out)."""
+    person = rows.volunteer_records(db, only=profile_id)
+    needs = {need.id: need for need in _open_needs(db)}
+    if not person or not needs:
+        return []
+    now = utcnow()
+    shifts = [
+        shift
+        for need in needs.values()
+        for shift in rows.shift_records(db, need)
+        if shift.open_slots > 0 and shift.starts_at > now
+    ]
+    held = _held_shifts(db, profile_id)
+    shifts = [shift for shift in shifts if shift.id not in held]
+    texts = [shift.text for shift in shifts] + [person[0].text]
+    space = TextSpace(texts) if any(text.strip() for text in texts) else None
+    index = VolunteerIndex(person, rows.grid_points(db), space)
+    rows_by_id = {
+        row.id: row for row in db.execute(sa.select(Shift).where(Shift.id.in_([s.id for s in shifts]))).scalars()
+    }  # type: ignore[union-attr]
+    found = []
+    for shift in shifts:
+        ranked = index.rank(shift, k=1)
+        if ranked:
+            found.append(
+                Suggestion(needs[shift.need_id], ranked[0].score, ranked[0].reasons, shift=rows_by_id.get(shift.id))
+            )
+    return sorted(found, key=lambda item: (-item.score, item.need.id or 0))[:limit]
+
+
+def _held_shifts(db: Session, profile_id: int) -> set[int]:
+    from marketplace.volunteers.models import ShiftSignup, SignupStatus
+
+    live = (SignupStatus.PENDING, SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN)
+    query = sa.select(ShiftSignup.shift_id).where(
+        ShiftSignup.volunteer_id == profile_id,
+        ShiftSignup.status.in_(live),  # type: ignore[attr-defined]
+    )
+    return set(db.execute(query).scalars())
+
+
+def projects_for_partner(db: Session, organization_id: int, limit: int = SHOWN) -> list[Suggestion]:
+    """Open resource lines their active offers could serve, each with the offer that suits it best."""
+    offers = rows.offer_records(db, organization_id=organization_id)
+    needs = {need.id: need for need in _open_needs(db)}
+    if not offers or not needs:
+        return []
+    now = utcnow()
+    lines = [line for need in needs.values() for line in rows.line_records(db, need) if line.still_needed > 0]
+    texts = [line.text for line in lines] + [offer.text for offer in offers]
+    space = TextSpace(texts) if any(text.strip() for text in texts) else None
+    index = OfferIndex(offers, rows.grid_points(db), space)
+    titles = dict(
+        db.execute(sa.select(Offer.id, Offer.title).where(Offer.organization_id == organization_id)).tuples().all()
+    )
+    line_rows = {
+        row.id: row
+        for row in db.execute(sa.select(ResourceLine).where(ResourceLine.id.in_([line.id for line in lines]))).scalars()
+    }  # type: ignore[union-attr]
+    found = []
+    for line in lines:
+        ranked = index.rank(line, now, k=1)
+        if ranked:
+            best = ranked[0]
+            found.append(
+                Suggestion(
+                    needs[line.need_id],
+                    best.score,
+                    best.reasons,
+                    line=line_rows.get(line.id),
+                    offer_title=titles.get(best.candidate_id, ""),
+                )
+            )
+    return sorted(found, key=lambda item: (-item.score, item.need.id or 0))[:limit]
