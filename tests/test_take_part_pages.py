@@ -129,6 +129,25 @@ def test_claim_from_another_organizations_offer_is_400_on_the_offer(
     assert _matches(session, need.id) == []
 
 
+def test_odd_ids_in_the_claim_form_are_400_not_500(
+    client: TestClient[Any], session: Session, settings: Settings
+) -> None:
+    need = mf.project(session)
+    line = mf.line(session, need, "50")
+    person = mf.partner(session)
+    mf.offer_of(session, person.user, remaining="30")
+    _as(client, person)
+    for offer_id in ("²", "99999999999", "-1", ""):
+        data = {"kind": "line", "resource_line_id": str(line.id), "offer_id": offer_id, "quantity": "2"}
+        refused = post_form(client, settings, f"/projects/{need.id}/claim", data)
+        assert refused.status_code == 400 and f'id="line-{line.id}-offer-error"' in refused.text
+    for line_id in ("²", "99999999999", "x"):
+        data = {"kind": "line", "resource_line_id": line_id, "offer_id": "1", "quantity": "2"}
+        refused = post_form(client, settings, f"/projects/{need.id}/claim", data)
+        assert refused.status_code == 400 and "resource_line_id" in refused.text
+    assert _matches(session, need.id) == []
+
+
 def test_whole_project_is_claimed_once_and_the_next_partner_is_told(
     client: TestClient[Any], session: Session, settings: Settings
 ) -> None:
@@ -420,3 +439,17 @@ def _rewind_check_in(session: Session, signup_id: int | None, *, hours: float) -
     row.checked_in_at = datetime.now(UTC) - timedelta(hours=hours)
     session.add(row)
     session.commit()
+
+
+def test_ids_beyond_the_database_integer_are_400(client: TestClient[Any], session: Session, settings: Settings) -> None:
+    huge = 2**40
+    _as(client, mf.partner(session))
+    assert client.get(f"/projects/{huge}/take-part").status_code == 400
+    assert post_form(client, settings, f"/projects/{huge}/claim", {"kind": "whole"}).status_code == 400
+    assert post_form(client, settings, f"/claims/{huge}/cancel").status_code == 400
+    assert post_form(client, settings, f"/claims/{huge}/delivered").status_code == 400
+    _as(client, mf.volunteer(session, make_grid(session))[0])
+    assert post_form(client, settings, f"/shifts/{huge}/sign-up").status_code == 400
+    for action in ("cancel", "check-in", "check-out"):
+        assert post_form(client, settings, f"/signups/{huge}/{action}").status_code == 400
+    assert "signup_id" in post_form(client, settings, "/signups/0/cancel").text  # the page names the parameter

@@ -21,6 +21,8 @@ MAX_REASON = 500
 # The database keeps quantities as NUMERIC(14, 2): two decimals, twelve digits before the point.
 QUANTITY = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A row id as typed in a form: ASCII digits only ("²".isdigit() is true), small enough for an INTEGER column.
+_ROW_ID = re.compile(r"^[0-9]{1,9}$")
 
 
 @dataclass
@@ -47,18 +49,25 @@ def notices() -> dict[str, str]:
     }
 
 
+def row_id(text: str) -> int | None:
+    """A form field naming a row, as an id; None when it cannot be one."""
+    text = text.strip()
+    return int(text) if _ROW_ID.match(text) else None
+
+
 def line_claim(form: dict[str, object], line_id: int) -> tuple[ClaimRequest | None, FormProblem | None]:
     """A claim of part of a resource line, or the fields that are wrong (nothing is written then)."""
     offer_text, quantity_text = one(form, "offer_id").strip(), one(form, "quantity").strip()
     problem = FormProblem(f"line-{line_id}", values={"offer_id": offer_text, "quantity": quantity_text})
-    if not offer_text.isdigit():
+    offer_id = row_id(offer_text)
+    if offer_id is None:
         problem.fields["offer_id"] = _("Choose one of your organization's active offers.")
     quantity = parse_quantity(quantity_text)
     if quantity is None:
         problem.fields["quantity"] = _("Enter a number greater than 0, with at most two decimals.")
-    if problem.fields or quantity is None:
+    if problem.fields or quantity is None or offer_id is None:
         return None, problem
-    return ClaimRequest("line", line_id, int(offer_text), quantity), None
+    return ClaimRequest("line", line_id, offer_id, quantity), None
 
 
 def parse_quantity(text: str) -> Decimal | None:

@@ -6,11 +6,11 @@ Every POST calls the services in claims.py, signups.py and delivery.py. Success 
 form it concerns: 400 for a field, 409 when the data's state refused it (full, taken, too late).
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, get, post
 from litestar.exceptions import NotFoundException, ValidationException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery, PathParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from sqlmodel import Session
@@ -29,8 +29,10 @@ from marketplace.matches.page_forms import (
     line_claim,
     notices,
     reason_problem,
+    row_id,
 )
 from marketplace.matches.services import Conflict, field_problem, open_need
+from marketplace.needs.board import MAX_ID
 from marketplace.needs.models import Shift
 from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
@@ -38,6 +40,9 @@ from marketplace.security.deps import Actor
 from marketplace.security.guards import partner_only, roles, sessions_only, volunteer_only
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import SignupStatus
+
+# Ids in the address stay within the database's INTEGER (PostgreSQL refuses larger ones with an error).
+RowId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
 def _see(path: str, done: str) -> Redirect:
@@ -65,18 +70,16 @@ class TakePartPagesController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/{need_id:int}/take-part", name="matches:take-part", sync_to_thread=True)
-    def take_part(
-        self, db: DbSession, actor: Actor, need_id: FromPath[int], done: FromQuery[str | None] = None
-    ) -> Template:
+    def take_part(self, db: DbSession, actor: Actor, need_id: RowId, done: FromQuery[str | None] = None) -> Template:
         return take_part_page(db, actor, need_id, notice=notices().get(done or ""))
 
     @post("/{need_id:int}/claim", name="matches:claim", guards=[partner_only], sync_to_thread=True)
-    def claim(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: FormData) -> Template | Redirect:
-        kind, line_id = one(data, "kind"), one(data, "resource_line_id").strip()
+    def claim(self, db: DbSession, actor: Actor, need_id: RowId, data: FormData) -> Template | Redirect:
+        kind, line_id = one(data, "kind"), row_id(one(data, "resource_line_id"))
         if kind == "whole":
             request, problem = ClaimRequest("whole"), None
-        elif kind == "line" and line_id.isdigit():
-            request, problem = line_claim(data, int(line_id))
+        elif kind == "line" and line_id is not None:
+            request, problem = line_claim(data, line_id)
         elif kind == "line":
             raise field_problem("resource_line_id", "must be a resource line of this project")
         else:
@@ -141,7 +144,7 @@ class SignupFormsController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @post("/{shift_id:int}/sign-up", name="matches:sign-up", sync_to_thread=True)
-    def sign_up(self, db: DbSession, actor: Actor, shift_id: FromPath[int]) -> Template | Redirect:
+    def sign_up(self, db: DbSession, actor: Actor, shift_id: RowId) -> Template | Redirect:
         shift = db.get(Shift, shift_id)
         if shift is None:
             raise NotFoundException(f"No shift {shift_id}")
@@ -169,7 +172,7 @@ class ClaimPagesController(Controller):
         return self._page(db, actor, notice=notices().get(done or ""))
 
     @post("/{match_id:int}/cancel", name="matches:claim-cancel", sync_to_thread=True)
-    def cancel(self, db: DbSession, actor: Actor, match_id: FromPath[int], data: FormData) -> Template | Redirect:
+    def cancel(self, db: DbSession, actor: Actor, match_id: RowId, data: FormData) -> Template | Redirect:
         reason, problem = _reason(data, f"claim-{match_id}")
         if problem is None:
             try:
@@ -181,7 +184,7 @@ class ClaimPagesController(Controller):
         return self._page(db, actor, problem=problem, status_code=_status_of(problem))
 
     @post("/{match_id:int}/delivered", name="matches:claim-delivered", sync_to_thread=True)
-    def delivered(self, db: DbSession, actor: Actor, match_id: FromPath[int]) -> Template | Redirect:
+    def delivered(self, db: DbSession, actor: Actor, match_id: RowId) -> Template | Redirect:
         try:
             delivery.mark_delivered(db, actor, match_id)
         except Conflict as error:
@@ -223,7 +226,7 @@ class SignupPagesController(Controller):
         return self._page(db, actor, notice=notices().get(done or ""))
 
     @post("/{signup_id:int}/cancel", name="matches:signup-cancel", sync_to_thread=True)
-    def cancel(self, db: DbSession, actor: Actor, signup_id: FromPath[int], data: FormData) -> Template | Redirect:
+    def cancel(self, db: DbSession, actor: Actor, signup_id: RowId, data: FormData) -> Template | Redirect:
         reason, problem = _reason(data, f"signup-{signup_id}")
         if problem is not None:
             return self._page(db, actor, problem=problem, status_code=HTTP_400_BAD_REQUEST)
@@ -232,7 +235,7 @@ class SignupPagesController(Controller):
         )
 
     @post("/{signup_id:int}/check-in", name="matches:check-in", sync_to_thread=True)
-    def check_in(self, db: DbSession, actor: Actor, signup_id: FromPath[int]) -> Template | Redirect:
+    def check_in(self, db: DbSession, actor: Actor, signup_id: RowId) -> Template | Redirect:
         row = signups.own_signup(db, actor, signup_id)
         shift = db.get(Shift, row.shift_id)
         now = utcnow()
@@ -244,7 +247,7 @@ class SignupPagesController(Controller):
         return self._act(db, actor, signup_id, lambda: delivery.check_in(db, actor, signup_id, now), "checked_in")
 
     @post("/{signup_id:int}/check-out", name="matches:check-out", sync_to_thread=True)
-    def check_out(self, db: DbSession, actor: Actor, signup_id: FromPath[int]) -> Template | Redirect:
+    def check_out(self, db: DbSession, actor: Actor, signup_id: RowId) -> Template | Redirect:
         return self._act(db, actor, signup_id, lambda: delivery.check_out(db, actor, signup_id), "checked_out")
 
     def _act(self, db: Session, actor: CurrentUser, signup_id: int, action: Any, done: str) -> Template | Redirect:
