@@ -162,6 +162,28 @@ def test_likely_duplicates_are_flagged_next_to_their_row(
     assert summary.after is not None and summary.after["likely_duplicates"] == {"3": [first.id]}
 
 
+def test_batch_flags_score_like_the_duplicates_service(
+    client: TestClient[Any], session: Session, settings: Settings
+) -> None:
+    # The import scores a whole file at once; its last row sees what the service sees for it afterwards.
+    grid = make_grid(session)
+    staff_of(client, session, grid)
+    earlier = HEADER + f"小区路灯不亮,晚上很黑,renovation,{grid.code},hotline_12345,,,,,,,,,,\n"
+    assert upload(client, settings, "a.csv", earlier.encode()).status_code == 200
+    rows = HEADER + (
+        f"小区路灯坏了,晚上很黑,renovation,{grid.code},door_visit,,,,,,,,,,\n"
+        f"健身器材破损,,culture_sports,{grid.code},e_home,,,,,,,,,,\n"
+        f"小区路灯不亮了,晚上黑,renovation,{grid.code},grid_walk,,,,,,,,,,\n"
+    )
+    assert upload(client, settings, "b.csv", rows.encode()).status_code == 200
+    last = needs_in(session)[-1]
+    service = client.get(f"/api/v1/needs/{last.id}/duplicates")
+    assert service.status_code == 200, service.text
+    expected = {item["need"]["id"]: round(item["score"], 2) for item in service.json()}
+    summary = audit_events(session, "need.import")[-1].after or {}
+    assert len(expected) == 2 and summary["likely_duplicates"]["4"] == list(expected)
+
+
 def test_export_round_trip_masks_contacts_and_neutralises_formulas(
     client: TestClient[Any], session: Session, settings: Settings
 ) -> None:

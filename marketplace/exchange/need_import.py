@@ -18,10 +18,11 @@ from sqlmodel import Session
 from marketplace.audit.service import record
 from marketplace.exchange.importer import CheckedTable, check_table
 from marketplace.exchange.need_columns import LINE_FIELDS, SHIFT_FIELDS, NeedExportRow, import_columns
+from marketplace.exchange.need_duplicates import flag_duplicates
 from marketplace.exchange.readers import Table
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
-from marketplace.needs import duplicates, services
+from marketplace.needs import services
 from marketplace.needs.models import ResourceLine, Shift
 from marketplace.needs.schemas import NeedCreate
 from marketplace.organizations.forms import _message as generic_reason
@@ -163,12 +164,17 @@ def import_needs(
     result = NeedImportResult(checked=checked, only_valid=only_valid)
     if result.refused or not checked.valid:
         return result
+    created = []
     for number, values in checked.valid:
         need, _created = services.create_need(db, actor, NeedCreate.model_validate(model_input(values)))
+        created.append((number, need))
+        # Everything is flushed: letting go of the rows keeps each flush from rescanning all earlier ones
+        # (that made a 5,000-row file quadratic). The need keeps its loaded fields for the report.
+        db.expunge_all()
+    flags = flag_duplicates(db, actor, [need for _number, need in created])
+    for number, need in created:
         assert need.id is not None
-        found = duplicates.likely_duplicates(db, actor, need)
-        flagged = [(item.need.id or 0, item.need.title, round(item.score, 2)) for item in found]
-        result.imported.append(ImportedNeed(number, need.id, need.title, flagged))
+        result.imported.append(ImportedNeed(number, need.id, need.title, flags.get(need.id, [])))
     record(
         db,
         "need.import",
