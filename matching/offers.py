@@ -13,7 +13,7 @@ Pre-filters: same kind (material, service, venue, funds, expertise), something l
 ``pair_features`` adds the learned ranker's context columns (``matching.features``).
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -66,6 +66,12 @@ class OfferFeatures:
     nearest_km: np.ndarray
 
 
+def unit_key(unit: str) -> str:
+    """A unit as compared: case, spaces and the common spellings of square metres folded together."""
+    folded = unit.strip().lower().replace(" ", "")
+    return {"m2": "m²", "平方米": "m²", "平米": "m²", "sqm": "m²"}.get(folded, folded)
+
+
 class OfferIndex:
     def __init__(self, offers: list[Offer], grids: list[GridPoint], text_space: TextSpace | None = None) -> None:
         self.offers = offers
@@ -74,6 +80,7 @@ class OfferIndex:
         self.category = np.asarray([o.category for o in offers], dtype=object)
         self.remaining = np.asarray([o.remaining for o in offers], dtype=np.float64)
         self.units = [o.unit for o in offers]
+        self.unit_keys = np.asarray([unit_key(o.unit) for o in offers], dtype=object)
         self.valid_until = np.asarray(
             [o.valid_until.timestamp() if o.valid_until else np.inf for o in offers], dtype=np.float64
         )
@@ -99,12 +106,22 @@ class OfferIndex:
         best = flipped.max(axis=1).toarray().ravel()
         return np.where(best > 0, FAR_KM - best, np.inf)
 
-    def features(self, line: LineNeed, now: datetime) -> OfferFeatures:
-        """Features of every offer that passes the pre-filters, as whole-column arithmetic."""
-        rows = np.flatnonzero((self.kind == line.kind) & (self.remaining > 0) & (self.valid_until > now.timestamp()))
-        if line.still_needed <= 0:
-            rows = rows[:0]
-        coverage = np.minimum(self.remaining[rows], line.still_needed) / line.still_needed
+    def rows_of(self, candidate_ids: Sequence[int]) -> np.ndarray:
+        """Index rows of these offers (unknown ids are left out)."""
+        return np.flatnonzero(np.isin(self.ids, np.asarray(list(candidate_ids), dtype=np.int64)))
+
+    def features(self, line: LineNeed, now: datetime, only: Sequence[int] | None = None) -> OfferFeatures:
+        """Features of every offer that passes the pre-filters (or of each of ``only``, for training on
+        decisions about offers that have since run out), as whole-column arithmetic."""
+        if only is None:
+            live = (self.kind == line.kind) & (self.remaining > 0) & (self.valid_until > now.timestamp())
+            rows = np.flatnonzero(live) if line.still_needed > 0 else np.zeros(0, dtype=np.int64)
+        else:
+            rows = self.rows_of(only)
+        # Quantities in different units do not compare: 48 lamps are not covered by 800 m² of bricks.
+        same_unit = self.unit_keys[rows] == unit_key(line.unit)
+        needed = max(line.still_needed, 1e-9)
+        coverage = np.where(same_unit, np.minimum(self.remaining[rows], needed) / needed, 0.0)
         grid_position = self.distances.index[line.grid_id]
         serves = np.asarray(self.area[rows][:, grid_position].todense()).ravel() > 0
         nearest = self._nearest_area_km(line.grid_id, rows)
@@ -143,9 +160,9 @@ class OfferIndex:
         best = best[np.lexsort((self.ids[rows[best]], -scores[best]))]
         return [self._explain(line, features, int(p), float(scores[p]), weights) for p in best]
 
-    def pair_features(self, line: LineNeed, now: datetime) -> PairFeatures:
-        """Every offer that passes the pre-filters as a row of ``OFFER_FEATURES``, at time ``now``."""
-        features = self.features(line, now)
+    def pair_features(self, line: LineNeed, now: datetime, only: Sequence[int] | None = None) -> PairFeatures:
+        """Every offer that passes the pre-filters (or each of ``only``) as a row of ``OFFER_FEATURES``."""
+        features = self.features(line, now, only)
         rows = features.rows
         n = len(rows)
         due = _end_of(line.due_date).timestamp() if line.due_date is not None else np.inf

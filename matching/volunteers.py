@@ -12,7 +12,7 @@ Pre-filters: the volunteer must be free for part of the shift and have the hours
 ``pair_features`` adds the learned ranker's context columns (``matching.features``).
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
@@ -87,13 +87,20 @@ class VolunteerIndex:
         self.text_space = text_space
         self.text = text_space.embed([v.text for v in volunteers]) if text_space else None
 
-    def features(self, shift: ShiftNeed) -> VolunteerFeatures:
-        """Features of every volunteer who passes the pre-filters, as whole-column arithmetic."""
+    def rows_of(self, candidate_ids: Sequence[int]) -> np.ndarray:
+        """Index rows of these volunteers (unknown ids are left out)."""
+        return np.flatnonzero(np.isin(self.ids, np.asarray(list(candidate_ids), dtype=np.int64)))
+
+    def features(self, shift: ShiftNeed, only: Sequence[int] | None = None) -> VolunteerFeatures:
+        """Features of every volunteer who passes the pre-filters, as whole-column arithmetic.
+
+        ``only`` names the candidates instead of the pre-filters: training needs the features of the
+        volunteers an admin actually decided on, even those who would not pass the filters today."""
         blocks = shift_blocks(shift.starts_at, shift.ends_at)
         shift_hours = (shift.ends_at - shift.starts_at).total_seconds() / 3600
         available = np.asarray(self.availability[:, blocks].sum(axis=1)).ravel() / max(len(blocks), 1)
         hours_left = self.cap - self.hours - shift_hours
-        rows = np.flatnonzero((available > 0) & (hours_left >= 0))
+        rows = np.flatnonzero((available > 0) & (hours_left >= 0)) if only is None else self.rows_of(only)
 
         required = [skill for skill in shift.skill_ids if skill < self.skills.shape[1]]
         if shift.skill_ids:
@@ -139,9 +146,10 @@ class VolunteerIndex:
         best = best[np.lexsort((self.ids[features.rows[best]], -scores[best]))]
         return [self._explain(features, position, float(scores[position]), weights) for position in best]
 
-    def pair_features(self, shift: ShiftNeed, now: datetime) -> PairFeatures:
-        """Every candidate that passes the pre-filters as a row of ``VOLUNTEER_FEATURES``, at time ``now``."""
-        features = self.features(shift)
+    def pair_features(self, shift: ShiftNeed, now: datetime, only: Sequence[int] | None = None) -> PairFeatures:
+        """Every candidate that passes the pre-filters (or each of ``only``) as a row of ``VOLUNTEER_FEATURES``,
+        at time ``now``."""
+        features = self.features(shift, only)
         rows = features.rows
         due = (
             datetime.combine(shift.due_date, time(23, 59, 59), UTC).timestamp()

@@ -1,15 +1,15 @@
 """GET /api/v1/needs/{id}/recommendations: the best offers or volunteers for a need, explained."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.params import FromPath, Parameter
 from pydantic import BaseModel, Field
 
 from marketplace.db.deps import ReaderSession
 from marketplace.needs import services
 from marketplace.needs.api import NEED_EXCEPTION_HANDLERS
-from marketplace.recommend.service import candidate_names, recommend
+from marketplace.recommend.service import candidate_names, recommend, scorer_name
 from marketplace.security.deps import Actor
 from marketplace.security.guards import staff_or_admin, token_scope
 
@@ -39,7 +39,10 @@ class PartOut(BaseModel):
 class RecommendationsOut(BaseModel):
     need_id: int
     kind: Literal["offers", "volunteers"]
-    scorer: str = Field(description="default: the documented weighted scorer")
+    scorer: str = Field(
+        description="default: the documented weighted scorer; learned: the ranker trained on "
+        "the street's decisions (marketplace match train)"
+    )
     parts: list[PartOut]
 
 
@@ -61,6 +64,7 @@ class RecommendationApiController(Controller):
     )
     def recommendations(
         self,
+        request: Request[Any, Any, Any],
         reader: ReaderSession,
         actor: Actor,
         need_id: FromPath[int],
@@ -68,12 +72,13 @@ class RecommendationApiController(Controller):
         k: Annotated[int, Parameter(ge=1, le=50, description="How many per line or shift, 1–50")] = 10,
     ) -> RecommendationsOut:
         need = services.get_visible_need(reader, actor, need_id)
-        parts = recommend(reader, need, kind, k)
+        var_dir = request.app.state.settings.var_dir
+        parts = recommend(reader, need, kind, k, var_dir)
         names = candidate_names(reader, kind, {ranked.candidate_id for part in parts for ranked in part.ranked})
         return RecommendationsOut(
             need_id=need_id,
             kind=kind,
-            scorer="default",
+            scorer=scorer_name(kind, var_dir),
             parts=[
                 PartOut(
                     part_id=part.part_id,

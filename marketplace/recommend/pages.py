@@ -1,9 +1,9 @@
 """The recommendations page of a need: for staff and admins, the best offers and volunteers, explained."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, Parameter
 from litestar.response import Template
@@ -32,6 +32,7 @@ class RecommendationPagesController(Controller):
     @get("/{need_id:int}/recommendations", name="recommend:need", sync_to_thread=True)
     def need_recommendations(
         self,
+        request: Request[Any, Any, Any],
         reader: ReaderSession,
         actor: Actor,
         need_id: FromPath[int],
@@ -41,7 +42,7 @@ class RecommendationPagesController(Controller):
             need = services.get_visible_need(reader, actor, need_id)
         except services.NeedNotFound:
             raise NotFoundException(_("No such need in your scope.")) from None
-        parts = recommend(reader, need, kind, SHOWN)
+        parts = recommend(reader, need, kind, SHOWN, request.app.state.settings.var_dir)
         names = candidate_names(reader, kind, {ranked.candidate_id for part in parts for ranked in part.ranked})
         context = page_context(
             reader,

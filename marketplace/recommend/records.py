@@ -155,7 +155,9 @@ def volunteer_records(db: Session, now: datetime | None = None, only: int | None
     ]
 
 
-def offer_records(db: Session, now: datetime | None = None, organization_id: int | None = None) -> list[records.Offer]:
+def offer_records(
+    db: Session, now: datetime | None = None, organization_id: int | None = None, *, include_inactive: bool = False
+) -> list[records.Offer]:
     """Offers a line could draw on now (of one organization when given): active, in their window, with some left."""
     now = now or utcnow()
     live = (
@@ -168,6 +170,8 @@ def offer_records(db: Session, now: datetime | None = None, organization_id: int
         )
         .order_by(Offer.id)
     )
+    if include_inactive:  # training joins past decisions to offers that have since run out or expired
+        live = sa.select(Offer).order_by(Offer.id)
     if organization_id is not None:
         live = live.where(Offer.organization_id == organization_id)
     offers = list(db.execute(live).scalars())

@@ -9,6 +9,7 @@ can be. The ranking itself is the library's vectorised top-k.
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,7 +23,9 @@ from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 from marketplace.organizations.models import Organization
 from marketplace.recommend import records as rows
+from marketplace.recommend import training
 from marketplace.volunteers.models import ShiftSignup, VolunteerProfile
+from matching import ranker
 from matching.explain import Ranked
 from matching.offers import OfferIndex
 from matching.text import TextSpace
@@ -99,21 +102,34 @@ class PartRanking:
     ranked: list[Ranked]
 
 
-def recommend(db: Session, need: Need, kind: str, k: int) -> list[PartRanking]:
-    """The top ``k`` offers for each open resource line, or volunteers for each open shift, of ``need``."""
+def recommend(db: Session, need: Need, kind: str, k: int, var_dir: Path | None = None) -> list[PartRanking]:
+    """The top ``k`` offers for each open resource line, or volunteers for each open shift, of ``need``.
+
+    The learned ranker serves when one has been trained and stored for ``kind`` (see training.py);
+    otherwise the documented default scorer does."""
     now = utcnow()
     index = index_for(db, kind)
+    model = training.load_model(var_dir, kind) if var_dir is not None else None
+    scorer = ranker.LearnedScorer(model) if model is not None else None
+
+    def ranked(part: Any) -> list[Ranked]:
+        if index is None:
+            return []
+        if scorer is None:
+            return index.rank(part, now, k=k) if kind == "offers" else index.rank(part, k=k)
+        return ranker.rank(scorer, index.pair_features(part, now), k)
+
     if kind == "offers":
         titles = {line.id: line.description or line.category.label for line in services.lines_of(db, need.id or 0)}
         lines = [line for line in rows.line_records(db, need) if line.still_needed > 0]
-        return [
-            PartRanking(line.id, titles.get(line.id, ""), index.rank(line, now, k=k) if index else []) for line in lines
-        ]
+        return [PartRanking(line.id, titles.get(line.id, ""), ranked(line)) for line in lines]
     titles = {shift.id: shift.title for shift in services.shifts_of(db, need.id or 0)}
     shifts = [shift for shift in rows.shift_records(db, need) if shift.open_slots > 0 and shift.ends_at > now]
-    return [
-        PartRanking(shift.id, titles.get(shift.id, ""), index.rank(shift, k=k) if index else []) for shift in shifts
-    ]
+    return [PartRanking(shift.id, titles.get(shift.id, ""), ranked(shift)) for shift in shifts]
+
+
+def scorer_name(kind: str, var_dir: Path | None) -> str:
+    return "learned" if var_dir is not None and training.load_model(var_dir, kind) is not None else "default"
 
 
 def candidate_names(db: Session, kind: str, ids: set[int]) -> dict[int, str]:
