@@ -6,8 +6,12 @@ A factory rather than a module-level app, so importing this module reads no sett
 from litestar import Litestar
 
 from marketplace.app import create_app
+from marketplace.recommend.service import warm_in_background
 from marketplace.settings import Settings
 
 
 def app_from_env() -> Litestar:
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    # A server warms the recommendation indexes at start; tests build apps without this.
+    warm_in_background(app.state.session_factory)
+    return app

@@ -6,6 +6,7 @@ import click
 import uvicorn
 
 from marketplace.app import create_app
+from marketplace.recommend.service import warm_in_background
 from marketplace.console import StageProgress
 from marketplace.db.engine import create_db_engine
 from marketplace.db.migrate import upgrade
@@ -54,4 +55,6 @@ def run_demo(settings: Settings, *, host: str, port: int) -> None:
     click.echo(f"Database: {where}")
     prepare_demo_database(settings)
     print_demo_logins(f"http://{host}:{port}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    app = create_app(settings)
+    warm_in_background(app.state.session_factory)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

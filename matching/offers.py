@@ -96,7 +96,7 @@ class OfferIndex:
         self.reliability = reliability(fulfilled, failed)
         self.open_matches = np.asarray([o.open_matches for o in offers], dtype=np.float64)
         self.text_space = text_space
-        self.text = text_space.embed([o.text for o in offers]) if text_space else None
+        self.text = text_space.embed_each([o.text for o in offers]) if text_space else None
 
     def _nearest_area_km(self, grid_id: int, rows: np.ndarray) -> np.ndarray:
         """Distance from the need's grid to the nearest grid each offer serves (vectorised min)."""

@@ -27,6 +27,14 @@ class TextSpace:
     def embed(self, texts: Sequence[str]) -> sparse.csr_matrix:
         return self.vectorizer.transform(list(texts)).tocsr()
 
+    def embed_each(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """``embed`` for long lists with repeats (volunteers listing the same skills): each distinct
+        text is vectorised once and its row repeated."""
+        if not texts:
+            return self.embed([])
+        unique, inverse = np.unique(np.asarray(list(texts), dtype=str), return_inverse=True)
+        return self.embed(unique.tolist())[inverse.ravel()]
+
     def similarity(self, query: str, matrix: sparse.csr_matrix) -> np.ndarray:
         """Cosine similarity of one text with every row of ``matrix`` (a dense vector)."""
         vector = self.embed([query])

@@ -85,7 +85,7 @@ class VolunteerIndex:
         self.cap = np.asarray([max(v.weekly_hour_cap, 0.0) for v in volunteers], dtype=np.float64)
         self.hours = np.asarray([v.hours_this_week for v in volunteers], dtype=np.float64)
         self.text_space = text_space
-        self.text = text_space.embed([v.text for v in volunteers]) if text_space else None
+        self.text = text_space.embed_each([v.text for v in volunteers]) if text_space else None
 
     def rows_of(self, candidate_ids: Sequence[int]) -> np.ndarray:
         """Index rows of these volunteers (unknown ids are left out)."""

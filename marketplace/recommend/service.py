@@ -1,11 +1,15 @@
 """Ranked, explained candidates for one need, from indexes built once and kept warm.
 
-Building the candidate indexes costs seconds at 100,000 volunteers, so they are cached per database
-and rebuilt when the candidate tables grow (a new profile, sign-up, offer or match: cheap max-id
-probes) or after ``MAX_AGE`` seconds, which bounds how stale an in-place edit (a new skill or window)
-can be. The ranking itself is the library's vectorised top-k.
+Building the candidate indexes costs seconds at 100,000 volunteers, so they are cached per database.
+An index is out of date when its candidate table changed (a new profile, sign-up, offer or match:
+cheap max-id probes) or after ``MAX_AGE`` seconds, which bounds how stale an in-place edit (a new
+skill or window) can be. A small street rebuilds at once, so the next request sees the change; a large
+one (more than ``SYNC_LIMIT`` candidates) keeps serving the index it has while a background thread
+builds the new one, so no request waits for a rebuild. Servers warm both indexes at start
+(``warm_in_background``). The ranking itself is the library's vectorised top-k.
 """
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -13,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from marketplace.accounts.models import User
@@ -32,7 +37,9 @@ from matching.text import TextSpace
 from matching.volunteers import VolunteerIndex
 
 MAX_AGE = 300.0
+SYNC_LIMIT = 5_000
 KINDS = ("offers", "volunteers")
+log = logging.getLogger("marketplace.recommend")
 
 
 @dataclass
@@ -40,12 +47,14 @@ class _Cached:
     signature: tuple[Any, ...]
     built: float
     index: Any
+    size: int
 
 
 @dataclass
 class _Cache:
     lock: threading.Lock = field(default_factory=threading.Lock)
     entries: dict[tuple[str, str], _Cached] = field(default_factory=dict)
+    building: set[tuple[str, str]] = field(default_factory=set)
 
 
 _CACHE = _Cache()
@@ -62,29 +71,76 @@ def _signature(db: Session, kind: str) -> tuple[Any, ...]:
     )
 
 
-def _build(db: Session, kind: str) -> Any:
-    """The index of every candidate of ``kind``, or None when there is no candidate at all."""
+def _build(db: Session, kind: str) -> tuple[Any, int]:
+    """The index of every candidate of ``kind`` (None when there is none) and how many candidates it holds."""
     grids = rows.grid_points(db)
     candidates: list[Any] = rows.volunteer_records(db) if kind == "volunteers" else rows.offer_records(db)
     if not candidates:
-        return None
-    texts = [candidate.text for candidate in candidates]
+        return None, 0
+    # Many candidates share a text (the same skills): the vocabulary is fitted on each text once.
+    texts = sorted({candidate.text for candidate in candidates if candidate.text.strip()})
     # The text space needs some vocabulary; with none, ranking simply ignores the text feature.
-    space = TextSpace(texts) if any(text.strip() for text in texts) else None
-    return VolunteerIndex(candidates, grids, space) if kind == "volunteers" else OfferIndex(candidates, grids, space)
+    space = TextSpace(texts) if texts else None
+    index = VolunteerIndex(candidates, grids, space) if kind == "volunteers" else OfferIndex(candidates, grids, space)
+    return index, len(candidates)
+
+
+def _key(db: Session, kind: str) -> tuple[str, str]:
+    return (str(db.get_bind().url), kind)
+
+
+def _rebuild(factory: sessionmaker[Session], key: tuple[str, str], kind: str) -> None:
+    """Build the index of ``kind`` in its own session and publish it (the background path)."""
+    try:
+        started = time.perf_counter()
+        with factory() as db:
+            signature = _signature(db, kind)
+            index, size = _build(db, kind)
+        with _CACHE.lock:
+            _CACHE.entries[key] = _Cached(signature, time.monotonic(), index, size)
+        log.info("%s index rebuilt: %d candidates in %.1f s", kind, size, time.perf_counter() - started)
+    except Exception:  # a failed rebuild keeps the index already served; the next request tries again
+        log.exception("rebuilding the %s index failed", kind)
+    finally:
+        with _CACHE.lock:
+            _CACHE.building.discard(key)
 
 
 def index_for(db: Session, kind: str) -> Any:
-    """The warm index of ``kind`` for this database, rebuilt when the signature moved or it grew old."""
-    key = (str(db.get_bind().url), kind)
+    """The index of ``kind`` for this database: fresh on a small street, never waited for on a large one."""
+    key = _key(db, kind)
     signature = _signature(db, kind)
     with _CACHE.lock:
         cached = _CACHE.entries.get(key)
-        if cached and cached.signature == signature and time.monotonic() - cached.built < MAX_AGE:
+        fresh = cached and cached.signature == signature and time.monotonic() - cached.built < MAX_AGE
+        if cached and fresh:
             return cached.index
-        index = _build(db, kind)
-        _CACHE.entries[key] = _Cached(signature, time.monotonic(), index)
-        return index
+        if cached and cached.size > SYNC_LIMIT:
+            if key not in _CACHE.building:
+                _CACHE.building.add(key)
+                factory = sessionmaker(bind=db.get_bind(), class_=Session, expire_on_commit=False)
+                threading.Thread(target=_rebuild, args=(factory, key, kind), daemon=True).start()
+            return cached.index
+    index, size = _build(db, kind)
+    with _CACHE.lock:
+        _CACHE.entries[key] = _Cached(signature, time.monotonic(), index, size)
+    return index
+
+
+def warm_in_background(factory: sessionmaker[Session]) -> threading.Thread:
+    """Build both indexes off the request path, so the first visitor after a start does not wait."""
+
+    def warm() -> None:
+        for kind in KINDS:
+            try:
+                with factory() as db:
+                    index_for(db, kind)
+            except Exception:  # warming is an optimisation; a request will build what is missing
+                log.exception("warming the %s index failed", kind)
+
+    thread = threading.Thread(target=warm, name="warm-recommendation-indexes", daemon=True)
+    thread.start()
+    return thread
 
 
 def forget() -> None:
