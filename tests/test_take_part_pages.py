@@ -155,6 +155,7 @@ def test_whole_project_is_claimed_once_and_the_next_partner_is_told(
     first, second = mf.partner(session), mf.partner(session)
     _as(client, first)
     assert post_form(client, settings, f"/projects/{need.id}/claim", {"kind": "whole"}).status_code == 303
+    assert "Your organization has claimed the whole project." in client.get(f"/projects/{need.id}/take-part").text
     _as(client, second)
     page = client.get(f"/projects/{need.id}/take-part")
     assert "already claimed the whole project" in page.text and 'value="whole"' not in page.text

@@ -75,6 +75,11 @@ class PartnerView:
     claims: list[ClaimRow] = field(default_factory=list)
     lines: list[LineChoice] = field(default_factory=list)
 
+    @property
+    def whole_is_ours(self) -> bool:
+        """The live claim on the whole project is this organization's own."""
+        return any(row.match.kind is MatchKind.WHOLE_NEED and row.match.status in LIVE for row in self.claims)
+
 
 def claim_rows(db: Session, matches: list[Match]) -> list[ClaimRow]:
     return [
