@@ -1,9 +1,106 @@
-"""``marketplace match round``."""
+"""``marketplace match round``: run a matching round here and now, with its progress in the terminal.
+
+The same round as the admins' page (one at a time, the same row, the same proposals in the review
+queue), run on this process instead of the app's. ``--json`` prints only a summary for scripts.
+"""
+
+import json
+import sys
+from typing import Any
 
 import click
 
+from marketplace.rounds.models import MatchRound, RoundMethod
+
+
+def summary(row: MatchRound) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "status": row.status.value,
+        "method": row.method.value,
+        "k": row.k,
+        "lines": row.lines,
+        "shifts": row.shifts,
+        "line_candidates": row.line_candidates,
+        "shift_candidates": row.shift_candidates,
+        "line_proposals": row.line_proposals,
+        "shift_proposals": row.shift_proposals,
+        "skipped": row.skipped,
+        "objective": row.objective,
+        "seconds": row.seconds or {},
+        "duration_seconds": round(row.duration or 0.0, 3),
+        "error": row.error,
+    }
+
+
+def _printer(quiet: bool) -> Any:
+    """A progress line per beat, rewritten in place on a terminal, one per stage change otherwise."""
+    last: dict[str, Any] = {"stage": None}
+
+    def show(tracker: Any) -> None:
+        if quiet:
+            return
+        stage, done, total = tracker.read()
+        line = f"{stage:<11} {done:>7,}/{total:<7,}" if total > 1 else f"{stage:<11}"
+        if sys.stderr.isatty():
+            click.echo(f"\r{line}", nl=False, err=True)
+        elif stage != last["stage"] or done == total:
+            click.echo(line, err=True)
+        last["stage"] = stage
+
+    return show
+
 
 @click.command("round")
-def round_command() -> None:
-    """Run a matching round (being built)."""
-    raise click.ClickException("not available yet")
+@click.option("--greedy", is_flag=True, help="The greedy baseline instead of the exactly optimal plan.")
+@click.option(
+    "--k", "k", type=click.IntRange(1, 50), default=20, show_default=True, help="Candidates per line or shift."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print only a JSON summary of the round.")
+def round_command(greedy: bool, k: int, as_json: bool) -> None:
+    """Run a matching round: propose the best plan for every open line and shift to the review queue."""
+    from marketplace.db.engine import create_db_engine, make_session_factory, session_scope
+    from marketplace.rounds import service, worker
+    from marketplace.settings import Settings
+
+    settings = Settings.from_env()
+    engine = create_db_engine(settings.database)
+    writer, reader = make_session_factory(engine), make_session_factory(engine, readonly=True)
+    try:
+        method = RoundMethod.GREEDY if greedy else RoundMethod.OPTIMAL
+        try:
+            with session_scope(writer) as db:
+                row = service.start(db, method=method, k=k, started_by_id=None, actor_role="cli")
+        except service.RoundBusy as busy:
+            raise click.ClickException(
+                f"round #{busy.round_id or '?'} is still running ({busy.stage}); only one round runs at a time"
+            ) from None
+        round_id = row.id or 0
+        if not as_json:
+            click.echo(f"round #{round_id}: {method.value}, k = {k}", err=True)
+        try:
+            worker.run_with_heartbeat(round_id, writer, reader, on_beat=_printer(as_json))
+        except Exception as error:
+            if not as_json:
+                click.echo("", err=True)
+            raise click.ClickException(f"round #{round_id} failed: {error}") from None
+        with reader() as db:
+            finished = db.get(MatchRound, round_id)
+            assert finished is not None
+            result = summary(finished)
+    finally:
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    click.echo("", err=True)
+    click.echo(
+        f"round #{round_id} finished in {result['duration_seconds']:.1f} s: "
+        f"{result['line_proposals']} offer proposals for {result['lines']} open lines, "
+        f"{result['shift_proposals']} volunteer proposals for {result['shifts']} open shifts"
+        + (f", {result['skipped']} skipped (taken meanwhile)" if result["skipped"] else "")
+    )
+    for stage, seconds in result["seconds"].items():
+        if stage not in ("components", "largest_component"):
+            click.echo(f"  {stage:<17} {seconds:8.2f} s")
+    click.echo("the proposals wait in the review queue: /review")

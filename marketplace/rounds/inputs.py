@@ -1,0 +1,162 @@
+"""What a round plans with, read from the database: the open lines and shifts, the capacities left, and
+the pairs and times already spoken for. Rows become the library's records through recommend/records.py.
+
+Proposals still waiting for review hold what they would take: their quantities are subtracted from
+offers and lines, their places from shifts, their hours and times are the volunteer's. So a second
+round right after the first proposes nothing twice, and no plan promises the same unit or hour twice.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from marketplace.accounts.models import User
+from marketplace.matches.models import Match, MatchKind, MatchStatus
+from marketplace.matches.services import LIVE, OPEN_STATUSES
+from marketplace.needs.models import Need, Shift
+from marketplace.offers.models import Offer as OfferRow
+from marketplace.organizations.models import Organization, OrganizationStatus
+from marketplace.recommend import records as rows
+from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
+from matching import records
+from matching.round import Window, with_capacity
+
+SLOT_HOLDERS = (SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN, SignupStatus.COMPLETED)
+_live = [status.value for status in LIVE]
+
+
+@dataclass
+class RoundInputs:
+    lines: list[records.LineNeed]
+    shifts: list[records.ShiftNeed]
+    offers: list[records.Offer]  # usable offers, less what proposals hold
+    volunteers: list[records.Volunteer]  # active volunteers, plus the hours proposals hold
+    taken_lines: set[tuple[int, int]] = field(default_factory=set)
+    taken_shifts: set[tuple[int, int]] = field(default_factory=set)
+    busy: dict[int, list[Window]] = field(default_factory=dict)
+    organization_of: dict[int, int] = field(default_factory=dict)  # offer → its organization
+
+
+def _open_needs(db: Session) -> list[Need]:
+    query = sa.select(Need).where(Need.status.in_(OPEN_STATUSES)).order_by(Need.id)  # type: ignore[attr-defined]
+    return list(db.execute(query).scalars())
+
+
+def _pending(db: Session, kind: MatchKind) -> list[Match]:
+    query = sa.select(Match).where(Match.kind == kind, Match.status == MatchStatus.PROPOSED)
+    return list(db.execute(query).scalars())
+
+
+def live_line_pairs(db: Session) -> set[tuple[int, int]]:
+    query = sa.select(Match.resource_line_id, Match.offer_id).where(
+        Match.kind == MatchKind.OFFER_LINE,
+        Match.status.in_(_live),  # type: ignore[attr-defined]
+    )
+    return {(int(line), int(offer)) for line, offer in db.execute(query)}
+
+
+def live_shift_pairs(db: Session) -> set[tuple[int, int]]:
+    """Pairs with a live match, or a sign-up that is not cancelled (its partial unique index forbids another)."""
+    matched = sa.select(Match.shift_id, Match.volunteer_id).where(
+        Match.kind == MatchKind.VOLUNTEER_SHIFT,
+        Match.status.in_(_live),  # type: ignore[attr-defined]
+    )
+    signed = sa.select(ShiftSignup.shift_id, ShiftSignup.volunteer_id).where(
+        ShiftSignup.status != SignupStatus.CANCELLED
+    )
+    return {(int(s), int(v)) for s, v in [*db.execute(matched), *db.execute(signed)]}
+
+
+def _busy(db: Session, now: datetime) -> dict[int, list[Window]]:
+    """Each volunteer's confirmed shifts and shifts proposed to them, still to come."""
+    confirmed = (
+        sa.select(ShiftSignup.volunteer_id, Shift.starts_at, Shift.ends_at)
+        .join(Shift, Shift.id == ShiftSignup.shift_id)  # type: ignore[arg-type]
+        .where(ShiftSignup.status.in_(SLOT_HOLDERS), Shift.ends_at > now)  # type: ignore[attr-defined]
+    )
+    proposed = (
+        sa.select(Match.volunteer_id, Shift.starts_at, Shift.ends_at)
+        .join(Shift, Shift.id == Match.shift_id)  # type: ignore[arg-type]
+        .where(Match.kind == MatchKind.VOLUNTEER_SHIFT, Match.status == MatchStatus.PROPOSED, Shift.ends_at > now)
+    )
+    busy: dict[int, list[Window]] = defaultdict(list)
+    for volunteer_id, starts_at, ends_at in [*db.execute(confirmed), *db.execute(proposed)]:
+        busy[int(volunteer_id)].append((starts_at, ends_at))
+    return dict(busy)
+
+
+def _usable_offers(db: Session, now: datetime) -> tuple[list[records.Offer], dict[int, int]]:
+    """Live offers of approved organizations (an approval of another's would be refused)."""
+    approved = sa.select(OfferRow.id, OfferRow.organization_id).join(
+        Organization,
+        Organization.id == OfferRow.organization_id,  # type: ignore[arg-type]
+    )
+    owners = {
+        int(offer_id): int(organization_id)
+        for offer_id, organization_id in db.execute(approved.where(Organization.status == OrganizationStatus.APPROVED))
+    }
+    return [offer for offer in rows.offer_records(db, now) if offer.id in owners], owners
+
+
+def _active_volunteers(db: Session, now: datetime) -> list[records.Volunteer]:
+    query = sa.select(VolunteerProfile.id).join(User, User.id == VolunteerProfile.user_id).where(User.is_active)  # type: ignore[arg-type]
+    active = set(db.execute(query).scalars())
+    return [volunteer for volunteer in rows.volunteer_records(db, now) if volunteer.id in active]
+
+
+def _hours(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds() / 3600
+
+
+def load(db: Session, now: datetime) -> RoundInputs:
+    """Everything open now, with what pending proposals hold taken out of it."""
+    pending_lines = _pending(db, MatchKind.OFFER_LINE)
+    pending_shifts = _pending(db, MatchKind.VOLUNTEER_SHIFT)
+    held_by_line: dict[int, float] = defaultdict(float)
+    held_by_offer: dict[int, float] = defaultdict(float)
+    for match in pending_lines:
+        held_by_line[match.resource_line_id or 0] += float(match.quantity or 0)
+        held_by_offer[match.offer_id or 0] += float(match.quantity or 0)
+    places_held: dict[int, int] = defaultdict(int)
+    for match in pending_shifts:
+        places_held[match.shift_id or 0] += 1
+
+    lines: list[records.LineNeed] = []
+    shifts: list[records.ShiftNeed] = []
+    for need in _open_needs(db):
+        for line in rows.line_records(db, need):
+            left = line.still_needed - held_by_line.get(line.id, 0.0)
+            if left > 0:
+                lines.append(line if left == line.still_needed else replace(line, still_needed=left))
+        for shift in rows.shift_records(db, need):
+            slots = shift.open_slots - places_held.get(shift.id, 0)
+            if slots > 0 and shift.starts_at > now:
+                shifts.append(shift if slots == shift.open_slots else replace(shift, open_slots=slots))
+
+    busy = _busy(db, now)
+    shift_hours = {
+        shift_id: _hours(start, end)
+        for shift_id, start, end in db.execute(
+            sa.select(Shift.id, Shift.starts_at, Shift.ends_at).where(
+                Shift.id.in_({m.shift_id for m in pending_shifts})  # type: ignore[union-attr]
+            )
+        )
+    }
+    booked: dict[int, float] = defaultdict(float)
+    for match in pending_shifts:
+        booked[match.volunteer_id or 0] += shift_hours.get(match.shift_id or 0, 0.0)
+    offers, owners = _usable_offers(db, now)
+    offers, volunteers = with_capacity(offers, _active_volunteers(db, now), reserved=held_by_offer, booked=booked)
+    return RoundInputs(
+        lines=lines,
+        shifts=shifts,
+        offers=offers,
+        volunteers=volunteers,
+        taken_lines=live_line_pairs(db),
+        taken_shifts=live_shift_pairs(db),
+        busy=busy,
+        organization_of=owners,
+    )

@@ -1,0 +1,53 @@
+"""What the rounds pages show of a round: its stage in words, the step it is on, who started it."""
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from marketplace.accounts.models import User
+from marketplace.i18n import N_
+from marketplace.i18n import gettext as _
+from marketplace.rounds.models import MatchRound
+
+# The stages a round goes through, in order, as the library and the service name them.
+STAGES: dict[str, str] = {
+    "queued": N_("Waiting to start"),
+    "loading": N_("Reading the open lines and shifts"),
+    "lines": N_("Ranking offers for the resource lines"),
+    "shifts": N_("Ranking volunteers for the shifts"),
+    "allocation": N_("Finding the best plan"),
+    "writing": N_("Writing the proposals"),
+    "done": N_("Done"),
+}
+_ORDER = list(STAGES)
+
+
+@dataclass(frozen=True)
+class RoundView:
+    row: MatchRound
+    started_by: str
+
+    @property
+    def stage(self) -> str:
+        return _(STAGES.get(self.row.stage, self.row.stage))
+
+    @property
+    def step(self) -> int:
+        """1 for loading … 5 for writing (queued is 0)."""
+        return _ORDER.index(self.row.stage) if self.row.stage in _ORDER else 0
+
+    @property
+    def steps(self) -> int:
+        return len(_ORDER) - 2  # neither "queued" nor "done" is a step of work
+
+    @property
+    def percent(self) -> int:
+        """How far the current stage is, 0–100."""
+        if self.row.total <= 0:
+            return 0
+        return min(100, round(100 * self.row.done / self.row.total))
+
+
+def view_of(db: Session, row: MatchRound) -> RoundView:
+    user = db.get(User, row.started_by_id) if row.started_by_id else None
+    return RoundView(row, user.display_name if user else _("command line"))

@@ -1,0 +1,87 @@
+"""Rounds run off the request, on a thread of the app's process, with a heartbeat beside them.
+
+A round takes seconds to minutes; the request that starts it only queues it and returns. The worker
+thread runs ``service.run``; a heartbeat thread writes the tracker's progress to the round's row every
+``BEAT_SECONDS`` (so the page's poll sees it, from any app process), and keeps ``heartbeat_at``
+fresh even while the solver works, so a round that stops beating was interrupted. Threads, not
+processes: the indexes are cached per process (recommend/service.py) and NumPy and HiGHS release
+the GIL while they compute, so the app keeps answering.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from marketplace.rounds import service
+
+log = logging.getLogger(__name__)
+
+BEAT_SECONDS = 0.5
+_threads: dict[int, threading.Thread] = {}
+_lock = threading.Lock()
+
+
+def run_with_heartbeat(
+    round_id: int,
+    writer: sessionmaker[Session],
+    reader: sessionmaker[Session],
+    *,
+    client_address: str | None = None,
+    on_beat: Callable[[service.Tracker], None] | None = None,
+) -> None:
+    """Run the round here, beating on a second thread until it ends (the command line calls this too)."""
+    tracker = service.Tracker()
+    stop = threading.Event()
+
+    def heartbeat() -> None:
+        while not stop.wait(BEAT_SECONDS):
+            try:
+                if on_beat is not None:
+                    on_beat(tracker)
+                if not service.beat(writer, round_id, tracker):
+                    return
+            except Exception:  # a missed beat is not a failed round; the next one may get through
+                log.warning("heartbeat of round %s failed", round_id, exc_info=True)
+
+    beating = threading.Thread(target=heartbeat, name=f"match-round-{round_id}-heartbeat", daemon=True)
+    beating.start()
+    try:
+        service.run(round_id, writer, reader, tracker, client_address)
+    finally:
+        stop.set()
+        beating.join()
+        if on_beat is not None:
+            on_beat(tracker)
+
+
+def launch(
+    round_id: int, writer: sessionmaker[Session], reader: sessionmaker[Session], client_address: str | None = None
+) -> threading.Thread:
+    """Start the round on a background thread and return at once."""
+
+    def work() -> None:
+        try:
+            run_with_heartbeat(round_id, writer, reader, client_address=client_address)
+        except Exception:  # already recorded on the round's row and logged by service.run
+            pass
+        finally:
+            with _lock:
+                _threads.pop(round_id, None)
+
+    thread = threading.Thread(target=work, name=f"match-round-{round_id}", daemon=True)
+    with _lock:
+        _threads[round_id] = thread
+    thread.start()
+    return thread
+
+
+def wait(round_id: int | None = None, timeout: float = 120.0) -> bool:
+    """Wait for one round's thread (or all); True when none of them is still running."""
+    with _lock:
+        threads = [_threads[round_id]] if round_id in _threads else ([] if round_id else list(_threads.values()))
+    for thread in threads:
+        thread.join(timeout)
+    return not any(thread.is_alive() for thread in threads)
