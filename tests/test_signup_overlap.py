@@ -166,3 +166,35 @@ def test_a_cancelled_signup_frees_the_time_for_an_overlapping_shift(client: Test
     assert cancelled.status_code in (200, 201), cancelled.text
     again = client.post(f"/api/v1/shifts/{second.id}/signups", headers=person.headers)
     assert again.status_code == 201 and again.json()["status"] == "confirmed"
+
+
+def test_a_volunteer_cancelling_while_admins_approve_never_fails(
+    live_app: LiveApp,  # noqa: F811
+    session: Session,
+) -> None:
+    # Approval and cancellation touch the same match and sign-up rows; both take the volunteer's lock
+    # first, so they queue instead of deadlocking. Non-overlapping shifts: every approval may succeed.
+    grid = make_grid(session)
+    need = mf.project(session, grid)
+    shifts = [mf.shift(session, need, starts_in_hours=24 + 4 * index, requires_approval=True) for index in range(5)]
+    person, _profile = mf.volunteer(session, grid)
+    made = []
+    with live_app.client(token=person.token) as client:
+        for shift in shifts:
+            response = client.post(f"/api/v1/shifts/{shift.id}/signups")
+            assert response.status_code == 201, response.text
+            made.append(response.json())
+    admins = [mf.admin(session) for _ in shifts]
+    calls = []
+    for signup, admin in zip(made, admins, strict=True):
+        calls.append((f"/api/v1/matches/{signup['match_id']}/decision", admin.headers, {"decision": "approve"}))
+        calls.append((f"/api/v1/signups/{signup['id']}/cancel", person.headers, {}))
+    responses = _fire(live_app, calls)
+    codes = _figures("5 approvals racing 5 cancellations", responses, live_app)
+    assert set(codes) <= {200, 201, 409}, codes
+    with reading(session) as fresh:
+        for signup in made:
+            row = fresh.get(ShiftSignup, signup["id"])
+            shift = fresh.get(Shift, row.shift_id)
+            # Whoever won, the slot count agrees with the sign-up's final state.
+            assert shift.confirmed_count == (1 if row.status is SignupStatus.CONFIRMED else 0), (row.status, shift)

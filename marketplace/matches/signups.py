@@ -176,6 +176,13 @@ def list_signups(db: Session, actor: CurrentUser) -> list[tuple[ShiftSignup, Shi
 
 def cancel_signup(db: Session, actor: CurrentUser, signup_id: int, reason: str | None = None) -> ShiftSignup:
     """Give the slot back (if the sign-up held one); the sign-up and its match become cancelled."""
+    # The volunteer's lock first, as a sign-up and an approval take it: a cancellation racing the approval
+    # of the same sign-up then reads its status after the approval (and gives the slot back) or makes the
+    # approval find the match cancelled; without it the slot could be kept by a cancelled sign-up, or the
+    # two could deadlock on PostgreSQL.
+    profile = db.exec(select(VolunteerProfile).where(VolunteerProfile.user_id == actor.id)).first()
+    if profile is not None:
+        lock_volunteer(db, profile.id or 0)
     row = own_signup(db, actor, signup_id)
     before = snapshot(row, AUDIT_FIELDS)
     table = ShiftSignup.__table__  # type: ignore[attr-defined]
