@@ -17,6 +17,7 @@ from marketplace.db.deps import provide_db, provide_reader
 from marketplace.db.engine import create_db_engine, make_session_factory
 from marketplace.i18n.middleware import locale_middleware_factory
 from marketplace.pages import APP_EXCEPTION_HANDLERS
+from marketplace.path_ids import refuse_out_of_range_ids
 from marketplace.routes import route_handlers
 from marketplace.security.authentication import authentication_middleware_factory
 from marketplace.security.csrf import csrf_middleware_factory
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
             csrf_middleware_factory(settings),
         ],
         before_send=[security_headers_hook(settings)],
+        before_request=refuse_out_of_range_ids,
         template_config=template_config(settings.templates_dir),
         openapi_config=OpenAPIConfig(
             title="Red Partners Marketplace API",
