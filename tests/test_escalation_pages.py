@@ -62,11 +62,14 @@ def test_open_steps_are_listed_oldest_first_with_overdue_marked(client: TestClie
     assert page.status_code == 200
     text = page.text
     assert text.index("最早的问题") < text.index("逾期的问题") < text.index("新近的问题")
-    assert "已报到的问题" not in text
-    assert text.count("Overdue</span>") == 1 and "1 overdue" in text
+    assert text.count("Overdue</span>") == 1 and "1 overdue" in text and "3 steps not acknowledged" in text
     overdue_item = text[text.index("逾期的问题") - 600 : text.index("逾期的问题")]
     assert "is-overdue" in overdue_item
-    assert text.count("Not acknowledged") == 3
+    assert text.count("Not acknowledged</span>") == 3
+    acknowledged_item = text[text.index("已报到的问题") - 600 : text.index("已报到的问题")]
+    assert "is-acknowledged" in acknowledged_item and "Acknowledged</span>" in acknowledged_item
+    waiting = client.get("/escalations?waiting=true").text
+    assert "已报到的问题" not in waiting and "最早的问题" in waiting
 
 
 def test_staff_see_only_their_scope_and_acknowledge_their_levels(
@@ -85,7 +88,8 @@ def test_staff_see_only_their_scope_and_acknowledge_their_levels(
     assert response.status_code == 303 and response.headers["location"] == "/escalations?done=acknowledged"
     assert fetch(session, Escalation, mine.id).acknowledged_at is not None
     assert [str(e.object_id) for e in audit_events(session, "escalation.acknowledge")] == [str(mine.id)]
-    assert "本社区的问题" not in client.get("/escalations").text
+    assert "本社区的问题" not in client.get("/escalations?waiting=true").text
+    assert f'action="/escalations/{mine.id}/acknowledge"' not in client.get("/escalations").text
     refused = post_form(client, settings, f"/escalations/{street.id}/acknowledge")
     assert refused.status_code == 404
     assert fetch(session, Escalation, street.id).acknowledged_at is None
@@ -115,3 +119,14 @@ def test_the_page_is_refused_to_partners(client: TestClient[Any], session: Sessi
     sign_in_as(client, session, Role.PARTNER)
     assert client.get("/escalations").status_code == 403
     assert post_form(client, settings, f"/escalations/{step.id}/acknowledge").status_code == 403
+
+
+def test_steps_of_closed_needs_are_not_listed(client: TestClient[Any], session: Session) -> None:
+    grid = make_grid(session)
+    step = _step(session, grid, "已办结的问题", age=timedelta(days=1))
+    need = session.get(Need, step.need_id)
+    assert need is not None
+    need.status = NeedStatus.VERIFIED
+    session.commit()
+    sign_in_as(client, session, Role.ADMIN)
+    assert "已办结的问题" not in client.get("/escalations").text

@@ -1,4 +1,5 @@
-"""Open escalations (吹哨报到) for staff and admins: oldest first, overdue marked, acknowledge (报到) in place.
+"""Open escalations (吹哨报到) for staff and admins: oldest first, overdue and acknowledged steps marked,
+acknowledge (报到) in place.
 
 Staff see the steps of needs in their scope; admins every step. Opening the list runs the overdue
 sweep first (as the API's list does), so a step past its deadline already shows the level above it.
@@ -14,6 +15,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
 from sqlmodel import Session
 
+from marketplace.accounts.models import User
 from marketplace.db.deps import DbSession
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
@@ -46,19 +48,28 @@ class OpenStep:
     department: Department | None
     overdue: bool
     may_acknowledge: bool
+    acknowledged_by: str | None = None
 
 
-def open_steps(db: Session, viewer: CurrentUser) -> list[OpenStep]:
-    """The unacknowledged steps of the needs the viewer may see, oldest first."""
+def open_steps(db: Session, viewer: CurrentUser, *, waiting_only: bool = False) -> list[OpenStep]:
+    """The steps of the still-open escalated needs the viewer may see, oldest first.
+
+    A step is overdue when it was not acknowledged by its deadline; ``waiting_only`` keeps only the
+    steps nobody has acknowledged yet (what the API's list returns).
+    """
     now = utcnow()
+    conditions = [
+        Escalation.resolved_at.is_(None),  # type: ignore[union-attr]
+        Need.status.not_in(escalation.CLOSED),  # type: ignore[attr-defined]
+        services.grids_in_scope(viewer),
+    ]
+    if waiting_only:
+        conditions.append(Escalation.acknowledged_at.is_(None))  # type: ignore[union-attr]
     statement = (
-        sa.select(Escalation, Need)
+        sa.select(Escalation, Need, User.display_name)
         .join(Need, Need.id == Escalation.need_id)
-        .where(
-            Escalation.acknowledged_at.is_(None),  # type: ignore[union-attr]
-            Escalation.resolved_at.is_(None),  # type: ignore[union-attr]
-            services.grids_in_scope(viewer),
-        )
+        .outerjoin(User, User.id == Escalation.acknowledged_by_id)
+        .where(*conditions)
         .order_by(Escalation.opened_at, Escalation.id)  # type: ignore[arg-type]
     )
     return [
@@ -67,21 +78,30 @@ def open_steps(db: Session, viewer: CurrentUser) -> list[OpenStep]:
             need=need,
             grid=db.get(Grid, need.grid_id),
             department=db.get(Department, step.department_id) if step.department_id else None,
-            overdue=step.deadline_at < now,
-            may_acknowledge=escalation.may_acknowledge(db, viewer, step),
+            overdue=step.acknowledged_at is None and step.deadline_at < now,
+            may_acknowledge=step.acknowledged_at is None and escalation.may_acknowledge(db, viewer, step),
+            acknowledged_by=acknowledged_by,
         )
-        for step, need in db.execute(statement).all()
+        for step, need, acknowledged_by in db.execute(statement).all()
     ]
 
 
 def _page(
-    db: Session, actor: CurrentUser, *, notice: str | None = None, problem: str | None = None, status_code: int = 200
+    db: Session,
+    actor: CurrentUser,
+    *,
+    waiting_only: bool = False,
+    notice: str | None = None,
+    problem: str | None = None,
+    status_code: int = 200,
 ) -> Template:
-    steps = open_steps(db, actor)
+    steps = open_steps(db, actor, waiting_only=waiting_only)
     context = page_context(
         db,
         steps=steps,
         overdue_count=sum(1 for item in steps if item.overdue),
+        waiting_count=sum(1 for item in steps if item.step.acknowledged_at is None),
+        waiting_only=waiting_only,
         reason_text=reason_text,
         notice=notice,
         problem=problem,
@@ -97,10 +117,12 @@ class EscalationPagesController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/", name="escalations:list", sync_to_thread=True)
-    def index(self, db: DbSession, actor: Actor, done: FromQuery[str | None] = None) -> Template:
+    def index(
+        self, db: DbSession, actor: Actor, waiting: FromQuery[bool] = False, done: FromQuery[str | None] = None
+    ) -> Template:
         escalation.escalate_overdue(db)
         notice = _("The escalation step was acknowledged.") if done == "acknowledged" else None
-        return _page(db, actor, notice=notice)
+        return _page(db, actor, waiting_only=waiting, notice=notice)
 
     @post("/{escalation_id:int}/acknowledge", name="escalations:acknowledge", sync_to_thread=True)
     def acknowledge(self, db: DbSession, actor: Actor, escalation_id: FromPath[int]) -> Template | Redirect:
