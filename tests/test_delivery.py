@@ -63,3 +63,26 @@ def test_deliver_then_verify_with_satisfaction(client: TestClient[Any], session:
     after = fetch(session, Need, need.id)
     assert after.status is NeedStatus.VERIFIED and after.satisfaction == 4
     assert {"match.deliver", "need.verify"} <= set(audit_actions(session))
+
+
+def test_the_api_refuses_check_in_days_early_odd_reasons_and_quantities(
+    client: TestClient[Any], session: Session
+) -> None:
+    grid = make_grid(session)
+    need = mf.project(session, grid)
+    later = mf.shift(session, need, starts_in_hours=72)
+    person, _profile = mf.volunteer(session, grid)
+    signup = client.post(f"/api/v1/shifts/{later.id}/signups", headers=person.headers).json()
+    early = client.post(f"/api/v1/signups/{signup['id']}/check-in", headers=person.headers)
+    assert early.status_code == 409 and "one hour before" in early.text
+    nul = client.post(f"/api/v1/signups/{signup['id']}/cancel", json={"reason": "太忙\x00了"}, headers=person.headers)
+    assert nul.status_code == 400 and "reason" in nul.text
+    partner = mf.partner(session)
+    offer = mf.offer_of(session, partner.user, "4")
+    line = mf.line(session, need, "4")
+    tiny = client.post(
+        f"/api/v1/projects/{need.id}/claims",
+        json={"kind": "line", "resource_line_id": line.id, "offer_id": offer.id, "quantity": "0.001"},
+        headers=partner.headers,
+    )
+    assert tiny.status_code == 400 and "quantity" in tiny.text

@@ -14,6 +14,7 @@ from marketplace.matches.models import Match
 from marketplace.needs.models import Shift
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, partner_only, staff_or_admin, token_scope, volunteer_only
+from marketplace.validation import Reason, optional, text
 from marketplace.volunteers.models import ShiftSignup
 
 WRITE = token_scope("matches:write")
@@ -28,12 +29,12 @@ class ClaimIn(BaseModel):
 
 
 class ReasonIn(BaseModel):
-    reason: Annotated[str, Field(max_length=500)] | None = None
+    reason: optional(Reason) = None
 
 
 class DecisionIn(BaseModel):
     decision: Literal["approve", "reject"]
-    reason: Annotated[str, Field(max_length=500)] | None = None
+    reason: optional(Reason) = None
 
 
 class BulkIn(BaseModel):
@@ -42,7 +43,7 @@ class BulkIn(BaseModel):
 
 class VerifyIn(BaseModel):
     satisfaction: int
-    comment: Annotated[str, Field(max_length=1000)] | None = None
+    comment: optional(text(1000)) = None
 
 
 def _num(value: Decimal | None) -> str | None:

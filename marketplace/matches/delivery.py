@@ -4,7 +4,7 @@ Hours credited = the time between check-in and check-out clipped to the shift's 
 the nearest quarter hour; the volunteer's hours_total grows by an atomic UPDATE.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
@@ -59,9 +59,20 @@ def credited_hours(shift: Shift, checked_in: datetime, checked_out: datetime) ->
     return (hours / QUARTER).quantize(Decimal(1), rounding=ROUND_HALF_UP) * QUARTER
 
 
+# A volunteer may check in from an hour before the shift until it ends (arriving early to set up).
+CHECK_IN_OPENS = timedelta(hours=1)
+
+
 def check_in(db: Session, actor: CurrentUser, signup_id: int, now: datetime | None = None) -> ShiftSignup:
     row = own_signup(db, actor, signup_id)
     now = now or utcnow()
+    shift = db.get(Shift, row.shift_id)
+    # Checking in for a shift days away (and out at once) would make a completed sign-up of no work.
+    if shift is not None and not shift.starts_at - CHECK_IN_OPENS <= now < shift.ends_at:
+        raise Conflict(
+            "Check-in opens one hour before the shift starts and closes when it ends "
+            f"({(shift.starts_at - CHECK_IN_OPENS).isoformat()} to {shift.ends_at.isoformat()})"
+        )
     result = db.execute(
         _signup.update()
         .where(_signup.c.id == signup_id, _signup.c.status == SignupStatus.CONFIRMED.value)

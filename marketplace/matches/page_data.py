@@ -5,12 +5,13 @@ Nothing here writes: the pages call claims.py, signups.py and delivery.py for th
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from litestar.exceptions import PermissionDeniedException
 from sqlmodel import Session, col, select
 
 from marketplace.matches.claims import list_claims
+from marketplace.matches.delivery import CHECK_IN_OPENS  # one rule for the pages and the API
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import LIVE
 from marketplace.matches.signups import list_signups
@@ -22,8 +23,6 @@ from marketplace.places.models import Community, Grid
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, Skill, VolunteerProfile
 
-# Check-in opens this long before a shift starts (volunteers arrive early); hours are counted from the start anyway.
-CHECK_IN_OPENS = timedelta(hours=1)
 CANCELLABLE_CLAIMS = (MatchStatus.PROPOSED, MatchStatus.APPROVED)
 CANCELLABLE_SIGNUPS = (SignupStatus.PENDING, SignupStatus.CONFIRMED)
 CURRENT_SIGNUPS = (SignupStatus.PENDING, SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN)
