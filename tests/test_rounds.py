@@ -276,6 +276,10 @@ def test_a_round_whose_heartbeat_stopped_does_not_block_the_next(
     stale = MatchRound(status=RoundStatus.RUNNING, heartbeat_at=utcnow() - timedelta(minutes=30))
     session.add(stale)
     session.commit()
+    client.cookies.set("lang", "en")
+    page = client.get("/rounds")
+    assert 'action="/rounds"' in page.text and 'hx-trigger="every 1s"' not in page.text
+    assert "stopped answering" in client.get(f"/rounds/{stale.id}").text
     new = _start(client, settings)
     _finish(client, new)
     old = fetch(session, MatchRound, stale.id)

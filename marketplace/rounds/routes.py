@@ -98,7 +98,7 @@ def _index_page(
 ) -> Template:
     rounds = service.recent(reader)
     views = [view_of(reader, row) for row in rounds]
-    live = next((view for view in views if view.row.is_live), None)
+    live = next((view for view in views if view.polling), None)
     context = page_context(
         reader,
         views=views,

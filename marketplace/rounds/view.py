@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from marketplace.accounts.models import User
+from marketplace.db.types import utcnow
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.rounds.models import MatchRound
+from marketplace.rounds.service import STALE_AFTER
 
 # The stages a round goes through, in order, as the library and the service name them.
 STAGES: dict[str, str] = {
@@ -26,6 +28,15 @@ _ORDER = list(STAGES)
 class RoundView:
     row: MatchRound
     started_by: str
+
+    @property
+    def interrupted(self) -> bool:
+        """Live on paper, but its heartbeat stopped: the process running it is gone."""
+        return self.row.is_live and self.row.heartbeat_at < utcnow() - STALE_AFTER
+
+    @property
+    def polling(self) -> bool:
+        return self.row.is_live and not self.interrupted
 
     @property
     def stage(self) -> str:
