@@ -32,8 +32,7 @@ from matching import (
     VolunteerIndex,
     WeeklyWindow,
 )
-from matching.allocation import Candidate, greedy_lines, greedy_shifts
-from matching.round import DEFAULT_K, RoundPlan, plan_round
+from matching.round import DEFAULT_K, plan_round
 
 RESULTS = Path(__file__).parent / "results"
 NOW = datetime(2026, 11, 29, 16, 0, tzinfo=UTC)  # Monday 00:00 in Qingdao: the week's shifts lie ahead
@@ -123,17 +122,6 @@ def lines_of(count: int, grid_count: int, rng: random.Random) -> list[LineNeed]:
     ]
 
 
-def greedy_on_the_same_candidates(
-    plan: RoundPlan,
-    lines: list[LineNeed],
-    shifts: list[ShiftNeed],
-    offers: list[Offer],
-    volunteers: list[Volunteer],
-    candidates: tuple[list[Candidate], list[Candidate]],
-) -> float:
-    return greedy_lines(lines, offers, candidates[0])[1] + greedy_shifts(shifts, volunteers, candidates[1])[1]
-
-
 def run(
     shift_count: int, volunteer_count: int, line_count: int, offer_count: int, k: int, seed: int, trace_memory: bool
 ) -> dict[str, object]:
@@ -149,13 +137,17 @@ def run(
         tracemalloc.start()
     seconds: dict[str, float] = {}
     total_started = time.perf_counter()
-    cpu_started = time.process_time()
-    started = time.perf_counter()
+    total_cpu_started = time.process_time()
+    cpu: dict[str, float] = {}
+    started, cpu_started = time.perf_counter(), time.process_time()
     volunteer_index = VolunteerIndex(volunteers, grids)
-    seconds["volunteer_index"] = time.perf_counter() - started
-    started = time.perf_counter()
+    seconds["volunteer_index"], cpu["volunteer_index"] = (
+        time.perf_counter() - started,
+        time.process_time() - cpu_started,
+    )
+    started, cpu_started = time.perf_counter(), time.process_time()
     offer_index = OfferIndex(offers, grids, TextSpace([o.text for o in offers]))
-    seconds["offer_index"] = time.perf_counter() - started
+    seconds["offer_index"], cpu["offer_index"] = time.perf_counter() - started, time.process_time() - cpu_started
 
     stages: dict[str, float] = {}
 
@@ -168,8 +160,9 @@ def run(
         lines, shifts, offer_index=offer_index, volunteer_index=volunteer_index, now=NOW, k=k, progress=progress
     )
     seconds.update(plan.stats.seconds)
+    cpu.update(plan.stats.cpu_seconds)
     seconds["total"] = time.perf_counter() - total_started
-    seconds["total_cpu"] = time.process_time() - cpu_started
+    cpu["total"] = time.process_time() - total_cpu_started
     traced_peak = tracemalloc.get_traced_memory()[1] if trace_memory else 0
     tracemalloc.stop()
 
@@ -184,6 +177,7 @@ def run(
         "offers": offer_count,
         "k": k,
         "seconds": {name: round(value, 3) for name, value in seconds.items()},
+        "cpu_seconds": {name: round(value, 3) for name, value in cpu.items()},
         "peak_traced_mb": round(traced_peak / 2**20, 1) if trace_memory else None,
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "candidate_pairs": {"lines": plan.stats.line_candidates, "shifts": plan.stats.shift_candidates},
@@ -198,13 +192,15 @@ def run(
 
 
 def report(result: dict[str, object]) -> str:
-    seconds = result["seconds"]
-    assert isinstance(seconds, dict)
+    seconds, cpu = result["seconds"], result["cpu_seconds"]
+    assert isinstance(seconds, dict) and isinstance(cpu, dict)
     lines = [
         f"{result['shifts']:,} shifts × {result['volunteers']:,} volunteers + "
         f"{result['lines']:,} lines × {result['offers']:,} offers, k = {result['k']}",
-        *(f"  {name:<18} {value:8.2f} s" for name, value in seconds.items()),
-        f"  peak traced memory {result['peak_traced_mb']} MB, max RSS {result['max_rss_mb']} MB",
+        f"  {'step':<18} {'wall':>8}   {'CPU':>8}",
+        *(f"  {name:<18} {value:8.2f} s {cpu.get(name, 0.0):8.2f} s" for name, value in seconds.items()),
+        f"  peak traced memory {result['peak_traced_mb']} MB, max RSS {result['max_rss_mb']} MB, "
+        f"load average {result.get('load_average')}",
         f"  candidate pairs {result['candidate_pairs']}, shift components {result['shift_components']:,} "
         f"(largest {result['largest_component_pairs']:,} pairs)",
         f"  proposals {result['proposals']} of {result['open_slots']:,} open slots",
