@@ -219,3 +219,70 @@ def test_edit_of_a_need_outside_the_scope_is_not_found(
     assert client.get(f"/needs/{need.id}/edit").status_code == 404
     response = post_form(client, settings, f"/needs/{need.id}/edit", {"version": "1", "title": "x"})
     assert response.status_code == 404
+
+
+def _edit_form(need: Need, grid: Grid, **fields: str) -> dict[str, str]:
+    values = {
+        "version": str(need.version),
+        "title": need.title,
+        "description": need.description,
+        "category": need.category.value,
+        "grid_id": str(grid.id),
+        "urgency": need.urgency.value,
+        "line_rows": "1",
+        "shift_rows": "1",
+    }
+    return values | fields
+
+
+def test_edit_adds_resource_lines_and_shifts_and_keeps_the_old_ones(
+    client: TestClient[Any], session: Session, settings: Settings
+) -> None:
+    grid = make_grid(session)
+    need = factories.make_need(session, grid, NeedStatus.PUBLISHED)
+    old_line = factories.add_resource_line(session, need, "100")
+    session.commit()
+    sign_in_as(client, session, Role.STAFF, community_id=grid.community_id)
+    page = client.get(f"/needs/{need.id}/edit")
+    assert 'name="line-0-quantity"' in page.text and "透水砖" in page.text  # the existing line is listed
+    more = post_form(client, settings, f"/needs/{need.id}/edit", _edit_form(need, grid, add="shift"))
+    assert more.status_code == 200 and 'name="shift-1-title"' in more.text
+    form = _edit_form(
+        need,
+        grid,
+        **{
+            "line-0-kind": "service",
+            "line-0-category": "renovation",
+            "line-0-quantity": "8",
+            "line-0-unit": "小时",
+            "shift-0-title": "清运垃圾",
+            "shift-0-starts_at": "2031-07-01T08:00",
+            "shift-0-ends_at": "2031-07-01T11:00",
+            "shift-0-slots": "5",
+        },
+    )
+    response = post_form(client, settings, f"/needs/{need.id}/edit", form)
+    assert response.status_code == 303, response.text
+    lines = sorted(_rows(session, ResourceLine, need.id), key=lambda line: line.id)
+    assert len(lines) == 2 and lines[0].id == old_line.id and lines[1].unit == "小时"
+    [shift] = _rows(session, Shift, need.id)
+    assert shift.title == "清运垃圾" and not shift.requires_approval
+    assert fetch(session, Need, need.id).version == 2
+    added = audit_events(session, "need.update")[-1]
+    assert added.after["resource_lines_added"] == [lines[1].id] and added.after["shifts_added"] == [shift.id]
+
+
+def test_a_closed_need_takes_no_more_lines(client: TestClient[Any], session: Session, settings: Settings) -> None:
+    grid = make_grid(session)
+    need = factories.make_need(session, grid, NeedStatus.VERIFIED)
+    session.commit()
+    sign_in_as(client, session, Role.STAFF, community_id=grid.community_id)
+    form = _edit_form(
+        need,
+        grid,
+        **{"line-0-kind": "funds", "line-0-category": "renovation", "line-0-quantity": "500", "line-0-unit": "元"},
+    )
+    response = post_form(client, settings, f"/needs/{need.id}/edit", form)
+    assert response.status_code == 409
+    assert _rows(session, ResourceLine, need.id) == []
+    assert fetch(session, Need, need.id).version == 1

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from marketplace.db.deps import DbSession
 from marketplace.i18n import gettext as _
-from marketplace.needs import services
+from marketplace.needs import additions, services
 from marketplace.needs.models import Need
 from marketplace.needs.need_form import NeedForm, field_labels, values_of
 from marketplace.organizations.forms import FormData, one
@@ -74,6 +74,11 @@ def _form_page(
     return Template("needs/staff/form.html", context=context, status_code=status_code)
 
 
+def _form_key(field: str) -> str:
+    """A service's field name (``shifts.0.skill_ids``) as the form names it (``shift-0-skill_ids``)."""
+    return field.replace("shifts.", "shift-").replace(".", "-")
+
+
 def _editable(db: Session, actor: CurrentUser, need_id: int) -> Need:
     try:
         return services.get_visible_need(db, actor, need_id)
@@ -104,26 +109,30 @@ class NeedIntakePagesController(Controller):
             need, _created = services.create_need(db, actor, need_in)
         except services.NeedProblem as problem:
             db.rollback()
-            form.errors[problem.field.replace("shifts.", "shift-").replace(".", "-")] = _(
-                "Choose one of the offered values."
-            )
+            form.errors[_form_key(problem.field)] = _("Choose one of the offered values.")
             return _form_page(db, actor, form, status_code=HTTP_400_BAD_REQUEST)
         return Redirect(f"/needs/{need.id}?done=created", status_code=HTTP_303_SEE_OTHER)
 
     @get("/{need_id:int}/edit", name="needs:edit", sync_to_thread=True)
     def edit(self, db: DbSession, actor: Actor, need_id: FromPath[int]) -> Template:
         need = _editable(db, actor, need_id)
-        return _form_page(db, actor, NeedForm(values=values_of(need)), need=need)
+        return _form_page(db, actor, NeedForm.empty(line_rows=1, **values_of(need)), need=need)
 
     @post("/{need_id:int}/edit", name="needs:update", sync_to_thread=True)
     def update(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: FormData) -> Template | Redirect:
         need = _editable(db, actor, need_id)
         form = NeedForm.of(data)
+        if one(data, "add") in ("line", "shift"):
+            form.add_row(one(data, "add"))
+            return _form_page(db, actor, form, need=need)
+        lines, shifts = form.line_models(), form.shift_models()
         changes = form.to_update(need)
         if changes is None:
             return _form_page(db, actor, form, need=need, status_code=HTTP_400_BAD_REQUEST)
         try:
-            services.update_need(db, actor, need_id, changes)
+            # The version-checked UPDATE first: new lines and shifts join that one checked change.
+            saved = services.update_need(db, actor, need_id, changes)
+            additions.add_parts(db, actor, saved, lines, shifts)
         except services.VersionConflict as conflict:
             db.rollback()
             # Keep what the editor typed; the next save (with the current version) replaces theirs.
@@ -143,6 +152,9 @@ class NeedIntakePagesController(Controller):
             )
         except services.NeedProblem as problem:
             db.rollback()
-            form.errors[problem.field] = _("Choose one of the offered values.")
+            if problem.field == "status":
+                message = _("This need is closed; it takes no more resource lines or shifts.")
+                return _form_page(db, actor, form, need=need, problem=message, status_code=HTTP_409_CONFLICT)
+            form.errors[_form_key(problem.field)] = _("Choose one of the offered values.")
             return _form_page(db, actor, form, need=need, status_code=HTTP_400_BAD_REQUEST)
         return Redirect(f"/needs/{need_id}?done=saved", status_code=HTTP_303_SEE_OTHER)

@@ -109,11 +109,11 @@ class NeedForm:
     sent: frozenset[str] = frozenset(NEED_FIELDS)
 
     @classmethod
-    def empty(cls, **values: Any) -> "NeedForm":
+    def empty(cls, *, line_rows: int = DEFAULT_LINE_ROWS, **values: Any) -> "NeedForm":
         blank_shift = {"confirm": "at_once", "skill_ids": []}
         return cls(
             values={"urgency": "normal"} | values,
-            lines=[{} for _ in range(DEFAULT_LINE_ROWS)],
+            lines=[{} for _ in range(line_rows)],
             shifts=[dict(blank_shift) for _ in range(DEFAULT_SHIFT_ROWS)],
         )
 
@@ -140,7 +140,7 @@ class NeedForm:
         elif which == "shift" and len(self.shifts) < MAX_ROWS:
             self.shifts.append({"confirm": "at_once", "skill_ids": []})
 
-    def _line_models(self) -> list[ResourceLineCreate]:
+    def line_models(self) -> list[ResourceLineCreate]:
         models = []
         for i, row in enumerate(self.lines):
             if not any(row.get(name) for name in LINE_FIELDS):
@@ -151,7 +151,7 @@ class NeedForm:
                 models.append(model)
         return models
 
-    def _shift_models(self) -> list[ShiftCreate]:
+    def shift_models(self) -> list[ShiftCreate]:
         models = []
         for i, row in enumerate(self.shifts):
             if not any(row.get(name) for name in SHIFT_FIELDS):
@@ -175,7 +175,7 @@ class NeedForm:
 
     def to_create(self) -> NeedCreate | None:
         """The need with its lines and shifts, or None with ``errors`` filled."""
-        lines, shifts = self._line_models(), self._shift_models()
+        lines, shifts = self.line_models(), self.shift_models()
         model, errors = _validate(NeedCreate, self._need_values() | {"resource_lines": [], "shifts": []})
         self.errors |= errors
         if model is None or self.errors:
