@@ -28,7 +28,7 @@ def test_export_follows_the_board_and_its_filters(
         session.commit()
     board = client.get("/api/v1/projects?page_size=100").json()
     response = client.get("/projects/export")
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert response.status_code == 200 and response.headers["content-type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["content-disposition"]
     rows = _rows(response.content)
     assert rows[0][:3] == ["编号", "项目名称", "类别"]

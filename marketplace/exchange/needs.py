@@ -48,8 +48,7 @@ def export_response(
     if file_format == "xlsx":
         body, media_type = write_xlsx(columns, rows, _language(), title="needs"), XLSX_MEDIA_TYPE
     else:
-        # Litestar appends "; charset=utf-8" to text types itself (CSV_MEDIA_TYPE would say it twice).
-        body, media_type = write_csv(columns, rows, _language()), CSV_MEDIA_TYPE.split(";")[0]
+        body, media_type = write_csv(columns, rows, _language()), CSV_MEDIA_TYPE
     stamp = utcnow().astimezone(STREET_TZ).strftime("%Y%m%d-%H%M")
     disposition = f'attachment; filename="needs-{stamp}.{file_format}"'
     # An export holds residents' (masked) data: no shared cache keeps a copy.

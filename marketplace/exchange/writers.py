@@ -11,7 +11,8 @@ from marketplace.exchange.columns import ColumnSpec, header_for
 
 # OWASP "CSV injection": a cell starting with one of these may be run as a formula by a spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+# Litestar appends "; charset=utf-8" to text media types itself.
+CSV_MEDIA_TYPE = "text/csv"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
