@@ -58,7 +58,7 @@ def _build(ctx: SeedContext) -> None:
     builder = NeedBuilder(ctx)
     add_hudao_new_village(ctx, builder)
     build_needs(ctx, NEEDS, builder)
-    history = HistoryBuilder(ctx)
+    history = HistoryBuilder(ctx, ranked_by_library=True)
     play_partner_claims(ctx, history)
     history.run()
     play_volunteers(ctx, history)

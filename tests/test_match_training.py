@@ -34,17 +34,20 @@ def hudao(engine: sa.Engine) -> sa.Engine:
     empty_database(engine)
 
 
-def test_the_seeded_history_is_evaluated_and_the_learned_ranker_beats_text_only(hudao: sa.Engine) -> None:
+@pytest.mark.parametrize("kind", ["volunteers", "offers"])
+def test_the_seeded_history_is_evaluated_and_the_learned_ranker_beats_text_only(hudao: sa.Engine, kind: str) -> None:
     with Session(hudao) as db:
-        data = training.decision_set(db, "volunteers")
-        result = training.evaluate(db, "volunteers")
+        data = training.decision_set(db, kind)
+        result = training.evaluate(db, kind)
     assert len(data) >= 400 and data.dropped == 0  # every decision joined to its features
+    assert ranker.enough_decisions(data)[0]  # enough approvals and rejections for the learned ranker to serve
     assert result["train"] + result["test"] == len(data) and result["test"] > 0
     table = {row["scorer"]: row for row in result["table"]}
     assert set(table) == {"default", "learned", "text only"}
     for row in table.values():
         assert 0.0 <= row["ndcg@10"] <= 1.0 and 0.0 <= row["p@3"] <= 1.0
-    assert table["learned"]["ndcg@10"] > table["text only"]["ndcg@10"]
+    # Admins weigh what text does not say (reliability, distance, load): the learned ranker finds it.
+    assert table["learned"]["ndcg@10"] >= table["text only"]["ndcg@10"] + 0.05
 
 
 def test_train_keeps_the_default_unless_the_learned_ranker_does_at_least_as_well(
@@ -60,8 +63,8 @@ def test_train_keeps_the_default_unless_the_learned_ranker_does_at_least_as_well
     assert "learned" in guarded.why and "default" in guarded.why  # the held-out comparison is reported
     if not guarded.trained:
         assert forced.trained
-    assert not offers.trained and "fewer than 400" in offers.why
-    assert not training.model_path(tmp_path, "offers").exists()
+    assert "learned" in offers.why and "default" in offers.why  # enough offer decisions to compare
+    assert offers.trained == training.model_path(tmp_path, "offers").exists()
     stored = training.load_model(tmp_path, "volunteers")
     assert stored is not None and stored.metadata["decisions"] == forced.decisions
     json.loads(training.model_path(tmp_path, "volunteers").read_text())  # plain JSON, no code

@@ -1,15 +1,17 @@
 """The seeds: Hudao Street as the story tells it, synthetic streets in proportion, the same seed the same rows."""
 
+import itertools
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from marketplace.accounts.passwords import verify_password
 from marketplace.cli import main
@@ -38,11 +40,14 @@ from marketplace.models import (
     VolunteerProfile,
 )
 from marketplace.organizations.credit_code import is_valid_credit_code
+from marketplace.recommend import training
 from marketplace.vocabulary import Category, IntakeChannel, ResourceKind, Urgency
 from seeds import database_is_empty, empty_database
+from seeds.build.indexes import OfferRanking, VolunteerRanking
 from seeds.credit_codes import make_credit_code
 from seeds.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
-from seeds.hudao import seed_hudao
+from seeds.hudao import _build, seed_hudao
+from seeds.runner import new_context
 from seeds.synthetic import seed_synthetic, synthetic_scale
 
 TODAY = date(2026, 5, 1)
@@ -223,22 +228,78 @@ def test_hudao_history_holds_every_decision_and_keeps_capacities(hudao: sa.Engin
 
 
 def test_hudao_decisions_follow_patterns_a_ranker_can_learn(hudao: sa.Engine) -> None:
-    def approval_rate(matches: list[Any]) -> float:
-        return sum(m.status in HOLDS_SLOT for m in matches) / len(matches)
+    with Session(hudao) as db:
+        volunteers = training.decision_set(db, "volunteers")
+        offers = training.decision_set(db, "offers")
+    for data in (volunteers, offers):
+        approvals = int(data.labels.sum())
+        assert len(data) >= 400 and data.dropped == 0
+        assert min(approvals, len(data) - approvals) >= 10 * len(data.names)  # enough for the learned ranker
 
-    decided = [m for m in rows(hudao, sa.select(Match)) if m.status not in ("proposed", "cancelled")]
-    shifts = [m for m in decided if m.kind == MatchKind.VOLUNTEER_SHIFT]
-    coverage = {
-        m.id: next(e["value"] for e in m.explanation if e["feature"] == "skill_coverage")
-        for m in shifts
-        if any(e["feature"] == "skill_coverage" for e in m.explanation)
-    }
-    skilled = [m for m in shifts if coverage.get(m.id) == 1.0]
-    unskilled = [m for m in shifts if coverage.get(m.id) == 0.0]
-    assert approval_rate(skilled) > approval_rate(unskilled) + 0.3
-    first = [m for m in shifts if m.shown_rank == 1]
-    later = [m for m in shifts if m.shown_rank and m.shown_rank >= 4]
-    assert approval_rate(first) > approval_rate(later)
+    def column(name: str) -> np.ndarray:
+        return volunteers.matrix[:, volunteers.names.index(name)]
+
+    def approval_rate(rows: np.ndarray) -> float:
+        return float(volunteers.labels[rows].mean())
+
+    # Shown volunteers were free for the shift and had the hours (the library's pre-filters).
+    assert column("availability").mean() > 0.8 and column("capacity").min() >= 0
+    reliable, unreliable = column("reliability") >= 0.8, column("reliability") < 0.6
+    assert approval_rate(reliable) > approval_rate(unreliable) + 0.15
+    near, far = column("distance_km") < 0.5, column("distance_km") > 1.5
+    assert approval_rate(near) > approval_rate(far) + 0.1
+    assert approval_rate(volunteers.ranks == 1) > approval_rate(volunteers.ranks >= 4)  # looked at more often
+
+
+def test_hudao_lists_are_ranked_by_the_librarys_default_scorer() -> None:
+    ctx = new_context(2026, TODAY, None)
+    _build(ctx)
+    shown: dict[tuple[int, Any], list[tuple[int, float]]] = {}
+    for match in ctx.plan.rows["match"]:
+        if match["kind"] == MatchKind.VOLUNTEER_SHIFT and match["shown_rank"]:
+            shown.setdefault((match["shift_id"], match["created_at"]), []).append((match["shown_rank"], match["score"]))
+    lists = [[score for _, score in sorted(ranked)] for ranked in shown.values() if len(ranked) >= 3]
+    # The default scorer's order, reordered a little: a candidate is rarely shown above a clearly better one.
+    in_order = [a >= b - 0.1 for scores in lists for a, b in itertools.pairwise(scores)]
+    assert len(lists) > 50 and sum(in_order) / len(in_order) > 0.9
+    assert sum(scores[0] >= max(scores) - 0.05 for scores in lists) > len(lists) * 0.8
+
+
+def test_seeded_features_are_the_librarys() -> None:
+    ctx = new_context(2026, TODAY, None)
+    _build(ctx)
+    ranking = VolunteerRanking(ctx)
+    record = ([3] * len(ctx.volunteers), [1] * len(ctx.volunteers))
+    hours = np.linspace(0, 6, len(ctx.volunteers))
+    shifts = [(need, shift) for need in ctx.needs for shift in need.shifts][::15]
+    for need, shift in shifts:
+        when = shift.starts_at - timedelta(days=2)
+        ours = ranking.pairs(need, shift, when, record, hours)
+        theirs = ranking.library_pairs(need, shift, when, ours.candidate_ids.tolist())
+        assert ours.names == theirs.names and ours.candidate_ids.tolist() == theirs.candidate_ids.tolist()
+        np.testing.assert_allclose(ours.matrix, theirs.matrix, rtol=1e-6, atol=1e-6)
+    offers = OfferRanking(ctx, ctx.offers)
+    zeros = np.zeros(len(ctx.offers))
+    lines = [(need, line) for need in ctx.needs for line in need.lines][::10]
+    for need, line in lines:
+        when = ctx.clock.ago(30)
+        ours = offers.pairs(need, line, when, zeros + 2, zeros, zeros + 1)
+        theirs = offers.library_pairs(need, line, when, ours.candidate_ids.tolist())
+        assert ours.candidate_ids.tolist() == theirs.candidate_ids.tolist()
+        np.testing.assert_allclose(ours.matrix, theirs.matrix, rtol=1e-6, atol=1e-6)
+
+
+def test_no_shows_come_mostly_from_unreliable_volunteers() -> None:
+    ctx = new_context(2026, TODAY, None)
+    _build(ctx)
+    latent = ctx.volunteers.reliability
+    first = ctx.volunteers.first_id
+    by_outcome: dict[str, list[float]] = {"fulfilled": [], "no_show": []}
+    for match in ctx.plan.rows["match"]:
+        if match["kind"] == MatchKind.VOLUNTEER_SHIFT and match["status"] in by_outcome:
+            by_outcome[match["status"]].append(latent[match["volunteer_id"] - first])
+    assert by_outcome["no_show"] and by_outcome["fulfilled"]
+    assert np.mean(by_outcome["no_show"]) < np.mean(by_outcome["fulfilled"]) - 0.1
 
 
 def test_hudao_demo_accounts_log_in_with_the_demo_password(hudao: sa.Engine) -> None:

@@ -1,10 +1,13 @@
-"""A year of matches with the admins' decisions, made to follow patterns a learned ranker can find.
+"""A year of matches with the admins' decisions, as a street's log would hold them.
 
-Each candidate list is ranked by a transparent score (``shown_rank``); the decision then depends on
-the same features plus noise (see ``volunteer_matches`` and ``offer_matches``). Less reliable
-volunteers (a latent trait) no-show more often. Capacities hold throughout: offers never go below
-zero, shifts never take more volunteers than slots, a volunteer is never confirmed on two
-overlapping shifts (see ``ledger``).
+Each candidate list is what the app would have shown then (``shown_rank``): on Hudao Street the
+matching library's pre-filtered candidates ranked by its default scorer (``indexes``), so volunteers
+shown for a shift are free then and have hours left. Admins look less often the lower a candidate
+is shown and decide by preferences of their own over the same features, which the default scorer
+does not know (see ``volunteer_matches`` and ``offer_matches``): a learned ranker has something to
+find. Less reliable volunteers (a latent trait) no-show more often. Capacities hold throughout:
+offers never go below zero, shifts never take more volunteers than slots, a volunteer is never
+confirmed on two overlapping shifts (see ``ledger``).
 """
 
 from datetime import datetime
@@ -13,6 +16,7 @@ from typing import Any
 from marketplace.matches.models import MatchKind, MatchSource, MatchStatus
 from marketplace.needs.models import NeedStatus
 from seeds.build.context import LineInfo, NeedInfo, OfferInfo, SeedContext, ShiftInfo
+from seeds.build.indexes import VolunteerRanking
 from seeds.build.ledger import HOLDS_SLOT, MatchLedger, explain
 from seeds.build.offer_matches import LineSupply, claim_whole_needs
 from seeds.build.volunteer_matches import ShiftStaffing
@@ -34,13 +38,15 @@ PUBLISHED_VERSION = 3
 
 
 class HistoryBuilder:
-    def __init__(self, ctx: SeedContext) -> None:
+    def __init__(self, ctx: SeedContext, *, ranked_by_library: bool = False) -> None:
+        """``ranked_by_library``: draw every list with the matching library's indexes (a street of a few
+        hundred volunteers; on a large synthetic street a sample of candidates stands in)."""
         self.ctx = ctx
         self.ledger = MatchLedger(ctx)
         # The story plays out some needs and offers itself; generated history leaves them alone.
         self.reserved_needs: set[int] = ctx.story.get("reserved_needs", set())
-        self.staffing = ShiftStaffing(self.ledger)
-        self.supply = LineSupply(self.ledger, ctx.story.get("reserved_offers", set()))
+        self.staffing = ShiftStaffing(self.ledger, VolunteerRanking(ctx) if ranked_by_library else None)
+        self.supply = LineSupply(self.ledger, ctx.story.get("reserved_offers", set()), ranked_by_library)
 
     def run(self) -> None:
         """Shifts in the order they happen (so reliability is observed as it builds), then lines, then claims."""
@@ -81,7 +87,7 @@ class HistoryBuilder:
         self.staffing.write(
             need,
             shift,
-            self.staffing.features(need, shift, position),
+            self.staffing.candidate(need, shift, position, created),
             1,
             status,
             source,

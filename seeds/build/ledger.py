@@ -9,14 +9,19 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
+
 from marketplace.matches.models import MatchKind, MatchSource, MatchStatus
 from marketplace.offers.models import OfferStatus
 from marketplace.volunteers.models import SignupStatus
 from seeds.build.context import LineInfo, NeedInfo, OfferInfo, SeedContext, ShiftInfo, quantity
+from seeds.build.indexes import week_of
 
 SOLVED_STATUSES = ("completed", "verified")
 HOLDS_SLOT = (MatchStatus.APPROVED, MatchStatus.FULFILLED, MatchStatus.NO_SHOW)
 RESERVES = (MatchStatus.APPROVED, MatchStatus.FULFILLED)
+PAST_TASKS_PER_YEAR = (2.0, 8.0)
+PAST_TASK_HOURS = 2.5
 SIGNUP_STATUS = {
     MatchStatus.PROPOSED: SignupStatus.PENDING,
     MatchStatus.APPROVED: SignupStatus.CONFIRMED,
@@ -43,12 +48,28 @@ class MatchLedger:
         count = len(ctx.volunteers)
         self.fulfilled = [0] * count
         self.no_shows = [0] * count
+        self.cancelled = [0] * count  # sign-ups that ended cancelled: the library counts them as failures
         self.hours = [0.0] * count
+        self._carry_over_past_records()
+        self.week_hours: dict[datetime, dict[int, float]] = {}  # hours held, by week (``week_of``) and volunteer
+        # Per offer: (decided, delivered or None) of each approval, to tell its record and open matches then.
+        self.offer_matches: dict[int, list[tuple[datetime, datetime | None]]] = {}
         self.busy: dict[int, list[tuple[datetime, datetime]]] = {}
         self.paired: set[tuple[int, int]] = set()
         self.offer_changes: dict[int, list[datetime]] = {}
         self.need_touched: dict[int, datetime] = {}
         self.engaged_needs: set[int] = set()  # needs with at least one approved pairing
+
+    def _carry_over_past_records(self) -> None:
+        """Volunteers who joined before the year of history served before it too (the street's paper
+        ledger): a few tasks a year, kept or missed by their latent reliability, count in their record."""
+        rng, vols, clock = self.ctx.rng("past-records"), self.ctx.volunteers, self.ctx.clock
+        for position in range(len(vols)):
+            years = (clock.now - vols.joined[position]).days / 365 - 1
+            tasks = round(max(0.0, years) * rng.uniform(*PAST_TASKS_PER_YEAR))
+            done = sum(rng.random() < vols.reliability[position] for _ in range(tasks))
+            self.fulfilled[position], self.no_shows[position] = done, tasks - done
+            self.hours[position] = done * PAST_TASK_HOURS
 
     # -- times -------------------------------------------------------------------------------------
     def proposal_time(self, earliest: datetime, latest: datetime) -> datetime:
@@ -74,9 +95,36 @@ class MatchLedger:
         return sum(1 for start, _ in self.busy.get(position, ()) if abs((start - shift.starts_at).days) <= 14)
 
     def reliability(self, position: int) -> float:
-        """Observed so far: fulfilled against no-shows, with a prior of one each."""
-        done, missed = self.fulfilled[position], self.no_shows[position]
+        """Observed so far: fulfilled against no-shows and cancellations, with a prior of one each."""
+        done, missed = self.fulfilled[position], self.no_shows[position] + self.cancelled[position]
         return (done + 1) / (done + missed + 2)
+
+    def volunteer_record(self) -> tuple[list[int], list[int]]:
+        """Fulfilled and failed (no-shows and cancellations) per volunteer so far."""
+        return self.fulfilled, [missed + gone for missed, gone in zip(self.no_shows, self.cancelled, strict=True)]
+
+    def hours_in_week(self, moment: datetime) -> dict[int, float]:
+        """Hours each volunteer (by position) holds in the week of ``moment``; absent means none."""
+        return self.week_hours.setdefault(week_of(moment), {})
+
+    def hours_array(self, moment: datetime) -> np.ndarray:
+        hours = np.zeros(len(self.fulfilled))
+        for position, held in self.hours_in_week(moment).items():
+            hours[position] = held
+        return hours
+
+    def offer_record(self, offers: list[OfferInfo], when: datetime) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per offer at ``when``: matches delivered, failed (none: partners deliver or cancel), still open."""
+        delivered = np.zeros(len(offers))
+        open_ = np.zeros(len(offers))
+        for row, offer in enumerate(offers):
+            for decided, done in self.offer_matches.get(offer.id, ()):
+                if decided <= when:
+                    if done is not None and done <= when:
+                        delivered[row] += 1
+                    else:
+                        open_[row] += 1
+        return delivered, np.zeros(len(offers)), open_
 
     # -- rows --------------------------------------------------------------------------------------
     def add_match(
@@ -143,6 +191,7 @@ class MatchLedger:
             offer.row["remaining_quantity"] -= quantity(amount)
             line.row["still_needed"] -= quantity(amount)
             self.offer_changes.setdefault(offer.id, []).append(decided or created)
+            self.offer_matches.setdefault(offer.id, []).append((decided or created, fulfilled_at))
         if shift is not None and position is not None:
             self._hold_shift(shift, position, match_id, status, source, created)
         return match_id
@@ -160,6 +209,8 @@ class MatchLedger:
         if status in HOLDS_SLOT:
             shift.row["confirmed_count"] += 1
             self.busy.setdefault(position, []).append((shift.starts_at, shift.ends_at))
+            week = self.hours_in_week(shift.starts_at)
+            week[position] = week.get(position, 0.0) + (shift.ends_at - shift.starts_at).total_seconds() / 3600
         if status == MatchStatus.REJECTED and source != MatchSource.VOLUNTEER_SIGNUP:
             return  # proposed by staff or a matching round: the volunteer never signed up
         row: dict[str, Any] = {
@@ -181,6 +232,8 @@ class MatchLedger:
             self.hours[position] += hours
         elif status == MatchStatus.NO_SHOW:
             self.no_shows[position] += 1
+        elif row["status"] == SignupStatus.CANCELLED:
+            self.cancelled[position] += 1
         self.ctx.plan.add("shift_signup", row)
 
     def _touch(self, need: NeedInfo, moment: datetime) -> None:

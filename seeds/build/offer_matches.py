@@ -1,11 +1,16 @@
 """Offers for resource lines, and partners claiming whole projects.
 
-Candidates share the line's unit; most are of the line's category. Decisions depend on category
-and kind fit, the share of the need covered, whether the partner serves the need's grid and how
-far it is, plus noise and a little position bias.
+A list is drawn when a line is supplied: on Hudao Street the offers the matching library's
+pre-filters let through at that moment (same kind, something left, offered and not expired), with
+its features as they stood then, ranked by the default scorer with a little noise; on a large
+synthetic street a sample of offers of the line's unit stands in, with the same features computed
+here. Admins read it from the top like the volunteers' lists (``volunteer_matches``) and weigh
+what the default scorer underrates (``OFFER_ADMIN_PREFERENCE``: the right category, a partner near
+the grid with a record of delivering and few open matches); an offer in another unit never covers
+the line. A partner pledges part of its stock to one project, so a line often takes several.
 """
 
-import random
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,64 +18,85 @@ from marketplace.matches.models import MatchKind, MatchSource, MatchStatus
 from marketplace.needs.models import NeedStatus
 from marketplace.offers.models import OfferStatus
 from marketplace.organizations.models import OrganizationStatus
+from matching.offers import DEFAULT_WEIGHTS
 from seeds.build.context import LineInfo, NeedInfo, OfferInfo
+from seeds.build.indexes import OfferRanking
 from seeds.build.ledger import MatchLedger, explain
 
 OPEN_FOR_REVIEW = (NeedStatus.PUBLISHED, NeedStatus.PARTIALLY_MATCHED)
 SOLVED = (NeedStatus.COMPLETED, NeedStatus.VERIFIED)
-SOURCES = (
-    MatchSource.PARTNER_CLAIM,
-    MatchSource.PARTNER_CLAIM,
-    MatchSource.MATCHING_ROUND,
-    MatchSource.MATCHING_ROUND,
-    MatchSource.STAFF,
-)
+LIST_SOURCES = (MatchSource.MATCHING_ROUND, MatchSource.MATCHING_ROUND, MatchSource.STAFF)
 CLAIMED_SHARE = 0.1  # of projects claimed whole by one partner
+PARTNER_CLAIM_SHARE = 0.2  # of a line's rounds that are one partner's own claim, not a list
+# What admins weigh in an offer they look at (a logit over the library's features; hidden from every scorer).
+OFFER_ADMIN_PREFERENCE = {
+    "intercept": -1.0,
+    "coverage": 0.5,
+    "category": 2.5,
+    "distance_km": -2.0,
+    "reliability": 6.0,  # applied to (reliability − 0.5)
+    "load": -1.0,
+    "validity": 1.5,
+    "text": 0.3,
+}
+IMPRESSION_SD = 0.5
+EXAMINE_ETA = 0.6
+REORDER_NOISE = 0.04
+SHOWN = (5, 10)
+PLEDGE = (0.25, 0.7)  # share of the line's quantity a partner pledges to it
 
 
 @dataclass(frozen=True)
 class OfferCandidate:
     offer: OfferInfo
-    score: float
-    category: float
-    kind: float
-    coverage: float
-    serves: float
-    distance: float
-    parts: dict[str, tuple[float, float]]
+    values: dict[str, float]  # the library's features of the pair, as they stood when the list was drawn
+    score: float  # the default scorer's
+    same_unit: bool
 
-    def utility(self, rank: int, rng: random.Random) -> float:
-        """How much the deciding admin likes this pairing; approved when positive."""
-        return (
-            -4.0
-            + 3.5 * self.category
-            + 0.6 * self.kind
-            + 1.0 * self.coverage
-            + 1.6 * self.serves
-            - 0.15 * min(self.distance, 5)
-            - 0.1 * (rank - 1)
-            + rng.gauss(0, 0.8)
-        )
+    def liking(self, impression: float) -> float:
+        logit = OFFER_ADMIN_PREFERENCE["intercept"] + impression
+        for name, weight in OFFER_ADMIN_PREFERENCE.items():
+            if name != "intercept":
+                logit += weight * (self.values[name] - (0.5 if name == "reliability" else 0.0))
+        return logit
+
+    @property
+    def parts(self) -> dict[str, tuple[float, float]]:
+        return {name: (self.values[name], weight * self.values[name]) for name, weight in DEFAULT_WEIGHTS.items()}
 
     def rejection_reason(self) -> str:
-        if not self.category:
+        values = self.values
+        if not values["category"]:
             return "资源类别与需求不符"
-        if not self.serves:
-            return "该单位服务范围不含本网格"
-        if self.coverage < 0.3:
+        if values["distance_km"] > 1.5:
+            return "该单位服务范围离本网格较远"
+        if values["coverage"] < 0.3:
             return "数量太少，不足以满足需求"
+        if values["load"] >= math.log(3):
+            return "该单位手头对接项目较多，暂不再安排"
         return "已选择更合适的资源"
 
 
+def _sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
 class LineSupply:
-    def __init__(self, ledger: MatchLedger, reserved_offers: set[int]) -> None:
+    def __init__(self, ledger: MatchLedger, reserved_offers: set[int], ranked_by_library: bool = False) -> None:
         self.ledger = ledger
         self.ctx = ledger.ctx
         self.rng = ledger.rng
+        self.usable = [
+            offer
+            for offer in self.ctx.offers
+            if offer.id not in reserved_offers and offer.row["status"] != OfferStatus.WITHDRAWN
+        ]
         self.by_unit: dict[str, list[OfferInfo]] = {}
-        for offer in self.ctx.offers:
-            if offer.id not in reserved_offers and offer.row["status"] != OfferStatus.WITHDRAWN:
-                self.by_unit.setdefault(offer.unit, []).append(offer)
+        for offer in self.usable:
+            self.by_unit.setdefault(offer.unit, []).append(offer)
+        self.ranking = OfferRanking(self.ctx, self.usable) if ranked_by_library else None
+        impressions = self.ctx.rng("admin-offer-impressions")
+        self.impression = {offer.id: impressions.gauss(0, IMPRESSION_SD) for offer in self.ctx.offers}
 
     def supply(self, need: NeedInfo, line: LineInfo, fill: float) -> None:
         """Cover ``fill`` of the line through a few candidate lists; leave proposals for review."""
@@ -79,74 +105,115 @@ class LineSupply:
         if published is None:
             return
         deadline = need.row["completed_at"] or clock.now
-        for _ in range(3):
+        for _ in range(4):
             still = line.row["still_needed"]
             if fill == 0 or still <= 0 or 1 - still / line.row["quantity"] >= fill:
                 break
             latest = min(published + timedelta(days=20), deadline - timedelta(hours=2))
             created = self.ledger.proposal_time(published, latest)
-            ranked = self.candidates(need, line, created)
+            ranked = self.candidates(need, line, created, rng.randint(*SHOWN))
             if not ranked:
                 break
-            self.decide(need, line, ranked, created, stop_after_one=fill < 1)
+            self.decide(need, line, ranked, created, fill)
         if need.status in OPEN_FOR_REVIEW and line.row["still_needed"] > 0 and rng.random() < 0.5:
             created = self.ledger.proposal_time(published, clock.now)
-            for rank, candidate in enumerate(self.candidates(need, line, created)[:2], start=1):
+            same_unit = [c for c in self.candidates(need, line, created, 10) if c.same_unit]
+            for rank, candidate in enumerate(same_unit[:2], start=1):
                 self.write(need, line, candidate, rank, MatchStatus.PROPOSED, MatchSource.MATCHING_ROUND, created)
 
-    def candidates(self, need: NeedInfo, line: LineInfo, when: datetime) -> list[OfferCandidate]:
-        """Offers of the line's unit valid at ``when`` with something left: 1-3 of its category, 1-3 others."""
+    def candidates(self, need: NeedInfo, line: LineInfo, when: datetime, shown: int) -> list[OfferCandidate]:
+        """The ``shown`` offers a list would show first at ``when``: the default scorer's order, slightly reordered."""
         rng = self.rng
-        usable = [
-            offer
-            for offer in self.by_unit.get(line.unit, ())
-            if offer.row["remaining_quantity"] > 0
-            and offer.row["valid_from"] <= when
-            and (offer.row["valid_until"] is None or offer.row["valid_until"] > when)
+        pool = self._pool(need, line, when)
+        noisy = [c.score - REORDER_NOISE * math.log(-math.log(rng.random() or 1e-12)) for c in pool]
+        order = sorted(range(len(pool)), key=lambda i: (-noisy[i], pool[i].offer.id))
+        return [pool[i] for i in order[:shown]]
+
+    def _pool(self, need: NeedInfo, line: LineInfo, when: datetime) -> list[OfferCandidate]:
+        if self.ranking is not None:
+            record = self.ledger.offer_record(self.usable, when)
+            pairs = self.ranking.pairs(need, line, when, *record)
+            by_id = {offer.id: offer for offer in self.usable}
+            found = [
+                (by_id[int(candidate)], dict(zip(pairs.names, row.tolist(), strict=True)))
+                for candidate, row in zip(pairs.candidate_ids, pairs.matrix, strict=True)
+            ]
+        else:
+            live = [
+                offer
+                for offer in self.by_unit.get(line.unit, ())
+                if offer.row["remaining_quantity"] > 0
+                and offer.row["valid_from"] <= when
+                and (offer.row["valid_until"] is None or offer.row["valid_until"] > when)
+            ]
+            found = [(offer, self._values(need, line, offer)) for offer in self.rng.sample(live, min(len(live), 12))]
+        return [
+            OfferCandidate(
+                offer, values, sum(w * values[n] for n, w in DEFAULT_WEIGHTS.items()), offer.unit == line.unit
+            )
+            for offer, values in found
         ]
-        if len(usable) > 40:
-            usable = rng.sample(usable, 40)
-        same = [offer for offer in usable if offer.category == line.category]
-        other = [offer for offer in usable if offer.category != line.category]
-        chosen = rng.sample(same, min(len(same), rng.randint(1, 3)))
-        chosen += rng.sample(other, min(len(other), rng.randint(1, 3)))
-        ranked = [self.features(need, line, offer) for offer in chosen]
-        ranked.sort(key=lambda candidate: -candidate.score)
-        return ranked
+
+    def _values(self, need: NeedInfo, line: LineInfo, offer: OfferInfo) -> dict[str, float]:
+        """The library's features of one pair, computed here (no text, no record)."""
+        serves = need.grid_index in offer.grid_indexes
+        distances = self.ctx.place.distances[need.grid_index]
+        nearest = min((distances[index] for index in offer.grid_indexes), default=5.0)
+        still = float(line.row["still_needed"]) or 1e-9
+        return {
+            "coverage": min(1.0, float(offer.row["remaining_quantity"]) / still) if offer.unit == line.unit else 0.0,
+            "category": 1.0 if offer.category == line.category else 0.0,
+            "area": 1.0 if serves else math.exp(-nearest / 3),
+            "reliability": 0.5,
+            "text": 0.0,
+            "validity": 1.0,
+            "distance_km": 0.0 if serves else nearest,
+            "load": 0.0,
+        }
 
     def features(self, need: NeedInfo, line: LineInfo, offer: OfferInfo) -> OfferCandidate:
-        category = 1.0 if offer.category == line.category else 0.0
-        kind = 1.0 if offer.kind == line.kind else 0.0
-        coverage = min(1.0, float(offer.row["remaining_quantity"]) / float(line.row["still_needed"]))
-        serves = 1.0 if need.grid_index in offer.grid_indexes else 0.0
-        distances = self.ctx.place.distances[need.grid_index]
-        distance = min((distances[index] for index in offer.grid_indexes), default=5.0)
-        parts = {
-            "category_match": (category, 0.35 * category),
-            "kind_match": (kind, 0.10 * kind),
-            "quantity_coverage": (coverage, 0.30 * coverage),
-            "serves_grid": (serves, 0.25 * serves),
-        }
-        score = sum(weight for _, weight in parts.values())
-        return OfferCandidate(offer, round(score, 4), category, kind, coverage, serves, distance, parts)
+        """One offer the story pairs with a line, as the library sees it now (or as computed here)."""
+        values = self._values(need, line, offer)
+        if self.ranking is not None and offer.id in self.ranking.ids:
+            when = self.ctx.clock.now
+            pairs = self.ranking.pairs(need, line, when, *self.ledger.offer_record(self.usable, when))
+            rows = [i for i, c in enumerate(pairs.candidate_ids) if int(c) == offer.id]
+            if rows:
+                values = dict(zip(pairs.names, pairs.matrix[rows[0]].tolist(), strict=True))
+        score = sum(w * values[n] for n, w in DEFAULT_WEIGHTS.items())
+        return OfferCandidate(offer, values, score, offer.unit == line.unit)
 
     def decide(
-        self, need: NeedInfo, line: LineInfo, ranked: list[OfferCandidate], created: datetime, *, stop_after_one: bool
+        self, need: NeedInfo, line: LineInfo, ranked: list[OfferCandidate], created: datetime, fill: float
     ) -> None:
-        """Decide a ranked list in order until the line is covered (or after one approval, when partial)."""
+        """Decide a list as an admin would: look at each offer with a chance falling with its rank, keep those
+        liked, and approve the best liked ones' pledges until ``fill`` of the line is covered."""
         rng, clock = self.rng, self.ctx.clock
-        source = rng.choice(SOURCES)
+        claim = rng.random() < PARTNER_CLAIM_SHARE
+        if claim:
+            ranked = [rng.choice([c for c in ranked if c.same_unit] or ranked)]
+        source = MatchSource.PARTNER_CLAIM if claim else rng.choice(LIST_SOURCES)
         decided = self.ledger.decision_time(created, (need.row["completed_at"] or clock.now) - timedelta(hours=1))
-        done = False
+        reasons: dict[int, str] = {}
+        liked: list[tuple[float, int]] = []
         for rank, candidate in enumerate(ranked, start=1):
-            if min(candidate.offer.row["remaining_quantity"], line.row["still_needed"]) <= 0:
+            looked = claim or rng.random() < rank**-EXAMINE_ETA
+            draw = candidate.liking(self.impression[candidate.offer.id]) - math.log(1 / max(rng.random(), 1e-12) - 1)
+            if not candidate.same_unit:
+                reasons[rank] = "计量单位与需求不符，无法对接"
+            elif not looked:
+                reasons[rank] = "已选择更合适的资源"
+            elif draw <= 0:
+                reasons[rank] = candidate.rejection_reason()
+            else:
+                liked.append((-draw, rank))
+        for _, rank in sorted(liked):
+            still = line.row["still_needed"]
+            if still <= 0 or 1 - still / line.row["quantity"] >= fill:
+                reasons[rank] = "已由其他单位满足"
                 continue
-            if done or candidate.utility(rank, rng) <= 0:
-                reason = "已由其他单位满足" if done else candidate.rejection_reason()
-                self.write(
-                    need, line, candidate, rank, MatchStatus.REJECTED, source, created, reason=reason, decided=decided
-                )
-                continue
+            candidate = ranked[rank - 1]
+            pledge = math.ceil(float(line.row["quantity"]) * rng.uniform(*PLEDGE))
             delivered = need.status in SOLVED or (need.status == NeedStatus.IN_PROGRESS and rng.random() < 0.5)
             fulfilled_at = None
             if delivered:
@@ -154,9 +221,32 @@ class LineSupply:
                     need.row["completed_at"] or clock.ago(0.5), clock.after(decided, rng.uniform(24, 240))
                 )
                 fulfilled_at = max(fulfilled_at, decided)
-            status = MatchStatus.FULFILLED if delivered else MatchStatus.APPROVED
-            self.write(need, line, candidate, rank, status, source, created, decided=decided, fulfilled_at=fulfilled_at)
-            done = stop_after_one or line.row["still_needed"] <= 0
+            self.write(
+                need,
+                line,
+                candidate,
+                rank,
+                MatchStatus.FULFILLED if delivered else MatchStatus.APPROVED,
+                source,
+                created,
+                decided=decided,
+                fulfilled_at=fulfilled_at,
+                amount=min(candidate.offer.row["remaining_quantity"], still, pledge),
+            )
+        for rank, reason in sorted(reasons.items()):
+            candidate = ranked[rank - 1]
+            self.write(
+                need,
+                line,
+                candidate,
+                rank,
+                MatchStatus.REJECTED,
+                source,
+                created,
+                reason=reason,
+                decided=decided,
+                amount=min(candidate.offer.row["remaining_quantity"], line.row["quantity"]),
+            )
 
     def write(
         self,
@@ -171,8 +261,10 @@ class LineSupply:
         reason: str | None = None,
         decided: datetime | None = None,
         fulfilled_at: datetime | None = None,
+        amount: object = None,
     ) -> None:
-        amount = min(candidate.offer.row["remaining_quantity"], line.row["still_needed"])
+        if amount is None:
+            amount = min(candidate.offer.row["remaining_quantity"], line.row["still_needed"])
         self.ledger.add_match(
             need,
             MatchKind.OFFER_LINE,

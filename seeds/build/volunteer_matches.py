@@ -1,62 +1,94 @@
-"""Volunteers for shifts: candidates near, skilled and random, ranked, then decided as admins would.
+"""Volunteers for shifts: the lists admins were shown, and what they decided, as a street's log would hold them.
 
-Decisions depend on skill coverage, availability, distance, observed reliability and current load,
-plus noise and a little position bias; approved volunteers with a low latent reliability no-show.
+A list is drawn when a shift is staffed: on Hudao Street the volunteers the matching library's
+pre-filters let through at that moment (free for part of the shift, weekly hours left), with the
+library's features as they stood then (record so far, hours already held that week), ranked by
+the default scorer with a little noise (staff reorder, add people they know). On a large synthetic
+street, a sample of near, skilled and random volunteers stands in for the library (its index over
+100,000 volunteers would cost more than the whole street), with the same features computed here.
+
+Admins read the list from the top and look at the candidate shown at rank r with probability
+r ** -``EXAMINE_ETA`` (the position-based model). What they think of one they look at is hidden
+from every scorer: ``ADMIN_PREFERENCE`` (reliability, distance and current load weigh more than
+the default scorer says, text less), plus a personal impression per volunteer and the noise of a
+logistic draw. Approved volunteers with a low latent reliability no-show more often.
 """
 
-import random
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from marketplace.matches.models import MatchKind, MatchSource, MatchStatus
 from marketplace.needs.models import NeedStatus
+from matching.volunteers import DEFAULT_WEIGHTS
 from seeds.build.context import NeedInfo, ShiftInfo
+from seeds.build.indexes import VolunteerRanking
 from seeds.build.ledger import MatchLedger, explain
 
 OPEN_FOR_REVIEW = (NeedStatus.PUBLISHED, NeedStatus.PARTIALLY_MATCHED)
 SOURCES = (MatchSource.MATCHING_ROUND, MatchSource.MATCHING_ROUND, MatchSource.STAFF, MatchSource.VOLUNTEER_SIGNUP)
+# What admins weigh in a candidate they look at (a logit over the library's features; hidden from every scorer).
+ADMIN_PREFERENCE = {
+    "intercept": -1.0,
+    "skill_coverage": 1.5,
+    "availability": 1.0,
+    "distance_km": -2.0,
+    "reliability": 9.0,  # applied to (reliability − 0.5)
+    "load": -2.0,
+    "text": 0.3,
+}
+IMPRESSION_SD = 0.6
+EXAMINE_ETA = 0.6
+REORDER_NOISE = 0.04  # Gumbel scale on the default score when the list is drawn
+EXTRA_SHOWN = (3, 7)  # candidates shown beyond the open slots
+SAMPLED_POOL = 40  # candidates gathered on a large street without the library
 
 
 @dataclass(frozen=True)
 class VolunteerCandidate:
     position: int
-    score: float
-    coverage: float
-    distance: float
-    proximity: float
-    available: float
-    reliability: float
-    load: int
-    parts: dict[str, tuple[float, float]]
+    values: dict[str, float]  # the library's features of the pair, as they stood when the list was drawn
+    score: float  # the default scorer's
 
-    def utility(self, rank: int, rng: random.Random) -> float:
-        """How much the deciding admin likes this pairing; approved when positive."""
-        return (
-            -1.3
-            + 2.6 * self.coverage
-            + 1.2 * self.available
-            + 1.6 * self.proximity
-            + 1.5 * (self.reliability - 0.5)
-            - 0.25 * self.load
-            - 0.12 * (rank - 1)
-            + rng.gauss(0, 0.75)
-        )
+    def liking(self, impression: float) -> float:
+        """The admin's logit for this candidate (approved when they look at it and a draw falls below it)."""
+        logit = ADMIN_PREFERENCE["intercept"] + impression
+        for name, weight in ADMIN_PREFERENCE.items():
+            if name != "intercept":
+                logit += weight * (self.values[name] - (0.5 if name == "reliability" else 0.0))
+        return logit
+
+    @property
+    def parts(self) -> dict[str, tuple[float, float]]:
+        return {name: (self.values[name], weight * self.values[name]) for name, weight in DEFAULT_WEIGHTS.items()}
 
     def rejection_reason(self) -> str:
-        if self.coverage < 0.5:
+        values = self.values
+        if values["skill_coverage"] < 0.5:
             return "缺少该岗位所需技能"
-        if not self.available:
-            return "该时段不在志愿者可服务时间内"
-        if self.distance > 2:
-            return f"距离较远（{self.distance:.1f}公里），优先安排就近志愿者"
+        if values["availability"] < 0.5:
+            return "该时段大部分不在志愿者可服务时间内"
+        if values["reliability"] < 0.45:
+            return "该志愿者近期多次未到岗"
+        if values["load"] >= 0.5:
+            return "该志愿者本周任务已较多，避免过度劳累"
+        if values["distance_km"] > 1.5:
+            return f"距离较远（{values['distance_km']:.1f}公里），优先安排就近志愿者"
         return "已安排更合适的志愿者"
 
 
+def _sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
 class ShiftStaffing:
-    def __init__(self, ledger: MatchLedger) -> None:
+    def __init__(self, ledger: MatchLedger, ranking: VolunteerRanking | None = None) -> None:
         self.ledger = ledger
         self.ctx = ledger.ctx
         self.rng = ledger.rng
+        self.ranking = ranking
+        impressions = self.ctx.rng("admin-impressions")
+        self.impression = [impressions.gauss(0, IMPRESSION_SD) for _ in range(len(self.ctx.volunteers))]
 
     def staff(self, need: NeedInfo, shift: ShiftInfo, fill: float) -> None:
         """Fill ``fill`` of the shift's slots through a few candidate lists; leave proposals for review."""
@@ -70,7 +102,7 @@ class ShiftStaffing:
             if approved >= target:
                 break
             created = self.ledger.proposal_time(published, shift.starts_at - timedelta(hours=6))
-            ranked = self.candidates(need, shift, (target - approved) + rng.randint(1, 3), created)
+            ranked = self.candidates(need, shift, (target - approved) + rng.randint(*EXTRA_SHOWN), created)
             approved += self.decide(need, shift, ranked, created, target - approved)
         if need.status in OPEN_FOR_REVIEW and rng.random() < 0.6 and shift.starts_at > clock.now:
             created = self.ledger.proposal_time(published, clock.now)
@@ -93,83 +125,140 @@ class ShiftStaffing:
                     decided=cancelled,
                 )
 
-    def candidates(self, need: NeedInfo, shift: ShiftInfo, wanted: int, when: datetime) -> list[VolunteerCandidate]:
-        """Up to ``wanted`` volunteers who had joined by ``when``, best first: near, skilled or anyone."""
+    def candidates(self, need: NeedInfo, shift: ShiftInfo, shown: int, when: datetime) -> list[VolunteerCandidate]:
+        """The ``shown`` volunteers who had joined by ``when`` a list would show first: the default scorer's
+        order, slightly reordered."""
+        rng, vols = self.rng, self.ctx.volunteers
+        if self.ranking is not None:
+            pairs = self.ranking.pairs(
+                need, shift, when, self.ledger.volunteer_record(), self.ledger.hours_array(shift.starts_at)
+            )
+            names = pairs.names
+            found = [
+                (int(candidate) - vols.first_id, dict(zip(names, row.tolist(), strict=True)))
+                for candidate, row in zip(pairs.candidate_ids, pairs.matrix, strict=True)
+            ]
+        else:
+            found = self._sampled(need, shift, when)
+        pool = [
+            VolunteerCandidate(position, values, sum(w * values[n] for n, w in DEFAULT_WEIGHTS.items()))
+            for position, values in found
+            if vols.joined[position] <= when and (shift.id, position) not in self.ledger.paired
+        ]
+        noisy = [candidate.score - REORDER_NOISE * math.log(-math.log(rng.random() or 1e-12)) for candidate in pool]
+        order = sorted(range(len(pool)), key=lambda i: (-noisy[i], pool[i].position))
+        return [pool[i] for i in order[:shown]]
+
+    def _sampled(self, need: NeedInfo, shift: ShiftInfo, when: datetime) -> list[tuple[int, dict[str, float]]]:
+        """Near, skilled and random volunteers free then with hours left, and their features computed here."""
         rng, vols = self.rng, self.ctx.volunteers
         near = vols.by_grid.get(need.grid_index, [])
         skilled = [vols.by_skill.get(skill_id, []) for skill_id in sorted(shift.skill_ids)]
-        chosen: list[int] = []
-        for attempt in range(wanted * 6):
-            if len(chosen) >= wanted:
+        week = self.ledger.hours_in_week(shift.starts_at)
+        shift_hours = (shift.ends_at - shift.starts_at).total_seconds() / 3600
+        chosen: dict[int, dict[str, float]] = {}
+        for attempt in range(SAMPLED_POOL * 3):
+            if len(chosen) >= SAMPLED_POOL:
                 break
             roll = rng.random()
             pool = near if roll < 0.45 and near else skilled[attempt % len(skilled)] if roll < 0.8 and skilled else None
             position = rng.choice(pool) if pool else rng.randrange(len(vols))
-            if position in chosen or (shift.id, position) in self.ledger.paired or vols.joined[position] > when:
+            cap = float(vols.profiles[position]["weekly_hour_cap"])
+            available = (shift.weekday, shift.period) in vols.availability[position]
+            if position in chosen or not available or cap - week.get(position, 0.0) - shift_hours < 0:
                 continue
-            chosen.append(position)
-        ranked = [self.features(need, shift, position) for position in chosen]
-        ranked.sort(key=lambda candidate: -candidate.score)
-        return ranked
+            chosen[position] = self._values(need, shift, position)
+        return sorted(chosen.items())
 
-    def features(self, need: NeedInfo, shift: ShiftInfo, position: int) -> VolunteerCandidate:
+    def _values(self, need: NeedInfo, shift: ShiftInfo, position: int) -> dict[str, float]:
+        """The library's features of one pair, computed here (a shift's period is one of the weekly windows)."""
         vols = self.ctx.volunteers
+        cap = float(vols.profiles[position]["weekly_hour_cap"])
+        held = self.ledger.hours_in_week(shift.starts_at).get(position, 0.0)
+        shift_hours = (shift.ends_at - shift.starts_at).total_seconds() / 3600
         required = shift.skill_ids
-        coverage = len(required & vols.skills[position]) / len(required) if required else 1.0
         distance = self.ctx.place.distances[need.grid_index][vols.home_grids[position]]
-        proximity = max(0.0, 1 - distance / 3)
-        available = 1.0 if (shift.weekday, shift.period) in vols.availability[position] else 0.0
-        reliability = self.ledger.reliability(position)
-        load = self.ledger.load(position, shift)
-        parts = {
-            "skill_coverage": (coverage, 0.40 * coverage),
-            "availability": (available, 0.20 * available),
-            "distance_km": (distance, 0.25 * proximity),
-            "reliability": (reliability, 0.15 * reliability),
+        return {
+            "skill_coverage": len(required & vols.skills[position]) / len(required) if required else 1.0,
+            "availability": 1.0 if (shift.weekday, shift.period) in vols.availability[position] else 0.0,
+            "proximity": math.exp(-distance / 2),
+            "reliability": self.ledger.reliability(position),
+            "capacity": min(1.0, max(0.0, (cap - held - shift_hours) / cap)),
+            "text": 0.0,
+            "distance_km": distance,
+            "load": held / cap,
         }
-        score = sum(weight for _, weight in parts.values()) - 0.03 * load
-        return VolunteerCandidate(
-            position, round(score, 4), coverage, distance, proximity, available, reliability, load, parts
-        )
+
+    def candidate(self, need: NeedInfo, shift: ShiftInfo, position: int, when: datetime) -> VolunteerCandidate:
+        """One volunteer the story pairs with a shift, whether or not a list would have shown them."""
+        if self.ranking is None:
+            values = self._values(need, shift, position)
+        else:
+            pairs = self.ranking.pairs(
+                need,
+                shift,
+                when,
+                self.ledger.volunteer_record(),
+                self.ledger.hours_array(shift.starts_at),
+                only=[self.ctx.volunteers.first_id + position],
+            )
+            values = dict(zip(pairs.names, pairs.matrix[0].tolist(), strict=True))
+        return VolunteerCandidate(position, values, sum(w * values[n] for n, w in DEFAULT_WEIGHTS.items()))
 
     def decide(
         self, need: NeedInfo, shift: ShiftInfo, ranked: list[VolunteerCandidate], created: datetime, wanted: int
     ) -> int:
-        """Decide a ranked list in order; returns how many were approved (slots are never exceeded)."""
+        """Decide a list as an admin would; returns how many were approved (never beyond the slots).
+
+        The admin looks at each candidate with a chance falling with the rank, keeps those they like,
+        and approves the best liked ones up to the open slots; a volunteer's own sign-up is one
+        candidate looked at for sure."""
         rng, clock = self.rng, self.ctx.clock
         source = rng.choice(SOURCES)
+        if source == MatchSource.VOLUNTEER_SIGNUP:
+            ranked = ranked[rng.randrange(len(ranked)) :][:1] if ranked else []
         decided = self.ledger.decision_time(created, shift.starts_at - timedelta(hours=1))
-        approved = 0
+        reasons: dict[int, str] = {}
+        liked: list[tuple[float, int]] = []
         for rank, candidate in enumerate(ranked, start=1):
-            reason = None
-            if candidate.utility(rank, rng) <= 0:
-                reason = candidate.rejection_reason()
-            elif approved >= wanted:
-                reason = "岗位名额已满"
+            looked = source == MatchSource.VOLUNTEER_SIGNUP or rng.random() < rank**-EXAMINE_ETA
+            logit = candidate.liking(self.impression[candidate.position])
+            draw = logit - math.log(1 / max(rng.random(), 1e-12) - 1)  # logit plus logistic noise
+            if not looked:
+                reasons[rank] = "已安排更合适的志愿者"
+            elif draw <= 0:
+                reasons[rank] = candidate.rejection_reason()
+            else:
+                liked.append((-draw, rank))
+        approved = 0
+        for _, rank in sorted(liked):
+            candidate = ranked[rank - 1]
+            if approved >= wanted:
+                reasons[rank] = "岗位名额已满"
             elif self.ledger.overlaps(candidate.position, shift):
-                reason = "与该志愿者已确认的其他岗位时间冲突"
-            elif shift.ends_at > clock.now and rng.random() < 0.04:
-                self.write(
-                    need,
-                    shift,
-                    candidate,
-                    rank,
-                    MatchStatus.CANCELLED,
-                    source,
-                    created,
-                    reason="志愿者临时有事，本人取消",
-                    decided=decided,
-                )
-                continue
-            if reason:
-                self.write(
-                    need, shift, candidate, rank, MatchStatus.REJECTED, source, created, reason=reason, decided=decided
-                )
-                continue
-            approved += 1
-            status, fulfilled_at = self._outcome(shift, candidate)
+                reasons[rank] = "与该志愿者已确认的其他岗位时间冲突"
+            else:
+                approved += 1
+                reasons[rank] = ""
+        for rank, candidate in enumerate(ranked, start=1):
+            reason = reasons[rank]
+            if not reason and shift.ends_at > clock.now and rng.random() < 0.04:
+                status, fulfilled_at, reason = MatchStatus.CANCELLED, None, "志愿者临时有事，本人取消"
+            elif reason:
+                status, fulfilled_at = MatchStatus.REJECTED, None
+            else:
+                status, fulfilled_at = self._outcome(shift, candidate)
             self.write(
-                need, shift, candidate, rank, status, source, created, decided=decided, fulfilled_at=fulfilled_at
+                need,
+                shift,
+                candidate,
+                rank,
+                status,
+                source,
+                created,
+                reason=reason or None,
+                decided=decided,
+                fulfilled_at=fulfilled_at,
             )
         return approved
 
@@ -179,7 +268,7 @@ class ShiftStaffing:
         if shift.ends_at > clock.now:
             return MatchStatus.APPROVED, None
         latent = self.ctx.volunteers.reliability[candidate.position]
-        if self.rng.random() < max(0.05, min(0.99, latent - 0.04 * candidate.distance)):
+        if self.rng.random() < max(0.05, min(0.99, latent - 0.04 * candidate.values["distance_km"])):
             return MatchStatus.FULFILLED, min(
                 shift.ends_at + timedelta(minutes=self.rng.randint(5, 180)), clock.ago(0.01)
             )
