@@ -14,6 +14,7 @@ from marketplace.exchange.columns import ColumnSpec, decimal, text
 from marketplace.exchange.importer import check_table
 from marketplace.exchange.readers import MAX_ROWS, TableProblem, read_table
 from marketplace.exchange.writers import neutralise, write_csv
+from marketplace.i18n import current_locale
 from marketplace.offers.models import Offer
 from marketplace.settings import Settings
 from tests.security_helpers import csrf_for, make_grid, reading, sign_in_as
@@ -160,6 +161,11 @@ def test_framework_pieces() -> None:
     checked = check_table(table, columns)
     assert [number for number, _v in checked.valid] == [2]
     assert [(p.row, p.column) for p in checked.problems] == [(3, "名称"), (3, "数量"), (4, "名称")]
+    token = current_locale.set("en")
+    try:  # an English reader's report names the English headers
+        assert [p.column for p in check_table(table, columns).problems] == ["Name", "Count", "Name"]
+    finally:
+        current_locale.reset(token)
     written = write_csv(columns, [{"name": "=x", "n": 2}], "en")
     assert written == "\ufeffName,Count\r\n'=x,2\r\n".encode()
     semicolons = read_table("s.csv", "名称;数量\n甲;1\n".encode("gbk"))

@@ -11,6 +11,7 @@ from typing import Any
 
 from marketplace.exchange.columns import CellProblem, ColumnSpec
 from marketplace.exchange.readers import Table, TableProblem
+from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 
 
@@ -36,6 +37,11 @@ class CheckedTable:
     @property
     def invalid_rows(self) -> list[int]:
         return sorted({problem.row for problem in self.problems})
+
+
+def _header(column: ColumnSpec) -> str:
+    """The column as the reader's report names it: the header of their language."""
+    return column.header_en if current_locale.get() == "en" else column.header_zh
 
 
 def match_headers(table: Table, columns: Sequence[ColumnSpec]) -> dict[str, int]:
@@ -70,16 +76,16 @@ def check_table(table: Table, columns: Sequence[ColumnSpec], row_check: RowCheck
             raw = cells[index].strip() if index is not None and index < len(cells) else ""
             if not raw:
                 if column.required:
-                    problems.append(RowProblem(number, column.header_zh, "", _("This field is required.")))
+                    problems.append(RowProblem(number, _header(column), "", _("This field is required.")))
                 continue
             try:
                 values[column.name] = column.parse(raw)
             except CellProblem as problem:
-                problems.append(RowProblem(number, column.header_zh, raw[:200], problem.message()))
+                problems.append(RowProblem(number, _header(column), raw[:200], problem.message()))
         if not problems and row_check is not None:
             for name, reason in row_check(values):
                 column = by_name.get(name)
-                header = column.header_zh if column else name
+                header = _header(column) if column else name
                 index = positions.get(name)
                 raw = cells[index].strip() if index is not None and index < len(cells) else ""
                 problems.append(RowProblem(number, header, raw[:200], reason))
