@@ -43,6 +43,7 @@ IMPRESSION_SD = 0.5
 EXAMINE_ETA = 0.6
 REORDER_NOISE = 0.04
 SHOWN = (5, 10)
+SAMPLED_SHOWN = (2, 6)  # on a large street, where a sample of offers stands in for the library
 PLEDGE = (0.25, 0.7)  # share of the line's quantity a partner pledges to it
 
 
@@ -111,7 +112,7 @@ class LineSupply:
                 break
             latest = min(published + timedelta(days=20), deadline - timedelta(hours=2))
             created = self.ledger.proposal_time(published, latest)
-            ranked = self.candidates(need, line, created, rng.randint(*SHOWN))
+            ranked = self.candidates(need, line, created, rng.randint(*(SHOWN if self.ranking else SAMPLED_SHOWN)))
             if not ranked:
                 break
             self.decide(need, line, ranked, created, fill)

@@ -41,7 +41,8 @@ IMPRESSION_SD = 0.6
 EXAMINE_ETA = 0.6
 REORDER_NOISE = 0.04  # Gumbel scale on the default score when the list is drawn
 EXTRA_SHOWN = (3, 7)  # candidates shown beyond the open slots
-SAMPLED_POOL = 40  # candidates gathered on a large street without the library
+SAMPLED_EXTRA_SHOWN = (1, 3)  # the same on a large street: its history is there for volume, not for training
+SAMPLED_POOL = 24  # candidates gathered on a large street without the library
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,8 @@ class ShiftStaffing:
         self.ctx = ledger.ctx
         self.rng = ledger.rng
         self.ranking = ranking
+        self.free: dict[tuple[int, int], list[int]] | None = None  # volunteers by weekly period (large streets)
+        self.free_near: dict[tuple[tuple[int, int], int], list[int]] = {}
         impressions = self.ctx.rng("admin-impressions")
         self.impression = [impressions.gauss(0, IMPRESSION_SD) for _ in range(len(self.ctx.volunteers))]
 
@@ -102,7 +105,8 @@ class ShiftStaffing:
             if approved >= target:
                 break
             created = self.ledger.proposal_time(published, shift.starts_at - timedelta(hours=6))
-            ranked = self.candidates(need, shift, (target - approved) + rng.randint(*EXTRA_SHOWN), created)
+            extra = rng.randint(*(EXTRA_SHOWN if self.ranking else SAMPLED_EXTRA_SHOWN))
+            ranked = self.candidates(need, shift, (target - approved) + extra, created)
             approved += self.decide(need, shift, ranked, created, target - approved)
         if need.status in OPEN_FOR_REVIEW and rng.random() < 0.6 and shift.starts_at > clock.now:
             created = self.ledger.proposal_time(published, clock.now)
@@ -150,24 +154,27 @@ class ShiftStaffing:
         return [pool[i] for i in order[:shown]]
 
     def _sampled(self, need: NeedInfo, shift: ShiftInfo, when: datetime) -> list[tuple[int, dict[str, float]]]:
-        """Near, skilled and random volunteers free then with hours left, and their features computed here."""
+        """Volunteers free in the shift's weekly period (near ones first) with hours left, and their features
+        computed here."""
         rng, vols = self.rng, self.ctx.volunteers
-        near = vols.by_grid.get(need.grid_index, [])
-        skilled = [vols.by_skill.get(skill_id, []) for skill_id in sorted(shift.skill_ids)]
+        if self.free is None:
+            self.free, self.free_near = {}, {}
+            for position, periods in enumerate(vols.availability):
+                for period in periods:
+                    self.free.setdefault(period, []).append(position)
+                    self.free_near.setdefault((period, vols.home_grids[position]), []).append(position)
+        anyone = self.free.get((shift.weekday, shift.period), [])
+        near = self.free_near.get(((shift.weekday, shift.period), need.grid_index), [])
         week = self.ledger.hours_in_week(shift.starts_at)
         shift_hours = (shift.ends_at - shift.starts_at).total_seconds() / 3600
         chosen: dict[int, dict[str, float]] = {}
-        for attempt in range(SAMPLED_POOL * 3):
-            if len(chosen) >= SAMPLED_POOL:
+        for _ in range(SAMPLED_POOL * 2):
+            if len(chosen) >= SAMPLED_POOL or not anyone:
                 break
-            roll = rng.random()
-            pool = near if roll < 0.45 and near else skilled[attempt % len(skilled)] if roll < 0.8 and skilled else None
-            position = rng.choice(pool) if pool else rng.randrange(len(vols))
+            position = rng.choice(near if near and rng.random() < 0.5 else anyone)
             cap = float(vols.profiles[position]["weekly_hour_cap"])
-            available = (shift.weekday, shift.period) in vols.availability[position]
-            if position in chosen or not available or cap - week.get(position, 0.0) - shift_hours < 0:
-                continue
-            chosen[position] = self._values(need, shift, position)
+            if position not in chosen and cap - week.get(position, 0.0) - shift_hours >= 0:
+                chosen[position] = self._values(need, shift, position)
         return sorted(chosen.items())
 
     def _values(self, need: NeedInfo, shift: ShiftInfo, position: int) -> dict[str, float]:
