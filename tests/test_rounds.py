@@ -394,3 +394,25 @@ def test_the_command_line_shows_progress_and_refuses_while_a_round_runs(
     session.commit()
     busy = _cli(settings, monkeypatch, "--json")
     assert busy.exit_code != 0 and "still running" in busy.output
+
+
+def test_a_failed_round_says_so_and_frees_the_way(
+    client: TestClient[Any], session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The one stand-in of this file: nothing real makes the solver fail on demand.
+    def explode(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("the solver gave up")
+
+    _street(session)
+    sign_in_as(client, session, Role.ADMIN)
+    monkeypatch.setattr("marketplace.rounds.service.plan_round", explode)
+    failed = _start(client, settings)
+    client.cookies.set("lang", "en")
+    final = _finish(client, failed)
+    assert "The round failed; nothing was proposed." in final and "the solver gave up" in final
+    row = fetch(session, MatchRound, failed)
+    assert row.status is RoundStatus.FAILED and row.finished_at is not None
+    assert _round_matches(session) == [] and [e.object_id for e in audit_events(session, "round.fail")] == [failed]
+    monkeypatch.undo()
+    _finish(client, _start(client, settings))
+    assert len(_round_matches(session)) == 4
