@@ -416,3 +416,27 @@ def test_a_failed_round_says_so_and_frees_the_way(
     monkeypatch.undo()
     _finish(client, _start(client, settings))
     assert len(_round_matches(session)) == 4
+
+
+def test_a_pair_taken_after_planning_is_skipped_not_failed(session: Session) -> None:
+    from marketplace.rounds import proposals
+    from matching.round import Proposal, RoundPlan, RoundStats
+
+    world = _street(session)
+    shift, (first, second, _third) = world["shift"], world["people"]
+    plan = RoundPlan(
+        lines=[],
+        shifts=[
+            Proposal("shift", world["need"].id, shift.id, first, 0.9, 1, ()),
+            Proposal("shift", world["need"].id, shift.id, second, 0.8, 2, ()),
+        ],
+        stats=RoundStats(),
+    )
+    # While the round was planning, the first volunteer signed up for the shift themselves.
+    session.add(ShiftSignup(shift_id=shift.id or 0, volunteer_id=first, status=SignupStatus.PENDING))
+    session.commit()
+    with Session(session.get_bind()) as db:
+        written = proposals.write(db, plan, proposals.Author(None, "cli"), {})
+        db.commit()
+    assert (written.shifts, written.skipped) == (1, 1)
+    assert [m.volunteer_id for m in _round_matches(session)] == [second]
