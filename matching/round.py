@@ -461,6 +461,8 @@ def plan_round(
     stats.line_candidates, stats.shift_candidates = len(line_pairs), len(shift_pairs)
 
     clock.start()
+    if progress is not None:
+        progress("allocation", 0, 1)
     allocate = greedy_lines if method == "greedy" else allocate_lines
     line_plan, line_value = allocate(list(lines), offers, line_pairs) if line_pairs else ([], 0.0)
     clock.stop("line_allocation")
