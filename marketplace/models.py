@@ -14,6 +14,7 @@ from marketplace.needs.models import (
     Shift,
     ShiftSkill,
 )
+from marketplace.needs.submissions import NeedSubmission
 from marketplace.notifications.models import Notification
 from marketplace.offers.models import Offer, OfferGrid, OfferStatus
 from marketplace.organizations.models import Organization, OrganizationGrid, OrganizationKind, OrganizationStatus
@@ -45,6 +46,7 @@ __all__ = [
     "Need",
     "NeedIntake",
     "NeedStatus",
+    "NeedSubmission",
     "Notification",
     "Offer",
     "OfferGrid",

@@ -159,6 +159,9 @@ class World:
     def _login_failure(self, n: int) -> Overrides:
         return {"account": f"user{n}", "client_address": "127.0.0.1", "failed_at": T0}
 
+    def _need_submission(self, n: int) -> Overrides:
+        return {"client_address": f"127.0.0.{n}", "submitted_at": T0}
+
     def _notification(self, n: int) -> Overrides:
         return {
             "user_id": self.ids["staff"],

@@ -17,6 +17,7 @@ PUBLIC_UNSAFE_ROUTES = frozenset(
         "POST /reset/{token:str}",
         "POST /api/v1/auth/login",
         "POST /api/v1/auth/logout",
+        "POST /submit",  # residents report a need without an account; rate-limited per address
     }
 )
 
