@@ -331,3 +331,13 @@ def test_shift_times_are_read_as_beijing_time_in_the_usual_spellings() -> None:
     for wrong in ("2026-12-05 25:00", "next Monday", "2026-13-05 09:00"):
         with pytest.raises(CellProblem):
             moment(wrong)
+
+
+def test_the_staff_list_links_import_and_the_exports_with_its_filters(
+    client: TestClient[Any], session: Session
+) -> None:
+    sign_in_as(client, session, Role.ADMIN)
+    page = client.get("/needs", params={"status": "published", "category": "renovation"}).text
+    assert 'href="/needs/import"' in page
+    assert 'href="/needs/export.csv?status=published&amp;category=renovation"' in page
+    assert 'href="/needs/export.xlsx?status=published&amp;category=renovation"' in page
