@@ -223,7 +223,7 @@ class ShiftStaffing:
         rng, clock = self.rng, self.ctx.clock
         source = rng.choice(SOURCES)
         if source == MatchSource.VOLUNTEER_SIGNUP:
-            ranked = ranked[rng.randrange(len(ranked)) :][:1] if ranked else []
+            ranked = [rng.choice(ranked)] if ranked else []  # one volunteer's own sign-up
         decided = self.ledger.decision_time(created, shift.starts_at - timedelta(hours=1))
         reasons: dict[int, str] = {}
         liked: list[tuple[float, int]] = []
