@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
+from scipy import sparse
 
 from marketplace.vocabulary import Urgency
 from matching.availability import shift_blocks
@@ -121,8 +122,8 @@ class VolunteerRanking:
         self.available = index.availability.toarray()
         self.skills = index.skills.toarray()
         assert index.text is not None
-        similarity = (index.text @ self.space.embed(texts).T).toarray() if texts else np.zeros((len(records), 0))
-        self.text = {shift.id: np.clip(similarity[:, column], 0.0, 1.0) for column, (_, shift) in enumerate(shifts)}
+        similarity = _similarity(index.text, self.space, texts)
+        self.text = {shift.id: similarity[:, column] for column, (_, shift) in enumerate(shifts)}
 
     def set_record(self, record: tuple[list[int], list[int]], hours: np.ndarray) -> None:
         """Each volunteer's fulfilled and failed matches so far, and hours held in the week that counts."""
@@ -215,8 +216,8 @@ class OfferRanking:
         self.valid_from = np.asarray([offer.row["valid_from"].timestamp() for offer in offers])
         self.serves = index.area.toarray() > 0
         assert index.text is not None
-        similarity = (index.text @ self.space.embed(texts).T).toarray() if texts else np.zeros((len(records), 0))
-        self.text = {line.id: np.clip(similarity[:, column], 0.0, 1.0) for column, (_, line) in enumerate(lines)}
+        similarity = _similarity(index.text, self.space, texts)
+        self.text = {line.id: similarity[:, column] for column, (_, line) in enumerate(lines)}
 
     def set_record(self, fulfilled: np.ndarray, failed: np.ndarray, open_: np.ndarray) -> None:
         index = self.index
@@ -275,6 +276,14 @@ class OfferRanking:
     def library_pairs(self, need: NeedInfo, line: LineInfo, when: datetime, only: Sequence[int]) -> PairFeatures:
         """The same from the library itself, with the record last set (what the tests compare with)."""
         return self.index.pair_features(line_record(need, line, self.grid_ids[need.grid_index]), when, only)
+
+
+def _similarity(candidates: sparse.csr_matrix, space: TextSpace, texts: list[str]) -> np.ndarray:
+    """Text similarity of every candidate (rows) with every text (columns), clipped to [0, 1] as the library does;
+    each distinct text is vectorised once (a need's shifts share its text)."""
+    if not texts:
+        return np.zeros((candidates.shape[0], 0))
+    return np.clip((candidates @ space.embed_each(texts).T).toarray(), 0.0, 1.0)
 
 
 def _no_reasons(row: int, contributions: Mapping[str, float]) -> list[Reason]:
