@@ -19,6 +19,7 @@ from marketplace.notifications.models import Notification
 from marketplace.offers.models import Offer, OfferGrid, OfferStatus
 from marketplace.organizations.models import Organization, OrganizationGrid, OrganizationKind, OrganizationStatus
 from marketplace.places.models import Community, Department, Grid, PartyBranch, ServiceStation, Street
+from marketplace.rounds.models import MatchRound, RoundMethod, RoundStatus
 from marketplace.volunteers.models import (
     AvailabilitySlot,
     ShiftSignup,
@@ -41,6 +42,7 @@ __all__ = [
     "LoginFailure",
     "Match",
     "MatchKind",
+    "MatchRound",
     "MatchSource",
     "MatchStatus",
     "Need",
@@ -59,6 +61,8 @@ __all__ = [
     "PasswordReset",
     "ResourceLine",
     "Role",
+    "RoundMethod",
+    "RoundStatus",
     "ServiceStation",
     "Shift",
     "ShiftSignup",

@@ -159,6 +159,20 @@ class World:
     def _login_failure(self, n: int) -> Overrides:
         return {"account": f"user{n}", "client_address": "127.0.0.1", "failed_at": T0}
 
+    def _match_round(self, n: int) -> Overrides:
+        counts = ("done", "total", "lines", "shifts", "line_candidates", "shift_candidates")
+        return {
+            "scope": "all",
+            "status": "finished",
+            "method": "optimal",
+            "k": 20,
+            "stage": "done",
+            **dict.fromkeys((*counts, "line_proposals", "shift_proposals", "skipped"), 0),
+            "started_by_id": self.ids["staff"],
+            "created_at": T0,
+            "heartbeat_at": T0,
+        }
+
     def _need_submission(self, n: int) -> Overrides:
         return {"client_address": f"127.0.0.{n}", "submitted_at": T0}
 
@@ -547,6 +561,7 @@ CHECK_CASES: list[Case] = [
         "cancelled",
     ),
     _check("match", "match_shown_rank_positive", {"shown_rank": 1}, {"shown_rank": 0}),
+    _check("match_round", "match_round_k_in_range", {"k": 50}, {"k": 0}),
 ]
 
 UNIQUE_CASES: list[Case] = [
@@ -590,6 +605,8 @@ UNIQUE_CASES: list[Case] = [
         _with_ids(shift_id="shift", volunteer_id="volunteer"),
         columns=("shift_id", "volunteer_id"),
     ),
+    # One matching round at a time: a queued one while another runs is refused.
+    Case("match_round_one_live", "match_round", {"status": "running"}, {"status": "queued"}, columns=("scope",)),
 ]
 
 

@@ -21,10 +21,10 @@ def world(session: Session, session_factory: sessionmaker[Session], settings: Se
 
 
 EXPECTED = {
-    "admin": {"/review", "/needs", "/escalations", "/offers", "/admin/users"},
+    "admin": {"/review", "/rounds", "/needs", "/escalations", "/offers", "/admin/users"},
     "staff of another community": {"/needs", "/escalations", "/offers", "/volunteers"},
-    "partner of another organization": {"/claims", "/offers", "/organization"},
-    "volunteer": {"/signups", "/volunteer/hours", "/volunteer/profile"},
+    "partner of another organization": {"/recommended", "/claims", "/offers", "/organization"},
+    "volunteer": {"/recommended", "/signups", "/volunteer/hours", "/volunteer/profile"},
     "anonymous": set(),
 }
 

@@ -442,15 +442,15 @@ def _rewind_check_in(session: Session, signup_id: int | None, *, hours: float) -
     session.commit()
 
 
-def test_ids_beyond_the_database_integer_are_400(client: TestClient[Any], session: Session, settings: Settings) -> None:
+def test_ids_beyond_the_database_integer_are_404(client: TestClient[Any], session: Session, settings: Settings) -> None:
     huge = 2**40
     _as(client, mf.partner(session))
-    assert client.get(f"/projects/{huge}/take-part").status_code == 400
-    assert post_form(client, settings, f"/projects/{huge}/claim", {"kind": "whole"}).status_code == 400
-    assert post_form(client, settings, f"/claims/{huge}/cancel").status_code == 400
-    assert post_form(client, settings, f"/claims/{huge}/delivered").status_code == 400
+    assert client.get(f"/projects/{huge}/take-part").status_code == 404
+    assert post_form(client, settings, f"/projects/{huge}/claim", {"kind": "whole"}).status_code == 404
+    assert post_form(client, settings, f"/claims/{huge}/cancel").status_code == 404
+    assert post_form(client, settings, f"/claims/{huge}/delivered").status_code == 404
     _as(client, mf.volunteer(session, make_grid(session))[0])
-    assert post_form(client, settings, f"/shifts/{huge}/sign-up").status_code == 400
+    assert post_form(client, settings, f"/shifts/{huge}/sign-up").status_code == 404
     for action in ("cancel", "check-in", "check-out"):
-        assert post_form(client, settings, f"/signups/{huge}/{action}").status_code == 400
+        assert post_form(client, settings, f"/signups/{huge}/{action}").status_code == 404
     assert "signup_id" in post_form(client, settings, "/signups/0/cancel").text  # the page names the parameter

@@ -68,6 +68,10 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "need.merge_into",
     "need.escalate",
     "need.import",
+    "match.propose",
+    "round.start",
+    "round.finish",
+    "round.fail",
     "escalation.acknowledge",
 )
 
