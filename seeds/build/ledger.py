@@ -1,8 +1,9 @@
 """The match ledger: writes match and sign-up rows and keeps every capacity they consume.
 
 Approving reserves: an offer's remaining quantity and its line's need shrink, a shift's slot is
-held, the volunteer is busy for that time. The totals these imply (hours, counts, offer states)
-are written at the end by ``finish``.
+held, the volunteer is busy for that time (and those hours count in that week's load). Volunteers
+who joined before the year of history bring a record of it. The totals these imply (hours, counts,
+offer states) are written at the end by ``finish``.
 """
 
 import random
@@ -89,10 +90,6 @@ class MatchLedger:
     # -- capacity checks ---------------------------------------------------------------------------
     def overlaps(self, position: int, shift: ShiftInfo) -> bool:
         return any(start < shift.ends_at and shift.starts_at < end for start, end in self.busy.get(position, ()))
-
-    def load(self, position: int, shift: ShiftInfo) -> int:
-        """Shifts the volunteer holds within two weeks of this one."""
-        return sum(1 for start, _ in self.busy.get(position, ()) if abs((start - shift.starts_at).days) <= 14)
 
     def reliability(self, position: int) -> float:
         """Observed so far: fulfilled against no-shows and cancellations, with a prior of one each."""

@@ -106,7 +106,7 @@ class LineSupply:
         if published is None:
             return
         deadline = need.row["completed_at"] or clock.now
-        for _ in range(4):
+        for _ in range(4 if self.ranking else 3):
             still = line.row["still_needed"]
             if fill == 0 or still <= 0 or 1 - still / line.row["quantity"] >= fill:
                 break
@@ -214,7 +214,8 @@ class LineSupply:
                 reasons[rank] = "已由其他单位满足"
                 continue
             candidate = ranked[rank - 1]
-            pledge = math.ceil(float(line.row["quantity"]) * rng.uniform(*PLEDGE))
+            share = rng.uniform(*PLEDGE) if self.ranking else 1.0  # a large street's history is for volume
+            pledge = math.ceil(float(line.row["quantity"]) * share)
             delivered = need.status in SOLVED or (need.status == NeedStatus.IN_PROGRESS and rng.random() < 0.5)
             fulfilled_at = None
             if delivered:

@@ -4,14 +4,16 @@ A list is drawn when a shift is staffed: on Hudao Street the volunteers the matc
 pre-filters let through at that moment (free for part of the shift, weekly hours left), with the
 library's features as they stood then (record so far, hours already held that week), ranked by
 the default scorer with a little noise (staff reorder, add people they know). On a large synthetic
-street, a sample of near, skilled and random volunteers stands in for the library (its index over
-100,000 volunteers would cost more than the whole street), with the same features computed here.
+street, a sample of volunteers free in the shift's weekly period (near ones first) stands in for
+the library (its index over 100,000 volunteers would cost more than the whole street), with the
+same features computed here, and lists are shorter.
 
-Admins read the list from the top and look at the candidate shown at rank r with probability
-r ** -``EXAMINE_ETA`` (the position-based model). What they think of one they look at is hidden
-from every scorer: ``ADMIN_PREFERENCE`` (reliability, distance and current load weigh more than
-the default scorer says, text less), plus a personal impression per volunteer and the noise of a
-logistic draw. Approved volunteers with a low latent reliability no-show more often.
+Admins look at the candidate shown at rank r with probability r ** -``EXAMINE_ETA`` (the
+position-based model). What they think of one they look at is hidden from every scorer:
+``ADMIN_PREFERENCE`` (reliability, distance and current load weigh more than the default scorer
+says, text less), plus a personal impression per volunteer and the noise of a logistic draw; they
+approve the best liked ones up to the open slots. Volunteers who joined before the year bring a
+record (``MatchLedger``); approved volunteers with a low latent reliability no-show more often.
 """
 
 import math
@@ -42,7 +44,6 @@ EXAMINE_ETA = 0.6
 REORDER_NOISE = 0.04  # Gumbel scale on the default score when the list is drawn
 EXTRA_SHOWN = (2, 6)  # candidates shown beyond the open slots
 SAMPLED_EXTRA_SHOWN = (1, 3)  # the same on a large street: its history is there for volume, not for training
-SAMPLED_POOL = 24  # candidates gathered on a large street without the library
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class VolunteerCandidate:
     score: float  # the default scorer's
 
     def liking(self, impression: float) -> float:
-        """The admin's logit for this candidate (approved when they look at it and a draw falls below it)."""
+        """The admin's logit for this candidate: liked when it plus logistic noise is above 0."""
         logit = ADMIN_PREFERENCE["intercept"] + impression
         for name, weight in ADMIN_PREFERENCE.items():
             if name != "intercept":
@@ -143,7 +144,7 @@ class ShiftStaffing:
                 for candidate, row in zip(pairs.candidate_ids, pairs.matrix, strict=True)
             ]
         else:
-            found = self._sampled(need, shift, when)
+            found = self._sampled(need, shift, shown)
         pool = [
             VolunteerCandidate(position, values, sum(w * values[n] for n, w in DEFAULT_WEIGHTS.items()))
             for position, values in found
@@ -153,9 +154,9 @@ class ShiftStaffing:
         order = sorted(range(len(pool)), key=lambda i: (-noisy[i], pool[i].position))
         return [pool[i] for i in order[:shown]]
 
-    def _sampled(self, need: NeedInfo, shift: ShiftInfo, when: datetime) -> list[tuple[int, dict[str, float]]]:
-        """Volunteers free in the shift's weekly period (near ones first) with hours left, and their features
-        computed here."""
+    def _sampled(self, need: NeedInfo, shift: ShiftInfo, wanted: int) -> list[tuple[int, dict[str, float]]]:
+        """Up to ``wanted`` volunteers free in the shift's weekly period (near ones first) with hours left, and
+        their features computed here."""
         rng, vols = self.rng, self.ctx.volunteers
         if self.free is None:
             self.free, self.free_near = {}, {}
@@ -168,20 +169,21 @@ class ShiftStaffing:
         week = self.ledger.hours_in_week(shift.starts_at)
         shift_hours = (shift.ends_at - shift.starts_at).total_seconds() / 3600
         chosen: dict[int, dict[str, float]] = {}
-        for _ in range(SAMPLED_POOL * 2):
-            if len(chosen) >= SAMPLED_POOL or not anyone:
+        for _ in range(wanted * 3):
+            if len(chosen) >= wanted or not anyone:
                 break
             position = rng.choice(near if near and rng.random() < 0.5 else anyone)
             cap = float(vols.profiles[position]["weekly_hour_cap"])
             if position not in chosen and cap - week.get(position, 0.0) - shift_hours >= 0:
-                chosen[position] = self._values(need, shift, position)
+                chosen[position] = self._values(need, shift, position, week)
         return sorted(chosen.items())
 
-    def _values(self, need: NeedInfo, shift: ShiftInfo, position: int) -> dict[str, float]:
-        """The library's features of one pair, computed here (a shift's period is one of the weekly windows)."""
+    def _values(self, need: NeedInfo, shift: ShiftInfo, position: int, week: dict[int, float]) -> dict[str, float]:
+        """The library's features of one pair, computed here (a shift's period is one of the weekly windows);
+        ``week`` is the hours each volunteer holds in the shift's week."""
         vols = self.ctx.volunteers
         cap = float(vols.profiles[position]["weekly_hour_cap"])
-        held = self.ledger.hours_in_week(shift.starts_at).get(position, 0.0)
+        held = week.get(position, 0.0)
         shift_hours = (shift.ends_at - shift.starts_at).total_seconds() / 3600
         required = shift.skill_ids
         distance = self.ctx.place.distances[need.grid_index][vols.home_grids[position]]
@@ -199,7 +201,7 @@ class ShiftStaffing:
     def candidate(self, need: NeedInfo, shift: ShiftInfo, position: int, when: datetime) -> VolunteerCandidate:
         """One volunteer the story pairs with a shift, whether or not a list would have shown them."""
         if self.ranking is None:
-            values = self._values(need, shift, position)
+            values = self._values(need, shift, position, self.ledger.hours_in_week(shift.starts_at))
         else:
             pairs = self.ranking.pairs(
                 need,
