@@ -148,3 +148,18 @@ def test_scores_are_explained_in_sentences_in_both_languages(client: TestClient[
     client.cookies.set("lang", "zh_CN")
     chinese = client.get("/review").text
     assert "可满足仍需数量的 64%" in chinese and "quantity_coverage" not in chinese
+
+
+def test_the_queue_of_one_need_keeps_to_it(client: TestClient[Any], session: Session, settings: Settings) -> None:
+    mine, _, title = _line_claims(client, session, 2, "100")
+    others, _, _ = _line_claims(client, session, 2, "100")
+    need_id = fetch(session, Match, mine[0]).need_id
+    sign_in_as(client, session, Role.ADMIN)
+    client.cookies.set("lang", "en")
+    page = client.get(f"/review?need={need_id}").text
+    assert "Only the items of" in page and title in page
+    assert all(f'name="ids" value="{i}"' in page for i in mine)
+    assert not any(f'name="ids" value="{i}"' in page for i in others)
+    decided = post_form(client, settings, f"/review/{mine[0]}/approve", {"need": str(need_id)})
+    assert decided.headers["location"] == f"/review?done=approved&id={mine[0]}&need={need_id}"
+    assert client.get("/review?need=0").status_code == 400

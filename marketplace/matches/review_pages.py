@@ -28,6 +28,7 @@ from marketplace.organizations.models import Organization
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, sessions_only
+from marketplace.validation import MAX_INT
 from marketplace.volunteers.models import VolunteerProfile
 
 GROUPS = (MatchKind.WHOLE_NEED, MatchKind.OFFER_LINE, MatchKind.VOLUNTEER_SHIFT)
@@ -58,6 +59,7 @@ class QueuePage:
     kind: MatchKind | None = None
     page: int = 1
     pages: int = 1
+    need: Need | None = None  # when the queue shows one need's items only
 
 
 def group_title(kind: MatchKind) -> str:
@@ -91,9 +93,12 @@ def card_of(db: Session, match: Match, need: Need) -> ReviewCard:
     )
 
 
-def queue_page(db: Session, kind: MatchKind | None = None, page: int = 1) -> QueuePage:
-    """One page of the pending items, oldest first; conflicts are computed only for the items shown."""
+def queue_page(db: Session, kind: MatchKind | None = None, page: int = 1, need_id: int | None = None) -> QueuePage:
+    """One page of the pending items (of one need, when given), oldest first; conflicts are computed only
+    for the items shown."""
     pending = Match.status == MatchStatus.PROPOSED
+    if need_id is not None:
+        pending = pending & (Match.need_id == need_id)  # type: ignore[assignment]
     counts = {
         found: number
         for found, number in db.exec(select(Match.kind, func.count()).where(pending).group_by(Match.kind)).all()
@@ -116,23 +121,27 @@ def queue_page(db: Session, kind: MatchKind | None = None, page: int = 1) -> Que
         kind=kind,
         page=page,
         pages=pages,
+        need=db.get(Need, need_id) if need_id is not None else None,
     )
 
 
-def where_in_queue(data: dict[str, Any]) -> tuple[MatchKind | None, int]:
-    """The tab and page a decision was posted from (hidden fields), ignoring anything malformed."""
-    kind, page = one(data, "kind"), one(data, "page")
+def where_in_queue(data: dict[str, Any]) -> tuple[MatchKind | None, int, int | None]:
+    """The tab, page and need a decision was posted from (hidden fields), ignoring anything malformed."""
+    kind, page, need = one(data, "kind"), one(data, "page"), one(data, "need")
     chosen = next((group for group in GROUPS if group.value == kind), None)
-    return chosen, int(page) if page.isdigit() and 1 <= int(page) <= 100_000 else 1
+    number = int(page) if page.isdigit() and 1 <= int(page) <= 100_000 else 1
+    return chosen, number, int(need) if need.isdigit() and 1 <= int(need) <= MAX_INT else None
 
 
 def back_to_queue(data: dict[str, Any], **query: Any) -> str:
     """The queue address to come back to after a decision, keeping the reader's tab and page."""
-    kind, page = where_in_queue(data)
+    kind, page, need = where_in_queue(data)
     if kind is not None:
         query["kind"] = kind.value
     if page > 1:
         query["page"] = page
+    if need is not None:
+        query["need"] = need
     return "/review?" + urlencode(query)
 
 
@@ -170,6 +179,7 @@ class ReviewPagesController(Controller):
         *,
         kind: MatchKind | None = None,
         page: int = 1,
+        need_id: int | None = None,
         notice: str | None = None,
         item_errors: dict[int, str] | None = None,
         reason_errors: dict[int, str] | None = None,
@@ -177,7 +187,7 @@ class ReviewPagesController(Controller):
         problem: str | None = None,
         status_code: int = 200,
     ) -> Template:
-        queue = queue_page(db, kind, page)
+        queue = queue_page(db, kind, page, need_id)
         shown = {card.match.id for _kind, cards in queue.groups for card in cards}
         item_errors = dict(item_errors or {})
         for match_id in [key for key in item_errors if key not in shown]:
@@ -208,24 +218,26 @@ class ReviewPagesController(Controller):
         id: FromQuery[int | None] = None,
         kind: FromQuery[MatchKind | None] = None,
         page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
+        need: Annotated[int | None, QueryParameter(ge=1, le=MAX_INT)] = None,
     ) -> Template:
         notices = {
             "approved": _("Item #%(id)s was approved."),
             "rejected": _("Item #%(id)s was rejected."),
         }
         notice = notices.get(done or "")
-        return self._queue(db, kind=kind, page=page, notice=notice % {"id": id or ""} if notice else None)
+        return self._queue(db, kind=kind, page=page, need_id=need, notice=notice % {"id": id or ""} if notice else None)
 
     @post("/{match_id:int}/approve", name="review:approve", sync_to_thread=True)
     def approve(self, db: DbSession, actor: Actor, match_id: FromPath[int], data: FormData) -> Template | Redirect:
         try:
             review.approve(db, actor, match_id)
         except Conflict as problem:
-            kind, page = where_in_queue(data)
+            kind, page, need = where_in_queue(data)
             return self._queue(
                 db,
                 kind=kind,
                 page=page,
+                need_id=need,
                 item_errors={match_id: conflict_message(problem)},
                 status_code=HTTP_409_CONFLICT,
             )
@@ -240,11 +252,12 @@ class ReviewPagesController(Controller):
         elif len(reason) > MAX_REASON:
             error = _("The reason must be at most %(n)s characters.") % {"n": MAX_REASON}
         if error:
-            kind, page = where_in_queue(data)
+            kind, page, need = where_in_queue(data)
             return self._queue(
                 db,
                 kind=kind,
                 page=page,
+                need_id=need,
                 reason_errors={match_id: error},
                 reasons={match_id: reason},
                 status_code=HTTP_400_BAD_REQUEST,
@@ -252,11 +265,12 @@ class ReviewPagesController(Controller):
         try:
             review.reject(db, actor, match_id, reason)
         except Conflict as problem:
-            kind, page = where_in_queue(data)
+            kind, page, need = where_in_queue(data)
             return self._queue(
                 db,
                 kind=kind,
                 page=page,
+                need_id=need,
                 item_errors={match_id: conflict_message(problem)},
                 status_code=HTTP_409_CONFLICT,
             )
