@@ -75,6 +75,11 @@ def test_the_api_refuses_check_in_days_early_odd_reasons_and_quantities(
     signup = client.post(f"/api/v1/shifts/{later.id}/signups", headers=person.headers).json()
     early = client.post(f"/api/v1/signups/{signup['id']}/check-in", headers=person.headers)
     assert early.status_code == 409 and "one hour before" in early.text
+    soon_shift = mf.shift(session, need, starts_in_hours=0.5)  # check-in is open, the shift has not started
+    arriving = client.post(f"/api/v1/shifts/{soon_shift.id}/signups", headers=person.headers).json()
+    assert client.post(f"/api/v1/signups/{arriving['id']}/check-in", headers=person.headers).status_code == 200
+    out_early = client.post(f"/api/v1/signups/{arriving['id']}/check-out", headers=person.headers)
+    assert out_early.status_code == 409 and "when the shift starts" in out_early.text
     nul = client.post(f"/api/v1/signups/{signup['id']}/cancel", json={"reason": "太忙\x00了"}, headers=person.headers)
     assert nul.status_code == 400 and "reason" in nul.text
     partner = mf.partner(session)

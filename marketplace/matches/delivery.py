@@ -98,6 +98,9 @@ def check_out(db: Session, actor: CurrentUser, signup_id: int, now: datetime | N
     now = now or utcnow()
     if row.status is not SignupStatus.CHECKED_IN or row.checked_in_at is None or shift is None:
         raise Conflict(f"Only a checked-in sign-up can check out; this one is {row.status.value}")
+    if now < shift.starts_at:
+        # Out before the start is no work done: it would count as a fulfilled shift of 0 hours.
+        raise Conflict(f"Check-out opens when the shift starts ({shift.starts_at.isoformat()})")
     hours = credited_hours(shift, row.checked_in_at, max(now, row.checked_in_at))
     result = db.execute(
         _signup.update()

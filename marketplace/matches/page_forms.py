@@ -125,6 +125,7 @@ def conflict_message(error: Conflict) -> str:
         ("can check in", _("Only a confirmed sign-up can check in.")),
         ("can check out", _("Only a checked-in sign-up can check out.")),
         ("checked out already", _("You have already checked out.")),
+        ("Check-out opens", _("You can check out once the shift has started.")),
     ):
         if needle in detail:
             return message
