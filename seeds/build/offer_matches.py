@@ -96,6 +96,7 @@ class LineSupply:
         for offer in self.usable:
             self.by_unit.setdefault(offer.unit, []).append(offer)
         self.ranking = OfferRanking(self.ctx, self.usable) if ranked_by_library else None
+        self.by_id = {offer.id: offer for offer in self.usable}
         impressions = self.ctx.rng("admin-offer-impressions")
         self.impression = {offer.id: impressions.gauss(0, IMPRESSION_SD) for offer in self.ctx.offers}
 
@@ -134,7 +135,7 @@ class LineSupply:
         if self.ranking is not None:
             record = self.ledger.offer_record(self.usable, when)
             pairs = self.ranking.pairs(need, line, when, *record)
-            by_id = {offer.id: offer for offer in self.usable}
+            by_id = self.by_id
             found = [
                 (by_id[int(candidate)], dict(zip(pairs.names, row.tolist(), strict=True)))
                 for candidate, row in zip(pairs.candidate_ids, pairs.matrix, strict=True)

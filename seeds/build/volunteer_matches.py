@@ -20,8 +20,11 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
+
 from marketplace.matches.models import MatchKind, MatchSource, MatchStatus
 from marketplace.needs.models import NeedStatus
+from matching.features import VOLUNTEER_FEATURES
 from matching.volunteers import DEFAULT_WEIGHTS
 from seeds.build.context import NeedInfo, ShiftInfo
 from seeds.build.indexes import VolunteerRanking
@@ -89,6 +92,7 @@ class ShiftStaffing:
         self.ctx = ledger.ctx
         self.rng = ledger.rng
         self.ranking = ranking
+        self.weights = np.asarray([DEFAULT_WEIGHTS.get(name, 0.0) for name in VOLUNTEER_FEATURES])
         self.free: dict[tuple[int, int], list[int]] | None = None  # volunteers by weekly period (large streets)
         self.free_near: dict[tuple[tuple[int, int], int], list[int]] = {}
         impressions = self.ctx.rng("admin-impressions")
@@ -138,21 +142,29 @@ class ShiftStaffing:
             pairs = self.ranking.pairs(
                 need, shift, when, self.ledger.volunteer_record(), self.ledger.hours_array(shift.starts_at)
             )
-            names = pairs.names
-            found = [
-                (int(candidate) - vols.first_id, dict(zip(names, row.tolist(), strict=True)))
-                for candidate, row in zip(pairs.candidate_ids, pairs.matrix, strict=True)
+            positions = (pairs.candidate_ids - vols.first_id).tolist()
+            scores = (pairs.matrix @ self.weights).tolist()
+            rows = [
+                row
+                for row, position in enumerate(positions)
+                if vols.joined[position] <= when and (shift.id, position) not in self.ledger.paired
             ]
         else:
             found = self._sampled(need, shift, shown)
-        pool = [
-            VolunteerCandidate(position, values, sum(w * values[n] for n, w in DEFAULT_WEIGHTS.items()))
-            for position, values in found
-            if vols.joined[position] <= when and (shift.id, position) not in self.ledger.paired
+            positions = [position for position, _ in found]
+            scores = [sum(w * values[n] for n, w in DEFAULT_WEIGHTS.items()) for _, values in found]
+            rows = [row for row, position in enumerate(positions) if vols.joined[position] <= when]
+        noisy = [scores[row] - REORDER_NOISE * math.log(-math.log(rng.random() or 1e-12)) for row in rows]
+        order = sorted(range(len(rows)), key=lambda i: (-noisy[i], positions[rows[i]]))
+        chosen = [rows[i] for i in order[:shown]]
+        if self.ranking is not None:
+            names = pairs.names
+            values = [dict(zip(names, pairs.matrix[row].tolist(), strict=True)) for row in chosen]
+        else:
+            values = [found[row][1] for row in chosen]
+        return [
+            VolunteerCandidate(positions[row], value, scores[row]) for row, value in zip(chosen, values, strict=True)
         ]
-        noisy = [candidate.score - REORDER_NOISE * math.log(-math.log(rng.random() or 1e-12)) for candidate in pool]
-        order = sorted(range(len(pool)), key=lambda i: (-noisy[i], pool[i].position))
-        return [pool[i] for i in order[:shown]]
 
     def _sampled(self, need: NeedInfo, shift: ShiftInfo, wanted: int) -> list[tuple[int, dict[str, float]]]:
         """Up to ``wanted`` volunteers free in the shift's weekly period (near ones first) with hours left, and
