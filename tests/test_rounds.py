@@ -240,6 +240,9 @@ def test_the_page_shows_progress_while_a_round_runs_and_polls_until_it_ends(
     client.cookies.set("lang", "en")
     done = client.get(f"/rounds/{running.id}/progress", headers={"HX-Request": "true"})
     assert 'hx-trigger="every 1s"' not in done.text and "7 proposals are waiting" in done.text
+    # The heading's status badge follows, swapped out of band.
+    assert f'id="round-{running.id}-status"' in done.text and 'hx-swap-oob="true"' in done.text
+    assert "Finished" in done.text.split(f'id="round-{running.id}-status"')[1].split("</span>")[0]
     assert 'href="/review?kind=volunteer_shift"' in done.text
 
 

@@ -73,12 +73,13 @@ class RoundPagesController(Controller):
     def detail(self, request: Request[Any, Any, Any], reader: ReaderSession, round_id: FromPath[int]) -> Template:
         view = _view(reader, round_id)
         if wants_fragment(request):
-            return Template("rounds/progress.html", context={"view": view})
+            return Template("rounds/progress.html", context={"view": view, "oob": True})
         return Template("rounds/round.html", context=page_context(reader, view=view, active_page="rounds"))
 
     @get("/{round_id:int}/progress", name="rounds:progress", sync_to_thread=True)
     def progress(self, reader: ReaderSession, round_id: FromPath[int]) -> Template:
-        return Template("rounds/progress.html", context={"view": _view(reader, round_id)})
+        # oob: the fragment also refreshes the status badge in the page heading.
+        return Template("rounds/progress.html", context={"view": _view(reader, round_id), "oob": True})
 
 
 def _view(reader: Session, round_id: int) -> RoundView:
