@@ -144,16 +144,15 @@ class ShiftStaffing:
             )
             positions = (pairs.candidate_ids - vols.first_id).tolist()
             scores = (pairs.matrix @ self.weights).tolist()
-            rows = [
-                row
-                for row, position in enumerate(positions)
-                if vols.joined[position] <= when and (shift.id, position) not in self.ledger.paired
-            ]
         else:
             found = self._sampled(need, shift, shown)
             positions = [position for position, _ in found]
             scores = [sum(w * values[n] for n, w in DEFAULT_WEIGHTS.items()) for _, values in found]
-            rows = [row for row, position in enumerate(positions) if vols.joined[position] <= when]
+        rows = [
+            row
+            for row, position in enumerate(positions)
+            if vols.joined[position] <= when and (shift.id, position) not in self.ledger.paired
+        ]
         noisy = [scores[row] - REORDER_NOISE * math.log(-math.log(rng.random() or 1e-12)) for row in rows]
         order = sorted(range(len(rows)), key=lambda i: (-noisy[i], positions[rows[i]]))
         chosen = [rows[i] for i in order[:shown]]
