@@ -42,7 +42,7 @@ OFFER_ADMIN_PREFERENCE = {
 IMPRESSION_SD = 0.5
 EXAMINE_ETA = 0.6
 REORDER_NOISE = 0.04
-SHOWN = (3, 7)
+SHOWN = (4, 9)
 SAMPLED_SHOWN = (2, 6)  # on a large street, where a sample of offers stands in for the library
 PLEDGE = (0.25, 0.7)  # share of the line's quantity a partner pledges to it
 

@@ -45,7 +45,7 @@ ADMIN_PREFERENCE = {
 IMPRESSION_SD = 0.6
 EXAMINE_ETA = 0.6
 REORDER_NOISE = 0.04  # Gumbel scale on the default score when the list is drawn
-EXTRA_SHOWN = (2, 5)  # candidates shown beyond the open slots
+EXTRA_SHOWN = (2, 6)  # candidates shown beyond the open slots
 SAMPLED_EXTRA_SHOWN = (1, 3)  # the same on a large street: its history is there for volume, not for training
 
 
