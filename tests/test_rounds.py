@@ -25,6 +25,7 @@ from marketplace.needs.models import ResourceLine, Shift, ShiftSkill
 from marketplace.offers.models import Offer, OfferGrid
 from marketplace.places.models import Grid
 from marketplace.recommend import service as recommend_service
+from marketplace.rounds import service as rounds_service
 from marketplace.rounds import worker
 from marketplace.rounds.cli import round_command
 from marketplace.rounds.models import MatchRound, RoundStatus
@@ -322,7 +323,17 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: TestClient[Any]) -> None
 def test_concurrent_starts_run_one_round_and_refuse_the_others_with_409(
     live_app: LiveApp,  # noqa: F811
     session: Session,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    real_run = rounds_service.run
+
+    def run_after_a_pause(*args: Any, **kwargs: Any) -> Any:
+        # A round on a street this small ends in milliseconds; under load the last presses could arrive
+        # after it ended and rightly start a second one. The pause keeps the first round live during the race.
+        time.sleep(3)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(rounds_service, "run", run_after_a_pause)
     _street(session)
     make_user(session, Role.ADMIN, username="round-admin")
     clients = [live_app.client() for _ in range(8)]
