@@ -107,12 +107,38 @@ def experience(fulfilled: np.ndarray, failed: np.ndarray) -> np.ndarray:
 
 
 def weighted_score(values: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
-    """The default scorer: the weighted sum of feature columns (weights missing a column count 0)."""
-    first = next(iter(values.values()))
-    total = np.zeros(len(first), dtype=np.float64)
+    """The default scorer: the weighted sum of feature columns (weights missing a column count 0).
+
+    Columns may also be matrices, one row per shift or line (``rank_many``), and columns shared by
+    every row may stay vectors: they broadcast. The sum runs in the weights' order either way, so a
+    row of the matrix holds exactly the scores the vectors of that one part give.
+    """
+    total = np.zeros(np.broadcast_shapes(*(np.shape(column) for column in values.values())), dtype=np.float64)
     for name, weight in weights.items():
         total = total + weight * values[name]
     return total
+
+
+def top_k(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` best scores, best first; equal scores in candidate id order.
+
+    Ties are settled by id at the cut as well as inside the list: of several candidates tied for
+    the last place, those with the smallest ids are kept, so the list does not depend on the order
+    the candidates happen to be stored in.
+    """
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if k < len(scores):
+        last = scores[np.argpartition(-scores, k - 1)[k - 1]]  # the k-th best score
+        better = np.flatnonzero(scores > last)
+        tied = np.flatnonzero(scores == last)
+        if len(better) + len(tied) > k:
+            tied = tied[np.argsort(ids[tied], kind="stable")[: k - len(better)]]
+        chosen = np.concatenate([better, tied])
+    else:
+        chosen = np.arange(len(scores))
+    return chosen[np.lexsort((ids[chosen], -scores[chosen]))]
 
 
 def days_between(later: float, earlier: float, cap: float) -> float:

@@ -13,14 +13,15 @@ Pre-filters: same kind (material, service, venue, funds, expertise), something l
 ``pair_features`` adds the learned ranker's context columns (``matching.features``).
 """
 
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 import numpy as np
 from scipy import sparse
 
-from matching.explain import Ranked, Reason, percent, quantity, top_reasons
+from matching.explain import Ranked, Reason, percent, quantity
 from matching.features import (
     DAYS_CAP,
     DISTANCE_CAP_KM,
@@ -34,6 +35,7 @@ from matching.features import (
     reliability,
     sentence_contributions,
     stack,
+    top_k,
     weighted_score,
 )
 from matching.geo import GridDistances
@@ -50,6 +52,9 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 AREA_SCALE_KM = 3.0
 FAR_KM = 1e6
+# rank_many scores lines in blocks of about this many (line, offer) pairs: 8 MB per float column.
+CHUNK_PAIRS = 1 << 20
+REASONS_SHOWN = 3  # as explain.top_reasons
 
 
 def _end_of(day: date) -> datetime:
@@ -100,11 +105,42 @@ class OfferIndex:
 
     def _nearest_area_km(self, grid_id: int, rows: np.ndarray) -> np.ndarray:
         """Distance from the need's grid to the nearest grid each offer serves (vectorised min)."""
-        to_grid = self.distances.km[self.distances.index[grid_id]]
-        # min over an offer's grids = FAR - max(FAR - d): the sparse row max does the work.
-        flipped = self.area[rows].multiply(FAR_KM - to_grid[None, :]).tocsr()
-        best = flipped.max(axis=1).toarray().ravel()
-        return np.where(best > 0, FAR_KM - best, np.inf)
+        return self._area(self.area[rows], grid_id)[1]
+
+    def _area(self, area: sparse.csr_matrix, grid_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For the offers whose service areas are the rows of ``area``: whether each serves the grid,
+        its distance to the nearest grid it serves, and the ``area`` feature."""
+        position = self.distances.index[grid_id]
+        counts = np.diff(area.indptr)
+        owner = np.repeat(np.arange(area.shape[0]), counts)
+        serves = np.zeros(area.shape[0], dtype=bool)
+        serves[owner[(area.indices == position) & (area.data > 0)]] = True
+        # min over an offer's grids = FAR - max(FAR - d), the row max of the flipped distances (0 when it
+        # serves none: no stored entry); max(FAR - d) is FAR - min(d) rounded the same way.
+        flipped = area.data * (FAR_KM - self.distances.km[position][area.indices])
+        best = np.zeros(area.shape[0])
+        nonempty = counts > 0
+        if nonempty.any():
+            best[nonempty] = np.maximum.reduceat(flipped, area.indptr[:-1][nonempty])
+        nearest = np.where(best > 0, FAR_KM - best, np.inf)
+        return serves, nearest, np.where(serves, 1.0, np.exp(-nearest / AREA_SCALE_KM))
+
+    def _coverage(self, rows: np.ndarray, line: LineNeed) -> np.ndarray:
+        # Quantities in different units do not compare: 48 lamps are not covered by 800 m² of bricks.
+        same_unit = self.unit_keys[rows] == unit_key(line.unit)
+        needed = max(line.still_needed, 1e-9)
+        return np.where(same_unit, np.minimum(self.remaining[rows], needed) / needed, 0.0)
+
+    def _validity(self, rows: np.ndarray, line: LineNeed, now: datetime) -> np.ndarray:
+        if line.due_date is not None:
+            due = _end_of(line.due_date).timestamp()
+            span = max(due - now.timestamp(), 1.0)
+            return np.clip((self.valid_until[rows] - now.timestamp()) / span, 0.0, 1.0)
+        return np.where(np.isinf(self.valid_until[rows]), 1.0, 0.5)
+
+    def _live(self, kind: str, now: datetime) -> np.ndarray:
+        """Rows of the offers a line of this kind may take: something left, not expired."""
+        return np.flatnonzero((self.kind == kind) & (self.remaining > 0) & (self.valid_until > now.timestamp()))
 
     def rows_of(self, candidate_ids: Sequence[int]) -> np.ndarray:
         """Index rows of these offers (unknown ids are left out)."""
@@ -114,36 +150,22 @@ class OfferIndex:
         """Features of every offer that passes the pre-filters (or of each of ``only``, for training on
         decisions about offers that have since run out), as whole-column arithmetic."""
         if only is None:
-            live = (self.kind == line.kind) & (self.remaining > 0) & (self.valid_until > now.timestamp())
-            rows = np.flatnonzero(live) if line.still_needed > 0 else np.zeros(0, dtype=np.int64)
+            rows = self._live(line.kind, now) if line.still_needed > 0 else np.zeros(0, dtype=np.int64)
         else:
             rows = self.rows_of(only)
-        # Quantities in different units do not compare: 48 lamps are not covered by 800 m² of bricks.
-        same_unit = self.unit_keys[rows] == unit_key(line.unit)
-        needed = max(line.still_needed, 1e-9)
-        coverage = np.where(same_unit, np.minimum(self.remaining[rows], needed) / needed, 0.0)
-        grid_position = self.distances.index[line.grid_id]
-        serves = np.asarray(self.area[rows][:, grid_position].todense()).ravel() > 0
-        nearest = self._nearest_area_km(line.grid_id, rows)
-        area = np.where(serves, 1.0, np.exp(-nearest / AREA_SCALE_KM))
-        if line.due_date is not None:
-            due = _end_of(line.due_date).timestamp()
-            span = max(due - now.timestamp(), 1.0)
-            validity = np.clip((self.valid_until[rows] - now.timestamp()) / span, 0.0, 1.0)
-        else:
-            validity = np.where(np.isinf(self.valid_until[rows]), 1.0, 0.5)
+        serves, nearest, area = self._area(self.area[rows], line.grid_id)
         text = (
             np.clip(self.text_space.similarity(line.text, self.text[rows]), 0.0, 1.0)
             if self.text is not None and self.text_space is not None and line.text
             else np.zeros(len(rows))
         )
         values = {
-            "coverage": coverage,
+            "coverage": self._coverage(rows, line),
             "category": (self.category[rows] == line.category).astype(np.float64),
             "area": area,
             "reliability": self.reliability[rows],
             "text": text,
-            "validity": validity,
+            "validity": self._validity(rows, line, now),
         }
         values = {name: np.asarray(column, dtype=np.float64) for name, column in values.items()}
         return OfferFeatures(rows, values, serves, nearest)
@@ -155,10 +177,72 @@ class OfferIndex:
         if len(rows) == 0:
             return []
         scores = weighted_score(values, weights)
-        k = min(k, len(scores))
-        best = np.argpartition(-scores, k - 1)[:k]
-        best = best[np.lexsort((self.ids[rows[best]], -scores[best]))]
-        return [self._explain(line, features, int(p), float(scores[p]), weights) for p in best]
+        best = top_k(scores, self.ids[rows], k)
+        return self._explain(line, features, best, scores[best], weights)
+
+    def rank_many(
+        self,
+        lines: Sequence[LineNeed],
+        now: datetime,
+        k: int = 10,
+        weights: dict[str, float] | None = None,
+        *,
+        ranked: Callable[[int], None] | None = None,
+        chunk_pairs: int = CHUNK_PAIRS,
+    ) -> list[list[Ranked]]:
+        """``rank(line, now, k, weights)`` for every line, in order, computed many lines at a time.
+
+        The same offers, scores and reasons as one ``rank()`` per line (a test compares them). Lines of
+        one kind share their candidates; every column is computed once per distinct value of what it
+        depends on (the grid for ``area``, the due date for ``validity``, the text for ``text``: one
+        sparse product for all of them) and gathered into a matrix, one row per line, scored together in
+        blocks of about ``chunk_pairs`` pairs. Only the ``k`` kept per line are explained.
+        ``ranked(n)`` is told how many lines are done.
+        """
+        weights = weights or DEFAULT_WEIGHTS
+        lists: list[list[Ranked]] = [[] for _ in lines]
+        groups: dict[str, list[int]] = defaultdict(list)
+        for position, line in enumerate(lines):
+            groups[line.kind if line.still_needed > 0 else ""].append(position)  # "": needing nothing, no offers
+        done = 0
+        for kind, members in groups.items():
+            rows = self._live(kind, now) if kind else np.zeros(0, dtype=np.int64)
+            step = max(1, chunk_pairs // len(rows)) if len(rows) else len(members)
+            columns = _Columns(self, rows, now)
+            for first in range(0, len(members), step):
+                chunk = members[first : first + step]
+                if len(rows):
+                    found = self._rank_chunk([lines[p] for p in chunk], columns, k, weights)
+                    for p, ranked_list in zip(chunk, found, strict=True):
+                        lists[p] = ranked_list
+                done += len(chunk)
+                if ranked is not None:
+                    ranked(done)
+        return lists
+
+    def _rank_chunk(
+        self, lines: list[LineNeed], columns: "_Columns", k: int, weights: dict[str, float]
+    ) -> list[list[Ranked]]:
+        rows = columns.rows
+        areas = [columns.area(line) for line in lines]
+        values = {
+            "coverage": columns.matrix("coverage", lines),
+            "category": columns.matrix("category", lines),
+            "area": np.stack([area for _, _, area in areas]),
+            "reliability": self.reliability[rows],
+            "text": columns.text(lines),
+            "validity": columns.matrix("validity", lines),
+        }
+        scores = weighted_score(values, weights)
+        ids = self.ids[rows]
+        out: list[list[Ranked]] = []
+        for i, line in enumerate(lines):
+            best = top_k(scores[i], ids, k)
+            serves, nearest, _ = areas[i]
+            of_line_values = {name: column[i] if column.ndim == 2 else column for name, column in values.items()}
+            of_line = OfferFeatures(rows, of_line_values, serves, nearest)
+            out.append(self._explain(line, of_line, best, scores[i, best], weights))
+        return out
 
     def pair_features(self, line: LineNeed, now: datetime, only: Sequence[int] | None = None) -> PairFeatures:
         """Every offer that passes the pre-filters (or each of ``only``) as a row of ``OFFER_FEATURES``."""
@@ -187,13 +271,41 @@ class OfferIndex:
         )
 
     def _explain(
-        self, line: LineNeed, features: OfferFeatures, position: int, score: float, weights: dict[str, float]
-    ) -> Ranked:
-        contribution = {
-            name: weights.get(name, 0.0) * float(column[position]) for name, column in features.values.items()
-        }
-        row = int(features.rows[position])
-        return Ranked(int(self.ids[row]), score, top_reasons(self.reasons(line, features, position, contribution)))
+        self,
+        line: LineNeed,
+        features: OfferFeatures,
+        positions: np.ndarray,
+        scores: np.ndarray,
+        weights: Mapping[str, float],
+    ) -> list[Ranked]:
+        """The offers at ``positions`` of ``features`` with their scores, explained, in this order.
+
+        Columns are read into Python numbers once per list. The contributions are the default
+        columns' own: no context column adds to them and ``load`` contributes nothing here.
+        """
+        columns = {name: column[positions].tolist() for name, column in features.values.items()}
+        rows = features.rows[positions]
+        serves, nearest = features.serves[positions].tolist(), features.nearest_km[positions].tolist()
+        done, failed = self.fulfilled[rows].tolist(), self.failed[rows].tolist()
+        open_matches = self.open_matches[rows].tolist()
+        explained: list[Ranked] = []
+        for i, (candidate, score) in enumerate(zip(self.ids[rows].tolist(), scores.tolist(), strict=True)):
+            value = {name: column[i] for name, column in columns.items()}
+            contribution = {name: weights.get(name, 0.0) * number for name, number in value.items()}
+            contribution["load"] = 0.0
+            sentences = self._sentences(
+                line,
+                value,
+                contribution,
+                serves[i],
+                nearest[i],
+                int(done[i]),
+                int(failed[i]),
+                int(open_matches[i]),
+                limit=REASONS_SHOWN,
+            )
+            explained.append(Ranked(candidate, score, tuple(sentences)))
+        return explained
 
     def reasons(
         self, line: LineNeed, features: OfferFeatures, position: int, contributions: Mapping[str, float]
@@ -205,68 +317,123 @@ class OfferIndex:
         """
         row = int(features.rows[position])
         value = {name: float(column[position]) for name, column in features.values.items()}
-        serves, nearest_km = bool(features.serves[position]), float(features.nearest_km[position])
         merged = sentence_contributions(OFFER, contributions)
-        contribution = {name: merged.get(name, 0.0) for name in [*value, "load"]}
-        gap = quantity(line.still_needed, line.unit)
-        share = percent(value["coverage"])
-        reasons = [
-            Reason(
-                "coverage",
-                value["coverage"],
-                contribution["coverage"],
-                f"可满足尚缺{gap}中的{share}",
-                f"covers {share} of the {gap} still needed",
-            ),
+        return self._sentences(
+            line,
+            value,
+            {name: merged.get(name, 0.0) for name in [*value, "load"]},
+            bool(features.serves[position]),
+            float(features.nearest_km[position]),
+            int(self.fulfilled[row]),
+            int(self.failed[row]),
+            int(self.open_matches[row]),
+        )
+
+    @staticmethod
+    def _sentences(
+        line: LineNeed,
+        value: Mapping[str, float],
+        contribution: Mapping[str, float],
+        serves: bool,
+        nearest_km: float,
+        done: int,
+        failed: int,
+        open_matches: int,
+        limit: int | None = None,
+    ) -> list[Reason]:
+        """Every sentence about an offer, in a fixed order; with ``limit``, only ``top_reasons``'s
+        choice (the ``limit`` largest positive contributions, earlier sentences first among equals),
+        and only those are written."""
+        said = [
+            "coverage",
+            *(["category"] if value["category"] else []),
+            *(["area"] if serves or np.isfinite(nearest_km) else []),
+            *(["reliability"] if done + failed else []),
+            *(["validity"] if value["validity"] >= 0.999 else []),
+            *(["text"] if value["text"] > 0.05 else []),
+            *(["load"] if contribution["load"] > 0 else []),
         ]
-        if value["category"]:
-            reasons.append(
-                Reason("category", 1.0, contribution["category"], "类别与需求一致", "same category as the need")
-            )
-        if serves:
-            reasons.append(Reason("area", 1.0, contribution["area"], "服务范围覆盖该网格", "serves the need's grid"))
-        elif np.isfinite(nearest_km):
-            reasons.append(
-                Reason(
-                    "area",
-                    value["area"],
-                    contribution["area"],
-                    f"距其最近的服务网格{nearest_km:.1f}公里",
-                    f"{nearest_km:.1f} km from the nearest grid it serves",
+        if limit is not None:
+            helpful = [name for name in said if contribution[name] > 0]
+            said = sorted(helpful, key=contribution.__getitem__, reverse=True)[:limit]
+        reasons: list[Reason] = []
+        for name in said:
+            number = value.get(name, 0.0)
+            if name == "coverage":
+                gap, share = quantity(line.still_needed, line.unit), percent(number)
+                zh, en = f"可满足尚缺{gap}中的{share}", f"covers {share} of the {gap} still needed"
+            elif name == "category":
+                number, zh, en = 1.0, "类别与需求一致", "same category as the need"
+            elif name == "area" and serves:
+                number, zh, en = 1.0, "服务范围覆盖该网格", "serves the need's grid"
+            elif name == "area":
+                km = f"{nearest_km:.1f}"
+                zh, en = f"距其最近的服务网格{km}公里", f"{km} km from the nearest grid it serves"
+            elif name == "reliability":
+                zh, en = f"以往{done + failed}次对接兑现{done}次", f"delivered {done} of {done + failed} past matches"
+            elif name == "validity":
+                number, zh, en = 1.0, "有效期覆盖截止日期", "valid until the due date"
+            elif name == "text":
+                zh, en = f"描述相似度{percent(number)}", f"{percent(number)} text match with the need"
+            else:
+                number = float(open_matches)
+                zh, en = (
+                    ("目前没有进行中的对接", "no other matches in progress")
+                    if open_matches == 0
+                    else (f"目前仅有{open_matches}项进行中的对接", f"only {open_matches} other matches in progress")
                 )
-            )
-        done, failed = int(self.fulfilled[row]), int(self.failed[row])
-        if done + failed:
-            reasons.append(
-                Reason(
-                    "reliability",
-                    value["reliability"],
-                    contribution["reliability"],
-                    f"以往{done + failed}次对接兑现{done}次",
-                    f"delivered {done} of {done + failed} past matches",
-                )
-            )
-        if value["validity"] >= 0.999:
-            reasons.append(
-                Reason("validity", 1.0, contribution["validity"], "有效期覆盖截止日期", "valid until the due date")
-            )
-        if value["text"] > 0.05:
-            similar = percent(value["text"])
-            reasons.append(
-                Reason(
-                    "text",
-                    value["text"],
-                    contribution["text"],
-                    f"描述相似度{similar}",
-                    f"{similar} text match with the need",
-                )
-            )
-        open_matches = int(self.open_matches[row])
-        if contribution["load"] > 0:
-            zh, en = (
-                ("目前没有进行中的对接", "no other matches in progress")
-                if open_matches == 0
-                else (f"目前仅有{open_matches}项进行中的对接", f"only {open_matches} other matches in progress")
-            )
-            reasons.append(Reason("load", float(open_matches), contribution["load"], zh, en))
+            reasons.append(Reason(name, number, contribution[name], zh, en))
         return reasons
+
+
+class _Columns:
+    """The columns of one kind's live offers, each computed once per distinct value it depends on."""
+
+    def __init__(self, index: OfferIndex, rows: np.ndarray, now: datetime) -> None:
+        self.index, self.rows, self.now = index, rows, now
+        self.service_areas = index.area[rows]
+        self.cache: dict[tuple[str, Hashable], np.ndarray] = {}
+        self.areas: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def area(self, line: LineNeed) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if line.grid_id not in self.areas:
+            self.areas[line.grid_id] = self.index._area(self.service_areas, line.grid_id)
+        return self.areas[line.grid_id]
+
+    def matrix(self, name: str, lines: list[LineNeed]) -> np.ndarray:
+        """One row per line of the column ``name`` (coverage, category or validity)."""
+        index, rows = self.index, self.rows
+        compute: dict[str, tuple[Callable[[LineNeed], Hashable], Callable[[LineNeed], np.ndarray]]] = {
+            "coverage": (
+                lambda line: (unit_key(line.unit), line.still_needed),
+                lambda line: index._coverage(rows, line),
+            ),
+            "category": (
+                lambda line: line.category,
+                lambda line: (index.category[rows] == line.category).astype(np.float64),
+            ),
+            "validity": (lambda line: line.due_date, lambda line: index._validity(rows, line, self.now)),
+        }
+        key_of, column_of = compute[name]
+        out = np.empty((len(lines), len(rows)))
+        for i, line in enumerate(lines):
+            key = (name, key_of(line))
+            if key not in self.cache:
+                self.cache[key] = np.asarray(column_of(line), dtype=np.float64)
+            out[i] = self.cache[key]
+        return out
+
+    def text(self, lines: list[LineNeed]) -> np.ndarray:
+        """Text similarity, one row per line: the distinct texts against the offers in one sparse product."""
+        index, rows = self.index, self.rows
+        if index.text is None or index.text_space is None or not any(line.text for line in lines):
+            return np.zeros(len(rows))
+        texts = list(dict.fromkeys(line.text for line in lines if line.text))
+        queries = index.text_space.embed(texts)
+        similar = np.clip(np.asarray((index.text[rows] @ queries.T).todense()).T, 0.0, 1.0).astype(np.float64)
+        where = {text: i for i, text in enumerate(texts)}
+        out = np.zeros((len(lines), len(rows)))
+        for i, line in enumerate(lines):
+            if line.text:
+                out[i] = similar[where[line.text]]
+        return out

@@ -3,10 +3,11 @@
 Two steps, both over the whole street at once:
 
 1. Candidates. Each resource line asks the ``OfferIndex`` for its ``k`` best offers and each shift
-   asks the ``VolunteerIndex`` for its ``k`` best volunteers (the vectorised ``rank()``), with their
-   scores and reasons. Candidates the round may not use are dropped before counting to ``k``: pairs
-   that already have a live match, candidates missing from the capacities given (an offer of an
-   organization that is not approved), and volunteers already committed to an overlapping shift.
+   asks the ``VolunteerIndex`` for its ``k`` best volunteers, with their scores and reasons: the
+   lists of ``rank()``, computed for all lines or shifts at once by ``rank_many``. Candidates the
+   round may not use are dropped before counting to ``k``: pairs that already have a live match,
+   candidates missing from the capacities given (an offer of an organization that is not
+   approved), and volunteers already committed to an overlapping shift.
    ``shown_rank`` is the candidate's place (1 = best) in that list of usable candidates.
 2. Allocation. ``allocate_lines`` (a linear programme, exact) and, for shifts, the integer programme
    of ``allocate_shifts`` (same objective, same constraints) or the greedy baselines. Shifts are
@@ -27,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 from scipy import sparse
@@ -48,6 +49,7 @@ from matching.records import LineNeed, Offer, ShiftNeed, Volunteer
 from matching.volunteers import VolunteerIndex
 
 Method = Literal["optimal", "greedy"]
+P = TypeVar("P", LineNeed, ShiftNeed)
 # stage, done, total: "lines" and "shifts" count parts ranked; "allocation" counts components solved.
 Progress = Callable[[str, int, int], None]
 Window = tuple[datetime, datetime]
@@ -99,24 +101,39 @@ class Listed:
 
 
 def _reporter(progress: Progress | None, stage: str, total: int) -> Callable[[int], None]:
+    """Tells ``progress`` how far a stage is, about ``PROGRESS_STEPS`` times and always at the end."""
     step = max(1, total // PROGRESS_STEPS)
+    last = [-1]
 
     def report(done: int) -> None:
-        if progress is not None and (done % step == 0 or done == total):
+        if progress is not None and (done // step > last[0] or done == total):
+            last[0] = done // step
             progress(stage, done, total)
 
     return report
 
 
-def _usable_top(rank: Callable[[int], list[Ranked]], usable: Callable[[int], bool], k: int) -> list[Listed]:
-    """The ``k`` best usable candidates: ask for ``k``, and for twice as many while the unusable crowd them out."""
-    want = k
-    while True:
-        ranked = rank(want)
-        kept = [candidate for candidate in ranked if usable(candidate.candidate_id)]
-        if len(kept) >= k or len(ranked) < want:
-            return [Listed(candidate, place) for place, candidate in enumerate(kept[:k], start=1)]
-        want *= 2
+def _usable_tops(
+    rank_many: Callable[[Sequence[P], int], list[list[Ranked]]],
+    parts: Sequence[P],
+    usable: Callable[[P, int], bool],
+    k: int,
+) -> list[list[Listed]]:
+    """The ``k`` best usable candidates of every part: ask for ``k``, and for twice as many for the
+    parts whose unusable candidates crowd them out."""
+    found: list[list[Listed]] = [[] for _ in parts]
+    pending, want = list(range(len(parts))), k
+    while pending:
+        lists = rank_many([parts[i] for i in pending], want)
+        again = []
+        for i, ranked in zip(pending, lists, strict=True):
+            kept = [candidate for candidate in ranked if usable(parts[i], candidate.candidate_id)]
+            if len(kept) >= k or len(ranked) < want:
+                found[i] = [Listed(candidate, place) for place, candidate in enumerate(kept[:k], start=1)]
+            else:
+                again.append(i)
+        pending, want = again, want * 2
+    return found
 
 
 def _overlaps(shift: ShiftNeed, windows: Sequence[Window]) -> bool:
@@ -135,15 +152,14 @@ def line_candidates(
 ) -> dict[int, list[Listed]]:
     """The ``k`` best usable offers of every line (offers in ``offers``, pairs not in ``taken``)."""
     report = _reporter(progress, "lines", len(lines))
-    found: dict[int, list[Listed]] = {}
-    for done, line in enumerate(lines, start=1):
-        found[line.id] = _usable_top(
-            lambda want, line=line: index.rank(line, now, k=want),
-            lambda offer_id, line=line: offer_id in offers and (line.id, offer_id) not in taken,
-            k,
-        )
-        report(done)
-    return found
+    found = _usable_tops(
+        lambda parts, want: index.rank_many(parts, now, k=want, ranked=report),
+        lines,
+        lambda line, offer_id: offer_id in offers and (line.id, offer_id) not in taken,
+        k,
+    )
+    report(len(lines))
+    return {line.id: listed for line, listed in zip(lines, found, strict=True)}
 
 
 def shift_candidates(
@@ -159,19 +175,17 @@ def shift_candidates(
     """The ``k`` best usable volunteers of every shift: known, not paired with it yet, free at that time."""
     busy = busy or {}
     report = _reporter(progress, "shifts", len(shifts))
-    found: dict[int, list[Listed]] = {}
-    for done, shift in enumerate(shifts, start=1):
 
-        def usable(volunteer_id: int, shift: ShiftNeed = shift) -> bool:
-            return (
-                volunteer_id in volunteers
-                and (shift.id, volunteer_id) not in taken
-                and not _overlaps(shift, busy.get(volunteer_id, ()))
-            )
+    def usable(shift: ShiftNeed, volunteer_id: int) -> bool:
+        return (
+            volunteer_id in volunteers
+            and (shift.id, volunteer_id) not in taken
+            and not _overlaps(shift, busy.get(volunteer_id, ()))
+        )
 
-        found[shift.id] = _usable_top(lambda want, shift=shift: index.rank(shift, k=want), usable, k)
-        report(done)
-    return found
+    found = _usable_tops(lambda parts, want: index.rank_many(parts, k=want, ranked=report), shifts, usable, k)
+    report(len(shifts))
+    return {shift.id: listed for shift, listed in zip(shifts, found, strict=True)}
 
 
 def _pairs(listed: Mapping[int, list[Listed]]) -> list[Candidate]:

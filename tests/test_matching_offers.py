@@ -1,8 +1,12 @@
 """Offers for a resource line: kind, stock and validity filter; coverage, category and area rank; reasons explain."""
 
+import random
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from matching import GridPoint, LineNeed, Offer, OfferIndex
+import pytest
+
+from matching import GridPoint, LineNeed, Offer, OfferIndex, TextSpace
 
 GRIDS = [GridPoint(1, 36.1100, 120.3500), GridPoint(2, 36.1100, 120.3722), GridPoint(3, 36.2000, 120.3500)]
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
@@ -72,3 +76,63 @@ def test_an_offer_serving_only_a_distant_grid_scores_by_distance() -> None:
     index = OfferIndex([near, far], GRIDS)
     assert index._nearest_area_km(1, index.ids.argsort()).round(1).tolist() == [2.0, 10.0]
     assert [r.candidate_id for r in index.rank(BRICKS, NOW)] == [1, 2]
+
+
+def random_offers(seed: int) -> tuple[OfferIndex, list[LineNeed]]:
+    """Offers and lines drawn so that every feature and pre-filter varies and many offers tie exactly."""
+    rng = random.Random(seed)
+    words = ("透水砖", "再生透水砖", "路灯", "助老送餐", "法律咨询", "")
+    offers = [
+        offer(
+            i,
+            text=rng.choice(words),
+            kind=rng.choice(["material", "material", "service"]),
+            category=rng.choice(["renovation", "environment"]),
+            remaining=rng.choice([0, 5, 500, 3200, 9000]),
+            unit=rng.choice(["m²", "m2", "平方米", "件"]),
+            grid_ids=frozenset(rng.sample([1, 2, 3], rng.randint(0, 2))),
+            valid_until=rng.choice([None, datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 10, tzinfo=UTC)]),
+            fulfilled=rng.choice([0, 2]),
+            no_show=rng.choice([0, 1]),
+            open_matches=rng.choice([0, 1]),
+        )
+        for i in rng.sample(range(1, 1000), 150)  # ids not in storage order
+    ]
+    offers += [offer(2000 + i * 5 % 9) for i in range(9)]  # exact twins: ties at every place
+    lines = [
+        replace(
+            BRICKS,
+            id=i,
+            text=rng.choice(words),
+            kind=rng.choice(["material", "service", "venue"]),
+            category=rng.choice(["renovation", "environment"]),
+            grid_id=rng.choice([1, 2, 3]),
+            still_needed=rng.choice([0, 10, 500, 5000]),
+            unit=rng.choice(["m²", "件"]),
+            due_date=rng.choice([None, date(2026, 12, 1), date(2026, 12, 27)]),
+        )
+        for i in range(50)
+    ]
+    return OfferIndex(offers, GRIDS, TextSpace([o.text for o in offers])), lines
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rank_many_gives_every_line_exactly_its_rank_list(seed: int) -> None:
+    index, lines = random_offers(seed)
+    everyone = [[r.score for r in index.rank(line, NOW, k=400)] for line in lines]
+    assert any(len(scores) > 3 and scores[2] == scores[3] for scores in everyone)  # ties at the cut to settle
+    for k in (1, 3, 10, 400):
+        expected = [index.rank(line, NOW, k=k) for line in lines]
+        assert sum(len(found) for found in expected) > 0
+        # The same offers, scores to the last bit and reasons; small blocks exercise the chunking.
+        assert index.rank_many(lines, NOW, k=k) == expected
+        assert index.rank_many(lines, NOW, k=k, chunk_pairs=30) == expected
+    weights = {"coverage": 0.5, "area": 0.3, "validity": 0.2}
+    expected = [index.rank(line, NOW, k=4, weights=weights) for line in lines]
+    assert index.rank_many(lines, NOW, k=4, weights=weights) == expected
+
+
+def test_offer_ties_at_the_cut_keep_the_smallest_ids() -> None:
+    index = OfferIndex([offer(i) for i in (8, 3, 12, 5, 1)], GRIDS)
+    assert [r.candidate_id for r in index.rank(BRICKS, NOW, k=2)] == [1, 3]
+    assert [[r.candidate_id for r in found] for found in index.rank_many([BRICKS], NOW, k=2)] == [[1, 3]]

@@ -3,7 +3,8 @@
 import random
 import subprocess
 import sys
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -117,3 +118,79 @@ def test_top_k_equals_a_plain_python_ranking_on_random_volunteers() -> None:
     expected = sorted(by_id, key=lambda vid: (-by_id[vid], vid))[:10]
     assert [r.candidate_id for r in index.rank(need, k=10)] == expected
     assert [r.score for r in index.rank(need, k=10)] == pytest.approx([by_id[v] for v in expected])
+
+
+TEXTS = ("", "理发 陪伴老人", "法律咨询", "上门理发", "助老送餐 理发", "心理疏导")
+
+
+def random_street(seed: int) -> tuple[VolunteerIndex, list[ShiftNeed]]:
+    """Volunteers and shifts drawn so that every feature varies and many volunteers tie exactly."""
+    rng = random.Random(seed)
+    people: list[Volunteer] = []
+    for i in rng.sample(range(1, 2000), 250):  # ids not in storage order
+        people.append(
+            volunteer(
+                i,
+                home_grid_id=rng.choice([1, 2, 3]),
+                skill_ids=frozenset(rng.sample(range(1, 7), rng.randint(0, 3))),
+                availability=tuple(
+                    WeeklyWindow(day, start, start + rng.choice([60, 90, 180, 240]))
+                    for day in rng.sample(range(7), rng.randint(0, 3))
+                    for start in [rng.choice([450, 480, 540, 780])]
+                ),
+                weekly_hour_cap=rng.choice([0, 2, 4, 8]),
+                hours_this_week=rng.choice([0, 1, 3]),
+                fulfilled=rng.choice([0, 0, 3]),
+                no_show=rng.choice([0, 1]),
+                text=rng.choice(TEXTS),
+            )
+        )
+    free = tuple(WeeklyWindow(day, 0, 1440) for day in range(7))
+    twin = volunteer(3000, availability=free, skill_ids=frozenset({1, 2}), weekly_hour_cap=8, text=TEXTS[1])
+    people += [replace(twin, id=3000 + i * 7 % 12) for i in range(12)]  # exact twins: ties at every place
+    space = TextSpace([p.text for p in people])
+    monday_8 = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
+    shifts = [
+        shift(
+            id=i,
+            starts_at=(start := monday_8 + timedelta(days=rng.randint(0, 6), minutes=rng.choice([0, 30, 60, 330]))),
+            ends_at=start + timedelta(minutes=rng.choice([60, 90, 120, 150])),
+            grid_id=rng.choice([1, 2, 3]),
+            skill_ids=frozenset(rng.sample([1, 2, 3, 4, 5, 6, 40], rng.randint(0, 3))),  # 40: nobody has it
+            text=rng.choice(TEXTS),
+        )
+        for i in range(60)
+    ]
+    return VolunteerIndex(people, GRIDS, space), shifts
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rank_many_gives_every_shift_exactly_its_rank_list(seed: int) -> None:
+    index, shifts = random_street(seed)
+    everyone = [[r.score for r in index.rank(s, k=400)] for s in shifts]
+    assert any(len(scores) > 5 and scores[4] == scores[5] for scores in everyone)  # ties at the cut to settle
+    for k in (1, 5, 12, 400):
+        expected = [index.rank(s, k=k) for s in shifts]
+        assert sum(len(found) for found in expected) > 0
+        # Equal Ranked records: the same candidates in the same order, the same scores to the last bit,
+        # the same reasons (sentences, values and contributions); small blocks exercise the chunking.
+        assert index.rank_many(shifts, k=k) == expected
+        assert index.rank_many(shifts, k=k, chunk_pairs=50) == expected
+    weights = {"skill_coverage": 0.1, "availability": 0.1, "proximity": 0.5, "reliability": 0.1, "capacity": 0.1}
+    assert index.rank_many(shifts, k=7, weights=weights) == [index.rank(s, k=7, weights=weights) for s in shifts]
+
+
+def test_ties_at_the_cut_keep_the_smallest_ids_whatever_the_storage_order() -> None:
+    twins = [volunteer(i) for i in (17, 4, 23, 9, 11, 2, 30)]
+    index = VolunteerIndex(twins, GRIDS)
+    assert [r.candidate_id for r in index.rank(shift(), k=3)] == [2, 4, 9]
+    lists = index.rank_many([shift(), shift(id=2)], k=3)
+    assert [[r.candidate_id for r in found] for found in lists] == [[2, 4, 9]] * 2
+
+
+def test_rank_many_reports_the_shifts_done() -> None:
+    index, shifts = random_street(1)
+    done: list[int] = []
+    index.rank_many(shifts, k=3, ranked=done.append, chunk_pairs=100)
+    assert done == sorted(done) and done[-1] == len(shifts)
+    assert index.rank_many([], k=3) == []
