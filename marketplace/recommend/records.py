@@ -125,9 +125,15 @@ def volunteer_records(db: Session, now: datetime | None = None, only: int | None
     )
     for volunteer_id, starts_at, ends_at in db.execute(scoped(booked_rows, ShiftSignup.volunteer_id)):
         booked[volunteer_id] += (ends_at - starts_at).total_seconds() / 3600
+    # A sign-up the admins rejected is stored cancelled too; only the volunteer's own cancellations count
+    # against their record.
     cancelled_rows = (
         sa.select(ShiftSignup.volunteer_id, sa.func.count())
-        .where(ShiftSignup.status == SignupStatus.CANCELLED)
+        .outerjoin(Match, Match.id == ShiftSignup.match_id)  # type: ignore[arg-type]
+        .where(
+            ShiftSignup.status == SignupStatus.CANCELLED,
+            sa.or_(Match.id.is_(None), Match.status == MatchStatus.CANCELLED),  # type: ignore[union-attr]
+        )
         .group_by(ShiftSignup.volunteer_id)
     )
     cancelled = dict(db.execute(scoped(cancelled_rows, ShiftSignup.volunteer_id)).all())

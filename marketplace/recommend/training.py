@@ -10,7 +10,7 @@ not load is ignored and the default scorer serves.
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.matches.models import Match, MatchKind, MatchStatus
-from marketplace.needs.models import Need
+from marketplace.needs.models import Need, ResourceLine
 from marketplace.recommend import records as rows
 from matching import evaluation, ranker
 from matching.features import OFFER, VOLUNTEER
@@ -91,6 +91,8 @@ def decision_set(db: Session, kind: str) -> ranker.DecisionSet:
     for need in needs.values():
         records_of = rows.shift_records(db, need) if kind == "volunteers" else rows.line_records(db, need)
         parts.update({record.id: record for record in records_of if record.id in first})
+    if kind == "offers":
+        parts = _lines_as_they_were(db, parts, first)
     decided: dict[int, set[int]] = defaultdict(set)
     for decision in found:
         decided[decision.need_part_id].add(decision.candidate_id)
@@ -100,6 +102,30 @@ def decision_set(db: Session, kind: str) -> ranker.DecisionSet:
         part_id: index.pair_features(part, first[part_id], only=decided[part_id]) for part_id, part in parts.items()
     }
     return ranker.decision_set(found, pairs, KIND_OF[kind])
+
+
+def _lines_as_they_were(db: Session, lines: dict[int, Any], first: dict[int, datetime]) -> dict[int, Any]:
+    """Each line with what it still needed when it was first decided: its quantity less what had been
+    approved for it before (today a covered line needs nothing, which says nothing about the offers then)."""
+    line_rows = {
+        row.id: row
+        for row in db.execute(sa.select(ResourceLine).where(ResourceLine.id.in_(list(lines)))).scalars()  # type: ignore[union-attr]
+    }
+    taken: dict[int, float] = defaultdict(float)
+    granted = sa.select(Match.resource_line_id, Match.quantity, Match.decided_at).where(
+        Match.resource_line_id.in_(list(lines)),  # type: ignore[union-attr]
+        Match.status.in_([MatchStatus.APPROVED, MatchStatus.FULFILLED]),  # type: ignore[attr-defined]
+        Match.decided_at.is_not(None),  # type: ignore[union-attr]
+    )
+    for line_id, quantity, decided_at in db.execute(granted):
+        if decided_at < first[line_id]:
+            taken[line_id] += float(quantity or 0)
+    return {
+        line_id: replace(part, still_needed=max(float(line_rows[line_id].quantity) - taken[line_id], 0.0))
+        if line_id in line_rows
+        else part
+        for line_id, part in lines.items()
+    }
 
 
 @dataclass(frozen=True)
