@@ -1,6 +1,7 @@
 """``marketplace demo``: a ready-to-explore Hudao Street on SQLite, one command from a fresh clone."""
 
 from dataclasses import replace
+from typing import Any
 
 import click
 import uvicorn
@@ -27,9 +28,24 @@ def prepare_demo_database(settings: Settings) -> bool:
         progress = StageProgress()
         seed_hudao(engine, progress=progress)
         click.echo(f"Seeded in {progress.elapsed():.1f} s.")
+        train_on_the_seeded_history(engine, settings)
         return True
     finally:
         engine.dispose()
+
+
+def train_on_the_seeded_history(engine: Any, settings: Settings) -> None:
+    """Fit the learned rankers on the year of decisions just seeded, as `marketplace match train` would,
+    so the demo's recommendations show them at work (each is stored only if it beats the default)."""
+    from sqlmodel import Session
+
+    from marketplace.recommend import training
+
+    with Session(engine) as db:
+        for kind in ("volunteers", "offers"):
+            result = training.train(db, settings.var_dir, kind)
+            verdict = "learned ranker serves" if result.trained else "default scorer serves"
+            click.echo(f"Ranker for {kind}: {verdict} ({result.why}).")
 
 
 def print_demo_logins(base_url: str) -> None:

@@ -115,6 +115,9 @@ def test_a_stored_model_serves_and_a_broken_one_falls_back(
     _store_a_model(settings.var_dir)
     learned = client.get(url).json()
     assert learned["scorer"] == "learned"
+    client.cookies.set("lang", "en")
+    page = client.get(f"/needs/{need.id}/recommendations?kind=volunteers").text
+    assert "by the ranker learned from the street's own decisions" in page
     assert learned["parts"][0]["candidates"][0]["id"] == skilled
     assert all(0.0 <= row["score"] <= 1.0 for row in learned["parts"][0]["candidates"])
     training.model_path(settings.var_dir, "volunteers").write_text('{"format": "pickle"}')

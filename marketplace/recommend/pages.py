@@ -15,7 +15,7 @@ from marketplace.i18n import gettext as _
 from marketplace.needs import services
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.recommend import for_me
-from marketplace.recommend.service import candidate_names, recommend
+from marketplace.recommend.service import candidate_names, recommend, scorer_name
 from marketplace.security.deps import Actor
 from marketplace.security.guards import roles, sessions_only, staff_or_admin
 from marketplace.volunteers.models import VolunteerProfile
@@ -42,13 +42,15 @@ class RecommendationPagesController(Controller):
             need = services.get_visible_need(reader, actor, need_id)
         except services.NeedNotFound:
             raise NotFoundException(_("No such need in your scope.")) from None
-        parts = recommend(reader, need, kind, SHOWN, request.app.state.settings.var_dir)
+        var_dir = request.app.state.settings.var_dir
+        parts = recommend(reader, need, kind, SHOWN, var_dir)
         names = candidate_names(reader, kind, {ranked.candidate_id for part in parts for ranked in part.ranked})
         context = page_context(
             reader,
             need=need,
             kind=kind,
             parts=parts,
+            learned=scorer_name(kind, var_dir) == "learned",
             names=names,
             locale="en" if current_locale.get() == "en" else "zh",
             active_page="needs",
