@@ -103,11 +103,11 @@ class Listed:
 def _reporter(progress: Progress | None, stage: str, total: int) -> Callable[[int], None]:
     """Tells ``progress`` how far a stage is, about ``PROGRESS_STEPS`` times and always at the end."""
     step = max(1, total // PROGRESS_STEPS)
-    last = [-1]
+    last = [-1, -1]  # the step and the count last reported
 
     def report(done: int) -> None:
-        if progress is not None and (done // step > last[0] or done == total):
-            last[0] = done // step
+        if progress is not None and done != last[1] and (done // step > last[0] or done == total):
+            last[:] = [done // step, done]
             progress(stage, done, total)
 
     return report
@@ -153,12 +153,11 @@ def line_candidates(
     """The ``k`` best usable offers of every line (offers in ``offers``, pairs not in ``taken``)."""
     report = _reporter(progress, "lines", len(lines))
     found = _usable_tops(
-        lambda parts, want: index.rank_many(parts, now, k=want, ranked=report),
+        lambda parts, want: index.rank_many(parts, now, k=want, ranked=report if want == k else None),
         lines,
         lambda line, offer_id: offer_id in offers and (line.id, offer_id) not in taken,
         k,
     )
-    report(len(lines))
     return {line.id: listed for line, listed in zip(lines, found, strict=True)}
 
 
@@ -183,8 +182,9 @@ def shift_candidates(
             and not _overlaps(shift, busy.get(volunteer_id, ()))
         )
 
-    found = _usable_tops(lambda parts, want: index.rank_many(parts, k=want, ranked=report), shifts, usable, k)
-    report(len(shifts))
+    found = _usable_tops(
+        lambda parts, want: index.rank_many(parts, k=want, ranked=report if want == k else None), shifts, usable, k
+    )
     return {shift.id: listed for shift, listed in zip(shifts, found, strict=True)}
 
 

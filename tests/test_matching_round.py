@@ -144,6 +144,27 @@ def test_progress_reports_every_stage_up_to_its_total() -> None:
     assert finals["shifts"] == (5, 5) and finals["allocation"][0] == finals["allocation"][1]
 
 
+def test_progress_counts_up_once_to_the_total_even_when_parts_are_asked_again() -> None:
+    people = [volunteer(i) for i in range(10, 40)]
+    shifts = [shift(i, start=SATURDAY_9 + timedelta(hours=3 * (i % 5))) for i in range(1, 8)]
+    taken = {(s.id, v.id) for s in shifts[:3] for v in people[:25]}  # these shifts need a second, larger ask
+    seen: list[tuple[str, int, int]] = []
+    plan = plan_round(
+        [],
+        shifts,
+        offer_index=None,
+        volunteer_index=VolunteerIndex(people, GRIDS),
+        now=NOW,
+        k=3,
+        taken_shifts=taken,
+        progress=lambda *event: seen.append(event),
+    )
+    counts = [done for stage, done, _ in seen if stage == "shifts"]
+    assert counts == sorted(set(counts)) and counts[-1] == len(shifts)
+    assert all((p.part_id, p.candidate_id) not in taken for p in plan.shifts)
+    assert plan.stats.shift_candidates == 3 * len(shifts)
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_the_component_plan_equals_the_whole_programme_and_brute_force(seed: int) -> None:
     shifts, volunteers, candidates = random_shift_instance(random.Random(seed))
