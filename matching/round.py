@@ -33,6 +33,7 @@ from typing import Literal, TypeVar
 import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse.csgraph import connected_components
 
 from matching.allocation import (
     URGENCY_PRIORITY,
@@ -197,24 +198,26 @@ def _pairs(listed: Mapping[int, list[Listed]]) -> list[Candidate]:
 
 
 def shift_components(candidates: Sequence[Candidate]) -> list[list[Candidate]]:
-    """The candidate pairs grouped by connected component of the shift–volunteer graph (union–find)."""
-    parent: dict[tuple[str, int], tuple[str, int]] = {}
-
-    def root(node: tuple[str, int]) -> tuple[str, int]:
-        parent.setdefault(node, node)
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]  # path halving keeps the trees flat
-            node = parent[node]
-        return node
-
-    for candidate in candidates:
-        a, b = root(("shift", candidate.need_part_id)), root(("volunteer", candidate.candidate_id))
-        if a != b:
-            parent[a] = b
-    groups: dict[tuple[str, int], list[Candidate]] = defaultdict(list)
-    for candidate in candidates:
-        groups[root(("shift", candidate.need_part_id))].append(candidate)
-    return sorted(groups.values(), key=len, reverse=True)
+    """The candidate pairs grouped by connected component of the shift–volunteer graph, largest first
+    (equal sizes in order of their first pair); each group keeps the pairs' order."""
+    if not candidates:
+        return []
+    shift_ids, shift_node = np.unique([c.need_part_id for c in candidates], return_inverse=True)
+    _, volunteer_node = np.unique([c.candidate_id for c in candidates], return_inverse=True)
+    edges = np.ones(len(candidates))
+    graph = sparse.coo_matrix(
+        (edges, (shift_node.ravel(), len(shift_ids) + volunteer_node.ravel())),
+        shape=(len(shift_ids) + int(volunteer_node.max()) + 1,) * 2,
+    )
+    _, label = connected_components(graph, directed=False)
+    of_pair = label[shift_node.ravel()]
+    _, first, inverse, sizes = np.unique(of_pair, return_index=True, return_inverse=True, return_counts=True)
+    order = sorted(range(len(first)), key=lambda g: (-sizes[g], first[g]))
+    groups: list[list[Candidate]] = [[] for _ in order]
+    place = {g: position for position, g in enumerate(order)}
+    for candidate, g in zip(candidates, inverse.ravel().tolist(), strict=True):
+        groups[place[g]].append(candidate)
+    return groups
 
 
 def _hours(shift: ShiftNeed) -> float:
@@ -265,11 +268,11 @@ def solve_shifts(
     pair that alone exceeds it is left out; HiGHS's presolve off (its probing took half the time on
     these models) and the gap at 0, so the optimum is proven, not approximated to 0.01%.
     """
-    usable = [
-        c
-        for c in pairs
-        if _hours(shifts[c.need_part_id]) <= _hours_left(volunteers[c.candidate_id]) + 1e-9 and c.score > 0
-    ]
+    # Each shift's hours and times and each volunteer's hours left, worked out once, not once per pair.
+    hours = {shift_id: _hours(shifts[shift_id]) for shift_id in {c.need_part_id for c in pairs}}
+    span = {shift_id: (shifts[shift_id].starts_at, shifts[shift_id].ends_at) for shift_id in hours}
+    hours_left = {volunteer: _hours_left(volunteers[volunteer]) for volunteer in {c.candidate_id for c in pairs}}
+    usable = [c for c in pairs if hours[c.need_part_id] <= hours_left[c.candidate_id] + 1e-9 and c.score > 0]
     if not usable:
         return [], 0.0
     weights = np.asarray([c.score * URGENCY_PRIORITY.get(shifts[c.need_part_id].urgency, 1.0) for c in usable])
@@ -294,14 +297,13 @@ def solve_shifts(
         if len(of_shift) > shifts[shift_id].open_slots:  # otherwise the slots never bind
             add_row([(column, 1.0) for column in of_shift], shifts[shift_id].open_slots)
     for volunteer_id, of_volunteer in by_volunteer.items():
-        spans = [
-            (shifts[usable[c].need_part_id].starts_at, shifts[usable[c].need_part_id].ends_at) for c in of_volunteer
-        ]
-        for group in _overlap_cliques(of_volunteer, spans):
-            add_row([(column, 1.0) for column in group], 1.0)
-        left = _hours_left(volunteers[volunteer_id])
+        spans = [span[usable[c].need_part_id] for c in of_volunteer]
+        if len(spans) > 1:  # one shift overlaps nothing
+            for group in _overlap_cliques(of_volunteer, spans):
+                add_row([(column, 1.0) for column in group], 1.0)
+        left = hours_left[volunteer_id]
         if _most_hours(spans) > left + 1e-9:
-            add_row([(c, _hours(shifts[usable[c].need_part_id])) for c in of_volunteer], left)
+            add_row([(c, hours[usable[c].need_part_id]) for c in of_volunteer], left)
     constraints = (
         [
             LinearConstraint(
