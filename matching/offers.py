@@ -201,12 +201,12 @@ class OfferIndex:
         """
         weights = weights or DEFAULT_WEIGHTS
         lists: list[list[Ranked]] = [[] for _ in lines]
-        groups: dict[str, list[int]] = defaultdict(list)
+        groups: dict[str | None, list[int]] = defaultdict(list)
         for position, line in enumerate(lines):
-            groups[line.kind if line.still_needed > 0 else ""].append(position)  # "": needing nothing, no offers
+            groups[line.kind if line.still_needed > 0 else None].append(position)  # None: needing nothing, no offers
         done = 0
         for kind, members in groups.items():
-            rows = self._live(kind, now) if kind else np.zeros(0, dtype=np.int64)
+            rows = self._live(kind, now) if kind is not None else np.zeros(0, dtype=np.int64)
             step = max(1, chunk_pairs // len(rows)) if len(rows) else len(members)
             columns = _Columns(self, rows, now)
             for first in range(0, len(members), step):

@@ -99,6 +99,7 @@ def random_offers(seed: int) -> tuple[OfferIndex, list[LineNeed]]:
         for i in rng.sample(range(1, 1000), 150)  # ids not in storage order
     ]
     offers += [offer(2000 + i * 5 % 9) for i in range(9)]  # exact twins: ties at every place
+    offers += [offer(2100 + i, kind="", remaining=10 * i) for i in range(3)]  # a kind that is no kind is one too
     lines = [
         replace(
             BRICKS,
@@ -113,6 +114,7 @@ def random_offers(seed: int) -> tuple[OfferIndex, list[LineNeed]]:
         )
         for i in range(50)
     ]
+    lines += [replace(BRICKS, id=100, kind=""), replace(BRICKS, id=101, kind="", still_needed=0)]
     return OfferIndex(offers, GRIDS, TextSpace([o.text for o in offers])), lines
 
 
