@@ -6,17 +6,19 @@ import sqlalchemy as sa
 from litestar.testing import TestClient
 from sqlmodel import Session
 
-from marketplace.needs.duplicates import cosine, ngrams
+from marketplace.needs.duplicates import THRESHOLD
 from marketplace.needs.models import Need, NeedIntake, NeedStatus
+from matching.duplicates import similarities
 from tests.needs_helpers import need_body, staff_with_token
 from tests.security_helpers import audit_events, fetch, make_grid, reading
 
 
 def test_similar_chinese_texts_score_higher_than_unrelated_ones() -> None:
-    meal = ngrams("独居老人需要助餐 张大爷行动不便，需要每天送午餐")
-    same = ngrams("老人助餐需求 行动不便的张大爷需要每天送午餐")
-    other = ngrams("楼道灯坏了 3号楼二单元楼道照明需要维修")
-    assert cosine(meal, same) > 0.5 > cosine(meal, other)
+    meal = "独居老人需要助餐 张大爷行动不便，需要每天送午餐"
+    same, other = similarities(
+        meal, ["老人助餐需求 行动不便的张大爷需要每天送午餐", "楼道灯坏了 3号楼二单元楼道照明需要维修"]
+    )
+    assert same > 0.5 > THRESHOLD > other
 
 
 def _post(client: TestClient[Any], staff: Any, **fields: Any) -> dict[str, Any]:

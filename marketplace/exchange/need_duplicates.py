@@ -2,8 +2,8 @@
 
 ``duplicates.likely_duplicates`` compares one need with the open needs of its community in Python; called
 once per imported row it reloads and rescores the whole community each time (a 2,000-row file took
-minutes). Here the same scores — cosine of the character 1–3-gram counts of title + description, from
-``duplicates.ngrams`` — come from one normalised sparse matrix product per community. Each new need is
+minutes). Here the same scores — the library's ``need_vectors`` of title + description, which depend on the two
+texts alone — come from one sparse matrix product per community. Each new need is
 compared with what existed before it: the community's open needs and the rows above it in the file, as if
 the rows had been recorded one by one.
 """
@@ -13,29 +13,23 @@ from collections.abc import Sequence
 
 import numpy as np
 import sqlalchemy as sa
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.preprocessing import normalize
 from sqlmodel import Session
 
-from marketplace.needs.duplicates import OPEN_STATUSES, THRESHOLD, TOP, ngrams
+from marketplace.needs.duplicates import OPEN_STATUSES, THRESHOLD, TOP, need_text
 from marketplace.needs.models import Need
 from marketplace.needs.services import needs_visible_to
 from marketplace.places.models import Grid
 from marketplace.security.identity import CurrentUser
+from matching.duplicates import need_vectors
 
 # Rows of new needs multiplied at once: bounds the dense score block to CHUNK × (community size).
 CHUNK = 500
 Flag = tuple[int, str, float]  # (need id, title, similarity)
 
 
-def _grams(text: str) -> list[str]:
-    return list(ngrams(text).elements())  # the counts of duplicates.ngrams, as a token list
-
-
 def _flag_community(pool: Sequence[Need], first_new: int) -> dict[int, list[Flag]]:
     """Flags of pool[first_new:], each against the needs before it in ``pool``."""
-    vectoriser = CountVectorizer(analyzer=_grams)
-    matrix = normalize(vectoriser.fit_transform([f"{need.title} {need.description}" for need in pool]))
+    matrix = need_vectors([need_text(need) for need in pool])
     ids = np.array([need.id or 0 for need in pool])
     titles = {need.id or 0: need.title for need in pool}
     flags: dict[int, list[Flag]] = {}

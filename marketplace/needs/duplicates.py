@@ -1,11 +1,9 @@
 """Likely duplicates at intake, and merging a duplicate into the need it repeats.
 
-Similarity is the cosine of character 1–3-gram count vectors of title + description: it works for
-Chinese without a word segmenter and needs no dependency (issue 5 brings a proper engine in matching/).
+Similarity is the matching library's (``matching.duplicates``): cosine of character 1–3-gram vectors of
+title + description, which works for Chinese without a word segmenter.
 """
 
-import math
-from collections import Counter
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -17,8 +15,9 @@ from marketplace.needs.models import Need, NeedIntake, NeedStatus
 from marketplace.needs.services import AUDITED_FIELDS, NeedProblem, VersionConflict, get_visible_need, needs_visible_to
 from marketplace.places.models import Grid
 from marketplace.security.identity import CurrentUser
+from matching.duplicates import DEFAULT_THRESHOLD, similarities
 
-THRESHOLD = 0.35
+THRESHOLD = DEFAULT_THRESHOLD
 TOP = 5
 # A need that is still open: it may yet be the same problem reported twice.
 OPEN_STATUSES: tuple[NeedStatus, ...] = (
@@ -31,16 +30,8 @@ OPEN_STATUSES: tuple[NeedStatus, ...] = (
 )
 
 
-def ngrams(text: str) -> Counter[str]:
-    letters = "".join(text.lower().split())
-    return Counter(letters[i : i + n] for n in (1, 2, 3) for i in range(len(letters) - n + 1))
-
-
-def cosine(a: Counter[str], b: Counter[str]) -> float:
-    if not a or not b:
-        return 0.0
-    dot = sum(count * b[gram] for gram, count in a.items() if gram in b)
-    return dot / (math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values())))
+def need_text(need: Need) -> str:
+    return f"{need.title} {need.description}"
 
 
 @dataclass(frozen=True)
@@ -63,9 +54,9 @@ def likely_duplicates(db: Session, viewer: CurrentUser, need: Need, *, threshold
             Need.duplicate_of_id.is_(None),  # type: ignore[union-attr]
         )
     ).scalars()
-    mine = ngrams(f"{need.title} {need.description}")
-    scored = [Duplicate(other, cosine(mine, ngrams(f"{other.title} {other.description}"))) for other in candidates]
-    found = [item for item in scored if item.score >= threshold]
+    others = list(candidates)
+    scores = similarities(need_text(need), [need_text(other) for other in others])
+    found = [Duplicate(other, float(score)) for other, score in zip(others, scores, strict=True) if score >= threshold]
     return sorted(found, key=lambda item: (-item.score, item.need.id or 0))[:TOP]
 
 
