@@ -15,9 +15,6 @@ from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.offers.models import Offer
 from marketplace.recommend import records as rows
 from matching.explain import Reason
-from matching.offers import OfferIndex
-from matching.text import TextSpace
-from matching.volunteers import VolunteerIndex
 
 SHOWN = 10
 
@@ -52,9 +49,9 @@ def tasks_for_volunteer(db: Session, profile_id: int, limit: int = SHOWN) -> lis
     ]
     held = _held_shifts(db, profile_id)
     shifts = [shift for shift in shifts if shift.id not in held]
-    texts = [shift.text for shift in shifts] + [person[0].text]
-    space = TextSpace(texts) if any(text.strip() for text in texts) else None
-    index = VolunteerIndex(person, rows.grid_points(db), space)
+    index = rows.candidate_index(
+        "volunteers", person, rows.grid_points(db), [s.text for s in shifts] + [person[0].text]
+    )
     rows_by_id = {
         row.id: row for row in db.execute(sa.select(Shift).where(Shift.id.in_([s.id for s in shifts]))).scalars()
     }  # type: ignore[union-attr]
@@ -88,8 +85,7 @@ def projects_for_partner(db: Session, organization_id: int, limit: int = SHOWN) 
     now = utcnow()
     lines = [line for need in needs.values() for line in rows.line_records(db, need) if line.still_needed > 0]
     texts = [line.text for line in lines] + [offer.text for offer in offers]
-    space = TextSpace(texts) if any(text.strip() for text in texts) else None
-    index = OfferIndex(offers, rows.grid_points(db), space)
+    index = rows.candidate_index("offers", offers, rows.grid_points(db), texts)
     titles = dict(
         db.execute(sa.select(Offer.id, Offer.title).where(Offer.organization_id == organization_id)).tuples().all()
     )

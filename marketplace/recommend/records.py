@@ -22,6 +22,9 @@ from marketplace.volunteers.models import (
     VolunteerSkill,
 )
 from matching import records
+from matching.offers import OfferIndex
+from matching.text import TextSpace
+from matching.volunteers import VolunteerIndex
 
 URGENCY_LEVEL = {Urgency.LOW: 0, Urgency.NORMAL: 1, Urgency.HIGH: 2, Urgency.CRITICAL: 3}
 LIVE_SIGNUPS = (SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN, SignupStatus.COMPLETED)
@@ -209,3 +212,18 @@ def offer_records(
         )
         for offer in offers
     ]
+
+
+def text_space(texts: list[str]) -> TextSpace | None:
+    """A vocabulary fitted on each distinct non-blank text once (many volunteers list the same skills);
+    None when there is no text at all, and ranking then ignores the text feature."""
+    distinct = sorted({text for text in texts if text.strip()})
+    return TextSpace(distinct) if distinct else None
+
+
+def candidate_index(
+    kind: str, candidates: list[Any], grids: list[records.GridPoint], texts: list[str] | None = None
+) -> VolunteerIndex | OfferIndex:
+    """The library's index of these volunteers or offers; ``texts`` (default: the candidates') fit its vocabulary."""
+    space = text_space(texts if texts is not None else [candidate.text for candidate in candidates])
+    return VolunteerIndex(candidates, grids, space) if kind == "volunteers" else OfferIndex(candidates, grids, space)

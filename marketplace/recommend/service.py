@@ -32,9 +32,6 @@ from marketplace.recommend import training
 from marketplace.volunteers.models import ShiftSignup, VolunteerProfile
 from matching import ranker
 from matching.explain import Ranked
-from matching.offers import OfferIndex
-from matching.text import TextSpace
-from matching.volunteers import VolunteerIndex
 
 MAX_AGE = 300.0
 SYNC_LIMIT = 5_000
@@ -77,12 +74,7 @@ def _build(db: Session, kind: str) -> tuple[Any, int]:
     candidates: list[Any] = rows.volunteer_records(db) if kind == "volunteers" else rows.offer_records(db)
     if not candidates:
         return None, 0
-    # Many candidates share a text (the same skills): the vocabulary is fitted on each text once.
-    texts = sorted({candidate.text for candidate in candidates if candidate.text.strip()})
-    # The text space needs some vocabulary; with none, ranking simply ignores the text feature.
-    space = TextSpace(texts) if texts else None
-    index = VolunteerIndex(candidates, grids, space) if kind == "volunteers" else OfferIndex(candidates, grids, space)
-    return index, len(candidates)
+    return rows.candidate_index(kind, candidates, grids), len(candidates)
 
 
 def _key(db: Session, kind: str) -> tuple[str, str]:

@@ -23,10 +23,7 @@ from marketplace.needs.models import Need, ResourceLine
 from marketplace.recommend import records as rows
 from matching import evaluation, ranker
 from matching.features import OFFER, VOLUNTEER
-from matching.offers import OfferIndex
 from matching.records import Decision
-from matching.text import TextSpace
-from matching.volunteers import VolunteerIndex
 
 KIND_OF = {"volunteers": VOLUNTEER, "offers": OFFER}
 OUTCOME_OF = {
@@ -73,9 +70,7 @@ def _index(db: Session, kind: str) -> Any:
     candidates: list[Any] = (
         rows.volunteer_records(db) if kind == "volunteers" else rows.offer_records(db, include_inactive=True)
     )
-    texts = [candidate.text for candidate in candidates]
-    space = TextSpace(texts) if any(text.strip() for text in texts) else None
-    return VolunteerIndex(candidates, grids, space) if kind == "volunteers" else OfferIndex(candidates, grids, space)
+    return rows.candidate_index(kind, candidates, grids)
 
 
 def decision_set(db: Session, kind: str) -> ranker.DecisionSet:
