@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import anyio
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -46,6 +47,11 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
     def dispose_engine() -> None:
         engine.dispose()
 
+    def limit_threads() -> None:
+        # Handlers and login checks share these threads; the pool holds a connection for each of them,
+        # so a thread never waits for a connection and extra requests queue on the loop, not in the pool.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.thread_limit
+
     return Litestar(
         route_handlers=[
             *route_handlers(),
@@ -79,6 +85,7 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
             render_plugins=[ScalarRenderPlugin()],
         ),
         exception_handlers=APP_EXCEPTION_HANDLERS,
+        on_startup=[limit_threads],
         on_shutdown=[dispose_engine],
         debug=settings.debug,
     )

@@ -1,5 +1,6 @@
 """What every server-rendered page shares: the page context, htmx detection and HTML error pages."""
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -16,14 +17,15 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_405_METHOD_NOT_ALLOWED,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import exc as sa_exc
 from sqlmodel import Session
 
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.needs.board import InvalidFilter
-from marketplace.places.directory import StreetRef, home_street
+from marketplace.places.directory import home_street, remembered_home_street
 from marketplace.security.csrf import CsrfRejected
 
 HTMX_FRAGMENT_HEADERS = {"Vary": "HX-Request"}
@@ -46,15 +48,6 @@ class Problem:
 
     parameter: str
     message: str
-
-
-def _street_for_error_page(request: Request[Any, Any, Any]) -> StreetRef | None:
-    factory: sessionmaker[Session] = request.app.state.reader_factory
-    try:
-        with factory() as session:
-            return home_street(session)
-    except Exception:  # an error page must render even when the database is the problem
-        return None
 
 
 def _problems(exc: Exception) -> list[Problem]:
@@ -85,7 +78,8 @@ def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template
     return Template(
         template_name="errors/error.html",
         context={
-            "street": _street_for_error_page(request),
+            # Error handlers run on the event loop: the street comes from memory, never from a query.
+            "street": remembered_home_street(),
             "status_code": status_code,
             "headline": _csrf_headline() if isinstance(exc, CsrfRejected) else _error_headline(status_code),
             "problems": _problems(exc),
@@ -99,6 +93,8 @@ def _csrf_headline() -> str:
 
 
 def _error_headline(status_code: int) -> str:
+    if status_code == HTTP_503_SERVICE_UNAVAILABLE:
+        return _("The site is very busy or its database cannot be reached. Please try again in a moment.")
     if status_code == 404:
         return _("We could not find this page. The project may not be published yet, or it was removed.")
     if status_code == 400:
@@ -123,6 +119,27 @@ def page_or_json_error(request: Request[Any, Any, Any], exc: Exception) -> Respo
     return html_error_page(request, exc)
 
 
+# Seconds a client is asked to wait before trying again when the database is busy or away.
+RETRY_AFTER_SECONDS = 5
+logger = logging.getLogger("marketplace.errors")
+
+
+def database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any] | Template:
+    """No connection free within the pool timeout, a lock held too long, or no database: a 503, never a hang.
+
+    Raised from any handler or from the login check; the client is told to retry shortly.
+    """
+    logger.warning("database unavailable for %s %s: %s", request.method, request.url.path, exc)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if request.url.path.startswith(("/api/", "/schema", "/healthz")):
+        body = {"status_code": 503, "detail": "The database is busy or unreachable; retry shortly."}
+        return Response(body, status_code=HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
+    page = html_error_page(request, HTTPException(status_code=HTTP_503_SERVICE_UNAVAILABLE))
+    assert isinstance(page, Template)
+    page.headers.update(headers)
+    return page
+
+
 # For ``Litestar(exception_handlers=...)``: a 404 or 405 raised before any route matched is handled
 # at the application level only, so controller-level handlers never see it.
 APP_EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
@@ -130,4 +147,6 @@ APP_EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     HTTP_403_FORBIDDEN: page_or_json_error,
     HTTP_404_NOT_FOUND: page_or_json_error,
     HTTP_405_METHOD_NOT_ALLOWED: page_or_json_error,
+    sa_exc.TimeoutError: database_unavailable,
+    sa_exc.OperationalError: database_unavailable,
 }

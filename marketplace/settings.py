@@ -53,7 +53,14 @@ class DatabaseSettings:
     echo: bool = False
     # Seconds SQLite waits for a lock before giving up; writers serialise through BEGIN IMMEDIATE.
     sqlite_busy_timeout: float = 30.0
-    pool_size: int = 10
+    # Connections kept open; a request thread never waits for one while the pool has threads' worth.
+    pool_size: int = 20
+    # Extra connections beyond pool_size for background work (index warm-up, matching rounds).
+    max_overflow: int = 10
+    # Seconds a request waits for a free connection before it gets a 503 (a bounded wait, not a hang).
+    pool_timeout: float = 10.0
+    # Refuse (raise) any query made on the event loop's thread: it would block every request.
+    forbid_event_loop_queries: bool = True
 
     @property
     def is_sqlite(self) -> bool:
@@ -80,6 +87,10 @@ class Settings:
     login_failure_limit: int = 10
     login_failure_window_seconds: int = 300
     password_reset_hours: int = 24
+    # Threads that run handlers and login checks; each may hold one database connection.
+    thread_limit: int = 20
+    # One line per request in the log (off by default: it costs throughput and fills disks).
+    access_log: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -98,7 +109,13 @@ class Settings:
                 raise SettingsError("MARKETPLACE_SECRET_KEY is required when MARKETPLACE_ENVIRONMENT=production")
             secret_key = demo_secret_key(var_dir)
         return cls(
-            database=DatabaseSettings(url=database_url, echo=_env_bool("DATABASE_ECHO", False)),
+            database=DatabaseSettings(
+                url=database_url,
+                echo=_env_bool("DATABASE_ECHO", False),
+                pool_size=_env_int("DATABASE_POOL_SIZE", DatabaseSettings.pool_size),
+                max_overflow=_env_int("DATABASE_MAX_OVERFLOW", DatabaseSettings.max_overflow),
+                pool_timeout=float(_env_int("DATABASE_POOL_TIMEOUT", int(DatabaseSettings.pool_timeout))),
+            ),
             secret_key=secret_key,
             environment=environment,
             default_locale=_env("DEFAULT_LOCALE", "zh_CN") or "zh_CN",
@@ -109,6 +126,8 @@ class Settings:
             session_idle_minutes=_env_int("SESSION_IDLE_MINUTES", 120),
             session_absolute_hours=_env_int("SESSION_ABSOLUTE_HOURS", 12),
             trusted_proxies=_env_list("TRUSTED_PROXIES", ()),
+            thread_limit=_env_int("THREAD_LIMIT", Settings.thread_limit),
+            access_log=_env_bool("ACCESS_LOG", False),
         )
 
 

@@ -15,7 +15,6 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from marketplace import i18n
-from marketplace.notifications.centre import unread_badge
 from marketplace.security import context as security_context
 
 
@@ -43,7 +42,6 @@ def build_jinja_environment(templates_dir: Path) -> Environment:
         url_with=url_with,
         here=here,
         street_today=street_today,
-        unread_notifications=unread_badge,
     )
     env.filters.update(
         number=format_number,

@@ -1,5 +1,6 @@
 """Engine and session factory for SQLite (the embedded default) and PostgreSQL (production)."""
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,17 +14,53 @@ from sqlmodel import Session
 from marketplace.settings import DatabaseSettings
 
 
+class EventLoopQuery(RuntimeError):
+    """A query was made on the event loop's thread, where it would stall every other request."""
+
+
 def create_db_engine(settings: DatabaseSettings) -> sa.Engine:
     """Build the engine; SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE writes."""
     if settings.is_sqlite:
-        return _sqlite_engine(settings)
-    return sa.create_engine(
-        settings.url,
-        echo=settings.echo,
-        pool_pre_ping=True,
-        pool_size=settings.pool_size,
-        max_overflow=settings.pool_size * 2,
-    )
+        engine = _sqlite_engine(settings)
+    else:
+        engine = sa.create_engine(
+            settings.url,
+            echo=settings.echo,
+            pool_pre_ping=True,
+            pool_size=settings.pool_size,
+            max_overflow=settings.max_overflow,
+            pool_timeout=settings.pool_timeout,
+        )
+    if settings.forbid_event_loop_queries:
+        forbid_event_loop_queries(engine)
+    return engine
+
+
+def forbid_event_loop_queries(engine: sa.Engine) -> None:
+    """Make a query from the event loop's thread fail loudly instead of blocking the server.
+
+    A template or an async hook that queried would hold the loop while it waits for a pooled
+    connection that only the loop can free: under load the whole process hangs. Handlers run on
+    worker threads (no running loop there), so this costs them one cheap check per connection use.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def _refuse_on_loop(*_args: Any) -> None:
+        if _on_event_loop():
+            raise EventLoopQuery("database used on the event loop thread; run it in a worker thread")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse_statement_on_loop(*_args: Any) -> None:
+        if _on_event_loop():
+            raise EventLoopQuery("query on the event loop thread; templates must not touch the database")
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _sqlite_engine(settings: DatabaseSettings) -> sa.Engine:
@@ -35,7 +72,8 @@ def _sqlite_engine(settings: DatabaseSettings) -> sa.Engine:
         echo=settings.echo,
         connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout},
         pool_size=settings.pool_size,
-        max_overflow=settings.pool_size * 2,
+        max_overflow=settings.max_overflow,
+        pool_timeout=settings.pool_timeout,
     )
     busy_ms = int(settings.sqlite_busy_timeout * 1000)
 

@@ -161,21 +161,3 @@ def mark_read(
 
 
 __all__ = ["CentrePage", "Digest", "centre_page", "mark_read", "street_day", "unread_count"]
-
-
-def unread_badge(request: Any) -> int:
-    """The header badge: the signed-in reader's unread count, with a short read-only session (0 when anonymous).
-
-    Called from templates; the reader factory never takes SQLite's write lock. An error page must still
-    render when the database is the problem, so a failure counts as 0.
-    """
-    from marketplace.security import context as security_context
-
-    user = security_context.current_user.get()
-    if user is None:
-        return 0
-    try:
-        with request.app.state.reader_factory() as session:
-            return unread_count(session, user.id)
-    except Exception:
-        return 0

@@ -59,14 +59,25 @@ class CommunityGrids(Struct):
     grids: list[GridRef]
 
 
+# The street last read by any page of this process, for pages that may not query (error pages).
+_last_home_street: StreetRef | None = None
+
+
 def home_street(session: Session) -> StreetRef | None:
     """The street the site speaks for: the first one recorded (a deployment usually holds one)."""
+    global _last_home_street
     row = session.execute(sa.select(Street).order_by(Street.id).limit(1)).scalar_one_or_none()
     if row is None:
         return None
-    return StreetRef(
+    _last_home_street = StreetRef(
         id=row.id or 0, code=row.code, name=row.name, name_en=row.name_en, district=row.district, city=row.city
     )
+    return _last_home_street
+
+
+def remembered_home_street() -> StreetRef | None:
+    """The street as the last page read it, without a query (None before any page was served)."""
+    return _last_home_street
 
 
 def list_grids(session: Session) -> list[GridInfo]:

@@ -10,11 +10,12 @@ from sqlmodel import Session
 
 from marketplace.db.engine import session_scope
 from marketplace.db.types import utcnow
+from marketplace.notifications.centre import unread_count
 from marketplace.security.client import client_address
 from marketplace.security.context import current_client_address, current_user
 from marketplace.security.identity import AuthMethod, CurrentUser, load_current_user
-from marketplace.security.sessions import SESSION_COOKIE, Lifetimes, find_live_session, touch_session
-from marketplace.security.tokens import find_live_token
+from marketplace.security.sessions import SESSION_COOKIE, TOUCH_INTERVAL, Lifetimes, find_live_session, touch_session
+from marketplace.security.tokens import find_live_token, touch_token
 from marketplace.settings import Settings
 
 
@@ -35,30 +36,61 @@ def session_secret(headers: Headers) -> str | None:
 
 
 def resolve_user(
-    factory: sessionmaker[Session], lifetimes: Lifetimes, *, cookie: str | None, bearer: str | None
+    factory: sessionmaker[Session],
+    lifetimes: Lifetimes,
+    *,
+    cookie: str | None,
+    bearer: str | None,
+    reader: sessionmaker[Session] | None = None,
 ) -> CurrentUser | None:
-    """Look the credential up; a revoked, expired or idle one, or a disabled user, is nobody."""
-    with session_scope(factory) as db:
-        if bearer is not None:
-            token = find_live_token(db, bearer)
-            if token is None or token.id is None:
-                return None
-            user = load_current_user(
-                db, token.user_id, method=AuthMethod.TOKEN, token_id=token.id, scopes=frozenset(token.scopes.split())
-            )
-            if user is not None and (
-                token.last_used_at is None or (utcnow() - token.last_used_at).total_seconds() > 60
-            ):
-                token.last_used_at = utcnow()
-            return user
-        if cookie is not None:
-            session = find_live_session(db, cookie, lifetimes)
-            if session is None or session.id is None:
-                return None
-            user = load_current_user(db, session.user_id, method=AuthMethod.SESSION, session_id=session.id)
-            if user is not None:
-                touch_session(db, session.id)
-            return user
+    """Look the credential up; a revoked, expired or idle one, or a disabled user, is nobody.
+
+    The lookup reads only (on SQLite it never takes the write lock, so a page view never queues
+    behind writers); a short write follows only when the session's or token's last use is over a
+    minute old, which for a busy user is once a minute, not once a request.
+    """
+    with (reader or factory)() as db:
+        found = _look_up(db, lifetimes, cookie=cookie, bearer=bearer)
+    if found is None:
+        return None
+    user, stale = found
+    if stale:
+        with session_scope(factory) as db:
+            if user.token_id is not None:
+                touch_token(db, user.token_id)
+            elif user.session_id is not None:
+                touch_session(db, user.session_id)
+    return user
+
+
+def _look_up(
+    db: Session, lifetimes: Lifetimes, *, cookie: str | None, bearer: str | None
+) -> tuple[CurrentUser, bool] | None:
+    """The user and whether their credential's last use should be written down."""
+    now = utcnow()
+    if bearer is not None:
+        token = find_live_token(db, bearer, now)
+        if token is None or token.id is None:
+            return None
+        user = load_current_user(
+            db, token.user_id, method=AuthMethod.TOKEN, token_id=token.id, scopes=frozenset(token.scopes.split())
+        )
+        stale = token.last_used_at is None or now - token.last_used_at > TOUCH_INTERVAL
+        return (user, stale) if user is not None else None
+    if cookie is not None:
+        session = find_live_session(db, cookie, lifetimes, now)
+        if session is None or session.id is None:
+            return None
+        # People see the unread badge on every page; count it here, off the event loop.
+        user = load_current_user(
+            db,
+            session.user_id,
+            method=AuthMethod.SESSION,
+            session_id=session.id,
+            unread_notifications=unread_count(db, session.user_id),
+        )
+        stale = now - session.last_seen_at > TOUCH_INTERVAL
+        return (user, stale) if user is not None else None
     return None
 
 
@@ -75,9 +107,11 @@ def authentication_middleware_factory(settings: Settings) -> Any:
             cookie, bearer = session_secret(headers), bearer_token(headers)
             user = None
             if cookie or bearer:
-                factory = scope["litestar_app"].state.session_factory
+                state = scope["litestar_app"].state
                 user = await anyio.to_thread.run_sync(
-                    lambda: resolve_user(factory, lifetimes, cookie=cookie, bearer=bearer)
+                    lambda: resolve_user(
+                        state.session_factory, lifetimes, cookie=cookie, bearer=bearer, reader=state.reader_factory
+                    )
                 )
             scope["user"] = user
             scope["auth"] = {"session_secret": cookie if user and user.session_id else None}

@@ -30,6 +30,8 @@ class CurrentUser:
     token_id: int | None = None
     # A token carries scopes; a session may do everything its role allows.
     scopes: frozenset[str] | None = None
+    # The header's badge, counted when the user was looked up (templates never query).
+    unread_notifications: int = 0
 
     @property
     def is_admin(self) -> bool:

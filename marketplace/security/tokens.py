@@ -69,6 +69,11 @@ def find_live_token(db: Session, secret: str, now: datetime | None = None) -> Ap
     return row
 
 
+def touch_token(db: Session, token_id: int, now: datetime | None = None) -> None:
+    """Write down a token's last use (at most about once a minute: see the login check)."""
+    db.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now or utcnow()))
+
+
 def revoke_api_token(db: Session, token_id: int) -> bool:
     result = db.execute(
         sa.update(ApiToken)

@@ -4,10 +4,11 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from litestar import Controller, get
+from litestar import Controller, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
-from litestar.status_codes import HTTP_303_SEE_OTHER
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_503_SERVICE_UNAVAILABLE
 from msgspec import Struct
 
 from marketplace.db.deps import ReaderSession
@@ -36,10 +37,21 @@ class SystemController(Controller):
     opt = PUBLIC  # the health check and the language switch are for everyone
     tags = ["system"]
 
-    @get("/healthz", operation_id="health", sync_to_thread=True, summary="Liveness and database check")
-    def health(self, reader: ReaderSession) -> Health:
-        reader.exec(sa.text("SELECT 1"))  # type: ignore[call-overload]
-        return Health(status="ok", database="ok")
+    @get(
+        "/healthz",
+        operation_id="health",
+        sync_to_thread=True,
+        summary="Liveness and database check",
+        responses={503: ResponseSpec(Health, description="The database cannot be reached")},
+    )
+    def health(self, reader: ReaderSession) -> Response[Health]:
+        try:
+            reader.exec(sa.text("SELECT 1"))  # type: ignore[call-overload]
+        except sa.exc.SQLAlchemyError:
+            # Load balancers take a worker whose database is away out of rotation.
+            unavailable = Health(status="unavailable", database="unreachable")
+            return Response(unavailable, status_code=HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
+        return Response(Health(status="ok", database="ok"))
 
     @get("/lang/{locale:str}", operation_id="switchLanguage", include_in_schema=False)
     async def switch_language(
