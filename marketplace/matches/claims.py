@@ -8,7 +8,9 @@ the offer's remaining quantity and the line's still-needed quantity are taken wh
 from dataclasses import dataclass
 from decimal import Decimal
 
+import sqlalchemy as sa
 from litestar.exceptions import NotFoundException
+from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -126,16 +128,19 @@ def own_claim(db: Session, actor: CurrentUser, match_id: int) -> Match:
     return row
 
 
+def claims_of_organization(organization_id: int) -> Select[tuple[Match]]:
+    """The organization's claims, newest first (pages add the rows they show to this one query)."""
+    return (
+        sa.select(Match)
+        .where(Match.organization_id == organization_id, Match.kind != MatchKind.VOLUNTEER_SHIFT)
+        .order_by(col(Match.created_at).desc(), col(Match.id).desc())
+    )
+
+
 def list_claims(db: Session, actor: CurrentUser) -> list[Match]:
     if actor.organization_id is None:
         return []
-    return list(
-        db.exec(
-            select(Match)
-            .where(Match.organization_id == actor.organization_id, Match.kind != MatchKind.VOLUNTEER_SHIFT)
-            .order_by(col(Match.created_at).desc(), col(Match.id).desc())
-        ).all()
-    )
+    return list(db.execute(claims_of_organization(actor.organization_id)).scalars().all())
 
 
 def cancel_claim(db: Session, actor: CurrentUser, match_id: int, reason: str | None = None) -> Match:

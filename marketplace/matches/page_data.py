@@ -2,19 +2,21 @@
 
 Nothing here writes: the pages call claims.py, signups.py and delivery.py for that. No beneficiary data
 (name, phone, address) is ever loaded into these views: partners and volunteers never see it.
+Each list comes with its related rows in one joined query, so a page costs the same few queries
+however many claims or sign-ups it shows.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import sqlalchemy as sa
 from litestar.exceptions import PermissionDeniedException
 from sqlmodel import Session, col, select
 
-from marketplace.matches.claims import list_claims
+from marketplace.matches.claims import claims_of_organization
 from marketplace.matches.delivery import CHECK_IN_OPENS  # one rule for the pages and the API
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import LIVE
-from marketplace.matches.signups import list_signups
 from marketplace.needs.models import Need, ResourceLine, Shift, ShiftSkill
 from marketplace.offers.lifecycle import effective_status
 from marketplace.offers.models import Offer, OfferStatus
@@ -38,8 +40,13 @@ class ProjectHead:
 
 
 def project_head(db: Session, need: Need) -> ProjectHead:
-    grid = db.get(Grid, need.grid_id)
-    return ProjectHead(need, grid, db.get(Community, grid.community_id) if grid else None)
+    found = db.exec(
+        select(Grid, Community)
+        .outerjoin(Community, col(Community.id) == Grid.community_id)
+        .where(Grid.id == need.grid_id)
+    ).first()
+    grid, community = found if found is not None else (None, None)
+    return ProjectHead(need, grid, community)
 
 
 # --- partners ---------------------------------------------------------------------------------------------
@@ -80,16 +87,20 @@ class PartnerView:
         return any(row.match.kind is MatchKind.WHOLE_NEED and row.match.status in LIVE for row in self.claims)
 
 
-def claim_rows(db: Session, matches: list[Match]) -> list[ClaimRow]:
-    return [
-        ClaimRow(
-            match,
-            db.get(Need, match.need_id),
-            db.get(ResourceLine, match.resource_line_id) if match.resource_line_id else None,
-            db.get(Offer, match.offer_id) if match.offer_id else None,
-        )
-        for match in matches
-    ]
+def claim_rows(db: Session, organization_id: int | None, need_id: int | None = None) -> list[ClaimRow]:
+    """The organization's claims (on one project, when given), newest first, each with its need, line and offer."""
+    if organization_id is None:
+        return []
+    statement = (
+        claims_of_organization(organization_id)
+        .add_columns(Need, ResourceLine, Offer)
+        .outerjoin(Need, col(Need.id) == Match.need_id)
+        .outerjoin(ResourceLine, col(ResourceLine.id) == Match.resource_line_id)
+        .outerjoin(Offer, col(Offer.id) == Match.offer_id)
+    )
+    if need_id is not None:
+        statement = statement.where(Match.need_id == need_id)
+    return [ClaimRow(match, need, line, offer) for match, need, line, offer in db.execute(statement).all()]
 
 
 def partner_view(db: Session, actor: CurrentUser, need_id: int) -> PartnerView:
@@ -99,14 +110,19 @@ def partner_view(db: Session, actor: CurrentUser, need_id: int) -> PartnerView:
     except PermissionDeniedException as problem:
         view.organization_problem = str(problem.detail)
         return view
-    view.claims = claim_rows(db, [m for m in list_claims(db, actor) if m.need_id == need_id])
+    view.claims = claim_rows(db, actor.organization_id, need_id)
     lines = db.exec(select(ResourceLine).where(ResourceLine.need_id == need_id).order_by(col(ResourceLine.id))).all()
+    # Only offers that can still give something are worth loading; effective_status then drops expired ones.
     offers = db.exec(
-        select(Offer).where(Offer.organization_id == (actor.organization_id or 0)).order_by(col(Offer.title))
+        select(Offer)
+        .where(
+            Offer.organization_id == (actor.organization_id or 0),
+            Offer.status == OfferStatus.ACTIVE,
+            col(Offer.remaining_quantity) > 0,
+        )
+        .order_by(col(Offer.title))
     ).all()
-    active = [
-        offer for offer in offers if effective_status(offer) is OfferStatus.ACTIVE and offer.remaining_quantity > 0
-    ]
+    active = [offer for offer in offers if effective_status(offer) is OfferStatus.ACTIVE]
     view.lines = [LineChoice(line, _offers_for(line, active)) for line in lines]
     return view
 
@@ -134,7 +150,7 @@ class ClaimsPage:
 
 
 def claims_page(db: Session, actor: CurrentUser) -> ClaimsPage:
-    rows = claim_rows(db, list_claims(db, actor))
+    rows = claim_rows(db, actor.organization_id)
     return ClaimsPage(
         open=[row for row in rows if row.match.status in CANCELLABLE_CLAIMS],
         closed=[row for row in rows if row.match.status not in CANCELLABLE_CLAIMS],
@@ -166,18 +182,39 @@ class VolunteerView:
     shifts: list[ShiftChoice] = field(default_factory=list)
 
 
+def profile_id_of(db: Session, actor: CurrentUser) -> int | None:
+    """The actor's volunteer profile id, or None before they filled in a profile."""
+    return db.exec(select(VolunteerProfile.id).where(VolunteerProfile.user_id == actor.id)).first()
+
+
 def volunteer_view(db: Session, actor: CurrentUser, need_id: int, now: datetime) -> VolunteerView:
-    profile = db.exec(select(VolunteerProfile).where(VolunteerProfile.user_id == actor.id)).first()
-    mine = {
-        signup.shift_id: signup
-        for signup, _shift in list_signups(db, actor)
-        if signup.status is not SignupStatus.CANCELLED
-    }
-    shifts = db.exec(select(Shift).where(Shift.need_id == need_id).order_by(col(Shift.starts_at))).all()
+    profile_id = profile_id_of(db, actor)
+    # Each shift of the project with the volunteer's live sign-up on it, if any (at most one: a unique index).
+    mine = (
+        sa.and_(
+            col(ShiftSignup.shift_id) == Shift.id,
+            ShiftSignup.volunteer_id == profile_id,
+            ShiftSignup.status != SignupStatus.CANCELLED,
+        )
+        if profile_id is not None
+        else sa.false()
+    )
+    rows = db.exec(
+        select(Shift, ShiftSignup)
+        .outerjoin(ShiftSignup, mine)
+        .where(Shift.need_id == need_id)
+        .order_by(col(Shift.starts_at), col(Shift.id))
+    ).all()
+    signups: dict[int, ShiftSignup | None] = {}
+    shifts: list[Shift] = []
+    for shift, signup in rows:
+        if shift.id not in signups:
+            shifts.append(shift)
+            signups[shift.id or 0] = signup
     skills = _skills_of(db, [shift.id for shift in shifts if shift.id is not None])
     return VolunteerView(
-        has_profile=profile is not None,
-        shifts=[ShiftChoice(s, mine.get(s.id or 0), skills.get(s.id or 0, []), now) for s in shifts],
+        has_profile=profile_id is not None,
+        shifts=[ShiftChoice(s, signups.get(s.id or 0), skills.get(s.id or 0, []), now) for s in shifts],
     )
 
 
@@ -242,15 +279,21 @@ class SignupsPage:
 
 
 def signups_page(db: Session, actor: CurrentUser, now: datetime) -> SignupsPage:
-    profile = db.exec(select(VolunteerProfile).where(VolunteerProfile.user_id == actor.id)).first()
-    needs: dict[int, Need | None] = {}
-    rows: list[SignupRow] = []
-    for signup, shift in list_signups(db, actor):
-        if shift.need_id not in needs:
-            needs[shift.need_id] = db.get(Need, shift.need_id)
-        rows.append(SignupRow(signup, shift, needs[shift.need_id], now))
+    profile_id = profile_id_of(db, actor)
+    found = (
+        db.exec(
+            select(ShiftSignup, Shift, Need)
+            .join(Shift, col(Shift.id) == ShiftSignup.shift_id)
+            .outerjoin(Need, col(Need.id) == Shift.need_id)
+            .where(ShiftSignup.volunteer_id == profile_id)
+            .order_by(col(Shift.starts_at))
+        ).all()
+        if profile_id is not None
+        else []
+    )
+    rows = [SignupRow(signup, shift, need, now) for signup, shift, need in found]
     return SignupsPage(
-        has_profile=profile is not None,
+        has_profile=profile_id is not None,
         current=[row for row in rows if row.is_current],
         past=sorted((row for row in rows if not row.is_current), key=lambda row: row.shift.starts_at, reverse=True),
     )

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from marketplace.accounts.models import Role, User
 from marketplace.audit.service import record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches.conflicts import ConflictNote, conflicts_of
+from marketplace.matches.conflicts import ConflictNote, conflicts_for
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import (
     Conflict,
@@ -58,7 +58,8 @@ def review_queue(db: Session) -> list[QueueItem]:
         .where(Match.status == MatchStatus.PROPOSED)
         .order_by(col(Match.created_at), col(Match.id))
     ).all()
-    return [QueueItem(match, need, conflicts_of(db, match)) for match, need in rows]
+    conflicts = conflicts_for(db, [match for match, _need in rows])
+    return [QueueItem(match, need, conflicts[match.id or 0]) for match, need in rows]
 
 
 def approve(db: Session, actor: CurrentUser, match_id: int) -> Match:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from litestar import Controller, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -15,9 +16,10 @@ from sqlmodel import Session, col, func, select
 
 from marketplace.accounts.models import User
 from marketplace.db.deps import DbSession
+from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
 from marketplace.matches import review
-from marketplace.matches.conflicts import conflicts_of
+from marketplace.matches.conflicts import Subject, notes_of, overlaps_of
 from marketplace.matches.explanations import reasons_of
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import Conflict
@@ -70,27 +72,46 @@ def group_title(kind: MatchKind) -> str:
     }[kind]
 
 
-def _who(db: Session, match: Match) -> str:
+def _who(match: Match, organization: Organization | None, volunteer_name: str | None) -> str:
     if match.organization_id is not None and match.kind is not MatchKind.VOLUNTEER_SHIFT:
-        organization = db.get(Organization, match.organization_id)
         return organization.name if organization else ""
     if match.volunteer_id is not None:
-        profile = db.get(VolunteerProfile, match.volunteer_id)
-        user = db.get(User, profile.user_id) if profile else None
-        return user.display_name if user else ""
+        return volunteer_name or ""
     return ""
 
 
-def card_of(db: Session, match: Match, need: Need) -> ReviewCard:
-    return ReviewCard(
-        match=match,
-        need=need,
-        conflicts=conflicts_of(db, match),
-        who=_who(db, match),
-        offer=db.get(Offer, match.offer_id) if match.offer_id else None,
-        line=db.get(ResourceLine, match.resource_line_id) if match.resource_line_id else None,
-        shift=db.get(Shift, match.shift_id) if match.shift_id else None,
+def _card_rows(query: Any) -> Any:
+    """The pending items with every row their cards show, joined in the one query that pages them."""
+    return (
+        query.add_columns(Organization, Offer, ResourceLine, Shift, User.display_name)
+        .outerjoin(Organization, col(Organization.id) == Match.organization_id)
+        .outerjoin(Offer, col(Offer.id) == Match.offer_id)
+        .outerjoin(ResourceLine, col(ResourceLine.id) == Match.resource_line_id)
+        .outerjoin(Shift, col(Shift.id) == Match.shift_id)
+        .outerjoin(VolunteerProfile, col(VolunteerProfile.id) == Match.volunteer_id)
+        .outerjoin(User, col(User.id) == VolunteerProfile.user_id)
     )
+
+
+def cards_of(db: Session, rows: list[Any]) -> list[ReviewCard]:
+    """Cards for rows of ``_card_rows``: one more query finds overlapping shifts for all of them."""
+    overlaps = overlaps_of(db, [row[0] for row in rows])
+    now = utcnow()
+    cards = []
+    for match, need, organization, offer, line, shift, volunteer_name in rows:
+        subject = Subject(match, organization, offer, line, shift, overlaps.get(match.id or 0))
+        cards.append(
+            ReviewCard(
+                match=match,
+                need=need,
+                conflicts=notes_of(subject, now),
+                who=_who(match, organization, volunteer_name),
+                offer=offer,
+                line=line,
+                shift=shift,
+            )
+        )
+    return cards
 
 
 def queue_page(db: Session, kind: MatchKind | None = None, page: int = 1, need_id: int | None = None) -> QueuePage:
@@ -106,13 +127,11 @@ def queue_page(db: Session, kind: MatchKind | None = None, page: int = 1, need_i
     matching = counts.get(kind, 0) if kind else sum(counts.values())
     pages = max(1, -(-matching // PAGE_SIZE))
     page = min(max(page, 1), pages)
-    query = select(Match, Need).join(Need, col(Need.id) == Match.need_id).where(pending)
+    query = sa.select(Match, Need).join(Need, col(Need.id) == Match.need_id).where(pending)
     if kind is not None:
         query = query.where(Match.kind == kind)
-    rows = db.exec(
-        query.order_by(col(Match.created_at), col(Match.id)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    ).all()
-    cards = [card_of(db, match, need) for match, need in rows]
+    query = query.order_by(col(Match.created_at), col(Match.id)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    cards = cards_of(db, list(db.execute(_card_rows(query)).all()))
     groups = [(group, [card for card in cards if card.match.kind is group]) for group in GROUPS]
     return QueuePage(
         groups=[(group, found) for group, found in groups if found],
@@ -299,10 +318,7 @@ class ReviewPagesController(Controller):
 
 
 def _titles(db: Session, ids: list[int]) -> dict[int, str]:
-    titles: dict[int, str] = {}
-    for match_id in ids:
-        match = db.get(Match, match_id)
-        need = db.get(Need, match.need_id) if match else None
-        if need is not None:
-            titles[match_id] = need.title
-    return titles
+    rows = db.execute(
+        sa.select(Match.id, Need.title).join(Need, col(Need.id) == Match.need_id).where(col(Match.id).in_(ids))
+    ).all()
+    return {match_id: title for match_id, title in rows}
