@@ -26,6 +26,8 @@ from marketplace.security.deps import provide_actor, provide_client_address, pro
 from marketplace.security.guards import PUBLIC
 from marketplace.security.headers import security_headers_hook
 from marketplace.security.hosts import allowed_hosts_middleware_factory
+from marketplace.serving.logs import litestar_logging_config
+from marketplace.serving.request_id import request_id_middleware_factory
 from marketplace.settings import Settings
 from marketplace.web import template_config
 
@@ -66,8 +68,10 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
             "actor": Provide(provide_actor, sync_to_thread=False),
             "client_address": Provide(provide_client_address, sync_to_thread=False),
         },
-        # Outermost first: the Host check, language, then who is asking, then CSRF (which needs to know the session).
+        # Outermost first: the request id (every log line of a request carries it), the Host check,
+        # language, then who is asking, then CSRF (which needs to know the session).
         middleware=[
+            request_id_middleware_factory(settings),
             allowed_hosts_middleware_factory(settings),
             locale_middleware_factory(settings.default_locale),
             authentication_middleware_factory(settings),
@@ -85,6 +89,7 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
             render_plugins=[ScalarRenderPlugin()],
         ),
         exception_handlers=APP_EXCEPTION_HANDLERS,
+        logging_config=litestar_logging_config(),
         on_startup=[limit_threads],
         on_shutdown=[dispose_engine],
         debug=settings.debug,

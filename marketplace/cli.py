@@ -1,11 +1,42 @@
-"""The ``marketplace`` command line."""
+"""The ``marketplace`` command line.
+
+Subcommands are imported when they are called, not when the command starts: ``marketplace serve``
+does not pay for the seeds, the matching library or the training code it never runs.
+"""
+
+import importlib
+import sys
 
 import click
 
 from marketplace.settings import Settings
 
+# name → "module:attribute" of a click command or group, imported on first use.
+LAZY_COMMANDS = {
+    "seed": "seeds.cli:seed",
+    "offers": "marketplace.offers.cli:offers",
+    "needs": "marketplace.needs.cli:needs",
+    "match": "marketplace.recommend.cli:match",
+    "user": "marketplace.accounts.cli:user",
+    "token": "marketplace.accounts.cli:token",
+}
 
-@click.group()
+
+class LazyGroup(click.Group):
+    """A group whose commands listed in LAZY_COMMANDS are imported only when asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            module_name, _, attribute = LAZY_COMMANDS[cmd_name].partition(":")
+            command: click.Command = getattr(importlib.import_module(module_name), attribute)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup)
 def main() -> None:
     """Red Partners Marketplace."""
 
@@ -29,12 +60,12 @@ def db_upgrade(revision: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1, max=64))
 def serve(host: str, port: int, workers: int) -> None:
-    """Serve the application (the database must be migrated)."""
-    import uvicorn
+    """Serve the application (the database must be migrated); several workers share the port."""
+    from marketplace.serving.workers import serve as serve_with_workers
 
-    uvicorn.run("marketplace.asgi:app_from_env", host=host, port=port, workers=workers, factory=True)
+    sys.exit(serve_with_workers(host, port, workers))
 
 
 @main.command()
@@ -45,22 +76,3 @@ def demo(host: str, port: int) -> None:
     from marketplace.demo import run_demo
 
     run_demo(Settings.from_env(), host=host, port=port)
-
-
-def _register_plugins() -> None:
-    # Seeding commands live with the seeds package, which the web app never imports.
-    from marketplace.accounts.cli import COMMANDS as ACCOUNT_COMMANDS
-    from marketplace.needs.cli import needs
-    from marketplace.offers.cli import offers
-    from marketplace.recommend.cli import match
-    from seeds.cli import seed
-
-    main.add_command(seed)
-    main.add_command(offers)
-    main.add_command(needs)
-    main.add_command(match)
-    for command in ACCOUNT_COMMANDS:
-        main.add_command(command)
-
-
-_register_plugins()

@@ -73,4 +73,5 @@ def run_demo(settings: Settings, *, host: str, port: int) -> None:
     print_demo_logins(f"http://{host}:{port}")
     app = create_app(settings)
     warm_in_background(app.state.session_factory)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # Whose X-Forwarded-For to believe is the application's decision (MARKETPLACE_TRUSTED_PROXIES).
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False, server_header=False)

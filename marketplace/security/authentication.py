@@ -18,6 +18,8 @@ from marketplace.security.sessions import SESSION_COOKIE, TOUCH_INTERVAL, Lifeti
 from marketplace.security.tokens import find_live_token, touch_token
 from marketplace.settings import Settings
 
+STATIC_PREFIX = "/static/"
+
 
 def bearer_token(headers: Headers) -> str | None:
     value = headers.get("authorization", "")
@@ -106,7 +108,8 @@ def authentication_middleware_factory(settings: Settings) -> Any:
             address = client_address(scope, settings.trusted_proxies)
             cookie, bearer = session_secret(headers), bearer_token(headers)
             user = None
-            if cookie or bearer:
+            # Static files are the same for everyone: no login check, so no database, for them.
+            if (cookie or bearer) and not scope["path"].startswith(STATIC_PREFIX):
                 state = scope["litestar_app"].state
                 user = await anyio.to_thread.run_sync(
                     lambda: resolve_user(

@@ -1,0 +1,1 @@
+"""Serving the application: worker processes, one log format, request ids."""
