@@ -11,6 +11,7 @@ or SIGINT is passed on, and each child finishes its requests in flight before it
 """
 
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -174,6 +175,11 @@ def serve(host: str, port: int, workers: int) -> int:
         return 0
     # Import the whole application once, here, so every forked worker starts with it loaded.
     import marketplace.asgi  # noqa: F401
+
+    # Keep the imported objects out of the collector's reach: its passes would write to (and so copy)
+    # every page the workers share with this process.
+    gc.collect()
+    gc.freeze()
 
     try:
         sockets = [listening_socket(host, port) for _ in range(workers)]
