@@ -44,18 +44,50 @@ def seed_hudao_command(seed_value: int, today: datetime | None, force: bool) -> 
 
 @seed.command("synthetic")
 @click.option("--volunteers", default=10_000, show_default=True, type=click.IntRange(min=1), help="Street size.")
+@click.option(
+    "--needs", type=click.IntRange(min=1), default=None, help="Needs (default: one per 18 volunteers, at least 60)."
+)
+@click.option(
+    "--offers", type=click.IntRange(min=1), default=None, help="Offers (default: one per 20 volunteers, at least 50)."
+)
+@click.option(
+    "--shifts",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Volunteer shifts to aim at, spread over the needs (default: about one per need).",
+)
 @click.option("--seed", "seed_value", default=7, show_default=True, type=int, help="Random seed.")
 @today_option
 @force_option
-def seed_synthetic_command(volunteers: int, seed_value: int, today: datetime | None, force: bool) -> None:
-    """A synthetic street with VOLUNTEERS volunteers and everything else in proportion."""
+def seed_synthetic_command(
+    volunteers: int,
+    needs: int | None,
+    offers: int | None,
+    shifts: int | None,
+    seed_value: int,
+    today: datetime | None,
+    force: bool,
+) -> None:
+    """A synthetic street with VOLUNTEERS volunteers and everything else in proportion, unless set.
+
+    For the load benchmark's street: --volunteers 5000 --needs 2000 --offers 800 --shifts 2000.
+    """
     from seeds.synthetic import seed_synthetic
 
     engine = _prepared_engine(force)
     try:
-        click.echo(f"Seeding a synthetic street of {volunteers:,} volunteers ...")
+        chosen = {"volunteers": volunteers, "needs": needs, "offers": offers, "shifts": shifts}
+        sizes = [f"{count:,} {name}" for name, count in chosen.items() if count is not None]
+        click.echo(f"Seeding a synthetic street of {', '.join(sizes)} ...")
         report = seed_synthetic(
-            engine, volunteers=volunteers, seed=seed_value, today=_day(today), progress=StageProgress()
+            engine,
+            volunteers=volunteers,
+            needs=needs,
+            offers=offers,
+            shifts=shifts,
+            seed=seed_value,
+            today=_day(today),
+            progress=StageProgress(),
         )
     finally:
         engine.dispose()

@@ -63,9 +63,14 @@ def load_plan(engine: sa.Engine, plan: Plan, progress: Progress | None = None) -
     return counts
 
 
+def written_columns(table: sa.Table) -> list[sa.Column]:
+    """The columns a load writes: not those the database computes (``GENERATED ALWAYS``), which refuse values."""
+    return [column for column in table.columns if column.computed is None]
+
+
 def _insert_rows(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
     """SQLAlchemy Core executemany; omitted optional columns are NULL (every row needs the same keys)."""
-    blank = {column.name: None for column in table.columns if column.nullable}
+    blank = {column.name: None for column in written_columns(table) if column.nullable}
     connection.execute(table.insert(), [{**blank, **row} for row in rows])
 
 
@@ -76,7 +81,7 @@ def _copy_rows(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> 
     COPY 2.1 s. The server's per-statement work dominates, not Python, so only COPY helps.
     """
     dialect = connection.dialect
-    columns = list(table.columns)
+    columns = written_columns(table)
     processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
     names = [column.name for column in columns]
     quote = dialect.identifier_preparer.quote

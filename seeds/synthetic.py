@@ -1,7 +1,9 @@
 """Synthetic streets for benchmarks: everything in proportion to the number of volunteers.
 
 One grid per ~500 volunteers (at least 21), four grids per community, an organization per ~100
-volunteers, an offer per ~20 and about one shift or resource line per 10 volunteers.
+volunteers, an offer per ~20 and about one shift or resource line per 10 volunteers. The numbers of
+needs, offers and shifts can be set apart from the volunteers, for streets busier than that (the
+load benchmark's: 5,000 volunteers and 2,000 shifts).
 """
 
 import math
@@ -36,18 +38,24 @@ COMMUNITY_SPACING_DEGREES = 0.009
 DIRECTIONS = (("", ""), ("北", " North"), ("南", " South"), ("东", " East"), ("西", " West"), ("中", " Central"))
 
 
-def synthetic_scale(volunteers: int) -> dict[str, int]:
-    """The counts a street of ``volunteers`` volunteers gets."""
+def synthetic_scale(
+    volunteers: int, *, needs: int | None = None, offers: int | None = None, shifts: int | None = None
+) -> dict[str, int]:
+    """The counts a street of ``volunteers`` volunteers gets; ``needs`` and ``offers`` replace the
+    proportional counts, and ``shifts`` (when given) is the number of shifts to aim at."""
     grids = max(MIN_GRIDS, round(volunteers / VOLUNTEERS_PER_GRID))
-    return {
+    scale = {
         "volunteers": volunteers,
         "grids": grids,
         "communities": math.ceil(grids / GRIDS_PER_COMMUNITY),
         "organizations": max(35, volunteers // VOLUNTEERS_PER_ORGANIZATION),
-        "offers": max(50, volunteers // VOLUNTEERS_PER_OFFER),
-        "needs": max(60, round(volunteers / VOLUNTEERS_PER_NEED)),
+        "offers": max(50, volunteers // VOLUNTEERS_PER_OFFER) if offers is None else offers,
+        "needs": max(60, round(volunteers / VOLUNTEERS_PER_NEED)) if needs is None else needs,
         "escalations": max(3, volunteers // 2000),
     }
+    if shifts is not None:
+        scale["shifts"] = shifts
+    return scale
 
 
 def synthetic_communities(grids: int, rng: random.Random) -> list[CommunitySpec]:
@@ -86,12 +94,17 @@ def seed_synthetic(
     engine: sa.Engine,
     *,
     volunteers: int = 10_000,
+    needs: int | None = None,
+    offers: int | None = None,
+    shifts: int | None = None,
     seed: int = 7,
     today: date | None = None,
     progress: Progress | None = None,
 ) -> SeedReport:
-    """Generate a street of ``volunteers`` volunteers and load it into an empty, migrated database."""
-    scale = synthetic_scale(volunteers)
+    """Generate a street of ``volunteers`` volunteers and load it into an empty, migrated database.
+
+    ``needs``, ``offers`` and ``shifts`` set those counts instead of keeping them in proportion."""
+    scale = synthetic_scale(volunteers, needs=needs, offers=offers, shifts=shifts)
     with collector_paused():
         watch = Stopwatch()
         ctx = new_context(seed, today, progress)
@@ -120,7 +133,7 @@ def _build(ctx: SeedContext, scale: dict[str, int]) -> None:
     ctx.report("places and partners", 1, 1)
     build_volunteers(ctx, scale["volunteers"])
     build_offers(ctx, total=scale["offers"])
-    build_needs(ctx, scale["needs"])
+    build_needs(ctx, scale["needs"], shifts=scale.get("shifts"))
     history = HistoryBuilder(ctx)
     history.run()
     history.finish()

@@ -48,6 +48,7 @@ from seeds.credit_codes import make_credit_code
 from seeds.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from seeds.hudao import _build, seed_hudao
 from seeds.runner import new_context
+from seeds.synthetic import _build as synthetic_build
 from seeds.synthetic import seed_synthetic, synthetic_scale
 
 TODAY = date(2026, 5, 1)
@@ -373,6 +374,41 @@ def test_synthetic_street_grows_its_grids_with_its_volunteers() -> None:
     assert synthetic_scale(100_000)["communities"] == 50
 
 
+def test_synthetic_scale_options_set_needs_offers_and_shifts_apart_from_the_volunteers() -> None:
+    assert "shifts" not in synthetic_scale(5000)  # by default the templates decide
+    scale = synthetic_scale(5000, needs=2000, offers=800, shifts=2000)
+    assert (scale["needs"], scale["offers"], scale["shifts"], scale["grids"]) == (2000, 800, 2000, 21)
+
+
+def test_synthetic_street_with_set_needs_offers_and_shifts_has_sign_ups(clean_engine: sa.Engine) -> None:
+    """A small street much busier than its volunteers alone would give: the counts asked for, live sign-ups."""
+    report = seed_synthetic(clean_engine, volunteers=300, needs=150, offers=70, shifts=240, today=TODAY)
+    assert count(clean_engine, VolunteerProfile) == 300
+    assert count(clean_engine, Need) == report["need"] == 150
+    assert count(clean_engine, Offer) == 70
+    assert abs(count(clean_engine, Shift) - 240) <= 3
+    assert report.notes["shifts"] == 240
+    statuses = Counter(status for (status,) in rows(clean_engine, sa.select(ShiftSignup.status)))
+    assert statuses["confirmed"] > 0 and statuses["pending"] > 0
+    future_open = sa.select(sa.func.count()).select_from(Shift).join(Need, Need.id == Shift.need_id)
+    future_open = future_open.where(
+        Need.status.in_(["published", "partially_matched"]), Shift.confirmed_count < Shift.slots
+    )
+    assert rows(clean_engine, future_open)[0][0] > 0  # room left to sign up for
+    assert_capacity_invariants(clean_engine)
+
+
+def test_synthetic_shift_target_is_met_at_any_size_and_is_deterministic() -> None:
+    for volunteers, needs, shifts in ((200, 60, 30), (200, 60, 400), (1000, 400, 400), (1000, None, 0)):
+        ctx = new_context(7, TODAY, None)
+        synthetic_build(ctx, synthetic_scale(volunteers, needs=needs, shifts=shifts))
+        assert abs(ctx.plan.count("shift") - shifts) <= 3, (volunteers, needs, shifts, ctx.plan.count("shift"))
+    first, second = new_context(3, TODAY, None), new_context(3, TODAY, None)
+    for ctx in (first, second):
+        synthetic_build(ctx, synthetic_scale(500, needs=100, offers=60, shifts=150))
+    assert first.plan.rows == second.plan.rows
+
+
 # -- command line ----------------------------------------------------------------------------------
 
 
@@ -389,5 +425,19 @@ def test_cli_seeds_hudao_and_refuses_a_database_with_data(tmp_path: Path) -> Non
     engine = sa.create_engine(env["MARKETPLACE_DATABASE_URL"])
     try:
         assert count(engine, VolunteerProfile) == 100
+    finally:
+        engine.dispose()
+
+
+def test_cli_seeds_a_synthetic_street_of_the_sizes_asked(tmp_path: Path) -> None:
+    env = {"MARKETPLACE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "MARKETPLACE_VAR_DIR": str(tmp_path)}
+    arguments = ["--volunteers", "150", "--needs", "90", "--offers", "55", "--shifts", "120", "--today", "2026-05-01"]
+    seeded = CliRunner().invoke(main, ["seed", "synthetic", *arguments], env=env)
+    assert seeded.exit_code == 0, seeded.output
+    assert "150 volunteers, 90 needs, 55 offers, 120 shifts" in seeded.output and "loading rows" in seeded.output
+    engine = sa.create_engine(env["MARKETPLACE_DATABASE_URL"])
+    try:
+        assert (count(engine, VolunteerProfile), count(engine, Need), count(engine, Offer)) == (150, 90, 55)
+        assert abs(count(engine, Shift) - 120) <= 3
     finally:
         engine.dispose()

@@ -74,6 +74,7 @@ REPORTER_NOTES = {
     IntakeChannel.WALK_IN: "居民到服务站反映",
 }
 SATISFACTION = (5, 5, 5, 5, 5, 4, 4, 4, 3, 2)
+CANCELLED_PUBLISHED = 0.6  # share of cancelled needs that had been published (and so have shifts)
 
 
 @dataclass
@@ -105,8 +106,15 @@ class NeedBuilder:
 
     # -- drafting ----------------------------------------------------------------------------------
     def draft(
-        self, template: NeedTemplate, grid_index: int, channel: IntakeChannel, urgency: Urgency, status: NeedStatus
+        self,
+        template: NeedTemplate,
+        grid_index: int,
+        channel: IntakeChannel,
+        urgency: Urgency,
+        status: NeedStatus,
+        shift_count: int | None = None,
     ) -> NeedDraft:
+        """``shift_count``: how many shifts the need gets, spread over its template's (default: a few repeats)."""
         rng = self.rng
         grid = self.ctx.place.grids[grid_index]
         community = self.ctx.place.communities[grid.community_index]
@@ -120,9 +128,14 @@ class NeedBuilder:
         }
         lines = [(line, rng.randrange(line.low, line.high + 1, line.step)) for line in template.lines]
         shifts: list[ShiftTemplate] = []
-        for shift in template.shifts:
-            repeats = 1 + (rng.random() < 0.25) + (rng.random() < 0.05)
-            shifts.extend([shift] * repeats)
+        if shift_count is not None:
+            kinds = len(template.shifts)
+            for number, shift in enumerate(template.shifts):
+                shifts.extend([shift] * (shift_count // kinds + (number < shift_count % kinds)))
+        else:
+            for shift in template.shifts:
+                repeats = 1 + (rng.random() < 0.25) + (rng.random() < 0.05)
+                shifts.extend([shift] * repeats)
         personal = "{building}" in template.title or channel in (*FED_CHANNELS, IntakeChannel.WALK_IN)
         return NeedDraft(
             template.title.format(**words),
@@ -148,7 +161,7 @@ class NeedBuilder:
         created = clock.ago(age)
         is_public = status in (*OPEN, NeedStatus.IN_PROGRESS, *SOLVED)
         published = None
-        if is_public or (status == NeedStatus.CANCELLED and rng.random() < 0.6):
+        if is_public or (status == NeedStatus.CANCELLED and rng.random() < CANCELLED_PUBLISHED):
             after = draft.published_days_after if draft.published_days_after is not None else rng.uniform(0.3, 2.5)
             published = min(clock.after(created, 24 * after), clock.ago(0.1))
         grid = ctx.place.grids[draft.grid_index]
@@ -339,8 +352,48 @@ def spread(weights: dict, count: int, rng: random.Random) -> list:
     return values
 
 
-def build_needs(ctx: SeedContext, count: int, builder: NeedBuilder | None = None) -> NeedBuilder:
-    """Add ``count`` needs drawn from the curated templates; every category, channel, urgency and status occurs."""
+class ShiftQuota:
+    """Spreads a target number of shifts over the needs as they are drafted.
+
+    Which needs get shifts is only known as each is drawn (its template, and whether a cancelled need
+    was ever published), so each one that can have shifts gets what is left of the target divided by
+    the needs still expected to take some; the last ones absorb the rounding, so the total lands within
+    a few shifts of the target.
+    """
+
+    def __init__(self, target: int, chances: list[float]) -> None:
+        self.target = target
+        self.made = 0
+        # expected[n]: how many of needs n, n+1, ... are expected to get shifts.
+        self.expected = [*itertools.accumulate(reversed(chances))][::-1]
+
+    def count_for(self, number: int) -> int:
+        left = self.target - self.made
+        return max(0, round(left / max(self.expected[number], 1.0)))
+
+    def add(self, shifts: int) -> None:
+        self.made += shifts
+
+
+def shift_chances(categories: list[Category], statuses: list[NeedStatus]) -> list[float]:
+    """For each need to draw, the chance it gets shifts: its category's share of templates with shifts,
+    if its status keeps shifts (a cancelled need keeps them when it had been published)."""
+    with_shifts: dict[Category, list[bool]] = {}
+    for template in NEED_TEMPLATES:
+        with_shifts.setdefault(template.category, []).append(bool(template.shifts))
+    share = {category: sum(flags) / len(flags) for category, flags in with_shifts.items()}
+    status_chance = {status: float(status in WITH_SHIFTS) for status in NeedStatus}
+    status_chance[NeedStatus.CANCELLED] = CANCELLED_PUBLISHED
+    return [share.get(c, 0.0) * status_chance[s] for c, s in zip(categories, statuses, strict=True)]
+
+
+def build_needs(
+    ctx: SeedContext, count: int, builder: NeedBuilder | None = None, *, shifts: int | None = None
+) -> NeedBuilder:
+    """Add ``count`` needs drawn from the curated templates; every category, channel, urgency and status occurs.
+
+    ``shifts``: about this many shifts in all, instead of the templates' few per need.
+    """
     builder = builder or NeedBuilder(ctx)
     rng = builder.rng
     by_category: dict[Category, list[NeedTemplate]] = {}
@@ -352,6 +405,7 @@ def build_needs(ctx: SeedContext, count: int, builder: NeedBuilder | None = None
     urgencies = spread(URGENCY_WEIGHTS, count, rng)
     grid_cum = list(itertools.accumulate(grid.households for grid in ctx.place.grids))
     grids = rng.choices(range(len(ctx.place.grids)), cum_weights=grid_cum, k=count)
+    quota = ShiftQuota(shifts, shift_chances(categories, statuses)) if shifts is not None else None
     report_every = max(1, count // 20)
     for number in range(count):
         status = statuses[number]
@@ -371,8 +425,11 @@ def build_needs(ctx: SeedContext, count: int, builder: NeedBuilder | None = None
             )
         else:
             template = rng.choice(by_category[categories[number]])
-            draft = builder.draft(template, grids[number], channels[number], urgencies[number], status)
-        builder.add(draft)
+            shift_count = quota.count_for(number) if quota and template.shifts and status in WITH_SHIFTS else None
+            draft = builder.draft(template, grids[number], channels[number], urgencies[number], status, shift_count)
+        need = builder.add(draft)
+        if quota:
+            quota.add(len(need.shifts))
         if number % report_every == 0:
             ctx.report("needs", number, count)
     ctx.report("needs", count, count)
