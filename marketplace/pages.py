@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, InternalServerException, ValidationException
 from litestar.exceptions.responses import create_exception_response
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
@@ -22,6 +22,7 @@ from litestar.status_codes import (
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session
 
+from marketplace.db.errors import is_unavailable
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.needs.board import InvalidFilter
@@ -127,8 +128,16 @@ logger = logging.getLogger("marketplace.errors")
 def database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any] | Template:
     """No connection free within the pool timeout, a lock held too long, or no database: a 503, never a hang.
 
-    Raised from any handler or from the login check; the client is told to retry shortly.
+    Raised from any handler or from the login check; the client is told to retry shortly. Other
+    operational errors (SQLite calls a missing column one) are faults: a 500, logged with a traceback.
     """
+    if not is_unavailable(exc):
+        logger.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
+        if request.url.path.startswith(("/api/", "/schema")):
+            return create_exception_response(request, InternalServerException())
+        page = html_error_page(request, exc)
+        assert isinstance(page, Template)
+        return page
     logger.warning("database unavailable for %s %s: %s", request.method, request.url.path, exc)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if request.url.path.startswith(("/api/", "/schema", "/healthz")):

@@ -7,6 +7,7 @@ needed the loop to finish. These tests drive a real uvicorn on 127.0.0.1 with a 
 
 import asyncio
 import re
+import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -18,6 +19,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.db.engine import EventLoopQuery, create_db_engine
+from marketplace.db.errors import is_unavailable
 from marketplace.settings import DatabaseSettings, Settings
 from tests.live_app import LiveApp, start_live_app
 from tests.security_helpers import DEFAULT_PASSWORD, make_user
@@ -158,3 +160,16 @@ def test_a_query_made_on_the_event_loop_is_refused(settings: Settings) -> None:
             assert connection.execute(sa.text("SELECT 1")).scalar_one() == 1
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (sa.exc.TimeoutError("QueuePool limit reached"), True),
+        (sa.exc.OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked")), True),
+        (sa.exc.OperationalError("SELECT x", {}, sqlite3.OperationalError("no such column: x")), False),
+        (sa.exc.ProgrammingError("SELECT x", {}, Exception("undefined column")), False),
+    ],
+)
+def test_only_a_busy_or_absent_database_is_a_503_not_a_fault_in_our_sql(error: Exception, transient: bool) -> None:
+    assert is_unavailable(error) is transient

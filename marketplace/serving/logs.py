@@ -54,8 +54,8 @@ def configure_logging(level: str = "INFO") -> None:
 def log_server_error(logger: Any, scope: Scope, traceback_lines: list[str]) -> None:
     """Log unhandled errors (5xx) with their traceback; 4xx answers are the client's business."""
     error = sys.exc_info()[1]
-    if getattr(error, "status_code", 500) < 500 or isinstance(error, sa_exc.SQLAlchemyError | TimeoutError):
-        return  # database outages are logged once, by the handler that answers 503
+    if getattr(error, "status_code", 500) < 500 or isinstance(error, sa_exc.TimeoutError | sa_exc.OperationalError):
+        return  # logged once, by the handler that answers them (marketplace.pages.database_unavailable)
     method, path = scope.get("method", ""), scope.get("path", "")
     logger.error("unhandled error on %s %s\n%s", method, path, "".join(traceback_lines))
 
