@@ -186,17 +186,25 @@ def street_figures(session: Session, *, today: date | None = None) -> StreetFigu
             sa.func.count(Need.satisfaction),
         ).where(_counted())
     ).one()
-    hours = session.execute(sa.select(sa.func.coalesce(sa.func.sum(VolunteerProfile.hours_total), 0))).scalar_one()
+    partners, offers, volunteers, hours, grids = session.execute(
+        sa.select(
+            _scalar(sa.func.count(Organization.id), Organization.status == OrganizationStatus.APPROVED),
+            _scalar(sa.func.count(Offer.id), Offer.status == OfferStatus.ACTIVE),
+            _scalar(sa.func.count(VolunteerProfile.id)),
+            _scalar(sa.func.coalesce(sa.func.sum(VolunteerProfile.hours_total), 0)),
+            _scalar(sa.func.count(Grid.id)),
+        )
+    ).one()
     return StreetFigures(
         needs_collected=collected,
         needs_solved=int(solved),
         completion_rate=int(solved) / collected if collected else 0.0,
         open_projects=int(open_projects),
-        partners_approved=_count(session, Organization.id, Organization.status == OrganizationStatus.APPROVED),
-        offers_active=_count(session, Offer.id, Offer.status == OfferStatus.ACTIVE),
-        volunteers_registered=_count(session, VolunteerProfile.id),
+        partners_approved=int(partners),
+        offers_active=int(offers),
+        volunteers_registered=int(volunteers),
         volunteer_hours=float(Decimal(hours)),
-        grids=_count(session, Grid.id),
+        grids=int(grids),
         by_category=_by_category(session),
         by_grid=_by_grid(session),
         by_channel=_by_channel(session),
@@ -208,8 +216,9 @@ def street_figures(session: Session, *, today: date | None = None) -> StreetFigu
     )
 
 
-def _count(session: Session, column: Any, *conditions: Any) -> int:
-    return session.execute(sa.select(sa.func.count(column)).where(*conditions)).scalar_one()
+def _scalar(aggregate: Any, *conditions: Any) -> Any:
+    """One aggregate as a scalar subquery, so several tables' totals come back in one statement."""
+    return sa.select(aggregate).where(*conditions).scalar_subquery()
 
 
 def _by_category(session: Session) -> list[CategoryTally]:

@@ -63,17 +63,14 @@ def _volunteer_names(db: Session, profile_ids: set[int]) -> dict[int, str]:
 
 def claims_of(db: Session, need_id: int) -> list[Claim]:
     """Partners' claims (whole project or a resource line), newest first."""
-    matches = db.execute(
-        sa.select(Match)
+    rows = db.execute(
+        sa.select(Match, Organization.name, ResourceLine)
+        .outerjoin(Organization, Organization.id == Match.organization_id)  # type: ignore[arg-type]
+        .outerjoin(ResourceLine, ResourceLine.id == Match.resource_line_id)  # type: ignore[arg-type]
         .where(Match.need_id == need_id, Match.kind != MatchKind.VOLUNTEER_SHIFT)
         .order_by(Match.created_at.desc(), Match.id.desc())  # type: ignore[attr-defined]
-    ).scalars()
-    claims = []
-    for match in matches:
-        organization = db.get(Organization, match.organization_id) if match.organization_id else None
-        line = db.get(ResourceLine, match.resource_line_id) if match.resource_line_id else None
-        claims.append(Claim(match=match, who=organization.name if organization else "", line=line))
-    return claims
+    ).all()
+    return [Claim(match=match, who=name or "", line=line) for match, name, line in rows]
 
 
 def line_progress(db: Session, lines: list[ResourceLine]) -> list[LineProgress]:

@@ -65,13 +65,6 @@ def _visible(db: Session, actor: CurrentUser, need_id: int) -> Any:
         raise NotFoundException(_("No such need in your scope.")) from None
 
 
-def _grid_names(db: Session, grid_ids: list[int]) -> dict[int, Grid]:
-    if not grid_ids:
-        return {}
-    rows = db.execute(sa.select(Grid).where(Grid.id.in_(sorted(set(grid_ids))))).scalars()  # type: ignore[union-attr]
-    return {row.id: row for row in rows}  # type: ignore[misc]
-
-
 class NeedStaffPagesController(Controller):
     path = "/needs"
     guards = [staff_or_admin, sessions_only]
@@ -95,6 +88,7 @@ class NeedStaffPagesController(Controller):
             status=status, category=category, grid_id=grid, channel=channel, urgency=urgency, to_review=to_review
         )
         listing = services.list_needs(db, actor, filters, page=page, page_size=PAGE_SIZE)
+        grid_groups = grid_choices(db)  # every grid of the street: the rows' grid names come from here too
         query = {
             key: value
             for key, value in {
@@ -113,8 +107,8 @@ class NeedStaffPagesController(Controller):
             results=listing,
             filters=filters,
             filter_query=query,
-            grids=_grid_names(db, [row.grid_id for row in listing.rows]),
-            grid_groups=grid_choices(db),
+            grids={grid.id: grid for _community, grids in grid_groups for grid in grids},
+            grid_groups=grid_groups,
             statuses=list(NeedStatus),
             categories=list(Category),
             channels=list(IntakeChannel),

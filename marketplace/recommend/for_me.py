@@ -41,10 +41,11 @@ def tasks_for_volunteer(db: Session, profile_id: int, limit: int = SHOWN) -> lis
     if not person or not needs:
         return []
     now = utcnow()
+    # The rows once: the library's records and the suggestions' shifts both come from them.
+    shift_rows = rows.rows_of_needs(db, Shift, list(needs.values()), Shift.starts_at, Shift.id)
     shifts = [
         shift
-        for need in needs.values()
-        for shift in rows.shift_records(db, need)
+        for shift in rows.shift_records_of(db, list(needs.values()), shift_rows)
         if shift.open_slots > 0 and shift.starts_at > now
     ]
     held = _held_shifts(db, profile_id)
@@ -52,9 +53,7 @@ def tasks_for_volunteer(db: Session, profile_id: int, limit: int = SHOWN) -> lis
     index = rows.candidate_index(
         "volunteers", person, rows.grid_points(db), [s.text for s in shifts] + [person[0].text]
     )
-    rows_by_id = {
-        row.id: row for row in db.execute(sa.select(Shift).where(Shift.id.in_([s.id for s in shifts]))).scalars()
-    }  # type: ignore[union-attr]
+    rows_by_id = {row.id: row for found in shift_rows.values() for row in found}
     found = []
     for shift in shifts:
         ranked = index.rank(shift, k=1)
@@ -83,16 +82,14 @@ def projects_for_partner(db: Session, organization_id: int, limit: int = SHOWN) 
     if not offers or not needs:
         return []
     now = utcnow()
-    lines = [line for need in needs.values() for line in rows.line_records(db, need) if line.still_needed > 0]
+    line_rows = rows.rows_of_needs(db, ResourceLine, list(needs.values()), ResourceLine.id)
+    lines = [line for line in rows.line_records_of(db, list(needs.values()), line_rows) if line.still_needed > 0]
     texts = [line.text for line in lines] + [offer.text for offer in offers]
     index = rows.candidate_index("offers", offers, rows.grid_points(db), texts)
     titles = dict(
         db.execute(sa.select(Offer.id, Offer.title).where(Offer.organization_id == organization_id)).tuples().all()
     )
-    line_rows = {
-        row.id: row
-        for row in db.execute(sa.select(ResourceLine).where(ResourceLine.id.in_([line.id for line in lines]))).scalars()
-    }  # type: ignore[union-attr]
+    rows_by_id = {row.id: row for found in line_rows.values() for row in found}
     found = []
     for line in lines:
         ranked = index.rank(line, now, k=1)
@@ -103,7 +100,7 @@ def projects_for_partner(db: Session, organization_id: int, limit: int = SHOWN) 
                     needs[line.need_id],
                     best.score,
                     best.reasons,
-                    line=line_rows.get(line.id),
+                    line=rows_by_id.get(line.id),
                     offer_title=titles.get(best.candidate_id, ""),
                 )
             )

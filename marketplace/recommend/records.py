@@ -1,6 +1,7 @@
 """Database rows → the matching library's plain records (the library never sees the database)."""
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,15 +40,40 @@ def need_text(need: Need, extra: str = "") -> str:
     return " ".join(part for part in (need.title, need.description, extra) if part)
 
 
-def shift_records(db: Session, need: Need) -> list[records.ShiftNeed]:
-    shifts = list(db.execute(sa.select(Shift).where(Shift.need_id == need.id).order_by(Shift.starts_at)).scalars())
+# Ids per IN list: far below SQLite's and PostgreSQL's limits on bound parameters.
+IN_CHUNK = 1000
+
+
+def _in_chunks(ids: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(ids), IN_CHUNK):
+        yield ids[start : start + IN_CHUNK]
+
+
+def rows_of_needs(db: Session, model: Any, needs: list[Need], *order: Any) -> dict[int, list[Any]]:
+    """The rows of ``model`` of every need, grouped by need id, in ``order`` within a need."""
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for ids in _in_chunks([need.id for need in needs]):
+        for row in db.execute(sa.select(model).where(model.need_id.in_(ids)).order_by(*order)).scalars():
+            grouped[row.need_id].append(row)
+    return grouped
+
+
+def shift_records(db: Session, need: Need, shifts: list[Shift] | None = None) -> list[records.ShiftNeed]:
+    """The shifts of ``need`` (its rows, when the caller has loaded them already) as the library's records."""
+    return shift_records_of(db, [need], None if shifts is None else {need.id or 0: shifts})
+
+
+def shift_records_of(
+    db: Session, needs: list[Need], shifts: dict[int, list[Shift]] | None = None
+) -> list[records.ShiftNeed]:
+    """The shifts of every need in a few queries, need by need in the order given, each need's by start."""
+    if shifts is None:
+        shifts = rows_of_needs(db, Shift, needs, Shift.starts_at, Shift.id)
     skills: dict[int, set[int]] = defaultdict(set)
-    for shift_id, skill_id in db.execute(
-        sa.select(ShiftSkill.shift_id, ShiftSkill.skill_id).where(
-            ShiftSkill.shift_id.in_([shift.id for shift in shifts])  # type: ignore[union-attr]
-        )
-    ):
-        skills[shift_id].add(skill_id)
+    for ids in _in_chunks([shift.id for found in shifts.values() for shift in found]):
+        query = sa.select(ShiftSkill.shift_id, ShiftSkill.skill_id).where(ShiftSkill.shift_id.in_(ids))  # type: ignore[attr-defined]
+        for shift_id, skill_id in db.execute(query):
+            skills[shift_id].add(skill_id)
     return [
         records.ShiftNeed(
             id=int(shift.id or 0),
@@ -62,12 +88,22 @@ def shift_records(db: Session, need: Need) -> list[records.ShiftNeed]:
             urgency=URGENCY_LEVEL.get(need.urgency, 1),
             due_date=need.due_date,
         )
-        for shift in shifts
+        for need in needs
+        for shift in shifts.get(need.id or 0, [])
     ]
 
 
-def line_records(db: Session, need: Need) -> list[records.LineNeed]:
-    lines = db.execute(sa.select(ResourceLine).where(ResourceLine.need_id == need.id).order_by(ResourceLine.id))
+def line_records(db: Session, need: Need, lines: list[ResourceLine] | None = None) -> list[records.LineNeed]:
+    """The resource lines of ``need`` (its rows, when the caller has loaded them already) as the library's records."""
+    return line_records_of(db, [need], None if lines is None else {need.id or 0: lines})
+
+
+def line_records_of(
+    db: Session, needs: list[Need], lines: dict[int, list[ResourceLine]] | None = None
+) -> list[records.LineNeed]:
+    """The resource lines of every need in one query (per thousand needs), need by need, each need's by id."""
+    if lines is None:
+        lines = rows_of_needs(db, ResourceLine, needs, ResourceLine.id)
     return [
         records.LineNeed(
             id=int(line.id or 0),
@@ -81,7 +117,8 @@ def line_records(db: Session, need: Need) -> list[records.LineNeed]:
             urgency=URGENCY_LEVEL.get(need.urgency, 1),
             due_date=need.due_date,
         )
-        for line in lines.scalars()
+        for need in needs
+        for line in lines.get(need.id or 0, [])
     ]
 
 

@@ -58,14 +58,12 @@ _CACHE = _Cache()
 
 
 def _signature(db: Session, kind: str) -> tuple[Any, ...]:
+    """The max-id probes, each on its own index, asked in one statement."""
     if kind == "volunteers":
-        probes = (sa.func.max(VolunteerProfile.id), sa.func.max(ShiftSignup.id))
-        return (db.execute(sa.select(probes[0])).scalar(), db.execute(sa.select(probes[1])).scalar())
-    return (
-        db.execute(sa.select(sa.func.max(Offer.id))).scalar(),
-        db.execute(sa.select(sa.func.max(Offer.updated_at))).scalar(),
-        db.execute(sa.select(sa.func.max(Match.id))).scalar(),
-    )
+        probes = [sa.func.max(VolunteerProfile.id), sa.func.max(ShiftSignup.id)]
+    else:
+        probes = [sa.func.max(Offer.id), sa.func.max(Offer.updated_at), sa.func.max(Match.id)]
+    return tuple(db.execute(sa.select(*(sa.select(probe).scalar_subquery() for probe in probes))).one())
 
 
 def _build(db: Session, kind: str) -> tuple[Any, int]:
@@ -168,11 +166,15 @@ def recommend(db: Session, need: Need, kind: str, k: int, var_dir: Path | None =
         return ranker.rank(scorer, index.pair_features(part, now), k)
 
     if kind == "offers":
-        titles = {line.id: line.description or line.category.label for line in services.lines_of(db, need.id or 0)}
-        lines = [line for line in rows.line_records(db, need) if line.still_needed > 0]
+        line_rows = services.lines_of(db, need.id or 0)
+        titles = {line.id: line.description or line.category.label for line in line_rows}
+        lines = [line for line in rows.line_records(db, need, line_rows) if line.still_needed > 0]
         return [PartRanking(line.id, titles.get(line.id, ""), ranked(line)) for line in lines]
-    titles = {shift.id: shift.title for shift in services.shifts_of(db, need.id or 0)}
-    shifts = [shift for shift in rows.shift_records(db, need) if shift.open_slots > 0 and shift.ends_at > now]
+    shift_rows = services.shifts_of(db, need.id or 0)
+    titles = {shift.id: shift.title for shift in shift_rows}
+    shifts = [
+        shift for shift in rows.shift_records(db, need, shift_rows) if shift.open_slots > 0 and shift.ends_at > now
+    ]
     return [PartRanking(shift.id, titles.get(shift.id, ""), ranked(shift)) for shift in shifts]
 
 
