@@ -35,6 +35,8 @@ from matching.explain import Ranked
 
 MAX_AGE = 300.0
 SYNC_LIMIT = 5_000
+# Seconds a request waits for another's first build of an index before building its own.
+FIRST_BUILD_WAIT = 120.0
 KINDS = ("offers", "volunteers")
 log = logging.getLogger("marketplace.recommend")
 
@@ -52,6 +54,8 @@ class _Cache:
     lock: threading.Lock = field(default_factory=threading.Lock)
     entries: dict[tuple[str, str], _Cached] = field(default_factory=dict)
     building: set[tuple[str, str]] = field(default_factory=set)
+    # The first build of an index, which later callers wait for instead of building it again.
+    first_builds: dict[tuple[str, str], threading.Event] = field(default_factory=dict)
 
 
 _CACHE = _Cache()
@@ -111,10 +115,26 @@ def index_for(db: Session, kind: str) -> Any:
                 factory = sessionmaker(bind=db.get_bind(), class_=Session, expire_on_commit=False)
                 threading.Thread(target=_rebuild, args=(factory, key, kind), daemon=True).start()
             return cached.index
-    index, size = _build(db, kind)
-    with _CACHE.lock:
-        _CACHE.entries[key] = _Cached(signature, time.monotonic(), index, size)
-    return index
+        # No index yet: one caller builds it (the start-up warm-up, usually); the others wait for that
+        # build rather than each making its own, which on a large street would multiply the wait.
+        first = _CACHE.first_builds.get(key) if cached is None else None
+        mine = cached is None and first is None
+        if mine:
+            _CACHE.first_builds[key] = threading.Event()
+    if first is not None:
+        first.wait(timeout=FIRST_BUILD_WAIT)
+        with _CACHE.lock:
+            if (ready := _CACHE.entries.get(key)) is not None:
+                return ready.index
+    try:
+        index, size = _build(db, kind)
+        with _CACHE.lock:
+            _CACHE.entries[key] = _Cached(signature, time.monotonic(), index, size)
+        return index
+    finally:
+        with _CACHE.lock:
+            if mine and (event := _CACHE.first_builds.pop(key, None)) is not None:
+                event.set()
 
 
 def warm_in_background(factory: sessionmaker[Session]) -> threading.Thread:
@@ -137,6 +157,9 @@ def forget() -> None:
     """Drop every cached index (tests that rebuild a database under the same address)."""
     with _CACHE.lock:
         _CACHE.entries.clear()
+        for event in _CACHE.first_builds.values():
+            event.set()
+        _CACHE.first_builds.clear()
 
 
 @dataclass(frozen=True)
