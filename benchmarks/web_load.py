@@ -1,0 +1,1036 @@
+"""Load on the real server: pages at 10 and 50 connections, with 1 and 2 workers, driven by wrk.
+
+    python3 -m uv run python benchmarks/web_load.py                      # street on SQLite, ~15 min
+    python3 -m uv run python benchmarks/web_load.py --quick              # a smoke test, ~3 min
+    python3 -m uv run python benchmarks/web_load.py --scale city \\
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_city
+
+Needs wrk (https://github.com/wg/wrk), a load generator: ``apt-get install -y wrk`` on Debian or
+Ubuntu, ``brew install wrk`` on macOS. It is a tool on the machine, not a project dependency.
+
+1. Seeds a synthetic street (``--scale street``: 5,000 volunteers, 2,000 needs, 800 offers, 2,000
+   shifts with a year of sign-ups; ``city``: 100,000 volunteers, 50,000 needs, 20,000 offers) into
+   a fresh SQLite file in a temporary folder, or into ``--database-url`` (created if missing; a
+   database that already holds a street is used as it is, so a city is seeded once).
+2. Copies it, starts ``marketplace serve --workers 1`` on the copy and logs in, through the login
+   form, the roles the pages need: admins, the demo staff, partners of approved organizations and
+   the volunteers with the most sign-ups (every seeded account has the demo password). Every later
+   run starts from a copy of that state, so each one sees the same data and the same sessions.
+3. For each worker count: serves a fresh copy with ``marketplace serve --workers N``, warms every
+   page, then runs ``wrk --latency`` for ``--duration`` seconds at each connection count against
+   the anonymous board ``/``, a project page, a volunteer's take-part page, a volunteer's
+   ``/signups``, an admin's ``/review`` queue, staff recommendations for a need, and a mixed
+   scenario (page reads with sign-ups and partner claims, POSTed with the session's CSRF token) on
+   a copy of its own per run. Requests rotate over several users and projects
+   (``benchmarks/wrk/sequence.lua`` replays the lists this script writes). During every run at 50
+   or more connections this script asks ``/healthz`` once a second and records whether and how fast
+   it answered.
+
+Prints requests/s, p50, p95, p99, errors (statuses other than 2xx/3xx, socket errors) and timeouts
+for every page, worker count and connection count, checks the targets of issue 10, and writes
+``benchmarks/results/web_load.json`` and ``web_load.txt`` (``web_load.quick.*`` with ``--quick``).
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import sqlalchemy as sa
+
+from marketplace.console import StageProgress
+from marketplace.db.engine import create_db_engine
+from marketplace.db.migrate import upgrade
+from marketplace.matches.services import OPEN_STATUSES
+from marketplace.models import (
+    Grid,
+    Need,
+    NeedStatus,
+    Offer,
+    OfferStatus,
+    Organization,
+    OrganizationStatus,
+    ResourceLine,
+    Role,
+    Shift,
+    ShiftSignup,
+    SignupStatus,
+    User,
+    VolunteerProfile,
+)
+from marketplace.settings import DatabaseSettings
+from seeds.demo_accounts import DEMO_PASSWORD
+from seeds.loading import database_is_empty
+from seeds.synthetic import seed_synthetic
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+LUA_SCRIPT = HERE / "wrk" / "sequence.lua"
+SCALES: dict[str, dict[str, int | None]] = {
+    "street": {"volunteers": 5_000, "needs": 2_000, "offers": 800, "shifts": 2_000},
+    "city": {"volunteers": 100_000, "needs": 50_000, "offers": 20_000, "shifts": None},
+}
+PAGES = ("board", "project", "take-part", "signups", "review", "recommendations")
+SCENARIOS = (*PAGES, "mixed")
+# Open for sign-ups and claims (the app's own list); new projects are what volunteers see first.
+OPEN = tuple(OPEN_STATUSES)
+PUBLIC_OPEN = (NeedStatus.PUBLISHED, NeedStatus.PARTIALLY_MATCHED)
+SLOT_HOLDERS = (SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN, SignupStatus.COMPLETED)
+ROTATION = 20  # projects, needs and volunteers a page scenario rotates over
+MIXED_CYCLES = 3_000  # volunteer journeys planned for the mixed scenario (then it starts again)
+HEALTHZ_FROM_CONNECTIONS = 50
+CSRF_PATTERNS = (
+    re.compile(r'name="csrf_token" value="([^"]+)"'),
+    re.compile(r'"X-CSRF-Token":\s*"([^"]+)"'),
+)
+
+
+# -- the street's database: a source, a base with sessions, and a fresh copy per server ------------
+
+
+@dataclass
+class Databases:
+    """The street as seeded (``source``), the same with logged-in sessions (``base``), and run copies.
+
+    SQLite: files in ``folder``. PostgreSQL: databases made with ``CREATE DATABASE ... TEMPLATE``,
+    named after the source with a suffix; only those suffixed names are ever dropped.
+    """
+
+    source: str
+    folder: Path
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.source.startswith("postgresql")
+
+    def base(self) -> str:
+        return self._named("wl_base")
+
+    def copy(self, from_url: str, name: str) -> str:
+        """A fresh copy of ``from_url``; returns its URL."""
+        target = self._named(name)
+        if self.is_postgres:
+            _pg_copy(from_url, target)
+        else:
+            _sqlite_copy(from_url, target)
+        return target
+
+    def _named(self, suffix: str) -> str:
+        if self.is_postgres:
+            url = sa.make_url(self.source)
+            return url.set(database=f"{url.database}_{suffix}").render_as_string(hide_password=False)
+        return f"sqlite:///{self.folder / f'street_{suffix}.sqlite3'}"
+
+    def cleanup(self) -> None:
+        if self.is_postgres:
+            for suffix in ("wl_base", "wl_run"):
+                _pg_drop(self._named(suffix))
+
+
+def _sqlite_path(url: str) -> Path:
+    return Path(sa.make_url(url).database or "")
+
+
+def _sqlite_copy(from_url: str, to_url: str) -> None:
+    source, target = _sqlite_path(from_url), _sqlite_path(to_url)
+    with contextlib.closing(sqlite3.connect(source)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file before copying
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+
+
+def _pg_admin(url: str) -> sa.Engine:
+    return sa.create_engine(sa.make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def _pg_drop(url: str) -> None:
+    name = sa.make_url(url).database or ""
+    assert "_wl_" in name, f"refusing to drop {name}: not a copy this benchmark made"
+    engine = _pg_admin(url)
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    engine.dispose()
+
+
+def _pg_copy(from_url: str, to_url: str) -> None:
+    _pg_drop(to_url)
+    engine = _pg_admin(to_url)
+    source, target = sa.make_url(from_url).database, sa.make_url(to_url).database
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+    engine.dispose()
+
+
+def ensure_pg_database(url: str) -> None:
+    name = sa.make_url(url).database
+    engine = _pg_admin(url)
+    with engine.connect() as connection:
+        exists = connection.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first()
+        if not exists:
+            print(f"creating database {name}", flush=True)
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+
+
+def prepare_source(url: str, scale: str) -> dict[str, Any]:
+    """Migrate and seed ``url`` unless it already holds a street; returns what was done and how long it took."""
+    if url.startswith("postgresql"):
+        ensure_pg_database(url)
+    upgrade(url)
+    engine = create_db_engine(DatabaseSettings(url=url))
+    try:
+        if not database_is_empty(engine):
+            print("the database already holds a street: using it as it is (no seeding)", flush=True)
+            return {"seeded": False, "counts": street_counts(engine)}
+        sizes = SCALES[scale]
+        print(f"seeding the {scale}: " + ", ".join(f"{v:,} {k}" for k, v in sizes.items() if v), flush=True)
+        report = seed_synthetic(engine, **sizes, today=date.today(), progress=StageProgress())
+        print(f"seeded {report.total:,} rows in {report.generate_seconds + report.load_seconds:.1f} s", flush=True)
+        return {
+            "seeded": True,
+            "generate_seconds": round(report.generate_seconds, 1),
+            "load_seconds": round(report.load_seconds, 1),
+            "counts": street_counts(engine),
+        }
+    finally:
+        engine.dispose()
+
+
+def street_counts(engine: sa.Engine) -> dict[str, int]:
+    tables = {"volunteers": VolunteerProfile, "needs": Need, "shifts": Shift, "offers": Offer, "sign-ups": ShiftSignup}
+    with engine.connect() as connection:
+        return {
+            name: connection.execute(sa.select(sa.func.count()).select_from(model)).scalar_one()
+            for name, model in tables.items()
+        }
+
+
+# -- who logs in and what they ask for -------------------------------------------------------------
+
+
+@dataclass
+class Street:
+    """Ids and usernames the scenarios use, read from the base database."""
+
+    projects: list[int]
+    staff_needs: list[int]
+    admins: list[str]
+    staff: str
+    volunteers: list[str]
+    volunteer_ids: dict[str, int]
+    partners: list[str]
+    partner_offers: dict[str, list[int]]
+    lines: list[tuple[int, int]]  # (need id, resource line id) of open needs with something still needed
+    signups: list[tuple[str, int, int]] = field(default_factory=list)  # (volunteer, shift id, need id)
+
+
+def read_street(url: str, logins: int) -> Street:
+    engine = create_db_engine(DatabaseSettings(url=url))
+    now = datetime.now(UTC)
+    try:
+        with engine.connect() as connection:
+            street = Street(
+                projects=_projects(connection, now),
+                staff_needs=_staff_needs(connection),
+                admins=_usernames(connection, User.role == Role.ADMIN, limit=3),
+                staff="staff",
+                volunteers=[],
+                volunteer_ids={},
+                partners=[],
+                partner_offers={},
+                lines=_open_lines(connection),
+            )
+            street.volunteer_ids = _busiest_volunteers(connection, logins)
+            street.volunteers = list(street.volunteer_ids)
+            street.partner_offers = _partners_with_offers(connection, now, max(3, logins // 5))
+            street.partners = list(street.partner_offers)
+            street.signups = plan_signups(connection, street, now)
+    finally:
+        engine.dispose()
+    return street
+
+
+def _projects(connection: sa.Connection, now: datetime) -> list[int]:
+    """Public open projects with shifts still ahead, those with the most shifts first."""
+    shifts = sa.func.count(Shift.id)
+    rows = connection.execute(
+        sa.select(Need.id)
+        .join(Shift, Shift.need_id == Need.id)
+        .where(Need.status.in_(PUBLIC_OPEN), Shift.starts_at > now + timedelta(hours=3))
+        .group_by(Need.id)
+        .order_by(shifts.desc(), Need.id)
+        .limit(ROTATION)
+    )
+    return [row[0] for row in rows]
+
+
+def _staff_needs(connection: sa.Connection) -> list[int]:
+    """Open needs with shifts in the demo staff's community (the recommendations page is scoped to it)."""
+    community = sa.select(User.community_id).where(User.username == "staff").scalar_subquery()
+    rows = connection.execute(
+        sa.select(Need.id)
+        .join(Grid, Grid.id == Need.grid_id)
+        .where(Grid.community_id == community, Need.status.in_(PUBLIC_OPEN))
+        .where(sa.exists().where(Shift.need_id == Need.id))
+        .order_by(Need.id)
+        .limit(ROTATION // 2)
+    )
+    return [row[0] for row in rows]
+
+
+def _usernames(connection: sa.Connection, *where: Any, limit: int) -> list[str]:
+    rows = connection.execute(sa.select(User.username).where(*where, User.is_active).order_by(User.id).limit(limit))
+    return [row[0] for row in rows]
+
+
+def _busiest_volunteers(connection: sa.Connection, count: int) -> dict[str, int]:
+    """Volunteers with the most live sign-ups (their "my shifts" page is the longest): username -> profile id."""
+    live = sa.func.count(ShiftSignup.id)
+    rows = connection.execute(
+        sa.select(User.username, VolunteerProfile.id)
+        .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+        .outerjoin(
+            ShiftSignup,
+            (ShiftSignup.volunteer_id == VolunteerProfile.id) & (ShiftSignup.status != SignupStatus.CANCELLED),
+        )
+        .where(User.is_active)
+        .group_by(User.username, VolunteerProfile.id)
+        .order_by(live.desc(), VolunteerProfile.id)
+        .limit(count)
+    )
+    return {username: profile_id for username, profile_id in rows}
+
+
+def _partners_with_offers(connection: sa.Connection, now: datetime, count: int) -> dict[str, list[int]]:
+    """Managers of approved organizations and their offers a claim of 1 unit can come from."""
+    rows = connection.execute(
+        sa.select(User.username, Offer.id)
+        .join(Organization, Organization.id == User.organization_id)
+        .join(Offer, Offer.organization_id == Organization.id)
+        .where(
+            User.role == Role.PARTNER,
+            User.is_active,
+            User.is_org_manager,
+            Organization.status == OrganizationStatus.APPROVED,
+            Offer.status == OfferStatus.ACTIVE,
+            Offer.valid_from <= now,
+            sa.or_(Offer.valid_until.is_(None), Offer.valid_until > now + timedelta(days=1)),
+            Offer.remaining_quantity >= 1,
+        )
+        .order_by(User.id, Offer.id)
+    )
+    offers: dict[str, list[int]] = {}
+    for username, offer_id in rows:
+        if username in offers or len(offers) < count:
+            offers.setdefault(username, []).append(offer_id)
+    return offers
+
+
+def _open_lines(connection: sa.Connection) -> list[tuple[int, int]]:
+    rows = connection.execute(
+        sa.select(ResourceLine.need_id, ResourceLine.id)
+        .join(Need, Need.id == ResourceLine.need_id)
+        .where(Need.status.in_(PUBLIC_OPEN), ResourceLine.still_needed >= 1)
+        .order_by(ResourceLine.id)
+    )
+    return [(need_id, line_id) for need_id, line_id in rows]
+
+
+def plan_signups(connection: sa.Connection, street: Street, now: datetime) -> list[tuple[str, int, int]]:
+    """Sign-ups that will all succeed: never beyond a shift's free slots, never a second live sign-up of
+    a volunteer for a shift, never overlapping a shift the volunteer holds (the app answers 409 to those).
+
+    Shifts of the projects with the most shifts come first, as when a project is posted to a group chat.
+    """
+    ids = street.volunteer_ids
+    held: dict[int, list[tuple[datetime, datetime]]] = {profile: [] for profile in ids.values()}
+    live: set[tuple[int, int]] = set()
+    rows = connection.execute(
+        sa.select(ShiftSignup.volunteer_id, ShiftSignup.shift_id, ShiftSignup.status, Shift.starts_at, Shift.ends_at)
+        .join(Shift, Shift.id == ShiftSignup.shift_id)
+        .where(ShiftSignup.volunteer_id.in_(list(ids.values())), ShiftSignup.status != SignupStatus.CANCELLED)
+    )
+    for volunteer_id, shift_id, status, starts, ends in rows:
+        live.add((volunteer_id, shift_id))
+        if status in SLOT_HOLDERS:
+            held[volunteer_id].append((starts, ends))
+    sibling = sa.orm.aliased(Shift)
+    per_need = sa.select(sa.func.count()).select_from(sibling).where(sibling.need_id == Shift.need_id)
+    per_need = per_need.correlate(Shift).scalar_subquery()
+    shifts = connection.execute(
+        sa.select(Shift.id, Shift.need_id, Shift.starts_at, Shift.ends_at, Shift.slots, Shift.confirmed_count)
+        .add_columns(Shift.requires_approval)
+        .join(Need, Need.id == Shift.need_id)
+        .where(Need.status.in_(OPEN), Shift.starts_at > now + timedelta(hours=3))
+        .order_by(per_need.desc(), Shift.need_id, Shift.starts_at, Shift.id)
+    ).all()
+    names = list(ids)
+    plan: list[tuple[str, int, int]] = []
+    turn = 0
+    for shift_id, need_id, starts, ends, slots, confirmed, needs_approval in shifts:
+        # A pending sign-up takes no slot; still keep them to about the shift's size.
+        room = slots if needs_approval else slots - confirmed
+        for _ in range(len(names)):
+            if room <= 0 or len(plan) >= MIXED_CYCLES:
+                break
+            name = names[turn % len(names)]
+            turn += 1
+            profile = ids[name]
+            if (profile, shift_id) in live or any(s < ends and starts < e for s, e in held[profile]):
+                continue
+            plan.append((name, shift_id, need_id))
+            live.add((profile, shift_id))
+            room -= 1
+            if not needs_approval:
+                held[profile].append((starts, ends))
+    return plan
+
+
+# -- the server --------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def marketplace_command() -> list[str]:
+    """The ``marketplace`` console script of this interpreter's environment."""
+    script = Path(sys.executable).with_name("marketplace")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "marketplace"]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base: str
+    log: Path
+
+
+@contextlib.contextmanager
+def serving(url: str, workers: int, folder: Path, secret_key: str) -> Iterator[Server]:
+    """``marketplace serve --workers N`` on ``url``; stopped with SIGTERM (it drains), then killed if need be."""
+    port = free_port()
+    log = folder / f"server-{workers}w-{port}.log"
+    env = os.environ | {
+        "MARKETPLACE_DATABASE_URL": url,
+        "MARKETPLACE_VAR_DIR": str(folder),
+        "MARKETPLACE_SECRET_KEY": secret_key,
+        "MARKETPLACE_ENVIRONMENT": "production",
+        # Sessions are made once, on the base copy; keep them alive through a long run.
+        "MARKETPLACE_SESSION_IDLE_MINUTES": "720",
+    }
+    command = [*marketplace_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server(process, f"http://127.0.0.1:{port}", log)
+    try:
+        wait_healthy(server)
+        yield server
+    finally:
+        stop(process)
+
+
+def wait_healthy(server: Server, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise SystemExit(f"the server stopped before answering; its log: {server.log}\n{tail(server.log)}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{server.base}/healthz", timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"the server did not answer /healthz within {seconds:.0f} s; its log: {server.log}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=40)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)  # the group this script started: the server and its workers
+        process.wait(timeout=10)
+
+
+def tail(path: Path, lines: int = 20) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """Resident and proportional set size (MB) of the server and its workers (forked workers share pages)."""
+    found = {"rss_mb": 0.0, "pss_mb": 0.0, "processes": 0}
+    for process in [pid, *_children(pid)]:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{process}/smaps_rollup").read_text().splitlines():
+                key, _, value = line.partition(":")
+                if key in ("Rss", "Pss"):
+                    found[f"{key.lower()}_mb"] += int(value.split()[0]) / 1024
+            found["processes"] += 1
+    return {key: round(value, 1) for key, value in found.items()}
+
+
+def _children(pid: int) -> list[int]:
+    with contextlib.suppress(OSError):
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return []
+
+
+# -- logging in --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    cookie: str
+    csrf: str
+
+
+def csrf_token(html: str) -> str:
+    for pattern in CSRF_PATTERNS:
+        found = pattern.search(html)
+        if found:
+            return found.group(1)
+    raise SystemExit("no CSRF token in the page: has the login form or the base template changed?")
+
+
+def log_in(base: str, username: str) -> Login:
+    """Through the login form, as a browser: the form's CSRF token, then the session cookie."""
+    with httpx.Client(base_url=base, timeout=60, follow_redirects=False) as client:
+        token = csrf_token(client.get("/login").text)
+        form = {"username": username, "password": DEMO_PASSWORD, "csrf_token": token, "next": ""}
+        answer = client.post("/login", data=form)
+        if answer.status_code not in (302, 303) or "session" not in client.cookies:
+            raise SystemExit(f"logging in as {username} failed: {answer.status_code} {answer.text[:300]}")
+        page = client.get("/")
+        cookie = f"session={client.cookies['session']}"
+        return Login(username, cookie, csrf_token(page.text))
+
+
+def log_everyone_in(base: str, street: Street) -> dict[str, Login]:
+    names = [*street.admins, street.staff, *street.partners, *street.volunteers]
+    started = time.perf_counter()
+    logins = {name: log_in(base, name) for name in names}
+    print(f"logged in {len(logins)} users in {time.perf_counter() - started:.1f} s", flush=True)
+    return logins
+
+
+# -- the requests each scenario sends ----------------------------------------------------------------
+
+Request = tuple[str, str, str, str | None]  # method, path, cookie, form body
+
+
+def get(path: str, login: Login | None = None) -> Request:
+    return ("GET", path, login.cookie if login else "", None)
+
+
+def post(path: str, login: Login, **form: Any) -> Request:
+    return ("POST", path, login.cookie, urlencode({"csrf_token": login.csrf, **form}))
+
+
+def page_requests(scenario: str, street: Street, logins: dict[str, Login]) -> list[Request]:
+    """What a page scenario sends, rotating over its users and ids."""
+    volunteers = [logins[name] for name in street.volunteers[:ROTATION]]
+    if scenario == "board":
+        return [get("/")]
+    if scenario == "project":
+        return [get(f"/projects/{need}") for need in street.projects]
+    if scenario == "take-part":
+        return [
+            get(f"/projects/{need}/take-part", volunteers[number % len(volunteers)])
+            for number, need in enumerate(street.projects)
+        ]
+    if scenario == "signups":
+        return [get("/signups", login) for login in volunteers]
+    if scenario == "review":
+        return [get("/review", logins[name]) for name in street.admins]
+    if scenario == "recommendations":
+        staff = logins[street.staff]
+        return [
+            get(f"/needs/{need}/recommendations?kind={kind}", staff)
+            for need in street.staff_needs
+            for kind in ("volunteers", "offers")
+        ]
+    raise ValueError(scenario)
+
+
+def mixed_requests(street: Street, logins: dict[str, Login]) -> list[Request]:
+    """Volunteers opening a project, signing up and checking their shifts, between anonymous board views,
+    partners claiming a unit of a line from one of their offers, admins reviewing and staff asking for
+    recommendations. About 15% sign-ups, 8% claims, the rest page reads."""
+    sequence: list[Request] = []
+    partners = [logins[name] for name in street.partners]
+    for cycle, (name, shift_id, need_id) in enumerate(street.signups):
+        volunteer = logins[name]
+        sequence += [
+            get(f"/projects/{need_id}", volunteer),
+            get(f"/projects/{need_id}/take-part", volunteer),
+            post(f"/shifts/{shift_id}/sign-up", volunteer),
+            get("/signups", volunteer),
+            get("/"),
+        ]
+        if cycle % 2 == 0 and partners and street.lines:
+            partner = partners[(cycle // 2) % len(partners)]
+            offers = street.partner_offers[partner.username]
+            claim_need, line_id = street.lines[(cycle // 2) % len(street.lines)]
+            sequence += [
+                get(f"/projects/{claim_need}/take-part", partner),
+                post(
+                    f"/projects/{claim_need}/claim",
+                    partner,
+                    kind="line",
+                    resource_line_id=line_id,
+                    offer_id=offers[cycle % len(offers)],
+                    quantity="1",
+                ),
+            ]
+        if cycle % 4 == 1:
+            sequence.append(get("/review", logins[street.admins[0]]))
+        if cycle % 4 == 3 and street.staff_needs:
+            need = street.staff_needs[cycle % len(street.staff_needs)]
+            sequence.append(get(f"/needs/{need}/recommendations?kind=volunteers", logins[street.staff]))
+    return sequence
+
+
+def lua_string(text: str) -> str:
+    escaped = "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\' else f"\\{ord(ch)}" for ch in text)
+    return f'"{escaped}"'
+
+
+def write_requests(path: Path, requests: list[Request]) -> None:
+    """The request list as a Lua file for ``sequence.lua`` (wrk's Lua has no JSON reader)."""
+    lines = ["return {"]
+    for method, target, cookie, body in requests:
+        parts = [lua_string(method), lua_string(target), lua_string(cookie), lua_string(body) if body else "nil"]
+        lines.append("  {" + ", ".join(parts) + "},")
+    lines.append("}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def warm(base: str, requests: list[Request]) -> list[str]:
+    """Send each distinct GET once (this also builds the recommendation indexes); returns the failures."""
+    problems = []
+    seen: set[tuple[str, str]] = set()
+    with httpx.Client(base_url=base, timeout=120, follow_redirects=False) as client:
+        for method, path, cookie, _body in requests:
+            if method != "GET" or (path, cookie) in seen:
+                continue
+            seen.add((path, cookie))
+            answer = client.get(path, headers={"Cookie": cookie} if cookie else {})
+            if answer.status_code >= 400:
+                problems.append(f"GET {path} -> {answer.status_code}")
+            if len(seen) >= 2 * ROTATION:
+                break
+    return problems
+
+
+# -- running wrk -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    scenario: str
+    workers: int
+    connections: int
+    duration_s: float
+    requests_per_s: float = 0.0
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    p99_ms: float = 0.0
+    max_ms: float = 0.0
+    requests: int = 0
+    errors: int = 0  # statuses other than 2xx/3xx, and socket errors
+    timeouts: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    socket_errors: dict[str, int] = field(default_factory=dict)
+    healthz: dict[str, Any] | None = None
+    load_before: float = 0.0
+    load_after: float = 0.0
+    note: str = ""
+
+
+def require_wrk() -> str:
+    found = shutil.which("wrk")
+    if found is None:
+        raise SystemExit(
+            "wrk is not installed. It is the load generator this benchmark drives (not a project dependency):\n"
+            "  Debian/Ubuntu: apt-get install -y wrk\n"
+            "  macOS:         brew install wrk\n"
+            "  elsewhere:     https://github.com/wg/wrk (make, then put wrk on PATH)"
+        )
+    return found
+
+
+class HealthzPoller:
+    """Asks ``/healthz`` once a second on a new connection, as a load balancer would, while a run goes on."""
+
+    def __init__(self, base: str, timeout: float) -> None:
+        self.base, self.timeout = base, timeout
+        self.samples: list[tuple[int | None, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> "HealthzPoller":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            began = time.perf_counter()
+            status: int | None = None
+            with contextlib.suppress(httpx.HTTPError):
+                status = httpx.get(f"{self.base}/healthz", timeout=self.timeout).status_code
+            elapsed = time.perf_counter() - began
+            self.samples.append((status, round(elapsed * 1000, 1)))
+            self._stop.wait(max(0.0, 1.0 - elapsed))
+
+    def summary(self) -> dict[str, Any]:
+        answered = [ms for status, ms in self.samples if status == 200]
+        return {
+            "polls": len(self.samples),
+            "answered": len(answered),
+            "median_ms": round(statistics.median(answered), 1) if answered else None,
+            "max_ms": max((ms for _, ms in self.samples), default=None),
+            "unanswered_or_not_200": [status for status, _ in self.samples if status != 200],
+        }
+
+
+def run_wrk(
+    wrk: str, base: str, requests_file: Path, connections: int, duration: float, options: argparse.Namespace
+) -> dict[str, Any]:
+    threads = max(1, min(options.wrk_threads, connections))
+    command = [
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration:g}s",
+        f"--timeout={options.timeout:g}s",
+        "--latency",
+        "-s",
+        str(LUA_SCRIPT),
+        base,
+        "--",
+        str(requests_file),
+        str(threads),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 120)
+    for line in done.stdout.splitlines():
+        if line.startswith("WEB_LOAD_JSON "):
+            return json.loads(line.removeprefix("WEB_LOAD_JSON "))
+    raise SystemExit(f"wrk gave no result (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
+
+
+def measure(
+    wrk: str,
+    server: Server,
+    scenario: str,
+    requests_file: Path,
+    workers: int,
+    connections: int,
+    options: argparse.Namespace,
+) -> Run:
+    run = Run(scenario, workers, connections, options.duration, load_before=round(os.getloadavg()[0], 2))
+    poller = HealthzPoller(server.base, options.timeout) if connections >= HEALTHZ_FROM_CONNECTIONS else None
+    with poller or contextlib.nullcontext():
+        raw = run_wrk(wrk, server.base, requests_file, connections, options.duration, options)
+    run.load_after = round(os.getloadavg()[0], 2)
+    seconds = raw["duration_us"] / 1e6 or options.duration
+    latency = raw["latency_us"]
+    socket_errors = {key: raw["errors"][key] for key in ("connect", "read", "write")}
+    run.requests = raw["requests"]
+    run.requests_per_s = round(raw["requests"] / seconds, 1)
+    run.p50_ms, run.p95_ms, run.p99_ms, run.max_ms = (round(latency[k] / 1000, 1) for k in ("p50", "p95", "p99", "max"))
+    run.statuses = {str(status): count for status, count in sorted(raw["statuses"].items())}
+    run.socket_errors = socket_errors
+    run.errors = raw["errors"]["status"] + sum(socket_errors.values())
+    run.timeouts = raw["errors"]["timeout"]
+    run.healthz = poller.summary() if poller else None
+    print(row_text(run), flush=True)
+    return run
+
+
+# -- the whole benchmark -----------------------------------------------------------------------------
+
+
+def bench_workers(
+    wrk: str,
+    databases: Databases,
+    street: Street,
+    logins: dict[str, Login],
+    workers: int,
+    options: argparse.Namespace,
+) -> tuple[list[Run], dict[str, Any]]:
+    """Every page scenario on one server, then the mixed scenario on a fresh copy per connection count."""
+    runs: list[Run] = []
+    memory: dict[str, Any] = {}
+    folder = databases.folder
+    pages = [scenario for scenario in options.scenarios if scenario != "mixed"]
+    if pages:
+        url = databases.copy(databases.base(), "wl_run")
+        with serving(url, workers, folder, options.secret_key) as server:
+            for scenario in pages:
+                runs += bench_scenario(wrk, server, scenario, page_requests(scenario, street, logins), workers, options)
+            memory["after_pages"] = memory_mb(server.process.pid)
+    if "mixed" in options.scenarios:
+        requests = mixed_requests(street, logins)
+        for connections in options.connections:
+            url = databases.copy(databases.base(), "wl_run")  # every mixed run signs up from the same state
+            with serving(url, workers, folder, options.secret_key) as server:
+                runs += bench_scenario(wrk, server, "mixed", requests, workers, options, only=[connections])
+                memory[f"after_mixed_{connections}"] = memory_mb(server.process.pid)
+    return runs, memory
+
+
+def bench_scenario(
+    wrk: str,
+    server: Server,
+    scenario: str,
+    requests: list[Request],
+    workers: int,
+    options: argparse.Namespace,
+    only: list[int] | None = None,
+) -> list[Run]:
+    requests_file = server.log.with_name(f"requests-{scenario}.lua")
+    write_requests(requests_file, requests)
+    problems = warm(server.base, requests)
+    if problems:
+        print(f"  {scenario}: skipped, pages did not answer when warming up: {'; '.join(problems[:3])}", flush=True)
+        return [
+            Run(scenario, workers, c, 0, note="skipped: " + "; ".join(problems[:3]))
+            for c in only or options.connections
+        ]
+    if options.warmup > 0 and scenario != "mixed":  # a mixed warm-up would use up the planned sign-ups
+        run_wrk(wrk, server.base, requests_file, min(options.connections), options.warmup, options)
+    runs = []
+    for connections in only or options.connections:
+        runs.append(measure(wrk, server, scenario, requests_file, workers, connections, options))
+        time.sleep(options.pause)
+    return runs
+
+
+HEADER = (
+    f"{'scenario':<16} {'workers':>7} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+    f"{'errors':>6} {'t/outs':>6} {'healthz':>14} {'load':>5}  statuses"
+)
+
+
+def row_text(run: Run) -> str:
+    if run.note:
+        return f"{run.scenario:<16} {run.workers:>7} {run.connections:>5}  {run.note}"
+    healthz = "-"
+    if run.healthz:
+        worst = run.healthz["max_ms"]
+        healthz = f"{run.healthz['answered']}/{run.healthz['polls']} ≤{worst:.0f}ms" if worst is not None else "0/0"
+    statuses = " ".join(f"{code}:{count}" for code, count in run.statuses.items())
+    return (
+        f"{run.scenario:<16} {run.workers:>7} {run.connections:>5} {run.requests_per_s:>8.1f} {run.p50_ms:>8.1f} "
+        f"{run.p95_ms:>8.1f} {run.p99_ms:>8.1f} {run.errors:>6} {run.timeouts:>6} {healthz:>14} "
+        f"{run.load_before:>5.1f}  {statuses}"
+    )
+
+
+def check_targets(runs: list[Run], backend: str, scale: str) -> list[str]:
+    """Issue 10's targets, each with PASS or FAIL and the figure it was judged on."""
+    found = {(r.scenario, r.workers, r.connections): r for r in runs if not r.note}
+    lines: list[str] = []
+
+    def judge(ok: bool, text: str) -> None:
+        lines.append(f"{'PASS' if ok else 'FAIL'}  {text}")
+
+    if backend == "sqlite":
+        for scenario, rate, p50, p99 in (
+            ("board", 750, 15, None),
+            ("project", 750, 15, None),
+            ("take-part", 300, None, 100),
+            ("signups", 300, None, 100),
+        ):
+            run = found.get((scenario, 1, 10))
+            if run is None:
+                continue
+            ok = (
+                run.requests_per_s >= rate and (p50 is None or run.p50_ms <= p50) and (p99 is None or run.p99_ms <= p99)
+            )
+            limit = f"p50 ≤ {p50} ms" if p50 else f"p99 ≤ {p99} ms"
+            judge(
+                ok,
+                f"{scenario}, 1 worker, 10 conns: ≥ {rate} req/s and {limit} "
+                f"(got {run.requests_per_s:.0f} req/s, p50 {run.p50_ms} ms, p99 {run.p99_ms} ms)",
+            )
+    for (scenario, workers, connections), run in sorted(found.items()):
+        if connections < HEALTHZ_FROM_CONNECTIONS:
+            continue
+        calm = found.get((scenario, workers, min(c for s, w, c in found if s == scenario and w == workers)))
+        if calm is not None and calm is not run and scenario != "mixed":
+            judge(
+                run.requests_per_s >= 0.9 * calm.requests_per_s,
+                f"{scenario}, {workers} worker(s): {connections} conns within 10% of {calm.connections} "
+                f"({run.requests_per_s:.0f} vs {calm.requests_per_s:.0f} req/s)",
+            )
+        health = run.healthz or {}
+        judge(
+            run.errors == 0 and run.timeouts == 0 and health.get("answered") == health.get("polls"),
+            f"{scenario}, {workers} worker(s), {connections} conns: 0 errors, 0 timeouts, /healthz answers "
+            f"(got {run.errors} errors, {run.timeouts} timeouts, "
+            f"healthz {health.get('answered')}/{health.get('polls')})",
+        )
+    for scenario in ("take-part", "signups"):
+        one, two = found.get((scenario, 1, 10)), found.get((scenario, 2, 10))
+        if one and two:
+            judge(
+                two.requests_per_s >= 1.7 * one.requests_per_s,
+                f"{scenario}, 10 conns: 2 workers ≥ 1.7× one "
+                f"({two.requests_per_s / max(one.requests_per_s, 0.1):.2f}×)",
+            )
+    mixed = found.get(("mixed", 2, 50))
+    if backend == "postgresql" and scale == "city" and mixed:
+        judge(
+            mixed.p95_ms <= 100 and mixed.errors == 0,
+            f"mixed, PostgreSQL city, 2 workers, 50 conns: p95 ≤ 100 ms, 0 errors "
+            f"(got p95 {mixed.p95_ms} ms, {mixed.errors} errors)",
+        )
+    return lines
+
+
+def report_text(result: dict[str, Any], runs: list[Run], targets: list[str]) -> str:
+    machine = result["machine"]
+    lines = [
+        f"web_load: {result['scale']} on {result['backend']}, measured {result['measured_at']}",
+        f"machine: {machine['cpus']} CPUs, Python {machine['python']}, {machine['wrk']}; "
+        f"load average at start {machine['load_at_start']}, at end {machine['load_at_end']}",
+        "street: " + ", ".join(f"{count:,} {name}" for name, count in result["street"]["counts"].items()),
+        f"{result['duration_s']:g} s per run, wrk timeout {result['timeout_s']:g} s; errors = statuses other "
+        "than 2xx/3xx + socket errors; healthz = answered/polls and slowest (runs at 50+ connections); "
+        "load = 1-minute load average when the run started",
+        "",
+        HEADER,
+        *[row_text(run) for run in runs],
+        "",
+        "server memory (MB, RSS / PSS of the parent and its workers): "
+        + "; ".join(
+            f"{workers} worker(s) {stage}: {m['rss_mb']:.0f} / {m['pss_mb']:.0f} ({m['processes']} processes)"
+            for workers, stages in result["memory"].items()
+            for stage, m in stages.items()
+        ),
+        "",
+        "targets (issue 10):",
+        *[f"  {line}" for line in targets],
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", choices=sorted(SCALES), default="street")
+    parser.add_argument(
+        "--database-url", help="PostgreSQL (or SQLite) URL of the street; default: a temporary SQLite file"
+    )
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--connections", type=int, nargs="+", default=[10, 50])
+    parser.add_argument("--duration", type=float, default=15.0, help="seconds per run")
+    parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
+    parser.add_argument("--quick", action="store_true", help="3-second runs, fewer logins: a smoke test")
+    parser.add_argument("--timeout", type=float, default=5.0, help="seconds before wrk counts a request as timed out")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before each page's runs")
+    parser.add_argument("--pause", type=float, default=1.0, help="seconds between runs")
+    parser.add_argument("--logins", type=int, default=50, help="volunteers logged in (the mixed scenario's crowd)")
+    parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (1 leaves the cores to the server)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (databases, server logs)")
+    parser.add_argument("--no-write", action="store_true", help="print only; write nothing to benchmarks/results")
+    options = parser.parse_args(argv)
+    if options.quick:
+        options.duration, options.warmup, options.pause = min(options.duration, 3.0), 1.0, 0.5
+        options.logins = min(options.logins, 10)
+    options.secret_key = secrets.token_urlsafe(32)
+    return options
+
+
+def main(argv: list[str] | None = None) -> None:
+    options = parse_options(argv)
+    wrk = require_wrk()
+    folder = Path(tempfile.mkdtemp(prefix="web-load-"))
+    databases = Databases(options.database_url or f"sqlite:///{folder / 'street.sqlite3'}", folder)
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
+    print(f"working in {folder}; load average {load_at_start}", flush=True)
+    try:
+        seeding = prepare_source(databases.source, options.scale)
+        base = databases.copy(databases.source, "wl_base")
+        with serving(base, 1, folder, options.secret_key) as server:
+            street = read_street(base, options.logins)
+            logins = log_everyone_in(server.base, street)
+        print(
+            f"{len(street.projects)} projects, {len(street.signups)} planned sign-ups, "
+            f"{len(street.lines)} open lines for claims",
+            flush=True,
+        )
+        print(HEADER, flush=True)
+        runs: list[Run] = []
+        memory: dict[str, Any] = {}
+        for workers in options.workers:
+            found, memory[str(workers)] = bench_workers(wrk, databases, street, logins, workers, options)
+            runs += found
+    finally:
+        databases.cleanup()
+        if options.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+    backend = "postgresql" if databases.is_postgres else "sqlite"
+    result = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scale": options.scale,
+        "backend": backend,
+        "duration_s": options.duration,
+        "timeout_s": options.timeout,
+        "quick": options.quick,
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "wrk": subprocess.run([wrk, "--version"], capture_output=True, text=True).stdout.split(" Copyright")[0],
+            "load_at_start": load_at_start,
+            "load_at_end": [round(x, 2) for x in os.getloadavg()],
+        },
+        "street": seeding,
+        "memory": memory,
+        "runs": [asdict(run) for run in runs],
+    }
+    targets = check_targets(runs, backend, options.scale)
+    result["targets"] = targets
+    text = report_text(result, runs, targets)
+    print("\n" + text)
+    if not options.no_write:
+        stem = "web_load.quick" if options.quick else "web_load"
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        (RESULTS / f"{stem}.txt").write_text(text)
+        print(f"written to benchmarks/results/{stem}.json and {stem}.txt")
+
+
+if __name__ == "__main__":
+    main()
