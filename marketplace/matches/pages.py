@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
-from marketplace.db.deps import DbSession
+from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
 from marketplace.matches import claims, delivery, page_data, signups
@@ -70,8 +70,10 @@ class TakePartPagesController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/{need_id:int}/take-part", name="matches:take-part", sync_to_thread=True)
-    def take_part(self, db: DbSession, actor: Actor, need_id: RowId, done: FromQuery[str | None] = None) -> Template:
-        return take_part_page(db, actor, need_id, notice=notices().get(done or ""))
+    def take_part(
+        self, reader: ReaderSession, actor: Actor, need_id: RowId, done: FromQuery[str | None] = None
+    ) -> Template:
+        return take_part_page(reader, actor, need_id, notice=notices().get(done or ""))
 
     @post("/{need_id:int}/claim", name="matches:claim", guards=[partner_only], sync_to_thread=True)
     def claim(self, db: DbSession, actor: Actor, need_id: RowId, data: FormData) -> Template | Redirect:
@@ -168,8 +170,8 @@ class ClaimPagesController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/", name="matches:claims", sync_to_thread=True)
-    def index(self, db: DbSession, actor: Actor, done: FromQuery[str | None] = None) -> Template:
-        return self._page(db, actor, notice=notices().get(done or ""))
+    def index(self, reader: ReaderSession, actor: Actor, done: FromQuery[str | None] = None) -> Template:
+        return self._page(reader, actor, notice=notices().get(done or ""))
 
     @post("/{match_id:int}/cancel", name="matches:claim-cancel", sync_to_thread=True)
     def cancel(self, db: DbSession, actor: Actor, match_id: RowId, data: FormData) -> Template | Redirect:
@@ -222,8 +224,8 @@ class SignupPagesController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/", name="matches:signups", sync_to_thread=True)
-    def index(self, db: DbSession, actor: Actor, done: FromQuery[str | None] = None) -> Template:
-        return self._page(db, actor, notice=notices().get(done or ""))
+    def index(self, reader: ReaderSession, actor: Actor, done: FromQuery[str | None] = None) -> Template:
+        return self._page(reader, actor, notice=notices().get(done or ""))
 
     @post("/{signup_id:int}/cancel", name="matches:signup-cancel", sync_to_thread=True)
     def cancel(self, db: DbSession, actor: Actor, signup_id: RowId, data: FormData) -> Template | Redirect:

@@ -15,7 +15,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP
 from sqlmodel import Session, col, func, select
 
 from marketplace.accounts.models import User
-from marketplace.db.deps import DbSession
+from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
 from marketplace.matches import review
@@ -232,7 +232,7 @@ class ReviewPagesController(Controller):
     @get("/", name="review:queue", sync_to_thread=True)
     def queue(
         self,
-        db: DbSession,
+        reader: ReaderSession,
         done: FromQuery[str | None] = None,
         id: FromQuery[int | None] = None,
         kind: FromQuery[MatchKind | None] = None,
@@ -244,7 +244,8 @@ class ReviewPagesController(Controller):
             "rejected": _("Item #%(id)s was rejected."),
         }
         notice = notices.get(done or "")
-        return self._queue(db, kind=kind, page=page, need_id=need, notice=notice % {"id": id or ""} if notice else None)
+        notice = notice % {"id": id or ""} if notice else None
+        return self._queue(reader, kind=kind, page=page, need_id=need, notice=notice)
 
     @post("/{match_id:int}/approve", name="review:approve", sync_to_thread=True)
     def approve(self, db: DbSession, actor: Actor, match_id: FromPath[int], data: FormData) -> Template | Redirect:

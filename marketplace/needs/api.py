@@ -3,6 +3,7 @@
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
+from litestar.datastructures import State
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_409_CONFLICT
@@ -374,10 +375,10 @@ class EscalationApiController(Controller):
         guards=[admin_only],
         sync_to_thread=True,
     )
-    def list_escalations(self, db: DbSession) -> list[dict[str, Any]]:
-        escalation.escalate_overdue(db)
+    def list_escalations(self, reader: ReaderSession, state: State) -> list[dict[str, Any]]:
+        escalation.escalate_overdue_when_due(reader, state.session_factory)
         now = utcnow()
-        return [escalation_out(row) | {"overdue": row.deadline_at < now} for row in escalation.open_escalations(db)]
+        return [escalation_out(row) | {"overdue": row.deadline_at < now} for row in escalation.open_escalations(reader)]
 
     @post(
         "/{escalation_id:int}/acknowledge",

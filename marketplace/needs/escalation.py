@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, sessionmaker
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role, StaffGrid, User
@@ -18,6 +19,7 @@ from marketplace.needs.services import NeedProblem, get_visible_need
 from marketplace.notifications.outbox import send
 from marketplace.places.models import Department, Grid
 from marketplace.security.identity import CurrentUser
+from marketplace.sweeps import sweep_when_due
 
 LADDER: tuple[EscalationLevel, ...] = (
     EscalationLevel.GRID,
@@ -33,6 +35,7 @@ DEADLINES: dict[EscalationLevel, timedelta] = {
     EscalationLevel.DEPARTMENT: timedelta(days=7),
 }
 CLOSED: tuple[NeedStatus, ...] = (NeedStatus.VERIFIED, NeedStatus.REJECTED, NeedStatus.CANCELLED, NeedStatus.COMPLETED)
+_later = aliased(Escalation)  # the step above a stale one, in the sweep's probe
 
 
 class EscalationProblem(Exception):
@@ -198,6 +201,42 @@ def escalate_overdue(db: Session, now: datetime | None = None) -> int:
         except EscalationProblem:
             continue
     return opened
+
+
+def sweep_due(now: datetime | None = None) -> sa.ColumnElement[bool]:
+    """EXISTS work for ``escalate_overdue``: an overdue need not yet escalated, or a grid or community step
+    past its deadline whose next level is not open yet. List requests write only when this holds."""
+    now = now or utcnow()
+    overdue = sa.select(Need.id).where(
+        Need.due_date < now.date(),  # type: ignore[operator]
+        Need.status.not_in(CLOSED),  # type: ignore[attr-defined]
+        Need.escalation_level.is_(None),  # type: ignore[union-attr]
+        ~sa.exists().where(_later.need_id == Need.id, _later.level == EscalationLevel.GRID),
+    )
+    stale = [
+        sa.select(Escalation.id)
+        .join(Need, Need.id == Escalation.need_id)  # type: ignore[arg-type]
+        .where(
+            Escalation.level == level,
+            Escalation.acknowledged_at.is_(None),  # type: ignore[union-attr]
+            Escalation.resolved_at.is_(None),  # type: ignore[union-attr]
+            Escalation.deadline_at < now,  # type: ignore[arg-type]
+            Need.status.not_in(CLOSED),  # type: ignore[attr-defined]
+            ~sa.exists().where(_later.need_id == Escalation.need_id, _later.level == _next_level_of(level)),
+        )
+        for level in (EscalationLevel.GRID, EscalationLevel.COMMUNITY)
+    ]
+    return sa.or_(sa.exists(overdue), *(sa.exists(query) for query in stale))
+
+
+def _next_level_of(level: EscalationLevel) -> EscalationLevel:
+    return LADDER[LADDER.index(level) + 1]
+
+
+def escalate_overdue_when_due(reader: Session, writers: sessionmaker[Session]) -> int:
+    """The sweep as list requests run it: a probe on the reader, the write lock only when there is work."""
+    now = utcnow()
+    return sweep_when_due(reader, writers, sweep_due(now), lambda db: escalate_overdue(db, now)) or 0
 
 
 def open_escalations(db: Session) -> list[Escalation]:

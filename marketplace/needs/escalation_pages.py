@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from litestar import Controller, get, post
+from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -16,7 +17,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
 from sqlmodel import Session
 
 from marketplace.accounts.models import User
-from marketplace.db.deps import DbSession
+from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
 from marketplace.needs import escalation, services
@@ -118,11 +119,16 @@ class EscalationPagesController(Controller):
 
     @get("/", name="escalations:list", sync_to_thread=True)
     def index(
-        self, db: DbSession, actor: Actor, waiting: FromQuery[bool] = False, done: FromQuery[str | None] = None
+        self,
+        reader: ReaderSession,
+        state: State,
+        actor: Actor,
+        waiting: FromQuery[bool] = False,
+        done: FromQuery[str | None] = None,
     ) -> Template:
-        escalation.escalate_overdue(db)
+        escalation.escalate_overdue_when_due(reader, state.session_factory)
         notice = _("The escalation step was acknowledged.") if done == "acknowledged" else None
-        return _page(db, actor, waiting_only=waiting, notice=notice)
+        return _page(reader, actor, waiting_only=waiting, notice=notice)
 
     @post("/{escalation_id:int}/acknowledge", name="escalations:acknowledge", sync_to_thread=True)
     def acknowledge(self, db: DbSession, actor: Actor, escalation_id: FromPath[int]) -> Template | Redirect:

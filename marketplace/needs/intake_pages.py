@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from sqlmodel import Session
 
-from marketplace.db.deps import DbSession
+from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import gettext as _
 from marketplace.needs import additions, services
 from marketplace.needs.models import Need
@@ -93,8 +93,8 @@ class NeedIntakePagesController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/new", name="needs:new", sync_to_thread=True)
-    def new(self, db: DbSession, actor: Actor) -> Template:
-        return _form_page(db, actor, NeedForm.empty())
+    def new(self, reader: ReaderSession, actor: Actor) -> Template:
+        return _form_page(reader, actor, NeedForm.empty())
 
     @post("/new", name="needs:create", sync_to_thread=True)
     def create(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
@@ -114,9 +114,9 @@ class NeedIntakePagesController(Controller):
         return Redirect(f"/needs/{need.id}?done=created", status_code=HTTP_303_SEE_OTHER)
 
     @get("/{need_id:int}/edit", name="needs:edit", sync_to_thread=True)
-    def edit(self, db: DbSession, actor: Actor, need_id: FromPath[int]) -> Template:
-        need = _editable(db, actor, need_id)
-        return _form_page(db, actor, NeedForm.empty(line_rows=1, **values_of(need)), need=need)
+    def edit(self, reader: ReaderSession, actor: Actor, need_id: FromPath[int]) -> Template:
+        need = _editable(reader, actor, need_id)
+        return _form_page(reader, actor, NeedForm.empty(line_rows=1, **values_of(need)), need=need)
 
     @post("/{need_id:int}/edit", name="needs:update", sync_to_thread=True)
     def update(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: FormData) -> Template | Redirect:

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from sqlmodel import Session
 
-from marketplace.db.deps import DbSession
+from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
 from marketplace.matches import delivery
@@ -74,7 +74,7 @@ class NeedStaffPagesController(Controller):
     @get("/", name="needs:staff-list", sync_to_thread=True)
     def index(
         self,
-        db: DbSession,
+        reader: ReaderSession,
         actor: Actor,
         status: FromQuery[NeedStatus | None] = None,
         category: FromQuery[Category | None] = None,
@@ -87,8 +87,8 @@ class NeedStaffPagesController(Controller):
         filters = services.NeedFilters(
             status=status, category=category, grid_id=grid, channel=channel, urgency=urgency, to_review=to_review
         )
-        listing = services.list_needs(db, actor, filters, page=page, page_size=PAGE_SIZE)
-        grid_groups = grid_choices(db)  # every grid of the street: the rows' grid names come from here too
+        listing = services.list_needs(reader, actor, filters, page=page, page_size=PAGE_SIZE)
+        grid_groups = grid_choices(reader)  # every grid of the street: the rows' grid names come from here too
         query = {
             key: value
             for key, value in {
@@ -102,7 +102,7 @@ class NeedStaffPagesController(Controller):
             if value is not None
         }
         context = page_context(
-            db,
+            reader,
             listing=listing,
             results=listing,
             filters=filters,
@@ -169,9 +169,9 @@ class NeedStaffPagesController(Controller):
 
     @get("/{need_id:int}", name="needs:staff-detail", sync_to_thread=True)
     def detail(
-        self, db: DbSession, actor: Actor, need_id: FromPath[int], done: FromQuery[str | None] = None
+        self, reader: ReaderSession, actor: Actor, need_id: FromPath[int], done: FromQuery[str | None] = None
     ) -> Template:
-        return self._detail(db, actor, need_id, notice=_notices().get(done or ""))
+        return self._detail(reader, actor, need_id, notice=_notices().get(done or ""))
 
     def _done(self, need_id: int, done: str) -> Redirect:
         return Redirect(f"/needs/{need_id}?done={done}", status_code=HTTP_303_SEE_OTHER)

@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get, patch, post
-from litestar.datastructures import UploadFile
+from litestar.datastructures import State, UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
-from marketplace.db.deps import DbSession
+from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.exchange.offers import import_offers
 from marketplace.exchange.readers import MAX_BYTES, TableProblem, read_table
 from marketplace.offers import services
@@ -90,7 +90,8 @@ class OfferApiController(Controller):
     )
     def list_offers(
         self,
-        db: DbSession,
+        reader: ReaderSession,
+        state: State,
         actor: Actor,
         kind: FromQuery[ResourceKind | None] = None,
         category: FromQuery[Category | None] = None,
@@ -100,12 +101,12 @@ class OfferApiController(Controller):
         page: PageNumber = 1,
         page_size: PageSize = 50,
     ) -> dict[str, Any]:
-        services.sweep_expired(db)
+        services.sweep_expired(reader, state.session_factory)
         filters = services.OfferFilters(kind, category, grid_id, status, (q or "").strip()[:100] or None)
-        listing = services.list_offers(db, actor, filters, page=page, page_size=page_size)
+        listing = services.list_offers(reader, actor, filters, page=page, page_size=page_size)
         ids = [row.id for row in listing.rows if row.id is not None]
-        grids = services.grids_of_offers(db, ids)
-        organizations = services.organization_names(db, [row.organization_id for row in listing.rows])
+        grids = services.grids_of_offers(reader, ids)
+        organizations = services.organization_names(reader, [row.organization_id for row in listing.rows])
         return {
             "total": listing.total,
             "page": page,
@@ -139,8 +140,8 @@ class OfferApiController(Controller):
         guards=[offer_readers, token_scope("offers:read")],
         sync_to_thread=True,
     )
-    def get_offer(self, db: DbSession, actor: Actor, offer_id: FromPath[int]) -> dict[str, Any]:
-        return one_offer(db, services.get_offer(db, actor, offer_id))
+    def get_offer(self, reader: ReaderSession, actor: Actor, offer_id: FromPath[int]) -> dict[str, Any]:
+        return one_offer(reader, services.get_offer(reader, actor, offer_id))
 
     @patch(
         "/{offer_id:int}",
@@ -218,7 +219,8 @@ class OfferApiController(Controller):
     )
     def export_offers(
         self,
-        db: DbSession,
+        reader: ReaderSession,
+        state: State,
         actor: Actor,
         format: FromQuery[Literal["csv", "xlsx"]] = "csv",
         kind: FromQuery[ResourceKind | None] = None,
@@ -229,6 +231,6 @@ class OfferApiController(Controller):
     ) -> Response[bytes]:
         from marketplace.offers.controllers import export_response
 
-        services.sweep_expired(db)
+        services.sweep_expired(reader, state.session_factory)
         filters = services.OfferFilters(kind, category, grid_id, status, (q or "").strip()[:100] or None)
-        return export_response(db, actor, filters, format)
+        return export_response(reader, actor, filters, format)

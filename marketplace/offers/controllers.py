@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get, post
-from litestar.datastructures import UploadFile
+from litestar.datastructures import State, UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
-from marketplace.db.deps import DbSession
+from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.exchange.offers import IMPORTED_COLUMNS, export_rows, import_offers, offer_columns
 from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, TableProblem, read_table
@@ -105,7 +105,8 @@ class OfferPagesController(Controller):
     @get("/", name="offers:list", sync_to_thread=True)
     def index(
         self,
-        db: DbSession,
+        reader: ReaderSession,
+        state: State,
         actor: Actor,
         kind: FromQuery[ResourceKind | None] = None,
         category: FromQuery[Category | None] = None,
@@ -115,23 +116,23 @@ class OfferPagesController(Controller):
         done: FromQuery[str | None] = None,
         page: PageNumber = 1,
     ) -> Template:
-        services.sweep_expired(db)
+        services.sweep_expired(reader, state.session_factory)
         filters = services.OfferFilters(kind, category, grid_id, status, (q or "").strip()[:100] or None)
-        listing = services.list_offers(db, actor, filters, page=page, page_size=PAGE_SIZE)
+        listing = services.list_offers(reader, actor, filters, page=page, page_size=PAGE_SIZE)
         ids = [row.id for row in listing.rows if row.id is not None]
         notices = {"withdrawn": _("The offer was withdrawn."), "imported": _("The offers were imported.")}
         context = page_context(
-            db,
+            reader,
             listing=listing,
-            grids=services.grids_of_offers(db, ids),
-            organizations=services.organization_names(db, [row.organization_id for row in listing.rows]),
+            grids=services.grids_of_offers(reader, ids),
+            organizations=services.organization_names(reader, [row.organization_id for row in listing.rows]),
             filters=filters,
             filter_query=filters.query_items(),
             tab_query={k: v for k, v in filters.query_items().items() if k != "status"},
             status_tabs=STATUS_TABS,
             kinds=list(ResourceKind),
             categories=list(Category),
-            grid_groups=grid_choices(db),
+            grid_groups=grid_choices(reader),
             page=page,
             pages=max(1, -(-listing.total // PAGE_SIZE)),
             is_partner=actor.role == Role.PARTNER,
@@ -164,9 +165,9 @@ class OfferPagesController(Controller):
         return Template("offers/form.html", context=context, status_code=status_code)
 
     @get("/new", name="offers:new", guards=[offer_page_writers], sync_to_thread=True)
-    def new(self, db: DbSession, actor: Actor) -> Template:
-        require_approved_organization(db, actor)
-        return self._form(db, values={"grid_ids": []}, errors={})
+    def new(self, reader: ReaderSession, actor: Actor) -> Template:
+        require_approved_organization(reader, actor)
+        return self._form(reader, values={"grid_ids": []}, errors={})
 
     @post("/new", name="offers:create", guards=[offer_page_writers], sync_to_thread=True)
     def create(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
@@ -182,9 +183,9 @@ class OfferPagesController(Controller):
         return Redirect(f"/offers/{row.id}?done=created", status_code=HTTP_303_SEE_OTHER)
 
     @get("/import", name="offers:import-form", guards=[offer_page_writers], sync_to_thread=True)
-    def import_form(self, db: DbSession, actor: Actor) -> Template:
-        require_approved_organization(db, actor)
-        return self._import_page(db)
+    def import_form(self, reader: ReaderSession, actor: Actor) -> Template:
+        require_approved_organization(reader, actor)
+        return self._import_page(reader)
 
     def _import_page(
         self, db: Session, *, result: Any = None, problem: str | None = None, status_code: int = 200
@@ -219,7 +220,8 @@ class OfferPagesController(Controller):
     @get("/export", name="offers:export", sync_to_thread=True)
     def export(
         self,
-        db: DbSession,
+        reader: ReaderSession,
+        state: State,
         actor: Actor,
         format: FromQuery[Literal["csv", "xlsx"]] = "csv",
         kind: FromQuery[ResourceKind | None] = None,
@@ -228,22 +230,22 @@ class OfferPagesController(Controller):
         status: FromQuery[OfferStatus | None] = None,
         q: FromQuery[str | None] = None,
     ) -> Response[bytes]:
-        services.sweep_expired(db)
+        services.sweep_expired(reader, state.session_factory)
         filters = services.OfferFilters(kind, category, grid_id, status, (q or "").strip()[:100] or None)
-        return export_response(db, actor, filters, format)
+        return export_response(reader, actor, filters, format)
 
     @get("/{offer_id:int}", name="offers:detail", sync_to_thread=True)
     def detail(
-        self, db: DbSession, actor: Actor, offer_id: FromPath[int], done: FromQuery[str | None] = None
+        self, reader: ReaderSession, actor: Actor, offer_id: FromPath[int], done: FromQuery[str | None] = None
     ) -> Template:
-        row = services.get_offer(db, actor, offer_id)
+        row = services.get_offer(reader, actor, offer_id)
         notices = {"created": _("The offer is published."), "saved": _("Your changes are saved.")}
         context = page_context(
-            db,
+            reader,
             offer=row,
             status=effective_status(row),
-            grids=services.grids_of_offers(db, [offer_id])[offer_id],
-            organization=services.organization_names(db, [row.organization_id]).get(row.organization_id),
+            grids=services.grids_of_offers(reader, [offer_id])[offer_id],
+            organization=services.organization_names(reader, [row.organization_id]).get(row.organization_id),
             can_edit=_can_edit(actor, row),
             notice=notices.get(done or ""),
             active_page="offers",
@@ -251,11 +253,11 @@ class OfferPagesController(Controller):
         return Template("offers/detail.html", context=context)
 
     @get("/{offer_id:int}/edit", name="offers:edit", guards=[offer_page_writers], sync_to_thread=True)
-    def edit(self, db: DbSession, actor: Actor, offer_id: FromPath[int]) -> Template:
-        row = services.get_offer(db, actor, offer_id)
-        require_approved_organization(db, actor)
-        grid_ids = [grid.id for grid in services.grids_of_offers(db, [offer_id])[offer_id]]
-        return self._form(db, values=row_values(row, grid_ids), errors={}, offer=row)  # type: ignore[arg-type]
+    def edit(self, reader: ReaderSession, actor: Actor, offer_id: FromPath[int]) -> Template:
+        row = services.get_offer(reader, actor, offer_id)
+        require_approved_organization(reader, actor)
+        grid_ids = [grid.id for grid in services.grids_of_offers(reader, [offer_id])[offer_id]]
+        return self._form(reader, values=row_values(row, grid_ids), errors={}, offer=row)  # type: ignore[arg-type]
 
     @post("/{offer_id:int}/edit", name="offers:update", guards=[offer_page_writers], sync_to_thread=True)
     def update(self, db: DbSession, actor: Actor, offer_id: FromPath[int], data: FormData) -> Template | Redirect:

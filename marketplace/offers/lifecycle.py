@@ -4,7 +4,8 @@
   PostgreSQL); the same statement flips the status to exhausted when it reaches zero.
 * Releasing (a cancelled match) gives quantity back and turns an exhausted offer active again.
 * Expiry: readers treat ``valid_until < now`` as expired (``effective_status``); ``expire_offers`` is a
-  cheap single UPDATE run at the start of list requests and by ``marketplace offers expire``.
+  cheap single UPDATE run by ``marketplace offers expire`` and by list requests when ``expiry_due``
+  finds an offer to expire (so a list request takes the write lock only then).
 """
 
 from datetime import datetime
@@ -75,20 +76,30 @@ def release_to_offer(db: Session, offer_id: int, quantity: Decimal | int) -> boo
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
+def _past_window(now: datetime) -> sa.ColumnElement[bool]:
+    """Active or exhausted offers whose window has closed: what the expiry sweep marks expired."""
+    return sa.and_(
+        _offer.c.status.in_([OfferStatus.ACTIVE.value, OfferStatus.EXHAUSTED.value]),
+        _offer.c.valid_until.is_not(None),
+        _offer.c.valid_until <= now,
+    )
+
+
 def expire_offers(db: Session, now: datetime | None = None) -> int:
     """Mark every active or exhausted offer whose window has closed as expired; one UPDATE, returns the count."""
     now = now or utcnow()
     result = db.execute(
         sa.update(_offer)
-        .where(
-            _offer.c.status.in_([OfferStatus.ACTIVE.value, OfferStatus.EXHAUSTED.value]),
-            _offer.c.valid_until.is_not(None),
-            _offer.c.valid_until <= now,
-        )
+        .where(_past_window(now))
         .values(status=OfferStatus.EXPIRED.value, version=_offer.c.version + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def expiry_due(now: datetime | None = None) -> sa.ColumnElement[bool]:
+    """EXISTS an offer the sweep would expire: list requests write only when this holds."""
+    return sa.exists(sa.select(_offer.c.id).where(_past_window(now or utcnow())))
 
 
 def effective_status(offer: Offer, now: datetime | None = None) -> OfferStatus:

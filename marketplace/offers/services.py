@@ -12,19 +12,21 @@ from typing import Any
 import sqlalchemy as sa
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.status_codes import HTTP_409_CONFLICT
+from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.audit.service import changed, record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
-from marketplace.offers.lifecycle import expire_offers
+from marketplace.offers.lifecycle import expire_offers, expiry_due
 from marketplace.offers.models import Offer, OfferGrid, OfferStatus
 from marketplace.offers.schemas import OfferCreate, OfferUpdate
 from marketplace.organizations.models import Organization
 from marketplace.organizations.services import require_approved_organization
 from marketplace.places.models import Grid
 from marketplace.security.identity import CurrentUser
+from marketplace.sweeps import sweep_when_due
 from marketplace.vocabulary import Category, ResourceKind
 
 OFFER_FIELDS = [
@@ -156,9 +158,11 @@ def list_offers(
     return OfferListing(rows=rows, total=total, counts=counts)
 
 
-def sweep_expired(db: Session) -> int:
-    """The cheap expiry sweep list requests run first (one UPDATE; committed with the request)."""
-    return expire_offers(db, utcnow())
+def sweep_expired(reader: Session, writers: sessionmaker[Session]) -> int:
+    """The expiry sweep list requests run before reading: one probe, and one UPDATE in its own transaction
+    only when an offer's window has closed since the last sweep."""
+    now = utcnow()
+    return sweep_when_due(reader, writers, expiry_due(now), lambda db: expire_offers(db, now)) or 0
 
 
 def _check_grids(db: Session, grid_ids: list[int]) -> None:
