@@ -16,7 +16,16 @@ from msgspec import Struct
 from sqlmodel import Session
 
 from marketplace.i18n import gettext as _
-from marketplace.needs.models import PUBLIC_STATUSES, SOLVED_STATUSES, Need, NeedStatus, ResourceLine, Shift, ShiftSkill
+from marketplace.needs.models import (
+    NEED_BOARD_RANK,
+    PUBLIC_STATUSES,
+    SOLVED_STATUSES,
+    Need,
+    NeedStatus,
+    ResourceLine,
+    Shift,
+    ShiftSkill,
+)
 from marketplace.places.directory import CommunityRef, GridRef, ServiceStationInfo, station_info
 from marketplace.places.models import Community, Grid, ServiceStation
 from marketplace.vocabulary import Category, IntakeChannel, ResourceKind, Urgency
@@ -28,8 +37,6 @@ PublicStatus = StrEnum("PublicStatus", {status.name: status.value for status in 
 MAX_API_PAGE_SIZE = 100
 # Ids and page numbers are 32-bit integers in PostgreSQL; a bigger one is a client error, not a 500.
 MAX_ID = 2**31 - 1
-
-_URGENCY_RANK = {Urgency.CRITICAL: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2, Urgency.LOW: 3}
 
 
 class InvalidFilter(ValueError):
@@ -189,38 +196,42 @@ def check_filters_exist(session: Session, filters: BoardFilters) -> None:
         raise InvalidFilter("grid", _("no grid with this id"))
 
 
-def _public_projects(filters: BoardFilters) -> sa.Select[Any]:
-    statuses = [filters.status] if filters.status is not None else list(PUBLIC_STATUSES)
-    statement = (
-        sa.select(Need.id).join(Grid, Grid.id == Need.grid_id).where(Need.status.in_(statuses))  # type: ignore[attr-defined]
-    )
+def _filtered(statement: sa.Select[Any], filters: BoardFilters) -> sa.Select[Any]:
+    if filters.status is not None:
+        statement = statement.where(Need.status == filters.status)
     if filters.category is not None:
         statement = statement.where(Need.category == filters.category)
     if filters.grid_id is not None:
         statement = statement.where(Need.grid_id == filters.grid_id)
     if filters.community_id is not None:
-        statement = statement.where(Grid.community_id == filters.community_id)
+        # Only this filter needs the grid; every need has one, so the board joins it for nothing else.
+        statement = statement.join(Grid, Grid.id == Need.grid_id).where(Grid.community_id == filters.community_id)
     return statement
 
 
-def _board_order() -> list[Any]:
-    # Open projects first (visitors come to help), then urgency, due date (undated last), newest.
-    solved_last = sa.case((Need.status.in_(SOLVED_STATUSES), 1), else_=0)  # type: ignore[attr-defined]
-    urgency_rank = sa.case(*((Need.urgency == level, rank) for level, rank in _URGENCY_RANK.items()), else_=9)
-    undated_last = sa.case((Need.due_date.is_(None), 1), else_=0)  # type: ignore[union-attr]
-    return [solved_last, urgency_rank, undated_last, Need.due_date, Need.created_at.desc(), Need.id.desc()]  # type: ignore[attr-defined,union-attr]
-
-
 def count_projects(session: Session, filters: BoardFilters) -> int:
-    subquery = _public_projects(filters).subquery()
-    return session.execute(sa.select(sa.func.count()).select_from(subquery)).scalar_one()
+    # Counted on the status index alone (no row is read) when no other filter applies.
+    statement = sa.select(sa.func.count()).select_from(Need).where(Need.status.in_(PUBLIC_STATUSES))  # type: ignore[attr-defined]
+    return session.execute(_filtered(statement, filters)).scalar_one()
+
+
+def _page_ids(session: Session, filters: BoardFilters, *, page: int, page_size: int) -> list[int]:
+    # Open projects first (visitors come to help), then urgency, due date (undated last), newest:
+    # board_rank holds the first three (NULL for needs the public does not see), and the index
+    # ix_need_board_order is in exactly this order, so a page is read from it without sorting.
+    statement = (
+        _filtered(sa.select(Need.id).where(NEED_BOARD_RANK.is_not(None)), filters)
+        .order_by(NEED_BOARD_RANK, Need.due_date, Need.created_at.desc(), Need.id.desc())  # type: ignore[attr-defined,union-attr]
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return list(session.execute(statement).scalars())
 
 
 def list_projects(session: Session, filters: BoardFilters, *, page: int, page_size: int) -> BoardPage:
     """One page of the board; ``page`` beyond the last gives an empty page with the true totals."""
     total = count_projects(session, filters)
-    ids_statement = _public_projects(filters).order_by(*_board_order()).limit(page_size).offset((page - 1) * page_size)
-    ids = list(session.execute(ids_statement).scalars())
+    ids = _page_ids(session, filters, page=page, page_size=page_size)
     cards = _load_cards(session, ids)
     return BoardPage(
         items=[cards[need_id] for need_id in ids],

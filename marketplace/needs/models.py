@@ -6,6 +6,7 @@ A published need is a project on the public board.
 from datetime import date, datetime
 from decimal import Decimal
 
+import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -105,6 +106,29 @@ class Need(SQLModel, table=True):
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# The public board's order as one number the database computes, so the board reads its first page
+# from an index instead of sorting every public need: open before solved (0/100), then urgency
+# (critical 0 ... low 30), then dated before undated (+1); NULL for a need the public does not see.
+# Then come due date, newest, id. tests/test_board_speed.py checks it against PUBLIC_STATUSES,
+# SOLVED_STATUSES and the urgency order; a change here needs a migration that rebuilds the column.
+BOARD_RANK_SQL = (
+    "CASE WHEN status IN ('published', 'partially_matched', 'matched', 'in_progress') THEN 0"
+    " WHEN status IN ('completed', 'verified') THEN 100 END"
+    " + CASE urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 10 WHEN 'normal' THEN 20 WHEN 'low' THEN 30 ELSE 90 END"
+    " + CASE WHEN due_date IS NULL THEN 1 ELSE 0 END"
+)
+# Added to the table but not mapped: no Python code reads or writes it, and the ORM never refetches it.
+NEED_BOARD_RANK = sa.Column("board_rank", sa.Integer, sa.Computed(BOARD_RANK_SQL, persisted=True), nullable=True)
+Need.__table__.append_column(NEED_BOARD_RANK)  # type: ignore[attr-defined]
+sa.Index(
+    "ix_need_board_order",
+    NEED_BOARD_RANK,
+    Need.__table__.c.due_date,  # type: ignore[attr-defined]
+    Need.__table__.c.created_at.desc(),  # type: ignore[attr-defined]
+    Need.__table__.c.id.desc(),  # type: ignore[attr-defined]
+)
 
 
 class NeedIntake(SQLModel, table=True):
