@@ -5,12 +5,15 @@ from litestar.response import Template
 
 from marketplace.dashboard.figures import StreetFigures, street_figures
 from marketplace.db.deps import ReaderSession
+from marketplace.page_cache import COMPRESSED_HERE, page_cache_middleware
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.security.guards import PUBLIC
 
 
 class FiguresPageController(Controller):
-    opt = PUBLIC  # anyone may read the street's public board, figures and grids
+    opt = PUBLIC | {COMPRESSED_HERE: True}  # anyone may read the street's public board, figures and grids
+    # The same for every anonymous visitor: served from the page cache for a few seconds.
+    middleware = [page_cache_middleware]
     path = "/figures"
     include_in_schema = False
     exception_handlers = PAGE_EXCEPTION_HANDLERS
@@ -21,7 +24,9 @@ class FiguresPageController(Controller):
 
 
 class StatsApiController(Controller):
-    opt = PUBLIC  # anyone may read the street's public board, figures and grids
+    opt = PUBLIC | {COMPRESSED_HERE: True}  # anyone may read the street's public board, figures and grids
+    # The same for every anonymous visitor: served from the page cache for a few seconds.
+    middleware = [page_cache_middleware]
     path = "/api/v1/stats"
     tags = ["figures"]
 

@@ -25,6 +25,7 @@ from marketplace.needs.board import (
     parse_filters,
 )
 from marketplace.needs.models import PUBLIC_STATUSES, NeedStatus
+from marketplace.page_cache import COMPRESSED_HERE, page_cache_middleware
 from marketplace.pages import HTMX_FRAGMENT_HEADERS, PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
 from marketplace.places.directory import grids_by_community
 from marketplace.security.guards import PUBLIC
@@ -53,7 +54,9 @@ def _page_size(request: Request[Any, Any, Any]) -> int:
 class ProjectPagesController(Controller):
     """The board (the home page) and a project's page, for people; the board's list is also an htmx fragment."""
 
-    opt = PUBLIC  # anyone may read the street's public board, figures and grids
+    opt = PUBLIC | {COMPRESSED_HERE: True}  # anyone may read the street's public board, figures and grids
+    # The same for every anonymous visitor: served from the page cache for a few seconds.
+    middleware = [page_cache_middleware]
 
     path = "/"
     include_in_schema = False
@@ -117,7 +120,9 @@ def invalid_filter_response(_request: Request[Any, Any, Any], exc: InvalidFilter
 class ProjectApiController(Controller):
     """Published projects as JSON; beneficiaries' personal data is never part of them."""
 
-    opt = PUBLIC  # anyone may read the street's public board, figures and grids
+    opt = PUBLIC | {COMPRESSED_HERE: True}  # anyone may read the street's public board, figures and grids
+    # The same for every anonymous visitor: served from the page cache for a few seconds.
+    middleware = [page_cache_middleware]
 
     path = "/api/v1/projects"
     tags = ["projects"]
