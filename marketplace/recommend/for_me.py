@@ -86,9 +86,12 @@ def projects_for_partner(db: Session, organization_id: int, limit: int = SHOWN) 
     lines = [line for line in rows.line_records_of(db, list(needs.values()), line_rows) if line.still_needed > 0]
     texts = [line.text for line in lines] + [offer.text for offer in offers]
     index = rows.candidate_index("offers", offers, rows.grid_points(db), texts)
-    titles = dict(
-        db.execute(sa.select(Offer.id, Offer.title).where(Offer.organization_id == organization_id)).tuples().all()
-    )
+    titles = {
+        offer_id: title
+        for offer_id, title in db.execute(
+            sa.select(Offer.id, Offer.title).where(Offer.organization_id == organization_id)
+        )
+    }
     rows_by_id = {row.id: row for found in line_rows.values() for row in found}
     found = []
     for line in lines:

@@ -1,0 +1,131 @@
+"""Each busy page sends a fixed number of SQL statements, whatever the size of the street.
+
+A test builds a small street around its viewer, counts the statements one request of the page sends
+to the application's engine, then makes the street ten times larger with needs, offers, volunteers,
+sign-ups and claims the same viewer sees, and counts again. The count must not move (a query per row
+shown is an N+1) and must stay under the page's bound (a needless query costs at every size). The page
+is requested once before each count, so caches that fill on first use are not counted.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlmodel import Session
+
+from tests.busy_street import BusyStreet, build_busy_street, sign_in
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+SMALL = 2  # units of the small street
+GROWTH = 10  # the large street has this many times as many
+
+
+@contextmanager
+def statements_of(engine: sa.Engine) -> Iterator[list[str]]:
+    """Every SQL statement sent through ``engine`` while the block runs, transaction control left out."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+            seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def statements_of_page(app: Litestar, client: TestClient[Litestar], path: str) -> list[str]:
+    """The statements of one request of ``path``, asked once before so that caches are warm, except the
+    anonymous page cache: emptied, so that what is counted is the page's own work."""
+    assert client.get(path).status_code == 200, path
+    page_cache = getattr(app.state, "page_cache", None)
+    if page_cache is not None:
+        page_cache.invalidate()
+    with statements_of(app.state.engine) as seen:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return list(seen)
+
+
+def _listing(statements: list[str]) -> str:
+    return "\n".join(" ".join(statement.split())[:160] for statement in statements)
+
+
+@pytest.fixture
+def street(session: Session, app: Litestar) -> BusyStreet:
+    return build_busy_street(session)
+
+
+# (viewer, page, most statements it may send): the bound is today's count plus a little room.
+PAGES = [
+    ("volunteer", "/projects/{project}/take-part", 11),
+    ("partner", "/projects/{project}/take-part", 13),
+    ("volunteer", "/signups", 8),
+    ("partner", "/claims", 7),
+    ("admin", "/review", 9),
+    ("admin", "/review?kind=whole_need", 8),
+    ("admin", "/review?kind=offer_line", 8),
+    ("admin", "/review?kind=volunteer_shift", 9),
+    ("admin", "/review?need={project}", 10),
+    ("anonymous", "/figures", 13),
+    ("volunteer", "/figures", 16),
+    ("staff", "/needs/{project}/recommendations", 11),
+    ("staff", "/needs/{project}/recommendations?kind=volunteers", 11),
+    ("admin", "/needs/{project}/recommendations", 10),
+    ("staff", "/needs", 10),
+    ("admin", "/needs", 9),
+    ("staff", "/needs/{project}", 19),
+    ("volunteer", "/recommended", 18),
+    ("partner", "/recommended", 14),
+    ("staff", "/volunteers", 9),
+    ("partner", "/offers", 13),
+    ("staff", "/offers", 13),
+    ("anonymous", "/", 10),
+    ("volunteer", "/", 13),
+    ("anonymous", "/projects/{project}", 7),
+    ("volunteer", "/projects/{project}", 10),
+]
+
+
+@pytest.mark.parametrize(("viewer", "page", "bound"), PAGES, ids=[f"{v} {p}" for v, p, _ in PAGES])
+def test_a_page_sends_as_many_statements_on_a_street_ten_times_larger_and_no_more_than_its_bound(
+    app: Litestar, client: TestClient[Litestar], street: BusyStreet, viewer: str, page: str, bound: int
+) -> None:
+    path = page.format(project=street.project.id)
+    street.grow(SMALL)
+    sign_in(client, street.viewer(viewer))
+    small = statements_of_page(app, client, path)
+    street.grow(SMALL * GROWTH - SMALL)
+    large = statements_of_page(app, client, path)
+    assert len(large) == len(small), f"{len(small)} statements, then {len(large)}:\n{_listing(large)}"
+    assert len(large) <= bound, f"{len(large)} statements, more than {bound}:\n{_listing(large)}"
+
+
+def test_the_count_catches_a_page_that_reads_each_row_alone(
+    app: Litestar, client: TestClient[Litestar], street: BusyStreet
+) -> None:
+    """The measure itself: my shifts made to read each sign-up's shift again sends more statements when larger."""
+    from marketplace.matches import page_data
+
+    original = page_data.signups_page
+
+    def with_a_query_per_row(db: Session, actor: Any, now: Any) -> Any:
+        page = original(db, actor, now)
+        for row in page.current + page.past:
+            db.refresh(row.shift)
+        return page
+
+    street.grow(SMALL)
+    sign_in(client, street.volunteer)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(page_data, "signups_page", with_a_query_per_row)
+        small = statements_of_page(app, client, "/signups")
+        street.grow(SMALL * GROWTH - SMALL)
+        large = statements_of_page(app, client, "/signups")
+    assert len(large) - len(small) == 3 * (SMALL * GROWTH - SMALL)  # three sign-ups a unit
