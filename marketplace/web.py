@@ -19,10 +19,12 @@ from marketplace import i18n
 from marketplace.security import context as security_context
 
 
-def build_jinja_environment(templates_dir: Path) -> Environment:
+def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -> Environment:
     # A custom Environment is needed for the i18n extension; it must autoescape every template.
     env = Environment(
         loader=FileSystemLoader(str(templates_dir)),
+        # Checking every template file's mtime on every render costs a stat per template per page.
+        auto_reload=auto_reload,
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
         undefined=StrictUndefined,
@@ -147,6 +149,6 @@ def localized_name(obj: Any) -> str:
     return str(obj.name)
 
 
-def template_config(templates_dir: Path) -> TemplateConfig[JinjaTemplateEngine]:
-    env = build_jinja_environment(templates_dir)
+def template_config(templates_dir: Path, *, auto_reload: bool = False) -> TemplateConfig[JinjaTemplateEngine]:
+    env = build_jinja_environment(templates_dir, auto_reload=auto_reload)
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))

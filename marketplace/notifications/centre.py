@@ -51,8 +51,16 @@ def _mine(user_id: int, unread_only: bool) -> list[Any]:
 
 def unread_count(session: Session, user_id: int) -> int:
     """The badge: one COUNT over the user's unread notifications."""
-    statement = sa.select(sa.func.count(Notification.id)).where(*_mine(user_id, True))
-    return int(session.execute(statement).scalar_one())
+    return int(session.execute(sa.select(unread_count_of(user_id))).scalar_one())
+
+
+def unread_count_of(user_id: Any) -> Any:
+    """The badge's COUNT as a scalar subquery, for a user id or a column (the login check embeds it)."""
+    return (
+        sa.select(sa.func.count(Notification.id))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))  # type: ignore[union-attr]
+        .scalar_subquery()
+    )
 
 
 def centre_page(session: Session, user_id: int, *, unread_only: bool = False, page: int = 1) -> CentrePage:
@@ -160,4 +168,4 @@ def mark_read(
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-__all__ = ["CentrePage", "Digest", "centre_page", "mark_read", "street_day", "unread_count"]
+__all__ = ["CentrePage", "Digest", "centre_page", "mark_read", "street_day", "unread_count", "unread_count_of"]

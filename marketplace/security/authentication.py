@@ -3,18 +3,22 @@
 from typing import Any
 
 import anyio
+import sqlalchemy as sa
 from litestar.datastructures import Headers
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from marketplace.accounts.credentials import UserSession
+from marketplace.accounts.models import User
 from marketplace.db.engine import session_scope
 from marketplace.db.types import utcnow
-from marketplace.notifications.centre import unread_count
+from marketplace.notifications.centre import unread_count_of
 from marketplace.security.client import client_address
 from marketplace.security.context import current_client_address, current_user
-from marketplace.security.identity import AuthMethod, CurrentUser, load_current_user
-from marketplace.security.sessions import SESSION_COOKIE, TOUCH_INTERVAL, Lifetimes, find_live_session, touch_session
+from marketplace.security.identity import USER_COLUMNS, AuthMethod, CurrentUser, load_current_user, snapshot
+from marketplace.security.secrets import digest
+from marketplace.security.sessions import SESSION_COOKIE, TOUCH_INTERVAL, Lifetimes, is_live, touch_session
 from marketplace.security.tokens import find_live_token, touch_token
 from marketplace.settings import Settings
 
@@ -80,18 +84,25 @@ def _look_up(
         stale = token.last_used_at is None or now - token.last_used_at > TOUCH_INTERVAL
         return (user, stale) if user is not None else None
     if cookie is not None:
-        session = find_live_session(db, cookie, lifetimes, now)
-        if session is None or session.id is None:
+        # One statement: the session, its user and the unread badge people see on every page.
+        row = db.execute(
+            sa.select(
+                UserSession.id.label("session_id"),  # type: ignore[union-attr]
+                UserSession.revoked_at,
+                UserSession.expires_at,
+                UserSession.last_seen_at,
+                *USER_COLUMNS,
+                unread_count_of(User.id).label("unread"),
+            )
+            .join(User, User.id == UserSession.user_id)  # type: ignore[arg-type]
+            .where(UserSession.token_hash == digest(cookie))
+        ).one_or_none()
+        if row is None or not is_live(row, lifetimes, now):
             return None
-        # People see the unread badge on every page; count it here, off the event loop.
-        user = load_current_user(
-            db,
-            session.user_id,
-            method=AuthMethod.SESSION,
-            session_id=session.id,
-            unread_notifications=unread_count(db, session.user_id),
+        user = snapshot(
+            db, row, method=AuthMethod.SESSION, session_id=row.session_id, unread_notifications=int(row.unread)
         )
-        stale = now - session.last_seen_at > TOUCH_INTERVAL
+        stale = now - row.last_seen_at > TOUCH_INTERVAL
         return (user, stale) if user is not None else None
     return None
 

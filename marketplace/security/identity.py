@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -53,24 +54,42 @@ class CurrentUser:
         return self.scopes is None or scope in self.scopes
 
 
+# What a snapshot is made of, read as a plain row (no ORM object): the login check runs on every request.
+USER_COLUMNS = (
+    User.id,
+    User.username,
+    User.display_name,
+    User.role,
+    User.is_active,
+    User.organization_id,
+    User.is_org_manager,
+    User.street_id,
+    User.community_id,
+)
+
+
 def load_current_user(db: Session, user_id: int, **auth: object) -> CurrentUser | None:
     """The snapshot of an active user, or None when the account is gone or disabled."""
-    user = db.get(User, user_id)
-    if user is None or not user.is_active or user.id is None:
+    row = db.execute(sa.select(*USER_COLUMNS).where(User.id == user_id)).one_or_none()  # type: ignore[arg-type]
+    return None if row is None else snapshot(db, row, **auth)
+
+
+def snapshot(db: Session, row: Any, **auth: object) -> CurrentUser | None:
+    """The snapshot from a row holding ``USER_COLUMNS``; None when the account is disabled."""
+    if not row.is_active:
         return None
     grid_ids: frozenset[int] = frozenset()
-    if user.role == Role.STAFF:
-        rows = db.execute(sa.select(StaffGrid.grid_id).where(StaffGrid.user_id == user.id)).scalars()
-        grid_ids = frozenset(rows)
+    if row.role == Role.STAFF:
+        grid_ids = frozenset(db.execute(sa.select(StaffGrid.grid_id).where(StaffGrid.user_id == row.id)).scalars())
     return CurrentUser(
-        id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        role=user.role,
-        organization_id=user.organization_id,
-        is_org_manager=user.is_org_manager,
-        street_id=user.street_id,
-        community_id=user.community_id,
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        role=row.role,
+        organization_id=row.organization_id,
+        is_org_manager=row.is_org_manager,
+        street_id=row.street_id,
+        community_id=row.community_id,
         grid_ids=grid_ids,
         **auth,  # type: ignore[arg-type]
     )

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from litestar.datastructures import Cookie
@@ -53,11 +54,17 @@ def find_live_session(
     """The session for a cookie, if it is neither revoked, expired nor idle for too long."""
     now = now or utcnow()
     row = db.execute(sa.select(UserSession).where(UserSession.token_hash == digest(secret))).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
-        return None
-    if row.last_seen_at + lifetimes.idle <= now:
+    if row is None or not is_live(row, lifetimes, now):
         return None
     return row
+
+
+def is_live(row: Any, lifetimes: Lifetimes, now: datetime) -> bool:
+    """Neither revoked, nor past its absolute lifetime, nor idle for too long (a session row or a row
+    holding its ``revoked_at``, ``expires_at`` and ``last_seen_at``)."""
+    if row.revoked_at is not None or row.expires_at <= now:
+        return False
+    return bool(row.last_seen_at + lifetimes.idle > now)
 
 
 def touch_session(db: Session, session_id: int, now: datetime | None = None) -> None:
