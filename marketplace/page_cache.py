@@ -18,6 +18,7 @@ Compression: these routes are compressed here, after the token is put back, with
 ``CompressionConfig`` (level, minimum size); Litestar's own compression skips them (``COMPRESSED_HERE``).
 """
 
+import asyncio
 import gzip
 import threading
 import time
@@ -74,6 +75,8 @@ class PageCache:
         self.clock = clock
         self.generation = 0
         self._entries: OrderedDict[Key, CachedPage] = OrderedDict()
+        # Pages being rendered now: when a page expires, the crowd waits for one rendering of it.
+        self._rendering: dict[Key, asyncio.Future[CachedPage | None]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Key) -> CachedPage | None:
@@ -104,6 +107,28 @@ class PageCache:
         with self._lock:
             self.generation += 1
             self._entries.clear()
+            # A request arriving after the write must not wait for a page rendered before it.
+            self._rendering.clear()
+
+    async def joined(self, key: Key) -> CachedPage | None:
+        """The page another request is rendering for ``key`` right now, once it is done (or None)."""
+        with self._lock:
+            pending = self._rendering.get(key)
+        # Shielded: a waiter that goes away must not cancel the rendering the others wait for.
+        return None if pending is None else await asyncio.shield(pending)
+
+    def start_rendering(self, key: Key) -> "asyncio.Future[CachedPage | None]":
+        future: asyncio.Future[CachedPage | None] = asyncio.get_running_loop().create_future()
+        with self._lock:
+            self._rendering[key] = future
+        return future
+
+    def finish_rendering(self, key: Key, future: "asyncio.Future[CachedPage | None]", page: CachedPage | None) -> None:
+        with self._lock:
+            if self._rendering.get(key) is future:
+                del self._rendering[key]
+        if not future.done():
+            future.set_result(page)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -213,6 +238,31 @@ async def _send(
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
+async def _render_and_keep(
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    cache: PageCache,
+    key: Key,
+    compression: CompressionConfig | None,
+) -> None:
+    """Render the page for an anonymous visitor, keep it, and hand it to those who waited for it."""
+    token = current_csrf_token.get().encode()
+    generation = cache.generation  # read before the page's data is
+    future = cache.start_rendering(key)
+    page: CachedPage | None = None
+    try:
+        status, headers, body = await _render(app, scope, receive)
+        if _keepable(status, headers, body):
+            kept = body.replace(token, _TOKEN_SLOT) if token else body
+            page = CachedPage(status, tuple(headers), kept, cache.clock())
+            cache.put(key, page, generation)
+    finally:
+        cache.finish_rendering(key, future, page)
+    await _send(send, scope, status, headers, body, compression)
+
+
 def page_cache_middleware(app: ASGIApp) -> ASGIApp:
     """Serve anonymous GETs of this route from the page cache, keep what it renders, compress all of it."""
 
@@ -221,22 +271,16 @@ def page_cache_middleware(app: ASGIApp) -> ASGIApp:
         cache: PageCache | None = getattr(litestar_app.state, "page_cache", None)
         compression: CompressionConfig | None = litestar_app.compression_config
         anonymous = scope.get("user") is None and scope["method"] == "GET"
-        token = current_csrf_token.get().encode()
         if cache is None or not anonymous:
             status, headers, body = await _render(app, scope, receive)
             await _send(send, scope, status, headers, body, compression)
             return
         key = _key(scope)
-        page = cache.get(key)
+        page = cache.get(key) or await cache.joined(key)
         if page is None:
-            generation = cache.generation  # read before the page's data is
-            status, headers, body = await _render(app, scope, receive)
-            if _keepable(status, headers, body):
-                kept = body.replace(token, _TOKEN_SLOT) if token else body
-                cache.put(key, CachedPage(status, tuple(headers), kept, cache.clock()), generation)
-            await _send(send, scope, status, headers, body, compression)
+            await _render_and_keep(app, scope, receive, send, cache, key, compression)
             return
-        body = page.body.replace(_TOKEN_SLOT, token)
+        body = page.body.replace(_TOKEN_SLOT, current_csrf_token.get().encode())
         await _send(send, scope, page.status, list(page.headers), body, compression)
 
     return handle

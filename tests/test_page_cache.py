@@ -1,5 +1,6 @@
 """The anonymous page cache: what is kept, who is served from it, when it empties, and compression."""
 
+import asyncio
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -162,6 +163,26 @@ def test_a_page_rendered_while_data_changed_is_not_kept() -> None:
     cache.invalidate()  # a write finished while the page was being rendered
     assert not cache.put((b"/",), _page(), generation)
     assert cache.put((b"/",), _page(), cache.generation)
+
+
+def test_requests_for_a_page_being_rendered_wait_for_that_rendering() -> None:
+    async def scenario() -> list[Any]:
+        cache = PageCache()
+        future = cache.start_rendering((b"/",))
+        waiting = [asyncio.ensure_future(cache.joined((b"/",))) for _ in range(3)]
+        await asyncio.sleep(0)
+        assert await cache.joined((b"/other",)) is None
+        cache.finish_rendering((b"/",), future, _page())
+        pages = await asyncio.gather(*waiting)
+        # After a write, nobody waits for a rendering that began before it.
+        stale = cache.start_rendering((b"/",))
+        cache.invalidate()
+        assert await cache.joined((b"/",)) is None
+        cache.finish_rendering((b"/",), stale, None)
+        return pages
+
+    pages = asyncio.run(scenario())
+    assert len(pages) == 3 and all(page is not None and page.body == b"page" for page in pages)
 
 
 def test_the_cache_keeps_a_bounded_number_of_pages() -> None:
