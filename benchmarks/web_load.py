@@ -921,7 +921,8 @@ def check_targets(runs: list[Run], backend: str, scale: str) -> list[str]:
 def report_text(result: dict[str, Any], runs: list[Run], targets: list[str]) -> str:
     machine = result["machine"]
     lines = [
-        f"web_load: {result['scale']} on {result['backend']}, measured {result['measured_at']}",
+        f"web_load: {result['scale']} on {result['backend']}, measured {result['measured_at']} "
+        f"on commit {result['app_commit']}",
         f"machine: {machine['cpus']} CPUs, Python {machine['python']}, {machine['wrk']}; "
         f"load average at start {machine['load_at_start']}, at end {machine['load_at_end']}",
         "street: " + ", ".join(f"{count:,} {name}" for name, count in result["street"]["counts"].items()),
@@ -932,17 +933,29 @@ def report_text(result: dict[str, Any], runs: list[Run], targets: list[str]) -> 
         HEADER,
         *[row_text(run) for run in runs],
         "",
-        "server memory (MB, RSS / PSS of the parent and its workers): "
-        + "; ".join(
-            f"{workers} worker(s) {stage}: {m['rss_mb']:.0f} / {m['pss_mb']:.0f} ({m['processes']} processes)"
+        "server memory, MB: RSS / PSS of the parent and its workers together (forked workers share pages)",
+        *[
+            f"  {workers} worker(s): "
+            + "; ".join(
+                f"{stage.replace('_', ' ')} {m['rss_mb']:.0f} / {m['pss_mb']:.0f}" for stage, m in stages.items()
+            )
             for workers, stages in result["memory"].items()
-            for stage, m in stages.items()
-        ),
+        ],
         "",
         "targets (issue 10):",
         *[f"  {line}" for line in targets],
     ]
     return "\n".join(lines) + "\n"
+
+
+def app_commit() -> str:
+    """The commit measured, marked when the working tree had changes (other work in progress)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=HERE.parent, capture_output=True, text=True).stdout.strip()
+
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", "marketplace", "templates")
+    return git("rev-parse", "--short", "HEAD") + (" with uncommitted changes to the app" if changed else "")
 
 
 def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
@@ -1009,6 +1022,7 @@ def main(argv: list[str] | None = None) -> None:
         "duration_s": options.duration,
         "timeout_s": options.timeout,
         "quick": options.quick,
+        "app_commit": app_commit(),
         "machine": {
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
