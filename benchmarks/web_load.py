@@ -430,7 +430,7 @@ class Server:
 
 
 @contextlib.contextmanager
-def serving(url: str, workers: int, folder: Path, secret_key: str) -> Iterator[Server]:
+def serving(url: str, workers: int, folder: Path, secret_key: str, access_log: bool = False) -> Iterator[Server]:
     """``marketplace serve --workers N`` on ``url``; stopped with SIGTERM (it drains), then killed if need be."""
     port = free_port()
     log = folder / f"server-{workers}w-{port}.log"
@@ -441,6 +441,7 @@ def serving(url: str, workers: int, folder: Path, secret_key: str) -> Iterator[S
         "MARKETPLACE_ENVIRONMENT": "production",
         # Sessions are made once, on the base copy; keep them alive through a long run.
         "MARKETPLACE_SESSION_IDLE_MINUTES": "720",
+        "MARKETPLACE_ACCESS_LOG": "true" if access_log else "false",
     }
     command = [*marketplace_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     with log.open("wb") as output:
@@ -670,6 +671,9 @@ class Run:
     load_before: float = 0.0
     load_after: float = 0.0
     note: str = ""
+    started_at: float = 0.0  # epoch seconds, to find the run's lines in the server's access log
+    ended_at: float = 0.0
+    server_routes: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def require_wrk() -> str:
@@ -758,8 +762,10 @@ def measure(
 ) -> Run:
     run = Run(scenario, workers, connections, options.duration, load_before=round(os.getloadavg()[0], 2))
     poller = HealthzPoller(server.base, options.timeout) if connections >= HEALTHZ_FROM_CONNECTIONS else None
+    run.started_at = time.time()
     with poller or contextlib.nullcontext():
         raw = run_wrk(wrk, server.base, requests_file, connections, options.duration, options)
+    run.ended_at = time.time()
     run.load_after = round(os.getloadavg()[0], 2)
     seconds = raw["duration_us"] / 1e6 or options.duration
     latency = raw["latency_us"]
@@ -794,17 +800,20 @@ def bench_workers(
     pages = [scenario for scenario in options.scenarios if scenario != "mixed"]
     if pages:
         url = databases.copy(databases.base(), "wl_run")
-        with serving(url, workers, folder, options.secret_key) as server:
+        with serving(url, workers, folder, options.secret_key, options.access_log) as server:
             for scenario in pages:
                 runs += bench_scenario(wrk, server, scenario, page_requests(scenario, street, logins), workers, options)
             memory["after_pages"] = memory_mb(server.process.pid)
+        attach_server_routes(server.log, runs)
     if "mixed" in options.scenarios:
         requests = mixed_requests(street, logins)
         for connections in options.connections:
             url = databases.copy(databases.base(), "wl_run")  # every mixed run signs up from the same state
-            with serving(url, workers, folder, options.secret_key) as server:
-                runs += bench_scenario(wrk, server, "mixed", requests, workers, options, only=[connections])
+            with serving(url, workers, folder, options.secret_key, options.access_log) as server:
+                found = bench_scenario(wrk, server, "mixed", requests, workers, options, only=[connections])
                 memory[f"after_mixed_{connections}"] = memory_mb(server.process.pid)
+            attach_server_routes(server.log, found)
+            runs += found
     return runs, memory
 
 
@@ -833,6 +842,49 @@ def bench_scenario(
         runs.append(measure(wrk, server, scenario, requests_file, workers, connections, options))
         time.sleep(options.pause)
     return runs
+
+
+ROW_ID = re.compile(r"/\d+")
+ACCESS_LINE = re.compile(
+    r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) .*marketplace\.access req=\S+ (\w+) (\S+) (\d{3}) ([\d.]+) ms"
+)
+
+
+def attach_server_routes(log: Path, runs: list[Run]) -> None:
+    """With ``--access-log``: the server's own time per route during each run (which requests are slow)."""
+    lines = []
+    for line in log.read_text(errors="replace").splitlines():
+        found = ACCESS_LINE.match(line)
+        if found:
+            stamp, millis, method, path, _status, elapsed = found.groups()
+            moment = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").timestamp() + int(millis) / 1000
+            lines.append((moment, f"{method} {ROW_ID.sub('/{id}', path)}", float(elapsed)))
+    for run in runs:
+        by_route: dict[str, list[float]] = {}
+        for moment, route, elapsed in lines:
+            if run.started_at <= moment <= run.ended_at:
+                by_route.setdefault(route, []).append(elapsed)
+        run.server_routes = {route: _spread(times) for route, times in sorted(by_route.items())}
+        if run.server_routes:
+            print(routes_text(run), flush=True)
+
+
+def _spread(times: list[float]) -> dict[str, float]:
+    times = sorted(times)
+    return {
+        "count": len(times),
+        "p50_ms": round(times[len(times) // 2], 1),
+        "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1),
+        "max_ms": round(times[-1], 1),
+    }
+
+
+def routes_text(run: Run) -> str:
+    lines = [f"  server time per route (ms), {run.scenario}, {run.workers} worker(s), {run.connections} conns:"]
+    for route, t in run.server_routes.items():
+        figures = f"p50 {t['p50_ms']:>7.1f}  p95 {t['p95_ms']:>7.1f}  max {t['max_ms']:>7.1f}"
+        lines.append(f"    {route:<44} {t['count']:>6.0f}  {figures}")
+    return "\n".join(lines)
 
 
 HEADER = (
@@ -932,6 +984,7 @@ def report_text(result: dict[str, Any], runs: list[Run], targets: list[str]) -> 
         "",
         HEADER,
         *[row_text(run) for run in runs],
+        *[routes_text(run) for run in runs if run.server_routes],
         "",
         "server memory, MB: RSS / PSS of the parent and its workers together (forked workers share pages)",
         *[
@@ -974,6 +1027,11 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between runs")
     parser.add_argument("--logins", type=int, default=50, help="volunteers logged in (the mixed scenario's crowd)")
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (1 leaves the cores to the server)")
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help="turn on the server's access log and report its time per route in each run (costs some throughput)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (databases, server logs)")
     parser.add_argument("--no-write", action="store_true", help="print only; write nothing to benchmarks/results")
     options = parser.parse_args(argv)
