@@ -1,7 +1,9 @@
 """The anonymous page cache: what is kept, who is served from it, when it empties, and compression."""
 
 import asyncio
+import gzip
 import time
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +16,8 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role
 from marketplace.needs.models import Need, NeedStatus
 from marketplace.notifications.models import Notification
-from marketplace.page_cache import PageCache
+from marketplace.page_cache import _TOKEN_SLOT as TOKEN_SLOT
+from marketplace.page_cache import PageCache, _deflate_pieces, _gzip_around_tokens
 from marketplace.settings import Settings
 from tests import factories
 from tests import matches_factories as mf
@@ -267,6 +270,23 @@ def test_kept_pages_are_compressed_for_clients_that_accept_gzip(
     plain = client.get("/", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers
     assert int(plain.headers["content-length"]) == len(plain.content)
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        b"<body hx-headers='" + TOKEN_SLOT + b"'>" + "项目".encode() * 5000 + b"</body>",
+        TOKEN_SLOT + b"starts and ends with the token" + TOKEN_SLOT,
+        b'{"json": "without a token"}' * 100,
+    ],
+)
+def test_a_page_gzipped_around_its_token_is_a_valid_gzip_of_the_page(kept: bytes) -> None:
+    token = b"0123456789abcdef" * 4
+    page = kept.replace(TOKEN_SLOT, token)
+    gzipped = _gzip_around_tokens(_deflate_pieces(kept, 6), token, page)
+    assert gzip.decompress(gzipped) == page
+    decoder = zlib.decompressobj(wbits=31)  # as a browser's zlib reads it
+    assert decoder.decompress(gzipped) + decoder.flush() == page and decoder.eof
 
 
 def test_small_responses_and_other_pages_follow_the_compression_settings(
