@@ -85,7 +85,7 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
         ],
         before_send=[security_headers_hook(settings)],
         before_request=refuse_out_of_range_ids,
-        template_config=template_config(settings.templates_dir),
+        template_config=template_config(settings.templates_dir, auto_reload=settings.debug),
         # gzip at level 6: 85% smaller pages for about 0.1 ms of CPU; level 9 costs twice that for 1% more.
         compression_config=CompressionConfig(
             backend="gzip", gzip_compress_level=6, minimum_size=1024, exclude_opt_key=COMPRESSED_HERE
