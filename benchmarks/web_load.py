@@ -92,7 +92,7 @@ SCALES: dict[str, dict[str, int | None]] = {
 }
 PAGES = ("board", "project", "take-part", "signups", "review", "recommendations")
 SCENARIOS = (*PAGES, "mixed")
-# Open for sign-ups and claims (the app's own list); new projects are what volunteers see first.
+# Needs that take sign-ups (the app's own list), and the open projects of the public board.
 OPEN = tuple(OPEN_STATUSES)
 PUBLIC_OPEN = (NeedStatus.PUBLISHED, NeedStatus.PARTIALLY_MATCHED)
 SLOT_HOLDERS = (SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN, SignupStatus.COMPLETED)
@@ -250,21 +250,19 @@ def read_street(url: str, logins: int) -> Street:
     now = datetime.now(UTC)
     try:
         with engine.connect() as connection:
+            volunteers = _busiest_volunteers(connection, logins)
+            partner_offers = _partners_with_offers(connection, now, max(3, logins // 5))
             street = Street(
                 projects=_projects(connection, now),
                 staff_needs=_staff_needs(connection),
                 admins=_usernames(connection, User.role == Role.ADMIN, limit=3),
                 staff="staff",
-                volunteers=[],
-                volunteer_ids={},
-                partners=[],
-                partner_offers={},
+                volunteers=list(volunteers),
+                volunteer_ids=volunteers,
+                partners=list(partner_offers),
+                partner_offers=partner_offers,
                 lines=_open_lines(connection),
             )
-            street.volunteer_ids = _busiest_volunteers(connection, logins)
-            street.volunteers = list(street.volunteer_ids)
-            street.partner_offers = _partners_with_offers(connection, now, max(3, logins // 5))
-            street.partners = list(street.partner_offers)
             street.signups = plan_signups(connection, street, now)
     finally:
         engine.dispose()
@@ -402,8 +400,8 @@ def plan_signups(connection: sa.Connection, street: Street, now: datetime) -> li
             plan.append((name, shift_id, need_id))
             live.add((profile, shift_id))
             room -= 1
-            if not needs_approval:
-                held[profile].append((starts, ends))
+            # Pending ones too: sent after an overlapping confirmed one, a pending sign-up is refused.
+            held[profile].append((starts, ends))
     return plan
 
 
