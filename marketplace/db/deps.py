@@ -27,12 +27,10 @@ async def provide_db(state: State) -> AsyncIterator[Session]:
     session = factory()
     try:
         yield session
-        await _finish(session.commit)
     except BaseException:
-        await _finish(session.rollback)
+        await _finish(lambda: _close(session, commit=False))
         raise
-    finally:
-        await _finish(session.close)
+    await _finish(lambda: _close(session, commit=True))
 
 
 async def provide_reader(state: State) -> AsyncIterator[Session]:
@@ -42,8 +40,19 @@ async def provide_reader(state: State) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        await _finish(session.rollback)
+        # Closing rolls the read transaction back and returns the connection: one trip to a thread.
         await _finish(session.close)
+
+
+def _close(session: Session, *, commit: bool) -> None:
+    """Commit (or roll back) and close in one trip to a finishing thread; a failed commit still closes."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
 
 
 # Handlers declare ``db: DbSession`` or ``reader: ReaderSession``; Litestar injects by parameter name.
