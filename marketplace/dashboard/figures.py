@@ -151,16 +151,6 @@ def _closed_at() -> Any:
     return sa.func.coalesce(Need.verified_at, Need.completed_at)
 
 
-def _average_days(dialect: str) -> Any:
-    """AVG over solved needs only: the CASE yields NULL for the others, which AVG skips."""
-    solved = sa.and_(Need.status.in_(SOLVED_STATUSES), _closed_at().is_not(None))  # type: ignore[attr-defined]
-    return sa.func.avg(sa.case((solved, days_between(_closed_at(), Need.created_at, dialect)), else_=None))
-
-
-def _days(value: Any) -> float | None:
-    return None if value is None else round(float(value), 1)
-
-
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
@@ -174,18 +164,98 @@ def _solved_count() -> Any:
     return sa.func.coalesce(sa.func.sum(sa.case((Need.status.in_(SOLVED_STATUSES), 1), else_=0)), 0)  # type: ignore[attr-defined]
 
 
-def street_figures(session: Session, *, today: date | None = None) -> StreetFigures:
-    dialect = _dialect(session)
-    collected, solved, open_projects, average_days, satisfaction, rated = session.execute(
+class _Sums(Struct):
+    """One tally's sums: needs collected, solved and open, and what the mean days to close needs."""
+
+    collected: int = 0
+    solved: int = 0
+    open: int = 0
+    closed: int = 0  # solved needs with a closing date: what the mean is over
+    days: float = 0.0
+    rated: int = 0
+    satisfaction: float = 0.0
+
+    @property
+    def average_days(self) -> float | None:
+        return round(self.days / self.closed, 1) if self.closed else None
+
+
+_SUMMED = ("collected", "solved", "open", "closed", "days", "rated", "satisfaction")
+_KEYS = ("grid_id", "category", "channel")
+
+
+def _need_groups(dialect: str) -> Any:
+    """Counted needs grouped by grid, category and channel: the one scan of the need table."""
+    solved = sa.and_(Need.status.in_(SOLVED_STATUSES), _closed_at().is_not(None))  # type: ignore[attr-defined]
+    days = sa.case((solved, days_between(_closed_at(), Need.created_at, dialect)), else_=None)
+    return (
         sa.select(
-            sa.func.count(Need.id),
-            _solved_count(),
-            sa.func.coalesce(sa.func.sum(sa.case((Need.status.in_(OPEN_STATUSES), 1), else_=0)), 0),  # type: ignore[attr-defined]
-            _average_days(dialect),
-            sa.func.avg(Need.satisfaction),
-            sa.func.count(Need.satisfaction),
-        ).where(_counted())
-    ).one()
+            Need.grid_id,
+            Need.category,
+            Need.channel,
+            sa.func.count(Need.id).label("collected"),
+            _solved_count().label("solved"),
+            sa.func.coalesce(sa.func.sum(sa.case((Need.status.in_(OPEN_STATUSES), 1), else_=0)), 0).label("open"),  # type: ignore[attr-defined]
+            sa.func.count(days).label("closed"),
+            sa.func.sum(days).label("days"),
+            sa.func.count(Need.satisfaction).label("rated"),
+            sa.func.sum(Need.satisfaction).label("satisfaction"),
+        )
+        .where(_counted())
+        .group_by(Need.grid_id, Need.category, Need.channel)
+        .cte("need_groups")
+    )
+
+
+def _tally(groups: Any, name: str, *by: str) -> sa.Select[Any]:
+    """The groups summed again by ``by`` (nothing: the street's total); the other keys are NULL."""
+    keys = [groups.c[key] if key in by else sa.cast(sa.null(), groups.c[key].type).label(key) for key in _KEYS]
+    sums = [sa.func.sum(groups.c[column]).label(column) for column in _SUMMED]
+    return sa.select(sa.literal(name, sa.String).label("tally"), *keys, *sums).group_by(*(groups.c[key] for key in by))
+
+
+def _need_tallies(session: Session) -> dict[str, dict[Any, _Sums]]:
+    """Needs in total, by category, by channel and by grid, in one statement and one scan of the needs.
+
+    Four scans of the need table (a total and three GROUP BYs, one through the grid index) took
+    110 ms of the figures' 133 ms of SQL at 20,000 needs; the groups of one scan are a few
+    thousand rows at most, summed again by the database.
+    """
+    groups = _need_groups(_dialect(session))
+    statement = sa.union_all(
+        _tally(groups, "total"),
+        _tally(groups, "category", "category"),
+        _tally(groups, "channel", "channel"),
+        _tally(groups, "grid", "grid_id"),
+    )
+    tallies: dict[str, dict[Any, _Sums]] = {"total": {}, "category": {}, "channel": {}, "grid": {}}
+    for row in session.execute(statement):
+        key = {"total": None, "category": row.category, "channel": row.channel, "grid": row.grid_id}[row.tally]
+        tallies[row.tally][key] = _sums_of(row)
+    return tallies
+
+
+def _sums_of(row: Any) -> _Sums:
+    values = row._mapping
+    return _Sums(
+        collected=int(values["collected"] or 0),
+        solved=int(values["solved"] or 0),
+        open=int(values["open"] or 0),
+        closed=int(values["closed"] or 0),
+        days=float(values["days"] or 0),
+        rated=int(values["rated"] or 0),
+        satisfaction=float(values["satisfaction"] or 0),
+    )
+
+
+def _largest_first(sums: dict[Any, _Sums]) -> list[tuple[Any, _Sums]]:
+    """Most needs first, then by value (the order the tallies have always had)."""
+    return sorted(sums.items(), key=lambda item: (-item[1].collected, str(item[0])))
+
+
+def street_figures(session: Session, *, today: date | None = None) -> StreetFigures:
+    tallies = _need_tallies(session)
+    total = tallies["total"].get(None, _Sums())
     partners, offers, volunteers, hours, grids = session.execute(
         sa.select(
             _scalar(sa.func.count(Organization.id), Organization.status == OrganizationStatus.APPROVED),
@@ -196,21 +266,21 @@ def street_figures(session: Session, *, today: date | None = None) -> StreetFigu
         )
     ).one()
     return StreetFigures(
-        needs_collected=collected,
-        needs_solved=int(solved),
-        completion_rate=int(solved) / collected if collected else 0.0,
-        open_projects=int(open_projects),
+        needs_collected=total.collected,
+        needs_solved=total.solved,
+        completion_rate=total.solved / total.collected if total.collected else 0.0,
+        open_projects=total.open,
         partners_approved=int(partners),
         offers_active=int(offers),
         volunteers_registered=int(volunteers),
         volunteer_hours=float(Decimal(hours)),
         grids=int(grids),
-        by_category=_by_category(session),
-        by_grid=_by_grid(session),
-        by_channel=_by_channel(session),
-        average_days_to_close=_days(average_days),
-        satisfaction_average=None if satisfaction is None else round(float(satisfaction), 2),
-        satisfaction_count=int(rated),
+        by_category=_by_category(tallies["category"]),
+        by_grid=_by_grid(session, tallies["grid"]),
+        by_channel=_by_channel(tallies["channel"]),
+        average_days_to_close=total.average_days,
+        satisfaction_average=round(total.satisfaction / total.rated, 2) if total.rated else None,
+        satisfaction_count=total.rated,
         partners=partner_contributions(session),
         hours=volunteer_hours(session, today=today),
     )
@@ -221,81 +291,57 @@ def _scalar(aggregate: Any, *conditions: Any) -> Any:
     return sa.select(aggregate).where(*conditions).scalar_subquery()
 
 
-def _by_category(session: Session) -> list[CategoryTally]:
-    statement = (
-        sa.select(Need.category, sa.func.count(Need.id), _solved_count(), _average_days(_dialect(session)))
-        .where(_counted())
-        .group_by(Need.category)
-        .order_by(sa.func.count(Need.id).desc(), Need.category)
-    )
+def _by_category(sums_by_category: dict[Any, _Sums]) -> list[CategoryTally]:
     return [
         CategoryTally(
             category=category,
             label=category.label,
-            collected=collected,
-            solved=int(solved),
-            average_days_to_close=_days(days),
+            collected=sums.collected,
+            solved=sums.solved,
+            average_days_to_close=sums.average_days,
         )
-        for category, collected, solved, days in session.execute(statement)
+        for category, sums in _largest_first(sums_by_category)
     ]
 
 
-def _by_channel(session: Session) -> list[ChannelTally]:
-    statement = (
-        sa.select(Need.channel, sa.func.count(Need.id), _solved_count(), _average_days(_dialect(session)))
-        .where(_counted())
-        .group_by(Need.channel)
-        .order_by(sa.func.count(Need.id).desc(), Need.channel)
-    )
+def _by_channel(sums_by_channel: dict[Any, _Sums]) -> list[ChannelTally]:
     return [
         ChannelTally(
             channel=channel,
             label=channel.label,
-            collected=collected,
-            solved=int(solved),
-            average_days_to_close=_days(days),
+            collected=sums.collected,
+            solved=sums.solved,
+            average_days_to_close=sums.average_days,
         )
-        for channel, collected, solved, days in session.execute(statement)
+        for channel, sums in _largest_first(sums_by_channel)
     ]
 
 
-def _by_grid(session: Session) -> list[GridTally]:
-    """Every grid, including those with no needs yet (an outer join), in community and grid order."""
+def _by_grid(session: Session, by_grid: dict[Any, _Sums]) -> list[GridTally]:
+    """Every grid, including those with no needs yet, in community and grid order."""
     statement = (
-        sa.select(
-            Grid.id,
-            Grid.code,
-            Grid.name,
-            Grid.name_en,
-            Community.id,
-            Community.name,
-            Community.name_en,
-            sa.func.count(Need.id),
-            _solved_count(),
-            _average_days(_dialect(session)),
-        )
+        sa.select(Grid.id, Grid.code, Grid.name, Grid.name_en, Community.id, Community.name, Community.name_en)
         .join(Community, Community.id == Grid.community_id)
-        .outerjoin(Need, sa.and_(Need.grid_id == Grid.id, _counted()))
-        .group_by(Grid.id, Grid.code, Grid.name, Grid.name_en, Community.id, Community.name, Community.name_en)
         .order_by(Community.id, Grid.number, Grid.id)
     )
-    return [
-        GridTally(
-            grid_id=grid_id,
-            grid_code=code,
-            grid_name=name,
-            grid_name_en=name_en,
-            community_id=community_id,
-            community_name=community_name,
-            community_name_en=community_name_en,
-            collected=collected,
-            solved=int(solved),
-            average_days_to_close=_days(days),
+    tallies = []
+    for grid_id, code, name, name_en, community_id, community_name, community_name_en in session.execute(statement):
+        sums = by_grid.get(grid_id, _Sums())
+        tallies.append(
+            GridTally(
+                grid_id=grid_id,
+                grid_code=code,
+                grid_name=name,
+                grid_name_en=name_en,
+                community_id=community_id,
+                community_name=community_name,
+                community_name_en=community_name_en,
+                collected=sums.collected,
+                solved=sums.solved,
+                average_days_to_close=sums.average_days,
+            )
         )
-        for grid_id, code, name, name_en, community_id, community_name, community_name_en, collected, solved, days in (
-            session.execute(statement)
-        )
-    ]
+    return tallies
 
 
 def partner_contributions(session: Session, limit: int = TOP_PARTNERS) -> list[PartnerContribution]:
