@@ -242,6 +242,7 @@ def list_projects(session: Session, filters: BoardFilters, *, page: int, page_si
     )
 
 
+# Plain columns, not ORM objects: loading Grid and Community entities cost more than the page's SQL.
 _CARD_COLUMNS = (
     Need.id,
     Need.title,
@@ -251,6 +252,13 @@ _CARD_COLUMNS = (
     Need.due_date,
     Need.created_at,
     Need.published_at,
+    Grid.id.label("grid_id"),  # type: ignore[union-attr]
+    Grid.code.label("grid_code"),  # type: ignore[attr-defined]
+    Grid.name.label("grid_name"),  # type: ignore[attr-defined]
+    Grid.name_en.label("grid_name_en"),  # type: ignore[attr-defined]
+    Community.id.label("community_id"),  # type: ignore[union-attr]
+    Community.name.label("community_name"),  # type: ignore[attr-defined]
+    Community.name_en.label("community_name_en"),  # type: ignore[attr-defined]
 )
 
 
@@ -258,7 +266,7 @@ def _load_cards(session: Session, need_ids: list[int]) -> dict[int, ProjectCard]
     if not need_ids:
         return {}
     statement = (
-        sa.select(*_CARD_COLUMNS, Grid, Community)
+        sa.select(*_CARD_COLUMNS)
         .join(Grid, Grid.id == Need.grid_id)
         .join(Community, Community.id == Grid.community_id)
         .where(Need.id.in_(need_ids))  # type: ignore[union-attr]
@@ -271,8 +279,6 @@ def _load_cards(session: Session, need_ids: list[int]) -> dict[int, ProjectCard]
 def _card_fields(
     row: Any, resources: dict[int, list[ResourceNeed]], shifts: dict[int, list[ShiftInfo]]
 ) -> dict[str, Any]:
-    grid: Grid = row.Grid
-    community: Community = row.Community
     return {
         "id": row.id,
         "title": row.title,
@@ -283,8 +289,8 @@ def _card_fields(
         "urgency": row.urgency,
         "urgency_label": row.urgency.label,
         "due_date": row.due_date,
-        "grid": GridRef(id=grid.id, code=grid.code, name=grid.name, name_en=grid.name_en),  # type: ignore[arg-type]
-        "community": CommunityRef(id=community.id, name=community.name, name_en=community.name_en),  # type: ignore[arg-type]
+        "grid": GridRef(id=row.grid_id, code=row.grid_code, name=row.grid_name, name_en=row.grid_name_en),
+        "community": CommunityRef(id=row.community_id, name=row.community_name, name_en=row.community_name_en),
         "created_at": row.created_at,
         "published_at": row.published_at,
         "resources": resources.get(row.id, []),
@@ -294,45 +300,66 @@ def _card_fields(
 
 def _resources_of(session: Session, need_ids: list[int]) -> dict[int, list[ResourceNeed]]:
     statement = (
-        sa.select(ResourceLine).where(ResourceLine.need_id.in_(need_ids)).order_by(ResourceLine.id)  # type: ignore[attr-defined]
+        sa.select(
+            ResourceLine.need_id,
+            ResourceLine.id,
+            ResourceLine.kind,
+            ResourceLine.category,
+            ResourceLine.description,
+            ResourceLine.quantity,
+            ResourceLine.still_needed,
+            ResourceLine.unit,
+        )
+        .where(ResourceLine.need_id.in_(need_ids))  # type: ignore[attr-defined]
+        .order_by(ResourceLine.id)
     )
     lines: dict[int, list[ResourceNeed]] = {}
-    for line in session.execute(statement).scalars():
-        lines.setdefault(line.need_id, []).append(
+    for need_id, line_id, kind, category, description, quantity, still_needed, unit in session.execute(statement):
+        lines.setdefault(need_id, []).append(
             ResourceNeed(
-                id=line.id,  # type: ignore[arg-type]
-                kind=line.kind,
-                kind_label=line.kind.label,
-                category=line.category,
-                description=line.description,
-                quantity=float(line.quantity),
-                still_needed=float(line.still_needed),
-                unit=line.unit,
+                id=line_id,
+                kind=kind,
+                kind_label=kind.label,
+                category=category,
+                description=description,
+                quantity=float(quantity),
+                still_needed=float(still_needed),
+                unit=unit,
             )
         )
     return lines
 
 
+_SHIFT_COLUMNS = (
+    Shift.need_id,
+    Shift.id,
+    Shift.title,
+    Shift.location,
+    Shift.starts_at,
+    Shift.ends_at,
+    Shift.slots,
+    Shift.confirmed_count,
+    Shift.requires_approval,
+)
+
+
 def _shifts_of(session: Session, need_ids: list[int]) -> dict[int, list[ShiftInfo]]:
-    rows = list(
-        session.execute(
-            sa.select(Shift).where(Shift.need_id.in_(need_ids)).order_by(Shift.starts_at, Shift.id)  # type: ignore[attr-defined]
-        ).scalars()
-    )
-    skills = _skills_of(session, [shift.id for shift in rows if shift.id is not None])
+    statement = sa.select(*_SHIFT_COLUMNS).where(Shift.need_id.in_(need_ids)).order_by(Shift.starts_at, Shift.id)  # type: ignore[attr-defined]
+    rows = list(session.execute(statement))
+    skills = _skills_of(session, [row.id for row in rows])
     shifts: dict[int, list[ShiftInfo]] = {}
-    for shift in rows:
-        shifts.setdefault(shift.need_id, []).append(
+    for row in rows:
+        shifts.setdefault(row.need_id, []).append(
             ShiftInfo(
-                id=shift.id,  # type: ignore[arg-type]
-                title=shift.title,
-                location=shift.location,
-                starts_at=shift.starts_at,
-                ends_at=shift.ends_at,
-                slots=shift.slots,
-                open_slots=max(0, shift.slots - shift.confirmed_count),
-                requires_approval=shift.requires_approval,
-                skills=skills.get(shift.id, []),  # type: ignore[arg-type]
+                id=row.id,
+                title=row.title,
+                location=row.location,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                slots=row.slots,
+                open_slots=max(0, row.slots - row.confirmed_count),
+                requires_approval=row.requires_approval,
+                skills=skills.get(row.id, []),
             )
         )
     return shifts
@@ -365,8 +392,6 @@ def get_project(session: Session, need_id: int) -> ProjectDetail | None:
             Need.completed_at,
             Need.verified_at,
             Need.satisfaction,
-            Grid,
-            Community,
             ServiceStation,
         )
         .join(Grid, Grid.id == Need.grid_id)

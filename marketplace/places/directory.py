@@ -106,11 +106,19 @@ def list_grids(session: Session) -> list[GridInfo]:
 
 
 def grids_by_community(session: Session) -> list[CommunityGrids]:
-    """Grids grouped under their communities, in display order."""
+    """Grids grouped under their communities, in display order (only the names: the board's filter asks for it)."""
+    statement = (
+        sa.select(Grid.id, Grid.code, Grid.name, Grid.name_en, Community.id, Community.name, Community.name_en)
+        .join(Community, Community.id == Grid.community_id)
+        .order_by(Community.id, Grid.number, Grid.id)
+    )
     groups: dict[int, CommunityGrids] = {}
-    for grid in list_grids(session):
-        group = groups.setdefault(grid.community.id, CommunityGrids(community=grid.community, grids=[]))
-        group.grids.append(GridRef(id=grid.id, code=grid.code, name=grid.name, name_en=grid.name_en))
+    for grid_id, code, name, name_en, community_id, community_name, community_name_en in session.execute(statement):
+        group = groups.get(community_id)
+        if group is None:
+            community = CommunityRef(id=community_id, name=community_name, name_en=community_name_en)
+            group = groups[community_id] = CommunityGrids(community=community, grids=[])
+        group.grids.append(GridRef(id=grid_id, code=code, name=name, name_en=name_en))
     return list(groups.values())
 
 
