@@ -661,6 +661,7 @@ class Run:
     p99_ms: float = 0.0
     max_ms: float = 0.0
     requests: int = 0
+    kb_per_request: float = 0.0  # response size as received (headers included; compressed with --gzip)
     errors: int = 0  # statuses other than 2xx/3xx, and socket errors
     timeouts: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
@@ -741,6 +742,7 @@ def run_wrk(
         "--",
         str(requests_file),
         str(threads),
+        *(["gzip"] if options.gzip else []),
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 120)
     for line in done.stdout.splitlines():
@@ -769,6 +771,7 @@ def measure(
     latency = raw["latency_us"]
     socket_errors = {key: raw["errors"][key] for key in ("connect", "read", "write")}
     run.requests = raw["requests"]
+    run.kb_per_request = round(raw["bytes"] / max(raw["requests"], 1) / 1024, 1)
     run.requests_per_s = round(raw["requests"] / seconds, 1)
     run.p50_ms, run.p95_ms, run.p99_ms, run.max_ms = (round(latency[k] / 1000, 1) for k in ("p50", "p95", "p99", "max"))
     run.statuses = {str(status): count for status, count in sorted(raw["statuses"].items())}
@@ -1025,6 +1028,7 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between runs")
     parser.add_argument("--logins", type=int, default=50, help="volunteers logged in (the mixed scenario's crowd)")
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (1 leaves the cores to the server)")
+    parser.add_argument("--gzip", action="store_true", help="ask for gzip, as browsers do (default: plain answers)")
     parser.add_argument(
         "--access-log",
         action="store_true",
@@ -1077,6 +1081,7 @@ def main(argv: list[str] | None = None) -> None:
         "backend": backend,
         "duration_s": options.duration,
         "timeout_s": options.timeout,
+        "gzip": options.gzip,
         "quick": options.quick,
         "app_commit": app_commit(),
         "machine": {

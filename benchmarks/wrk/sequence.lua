@@ -4,7 +4,8 @@
 --       -- /tmp/requests.lua 1
 --
 -- Arguments after "--": the request list (a Lua file returning {{method, path, cookie, body}, ...};
--- body nil for a GET) and the number of wrk threads. Each thread walks the list from its own start,
+-- body nil for a GET), the number of wrk threads and, optionally, "gzip" to ask for compressed
+-- answers as browsers do (wrk does not decompress; the bytes are counted as sent). Each thread walks the list from its own start,
 -- a stride of the thread count apart, so threads never send the same planned sign-up or claim;
 -- past the end the list starts again. POST bodies are forms (the CSRF token travels in them, as
 -- a browser sends it). At the end one line "WEB_LOAD_JSON {...}" gives the requests, the latency
@@ -26,6 +27,7 @@ local stride = 1
 function init(args)
    local items = dofile(args[1])
    stride = tonumber(args[2]) or 1
+   local compressed = args[3] == "gzip"
    position = id or 0
    for i, item in ipairs(items) do
       local headers = {}
@@ -34,6 +36,9 @@ function init(args)
       end
       if item[4] then
          headers["Content-Type"] = "application/x-www-form-urlencoded"
+      end
+      if compressed then
+         headers["Accept-Encoding"] = "gzip"
       end
       prepared[i] = wrk.format(item[1], item[2], headers, item[4])
    end
