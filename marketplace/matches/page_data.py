@@ -205,16 +205,10 @@ def volunteer_view(db: Session, actor: CurrentUser, need_id: int, now: datetime)
         .where(Shift.need_id == need_id)
         .order_by(col(Shift.starts_at), col(Shift.id))
     ).all()
-    signups: dict[int, ShiftSignup | None] = {}
-    shifts: list[Shift] = []
-    for shift, signup in rows:
-        if shift.id not in signups:
-            shifts.append(shift)
-            signups[shift.id or 0] = signup
-    skills = _skills_of(db, [shift.id for shift in shifts if shift.id is not None])
+    skills = _skills_of(db, [shift.id for shift, _signup in rows if shift.id is not None])
     return VolunteerView(
         has_profile=profile_id is not None,
-        shifts=[ShiftChoice(s, signups.get(s.id or 0), skills.get(s.id or 0, []), now) for s in shifts],
+        shifts=[ShiftChoice(shift, signup, skills.get(shift.id or 0, []), now) for shift, signup in rows],
     )
 
 
