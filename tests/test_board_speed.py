@@ -2,6 +2,7 @@
 
 import itertools
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,8 +11,11 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import Session
 
+from marketplace.db.engine import create_db_engine, make_session_factory
+from marketplace.db.migrate import downgrade, upgrade
 from marketplace.needs.board import BoardFilters, list_projects
 from marketplace.needs.models import PUBLIC_STATUSES, SOLVED_STATUSES, Need, NeedStatus
+from marketplace.settings import DatabaseSettings
 from marketplace.vocabulary import Category, Urgency
 from tests.factories import NOW, StreetScenario, add_resource_line, add_shift, build_street, make_need
 
@@ -57,6 +61,23 @@ def test_the_board_page_is_read_from_the_index_without_sorting(session: Session,
     )
     plan = " ".join(str(row[3]) for row in session.connection().exec_driver_sql(statement))
     assert "ix_need_board_order" in plan and "TEMP B-TREE" not in plan
+
+
+def test_the_board_order_migration_goes_down_and_up_with_data(tmp_path: Path) -> None:
+    # A rebuild of the need table (SQLite's batch mode) fails once other rows refer to needs.
+    url = f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+    upgrade(url)
+    engine = create_db_engine(DatabaseSettings(url=url))
+    try:
+        with make_session_factory(engine)() as session:
+            build_street(session)
+        downgrade(url, "d4e5f6a7b8c9")
+        upgrade(url)
+        with make_session_factory(engine)() as session:
+            page = list_projects(session, BoardFilters(), page=1, page_size=20)
+            assert [card.title for card in page.items][:1] == ["独居老人助餐"] and page.total == 6
+    finally:
+        engine.dispose()
 
 
 def add_needs(session: Session, street: StreetScenario, count: int) -> None:

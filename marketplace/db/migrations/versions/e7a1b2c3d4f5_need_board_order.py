@@ -42,5 +42,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_need_board_order", table_name="need")
-    with op.batch_alter_table("need") as batch_op:
-        batch_op.drop_column("board_rank")
+    # In place on both (SQLite 3.35+): a batch rebuild of need would drop a table others refer to.
+    op.execute("ALTER TABLE need DROP COLUMN board_rank")
