@@ -4,9 +4,11 @@ Building the candidate indexes costs seconds at 100,000 volunteers, so they are 
 An index is out of date when its candidate table changed (a new profile, sign-up, offer or match:
 cheap max-id probes) or after ``MAX_AGE`` seconds, which bounds how stale an in-place edit (a new
 skill or window) can be. A small street rebuilds at once, so the next request sees the change; a large
-one (more than ``SYNC_LIMIT`` candidates) keeps serving the index it has while a background thread
-builds the new one, so no request waits for a rebuild. Servers warm both indexes at start
-(``warm_in_background``). The ranking itself is the library's vectorised top-k.
+one (``SYNC_LIMIT`` candidates or more) keeps serving the index it has while a background thread
+builds the new one, so no request waits for a rebuild, and rebuilds at most once every
+``REBUILD_INTERVAL`` seconds: during a burst of sign-ups each one changed the index, and rebuilding
+after every one kept a core busy (and the other requests waiting for the interpreter). Servers warm
+both indexes at start (``warm_in_background``). The ranking itself is the library's vectorised top-k.
 """
 
 import logging
@@ -35,6 +37,8 @@ from matching.explain import Ranked
 
 MAX_AGE = 300.0
 SYNC_LIMIT = 5_000
+# A large street's index is rebuilt at most this often (seconds): how late a change may show there.
+REBUILD_INTERVAL = 30.0
 # Seconds a request waits for another's first build of an index before building its own.
 FIRST_BUILD_WAIT = 120.0
 KINDS = ("offers", "volunteers")
@@ -109,8 +113,9 @@ def index_for(db: Session, kind: str) -> Any:
         fresh = cached and cached.signature == signature and time.monotonic() - cached.built < MAX_AGE
         if cached and fresh:
             return cached.index
-        if cached and cached.size > SYNC_LIMIT:
-            if key not in _CACHE.building:
+        if cached and cached.size >= SYNC_LIMIT:
+            recently_built = time.monotonic() - cached.built < REBUILD_INTERVAL
+            if key not in _CACHE.building and not recently_built:
                 _CACHE.building.add(key)
                 factory = sessionmaker(bind=db.get_bind(), class_=Session, expire_on_commit=False)
                 threading.Thread(target=_rebuild, args=(factory, key, kind), daemon=True).start()
