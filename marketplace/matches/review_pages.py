@@ -1,6 +1,7 @@
 """The admins' review queue as pages: pending claims and sign-ups grouped by kind, with their conflicts,
 approve / reject with a reason / approve several at once. The decisions themselves live in review.py."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
@@ -80,7 +81,7 @@ def _who(match: Match, organization: Organization | None, volunteer_name: str | 
     return ""
 
 
-def _card_rows(query: Any) -> Any:
+def _card_rows(query: sa.Select[Any]) -> sa.Select[Any]:
     """The pending items with every row their cards show, joined in the one query that pages them."""
     return (
         query.add_columns(Organization, Offer, ResourceLine, Shift, User.display_name)
@@ -93,7 +94,7 @@ def _card_rows(query: Any) -> Any:
     )
 
 
-def cards_of(db: Session, rows: list[Any]) -> list[ReviewCard]:
+def cards_of(db: Session, rows: Sequence[sa.Row[Any]]) -> list[ReviewCard]:
     """Cards for rows of ``_card_rows``: one more query finds overlapping shifts for all of them."""
     overlaps = overlaps_of(db, [row[0] for row in rows])
     now = utcnow()
@@ -131,7 +132,7 @@ def queue_page(db: Session, kind: MatchKind | None = None, page: int = 1, need_i
     if kind is not None:
         query = query.where(Match.kind == kind)
     query = query.order_by(col(Match.created_at), col(Match.id)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    cards = cards_of(db, list(db.execute(_card_rows(query)).all()))
+    cards = cards_of(db, db.execute(_card_rows(query)).all())
     groups = [(group, [card for card in cards if card.match.kind is group]) for group in GROUPS]
     return QueuePage(
         groups=[(group, found) for group, found in groups if found],
