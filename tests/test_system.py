@@ -1,8 +1,14 @@
 """The health check, the language switch and the OpenAPI schema."""
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
+
+from marketplace.app import create_app
+from marketplace.settings import Settings
 
 
 def test_health_checks_the_database(client: TestClient[Litestar]) -> None:
@@ -36,3 +42,24 @@ def test_openapi_schema_is_served(client: TestClient[Litestar]) -> None:
     schema = client.get("/schema/openapi.json").json()
     assert schema["info"]["title"] == "Red Partners Marketplace API"
     assert "/healthz" in schema["paths"]
+
+
+@pytest.mark.parametrize(
+    "unreachable",
+    [
+        "postgresql+psycopg://postgres@127.0.0.1:1/nowhere",  # nothing listens on port 1
+        "sqlite:///{tmp}",  # a directory, not a database file
+    ],
+)
+def test_health_is_503_when_the_database_cannot_be_reached(
+    settings: Settings, tmp_path: Path, unreachable: str
+) -> None:
+    database = replace(settings.database, url=unreachable.format(tmp=tmp_path), pool_timeout=2)
+    with TestClient(app=create_app(replace(settings, database=database))) as client:
+        answer = client.get("/healthz")
+        assert answer.status_code == 503
+        assert answer.json() == {"status": "unavailable", "database": "unreachable"}
+        assert answer.headers["retry-after"] == "5"
+        # Pages say so too, with a page a person can read, instead of hanging or a bare 500.
+        page = client.get("/")
+        assert page.status_code == 503 and "text/html" in page.headers["content-type"]
