@@ -30,6 +30,8 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in LAZY_COMMANDS:
+            # Every table must be known before any is used: a foreign key names its target table.
+            importlib.import_module("marketplace.models")
             module_name, _, attribute = LAZY_COMMANDS[cmd_name].partition(":")
             command: click.Command = getattr(importlib.import_module(module_name), attribute)
             return command

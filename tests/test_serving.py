@@ -5,6 +5,7 @@ format and carries the request id that the response echoes, and SIGTERM lets a r
 finish before the processes exit.
 """
 
+import contextlib
 import os
 import re
 import signal
@@ -53,6 +54,7 @@ def _serve(database_url: str, var_dir: Path, workers: int) -> Served:
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # a process group of its own, so teardown can reach every worker
         )
     served = Served(f"http://127.0.0.1:{port}", process, log_path)
     deadline = time.monotonic() + 120
@@ -75,8 +77,13 @@ def two_workers(database_url: str, clean_engine: sa.Engine, tmp_path: Path) -> I
         yield served
     finally:
         if served.process.poll() is None:
-            served.process.kill()
-            served.process.wait(timeout=30)
+            served.process.terminate()
+            try:
+                served.process.wait(timeout=45)
+            except subprocess.TimeoutExpired:
+                served.process.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(served.process.pid, signal.SIGKILL)  # whatever is left of the group
 
 
 def _worker_pids(served: Served) -> set[int]:
@@ -146,3 +153,24 @@ def test_sigterm_lets_a_request_in_flight_finish_then_every_process_exits(two_wo
     assert two_workers.process.wait(timeout=45) == 0
     log = "\n".join(two_workers.log_lines())
     assert "worker 1 stopped" in log and "worker 2 stopped" in log
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead too: it only waits for its (new) parent to collect it.
+    with contextlib.suppress(FileNotFoundError):
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    return False
+
+
+def test_workers_stop_when_the_supervisor_is_killed_outright(two_workers: Served) -> None:
+    workers = _worker_pids(two_workers)
+    two_workers.process.kill()  # SIGKILL: the supervisor cannot pass anything on
+    two_workers.process.wait(timeout=10)
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers), "workers outlived their supervisor"
