@@ -51,15 +51,22 @@ def start_demo(var_dir: Path, *, timeout: float = 180.0) -> LiveServer:
             stderr=subprocess.STDOUT,
         )
     server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"demo exited with {process.returncode}:\n{server.output()}")
-        try:
-            if httpx.get(f"{server.base_url}/healthz", timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
+    if wait_until_healthy(server.base_url, process, timeout):
+        return server
+    if process.poll() is not None:
+        raise RuntimeError(f"demo exited with {process.returncode}:\n{server.output()}")
     server.stop()
     raise RuntimeError(f"demo did not answer within {timeout} s:\n{server.output()}")
+
+
+def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float) -> bool:
+    """True once ``/healthz`` answers 200; False if the process exits first or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    return False

@@ -22,7 +22,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.live_server import PROJECT_ROOT, free_port
+from tests.live_server import PROJECT_ROOT, free_port, wait_until_healthy
 
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ \[(\d+)\] [\w.]+ req=(\S+) ")
 
@@ -57,15 +57,8 @@ def _serve(database_url: str, var_dir: Path, workers: int) -> Served:
             start_new_session=True,  # a process group of its own, so teardown can reach every worker
         )
     served = Served(f"http://127.0.0.1:{port}", process, log_path)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "\n".join(served.log_lines())
-        try:
-            if httpx.get(f"{served.base_url}/healthz", timeout=2).status_code == 200:
-                return served
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
+    if wait_until_healthy(served.base_url, process, timeout=120):
+        return served
     process.kill()
     raise AssertionError("serve did not answer:\n" + "\n".join(served.log_lines()))
 
