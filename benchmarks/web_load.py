@@ -28,7 +28,8 @@ Ubuntu, ``brew install wrk`` on macOS. It is a tool on the machine, not a projec
 
 Prints requests/s, p50, p95, p99, errors (statuses other than 2xx/3xx, socket errors) and timeouts
 for every page, worker count and connection count, checks the targets of issue 10, and writes
-``benchmarks/results/web_load.json`` and ``web_load.txt`` (``web_load.quick.*`` with ``--quick``).
+``benchmarks/results/web_load.json`` and ``web_load.txt`` (``web_load.city.*`` for the city,
+``*.quick.*`` with ``--quick``).
 """
 
 import argparse
@@ -1100,7 +1101,9 @@ def main(argv: list[str] | None = None) -> None:
     text = report_text(result, runs, targets)
     print("\n" + text)
     if not options.no_write:
-        stem = "web_load.quick" if options.quick else "web_load"
+        # One file per scale, so the city on PostgreSQL does not replace the street's figures.
+        stem = "web_load" + ("" if options.scale == "street" else f".{options.scale}")
+        stem += ".quick" if options.quick else ""
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
         (RESULTS / f"{stem}.txt").write_text(text)
