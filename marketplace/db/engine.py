@@ -1,8 +1,6 @@
 """Engine and session factory for SQLite (the embedded default) and PostgreSQL (production)."""
 
 import asyncio
-import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,65 +88,15 @@ def _sqlite_engine(settings: DatabaseSettings) -> sa.Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    gate = WriteGate(settings.sqlite_busy_timeout)
-
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         # A read-then-write transaction started as DEFERRED can fail with "database is locked"
         # that no timeout cures; taking the write lock up front makes writers queue instead.
         # Read-only sessions (pages, API reads) begin DEFERRED so they never wait for writers.
-        if connection.get_execution_options().get("readonly", False):
-            connection.exec_driver_sql("BEGIN")
-            return
-        gate.enter(connection)
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            gate.leave(connection)
-            raise
-
-    @event.listens_for(engine, "commit")
-    @event.listens_for(engine, "rollback")
-    def _on_end(connection: sa.Connection) -> None:
-        gate.leave(connection)
-
-    # A connection that goes back to the pool or is thrown away without a commit or rollback event
-    # (an error that invalidates it) must not keep the gate shut for every later writer.
-    @event.listens_for(engine.pool, "checkin")
-    @event.listens_for(engine.pool, "invalidate")
-    def _on_release(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
-        gate.leave_record(record.info if record is not None else {})
+        readonly = connection.get_execution_options().get("readonly", False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
-
-
-class WriteGate:
-    """Writers of this process take turns here before asking SQLite for its write lock.
-
-    SQLite's own wait for the lock is a busy loop of growing sleeps: under a crowd of writers a
-    thread asleep for 100 ms keeps missing the moment the lock is free, and a few requests waited
-    out the whole timeout while others went first. Queued on a lock here, the next writer of the
-    process starts as soon as the previous one ends; SQLite arbitrates only between processes.
-    """
-
-    def __init__(self, timeout: float) -> None:
-        self.timeout = timeout
-        self._lock = threading.Lock()
-
-    def enter(self, connection: sa.Connection) -> None:
-        if not self._lock.acquire(timeout=self.timeout):
-            raise sa.exc.OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
-        connection.info[_HOLDS_GATE] = True
-
-    def leave(self, connection: sa.Connection) -> None:
-        self.leave_record(connection.info)
-
-    def leave_record(self, info: dict[Any, Any]) -> None:
-        if info.pop(_HOLDS_GATE, False):
-            self._lock.release()
-
-
-_HOLDS_GATE = "holds_write_gate"
 
 
 def make_session_factory(engine: sa.Engine, *, readonly: bool = False) -> sessionmaker[Session]:
