@@ -131,4 +131,7 @@ class Match(SQLModel, table=True):
     decided_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     fulfilled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A matching round's proposal is an offer to the partner or volunteer: they accept it (this time)
+    # or decline it (cancelled) before an admin may approve it. Claims and sign-ups are their own acts.
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)

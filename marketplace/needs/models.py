@@ -165,6 +165,9 @@ class ResourceLine(SQLModel, table=True):
     quantity: Decimal = Field(sa_type=QUANTITY, nullable=False)
     unit: str = Field(max_length=32)
     still_needed: Decimal = Field(sa_type=QUANTITY, nullable=False)
+    # Closed as "enough" (部分办结): staff said what came is enough; nothing more is asked or claimed.
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_reason: str | None = Field(default=None, max_length=500)
 
 
 class Shift(SQLModel, table=True):
@@ -186,6 +189,9 @@ class Shift(SQLModel, table=True):
     slots: int
     confirmed_count: int = 0
     requires_approval: bool = False
+    # A cancelled shift takes no sign-ups and no longer holds up verification.
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancel_reason: str | None = Field(default=None, max_length=500)
 
 
 class ShiftSkill(SQLModel, table=True):
