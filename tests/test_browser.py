@@ -1,30 +1,18 @@
 """A real browser (Debian's Chromium) opens the board and switches to English."""
 
-import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
+from tests.browser import BROWSER_MARKS, launch_chromium
 from tests.live_server import LiveServer
 
-CHROMIUM = shutil.which("chromium")
-
-pytestmark = [pytest.mark.xdist_group("demo_server"), pytest.mark.browser, pytest.mark.slow]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must run the browser tests: install chromium (apt-get install -y chromium)")
-        pytest.skip("Chromium is not installed (apt-get install -y chromium fonts-noto-cjk)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
+    yield from launch_chromium()
 
 
 def test_board_opens_in_chinese_and_switches_to_english(browser, demo_server: LiveServer) -> None:  # type: ignore[no-untyped-def]

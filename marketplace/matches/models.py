@@ -134,4 +134,5 @@ class Match(SQLModel, table=True):
     # A matching round's proposal is an offer to the partner or volunteer: they accept it (this time)
     # or decline it (cancelled) before an admin may approve it. Claims and sign-ups are their own acts.
     accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    round_id: int | None = Field(default=None, foreign_key="match_round.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)

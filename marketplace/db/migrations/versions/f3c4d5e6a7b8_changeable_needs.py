@@ -1,4 +1,4 @@
-"""changeable needs: a line closed as enough, a cancelled shift, a round proposal's acceptance
+"""changeable needs: a line closed as enough, a cancelled shift, a round proposal's acceptance and its round
 
 Staff change a published need: a resource line can be closed as "enough" (部分办结) with a reason,
 a shift cancelled with a reason. A matching round's proposal is an offer to the partner or volunteer,
@@ -29,9 +29,16 @@ def upgrade() -> None:
     op.add_column("shift", sa.Column("cancelled_at", UTCDateTime(), nullable=True))
     op.add_column("shift", sa.Column("cancel_reason", sa.String(length=500), nullable=True))
     op.add_column("match", sa.Column("accepted_at", UTCDateTime(), nullable=True))
+    # Which round proposed it, so the review queue can show one round's proposals.
+    # In place on both (an inline REFERENCES is what SQLite allows): a batch rebuild of match would
+    # drop a table that sign-ups refer to.
+    op.execute("ALTER TABLE match ADD COLUMN round_id INTEGER REFERENCES match_round (id)")
+    op.create_index("ix_match_round_id", "match", ["round_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_match_round_id", table_name="match")
+    op.execute("ALTER TABLE match DROP COLUMN round_id")
     op.execute("ALTER TABLE match DROP COLUMN accepted_at")
     op.execute("ALTER TABLE shift DROP COLUMN cancel_reason")
     op.execute("ALTER TABLE shift DROP COLUMN cancelled_at")
