@@ -22,6 +22,7 @@ from marketplace.matches.services import (
     Conflict,
     field_problem,
     give_back_to_line,
+    live_whole_claim,
     open_need,
     refresh_need_status,
     set_match_status,
@@ -33,6 +34,8 @@ from marketplace.organizations.services import require_approved_organization
 from marketplace.security.identity import CurrentUser
 
 ALREADY_CLAIMED = "This project is already claimed"
+LINE_CLOSED = "resource_line_id: this resource line was closed"
+WHOLE_CLAIM_LIVE = "A partner has claimed the whole project: it takes no line claims while that claim stands"
 AUDIT_FIELDS = ["id", "need_id", "kind", "status", "resource_line_id", "offer_id", "quantity", "organization_id"]
 
 
@@ -94,6 +97,10 @@ def _line(db: Session, need_id: int, organization_id: int, request: ClaimRequest
     line = db.get(ResourceLine, request.resource_line_id)
     if line is None or line.need_id != need_id:
         raise field_problem("resource_line_id", "is not a resource line of this project")
+    if line.closed_at is not None:
+        raise Conflict(f"{LINE_CLOSED} as enough: it takes no more claims")
+    if live_whole_claim(db, need_id) is not None:
+        raise Conflict(WHOLE_CLAIM_LIVE)
     offer = db.get(Offer, request.offer_id)
     if offer is None or offer.organization_id != organization_id:
         raise field_problem("offer_id", "is not one of your organization's offers")
@@ -144,7 +151,11 @@ def list_claims(db: Session, actor: CurrentUser) -> list[Match]:
 
 
 def cancel_claim(db: Session, actor: CurrentUser, match_id: int, reason: str | None = None) -> Match:
-    """Withdraw a proposed or approved claim; an approved line claim gives its quantity back."""
+    """Withdraw a proposed or approved claim; an approved line claim gives its quantity back.
+
+    An approved whole-project claim reserved nothing (it covers what is still needed when delivered), so
+    withdrawing it gives everything back at once: the lines and shifts take claims and sign-ups again.
+    """
     row = own_claim(db, actor, match_id)
     before = snapshot(row, AUDIT_FIELDS)
     was = row.status

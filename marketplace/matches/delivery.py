@@ -38,16 +38,30 @@ def mark_delivered(db: Session, actor: CurrentUser, match_id: int) -> Match:
     ):
         raise Conflict(f"Only an approved claim can be delivered; this one is {row.status.value}")
     db.refresh(row)
+    after = snapshot(row, ["status", "fulfilled_at"]) or {}
+    if row.kind is MatchKind.WHOLE_NEED:
+        after["lines_fulfilled"] = _fulfil_every_line(db, row.need_id)
     refresh_need_status(db, row.need_id)
-    record(
-        db,
-        "match.deliver",
-        object_type="match",
-        object_id=row.id,
-        before=before,
-        after=snapshot(row, ["status", "fulfilled_at"]),
-    )
+    record(db, "match.deliver", object_type="match", object_id=row.id, before=before, after=after)
     return row
+
+
+def _fulfil_every_line(db: Session, need_id: int) -> dict[str, str]:
+    """A delivered whole-project claim provided what every line still needed: each line needs nothing more.
+
+    Returns what it provided per line (line id → quantity), for the audit log.
+    """
+    line = ResourceLine.__table__  # type: ignore[attr-defined]
+    owed = db.execute(
+        sa.select(line.c.id, line.c.still_needed).where(line.c.need_id == need_id, line.c.still_needed > 0)
+    ).all()
+    db.execute(
+        line.update()
+        .where(line.c.need_id == need_id, line.c.still_needed > 0)
+        .values(still_needed=0)
+        .execution_options(synchronize_session=False)
+    )
+    return {str(line_id): str(quantity) for line_id, quantity in owed}
 
 
 def credited_hours(shift: Shift, checked_in: datetime, checked_out: datetime) -> Decimal:
@@ -191,13 +205,24 @@ def verify_need(db: Session, actor: CurrentUser, need_id: int, satisfaction: int
 
 
 def verification_blockers(db: Session, need_id: int) -> list[str]:
+    """What a need still waits for: lines still needing something, shifts not over, claims not delivered.
+
+    A line closed as enough needs nothing; a cancelled shift waits for nothing; a moved shift waits for its
+    new end. While a whole-project claim is approved its lines are that claim's to deliver: the claim not yet
+    delivered is the one thing said about them.
+    """
     problems: list[str] = []
     now = utcnow()
+    whole_pending = db.exec(
+        select(Match.id).where(
+            Match.need_id == need_id, Match.kind == MatchKind.WHOLE_NEED, Match.status == MatchStatus.APPROVED
+        )
+    ).first()
     for line in db.exec(select(ResourceLine).where(ResourceLine.need_id == need_id)).all():
-        if line.still_needed > 0:
+        if line.still_needed > 0 and line.closed_at is None and whole_pending is None:
             problems.append(f"resource line #{line.id} still needs {line.still_needed} {line.unit}")
     for shift in db.exec(select(Shift).where(Shift.need_id == need_id)).all():
-        if shift.ends_at > now:
+        if shift.ends_at > now and shift.cancelled_at is None:
             problems.append(f"shift #{shift.id} is not over")
     open_approved = db.exec(
         select(Match.id).where(

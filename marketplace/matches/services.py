@@ -103,17 +103,24 @@ def give_back_slot(db: Session, shift_id: int) -> None:
 def need_state(db: Session, need_id: int) -> NeedStatus | None:
     """The status a need's matches put it in: published → partially_matched → matched → in_progress → completed.
 
-    Covered = an approved whole-project claim, or every line with nothing still needed and every shift full.
+    Covered = an approved whole-project claim (it covers whatever is still needed, see docs/need_changes.md),
+    or every line with nothing still needed (closed lines need nothing) and every shift not cancelled full,
+    or full by the partner's own people once a whole-project claim is delivered.
     """
     lines = db.execute(sa.select(_line.c.still_needed).where(_line.c.need_id == need_id)).scalars().all()
-    shifts = db.execute(sa.select(_shift.c.confirmed_count, _shift.c.slots).where(_shift.c.need_id == need_id)).all()
+    shifts = db.execute(
+        sa.select(_shift.c.confirmed_count, _shift.c.slots).where(
+            _shift.c.need_id == need_id, _shift.c.cancelled_at.is_(None)
+        )
+    ).all()
     statuses = db.execute(
         sa.select(_match.c.kind, _match.c.status).where(_match.c.need_id == need_id, _match.c.status.in_(HELD))
     ).all()
     held = [(MatchKind(kind), MatchStatus(status)) for kind, status in statuses]
-    whole = any(kind is MatchKind.WHOLE_NEED for kind, _ in held)
-    parts_done = bool(lines or shifts) and all(n == 0 for n in lines) and all(c >= s for c, s in shifts)
-    covered = whole or parts_done
+    whole = {status for kind, status in held if kind is MatchKind.WHOLE_NEED}
+    lines_done = all(n == 0 for n in lines)
+    parts_done = bool(lines or shifts) and lines_done and all(c >= s for c, s in shifts)
+    covered = MatchStatus.APPROVED in whole or (MatchStatus.FULFILLED in whole and lines_done) or parts_done
     fulfilled = [s for _, s in held if s is MatchStatus.FULFILLED]
     if covered and held and len(fulfilled) == len(held):
         return NeedStatus.COMPLETED
@@ -148,3 +155,18 @@ def refresh_need_status(db: Session, need_id: int) -> None:
 
 def live_matches(db: Session, need_id: int) -> list[Match]:
     return list(db.exec(select(Match).where(Match.need_id == need_id, Match.status.in_(LIVE))).all())  # type: ignore[attr-defined]
+
+
+def live_whole_claim(db: Session, need_id: int) -> Match | None:
+    """The need's live whole-project claim (proposed, approved or delivered), if any: at most one (a unique index).
+
+    While it lives the partner answers for everything the project still needs: no line claims and no
+    sign-ups are taken (see docs/need_changes.md).
+    """
+    return db.exec(
+        select(Match).where(
+            Match.need_id == need_id,
+            Match.kind == MatchKind.WHOLE_NEED,
+            Match.status.in_(LIVE),  # type: ignore[attr-defined]
+        )
+    ).first()

@@ -21,6 +21,7 @@ from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatu
 from marketplace.matches.services import (
     Conflict,
     give_back_slot,
+    live_whole_claim,
     open_need,
     refresh_need_status,
     set_match_status,
@@ -104,6 +105,10 @@ def sign_up(db: Session, actor: CurrentUser, shift_id: int) -> tuple[ShiftSignup
         return existing, False
     if shift.ends_at <= utcnow():
         raise Conflict("This shift is over")
+    if shift.cancelled_at is not None:
+        raise Conflict(f"This shift was cancelled: {shift.cancel_reason or ''}".rstrip(": "))
+    if live_whole_claim(db, shift.need_id) is not None:
+        raise Conflict("A partner has claimed the whole project and brings its own people: it takes no sign-ups")
     other = overlapping_confirmed(db, profile.id or 0, shift.starts_at, shift.ends_at, shift_id)
     if other is not None:
         raise Conflict(f"You are already confirmed for an overlapping shift: {other.title} (#{other.id})")
