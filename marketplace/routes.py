@@ -10,6 +10,8 @@ from marketplace.exchange.needs import NEED_EXCHANGE_HANDLERS
 from marketplace.exchange.projects import ProjectExportController
 from marketplace.matches.api import MATCH_API_HANDLERS
 from marketplace.matches.pages import TAKE_PART_PAGE_HANDLERS
+from marketplace.matches.proposal_pages import ProposalPagesController
+from marketplace.matches.proposals_api import ProposalsApiController
 from marketplace.matches.review_pages import ReviewPagesController
 from marketplace.needs.api import EscalationApiController, NeedApiController
 from marketplace.needs.controllers import ProjectApiController, ProjectPagesController
@@ -53,6 +55,8 @@ def route_handlers() -> list[Any]:
         *MATCH_API_HANDLERS,
         ReviewPagesController,
         *TAKE_PART_PAGE_HANDLERS,
+        ProposalsApiController,
+        ProposalPagesController,
         *NEED_PAGE_HANDLERS,
         *NEED_EXCHANGE_HANDLERS,
         OfferPagesController,

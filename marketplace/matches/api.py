@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.matches import claims, delivery, review, signups
+from marketplace.matches import claims, delivery, review, round_proposals, signups
 from marketplace.matches.models import Match
 from marketplace.needs.models import Shift
 from marketplace.security.deps import Actor
@@ -67,6 +67,10 @@ def match_out(row: Match) -> dict[str, Any]:
         "decided_at": row.decided_at.isoformat() if row.decided_at else None,
         "fulfilled_at": row.fulfilled_at.isoformat() if row.fulfilled_at else None,
         "created_at": row.created_at.isoformat(),
+        # A round's proposal waits for its candidate: awaiting / accepted / declined (None for other matches).
+        "round_id": row.round_id,
+        "accepted_at": row.accepted_at.isoformat() if row.accepted_at else None,
+        "answer": round_proposals.answer_state(row),
     }
 
 

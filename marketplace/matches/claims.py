@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from marketplace.audit.service import record, snapshot
 from marketplace.db.types import utcnow
+from marketplace.matches import round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import (
     LIVE,
@@ -130,7 +131,9 @@ def own_claim(db: Session, actor: CurrentUser, match_id: int) -> Match:
         or actor.organization_id is None
         or row.organization_id != actor.organization_id
         or row.kind is MatchKind.VOLUNTEER_SHIFT
+        or round_proposals.never_accepted(row)
     ):
+        # A round's proposal the partner has not accepted is not their claim: they answer it as a proposal.
         raise NotFoundException(f"No claim {match_id}")
     return row
 
@@ -140,6 +143,7 @@ def claims_of_organization(organization_id: int) -> Select[tuple[Match]]:
     return (
         sa.select(Match)
         .where(Match.organization_id == organization_id, Match.kind != MatchKind.VOLUNTEER_SHIFT)
+        .where(~round_proposals.NEVER_ACCEPTED)  # proposals are shown as such until the partner accepts
         .order_by(col(Match.created_at).desc(), col(Match.id).desc())
     )
 

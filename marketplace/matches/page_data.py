@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from marketplace.matches.claims import claims_of_organization
 from marketplace.matches.delivery import CHECK_IN_OPENS  # one rule for the pages and the API
 from marketplace.matches.models import Match, MatchKind, MatchStatus
+from marketplace.matches.round_proposals import not_an_unaccepted_proposal_signup
 from marketplace.matches.services import LIVE
 from marketplace.needs.models import Need, ResourceLine, Shift, ShiftSkill
 from marketplace.offers.lifecycle import effective_status
@@ -279,7 +280,7 @@ def signups_page(db: Session, actor: CurrentUser, now: datetime) -> SignupsPage:
             select(ShiftSignup, Shift, Need)
             .join(Shift, col(Shift.id) == ShiftSignup.shift_id)
             .outerjoin(Need, col(Need.id) == Shift.need_id)
-            .where(ShiftSignup.volunteer_id == profile_id)
+            .where(ShiftSignup.volunteer_id == profile_id, not_an_unaccepted_proposal_signup())
             .order_by(col(Shift.starts_at))
         ).all()
         if profile_id is not None

@@ -46,6 +46,8 @@ def notices() -> dict[str, str]:
         "signup_cancelled": _("Your sign-up was cancelled and your place given back."),
         "checked_in": _("Checked in. Remember to check out when you leave."),
         "checked_out": _("Checked out; your hours are credited."),
+        "proposal_accepted": _("You accepted the proposal. The street confirms it next; it is listed below."),
+        "proposal_declined": _("You declined the proposal. Thank you for saying so."),
     }
 
 

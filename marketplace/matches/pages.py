@@ -19,7 +19,7 @@ from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
-from marketplace.matches import claims, delivery, page_data, signups
+from marketplace.matches import claims, delivery, page_data, round_proposals, signups
 from marketplace.matches.claims import ClaimRequest
 from marketplace.matches.page_forms import (
     MAX_REASON,
@@ -207,6 +207,7 @@ class ClaimPagesController(Controller):
         context = page_context(
             db,
             page=page_data.claims_page(db, actor),
+            proposals=round_proposals.proposals_for(db, actor),
             notice=notice,
             problem=problem,
             max_reason=MAX_REASON,
@@ -273,6 +274,7 @@ class SignupPagesController(Controller):
         context = page_context(
             db,
             page=page_data.signups_page(db, actor, utcnow()),
+            proposals=round_proposals.proposals_for(db, actor),
             notice=notice,
             problem=problem,
             max_reason=MAX_REASON,

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from marketplace.accounts.models import Role, User
 from marketplace.audit.service import record, snapshot
 from marketplace.db.types import utcnow
+from marketplace.matches import round_proposals
 from marketplace.matches.conflicts import ConflictNote, conflicts_for
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import (
@@ -78,6 +79,10 @@ def approve(db: Session, actor: CurrentUser, match_id: int) -> Match:
 
 
 def _approve_in_savepoint(db: Session, actor: CurrentUser, row: Match) -> None:
+    # A round's proposal is an offer to its candidate: it is approved only after they accepted it.
+    if round_proposals.answer_state(row) == "awaiting":
+        who = "volunteer's" if row.kind is MatchKind.VOLUNTEER_SHIFT else "partner's"
+        raise Conflict(f"{round_proposals.WAITING} the {who} answer")
     # First, as a sign-up does: the volunteer's lock, so no other confirmation of them runs meanwhile.
     volunteer_shift = row.kind is MatchKind.VOLUNTEER_SHIFT
     if volunteer_shift and not lock_volunteer(db, row.volunteer_id or 0):

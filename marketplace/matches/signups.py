@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from marketplace.audit.service import record, snapshot
 from marketplace.db.types import utcnow
+from marketplace.matches import round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import (
     Conflict,
@@ -102,6 +103,9 @@ def sign_up(db: Session, actor: CurrentUser, shift_id: int) -> tuple[ShiftSignup
     open_need(db, shift.need_id)
     existing = _live_signup(db, shift_id, profile.id or 0)
     if existing is not None:
+        if existing.match_id is not None and round_proposals.awaiting_match_ids(db, [existing.match_id]):
+            # Signing up for a shift the street proposed to you says yes to that proposal.
+            round_proposals.accept(db, actor, existing.match_id)
         return existing, False
     if shift.ends_at <= utcnow():
         raise Conflict("This shift is over")
@@ -161,9 +165,16 @@ def sign_up(db: Session, actor: CurrentUser, shift_id: int) -> tuple[ShiftSignup
 def own_signup(db: Session, actor: CurrentUser, signup_id: int) -> ShiftSignup:
     profile = db.exec(select(VolunteerProfile).where(VolunteerProfile.user_id == actor.id)).first()
     row = db.get(ShiftSignup, signup_id)
-    if row is None or profile is None or row.volunteer_id != profile.id:
+    if row is None or profile is None or row.volunteer_id != profile.id or _unaccepted_proposal(db, row):
         raise NotFoundException(f"No sign-up {signup_id}")
     return row
+
+
+def _unaccepted_proposal(db: Session, row: ShiftSignup) -> bool:
+    """The placeholder of a round's proposal the volunteer never accepted: not their sign-up (they answer
+    the proposal instead, in marketplace.matches.round_proposals)."""
+    match = db.get(Match, row.match_id) if row.match_id is not None else None
+    return match is not None and round_proposals.never_accepted(match)
 
 
 def list_signups(db: Session, actor: CurrentUser) -> list[tuple[ShiftSignup, Shift]]:
@@ -173,7 +184,7 @@ def list_signups(db: Session, actor: CurrentUser) -> list[tuple[ShiftSignup, Shi
     rows = db.exec(
         select(ShiftSignup, Shift)
         .join(Shift, col(Shift.id) == ShiftSignup.shift_id)
-        .where(ShiftSignup.volunteer_id == profile.id)
+        .where(ShiftSignup.volunteer_id == profile.id, round_proposals.not_an_unaccepted_proposal_signup())
         .order_by(col(Shift.starts_at))
     ).all()
     return [(signup, shift) for signup, shift in rows]

@@ -12,6 +12,7 @@ from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
 from marketplace.i18n import ngettext
 from marketplace.matches.models import Match, MatchKind, MatchStatus
+from marketplace.matches.round_proposals import awaiting_match_ids
 from marketplace.needs.models import NeedStatus, ResourceLine, Shift
 from marketplace.organizations.models import Organization
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
@@ -31,6 +32,7 @@ class Claim:
 class SignupRow:
     signup: ShiftSignup
     who: str
+    proposed: bool = False  # a round's proposal still waiting for the volunteer's answer
 
 
 @dataclass(frozen=True)
@@ -98,11 +100,16 @@ def shift_progress(db: Session, shifts: list[Shift]) -> list[ShiftProgress]:
             ).scalars()
         )
     names = _volunteer_names(db, {row.volunteer_id for row in signups})
+    proposed = awaiting_match_ids(db, [row.match_id for row in signups if row.match_id is not None])
     now = utcnow()
     return [
         ShiftProgress(
             shift=shift,
-            signups=[SignupRow(row, names.get(row.volunteer_id, "")) for row in signups if row.shift_id == shift.id],
+            signups=[
+                SignupRow(row, names.get(row.volunteer_id, ""), row.match_id in proposed)
+                for row in signups
+                if row.shift_id == shift.id
+            ],
             over=shift.ends_at <= now,
         )
         for shift in shifts

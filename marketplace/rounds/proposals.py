@@ -1,13 +1,15 @@
-"""A round's plan written as proposals in the admins' review queue: one Match per pairing, nothing approved.
+"""A round's plan written as proposals: one Match per pairing, recording its round, nothing approved.
 
-A volunteer proposal also gets the pending ShiftSignup that a volunteer's own sign-up needing approval
-would have (review.py confirms that sign-up when the match is approved, and the volunteer sees it under
-"My shifts" and may decline it there). Each volunteer proposal is written in a savepoint: if a sign-up
-or match for the same pair landed since the plan was made, the partial unique indexes refuse it and
-only that proposal is skipped.
+Each proposal is an offer to its candidate (marketplace/matches/round_proposals.py): the volunteer, or
+the users of the partner organization whose offer was chosen, are notified and accept or decline it;
+admins approve it only once it was accepted. A volunteer proposal also gets a pending ShiftSignup, the
+placeholder that keeps the pair unique (review.py confirms it on approval; the volunteer's own lists
+leave it out until they accept). Each volunteer proposal is written in a savepoint: if a sign-up or
+match for the same pair landed since the plan was made, the partial unique indexes refuse it and only
+that proposal is skipped.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -15,12 +17,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from marketplace.audit.service import record, snapshot
+from marketplace.matches import round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.rounds.inputs import live_line_pairs
 from marketplace.volunteers.models import ShiftSignup, SignupStatus
 from matching.round import Proposal, RoundPlan
 
-AUDIT_FIELDS = ["id", "need_id", "kind", "source", "status", "quantity", "score", "shown_rank", "proposed_by_id"]
+AUDIT_FIELDS = [
+    "id",
+    "need_id",
+    "kind",
+    "source",
+    "status",
+    "quantity",
+    "score",
+    "shown_rank",
+    "proposed_by_id",
+    "round_id",
+]
 CENT = Decimal("0.01")
 
 
@@ -38,6 +52,7 @@ class Written:
     lines: int = 0
     shifts: int = 0
     skipped: int = 0
+    match_ids: list[int] = field(default_factory=list)
 
 
 def explanation(proposal: Proposal) -> list[dict[str, Any]]:
@@ -54,8 +69,9 @@ def explanation(proposal: Proposal) -> list[dict[str, Any]]:
     ]
 
 
-def _match(proposal: Proposal, author: Author, **fields: Any) -> Match:
+def _match(proposal: Proposal, author: Author, round_id: int | None, **fields: Any) -> Match:
     return Match(
+        round_id=round_id,
         need_id=proposal.need_id,
         source=MatchSource.MATCHING_ROUND,
         status=MatchStatus.PROPOSED,
@@ -80,8 +96,11 @@ def _audit(db: Session, match: Match, author: Author) -> None:
     )
 
 
-def write(db: Session, plan: RoundPlan, author: Author, organization_of: dict[int, int]) -> Written:
-    """Add the plan's proposals in the caller's transaction; returns how many went in and how many not."""
+def write(
+    db: Session, plan: RoundPlan, author: Author, organization_of: dict[int, int], round_id: int | None = None
+) -> Written:
+    """Add the plan's proposals in the caller's transaction and notify their candidates; returns how many
+    went in and how many not."""
     written = Written()
     taken = live_line_pairs(db)  # again, now: a claim may have landed while the round was planning
     for proposal in plan.lines:
@@ -92,6 +111,7 @@ def write(db: Session, plan: RoundPlan, author: Author, organization_of: dict[in
         match = _match(
             proposal,
             author,
+            round_id,
             kind=MatchKind.OFFER_LINE,
             resource_line_id=proposal.part_id,
             offer_id=proposal.candidate_id,
@@ -102,12 +122,14 @@ def write(db: Session, plan: RoundPlan, author: Author, organization_of: dict[in
         db.flush()
         _audit(db, match, author)
         written.lines += 1
+        written.match_ids.append(match.id or 0)
     for proposal in plan.shifts:
         try:
             with db.begin_nested():
                 match = _match(
                     proposal,
                     author,
+                    round_id,
                     kind=MatchKind.VOLUNTEER_SHIFT,
                     shift_id=proposal.part_id,
                     volunteer_id=proposal.candidate_id,
@@ -128,4 +150,6 @@ def write(db: Session, plan: RoundPlan, author: Author, organization_of: dict[in
             continue
         _audit(db, match, author)
         written.shifts += 1
+        written.match_ids.append(match.id or 0)
+    round_proposals.notify_candidates(db, written.match_ids)
     return written

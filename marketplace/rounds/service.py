@@ -168,7 +168,7 @@ def run(
         started = time.perf_counter()
         author = proposals.Author(started_by_id, "admin" if started_by_id else "cli", client_address)
         with session_scope(writer) as db:
-            written = proposals.write(db, plan, author, found.organization_of)
+            written = proposals.write(db, plan, author, found.organization_of, round_id)
             finished = _finish(db, round_id, plan.stats, written, seconds, started, author)
         tracker("done", 1, 1)
         return finished

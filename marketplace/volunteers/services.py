@@ -20,6 +20,7 @@ from marketplace.accounts.passwords import hash_password
 from marketplace.audit.service import changed, record, snapshot
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
+from marketplace.matches.round_proposals import not_an_unaccepted_proposal_signup
 from marketplace.needs.models import Shift
 from marketplace.organizations.models import Organization
 from marketplace.organizations.schemas import AccountCreate
@@ -244,7 +245,7 @@ def hours_summary(db: Session, profile_id: int, *, recent_limit: int = 10) -> Ho
     rows = db.execute(
         sa.select(ShiftSignup, Shift.title, Shift.starts_at)
         .join(Shift, Shift.id == ShiftSignup.shift_id)
-        .where(ShiftSignup.volunteer_id == profile_id)
+        .where(ShiftSignup.volunteer_id == profile_id, not_an_unaccepted_proposal_signup())
         .order_by(Shift.starts_at.desc(), ShiftSignup.id.desc())  # type: ignore[attr-defined]
     ).all()
     total = Decimal(0)
