@@ -9,6 +9,7 @@ from marketplace.dashboard.controllers import FiguresPageController, StatsApiCon
 from marketplace.exchange.needs import NEED_EXCHANGE_HANDLERS
 from marketplace.exchange.projects import ProjectExportController
 from marketplace.matches.api import MATCH_API_HANDLERS
+from marketplace.matches.inbox_api import ReviewInboxApiController
 from marketplace.matches.pages import TAKE_PART_PAGE_HANDLERS
 from marketplace.matches.proposal_pages import ProposalPagesController
 from marketplace.matches.proposals_api import ProposalsApiController
@@ -16,6 +17,7 @@ from marketplace.matches.review_pages import ReviewPagesController
 from marketplace.needs.api import EscalationApiController, NeedApiController
 from marketplace.needs.controllers import ProjectApiController, ProjectPagesController
 from marketplace.needs.page_routes import NEED_PAGE_HANDLERS
+from marketplace.needs.tracking_pages import TrackApiController
 from marketplace.notifications.api import NotificationApiController
 from marketplace.notifications.controllers import NotificationPagesController
 from marketplace.offers.api import OfferApiController
@@ -40,6 +42,7 @@ def route_handlers() -> list[Any]:
         FiguresPageController,
         ProjectApiController,
         NeedApiController,
+        TrackApiController,
         RecommendationApiController,
         RecommendationPagesController,
         RecommendedForMeController,
@@ -53,6 +56,7 @@ def route_handlers() -> list[Any]:
         *ADMIN_ROUTE_HANDLERS,
         *ORGANIZATION_ROUTE_HANDLERS,
         *MATCH_API_HANDLERS,
+        ReviewInboxApiController,
         ReviewPagesController,
         *TAKE_PART_PAGE_HANDLERS,
         ProposalsApiController,

@@ -18,6 +18,8 @@ PUBLIC_UNSAFE_ROUTES = frozenset(
         "POST /api/v1/auth/login",
         "POST /api/v1/auth/logout",
         "POST /submit",  # residents report a need without an account; rate-limited per address
+        "POST /track",  # residents follow their report by reference and phone; lookups rate-limited per address
+        "POST /api/v1/track",
     }
 )
 

@@ -1,4 +1,4 @@
-"""Every page handler of the need list: staff pages, the public submission form, open escalations."""
+"""Every page handler of the need list: staff pages, the public submission and tracking forms, open escalations."""
 
 from typing import Any
 
@@ -6,10 +6,12 @@ from marketplace.needs.escalation_pages import EscalationPagesController
 from marketplace.needs.intake_pages import NeedIntakePagesController
 from marketplace.needs.staff_pages import NeedStaffPagesController
 from marketplace.needs.submit_pages import NeedSubmitPagesController
+from marketplace.needs.tracking_pages import TrackPagesController
 
 NEED_PAGE_HANDLERS: list[Any] = [
     NeedStaffPagesController,
     NeedIntakePagesController,
     NeedSubmitPagesController,
+    TrackPagesController,
     EscalationPagesController,
 ]

@@ -154,6 +154,8 @@ class NeedFilters:
     urgency: Urgency | None = None
     # "Mine to review": submitted or under review, in the viewer's scope.
     to_review: bool = False
+    # One need by its reference number (XQ-000202), still within the viewer's scope.
+    need_id: int | None = None
 
 
 @dataclass
@@ -182,6 +184,8 @@ def list_needs(db: Session, viewer: CurrentUser, filters: NeedFilters, *, page: 
         statement = statement.where(Need.urgency == filters.urgency)
     if filters.to_review:
         statement = statement.where(Need.status.in_(REVIEWABLE))  # type: ignore[attr-defined]
+    if filters.need_id is not None:
+        statement = statement.where(Need.id == filters.need_id)
     total = db.execute(sa.select(sa.func.count()).select_from(statement.subquery())).scalar_one()
     rows = db.execute(
         statement.order_by(Need.created_at.desc(), Need.id.desc())  # type: ignore[attr-defined]

@@ -19,7 +19,8 @@ from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
 from marketplace.matches import delivery
 from marketplace.matches.services import Conflict
-from marketplace.needs import duplicates, escalation, participation, services
+from marketplace.needs import duplicates, escalation, participation, services, submissions, tracking
+from marketplace.needs.board import InvalidFilter
 from marketplace.needs.escalation_pages import reason_text
 from marketplace.needs.models import Escalation, EscalationLevel, NeedStatus
 from marketplace.needs.schemas import NeedRejection
@@ -58,6 +59,14 @@ def _version(form: dict[str, Any], name: str = "version") -> int | None:
     return int(text) if text.isdigit() and 0 < int(text) < 2_147_483_647 else None
 
 
+def _reference(text: str) -> int:
+    """The need id of a reference number as residents quote it (XQ-000202, xq202, 202)."""
+    try:
+        return tracking.parse_reference(text)
+    except tracking.TrackingProblem as problem:
+        raise InvalidFilter("q", _(problem.message)) from None
+
+
 def _visible(db: Session, actor: CurrentUser, need_id: int) -> Any:
     try:
         return services.get_visible_need(db, actor, need_id)
@@ -82,10 +91,18 @@ class NeedStaffPagesController(Controller):
         channel: FromQuery[IntakeChannel | None] = None,
         urgency: FromQuery[Urgency | None] = None,
         to_review: FromQuery[bool] = False,
+        q: FromQuery[str | None] = None,
         page: PageNumber = 1,
     ) -> Template:
+        reference = (q or "").strip()[:64]
         filters = services.NeedFilters(
-            status=status, category=category, grid_id=grid, channel=channel, urgency=urgency, to_review=to_review
+            status=status,
+            category=category,
+            grid_id=grid,
+            channel=channel,
+            urgency=urgency,
+            to_review=to_review,
+            need_id=_reference(reference) if reference else None,
         )
         listing = services.list_needs(reader, actor, filters, page=page, page_size=PAGE_SIZE)
         grid_groups = grid_choices(reader)  # every grid of the street: the rows' grid names come from here too
@@ -115,6 +132,8 @@ class NeedStaffPagesController(Controller):
             urgencies=list(Urgency),
             mask_name=services.mask_name,
             mask_phone=services.mask_phone,
+            reference=reference,
+            reference_number=submissions.reference_number,
             active_page="needs",
         )
         return Template("needs/staff/list.html", context=context)

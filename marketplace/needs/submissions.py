@@ -5,6 +5,9 @@ in the same write transaction that records the need, under a lock every worker p
 (SQLite: the write session's BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock per
 address), so N concurrent submissions from one address see 0, 1, 2, ... earlier rows in turn and
 exactly ``limit`` of them get through, whichever process serves them.
+
+The same rows and lock also limit lookups on the public tracking page (tracking.py): those are counted
+under the key ``track:<address>`` with no need, so they never use up the address's submissions.
 """
 
 import zlib
@@ -85,14 +88,31 @@ def submit_need(
     which must commit (or roll back) as one unit with the need.
     """
     address = (address or "unknown")[:64]
-    _lock(db, address)
-    now = utcnow()
-    db.execute(sa.delete(NeedSubmission).where(NeedSubmission.submitted_at < now - KEEP_FOR))  # type: ignore[arg-type]
-    _check_limit(db, address, now, limit=limit, window=window)
+    now = _count_in(db, address, limit=limit, window=window)
     need, _created = services.create_need(db, None, data)
     db.add(NeedSubmission(client_address=address, submitted_at=now, need_id=need.id))
     db.flush()
     return need
+
+
+def _count_in(db: Session, key: str, *, limit: int, window: timedelta) -> datetime:
+    """Take the key's lock, forget expired rows and raise TooManySubmissions when the key is at its limit."""
+    _lock(db, key)
+    now = utcnow()
+    db.execute(sa.delete(NeedSubmission).where(NeedSubmission.submitted_at < now - KEEP_FOR))  # type: ignore[arg-type]
+    _check_limit(db, key, now, limit=limit, window=window)
+    return now
+
+
+def count_lookup(db: Session, address: str | None, *, limit: int, window: timedelta) -> None:
+    """Count one tracking lookup from ``address``, or raise TooManySubmissions (nothing counted) at the limit.
+
+    The caller commits, whatever the lookup finds, so a wrong guess uses up the allowance too.
+    """
+    key = ("track:" + (address or "unknown"))[:64]
+    now = _count_in(db, key, limit=limit, window=window)
+    db.add(NeedSubmission(client_address=key, submitted_at=now, need_id=None))
+    db.flush()
 
 
 def reference_number(need_id: int) -> str:
