@@ -12,6 +12,9 @@ normal ones of equal score). For a line, a pair's value per unit is its score ti
 the line that unit fills, so filling half a line is worth half the pair's score.
 
 ``greedy_*`` are the baselines: best weight first, while capacity lasts.
+
+A (line, offer) candidate whose offer cannot serve the line (``matching.units.can_serve``: another kind, a
+unit that measures something else) is never allocated, whoever built the candidate list.
 """
 
 from collections import defaultdict
@@ -23,6 +26,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from matching.records import LineNeed, Offer, ShiftNeed, Volunteer
+from matching.units import Relation, Side, can_serve, relation
 
 URGENCY_PRIORITY = {0: 1.0, 1: 10.0, 2: 100.0, 3: 1000.0}
 
@@ -60,13 +64,35 @@ def _line_weights(lines: dict[int, LineNeed], candidates: list[Candidate]) -> np
     )
 
 
+def serves(offer: Offer, line: LineNeed) -> bool:
+    """``can_serve`` for the library's records, without conversions (the same unit, however spelt)."""
+    if offer.kind == line.kind and relation(offer.unit, line.unit) is Relation.SAME:
+        return True  # the common case, without building the sides
+    return can_serve(
+        Side(offer.kind, offer.category, offer.unit, offer.item), Side(line.kind, line.category, line.unit, line.item)
+    ).ok
+
+
+def _line_pairs(
+    by_line: dict[int, LineNeed], by_offer: dict[int, Offer], candidates: list[Candidate]
+) -> list[Candidate]:
+    """The candidates of known lines and offers whose offer can serve the line."""
+    return [
+        c
+        for c in candidates
+        if c.need_part_id in by_line
+        and c.candidate_id in by_offer
+        and serves(by_offer[c.candidate_id], by_line[c.need_part_id])
+    ]
+
+
 def allocate_lines(
     lines: list[LineNeed], offers: list[Offer], candidates: list[Candidate]
 ) -> tuple[list[LineAssignment], float]:
     """The optimal quantities per (line, offer) pair; returns the plan and its objective value."""
     by_line = {line.id: line for line in lines}
     by_offer = {offer.id: offer for offer in offers}
-    pairs = [c for c in candidates if c.need_part_id in by_line and c.candidate_id in by_offer]
+    pairs = _line_pairs(by_line, by_offer, candidates)
     if not pairs:
         return [], 0.0
     weights = _line_weights(by_line, pairs)
@@ -186,7 +212,7 @@ def greedy_lines(
     """Baseline: fill lines from the best pairs first, as much as each offer has left."""
     by_line = {line.id: line for line in lines}
     by_offer = {offer.id: offer for offer in offers}
-    pairs = [c for c in candidates if c.need_part_id in by_line and c.candidate_id in by_offer]
+    pairs = _line_pairs(by_line, by_offer, candidates)
     weights = _line_weights(by_line, pairs) if pairs else np.zeros(0)
     need = {line.id: line.still_needed for line in lines}
     left = {offer.id: offer.remaining for offer in offers}

@@ -9,7 +9,8 @@ Features (each in [0, 1]):
   the time to the due date it still covers.
 - ``reliability``: the organization's fulfilled against failed matches, Laplace-smoothed.
 - ``text``: TF-IDF cosine between the offer's text and the line's text.
-Pre-filters: same kind (material, service, venue, funds, expertise), something left, not expired.
+Pre-filters: something left, not expired, and able to serve the line (``matching.units.can_serve``: same kind,
+a unit that measures the same thing, a generic 个 only for the same item); no incompatible offer is ranked.
 ``pair_features`` adds the learned ranker's context columns (``matching.features``).
 """
 
@@ -41,6 +42,7 @@ from matching.features import (
 from matching.geo import GridDistances
 from matching.records import GridPoint, LineNeed, Offer
 from matching.text import TextSpace
+from matching.units import Relation, canonical, fold, names_agree, relation
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "coverage": 0.30,
@@ -72,9 +74,8 @@ class OfferFeatures:
 
 
 def unit_key(unit: str) -> str:
-    """A unit as compared: case, spaces and the common spellings of square metres folded together."""
-    folded = unit.strip().lower().replace(" ", "")
-    return {"m2": "m²", "平方米": "m²", "平米": "m²", "sqm": "m²"}.get(folded, folded)
+    """A unit as compared: the unit table's spelling of a known alias (平方米 → m²), width, case and spaces folded."""
+    return fold(canonical(unit))
 
 
 class OfferIndex:
@@ -86,6 +87,12 @@ class OfferIndex:
         self.remaining = np.asarray([o.remaining for o in offers], dtype=np.float64)
         self.units = [o.unit for o in offers]
         self.unit_keys = np.asarray([unit_key(o.unit) for o in offers], dtype=object)
+        keys = list(dict.fromkeys(self.unit_keys.tolist()))
+        self._distinct_units = keys
+        where = {key: code for code, key in enumerate(keys)}
+        self._unit_codes = np.asarray([where[key] for key in self.unit_keys.tolist()], dtype=np.int64)
+        self._relations: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.items = [o.item for o in offers]
         self.valid_until = np.asarray(
             [o.valid_until.timestamp() if o.valid_until else np.inf for o in offers], dtype=np.float64
         )
@@ -125,11 +132,38 @@ class OfferIndex:
         nearest = np.where(best > 0, FAR_KM - best, np.inf)
         return serves, nearest, np.where(serves, 1.0, np.exp(-nearest / AREA_SCALE_KM))
 
-    def _coverage(self, rows: np.ndarray, line: LineNeed) -> np.ndarray:
-        # Quantities in different units do not compare: 48 lamps are not covered by 800 m² of bricks.
-        same_unit = self.unit_keys[rows] == unit_key(line.unit)
+    def unit_relation(self, unit: str) -> tuple[np.ndarray, np.ndarray]:
+        """For a line counted in ``unit``, over every offer: whether the offer's unit is the same unit (perhaps
+        spelt otherwise), and whether it is the generic 个 against a specific count word (or the reverse), which
+        pairs only for the same item. Computed once per distinct unit of the offers, kept per line unit."""
+        key = unit_key(unit)
+        if key not in self._relations:
+            found = [relation(offer_unit, unit) for offer_unit in self._distinct_units]
+            same = np.asarray([r is Relation.SAME for r in found], dtype=bool)
+            generic = np.asarray([r is Relation.GENERIC for r in found], dtype=bool)
+            self._relations[key] = (same[self._unit_codes], generic[self._unit_codes])
+        return self._relations[key]
+
+    def serving(self, rows: np.ndarray, line: LineNeed) -> np.ndarray:
+        """Which offers at ``rows`` can serve the line: ``matching.units.can_serve`` (without conversions) for
+        every row at once. Kind and unit are whole-column comparisons; only a generic 个 against a specific
+        count word of the same category compares names, one pair at a time (there are few)."""
+        same, generic = self.unit_relation(line.unit)
+        kind = self.kind[rows] == line.kind
+        ok = same[rows] & kind
+        maybe = np.flatnonzero(generic[rows] & kind & (self.category[rows] == line.category))
+        for position in maybe.tolist():
+            ok[position] = names_agree(self.items[int(rows[position])], line.item)
+        return ok
+
+    def _coverage(self, rows: np.ndarray, line: LineNeed, serving: np.ndarray | None = None) -> np.ndarray:
+        # Quantities in units that cannot serve the line do not compare: 48 lamps are not covered by 800 m² of
+        # bricks. ``serving`` defaults to the units alone (the rows ranked have passed ``serving`` already).
+        if serving is None:
+            same, generic = self.unit_relation(line.unit)
+            serving = same[rows] | generic[rows]
         needed = max(line.still_needed, 1e-9)
-        return np.where(same_unit, np.minimum(self.remaining[rows], needed) / needed, 0.0)
+        return np.where(serving, np.minimum(self.remaining[rows], needed) / needed, 0.0)
 
     def _validity(self, rows: np.ndarray, line: LineNeed, now: datetime) -> np.ndarray:
         if line.due_date is not None:
@@ -138,9 +172,21 @@ class OfferIndex:
             return np.clip((self.valid_until[rows] - now.timestamp()) / span, 0.0, 1.0)
         return np.where(np.isinf(self.valid_until[rows]), 1.0, 0.5)
 
-    def _live(self, kind: str, now: datetime) -> np.ndarray:
-        """Rows of the offers a line of this kind may take: something left, not expired."""
-        return np.flatnonzero((self.kind == kind) & (self.remaining > 0) & (self.valid_until > now.timestamp()))
+    def _live(self, kind: str, now: datetime, unit: str | None = None) -> np.ndarray:
+        """Rows of the offers a line of this kind (and unit, when given) may take: something left, not expired,
+        and a unit that is the line's or, for a generic 个 and a specific count word, may be (``serving``)."""
+        live = (self.kind == kind) & (self.remaining > 0) & (self.valid_until > now.timestamp())
+        if unit is not None:
+            same, generic = self.unit_relation(unit)
+            live &= same | generic
+        return np.flatnonzero(live)
+
+    def candidates(self, line: LineNeed, now: datetime) -> np.ndarray:
+        """Rows of the offers that pass the pre-filters for ``line``: live, and able to serve it."""
+        if line.still_needed <= 0:
+            return np.zeros(0, dtype=np.int64)
+        rows = self._live(line.kind, now, line.unit)
+        return rows[self.serving(rows, line)]
 
     def rows_of(self, candidate_ids: Sequence[int]) -> np.ndarray:
         """Index rows of these offers (unknown ids are left out)."""
@@ -150,9 +196,11 @@ class OfferIndex:
         """Features of every offer that passes the pre-filters (or of each of ``only``, for training on
         decisions about offers that have since run out), as whole-column arithmetic."""
         if only is None:
-            rows = self._live(line.kind, now) if line.still_needed > 0 else np.zeros(0, dtype=np.int64)
+            rows = self.candidates(line, now)
+            serving = np.ones(len(rows), dtype=bool)
         else:
             rows = self.rows_of(only)
+            serving = self.serving(rows, line)
         serves, nearest, area = self._area(self.area[rows], line.grid_id)
         text = (
             np.clip(self.text_space.similarity(line.text, self.text[rows]), 0.0, 1.0)
@@ -160,7 +208,7 @@ class OfferIndex:
             else np.zeros(len(rows))
         )
         values = {
-            "coverage": self._coverage(rows, line),
+            "coverage": self._coverage(rows, line, serving),
             "category": (self.category[rows] == line.category).astype(np.float64),
             "area": area,
             "reliability": self.reliability[rows],
@@ -197,16 +245,19 @@ class OfferIndex:
         depends on (the grid for ``area``, the due date for ``validity``, the text for ``text``: one
         sparse product for all of them) and gathered into a matrix, one row per line, scored together in
         blocks of about ``chunk_pairs`` pairs. Only the ``k`` kept per line are explained.
+        Lines of one kind and unit share their candidates; where a generic 个 meets a specific count word the
+        offers that cannot serve a line (another item) are struck out of that line's scores.
         ``ranked(n)`` is told how many lines are done.
         """
         weights = weights or DEFAULT_WEIGHTS
         lists: list[list[Ranked]] = [[] for _ in lines]
-        groups: dict[str | None, list[int]] = defaultdict(list)
+        groups: dict[tuple[str, str] | None, list[int]] = defaultdict(list)
         for position, line in enumerate(lines):
-            groups[line.kind if line.still_needed > 0 else None].append(position)  # None: needing nothing, no offers
+            # None: needing nothing, no offers.
+            groups[(line.kind, unit_key(line.unit)) if line.still_needed > 0 else None].append(position)
         done = 0
-        for kind, members in groups.items():
-            rows = self._live(kind, now) if kind is not None else np.zeros(0, dtype=np.int64)
+        for group, members in groups.items():
+            rows = self._live(group[0], now, lines[members[0]].unit) if group is not None else np.zeros(0, np.int64)
             step = max(1, chunk_pairs // len(rows)) if len(rows) else len(members)
             columns = _Columns(self, rows, now)
             for first in range(0, len(members), step):
@@ -234,10 +285,14 @@ class OfferIndex:
             "validity": columns.matrix("validity", lines),
         }
         scores = weighted_score(values, weights)
+        _, generic = self.unit_relation(lines[0].unit)
+        if generic[rows].any():  # some offers may count another item: strike them out line by line
+            scores = np.where(np.stack([self.serving(rows, line) for line in lines]), scores, -np.inf)
         ids = self.ids[rows]
         out: list[list[Ranked]] = []
         for i, line in enumerate(lines):
             best = top_k(scores[i], ids, k)
+            best = best[np.isfinite(scores[i, best])]
             serves, nearest, _ = areas[i]
             of_line_values = {name: column[i] if column.ndim == 2 else column for name, column in values.items()}
             of_line = OfferFeatures(rows, of_line_values, serves, nearest)

@@ -69,6 +69,7 @@ class LineNeed:
     unit: str
     urgency: int = 1
     due_date: date | None = None
+    item: str = ""  # what the line names (its description): whether a count of 个 is the same item as 盏
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,7 @@ class Offer:
     no_show: int = 0
     cancelled: int = 0
     open_matches: int = 0
+    item: str = ""  # what the offer names (its title), compared with a line's item (matching.units)
 
 
 OUTCOMES = ("approved", "rejected", "fulfilled", "no_show")

@@ -89,7 +89,8 @@ def random_offers(seed: int) -> tuple[OfferIndex, list[LineNeed]]:
             kind=rng.choice(["material", "material", "service"]),
             category=rng.choice(["renovation", "environment"]),
             remaining=rng.choice([0, 5, 500, 3200, 9000]),
-            unit=rng.choice(["m²", "m2", "平方米", "件"]),
+            unit=rng.choice(["m²", "m2", "平方米", "件", "个", "盏"]),
+            item=rng.choice(["路灯", "太阳能路灯", "透水砖", ""]),
             grid_ids=frozenset(rng.sample([1, 2, 3], rng.randint(0, 2))),
             valid_until=rng.choice([None, datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 10, tzinfo=UTC)]),
             fulfilled=rng.choice([0, 2]),
@@ -99,6 +100,7 @@ def random_offers(seed: int) -> tuple[OfferIndex, list[LineNeed]]:
         for i in rng.sample(range(1, 1000), 150)  # ids not in storage order
     ]
     offers += [offer(2000 + i * 5 % 9) for i in range(9)]  # exact twins: ties at every place
+    offers += [offer(2200 + i * 5 % 9, unit="箱") for i in range(9)]  # twins alone in their unit: ties at the cut
     offers += [offer(2100 + i, kind="", remaining=10 * i) for i in range(3)]  # a kind that is no kind is one too
     lines = [
         replace(
@@ -109,12 +111,14 @@ def random_offers(seed: int) -> tuple[OfferIndex, list[LineNeed]]:
             category=rng.choice(["renovation", "environment"]),
             grid_id=rng.choice([1, 2, 3]),
             still_needed=rng.choice([0, 10, 500, 5000]),
-            unit=rng.choice(["m²", "件"]),
+            unit=rng.choice(["m²", "件", "个", "盏"]),
+            item=rng.choice(["路灯", "充电桩", ""]),
             due_date=rng.choice([None, date(2026, 12, 1), date(2026, 12, 27)]),
         )
         for i in range(50)
     ]
     lines += [replace(BRICKS, id=100, kind=""), replace(BRICKS, id=101, kind="", still_needed=0)]
+    lines += [replace(BRICKS, id=102, unit="箱")]
     return OfferIndex(offers, GRIDS, TextSpace([o.text for o in offers])), lines
 
 

@@ -116,6 +116,7 @@ def line_records_of(
             unit=line.unit,
             urgency=URGENCY_LEVEL.get(need.urgency, 1),
             due_date=need.due_date,
+            item=line.description,
         )
         for need in needs
         for line in lines.get(need.id or 0, [])
@@ -240,6 +241,7 @@ def offer_records(
             category=offer.category.value,
             remaining=float(offer.remaining_quantity),
             unit=offer.unit,
+            item=offer.title,
             grid_ids=frozenset(areas[int(offer.id or 0)]),
             valid_until=offer.valid_until,
             fulfilled=outcomes.get((int(offer.id or 0), MatchStatus.FULFILLED.value), 0),

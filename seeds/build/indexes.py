@@ -79,6 +79,7 @@ def line_record(need: NeedInfo, line: LineInfo, grid_id: int) -> LineNeed:
         unit=line.unit,
         urgency=URGENCY_LEVEL.get(need.row["urgency"], 1),
         due_date=need.row["due_date"],
+        item=line.row["description"],
     )
 
 
@@ -204,6 +205,7 @@ class OfferRanking:
                 category=str(offer.category.value if hasattr(offer.category, "value") else offer.category),
                 remaining=float(offer.row["remaining_quantity"]),
                 unit=offer.unit,
+                item=offer.row["title"],
                 grid_ids=frozenset(self.grid_ids[index] for index in offer.grid_indexes),
                 valid_until=offer.row["valid_until"],
             )

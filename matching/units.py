@@ -1,0 +1,348 @@
+"""The unit table: which units a street counts resources in, how they convert, and whether an offer can serve a line.
+
+Pure Python, no web or database: the application adapts its rows into ``Side`` and asks ``can_serve``.
+
+Rules (``can_serve``):
+
+1. The kinds agree (material, service, venue, funds, expertise): a service never serves a need for material.
+2. The units measure the same thing. Each known unit belongs to one *measure* (area, length, mass, volume,
+   hours, days, money, ...). Spellings of one unit are aliases (m² = 平方米 = ㎡ = sqm) and always agree.
+   Units of one measure with a factor between them (1 吨 = 1000 公斤, 1 斤 = 0.5 公斤) agree only when the
+   caller accepts a conversion (``convert=True``; the application does not, see docs/units.md). Different
+   measures never agree: an area is not a length, and money never converts to goods.
+3. Counts of things: every count word (个, 盏, 套, 份, ...) is a measure of its own, so the same count word
+   agrees and two different specific ones (套 vs 盏, 份 vs 张) do not. The generic 个 agrees with a specific
+   count word only where the item agrees: same kind, same category, and names that share a word (a pair of
+   Chinese characters or a Latin word in common, or one name inside the other): 12 个 "太阳能路灯" can serve a
+   line of 盏 "太阳能路灯", but charging posts counted in 个 cannot serve street lamps counted in 盏.
+4. A unit the table does not know matches only itself (compared without case, spaces or width).
+
+Every refusal comes with a reason a person understands, in Chinese and English.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A unit of the table: its canonical spelling, what it measures, and its size in the measure's base unit."""
+
+    symbol: str
+    measure: str
+    factor: float = 1.0
+    aliases: tuple[str, ...] = ()
+
+
+# Measures whose units are counts of things: each count word is its own measure, named after itself.
+COUNT = "count"
+GENERIC_COUNT = "个"
+MONEY = "money"
+
+# (measure, base first); the symbol is how the street writes the unit, the aliases how people also write it.
+_TABLE: tuple[Unit, ...] = (
+    # Area and length never mix.
+    Unit(
+        "m²",
+        "area",
+        1,
+        (
+            "平方米",
+            "平米",
+            "㎡",
+            "m2",
+            "m^2",
+            "sqm",
+            "sq m",
+            "square metre",
+            "square metres",
+            "square meter",
+            "square meters",
+        ),
+    ),
+    Unit("米", "length", 1, ("m", "metre", "metres", "meter", "meters", "延米")),
+    Unit("厘米", "length", 0.01, ("cm", "centimetre", "centimetres", "centimeter", "centimeters")),
+    Unit("公里", "length", 1000, ("千米", "km", "kilometre", "kilometres", "kilometer", "kilometers")),
+    # Mass, in kilograms.
+    Unit("公斤", "mass", 1, ("kg", "千克", "kilogram", "kilograms", "kilo", "kilos", "kgs")),
+    Unit("克", "mass", 0.001, ("g", "gram", "grams")),
+    Unit("斤", "mass", 0.5, ("市斤", "jin", "catty", "catties")),
+    Unit("吨", "mass", 1000, ("t", "ton", "tons", "tonne", "tonnes", "公吨")),
+    # Volume, in litres.
+    Unit("升", "volume", 1, ("l", "litre", "litres", "liter", "liters", "公升")),
+    Unit("毫升", "volume", 0.001, ("ml", "millilitre", "millilitres", "milliliter", "milliliters")),
+    # Time: hours and minutes convert; a day of a venue or of work is not 24 hours, so days stand alone.
+    Unit("小时", "hours", 1, ("h", "hr", "hrs", "hour", "hours", "钟头", "个小时", "时")),
+    Unit("分钟", "hours", 1 / 60, ("min", "mins", "minute", "minutes")),
+    Unit("天", "days", 1, ("日", "day", "days")),
+    Unit("课时", "lessons", 1, ("class hour", "class hours", "lesson", "lessons")),
+    # Money never converts to goods.
+    Unit("元", MONEY, 1, ("yuan", "cny", "rmb", "人民币", "¥", "￥", "块", "块钱", "人民币元")),
+    Unit("万元", MONEY, 10_000, ("万", "wan yuan", "10k yuan")),
+    # Times a service is given, person-times, sessions, vehicle trips.
+    Unit("次", "times", 1, ("time", "times", "visit", "visits")),
+    Unit("人次", "person-times", 1, ("person-time", "person-times", "person time", "person times")),
+    Unit("场", "sessions", 1, ("session", "sessions", "screening", "screenings", "event", "events")),
+    Unit("车次", "trips", 1, ("趟", "trip", "trips", "truckload", "truckloads")),
+    # Counts of things: the generic 个 and the specific count words, each a measure of its own.
+    Unit("个", COUNT, 1, ("pc", "pcs", "piece", "pieces", "item", "items", "ea", "each")),
+    Unit("只", COUNT),
+    Unit("盏", COUNT, 1, ("lamp", "lamps")),
+    Unit("件", COUNT, 1, ("article", "articles")),
+    Unit("台", COUNT, 1, ("machine", "machines", "device", "devices")),
+    Unit("套", COUNT, 1, ("set", "sets", "kit", "kits")),
+    Unit("份", COUNT, 1, ("copy", "copies", "portion", "portions", "serving", "servings", "parcel", "parcels")),
+    Unit("箱", COUNT, 1, ("box", "boxes", "case", "cases", "carton", "cartons")),
+    Unit("袋", COUNT, 1, ("bag", "bags", "sack", "sacks")),
+    Unit("张", COUNT, 1, ("sheet", "sheets")),
+    Unit("本", COUNT, 1, ("book", "books")),
+    Unit("册", COUNT, 1, ("volume", "volumes")),
+    Unit("把", COUNT),
+    Unit("辆", COUNT, 1, ("vehicle", "vehicles")),
+    Unit("座", COUNT),
+    Unit("桶", COUNT, 1, ("bucket", "buckets", "barrel", "barrels", "pail", "pails")),
+    Unit("株", COUNT, 1, ("plant", "plants", "seedling", "seedlings")),
+    Unit("棵", COUNT, 1, ("tree", "trees")),
+    Unit("条", COUNT),
+    Unit("块", COUNT),
+    Unit("包", COUNT, 1, ("pack", "packs", "packet", "packets")),
+    Unit("盒", COUNT),
+    Unit("瓶", COUNT, 1, ("bottle", "bottles")),
+    Unit("双", COUNT, 1, ("pair", "pairs")),
+    Unit("床", COUNT),
+    Unit("根", COUNT),
+    Unit("副", COUNT),
+    Unit("顶", COUNT),
+    Unit("间", COUNT, 1, ("room", "rooms")),
+    Unit("处", COUNT),
+    Unit("户", COUNT, 1, ("household", "households")),
+    Unit("人", COUNT, 1, ("person", "people", "persons")),
+)
+
+KIND_NAMES: dict[str, tuple[str, str]] = {
+    "material": ("物资", "material"),
+    "service": ("服务", "a service"),
+    "venue": ("场地", "a venue"),
+    "funds": ("资金", "funds"),
+    "expertise": ("专业技能", "expertise"),
+}
+MEASURE_NAMES: dict[str, tuple[str, str]] = {
+    "area": ("面积", "an area"),
+    "length": ("长度", "a length"),
+    "mass": ("重量", "a weight"),
+    "volume": ("体积", "a volume"),
+    "hours": ("时长", "a duration"),
+    "days": ("天数", "days"),
+    "lessons": ("课时", "class hours"),
+    MONEY: ("金额", "money"),
+    "times": ("次数", "times"),
+    "person-times": ("人次", "person-times"),
+    "sessions": ("场次", "sessions"),
+    "trips": ("车次", "trips"),
+}
+
+
+def fold(text: str) -> str:
+    """A spelling as compared: width, case and spaces folded (NFKC turns ㎡ and m² into m2)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def _index() -> dict[str, Unit]:
+    found: dict[str, Unit] = {}
+    for unit in _TABLE:
+        # 块 is both a count word (a block) and slang for 元; the count word keeps its own spelling.
+        for spelling in (unit.symbol, *unit.aliases):
+            key = fold(spelling)
+            if key in found and found[key] is not unit and spelling != unit.symbol:
+                continue
+            found[key] = unit
+    return found
+
+
+_BY_SPELLING = _index()
+
+
+def lookup(unit: str) -> Unit | None:
+    """The table's unit written as ``unit`` (any alias, any width or case), or None when the table does not know it."""
+    return _BY_SPELLING.get(fold(unit))
+
+
+def canonical(unit: str) -> str:
+    """How to store ``unit``: the table's spelling of a known alias, otherwise the text as written (trimmed)."""
+    found = lookup(unit)
+    return found.symbol if found is not None else " ".join(unit.split())
+
+
+def units() -> tuple[Unit, ...]:
+    """Every unit of the table, in the order it is documented."""
+    return _TABLE
+
+
+def _measure(unit: Unit) -> str:
+    """The measure a unit belongs to; each count word is a measure of its own."""
+    return f"{COUNT}:{unit.symbol}" if unit.measure == COUNT else unit.measure
+
+
+class Relation(Enum):
+    """How two units relate, before kinds and items are considered."""
+
+    SAME = "same"  # one unit, perhaps spelt two ways
+    CONVERTIBLE = "convertible"  # one measure, a factor apart (吨 and 公斤)
+    GENERIC = "generic"  # the generic 个 and a specific count word (盏): only for the same item
+    DIFFERENT = "different"
+
+
+@lru_cache(maxsize=4096)
+def relation(offer_unit: str, line_unit: str) -> Relation:
+    """How the offer's unit relates to the line's."""
+    a, b = lookup(offer_unit), lookup(line_unit)
+    if a is None or b is None:
+        return Relation.SAME if fold(offer_unit) == fold(line_unit) and fold(offer_unit) else Relation.DIFFERENT
+    if a is b:
+        return Relation.SAME
+    if a.measure == b.measure == COUNT:
+        return Relation.GENERIC if GENERIC_COUNT in (a.symbol, b.symbol) else Relation.DIFFERENT
+    if a.measure == b.measure:
+        return Relation.CONVERTIBLE
+    return Relation.DIFFERENT
+
+
+class UnitMismatch(ValueError):
+    """A quantity cannot be converted between these two units."""
+
+
+def factor(from_unit: str, to_unit: str) -> float:
+    """How many ``to_unit`` one ``from_unit`` is (1 吨 → 1000 公斤); ``UnitMismatch`` when they do not convert.
+
+    Count words convert only to themselves; the generic 个 and a specific one count the same things one for
+    one, so their factor is 1 where ``can_serve`` lets them pair.
+    """
+    kind = relation(from_unit, to_unit)
+    if kind in (Relation.SAME, Relation.GENERIC):
+        return 1.0
+    if kind is Relation.CONVERTIBLE:
+        a, b = lookup(from_unit), lookup(to_unit)
+        assert a is not None and b is not None
+        return a.factor / b.factor
+    raise UnitMismatch(f"{from_unit} does not convert to {to_unit}")
+
+
+def convert(quantity: float, from_unit: str, to_unit: str) -> float:
+    """``quantity`` of ``from_unit`` in ``to_unit`` (3 斤 → 1.5 公斤); ``UnitMismatch`` when they do not convert."""
+    return quantity * factor(from_unit, to_unit)
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]+")
+_LATIN = re.compile(r"[a-z0-9]{2,}")
+
+
+def _words(name: str) -> set[str]:
+    """Two-character pieces of the Chinese runs and the Latin words of a name (no segmenter needed)."""
+    folded = fold(name)
+    pieces = {run[i : i + 2] for run in _HAN.findall(folded) for i in range(max(len(run) - 1, 1))}
+    return pieces | set(_LATIN.findall(folded))
+
+
+@lru_cache(maxsize=65536)
+def names_agree(offer_name: str, line_name: str) -> bool:
+    """The offer's title and the line's description name the same item: one inside the other, or a word in
+    common. Nothing to compare (a name left empty) agrees: kind and category decide alone then."""
+    a, b = fold(offer_name), fold(line_name)
+    if not a or not b:
+        return True
+    return a in b or b in a or bool(_words(a) & _words(b))
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One side of a pairing: an offer (``name`` its title) or a resource line (``name`` its description)."""
+
+    kind: str
+    category: str
+    unit: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether the offer can serve the line, why not (``code``, and a sentence in Chinese and English), and the
+    factor from the offer's unit to the line's when they pair."""
+
+    ok: bool
+    code: str
+    zh: str = ""
+    en: str = ""
+    factor: float | None = None
+
+    def reason(self, locale: str) -> str:
+        return self.en if locale == "en" else self.zh
+
+
+def _kind_name(kind: str) -> tuple[str, str]:
+    return KIND_NAMES.get(kind, (kind, kind))
+
+
+def _counted(offer: Side, line: Side, code: str, why_zh: str = "", why_en: str = "") -> Verdict:
+    """A refusal for units: "the offer is counted in m², this line needs 个", and why, when it helps."""
+    zh = f"该资源按“{offer.unit}”计，此资源项需要“{line.unit}”"
+    en = f"the offer is counted in {offer.unit}, this line needs {line.unit}"
+    return Verdict(False, code, f"{zh}（{why_zh}）" if why_zh else zh, f"{en} ({why_en})" if why_en else en)
+
+
+def can_serve(offer: Side, line: Side, *, convert: bool = False) -> Verdict:
+    """Can the offer serve the line? Kinds must agree and units must measure the same thing (module docstring).
+
+    ``convert``: accept units of one measure a factor apart (吨 for 公斤), the verdict carrying the factor.
+    The application passes False: a claim's quantity is one number in the line's unit, taken from the offer
+    as it is, so only spellings of one unit (factor 1) may pair.
+    """
+    if offer.kind != line.kind:
+        (offer_zh, offer_en), (line_zh, line_en) = _kind_name(offer.kind), _kind_name(line.kind)
+        return Verdict(
+            False,
+            "kind",
+            f"该资源属于{offer_zh}，此资源项需要{line_zh}",
+            f"the offer is {offer_en}, this line needs {line_en}",
+        )
+    found = relation(offer.unit, line.unit)
+    if found is Relation.SAME:
+        return Verdict(True, "same_unit", factor=1.0)
+    if found is Relation.GENERIC:
+        if offer.category != line.category:
+            return _counted(offer, line, "item", "类别不同，不是同一种物品", "a different category, not the same item")
+        if not names_agree(offer.name, line.name):
+            return _counted(
+                offer,
+                line,
+                "item",
+                f"“{GENERIC_COUNT}”只能用于同一种物品，“{offer.name}”不是“{line.name}”",
+                f"{GENERIC_COUNT} counts only the same item, and {offer.name} is not {line.name}",
+            )
+        return Verdict(True, "same_item", factor=1.0)
+    if found is Relation.CONVERTIBLE:
+        ratio = factor(offer.unit, line.unit)
+        if convert:
+            return Verdict(True, "converted", factor=ratio)
+        shown = f"1 {offer.unit} = {ratio:g} {line.unit}"
+        return _counted(
+            offer,
+            line,
+            "conversion",
+            f"{shown}，认领不做单位换算，请按“{line.unit}”发布资源",
+            f"{shown}; claims are not converted between units, publish the offer in {line.unit}",
+        )
+    a, b = lookup(offer.unit), lookup(line.unit)
+    if a is None or b is None:
+        return _counted(offer, line, "unit")
+    if MONEY in (a.measure, b.measure):
+        return _counted(offer, line, "money", "资金不能换算成物品或服务", "money never converts to goods")
+    if a.measure == b.measure == COUNT:
+        return _counted(offer, line, "count_words", "计量的不是同一种东西", "they count different things")
+    (a_zh, a_en), (b_zh, b_en) = (
+        MEASURE_NAMES.get(a.measure, (a.symbol, a.symbol)) if a.measure != COUNT else ("数量", "a count"),
+        MEASURE_NAMES.get(b.measure, (b.symbol, b.symbol)) if b.measure != COUNT else ("数量", "a count"),
+    )
+    return _counted(offer, line, "measure", f"{a_zh}不能换算成{b_zh}", f"{a_en} is not {b_en}")
