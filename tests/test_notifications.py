@@ -180,9 +180,7 @@ def test_pagination_of_digests(client: TestClient[Litestar], session: Session) -
     assert client.get("/notifications?page=2").status_code == 200
 
 
-def test_a_digest_about_several_projects_names_the_latest_and_counts_the_rest(
-    client: TestClient[Litestar], session: Session
-) -> None:
+def test_a_digest_about_several_projects_lists_each_of_them(client: TestClient[Litestar], session: Session) -> None:
     me = sign_in_as(client, session, Role.ADMIN)
     # The seed data keys a whole day of one kind for one user together, across projects.
     for n, title in enumerate(("甲项目", "乙项目", "丙项目")):
@@ -199,9 +197,15 @@ def test_a_digest_about_several_projects_names_the_latest_and_counts_the_rest(
     client.cookies.set("lang", "en")
     digest = client.get("/api/v1/notifications").json()["digests"][0]
     assert (digest["count"], digest["subjects"]) == (3, 3)
-    assert digest["text"] == "3 new proposals for 丙项目 and 2 more are waiting for review"
+    assert digest["text"] == "3 new proposals are waiting for review"
+    assert [item["text"] for item in digest["notifications"]] == [
+        f"A new proposal for {title} is waiting for review" for title in ("丙项目", "乙项目", "甲项目")
+    ]
+    assert [item["link"] for item in digest["notifications"]] == ["/projects/3", "/projects/2", "/projects/1"]
     client.cookies.set("lang", "zh_CN")
-    assert "丙项目及另外2个项目" in client.get("/notifications").text
+    page = client.get("/notifications").text
+    assert "及另外" not in page
+    assert all(f"“{title}”有一条新的对接申请待审核" in page for title in ("甲项目", "乙项目", "丙项目"))
 
 
 def test_a_rejection_says_so_with_its_reason(client: TestClient[Litestar], session: Session) -> None:

@@ -30,6 +30,7 @@ from marketplace.matches.services import (
 from marketplace.matches.signups import lock_volunteer, overlapping_confirmed
 from marketplace.needs.models import Need, Shift
 from marketplace.notifications.outbox import send
+from marketplace.notifications.payloads import match_payload
 from marketplace.offers.lifecycle import reserve_from_offer
 from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.security.identity import CurrentUser
@@ -157,7 +158,7 @@ def reject(db: Session, actor: CurrentUser, match_id: int, reason: str | None) -
             db,
             user_id,
             "match_decided",
-            {"match_id": row.id, "need_id": row.need_id, "decision": "rejected", "reason": reason},
+            match_payload(db, row),
             subject_type="match",
             subject_id=row.id,
         )
@@ -199,7 +200,7 @@ def _people_of(db: Session, row: Match) -> list[int]:
 
 def _notify_approved(db: Session, row: Match) -> None:
     kind = "signup_confirmed" if row.kind is MatchKind.VOLUNTEER_SHIFT else "claim_approved"
-    payload: dict[str, Any] = {"match_id": row.id, "need_id": row.need_id, "decision": "approved"}
+    # One notification per approval (it names the project, the line or shift, and the next step).
+    payload: dict[str, Any] = match_payload(db, row)
     for user_id in _people_of(db, row):
         send(db, user_id, kind, payload, subject_type="match", subject_id=row.id)
-        send(db, user_id, "match_decided", payload, subject_type="match", subject_id=row.id, echo=False)

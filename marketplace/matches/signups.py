@@ -30,6 +30,7 @@ from marketplace.matches.services import (
 )
 from marketplace.needs.models import Shift
 from marketplace.notifications.outbox import send
+from marketplace.notifications.payloads import match_payload
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 
@@ -153,7 +154,7 @@ def sign_up(db: Session, actor: CurrentUser, shift_id: int) -> tuple[ShiftSignup
             db,
             actor.id,
             "signup_confirmed",
-            {"shift_id": shift_id, "shift": shift.title, "need_id": shift.need_id},
+            match_payload(db, match),
             subject_type="shift",
             subject_id=shift_id,
         )

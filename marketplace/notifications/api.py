@@ -9,9 +9,8 @@ from litestar.params import JSONBody, QueryParameter
 from msgspec import Struct
 
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.notifications.centre import Digest, centre_page, mark_read
-from marketplace.notifications.messages import render
-from marketplace.notifications.models import Notification
+from marketplace.notifications.centre import centre_page, mark_read
+from marketplace.notifications.present import DigestView, Item, present
 from marketplace.security.deps import Actor
 from marketplace.security.guards import login_required
 
@@ -25,22 +24,24 @@ class MarkRead(Struct, forbid_unknown_fields=True):
     all: bool = False
 
 
-def _notification_out(row: Notification) -> dict[str, Any]:
-    message = render(row.kind, row.payload)
+def _notification_out(item: Item) -> dict[str, Any]:
     return {
-        "id": row.id,
-        "kind": row.kind,
-        "subject_type": row.subject_type,
-        "subject_id": row.subject_id,
-        "text": message.text,
-        "link": message.link,
-        "created_at": row.created_at.isoformat(),
-        "read_at": row.read_at.isoformat() if row.read_at else None,
+        "id": item.id,
+        "kind": item.kind,
+        "subject_type": item.subject_type,
+        "subject_id": item.subject_id,
+        "title": item.title,
+        "text": item.message.text,
+        "link": item.message.link,
+        "next_step": item.message.next_step,
+        "next_link": item.message.next_link,
+        "created_at": item.created_at.isoformat(),
+        "read_at": item.read_at.isoformat() if item.read_at else None,
     }
 
 
-def _digest_out(digest: Digest) -> dict[str, Any]:
-    message = render(digest.latest.kind, digest.latest.payload, digest.count, digest.subjects)
+def _digest_out(view: DigestView) -> dict[str, Any]:
+    digest = view.digest
     return {
         "digest_key": digest.digest_key,
         "day": digest.day.isoformat(),
@@ -49,9 +50,11 @@ def _digest_out(digest: Digest) -> dict[str, Any]:
         "subjects": digest.subjects,
         "unread": digest.unread,
         "latest_at": digest.latest_at.isoformat(),
-        "text": message.text,
-        "link": message.link,
-        "notifications": [_notification_out(row) for row in digest.members],
+        "text": view.heading.text,
+        "link": view.heading.link,
+        "next_step": view.next_step,
+        "next_link": view.next_link,
+        "notifications": [_notification_out(item) for item in view.items],
     }
 
 
@@ -65,7 +68,9 @@ class NotificationApiController(Controller):
         operation_id="listMyNotifications",
         summary="My notifications, grouped into daily digests",
         description="Newest first; notifications with the same digest_key on the same day (Asia/Shanghai) are one "
-        "digest with a count. Only the caller's own notifications. Texts are in the caller's language.",
+        "digest with a count, its heading and its notifications (at most 50), each naming its project (title), "
+        "the outcome and the next step (next_step, with next_link where to take it). Only the caller's own "
+        "notifications. Texts are in the caller's language.",
         sync_to_thread=True,
     )
     def list_mine(
@@ -81,7 +86,7 @@ class NotificationApiController(Controller):
             "page": result.page,
             "pages": result.pages,
             "total_digests": result.total_digests,
-            "digests": [_digest_out(digest) for digest in result.digests],
+            "digests": [_digest_out(view) for view in present(reader, result)],
         }
 
     @post(

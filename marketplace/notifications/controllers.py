@@ -10,7 +10,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.notifications.centre import centre_page, mark_read
-from marketplace.notifications.messages import render
+from marketplace.notifications.present import present
 from marketplace.organizations.forms import FormData
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.security.deps import Actor
@@ -54,7 +54,7 @@ class NotificationPagesController(Controller):
         result = centre_page(reader, actor.id, unread_only=show == "unread", page=page)
         return Template(
             "notifications/centre.html",
-            context=page_context(reader, centre=result, show=show, render=render),
+            context=page_context(reader, centre=result, digests=present(reader, result), show=show),
         )
 
     @post("/read", name="notifications:read", sync_to_thread=True)

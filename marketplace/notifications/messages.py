@@ -1,21 +1,44 @@
 """Notification sentences, rendered from ``kind`` and ``payload`` in the reader's language.
 
-One renderer per kind gives the sentence for one notification and for a digest of ``count`` of them.
+Every sentence names the project (its title; the line or shift when it is about one) and the outcome,
+and comes with the next step: what the reader does now, and where. One renderer per kind gives the
+message for one notification and for a digest of ``count`` of them about one object; ``SUMMARIES``
+gives a digest's heading when it is about several objects (the centre lists those items one by one).
+The payload vocabulary is described in ``marketplace.notifications.phrases``.
+
 A password reset notification never shows its one-time link here: the centre is no place for a secret.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from marketplace.i18n import gettext as _
+from marketplace.notifications import need_change_messages  # its renderers are registered below
+from marketplace.notifications.phrases import (
+    APPROVED,
+    CANCELLED,
+    FULFILLED,
+    REJECTED,
+    NextStep,
+    acknowledge_escalation,
+    check_in_in_my_shifts,
+    deliver_in_my_claims,
+    line_phrase,
+    nothing_to_do,
+    outcome,
+    review_in_the_queue,
+    shift_phrase,
+    starts_phrase,
+)
 
 
 @dataclass(frozen=True)
 class Message:
     text: str
     link: str | None = None
+    next_step: str | None = None
+    next_link: str | None = None
 
 
 Renderer = Callable[[dict[str, Any], int], Message]
@@ -30,9 +53,118 @@ def _project_link(payload: dict[str, Any]) -> str | None:
     return f"/projects/{int(need_id)}" if isinstance(need_id, int) or str(need_id).isdigit() else None
 
 
+def _staff_need_link(payload: dict[str, Any]) -> str | None:
+    link = _project_link(payload)
+    return link.replace("/projects/", "/needs/", 1) if link else None
+
+
 def _with_reason(text: str, payload: dict[str, Any]) -> str:
     reason = payload.get("reason")
     return _("%(text)s. Reason: %(reason)s") % {"text": text, "reason": reason} if reason else text
+
+
+def _message(text: str, link: str | None, step: NextStep | None) -> Message:
+    return Message(text, link, step.text if step else None, step.link if step else None)
+
+
+# --- Decisions on a claim or a sign-up: one sentence per (what was decided, outcome) -----------------
+
+
+def _decided_line(payload: dict[str, Any], status: str) -> str | None:
+    line = line_phrase(payload)
+    if line is None:
+        return None
+    values = {"title": _title(payload), "line": line}
+    if status == REJECTED:
+        return _("Your claim of %(line)s for %(title)s was rejected") % values
+    if status == CANCELLED:
+        return _("Your claim of %(line)s for %(title)s was cancelled") % values
+    return _("Your claim of %(line)s for %(title)s was approved") % values
+
+
+def _decided_whole(payload: dict[str, Any], status: str) -> str:
+    values = {"title": _title(payload)}
+    if status == REJECTED:
+        return _("Your claim of the whole project %(title)s was rejected") % values
+    if status == CANCELLED:
+        return _("Your claim of the whole project %(title)s was cancelled") % values
+    return _("Your claim of the whole project %(title)s was approved") % values
+
+
+def _decided_shift(payload: dict[str, Any], status: str) -> str:
+    shift = shift_phrase(payload)
+    values = {"title": _title(payload), "shift": shift}
+    if shift is None:
+        if status == REJECTED:
+            return _("Your sign-up for %(title)s was not accepted") % values
+        if status == CANCELLED:
+            return _("Your sign-up for %(title)s was cancelled") % values
+        return _("Your sign-up for %(title)s is confirmed") % values
+    if status == REJECTED:
+        return _("Your sign-up for %(shift)s of %(title)s was not accepted") % values
+    if status == CANCELLED:
+        return _("Your sign-up for %(shift)s of %(title)s was cancelled") % values
+    return _("Your sign-up for %(shift)s of %(title)s is confirmed") % values
+
+
+def _decided_proposal(payload: dict[str, Any], status: str) -> str:
+    values = {"title": _title(payload)}
+    if status == REJECTED:
+        return _("Your proposal for %(title)s was rejected") % values
+    if status == CANCELLED:
+        return _("Your proposal for %(title)s was cancelled") % values
+    return _("Your proposal for %(title)s was approved") % values
+
+
+def decision_message(payload: dict[str, Any], status: str) -> Message:
+    """One decision on the reader's claim or sign-up: project, line or shift, outcome (with reason), next step."""
+    kind = payload.get("match_kind")
+    if status == FULFILLED:
+        status = APPROVED  # the decision was an approval; the delivery came after
+    text: str | None = None
+    step: NextStep | None = None
+    if kind == "offer_line":
+        text, step = _decided_line(payload, status), deliver_in_my_claims()
+    elif kind == "whole_need":
+        text, step = _decided_whole(payload, status), deliver_in_my_claims()
+    elif kind == "volunteer_shift":
+        text, step = _decided_shift(payload, status), check_in_in_my_shifts()
+    if text is None:  # a line no longer known, or a match of unknown kind (rows stored before match_kind)
+        text = _decided_proposal(payload, status)
+    if status in (REJECTED, CANCELLED):
+        return _message(_with_reason(text, payload), _project_link(payload), nothing_to_do())
+    if step is None:
+        step = NextStep(_("Next: open the project to see what to do."), _project_link(payload))
+    return _message(text, _project_link(payload), step)
+
+
+def _decided_as(default: str | None) -> Renderer:
+    """A renderer for a decision kind; ``default`` is the outcome the kind itself implies."""
+
+    def render(payload: dict[str, Any], count: int) -> Message:
+        status = outcome(payload) or default
+        if count == 1 and status is not None:
+            return decision_message(payload, status)
+        text = (
+            _("A decision was made on your proposal for %(title)s")
+            if count == 1
+            else _("Decisions were made on %(num)d of your proposals for %(title)s")
+        ) % {"num": count, "title": _title(payload)}
+        return Message(text, _project_link(payload))
+
+    return render
+
+
+def _approved_digest(singular: Renderer, plural: Callable[[], str]) -> Renderer:
+    """An approval kind: one is a decision sentence, several about one project are counted."""
+
+    def render(payload: dict[str, Any], count: int) -> Message:
+        if count == 1:
+            return singular(payload, 1)
+        one = singular(payload, 1)
+        return Message(plural() % {"num": count, "title": _title(payload)}, one.link, one.next_step, one.next_link)
+
+    return render
 
 
 def _match_proposed(payload: dict[str, Any], count: int) -> Message:
@@ -41,71 +173,33 @@ def _match_proposed(payload: dict[str, Any], count: int) -> Message:
         if count == 1
         else _("%(num)d new proposals for %(title)s are waiting for review")
     ) % {"num": count, "title": _title(payload)}
-    return Message(text, _project_link(payload))
-
-
-def _match_approved(payload: dict[str, Any], count: int) -> Message:
-    text = (
-        _("Your proposal for %(title)s was approved")
-        if count == 1
-        else _("%(num)d of your proposals for %(title)s were approved")
-    ) % {"num": count, "title": _title(payload)}
-    return Message(text, _project_link(payload))
-
-
-def _match_decided(payload: dict[str, Any], count: int) -> Message:
-    if count == 1 and payload.get("status") in ("rejected", "cancelled"):
-        text = (
-            _("Your proposal for %(title)s was rejected")
-            if payload["status"] == "rejected"
-            else _("Your proposal for %(title)s was cancelled")
-        ) % {"title": _title(payload)}
-        return Message(_with_reason(text, payload), _project_link(payload))
-    text = (
-        _("A decision was made on your proposal for %(title)s")
-        if count == 1
-        else _("Decisions were made on %(num)d of your proposals for %(title)s")
-    ) % {"num": count, "title": _title(payload)}
-    return Message(_with_reason(text, payload) if count == 1 else text, _project_link(payload))
-
-
-def _claim_approved(payload: dict[str, Any], count: int) -> Message:
-    text = (
-        _("Your claim on %(title)s was approved")
-        if count == 1
-        else _("%(num)d of your claims on %(title)s were approved")
-    ) % {"num": count, "title": _title(payload)}
-    return Message(text, _project_link(payload))
-
-
-def _signup_confirmed(payload: dict[str, Any], count: int) -> Message:
-    text = (
-        _("A sign-up was confirmed for %(title)s") if count == 1 else _("%(num)d sign-ups confirmed for %(title)s")
-    ) % {"num": count, "title": _title(payload)}
-    return Message(text, _project_link(payload))
+    what = line_phrase(payload) or shift_phrase(payload)
+    if count == 1 and what:
+        text = _("A new proposal for %(what)s of %(title)s is waiting for review") % {
+            "what": what,
+            "title": _title(payload),
+        }
+    return _message(text, _project_link(payload), review_in_the_queue())
 
 
 def _shift_reminder(payload: dict[str, Any], count: int) -> Message:
-    starts = payload.get("starts_at")
-    if count == 1 and isinstance(starts, str):
-        from marketplace.web import local_day, local_time  # the template helpers, in the reader's language
-
-        try:
-            moment = datetime.fromisoformat(starts)
-            text = _("Reminder: your shift for %(title)s starts %(day)s at %(time)s") % {
-                "title": _title(payload),
-                "day": local_day(moment),
-                "time": local_time(moment),
-            }
-            return Message(text, _project_link(payload))
-        except ValueError:
-            pass
+    starts = starts_phrase(payload)
+    if count == 1 and starts is not None:
+        day, time = starts
+        shift = str(payload.get("shift") or "").strip()
+        values = {"title": _title(payload), "shift": shift, "day": day, "time": time}
+        text = (
+            _("Reminder: your shift %(shift)s for %(title)s starts %(day)s at %(time)s")
+            if shift
+            else _("Reminder: your shift for %(title)s starts %(day)s at %(time)s")
+        ) % values
+        return _message(text, _project_link(payload), check_in_in_my_shifts())
     text = (
         _("Reminder: you have a shift coming for %(title)s")
         if count == 1
         else _("Reminder: you have %(num)d shifts coming for %(title)s")
     ) % {"num": count, "title": _title(payload)}
-    return Message(text, _project_link(payload))
+    return _message(text, _project_link(payload), check_in_in_my_shifts())
 
 
 def _need_closed(payload: dict[str, Any], count: int) -> Message:
@@ -114,16 +208,48 @@ def _need_closed(payload: dict[str, Any], count: int) -> Message:
         if count == 1
         else _("%(num)d projects are closed, the latest %(title)s")
     ) % {"num": count, "title": _title(payload)}
-    return Message(text, _project_link(payload))
+    return _message(text, _project_link(payload), NextStep(_("Nothing to do. Thank you for taking part.")))
 
 
 def _escalation_opened(payload: dict[str, Any], count: int) -> Message:
+    level = _level_label(payload.get("level"))
+    if count == 1 and level:
+        text = _("%(title)s was escalated to the %(level)s level and needs your acknowledgement") % {
+            "title": _title(payload),
+            "level": level,
+        }
+    else:
+        text = (
+            _("%(title)s was escalated and needs your acknowledgement")
+            if count == 1
+            else _("%(num)d escalation steps for %(title)s need your acknowledgement")
+        ) % {"num": count, "title": _title(payload)}
+    return _message(text, _staff_need_link(payload), acknowledge_escalation())
+
+
+def _level_label(value: Any) -> str | None:
+    from marketplace.needs.models import EscalationLevel  # a label of the needs domain's vocabulary
+
+    return EscalationLevel(value).label if value in {level.value for level in EscalationLevel} else None
+
+
+def _need_published(payload: dict[str, Any], count: int) -> Message:
     text = (
-        _("%(title)s was escalated and needs your acknowledgement")
+        _("%(title)s was published as a project")
         if count == 1
-        else _("%(num)d escalation steps for %(title)s need your acknowledgement")
+        else _("%(num)d of your needs were published, the latest %(title)s")
     ) % {"num": count, "title": _title(payload)}
-    return Message(text, _project_link(payload))
+    step = NextStep(_("Nothing to do: partners and volunteers can take part now."))
+    return _message(text, _staff_need_link(payload), step)
+
+
+def _need_rejected(payload: dict[str, Any], count: int) -> Message:
+    text = (
+        _("%(title)s was not accepted")
+        if count == 1
+        else _("%(num)d of your needs were not accepted, the latest %(title)s")
+    ) % {"num": count, "title": _title(payload)}
+    return _message(_with_reason(text, payload) if count == 1 else text, _staff_need_link(payload), nothing_to_do())
 
 
 def _organization(decided: str) -> Renderer:
@@ -135,7 +261,12 @@ def _organization(decided: str) -> Renderer:
             "suspend": _("The street suspended %(organization)s"),
             "reinstate": _("The street reinstated %(organization)s"),
         }[decided] % {"organization": name}
-        return Message(_with_reason(text, payload), "/organization")
+        step = (
+            NextStep(_("Next: publish your offers and claim projects."), "/offers")
+            if decided in ("approve", "reinstate")
+            else NextStep(_("Nothing to do; ask the street if you think this is a mistake."))
+        )
+        return _message(_with_reason(text, payload), "/organization", step)
 
     return render
 
@@ -147,36 +278,65 @@ def _password_reset(payload: dict[str, Any], count: int) -> Message:
 
 RENDERERS: dict[str, Renderer] = {
     "match_proposed": _match_proposed,
-    "match_approved": _match_approved,
-    "match_decided": _match_decided,
-    "claim_approved": _claim_approved,
-    "signup_confirmed": _signup_confirmed,
+    "match_approved": _decided_as(APPROVED),
+    "match_decided": _decided_as(None),
+    "claim_approved": _approved_digest(
+        _decided_as(APPROVED), lambda: _("%(num)d of your claims on %(title)s were approved")
+    ),
+    "signup_confirmed": _approved_digest(_decided_as(APPROVED), lambda: _("%(num)d sign-ups confirmed for %(title)s")),
     "shift_reminder": _shift_reminder,
     "need_closed": _need_closed,
     "escalation_opened": _escalation_opened,
+    "need_published": _need_published,
+    "need_rejected": _need_rejected,
     "organization.approve": _organization("approve"),
     "organization.reject": _organization("reject"),
     "organization.suspend": _organization("suspend"),
     "organization.reinstate": _organization("reinstate"),
     "password_reset": _password_reset,
+    # Changes staff make to a published need (marketplace.needs.changes).
+    **need_change_messages.RENDERERS,
+}
+
+# Kinds that are not about a project (the coverage test does not ask them to name a title).
+NOT_ABOUT_A_PROJECT: set[str] = {
+    "organization.approve",
+    "organization.reject",
+    "organization.suspend",
+    "organization.reinstate",
+    "password_reset",
+}
+
+# A digest's heading when it is about several objects: "3 of your claims were approved", then the items.
+SUMMARIES: dict[str, Callable[[int], str]] = {
+    "match_proposed": lambda n: _("%(num)d new proposals are waiting for review") % {"num": n},
+    "match_approved": lambda n: _("%(num)d of your proposals were approved") % {"num": n},
+    "match_decided": lambda n: _("%(num)d of your claims or sign-ups were decided") % {"num": n},
+    "claim_approved": lambda n: _("%(num)d of your claims were approved") % {"num": n},
+    "signup_confirmed": lambda n: _("%(num)d of your sign-ups were confirmed") % {"num": n},
+    "shift_reminder": lambda n: _("Reminder: you have %(num)d shifts coming") % {"num": n},
+    "need_closed": lambda n: _("%(num)d projects are closed") % {"num": n},
+    "escalation_opened": lambda n: _("%(num)d escalations need your acknowledgement") % {"num": n},
+    "need_published": lambda n: _("%(num)d of your needs were published") % {"num": n},
+    "need_rejected": lambda n: _("%(num)d of your needs were not accepted") % {"num": n},
 }
 
 
-def render(kind: str, payload: dict[str, Any] | None, count: int = 1, subjects: int = 1) -> Message:
-    """The sentence (and link) for one notification, or for a digest of ``count`` of the same kind.
+def _unknown(payload: dict[str, Any], count: int) -> Message:
+    text = _("You have a new notification") if count == 1 else _("You have %(num)d new notifications") % {"num": count}
+    return Message(text, _project_link(payload))
 
-    A digest about several objects (``subjects``) names the latest one "and N more".
+
+def render(kind: str, payload: dict[str, Any] | None, count: int = 1, subjects: int = 1) -> Message:
+    """The message for one notification, or the heading of a digest of ``count`` of the same kind.
+
+    A digest about several objects (``subjects``) gets its kind's summary ("3 of your claims were
+    approved"); the page and the API list the items under it, each with its own project and outcome.
     """
-    renderer = RENDERERS.get(kind)
     payload = dict(payload or {})
-    if subjects > 1:
-        payload["need_title"] = _("%(title)s and %(more)d more") % {
-            "title": _title(payload),
-            "more": subjects - 1,
-        }
-    if renderer is None:
-        text = (
-            _("You have a new notification") if count == 1 else _("You have %(num)d new notifications") % {"num": count}
-        )
-        return Message(text, _project_link(payload))
+    renderer = RENDERERS.get(kind, _unknown)
+    if subjects > 1 and count > 1:
+        summary = SUMMARIES.get(kind)
+        text = summary(count) if summary else _("You have %(num)d new notifications") % {"num": count}
+        return Message(text)
     return renderer(payload, count)
