@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from marketplace.audit.service import record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches import round_proposals
+from marketplace.matches import compatibility, round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import (
     LIVE,
@@ -107,6 +107,7 @@ def _line(db: Session, need_id: int, organization_id: int, request: ClaimRequest
         raise field_problem("offer_id", "is not one of your organization's offers")
     if effective_status(offer) is not OfferStatus.ACTIVE:
         raise field_problem("offer_id", f"is {effective_status(offer).value}, not active")
+    compatibility.require_serves(offer, line)  # before quantities: in another unit they do not compare
     if quantity > line.still_needed:
         raise field_problem("quantity", f"is more than the line still needs ({line.still_needed} {line.unit})")
     if quantity > offer.remaining_quantity:

@@ -1,0 +1,76 @@
+"""Whether an offer can serve a resource line: the one place the web app decides it.
+
+The rule is the matching library's (``matching.units.can_serve``: the kinds agree, the units measure the
+same thing, a generic 个 only for the same item); this module adapts rows to it and turns a refusal into
+what each caller needs: a 400 naming ``offer_id`` for a claim, a 409 for an approval, a note in the review
+queue, a filter for the take-part form. Quantities are never converted between units (see docs/units.md):
+a match's quantity is one number in the line's unit, reserved from the offer and given back as it is.
+"""
+
+from litestar.exceptions import ValidationException
+
+from marketplace.i18n import current_locale
+from marketplace.needs.models import ResourceLine
+from marketplace.offers.models import Offer
+from matching.units import Side, Verdict, can_serve, canonical
+
+INCOMPATIBLE = "incompatible"
+
+
+def offer_side(offer: Offer) -> Side:
+    return Side(offer.kind.value, offer.category.value, offer.unit, offer.title)
+
+
+def line_side(line: ResourceLine) -> Side:
+    return Side(line.kind.value, line.category.value, line.unit, line.description)
+
+
+def verdict(offer: Offer, line: ResourceLine) -> Verdict:
+    """Can ``offer`` serve ``line``, and if not, why (in Chinese and English)."""
+    return can_serve(offer_side(offer), line_side(line))
+
+
+def serves(offer: Offer, line: ResourceLine) -> bool:
+    return verdict(offer, line).ok
+
+
+def reason(found: Verdict) -> str:
+    """The refusal in the reader's language (the request's locale)."""
+    return found.reason(current_locale.get())
+
+
+def offers_for(line: ResourceLine, offers: list[Offer]) -> list[Offer]:
+    """The offers that can serve the line, those of its category first (the likeliest fit), in their order."""
+    fitting = [offer for offer in offers if serves(offer, line)]
+    return sorted(fitting, key=lambda offer: offer.category != line.category)
+
+
+def refused_claim(found: Verdict) -> ValidationException:
+    """A claim of an offer that cannot serve the line: 400 naming ``offer_id`` and the reason.
+
+    Shaped as ``services.field_problem``; the extra entry also carries the code and the Chinese reason, so
+    a page can say it in the reader's language.
+    """
+    extra = {"key": "offer_id", "message": found.en, "source": "body", "code": INCOMPATIBLE, "reason_zh": found.zh}
+    return ValidationException(f"offer_id: {found.en}", extra=[extra])
+
+
+def refused_reason(error: ValidationException) -> str | None:
+    """The reader's-language reason of a ``refused_claim``, or None for any other error."""
+    for extra in error.extra if isinstance(error.extra, list) else []:
+        if isinstance(extra, dict) and extra.get("code") == INCOMPATIBLE:
+            return str(extra["message"] if current_locale.get() == "en" else extra["reason_zh"])
+    return None
+
+
+def require_serves(offer: Offer, line: ResourceLine) -> None:
+    """Refuse a claim (400 on ``offer_id``) when the offer cannot serve the line."""
+    found = verdict(offer, line)
+    if not found.ok:
+        raise refused_claim(found)
+
+
+def stored_unit(unit: str) -> str:
+    """How a unit typed in a form, an API body or an imported file is stored: the table's spelling of a known
+    alias (平方米 → m²), anything else as written."""
+    return canonical(unit)
