@@ -8,13 +8,17 @@ a match's quantity is one number in the line's unit, reserved from the offer and
 """
 
 from litestar.exceptions import ValidationException
+from sqlmodel import Session
 
 from marketplace.i18n import current_locale
+from marketplace.matches.models import Match
 from marketplace.needs.models import ResourceLine
 from marketplace.offers.models import Offer
 from matching.units import Side, Verdict, can_serve, canonical
 
 INCOMPATIBLE = "incompatible"
+# The start of an approval's 409 detail when the offer cannot serve the line (pages recognise it).
+CANNOT_SERVE = "The offer cannot serve this resource line"
 
 
 def offer_side(offer: Offer) -> Side:
@@ -74,3 +78,14 @@ def stored_unit(unit: str) -> str:
     """How a unit typed in a form, an API body or an imported file is stored: the table's spelling of a known
     alias (平方米 → m²), anything else as written."""
     return canonical(unit)
+
+
+def match_problem(db: Session, match: Match) -> str | None:
+    """Why the offer of a proposed line claim cannot serve its line (English, for a 409), or None when it can
+    (or the rows are gone: approval then fails on them for its own reasons)."""
+    offer = db.get(Offer, match.offer_id) if match.offer_id is not None else None
+    line = db.get(ResourceLine, match.resource_line_id) if match.resource_line_id is not None else None
+    if offer is None or line is None:
+        return None
+    found = verdict(offer, line)
+    return None if found.ok else found.en

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from marketplace.accounts.models import Role, User
 from marketplace.audit.service import record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches import round_proposals
+from marketplace.matches import compatibility, round_proposals
 from marketplace.matches.conflicts import ConflictNote, conflicts_for
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import (
@@ -103,6 +103,10 @@ def _approve_in_savepoint(db: Session, actor: CurrentUser, row: Match) -> None:
         if organization is None or organization.status is not OrganizationStatus.APPROVED:
             raise Conflict("The organization is not approved")
     if row.kind is MatchKind.OFFER_LINE:
+        # An offer that cannot serve the line is never reserved for it (a claim from before the rule, say).
+        incompatible = compatibility.match_problem(db, row)
+        if incompatible is not None:
+            raise Conflict(f"{compatibility.CANNOT_SERVE}: {incompatible}")
         quantity = row.quantity or 0
         if not reserve_from_offer(db, row.offer_id or 0, quantity):
             raise Conflict(f"{NOT_ENOUGH_LEFT} on the offer (or it is no longer active)")
