@@ -19,7 +19,7 @@ from marketplace.needs.services import NeedProblem, get_visible_need
 from marketplace.notifications.outbox import send
 from marketplace.places.models import Department, Grid
 from marketplace.security.identity import CurrentUser
-from marketplace.sweeps import sweep_when_due
+from marketplace.sweeps import SYSTEM_ROLE, acting_as_system, sweep_when_due
 
 LADDER: tuple[EscalationLevel, ...] = (
     EscalationLevel.GRID,
@@ -104,6 +104,7 @@ def _open_level(
         object_id=row.id,
         after={"need_id": need.id, "level": level.value, "reason": reason, "deadline_at": row.deadline_at.isoformat()},
         actor=actor,
+        actor_role=None if actor else SYSTEM_ROLE,  # the sweep opens it (escalate_overdue runs acting as the system)
     )
     for user_id in _responsible(db, need, level):
         payload = {"need_id": need.id, "title": need.title, "level": level.value, "escalation_id": row.id}
@@ -166,7 +167,11 @@ def escalate_overdue(db: Session, now: datetime | None = None) -> int:
     Returns how many escalation steps it opened. The department level is never opened automatically
     (a person names the department), so an overdue street level stays for admins to act on.
     """
-    now = now or utcnow()
+    with acting_as_system():
+        return _escalate_overdue(db, now or utcnow())
+
+
+def _escalate_overdue(db: Session, now: datetime) -> int:
     opened = 0
     today = now.date()
     overdue = db.execute(
