@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 
 from marketplace.db.types import utcnow
 from marketplace.i18n import N_
+from marketplace.matches import compatibility
 from marketplace.matches.models import Match, MatchKind
 from marketplace.needs.models import ResourceLine, Shift
 from marketplace.offers.lifecycle import effective_status
@@ -33,6 +34,7 @@ MESSAGES = {
     "shift_full": N_("The shift is full"),
     "shift_overlap": N_("The volunteer is confirmed for an overlapping shift"),
     "shift_over": N_("The shift is over"),
+    "incompatible": N_("The offer cannot serve this resource line"),
 }
 
 
@@ -61,6 +63,10 @@ def notes_of(subject: Subject, now: datetime) -> list[ConflictNote]:
             notes.append(_note("organization_not_approved"))
     if match.kind is MatchKind.OFFER_LINE:
         offer, line, quantity = subject.offer, subject.line, match.quantity or 0
+        if offer is not None and line is not None:
+            found = compatibility.verdict(offer, line)
+            if not found.ok:  # approval would be refused: the queue says so before anyone tries
+                notes.append(_note("incompatible", compatibility.reason(found)))
         if offer is not None:
             if effective_status(offer, now) not in (OfferStatus.ACTIVE, OfferStatus.EXHAUSTED):
                 notes.append(_note("offer_expired", effective_status(offer, now).value))
