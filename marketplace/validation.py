@@ -24,6 +24,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from matching.units import canonical as canonical_unit
+
 # PostgreSQL INTEGER: a larger id or count would be a 500 from the database, not a 400.
 MAX_INT = 2_147_483_647
 # The streets are in China (UTC+8, no daylight saving): "today" for due dates is their today.
@@ -150,7 +152,9 @@ def optional(annotation: Any) -> Any:
 
 Title = line(200)
 Reason = text(500, min_length=1)
-Unit = line(32)
+# A unit is stored as the unit table spells it (平方米, ㎡, sqm → m²; kg → 公斤), so offers and lines compare
+# (matching.units); a unit the table does not know is kept as written. Never empty.
+Unit = Annotated[line(32), AfterValidator(canonical_unit)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")]
 
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from litestar.exceptions import PermissionDeniedException
 from sqlmodel import Session, col, select
 
+from marketplace.matches import compatibility
 from marketplace.matches.claims import claims_of_organization
 from marketplace.matches.delivery import CHECK_IN_OPENS  # one rule for the pages and the API
 from marketplace.matches.models import Match, MatchKind, MatchStatus
@@ -72,7 +73,9 @@ class ClaimRow:
 @dataclass(frozen=True)
 class LineChoice:
     line: ResourceLine
-    offers: list[Offer]  # the partner's active offers of the line's kind
+    offers: list[Offer]  # the partner's active offers that can serve the line (compatibility.offers_for)
+    # Units of the partner's active offers of the line's kind that cannot serve it: the page says why none fits.
+    other_units: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -124,14 +127,15 @@ def partner_view(db: Session, actor: CurrentUser, need_id: int) -> PartnerView:
         .order_by(col(Offer.title))
     ).all()
     active = [offer for offer in offers if effective_status(offer) is OfferStatus.ACTIVE]
-    view.lines = [LineChoice(line, _offers_for(line, active)) for line in lines]
+    view.lines = [_choice(line, active) for line in lines]
     return view
 
 
-def _offers_for(line: ResourceLine, offers: list[Offer]) -> list[Offer]:
-    """The offers of the line's kind, those of its category and unit first (the likeliest fit)."""
-    fitting = [offer for offer in offers if offer.kind == line.kind]
-    return sorted(fitting, key=lambda offer: (offer.category != line.category, offer.unit != line.unit))
+def _choice(line: ResourceLine, offers: list[Offer]) -> LineChoice:
+    """The offers that can serve the line (the first is pre-selected) and the units of its kind's others."""
+    fitting = compatibility.offers_for(line, offers)
+    others = [offer.unit for offer in offers if offer.kind == line.kind and offer not in fitting]
+    return LineChoice(line, fitting, list(dict.fromkeys(others)))
 
 
 def whole_claim_taken(db: Session, need_id: int) -> bool:

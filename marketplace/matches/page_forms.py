@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from litestar.exceptions import ValidationException
 
 from marketplace.i18n import gettext as _
+from marketplace.matches import compatibility
 from marketplace.matches.claims import ClaimRequest
 from marketplace.matches.services import Conflict
 from marketplace.organizations.forms import one
@@ -107,7 +108,8 @@ def claim_field_problem(error: ValidationException, problem: FormProblem) -> For
         else:
             problem.fields["quantity"] = _("Enter a number greater than 0, with at most two decimals.")
     elif detail.startswith("offer_id"):
-        problem.fields["offer_id"] = _("Choose one of your organization's active offers.")
+        incompatible = compatibility.refused_reason(error)  # say which units disagree
+        problem.fields["offer_id"] = incompatible or _("Choose one of your organization's active offers.")
     else:
         problem.message = _("This resource line is no longer part of the project.")
     return problem
