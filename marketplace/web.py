@@ -17,6 +17,7 @@ from litestar.template.config import TemplateConfig
 
 from marketplace import i18n
 from marketplace.security import context as security_context
+from marketplace.street_clock import last_day
 
 
 def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -> Environment:
@@ -51,6 +52,7 @@ def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -
         with_unit=with_unit,
         percent=format_share,
         local_date=local_date,
+        until_day=until_day,
         local_day=local_day,
         local_time=local_time,
         time_ago=time_ago,
@@ -108,6 +110,11 @@ def local_date(value: date | datetime) -> str:
     if isinstance(value, datetime):
         value = _local(value).date()
     return format_date(value, format="medium", locale=_babel_locale())
+
+
+def until_day(value: datetime) -> str:
+    """The last street day a window ending (exclusively) at ``value`` covers: valid until 2027年6月30日."""
+    return local_date(last_day(value))
 
 
 def local_day(value: datetime) -> str:

@@ -8,6 +8,7 @@ from marketplace.db.deps import ReaderSession
 from marketplace.page_cache import COMPRESSED_HERE, page_cache_middleware
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.security.guards import PUBLIC
+from marketplace.volunteers.hours import notes as hours_notes
 
 
 class FiguresPageController(Controller):
@@ -20,7 +21,8 @@ class FiguresPageController(Controller):
 
     @get("/", name="figures", sync_to_thread=True)
     def figures(self, reader: ReaderSession) -> Template:
-        return Template("dashboard/figures.html", context=page_context(reader, figures=street_figures(reader)))
+        context = page_context(reader, figures=street_figures(reader), **hours_notes())
+        return Template("dashboard/figures.html", context=context)
 
 
 class StatsApiController(Controller):

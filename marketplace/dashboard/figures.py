@@ -5,13 +5,13 @@ A need merged into another as its duplicate is one problem reported twice, so it
 through the need it was merged into.
 
 Days to close: from the need's creation to its verification (or its completion, when not verified yet),
-averaged over solved needs. Partner contributions count fulfilled matches only; volunteer hours are the
-hours credited to sign-ups, dated by the shift's start on the street's clock. The public page shows
-no volunteer's name: the top volunteers are ranks with hours and shifts.
+averaged over solved needs. Partner contributions count fulfilled matches only; volunteer hours follow
+the one definition of marketplace.volunteers.hours: credited to completed sign-ups, dated by the shift's
+start on the street's clock, and apart from them the hours the street's earlier paper records brought
+along. The public page shows no volunteer's name: the top volunteers are ranks with hours and shifts.
 """
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ from marketplace.offers.models import Offer, OfferStatus
 from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.places.models import Community, Grid
 from marketplace.vocabulary import Category, IntakeChannel
+from marketplace.volunteers.hours import credited_sum, is_credited, street_hours
 from marketplace.volunteers.models import ShiftSignup, VolunteerProfile
 
 # Published but not yet solved: a project still looking for (or using) help.
@@ -71,7 +72,7 @@ class StreetFigures(Struct):
     partners_approved: int
     offers_active: int
     volunteers_registered: int
-    volunteer_hours: float
+    volunteer_hours: float  # all time: credited on the platform plus hours recorded before it
     grids: int
     by_category: list[CategoryTally]
     by_grid: list[GridTally]
@@ -81,6 +82,8 @@ class StreetFigures(Struct):
     satisfaction_count: int
     partners: list["PartnerContribution"]
     hours: "VolunteerHours"
+    volunteer_hours_credited: float = 0.0  # on the platform, all time (= hours.total)
+    volunteer_hours_before_platform: float = 0.0  # from the street's earlier paper records
 
 
 class Delivered(Struct):
@@ -119,12 +122,15 @@ class RankedVolunteer(Struct):
 
 
 class VolunteerHours(Struct):
-    total: float
+    total: float  # credited on the platform, all time
     shifts_served: int
     volunteers_serving: int
     by_month: list[MonthHours]
     by_category: list[CategoryHours]
     top: list[RankedVolunteer]
+    this_year: float = 0.0  # credited to shifts starting in the street's current year
+    year: int = 0
+    before_platform: float = 0.0  # from the street's earlier paper records, never part of ``total``
 
 
 TOP_PARTNERS = 10
@@ -256,15 +262,15 @@ def _largest_first(sums: dict[Any, _Sums]) -> list[tuple[Any, _Sums]]:
 def street_figures(session: Session, *, today: date | None = None) -> StreetFigures:
     tallies = _need_tallies(session)
     total = tallies["total"].get(None, _Sums())
-    partners, offers, volunteers, hours, grids = session.execute(
+    partners, offers, volunteers, grids = session.execute(
         sa.select(
             _scalar(sa.func.count(Organization.id), Organization.status == OrganizationStatus.APPROVED),
             _scalar(sa.func.count(Offer.id), Offer.status == OfferStatus.ACTIVE),
             _scalar(sa.func.count(VolunteerProfile.id)),
-            _scalar(sa.func.coalesce(sa.func.sum(VolunteerProfile.hours_total), 0)),
             _scalar(sa.func.count(Grid.id)),
         )
     ).one()
+    hours = volunteer_hours(session, today=today)
     return StreetFigures(
         needs_collected=total.collected,
         needs_solved=total.solved,
@@ -273,7 +279,7 @@ def street_figures(session: Session, *, today: date | None = None) -> StreetFigu
         partners_approved=int(partners),
         offers_active=int(offers),
         volunteers_registered=int(volunteers),
-        volunteer_hours=float(Decimal(hours)),
+        volunteer_hours=hours.total + hours.before_platform,
         grids=int(grids),
         by_category=_by_category(tallies["category"]),
         by_grid=_by_grid(session, tallies["grid"]),
@@ -282,7 +288,9 @@ def street_figures(session: Session, *, today: date | None = None) -> StreetFigu
         satisfaction_average=round(total.satisfaction / total.rated, 2) if total.rated else None,
         satisfaction_count=total.rated,
         partners=partner_contributions(session),
-        hours=volunteer_hours(session, today=today),
+        hours=hours,
+        volunteer_hours_credited=hours.total,
+        volunteer_hours_before_platform=hours.before_platform,
     )
 
 
@@ -398,12 +406,12 @@ def volunteer_hours(session: Session, *, today: date | None = None, limit: int =
 
     dialect = _dialect(session)
     today = today or datetime.now(STREET_TIMEZONE).date()
-    credited = ShiftSignup.hours_credited > 0
-    hours = sa.func.coalesce(sa.func.sum(ShiftSignup.hours_credited), 0)
-    total, shifts, people = session.execute(
-        sa.select(hours, sa.func.count(ShiftSignup.id), sa.func.count(sa.distinct(ShiftSignup.volunteer_id))).where(
-            credited
-        )
+    # Completed sign-ups (the one definition); counts of shifts and people leave out stays that earned 0 h.
+    credited = sa.and_(is_credited(), ShiftSignup.hours_credited > 0)
+    hours = credited_sum()
+    street = street_hours(session, today)
+    shifts, people = session.execute(
+        sa.select(sa.func.count(ShiftSignup.id), sa.func.count(sa.distinct(ShiftSignup.volunteer_id))).where(credited)
     ).one()
 
     months = _months_back(today, MONTHS_SHOWN)
@@ -433,7 +441,10 @@ def volunteer_hours(session: Session, *, today: date | None = None, limit: int =
         .limit(limit)
     ).all()
     return VolunteerHours(
-        total=float(total),
+        total=float(street.credited),
+        this_year=float(street.credited_this_year),
+        year=street.year,
+        before_platform=float(street.before_platform),
         shifts_served=int(shifts),
         volunteers_serving=int(people),
         by_month=[

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ from marketplace.organizations.forms import field_errors
 from marketplace.organizations.services import require_approved_organization
 from marketplace.places.models import Grid
 from marketplace.security.identity import CurrentUser
-from marketplace.validation import STREET_TZ
+from marketplace.street_clock import day_end, day_start, last_day, street_day
 from marketplace.vocabulary import Category, ResourceKind
 
 GRID_SEPARATORS = (";", "；", "、", "|", ",", "，")
@@ -67,8 +67,7 @@ def _grid_parser(db: Session) -> Any:
 def _local_day(value: datetime | None, end: bool = False) -> str:
     if value is None:
         return ""
-    shown = value.astimezone(STREET_TZ) - (timedelta(seconds=1) if end else timedelta())
-    return shown.date().isoformat()
+    return (last_day(value) if end else street_day(value)).isoformat()
 
 
 def offer_columns(db: Session | None = None) -> list[ColumnSpec]:
@@ -160,9 +159,9 @@ IMPORTED_COLUMNS = {
 def _model_input(values: dict[str, Any]) -> dict[str, Any]:
     data = {key: value for key, value in values.items() if key in IMPORTED_COLUMNS}
     if "valid_from" in data:
-        data["valid_from"] = datetime.combine(data["valid_from"], time.min, STREET_TZ)
+        data["valid_from"] = day_start(data["valid_from"])
     if "valid_until" in data:
-        data["valid_until"] = datetime.combine(data["valid_until"], time.min, STREET_TZ) + timedelta(days=1)
+        data["valid_until"] = day_end(data["valid_until"])  # through that street day
     return data
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from marketplace.exchange.columns import ColumnSpec, header_for
+from marketplace.street_clock import street_day
 
 # OWASP "CSV injection": a cell starting with one of these may be run as a formula by a spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -29,7 +30,7 @@ def _cell(value: Any) -> Any:
     if hasattr(value, "value") and not isinstance(value, str | int | float | Decimal):
         value = value.value  # enums are written as their stable codes
     if isinstance(value, datetime):
-        return value.date().isoformat()
+        return street_day(value).isoformat()  # the street's day, not UTC's (a moment at 20:00 UTC is tomorrow there)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -1,11 +1,11 @@
 """Delivery: partners mark an approved claim delivered; volunteers check in and out; staff verify the need.
 
-Hours credited = the time between check-in and check-out clipped to the shift's window, rounded to
-the nearest quarter hour; the volunteer's hours_total grows by an atomic UPDATE.
+Hours credited follow the one rule in marketplace.volunteers.hours (``credit_for``); the volunteer's
+hours_total (the all-time figure) grows by an atomic UPDATE. A volunteer is checked in to one shift at a time.
 """
 
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import sqlalchemy as sa
 from litestar.exceptions import NotFoundException, PermissionDeniedException
@@ -17,16 +17,16 @@ from marketplace.db.types import utcnow
 from marketplace.matches.claims import own_claim
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import Conflict, field_problem, refresh_need_status, set_match_status
-from marketplace.matches.signups import own_signup
+from marketplace.matches.signups import lock_volunteer, own_signup
 from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
 from marketplace.notifications.outbox import send
 from marketplace.security.identity import CurrentUser
+from marketplace.volunteers.hours import credit_for
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 
 _signup = ShiftSignup.__table__  # type: ignore[attr-defined]
 _profile = VolunteerProfile.__table__  # type: ignore[attr-defined]
 _need = Need.__table__  # type: ignore[attr-defined]
-QUARTER = Decimal("0.25")
 
 
 def mark_delivered(db: Session, actor: CurrentUser, match_id: int) -> Match:
@@ -65,12 +65,37 @@ def _fulfil_every_line(db: Session, need_id: int) -> dict[str, str]:
 
 
 def credited_hours(shift: Shift, checked_in: datetime, checked_out: datetime) -> Decimal:
-    start = max(checked_in, shift.starts_at)
-    end = min(checked_out, shift.ends_at)
-    if end <= start:
-        return Decimal(0)
-    hours = Decimal((end - start).total_seconds()) / Decimal(3600)
-    return (hours / QUARTER).quantize(Decimal(1), rounding=ROUND_HALF_UP) * QUARTER
+    """The hours a stay earns on the shift (the rule lives in marketplace.volunteers.hours)."""
+    return credit_for(shift.starts_at, shift.ends_at, checked_in, checked_out).hours
+
+
+class AlreadyCheckedIn(Conflict):
+    """409: the volunteer is checked in to another shift and must check out there first."""
+
+    def __init__(self, shift: Shift) -> None:
+        super().__init__(
+            f"You are checked in to another shift: {shift.title} (#{shift.id}); check out there first",
+            extra={"shift_id": shift.id, "shift_title": shift.title},
+        )
+        self.shift_id = shift.id
+        self.shift_title = shift.title
+
+
+def _checked_in_elsewhere(volunteer_id: int, signup_id: int) -> sa.Exists:
+    other = _signup.alias("other_signup")
+    return sa.exists().where(
+        other.c.volunteer_id == volunteer_id,
+        other.c.status == SignupStatus.CHECKED_IN.value,
+        other.c.id != signup_id,
+    )
+
+
+def _shift_checked_in(db: Session, volunteer_id: int) -> Shift | None:
+    return db.exec(
+        select(Shift)
+        .join(ShiftSignup, col(ShiftSignup.shift_id) == Shift.id)
+        .where(ShiftSignup.volunteer_id == volunteer_id, ShiftSignup.status == SignupStatus.CHECKED_IN)
+    ).first()
 
 
 # A volunteer may check in from an hour before the shift until it ends (arriving early to set up).
@@ -87,13 +112,24 @@ def check_in(db: Session, actor: CurrentUser, signup_id: int, now: datetime | No
             "Check-in opens one hour before the shift starts and closes when it ends "
             f"({(shift.starts_at - CHECK_IN_OPENS).isoformat()} to {shift.ends_at.isoformat()})"
         )
+    # One shift at a time: under the volunteer's lock (as sign-ups take it), the check-in is a conditional
+    # UPDATE that finds no other checked-in sign-up of theirs, so two check-ins racing cannot both succeed.
+    lock_volunteer(db, row.volunteer_id)
     result = db.execute(
         _signup.update()
-        .where(_signup.c.id == signup_id, _signup.c.status == SignupStatus.CONFIRMED.value)
+        .where(
+            _signup.c.id == signup_id,
+            _signup.c.status == SignupStatus.CONFIRMED.value,
+            ~_checked_in_elsewhere(row.volunteer_id, signup_id),
+        )
         .values(status=SignupStatus.CHECKED_IN.value, checked_in_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
+        db.refresh(row)
+        other = _shift_checked_in(db, row.volunteer_id) if row.status is SignupStatus.CONFIRMED else None
+        if other is not None and other.id != row.shift_id:
+            raise AlreadyCheckedIn(other)
         raise Conflict(f"Only a confirmed sign-up can check in; this one is {row.status.value}")
     db.refresh(row)
     record(
@@ -115,11 +151,12 @@ def check_out(db: Session, actor: CurrentUser, signup_id: int, now: datetime | N
     if now < shift.starts_at:
         # Out before the start is no work done: it would count as a fulfilled shift of 0 hours.
         raise Conflict(f"Check-out opens when the shift starts ({shift.starts_at.isoformat()})")
-    hours = credited_hours(shift, row.checked_in_at, max(now, row.checked_in_at))
+    checked_out = max(now, row.checked_in_at)
+    hours = credit_for(shift.starts_at, shift.ends_at, row.checked_in_at, checked_out).hours
     result = db.execute(
         _signup.update()
         .where(_signup.c.id == signup_id, _signup.c.status == SignupStatus.CHECKED_IN.value)
-        .values(status=SignupStatus.COMPLETED.value, checked_out_at=max(now, row.checked_in_at), hours_credited=hours)
+        .values(status=SignupStatus.COMPLETED.value, checked_out_at=checked_out, hours_credited=hours)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]

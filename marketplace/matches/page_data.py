@@ -25,6 +25,7 @@ from marketplace.offers.models import Offer, OfferStatus
 from marketplace.organizations.services import require_approved_organization
 from marketplace.places.models import Community, Grid
 from marketplace.security.identity import CurrentUser
+from marketplace.volunteers.hours import Credit, credit_of
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, Skill, VolunteerProfile
 
 CANCELLABLE_CLAIMS = (MatchStatus.PROPOSED, MatchStatus.APPROVED)
@@ -238,6 +239,8 @@ class SignupRow:
     shift: Shift
     need: Need | None
     now: datetime
+    # The shift this volunteer is checked in to, when it is another one: one shift at a time.
+    checked_in_elsewhere: Shift | None = None
 
     @property
     def is_over(self) -> bool:
@@ -259,11 +262,25 @@ class SignupRow:
 
     @property
     def can_check_in(self) -> bool:
-        return self.signup.status is SignupStatus.CONFIRMED and check_in_open(self.shift, self.now)
+        return (
+            self.signup.status is SignupStatus.CONFIRMED
+            and check_in_open(self.shift, self.now)
+            and self.checked_in_elsewhere is None
+        )
+
+    @property
+    def check_out_opens_at(self) -> datetime:
+        return self.shift.starts_at
 
     @property
     def can_check_out(self) -> bool:
-        return self.signup.status is SignupStatus.CHECKED_IN
+        """Checked in and the shift has started (leaving before the start would be no work done)."""
+        return self.signup.status is SignupStatus.CHECKED_IN and self.now >= self.shift.starts_at
+
+    @property
+    def credit(self) -> Credit | None:
+        """What a completed sign-up was credited, and why (recomputed from its stored times)."""
+        return credit_of(self.signup, self.shift) if self.signup.status is SignupStatus.COMPLETED else None
 
 
 def check_in_open(shift: Shift, now: datetime) -> bool:
@@ -275,9 +292,10 @@ class SignupsPage:
     has_profile: bool
     current: list[SignupRow]
     past: list[SignupRow]
+    checked_out: SignupRow | None = None  # the sign-up just checked out: the page says what it credited
 
 
-def signups_page(db: Session, actor: CurrentUser, now: datetime) -> SignupsPage:
+def signups_page(db: Session, actor: CurrentUser, now: datetime, checked_out_id: int | None = None) -> SignupsPage:
     profile_id = profile_id_of(db, actor)
     found = (
         db.exec(
@@ -290,9 +308,16 @@ def signups_page(db: Session, actor: CurrentUser, now: datetime) -> SignupsPage:
         if profile_id is not None
         else []
     )
-    rows = [SignupRow(signup, shift, need, now) for signup, shift, need in found]
+    checked_in = next((shift for signup, shift, _need in found if signup.status is SignupStatus.CHECKED_IN), None)
+    rows = [
+        SignupRow(
+            signup, shift, need, now, checked_in if checked_in is not None and checked_in.id != shift.id else None
+        )
+        for signup, shift, need in found
+    ]
     return SignupsPage(
         has_profile=profile_id is not None,
         current=[row for row in rows if row.is_current],
         past=sorted((row for row in rows if not row.is_current), key=lambda row: row.shift.starts_at, reverse=True),
+        checked_out=next((row for row in rows if row.signup.id == checked_out_id and row.credit is not None), None),
     )

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, get, post
 from litestar.exceptions import NotFoundException, ValidationException
-from litestar.params import FromQuery, PathParameter
+from litestar.params import FromQuery, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from sqlmodel import Session
@@ -18,8 +18,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
-from marketplace.i18n import gettext as _
-from marketplace.matches import claims, delivery, page_data, round_proposals, signups
+from marketplace.matches import attendance_messages, claims, delivery, page_data, round_proposals, signups
 from marketplace.matches.claims import ClaimRequest
 from marketplace.matches.page_forms import (
     MAX_REASON,
@@ -39,6 +38,7 @@ from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.security.deps import Actor
 from marketplace.security.guards import partner_only, roles, sessions_only, volunteer_only
 from marketplace.security.identity import CurrentUser
+from marketplace.volunteers.hours import notes as hours_notes
 from marketplace.volunteers.models import SignupStatus
 
 # Ids in the address stay within the database's INTEGER (PostgreSQL refuses larger ones with an error).
@@ -225,8 +225,17 @@ class SignupPagesController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/", name="matches:signups", sync_to_thread=True)
-    def index(self, reader: ReaderSession, actor: Actor, done: FromQuery[str | None] = None) -> Template:
-        return self._page(reader, actor, notice=notices().get(done or ""))
+    def index(
+        self,
+        reader: ReaderSession,
+        actor: Actor,
+        done: FromQuery[str | None] = None,
+        signup: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+    ) -> Template:
+        # After a check-out the page says what was credited and why, in place of the plain notice.
+        checked_out = signup if done == "checked_out" else None
+        notice = None if checked_out else notices().get(done or "")
+        return self._page(reader, actor, notice=notice, checked_out_id=checked_out)
 
     @post("/{signup_id:int}/cancel", name="matches:signup-cancel", sync_to_thread=True)
     def cancel(self, db: DbSession, actor: Actor, signup_id: RowId, data: FormData) -> Template | Redirect:
@@ -244,21 +253,24 @@ class SignupPagesController(Controller):
         now = utcnow()
         if shift is not None and not page_data.check_in_open(shift, now) and row.status is SignupStatus.CONFIRMED:
             # The page keeps check-in to the shift's day: an early check-in would credit nothing anyway.
-            message = _("Check-in opens one hour before the shift starts and closes when it ends.")
-            problem = FormProblem(f"signup-{signup_id}", message=message)
+            problem = FormProblem(f"signup-{signup_id}", message=attendance_messages.check_in_closed(shift, now))
             return self._page(db, actor, problem=problem, status_code=HTTP_409_CONFLICT)
         return self._act(db, actor, signup_id, lambda: delivery.check_in(db, actor, signup_id, now), "checked_in")
 
     @post("/{signup_id:int}/check-out", name="matches:check-out", sync_to_thread=True)
     def check_out(self, db: DbSession, actor: Actor, signup_id: RowId) -> Template | Redirect:
-        return self._act(db, actor, signup_id, lambda: delivery.check_out(db, actor, signup_id), "checked_out")
+        done = self._act(db, actor, signup_id, lambda: delivery.check_out(db, actor, signup_id), "checked_out")
+        if isinstance(done, Redirect):  # the page it leads to says how many hours were credited, and why
+            return Redirect(f"/signups?done=checked_out&signup={signup_id}", status_code=HTTP_303_SEE_OTHER)
+        return done
 
     def _act(self, db: Session, actor: CurrentUser, signup_id: int, action: Any, done: str) -> Template | Redirect:
         try:
             action()
         except Conflict as error:
             db.rollback()
-            problem = FormProblem(f"signup-{signup_id}", message=conflict_message(error))
+            message = attendance_messages.refusal(db, signup_id, error) or conflict_message(error)
+            problem = FormProblem(f"signup-{signup_id}", message=message)
             return self._page(db, actor, problem=problem, status_code=HTTP_409_CONFLICT)
         return _see("/signups", done)
 
@@ -270,11 +282,13 @@ class SignupPagesController(Controller):
         notice: str | None = None,
         problem: FormProblem | None = None,
         status_code: int = 200,
+        checked_out_id: int | None = None,
     ) -> Template:
         context = page_context(
             db,
-            page=page_data.signups_page(db, actor, utcnow()),
+            page=page_data.signups_page(db, actor, utcnow(), checked_out_id),
             proposals=round_proposals.proposals_for(db, actor),
+            **hours_notes(),
             notice=notice,
             problem=problem,
             max_reason=MAX_REASON,

@@ -22,6 +22,7 @@ from marketplace.offers.schemas import OfferCreate, OfferUpdate
 from marketplace.organizations.services import require_approved_organization
 from marketplace.security.deps import Actor
 from marketplace.security.guards import roles, token_scope
+from marketplace.street_clock import last_day
 from marketplace.vocabulary import Category, ResourceKind
 
 offer_readers = roles(Role.ADMIN, Role.STAFF, Role.PARTNER)
@@ -42,6 +43,8 @@ def offer_out(row: Offer, grids: list[Any], organization: Any | None = None) -> 
         "remaining_quantity": f"{Decimal(row.remaining_quantity):.2f}",
         "valid_from": row.valid_from.isoformat(),
         "valid_until": row.valid_until.isoformat() if row.valid_until else None,
+        # The last street day (Asia/Shanghai) the offer is valid on: valid_until is the instant that day ends.
+        "valid_until_day": last_day(row.valid_until).isoformat() if row.valid_until else None,
         "status": effective_status(row).value,
         "version": row.version,
         "grids": [{"id": grid.id, "name": grid.name, "name_en": grid.name_en} for grid in grids],

@@ -1,7 +1,7 @@
 """Offer pages: the resource list (a partner's own offers; the street's whole list for staff and admins),
 publishing, editing with a version, withdrawing."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get, post
@@ -31,6 +31,7 @@ from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.security.deps import Actor
 from marketplace.security.guards import roles, sessions_only
 from marketplace.security.identity import CurrentUser
+from marketplace.street_clock import day_end, day_start, last_day, parse_day, street_day
 from marketplace.validation import STREET_TZ
 from marketplace.vocabulary import Category, ResourceKind
 
@@ -46,12 +47,11 @@ def _day(value: str, *, end: bool = False) -> datetime | str | None:
     text = value.strip()
     if not text:
         return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
+    day = parse_day(text)
+    if day is None:
         return text  # the model refuses it and names the field
-    start = datetime.combine(day, time.min, STREET_TZ)
-    return start + timedelta(days=1) if end else start
+    # "Valid until 2027-06-30" means through that street day: stored as the instant it ends.
+    return day_end(day) if end else day_start(day)
 
 
 def form_values(form: dict[str, Any]) -> dict[str, Any]:
@@ -74,8 +74,7 @@ def row_values(row: Offer, grid_ids: list[int]) -> dict[str, Any]:
     def local(value: datetime | None, end: bool = False) -> str:
         if value is None:
             return ""
-        shown = value.astimezone(STREET_TZ) - (timedelta(seconds=1) if end else timedelta())
-        return shown.date().isoformat()
+        return (last_day(value) if end else street_day(value)).isoformat()
 
     return {
         "kind": row.kind.value,

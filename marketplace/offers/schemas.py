@@ -1,12 +1,13 @@
 """Validated input for offers (the resource list): publishing and editing an item."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import model_validator
+from pydantic import BeforeValidator, model_validator
 
 from marketplace.offers.models import Offer
+from marketplace.street_clock import day_end, day_start, parse_day
 from marketplace.validation import (
     InputModel,
     NonEmptyIdList,
@@ -23,6 +24,23 @@ from marketplace.validation import (
     utc_now,
 )
 from marketplace.vocabulary import Category, ResourceKind
+
+
+def _street_day(edge: Any) -> Any:
+    """A bare street day ("2027-06-30") as the instant it starts or ends; anything else is left to the type."""
+
+    def convert(value: Any) -> Any:
+        day = value if isinstance(value, date) and not isinstance(value, datetime) else None
+        if isinstance(value, str) and len(value.strip()) == 10:
+            day = parse_day(value)
+        return edge(day) if day is not None else value
+
+    return BeforeValidator(convert)
+
+
+# The API takes an instant or a street day: "valid until 2027-06-30" lasts through that day in Qingdao.
+ValidFrom = Annotated[UTCDatetime, _street_day(day_start)]
+ValidUntil = Annotated[UTCDatetime, _street_day(day_end)]
 
 
 def _check_offer(
@@ -48,8 +66,8 @@ class OfferCreate(InputModel):
     unit: Unit
     # Defaults to the whole quantity: nothing of a new offer is reserved yet.
     remaining_quantity: optional(NonNegativeQuantity) = None
-    valid_from: optional(UTCDatetime) = None
-    valid_until: optional(UTCDatetime) = None
+    valid_from: optional(ValidFrom) = None
+    valid_until: optional(ValidUntil) = None
     # The service area (offer_grid rows).
     grid_ids: NonEmptyIdList
 
@@ -85,8 +103,8 @@ class OfferUpdate(UpdateModel):
     quantity: Quantity | None = None
     unit: Unit | None = None
     remaining_quantity: NonNegativeQuantity | None = None
-    valid_from: UTCDatetime | None = None
-    valid_until: optional(UTCDatetime) = None
+    valid_from: ValidFrom | None = None
+    valid_until: optional(ValidUntil) = None
     grid_ids: NonEmptyIdList | None = None
 
     @model_validator(mode="after")

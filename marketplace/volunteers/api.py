@@ -35,6 +35,11 @@ def profile_out(db: Session, actor: CurrentUser) -> dict[str, Any]:
             {"weekday": s.weekday, "start_minute": s.start_minute, "end_minute": s.end_minute}
             for s in services.availability_of(db, profile.id)
         ],
+        # Hours by the one definition (marketplace.volunteers.hours); hours_total is kept for older clients and
+        # equals hours_credited. Hours from the street's earlier paper records are never mixed into it.
+        "hours_credited": str(summary.total_hours),
+        "hours_before_platform": str(summary.before_platform),
+        "hours_all_time": str(summary.all_time),
         "hours_total": str(summary.total_hours),
         "shifts_completed": summary.completed,
         "no_shows": summary.no_shows,

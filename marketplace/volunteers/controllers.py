@@ -4,12 +4,13 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
 from marketplace.accounts.models import User
 from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.exchange.volunteers import export_volunteers
 from marketplace.i18n import gettext as _
 from marketplace.organizations.controllers import account_errors, sign_in_new_user
 from marketplace.organizations.forms import FormData, many, one, validate
@@ -17,7 +18,7 @@ from marketplace.organizations.services import FormProblem, approved_organizatio
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, sessions_only, staff_or_admin, volunteer_only
-from marketplace.volunteers import services
+from marketplace.volunteers import hours, services
 from marketplace.volunteers.models import VolunteerSegment
 from marketplace.volunteers.schemas import VolunteerCreate
 
@@ -175,10 +176,12 @@ class VolunteerProfileController(Controller):
         profile = services.own_profile(reader, actor)
         assert profile.id is not None
         summary = services.hours_summary(reader, profile.id)
-        return Template("volunteers/hours.html", context=page_context(reader, summary=summary, profile=profile))
+        context = page_context(reader, summary=summary, profile=profile, **hours.notes())
+        return Template("volunteers/hours.html", context=context)
 
 
 PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000)]
+ExportFormat = Annotated[str, QueryParameter(pattern="^(csv|xlsx)$", description="csv (UTF-8 with BOM) or xlsx")]
 
 
 class VolunteerDirectoryController(Controller):
@@ -193,8 +196,12 @@ class VolunteerDirectoryController(Controller):
     def index(self, reader: ReaderSession, actor: Actor, page: PageNumber = 1) -> Template:
         rows, total = services.list_volunteers(reader, actor, page=page)
         pages = max(1, -(-total // 50))
-        context = page_context(reader, rows=rows, total=total, page=page, pages=pages)
+        context = page_context(reader, rows=rows, total=total, page=page, pages=pages, **hours.notes())
         return Template("volunteers/list.html", context=context)
+
+    @get("/export", name="volunteers:export", sync_to_thread=True)
+    def export(self, reader: ReaderSession, actor: Actor, format: ExportFormat = "csv") -> Response[bytes]:
+        return export_volunteers(reader, actor, format)
 
     @get("/{profile_id:int}", name="volunteers:detail", sync_to_thread=True)
     def detail(self, reader: ReaderSession, actor: Actor, profile_id: FromPath[int]) -> Template:
@@ -208,5 +215,6 @@ class VolunteerDirectoryController(Controller):
             windows=services.WINDOWS,
             weekdays=services.WEEKDAYS,
             summary=services.hours_summary(reader, profile_id, recent_limit=5),
+            **hours.notes(),
         )
         return Template("volunteers/detail.html", context=context)

@@ -28,6 +28,8 @@ from marketplace.organizations.scope import organizations_visible_to, volunteers
 from marketplace.organizations.services import FormProblem
 from marketplace.places.models import Grid
 from marketplace.security.identity import CurrentUser
+from marketplace.street_clock import street_day
+from marketplace.volunteers.hours import VolunteerHours, credit_of, hours_of
 from marketplace.volunteers.models import (
     AvailabilitySlot,
     ShiftSignup,
@@ -229,47 +231,56 @@ class RecentSignup:
     starts_at: datetime
     status: SignupStatus
     hours: Decimal
+    too_short: bool = False  # checked out after less than the 8 minutes that earn a quarter hour
 
 
 @dataclass
 class HoursSummary:
-    total_hours: Decimal
+    """A volunteer's hours by the one definition (marketplace.volunteers.hours)."""
+
+    total_hours: Decimal  # credited on the platform: completed sign-ups
     completed: int
     no_shows: int
-    by_month: list[tuple[str, Decimal, int]]  # ("2026-05", hours, shifts)
+    by_month: list[tuple[str, Decimal, int]]  # ("2026-05", hours, shifts), by the street month of the shift
     recent: list[RecentSignup]
+    before_platform: Decimal = Decimal(0)  # from the street's earlier paper records, shown apart
+
+    @property
+    def all_time(self) -> Decimal:
+        return self.total_hours + self.before_platform
 
 
 def hours_summary(db: Session, profile_id: int, *, recent_limit: int = 10) -> HoursSummary:
-    """Hours from the sign-ups themselves (credited hours, by the month of check-in or of the shift)."""
+    """Hours from the sign-ups themselves: credited hours of completed sign-ups, by the street month of the shift."""
     rows = db.execute(
-        sa.select(ShiftSignup, Shift.title, Shift.starts_at)
+        sa.select(ShiftSignup, Shift)
         .join(Shift, Shift.id == ShiftSignup.shift_id)
         .where(ShiftSignup.volunteer_id == profile_id, not_an_unaccepted_proposal_signup())
         .order_by(Shift.starts_at.desc(), ShiftSignup.id.desc())  # type: ignore[attr-defined]
     ).all()
-    total = Decimal(0)
-    completed = no_shows = 0
+    profile = db.get(VolunteerProfile, profile_id)
+    figures = hours_of(db, [profile] if profile is not None else [])
     months: dict[str, list[Any]] = {}
-    from marketplace.web import STREET_TIMEZONE
-
-    for signup, _title, starts_at in rows:
-        if signup.status == SignupStatus.NO_SHOW:
-            no_shows += 1
-        if signup.status == SignupStatus.COMPLETED:
-            completed += 1
-        if signup.hours_credited > 0:
-            total += signup.hours_credited
-            moment = (signup.checked_in_at or starts_at).astimezone(STREET_TIMEZONE)
-            month = months.setdefault(moment.strftime("%Y-%m"), [Decimal(0), 0])
+    for signup, shift in rows:
+        if signup.status is SignupStatus.COMPLETED:
+            month = months.setdefault(street_day(shift.starts_at).strftime("%Y-%m"), [Decimal(0), 0])
             month[0] += signup.hours_credited
             month[1] += 1
-    recent = [
-        RecentSignup(shift_title=title, starts_at=starts_at, status=signup.status, hours=signup.hours_credited)
-        for signup, title, starts_at in rows[:recent_limit]
-    ]
+    recent = []
+    for signup, shift in rows[:recent_limit]:
+        credit = credit_of(signup, shift) if signup.status is SignupStatus.COMPLETED else None
+        too_short = credit is not None and signup.hours_credited == 0
+        recent.append(RecentSignup(shift.title, shift.starts_at, signup.status, signup.hours_credited, too_short))
     by_month = [(key, value[0], value[1]) for key, value in sorted(months.items(), reverse=True)]
-    return HoursSummary(total_hours=total, completed=completed, no_shows=no_shows, by_month=by_month, recent=recent)
+    mine = figures.get(profile_id)
+    return HoursSummary(
+        total_hours=mine.credited if mine else Decimal(0),
+        completed=sum(1 for signup, _shift in rows if signup.status is SignupStatus.COMPLETED),
+        no_shows=sum(1 for signup, _shift in rows if signup.status is SignupStatus.NO_SHOW),
+        by_month=by_month,
+        recent=recent,
+        before_platform=mine.before_platform if mine else Decimal(0),
+    )
 
 
 # --- staff and admins -----------------------------------------------------------------------------------
@@ -290,6 +301,7 @@ class VolunteerRow:
     user: User
     grid: Grid
     phone_masked: str
+    hours: VolunteerHours
 
 
 def list_volunteers(
@@ -309,7 +321,10 @@ def list_volunteers(
         .limit(page_size)
         .offset((page - 1) * page_size)
     ).all()
-    return [VolunteerRow(profile, user, grid, mask_phone(user.phone)) for profile, user, grid in rows], total
+    figures = hours_of(db, [profile for profile, _user, _grid in rows])
+    return [
+        VolunteerRow(profile, user, grid, mask_phone(user.phone), figures[profile.id]) for profile, user, grid in rows
+    ], total
 
 
 def get_volunteer(db: Session, viewer: CurrentUser, profile_id: int) -> VolunteerRow:
@@ -323,7 +338,7 @@ def get_volunteer(db: Session, viewer: CurrentUser, profile_id: int) -> Voluntee
     if row is None:
         raise NotFoundException(_("No such volunteer."))
     profile, user, grid = row
-    return VolunteerRow(profile, user, grid, mask_phone(user.phone))
+    return VolunteerRow(profile, user, grid, mask_phone(user.phone), hours_of(db, [profile])[profile.id])
 
 
 def skills_named(db: Session, skill_ids: list[int]) -> list[Skill]:

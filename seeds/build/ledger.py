@@ -14,6 +14,7 @@ import numpy as np
 
 from marketplace.matches.models import MatchKind, MatchSource, MatchStatus
 from marketplace.offers.models import OfferStatus
+from marketplace.volunteers.hours import credit_for
 from marketplace.volunteers.models import SignupStatus
 from seeds.build.context import LineInfo, NeedInfo, OfferInfo, SeedContext, ShiftInfo, quantity
 from seeds.build.indexes import week_of
@@ -221,12 +222,13 @@ class MatchLedger:
             "created_at": created,
         }
         if status == MatchStatus.FULFILLED:
-            hours = round((shift.ends_at - shift.starts_at).total_seconds() / 3600, 2)
             row["checked_in_at"] = shift.starts_at + timedelta(minutes=self.rng.randint(-15, 10))
             row["checked_out_at"] = shift.ends_at + timedelta(minutes=self.rng.randint(-10, 20))
-            row["hours_credited"] = quantity(hours)
+            # The app's one rule (marketplace.volunteers.hours), so the stored hours match the stored times.
+            credited = credit_for(shift.starts_at, shift.ends_at, row["checked_in_at"], row["checked_out_at"]).hours
+            row["hours_credited"] = credited
             self.fulfilled[position] += 1
-            self.hours[position] += hours
+            self.hours[position] += float(credited)
         elif status == MatchStatus.NO_SHOW:
             self.no_shows[position] += 1
         elif row["status"] == SignupStatus.CANCELLED:
