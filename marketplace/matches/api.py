@@ -6,7 +6,6 @@ from typing import Annotated, Any, Literal
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.matches import claims, delivery, review, round_proposals, signups
@@ -35,10 +34,6 @@ class ReasonIn(BaseModel):
 class DecisionIn(BaseModel):
     decision: Literal["approve", "reject"]
     reason: optional(Reason) = None
-
-
-class BulkIn(BaseModel):
-    ids: Annotated[list[int], Field(min_length=1, max_length=200)]
 
 
 class VerifyIn(BaseModel):
@@ -219,34 +214,9 @@ class SignupsApiController(Controller):
         return signup_out(delivery.check_out(db, actor, signup_id))
 
 
-def _queue_out(db: Session) -> dict[str, Any]:
-    items = review.review_queue(db)
-    return {
-        "total": len(items),
-        "items": [
-            match_out(item.match)
-            | {
-                "need_title": item.need.title,
-                "conflicts": [{"code": c.code, "message": c.message, "detail": c.detail} for c in item.conflicts],
-            }
-            for item in items
-        ],
-    }
-
-
 class ReviewApiController(Controller):
     path = "/api/v1"
     tags = ["review"]
-
-    @get(
-        "/review",
-        operation_id="reviewQueue",
-        summary="Pending claims, sign-ups and proposals with their conflicts",
-        guards=[admin_only, READ],
-        sync_to_thread=True,
-    )
-    def queue(self, reader: ReaderSession) -> dict[str, Any]:
-        return _queue_out(reader)
 
     @post(
         "/matches/{match_id:int}/decision",
@@ -263,18 +233,6 @@ class ReviewApiController(Controller):
         if data.decision == "approve":
             return match_out(review.approve(db, actor, match_id))
         return match_out(review.reject(db, actor, match_id, data.reason))
-
-    @post(
-        "/matches/bulk-approve",
-        operation_id="bulkApproveMatches",
-        summary="Approve several proposed matches; each is decided on its own",
-        guards=[admin_only, WRITE],
-        status_code=200,
-        sync_to_thread=True,
-    )
-    def bulk(self, db: DbSession, actor: Actor, data: JSONBody[BulkIn]) -> dict[str, Any]:
-        result = review.bulk_approve(db, actor, data.ids)
-        return {"approved": result.approved, "failed": [{"id": i, "reason": why} for i, why in result.failed]}
 
     @post(
         "/needs/{need_id:int}/verify",

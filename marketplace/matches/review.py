@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litestar.exceptions import NotFoundException
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.audit.service import record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.matches import compatibility, round_proposals
-from marketplace.matches.conflicts import ConflictNote, conflicts_for
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import (
     Conflict,
@@ -28,7 +28,7 @@ from marketplace.matches.services import (
     take_slot,
 )
 from marketplace.matches.signups import lock_volunteer, overlapping_confirmed
-from marketplace.needs.models import Need, Shift
+from marketplace.needs.models import Shift
 from marketplace.notifications.outbox import send
 from marketplace.notifications.payloads import match_payload
 from marketplace.offers.lifecycle import reserve_from_offer
@@ -38,30 +38,16 @@ from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerPr
 
 AUDIT_FIELDS = ["id", "need_id", "kind", "status", "quantity", "decision_reason", "decided_by_id"]
 NOT_ENOUGH_LEFT = "not enough left"
-
-
-@dataclass
-class QueueItem:
-    match: Match
-    need: Need
-    conflicts: list[ConflictNote]
+BUSY = "busy: another decision held related rows; try again"
+# The most items one bulk decision takes on (each is its own savepoint in one transaction).
+BULK_LIMIT = 500
 
 
 @dataclass
 class BulkResult:
     approved: list[int] = field(default_factory=list)
+    rejected: list[int] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)
-
-
-def review_queue(db: Session) -> list[QueueItem]:
-    rows = db.exec(
-        select(Match, Need)
-        .join(Need, col(Need.id) == Match.need_id)
-        .where(Match.status == MatchStatus.PROPOSED)
-        .order_by(col(Match.created_at), col(Match.id))
-    ).all()
-    conflicts = conflicts_for(db, [match for match, _need in rows])
-    return [QueueItem(match, need, conflicts[match.id or 0]) for match, need in rows]
 
 
 def approve(db: Session, actor: CurrentUser, match_id: int) -> Match:
@@ -172,14 +158,55 @@ def reject(db: Session, actor: CurrentUser, match_id: int, reason: str | None) -
 def bulk_approve(db: Session, actor: CurrentUser, ids: list[int]) -> BulkResult:
     """Approve each id on its own (a savepoint each); the result says which were approved and why others were not."""
     result = BulkResult()
-    for match_id in dict.fromkeys(ids):
+    for match_id in _in_lock_order(ids):
         try:
-            approve(db, actor, match_id)
+            with db.begin_nested():
+                approve(db, actor, match_id)
         except (Conflict, NotFoundException) as problem:
             result.failed.append((match_id, str(problem.detail)))
+        except DBAPIError as error:
+            if not _lost_a_lock_race(error):
+                raise
+            result.failed.append((match_id, BUSY))
         else:
             result.approved.append(match_id)
     return result
+
+
+def bulk_reject(db: Session, actor: CurrentUser, ids: list[int], reason: str | None) -> BulkResult:
+    """Reject each id with the one reason, each on its own (a savepoint each), told and audited as a single
+    rejection is; the result says which were rejected and why others were not (decided already, gone)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise field_problem("reason", "is required to reject (1 to 500 characters)")
+    if len(reason) > 500:
+        raise field_problem("reason", "must be at most 500 characters")
+    result = BulkResult()
+    for match_id in _in_lock_order(ids):
+        try:
+            with db.begin_nested():
+                reject(db, actor, match_id, reason)
+        except (Conflict, NotFoundException) as problem:
+            result.failed.append((match_id, str(problem.detail)))
+        except DBAPIError as error:
+            if not _lost_a_lock_race(error):
+                raise
+            result.failed.append((match_id, BUSY))
+        else:
+            result.rejected.append(match_id)
+    return result
+
+
+def _in_lock_order(ids: list[int]) -> list[int]:
+    """Each id once, ascending: two admins deciding overlapping sets lock the matches in the same order,
+    so the second waits for the first instead of deadlocking with it (PostgreSQL)."""
+    return sorted(set(ids))
+
+
+def _lost_a_lock_race(error: DBAPIError) -> bool:
+    """PostgreSQL broke a deadlock by failing this statement (two bulk decisions locked the same offers or
+    shifts in opposite orders): the savepoint is rolled back, its locks freed, and the item reported."""
+    return getattr(error.orig, "sqlstate", None) in ("40P01", "40001")
 
 
 def _people_of(db: Session, row: Match) -> list[int]:
