@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import gettext as _
-from marketplace.matches import inbox, review
+from marketplace.matches import compatibility, inbox, review
 from marketplace.matches.explanations import reasons_of
 from marketplace.matches.inbox import InboxFilters, InboxSort
 from marketplace.matches.models import Match, MatchKind, MatchSource
@@ -97,6 +97,8 @@ def conflict_message(problem: Conflict | NotFoundException) -> str:
     if isinstance(problem, NotFoundException):
         return _("This item no longer exists.")
     detail = str(problem.detail)
+    if compatibility.CANNOT_SERVE in detail:
+        return _("The offer cannot serve this resource line; the claim stays pending and can be rejected.")
     if review.NOT_ENOUGH_LEFT in detail:
         return _("Not enough left to approve this claim; it stays pending.")
     if "already" in detail:
