@@ -12,9 +12,17 @@ from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
-from marketplace.needs import duplicates, escalation, services
+from marketplace.needs import changes, duplicates, escalation, services
 from marketplace.needs.models import Escalation, Need, NeedStatus
-from marketplace.needs.schemas import NeedCreate, NeedRejection, NeedUpdate
+from marketplace.needs.schemas import (
+    LineClosing,
+    LineQuantityChange,
+    NeedCreate,
+    NeedRejection,
+    NeedUpdate,
+    ShiftCancellation,
+    ShiftChange,
+)
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, staff_or_admin, token_scope
 from marketplace.validation import Id, Reason, Version, optional
@@ -113,6 +121,8 @@ def need_detail_out(db: Session, need: Need) -> dict[str, Any]:
             "quantity": str(row.quantity),
             "unit": row.unit,
             "still_needed": str(row.still_needed),
+            "closed_at": _iso(row.closed_at),
+            "closed_reason": row.closed_reason,
         }
         for row in services.lines_of(db, need.id)
     ]
@@ -126,6 +136,8 @@ def need_detail_out(db: Session, need: Need) -> dict[str, Any]:
             "slots": row.slots,
             "confirmed_count": row.confirmed_count,
             "requires_approval": row.requires_approval,
+            "cancelled_at": _iso(row.cancelled_at),
+            "cancel_reason": row.cancel_reason,
         }
         for row in services.shifts_of(db, need.id)
     ]
@@ -166,7 +178,23 @@ def _escalation_problem(_request: Request[Any, Any, Any], exc: escalation.Escala
     return problem(exc.field, exc.message, exc.status_code)
 
 
+def _change_refused(_request: Request[Any, Any, Any], exc: changes.ChangeRefused) -> Response[Any]:
+    return problem(exc.field, exc.message, exc.status_code)
+
+
+def change_out(db: Session, result: changes.ChangeResult) -> dict[str, Any]:
+    """The need after a change, and the claims and sign-ups the change adjusted."""
+    return need_detail_out(db, result.need) | {
+        "adjusted": {
+            "claims_reduced": result.claims_reduced,
+            "claims_released": result.claims_released,
+            "signups_released": result.signups_released,
+        }
+    }
+
+
 NEED_EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    changes.ChangeRefused: _change_refused,
     escalation.EscalationProblem: _escalation_problem,
     services.NeedProblem: _need_problem,
     services.NeedNotFound: _not_found,
@@ -358,6 +386,99 @@ class NeedApiController(Controller):
     ) -> dict[str, Any]:
         row = escalation.escalate(db, actor, need_id, data.reason, department_id=data.department_id)
         return escalation_out(row)
+
+    @patch(
+        "/{need_id:int}/lines/{line_id:int}",
+        operation_id="changeNeedLine",
+        summary="Change a resource line's quantity",
+        description="Send the need's `version` you read (409 with the current need when it changed since). "
+        "The quantity may not go below what approved or delivered claims hold (400 naming quantity); what is "
+        "still needed moves by the difference, and proposed claims larger than it are reduced to it, or "
+        "released when nothing is still needed, with `reason`. The claimants are notified. 409 on a line closed "
+        "as enough, or when a delivered whole-project claim provided the line and the quantity grows.",
+        guards=[token_scope("needs:write")],
+        sync_to_thread=True,
+    )
+    def change_line(
+        self,
+        db: DbSession,
+        actor: Actor,
+        need_id: FromPath[int],
+        line_id: FromPath[int],
+        data: JSONBody[LineQuantityChange],
+    ) -> dict[str, Any]:
+        result = changes.change_line_quantity(
+            db, actor, need_id, line_id, version=data.version, quantity=data.quantity, reason=data.reason
+        )
+        return change_out(db, result)
+
+    @post(
+        "/{need_id:int}/lines/{line_id:int}/close",
+        operation_id="closeNeedLine",
+        summary="Close a resource line as enough (部分办结)",
+        description="What came is enough: the line needs nothing more and takes no new claims (409). Its "
+        "proposed claims are released with the `reason` (required); approved claims deliver what they promised.",
+        guards=[token_scope("needs:write")],
+        status_code=HTTP_200_OK,
+        sync_to_thread=True,
+    )
+    def close_line(
+        self, db: DbSession, actor: Actor, need_id: FromPath[int], line_id: FromPath[int], data: JSONBody[LineClosing]
+    ) -> dict[str, Any]:
+        result = changes.close_line(db, actor, need_id, line_id, version=data.version, reason=data.reason)
+        return change_out(db, result)
+
+    @patch(
+        "/{need_id:int}/shifts/{shift_id:int}",
+        operation_id="changeNeedShift",
+        summary="Move a shift or change its slots",
+        description="A shift moves only before it starts (409 otherwise), to a window of at most 24 hours that "
+        "ends in the future. Slots never go below the confirmed volunteers (400 naming slots). Confirmed "
+        "volunteers keep their places unless the new time overlaps another shift of theirs; everyone signed up "
+        "is notified. Verification then waits for the new end.",
+        guards=[token_scope("needs:write")],
+        sync_to_thread=True,
+    )
+    def change_shift(
+        self,
+        db: DbSession,
+        actor: Actor,
+        need_id: FromPath[int],
+        shift_id: FromPath[int],
+        data: JSONBody[ShiftChange],
+    ) -> dict[str, Any]:
+        result = changes.change_shift(
+            db,
+            actor,
+            need_id,
+            shift_id,
+            version=data.version,
+            starts_at=data.starts_at,
+            ends_at=data.ends_at,
+            slots=data.slots,
+        )
+        return change_out(db, result)
+
+    @post(
+        "/{need_id:int}/shifts/{shift_id:int}/cancel",
+        operation_id="cancelNeedShift",
+        summary="Cancel a shift that has not started",
+        description="Its sign-ups and their matches are cancelled with the `reason` (required) and the volunteers "
+        "notified; it takes no new sign-ups and verification no longer waits for it.",
+        guards=[token_scope("needs:write")],
+        status_code=HTTP_200_OK,
+        sync_to_thread=True,
+    )
+    def cancel_shift(
+        self,
+        db: DbSession,
+        actor: Actor,
+        need_id: FromPath[int],
+        shift_id: FromPath[int],
+        data: JSONBody[ShiftCancellation],
+    ) -> dict[str, Any]:
+        result = changes.cancel_shift(db, actor, need_id, shift_id, version=data.version, reason=data.reason)
+        return change_out(db, result)
 
 
 class EscalationApiController(Controller):

@@ -232,3 +232,48 @@ class EscalationCreate(InputModel):
     def to_row(self, need_id: int, opened_by_id: int | None = None) -> Escalation:
         values = self.model_dump() | {"need_id": need_id, "opened_by_id": opened_by_id, "opened_at": utc_now()}
         return Escalation.model_validate(values)
+
+
+# --- changes to a published need (marketplace.needs.changes) -------------------------------------------
+
+
+class LineQuantityChange(InputModel):
+    """A resource line's new quantity; ``version`` is the need's version the editor saw."""
+
+    version: Version
+    quantity: Quantity
+    # Told to the claimants whose proposals are reduced or released.
+    reason: optional(Reason) = None
+
+
+class LineClosing(InputModel):
+    """Close a resource line as enough (部分办结): what came is enough; the reason is required."""
+
+    version: Version
+    reason: Reason
+
+
+class ShiftChange(InputModel):
+    """Move a shift (new start and/or end) or change its slots; at least one of them."""
+
+    version: Version
+    starts_at: optional(UTCDatetime) = None
+    ends_at: optional(UTCDatetime) = None
+    slots: optional(Slots) = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        given = [self.starts_at, self.ends_at, self.slots]
+        require(
+            any(value is not None for value in given), type(self), "starts_at", "send starts_at, ends_at or slots", None
+        )
+        if self.starts_at is not None and self.ends_at is not None:
+            _check_shift_window(type(self), self.starts_at, self.ends_at)
+        return self
+
+
+class ShiftCancellation(InputModel):
+    """Cancel a shift that has not started; the reason is told to its volunteers."""
+
+    version: Version
+    reason: Reason

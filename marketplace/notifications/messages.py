@@ -15,6 +15,7 @@ from typing import Any
 
 from marketplace.i18n import gettext as _
 from marketplace.notifications import need_change_messages  # its renderers are registered below
+from marketplace.notifications import need_change_messages  # its renderers are registered below
 from marketplace.notifications.phrases import (
     APPROVED,
     CANCELLED,
@@ -294,6 +295,8 @@ RENDERERS: dict[str, Renderer] = {
     "organization.suspend": _organization("suspend"),
     "organization.reinstate": _organization("reinstate"),
     "password_reset": _password_reset,
+    # Changes staff make to a published need (marketplace.needs.changes).
+    **need_change_messages.RENDERERS,
     # Changes staff make to a published need (marketplace.needs.changes).
     **need_change_messages.RENDERERS,
 }

@@ -1,0 +1,171 @@
+"""Sentences for the changes staff make to a published need (marketplace.needs.changes).
+
+Each names the project, the line or shift, what changed, what happens to the reader's claim or sign-up
+(``outcome``: kept, reduced, released, cancelled, or ``whole`` for the whole-project claimant), and the next
+step. Registered in ``marketplace.notifications.messages.RENDERERS``.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from marketplace.i18n import gettext as _
+from marketplace.notifications import messages
+from marketplace.vocabulary import ResourceKind
+
+
+def _message(text: str, payload: dict[str, Any], step: str | None, link: str | None) -> "messages.Message":
+    """A Message with its next step where the Message carries one (older Messages have text and link only)."""
+    project = messages._project_link(payload)
+    if "next_step" in messages.Message.__dataclass_fields__:
+        return messages.Message(text, project, step, link)  # type: ignore[call-arg]
+    return messages.Message(f"{text}. {step}" if step else text, project)
+
+
+def _title(payload: dict[str, Any]) -> str:
+    return str(payload.get("need_title") or payload.get("title") or _("a project"))
+
+
+def _line(payload: dict[str, Any]) -> str:
+    what = str(payload.get("line") or "").strip()
+    if not what and payload.get("line_kind") in {kind.value for kind in ResourceKind}:
+        what = ResourceKind(payload["line_kind"]).label
+    return what or _("a resource line")
+
+
+def _amount(value: Any, unit: Any) -> str:
+    from marketplace.web import with_unit  # the pages' own number formatting
+
+    try:
+        return str(with_unit(Decimal(str(value)), str(unit or "")))
+    except (InvalidOperation, ValueError, TypeError):
+        return f"{value} {unit or ''}".strip()
+
+
+def _when(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    from marketplace.web import local_day, local_time  # the street's clock, in the reader's language
+
+    return f"{local_day(moment)} {local_time(moment)}"
+
+
+def _window(payload: dict[str, Any]) -> str:
+    start, end = _when(payload.get("starts_at")), _when(payload.get("ends_at"))
+    if start and end:
+        return _("%(start)s to %(end)s") % {"start": start, "end": end.rsplit(" ", 1)[-1]}
+    return start or ""
+
+
+def _with_reason(text: str, payload: dict[str, Any]) -> str:
+    reason = payload.get("reason")
+    return _("%(text)s. Reason: %(reason)s") % {"text": text, "reason": reason} if reason else text
+
+
+def _digest(payload: dict[str, Any], count: int) -> "messages.Message":
+    text = _("%(num)d changes to %(title)s") % {"num": count, "title": _title(payload)}
+    return _message(text, payload, _("Next: open the project to see what changed."), messages._project_link(payload))
+
+
+def line_changed(payload: dict[str, Any], count: int) -> "messages.Message":
+    if count > 1:
+        return _digest(payload, count)
+    unit = payload.get("unit")
+    values = {
+        "title": _title(payload),
+        "line": _line(payload),
+        "before": _amount(payload.get("before"), unit),
+        "after": _amount(payload.get("after"), unit),
+        "quantity": _amount(payload.get("quantity"), unit),
+        "was": _amount(payload.get("was"), unit),
+    }
+    head = _("%(title)s: the street changed %(line)s from %(before)s to %(after)s") % values
+    outcome = payload.get("outcome")
+    if outcome == "reduced":
+        text = _("%(head)s; your proposed claim was reduced from %(was)s to %(quantity)s") % (values | {"head": head})
+        step = _("Next: nothing to do; the reduced claim waits for the street's review.")
+    elif outcome == "released":
+        text = _("%(head)s; your proposed claim of %(quantity)s was released") % (values | {"head": head})
+        step = _("Next: nothing to deliver for this line.")
+    elif outcome == "whole":
+        text = _("%(head)s; your whole-project claim covers the new quantity") % {"head": head}
+        step = _("Next: provide what the project now needs.")
+    else:
+        text = _("%(head)s; your claim of %(quantity)s stands") % (values | {"head": head})
+        step = _("Next: deliver as agreed, then mark it delivered in My claims.")
+    return _message(_with_reason(text, payload), payload, step, "/claims")
+
+
+def line_closed(payload: dict[str, Any], count: int) -> "messages.Message":
+    if count > 1:
+        return _digest(payload, count)
+    values = {
+        "title": _title(payload),
+        "line": _line(payload),
+        "quantity": _amount(payload.get("quantity"), payload.get("unit")),
+    }
+    head = _("%(title)s: the street closed %(line)s as enough") % values
+    outcome = payload.get("outcome")
+    if outcome == "released":
+        text = _("%(head)s; your proposed claim of %(quantity)s was released") % (values | {"head": head})
+        step = _("Next: nothing to deliver for this line.")
+    elif outcome == "whole":
+        text = _("%(head)s; your whole-project claim no longer needs to provide it") % {"head": head}
+        step = _("Next: provide the rest of the project.")
+    else:
+        text = _("%(head)s; your claim of %(quantity)s stands") % (values | {"head": head})
+        step = _("Next: deliver what you promised, then mark it delivered in My claims.")
+    return _message(_with_reason(text, payload), payload, step, "/claims")
+
+
+def shift_changed(payload: dict[str, Any], count: int) -> "messages.Message":
+    if count > 1:
+        return _digest(payload, count)
+    values = {"title": _title(payload), "shift": str(payload.get("shift") or _("a shift")), "when": _window(payload)}
+    if payload.get("moved"):
+        head = _("%(title)s: the shift %(shift)s moved to %(when)s") % values
+    else:
+        slots = int(payload.get("slots") or 0)
+        head = _("%(title)s: the shift %(shift)s now has %(slots)d places") % (values | {"slots": slots})
+    outcome = payload.get("outcome")
+    if outcome == "released":
+        text = _("%(head)s; it overlaps another shift you are confirmed for, so your place was released") % {
+            "head": head
+        }
+        step = _("Next: nothing to do; sign up again if you can change your plans.")
+        link = "/signups"
+    elif outcome == "whole":
+        text = _("%(head)s; your whole-project claim staffs it") % {"head": head}
+        step, link = _("Next: send your people at the new time."), "/claims"
+    else:
+        text = _("%(head)s; your sign-up stands") % {"head": head}
+        step = _("Next: come at the new time, or cancel in My shifts if you cannot.")
+        link = "/signups"
+    return _message(text, payload, step, link)
+
+
+def shift_cancelled(payload: dict[str, Any], count: int) -> "messages.Message":
+    if count > 1:
+        return _digest(payload, count)
+    values = {"title": _title(payload), "shift": str(payload.get("shift") or _("a shift")), "when": _window(payload)}
+    head = _("%(title)s: the shift %(shift)s on %(when)s was cancelled") % values
+    if payload.get("outcome") == "whole":
+        text = _("%(head)s; your whole-project claim need not staff it") % {"head": head}
+        step, link = _("Next: nothing to do for this shift."), "/claims"
+    else:
+        text = _("%(head)s; your sign-up is cancelled and nothing is counted against you") % {"head": head}
+        step, link = _("Next: nothing to do; other shifts are on the project board."), "/"
+    return _message(_with_reason(text, payload), payload, step, link)
+
+
+RENDERERS: dict[str, Callable[[dict[str, Any], int], "messages.Message"]] = {
+    "need_line_changed": line_changed,
+    "need_line_closed": line_closed,
+    "need_shift_changed": shift_changed,
+    "need_shift_cancelled": shift_cancelled,
+}
