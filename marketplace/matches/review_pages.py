@@ -109,6 +109,8 @@ def conflict_message(problem: Conflict | NotFoundException) -> str:
         return _("This shift is full.")
     if "organization" in detail:
         return _("The organization is not approved.")
+    if "waiting for" in detail:  # round_proposals.WAITING: a round's proposal nobody accepted yet
+        return _("The candidate has not accepted this proposal yet; it can be approved once they do.")
     if detail == review.BUSY:
         return _("Another admin was deciding related items at the same moment; try this one again.")
     return _("This item could not be decided: %(reason)s") % {"reason": detail}
