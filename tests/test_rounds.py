@@ -18,8 +18,9 @@ from litestar.testing import TestClient
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Role, User
 from marketplace.db.types import utcnow
+from marketplace.matches import round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.needs.models import ResourceLine, Shift, ShiftSkill
 from marketplace.offers.models import Offer, OfferGrid
@@ -29,6 +30,7 @@ from marketplace.rounds import service as rounds_service
 from marketplace.rounds import worker
 from marketplace.rounds.cli import round_command
 from marketplace.rounds.models import MatchRound, RoundStatus
+from marketplace.security.identity import CurrentUser
 from marketplace.settings import Settings
 from marketplace.vocabulary import Urgency
 from marketplace.volunteers.models import (
@@ -167,6 +169,13 @@ def test_a_round_proposes_the_best_plan_and_approving_a_proposal_works(
     assert "still needed" in queue.text  # the library's own English sentence, from the stored explanation
     assert BENEFICIARY_PHONE not in client.get(f"/rounds/{round_id}").text
 
+    # A round's proposal is an offer to its candidate: approved only once the volunteer or partner accepted it.
+    waiting = post_form(client, settings, f"/review/{shifts[0].id}/approve")
+    assert waiting.status_code == 409 and "has not accepted this proposal yet" in waiting.text
+    with Session(session.get_bind()) as db:
+        round_proposals.accept(db, _candidate(db, shifts[0]), shifts[0].id or 0)
+        round_proposals.accept(db, _candidate(db, lines[0]), lines[0].id or 0)
+        db.commit()
     approved = post_form(client, settings, f"/review/{shifts[0].id}/approve")
     assert approved.status_code == 303, approved.text
     assert fetch(session, Shift, world["shift"].id).confirmed_count == 1
@@ -179,6 +188,17 @@ def test_a_round_proposes_the_best_plan_and_approving_a_proposal_works(
 
     actions = [event.action for event in audit_events(session)]
     assert actions.count("match.propose") == 4 and "round.start" in actions and "round.finish" in actions
+
+
+def _candidate(db: Session, match: Match) -> CurrentUser:
+    """The volunteer or partner a proposal was made to, as the signed-in user who answers it."""
+    if match.volunteer_id is not None:
+        profile = db.get(VolunteerProfile, match.volunteer_id)
+        user = db.get(User, profile.user_id if profile else 0)
+    else:
+        user = make_user(db, Role.PARTNER, organization_id=match.organization_id)
+    assert user is not None and user.id is not None
+    return CurrentUser(user.id, user.username, user.display_name, user.role, user.organization_id)
 
 
 def test_a_second_round_proposes_nothing_twice(client: TestClient[Any], session: Session, settings: Settings) -> None:
