@@ -120,24 +120,49 @@ def centre_page(session: Session, user_id: int, *, unread_only: bool = False, pa
 
 
 def _load_members(session: Session, user_id: int, digests: list[Digest], unread_only: bool) -> None:
-    """The notifications of each digest that has more than one (bounded per digest)."""
+    """The notifications of each digest that has more than one (at most ``DIGEST_MEMBERS_SHOWN`` each).
+
+    One statement for the whole page: each digest's rows are numbered newest first, per key and day.
+    """
+    several = [digest for digest in digests if digest.count > 1]
     for digest in digests:
-        if digest.count <= 1:
-            digest.members = [digest.latest]
-            continue
+        digest.members = [digest.latest]
+    if not several:
+        return
+    dialect = session.get_bind().dialect.name
+    day = local_day_expression(Notification.created_at, dialect)
+    within = []
+    for digest in several:
         start, end = day_bounds(digest.day)
-        statement = (
-            sa.select(Notification)
-            .where(
-                *_mine(user_id, unread_only),
+        within.append(
+            sa.and_(
                 Notification.digest_key == digest.digest_key,
                 Notification.created_at >= start,
                 Notification.created_at < end,
             )
-            .order_by(Notification.id.desc())  # type: ignore[union-attr]
-            .limit(DIGEST_MEMBERS_SHOWN)
         )
-        digest.members = list(session.execute(statement).scalars())
+    ranked = (
+        sa.select(
+            Notification.id,
+            day.label("day"),
+            sa.func.row_number()
+            .over(partition_by=(Notification.digest_key, day), order_by=Notification.id.desc())  # type: ignore[union-attr]
+            .label("rank"),
+        )
+        .where(*_mine(user_id, unread_only), sa.or_(*within))
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(Notification, ranked.c.day)
+        .join(ranked, ranked.c.id == Notification.id)
+        .where(ranked.c.rank <= DIGEST_MEMBERS_SHOWN)
+        .order_by(Notification.id.desc())  # type: ignore[union-attr]
+    ).all()
+    members: dict[tuple[str, str], list[Notification]] = {}
+    for row, row_day in rows:
+        members.setdefault((row.digest_key, str(row_day)), []).append(row)
+    for digest in several:
+        digest.members = members.get((digest.digest_key, digest.day.isoformat()), [digest.latest])
 
 
 def mark_read(

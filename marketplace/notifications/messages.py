@@ -15,7 +15,6 @@ from typing import Any
 
 from marketplace.i18n import gettext as _
 from marketplace.notifications import need_change_messages  # its renderers are registered below
-from marketplace.notifications import need_change_messages  # its renderers are registered below
 from marketplace.notifications.phrases import (
     APPROVED,
     CANCELLED,
@@ -139,13 +138,14 @@ def decision_message(payload: dict[str, Any], status: str) -> Message:
     return _message(text, _project_link(payload), step)
 
 
-def _decided_as(default: str | None) -> Renderer:
-    """A renderer for a decision kind; ``default`` is the outcome the kind itself implies."""
+def _decided_as(default: str | None, match_kind: str | None = None) -> Renderer:
+    """A renderer for a decision kind; ``default`` is the outcome (and ``match_kind`` what was decided)
+    that the kind itself implies, for rows that do not say."""
 
     def render(payload: dict[str, Any], count: int) -> Message:
         status = outcome(payload) or default
         if count == 1 and status is not None:
-            return decision_message(payload, status)
+            return decision_message({"match_kind": match_kind} | payload if match_kind else payload, status)
         text = (
             _("A decision was made on your proposal for %(title)s")
             if count == 1
@@ -279,12 +279,16 @@ def _password_reset(payload: dict[str, Any], count: int) -> Message:
 
 RENDERERS: dict[str, Renderer] = {
     "match_proposed": _match_proposed,
-    "match_approved": _decided_as(APPROVED),
+    "match_approved": _approved_digest(
+        _decided_as(APPROVED), lambda: _("%(num)d of your proposals for %(title)s were approved")
+    ),
     "match_decided": _decided_as(None),
     "claim_approved": _approved_digest(
         _decided_as(APPROVED), lambda: _("%(num)d of your claims on %(title)s were approved")
     ),
-    "signup_confirmed": _approved_digest(_decided_as(APPROVED), lambda: _("%(num)d sign-ups confirmed for %(title)s")),
+    "signup_confirmed": _approved_digest(
+        _decided_as(APPROVED, "volunteer_shift"), lambda: _("%(num)d sign-ups confirmed for %(title)s")
+    ),
     "shift_reminder": _shift_reminder,
     "need_closed": _need_closed,
     "escalation_opened": _escalation_opened,
@@ -295,8 +299,6 @@ RENDERERS: dict[str, Renderer] = {
     "organization.suspend": _organization("suspend"),
     "organization.reinstate": _organization("reinstate"),
     "password_reset": _password_reset,
-    # Changes staff make to a published need (marketplace.needs.changes).
-    **need_change_messages.RENDERERS,
     # Changes staff make to a published need (marketplace.needs.changes).
     **need_change_messages.RENDERERS,
 }

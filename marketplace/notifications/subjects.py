@@ -181,10 +181,11 @@ def resolve(session: Session, rows: Iterable[Notification]) -> dict[int, dict[st
     for row in rows:
         payload = dict(row.payload or {})
         need_id, match_id, shift_id = _refs(row)
+        told = outcome(payload) is not None
         for source, ref in (("match", match_id), ("shift", shift_id), ("need", need_id)):
             facts = found.get((source, ref), {}) if ref is not None else {}
             for name, value in facts.items():
-                if name in ("status", "reason") and outcome(payload) is not None:
+                if name in ("status", "reason") and told:
                     continue  # what the reader was told at the time stands
                 if not payload.get(name) and not (name == "need_title" and payload.get("title")):
                     payload[name] = value
