@@ -277,6 +277,55 @@ def _password_reset(payload: dict[str, Any], count: int) -> Message:
     return Message(_("An administrator issued a password reset for your account. Ask them for the link."))
 
 
+# --- A matching round's proposals: offered to their candidate, answered to the admins ----------------------
+
+
+def _proposal_offered(payload: dict[str, Any], count: int) -> Message:
+    """To the volunteer or partner: what the street proposes to them, and that they accept or decline it."""
+    title = _title(payload)
+    if payload.get("match_kind") == "volunteer_shift":
+        step = NextStep(_("Next: accept or decline it in My shifts."), "/signups")
+    else:
+        step = NextStep(_("Next: accept or decline it in My claims."), "/claims")
+    shift, line, offer = shift_phrase(payload), line_phrase(payload), str(payload.get("offer") or "").strip()
+    if count > 1:
+        text = _("The street proposes %(num)d items to you, the latest for %(title)s") % {"num": count, "title": title}
+    elif shift:
+        text = _("The street proposes you for the shift %(shift)s of %(title)s") % {"shift": shift, "title": title}
+    elif line and offer:
+        text = _("The street proposes your offer %(offer)s for %(line)s of %(title)s") % {
+            "offer": offer,
+            "line": line,
+            "title": title,
+        }
+    else:
+        text = _("The street proposes you for %(title)s") % {"title": title}
+    return _message(text, step.link, step)
+
+
+def _proposal_answered(payload: dict[str, Any], count: int) -> Message:
+    """To the admins: a candidate accepted (approve it now) or declined (with the reason) a round's proposal."""
+    title = _title(payload)
+    if count > 1:
+        text = _("%(num)d proposals for %(title)s were answered") % {"num": count, "title": title}
+        return _message(text, "/review", review_in_the_queue())
+    values = {"who": str(payload.get("who") or _("The candidate")), "title": title}
+    what = shift_phrase(payload) or line_phrase(payload)
+    if payload.get("answer") == "declined":
+        text = (
+            _("%(who)s declined the proposal for %(what)s of %(title)s")
+            if what
+            else _("%(who)s declined the proposal for %(title)s")
+        ) % (values | {"what": what})
+        return _message(_with_reason(text, payload), _project_link(payload), nothing_to_do())
+    text = (
+        _("%(who)s accepted the proposal for %(what)s of %(title)s")
+        if what
+        else _("%(who)s accepted the proposal for %(title)s")
+    ) % (values | {"what": what})
+    return _message(text, "/review", review_in_the_queue())
+
+
 RENDERERS: dict[str, Renderer] = {
     "match_proposed": _match_proposed,
     "match_approved": _approved_digest(
@@ -301,6 +350,8 @@ RENDERERS: dict[str, Renderer] = {
     "password_reset": _password_reset,
     # Changes staff make to a published need (marketplace.needs.changes).
     **need_change_messages.RENDERERS,
+    "proposal_offered": _proposal_offered,
+    "proposal_answered": _proposal_answered,
 }
 
 # Kinds that are not about a project (the coverage test does not ask them to name a title).
@@ -324,6 +375,8 @@ SUMMARIES: dict[str, Callable[[int], str]] = {
     "escalation_opened": lambda n: _("%(num)d escalations need your acknowledgement") % {"num": n},
     "need_published": lambda n: _("%(num)d of your needs were published") % {"num": n},
     "need_rejected": lambda n: _("%(num)d of your needs were not accepted") % {"num": n},
+    "proposal_offered": lambda n: _("%(num)d proposals are waiting for your answer") % {"num": n},
+    "proposal_answered": lambda n: _("%(num)d proposals were answered") % {"num": n},
 }
 
 
