@@ -26,6 +26,7 @@ from marketplace.db.errors import is_unavailable
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.needs.board import InvalidFilter
+from marketplace.organizations.standing import OrganizationNotApproved
 from marketplace.places.directory import home_street, remembered_home_street
 from marketplace.security.csrf import CsrfRejected
 
@@ -70,6 +71,8 @@ def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template
     if isinstance(exc, HTTPException) and exc.status_code == HTTP_401_UNAUTHORIZED:
         # Anonymous on a page that needs a user: sign in first, then come back here.
         return Redirect(path="/login?" + urlencode({"next": request.url.path}), status_code=HTTP_303_SEE_OTHER)
+    if isinstance(exc, OrganizationNotApproved):
+        return _organization_not_approved(exc)
     if isinstance(exc, InvalidFilter):
         status_code = HTTP_400_BAD_REQUEST
     elif isinstance(exc, HTTPException):
@@ -87,6 +90,12 @@ def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template
         },
         status_code=status_code,
     )
+
+
+def _organization_not_approved(exc: OrganizationNotApproved) -> Template:
+    """A partner reached an action its organization may not take yet: say why and what happens next."""
+    context = {"street": remembered_home_street(), "status_code": HTTP_403_FORBIDDEN, "standing": exc.standing}
+    return Template("errors/organization_not_approved.html", context=context, status_code=HTTP_403_FORBIDDEN)
 
 
 def _csrf_headline() -> str:

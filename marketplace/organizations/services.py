@@ -26,6 +26,7 @@ from marketplace.notifications import outbox
 from marketplace.organizations.models import Organization, OrganizationGrid, OrganizationStatus
 from marketplace.organizations.schemas import OrganizationCreate
 from marketplace.organizations.scope import organization_users_visible_to, organizations_visible_to
+from marketplace.organizations.standing import OrganizationNotApproved, Standing
 from marketplace.places.models import Community, Grid
 from marketplace.security.identity import CurrentUser
 from marketplace.security.sessions import revoke_all_sessions
@@ -378,19 +379,23 @@ def notify_members(db: Session, organization_id: int, *, kind: str, payload: dic
 
 
 def require_approved_organization(db: Session, actor: CurrentUser | None) -> Organization:
-    """The actor's organization if it is approved; 403 with the reason otherwise (offers, claims)."""
-    if actor is None or actor.role != Role.PARTNER or actor.organization_id is None:
+    """The actor's organization if it is approved; 403 with the reason otherwise (offers, claims).
+
+    A partner's refusal is an OrganizationNotApproved, which pages explain (since when, what next).
+    """
+    if actor is None or actor.role != Role.PARTNER:
         raise PermissionDeniedException(_("Only users of an approved partner organization may do this."))
-    row = db.get(Organization, actor.organization_id)
+    row = db.get(Organization, actor.organization_id) if actor.organization_id is not None else None
     if row is None:
-        raise PermissionDeniedException(_("Only users of an approved partner organization may do this."))
+        message = _("Only users of an approved partner organization may do this.")
+        raise OrganizationNotApproved(message, Standing.of(None))
     if row.status != OrganizationStatus.APPROVED:
         messages = {
             OrganizationStatus.PENDING: _("Your organization is awaiting the street's approval."),
             OrganizationStatus.REJECTED: _("Your organization's registration was rejected."),
             OrganizationStatus.SUSPENDED: _("Your organization is suspended."),
         }
-        raise PermissionDeniedException(messages[row.status])
+        raise OrganizationNotApproved(messages[row.status], Standing.of(row))
     return row
 
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role, StaffGrid, User
+from marketplace.organizations.models import Organization
 
 
 class AuthMethod(StrEnum):
@@ -33,6 +34,8 @@ class CurrentUser:
     scopes: frozenset[str] | None = None
     # The header's badge, counted when the user was looked up (templates never query).
     unread_notifications: int = 0
+    # A partner's organization status ("approved", "pending", ...): pages offer only what it allows.
+    organization_status: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -53,6 +56,11 @@ class CurrentUser:
     def has_scope(self, scope: str) -> bool:
         return self.scopes is None or scope in self.scopes
 
+    @property
+    def organization_approved(self) -> bool:
+        """A partner whose organization may publish offers and claim projects."""
+        return self.role == Role.PARTNER and self.organization_status == "approved"
+
 
 # What a snapshot is made of, read as a plain row (no ORM object): the login check runs on every request.
 USER_COLUMNS = (
@@ -65,6 +73,12 @@ USER_COLUMNS = (
     User.is_org_manager,
     User.street_id,
     User.community_id,
+    # Still one statement: the partner's organization status as a correlated subquery.
+    sa.select(Organization.status)
+    .where(Organization.id == User.organization_id)
+    .correlate(User)
+    .scalar_subquery()
+    .label("organization_status"),
 )
 
 
@@ -91,5 +105,10 @@ def snapshot(db: Session, row: Any, **auth: object) -> CurrentUser | None:
         street_id=row.street_id,
         community_id=row.community_id,
         grid_ids=grid_ids,
+        organization_status=_status_value(getattr(row, "organization_status", None)),
         **auth,  # type: ignore[arg-type]
     )
+
+
+def _status_value(status: Any) -> str | None:
+    return None if status is None else str(getattr(status, "value", status))
