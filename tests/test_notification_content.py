@@ -64,7 +64,7 @@ CASES = [
     (
         "claim_approved",
         LINE | {"status": "approved"},
-        ["再生透水砖 (120 m²)", "was approved", "mark it delivered in My claims", "/claims"],
+        ["再生透水砖 (120 m²)", "was approved", "mark as delivered in My claims", "/claims"],
         ["再生透水砖（120 m²）", "已获批准", "我的认领"],
     ),
     (
@@ -446,7 +446,7 @@ def test_a_digest_lists_each_item_with_its_outcome_and_link(client: TestClient[L
     (digest,) = body["digests"]
     assert (digest["count"], digest["subjects"]) == (3, 3)
     assert digest["text"] == "3 of your claims were approved"
-    assert digest["next_step"] == "Next: deliver it, then mark it delivered in My claims."
+    assert digest["next_step"] == "Next: deliver, then mark as delivered in My claims."
     assert digest["next_link"] == "/claims"
     items = digest["notifications"]
     assert [item["title"] for item in items] == titles[::-1]
@@ -542,5 +542,5 @@ def test_the_outbox_line_is_the_centres_sentence_in_the_readers_language() -> No
     )
     assert sentence("claim_approved", payload, "en") == (
         f"Your claim of 再生透水砖 (120 m²) for {TITLE} was approved. "
-        "Next: deliver it, then mark it delivered in My claims."
+        "Next: deliver, then mark as delivered in My claims."
     )

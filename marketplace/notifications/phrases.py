@@ -105,7 +105,7 @@ class NextStep:
 
 
 def deliver_in_my_claims() -> NextStep:
-    return NextStep(_("Next: deliver it, then mark it delivered in My claims."), "/claims")
+    return NextStep(_("Next: deliver, then mark as delivered in My claims."), "/claims")
 
 
 def check_in_in_my_shifts() -> NextStep:
@@ -113,11 +113,11 @@ def check_in_in_my_shifts() -> NextStep:
 
 
 def review_in_the_queue() -> NextStep:
-    return NextStep(_("Next: approve or reject it in the review queue."), "/review")
+    return NextStep(_("Next: approve or reject in the review queue."), "/review")
 
 
 def acknowledge_escalation() -> NextStep:
-    return NextStep(_("Next: acknowledge it on the Escalations page before its deadline."), "/escalations")
+    return NextStep(_("Next: acknowledge on the Escalations page before the deadline."), "/escalations")
 
 
 def nothing_to_do() -> NextStep:
