@@ -26,7 +26,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from matching.records import LineNeed, Offer, ShiftNeed, Volunteer
-from matching.units import Relation, Side, can_serve, relation
+from matching.units import Condition, Side, can_serve, condition
 
 URGENCY_PRIORITY = {0: 1.0, 1: 10.0, 2: 100.0, 3: 1000.0}
 
@@ -64,9 +64,12 @@ def _line_weights(lines: dict[int, LineNeed], candidates: list[Candidate]) -> np
     )
 
 
+_PLAIN = (Condition.UNITS, Condition.CATEGORY)
+
+
 def serves(offer: Offer, line: LineNeed) -> bool:
     """``can_serve`` for the library's records, without conversions (the same unit, however spelt)."""
-    if offer.kind == line.kind and relation(offer.unit, line.unit) is Relation.SAME:
+    if offer.kind == line.kind and offer.category == line.category and condition(offer.unit, line.unit) in _PLAIN:
         return True  # the common case, without building the sides
     return can_serve(
         Side(offer.kind, offer.category, offer.unit, offer.item), Side(line.kind, line.category, line.unit, line.item)

@@ -10,7 +10,8 @@ Features (each in [0, 1]):
 - ``reliability``: the organization's fulfilled against failed matches, Laplace-smoothed.
 - ``text``: TF-IDF cosine between the offer's text and the line's text.
 Pre-filters: something left, not expired, and able to serve the line (``matching.units.can_serve``: same kind,
-a unit that measures the same thing, a generic 个 only for the same item); no incompatible offer is ranked.
+the same unit however spelt, the same item where the unit does not say what it measures); no incompatible offer
+is ranked.
 ``pair_features`` adds the learned ranker's context columns (``matching.features``).
 """
 
@@ -42,7 +43,7 @@ from matching.features import (
 from matching.geo import GridDistances
 from matching.records import GridPoint, LineNeed, Offer
 from matching.text import TextSpace
-from matching.units import Relation, canonical, fold, names_agree, relation
+from matching.units import Condition, canonical, condition, fold, names_agree
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "coverage": 0.30,
@@ -132,27 +133,29 @@ class OfferIndex:
         nearest = np.where(best > 0, FAR_KM - best, np.inf)
         return serves, nearest, np.where(serves, 1.0, np.exp(-nearest / AREA_SCALE_KM))
 
-    def unit_relation(self, unit: str) -> tuple[np.ndarray, np.ndarray]:
-        """For a line counted in ``unit``, over every offer: whether the offer's unit is the same unit (perhaps
-        spelt otherwise), and whether it is the generic 个 against a specific count word (or the reverse), which
-        pairs only for the same item. Computed once per distinct unit of the offers, kept per line unit."""
+    def unit_relation(self, unit: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For a line counted in ``unit``, over every offer (``matching.units.condition``): whether the units
+        alone pair it (time, money); whether they pair it for an offer of the line's category (the unit says
+        how much, not of what); and whether the names must agree too (the generic 个). Computed once per
+        distinct unit of the offers, kept per line unit."""
         key = unit_key(unit)
         if key not in self._relations:
-            found = [relation(offer_unit, unit) for offer_unit in self._distinct_units]
-            same = np.asarray([r is Relation.SAME for r in found], dtype=bool)
-            generic = np.asarray([r is Relation.GENERIC for r in found], dtype=bool)
-            self._relations[key] = (same[self._unit_codes], generic[self._unit_codes])
+            found = [condition(offer_unit, unit) for offer_unit in self._distinct_units]
+            free = np.asarray([c is Condition.UNITS for c in found], dtype=bool)
+            bound = np.asarray([c in (Condition.CATEGORY, Condition.ITEM) for c in found], dtype=bool)
+            named = np.asarray([c is Condition.ITEM for c in found], dtype=bool)
+            codes = self._unit_codes
+            self._relations[key] = (free[codes], bound[codes], named[codes])
         return self._relations[key]
 
     def serving(self, rows: np.ndarray, line: LineNeed) -> np.ndarray:
         """Which offers at ``rows`` can serve the line: ``matching.units.can_serve`` (without conversions) for
-        every row at once. Kind and unit are whole-column comparisons; only a generic 个 against a specific
-        count word of the same category compares names, one pair at a time (there are few)."""
-        same, generic = self.unit_relation(line.unit)
+        every row at once. Kind, unit and category are whole-column comparisons; only a generic 个 compares
+        names, one pair at a time (there are few)."""
+        free, bound, named = self.unit_relation(line.unit)
         kind = self.kind[rows] == line.kind
-        ok = same[rows] & kind
-        maybe = np.flatnonzero(generic[rows] & kind & (self.category[rows] == line.category))
-        for position in maybe.tolist():
+        ok = kind & (free[rows] | (bound[rows] & (self.category[rows] == line.category)))
+        for position in np.flatnonzero(ok & named[rows]).tolist():
             ok[position] = names_agree(self.items[int(rows[position])], line.item)
         return ok
 
@@ -160,8 +163,8 @@ class OfferIndex:
         # Quantities in units that cannot serve the line do not compare: 48 lamps are not covered by 800 m² of
         # bricks. ``serving`` defaults to the units alone (the rows ranked have passed ``serving`` already).
         if serving is None:
-            same, generic = self.unit_relation(line.unit)
-            serving = same[rows] | generic[rows]
+            free, bound, _ = self.unit_relation(line.unit)
+            serving = free[rows] | bound[rows]
         needed = max(line.still_needed, 1e-9)
         return np.where(serving, np.minimum(self.remaining[rows], needed) / needed, 0.0)
 
@@ -174,11 +177,11 @@ class OfferIndex:
 
     def _live(self, kind: str, now: datetime, unit: str | None = None) -> np.ndarray:
         """Rows of the offers a line of this kind (and unit, when given) may take: something left, not expired,
-        and a unit that is the line's or, for a generic 个 and a specific count word, may be (``serving``)."""
+        and the line's unit (perhaps spelt otherwise, or the generic 个 for a count), to be checked for the item."""
         live = (self.kind == kind) & (self.remaining > 0) & (self.valid_until > now.timestamp())
         if unit is not None:
-            same, generic = self.unit_relation(unit)
-            live &= same | generic
+            free, bound, _ = self.unit_relation(unit)
+            live &= free | bound
         return np.flatnonzero(live)
 
     def candidates(self, line: LineNeed, now: datetime) -> np.ndarray:
@@ -245,8 +248,8 @@ class OfferIndex:
         depends on (the grid for ``area``, the due date for ``validity``, the text for ``text``: one
         sparse product for all of them) and gathered into a matrix, one row per line, scored together in
         blocks of about ``chunk_pairs`` pairs. Only the ``k`` kept per line are explained.
-        Lines of one kind and unit share their candidates; where a generic 个 meets a specific count word the
-        offers that cannot serve a line (another item) are struck out of that line's scores.
+        Lines of one kind and unit share their candidates; the offers of another item (category, or name for a
+        generic 个) are struck out of each line's scores.
         ``ranked(n)`` is told how many lines are done.
         """
         weights = weights or DEFAULT_WEIGHTS
@@ -285,8 +288,8 @@ class OfferIndex:
             "validity": columns.matrix("validity", lines),
         }
         scores = weighted_score(values, weights)
-        _, generic = self.unit_relation(lines[0].unit)
-        if generic[rows].any():  # some offers may count another item: strike them out line by line
+        _, bound, _ = self.unit_relation(lines[0].unit)
+        if bound[rows].any():  # some offers may be of another item: strike them out line by line
             scores = np.where(np.stack([self.serving(rows, line) for line in lines]), scores, -np.inf)
         ids = self.ids[rows]
         out: list[list[Ranked]] = []

@@ -10,12 +10,18 @@ Rules (``can_serve``):
    Units of one measure with a factor between them (1 吨 = 1000 公斤, 1 斤 = 0.5 公斤) agree only when the
    caller accepts a conversion (``convert=True``; the application does not, see docs/units.md). Different
    measures never agree: an area is not a length, and money never converts to goods.
-3. Counts of things: every count word (个, 盏, 套, 份, ...) is a measure of its own, so the same count word
-   agrees and two different specific ones (套 vs 盏, 份 vs 张) do not. The generic 个 agrees with a specific
-   count word only where the item agrees: same kind, same category, and names that share a word (a pair of
-   Chinese characters or a Latin word in common, or one name inside the other): 12 个 "太阳能路灯" can serve a
-   line of 盏 "太阳能路灯", but charging posts counted in 个 cannot serve street lamps counted in 盏.
-4. A unit the table does not know matches only itself (compared without case, spaces or width).
+3. Counts of things: every count word (个, 盏, 套, 份, ...) is a measure of its own. Two different specific
+   count words (套 vs 盏, 份 vs 张) never agree; the generic 个 agrees with any count word (个 or 盏) only
+   where the names agree too (a pair of Chinese characters or a Latin word in common, one name inside the
+   other, or the last character of one name, which says what a Chinese compound names, found in the other):
+   12 个 "太阳能路灯" can serve a line of 盏 "太阳能路灯"; e-bike charging posts counted in 个 serve neither
+   street lamps counted in 盏 nor LED stairwell lights counted in 个.
+4. The item agrees. Except for time (小时, 天, 课时) and money, a unit says how much, not of what: a metre of
+   handrail is not a metre of speed bump, 套 of protective kits are not 套 of sound systems, a home health
+   check (次) does not clear a drain (次). So the offer's category must be the line's: besides the kind, the
+   category is what both sides say of the item.
+5. A unit the table does not know matches only itself (compared without case, spaces or width), for the
+   same category.
 
 Every refusal comes with a reason a person understands, in Chinese and English.
 """
@@ -181,33 +187,44 @@ def units() -> tuple[Unit, ...]:
     return _TABLE
 
 
-def _measure(unit: Unit) -> str:
-    """The measure a unit belongs to; each count word is a measure of its own."""
-    return f"{COUNT}:{unit.symbol}" if unit.measure == COUNT else unit.measure
+# Time and money buy the same whatever they are for: an hour of a room or of a lawyer, a yuan of any fund. Every
+# other unit says how much, not of what (a metre of handrail is not a metre of speed bump), so the item must agree.
+UNBOUND_MEASURES = frozenset({MONEY, "hours", "days", "lessons"})
 
 
-class Relation(Enum):
-    """How two units relate, before kinds and items are considered."""
+class Condition(Enum):
+    """What two units leave to decide, before kinds are compared."""
 
-    SAME = "same"  # one unit, perhaps spelt two ways
-    CONVERTIBLE = "convertible"  # one measure, a factor apart (吨 and 公斤)
-    GENERIC = "generic"  # the generic 个 and a specific count word (盏): only for the same item
-    DIFFERENT = "different"
+    UNITS = "units"  # the same unit of time or money: nothing more
+    CATEGORY = "category"  # the same unit of an item (m², 米, 公斤, 套, 次...): the same category
+    ITEM = "item"  # the generic 个 against a count word: the same category and names that agree
+    CONVERSION = "conversion"  # one measure a factor apart (吨 and 公斤): only when converting
+    NEVER = "never"  # different measures, different count words, different unknown units
 
 
 @lru_cache(maxsize=4096)
-def relation(offer_unit: str, line_unit: str) -> Relation:
-    """How the offer's unit relates to the line's."""
+def condition(offer_unit: str, line_unit: str) -> Condition:
+    """What the offer's unit and the line's leave to decide (``can_serve`` and the offer index both ask this)."""
     a, b = lookup(offer_unit), lookup(line_unit)
     if a is None or b is None:
-        return Relation.SAME if fold(offer_unit) == fold(line_unit) and fold(offer_unit) else Relation.DIFFERENT
-    if a is b:
-        return Relation.SAME
+        # A unit the table does not know matches only itself, and says nothing of the item.
+        same = fold(offer_unit) == fold(line_unit) and bool(fold(offer_unit))
+        return Condition.CATEGORY if same else Condition.NEVER
     if a.measure == b.measure == COUNT:
-        return Relation.GENERIC if GENERIC_COUNT in (a.symbol, b.symbol) else Relation.DIFFERENT
-    if a.measure == b.measure:
-        return Relation.CONVERTIBLE
-    return Relation.DIFFERENT
+        if GENERIC_COUNT in (a.symbol, b.symbol):
+            return Condition.ITEM
+        return Condition.CATEGORY if a is b else Condition.NEVER
+    if a.measure != b.measure:
+        return Condition.NEVER
+    if a is not b:
+        return Condition.CONVERSION
+    return Condition.UNITS if a.measure in UNBOUND_MEASURES else Condition.CATEGORY
+
+
+def _bound(unit: str) -> bool:
+    """The unit says how much, not of what: a pairing needs the item (its category) to agree."""
+    found = lookup(unit)
+    return found is None or found.measure not in UNBOUND_MEASURES
 
 
 class UnitMismatch(ValueError):
@@ -220,10 +237,10 @@ def factor(from_unit: str, to_unit: str) -> float:
     Count words convert only to themselves; the generic 个 and a specific one count the same things one for
     one, so their factor is 1 where ``can_serve`` lets them pair.
     """
-    kind = relation(from_unit, to_unit)
-    if kind in (Relation.SAME, Relation.GENERIC):
+    found = condition(from_unit, to_unit)
+    if found in (Condition.UNITS, Condition.CATEGORY, Condition.ITEM):
         return 1.0
-    if kind is Relation.CONVERTIBLE:
+    if found is Condition.CONVERSION:
         a, b = lookup(from_unit), lookup(to_unit)
         assert a is not None and b is not None
         return a.factor / b.factor
@@ -242,8 +259,14 @@ _LATIN = re.compile(r"[a-z0-9]{2,}")
 def _words(name: str) -> set[str]:
     """Two-character pieces of the Chinese runs and the Latin words of a name (no segmenter needed)."""
     folded = fold(name)
-    pieces = {run[i : i + 2] for run in _HAN.findall(folded) for i in range(max(len(run) - 1, 1))}
+    pieces = {run[i : i + 2] for run in _HAN.findall(folded) for i in range(len(run) - 1)}
     return pieces | set(_LATIN.findall(folded))
+
+
+def _head(name: str) -> str:
+    """The last Chinese character of a name: what a Chinese compound names (路灯 is a 灯, 充电桩 a 桩)."""
+    runs = _HAN.findall(fold(name))
+    return runs[-1][-1] if runs else ""
 
 
 @lru_cache(maxsize=65536)
@@ -253,7 +276,10 @@ def names_agree(offer_name: str, line_name: str) -> bool:
     a, b = fold(offer_name), fold(line_name)
     if not a or not b:
         return True
-    return a in b or b in a or bool(_words(a) & _words(b))
+    if a in b or b in a or _words(a) & _words(b):
+        return True
+    head_a, head_b = _head(a), _head(b)
+    return bool(head_a and head_a in b) or bool(head_b and head_b in a)
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +318,20 @@ def _counted(offer: Side, line: Side, code: str, why_zh: str = "", why_en: str =
     return Verdict(False, code, f"{zh}（{why_zh}）" if why_zh else zh, f"{en} ({why_en})" if why_en else en)
 
 
+def _not_the_item(offer: Side, line: Side, why_zh: str, why_en: str) -> Verdict:
+    """A refusal for another item: "the offer (充电桩) is not the item this line needs (路灯)", and why."""
+    offer_name, line_name = offer.name or offer.unit, line.name or line.unit
+    if fold(canonical(offer.unit)) != fold(canonical(line.unit)):
+        why_zh, why_en = f"{why_zh}，“{offer_name}”不是“{line_name}”", f"{why_en}: {offer_name} is not {line_name}"
+        return _counted(offer, line, "item", why_zh, why_en)
+    return Verdict(
+        False,
+        "item",
+        f"该资源“{offer_name}”与此资源项“{line_name}”不是同一种物品（{why_zh}）",
+        f"the offer ({offer_name}) is not the item this line needs ({line_name}): {why_en}",
+    )
+
+
 def can_serve(offer: Side, line: Side, *, convert: bool = False) -> Verdict:
     """Can the offer serve the line? Kinds must agree and units must measure the same thing (module docstring).
 
@@ -307,26 +347,11 @@ def can_serve(offer: Side, line: Side, *, convert: bool = False) -> Verdict:
             f"该资源属于{offer_zh}，此资源项需要{line_zh}",
             f"the offer is {offer_en}, this line needs {line_en}",
         )
-    found = relation(offer.unit, line.unit)
-    if found is Relation.SAME:
-        return Verdict(True, "same_unit", factor=1.0)
-    if found is Relation.GENERIC:
-        if offer.category != line.category:
-            return _counted(offer, line, "item", "类别不同，不是同一种物品", "a different category, not the same item")
-        if not names_agree(offer.name, line.name):
-            return _counted(
-                offer,
-                line,
-                "item",
-                f"“{GENERIC_COUNT}”只能用于同一种物品，“{offer.name}”不是“{line.name}”",
-                f"{GENERIC_COUNT} counts only the same item, and {offer.name} is not {line.name}",
-            )
-        return Verdict(True, "same_item", factor=1.0)
-    if found is Relation.CONVERTIBLE:
-        ratio = factor(offer.unit, line.unit)
-        if convert:
-            return Verdict(True, "converted", factor=ratio)
-        shown = f"1 {offer.unit} = {ratio:g} {line.unit}"
+    found = condition(offer.unit, line.unit)
+    if found is Condition.NEVER:
+        return _different(offer, line)
+    if found is Condition.CONVERSION and not convert:
+        shown = f"1 {offer.unit} = {factor(offer.unit, line.unit):g} {line.unit}"
         return _counted(
             offer,
             line,
@@ -334,6 +359,18 @@ def can_serve(offer: Side, line: Side, *, convert: bool = False) -> Verdict:
             f"{shown}，认领不做单位换算，请按“{line.unit}”发布资源",
             f"{shown}; claims are not converted between units, publish the offer in {line.unit}",
         )
+    if _bound(line.unit) and offer.category != line.category:
+        return _not_the_item(offer, line, "类别不同", "another category")
+    if found is Condition.ITEM and not names_agree(offer.name, line.name):
+        return _not_the_item(
+            offer, line, f"“{GENERIC_COUNT}”不说明数的是什么", f"{GENERIC_COUNT} does not say what is counted"
+        )
+    code = {Condition.UNITS: "same_unit", Condition.CATEGORY: "same_item", Condition.ITEM: "same_item"}
+    return Verdict(True, code.get(found, "converted"), factor=factor(offer.unit, line.unit))
+
+
+def _different(offer: Side, line: Side) -> Verdict:
+    """Why two units never pair: unknown units, money, two count words, two measures."""
     a, b = lookup(offer.unit), lookup(line.unit)
     if a is None or b is None:
         return _counted(offer, line, "unit")
@@ -341,8 +378,9 @@ def can_serve(offer: Side, line: Side, *, convert: bool = False) -> Verdict:
         return _counted(offer, line, "money", "资金不能换算成物品或服务", "money never converts to goods")
     if a.measure == b.measure == COUNT:
         return _counted(offer, line, "count_words", "计量的不是同一种东西", "they count different things")
-    (a_zh, a_en), (b_zh, b_en) = (
-        MEASURE_NAMES.get(a.measure, (a.symbol, a.symbol)) if a.measure != COUNT else ("数量", "a count"),
-        MEASURE_NAMES.get(b.measure, (b.symbol, b.symbol)) if b.measure != COUNT else ("数量", "a count"),
-    )
+    (a_zh, a_en), (b_zh, b_en) = _measure_name(a), _measure_name(b)
     return _counted(offer, line, "measure", f"{a_zh}不能换算成{b_zh}", f"{a_en} is not {b_en}")
+
+
+def _measure_name(unit: Unit) -> tuple[str, str]:
+    return ("数量", "a count") if unit.measure == COUNT else MEASURE_NAMES.get(unit.measure, (unit.symbol, unit.symbol))

@@ -62,12 +62,17 @@ def test_each_factor_moves_an_offer_down_when_it_is_worse() -> None:
         offer(1, remaining=500),  # covers less
         offer(2),  # 3,200 in the grid, right category: best on every factor
         offer(3, grid_ids=frozenset({3})),  # serves a grid 10 km away
-        offer(4, category="sanitation"),  # another category
+        offer(4, category="sanitation"),  # another category: m² of something else, never a candidate
     ]
     ranked = OfferIndex(offers, GRIDS).rank(BRICKS, NOW)
     score = {r.candidate_id: r.score for r in ranked}
     assert ranked[0].candidate_id == 2
-    assert score[2] > score[1] and score[2] > score[3] and score[2] > score[4]
+    assert score[2] > score[1] and score[2] > score[3] and 4 not in score
+    # Hours of a room serve whatever the room is for: there the category only ranks.
+    hours = replace(BRICKS, kind="venue", unit="小时", still_needed=10)
+    rooms = [offer(5, kind="venue", unit="小时", remaining=10), offer(6, kind="venue", unit="h", category="sanitation")]
+    score = {r.candidate_id: r.score for r in OfferIndex(rooms, GRIDS).rank(hours, NOW)}
+    assert score[5] > score[6]
 
 
 def test_an_offer_serving_only_a_distant_grid_scores_by_distance() -> None:

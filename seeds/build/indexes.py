@@ -32,7 +32,7 @@ from matching.features import (
     reliability,
     stack,
 )
-from matching.offers import AREA_SCALE_KM, OfferIndex, unit_key
+from matching.offers import AREA_SCALE_KM, OfferIndex
 from matching.records import GridPoint, LineNeed, Offer, ShiftNeed, Volunteer, WeeklyWindow
 from matching.text import TextSpace
 from matching.volunteers import PROXIMITY_SCALE_KM, VolunteerIndex
@@ -236,8 +236,8 @@ class OfferRanking:
         failed: np.ndarray,
         open_: np.ndarray,
     ) -> PairFeatures:
-        """The offers an admin could be shown for ``line`` at ``when`` (the library's pre-filters, and offered
-        by then), with their features; the arrays are per offer, in this ranking's order."""
+        """The offers an admin could be shown for ``line`` at ``when`` (the library's pre-filters of the time: same
+        kind, live, offered by then), with their features; the arrays are per offer, in this ranking's order."""
         self.set_record(fulfilled, failed, open_)
         index = self.index
         now = when.timestamp()
@@ -245,8 +245,10 @@ class OfferRanking:
         rows = np.flatnonzero(
             (index.kind == kind) & (index.remaining > 0) & (index.valid_until > now) & (self.valid_from <= now)
         )
+        # An offer that cannot serve the line (matching.units) covers none of it, as in the library. The lists
+        # of the past still show such offers (admins turned them down): the history keeps its volume.
+        serving = index.serving(rows, line_record(need, line, self.grid_ids[need.grid_index]))
         needed = max(float(line.row["still_needed"]), 1e-9)
-        same_unit = index.unit_keys[rows] == unit_key(line.unit)
         grid = index.distances.index[self.grid_ids[need.grid_index]]
         serves = self.serves[rows, grid]
         nearest = np.where(self.serves[rows], index.distances.km[grid][None, :], np.inf).min(axis=1, initial=np.inf)
@@ -260,7 +262,7 @@ class OfferRanking:
             validity = np.where(np.isinf(valid_until), 1.0, 0.5)
         category = str(line.category.value if hasattr(line.category, "value") else line.category)
         columns = {
-            "coverage": np.where(same_unit, np.minimum(index.remaining[rows], needed) / needed, 0.0),
+            "coverage": np.where(serving, np.minimum(index.remaining[rows], needed) / needed, 0.0),
             "category": (index.category[rows] == category).astype(np.float64),
             "area": np.where(serves, 1.0, np.exp(-nearest / AREA_SCALE_KM)),
             "reliability": index.reliability[rows],

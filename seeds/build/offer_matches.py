@@ -21,6 +21,7 @@ from marketplace.matches.models import MatchKind, MatchSource, MatchStatus
 from marketplace.needs.models import NeedStatus
 from marketplace.offers.models import OfferStatus
 from marketplace.organizations.models import OrganizationStatus
+from matching import units
 from matching.offers import DEFAULT_WEIGHTS
 from seeds.build.context import LineInfo, NeedInfo, OfferInfo
 from seeds.build.indexes import OfferRanking
@@ -56,7 +57,7 @@ class OfferCandidate:
     offer: OfferInfo
     values: dict[str, float]  # the library's features of the pair, as they stood when the list was drawn
     score: float  # the default scorer's
-    same_unit: bool
+    same_unit: bool  # the offer can serve the line (matching.units: its kind, a unit of the same measure, the item)
 
     def liking(self, impression: float) -> float:
         logit = OFFER_ADMIN_PREFERENCE["intercept"] + impression
@@ -80,6 +81,14 @@ class OfferCandidate:
         if values["load"] >= math.log(3):
             return "该单位手头对接项目较多，暂不再安排"
         return "已选择更合适的资源"
+
+
+def can_serve(offer: OfferInfo, line: LineInfo) -> bool:
+    """The app's rule (matching.units.can_serve): an offer of another kind, unit or item never serves the line."""
+    return units.can_serve(
+        units.Side(str(offer.kind), str(offer.category), offer.unit, offer.row["title"]),
+        units.Side(str(line.kind), str(line.category), line.unit, line.row["description"]),
+    ).ok
 
 
 def _sigmoid(x: float) -> float:
@@ -189,7 +198,7 @@ class LineSupply:
             found = []
         return [
             OfferCandidate(
-                offer, values, sum(w * values[n] for n, w in DEFAULT_WEIGHTS.items()), offer.unit == line.unit
+                offer, values, sum(w * values[n] for n, w in DEFAULT_WEIGHTS.items()), can_serve(offer, line)
             )
             for offer, values in found
         ]
@@ -201,7 +210,7 @@ class LineSupply:
         nearest = min((distances[index] for index in offer.grid_indexes), default=5.0)
         still = float(line.row["still_needed"]) or 1e-9
         return {
-            "coverage": min(1.0, float(offer.row["remaining_quantity"]) / still) if offer.unit == line.unit else 0.0,
+            "coverage": min(1.0, float(offer.row["remaining_quantity"]) / still) if can_serve(offer, line) else 0.0,
             "category": 1.0 if offer.category == line.category else 0.0,
             "area": 1.0 if serves else math.exp(-nearest / 3),
             "reliability": 0.5,
@@ -221,7 +230,7 @@ class LineSupply:
             if rows:
                 values = dict(zip(pairs.names, pairs.matrix[rows[0]].tolist(), strict=True))
         score = sum(w * values[n] for n, w in DEFAULT_WEIGHTS.items())
-        return OfferCandidate(offer, values, score, offer.unit == line.unit)
+        return OfferCandidate(offer, values, score, can_serve(offer, line))
 
     def decide(
         self, need: NeedInfo, line: LineInfo, ranked: list[OfferCandidate], created: datetime, fill: float
@@ -240,7 +249,7 @@ class LineSupply:
             looked = claim or rng.random() < rank**-EXAMINE_ETA
             draw = candidate.liking(self.impression[candidate.offer.id]) - math.log(1 / max(rng.random(), 1e-12) - 1)
             if not candidate.same_unit:
-                reasons[rank] = "计量单位与需求不符，无法对接"
+                reasons[rank] = "计量单位或物品与需求不符，无法对接"
             elif not looked:
                 reasons[rank] = "已选择更合适的资源"
             elif draw <= 0:
