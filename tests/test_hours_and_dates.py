@@ -17,7 +17,8 @@ from sqlmodel import Session, select
 
 from marketplace.accounts.models import Role
 from marketplace.dashboard.figures import street_figures
-from marketplace.needs.models import Shift
+from marketplace.needs.escalation import escalate_overdue
+from marketplace.needs.models import Need, Shift
 from marketplace.offers.models import Offer
 from marketplace.offers.schemas import OfferCreate
 from marketplace.settings import Settings
@@ -405,3 +406,16 @@ def test_exported_moments_are_street_days(client: TestClient[Any], session: Sess
     export = client.get("/projects/export?format=csv").content.decode("utf-8-sig")
     row = next(line for line in csv.DictReader(io.StringIO(export)) if line["ID"] == str(need.id))
     assert row["Published"] == "2026-06-02"
+
+
+def test_a_need_is_overdue_from_midnight_on_the_street_not_in_utc(session: Session) -> None:
+    need = mf.project(session, make_grid(session), due_date=datetime(2026, 6, 30).date())
+    need_id = need.id
+    session.commit()
+    # 07:59 on July 1 in Qingdao is still June 30 in UTC: the street's June 30 is over, the need is overdue.
+    assert escalate_overdue(session, datetime(2026, 6, 30, 23, 59, tzinfo=UTC) - timedelta(hours=16)) == 0
+    assert escalate_overdue(session, datetime(2026, 6, 30, 23, 59, tzinfo=UTC)) == 1
+    session.commit()
+    with reading(session) as fresh:
+        row = fresh.get(Need, need_id)
+        assert row is not None and row.escalation_level is not None

@@ -19,6 +19,7 @@ from marketplace.needs.services import NeedProblem, get_visible_need
 from marketplace.notifications.outbox import send
 from marketplace.places.models import Department, Grid
 from marketplace.security.identity import CurrentUser
+from marketplace.street_clock import street_day
 from marketplace.sweeps import SYSTEM_ROLE, acting_as_system, sweep_when_due
 
 LADDER: tuple[EscalationLevel, ...] = (
@@ -173,7 +174,7 @@ def escalate_overdue(db: Session, now: datetime | None = None) -> int:
 
 def _escalate_overdue(db: Session, now: datetime) -> int:
     opened = 0
-    today = now.date()
+    today = street_day(now)  # a due date is a street day: overdue from midnight in Qingdao, not in UTC
     overdue = db.execute(
         sa.select(Need).where(
             Need.due_date < today,  # type: ignore[operator]
@@ -213,7 +214,7 @@ def sweep_due(now: datetime | None = None) -> sa.ColumnElement[bool]:
     past its deadline whose next level is not open yet. List requests write only when this holds."""
     now = now or utcnow()
     overdue = sa.select(Need.id).where(
-        Need.due_date < now.date(),  # type: ignore[operator]
+        Need.due_date < street_day(now),  # type: ignore[operator]
         Need.status.not_in(CLOSED),  # type: ignore[attr-defined]
         Need.escalation_level.is_(None),  # type: ignore[union-attr]
         ~sa.exists().where(_later.need_id == Need.id, _later.level == EscalationLevel.GRID),
