@@ -16,6 +16,7 @@ from msgspec import Struct
 from sqlmodel import Session
 
 from marketplace.i18n import gettext as _
+from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.needs.models import (
     NEED_BOARD_RANK,
     PUBLIC_STATUSES,
@@ -66,8 +67,11 @@ class SkillRef(Struct):
     name_en: str
 
 
-class ResourceNeed(Struct):
-    """A resource line as the public sees it: what is asked for and what is still needed."""
+class ResourceNeed(Struct, omit_defaults=True):
+    """A resource line as the public sees it: what is asked for and what is still needed.
+
+    ``closed``: the street closed it as enough (部分办结); it needs nothing more (shown only when true).
+    """
 
     id: int
     kind: ResourceKind
@@ -77,9 +81,10 @@ class ResourceNeed(Struct):
     quantity: float
     still_needed: float
     unit: str
+    closed: bool = False
 
 
-class ShiftInfo(Struct):
+class ShiftInfo(Struct, omit_defaults=True):
     id: int
     title: str
     location: str
@@ -89,6 +94,8 @@ class ShiftInfo(Struct):
     open_slots: int
     requires_approval: bool
     skills: list[SkillRef]
+    # Cancelled by the street: it takes no sign-ups and has no open places (shown only when true).
+    cancelled: bool = False
 
 
 class ProjectCard(Struct):
@@ -109,10 +116,18 @@ class ProjectCard(Struct):
     published_at: datetime | None
     resources: list[ResourceNeed]
     shifts: list[ShiftInfo]
+    # A partner's approved ("approved") or delivered ("fulfilled") whole-project claim: it provides what the
+    # lines still need, so nothing is asked of the public (docs/need_changes.md).
+    whole_claim: str | None
 
     @property
     def is_solved(self) -> bool:
         return self.status in SOLVED_STATUSES
+
+    @property
+    def asks_the_public(self) -> bool:
+        """Whether the card lists what is still needed: not once solved or taken on whole by a partner."""
+        return not self.is_solved and self.whole_claim is None
 
     @property
     def resources_still_needed(self) -> list[ResourceNeed]:
@@ -242,6 +257,20 @@ def list_projects(session: Session, filters: BoardFilters, *, page: int, page_si
     )
 
 
+# The need's approved or delivered whole-project claim, as a column of the card query (no query of its own).
+_WHOLE_CLAIM = (
+    sa.select(Match.status)
+    .where(
+        Match.need_id == Need.id,
+        Match.kind == MatchKind.WHOLE_NEED,
+        Match.status.in_([MatchStatus.APPROVED, MatchStatus.FULFILLED]),  # type: ignore[attr-defined]
+    )
+    .limit(1)
+    .correlate(Need)
+    .scalar_subquery()
+    .label("whole_claim")
+)
+
 # Plain columns, not ORM objects: loading Grid and Community entities cost more than the page's SQL.
 _CARD_COLUMNS = (
     Need.id,
@@ -259,6 +288,7 @@ _CARD_COLUMNS = (
     Community.id.label("community_id"),  # type: ignore[union-attr]
     Community.name.label("community_name"),  # type: ignore[attr-defined]
     Community.name_en.label("community_name_en"),  # type: ignore[attr-defined]
+    _WHOLE_CLAIM,
 )
 
 
@@ -295,6 +325,7 @@ def _card_fields(
         "published_at": row.published_at,
         "resources": resources.get(row.id, []),
         "shifts": shifts.get(row.id, []),
+        "whole_claim": MatchStatus(row.whole_claim).value if row.whole_claim else None,
     }
 
 
@@ -309,12 +340,15 @@ def _resources_of(session: Session, need_ids: list[int]) -> dict[int, list[Resou
             ResourceLine.quantity,
             ResourceLine.still_needed,
             ResourceLine.unit,
+            ResourceLine.closed_at,
         )
         .where(ResourceLine.need_id.in_(need_ids))  # type: ignore[attr-defined]
         .order_by(ResourceLine.id)
     )
     lines: dict[int, list[ResourceNeed]] = {}
-    for need_id, line_id, kind, category, description, quantity, still_needed, unit in session.execute(statement):
+    for need_id, line_id, kind, category, description, quantity, still_needed, unit, closed_at in session.execute(
+        statement
+    ):
         lines.setdefault(need_id, []).append(
             ResourceNeed(
                 id=line_id,
@@ -325,6 +359,7 @@ def _resources_of(session: Session, need_ids: list[int]) -> dict[int, list[Resou
                 quantity=float(quantity),
                 still_needed=float(still_needed),
                 unit=unit,
+                closed=closed_at is not None,
             )
         )
     return lines
@@ -340,6 +375,7 @@ _SHIFT_COLUMNS = (
     Shift.slots,
     Shift.confirmed_count,
     Shift.requires_approval,
+    Shift.cancelled_at,
 )
 
 
@@ -357,9 +393,10 @@ def _shifts_of(session: Session, need_ids: list[int]) -> dict[int, list[ShiftInf
                 starts_at=row.starts_at,
                 ends_at=row.ends_at,
                 slots=row.slots,
-                open_slots=max(0, row.slots - row.confirmed_count),
+                open_slots=0 if row.cancelled_at is not None else max(0, row.slots - row.confirmed_count),
                 requires_approval=row.requires_approval,
                 skills=skills.get(row.id, []),
+                cancelled=row.cancelled_at is not None,
             )
         )
     return shifts

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from marketplace.needs.change_pages import NeedChangePagesController
 from marketplace.needs.escalation_pages import EscalationPagesController
 from marketplace.needs.intake_pages import NeedIntakePagesController
 from marketplace.needs.staff_pages import NeedStaffPagesController
@@ -10,6 +11,7 @@ from marketplace.needs.tracking_pages import TrackPagesController
 
 NEED_PAGE_HANDLERS: list[Any] = [
     NeedStaffPagesController,
+    NeedChangePagesController,
     NeedIntakePagesController,
     NeedSubmitPagesController,
     TrackPagesController,

@@ -39,10 +39,21 @@ class SignupRow:
 class LineProgress:
     line: ResourceLine
     delivered: Decimal
+    # The need's whole-project claim, when one is approved or delivered: it covers what the line still needs.
+    whole: MatchStatus | None = None
+    whole_by: str = ""
+
+    @property
+    def by_whole_claim(self) -> bool:
+        return self.whole in (MatchStatus.APPROVED, MatchStatus.FULFILLED)
+
+    @property
+    def closed(self) -> bool:
+        return self.line.closed_at is not None
 
     @property
     def covered(self) -> bool:
-        return self.line.still_needed <= 0
+        return self.line.still_needed <= 0 or self.whole is MatchStatus.APPROVED
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,14 @@ class ShiftProgress:
     shift: Shift
     signups: list[SignupRow]
     over: bool
+
+    @property
+    def cancelled(self) -> bool:
+        return self.shift.cancelled_at is not None
+
+    @property
+    def started(self) -> bool:
+        return self.shift.starts_at <= utcnow()
 
 
 def _volunteer_names(db: Session, profile_ids: set[int]) -> dict[int, str]:
@@ -76,16 +95,45 @@ def claims_of(db: Session, need_id: int) -> list[Claim]:
 
 
 def line_progress(db: Session, lines: list[ResourceLine]) -> list[LineProgress]:
+    """How far each line has come: what line claims delivered, and what a delivered whole-project claim
+    provided (everything the line still needed when it was delivered, see docs/need_changes.md)."""
     ids = [line.id for line in lines if line.id is not None]
     delivered: dict[int, Decimal] = {}
+    pending: dict[int, Decimal] = {}
     if ids:
         rows = db.execute(
-            sa.select(Match.resource_line_id, sa.func.sum(Match.quantity))
-            .where(Match.resource_line_id.in_(ids), Match.status == MatchStatus.FULFILLED)  # type: ignore[union-attr]
-            .group_by(Match.resource_line_id)
+            sa.select(Match.resource_line_id, Match.status, sa.func.sum(Match.quantity))
+            .where(Match.resource_line_id.in_(ids), Match.status.in_([MatchStatus.FULFILLED, MatchStatus.APPROVED]))  # type: ignore[union-attr,attr-defined]
+            .group_by(Match.resource_line_id, Match.status)
         ).all()
-        delivered = {line_id: Decimal(total or 0) for line_id, total in rows}
-    return [LineProgress(line=line, delivered=delivered.get(line.id or 0, Decimal(0))) for line in lines]
+        for line_id, status, total in rows:
+            (delivered if MatchStatus(status) is MatchStatus.FULFILLED else pending)[line_id] = Decimal(total or 0)
+    wholes = _whole_claims(db, {line.need_id for line in lines})
+    progress = []
+    for line in lines:
+        whole, whole_by = wholes.get(line.need_id, (None, ""))
+        done = delivered.get(line.id or 0, Decimal(0))
+        if whole is MatchStatus.FULFILLED and not line.closed_at:
+            # The whole claim provided the rest: all but what approved line claims still have to bring.
+            done = max(done, line.quantity - line.still_needed - pending.get(line.id or 0, Decimal(0)))
+        progress.append(LineProgress(line=line, delivered=done, whole=whole, whole_by=whole_by))
+    return progress
+
+
+def _whole_claims(db: Session, need_ids: set[int]) -> dict[int, tuple[MatchStatus, str]]:
+    """Each need's approved or delivered whole-project claim: its status and the partner's name."""
+    if not need_ids:
+        return {}
+    rows = db.execute(
+        sa.select(Match.need_id, Match.status, Organization.name)
+        .outerjoin(Organization, Organization.id == Match.organization_id)  # type: ignore[arg-type]
+        .where(
+            Match.need_id.in_(sorted(need_ids)),  # type: ignore[attr-defined]
+            Match.kind == MatchKind.WHOLE_NEED,
+            Match.status.in_([MatchStatus.APPROVED, MatchStatus.FULFILLED]),  # type: ignore[attr-defined]
+        )
+    ).all()
+    return {need_id: (MatchStatus(status), name or "") for need_id, status, name in rows}
 
 
 def shift_progress(db: Session, shifts: list[Shift]) -> list[ShiftProgress]:
@@ -128,7 +176,7 @@ def blockers(lines: list[LineProgress], shifts: list[ShiftProgress], claims: lis
             values = {"what": what, "qty": _number(item.line.still_needed), "unit": item.line.unit}
             problems.append(_("Resource line “%(what)s” still needs %(qty)s %(unit)s.") % values)
     for shift in shifts:
-        if not shift.over:
+        if not shift.over and not shift.cancelled:
             problems.append(_("Shift “%(title)s” is not over yet.") % {"title": shift.shift.title})
     open_claims = sum(1 for claim in claims if claim.match.status is MatchStatus.APPROVED)
     if open_claims:

@@ -19,7 +19,7 @@ from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
 from marketplace.matches import delivery
 from marketplace.matches.services import Conflict
-from marketplace.needs import duplicates, escalation, participation, services, submissions, tracking
+from marketplace.needs import change_forms, duplicates, escalation, participation, services, submissions, tracking
 from marketplace.needs.board import InvalidFilter
 from marketplace.needs.escalation_pages import reason_text
 from marketplace.needs.models import Escalation, EscalationLevel, NeedStatus
@@ -47,6 +47,7 @@ def _notices() -> dict[str, str]:
         "created": _("The need is recorded. Check the likely duplicates below before publishing it."),
         "saved": _("Your changes are saved."),
         "verified": _("The need is verified and closed; the resident's satisfaction is recorded."),
+        **change_forms.notices(),
     }
 
 
@@ -138,8 +139,8 @@ class NeedStaffPagesController(Controller):
         )
         return Template("needs/staff/list.html", context=context)
 
+    @staticmethod
     def _detail(
-        self,
         db: Session,
         actor: CurrentUser,
         need_id: int,
@@ -183,6 +184,7 @@ class NeedStaffPagesController(Controller):
             errors=errors or {},
             values=values or {},
             active_page="needs",
+            **change_forms.form_context(need, [item.shift for item in shifts]),
         )
         return Template("needs/staff/detail.html", context=context, status_code=status_code)
 

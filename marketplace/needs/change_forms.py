@@ -1,0 +1,69 @@
+"""The change forms of a need's staff page: what each form shows, and the refusals in the reader's language.
+
+Field names on the page are namespaced by row: ``line-7-quantity``, ``line-7-close_reason``,
+``shift-3-starts_at``, ``shift-3-cancel_reason``; an error lands next to its own field.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from marketplace.i18n import gettext as _
+from marketplace.needs.changes import CHANGEABLE, ChangeRefused
+from marketplace.needs.models import Need, Shift
+from marketplace.validation import STREET_TZ
+
+# The service's field names, as the form of each action calls them.
+CLOSE_FIELDS = {"reason": "close_reason"}
+CANCEL_FIELDS = {"reason": "cancel_reason"}
+
+
+def local_input(moment: datetime) -> str:
+    """An instant as a datetime-local value on the street's clock (2030-01-05T11:00)."""
+    return moment.astimezone(STREET_TZ).strftime("%Y-%m-%dT%H:%M")
+
+
+def form_context(need: Need, shifts: list[Shift]) -> dict[str, Any]:
+    """What the page's change forms need: whether the need may change, and each shift's current window."""
+    return {
+        "changeable": need.status in CHANGEABLE,
+        "shift_inputs": {
+            shift.id: {"starts_at": local_input(shift.starts_at), "ends_at": local_input(shift.ends_at)}
+            for shift in shifts
+        },
+    }
+
+
+def notices() -> dict[str, str]:
+    return {
+        "line_changed": _("The line's quantity is changed; its claimants are told what happens to their claims."),
+        "line_closed": _("The line is closed as enough; pending claims on it were released and their partners told."),
+        "shift_changed": _("The shift is changed; its volunteers are told."),
+        "shift_cancelled": _("The shift is cancelled; its volunteers are told and their places freed."),
+    }
+
+
+def refusal_message(problem: ChangeRefused) -> str:
+    """Why the change was refused, in the reader's language (the API's English names the same field)."""
+    params = problem.params
+    messages = {
+        "below_held": lambda: (
+            _("Not below the %(held)s %(unit)s that approved or delivered claims already hold.")
+            % {"held": params.get("held", ""), "unit": params.get("unit", "")}
+        ),
+        "no_change": lambda: _("That is the current value: change it, or leave the form as it is."),
+        "line_closed": lambda: _("This line was closed as enough; it no longer changes."),
+        "whole_delivered": lambda: _("A delivered whole-project claim provided this line; record a new need for more."),
+        "reason_required": lambda: _("Give a reason (at most 500 characters)."),
+        "reason_too_long": lambda: _("Give a reason (at most 500 characters)."),
+        "shift_cancelled": lambda: _("This shift was cancelled; it no longer changes."),
+        "shift_started": lambda: _("The shift has started: it can no longer be moved or cancelled."),
+        "ends_before_start": lambda: _("The end must be after the start."),
+        "too_long": lambda: _("A shift lasts at most 24 hours."),
+        "in_past": lambda: _("The shift must end in the future."),
+        "below_confirmed": lambda: (
+            _("Not fewer than the %(num)d volunteers already confirmed.") % {"num": int(params.get("confirmed", 0))}
+        ),
+        "not_changeable": lambda: _("This need is closed; it can no longer change."),
+    }
+    message = messages.get(problem.code)
+    return message() if message else problem.message
