@@ -44,7 +44,17 @@ MAX_BODY_BYTES = 1 << 20
 COMPRESSED_HERE = "compressed_by_page_cache"
 # Writes to these tables never change a public page (accounts and logins, tokens, audit trail, inboxes).
 PRIVATE_TABLES = frozenset(
-    {"user_account", "user_session", "api_token", "login_failure", "password_reset", "audit_event", "notification"}
+    {
+        "user_account",
+        "user_session",
+        "api_token",
+        "login_failure",
+        "password_reset",
+        "audit_event",
+        "notification",
+        # The per-address counts of submissions and report lookups; no public page shows them.
+        "need_submission",
+    }
 )
 # Stands for the visitor's CSRF token in a kept body. A NUL byte is refused in every input,
 # so no stored text can contain this.
