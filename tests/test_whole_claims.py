@@ -101,7 +101,10 @@ def test_cancelling_an_approved_whole_claim_gives_everything_back(client: TestCl
     offer = mf.offer_of(session, other.user, "5")
     body = {"kind": "line", "resource_line_id": line.id, "offer_id": offer.id, "quantity": "5"}
     assert client.post(f"/api/v1/projects/{need.id}/claims", json=body, headers=other.headers).status_code == 201
-    assert client.post(f"/api/v1/projects/{need.id}/claims", json={"kind": "whole"}, headers=partner.headers).status_code == 201
+    assert (
+        client.post(f"/api/v1/projects/{need.id}/claims", json={"kind": "whole"}, headers=partner.headers).status_code
+        == 201
+    )
 
 
 def test_a_whole_claim_covers_what_other_approved_line_claims_leave(client: TestClient[Any], session: Session) -> None:
@@ -120,7 +123,10 @@ def test_a_whole_claim_covers_what_other_approved_line_claims_leave(client: Test
     waiting = client.post(f"/api/v1/needs/{need.id}/verify", json={"satisfaction": 4}, headers=boss.headers)
     assert waiting.status_code == 409 and "1 approved claim" in waiting.text
     client.post(f"/api/v1/claims/{part_id}/delivered", headers=part.headers)
-    assert client.post(f"/api/v1/needs/{need.id}/verify", json={"satisfaction": 4}, headers=boss.headers).status_code == 200
+    assert (
+        client.post(f"/api/v1/needs/{need.id}/verify", json={"satisfaction": 4}, headers=boss.headers).status_code
+        == 200
+    )
 
 
 def test_the_pages_show_lines_as_provided_by_the_whole_claim(client: TestClient[Any], session: Session) -> None:
