@@ -1,0 +1,314 @@
+"""The review inbox at 5,000 pending items: the page and the API, with and without filters.
+
+    .venv/bin/python benchmarks/review_inbox.py [--pending 5000] [--requests 30] \
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench]
+
+Seeds a synthetic street (seeds/synthetic.py) into a fresh SQLite file, and into a scratch PostgreSQL
+database when ``--database-url`` is given, then tops its pending items up to ``--pending`` (line claims,
+volunteer sign-ups, whole-project claims and a matching round's proposals, some waiting for their
+candidate). It asks each view of ``/review`` and ``GET /api/v1/review`` ``--requests`` times in process
+(Litestar's test client: the application's whole stack, template included, no network), after two
+warm-up requests, and records the median and p95 milliseconds and the SQL statements each request sent.
+Prints the figures and writes ``benchmarks/results/review_inbox.{txt,json}``.
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from litestar.testing import TestClient
+from sqlmodel import Session
+
+import marketplace.models  # noqa: F401  (registers every table)
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.passwords import hash_password
+from marketplace.app import create_app
+from marketplace.db.engine import create_db_engine
+from marketplace.db.migrate import upgrade
+from marketplace.db.scratch import recreate_postgres_database
+from marketplace.matches.models import Match, MatchKind, MatchStatus
+from marketplace.needs.models import Need, ResourceLine, Shift
+from marketplace.offers.models import Offer
+from marketplace.organizations.models import Organization, OrganizationStatus
+from marketplace.places.models import Community
+from marketplace.rounds.models import MatchRound, RoundStatus
+from marketplace.security.tokens import create_api_token
+from marketplace.settings import DatabaseSettings, Settings
+from marketplace.volunteers.models import VolunteerProfile
+from seeds.synthetic import seed_synthetic
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TODAY = date(2026, 5, 1)
+PASSWORD = "bench-admin-password-2026"
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def _top_up(engine: sa.Engine, pending: int, rng: random.Random) -> dict[str, int]:
+    """Add proposed matches until ``pending`` wait: a fifth sign-ups, a twentieth whole-project claims, a
+    quarter a round's proposals (a third of them not yet accepted), the rest partners' line claims."""
+    now = datetime.now(UTC)
+    with Session(engine) as db:
+        have = db.execute(sa.select(sa.func.count()).where(Match.status == MatchStatus.PROPOSED)).scalar_one()
+        lines = db.execute(sa.select(ResourceLine.id, ResourceLine.need_id)).all()
+        offers = db.execute(
+            sa.select(Offer.id, Offer.organization_id)
+            .join(Organization, Organization.id == Offer.organization_id)  # type: ignore[arg-type]
+            .where(Organization.status == OrganizationStatus.APPROVED)
+        ).all()
+        shifts = db.execute(sa.select(Shift.id, Shift.need_id)).all()
+        volunteers = list(db.execute(sa.select(VolunteerProfile.id)).scalars())
+        taken = set(
+            db.execute(
+                sa.select(Match.shift_id, Match.volunteer_id).where(
+                    Match.kind == MatchKind.VOLUNTEER_SHIFT,
+                    Match.status.in_(["proposed", "approved", "fulfilled"]),  # type: ignore[attr-defined]
+                )
+            ).all()
+        )
+        whole_taken = set(
+            db.execute(
+                sa.select(Match.need_id).where(
+                    Match.kind == MatchKind.WHOLE_NEED,
+                    Match.status.in_(["proposed", "approved", "fulfilled"]),  # type: ignore[attr-defined]
+                )
+            ).scalars()
+        )
+        needs = [n for n in db.execute(sa.select(Need.id)).scalars() if n not in whole_taken]
+        match_round = MatchRound(status=RoundStatus.FINISHED, stage="done")
+        db.add(match_round)
+        db.flush()
+        rows: list[dict[str, Any]] = []
+        for n in range(max(0, pending - have)):
+            created = now - timedelta(minutes=rng.randint(0, 60 * 24 * 30))
+            common = {"status": "proposed", "created_at": created, "score": round(rng.random(), 3)}
+            pick = rng.random()
+            if pick < 0.2 and shifts:
+                shift_id, need_id = rng.choice(shifts)
+                volunteer_id = rng.choice(volunteers)
+                if (shift_id, volunteer_id) in taken:
+                    continue
+                taken.add((shift_id, volunteer_id))
+                rows.append(
+                    common
+                    | {
+                        "need_id": need_id,
+                        "kind": "volunteer_shift",
+                        "source": "volunteer_signup",
+                        "shift_id": shift_id,
+                        "volunteer_id": volunteer_id,
+                    }
+                )
+            elif pick < 0.25 and needs:
+                need_id = needs.pop()
+                organization_id = rng.choice(offers)[1]
+                rows.append(
+                    common
+                    | {
+                        "need_id": need_id,
+                        "kind": "whole_need",
+                        "source": "partner_claim",
+                        "organization_id": organization_id,
+                    }
+                )
+            else:
+                line_id, need_id = rng.choice(lines)
+                offer_id, organization_id = rng.choice(offers)
+                from_round = pick > 0.75
+                rows.append(
+                    common
+                    | {
+                        "need_id": need_id,
+                        "kind": "offer_line",
+                        "source": "matching_round" if from_round else "partner_claim",
+                        "resource_line_id": line_id,
+                        "offer_id": offer_id,
+                        "organization_id": organization_id,
+                        "quantity": rng.randint(1, 20),
+                        "round_id": match_round.id if from_round else None,
+                        "accepted_at": created if from_round and n % 3 else None,
+                    }
+                )
+        columns = {c.name for c in Match.__table__.columns}  # type: ignore[attr-defined]
+        full = [{name: row.get(name) for name in columns if name != "id"} for row in rows]
+        if full:
+            db.execute(sa.insert(Match), full)
+        db.commit()
+        total = db.execute(sa.select(sa.func.count()).where(Match.status == MatchStatus.PROPOSED)).scalar_one()
+        return {"pending": int(total), "added": len(full), "round_id": int(match_round.id or 0)}
+
+
+def _admin(engine: sa.Engine) -> str:
+    """An admin who signs in to the pages, and an API token for the same admin."""
+    with Session(engine) as db:
+        street_id = db.execute(sa.text("SELECT id FROM street ORDER BY id LIMIT 1")).scalar_one()
+        user = User(
+            username="bench-admin",
+            display_name="Bench",
+            password_hash=hash_password(PASSWORD),
+            role=Role.ADMIN,
+            street_id=street_id,
+        )
+        db.add(user)
+        db.flush()
+        secret, _ = create_api_token(
+            db, user_id=user.id or 0, name="bench", scopes=["matches:read"], created_by_id=None
+        )
+        db.commit()
+        return secret
+
+
+@contextmanager
+def _counting(engine: sa.Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+            seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def _views(engine: sa.Engine, round_id: int) -> list[tuple[str, str]]:
+    with Session(engine) as db:
+        community = db.execute(sa.select(Community.id).order_by(Community.id)).scalars().first()
+        title = db.execute(sa.select(Need.title).order_by(Need.id)).scalars().first() or ""
+        need_id = db.execute(sa.select(Match.need_id).where(Match.status == "proposed").limit(1)).scalar_one()
+    word = title[:2]
+    return [
+        ("page", "/review"),
+        ("page", "/review?kind=volunteer_shift&sort=shift"),
+        ("page", f"/review?community={community}&due=today"),
+        ("page", "/review?conflict=any&sort=score"),
+        ("page", f"/review?q={word}"),
+        ("page", f"/review?q=XQ-{need_id:06d}"),
+        ("page", f"/review?round={round_id}&answer=awaiting&score=0.5"),
+        ("page", "/review?sort=oldest&page=60"),
+        ("api", "/api/v1/review"),
+        ("api", f"/api/v1/review?kind=offer_line&community={community}&sort=urgency"),
+        ("api", f"/api/v1/review?q={word}&conflict=any&page_size=200"),
+    ]
+
+
+def _measure(url: str, pending: int, requests: int, label: str) -> dict[str, Any]:
+    upgrade(url)
+    engine = create_db_engine(DatabaseSettings(url=url))
+    started = time.perf_counter()
+    seed_synthetic(engine, volunteers=5000, today=TODAY)
+    seeded = _top_up(engine, pending, random.Random(7))
+    token = _admin(engine)
+    views = _views(engine, seeded["round_id"])
+    engine.dispose()
+    print(f"[{label}] {seeded['pending']:,} pending items ready in {time.perf_counter() - started:.1f} s", flush=True)
+    settings = Settings(
+        database=DatabaseSettings(url=url),
+        secret_key="benchmark-secret-key-not-for-production",
+        var_dir=Path(tempfile.mkdtemp(prefix="review-inbox-")),
+        allowed_hosts=("testserver.local", "127.0.0.1", "localhost"),
+    )
+    app = create_app(settings)
+    results: list[dict[str, Any]] = []
+    with TestClient(app=app) as client:
+        page = client.get("/login")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert csrf is not None
+        signed = client.post(
+            "/login",
+            data={"username": "bench-admin", "password": PASSWORD, "csrf_token": csrf.group(1)},
+            follow_redirects=False,
+        )
+        assert signed.status_code == 303, signed.text[:300]
+        app_engine: sa.Engine = app.state.engine
+        for kind, path in views:
+            headers = {"Authorization": f"Bearer {token}"} if kind == "api" else {}
+            for _ in range(2):
+                warm = client.get(path, headers=headers)
+                assert warm.status_code == 200, (path, warm.text[:300])
+            timings, statements, shown = [], [], 0
+            for _ in range(requests):
+                with _counting(app_engine) as seen:
+                    began = time.perf_counter()
+                    response = client.get(path, headers=headers)
+                    timings.append((time.perf_counter() - began) * 1000)
+                statements.append(len(seen))
+                assert response.status_code == 200, (path, response.text[:300])
+                shown = response.json()["total"] if kind == "api" else response.text.count("data-card ")
+            timings.sort()
+            row = {
+                "kind": kind,
+                "path": path,
+                "median_ms": round(statistics.median(timings), 1),
+                "p95_ms": round(timings[max(0, round(0.95 * len(timings)) - 1)], 1),
+                "max_ms": round(timings[-1], 1),
+                "statements": max(statements),
+                "shown": shown,
+            }
+            results.append(row)
+            print(
+                f"[{label}] {kind:4} {path[:72]:72} median {row['median_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms"
+                f"  {row['statements']:2d} statements",
+                flush=True,
+            )
+    return {"backend": label, "pending": seeded["pending"], "requests_per_view": requests, "views": results}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pending", type=int, default=5000)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--database-url", help="a PostgreSQL server URL; a scratch database is made on it")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+    runs = []
+    folder = Path(tempfile.mkdtemp(prefix="review-inbox-db-"))
+    runs.append(_measure(f"sqlite:///{folder / 'bench.sqlite3'}", args.pending, args.requests, "SQLite"))
+    if args.database_url:
+        url = recreate_postgres_database(args.database_url, "bench_review_inbox")
+        runs.append(_measure(url, args.pending, args.requests, "PostgreSQL"))
+    record = {
+        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "load": _load()},
+        "runs": runs,
+    }
+    lines = [f"Review inbox at {args.pending:,} pending items, {args.requests} requests per view (in process)"]
+    for run in runs:
+        lines.append(f"\n{run['backend']} ({run['pending']:,} pending)")
+        lines.append(f"{'':5}{'view':72} {'median':>9} {'p95':>9} {'stmts':>6}")
+        for row in run["views"]:
+            lines.append(
+                f"{row['kind']:5}{row['path'][:72]:72} {row['median_ms']:7.1f}ms {row['p95_ms']:7.1f}ms "
+                f"{row['statements']:6d}"
+            )
+    text = "\n".join(lines) + f"\n\nload average at the end: {_load()}\n"
+    print("\n" + text)
+    if not args.no_write:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "review_inbox.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+        (RESULTS / "review_inbox.txt").write_text(text)
+
+
+def _load() -> list[float]:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []
+
+
+if __name__ == "__main__":
+    main()
