@@ -10,12 +10,14 @@ Rules (``can_serve``):
    Units of one measure with a factor between them (1 吨 = 1000 公斤, 1 斤 = 0.5 公斤) agree only when the
    caller accepts a conversion (``convert=True``; the application does not, see docs/units.md). Different
    measures never agree: an area is not a length, and money never converts to goods.
-3. Counts of things: every count word (个, 盏, 套, 份, ...) is a measure of its own. Two different specific
-   count words (套 vs 盏, 份 vs 张) never agree; the generic 个 agrees with any count word (个 or 盏) only
-   where the names agree too (a pair of Chinese characters or a Latin word in common, one name inside the
-   other, or the last character of one name, which says what a Chinese compound names, found in the other):
-   12 个 "太阳能路灯" can serve a line of 盏 "太阳能路灯"; e-bike charging posts counted in 个 serve neither
-   street lamps counted in 盏 nor LED stairwell lights counted in 个.
+3. Counts of things: each count word (个, 盏, 套, 份, ...) is a measure of its own. Two different specific
+   count words never agree (套 vs 盏, 份 vs 张). The generic 个 stands only for a count word of single objects
+   (盏, 台, 件, 张, ...), never for sets, portions or containers (套, 份, 箱, 袋, ...: a 套 holds several 个, and
+   份 of brochures are no 个 of lamps). Against 个 or such a count word it says nothing of what is counted,
+   so it agrees only where the names agree too (a pair of Chinese characters or a Latin word in common, one
+   name inside the other, or the last character of one name, which says what a Chinese compound names, found
+   in the other): 12 个 "太阳能路灯" can serve a line of 盏 "太阳能路灯"; e-bike charging posts counted in 个
+   serve neither street lamps counted in 盏 nor LED stairwell lights counted in 个.
 4. The item agrees. Except for time (小时, 天, 课时) and money, a unit says how much, not of what: a metre of
    handrail is not a metre of speed bump, 套 of protective kits are not 套 of sound systems, a home health
    check (次) does not clear a drain (次). So the offer's category must be the line's: besides the kind, the
@@ -35,12 +37,17 @@ from functools import lru_cache
 
 @dataclass(frozen=True, slots=True)
 class Unit:
-    """A unit of the table: its canonical spelling, what it measures, and its size in the measure's base unit."""
+    """A unit of the table: its canonical spelling, what it measures, and its size in the measure's base unit.
+
+    ``single``: a count word of single objects (盏, 台, 件), which the generic 个 may stand for; a count word of
+    sets, portions or containers (套, 份, 箱) counts something else than 个 does (a 套 holds several 个).
+    """
 
     symbol: str
     measure: str
     factor: float = 1.0
     aliases: tuple[str, ...] = ()
+    single: bool = False
 
 
 # Measures whose units are counts of things: each count word is its own measure, named after itself.
@@ -86,7 +93,7 @@ _TABLE: tuple[Unit, ...] = (
     Unit("天", "days", 1, ("日", "day", "days")),
     Unit("课时", "lessons", 1, ("class hour", "class hours", "lesson", "lessons")),
     # Money never converts to goods.
-    Unit("元", MONEY, 1, ("yuan", "cny", "rmb", "人民币", "¥", "￥", "块", "块钱", "人民币元")),
+    Unit("元", MONEY, 1, ("yuan", "cny", "rmb", "人民币", "¥", "￥", "块钱", "人民币元")),  # 块 is a count word
     Unit("万元", MONEY, 10_000, ("万", "wan yuan", "10k yuan")),
     # Times a service is given, person-times, sessions, vehicle trips.
     Unit("次", "times", 1, ("time", "times", "visit", "visits")),
@@ -94,36 +101,36 @@ _TABLE: tuple[Unit, ...] = (
     Unit("场", "sessions", 1, ("session", "sessions", "screening", "screenings", "event", "events")),
     Unit("车次", "trips", 1, ("趟", "trip", "trips", "truckload", "truckloads")),
     # Counts of things: the generic 个 and the specific count words, each a measure of its own.
-    Unit("个", COUNT, 1, ("pc", "pcs", "piece", "pieces", "item", "items", "ea", "each")),
-    Unit("只", COUNT),
-    Unit("盏", COUNT, 1, ("lamp", "lamps")),
-    Unit("件", COUNT, 1, ("article", "articles")),
-    Unit("台", COUNT, 1, ("machine", "machines", "device", "devices")),
+    Unit("个", COUNT, 1, ("pc", "pcs", "piece", "pieces", "item", "items", "ea", "each"), single=True),
+    Unit("只", COUNT, single=True),
+    Unit("盏", COUNT, 1, ("lamp", "lamps"), single=True),
+    Unit("件", COUNT, 1, ("article", "articles"), single=True),
+    Unit("台", COUNT, 1, ("machine", "machines", "device", "devices"), single=True),
     Unit("套", COUNT, 1, ("set", "sets", "kit", "kits")),
     Unit("份", COUNT, 1, ("copy", "copies", "portion", "portions", "serving", "servings", "parcel", "parcels")),
     Unit("箱", COUNT, 1, ("box", "boxes", "case", "cases", "carton", "cartons")),
     Unit("袋", COUNT, 1, ("bag", "bags", "sack", "sacks")),
-    Unit("张", COUNT, 1, ("sheet", "sheets")),
-    Unit("本", COUNT, 1, ("book", "books")),
-    Unit("册", COUNT, 1, ("volume", "volumes")),
-    Unit("把", COUNT),
-    Unit("辆", COUNT, 1, ("vehicle", "vehicles")),
-    Unit("座", COUNT),
+    Unit("张", COUNT, 1, ("sheet", "sheets"), single=True),
+    Unit("本", COUNT, 1, ("book", "books"), single=True),
+    Unit("册", COUNT, 1, ("volume", "volumes"), single=True),
+    Unit("把", COUNT, single=True),
+    Unit("辆", COUNT, 1, ("vehicle", "vehicles"), single=True),
+    Unit("座", COUNT, single=True),
     Unit("桶", COUNT, 1, ("bucket", "buckets", "barrel", "barrels", "pail", "pails")),
-    Unit("株", COUNT, 1, ("plant", "plants", "seedling", "seedlings")),
-    Unit("棵", COUNT, 1, ("tree", "trees")),
-    Unit("条", COUNT),
-    Unit("块", COUNT),
+    Unit("株", COUNT, 1, ("plant", "plants", "seedling", "seedlings"), single=True),
+    Unit("棵", COUNT, 1, ("tree", "trees"), single=True),
+    Unit("条", COUNT, single=True),
+    Unit("块", COUNT, single=True),
     Unit("包", COUNT, 1, ("pack", "packs", "packet", "packets")),
     Unit("盒", COUNT),
     Unit("瓶", COUNT, 1, ("bottle", "bottles")),
     Unit("双", COUNT, 1, ("pair", "pairs")),
-    Unit("床", COUNT),
-    Unit("根", COUNT),
+    Unit("床", COUNT, single=True),
+    Unit("根", COUNT, single=True),
     Unit("副", COUNT),
-    Unit("顶", COUNT),
-    Unit("间", COUNT, 1, ("room", "rooms")),
-    Unit("处", COUNT),
+    Unit("顶", COUNT, single=True),
+    Unit("间", COUNT, 1, ("room", "rooms"), single=True),
+    Unit("处", COUNT, single=True),
     Unit("户", COUNT, 1, ("household", "households")),
     Unit("人", COUNT, 1, ("person", "people", "persons")),
 )
@@ -159,7 +166,7 @@ def fold(text: str) -> str:
 def _index() -> dict[str, Unit]:
     found: dict[str, Unit] = {}
     for unit in _TABLE:
-        # 块 is both a count word (a block) and slang for 元; the count word keeps its own spelling.
+        # A spelling that is some unit's own symbol stays that unit's, whatever alias lists say.
         for spelling in (unit.symbol, *unit.aliases):
             key = fold(spelling)
             if key in found and found[key] is not unit and spelling != unit.symbol:
@@ -211,9 +218,10 @@ def condition(offer_unit: str, line_unit: str) -> Condition:
         same = fold(offer_unit) == fold(line_unit) and bool(fold(offer_unit))
         return Condition.CATEGORY if same else Condition.NEVER
     if a.measure == b.measure == COUNT:
-        if GENERIC_COUNT in (a.symbol, b.symbol):
-            return Condition.ITEM
-        return Condition.CATEGORY if a is b else Condition.NEVER
+        if a is b:
+            return Condition.ITEM if a.symbol == GENERIC_COUNT else Condition.CATEGORY
+        generic, other = (a, b) if a.symbol == GENERIC_COUNT else (b, a)
+        return Condition.ITEM if generic.symbol == GENERIC_COUNT and other.single else Condition.NEVER
     if a.measure != b.measure:
         return Condition.NEVER
     if a is not b:

@@ -73,7 +73,8 @@ def test_staff_record_a_need_with_a_line_and_a_shift(
         "13912345678",
     )
     [line] = _rows(session, ResourceLine, need.id)  # the empty second row is ignored
-    assert (line.quantity, line.unit, line.still_needed, line.description) == (120, "平方米", 120, "防水涂料")
+    # 平方米 is stored as the unit table spells it (matching.units), so it pairs with offers in m².
+    assert (line.quantity, line.unit, line.still_needed, line.description) == (120, "m²", 120, "防水涂料")
     [shift] = _rows(session, Shift, need.id)
     assert shift.requires_approval and shift.slots == 3
     assert shift.starts_at.hour == 1  # 09:00 in the street (UTC+8)
