@@ -295,7 +295,7 @@ class SignupsPage:
     checked_out: SignupRow | None = None  # the sign-up just checked out: the page says what it credited
 
 
-def signups_page(db: Session, actor: CurrentUser, now: datetime, checked_out_id: int | None = None) -> SignupsPage:
+def signups_page(db: Session, actor: CurrentUser, now: datetime) -> SignupsPage:
     profile_id = profile_id_of(db, actor)
     found = (
         db.exec(
@@ -319,5 +319,10 @@ def signups_page(db: Session, actor: CurrentUser, now: datetime, checked_out_id:
         has_profile=profile_id is not None,
         current=[row for row in rows if row.is_current],
         past=sorted((row for row in rows if not row.is_current), key=lambda row: row.shift.starts_at, reverse=True),
-        checked_out=next((row for row in rows if row.signup.id == checked_out_id and row.credit is not None), None),
     )
+
+
+def just_checked_out(page: SignupsPage, signup_id: int | None) -> SignupRow | None:
+    """The sign-up the volunteer has just checked out, for the page to say what it credited and why."""
+    rows = page.current + page.past
+    return next((row for row in rows if row.signup.id == signup_id and row.credit is not None), None)

@@ -284,9 +284,11 @@ class SignupPagesController(Controller):
         status_code: int = 200,
         checked_out_id: int | None = None,
     ) -> Template:
+        page = page_data.signups_page(db, actor, utcnow())
+        page.checked_out = page_data.just_checked_out(page, checked_out_id)
         context = page_context(
             db,
-            page=page_data.signups_page(db, actor, utcnow(), checked_out_id),
+            page=page,
             proposals=round_proposals.proposals_for(db, actor),
             **hours_notes(),
             notice=notice,
