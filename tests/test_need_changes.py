@@ -410,3 +410,73 @@ def test_two_staff_changing_the_same_line_at_once_save_one_change(live_app: Live
     assert saved.still_needed == saved.quantity
     assert _version(session, need.id) == version + 1
     assert len(audit_events(session, "need.line.change")) == 1
+
+
+# --- the need page -------------------------------------------------------------------------------------
+
+
+def test_the_need_page_changes_lines_and_shifts_with_errors_next_to_the_field(
+    client: TestClient[Any], session: Session, settings: Any
+) -> None:
+    from marketplace.accounts.models import Role
+    from tests.security_helpers import csrf_for, sign_in_as
+
+    need = mf.project(session, title="小区绿化")
+    line = mf.line(session, need, "10")
+    shift = mf.shift(session, need, slots=2, starts_in_hours=24)
+    sign_in_as(client, session, Role.STAFF, grid_ids=[need.grid_id])
+    client.get("/lang/en?next=/")
+    page = client.get(f"/needs/{need.id}").text
+    assert (
+        f'action="/needs/{need.id}/lines/{line.id}"' in page
+        and f'action="/needs/{need.id}/shifts/{shift.id}/cancel"' in page
+    )
+    token = csrf_for(client, settings)
+    version = str(_version(session, need.id))
+
+    bad = client.post(
+        f"/needs/{need.id}/lines/{line.id}", data={"csrf_token": token, "version": version, "quantity": "abc"}
+    )
+    assert bad.status_code == 400
+    assert f'id="line-{line.id}-quantity-error"' in bad.text and f'id="line-{line.id}" open' in bad.text
+    no_reason = client.post(
+        f"/needs/{need.id}/lines/{line.id}/close", data={"csrf_token": token, "version": version, "reason": ""}
+    )
+    assert no_reason.status_code == 400 and f'id="line-{line.id}-close_reason-error"' in no_reason.text
+    stale = client.post(
+        f"/needs/{need.id}/lines/{line.id}", data={"csrf_token": token, "version": "99", "quantity": "5"}
+    )
+    assert stale.status_code == 409 and "changed by someone else" in stale.text
+
+    saved = client.post(
+        f"/needs/{need.id}/lines/{line.id}",
+        data={"csrf_token": token, "version": version, "quantity": "6"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303 and "done=line_changed" in saved.headers["location"]
+    assert fetch(session, ResourceLine, line.id).quantity == Decimal(6)
+
+    version = str(_version(session, need.id))
+    backwards = {
+        "csrf_token": token,
+        "version": version,
+        "starts_at": "2031-01-01T10:00",
+        "ends_at": "2031-01-01T09:00",
+        "slots": "2",
+    }
+    wrong = client.post(f"/needs/{need.id}/shifts/{shift.id}", data=backwards)
+    assert wrong.status_code == 400 and f'id="shift-{shift.id}-ends_at-error"' in wrong.text
+    moved = {
+        "csrf_token": token,
+        "version": version,
+        "starts_at": "2031-01-01T09:00",
+        "ends_at": "2031-01-01T11:00",
+        "slots": "3",
+    }
+    assert client.post(f"/needs/{need.id}/shifts/{shift.id}", data=moved, follow_redirects=False).status_code == 303
+    row = fetch(session, Shift, shift.id)
+    assert row.slots == 3 and row.starts_at == datetime(2031, 1, 1, 1, 0, tzinfo=UTC)  # 09:00 Beijing time
+
+    cancel = {"csrf_token": token, "version": str(_version(session, need.id)), "reason": "天气原因"}
+    done = client.post(f"/needs/{need.id}/shifts/{shift.id}/cancel", data=cancel)
+    assert done.status_code == 200 and "The shift is cancelled" in done.text and "天气原因" in done.text
