@@ -125,8 +125,10 @@ OFFER_CATALOGUE: tuple[tuple[str, str, str, str, tuple[int, int]], ...] = (
     ("service", "elderly_care", "上门理发", "次", (10, 60)),
     ("service", "elderly_care", "助老送餐", "份", (50, 500)),
     ("service", "mediation", "律师法律咨询", "小时", (5, 40)),
-    ("venue", "culture_sports", "党群活动室", "场", (2, 20)),
-    ("venue", "culture_sports", "企业礼堂", "场", (1, 10)),
+    # Hours of a room serve a line of any category (matching.units): there the category varies among the
+    # candidates and admins' preference for it shows; every other unit pairs only within one category.
+    ("venue", "culture_sports", "党群活动室", "小时", (2, 20)),
+    ("venue", "mediation", "企业礼堂", "小时", (1, 10)),
 )
 NEED_PHRASES = {
     "renovation": "老旧小区改造",
