@@ -5,6 +5,7 @@ same thing, a generic 个 only for the same item); this module adapts rows to it
 what each caller needs: a 400 naming ``offer_id`` for a claim, a 409 for an approval, a note in the review
 queue, a filter for the take-part form. Quantities are never converted between units (see docs/units.md):
 a match's quantity is one number in the line's unit, reserved from the offer and given back as it is.
+Units are stored as the unit table spells them by the input models (``marketplace.validation.Unit``).
 """
 
 from litestar.exceptions import ValidationException
@@ -14,7 +15,7 @@ from marketplace.i18n import current_locale
 from marketplace.matches.models import Match
 from marketplace.needs.models import ResourceLine
 from marketplace.offers.models import Offer
-from matching.units import Side, Verdict, can_serve, canonical
+from matching.units import Side, Verdict, can_serve
 
 INCOMPATIBLE = "incompatible"
 # The start of an approval's 409 detail when the offer cannot serve the line (pages recognise it).
@@ -72,12 +73,6 @@ def require_serves(offer: Offer, line: ResourceLine) -> None:
     found = verdict(offer, line)
     if not found.ok:
         raise refused_claim(found)
-
-
-def stored_unit(unit: str) -> str:
-    """How a unit typed in a form, an API body or an imported file is stored: the table's spelling of a known
-    alias (平方米 → m²), anything else as written."""
-    return canonical(unit)
 
 
 def match_problem(db: Session, match: Match) -> str | None:
