@@ -16,14 +16,13 @@ from sqlmodel import Session, col, select
 
 from marketplace.audit.service import record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches import compatibility, round_proposals
+from marketplace.matches import compatibility, openings, round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import (
     LIVE,
     Conflict,
     field_problem,
     give_back_to_line,
-    live_whole_claim,
     open_need,
     refresh_need_status,
     set_match_status,
@@ -35,8 +34,6 @@ from marketplace.organizations.services import require_approved_organization
 from marketplace.security.identity import CurrentUser
 
 ALREADY_CLAIMED = "This project is already claimed"
-LINE_CLOSED = "resource_line_id: this resource line was closed"
-WHOLE_CLAIM_LIVE = "A partner has claimed the whole project: it takes no line claims while that claim stands"
 AUDIT_FIELDS = ["id", "need_id", "kind", "status", "resource_line_id", "offer_id", "quantity", "organization_id"]
 
 
@@ -98,10 +95,9 @@ def _line(db: Session, need_id: int, organization_id: int, request: ClaimRequest
     line = db.get(ResourceLine, request.resource_line_id)
     if line is None or line.need_id != need_id:
         raise field_problem("resource_line_id", "is not a resource line of this project")
-    if line.closed_at is not None:
-        raise Conflict(f"{LINE_CLOSED} as enough: it takes no more claims")
-    if live_whole_claim(db, need_id) is not None:
-        raise Conflict(WHOLE_CLAIM_LIVE)
+    refusal = openings.line_refusal(db, line)
+    if refusal is not None:
+        raise Conflict(refusal)
     offer = db.get(Offer, request.offer_id)
     if offer is None or offer.organization_id != organization_id:
         raise field_problem("offer_id", "is not one of your organization's offers")

@@ -205,7 +205,16 @@ def verify_need(db: Session, actor: CurrentUser, need_id: int, satisfaction: int
         _need.update()
         .where(
             _need.c.id == need_id,
-            _need.c.status.in_([NeedStatus.COMPLETED.value, NeedStatus.IN_PROGRESS.value, NeedStatus.MATCHED.value]),
+            # Partially matched too: a shift that ended with places unfilled is over, not missing;
+            # verification_blockers said what must be done, and nothing is left.
+            _need.c.status.in_(
+                [
+                    NeedStatus.COMPLETED.value,
+                    NeedStatus.IN_PROGRESS.value,
+                    NeedStatus.MATCHED.value,
+                    NeedStatus.PARTIALLY_MATCHED.value,
+                ]
+            ),
         )
         .values(
             status=NeedStatus.VERIFIED.value,

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from marketplace.accounts.models import Role, User
 from marketplace.audit.service import record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches import compatibility, round_proposals
+from marketplace.matches import compatibility, openings, round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import (
     Conflict,
@@ -88,6 +88,10 @@ def _approve_in_savepoint(db: Session, actor: CurrentUser, row: Match) -> None:
         organization = db.get(Organization, row.organization_id)
         if organization is None or organization.status is not OrganizationStatus.APPROVED:
             raise Conflict("The organization is not approved")
+    # A line closed as enough, a cancelled shift, a project claimed whole: the same rule as new claims.
+    refusal = openings.part_refusal(db, row)
+    if refusal is not None:
+        raise Conflict(refusal)
     if row.kind is MatchKind.OFFER_LINE:
         # An offer that cannot serve the line is never reserved for it (a claim from before the rule, say).
         incompatible = compatibility.match_problem(db, row)
@@ -129,6 +133,8 @@ def reject(db: Session, actor: CurrentUser, match_id: int, reason: str | None) -
     if row is None:
         raise NotFoundException(f"No match {match_id}")
     before = snapshot(row, AUDIT_FIELDS)
+    # A round's proposal its candidate never answered was the street's offer, not their request.
+    withdrawn = round_proposals.answer_state(row) == "awaiting"
     if not set_match_status(
         db,
         match_id,
@@ -147,7 +153,7 @@ def reject(db: Session, actor: CurrentUser, match_id: int, reason: str | None) -
         send(
             db,
             user_id,
-            "match_decided",
+            "proposal_withdrawn" if withdrawn else "match_decided",
             match_payload(db, row),
             subject_type="match",
             subject_id=row.id,

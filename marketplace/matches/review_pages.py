@@ -99,6 +99,15 @@ def conflict_message(problem: Conflict | NotFoundException) -> str:
     detail = str(problem.detail)
     if compatibility.CANNOT_SERVE in detail:
         return _("The offer cannot serve this resource line; the claim stays pending and can be rejected.")
+    # The openings rule (openings.py), in the words the take-part page already uses.
+    if "closed as enough" in detail:
+        return _("The street closed this line as enough; it takes no more claims.")
+    if "shift was cancelled" in detail:
+        return _("The street cancelled this shift.")
+    if "takes no line claims" in detail:
+        return _("A partner has claimed the whole project; no part of it can be claimed now.")
+    if "takes no sign-ups" in detail:
+        return _("A partner has claimed the whole project and brings its own people.")
     if review.NOT_ENOUGH_LEFT in detail:
         return _("Not enough left to approve this claim; it stays pending.")
     if "already" in detail:

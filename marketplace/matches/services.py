@@ -64,7 +64,7 @@ def set_match_status(
 def take_from_line(db: Session, line_id: int, quantity: Decimal) -> bool:
     result = db.execute(
         sa.update(_line)
-        .where(_line.c.id == line_id, _line.c.still_needed >= quantity)
+        .where(_line.c.id == line_id, _line.c.still_needed >= quantity, _line.c.closed_at.is_(None))
         .values(still_needed=_line.c.still_needed - quantity)
         .execution_options(synchronize_session=False)
     )
@@ -84,7 +84,7 @@ def take_slot(db: Session, shift_id: int) -> bool:
     """A place on the shift, never beyond its slots (the WHERE clause is the guard)."""
     result = db.execute(
         sa.update(_shift)
-        .where(_shift.c.id == shift_id, _shift.c.confirmed_count < _shift.c.slots)
+        .where(_shift.c.id == shift_id, _shift.c.confirmed_count < _shift.c.slots, _shift.c.cancelled_at.is_(None))
         .values(confirmed_count=_shift.c.confirmed_count + 1)
         .execution_options(synchronize_session=False)
     )

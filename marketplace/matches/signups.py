@@ -17,12 +17,11 @@ from sqlmodel import Session, col, select
 
 from marketplace.audit.service import record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches import round_proposals
+from marketplace.matches import openings, round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import (
     Conflict,
     give_back_slot,
-    live_whole_claim,
     open_need,
     refresh_need_status,
     set_match_status,
@@ -110,10 +109,9 @@ def sign_up(db: Session, actor: CurrentUser, shift_id: int) -> tuple[ShiftSignup
         return existing, False
     if shift.ends_at <= utcnow():
         raise Conflict("This shift is over")
-    if shift.cancelled_at is not None:
-        raise Conflict(f"This shift was cancelled: {shift.cancel_reason or ''}".rstrip(": "))
-    if live_whole_claim(db, shift.need_id) is not None:
-        raise Conflict("A partner has claimed the whole project and brings its own people: it takes no sign-ups")
+    refusal = openings.shift_refusal(db, shift)
+    if refusal is not None:
+        raise Conflict(refusal)
     other = overlapping_confirmed(db, profile.id or 0, shift.starts_at, shift.ends_at, shift_id)
     if other is not None:
         raise Conflict(f"You are already confirmed for an overlapping shift: {other.title} (#{other.id})")

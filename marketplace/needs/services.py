@@ -62,12 +62,17 @@ class NeedNotFound(Exception):
 class VersionConflict(Exception):
     """Someone else changed the need since the editor loaded it."""
 
+    # Read by the error logging: a refused edit is the client's 409, not a server error to log.
+    status_code = 409
+
     def __init__(self, current: Need) -> None:
         super().__init__("changed by someone else")
         self.current = current
 
 
 class WrongStatus(Exception):
+    status_code = 409
+
     def __init__(self, current: Need) -> None:
         super().__init__(f"the need is {current.status.value}")
         self.current = current

@@ -326,6 +326,21 @@ def _proposal_answered(payload: dict[str, Any], count: int) -> Message:
     return _message(text, "/review", review_in_the_queue())
 
 
+def _proposal_withdrawn(payload: dict[str, Any], count: int) -> Message:
+    """To the candidate: an admin turned down a round's proposal before they answered it."""
+    title = _title(payload)
+    if count > 1:
+        text = _("The street withdrew %(num)d proposals for %(title)s") % {"num": count, "title": title}
+        return _message(text, _project_link(payload), nothing_to_do())
+    what = shift_phrase(payload) or line_phrase(payload)
+    text = (
+        _("The street withdrew its proposal for %(what)s of %(title)s")
+        if what
+        else _("The street withdrew its proposal for %(title)s")
+    ) % {"what": what, "title": title}
+    return _message(_with_reason(text, payload), _project_link(payload), nothing_to_do())
+
+
 RENDERERS: dict[str, Renderer] = {
     "match_proposed": _match_proposed,
     "match_approved": _approved_digest(
@@ -352,6 +367,7 @@ RENDERERS: dict[str, Renderer] = {
     **need_change_messages.RENDERERS,
     "proposal_offered": _proposal_offered,
     "proposal_answered": _proposal_answered,
+    "proposal_withdrawn": _proposal_withdrawn,
 }
 
 # Kinds that are not about a project (the coverage test does not ask them to name a title).
@@ -377,6 +393,7 @@ SUMMARIES: dict[str, Callable[[int], str]] = {
     "need_rejected": lambda n: _("%(num)d of your needs were not accepted") % {"num": n},
     "proposal_offered": lambda n: _("%(num)d proposals are waiting for your answer") % {"num": n},
     "proposal_answered": lambda n: _("%(num)d proposals were answered") % {"num": n},
+    "proposal_withdrawn": lambda n: _("The street withdrew %(num)d proposals") % {"num": n},
 }
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.db.types import utcnow
+from marketplace.matches import openings
 from marketplace.matches.services import OPEN_STATUSES
 from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.offers.models import Offer
@@ -43,10 +44,12 @@ def tasks_for_volunteer(db: Session, profile_id: int, limit: int = SHOWN) -> lis
     now = utcnow()
     # The rows once: the library's records and the suggestions' shifts both come from them.
     shift_rows = rows.rows_of_needs(db, Shift, list(needs.values()), Shift.starts_at, Shift.id)
+    # Only shifts that take sign-ups (openings.py): not cancelled, not covered by a whole claim.
+    taking = {row.id for row in openings.open_shifts(db, [row for found in shift_rows.values() for row in found])}
     shifts = [
         shift
         for shift in rows.shift_records_of(db, list(needs.values()), shift_rows)
-        if shift.open_slots > 0 and shift.starts_at > now
+        if shift.open_slots > 0 and shift.starts_at > now and shift.id in taking
     ]
     held = _held_shifts(db, profile_id)
     shifts = [shift for shift in shifts if shift.id not in held]
@@ -83,7 +86,12 @@ def projects_for_partner(db: Session, organization_id: int, limit: int = SHOWN) 
         return []
     now = utcnow()
     line_rows = rows.rows_of_needs(db, ResourceLine, list(needs.values()), ResourceLine.id)
-    lines = [line for line in rows.line_records_of(db, list(needs.values()), line_rows) if line.still_needed > 0]
+    taking = {row.id for row in openings.open_lines(db, [row for found in line_rows.values() for row in found])}
+    lines = [
+        line
+        for line in rows.line_records_of(db, list(needs.values()), line_rows)
+        if line.still_needed > 0 and line.id in taking
+    ]
     texts = [line.text for line in lines] + [offer.text for offer in offers]
     index = rows.candidate_index("offers", offers, rows.grid_points(db), texts)
     titles = {

@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import User
 from marketplace.db.types import utcnow
+from marketplace.matches import openings
 from marketplace.matches.models import Match
 from marketplace.needs import services
 from marketplace.needs.models import Need
@@ -194,11 +195,12 @@ def recommend(db: Session, need: Need, kind: str, k: int, var_dir: Path | None =
         return ranker.rank(scorer, index.pair_features(part, now), k)
 
     if kind == "offers":
-        line_rows = services.lines_of(db, need.id or 0)
+        # Only lines that take claims (openings.py): not closed as enough, not covered by a whole claim.
+        line_rows = openings.open_lines(db, services.lines_of(db, need.id or 0))
         titles = {line.id: line.description or line.category.label for line in line_rows}
         lines = [line for line in rows.line_records(db, need, line_rows) if line.still_needed > 0]
         return [PartRanking(line.id, titles.get(line.id, ""), ranked(line)) for line in lines]
-    shift_rows = services.shifts_of(db, need.id or 0)
+    shift_rows = openings.open_shifts(db, services.shifts_of(db, need.id or 0))
     titles = {shift.id: shift.title for shift in shift_rows}
     shifts = [
         shift for shift in rows.shift_records(db, need, shift_rows) if shift.open_slots > 0 and shift.ends_at > now

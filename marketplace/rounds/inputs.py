@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.accounts.models import User
-from marketplace.matches.models import Match, MatchKind, MatchStatus
+from marketplace.matches import openings
+from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import LIVE, OPEN_STATUSES
-from marketplace.needs.models import Need, Shift
+from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.offers.models import Offer as OfferRow
 from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.recommend import records as rows
@@ -68,6 +69,22 @@ def live_shift_pairs(db: Session) -> set[tuple[int, int]]:
         ShiftSignup.status != SignupStatus.CANCELLED
     )
     return {(int(s), int(v)) for s, v in [*db.execute(matched), *db.execute(signed)]}
+
+
+def refused_pairs(db: Session, kind: MatchKind) -> set[tuple[int, int]]:
+    """Pairs an admin rejected or a candidate declined: a later round does not propose them again."""
+    part, candidate = (
+        (Match.resource_line_id, Match.offer_id)
+        if kind is MatchKind.OFFER_LINE
+        else (Match.shift_id, Match.volunteer_id)
+    )
+    declined = sa.and_(
+        Match.status == MatchStatus.CANCELLED,
+        Match.source == MatchSource.MATCHING_ROUND,
+        Match.accepted_at.is_(None),  # type: ignore[union-attr]
+    )
+    query = sa.select(part, candidate).where(Match.kind == kind, sa.or_(Match.status == MatchStatus.REJECTED, declined))
+    return {(int(a), int(b)) for a, b in db.execute(query)}
 
 
 def _busy(db: Session, now: datetime) -> dict[int, list[Window]]:
@@ -126,12 +143,15 @@ def load(db: Session, now: datetime) -> RoundInputs:
 
     lines: list[records.LineNeed] = []
     shifts: list[records.ShiftNeed] = []
-    for need in _open_needs(db):
-        for line in rows.line_records(db, need):
+    needs = _open_needs(db)
+    line_rows = rows.rows_of_needs(db, ResourceLine, needs, ResourceLine.id)
+    shift_rows = rows.rows_of_needs(db, Shift, needs, Shift.starts_at, Shift.id)
+    for need in needs:
+        for line in rows.line_records(db, need, openings.open_lines(db, line_rows.get(need.id or 0, []))):
             left = line.still_needed - held_by_line.get(line.id, 0.0)
             if left > 0:
                 lines.append(line if left == line.still_needed else replace(line, still_needed=left))
-        for shift in rows.shift_records(db, need):
+        for shift in rows.shift_records(db, need, openings.open_shifts(db, shift_rows.get(need.id or 0, []))):
             slots = shift.open_slots - places_held.get(shift.id, 0)
             if slots > 0 and shift.starts_at > now:
                 shifts.append(shift if slots == shift.open_slots else replace(shift, open_slots=slots))
@@ -155,8 +175,8 @@ def load(db: Session, now: datetime) -> RoundInputs:
         shifts=shifts,
         offers=offers,
         volunteers=volunteers,
-        taken_lines=live_line_pairs(db),
-        taken_shifts=live_shift_pairs(db),
+        taken_lines=live_line_pairs(db) | refused_pairs(db, MatchKind.OFFER_LINE),
+        taken_shifts=live_shift_pairs(db) | refused_pairs(db, MatchKind.VOLUNTEER_SHIFT),
         busy=busy,
         organization_of=owners,
     )

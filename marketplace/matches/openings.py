@@ -1,0 +1,77 @@
+"""Whether a resource line still takes claims and a shift still takes sign-ups: the one rule that claims,
+sign-ups, approvals, rounds and recommendations share.
+
+A line is closed to new takers when staff closed it as enough; a shift when it was cancelled; both
+when a partner's whole-project claim is live (the partner answers for everything the project still
+needs, docs/need_changes.md). The conditional UPDATEs that take quantity and places
+(services.take_from_line, services.take_slot) repeat the first two conditions, so a line closed or a
+shift cancelled while an approval runs still refuses it.
+"""
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from marketplace.matches.models import Match, MatchKind
+from marketplace.matches.services import LIVE
+from marketplace.needs.models import ResourceLine, Shift
+
+LINE_CLOSED = "This resource line was closed as enough: it takes no more claims"
+SHIFT_CANCELLED = "This shift was cancelled"
+WHOLE_CLAIMED_LINES = "A partner has claimed the whole project: it takes no line claims while that claim stands"
+WHOLE_CLAIMED_SHIFTS = "A partner has claimed the whole project and brings its own people: it takes no sign-ups"
+
+
+def needs_claimed_whole(db: Session, need_ids: set[int], *, except_match: int | None = None) -> set[int]:
+    """Which of ``need_ids`` have a live whole-project claim (one query)."""
+    if not need_ids:
+        return set()
+    query = sa.select(Match.need_id).where(
+        Match.kind == MatchKind.WHOLE_NEED,
+        Match.status.in_(LIVE),  # type: ignore[attr-defined]
+        Match.need_id.in_(need_ids),  # type: ignore[attr-defined]
+    )
+    if except_match is not None:
+        query = query.where(Match.id != except_match)
+    return {int(need_id) for need_id in db.execute(query).scalars()}
+
+
+def line_refusal(db: Session, line: ResourceLine, *, except_match: int | None = None) -> str | None:
+    """Why ``line`` takes no claim now, or None when it does."""
+    if line.closed_at is not None:
+        return LINE_CLOSED
+    if needs_claimed_whole(db, {line.need_id}, except_match=except_match):
+        return WHOLE_CLAIMED_LINES
+    return None
+
+
+def shift_refusal(db: Session, shift: Shift, *, except_match: int | None = None) -> str | None:
+    """Why ``shift`` takes no sign-up now (cancelled, or the project claimed whole), or None when it does."""
+    if shift.cancelled_at is not None:
+        reason = f": {shift.cancel_reason}" if shift.cancel_reason else ""
+        return SHIFT_CANCELLED + reason
+    if needs_claimed_whole(db, {shift.need_id}, except_match=except_match):
+        return WHOLE_CLAIMED_SHIFTS
+    return None
+
+
+def part_refusal(db: Session, match: Match) -> str | None:
+    """Why the line or shift ``match`` is for takes nobody now (for approving an earlier proposal)."""
+    if match.kind is MatchKind.OFFER_LINE:
+        line = db.get(ResourceLine, match.resource_line_id)
+        return None if line is None else line_refusal(db, line, except_match=match.id)
+    if match.kind is MatchKind.VOLUNTEER_SHIFT:
+        shift = db.get(Shift, match.shift_id)
+        return None if shift is None else shift_refusal(db, shift, except_match=match.id)
+    return None
+
+
+def open_lines(db: Session, lines: list[ResourceLine]) -> list[ResourceLine]:
+    """The lines that take claims, for rounds and recommendations: not closed, not covered by a whole claim."""
+    whole = needs_claimed_whole(db, {line.need_id for line in lines})
+    return [line for line in lines if line.closed_at is None and line.need_id not in whole]
+
+
+def open_shifts(db: Session, shifts: list[Shift]) -> list[Shift]:
+    """The shifts that take sign-ups, for rounds and recommendations: not cancelled, not covered by a whole claim."""
+    whole = needs_claimed_whole(db, {shift.need_id for shift in shifts})
+    return [shift for shift in shifts if shift.cancelled_at is None and shift.need_id not in whole]
