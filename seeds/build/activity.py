@@ -4,7 +4,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from marketplace.matches.models import MatchKind, MatchStatus
+from marketplace.matches.models import MatchKind, MatchSource, MatchStatus
 from marketplace.needs.models import EscalationLevel, NeedStatus
 from marketplace.organizations.models import OrganizationStatus
 from marketplace.vocabulary import Category
@@ -147,6 +147,13 @@ def _notification(
     }
 
 
+def _candidate_user(ctx: SeedContext, match: dict[str, Any]) -> int | None:
+    """The volunteer's account, or the partner organization's manager, a match was proposed to."""
+    if match["kind"] == MatchKind.VOLUNTEER_SHIFT:
+        return ctx.volunteers.user_ids[match["volunteer_id"] - ctx.volunteers.first_id]
+    return ctx.users.partner_managers.get(match["organization_id"])
+
+
 def build_notifications(ctx: SeedContext, rng: random.Random) -> None:
     """Decisions of the last month told to whoever proposed; the review queue told to the admins."""
     clock = ctx.clock
@@ -160,6 +167,16 @@ def build_notifications(ctx: SeedContext, rng: random.Random) -> None:
             "need_title": titles[match["need_id"]],
             "status": match["status"].value,
         }
+        if match["status"] == MatchStatus.PROPOSED and match["source"] == MatchSource.MATCHING_ROUND:
+            # A round's proposal is an offer to its candidate, who hears of it (round_proposals.py).
+            candidate = _candidate_user(ctx, match)
+            if candidate is not None:
+                offered = payload | {"match_kind": match["kind"].value}
+                rows.append(
+                    _notification(
+                        ctx, rng, candidate, "proposal_offered", "match", match["id"], offered, match["created_at"]
+                    )
+                )
         if match["status"] == MatchStatus.PROPOSED and match["created_at"] >= since:
             for admin in ctx.users.admins[:1]:
                 rows.append(
