@@ -134,6 +134,11 @@ def test_an_existing_incompatible_claim_is_flagged_and_its_approval_is_409(
     assert note["message"] == compatibility.CANNOT_SERVE
     assert "the offer is counted in m², this line needs 个" in note["detail"]
 
+    # The queue filters and counts on it, like the conflicts SQL can tell.
+    flagged = client.get("/api/v1/review", params={"conflict": "incompatible"}, headers=boss.headers).json()
+    assert [item["id"] for item in flagged["items"]] == [match.id]
+    assert flagged["counts"]["conflict"]["incompatible"] == 1 and flagged["counts"]["conflict"]["any"] == 1
+
     decided = client.post(f"/api/v1/matches/{match.id}/decision", json={"decision": "approve"}, headers=boss.headers)
     assert decided.status_code == 409, decided.text
     assert "cannot serve this resource line" in decided.text and "m²" in decided.text
@@ -157,6 +162,8 @@ def test_the_review_page_warns_in_the_readers_language(client: TestClient[Any], 
     assert "LED声控灯" in page.text  # the card names the line the offer is claimed for
     client.cookies.set("lang", "en")
     assert "The offer cannot serve this resource line" in client.get("/review").text
+    filtered = client.get("/review", params={"conflict": "incompatible"}).text
+    assert "LED声控灯" in filtered and "1 item pending" in filtered
 
 
 def _street(session: Session) -> dict[str, Any]:

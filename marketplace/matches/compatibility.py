@@ -8,11 +8,14 @@ a match's quantity is one number in the line's unit, reserved from the offer and
 Units are stored as the unit table spells them by the input models (``marketplace.validation.Unit``).
 """
 
+from typing import Any
+
+import sqlalchemy as sa
 from litestar.exceptions import ValidationException
 from sqlmodel import Session
 
 from marketplace.i18n import current_locale
-from marketplace.matches.models import Match
+from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.needs.models import ResourceLine
 from marketplace.offers.models import Offer
 from matching.units import Side, Verdict, can_serve
@@ -84,3 +87,39 @@ def match_problem(db: Session, match: Match) -> str | None:
         return None
     found = verdict(offer, line)
     return None if found.ok else found.en
+
+
+def incompatible_pending(db: Session) -> frozenset[int]:
+    """The pending line claims whose offer cannot serve their line (one query; each distinct pair judged once).
+
+    The rule is Python's (the unit table), so the review queue filters and counts on these ids.
+    """
+    rows = db.execute(
+        sa.select(
+            Match.id,
+            Offer.kind,
+            Offer.category,
+            Offer.unit,
+            Offer.title,
+            ResourceLine.kind,
+            ResourceLine.category,
+            ResourceLine.unit,
+            ResourceLine.description,
+        )
+        .join(Offer, Offer.id == Match.offer_id)  # type: ignore[arg-type]
+        .join(ResourceLine, ResourceLine.id == Match.resource_line_id)  # type: ignore[arg-type]
+        .where(Match.kind == MatchKind.OFFER_LINE, Match.status == MatchStatus.PROPOSED)
+    ).all()
+    judged: dict[tuple[Any, ...], bool] = {}
+    found: set[int] = set()
+    for match_id, *pair in rows:
+        key = tuple(pair)
+        if key not in judged:
+            o_kind, o_category, o_unit, o_title, l_kind, l_category, l_unit, l_description = pair
+            judged[key] = can_serve(
+                Side(o_kind.value, o_category.value, o_unit, o_title),
+                Side(l_kind.value, l_category.value, l_unit, l_description),
+            ).ok
+        if not judged[key]:
+            found.add(int(match_id))
+    return frozenset(found)

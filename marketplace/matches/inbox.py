@@ -26,6 +26,7 @@ from sqlmodel import Session, col
 from marketplace.accounts.models import User
 from marketplace.db.types import utcnow
 from marketplace.i18n import N_
+from marketplace.matches import compatibility
 from marketplace.matches.conflicts import MESSAGES, ConflictNote, Subject, notes_of, overlaps_of
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.needs.board import InvalidFilter
@@ -104,12 +105,15 @@ class Clock:
     now: datetime
     today: date
     day_ends: datetime  # the end of the street's today, in UTC
+    # Pending line claims whose offer cannot serve the line: the unit table is Python's, not SQL's.
+    incompatible: frozenset[int] = frozenset()
 
     @classmethod
-    def at(cls, now: datetime | None = None) -> "Clock":
+    def at(cls, now: datetime | None = None, db: Session | None = None) -> "Clock":
         now = now or utcnow()
         today = street_day(now)
-        return cls(now=now, today=today, day_ends=day_bounds(today)[1])
+        incompatible = compatibility.incompatible_pending(db) if db is not None else frozenset()
+        return cls(now=now, today=today, day_ends=day_bounds(today)[1], incompatible=incompatible)
 
 
 def _conflict_conditions(clock: Clock) -> dict[str, ColumnElement[bool]]:
@@ -146,6 +150,7 @@ def _conflict_conditions(clock: Clock) -> dict[str, ColumnElement[bool]]:
         "shift_full": sa.and_(volunteer_shift, col(Shift.confirmed_count) >= Shift.slots),
         "shift_over": sa.and_(volunteer_shift, col(Shift.ends_at) <= clock.now),
         "shift_overlap": sa.and_(volunteer_shift, overlap),
+        "incompatible": col(Match.id).in_(sorted(clock.incompatible)) if clock.incompatible else sa.false(),
     }
 
 
@@ -512,7 +517,7 @@ def matching_ids(
 ) -> list[int]:
     """The ids of the pending items matching ``filters`` (none newer than ``upto``), the first ``limit`` in
     the inbox's order: what "select all matching the filter" decides."""
-    clock = clock or Clock.at()
+    clock = clock or Clock.at(db=db)
     statement = _joined(sa.select(Match.id), people=bool(filters.q)).where(*_conditions(filters, clock).values())
     if upto is not None:
         statement = statement.where(col(Match.id) <= upto)
@@ -521,7 +526,7 @@ def matching_ids(
 
 def count_matching(db: Session, filters: InboxFilters, *, upto: int | None, clock: Clock | None = None) -> int:
     """How many pending items match ``filters`` (none newer than ``upto``)."""
-    clock = clock or Clock.at()
+    clock = clock or Clock.at(db=db)
     statement = _joined(sa.select(sa.func.count()), people=bool(filters.q)).where(*_conditions(filters, clock).values())
     if upto is not None:
         statement = statement.where(col(Match.id) <= upto)
@@ -578,7 +583,7 @@ def inbox_page(
     now: datetime | None = None,
 ) -> InboxPage:
     """One page of the inbox with its counts; past the last page shows the last one."""
-    clock = Clock.at(now)
+    clock = Clock.at(now, db)
     counts = count_inbox(db, filters, clock)
     pages = max(1, -(-counts.total // page_size))
     page = min(max(page, 1), pages)
