@@ -7,6 +7,7 @@ later if quantity comes back. Approving a volunteer's pending sign-up takes a sl
 Each decision runs in its own savepoint so a bulk approval can approve some and report the others.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,11 +125,7 @@ def _set_signup(db: Session, match_id: int, expected: SignupStatus, status: Sign
 
 
 def reject(db: Session, actor: CurrentUser, match_id: int, reason: str | None) -> Match:
-    reason = (reason or "").strip()
-    if not reason:
-        raise field_problem("reason", "is required to reject (1 to 500 characters)")
-    if len(reason) > 500:
-        raise field_problem("reason", "must be at most 500 characters")
+    reason = _rejection_reason(reason)
     row = db.get(Match, match_id)
     if row is None:
         raise NotFoundException(f"No match {match_id}")
@@ -164,43 +161,48 @@ def reject(db: Session, actor: CurrentUser, match_id: int, reason: str | None) -
 def bulk_approve(db: Session, actor: CurrentUser, ids: list[int]) -> BulkResult:
     """Approve each id on its own (a savepoint each); the result says which were approved and why others were not."""
     result = BulkResult()
-    for match_id in _in_lock_order(ids):
-        try:
-            with db.begin_nested():
-                approve(db, actor, match_id)
-        except (Conflict, NotFoundException) as problem:
-            result.failed.append((match_id, str(problem.detail)))
-        except DBAPIError as error:
-            if not _lost_a_lock_race(error):
-                raise
-            result.failed.append((match_id, BUSY))
-        else:
-            result.approved.append(match_id)
+    _each(db, ids, lambda match_id: approve(db, actor, match_id), result.approved, result.failed)
     return result
 
 
 def bulk_reject(db: Session, actor: CurrentUser, ids: list[int], reason: str | None) -> BulkResult:
     """Reject each id with the one reason, each on its own (a savepoint each), told and audited as a single
     rejection is; the result says which were rejected and why others were not (decided already, gone)."""
+    reason = _rejection_reason(reason)
+    result = BulkResult()
+    _each(db, ids, lambda match_id: reject(db, actor, match_id, reason), result.rejected, result.failed)
+    return result
+
+
+def _each(
+    db: Session,
+    ids: list[int],
+    decide: Callable[[int], Match],
+    done: list[int],
+    failed: list[tuple[int, str]],
+) -> None:
+    """Decide each id in lock order in a savepoint of its own: one refusal or lost lock race undoes only it."""
+    for match_id in _in_lock_order(ids):
+        try:
+            with db.begin_nested():
+                decide(match_id)
+        except (Conflict, NotFoundException) as problem:
+            failed.append((match_id, str(problem.detail)))
+        except DBAPIError as error:
+            if not _lost_a_lock_race(error):
+                raise
+            failed.append((match_id, BUSY))
+        else:
+            done.append(match_id)
+
+
+def _rejection_reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise field_problem("reason", "is required to reject (1 to 500 characters)")
     if len(reason) > 500:
         raise field_problem("reason", "must be at most 500 characters")
-    result = BulkResult()
-    for match_id in _in_lock_order(ids):
-        try:
-            with db.begin_nested():
-                reject(db, actor, match_id, reason)
-        except (Conflict, NotFoundException) as problem:
-            result.failed.append((match_id, str(problem.detail)))
-        except DBAPIError as error:
-            if not _lost_a_lock_race(error):
-                raise
-            result.failed.append((match_id, BUSY))
-        else:
-            result.rejected.append(match_id)
-    return result
+    return reason
 
 
 def _in_lock_order(ids: list[int]) -> list[int]:
