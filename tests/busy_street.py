@@ -107,10 +107,11 @@ class BusyStreet:
         claims.claim(
             session, partner, self.project.id or 0, ClaimRequest("line", project_line.id, offer.id, Decimal(2))
         )
-        if n % 2:
-            claims.claim(session, rival if n % 4 == 1 else partner, need.id or 0, ClaimRequest("whole"))
         if n % 3 == 0:
             review.approve(session, actor_of(self.admin), line_claim.id or 0)
+        if n % 2:
+            # After the approval: while a whole claim stands no line claim is approved (matches/openings.py).
+            claims.claim(session, rival if n % 4 == 1 else partner, need.id or 0, ClaimRequest("whole"))
         session.commit()
         # Gone by now: the volunteer's sign-up for it is on the past list of my shifts.
         past.starts_at = mf.soon(-100 - 5 * n)
