@@ -8,7 +8,7 @@ a match's quantity is one number in the line's unit, reserved from the offer and
 Units are stored as the unit table spells them by the input models (``marketplace.validation.Unit``).
 """
 
-from typing import Any
+from functools import lru_cache
 
 import sqlalchemy as sa
 from litestar.exceptions import ValidationException
@@ -90,19 +90,21 @@ def match_problem(db: Session, match: Match) -> str | None:
 
 
 def incompatible_pending(db: Session) -> frozenset[int]:
-    """The pending line claims whose offer cannot serve their line (one query; each distinct pair judged once).
+    """The pending line claims whose offer cannot serve their line (one query; each distinct pair judged once
+    per process).
 
     The rule is Python's (the unit table), so the review queue filters and counts on these ids.
     """
     rows = db.execute(
         sa.select(
             Match.id,
-            Offer.kind,
-            Offer.category,
+            # Plain strings: thousands of rows, no need to make enums of them first.
+            sa.type_coerce(Offer.kind, sa.String).label("offer_kind"),
+            sa.type_coerce(Offer.category, sa.String).label("offer_category"),
             Offer.unit,
             Offer.title,
-            ResourceLine.kind,
-            ResourceLine.category,
+            sa.type_coerce(ResourceLine.kind, sa.String).label("line_kind"),
+            sa.type_coerce(ResourceLine.category, sa.String).label("line_category"),
             ResourceLine.unit,
             ResourceLine.description,
         )
@@ -110,16 +112,12 @@ def incompatible_pending(db: Session) -> frozenset[int]:
         .join(ResourceLine, ResourceLine.id == Match.resource_line_id)  # type: ignore[arg-type]
         .where(Match.kind == MatchKind.OFFER_LINE, Match.status == MatchStatus.PROPOSED)
     ).all()
-    judged: dict[tuple[Any, ...], bool] = {}
-    found: set[int] = set()
-    for match_id, *pair in rows:
-        key = tuple(pair)
-        if key not in judged:
-            o_kind, o_category, o_unit, o_title, l_kind, l_category, l_unit, l_description = pair
-            judged[key] = can_serve(
-                Side(o_kind.value, o_category.value, o_unit, o_title),
-                Side(l_kind.value, l_category.value, l_unit, l_description),
-            ).ok
-        if not judged[key]:
-            found.add(int(match_id))
-    return frozenset(found)
+    return frozenset(int(match_id) for match_id, *pair in rows if not _pair_serves(*pair))
+
+
+@lru_cache(maxsize=65536)
+def _pair_serves(
+    o_kind: str, o_category: str, o_unit: str, o_title: str, l_kind: str, l_category: str, l_unit: str, l_text: str
+) -> bool:
+    # The rule is a pure function of these eight values: a pair judged once is judged for the process.
+    return can_serve(Side(o_kind, o_category, o_unit, o_title), Side(l_kind, l_category, l_unit, l_text)).ok

@@ -10,6 +10,7 @@ that is not approved, an overlapping shift) are filters and counts here; the car
 conflicts.py, computed in Python for the page's rows only.
 """
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
@@ -107,13 +109,26 @@ class Clock:
     day_ends: datetime  # the end of the street's today, in UTC
     # Pending line claims whose offer cannot serve the line: the unit table is Python's, not SQL's.
     incompatible: frozenset[int] = frozenset()
+    dialect: str = "sqlite"
 
     @classmethod
     def at(cls, now: datetime | None = None, db: Session | None = None) -> "Clock":
         now = now or utcnow()
         today = street_day(now)
         incompatible = compatibility.incompatible_pending(db) if db is not None else frozenset()
-        return cls(now=now, today=today, day_ends=day_bounds(today)[1], incompatible=incompatible)
+        dialect = db.get_bind().dialect.name if db is not None else "sqlite"
+        return cls(now=now, today=today, day_ends=day_bounds(today)[1], incompatible=incompatible, dialect=dialect)
+
+    def is_incompatible(self) -> ColumnElement[bool]:
+        """``Match.id`` among the incompatible ids, as ONE bound value however many there are (an IN list of
+        thousands costs more to render than the query takes to run)."""
+        if not self.incompatible:
+            return sa.false()
+        ids = sorted(self.incompatible)
+        if self.dialect == "postgresql":
+            return col(Match.id) == sa.any_(sa.bindparam("incompatible_ids", ids, type_=ARRAY(sa.Integer)))
+        listed = sa.func.json_each(sa.bindparam("incompatible_ids", json.dumps(ids))).table_valued("value")
+        return col(Match.id).in_(sa.select(listed.c.value))
 
 
 def _conflict_conditions(clock: Clock) -> dict[str, ColumnElement[bool]]:
@@ -150,7 +165,7 @@ def _conflict_conditions(clock: Clock) -> dict[str, ColumnElement[bool]]:
         "shift_full": sa.and_(volunteer_shift, col(Shift.confirmed_count) >= Shift.slots),
         "shift_over": sa.and_(volunteer_shift, col(Shift.ends_at) <= clock.now),
         "shift_overlap": sa.and_(volunteer_shift, overlap),
-        "incompatible": col(Match.id).in_(sorted(clock.incompatible)) if clock.incompatible else sa.false(),
+        "incompatible": clock.is_incompatible(),
     }
 
 
