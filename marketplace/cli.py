@@ -19,6 +19,8 @@ LAZY_COMMANDS = {
     "match": "marketplace.recommend.cli:match",
     "user": "marketplace.accounts.cli:user",
     "token": "marketplace.accounts.cli:token",
+    "backup": "marketplace.db.backup_cli:backup",
+    "restore": "marketplace.db.backup_cli:restore",
 }
 
 
