@@ -17,9 +17,10 @@ from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
+from marketplace.exchange.memory import release_memory
 from marketplace.exchange.need_columns import export_columns, import_columns
 from marketplace.exchange.need_import import NeedImportResult, export_rows, import_needs
-from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, TableProblem, read_table
+from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, UPLOAD_BODY_LIMIT, TableProblem, read_table
 from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
@@ -85,7 +86,8 @@ class NeedExchangeController(Controller):
     def import_form(self, reader: ReaderSession) -> Template:
         return self._page(reader)
 
-    @post("/import", name="needs:import", sync_to_thread=True)
+    # The body limit is enforced while the body streams in (413 beyond it).
+    @post("/import", name="needs:import", sync_to_thread=True, request_max_body_size=UPLOAD_BODY_LIMIT)
     def import_file(self, db: DbSession, actor: Actor, data: UploadForm) -> Template:
         upload = data.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
@@ -97,6 +99,8 @@ class NeedExchangeController(Controller):
             result = import_needs(db, actor, table, only_valid=only_valid, filename=upload.filename)
         except TableProblem as problem:
             return self._page(db, problem=str(problem), status_code=HTTP_400_BAD_REQUEST)
+        finally:
+            release_memory()
         return self._page(db, result=result, status_code=HTTP_400_BAD_REQUEST if result.refused else 200)
 
     @get("/export.csv", name="needs:export-csv", sync_to_thread=True)

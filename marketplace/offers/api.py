@@ -13,8 +13,9 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.exchange.memory import release_memory
 from marketplace.exchange.offers import import_offers
-from marketplace.exchange.readers import MAX_BYTES, TableProblem, read_table
+from marketplace.exchange.readers import MAX_BYTES, UPLOAD_BODY_LIMIT, TableProblem, read_table
 from marketplace.offers import services
 from marketplace.offers.lifecycle import effective_status
 from marketplace.offers.models import Offer, OfferStatus
@@ -187,6 +188,7 @@ class OfferApiController(Controller):
         guards=[offer_writers, token_scope("offers:write")],
         status_code=200,
         sync_to_thread=True,
+        request_max_body_size=UPLOAD_BODY_LIMIT,  # refused with 413 while the body streams in
     )
     def import_offers(
         self,
@@ -209,6 +211,8 @@ class OfferApiController(Controller):
             raise ValidationException(
                 f"file: {problem}", extra=[{"key": "file", "message": str(problem), "source": "body"}]
             ) from None
+        finally:
+            release_memory()
         return Response(result.as_dict(), status_code=400 if result.refused else 200)
 
     @get(

@@ -16,8 +16,9 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
+from marketplace.exchange.memory import release_memory
 from marketplace.exchange.offers import IMPORTED_COLUMNS, export_rows, import_offers, offer_columns
-from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, TableProblem, read_table
+from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, UPLOAD_BODY_LIMIT, TableProblem, read_table
 from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
@@ -200,7 +201,13 @@ class OfferPagesController(Controller):
         )
         return Template("offers/import.html", context=context, status_code=status_code)
 
-    @post("/import", name="offers:import", guards=[offer_page_writers], sync_to_thread=True)
+    @post(
+        "/import",
+        name="offers:import",
+        guards=[offer_page_writers],
+        sync_to_thread=True,
+        request_max_body_size=UPLOAD_BODY_LIMIT,  # refused with 413 while the body streams in
+    )
     def import_file(self, db: DbSession, actor: Actor, data: UploadForm) -> Template | Redirect:
         require_approved_organization(db, actor)
         upload = data.get("file")
@@ -213,6 +220,8 @@ class OfferPagesController(Controller):
             result = import_offers(db, actor, table, only_valid=only_valid, filename=upload.filename)
         except TableProblem as problem:
             return self._import_page(db, problem=str(problem), status_code=HTTP_400_BAD_REQUEST)
+        finally:
+            release_memory()
         status_code = HTTP_400_BAD_REQUEST if result.refused else 200
         return self._import_page(db, result=result, status_code=status_code)
 
