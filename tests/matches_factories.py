@@ -17,7 +17,7 @@ from marketplace.volunteers.models import VolunteerProfile, VolunteerSegment
 from tests import factories
 from tests.security_helpers import make_grid, make_org, make_user
 
-SCOPES = ["matches:read", "matches:write"]
+SCOPES = ["matches:read", "matches:write", "profile:read"]
 
 
 def soon(hours: float = 24) -> datetime:

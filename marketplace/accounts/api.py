@@ -13,7 +13,7 @@ from marketplace.accounts.schemas import Login
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import gettext as _
 from marketplace.security.deps import Actor, ClientAddress
-from marketplace.security.guards import PUBLIC, login_required
+from marketplace.security.guards import PUBLIC, any_token, login_required
 from marketplace.security.identity import AuthMethod, CurrentUser, load_current_user
 from marketplace.security.sessions import expired_session_cookie, session_cookie
 from marketplace.security.throttle import Throttled
@@ -100,7 +100,7 @@ class AuthApiController(Controller):
         services.logout(db, actor)
         return Response({"signed_out": True}, cookies=[expired_session_cookie(request.app.state.settings)])
 
-    @get("/me", operation_id="me", guards=[login_required], sync_to_thread=True)
+    @get("/me", operation_id="me", guards=[login_required, any_token], sync_to_thread=True)
     def me(self, reader: ReaderSession, actor: Actor) -> Me:
         """Who is signed in (by session or bearer token)."""
         return _out(actor)

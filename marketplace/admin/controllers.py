@@ -31,7 +31,7 @@ from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.needs.board import InvalidFilter
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.security.deps import Actor
-from marketplace.security.guards import admin_only, login_required, sessions_only, token_scope
+from marketplace.security.guards import admin_only, any_token, login_required, sessions_only, token_scope
 
 PageNumber = Annotated[int, QueryParameter(ge=1, le=MAX_ID, description="Page number, from 1")]
 AUDIT_PAGE_SIZE = 50
@@ -211,7 +211,7 @@ class TokenApiController(Controller):
 
     path = "/api/v1/tokens"
     tags = ["tokens"]
-    guards = [login_required]
+    guards = [login_required, any_token]
 
     @get("/me", operation_id="tokenWhoAmI", summary="The caller's user and scopes")
     async def me(self, actor: Actor) -> dict[str, Any]:

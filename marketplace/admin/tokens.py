@@ -33,6 +33,8 @@ SCOPE_LABELS: dict[str, str] = {
     "offers:write": N_("Create and edit offers"),
     "matches:read": N_("Read claims, sign-ups and proposals"),
     "matches:write": N_("Claim projects, sign up, decide on matches"),
+    "profile:read": N_("Read your own volunteer profile and hours"),
+    "profile:write": N_("Change your own volunteer profile"),
     "admin": N_("Administration (users, organizations, audit log)"),
 }
 assert SCOPE_LABELS.keys() == TOKEN_SCOPES.keys(), "every token scope needs a translated label"

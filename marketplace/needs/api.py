@@ -493,7 +493,7 @@ class EscalationApiController(Controller):
         summary="Open escalations, oldest first (admins)",
         description="Unacknowledged steps with their level, deadline and an overdue flag; the list request also "
         "runs the overdue sweep.",
-        guards=[admin_only],
+        guards=[admin_only, token_scope("needs:read")],
         sync_to_thread=True,
     )
     def list_escalations(self, reader: ReaderSession, state: State) -> list[dict[str, Any]]:

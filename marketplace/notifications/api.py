@@ -12,7 +12,7 @@ from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.notifications.centre import centre_page, mark_read
 from marketplace.notifications.present import DigestView, Item, present
 from marketplace.security.deps import Actor
-from marketplace.security.guards import login_required
+from marketplace.security.guards import login_required, token_scope
 
 
 class MarkRead(Struct, forbid_unknown_fields=True):
@@ -71,6 +71,8 @@ class NotificationApiController(Controller):
         "digest with a count, its heading and its notifications (at most 50), each naming its project (title), "
         "the outcome and the next step (next_step, with next_link where to take it). Only the caller's own "
         "notifications. Texts are in the caller's language.",
+        # Notifications report on claims, sign-ups and proposals: a token reads them with matches:read.
+        guards=[token_scope("matches:read")],
         sync_to_thread=True,
     )
     def list_mine(
@@ -95,6 +97,7 @@ class NotificationApiController(Controller):
         summary="Mark my notifications read",
         description="Send ids, or digest_key with day, or all=true. Only the caller's unread rows change; "
         "the answer says how many.",
+        guards=[token_scope("matches:write")],
         status_code=200,
         sync_to_thread=True,
     )

@@ -14,6 +14,8 @@ from marketplace.accounts.models import Role
 from marketplace.security.identity import AuthMethod, CurrentUser
 
 PUBLIC: dict[str, bool] = {"public": True}
+# Declared by a route any live token may call, whatever its scopes (see ``any_token``).
+ANY_TOKEN = "*"
 
 Guard = Callable[[ASGIConnection, BaseRouteHandler], None]
 
@@ -49,7 +51,35 @@ def token_scope(scope: str) -> Guard:
             raise PermissionDeniedException(f"This token lacks the scope {scope}")
 
     guard.__name__ = "token_scope_" + scope.replace(":", "_")
+    guard.token_scope = scope  # type: ignore[attr-defined]
     return guard
+
+
+def any_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Open to a token whatever its scopes: only for a token asking about itself (who am I, which token)."""
+    signed_in(connection)
+
+
+any_token.token_scope = ANY_TOKEN  # type: ignore[attr-defined]
+
+
+def declared_token_scopes(handler: BaseRouteHandler) -> frozenset[str]:
+    """The scopes a route declares with ``token_scope(...)`` (or ``any_token``) among its guards."""
+    found = (getattr(getattr(guard, "func", guard), "token_scope", None) for guard in handler.resolve_guards())
+    return frozenset(scope for scope in found if scope is not None)
+
+
+def refuse_tokens_on_undeclared_routes(user: CurrentUser | None, handler: BaseRouteHandler | None) -> None:
+    """App-wide (the authentication middleware calls it): a bearer token reaches only routes that
+    declare the scope it needs.
+
+    A new route that forgets ``token_scope(...)`` is then closed to tokens instead of open to every
+    token of a role that passes its role guard. Public routes need no credential at all.
+    """
+    if user is None or user.method != AuthMethod.TOKEN or handler is None or handler.opt.get("public"):
+        return
+    if not declared_token_scopes(handler):
+        raise PermissionDeniedException("This route is not open to API tokens")
 
 
 def sessions_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:

@@ -18,6 +18,8 @@ TOKEN_SCOPES: dict[str, str] = {
     "offers:write": "Create and edit offers",
     "matches:read": "Read claims, sign-ups and proposals",
     "matches:write": "Claim projects, sign up, decide on matches",
+    "profile:read": "Read your own volunteer profile and hours",
+    "profile:write": "Change your own volunteer profile",
     "admin": "Administration (users, organizations, audit log)",
 }
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.organizations.services import FormProblem
 from marketplace.security.deps import Actor
-from marketplace.security.guards import volunteer_only
+from marketplace.security.guards import token_scope, volunteer_only
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers import services
 from marketplace.volunteers.schemas import AvailabilitySlotCreate, VolunteerCreate, VolunteerUpdate
@@ -51,7 +51,13 @@ class VolunteerApiController(Controller):
     tags = ["volunteers"]
     guards = [volunteer_only]
 
-    @get("/me", operation_id="getMyVolunteerProfile", summary="My volunteer profile", sync_to_thread=True)
+    @get(
+        "/me",
+        operation_id="getMyVolunteerProfile",
+        summary="My volunteer profile",
+        guards=[token_scope("profile:read")],
+        sync_to_thread=True,
+    )
     def me(self, reader: ReaderSession, actor: Actor) -> dict[str, Any]:
         return profile_out(reader, actor)
 
@@ -59,6 +65,7 @@ class VolunteerApiController(Controller):
         "/me",
         operation_id="updateMyVolunteerProfile",
         summary="Change my volunteer profile",
+        guards=[token_scope("profile:write")],
         description="Only the fields sent change; skill_ids and availability replace the whole list.",
         sync_to_thread=True,
     )
