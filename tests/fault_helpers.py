@@ -1,0 +1,101 @@
+"""For the fault tests: ``marketplace serve`` as a real process, and a TCP forwarder that can be cut."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from tests.live_server import PROJECT_ROOT, LiveServer, free_port, wait_until_healthy
+
+
+def start_serve(database_url: str, var_dir: Path, *, timeout: float = 60.0) -> LiveServer:
+    """``python -m marketplace serve`` (one process) on a free port, on a database already migrated."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MARKETPLACE_")}
+    env |= {"MARKETPLACE_VAR_DIR": str(var_dir), "MARKETPLACE_DATABASE_URL": database_url}
+    var_dir.mkdir(parents=True, exist_ok=True)
+    log_path = var_dir / f"serve-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "marketplace", "serve", "--port", str(port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
+    if not wait_until_healthy(server.base_url, process, timeout):
+        server.stop()
+        raise RuntimeError(f"serve did not answer within {timeout} s:\n{server.output()}")
+    return server
+
+
+class TcpForwarder:
+    """Forwards 127.0.0.1:<port> to a target; ``cut()`` drops every connection and refuses new ones.
+
+    Stands in for a database that goes away and comes back, without restarting the real one
+    (other test runs share it).
+    """
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.server: asyncio.AbstractServer | None = None
+        self.transports: set[asyncio.BaseTransport] = set()
+        self.thread.start()
+
+    def _run(self, coroutine: object) -> object:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=10)  # type: ignore[arg-type]
+
+    def resume(self) -> None:
+        self._run(self._listen())
+
+    def cut(self) -> None:
+        self._run(self._cut())
+
+    def close(self) -> None:
+        self.cut()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+
+    async def _listen(self) -> None:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+    async def _cut(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+            self.server = None
+        for transport in list(self.transports):
+            transport.abort()  # a reset, as when the database's host goes away
+        self.transports.clear()
+
+    async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            client_writer.transport.abort()
+            return
+        pair = {client_writer.transport, upstream_writer.transport}
+        self.transports |= pair
+        try:
+            await asyncio.gather(self._pipe(client_reader, upstream_writer), self._pipe(upstream_reader, client_writer))
+        finally:
+            for transport in pair:
+                transport.abort()
+            self.transports -= pair
+
+    @staticmethod
+    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.transport.abort()
