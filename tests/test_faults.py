@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from marketplace.db.engine import create_db_engine
 from marketplace.db.migrate import upgrade
@@ -36,8 +37,6 @@ def prepared_staff(database_url: str) -> StaffWithToken:
     upgrade(database_url)
     engine = create_db_engine(DatabaseSettings(url=database_url, forbid_event_loop_queries=False))
     try:
-        from sqlmodel import Session
-
         with Session(engine, expire_on_commit=False) as session:
             staff = staff_with_token(session)
             session.commit()
