@@ -15,6 +15,7 @@ from litestar.testing import TestClient
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from marketplace.accounts.models import Role
 from marketplace.security.tokens import TOKEN_SCOPES, create_api_token
 from marketplace.settings import Settings
 from tests.security_world import (
@@ -206,3 +207,28 @@ def test_a_bearer_token_beside_a_session_cookie_does_not_skip_csrf(
         )
         assert rejected_by_csrf(response), route.label
     assert changed_tables(before, table_checksums(clean_engine)) == []
+
+
+def test_an_api_client_signs_in_with_json_alone(client: TestClient[Any], session: Session) -> None:
+    """GET /api/v1/auth/csrf hands out the token the JSON login needs, bound to this client's own cookie:
+    no HTML page is involved, another client's token is refused, and the login itself stays CSRF-checked."""
+    from tests.security_helpers import DEFAULT_PASSWORD, make_user
+
+    make_user(session, Role.VOLUNTEER, username="script-user")
+    body = {"username": "script-user", "password": DEFAULT_PASSWORD}
+    assert client.post("/api/v1/auth/login", json=body).status_code == 403  # no token: refused as before
+    handed = client.get("/api/v1/auth/csrf")
+    assert handed.status_code == 200 and handed.headers["cache-control"] == "no-store"
+    token = handed.json()["csrf_token"]
+    assert handed.json()["header"] == "X-CSRF-Token"
+    stranger = client.cookies.get("csrf")
+    client.cookies.clear()
+    client.get("/api/v1/auth/csrf")  # another client (another cookie): the first token is not theirs
+    assert client.cookies.get("csrf") != stranger
+    assert client.post("/api/v1/auth/login", json=body, headers={"X-CSRF-Token": token}).status_code == 403
+    fresh = client.get("/api/v1/auth/csrf").json()["csrf_token"]
+    signed_in = client.post("/api/v1/auth/login", json=body, headers={"X-CSRF-Token": fresh})
+    assert signed_in.status_code == 200 and signed_in.json()["user"]["username"] == "script-user"
+    # Signed in, the endpoint hands out the session-bound token the next cookie-authenticated call needs.
+    after = client.get("/api/v1/auth/csrf").json()["csrf_token"]
+    assert client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": after}).status_code == 200

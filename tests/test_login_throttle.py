@@ -1,6 +1,6 @@
 """Login throttling: 10 failures allowed, the 11th attempt gets 429, per account and per client address.
 
-Figures (asserted): 10 × 401 then 429 (with Retry-After) per account across 11 addresses, per address
+Figures (asserted): 10 × 401 then 429 (with Retry-After) per account from one address, per address
 across 11 accounts, with the right password too; a forged X-Forwarded-For does not reset the per-address
 count; behind a trusted proxy the forwarded address is what counts; 30 truly concurrent failures against
 a real uvicorn server → exactly 10 × 401 and 20 × 429.
@@ -199,10 +199,11 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts(live_settings: Sett
         assert attempt(f"user{LIMIT}", DEFAULT_PASSWORD, "203.0.113.5") == 429
         # Another client behind the same proxy is not throttled.
         assert attempt(f"user{LIMIT + 1}", "wrong guess", "203.0.113.6") == 401
-        # Per account, across addresses: 10 different addresses, then the 11th is refused.
+        # Per account and address together: 10 failures from other addresses do not lock the account's
+        # owner out of another address (the account-wide ceiling is higher: tests/test_login_throttle_fair.py).
         statuses = [attempt("user0", "wrong guess", f"192.0.2.{n}") for n in range(LIMIT - 1)]
         assert statuses == [401] * (LIMIT - 1)  # user0 already had 1 failure from 203.0.113.5
-        assert attempt("user0", DEFAULT_PASSWORD, "192.0.2.200") == 429
+        assert attempt("user0", DEFAULT_PASSWORD, "192.0.2.200") == 200
     with reading(session) as fresh:
         addresses = set(fresh.execute(sa.select(LoginFailure.client_address)).scalars())
     assert "127.0.0.1" not in addresses and "203.0.113.5" in addresses

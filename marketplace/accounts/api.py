@@ -1,4 +1,4 @@
-"""The JSON sign-in API: POST /api/v1/auth/login and /logout, GET /api/v1/auth/me."""
+"""The JSON sign-in API: GET /api/v1/auth/csrf, POST /api/v1/auth/login and /logout, GET /api/v1/auth/me."""
 
 from typing import Any
 
@@ -12,11 +12,14 @@ from marketplace.accounts import services
 from marketplace.accounts.schemas import Login
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import gettext as _
+from marketplace.security.context import current_csrf_token
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, any_token, login_required
 from marketplace.security.identity import AuthMethod, CurrentUser, load_current_user
 from marketplace.security.sessions import expired_session_cookie, session_cookie
 from marketplace.security.throttle import Throttled
+
+CSRF_HEADER_NAME = "X-CSRF-Token"
 
 
 class UserOut(Struct):
@@ -32,6 +35,11 @@ class UserOut(Struct):
 
 class Me(Struct):
     user: UserOut
+
+
+class CsrfOut(Struct):
+    csrf_token: str
+    header: str
 
 
 def _out(user: CurrentUser) -> Me:
@@ -52,6 +60,21 @@ def _out(user: CurrentUser) -> Me:
 class AuthApiController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
+
+    @get("/csrf", operation_id="csrfToken", opt=PUBLIC)
+    async def csrf(self) -> Response[CsrfOut]:
+        """The CSRF token for the JSON login and other calls made with a session cookie: send it back as the
+        X-CSRF-Token header, with the cookies this answer sets. Scripts with a bearer token need none.
+
+        Why a token and not an exemption for the login: an exempt login would let any site sign a
+        visitor's browser into the attacker's account (login CSRF). This token is bound to the caller's
+        own anonymous cookie, and no other site can read this answer (no CORS), so it protects the
+        same way as the login page's form does, without any HTML page.
+        """
+        return Response(
+            CsrfOut(csrf_token=current_csrf_token.get(), header=CSRF_HEADER_NAME),
+            headers={"Cache-Control": "no-store"},
+        )
 
     @post("/login", operation_id="login", opt=PUBLIC, sync_to_thread=True, status_code=HTTP_200_OK)
     def login(

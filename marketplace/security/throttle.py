@@ -1,4 +1,18 @@
-"""Login throttling per account and per client address, counted in the shared database.
+"""Login throttling that stops guessing without letting a stranger lock a user out.
+
+Three counts of recent failures, all in the shared database (every worker process sees them):
+
+- per account AND address together: ``login_failure_limit`` failures in the window, then 429 for that
+  pair only. A stranger's wrong passwords from elsewhere never lock the user's own device out;
+- per address, across accounts: the same limit, so one address cannot spray passwords over many
+  accounts;
+- per account, across every address: a higher ceiling (``ACCOUNT_CEILING_FACTOR`` × the limit per
+  hour) after which each further attempt must wait a delay that doubles with every failure, up to
+  ``MAX_DELAY`` (429 with Retry-After): an attacker with many addresses is slowed to a few guesses an
+  hour, never walled off; the account's usual devices (an address it signed in from lately) skip it.
+
+This follows OWASP ASVS v4 2.2.1 (anti-automation that does not lock the account out) and NIST SP
+800-63B 5.2.2 (rate limiting, at most 100 consecutive failures, delays rather than lockout).
 
 Each attempt first RESERVES a failure row in one short serialised transaction (SQLite: the write
 session's BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock), counting the rows
@@ -7,6 +21,7 @@ already there. So N concurrent attempts see 0, 1, 2, ... N-1 earlier failures in
 A successful login deletes its own reservation (it was no failure); it never erases other rows.
 """
 
+import math
 import random
 from datetime import datetime, timedelta
 
@@ -14,7 +29,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from marketplace.accounts.credentials import LoginFailure
+from marketplace.accounts.credentials import LoginFailure, UserSession
+from marketplace.accounts.models import User
 from marketplace.db.engine import session_scope
 from marketplace.db.types import utcnow
 from marketplace.settings import Settings
@@ -23,6 +39,12 @@ from marketplace.settings import Settings
 _PG_LOCK_KEY = 734_2026_03
 PRUNE_AFTER = timedelta(days=1)
 PRUNE_PROBABILITY = 0.01
+# The account-wide ceiling: this many times the per-pair limit within the hour, then growing delays.
+ACCOUNT_WINDOW = timedelta(hours=1)
+ACCOUNT_CEILING_FACTOR = 3
+MAX_DELAY = 300
+# An address the account signed in from within this time is one of its usual devices.
+USUAL_DEVICE_DAYS = timedelta(days=30)
 
 
 class Throttled(Exception):
@@ -37,14 +59,12 @@ def normalise_account(username: str) -> str:
     return username.strip().casefold()[:64]
 
 
-def _retry_after(
-    db: Session, column: sa.ColumnElement[str], value: str, since: datetime, window: int, limit: int
-) -> int:
+def _retry_after(db: Session, where: sa.ColumnElement[bool], since: datetime, window: int, limit: int) -> int:
     # The failure that must leave the window before one more attempt is allowed.
     times = (
         db.execute(
             sa.select(LoginFailure.failed_at)
-            .where(column == value, LoginFailure.failed_at > since)
+            .where(where, LoginFailure.failed_at > since)  # type: ignore[arg-type]
             .order_by(LoginFailure.failed_at.desc())  # type: ignore[attr-defined]
             .limit(limit)
         )
@@ -57,10 +77,42 @@ def _retry_after(
     return max(1, int((oldest + timedelta(seconds=window) - utcnow()).total_seconds()) + 1)
 
 
+def _is_usual_device(db: Session, account: str, address: str, now: datetime) -> bool:
+    """The account signed in from this address lately (the peer or a trusted proxy's word: never forged)."""
+    found = db.execute(
+        sa.select(UserSession.id)
+        .join(User, User.id == UserSession.user_id)  # type: ignore[arg-type]
+        .where(
+            User.username == account,
+            UserSession.client_address == address,
+            UserSession.created_at > now - USUAL_DEVICE_DAYS,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def _account_delay(db: Session, account: str, address: str, now: datetime, limit: int) -> int:
+    """Seconds this attempt must still wait under the account-wide ceiling (0: go ahead)."""
+    count, latest = db.execute(
+        sa.select(sa.func.count(), sa.func.max(LoginFailure.failed_at)).where(
+            LoginFailure.account == account,
+            LoginFailure.failed_at > now - ACCOUNT_WINDOW,  # type: ignore[arg-type]
+        )
+    ).one()
+    ceiling = ACCOUNT_CEILING_FACTOR * limit
+    if count < ceiling or latest is None or _is_usual_device(db, account, address, now):
+        return 0
+    delay = min(2 ** min(count - ceiling, 16), MAX_DELAY)
+    wait = (latest + timedelta(seconds=delay) - now).total_seconds()
+    return math.ceil(wait) if wait > 0 else 0
+
+
 def reserve_attempt(factory: sessionmaker[Session], settings: Settings, username: str, address: str) -> int:
     """Count recent failures and record this attempt as one, atomically; the reservation's id.
 
-    Raises Throttled when the account or the address already has ``login_failure_limit`` failures.
+    Raises Throttled when this account from this address, or this address over all accounts, already
+    has ``login_failure_limit`` failures, or when the account-wide ceiling asks for a delay.
     """
     account = normalise_account(username)
     address = (address or "unknown")[:64]
@@ -73,12 +125,16 @@ def reserve_attempt(factory: sessionmaker[Session], settings: Settings, username
         since = now - timedelta(seconds=window)
         if random.random() < PRUNE_PROBABILITY:
             prune_failures(db, now)
-        for column, value in ((LoginFailure.account, account), (LoginFailure.client_address, address)):
+        pair = sa.and_(LoginFailure.account == account, LoginFailure.client_address == address)
+        for where in (pair, LoginFailure.client_address == address):
             recent = db.execute(
-                sa.select(sa.func.count()).where(column == value, LoginFailure.failed_at > since)
+                sa.select(sa.func.count()).where(where, LoginFailure.failed_at > since)  # type: ignore[arg-type]
             ).scalar_one()
             if recent >= limit:
-                raise Throttled(_retry_after(db, column, value, since, window, limit))  # type: ignore[arg-type]
+                raise Throttled(_retry_after(db, where, since, window, limit))  # type: ignore[arg-type]
+        wait = _account_delay(db, account, address, now, limit)
+        if wait:
+            raise Throttled(wait)
         row = LoginFailure(account=account, client_address=address, failed_at=now)
         db.add(row)
         db.flush()
