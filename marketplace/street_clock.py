@@ -16,9 +16,27 @@ _ONE_DAY = timedelta(days=1)
 _TICK = timedelta(microseconds=1)
 
 
+# The calendar's edges on the street's clock, for instants too close to them to convert.
+_LATEST = datetime.max.replace(tzinfo=STREET_TIMEZONE)
+_EARLIEST = datetime.min.replace(tzinfo=STREET_TIMEZONE)
+
+
+def street_time(moment: datetime) -> datetime:
+    """An instant on the street's clock; every page and export converts through here.
+
+    Input is held to the years 2000..2100 (``marketplace.validation``), but a row written before that
+    rule or by hand may hold 9999-12-31 23:59 UTC, which is past year 9999 in Qingdao: such an instant
+    shows as the calendar's last (or first) moment instead of breaking the page for everyone.
+    """
+    try:
+        return moment.astimezone(STREET_TIMEZONE)
+    except OverflowError:
+        return _LATEST if moment.year > 5000 else _EARLIEST
+
+
 def street_day(moment: datetime) -> date:
     """The street-local date of an instant."""
-    return moment.astimezone(STREET_TIMEZONE).date()
+    return street_time(moment).date()
 
 
 def street_today(now: datetime | None = None) -> date:
@@ -37,7 +55,7 @@ def day_end(day: date) -> datetime:
 
 def last_day(end: datetime) -> date:
     """The last street day a window with this exclusive end covers: ``last_day(day_end(d)) == d``."""
-    return street_day(end - _TICK)
+    return street_day(end - _TICK) if end.replace(tzinfo=None) > datetime.min else street_day(end)
 
 
 def parse_day(text: str) -> date | None:

@@ -28,6 +28,7 @@ from matching.units import canonical as canonical_unit
 
 # PostgreSQL INTEGER: a larger id or count would be a 500 from the database, not a 400.
 MAX_INT = 2_147_483_647
+MIN_INT = -MAX_INT - 1
 # The streets are in China (UTC+8, no daylight saving): "today" for due dates is their today.
 STREET_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -212,8 +213,10 @@ Count = Annotated[int, Field(ge=0, le=MAX_INT)]
 # The row version an editor saw: an update of a row changed since is refused (optimistic locking).
 Version = Annotated[int, Field(ge=1, le=MAX_INT)]
 # NUMERIC(14, 2) columns: at most 12 digits before the point and 2 after; NaN and infinity are refused.
-Quantity = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
-NonNegativeQuantity = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+# A hundred million of anything (bricks, yuan, m²) is more than a street ever trades; more is a typo or a probe.
+MAX_QUANTITY = Decimal(100_000_000)
+Quantity = Annotated[Decimal, Field(gt=0, le=MAX_QUANTITY, max_digits=14, decimal_places=2)]
+NonNegativeQuantity = Annotated[Decimal, Field(ge=0, le=MAX_QUANTITY, max_digits=14, decimal_places=2)]
 
 
 def _unique(values: Sequence[Hashable]) -> Sequence[Hashable]:
@@ -228,12 +231,67 @@ IdList = Annotated[list[Id], Field(max_length=500), AfterValidator(_unique)]
 NonEmptyIdList = Annotated[list[Id], Field(min_length=1, max_length=500), AfterValidator(_unique)]
 
 
+# Every date and instant from outside lies in these years, so shifting one by any UTC offset or a few days
+# (street days, exports, "until the end of that day") can never overflow Python's year 1..9999.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+def _in_years(value: date) -> None:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise invalid(f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
+
+
 def _to_utc(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise invalid("must have a UTC offset between -14:00 and +14:00")
+    _in_years(value)  # checked on the local clock reading, before converting can overflow
     return value.astimezone(UTC)
+
+
+def sane_day(value: date) -> date:
+    """``value`` if it lies in the accepted years, else an error for pydantic to place."""
+    _in_years(value)
+    return value
 
 
 # Naive datetimes are refused (whose clock would they be?); aware ones are stored in UTC.
 UTCDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+# A calendar day (due dates, street days) within the same years.
+Day = Annotated[date, AfterValidator(sane_day)]
+
+
+def years_ahead(years: int) -> timedelta:
+    return timedelta(days=365 * years + years // 4)
+
+
+def at_most_years_ahead(years: int) -> AfterValidator:
+    """Refuse a day or instant more than ``years`` ahead of now (a shift in 2099 is a typo)."""
+
+    def check(value: date | datetime | None) -> date | datetime | None:
+        if value is None:
+            return value
+        limit = utc_now() + years_ahead(years) if isinstance(value, datetime) else street_today() + years_ahead(years)
+        if value > limit:
+            raise invalid(f"must be at most {years} years ahead")
+        return value
+
+    return AfterValidator(check)
+
+
+def at_most_years_back(years: int) -> AfterValidator:
+    """Refuse a day or instant more than ``years`` before now."""
+
+    def check(value: date | datetime | None) -> date | datetime | None:
+        if value is None:
+            return value
+        limit = utc_now() - years_ahead(years) if isinstance(value, datetime) else street_today() - years_ahead(years)
+        if value < limit:
+            raise invalid(f"must be at most {years} years ago")
+        return value
+
+    return AfterValidator(check)
 
 
 def street_today() -> date:

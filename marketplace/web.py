@@ -17,7 +17,7 @@ from litestar.template.config import TemplateConfig
 
 from marketplace import i18n
 from marketplace.security import context as security_context
-from marketplace.street_clock import last_day
+from marketplace.street_clock import last_day, street_time
 
 
 def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -> Environment:
@@ -97,7 +97,7 @@ def format_share(value: float) -> str:
 
 
 def _local(value: datetime) -> datetime:
-    return value.astimezone(STREET_TIMEZONE)
+    return street_time(value)  # never overflows on a stored year-9999 instant
 
 
 def street_today() -> date:

@@ -153,6 +153,9 @@ class AuditPage:
         return max(1, math.ceil(self.total / self.page_size))
 
 
+AUDIT_FIRST_DAY, AUDIT_LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
 def _text(parameter: str, value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
@@ -167,9 +170,13 @@ def _day(parameter: str, value: str | None) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as error:
         raise InvalidFilter(parameter, N_("A date like 2026-05-01")) from error
+    # The log holds nothing outside these years, and 9999-12-31 plus a day would overflow.
+    if not AUDIT_FIRST_DAY <= day <= AUDIT_LAST_DAY:
+        raise InvalidFilter(parameter, N_("A date between 2000-01-01 and 2100-12-31"))
+    return day
 
 
 def parse_audit_filters(
@@ -186,7 +193,8 @@ def parse_audit_filters(
     oid_text = _text("object_id", object_id)
     oid: int | None = None
     if oid_text is not None:
-        if not oid_text.isdigit() or not 1 <= int(oid_text) <= MAX_ID:
+        # isdigit() alone accepts superscripts and other scripts' digits, which int() refuses.
+        if not (oid_text.isascii() and oid_text.isdigit()) or not 1 <= int(oid_text) <= MAX_ID:
             raise InvalidFilter("object_id", N_("A positive whole number"))
         oid = int(oid_text)
     start, end = _day("from", date_from), _day("to", date_to)

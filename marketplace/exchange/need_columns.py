@@ -19,6 +19,7 @@ from marketplace.i18n import N_
 from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
 from marketplace.needs.services import mask_name, mask_phone
 from marketplace.places.models import Grid
+from marketplace.street_clock import street_time
 from marketplace.validation import STREET_TZ
 from marketplace.vocabulary import Category, IntakeChannel, ResourceKind, Urgency
 
@@ -61,6 +62,8 @@ def moment(value: str) -> datetime:
             return datetime.strptime(normalised, pattern).replace(tzinfo=STREET_TZ).astimezone(UTC)
         except ValueError:
             continue
+        except OverflowError:  # 0001-01-01 00:00 in Qingdao is before year 1 in UTC
+            break
     raise CellProblem(N_("Not a date and time; write it as 2026-12-31 09:00."))
 
 
@@ -89,7 +92,7 @@ def grid_parser(db: Session) -> Callable[[str], int]:
 
 
 def _local(value: datetime | None) -> str:
-    return value.astimezone(STREET_TZ).strftime("%Y-%m-%d %H:%M") if value is not None else ""
+    return street_time(value).strftime("%Y-%m-%d %H:%M") if value is not None else ""
 
 
 def _line(attribute: str) -> Callable[[NeedExportRow], Any]:
@@ -225,7 +228,7 @@ def export_columns() -> list[ColumnSpec]:
             lambda r: mask_name(r.need.beneficiary_name),
         ),
         ignored("phone_masked", "联系电话（已遮蔽）", "Phone (masked)", lambda r: mask_phone(r.need.beneficiary_phone)),
-        ignored("recorded_on", "登记日期", "Recorded on", lambda r: r.need.created_at.astimezone(STREET_TZ).date()),
+        ignored("recorded_on", "登记日期", "Recorded on", lambda r: street_time(r.need.created_at).date()),
         *_line_columns(),
         *_shift_columns(),
         ignored("line_count", "资源行数", "Resource lines", lambda r: len(r.lines)),

@@ -10,7 +10,7 @@ from typing import Any
 from marketplace.i18n import gettext as _
 from marketplace.needs.changes import CHANGEABLE, ChangeRefused
 from marketplace.needs.models import Need, Shift
-from marketplace.validation import STREET_TZ
+from marketplace.street_clock import street_time
 
 # The service's field names, as the form of each action calls them.
 CLOSE_FIELDS = {"reason": "close_reason"}
@@ -19,7 +19,7 @@ CANCEL_FIELDS = {"reason": "cancel_reason"}
 
 def local_input(moment: datetime) -> str:
     """An instant as a datetime-local value on the street's clock (2030-01-05T11:00)."""
-    return moment.astimezone(STREET_TZ).strftime("%Y-%m-%dT%H:%M")
+    return street_time(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 def form_context(need: Need, shifts: list[Shift]) -> dict[str, Any]:

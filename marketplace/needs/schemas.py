@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from marketplace.needs.models import Escalation, EscalationLevel, Need, NeedIntake, ResourceLine, Shift
 from marketplace.validation import (
+    Day,
     Id,
     IdList,
     InputModel,
@@ -20,6 +21,8 @@ from marketplace.validation import (
     UpdateModel,
     UTCDatetime,
     Version,
+    at_most_years_ahead,
+    at_most_years_back,
     line,
     optional,
     require,
@@ -36,6 +39,12 @@ Satisfaction = Annotated[int, Field(ge=1, le=5)]
 # Keys sent by feeding systems (hotline ticket ids, UUIDs): printable ASCII without spaces.
 IdempotencyKey = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[\x21-\x7e]{1,128}$")]
 Description = text(4000)
+
+
+# Shifts are planned (and corrected) within a few years of now; 9999-12-31 is a typo or a probe.
+ShiftTime = Annotated[UTCDatetime, at_most_years_ahead(5), at_most_years_back(5)]
+# A need due more than five years ahead is not a street's need.
+DueDate = Annotated[Day, at_most_years_ahead(5)]
 
 
 def _check_due_date(model: type[InputModel], due_date: date | None) -> None:
@@ -91,8 +100,8 @@ class ResourceLineUpdate(UpdateModel):
 class ShiftCreate(InputModel):
     title: Title
     location: line(200, min_length=0) = ""
-    starts_at: UTCDatetime
-    ends_at: UTCDatetime
+    starts_at: ShiftTime
+    ends_at: ShiftTime
     slots: Slots
     requires_approval: bool = False
     # Required skills (shift_skill rows).
@@ -113,8 +122,8 @@ class ShiftUpdate(UpdateModel):
 
     title: Title | None = None
     location: line(200, min_length=0) | None = None
-    starts_at: UTCDatetime | None = None
-    ends_at: UTCDatetime | None = None
+    starts_at: ShiftTime | None = None
+    ends_at: ShiftTime | None = None
     slots: Slots | None = None
     requires_approval: bool | None = None
     skill_ids: IdList | None = None
@@ -146,7 +155,7 @@ class NeedCreate(InputModel):
     grid_id: Id
     channel: IntakeChannel
     urgency: Urgency = Urgency.NORMAL
-    due_date: optional(date) = None
+    due_date: optional(DueDate) = None
     # Personal data: masked in lists, visible to the grid's staff only.
     beneficiary_name: optional(line(100)) = None
     beneficiary_phone: optional(Phone) = None
@@ -183,7 +192,7 @@ class NeedUpdate(UpdateModel):
     category: Category | None = None
     grid_id: Id | None = None
     urgency: Urgency | None = None
-    due_date: optional(date) = None
+    due_date: optional(DueDate) = None
     beneficiary_name: optional(line(100)) = None
     beneficiary_phone: optional(Phone) = None
     beneficiary_address: optional(line(200)) = None
@@ -214,7 +223,7 @@ class EscalationCreate(InputModel):
     level: EscalationLevel
     department_id: optional(Id) = None
     reason: Reason
-    deadline_at: UTCDatetime
+    deadline_at: Annotated[UTCDatetime, at_most_years_ahead(5)]
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -257,8 +266,8 @@ class ShiftChange(InputModel):
     """Move a shift (new start and/or end) or change its slots; at least one of them."""
 
     version: Version
-    starts_at: optional(UTCDatetime) = None
-    ends_at: optional(UTCDatetime) = None
+    starts_at: optional(ShiftTime) = None
+    ends_at: optional(ShiftTime) = None
     slots: optional(Slots) = None
 
     @model_validator(mode="after")

@@ -18,8 +18,10 @@ from marketplace.validation import (
     UpdateModel,
     UTCDatetime,
     Version,
+    at_most_years_ahead,
     optional,
     require,
+    sane_day,
     text,
     utc_now,
 )
@@ -33,14 +35,16 @@ def _street_day(edge: Any) -> Any:
         day = value if isinstance(value, date) and not isinstance(value, datetime) else None
         if isinstance(value, str) and len(value.strip()) == 10:
             day = parse_day(value)
-        return edge(day) if day is not None else value
+        # A day outside the accepted years is refused before edge() could overflow (9999-12-31 + 1 day).
+        return edge(sane_day(day)) if day is not None else value
 
     return BeforeValidator(convert)
 
 
 # The API takes an instant or a street day: "valid until 2027-06-30" lasts through that day in Qingdao.
-ValidFrom = Annotated[UTCDatetime, _street_day(day_start)]
-ValidUntil = Annotated[UTCDatetime, _street_day(day_end)]
+# An offer is planned at most ten years ahead: a later date is a typo that would sort above every real one.
+ValidFrom = Annotated[UTCDatetime, _street_day(day_start), at_most_years_ahead(10)]
+ValidUntil = Annotated[UTCDatetime, _street_day(day_end), at_most_years_ahead(10)]
 
 
 def _check_offer(

@@ -1,0 +1,162 @@
+"""Hostile input stops at the edge: before any handler runs, for every route present and future.
+
+What the database cannot hold would otherwise be a 500 (PostgreSQL: "integer out of range", "invalid
+byte sequence ... 0x00"; SQLite: OverflowError above 2**63), and what the JSON decoder cannot digest
+(invalid UTF-8, 50,000 nested brackets) a 500 too. Here each becomes a 400 naming the field:
+
+- text: NUL in any query value, form value or JSON string (or key);
+- integers: a query parameter the handler declares as an integer, and every integer in a JSON body,
+  must fit the database's INTEGER columns (``MAX_INT``);
+- JSON bodies: valid UTF-8, valid JSON, nested at most ``MAX_JSON_DEPTH`` deep.
+
+Address paths with NUL and out-of-range path ids are 404s (``path_ids``). Field rules (dates, quantities,
+lengths) stay in the input models; this module only keeps out what no field could ever accept.
+"""
+
+import types
+from collections.abc import Iterator
+from typing import Any, Union, get_args, get_origin
+
+import msgspec
+from litestar import Request
+from litestar.exceptions import ValidationException
+from litestar.handlers import HTTPRouteHandler
+from litestar.typing import FieldDefinition
+from litestar.utils.signature import ParsedSignature
+
+from marketplace.validation import MAX_INT, MIN_INT
+
+# No input of this application nests deeper than a few levels; a deeper body is an attack.
+MAX_JSON_DEPTH = 32
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse(field: str, message: str) -> ValidationException:
+    """A 400 shaped like Litestar's own validation errors: the field in ``extra[].key`` and the detail."""
+    return ValidationException(detail=f"{field}: {message}", extra=[{"key": field, "message": message}])
+
+
+def _is_int_type(annotation: Any) -> bool:
+    if annotation is bool:
+        return False
+    if annotation is int:
+        return True
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType, list, tuple, set, frozenset) or str(origin) == "typing.Annotated":
+        return any(_is_int_type(arg) for arg in get_args(annotation))
+    return isinstance(annotation, type) and issubclass(annotation, int) and not issubclass(annotation, bool)
+
+
+def _signatures(handler: HTTPRouteHandler) -> Iterator[ParsedSignature]:
+    yield handler.parsed_fn_signature
+    for provider in handler.resolve_dependencies().values():
+        parsed = getattr(provider, "parsed_fn_signature", None)
+        if parsed is not None:
+            yield parsed
+
+
+def _integer_query_names(handler: HTTPRouteHandler) -> frozenset[str]:
+    """The query parameter names (as sent) that the handler or its dependencies declare as integers."""
+    names: set[str] = set()
+    for signature in _signatures(handler):
+        for name, definition in signature.parameters.items():
+            if _is_query_int(definition):
+                kwarg = definition.kwarg_definition
+                names.add(getattr(kwarg, "query", None) or name)
+    return frozenset(names)
+
+
+def _is_query_int(definition: FieldDefinition) -> bool:
+    kwarg = definition.kwarg_definition
+    # Path parameters, headers and cookies are not query parameters; a plain int kwarg is one.
+    if kwarg is not None and (getattr(kwarg, "header", None) or getattr(kwarg, "cookie", None)):
+        return False
+    return _is_int_type(definition.annotation)
+
+
+_INT_QUERY_CACHE: dict[int, frozenset[str]] = {}
+
+
+def integer_query_names(handler: HTTPRouteHandler) -> frozenset[str]:
+    key = id(handler)
+    if key not in _INT_QUERY_CACHE:
+        _INT_QUERY_CACHE[key] = _integer_query_names(handler)
+    return _INT_QUERY_CACHE[key]
+
+
+def _check_query(request: Request[Any, Any, Any]) -> None:
+    integer_names = integer_query_names(request.route_handler)  # type: ignore[arg-type]
+    path_params = request.path_params
+    for name, value in request.query_params.multi_items():
+        if "\x00" in name or "\x00" in value:
+            raise refuse(name.replace("\x00", "\\x00"), "must not contain NUL characters")
+        if name in integer_names and name not in path_params:
+            _check_int_text(name, value)
+
+
+def _check_int_text(name: str, value: str) -> None:
+    text = value.strip()
+    # Only what Python would take as a plain decimal integer: "²" or "١" are not numbers here.
+    digits = text[1:] if text[:1] in "+-" else text
+    if not text or not (digits.isascii() and digits.isdigit()):
+        return  # not an integer at all: the handler's own parsing answers that with a 400
+    if len(digits) > 12 or not MIN_INT <= int(text) <= MAX_INT:
+        raise refuse(name, f"must be between {MIN_INT} and {MAX_INT}")
+
+
+def _walk_json(value: Any, path: str, depth: int) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise refuse(path or "body", f"is nested more than {MAX_JSON_DEPTH} levels deep")
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if not MIN_INT <= value <= MAX_INT:
+            raise refuse(path or "body", f"must be between {MIN_INT} and {MAX_INT}")
+    elif isinstance(value, str):
+        if "\x00" in value:
+            raise refuse(path or "body", "must not contain NUL characters")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _walk_json(item, f"{path}.{index}" if path else str(index), depth + 1)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                raise refuse(path or "body", "must not have a key containing NUL characters")
+            _walk_json(item, f"{path}.{key}" if path else key, depth + 1)
+
+
+async def _check_json(request: Request[Any, Any, Any]) -> None:
+    body = await request.body()
+    if not body:
+        return
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise refuse("body", "is not valid UTF-8") from None
+    try:
+        decoded = msgspec.json.decode(body)
+    except msgspec.DecodeError as error:
+        raise refuse("body", f"is not valid JSON ({error})") from None
+    except RecursionError:
+        raise refuse("body", f"is nested more than {MAX_JSON_DEPTH} levels deep") from None
+    _walk_json(decoded, "", 0)
+
+
+async def _check_form(request: Request[Any, Any, Any]) -> None:
+    form = await request.form()
+    for name, value in form.multi_items():
+        if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+            raise refuse(name.replace("\x00", "\\x00"), "must not contain NUL characters")
+
+
+async def refuse_hostile_input(request: Request[Any, Any, Any]) -> None:
+    """Raise a 400 naming the field for input no field of any route could accept."""
+    _check_query(request)
+    if request.method not in _BODY_METHODS:
+        return
+    media_type = request.content_type[0].lower()
+    if media_type == "application/json" or media_type.endswith("+json"):
+        await _check_json(request)
+    elif media_type in _FORM_TYPES:
+        await _check_form(request)
