@@ -7,6 +7,7 @@ CPython frees the objects of a parsed upload, but glibc keeps the freed arenas i
 import ctypes
 import ctypes.util
 import gc
+import threading
 from functools import cache
 from typing import Any
 
@@ -30,3 +31,22 @@ def release_memory() -> None:
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+_pending = threading.Lock()
+
+
+def release_memory_soon(delay: float = 0.5) -> None:
+    """``release_memory`` once the request is over: until then its body and form still hold the upload."""
+    if not _pending.acquire(blocking=False):
+        return  # a release is already on its way and will collect this upload too
+
+    def run() -> None:
+        try:
+            release_memory()
+        finally:
+            _pending.release()
+
+    timer = threading.Timer(delay, run)
+    timer.daemon = True
+    timer.start()

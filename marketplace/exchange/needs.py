@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
-from marketplace.exchange.memory import release_memory
+from marketplace.exchange.memory import release_memory_soon
 from marketplace.exchange.need_columns import export_columns, import_columns
 from marketplace.exchange.need_import import NeedImportResult, export_rows, import_needs
 from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, UPLOAD_BODY_LIMIT, TableProblem, read_table
@@ -100,7 +100,7 @@ class NeedExchangeController(Controller):
         except TableProblem as problem:
             return self._page(db, problem=str(problem), status_code=HTTP_400_BAD_REQUEST)
         finally:
-            release_memory()
+            release_memory_soon()
         return self._page(db, result=result, status_code=HTTP_400_BAD_REQUEST if result.refused else 200)
 
     @get("/export.csv", name="needs:export-csv", sync_to_thread=True)

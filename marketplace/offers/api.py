@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.exchange.memory import release_memory
+from marketplace.exchange.memory import release_memory_soon
 from marketplace.exchange.offers import import_offers
 from marketplace.exchange.readers import MAX_BYTES, UPLOAD_BODY_LIMIT, TableProblem, read_table
 from marketplace.offers import services
@@ -212,7 +212,7 @@ class OfferApiController(Controller):
                 f"file: {problem}", extra=[{"key": "file", "message": str(problem), "source": "body"}]
             ) from None
         finally:
-            release_memory()
+            release_memory_soon()
         return Response(result.as_dict(), status_code=400 if result.refused else 200)
 
     @get(

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
-from marketplace.exchange.memory import release_memory
+from marketplace.exchange.memory import release_memory_soon
 from marketplace.exchange.offers import IMPORTED_COLUMNS, export_rows, import_offers, offer_columns
 from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, UPLOAD_BODY_LIMIT, TableProblem, read_table
 from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
@@ -221,7 +221,7 @@ class OfferPagesController(Controller):
         except TableProblem as problem:
             return self._import_page(db, problem=str(problem), status_code=HTTP_400_BAD_REQUEST)
         finally:
-            release_memory()
+            release_memory_soon()
         status_code = HTTP_400_BAD_REQUEST if result.refused else 200
         return self._import_page(db, result=result, status_code=status_code)
 
