@@ -1,4 +1,8 @@
-"""ASGI entry point for servers: ``uvicorn --factory marketplace.asgi:app_from_env``.
+"""ASGI entry point for servers: ``uvicorn --factory --no-proxy-headers marketplace.asgi:app_from_env``.
+
+``--no-proxy-headers``: uvicorn's own X-Forwarded-For handling would believe anyone connecting from
+127.0.0.1 before the application sees the request; MARKETPLACE_TRUSTED_PROXIES alone must decide
+(``marketplace serve`` and ``marketplace demo`` turn it off themselves).
 
 A factory rather than a module-level app, so importing this module reads no settings.
 """
