@@ -45,11 +45,16 @@ def street_today(now: datetime | None = None) -> date:
 
 def day_start(day: date) -> datetime:
     """The instant (UTC) a street day begins: 2027-06-30 → 2027-06-29 16:00 UTC."""
-    return datetime.combine(day, time.min, tzinfo=STREET_TIMEZONE).astimezone(UTC)
+    try:
+        return datetime.combine(day, time.min, tzinfo=STREET_TIMEZONE).astimezone(UTC)
+    except OverflowError:  # 0001-01-01 begins before year 1 in UTC: the input rules refuse what comes back
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def day_end(day: date) -> datetime:
     """The instant (UTC) a street day ends, exclusive: 2027-06-30 → 2027-06-30 16:00 UTC."""
+    if day == date.max:  # no day follows 9999-12-31: the input rules refuse what comes back
+        return datetime.max.replace(tzinfo=UTC)
     return day_start(day + _ONE_DAY)
 
 

@@ -27,7 +27,7 @@ def five_rows(grid_code: str) -> str:
     return HEADER + (
         f"material,renovation,透水砖,老旧小区改造,3200,平方米,,,,{grid_code}\n"
         f"service,renovation,维修亭子,,两处,处,,,,{grid_code}\n"
-        f"服务,环境卫生,垃圾分类宣传,,10,人次,,2026-01-01,2099-12-31,{grid_code}\n"
+        f"服务,环境卫生,垃圾分类宣传,,10,人次,,2026-01-01,2031-12-31,{grid_code}\n"
         "material,renovation,水泥,,5,袋,,,,NOPE\n"
         f"expertise,mediation,法律咨询,=cmd|' /C calc'!A0,20,小时,,,,{grid_code}\n"
     )

@@ -354,12 +354,47 @@ def test_need_due_dates_and_shift_times_have_a_plausible_range(client: TestClien
     for due in ("9999-12-31", too_far):
         response = _send(client, admin, "POST", "/api/v1/needs", json=need_body(grid_id, due_date=due))
         assert response.status_code == 400 and "due_date" in response.text, response.text[:300]
-    for starts in ("9999-12-31T00:00:00Z", "0001-01-01T00:00:00+14:00"):
-        body = {"title": "志愿服务", "starts_at": starts, "ends_at": "9999-12-31T03:00:00Z", "slots": 2}
-        response = _send(client, admin, "POST", f"/api/v1/needs/{need}/shifts", json=body)
-        assert response.status_code in (400, 404) and response.status_code < 500, response.text[:300]
-        if response.status_code == 400:
-            assert "starts_at" in response.text
+    for starts, ends in [
+        ("9999-12-31T00:00:00Z", "9999-12-31T03:00:00Z"),
+        ("0001-01-01T00:00:00+14:00", "2030-01-05T05:00:00Z"),
+        (
+            (datetime.now(UTC) + timedelta(days=366 * 6)).isoformat(),
+            (datetime.now(UTC) + timedelta(days=367 * 6)).isoformat(),
+        ),
+    ]:
+        shift = {"title": "送餐", "location": "3号楼", "starts_at": starts, "ends_at": ends, "slots": 2}
+        response = _send(client, admin, "POST", "/api/v1/needs", json=need_body(grid_id, shifts=[shift]))
+        assert response.status_code == 400 and "starts_at" in response.text, response.text[:300]
+
+
+def test_the_offer_form_and_import_refuse_year_9999(client: TestClient[Any], world: World, settings: Settings) -> None:
+    partner = world.identities["partner of another organization"]
+    grid_id = world.ids["grid_y"]
+    form = _offer_body(grid_ids=str(grid_id), valid_until="9999-12-31", csrf_token=partner.csrf)
+    response = _send(client, partner, "POST", "/offers/new", data=form, headers={"Accept": "text/html"})
+    assert response.status_code == 400 and "9999" in response.text, response.status_code
+    # The same form with a real date is taken (so the 400 above was the date's).
+    form["valid_until"] = (datetime.now(UTC) + timedelta(days=60)).date().isoformat()
+    response = _send(client, partner, "POST", "/offers/new", data=form, headers={"Accept": "text/html"})
+    assert response.status_code in (201, 302, 303), response.status_code
+    with Session(client.app.state.engine) as db:  # type: ignore[attr-defined]
+        from marketplace.places.models import Grid
+
+        code = db.get(Grid, grid_id).code  # type: ignore[union-attr]
+    table = (
+        "类型,类别,标题,说明,数量,单位,剩余数量,有效期起,有效期至,服务网格\n"
+        f"material,renovation,透水砖,,3200,平方米,,,9999-12-31,{code}\n"
+        f"material,renovation,水泥,,5,袋,,0001-01-01,,{code}\n"
+    ).encode()
+    for url in ("/api/v1/offers/import", "/offers/import"):
+        use(client, partner)
+        response = client.post(
+            url,
+            files={"file": ("offers.csv", table, "application/octet-stream")},
+            data={"csrf_token": partner.csrf},
+            headers=partner.headers(),
+        )
+        assert response.status_code == 400, (url, response.status_code, response.text[:300])
 
 
 def test_audit_search_outside_the_log_years_is_a_400(client: TestClient[Any], world: World) -> None:

@@ -51,6 +51,10 @@ _KNOWN_REASONS = {
     "a shift lasts at most 24 hours": N_("A volunteer shift lasts at most 24 hours."),
     "must be in the future": N_("The shift must not be over already."),
     "must not exceed the quantity": N_("Must not be more than the resource quantity."),
+    "must be between the years": N_("Must be a date between the years 2000 and 2100."),
+    "years ahead": N_("Too far ahead: at most five years from today."),
+    "years ago": N_("Too far back: at most five years ago."),
+    "less than or equal to 100000000": N_("At most 100,000,000."),
     "is not a Chinese mobile number": N_(
         "Enter a mobile number (11 digits starting with 1) or a landline such as 0532-82861234."
     ),
