@@ -9,7 +9,6 @@ backup began, the database passes its integrity check, and new rows can be added
 import hashlib
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,9 +20,9 @@ from marketplace.audit.service import record
 from marketplace.cli import main
 from marketplace.db.backup import backup, non_empty_tables, restore
 from marketplace.db.engine import create_db_engine, make_session_factory, session_scope
-from marketplace.db.scratch import drop_postgres_database, recreate_postgres_database
 from marketplace.settings import DatabaseSettings
 from tests.factories import build_street
+from tests.fault_helpers import empty_postgres_database
 
 WRITTEN_TABLE = "audit_event"
 
@@ -76,15 +75,11 @@ class AuditWriter(threading.Thread):
 
 
 @pytest.fixture
-def restored_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+def restored_url(database_url: str, tmp_path: Path) -> str:
     """A database that does not hold anything yet, beside the suite's own."""
     if not database_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-        return
-    name = f"{sa.make_url(database_url).database}_restored"
-    url = recreate_postgres_database(database_url, name)
-    yield url
-    drop_postgres_database(database_url, name)
+        return f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+    return empty_postgres_database(database_url, f"{sa.make_url(database_url).database}_restored")
 
 
 def integrity_problems(engine: sa.Engine) -> list[str]:

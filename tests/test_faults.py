@@ -8,7 +8,6 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from sqlmodel import Session
 
 from marketplace.db.engine import create_db_engine
 from marketplace.db.migrate import upgrade
-from marketplace.db.scratch import drop_postgres_database, recreate_postgres_database
 from marketplace.settings import DatabaseSettings
 from tests.fault_helpers import TcpForwarder, start_serve
 from tests.live_server import LiveServer, wait_until_healthy
@@ -131,15 +129,6 @@ def test_kill_9_during_writes_loses_no_acknowledged_write(tmp_path: Path) -> Non
     assert page.status_code == 200, page.text
 
 
-@pytest.fixture
-def postgres_scratch_url(database_url: str, is_postgres: bool) -> Iterator[str]:
-    if not is_postgres:
-        pytest.skip("PostgreSQL only: the database going away under load is tested through a TCP forwarder")
-    name = f"{sa.make_url(database_url).database}_faults"
-    yield recreate_postgres_database(database_url, name)
-    drop_postgres_database(database_url, name)
-
-
 @dataclass
 class Answers:
     """(seconds since start, status) of every request; 0 means no answer at all."""
@@ -174,10 +163,12 @@ def keep_asking(base_url: str, staff: StaffWithToken, answers: Answers, stop: th
 
 
 def test_database_gone_under_load_is_503_then_recovers_within_5_seconds(
-    postgres_scratch_url: str, tmp_path: Path
+    is_postgres: bool, database_url: str, session: Session, tmp_path: Path
 ) -> None:
-    staff = prepared_staff(postgres_scratch_url)
-    real = sa.make_url(postgres_scratch_url)
+    if not is_postgres:
+        pytest.skip("PostgreSQL only: the database going away under load is tested through a TCP forwarder")
+    staff = staff_with_token(session)  # in the suite's own database, emptied after the test
+    real = sa.make_url(database_url)
     forwarder = TcpForwarder(real.host or "127.0.0.1", real.port or 5432)
     forwarder.resume()
     through_forwarder = real.set(host="127.0.0.1", port=forwarder.port).render_as_string(hide_password=False)
