@@ -79,12 +79,17 @@ def test_the_need_import_page_refuses_in_the_readers_language(
 def test_a_body_over_the_limit_is_refused_with_413_before_it_is_read(
     client: TestClient[Any], session: Session, settings: Settings
 ) -> None:
-    make_grid(session)
+    grid = make_grid(session)
     sign_in_as(client, session, Role.PARTNER)
-    for path in ("/api/v1/offers/import", "/offers/import"):
-        response = upload(client, settings, path, "big.csv", hostile_files.oversized_body())
-        assert response.status_code == 413, (path, response.status_code)
-    assert count(session, Offer) == 0
+    api = upload(client, settings, "/api/v1/offers/import", "big.csv", hostile_files.oversized_body())
+    assert api.status_code == 413 and api.json()["extra"][0]["key"] == "file" and "5 MB" in api.json()["detail"]
+    page = upload(client, settings, "/offers/import", "big.csv", hostile_files.oversized_body())
+    assert page.status_code == 413 and "上传的内容超过 5 MB" in page.text
+    sign_in_as(client, session, Role.STAFF, community_id=grid.community_id)
+    client.cookies.set("lang", "en")
+    needs = upload(client, settings, "/needs/import", "big.csv", hostile_files.oversized_body())
+    assert needs.status_code == 413 and "The upload is larger than 5 MB" in needs.text
+    assert count(session, Offer) == 0 and count(session, Need) == 0
 
 
 def test_the_row_limit_counts_empty_rows() -> None:

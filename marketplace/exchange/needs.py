@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import Body, FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
@@ -21,6 +22,7 @@ from marketplace.exchange.memory import release_memory_soon
 from marketplace.exchange.need_columns import export_columns, import_columns
 from marketplace.exchange.need_import import NeedImportResult, export_rows, import_needs
 from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, UPLOAD_BODY_LIMIT, TableProblem, read_table
+from marketplace.exchange.too_large import too_large_page
 from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
@@ -87,7 +89,13 @@ class NeedExchangeController(Controller):
         return self._page(reader)
 
     # The body limit is enforced while the body streams in (413 beyond it).
-    @post("/import", name="needs:import", sync_to_thread=True, request_max_body_size=UPLOAD_BODY_LIMIT)
+    @post(
+        "/import",
+        name="needs:import",
+        sync_to_thread=True,
+        request_max_body_size=UPLOAD_BODY_LIMIT,
+        exception_handlers={RequestEntityTooLarge: too_large_page},
+    )
     def import_file(self, db: DbSession, actor: Actor, data: UploadForm) -> Template:
         upload = data.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:

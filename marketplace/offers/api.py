@@ -7,6 +7,7 @@ from litestar import Controller, Response, get, patch, post
 from litestar.datastructures import State, UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -16,6 +17,7 @@ from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.exchange.memory import release_memory_soon
 from marketplace.exchange.offers import import_offers
 from marketplace.exchange.readers import MAX_BYTES, UPLOAD_BODY_LIMIT, TableProblem, read_table
+from marketplace.exchange.too_large import too_large_json
 from marketplace.offers import services
 from marketplace.offers.lifecycle import effective_status
 from marketplace.offers.models import Offer, OfferStatus
@@ -189,6 +191,7 @@ class OfferApiController(Controller):
         status_code=200,
         sync_to_thread=True,
         request_max_body_size=UPLOAD_BODY_LIMIT,  # refused with 413 while the body streams in
+        exception_handlers={RequestEntityTooLarge: too_large_json},
     )
     def import_offers(
         self,

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
@@ -19,6 +20,7 @@ from marketplace.db.types import utcnow
 from marketplace.exchange.memory import release_memory_soon
 from marketplace.exchange.offers import IMPORTED_COLUMNS, export_rows, import_offers, offer_columns
 from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, UPLOAD_BODY_LIMIT, TableProblem, read_table
+from marketplace.exchange.too_large import too_large_page
 from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
@@ -207,6 +209,7 @@ class OfferPagesController(Controller):
         guards=[offer_page_writers],
         sync_to_thread=True,
         request_max_body_size=UPLOAD_BODY_LIMIT,  # refused with 413 while the body streams in
+        exception_handlers={RequestEntityTooLarge: too_large_page},
     )
     def import_file(self, db: DbSession, actor: Actor, data: UploadForm) -> Template | Redirect:
         require_approved_organization(db, actor)
