@@ -4,7 +4,7 @@ What the database cannot hold would otherwise be a 500 (PostgreSQL: "integer out
 byte sequence ... 0x00"; SQLite: OverflowError above 2**63), and what the JSON decoder cannot digest
 (invalid UTF-8, 50,000 nested brackets) a 500 too. Here each becomes a 400 naming the field:
 
-- text: NUL in any query value, form value or JSON string (or key);
+- text: NUL in any query value, URL-encoded form value or JSON string (or key);
 - integers: a query parameter the handler declares as an integer, and every integer in a JSON body,
   must fit the database's INTEGER columns (``MAX_INT``);
 - JSON bodies: valid UTF-8, valid JSON, nested at most ``MAX_JSON_DEPTH`` deep.
@@ -29,7 +29,8 @@ from marketplace.validation import MAX_INT, MIN_INT
 # No input of this application nests deeper than a few levels; a deeper body is an attack.
 MAX_JSON_DEPTH = 32
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Multipart bodies are uploads: their reading (size limits, streaming) is the upload handlers' own.
+_FORM_TYPES = ("application/x-www-form-urlencoded",)
 
 
 def refuse(field: str, message: str) -> ValidationException:
