@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from litestar.exceptions import NotFoundException
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -55,8 +56,14 @@ class NeedProblem(Exception):
         self.status_code = status_code
 
 
-class NeedNotFound(Exception):
-    """No such need, or not one the viewer may see (the same answer, so scope leaks nothing)."""
+class NeedNotFound(NotFoundException):
+    """No such need, or not one the viewer may see (the same answer, so scope leaks nothing).
+
+    A 404 wherever it surfaces: a page or route that does not catch it still answers "not found".
+    """
+
+    def __init__(self, need_id: int) -> None:
+        super().__init__(f"No need {need_id}")
 
 
 class VersionConflict(Exception):
