@@ -10,7 +10,6 @@ from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.static_files import create_static_files_router
 from sqlmodel import SQLModel
 
@@ -31,6 +30,7 @@ from marketplace.security.hosts import allowed_hosts_middleware_factory
 from marketplace.serving.logs import litestar_logging_config
 from marketplace.serving.request_id import request_id_middleware_factory
 from marketplace.settings import Settings
+from marketplace.system.api_reference import ApiReferencePlugin
 from marketplace.web import template_config
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -96,7 +96,8 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
             description="The three lists of a street: needs, resources and projects.",
             # The published API description is public like the data it describes.
             openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
-            render_plugins=[ScalarRenderPlugin()],
+            # A page rendered by the server: no CDN script, which the CSP would block anyway.
+            render_plugins=[ApiReferencePlugin()],
         ),
         exception_handlers=APP_EXCEPTION_HANDLERS,
         logging_config=litestar_logging_config(),

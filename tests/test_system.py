@@ -1,5 +1,6 @@
 """The health check, the language switch and the OpenAPI schema."""
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,6 +43,20 @@ def test_openapi_schema_is_served(client: TestClient[Litestar]) -> None:
     schema = client.get("/schema/openapi.json").json()
     assert schema["info"]["title"] == "Red Partners Marketplace API"
     assert "/healthz" in schema["paths"]
+
+
+def test_the_api_reference_page_lists_every_operation_without_any_outside_script(client: TestClient[Litestar]) -> None:
+    """/schema was a blank page: its viewer came from a CDN, which the site's CSP (and an offline intranet) blocks."""
+    schema = client.get("/schema/openapi.json").json()
+    page = client.get("/schema")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    operations = [op for item in schema["paths"].values() for op in item.values() if isinstance(op, dict)]
+    assert page.text.count("class='op'") == len(operations) > 50
+    assert "<script" not in page.text and "http://" not in page.text and "https://" not in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    stylesheet = re.search(r"href='(/static/css/[^']+)'", page.text)
+    assert stylesheet is not None and client.get(stylesheet.group(1)).status_code == 200
+    assert "<code>/api/v1/needs</code>" in page.text and "/schema/openapi.json" in page.text
 
 
 @pytest.mark.parametrize(
