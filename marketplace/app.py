@@ -30,7 +30,7 @@ from marketplace.security.hosts import allowed_hosts_middleware_factory
 from marketplace.serving.logs import litestar_logging_config
 from marketplace.serving.request_id import request_id_middleware_factory
 from marketplace.settings import Settings
-from marketplace.system.api_reference import ApiReferencePlugin
+from marketplace.system.openapi_responses import CompleteApiReferencePlugin, CompleteJsonRenderPlugin
 from marketplace.web import template_config
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -96,8 +96,9 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
             description="The three lists of a street: needs, resources and projects.",
             # The published API description is public like the data it describes.
             openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
-            # A page rendered by the server: no CDN script, which the CSP would block anyway.
-            render_plugins=[ApiReferencePlugin()],
+            # A page rendered by the server: no CDN script, which the CSP would block anyway. Both
+            # renderers add the error answers the generator cannot see (401/403/404/409/413/429/503).
+            render_plugins=[CompleteApiReferencePlugin(), CompleteJsonRenderPlugin()],
         ),
         exception_handlers=APP_EXCEPTION_HANDLERS,
         logging_config=litestar_logging_config(),

@@ -7,7 +7,8 @@ byte sequence ... 0x00"; SQLite: OverflowError above 2**63), and what the JSON d
 - text: NUL in any query value, URL-encoded form value or JSON string (or key);
 - integers: a query parameter the handler declares as an integer, and every integer in a JSON body,
   must fit the database's INTEGER columns (``MAX_INT``);
-- JSON bodies: valid UTF-8, valid JSON, nested at most ``MAX_JSON_DEPTH`` deep.
+- JSON bodies: valid UTF-8, valid JSON, nested at most ``MAX_JSON_DEPTH`` deep;
+- booleans: ``true`` where the body's model says integer (pydantic's lax mode would read it as 1).
 
 Address paths with NUL and out-of-range path ids are 404s (``path_ids``). Field rules (dates, quantities,
 lengths) stay in the input models; this module only keeps out what no field could ever accept.
@@ -23,6 +24,7 @@ from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.typing import FieldDefinition
 from litestar.utils.signature import ParsedSignature
+from pydantic import TypeAdapter
 
 from marketplace.validation import MAX_INT, MIN_INT
 
@@ -127,6 +129,60 @@ def _walk_json(value: Any, path: str, depth: int) -> None:
             _walk_json(item, f"{path}.{key}" if path else key, depth + 1)
 
 
+_BODY_SCHEMA_CACHE: dict[int, dict[str, Any] | None] = {}
+
+
+def body_json_schema(handler: HTTPRouteHandler) -> dict[str, Any] | None:
+    """The JSON schema of the handler's ``data`` body, or None when it has none the check can read."""
+    key = id(handler)
+    if key not in _BODY_SCHEMA_CACHE:
+        definition = handler.parsed_fn_signature.parameters.get("data")
+        schema: dict[str, Any] | None = None
+        if definition is not None:
+            try:
+                schema = TypeAdapter(definition.annotation).json_schema()
+            except Exception:  # a body type pydantic cannot describe: its own decoder checks it
+                schema = None
+        _BODY_SCHEMA_CACHE[key] = schema
+    return _BODY_SCHEMA_CACHE[key]
+
+
+def _resolve(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        return defs.get(ref.removeprefix("#/$defs/"), {})
+    return schema
+
+
+def _branches(schema: dict[str, Any], defs: dict[str, Any]) -> list[dict[str, Any]]:
+    schema = _resolve(schema, defs)
+    alternatives = schema.get("anyOf") or schema.get("oneOf") or schema.get("allOf")
+    if not alternatives:
+        return [schema]
+    return [branch for alternative in alternatives for branch in _branches(alternative, defs)]
+
+
+def _refuse_booleans_for_integers(value: Any, schema: dict[str, Any], defs: dict[str, Any], path: str) -> None:
+    branches = _branches(schema, defs)
+    types = {branch.get("type") for branch in branches}
+    if isinstance(value, bool):
+        if "integer" in types and "boolean" not in types:
+            raise refuse(path or "body", "must be an integer, not true or false")
+    elif isinstance(value, dict):
+        for branch in branches:
+            properties = branch.get("properties")
+            if isinstance(properties, dict):
+                for name, item in value.items():
+                    if name in properties:
+                        _refuse_booleans_for_integers(item, properties[name], defs, f"{path}.{name}" if path else name)
+    elif isinstance(value, list):
+        for branch in branches:
+            items = branch.get("items")
+            if isinstance(items, dict):
+                for index, item in enumerate(value):
+                    _refuse_booleans_for_integers(item, items, defs, f"{path}.{index}" if path else str(index))
+
+
 async def _check_json(request: Request[Any, Any, Any]) -> None:
     body = await request.body()
     if not body:
@@ -142,6 +198,9 @@ async def _check_json(request: Request[Any, Any, Any]) -> None:
     except RecursionError:
         raise refuse("body", f"is nested more than {MAX_JSON_DEPTH} levels deep") from None
     _walk_json(decoded, "", 0)
+    schema = body_json_schema(request.route_handler)  # type: ignore[arg-type]
+    if schema is not None:
+        _refuse_booleans_for_integers(decoded, schema, schema.get("$defs", {}), "")
 
 
 async def _check_form(request: Request[Any, Any, Any]) -> None:

@@ -1,0 +1,132 @@
+"""The error answers every API operation can really give, documented in one place.
+
+Litestar documents the 200 and the validation 400 of each route; the rest of what the app answers
+(401 without a session or token, 403 from a guard, scope or CSRF check, 404 for an unknown id in the
+path, 409 for a state or version conflict, 413 for an upload over the limit, 429 when throttled, 503
+when the database is away) comes from guards, middlewares and exception handlers that the generator
+cannot see. A client or a fuzzer (schemathesis) checking "every answer is documented" needs them all,
+so the served document is completed here, before it is rendered.
+"""
+
+from typing import Any
+
+from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.routes import HTTPRoute
+
+from marketplace.system.api_reference import ApiReferencePlugin
+
+ERROR_BODY = "ErrorBody"
+# The shape of every JSON error: Litestar's own (status_code, detail, extra) and the app's handlers
+# (pages.database_unavailable, exchange.too_large, the login throttle's retry_after).
+ERROR_BODY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["status_code", "detail"],
+    "properties": {
+        "status_code": {"type": "integer"},
+        "detail": {"type": "string"},
+        "extra": {
+            "oneOf": [
+                {"type": "array", "items": {"type": "object", "additionalProperties": {}}},
+                {"type": "object", "additionalProperties": {}},
+            ]
+        },
+        "retry_after": {"type": "integer", "description": "Seconds to wait before trying again (429)."},
+    },
+}
+DESCRIPTIONS = {
+    "400": "Invalid input: `extra` names each field and its problem.",
+    "401": "No session or API token (or, for login, a wrong username or password).",
+    "403": "Signed in, but the role, token scope, organization standing or CSRF token does not allow it.",
+    "404": "No such record, or one the caller may not see.",
+    "409": "The record changed state meanwhile (taken, decided, withdrawn or edited by someone else).",
+    "413": "The upload is larger than the limit.",
+    "429": "Too many attempts: retry after the Retry-After seconds.",
+    "503": "The database is busy or unreachable: retry after the Retry-After seconds.",
+}
+FILE_MEDIA_TYPES = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+UNSAFE_METHODS = frozenset({"post", "put", "patch", "delete"})
+# Operations limited per address or account (security.throttle, needs.submissions).
+THROTTLED = frozenset({"login", "trackReport", "createNeed"})
+# Login is public, yet a wrong password is its 401.
+PUBLIC_WITH_401 = frozenset({"login"})
+
+
+def _handlers_by_operation(app: Litestar) -> dict[str, HTTPRouteHandler]:
+    found: dict[str, HTTPRouteHandler] = {}
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                if isinstance(handler.operation_id, str):
+                    found[handler.operation_id] = handler
+    return found
+
+
+def error_codes(path: str, method: str, operation_id: str, handler: HTTPRouteHandler | None) -> list[str]:
+    """The status codes an operation can answer besides its success and what Litestar documents."""
+    public = handler is None or bool(handler.opt.get("public"))
+    codes = ["400"]
+    if not public or operation_id in PUBLIC_WITH_401:
+        codes.append("401")
+    if not public or method in UNSAFE_METHODS:
+        codes.append("403")  # guards and scopes; for unsafe methods also the CSRF check
+    if "{" in path:
+        codes.append("404")
+    if method in UNSAFE_METHODS and not public:
+        codes.append("409")
+    if handler is not None and isinstance(handler.request_max_body_size, int) and method in UNSAFE_METHODS:
+        codes.append("413")
+    if operation_id in THROTTLED:
+        codes.append("429")
+    if not path.startswith("/schema"):
+        codes.append("503")
+    return codes
+
+
+def _error_response(code: str) -> dict[str, Any]:
+    return {
+        "description": DESCRIPTIONS[code],
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_BODY}"}}},
+    }
+
+
+def _document_file_export(operation: dict[str, Any]) -> None:
+    success = operation.get("responses", {}).get("200")
+    if success is None:
+        return
+    schema = {"type": "string", "format": "binary"}
+    success["content"] = {media_type: {"schema": schema} for media_type in FILE_MEDIA_TYPES}
+    success["description"] = "The list as a file: CSV (UTF-8 with a BOM) or .xlsx, by the format parameter."
+
+
+def complete_schema(schema: dict[str, Any], app: Litestar) -> dict[str, Any]:
+    """Add the error answers and file media types to the generated document (idempotent, in place)."""
+    handlers = _handlers_by_operation(app)
+    schema.setdefault("components", {}).setdefault("schemas", {})[ERROR_BODY] = ERROR_BODY_SCHEMA
+    for path, item in schema.get("paths", {}).items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            operation_id = str(operation.get("operationId", ""))
+            handler = handlers.get(operation_id)
+            responses = operation["responses"]
+            for code in error_codes(path, method, operation_id, handler):
+                responses.setdefault(code, _error_response(code))
+            if operation_id.startswith("export"):
+                _document_file_export(operation)
+    return schema
+
+
+class CompleteJsonRenderPlugin(JsonRenderPlugin):
+    """/schema/openapi.json with every error answer documented."""
+
+    def render(self, request: Any, openapi_schema: dict[str, Any]) -> bytes:
+        return super().render(request, complete_schema(openapi_schema, request.app))
+
+
+class CompleteApiReferencePlugin(ApiReferencePlugin):
+    """The /schema reference page, listing the same answers as the JSON document."""
+
+    def render(self, request: Any, openapi_schema: dict[str, Any]) -> bytes:
+        return super().render(request, complete_schema(openapi_schema, request.app))
