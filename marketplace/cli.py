@@ -21,6 +21,7 @@ LAZY_COMMANDS = {
     "token": "marketplace.accounts.cli:token",
     "backup": "marketplace.db.backup_cli:backup",
     "restore": "marketplace.db.backup_cli:restore",
+    "audit": "marketplace.audit.cli:audit",
 }
 
 

@@ -120,13 +120,16 @@ def test_list_pages_through_many_needs(client: TestClient[Any], session: Session
 # --- one need --------------------------------------------------------------------------------------
 
 
-def test_detail_shows_the_resident_in_full_to_staff_of_the_grid(client: TestClient[Any], session: Session) -> None:
+def test_detail_shows_the_resident_to_staff_of_the_grid_with_the_phone_masked(
+    client: TestClient[Any], session: Session
+) -> None:
     grid = make_grid(session)
     need = _need(session, grid)
     _staff_of(client, session, grid)
     page = client.get(f"/needs/{need.id}")
     assert page.status_code == 200
-    assert BENEFICIARY_NAME in page.text and BENEFICIARY_PHONE in page.text
+    assert BENEFICIARY_NAME in page.text and BENEFICIARY_PHONE not in page.text  # revealing it is audited
+    assert f'action="/needs/{need.id}/contact"' in page.text
     assert f'href="/needs/{need.id}/edit"' in page.text
 
 

@@ -68,6 +68,7 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "need.merge_into",
     "need.escalate",
     "need.import",
+    "need.contact_viewed",
     "match.propose",
     "round.start",
     "round.finish",

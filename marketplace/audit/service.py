@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from marketplace.audit.models import AuditEvent
+from marketplace.audit.personal import mask_personal
 from marketplace.security.context import current_client_address, current_user
 from marketplace.security.identity import CurrentUser
 
@@ -57,7 +58,10 @@ def record(
     actor_role: str | None = None,
     client_address: str | None = None,
 ) -> AuditEvent:
-    """Add one audit row in the caller's transaction: it commits or rolls back with the change."""
+    """Add one audit row in the caller's transaction: it commits or rolls back with the change.
+
+    Residents' contacts in ``before``/``after`` are masked here, the one door every audit row passes.
+    """
     actor = actor or current_user.get()
     event = AuditEvent(
         actor_id=actor_id if actor_id is not None else (actor.id if actor else None),
@@ -65,8 +69,8 @@ def record(
         action=action,
         object_type=object_type,
         object_id=object_id,
-        before=before,
-        after=after,
+        before=mask_personal(before),
+        after=mask_personal(after),
         client_address=client_address or current_client_address.get(),
     )
     db.add(event)

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from sqlmodel import Session
 
+from marketplace.audit.service import record
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
@@ -150,6 +151,7 @@ class NeedStaffPagesController(Controller):
         errors: dict[str, str] | None = None,
         values: dict[str, str] | None = None,
         status_code: int = 200,
+        contact_revealed: bool = False,
     ) -> Template:
         need = _visible(db, actor, need_id)
         steps = list(
@@ -184,6 +186,8 @@ class NeedStaffPagesController(Controller):
             errors=errors or {},
             values=values or {},
             active_page="needs",
+            mask_phone=services.mask_phone,
+            contact_revealed=contact_revealed,
             **change_forms.form_context(need, [item.shift for item in shifts]),
         )
         return Template("needs/staff/detail.html", context=context, status_code=status_code)
@@ -193,6 +197,13 @@ class NeedStaffPagesController(Controller):
         self, reader: ReaderSession, actor: Actor, need_id: FromPath[int], done: FromQuery[str | None] = None
     ) -> Template:
         return self._detail(reader, actor, need_id, notice=_notices().get(done or ""))
+
+    @post("/{need_id:int}/contact", name="needs:staff-contact", sync_to_thread=True)
+    def reveal_contact(self, db: DbSession, actor: Actor, need_id: FromPath[int]) -> Template:
+        """The resident's full phone, for this page only; who looked is audited (the number itself is not)."""
+        _visible(db, actor, need_id)
+        record(db, "need.contact_viewed", object_type="need", object_id=need_id, actor=actor)
+        return self._detail(db, actor, need_id, contact_revealed=True)
 
     def _done(self, need_id: int, done: str) -> Redirect:
         return Redirect(f"/needs/{need_id}?done={done}", status_code=HTTP_303_SEE_OTHER)
