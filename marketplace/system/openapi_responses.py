@@ -37,7 +37,7 @@ ERROR_BODY_SCHEMA: dict[str, Any] = {
 }
 DESCRIPTIONS = {
     "400": "Invalid input: `extra` names each field and its problem.",
-    "401": "No session or API token (or, for login, a wrong username or password).",
+    "401": "No session or API token.",
     "403": "Signed in, but the role, token scope, organization standing or CSRF token does not allow it.",
     "404": "No such record, or one the caller may not see.",
     "409": "The record changed state meanwhile (taken, decided, withdrawn or edited by someone else).",
@@ -47,10 +47,12 @@ DESCRIPTIONS = {
 }
 FILE_MEDIA_TYPES = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 UNSAFE_METHODS = frozenset({"post", "put", "patch", "delete"})
-# Operations limited per address or account (security.throttle, needs.submissions).
-THROTTLED = frozenset({"login", "trackReport", "createNeed"})
+# API operations limited per address or account (security.throttle, needs.tracking); the public
+# submit form that needs.submissions throttles is a page, not an API operation.
+THROTTLED = frozenset({"login", "trackReport"})
 # Login is public, yet a wrong password is its 401.
 PUBLIC_WITH_401 = frozenset({"login"})
+LOGIN_401 = "Wrong username or password."
 
 
 def _handlers_by_operation(app: Litestar) -> dict[str, HTTPRouteHandler]:
@@ -84,9 +86,9 @@ def error_codes(path: str, method: str, operation_id: str, handler: HTTPRouteHan
     return codes
 
 
-def _error_response(code: str) -> dict[str, Any]:
+def _error_response(code: str, operation_id: str) -> dict[str, Any]:
     return {
-        "description": DESCRIPTIONS[code],
+        "description": LOGIN_401 if code == "401" and operation_id in PUBLIC_WITH_401 else DESCRIPTIONS[code],
         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_BODY}"}}},
     }
 
@@ -112,7 +114,7 @@ def complete_schema(schema: dict[str, Any], app: Litestar) -> dict[str, Any]:
             handler = handlers.get(operation_id)
             responses = operation["responses"]
             for code in error_codes(path, method, operation_id, handler):
-                responses.setdefault(code, _error_response(code))
+                responses.setdefault(code, _error_response(code, operation_id))
             if operation_id.startswith("export"):
                 _document_file_export(operation)
     return schema
