@@ -64,6 +64,20 @@ def test_need_create_edit_and_merge_leave_no_contact_in_the_audit_log(
     assert (updated.after or {})["beneficiary_phone"] == "139****6666"  # the change is still visible, masked
 
 
+def test_a_file_import_leaves_no_contact_in_the_audit_log(
+    client: TestClient[Any], session: Session, settings: Settings
+) -> None:
+    from tests.test_need_exchange import HEADER, good_rows, staff_of, upload
+
+    grid = make_grid(session)
+    staff_of(client, session, grid)
+    response = upload(client, settings, "needs.csv", (HEADER + good_rows(grid)).encode("utf-8"))
+    assert response.status_code == 200, response.text
+    assert len(audit_events(session, "need.create")) == 2 and audit_events(session, "need.import")
+    text = _all_audit_text(session)
+    assert PHONE not in text and "张三" not in text and "李四" not in text and "138****8000" in text
+
+
 def test_any_snapshot_is_masked_at_any_depth(session: Session) -> None:
     record(
         session,
