@@ -108,7 +108,7 @@ def _error_headline(status_code: int) -> str:
     if status_code == 404:
         return _("We could not find this page. The project may not be published yet, or it was removed.")
     if status_code == 400:
-        return _("Some values in the address are not valid.")
+        return _("Some values in the address or the form are not valid.")
     if status_code == 403:
         return _("You may not do this with your account. If you think you should, ask a street admin.")
     if 400 <= status_code < 500:
