@@ -79,6 +79,14 @@ def test_specific_answers_are_documented_where_they_happen(schema: dict[str, Any
     assert "401" not in _documented(schema, "/api/v1/projects", "get")  # public
 
 
+def test_an_unknown_documentation_address_is_a_documented_html_404(
+    client: TestClient[Any], schema: dict[str, Any]
+) -> None:
+    response = client.get("/schema/nothing-here")
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
+    assert "text/html" in schema["paths"]["/schema/{path}"]["get"]["responses"]["404"]["content"]
+
+
 def test_exports_list_their_file_media_types(schema: dict[str, Any]) -> None:
     exports = [(path, method) for path, method, op in _operations(schema) if op["operationId"].startswith("export")]
     assert {path for path, _ in exports} >= {"/api/v1/offers/export", "/api/v1/projects/export"}

@@ -86,9 +86,13 @@ def error_codes(path: str, method: str, operation_id: str, handler: HTTPRouteHan
     return codes
 
 
-def _error_response(code: str, operation_id: str) -> dict[str, Any]:
+def _error_response(code: str, path: str, operation_id: str) -> dict[str, Any]:
+    description = LOGIN_401 if code == "401" and operation_id in PUBLIC_WITH_401 else DESCRIPTIONS[code]
+    if path.startswith("/schema") and code == "404":
+        # Litestar's own not-found page for an unknown documentation address is HTML.
+        return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
     return {
-        "description": LOGIN_401 if code == "401" and operation_id in PUBLIC_WITH_401 else DESCRIPTIONS[code],
+        "description": description,
         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_BODY}"}}},
     }
 
@@ -114,7 +118,7 @@ def complete_schema(schema: dict[str, Any], app: Litestar) -> dict[str, Any]:
             handler = handlers.get(operation_id)
             responses = operation["responses"]
             for code in error_codes(path, method, operation_id, handler):
-                responses.setdefault(code, _error_response(code, operation_id))
+                responses.setdefault(code, _error_response(code, path, operation_id))
             if operation_id.startswith("export"):
                 _document_file_export(operation)
     return schema
