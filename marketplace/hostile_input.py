@@ -15,6 +15,7 @@ lengths) stay in the input models; this module only keeps out what no field coul
 """
 
 import types
+import weakref
 from collections.abc import Iterator
 from typing import Any, Union, get_args, get_origin
 
@@ -78,14 +79,15 @@ def _is_query_int(definition: FieldDefinition) -> bool:
     return _is_int_type(definition.annotation)
 
 
-_INT_QUERY_CACHE: dict[int, frozenset[str]] = {}
+# Keyed by the handler itself, weakly: an id() key outlives its handler (apps come and go in one
+# process, in tests) and a new handler at the same address would read another's names.
+_INT_QUERY_CACHE: "weakref.WeakKeyDictionary[HTTPRouteHandler, frozenset[str]]" = weakref.WeakKeyDictionary()
 
 
 def integer_query_names(handler: HTTPRouteHandler) -> frozenset[str]:
-    key = id(handler)
-    if key not in _INT_QUERY_CACHE:
-        _INT_QUERY_CACHE[key] = _integer_query_names(handler)
-    return _INT_QUERY_CACHE[key]
+    if handler not in _INT_QUERY_CACHE:
+        _INT_QUERY_CACHE[handler] = _integer_query_names(handler)
+    return _INT_QUERY_CACHE[handler]
 
 
 def _check_query(request: Request[Any, Any, Any]) -> None:
@@ -129,12 +131,12 @@ def _walk_json(value: Any, path: str, depth: int) -> None:
             _walk_json(item, f"{path}.{key}" if path else key, depth + 1)
 
 
-_BODY_SCHEMA_CACHE: dict[int, dict[str, Any] | None] = {}
+_BODY_SCHEMA_CACHE: "weakref.WeakKeyDictionary[HTTPRouteHandler, dict[str, Any] | None]" = weakref.WeakKeyDictionary()
 
 
 def body_json_schema(handler: HTTPRouteHandler) -> dict[str, Any] | None:
     """The JSON schema of the handler's ``data`` body, or None when it has none the check can read."""
-    key = id(handler)
+    key = handler
     if key not in _BODY_SCHEMA_CACHE:
         definition = handler.parsed_fn_signature.parameters.get("data")
         schema: dict[str, Any] | None = None
