@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
@@ -28,7 +28,7 @@ from marketplace.admin.tokens import (
     withdraw_token,
 )
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.needs.board import InvalidFilter
+from marketplace.needs.board import InvalidFilter, invalid_filter_response
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, any_token, login_required, sessions_only, token_scope
@@ -154,24 +154,13 @@ class AdminPagesController(Controller):
         )
 
 
-def _invalid_filter(_request: Request[Any, Any, Any], exc: InvalidFilter) -> Response[dict[str, Any]]:
-    return Response(
-        content={
-            "status_code": HTTP_400_BAD_REQUEST,
-            "detail": f"Invalid query parameter: {exc.parameter}",
-            "extra": [{"key": exc.parameter, "message": exc.message, "source": "query"}],
-        },
-        status_code=HTTP_400_BAD_REQUEST,
-    )
-
-
 class AuditApiController(Controller):
     """The audit log as JSON, for admins (a session, or a token with the scope "admin")."""
 
     path = "/api/v1/audit"
     tags = ["audit"]
     guards = [admin_only, token_scope("admin")]
-    exception_handlers = {InvalidFilter: _invalid_filter}
+    exception_handlers = {InvalidFilter: invalid_filter_response}
 
     @get("/", operation_id="searchAudit", summary="Search the audit log, newest first", sync_to_thread=True)
     def search(

@@ -4,9 +4,8 @@ approval and rejection of chosen ids or of every item matching a filter (documen
 from datetime import date
 from typing import Annotated, Any, Self
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, get, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_400_BAD_REQUEST
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlmodel import Session
 
@@ -16,7 +15,7 @@ from marketplace.matches.api import READ, WRITE, match_out
 from marketplace.matches.inbox import Answer, ConflictFilter, Due, InboxCard, InboxFilters, InboxSort
 from marketplace.matches.models import MatchKind, MatchSource
 from marketplace.matches.services import field_problem
-from marketplace.needs.board import InvalidFilter
+from marketplace.needs.board import InvalidFilter, invalid_filter_response
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only
 from marketplace.validation import Id, Reason, require
@@ -155,21 +154,10 @@ def _item_out(card: InboxCard) -> dict[str, Any]:
     }
 
 
-def _invalid_filter(_request: Request[Any, Any, Any], exc: InvalidFilter) -> Response[dict[str, Any]]:
-    return Response(
-        content={
-            "status_code": HTTP_400_BAD_REQUEST,
-            "detail": f"Invalid query parameter: {exc.parameter}",
-            "extra": [{"key": exc.parameter, "message": exc.message, "source": "query"}],
-        },
-        status_code=HTTP_400_BAD_REQUEST,
-    )
-
-
 class ReviewInboxApiController(Controller):
     path = "/api/v1"
     tags = ["review"]
-    exception_handlers = {InvalidFilter: _invalid_filter}
+    exception_handlers = {InvalidFilter: invalid_filter_response}
 
     @get(
         "/review",

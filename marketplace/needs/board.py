@@ -12,6 +12,8 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from litestar import Request, Response
+from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
 from sqlmodel import Session
 
@@ -47,6 +49,18 @@ class InvalidFilter(ValueError):
         super().__init__(f"{parameter}: {message}")
         self.parameter = parameter
         self.message = message
+
+
+def invalid_filter_response(_request: Request[Any, Any, Any], exc: InvalidFilter) -> Response[dict[str, Any]]:
+    """The JSON APIs' 400 for a filter they cannot use, naming the query parameter."""
+    return Response(
+        content={
+            "status_code": HTTP_400_BAD_REQUEST,
+            "detail": f"Invalid query parameter: {exc.parameter}",
+            "extra": [{"key": exc.parameter, "message": exc.message, "source": "query"}],
+        },
+        status_code=HTTP_400_BAD_REQUEST,
+    )
 
 
 @dataclass(frozen=True)
