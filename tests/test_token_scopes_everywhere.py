@@ -132,3 +132,42 @@ def test_the_probe_reproducers_are_refused_and_the_right_scope_works(
     assert client.get("/api/v1/escalations", headers=bearer(world.ids["admin"], "needs:read")).status_code == 200
     # A token is not a browser: pages stay closed to it whatever its scopes.
     assert client.get("/needs", headers=bearer(world.ids["admin"], *TOKEN_SCOPES)).status_code == 403
+
+
+def test_a_token_on_a_public_route_sees_what_anyone_sees_unless_it_carries_the_named_scope(
+    app: Litestar, client: TestClient[Any], world: World, session_factory: sessionmaker[Session]
+) -> None:
+    """A public JSON route answers a token as it answers anonymous callers (routes × the admin's token without
+    the route's viewer scope), so a narrow token never inherits its user's wider view."""
+
+    def bearer(*scopes: str) -> dict[str, str]:
+        with session_factory() as db:
+            secret, _ = create_api_token(
+                db, user_id=world.ids["admin"], name="narrow", scopes=list(scopes), created_by_id=None
+            )
+            db.commit()
+        return {"Authorization": f"Bearer {secret}"}
+
+    compared = []
+    for route in app_routes(app):
+        if not (route.is_public and route.method == "GET" and route.path.startswith("/api/")):
+            continue
+        if route.label == "GET /api/v1/auth/csrf":  # a fresh random token for every anonymous caller
+            continue
+        viewer_scope = route.handler.opt.get("viewer_scope")
+        narrow = bearer(*[scope for scope in TOKEN_SCOPES if scope != viewer_scope])
+        path = route.fill(_values(route, world))
+        client.cookies.clear()
+        anonymous = client.get(path)
+        client.cookies.clear()
+        with_token = client.get(path, headers=narrow)
+        compared.append(route.label)
+        assert (with_token.status_code, with_token.content) == (anonymous.status_code, anonymous.content), route.label
+    assert "GET /api/v1/organizations" in compared and len(compared) >= 5
+
+    pending = world.ids["org_p"]
+    listed = client.get("/api/v1/organizations", params={"page_size": 100}, headers=bearer("needs:read")).json()
+    assert pending not in {item["id"] for item in listed["items"]}
+    assert client.get(f"/api/v1/organizations/{pending}", headers=bearer("needs:read")).status_code == 404
+    admin_view = client.get("/api/v1/organizations", params={"page_size": 100}, headers=bearer("admin")).json()
+    assert pending in {item["id"] for item in admin_view["items"]}

@@ -13,7 +13,7 @@ from marketplace.organizations import services
 from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.organizations.scope import sees_contacts
 from marketplace.security.deps import Actor, Viewer
-from marketplace.security.guards import PUBLIC, admin_only, token_scope
+from marketplace.security.guards import admin_only, public, token_scope
 from marketplace.security.identity import CurrentUser
 
 
@@ -56,7 +56,7 @@ class OrganizationApiController(Controller):
         summary="Partner organizations",
         description="Anyone: approved organizations (name, kind, grids). Admins: all, filterable by status. "
         "Partners: their own organization.",
-        opt=PUBLIC,
+        opt=public(token_sees_more_with="admin"),
         sync_to_thread=True,
     )
     def list_organizations(
@@ -81,7 +81,7 @@ class OrganizationApiController(Controller):
         operation_id="getOrganization",
         summary="One organization",
         description="Same visibility as the list; 404 for an organization the caller may not see.",
-        opt=PUBLIC,
+        opt=public(token_sees_more_with="admin"),
         sync_to_thread=True,
     )
     def get_organization(self, reader: ReaderSession, viewer: Viewer, organization_id: FromPath[int]) -> dict[str, Any]:

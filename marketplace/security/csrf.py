@@ -18,7 +18,7 @@ from litestar.utils.scope.state import ScopeState
 
 from marketplace.security.authentication import bearer_token, session_secret
 from marketplace.security.context import current_csrf_token
-from marketplace.security.guards import refuse_tokens_on_undeclared_routes
+from marketplace.security.guards import identity_for_route
 from marketplace.security.secrets import new_secret
 from marketplace.settings import Settings
 
@@ -90,8 +90,9 @@ def csrf_middleware_factory(settings: Settings) -> Any:
                     if not sent or not hmac.compare_digest(sent, expected):
                         raise CsrfRejected("Missing or invalid CSRF token")
             # After the CSRF check (a browser's forged request is refused as such first), before any guard:
-            # a token reaches only routes that declare the scope it needs.
-            refuse_tokens_on_undeclared_routes(user, scope.get("route_handler"))
+            # a token reaches only routes that declare the scope it needs, and is anonymous on public ones
+            # unless it carries the scope the route names.
+            scope["user"] = identity_for_route(user, scope.get("route_handler"))
 
             token = current_csrf_token.set(expected)
             # Litestar's Jinja engine installs its own ``csrf_token()`` (it shadows ours), reading it from here.

@@ -13,7 +13,7 @@ from litestar.handlers.base import BaseRouteHandler
 from marketplace.accounts.models import Role
 from marketplace.security.identity import AuthMethod, CurrentUser
 
-PUBLIC: dict[str, bool] = {"public": True}
+PUBLIC: dict[str, object] = {"public": True}
 # Declared by a route any live token may call, whatever its scopes (see ``any_token``).
 ANY_TOKEN = "*"
 
@@ -69,17 +69,29 @@ def declared_token_scopes(handler: BaseRouteHandler) -> frozenset[str]:
     return frozenset(scope for scope in found if scope is not None)
 
 
-def refuse_tokens_on_undeclared_routes(user: CurrentUser | None, handler: BaseRouteHandler | None) -> None:
-    """App-wide (the authentication middleware calls it): a bearer token reaches only routes that
-    declare the scope it needs.
+def public(*, token_sees_more_with: str) -> dict[str, object]:
+    """``opt`` for a public route that shows more to some signed-in users (an admin sees pending
+    organizations): a bearer token keeps its user's view only if it carries ``token_sees_more_with``."""
+    return {"public": True, "viewer_scope": token_sees_more_with}
 
-    A new route that forgets ``token_scope(...)`` is then closed to tokens instead of open to every
-    token of a role that passes its role guard. Public routes need no credential at all.
+
+def identity_for_route(user: CurrentUser | None, handler: BaseRouteHandler | None) -> CurrentUser | None:
+    """App-wide (the CSRF middleware calls it, before any guard): who a request is for this route.
+
+    A bearer token reaches only routes that declare the scope it needs, so a new route that forgets
+    ``token_scope(...)`` is closed to tokens instead of open to every token of a role that passes its
+    role guard. On a public route a token is anonymous unless it carries the scope the route names
+    (``public(token_sees_more_with=...)``): an admin's ``needs:read`` token must not list pending
+    organizations just because its user could.
     """
-    if user is None or user.method != AuthMethod.TOKEN or handler is None or handler.opt.get("public"):
-        return
+    if user is None or user.method != AuthMethod.TOKEN or handler is None:
+        return user
+    if handler.opt.get("public"):
+        viewer_scope = handler.opt.get("viewer_scope")
+        return user if isinstance(viewer_scope, str) and user.has_scope(viewer_scope) else None
     if not declared_token_scopes(handler):
         raise PermissionDeniedException("This route is not open to API tokens")
+    return user
 
 
 def sessions_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
