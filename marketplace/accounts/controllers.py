@@ -18,6 +18,7 @@ from marketplace.accounts.schemas import UserUpdate
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
+from marketplace.masking import mask_phone
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.models import Community, Grid
 from marketplace.security.deps import Actor, ClientAddress
@@ -264,7 +265,7 @@ class AdminUsersController(Controller):
                 role=role,
                 status=status,
                 roles=list(Role),
-                mask_phone=services.mask_phone,
+                mask_phone=mask_phone,
                 active_page="admin",
             ),
         )
@@ -282,7 +283,7 @@ class AdminUsersController(Controller):
             grids=list(db.execute(sa.select(Grid).order_by(Grid.id)).scalars()),
             user_grid_ids=services.staff_grid_ids(db, user_id),
             sessions=services.active_sessions(db, user_id, _settings(request)),
-            mask_phone=services.mask_phone,
+            mask_phone=mask_phone,
             errors=extra.pop("errors", {}),
             notice=extra.pop("notice", None),
             reset_link=extra.pop("reset_link", None),

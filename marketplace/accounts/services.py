@@ -59,15 +59,6 @@ def _dummy_hash() -> str:
     return hash_password("not-a-real-password-" + new_secret(8))
 
 
-def mask_phone(phone: str | None) -> str:
-    """138****8000: enough to recognise, not enough to call."""
-    if not phone:
-        return ""
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-
-
 # --- signing in and out ------------------------------------------------------------------------
 
 

@@ -16,8 +16,8 @@ from sqlmodel import Session
 
 from marketplace.exchange.columns import CellProblem, ColumnSpec, choice, day, decimal, text
 from marketplace.i18n import N_
+from marketplace.masking import mask_name, mask_phone
 from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
-from marketplace.needs.services import mask_name, mask_phone
 from marketplace.places.models import Grid
 from marketplace.street_clock import street_time
 from marketplace.validation import STREET_TZ

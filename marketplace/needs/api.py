@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
+from marketplace.masking import mask_name, mask_phone
 from marketplace.needs import changes, duplicates, escalation, services
 from marketplace.needs.models import Escalation, Need, NeedStatus
 from marketplace.needs.schemas import (
@@ -84,8 +85,8 @@ def need_out(need: Need, *, full: bool) -> dict[str, Any]:
         "channel": need.channel.value,
         "urgency": need.urgency.value,
         "due_date": _iso(need.due_date),
-        "beneficiary_name": name if full else services.mask_name(name),
-        "beneficiary_phone": phone if full else services.mask_phone(phone),
+        "beneficiary_name": name if full else mask_name(name),
+        "beneficiary_phone": phone if full else mask_phone(phone),
         "beneficiary_address": need.beneficiary_address if full else None,
         "status": need.status.value,
         "status_reason": need.status_reason,

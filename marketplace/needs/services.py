@@ -134,26 +134,6 @@ def get_visible_need(db: Session, viewer: CurrentUser, need_id: int) -> Need:
     return need  # type: ignore[no-any-return]
 
 
-# --- personal data -------------------------------------------------------------------------------------
-
-
-def mask_name(name: str | None) -> str | None:
-    """张三 → 张*; a list shows that there is a person, not who."""
-    if not name:
-        return name
-    return name[0] + "*" * max(1, min(len(name) - 1, 2))
-
-
-def mask_phone(phone: str | None) -> str | None:
-    """13800138000 → 138****8000; landlines keep their last four digits only."""
-    if not phone:
-        return phone
-    digits = phone.replace("-", "")
-    if len(digits) == 11 and digits.startswith("1"):
-        return f"{digits[:3]}****{digits[-4:]}"
-    return "*" * max(0, len(phone) - 4) + phone[-4:]
-
-
 # --- listing -------------------------------------------------------------------------------------------
 
 

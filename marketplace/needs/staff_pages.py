@@ -18,6 +18,7 @@ from marketplace.audit.service import record
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
+from marketplace.masking import mask_name, mask_phone
 from marketplace.matches import delivery
 from marketplace.matches.services import Conflict
 from marketplace.needs import change_forms, duplicates, escalation, participation, services, submissions, tracking
@@ -132,8 +133,8 @@ class NeedStaffPagesController(Controller):
             categories=list(Category),
             channels=list(IntakeChannel),
             urgencies=list(Urgency),
-            mask_name=services.mask_name,
-            mask_phone=services.mask_phone,
+            mask_name=mask_name,
+            mask_phone=mask_phone,
             reference=reference,
             reference_number=submissions.reference_number,
             active_page="needs",
@@ -186,7 +187,7 @@ class NeedStaffPagesController(Controller):
             errors=errors or {},
             values=values or {},
             active_page="needs",
-            mask_phone=services.mask_phone,
+            mask_phone=mask_phone,
             contact_revealed=contact_revealed,
             **change_forms.form_context(need, [item.shift for item in shifts]),
         )

@@ -19,10 +19,10 @@ from sqlmodel import Session
 
 from marketplace.audit.models import AuditEvent
 from marketplace.i18n import N_
+from marketplace.masking import mask_phone
 from marketplace.matches.models import Match, MatchStatus
 from marketplace.needs import submissions
 from marketplace.needs.models import PUBLIC_STATUSES, Need, NeedStatus
-from marketplace.needs.services import mask_phone
 
 LOOKUP_LIMIT = 20  # lookups an hour per client address: plenty for a family, slow for a guesser
 LOOKUP_WINDOW = timedelta(hours=1)

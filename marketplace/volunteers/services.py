@@ -20,6 +20,7 @@ from marketplace.accounts.passwords import hash_password
 from marketplace.audit.service import changed, record, snapshot
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
+from marketplace.masking import mask_phone
 from marketplace.matches.round_proposals import not_an_unaccepted_proposal_signup
 from marketplace.needs.models import Shift
 from marketplace.organizations.models import Organization
@@ -286,15 +287,6 @@ def hours_summary(db: Session, profile_id: int, *, recent_limit: int = 10) -> Ho
 # --- staff and admins -----------------------------------------------------------------------------------
 
 
-def mask_phone(phone: str | None) -> str:
-    """13800138000 → 138****8000; landlines keep the area code and the last four digits."""
-    if not phone:
-        return ""
-    if len(phone) == 11 and phone.isdigit():
-        return f"{phone[:3]}****{phone[-4:]}"
-    return phone[:4] + "*" * max(0, len(phone) - 8) + phone[-4:] if len(phone) > 8 else "****"
-
-
 @dataclass
 class VolunteerRow:
     profile: VolunteerProfile
@@ -323,7 +315,8 @@ def list_volunteers(
     ).all()
     figures = hours_of(db, [profile for profile, _user, _grid in rows])
     return [
-        VolunteerRow(profile, user, grid, mask_phone(user.phone), figures[profile.id]) for profile, user, grid in rows
+        VolunteerRow(profile, user, grid, mask_phone(user.phone) or "", figures[profile.id])
+        for profile, user, grid in rows
     ], total
 
 
@@ -338,7 +331,7 @@ def get_volunteer(db: Session, viewer: CurrentUser, profile_id: int) -> Voluntee
     if row is None:
         raise NotFoundException(_("No such volunteer."))
     profile, user, grid = row
-    return VolunteerRow(profile, user, grid, mask_phone(user.phone), hours_of(db, [profile])[profile.id])
+    return VolunteerRow(profile, user, grid, mask_phone(user.phone) or "", hours_of(db, [profile])[profile.id])
 
 
 def skills_named(db: Session, skill_ids: list[int]) -> list[Skill]:
