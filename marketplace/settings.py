@@ -91,6 +91,8 @@ class Settings:
     thread_limit: int = 20
     # One line per request in the log (off by default: it costs throughput and fills disks).
     access_log: bool = False
+    # Days personal data is kept after it is no longer needed (a closed need's contact, audit addresses); 0 = keep.
+    personal_data_retention_days: int = 730
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -128,7 +130,15 @@ class Settings:
             trusted_proxies=_env_list("TRUSTED_PROXIES", ()),
             thread_limit=_env_int("THREAD_LIMIT", Settings.thread_limit),
             access_log=_env_bool("ACCESS_LOG", False),
+            personal_data_retention_days=_retention_days(),
         )
+
+
+def _retention_days() -> int:
+    days = _env_int("PERSONAL_DATA_RETENTION_DAYS", Settings.personal_data_retention_days)
+    if days < 0:
+        raise SettingsError("MARKETPLACE_PERSONAL_DATA_RETENTION_DAYS must be 0 (keep) or a number of days")
+    return days
 
 
 def demo_secret_key(var_dir: Path) -> str:
