@@ -17,6 +17,10 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role
 from marketplace.audit.service import changed, record, snapshot
 from marketplace.db.types import utcnow
+
+# Re-exported for callers written before marketplace.masking held the rule; new code imports it from there.
+from marketplace.masking import mask_name as mask_name
+from marketplace.masking import mask_phone as mask_phone
 from marketplace.needs.models import Need, NeedIntake, NeedStatus, ResourceLine, Shift, ShiftSkill
 from marketplace.needs.schemas import NeedCreate, NeedRejection, NeedUpdate
 from marketplace.notifications.outbox import send
