@@ -5,9 +5,11 @@ from marketplace.accounts.models import Role, StaffGrid, User
 from marketplace.audit.models import AuditEvent
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.needs.models import (
+    ConsentMethod,
     Escalation,
     EscalationLevel,
     Need,
+    NeedConsent,
     NeedIntake,
     NeedStatus,
     ResourceLine,
@@ -35,6 +37,7 @@ __all__ = [
     "AuditEvent",
     "AvailabilitySlot",
     "Community",
+    "ConsentMethod",
     "Department",
     "Escalation",
     "EscalationLevel",
@@ -46,6 +49,7 @@ __all__ = [
     "MatchSource",
     "MatchStatus",
     "Need",
+    "NeedConsent",
     "NeedIntake",
     "NeedStatus",
     "NeedSubmission",

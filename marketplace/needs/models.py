@@ -221,3 +221,44 @@ class Escalation(SQLModel, table=True):
     acknowledged_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ConsentMethod(LabelledEnum):
+    """How the resident said yes to sharing their contact (口头 / 书面 / 电话)."""
+
+    ORAL = "oral"
+    WRITTEN = "written"
+    PHONE = "phone"
+
+
+register_labels("ConsentMethod", {"oral": N_("Oral"), "written": N_("Written"), "phone": N_("By phone")})
+
+
+class NeedConsent(SQLModel, table=True):
+    """The resident's consent that partners and volunteers working on the need see their contact.
+
+    Staff record it and may withdraw it; a withdrawn record stays as history. At most one live record per
+    need (a partial unique index), so two staff recording at once cannot both succeed.
+    """
+
+    __tablename__ = "need_consent"
+    __table_args__ = (
+        sa.Index(
+            "need_consent_one_live",
+            "need_id",
+            unique=True,
+            sqlite_where=sa.text("withdrawn_at IS NULL"),
+            postgresql_where=sa.text("withdrawn_at IS NULL"),
+        ),
+        CheckConstraint("withdrawn_at IS NULL OR withdrawn_at >= recorded_at", name="need_consent_withdrawn_after"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    need_id: int = Field(foreign_key="need.id", index=True, ondelete="CASCADE")
+    method: ConsentMethod = Field(sa_column=Column(enum_type(ConsentMethod, "consent_method"), nullable=False))
+    note: str | None = Field(default=None, max_length=500)
+    recorded_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    withdrawn_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_reason: str | None = Field(default=None, max_length=500)
