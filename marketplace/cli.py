@@ -22,6 +22,7 @@ LAZY_COMMANDS = {
     "backup": "marketplace.db.backup_cli:backup",
     "restore": "marketplace.db.backup_cli:restore",
     "audit": "marketplace.audit.cli:audit",
+    "privacy": "marketplace.privacy.cli:privacy",
 }
 
 

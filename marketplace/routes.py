@@ -24,6 +24,8 @@ from marketplace.offers.api import OfferApiController
 from marketplace.offers.controllers import OfferPagesController
 from marketplace.organizations.routes import ORGANIZATION_ROUTE_HANDLERS
 from marketplace.places.controllers import GridApiController
+from marketplace.privacy.api import my_data
+from marketplace.privacy.pages import PRIVACY_PAGE_HANDLERS
 from marketplace.recommend.api import RecommendationApiController
 from marketplace.recommend.pages import RecommendationPagesController, RecommendedForMeController
 from marketplace.rounds.routes import ROUND_HANDLERS
@@ -65,4 +67,6 @@ def route_handlers() -> list[Any]:
         *NEED_EXCHANGE_HANDLERS,
         OfferPagesController,
         OfferApiController,
+        *PRIVACY_PAGE_HANDLERS,
+        my_data,
     ]

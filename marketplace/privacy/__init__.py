@@ -1,0 +1,1 @@
+"""Personal data on request and over time (PIPL): export, erasure and anonymisation, retention."""
