@@ -24,7 +24,6 @@ import json
 import os
 import platform
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from openpyxl import Workbook  # noqa: E402
 
 from tests import hostile_files  # noqa: E402
-from tests.live_server import free_port, start_demo, wait_until_healthy  # noqa: E402
+from tests.live_server import start_demo, start_marketplace  # noqa: E402
 from tests.security_helpers import csrf_from, login  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -81,31 +80,13 @@ def files(grid: str) -> list[tuple[str, str, bytes]]:
     ]
 
 
-def serve(var_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MARKETPLACE_")}
-    env["MARKETPLACE_VAR_DIR"] = str(var_dir)
-    log = (var_dir / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "marketplace", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    if not wait_until_healthy(base_url, process, 120):
-        process.kill()
-        raise RuntimeError((var_dir / "serve.log").read_text())
-    return process, base_url
-
-
 def measure_server(var_dir: Path) -> dict[str, Any]:
     demo = start_demo(var_dir)
     demo.stop()
     with sqlite3.connect(var_dir / "marketplace.sqlite3") as db:
         grid = str(db.execute("SELECT code FROM grid ORDER BY id LIMIT 1").fetchone()[0])
-    process, base_url = serve(var_dir)
+    server = start_marketplace(["serve"], var_dir)  # the demo's database, one process
+    process, base_url = server.process, server.base_url
     results: list[dict[str, Any]] = []
     try:
         with httpx.Client(base_url=base_url, timeout=600) as client:
@@ -138,8 +119,7 @@ def measure_server(var_dir: Path) -> dict[str, Any]:
                 )
             home = client.get("/").status_code
     finally:
-        process.terminate()
-        process.wait(30)
+        server.stop()
     return {"idle_rss_mb": round(idle_kb / 1024, 1), "uploads": results, "home_after": home}
 
 

@@ -1,37 +1,11 @@
 """For the fault tests: ``marketplace serve`` as a real process, and a TCP forwarder that can be cut."""
 
 import asyncio
-import os
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests.live_server import PROJECT_ROOT, LiveServer, free_port, wait_until_healthy
-
-
-def start_serve(database_url: str, var_dir: Path, *, timeout: float = 60.0) -> LiveServer:
-    """``python -m marketplace serve`` (one process) on a free port, on a database already migrated."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MARKETPLACE_")}
-    env |= {"MARKETPLACE_VAR_DIR": str(var_dir), "MARKETPLACE_DATABASE_URL": database_url}
-    var_dir.mkdir(parents=True, exist_ok=True)
-    log_path = var_dir / f"serve-{port}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "marketplace", "serve", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
-    if not wait_until_healthy(server.base_url, process, timeout):
-        server.stop()
-        raise RuntimeError(f"serve did not answer within {timeout} s:\n{server.output()}")
-    return server
+from tests.live_server import free_port
 
 
 class TcpForwarder:

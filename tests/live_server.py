@@ -1,6 +1,8 @@
 """Run ``marketplace demo`` as a real process on a free port, as a newcomer would."""
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -34,29 +36,53 @@ class LiveServer:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait(timeout=15)
+        # serve --workers forks: its own process group goes with it.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def start_demo(var_dir: Path, *, timeout: float = 180.0) -> LiveServer:
-    """Start ``python -m marketplace demo`` on a fresh SQLite database under ``var_dir``."""
+def start_marketplace(
+    arguments: list[str], var_dir: Path, *, settings: dict[str, str] | None = None, timeout: float = 120.0
+) -> LiveServer:
+    """``python -m marketplace <arguments> --port P`` on a free port, in its own process group, with only the
+    ``MARKETPLACE_*`` settings given here (never the caller's); returns once ``/healthz`` answers."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MARKETPLACE_")}
     env["MARKETPLACE_VAR_DIR"] = str(var_dir)
-    log_path = var_dir / "demo.log"
+    env |= {f"MARKETPLACE_{name}": value for name, value in (settings or {}).items()}
+    var_dir.mkdir(parents=True, exist_ok=True)
+    log_path = var_dir / f"{arguments[0]}-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "marketplace", "demo", "--port", str(port)],
+            [sys.executable, "-m", "marketplace", *arguments, "--port", str(port)],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
     if wait_until_healthy(server.base_url, process, timeout):
         return server
-    if process.poll() is not None:
-        raise RuntimeError(f"demo exited with {process.returncode}:\n{server.output()}")
+    exited = process.poll()
     server.stop()
-    raise RuntimeError(f"demo did not answer within {timeout} s:\n{server.output()}")
+    state = f"exited with {exited}" if exited is not None else f"did not answer within {timeout} s"
+    raise RuntimeError(f"marketplace {arguments[0]} {state}:\n{server.output()}")
+
+
+def start_demo(var_dir: Path, *, timeout: float = 180.0) -> LiveServer:
+    """``python -m marketplace demo`` on a fresh SQLite database under ``var_dir``."""
+    return start_marketplace(["demo"], var_dir, timeout=timeout)
+
+
+def start_serve(
+    database_url: str, var_dir: Path, *, settings: dict[str, str] | None = None, timeout: float = 120.0
+) -> LiveServer:
+    """``python -m marketplace serve`` (one process) on a database already migrated."""
+    return start_marketplace(
+        ["serve"], var_dir, settings={"DATABASE_URL": database_url, **(settings or {})}, timeout=timeout
+    )
 
 
 def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float) -> bool:

@@ -19,8 +19,8 @@ from sqlmodel import Session
 from marketplace.db.engine import create_db_engine
 from marketplace.db.migrate import upgrade
 from marketplace.settings import DatabaseSettings
-from tests.fault_helpers import TcpForwarder, start_serve
-from tests.live_server import LiveServer, wait_until_healthy
+from tests.fault_helpers import TcpForwarder
+from tests.live_server import LiveServer, start_serve, wait_until_healthy
 from tests.needs_helpers import StaffWithToken, need_body, staff_with_token
 
 pytestmark = pytest.mark.slow

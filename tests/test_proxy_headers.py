@@ -7,10 +7,6 @@ uvicorn's (which would trust only 127.0.0.1 and take the right-most hop whatever
 """
 
 import contextlib
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,7 +17,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
-from tests.live_server import PROJECT_ROOT, free_port, wait_until_healthy
+from tests.live_server import start_serve
 from tests.security_helpers import DEFAULT_PASSWORD, make_user, reading
 
 LIMIT = 10
@@ -29,35 +25,12 @@ LIMIT = 10
 
 @contextlib.contextmanager
 def served(database_url: str, var_dir: Path, trusted_proxies: str) -> Iterator[str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MARKETPLACE_")}
-    env |= {
-        "MARKETPLACE_DATABASE_URL": database_url,
-        "MARKETPLACE_VAR_DIR": str(var_dir),
-        "MARKETPLACE_SECRET_KEY": "proxy-header-test-key",
-        "MARKETPLACE_TRUSTED_PROXIES": trusted_proxies,
-    }
-    log_path = var_dir / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "marketplace", "serve", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    settings = {"SECRET_KEY": "proxy-header-test-key", "TRUSTED_PROXIES": trusted_proxies}
+    server = start_serve(database_url, var_dir, settings=settings)
     try:
-        assert wait_until_healthy(f"http://127.0.0.1:{port}", process, 120), log_path.read_text(errors="replace")
-        yield f"http://127.0.0.1:{port}"
+        yield server.base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+        server.stop()
 
 
 @contextlib.contextmanager
