@@ -41,7 +41,7 @@ DESCRIPTIONS = {
     "403": "Signed in, but the role, token scope, organization standing or CSRF token does not allow it.",
     "404": "No such record, or one the caller may not see.",
     "409": "The record changed state meanwhile (taken, decided, withdrawn or edited by someone else).",
-    "413": "The upload is larger than the limit.",
+    "413": "The request body is larger than the limit (10 MB for JSON, 5 MB for an upload).",
     "429": "Too many attempts: retry after the Retry-After seconds.",
     "503": "The database is busy or unreachable: retry after the Retry-After seconds.",
 }
@@ -50,6 +50,21 @@ UNSAFE_METHODS = frozenset({"post", "put", "patch", "delete"})
 # API operations limited per address or account (security.throttle, needs.tracking); the public
 # submit form that needs.submissions throttles is a page, not an API operation.
 THROTTLED = frozenset({"login", "trackReport"})
+# Unsafe operations that never answer 409: they change only the caller's own rows (logout, marking
+# notifications read, the volunteer profile), report per item instead (bulk decisions list each refusal
+# under `failed`; an import reports each row, all or nothing with a 400), or only add rows (createOffer).
+# Every other write can meet a state or version another request changed meanwhile.
+NEVER_CONFLICT = frozenset(
+    {
+        "logout",
+        "markMyNotificationsRead",
+        "updateMyVolunteerProfile",
+        "bulkApproveMatches",
+        "bulkRejectMatches",
+        "importOffers",
+        "createOffer",
+    }
+)
 # Login is public, yet a wrong password is its 401.
 PUBLIC_WITH_401 = frozenset({"login"})
 LOGIN_401 = "Wrong username or password."
@@ -65,7 +80,9 @@ def _handlers_by_operation(app: Litestar) -> dict[str, HTTPRouteHandler]:
     return found
 
 
-def error_codes(path: str, method: str, operation_id: str, handler: HTTPRouteHandler | None) -> list[str]:
+def error_codes(
+    path: str, method: str, operation_id: str, handler: HTTPRouteHandler | None, *, reads_body: bool = False
+) -> list[str]:
     """The status codes an operation can answer besides its success and what Litestar documents."""
     public = handler is None or bool(handler.opt.get("public"))
     codes = ["400"]
@@ -75,9 +92,10 @@ def error_codes(path: str, method: str, operation_id: str, handler: HTTPRouteHan
         codes.append("403")  # guards and scopes; for unsafe methods also the CSRF check
     if "{" in path:
         codes.append("404")
-    if method in UNSAFE_METHODS and not public:
+    if method in UNSAFE_METHODS and not public and operation_id not in NEVER_CONFLICT:
         codes.append("409")
-    if handler is not None and isinstance(handler.request_max_body_size, int) and method in UNSAFE_METHODS:
+    if reads_body:
+        # Litestar refuses any body over the handler's limit (its default, 10 MB, for JSON) with a 413.
         codes.append("413")
     if operation_id in THROTTLED:
         codes.append("429")
@@ -117,7 +135,8 @@ def complete_schema(schema: dict[str, Any], app: Litestar) -> dict[str, Any]:
             operation_id = str(operation.get("operationId", ""))
             handler = handlers.get(operation_id)
             responses = operation["responses"]
-            for code in error_codes(path, method, operation_id, handler):
+            reads_body = "requestBody" in operation
+            for code in error_codes(path, method, operation_id, handler, reads_body=reads_body):
                 responses.setdefault(code, _error_response(code, path, operation_id))
             if operation_id.startswith("export"):
                 _document_file_export(operation)
