@@ -24,6 +24,7 @@ from marketplace.db.types import utcnow
 from marketplace.i18n import N_
 from marketplace.needs.models import Shift
 from marketplace.notifications.models import Notification
+from marketplace.organizations.models import Organization
 from marketplace.privacy.markers import ANONYMISED, ERASED_USERNAME, erased_name, is_erased_username
 from marketplace.privacy.sweep import Values, scrub_everywhere
 from marketplace.security.identity import CurrentUser
@@ -148,7 +149,8 @@ def _known_values(db: Session, user: User) -> Values:
     """The person's current identifiers and every earlier one their own audit rows remember."""
     values = Values()
     values.add_distinctive(user.phone, user.email)
-    values.add_exact(user.display_name, user.username)
+    values.add_exact(user.username)
+    values.add_exact_in_json(user.display_name)
     rows = db.execute(
         sa.select(AuditEvent.before, AuditEvent.after).where(
             AuditEvent.object_type == "user", AuditEvent.object_id == user.id
@@ -159,8 +161,10 @@ def _known_values(db: Session, user: User) -> Values:
             if not isinstance(snapshot, dict):
                 continue
             values.add_distinctive(*(str(snapshot[k]) for k in ("phone", "email") if snapshot.get(k)))
-            values.add_exact(*(str(snapshot[k]) for k in ("display_name", "username") if snapshot.get(k)))
+            values.add_exact(*(str(snapshot[k]) for k in ("username",) if snapshot.get(k)))
+            values.add_exact_in_json(*(str(snapshot[k]) for k in ("display_name",) if snapshot.get(k)))
     values.exact.discard(ANONYMISED)
+    values.exact_in_json.discard(ANONYMISED)
     return values
 
 
@@ -188,6 +192,7 @@ def erase_user(db: Session, actor: CurrentUser, user_id: int) -> dict[str, Any]:
             (("count", signups),),
         )
     values = _known_values(db, user)
+    _forget_as_organisation_contact(db, user)
     old_username = user.username
     user.username = _free_username(db, user_id)
     user.display_name = erased_name(user_id)
@@ -209,9 +214,18 @@ def erase_user(db: Session, actor: CurrentUser, user_id: int) -> dict[str, Any]:
         or 0  # type: ignore[attr-defined]
     )
     db.flush()
-    counts["copies_scrubbed"] = scrub_everywhere(db, values, skip=[("user_account", user_id)])
+    counts["copies_scrubbed"] = scrub_everywhere(db, values)
     record(db, ERASED, object_type="user", object_id=user_id, actor=actor, after=counts)
     return counts
+
+
+def _forget_as_organisation_contact(db: Session, user: User) -> None:
+    """A partner named as their organisation's contact: the name goes (the sweep takes the phone)."""
+    if user.organization_id is None:
+        return
+    organization = db.get(Organization, user.organization_id)
+    if organization is not None and organization.contact_name == user.display_name:
+        organization.contact_name = ANONYMISED
 
 
 def _end_credentials(db: Session, user_id: int, old_username: str) -> dict[str, int]:

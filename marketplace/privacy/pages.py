@@ -115,7 +115,7 @@ class AdminErasureController(Controller):
 
     @staticmethod
     def _context(db: Session, **extra: Any) -> dict[str, Any]:
-        values = {"errors": {}, "notice": None, "admin_section": "privacy"} | extra
+        values = {"errors": {}, "notice": None, "admin_section": "privacy", "failed_user_id": None} | extra
         return page_context(db, requests=erasure.pending_requests(db), **values)
 
     @get("/", name="privacy:admin", sync_to_thread=True)
