@@ -13,10 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
+import schemathesis
 import sqlalchemy as sa
 
 from marketplace.system.openapi_responses import NEVER_CONFLICT
-from tests.fuzz_helpers import ROLES, fuzz_schema, known_ids, seed_world
+from tests.fuzz_helpers import CHECKS, ROLES, fuzz_schema, known_ids, seed_world
 from tests.live_app import LiveApp, live_app  # noqa: F401  (the fixture)
 
 # Positive and as many negative cases per operation and role: about 400 requests a role.
@@ -92,3 +93,47 @@ def test_an_unknown_schema_address_is_an_html_404_not_a_200(live_app: LiveApp) -
     response = httpx.get(f"{live_app.base_url}/schema/nothing-here", timeout=30)
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
+
+
+def _validated(live: LiveApp, path: str, method: str, response: httpx.Response, **case: Any) -> None:
+    """Check a real answer against the served document with the fuzzing checks (raises when undocumented)."""
+    response.request.read()  # a multipart request is streamed; the check reads what was sent
+    operation = schemathesis.openapi.from_url(f"{live.base_url}/schema/openapi.json")[path][method]
+    operation.Case(**case).validate_response(response, checks=CHECKS)
+
+
+def test_signing_up_again_answers_the_documented_200_with_the_existing_sign_up(
+    live_app: LiveApp,  # noqa: F811
+    clean_engine: sa.Engine,
+) -> None:
+    tokens = seed_world(clean_engine)
+    with clean_engine.connect() as connection:
+        query = sa.text("SELECT id FROM shift WHERE starts_at > CURRENT_TIMESTAMP ORDER BY starts_at DESC")
+        shift_ids = list(connection.execute(query).scalars())
+    path = "/api/v1/shifts/{shift_id}/signups"
+    with live_app.client(token=tokens["volunteer"]) as client:
+        first = next(
+            (r for r in (client.post(f"/api/v1/shifts/{i}/signups") for i in shift_ids[:40]) if r.status_code == 201),
+            None,
+        )
+        assert first is not None, "no shift open to the demo volunteer"
+        again = client.post(f"/api/v1/shifts/{first.json()['shift_id']}/signups")
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    for response in (first, again):
+        _validated(live_app, path, "POST", response, path_parameters={"shift_id": first.json()["shift_id"]})
+
+
+def test_a_refused_import_answers_the_documented_400_report(
+    live_app: LiveApp,  # noqa: F811
+    clean_engine: sa.Engine,
+) -> None:
+    tokens = seed_world(clean_engine)
+    with clean_engine.connect() as connection:
+        grid_code = connection.execute(sa.text("SELECT code FROM grid ORDER BY id")).scalars().first()
+    header = "类型,类别,标题,说明,数量,单位,剩余数量,有效期起,有效期至,服务网格\n"
+    rows = header + f"material,renovation,水泥,,五袋,袋,,,,{grid_code}\n"  # a quantity that is no number
+    with live_app.client(token=tokens["partner"]) as client:
+        response = client.post("/api/v1/offers/import", files={"file": ("offers.csv", rows.encode(), "text/csv")})
+    assert response.status_code == 400, response.text
+    assert response.json()["invalid_rows"] == [2] and response.json()["imported"] == 0
+    _validated(live_app, "/api/v1/offers/import", "POST", response, media_type="multipart/form-data", body={})

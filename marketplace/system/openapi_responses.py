@@ -35,6 +35,37 @@ ERROR_BODY_SCHEMA: dict[str, Any] = {
         "retry_after": {"type": "integer", "description": "Seconds to wait before trying again (429)."},
     },
 }
+IMPORT_REPORT = "ImportReport"
+# A refused import (all or nothing, a row failed) answers 400 with its row-by-row report, not an error body.
+IMPORT_REPORT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["total_rows", "valid_rows", "invalid_rows", "imported", "imported_ids", "only_valid", "problems"],
+    "properties": {
+        "total_rows": {"type": "integer"},
+        "valid_rows": {"type": "integer"},
+        "invalid_rows": {"type": "array", "items": {"type": "integer"}},
+        "imported": {"type": "integer"},
+        "imported_ids": {"type": "array", "items": {"type": "integer"}},
+        "only_valid": {"type": "boolean"},
+        "problems": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "row": {"type": "integer"},
+                    "column": {"type": "string"},
+                    "value": {},
+                    "reason": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+# Imports whose 400 is either the error body (no file, unreadable file) or the report of a refused import.
+REPORTING_IMPORTS = frozenset({"importOffers"})
+# Creations that answer 200 with the existing row when it was created already: a repeated
+# Idempotency-Key (createNeed), a volunteer already signed up (signUpForShift).
+ANSWER_EXISTING_WITH_200 = frozenset({"createNeed", "signUpForShift"})
 DESCRIPTIONS = {
     "400": "Invalid input: `extra` names each field and its problem.",
     "401": "No session or API token.",
@@ -115,6 +146,21 @@ def _error_response(code: str, path: str, operation_id: str) -> dict[str, Any]:
     }
 
 
+def _document_existing_row(operation: dict[str, Any]) -> None:
+    created = operation.get("responses", {}).get("201")
+    if created is not None:
+        operation["responses"].setdefault("200", created | {"description": "Created already: the existing record."})
+
+
+def _document_import_report(operation: dict[str, Any]) -> None:
+    error = {"$ref": f"#/components/schemas/{ERROR_BODY}"}
+    report = {"$ref": f"#/components/schemas/{IMPORT_REPORT}"}
+    operation["responses"]["400"] = {
+        "description": "Invalid input (the error body), or a refused import: the row-by-row report.",
+        "content": {"application/json": {"schema": {"oneOf": [error, report]}}},
+    }
+
+
 def _document_file_export(operation: dict[str, Any]) -> None:
     success = operation.get("responses", {}).get("200")
     if success is None:
@@ -127,7 +173,9 @@ def _document_file_export(operation: dict[str, Any]) -> None:
 def complete_schema(schema: dict[str, Any], app: Litestar) -> dict[str, Any]:
     """Add the error answers and file media types to the generated document (idempotent, in place)."""
     handlers = _handlers_by_operation(app)
-    schema.setdefault("components", {}).setdefault("schemas", {})[ERROR_BODY] = ERROR_BODY_SCHEMA
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components[ERROR_BODY] = ERROR_BODY_SCHEMA
+    components[IMPORT_REPORT] = IMPORT_REPORT_SCHEMA
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -140,6 +188,10 @@ def complete_schema(schema: dict[str, Any], app: Litestar) -> dict[str, Any]:
                 responses.setdefault(code, _error_response(code, path, operation_id))
             if operation_id.startswith("export"):
                 _document_file_export(operation)
+            if operation_id in ANSWER_EXISTING_WITH_200:
+                _document_existing_row(operation)
+            if operation_id in REPORTING_IMPORTS:
+                _document_import_report(operation)
     return schema
 
 
