@@ -119,6 +119,7 @@ class FuzzReport:
     role: str
     operations: int = 0
     examples: int = 0
+    stateful_steps: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     failures: list[FuzzFailure] = field(default_factory=list)
     elapsed: float = 0.0
@@ -143,6 +144,7 @@ class FuzzReport:
             "role": self.role,
             "operations": self.operations,
             "examples": self.examples,
+            "stateful_steps": self.stateful_steps,
             "server_errors": len(self.server_errors),
             "schema_violations": len(self.schema_violations),
             "statuses": {str(code): n for code, n in sorted(self.statuses.items())},
@@ -267,7 +269,7 @@ def fuzz_stateful(
 
         def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
             label = f"{case.operation.method.upper()} {case.operation.path}"
-            report.examples += 1
+            report.stateful_steps += 1
             report.statuses[response.status_code] += 1
             try:
                 case.validate_response(response, checks=CHECKS, headers=headers)
