@@ -361,7 +361,8 @@ class NeedApiController(Controller):
         operation_id="mergeNeed",
         summary="Merge a duplicate into another need",
         description="The need is cancelled with duplicate_of_id set; its intake records move to the target, "
-        "which keeps every intake record. 409 when either version is stale.",
+        "which keeps every intake record. 409 when either version is stale, or when the need has live claims or "
+        "sign-ups (they would hold offers and places for a cancelled need: merge the other way, or settle them).",
         guards=[token_scope("needs:write")],
         status_code=HTTP_200_OK,
         sync_to_thread=True,

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from marketplace.audit.service import changed, record, snapshot
 from marketplace.db.types import utcnow
+from marketplace.matches.services import live_matches
 from marketplace.needs.models import Need, NeedIntake, NeedStatus
 from marketplace.needs.services import AUDITED_FIELDS, NeedProblem, VersionConflict, get_visible_need, needs_visible_to
 from marketplace.places.models import Grid
@@ -73,6 +74,16 @@ def merge_need(
     target = get_visible_need(db, actor, target_id)
     if target.duplicate_of_id is not None or target.status in (NeedStatus.CANCELLED, NeedStatus.REJECTED):
         raise NeedProblem("target_id", f"need #{target_id} is closed or itself merged", status_code=409)
+    # A merged need is cancelled: claims and sign-ups on it would keep offers' quantities and volunteers'
+    # places for a project nobody works on any more, or wait in the review queue to be approved for it.
+    live = live_matches(db, need_id)
+    if live:
+        raise NeedProblem(
+            "need_id",
+            f"need #{need_id} has {len(live)} live claim(s) or sign-up(s); merge #{target_id} into it instead, "
+            "or settle them first",
+            status_code=409,
+        )
     before, target_before = snapshot(need, AUDITED_FIELDS), snapshot(target, AUDITED_FIELDS)
     merged = db.execute(
         sa.update(Need)

@@ -1,0 +1,88 @@
+"""The resident's contact for the partner or volunteer who delivers: only with consent, every showing audited.
+
+Who: a partner organization whose claim on the need is **approved** (it is delivering; a proposed claim may
+still be rejected, a fulfilled or cancelled one has nothing left to deliver), and a volunteer **confirmed** or
+checked in on one of the need's shifts. When: only while staff have the resident's consent on record
+(``marketplace.needs.consent``); without it they are told where the street office can be reached.
+How: a deliberate request (a button, ``POST .../contact``), never a list, so each showing writes one
+``need.contact_shared`` audit row naming the claim or sign-up and the consent it relied on.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from litestar.exceptions import PermissionDeniedException
+from sqlmodel import Session
+
+from marketplace.audit.service import record
+from marketplace.matches import claims, signups
+from marketplace.matches.models import Match, MatchStatus
+from marketplace.needs.consent import live_consent, live_consents
+from marketplace.needs.contact import Contact, Office, contact_of, offices_of
+from marketplace.needs.models import Need, Shift
+from marketplace.security.identity import CurrentUser
+from marketplace.volunteers.models import ShiftSignup, SignupStatus
+
+SHARED_CLAIMS = (MatchStatus.APPROVED,)
+SHARED_SIGNUPS = (SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN)
+
+NOT_DELIVERING = "is not an approved claim or a confirmed sign-up: the contact is shared only with those who deliver"
+NO_CONSENT = "the resident has not agreed to share their contact; the street office keeps it"
+
+
+class ContactWithheld(PermissionDeniedException):
+    """403 naming why: the claim or sign-up does not deliver (``key``), or no consent is recorded (``consent``)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}", extra=[{"key": key, "message": message}])
+        self.key = key
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Sharing:
+    """What a claim's or sign-up's card says about the resident's contact."""
+
+    consented: bool  # the resident's consent is on record: the card offers to show the contact
+    office: Office  # where to reach the street office otherwise
+
+
+def sharing_of(db: Session, needs: Iterable[Need | None]) -> dict[int, Sharing]:
+    """For each need (by id): whether its contact may be shown to those who deliver, and its office."""
+    found = [need for need in needs if need is not None and need.id is not None]
+    consents, offices = live_consents(db, [need.id for need in found]), offices_of(db, found)  # type: ignore[misc]
+    return {need.id: Sharing(need.id in consents, offices[need.id]) for need in found}  # type: ignore[index]
+
+
+def consented_needs(db: Session, need_ids: Iterable[int]) -> set[int]:
+    """The needs among these whose resident's consent is on record."""
+    return set(live_consents(db, need_ids))
+
+
+def _shared(db: Session, actor: CurrentUser, need_id: int, about: dict[str, int | None]) -> Contact:
+    consent = live_consent(db, need_id)
+    if consent is None:
+        raise ContactWithheld("consent", NO_CONSENT)
+    need = db.get(Need, need_id)
+    assert need is not None  # a match and a shift always belong to a need (foreign keys)
+    after = about | {"consent_id": consent.id}
+    record(db, "need.contact_shared", object_type="need", object_id=need_id, after=after, actor=actor)
+    return contact_of(need)
+
+
+def claim_contact(db: Session, actor: CurrentUser, match_id: int) -> tuple[Match, Contact]:
+    """The resident's contact for the organization's approved claim (404 for another's claim), audited."""
+    row = claims.own_claim(db, actor, match_id)
+    if row.status not in SHARED_CLAIMS:
+        raise ContactWithheld("claim", NOT_DELIVERING)
+    return row, _shared(db, actor, row.need_id, {"match_id": row.id})
+
+
+def signup_contact(db: Session, actor: CurrentUser, signup_id: int) -> tuple[ShiftSignup, Contact]:
+    """The resident's contact for the volunteer's confirmed sign-up (404 for another's), audited."""
+    row = signups.own_signup(db, actor, signup_id)
+    if row.status not in SHARED_SIGNUPS:
+        raise ContactWithheld("signup", NOT_DELIVERING)
+    shift = db.get(Shift, row.shift_id)
+    assert shift is not None
+    return row, _shared(db, actor, shift.need_id, {"signup_id": row.id, "match_id": row.match_id})

@@ -1,0 +1,157 @@
+"""The resident's consent to share their contact with the partners and volunteers who work on their need.
+
+Staff of the need's grid (and admins) record it, saying how it was obtained (口头 / 书面 / 电话), and may withdraw
+it; both are audited (``need.consent_recorded`` / ``need.consent_withdrawn``). A withdrawn record stays as
+history. At most one live record per need: the partial unique index decides between two staff recording at once,
+and withdrawing is a conditional UPDATE, so a second withdrawal finds nothing to withdraw.
+The note and the reason are free text and stay in the consent row, out of the audit log.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from marketplace.accounts.models import User
+from marketplace.audit.service import record
+from marketplace.db.types import utcnow
+from marketplace.needs import services
+from marketplace.needs.models import ConsentMethod, NeedConsent
+from marketplace.security.identity import CurrentUser
+from marketplace.validation import InputModel, Reason, optional, text
+
+NOTE_MAX = 500
+
+
+class ConsentIn(InputModel):
+    """How the resident agreed, with an optional note (who signed, where the paper is kept)."""
+
+    method: ConsentMethod
+    note: optional(text(NOTE_MAX)) = None
+
+
+class WithdrawalIn(InputModel):
+    reason: optional(Reason) = None
+
+
+class ConsentProblem(Exception):
+    """The consent's state refuses the request (already recorded, nothing to withdraw): a 409 naming ``consent``."""
+
+    status_code = 409
+    field = "consent"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+ALREADY_RECORDED = "is already recorded for this need; withdraw it first to record it again"
+NOTHING_TO_WITHDRAW = "is not recorded for this need, so there is nothing to withdraw"
+
+
+def _live() -> sa.ColumnElement[bool]:
+    return NeedConsent.withdrawn_at.is_(None)  # type: ignore[union-attr]
+
+
+def live_consent(db: Session, need_id: int) -> NeedConsent | None:
+    """The need's consent in force, if any."""
+    statement = sa.select(NeedConsent).where(NeedConsent.need_id == need_id, _live())
+    return db.execute(statement).scalars().first()  # type: ignore[no-any-return]
+
+
+def live_consents(db: Session, need_ids: Iterable[int]) -> dict[int, NeedConsent]:
+    """The consents in force of several needs at once (one query for a page of claims or sign-ups)."""
+    wanted = sorted(set(need_ids))
+    if not wanted:
+        return {}
+    statement = sa.select(NeedConsent).where(NeedConsent.need_id.in_(wanted), _live())  # type: ignore[attr-defined]
+    return {row.need_id: row for row in db.execute(statement).scalars()}
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    """A consent as the staff need page shows it: the record and the names of who recorded and withdrew it."""
+
+    consent: NeedConsent
+    recorded_by: str | None
+    withdrawn_by: str | None
+
+
+def history(db: Session, need_id: int) -> list[ConsentView]:
+    """The need's consents, newest first: the one in force (if any) and those withdrawn before."""
+    rows = list(
+        db.execute(
+            sa.select(NeedConsent).where(NeedConsent.need_id == need_id).order_by(NeedConsent.id.desc())  # type: ignore[union-attr]
+        ).scalars()
+    )
+    user_ids = {row.recorded_by_id for row in rows} | {row.withdrawn_by_id for row in rows}
+    wanted = sorted(user_id for user_id in user_ids if user_id is not None)
+    names = (
+        dict(db.execute(sa.select(User.id, User.display_name).where(User.id.in_(wanted))).tuples().all())
+        if wanted
+        else {}
+    )  # type: ignore[union-attr]
+    return [ConsentView(row, names.get(row.recorded_by_id), names.get(row.withdrawn_by_id)) for row in rows]
+
+
+def consent_out(row: NeedConsent | None) -> dict[str, Any] | None:
+    """A consent as the JSON API shows it (the note too: staff wrote it for staff)."""
+    if row is None:
+        return None
+    return {
+        "id": row.id,
+        "need_id": row.need_id,
+        "method": row.method.value,
+        "note": row.note,
+        "recorded_by_id": row.recorded_by_id,
+        "recorded_at": row.recorded_at.isoformat(),
+        "withdrawn_by_id": row.withdrawn_by_id,
+        "withdrawn_at": row.withdrawn_at.isoformat() if row.withdrawn_at else None,
+        "withdrawn_reason": row.withdrawn_reason,
+    }
+
+
+def record_consent(db: Session, actor: CurrentUser, need_id: int, data: ConsentIn) -> NeedConsent:
+    """Record the resident's consent; NeedNotFound outside the actor's scope, ConsentProblem if one is in force."""
+    services.get_visible_need(db, actor, need_id)
+    if live_consent(db, need_id) is not None:
+        raise ConsentProblem(ALREADY_RECORDED)
+    row = NeedConsent(need_id=need_id, method=data.method, note=data.note, recorded_by_id=actor.id)
+    try:
+        db.add(row)
+        db.flush()  # the partial unique index answers a concurrent recording here
+    except IntegrityError:
+        raise ConsentProblem(ALREADY_RECORDED) from None
+    after = {"consent_id": row.id, "method": row.method.value}
+    record(db, "need.consent_recorded", object_type="need", object_id=need_id, after=after, actor=actor)
+    return row
+
+
+def withdraw_consent(db: Session, actor: CurrentUser, need_id: int, data: WithdrawalIn) -> NeedConsent:
+    """Withdraw the consent in force: from now on partners and volunteers see the office's directions only."""
+    services.get_visible_need(db, actor, need_id)
+    current = live_consent(db, need_id)
+    if current is None:
+        raise ConsentProblem(NOTHING_TO_WITHDRAW)
+    statement = (
+        sa.update(NeedConsent)
+        .where(NeedConsent.id == current.id, _live())  # type: ignore[arg-type]
+        .values(withdrawn_at=utcnow(), withdrawn_by_id=actor.id, withdrawn_reason=data.reason)
+    )
+    if db.execute(statement).rowcount != 1:  # type: ignore[attr-defined]
+        raise ConsentProblem(NOTHING_TO_WITHDRAW)  # someone else withdrew it a moment ago
+    db.refresh(current)
+    before = {"consent_id": current.id, "method": current.method.value}
+    record(
+        db,
+        "need.consent_withdrawn",
+        object_type="need",
+        object_id=need_id,
+        before=before,
+        after={"consent_id": current.id, "withdrawn": True},
+        actor=actor,
+    )
+    return current
