@@ -15,6 +15,7 @@ from marketplace.matches.proposal_pages import ProposalPagesController
 from marketplace.matches.proposals_api import ProposalsApiController
 from marketplace.matches.review_pages import ReviewPagesController
 from marketplace.needs.api import EscalationApiController, NeedApiController
+from marketplace.needs.consent_api import NeedContactApiController
 from marketplace.needs.controllers import ProjectApiController, ProjectPagesController
 from marketplace.needs.page_routes import NEED_PAGE_HANDLERS
 from marketplace.needs.tracking_pages import TrackApiController
@@ -44,6 +45,7 @@ def route_handlers() -> list[Any]:
         FiguresPageController,
         ProjectApiController,
         NeedApiController,
+        NeedContactApiController,
         TrackApiController,
         RecommendationApiController,
         RecommendationPagesController,

@@ -29,6 +29,7 @@ NAME_MAX = 100
 SCOPE_LABELS: dict[str, str] = {
     "needs:read": N_("Read needs and projects"),
     "needs:write": N_("Submit needs (12345 hotline, e-home platform)"),
+    "contacts:read": N_("Show residents' full contacts (each showing is audited)"),
     "offers:read": N_("Read offers"),
     "offers:write": N_("Create and edit offers"),
     "matches:read": N_("Read claims, sign-ups and proposals"),

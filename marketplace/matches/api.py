@@ -8,7 +8,8 @@ from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, Field
 
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.matches import claims, delivery, review, round_proposals, signups
+from marketplace.matches import claims, contact_sharing, delivery, review, round_proposals, signups
+from marketplace.matches.contact_api import SharedContactApiController
 from marketplace.matches.models import Match
 from marketplace.needs.models import Shift
 from marketplace.security.deps import Actor
@@ -116,12 +117,20 @@ class ClaimsApiController(Controller):
         "/claims",
         operation_id="listClaims",
         summary="My organization's claims",
+        description="`contact_shared` says, for an approved claim, whether the resident's consent is recorded: "
+        "then POST /api/v1/claims/{match_id}/contact shows the resident's contact (null for other claims).",
         guards=[partner_only, READ],
         sync_to_thread=True,
     )
     def list_claims(self, reader: ReaderSession, actor: Actor) -> dict[str, Any]:
         rows = claims.list_claims(reader, actor)
-        return {"total": len(rows), "items": [match_out(row) for row in rows]}
+        shared = contact_sharing.consented_needs(reader, [row.need_id for row in rows])
+        items = [
+            match_out(row)
+            | {"contact_shared": row.need_id in shared if row.status in contact_sharing.SHARED_CLAIMS else None}
+            for row in rows
+        ]
+        return {"total": len(rows), "items": items}
 
     @post(
         "/claims/{match_id:int}/cancel",
@@ -171,12 +180,20 @@ class SignupsApiController(Controller):
         "/signups",
         operation_id="listSignups",
         summary="My sign-ups",
+        description="`contact_shared` says, for a confirmed or checked-in sign-up, whether the resident's consent "
+        "is recorded: then POST /api/v1/signups/{signup_id}/contact shows the resident's contact (null otherwise).",
         guards=[volunteer_only, READ],
         sync_to_thread=True,
     )
     def list_signups(self, reader: ReaderSession, actor: Actor) -> dict[str, Any]:
         rows = signups.list_signups(reader, actor)
-        return {"total": len(rows), "items": [signup_out(signup, shift) for signup, shift in rows]}
+        shared = contact_sharing.consented_needs(reader, [shift.need_id for _signup, shift in rows])
+        items = [
+            signup_out(signup, shift)
+            | {"contact_shared": shift.need_id in shared if signup.status in contact_sharing.SHARED_SIGNUPS else None}
+            for signup, shift in rows
+        ]
+        return {"total": len(rows), "items": items}
 
     @post(
         "/signups/{signup_id:int}/cancel",
@@ -253,4 +270,4 @@ class ReviewApiController(Controller):
         }
 
 
-MATCH_API_HANDLERS = [ClaimsApiController, SignupsApiController, ReviewApiController]
+MATCH_API_HANDLERS = [ClaimsApiController, SignupsApiController, ReviewApiController, SharedContactApiController]

@@ -12,13 +12,22 @@ from litestar import Controller, get, post
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromQuery, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN, HTTP_409_CONFLICT
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
-from marketplace.matches import attendance_messages, claims, delivery, page_data, round_proposals, signups
+from marketplace.i18n import gettext as _
+from marketplace.matches import (
+    attendance_messages,
+    claims,
+    contact_sharing,
+    delivery,
+    page_data,
+    round_proposals,
+    signups,
+)
 from marketplace.matches.claims import ClaimRequest
 from marketplace.matches.page_forms import (
     MAX_REASON,
@@ -51,6 +60,13 @@ def _see(path: str, done: str) -> Redirect:
 
 def _status_of(problem: FormProblem) -> int:
     return HTTP_400_BAD_REQUEST if problem.fields else HTTP_409_CONFLICT
+
+
+def _withheld_message() -> str:
+    return _(
+        "The resident's contact cannot be shown: it is shared only on an approved claim or a confirmed shift, "
+        "while the resident's consent is recorded. Ask the street office."
+    )
 
 
 def _reason(data: dict[str, Any], form: str) -> tuple[str | None, FormProblem | None]:
@@ -195,6 +211,17 @@ class ClaimPagesController(Controller):
             return self._page(db, actor, problem=problem, status_code=HTTP_409_CONFLICT)
         return _see("/claims", "delivered")
 
+    @post("/{match_id:int}/contact", name="matches:claim-contact", sync_to_thread=True)
+    def contact(self, db: DbSession, actor: Actor, match_id: RowId) -> Template:
+        """The resident's contact on this claim's card, while their consent is recorded; audited."""
+        try:
+            _row, shown = contact_sharing.claim_contact(db, actor, match_id)
+        except contact_sharing.ContactWithheld:
+            db.rollback()
+            problem = FormProblem(f"claim-{match_id}", message=_withheld_message())
+            return self._page(db, actor, problem=problem, status_code=HTTP_403_FORBIDDEN)
+        return self._page(db, actor, shown={match_id: shown})
+
     @staticmethod
     def _page(
         db: Session,
@@ -203,10 +230,14 @@ class ClaimPagesController(Controller):
         notice: str | None = None,
         problem: FormProblem | None = None,
         status_code: int = 200,
+        shown: dict[int, Any] | None = None,
     ) -> Template:
+        page = page_data.claims_page(db, actor)
         context = page_context(
             db,
-            page=page_data.claims_page(db, actor),
+            page=page,
+            sharing=contact_sharing.sharing_of(db, [row.need for row in page.open + page.closed]),
+            shown=shown or {},
             proposals=round_proposals.proposals_for(db, actor),
             notice=notice,
             problem=problem,
@@ -274,6 +305,17 @@ class SignupPagesController(Controller):
             return self._page(db, actor, problem=problem, status_code=HTTP_409_CONFLICT)
         return _see("/signups", done)
 
+    @post("/{signup_id:int}/contact", name="matches:signup-contact", sync_to_thread=True)
+    def contact(self, db: DbSession, actor: Actor, signup_id: RowId) -> Template:
+        """The resident's contact on this sign-up's card, while their consent is recorded; audited."""
+        try:
+            _row, shown = contact_sharing.signup_contact(db, actor, signup_id)
+        except contact_sharing.ContactWithheld:
+            db.rollback()
+            problem = FormProblem(f"signup-{signup_id}", message=_withheld_message())
+            return self._page(db, actor, problem=problem, status_code=HTTP_403_FORBIDDEN)
+        return self._page(db, actor, shown={signup_id: shown})
+
     @staticmethod
     def _page(
         db: Session,
@@ -283,12 +325,15 @@ class SignupPagesController(Controller):
         problem: FormProblem | None = None,
         status_code: int = 200,
         checked_out_id: int | None = None,
+        shown: dict[int, Any] | None = None,
     ) -> Template:
         page = page_data.signups_page(db, actor, utcnow())
         page.checked_out = page_data.just_checked_out(page, checked_out_id)
         context = page_context(
             db,
             page=page,
+            sharing=contact_sharing.sharing_of(db, [row.need for row in page.current + page.past]),
+            shown=shown or {},
             proposals=round_proposals.proposals_for(db, actor),
             **hours_notes(),
             notice=notice,

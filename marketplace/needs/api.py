@@ -13,7 +13,7 @@ from sqlmodel import Session
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.masking import mask_name, mask_phone
-from marketplace.needs import changes, duplicates, escalation, services
+from marketplace.needs import changes, consent, duplicates, escalation, services
 from marketplace.needs.models import Escalation, Need, NeedStatus
 from marketplace.needs.schemas import (
     LineClosing,
@@ -74,7 +74,9 @@ def _iso(value: Any) -> str | None:
 
 
 def need_out(need: Need, *, full: bool) -> dict[str, Any]:
-    """A need as JSON; ``full`` shows the beneficiary's contact, lists mask it."""
+    """A need as JSON. Lists mask the beneficiary's name and phone and leave the address out; ``full`` (one need)
+    shows the name and address as the staff page does, the phone still masked: the full contact is
+    ``POST /api/v1/needs/{id}/contact``, an audited act."""
     name, phone = need.beneficiary_name, need.beneficiary_phone
     return {
         "id": need.id,
@@ -86,7 +88,7 @@ def need_out(need: Need, *, full: bool) -> dict[str, Any]:
         "urgency": need.urgency.value,
         "due_date": _iso(need.due_date),
         "beneficiary_name": name if full else mask_name(name),
-        "beneficiary_phone": phone if full else mask_phone(phone),
+        "beneficiary_phone": mask_phone(phone),
         "beneficiary_address": need.beneficiary_address if full else None,
         "status": need.status.value,
         "status_reason": need.status_reason,
@@ -102,6 +104,7 @@ def need_out(need: Need, *, full: bool) -> dict[str, Any]:
 def need_detail_out(db: Session, need: Need) -> dict[str, Any]:
     assert need.id is not None
     data = need_out(need, full=True)
+    data["consent"] = consent.consent_out(consent.live_consent(db, need.id))
     data["intakes"] = [
         {
             "id": row.id,
@@ -282,7 +285,9 @@ class NeedApiController(Controller):
         "/{need_id:int}",
         operation_id="getNeed",
         summary="One need with its intake records, lines and shifts",
-        description="404 when the need does not exist or is outside the caller's scope.",
+        description="404 when the need does not exist or is outside the caller's scope. The beneficiary's phone "
+        "is masked; POST /api/v1/needs/{need_id}/contact shows it in full and is recorded in the audit log. "
+        "`consent` is the resident's consent to share the contact with those who deliver (null when none).",
         guards=[token_scope("needs:read")],
         sync_to_thread=True,
     )

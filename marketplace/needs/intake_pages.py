@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import gettext as _
+from marketplace.masking import mask_phone
 from marketplace.needs import additions, services
 from marketplace.needs.models import Need
 from marketplace.needs.need_form import NeedForm, field_labels, values_of
@@ -70,6 +71,7 @@ def _form_page(
         lines=services.lines_of(db, need.id) if need and need.id else [],
         shifts=services.shifts_of(db, need.id) if need and need.id else [],
         active_page="needs",
+        mask_phone=mask_phone,
     )
     return Template("needs/staff/form.html", context=context, status_code=status_code)
 

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from marketplace.i18n import gettext as _
+from marketplace.masking import mask_phone
 from marketplace.needs.models import Need
 from marketplace.needs.schemas import NeedCreate, NeedUpdate, ResourceLineCreate, ShiftCreate
 from marketplace.organizations.forms import field_errors, many, one
@@ -190,6 +191,8 @@ class NeedForm:
             if name not in self.sent:
                 continue
             typed, stored = data.get(name), getattr(current, name)
+            if name == "beneficiary_phone" and stored and typed == mask_phone(stored):
+                continue  # the form shows the phone masked: sent back unchanged, the stored number stays
             shown = stored.value if hasattr(stored, "value") else stored
             if str(typed if typed is not None else "") != str(shown if shown is not None else ""):
                 changes[name] = typed if typed is not None else (None if name in NeedUpdate.clearable else "")
@@ -199,11 +202,12 @@ class NeedForm:
 
 
 def values_of(need: Need) -> dict[str, Any]:
-    """A stored need as the form shows it."""
+    """A stored need as the form shows it: the resident's phone masked (showing it in full is an audited act)."""
     values: dict[str, Any] = {}
     for name in NEED_FIELDS:
         value = getattr(need, name)
         values[name] = "" if value is None else (value.value if hasattr(value, "value") else str(value))
+    values["beneficiary_phone"] = mask_phone(need.beneficiary_phone) or ""
     values["version"] = str(need.version)
     return values
 

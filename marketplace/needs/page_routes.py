@@ -3,6 +3,7 @@
 from typing import Any
 
 from marketplace.needs.change_pages import NeedChangePagesController
+from marketplace.needs.consent_pages import NeedConsentPagesController
 from marketplace.needs.escalation_pages import EscalationPagesController
 from marketplace.needs.intake_pages import NeedIntakePagesController
 from marketplace.needs.staff_pages import NeedStaffPagesController
@@ -12,6 +13,7 @@ from marketplace.needs.tracking_pages import TrackPagesController
 NEED_PAGE_HANDLERS: list[Any] = [
     NeedStaffPagesController,
     NeedChangePagesController,
+    NeedConsentPagesController,
     NeedIntakePagesController,
     NeedSubmitPagesController,
     TrackPagesController,

@@ -14,17 +14,26 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from sqlmodel import Session
 
-from marketplace.audit.service import record
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
 from marketplace.masking import mask_name, mask_phone
 from marketplace.matches import delivery
 from marketplace.matches.services import Conflict
-from marketplace.needs import change_forms, duplicates, escalation, participation, services, submissions, tracking
+from marketplace.needs import (
+    change_forms,
+    consent,
+    contact,
+    duplicates,
+    escalation,
+    participation,
+    services,
+    submissions,
+    tracking,
+)
 from marketplace.needs.board import InvalidFilter
 from marketplace.needs.escalation_pages import reason_text
-from marketplace.needs.models import Escalation, EscalationLevel, NeedStatus
+from marketplace.needs.models import ConsentMethod, Escalation, EscalationLevel, NeedStatus
 from marketplace.needs.schemas import NeedRejection
 from marketplace.organizations.forms import FormData, one, validate
 from marketplace.organizations.services import grid_choices
@@ -49,6 +58,10 @@ def _notices() -> dict[str, str]:
         "created": _("The need is recorded. Check the likely duplicates below before publishing it."),
         "saved": _("Your changes are saved."),
         "verified": _("The need is verified and closed; the resident's satisfaction is recorded."),
+        "consent_recorded": _(
+            "The resident's consent is recorded: partners and volunteers who deliver may now see the contact."
+        ),
+        "consent_withdrawn": _("The consent is withdrawn: partners and volunteers no longer see the contact."),
         **change_forms.notices(),
     }
 
@@ -189,6 +202,8 @@ class NeedStaffPagesController(Controller):
             active_page="needs",
             mask_phone=mask_phone,
             contact_revealed=contact_revealed,
+            consents=consent.history(db, need_id),
+            consent_methods=list(ConsentMethod),
             **change_forms.form_context(need, [item.shift for item in shifts]),
         )
         return Template("needs/staff/detail.html", context=context, status_code=status_code)
@@ -202,8 +217,10 @@ class NeedStaffPagesController(Controller):
     @post("/{need_id:int}/contact", name="needs:staff-contact", sync_to_thread=True)
     def reveal_contact(self, db: DbSession, actor: Actor, need_id: FromPath[int]) -> Template:
         """The resident's full phone, for this page only; who looked is audited (the number itself is not)."""
-        _visible(db, actor, need_id)
-        record(db, "need.contact_viewed", object_type="need", object_id=need_id, actor=actor)
+        try:
+            contact.reveal_to_staff(db, actor, need_id)
+        except services.NeedNotFound:
+            raise NotFoundException(_("No such need in your scope.")) from None
         return self._detail(db, actor, need_id, contact_revealed=True)
 
     def _done(self, need_id: int, done: str) -> Redirect:

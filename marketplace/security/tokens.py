@@ -14,6 +14,7 @@ TOKEN_PREFIX = "rpm_"
 TOKEN_SCOPES: dict[str, str] = {
     "needs:read": "Read needs and projects",
     "needs:write": "Submit needs (12345 hotline, e-home platform)",
+    "contacts:read": "Show residents' full contacts (each showing is audited)",
     "offers:read": "Read offers",
     "offers:write": "Create and edit offers",
     "matches:read": "Read claims, sign-ups and proposals",
