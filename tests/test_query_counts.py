@@ -66,7 +66,7 @@ def street(session: Session, app: Litestar) -> BusyStreet:
 PAGES = [
     ("volunteer", "/projects/{project}/take-part", 9),
     ("partner", "/projects/{project}/take-part", 11),
-    ("volunteer", "/signups", 6),
+    ("volunteer", "/signups", 7),  # + the residents' consents and offices (one query)
     ("partner", "/claims", 5),
     # The review inbox: counts for the fixed-valued filters, per community and per round, the filter's grids.
     ("admin", "/review", 10),
@@ -82,7 +82,7 @@ PAGES = [
     ("admin", "/needs/{project}/recommendations", 8),
     ("staff", "/needs", 8),
     ("admin", "/needs", 7),
-    ("staff", "/needs/{project}", 17),
+    ("staff", "/needs/{project}", 18),  # + the resident's consents with who recorded them (one query)
     ("volunteer", "/recommended", 15),
     ("partner", "/recommended", 11),
     ("staff", "/volunteers", 7),

@@ -11,6 +11,7 @@ How: a deliberate request (a button, ``POST .../contact``), never a list, so eac
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from litestar.exceptions import PermissionDeniedException
 from sqlmodel import Session
 
@@ -18,8 +19,9 @@ from marketplace.audit.service import record
 from marketplace.matches import claims, signups
 from marketplace.matches.models import Match, MatchStatus
 from marketplace.needs.consent import live_consent, live_consents
-from marketplace.needs.contact import Contact, Office, contact_of, offices_of
-from marketplace.needs.models import Need, Shift
+from marketplace.needs.contact import Contact, Office, contact_of
+from marketplace.needs.models import Need, NeedConsent, Shift
+from marketplace.places.models import Community, Grid, ServiceStation
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus
 
@@ -48,10 +50,23 @@ class Sharing:
 
 
 def sharing_of(db: Session, needs: Iterable[Need | None]) -> dict[int, Sharing]:
-    """For each need (by id): whether its contact may be shown to those who deliver, and its office."""
-    found = [need for need in needs if need is not None and need.id is not None]
-    consents, offices = live_consents(db, [need.id for need in found]), offices_of(db, found)  # type: ignore[misc]
-    return {need.id: Sharing(need.id in consents, offices[need.id]) for need in found}  # type: ignore[index]
+    """For each need (by id): whether its contact may be shown to those who deliver, and its office (one query)."""
+    need_ids = sorted({need.id for need in needs if need is not None and need.id is not None})
+    if not need_ids:
+        return {}
+    live = sa.and_(NeedConsent.need_id == Need.id, NeedConsent.withdrawn_at.is_(None))  # type: ignore[union-attr]
+    rows = db.execute(
+        sa.select(Need.id, NeedConsent.id, Grid, Community, ServiceStation)
+        .join(Grid, Grid.id == Need.grid_id)  # type: ignore[arg-type]
+        .outerjoin(Community, Community.id == Grid.community_id)  # type: ignore[arg-type]
+        .outerjoin(ServiceStation, ServiceStation.grid_id == Grid.id)  # type: ignore[arg-type]
+        .outerjoin(NeedConsent, live)
+        .where(Need.id.in_(need_ids))  # type: ignore[union-attr]
+    ).all()
+    return {
+        need_id: Sharing(consent_id is not None, Office(grid, community, station))
+        for need_id, consent_id, grid, community, station in rows
+    }
 
 
 def consented_needs(db: Session, need_ids: Iterable[int]) -> set[int]:

@@ -10,11 +10,9 @@ Every page and answer shows the phone masked unless it went through one of these
 never written to the audit log: the row says who looked, at which need, when and from where.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.audit.service import record
@@ -49,23 +47,9 @@ def reveal_to_staff(db: Session, actor: CurrentUser, need_id: int) -> tuple[Need
 
 @dataclass(frozen=True)
 class Office:
-    """Where a partner or volunteer reaches the street about a resident whose contact is not shared."""
+    """Where a partner or volunteer reaches the street about a resident whose contact is not shared: the need's
+    grid, its community and the grid's service station (if it has one)."""
 
     grid: Grid | None
     community: Community | None
     station: ServiceStation | None
-
-
-def offices_of(db: Session, needs: Iterable[Need]) -> dict[int, Office]:
-    """Each need's grid, community and grid service station, in one query."""
-    grid_of = {need.id: need.grid_id for need in needs if need.id is not None}
-    if not grid_of:
-        return {}
-    rows = db.execute(
-        sa.select(Grid, Community, ServiceStation)
-        .outerjoin(Community, Community.id == Grid.community_id)  # type: ignore[arg-type]
-        .outerjoin(ServiceStation, ServiceStation.grid_id == Grid.id)  # type: ignore[arg-type]
-        .where(Grid.id.in_(sorted(set(grid_of.values()))))  # type: ignore[union-attr]
-    ).all()
-    by_grid = {grid.id: Office(grid, community, station) for grid, community, station in rows}
-    return {need_id: by_grid.get(grid_id, Office(None, None, None)) for need_id, grid_id in grid_of.items()}
