@@ -77,6 +77,12 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "round.finish",
     "round.fail",
     "escalation.acknowledge",
+    "privacy.exported",
+    "privacy.resident_anonymised",
+    "privacy.erasure_requested",
+    "privacy.erasure_withdrawn",
+    "privacy.erased",
+    "privacy.retention_run",
 )
 
 
