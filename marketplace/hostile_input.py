@@ -14,6 +14,7 @@ Address paths with NUL and out-of-range path ids are 404s (``path_ids``). Field 
 lengths) stay in the input models; this module only keeps out what no field could ever accept.
 """
 
+import contextlib
 import types
 import weakref
 from collections.abc import Iterator
@@ -84,10 +85,22 @@ def _is_query_int(definition: FieldDefinition) -> bool:
 _INT_QUERY_CACHE: "weakref.WeakKeyDictionary[HTTPRouteHandler, frozenset[str]]" = weakref.WeakKeyDictionary()
 
 
+def _cached(cache: "weakref.WeakKeyDictionary[HTTPRouteHandler, Any]", handler: HTTPRouteHandler, make: Any) -> Any:
+    """``cache[handler]``, made once. The OPTIONS handler Litestar adds to every path is a bare
+    ``HTTPRouteHandler``, whose slots take no weak reference: its answer is made anew each time
+    (a TypeError here was a 500 on every OPTIONS request to a public path, found by fuzzing)."""
+    try:
+        return cache[handler]
+    except (KeyError, TypeError):
+        pass
+    value = make(handler)
+    with contextlib.suppress(TypeError):
+        cache[handler] = value
+    return value
+
+
 def integer_query_names(handler: HTTPRouteHandler) -> frozenset[str]:
-    if handler not in _INT_QUERY_CACHE:
-        _INT_QUERY_CACHE[handler] = _integer_query_names(handler)
-    return _INT_QUERY_CACHE[handler]
+    return _cached(_INT_QUERY_CACHE, handler, _integer_query_names)  # type: ignore[no-any-return]
 
 
 def _check_query(request: Request[Any, Any, Any]) -> None:
@@ -136,17 +149,17 @@ _BODY_SCHEMA_CACHE: "weakref.WeakKeyDictionary[HTTPRouteHandler, dict[str, Any] 
 
 def body_json_schema(handler: HTTPRouteHandler) -> dict[str, Any] | None:
     """The JSON schema of the handler's ``data`` body, or None when it has none the check can read."""
-    key = handler
-    if key not in _BODY_SCHEMA_CACHE:
-        definition = handler.parsed_fn_signature.parameters.get("data")
-        schema: dict[str, Any] | None = None
-        if definition is not None:
-            try:
-                schema = TypeAdapter(definition.annotation).json_schema()
-            except Exception:  # a body type pydantic cannot describe: its own decoder checks it
-                schema = None
-        _BODY_SCHEMA_CACHE[key] = schema
-    return _BODY_SCHEMA_CACHE[key]
+    return _cached(_BODY_SCHEMA_CACHE, handler, _body_json_schema)  # type: ignore[no-any-return]
+
+
+def _body_json_schema(handler: HTTPRouteHandler) -> dict[str, Any] | None:
+    definition = handler.parsed_fn_signature.parameters.get("data")
+    if definition is None:
+        return None
+    try:
+        return TypeAdapter(definition.annotation).json_schema()  # type: ignore[no-any-return]
+    except Exception:  # a body type pydantic cannot describe: its own decoder checks it
+        return None
 
 
 def _resolve(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:

@@ -89,6 +89,8 @@ def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template
             "problems": _problems(exc),
         },
         status_code=status_code,
+        # The exception's own headers stay: a 405 names the methods allowed (Allow, RFC 9110).
+        headers=dict(exc.headers or {}) if isinstance(exc, HTTPException) else None,
     )
 
 
