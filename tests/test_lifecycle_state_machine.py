@@ -41,7 +41,8 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.app import create_app
-from marketplace.needs.models import NeedStatus, Shift
+from marketplace.needs.models import NeedStatus, ResourceLine, Shift
+from marketplace.offers.models import Offer
 from marketplace.places.models import Department
 from marketplace.security.tokens import create_api_token
 from marketplace.settings import DatabaseSettings, Settings
@@ -608,4 +609,35 @@ def test_a_need_with_a_live_claim_is_not_merged_away(client: TestClient[Any], se
     )
     assert merged.status_code == 200, merged.text
     with Session(session.get_bind()) as fresh:
+        assert inv.violations(fresh.connection()) == {}
+
+
+def test_withdrawing_an_approved_claim_on_a_line_closed_as_enough_leaves_it_needing_nothing(
+    client: TestClient[Any], session: Session
+) -> None:
+    """The line was closed as enough while an approved claim held 1 of it; the claim is then withdrawn. The
+    offer gets its 1 back, the closed line still needs 0 (it was 1 on a closed line: the need could never
+    complete, as no claim could be made on the line any more)."""
+    from tests import matches_factories as mf
+
+    grid = make_grid(session)
+    need = mf.project(session, grid)
+    line = mf.line(session, need, "3")
+    partner, boss = mf.partner(session), mf.admin(session)
+    offer = mf.offer_of(session, partner.user, "5")
+    staff = _person(session, make_user(session, Role.STAFF, community_id=grid.community_id).id or 0)
+    session.commit()
+    body = {"kind": "line", "resource_line_id": line.id, "offer_id": offer.id, "quantity": "1"}
+    claim = client.post(f"/api/v1/projects/{need.id}/claims", json=body, headers=partner.headers).json()["id"]
+    decision = {"decision": "approve"}
+    assert client.post(f"/api/v1/matches/{claim}/decision", json=decision, headers=boss.headers).status_code == 200
+    closing = {"version": 1, "reason": "已够用"}
+    closed = client.post(f"/api/v1/needs/{need.id}/lines/{line.id}/close", json=closing, headers=staff.headers)
+    assert closed.status_code == 200, closed.text
+
+    withdrawn = client.post(f"/api/v1/claims/{claim}/cancel", json={"reason": "物资调配变化"}, headers=partner.headers)
+    assert withdrawn.status_code == 200, withdrawn.text
+    with Session(session.get_bind()) as fresh:
+        assert fresh.get(ResourceLine, line.id).still_needed == 0  # type: ignore[union-attr]
+        assert fresh.get(Offer, offer.id).remaining_quantity == 5  # type: ignore[union-attr]
         assert inv.violations(fresh.connection()) == {}

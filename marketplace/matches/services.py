@@ -72,9 +72,14 @@ def take_from_line(db: Session, line_id: int, quantity: Decimal) -> bool:
 
 
 def give_back_to_line(db: Session, line_id: int, quantity: Decimal) -> None:
+    """What a withdrawn approved claim held is needed again, unless the line was closed as enough (it needs 0)."""
     db.execute(
         sa.update(_line)
-        .where(_line.c.id == line_id, _line.c.still_needed + quantity <= _line.c.quantity)
+        .where(
+            _line.c.id == line_id,
+            _line.c.still_needed + quantity <= _line.c.quantity,
+            _line.c.closed_at.is_(None),
+        )
         .values(still_needed=_line.c.still_needed + quantity)
         .execution_options(synchronize_session=False)
     )
