@@ -23,7 +23,7 @@ from marketplace.needs.models import Need, Shift
 from marketplace.notifications.models import Notification
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import AvailabilitySlot, ShiftSignup, Skill, VolunteerProfile, VolunteerSkill
-from marketplace.volunteers.services import hours_summary
+from marketplace.volunteers.services import HoursSummary, hours_summary
 
 FORMAT_VERSION = 1
 ACCOUNT_FIELDS = [
@@ -176,6 +176,36 @@ def collect(db: Session, user_id: int) -> dict[str, Any]:
             fields_of(t, TOKEN_FIELDS)
             for t in _all(db, sa.select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id))
         ],
+    }
+
+
+def account_and_hours(db: Session, user_id: int) -> tuple[User | None, HoursSummary | None]:
+    """The account row and, for a volunteer, their hours: what the data page shows above the download."""
+    profile_id = db.execute(sa.select(VolunteerProfile.id).where(VolunteerProfile.user_id == user_id)).scalar()
+    return db.get(User, user_id), (hours_summary(db, profile_id, recent_limit=0) if profile_id else None)
+
+
+def summary(db: Session, user_id: int) -> dict[str, int]:
+    """How many of each kind the export holds, counted by the database (an admin may have 100,000 audit rows)."""
+
+    def count(model: Any, *conditions: Any) -> int:
+        return int(db.execute(sa.select(sa.func.count()).select_from(model).where(*conditions)).scalar_one())
+
+    profile_id = db.execute(sa.select(VolunteerProfile.id).where(VolunteerProfile.user_id == user_id)).scalar()
+    mine = Match.proposed_by_id == user_id
+    return {
+        "signups": count(ShiftSignup, ShiftSignup.volunteer_id == profile_id) if profile_id else 0,
+        "matches": count(Match, sa.or_(mine, Match.volunteer_id == profile_id) if profile_id else mine),
+        "notifications": count(Notification, Notification.user_id == user_id),
+        "audit_events": count(
+            AuditEvent,
+            sa.or_(
+                AuditEvent.actor_id == user_id,
+                sa.and_(AuditEvent.object_type == "user", AuditEvent.object_id == user_id),
+            ),
+        ),
+        "sessions": count(UserSession, UserSession.user_id == user_id),
+        "api_tokens": count(ApiToken, ApiToken.user_id == user_id),
     }
 
 

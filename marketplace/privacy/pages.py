@@ -16,7 +16,8 @@ from marketplace.i18n import gettext as _
 from marketplace.needs.services import mask_name, mask_phone
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.privacy import erasure, residents
-from marketplace.privacy.export import export_own
+from marketplace.privacy.export import account_and_hours, export_own
+from marketplace.privacy.export import summary as export_summary
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, login_required, sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
@@ -54,21 +55,13 @@ class MyDataController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     def _context(self, db: Session, actor: CurrentUser, **extra: Any) -> dict[str, Any]:
-        data = export_own(db, actor)
-        summary = {
-            "signups": len(data["shift_signups"]),
-            "matches": len(data["matches"]),
-            "notifications": len(data["notifications"]),
-            "audit_events": len(data["audit_events"]),
-            "sessions": len(data["sessions"]),
-            "api_tokens": len(data["api_tokens"]),
-        }
+        user, hours = account_and_hours(db, actor.id)
         values = {"errors": {}, "notice": None} | extra
         return page_context(
             db,
-            account=data["account"],
-            volunteer=data["volunteer_profile"],
-            summary=summary,
+            account=user,
+            hours=hours,
+            summary=export_summary(db, actor.id),
             requested_at=erasure.request_pending(db, actor.id),
             **values,
         )
