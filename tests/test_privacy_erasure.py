@@ -126,6 +126,13 @@ def test_an_erased_person_can_no_longer_sign_in_or_use_their_token(
             ).status_code
             == 303
         )
+        # Erased stays erased: no admin turns the account back on or hands out a way into it.
+        for action in ("enable", "reset-link"):
+            again = post_form(admin_client, settings, f"/admin/users/{person.user.id}/{action}", {})
+            assert again.status_code == 409, action
+            assert "erased at its owner" in again.text or "已应其本人要求注销" in again.text
+        with reading(session) as db:
+            assert db.get(User, person.user.id).is_active is False  # type: ignore[union-attr]
     client.cookies.update(volunteer_cookies)
     assert client.get("/account", follow_redirects=False).status_code in (302, 303, 401)
     assert client.get("/api/v1/me/data", headers={"Authorization": f"Bearer {person.token}"}).status_code == 401

@@ -357,7 +357,15 @@ class AdminUsersController(Controller):
     ) -> Template:
         if db.get(User, user_id) is None:
             raise NotFoundException("There is no such user")
-        path = services.issue_reset_link(db, actor, user_id, _settings(request))
+        try:
+            path = services.issue_reset_link(db, actor, user_id, _settings(request))
+        except services.AccountError as error:
+            db.rollback()
+            return Template(
+                "admin/user.html",
+                context=self._detail(db, request, user_id, errors={error.field: error_text(error)}),
+                status_code=error.status_code,
+            )
         link = str(request.base_url).rstrip("/") + path
         # Shown once, here: only its digest is stored.
         return Template(

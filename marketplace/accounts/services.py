@@ -23,6 +23,7 @@ from marketplace.i18n import N_
 from marketplace.notifications import outbox
 from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.places.models import Community, Grid
+from marketplace.privacy.markers import is_erased_username
 from marketplace.security.identity import CurrentUser
 from marketplace.security.secrets import digest, new_secret
 from marketplace.security.sessions import Lifetimes, revoke_all_sessions, revoke_session, start_session
@@ -232,6 +233,7 @@ def update_profile(db: Session, actor: CurrentUser, values: dict[str, Any]) -> U
 def issue_reset_link(db: Session, actor: CurrentUser, user_id: int, settings: Settings) -> str:
     """A one-time reset path (/reset/<secret>) for the admin to hand over; also sent to the outbox."""
     user = _user(db, user_id)
+    _not_erased(user, "user_id")
     secret = new_secret()
     now = utcnow()
     row = PasswordReset(
@@ -357,9 +359,17 @@ def _not_self(actor: CurrentUser, user: User, field: str) -> None:
         raise AccountError(field, N_("You cannot do this to your own account."), status_code=409)
 
 
+def _not_erased(user: User, field: str) -> None:
+    """An account erased on its owner's request stays gone: no one signs in to it again."""
+    if is_erased_username(user.username):
+        raise AccountError(field, N_("This account was erased at its owner's request."), status_code=409)
+
+
 def set_active(db: Session, actor: CurrentUser, user_id: int, active: bool) -> User:
     user = _user(db, user_id)
     _not_self(actor, user, "is_active")
+    if active:
+        _not_erased(user, "is_active")
     before = _admin_snapshot(db, user)
     user.is_active = active
     ended = 0 if active else revoke_all_sessions(db, user_id)
