@@ -4,6 +4,7 @@ A route that declares no scope is closed to tokens (so a new route cannot forget
 declares one answers 403 to a token of the right role holding every other scope, and changes nothing.
 """
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -171,3 +172,8 @@ def test_a_token_on_a_public_route_sees_what_anyone_sees_unless_it_carries_the_n
     assert client.get(f"/api/v1/organizations/{pending}", headers=bearer("needs:read")).status_code == 404
     admin_view = client.get("/api/v1/organizations", params={"page_size": 100}, headers=bearer("admin")).json()
     assert pending in {item["id"] for item in admin_view["items"]}
+
+
+def test_the_readme_names_every_scope_a_token_can_have() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert [scope for scope in TOKEN_SCOPES if f"`{scope}`" not in readme] == []
