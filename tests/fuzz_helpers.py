@@ -190,15 +190,15 @@ def fuzz_schema(
     base_url = schema_url.split("/schema/")[0]
     headers = auth_headers(token)
     report = FuzzReport(role=role)
-    session = requests.Session()
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        label = f"{operation.method.upper()} {operation.path}"
-        if not include(label):
-            continue
-        report.operations += 1
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            _fuzz_operation(operation, mode, report, label, session, base_url, headers, ids, max_examples, seed)
+    with requests.Session() as session:
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            label = f"{operation.method.upper()} {operation.path}"
+            if not include(label):
+                continue
+            report.operations += 1
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                _fuzz_operation(operation, mode, report, label, session, base_url, headers, ids, max_examples, seed)
     report.elapsed = time.monotonic() - started
     return report
 
@@ -278,16 +278,19 @@ def fuzz_stateful(
             except Failure as failure:
                 _record(report, f"stateful {label}", response.status_code, [failure])
 
-    Recording.run(
-        settings=hypothesis.settings(
-            max_examples=max_examples,
-            stateful_step_count=step_count,
-            deadline=None,
-            database=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-            print_blob=False,
-        )
-    )
+    with session:
+        Recording.run(settings=_stateful_settings(max_examples, step_count))
     report.elapsed += time.monotonic() - started
     return int(links)
+
+
+def _stateful_settings(max_examples: int, step_count: int) -> hypothesis.settings:
+    return hypothesis.settings(
+        max_examples=max_examples,
+        stateful_step_count=step_count,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
