@@ -19,6 +19,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.accounts.password_policy import normalise_password
 from marketplace.accounts.passwords import verify_password
 from marketplace.audit.models import AuditEvent
+from marketplace.audit.redaction import clear_client_addresses_of_actor
 from marketplace.audit.service import record
 from marketplace.db.types import utcnow
 from marketplace.i18n import N_
@@ -204,15 +205,7 @@ def erase_user(db: Session, actor: CurrentUser, user_id: int) -> dict[str, Any]:
     counts |= _forget_profile(db, user_id)
     # Their own audit rows: every identity key blanked, whatever value it held at the time.
     counts["audit_rows_rewritten"] = _blank_identity_keys(db, user_id)
-    counts["client_addresses_cleared"] = int(
-        db.execute(
-            sa.update(AuditEvent)
-            .where(AuditEvent.actor_id == user_id)
-            .where(AuditEvent.client_address.is_not(None))  # type: ignore[union-attr]
-            .values(client_address=None)
-        ).rowcount
-        or 0  # type: ignore[attr-defined]
-    )
+    counts["client_addresses_cleared"] = clear_client_addresses_of_actor(db, user_id)
     db.flush()
     counts["copies_scrubbed"] = scrub_everywhere(db, values)
     record(db, ERASED, object_type="user", object_id=user_id, actor=actor, after=counts)

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.credentials import LoginFailure, UserSession
 from marketplace.audit.models import AuditEvent
+from marketplace.audit.redaction import clear_client_addresses
 from marketplace.audit.service import record
 from marketplace.db.engine import session_scope
 from marketplace.needs.models import Need, NeedStatus
@@ -70,11 +71,6 @@ def _count(db: Session, query: sa.Select[tuple[int]]) -> int:
     return int(db.execute(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())).scalar_one())
 
 
-def _clear_addresses(db: Session, ids: list[int]) -> int:
-    result = db.execute(sa.update(AuditEvent).where(AuditEvent.id.in_(ids)).values(client_address=None))  # type: ignore[union-attr]
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
 def _delete_sessions(db: Session, ids: list[int]) -> int:
     return int(db.execute(sa.delete(UserSession).where(UserSession.id.in_(ids))).rowcount or 0)  # type: ignore[union-attr, attr-defined]
 
@@ -85,7 +81,7 @@ def _delete_failures(db: Session, ids: list[int]) -> int:
 
 STEPS: dict[str, tuple[Callable[[datetime], sa.Select[tuple[int]]], Callable[[Session, list[int]], int]]] = {
     "needs": (_expired_needs, anonymise_need_contacts),
-    "audit_addresses": (_old_addresses, _clear_addresses),
+    "audit_addresses": (_old_addresses, clear_client_addresses),
     "sessions": (_ended_sessions, _delete_sessions),
     "login_failures": (_old_failures, _delete_failures),
 }
