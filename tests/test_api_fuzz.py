@@ -152,3 +152,11 @@ def test_an_undeclared_method_is_a_405_naming_the_allowed_ones(live_app: LiveApp
     response = httpx.request("TRACE", f"{live_app.base_url}{path}", timeout=30)
     assert response.status_code == 405
     assert "GET" in response.headers["allow"]
+
+
+def test_an_unusable_filter_is_a_400_not_a_logged_server_error(live_app: LiveApp) -> None:  # noqa: F811
+    # Fuzzing filled the log with tracebacks ("unhandled error") for 400s of unknown filter values.
+    for path in ("/api/v1/projects?community=999999", "/api/v1/projects/export?category=nope"):
+        response = httpx.get(f"{live_app.base_url}{path}", timeout=30)
+        assert response.status_code == 400, response.text
+    assert "unhandled error" not in live_app.log()

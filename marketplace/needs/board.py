@@ -45,6 +45,9 @@ MAX_ID = 2**31 - 1
 class InvalidFilter(ValueError):
     """A filter value the board cannot use; ``parameter`` names the query parameter."""
 
+    # Read by the error logging: the client's 400, not a server error to log with a traceback.
+    status_code = 400
+
     def __init__(self, parameter: str, message: str) -> None:
         super().__init__(f"{parameter}: {message}")
         self.parameter = parameter
