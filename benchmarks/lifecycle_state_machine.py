@@ -17,6 +17,7 @@ import argparse
 import json
 import logging
 import platform
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -88,6 +89,7 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=15)
     parser.add_argument("--database-url", default=None, help="PostgreSQL scratch database (dropped first)")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped by SIGTERM: save what was measured
     logging.getLogger("marketplace.outbox").setLevel(logging.ERROR)  # a line per notification otherwise
     with tempfile.TemporaryDirectory(prefix="lifecycle-") as folder:
         url, database = database_for(args.database_url, Path(folder))
@@ -98,6 +100,9 @@ def main() -> int:
             run_lifecycle(url, Path(folder), examples=args.examples, steps=args.steps, stats=stats)
         except Exception as error:  # a violation: recorded in the figures, then raised again
             failure = error
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the figures so far are still worth keeping
+            stats.seconds = stats.seconds or 0.0
+            stats.rules["(stopped early)"] += 1
         figures = report(database, stats, args.examples, args.steps)
     print(figures["text"])
     save(database, figures)
