@@ -223,6 +223,9 @@ class World:
             "updated_at": T0,
         }
 
+    def _need_consent(self, n: int) -> Overrides:
+        return {"need_id": self.ids["need"], "method": "oral", "recorded_by_id": self.ids["staff"], "recorded_at": T0}
+
     def _need_intake(self, n: int) -> Overrides:
         return {"need_id": self.ids["need"], "channel": "hotline_12345", "reporter_note": "", "received_at": T0}
 
@@ -385,6 +388,13 @@ def _partner(**extra: Any) -> Callable[[World], Overrides]:
 
 
 CHECK_CASES: list[Case] = [
+    # A resident's consent is withdrawn after it was given, never before.
+    _check(
+        "need_consent",
+        "need_consent_withdrawn_after",
+        {"withdrawn_at": T0 + timedelta(seconds=1)},
+        {"withdrawn_at": T0 - timedelta(seconds=1)},
+    ),
     # Places
     _check("grid", "grid_latitude_range", {"latitude": 90}, {"latitude": 90.5}),
     _check(
@@ -605,6 +615,8 @@ UNIQUE_CASES: list[Case] = [
         _with_ids(shift_id="shift", volunteer_id="volunteer"),
         columns=("shift_id", "volunteer_id"),
     ),
+    # One live consent per need: two staff recording at once cannot both succeed.
+    Case("need_consent_one_live", "need_consent", {}, {}, columns=("need_id",)),
     # One matching round at a time: a queued one while another runs is refused.
     Case("match_round_one_live", "match_round", {"status": "running"}, {"status": "queued"}, columns=("scope",)),
 ]

@@ -220,8 +220,11 @@ def test_signed_in_people_are_never_served_from_the_cache_nor_kept(
     page = client.get("/")
     assert "登录后可见的新标题" in page.text and "王小明" in page.text
     assert "登录后可见的新标题" not in visitor.get("/").text  # anonymous: still the kept page
-    api = client.get(f"/api/v1/projects/{bricks.id}", headers=partner.headers)
+    api = client.get(f"/api/v1/projects/{bricks.id}")
     assert api.json()["title"] == "登录后可见的新标题"
+    # A token on a public route is an anonymous caller (it names no scope there): it gets what visitors get.
+    as_token = visitor.get(f"/api/v1/projects/{bricks.id}", headers=partner.headers)
+    assert as_token.json() == visitor.get(f"/api/v1/projects/{bricks.id}").json()
     assert len(app.state.page_cache) == kept
     bodies = b"".join(page.body for page in app.state.page_cache._entries.values())
     assert user.display_name.encode() not in bodies
