@@ -65,11 +65,16 @@ def _rewind_check_in(session: Session, signup_id: int | None, minutes: float) ->
     session.commit()
 
 
+def _now() -> datetime:
+    """The clock when a row is written: NOW is fixed at import, long before a test runs in a busy suite."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 def _shift(session: Session, need: Any, starts_in_minutes: float, minutes: float, title: str) -> Shift:
-    starts = NOW + timedelta(minutes=starts_in_minutes)
-    return mf.shift(
-        session, need, starts_in_hours=starts_in_minutes / 60, ends_at=starts + timedelta(minutes=minutes), title=title
-    )
+    starts = _now() + timedelta(minutes=starts_in_minutes)
+    row = factories.add_shift(session, need, starts_at=starts, ends_at=starts + timedelta(minutes=minutes), title=title)
+    session.commit()
+    return row
 
 
 # --- the rule --------------------------------------------------------------------------------------------
@@ -209,7 +214,7 @@ def test_check_out_says_what_was_credited_and_why(
     later = _signup(session, second.id, profile.id)
     row = session.get(Shift, second.id)  # move the second shift to now: checked in and out at once
     assert row is not None
-    row.starts_at, row.ends_at = NOW - timedelta(minutes=5), NOW + timedelta(minutes=55)
+    row.starts_at, row.ends_at = _now() - timedelta(minutes=5), _now() + timedelta(minutes=55)
     session.add(row)
     session.commit()
     post_form(client, settings, f"/signups/{later.id}/check-in")
@@ -323,7 +328,7 @@ def test_buttons_follow_the_check_in_window_and_the_shift_start(
 
     row = session.get(Shift, soon.id)  # the shift has started
     assert row is not None
-    row.starts_at = NOW - timedelta(minutes=1)
+    row.starts_at = _now() - timedelta(minutes=1)
     session.add(row)
     session.commit()
     assert f'action="/signups/{first.id}/check-out"' in client.get("/signups").text
