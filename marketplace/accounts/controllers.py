@@ -302,16 +302,19 @@ class AdminUsersController(Controller):
         }.get(request.query_params.get("done", ""))
         return Template("admin/user.html", context=self._detail(reader, request, user_id, notice=notice))
 
+    def _refused(self, db: Session, request: Request[Any, Any, Any], user_id: int, error: Any) -> Template:
+        db.rollback()
+        return Template(
+            "admin/user.html",
+            context=self._detail(db, request, user_id, errors={error.field: error_text(error)}),
+            status_code=error.status_code,
+        )
+
     def _action(self, db: Session, request: Request[Any, Any, Any], user_id: int, done: str, action: Any) -> Any:
         try:
             action()
         except services.AccountError as error:
-            db.rollback()
-            return Template(
-                "admin/user.html",
-                context=self._detail(db, request, user_id, errors={error.field: error_text(error)}),
-                status_code=error.status_code,
-            )
+            return self._refused(db, request, user_id, error)
         return Redirect(path=f"/admin/users/{user_id}?done={done}", status_code=HTTP_303_SEE_OTHER)
 
     @post("/{user_id:int}/disable", name="admin:user_disable", sync_to_thread=True)
@@ -360,12 +363,7 @@ class AdminUsersController(Controller):
         try:
             path = services.issue_reset_link(db, actor, user_id, _settings(request))
         except services.AccountError as error:
-            db.rollback()
-            return Template(
-                "admin/user.html",
-                context=self._detail(db, request, user_id, errors={error.field: error_text(error)}),
-                status_code=error.status_code,
-            )
+            return self._refused(db, request, user_id, error)
         link = str(request.base_url).rstrip("/") + path
         # Shown once, here: only its digest is stored.
         return Template(

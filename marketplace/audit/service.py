@@ -19,7 +19,8 @@ from marketplace.security.identity import CurrentUser
 SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A column value as JSON can hold it (enums by value, times ISO, decimals as text)."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
@@ -35,7 +36,7 @@ def snapshot(row: SQLModel | None, fields: list[str] | None = None) -> dict[str,
         return None
     data = row.model_dump()
     keys = fields if fields is not None else list(data)
-    return {key: _plain(data[key]) for key in keys if key in data and key not in SECRET_FIELDS}
+    return {key: plain(data[key]) for key in keys if key in data and key not in SECRET_FIELDS}
 
 
 def changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:

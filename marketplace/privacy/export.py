@@ -6,9 +6,6 @@ never a password hash or a token's digest). What is not: other people's data. Au
 keep only what was done and when; their before/after snapshots describe someone else's need or organisation.
 """
 
-from datetime import date, datetime
-from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +14,7 @@ from sqlmodel import Session, SQLModel
 from marketplace.accounts.credentials import ApiToken, UserSession
 from marketplace.accounts.models import StaffGrid, User
 from marketplace.audit.models import AuditEvent
+from marketplace.audit.service import plain
 from marketplace.db.types import utcnow
 from marketplace.matches.models import Match
 from marketplace.needs.models import Need, Shift
@@ -36,16 +34,6 @@ MATCH_FIELDS = [
     "id", "need_id", "kind", "source", "status", "quantity", "shift_id", "offer_id", "organization_id",
     "decision_reason", "created_at", "decided_at", "fulfilled_at", "accepted_at",
 ]  # fmt: skip
-
-
-def plain(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
 
 
 def fields_of(row: SQLModel, names: list[str]) -> dict[str, Any]:
