@@ -9,6 +9,7 @@ ended with places unfilled still verifies.
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from litestar.testing import TestClient
 from sqlalchemy.orm import sessionmaker
@@ -160,3 +161,34 @@ def test_a_need_whose_shift_ended_with_places_unfilled_verifies(client: TestClie
     done = client.post(f"/api/v1/needs/{need.id}/verify", json={"satisfaction": 4}, headers=boss.headers)
     assert done.status_code == 200, done.text
     assert fetch(session, Need, need.id).status is NeedStatus.VERIFIED
+
+
+@pytest.mark.parametrize("closed", [NeedStatus.COMPLETED, NeedStatus.VERIFIED, NeedStatus.CANCELLED])
+def test_nothing_is_approved_on_a_project_no_longer_open(
+    client: TestClient[Any], session: Session, closed: NeedStatus
+) -> None:
+    """A line claim and a sign-up waiting in the queue when the project closed stay pending (to be rejected):
+    approving them would reserve an offer and a volunteer's place for a project nobody works on."""
+    grid = make_grid(session)
+    need = mf.project(session, grid)
+    line = mf.line(session, need, "10")
+    shift = mf.shift(session, need, requires_approval=True)
+    partner, boss = mf.partner(session), mf.admin(session)
+    offer = mf.offer_of(session, partner.user, "10")
+    body = {"kind": "line", "resource_line_id": line.id, "offer_id": offer.id, "quantity": "4"}
+    claim = client.post(f"/api/v1/projects/{need.id}/claims", json=body, headers=partner.headers)
+    person, _profile = mf.volunteer(session, grid)
+    signup = client.post(f"/api/v1/shifts/{shift.id}/signups", headers=person.headers)
+    assert claim.status_code == 201 and signup.status_code == 201, (claim.text, signup.text)
+    row = session.get(Need, need.id)
+    assert row is not None
+    row.status = closed
+    session.add(row)
+    session.commit()
+    for match_id in (claim.json()["id"], signup.json()["id"]):
+        refused = _decide(client, boss, match_id)
+        assert refused.status_code == 409 and "no longer open" in refused.text, refused.text
+        assert fetch(session, Match, match_id).status is MatchStatus.PROPOSED
+    assert fetch(session, ResourceLine, line.id).still_needed == 10
+    assert fetch(session, Shift, shift.id).confirmed_count == 0
+    assert _decide(client, boss, claim.json()["id"], "reject", reason="项目已结束").status_code == 200

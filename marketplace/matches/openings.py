@@ -12,11 +12,12 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.matches.models import Match, MatchKind
-from marketplace.matches.services import LIVE
-from marketplace.needs.models import ResourceLine, Shift
+from marketplace.matches.services import LIVE, OPEN_STATUSES
+from marketplace.needs.models import Need, ResourceLine, Shift
 
 LINE_CLOSED = "This resource line was closed as enough: it takes no more claims"
 SHIFT_CANCELLED = "This shift was cancelled"
+PROJECT_CLOSED = "This project is no longer open: it takes no claims or sign-ups"
 WHOLE_CLAIMED_LINES = "A partner has claimed the whole project: it takes no line claims while that claim stands"
 WHOLE_CLAIMED_SHIFTS = "A partner has claimed the whole project and brings its own people: it takes no sign-ups"
 
@@ -54,8 +55,19 @@ def shift_refusal(db: Session, shift: Shift, *, except_match: int | None = None)
     return None
 
 
+def need_refusal(db: Session, need_id: int) -> str | None:
+    """Why the project takes nobody now: it was completed, verified, cancelled, rejected (or is not published)."""
+    status = db.execute(sa.select(Need.status).where(Need.id == need_id)).scalar_one_or_none()
+    if status is None or status in OPEN_STATUSES:
+        return None
+    return f"{PROJECT_CLOSED} ({status.value})"
+
+
 def part_refusal(db: Session, match: Match) -> str | None:
-    """Why the line or shift ``match`` is for takes nobody now (for approving an earlier proposal)."""
+    """Why the project, line or shift ``match`` is for takes nobody now (for approving an earlier proposal)."""
+    closed = need_refusal(db, match.need_id)
+    if closed is not None:
+        return closed
     if match.kind is MatchKind.OFFER_LINE:
         line = db.get(ResourceLine, match.resource_line_id)
         return None if line is None else line_refusal(db, line, except_match=match.id)

@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import gettext as _
-from marketplace.matches import compatibility, inbox, review
+from marketplace.matches import compatibility, inbox, openings, review
 from marketplace.matches.explanations import reasons_of
 from marketplace.matches.inbox import InboxFilters, InboxSort
 from marketplace.matches.models import Match, MatchKind, MatchSource
@@ -100,6 +100,8 @@ def conflict_message(problem: Conflict | NotFoundException) -> str:
     if compatibility.CANNOT_SERVE in detail:
         return _("The offer cannot serve this resource line; the claim stays pending and can be rejected.")
     # The openings rule (openings.py), in the words the take-part page already uses.
+    if openings.PROJECT_CLOSED in detail:
+        return _("This project is no longer open (completed, verified or cancelled); reject this item instead.")
     if "closed as enough" in detail:
         return _("The street closed this line as enough; it takes no more claims.")
     if "shift was cancelled" in detail:
