@@ -41,7 +41,7 @@ from marketplace.db.migrate import upgrade  # noqa: E402
 from marketplace.db.scratch import recreate_postgres_database  # noqa: E402
 from marketplace.settings import DatabaseSettings  # noqa: E402
 from tests.fuzz_helpers import CHECKS, ROLES, FuzzReport, fuzz_schema, fuzz_stateful, known_ids, seed_world  # noqa: E402
-from tests.live_server import free_port, wait_until_healthy  # noqa: E402
+from tests.live_server import start_serve  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 CHECK_NAMES = [check.__name__ for check in CHECKS]
@@ -54,26 +54,6 @@ def prepare_database(url: str | None, var_dir: Path) -> str:
         url = recreate_postgres_database(url, sa.make_url(url).database or "api_fuzz")
     upgrade(url)
     return url
-
-
-def start_server(url: str, var_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str, Path]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MARKETPLACE_")}
-    env |= {"MARKETPLACE_VAR_DIR": str(var_dir), "MARKETPLACE_DATABASE_URL": url}
-    log_path = var_dir / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "marketplace", "serve", "--port", str(port), "--workers", str(workers)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    if not wait_until_healthy(base_url, process, 120):
-        process.kill()
-        raise RuntimeError(f"the server did not start:\n{log_path.read_text(errors='replace')}")
-    return process, base_url, log_path
 
 
 def coverage_pass(schema_url: str, role: str, token: str | None, report_dir: Path) -> dict[str, Any]:
@@ -171,7 +151,8 @@ def main() -> int:
         tokens = seed_world(engine)
         ids = known_ids(engine)
         engine.dispose()
-        process, base_url, log_path = start_server(url, var_dir, args.workers)
+        server = start_serve(url, var_dir, workers=args.workers)
+        base_url = server.base_url
         rows: list[dict[str, Any]] = []
         failures: list[str] = []
         links = 0
@@ -194,9 +175,8 @@ def main() -> int:
                     rows.append(row)
                     print(json.dumps(row), flush=True)
         finally:
-            process.terminate()
-            process.wait(timeout=30)
-        tracebacks = log_path.read_text(errors="replace").count("Traceback")
+            server.stop()
+        tracebacks = server.output().count("Traceback")
 
     meta = {
         "schemathesis": schemathesis.__version__,

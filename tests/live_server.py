@@ -77,12 +77,16 @@ def start_demo(var_dir: Path, *, timeout: float = 180.0) -> LiveServer:
 
 
 def start_serve(
-    database_url: str, var_dir: Path, *, settings: dict[str, str] | None = None, timeout: float = 120.0
+    database_url: str,
+    var_dir: Path,
+    *,
+    settings: dict[str, str] | None = None,
+    workers: int = 1,
+    timeout: float = 120.0,
 ) -> LiveServer:
-    """``python -m marketplace serve`` (one process) on a database already migrated."""
-    return start_marketplace(
-        ["serve"], var_dir, settings={"DATABASE_URL": database_url, **(settings or {})}, timeout=timeout
-    )
+    """``python -m marketplace serve --workers N`` on a database already migrated."""
+    settings = {"DATABASE_URL": database_url, **(settings or {})}
+    return start_marketplace(["serve", "--workers", str(workers)], var_dir, settings=settings, timeout=timeout)
 
 
 def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float) -> bool:
