@@ -130,6 +130,7 @@ def test_an_erased_person_can_no_longer_sign_in_or_use_their_token(
         for action in ("enable", "reset-link"):
             again = post_form(admin_client, settings, f"/admin/users/{person.user.id}/{action}", {})
             assert again.status_code == 409, action
+            assert again.headers["content-type"].startswith("text/html"), action  # the page, not its source
             assert "erased at its owner" in again.text or "已应其本人要求注销" in again.text
         with reading(session) as db:
             assert db.get(User, person.user.id).is_active is False  # type: ignore[union-attr]

@@ -310,7 +310,9 @@ class AdminUsersController(Controller):
             status_code=error.status_code,
         )
 
-    def _action(self, db: Session, request: Request[Any, Any, Any], user_id: int, done: str, action: Any) -> Any:
+    def _action(
+        self, db: Session, request: Request[Any, Any, Any], user_id: int, done: str, action: Any
+    ) -> Template | Redirect:
         try:
             action()
         except services.AccountError as error:
@@ -318,21 +320,27 @@ class AdminUsersController(Controller):
         return Redirect(path=f"/admin/users/{user_id}?done={done}", status_code=HTTP_303_SEE_OTHER)
 
     @post("/{user_id:int}/disable", name="admin:user_disable", sync_to_thread=True)
-    def disable(self, request: Request[Any, Any, Any], db: DbSession, actor: Actor, user_id: FromPath[int]) -> Any:
+    def disable(
+        self, request: Request[Any, Any, Any], db: DbSession, actor: Actor, user_id: FromPath[int]
+    ) -> Template | Redirect:
         return self._action(db, request, user_id, "disabled", lambda: services.set_active(db, actor, user_id, False))
 
     @post("/{user_id:int}/enable", name="admin:user_enable", sync_to_thread=True)
-    def enable(self, request: Request[Any, Any, Any], db: DbSession, actor: Actor, user_id: FromPath[int]) -> Any:
+    def enable(
+        self, request: Request[Any, Any, Any], db: DbSession, actor: Actor, user_id: FromPath[int]
+    ) -> Template | Redirect:
         return self._action(db, request, user_id, "enabled", lambda: services.set_active(db, actor, user_id, True))
 
     @post("/{user_id:int}/end-sessions", name="admin:user_end_sessions", sync_to_thread=True)
-    def end_sessions(self, request: Request[Any, Any, Any], db: DbSession, actor: Actor, user_id: FromPath[int]) -> Any:
+    def end_sessions(
+        self, request: Request[Any, Any, Any], db: DbSession, actor: Actor, user_id: FromPath[int]
+    ) -> Template | Redirect:
         return self._action(db, request, user_id, "sessions", lambda: services.end_all_sessions(db, actor, user_id))
 
     @post("/{user_id:int}/role", name="admin:user_role", sync_to_thread=True)
     def role(
         self, request: Request[Any, Any, Any], db: DbSession, actor: Actor, user_id: FromPath[int], data: FormData
-    ) -> Any:
+    ) -> Template | Redirect:
         role_value = _text(data, "role")
         if role_value not in {r.value for r in Role}:
             error = services.AccountError("role", N_("There is no such role."))
