@@ -4,6 +4,7 @@ Nothing here knows about the web or the database: ids are opaque integers, times
 datetimes, quantities are floats in the unit of the line or offer.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -13,6 +14,7 @@ class GridPoint:
     id: int
     latitude: float
     longitude: float
+    community_id: int | None = None  # the community the grid belongs to: ties are per community
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,12 @@ class Volunteer:
     no_show: int = 0
     cancelled: int = 0
     text: str = ""
+    # The kinds of work they want to do: need categories (``ShiftNeed.category`` values).
+    interests: frozenset[str] = frozenset()
+    # Past work that ended fulfilled, per community id, as of the decision (familiarity with a place).
+    community_work: Mapping[int, int] = field(default_factory=dict, hash=False)
+    # A record given as a rate (an import's "completes 92% of tasks"), used when there are no counts.
+    reliability_rate: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +78,7 @@ class LineNeed:
     urgency: int = 1
     due_date: date | None = None
     item: str = ""  # what the line names (its description): whether a count of 个 is the same item as 盏
+    item_key: str = ""  # the item vocabulary's key for what the line names ("" when not recognised)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +97,11 @@ class Offer:
     cancelled: int = 0
     open_matches: int = 0
     item: str = ""  # what the offer names (its title), compared with a line's item (matching.units)
+    item_key: str = ""  # the item vocabulary's key for what the offer names ("" when not recognised)
+    available_from: datetime | None = None  # the offer's start date: nothing can be delivered before it
+    # The organization's past work that ended fulfilled, per community id, as of the decision.
+    community_work: Mapping[int, int] = field(default_factory=dict, hash=False)
+    reliability_rate: float | None = None  # as for volunteers: a rate when the record came without counts
 
 
 OUTCOMES = ("approved", "rejected", "fulfilled", "no_show")

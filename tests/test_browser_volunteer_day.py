@@ -138,7 +138,10 @@ def test_a_volunteer_checks_in_checks_out_and_sees_the_credited_hours(
         assert "不足8分钟计0小时" in banner
     else:
         assert f"Checked out. 0.5 h credited for “Courtyard {stamp}”." in banner
-        assert "Counted: 30 minutes within the shift" in banner and "less than 8 minutes counts 0 h" in banner
+        # The shift started 30 minutes before the project was posted; a slow machine adds a minute or two.
+        counted = re.search(r"Counted: (\d+) minutes within the shift", banner)
+        assert counted is not None and 30 <= int(counted.group(1)) <= 37, banner
+        assert "less than 8 minutes counts 0 h" in banner
     _shoot(page, f"signups-checked-out-{locale}-{width}")
 
     later = page.locator("li.take-part-signup").first
