@@ -79,12 +79,15 @@ def serves(offer: Offer, line: LineNeed) -> bool:
 def _line_pairs(
     by_line: dict[int, LineNeed], by_offer: dict[int, Offer], candidates: list[Candidate]
 ) -> list[Candidate]:
-    """The candidates of known lines and offers whose offer can serve the line."""
+    """The candidates of known lines that need something and offers that have something left, whose offer can
+    serve the line (a line needing nothing takes no part: its weight per unit would divide by zero)."""
     return [
         c
         for c in candidates
         if c.need_part_id in by_line
         and c.candidate_id in by_offer
+        and by_line[c.need_part_id].still_needed > 0
+        and by_offer[c.candidate_id].remaining > 0
         and serves(by_offer[c.candidate_id], by_line[c.need_part_id])
     ]
 
@@ -106,7 +109,10 @@ def allocate_lines(
     matrix = sparse.csr_matrix(
         (np.ones(len(rows)), (rows, columns)), shape=(len(line_rows) + len(offer_rows), len(pairs))
     )
-    capacity = [by_line[i].still_needed for i in line_rows] + [by_offer[i].remaining for i in offer_rows]
+    # A stale record below zero bounds nothing (its row is empty): it must not make the programme infeasible.
+    capacity = [max(by_line[i].still_needed, 0.0) for i in line_rows] + [
+        max(by_offer[i].remaining, 0.0) for i in offer_rows
+    ]
     result = linprog(-weights, A_ub=matrix, b_ub=capacity, bounds=(0, None), method="highs")
     if not result.success:
         raise RuntimeError(f"the line allocation could not be solved: {result.message}")

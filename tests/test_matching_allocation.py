@@ -5,6 +5,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matching.allocation import (
     URGENCY_PRIORITY,
@@ -15,6 +17,7 @@ from matching.allocation import (
     greedy_shifts,
 )
 from matching.records import LineNeed, Offer, ShiftNeed, Volunteer
+from matching.units import Side, can_serve
 
 MONDAY = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
@@ -165,3 +168,88 @@ def test_greedy_can_be_beaten_by_the_optimal_round() -> None:
     _, greedy = greedy_shifts([a, b], [x, y], candidates)
     assert optimal == pytest.approx((0.8 + 0.7) * 10)
     assert greedy == pytest.approx(0.9 * 10)
+
+
+def test_a_line_that_needs_nothing_gets_nothing_and_spent_offers_give_nothing() -> None:
+    """Lines needing 0 (or less, a stale record) and offers with nothing left take no part; the rest is planned."""
+    done = LineNeed(1, 1, "", "material", "renovation", 1, still_needed=0, unit="m²")
+    overfilled = LineNeed(2, 2, "", "material", "renovation", 1, still_needed=-3, unit="m²")
+    open_line = LineNeed(3, 3, "", "material", "renovation", 1, still_needed=5, unit="m²")
+    offers = [
+        Offer(10, 1, "", "material", "renovation", 10, "m²"),
+        Offer(11, 2, "", "material", "renovation", 0, "m²"),
+        Offer(12, 3, "", "material", "renovation", -2, "m²"),
+    ]
+    candidates = [Candidate(line, offer, 0.9) for line in (1, 2, 3) for offer in (10, 11, 12)]
+    for allocate in (allocate_lines, greedy_lines):
+        plan, value = allocate([done, overfilled, open_line], offers, candidates)
+        assert [(a.line_id, a.offer_id, a.quantity) for a in plan] == [(3, 10, 5)]
+        assert value == pytest.approx(0.9 * URGENCY_PRIORITY[1])  # the whole line filled: its score once
+    for allocate in (allocate_lines, greedy_lines):
+        assert allocate([done], offers, [Candidate(1, 10, 0.9)]) == ([], 0.0)
+
+
+# Units that measure different things (count words, areas, lengths, masses, time, money) and spellings of one unit.
+UNITS = ("块", "盏", "个", "m²", "平方米", "米", "公斤", "吨", "小时", "元", "套", "件")
+ITEMS = ("透水砖", "LED声控灯", "太阳能路灯", "扶手", "")
+
+
+@st.composite
+def mixed_unit_instances(draw: st.DrawFn) -> tuple[list[LineNeed], list[Offer], list[Candidate]]:
+    lines = [
+        LineNeed(
+            i,
+            i,
+            "",
+            "material",
+            draw(st.sampled_from(("renovation", "travel_safety"))),
+            1,
+            still_needed=draw(st.integers(1, 9)),
+            unit=draw(st.sampled_from(UNITS)),
+            item=draw(st.sampled_from(ITEMS)),
+        )
+        for i in range(draw(st.integers(1, 4)))
+    ]
+    offers = [
+        Offer(
+            10 + j,
+            j,
+            "",
+            draw(st.sampled_from(("material", "material", "venue"))),
+            draw(st.sampled_from(("renovation", "travel_safety"))),
+            remaining=draw(st.integers(1, 9)),
+            unit=draw(st.sampled_from(UNITS)),
+            item=draw(st.sampled_from(ITEMS)),
+        )
+        for j in range(draw(st.integers(1, 4)))
+    ]
+    # A caller's candidate list: every pair, whatever the units, each with a score.
+    candidates = [Candidate(line.id, offer.id, draw(st.floats(0.05, 1.0))) for line in lines for offer in offers]
+    return lines, offers, candidates
+
+
+def _side(record: LineNeed | Offer) -> Side:
+    return Side(record.kind, record.category, record.unit, record.item)
+
+
+@settings(max_examples=150, deadline=None)
+@given(mixed_unit_instances())
+def test_no_plan_pairs_units_that_measure_different_things(
+    instance: tuple[list[LineNeed], list[Offer], list[Candidate]],
+) -> None:
+    lines, offers, candidates = instance
+    by_line, by_offer = {line.id: line for line in lines}, {offer.id: offer for offer in offers}
+    for allocate in (allocate_lines, greedy_lines):
+        plan, _ = allocate(lines, offers, candidates)
+        for a in plan:
+            assert can_serve(_side(by_offer[a.offer_id]), _side(by_line[a.line_id])).ok, (a, allocate.__name__)
+
+
+def test_bricks_in_blocks_never_go_to_lamps_nor_square_metres_to_pieces() -> None:
+    lamps = LineNeed(1, 1, "路灯", "material", "travel_safety", 1, 20, "盏", item="太阳能路灯")
+    tiles = LineNeed(2, 2, "透水砖", "material", "renovation", 1, 30, "个", item="透水砖")
+    bricks = Offer(10, 1, "", "material", "travel_safety", 500, "块", item="太阳能路灯")  # same name, other count word
+    paving = Offer(11, 2, "", "material", "renovation", 800, "m²", item="透水砖")  # an area, not a count
+    candidates = [Candidate(1, 10, 1.0), Candidate(2, 11, 1.0), Candidate(1, 11, 1.0), Candidate(2, 10, 1.0)]
+    for allocate in (allocate_lines, greedy_lines):
+        assert allocate([lamps, tiles], [bricks, paving], candidates) == ([], 0.0)

@@ -230,3 +230,25 @@ def test_greedy_is_the_baseline_on_the_same_candidates() -> None:
 def test_k_must_be_positive() -> None:
     with pytest.raises(ValueError, match="k must be at least 1"):
         plan_round([], [], offer_index=None, volunteer_index=None, now=NOW, k=0)
+
+
+@pytest.mark.parametrize("method", ["optimal", "greedy"])
+def test_a_round_never_pairs_a_line_with_an_offer_counted_in_another_unit(method: str) -> None:
+    """Bricks in 块 do not light a street counted in 盏, square metres do not count pieces, a tonne is not a kilo
+    (claims take the offer's quantity as it is), and what reads closest in text changes none of that."""
+    lines = [
+        LineNeed(1, 1, "太阳能路灯 砖", "material", "travel_safety", 1, 20, "盏", item="太阳能路灯"),
+        LineNeed(2, 2, "透水砖 平方米", "material", "renovation", 1, 30, "个", item="透水砖"),
+        LineNeed(3, 3, "大米", "material", "livelihood", 1, 50, "公斤", item="大米"),
+        LineNeed(4, 4, "扶手", "material", "renovation", 1, 12, "米", item="扶手"),
+    ]
+    offers = [
+        Offer(10, 1, "太阳能路灯 砖", "material", "travel_safety", 500, "块", frozenset({1}), item="太阳能路灯"),
+        Offer(11, 2, "透水砖 平方米", "material", "renovation", 800, "m²", frozenset({1}), item="透水砖"),
+        Offer(12, 3, "大米", "material", "livelihood", 2, "吨", frozenset({1}), item="大米"),
+        Offer(13, 4, "扶手", "material", "renovation", 40, "平方米", frozenset({1}), item="扶手"),
+        Offer(14, 5, "太阳能路灯", "material", "travel_safety", 8, "个", frozenset({1}), item="太阳能路灯"),
+    ]
+    plan = plan_round(lines, [], offer_index=OfferIndex(offers, GRIDS), volunteer_index=None, now=NOW, method=method)
+    # The lamps in the generic 个 are the only offer that can serve any of these lines.
+    assert [(p.part_id, p.candidate_id, p.quantity) for p in plan.lines] == [(1, 14, pytest.approx(8))]
