@@ -203,6 +203,9 @@ class World:
             "created_at": T0,
         }
 
+    def _volunteer_interest(self, n: int) -> Overrides:
+        return {"volunteer_id": self.insert("volunteer_profile"), "category": "renovation"}
+
     def _volunteer_skill(self, n: int) -> Overrides:
         return {"volunteer_id": self.ids["volunteer"], "skill_id": self.insert("skill")}
 
@@ -459,6 +462,13 @@ CHECK_CASES: list[Case] = [
     ),
     _check("offer", "offer_valid_window", {"valid_until": T0 + timedelta(seconds=1)}, {"valid_until": T0}),
     _check("offer", "offer_version_positive", {"version": 1}, {"version": 0}),
+    # An offer starts no later than it ends.
+    _check(
+        "offer",
+        "offer_available_before_until",
+        {"available_from": T0 + timedelta(days=2), "valid_until": T0 + timedelta(days=2)},
+        {"available_from": T0 + timedelta(days=2, seconds=1), "valid_until": T0 + timedelta(days=2)},
+    ),
     # Needs, lines, shifts, escalations
     _check("need", "need_rejection_has_reason", {"status": "rejected", "status_reason": "重"}, {"status": "rejected"}),
     _check("need", "need_not_duplicate_of_itself", _need_duplicate_of("other"), _need_duplicate_of("itself")),
@@ -500,6 +510,16 @@ CHECK_CASES: list[Case] = [
         "fulfilled",
     ),
     _check("volunteer_profile", "volunteer_weekly_cap_range", {"weekly_hour_cap": 80}, {"weekly_hour_cap": 81}),
+    _check(
+        "volunteer_profile", "volunteer_reliability_rate_range", {"reliability_rate": 1}, {"reliability_rate": 1.01}
+    ),
+    _check(
+        "volunteer_profile",
+        "volunteer_reliability_rate_range",
+        {"reliability_rate": 0},
+        {"reliability_rate": -0.01},
+        "negative",
+    ),
     _check("volunteer_profile", "volunteer_weekly_cap_range", {"weekly_hour_cap": 1}, {"weekly_hour_cap": 0}, "zero"),
     _check("availability_slot", "availability_weekday_range", {"weekday": 6}, {"weekday": 7}),
     _check("availability_slot", "availability_weekday_range", {"weekday": 0}, {"weekday": -1}, "negative"),
@@ -598,6 +618,7 @@ UNIQUE_CASES: list[Case] = [
     _unique("organization_grid", "organization_id,grid_id", _with_ids(organization_id="organization", grid_id="grid")),
     _unique("staff_grid", "user_id,grid_id", _with_ids(user_id="staff", grid_id="grid")),
     _unique("volunteer_skill", "volunteer_id,skill_id", _with_ids(volunteer_id="volunteer", skill_id="skill")),
+    _unique("volunteer_interest", "volunteer_id,category", lambda w: {"volunteer_id": w.ids["volunteer"]}),
     _unique("shift_skill", "shift_id,skill_id", _with_ids(shift_id="shift", skill_id="skill")),
     # The partial unique indexes: one live whole-project claim, one live pairing of volunteer and shift.
     Case("match_one_live_whole_claim", "match", _match_whole(), _match_whole("approved"), columns=("need_id",)),

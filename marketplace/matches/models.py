@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Index, text
+from sqlalchemy import CheckConstraint, Column, Index, false, text
 from sqlmodel import Field, SQLModel
 
 from marketplace.db.types import QUANTITY, UTCDateTime, enum_type, json_type, utcnow
@@ -122,6 +122,8 @@ class Match(SQLModel, table=True):
     explanation: list[dict[str, Any]] | None = Field(default=None, sa_type=json_type())
     # Where the candidate stood in the list the decider saw, so training can correct for position.
     shown_rank: int | None = None
+    # Shown in a list with one slot randomised (exploration), so training can tell it apart.
+    explored: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     status: MatchStatus = Field(
         default=MatchStatus.PROPOSED,
         sa_column=Column(enum_type(MatchStatus, "match_status"), nullable=False, index=True),

@@ -31,6 +31,10 @@ class Offer(SQLModel, table=True):
         CheckConstraint("remaining_quantity >= 0", name="offer_remaining_not_negative"),
         CheckConstraint("remaining_quantity <= quantity", name="offer_remaining_within_quantity"),
         CheckConstraint("valid_until IS NULL OR valid_until > valid_from", name="offer_valid_window"),
+        CheckConstraint(
+            "available_from IS NULL OR valid_until IS NULL OR available_from <= valid_until",
+            name="offer_available_before_until",
+        ),
         CheckConstraint("version >= 1", name="offer_version_positive"),
     )
 
@@ -45,6 +49,8 @@ class Offer(SQLModel, table=True):
     remaining_quantity: Decimal = Field(sa_type=QUANTITY, nullable=False)
     valid_from: datetime = Field(sa_type=UTCDateTime, nullable=False)
     valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the resource can first be used (a later start than the listing); None: from now on.
+    available_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
     status: OfferStatus = Field(
         default=OfferStatus.ACTIVE,
         sa_column=Column(enum_type(OfferStatus, "offer_status"), nullable=False, index=True),

@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from marketplace.db.types import QUANTITY, UTCDateTime, enum_type, utcnow
 from marketplace.i18n import N_
-from marketplace.vocabulary import LabelledEnum, register_labels
+from marketplace.vocabulary import Category, LabelledEnum, register_labels
 
 
 class VolunteerSegment(LabelledEnum):
@@ -65,6 +65,10 @@ class VolunteerProfile(SQLModel, table=True):
         CheckConstraint("hours_total >= 0", name="volunteer_hours_not_negative"),
         CheckConstraint("no_show_count >= 0 AND fulfilled_count >= 0", name="volunteer_counts_not_negative"),
         CheckConstraint("weekly_hour_cap BETWEEN 1 AND 80", name="volunteer_weekly_cap_range"),
+        CheckConstraint(
+            "reliability_rate IS NULL OR (reliability_rate >= 0 AND reliability_rate <= 1)",
+            name="volunteer_reliability_rate_range",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -79,7 +83,20 @@ class VolunteerProfile(SQLModel, table=True):
     hours_total: Decimal = Field(default=Decimal(0), sa_type=QUANTITY, nullable=False)
     fulfilled_count: int = 0
     no_show_count: int = 0
+    # A completion rate another system kept (an import), 0..1: the record when there are no counts here.
+    reliability_rate: float | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class VolunteerInterest(SQLModel, table=True):
+    """A need category the volunteer wants to work in (the matching's interest signal)."""
+
+    __tablename__ = "volunteer_interest"
+    __table_args__ = (UniqueConstraint("volunteer_id", "category"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    volunteer_id: int = Field(foreign_key="volunteer_profile.id", index=True, ondelete="CASCADE")
+    category: Category = Field(sa_column=Column(enum_type(Category, "category"), nullable=False))
 
 
 class VolunteerSkill(SQLModel, table=True):
