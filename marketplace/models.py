@@ -3,6 +3,7 @@
 from marketplace.accounts.credentials import ApiToken, LoginFailure, PasswordReset, UserSession
 from marketplace.accounts.models import Role, StaffGrid, User
 from marketplace.audit.models import AuditEvent
+from marketplace.items.models import ItemTerm
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.needs.models import (
     ConsentMethod,
@@ -42,6 +43,7 @@ __all__ = [
     "Escalation",
     "EscalationLevel",
     "Grid",
+    "ItemTerm",
     "LoginFailure",
     "Match",
     "MatchKind",

@@ -164,6 +164,8 @@ class ResourceLine(SQLModel, table=True):
     description: str = Field(default="", max_length=500)
     quantity: Decimal = Field(sa_type=QUANTITY, nullable=False)
     unit: str = Field(max_length=32)
+    # The item vocabulary's key for what the line names, resolved when saved (marketplace/items); NULL: none.
+    item_key: str | None = Field(default=None, max_length=64, index=True)
     still_needed: Decimal = Field(sa_type=QUANTITY, nullable=False)
     # Closed as "enough" (部分办结): staff said what came is enough; nothing more is asked or claimed.
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

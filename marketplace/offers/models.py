@@ -46,6 +46,8 @@ class Offer(SQLModel, table=True):
     description: str = Field(default="", max_length=4000)
     quantity: Decimal = Field(sa_type=QUANTITY, nullable=False)
     unit: str = Field(max_length=32)
+    # The item vocabulary's key for what the offer names, resolved when saved (marketplace/items); NULL: none.
+    item_key: str | None = Field(default=None, max_length=64, index=True)
     remaining_quantity: Decimal = Field(sa_type=QUANTITY, nullable=False)
     valid_from: datetime = Field(sa_type=UTCDateTime, nullable=False)
     valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

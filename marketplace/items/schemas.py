@@ -1,0 +1,74 @@
+"""Validated input for the item vocabulary: a new item, an edit made from a version."""
+
+import re
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+
+from marketplace.items.models import KEY_MAX, NAME_MAX
+from marketplace.validation import InputModel, Unit, UpdateModel, Version, invalid, line
+from marketplace.vocabulary import Category, ResourceKind
+from matching.vocabulary import KEY_PATTERN, fold
+
+SYNONYMS_MAX = 60
+SYNONYM_MAX = 60
+UNITS_MAX = 12
+# A form's textarea gives one synonym a line; "|", "、" and ";" separate them too (a comma may be part of one:
+# "rice, flour and oil").
+_SEPARATORS = re.compile(r"[\r\n|、;；]+")
+
+
+def _as_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part for part in _SEPARATORS.split(value) if part.strip()]
+    return value
+
+
+def _distinct(values: list[str]) -> list[str]:
+    """Each spelling once, compared as the resolver compares them (width, case, spaces)."""
+    seen: dict[str, str] = {}
+    for value in values:
+        if not fold(value):
+            raise invalid("a synonym must contain letters or characters")
+        seen.setdefault(fold(value), value)
+    return list(seen.values())
+
+
+def _key(value: str) -> str:
+    if not KEY_PATTERN.match(value):
+        raise invalid("lower-case letters, digits and _ , starting with a letter (2 to 64)")
+    return value
+
+
+ItemKey = Annotated[str, StringConstraints(strip_whitespace=True, max_length=KEY_MAX), AfterValidator(_key)]
+Name = line(NAME_MAX)
+Synonyms = Annotated[
+    list[line(SYNONYM_MAX)], BeforeValidator(_as_list), Field(max_length=SYNONYMS_MAX), AfterValidator(_distinct)
+]
+Units = Annotated[list[Unit], BeforeValidator(_as_list), Field(min_length=1, max_length=UNITS_MAX)]
+
+
+class ItemTermCreate(InputModel):
+    """A new item of the vocabulary; the key is how offers and lines refer to it, and never changes."""
+
+    key: ItemKey
+    category: Category
+    kind: ResourceKind
+    name_zh: Name
+    name_en: Name
+    synonyms: Synonyms = []
+    units: Units
+
+
+class ItemTermUpdate(UpdateModel):
+    """An edit of an item made from ``version`` (409 when someone changed it since); the key stays."""
+
+    not_columns: ClassVar[frozenset[str]] = frozenset({"version"})
+
+    version: Version
+    category: Category | None = None
+    kind: ResourceKind | None = None
+    name_zh: Name | None = None
+    name_en: Name | None = None
+    synonyms: Synonyms | None = None
+    units: Units | None = None

@@ -1,0 +1,347 @@
+"""The item vocabulary as admins keep it, and the item keys of offers and resource lines resolved against it.
+
+An offer or a line stores the key resolved when it is saved (``item_key``, NULL when its text names no
+item), so the matching and the pages read it instead of resolving again. When admins change the
+vocabulary, ``reresolve`` brings every stored key in step, in batches, in the same transaction as the
+change (so a key never disagrees with the vocabulary it came from).
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from threading import Lock
+from typing import Any
+
+import sqlalchemy as sa
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.status_codes import HTTP_409_CONFLICT
+from sqlmodel import Session
+
+from marketplace.audit.service import changed, record, snapshot
+from marketplace.db.types import utcnow
+from marketplace.i18n import N_
+from marketplace.items.models import ItemTerm
+from marketplace.items.schemas import ItemTermCreate, ItemTermUpdate
+from marketplace.needs.models import ResourceLine
+from marketplace.offers.models import Offer
+from marketplace.security.identity import CurrentUser
+from marketplace.vocabulary import Category, ResourceKind
+from matching.vocabulary import ItemEntry, ItemVocabulary, fold
+
+TERM_FIELDS = ["key", "category", "kind", "name_zh", "name_en", "synonyms", "units", "retired_at", "version"]
+BATCH_SIZE = 500
+
+
+class Conflict(ClientException):
+    status_code = HTTP_409_CONFLICT
+
+
+class ItemInputError(ValueError):
+    """A field of an item that cannot be saved as given; ``field`` names it (form field and API key)."""
+
+    def __init__(self, field: str, message: str, **values: Any) -> None:
+        super().__init__(f"{field}: {message % values if values else message}")
+        self.field = field
+        self.message = message
+        self.values = values
+
+
+# --- the vocabulary as the matching sees it -------------------------------------------------------------
+
+
+def entry_of(term: ItemTerm) -> ItemEntry:
+    return ItemEntry(
+        term.key,
+        term.category.value,
+        term.kind.value,
+        term.name_zh,
+        term.name_en,
+        tuple(term.synonyms),
+        tuple(term.units),
+    )
+
+
+_cache_lock = Lock()
+_cached: tuple[tuple[Any, ...], ItemVocabulary] | None = None
+
+
+def _stamp(db: Session) -> tuple[Any, ...]:
+    """What identifies the table's content: any insert, edit, retirement or restoration changes it."""
+    row = db.execute(
+        sa.select(
+            sa.func.count(), sa.func.max(ItemTerm.updated_at), sa.func.sum(ItemTerm.version), sa.func.max(ItemTerm.id)
+        )
+    ).one()
+    return tuple(row)
+
+
+def vocabulary(db: Session) -> ItemVocabulary:
+    """The live (not retired) items, built once per change of the table and shared by this process."""
+    global _cached
+    stamp = _stamp(db)
+    with _cache_lock:
+        if _cached is not None and _cached[0] == stamp:
+            return _cached[1]
+    terms = db.execute(sa.select(ItemTerm).where(ItemTerm.retired_at.is_(None)).order_by(ItemTerm.id)).scalars()  # type: ignore[union-attr]
+    built = ItemVocabulary(entry_of(term) for term in terms)
+    with _cache_lock:
+        _cached = (stamp, built)
+    return built
+
+
+def _key(vocab: ItemVocabulary, texts: Iterable[str], category: Any, kind: Any, unit: str) -> str | None:
+    return vocab.key_of_any(texts, _value(category), _value(kind), unit) or None
+
+
+def _value(member: Any) -> str:
+    return str(getattr(member, "value", member))
+
+
+def offer_item_key(db: Session, offer: Offer | dict[str, Any]) -> str | None:
+    """The item an offer names: its title, else its description (NULL when neither names one)."""
+    values = offer if isinstance(offer, dict) else {name: getattr(offer, name) for name in OFFER_TEXT}
+    return _key(
+        vocabulary(db),
+        [values["title"], values.get("description") or ""],
+        values["category"],
+        values["kind"],
+        values["unit"],
+    )
+
+
+def line_item_key(db: Session, line: ResourceLine) -> str | None:
+    """The item a resource line names (its description)."""
+    return _key(vocabulary(db), [line.description], line.category, line.kind, line.unit)
+
+
+def with_item_key(db: Session, line: ResourceLine) -> ResourceLine:
+    """The line with its item key set, for the services that create lines."""
+    line.item_key = line_item_key(db, line)
+    return line
+
+
+# What an offer's key is resolved from: an edit of any of these resolves it again.
+OFFER_TEXT = ("title", "description", "category", "kind", "unit")
+
+
+# --- keeping stored keys in step ------------------------------------------------------------------------
+
+
+@dataclass
+class Reresolved:
+    offers_seen: int = 0
+    offers_changed: int = 0
+    lines_seen: int = 0
+    lines_changed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "offers_seen": self.offers_seen,
+            "offers_changed": self.offers_changed,
+            "lines_seen": self.lines_seen,
+            "lines_changed": self.lines_changed,
+        }
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def _batches(db: Session, table: Any, columns: list[Any], batch_size: int) -> Iterable[list[Any]]:
+    """Rows in id order, ``batch_size`` at a time (keyset paging: no OFFSET that rescans the table)."""
+    last = 0
+    while True:
+        rows = db.execute(
+            sa.select(table.c.id, *columns).where(table.c.id > last).order_by(table.c.id).limit(batch_size)
+        ).all()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].id
+
+
+def reresolve(db: Session, *, batch_size: int = BATCH_SIZE, progress: Progress | None = None) -> Reresolved:
+    """Resolve every offer's and line's item key again with the current vocabulary; write only the changed.
+
+    ``progress(table, done, total)`` is called after each batch. Neither version nor updated_at moves:
+    the key is derived from what the partner or staff wrote, not a change of theirs.
+    """
+    vocab = vocabulary(db)
+    result = Reresolved()
+    for table, texts, counter in (
+        (Offer.__table__, ("title", "description"), "offers"),  # type: ignore[attr-defined]
+        (ResourceLine.__table__, ("description",), "lines"),  # type: ignore[attr-defined]
+    ):
+        total = int(db.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+        columns = [table.c[name] for name in (*texts, "category", "kind", "unit", "item_key")]
+        done = 0
+        for rows in _batches(db, table, columns, batch_size):
+            for row in rows:
+                key = _key(vocab, [getattr(row, name) or "" for name in texts], row.category, row.kind, row.unit)
+                if key != row.item_key:
+                    db.execute(sa.update(table).where(table.c.id == row.id).values(item_key=key))
+                    setattr(result, f"{counter}_changed", getattr(result, f"{counter}_changed") + 1)
+            done += len(rows)
+            setattr(result, f"{counter}_seen", done)
+            if progress is not None:
+                progress(counter, done, total)
+    return result
+
+
+# --- admins' edits ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class TermFilters:
+    q: str = ""
+    category: Category | None = None
+    kind: ResourceKind | None = None
+    retired: bool = False  # also list retired items
+
+
+def _matches(term: ItemTerm, needle: str) -> bool:
+    return any(needle in fold(text) for text in (term.key, term.name_zh, term.name_en, *term.synonyms))
+
+
+def list_terms(db: Session, filters: TermFilters) -> list[ItemTerm]:
+    """The items, by category then key; ``q`` finds a key, a name or a synonym (width, case and spaces folded)."""
+    statement = sa.select(ItemTerm).order_by(ItemTerm.category, ItemTerm.key)
+    if filters.category is not None:
+        statement = statement.where(ItemTerm.category == filters.category)
+    if filters.kind is not None:
+        statement = statement.where(ItemTerm.kind == filters.kind)
+    if not filters.retired:
+        statement = statement.where(ItemTerm.retired_at.is_(None))  # type: ignore[union-attr]
+    rows = list(db.execute(statement).scalars())
+    needle = fold(filters.q)
+    # The vocabulary is small (hundreds of rows): synonyms are JSON, searched here rather than in SQL.
+    return [row for row in rows if _matches(row, needle)] if needle else rows
+
+
+def get_term(db: Session, key: str) -> ItemTerm:
+    row = db.execute(sa.select(ItemTerm).where(ItemTerm.key == key)).scalar_one_or_none()
+    if row is None:
+        raise NotFoundException(N_("No such item."))
+    return row  # type: ignore[no-any-return]
+
+
+def _check_synonyms(db: Session, key: str, category: Category, kind: ResourceKind, spellings: list[str]) -> None:
+    """A spelling names one live item per category and kind, or the resolver could not tell them apart."""
+    others = db.execute(
+        sa.select(ItemTerm).where(
+            ItemTerm.category == category,
+            ItemTerm.kind == kind,
+            ItemTerm.key != key,
+            ItemTerm.retired_at.is_(None),  # type: ignore[union-attr]
+        )
+    ).scalars()
+    taken = {fold(text): term for term in others for text in (term.name_zh, term.name_en, *term.synonyms)}
+    for spelling in spellings:
+        other = taken.get(fold(spelling))
+        if other is not None:
+            raise ItemInputError(
+                "synonyms", N_("“%(text)s” already names the item %(key)s"), text=spelling, key=other.key
+            )
+
+
+def _term_snapshot(row: ItemTerm) -> dict[str, Any]:
+    return snapshot(row, TERM_FIELDS) or {}
+
+
+def create_term(db: Session, actor: CurrentUser | None, data: ItemTermCreate) -> ItemTerm:
+    """A new item, audited; 409 when the key is taken (by a live or a retired item)."""
+    if db.execute(sa.select(ItemTerm.id).where(ItemTerm.key == data.key)).first() is not None:
+        raise ItemInputError("key", N_("The key %(key)s is taken"), key=data.key)
+    _check_synonyms(db, data.key, data.category, data.kind, [data.name_zh, data.name_en, *data.synonyms])
+    row = ItemTerm(**data.model_dump())
+    db.add(row)
+    db.flush()
+    record(db, "item.create", object_type="item_term", object_id=row.id, after=_term_snapshot(row), actor=actor)
+    return row
+
+
+def update_term(db: Session, actor: CurrentUser | None, key: str, data: ItemTermUpdate) -> ItemTerm:
+    """Apply an edit made from ``data.version`` (409 when someone changed the item since), audited."""
+    row = get_term(db, key)
+    if row.version != data.version:
+        raise Conflict(N_("This item was changed by someone else; reload it and try again."))
+    before = _term_snapshot(row)
+    changes = data.changes()
+    merged = {name: getattr(row, name) for name in ("category", "kind", "name_zh", "name_en", "synonyms")} | changes
+    _check_synonyms(
+        db, key, merged["category"], merged["kind"], [merged["name_zh"], merged["name_en"], *merged["synonyms"]]
+    )
+    result = db.execute(
+        sa.update(ItemTerm)
+        .where(ItemTerm.id == row.id, ItemTerm.version == data.version)  # type: ignore[arg-type]
+        .values(**changes, version=ItemTerm.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(N_("This item was changed by someone else; reload it and try again."))
+    db.expire(row)
+    db.refresh(row)
+    old, new = changed(before, _term_snapshot(row))
+    record(db, "item.update", object_type="item_term", object_id=row.id, before=old, after=new, actor=actor)
+    return row
+
+
+def set_retired(db: Session, actor: CurrentUser | None, key: str, *, retired: bool) -> ItemTerm:
+    """Retire an item (it no longer resolves) or bring it back; audited. 409 when it already is so."""
+    row = get_term(db, key)
+    if (row.retired_at is not None) == retired:
+        raise Conflict(N_("This item is already retired.") if retired else N_("This item is not retired."))
+    if not retired:
+        _check_synonyms(db, key, row.category, row.kind, [row.name_zh, row.name_en, *row.synonyms])
+    before = {"retired_at": row.retired_at.isoformat() if row.retired_at else None, "version": row.version}
+    now = utcnow()
+    db.execute(
+        sa.update(ItemTerm)
+        .where(ItemTerm.id == row.id)  # type: ignore[arg-type]
+        .values(retired_at=now if retired else None, version=ItemTerm.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.expire(row)
+    db.refresh(row)
+    after = {"retired_at": row.retired_at.isoformat() if row.retired_at else None, "version": row.version}
+    action = "item.retire" if retired else "item.restore"
+    record(db, action, object_type="item_term", object_id=row.id, before=before, after=after, actor=actor)
+    return row
+
+
+def reresolve_after_edit(db: Session, actor: CurrentUser | None, term: ItemTerm) -> Reresolved:
+    """After an admin's change: every stored key in step with the vocabulary, the counts audited."""
+    db.flush()
+    counts = reresolve(db)
+    record(db, "item.reresolve", object_type="item_term", object_id=term.id, after=counts.as_dict(), actor=actor)
+    return counts
+
+
+def install_curated(db: Session, entries: Iterable[ItemEntry]) -> int:
+    """Add the curated items whose keys the table does not have (an admin's edits and retirements stay)."""
+    have = set(db.execute(sa.select(ItemTerm.key)).scalars())
+    added = 0
+    for entry in entries:
+        if entry.key in have:
+            continue
+        db.add(
+            ItemTerm(
+                key=entry.key,
+                category=Category(entry.category),
+                kind=ResourceKind(entry.kind),
+                name_zh=entry.name_zh,
+                name_en=entry.name_en,
+                synonyms=list(entry.synonyms),
+                units=list(entry.units),
+            )
+        )
+        added += 1
+    db.flush()
+    return added
+
+
+def names_of(db: Session, keys: Iterable[str | None]) -> dict[str, ItemTerm]:
+    """The items of these keys (retired ones too: a stored key keeps its name on the pages)."""
+    wanted = {key for key in keys if key}
+    if not wanted:
+        return {}
+    rows = db.execute(sa.select(ItemTerm).where(ItemTerm.key.in_(wanted))).scalars()  # type: ignore[attr-defined]
+    return {row.key: row for row in rows}
