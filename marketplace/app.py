@@ -20,6 +20,7 @@ from marketplace.i18n.middleware import locale_middleware_factory
 from marketplace.page_cache import COMPRESSED_HERE, PageCache, watch_writes
 from marketplace.pages import APP_EXCEPTION_HANDLERS
 from marketplace.path_ids import refuse_out_of_range_ids
+from marketplace.recommend.records import DistanceScales, use_distance_scales
 from marketplace.routes import route_handlers
 from marketplace.security.authentication import authentication_middleware_factory
 from marketplace.security.csrf import csrf_middleware_factory
@@ -39,6 +40,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) -> Litestar:
     """Build the application for ``settings``; nothing is read from the environment here."""
     engine = create_db_engine(settings.database)
+    # The matching's distance scales are the settings' (the index builders have no app state to read).
+    use_distance_scales(DistanceScales.of(settings))
     state = State(
         {
             "settings": settings,

@@ -4,10 +4,14 @@ Nothing here is cached at module level: ``Settings.from_env()`` builds a fresh o
 ``create_app(settings)`` takes it as an argument, so tests build their own.
 """
 
+import math
 import os
 import secrets
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from marketplace.vocabulary import Category, ResourceKind
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Requests for any other Host are refused; production lists its own names.
@@ -45,6 +49,36 @@ def _env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+# Distance scales (km) of the matching's proximity: keyed by need category (volunteers) or by line
+# category or resource kind (offers); the library's own (2 km, 3 km) serve where none is set.
+PROXIMITY_KEYS = frozenset(c.value for c in Category)
+AREA_KEYS = PROXIMITY_KEYS | frozenset(k.value for k in ResourceKind)
+MAX_SCALE_KM = 100.0
+
+
+def parse_scales(name: str, value: str | None, keys: Collection[str]) -> dict[str, float]:
+    """``"elderly_care=1,renovation=3"`` → {"elderly_care": 1.0, "renovation": 3.0}; a clear error otherwise."""
+    scales: dict[str, float] = {}
+    for item in (value or "").split(","):
+        if not item.strip():
+            continue
+        key, sep, number = (part.strip() for part in item.partition("="))
+        if not sep or key not in keys:
+            raise SettingsError(
+                f"MARKETPLACE_{name}: {item.strip()!r} is not KEY=KM with KEY one of {', '.join(sorted(keys))}"
+            )
+        try:
+            km = float(number)
+        except ValueError:
+            km = math.nan
+        if not 0 < km <= MAX_SCALE_KM:  # NaN fails this too
+            raise SettingsError(
+                f"MARKETPLACE_{name}: {key}={number!r} must be a distance in km, >0 and ≤{MAX_SCALE_KM:g}"
+            )
+        scales[key] = km
+    return scales
 
 
 @dataclass(frozen=True)
@@ -93,7 +127,18 @@ class Settings:
     access_log: bool = False
     # Days personal data is kept after it is no longer needed (a closed need's contact, audit addresses); 0 = keep.
     personal_data_retention_days: int = 730
+    # The matching's distance scales per category (volunteers) and per category or kind (offers), in km.
+    match_proximity_km: Mapping[str, float] = field(default_factory=dict)
+    match_area_km: Mapping[str, float] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # The same rules for settings built in code as for the environment's.
+        for name, scales, keys in (
+            ("MATCH_PROXIMITY_KM", self.match_proximity_km, PROXIMITY_KEYS),
+            ("MATCH_AREA_KM", self.match_area_km, AREA_KEYS),
+        ):
+            parse_scales(name, ",".join(f"{key}={km}" for key, km in scales.items()), keys)
 
     @property
     def is_production(self) -> bool:
@@ -131,6 +176,8 @@ class Settings:
             thread_limit=_env_int("THREAD_LIMIT", Settings.thread_limit),
             access_log=_env_bool("ACCESS_LOG", False),
             personal_data_retention_days=_retention_days(),
+            match_proximity_km=parse_scales("MATCH_PROXIMITY_KM", _env("MATCH_PROXIMITY_KM"), PROXIMITY_KEYS),
+            match_area_km=parse_scales("MATCH_AREA_KM", _env("MATCH_AREA_KM"), AREA_KEYS),
         )
 
 

@@ -54,7 +54,11 @@ def tasks_for_volunteer(db: Session, profile_id: int, limit: int = SHOWN) -> lis
     held = _held_shifts(db, profile_id)
     shifts = [shift for shift in shifts if shift.id not in held]
     index = rows.candidate_index(
-        "volunteers", person, rows.grid_points(db), [s.text for s in shifts] + [person[0].text]
+        "volunteers",
+        person,
+        rows.grid_points(db),
+        [s.text for s in shifts] + [person[0].text],
+        skill_groups=rows.skill_groups(db),
     )
     rows_by_id = {row.id: row for found in shift_rows.values() for row in found}
     found = []

@@ -1,7 +1,9 @@
 """Database rows → the matching library's plain records (the library never sees the database)."""
 
+import os
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,16 +11,18 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.db.types import utcnow
-from marketplace.matches.models import Match, MatchStatus
+from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.needs.models import Need, ResourceLine, Shift, ShiftSkill
 from marketplace.offers.models import Offer, OfferGrid, OfferStatus
 from marketplace.places.models import Grid
+from marketplace.settings import AREA_KEYS, PROXIMITY_KEYS, Settings, parse_scales
 from marketplace.vocabulary import Urgency
 from marketplace.volunteers.models import (
     AvailabilitySlot,
     ShiftSignup,
     SignupStatus,
     Skill,
+    VolunteerInterest,
     VolunteerProfile,
     VolunteerSkill,
 )
@@ -32,8 +36,98 @@ LIVE_SIGNUPS = (SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN, SignupStatus.CO
 
 
 def grid_points(db: Session) -> list[records.GridPoint]:
-    rows = db.execute(sa.select(Grid.id, Grid.latitude, Grid.longitude)).all()
-    return [records.GridPoint(int(row.id), float(row.latitude), float(row.longitude)) for row in rows]
+    rows = db.execute(sa.select(Grid.id, Grid.latitude, Grid.longitude, Grid.community_id)).all()
+    return [
+        records.GridPoint(int(row.id), float(row.latitude), float(row.longitude), int(row.community_id)) for row in rows
+    ]
+
+
+def skill_groups(db: Session) -> dict[int, str]:
+    """Each skill's group of the taxonomy (care, repair, ...): a related skill earns partial credit."""
+    return {int(skill_id): group for skill_id, group in db.execute(sa.select(Skill.id, Skill.group))}
+
+
+@dataclass(frozen=True)
+class CommunityWork:
+    """Past work that ended well, per community id, as of a moment: a volunteer's shifts (a fulfilled match
+    or a completed sign-up, each shift once) and an organization's projects (fulfilled matches, each need once)."""
+
+    volunteers: Mapping[int, Mapping[int, int]] = field(default_factory=dict)
+    organizations: Mapping[int, Mapping[int, int]] = field(default_factory=dict)
+
+
+def community_work(db: Session, as_of: datetime) -> CommunityWork:
+    """The street's own history as it stood at ``as_of`` (serving: now; training: the decision's date, so a
+    decision never learns from work done after it)."""
+    return CommunityWork(volunteer_work(db, as_of), organization_work(db, as_of))
+
+
+def _ended_well_by(as_of: datetime) -> Any:
+    return sa.and_(
+        Match.status == MatchStatus.FULFILLED,
+        sa.func.coalesce(Match.fulfilled_at, Match.decided_at, Match.created_at) <= as_of,
+    )
+
+
+def volunteer_work(db: Session, as_of: datetime) -> dict[int, dict[int, int]]:
+    """Per volunteer, the shifts per community that ended well by ``as_of``: one grouped query."""
+    matched = (
+        sa.select(Match.volunteer_id.label("volunteer_id"), Match.shift_id.label("shift_id"), Grid.community_id)
+        .join(Need, Need.id == Match.need_id)  # type: ignore[arg-type]
+        .join(Grid, Grid.id == Need.grid_id)  # type: ignore[arg-type]
+        .where(Match.kind == MatchKind.VOLUNTEER_SHIFT, _ended_well_by(as_of))
+    )
+    signed = (
+        sa.select(ShiftSignup.volunteer_id, ShiftSignup.shift_id, Grid.community_id)
+        .join(Shift, Shift.id == ShiftSignup.shift_id)  # type: ignore[arg-type]
+        .join(Need, Need.id == Shift.need_id)  # type: ignore[arg-type]
+        .join(Grid, Grid.id == Need.grid_id)  # type: ignore[arg-type]
+        .where(
+            ShiftSignup.status == SignupStatus.COMPLETED,
+            sa.func.coalesce(ShiftSignup.checked_out_at, Shift.ends_at) <= as_of,
+        )
+    )
+    shifts = sa.union(matched, signed).subquery()  # UNION: a shift both matched and signed up for counts once
+    work: dict[int, dict[int, int]] = defaultdict(dict)
+    grouped = sa.select(shifts.c.volunteer_id, shifts.c.community_id, sa.func.count()).group_by(
+        shifts.c.volunteer_id, shifts.c.community_id
+    )
+    for volunteer_id, community_id, count in db.execute(grouped):
+        work[int(volunteer_id)][int(community_id)] = int(count)
+    return dict(work)
+
+
+def organization_work(db: Session, as_of: datetime) -> dict[int, dict[int, int]]:
+    """Per organization, the projects per community its fulfilled matches served by ``as_of``: one query."""
+    organization = sa.func.coalesce(Match.organization_id, Offer.organization_id)
+    grouped = (
+        sa.select(organization, Grid.community_id, sa.func.count(sa.distinct(Match.need_id)))
+        .join(Need, Need.id == Match.need_id)  # type: ignore[arg-type]
+        .join(Grid, Grid.id == Need.grid_id)  # type: ignore[arg-type]
+        .outerjoin(Offer, Offer.id == Match.offer_id)  # type: ignore[arg-type]
+        .where(
+            Match.kind.in_((MatchKind.OFFER_LINE, MatchKind.WHOLE_NEED)),  # type: ignore[attr-defined]
+            _ended_well_by(as_of),
+            organization.is_not(None),
+        )
+        .group_by(organization, Grid.community_id)
+    )
+    work: dict[int, dict[int, int]] = defaultdict(dict)
+    for organization_id, community_id, count in db.execute(grouped):
+        work[int(organization_id)][int(community_id)] = int(count)
+    return dict(work)
+
+
+def candidates_as_of(db: Session, candidates: list[Any], as_of: datetime) -> list[Any]:
+    """The volunteer or offer records with their community work as it stood at ``as_of`` (training)."""
+    work = community_work(db, as_of)
+    return [_with_work(candidate, work) for candidate in candidates]
+
+
+def _with_work(candidate: Any, work: CommunityWork) -> Any:
+    if isinstance(candidate, records.Volunteer):
+        return replace(candidate, community_work=work.volunteers.get(candidate.id, {}))
+    return replace(candidate, community_work=work.organizations.get(candidate.organization_id, {}))
 
 
 def need_text(need: Need, extra: str = "") -> str:
@@ -128,8 +222,8 @@ def _week_start(now: datetime) -> datetime:
 
 
 def volunteer_records(db: Session, now: datetime | None = None, only: int | None = None) -> list[records.Volunteer]:
-    """Every volunteer (or only profile ``only``) with skills, weekly windows, this week's booked hours and
-    their record, in 5 queries."""
+    """Every volunteer (or only profile ``only``) with skills, weekly windows, this week's booked hours, their
+    record, interests and past work per community (as of ``now``), in 7 queries."""
     now = now or utcnow()
 
     def scoped(query: Any, column: Any) -> Any:
@@ -178,12 +272,18 @@ def volunteer_records(db: Session, now: datetime | None = None, only: int | None
         .group_by(ShiftSignup.volunteer_id)
     )
     cancelled = dict(db.execute(scoped(cancelled_rows, ShiftSignup.volunteer_id)).all())
+    interests: dict[int, set[str]] = defaultdict(set)
+    interest_rows = sa.select(VolunteerInterest.volunteer_id, VolunteerInterest.category)
+    for volunteer_id, category in db.execute(scoped(interest_rows, VolunteerInterest.volunteer_id)):
+        interests[volunteer_id].add(category.value)
+    work = volunteer_work(db, now)
     profile_rows = sa.select(
         VolunteerProfile.id,
         VolunteerProfile.home_grid_id,
         VolunteerProfile.weekly_hour_cap,
         VolunteerProfile.fulfilled_count,
         VolunteerProfile.no_show_count,
+        VolunteerProfile.reliability_rate,
     ).order_by(VolunteerProfile.id)
     return [
         records.Volunteer(
@@ -197,6 +297,9 @@ def volunteer_records(db: Session, now: datetime | None = None, only: int | None
             no_show=row.no_show_count,
             cancelled=int(cancelled.get(row.id, 0)),
             text=" ".join(names[row.id]),
+            interests=frozenset(interests[row.id]),
+            community_work=work.get(row.id, {}),
+            reliability_rate=row.reliability_rate,
         )
         for row in db.execute(scoped(profile_rows, VolunteerProfile.id))
     ]
@@ -232,6 +335,7 @@ def offer_records(
         .group_by(Match.offer_id, Match.status)
     ):
         outcomes[(offer_id, status.value if hasattr(status, "value") else str(status))] = count
+    work = organization_work(db, now)
     return [
         records.Offer(
             id=int(offer.id or 0),
@@ -244,6 +348,8 @@ def offer_records(
             item=offer.title,
             grid_ids=frozenset(areas[int(offer.id or 0)]),
             valid_until=offer.valid_until,
+            available_from=offer.available_from,
+            community_work=work.get(offer.organization_id, {}),
             fulfilled=outcomes.get((int(offer.id or 0), MatchStatus.FULFILLED.value), 0),
             cancelled=outcomes.get((int(offer.id or 0), MatchStatus.CANCELLED.value), 0),
             open_matches=outcomes.get((int(offer.id or 0), MatchStatus.PROPOSED.value), 0)
@@ -260,9 +366,51 @@ def text_space(texts: list[str]) -> TextSpace | None:
     return TextSpace(distinct) if distinct else None
 
 
+@dataclass(frozen=True)
+class DistanceScales:
+    """The matching's distance scales in km (settings): per need category for volunteers, per line category
+    or kind for offers; the library's defaults where none is set."""
+
+    proximity_km: Mapping[str, float] = field(default_factory=dict)
+    area_km: Mapping[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, settings: Settings) -> "DistanceScales":
+        return cls(dict(settings.match_proximity_km), dict(settings.match_area_km))
+
+    @classmethod
+    def from_env(cls) -> "DistanceScales":
+        return cls(
+            parse_scales("MATCH_PROXIMITY_KM", os.environ.get("MARKETPLACE_MATCH_PROXIMITY_KM"), PROXIMITY_KEYS),
+            parse_scales("MATCH_AREA_KM", os.environ.get("MARKETPLACE_MATCH_AREA_KM"), AREA_KEYS),
+        )
+
+
+# The serving application's scales (create_app sets them from its settings); commands that build indexes
+# without an application read them from the environment, as Settings.from_env would.
+_configured: list[DistanceScales] = []
+
+
+def use_distance_scales(scales: DistanceScales) -> None:
+    _configured[:] = [scales]
+
+
+def distance_scales() -> DistanceScales:
+    return _configured[0] if _configured else DistanceScales.from_env()
+
+
 def candidate_index(
-    kind: str, candidates: list[Any], grids: list[records.GridPoint], texts: list[str] | None = None
+    kind: str,
+    candidates: list[Any],
+    grids: list[records.GridPoint],
+    texts: list[str] | None = None,
+    skill_groups: Mapping[int, str] | None = None,
+    scales: DistanceScales | None = None,
 ) -> VolunteerIndex | OfferIndex:
-    """The library's index of these volunteers or offers; ``texts`` (default: the candidates') fit its vocabulary."""
+    """The library's index of these volunteers or offers; ``texts`` (default: the candidates') fit its vocabulary,
+    ``skill_groups`` (``skill_groups(db)``) give related skills partial credit, ``scales`` default to the settings'."""
     space = text_space(texts if texts is not None else [candidate.text for candidate in candidates])
-    return VolunteerIndex(candidates, grids, space) if kind == "volunteers" else OfferIndex(candidates, grids, space)
+    scales = scales or distance_scales()
+    if kind == "volunteers":
+        return VolunteerIndex(candidates, grids, space, skill_groups=skill_groups, proximity_km=scales.proximity_km)
+    return OfferIndex(candidates, grids, space, area_km=scales.area_km)

@@ -81,7 +81,8 @@ def _build(db: Session, kind: str) -> tuple[Any, int]:
     candidates: list[Any] = rows.volunteer_records(db) if kind == "volunteers" else rows.offer_records(db)
     if not candidates:
         return None, 0
-    return rows.candidate_index(kind, candidates, grids), len(candidates)
+    groups = rows.skill_groups(db) if kind == "volunteers" else None
+    return rows.candidate_index(kind, candidates, grids, skill_groups=groups), len(candidates)
 
 
 def _key(db: Session, kind: str) -> tuple[str, str]:
