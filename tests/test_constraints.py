@@ -293,6 +293,20 @@ class World:
             "updated_at": T0,
         }
 
+    def _item_term(self, n: int) -> Overrides:
+        return {
+            "key": f"item_{n}",
+            "category": "renovation",
+            "kind": "material",
+            "name_zh": f"物品{n}",
+            "name_en": f"Item {n}",
+            "synonyms": [],
+            "units": ["个"],
+            "version": 1,
+            "created_at": T0,
+            "updated_at": T0,
+        }
+
     def _offer_grid(self, n: int) -> Overrides:
         return {"offer_id": self.insert("offer"), "grid_id": self.ids["grid"]}
 
@@ -592,6 +606,14 @@ CHECK_CASES: list[Case] = [
     ),
     _check("match", "match_shown_rank_positive", {"shown_rank": 1}, {"shown_rank": 0}),
     _check("match_round", "match_round_k_in_range", {"k": 50}, {"k": 0}),
+    # The item vocabulary: keys lower-case, 2 to 64 long, no spaces; both names given; versions from 1.
+    _check("item_term", "item_term_key_length", {"key": "ab"}, {"key": "a"}),
+    _check("item_term", "item_term_key_length", {"key": "a" * 64}, {"key": "a" * 65}, "long"),
+    _check("item_term", "item_term_key_lower", {"key": "led_lamp"}, {"key": "LED_lamp"}),
+    _check("item_term", "item_term_key_lower", {"key": "solar_lamp"}, {"key": "solar lamp"}, "space"),
+    _check("item_term", "item_term_names_given", {"name_zh": "砖"}, {"name_zh": ""}),
+    _check("item_term", "item_term_names_given", {"name_en": "bricks"}, {"name_en": ""}, "english"),
+    _check("item_term", "item_term_version_positive", {"version": 1}, {"version": 0}),
 ]
 
 UNIQUE_CASES: list[Case] = [
@@ -620,6 +642,8 @@ UNIQUE_CASES: list[Case] = [
     _unique("volunteer_skill", "volunteer_id,skill_id", _with_ids(volunteer_id="volunteer", skill_id="skill")),
     _unique("volunteer_interest", "volunteer_id,category", lambda w: {"volunteer_id": w.ids["volunteer"]}),
     _unique("shift_skill", "shift_id,skill_id", _with_ids(shift_id="shift", skill_id="skill")),
+    # Offers and lines store the key: one item per key, retired ones included.
+    _unique("item_term", "key", {"key": "same_item"}),
     # The partial unique indexes: one live whole-project claim, one live pairing of volunteer and shift.
     Case("match_one_live_whole_claim", "match", _match_whole(), _match_whole("approved"), columns=("need_id",)),
     Case(

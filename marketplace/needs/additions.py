@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.audit.service import record
+from marketplace.items.services import with_item_key
 from marketplace.matches.services import refresh_need_status
 from marketplace.needs.escalation import CLOSED
 from marketplace.needs.models import Need, ShiftSkill
@@ -37,7 +38,7 @@ def add_parts(
     if need.status in CLOSED:
         raise NeedProblem("status", f"the need is {need.status.value}", status_code=409)
     _check_skills(db, shifts)
-    line_rows = [line.to_row(need.id) for line in lines]
+    line_rows = [with_item_key(db, line.to_row(need.id)) for line in lines]
     db.add_all(line_rows)
     shift_rows = []
     for data in shifts:

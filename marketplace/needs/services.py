@@ -19,6 +19,7 @@ from marketplace.audit.service import changed, record, snapshot
 from marketplace.db.types import utcnow
 
 # Re-exported for callers written before marketplace.masking held the rule; new code imports it from there.
+from marketplace.items.services import with_item_key
 from marketplace.masking import mask_name as mask_name
 from marketplace.masking import mask_phone as mask_phone
 from marketplace.needs.models import Need, NeedIntake, NeedStatus, ResourceLine, Shift, ShiftSkill
@@ -264,7 +265,7 @@ def create_need(
         db.rollback()
         return _repeat(db, actor, key), False
     for line in data.resource_lines:
-        db.add(line.to_row(need.id))
+        db.add(with_item_key(db, line.to_row(need.id)))
     for shift_data in data.shifts:
         shift = shift_data.to_row(need.id)
         db.add(shift)

@@ -19,6 +19,7 @@ from marketplace.accounts.models import Role
 from marketplace.audit.service import changed, record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
+from marketplace.items.services import OFFER_TEXT, offer_item_key
 from marketplace.offers.lifecycle import expire_offers, expiry_due
 from marketplace.offers.models import Offer, OfferGrid, OfferStatus
 from marketplace.offers.schemas import OfferCreate, OfferUpdate
@@ -188,6 +189,7 @@ def create_offer(db: Session, actor: CurrentUser, data: OfferCreate, *, audit: b
     _check_grids(db, data.grid_ids)
     row = data.to_row(organization.id)
     row.status = OfferStatus.ACTIVE
+    row.item_key = offer_item_key(db, row)
     db.add(row)
     db.flush()
     assert row.id is not None
@@ -223,6 +225,8 @@ def update_offer(db: Session, actor: CurrentUser, offer_id: int, data: OfferUpda
         _check_grids(db, data.grid_ids)
     now = utcnow()
     values = dict(changes)
+    if changes.keys() & set(OFFER_TEXT):
+        values["item_key"] = offer_item_key(db, merged)
     # Status follows the quantities: an edit that refills an exhausted offer makes it active again.
     if row.status in (OfferStatus.ACTIVE, OfferStatus.EXHAUSTED):
         values["status"] = OfferStatus.EXHAUSTED if merged["remaining_quantity"] == 0 else OfferStatus.ACTIVE
