@@ -1,6 +1,6 @@
 """Weekly availability as a bitmap of half-hour blocks, so overlap with a shift is one matrix product."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -12,6 +12,18 @@ BLOCK_MINUTES = 30
 BLOCKS_PER_DAY = 24 * 60 // BLOCK_MINUTES
 BLOCKS_PER_WEEK = 7 * BLOCKS_PER_DAY
 STREET_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+def street_day_end(day: date, tz: ZoneInfo = STREET_TIMEZONE) -> datetime:
+    """The instant a street day ends, exclusive: the next day's midnight on the street's clock.
+
+    Due dates are street days (Asia/Shanghai), and the app stores the end of an offer's last day as
+    this same instant (``marketplace.street_clock.day_end``), so an offer valid through the due day
+    covers all of it. Every place the library turns a date into an instant uses this.
+    """
+    if day == date.max:  # no day follows: the end of time
+        return datetime.max.replace(tzinfo=UTC)
+    return datetime.combine(day + timedelta(days=1), time.min, tz)
 
 
 def window_blocks(window: WeeklyWindow) -> range:

@@ -3,12 +3,18 @@
 Features (each in [0, 1]):
 - ``category``: 1 when the offer's category is the line's, else 0.
 - ``coverage``: min(remaining, still needed) / still needed: the share of the gap it could fill.
-- ``area``: 1 when the offer's service area includes the need's grid, else exp(-km / 3) from the
-  nearest grid it serves.
-- ``validity``: 1 when the offer is valid until the due date (or open-ended), else the share of
-  the time to the due date it still covers.
-- ``reliability``: the organization's fulfilled against failed matches, Laplace-smoothed.
+- ``area``: 1 when the offer's service area includes the need's grid, else exp(-km / scale) from the
+  nearest grid it serves; the scale is 3 km, or the line category's (else kind's) own (``area_km``).
+- ``validity``: the share of the time from now to the end of the due street day that the offer's
+  window [available_from, valid_until] covers (1 when valid until the due date and available now; 0
+  when it starts after the due date); without a due date 1 for an open-ended offer available now,
+  else 0.5.
+- ``reliability``: the organization's fulfilled against failed matches, Laplace-smoothed (or the
+  record's rate when it came as one, without counts).
 - ``text``: TF-IDF cosine between the offer's text and the line's text.
+- ``item``: 1 when the offer's item key is the line's, 0 when both are known and differ, 0.5 when
+  either is unknown.
+- ``community_familiarity``: the organization's past fulfilled work in the line's community.
 Pre-filters: something left, not expired, and able to serve the line (``matching.units.can_serve``: same kind,
 the same unit however spelt, the same item where the unit does not say what it measures); no incompatible offer
 is ranked.
@@ -18,11 +24,13 @@ is ranked.
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import datetime
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
 
+from matching.availability import STREET_TIMEZONE, street_day_end
 from matching.explain import Ranked, Reason, percent, quantity
 from matching.features import (
     DAYS_CAP,
@@ -34,24 +42,33 @@ from matching.features import (
     PairFeatures,
     days_between,
     experience,
-    reliability,
+    familiarity,
+    rates,
+    reliability_of,
+    scales_km,
     sentence_contributions,
     stack,
     top_k,
     weighted_score,
+    work_per_community,
 )
 from matching.geo import GridDistances
 from matching.records import GridPoint, LineNeed, Offer
 from matching.text import TextSpace
 from matching.units import Condition, canonical, condition, fold, names_agree
 
+# The default scorer's weights (they sum to 1; docs/matching.md gives the reasons): how much of the gap
+# it fills, then whether it is the thing asked for (category, then the item itself), where it serves,
+# the partner's record, whether it is there in time, ties to the community, and the words.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "coverage": 0.30,
-    "category": 0.25,
-    "area": 0.20,
+    "coverage": 0.24,
+    "area": 0.16,
+    "category": 0.14,
+    "item": 0.14,
     "reliability": 0.10,
-    "text": 0.10,
-    "validity": 0.05,
+    "validity": 0.08,
+    "community_familiarity": 0.08,
+    "text": 0.06,
 }
 AREA_SCALE_KM = 3.0
 FAR_KM = 1e6
@@ -60,8 +77,7 @@ CHUNK_PAIRS = 1 << 20
 REASONS_SHOWN = 3  # as explain.top_reasons
 
 
-def _end_of(day: date) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), UTC)
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass
@@ -72,6 +88,8 @@ class OfferFeatures:
     values: dict[str, np.ndarray]
     serves: np.ndarray
     nearest_km: np.ndarray
+    worked: np.ndarray  # the organization's past fulfilled work in the line's community
+    starts_later: np.ndarray  # available only from a moment after the decision
 
 
 def unit_key(unit: str) -> str:
@@ -80,7 +98,16 @@ def unit_key(unit: str) -> str:
 
 
 class OfferIndex:
-    def __init__(self, offers: list[Offer], grids: list[GridPoint], text_space: TextSpace | None = None) -> None:
+    def __init__(
+        self,
+        offers: list[Offer],
+        grids: list[GridPoint],
+        text_space: TextSpace | None = None,
+        area_km: Mapping[str, float] | None = None,
+    ) -> None:
+        """``area_km`` maps a line category or kind to the distance scale of ``area`` (the category's scale
+        first, then the kind's, else 3 km): ValueError names a scale that is not a positive, finite number."""
+        self.area_km = scales_km(area_km, "area_km")
         self.offers = offers
         self.ids = np.asarray([o.id for o in offers], dtype=np.int64)
         self.kind = np.asarray([o.kind for o in offers], dtype=object)
@@ -94,10 +121,17 @@ class OfferIndex:
         self._unit_codes = np.asarray([where[key] for key in self.unit_keys.tolist()], dtype=np.int64)
         self._relations: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.items = [o.item for o in offers]
+        self.item_keys = np.asarray([o.item_key for o in offers], dtype=object)
         self.valid_until = np.asarray(
             [o.valid_until.timestamp() if o.valid_until else np.inf for o in offers], dtype=np.float64
         )
+        self.available_from = np.asarray(
+            [o.available_from.timestamp() if o.available_from else -np.inf for o in offers], dtype=np.float64
+        )
         self.distances = GridDistances(grids)
+        self.grid_community = np.asarray([-1 if g.community_id is None else g.community_id for g in grids])
+        self._community_work = work_per_community([o.community_work for o in offers])
+        self._familiarity: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         rows = [row for row, o in enumerate(offers) for _ in o.grid_ids]
         columns = [self.distances.index[g] for o in offers for g in o.grid_ids]
         self.area = sparse.csr_matrix(
@@ -106,7 +140,8 @@ class OfferIndex:
         fulfilled = np.asarray([o.fulfilled for o in offers], dtype=np.float64)
         failed = np.asarray([o.no_show + o.cancelled for o in offers], dtype=np.float64)
         self.fulfilled, self.failed = fulfilled, failed
-        self.reliability = reliability(fulfilled, failed)
+        self.rate = rates([o.reliability_rate for o in offers])
+        self.reliability = reliability_of(fulfilled, failed, self.rate)
         self.open_matches = np.asarray([o.open_matches for o in offers], dtype=np.float64)
         self.text_space = text_space
         self.text = text_space.embed_each([o.text for o in offers]) if text_space else None
@@ -115,7 +150,31 @@ class OfferIndex:
         """Distance from the need's grid to the nearest grid each offer serves (vectorised min)."""
         return self._area(self.area[rows], grid_id)[1]
 
-    def _area(self, area: sparse.csr_matrix, grid_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def area_scale(self, line: LineNeed) -> float:
+        """The distance scale of ``area`` for this line: its category's, else its kind's, else 3 km."""
+        return self.area_km.get(line.category, self.area_km.get(line.kind, AREA_SCALE_KM))
+
+    def community_of(self, grid_id: int) -> int:
+        """The community of a grid, -1 when unknown."""
+        return int(self.grid_community[self.distances.index[grid_id]])
+
+    def work_in(self, community: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every offer's organization's past fulfilled work in a community, and that as ``community_familiarity``."""
+        if community not in self._familiarity:
+            tasks = self._community_work.get(community) if community >= 0 else None
+            tasks = tasks if tasks is not None else np.zeros(len(self.offers))
+            self._familiarity[community] = (tasks, familiarity(tasks))
+        return self._familiarity[community]
+
+    def item_match(self, item_key: str) -> np.ndarray:
+        """Every offer's ``item`` for a line with this item key: 1 the same, 0 another known, 0.5 either unknown."""
+        if not item_key:
+            return np.full(len(self.offers), 0.5)
+        return np.where(self.item_keys == "", 0.5, (self.item_keys == item_key).astype(np.float64))
+
+    def _area(
+        self, area: sparse.csr_matrix, grid_id: int, scale_km: float = AREA_SCALE_KM
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For the offers whose service areas are the rows of ``area``: whether each serves the grid,
         its distance to the nearest grid it serves, and the ``area`` feature."""
         position = self.distances.index[grid_id]
@@ -131,7 +190,7 @@ class OfferIndex:
         if nonempty.any():
             best[nonempty] = np.maximum.reduceat(flipped, area.indptr[:-1][nonempty])
         nearest = np.where(best > 0, FAR_KM - best, np.inf)
-        return serves, nearest, np.where(serves, 1.0, np.exp(-nearest / AREA_SCALE_KM))
+        return serves, nearest, np.where(serves, 1.0, np.exp(-nearest / scale_km))
 
     def unit_relation(self, unit: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For a line counted in ``unit``, over every offer (``matching.units.condition``): whether the units
@@ -169,11 +228,16 @@ class OfferIndex:
         return np.where(serving, np.minimum(self.remaining[rows], needed) / needed, 0.0)
 
     def _validity(self, rows: np.ndarray, line: LineNeed, now: datetime) -> np.ndarray:
+        """The share of [now, end of the due street day] the offer's [available_from, valid_until] covers: the
+        part up to valid_until less the part before available_from (0 for an offer starting after the due day)."""
+        moment = now.timestamp()
         if line.due_date is not None:
-            due = _end_of(line.due_date).timestamp()
-            span = max(due - now.timestamp(), 1.0)
-            return np.clip((self.valid_until[rows] - now.timestamp()) / span, 0.0, 1.0)
-        return np.where(np.isinf(self.valid_until[rows]), 1.0, 0.5)
+            span = max(street_day_end(line.due_date).timestamp() - moment, 1.0)
+            until = np.clip((self.valid_until[rows] - moment) / span, 0.0, 1.0)
+            before = np.clip((self.available_from[rows] - moment) / span, 0.0, 1.0)
+            return np.maximum(until - before, 0.0)
+        starts_now = self.available_from[rows] <= moment
+        return np.where(np.isinf(self.valid_until[rows]) & starts_now, 1.0, 0.5)
 
     def _live(self, kind: str, now: datetime, unit: str | None = None) -> np.ndarray:
         """Rows of the offers a line of this kind (and unit, when given) may take: something left, not expired,
@@ -204,7 +268,8 @@ class OfferIndex:
         else:
             rows = self.rows_of(only)
             serving = self.serving(rows, line)
-        serves, nearest, area = self._area(self.area[rows], line.grid_id)
+        serves, nearest, area = self._area(self.area[rows], line.grid_id, self.area_scale(line))
+        worked, familiar = self.work_in(self.community_of(line.grid_id))
         text = (
             np.clip(self.text_space.similarity(line.text, self.text[rows]), 0.0, 1.0)
             if self.text is not None and self.text_space is not None and line.text
@@ -217,9 +282,11 @@ class OfferIndex:
             "reliability": self.reliability[rows],
             "text": text,
             "validity": self._validity(rows, line, now),
+            "item": self.item_match(line.item_key)[rows],
+            "community_familiarity": familiar[rows],
         }
         values = {name: np.asarray(column, dtype=np.float64) for name, column in values.items()}
-        return OfferFeatures(rows, values, serves, nearest)
+        return OfferFeatures(rows, values, serves, nearest, worked[rows], self.available_from[rows] > now.timestamp())
 
     def rank(self, line: LineNeed, now: datetime, k: int = 10, weights: dict[str, float] | None = None) -> list[Ranked]:
         weights = weights or DEFAULT_WEIGHTS
@@ -286,6 +353,8 @@ class OfferIndex:
             "reliability": self.reliability[rows],
             "text": columns.text(lines),
             "validity": columns.matrix("validity", lines),
+            "item": columns.matrix("item", lines),
+            "community_familiarity": columns.matrix("community_familiarity", lines),
         }
         scores = weighted_score(values, weights)
         _, bound, _ = self.unit_relation(lines[0].unit)
@@ -298,7 +367,8 @@ class OfferIndex:
             best = best[np.isfinite(scores[i, best])]
             serves, nearest, _ = areas[i]
             of_line_values = {name: column[i] if column.ndim == 2 else column for name, column in values.items()}
-            of_line = OfferFeatures(rows, of_line_values, serves, nearest)
+            worked = columns.worked(line)
+            of_line = OfferFeatures(rows, of_line_values, serves, nearest, worked, columns.starts_later)
             out.append(self._explain(line, of_line, best, scores[i, best], weights))
         return out
 
@@ -307,7 +377,7 @@ class OfferIndex:
         features = self.features(line, now, only)
         rows = features.rows
         n = len(rows)
-        due = _end_of(line.due_date).timestamp() if line.due_date is not None else np.inf
+        due = street_day_end(line.due_date).timestamp() if line.due_date is not None else np.inf
         expiry = np.clip((self.valid_until[rows] - now.timestamp()) / SECONDS_PER_DAY, 0.0, EXPIRY_CAP_DAYS)
         columns = {
             **features.values,
@@ -344,24 +414,25 @@ class OfferIndex:
         columns = {name: column[positions].tolist() for name, column in features.values.items()}
         rows = features.rows[positions]
         serves, nearest = features.serves[positions].tolist(), features.nearest_km[positions].tolist()
-        done, failed = self.fulfilled[rows].tolist(), self.failed[rows].tolist()
+        done, failed, rate = self.fulfilled[rows].tolist(), self.failed[rows].tolist(), self.rate[rows].tolist()
         open_matches = self.open_matches[rows].tolist()
+        worked, later = features.worked[positions].tolist(), features.starts_later[positions].tolist()
         explained: list[Ranked] = []
         for i, (candidate, score) in enumerate(zip(self.ids[rows].tolist(), scores.tolist(), strict=True)):
             value = {name: column[i] for name, column in columns.items()}
             contribution = {name: weights.get(name, 0.0) * number for name, number in value.items()}
             contribution["load"] = 0.0
-            sentences = self._sentences(
-                line,
-                value,
-                contribution,
+            facts = _Facts(
                 serves[i],
                 nearest[i],
                 int(done[i]),
                 int(failed[i]),
+                rate[i],
                 int(open_matches[i]),
-                limit=REASONS_SHOWN,
+                int(worked[i]),
+                self.offers[int(rows[i])].available_from if later[i] else None,
             )
+            sentences = self._sentences(line, value, contribution, facts, limit=REASONS_SHOWN)
             explained.append(Ranked(candidate, score, tuple(sentences)))
         return explained
 
@@ -376,38 +447,40 @@ class OfferIndex:
         row = int(features.rows[position])
         value = {name: float(column[position]) for name, column in features.values.items()}
         merged = sentence_contributions(OFFER, contributions)
-        return self._sentences(
-            line,
-            value,
-            {name: merged.get(name, 0.0) for name in [*value, "load"]},
+        facts = _Facts(
             bool(features.serves[position]),
             float(features.nearest_km[position]),
             int(self.fulfilled[row]),
             int(self.failed[row]),
+            float(self.rate[row]),
             int(self.open_matches[row]),
+            int(features.worked[position]),
+            self.offers[row].available_from if features.starts_later[position] else None,
         )
+        return self._sentences(line, value, {name: merged.get(name, 0.0) for name in [*value, "load"]}, facts)
 
     @staticmethod
     def _sentences(
         line: LineNeed,
         value: Mapping[str, float],
         contribution: Mapping[str, float],
-        serves: bool,
-        nearest_km: float,
-        done: int,
-        failed: int,
-        open_matches: int,
+        facts: "_Facts",
         limit: int | None = None,
     ) -> list[Reason]:
         """Every sentence about an offer, in a fixed order; with ``limit``, only ``top_reasons``'s
         choice (the ``limit`` largest positive contributions, earlier sentences first among equals),
         and only those are written."""
+        counted = facts.done + facts.failed
+        # An offer starting later says when it starts; one covering the time to the due date says so.
+        timely = value["validity"] >= 0.999 or (facts.available_from is not None and value["validity"] > 0)
         said = [
             "coverage",
             *(["category"] if value["category"] else []),
-            *(["area"] if serves or np.isfinite(nearest_km) else []),
-            *(["reliability"] if done + failed else []),
-            *(["validity"] if value["validity"] >= 0.999 else []),
+            *(["item"] if value["item"] >= 1.0 else []),
+            *(["area"] if facts.serves or np.isfinite(facts.nearest_km) else []),
+            *(["community_familiarity"] if facts.worked > 0 else []),
+            *(["reliability"] if counted or np.isfinite(facts.rate) else []),
+            *(["validity"] if timely else []),
             *(["text"] if value["text"] > 0.05 else []),
             *(["load"] if contribution["load"] > 0 else []),
         ]
@@ -422,18 +495,32 @@ class OfferIndex:
                 zh, en = f"可满足尚缺{gap}中的{share}", f"covers {share} of the {gap} still needed"
             elif name == "category":
                 number, zh, en = 1.0, "类别与需求一致", "same category as the need"
-            elif name == "area" and serves:
+            elif name == "item":
+                number, zh, en = 1.0, "与所需物品相同", "the same item as the need"
+            elif name == "area" and facts.serves:
                 number, zh, en = 1.0, "服务范围覆盖该网格", "serves the need's grid"
             elif name == "area":
-                km = f"{nearest_km:.1f}"
+                km = f"{facts.nearest_km:.1f}"
                 zh, en = f"距其最近的服务网格{km}公里", f"{km} km from the nearest grid it serves"
+            elif name == "community_familiarity":
+                times = facts.worked
+                zh = f"曾在本社区兑现{times}次对接"
+                en = f"delivered {times} time{'' if times == 1 else 's'} in this community before"
+            elif name == "reliability" and counted:
+                done = facts.done
+                zh, en = f"以往{counted}次对接兑现{done}次", f"delivered {done} of {counted} past matches"
             elif name == "reliability":
-                zh, en = f"以往{done + failed}次对接兑现{done}次", f"delivered {done} of {done + failed} past matches"
+                share = percent(number)
+                zh, en = f"以往对接兑现率{share}", f"delivers {share} of matches"
+            elif name == "validity" and facts.available_from is not None:
+                day = facts.available_from.astimezone(STREET_TIMEZONE).date()
+                zh, en = f"{day.month}月{day.day}日起可提供", f"available from {day.day} {MONTHS[day.month - 1]}"
             elif name == "validity":
                 number, zh, en = 1.0, "有效期覆盖截止日期", "valid until the due date"
             elif name == "text":
                 zh, en = f"描述相似度{percent(number)}", f"{percent(number)} text match with the need"
             else:
+                open_matches = facts.open_matches
                 number = float(open_matches)
                 zh, en = (
                     ("目前没有进行中的对接", "no other matches in progress")
@@ -444,6 +531,19 @@ class OfferIndex:
         return reasons
 
 
+class _Facts(NamedTuple):
+    """What the sentences about one offer say besides the feature values."""
+
+    serves: bool  # serves the line's grid
+    nearest_km: float  # to the nearest grid it serves
+    done: int
+    failed: int
+    rate: float  # the record as a rate, NaN when none was given
+    open_matches: int
+    worked: int  # the organization's past fulfilled work in the line's community
+    available_from: datetime | None  # when it starts, if after the decision
+
+
 class _Columns:
     """The columns of one kind's live offers, each computed once per distinct value it depends on."""
 
@@ -451,15 +551,21 @@ class _Columns:
         self.index, self.rows, self.now = index, rows, now
         self.service_areas = index.area[rows]
         self.cache: dict[tuple[str, Hashable], np.ndarray] = {}
-        self.areas: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.areas: dict[tuple[int, float], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.starts_later = index.available_from[rows] > now.timestamp()
 
     def area(self, line: LineNeed) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if line.grid_id not in self.areas:
-            self.areas[line.grid_id] = self.index._area(self.service_areas, line.grid_id)
-        return self.areas[line.grid_id]
+        key = (line.grid_id, self.index.area_scale(line))
+        if key not in self.areas:
+            self.areas[key] = self.index._area(self.service_areas, *key)
+        return self.areas[key]
+
+    def worked(self, line: LineNeed) -> np.ndarray:
+        """The organizations' past fulfilled work in the line's community."""
+        return self.index.work_in(self.index.community_of(line.grid_id))[0][self.rows]
 
     def matrix(self, name: str, lines: list[LineNeed]) -> np.ndarray:
-        """One row per line of the column ``name`` (coverage, category or validity)."""
+        """One row per line of the column ``name`` (coverage, category, validity, item or community_familiarity)."""
         index, rows = self.index, self.rows
         compute: dict[str, tuple[Callable[[LineNeed], Hashable], Callable[[LineNeed], np.ndarray]]] = {
             "coverage": (
@@ -471,6 +577,11 @@ class _Columns:
                 lambda line: (index.category[rows] == line.category).astype(np.float64),
             ),
             "validity": (lambda line: line.due_date, lambda line: index._validity(rows, line, self.now)),
+            "item": (lambda line: line.item_key, lambda line: index.item_match(line.item_key)[rows]),
+            "community_familiarity": (
+                lambda line: index.community_of(line.grid_id),
+                lambda line: index.work_in(index.community_of(line.grid_id))[1][rows],
+            ),
         }
         key_of, column_of = compute[name]
         out = np.empty((len(lines), len(rows)))

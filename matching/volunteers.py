@@ -3,24 +3,32 @@
 Features (each in [0, 1], higher is better):
 - ``skill_coverage``: share of the shift's required skills the volunteer has (1 when none required).
 - ``availability``: share of the shift's half-hours inside the volunteer's weekly availability.
-- ``proximity``: exp(-distance / 2 km) between the volunteer's home grid and the need's grid.
+- ``proximity``: exp(-distance / scale) between the volunteer's home grid and the need's grid; the
+  scale is 2 km, or the need category's own (``proximity_km``).
 - ``reliability``: (fulfilled + 1) / (fulfilled + no-shows + cancellations + 2), Laplace-smoothed
-  (``matching.features.reliability``: a Beta(1, 1) prior, so a newcomer scores 0.5).
+  (``matching.features.reliability``: a Beta(1, 1) prior, so a newcomer scores 0.5); the record's
+  rate when it came as one, without counts.
 - ``capacity``: weekly hours left after this shift, over the weekly cap, so work spreads out.
 - ``text``: TF-IDF cosine between the volunteer's text (skills, notes) and the need's text.
+- ``interest``: 1 when the shift's category is among their interests, 0 when they declared others,
+  0.5 when they declared none.
+- ``skill_related``: share of the required skills they lack but hold a skill of the same group for.
+- ``lives_in_community``: 1 when they live in the shift's community.
+- ``community_familiarity``: their past fulfilled work in that community (``features.familiarity``).
 Pre-filters: the volunteer must be free for part of the shift and have the hours for it.
 ``pair_features`` adds the learned ranker's context columns (``matching.features``).
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
 
-from matching.availability import availability_matrix, shift_blocks
+from matching.availability import availability_matrix, shift_blocks, street_day_end
 from matching.explain import Ranked, Reason, percent
 from matching.features import (
     DAYS_CAP,
@@ -30,24 +38,34 @@ from matching.features import (
     PairFeatures,
     days_between,
     experience,
-    reliability,
+    familiarity,
+    rates,
+    reliability_of,
+    scales_km,
     sentence_contributions,
     stack,
     top_k,
     weighted_score,
+    work_per_community,
 )
 from matching.geo import GridDistances
 from matching.records import GridPoint, ShiftNeed, Volunteer
 from matching.text import TextSpace
 
-# The default scorer's weights (they sum to 1): skills and time first, then distance.
+# The default scorer's weights (they sum to 1; docs/matching.md gives the reasons): skills and time
+# first, then what the person wants to do, distance and record, then ties to the community.
+# A related skill earns about a third of a held one (0.08 against 0.22).
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "skill_coverage": 0.35,
-    "availability": 0.25,
-    "proximity": 0.20,
+    "skill_coverage": 0.22,
+    "availability": 0.18,
+    "proximity": 0.14,
+    "interest": 0.12,
     "reliability": 0.10,
-    "capacity": 0.05,
-    "text": 0.05,
+    "skill_related": 0.08,
+    "community_familiarity": 0.05,
+    "lives_in_community": 0.04,
+    "capacity": 0.04,
+    "text": 0.03,
 }
 PROXIMITY_SCALE_KM = 2.0
 # rank_many scores shifts in blocks of about this many (shift, volunteer) pairs: 8 MB per float column.
@@ -65,12 +83,25 @@ class VolunteerFeatures:
     skills_held: np.ndarray
     skills_required: int
     hours_left: np.ndarray
+    skills_related: np.ndarray  # required skills lacked but with a held skill of their group
+    worked: np.ndarray  # past fulfilled tasks in the shift's community
 
 
 class VolunteerIndex:
     """Everything about the volunteers that does not depend on the shift, built once."""
 
-    def __init__(self, volunteers: list[Volunteer], grids: list[GridPoint], text_space: TextSpace | None = None):
+    def __init__(
+        self,
+        volunteers: list[Volunteer],
+        grids: list[GridPoint],
+        text_space: TextSpace | None = None,
+        skill_groups: Mapping[int, str] | None = None,
+        proximity_km: Mapping[str, float] | None = None,
+    ):
+        """``skill_groups`` maps a skill id to its group in the taxonomy (a related skill earns partial
+        credit); ``proximity_km`` a need category to its distance scale (2 km for the others): ValueError
+        names a scale that is not a positive, finite number."""
+        self.proximity_km = scales_km(proximity_km, "proximity_km")
         self.volunteers = volunteers
         self.ids = np.asarray([v.id for v in volunteers], dtype=np.int64)
         self.distances = GridDistances(grids)
@@ -82,18 +113,85 @@ class VolunteerIndex:
             (np.ones(len(rows), dtype=np.float32), (rows, columns)), shape=(len(volunteers), skill_count)
         ).tocsc()
         self.skill_rows = self.skills.tocsr()  # the same matrix, fast to take rows of
+        self._groups(skill_groups or {}, skill_count)
         self.availability = availability_matrix([v.availability for v in volunteers]).tocsc()
-        # exp(-km / 2) between every two grids, once: a volunteer's proximity is a lookup.
-        self.proximity = np.exp(-self.distances.km / PROXIMITY_SCALE_KM)
+        # exp(-km / scale) between every two grids, once per scale: a volunteer's proximity is a lookup.
+        self._proximity: dict[float, np.ndarray] = {}
+        self.proximity = self.proximity_table(PROXIMITY_SCALE_KM)
+        community = np.asarray([-1 if g.community_id is None else g.community_id for g in grids], dtype=np.int64)
+        self.grid_community = community  # by grid position; -1 where unknown
+        known = community >= 0
+        # 1 where two grids are in the same (known) community: living there is a lookup too.
+        self.same_community = ((community[:, None] == community[None, :]) & known[:, None]).astype(np.float64)
+        self._interests(volunteers)
+        self._community_work = work_per_community([v.community_work for v in volunteers])
+        self._familiarity: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         fulfilled = np.asarray([v.fulfilled for v in volunteers], dtype=np.float64)
         failed = np.asarray([v.no_show + v.cancelled for v in volunteers], dtype=np.float64)
         self.fulfilled = fulfilled
         self.failed = failed
-        self.reliability = reliability(fulfilled, failed)
+        self.rate = rates([v.reliability_rate for v in volunteers])
+        self.reliability = reliability_of(fulfilled, failed, self.rate)
         self.cap = np.asarray([max(v.weekly_hour_cap, 0.0) for v in volunteers], dtype=np.float64)
         self.hours = np.asarray([v.hours_this_week for v in volunteers], dtype=np.float64)
         self.text_space = text_space
         self.text = text_space.embed_each([v.text for v in volunteers]) if text_space else None
+
+    def _groups(self, skill_groups: Mapping[int, str], skill_count: int) -> None:
+        """Skill groups as matrices: which group each skill is in, and which groups each volunteer holds a
+        skill of, so the related skills of a shift are two sparse products of exact counts."""
+        names = sorted({str(group) for group in skill_groups.values()})
+        code = {name: column for column, name in enumerate(names)}
+        self.group_of = {int(skill): code[str(group)] for skill, group in skill_groups.items()}
+        held = [(skill, column) for skill, column in self.group_of.items() if 0 <= skill < skill_count]
+        member = sparse.csr_matrix(
+            (np.ones(len(held), dtype=np.float32), ([s for s, _ in held], [c for _, c in held])),
+            shape=(skill_count, len(names)),
+        )
+        holds = (self.skill_rows @ member).tocsr()
+        holds.data = np.ones_like(holds.data)  # holds a skill of the group, however many
+        self.group_rows = holds
+
+    def _interests(self, volunteers: list[Volunteer]) -> None:
+        """The ``interest`` column per category, once: 1 for those who want that work, 0 for those who
+        declared other work, 0.5 for those who declared nothing (``_uninterested``, also for unknown
+        categories)."""
+        declared = np.asarray([bool(v.interests) for v in volunteers], dtype=bool)
+        self._uninterested = np.where(declared, 0.0, 0.5)
+        members: dict[str, list[int]] = defaultdict(list)
+        for row, v in enumerate(volunteers):
+            for category in v.interests:
+                members[category].append(row)
+        self._interest: dict[str, np.ndarray] = {}
+        for category, rows in members.items():
+            column = self._uninterested.copy()
+            column[rows] = 1.0
+            self._interest[category] = column
+
+    def interest(self, category: str) -> np.ndarray:
+        """Every volunteer's ``interest`` in work of this category."""
+        return self._interest.get(category, self._uninterested)
+
+    def proximity_table(self, scale_km: float) -> np.ndarray:
+        """exp(-km / scale) between every two grids."""
+        if scale_km not in self._proximity:
+            self._proximity[scale_km] = np.exp(-self.distances.km / scale_km)
+        return self._proximity[scale_km]
+
+    def proximity_scale(self, category: str) -> float:
+        return self.proximity_km.get(category, PROXIMITY_SCALE_KM)
+
+    def community_of(self, grid_id: int) -> int:
+        """The community of a grid, -1 when unknown."""
+        return int(self.grid_community[self.distances.index[grid_id]])
+
+    def work_in(self, community: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every volunteer's past fulfilled tasks in a community, and that as ``community_familiarity``."""
+        if community not in self._familiarity:
+            tasks = self._community_work.get(community) if community >= 0 else None
+            tasks = tasks if tasks is not None else np.zeros(len(self.volunteers))
+            self._familiarity[community] = (tasks, familiarity(tasks))
+        return self._familiarity[community]
 
     def rows_of(self, candidate_ids: Sequence[int]) -> np.ndarray:
         """Index rows of these volunteers (unknown ids are left out)."""
@@ -116,8 +214,10 @@ class VolunteerIndex:
         else:
             held = np.zeros(len(rows))
             coverage = np.ones(len(rows))
+        related, share_related = self.related_skills(shift, rows)
         grid = self.distances.index[shift.grid_id]
         distance = self.distances.km[grid, self.home[rows]]
+        worked, familiar = self.work_in(self.community_of(shift.grid_id))
         if self.text is not None and self.text_space is not None and shift.text:
             text = self.text_space.similarity(shift.text, self.text[rows])
         else:
@@ -129,17 +229,47 @@ class VolunteerIndex:
                 for name, column in {
                     "skill_coverage": coverage,
                     "availability": available[rows],
-                    "proximity": self.proximity[grid, self.home[rows]],
+                    "proximity": self.proximity_table(self.proximity_scale(shift.category))[grid, self.home[rows]],
                     "reliability": self.reliability[rows],
                     "capacity": self._capacity(hours_left[rows], rows),
                     "text": np.clip(text, 0.0, 1.0),
+                    "interest": self.interest(shift.category)[rows],
+                    "skill_related": share_related,
+                    "lives_in_community": self.same_community[grid, self.home[rows]],
+                    "community_familiarity": familiar[rows],
                 }.items()
             },
             distance_km=distance,
             skills_held=held,
             skills_required=len(shift.skill_ids),
             hours_left=hours_left[rows],
+            skills_related=related,
+            worked=worked[rows],
         )
+
+    def related_skills(self, shift: ShiftNeed, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For the volunteers at ``rows``: the shift's required skills each lacks but holds a skill of the same
+        group for, and that as the ``skill_related`` share of the required skills (0 when none are required)."""
+        if not shift.skill_ids:
+            return np.zeros(len(rows)), np.zeros(len(rows))
+        related = self._related(rows, [shift])[:, 0]
+        return related, related / np.float32(len(shift.skill_ids))
+
+    def _related(self, rows: np.ndarray, shifts: Sequence[ShiftNeed]) -> np.ndarray:
+        """Per candidate (rows) and shift (columns): the shift's required skills the candidate lacks but holds
+        a skill of the same group for. A required skill of group g counts when the candidate holds any skill
+        of g, less the required skills they hold themselves (those count as held): exact float32 counts."""
+        groups = np.zeros((self.group_rows.shape[1], len(shifts)), dtype=np.float32)
+        own = np.zeros((self.skills.shape[1], len(shifts)), dtype=np.float32)
+        for column, shift in enumerate(shifts):
+            for skill in shift.skill_ids:
+                if skill in self.group_of:
+                    groups[self.group_of[skill], column] += 1.0
+                    if skill < self.skills.shape[1]:
+                        own[skill, column] = 1.0
+        if not groups.any():
+            return np.zeros((len(rows), len(shifts)), dtype=np.float32)
+        return np.asarray(self.group_rows[rows] @ groups) - np.asarray(self.skill_rows[rows] @ own)
 
     def _available(self, blocks: np.ndarray) -> np.ndarray:
         """Every volunteer's share of these half-hour blocks inside their weekly availability."""
@@ -216,16 +346,33 @@ class VolunteerIndex:
         weights: dict[str, float],
     ) -> list[list[Ranked]]:
         """Shifts sharing their candidates ``rows``: each column as a vector (shared) or a matrix."""
-        held, coverage = self._coverage_matrix(shifts, rows)
+        held, coverage, related, share_related = self._coverage_matrix(shifts, rows)
         grids = np.asarray([self.distances.index[shift.grid_id] for shift in shifts], dtype=np.int64)
-        distance = self.distances.km[grids[:, None], self.home[rows][None, :]]
+        homes = self.home[rows][None, :]
+        distance = self.distances.km[grids[:, None], homes]
+        proximity = np.empty((len(shifts), len(rows)))
+        scales = np.asarray([self.proximity_scale(shift.category) for shift in shifts])
+        for scale in np.unique(scales).tolist():
+            on = scales == scale
+            proximity[on] = self.proximity_table(scale)[grids[on][:, None], homes]
+        communities = [self.community_of(shift.grid_id) for shift in shifts]
+        worked = _by_key(communities, lambda community: self.work_in(community)[0][rows])
+        same = (
+            self.same_community[grids[:, None], homes]
+            if (self.grid_community >= 0).any()
+            else np.zeros(len(rows))  # no grid has a community: nobody lives in one
+        )
         values: dict[str, np.ndarray] = {
             "skill_coverage": coverage,
             "availability": np.asarray(available[rows], dtype=np.float64),
-            "proximity": self.proximity[grids[:, None], self.home[rows][None, :]],
+            "proximity": proximity,
             "reliability": self.reliability[rows],
             "capacity": self._capacity(hours_left[rows], rows),
             "text": self._text_matrix(shifts, rows),
+            "interest": _by_key([shift.category for shift in shifts], lambda category: self.interest(category)[rows]),
+            "skill_related": share_related,
+            "lives_in_community": same,
+            "community_familiarity": _by_key(communities, lambda community: self.work_in(community)[1][rows]),
         }
         scores = weighted_score(values, weights)
         ids = self.ids[rows]
@@ -240,12 +387,17 @@ class VolunteerIndex:
                 skills_held=held[i],
                 skills_required=len(shift.skill_ids),
                 hours_left=left,
+                skills_related=related[i] if related.ndim == 2 else related,
+                worked=worked[i] if worked.ndim == 2 else worked,
             )
             out.append(self._explain(of_shift, best, scores[i, best], weights))
         return out
 
-    def _coverage_matrix(self, shifts: list[ShiftNeed], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Skills held and skill coverage, one row per shift: one sparse product for the distinct skill sets."""
+    def _coverage_matrix(
+        self, shifts: list[ShiftNeed], rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Skills held, skill coverage, related skills and their share, one row per shift: sparse products for
+        the distinct skill sets."""
         sets: dict[tuple[int, ...], int] = {}
         which = np.asarray(
             [sets.setdefault(tuple(sorted(shift.skill_ids)), len(sets)) for shift in shifts], dtype=np.int64
@@ -260,7 +412,12 @@ class VolunteerIndex:
         held = np.asarray(self.skill_rows[rows] @ required).T  # float32 counts, exact as rank()'s column sums
         coverage = (held / counts[:, None]).astype(np.float64)
         coverage[[not skills for skills in sets]] = 1.0  # no skills required: every volunteer covers them
-        return held[which], coverage[which]
+        if not self.group_of:  # no taxonomy groups: nothing is related, one shared zero vector
+            return held[which], coverage[which], np.zeros(len(rows), np.float32), np.zeros(len(rows))
+        distinct = [ShiftNeed(0, 0, "", "", 0, _EPOCH, _EPOCH, 0, frozenset(skills)) for skills in sets]
+        related = self._related(rows, distinct).T  # zero where no skills are required
+        share = (related / counts[:, None]).astype(np.float64)
+        return held[which], coverage[which], related[which], share[which]
 
     def _text_matrix(self, shifts: list[ShiftNeed], rows: np.ndarray) -> np.ndarray:
         """Text similarity, one row per shift (a zero vector when no shift has a text to compare)."""
@@ -281,11 +438,7 @@ class VolunteerIndex:
         at time ``now``."""
         features = self.features(shift, only)
         rows = features.rows
-        due = (
-            datetime.combine(shift.due_date, time(23, 59, 59), UTC).timestamp()
-            if shift.due_date is not None
-            else shift.starts_at.timestamp()
-        )
+        due = street_day_end(shift.due_date).timestamp() if shift.due_date is not None else shift.starts_at.timestamp()
         n = len(rows)
         columns = {
             **features.values,
@@ -317,24 +470,27 @@ class VolunteerIndex:
         columns = {name: column[positions].tolist() for name, column in features.values.items()}
         rows = features.rows[positions]
         held = features.skills_held[positions].tolist()
+        related = features.skills_related[positions].tolist()
         km = features.distance_km[positions].tolist()
         left = features.hours_left[positions].tolist()
-        done, failed = self.fulfilled[rows].tolist(), self.failed[rows].tolist()
+        worked = features.worked[positions].tolist()
+        done, failed, rate = self.fulfilled[rows].tolist(), self.failed[rows].tolist(), self.rate[rows].tolist()
         explained: list[Ranked] = []
         for i, (candidate, score) in enumerate(zip(self.ids[rows].tolist(), scores.tolist(), strict=True)):
             value = {name: column[i] for name, column in columns.items()}
             contribution = {name: weights.get(name, 0.0) * number for name, number in value.items()}
-            sentences = self._sentences(
-                value,
-                contribution,
+            facts = _Facts(
                 int(held[i]),
                 features.skills_required,
+                int(related[i]),
                 km[i],
                 left[i],
                 int(done[i]),
                 int(failed[i]),
-                limit=REASONS_SHOWN,
+                rate[i],
+                int(worked[i]),
             )
+            sentences = self._sentences(value, contribution, facts, REASONS_SHOWN)
             explained.append(Ranked(candidate, score, tuple(sentences)))
         return explained
 
@@ -347,37 +503,36 @@ class VolunteerIndex:
         row = int(features.rows[position])
         value = {name: float(column[position]) for name, column in features.values.items()}
         merged = sentence_contributions(VOLUNTEER, contributions)
-        return self._sentences(
-            value,
-            {name: merged.get(name, 0.0) for name in value},
+        facts = _Facts(
             int(features.skills_held[position]),
             features.skills_required,
+            int(features.skills_related[position]),
             float(features.distance_km[position]),
             float(features.hours_left[position]),
             int(self.fulfilled[row]),
             int(self.failed[row]),
+            float(self.rate[row]),
+            int(features.worked[position]),
         )
+        return self._sentences(value, {name: merged.get(name, 0.0) for name in value}, facts)
 
     @staticmethod
     def _sentences(
-        value: Mapping[str, float],
-        contribution: Mapping[str, float],
-        held: int,
-        required: int,
-        km: float,
-        left: float,
-        done: int,
-        failed: int,
-        limit: int | None = None,
+        value: Mapping[str, float], contribution: Mapping[str, float], facts: "_Facts", limit: int | None = None
     ) -> list[Reason]:
         """Every sentence about a candidate, in a fixed order; with ``limit``, only ``top_reasons``'s
         choice (the ``limit`` largest positive contributions, earlier sentences first among equals),
         and only those are written."""
+        counted = facts.done + facts.failed
         said = [
-            *(["skill_coverage"] if required else []),
+            *(["skill_coverage"] if facts.required else []),
+            *(["skill_related"] if facts.related else []),
+            *(["interest"] if value["interest"] >= 1.0 else []),
             "availability",
             "proximity",
-            *(["reliability"] if done + failed else []),
+            *(["lives_in_community"] if value["lives_in_community"] >= 1.0 else []),
+            *(["community_familiarity"] if facts.worked > 0 else []),
+            *(["reliability"] if counted or np.isfinite(facts.rate) else []),
             "capacity",
             *(["text"] if value["text"] > 0.05 else []),
         ]
@@ -387,10 +542,17 @@ class VolunteerIndex:
         reasons: list[Reason] = []
         for name in said:
             if name == "skill_coverage":
+                held, required = facts.held, facts.required
                 if held == required:
                     zh, en = f"具备全部{required}项所需技能", f"has all {required} required skills"
                 else:
                     zh, en = f"具备所需{required}项技能中的{held}项", f"has {held} of the {required} required skills"
+            elif name == "skill_related":
+                related, required = facts.related, facts.required
+                zh = f"所需{required}项技能中有{related}项具备相近技能"
+                en = f"has a related skill for {related} of the {required} required skills"
+            elif name == "interest":
+                zh, en = "愿意从事此类工作", "wants to do this kind of work"
             elif name == "availability":
                 share = value["availability"]
                 if share >= 0.999:
@@ -398,16 +560,53 @@ class VolunteerIndex:
                 else:
                     zh, en = f"有{percent(share)}的班次时间有空", f"available for {percent(share)} of the shift"
             elif name == "proximity":
-                zh, en = f"距项目网格{km:.1f}公里", f"{km:.1f} km from the grid"
+                zh, en = f"距项目网格{facts.km:.1f}公里", f"{facts.km:.1f} km from the grid"
+            elif name == "lives_in_community":
+                zh, en = "住在本社区", "lives in the need's community"
+            elif name == "community_familiarity":
+                tasks = facts.worked
+                zh = f"曾在本社区完成{tasks}次任务"
+                en = f"completed {tasks} task{'' if tasks == 1 else 's'} in this community before"
+            elif name == "reliability" and counted:
+                done = facts.done
+                zh, en = f"以往{counted}次任务完成{done}次", f"completed {done} of {counted} past tasks"
             elif name == "reliability":
-                zh, en = f"以往{done + failed}次任务完成{done}次", f"completed {done} of {done + failed} past tasks"
+                share = percent(value["reliability"])
+                zh, en = f"以往任务完成率{share}", f"completes {share} of tasks"
             elif name == "capacity":
-                zh, en = f"本周排班后还余{left:.0f}小时", f"{left:.0f} weekly hours left after this shift"
+                zh, en = f"本周排班后还余{facts.left:.0f}小时", f"{facts.left:.0f} weekly hours left after this shift"
             else:
                 similar = percent(value["text"])
                 zh, en = f"经历与需求描述相似度{similar}", f"{similar} text match with the need"
             reasons.append(Reason(name, value[name], contribution[name], zh, en))
         return reasons
+
+
+class _Facts(NamedTuple):
+    """What the sentences about one candidate say besides the feature values."""
+
+    held: int  # required skills held
+    required: int  # skills the shift requires
+    related: int  # required skills lacked, with a held skill of their group
+    km: float
+    left: float  # weekly hours left after the shift
+    done: int
+    failed: int
+    rate: float  # the record as a rate, NaN when none was given
+    worked: int  # past fulfilled tasks in the shift's community
+
+
+def _by_key(keys: Sequence[Hashable], vector_of: Callable[[Hashable], np.ndarray]) -> np.ndarray:
+    """A column that depends on one key per shift (its category, its community): one vector when every
+    shift has the same key (it broadcasts), else a matrix with one row per shift, each vector computed once."""
+    distinct = list(dict.fromkeys(keys))
+    if len(distinct) == 1:
+        return vector_of(distinct[0])
+    where = {key: row for row, key in enumerate(distinct)}
+    return np.stack([vector_of(key) for key in distinct])[[where[key] for key in keys]]
+
+
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _hours(shift: ShiftNeed) -> float:

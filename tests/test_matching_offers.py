@@ -83,13 +83,27 @@ def test_an_offer_serving_only_a_distant_grid_scores_by_distance() -> None:
     assert [r.candidate_id for r in index.rank(BRICKS, NOW)] == [1, 2]
 
 
-def random_offers(seed: int) -> tuple[OfferIndex, list[LineNeed]]:
-    """Offers and lines drawn so that every feature and pre-filter varies and many offers tie exactly."""
+KEYS = ("", "led_street_lamp", "permeable_brick")
+COMMUNITY_GRIDS = [
+    replace(GRIDS[0], community_id=1),
+    replace(GRIDS[1], community_id=1),
+    replace(GRIDS[2], community_id=2),
+]
+
+
+def random_offers(seed: int, signals: bool = True) -> tuple[OfferIndex, list[LineNeed]]:
+    """Offers and lines drawn so that every feature and pre-filter varies and many offers tie exactly; with
+    ``signals``, item keys, start dates, community work, rates and distance scales per category or kind too."""
     rng = random.Random(seed)
     words = ("透水砖", "再生透水砖", "路灯", "助老送餐", "法律咨询", "")
+    starts = (None, datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 30, 16, tzinfo=UTC))
     offers = [
         offer(
             i,
+            item_key=rng.choice(KEYS) if signals else "",
+            available_from=rng.choice(starts) if signals else None,
+            community_work=rng.choice([{}, {1: 2}, {2: 5, 1: 1}]) if signals else {},
+            reliability_rate=rng.choice([None, 0.3, 0.9]) if signals else None,
             text=rng.choice(words),
             kind=rng.choice(["material", "material", "service"]),
             category=rng.choice(["renovation", "environment"]),
@@ -118,18 +132,24 @@ def random_offers(seed: int) -> tuple[OfferIndex, list[LineNeed]]:
             still_needed=rng.choice([0, 10, 500, 5000]),
             unit=rng.choice(["m²", "件", "个", "盏"]),
             item=rng.choice(["路灯", "充电桩", ""]),
-            due_date=rng.choice([None, date(2026, 12, 1), date(2026, 12, 27)]),
+            due_date=rng.choice([None, date(2026, 11, 29), date(2026, 12, 1), date(2026, 12, 27)]),
+            item_key=rng.choice(KEYS) if signals else "",
         )
         for i in range(50)
     ]
     lines += [replace(BRICKS, id=100, kind=""), replace(BRICKS, id=101, kind="", still_needed=0)]
     lines += [replace(BRICKS, id=102, unit="箱")]
-    return OfferIndex(offers, GRIDS, TextSpace([o.text for o in offers])), lines
+    space = TextSpace([o.text for o in offers])
+    if not signals:
+        return OfferIndex(offers, GRIDS, space), lines
+    scales = {"environment": 1.0, "service": 6.0}  # by category first, then kind; the others 3 km
+    return OfferIndex(offers, COMMUNITY_GRIDS, space, area_km=scales), lines
 
 
+@pytest.mark.parametrize("signals", [False, True])
 @pytest.mark.parametrize("seed", range(6))
-def test_rank_many_gives_every_line_exactly_its_rank_list(seed: int) -> None:
-    index, lines = random_offers(seed)
+def test_rank_many_gives_every_line_exactly_its_rank_list(seed: int, signals: bool) -> None:
+    index, lines = random_offers(seed, signals)
     everyone = [[r.score for r in index.rank(line, NOW, k=400)] for line in lines]
     assert any(len(scores) > 3 and scores[2] == scores[3] for scores in everyone)  # ties at the cut to settle
     for k in (1, 3, 10, 400):
@@ -141,6 +161,13 @@ def test_rank_many_gives_every_line_exactly_its_rank_list(seed: int) -> None:
     weights = {"coverage": 0.5, "area": 0.3, "validity": 0.2}
     expected = [index.rank(line, NOW, k=4, weights=weights) for line in lines]
     assert index.rank_many(lines, NOW, k=4, weights=weights) == expected
+    if signals:  # every new column varies, and each alone orders the lists the same way in both
+        pairs = [index.pair_features(line, NOW) for line in lines]
+        for name in ("item", "community_familiarity", "validity", "reliability"):
+            assert len({value for p in pairs for value in p.column(name).tolist()}) > 2, name
+            alone = {name: 0.7, "coverage": 0.3}
+            expected = [index.rank(line, NOW, k=5, weights=alone) for line in lines]
+            assert index.rank_many(lines, NOW, k=5, weights=alone) == expected
 
 
 def test_offer_ties_at_the_cut_keep_the_smallest_ids() -> None:

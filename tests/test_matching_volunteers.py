@@ -123,14 +123,28 @@ def test_top_k_equals_a_plain_python_ranking_on_random_volunteers() -> None:
 TEXTS = ("", "理发 陪伴老人", "法律咨询", "上门理发", "助老送餐 理发", "心理疏导")
 
 
-def random_street(seed: int) -> tuple[VolunteerIndex, list[ShiftNeed]]:
-    """Volunteers and shifts drawn so that every feature varies and many volunteers tie exactly."""
+INTERESTS = (frozenset(), frozenset({"elderly_care"}), frozenset({"sanitation", "elderly_care"}), frozenset({"health"}))
+CATEGORIES = ("elderly_care", "sanitation", "education", "health")
+# Grids 1 and 2 in community 1, grid 3 in community 2.
+COMMUNITY_GRIDS = [
+    replace(GRIDS[0], community_id=1),
+    replace(GRIDS[1], community_id=1),
+    replace(GRIDS[2], community_id=2),
+]
+
+
+def random_street(seed: int, signals: bool = True) -> tuple[VolunteerIndex, list[ShiftNeed]]:
+    """Volunteers and shifts drawn so that every feature varies and many volunteers tie exactly; with
+    ``signals``, interests, skill groups, community ties, rates and distance scales per category too."""
     rng = random.Random(seed)
     people: list[Volunteer] = []
     for i in rng.sample(range(1, 2000), 250):  # ids not in storage order
         people.append(
             volunteer(
                 i,
+                interests=rng.choice(INTERESTS) if signals else frozenset(),
+                community_work=rng.choice([{}, {1: 2}, {2: 5, 1: 1}, {3: 4}]) if signals else {},
+                reliability_rate=rng.choice([None, 0.3, 0.9]) if signals else None,
                 home_grid_id=rng.choice([1, 2, 3]),
                 skill_ids=frozenset(rng.sample(range(1, 7), rng.randint(0, 3))),
                 availability=tuple(
@@ -158,15 +172,21 @@ def random_street(seed: int) -> tuple[VolunteerIndex, list[ShiftNeed]]:
             grid_id=rng.choice([1, 2, 3]),
             skill_ids=frozenset(rng.sample([1, 2, 3, 4, 5, 6, 40], rng.randint(0, 3))),  # 40: nobody has it
             text=rng.choice(TEXTS),
+            category=rng.choice(CATEGORIES) if signals else "elderly_care",
         )
         for i in range(60)
     ]
-    return VolunteerIndex(people, GRIDS, space), shifts
+    if not signals:
+        return VolunteerIndex(people, GRIDS, space), shifts
+    groups = {1: "care", 2: "care", 3: "repair", 4: "repair", 5: "talk", 40: "talk"}  # 6 in no group
+    scales = {"elderly_care": 1.0, "sanitation": 5.0}  # the others: 2 km
+    return VolunteerIndex(people, COMMUNITY_GRIDS, space, skill_groups=groups, proximity_km=scales), shifts
 
 
+@pytest.mark.parametrize("signals", [False, True])
 @pytest.mark.parametrize("seed", range(6))
-def test_rank_many_gives_every_shift_exactly_its_rank_list(seed: int) -> None:
-    index, shifts = random_street(seed)
+def test_rank_many_gives_every_shift_exactly_its_rank_list(seed: int, signals: bool) -> None:
+    index, shifts = random_street(seed, signals)
     everyone = [[r.score for r in index.rank(s, k=400)] for s in shifts]
     assert any(len(scores) > 5 and scores[4] == scores[5] for scores in everyone)  # ties at the cut to settle
     for k in (1, 5, 12, 400):
@@ -178,6 +198,24 @@ def test_rank_many_gives_every_shift_exactly_its_rank_list(seed: int) -> None:
         assert index.rank_many(shifts, k=k, chunk_pairs=50) == expected
     weights = {"skill_coverage": 0.1, "availability": 0.1, "proximity": 0.5, "reliability": 0.1, "capacity": 0.1}
     assert index.rank_many(shifts, k=7, weights=weights) == [index.rank(s, k=7, weights=weights) for s in shifts]
+    if signals:  # every new column varies, and each alone orders the lists the same way in both
+        pairs = [index.pair_features(s, s.starts_at) for s in shifts]
+        for name in ("interest", "skill_related", "lives_in_community", "community_familiarity"):
+            assert len({value for p in pairs for value in p.column(name).tolist()}) > 1, name
+            alone = {name: 0.6, "reliability": 0.4}
+            assert index.rank_many(shifts, k=5, weights=alone) == [index.rank(s, k=5, weights=alone) for s in shifts]
+
+
+def test_pair_features_hold_exactly_the_columns_rank_scores() -> None:
+    index, shifts = random_street(2)
+    for need in shifts[:20]:
+        pairs = index.pair_features(need, need.starts_at)
+        score = {
+            int(c): sum(DEFAULT_WEIGHTS[n] * pairs.column(n)[i] for n in DEFAULT_WEIGHTS)
+            for i, c in enumerate(pairs.candidate_ids)
+        }
+        for ranked in index.rank(need, k=20):
+            assert ranked.score == pytest.approx(score[ranked.candidate_id], abs=1e-12)
 
 
 def test_ties_at_the_cut_keep_the_smallest_ids_whatever_the_storage_order() -> None:

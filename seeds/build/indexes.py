@@ -9,13 +9,13 @@ shows the features as they stood when it was drawn.
 """
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from scipy import sparse
 
 from marketplace.vocabulary import Urgency
-from matching.availability import shift_blocks
+from matching.availability import shift_blocks, street_day_end
 from matching.explain import Reason
 from matching.features import (
     DAYS_CAP,
@@ -161,10 +161,12 @@ class VolunteerRanking:
         distance = index.distances.from_grid(self.grid_ids[need.grid_index], index.home[rows])
         cap = index.cap[rows]
         due = (
-            datetime.combine(need.row["due_date"], time(23, 59, 59), UTC).timestamp()
+            street_day_end(need.row["due_date"]).timestamp()
             if need.row["due_date"] is not None
             else shift.starts_at.timestamp()
         )
+        shift_need = shift_record(need, shift, self.grid_ids[need.grid_index])
+        grid = index.distances.index[shift_need.grid_id]
         columns = {
             "skill_coverage": coverage,
             "availability": available[rows],
@@ -172,6 +174,11 @@ class VolunteerRanking:
             "reliability": index.reliability[rows],
             "capacity": np.clip(np.where(cap > 0, hours_left[rows] / np.maximum(cap, 1e-9), 0.0), 0.0, 1.0),
             "text": self.text[shift.id][rows],
+            # The signals the seeded records carry (none yet: their neutral values), from the index itself.
+            "interest": index.interest(shift_need.category)[rows],
+            "skill_related": index.related_skills(shift_need, rows)[1],
+            "lives_in_community": index.same_community[grid, index.home[rows]],
+            "community_familiarity": index.work_in(index.community_of(shift_need.grid_id))[1][rows],
             "distance_km": np.minimum(distance, DISTANCE_CAP_KM),
             "load": np.where(cap > 0, index.hours[rows] / np.maximum(cap, 1e-9), 1.0),
             "experience": experience(index.fulfilled[rows], index.failed[rows]),
@@ -255,7 +262,7 @@ class OfferRanking:
         valid_until = index.valid_until[rows]
         due_date = need.row["due_date"]
         if due_date is not None:
-            due = datetime.combine(due_date, time(23, 59, 59), UTC).timestamp()
+            due = street_day_end(due_date).timestamp()
             validity = np.clip((valid_until - now) / max(due - now, 1.0), 0.0, 1.0)
         else:
             due = np.inf
@@ -268,6 +275,8 @@ class OfferRanking:
             "reliability": index.reliability[rows],
             "text": self.text[line.id][rows],
             "validity": validity,
+            "item": index.item_match(line_record(need, line, self.grid_ids[need.grid_index]).item_key)[rows],
+            "community_familiarity": index.work_in(index.community_of(self.grid_ids[need.grid_index]))[1][rows],
             "distance_km": np.where(serves, 0.0, np.minimum(nearest, DISTANCE_CAP_KM)),
             "load": np.log1p(index.open_matches[rows]),
             "experience": experience(index.fulfilled[rows], index.failed[rows]),

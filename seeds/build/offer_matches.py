@@ -216,6 +216,8 @@ class LineSupply:
             "reliability": 0.5,
             "text": 0.0,
             "validity": 1.0,
+            "item": 0.5,  # the seeded offers carry no item keys or community work yet
+            "community_familiarity": 0.0,
             "distance_km": 0.0 if serves else nearest,
             "load": 0.0,
         }

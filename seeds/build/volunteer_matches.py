@@ -205,6 +205,10 @@ class ShiftStaffing:
             "reliability": self.ledger.reliability(position),
             "capacity": min(1.0, max(0.0, (cap - held - shift_hours) / cap)),
             "text": 0.0,
+            "interest": 0.5,  # the seeded volunteers declare no interests, skill groups or community ties yet
+            "skill_related": 0.0,
+            "lives_in_community": 0.0,
+            "community_familiarity": 0.0,
             "distance_km": distance,
             "load": held / cap,
         }
