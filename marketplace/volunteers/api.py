@@ -31,6 +31,7 @@ def profile_out(db: Session, actor: CurrentUser) -> dict[str, Any]:
         "employer_organization_id": profile.employer_organization_id,
         "weekly_hour_cap": profile.weekly_hour_cap,
         "skill_ids": services.skill_ids_of(db, profile.id),
+        "interests": services.interests_of(db, profile.id),
         "availability": [
             {"weekday": s.weekday, "start_minute": s.start_minute, "end_minute": s.end_minute}
             for s in services.availability_of(db, profile.id)
@@ -66,7 +67,10 @@ class VolunteerApiController(Controller):
         operation_id="updateMyVolunteerProfile",
         summary="Change my volunteer profile",
         guards=[token_scope("profile:write")],
-        description="Only the fields sent change; skill_ids and availability replace the whole list.",
+        description=(
+            "Only the fields sent change; skill_ids, availability and interests (need categories) replace the whole "
+            "list."
+        ),
         sync_to_thread=True,
     )
     def update(self, db: DbSession, actor: Actor, data: JSONBody[VolunteerUpdate]) -> dict[str, Any]:
@@ -74,6 +78,7 @@ class VolunteerApiController(Controller):
         assert profile.id is not None
         current: dict[str, Any] = {name: getattr(profile, name) for name in services.PROFILE_FIELDS}
         current["skill_ids"] = services.skill_ids_of(db, profile.id)
+        current["interests"] = services.interests_of(db, profile.id)
         current["availability"] = [
             AvailabilitySlotCreate(weekday=s.weekday, start_minute=s.start_minute, end_minute=s.end_minute)
             for s in services.availability_of(db, profile.id)

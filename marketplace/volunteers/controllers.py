@@ -18,6 +18,7 @@ from marketplace.organizations.services import FormProblem, approved_organizatio
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, sessions_only, staff_or_admin, volunteer_only
+from marketplace.vocabulary import Category
 from marketplace.volunteers import hours, services
 from marketplace.volunteers.models import VolunteerSegment
 from marketplace.volunteers.schemas import VolunteerCreate
@@ -39,6 +40,7 @@ def profile_values(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]
         "weekly_hour_cap": one(form, "weekly_hour_cap") or "8",
         "skill_ids": many(form, "skill_ids"),
         "availability": availability,
+        "interests": [str(value) for value in many(form, "interests")],
     }
     return values, errors
 
@@ -56,6 +58,7 @@ def shown_values(form: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]
         "weekly_hour_cap": values.get("weekly_hour_cap"),
         "skill_ids": [v for v in values.get("skill_ids", []) if isinstance(v, int)],
         "slots": [str(key) for key in many(form, "slots")],
+        "interests": values.get("interests", []),
     }
 
 
@@ -67,6 +70,7 @@ def form_context(db: Session, values: dict[str, Any], errors: dict[str, str]) ->
         grid_groups=grid_choices(db),
         segments=list(VolunteerSegment),
         skill_groups=services.skill_groups(db),
+        categories=list(Category),
         organizations=approved_organizations(db),
         windows=services.WINDOWS,
         weekdays=services.WEEKDAYS,
@@ -88,7 +92,7 @@ class VolunteerRegistrationController(Controller):
 
     @get("/", name="volunteers:register", sync_to_thread=True)
     def form(self, reader: ReaderSession) -> Template:
-        values = {"weekly_hour_cap": 8, "skill_ids": [], "slots": [], "segment": "resident"}
+        values = {"weekly_hour_cap": 8, "skill_ids": [], "slots": [], "interests": [], "segment": "resident"}
         return Template("volunteers/register.html", context=form_context(reader, values, {}))
 
     @post("/", name="volunteers:register-submit", sync_to_thread=True)
@@ -133,6 +137,7 @@ class VolunteerProfileController(Controller):
             "weekly_hour_cap": profile.weekly_hour_cap,
             "skill_ids": services.skill_ids_of(db, profile.id),
             "slots": services.keys_from_slots(services.availability_of(db, profile.id)),
+            "interests": services.interests_of(db, profile.id),
         }
 
     @get("/profile", name="volunteers:profile", sync_to_thread=True)
@@ -212,6 +217,7 @@ class VolunteerDirectoryController(Controller):
             row=row,
             skills=services.skills_named(reader, services.skill_ids_of(reader, profile_id)),
             slots=services.keys_from_slots(services.availability_of(reader, profile_id)),
+            interests=[Category(value) for value in services.interests_of(reader, profile_id)],
             windows=services.WINDOWS,
             weekdays=services.WEEKDAYS,
             summary=services.hours_summary(reader, profile_id, recent_limit=5),

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Self
 from pydantic import Field, model_validator
 
 from marketplace.validation import Code, Id, IdList, InputModel, UpdateModel, field_error, line, optional, require
+from marketplace.vocabulary import Category
 from marketplace.volunteers.models import AvailabilitySlot, ShiftSignup, Skill, VolunteerProfile, VolunteerSegment
 
 MINUTES_PER_DAY = 1440
@@ -13,6 +14,10 @@ Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday")]
 StartMinute = Annotated[int, Field(ge=0, lt=MINUTES_PER_DAY, description="minutes from midnight")]
 EndMinute = Annotated[int, Field(gt=0, le=MINUTES_PER_DAY, description="minutes from midnight; 1440 = midnight")]
 WeeklyHourCap = Annotated[int, Field(ge=1, le=80)]
+# The kinds of work the volunteer wants to do: need categories (the matching's interest signal).
+Interests = Annotated[
+    list[Category], Field(max_length=2 * len(Category), description="need categories the volunteer wants to work in")
+]
 
 
 class AvailabilitySlotCreate(InputModel):
@@ -65,6 +70,7 @@ class VolunteerCreate(InputModel):
     weekly_hour_cap: WeeklyHourCap = 8
     skill_ids: IdList = []
     availability: Availability = []
+    interests: Interests = []
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -73,15 +79,15 @@ class VolunteerCreate(InputModel):
         return self
 
     def to_row(self, user_id: int) -> VolunteerProfile:
-        values = self.model_dump(exclude={"skill_ids", "availability"})
+        values = self.model_dump(exclude={"skill_ids", "availability", "interests"})
         return VolunteerProfile.model_validate(values | {"user_id": user_id})
 
 
 class VolunteerUpdate(UpdateModel):
-    """A profile edit; ``skill_ids`` and ``availability`` replace the whole list when sent."""
+    """A profile edit; ``skill_ids``, ``availability`` and ``interests`` replace the whole list when sent."""
 
     clearable = frozenset({"employer_organization_id"})
-    not_columns = frozenset({"version", "skill_ids", "availability"})
+    not_columns = frozenset({"version", "skill_ids", "availability", "interests"})
 
     home_grid_id: Id | None = None
     segment: VolunteerSegment | None = None
@@ -90,6 +96,7 @@ class VolunteerUpdate(UpdateModel):
     weekly_hour_cap: WeeklyHourCap | None = None
     skill_ids: IdList | None = None
     availability: Availability | None = None
+    interests: Interests | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

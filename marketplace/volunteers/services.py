@@ -5,7 +5,7 @@ volunteer only themselves, admins everyone.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -30,12 +30,14 @@ from marketplace.organizations.services import FormProblem
 from marketplace.places.models import Grid
 from marketplace.security.identity import CurrentUser
 from marketplace.street_clock import street_day
+from marketplace.vocabulary import Category
 from marketplace.volunteers.hours import VolunteerHours, credit_of, hours_of
 from marketplace.volunteers.models import (
     AvailabilitySlot,
     ShiftSignup,
     SignupStatus,
     Skill,
+    VolunteerInterest,
     VolunteerProfile,
     VolunteerSkill,
 )
@@ -91,8 +93,11 @@ def _check_references(db: Session, data: VolunteerCreate) -> None:
 def _replace_skills_and_slots(db: Session, profile_id: int, data: VolunteerCreate) -> None:
     db.execute(sa.delete(VolunteerSkill).where(VolunteerSkill.volunteer_id == profile_id))
     db.execute(sa.delete(AvailabilitySlot).where(AvailabilitySlot.volunteer_id == profile_id))
+    db.execute(sa.delete(VolunteerInterest).where(VolunteerInterest.volunteer_id == profile_id))
     for skill_id in sorted(set(data.skill_ids)):
         db.add(VolunteerSkill(volunteer_id=profile_id, skill_id=skill_id))
+    for category in dict.fromkeys(data.interests):
+        db.add(VolunteerInterest(volunteer_id=profile_id, category=category))
     for slot in data.availability:
         db.add(slot.to_row(profile_id))
     db.flush()
@@ -105,6 +110,7 @@ def _profile_snapshot(db: Session, profile: VolunteerProfile) -> dict[str, Any]:
     data["availability"] = [
         [slot.weekday, slot.start_minute, slot.end_minute] for slot in availability_of(db, profile.id)
     ]
+    data["interests"] = interests_of(db, profile.id)
     return data
 
 
@@ -189,6 +195,15 @@ def skill_ids_of(db: Session, profile_id: int) -> list[int]:
     return sorted(
         db.execute(sa.select(VolunteerSkill.skill_id).where(VolunteerSkill.volunteer_id == profile_id)).scalars()
     )
+
+
+CATEGORY_ORDER = {category.value: position for position, category in enumerate(Category)}
+
+
+def interests_of(db: Session, profile_id: int) -> list[str]:
+    """The need categories the volunteer wants to work in, in the vocabulary's order."""
+    found = db.execute(sa.select(VolunteerInterest.category).where(VolunteerInterest.volunteer_id == profile_id))
+    return sorted((category.value for category in found.scalars()), key=CATEGORY_ORDER.__getitem__)
 
 
 def availability_of(db: Session, profile_id: int) -> list[AvailabilitySlot]:
@@ -294,6 +309,7 @@ class VolunteerRow:
     grid: Grid
     phone_masked: str
     hours: VolunteerHours
+    interests: list[Category] = field(default_factory=list)
 
 
 def list_volunteers(
@@ -314,10 +330,25 @@ def list_volunteers(
         .offset((page - 1) * page_size)
     ).all()
     figures = hours_of(db, [profile for profile, _user, _grid in rows])
+    interests = interests_by_volunteer(db, [profile.id for profile, _user, _grid in rows])
     return [
-        VolunteerRow(profile, user, grid, mask_phone(user.phone) or "", figures[profile.id])
+        VolunteerRow(profile, user, grid, mask_phone(user.phone) or "", figures[profile.id], interests[profile.id])
         for profile, user, grid in rows
     ], total
+
+
+def interests_by_volunteer(db: Session, profile_ids: list[Any]) -> dict[int, list[Category]]:
+    """Each volunteer's interests in one query, in the vocabulary's order."""
+    found: dict[int, list[Category]] = defaultdict(list)
+    if profile_ids:
+        query = sa.select(VolunteerInterest.volunteer_id, VolunteerInterest.category).where(
+            VolunteerInterest.volunteer_id.in_(profile_ids)  # type: ignore[attr-defined]
+        )
+        for volunteer_id, category in db.execute(query):
+            found[volunteer_id].append(category)
+    for categories in found.values():
+        categories.sort(key=lambda category: CATEGORY_ORDER[category.value])
+    return found
 
 
 def get_volunteer(db: Session, viewer: CurrentUser, profile_id: int) -> VolunteerRow:
