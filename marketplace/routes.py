@@ -8,6 +8,8 @@ from marketplace.admin.controllers import ADMIN_ROUTE_HANDLERS
 from marketplace.dashboard.controllers import FiguresPageController, StatsApiController
 from marketplace.exchange.needs import NEED_EXCHANGE_HANDLERS
 from marketplace.exchange.projects import ProjectExportController
+from marketplace.items.api import ItemApiController
+from marketplace.items.pages import ItemPagesController
 from marketplace.matches.api import MATCH_API_HANDLERS
 from marketplace.matches.inbox_api import ReviewInboxApiController
 from marketplace.matches.pages import TAKE_PART_PAGE_HANDLERS
@@ -69,6 +71,8 @@ def route_handlers() -> list[Any]:
         *NEED_EXCHANGE_HANDLERS,
         OfferPagesController,
         OfferApiController,
+        ItemPagesController,
+        ItemApiController,
         *PRIVACY_PAGE_HANDLERS,
         my_data,
     ]

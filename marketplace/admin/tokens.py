@@ -36,6 +36,8 @@ SCOPE_LABELS: dict[str, str] = {
     "matches:write": N_("Claim projects, sign up, decide on matches"),
     "profile:read": N_("Read your own volunteer profile and hours"),
     "profile:write": N_("Change your own volunteer profile"),
+    "items:read": N_("Read the item vocabulary and resolve a text to an item"),
+    "items:write": N_("Add, edit and retire items of the vocabulary (admins)"),
     "admin": N_("Administration (users, organizations, audit log)"),
 }
 assert SCOPE_LABELS.keys() == TOKEN_SCOPES.keys(), "every token scope needs a translated label"

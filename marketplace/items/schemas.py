@@ -16,6 +16,8 @@ UNITS_MAX = 12
 # A form's textarea gives one synonym a line; "|", "、" and ";" separate them too (a comma may be part of one:
 # "rice, flour and oil").
 _SEPARATORS = re.compile(r"[\r\n|、;；]+")
+# A synonym found in any text with "!!" in it would name nothing: it needs a letter, digit or character.
+_WORD = re.compile(r"\w")
 
 
 def _as_list(value: Any) -> Any:
@@ -28,7 +30,7 @@ def _distinct(values: list[str]) -> list[str]:
     """Each spelling once, compared as the resolver compares them (width, case, spaces)."""
     seen: dict[str, str] = {}
     for value in values:
-        if not fold(value):
+        if not _WORD.search(fold(value)):
             raise invalid("a synonym must contain letters or characters")
         seen.setdefault(fold(value), value)
     return list(seen.values())

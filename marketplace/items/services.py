@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from marketplace.audit.service import changed, record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.i18n import N_
+from marketplace.i18n import gettext as _
 from marketplace.items.models import ItemTerm
 from marketplace.items.schemas import ItemTermCreate, ItemTermUpdate
 from marketplace.needs.models import ResourceLine
@@ -38,11 +38,10 @@ class Conflict(ClientException):
 class ItemInputError(ValueError):
     """A field of an item that cannot be saved as given; ``field`` names it (form field and API key)."""
 
-    def __init__(self, field: str, message: str, **values: Any) -> None:
-        super().__init__(f"{field}: {message % values if values else message}")
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
-        self.values = values
 
 
 # --- the vocabulary as the matching sees it -------------------------------------------------------------
@@ -219,7 +218,7 @@ def list_terms(db: Session, filters: TermFilters) -> list[ItemTerm]:
 def get_term(db: Session, key: str) -> ItemTerm:
     row = db.execute(sa.select(ItemTerm).where(ItemTerm.key == key)).scalar_one_or_none()
     if row is None:
-        raise NotFoundException(N_("No such item."))
+        raise NotFoundException(_("No such item."))
     return row  # type: ignore[no-any-return]
 
 
@@ -238,7 +237,7 @@ def _check_synonyms(db: Session, key: str, category: Category, kind: ResourceKin
         other = taken.get(fold(spelling))
         if other is not None:
             raise ItemInputError(
-                "synonyms", N_("“%(text)s” already names the item %(key)s"), text=spelling, key=other.key
+                "synonyms", _("“%(text)s” already names the item %(key)s") % {"text": spelling, "key": other.key}
             )
 
 
@@ -249,7 +248,7 @@ def _term_snapshot(row: ItemTerm) -> dict[str, Any]:
 def create_term(db: Session, actor: CurrentUser | None, data: ItemTermCreate) -> ItemTerm:
     """A new item, audited; 409 when the key is taken (by a live or a retired item)."""
     if db.execute(sa.select(ItemTerm.id).where(ItemTerm.key == data.key)).first() is not None:
-        raise ItemInputError("key", N_("The key %(key)s is taken"), key=data.key)
+        raise ItemInputError("key", _("The key %(key)s is taken") % {"key": data.key})
     _check_synonyms(db, data.key, data.category, data.kind, [data.name_zh, data.name_en, *data.synonyms])
     row = ItemTerm(**data.model_dump())
     db.add(row)
@@ -262,7 +261,7 @@ def update_term(db: Session, actor: CurrentUser | None, key: str, data: ItemTerm
     """Apply an edit made from ``data.version`` (409 when someone changed the item since), audited."""
     row = get_term(db, key)
     if row.version != data.version:
-        raise Conflict(N_("This item was changed by someone else; reload it and try again."))
+        raise Conflict(_("This item was changed by someone else; reload it and try again."))
     before = _term_snapshot(row)
     changes = data.changes()
     merged = {name: getattr(row, name) for name in ("category", "kind", "name_zh", "name_en", "synonyms")} | changes
@@ -276,7 +275,7 @@ def update_term(db: Session, actor: CurrentUser | None, key: str, data: ItemTerm
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(N_("This item was changed by someone else; reload it and try again."))
+        raise Conflict(_("This item was changed by someone else; reload it and try again."))
     db.expire(row)
     db.refresh(row)
     old, new = changed(before, _term_snapshot(row))
@@ -288,7 +287,7 @@ def set_retired(db: Session, actor: CurrentUser | None, key: str, *, retired: bo
     """Retire an item (it no longer resolves) or bring it back; audited. 409 when it already is so."""
     row = get_term(db, key)
     if (row.retired_at is not None) == retired:
-        raise Conflict(N_("This item is already retired.") if retired else N_("This item is not retired."))
+        raise Conflict(_("This item is already retired.") if retired else _("This item is not retired."))
     if not retired:
         _check_synonyms(db, key, row.category, row.kind, [row.name_zh, row.name_en, *row.synonyms])
     before = {"retired_at": row.retired_at.isoformat() if row.retired_at else None, "version": row.version}
@@ -345,3 +344,15 @@ def names_of(db: Session, keys: Iterable[str | None]) -> dict[str, ItemTerm]:
         return {}
     rows = db.execute(sa.select(ItemTerm).where(ItemTerm.key.in_(wanted))).scalars()  # type: ignore[attr-defined]
     return {row.key: row for row in rows}
+
+
+def usage(db: Session) -> dict[str, tuple[int, int]]:
+    """How many offers and resource lines carry each key (the admin list shows what an edit touches)."""
+    found: dict[str, list[int]] = {}
+    for position, table in enumerate((Offer.__table__, ResourceLine.__table__)):  # type: ignore[attr-defined]
+        rows = db.execute(
+            sa.select(table.c.item_key, sa.func.count()).where(table.c.item_key.is_not(None)).group_by(table.c.item_key)
+        )
+        for key, number in rows:
+            found.setdefault(key, [0, 0])[position] = int(number)
+    return {key: (offers, lines) for key, (offers, lines) in found.items()}

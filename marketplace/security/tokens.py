@@ -21,6 +21,8 @@ TOKEN_SCOPES: dict[str, str] = {
     "matches:write": "Claim projects, sign up, decide on matches",
     "profile:read": "Read your own volunteer profile and hours",
     "profile:write": "Change your own volunteer profile",
+    "items:read": "Read the item vocabulary and resolve a text to an item",
+    "items:write": "Add, edit and retire items of the vocabulary (admins)",
     "admin": "Administration (users, organizations, audit log)",
 }
 

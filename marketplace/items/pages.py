@@ -1,0 +1,230 @@
+"""Admin pages of the item vocabulary (/admin/items): list and search, add, edit, retire and restore items.
+
+For admins signed in with a browser session only (others 403). Each change is audited and brings the
+item keys of offers and lines in step; the page then says how many changed.
+"""
+
+from typing import Any
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.i18n import N_
+from marketplace.i18n import gettext as _
+from marketplace.items import services
+from marketplace.items.models import KEY_MAX, ItemTerm
+from marketplace.items.schemas import ItemTermCreate, ItemTermUpdate
+from marketplace.organizations.forms import FormData, field_errors, one, validate
+from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.security.deps import Actor
+from marketplace.security.guards import admin_only, sessions_only
+from marketplace.vocabulary import Category, ResourceKind
+
+FIELDS = ("key", "category", "kind", "name_zh", "name_en", "synonyms", "units")
+# The vocabulary's own rules, as the form shows them.
+_MESSAGES = {
+    "lower-case letters, digits and _ , starting with a letter (2 to 64)": N_(
+        "Lower-case letters, digits and _, starting with a letter (2 to 64 characters)."
+    ),
+    "a synonym must contain letters or characters": N_("A synonym must contain letters or characters."),
+}
+
+
+def _friendly(errors: dict[str, str]) -> dict[str, str]:
+    translated = {}
+    for field, message in errors.items():
+        found = next((text for english, text in _MESSAGES.items() if english in message), None)
+        translated[field] = _(found) if found else message
+    return translated
+
+
+def _form_values(data: dict[str, Any]) -> dict[str, str]:
+    return {name: one(data, name).strip() for name in FIELDS}
+
+
+def _row_values(row: ItemTerm) -> dict[str, str]:
+    return {
+        "key": row.key,
+        "category": row.category.value,
+        "kind": row.kind.value,
+        "name_zh": row.name_zh,
+        "name_en": row.name_en,
+        "synonyms": "\n".join(row.synonyms),
+        "units": "、".join(row.units),
+    }
+
+
+def _payload(values: dict[str, str]) -> dict[str, Any]:
+    """Form values as the schema takes them; an empty select is "not chosen" (the schema says required)."""
+    return {name: value for name, value in values.items() if value or name in ("name_zh", "name_en", "units")}
+
+
+def _done_message(done: str | None, offers: int | None, lines: int | None) -> str | None:
+    said = {
+        "created": N_("Item added."),
+        "saved": N_("Item saved."),
+        "retired": N_("Item retired: it no longer resolves."),
+        "restored": N_("Item restored."),
+    }.get(done or "")
+    if said is None:
+        return None
+    return _("%(said)s Item keys resolved again: %(offers)d offers and %(lines)d resource lines changed.") % {
+        "said": _(said),
+        "offers": offers or 0,
+        "lines": lines or 0,
+    }
+
+
+def _after(key: str, done: str, counts: services.Reresolved) -> Redirect:
+    query = f"done={done}&offers={counts.offers_changed}&lines={counts.lines_changed}"
+    return Redirect(f"/admin/items/{key}?{query}", status_code=HTTP_303_SEE_OTHER)
+
+
+class ItemPagesController(Controller):
+    """The vocabulary as admins keep it; a bearer token never opens these pages."""
+
+    path = "/admin/items"
+    guards = [admin_only, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    def _list(
+        self,
+        db: Session,
+        filters: services.TermFilters,
+        *,
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        rows = services.list_terms(db, filters)
+        context = page_context(
+            db,
+            admin_section="items",
+            items=rows,
+            total=len(rows),
+            usage=services.usage(db),
+            filters=filters,
+            categories=list(Category),
+            kinds=list(ResourceKind),
+            values=values or {"category": "", "kind": ""},
+            errors=errors or {},
+        )
+        return Template("items/list.html", context=context, status_code=status_code)
+
+    @get("/", name="items:list", sync_to_thread=True)
+    def list_items(
+        self,
+        reader: ReaderSession,
+        q: FromQuery[str | None] = None,
+        category: FromQuery[Category | None] = None,
+        kind: FromQuery[ResourceKind | None] = None,
+        retired: FromQuery[bool] = False,
+    ) -> Template:
+        return self._list(reader, services.TermFilters((q or "").strip()[:100], category, kind, retired))
+
+    @post("/", name="items:create", sync_to_thread=True)
+    def create(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
+        values = _form_values(data)
+        term_in, errors = validate(ItemTermCreate, _payload(values))
+        if term_in is None:
+            return self._list(
+                db, services.TermFilters(), values=values, errors=_friendly(errors), status_code=HTTP_400_BAD_REQUEST
+            )
+        try:
+            row = services.create_term(db, actor, term_in)
+        except services.ItemInputError as error:
+            db.rollback()
+            return self._list(
+                db,
+                services.TermFilters(),
+                values=values,
+                errors={error.field: error.message},
+                status_code=HTTP_400_BAD_REQUEST,
+            )
+        return _after(row.key, "created", services.reresolve_after_edit(db, actor, row))
+
+    def _edit(
+        self,
+        db: Session,
+        row: ItemTerm,
+        *,
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        problem: str | None = None,
+        done: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        offers, lines = services.usage(db).get(row.key, (0, 0))
+        context = page_context(
+            db,
+            admin_section="items",
+            item=row,
+            values=values or _row_values(row),
+            errors=errors or {},
+            problem=problem,
+            done=done,
+            offers=offers,
+            lines=lines,
+            categories=list(Category),
+            kinds=list(ResourceKind),
+        )
+        return Template("items/edit.html", context=context, status_code=status_code)
+
+    @get("/{key:str}", name="items:edit", sync_to_thread=True)
+    def edit(
+        self,
+        reader: ReaderSession,
+        key: FromPath[str],
+        done: FromQuery[str | None] = None,
+        offers: FromQuery[int | None] = None,
+        lines: FromQuery[int | None] = None,
+    ) -> Template:
+        row = services.get_term(reader, key[:KEY_MAX])
+        return self._edit(reader, row, done=_done_message(done, offers, lines))
+
+    @post("/{key:str}", name="items:update", sync_to_thread=True)
+    def update(self, db: DbSession, actor: Actor, key: FromPath[str], data: FormData) -> Template | Redirect:
+        row = services.get_term(db, key[:KEY_MAX])
+        values = _form_values(data) | {"key": row.key}
+        payload = _payload(values) | {"version": one(data, "version"), "synonyms": values["synonyms"]}
+        payload.pop("key", None)
+        update_in, errors = validate(ItemTermUpdate, payload)
+        if update_in is None:
+            return self._edit(db, row, values=values, errors=_friendly(errors), status_code=HTTP_400_BAD_REQUEST)
+        try:
+            row = services.update_term(db, actor, row.key, update_in)
+        except services.ItemInputError as error:
+            db.rollback()
+            return self._edit(db, row, values=values, errors={error.field: error.message}, status_code=400)
+        except ValidationError as error:
+            db.rollback()
+            return self._edit(db, row, values=values, errors=_friendly(field_errors(error)), status_code=400)
+        except services.Conflict as conflict:
+            db.rollback()
+            fresh = services.get_term(db, key[:KEY_MAX])
+            return self._edit(db, fresh, values=values, problem=str(conflict.detail), status_code=HTTP_409_CONFLICT)
+        return _after(row.key, "saved", services.reresolve_after_edit(db, actor, row))
+
+    @post("/{key:str}/retire", name="items:retire", sync_to_thread=True)
+    def retire(self, db: DbSession, actor: Actor, key: FromPath[str]) -> Template | Redirect:
+        return self._set_retired(db, actor, key, retired=True)
+
+    @post("/{key:str}/restore", name="items:restore", sync_to_thread=True)
+    def restore(self, db: DbSession, actor: Actor, key: FromPath[str]) -> Template | Redirect:
+        return self._set_retired(db, actor, key, retired=False)
+
+    def _set_retired(self, db: Session, actor: Actor, key: str, *, retired: bool) -> Template | Redirect:
+        try:
+            row = services.set_retired(db, actor, key[:KEY_MAX], retired=retired)
+        except (services.Conflict, services.ItemInputError) as error:
+            db.rollback()
+            fresh = services.get_term(db, key[:KEY_MAX])
+            said = str(error.detail) if isinstance(error, services.Conflict) else error.message
+            return self._edit(db, fresh, problem=said, status_code=HTTP_409_CONFLICT)
+        return _after(row.key, "retired" if retired else "restored", services.reresolve_after_edit(db, actor, row))
