@@ -1,19 +1,25 @@
 """The matching signals in the application: a volunteer's interests (registration, profile, API, staff pages)
 and an offer's start date (forms, API, pages), each reaching the matching library's records."""
 
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from babel.dates import format_date
 from litestar.testing import TestClient
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
+from marketplace.db.types import utcnow
 from marketplace.recommend import records as rows
 from marketplace.settings import Settings
+from marketplace.street_clock import day_start, street_day
 from marketplace.volunteers.models import VolunteerInterest, VolunteerProfile
 from tests.orgs_helpers import form_post, make_places, sign_in
-from tests.security_helpers import csrf_for, make_user
+from tests.security_helpers import csrf_for, csrf_from, make_grid, make_user, sign_in_as
+from tests.test_exchange import upload
+from tests.test_offers import offer_body
 from tests.test_volunteers import signup_form, skills
 
 
@@ -99,3 +105,109 @@ def test_staff_see_a_volunteers_interests(client: TestClient[Any], session: Sess
     assert "Conflict mediation" in detail.text and "88%" in detail.text
     client.cookies.set("lang", "zh_CN")
     assert "矛盾调解" in client.get(f"/volunteers/{profile.id}").text
+
+
+# --- an offer's start date -------------------------------------------------------------------------------
+
+
+def _offer_api(client: TestClient[Any], settings: Settings, method: str, path: str, body: Any) -> Any:
+    return client.request(method, path, json=body, headers={"X-CSRF-Token": csrf_for(client, settings)})
+
+
+def _days_ahead(days: int) -> str:
+    return (street_day(utcnow()) + timedelta(days=days)).isoformat()
+
+
+def test_api_takes_a_start_date_within_the_window_and_names_the_field_otherwise(
+    client: TestClient[Any], session: Session, settings: Settings
+) -> None:
+    grid = make_grid(session)
+    sign_in_as(client, session, Role.PARTNER)
+    body = offer_body([grid.id], available_from=_days_ahead(10), valid_until=_days_ahead(40))
+    created = _offer_api(client, settings, "POST", "/api/v1/offers", body)
+    assert created.status_code == 201, created.text
+    offer = created.json()
+    assert offer["available_from_day"] == _days_ahead(10)
+    assert offer["available_from"] == day_start(date.fromisoformat(_days_ahead(10))).isoformat()
+    # Starting after the offer ends is refused, naming the field; on creation and on an edit.
+    late = offer_body([grid.id], available_from=_days_ahead(41), valid_until=_days_ahead(40))
+    refused = _offer_api(client, settings, "POST", "/api/v1/offers", late)
+    assert refused.status_code == 400 and "available_from" in refused.text, refused.text
+    edit = {"version": 1, "available_from": _days_ahead(60)}
+    refused = _offer_api(client, settings, "PATCH", f"/api/v1/offers/{offer['id']}", edit)
+    assert refused.status_code == 400 and "available_from" in refused.text, refused.text
+    for nonsense in ("someday", "99999-01-01", _days_ahead(365 * 11)):
+        refused = _offer_api(client, settings, "POST", "/api/v1/offers", offer_body([grid.id], available_from=nonsense))
+        assert refused.status_code == 400 and "available_from" in refused.text, (nonsense, refused.text)
+    # An edit may move it, or clear it (available at once); the matching's record follows.
+    moved = _offer_api(
+        client, settings, "PATCH", f"/api/v1/offers/{offer['id']}", {"version": 1, "available_from": _days_ahead(5)}
+    )
+    assert moved.status_code == 200 and moved.json()["available_from_day"] == _days_ahead(5)
+    (record,) = rows.offer_records(session)
+    assert street_day(record.available_from) == date.fromisoformat(_days_ahead(5))
+    session.rollback()
+    cleared = _offer_api(
+        client, settings, "PATCH", f"/api/v1/offers/{offer['id']}", {"version": 2, "available_from": None}
+    )
+    assert cleared.status_code == 200 and cleared.json()["available_from"] is None
+
+
+def test_offer_form_takes_the_start_date_and_pages_show_from_until(
+    client: TestClient[Any], session: Session, settings: Settings
+) -> None:
+    grid = make_grid(session)
+    grid_id = grid.id
+    sign_in_as(client, session, Role.PARTNER)
+    client.cookies.set("lang", "en")
+    form = client.get("/offers/new")
+    assert 'name="available_from"' in form.text and "Available from" in form.text
+    fields = {
+        "csrf_token": csrf_from(form.text),
+        "kind": "venue",
+        "category": "culture_sports",
+        "title": "社区活动室",
+        "quantity": "20",
+        "unit": "小时",
+        "grid_ids": [str(grid_id)],
+        "valid_until": _days_ahead(40),
+    }
+    bad = client.post("/offers/new", data=fields | {"available_from": _days_ahead(50)})
+    assert bad.status_code == 400 and 'id="available_from-error"' in bad.text
+    assert "The resource must be available before the offer ends." in bad.text
+    good = client.post("/offers/new", data=fields | {"available_from": _days_ahead(10)}, follow_redirects=False)
+    assert good.status_code == 303, good.text[-2000:]
+    detail = client.get(good.headers["location"])
+    start = format_date(date.fromisoformat(_days_ahead(10)), format="medium", locale="en")
+    assert f"from {start} until" in detail.text
+    assert f"from {start} until" in client.get("/offers").text
+    offer_id = good.headers["location"].split("/")[2].split("?")[0]
+    edit = client.get(f"/offers/{offer_id}/edit")
+    assert f'value="{_days_ahead(10)}"' in edit.text
+    client.cookies.set("lang", "zh_CN")
+    zh_start = format_date(date.fromisoformat(_days_ahead(10)), format="medium", locale="zh_CN")
+    assert f"{zh_start}起" in client.get(good.headers["location"]).text
+
+
+def test_offer_file_carries_the_start_date_both_ways(
+    client: TestClient[Any], session: Session, settings: Settings
+) -> None:
+    grid = make_grid(session)
+    code = grid.code
+    sign_in_as(client, session, Role.PARTNER)
+    data = (
+        "类型,类别,标题,数量,单位,有效期至,可供应起始日,服务网格\n"
+        f"material,livelihood,棉衣,200,件,{_days_ahead(90)},{_days_ahead(20)},{code}\n"
+        f"material,livelihood,棉被,50,床,{_days_ahead(90)},{_days_ahead(120)},{code}\n"
+        f"material,livelihood,手套,50,双,,not a day,{code}\n"
+    ).encode()
+    report = upload(client, settings, "/api/v1/offers/import", "offers.csv", data).json()
+    problems = {(p["row"], p["column"]) for p in report["problems"]}
+    assert report["imported"] == 0 and problems == {(3, "可供应起始日"), (4, "可供应起始日")}, report
+    fixed = data.replace(_days_ahead(120).encode(), _days_ahead(30).encode()).replace(b"not a day", b"")
+    report = upload(client, settings, "/api/v1/offers/import", "offers.csv", fixed).json()
+    assert report["imported"] == 3, report
+    exported = client.get("/api/v1/offers/export?format=csv").content.decode("utf-8-sig")
+    header, *lines = exported.splitlines()
+    column = header.split(",").index("可供应起始日")
+    assert sorted(line.split(",")[column] for line in lines) == ["", _days_ahead(20), _days_ahead(30)]

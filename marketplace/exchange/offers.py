@@ -127,6 +127,15 @@ def offer_columns(db: Session | None = None) -> list[ColumnSpec]:
             example="2027-06-30",
         ),
         ColumnSpec(
+            "available_from",
+            "可供应起始日",
+            "Available from",
+            day,
+            lambda r: _local_day(r.offer.available_from),
+            example="2026-12-15",
+            help=N_("The first day it can be delivered or used; empty: at once."),
+        ),
+        ColumnSpec(
             "grid_ids",
             "服务网格",
             "Grids",
@@ -152,6 +161,7 @@ IMPORTED_COLUMNS = {
     "remaining_quantity",
     "valid_from",
     "valid_until",
+    "available_from",
     "grid_ids",
 }
 
@@ -162,6 +172,8 @@ def _model_input(values: dict[str, Any]) -> dict[str, Any]:
         data["valid_from"] = day_start(data["valid_from"])
     if "valid_until" in data:
         data["valid_until"] = day_end(data["valid_until"])  # through that street day
+    if "available_from" in data:
+        data["available_from"] = day_start(data["available_from"])
     return data
 
 
@@ -169,6 +181,7 @@ _CROSS_FIELD = {
     "exceed": N_("The remaining quantity cannot be more than the quantity."),
     "after valid_from": N_("The end of the window must be after its start."),
     "future": N_("The end of the window must be in the future."),
+    "before valid_until": N_("The resource must be available before the offer ends."),
 }
 
 

@@ -25,7 +25,7 @@ from marketplace.offers.schemas import OfferCreate, OfferUpdate
 from marketplace.organizations.services import require_approved_organization
 from marketplace.security.deps import Actor
 from marketplace.security.guards import roles, token_scope
-from marketplace.street_clock import last_day
+from marketplace.street_clock import last_day, street_day
 from marketplace.vocabulary import Category, ResourceKind
 
 offer_readers = roles(Role.ADMIN, Role.STAFF, Role.PARTNER)
@@ -48,6 +48,9 @@ def offer_out(row: Offer, grids: list[Any], organization: Any | None = None) -> 
         "valid_until": row.valid_until.isoformat() if row.valid_until else None,
         # The last street day (Asia/Shanghai) the offer is valid on: valid_until is the instant that day ends.
         "valid_until_day": last_day(row.valid_until).isoformat() if row.valid_until else None,
+        # The first instant (and street day) the resource can be delivered or used; None: at once.
+        "available_from": row.available_from.isoformat() if row.available_from else None,
+        "available_from_day": street_day(row.available_from).isoformat() if row.available_from else None,
         "status": effective_status(row).value,
         "version": row.version,
         "grids": [{"id": grid.id, "name": grid.name, "name_en": grid.name_en} for grid in grids],

@@ -24,6 +24,7 @@ from marketplace.exchange.too_large import too_large_page
 from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
+from marketplace.items.services import item_labels
 from marketplace.offers import services
 from marketplace.offers.lifecycle import effective_status
 from marketplace.offers.models import Offer, OfferStatus
@@ -62,13 +63,14 @@ def form_values(form: dict[str, Any]) -> dict[str, Any]:
     values["grid_ids"] = many(form, "grid_ids")
     values["valid_from"] = one(form, "valid_from").strip()
     values["valid_until"] = one(form, "valid_until").strip()
+    values["available_from"] = one(form, "available_from").strip()
     return values
 
 
 def model_input(values: dict[str, Any]) -> dict[str, Any]:
     data = {key: value for key, value in values.items() if value not in ("", None)}
     data["grid_ids"] = values["grid_ids"]
-    for name, end in (("valid_from", False), ("valid_until", True)):
+    for name, end in (("valid_from", False), ("valid_until", True), ("available_from", False)):
         data[name] = _day(values[name], end=end)
     return data
 
@@ -89,6 +91,7 @@ def row_values(row: Offer, grid_ids: list[int]) -> dict[str, Any]:
         "remaining_quantity": f"{row.remaining_quantity.normalize():f}",
         "valid_from": local(row.valid_from),
         "valid_until": local(row.valid_until, end=True),
+        "available_from": local(row.available_from),
         "grid_ids": grid_ids,
         "version": row.version,
     }
@@ -258,6 +261,7 @@ class OfferPagesController(Controller):
             grids=services.grids_of_offers(reader, [offer_id])[offer_id],
             organization=services.organization_names(reader, [row.organization_id]).get(row.organization_id),
             can_edit=_can_edit(actor, row),
+            item_labels=item_labels(reader, [row.item_key]),
             notice=notices.get(done or ""),
             active_page="offers",
         )
@@ -332,7 +336,9 @@ def _friendly(errors: dict[str, str]) -> dict[str, str]:
             result[name] = _("The end of the window must be after its start.")
         elif name == "valid_until" and "future" in message:
             result[name] = _("The end of the window must be in the future.")
-        elif name in ("valid_from", "valid_until") and "datetime" in message.lower():
+        elif name == "available_from" and "before valid_until" in message:
+            result[name] = _("The resource must be available before the offer ends.")
+        elif name in ("valid_from", "valid_until", "available_from") and "datetime" in message.lower():
             result[name] = _("Enter a date such as 2026-12-31.")
         elif name in ("quantity", "remaining_quantity") and ("decimal" in message.lower() or "number" in message):
             result[name] = _("Enter a number, such as 12 or 3.5.")

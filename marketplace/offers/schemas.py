@@ -45,6 +45,9 @@ def _street_day(edge: Any) -> Any:
 # An offer is planned at most ten years ahead: a later date is a typo that would sort above every real one.
 ValidFrom = Annotated[UTCDatetime, _street_day(day_start), at_most_years_ahead(10)]
 ValidUntil = Annotated[UTCDatetime, _street_day(day_end), at_most_years_ahead(10)]
+# The first day the resource can be delivered or used (a venue from July, coats from the first frost): the
+# offer can be claimed before it, but matching does not count on it earlier. A street day is its start.
+AvailableFrom = Annotated[UTCDatetime, _street_day(day_start), at_most_years_ahead(10)]
 
 
 def _check_offer(
@@ -53,10 +56,18 @@ def _check_offer(
     remaining: Decimal,
     valid_from: datetime | None,
     valid_until: datetime | None,
+    available_from: datetime | None = None,
 ) -> None:
     require(remaining <= quantity, model, "remaining_quantity", f"must not exceed the quantity {quantity}", remaining)
     if valid_from is not None and valid_until is not None:
         require(valid_until > valid_from, model, "valid_until", "must be after valid_from", valid_until)
+    _check_available(model, available_from, valid_until)
+
+
+def _check_available(model: type[InputModel], available_from: datetime | None, valid_until: datetime | None) -> None:
+    # valid_until is the instant the last day ends: the first day of use must come before it.
+    if available_from is not None and valid_until is not None:
+        require(available_from < valid_until, model, "available_from", "must be before valid_until", available_from)
 
 
 class OfferCreate(InputModel):
@@ -72,13 +83,14 @@ class OfferCreate(InputModel):
     remaining_quantity: optional(NonNegativeQuantity) = None
     valid_from: optional(ValidFrom) = None
     valid_until: optional(ValidUntil) = None
+    available_from: optional(AvailableFrom) = None
     # The service area (offer_grid rows).
     grid_ids: NonEmptyIdList
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         remaining = self.quantity if self.remaining_quantity is None else self.remaining_quantity
-        _check_offer(type(self), self.quantity, remaining, self.valid_from, self.valid_until)
+        _check_offer(type(self), self.quantity, remaining, self.valid_from, self.valid_until, self.available_from)
         if self.valid_until is not None:
             # A window that has already closed is not something anyone can claim.
             require(self.valid_until > utc_now(), type(self), "valid_until", "must be in the future", self.valid_until)
@@ -96,7 +108,7 @@ class OfferCreate(InputModel):
 class OfferUpdate(UpdateModel):
     """An edit of an offer; ``version`` is the one the editor saw (optimistic locking)."""
 
-    clearable = frozenset({"valid_until"})
+    clearable = frozenset({"valid_until", "available_from"})
     not_columns = frozenset({"version", "grid_ids"})
 
     version: Version
@@ -109,6 +121,7 @@ class OfferUpdate(UpdateModel):
     remaining_quantity: NonNegativeQuantity | None = None
     valid_from: ValidFrom | None = None
     valid_until: optional(ValidUntil) = None
+    available_from: optional(AvailableFrom) = None
     grid_ids: NonEmptyIdList | None = None
 
     @model_validator(mode="after")
@@ -118,9 +131,15 @@ class OfferUpdate(UpdateModel):
             _check_offer(type(self), self.quantity, self.remaining_quantity, self.valid_from, self.valid_until)
         elif self.valid_from is not None and self.valid_until is not None:
             require(self.valid_until > self.valid_from, type(self), "valid_until", "must be after valid_from", None)
+        _check_available(type(self), self.available_from, self.valid_until)
         return self
 
     def check_merged(self, values: dict[str, Any], row: Any) -> None:
         _check_offer(
-            type(self), values["quantity"], values["remaining_quantity"], values["valid_from"], values["valid_until"]
+            type(self),
+            values["quantity"],
+            values["remaining_quantity"],
+            values["valid_from"],
+            values["valid_until"],
+            values.get("available_from"),
         )

@@ -41,6 +41,7 @@ OFFER_FIELDS = [
     "remaining_quantity",
     "valid_from",
     "valid_until",
+    "available_from",
     "status",
     "version",
 ]
