@@ -258,3 +258,32 @@ def test_the_admin_pages_list_search_add_edit_and_retire_and_refuse_everyone_els
     assert retired.status_code == 303 and _term(session, "garden_led_lamp").retired_at is not None
     assert [len(_audit(session, a)) for a in ("item.create", "item.update", "item.retire")] == [1, 1, 1]
     assert all(e.actor_role == "admin" for e in _audit(session, "item.update"))
+
+
+def test_offer_and_need_pages_name_the_item_in_both_languages(
+    client: TestClient[Any], session: Session, session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    _curated(session)
+    grid = make_grid(session)
+    partner = make_user(session, Role.PARTNER)
+    staff = staff_with_token(session, grid)
+    session.commit()
+    partner_headers = {"Authorization": f"Bearer {token_for(session, partner, ('offers:write',))}"}
+    offer_body = {"kind": "material", "category": "travel_safety", "title": "LED路灯", "quantity": "20", "unit": "盏"}
+    offer = client.post("/api/v1/offers", json=offer_body | {"grid_ids": [grid.id]}, headers=partner_headers)
+    lines = [
+        {"kind": "material", "category": "renovation", "quantity": "300", "unit": "m²", "description": "再生透水砖"}
+    ]
+    need = client.post("/api/v1/needs", json=need_body(grid.id, resource_lines=lines), headers=staff.headers)
+    assert offer.status_code in (200, 201) and need.status_code == 201
+
+    use(client, session_identity(session_factory, settings, partner))
+    page = client.get(f"/offers/{offer.json()['id']}")
+    assert "物品" in page.text and "LED路灯 / LED street lamps" in page.text
+    client.cookies.set("lang", "en")
+    assert "LED street lamps / LED路灯" in client.get(f"/offers/{offer.json()['id']}").text
+
+    use(client, session_identity(session_factory, settings, staff.user))
+    staff_page = client.get(f"/needs/{need.json()['id']}")
+    assert staff_page.status_code == 200
+    assert "物品：透水砖 / permeable bricks" in staff_page.text

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from marketplace.audit.service import changed, record, snapshot
 from marketplace.db.types import utcnow
+from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.items.models import ItemTerm
 from marketplace.items.schemas import ItemTermCreate, ItemTermUpdate
@@ -356,3 +357,12 @@ def usage(db: Session) -> dict[str, tuple[int, int]]:
         for key, number in rows:
             found.setdefault(key, [0, 0])[position] = int(number)
     return {key: (offers, lines) for key, (offers, lines) in found.items()}
+
+
+def item_labels(db: Session, keys: Iterable[str | None]) -> dict[str, str]:
+    """How pages name the items of these keys: "LED路灯 / LED street lamps", the reader's language first."""
+    english = current_locale.get() == "en"
+    return {
+        key: f"{row.name_en} / {row.name_zh}" if english else f"{row.name_zh} / {row.name_en}"
+        for key, row in names_of(db, keys).items()
+    }

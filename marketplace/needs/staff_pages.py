@@ -17,6 +17,7 @@ from sqlmodel import Session
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
+from marketplace.items.services import item_labels
 from marketplace.masking import mask_name, mask_phone
 from marketplace.matches import delivery
 from marketplace.matches.services import Conflict
@@ -204,6 +205,7 @@ class NeedStaffPagesController(Controller):
             contact_revealed=contact_revealed,
             consents=consent.history(db, need_id),
             consent_methods=list(ConsentMethod),
+            item_labels=item_labels(db, [item.line.item_key for item in lines]),
             **change_forms.form_context(need, [item.shift for item in shifts]),
         )
         return Template("needs/staff/detail.html", context=context, status_code=status_code)
