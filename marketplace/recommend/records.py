@@ -211,6 +211,7 @@ def line_records_of(
             urgency=URGENCY_LEVEL.get(need.urgency, 1),
             due_date=need.due_date,
             item=line.description,
+            item_key=line.item_key or "",
         )
         for need in needs
         for line in lines.get(need.id or 0, [])
@@ -346,6 +347,7 @@ def offer_records(
             remaining=float(offer.remaining_quantity),
             unit=offer.unit,
             item=offer.title,
+            item_key=offer.item_key or "",
             grid_ids=frozenset(areas[int(offer.id or 0)]),
             valid_until=offer.valid_until,
             available_from=offer.available_from,
