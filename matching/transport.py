@@ -14,9 +14,13 @@ solved exactly as a linear programme by HiGHS (``scipy.optimize.linprog``; ``mil
 The plan is solved per connected component of the compatibility graph: components share no supply and no demand,
 and every objective is a sum over them, so the union of their optima is the optimum of the whole.
 
-With whole-number quantities the plan is whole-numbered: the programmes of ``units_then_cost`` and ``mix`` have
-network matrices (their vertices are whole), and the second stage of ``fill``, whose fixed-share row breaks that,
-is solved as an integer programme (``integral``).
+The lexicographic objectives (``fill``, ``units_then_cost``) take two stages. The second reads the first's
+optimal plans from its duals (complementary slackness: pairs with a positive reduced cost carry nothing, rows with a
+nonzero dual are full), a face of the same network polytope, and finds the cheapest plan on it. So with
+whole-number quantities every plan is whole-numbered (network matrices have whole vertices, and so do their
+faces), which a bound on the first stage's objective, however tight, would not keep. Should the duals be misread
+(gains closer than the solver's tolerance), the second stage falls back to that bound (an integer programme for
+``fill``) and stays exact, only slower.
 
 Records: offers (``matching.records.Offer``) and resource lines (``LineNeed``) may be passed as they are: their
 ``remaining`` and ``still_needed`` are the quantities, and an offer is paired with a line only when it can serve
@@ -379,15 +383,46 @@ def _component(
     if objective == "mix":
         return _solve(-(alpha * value - beta * cost), matrix, upper, None).x
     gain = np.ones(len(rows)) if objective == "units_then_cost" else 1.0 / needed[columns]
-    first = _solve(-gain, matrix, upper, None)
+    scale = float(gain.max())  # the first stage normalised, so the tolerances below mean the same for any data
+    first = _solve(-gain / scale, matrix, upper, None)
     if not has_cost:
         return first.x
-    best = -float(first.fun)
+    best = float(gain @ first.x)
+    found = _cheapest_on_face(first, cost, matrix, upper)
+    if found is not None and gain @ found >= best - 1e-9 * max(1.0, best) and (not integral or _whole(found)):
+        return found
+    # The face was misread (data whose gains differ by less than the tolerance): the first stage as a bound.
     if objective == "units_then_cost":
         return _solve(cost, matrix, upper, (gain, _floor(best, integral))).x
     if integral:
         return _solve_whole(cost, matrix, upper, gain, best - 1e-9 * max(1.0, best)).x
     return _solve(cost, matrix, upper, (gain, _floor(best, False))).x
+
+
+def _cheapest_on_face(first: Any, cost: np.ndarray, matrix: sparse.csr_matrix, upper: np.ndarray) -> np.ndarray | None:
+    """The cheapest plan among those optimal for the first stage, or None when HiGHS cannot find it.
+
+    A feasible plan is optimal for the first stage exactly when it meets complementary slackness with the first
+    stage's duals: pairs with a positive reduced cost carry nothing and rows with a nonzero dual are full. That
+    set is a face of the capacity polytope, so it is described by the same network matrix with some columns
+    fixed at 0 and some rows as equalities: its vertices are whole when the quantities are, unlike a bound on
+    the first stage's objective (whose slack, however small, cuts the polytope and leaves fractional vertices).
+    """
+    reduced = np.asarray(first.lower.marginals)
+    duals = np.asarray(first.ineqlin.marginals)
+    tolerance = 1e-7  # HiGHS's dual feasibility tolerance; the first stage's gains are at most 1
+    open_column = reduced <= tolerance
+    full = np.abs(duals) > tolerance
+    result = linprog(
+        cost,
+        A_ub=matrix[~full] if (~full).any() else None,
+        b_ub=upper[~full] if (~full).any() else None,
+        A_eq=matrix[full] if full.any() else None,
+        b_eq=upper[full] if full.any() else None,
+        bounds=[(0, None) if ok else (0, 0) for ok in open_column],
+        method="highs",
+    )
+    return result.x if result.success else None
 
 
 @dataclass
