@@ -55,6 +55,7 @@ class RankingList:
 
     pairs: PairFeatures
     relevance: np.ndarray
+    ranks: np.ndarray | None = None  # the rank each candidate was shown at (logged lists)
 
 
 def _no_reasons(row: int, contributions: Mapping[str, float]) -> list:
@@ -78,7 +79,7 @@ def ranking_lists(data: DecisionSet, relevance: np.ndarray | None = None) -> lis
             data.matrix[rows],
             _no_reasons,
         )
-        lists.append(RankingList(pairs, np.asarray(relevance[rows], dtype=np.float64)))
+        lists.append(RankingList(pairs, np.asarray(relevance[rows], dtype=np.float64), data.ranks[rows]))
     return lists
 
 

@@ -21,9 +21,10 @@ standardised value is that feature's contribution, and the largest positive ones
 explanation sentences, the same the default scorer says.
 
 When it serves. Below ``MIN_DECISIONS`` decisions of a kind, or fewer than
-``EVENTS_PER_FEATURE`` approvals and as many rejections per feature, the default scorer serves
-(``fit_scorer``). 400 decisions is about 40 shifts' lists of ten; the events-per-feature rule is
-the usual floor for a stable logistic regression (ten events per variable, Peduzzi et al. 1996).
+``EVENTS_PER_FEATURE`` approvals and as many rejections per feature (at most ``MAX_EVENTS`` each),
+the default scorer serves (``fit_scorer``). 400 decisions is about 40 shifts' lists of ten; the
+events-per-feature rule is the usual floor for a stable logistic regression (ten events per
+variable, Peduzzi et al. 1996).
 On the synthetic street (benchmarks/results/matching_evaluation.json, learning curve) the learned
 ranker already matches the default scorer from 100 decisions; the floor is kept conservative
 because a real street's decisions are noisier than a simulation whose admins weigh exactly what
@@ -56,6 +57,7 @@ MODEL_FORMAT = "red-partners-marketplace/linear-ranker"
 MODEL_VERSION = 1
 MIN_DECISIONS = 400
 EVENTS_PER_FEATURE = 10
+MAX_EVENTS = 100
 DEFAULT_ETA = 1.0
 MAX_WEIGHT = 20.0
 DEFAULT_C = 1.0
@@ -102,6 +104,7 @@ class DecisionSet:
     candidate_ids: np.ndarray
     decided_at: np.ndarray  # POSIX seconds
     dropped: int = 0  # decisions whose pair had no feature row (the candidate no longer qualifies)
+    categories: np.ndarray | None = None  # each row's shift or line category ("" when unknown)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -118,13 +121,27 @@ class DecisionSet:
             self.part_ids[rows],
             self.candidate_ids[rows],
             self.decided_at[rows],
+            0,
+            None if self.categories is None else self.categories[rows],
         )
 
+    def category_of(self) -> dict[int, str]:
+        """Each shift's or line's category, by its id (empty when the categories are not known)."""
+        if self.categories is None:
+            return {}
+        return {int(p): str(c) for p, c in zip(self.part_ids, self.categories, strict=True)}
 
-def decision_set(decisions: Iterable[Decision], pairs: Mapping[int, PairFeatures], kind: str) -> DecisionSet:
+
+def decision_set(
+    decisions: Iterable[Decision],
+    pairs: Mapping[int, PairFeatures],
+    kind: str,
+    categories: Mapping[int, str] | None = None,
+) -> DecisionSet:
     """Join decisions of ``kind`` with the feature rows of their (shift or line, candidate) pairs.
 
-    ``pairs`` maps a shift or line id to its candidates' features as they were when it was decided.
+    ``pairs`` maps a shift or line id to its candidates' features as they were when it was decided;
+    ``categories`` maps it to its category (what per-category models learn from).
     """
     if kind not in CANDIDATE_KINDS:
         raise ValueError(f"unknown candidate kind {kind!r}")
@@ -162,6 +179,7 @@ def decision_set(decisions: Iterable[Decision], pairs: Mapping[int, PairFeatures
         np.asarray([d.candidate_id for d in kept], dtype=np.int64),
         np.asarray([d.decided_at.timestamp() for d in kept], dtype=np.float64),
         dropped,
+        None if categories is None else np.asarray([categories.get(d.need_part_id, "") for d in kept], dtype=object),
     )
 
 
@@ -444,7 +462,10 @@ def enough_decisions(data: DecisionSet, min_decisions: int = MIN_DECISIONS) -> t
     """Whether a learned ranker may serve, and why not when it may not."""
     approvals = int(data.labels.sum())
     rejections = len(data) - approvals
-    events = EVENTS_PER_FEATURE * len(data.names)
+    # Ten per feature for a plain logistic regression, but no more than MAX_EVENTS: the gate
+    # (matching.selection) now checks a model on later needs before it serves, so the floor need not
+    # grow with every column the library adds.
+    events = min(EVENTS_PER_FEATURE * len(data.names), MAX_EVENTS)
     if len(data) < min_decisions:
         return False, f"{len(data)} decisions, fewer than {min_decisions}"
     if approvals < events or rejections < events:

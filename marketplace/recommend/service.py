@@ -186,13 +186,13 @@ def recommend(db: Session, need: Need, kind: str, k: int, var_dir: Path | None =
     now = utcnow()
     index = index_for(db, kind)
     model = training.load_model(var_dir, kind) if var_dir is not None else None
-    scorer = ranker.LearnedScorer(model) if model is not None else None
 
     def ranked(part: Any) -> list[Ranked]:
         if index is None:
             return []
-        if scorer is None:
+        if model is None:
             return index.rank(part, now, k=k) if kind == "offers" else index.rank(part, k=k)
+        scorer = training.scorer_for(model, {part.id: part.category})
         return ranker.rank(scorer, index.pair_features(part, now), k)
 
     if kind == "offers":

@@ -10,7 +10,7 @@ not load is ignored and the default scorer serves.
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,8 +21,8 @@ from sqlmodel import Session
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.needs.models import Need, ResourceLine
 from marketplace.recommend import records as rows
-from matching import evaluation, ranker
-from matching.features import OFFER, VOLUNTEER
+from matching import counterfactual, evaluation, learning, ranker, selection
+from matching.features import FEATURES_OF_KIND, OFFER, VOLUNTEER
 from matching.records import Decision
 
 KIND_OF = {"volunteers": VOLUNTEER, "offers": OFFER}
@@ -38,13 +38,33 @@ def model_path(var_dir: Path, kind: str) -> Path:
     return var_dir / "models" / f"ranker-{kind}.json"
 
 
-def load_model(var_dir: Path, kind: str) -> ranker.LinearRankingModel | None:
-    """The stored model of ``kind``, or None when there is none or it does not load (the default serves)."""
+StoredModel = learning.LearnedModel | ranker.LinearRankingModel
+
+
+def load_model(var_dir: Path, kind: str) -> StoredModel | None:
+    """The stored model of ``kind`` (a learned model, or a version-1 linear one), or None when there is
+    none or it does not load (the default serves)."""
     path = model_path(var_dir, kind)
     try:
-        return ranker.LinearRankingModel.from_json(path.read_bytes(), KIND_OF[kind])
-    except (OSError, ranker.ModelFormatError, ValueError):
+        text = path.read_bytes()
+    except OSError:
         return None
+    for load in (
+        lambda: learning.LearnedModel.from_json(text, KIND_OF[kind], FEATURES_OF_KIND[KIND_OF[kind]]),
+        lambda: ranker.LinearRankingModel.from_json(text, KIND_OF[kind]),
+    ):
+        try:
+            return load()
+        except (ranker.ModelFormatError, ValueError):
+            continue
+    return None
+
+
+def scorer_for(model: StoredModel, categories: dict[int, str]) -> ranker.Scorer:
+    """The scorer serving a stored model; ``categories`` maps the ranked shifts or lines to their category."""
+    if isinstance(model, learning.LearnedModel):
+        return learning.ModelScorer(model, categories)
+    return ranker.LearnedScorer(model)
 
 
 def decisions(db: Session, kind: str) -> list[Decision]:
@@ -96,7 +116,7 @@ def decision_set(db: Session, kind: str) -> ranker.DecisionSet:
     pairs = {
         part_id: index.pair_features(part, first[part_id], only=decided[part_id]) for part_id, part in parts.items()
     }
-    return ranker.decision_set(found, pairs, KIND_OF[kind])
+    return ranker.decision_set(found, pairs, KIND_OF[kind], {part_id: part.category for part_id, part in parts.items()})
 
 
 def _lines_as_they_were(db: Session, lines: dict[int, Any], first: dict[int, datetime]) -> dict[int, Any]:
@@ -132,59 +152,64 @@ class TrainingResult:
     why: str
     path: str | None
     metadata: dict[str, Any]
-
-
-def _held_out_check(data: ranker.DecisionSet, metric: str = "ndcg@10") -> tuple[bool, str]:
-    """Whether a ranker trained on the earlier decisions ranks the later ones at least as well as the default."""
-    train_part, test_part = evaluation.time_split(data)
-    if len(test_part) == 0 or len(set(train_part.labels.tolist())) < 2:
-        return False, "too few decisions to compare with the default scorer"
-    table = {
-        str(row["scorer"]): float(row[metric])
-        for row in evaluation.evaluate(evaluation.ranking_lists(test_part), evaluation.standard_scorers(train_part))
-    }
-    learned, default = table["learned"], table["default"]
-    verdict = f"{metric} on the later decisions: learned {learned:.3f}, default {default:.3f}"
-    return learned >= default, verdict
+    variants: list[dict[str, Any]] = field(default_factory=list)
+    gate: dict[str, Any] = field(default_factory=dict)
 
 
 def train(
     db: Session, var_dir: Path, kind: str, *, min_decisions: int = ranker.MIN_DECISIONS, require_better: bool = True
 ) -> TrainingResult:
-    """Fit and store the learned ranker of ``kind`` when there are enough decisions and, trained on the
-    earlier ones, it ranks the later ones at least as well as the default scorer; else say why not and
-    remove any stored model, so that the default serves."""
+    """Choose, gate and store the learned ranker of ``kind`` (``matching.selection``): every variant is
+    trained on the earlier needs, the best by the counterfactual NDCG@10 on the next ones is kept, and
+    it is stored only when, on the latest needs, the lower bound of its paired difference with the
+    default scorer is above 0. Otherwise say why and remove any stored model, so that the default
+    serves. ``require_better=False`` stores the chosen variant whatever the gate says (demos)."""
     data = decision_set(db, kind)
     path = model_path(var_dir, kind)
     ok, why = ranker.enough_decisions(data, min_decisions)
-    if ok and require_better:
-        ok, verdict = _held_out_check(data)
-        why = f"{why}; {verdict}"
-    if not ok:
+    chosen = selection.select(data) if ok else None
+    if chosen is not None:
+        why = f"{why}; {chosen.why}"
+        ok = chosen.model is not None and (chosen.passed or not require_better)
+    variants = chosen.variants if chosen is not None else []
+    gate = chosen.verdict.as_dict() if chosen is not None and chosen.verdict is not None else {}
+    if not ok or chosen is None or chosen.model is None:
         path.unlink(missing_ok=True)
-        return TrainingResult(kind, len(data), data.dropped, False, why, None, {})
-    model = ranker.train_ranker(data)
+        return TrainingResult(kind, len(data), data.dropped, False, why, None, {}, variants, gate)
+    model = chosen.model
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(model.to_json(), encoding="utf-8")
     temporary.replace(path)  # atomic: a reader never sees half a model
-    return TrainingResult(kind, len(data), data.dropped, True, why, str(path), dict(model.metadata))
+    return TrainingResult(kind, len(data), data.dropped, True, why, str(path), dict(model.metadata), variants, gate)
 
 
-def evaluate(db: Session, kind: str, test_fraction: float = 0.25) -> dict[str, Any]:
-    """Train on the earlier decisions, rank the later ones' lists: the default scorer, the learned ranker
-    and text only, with NDCG@5/10, precision@3/5 and coverage@5."""
+def evaluate(db: Session, kind: str, test_fraction: float = 0.2) -> dict[str, Any]:
+    """The default scorer, the chosen learned ranker (trained on the earlier needs) and text only on the
+    latest needs' lists: naive figures on the logged relevance (NDCG@5/10, precision@3/5, coverage@5)
+    and the counterfactual NDCG@10 corrected for position bias (``ips ndcg@10``)."""
     data = decision_set(db, kind)
-    train_part, test_part = evaluation.time_split(data, test_fraction)
-    if len(train_part) == 0 or len(test_part) == 0:
-        return {"kind": kind, "decisions": len(data), "dropped": data.dropped, "table": [], "why": "too few decisions"}
-    table = evaluation.evaluate(evaluation.ranking_lists(test_part), evaluation.standard_scorers(train_part))
+    chosen = selection.select(data, test_fraction=test_fraction)
+    if chosen.tested is None or chosen.test is None:
+        return {"kind": kind, "decisions": len(data), "dropped": data.dropped, "table": [], "why": chosen.why}
+    lists = evaluation.ranking_lists(chosen.test)
+    scorers: dict[str, ranker.Scorer] = {
+        "default": ranker.DefaultScorer(data.kind),
+        "learned": chosen.tested,
+        "text only": ranker.TextScorer(),
+    }
+    table = evaluation.evaluate(lists, scorers)
+    for row in table:
+        row["ips ndcg@10"] = counterfactual.per_list(lists, scorers[str(row["scorer"])]).mean()
     return {
         "kind": kind,
         "decisions": len(data),
         "dropped": data.dropped,
-        "train": len(train_part),
-        "test": len(test_part),
+        "train": len(data) - len(chosen.test),
+        "test": len(chosen.test),
+        "chosen": chosen.chosen,
+        "variants": chosen.variants,
+        "gate": chosen.verdict.as_dict() if chosen.verdict is not None else {},
         "table": table,
     }
 
@@ -194,5 +219,21 @@ def summary_json(value: Any) -> str:
 
 
 def as_table(result: dict[str, Any]) -> str:
-    title = f"{result['kind']}: {result.get('train', 0)} decisions to train, {result.get('test', 0)} to test"
-    return evaluation.format_table(result["table"], title) if result["table"] else f"{title} ({result.get('why')})"
+    title = f"{result['kind']}: {result.get('train', 0)} decisions to train and choose, {result.get('test', 0)} to test"
+    if not result["table"]:
+        return f"{title} ({result.get('why')})"
+    lines = [evaluation.format_table(result["table"], title)]
+    lines.append("naive: on the logged decisions as they are; ips ndcg@10: corrected for position bias")
+    lines.append(f"learned = {result['chosen']}, chosen by the corrected ndcg@10 on earlier needs among:")
+    lines += [
+        f"  {v['variant']:<16} corrected {v['corrected']:.3f}  naive {v['naive']:.3f}  fit {v['fit_seconds']:.2f} s"
+        for v in result["variants"]
+    ]
+    gate = result.get("gate") or {}
+    if gate:
+        verdict = "passes" if gate["passed"] else "does not pass"
+        lines.append(
+            f"gate: learned − default {gate['difference']:+.3f} (95% interval {gate['low']:+.3f} to "
+            f"{gate['high']:+.3f}); {verdict} (the lower bound must be above 0)"
+        )
+    return "\n".join(lines)

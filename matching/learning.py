@@ -1,0 +1,474 @@
+"""Learned rankers that learn interactions: a linear model with crosses and gradient-boosted trees.
+
+Both read the library's feature matrix (``PairFeatures``, whatever its columns) plus the need's
+category, and both are stored as plain JSON (``LearnedModel.to_json``), never pickle.
+
+Design (``Design.expand``). The base columns are standardised (z = (x − mean) / scale, from the
+training rows). Three models: ``linear`` sees z and a one-hot of the category; ``crosses`` also
+sees every pairwise product z_a × z_b (skill × availability, urgency × distance, ...) and the
+category one-hot × each z (per-category effects); both are standardised again and fitted by an
+L2 logistic regression (C = ``LINEAR_C``). ``trees`` sees z and the category one-hot and finds its
+own interactions (scikit-learn's HistGradientBoostingClassifier); the fitted node arrays are
+written to JSON and scored by ``_Trees.raw``, a traversal tested to give sklearn's predictions.
+
+Position bias, three ways (``BIAS``): ``ipw`` weights each approval by 1 / propensity(rank)
+(``ranker.ipw_weights``); ``rank`` adds log(shown rank) as a column during training and holds it
+at rank 1 (log 1 = 0) when serving, so the model explains the position's effect instead of
+crediting the features that put candidates on top; ``none`` ignores it.
+
+Explanations (``LearnedModel.contributions``), one number per base feature, in logit units:
+- linear and crosses: a column's coefficient × its standardised value; a cross term's contribution is split
+  equally between its two features; category × feature goes to the feature; the category's own
+  column and the rank column are need-level (equal across one list) and go to no feature. The
+  contributions plus ``need_level`` plus the intercept are exactly the score's logit.
+- trees: path attribution (Saabas): along each tree's path, the change in node value at a split
+  goes to the feature split on. Contributions plus each tree's root value plus the baseline are
+  exactly the logit; a feature the trees never split on gets 0.
+"""
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from threadpoolctl import threadpool_limits
+
+from matching.features import CANDIDATE_KINDS, PairFeatures
+from matching.ranker import DEFAULT_ETA, MAX_WEIGHT, LearnedRanker, ModelFormatError, ipw_weights
+
+FORMAT = "red-partners-marketplace/learned-ranker"
+VERSION = 2
+MODELS = ("linear", "crosses", "trees")
+BIAS = ("ipw", "rank", "none")
+LINEAR_C = 0.05
+TREE_OPTIONS: dict[str, Any] = {
+    "max_iter": 150,
+    "learning_rate": 0.06,
+    "max_leaf_nodes": 15,
+    "min_samples_leaf": 40,
+    "l2_regularization": 1.0,
+    "early_stopping": False,
+    "random_state": 0,
+}
+
+
+@dataclass(frozen=True)
+class Design:
+    """How base columns, the category and the shown rank become the model's columns."""
+
+    names: tuple[str, ...]
+    means: np.ndarray
+    scales: np.ndarray
+    categories: tuple[str, ...]
+    crosses: bool  # pairwise products and category × feature (the linear model)
+    rank: bool  # a log(rank) column: trained on, held at rank 1 when serving
+
+    @classmethod
+    def fit(
+        cls, matrix: np.ndarray, names: Sequence[str], categories: Sequence[str], crosses: bool, rank: bool
+    ) -> "Design":
+        means = matrix.mean(axis=0)
+        scales = matrix.std(axis=0)
+        scales[scales < 1e-12] = 1.0
+        return cls(tuple(names), means, scales, tuple(sorted(set(categories) - {""})), crosses, rank)
+
+    def pairs(self) -> list[tuple[int, int]]:
+        d = len(self.names)
+        return [(a, b) for a in range(d) for b in range(a + 1, d)] if self.crosses else []
+
+    def columns(self) -> list[str]:
+        out = list(self.names)
+        out += [f"{self.names[a]}×{self.names[b]}" for a, b in self.pairs()]
+        out += [f"category={c}" for c in self.categories]
+        if self.crosses:
+            out += [f"category={c}×{n}" for c in self.categories for n in self.names]
+        return out + (["log_rank"] if self.rank else [])
+
+    def expand(
+        self, matrix: np.ndarray, categories: Sequence[str] | np.ndarray, ranks: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The model's columns for these rows; ``ranks`` None means serving (rank 1)."""
+        z = (np.asarray(matrix, dtype=np.float64) - self.means) / self.scales
+        parts = [z]
+        pairs = self.pairs()
+        if pairs:
+            a, b = np.asarray(pairs).T
+            parts.append(z[:, a] * z[:, b])
+        category = np.asarray(categories, dtype=object)
+        onehot = (
+            np.column_stack([(category == c).astype(np.float64) for c in self.categories])
+            if self.categories
+            else np.zeros((len(z), 0))
+        )
+        parts.append(onehot)
+        if self.crosses and self.categories:
+            parts.append((onehot[:, :, None] * z[:, None, :]).reshape(len(z), -1))
+        if self.rank:
+            parts.append(
+                np.log(np.asarray(ranks, dtype=np.float64))[:, None] if ranks is not None else np.zeros((len(z), 1))
+            )
+        return np.hstack(parts)
+
+    def attribution(self) -> np.ndarray:
+        """(model columns × base features): the share of each column's contribution each feature gets."""
+        d, c = len(self.names), len(self.categories)
+        rows = [np.eye(d)]
+        for a, b in self.pairs():
+            row = np.zeros(d)
+            row[a] = row[b] = 0.5
+            rows.append(row[None, :])
+        rows.append(np.zeros((c, d)))  # the category itself: need-level
+        if self.crosses:
+            rows.append(np.tile(np.eye(d), (c, 1)))
+        if self.rank:
+            rows.append(np.zeros((1, d)))
+        return np.vstack(rows)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "means": self.means.tolist(),
+            "scales": self.scales.tolist(),
+            "categories": list(self.categories),
+            "crosses": self.crosses,
+            "rank": self.rank,
+        }
+
+
+@dataclass(frozen=True)
+class _Linear:
+    means: np.ndarray
+    scales: np.ndarray
+    coefficients: np.ndarray
+    intercept: float
+
+    def terms(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.means) / self.scales * self.coefficients
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.means) / self.scales) @ self.coefficients + self.intercept
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "means": self.means.tolist(),
+            "scales": self.scales.tolist(),
+            "coefficients": self.coefficients.tolist(),
+            "intercept": self.intercept,
+        }
+
+
+@dataclass(frozen=True)
+class _Tree:
+    feature: np.ndarray
+    threshold: np.ndarray
+    missing_left: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    leaf: np.ndarray
+    value: np.ndarray
+
+
+class _Trees:
+    """The boosted trees' node arrays, every tree's nodes end to end, walked all trees at once."""
+
+    def __init__(self, baseline: float, trees: Sequence[_Tree]) -> None:
+        self.baseline = baseline
+        self.trees = tuple(trees)
+        sizes = [len(t.value) for t in self.trees]
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64) if sizes else np.zeros(0, np.int64)
+        self.roots = offsets
+        joined = (lambda name: np.concatenate([getattr(t, name) for t in self.trees])) if self.trees else None
+        if joined is None:
+            self.feature = self.left = self.right = np.zeros(0, np.int64)
+            self.threshold = self.value = np.zeros(0)
+            self.missing_left = self.leaf = np.zeros(0, bool)
+            return
+        shift = np.repeat(offsets, sizes)
+        self.feature, self.threshold, self.missing_left = joined("feature"), joined("threshold"), joined("missing_left")
+        self.leaf, self.value = joined("leaf"), joined("value")
+        self.left, self.right = joined("left") + shift, joined("right") + shift
+
+    @classmethod
+    def from_sklearn(cls, fitted: HistGradientBoostingClassifier) -> "_Trees":
+        trees = []
+        for [predictor] in fitted._predictors:
+            nodes = predictor.nodes
+            if np.any(nodes["is_categorical"]):
+                raise ValueError("categorical splits are not stored; give the trees numeric columns")
+            trees.append(
+                _Tree(
+                    nodes["feature_idx"].astype(np.int64),
+                    nodes["num_threshold"].astype(np.float64),
+                    nodes["missing_go_to_left"].astype(bool),
+                    nodes["left"].astype(np.int64),
+                    nodes["right"].astype(np.int64),
+                    nodes["is_leaf"].astype(bool),
+                    nodes["value"].astype(np.float64),
+                )
+            )
+        return cls(float(np.ravel(fitted._baseline_prediction)[0]), trees)
+
+    def _leaves(self, x: np.ndarray, contributions: np.ndarray | None) -> np.ndarray:
+        """The leaf each row reaches in each tree (rows × trees); adds path attributions when asked."""
+        node = np.tile(self.roots, (len(x), 1))
+        rows = np.arange(len(x))[:, None]
+        while True:
+            inner = ~self.leaf[node]
+            if not inner.any():
+                return node
+            f = self.feature[node]
+            value = x[rows, f]
+            go_left = np.where(np.isnan(value), self.missing_left[node], value <= self.threshold[node])
+            child = np.where(inner, np.where(go_left, self.left[node], self.right[node]), node)
+            if contributions is not None:
+                at = np.nonzero(inner)
+                np.add.at(contributions, (at[0], f[at]), self.value[child[at]] - self.value[node[at]])
+            node = child
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        values = self.value[self._leaves(x, None)]
+        total = np.full(len(x), self.baseline)
+        for column in values.T:  # tree by tree, in sklearn's order of addition
+            total += column
+        return total
+
+    def terms(self, x: np.ndarray) -> np.ndarray:
+        contributions = np.zeros_like(x, dtype=np.float64)
+        self._leaves(x, contributions)
+        return contributions
+
+    def at_roots(self) -> float:
+        """The baseline plus every tree's root value: the logit before any split speaks."""
+        return self.baseline + float(self.value[self.roots].sum())
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "baseline": self.baseline,
+            "trees": [
+                {
+                    "feature": t.feature.tolist(),
+                    "threshold": t.threshold.tolist(),
+                    "missing_left": t.missing_left.astype(int).tolist(),
+                    "left": t.left.tolist(),
+                    "right": t.right.tolist(),
+                    "leaf": t.leaf.astype(int).tolist(),
+                    "value": t.value.tolist(),
+                }
+                for t in self.trees
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class LearnedModel:
+    """A fitted ranker (linear with crosses, or trees) as plain numbers: stored, loaded and served."""
+
+    kind: str
+    model: str  # "linear", "crosses" or "trees"
+    bias: str  # "ipw", "rank" or "none"
+    design: Design
+    fitted: _Linear | _Trees
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return self.design.names
+
+    @property
+    def variant(self) -> str:
+        return f"{self.model}, {self.bias}"
+
+    def decision(self, matrix: np.ndarray, categories: Sequence[str] | np.ndarray) -> np.ndarray:
+        """The logit of approval for each row (rank held at 1)."""
+        return self.fitted.raw(self.design.expand(matrix, categories))
+
+    def contributions(self, matrix: np.ndarray, categories: Sequence[str] | np.ndarray) -> np.ndarray:
+        """Each base feature's share of the logit, one column per feature (see the module's note)."""
+        return self.fitted.terms(self.design.expand(matrix, categories)) @ self.design.attribution()
+
+    def need_level(self, matrix: np.ndarray, categories: Sequence[str] | np.ndarray) -> np.ndarray:
+        """What the logit holds besides the feature contributions: equal for every candidate of one list."""
+        return self.decision(matrix, categories) - self.contributions(matrix, categories).sum(axis=1)
+
+    def to_json(self) -> str:
+        document = {
+            "format": FORMAT,
+            "version": VERSION,
+            "kind": self.kind,
+            "model": self.model,
+            "bias": self.bias,
+            "feature_names": list(self.design.names),
+            "design": self.design.as_json(),
+            "fitted": self.fitted.as_json(),
+            "metadata": self.metadata,
+        }
+        return json.dumps(document, ensure_ascii=False, allow_nan=False)
+
+    @classmethod
+    def from_json(
+        cls, text: str | bytes, kind: str | None = None, names: Sequence[str] | None = None
+    ) -> "LearnedModel":
+        """Load a stored model, checking every field; ``names`` are the features this library computes now."""
+        try:
+            document = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ModelFormatError(f"the ranker model is not valid JSON: {error}") from None
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
+            raise ModelFormatError(f"not a learned ranker model of format {FORMAT!r}")
+        if document.get("version") != VERSION:
+            raise ModelFormatError(
+                f"learned ranker version {document.get('version')!r} is not supported (reads {VERSION})"
+            )
+        stored_kind = document.get("kind")
+        if stored_kind not in CANDIDATE_KINDS or (kind is not None and stored_kind != kind):
+            raise ModelFormatError(f"the ranker model ranks {stored_kind!r}, not {kind!r}")
+        if document.get("model") not in MODELS or document.get("bias") not in BIAS:
+            raise ModelFormatError("unknown model or bias handling in the ranker model")
+        feature_names = document.get("feature_names")
+        if (
+            not isinstance(feature_names, list)
+            or not feature_names
+            or not all(isinstance(n, str) for n in feature_names)
+        ):
+            raise ModelFormatError("feature_names must be a non-empty list of strings")
+        if names is not None and tuple(feature_names) != tuple(names):
+            raise ModelFormatError(
+                f"the ranker model's features {feature_names} are not this library's {list(names)}; retrain it"
+            )
+        try:
+            d = len(feature_names)
+            raw_design = document["design"]
+            design = Design(
+                tuple(feature_names),
+                _floats(raw_design["means"], d),
+                _floats(raw_design["scales"], d),
+                tuple(str(c) for c in raw_design["categories"]),
+                bool(raw_design["crosses"]),
+                bool(raw_design["rank"]),
+            )
+            if np.any(design.scales <= 0):
+                raise ModelFormatError("scales must be positive")
+            width = len(design.columns())
+            raw = document["fitted"]
+            fitted: _Linear | _Trees
+            if document["model"] != "trees":
+                fitted = _Linear(
+                    _floats(raw["means"], width),
+                    _floats(raw["scales"], width),
+                    _floats(raw["coefficients"], width),
+                    _finite(raw["intercept"]),
+                )
+                if np.any(fitted.scales <= 0):
+                    raise ModelFormatError("scales must be positive")
+            else:
+                fitted = _Trees(_finite(raw["baseline"]), tuple(_tree(t, width) for t in raw["trees"]))
+        except (KeyError, TypeError) as error:
+            raise ModelFormatError(f"the ranker model misses or mistypes a field: {error}") from None
+        metadata = document.get("metadata", {})
+        if not isinstance(metadata, dict):
+            raise ModelFormatError("metadata must be a JSON object")
+        return cls(stored_kind, document["model"], document["bias"], design, fitted, metadata)
+
+
+def _finite(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ModelFormatError(f"{value!r} is not a finite number")
+    return float(value)
+
+
+def _floats(values: Any, length: int | None) -> np.ndarray:
+    if not isinstance(values, list) or (length is not None and len(values) != length):
+        raise ModelFormatError(f"expected a list of {length} numbers")
+    return np.asarray([_finite(v) for v in values], dtype=np.float64)
+
+
+def _tree(raw: Any, width: int) -> _Tree:
+    n = len(raw["value"])
+    ints = {key: np.asarray(raw[key], dtype=np.int64) for key in ("feature", "left", "right", "leaf", "missing_left")}
+    if any(len(v) != n for v in ints.values()) or n == 0:
+        raise ModelFormatError("a tree's arrays differ in length")
+    leaf = ints["leaf"].astype(bool)
+    inner = ~leaf
+    if np.any((ints["feature"][inner] < 0) | (ints["feature"][inner] >= width)):
+        raise ModelFormatError("a tree splits on a column the design does not have")
+    children = np.concatenate([ints["left"][inner], ints["right"][inner]])
+    if np.any((children <= 0) | (children >= n)):
+        raise ModelFormatError("a tree points to a node it does not have")
+    return _Tree(
+        ints["feature"],
+        _floats(raw["threshold"], n),
+        ints["missing_left"].astype(bool),
+        ints["left"],
+        ints["right"],
+        leaf,
+        _floats(raw["value"], n),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Fitting
+
+
+def fit(
+    kind: str,
+    names: Sequence[str],
+    matrix: np.ndarray,
+    labels: np.ndarray,
+    ranks: np.ndarray,
+    categories: Sequence[str] | np.ndarray,
+    *,
+    model: str = "linear",
+    bias: str = "ipw",
+    eta: float = DEFAULT_ETA,
+    max_weight: float = MAX_WEIGHT,
+    metadata: Mapping[str, Any] | None = None,
+) -> LearnedModel:
+    """Fit one variant (``model`` × ``bias``) on decision rows; approvals (label 1) against the rest."""
+    if model not in MODELS or bias not in BIAS:
+        raise ValueError(f"model must be one of {MODELS} and bias one of {BIAS}")
+    if len(np.unique(labels)) != 2:
+        raise ValueError("training needs both approvals and rejections")
+    design = Design.fit(
+        np.asarray(matrix, dtype=np.float64), names, list(categories), model == "crosses", bias == "rank"
+    )
+    x = design.expand(matrix, categories, ranks if bias == "rank" else None)
+    weights = ipw_weights(ranks, labels, eta, max_weight) if bias == "ipw" else np.ones(len(labels))
+    fitted: _Linear | _Trees
+    if model != "trees":
+        estimator = LearnedRanker(C=LINEAR_C).fit(x, labels, sample_weight=weights)
+        fitted = _Linear(estimator.means_, estimator.scales_, estimator.coef_, float(estimator.intercept_))
+    else:
+        # One thread: OpenMP across busy cores made a 0.5 s fit take 20 s on the shared 2-core machine.
+        with threadpool_limits(limits=1, user_api="openmp"):
+            trees = HistGradientBoostingClassifier(**TREE_OPTIONS).fit(x, labels, sample_weight=weights)
+        fitted = _Trees.from_sklearn(trees)
+    details = {"eta": eta, "max_weight": max_weight, "columns": len(design.columns()), **(metadata or {})}
+    return LearnedModel(kind, model, bias, design, fitted, details)
+
+
+@dataclass(frozen=True)
+class ModelScorer:
+    """A learned model serving the ``ranker.Scorer`` interface: probability of approval and contributions.
+
+    The category of each shift or line comes from ``categories`` (part id -> category); a part not
+    in it is scored as of no known category."""
+
+    model: LearnedModel
+    categories: Mapping[int, str] = field(default_factory=dict)
+    name: str = "learned"
+
+    def _category(self, pairs: PairFeatures) -> list[str]:
+        if pairs.kind != self.model.kind or pairs.names != self.model.feature_names:
+            raise ValueError(
+                f"the model ranks {self.model.kind}s on {list(self.model.feature_names)}; "
+                f"got {pairs.kind}s with {list(pairs.names)}"
+            )
+        return [self.categories.get(pairs.need_part_id, "")] * len(pairs)
+
+    def scores(self, pairs: PairFeatures) -> np.ndarray:
+        return 0.5 * (1.0 + np.tanh(0.5 * self.model.decision(pairs.matrix, self._category(pairs))))
+
+    def contributions(self, pairs: PairFeatures) -> np.ndarray:
+        return self.model.contributions(pairs.matrix, self._category(pairs))

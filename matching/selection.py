@@ -1,0 +1,145 @@
+"""Choosing a learned ranker honestly: variants compared on later needs, a gate on needs later still.
+
+The decisions are split in time by need (``three_way``): the first 60% of needs to train, the next
+20% to choose a variant (validation), the last 20% for the gate (test). Every variant
+(``learning.MODELS`` × ``learning.BIAS``) is trained on the first part and scored on the validation
+lists by the counterfactual NDCG@10 (``counterfactual.ips_ndcg``), never by naive logged NDCG. The
+chosen variant is retrained on train + validation and must beat the default scorer on the test
+lists: the lower bound of the paired bootstrap interval above 0 (``counterfactual.gate``). Only then
+is it retrained on every decision and offered for storage; otherwise the default serves.
+"""
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from matching import counterfactual, learning
+from matching.evaluation import ranking_lists
+from matching.ranker import DEFAULT_ETA, DecisionSet, DefaultScorer
+
+VALIDATION = 0.2
+TEST = 0.2
+
+
+def three_way(data: DecisionSet, validation: float = VALIDATION, test: float = TEST) -> tuple[DecisionSet, ...]:
+    """(train, validation, test) by need, in the order needs were first decided."""
+    needs, which = np.unique(data.need_ids, return_inverse=True)
+    first = np.full(len(needs), np.inf)
+    np.minimum.at(first, which, data.decided_at)
+    ordered = needs[np.lexsort((needs, first))]
+    a = round(len(ordered) * (1.0 - validation - test))
+    b = round(len(ordered) * (1.0 - test))
+    parts = (ordered[:a], ordered[a:b], ordered[b:])
+    return tuple(data.take(np.flatnonzero(np.isin(data.need_ids, part))) for part in parts)
+
+
+def _categories(data: DecisionSet) -> np.ndarray:
+    return data.categories if data.categories is not None else np.full(len(data), "", dtype=object)
+
+
+def fit_variant(
+    data: DecisionSet, model: str, bias: str, eta: float = DEFAULT_ETA, **metadata: Any
+) -> learning.LearnedModel:
+    return learning.fit(
+        data.kind,
+        data.names,
+        data.matrix,
+        data.labels,
+        data.ranks,
+        _categories(data),
+        model=model,
+        bias=bias,
+        eta=eta,
+        metadata={
+            "decisions": len(data),
+            "approvals": int(data.labels.sum()),
+            "needs": len(np.unique(data.need_ids)),
+            **metadata,
+        },
+    )
+
+
+def scorer(model: learning.LearnedModel, *parts: DecisionSet) -> learning.ModelScorer:
+    categories: dict[int, str] = {}
+    for part in parts:
+        categories.update(part.category_of())
+    return learning.ModelScorer(model, categories, name=model.variant)
+
+
+@dataclass
+class Selection:
+    variants: list[dict[str, Any]] = field(default_factory=list)  # per variant: validation figures, fit seconds
+    chosen: str = ""
+    verdict: counterfactual.Verdict | None = None
+    tested: learning.ModelScorer | None = None  # the choice trained on train + validation, as gated
+    test: DecisionSet | None = None
+    model: learning.LearnedModel | None = None  # the choice retrained on every decision
+    why: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict is not None and self.verdict.passed
+
+
+def select(data: DecisionSet, *, eta: float = DEFAULT_ETA, seed: int = 0, test_fraction: float = TEST) -> Selection:
+    """Train every variant, choose by the counterfactual estimate, gate the choice on later needs.
+
+    ``model`` is the choice retrained on every decision; store it only when ``passed``."""
+    train, validation, test = three_way(data, test=test_fraction)
+    result = Selection()
+    if len(np.unique(train.labels)) < 2 or not len(validation) or not len(test):
+        result.why = "too few decisions to train, choose and test on separate needs"
+        return result
+    lists = ranking_lists(validation)
+    default = DefaultScorer(data.kind)
+    baseline = counterfactual.per_list(lists, default, eta=eta).mean()
+    best, best_value = None, -np.inf
+    for model in learning.MODELS:
+        for bias in learning.BIAS:
+            started = time.perf_counter()
+            fitted = fit_variant(train, model, bias, eta)
+            seconds = time.perf_counter() - started
+            candidate = scorer(fitted, validation)
+            value = counterfactual.per_list(lists, candidate, eta=eta).mean()
+            naive = counterfactual.per_list(lists, candidate, corrected=False).mean()
+            result.variants.append(
+                {
+                    "variant": fitted.variant,
+                    "corrected": value,
+                    "naive": naive,
+                    "default": baseline,
+                    "fit_seconds": seconds,
+                }
+            )
+            if value > best_value:
+                best, best_value = (model, bias), value
+    assert best is not None
+    result.chosen = f"{best[0]}, {best[1]}"
+    both = _concat(train, validation)
+    result.tested = scorer(fit_variant(both, *best, eta), test)
+    result.test = test
+    result.verdict = counterfactual.gate(ranking_lists(test), result.tested, default, eta=eta, seed=seed)
+    result.why = f"chose {result.chosen} on validation; {result.verdict.sentence()}"
+    result.model = fit_variant(data, *best, eta, chosen_by="counterfactual ndcg@10 on validation needs")
+    result.model.metadata["gate"] = result.verdict.as_dict()
+    return result
+
+
+def _concat(a: DecisionSet, b: DecisionSet) -> DecisionSet:
+    categories = None if a.categories is None or b.categories is None else np.concatenate([a.categories, b.categories])
+    return DecisionSet(
+        a.kind,
+        a.names,
+        np.vstack([a.matrix, b.matrix]),
+        np.concatenate([a.labels, b.labels]),
+        np.concatenate([a.relevance, b.relevance]),
+        np.concatenate([a.ranks, b.ranks]),
+        np.concatenate([a.need_ids, b.need_ids]),
+        np.concatenate([a.part_ids, b.part_ids]),
+        np.concatenate([a.candidate_ids, b.candidate_ids]),
+        np.concatenate([a.decided_at, b.decided_at]),
+        0,
+        categories,
+    )
