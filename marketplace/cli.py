@@ -15,6 +15,7 @@ from marketplace.settings import Settings
 LAZY_COMMANDS = {
     "seed": "seeds.cli:seed",
     "offers": "marketplace.offers.cli:offers",
+    "items": "marketplace.items.cli:items",
     "needs": "marketplace.needs.cli:needs",
     "match": "marketplace.recommend.cli:match",
     "user": "marketplace.accounts.cli:user",

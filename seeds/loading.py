@@ -116,8 +116,13 @@ def reset_sequences(connection: sa.Connection) -> None:
         )
 
 
+# Tables a migration fills with reference data (the curated item vocabulary): rows there are no street's data.
+REFERENCE_TABLES = frozenset({"item_term"})
+
+
 def database_is_empty(engine: sa.Engine) -> bool:
-    """True when no table of the schema holds a row (tables not created yet count as empty)."""
+    """True when no table of the schema holds a row (tables not created yet count as empty), the reference
+    tables a fresh migrated database already fills aside."""
     existing = set(sa.inspect(engine).get_table_names())
     with engine.connect() as connection:
         # On SQLite a read-only connection begins DEFERRED and never takes the write lock.
@@ -125,6 +130,7 @@ def database_is_empty(engine: sa.Engine) -> bool:
         for table in model_tables():
             if (
                 table.name in existing
+                and table.name not in REFERENCE_TABLES
                 and connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first()
             ):
                 return False

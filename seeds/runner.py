@@ -3,7 +3,7 @@
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -12,6 +12,18 @@ from seeds.clock import SeedClock
 from seeds.demo_accounts import demo_password_hash
 from seeds.loading import Progress, SeedReport, Stopwatch, load_plan
 from seeds.people import PeoplePools
+
+
+def resolve_items(engine: sa.Engine, now: datetime) -> None:
+    """Offers and lines are loaded in bulk: give them the item keys the app would have given them when saved
+    (the curated vocabulary is added first where the table lacks it, as on a test database emptied by hand)."""
+    from marketplace.db.engine import make_session_factory, session_scope
+    from marketplace.items.services import install_curated, reresolve
+    from seeds.data.item_vocabulary import CURATED_ITEMS
+
+    with session_scope(make_session_factory(engine)) as db:
+        install_curated(db, CURATED_ITEMS, now)
+        reresolve(db)
 
 
 def new_context(seed: int, today: date | None, progress: Progress | None) -> SeedContext:
@@ -28,6 +40,7 @@ def new_context(seed: int, today: date | None, progress: Progress | None) -> See
 def load_and_report(engine: sa.Engine, ctx: SeedContext, watch: Stopwatch) -> SeedReport:
     generate_seconds = watch.lap()
     counts = load_plan(engine, ctx.plan, ctx.progress)
+    resolve_items(engine, ctx.clock.now)
     return SeedReport(counts, generate_seconds=generate_seconds, load_seconds=watch.lap())
 
 

@@ -8,6 +8,7 @@ change (so a key never disagrees with the vocabulary it came from).
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from threading import Lock
 from typing import Any
 
@@ -315,8 +316,12 @@ def reresolve_after_edit(db: Session, actor: CurrentUser | None, term: ItemTerm)
     return counts
 
 
-def install_curated(db: Session, entries: Iterable[ItemEntry]) -> int:
-    """Add the curated items whose keys the table does not have (an admin's edits and retirements stay)."""
+def install_curated(db: Session, entries: Iterable[ItemEntry], now: datetime | None = None) -> int:
+    """Add the curated items whose keys the table does not have (an admin's edits and retirements stay).
+
+    ``now``: the rows' creation time (a seeding run passes its own clock, so the same seed gives the same rows).
+    """
+    now = now or utcnow()
     have = set(db.execute(sa.select(ItemTerm.key)).scalars())
     added = 0
     for entry in entries:
@@ -331,6 +336,8 @@ def install_curated(db: Session, entries: Iterable[ItemEntry]) -> int:
                 name_en=entry.name_en,
                 synonyms=list(entry.synonyms),
                 units=list(entry.units),
+                created_at=now,
+                updated_at=now,
             )
         )
         added += 1
