@@ -310,3 +310,40 @@ def test_the_fallback_with_the_first_optimum_as_a_bound_is_exact_too(
         assert again.summary.total_cost == pytest.approx(plan.summary.total_cost)
         if objective == "fill":  # units then cost may tie on other plans whose shares differ
             assert again.summary.share_filled == pytest.approx(plan.summary.share_filled)
+
+
+def test_the_example_of_docs_allocation_md() -> None:
+    """The figures docs/allocation.md shows for its example."""
+    supply = [Supply("oakland", 30, "blankets"), Supply("denver", 20, "blankets"), Supply("denver-2", 10, "tents")]
+    demand = [
+        Demand("reno", 30, "blankets"),
+        Demand("boise", 20, "blankets"),
+        Demand("salt-lake", 15, "blankets"),
+        Demand("cheyenne", 4, "tents"),
+    ]
+    miles = {
+        ("oakland", "reno"): 218,
+        ("oakland", "boise"): 640,
+        ("oakland", "salt-lake"): 735,
+        ("denver", "reno"): 1030,
+        ("denver", "boise"): 830,
+        ("denver", "salt-lake"): 520,
+        ("denver-2", "cheyenne"): 100,
+    }
+    plans = {
+        "fill": allocate(supply, demand, objective="fill", cost=miles),
+        "units_then_cost": allocate(supply, demand, objective="units_then_cost", cost=miles),
+        "mix": allocate(supply, demand, objective="mix", cost=miles, alpha=1.0, beta=1 / 10_000),
+        "nearest_first": nearest_first(supply, demand, cost=miles),
+    }
+    figures = {
+        name: (round(p.summary.share_filled, 3), p.summary.units, round(p.summary.cost_per_unit or 0))
+        for name, p in plans.items()
+    }
+    assert figures == {
+        "fill": (0.875, 54, 467),
+        "units_then_cost": (0.812, 54, 350),
+        "mix": (0.75, 49, 301),
+        "nearest_first": (0.75, 54, 436),
+    }
+    assert plans["fill"].shipped_to() == {"reno": 15, "boise": 20, "salt-lake": 15, "cheyenne": 4}
