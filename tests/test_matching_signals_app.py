@@ -211,3 +211,54 @@ def test_offer_file_carries_the_start_date_both_ways(
     header, *lines = exported.splitlines()
     column = header.split(",").index("可供应起始日")
     assert sorted(line.split(",")[column] for line in lines) == ["", _days_ahead(20), _days_ahead(30)]
+
+
+# --- the volunteer register's import -------------------------------------------------------------------
+
+
+def test_staff_import_the_register_with_interests_and_completion_rates(
+    client: TestClient[Any], session: Session, settings: Settings
+) -> None:
+    _s, _c, grids = make_places(session)
+    codes = [grid.code for grid in grids]
+    admin = make_user(session, Role.ADMIN)
+    sign_in(client, session, admin, settings)
+    client.cookies.set("lang", "en")
+    page = client.get("/volunteers/import")
+    assert page.status_code == 200 and "意向服务类型" in page.text and "履约率" in page.text
+    data = (
+        "姓名,电话,网格,类别,意向服务类型,履约率\n"
+        f"李小丽,13912345678,{codes[0]},党员,助老; 健康服务,92%\n"
+        f"王强,13912345679,{codes[1]},resident,Conflict mediation、维修,0.8\n"
+        f"赵敏,13912345670,{codes[2]},,gardening,75\n"
+        f"钱多,13912345671,{codes[3]},,,150%\n"
+    ).encode()
+    refused = upload(client, settings, "/volunteers/import", "register.csv", data)
+    assert refused.status_code == 400
+    assert "Unknown kind of work “gardening”" in refused.text and "A rate is between 0 and 100 percent." in refused.text
+    assert session.execute(sa.select(sa.func.count()).select_from(VolunteerProfile)).scalar_one() == 0
+    session.rollback()
+    done = upload(client, settings, "/volunteers/import", "register.csv", data, only_valid="1")
+    assert done.status_code == 200 and "2 volunteers were imported." in done.text
+    found = {record.text or record.id: record for record in rows.volunteer_records(session)}
+    by_rate = sorted((r.reliability_rate, sorted(r.interests)) for r in found.values())
+    assert by_rate == [(0.8, ["mediation", "renovation"]), (0.92, ["elderly_care", "health"])]
+    event = session.execute(sa.select(AuditEvent).where(AuditEvent.action == "volunteer.import")).scalar_one()
+    assert event.after["imported"] == 2 and event.after["skipped_rows"] == [4, 5]
+    session.rollback()
+    # The export carries both columns back, in the import's headers; the same file imports nothing twice.
+    exported = client.get("/volunteers/export?format=csv").content.decode("utf-8-sig")
+    assert "Work they want to do" in exported and "92%" in exported and "Conflict mediation" in exported
+    again = upload(client, settings, "/volunteers/import", "register.csv", data, only_valid="1")
+    assert "The username v13912345678 is taken." in again.text
+
+
+def test_staff_import_only_into_their_own_grids(client: TestClient[Any], session: Session, settings: Settings) -> None:
+    _s, communities, grids = make_places(session)
+    staff = make_user(session, Role.STAFF, community_id=communities[0].id)
+    other = grids[3].code
+    sign_in(client, session, staff, settings)
+    client.cookies.set("lang", "en")
+    data = f"姓名,网格\n孙丽,{other}\n".encode()
+    refused = upload(client, settings, "/volunteers/import", "register.csv", data)
+    assert refused.status_code == 400 and f"You do not work in the grid “{other}”." in refused.text

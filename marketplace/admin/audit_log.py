@@ -43,6 +43,7 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "organization.suspend",
     "volunteer.register",
     "volunteer.update",
+    "volunteer.import",
     "token.create",
     "token.revoke",
     "offer.create",

@@ -1,6 +1,7 @@
 """The volunteer list's file, for staff: who, where, and their hours by the one definition.
 
-Export only (volunteers register themselves). Phones are masked as on the page. Hours are those of
+Volunteers register themselves; staff may also import the street's earlier register
+(marketplace/exchange/volunteer_import.py). Phones are masked as on the page. Hours are those of
 marketplace.volunteers.hours: credited on the platform, and, in its own column, what the street's
 earlier paper records brought along.
 """
@@ -37,7 +38,14 @@ def volunteer_columns() -> list[ColumnSpec]:
             "hours_before_platform", "平台启用前工时", "Hours before the platform", lambda r: r.hours.before_platform
         ),
         column("hours_all_time", "累计工时", "Hours in all", lambda r: r.hours.all_time),
+        # The same headers as the import's (marketplace/exchange/volunteer_import.py), which reads them back.
+        column("interests", "意向服务类型", "Work they want to do", lambda r: "、".join(c.label for c in r.interests)),
+        column("completion_rate", "履约率", "Completion rate", lambda r: _percent(r.profile.reliability_rate)),
     ]
+
+
+def _percent(rate: float | None) -> str:
+    return "" if rate is None else f"{rate * 100:.0f}%"
 
 
 def volunteer_rows(db: Session, viewer: CurrentUser) -> list[VolunteerRow]:
