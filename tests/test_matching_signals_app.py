@@ -262,3 +262,39 @@ def test_staff_import_only_into_their_own_grids(client: TestClient[Any], session
     data = f"姓名,网格\n孙丽,{other}\n".encode()
     refused = upload(client, settings, "/volunteers/import", "register.csv", data)
     assert refused.status_code == 400 and f"You do not work in the grid “{other}”." in refused.text
+
+
+# --- the signals explained where recommendations are shown ---------------------------------------------
+
+
+def test_recommendations_explain_interests_and_ties_in_both_languages(
+    client: TestClient[Any], session: Session, settings: Settings
+) -> None:
+    from marketplace.recommend import service
+    from marketplace.vocabulary import Category
+    from marketplace.volunteers.models import AvailabilitySlot
+    from tests import matches_factories as mf
+
+    service.forget()
+    grid = make_grid(session)
+    need = mf.project(session, grid, category=Category.ELDERLY_CARE, title="独居老人上门探访")
+    mf.shift(session, need, slots=3)
+    keen = make_user(session, Role.VOLUNTEER, display_name="王愿意")
+    profile = VolunteerProfile(user_id=keen.id or 0, home_grid_id=grid.id or 0, segment="resident")
+    session.add(profile)
+    session.flush()
+    session.add(VolunteerInterest(volunteer_id=profile.id or 0, category=Category.ELDERLY_CARE))
+    session.add_all(
+        AvailabilitySlot(volunteer_id=profile.id or 0, weekday=day, start_minute=0, end_minute=1440) for day in range(7)
+    )
+    session.commit()
+    sign_in_as(client, session, Role.ADMIN)
+    body = client.get(f"/api/v1/needs/{need.id}/recommendations", params={"kind": "volunteers"}).json()
+    [candidate] = body["parts"][0]["candidates"]
+    said = {reason["feature"]: (reason["zh"], reason["en"]) for reason in candidate["reasons"]}
+    assert said["interest"] == ("愿意从事此类工作", "wants to do this kind of work")
+    page = client.get(f"/needs/{need.id}/recommendations?kind=volunteers")
+    assert "愿意从事此类工作" in page.text
+    client.cookies.set("lang", "en")
+    assert "wants to do this kind of work" in client.get(f"/needs/{need.id}/recommendations?kind=volunteers").text
+    service.forget()
