@@ -14,7 +14,11 @@ the line that unit fills, so filling half a line is worth half the pair's score.
 ``greedy_*`` are the baselines: best weight first, while capacity lasts.
 
 A (line, offer) candidate whose offer cannot serve the line (``matching.units.can_serve``: another kind, a
-unit that measures something else) is never allocated, whoever built the candidate list.
+unit that measures something else) is never allocated, whoever built the candidate list; nor is a line that needs
+nothing or an offer with nothing left.
+
+Any other supply and demand, a cost or distance table, and a choice of objective (the share filled, units then
+cost, a weighted mix): ``matching.transport`` (docs/allocation.md).
 """
 
 from collections import defaultdict
