@@ -1,6 +1,7 @@
 """Explanations: the main contributing factors of a score, as sentences in Chinese and English."""
 
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,14 @@ def quantity(value: float, unit: str) -> str:
 
 def percent(fraction: float) -> str:
     return f"{round(fraction * 100)}%"
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_month(day: date) -> tuple[str, str]:
+    """A street day as both languages write it in a sentence: ("12月12日", "12 Dec")."""
+    return f"{day.month}月{day.day}日", f"{day.day} {MONTHS[day.month - 1]}"
 
 
 def top_reasons(reasons: list[Reason], limit: int = 3) -> tuple[Reason, ...]:

@@ -31,7 +31,7 @@ import numpy as np
 from scipy import sparse
 
 from matching.availability import STREET_TIMEZONE, street_day_end
-from matching.explain import Ranked, Reason, percent, quantity
+from matching.explain import Ranked, Reason, day_month, percent, quantity
 from matching.features import (
     DAYS_CAP,
     DISTANCE_CAP_KM,
@@ -75,9 +75,6 @@ FAR_KM = 1e6
 # rank_many scores lines in blocks of about this many (line, offer) pairs: 8 MB per float column.
 CHUNK_PAIRS = 1 << 20
 REASONS_SHOWN = 3  # as explain.top_reasons
-
-
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass
@@ -513,8 +510,8 @@ class OfferIndex:
                 share = percent(number)
                 zh, en = f"以往对接兑现率{share}", f"delivers {share} of matches"
             elif name == "validity" and facts.available_from is not None:
-                day = facts.available_from.astimezone(STREET_TIMEZONE).date()
-                zh, en = f"{day.month}月{day.day}日起可提供", f"available from {day.day} {MONTHS[day.month - 1]}"
+                day_zh, day_en = day_month(facts.available_from.astimezone(STREET_TIMEZONE).date())
+                zh, en = f"{day_zh}起可提供", f"available from {day_en}"
             elif name == "validity":
                 number, zh, en = 1.0, "有效期覆盖截止日期", "valid until the due date"
             elif name == "text":
