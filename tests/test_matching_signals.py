@@ -254,3 +254,31 @@ def test_the_due_date_is_a_street_day_for_shifts_too() -> None:
     people = [volunteer(1, availability=tuple(WeeklyWindow(day, 0, 1440) for day in range(7)))]
     pairs = VolunteerIndex(people, GRIDS).pair_features(need, datetime(2026, 12, 27, 4, tzinfo=UTC))
     assert pairs.column("days_to_due").tolist() == [0.5]  # to the end of the due day, not to the start
+
+
+def test_a_learned_model_explains_the_new_columns_with_the_same_sentences() -> None:
+    people = [
+        volunteer(
+            1,
+            home_grid_id=2,
+            skill_ids=frozenset({3}),
+            interests=frozenset({"elderly_care"}),
+            community_work={1: 2},
+            reliability_rate=0.8,
+        )
+    ]
+    pairs = VolunteerIndex(people, GRIDS, skill_groups={1: "care", 3: "care"}).pair_features(shift(), NOW)
+    weights = {"interest": 0.4, "skill_related": 0.3, "lives_in_community": 0.2, "community_familiarity": 0.1}
+    said = {reason.feature: reason.en for reason in pairs.reasons(0, weights)}
+    assert said["interest"] == "wants to do this kind of work"
+    assert said["skill_related"] == "has a related skill for 1 of the 2 required skills"
+    assert said["lives_in_community"] == "lives in the need's community"
+    assert said["community_familiarity"] == "completed 2 tasks in this community before"
+    assert said["reliability"] == "completes 80% of tasks"
+    starts = datetime(2026, 12, 11, 16, tzinfo=UTC)
+    later = offer(1, item_key="led_street_lamp", community_work={1: 1}, available_from=starts)
+    rows = OfferIndex([later], GRIDS).pair_features(replace(LAMPS, item_key="led_street_lamp"), NOW)
+    said = {reason.feature: reason.zh for reason in rows.reasons(0, {"item": 0.5, "days_to_expiry": 0.1})}
+    assert said["item"] == "与所需物品相同"
+    assert said["community_familiarity"] == "曾在本社区兑现1次对接"
+    assert said["validity"] == "12月12日起可提供"  # days_to_expiry speaks through validity
