@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from matching import counterfactual, learning, selection
+from matching import counterfactual, exploration, learning, selection
 from matching.evaluation import RankingList, dcg_at_k, ranking_lists
 from matching.features import PairFeatures
 from matching.ranker import DecisionSet, DefaultScorer, ModelFormatError, TextScorer, decision_set, rank
@@ -205,7 +205,8 @@ def test_selection_compares_every_variant_and_gates_the_choice(data: DecisionSet
     assert {v["variant"] for v in chosen.variants} == {f"{m}, {b}" for m in learning.MODELS for b in learning.BIAS}
     best = max(chosen.variants, key=lambda v: v["corrected"])
     assert chosen.chosen == best["variant"]  # by the corrected figure, not the naive one
-    assert chosen.verdict is not None and chosen.passed == (chosen.verdict.low > 0)
+    verdict = chosen.verdict
+    assert verdict is not None and chosen.passed == (verdict.low > 0 and verdict.difference >= counterfactual.MIN_GAIN)
     assert chosen.model is not None and chosen.model.metadata["decisions"] == len(data)
 
 
@@ -232,3 +233,26 @@ def test_a_tree_pointing_outside_itself_is_refused(models: dict[str, learning.Le
     document["fitted"]["trees"][0]["left"][0] = 10_000
     with pytest.raises(ModelFormatError, match="points to a node"):
         learning.LearnedModel.from_json(json.dumps(document))
+
+
+def test_exploration_randomises_one_slot_in_the_asked_share_of_lists() -> None:
+    rng = np.random.default_rng(1)
+    shown, below = list(range(1, 11)), list(range(11, 31))
+    results = [exploration.explore(shown, below, 0.1, rng) for _ in range(5000)]
+    explored = [r for r in results if r.slot is not None]
+    assert 0.08 < len(explored) / len(results) < 0.12
+    for result in explored[:50]:
+        changed = [i for i, (a, b) in enumerate(zip(result.ids, shown, strict=True)) if a != b]
+        assert changed == [result.slot] and result.ids[result.slot] in below
+    assert len({r.slot for r in explored}) == len(shown)  # every place can be the explored one
+    assert all(r.ids == shown for r in results if r.slot is None)
+    with pytest.raises(ValueError, match="exploration share"):
+        exploration.explore(shown, below, 0.9, rng)
+
+
+def test_explored_slots_estimate_the_position_bias() -> None:
+    rng = np.random.default_rng(7)
+    slots = rng.integers(1, 11, size=6000)
+    approved = rng.random(6000) < 0.4 * slots**-0.7
+    eta, q = exploration.estimate_eta(slots, approved)
+    assert eta == pytest.approx(0.7, abs=0.1) and q == pytest.approx(0.4, abs=0.05)

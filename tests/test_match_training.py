@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -64,6 +65,8 @@ def test_train_keeps_the_default_unless_the_learned_ranker_does_at_least_as_well
         offers = training.train(db, tmp_path, "offers")
         forced = training.train(db, tmp_path, "volunteers", require_better=False)
     assert "learned" in guarded.why and "default" in guarded.why  # the held-out comparison is reported
+    assert "corrected for position bias" in guarded.why and len(guarded.variants) == 9
+    assert guarded.trained == guarded.gate["passed"]  # stored only when the gate passes
     if not guarded.trained:
         assert forced.trained
     assert "learned" in offers.why and "default" in offers.why  # enough offer decisions to compare
@@ -87,8 +90,11 @@ def test_the_cli_evaluates_and_trains_with_json_for_scripts(
         "learned",
         "text only",
     }
+    assert all("ips ndcg@10" in row for row in result["table"])  # the corrected figure beside the naive ones
+    assert {"difference", "low", "high", "passed"} <= set(result["gate"])
     table = runner.invoke(main, ["match", "evaluate", "--kind", "offers"], catch_exceptions=False)
     assert "ndcg@10" in table.stdout and "text only" in table.stdout
+    assert "ips ndcg@10" in table.stdout and "naive" in table.stdout and "gate:" in table.stdout
     trained = runner.invoke(main, ["match", "train", "--json"], catch_exceptions=False)
     assert {row["kind"] for row in json.loads(trained.stdout)} == {"volunteers", "offers"}
     assert "reading decisions" in trained.stderr  # progress goes to the terminal, not into the JSON
@@ -127,3 +133,26 @@ def test_a_stored_model_serves_and_a_broken_one_falls_back(
     fallback = client.get(url)
     assert fallback.status_code == 200 and fallback.json()["scorer"] == "default"
     training.model_path(settings.var_dir, "volunteers").unlink()
+
+
+def test_exploration_gives_one_slot_to_a_candidate_from_just_below_the_list(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.forget()
+    need, skill, grid = _need_with_shift(session)
+    first = _volunteer(session, grid, "王急救", [skill])
+    others = {_volunteer(session, grid, f"志愿者{i}", []) for i in range(3)}
+    assert [r.candidate_id for r in service.recommend(session, need, "volunteers", 1, share=0.0)[0].ranked] == [first]
+    rng = np.random.default_rng(0)
+    lists = [service.recommend(session, need, "volunteers", 1, share=0.5, rng=rng)[0] for _ in range(20)]
+    explored = [part for part in lists if part.explored_slot is not None]
+    assert explored and len(explored) < len(lists)
+    assert all(part.explored_slot == 0 and part.ranked[0].candidate_id in others for part in explored)
+    assert all(part.ranked[0].candidate_id == first for part in lists if part.explored_slot is None)
+    monkeypatch.setenv(service.EXPLORATION_SETTING, "0.1")
+    assert service.exploration_share() == 0.1
+    for wrong in ("lots", "0.9", "-0.1"):
+        monkeypatch.setenv(service.EXPLORATION_SETTING, wrong)
+        assert service.exploration_share() == 0.0  # logged; recommendations keep working without it
+    monkeypatch.delenv(service.EXPLORATION_SETTING)
+    assert service.exploration_share() == 0.0  # off by default

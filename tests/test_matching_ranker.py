@@ -137,7 +137,7 @@ def test_context_columns_measure_distance_load_urgency_due_date_and_expiry() -> 
     assert first["days_to_expiry"] == pytest.approx(95) and second["days_to_expiry"] == 365
     assert first["load"] == pytest.approx(np.log(4)) and first["distance_km"] == 0
     assert second["distance_km"] == pytest.approx(2.0, abs=0.05)
-    assert first["days_to_due"] == pytest.approx(31 + (86399 / 86400))
+    assert first["days_to_due"] == pytest.approx(31 + 16 / 24)  # the due street day ends at 16:00 UTC
 
 
 def test_a_newcomer_is_not_punished_by_the_reliability_prior() -> None:
@@ -216,9 +216,9 @@ def _stored(model: LinearRankingModel, **changes: object) -> str:
         (lambda m: _stored(m, feature_names=list(VOLUNTEER_FEATURES[:-1])), "missing \\['days_to_due'\\]"),
         (lambda m: _stored(m, feature_names=[*VOLUNTEER_FEATURES[:-1], "shoe_size"]), "unknown \\['shoe_size'\\]"),
         (lambda m: _stored(m, feature_names=list(reversed(VOLUNTEER_FEATURES))), "order must be"),
-        (lambda m: _stored(m, coefficients=[1.0, 2.0]), "coefficients must be a list of 11 numbers"),
-        (lambda m: _stored(m, means=["0"] * 11), "means must hold finite numbers"),
-        (lambda m: _stored(m, scales=[0.0] * 11), "scales must be positive"),
+        (lambda m: _stored(m, coefficients=[1.0, 2.0]), f"coefficients must be a list of {len(VOLUNTEER_FEATURES)} numbers"),
+        (lambda m: _stored(m, means=["0"] * len(VOLUNTEER_FEATURES)), "means must hold finite numbers"),
+        (lambda m: _stored(m, scales=[0.0] * len(VOLUNTEER_FEATURES)), "scales must be positive"),
         (lambda m: _stored(m, intercept=True), "intercept must be a finite number"),
         (lambda m: m.to_json().replace('"intercept": ', '"intercept": NaN, "x": '), "intercept must be a finite"),
         (lambda m: _stored(m, metadata=[]), "metadata must be a JSON object"),

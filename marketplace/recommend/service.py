@@ -12,12 +12,14 @@ both indexes at start (``warm_in_background``). The ranking itself is the librar
 """
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -33,7 +35,7 @@ from marketplace.organizations.models import Organization
 from marketplace.recommend import records as rows
 from marketplace.recommend import training
 from marketplace.volunteers.models import ShiftSignup, VolunteerProfile
-from matching import ranker
+from matching import exploration, ranker
 from matching.explain import Ranked
 
 MAX_AGE = 300.0
@@ -171,42 +173,86 @@ def forget() -> None:
 
 @dataclass(frozen=True)
 class PartRanking:
-    """The ranked candidates for one resource line or shift of the need."""
+    """The ranked candidates for one resource line or shift of the need; ``explored_slot`` is the 0-based
+    place given to a candidate from just below the list (exploration), None when the list is as ranked."""
 
     part_id: int
     title: str
     ranked: list[Ranked]
+    explored_slot: int | None = None
 
 
-def recommend(db: Session, need: Need, kind: str, k: int, var_dir: Path | None = None) -> list[PartRanking]:
+EXPLORATION_SETTING = "MARKETPLACE_MATCH_EXPLORATION"
+
+
+def exploration_share() -> float:
+    """The share of shown lists with one slot randomised (``matching.exploration``); 0, off, by default.
+    A value that is not a number in [0, 0.5] is logged and treated as 0: recommendations keep working."""
+    text = os.environ.get(EXPLORATION_SETTING, "").strip()
+    if not text:
+        return 0.0
+    try:
+        share = float(text)
+    except ValueError:
+        share = -1.0
+    if not 0.0 <= share <= exploration.MAX_SHARE:
+        log.error(
+            "%s=%r is not a share in [0, %s]; exploration is off", EXPLORATION_SETTING, text, exploration.MAX_SHARE
+        )
+        return 0.0
+    return share
+
+
+def recommend(
+    db: Session,
+    need: Need,
+    kind: str,
+    k: int,
+    var_dir: Path | None = None,
+    *,
+    share: float | None = None,
+    rng: np.random.Generator | None = None,
+) -> list[PartRanking]:
     """The top ``k`` offers for each open resource line, or volunteers for each open shift, of ``need``.
 
     The learned ranker serves when one has been trained and stored for ``kind`` (see training.py);
-    otherwise the documented default scorer does."""
+    otherwise the documented default scorer does. With exploration on (``share``, by default the
+    setting), a share of the lists has one slot given to a candidate from just below them."""
     now = utcnow()
     index = index_for(db, kind)
     model = training.load_model(var_dir, kind) if var_dir is not None else None
+    share = exploration_share() if share is None else share
+    rng = rng if rng is not None else np.random.default_rng()
 
-    def ranked(part: Any) -> list[Ranked]:
+    def top(part: Any, count: int) -> list[Ranked]:
         if index is None:
             return []
         if model is None:
-            return index.rank(part, now, k=k) if kind == "offers" else index.rank(part, k=k)
+            return index.rank(part, now, k=count) if kind == "offers" else index.rank(part, k=count)
         scorer = training.scorer_for(model, {part.id: part.category})
-        return ranker.rank(scorer, index.pair_features(part, now), k)
+        return ranker.rank(scorer, index.pair_features(part, now), count)
+
+    def part_ranking(part: Any, title: str) -> PartRanking:
+        if share <= 0:
+            return PartRanking(part.id, title, top(part, k))
+        found = top(part, exploration.REACH * k)
+        by_id = {r.candidate_id: r for r in found}
+        shown = [r.candidate_id for r in found[:k]]
+        explored = exploration.explore(shown, [r.candidate_id for r in found[k:]], share, rng)
+        return PartRanking(part.id, title, [by_id[i] for i in explored.ids], explored.slot)
 
     if kind == "offers":
         # Only lines that take claims (openings.py): not closed as enough, not covered by a whole claim.
         line_rows = openings.open_lines(db, services.lines_of(db, need.id or 0))
         titles = {line.id: line.description or line.category.label for line in line_rows}
         lines = [line for line in rows.line_records(db, need, line_rows) if line.still_needed > 0]
-        return [PartRanking(line.id, titles.get(line.id, ""), ranked(line)) for line in lines]
+        return [part_ranking(line, titles.get(line.id, "")) for line in lines]
     shift_rows = openings.open_shifts(db, services.shifts_of(db, need.id or 0))
     titles = {shift.id: shift.title for shift in shift_rows}
     shifts = [
         shift for shift in rows.shift_records(db, need, shift_rows) if shift.open_slots > 0 and shift.ends_at > now
     ]
-    return [PartRanking(shift.id, titles.get(shift.id, ""), ranked(shift)) for shift in shifts]
+    return [part_ranking(shift, titles.get(shift.id, "")) for shift in shifts]
 
 
 def scorer_name(kind: str, var_dir: Path | None) -> str:
