@@ -11,6 +11,7 @@ from seeds.build.needs import NeedBuilder, build_needs
 from seeds.build.offers import build_offers
 from seeds.build.organizations import build_organizations
 from seeds.build.places import build_places
+from seeds.build.signals import add_offer_start_dates, add_volunteer_interests
 from seeds.build.skills import build_skills
 from seeds.build.users import build_partner_users, build_staff_users
 from seeds.build.volunteers import build_volunteers
@@ -54,7 +55,9 @@ def _build(ctx: SeedContext) -> None:
     build_partner_users(ctx)
     ctx.report("places and partners", 1, 1)
     build_volunteers(ctx, VOLUNTEERS)
+    add_volunteer_interests(ctx)
     build_offers(ctx)
+    add_offer_start_dates(ctx)
     builder = NeedBuilder(ctx)
     add_hudao_new_village(ctx, builder)
     build_needs(ctx, NEEDS, builder)
