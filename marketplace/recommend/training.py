@@ -234,6 +234,7 @@ def as_table(result: dict[str, Any]) -> str:
         verdict = "passes" if gate["passed"] else "does not pass"
         lines.append(
             f"gate: learned − default {gate['difference']:+.3f} (95% interval {gate['low']:+.3f} to "
-            f"{gate['high']:+.3f}); {verdict} (the lower bound must be above 0)"
+            f"{gate['high']:+.3f}); {verdict} (the lower bound must be above 0 and the difference at least "
+            f"{counterfactual.MIN_GAIN})"
         )
     return "\n".join(lines)
