@@ -21,7 +21,7 @@ from marketplace.needs.models import Need, Shift
 from marketplace.notifications.models import Notification
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import AvailabilitySlot, ShiftSignup, Skill, VolunteerProfile, VolunteerSkill
-from marketplace.volunteers.services import HoursSummary, hours_summary
+from marketplace.volunteers.services import HoursSummary, hours_summary, interests_of
 
 FORMAT_VERSION = 1
 ACCOUNT_FIELDS = [
@@ -67,11 +67,13 @@ def _volunteer(db: Session, user_id: int) -> tuple[dict[str, Any] | None, list[d
             "weekly_hour_cap",
             "fulfilled_count",
             "no_show_count",
+            "reliability_rate",
             "created_at",
         ],
     )
     out |= {
         "skills": [{"code": s.code, "name": s.name, "name_en": s.name_en} for s in skills],
+        "interests": interests_of(db, profile.id or 0),
         "availability": [fields_of(s, ["weekday", "start_minute", "end_minute"]) for s in slots],
         "hours_credited": str(summary.total_hours),
         "hours_before_platform": str(summary.before_platform),
