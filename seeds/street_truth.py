@@ -240,11 +240,12 @@ def true_utility(
     hidden: np.ndarray,
     km: np.ndarray,
     community_of: dict[int, int | None],
+    emphasis: float = 1.0,
 ) -> np.ndarray:
     """The admins' systematic utility for each of ``people`` (no impression, no noise)."""
     weight = dict(BASE_UTILITY)
     for name, factor in CATEGORY_EMPHASIS.get(shift.category, {}).items():
-        weight[name] *= factor
+        weight[name] *= factor**emphasis  # 0: no per-category differences; 2: each factor squared
     required = shift.skill_ids
     place = community_of[shift.grid_id]
     n = len(people)
@@ -294,6 +295,7 @@ def truth_street(
     logging_noise: float = 0.15,
     exploration: float = 0.0,
     decisiveness: float = DECISIVENESS,
+    emphasis: float = 1.0,
 ) -> TruthStreet:
     """The street, a year of logged decisions and the later needs graded from the truth; same seed, same street."""
     rng = np.random.default_rng(seed)
@@ -370,6 +372,7 @@ def truth_street(
             hidden_array[rows],
             distances.km[distances.index[shift.grid_id], distances.positions([p.home_grid_id for p in who])],
             community_of,
+            emphasis,
         )
         likes = rng.random(len(rows)) < 1 / (
             1 + np.exp(-(decisiveness * utility + INTERCEPT + impression[pairs.candidate_ids]))
@@ -414,6 +417,7 @@ def truth_street(
             hidden_array[rows],
             distances.km[distances.index[shift.grid_id], distances.positions([p.home_grid_id for p in who])],
             community_of,
+            emphasis,
         )
         probability = 1 / (1 + np.exp(-(decisiveness * utility + INTERCEPT)))
         street.later.append(TruthList(shift, pairs, np.digitize(probability, GRADES).astype(np.float64), utility))
