@@ -110,6 +110,11 @@ def test_community_work_counts_each_shift_once_as_of_the_moment(session: Session
     assert rows.volunteer_work(session, T - timedelta(seconds=1)) == {}
     assert rows.volunteer_work(session, T + timedelta(days=2)) == {volunteer.id: {north.id: 2}}
     assert rows.volunteer_work(session, T + timedelta(days=31)) == {volunteer.id: {north.id: 2, south.id: 1}}
+    # One person's page asks for theirs alone.
+    assert rows.volunteer_work(session, T + timedelta(days=31), only=volunteer.id) == {
+        volunteer.id: {north.id: 2, south.id: 1}
+    }
+    assert rows.volunteer_work(session, T + timedelta(days=31), only=(volunteer.id or 0) + 1) == {}
     # Serving counts everything done by now; training asks as of a decision's date.
     (record,) = rows.volunteer_records(session)
     assert dict(record.community_work) == {north.id: 2, south.id: 1}
@@ -150,6 +155,7 @@ def test_an_organization_is_credited_per_project_served(session: Session) -> Non
     session.commit()
     assert rows.organization_work(session, T) == {organization.id: {north.id: 1}}
     assert rows.organization_work(session, T + timedelta(days=5)) == {organization.id: {north.id: 1, south.id: 1}}
+    assert rows.organization_work(session, T + timedelta(days=5), only=(organization.id or 0) + 1) == {}
     (record,) = rows.offer_records(session)
     assert dict(record.community_work) == {north.id: 1, south.id: 1}
 

@@ -69,14 +69,17 @@ def _ended_well_by(as_of: datetime) -> Any:
     )
 
 
-def volunteer_work(db: Session, as_of: datetime) -> dict[int, dict[int, int]]:
-    """Per volunteer, the shifts per community that ended well by ``as_of``: one grouped query."""
+def volunteer_work(db: Session, as_of: datetime, only: int | None = None) -> dict[int, dict[int, int]]:
+    """Per volunteer (or only profile ``only``), the shifts per community that ended well by ``as_of``: one
+    grouped query."""
     matched = (
         sa.select(Match.volunteer_id.label("volunteer_id"), Match.shift_id.label("shift_id"), Grid.community_id)
         .join(Need, Need.id == Match.need_id)  # type: ignore[arg-type]
         .join(Grid, Grid.id == Need.grid_id)  # type: ignore[arg-type]
         .where(Match.kind == MatchKind.VOLUNTEER_SHIFT, _ended_well_by(as_of))
     )
+    if only is not None:
+        matched = matched.where(Match.volunteer_id == only)
     signed = (
         sa.select(ShiftSignup.volunteer_id, ShiftSignup.shift_id, Grid.community_id)
         .join(Shift, Shift.id == ShiftSignup.shift_id)  # type: ignore[arg-type]
@@ -87,6 +90,8 @@ def volunteer_work(db: Session, as_of: datetime) -> dict[int, dict[int, int]]:
             sa.func.coalesce(ShiftSignup.checked_out_at, Shift.ends_at) <= as_of,
         )
     )
+    if only is not None:
+        signed = signed.where(ShiftSignup.volunteer_id == only)
     shifts = sa.union(matched, signed).subquery()  # UNION: a shift both matched and signed up for counts once
     work: dict[int, dict[int, int]] = defaultdict(dict)
     grouped = sa.select(shifts.c.volunteer_id, shifts.c.community_id, sa.func.count()).group_by(
@@ -97,8 +102,9 @@ def volunteer_work(db: Session, as_of: datetime) -> dict[int, dict[int, int]]:
     return dict(work)
 
 
-def organization_work(db: Session, as_of: datetime) -> dict[int, dict[int, int]]:
-    """Per organization, the projects per community its fulfilled matches served by ``as_of``: one query."""
+def organization_work(db: Session, as_of: datetime, only: int | None = None) -> dict[int, dict[int, int]]:
+    """Per organization (or only organization ``only``), the projects per community its fulfilled matches
+    served by ``as_of``: one query."""
     organization = sa.func.coalesce(Match.organization_id, Offer.organization_id)
     grouped = (
         sa.select(organization, Grid.community_id, sa.func.count(sa.distinct(Match.need_id)))
@@ -112,6 +118,8 @@ def organization_work(db: Session, as_of: datetime) -> dict[int, dict[int, int]]
         )
         .group_by(organization, Grid.community_id)
     )
+    if only is not None:
+        grouped = grouped.where(organization == only)
     work: dict[int, dict[int, int]] = defaultdict(dict)
     for organization_id, community_id, count in db.execute(grouped):
         work[int(organization_id)][int(community_id)] = int(count)
@@ -277,7 +285,7 @@ def volunteer_records(db: Session, now: datetime | None = None, only: int | None
     interest_rows = sa.select(VolunteerInterest.volunteer_id, VolunteerInterest.category)
     for volunteer_id, category in db.execute(scoped(interest_rows, VolunteerInterest.volunteer_id)):
         interests[volunteer_id].add(category.value)
-    work = volunteer_work(db, now)
+    work = volunteer_work(db, now, only)
     profile_rows = sa.select(
         VolunteerProfile.id,
         VolunteerProfile.home_grid_id,
@@ -336,7 +344,7 @@ def offer_records(
         .group_by(Match.offer_id, Match.status)
     ):
         outcomes[(offer_id, status.value if hasattr(status, "value") else str(status))] = count
-    work = organization_work(db, now)
+    work = organization_work(db, now, organization_id)
     return [
         records.Offer(
             id=int(offer.id or 0),
