@@ -23,7 +23,7 @@ class ItemTerm(SQLModel, table=True):
     __table_args__ = (
         # Lower-case letters, digits and _ (the form checks the pattern; the database the parts it can).
         CheckConstraint("length(key) >= 2 AND length(key) <= 64", name="item_term_key_length"),
-        CheckConstraint("key = lower(key) AND key NOT LIKE '% %'", name="item_term_key_lower"),
+        CheckConstraint("key = lower(key) AND replace(key, ' ', '') = key", name="item_term_key_lower"),
         CheckConstraint("length(name_zh) > 0 AND length(name_en) > 0", name="item_term_names_given"),
         CheckConstraint("version >= 1", name="item_term_version_positive"),
     )

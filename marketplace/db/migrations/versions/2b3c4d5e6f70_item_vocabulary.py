@@ -59,7 +59,7 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.CheckConstraint("length(key) >= 2 AND length(key) <= 64", name="item_term_key_length"),
-        sa.CheckConstraint("key = lower(key) AND key NOT LIKE '% %'", name="item_term_key_lower"),
+        sa.CheckConstraint("key = lower(key) AND replace(key, ' ', '') = key", name="item_term_key_lower"),
         sa.CheckConstraint("length(name_zh) > 0 AND length(name_en) > 0", name="item_term_names_given"),
         sa.CheckConstraint("version >= 1", name="item_term_version_positive"),
         sa.PrimaryKeyConstraint("id"),
