@@ -11,6 +11,9 @@ feature, none; each trained on every logged decision), and the variant ``matchin
 chooses by the counterfactual NDCG@10 on validation needs; then whether the gate (lower bound of the
 paired bootstrap difference on the latest needs above 0) would store it. Training time per fit.
 
+Partners' offers the same way (``offer_street``: 300 offers, 800 past resource lines, about 6,000
+decisions, 100 later lines; exploration applies to volunteers only).
+
 Targets (issue 13): default >= 0.90 and learned >= default + 0.03 on every seed, and the gate stores
 the model only where that holds. Writes benchmarks/results/learned_ranker.{txt,json}.
 """
@@ -29,18 +32,21 @@ import numpy as np
 from matching import learning, selection
 from matching.evaluation import ndcg_at_k, order, ranking_lists
 from matching.ranker import DecisionSet, DefaultScorer, Scorer, TextScorer, decision_set
-from seeds.street_truth import DECISIVENESS, GRADES, INTERCEPT, TruthStreet, truth_street
+from seeds.street_truth import DECISIVENESS, GRADES, INTERCEPT, OfferStreet, TruthStreet, offer_street, truth_street
 
 RESULTS = Path(__file__).parent / "results" / "learned_ranker"
 MARGIN = 0.03
 DEFAULT_FLOOR = 0.90
 
 
-def on_truth(street: TruthStreet, scorer: Scorer) -> float:
+Street = TruthStreet | OfferStreet
+
+
+def on_truth(street: Street, scorer: Scorer) -> float:
     return float(np.nanmean([ndcg_at_k(t.relevance[order(scorer, t.pairs)], 10) for t in street.later]))
 
 
-def on_shown(street: TruthStreet, test: DecisionSet, scorer: Scorer) -> float:
+def on_shown(street: Street, test: DecisionSet, scorer: Scorer) -> float:
     """NDCG@10 against the truth on the shown candidates of the latest logged needs (no covariate shift:
     the same kind of candidates the models were trained on)."""
     values = []
@@ -53,12 +59,13 @@ def on_shown(street: TruthStreet, test: DecisionSet, scorer: Scorer) -> float:
     return float(np.nanmean(values))
 
 
-def run(seed: int, exploration: float) -> dict:
+def run(seed: int, exploration: float, kind: str = "volunteer") -> dict:
     started = time.perf_counter()
-    street = truth_street(seed, exploration=exploration)
+    street: Street = truth_street(seed, exploration=exploration) if kind == "volunteer" else offer_street(seed)
     generated = time.perf_counter() - started
-    data = decision_set(street.decisions, street.pairs, "volunteer", street.categories)
+    data = decision_set(street.decisions, street.pairs, kind, street.categories)
     row: dict = {
+        "kind": kind,
         "seed": seed,
         "exploration": exploration,
         "decisions": len(data),
@@ -66,7 +73,7 @@ def run(seed: int, exploration: float) -> dict:
         "later_lists": len(street.later),
         "generate_seconds": round(generated, 2),
         "text only": on_truth(street, TextScorer()),
-        "default": on_truth(street, DefaultScorer("volunteer")),
+        "default": on_truth(street, DefaultScorer(kind)),
         "variants": {},
     }
     for model in learning.MODELS:
@@ -87,7 +94,7 @@ def run(seed: int, exploration: float) -> dict:
     row["learned"] = on_truth(street, learning.ModelScorer(chosen.model, street.categories))
     assert chosen.tested is not None and chosen.test is not None
     row["shown_lists_truth"] = {
-        "default": on_shown(street, chosen.test, DefaultScorer("volunteer")),
+        "default": on_shown(street, chosen.test, DefaultScorer(kind)),
         "learned": on_shown(street, chosen.test, chosen.tested),
     }
     row["gate"] = chosen.verdict.as_dict()
@@ -99,7 +106,7 @@ def run(seed: int, exploration: float) -> dict:
 
 def show(row: dict) -> None:
     print(
-        f"seed {row['seed']} (exploration {row['exploration']:g}): {row['decisions']:,} decisions, "
+        f"{row['kind']}s, seed {row['seed']} (exploration {row['exploration']:g}): {row['decisions']:,} decisions, "
         f"{row['approvals']:,} approvals, {row['later_lists']} later lists"
     )
     print(f"  NDCG@10 on the truth: text only {row['text only']:.3f}, default {row['default']:.3f}")
@@ -124,16 +131,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4])
     parser.add_argument("--exploration", type=float, nargs="+", default=[0.0])
+    parser.add_argument("--kinds", nargs="+", choices=["volunteer", "offer"], default=["volunteer", "offer"])
     args = parser.parse_args()
     buffer = io.StringIO()
     rows = []
-    for exploration in args.exploration:
-        for seed in args.seeds:
-            row = run(seed, exploration)
-            rows.append(row)
-            with redirect_stdout(buffer):
+    for kind in args.kinds:
+        for exploration in args.exploration if kind == "volunteer" else [0.0]:
+            for seed in args.seeds:
+                row = run(seed, exploration, kind)
+                rows.append(row)
+                with redirect_stdout(buffer):
+                    show(row)
                 show(row)
-            show(row)
     summary = (
         f"{platform.python_version()} on {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
         f"targets: default >= {DEFAULT_FLOOR}, learned >= default + {MARGIN} on every seed"

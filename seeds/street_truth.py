@@ -35,7 +35,7 @@ import numpy as np
 
 from matching.features import VOLUNTEER, PairFeatures
 from matching.geo import GridDistances
-from matching.records import Decision, GridPoint, ShiftNeed, Volunteer, WeeklyWindow
+from matching.records import Decision, GridPoint, LineNeed, Offer, ShiftNeed, Volunteer, WeeklyWindow
 from matching.text import TextSpace
 from matching.volunteers import DEFAULT_WEIGHTS, VolunteerIndex
 
@@ -421,4 +421,277 @@ def truth_street(
         )
         probability = 1 / (1 + np.exp(-(decisiveness * utility + INTERCEPT)))
         street.later.append(TruthList(shift, pairs, np.digitize(probability, GRADES).astype(np.float64), utility))
+    return street
+
+
+# ---------------------------------------------------------------------------------------------
+# Partners' offers and resource lines on the same street
+
+# (category, item key, item name) offered and asked for; services are counted in hours (any category may
+# use them, so category and item vary among a line's candidates), materials in pieces (same category only).
+ITEMS: dict[str, tuple[tuple[str, str], ...]] = {
+    "renovation": (("lamp_repair", "楼道灯维修"), ("painting", "外墙粉刷"), ("bricks", "透水砖")),
+    "sanitation": (("cleaning", "楼道清洁"), ("bins", "分类垃圾桶")),
+    "elderly_care": (("haircut", "上门理发"), ("meals", "助老送餐")),
+    "travel_safety": (("patrol", "护学岗"), ("extinguisher", "灭火器")),
+    "culture_sports": (("performance", "文艺演出"), ("sports_gear", "运动器材")),
+    "epidemic_prevention": (("masks", "口罩"), ("disinfection", "消杀服务")),
+    "mediation": (("legal_advice", "法律咨询"), ("counselling", "心理疏导")),
+    "livelihood": (("food_parcels", "米面油礼包"), ("winter_clothes", "冬衣")),
+    "education": (("tutoring", "课业辅导"), ("books", "图书")),
+    "health": (("checkups", "健康义诊"), ("first_aid_kits", "急救包")),
+}
+SERVICE_ITEMS = {
+    "lamp_repair", "painting", "cleaning", "haircut", "meals", "patrol", "performance", "disinfection",
+    "legal_advice", "counselling", "tutoring", "checkups",
+}  # fmt: skip
+PARTNER_NAMES = ("湖岛物业", "绿帆建材", "律师协会", "红十字会", "利群超市", "海信社区服务中心", "青啤志愿服务队")
+OFFER_UTILITY = {
+    "coverage": 2.0,
+    "item": 1.5,  # the same item; −1 × this when both are known and differ
+    "category": 0.8,
+    "km": -0.3,
+    "km_x_urgency": -0.3,
+    "familiarity": 0.6,
+    "reliability": 4.0,  # × (hidden reliability − 0.8)
+    "late_start": -2.0,  # available only after the due date
+    "validity": 1.0,
+    "load": -0.5,
+}
+OFFER_EMPHASIS: dict[str, dict[str, float]] = {
+    "elderly_care": {"familiarity": 2.0, "reliability": 1.5},
+    "renovation": {"item": 1.5, "coverage": 1.3},
+    "epidemic_prevention": {"km_x_urgency": 2.0},
+    "livelihood": {"coverage": 1.5, "familiarity": 1.5},
+    "mediation": {"familiarity": 2.0},
+}
+
+
+@dataclass
+class OfferTruthList:
+    line: LineNeed
+    pairs: PairFeatures
+    relevance: np.ndarray
+    utility: np.ndarray
+
+
+@dataclass
+class OfferStreet:
+    seed: int
+    grids: list[GridPoint]
+    offers: list[Offer]
+    lines: list[LineNeed]
+    decisions: list[Decision]
+    pairs: dict[int, PairFeatures]
+    categories: dict[int, str]
+    later: list[OfferTruthList] = field(default_factory=list)
+    past_utility: dict[tuple[int, int], float] = field(default_factory=dict)
+
+
+def _offer_records(
+    rng: np.random.Generator, count: int, grids: list[GridPoint]
+) -> tuple[list[Offer], dict[int, float]]:
+    offers, hidden = [], {}
+    communities = sorted({g.community_id for g in grids if g.community_id is not None})
+    organizations = 40
+    home = {o: communities[int(rng.integers(len(communities)))] for o in range(1, organizations + 1)}
+    for i in range(1, count + 1):
+        category = list(ITEMS)[int(rng.integers(len(ITEMS)))]
+        key, name = ITEMS[category][int(rng.integers(len(ITEMS[category])))]
+        service = key in SERVICE_ITEMS
+        organization = 1 + int(rng.integers(organizations))
+        reliability = float(rng.beta(10, 1.5) if rng.random() < 0.75 else rng.beta(3, 2))
+        imported = rng.random() < 0.2
+        past = 0 if imported else int(rng.poisson(3))
+        fulfilled = int(rng.binomial(past, reliability))
+        work = {home[organization]: int(rng.poisson(2))} if rng.random() < 0.7 else {}
+        near = [g.id for g in grids if g.community_id == home[organization]]
+        served = rng.choice(near, size=min(len(near), int(rng.integers(1, 4))), replace=False)
+        start = START + timedelta(days=int(rng.integers(0, DAYS))) if rng.random() < 0.3 else None
+        until = START + timedelta(days=int(rng.integers(60, DAYS + 60))) if rng.random() < 0.4 else None
+        offers.append(
+            Offer(
+                id=i,
+                organization_id=organization,
+                text=f"{PARTNER_NAMES[organization % len(PARTNER_NAMES)]}提供{name}",
+                kind="service" if service else "material",
+                category=category,
+                remaining=float(rng.integers(5, 60)) if service else float(rng.integers(10, 300)),
+                unit="小时" if service else "件",
+                grid_ids=frozenset(int(g) for g in served),
+                valid_until=until,
+                fulfilled=fulfilled,
+                no_show=past - fulfilled,
+                open_matches=int(rng.poisson(1.0)),
+                item=name,
+                item_key=key if rng.random() < 0.85 else "",
+                available_from=start,
+                community_work=work,
+                reliability_rate=round(float(np.clip(reliability + rng.normal(0, 0.05), 0, 1)), 2)
+                if imported
+                else None,
+            )
+        )
+        hidden[i] = reliability
+    return offers, hidden
+
+
+def _line(rng: np.random.Generator, line_id: int, decided: datetime, grids: int, service: bool) -> LineNeed:
+    while True:
+        category = list(ITEMS)[int(rng.integers(len(ITEMS)))]
+        choices = [(k, n) for k, n in ITEMS[category] if (k in SERVICE_ITEMS) == service]
+        if choices:
+            break
+    key, name = choices[int(rng.integers(len(choices)))]
+    return LineNeed(
+        id=line_id,
+        need_id=line_id,
+        text=f"{CATEGORIES[category][0][0]}，需要{name}",
+        kind="service" if service else "material",
+        category=category,
+        grid_id=int(rng.integers(1, grids + 1)),
+        still_needed=float(rng.integers(4, 40)) if service else float(rng.integers(10, 200)),
+        unit="小时" if service else "件",
+        urgency=int(rng.choice([0, 1, 1, 1, 2, 3])),
+        due_date=(decided + timedelta(days=int(rng.integers(5, 40)))).date(),
+        item=name,
+        item_key=key if rng.random() < 0.9 else "",
+    )
+
+
+def offer_utility(
+    line: LineNeed,
+    offers: list[Offer],
+    pairs: PairFeatures,
+    hidden: np.ndarray,
+    community_of: dict[int, int | None],
+    now: datetime,
+) -> np.ndarray:
+    """The admins' systematic utility of each offer for the line (no impression, no noise)."""
+    weight = dict(OFFER_UTILITY)
+    for name, factor in OFFER_EMPHASIS.get(line.category, {}).items():
+        weight[name] *= factor
+    place = community_of[line.grid_id]
+    due = datetime.combine(line.due_date, datetime.min.time(), UTC) if line.due_date else now + timedelta(days=60)
+    item = np.asarray(
+        [0.0 if not (o.item_key and line.item_key) else (1.0 if o.item_key == line.item_key else -1.0) for o in offers]
+    )
+    category = np.asarray([float(o.category == line.category) for o in offers])
+    familiar = np.asarray([math.log1p(o.community_work.get(place, 0)) if place else 0.0 for o in offers])
+    late = np.asarray([float(o.available_from is not None and o.available_from > due) for o in offers])
+    coverage = np.minimum(np.asarray([o.remaining for o in offers]), line.still_needed) / line.still_needed
+    km = pairs.column("distance_km")
+    return (
+        weight["coverage"] * coverage
+        + weight["item"] * item
+        + weight["category"] * category
+        + (weight["km"] + weight["km_x_urgency"] * line.urgency) * km
+        + weight["familiarity"] * familiar
+        + weight["reliability"] * (hidden - 0.8)
+        + weight["late_start"] * late
+        + weight["validity"] * pairs.column("validity")
+        + weight["load"] * np.log1p([o.open_matches for o in offers])
+    )
+
+
+def offer_street(
+    seed: int = 1,
+    *,
+    offers: int = 300,
+    lines: int = 800,
+    later_lines: int = 100,
+    eta: float = 1.0,
+    logging_noise: float = 0.15,
+    decisiveness: float = DECISIVENESS,
+) -> OfferStreet:
+    """Partners' offers, a year of logged decisions on resource lines and later lines graded from the truth."""
+    from matching.offers import DEFAULT_WEIGHTS as OFFER_WEIGHTS
+    from matching.offers import OfferIndex
+
+    rng = np.random.default_rng(seed + 10_000)
+    grids = _grids(rng)
+    community_of = {g.id: g.community_id for g in grids}
+    stock, hidden = _offer_records(rng, offers, grids)
+    impression = rng.normal(0, IMPRESSION_SD, size=offers + 1)
+    decided_at = sorted(START + timedelta(seconds=float(s)) for s in rng.uniform(0, DAYS * 86_400, lines))
+    past = [_line(rng, i + 1, when, len(grids), rng.random() < 0.7) for i, when in enumerate(decided_at)]
+    later_at = sorted(START + timedelta(days=DAYS, seconds=float(s)) for s in rng.uniform(0, 28 * 86_400, later_lines))
+    later = [_line(rng, lines + i + 1, when, len(grids), True) for i, when in enumerate(later_at)]
+    space = TextSpace([o.text for o in stock] + [line.text for line in past + later])
+    position = {o.id: i for i, o in enumerate(stock)}
+    hidden_array = np.asarray([hidden[o.id] for o in stock])
+    done: dict[int, int] = defaultdict(int)
+    failed: dict[int, int] = defaultdict(int)
+    work: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # organization -> community -> count
+
+    def current() -> list[Offer]:
+        return [
+            replace(
+                o,
+                fulfilled=o.fulfilled + done[o.id],
+                no_show=o.no_show + failed[o.id],
+                community_work={
+                    c: o.community_work.get(c, 0) + work[o.organization_id].get(c, 0)
+                    for c in set(o.community_work) | set(work[o.organization_id])
+                },
+                open_matches=int(rng.poisson(1.0)),
+            )
+            for o in stock
+        ]
+
+    street = OfferStreet(seed, grids, [], [], [], {}, {line.id: line.category for line in past + later})
+    pending_from = START + timedelta(days=DAYS - PENDING_DAYS)
+    period, index, standing = -1, None, stock
+    for line, now in zip(past, decided_at, strict=True):
+        if (now - START).days // PERIOD_DAYS != period:
+            period = (now - START).days // PERIOD_DAYS
+            standing = current()
+            index = OfferIndex(standing, grids, space)
+        assert index is not None
+        features = index.pair_features(line, now)
+        if len(features) < 4:
+            continue
+        noisy = sum(w * features.column(n) for n, w in OFFER_WEIGHTS.items()) + rng.gumbel(
+            0, logging_noise, len(features)
+        )
+        shown = np.lexsort((features.candidate_ids, -noisy))[: int(rng.integers(6, 10))]
+        pairs = features.subset(features.candidate_ids[shown].tolist())
+        rows = [position[int(c)] for c in pairs.candidate_ids]
+        utility = offer_utility(line, [standing[r] for r in rows], pairs, hidden_array[rows], community_of, now)
+        logit = decisiveness * utility + INTERCEPT + impression[pairs.candidate_ids]
+        likes = rng.random(len(rows)) < 1 / (1 + np.exp(-logit))
+        examined = rng.random(len(rows)) < np.arange(1, len(rows) + 1, dtype=np.float64) ** -eta
+        delivers = rng.random(len(rows)) < hidden_array[rows]
+        place = community_of[line.grid_id]
+        for rank, candidate in enumerate(pairs.candidate_ids.tolist()):
+            if not (likes[rank] and examined[rank]):
+                outcome = "rejected"
+            elif now >= pending_from:
+                outcome = "approved"
+            elif delivers[rank]:
+                outcome = "fulfilled"
+                done[candidate] += 1
+                if place is not None:
+                    work[stock[position[candidate]].organization_id][place] += 1
+            else:
+                outcome = "no_show"
+                failed[candidate] += 1
+            street.decisions.append(Decision(line.need_id, line.id, candidate, "offer", outcome, rank + 1, now))
+        street.pairs[line.id] = pairs
+        street.past_utility.update(
+            {(line.id, int(c)): float(u) for c, u in zip(pairs.candidate_ids, utility, strict=True)}
+        )
+        street.lines.append(line)
+    street.offers = current()
+    final = OfferIndex(street.offers, grids, space)
+    for line, now in zip(later, later_at, strict=True):
+        features = final.pair_features(line, now)
+        if len(features) < 20:
+            continue
+        chosen = np.sort(rng.choice(len(features), size=min(LATER_CANDIDATES, len(features)), replace=False))
+        pairs = features.subset(features.candidate_ids[chosen].tolist())
+        rows = [position[int(c)] for c in pairs.candidate_ids]
+        utility = offer_utility(line, [street.offers[r] for r in rows], pairs, hidden_array[rows], community_of, now)
+        probability = 1 / (1 + np.exp(-(decisiveness * utility + INTERCEPT)))
+        street.later.append(OfferTruthList(line, pairs, np.digitize(probability, GRADES).astype(np.float64), utility))
     return street

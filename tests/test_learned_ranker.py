@@ -11,7 +11,7 @@ from matching import counterfactual, exploration, learning, selection
 from matching.evaluation import RankingList, dcg_at_k, ranking_lists
 from matching.features import PairFeatures
 from matching.ranker import DecisionSet, DefaultScorer, ModelFormatError, TextScorer, decision_set, rank
-from seeds.street_truth import TruthStreet, truth_street
+from seeds.street_truth import TruthStreet, offer_street, truth_street
 
 
 @pytest.fixture(scope="module")
@@ -256,3 +256,17 @@ def test_explored_slots_estimate_the_position_bias() -> None:
     approved = rng.random(6000) < 0.4 * slots**-0.7
     eta, q = exploration.estimate_eta(slots, approved)
     assert eta == pytest.approx(0.7, abs=0.1) and q == pytest.approx(0.4, abs=0.05)
+
+
+def test_the_offer_street_logs_decisions_and_grades_later_lines_from_the_truth() -> None:
+    street = offer_street(2, offers=150, lines=200, later_lines=10)
+    assert street.decisions and {d.candidate_kind for d in street.decisions} == {"offer"}
+    assert any(o.item_key for o in street.offers) and any(o.available_from for o in street.offers)
+    assert any(o.community_work for o in street.offers)
+    assert not {t.line.id for t in street.later} & {d.need_part_id for d in street.decisions}
+    data = decision_set(street.decisions, street.pairs, "offer", street.categories)
+    model = selection.fit_variant(data, "trees", "rank")
+    scorer = learning.ModelScorer(model, street.categories)
+    loaded = learning.ModelScorer(learning.LearnedModel.from_json(model.to_json(), "offer"), street.categories)
+    for truth in street.later:
+        assert np.array_equal(scorer.scores(truth.pairs), loaded.scores(truth.pairs))
