@@ -83,7 +83,7 @@ PAGES = [
     ("staff", "/needs", 8),
     ("admin", "/needs", 7),
     ("staff", "/needs/{project}", 18),  # + the resident's consents with who recorded them (one query)
-    ("volunteer", "/recommended", 15),
+    ("volunteer", "/recommended", 17),  # + their interests, past work per community, skill groups (a query each)
     ("partner", "/recommended", 11),
     ("staff", "/volunteers", 7),
     ("partner", "/offers", 11),
