@@ -231,7 +231,9 @@ def test_the_admin_pages_list_search_add_edit_and_retire_and_refuse_everyone_els
     assert client.get("/admin/items", headers=token).status_code == 403
 
     csrf = _admin_page(client, session, session_factory, settings)
-    page = client.get("/admin/items", params={"q": "路灯"})
+    # The search form sends its empty selects as "": all categories and kinds; an unknown one is a 400.
+    page = client.get("/admin/items", params={"q": "路灯", "category": "", "kind": ""})
+    assert client.get("/admin/items", params={"category": "lamps"}).status_code == 400
     assert page.status_code == 200
     assert "太阳能路灯" in page.text and "solar_street_lamp" in page.text and "透水砖" not in page.text
     assert client.get("/admin/items").text.count('href="/admin/items/') == len(CURATED_ITEMS)

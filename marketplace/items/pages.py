@@ -19,6 +19,7 @@ from marketplace.i18n import gettext as _
 from marketplace.items import services
 from marketplace.items.models import KEY_MAX, ItemTerm
 from marketplace.items.schemas import ItemTermCreate, ItemTermUpdate
+from marketplace.needs.board import InvalidFilter
 from marketplace.organizations.forms import FormData, field_errors, one, validate
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.security.deps import Actor
@@ -41,6 +42,16 @@ def _friendly(errors: dict[str, str]) -> dict[str, str]:
         found = next((text for english, text in _MESSAGES.items() if english in message), None)
         translated[field] = _(found) if found else message
     return translated
+
+
+def _choice(enum: Any, parameter: str, value: str | None) -> Any:
+    """A filter's select: "" is "all" (the form sends the empty option), anything unknown is a 400."""
+    if not value:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        raise InvalidFilter(parameter, _("Choose a valid value.")) from None
 
 
 def _form_values(data: dict[str, Any]) -> dict[str, str]:
@@ -122,11 +133,17 @@ class ItemPagesController(Controller):
         self,
         reader: ReaderSession,
         q: FromQuery[str | None] = None,
-        category: FromQuery[Category | None] = None,
-        kind: FromQuery[ResourceKind | None] = None,
+        category: FromQuery[str | None] = None,
+        kind: FromQuery[str | None] = None,
         retired: FromQuery[bool] = False,
     ) -> Template:
-        return self._list(reader, services.TermFilters((q or "").strip()[:100], category, kind, retired))
+        filters = services.TermFilters(
+            (q or "").strip()[:100],
+            _choice(Category, "category", category),
+            _choice(ResourceKind, "kind", kind),
+            retired,
+        )
+        return self._list(reader, filters)
 
     @post("/", name="items:create", sync_to_thread=True)
     def create(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
