@@ -440,17 +440,19 @@ def rank(scorer: Scorer, pairs: PairFeatures, k: int = 10) -> list[Ranked]:
     if len(pairs) == 0 or k <= 0:
         return []
     scores = scorer.scores(pairs)
-    contributions = scorer.contributions(pairs)
     k = min(k, len(scores))
     best = np.argpartition(-scores, k - 1)[:k]
     best = best[np.lexsort((pairs.candidate_ids[best], -scores[best]))]
+    # Only the k kept are explained: a tree model's path attribution costs a walk per candidate.
+    kept = pairs.subset(pairs.candidate_ids[best].tolist())
+    contributions = scorer.contributions(kept)
     return [
         Ranked(
-            int(pairs.candidate_ids[p]),
+            int(kept.candidate_ids[i]),
             float(scores[p]),
-            top_reasons(pairs.reasons(int(p), dict(zip(pairs.names, contributions[p].tolist(), strict=True)))),
+            top_reasons(kept.reasons(i, dict(zip(kept.names, contributions[i].tolist(), strict=True)))),
         )
-        for p in best
+        for i, p in enumerate(best.tolist())
     ]
 
 
