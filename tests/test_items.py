@@ -177,7 +177,7 @@ def test_offers_and_lines_get_their_item_key_when_saved_and_again_when_the_vocab
         with reading(session) as fresh:
             return fresh.get(Offer, offer_id).item_key  # type: ignore[union-attr]
 
-    assert offer_key() == "led_street_lamp"
+    assert offer_key() == "led_street_lamp" and offer.json()["item_key"] == "led_street_lamp"
     # An edit of the title resolves again; an edit of the quantity leaves it.
     edit = {"version": 1, "title": "太阳能路灯", "description": "含灯杆"}
     assert client.patch(f"/api/v1/offers/{offer_id}", json=edit, headers=partner).status_code == 200
@@ -199,6 +199,7 @@ def test_offers_and_lines_get_their_item_key_when_saved_and_again_when_the_vocab
     with reading(session) as fresh:
         stored = [row.item_key for row in fresh.execute(sa.select(ResourceLine).order_by(ResourceLine.id)).scalars()]
     assert stored == ["permeable_brick", "street_lamp", None]
+    assert [line["item_key"] for line in need.json()["resource_lines"]] == stored
 
     # An admin adds 午餐 as a synonym of meal delivery: the line resolves at once, the others stay.
     admin = _bearer(session, Role.ADMIN, "items:read", "items:write")

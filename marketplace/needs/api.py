@@ -124,6 +124,7 @@ def need_detail_out(db: Session, need: Need) -> dict[str, Any]:
             "description": row.description,
             "quantity": str(row.quantity),
             "unit": row.unit,
+            "item_key": row.item_key,  # the item vocabulary's key for what the line names (null: none)
             "still_needed": str(row.still_needed),
             "closed_at": _iso(row.closed_at),
             "closed_reason": row.closed_reason,

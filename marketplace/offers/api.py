@@ -43,6 +43,7 @@ def offer_out(row: Offer, grids: list[Any], organization: Any | None = None) -> 
         "description": row.description,
         "quantity": f"{Decimal(row.quantity):.2f}",
         "unit": row.unit,
+        "item_key": row.item_key,  # the item vocabulary's key for what the offer names (null: none)
         "remaining_quantity": f"{Decimal(row.remaining_quantity):.2f}",
         "valid_from": row.valid_from.isoformat(),
         "valid_until": row.valid_until.isoformat() if row.valid_until else None,
