@@ -203,15 +203,18 @@ def _matches(term: ItemTerm, needle: str) -> bool:
 
 
 def list_terms(db: Session, filters: TermFilters) -> list[ItemTerm]:
-    """The items, by category then key; ``q`` finds a key, a name or a synonym (width, case and spaces folded)."""
-    statement = sa.select(ItemTerm).order_by(ItemTerm.category, ItemTerm.key)
+    """The items, by category (in the street's order) then key; ``q`` finds a key, a name or a synonym
+    (width, case and spaces folded)."""
+    statement = sa.select(ItemTerm)
     if filters.category is not None:
         statement = statement.where(ItemTerm.category == filters.category)
     if filters.kind is not None:
         statement = statement.where(ItemTerm.kind == filters.kind)
     if not filters.retired:
         statement = statement.where(ItemTerm.retired_at.is_(None))  # type: ignore[union-attr]
-    rows = list(db.execute(statement).scalars())
+    # The categories in the street's order (renovation first), as every other list shows them.
+    order = {category: position for position, category in enumerate(Category)}
+    rows = sorted(db.execute(statement).scalars(), key=lambda row: (order[row.category], row.key))
     needle = fold(filters.q)
     # The vocabulary is small (hundreds of rows): synonyms are JSON, searched here rather than in SQL.
     return [row for row in rows if _matches(row, needle)] if needle else rows
