@@ -92,7 +92,8 @@ def model(history_data: DecisionSet) -> LinearRankingModel:
 
 def test_the_ranker_evaluation_and_history_import_nothing_from_the_application() -> None:
     code = (
-        "import sys, matching.features, matching.ranker, matching.evaluation, matching.history;"
+        "import sys, matching.features, matching.ranker, matching.evaluation, matching.history, matching.learning,"
+        " matching.selection, matching.counterfactual, matching.exploration;"
         "bad = [m for m in sys.modules if m.split('.')[0] in {'marketplace', 'litestar', 'sqlmodel', 'sqlalchemy'}];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
@@ -216,7 +217,10 @@ def _stored(model: LinearRankingModel, **changes: object) -> str:
         (lambda m: _stored(m, feature_names=list(VOLUNTEER_FEATURES[:-1])), "missing \\['days_to_due'\\]"),
         (lambda m: _stored(m, feature_names=[*VOLUNTEER_FEATURES[:-1], "shoe_size"]), "unknown \\['shoe_size'\\]"),
         (lambda m: _stored(m, feature_names=list(reversed(VOLUNTEER_FEATURES))), "order must be"),
-        (lambda m: _stored(m, coefficients=[1.0, 2.0]), f"coefficients must be a list of {len(VOLUNTEER_FEATURES)} numbers"),
+        (
+            lambda m: _stored(m, coefficients=[1.0, 2.0]),
+            f"coefficients must be a list of {len(VOLUNTEER_FEATURES)} numbers",
+        ),
         (lambda m: _stored(m, means=["0"] * len(VOLUNTEER_FEATURES)), "means must hold finite numbers"),
         (lambda m: _stored(m, scales=[0.0] * len(VOLUNTEER_FEATURES)), "scales must be positive"),
         (lambda m: _stored(m, intercept=True), "intercept must be a finite number"),
