@@ -69,7 +69,8 @@ def test_api_reads_and_replaces_interests_and_refuses_unknown_ones(
 ) -> None:
     _s, _c, grids = make_places(session)
     assert form_post(client, settings, "/register/volunteer", signup_form(grids[0].id, [])).status_code == 303
-    assert client.get("/api/v1/volunteers/me").json()["interests"] == []
+    me = client.get("/api/v1/volunteers/me").json()
+    assert me["interests"] == [] and me["reliability_rate"] is None
     headers = {"X-CSRF-Token": csrf_for(client, settings)}
     changed = client.put(
         "/api/v1/volunteers/me", json={"interests": ["health", "elderly_care", "health"]}, headers=headers

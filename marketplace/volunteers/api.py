@@ -44,6 +44,8 @@ def profile_out(db: Session, actor: CurrentUser) -> dict[str, Any]:
         "hours_total": str(summary.total_hours),
         "shifts_completed": summary.completed,
         "no_shows": summary.no_shows,
+        # A completion rate (0..1) from the street's earlier records, when staff imported one; read-only.
+        "reliability_rate": profile.reliability_rate,
     }
 
 
