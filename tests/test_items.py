@@ -85,6 +85,7 @@ def test_signed_in_users_read_and_resolve_the_vocabulary_only_admins_change_it(
     assert client.get("/api/v1/items/resolve", params={"text": "社区篮球赛"}, headers=volunteer).json()["key"] is None
     assert client.get("/api/v1/items/brick", headers=volunteer).json()["units"] == ["块", "个", "m²"]
     assert client.get("/api/v1/items/no_such_item", headers=volunteer).status_code == 404
+    assert client.get("/api/v1/items/bad%00key", headers=volunteer).status_code == 404  # never reaches PostgreSQL
 
     # A volunteer, staff member or partner holding every scope still may not change it.
     for role in (Role.VOLUNTEER, Role.STAFF, Role.PARTNER):

@@ -27,7 +27,7 @@ from marketplace.needs.models import ResourceLine
 from marketplace.offers.models import Offer
 from marketplace.security.identity import CurrentUser
 from marketplace.vocabulary import Category, ResourceKind
-from matching.vocabulary import ItemEntry, ItemVocabulary, fold
+from matching.vocabulary import KEY_PATTERN, ItemEntry, ItemVocabulary, fold
 
 TERM_FIELDS = ["key", "category", "kind", "name_zh", "name_en", "synonyms", "units", "retired_at", "version"]
 BATCH_SIZE = 500
@@ -221,6 +221,9 @@ def list_terms(db: Session, filters: TermFilters) -> list[ItemTerm]:
 
 
 def get_term(db: Session, key: str) -> ItemTerm:
+    # A key that cannot exist is not looked up: PostgreSQL refuses a NUL byte in a query with a 500.
+    if not KEY_PATTERN.match(key):
+        raise NotFoundException(_("No such item."))
     row = db.execute(sa.select(ItemTerm).where(ItemTerm.key == key)).scalar_one_or_none()
     if row is None:
         raise NotFoundException(_("No such item."))
