@@ -49,7 +49,7 @@ def test_the_street_keeps_the_truth_apart_from_the_log_and_is_the_same_for_a_see
     assert any(v.interests for v in street.volunteers) and any(v.reliability_rate for v in street.volunteers)
 
 
-@pytest.mark.parametrize("variant", ["linear, ipw", "crosses, rank", "trees, ipw", "trees, rank"])
+@pytest.mark.parametrize("variant", ["linear, ipw", "crosses, rank", "residual, rank", "trees, ipw", "trees, rank"])
 def test_a_model_loaded_from_json_scores_exactly_as_the_fitted_one(
     models: dict[str, learning.LearnedModel], street: TruthStreet, variant: str
 ) -> None:
@@ -73,7 +73,7 @@ def test_the_tree_traversal_gives_scikit_learns_predictions_with_missing_values(
     assert np.allclose(trees.terms(x).sum(axis=1) + trees.at_roots(), trees.raw(x), atol=1e-10)
 
 
-@pytest.mark.parametrize("variant", ["linear, ipw", "crosses, rank", "trees, ipw"])
+@pytest.mark.parametrize("variant", ["linear, ipw", "crosses, rank", "residual, ipw", "trees, ipw"])
 def test_contributions_account_for_the_whole_score(
     models: dict[str, learning.LearnedModel], street: TruthStreet, variant: str
 ) -> None:
@@ -270,3 +270,16 @@ def test_the_offer_street_logs_decisions_and_grades_later_lines_from_the_truth()
     loaded = learning.ModelScorer(learning.LearnedModel.from_json(model.to_json(), "offer"), street.categories)
     for truth in street.later:
         assert np.array_equal(scorer.scores(truth.pairs), loaded.scores(truth.pairs))
+
+
+def test_the_residual_model_starts_from_the_default_scorer(models: dict[str, learning.LearnedModel]) -> None:
+    model = models["residual, rank"]
+    assert model.prior is not None and model.prior.alpha > 0  # the default score predicts approvals
+    defaults = DefaultScorer("volunteer")._weights()
+    assert dict(zip(model.feature_names, model.prior.weights.tolist(), strict=True)) == {
+        name: defaults.get(name, 0.0) for name in model.feature_names
+    }  # stored with the model: a later change of the default weights does not change it
+    document = json.loads(model.to_json())
+    document["prior"] = None
+    with pytest.raises(ModelFormatError, match="needs its prior"):
+        learning.LearnedModel.from_json(json.dumps(document))
