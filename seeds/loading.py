@@ -84,13 +84,20 @@ def _copy_rows(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> 
     columns = written_columns(table)
     processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
     names = [column.name for column in columns]
+    # A row that leaves out a column with a scalar default gets that default, as an INSERT would
+    # (COPY names every column, so the server default never applies: NULL would break NOT NULL).
+    defaults = {
+        column.name: column.default.arg
+        for column in columns
+        if column.default is not None and getattr(column.default, "is_scalar", False)
+    }
     quote = dialect.identifier_preparer.quote
     statement = f"COPY {quote(table.name)} ({', '.join(quote(name) for name in names)}) FROM STDIN"
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         with cursor.copy(statement) as copy:
             for row in rows:
-                values = [row.get(name) for name in names]
+                values = [row[name] if name in row else defaults.get(name) for name in names]
                 copy.write_row(
                     [
                         process(value) if process and value is not None else value
