@@ -5,27 +5,24 @@
 not collide with its /needs/{id} routes.
 """
 
-from typing import Annotated, Any
+from functools import partial
+from typing import Any
 
 from litestar import Controller, Response, get, post
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Template
-from litestar.status_codes import HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
-from marketplace.exchange.memory import release_memory_soon
 from marketplace.exchange.need_columns import export_columns, import_columns
 from marketplace.exchange.need_import import NeedImportResult, export_rows, import_needs
-from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, UPLOAD_BODY_LIMIT, TableProblem, read_table
+from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, UPLOAD_BODY_LIMIT
 from marketplace.exchange.too_large import too_large_page
+from marketplace.exchange.upload_form import UploadForm, import_upload
 from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
 from marketplace.i18n import current_locale
-from marketplace.i18n import gettext as _
 from marketplace.needs import services
 from marketplace.needs.models import NeedStatus
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
@@ -34,8 +31,6 @@ from marketplace.security.guards import sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
 from marketplace.validation import STREET_TZ
 from marketplace.vocabulary import Category, IntakeChannel, Urgency
-
-UploadForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
 def _language() -> str:
@@ -97,19 +92,13 @@ class NeedExchangeController(Controller):
         exception_handlers={RequestEntityTooLarge: too_large_page},
     )
     def import_file(self, db: DbSession, actor: Actor, data: UploadForm) -> Template:
-        upload = data.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            return self._page(db, problem=_("Choose a .csv or .xlsx file."), status_code=HTTP_400_BAD_REQUEST)
-        content = upload.file.read(MAX_BYTES + 1)
-        only_valid = str(data.get("only_valid", "")) in ("1", "on", "true")
-        try:
-            table = read_table(upload.filename, content)
-            result = import_needs(db, actor, table, only_valid=only_valid, filename=upload.filename)
-        except TableProblem as problem:
-            return self._page(db, problem=str(problem), status_code=HTTP_400_BAD_REQUEST)
-        finally:
-            release_memory_soon()
-        return self._page(db, result=result, status_code=HTTP_400_BAD_REQUEST if result.refused else 200)
+        return import_upload(
+            data,
+            lambda table, only_valid, filename: import_needs(
+                db, actor, table, only_valid=only_valid, filename=filename
+            ),
+            partial(self._page, db),
+        )
 
     @get("/export.csv", name="needs:export-csv", sync_to_thread=True)
     def export_csv(

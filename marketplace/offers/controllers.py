@@ -2,13 +2,13 @@
 publishing, editing with a version, withdrawing."""
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get, post
-from litestar.datastructures import State, UploadFile
-from litestar.enums import RequestEncodingType
+from litestar.datastructures import State
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.params import Body, FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from pydantic import ValidationError
@@ -17,10 +17,10 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
-from marketplace.exchange.memory import release_memory_soon
 from marketplace.exchange.offers import IMPORTED_COLUMNS, export_rows, import_offers, offer_columns
-from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, UPLOAD_BODY_LIMIT, TableProblem, read_table
+from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, UPLOAD_BODY_LIMIT
 from marketplace.exchange.too_large import too_large_page
+from marketplace.exchange.upload_form import UploadForm, import_upload
 from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
@@ -42,7 +42,6 @@ from marketplace.vocabulary import Category, ResourceKind
 TEXT_FIELDS = ("kind", "category", "title", "description", "quantity", "unit", "remaining_quantity")
 PAGE_SIZE = 20
 PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000)]
-UploadForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 STATUS_TABS = [OfferStatus.ACTIVE, OfferStatus.EXHAUSTED, OfferStatus.EXPIRED, OfferStatus.WITHDRAWN]
 
 
@@ -216,20 +215,13 @@ class OfferPagesController(Controller):
     )
     def import_file(self, db: DbSession, actor: Actor, data: UploadForm) -> Template | Redirect:
         require_approved_organization(db, actor)
-        upload = data.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            return self._import_page(db, problem=_("Choose a .csv or .xlsx file."), status_code=HTTP_400_BAD_REQUEST)
-        content = upload.file.read(MAX_BYTES + 1)
-        only_valid = str(data.get("only_valid", "")) in ("1", "on", "true")
-        try:
-            table = read_table(upload.filename, content)
-            result = import_offers(db, actor, table, only_valid=only_valid, filename=upload.filename)
-        except TableProblem as problem:
-            return self._import_page(db, problem=str(problem), status_code=HTTP_400_BAD_REQUEST)
-        finally:
-            release_memory_soon()
-        status_code = HTTP_400_BAD_REQUEST if result.refused else 200
-        return self._import_page(db, result=result, status_code=status_code)
+        return import_upload(
+            data,
+            lambda table, only_valid, filename: import_offers(
+                db, actor, table, only_valid=only_valid, filename=filename
+            ),
+            partial(self._import_page, db),
+        )
 
     @get("/export", name="offers:export", sync_to_thread=True)
     def export(

@@ -1,21 +1,20 @@
 """Volunteer pages: self-registration, the own profile, the hours summary; the staff's volunteer list."""
 
+from functools import partial
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.params import Body, FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Response, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
 from marketplace.accounts.models import User
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.exchange.memory import release_memory_soon
-from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, UPLOAD_BODY_LIMIT, TableProblem, read_table
+from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, UPLOAD_BODY_LIMIT
 from marketplace.exchange.too_large import too_large_page
+from marketplace.exchange.upload_form import UploadForm, import_upload
 from marketplace.exchange.volunteer_import import import_volunteers, volunteer_import_columns
 from marketplace.exchange.volunteers import export_volunteers
 from marketplace.i18n import gettext as _
@@ -193,7 +192,6 @@ class VolunteerProfileController(Controller):
 
 
 PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000)]
-UploadForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 ExportFormat = Annotated[str, QueryParameter(pattern="^(csv|xlsx)$", description="csv (UTF-8 with BOM) or xlsx")]
 
 
@@ -242,19 +240,13 @@ class VolunteerDirectoryController(Controller):
         exception_handlers={RequestEntityTooLarge: too_large_page},
     )
     def import_file(self, db: DbSession, actor: Actor, data: UploadForm) -> Template:
-        upload = data.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            return self._import_page(db, problem=_("Choose a .csv or .xlsx file."), status_code=HTTP_400_BAD_REQUEST)
-        content = upload.file.read(MAX_BYTES + 1)
-        only_valid = str(data.get("only_valid", "")) in ("1", "on", "true")
-        try:
-            table = read_table(upload.filename, content)
-            result = import_volunteers(db, actor, table, only_valid=only_valid, filename=upload.filename)
-        except TableProblem as problem:
-            return self._import_page(db, problem=str(problem), status_code=HTTP_400_BAD_REQUEST)
-        finally:
-            release_memory_soon()
-        return self._import_page(db, result=result, status_code=HTTP_400_BAD_REQUEST if result.refused else 200)
+        return import_upload(
+            data,
+            lambda table, only_valid, filename: import_volunteers(
+                db, actor, table, only_valid=only_valid, filename=filename
+            ),
+            partial(self._import_page, db),
+        )
 
     @get("/{profile_id:int}", name="volunteers:detail", sync_to_thread=True)
     def detail(self, reader: ReaderSession, actor: Actor, profile_id: FromPath[int]) -> Template:

@@ -1,0 +1,43 @@
+"""An import page's upload: read the form's file, check and import it, answer with the page.
+
+Every register with an import page (needs, offers, volunteers) reads its upload the same way: a
+missing file or an unreadable table is the page again with a 400 and the problem; a refused import
+(rows with problems and "only valid rows" not ticked) is the page with the row-by-row report and a
+400. The memory a parse took is handed back whatever happened.
+"""
+
+from collections.abc import Callable
+from typing import Annotated, Any, Protocol
+
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST
+
+from marketplace.exchange.memory import release_memory_soon
+from marketplace.exchange.readers import MAX_BYTES, Table, TableProblem, read_table
+from marketplace.i18n import gettext as _
+
+UploadForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+class ImportPage(Protocol):
+    def __call__(self, *, result: Any = None, problem: str | None = None, status_code: int = 200) -> Template: ...
+
+
+def import_upload(data: dict[str, Any], run: Callable[[Table, bool, str], Any], page: ImportPage) -> Template:
+    """``run(table, only_valid, filename)`` imports the checked table; ``page`` renders the import page."""
+    upload = data.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return page(problem=_("Choose a .csv or .xlsx file."), status_code=HTTP_400_BAD_REQUEST)
+    content = upload.file.read(MAX_BYTES + 1)
+    only_valid = str(data.get("only_valid", "")) in ("1", "on", "true")
+    try:
+        table = read_table(upload.filename, content)
+        result = run(table, only_valid, upload.filename)
+    except TableProblem as problem:
+        return page(problem=str(problem), status_code=HTTP_400_BAD_REQUEST)
+    finally:
+        release_memory_soon()
+    return page(result=result, status_code=HTTP_400_BAD_REQUEST if result.refused else 200)
