@@ -49,8 +49,10 @@ def test_the_seeded_history_is_evaluated_and_the_learned_ranker_beats_text_only(
         assert 0.0 <= row["ndcg@10"] <= 1.0 and 0.0 <= row["p@3"] <= 1.0
     # Admins weigh what text does not say (reliability, distance, load): the learned ranker finds it.
     # For offers the margin is smaller: the seeded admins reject offers that cannot serve the line
-    # (matching/units.py), and text that names the item already tells most of those apart.
-    margin = 0.05 if kind == "volunteers" else 0.03
+    # (matching/units.py), and text that names the item already tells most of those apart. (It was 0.03 while
+    # training read today's past work per community, which counts the decisions' own fulfilled outcomes:
+    # with the work as of each decision the learned offer ranker leads text only by about 0.016.)
+    margin = 0.05 if kind == "volunteers" else 0.01
     assert table["learned"]["ndcg@10"] >= table["text only"]["ndcg@10"] + margin
 
 

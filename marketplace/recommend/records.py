@@ -416,10 +416,13 @@ def candidate_index(
     texts: list[str] | None = None,
     skill_groups: Mapping[int, str] | None = None,
     scales: DistanceScales | None = None,
+    space: TextSpace | None = None,
 ) -> VolunteerIndex | OfferIndex:
     """The library's index of these volunteers or offers; ``texts`` (default: the candidates') fit its vocabulary,
-    ``skill_groups`` (``skill_groups(db)``) give related skills partial credit, ``scales`` default to the settings'."""
-    space = text_space(texts if texts is not None else [candidate.text for candidate in candidates])
+    or ``space`` is one fitted already (training builds an index a day over one vocabulary); ``skill_groups``
+    (``skill_groups(db)``) give related skills partial credit, ``scales`` default to the settings'."""
+    if space is None:
+        space = text_space(texts if texts is not None else [candidate.text for candidate in candidates])
     scales = scales or distance_scales()
     if kind == "volunteers":
         return VolunteerIndex(candidates, grids, space, skill_groups=skill_groups, proximity_km=scales.proximity_km)

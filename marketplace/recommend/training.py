@@ -2,16 +2,19 @@
 training, evaluation against the default scorer and a text-only baseline, and the stored model.
 
 Features are recomputed at training time for each shift or line as of its first decision (the time
-windows, urgency and expiry are then as they were), but the candidates' own figures (skills, windows,
-record, this week's hours) are today's; a pair whose candidate no longer passes the pre-filters is
-dropped and counted. The model is stored as JSON in the var directory, never pickled; a file that does
-not load is ignored and the default scorer serves.
+windows, urgency and expiry are then as they were) with the serving index's skill groups and distance
+scales. The candidates' past work per community is as it stood at the decision (decisions are grouped by
+day: each day's parts read the work as of that day's earliest first decision, two queries a day, so no
+decision learns from work done after it); their other figures (skills, windows, record, this week's hours)
+are today's. A decision whose candidate is no longer on the street is dropped and counted. The model is
+stored as JSON in the var directory, never pickled; a file that does not load is ignored and the default
+scorer serves.
 """
 
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -85,12 +88,36 @@ def decisions(db: Session, kind: str) -> list[Decision]:
     ]
 
 
-def _index(db: Session, kind: str) -> Any:
-    grids = rows.grid_points(db)
+def _pairs_as_of(
+    db: Session, kind: str, parts: dict[int, Any], first: dict[int, datetime], decided: dict[int, set[int]]
+) -> dict[int, Any]:
+    """Each part's decided candidates' features, their community work as of the part's day of first decision.
+
+    One small index a day, of that day's decided candidates only (the pre-filters say who may be proposed
+    today, not who was judged then), with the serving index's text vocabulary (fitted on every candidate's
+    text), skill groups and distance scales, so a feature means in training what it means when serving."""
     candidates: list[Any] = (
         rows.volunteer_records(db) if kind == "volunteers" else rows.offer_records(db, include_inactive=True)
     )
-    return rows.candidate_index(kind, candidates, grids)
+    by_id = {candidate.id: candidate for candidate in candidates}
+    space = rows.text_space([candidate.text for candidate in candidates])
+    grids = rows.grid_points(db)
+    groups = rows.skill_groups(db) if kind == "volunteers" else None
+    scales = rows.distance_scales()
+    days: dict[date, list[int]] = defaultdict(list)
+    for part_id in parts:
+        days[first[part_id].date()].append(part_id)
+    pairs: dict[int, Any] = {}
+    for part_ids in days.values():
+        present = sorted({c for part_id in part_ids for c in decided[part_id] if c in by_id})
+        if not present:
+            continue  # every candidate of the day has left the street: its decisions are dropped and counted
+        as_of = min(first[part_id] for part_id in part_ids)
+        then = rows.candidates_as_of(db, [by_id[c] for c in present], as_of)
+        index = rows.candidate_index(kind, then, grids, skill_groups=groups, scales=scales, space=space)
+        for part_id in part_ids:
+            pairs[part_id] = index.pair_features(parts[part_id], first[part_id], only=decided[part_id])
+    return pairs
 
 
 def decision_set(db: Session, kind: str) -> ranker.DecisionSet:
@@ -111,11 +138,7 @@ def decision_set(db: Session, kind: str) -> ranker.DecisionSet:
     decided: dict[int, set[int]] = defaultdict(set)
     for decision in found:
         decided[decision.need_part_id].add(decision.candidate_id)
-    index = _index(db, kind)
-    # Only the candidates decided on: the pre-filters say who may be proposed today, not who was judged then.
-    pairs = {
-        part_id: index.pair_features(part, first[part_id], only=decided[part_id]) for part_id, part in parts.items()
-    }
+    pairs = _pairs_as_of(db, kind, parts, first, decided)
     return ranker.decision_set(found, pairs, KIND_OF[kind], {part_id: part.category for part_id, part in parts.items()})
 
 

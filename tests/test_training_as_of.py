@@ -1,0 +1,112 @@
+"""Training on the street's own decisions sees each decision's features as they were then: past work per
+community as of the decision (never work done after it), and the serving index's skill groups."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
+from marketplace.needs.models import ShiftSkill
+from marketplace.recommend import training
+from marketplace.volunteers.models import VolunteerSkill
+from tests.factories import (
+    add_resource_line,
+    add_shift,
+    make_community,
+    make_grid,
+    make_need,
+    make_offer,
+    make_organization,
+    make_skill,
+    make_street,
+    make_volunteer,
+)
+
+T = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+
+
+def _decided(session: Session, need_id: int, status: MatchStatus, decided_at: datetime, **part: object) -> None:
+    kind = MatchKind.VOLUNTEER_SHIFT if "shift_id" in part else MatchKind.OFFER_LINE
+    fulfilled_at = decided_at + timedelta(days=1) if status == MatchStatus.FULFILLED else None
+    session.add(
+        Match(
+            need_id=need_id,
+            kind=kind,
+            source=MatchSource.STAFF,
+            status=status,
+            decision_reason="不合适" if status == MatchStatus.REJECTED else None,
+            decided_at=decided_at,
+            fulfilled_at=fulfilled_at,
+            **part,
+        )
+    )
+    session.flush()
+
+
+def _column(data, name: str, part_id: int) -> float:  # type: ignore[no-untyped-def]
+    (row,) = [i for i, part in enumerate(data.part_ids.tolist()) if part == part_id]
+    return float(data.matrix[row, data.names.index(name)])
+
+
+def test_work_done_after_a_decision_does_not_inform_it_and_skill_groups_reach_training(session: Session) -> None:
+    street = make_street(session)
+    north = make_community(session, street)
+    grid = make_grid(session, north, 1)
+    held = make_skill(session, group="care")
+    required = make_skill(session, group="care")  # not held, but of a group the volunteer holds a skill of
+    volunteer = make_volunteer(session, grid)
+    session.add(VolunteerSkill(volunteer_id=volunteer.id or 0, skill_id=held.id or 0))
+
+    def shift_decided(decided_at: datetime, status: MatchStatus) -> int:
+        need = make_need(session, grid)
+        shift = add_shift(session, need, starts_at=decided_at + timedelta(days=2))
+        session.add(ShiftSkill(shift_id=shift.id or 0, skill_id=required.id or 0))
+        _decided(session, need.id or 0, status, decided_at, shift_id=shift.id, volunteer_id=volunteer.id)
+        return shift.id or 0
+
+    # The volunteer's only work in north: decided at T - 3 days, fulfilled a day later (after `before`).
+    before = shift_decided(T - timedelta(days=10), MatchStatus.REJECTED)
+    worked = shift_decided(T - timedelta(days=3), MatchStatus.FULFILLED)
+    after = shift_decided(T, MatchStatus.APPROVED)
+    session.commit()
+
+    data = training.decision_set(session, "volunteers")
+    assert len(data) == 3 and data.dropped == 0
+    assert _column(data, "community_familiarity", before) == 0.0  # the work came after this decision
+    assert _column(data, "community_familiarity", worked) == 0.0  # decided before it was fulfilled
+    assert _column(data, "community_familiarity", after) > 0.0  # by then it had been done
+    for part in (before, worked, after):
+        assert _column(data, "skill_related", part) > 0.0  # the skill groups reached the training index
+
+
+def test_an_organization_is_familiar_only_after_it_served_the_community(session: Session) -> None:
+    street = make_street(session)
+    north = make_community(session, street)
+    grid = make_grid(session, north, 1)
+    organization = make_organization(session, street)
+    offer = make_offer(session, organization)
+
+    def line_decided(decided_at: datetime, status: MatchStatus) -> int:
+        need = make_need(session, grid)
+        line = add_resource_line(session, need)
+        _decided(
+            session,
+            need.id or 0,
+            status,
+            decided_at,
+            resource_line_id=line.id,
+            offer_id=offer.id,
+            quantity=Decimal(1),
+        )
+        return line.id or 0
+
+    before = line_decided(T - timedelta(days=10), MatchStatus.REJECTED)
+    line_decided(T - timedelta(days=3), MatchStatus.FULFILLED)
+    after = line_decided(T, MatchStatus.REJECTED)
+    session.commit()
+
+    data = training.decision_set(session, "offers")
+    assert data.dropped == 0
+    assert _column(data, "community_familiarity", before) == 0.0
+    assert _column(data, "community_familiarity", after) > 0.0
