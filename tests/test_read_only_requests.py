@@ -110,6 +110,7 @@ def get_paths(app: Litestar, street: BusyStreet, round_id: int) -> list[str]:
         "reference": street.project.id,
         "token": "not-a-reset-token",
         "locale": "en",
+        "key": "permeable_brick",  # an item of the curated vocabulary (/admin/items/{key})
     }
     paths = []
     for route in app.routes:
