@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from marketplace.vocabulary import Category, ResourceKind
+from matching.exploration import MAX_SHARE as MAX_EXPLORATION
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Requests for any other Host are refused; production lists its own names.
@@ -81,6 +82,22 @@ def parse_scales(name: str, value: str | None, keys: Collection[str]) -> dict[st
     return scales
 
 
+def parse_exploration(value: str | None) -> float:
+    """MARKETPLACE_MATCH_EXPLORATION: the share of shown lists with one slot randomised, 0 (off) when unset."""
+    text = (value or "").strip()
+    if not text:
+        return 0.0
+    try:
+        share = float(text)
+    except ValueError:
+        share = math.nan
+    if not 0.0 <= share <= MAX_EXPLORATION:  # NaN fails this too
+        raise SettingsError(
+            f"MARKETPLACE_MATCH_EXPLORATION must be a share from 0 (off) to {MAX_EXPLORATION:g}, not {text!r}"
+        )
+    return share
+
+
 @dataclass(frozen=True)
 class DatabaseSettings:
     url: str
@@ -130,6 +147,8 @@ class Settings:
     # The matching's distance scales per category (volunteers) and per category or kind (offers), in km.
     match_proximity_km: Mapping[str, float] = field(default_factory=dict)
     match_area_km: Mapping[str, float] = field(default_factory=dict)
+    # The share of recommendation lists with one slot given to a candidate from just below (0: off).
+    match_exploration: float = 0.0
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -139,6 +158,7 @@ class Settings:
             ("MATCH_AREA_KM", self.match_area_km, AREA_KEYS),
         ):
             parse_scales(name, ",".join(f"{key}={km}" for key, km in scales.items()), keys)
+        parse_exploration(repr(self.match_exploration))
 
     @property
     def is_production(self) -> bool:
@@ -178,6 +198,7 @@ class Settings:
             personal_data_retention_days=_retention_days(),
             match_proximity_km=parse_scales("MATCH_PROXIMITY_KM", _env("MATCH_PROXIMITY_KM"), PROXIMITY_KEYS),
             match_area_km=parse_scales("MATCH_AREA_KM", _env("MATCH_AREA_KM"), AREA_KEYS),
+            match_exploration=parse_exploration(_env("MATCH_EXPLORATION")),
         )
 
 

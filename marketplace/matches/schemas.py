@@ -33,6 +33,9 @@ class MatchCreate(InputModel):
     organization_id: optional(Id) = None
     # Where the candidate stood in the list the proposer saw (1 = top), for training the ranker.
     shown_rank: optional(Annotated[int, Field(ge=1, le=10_000)]) = None
+    # The candidate was in the list's explored slot (matching/exploration.py): their rank was drawn at random,
+    # which is what lets training estimate how much the rank itself sways the decision.
+    explored: bool = False
 
     @model_validator(mode="after")
     def _fields_of_its_kind(self) -> Self:

@@ -28,6 +28,11 @@ class CandidateOut(BaseModel):
     name: str = Field(description="The offer's title and organization, or the volunteer's name")
     score: float
     reasons: list[ReasonOut] = Field(description="The main contributing factors, largest first")
+    explored: bool = Field(
+        default=False,
+        description="Placed here by exploration (MARKETPLACE_MATCH_EXPLORATION): a candidate from just below the "
+        "list in a slot drawn at random. A proposal made from this list sends explored=true with its shown_rank.",
+    )
 
 
 class PartOut(BaseModel):
@@ -73,7 +78,7 @@ class RecommendationApiController(Controller):
     ) -> RecommendationsOut:
         need = services.get_visible_need(reader, actor, need_id)
         var_dir = request.app.state.settings.var_dir
-        parts = recommend(reader, need, kind, k, var_dir)
+        parts = recommend(reader, need, kind, k, var_dir, share=request.app.state.settings.match_exploration)
         names = candidate_names(reader, kind, {ranked.candidate_id for part in parts for ranked in part.ranked})
         return RecommendationsOut(
             need_id=need_id,
@@ -99,6 +104,7 @@ class RecommendationApiController(Controller):
                                 )
                                 for reason in ranked.reasons
                             ],
+                            explored=position - 1 == part.explored_slot,
                         )
                         for position, ranked in enumerate(part.ranked, start=1)
                     ],

@@ -43,7 +43,7 @@ class RecommendationPagesController(Controller):
         except services.NeedNotFound:
             raise NotFoundException(_("No such need in your scope.")) from None
         var_dir = request.app.state.settings.var_dir
-        parts = recommend(reader, need, kind, SHOWN, var_dir)
+        parts = recommend(reader, need, kind, SHOWN, var_dir, share=request.app.state.settings.match_exploration)
         names = candidate_names(reader, kind, {ranked.candidate_id for part in parts for ranked in part.ranked})
         context = page_context(
             reader,

@@ -34,6 +34,7 @@ from marketplace.offers.models import Offer
 from marketplace.organizations.models import Organization
 from marketplace.recommend import records as rows
 from marketplace.recommend import training
+from marketplace.settings import SettingsError, parse_exploration
 from marketplace.volunteers.models import ShiftSignup, VolunteerProfile
 from matching import exploration, ranker
 from matching.explain import Ranked
@@ -186,21 +187,14 @@ EXPLORATION_SETTING = "MARKETPLACE_MATCH_EXPLORATION"
 
 
 def exploration_share() -> float:
-    """The share of shown lists with one slot randomised (``matching.exploration``); 0, off, by default.
-    A value that is not a number in [0, 0.5] is logged and treated as 0: recommendations keep working."""
-    text = os.environ.get(EXPLORATION_SETTING, "").strip()
-    if not text:
-        return 0.0
+    """The setting read from the environment, for callers without an application's settings (the
+    application checks it at start and passes ``settings.match_exploration``). A value that is not a number
+    in [0, 0.5] is logged and treated as 0 here: recommendations keep working."""
     try:
-        share = float(text)
-    except ValueError:
-        share = -1.0
-    if not 0.0 <= share <= exploration.MAX_SHARE:
-        log.error(
-            "%s=%r is not a share in [0, %s]; exploration is off", EXPLORATION_SETTING, text, exploration.MAX_SHARE
-        )
+        return parse_exploration(os.environ.get(EXPLORATION_SETTING))
+    except SettingsError as error:
+        log.error("%s; exploration is off", error)
         return 0.0
-    return share
 
 
 def recommend(
