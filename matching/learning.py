@@ -13,16 +13,24 @@ default scorer: its logit is alpha × the default score (standardised; alpha fit
 the default weights stored with the model) plus a correction over the ``crosses`` columns, fitted
 with that offset and a strong L2 penalty (``RESIDUAL_L2_PER_ROW``), so that where the decisions say
 little it stays the default, and it does not extrapolate from the top of the default's lists to
-the rest of the pool as freely as the others. The trees' fitted node arrays are written to JSON
+the rest of the pool as freely as the others. ``listwise`` is the residual model with its correction
+fitted on within-list pairs (``within_list_pairs``: every approved row against every other row of
+the same list; the loss is log(1 + e^−(s_approved − s_other))): a difference cancels whatever is
+equal across a list (the need's urgency and category, the day's admin), so only how candidates of
+one list compare is learned; the base features' own columns carry a tenth of the penalty
+(``MAIN_L2_SHARE``: one number learned from every list), crosses all of it; the penalty per pair is
+chosen among ``LISTWISE_L2_PER_PAIR`` on the validation needs (``selection``); the intercept is
+fitted alone afterwards. The trees' fitted node arrays are written to JSON
 and scored by ``_Trees.raw``, a traversal tested to give sklearn's predictions.
 
 Position bias, three ways (``BIAS``): ``ipw`` weights each approval by 1 / propensity(rank)
 (``ranker.ipw_weights``); ``rank`` adds log(shown rank) as a column during training and holds it
 at rank 1 (log 1 = 0) when serving, so the model explains the position's effect instead of
-crediting the features that put candidates on top; ``none`` ignores it.
+crediting the features that put candidates on top; ``none`` ignores it. For ``listwise`` under
+``ipw`` a pair counts p(other row examined) / p(approved row examined), clipped (``_pair_propensity``).
 
 Explanations (``LearnedModel.contributions``), one number per base feature, in logit units:
-- residual: the default score's part alpha × w_f × (x_f − mean_f) / scale goes to each feature f
+- residual and listwise: the default score's part alpha × w_f × (x_f − mean_f) / scale goes to each feature f
   (exact: it is linear), the correction as for crosses.
 - linear and crosses: a column's coefficient × its standardised value; a cross term's contribution is split
   equally between its two features; category × feature goes to the feature; the category's own
@@ -35,7 +43,7 @@ Explanations (``LearnedModel.contributions``), one number per base feature, in l
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,13 +57,19 @@ from matching.ranker import DEFAULT_ETA, MAX_WEIGHT, LearnedRanker, ModelFormatE
 
 FORMAT = "red-partners-marketplace/learned-ranker"
 VERSION = 2
-MODELS = ("linear", "crosses", "residual", "trees")
+MODELS = ("linear", "crosses", "residual", "listwise", "trees")
 BIAS = ("ipw", "rank", "none")
+PRIORED = ("residual", "listwise")  # models that start from the default scorer (``Prior``)
 LINEAR_C = 0.05
 # The residual model's L2 penalty per training row (about 1,000 at 6,000 decisions): set on the
 # harder street's seeds 1 and 4 (docs/learned_ranker.md), strong enough that the model stays near
 # the default where the decisions say little.
 RESIDUAL_L2_PER_ROW = 1 / 6
+# The listwise model's L2 penalty per within-list pair; ``selection`` chooses among these on the
+# validation needs (the first is the fit's default).
+LISTWISE_L2_PER_PAIR: tuple[float, ...] = (2.0, 2 / 3, 6.0)
+# The share of that penalty the base features' own columns carry (crosses carry all of it).
+MAIN_L2_SHARE = 0.1
 TREE_OPTIONS: dict[str, Any] = {
     "max_iter": 150,
     "learning_rate": 0.06,
@@ -401,7 +415,7 @@ class LearnedModel:
                 fitted = _Trees(_finite(raw["baseline"]), tuple(_tree(t, width) for t in raw["trees"]))
             stored_prior = document.get("prior")
             prior = None
-            if document["model"] == "residual":
+            if document["model"] in PRIORED:
                 if not isinstance(stored_prior, dict):
                     raise ModelFormatError("a residual model needs its prior (the default weights)")
                 prior = Prior(
@@ -472,14 +486,20 @@ def fit(
     eta: float = DEFAULT_ETA,
     max_weight: float = MAX_WEIGHT,
     metadata: Mapping[str, Any] | None = None,
+    lists: np.ndarray | None = None,
+    l2_per_pair: float = LISTWISE_L2_PER_PAIR[0],
 ) -> LearnedModel:
-    """Fit one variant (``model`` × ``bias``) on decision rows; approvals (label 1) against the rest."""
+    """Fit one variant (``model`` × ``bias``) on decision rows; approvals (label 1) against the rest.
+
+    ``lists`` (the shift or line of each row) is needed by the ``listwise`` model only."""
     if model not in MODELS or bias not in BIAS:
         raise ValueError(f"model must be one of {MODELS} and bias one of {BIAS}")
     if len(np.unique(labels)) != 2:
         raise ValueError("training needs both approvals and rejections")
+    if model == "listwise" and lists is None:
+        raise ValueError("the listwise model needs the list (shift or line) of each row")
     design = Design.fit(
-        np.asarray(matrix, dtype=np.float64), names, list(categories), model in ("crosses", "residual"), bias == "rank"
+        np.asarray(matrix, dtype=np.float64), names, list(categories), model in (*PRIORED, "crosses"), bias == "rank"
     )
     x = design.expand(matrix, categories, ranks if bias == "rank" else None)
     weights = ipw_weights(ranks, labels, eta, max_weight) if bias == "ipw" else np.ones(len(labels))
@@ -487,6 +507,19 @@ def fit(
     prior = None
     if model == "residual":
         prior, fitted = _fit_residual(kind, names, np.asarray(matrix, dtype=np.float64), x, labels, weights)
+    elif model == "listwise":
+        assert lists is not None
+        prior, fitted = _fit_listwise(
+            kind,
+            names,
+            np.asarray(matrix, dtype=np.float64),
+            x,
+            labels,
+            weights,
+            np.asarray(lists),
+            l2_per_pair,
+            _pair_propensity(ranks, eta, max_weight) if bias == "ipw" else None,
+        )
     elif model != "trees":
         estimator = LearnedRanker(C=LINEAR_C).fit(x, labels, sample_weight=weights)
         fitted = _Linear(estimator.means_, estimator.scales_, estimator.coef_, float(estimator.intercept_))
@@ -496,6 +529,8 @@ def fit(
             trees = HistGradientBoostingClassifier(**TREE_OPTIONS).fit(x, labels, sample_weight=weights)
         fitted = _Trees.from_sklearn(trees)
     details = {"eta": eta, "max_weight": max_weight, "columns": len(design.columns()), **(metadata or {})}
+    if model == "listwise":
+        details["l2_per_pair"] = l2_per_pair
     return LearnedModel(kind, model, bias, design, fitted, details, prior)
 
 
@@ -515,6 +550,16 @@ def _logistic(x: np.ndarray, y: np.ndarray, offset: np.ndarray, weights: np.ndar
 def _fit_residual(
     kind: str, names: Sequence[str], matrix: np.ndarray, x: np.ndarray, labels: np.ndarray, weights: np.ndarray
 ) -> tuple[Prior, _Linear]:
+    prior = _prior(kind, names, matrix, labels, weights)
+    y = np.asarray(labels, dtype=np.float64)
+    means, scales = x.mean(axis=0), x.std(axis=0)
+    scales[scales < 1e-12] = 1.0
+    l2 = RESIDUAL_L2_PER_ROW * len(y)
+    b = _logistic((x - means) / scales, y, prior.raw(matrix), weights, l2)
+    return prior, _Linear(means, scales, b[1:], float(b[0]))
+
+
+def _prior(kind: str, names: Sequence[str], matrix: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> Prior:
     from matching.ranker import DEFAULT_WEIGHTS_OF_KIND  # the default scorer's weights, stored with the model
 
     default = DEFAULT_WEIGHTS_OF_KIND[kind]
@@ -523,12 +568,80 @@ def _fit_residual(
     mean, scale = float(score.mean()), float(score.std()) or 1.0
     y = np.asarray(labels, dtype=np.float64)
     alpha = float(_logistic(((score - mean) / scale)[:, None], y, np.zeros(len(y)), weights, 0.0)[1])
-    prior = Prior(w, mean, scale, alpha)
+    return Prior(w, mean, scale, alpha)
+
+
+def within_list_pairs(lists: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(approved row, not-approved row) for every such pair shown in the same list."""
+    winners, losers = [], []
+    order = np.argsort(lists, kind="stable")
+    bounds = np.flatnonzero(np.diff(lists[order])) + 1
+    for rows in np.split(order, bounds):
+        good, bad = rows[labels[rows] > 0], rows[labels[rows] <= 0]
+        if len(good) and len(bad):
+            winners.append(np.repeat(good, len(bad)))
+            losers.append(np.tile(bad, len(good)))
+    if not winners:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(winners), np.concatenate(losers)
+
+
+def _pair_propensity(
+    ranks: np.ndarray, eta: float, max_weight: float
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Under ``ipw`` a pair counts as p(not-approved row examined) / p(approved row examined), clipped.
+
+    A rejection at a rank admins rarely examine says little about the candidate (it is most likely
+    unexamined), an approval at such a rank says much: the pair weight corrects both."""
+    r = np.asarray(ranks, dtype=np.float64)
+
+    def weight(good: np.ndarray, bad: np.ndarray) -> np.ndarray:
+        return np.minimum((r[good] / r[bad]) ** eta, max_weight)
+
+    return weight
+
+
+def _fit_listwise(
+    kind: str,
+    names: Sequence[str],
+    matrix: np.ndarray,
+    x: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    lists: np.ndarray,
+    l2_per_pair: float,
+    pair_weight: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+) -> tuple[Prior, _Linear]:
+    """The residual model's correction fitted on within-list differences (approved − not approved).
+
+    A difference cancels whatever is equal across one list (the need's urgency, category, the
+    admin's mood that day); what is left is how candidates of one list compare, which is what a
+    ranking needs. Each pair is weighted by its approved row's weight (1 / propensity under ``ipw``)."""
+    prior = _prior(kind, names, matrix, labels, weights)
     means, scales = x.mean(axis=0), x.std(axis=0)
     scales[scales < 1e-12] = 1.0
-    l2 = RESIDUAL_L2_PER_ROW * len(y)
-    b = _logistic((x - means) / scales, y, prior.raw(matrix), weights, l2)
-    return prior, _Linear(means, scales, b[1:], float(b[0]))
+    z = (x - means) / scales
+    offset = prior.raw(matrix)
+    good, bad = within_list_pairs(lists, np.asarray(labels))
+    if len(good) == 0:
+        raise ValueError("training needs lists with both an approval and a rejection")
+    difference = z[good] - z[bad]
+    pair_weights = weights[good] if pair_weight is None else pair_weight(good, bad)
+    pair_weights = pair_weights / pair_weights.mean()
+    # Main effects (the base features' own columns) are penalised less than crosses: a weight the
+    # default got wrong is one number learned from every list, a cross is learned from few.
+    l2 = l2_per_pair * len(good) * np.where(np.arange(z.shape[1]) < len(names), MAIN_L2_SHARE, 1.0)
+
+    def loss(b: np.ndarray) -> tuple[float, np.ndarray]:
+        margin = offset[good] - offset[bad] + difference @ b
+        value = float(np.sum(pair_weights * np.logaddexp(0.0, -margin)) + np.sum(l2 * b**2))
+        slope = -pair_weights * 0.5 * (1.0 - np.tanh(0.5 * margin))  # d/dmargin of log(1 + e^-margin)
+        return value, difference.T @ slope + 2.0 * l2 * b
+
+    b = np.asarray(minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B").x, dtype=np.float64)
+    # Differences fix no level: the intercept is fitted alone, every row's logit as the offset.
+    intercept = float(_logistic(np.zeros((len(z), 0)), np.asarray(labels, float), offset + z @ b, weights, 0.0)[0])
+    return prior, _Linear(means, scales, b, intercept)
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,15 @@ fulfilled work per community (``community_work``, as of each decision), a hidden
 fifth come from an import with only a rate), weekly windows, a weekly cap and hours already worked.
 
 The true utility of a volunteer for a shift (``true_utility``) is what the admins weigh, with
-per-category emphasis (``CATEGORY_EMPHASIS``):
+per-category emphasis (``CATEGORY_EMPHASIS``: each category's reason beside it) and per-community
+emphasis (``COMMUNITY_EMPHASIS``: the old town trusts familiar faces, the new estate hires by skill,
+the spread-out southern blocks mind distance), the two multiplied:
 skill coverage, related skills, availability and skill × availability (a skilled person who cannot
 come is worth little), distance scaled by urgency (an urgent shift needs someone near), interest
 in the category, living in the community, past work there, the hidden reliability and the load.
 Admins see the list in the default scorer's order perturbed by Gumbel noise (optionally one slot
-explored: replaced by a random candidate), examine rank r with probability r ** -eta, approve an
+explored: replaced by a random candidate from below the list, drawn from its own random stream so
+that the street and its other draws are the same with or without exploration), examine rank r with probability r ** -eta, approve an
 examined candidate with probability sigmoid(utility + impression + intercept), where the
 impression is a per-volunteer draw no feature sees; unexamined candidates are logged as rejected;
 approved ones turn up with their hidden reliability (fulfilled, else no_show).
@@ -94,14 +97,38 @@ BASE_UTILITY = {
     "reliability": 4.0,  # × (hidden reliability − 0.75)
     "load": -1.2,
 }
+# How much more (or less) admins weigh each part for a category's shifts, and why streets do so:
 CATEGORY_EMPHASIS: dict[str, dict[str, float]] = {
-    "elderly_care": {"familiarity": 2.0, "reliability": 1.5, "interest": 1.5},
-    "mediation": {"lives": 3.0, "skill": 1.2},
-    "renovation": {"skill": 1.5, "related": 1.5, "interest": 0.5},
-    "epidemic_prevention": {"km_x_urgency": 1.5, "availability": 1.5},
-    "culture_sports": {"interest": 2.0, "skill": 0.5},
-    "education": {"interest": 1.5},
-    "health": {"reliability": 1.5},
+    # a home visit to someone living alone: someone near who comes back, whom the family already knows
+    "elderly_care": {"km": 2.5, "familiarity": 2.0, "reliability": 1.5, "interest": 1.5},
+    # settling a dispute between neighbours: a resident of the community, trained in mediation
+    "mediation": {"lives": 3.0, "familiarity": 1.5, "skill": 1.5},
+    # wiring and carpentry: the skill first; willing hands without it are no use
+    "renovation": {"skill": 2.0, "related": 1.5, "skill_x_availability": 1.5, "interest": 0.5},
+    # a vaccination point opens at a fixed hour, often at short notice: near and free at that time
+    "epidemic_prevention": {"km_x_urgency": 2.0, "availability": 1.5},
+    # performing and playing: those who want to, skill matters little
+    "culture_sports": {"interest": 2.5, "skill": 0.4},
+    # tutoring children: wanting to and knowing the subject
+    "education": {"interest": 1.5, "skill": 1.3},
+    # clinics: a no-show leaves patients waiting
+    "health": {"reliability": 1.5, "skill": 1.3},
+    # clearing stairwells: anyone near will do
+    "sanitation": {"skill": 0.4, "km": 1.5},
+    # school-crossing duty starts at 7:30 sharp: being free then is everything
+    "travel_safety": {"availability": 1.8, "skill_x_availability": 1.3},
+    # visiting families in hardship: someone they know and who lives among them
+    "livelihood": {"familiarity": 1.8, "lives": 1.8},
+}
+# Per community (``_community``: 1–3 the northern blocks, 4–6 the southern): the old town's residents
+# trust familiar faces; the new estate's committee hires by skill and minds less who lives where; the
+# southern blocks are spread out along the shore, so distance weighs more there.
+COMMUNITY_EMPHASIS: dict[int, dict[str, float]] = {
+    1: {"familiarity": 2.0, "lives": 2.0},
+    2: {"familiarity": 1.5, "lives": 1.5},
+    3: {"skill": 1.3, "familiarity": 0.5, "lives": 0.5},
+    5: {"km": 1.5, "km_x_urgency": 1.3},
+    6: {"km": 1.5, "interest": 1.3},
 }
 INTERCEPT = -1.5
 # How sharply admins act on the utility: the logit of approval is DECISIVENESS × utility + INTERCEPT.
@@ -244,10 +271,12 @@ def true_utility(
 ) -> np.ndarray:
     """The admins' systematic utility for each of ``people`` (no impression, no noise)."""
     weight = dict(BASE_UTILITY)
+    place = community_of[shift.grid_id]
     for name, factor in CATEGORY_EMPHASIS.get(shift.category, {}).items():
         weight[name] *= factor**emphasis  # 0: no per-category differences; 2: each factor squared
+    for name, factor in COMMUNITY_EMPHASIS.get(place or 0, {}).items():
+        weight[name] *= factor**emphasis
     required = shift.skill_ids
-    place = community_of[shift.grid_id]
     n = len(people)
     skill, related, interest, other, lives, familiar = (np.zeros(n) for _ in range(6))
     for i, person in enumerate(people):
@@ -299,6 +328,7 @@ def truth_street(
 ) -> TruthStreet:
     """The street, a year of logged decisions and the later needs graded from the truth; same seed, same street."""
     rng = np.random.default_rng(seed)
+    explorer = np.random.default_rng(seed + 20_000)  # its own stream: with or without exploration, the same street
     grids = _grids(rng)
     community_of = {g.id: g.community_id for g in grids}
     distances = GridDistances(grids)
@@ -357,9 +387,9 @@ def truth_street(
         )
         order = np.lexsort((features.candidate_ids, -noisy))
         shown = order[: int(rng.integers(6, 10))].copy()
-        if exploration > 0 and rng.random() < exploration:
-            slot = int(rng.integers(len(shown)))
-            shown[slot] = order[len(shown) + int(rng.integers(len(order) - len(shown)))]
+        if exploration > 0 and explorer.random() < exploration:
+            slot = int(explorer.integers(len(shown)))
+            shown[slot] = order[len(shown) + int(explorer.integers(len(order) - len(shown)))]
             street.explored.add(shift.id)
         pairs = features.subset(features.candidate_ids[shown].tolist())
         rows = [position[int(c)] for c in pairs.candidate_ids]

@@ -49,7 +49,9 @@ def test_the_street_keeps_the_truth_apart_from_the_log_and_is_the_same_for_a_see
     assert any(v.interests for v in street.volunteers) and any(v.reliability_rate for v in street.volunteers)
 
 
-@pytest.mark.parametrize("variant", ["linear, ipw", "crosses, rank", "residual, rank", "trees, ipw", "trees, rank"])
+@pytest.mark.parametrize(
+    "variant", ["linear, ipw", "crosses, rank", "residual, rank", "listwise, ipw", "trees, ipw", "trees, rank"]
+)
 def test_a_model_loaded_from_json_scores_exactly_as_the_fitted_one(
     models: dict[str, learning.LearnedModel], street: TruthStreet, variant: str
 ) -> None:
@@ -73,7 +75,7 @@ def test_the_tree_traversal_gives_scikit_learns_predictions_with_missing_values(
     assert np.allclose(trees.terms(x).sum(axis=1) + trees.at_roots(), trees.raw(x), atol=1e-10)
 
 
-@pytest.mark.parametrize("variant", ["linear, ipw", "crosses, rank", "residual, ipw", "trees, ipw"])
+@pytest.mark.parametrize("variant", ["linear, ipw", "crosses, rank", "residual, ipw", "listwise, rank", "trees, ipw"])
 def test_contributions_account_for_the_whole_score(
     models: dict[str, learning.LearnedModel], street: TruthStreet, variant: str
 ) -> None:
@@ -202,7 +204,10 @@ def test_the_gate_refuses_a_ranker_that_wins_only_on_the_biased_log(street: Trut
 
 def test_selection_compares_every_variant_and_gates_the_choice(data: DecisionSet) -> None:
     chosen = selection.select(data)
-    assert {v["variant"] for v in chosen.variants} == {f"{m}, {b}" for m in learning.MODELS for b in learning.BIAS}
+    assert {v["variant"] for v in chosen.variants} == {selection.variant_name(*c) for c in selection.candidates()}
+    assert {v["variant"].split(" (")[0] for v in chosen.variants} == {
+        f"{m}, {b}" for m in learning.MODELS for b in learning.BIAS
+    }
     best = max(chosen.variants, key=lambda v: v["corrected"])
     assert chosen.chosen == best["variant"]  # by the corrected figure, not the naive one
     verdict = chosen.verdict
@@ -283,3 +288,38 @@ def test_the_residual_model_starts_from_the_default_scorer(models: dict[str, lea
     document["prior"] = None
     with pytest.raises(ModelFormatError, match="needs its prior"):
         learning.LearnedModel.from_json(json.dumps(document))
+
+
+def test_within_list_pairs_are_every_approved_row_against_every_other_row_of_its_list() -> None:
+    lists = np.asarray([7, 7, 7, 9, 9, 4, 4])
+    labels = np.asarray([1, 0, 0, 0, 0, 1, 1])
+    good, bad = learning.within_list_pairs(lists, labels)
+    assert sorted(zip(good.tolist(), bad.tolist(), strict=True)) == [(0, 1), (0, 2)]  # list 9 and 4: one side only
+
+
+def test_the_listwise_model_ignores_what_is_equal_across_a_list() -> None:
+    """Approvals driven by a list-level factor (a busy admin approves fewer) plus one candidate feature:
+    the listwise correction learns the feature and the list-level factor's main effect gets nothing."""
+    rng = np.random.default_rng(11)
+    lists = np.repeat(np.arange(600), 8)
+    mood = np.repeat(rng.normal(0, 2, 600), 8)  # equal within a list, seen as a feature
+    skill = rng.random(len(lists))
+    other = rng.random(len(lists))
+    logit = 4.0 * skill + mood - 2.0
+    labels = (rng.random(len(lists)) < 1 / (1 + np.exp(-logit))).astype(int)
+    names = ("skill_coverage", "availability", "urgency")
+    matrix = np.column_stack([skill, other, mood])
+    model = learning.fit(
+        "volunteer", names, matrix, labels, np.tile(np.arange(1, 9), 600), [""] * len(lists),
+        model="listwise", bias="none", lists=lists, l2_per_pair=0.01,
+    )  # fmt: skip
+    assert isinstance(model.fitted, learning._Linear)
+    coefficients = dict(zip(learning.Design.columns(model.design), model.fitted.coefficients, strict=True))
+    assert abs(coefficients["urgency"]) < 1e-6  # a difference within a list cancels it
+
+    def effect(column: int) -> float:  # the change in logit when the column rises by 1 (default + correction)
+        moved = matrix[:50].copy()
+        moved[:, column] += 1.0
+        return float(np.mean(model.decision(moved, [""] * 50) - model.decision(matrix[:50], [""] * 50)))
+
+    assert effect(0) > 1.0 and effect(0) > 5 * abs(effect(1))
