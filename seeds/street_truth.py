@@ -18,7 +18,8 @@ come is worth little), distance scaled by urgency (an urgent shift needs someone
 in the category, living in the community, past work there, the hidden reliability and the load.
 Admins see the list in the default scorer's order perturbed by Gumbel noise (optionally one slot
 explored: replaced by a random candidate from below the list, drawn from its own random stream so
-that the street and its other draws are the same with or without exploration), examine rank r with probability r ** -eta, approve an
+that the street and its other draws are the same with or without exploration), examine rank r
+with probability r ** -eta, approve an
 examined candidate with probability sigmoid(utility + impression + intercept), where the
 impression is a per-volunteer draw no feature sees; unexamined candidates are logged as rejected;
 approved ones turn up with their hidden reliability (fulfilled, else no_show).
