@@ -4,7 +4,6 @@ there are enough. The setting is checked at start."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,7 @@ from marketplace.accounts.models import Role
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.schemas import MatchCreate
 from marketplace.recommend import service, training
-from marketplace.settings import DatabaseSettings, Settings, SettingsError
+from marketplace.settings import Settings, SettingsError
 from tests.factories import add_shift, make_community, make_grid, make_need, make_street, make_volunteer
 from tests.security_helpers import sign_in_as
 from tests.test_recommendations_api import _need_with_shift, _volunteer
@@ -26,14 +25,9 @@ SHARE = 0.5  # the most the setting allows: half the lists have an explored slot
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        database=DatabaseSettings(url=database_url),
-        secret_key="test-secret-key-not-for-production",
-        var_dir=tmp_path,
-        allowed_hosts=("testserver.local", "127.0.0.1", "localhost"),
-        match_exploration=SHARE,
-    )
+def settings(settings: Settings) -> Settings:
+    """The suite's settings, with exploration on (dataclasses.replace runs the same checks)."""
+    return replace(settings, match_exploration=SHARE)
 
 
 def _propose(session: Session, need_id: int, shift_id: int, candidate: dict[str, Any], rank: int) -> Match:

@@ -18,14 +18,14 @@ from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.exchange.need_columns import export_columns, import_columns
 from marketplace.exchange.need_import import NeedImportResult, export_rows, import_needs
-from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, UPLOAD_BODY_LIMIT
+from marketplace.exchange.readers import UPLOAD_BODY_LIMIT
 from marketplace.exchange.too_large import too_large_page
-from marketplace.exchange.upload_form import UploadForm, import_upload
+from marketplace.exchange.upload_form import UploadForm, import_page, import_upload
 from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
 from marketplace.i18n import current_locale
 from marketplace.needs import services
 from marketplace.needs.models import NeedStatus
-from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.pages import PAGE_EXCEPTION_HANDLERS
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
@@ -68,16 +68,15 @@ class NeedExchangeController(Controller):
         problem: str | None = None,
         status_code: int = 200,
     ) -> Template:
-        context = page_context(
+        return import_page(
             db,
+            "needs/exchange/import.html",
+            columns=import_columns(),
+            active_page="needs",
             result=result,
             problem=problem,
-            columns=import_columns(),
-            max_rows=MAX_ROWS,
-            max_mb=MAX_BYTES // 1_048_576,
-            active_page="needs",
+            status_code=status_code,
         )
-        return Template("needs/exchange/import.html", context=context, status_code=status_code)
 
     @get("/import", name="needs:import-form", sync_to_thread=True)
     def import_form(self, reader: ReaderSession) -> Template:

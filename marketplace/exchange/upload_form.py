@@ -1,4 +1,4 @@
-"""An import page's upload: read the form's file, check and import it, answer with the page.
+"""An import page and its upload: read the form's file, check and import it, answer with the page.
 
 Every register with an import page (needs, offers, volunteers) reads its upload the same way: a
 missing file or an unreadable table is the page again with a 400 and the problem; a refused import
@@ -6,7 +6,7 @@ missing file or an unreadable table is the page again with a 400 and the problem
 400. The memory a parse took is handed back whatever happened.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Protocol
 
 from litestar.datastructures import UploadFile
@@ -14,10 +14,12 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
+from sqlmodel import Session
 
 from marketplace.exchange.memory import release_memory_soon
-from marketplace.exchange.readers import MAX_BYTES, Table, TableProblem, read_table
+from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, Table, TableProblem, read_table
 from marketplace.i18n import gettext as _
+from marketplace.pages import page_context
 
 UploadForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
@@ -41,3 +43,26 @@ def import_upload(data: dict[str, Any], run: Callable[[Table, bool, str], Any], 
     finally:
         release_memory_soon()
     return page(result=result, status_code=HTTP_400_BAD_REQUEST if result.refused else 200)
+
+
+def import_page(
+    db: Session,
+    template: str,
+    *,
+    columns: Sequence[Any],
+    active_page: str,
+    result: Any = None,
+    problem: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    """An import page: the form, its limits and columns, and the report of the last upload if any."""
+    context = page_context(
+        db,
+        result=result,
+        problem=problem,
+        columns=columns,
+        max_rows=MAX_ROWS,
+        max_mb=MAX_BYTES // 1_048_576,
+        active_page=active_page,
+    )
+    return Template(template, context=context, status_code=status_code)

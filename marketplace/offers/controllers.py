@@ -18,9 +18,9 @@ from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.exchange.offers import IMPORTED_COLUMNS, export_rows, import_offers, offer_columns
-from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, UPLOAD_BODY_LIMIT
+from marketplace.exchange.readers import UPLOAD_BODY_LIMIT
 from marketplace.exchange.too_large import too_large_page
-from marketplace.exchange.upload_form import UploadForm, import_upload
+from marketplace.exchange.upload_form import UploadForm, import_page, import_upload
 from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
@@ -194,16 +194,15 @@ class OfferPagesController(Controller):
     def _import_page(
         self, db: Session, *, result: Any = None, problem: str | None = None, status_code: int = 200
     ) -> Template:
-        context = page_context(
+        return import_page(
             db,
+            "offers/import.html",
+            columns=[c for c in offer_columns() if c.name in IMPORTED_COLUMNS],
+            active_page="offers",
             result=result,
             problem=problem,
-            columns=[c for c in offer_columns() if c.name in IMPORTED_COLUMNS],
-            max_rows=MAX_ROWS,
-            max_mb=MAX_BYTES // 1_048_576,
-            active_page="offers",
+            status_code=status_code,
         )
-        return Template("offers/import.html", context=context, status_code=status_code)
 
     @post(
         "/import",

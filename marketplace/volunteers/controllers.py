@@ -12,9 +12,9 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import User
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.exchange.readers import MAX_BYTES, MAX_ROWS, UPLOAD_BODY_LIMIT
+from marketplace.exchange.readers import UPLOAD_BODY_LIMIT
 from marketplace.exchange.too_large import too_large_page
-from marketplace.exchange.upload_form import UploadForm, import_upload
+from marketplace.exchange.upload_form import UploadForm, import_page, import_upload
 from marketplace.exchange.volunteer_import import import_volunteers, volunteer_import_columns
 from marketplace.exchange.volunteers import export_volunteers
 from marketplace.i18n import gettext as _
@@ -217,16 +217,15 @@ class VolunteerDirectoryController(Controller):
     def _import_page(
         self, db: Session, *, result: Any = None, problem: str | None = None, status_code: int = 200
     ) -> Template:
-        context = page_context(
+        return import_page(
             db,
+            "volunteers/import.html",
+            columns=volunteer_import_columns(),
+            active_page="volunteers",
             result=result,
             problem=problem,
-            columns=volunteer_import_columns(),
-            max_rows=MAX_ROWS,
-            max_mb=MAX_BYTES // 1_048_576,
-            active_page="volunteers",
+            status_code=status_code,
         )
-        return Template("volunteers/import.html", context=context, status_code=status_code)
 
     @get("/import", name="volunteers:import-form", sync_to_thread=True)
     def import_form(self, reader: ReaderSession) -> Template:
