@@ -17,7 +17,15 @@ from marketplace.notifications.models import Notification
 from marketplace.organizations.models import Organization
 from marketplace.privacy.markers import ANONYMISED
 from marketplace.settings import Settings
-from marketplace.volunteers.models import ShiftSignup, SignupStatus
+from marketplace.vocabulary import Category
+from marketplace.volunteers.models import (
+    ShiftSignup,
+    SignupStatus,
+    Skill,
+    VolunteerInterest,
+    VolunteerProfile,
+    VolunteerSkill,
+)
 from tests import factories
 from tests.needs_helpers import need_body, token_for
 from tests.privacy_helpers import counts, find_everywhere, volunteer_with_history
@@ -272,3 +280,37 @@ def test_staff_of_another_community_cannot_anonymise(
     assert response.status_code == 404
     assert fetch(session, Need, need.id).beneficiary_phone == factories.BENEFICIARY_PHONE
     assert json.dumps([e.after for e in audit_events(session)]).find("resident_anonymised") == -1
+
+
+def test_erasure_drops_the_volunteers_interests_skills_availability_and_imported_completion_rate(
+    client: TestClient[Any], session: Session, settings: Settings
+) -> None:
+    """What a person chose or was rated on goes with them; the record of their work stays."""
+    person = _ask_to_be_erased(client, session, settings)
+    skill = Skill(code="erase_first_aid", group="medical", name="急救", name_en="First aid")
+    session.add(skill)
+    session.flush()
+    profile = session.get(VolunteerProfile, person.profile.id)
+    assert profile is not None
+    profile.reliability_rate = 0.9
+    session.add_all(
+        [
+            profile,
+            VolunteerSkill(volunteer_id=profile.id, skill_id=skill.id),  # type: ignore[arg-type]
+            VolunteerInterest(volunteer_id=profile.id, category=Category.ELDERLY_CARE),  # type: ignore[arg-type]
+            VolunteerInterest(volunteer_id=profile.id, category=Category.SANITATION),  # type: ignore[arg-type]
+        ]
+    )
+    session.commit()
+    before = counts(session)
+    client.cookies.clear()
+    sign_in_as(client, session, Role.ADMIN)
+    erased = post_form(client, settings, f"/admin/privacy/erasures/{person.user.id}", {"confirm": "yes"})
+    assert erased.status_code == 303, erased.text
+
+    with reading(session) as fresh:
+        for preference in (VolunteerSkill, VolunteerInterest):
+            left = fresh.execute(sa.select(sa.func.count()).where(preference.volunteer_id == profile.id))  # type: ignore[attr-defined]
+            assert left.scalar_one() == 0, preference.__name__
+        assert fresh.get(VolunteerProfile, profile.id).reliability_rate is None  # type: ignore[union-attr]
+    assert counts(session) == before

@@ -29,7 +29,14 @@ from marketplace.organizations.models import Organization
 from marketplace.privacy.markers import ANONYMISED, ERASED_USERNAME, erased_name, is_erased_username
 from marketplace.privacy.sweep import Values, scrub_everywhere
 from marketplace.security.identity import CurrentUser
-from marketplace.volunteers.models import AvailabilitySlot, ShiftSignup, SignupStatus, VolunteerProfile, VolunteerSkill
+from marketplace.volunteers.models import (
+    AvailabilitySlot,
+    ShiftSignup,
+    SignupStatus,
+    VolunteerInterest,
+    VolunteerProfile,
+    VolunteerSkill,
+)
 
 REQUESTED, WITHDRAWN, ERASED = "privacy.erasure_requested", "privacy.erasure_withdrawn", "privacy.erased"
 ERASURE_ACTIONS = (REQUESTED, WITHDRAWN, ERASED)
@@ -235,11 +242,15 @@ def _end_credentials(db: Session, user_id: int, old_username: str) -> dict[str, 
 
 
 def _forget_profile(db: Session, user_id: int) -> dict[str, int]:
-    """Preferences (skills, availability) and the person's own notifications go; hours and sign-ups stay."""
+    """Preferences (skills, interests, availability), an imported completion rate and the person's own
+    notifications go; hours and sign-ups stay."""
     profile_id = db.execute(sa.select(VolunteerProfile.id).where(VolunteerProfile.user_id == user_id)).scalar()
     if profile_id is not None:
-        db.execute(sa.delete(VolunteerSkill).where(VolunteerSkill.volunteer_id == profile_id))  # type: ignore[arg-type]
-        db.execute(sa.delete(AvailabilitySlot).where(AvailabilitySlot.volunteer_id == profile_id))  # type: ignore[arg-type]
+        for preference in (VolunteerSkill, VolunteerInterest, AvailabilitySlot):
+            db.execute(sa.delete(preference).where(preference.volunteer_id == profile_id))  # type: ignore[attr-defined]
+        db.execute(
+            sa.update(VolunteerProfile).where(VolunteerProfile.id == profile_id).values(reliability_rate=None)  # type: ignore[arg-type]
+        )
     notifications = db.execute(sa.delete(Notification).where(Notification.user_id == user_id)).rowcount  # type: ignore[arg-type]
     return {"notifications_deleted": int(notifications or 0)}  # type: ignore[attr-defined]
 
