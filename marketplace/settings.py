@@ -149,6 +149,9 @@ class Settings:
     match_area_km: Mapping[str, float] = field(default_factory=dict)
     # The share of recommendation lists with one slot given to a candidate from just below (0: off).
     match_exploration: float = 0.0
+    # Who may read /metrics: these addresses or networks (the Prometheus server), or a bearer secret.
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    metrics_token: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -199,6 +202,8 @@ class Settings:
             match_proximity_km=parse_scales("MATCH_PROXIMITY_KM", _env("MATCH_PROXIMITY_KM"), PROXIMITY_KEYS),
             match_area_km=parse_scales("MATCH_AREA_KM", _env("MATCH_AREA_KM"), AREA_KEYS),
             match_exploration=parse_exploration(_env("MATCH_EXPLORATION")),
+            metrics_allow=_env_list("METRICS_ALLOW", Settings.metrics_allow),
+            metrics_token=_env("METRICS_TOKEN", "") or "",
         )
 
 
