@@ -152,6 +152,11 @@ class Settings:
     # Who may read /metrics: these addresses or networks (the Prometheus server), or a bearer secret.
     metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
     metrics_token: str = ""
+    # Background jobs (docs/jobs.md): on SAQ at this Redis when set, else on a thread of the web process.
+    redis_url: str | None = None
+    job_queue: str = "marketplace"
+    # A running job whose heartbeat is older than this is presumed dead: a worker reclaims it.
+    job_stale_seconds: int = 60
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -204,6 +209,9 @@ class Settings:
             match_exploration=parse_exploration(_env("MATCH_EXPLORATION")),
             metrics_allow=_env_list("METRICS_ALLOW", Settings.metrics_allow),
             metrics_token=_env("METRICS_TOKEN", "") or "",
+            redis_url=(_env("REDIS_URL") or "").strip() or None,
+            job_queue=(_env("JOB_QUEUE") or "").strip() or Settings.job_queue,
+            job_stale_seconds=max(_env_int("JOB_STALE_SECONDS", Settings.job_stale_seconds), 2),
         )
 
 
