@@ -31,6 +31,8 @@ from marketplace.security.hosts import allowed_hosts_middleware_factory
 from marketplace.serving.logs import litestar_logging_config
 from marketplace.serving.request_id import request_id_middleware_factory
 from marketplace.settings import Settings
+from marketplace.system import metrics
+from marketplace.system.health import ReadinessController
 from marketplace.system.openapi_responses import CompleteApiReferencePlugin, CompleteJsonRenderPlugin
 from marketplace.web import template_config
 
@@ -63,9 +65,11 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
         # so a thread never waits for a connection and extra requests queue on the loop, not in the pool.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.thread_limit
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *route_handlers(),
+            ReadinessController,
+            metrics.MetricsController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False, opt=PUBLIC),
             *extra_route_handlers,
         ],
@@ -109,6 +113,8 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
         on_shutdown=[dispose_engine],
         debug=settings.debug,
     )
+    metrics.install(app, settings)  # counts every request, routed or not
+    return app
 
 
 def metadata() -> Any:
