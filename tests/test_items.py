@@ -17,8 +17,9 @@ from marketplace.needs.models import ResourceLine
 from marketplace.offers.models import Offer
 from marketplace.settings import Settings
 from seeds.data.item_vocabulary import CURATED_ITEMS
+from tests import matches_factories as mf
 from tests.needs_helpers import need_body, staff_with_token, token_for
-from tests.security_helpers import make_grid, make_user, reading
+from tests.security_helpers import DEFAULT_PASSWORD, login, make_grid, make_user, reading
 from tests.security_world import session_identity, use
 
 
@@ -291,3 +292,28 @@ def test_offer_and_need_pages_name_the_item_in_both_languages(
     staff_page = client.get(f"/needs/{need.json()['id']}")
     assert staff_page.status_code == 200
     assert "物品：透水砖 / permeable bricks" in staff_page.text
+
+
+def test_the_public_project_page_and_the_take_part_form_name_the_item_and_offer_the_same_item_first(
+    client: TestClient[Any], session: Session
+) -> None:
+    _curated(session)
+    need = mf.project(session, title="透水铺装")
+    line = mf.line(session, need, "100")
+    session.execute(sa.update(ResourceLine).where(ResourceLine.id == line.id).values(item_key="permeable_brick"))  # type: ignore[arg-type]
+    session.commit()
+    public = client.get(f"/projects/{need.id}")
+    assert public.status_code == 200 and "物品：透水砖 / permeable bricks" in public.text
+    client.cookies.set("lang", "en")
+    assert "Item: permeable bricks / 透水砖" in client.get(f"/projects/{need.id}").text
+
+    person = mf.partner(session)
+    # Both fit the line (m², renovation); the plain bricks come first by title, the line's own item wins.
+    bricks = mf.offer_of(session, person.user, remaining="50", title="A 水泥砖", item_key="brick")
+    paving = mf.offer_of(session, person.user, remaining="50", title="B 再生透水砖", item_key="permeable_brick")
+    client.cookies.clear()
+    assert login(client, person.user.username, DEFAULT_PASSWORD).status_code == 303
+    form = client.get(f"/projects/{need.id}/take-part")
+    assert form.status_code == 200 and "物品：透水砖 / permeable bricks" in form.text
+    options = re.findall(r'<option value="(\d+)"', form.text)
+    assert options.index(str(paving.id)) < options.index(str(bricks.id)), options

@@ -48,9 +48,13 @@ def reason(found: Verdict) -> str:
 
 
 def offers_for(line: ResourceLine, offers: list[Offer]) -> list[Offer]:
-    """The offers that can serve the line, those of its category first (the likeliest fit), in their order."""
+    """The offers that can serve the line, likeliest fit first: the line's own item (the vocabulary's key),
+    then its category; otherwise in their order."""
     fitting = [offer for offer in offers if serves(offer, line)]
-    return sorted(fitting, key=lambda offer: offer.category != line.category)
+    return sorted(
+        fitting,
+        key=lambda offer: (not line.item_key or offer.item_key != line.item_key, offer.category != line.category),
+    )
 
 
 def refused_claim(found: Verdict) -> ValidationException:

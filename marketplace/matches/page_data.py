@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from litestar.exceptions import PermissionDeniedException
 from sqlmodel import Session, col, select
 
+from marketplace.items.services import item_labels
 from marketplace.matches import compatibility
 from marketplace.matches.claims import claims_of_organization
 from marketplace.matches.delivery import CHECK_IN_OPENS  # one rule for the pages and the API
@@ -85,6 +86,7 @@ class PartnerView:
     whole_taken: bool = False
     claims: list[ClaimRow] = field(default_factory=list)
     lines: list[LineChoice] = field(default_factory=list)
+    item_labels: dict[str, str] = field(default_factory=dict)  # item key -> how the page names it
 
     @property
     def whole_is_ours(self) -> bool:
@@ -129,6 +131,7 @@ def partner_view(db: Session, actor: CurrentUser, need_id: int) -> PartnerView:
     ).all()
     active = [offer for offer in offers if effective_status(offer) is OfferStatus.ACTIVE]
     view.lines = [_choice(line, active) for line in lines]
+    view.item_labels = item_labels(db, [line.item_key for line in lines])
     return view
 
 

@@ -99,6 +99,7 @@ class ResourceNeed(Struct, omit_defaults=True):
     still_needed: float
     unit: str
     closed: bool = False
+    item_key: str = ""  # the item vocabulary's key ("" when the text names no known item)
 
 
 class ShiftInfo(Struct, omit_defaults=True):
@@ -358,14 +359,24 @@ def _resources_of(session: Session, need_ids: list[int]) -> dict[int, list[Resou
             ResourceLine.still_needed,
             ResourceLine.unit,
             ResourceLine.closed_at,
+            ResourceLine.item_key,
         )
         .where(ResourceLine.need_id.in_(need_ids))  # type: ignore[attr-defined]
         .order_by(ResourceLine.id)
     )
     lines: dict[int, list[ResourceNeed]] = {}
-    for need_id, line_id, kind, category, description, quantity, still_needed, unit, closed_at in session.execute(
-        statement
-    ):
+    for (
+        need_id,
+        line_id,
+        kind,
+        category,
+        description,
+        quantity,
+        still_needed,
+        unit,
+        closed_at,
+        item_key,
+    ) in session.execute(statement):
         lines.setdefault(need_id, []).append(
             ResourceNeed(
                 id=line_id,
@@ -377,6 +388,7 @@ def _resources_of(session: Session, need_ids: list[int]) -> dict[int, list[Resou
                 still_needed=float(still_needed),
                 unit=unit,
                 closed=closed_at is not None,
+                item_key=item_key or "",
             )
         )
     return lines

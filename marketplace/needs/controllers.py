@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_302_FOUND, HTTP_400_BAD_REQUEST
 
 from marketplace.db.deps import ReaderSession
 from marketplace.i18n import gettext as _
+from marketplace.items.services import item_labels
 from marketplace.needs.board import (
     MAX_API_PAGE_SIZE,
     MAX_ID,
@@ -102,7 +103,8 @@ class ProjectPagesController(Controller):
         project = get_project(reader, need_id)
         if project is None:
             raise NotFoundException()
-        return Template("needs/detail.html", context=page_context(reader, project=project))
+        labels = item_labels(reader, [line.item_key for line in project.resources])
+        return Template("needs/detail.html", context=page_context(reader, project=project, item_labels=labels))
 
 
 def invalid_filter_response(_request: Request[Any, Any, Any], exc: InvalidFilter) -> Response[dict[str, Any]]:
