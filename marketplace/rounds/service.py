@@ -200,6 +200,9 @@ def _finish(
         "largest_component": stats.largest_component,
     }
     row.finished_at = row.heartbeat_at = utcnow()
+    from marketplace.system.metrics import observe_round  # imported late: rounds do not need the web layer
+
+    observe_round(sum(seconds.values()), RoundMethod(row.method).value)
     db.add(row)
     db.flush()
     record(
