@@ -24,6 +24,7 @@ LAZY_COMMANDS = {
     "restore": "marketplace.db.backup_cli:restore",
     "audit": "marketplace.audit.cli:audit",
     "privacy": "marketplace.privacy.cli:privacy",
+    "worker": "marketplace.jobs.cli:worker",
 }
 
 

@@ -4,6 +4,7 @@ from marketplace.accounts.credentials import ApiToken, LoginFailure, PasswordRes
 from marketplace.accounts.models import Role, StaffGrid, User
 from marketplace.audit.models import AuditEvent
 from marketplace.items.models import ItemTerm
+from marketplace.jobs.models import Job, JobStatus
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.needs.models import (
     ConsentMethod,
@@ -44,6 +45,8 @@ __all__ = [
     "EscalationLevel",
     "Grid",
     "ItemTerm",
+    "Job",
+    "JobStatus",
     "LoginFailure",
     "Match",
     "MatchKind",

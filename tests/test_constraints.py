@@ -173,6 +173,20 @@ class World:
             "heartbeat_at": T0,
         }
 
+    def _job(self, n: int) -> Overrides:
+        return {
+            "kind": "match.round",
+            "arguments": {"round_id": n},
+            "status": "queued",
+            "stage": "queued",
+            "done": 0,
+            "total": 0,
+            "attempts": 0,
+            "max_attempts": 3,
+            "started_by_id": self.ids["staff"],
+            "created_at": T0,
+        }
+
     def _need_submission(self, n: int) -> Overrides:
         return {"client_address": f"127.0.0.{n}", "submitted_at": T0}
 
@@ -606,6 +620,24 @@ CHECK_CASES: list[Case] = [
     ),
     _check("match", "match_shown_rank_positive", {"shown_rank": 1}, {"shown_rank": 0}),
     _check("match_round", "match_round_k_in_range", {"k": 50}, {"k": 0}),
+    # Jobs: a kind, progress that is not negative, attempts within their limit, failures that say why.
+    _check("job", "job_kind_not_empty", {"kind": "x"}, {"kind": ""}),
+    _check("job", "job_progress_not_negative", {"done": 0, "total": 0}, {"done": -1}),
+    _check("job", "job_progress_not_negative", {"done": 3, "total": 5}, {"total": -5}, "total"),
+    _check("job", "job_attempts_in_range", {"attempts": 3, "max_attempts": 3}, {"attempts": 4, "max_attempts": 3}),
+    _check("job", "job_max_attempts_in_range", {"max_attempts": 20}, {"max_attempts": 0}),
+    _check(
+        "job",
+        "job_failed_has_error",
+        {"status": "failed", "error": "boom", "finished_at": T0},
+        {"status": "failed", "error": None, "finished_at": T0},
+    ),
+    _check(
+        "job",
+        "job_ended_has_finished_at",
+        {"status": "finished", "finished_at": T0},
+        {"status": "finished", "finished_at": None},
+    ),
     # The item vocabulary: keys lower-case, 2 to 64 long, no spaces; both names given; versions from 1.
     _check("item_term", "item_term_key_length", {"key": "ab"}, {"key": "a"}),
     _check("item_term", "item_term_key_lower", {"key": "led_lamp"}, {"key": "LED_lamp"}),
@@ -661,6 +693,8 @@ UNIQUE_CASES: list[Case] = [
     ),
     # One live consent per need: two staff recording at once cannot both succeed.
     Case("need_consent_one_live", "need_consent", {}, {}, columns=("need_id",)),
+    # A scheduled run's slot is recorded once, however many workers schedule it.
+    _unique("job", "key", {"key": "schedule:offers.expire:2030-01-01T08:00"}),
     # One matching round at a time: a queued one while another runs is refused.
     Case("match_round_one_live", "match_round", {"status": "running"}, {"status": "queued"}, columns=("scope",)),
 ]

@@ -37,10 +37,9 @@ def _printer(quiet: bool) -> Any:
     """A progress line per beat, rewritten in place on a terminal, one per stage change otherwise."""
     last: dict[str, Any] = {"stage": None}
 
-    def show(tracker: Any) -> None:
+    def show(stage: str, done: int, total: int) -> None:
         if quiet:
             return
-        stage, done, total = tracker.read()
         line = f"{stage:<11} {done:>7,}/{total:<7,}" if total > 1 else f"{stage:<11}"
         if sys.stderr.isatty():
             click.echo(f"\r{line}", nl=False, err=True)
@@ -60,7 +59,11 @@ def _printer(quiet: bool) -> Any:
 def round_command(greedy: bool, k: int, as_json: bool) -> None:
     """Run a matching round: propose the best plan for every open line and shift to the review queue."""
     from marketplace.db.engine import create_db_engine, make_session_factory, session_scope
-    from marketplace.rounds import service, worker
+    from marketplace.jobs import runner
+    from marketplace.jobs import services as jobs
+    from marketplace.jobs.models import Job
+    from marketplace.rounds import jobs as round_jobs
+    from marketplace.rounds import service
     from marketplace.settings import Settings
 
     settings = Settings.from_env()
@@ -71,6 +74,8 @@ def round_command(greedy: bool, k: int, as_json: bool) -> None:
         try:
             with session_scope(writer) as db:
                 row = service.start(db, method=method, k=k, started_by_id=None, actor_role="cli")
+                # Recorded as a job like the admins' rounds (/admin/jobs), but run here, in this process.
+                job = jobs.enqueue(db, round_jobs.KIND, round_jobs.arguments(row.id or 0, None))
         except service.RoundBusy as busy:
             raise click.ClickException(
                 f"round #{busy.round_id or '?'} is still running ({busy.stage}); only one round runs at a time"
@@ -78,12 +83,14 @@ def round_command(greedy: bool, k: int, as_json: bool) -> None:
         round_id = row.id or 0
         if not as_json:
             click.echo(f"round #{round_id}: {method.value}, k = {k}", err=True)
-        try:
-            worker.run_with_heartbeat(round_id, writer, reader, on_beat=_printer(as_json))
-        except Exception as error:
+        outcome = runner.run(job.id or 0, writer, reader, settings, on_progress=_printer(as_json))
+        if outcome != "finished":
             if not as_json:
                 click.echo("", err=True)
-            raise click.ClickException(f"round #{round_id} failed: {error}") from None
+            with reader() as db:
+                failed = db.get(Job, job.id)
+                error = failed.error if failed else outcome
+            raise click.ClickException(f"round #{round_id} failed: {error}")
         with reader() as db:
             finished = db.get(MatchRound, round_id)
             assert finished is not None

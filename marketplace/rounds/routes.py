@@ -1,7 +1,7 @@
 """The matching rounds pages, for admins: start a round, watch its progress, see past rounds' figures.
 
 POST /rounds queues a round (409 with the running one named if one is live; 400 naming the field for a
-bad k or method) and redirects to its page; the work runs on a background thread. The round's page
+bad k or method) and redirects to its page; the work runs as a background job (marketplace/jobs/). The round's page
 polls /rounds/{id}/progress with htmx every second until the round ends; without JavaScript the page
 offers a refresh link instead.
 """
@@ -19,9 +19,12 @@ from sqlmodel import Session
 from marketplace.db.deps import ReaderSession
 from marketplace.db.engine import session_scope
 from marketplace.i18n import gettext as _
+from marketplace.jobs import backends
+from marketplace.jobs import services as jobs
 from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
-from marketplace.rounds import service, worker
+from marketplace.rounds import jobs as round_jobs
+from marketplace.rounds import service
 from marketplace.rounds.models import MatchRound, RoundMethod
 from marketplace.rounds.view import STAGES, RoundView, view_of
 from marketplace.security.deps import Actor, ClientAddress
@@ -58,15 +61,19 @@ class RoundPagesController(Controller):
         method, k, problems = _form_problems(data)
         if problems:
             return _index_page(reader, problems=problems, form=data, status_code=HTTP_400_BAD_REQUEST)
-        # Its own transaction, committed before the worker starts, so the worker finds the row.
+        # Its own transaction (the round and its job), committed before the job is handed over, so
+        # whoever runs it finds both rows.
         try:
             with session_scope(state.session_factory) as db:
                 row = service.start(db, method=method, k=k, started_by_id=actor.id, actor_role=actor.role.value)
+                job = jobs.enqueue(
+                    db, round_jobs.KIND, round_jobs.arguments(row.id or 0, client_address), started_by_id=actor.id
+                )
         except service.RoundBusy as busy:
             reader.rollback()
             live = reader.get(MatchRound, busy.round_id) if busy.round_id else None
             return _index_page(reader, busy=live, form=data, status_code=HTTP_409_CONFLICT)
-        worker.launch(row.id or 0, state.session_factory, state.reader_factory, client_address)
+        backends.submit(state.settings, state.session_factory, state.reader_factory, job.id or 0)
         return Redirect(path=f"/rounds/{row.id}", status_code=HTTP_303_SEE_OTHER)
 
     @get("/{round_id:int}", name="rounds:detail", sync_to_thread=True)

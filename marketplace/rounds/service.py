@@ -9,6 +9,7 @@ thread; the caller reports progress through a ``Tracker``.
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from sqlmodel import Session
 from marketplace.audit.service import record, snapshot
 from marketplace.db.engine import session_scope
 from marketplace.db.types import utcnow
+from marketplace.jobs.services import LostClaim
 from marketplace.recommend.service import index_for
 from marketplace.rounds import inputs, proposals
 from marketplace.rounds.models import LIVE_STATUSES, WHOLE_DEPLOYMENT, MatchRound, RoundMethod, RoundStatus
@@ -127,8 +129,13 @@ def run(
     reader: sessionmaker[Session],
     tracker: Tracker,
     client_address: str | None = None,
+    fence: Callable[[Session], None] | None = None,
 ) -> MatchRound:
-    """Do the round: load what is open, plan it, write the proposals, record the figures."""
+    """Do the round: load what is open, plan it, write the proposals, record the figures.
+
+    ``fence(db)`` runs first in the transaction that writes the proposals (a job's claim, checked and
+    held until the commit): if it raises, nothing is written, and the round is left to whoever holds it.
+    """
     if not _set(writer, round_id, status=RoundStatus.RUNNING.value, started_at=utcnow(), heartbeat_at=utcnow()):
         raise RuntimeError(f"round {round_id} is not queued")
     seconds: dict[str, float] = {}
@@ -168,10 +175,14 @@ def run(
         started = time.perf_counter()
         author = proposals.Author(started_by_id, "admin" if started_by_id else "cli", client_address)
         with session_scope(writer) as db:
+            if fence is not None:
+                fence(db)
             written = proposals.write(db, plan, author, found.organization_of, round_id)
             finished = _finish(db, round_id, plan.stats, written, seconds, started, author)
         tracker("done", 1, 1)
         return finished
+    except LostClaim:
+        raise  # another worker took the job over and runs the round: its row is not ours to fail
     except Exception as error:
         log.exception("matching round %s failed", round_id)
         _fail(writer, round_id, error, client_address)

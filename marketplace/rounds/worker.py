@@ -1,7 +1,8 @@
-"""Rounds run off the request, on a thread of the app's process, with a heartbeat beside them.
+"""Rounds run off the request as jobs (kind ``match.round``, rounds/jobs.py), with a heartbeat beside them.
 
-A round takes seconds to minutes; the request that starts it only queues it and returns. The worker
-thread runs ``service.run``; a heartbeat thread writes the tracker's progress to the round's row every
+A round takes seconds to minutes; the request that starts it only queues it and returns. The job
+(on a ``marketplace worker`` when MARKETPLACE_REDIS_URL is set, else on a thread of the app's
+process) runs ``service.run``; a heartbeat thread writes the tracker's progress to the round's row every
 ``BEAT_SECONDS`` (so the page's poll sees it, from any app process), and keeps ``heartbeat_at``
 fresh even while the solver works, so a round that stops beating was interrupted. Threads, not
 processes: the indexes are cached per process (recommend/service.py) and NumPy and HiGHS release
@@ -15,13 +16,12 @@ from collections.abc import Callable
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from marketplace.jobs import backends
 from marketplace.rounds import service
 
 log = logging.getLogger(__name__)
 
 BEAT_SECONDS = 0.5
-_threads: dict[int, threading.Thread] = {}
-_lock = threading.Lock()
 
 
 def run_with_heartbeat(
@@ -31,6 +31,7 @@ def run_with_heartbeat(
     *,
     client_address: str | None = None,
     on_beat: Callable[[service.Tracker], None] | None = None,
+    fence: Callable[[Session], None] | None = None,
 ) -> None:
     """Run the round here, beating on a second thread until it ends (the command line calls this too)."""
     tracker = service.Tracker()
@@ -49,7 +50,7 @@ def run_with_heartbeat(
     beating = threading.Thread(target=heartbeat, name=f"match-round-{round_id}-heartbeat", daemon=True)
     beating.start()
     try:
-        service.run(round_id, writer, reader, tracker, client_address)
+        service.run(round_id, writer, reader, tracker, client_address, fence)
     finally:
         stop.set()
         beating.join()
@@ -57,31 +58,6 @@ def run_with_heartbeat(
             on_beat(tracker)
 
 
-def launch(
-    round_id: int, writer: sessionmaker[Session], reader: sessionmaker[Session], client_address: str | None = None
-) -> threading.Thread:
-    """Start the round on a background thread and return at once."""
-
-    def work() -> None:
-        try:
-            run_with_heartbeat(round_id, writer, reader, client_address=client_address)
-        except Exception:  # already recorded on the round's row and logged by service.run
-            pass
-        finally:
-            with _lock:
-                _threads.pop(round_id, None)
-
-    thread = threading.Thread(target=work, name=f"match-round-{round_id}", daemon=True)
-    with _lock:
-        _threads[round_id] = thread
-    thread.start()
-    return thread
-
-
 def wait(round_id: int | None = None, timeout: float = 120.0) -> bool:
-    """Wait for one round's thread (or all); True when none of them is still running."""
-    with _lock:
-        threads = [_threads[round_id]] if round_id in _threads else ([] if round_id else list(_threads.values()))
-    for thread in threads:
-        thread.join(timeout)
-    return not any(thread.is_alive() for thread in threads)
+    """Wait for the jobs running on threads of this process (rounds among them); True when none still runs."""
+    return backends.wait(None, timeout)

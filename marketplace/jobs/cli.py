@@ -1,0 +1,27 @@
+"""``marketplace worker``: run background jobs from the Redis queue (MARKETPLACE_REDIS_URL) until stopped."""
+
+import logging
+
+import click
+
+from marketplace.settings import Settings
+
+
+@click.command("worker")
+@click.option(
+    "--concurrency", default=2, show_default=True, type=click.IntRange(1, 64), help="Jobs run at the same time."
+)
+def worker(concurrency: int) -> None:
+    """Run matching rounds, training and sweeps queued by the web processes (SIGTERM stops it)."""
+    from marketplace.jobs.worker import serve
+    from marketplace.serving.logs import configure_logging
+
+    settings = Settings.from_env()
+    if not settings.redis_url:
+        raise click.ClickException(
+            "MARKETPLACE_REDIS_URL is not set: jobs run inside the web process, so there is nothing for a worker "
+            "to do. Set it (e.g. redis://127.0.0.1:6379/0) for the web processes and the worker alike."
+        )
+    configure_logging()
+    logging.getLogger("saq").setLevel(logging.WARNING)
+    serve(settings, concurrency=concurrency)

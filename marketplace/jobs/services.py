@@ -1,0 +1,293 @@
+"""The job row's life, each step one conditional UPDATE: queue, claim, beat, finish or fail, retry.
+
+The row is the truth. Whoever carries the work (a SAQ worker, a thread of the web process, the
+command line) first *claims* the row: ``queued → running`` (or a ``running`` row whose heartbeat is
+older than the stale limit: its worker is presumed dead). The claim is one UPDATE whose WHERE clause
+holds the condition, so two claimants racing for the same row cannot both get it: on SQLite writers
+are serialised (BEGIN IMMEDIATE), on PostgreSQL the second UPDATE waits for the first's row lock and
+then re-reads the row, no longer matching. Every later write names the claim (``claimed_by``), so a
+worker that was presumed dead and wakes up cannot finish a job someone else took over.
+"""
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from marketplace.audit.service import record
+from marketplace.db.engine import session_scope
+from marketplace.db.types import utcnow
+from marketplace.jobs.models import DEFAULT_MAX_ATTEMPTS, ERROR_MAX, LIVE_STATUSES, Job, JobStatus
+from marketplace.security.identity import CurrentUser
+
+log = logging.getLogger(__name__)
+
+_table = Job.__table__  # type: ignore[attr-defined]
+_c = _table.c
+INTERRUPTED = "interrupted: the process running it stopped"
+MAX_PAGE_SIZE = 100
+
+
+class LostClaim(RuntimeError):
+    """This worker no longer holds the job (it was presumed dead and the job reclaimed)."""
+
+
+class NotRetryable(ValueError):
+    """Only a failed job can be retried."""
+
+
+def new_token() -> str:
+    """Who is claiming: host, process and a random part (two threads of one process differ too)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:16]}"
+
+
+def enqueue(
+    db: Session,
+    kind: str,
+    arguments: dict[str, Any] | None = None,
+    *,
+    started_by_id: int | None = None,
+    key: str | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> Job:
+    """Add a queued job in the caller's transaction; hand it to a backend only after the commit."""
+    row = Job(kind=kind, arguments=arguments or {}, started_by_id=started_by_id, key=key, max_attempts=max_attempts)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def _update(db: Session, *conditions: Any, **values: Any) -> int:
+    result = db.execute(
+        _table.update().where(*conditions).values(**values).execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def claim(factory: sessionmaker[Session], job_id: int, token: str, stale_seconds: int) -> bool:
+    """Take the job for ``token``: True for exactly one claimant; everyone else gets 0 rows and does nothing."""
+    now = utcnow()
+    with session_scope(factory) as db:
+        return (
+            _update(
+                db,
+                _c.id == job_id,
+                _c.attempts < _c.max_attempts,
+                sa.or_(
+                    _c.status == JobStatus.QUEUED.value,
+                    sa.and_(
+                        _c.status == JobStatus.RUNNING.value, _c.heartbeat_at < now - timedelta(seconds=stale_seconds)
+                    ),
+                ),
+                status=JobStatus.RUNNING.value,
+                claimed_by=token,
+                attempts=_c.attempts + 1,
+                started_at=now,
+                heartbeat_at=now,
+                error=None,
+            )
+            == 1
+        )
+
+
+def _mine(job_id: int, token: str) -> tuple[Any, ...]:
+    return (_c.id == job_id, _c.claimed_by == token, _c.status == JobStatus.RUNNING.value)
+
+
+def beat(factory: sessionmaker[Session], job_id: int, token: str, stage: str, done: int, total: int) -> bool:
+    """Write progress and the heartbeat; False once the claim is lost (or the job ended)."""
+    with session_scope(factory) as db:
+        return (
+            _update(
+                db,
+                *_mine(job_id, token),
+                stage=stage[:32],
+                done=max(done, 0),
+                total=max(total, 0),
+                heartbeat_at=utcnow(),
+            )
+            == 1
+        )
+
+
+def fence(db: Session, job_id: int, token: str) -> None:
+    """Inside the transaction that writes a job's effects: still ours, or LostClaim (and the effects roll
+    back). The UPDATE holds the row (PostgreSQL's row lock, SQLite's write lock) until that commit, so
+    no one can reclaim the job between this check and the effects landing."""
+    if _update(db, *_mine(job_id, token), heartbeat_at=utcnow()) != 1:
+        raise LostClaim(f"job {job_id} is no longer held by this worker")
+
+
+def finish(factory: sessionmaker[Session], job_id: int, token: str, result: dict[str, Any] | None) -> bool:
+    now = utcnow()
+    with session_scope(factory) as db:
+        done = _update(
+            db,
+            *_mine(job_id, token),
+            status=JobStatus.FINISHED.value,
+            stage="done",
+            result=result,
+            finished_at=now,
+            heartbeat_at=now,
+        )
+        return done == 1
+
+
+def fail(factory: sessionmaker[Session], job_id: int, token: str, error: str) -> bool:
+    now = utcnow()
+    with session_scope(factory) as db:
+        return (
+            _update(
+                db,
+                *_mine(job_id, token),
+                status=JobStatus.FAILED.value,
+                error=(error or "failed")[:ERROR_MAX],
+                finished_at=now,
+                heartbeat_at=now,
+            )
+            == 1
+        )
+
+
+def _stale(stale_seconds: int) -> Any:
+    return sa.and_(_c.status == JobStatus.RUNNING.value, _c.heartbeat_at < utcnow() - timedelta(seconds=stale_seconds))
+
+
+def reclaimable(db: Session, stale_seconds: int, *, limit: int = 100) -> list[int]:
+    """Jobs a worker should (re)start: running ones whose worker went silent, with attempts left, and
+    queued ones older than the stale limit (their hand-over to the queue may have been lost)."""
+    before = utcnow() - timedelta(seconds=stale_seconds)
+    query = (
+        sa.select(_c.id)
+        .where(
+            _c.attempts < _c.max_attempts,
+            sa.or_(
+                _stale(stale_seconds),
+                # A queued row's heartbeat is when it was last queued (a retry), else its creation.
+                sa.and_(_c.status == JobStatus.QUEUED.value, sa.func.coalesce(_c.heartbeat_at, _c.created_at) < before),
+            ),
+        )
+        .order_by(_c.id)
+        .limit(limit)
+    )
+    return [int(job_id) for job_id in db.execute(query).scalars()]
+
+
+def give_up_interrupted(db: Session, stale_seconds: int, *, every_attempt: bool = False) -> list[tuple[int, str]]:
+    """Fail running jobs whose worker went silent: those out of attempts (the worker's scan), or all of them
+    (``every_attempt``: the web process's own jobs, when no worker is there to reclaim them).
+    Returns (id, kind) of each, for the metrics."""
+    condition = _stale(stale_seconds)
+    if not every_attempt:
+        condition = sa.and_(condition, _c.attempts >= _c.max_attempts)
+    rows = [(int(i), str(k)) for i, k in db.execute(sa.select(_c.id, _c.kind).where(condition)).all()]
+    if rows:
+        now = utcnow()
+        _update(
+            db,
+            _c.id.in_([job_id for job_id, _kind in rows]),
+            condition,
+            status=JobStatus.FAILED.value,
+            error=INTERRUPTED,
+            finished_at=now,
+        )
+    return rows
+
+
+def retry(db: Session, job_id: int, actor: CurrentUser) -> Job:
+    """Queue a failed job again (attempts start over), audited; NotRetryable unless it failed."""
+    row = db.get(Job, job_id)
+    if row is None:
+        raise LookupError(job_id)
+    before = {"status": row.status.value, "error": row.error, "attempts": row.attempts}
+    changed = _update(
+        db,
+        _c.id == job_id,
+        _c.status == JobStatus.FAILED.value,
+        status=JobStatus.QUEUED.value,
+        error=None,
+        attempts=0,
+        claimed_by=None,
+        stage="queued",
+        done=0,
+        total=0,
+        finished_at=None,
+        started_at=None,
+        heartbeat_at=utcnow(),  # the reclaim scan measures a queued job's wait from here
+    )
+    if changed != 1:
+        raise NotRetryable(job_id)
+    db.expire(row)
+    record(
+        db,
+        "job.retry",
+        object_type="job",
+        object_id=job_id,
+        before=before,
+        after={"status": JobStatus.QUEUED.value, "kind": row.kind},
+        actor=actor,
+    )
+    return row
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobFilters:
+    status: JobStatus | None = None
+    kind: str | None = None
+
+
+def list_jobs(reader: Session, filters: JobFilters, *, page: int = 1, page_size: int = 50) -> tuple[list[Job], int]:
+    """Newest first, with the total matching the filters."""
+    conditions = []
+    if filters.status is not None:
+        conditions.append(Job.status == filters.status)
+    if filters.kind:
+        conditions.append(Job.kind == filters.kind)
+    total = reader.execute(sa.select(sa.func.count()).select_from(Job).where(*conditions)).scalar_one()
+    query = (
+        sa.select(Job)
+        .where(*conditions)
+        .order_by(Job.id.desc())  # type: ignore[union-attr]
+        .offset((page - 1) * page_size)
+        .limit(min(page_size, MAX_PAGE_SIZE))
+    )
+    return list(reader.execute(query).scalars()), int(total)
+
+
+def queue_depth(db: Session) -> dict[str, int]:
+    """Jobs waiting or running, per status (one GROUP BY): {"queued": 3, "running": 1}."""
+    live = [status.value for status in LIVE_STATUSES]
+    rows = db.execute(sa.select(_c.status, sa.func.count()).where(_c.status.in_(live)).group_by(_c.status)).all()
+    counts = dict.fromkeys(live, 0)
+    counts.update({str(status): int(count) for status, count in rows})
+    return counts
+
+
+def failed_count(db: Session) -> int:
+    return int(db.execute(sa.select(sa.func.count()).where(_c.status == JobStatus.FAILED.value)).scalar_one())
+
+
+def observe(kind: str, outcome: str, seconds: float) -> None:
+    """The job's outcome to the metrics, when the metrics module is there (it is optional here)."""
+    try:
+        from marketplace.system.metrics import observe_job
+    except ImportError:
+        return
+    try:
+        observe_job(kind, outcome, seconds)
+    except Exception:  # metrics never fail a job
+        log.warning("could not record job metrics", exc_info=True)
+
+
+OnProgress = Callable[[str, int, int], None]

@@ -1,0 +1,85 @@
+"""A matching round as a background job (kind ``match.round``): the round's row says what is left to do.
+
+The job may be claimed more than once (its worker died); the round's proposals and its finish are
+written in one transaction fenced by the job's claim, so they land once. A claim that finds the
+round already finished (the worker died after that commit, before finishing the job) only reports it;
+one that finds it failed (an admin retries the job) queues the round again first.
+"""
+
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.db.engine import session_scope
+from marketplace.db.types import utcnow
+from marketplace.jobs.kinds import Context
+from marketplace.rounds import service, worker
+from marketplace.rounds.cli import summary
+from marketplace.rounds.models import MatchRound, RoundStatus
+
+KIND = "match.round"
+_table = MatchRound.__table__  # type: ignore[attr-defined]
+
+
+def arguments(round_id: int, client_address: str | None) -> dict[str, Any]:
+    return {"round_id": round_id, "client_address": client_address}
+
+
+def _queue_again(ctx: Context, round_id: int) -> None:
+    try:
+        with session_scope(ctx.writer) as db:
+            db.execute(
+                _table.update()
+                .where(_table.c.id == round_id, _table.c.status == RoundStatus.FAILED.value)
+                .values(
+                    status=RoundStatus.QUEUED.value,
+                    error=None,
+                    finished_at=None,
+                    stage="queued",
+                    done=0,
+                    total=0,
+                    heartbeat_at=utcnow(),
+                )
+            )
+    except IntegrityError:  # another round is live: one at a time
+        with ctx.reader() as db:
+            raise service.RoundBusy(service.live_round(db)) from None
+
+
+def _observe(row: MatchRound) -> None:
+    try:
+        from marketplace.system.metrics import observe_round
+    except ImportError:
+        return
+    observe_round(row.duration or 0.0, row.method.value)
+
+
+def run_round_job(ctx: Context) -> dict[str, Any]:
+    round_id = int(ctx.arguments["round_id"])
+    with ctx.reader() as db:
+        status = db.execute(sa.select(MatchRound.status).where(MatchRound.id == round_id)).scalar()
+    if status is None:
+        raise LookupError(f"round {round_id} does not exist")
+    if status is RoundStatus.FINISHED:
+        with ctx.reader() as db:
+            row = db.get(MatchRound, round_id)
+            assert row is not None
+            return summary(row)
+    if status is RoundStatus.FAILED:
+        _queue_again(ctx, round_id)
+    started = time.perf_counter()
+    worker.run_with_heartbeat(
+        round_id,
+        ctx.writer,
+        ctx.reader,
+        client_address=ctx.arguments.get("client_address"),
+        on_beat=lambda tracker: ctx.progress(*tracker.read()),
+        fence=ctx.fence,
+    )
+    with ctx.reader() as db:
+        row = db.get(MatchRound, round_id)
+        assert row is not None
+        _observe(row)
+        return summary(row) | {"job_seconds": round(time.perf_counter() - started, 3)}
