@@ -1,19 +1,30 @@
-"""One log format for every process and request: time, level, process, logger, request id, message."""
+"""One log format for every process and request: time, level, process, logger, request id, message.
 
+Two renderings of it: a line for people (the default) and, with ``MARKETPLACE_LOG_FORMAT=json``, one
+JSON object per line for log shippers (Loki, Elasticsearch, a cloud's log service):
+``{"time", "level", "pid", "logger", "request_id", "message", "exception"}``.
+"""
+
+import json
 import logging
 import logging.config
+import os
 import sys
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar.logging.config import LoggingConfig
 from litestar.types import Scope
 from sqlalchemy import exc as sa_exc
 
+from marketplace.settings import SettingsError
+
 # Set per request by the request-id middleware; anyio copies it into the handler's thread.
 current_request_id: ContextVar[str] = ContextVar("current_request_id", default="-")
 
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s req=%(request_id)s %(message)s"
+LOG_FORMATS = ("plain", "json")
 
 
 class RequestIdFilter(logging.Filter):
@@ -24,20 +35,53 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str = "INFO") -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, the same keys on every line (``exception`` is null without one).
+
+    ASCII only (other characters escaped): a line stays one line and valid whatever the terminal's encoding.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        exception = None
+        if record.exc_info:
+            exception = self.formatException(record.exc_info)
+        elif record.exc_text:
+            exception = record.exc_text
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "pid": record.process,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+            "exception": exception,
+        }
+        return json.dumps(entry, default=str)
+
+
+def log_format_from_env() -> str:
+    """``MARKETPLACE_LOG_FORMAT``: ``plain`` (default) or ``json``; anything else stops the start."""
+    chosen = (os.environ.get("MARKETPLACE_LOG_FORMAT") or "plain").strip().lower()
+    if chosen not in LOG_FORMATS:
+        raise SettingsError(f"MARKETPLACE_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {chosen!r}")
+    return chosen
+
+
+def configure_logging(level: str = "INFO", log_format: str | None = None) -> None:
     """Route the server's, the framework's and our own loggers to one handler with one format."""
+    log_format = log_format or log_format_from_env()
     logging.config.dictConfig(
         {
             "version": 1,
             "disable_existing_loggers": False,
             "filters": {"request_id": {"()": RequestIdFilter}},
-            "formatters": {"plain": {"format": LOG_FORMAT}},
+            "formatters": {"plain": {"format": LOG_FORMAT}, "json": {"()": JsonFormatter}},
             "handlers": {
                 "stderr": {
                     "class": "logging.StreamHandler",
                     "stream": "ext://sys.stderr",
                     "filters": ["request_id"],
-                    "formatter": "plain",
+                    "formatter": log_format,
                 }
             },
             "root": {"handlers": ["stderr"], "level": level},

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import uvicorn
 
+from marketplace.serving.metrics_files import use_metrics_dir, worker_exited
+
 APP_FACTORY = "marketplace.asgi:app_from_env"
 # Seconds a stopping worker may take to finish the requests it is serving.
 GRACEFUL_SECONDS = 30
@@ -117,6 +119,7 @@ class Supervisor:
             if worker is None:
                 continue
             worker.pid = 0
+            worker_exited(pid)  # its metrics files stay (the counts it served), its live gauges go
             if self.stopping:
                 logger.info("worker %d stopped", worker.number)
                 continue
@@ -187,8 +190,13 @@ def serve(host: str, port: int, workers: int) -> int:
 
     configure_logging()
     config = server_config(host, port)
+    # Before prometheus_client is imported (with the app): every worker's metrics go to shared files.
+    use_metrics_dir()
     # Import the whole application once, here, so every forked worker starts with it loaded.
     import marketplace.asgi  # noqa: F401
+    from marketplace.system.health import head_revisions
+
+    head_revisions()  # the migration scripts are read once, here, not by every worker's first /readyz
 
     # Keep the quarter of a million imported objects out of the collector's reach: a full collection
     # over them paused a worker for about 0.2 s, and its passes would write to (and so copy) every

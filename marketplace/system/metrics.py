@@ -14,7 +14,6 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import sqlalchemy as sa
 from litestar import Controller, Litestar, Response, get
 from litestar.datastructures import Headers, State
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -162,7 +161,7 @@ class _JobQueue(Collector):
             with self.reader_factory() as db:
                 depth: dict[str, int] = queue_depth(db)
                 failed: int = failed_count(db)
-        except sa.exc.SQLAlchemyError as error:
+        except Exception as error:  # whatever the jobs code raises, the scrape answers with the rest
             logger.warning("metrics: job queue not read: %s", error)
             return
         waiting = GaugeMetricFamily(
