@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from litestar import Controller, Litestar, Response, get
 from litestar.datastructures import Headers, State
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.process_collector import ProcessCollector
@@ -36,6 +36,9 @@ logger = logging.getLogger("marketplace.metrics")
 
 # Anything else (a scanner's made-up verb) is counted as "other": labels must stay few.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# The classic text format, which every Prometheus (2 and 3) and compatible scraper reads; our names need
+# none of the escaping that prometheus_client's newer "version=1.0.0" announces. Litestar adds the charset.
+EXPOSITION_TYPE = "text/plain; version=0.0.4"
 UNMATCHED = "(unmatched)"  # no route: 404s and 405s from the router, counted under one label
 _FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
 
@@ -221,7 +224,7 @@ class MetricsController(Controller):
             return Response(body, status_code=403, media_type="text/plain")
         loop = asyncio.get_running_loop()
         body = await loop.run_in_executor(_SCRAPES, exposition, state.reader_factory)
-        return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+        return Response(body, media_type=EXPOSITION_TYPE, headers={"Cache-Control": "no-store"})
 
 
 def install(app: Litestar, settings: Settings) -> None:
