@@ -68,6 +68,9 @@ def test_one_scrape_sums_the_requests_of_both_workers(server: LiveServer) -> Non
         assert set(busy) <= pids  # every worker's memory, labelled by its pid
         latency = (("method", "GET"), ("route", "/healthz"))
         assert samples[("marketplace_http_request_duration_seconds_count", latency)] >= 30
+        # The database pools of both live workers: 20 + 10 connections each at most.
+        assert samples[("marketplace_db_connections_capacity", ())] == 2 * 30
+        assert 0 <= samples[("marketplace_db_connections_in_use", ())] <= 2 * 30
 
 
 def test_requests_are_labelled_by_route_template_never_by_raw_path(server: LiveServer) -> None:

@@ -13,15 +13,18 @@ import os
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
+import sqlalchemy as sa
 from litestar import Controller, Litestar, Response, get
 from litestar.datastructures import Headers, State
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
+from sqlalchemy import event
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -67,6 +70,17 @@ ROUND_SECONDS = Histogram(
     buckets=(0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0),
 )
 JOB_OUTCOMES = frozenset({"finished", "failed", "retried"})
+# Summed over the live workers ("livesum"): a worker that exits takes its share with it.
+DB_IN_USE = Gauge(
+    "marketplace_db_connections_in_use",
+    "Database connections the workers hold now (checked out of their pools)",
+    multiprocess_mode="livesum",
+)
+DB_CAPACITY = Gauge(
+    "marketplace_db_connections_capacity",
+    "Database connections the workers may hold at most (pool size plus overflow, per worker, summed)",
+    multiprocess_mode="livesum",
+)
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
@@ -84,6 +98,20 @@ def observe_job(kind: str, outcome: str, seconds: float) -> None:
 def observe_round(seconds: float, method: str) -> None:
     """A matching round finished after ``seconds`` ("optimal" or "greedy")."""
     ROUND_SECONDS.labels(method).observe(max(seconds, 0.0))
+
+
+def watch_pool(engine: sa.Engine, capacity: int) -> None:
+    """Keep the in-use gauge equal to the pool's own count at every checkout and checkin (no drift)."""
+    DB_CAPACITY.set(capacity)
+    pool = engine.pool
+
+    def update(*_: Any) -> None:
+        checked_out = getattr(pool, "checkedout", None)
+        if checked_out is not None:
+            DB_IN_USE.set(checked_out())
+
+    event.listen(engine, "checkout", update)
+    event.listen(engine, "checkin", update)
 
 
 def instrument(app: Litestar) -> None:
@@ -230,4 +258,5 @@ class MetricsController(Controller):
 def install(app: Litestar, settings: Settings) -> None:
     """Count requests and decide who reads /metrics (the route itself is among the app's handlers)."""
     app.state.metrics_access = MetricsAccess(settings)
+    watch_pool(app.state.engine, settings.database.pool_size + settings.database.max_overflow)
     instrument(app)
