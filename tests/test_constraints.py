@@ -321,6 +321,18 @@ class World:
             "updated_at": T0,
         }
 
+    def _shown_list(self, n: int) -> Overrides:
+        return {
+            "kind": "volunteers",
+            "need_id": self.ids["need"],
+            "part_id": n,
+            "candidate_ids": [1, 2, 3],
+            "explored_slot": 1,
+            "explored_candidate_id": 2,
+            "scorer": "default",
+            "shown_at": T0,
+        }
+
     def _offer_grid(self, n: int) -> Overrides:
         return {"offer_id": self.insert("offer"), "grid_id": self.ids["grid"]}
 
@@ -639,6 +651,10 @@ CHECK_CASES: list[Case] = [
         {"status": "finished", "finished_at": None},
     ),
     # The item vocabulary: keys lower-case, 2 to 64 long, no spaces; both names given; versions from 1.
+    _check("shown_list", "shown_list_kind_known", {"kind": "offers"}, {"kind": "shifts"}),
+    _check("shown_list", "shown_list_explored_slot_in_range", {"explored_slot": 0}, {"explored_slot": -1}),
+    _check("shown_list", "shown_list_explored_slot_in_range", {"explored_slot": 99}, {"explored_slot": 100}, "top"),
+    _check("shown_list", "shown_list_part_id_positive", {"part_id": 1}, {"part_id": 0}),
     _check("item_term", "item_term_key_length", {"key": "ab"}, {"key": "a"}),
     _check("item_term", "item_term_key_lower", {"key": "led_lamp"}, {"key": "LED_lamp"}),
     _check("item_term", "item_term_key_lower", {"key": "solar_lamp"}, {"key": "solar lamp"}, "space"),

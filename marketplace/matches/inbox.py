@@ -30,7 +30,7 @@ from marketplace.db.types import utcnow
 from marketplace.i18n import N_
 from marketplace.matches import compatibility
 from marketplace.matches.conflicts import MESSAGES, ConflictNote, Subject, notes_of, overlaps_of
-from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
+from marketplace.matches.models import PROPOSAL_SOURCES, Match, MatchKind, MatchSource, MatchStatus
 from marketplace.needs.board import InvalidFilter
 from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.needs.submissions import reference_number
@@ -355,7 +355,7 @@ def due_condition(clock: Clock) -> ColumnElement[bool]:
 
 
 def _answer_condition(answer: Answer) -> ColumnElement[bool]:
-    round_proposal = Match.source == MatchSource.MATCHING_ROUND
+    round_proposal = col(Match.source).in_(PROPOSAL_SOURCES)
     if answer is Answer.AWAITING:
         return sa.and_(round_proposal, col(Match.accepted_at).is_(None))
     return sa.and_(round_proposal, col(Match.accepted_at).is_not(None))
@@ -569,7 +569,7 @@ class InboxCard:
 
     @property
     def awaiting_answer(self) -> bool:
-        return self.match.source is MatchSource.MATCHING_ROUND and self.match.accepted_at is None
+        return self.match.source in PROPOSAL_SOURCES and self.match.accepted_at is None
 
 
 @dataclass

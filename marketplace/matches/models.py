@@ -42,6 +42,10 @@ register_labels(
         "whole_need": N_("Partner for the whole project"),
     },
 )
+# Proposals the street makes to a candidate, who accepts or declines before an admin approves
+# (matches/round_proposals.py): a matching round's, and staff's from a need's recommendations.
+PROPOSAL_SOURCES = (MatchSource.MATCHING_ROUND, MatchSource.STAFF)
+
 register_labels(
     "MatchSource",
     {

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from marketplace.accounts.models import Role, User
 from marketplace.audit.service import record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
+from marketplace.matches.models import PROPOSAL_SOURCES, Match, MatchKind, MatchStatus
 from marketplace.matches.services import OPEN_STATUSES, Conflict, field_problem
 from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.notifications.outbox import send
@@ -42,14 +42,14 @@ _signup = ShiftSignup.__table__  # type: ignore[attr-defined]
 
 # A round proposal nobody has answered yet.
 AWAITING = sa.and_(
-    col(Match.source) == MatchSource.MATCHING_ROUND,
+    col(Match.source).in_(PROPOSAL_SOURCES),
     col(Match.status) == MatchStatus.PROPOSED,
     col(Match.accepted_at).is_(None),
 )
 # A round proposal the candidate never took up (waiting, declined, or rejected before an answer): it never
 # was their claim or sign-up, so their lists of claims and sign-ups leave it out.
 NEVER_ACCEPTED = sa.and_(
-    col(Match.source) == MatchSource.MATCHING_ROUND,
+    col(Match.source).in_(PROPOSAL_SOURCES),
     col(Match.accepted_at).is_(None),
     col(Match.status).in_([MatchStatus.PROPOSED, MatchStatus.REJECTED, MatchStatus.CANCELLED]),
 )
@@ -58,7 +58,7 @@ NEVER_ACCEPTED = sa.and_(
 def never_accepted(match: Match) -> bool:
     """The Python twin of NEVER_ACCEPTED, for a row already loaded."""
     return (
-        match.source is MatchSource.MATCHING_ROUND
+        match.source in PROPOSAL_SOURCES
         and match.accepted_at is None
         and match.status in (MatchStatus.PROPOSED, MatchStatus.REJECTED, MatchStatus.CANCELLED)
     )
@@ -72,7 +72,7 @@ def not_an_unaccepted_proposal_signup() -> sa.ColumnElement[bool]:
 def answer_state(match: Match) -> str | None:
     """awaiting / accepted / declined for a round proposal; None for anything else (claims, sign-ups,
     and round matches decided before candidates were asked)."""
-    if match.source is not MatchSource.MATCHING_ROUND:
+    if match.source not in PROPOSAL_SOURCES:
         return None
     if match.accepted_at is not None:
         return "accepted"
@@ -146,7 +146,7 @@ def own_proposal(db: Session, actor: CurrentUser, match_id: int) -> Match:
     """The round proposal if the actor is its candidate; 404 otherwise (someone else's does not exist)."""
     row = db.get(Match, match_id)
     mine = _candidate_condition(db, actor)
-    if row is None or mine is None or row.source is not MatchSource.MATCHING_ROUND:
+    if row is None or mine is None or row.source not in PROPOSAL_SOURCES:
         raise NotFoundException(f"No proposal {match_id}")
     found = db.execute(sa.select(Match.id).where(col(Match.id) == match_id, mine)).first()
     if found is None:
@@ -183,7 +183,7 @@ def _answer_update(match_id: int, **values: Any) -> sa.Update:
         sa.update(_match)
         .where(
             _match.c.id == match_id,
-            _match.c.source == MatchSource.MATCHING_ROUND.value,
+            _match.c.source.in_([source.value for source in PROPOSAL_SOURCES]),
             _match.c.status == MatchStatus.PROPOSED.value,
             _match.c.accepted_at.is_(None),
         )

@@ -2,16 +2,20 @@
 
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, Request, get
-from litestar.params import FromPath, Parameter
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody, Parameter
 from pydantic import BaseModel, Field
 
-from marketplace.db.deps import ReaderSession
+from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.matches import staff_proposals
+from marketplace.matches.api import match_out
 from marketplace.needs import services
 from marketplace.needs.api import NEED_EXCEPTION_HANDLERS
+from marketplace.recommend import impressions
 from marketplace.recommend.service import candidate_names, recommend, scorer_name
 from marketplace.security.deps import Actor
 from marketplace.security.guards import staff_or_admin, token_scope
+from marketplace.validation import Id
 
 
 class ReasonOut(BaseModel):
@@ -31,7 +35,8 @@ class CandidateOut(BaseModel):
     explored: bool = Field(
         default=False,
         description="Placed here by exploration (MARKETPLACE_MATCH_EXPLORATION): a candidate from just below the "
-        "list in a slot drawn at random. A proposal made from this list sends explored=true with its shown_rank.",
+        "list in a slot drawn at random (the list is logged as shown). Propose from it with POST "
+        "/api/v1/needs/{need_id}/proposals, sending explored=true and the rank as shown_rank.",
     )
 
 
@@ -49,6 +54,16 @@ class RecommendationsOut(BaseModel):
         "the street's decisions (marketplace match train)"
     )
     parts: list[PartOut]
+
+
+class ProposalIn(BaseModel):
+    kind: Literal["offers", "volunteers"] = Field(description="offers (for a resource line) or volunteers (a shift)")
+    part_id: Id = Field(description="The resource line id (offers) or the shift id (volunteers)")
+    candidate_id: Id = Field(description="The offer id or the volunteer profile id")
+    shown_rank: Annotated[int, Field(ge=1, le=10_000)] | None = Field(
+        default=None, description="Where the candidate stood in the list you proposed from (1 = top)"
+    )
+    explored: bool = Field(default=False, description="The candidate was in the list's explored slot")
 
 
 class RecommendationApiController(Controller):
@@ -80,10 +95,12 @@ class RecommendationApiController(Controller):
         var_dir = request.app.state.settings.var_dir
         parts = recommend(reader, need, kind, k, var_dir, share=request.app.state.settings.match_exploration)
         names = candidate_names(reader, kind, {ranked.candidate_id for part in parts for ranked in part.ranked})
+        scorer = scorer_name(kind, var_dir)
+        impressions.log_explored(request.app.state.session_factory, need_id, kind, parts, scorer)
         return RecommendationsOut(
             need_id=need_id,
             kind=kind,
-            scorer=scorer_name(kind, var_dir),
+            scorer=scorer,
             parts=[
                 PartOut(
                     part_id=part.part_id,
@@ -112,3 +129,28 @@ class RecommendationApiController(Controller):
                 for part in parts
             ],
         )
+
+    @post(
+        "/{need_id:int}/proposals",
+        operation_id="proposeCandidate",
+        summary="Propose an offer or a volunteer from the need's recommendations",
+        description="Writes what a matching round would for the pair: a proposed match (source staff) that the "
+        "candidate accepts or declines, and an admin approves once accepted; a volunteer's place is held by a "
+        "pending sign-up. An offer is proposed for what the line still needs, up to what it has left. 400 "
+        "names the field (a part not of this need, an offer that cannot serve the line, with the reason); 409 "
+        "when the project, line or shift takes nobody now or the pair already has a live match.",
+        guards=[token_scope("matches:write")],
+        status_code=201,
+        sync_to_thread=True,
+    )
+    def propose(
+        self, db: DbSession, actor: Actor, need_id: FromPath[int], data: JSONBody[ProposalIn]
+    ) -> dict[str, Any]:
+        services.get_visible_need(db, actor, need_id)
+        proposal = staff_proposals.StaffProposal(
+            data.kind, data.part_id, data.candidate_id, data.shown_rank, data.explored
+        )
+        return match_out(staff_proposals.propose(db, actor, need_id, proposal)) | {
+            "shown_rank": data.shown_rank,
+            "explored": data.explored,
+        }

@@ -3,21 +3,28 @@
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from litestar import Controller, Request, get
-from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, Parameter
-from litestar.response import Template
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import FromPath, FromQuery, Parameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from sqlmodel import Session
 
 from marketplace.accounts.models import Role
-from marketplace.db.deps import ReaderSession
+from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
+from marketplace.matches import staff_proposals
+from marketplace.matches.page_forms import row_id
+from marketplace.matches.services import Conflict
 from marketplace.needs import services
+from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.recommend import for_me
+from marketplace.recommend import for_me, impressions
 from marketplace.recommend.service import candidate_names, recommend, scorer_name
 from marketplace.security.deps import Actor
 from marketplace.security.guards import roles, sessions_only, staff_or_admin
+from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import VolunteerProfile
 
 SHOWN = 10
@@ -37,25 +44,121 @@ class RecommendationPagesController(Controller):
         actor: Actor,
         need_id: FromPath[int],
         kind: Annotated[Literal["offers", "volunteers"], Parameter(description="offers or volunteers")] = "offers",
+        proposed: FromQuery[int | None] = None,
     ) -> Template:
-        try:
-            need = services.get_visible_need(reader, actor, need_id)
-        except services.NeedNotFound:
-            raise NotFoundException(_("No such need in your scope.")) from None
-        var_dir = request.app.state.settings.var_dir
-        parts = recommend(reader, need, kind, SHOWN, var_dir, share=request.app.state.settings.match_exploration)
-        names = candidate_names(reader, kind, {ranked.candidate_id for part in parts for ranked in part.ranked})
-        context = page_context(
-            reader,
-            need=need,
-            kind=kind,
-            parts=parts,
-            learned=scorer_name(kind, var_dir) == "learned",
-            names=names,
-            locale="en" if current_locale.get() == "en" else "zh",
-            active_page="needs",
+        notice = (
+            _("Proposed. The candidate is asked to accept; it then waits in the review queue.") if proposed else None
         )
-        return Template("recommend/need.html", context=context)
+        return _page(request, reader, actor, need_id, kind, notice=notice)
+
+    @post("/{need_id:int}/recommendations/propose", name="recommend:propose", sync_to_thread=True)
+    def propose(
+        self, request: Request[Any, Any, Any], db: DbSession, actor: Actor, need_id: FromPath[int], data: FormData
+    ) -> Template | Redirect:
+        """Propose one candidate of the list, as shown (its place and whether it was the explored one)."""
+        kind = one(data, "kind")
+        if kind not in ("offers", "volunteers"):
+            kind = "offers"
+        _visible(db, actor, need_id)
+        part_id, candidate_id = row_id(one(data, "part_id")), row_id(one(data, "candidate_id"))
+        rank = row_id(one(data, "shown_rank"))
+        problem: tuple[str, int] | None = None
+        if part_id is None or candidate_id is None:
+            problem = (_("That candidate or part of the need does not exist."), HTTP_400_BAD_REQUEST)
+        else:
+            proposal = staff_proposals.StaffProposal(
+                kind,  # type: ignore[arg-type]
+                part_id,
+                candidate_id,
+                rank if rank is not None and rank <= 10_000 else None,
+                one(data, "explored") == "1",
+            )
+            try:
+                match = staff_proposals.propose(db, actor, need_id, proposal)
+            except Conflict as error:
+                db.rollback()
+                problem = (_refusal(str(error.detail)), HTTP_409_CONFLICT)
+            except ValidationException as error:
+                db.rollback()
+                problem = (_invalid(error), HTTP_400_BAD_REQUEST)
+            else:
+                db.commit()
+                return Redirect(
+                    f"/needs/{need_id}/recommendations?kind={kind}&proposed={match.id}", status_code=HTTP_303_SEE_OTHER
+                )
+        message, status = problem
+        return _page(request, db, actor, need_id, kind, problem=message, status_code=status)
+
+
+def _visible(db: Session, actor: CurrentUser, need_id: int) -> Any:
+    try:
+        return services.get_visible_need(db, actor, need_id)
+    except services.NeedNotFound:
+        raise NotFoundException(_("No such need in your scope.")) from None
+
+
+def _refusal(detail: str) -> str:
+    """The service's reason (openings, a live pair), in the reader's language."""
+    if staff_proposals.ALREADY_LIVE in detail:
+        return _("This candidate already has a live proposal, claim or sign-up for this part.")
+    if "no longer open" in detail:
+        return _("This project is no longer open; nobody can be proposed for it.")
+    if "closed as enough" in detail:
+        return _("The street closed this line as enough; it takes no more claims.")
+    if "cancelled" in detail:
+        return _("The street cancelled this shift.")
+    if "whole project" in detail:
+        return _("A partner has claimed the whole project; no part of it can be proposed now.")
+    if "shift is over" in detail:
+        return _("This shift is over.")
+    if "needs nothing more" in detail:
+        return _("This resource line needs nothing more.")
+    return _("That did not work: the data changed in the meantime. Please reload the page and try again.")
+
+
+def _invalid(error: ValidationException) -> str:
+    extra = error.extra if isinstance(error.extra, list) else []
+    messages = [str(item.get("message", "")) for item in extra if isinstance(item, dict)]
+    if any("cannot serve" in message for message in messages):
+        return _("This offer cannot serve this resource line (another unit or kind).")
+    if any("nothing left" in message for message in messages):
+        return _("This offer has nothing left.")
+    if any("not active" in message for message in messages):
+        return _("This offer is no longer active.")
+    return _("That candidate or part of the need does not exist.")
+
+
+def _page(
+    request: Request[Any, Any, Any],
+    db: Session,
+    actor: CurrentUser,
+    need_id: int,
+    kind: str,
+    *,
+    notice: str | None = None,
+    problem: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    need = _visible(db, actor, need_id)
+    settings = request.app.state.settings
+    parts = recommend(db, need, kind, SHOWN, settings.var_dir, share=settings.match_exploration)
+    scorer = scorer_name(kind, settings.var_dir)
+    impressions.log_explored(request.app.state.session_factory, need_id, kind, parts, scorer)
+    names = candidate_names(db, kind, {ranked.candidate_id for part in parts for ranked in part.ranked})
+    context = page_context(
+        db,
+        need=need,
+        kind=kind,
+        parts=parts,
+        learned=scorer == "learned",
+        names=names,
+        live=staff_proposals.live_pairs(db, kind, [part.part_id for part in parts]),
+        locale="en" if current_locale.get() == "en" else "zh",
+        notice=notice,
+        problem=problem,
+        active_page="needs",
+    )
+    return Template("recommend/need.html", context=context, status_code=status_code)
 
 
 class RecommendedForMeController(Controller):

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.needs.models import Need, ResourceLine
+from marketplace.recommend import impressions
 from marketplace.recommend import records as rows
 from matching import counterfactual, evaluation, exploration, learning, ranker, selection
 from matching.features import FEATURES_OF_KIND, OFFER, VOLUNTEER
@@ -94,10 +95,17 @@ MIN_EXPLORED = 500
 
 
 def position_eta(db: Session, kind: str, minimum: int = MIN_EXPLORED) -> tuple[float, str]:
-    """How steeply attention falls with rank (p(r) = r ** -eta) for the counterfactual estimate and the gate:
-    estimated from the decisions on explored candidates (``Match.explored``: their slot was drawn at random, so
-    approval at a slot is q × p(slot), ``exploration.estimate_eta``) once there are ``minimum`` of them, with
-    approvals and rejections; the assumed eta (1) until then."""
+    """How steeply attention falls with rank (p(r) = r ** -eta) for the counterfactual estimate and the gate.
+
+    Estimated from explored slots, whose candidate and place were drawn at random (``exploration``), once there
+    are ``minimum`` of them with both outcomes: first from the impression log (``impressions``: every explored
+    list as shown, and whether its explored candidate was proposed from it), which counts the slots passed
+    over too; else from the decisions on explored proposals (``Match.explored``: approved or not). The assumed
+    eta (1) until then."""
+    places, chosen = impressions.explored_outcomes(db, kind)
+    if len(places) >= minimum and any(chosen) and not all(chosen):
+        eta, q = exploration.estimate_eta(places, chosen)
+        return eta, f"eta {eta:.2f} estimated from {len(places)} explored lists shown (proposed when seen {q:.2f})"
     match_kind = MatchKind.VOLUNTEER_SHIFT if kind == "volunteers" else MatchKind.OFFER_LINE
     query = sa.select(Match.shown_rank, Match.status).where(
         Match.kind == match_kind,
@@ -111,7 +119,8 @@ def position_eta(db: Session, kind: str, minimum: int = MIN_EXPLORED) -> tuple[f
     if len(found) < minimum or all(approved) or not any(approved):
         return (
             ranker.DEFAULT_ETA,
-            f"eta {ranker.DEFAULT_ETA:g} assumed ({len(found)} explored decisions, {minimum} needed)",
+            f"eta {ranker.DEFAULT_ETA:g} assumed ({len(places)} explored lists logged and {len(found)} explored "
+            f"decisions, {minimum} needed)",
         )
     eta, q = exploration.estimate_eta(ranks, approved)
     return eta, f"eta {eta:.2f} estimated from {len(found)} explored decisions (approval when examined {q:.2f})"

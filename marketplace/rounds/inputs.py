@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import User
 from marketplace.matches import openings
-from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
+from marketplace.matches.models import PROPOSAL_SOURCES, Match, MatchKind, MatchStatus
 from marketplace.matches.services import LIVE, OPEN_STATUSES
 from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.offers.models import Offer as OfferRow
@@ -80,7 +80,7 @@ def refused_pairs(db: Session, kind: MatchKind) -> set[tuple[int, int]]:
     )
     declined = sa.and_(
         Match.status == MatchStatus.CANCELLED,
-        Match.source == MatchSource.MATCHING_ROUND,
+        Match.source.in_(PROPOSAL_SOURCES),  # type: ignore[attr-defined]
         Match.accepted_at.is_(None),  # type: ignore[union-attr]
     )
     query = sa.select(part, candidate).where(Match.kind == kind, sa.or_(Match.status == MatchStatus.REJECTED, declined))

@@ -1,0 +1,187 @@
+"""Staff propose a candidate from a need's recommendations: one proposal, answered like a round's.
+
+The recommendations page (and its API) lists, for each open resource line or shift, the best offers
+or volunteers. Proposing one writes what a matching round would write for that pair: a proposed Match
+(source ``staff``) and, for a volunteer, the pending ShiftSignup that keeps the pair unique. The
+candidate is notified and accepts or declines (``round_proposals``), and an admin approves it only
+after it was accepted. The match records where the candidate stood in the list (``shown_rank``) and
+whether that place was the explored one (``explored``), which is what training learns from.
+
+The domain's rules are the ones every path uses: the project must be open (``openings``), the offer
+must be able to serve the line (``compatibility``), a pair already live is a 409.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from marketplace.audit.service import record, snapshot
+from marketplace.db.types import utcnow
+from marketplace.matches import compatibility, openings, round_proposals
+from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
+from marketplace.matches.services import LIVE, Conflict, field_problem, open_need
+from marketplace.needs.models import ResourceLine, Shift
+from marketplace.offers.lifecycle import effective_status
+from marketplace.offers.models import Offer, OfferStatus
+from marketplace.security.identity import CurrentUser
+from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
+
+AUDIT_FIELDS = [
+    "id",
+    "need_id",
+    "kind",
+    "source",
+    "status",
+    "resource_line_id",
+    "offer_id",
+    "quantity",
+    "shift_id",
+    "volunteer_id",
+    "shown_rank",
+    "explored",
+    "proposed_by_id",
+]
+ALREADY_LIVE = "This candidate already has a live proposal, claim or sign-up for it"
+
+
+@dataclass(frozen=True)
+class StaffProposal:
+    """Who is proposed for which part of the need, and where they stood in the list the proposer saw."""
+
+    kind: Literal["offers", "volunteers"]
+    part_id: int  # a resource line (offers) or a shift (volunteers) of the need
+    candidate_id: int  # an offer, or a volunteer profile
+    shown_rank: int | None = None
+    explored: bool = False
+
+
+def propose(db: Session, actor: CurrentUser, need_id: int, proposal: StaffProposal) -> Match:
+    """Write the proposal in the caller's transaction and notify the candidate; 400 naming the field, 409
+    when the project, line or shift takes nobody now or the pair is already live."""
+    open_need(db, need_id)
+    refusal = openings.need_refusal(db, need_id)
+    if refusal is not None:
+        raise Conflict(refusal)
+    if proposal.kind == "offers":
+        match = _line_proposal(db, need_id, proposal, actor)
+    elif proposal.kind == "volunteers":
+        match = _shift_proposal(db, need_id, proposal, actor)
+    else:
+        raise field_problem("kind", "must be offers or volunteers")
+    after = snapshot(match, AUDIT_FIELDS)
+    record(db, "match.propose", object_type="match", object_id=match.id, after=after, actor=actor)
+    round_proposals.notify_candidates(db, [match.id or 0])
+    return match
+
+
+def _new(need_id: int, proposal: StaffProposal, actor: CurrentUser, **fields: object) -> Match:
+    return Match(
+        need_id=need_id,
+        source=MatchSource.STAFF,
+        status=MatchStatus.PROPOSED,
+        shown_rank=proposal.shown_rank,
+        explored=proposal.explored,
+        proposed_by_id=actor.id,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def _line_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: CurrentUser) -> Match:
+    line = db.get(ResourceLine, proposal.part_id)
+    if line is None or line.need_id != need_id:
+        raise field_problem("part_id", "is not a resource line of this need")
+    refusal = openings.line_refusal(db, line)
+    if refusal is not None:
+        raise Conflict(refusal)
+    offer = db.get(Offer, proposal.candidate_id)
+    if offer is None:
+        raise field_problem("candidate_id", "is not an offer")
+    if effective_status(offer) is not OfferStatus.ACTIVE:
+        raise field_problem("candidate_id", f"is an offer that is {effective_status(offer).value}, not active")
+    found = compatibility.verdict(offer, line)
+    if not found.ok:
+        raise field_problem("candidate_id", f"is an offer that cannot serve this line: {compatibility.reason(found)}")
+    quantity = min(Decimal(line.still_needed), Decimal(offer.remaining_quantity))
+    if line.still_needed <= 0:
+        raise Conflict("This resource line needs nothing more")
+    if quantity <= 0:
+        raise field_problem("candidate_id", "is an offer with nothing left")
+    live = db.execute(
+        sa.select(Match.id).where(
+            Match.kind == MatchKind.OFFER_LINE,
+            Match.resource_line_id == line.id,
+            Match.offer_id == offer.id,
+            Match.status.in_(LIVE),  # type: ignore[attr-defined]
+        )
+    ).first()
+    if live is not None:
+        raise Conflict(ALREADY_LIVE)
+    match = _new(
+        need_id,
+        proposal,
+        actor,
+        kind=MatchKind.OFFER_LINE,
+        resource_line_id=line.id,
+        offer_id=offer.id,
+        organization_id=offer.organization_id,
+        quantity=quantity,
+    )
+    db.add(match)
+    db.flush()
+    return match
+
+
+def _shift_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: CurrentUser) -> Match:
+    shift = db.get(Shift, proposal.part_id)
+    if shift is None or shift.need_id != need_id:
+        raise field_problem("part_id", "is not a shift of this need")
+    refusal = openings.shift_refusal(db, shift)
+    if refusal is not None:
+        raise Conflict(refusal)
+    if shift.ends_at <= utcnow():
+        raise Conflict("This shift is over")
+    if db.get(VolunteerProfile, proposal.candidate_id) is None:
+        raise field_problem("candidate_id", "is not a volunteer")
+    match = _new(
+        need_id, proposal, actor, kind=MatchKind.VOLUNTEER_SHIFT, shift_id=shift.id, volunteer_id=proposal.candidate_id
+    )
+    try:
+        with db.begin_nested():
+            db.add(match)
+            db.flush()
+            # The placeholder sign-up: its partial unique index is what refuses a second live pair.
+            db.add(
+                ShiftSignup(
+                    shift_id=shift.id,  # type: ignore[arg-type]
+                    volunteer_id=proposal.candidate_id,
+                    match_id=match.id,
+                    status=SignupStatus.PENDING,
+                )
+            )
+            db.flush()
+    except IntegrityError:
+        raise Conflict(ALREADY_LIVE) from None
+    return match
+
+
+def live_pairs(db: Session, kind: str, part_ids: list[int]) -> set[tuple[int, int]]:
+    """(part, candidate) pairs of these lines or shifts that already have a live match or sign-up: the
+    recommendations page shows them as proposed instead of offering to propose them again."""
+    if not part_ids:
+        return set()
+    if kind == "offers":
+        query = sa.select(Match.resource_line_id, Match.offer_id).where(
+            Match.kind == MatchKind.OFFER_LINE,
+            Match.resource_line_id.in_(part_ids),  # type: ignore[union-attr]
+            Match.status.in_(LIVE),  # type: ignore[attr-defined]
+        )
+    else:
+        query = sa.select(ShiftSignup.shift_id, ShiftSignup.volunteer_id).where(
+            ShiftSignup.shift_id.in_(part_ids),  # type: ignore[attr-defined]
+            ShiftSignup.status != SignupStatus.CANCELLED,
+        )
+    return {(int(part), int(candidate)) for part, candidate in db.execute(query) if candidate is not None}
