@@ -10,6 +10,8 @@ from marketplace.exchange.needs import NEED_EXCHANGE_HANDLERS
 from marketplace.exchange.projects import ProjectExportController
 from marketplace.items.api import ItemApiController
 from marketplace.items.pages import ItemPagesController
+from marketplace.jobs.api import JobApiController
+from marketplace.jobs.pages import JOB_PAGE_HANDLERS
 from marketplace.matches.api import MATCH_API_HANDLERS
 from marketplace.matches.inbox_api import ReviewInboxApiController
 from marketplace.matches.pages import TAKE_PART_PAGE_HANDLERS
@@ -73,6 +75,8 @@ def route_handlers() -> list[Any]:
         OfferApiController,
         ItemPagesController,
         ItemApiController,
+        JobApiController,
+        *JOB_PAGE_HANDLERS,
         *PRIVACY_PAGE_HANDLERS,
         my_data,
     ]

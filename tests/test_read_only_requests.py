@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 import marketplace
 from marketplace.db.types import utcnow
+from marketplace.jobs.models import Job, JobStatus
 from marketplace.needs.escalation import escalate_overdue, sweep_due
 from marketplace.needs.models import Escalation, EscalationLevel, Need
 from marketplace.offers.models import Offer, OfferStatus
@@ -98,7 +99,7 @@ def watched(engine: sa.Engine) -> Iterator[list[Sent]]:
         sa.event.remove(engine, "before_cursor_execute", record)
 
 
-def get_paths(app: Litestar, street: BusyStreet, round_id: int) -> list[str]:
+def get_paths(app: Litestar, street: BusyStreet, round_id: int, job_id: int = 1) -> list[str]:
     """Every GET route of the application with its path parameters filled from the street."""
     values = {
         "need_id": street.project.id,
@@ -107,6 +108,7 @@ def get_paths(app: Litestar, street: BusyStreet, round_id: int) -> list[str]:
         "profile_id": street.profile.id,
         "user_id": street.volunteer.id,
         "round_id": round_id,
+        "job_id": job_id,  # a failed job (/admin/jobs/{job_id}, its progress, /api/v1/jobs/{job_id})
         "reference": street.project.id,
         "token": "not-a-reset-token",
         "locale": "en",
@@ -130,9 +132,16 @@ def street(session: Session, app: Litestar) -> BusyStreet:
     return street
 
 
+def _failed_job(street: BusyStreet) -> int:
+    job = Job(kind="offers.expire", status=JobStatus.FAILED, error="boom", finished_at=utcnow(), attempts=1)
+    street.session.add(job)
+    street.session.commit()
+    return job.id or 0
+
+
 def visit_every_page(app: Litestar, client: TestClient[Litestar], street: BusyStreet) -> dict[str, list[Sent]]:
     """Each role's requests of every GET route: what each sent, keyed "role path"."""
-    paths = get_paths(app, street, finished_round(street.session, street.admin).id or 0)
+    paths = get_paths(app, street, finished_round(street.session, street.admin).id or 0, _failed_job(street))
     assert len(paths) > 60  # the whole application, not a sample
     sent: dict[str, list[Sent]] = {}
     for role in ROLES:

@@ -82,6 +82,8 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "round.start",
     "round.finish",
     "round.fail",
+    "job.retry",
+    "job.check",
     "escalation.acknowledge",
     "privacy.exported",
     "privacy.resident_anonymised",

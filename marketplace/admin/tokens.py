@@ -38,6 +38,8 @@ SCOPE_LABELS: dict[str, str] = {
     "profile:write": N_("Change your own volunteer profile"),
     "items:read": N_("Read the item vocabulary and resolve a text to an item"),
     "items:write": N_("Add, edit and retire items of the vocabulary (admins)"),
+    "jobs:read": N_("Read background jobs: status, progress, errors (admins)"),
+    "jobs:write": N_("Retry failed background jobs (admins)"),
     "admin": N_("Administration (users, organizations, audit log)"),
 }
 assert SCOPE_LABELS.keys() == TOKEN_SCOPES.keys(), "every token scope needs a translated label"

@@ -134,6 +134,7 @@ def finish(factory: sessionmaker[Session], job_id: int, token: str, result: dict
             *_mine(job_id, token),
             status=JobStatus.FINISHED.value,
             stage="done",
+            done=_c.total,
             result=result,
             finished_at=now,
             heartbeat_at=now,

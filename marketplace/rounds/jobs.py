@@ -48,14 +48,6 @@ def _queue_again(ctx: Context, round_id: int) -> None:
             raise service.RoundBusy(service.live_round(db)) from None
 
 
-def _observe(row: MatchRound) -> None:
-    try:
-        from marketplace.system.metrics import observe_round
-    except ImportError:
-        return
-    observe_round(row.duration or 0.0, row.method.value)
-
-
 def run_round_job(ctx: Context) -> dict[str, Any]:
     round_id = int(ctx.arguments["round_id"])
     with ctx.reader() as db:
@@ -80,6 +72,5 @@ def run_round_job(ctx: Context) -> dict[str, Any]:
     )
     with ctx.reader() as db:
         row = db.get(MatchRound, round_id)
-        assert row is not None
-        _observe(row)
+        assert row is not None  # the round's duration is observed by service._finish
         return summary(row) | {"job_seconds": round(time.perf_counter() - started, 3)}

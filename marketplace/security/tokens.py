@@ -23,6 +23,8 @@ TOKEN_SCOPES: dict[str, str] = {
     "profile:write": "Change your own volunteer profile",
     "items:read": "Read the item vocabulary and resolve a text to an item",
     "items:write": "Add, edit and retire items of the vocabulary (admins)",
+    "jobs:read": "Read background jobs: status, progress, errors (admins)",
+    "jobs:write": "Retry failed background jobs (admins)",
     "admin": "Administration (users, organizations, audit log)",
 }
 

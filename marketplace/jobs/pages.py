@@ -1,0 +1,148 @@
+"""The admins' jobs pages (/admin/jobs): every background job with its status, progress and error,
+filtered by status and kind; a failed one can be queued again (CSRF-checked, audited).
+
+For admins signed in with a browser session only. A live job's page polls its progress fragment
+every second with htmx, as the rounds page does; without JavaScript it offers a refresh link.
+"""
+
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
+from sqlmodel import Session
+
+from marketplace.accounts.models import User
+from marketplace.db.deps import ReaderSession
+from marketplace.db.engine import session_scope
+from marketplace.i18n import gettext as _
+from marketplace.jobs import backends, services
+from marketplace.jobs.kinds import KINDS
+from marketplace.jobs.models import Job, JobStatus
+from marketplace.jobs.schemas import JobView, kind_label
+from marketplace.needs.board import InvalidFilter
+from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
+from marketplace.security.deps import Actor
+from marketplace.security.guards import admin_only, sessions_only
+
+PAGE_SIZE = 50
+MAX_ID = 2**31 - 1
+PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
+
+
+class NotRetryableHere(ClientException):
+    status_code = HTTP_409_CONFLICT
+
+
+def views_of(reader: Session, rows: list[Job]) -> list[JobView]:
+    """Each job with its kind's label and who started it (one query for the names)."""
+    ids = {row.started_by_id for row in rows if row.started_by_id}
+    names: dict[int, str] = {}
+    if ids:
+        found = reader.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))  # type: ignore[union-attr]
+        names = {int(user_id): str(name) for user_id, name in found.all()}
+    return [
+        JobView(
+            row,
+            kind_label(row.kind),
+            names.get(row.started_by_id or 0, _("the system") if row.started_by_id is None else "?"),
+            _link(row),
+        )
+        for row in rows
+    ]
+
+
+def _link(row: Job) -> str | None:
+    if row.kind == "match.round" and isinstance(row.arguments.get("round_id"), int):
+        return f"/rounds/{row.arguments['round_id']}"
+    return None
+
+
+def _status(value: str | None) -> JobStatus | None:
+    if not value:
+        return None
+    try:
+        return JobStatus(value)
+    except ValueError:
+        raise InvalidFilter("status", _("Choose a valid value.")) from None
+
+
+def _kind(value: str | None) -> str | None:
+    if not value:
+        return None
+    if value not in KINDS:
+        raise InvalidFilter("kind", _("Choose a valid value."))
+    return value
+
+
+def _one(reader: Session, job_id: int) -> JobView:
+    row = reader.get(Job, job_id) if 1 <= job_id <= MAX_ID else None
+    if row is None:
+        raise NotFoundException(_("No such job."))
+    return views_of(reader, [row])[0]
+
+
+class JobPagesController(Controller):
+    path = "/admin/jobs"
+    guards = [admin_only, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", name="jobs:list", sync_to_thread=True)
+    def list_jobs(
+        self,
+        reader: ReaderSession,
+        status: FromQuery[str | None] = None,
+        kind: FromQuery[str | None] = None,
+        page: PageNumber = 1,
+    ) -> Template:
+        filters = services.JobFilters(_status(status), _kind(kind))
+        rows, total = services.list_jobs(reader, filters, page=page, page_size=PAGE_SIZE)
+        context = page_context(
+            reader,
+            admin_section="jobs",
+            views=views_of(reader, rows),
+            total=total,
+            page=page,
+            pages=max(1, -(-total // PAGE_SIZE)),
+            filters=filters,
+            statuses=list(JobStatus),
+            kinds=[(name, kind_label(name)) for name in KINDS],
+            depth=services.queue_depth(reader),
+            failed=services.failed_count(reader),
+        )
+        return Template("jobs/list.html", context=context)
+
+    @get("/{job_id:int}", name="jobs:detail", sync_to_thread=True)
+    def detail(self, request: Request[Any, Any, Any], reader: ReaderSession, job_id: FromPath[int]) -> Template:
+        view = _one(reader, job_id)
+        if wants_fragment(request):
+            return Template("jobs/progress.html", context={"view": view, "oob": True})
+        return Template("jobs/detail.html", context=page_context(reader, admin_section="jobs", view=view))
+
+    @get("/{job_id:int}/progress", name="jobs:progress", sync_to_thread=True)
+    def progress(self, reader: ReaderSession, job_id: FromPath[int]) -> Template:
+        # oob: the fragment also refreshes the status badge in the page heading.
+        return Template("jobs/progress.html", context={"view": _one(reader, job_id), "oob": True})
+
+    @post("/{job_id:int}/retry", name="jobs:retry", sync_to_thread=True)
+    def retry(self, state: State, actor: Actor, job_id: FromPath[int]) -> Redirect:
+        if not 1 <= job_id <= MAX_ID:
+            raise NotFoundException(_("No such job."))
+        # Its own transaction, committed before the job is handed over, so whoever runs it finds it queued.
+        try:
+            with session_scope(state.session_factory) as db:
+                services.retry(db, job_id, actor)
+        except LookupError:
+            raise NotFoundException(_("No such job.")) from None
+        except services.NotRetryable:
+            raise NotRetryableHere(_("Only a failed job can be retried.")) from None
+        backends.submit(state.settings, state.session_factory, state.reader_factory, job_id)
+        return Redirect(path=f"/admin/jobs/{job_id}", status_code=HTTP_303_SEE_OTHER)
+
+
+JOB_PAGE_HANDLERS: list[Any] = [JobPagesController]
