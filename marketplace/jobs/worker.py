@@ -85,9 +85,10 @@ def build_worker(settings: Settings, runtime: Runtime, *, concurrency: int, cron
         cron_jobs=cron_jobs or [],
         startup=startup,
         shutdown=shutdown,
-        # SIGTERM lets running jobs finish for this long before they are cancelled (their rows are then
-        # reclaimed by the next worker's scan).
-        shutdown_grace_period_s=30,
+        # On SIGTERM SAQ cancels its tasks at once (a grace period would also wait for the idle ones);
+        # a job already running on the thread pool still runs to its end, since the pool is shut down
+        # with wait=True. A SIGKILL leaves the row to the next worker's reclaim scan.
+        shutdown_grace_period_s=None,
     )
 
 
