@@ -79,6 +79,15 @@ def test_compose_wires_the_services_of_the_operations_guide() -> None:
             check_marketplace_command(command, f"compose.yaml {name}")
 
 
+def test_compose_keeps_each_containers_metrics_files_apart() -> None:
+    # prometheus_client names its files by pid; two containers' pids collide in a shared directory.
+    services = compose()["services"]
+    for name in ("web", "worker"):
+        directory = services[name]["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+        assert any(directory.startswith(mount) for mount in services[name]["tmpfs"]), name
+        assert not any(directory.startswith(volume.split(":")[1]) for volume in services[name]["volumes"]), name
+
+
 def test_compose_takes_secrets_from_an_env_file_git_and_docker_ignore() -> None:
     text = (PROJECT_ROOT / "compose.yaml").read_text(encoding="utf-8")
     services = compose()["services"]
