@@ -83,10 +83,20 @@ DB_CAPACITY = Gauge(
 )
 
 
+# The labelled children per (method, route, status class): ``labels()`` costs more than the counting
+# itself (measured: 20 µs against 5 µs for an increment in multiprocess mode). Bounded by the routes.
+_REQUEST_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     method = method if method in _METHODS else "other"
-    HTTP_REQUESTS.labels(method, route, f"{status // 100}xx").inc()
-    HTTP_LATENCY.labels(method, route).observe(seconds)
+    key = (method, route, status // 100)
+    series = _REQUEST_SERIES.get(key)
+    if series is None:
+        series = (HTTP_REQUESTS.labels(method, route, f"{key[2]}xx"), HTTP_LATENCY.labels(method, route))
+        _REQUEST_SERIES[key] = series
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def observe_job(kind: str, outcome: str, seconds: float) -> None:
