@@ -157,6 +157,8 @@ class Settings:
     job_queue: str = "marketplace"
     # A running job whose heartbeat is older than this is presumed dead: a worker reclaims it.
     job_stale_seconds: int = 60
+    # (kind, cron) pairs run by the workers on the street's clock (MARKETPLACE_SCHEDULE, marketplace/jobs/schedule.py).
+    schedule: tuple[tuple[str, str], ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -212,7 +214,17 @@ class Settings:
             redis_url=(_env("REDIS_URL") or "").strip() or None,
             job_queue=(_env("JOB_QUEUE") or "").strip() or Settings.job_queue,
             job_stale_seconds=max(_env_int("JOB_STALE_SECONDS", Settings.job_stale_seconds), 2),
+            schedule=_schedule(),
         )
+
+
+def _schedule() -> tuple[tuple[str, str], ...]:
+    from marketplace.jobs.schedule import ScheduleError, parse_schedule
+
+    try:
+        return parse_schedule(_env("SCHEDULE"))
+    except ScheduleError as error:
+        raise SettingsError(str(error)) from None
 
 
 def _retention_days() -> int:

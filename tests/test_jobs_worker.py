@@ -86,7 +86,7 @@ class WorkerProcess:
                 self.kill()
 
 
-def start_worker(settings: Settings, name: str) -> WorkerProcess:
+def start_worker(settings: Settings, name: str, extra: dict[str, str] | None = None) -> WorkerProcess:
     """``python -m marketplace worker`` with only the MARKETPLACE_* settings given here; returns once it listens."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MARKETPLACE_")}
     env |= {
@@ -96,7 +96,8 @@ def start_worker(settings: Settings, name: str) -> WorkerProcess:
         "MARKETPLACE_REDIS_URL": settings.redis_url or "",
         "MARKETPLACE_JOB_QUEUE": settings.job_queue,
         "MARKETPLACE_JOB_STALE_SECONDS": str(settings.job_stale_seconds),
-    }
+        "MARKETPLACE_SCHEDULE": "off",
+    } | {f"MARKETPLACE_{key}": value for key, value in (extra or {}).items()}
     log_path = settings.var_dir / f"worker-{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -146,8 +147,9 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_finishes_once(
         killed_at = time.monotonic()
         assert fetch(session, Job, job_id).status is JobStatus.RUNNING  # nobody was left to say otherwise
         second = start_worker(jobs_settings, "second")
+        listening_at = time.monotonic()
         finished = _wait_for(session, job_id, lambda row: not row.is_live)
-        took = time.monotonic() - killed_at
+        took, after_start = time.monotonic() - killed_at, time.monotonic() - listening_at
     finally:
         first.kill()
         if second is not None:
@@ -157,7 +159,10 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_finishes_once(
     # The effect, written once: the killed attempt never reached it.
     assert [(e.object_id, (e.after or {}).get("attempt")) for e in audit_events(session, "job.check")] == [(job_id, 2)]
     assert "re-queued" in second.output()
-    print(f"\nkilled at {running.done}/24; the second worker finished the job {took:.1f} s after the kill")
+    print(
+        f"\nkilled at {running.done}/24; the job finished {took:.1f} s after the kill, "
+        f"{after_start:.1f} s after the second worker was listening"
+    )
 
 
 def test_two_workers_handed_the_same_job_run_it_once(

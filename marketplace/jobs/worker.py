@@ -15,11 +15,12 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from marketplace.db.engine import create_db_engine, make_session_factory, session_scope
-from marketplace.jobs import backends, runner, services
+from marketplace.jobs import backends, runner, schedule, services
 from marketplace.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,21 @@ def run_job(ctx: dict[str, Any], *, job_id: int) -> str:
     """The SAQ function (run on SAQ's thread pool): claim and run the row; "skipped" if someone holds it."""
     runtime: Runtime = ctx["runtime"]
     return runner.run(int(job_id), runtime.writer, runtime.reader, runtime.settings)
+
+
+def run_scheduled(ctx: dict[str, Any], kind: str) -> str:
+    """A scheduled run (SAQ cron): record it as a job keyed by its minute, then run it here. The key is
+    unique, so when several workers fire the same minute only the first records it and runs it."""
+    runtime: Runtime = ctx["runtime"]
+    minute = schedule.slot(int(getattr(ctx.get("job"), "scheduled", 0) or 0))
+    key = schedule.slot_key(kind, minute)
+    try:
+        with session_scope(runtime.writer) as db:
+            job = services.enqueue(db, kind, {"scheduled": minute}, key=key)
+    except IntegrityError:
+        log.info("%s: already recorded by another worker", key)
+        return "skipped"
+    return runner.run(job.id or 0, runtime.writer, runtime.reader, runtime.settings)
 
 
 def scan_interval(settings: Settings) -> float:
@@ -64,7 +80,7 @@ async def reclaim_forever(runtime: Runtime, queue: Any) -> None:
         await asyncio.sleep(scan_interval(runtime.settings))
 
 
-def build_worker(settings: Settings, runtime: Runtime, *, concurrency: int, cron_jobs: list[Any] | None = None) -> Any:
+def build_worker(settings: Settings, runtime: Runtime, *, concurrency: int) -> Any:
     from saq import Worker
 
     queue = backends.saq_queue(settings)
@@ -82,7 +98,8 @@ def build_worker(settings: Settings, runtime: Runtime, *, concurrency: int, cron
         queue,
         functions=[(backends.SAQ_FUNCTION, run_job)],
         concurrency=concurrency,
-        cron_jobs=cron_jobs or [],
+        cron_jobs=schedule.cron_jobs(settings.schedule, run_scheduled),
+        cron_tz=schedule.CRON_TIMEZONE,
         startup=startup,
         shutdown=shutdown,
         # On SIGTERM SAQ cancels its tasks at once (a grace period would also wait for the idle ones);
@@ -102,12 +119,13 @@ def serve(settings: Settings, *, concurrency: int = 2) -> None:
         await worker.queue.connect()
         try:
             log.warning(
-                "worker %s on queue %r (pid %s, %s at a time, stale after %s s)",
+                "worker %s on queue %r (pid %s, %s at a time, stale after %s s; schedule: %s)",
                 worker.id,
                 settings.job_queue,
                 os.getpid(),
                 concurrency,
                 settings.job_stale_seconds,
+                "; ".join(f"{kind}={cron}" for kind, cron in settings.schedule) or "none",
             )
             await worker.start()
         finally:
