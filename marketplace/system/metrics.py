@@ -2,7 +2,7 @@
 
 Under ``marketplace serve`` every worker writes to shared files (see ``marketplace.serving.metrics_files``)
 and a scrape, answered by any one worker, sums them all. Elsewhere (tests, ``marketplace demo``, a CLI
-command) the counts stay in the process. Who may read: ``may_read_metrics``; docs/observability.md.
+command) the counts stay in the process. Who may read: ``MetricsAccess``; docs/observability.md.
 """
 
 import asyncio
