@@ -6,7 +6,10 @@ metrics bearer secret may read it, and a request a proxy forwarded is not admitt
 """
 
 import importlib.util
+import os
 import re
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -129,3 +132,29 @@ def test_a_malformed_allow_list_stops_the_start(tmp_path: Path) -> None:
     )
     with pytest.raises(SettingsError, match="MARKETPLACE_METRICS_ALLOW"):
         metrics.MetricsAccess(settings)
+
+
+def test_a_dead_worker_keeps_its_counts_in_the_sum_and_its_gauges_leave_with_it(server: LiveServer) -> None:
+    """The supervisor replaces a killed worker; the counters it wrote stay (no drop for Prometheus to
+    mistake for a restart), its share of the connection gauges goes (mark_process_dead)."""
+    started = re.compile(r"worker (\d) started \(pid (\d+)\)")
+    workers = dict(m.groups() for line in server.output().splitlines() if (m := started.search(line)))
+    before = scrape(server)
+    victim = int(workers["1"])
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        replaced = [m[2] for line in server.output().splitlines() if (m := started.search(line)) and m[1] == "1"]
+        if len(replaced) >= 2 and httpx.get(f"{server.base_url}/healthz").status_code == 200:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the killed worker was not replaced:\n" + server.output())
+    after = scrape(server)
+    while after[("marketplace_db_connections_capacity", ())] != 2 * 30 and time.monotonic() < deadline:
+        time.sleep(0.2)  # the new worker's app is being built
+        after = scrape(server)
+    assert after[("marketplace_db_connections_capacity", ())] == 2 * 30  # not 90: the dead one's share left
+    assert requests_of(after, "/healthz", "2xx") >= requests_of(before, "/healthz", "2xx")
+    pids = {dict(labels)["pid"] for name, labels in after if name == "process_resident_memory_bytes"}
+    assert str(victim) not in pids
