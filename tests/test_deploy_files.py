@@ -216,6 +216,7 @@ def test_the_application_answers_the_paths_the_health_checks_use(tmp_path: Path)
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_operator_wrapper_runs_a_command_with_the_service_settings(tmp_path: Path) -> None:
     # No `marketplace` account here: a stand-in sudo drops `-u USER` and runs the rest as this user.
     bin_dir = tmp_path / "bin"
@@ -240,7 +241,7 @@ def test_operator_wrapper_runs_a_command_with_the_service_settings(tmp_path: Pat
         env=env,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=540,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
