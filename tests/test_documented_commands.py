@@ -14,6 +14,7 @@ with the line to add. The kinds:
 - ``HOST``: changes this machine or needs what only an installed host has (sudo, systemd, /etc, /opt,
   packages, the working tree): destructive here.
 - ``REFERENCE``: a usage line with placeholders (the README's command list).
+- ``DAEMON``: runs until stopped and needs Redis (the job worker); its own tests run it.
 
 Commands not run are still checked: a ``marketplace`` command must name real subcommands and options,
 and a script or test file it names must exist.
@@ -62,9 +63,10 @@ class Kind(enum.Enum):
     SLOW = "needs the network or a long time: not run"
     HOST = "changes the machine or needs an installed host: not run"
     REFERENCE = "a usage line with placeholders: not run"
+    DAEMON = "a process that runs until stopped and needs Redis (the job worker): not run; tests/test_jobs* run it"
 
 
-RUN, SERVE, REQUEST, SLOW, HOST, REFERENCE = Kind
+RUN, SERVE, REQUEST, SLOW, HOST, REFERENCE, DAEMON = Kind
 
 # Every documented command per document, its comment removed and its whitespace squeezed, and what it is.
 COMMANDS: dict[str, dict[str, Kind]] = {
@@ -96,6 +98,7 @@ COMMANDS: dict[str, dict[str, Kind]] = {
         "marketplace match round [--greedy] [--json]": REFERENCE,
         "marketplace match train [--kind K] [--json]": REFERENCE,
         "marketplace match evaluate [--json]": REFERENCE,
+        "marketplace worker [--concurrency N]": REFERENCE,
         # Rewrites the catalogs in the working tree.
         ".venv/bin/python -m marketplace.i18n.catalog update": HOST,
         ".venv/bin/python -m marketplace.i18n.catalog check": RUN,
@@ -182,6 +185,12 @@ COMMANDS: dict[str, dict[str, Kind]] = {
         "docker compose up -d --build": SLOW,
         "docker compose exec web marketplace user create --username admin --display-name 管理员 --role admin": SLOW,
         "docker compose exec web marketplace backup": SLOW,
+    },
+    "docs/jobs.md": {
+        "MARKETPLACE_REDIS_URL=redis://127.0.0.1:6379/0 uv run marketplace worker --concurrency 2": DAEMON,
+        # An admin's $TOKEN and a failed job 12: examples to adapt.
+        'curl -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:8000/api/v1/jobs?status=failed"': REFERENCE,
+        'curl -X POST -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8000/api/v1/jobs/12/retry': REFERENCE,
     },
     "docs/serving.md": {
         "MARKETPLACE_ENVIRONMENT=production MARKETPLACE_SECRET_KEY=... MARKETPLACE_DATABASE_URL=postgresql+psycopg://... .venv/bin/marketplace serve --host 0.0.0.0 --port 8000 --workers 2": SERVE,
@@ -302,6 +311,8 @@ def invocations(text: str) -> Iterator[list[str]]:
             words = words[1:]
         if words[:2] == ["docker", "compose"] and len(words) > 4 and words[2] == "exec":
             words = words[4:]  # docker compose exec SERVICE <command>
+        if words[:2] == ["uv", "run"] or words[:4] == ["python3", "-m", "uv", "run"]:
+            words = words[words.index("run") + 1 :]  # uv run <command>
         if words:
             yield words
 
