@@ -255,3 +255,34 @@ def test_queue_depth_and_failed_count_are_one_query_each(session: Session) -> No
     with Session(session.get_bind()) as db:
         assert services.queue_depth(db) == {"queued": 2, "running": 1}
         assert services.failed_count(db) == 1
+
+
+def test_the_worker_refuses_to_start_without_redis_saying_why(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from marketplace.jobs.cli import worker
+
+    monkeypatch.setenv("MARKETPLACE_DATABASE_URL", settings.database.url)
+    monkeypatch.setenv("MARKETPLACE_VAR_DIR", str(settings.var_dir))
+    monkeypatch.delenv("MARKETPLACE_REDIS_URL", raising=False)
+    result = CliRunner().invoke(worker, [])
+    assert result.exit_code != 0 and "MARKETPLACE_REDIS_URL is not set" in result.output
+
+
+def test_a_round_from_the_command_line_is_recorded_as_a_job(
+    session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from marketplace.rounds.cli import round_command
+
+    monkeypatch.setenv("MARKETPLACE_DATABASE_URL", settings.database.url)
+    monkeypatch.setenv("MARKETPLACE_VAR_DIR", str(settings.var_dir))
+    result = CliRunner().invoke(round_command, ["--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    with Session(session.get_bind()) as db:
+        [job] = db.execute(sa.select(Job)).scalars().all()
+    assert (job.kind, job.status, job.attempts, job.started_by_id) == ("match.round", JobStatus.FINISHED, 1, None)
+    assert job.result and job.result["status"] == "finished" and job.result["id"] == job.arguments["round_id"]
