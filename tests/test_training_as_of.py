@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.needs.models import ShiftSkill
-from marketplace.recommend import training
-from marketplace.volunteers.models import VolunteerSkill
+from marketplace.recommend import records, training
+from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerSkill
 from tests.factories import (
     add_resource_line,
     add_shift,
@@ -110,3 +110,61 @@ def test_an_organization_is_familiar_only_after_it_served_the_community(session:
     assert data.dropped == 0
     assert _column(data, "community_familiarity", before) == 0.0
     assert _column(data, "community_familiarity", after) > 0.0
+
+
+def test_a_volunteers_load_and_record_are_read_as_they_were_when_decided(session: Session) -> None:
+    """A shift booked this week and three completions since do not inform a decision made months ago."""
+    street = make_street(session)
+    grid = make_grid(session, make_community(session, street), 1)
+    volunteer = make_volunteer(session, grid, fulfilled_count=3, weekly_hour_cap=10)
+    now = datetime.now(UTC)
+    # Today's load: a confirmed three-hour shift starting now; three shifts completed after the decision.
+    for starts_at, status in [(now, SignupStatus.CONFIRMED)] + [
+        (T + timedelta(days=d), SignupStatus.COMPLETED) for d in (5, 6, 7)
+    ]:
+        shift = add_shift(session, make_need(session, grid), starts_at=starts_at)
+        session.add(ShiftSignup(shift_id=shift.id or 0, volunteer_id=volunteer.id or 0, status=status))
+    need = make_need(session, grid)
+    shift = add_shift(session, need, starts_at=T + timedelta(days=2))
+    _decided(session, need.id or 0, MatchStatus.REJECTED, T, shift_id=shift.id, volunteer_id=volunteer.id)
+    session.commit()
+
+    [today] = [v for v in records.volunteer_records(session) if v.id == volunteer.id]
+    assert today.hours_this_week > 0 and today.fulfilled == 3  # what serving sees now
+    data = training.decision_set(session, "volunteers")
+    assert _column(data, "load", shift.id or 0) == 0.0  # nothing was booked in the week of the decision
+    assert _column(data, "experience", shift.id or 0) == 0.0  # none of the three had happened yet
+
+
+def test_an_offers_open_matches_are_counted_as_they_were_when_decided(session: Session) -> None:
+    street = make_street(session)
+    grid = make_grid(session, make_community(session, street), 1)
+    offer = make_offer(session, make_organization(session, street))
+    need = make_need(session, grid)
+    waiting = add_resource_line(session, need)
+    # A claim on the offer made today, still open: it did not weigh on the offer in June.
+    session.add(
+        Match(
+            need_id=need.id or 0,
+            kind=MatchKind.OFFER_LINE,
+            source=MatchSource.PARTNER_CLAIM,
+            status=MatchStatus.PROPOSED,
+            resource_line_id=waiting.id,
+            offer_id=offer.id,
+            quantity=Decimal(1),
+        )
+    )
+    decided = add_resource_line(session, make_need(session, grid))
+    _decided(
+        session,
+        decided.need_id,
+        MatchStatus.REJECTED,
+        T,
+        resource_line_id=decided.id,
+        offer_id=offer.id,
+        quantity=Decimal(1),
+    )
+    session.commit()
+
+    data = training.decision_set(session, "offers")
+    assert _column(data, "load", decided.id or 0) == 0.0

@@ -126,16 +126,125 @@ def organization_work(db: Session, as_of: datetime, only: int | None = None) -> 
     return dict(work)
 
 
-def candidates_as_of(db: Session, candidates: list[Any], as_of: datetime) -> list[Any]:
-    """The volunteer or offer records with their community work as it stood at ``as_of`` (training)."""
+def candidates_as_of(db: Session, candidates: list[Any], as_of: datetime, week_of: datetime | None = None) -> list[Any]:
+    """The volunteer or offer records as they stood at ``as_of`` (training): their community work, and their
+    load and record then, not today's (``volunteer_state_as_of``, ``offer_state_as_of``). A volunteer's load
+    is the hours they held by then in the week of ``week_of`` (the shift's start; ``as_of`` when not given)."""
     work = community_work(db, as_of)
-    return [_with_work(candidate, work) for candidate in candidates]
+    ids = [candidate.id for candidate in candidates]
+    if candidates and isinstance(candidates[0], records.Volunteer):
+        volunteers = volunteer_state_as_of(db, as_of, ids, week_of)
+        return [_volunteer_then(candidate, work, volunteers) for candidate in candidates]
+    offers = offer_state_as_of(db, as_of, ids)
+    return [_offer_then(candidate, work, offers) for candidate in candidates]
 
 
-def _with_work(candidate: Any, work: CommunityWork) -> Any:
-    if isinstance(candidate, records.Volunteer):
-        return replace(candidate, community_work=work.volunteers.get(candidate.id, {}))
-    return replace(candidate, community_work=work.organizations.get(candidate.organization_id, {}))
+@dataclass(frozen=True)
+class StateThen:
+    """What a candidate's load and record were at a past moment (the counts that happened after it taken off)."""
+
+    hours_that_week: dict[int, float] = field(default_factory=dict)  # volunteers: booked in as_of's week
+    fulfilled_since: dict[int, int] = field(default_factory=dict)  # ended well at or after as_of
+    failed_since: dict[int, int] = field(default_factory=dict)  # no-shows (volunteers) at or after as_of
+    cancelled_since: dict[int, int] = field(default_factory=dict)  # cancellations made after as_of
+    open_then: dict[int, int] = field(default_factory=dict)  # offers: matches open at as_of
+
+
+def volunteer_state_as_of(db: Session, as_of: datetime, ids: list[int], week_of: datetime | None = None) -> StateThen:
+    """Each volunteer's hours booked by ``as_of`` in the week of ``week_of`` (``as_of``'s when not given), and
+    the completions, no-shows and own cancellations that came after it: two queries per chunk of ids."""
+    week = week_start(week_of or as_of)
+    state = StateThen()
+    for chunk in _in_chunks(ids):
+        booked = (
+            sa.select(ShiftSignup.volunteer_id, Shift.starts_at, Shift.ends_at)
+            .join(Shift, Shift.id == ShiftSignup.shift_id)  # type: ignore[arg-type]
+            .where(
+                ShiftSignup.volunteer_id.in_(chunk),  # type: ignore[attr-defined]
+                ShiftSignup.status.in_([*LIVE_SIGNUPS, SignupStatus.NO_SHOW]),  # type: ignore[attr-defined]
+                ShiftSignup.created_at < as_of,
+                Shift.starts_at >= week,
+                Shift.starts_at < week + timedelta(days=7),
+            )
+        )
+        for volunteer_id, starts_at, ends_at in db.execute(booked):
+            hours = (ends_at - starts_at).total_seconds() / 3600
+            state.hours_that_week[volunteer_id] = state.hours_that_week.get(volunteer_id, 0.0) + hours
+        later = (
+            sa.select(ShiftSignup.volunteer_id, ShiftSignup.status, sa.func.count())
+            .join(Shift, Shift.id == ShiftSignup.shift_id)  # type: ignore[arg-type]
+            .where(
+                ShiftSignup.volunteer_id.in_(chunk),  # type: ignore[attr-defined]
+                sa.or_(
+                    sa.and_(
+                        ShiftSignup.status.in_([SignupStatus.COMPLETED, SignupStatus.NO_SHOW]),  # type: ignore[attr-defined]
+                        Shift.ends_at >= as_of,
+                    ),
+                    # When a cancellation was made is not kept: one of a sign-up made after as_of came after it.
+                    sa.and_(ShiftSignup.status == SignupStatus.CANCELLED, ShiftSignup.created_at >= as_of),
+                ),
+            )
+            .group_by(ShiftSignup.volunteer_id, ShiftSignup.status)
+        )
+        for volunteer_id, status, count in db.execute(later):
+            target = {
+                SignupStatus.COMPLETED: state.fulfilled_since,
+                SignupStatus.NO_SHOW: state.failed_since,
+                SignupStatus.CANCELLED: state.cancelled_since,
+            }[SignupStatus(status)]
+            target[int(volunteer_id)] = int(count)
+    return state
+
+
+def offer_state_as_of(db: Session, as_of: datetime, ids: list[int]) -> StateThen:
+    """Each offer's matches open at ``as_of`` (made before it, not yet ended), and those that ended well or
+    were cancelled after it: one query per chunk of ids."""
+    state = StateThen()
+    ended = sa.or_(
+        sa.and_(Match.fulfilled_at.is_not(None), Match.fulfilled_at < as_of),  # type: ignore[union-attr]
+        sa.and_(
+            Match.status.in_([MatchStatus.REJECTED, MatchStatus.CANCELLED]),  # type: ignore[attr-defined]
+            Match.decided_at < as_of,  # type: ignore[operator]
+        ),
+    )
+    for chunk in _in_chunks(ids):
+        rows = sa.select(
+            Match.offer_id, Match.status, Match.created_at, ended.label("ended"), Match.fulfilled_at, Match.decided_at
+        ).where(
+            Match.offer_id.in_(chunk)  # type: ignore[union-attr]
+        )
+        for offer_id, status, created_at, was_ended, fulfilled_at, decided_at in db.execute(rows):
+            offer_id = int(offer_id)
+            if created_at < as_of and not was_ended:
+                state.open_then[offer_id] = state.open_then.get(offer_id, 0) + 1
+            if status == MatchStatus.FULFILLED and (fulfilled_at is None or fulfilled_at >= as_of):
+                state.fulfilled_since[offer_id] = state.fulfilled_since.get(offer_id, 0) + 1
+            if status == MatchStatus.CANCELLED and (decided_at is None or decided_at >= as_of):
+                state.cancelled_since[offer_id] = state.cancelled_since.get(offer_id, 0) + 1
+    return state
+
+
+def _volunteer_then(candidate: records.Volunteer, work: CommunityWork, then: StateThen) -> records.Volunteer:
+    vid = candidate.id
+    return replace(
+        candidate,
+        community_work=work.volunteers.get(vid, {}),
+        hours_this_week=then.hours_that_week.get(vid, 0.0),
+        fulfilled=max(candidate.fulfilled - then.fulfilled_since.get(vid, 0), 0),
+        no_show=max(candidate.no_show - then.failed_since.get(vid, 0), 0),
+        cancelled=max(candidate.cancelled - then.cancelled_since.get(vid, 0), 0),
+    )
+
+
+def _offer_then(candidate: records.Offer, work: CommunityWork, then: StateThen) -> records.Offer:
+    oid = candidate.id
+    return replace(
+        candidate,
+        community_work=work.organizations.get(candidate.organization_id, {}),
+        open_matches=then.open_then.get(oid, 0),
+        fulfilled=max(candidate.fulfilled - then.fulfilled_since.get(oid, 0), 0),
+        cancelled=max(candidate.cancelled - then.cancelled_since.get(oid, 0), 0),
+    )
 
 
 def need_text(need: Need, extra: str = "") -> str:
@@ -226,7 +335,7 @@ def line_records_of(
     ]
 
 
-def _week_start(now: datetime) -> datetime:
+def week_start(now: datetime) -> datetime:
     return (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
@@ -256,7 +365,7 @@ def volunteer_records(db: Session, now: datetime | None = None, only: int | None
     )
     for volunteer_id, weekday, start, end in db.execute(scoped(window_rows, AvailabilitySlot.volunteer_id)):
         windows[volunteer_id].append(records.WeeklyWindow(weekday, start, end))
-    week = _week_start(now)
+    week = week_start(now)
     booked: dict[int, float] = defaultdict(float)
     booked_rows = (
         sa.select(ShiftSignup.volunteer_id, Shift.starts_at, Shift.ends_at)

@@ -142,16 +142,20 @@ def _pairs_as_of(
     grids = rows.grid_points(db)
     groups = rows.skill_groups(db) if kind == "volunteers" else None
     scales = rows.distance_scales()
-    days: dict[date, list[int]] = defaultdict(list)
+    # A day's parts share one index; a volunteer's load is the hours held in the shift's own week, so the
+    # shifts of a day are grouped by the week they start in too.
+    days: dict[tuple[date, date | None], list[int]] = defaultdict(list)
     for part_id in parts:
-        days[first[part_id].date()].append(part_id)
+        starts = getattr(parts[part_id], "starts_at", None)
+        days[(first[part_id].date(), rows.week_start(starts).date() if starts else None)].append(part_id)
     pairs: dict[int, Any] = {}
     for part_ids in days.values():
         present = sorted({c for part_id in part_ids for c in decided[part_id] if c in by_id})
         if not present:
             continue  # every candidate of the day has left the street: its decisions are dropped and counted
         as_of = min(first[part_id] for part_id in part_ids)
-        then = rows.candidates_as_of(db, [by_id[c] for c in present], as_of)
+        week_of = getattr(parts[part_ids[0]], "starts_at", None)
+        then = rows.candidates_as_of(db, [by_id[c] for c in present], as_of, week_of)
         index = rows.candidate_index(kind, then, grids, skill_groups=groups, scales=scales, space=space)
         for part_id in part_ids:
             pairs[part_id] = index.pair_features(parts[part_id], first[part_id], only=decided[part_id])
