@@ -1,7 +1,6 @@
 """What leaves the API and the pages of a job: plain values, the kind's label in the reader's language."""
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from marketplace.i18n import N_
@@ -70,7 +69,3 @@ class JobView:
     @property
     def polling(self) -> bool:
         return self.row.is_live
-
-    @property
-    def created_at(self) -> datetime:
-        return self.row.created_at

@@ -13,7 +13,6 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -289,6 +288,3 @@ def observe(kind: str, outcome: str, seconds: float) -> None:
         observe_job(kind, outcome, seconds)
     except Exception:  # metrics never fail a job
         log.warning("could not record job metrics", exc_info=True)
-
-
-OnProgress = Callable[[str, int, int], None]
