@@ -180,6 +180,23 @@ def do_token_revoke(c: Ctx) -> Expected:
     return Expected(["token.revoke"], "api_token", token_id, c.world.ids["admin"], "admin", changes=True)
 
 
+def do_job_retry(c: Ctx) -> Expected:
+    from marketplace.db.types import utcnow
+    from marketplace.jobs import backends
+    from marketplace.jobs.models import Job, JobStatus
+
+    with c.factory() as db:
+        job = Job(kind="offers.expire", status=JobStatus.FAILED, error="boom", attempts=1, finished_at=utcnow())
+        db.add(job)
+        db.commit()
+        job_id = job.id
+    identity = c.as_user(c.world.ids["admin"])
+    _consume_audit_baseline(c)
+    _ok(c.post(identity, f"/admin/jobs/{job_id}/retry"))
+    assert backends.wait(timeout=60)  # the retried job runs on a thread here: done before the tables are emptied
+    return Expected(["job.retry"], "job", job_id, c.world.ids["admin"], "admin", changes=True)
+
+
 def do_profile_edit(c: Ctx) -> Expected:
     identity = c.as_user(c.world.ids["staff_x"])
     data = {"display_name": "改过的名字", "phone": "13700000001", "email": "", "preferred_locale": "en"}
@@ -247,6 +264,7 @@ ACTIONS: list[tuple[str, list[str], Callable[[Ctx], Expected]]] = [
     ("password reset use", ["POST /admin/users/{user_id:int}/reset-link", "POST /reset/{token:str}"], do_reset_use),
     ("token create", ["POST /admin/tokens"], do_token_create),
     ("token revoke", ["POST /admin/tokens/{token_id:int}/revoke"], do_token_revoke),
+    ("job retry", ["POST /admin/jobs/{job_id:int}/retry"], do_job_retry),
     ("profile edit", ["POST /account"], do_profile_edit),
     ("organization edit", ["GET /organization", "POST /organization"], do_organization_edit),
     ("volunteer profile edit", ["POST /volunteer/profile"], do_volunteer_edit),
