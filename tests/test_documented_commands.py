@@ -411,19 +411,23 @@ def needs_demo(block: Block) -> bool:
     return any("marketplace " in command.text or kind_of(block, command) is not RUN for command in executed(block))
 
 
-def fresh_database_url(tmp: Path, name: str) -> str:
-    """A migrated empty database for a block that names its own MARKETPLACE_DATABASE_URL."""
+@contextlib.contextmanager
+def fresh_database(tmp: Path, name: str) -> Iterator[str]:
+    """A migrated empty database for a block that names its own MARKETPLACE_DATABASE_URL; on the
+    PostgreSQL server of MARKETPLACE_TEST_DATABASE_URL when it names one (dropped afterwards)."""
     from marketplace.db.migrate import upgrade
-    from marketplace.db.scratch import recreate_postgres_database
+    from marketplace.db.scratch import scratch_postgres_database
 
     base = os.environ.get("MARKETPLACE_TEST_DATABASE_URL", "")
-    if base.startswith("postgresql"):
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        url = recreate_postgres_database(base, f"docs_{worker}_{name}".replace("-", "_").lower()[:60])
-    else:
+    if not base.startswith("postgresql"):
         url = f"sqlite:///{tmp / 'fresh.sqlite3'}"
-    upgrade(url)
-    return url
+        upgrade(url)
+        yield url
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    with scratch_postgres_database(base, f"docs_{worker}_{name}".lower()[:60]) as url:
+        upgrade(url)
+        yield url
 
 
 SERVER_FUNCTIONS = r"""
@@ -554,16 +558,18 @@ def test_documented_block_runs(block: Block, request: pytest.FixtureRequest, tmp
     template: Path = request.getfixturevalue("demo_var_template" if needs_demo(block) else "empty_var_template")
     var_dir = tmp_path / "var"
     shutil.copytree(template, var_dir)
+    name = re.sub(r"\W", "_", block.name)
     names_database = any("MARKETPLACE_DATABASE_URL=" in command.text for command in block.commands)
-    database_url = (
-        fresh_database_url(tmp_path, block.name.replace("/", "_").replace(".", "_").replace(":", "_"))
-        if names_database
-        else None
-    )
+    with fresh_database(tmp_path, name) if names_database else contextlib.nullcontext() as database_url:
+        returncode, output = run_block(block_script(block, tmp_path, var_dir, database_url), var_dir)
+    assert returncode == 0, f"{block.name} failed (exit {returncode}):\n{output}"
+
+
+def run_block(script: str, var_dir: Path) -> tuple[int, str]:
+    """The block's script in bash, from the checkout, with only the var dir of MARKETPLACE_* settings."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("MARKETPLACE_")}
     env["MARKETPLACE_VAR_DIR"] = str(var_dir)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    script = block_script(block, tmp_path, var_dir, database_url)
     process = subprocess.Popen(
         ["bash", "-c", script],
         cwd=PROJECT_ROOT,
@@ -578,10 +584,8 @@ def test_documented_block_runs(block: Block, request: pytest.FixtureRequest, tmp
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, 9)
         output, _ = process.communicate()
-        pytest.fail(f"{block.name} took longer than {BLOCK_TIMEOUT} s:\n{output.decode(errors='replace')}")
+        return -1, f"took longer than {BLOCK_TIMEOUT} s:\n{output.decode(errors='replace')}"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, 9)
-    assert process.returncode == 0, (
-        f"{block.name} failed (exit {process.returncode}):\n{output.decode(errors='replace')}"
-    )
+    return process.returncode, output.decode(errors="replace")
