@@ -26,6 +26,13 @@ def street_day_end(day: date, tz: ZoneInfo = STREET_TIMEZONE) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min, tz)
 
 
+def street_week(moment: datetime, tz: ZoneInfo = STREET_TIMEZONE) -> date:
+    """The Monday (a street day) of the week ``moment`` falls in on the street's clock: the week a
+    volunteer's weekly hours are counted in (``Volunteer.hours_by_week``)."""
+    day = moment.astimezone(tz).date()
+    return day - timedelta(days=day.weekday())
+
+
 def window_blocks(window: WeeklyWindow) -> range:
     start = window.weekday * BLOCKS_PER_DAY + window.start_minute // BLOCK_MINUTES
     end = window.weekday * BLOCKS_PER_DAY + -(-window.end_minute // BLOCK_MINUTES)

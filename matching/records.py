@@ -51,6 +51,10 @@ class Volunteer:
     availability: tuple[WeeklyWindow, ...] = ()
     weekly_hour_cap: float = 8.0
     hours_this_week: float = 0.0
+    # Hours already held per week (its Monday, ``availability.street_week``). When any volunteer of an
+    # index has them, a shift's capacity and load are read in the shift's own week; otherwise every
+    # shift reads ``hours_this_week``.
+    hours_by_week: Mapping[date, float] = field(default_factory=dict, hash=False)
     fulfilled: int = 0
     no_show: int = 0
     cancelled: int = 0

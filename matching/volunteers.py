@@ -22,13 +22,13 @@ Pre-filters: the volunteer must be free for part of the shift and have the hours
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
 
-from matching.availability import availability_matrix, shift_blocks, street_day_end
+from matching.availability import availability_matrix, shift_blocks, street_day_end, street_week
 from matching.explain import Ranked, Reason, percent
 from matching.features import (
     DAYS_CAP,
@@ -134,8 +134,22 @@ class VolunteerIndex:
         self.reliability = reliability_of(fulfilled, failed, self.rate)
         self.cap = np.asarray([max(v.weekly_hour_cap, 0.0) for v in volunteers], dtype=np.float64)
         self.hours = np.asarray([v.hours_this_week for v in volunteers], dtype=np.float64)
+        # Hours held per week when the records give them (a shift next week is judged by next week's hours).
+        self.weekly = any(v.hours_by_week for v in volunteers)
+        weeks = sorted({week for v in volunteers for week in v.hours_by_week})
+        self.week_hours = {
+            week: np.asarray([v.hours_by_week.get(week, 0.0) for v in volunteers], dtype=np.float64) for week in weeks
+        }
+        self._no_hours = np.zeros(len(volunteers))
         self.text_space = text_space
         self.text = text_space.embed_each([v.text for v in volunteers]) if text_space else None
+
+    def hours_for(self, shift: ShiftNeed) -> np.ndarray:
+        """The hours each volunteer already holds in the shift's week (this week's when the records give no
+        weeks)."""
+        if not self.weekly:
+            return self.hours
+        return self.week_hours.get(street_week(shift.starts_at), self._no_hours)
 
     def _groups(self, skill_groups: Mapping[int, str], skill_count: int) -> None:
         """Skill groups as matrices: which group each skill is in, and which groups each volunteer holds a
@@ -207,7 +221,7 @@ class VolunteerIndex:
         volunteers an admin actually decided on, even those who would not pass the filters today."""
         blocks = shift_blocks(shift.starts_at, shift.ends_at)
         available = self._available(blocks)
-        hours_left = self.cap - self.hours - _hours(shift)
+        hours_left = self.cap - self.hours_for(shift) - _hours(shift)
         rows = np.flatnonzero((available > 0) & (hours_left >= 0)) if only is None else self.rows_of(only)
 
         required = [skill for skill in shift.skill_ids if skill < self.skills.shape[1]]
@@ -336,13 +350,14 @@ class VolunteerIndex:
         """
         weights = weights or DEFAULT_WEIGHTS
         lists: list[list[Ranked]] = [[] for _ in shifts]
-        groups: dict[tuple[bytes, float], list[int]] = defaultdict(list)
+        groups: dict[tuple[bytes, float, date | None], list[int]] = defaultdict(list)
         for position, shift in enumerate(shifts):
-            groups[(shift_blocks(shift.starts_at, shift.ends_at).tobytes(), _hours(shift))].append(position)
+            week = street_week(shift.starts_at) if self.weekly else None
+            groups[(shift_blocks(shift.starts_at, shift.ends_at).tobytes(), _hours(shift), week)].append(position)
         done = 0
-        for (blocks, shift_hours), members in groups.items():
+        for (blocks, shift_hours, _week), members in groups.items():
             available = self._available(np.frombuffer(blocks, dtype=np.int64))
-            hours_left = self.cap - self.hours - shift_hours
+            hours_left = self.cap - self.hours_for(shifts[members[0]]) - shift_hours
             rows = np.flatnonzero((available > 0) & (hours_left >= 0))
             step = max(1, chunk_pairs // max(len(rows), 1)) if len(rows) else len(members)
             for first in range(0, len(members), step):
@@ -464,7 +479,7 @@ class VolunteerIndex:
         columns = {
             **features.values,
             "distance_km": np.minimum(features.distance_km, DISTANCE_CAP_KM),
-            "load": np.where(self.cap[rows] > 0, self.hours[rows] / np.maximum(self.cap[rows], 1e-9), 1.0),
+            "load": np.where(self.cap[rows] > 0, self.hours_for(shift)[rows] / np.maximum(self.cap[rows], 1e-9), 1.0),
             "experience": experience(self.fulfilled[rows], self.failed[rows]),
             "urgency": np.full(n, float(shift.urgency)),
             "days_to_due": np.full(n, days_between(min(due, shift.starts_at.timestamp()), now.timestamp(), DAYS_CAP)),

@@ -232,3 +232,30 @@ def test_rank_many_reports_the_shifts_done() -> None:
     index.rank_many(shifts, k=3, ranked=done.append, chunk_pairs=100)
     assert done == sorted(done) and done[-1] == len(shifts)
     assert index.rank_many([], k=3) == []
+
+
+def test_a_shift_is_judged_by_the_hours_its_volunteers_hold_in_its_own_week() -> None:
+    """Fully booked next week (Mon 2026-11-30) but free this week: kept for this Saturday, not for next."""
+    from matching.availability import street_week
+
+    next_saturday = tuple(moment + timedelta(days=7) for moment in SATURDAY_MORNING)
+    this_week, next_week = street_week(SATURDAY_MORNING[0]), street_week(next_saturday[0])
+    assert (this_week.isoformat(), next_week.isoformat()) == ("2026-11-23", "2026-11-30")
+    booked = volunteer(1, weekly_hour_cap=4, hours_by_week={next_week: 4.0})
+    half = volunteer(2, weekly_hour_cap=4, hours_by_week={this_week: 2.0})
+    index = VolunteerIndex([booked, half], GRIDS)
+    assert {r.candidate_id for r in index.rank(shift(), k=5)} == {1, 2}
+    later = shift(id=2, starts_at=next_saturday[0], ends_at=next_saturday[1])
+    assert [r.candidate_id for r in index.rank(later, k=5)] == [2]
+    # The load feature reads the same week; the batched ranking agrees with one shift at a time.
+    now = SATURDAY_MORNING[0] - timedelta(days=1)
+    pairs = index.pair_features(shift(), now)
+    load = dict(zip(pairs.candidate_ids.tolist(), pairs.column("load").tolist(), strict=True))
+    assert load == {1: 0.0, 2: 0.5}
+    assert [[r.candidate_id for r in ranked] for ranked in index.rank_many([shift(), later], k=5)] == [
+        [r.candidate_id for r in index.rank(shift(), k=5)],
+        [2],
+    ]
+    # Records without weeks keep the old rule: this week's hours for every shift.
+    plain = VolunteerIndex([volunteer(1, weekly_hour_cap=4, hours_this_week=4.0)], GRIDS)
+    assert plain.rank(shift(starts_at=next_saturday[0], ends_at=next_saturday[1]), k=5) == []

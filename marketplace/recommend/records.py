@@ -4,7 +4,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,6 +27,7 @@ from marketplace.volunteers.models import (
     VolunteerSkill,
 )
 from matching import records
+from matching.availability import STREET_TIMEZONE, street_week
 from matching.offers import OfferIndex
 from matching.text import TextSpace
 from matching.volunteers import VolunteerIndex
@@ -134,7 +135,8 @@ def candidates_as_of(db: Session, candidates: list[Any], as_of: datetime, week_o
     ids = [candidate.id for candidate in candidates]
     if candidates and isinstance(candidates[0], records.Volunteer):
         volunteers = volunteer_state_as_of(db, as_of, ids, week_of)
-        return [_volunteer_then(candidate, work, volunteers) for candidate in candidates]
+        week = street_week(week_of or as_of)
+        return [_volunteer_then(candidate, work, volunteers, week) for candidate in candidates]
     offers = offer_state_as_of(db, as_of, ids)
     return [_offer_then(candidate, work, offers) for candidate in candidates]
 
@@ -153,7 +155,8 @@ class StateThen:
 def volunteer_state_as_of(db: Session, as_of: datetime, ids: list[int], week_of: datetime | None = None) -> StateThen:
     """Each volunteer's hours booked by ``as_of`` in the week of ``week_of`` (``as_of``'s when not given), and
     the completions, no-shows and own cancellations that came after it: two queries per chunk of ids."""
-    week = week_start(week_of or as_of)
+    week = street_week(week_of or as_of)
+    starts = datetime.combine(week, time.min, STREET_TIMEZONE)
     state = StateThen()
     for chunk in _in_chunks(ids):
         booked = (
@@ -163,8 +166,8 @@ def volunteer_state_as_of(db: Session, as_of: datetime, ids: list[int], week_of:
                 ShiftSignup.volunteer_id.in_(chunk),  # type: ignore[attr-defined]
                 ShiftSignup.status.in_([*LIVE_SIGNUPS, SignupStatus.NO_SHOW]),  # type: ignore[attr-defined]
                 ShiftSignup.created_at < as_of,
-                Shift.starts_at >= week,
-                Shift.starts_at < week + timedelta(days=7),
+                Shift.starts_at >= starts,
+                Shift.starts_at < starts + timedelta(days=7),
             )
         )
         for volunteer_id, starts_at, ends_at in db.execute(booked):
@@ -224,12 +227,16 @@ def offer_state_as_of(db: Session, as_of: datetime, ids: list[int]) -> StateThen
     return state
 
 
-def _volunteer_then(candidate: records.Volunteer, work: CommunityWork, then: StateThen) -> records.Volunteer:
+def _volunteer_then(
+    candidate: records.Volunteer, work: CommunityWork, then: StateThen, week: date
+) -> records.Volunteer:
     vid = candidate.id
+    hours = then.hours_that_week.get(vid, 0.0)
     return replace(
         candidate,
         community_work=work.volunteers.get(vid, {}),
-        hours_this_week=then.hours_that_week.get(vid, 0.0),
+        hours_this_week=hours,
+        hours_by_week={week: hours},
         fulfilled=max(candidate.fulfilled - then.fulfilled_since.get(vid, 0), 0),
         no_show=max(candidate.no_show - then.failed_since.get(vid, 0), 0),
         cancelled=max(candidate.cancelled - then.cancelled_since.get(vid, 0), 0),
@@ -335,10 +342,6 @@ def line_records_of(
     ]
 
 
-def week_start(now: datetime) -> datetime:
-    return (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 def volunteer_records(db: Session, now: datetime | None = None, only: int | None = None) -> list[records.Volunteer]:
     """Every volunteer (or only profile ``only``) with skills, weekly windows, this week's booked hours, their
     record, interests and past work per community (as of ``now``), in 7 queries."""
@@ -365,19 +368,20 @@ def volunteer_records(db: Session, now: datetime | None = None, only: int | None
     )
     for volunteer_id, weekday, start, end in db.execute(scoped(window_rows, AvailabilitySlot.volunteer_id)):
         windows[volunteer_id].append(records.WeeklyWindow(weekday, start, end))
-    week = week_start(now)
-    booked: dict[int, float] = defaultdict(float)
+    # Hours held per street week, from this week on: a shift is judged by the hours of its own week.
+    this_week = street_week(now)
+    booked: dict[int, dict[date, float]] = defaultdict(dict)
     booked_rows = (
         sa.select(ShiftSignup.volunteer_id, Shift.starts_at, Shift.ends_at)
         .join(Shift, Shift.id == ShiftSignup.shift_id)  # type: ignore[arg-type]
         .where(
             ShiftSignup.status.in_(LIVE_SIGNUPS),  # type: ignore[attr-defined]
-            Shift.starts_at >= week,
-            Shift.starts_at < week + timedelta(days=7),
+            Shift.starts_at >= datetime.combine(this_week, time.min, STREET_TIMEZONE),
         )
     )
     for volunteer_id, starts_at, ends_at in db.execute(scoped(booked_rows, ShiftSignup.volunteer_id)):
-        booked[volunteer_id] += (ends_at - starts_at).total_seconds() / 3600
+        week, hours = street_week(starts_at), booked[volunteer_id]
+        hours[week] = hours.get(week, 0.0) + (ends_at - starts_at).total_seconds() / 3600
     # A sign-up the admins rejected is stored cancelled too; only the volunteer's own cancellations count
     # against their record.
     cancelled_rows = (
@@ -410,7 +414,8 @@ def volunteer_records(db: Session, now: datetime | None = None, only: int | None
             skill_ids=frozenset(skills[row.id]),
             availability=tuple(windows[row.id]),
             weekly_hour_cap=float(row.weekly_hour_cap),
-            hours_this_week=booked[row.id],
+            hours_this_week=booked[row.id].get(this_week, 0.0),
+            hours_by_week=booked[row.id],
             fulfilled=row.fulfilled_count,
             no_show=row.no_show_count,
             cancelled=int(cancelled.get(row.id, 0)),

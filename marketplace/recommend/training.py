@@ -26,6 +26,7 @@ from marketplace.needs.models import Need, ResourceLine
 from marketplace.recommend import impressions
 from marketplace.recommend import records as rows
 from matching import counterfactual, evaluation, exploration, learning, ranker, selection
+from matching.availability import street_week
 from matching.features import FEATURES_OF_KIND, OFFER, VOLUNTEER
 from matching.records import Decision
 
@@ -147,7 +148,7 @@ def _pairs_as_of(
     days: dict[tuple[date, date | None], list[int]] = defaultdict(list)
     for part_id in parts:
         starts = getattr(parts[part_id], "starts_at", None)
-        days[(first[part_id].date(), rows.week_start(starts).date() if starts else None)].append(part_id)
+        days[(first[part_id].date(), street_week(starts) if starts else None)].append(part_id)
     pairs: dict[int, Any] = {}
     for part_ids in days.values():
         present = sorted({c for part_id in part_ids for c in decided[part_id] if c in by_id})
