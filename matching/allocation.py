@@ -23,12 +23,14 @@ cost, a weighted mix): ``matching.transport`` (docs/allocation.md).
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from itertools import combinations
 
 import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
+from matching.availability import hours_left_in_week, street_week
 from matching.records import LineNeed, Offer, ShiftNeed, Volunteer
 from matching.units import Condition, Side, can_serve, condition
 
@@ -168,8 +170,13 @@ def allocate_shifts(
         add_row([(column, 1.0) for column in columns_of_shift], by_shift[shift_id].open_slots)
     for volunteer_id, columns_of_volunteer in by_volunteer_pairs.items():
         volunteer = by_volunteer[volunteer_id]
-        hours_left = max(volunteer.weekly_hour_cap - volunteer.hours_this_week, 0.0)
-        add_row([(column, _hours(by_shift[pairs[column].need_part_id])) for column in columns_of_volunteer], hours_left)
+        # One hours budget per street week: a shift draws on the hours of its own week.
+        by_week: dict[date, list[int]] = defaultdict(list)
+        for column in columns_of_volunteer:
+            by_week[street_week(by_shift[pairs[column].need_part_id].starts_at)].append(column)
+        for of_week in by_week.values():
+            hours_left = hours_left_in_week(volunteer, by_shift[pairs[of_week[0]].need_part_id].starts_at)
+            add_row([(column, _hours(by_shift[pairs[column].need_part_id])) for column in of_week], hours_left)
         for first, second in combinations(columns_of_volunteer, 2):
             if _overlap(by_shift[pairs[first].need_part_id], by_shift[pairs[second].need_part_id]):
                 add_row([(first, 1.0), (second, 1.0)], 1.0)
@@ -197,7 +204,7 @@ def greedy_shifts(
     by_shift = {shift.id: shift for shift in shifts}
     by_volunteer = {volunteer.id: volunteer for volunteer in volunteers}
     slots = {shift.id: shift.open_slots for shift in shifts}
-    hours_left = {v.id: max(v.weekly_hour_cap - v.hours_this_week, 0.0) for v in volunteers}
+    hours_left: dict[tuple[int, date], float] = {}  # per volunteer and street week
     taken: dict[int, list[ShiftNeed]] = defaultdict(list)
     plan: list[ShiftAssignment] = []
     total = 0.0
@@ -207,12 +214,15 @@ def greedy_shifts(
     )
     for c in ranked:
         shift = by_shift[c.need_part_id]
-        if slots[shift.id] <= 0 or hours_left[c.candidate_id] < _hours(shift):
+        budget = (c.candidate_id, street_week(shift.starts_at))
+        if budget not in hours_left:
+            hours_left[budget] = hours_left_in_week(by_volunteer[c.candidate_id], shift.starts_at)
+        if slots[shift.id] <= 0 or hours_left[budget] < _hours(shift):
             continue
         if any(_overlap(shift, other) for other in taken[c.candidate_id]):
             continue
         slots[shift.id] -= 1
-        hours_left[c.candidate_id] -= _hours(shift)
+        hours_left[budget] -= _hours(shift)
         taken[c.candidate_id].append(shift)
         plan.append(ShiftAssignment(shift.id, c.candidate_id, c.score))
         total += c.score * URGENCY_PRIORITY.get(shift.urgency, 1.0)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from scipy import sparse
 
-from matching.records import WeeklyWindow
+from matching.records import Volunteer, WeeklyWindow
 
 BLOCK_MINUTES = 30
 BLOCKS_PER_DAY = 24 * 60 // BLOCK_MINUTES
@@ -31,6 +31,15 @@ def street_week(moment: datetime, tz: ZoneInfo = STREET_TIMEZONE) -> date:
     volunteer's weekly hours are counted in (``Volunteer.hours_by_week``)."""
     day = moment.astimezone(tz).date()
     return day - timedelta(days=day.weekday())
+
+
+def hours_left_in_week(volunteer: Volunteer, moment: datetime) -> float:
+    """The hours the volunteer may still take on in the street week of ``moment``: their weekly cap less
+    what they hold that week (``hours_by_week`` when the record has weeks, else ``hours_this_week``)."""
+    held = (
+        volunteer.hours_by_week.get(street_week(moment), 0.0) if volunteer.hours_by_week else volunteer.hours_this_week
+    )
+    return max(volunteer.weekly_hour_cap - held, 0.0)
 
 
 def window_blocks(window: WeeklyWindow) -> range:

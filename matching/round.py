@@ -27,7 +27,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal, TypeVar
 
 import numpy as np
@@ -44,6 +44,7 @@ from matching.allocation import (
     greedy_lines,
     greedy_shifts,
 )
+from matching.availability import hours_left_in_week, street_week
 from matching.explain import Ranked, Reason
 from matching.offers import OfferIndex
 from matching.records import LineNeed, Offer, ShiftNeed, Volunteer
@@ -226,7 +227,11 @@ def _hours(shift: ShiftNeed) -> float:
 
 def _one_shift(shift: ShiftNeed, volunteers: Mapping[int, Volunteer], pairs: list[Candidate]) -> list[ShiftAssignment]:
     """Exact without a solver: each volunteer here has this one pair, so take the best that fit."""
-    fitting = [pair for pair in pairs if pair.score > 0 and _hours_left(volunteers[pair.candidate_id]) >= _hours(shift)]
+    fitting = [
+        pair
+        for pair in pairs
+        if pair.score > 0 and hours_left_in_week(volunteers[pair.candidate_id], shift.starts_at) >= _hours(shift)
+    ]
     fitting.sort(key=lambda pair: (-pair.score, pair.candidate_id))
     return [ShiftAssignment(shift.id, pair.candidate_id, pair.score) for pair in fitting[: max(shift.open_slots, 0)]]
 
@@ -273,8 +278,17 @@ def solve_shifts(
     # Each shift's hours and times and each volunteer's hours left, worked out once, not once per pair.
     hours = {shift_id: _hours(shifts[shift_id]) for shift_id in {c.need_part_id for c in pairs}}
     span = {shift_id: (shifts[shift_id].starts_at, shifts[shift_id].ends_at) for shift_id in hours}
-    hours_left = {volunteer: _hours_left(volunteers[volunteer]) for volunteer in {c.candidate_id for c in pairs}}
-    usable = [c for c in pairs if hours[c.need_part_id] <= hours_left[c.candidate_id] + 1e-9 and c.score > 0]
+    # Hours are budgeted per volunteer and street week: a shift draws on the hours of its own week.
+    week = {shift_id: street_week(shifts[shift_id].starts_at) for shift_id in hours}
+    hours_left = {
+        (c.candidate_id, week[c.need_part_id]): hours_left_in_week(volunteers[c.candidate_id], span[c.need_part_id][0])
+        for c in pairs
+    }
+    usable = [
+        c
+        for c in pairs
+        if hours[c.need_part_id] <= hours_left[(c.candidate_id, week[c.need_part_id])] + 1e-9 and c.score > 0
+    ]
     if not usable:
         return [], 0.0
     weights = np.asarray([c.score * URGENCY_PRIORITY.get(shifts[c.need_part_id].urgency, 1.0) for c in usable])
@@ -303,9 +317,13 @@ def solve_shifts(
         if len(spans) > 1:  # one shift overlaps nothing
             for group in _overlap_cliques(of_volunteer, spans):
                 add_row([(column, 1.0) for column in group], 1.0)
-        left = hours_left[volunteer_id]
-        if _most_hours(spans) > left + 1e-9:
-            add_row([(c, hours[usable[c].need_part_id]) for c in of_volunteer], left)
+        by_week: dict[date, list[int]] = defaultdict(list)
+        for c in of_volunteer:
+            by_week[week[usable[c].need_part_id]].append(c)
+        for shift_week, of_week in by_week.items():
+            left = hours_left[(volunteer_id, shift_week)]
+            if _most_hours([span[usable[c].need_part_id] for c in of_week]) > left + 1e-9:
+                add_row([(c, hours[usable[c].need_part_id]) for c in of_week], left)
     constraints = (
         [
             LinearConstraint(
@@ -330,10 +348,6 @@ def solve_shifts(
         if y > 0.5
     ]
     return chosen, float(-result.fun)
-
-
-def _hours_left(volunteer: Volunteer) -> float:
-    return max(volunteer.weekly_hour_cap - volunteer.hours_this_week, 0.0)
 
 
 def allocate_shift_components(
@@ -509,20 +523,31 @@ def with_capacity(
     volunteers: Sequence[Volunteer],
     *,
     reserved: Mapping[int, float],
-    booked: Mapping[int, float],
+    booked: Mapping[int, float] | None = None,
+    booked_by_week: Mapping[int, Mapping[date, float]] | None = None,
 ) -> tuple[list[Offer], list[Volunteer]]:
-    """Offers less the quantities ``reserved`` on them, volunteers plus the hours ``booked`` for them.
+    """Offers less the quantities ``reserved`` on them, volunteers plus the hours ``booked`` for them (this
+    week's) or ``booked_by_week`` (per street week, for records with ``hours_by_week``).
 
     The application passes what proposals still waiting for review hold, so a plan never promises the
     same units or hours twice.
     """
+    booked, by_week = booked or {}, booked_by_week or {}
+
+    def plus(v: Volunteer) -> Volunteer:
+        if v.id in by_week:
+            weeks = dict(v.hours_by_week)
+            for week, hours in by_week[v.id].items():
+                weeks[week] = weeks.get(week, 0.0) + hours
+            v = replace(v, hours_by_week=weeks)
+        if v.id in booked:
+            v = replace(v, hours_this_week=v.hours_this_week + booked[v.id])
+        return v
+
     return (
         [
             replace(o, remaining=max(o.remaining - reserved.get(o.id, 0.0), 0.0)) if o.id in reserved else o
             for o in offers
         ],
-        [
-            replace(v, hours_this_week=v.hours_this_week + booked.get(v.id, 0.0)) if v.id in booked else v
-            for v in volunteers
-        ],
+        [plus(v) if v.id in booked or v.id in by_week else v for v in volunteers],
     )

@@ -252,3 +252,33 @@ def test_a_round_never_pairs_a_line_with_an_offer_counted_in_another_unit(method
     plan = plan_round(lines, [], offer_index=OfferIndex(offers, GRIDS), volunteer_index=None, now=NOW, method=method)
     # The lamps in the generic 个 are the only offer that can serve any of these lines.
     assert [(p.part_id, p.candidate_id, p.quantity) for p in plan.lines] == [(1, 14, pytest.approx(8))]
+
+
+def test_hours_are_budgeted_per_street_week_by_every_allocator() -> None:
+    """A weekly cap is per week: booked full next week leaves this week free, and two weeks' shifts both fit."""
+    from matching.allocation import greedy_shifts
+    from matching.availability import street_week
+
+    next_saturday = SATURDAY_9 + timedelta(days=7)
+    shifts = [
+        shift(1, hours=3),
+        shift(2, start=next_saturday, hours=3),
+        shift(3, hours=3),
+        shift(4, start=next_saturday, hours=3),
+    ]
+    booked_next_week = volunteer(10, weekly_hour_cap=4, hours_by_week={street_week(next_saturday): 4.0})
+    free = volunteer(11, weekly_hour_cap=4)
+    pairs = [Candidate(1, 10, 0.9), Candidate(2, 10, 0.9), Candidate(3, 11, 0.8), Candidate(4, 11, 0.8)]
+    expected = {(1, 10), (3, 11), (4, 11)}  # not shift 2 for 10 (full that week); both weeks for 11
+    by_id = {s.id: s for s in shifts}
+    people = {v.id: v for v in (booked_next_week, free)}
+    solved, _ = solve_shifts(by_id, people, pairs)
+    assert {(a.shift_id, a.volunteer_id) for a in solved} == expected
+    whole, _ = allocate_shifts(shifts, list(people.values()), pairs)
+    assert {(a.shift_id, a.volunteer_id) for a in whole} == expected
+    greedy, _ = greedy_shifts(shifts, list(people.values()), pairs)
+    assert {(a.shift_id, a.volunteer_id) for a in greedy} == expected
+    # Pending proposals add to the week they fall in.
+    _, [held] = with_capacity([], [free], reserved={}, booked_by_week={11: {street_week(SATURDAY_9): 2.0}})
+    solved, _ = solve_shifts(by_id, {11: held}, [Candidate(3, 11, 0.8), Candidate(4, 11, 0.8)])
+    assert {(a.shift_id, a.volunteer_id) for a in solved} == {(4, 11)}

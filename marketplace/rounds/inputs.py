@@ -8,7 +8,7 @@ round right after the first proposes nothing twice, and no plan promises the sam
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -23,6 +23,7 @@ from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.recommend import records as rows
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 from matching import records
+from matching.availability import street_week
 from matching.round import Window, with_capacity
 
 SLOT_HOLDERS = (SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN, SignupStatus.COMPLETED)
@@ -157,19 +158,25 @@ def load(db: Session, now: datetime) -> RoundInputs:
                 shifts.append(shift if slots == shift.open_slots else replace(shift, open_slots=slots))
 
     busy = _busy(db, now)
-    shift_hours = {
-        shift_id: _hours(start, end)
+    shift_times = {
+        shift_id: (street_week(start), _hours(start, end))
         for shift_id, start, end in db.execute(
             sa.select(Shift.id, Shift.starts_at, Shift.ends_at).where(
                 Shift.id.in_({m.shift_id for m in pending_shifts})  # type: ignore[union-attr]
             )
         )
     }
-    booked: dict[int, float] = defaultdict(float)
+    # What pending proposals hold, in each shift's own week (the round budgets hours per week).
+    booked: dict[int, dict[date, float]] = defaultdict(dict)
     for match in pending_shifts:
-        booked[match.volunteer_id or 0] += shift_hours.get(match.shift_id or 0, 0.0)
+        if match.shift_id in shift_times:
+            week, hours = shift_times[match.shift_id]
+            held = booked[match.volunteer_id or 0]
+            held[week] = held.get(week, 0.0) + hours
     offers, owners = _usable_offers(db, now)
-    offers, volunteers = with_capacity(offers, _active_volunteers(db, now), reserved=held_by_offer, booked=booked)
+    offers, volunteers = with_capacity(
+        offers, _active_volunteers(db, now), reserved=held_by_offer, booked_by_week=booked
+    )
     return RoundInputs(
         lines=lines,
         shifts=shifts,
