@@ -187,7 +187,7 @@ COMMANDS: dict[str, dict[str, Kind]] = {
         "docker compose exec web marketplace backup": SLOW,
     },
     "docs/jobs.md": {
-        "MARKETPLACE_REDIS_URL=redis://127.0.0.1:6379/0 uv run marketplace worker --concurrency 2": DAEMON,
+        "MARKETPLACE_REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/marketplace worker --concurrency 2": DAEMON,
         # An admin's $TOKEN and a failed job 12: examples to adapt.
         'curl -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:8000/api/v1/jobs?status=failed"': REFERENCE,
         'curl -X POST -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8000/api/v1/jobs/12/retry': REFERENCE,
