@@ -80,6 +80,13 @@ def test_staff_propose_an_offer_from_the_page_the_partner_accepts_and_an_admin_a
     # What the line still needs, up to what the offer has left; the place it was shown at.
     assert match.quantity == Decimal("300.00") and match.shown_rank == int(ranks[str(fitting.id)])
     assert match.organization_id == fitting.organization_id and match.explored is False
+    again = post_form(
+        client,
+        settings,
+        f"/needs/{need.id}/recommendations/propose",
+        {"kind": "offers", "part_id": str(line.id), "candidate_id": str(fitting.id)},
+    )
+    assert again.status_code == 409 and "already has a live proposal" in again.text
     after = client.get(sent.headers["location"])
     assert "Proposed. The candidate is asked to accept" in after.text
     assert "Already proposed, claimed or signed up" in after.text

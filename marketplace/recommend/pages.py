@@ -15,7 +15,7 @@ from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.matches import staff_proposals
-from marketplace.matches.page_forms import row_id
+from marketplace.matches.page_forms import conflict_message, row_id
 from marketplace.matches.services import Conflict
 from marketplace.needs import services
 from marketplace.organizations.forms import FormData, one
@@ -77,7 +77,7 @@ class RecommendationPagesController(Controller):
                 match = staff_proposals.propose(db, actor, need_id, proposal)
             except Conflict as error:
                 db.rollback()
-                problem = (_refusal(str(error.detail)), HTTP_409_CONFLICT)
+                problem = (_refusal(error), HTTP_409_CONFLICT)
             except ValidationException as error:
                 db.rollback()
                 problem = (_invalid(error), HTTP_400_BAD_REQUEST)
@@ -97,23 +97,19 @@ def _visible(db: Session, actor: CurrentUser, need_id: int) -> Any:
         raise NotFoundException(_("No such need in your scope.")) from None
 
 
-def _refusal(detail: str) -> str:
-    """The service's reason (openings, a live pair), in the reader's language."""
+def _refusal(error: Conflict) -> str:
+    """The service's reason in the reader's language: what only a proposal meets here, the rest as the
+    take-part page says it (closed line, cancelled or finished shift)."""
+    detail = str(error.detail)
     if staff_proposals.ALREADY_LIVE in detail:
         return _("This candidate already has a live proposal, claim or sign-up for this part.")
     if "no longer open" in detail:
         return _("This project is no longer open; nobody can be proposed for it.")
-    if "closed as enough" in detail:
-        return _("The street closed this line as enough; it takes no more claims.")
-    if "cancelled" in detail:
-        return _("The street cancelled this shift.")
     if "whole project" in detail:
         return _("A partner has claimed the whole project; no part of it can be proposed now.")
-    if "shift is over" in detail:
-        return _("This shift is over.")
     if "needs nothing more" in detail:
         return _("This resource line needs nothing more.")
-    return _("That did not work: the data changed in the meantime. Please reload the page and try again.")
+    return conflict_message(error)
 
 
 def _invalid(error: ValidationException) -> str:
