@@ -33,6 +33,7 @@ from marketplace.volunteers.models import (
     VolunteerProfile,
     VolunteerSegment,
     VolunteerSkill,
+    VolunteerStreet,
 )
 
 __all__ = [
@@ -87,4 +88,5 @@ __all__ = [
     "VolunteerProfile",
     "VolunteerSegment",
     "VolunteerSkill",
+    "VolunteerStreet",
 ]

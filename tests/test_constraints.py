@@ -220,6 +220,9 @@ class World:
     def _volunteer_interest(self, n: int) -> Overrides:
         return {"volunteer_id": self.insert("volunteer_profile"), "category": "renovation"}
 
+    def _volunteer_street(self, n: int) -> Overrides:
+        return {"volunteer_id": self.insert("volunteer_profile"), "street_id": self.ids["street"], "created_at": T0}
+
     def _volunteer_skill(self, n: int) -> Overrides:
         return {"volunteer_id": self.ids["volunteer"], "skill_id": self.insert("skill")}
 
@@ -688,6 +691,7 @@ UNIQUE_CASES: list[Case] = [
     _unique("staff_grid", "user_id,grid_id", _with_ids(user_id="staff", grid_id="grid")),
     _unique("volunteer_skill", "volunteer_id,skill_id", _with_ids(volunteer_id="volunteer", skill_id="skill")),
     _unique("volunteer_interest", "volunteer_id,category", lambda w: {"volunteer_id": w.ids["volunteer"]}),
+    _unique("volunteer_street", "volunteer_id,street_id", _with_ids(volunteer_id="volunteer", street_id="street")),
     _unique("shift_skill", "shift_id,skill_id", _with_ids(shift_id="shift", skill_id="skill")),
     # Offers and lines store the key: one item per key, retired ones included.
     _unique("item_term", "key", {"key": "same_item"}),

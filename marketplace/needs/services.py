@@ -26,6 +26,7 @@ from marketplace.needs.models import Need, NeedIntake, NeedStatus, ResourceLine,
 from marketplace.needs.schemas import NeedCreate, NeedRejection, NeedUpdate
 from marketplace.notifications.outbox import send
 from marketplace.places.models import Grid
+from marketplace.places.services import admin_may_see_street, grid_in_admin_streets, street_of_grid
 from marketplace.security.identity import CurrentUser
 from marketplace.vocabulary import Category, IntakeChannel, Urgency
 from marketplace.volunteers.models import Skill
@@ -94,9 +95,9 @@ class WrongStatus(Exception):
 
 
 def grids_in_scope(viewer: CurrentUser) -> sa.ColumnElement[bool]:
-    """The grids a viewer works in, as a condition on Need.grid_id."""
+    """The grids a viewer works in, as a condition on Need.grid_id (an admin: their street's, or all)."""
     if viewer.role == Role.ADMIN:
-        return sa.true()
+        return grid_in_admin_streets(viewer, Need.grid_id)
     if viewer.role != Role.STAFF:
         return sa.false()
     conditions: list[sa.ColumnElement[bool]] = []
@@ -114,7 +115,7 @@ def needs_visible_to(viewer: CurrentUser) -> sa.Select[Any]:
 
 def may_work_in_grid(db: Session, viewer: CurrentUser, grid_id: int) -> bool:
     if viewer.role == Role.ADMIN:
-        return True
+        return admin_may_see_street(viewer, street_of_grid(db, grid_id))
     if viewer.role != Role.STAFF:
         return False
     if grid_id in (viewer.grid_ids or ()):

@@ -31,9 +31,14 @@ register_labels("RoundMethod", {"optimal": N_("Exactly optimal"), "greedy": N_("
 
 LIVE_STATUSES = (RoundStatus.QUEUED, RoundStatus.RUNNING)
 _LIVE = "status IN ('queued', 'running')"
-# A round plans for everything open in the deployment; the scope names that, and the unique index
-# below allows one live round per scope (a later per-street round would get a scope of its own).
+# A round plans for everything open in its scope: the whole deployment ("all") or one street
+# ("street:<id>", see street_scope); the unique index below allows one live round per scope.
 WHOLE_DEPLOYMENT = "all"
+
+
+def street_scope(street_id: int | None) -> str:
+    """The scope of a round for one street, or for the whole deployment when ``street_id`` is None."""
+    return WHOLE_DEPLOYMENT if street_id is None else f"street:{street_id}"
 
 
 class MatchRound(SQLModel, table=True):
@@ -52,6 +57,8 @@ class MatchRound(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     scope: str = Field(default=WHOLE_DEPLOYMENT, max_length=32)
+    # The street the round plans for (its scope is then "street:<id>"); None plans for every street.
+    street_id: int | None = Field(default=None, foreign_key="street.id", index=True)
     status: RoundStatus = Field(
         default=RoundStatus.QUEUED,
         sa_column=Column(enum_type(RoundStatus, "match_round_status"), nullable=False, index=True),

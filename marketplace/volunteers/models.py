@@ -157,3 +157,13 @@ class ShiftSignup(SQLModel, table=True):
     checked_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     hours_credited: Decimal = Field(default=Decimal(0), sa_type=QUANTITY, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class VolunteerStreet(SQLModel, table=True):
+    """A street a volunteer serves besides the one they live in (their home grid's street is implied)."""
+
+    __tablename__ = "volunteer_street"
+
+    volunteer_id: int = Field(foreign_key="volunteer_profile.id", primary_key=True, ondelete="CASCADE")
+    street_id: int = Field(foreign_key="street.id", primary_key=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

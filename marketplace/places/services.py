@@ -1,0 +1,75 @@
+"""Which streets a viewer works in, as conditions every domain's queries add (one deployment, many streets).
+
+A city (or district) admin is an admin whose account names no street: they see every street. A street
+admin names one street and sees only that street's grids and what hangs off them (needs, projects,
+shifts, offers serving it, volunteers serving it, rounds, figures, exports). Staff are scoped by their
+grids or community already, which lie in one street. Scope lives in the queries, not only in guards: a
+handler that forgets a check still cannot return another street's rows, because it never selects them.
+
+Other domains reach places only through this module and ``directory``.
+"""
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from marketplace.accounts.models import Role
+from marketplace.places.models import Community, Grid, Street
+from marketplace.security.identity import CurrentUser
+
+
+def is_city_admin(viewer: CurrentUser | None) -> bool:
+    """An admin over every street of the deployment (their account names no street)."""
+    return viewer is not None and viewer.role == Role.ADMIN and viewer.street_id is None
+
+
+def admin_street_ids(viewer: CurrentUser) -> frozenset[int] | None:
+    """The streets an admin works in: None for a city admin (every street), else their one street."""
+    return None if viewer.street_id is None else frozenset({viewer.street_id})
+
+
+def grids_of_streets(street_ids: frozenset[int] | set[int] | list[int]) -> sa.Select[Any]:
+    """The ids of every grid in these streets, as a subquery."""
+    return (
+        sa.select(Grid.id)
+        .join(Community, Community.id == Grid.community_id)
+        .where(Community.street_id.in_(sorted(street_ids)))  # type: ignore[attr-defined]
+    )
+
+
+def grid_in_admin_streets(viewer: CurrentUser, grid_column: Any) -> sa.ColumnElement[bool]:
+    """A condition on ``grid_column``: true for a city admin, else the grid lies in the admin's street."""
+    street_ids = admin_street_ids(viewer)
+    if street_ids is None:
+        return sa.true()
+    return grid_column.in_(grids_of_streets(street_ids))
+
+
+def grid_in_street(street_id: int | None, grid_column: Any) -> sa.ColumnElement[bool]:
+    """A condition on ``grid_column`` for a chosen street; None (every street) is always true."""
+    if street_id is None:
+        return sa.true()
+    return grid_column.in_(grids_of_streets({street_id}))
+
+
+def street_of_grid(db: Session, grid_id: int) -> int | None:
+    """The street a grid lies in (None for an unknown grid)."""
+    return db.execute(
+        sa.select(Community.street_id).join(Grid, Grid.community_id == Community.id).where(Grid.id == grid_id)
+    ).scalar_one_or_none()
+
+
+def street_by_code(db: Session, code: str) -> Street | None:
+    return db.execute(sa.select(Street).where(Street.code == code)).scalar_one_or_none()
+
+
+def all_streets(db: Session) -> list[Street]:
+    """Every street of the deployment, grouped by city and district, then by code."""
+    return list(db.execute(sa.select(Street).order_by(Street.city, Street.district, Street.code)).scalars())
+
+
+def admin_may_see_street(viewer: CurrentUser, street_id: int | None) -> bool:
+    """Whether an admin works in ``street_id`` (a city admin works in all)."""
+    street_ids = admin_street_ids(viewer)
+    return street_ids is None or street_id in street_ids
