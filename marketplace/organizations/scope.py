@@ -9,10 +9,48 @@ from typing import Any
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Role, User
-from marketplace.organizations.models import Organization, OrganizationStatus
+from marketplace.organizations.models import Organization, OrganizationGrid, OrganizationStatus
 from marketplace.places.models import Grid
+from marketplace.places.services import admin_street_ids, grids_of_streets
 from marketplace.security.identity import CurrentUser
-from marketplace.volunteers.models import VolunteerProfile
+from marketplace.volunteers.models import VolunteerProfile, VolunteerStreet
+
+# --- the streets organizations and volunteers serve -----------------------------------------------
+
+
+def organizations_serving(street_ids: frozenset[int] | set[int]) -> sa.Select[Any]:
+    """Ids of organizations serving any of these streets: registered there, or serving one of its grids."""
+    ids = sorted(street_ids)
+    in_grids = sa.select(OrganizationGrid.organization_id).where(
+        OrganizationGrid.grid_id.in_(grids_of_streets(ids))  # type: ignore[attr-defined]
+    )
+    return sa.select(Organization.id).where(
+        sa.or_(Organization.street_id.in_(ids), Organization.id.in_(in_grids))  # type: ignore[attr-defined,union-attr]
+    )
+
+
+def volunteers_serving(street_ids: frozenset[int] | set[int]) -> sa.Select[Any]:
+    """Ids of volunteer profiles serving any of these streets: living there, or having chosen to serve it."""
+    ids = sorted(street_ids)
+    chosen = sa.select(VolunteerStreet.volunteer_id).where(VolunteerStreet.street_id.in_(ids))  # type: ignore[attr-defined]
+    return sa.select(VolunteerProfile.id).where(
+        sa.or_(
+            VolunteerProfile.home_grid_id.in_(grids_of_streets(ids)),  # type: ignore[attr-defined]
+            VolunteerProfile.id.in_(chosen),  # type: ignore[union-attr]
+        )
+    )
+
+
+def organization_in_admin_streets(viewer: CurrentUser) -> sa.ColumnElement[bool]:
+    """A condition on Organization.id: true for a city admin, else the organization serves the admin's street."""
+    street_ids = admin_street_ids(viewer)
+    return sa.true() if street_ids is None else Organization.id.in_(organizations_serving(street_ids))  # type: ignore[union-attr]
+
+
+def volunteer_in_admin_streets(viewer: CurrentUser) -> sa.ColumnElement[bool]:
+    """A condition on VolunteerProfile.id: true for a city admin, else the volunteer serves the admin's street."""
+    street_ids = admin_street_ids(viewer)
+    return sa.true() if street_ids is None else VolunteerProfile.id.in_(volunteers_serving(street_ids))  # type: ignore[union-attr]
 
 
 def organizations_visible_to(viewer: CurrentUser | None) -> sa.Select[Any]:
