@@ -4,6 +4,11 @@ the pairs and times already spoken for. Rows become the library's records throug
 Proposals still waiting for review hold what they would take: their quantities are subtracted from
 offers and lines, their places from shifts, their hours and times are the volunteer's. So a second
 round right after the first proposes nothing twice, and no plan promises the same unit or hour twice.
+
+A street's round (``street_id``) plans that street's open needs only, among the volunteers serving the
+street (living there or having chosen it) and the offers of organizations serving it (registered there or
+serving one of its grids). What proposals hold is counted across every street: a volunteer serving two
+streets has one week of hours, an offer one remaining quantity.
 """
 
 from collections import defaultdict
@@ -20,6 +25,8 @@ from marketplace.matches.services import LIVE, OPEN_STATUSES
 from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.offers.models import Offer as OfferRow
 from marketplace.organizations.models import Organization, OrganizationStatus
+from marketplace.organizations.scope import organizations_serving, volunteers_serving
+from marketplace.places.services import grid_in_street
 from marketplace.recommend import records as rows
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 from matching import records
@@ -42,9 +49,9 @@ class RoundInputs:
     organization_of: dict[int, int] = field(default_factory=dict)  # offer → its organization
 
 
-def _open_needs(db: Session) -> list[Need]:
-    query = sa.select(Need).where(Need.status.in_(OPEN_STATUSES)).order_by(Need.id)  # type: ignore[attr-defined]
-    return list(db.execute(query).scalars())
+def _open_needs(db: Session, street_id: int | None = None) -> list[Need]:
+    query = sa.select(Need).where(Need.status.in_(OPEN_STATUSES), grid_in_street(street_id, Need.grid_id))  # type: ignore[attr-defined]
+    return list(db.execute(query.order_by(Need.id)).scalars())
 
 
 def _pending(db: Session, kind: MatchKind) -> list[Match]:
@@ -106,21 +113,25 @@ def _busy(db: Session, now: datetime) -> dict[int, list[Window]]:
     return dict(busy)
 
 
-def _usable_offers(db: Session, now: datetime) -> tuple[list[records.Offer], dict[int, int]]:
-    """Live offers of approved organizations (an approval of another's would be refused)."""
-    approved = sa.select(OfferRow.id, OfferRow.organization_id).join(
-        Organization,
-        Organization.id == OfferRow.organization_id,  # type: ignore[arg-type]
+def _usable_offers(
+    db: Session, now: datetime, street_id: int | None = None
+) -> tuple[list[records.Offer], dict[int, int]]:
+    """Live offers of approved organizations (an approval of another's would be refused), serving the street."""
+    approved = (
+        sa.select(OfferRow.id, OfferRow.organization_id)
+        .join(Organization, Organization.id == OfferRow.organization_id)  # type: ignore[arg-type]
+        .where(Organization.status == OrganizationStatus.APPROVED)
     )
-    owners = {
-        int(offer_id): int(organization_id)
-        for offer_id, organization_id in db.execute(approved.where(Organization.status == OrganizationStatus.APPROVED))
-    }
+    if street_id is not None:
+        approved = approved.where(OfferRow.organization_id.in_(organizations_serving({street_id})))  # type: ignore[attr-defined]
+    owners = {int(offer_id): int(organization_id) for offer_id, organization_id in db.execute(approved)}
     return [offer for offer in rows.offer_records(db, now) if offer.id in owners], owners
 
 
-def _active_volunteers(db: Session, now: datetime) -> list[records.Volunteer]:
+def _active_volunteers(db: Session, now: datetime, street_id: int | None = None) -> list[records.Volunteer]:
     query = sa.select(VolunteerProfile.id).join(User, User.id == VolunteerProfile.user_id).where(User.is_active)  # type: ignore[arg-type]
+    if street_id is not None:
+        query = query.where(VolunteerProfile.id.in_(volunteers_serving({street_id})))  # type: ignore[union-attr]
     active = set(db.execute(query).scalars())
     return [volunteer for volunteer in rows.volunteer_records(db, now) if volunteer.id in active]
 
@@ -129,8 +140,8 @@ def _hours(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / 3600
 
 
-def load(db: Session, now: datetime) -> RoundInputs:
-    """Everything open now, with what pending proposals hold taken out of it."""
+def load(db: Session, now: datetime, street_id: int | None = None) -> RoundInputs:
+    """Everything open now in ``street_id`` (None: every street), with what pending proposals hold taken out."""
     pending_lines = _pending(db, MatchKind.OFFER_LINE)
     pending_shifts = _pending(db, MatchKind.VOLUNTEER_SHIFT)
     held_by_line: dict[int, float] = defaultdict(float)
@@ -144,7 +155,7 @@ def load(db: Session, now: datetime) -> RoundInputs:
 
     lines: list[records.LineNeed] = []
     shifts: list[records.ShiftNeed] = []
-    needs = _open_needs(db)
+    needs = _open_needs(db, street_id)
     line_rows = rows.rows_of_needs(db, ResourceLine, needs, ResourceLine.id)
     shift_rows = rows.rows_of_needs(db, Shift, needs, Shift.starts_at, Shift.id)
     for need in needs:
@@ -173,9 +184,9 @@ def load(db: Session, now: datetime) -> RoundInputs:
             week, hours = shift_times[match.shift_id]
             held = booked[match.volunteer_id or 0]
             held[week] = held.get(week, 0.0) + hours
-    offers, owners = _usable_offers(db, now)
+    offers, owners = _usable_offers(db, now, street_id)
     offers, volunteers = with_capacity(
-        offers, _active_volunteers(db, now), reserved=held_by_offer, booked_by_week=booked
+        offers, _active_volunteers(db, now, street_id), reserved=held_by_offer, booked_by_week=booked
     )
     return RoundInputs(
         lines=lines,

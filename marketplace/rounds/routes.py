@@ -1,9 +1,12 @@
 """The matching rounds pages, for admins: start a round, watch its progress, see past rounds' figures.
 
-POST /rounds queues a round (409 with the running one named if one is live; 400 naming the field for a
-bad k or method) and redirects to its page; the work runs as a background job (marketplace/jobs/). The round's page
-polls /rounds/{id}/progress with htmx every second until the round ends; without JavaScript the page
-offers a refresh link instead.
+A street admin plans and sees their own street's rounds (another street's round is a 404); a city admin
+sees every street's, each named, and starts one street's round or one round for every street (``street``:
+a street code, or ``all``, the default). POST /rounds queues the round(s) (409 with the running one named
+if the street's round is live, or every street's; 400 naming the field for a bad k, method or street) and
+redirects to the round's page (to the list when several started); each round runs as its own background
+job (marketplace/jobs/). The round's page polls /rounds/{id}/progress with htmx every second until the
+round ends; without JavaScript the page offers a refresh link instead.
 """
 
 from typing import Any
@@ -23,12 +26,17 @@ from marketplace.jobs import backends
 from marketplace.jobs import services as jobs
 from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
+from marketplace.places.models import Street
+from marketplace.places.services import admin_may_see_street, admin_street_ids, all_streets
 from marketplace.rounds import jobs as round_jobs
 from marketplace.rounds import service
-from marketplace.rounds.models import MatchRound, RoundMethod
-from marketplace.rounds.view import STAGES, RoundView, view_of
+from marketplace.rounds.models import WHOLE_DEPLOYMENT, MatchRound, RoundMethod, street_scope
+from marketplace.rounds.view import STAGES, RoundView, street_name, view_of
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import admin_only, sessions_only
+from marketplace.security.identity import CurrentUser
+
+EVERY_STREET = "all"
 
 
 def _form_problems(data: dict[str, Any]) -> tuple[RoundMethod, int, dict[str, str]]:
@@ -44,6 +52,27 @@ def _form_problems(data: dict[str, Any]) -> tuple[RoundMethod, int, dict[str, st
     return method, k, problems
 
 
+def _streets_of(reader: Session, actor: CurrentUser) -> list[Street]:
+    """The streets an admin may plan: every street for a city admin, else their own."""
+    street_ids = admin_street_ids(actor)
+    return [street for street in all_streets(reader) if street_ids is None or street.id in street_ids]
+
+
+def _targets(reader: Session, actor: CurrentUser, data: dict[str, Any], problems: dict[str, str]) -> list[int | None]:
+    """The streets to plan, from the form's ``street`` (a code, or ``all``); None plans a deployment
+    without streets. A street the admin does not work in is unknown to them."""
+    streets = _streets_of(reader, actor)
+    code = one(data, "street").strip()
+    if code and code != EVERY_STREET:
+        chosen = [street.id for street in streets if street.code == code]
+        if not chosen:
+            problems["street"] = _("Choose one of your streets, or every street.")
+        return list(chosen)
+    if not streets:
+        return [None] if admin_street_ids(actor) is None else []
+    return [street.id for street in streets]
+
+
 class RoundPagesController(Controller):
     path = "/rounds"
     guards = [admin_only, sessions_only]
@@ -51,69 +80,99 @@ class RoundPagesController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/", name="rounds:index", sync_to_thread=True)
-    def index(self, reader: ReaderSession) -> Template:
-        return _index_page(reader)
+    def index(self, reader: ReaderSession, actor: Actor) -> Template:
+        return _index_page(reader, actor)
 
     @post("/", name="rounds:start", sync_to_thread=True)
     def start(
         self, state: State, reader: ReaderSession, actor: Actor, client_address: ClientAddress, data: FormData
     ) -> Template | Redirect:
         method, k, problems = _form_problems(data)
+        targets = _targets(reader, actor, data, problems)
         if problems:
-            return _index_page(reader, problems=problems, form=data, status_code=HTTP_400_BAD_REQUEST)
-        # Its own transaction (the round and its job), committed before the job is handed over, so
-        # whoever runs it finds both rows.
-        try:
-            with session_scope(state.session_factory) as db:
-                row = service.start(db, method=method, k=k, started_by_id=actor.id, actor_role=actor.role.value)
-                job = jobs.enqueue(
+            return _index_page(reader, actor, problems=problems, form=data, status_code=HTTP_400_BAD_REQUEST)
+        # Its own transaction (the rounds and their jobs), committed before the jobs are handed over, so
+        # whoever runs one finds both rows.
+        with session_scope(state.session_factory) as db:
+            rows, busy = service.start_streets(
+                db, targets, method=method, k=k, started_by_id=actor.id, actor_role=actor.role.value
+            )
+            job_ids = [
+                jobs.enqueue(
                     db, round_jobs.KIND, round_jobs.arguments(row.id or 0, client_address), started_by_id=actor.id
-                )
-        except service.RoundBusy as busy:
-            reader.rollback()
-            live = reader.get(MatchRound, busy.round_id) if busy.round_id else None
-            return _index_page(reader, busy=live, form=data, status_code=HTTP_409_CONFLICT)
-        backends.submit(state.settings, state.session_factory, state.reader_factory, job.id or 0)
-        return Redirect(path=f"/rounds/{row.id}", status_code=HTTP_303_SEE_OTHER)
+                ).id
+                or 0
+                for row in rows
+            ]
+            round_ids = [row.id for row in rows]
+        if not round_ids:
+            live = reader.get(MatchRound, busy[0].round_id) if busy and busy[0].round_id else None
+            return _index_page(reader, actor, busy=live, form=data, status_code=HTTP_409_CONFLICT)
+        for job_id in job_ids:
+            backends.submit(state.settings, state.session_factory, state.reader_factory, job_id)
+        path = f"/rounds/{round_ids[0]}" if len(round_ids) == 1 and len(targets) == 1 else "/rounds"
+        return Redirect(path=path, status_code=HTTP_303_SEE_OTHER)
 
     @get("/{round_id:int}", name="rounds:detail", sync_to_thread=True)
-    def detail(self, request: Request[Any, Any, Any], reader: ReaderSession, round_id: FromPath[int]) -> Template:
-        view = _view(reader, round_id)
+    def detail(
+        self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor, round_id: FromPath[int]
+    ) -> Template:
+        view = _view(reader, actor, round_id)
         if wants_fragment(request):
             return Template("rounds/progress.html", context={"view": view, "oob": True})
-        return Template("rounds/round.html", context=page_context(reader, view=view, active_page="rounds"))
+        context = page_context(reader, view=view, show_streets=admin_street_ids(actor) is None, active_page="rounds")
+        return Template("rounds/round.html", context=context)
 
     @get("/{round_id:int}/progress", name="rounds:progress", sync_to_thread=True)
-    def progress(self, reader: ReaderSession, round_id: FromPath[int]) -> Template:
+    def progress(self, reader: ReaderSession, actor: Actor, round_id: FromPath[int]) -> Template:
         # oob: the fragment also refreshes the status badge in the page heading.
-        return Template("rounds/progress.html", context={"view": _view(reader, round_id), "oob": True})
+        return Template("rounds/progress.html", context={"view": _view(reader, actor, round_id), "oob": True})
 
 
-def _view(reader: Session, round_id: int) -> RoundView:
-    row = reader.get(MatchRound, round_id)
-    if row is None:
+def _view(reader: Session, actor: CurrentUser, round_id: int) -> RoundView:
+    row = reader.get(MatchRound, round_id) if 1 <= round_id <= 2**31 - 1 else None
+    # Another street's round looks missing; a round of the whole deployment planned every street.
+    if row is None or (row.street_id is not None and not admin_may_see_street(actor, row.street_id)):
         raise NotFoundException(_("No such matching round."))
     return view_of(reader, row)
 
 
 def _index_page(
     reader: Session,
+    actor: CurrentUser,
     *,
     problems: dict[str, str] | None = None,
     busy: MatchRound | None = None,
     form: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Template:
-    rounds = service.recent(reader)
-    views = [view_of(reader, row) for row in rounds]
-    live = next((view for view in views if view.polling), None)
+    street_ids = admin_street_ids(actor)
+    views = [view_of(reader, row) for row in service.recent(reader, street_ids=street_ids)]
+    lives = [view_of(reader, row) for row in service.live_rounds(reader, street_ids)]
+    polling = [view for view in lives if view.polling]
+    live_scopes = {view.row.scope for view in polling}
+    streets = _streets_of(reader, actor)
+    if WHOLE_DEPLOYMENT in live_scopes:
+        startable: list[Street] = []
+    else:
+        startable = [street for street in streets if street_scope(street.id) not in live_scopes]
+    # With no streets at all (a bare deployment) a city admin plans the whole deployment.
+    may_start = bool(startable) or (not streets and street_ids is None and not polling)
     context = page_context(
         reader,
         views=views,
-        live=live,
+        lives=polling,
         busy=view_of(reader, busy) if busy is not None else None,
         problems=problems or {},
-        form={"method": one(form or {}, "method") or "optimal", "k": one(form or {}, "k") or "20"},
+        form={
+            "method": one(form or {}, "method") or "optimal",
+            "k": one(form or {}, "k") or "20",
+            "street": one(form or {}, "street") or EVERY_STREET,
+        },
+        may_start=may_start,
+        street_choices=[street_name(street) for street in startable],
+        every_street=EVERY_STREET,
+        show_streets=street_ids is None,
         max_k=service.MAX_K,
         methods=list(RoundMethod),
         stages=STAGES,

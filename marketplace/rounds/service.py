@@ -1,9 +1,14 @@
-"""Starting a round (one at a time, enforced by the database) and running it: load, plan, propose.
+"""Starting a round (one at a time per street, enforced by the database) and running it: load, plan, propose.
 
-``start`` inserts the round's row; the partial unique index ``match_round_one_live`` refuses a second
-live round, on SQLite and PostgreSQL alike, however the requests race. ``run`` does the work with
-short transactions of its own (a read to load, one write for the proposals), so it can run on any
-thread; the caller reports progress through a ``Tracker``.
+``start`` inserts the round's row for one street (scope ``street:<id>``); the partial unique index
+``match_round_one_live`` refuses a second live round of the same street, on SQLite and PostgreSQL alike,
+however the requests race. Rounds of different streets run side by side: each plans only its own street's
+needs with the volunteers and organizations serving that street. ``start_streets`` starts one per street
+(the city admin's "every street"). A round without a street (scope ``all``) plans the whole deployment: it
+is what a deployment without streets runs, and what rounds were before there were several streets.
+
+``run`` does the work with short transactions of its own (a read to load, one write for the proposals),
+so it can run on any thread; the caller reports progress through a ``Tracker``.
 """
 
 import logging
@@ -25,7 +30,14 @@ from marketplace.db.types import utcnow
 from marketplace.jobs.services import LostClaim
 from marketplace.recommend.service import index_for
 from marketplace.rounds import inputs, proposals
-from marketplace.rounds.models import LIVE_STATUSES, WHOLE_DEPLOYMENT, MatchRound, RoundMethod, RoundStatus
+from marketplace.rounds.models import (
+    LIVE_STATUSES,
+    WHOLE_DEPLOYMENT,
+    MatchRound,
+    RoundMethod,
+    RoundStatus,
+    street_scope,
+)
 from matching.round import plan_round
 
 log = logging.getLogger(__name__)
@@ -33,6 +45,9 @@ log = logging.getLogger(__name__)
 MAX_K = 50
 # A live round whose heartbeat is older than this was interrupted (its process stopped).
 STALE_AFTER = timedelta(minutes=5)
+# A queued round has no process beating for it yet: with one round per street, a round may wait its turn
+# behind many others on the job worker. Its job, when it runs, queues a failed round again (rounds/jobs.py).
+QUEUED_STALE_AFTER = timedelta(hours=1)
 AUDIT_FIELDS = ["id", "status", "method", "k", "line_proposals", "shift_proposals", "skipped", "error"]
 _table = MatchRound.__table__  # type: ignore[attr-defined]
 
@@ -45,6 +60,7 @@ class RoundBusy(Exception):
         # Plain values: the session that found the row is rolled back before anyone reads them.
         self.round_id = live.id if live else None
         self.stage = live.stage if live else "queued"
+        self.street_id = live.street_id if live else None
 
 
 @dataclass
@@ -65,17 +81,31 @@ class Tracker:
             return self.stage, self.done, self.total
 
 
-def live_round(db: Session) -> MatchRound | None:
+def live_round(db: Session, scope: str | None = None) -> MatchRound | None:
+    """The oldest live round (of ``scope`` when given)."""
     query = sa.select(MatchRound).where(MatchRound.status.in_(LIVE_STATUSES))  # type: ignore[attr-defined]
+    if scope is not None:
+        query = query.where(MatchRound.scope == scope)
     return db.execute(query.order_by(MatchRound.id)).scalars().first()
+
+
+def is_stale(row: MatchRound, now: Any = None) -> bool:
+    """Live on paper, but nothing has beaten for it for too long: the process running it is gone."""
+    now = now or utcnow()
+    limit = QUEUED_STALE_AFTER if row.status is RoundStatus.QUEUED else STALE_AFTER
+    return row.is_live and row.heartbeat_at < now - limit
 
 
 def expire_interrupted(db: Session) -> int:
     """Mark failed the live rounds whose heartbeat stopped (the process running them is gone)."""
     now = utcnow()
+    stale = sa.or_(
+        sa.and_(_table.c.status == RoundStatus.RUNNING.value, _table.c.heartbeat_at < now - STALE_AFTER),
+        sa.and_(_table.c.status == RoundStatus.QUEUED.value, _table.c.heartbeat_at < now - QUEUED_STALE_AFTER),
+    )
     result = db.execute(
         _table.update()
-        .where(_table.c.status.in_([s.value for s in LIVE_STATUSES]), _table.c.heartbeat_at < now - STALE_AFTER)
+        .where(stale)
         .values(status=RoundStatus.FAILED.value, error="interrupted: the process running it stopped", finished_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -83,27 +113,64 @@ def expire_interrupted(db: Session) -> int:
 
 
 def start(
-    db: Session, *, method: RoundMethod, k: int, started_by_id: int | None, actor_role: str | None = None
+    db: Session,
+    *,
+    method: RoundMethod,
+    k: int,
+    started_by_id: int | None,
+    actor_role: str | None = None,
+    street_id: int | None = None,
 ) -> MatchRound:
-    """Queue a round; RoundBusy if one is live. Commit before handing the row to a worker."""
+    """Queue a round for ``street_id`` (None: the whole deployment); RoundBusy if one is live there.
+    Commit before handing the row to a worker."""
     expire_interrupted(db)
-    row = MatchRound(scope=WHOLE_DEPLOYMENT, method=method, k=k, started_by_id=started_by_id)
+    # A whole-deployment round plans every street: it and a street's round would plan the same needs. This
+    # check is not fenced like the unique index, but whole-deployment rounds are only those of a deployment
+    # without streets and those left from before there were several.
+    blocking = live_round(db) if street_id is None else live_round(db, WHOLE_DEPLOYMENT)
+    if blocking is not None:
+        raise RoundBusy(blocking)
+    scope = street_scope(street_id)
+    row = MatchRound(scope=scope, street_id=street_id, method=method, k=k, started_by_id=started_by_id)
     try:
         with db.begin_nested():
             db.add(row)
             db.flush()
     except IntegrityError:
-        raise RoundBusy(live_round(db)) from None
+        raise RoundBusy(live_round(db, scope)) from None
     record(
         db,
         "round.start",
         object_type="match_round",
         object_id=row.id,
-        after=snapshot(row, ["id", "status", "method", "k"]),
+        after=snapshot(row, ["id", "status", "method", "k", "street_id"]),
         actor_id=started_by_id,
         actor_role=actor_role,
     )
     return row
+
+
+def start_streets(
+    db: Session,
+    street_ids: list[int],
+    *,
+    method: RoundMethod,
+    k: int,
+    started_by_id: int | None,
+    actor_role: str | None = None,
+) -> tuple[list[MatchRound], list[RoundBusy]]:
+    """One round per street (each its own row and scope, so they run side by side); a street whose round
+    is still live is left out and reported busy."""
+    started: list[MatchRound] = []
+    busy: list[RoundBusy] = []
+    for street_id in street_ids:
+        try:
+            started.append(
+                start(db, method=method, k=k, started_by_id=started_by_id, actor_role=actor_role, street_id=street_id)
+            )
+        except RoundBusy as refused:
+            busy.append(refused)
+    return started, busy
 
 
 def _set(factory: sessionmaker[Session], round_id: int, **values: Any) -> bool:
@@ -143,11 +210,11 @@ def run(
         with reader() as db:
             row = db.get(MatchRound, round_id)
             assert row is not None
-            method, k, started_by_id = row.method, row.k, row.started_by_id
+            method, k, started_by_id, street_id = row.method, row.k, row.started_by_id, row.street_id
             tracker("loading", 0, 1)
             started = time.perf_counter()
             now = utcnow()
-            found = inputs.load(db, now)
+            found = inputs.load(db, now, street_id)
             seconds["loading"] = time.perf_counter() - started
             started = time.perf_counter()
             offer_index = index_for(db, "offers") if found.lines else None
@@ -252,6 +319,24 @@ def _fail(writer: sessionmaker[Session], round_id: int, error: Exception, client
         log.exception("could not record the failure of round %s", round_id)
 
 
-def recent(db: Session, limit: int = 20) -> list[MatchRound]:
-    query = sa.select(MatchRound).order_by(MatchRound.id.desc()).limit(limit)  # type: ignore[union-attr]
-    return list(db.execute(query).scalars())
+def in_streets(street_ids: frozenset[int] | None) -> sa.ColumnElement[bool]:
+    """The rounds an admin of ``street_ids`` sees (None: every round): their streets' rounds, and the
+    whole-deployment rounds, which planned their street too."""
+    if street_ids is None:
+        return sa.true()
+    return sa.or_(
+        MatchRound.street_id.in_(sorted(street_ids)),  # type: ignore[union-attr]
+        MatchRound.street_id.is_(None),  # type: ignore[union-attr]
+    )
+
+
+def recent(db: Session, limit: int = 20, street_ids: frozenset[int] | None = None) -> list[MatchRound]:
+    """The newest rounds in ``street_ids`` (None: every street)."""
+    query = sa.select(MatchRound).where(in_streets(street_ids))
+    return list(db.execute(query.order_by(MatchRound.id.desc()).limit(limit)).scalars())  # type: ignore[union-attr]
+
+
+def live_rounds(db: Session, street_ids: frozenset[int] | None = None) -> list[MatchRound]:
+    """Every live round in ``street_ids`` (None: every street), oldest first."""
+    query = sa.select(MatchRound).where(MatchRound.status.in_(LIVE_STATUSES), in_streets(street_ids))  # type: ignore[attr-defined]
+    return list(db.execute(query.order_by(MatchRound.id)).scalars())

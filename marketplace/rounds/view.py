@@ -1,15 +1,15 @@
-"""What the rounds pages show of a round: its stage in words, the step it is on, who started it."""
+"""What the rounds pages show of a round: its stage in words, the step it is on, who started it, its street."""
 
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
 from marketplace.accounts.models import User
-from marketplace.db.types import utcnow
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
+from marketplace.places.models import Street
 from marketplace.rounds.models import MatchRound
-from marketplace.rounds.service import STALE_AFTER
+from marketplace.rounds.service import is_stale
 
 # The stages a round goes through, in order, as the library and the service name them.
 STAGES: dict[str, str] = {
@@ -25,14 +25,25 @@ _ORDER = list(STAGES)
 
 
 @dataclass(frozen=True)
+class StreetName:
+    """The street a round planned, as the page names it (``localized_name``)."""
+
+    id: int
+    code: str
+    name: str
+    name_en: str
+
+
+@dataclass(frozen=True)
 class RoundView:
     row: MatchRound
     started_by: str
+    street: StreetName | None = None  # None: the round planned every street at once
 
     @property
     def interrupted(self) -> bool:
         """Live on paper, but its heartbeat stopped: the process running it is gone."""
-        return self.row.is_live and self.row.heartbeat_at < utcnow() - STALE_AFTER
+        return is_stale(self.row)
 
     @property
     def polling(self) -> bool:
@@ -59,6 +70,13 @@ class RoundView:
         return min(100, round(100 * self.row.done / self.row.total))
 
 
+def street_name(street: Street) -> StreetName:
+    return StreetName(street.id or 0, street.code, street.name, street.name_en)
+
+
 def view_of(db: Session, row: MatchRound) -> RoundView:
     user = db.get(User, row.started_by_id) if row.started_by_id else None
-    return RoundView(row, user.display_name if user else _("command line"))
+    street = db.get(Street, row.street_id) if row.street_id is not None else None
+    return RoundView(
+        row, user.display_name if user else _("command line"), street_name(street) if street is not None else None
+    )
