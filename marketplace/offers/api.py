@@ -93,7 +93,8 @@ class OfferApiController(Controller):
         "/",
         operation_id="listOffers",
         summary="The resource list",
-        description="Staff and admins: every offer of the street. Partners: their organization's offers. "
+        description="Staff and street admins: the offers of organizations serving their street (a city admin: "
+        "every street's). Partners: their organization's offers. "
         "Filters: kind, category, grid_id, status, q (title contains). Expired offers are marked first.",
         guards=[offer_readers, token_scope("offers:read")],
         sync_to_thread=True,
@@ -146,7 +147,8 @@ class OfferApiController(Controller):
         "/{offer_id:int}",
         operation_id="getOffer",
         summary="One offer",
-        description="404 for an offer outside the caller's scope (another organization's).",
+        description="404 for an offer outside the caller's scope (another organization's; for staff and street "
+        "admins, one of an organization not serving their street).",
         guards=[offer_readers, token_scope("offers:read")],
         sync_to_thread=True,
     )

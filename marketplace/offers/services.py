@@ -1,4 +1,5 @@
-"""The resource list: partners publish, edit and withdraw offers; the street's staff and admins browse them.
+"""The resource list: partners publish, edit and withdraw offers; the street's staff and admins browse them
+(the offers of organizations serving their street; a city admin every street's).
 
 Scope is in the queries (``offers_visible_to``): a partner selects only its organization's offers, so
 another organization's offer is simply not found (404). Writing needs an approved organization (403
@@ -24,6 +25,7 @@ from marketplace.offers.lifecycle import expire_offers, expiry_due
 from marketplace.offers.models import Offer, OfferGrid, OfferStatus
 from marketplace.offers.schemas import OfferCreate, OfferUpdate
 from marketplace.organizations.models import Organization
+from marketplace.organizations.scope import organization_ids_in_admin_streets, organizations_serving
 from marketplace.organizations.services import require_approved_organization
 from marketplace.places.models import Grid
 from marketplace.security.identity import CurrentUser
@@ -58,12 +60,19 @@ class GridProblem(Exception):
 
 
 def offers_visible_to(viewer: CurrentUser | None) -> sa.Select[Any]:
-    """Admins and staff see the street's whole resource list; a partner only its organization's offers."""
+    """The resource list of the streets a viewer works in: a city admin every offer, a street admin and staff
+    the offers of organizations serving their street; a partner only its organization's offers."""
     statement = sa.select(Offer)
     if viewer is None:
         return statement.where(sa.false())
-    if viewer.role in (Role.ADMIN, Role.STAFF):
-        return statement
+    if viewer.role == Role.ADMIN:
+        in_streets = organization_ids_in_admin_streets(viewer)
+        return statement if in_streets is None else statement.where(Offer.organization_id.in_(in_streets))  # type: ignore[attr-defined]
+    if viewer.role == Role.STAFF:
+        # Staff work in one street; an account naming none (older data) keeps the whole list.
+        if viewer.street_id is None:
+            return statement
+        return statement.where(Offer.organization_id.in_(organizations_serving({viewer.street_id})))  # type: ignore[attr-defined]
     if viewer.role == Role.PARTNER and viewer.organization_id is not None:
         return statement.where(Offer.organization_id == viewer.organization_id)
     return statement.where(sa.false())

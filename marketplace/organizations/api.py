@@ -12,6 +12,7 @@ from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.organizations import services
 from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.organizations.scope import sees_contacts
+from marketplace.places.models import Street
 from marketplace.security.deps import Actor, Viewer
 from marketplace.security.guards import admin_only, public, token_scope
 from marketplace.security.identity import CurrentUser
@@ -22,8 +23,11 @@ class DecisionIn(BaseModel):
     reason: Annotated[str | None, Field(max_length=500)] = None
 
 
-def organization_out(db: Session, viewer: CurrentUser | None, row: Organization, grids: list[Any]) -> dict[str, Any]:
-    """Public fields for everyone; status and contacts only for admins and the organization's own users."""
+def organization_out(
+    db: Session, viewer: CurrentUser | None, row: Organization, grids: list[Any], streets: list[Street]
+) -> dict[str, Any]:
+    """Public fields for everyone; status, contacts and the streets it serves only for the admins of those
+    streets (city admins too) and the organization's own users."""
     data: dict[str, Any] = {
         "id": row.id,
         "name": row.name,
@@ -31,8 +35,10 @@ def organization_out(db: Session, viewer: CurrentUser | None, row: Organization,
         "kind": row.kind.value,
         "grids": [{"id": grid.id, "name": grid.name, "name_en": grid.name_en} for grid in grids],
     }
-    if sees_contacts(viewer, row):
+    if sees_contacts(viewer, row, [street.id for street in streets if street.id is not None]):
         data |= {
+            # Its registration street and its service grids' streets, by code.
+            "street_codes": [street.code for street in streets],
             "status": row.status.value,
             "status_reason": row.status_reason,
             "credit_code": row.credit_code,
@@ -46,6 +52,12 @@ def organization_out(db: Session, viewer: CurrentUser | None, row: Organization,
     return data
 
 
+def one_organization(db: Session, viewer: CurrentUser | None, row: Organization) -> dict[str, Any]:
+    assert row.id is not None
+    grids = services.grids_of(db, [row.id])[row.id]
+    return organization_out(db, viewer, row, grids, services.streets_served(db, [row.id])[row.id])
+
+
 class OrganizationApiController(Controller):
     path = "/api/v1/organizations"
     tags = ["organizations"]
@@ -54,7 +66,8 @@ class OrganizationApiController(Controller):
         "/",
         operation_id="listOrganizations",
         summary="Partner organizations",
-        description="Anyone: approved organizations (name, kind, grids). Admins: all, filterable by status. "
+        description="Anyone: approved organizations (name, kind, grids). Admins: all of the streets they work in "
+        "(a city admin: every street), filterable by status, with the codes of the streets each serves. "
         "Partners: their own organization.",
         opt=public(token_sees_more_with="admin"),
         sync_to_thread=True,
@@ -70,10 +83,13 @@ class OrganizationApiController(Controller):
         listing = services.list_organizations(reader, viewer, status=status, page=page, page_size=page_size)
         ids = [row.id for row in listing.rows if row.id is not None]
         grids = services.grids_of(reader, ids)
+        streets = services.streets_served(reader, ids)
         return {
             "total": listing.total,
             "page": page,
-            "items": [organization_out(reader, viewer, row, grids[row.id or 0]) for row in listing.rows],
+            "items": [
+                organization_out(reader, viewer, row, grids[row.id or 0], streets[row.id or 0]) for row in listing.rows
+            ],
         }
 
     @get(
@@ -86,7 +102,7 @@ class OrganizationApiController(Controller):
     )
     def get_organization(self, reader: ReaderSession, viewer: Viewer, organization_id: FromPath[int]) -> dict[str, Any]:
         row = services.get_visible_organization(reader, viewer, organization_id)
-        return organization_out(reader, viewer, row, services.grids_of(reader, [organization_id])[organization_id])
+        return one_organization(reader, viewer, row)
 
     @post(
         "/{organization_id:int}/decision",
@@ -108,4 +124,4 @@ class OrganizationApiController(Controller):
                 "reason: is required to reject or suspend (1 to 500 characters)",
                 extra=[{"key": "reason", "message": "is required to reject or suspend", "source": "body"}],
             ) from None
-        return organization_out(db, actor, row, services.grids_of(db, [organization_id])[organization_id])
+        return one_organization(db, actor, row)

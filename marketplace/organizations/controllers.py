@@ -16,6 +16,7 @@ from marketplace.organizations.models import Organization, OrganizationKind, Org
 from marketplace.organizations.schemas import AccountCreate, MemberCreate, OrganizationCreate, OwnOrganizationEdit
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.directory import home_street
+from marketplace.places.services import street_of_grid
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, admin_only, partner_only, sessions_only
 from marketplace.security.sessions import Lifetimes, session_cookie, start_session
@@ -85,10 +86,9 @@ class OrganizationRegistrationController(Controller):
     def submit(
         self, request: Request[Any, Any, Any], db: DbSession, data: FormData, client_address: ClientAddress
     ) -> Template | Redirect:
-        street = home_street(db)
         values: dict[str, Any] = {name: one(data, name) for name in ORGANIZATION_FORM_FIELDS}
         values["grid_ids"] = many(data, "grid_ids")
-        organization, errors = validate(OrganizationCreate, values | {"street_id": street.id if street else 0})
+        organization, errors = validate(OrganizationCreate, values | {"street_id": registration_street(db, values)})
         if "credit_code" in errors and values["credit_code"].strip():
             errors["credit_code"] = credit_code_problem(values["credit_code"]) or errors["credit_code"]
         if "grid_ids" in errors:
@@ -107,6 +107,17 @@ class OrganizationRegistrationController(Controller):
         assert user.id is not None
         cookie = sign_in_new_user(request, db, user.id, client_address)
         return Redirect("/organization?registered=1", status_code=HTTP_303_SEE_OTHER, cookies=[cookie])
+
+
+def registration_street(db: Session, values: dict[str, Any]) -> int:
+    """The street an organization registers with: the street of the first grid it serves (the deployment's
+    first street when no grid is chosen yet; the form then refuses the empty grid list anyway)."""
+    first = next((g for g in values["grid_ids"] if isinstance(g, int) and 0 < g < 2**31), None)
+    street_id = street_of_grid(db, first) if first is not None else None
+    if street_id is None:
+        street = home_street(db)
+        return street.id if street else 0
+    return street_id
 
 
 def _edit_values(row: Organization, grid_ids: list[int]) -> dict[str, Any]:
@@ -147,6 +158,7 @@ class OwnOrganizationController(Controller):
             db,
             organization=organization,
             grids=grids,
+            streets=streets_shown(db, organization.id),
             members=services.members(db, actor, organization.id),
             is_manager=actor.is_org_manager,
             me=actor,
@@ -232,6 +244,13 @@ class OwnOrganizationController(Controller):
         return Redirect("/organization?done=manager", status_code=HTTP_303_SEE_OTHER)
 
 
+def streets_shown(db: Session, organization_id: int) -> list[Any]:
+    """The streets the organization serves, for its page; empty (nothing shown) in a one-street deployment."""
+    if services.street_count(db) < 2:
+        return []
+    return services.streets_served(db, [organization_id])[organization_id]
+
+
 PageNumber = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)]
 
 
@@ -292,6 +311,7 @@ class OrganizationVettingController(Controller):
             db,
             organization=organization,
             grids=services.grids_of(db, [organization_id])[organization_id],
+            streets=streets_shown(db, organization_id),
             members=services.members(db, actor, organization_id),
             history=services.history(db, organization_id),
             decisions=[d for d, (before, _after, _r) in services.TRANSITIONS.items() if organization.status in before],

@@ -4,6 +4,7 @@ Scope lives here, in the queries, not only in route guards: a handler that forge
 cannot return another organization's rows, because it never selects them.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,28 +54,46 @@ def volunteer_in_admin_streets(viewer: CurrentUser) -> sa.ColumnElement[bool]:
     return sa.true() if street_ids is None else VolunteerProfile.id.in_(volunteers_serving(street_ids))  # type: ignore[union-attr]
 
 
+def organization_ids_in_admin_streets(viewer: CurrentUser) -> sa.Select[Any] | None:
+    """Ids of the organizations an admin works with (None: every one, a city admin)."""
+    street_ids = admin_street_ids(viewer)
+    return None if street_ids is None else organizations_serving(street_ids)
+
+
 def organizations_visible_to(viewer: CurrentUser | None) -> sa.Select[Any]:
-    """Admins see every organization; a partner only their own; anyone else only approved ones."""
+    """A city admin sees every organization, a street admin those serving their street; a partner only
+    their own; anyone else only approved ones."""
     statement = sa.select(Organization)
     if viewer is not None and viewer.role == Role.ADMIN:
-        return statement
+        return statement.where(organization_in_admin_streets(viewer))
     if viewer is not None and viewer.role == Role.PARTNER:
         return statement.where(Organization.id == viewer.organization_id)
     return statement.where(Organization.status == OrganizationStatus.APPROVED)
 
 
-def sees_contacts(viewer: CurrentUser | None, organization: Organization) -> bool:
-    """Contacts are for the street's admins and the organization's own users."""
+def sees_contacts(
+    viewer: CurrentUser | None, organization: Organization, street_ids: Iterable[int] | None = None
+) -> bool:
+    """Contacts are for the admins of a street it serves (``street_ids``: the streets it serves, else its
+    registration street alone), city admins, and the organization's own users."""
     if viewer is None:
         return False
-    return viewer.role == Role.ADMIN or (viewer.role == Role.PARTNER and viewer.organization_id == organization.id)
+    if viewer.role == Role.PARTNER:
+        return viewer.organization_id == organization.id
+    if viewer.role != Role.ADMIN:
+        return False
+    mine = admin_street_ids(viewer)
+    served = set(street_ids) if street_ids is not None else {organization.street_id}
+    return mine is None or bool(mine & served)
 
 
 def organization_users_visible_to(viewer: CurrentUser) -> sa.Select[Any]:
-    """Users of organizations: an admin sees all, a partner only their own organization's."""
+    """Users of organizations: a city admin sees all, a street admin those of organizations serving their
+    street, a partner only their own organization's."""
     statement = sa.select(User).where(User.role == Role.PARTNER)
     if viewer.role == Role.ADMIN:
-        return statement
+        in_streets = organization_ids_in_admin_streets(viewer)
+        return statement if in_streets is None else statement.where(User.organization_id.in_(in_streets))  # type: ignore[union-attr]
     if viewer.role == Role.PARTNER and viewer.organization_id is not None:
         return statement.where(User.organization_id == viewer.organization_id)
     return statement.where(sa.false())
@@ -92,12 +111,13 @@ def staff_grid_condition(viewer: CurrentUser) -> sa.ColumnElement[bool]:
 
 
 def volunteers_visible_to(viewer: CurrentUser | None) -> sa.Select[Any]:
-    """Volunteer profiles: admins all, staff those living in their grids, a volunteer only themselves."""
+    """Volunteer profiles: a city admin all, a street admin those serving their street, staff those living in
+    their grids, a volunteer only themselves."""
     statement = sa.select(VolunteerProfile)
     if viewer is None:
         return statement.where(sa.false())
     if viewer.role == Role.ADMIN:
-        return statement
+        return statement.where(volunteer_in_admin_streets(viewer))
     if viewer.role == Role.STAFF:
         return statement.where(staff_grid_condition(viewer))
     if viewer.role == Role.VOLUNTEER:

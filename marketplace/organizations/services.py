@@ -27,7 +27,7 @@ from marketplace.organizations.models import Organization, OrganizationGrid, Org
 from marketplace.organizations.schemas import OrganizationCreate
 from marketplace.organizations.scope import organization_users_visible_to, organizations_visible_to
 from marketplace.organizations.standing import OrganizationNotApproved, Standing
-from marketplace.places.models import Community, Grid
+from marketplace.places.models import Community, Grid, Street
 from marketplace.security.identity import CurrentUser
 from marketplace.security.sessions import revoke_all_sessions
 
@@ -178,6 +178,40 @@ def grids_of(db: Session, organization_ids: list[int]) -> dict[int, list[Grid]]:
     for organization_id, grid in rows:
         grids[organization_id].append(grid)
     return grids
+
+
+def streets_served(db: Session, organization_ids: list[int]) -> dict[int, list[Street]]:
+    """The streets each organization serves: its registration street and its service grids' streets."""
+    served: dict[int, set[int]] = {organization_id: set() for organization_id in organization_ids}
+    if not organization_ids:
+        return {}
+    registered = db.execute(
+        sa.select(Organization.id, Organization.street_id).where(Organization.id.in_(organization_ids))  # type: ignore[union-attr]
+    )
+    for organization_id, street_id in registered:
+        served[organization_id].add(street_id)
+    by_grid = db.execute(
+        sa.select(OrganizationGrid.organization_id, Community.street_id)
+        .join(Grid, Grid.id == OrganizationGrid.grid_id)
+        .join(Community, Community.id == Grid.community_id)
+        .where(OrganizationGrid.organization_id.in_(organization_ids))  # type: ignore[attr-defined]
+    )
+    for organization_id, street_id in by_grid:
+        served[organization_id].add(street_id)
+    wanted = set().union(*served.values())
+    streets = {
+        street.id: street
+        for street in db.execute(sa.select(Street).where(Street.id.in_(wanted))).scalars()  # type: ignore[union-attr]
+    }
+    return {
+        organization_id: sorted((streets[i] for i in ids if i in streets), key=lambda street: street.code)
+        for organization_id, ids in served.items()
+    }
+
+
+def street_count(db: Session) -> int:
+    """How many streets the deployment holds (pages name streets only when there is more than one)."""
+    return int(db.execute(sa.select(sa.func.count()).select_from(Street)).scalar_one())
 
 
 @dataclass

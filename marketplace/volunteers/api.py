@@ -32,6 +32,9 @@ def profile_out(db: Session, actor: CurrentUser) -> dict[str, Any]:
         "weekly_hour_cap": profile.weekly_hour_cap,
         "skill_ids": services.skill_ids_of(db, profile.id),
         "interests": services.interests_of(db, profile.id),
+        # The home grid's street, and the streets the volunteer serves besides it (their admins see them).
+        "home_street_code": home.code if (home := services.home_street_of(db, profile)) else None,
+        "street_codes": services.street_codes_of(db, profile.id),
         "availability": [
             {"weekday": s.weekday, "start_minute": s.start_minute, "end_minute": s.end_minute}
             for s in services.availability_of(db, profile.id)
@@ -70,8 +73,8 @@ class VolunteerApiController(Controller):
         summary="Change my volunteer profile",
         guards=[token_scope("profile:write")],
         description=(
-            "Only the fields sent change; skill_ids, availability and interests (need categories) replace the whole "
-            "list."
+            "Only the fields sent change; skill_ids, availability, interests (need categories) and street_codes "
+            "(streets served besides the home grid's street; an unknown code is a 400) replace the whole list."
         ),
         sync_to_thread=True,
     )
@@ -85,10 +88,10 @@ class VolunteerApiController(Controller):
             AvailabilitySlotCreate(weekday=s.weekday, start_minute=s.start_minute, end_minute=s.end_minute)
             for s in services.availability_of(db, profile.id)
         ]
-        merged = current | {name: getattr(data, name) for name in data.model_fields_set}
+        merged = current | {name: getattr(data, name) for name in data.model_fields_set - {"street_codes"}}
         try:
             full = VolunteerCreate.model_validate(merged)
-            services.update_profile(db, actor, full)
+            services.update_profile(db, actor, full, street_codes=data.street_codes)
         except ValidationError as error:
             raise ValidationException(
                 str(error.errors()[0].get("msg")),

@@ -22,6 +22,7 @@ from marketplace.organizations.controllers import account_errors, sign_in_new_us
 from marketplace.organizations.forms import FormData, many, one, validate
 from marketplace.organizations.services import FormProblem, approved_organizations, grid_choices
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.places.services import all_streets
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, sessions_only, staff_or_admin, volunteer_only
 from marketplace.vocabulary import Category
@@ -122,6 +123,22 @@ class VolunteerRegistrationController(Controller):
         return Redirect("/volunteer/profile?registered=1", status_code=HTTP_303_SEE_OTHER, cookies=[cookie])
 
 
+def street_choices(db: Session, actor: Any) -> list[Any]:
+    """The streets a volunteer may also serve (every street but home); none in a one-street deployment."""
+    streets = all_streets(db)
+    if len(streets) < 2:
+        return []
+    home = services.home_street_of(db, services.own_profile(db, actor))
+    return [street for street in streets if home is None or street.id != home.id]
+
+
+def chosen_street_codes(form: dict[str, Any]) -> list[str] | None:
+    """The street checkboxes' codes; None when the page did not show them (nothing to change)."""
+    if not one(form, "street_codes_shown"):
+        return None
+    return [str(code) for code in many(form, "street_codes")]
+
+
 class VolunteerProfileController(Controller):
     path = "/volunteer"
     guards = [volunteer_only, sessions_only]
@@ -144,7 +161,11 @@ class VolunteerProfileController(Controller):
             "skill_ids": services.skill_ids_of(db, profile.id),
             "slots": services.keys_from_slots(services.availability_of(db, profile.id)),
             "interests": services.interests_of(db, profile.id),
+            "street_codes": services.street_codes_of(db, profile.id),
         }
+
+    def _page(self, db: Session, actor: Any, values: dict[str, Any], errors: dict[str, str], **extra: Any) -> Any:
+        return form_context(db, values, errors) | {"streets": street_choices(db, actor)} | extra
 
     @get("/profile", name="volunteers:profile", sync_to_thread=True)
     def profile(
@@ -156,7 +177,7 @@ class VolunteerProfileController(Controller):
     ) -> Template:
         notice = _("Welcome! You are registered as a volunteer.") if registered else None
         notice = _("Your profile is saved.") if saved else notice
-        context = form_context(reader, self._values(reader, actor), {}) | {"notice": notice}
+        context = self._page(reader, actor, self._values(reader, actor), {}, notice=notice)
         return Template("volunteers/profile.html", context=context)
 
     @post("/profile", name="volunteers:profile-save", sync_to_thread=True)
@@ -170,16 +191,23 @@ class VolunteerProfileController(Controller):
         errors |= {key: value for key, value in person_errors.items() if key in person}
         if not person["phone"].strip():
             errors["phone"] = _("This field is required.")
+        street_codes = chosen_street_codes(data)
+        shown = shown_values(data, values) | {"street_codes": street_codes or []}
         if errors or profile is None:
-            context = form_context(db, shown_values(data, values), errors)
-            return Template("volunteers/profile.html", context=context | {"notice": None}, status_code=400)
+            context = self._page(db, actor, shown, errors, notice=None)
+            return Template("volunteers/profile.html", context=context, status_code=400)
         try:
             services.update_profile(
-                db, actor, profile, display_name=_m.display_name if _m else None, phone=_m.phone if _m else None
+                db,
+                actor,
+                profile,
+                display_name=_m.display_name if _m else None,
+                phone=_m.phone if _m else None,
+                street_codes=street_codes,
             )
         except FormProblem as problem:
-            context = form_context(db, shown_values(data, values), {problem.field: problem.message})
-            return Template("volunteers/profile.html", context=context | {"notice": None}, status_code=400)
+            context = self._page(db, actor, shown, {problem.field: problem.message}, notice=None)
+            return Template("volunteers/profile.html", context=context, status_code=400)
         return Redirect("/volunteer/profile?saved=1", status_code=HTTP_303_SEE_OTHER)
 
     @get("/hours", name="volunteers:hours", sync_to_thread=True)
@@ -257,6 +285,9 @@ class VolunteerDirectoryController(Controller):
             skills=services.skills_named(reader, services.skill_ids_of(reader, profile_id)),
             slots=services.keys_from_slots(services.availability_of(reader, profile_id)),
             interests=[Category(value) for value in services.interests_of(reader, profile_id)],
+            home_street=services.home_street_of(reader, row.profile),
+            other_streets=services.other_streets_of(reader, profile_id),
+            many_streets=len(all_streets(reader)) > 1,
             windows=services.WINDOWS,
             weekdays=services.WEEKDAYS,
             summary=services.hours_summary(reader, profile_id, recent_limit=5),

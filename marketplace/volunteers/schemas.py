@@ -19,6 +19,12 @@ Interests = Annotated[
     list[Category], Field(max_length=2 * len(Category), description="need categories the volunteer wants to work in")
 ]
 
+# Streets a volunteer serves besides the one they live in, by street code (a city may hold hundreds).
+StreetCodes = Annotated[
+    list[line(32)],  # type: ignore[valid-type]
+    Field(max_length=1000, description="codes of streets served besides the home grid's street"),
+]
+
 
 class AvailabilitySlotCreate(InputModel):
     """A weekly window: weekday 0 = Monday, minutes from midnight, start before end on the same day."""
@@ -84,10 +90,11 @@ class VolunteerCreate(InputModel):
 
 
 class VolunteerUpdate(UpdateModel):
-    """A profile edit; ``skill_ids``, ``availability`` and ``interests`` replace the whole list when sent."""
+    """A profile edit; ``skill_ids``, ``availability``, ``interests`` and ``street_codes`` replace the whole list
+    when sent."""
 
     clearable = frozenset({"employer_organization_id"})
-    not_columns = frozenset({"version", "skill_ids", "availability", "interests"})
+    not_columns = frozenset({"version", "skill_ids", "availability", "interests", "street_codes"})
 
     home_grid_id: Id | None = None
     segment: VolunteerSegment | None = None
@@ -97,6 +104,7 @@ class VolunteerUpdate(UpdateModel):
     skill_ids: IdList | None = None
     availability: Availability | None = None
     interests: Interests | None = None
+    street_codes: StreetCodes | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -27,7 +27,8 @@ from marketplace.organizations.models import Organization
 from marketplace.organizations.schemas import AccountCreate
 from marketplace.organizations.scope import organizations_visible_to, volunteers_visible_to
 from marketplace.organizations.services import FormProblem
-from marketplace.places.models import Grid
+from marketplace.places.models import Grid, Street
+from marketplace.places.services import street_of_grid
 from marketplace.security.identity import CurrentUser
 from marketplace.street_clock import street_day
 from marketplace.vocabulary import Category
@@ -40,6 +41,7 @@ from marketplace.volunteers.models import (
     VolunteerInterest,
     VolunteerProfile,
     VolunteerSkill,
+    VolunteerStreet,
 )
 from marketplace.volunteers.schemas import AvailabilitySlotCreate, VolunteerCreate
 
@@ -107,6 +109,7 @@ def _profile_snapshot(db: Session, profile: VolunteerProfile) -> dict[str, Any]:
     data = snapshot(profile, PROFILE_FIELDS) or {}
     assert profile.id is not None
     data["skill_ids"] = skill_ids_of(db, profile.id)
+    data["street_codes"] = street_codes_of(db, profile.id)
     data["availability"] = [
         [slot.weekday, slot.start_minute, slot.end_minute] for slot in availability_of(db, profile.id)
     ]
@@ -165,12 +168,20 @@ def own_profile(db: Session, actor: CurrentUser) -> VolunteerProfile:
 
 
 def update_profile(
-    db: Session, actor: CurrentUser, data: VolunteerCreate, *, display_name: str | None = None, phone: str | None = None
+    db: Session,
+    actor: CurrentUser,
+    data: VolunteerCreate,
+    *,
+    display_name: str | None = None,
+    phone: str | None = None,
+    street_codes: list[str] | None = None,
 ) -> VolunteerProfile:
-    """Replace the volunteer's own profile (skills and availability included); audited with before/after."""
+    """Replace the volunteer's own profile (skills and availability included; the streets they also serve when
+    ``street_codes`` is given); audited with before/after."""
     profile = own_profile(db, actor)
     assert profile.id is not None
     _check_references(db, data)
+    street_ids = _street_ids(db, street_codes) if street_codes is not None else None
     before = _profile_snapshot(db, profile)
     user = db.get(User, actor.id)
     assert user is not None
@@ -184,11 +195,67 @@ def update_profile(
     db.add_all([profile, user])
     db.flush()
     _replace_skills_and_slots(db, profile.id, data)
+    # Rewritten even when unchanged: a new home grid may make one of them the (implied) home street.
+    _replace_streets(db, profile, street_ids if street_ids is not None else _stored_street_ids(db, profile.id))
     after = _profile_snapshot(db, profile) | {"display_name": user.display_name, "phone": user.phone}
     old, new = changed(before, after)
     if new:
         record(db, "volunteer.update", object_type="volunteer", object_id=profile.id, before=old, after=new)
     return profile
+
+
+# --- the streets a volunteer serves ------------------------------------------------------------------------
+
+
+def _street_ids(db: Session, codes: list[str]) -> list[int]:
+    """The ids of streets named by code; an unknown code is a ``FormProblem`` on ``street_codes``."""
+    wanted = list(dict.fromkeys(str(code).strip() for code in codes))
+    askable = [code for code in wanted if 0 < len(code) <= 32 and "\x00" not in code]  # PostgreSQL refuses NUL
+    rows = db.execute(sa.select(Street.code, Street.id).where(Street.code.in_(askable)))  # type: ignore[attr-defined]
+    found: dict[str, int] = {code: street_id for code, street_id in rows}
+    unknown = [code for code in wanted if code not in found]
+    if unknown:
+        raise FormProblem(
+            "street_codes", _("Unknown street: %(code)s. Choose streets from the list.") % {"code": unknown[0]}
+        )
+    return [found[code] for code in wanted]
+
+
+def _replace_streets(db: Session, profile: VolunteerProfile, street_ids: list[int]) -> None:
+    """Store the streets served besides home; the home grid's street is implied and never stored."""
+    assert profile.id is not None
+    home = street_of_grid(db, profile.home_grid_id)
+    db.execute(sa.delete(VolunteerStreet).where(VolunteerStreet.volunteer_id == profile.id))  # type: ignore[arg-type]
+    for street_id in sorted(set(street_ids) - {home}):
+        db.add(VolunteerStreet(volunteer_id=profile.id, street_id=street_id))
+    db.flush()
+
+
+def _stored_street_ids(db: Session, profile_id: int) -> list[int]:
+    return list(
+        db.execute(sa.select(VolunteerStreet.street_id).where(VolunteerStreet.volunteer_id == profile_id)).scalars()
+    )
+
+
+def other_streets_of(db: Session, profile_id: int) -> list[Street]:
+    """The streets a volunteer serves besides the one they live in, by code."""
+    return list(
+        db.execute(
+            sa.select(Street)
+            .join(VolunteerStreet, VolunteerStreet.street_id == Street.id)
+            .where(VolunteerStreet.volunteer_id == profile_id)
+            .order_by(Street.code)
+        ).scalars()
+    )
+
+
+def street_codes_of(db: Session, profile_id: int) -> list[str]:
+    return [street.code for street in other_streets_of(db, profile_id)]
+
+
+def home_street_of(db: Session, profile: VolunteerProfile) -> Street | None:
+    street_id = street_of_grid(db, profile.home_grid_id)
+    return db.get(Street, street_id) if street_id is not None else None
 
 
 def skill_ids_of(db: Session, profile_id: int) -> list[int]:
