@@ -205,7 +205,7 @@ def test_openapi_documents_the_public_api_and_not_the_pages(client: TestClient[L
     assert not any(path.startswith(("/projects", "/figures")) or path == "/" for path in operations)
 
     parameters = {p["name"]: p for p in schema["paths"]["/api/v1/projects"]["get"]["parameters"]}
-    assert set(parameters) == {"category", "community", "grid", "status", "page", "page_size"}
+    assert set(parameters) == {"category", "community", "grid", "status", "street", "page", "page_size"}
     assert "PublicStatus" in json.dumps(parameters["status"]["schema"])
     public_statuses = schema["components"]["schemas"]["PublicStatus"]["enum"]
     assert "verified" in public_statuses and "submitted" not in public_statuses

@@ -1,5 +1,11 @@
 """The street's figures: needs collected and solved, by category, grid and channel; partners, volunteers, grids.
 
+For one street (``street_id``) or the whole deployment (None). Each figure of a street counts what lies in
+it, so the streets' figures add up to the deployment's: a need through its grid; an organization, its active
+offers and approval where it registered; a volunteer where they live; hours credited where the shift's need
+is; hours from earlier paper records where the volunteer lives. (An organization or volunteer serving
+several streets is counted once, in their own street.)
+
 Every number is an aggregate query (COUNT/SUM/AVG with GROUP BY); no rows are loaded to be counted in Python.
 A need merged into another as its duplicate is one problem reported twice, so it is counted once:
 through the need it was merged into.
@@ -12,6 +18,7 @@ along. The public page shows no volunteer's name: the top volunteers are ranks w
 """
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,8 +30,10 @@ from marketplace.needs.models import PUBLIC_STATUSES, SOLVED_STATUSES, Need, Shi
 from marketplace.offers.models import Offer, OfferStatus
 from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.places.models import Community, Grid
+from marketplace.places.services import grid_in_street, grids_of_streets
+from marketplace.street_clock import day_start
 from marketplace.vocabulary import Category, IntakeChannel
-from marketplace.volunteers.hours import credited_sum, is_credited, street_hours
+from marketplace.volunteers.hours import StreetHours, credited_sum, is_credited, street_hours
 from marketplace.volunteers.models import ShiftSignup, VolunteerProfile
 
 # Published but not yet solved: a project still looking for (or using) help.
@@ -190,7 +199,7 @@ _SUMMED = ("collected", "solved", "open", "closed", "days", "rated", "satisfacti
 _KEYS = ("grid_id", "category", "channel")
 
 
-def _need_groups(dialect: str) -> Any:
+def _need_groups(dialect: str, street_id: int | None = None) -> Any:
     """Counted needs grouped by grid, category and channel: the one scan of the need table."""
     solved = sa.and_(Need.status.in_(SOLVED_STATUSES), _closed_at().is_not(None))  # type: ignore[attr-defined]
     days = sa.case((solved, days_between(_closed_at(), Need.created_at, dialect)), else_=None)
@@ -207,7 +216,7 @@ def _need_groups(dialect: str) -> Any:
             sa.func.count(Need.satisfaction).label("rated"),
             sa.func.sum(Need.satisfaction).label("satisfaction"),
         )
-        .where(_counted())
+        .where(_counted(), grid_in_street(street_id, Need.grid_id))
         .group_by(Need.grid_id, Need.category, Need.channel)
         .cte("need_groups")
     )
@@ -220,14 +229,14 @@ def _tally(groups: Any, name: str, *by: str) -> sa.Select[Any]:
     return sa.select(sa.literal(name, sa.String).label("tally"), *keys, *sums).group_by(*(groups.c[key] for key in by))
 
 
-def _need_tallies(session: Session) -> dict[str, dict[Any, _Sums]]:
+def _need_tallies(session: Session, street_id: int | None = None) -> dict[str, dict[Any, _Sums]]:
     """Needs in total, by category, by channel and by grid, in one statement and one scan of the needs.
 
     Four scans of the need table (a total and three GROUP BYs, one through the grid index) took
     110 ms of the figures' 133 ms of SQL at 20,000 needs; the groups of one scan are a few
     thousand rows at most, summed again by the database.
     """
-    groups = _need_groups(_dialect(session))
+    groups = _need_groups(_dialect(session), street_id)
     statement = sa.union_all(
         _tally(groups, "total"),
         _tally(groups, "category", "category"),
@@ -259,18 +268,23 @@ def _largest_first(sums: dict[Any, _Sums]) -> list[tuple[Any, _Sums]]:
     return sorted(sums.items(), key=lambda item: (-item[1].collected, str(item[0])))
 
 
-def street_figures(session: Session, *, today: date | None = None) -> StreetFigures:
-    tallies = _need_tallies(session)
+def street_figures(session: Session, street_id: int | None = None, *, today: date | None = None) -> StreetFigures:
+    """The figures of one street, or of the whole deployment when ``street_id`` is None."""
+    tallies = _need_tallies(session, street_id)
     total = tallies["total"].get(None, _Sums())
     partners, offers, volunteers, grids = session.execute(
         sa.select(
-            _scalar(sa.func.count(Organization.id), Organization.status == OrganizationStatus.APPROVED),
-            _scalar(sa.func.count(Offer.id), Offer.status == OfferStatus.ACTIVE),
-            _scalar(sa.func.count(VolunteerProfile.id)),
-            _scalar(sa.func.count(Grid.id)),
+            _scalar(
+                sa.func.count(Organization.id),
+                Organization.status == OrganizationStatus.APPROVED,
+                organization_in_street(street_id),
+            ),
+            _scalar(sa.func.count(Offer.id), Offer.status == OfferStatus.ACTIVE, offer_in_street(street_id)),
+            _scalar(sa.func.count(VolunteerProfile.id), grid_in_street(street_id, VolunteerProfile.home_grid_id)),
+            _scalar(sa.func.count(Grid.id), grid_in_street(street_id, Grid.id)),
         )
     ).one()
-    hours = volunteer_hours(session, today=today)
+    hours = volunteer_hours(session, street_id, today=today)
     return StreetFigures(
         needs_collected=total.collected,
         needs_solved=total.solved,
@@ -282,16 +296,40 @@ def street_figures(session: Session, *, today: date | None = None) -> StreetFigu
         volunteer_hours=hours.total + hours.before_platform,
         grids=int(grids),
         by_category=_by_category(tallies["category"]),
-        by_grid=_by_grid(session, tallies["grid"]),
+        by_grid=_by_grid(session, tallies["grid"], street_id),
         by_channel=_by_channel(tallies["channel"]),
         average_days_to_close=total.average_days,
         satisfaction_average=round(total.satisfaction / total.rated, 2) if total.rated else None,
         satisfaction_count=total.rated,
-        partners=partner_contributions(session),
+        partners=partner_contributions(session, street_id=street_id),
         hours=hours,
         volunteer_hours_credited=hours.total,
         volunteer_hours_before_platform=hours.before_platform,
     )
+
+
+def organization_in_street(street_id: int | None) -> sa.ColumnElement[bool]:
+    """An organization counts in the street it registered in (true for the whole deployment)."""
+    return sa.true() if street_id is None else Organization.street_id == street_id
+
+
+def offer_in_street(street_id: int | None) -> sa.ColumnElement[bool]:
+    """An offer counts where its organization registered."""
+    if street_id is None:
+        return sa.true()
+    return Offer.organization_id.in_(sa.select(Organization.id).where(Organization.street_id == street_id))  # type: ignore[attr-defined]
+
+
+def need_ids_in_street(street_id: int) -> sa.Select[Any]:
+    return sa.select(Need.id).where(Need.grid_id.in_(grids_of_streets({street_id})))  # type: ignore[attr-defined,union-attr]
+
+
+def signup_in_street(street_id: int | None) -> sa.ColumnElement[bool]:
+    """A sign-up counts in the street of its shift's need (where the work was done)."""
+    if street_id is None:
+        return sa.true()
+    shifts = sa.select(Shift.id).where(Shift.need_id.in_(need_ids_in_street(street_id)))  # type: ignore[attr-defined]
+    return ShiftSignup.shift_id.in_(shifts)  # type: ignore[attr-defined]
 
 
 def _scalar(aggregate: Any, *conditions: Any) -> Any:
@@ -325,11 +363,12 @@ def _by_channel(sums_by_channel: dict[Any, _Sums]) -> list[ChannelTally]:
     ]
 
 
-def _by_grid(session: Session, by_grid: dict[Any, _Sums]) -> list[GridTally]:
-    """Every grid, including those with no needs yet, in community and grid order."""
+def _by_grid(session: Session, by_grid: dict[Any, _Sums], street_id: int | None = None) -> list[GridTally]:
+    """Every grid (of the street), including those with no needs yet, in community and grid order."""
     statement = (
         sa.select(Grid.id, Grid.code, Grid.name, Grid.name_en, Community.id, Community.name, Community.name_en)
         .join(Community, Community.id == Grid.community_id)
+        .where(sa.true() if street_id is None else Community.street_id == street_id)
         .order_by(Community.id, Grid.number, Grid.id)
     )
     tallies = []
@@ -352,13 +391,17 @@ def _by_grid(session: Session, by_grid: dict[Any, _Sums]) -> list[GridTally]:
     return tallies
 
 
-def partner_contributions(session: Session, limit: int = TOP_PARTNERS) -> list[PartnerContribution]:
-    """The top partners by projects helped (fulfilled matches of any kind), with quantities per unit delivered."""
+def partner_contributions(
+    session: Session, limit: int = TOP_PARTNERS, *, street_id: int | None = None
+) -> list[PartnerContribution]:
+    """The top partners by projects helped (fulfilled matches of any kind, for needs of the street),
+    with quantities per unit delivered."""
     projects = sa.func.count(sa.distinct(Match.need_id))
+    in_street = sa.true() if street_id is None else Match.need_id.in_(need_ids_in_street(street_id))  # type: ignore[attr-defined]
     top = session.execute(
         sa.select(Organization.id, Organization.name, projects)
         .join(Match, Match.organization_id == Organization.id)
-        .where(Match.status == MatchStatus.FULFILLED)
+        .where(Match.status == MatchStatus.FULFILLED, in_street)
         .group_by(Organization.id, Organization.name)
         .order_by(projects.desc(), Organization.name, Organization.id)
         .limit(limit)
@@ -374,6 +417,7 @@ def partner_contributions(session: Session, limit: int = TOP_PARTNERS) -> list[P
             Match.kind == MatchKind.OFFER_LINE,
             Match.status == MatchStatus.FULFILLED,
             Offer.organization_id.in_(list(delivered)),  # type: ignore[attr-defined]
+            in_street,
         )
         .group_by(Offer.organization_id, Offer.unit)
         .order_by(Offer.organization_id, quantity.desc(), Offer.unit)
@@ -400,16 +444,20 @@ def _months_back(today: date, count: int) -> list[str]:
     return months[::-1]
 
 
-def volunteer_hours(session: Session, *, today: date | None = None, limit: int = TOP_VOLUNTEERS) -> VolunteerHours:
-    """Hours credited to sign-ups: in total, by street-local month of the shift, by the need's category, top ranks."""
+def volunteer_hours(
+    session: Session, street_id: int | None = None, *, today: date | None = None, limit: int = TOP_VOLUNTEERS
+) -> VolunteerHours:
+    """Hours credited to sign-ups: in total, by street-local month of the shift, by the need's category, top ranks.
+
+    For one street: sign-ups on shifts of its needs; hours before the platform of the volunteers living there."""
     from marketplace.notifications.digest import STREET_TIMEZONE
 
     dialect = _dialect(session)
     today = today or datetime.now(STREET_TIMEZONE).date()
     # Completed sign-ups (the one definition); counts of shifts and people leave out stays that earned 0 h.
-    credited = sa.and_(is_credited(), ShiftSignup.hours_credited > 0)
+    credited = sa.and_(is_credited(), ShiftSignup.hours_credited > 0, signup_in_street(street_id))
     hours = credited_sum()
-    street = street_hours(session, today)
+    street = street_hours(session, today) if street_id is None else _one_street_hours(session, street_id, today)
     shifts, people = session.execute(
         sa.select(sa.func.count(ShiftSignup.id), sa.func.count(sa.distinct(ShiftSignup.volunteer_id))).where(credited)
     ).one()
@@ -457,3 +505,42 @@ def volunteer_hours(session: Session, *, today: date | None = None, limit: int =
         ],
         top=[RankedVolunteer(rank=n, hours=float(value), shifts=int(count)) for n, (value, count) in enumerate(top, 1)],
     )
+
+
+def _one_street_hours(session: Session, street_id: int, today: date) -> StreetHours:
+    """``street_hours`` for one street: credited on its needs' shifts, earlier records of those living there.
+
+    The definitions are those of marketplace.volunteers.hours; only the rows are the street's, so the
+    streets' hours add up to the deployment's."""
+    per_volunteer = (
+        sa.select(ShiftSignup.volunteer_id.label("volunteer_id"), credited_sum().label("credited"))  # type: ignore[attr-defined]
+        .where(is_credited())
+        .group_by(ShiftSignup.volunteer_id)
+        .subquery()
+    )
+    credited = sa.func.coalesce(per_volunteer.c.credited, 0)
+    earlier = (
+        sa.select(
+            sa.func.coalesce(
+                sa.func.sum(
+                    sa.case((VolunteerProfile.hours_total > credited, VolunteerProfile.hours_total - credited), else_=0)
+                ),
+                0,
+            )
+        )
+        .select_from(VolunteerProfile)
+        .outerjoin(per_volunteer, per_volunteer.c.volunteer_id == VolunteerProfile.id)
+        .where(grid_in_street(street_id, VolunteerProfile.home_grid_id))
+        .scalar_subquery()
+    )
+    in_street = signup_in_street(street_id)
+    total = sa.select(credited_sum()).where(is_credited(), in_street).scalar_subquery()
+    year_start, next_year = day_start(date(today.year, 1, 1)), day_start(date(today.year + 1, 1, 1))
+    this_year = (
+        sa.select(credited_sum())
+        .join(Shift, Shift.id == ShiftSignup.shift_id)
+        .where(is_credited(), in_street, Shift.starts_at >= year_start, Shift.starts_at < next_year)  # type: ignore[operator]
+        .scalar_subquery()
+    )
+    all_credited, year_credited, before = session.execute(sa.select(total, this_year, earlier)).one()
+    return StreetHours(Decimal(all_credited), Decimal(year_credited), today.year, Decimal(before))

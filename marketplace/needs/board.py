@@ -6,7 +6,7 @@ costs a fixed number of queries (count, page, its resource lines, shifts and ski
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -29,8 +29,9 @@ from marketplace.needs.models import (
     Shift,
     ShiftSkill,
 )
-from marketplace.places.directory import CommunityRef, GridRef, ServiceStationInfo, station_info
+from marketplace.places.directory import CommunityRef, GridRef, ServiceStationInfo, StreetRef, find_street, station_info
 from marketplace.places.models import Community, Grid, ServiceStation
+from marketplace.places.services import grid_in_street
 from marketplace.vocabulary import Category, IntakeChannel, ResourceKind, Urgency
 from marketplace.volunteers.models import Skill
 
@@ -72,10 +73,16 @@ class BoardFilters:
     community_id: int | None = None
     grid_id: int | None = None
     status: NeedStatus | None = None
+    # The street chosen with ``street=<code>`` (None: every street); not a filter the form shows as active.
+    street: StreetRef | None = None
 
     @property
     def active(self) -> bool:
         return any(value is not None for value in (self.category, self.community_id, self.grid_id, self.status))
+
+    @property
+    def street_id(self) -> int | None:
+        return None if self.street is None else self.street.id
 
 
 class SkillRef(Struct):
@@ -196,6 +203,24 @@ def parse_filters(*, category: str | None, community: str | None, grid: str | No
     )
 
 
+MAX_STREET_CODE = 32
+
+
+def parse_street(session: Session, code: str | None) -> StreetRef | None:
+    """The street named by ``street=<code>`` on the public pages (empty: every street); unknown is a 400."""
+    if not code:
+        return None
+    street = find_street(session, code) if len(code) <= MAX_STREET_CODE and "\x00" not in code else None
+    if street is None:
+        raise InvalidFilter("street", _("no street with this code"))
+    return street
+
+
+def with_street(session: Session, filters: BoardFilters, code: str | None) -> BoardFilters:
+    """The filters limited to the street named by ``street=<code>`` (raises ``InvalidFilter`` when unknown)."""
+    return replace(filters, street=parse_street(session, code))
+
+
 def _parse_category(value: str | None) -> Category | None:
     if not value:
         return None
@@ -230,6 +255,8 @@ def check_filters_exist(session: Session, filters: BoardFilters) -> None:
 
 
 def _filtered(statement: sa.Select[Any], filters: BoardFilters) -> sa.Select[Any]:
+    if filters.street is not None:
+        statement = statement.where(grid_in_street(filters.street_id, Need.grid_id))
     if filters.status is not None:
         statement = statement.where(Need.status == filters.status)
     if filters.category is not None:

@@ -24,11 +24,12 @@ from marketplace.needs.board import (
     get_project,
     list_projects,
     parse_filters,
+    with_street,
 )
 from marketplace.needs.models import PUBLIC_STATUSES, NeedStatus
 from marketplace.page_cache import COMPRESSED_HERE, page_cache_middleware
 from marketplace.pages import HTMX_FRAGMENT_HEADERS, PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
-from marketplace.places.directory import grids_by_community
+from marketplace.places.directory import grids_by_community, list_streets
 from marketplace.security.guards import PUBLIC
 from marketplace.vocabulary import Category
 
@@ -42,6 +43,7 @@ def board_address(filters: BoardFilters, page: int) -> str:
         "community": filters.community_id,
         "grid": filters.grid_id,
         "status": filters.status,
+        "street": filters.street.code if filters.street else None,
         "page": page if page > 1 else None,
     }
     query = urlencode([(key, str(value)) for key, value in params.items() if value is not None])
@@ -72,10 +74,12 @@ class ProjectPagesController(Controller):
         community: FromQuery[str | None] = None,
         grid: FromQuery[str | None] = None,
         status: FromQuery[str | None] = None,
+        street: FromQuery[str | None] = None,
         page: PageNumber = 1,
     ) -> Template:
         # A GET form sends empty fields for "any", so the page parses its filters itself.
         filters = parse_filters(category=category, community=community, grid=grid, status=status)
+        filters = with_street(reader, filters, street)
         check_filters_exist(reader, filters)
         results = list_projects(reader, filters, page=page, page_size=_page_size(request))
         context: dict[str, Any] = {"results": results, "filters": filters}
@@ -88,8 +92,11 @@ class ProjectPagesController(Controller):
         context |= {
             "categories": list(Category),
             "statuses": list(PUBLIC_STATUSES),
-            "communities": grids_by_community(reader),
+            "communities": grids_by_community(reader, filters.street_id),
+            "streets": list_streets(reader),
         }
+        if filters.street is not None:
+            context["street"] = filters.street
         return Template("needs/board.html", context=page_context(reader, **context), headers=HTMX_FRAGMENT_HEADERS)
 
     @get("/projects", name="projects:redirect")
@@ -145,6 +152,7 @@ class ProjectApiController(Controller):
         community: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="Community id")] = None,
         grid: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="Grid id (see /api/v1/grids)")] = None,
         status: FromQuery[PublicStatus | None] = None,  # type: ignore[valid-type]
+        street: Annotated[str | None, QueryParameter(description="Street code; every street when omitted")] = None,
         page: PageNumber = 1,
         page_size: Annotated[
             int | None, QueryParameter(ge=1, le=MAX_API_PAGE_SIZE, description="Projects per page (default 20)")
@@ -156,6 +164,7 @@ class ProjectApiController(Controller):
             grid_id=grid,
             status=NeedStatus(status) if status is not None else None,
         )
+        filters = with_street(reader, filters, street)
         check_filters_exist(reader, filters)
         return list_projects(reader, filters, page=page, page_size=page_size or _page_size(request))
 

@@ -69,10 +69,25 @@ def home_street(session: Session) -> StreetRef | None:
     row = session.execute(sa.select(Street).order_by(Street.id).limit(1)).scalar_one_or_none()
     if row is None:
         return None
-    _last_home_street = StreetRef(
+    _last_home_street = street_ref(row)
+    return _last_home_street
+
+
+def street_ref(row: Street) -> StreetRef:
+    return StreetRef(
         id=row.id or 0, code=row.code, name=row.name, name_en=row.name_en, district=row.district, city=row.city
     )
-    return _last_home_street
+
+
+def list_streets(session: Session) -> list[StreetRef]:
+    """Every street, grouped by city and district, then by code (the street picker's choices)."""
+    rows = session.execute(sa.select(Street).order_by(Street.city, Street.district, Street.code)).scalars()
+    return [street_ref(row) for row in rows]
+
+
+def find_street(session: Session, code: str) -> StreetRef | None:
+    row = session.execute(sa.select(Street).where(Street.code == code)).scalar_one_or_none()
+    return None if row is None else street_ref(row)
 
 
 def remembered_home_street() -> StreetRef | None:
@@ -80,12 +95,13 @@ def remembered_home_street() -> StreetRef | None:
     return _last_home_street
 
 
-def list_grids(session: Session) -> list[GridInfo]:
-    """Every grid with its community and service station, in one query."""
+def list_grids(session: Session, street_id: int | None = None) -> list[GridInfo]:
+    """Every grid (of one street, or of every street) with its community and service station, in one query."""
     statement = (
         sa.select(Grid, Community, ServiceStation)
         .join(Community, Community.id == Grid.community_id)
         .outerjoin(ServiceStation, ServiceStation.grid_id == Grid.id)
+        .where(sa.true() if street_id is None else Community.street_id == street_id)
         .order_by(Community.id, Grid.number, Grid.id)
     )
     return [
@@ -105,11 +121,12 @@ def list_grids(session: Session) -> list[GridInfo]:
     ]
 
 
-def grids_by_community(session: Session) -> list[CommunityGrids]:
+def grids_by_community(session: Session, street_id: int | None = None) -> list[CommunityGrids]:
     """Grids grouped under their communities, in display order (only the names: the board's filter asks for it)."""
     statement = (
         sa.select(Grid.id, Grid.code, Grid.name, Grid.name_en, Community.id, Community.name, Community.name_en)
         .join(Community, Community.id == Grid.community_id)
+        .where(sa.true() if street_id is None else Community.street_id == street_id)
         .order_by(Community.id, Grid.number, Grid.id)
     )
     groups: dict[int, CommunityGrids] = {}
