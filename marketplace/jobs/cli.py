@@ -13,10 +13,15 @@ from marketplace.settings import Settings
 )
 def worker(concurrency: int) -> None:
     """Run matching rounds, training and sweeps queued by the web processes (SIGTERM stops it)."""
+    from marketplace.serving.metrics_files import use_metrics_dir
+
+    settings = Settings.from_env()
+    # Before prometheus_client is imported: the job counts go to the metrics files the web server's
+    # /metrics reads (same var dir). clean=False: the web workers' files are theirs to tidy.
+    use_metrics_dir(clean=False)
     from marketplace.jobs.worker import serve
     from marketplace.serving.logs import configure_logging
 
-    settings = Settings.from_env()
     if not settings.redis_url:
         raise click.ClickException(
             "MARKETPLACE_REDIS_URL is not set: jobs run inside the web process, so there is nothing for a worker "
