@@ -25,6 +25,7 @@ from sqlmodel import Session
 from marketplace.db.errors import is_unavailable
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
+from marketplace.i18n.middleware import negotiate_locale
 from marketplace.needs.board import InvalidFilter
 from marketplace.organizations.standing import OrganizationNotApproved
 from marketplace.places.directory import home_street, remembered_home_street
@@ -64,10 +65,10 @@ def _problems(exc: Exception) -> list[Problem]:
 def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template | Redirect:
     """Render an HTTP error as a page in the reader's language (pages are for people, not programs)."""
     # Raised from a middleware, the error is rendered after the locale middleware has reset the
-    # language; take it back from the request so the page speaks the reader's language.
-    locale = request.scope.get("state", {}).get("locale")
-    if locale:
-        current_locale.set(locale)
+    # language; take it back from the request so the page speaks the reader's language. A path no
+    # route matches never reached that middleware at all: negotiate from the request itself.
+    locale = request.scope.get("state", {}).get("locale") or negotiate_locale(request.scope)
+    current_locale.set(locale)
     if isinstance(exc, HTTPException) and exc.status_code == HTTP_401_UNAUTHORIZED:
         # Anonymous on a page that needs a user: sign in first, then come back here.
         return Redirect(path="/login?" + urlencode({"next": request.url.path}), status_code=HTTP_303_SEE_OTHER)
