@@ -55,11 +55,24 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
         "party-member volunteer of Hudao New Village: signs up for shifts, checks in and out, sees their hours",
         "湖岛新村党员志愿者：报名志愿岗位、签到签退、查看服务时长",
     ),
+    DemoAccount(
+        Role.ADMIN,
+        "city",
+        "赵文静",
+        "city admin (no street of their own): compares every street's figures at /admin/city, acts on every street",
+        "市级管理员（不属于某一街道）：在 /admin/city 对比各街道数据，可处理所有街道的事务",
+    ),
 ]
+CITY_USERNAME = "city"
 
 
 def demo_account(role: Role) -> DemoAccount:
+    """The demo login of a role (for admins: the street admin ``admin``, not the city admin)."""
     return next(account for account in DEMO_ACCOUNTS if account.role == role)
+
+
+def city_account() -> DemoAccount:
+    return next(account for account in DEMO_ACCOUNTS if account.username == CITY_USERNAME)
 
 
 @cache

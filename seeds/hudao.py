@@ -13,7 +13,7 @@ from seeds.build.organizations import build_organizations
 from seeds.build.places import build_places
 from seeds.build.signals import add_offer_start_dates, add_volunteer_interests
 from seeds.build.skills import build_skills
-from seeds.build.users import build_partner_users, build_staff_users
+from seeds.build.users import build_city_admin, build_partner_users, build_staff_users
 from seeds.build.volunteers import build_volunteers
 from seeds.data.places import HUDAO_COMMUNITIES, HUDAO_STREET
 from seeds.hudao_story import add_hudao_new_village, play_partner_claims, play_volunteers
@@ -67,3 +67,4 @@ def _build(ctx: SeedContext) -> None:
     play_volunteers(ctx, history)
     history.finish()
     build_activity(ctx, escalations=ESCALATIONS)
+    build_city_admin(ctx)  # last, so every other row keeps the id it had before the city level

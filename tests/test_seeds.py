@@ -307,7 +307,7 @@ def test_no_shows_come_mostly_from_unreliable_volunteers() -> None:
 
 def test_hudao_demo_accounts_log_in_with_the_demo_password(hudao: sa.Engine) -> None:
     users = {u.username: u for u in rows(hudao, sa.select(User))}
-    assert {a.username for a in DEMO_ACCOUNTS} == {"admin", "staff", "partner", "volunteer"}
+    assert {a.username for a in DEMO_ACCOUNTS} == {"admin", "staff", "partner", "volunteer", "city"}
     demo_users = [users[account.username] for account in DEMO_ACCOUNTS]
     assert [user.role for user in demo_users] == [account.role for account in DEMO_ACCOUNTS]
     assert len({user.password_hash for user in demo_users}) == 1  # hashed once (argon2 is slow on purpose)

@@ -18,6 +18,7 @@ from marketplace.admin.audit_log import (
     parse_audit_filters,
     search_audit,
 )
+from marketplace.admin.city_pages import CityApiController, CityPageController
 from marketplace.admin.index import admin_overview
 from marketplace.admin.tokens import (
     SCOPE_LABELS,
@@ -30,6 +31,8 @@ from marketplace.admin.tokens import (
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.needs.board import InvalidFilter, invalid_filter_response
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.places.directory import list_streets
+from marketplace.places.services import is_city_admin
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, any_token, login_required, sessions_only, token_scope
 
@@ -71,8 +74,13 @@ class AdminPagesController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/", name="admin:index", sync_to_thread=True)
-    def index(self, reader: ReaderSession) -> Template:
-        return Template("admin/index.html", context=page_context(reader, overview=admin_overview(reader)))
+    def index(self, reader: ReaderSession, actor: Actor) -> Template:
+        city_admin = is_city_admin(actor)
+        streets_count = len(list_streets(reader)) if city_admin else 0
+        context = page_context(
+            reader, overview=admin_overview(reader), city_admin=city_admin, streets_count=streets_count
+        )
+        return Template("admin/index.html", context=context)
 
     @get("/tokens", name="admin:tokens", sync_to_thread=True)
     def tokens(self, reader: ReaderSession) -> Template:
@@ -212,4 +220,10 @@ class TokenApiController(Controller):
         }
 
 
-ADMIN_ROUTE_HANDLERS: list[Any] = [AdminPagesController, AuditApiController, TokenApiController]
+ADMIN_ROUTE_HANDLERS: list[Any] = [
+    AdminPagesController,
+    AuditApiController,
+    TokenApiController,
+    CityPageController,
+    CityApiController,
+]

@@ -40,6 +40,7 @@ SCOPE_LABELS: dict[str, str] = {
     "items:write": N_("Add, edit and retire items of the vocabulary (admins)"),
     "jobs:read": N_("Read background jobs: status, progress, errors (admins)"),
     "jobs:write": N_("Retry failed background jobs (admins)"),
+    "city:read": N_("Compare every street's figures (city admins)"),
     "admin": N_("Administration (users, organizations, audit log)"),
 }
 assert SCOPE_LABELS.keys() == TOKEN_SCOPES.keys(), "every token scope needs a translated label"

@@ -25,6 +25,7 @@ TOKEN_SCOPES: dict[str, str] = {
     "items:write": "Add, edit and retire items of the vocabulary (admins)",
     "jobs:read": "Read background jobs: status, progress, errors (admins)",
     "jobs:write": "Retry failed background jobs (admins)",
+    "city:read": "Compare every street's figures (city admins)",
     "admin": "Administration (users, organizations, audit log)",
 }
 

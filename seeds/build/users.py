@@ -6,7 +6,7 @@ from typing import Any
 from marketplace.accounts.models import Role
 from marketplace.organizations.models import OrganizationStatus
 from seeds.build.context import SeedContext
-from seeds.demo_accounts import demo_account
+from seeds.demo_accounts import city_account, demo_account
 
 EXTRA_ADMINS = 2
 
@@ -156,3 +156,21 @@ def build_partner_users(ctx: SeedContext) -> None:
                     organization_id=org.id,
                 ),
             )
+
+
+def build_city_admin(ctx: SeedContext) -> int:
+    """The city admin ``city``: an admin whose account names no street, so they see every street."""
+    city = city_account()
+    user_id = ctx.plan.add(
+        "user_account",
+        user_row(
+            ctx,
+            city.username,
+            city.display_name,
+            Role.ADMIN,
+            ctx.clock.ago(800),
+            email="city@qingdao.example.cn",
+            last_login_at=ctx.clock.ago(2.5),
+        ),
+    )
+    return user_id
