@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from marketplace.audit.service import record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches import compatibility, openings, round_proposals
+from marketplace.matches import compatibility, openings, round_proposals, street_scope
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import (
     LIVE,
@@ -49,6 +49,7 @@ def claim(db: Session, actor: CurrentUser, need_id: int, request: ClaimRequest) 
     """Make a proposed match for the actor's approved organization; 409 when the project is already claimed."""
     organization = require_approved_organization(db, actor)
     need = open_need(db, need_id)
+    street_scope.require_serves_need(db, organization.id or 0, need_id)  # 403 naming the street
     if request.kind == "whole":
         row = _whole(db, need_id, organization.id or 0)
     elif request.kind == "line":

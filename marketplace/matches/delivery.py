@@ -18,6 +18,7 @@ from marketplace.matches.claims import own_claim
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import Conflict, field_problem, refresh_need_status, set_match_status
 from marketplace.matches.signups import lock_volunteer, own_signup
+from marketplace.matches.street_scope import need_in_scope
 from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
 from marketplace.notifications.outbox import send
 from marketplace.security.identity import CurrentUser
@@ -191,6 +192,8 @@ def verify_need(db: Session, actor: CurrentUser, need_id: int, satisfaction: int
     if need is None:
         raise NotFoundException(f"No need {need_id}")
     if actor.role is Role.STAFF and not _in_scope(db, actor, need):
+        raise NotFoundException(f"No need {need_id}")
+    if actor.role is Role.ADMIN and not need_in_scope(db, actor, need_id):  # another street's need looks missing
         raise NotFoundException(f"No need {need_id}")
     if satisfaction is None or not 1 <= satisfaction <= 5:
         raise field_problem("satisfaction", "must be a whole number from 1 to 5")

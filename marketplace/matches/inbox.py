@@ -14,7 +14,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -38,6 +38,8 @@ from marketplace.notifications.digest import day_bounds, street_day
 from marketplace.offers.models import Offer, OfferStatus
 from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.places.models import Community, Grid
+from marketplace.places.services import admin_street_ids, grids_of_streets
+from marketplace.security.identity import CurrentUser
 from marketplace.validation import MAX_INT
 from marketplace.vocabulary import Urgency
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
@@ -206,6 +208,9 @@ class InboxFilters:
     answer: Answer | None = None
     due_today: bool = False
     q: str | None = None
+    # The streets the admin works in (None: every street): set from the viewer (``within``), never from the
+    # address, so a street admin's inbox, counts and bulk decisions leave other streets out.
+    streets: frozenset[int] | None = None
 
     def __post_init__(self) -> None:
         for name in ("community_id", "grid_id", "need_id", "round_id"):
@@ -223,7 +228,11 @@ class InboxFilters:
 
     @property
     def active(self) -> bool:
-        return any(getattr(self, item.name) not in (None, False, "") for item in fields(self))
+        return any(getattr(self, item.name) not in (None, False, "") for item in fields(self) if item.name != "streets")
+
+    def within(self, viewer: CurrentUser) -> "InboxFilters":
+        """These filters kept to the streets the viewer works in."""
+        return replace(self, streets=admin_street_ids(viewer))
 
     def params(self) -> list[tuple[str, str]]:
         """The filters as query parameters, in a fixed order: for links, hidden fields and redirects."""
@@ -389,6 +398,8 @@ def search_condition(q: str) -> ColumnElement[bool]:
 def _conditions(filters: InboxFilters, clock: Clock) -> dict[str, ColumnElement[bool]]:
     """Each set filter's condition, keyed by its parameter, so a count can leave its own filter out."""
     found: dict[str, ColumnElement[bool]] = {}
+    if filters.streets is not None:
+        found["street"] = col(Need.grid_id).in_(grids_of_streets(filters.streets))
     if filters.kind is not None:
         found["kind"] = Match.kind == filters.kind
     if filters.community_id is not None:

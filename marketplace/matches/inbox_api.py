@@ -18,6 +18,7 @@ from marketplace.matches.services import field_problem
 from marketplace.needs.board import InvalidFilter, invalid_filter_response
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only
+from marketplace.security.identity import CurrentUser
 from marketplace.validation import Id, Reason, require
 
 Score = Annotated[float, Field(ge=-inbox.MAX_SCORE, le=inbox.MAX_SCORE, allow_inf_nan=False)]
@@ -105,12 +106,12 @@ def _filters(
     )
 
 
-def _chosen(db: Session, data: BulkIn) -> tuple[list[int], int]:
+def _chosen(db: Session, actor: CurrentUser, data: BulkIn) -> tuple[list[int], int]:
     """The ids a bulk request decides, and how many it matched (more than decided when over the limit)."""
     if data.ids is not None:
         return data.ids, len(set(data.ids))
     assert data.filter is not None
-    filters = data.filter.filters()
+    filters = data.filter.filters().within(actor)  # a street admin's "every matching item" is their street's
     ids = inbox.matching_ids(db, filters, data.sort, upto=data.upto, limit=review.BULK_LIMIT + 1)
     if len(ids) <= review.BULK_LIMIT:
         return ids, len(ids)
@@ -176,6 +177,7 @@ class ReviewInboxApiController(Controller):
     def queue(
         self,
         reader: ReaderSession,
+        actor: Actor,
         kind: FromQuery[MatchKind | None] = None,
         community: Annotated[int | None, QueryParameter(ge=1, le=inbox.MAX_INT)] = None,
         grid: Annotated[int | None, QueryParameter(ge=1, le=inbox.MAX_INT)] = None,
@@ -208,7 +210,7 @@ class ReviewInboxApiController(Controller):
             due=due,
             q=(q or "").strip() or None,
         )
-        view = inbox.inbox_page(reader, filters, sort, page, page_size)
+        view = inbox.inbox_page(reader, filters.within(actor), sort, page, page_size)
         counts = view.counts
         return {
             "total": counts.total,
@@ -242,7 +244,7 @@ class ReviewInboxApiController(Controller):
         sync_to_thread=True,
     )
     def bulk_approve(self, db: DbSession, actor: Actor, data: JSONBody[BulkIn]) -> dict[str, Any]:
-        ids, matched = _chosen(db, data)
+        ids, matched = _chosen(db, actor, data)
         result = review.bulk_approve(db, actor, ids)
         return {
             "approved": result.approved,
@@ -262,7 +264,7 @@ class ReviewInboxApiController(Controller):
         sync_to_thread=True,
     )
     def bulk_reject(self, db: DbSession, actor: Actor, data: JSONBody[BulkRejectIn]) -> dict[str, Any]:
-        ids, matched = _chosen(db, data)
+        ids, matched = _chosen(db, actor, data)
         result = review.bulk_reject(db, actor, ids, data.reason)
         return {
             "rejected": result.rejected,

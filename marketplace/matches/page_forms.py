@@ -34,6 +34,7 @@ class FormProblem:
     fields: dict[str, str] = field(default_factory=dict)
     message: str | None = None
     values: dict[str, str] = field(default_factory=dict)
+    forbidden: bool = False  # refused for who is asking (403), not for what they typed or the data's state
 
 
 def notices() -> dict[str, str]:

@@ -40,6 +40,7 @@ from marketplace.matches.page_forms import (
     row_id,
 )
 from marketplace.matches.services import Conflict, field_problem, open_need
+from marketplace.matches.street_scope import NotServed, not_served_message, serves_need, street_of_need
 from marketplace.needs.board import MAX_ID
 from marketplace.needs.models import Shift
 from marketplace.organizations.forms import FormData, one
@@ -59,6 +60,8 @@ def _see(path: str, done: str) -> Redirect:
 
 
 def _status_of(problem: FormProblem) -> int:
+    if problem.forbidden:
+        return HTTP_403_FORBIDDEN
     return HTTP_400_BAD_REQUEST if problem.fields else HTTP_409_CONFLICT
 
 
@@ -116,6 +119,9 @@ class TakePartPagesController(Controller):
         form = "whole" if request.kind == "whole" else f"line-{request.resource_line_id}"
         try:
             claims.claim(db, actor, need_id, request)
+        except NotServed as error:
+            db.rollback()
+            return FormProblem(form, message=str(error.detail), values=_line_values(data), forbidden=True)
         except Conflict as error:
             db.rollback()
             return FormProblem(form, message=conflict_message(error), values=_line_values(data))
@@ -140,6 +146,11 @@ def take_part_page(
 ) -> Template:
     need = open_need(db, need_id)
     is_partner = actor.role == Role.PARTNER
+    organization_id = actor.organization_id
+    if is_partner and problem is None and organization_id is not None and not serves_need(db, organization_id, need_id):
+        # Rule 4: a partner takes part only where its organization serves; the page says so, as a 403.
+        problem = FormProblem("whole", message=not_served_message(street_of_need(db, need_id)), forbidden=True)
+        status_code = HTTP_403_FORBIDDEN
     context = page_context(
         db,
         head=page_data.project_head(db, need),

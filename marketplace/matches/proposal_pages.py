@@ -11,7 +11,7 @@ from litestar import Controller, post
 from litestar.exceptions import ValidationException
 from litestar.params import PathParameter
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN, HTTP_409_CONFLICT
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
@@ -21,6 +21,7 @@ from marketplace.matches import round_proposals
 from marketplace.matches.page_forms import FormProblem, reason_problem
 from marketplace.matches.pages import ClaimPagesController, SignupPagesController
 from marketplace.matches.services import Conflict
+from marketplace.matches.street_scope import NotServed
 from marketplace.needs.board import MAX_ID
 from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS
@@ -69,6 +70,9 @@ class ProposalPagesController(Controller):
             db.rollback()
             problem = FormProblem(f"proposal-{match_id}", message=refusal_message(error))
             return _page(db, actor, problem, HTTP_409_CONFLICT)
+        except NotServed as error:
+            db.rollback()
+            return _page(db, actor, FormProblem(f"proposal-{match_id}", message=str(error.detail)), HTTP_403_FORBIDDEN)
         return Redirect(f"{_home(actor)}?done=proposal_accepted", status_code=HTTP_303_SEE_OTHER)
 
     @post("/{match_id:int}/decline", name="matches:proposal-decline", sync_to_thread=True)

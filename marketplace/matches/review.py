@@ -29,6 +29,7 @@ from marketplace.matches.services import (
     take_slot,
 )
 from marketplace.matches.signups import lock_volunteer, overlapping_confirmed
+from marketplace.matches.street_scope import scoped_match
 from marketplace.needs.models import Shift
 from marketplace.notifications.outbox import send
 from marketplace.notifications.payloads import match_payload
@@ -53,9 +54,7 @@ class BulkResult:
 
 def approve(db: Session, actor: CurrentUser, match_id: int) -> Match:
     """Approve a proposed match once; 409 if it was decided already or what it needs is gone."""
-    row = db.get(Match, match_id)
-    if row is None:
-        raise NotFoundException(f"No match {match_id}")
+    row = scoped_match(db, actor, match_id)  # another street's match looks missing
     before = snapshot(row, AUDIT_FIELDS)
     with db.begin_nested():
         _approve_in_savepoint(db, actor, row)
@@ -126,9 +125,7 @@ def _set_signup(db: Session, match_id: int, expected: SignupStatus, status: Sign
 
 def reject(db: Session, actor: CurrentUser, match_id: int, reason: str | None) -> Match:
     reason = _rejection_reason(reason)
-    row = db.get(Match, match_id)
-    if row is None:
-        raise NotFoundException(f"No match {match_id}")
+    row = scoped_match(db, actor, match_id)  # another street's match looks missing
     before = snapshot(row, AUDIT_FIELDS)
     # A round's proposal its candidate never answered was the street's offer, not their request.
     withdrawn = round_proposals.answer_state(row) == "awaiting"

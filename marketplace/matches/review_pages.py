@@ -23,13 +23,17 @@ from marketplace.matches.explanations import reasons_of
 from marketplace.matches.inbox import InboxFilters, InboxSort
 from marketplace.matches.models import Match, MatchKind, MatchSource
 from marketplace.matches.services import Conflict
+from marketplace.matches.street_scope import need_in_scope
 from marketplace.needs.board import InvalidFilter
 from marketplace.needs.models import Need
 from marketplace.organizations.forms import FormData, many, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.directory import grids_by_community
+from marketplace.places.models import Community
+from marketplace.places.services import admin_street_ids
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, sessions_only
+from marketplace.security.identity import CurrentUser
 from marketplace.validation import MAX_INT
 
 GROUPS = (MatchKind.WHOLE_NEED, MatchKind.OFFER_LINE, MatchKind.VOLUNTEER_SHIFT)
@@ -140,6 +144,7 @@ class ReviewPagesController(Controller):
     def _inbox(
         self,
         db: Session,
+        actor: CurrentUser,
         filters: InboxFilters,
         sort: InboxSort = InboxSort.DUE,
         page: int = 1,
@@ -152,7 +157,7 @@ class ReviewPagesController(Controller):
         bulk_reason: str = "",
         status_code: int = 200,
     ) -> Template:
-        view = inbox.inbox_page(db, filters, sort, page)
+        view = inbox.inbox_page(db, filters.within(actor), sort, page)
         shown = {card.match.id for card in view.cards}
         item_errors = dict(item_errors or {})
         for match_id in [key for key in item_errors if key not in shown]:
@@ -163,8 +168,10 @@ class ReviewPagesController(Controller):
             view=view,
             filters=filters,
             score_text=format(filters.min_score, "g") if filters.min_score is not None else "",
-            need=db.get(Need, filters.need_id) if filters.need_id is not None else None,
-            places=grids_by_community(db),
+            need=db.get(Need, filters.need_id)
+            if filters.need_id is not None and need_in_scope(db, actor, filters.need_id)
+            else None,
+            places=_places_of(db, actor),
             hidden=view_params(filters, sort, view.page),
             inbox_url=lambda **changes: inbox_url(filters, sort, view.page, **changes),
             group_title=group_title,
@@ -189,12 +196,12 @@ class ReviewPagesController(Controller):
         )
         return Template("review/queue.html", context=context, status_code=status_code)
 
-    def _again(self, db: Session, data: Mapping[str, Any], **values: Any) -> Template:
+    def _again(self, db: Session, actor: CurrentUser, data: Mapping[str, Any], **values: Any) -> Template:
         filters, sort, page = where_in_queue(data)
-        return self._inbox(db, filters, sort, page, **values)
+        return self._inbox(db, actor, filters, sort, page, **values)
 
     @get("/", name="review:queue", sync_to_thread=True)
-    def queue(self, request: Request[Any, Any, Any], reader: ReaderSession) -> Template:
+    def queue(self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor) -> Template:
         values = request.query_params
         filters, sort, page = inbox.parse_filters(values), inbox.parse_sort(values), inbox.parse_page(values)
         notices = {
@@ -204,7 +211,7 @@ class ReviewPagesController(Controller):
         notice = notices.get(values.get("done") or "")
         shown_id = values.get("id") or ""
         notice = notice % {"id": shown_id} if notice and shown_id.isdigit() else None
-        return self._inbox(reader, filters, sort, page, notice=notice)
+        return self._inbox(reader, actor, filters, sort, page, notice=notice)
 
     @post("/{match_id:int}/approve", name="review:approve", sync_to_thread=True)
     def approve(self, db: DbSession, actor: Actor, match_id: FromPath[int], data: FormData) -> Template | Redirect:
@@ -212,7 +219,7 @@ class ReviewPagesController(Controller):
             review.approve(db, actor, match_id)
         except Conflict as problem:
             return self._again(
-                db, data, item_errors={match_id: conflict_message(problem)}, status_code=HTTP_409_CONFLICT
+                db, actor, data, item_errors={match_id: conflict_message(problem)}, status_code=HTTP_409_CONFLICT
             )
         return Redirect(back_to_queue(data, done="approved", id=match_id), status_code=HTTP_303_SEE_OTHER)
 
@@ -223,6 +230,7 @@ class ReviewPagesController(Controller):
         if error:
             return self._again(
                 db,
+                actor,
                 data,
                 reason_errors={match_id: error},
                 reasons={match_id: reason},
@@ -232,26 +240,29 @@ class ReviewPagesController(Controller):
             review.reject(db, actor, match_id, reason)
         except Conflict as problem:
             return self._again(
-                db, data, item_errors={match_id: conflict_message(problem)}, status_code=HTTP_409_CONFLICT
+                db, actor, data, item_errors={match_id: conflict_message(problem)}, status_code=HTTP_409_CONFLICT
             )
         return Redirect(back_to_queue(data, done="rejected", id=match_id), status_code=HTTP_303_SEE_OTHER)
 
     @post("/bulk-approve", name="review:bulk-approve", sync_to_thread=True)
     def bulk_approve(self, db: DbSession, actor: Actor, data: FormData) -> Template:
-        ids, matched = chosen_ids(db, data)
+        ids, matched = chosen_ids(db, actor, data)
         if not ids:
-            return self._again(db, data, problem=_("Select at least one item."), status_code=HTTP_400_BAD_REQUEST)
+            return self._again(
+                db, actor, data, problem=_("Select at least one item."), status_code=HTTP_400_BAD_REQUEST
+            )
         return self._result(db, data, "approve", review.bulk_approve(db, actor, ids), matched)
 
     @post("/bulk-reject", name="review:bulk-reject", sync_to_thread=True)
     def bulk_reject(self, db: DbSession, actor: Actor, data: FormData) -> Template:
         reason = one(data, "reason").strip()
-        ids, matched = chosen_ids(db, data)
+        ids, matched = chosen_ids(db, actor, data)
         problem = None if ids else _("Select at least one item.")
         error = reason_problem(reason)
         if problem or error:
             return self._again(
                 db,
+                actor,
                 data,
                 problem=problem or error,
                 bulk_reason=reason,
@@ -298,12 +309,13 @@ def reason_problem(reason: str) -> str | None:
     return None
 
 
-def chosen_ids(db: Session, data: Mapping[str, Any]) -> tuple[list[int], int]:
+def chosen_ids(db: Session, actor: CurrentUser, data: Mapping[str, Any]) -> tuple[list[int], int]:
     """The items a bulk form chose and how many it matched: the ticked boxes, the page shown, or every
     item matching the posted filter (at most review.BULK_LIMIT, none newer than the page the admin saw)."""
     scope = one(data, "scope")
     if scope == "filter":
         filters, sort, _page = where_in_queue(data)
+        filters = filters.within(actor)  # a street admin's "every matching item" is their street's
         upto = one(data, "upto")
         newest = int(upto) if upto.isdigit() and int(upto) <= MAX_INT else 0
         ids = inbox.matching_ids(db, filters, sort, upto=newest, limit=review.BULK_LIMIT + 1)
@@ -322,3 +334,13 @@ def _titles(db: Session, ids: list[int]) -> dict[int, str]:
         sa.select(Match.id, Need.title).join(Need, col(Need.id) == Match.need_id).where(col(Match.id).in_(ids))
     ).all()
     return {match_id: title for match_id, title in rows}
+
+
+def _places_of(db: Session, actor: CurrentUser) -> list[Any]:
+    """The communities and grids the filter offers: the admin's street's (a city admin's: all)."""
+    streets = admin_street_ids(actor)
+    places = grids_by_community(db)
+    if streets is None:
+        return places
+    allowed = set(db.execute(sa.select(Community.id).where(col(Community.street_id).in_(sorted(streets)))).scalars())
+    return [group for group in places if group.community.id in allowed]

@@ -25,8 +25,10 @@ from marketplace.audit.service import record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.matches.models import PROPOSAL_SOURCES, Match, MatchKind, MatchStatus
 from marketplace.matches.services import OPEN_STATUSES, Conflict, field_problem
+from marketplace.matches.street_scope import require_serves_need
 from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.notifications.outbox import send
+from marketplace.notifications.recipients import admins_of_need
 from marketplace.offers.models import Offer
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
@@ -171,6 +173,8 @@ def _answerable(db: Session, row: Match) -> None:
     need = db.get(Need, row.need_id)
     if need is None or need.status not in OPEN_STATUSES:
         raise Conflict("The project is no longer open")
+    if row.organization_id is not None and row.kind is not MatchKind.VOLUNTEER_SHIFT:
+        require_serves_need(db, row.organization_id, row.need_id)  # 403 naming the street
     if row.shift_id is not None:
         shift = db.get(Shift, row.shift_id)
         if shift is None or shift.ends_at <= utcnow():
@@ -255,9 +259,9 @@ def decline(db: Session, actor: CurrentUser, match_id: int, reason: str | None =
 # --- notifications ----------------------------------------------------------------------------------------
 
 
-def _admins(db: Session) -> list[int]:
-    query = select(User.id).where(User.role == Role.ADMIN, col(User.is_active).is_(True))
-    return [user_id for user_id in db.exec(query).all() if user_id is not None]
+def _admins(db: Session, need_id: int) -> list[int]:
+    """The admins of the need's street and the city admins (notifications.recipients)."""
+    return admins_of_need(db, need_id)
 
 
 def _partner_users(db: Session, organization_ids: set[int]) -> dict[int, list[int]]:
@@ -278,7 +282,7 @@ def _partner_users(db: Session, organization_ids: set[int]) -> dict[int, list[in
 
 
 def _tell_admins(db: Session, row: Match, answer: str, actor: CurrentUser, reason: str | None = None) -> None:
-    """Every admin hears of an answer; one digest a day per need (the centre groups by key and day)."""
+    """The need's street's admins and the city admins hear of an answer; one digest a day per need."""
     need = db.get(Need, row.need_id)
     if need is None:
         return
@@ -291,7 +295,7 @@ def _tell_admins(db: Session, row: Match, answer: str, actor: CurrentUser, reaso
     }
     if reason:
         payload["reason"] = reason
-    for user_id in _admins(db):
+    for user_id in _admins(db, row.need_id):
         send(
             db,
             user_id,

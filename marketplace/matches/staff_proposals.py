@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from marketplace.audit.service import record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches import compatibility, openings, round_proposals
+from marketplace.matches import compatibility, openings, round_proposals, street_scope
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import LIVE, Conflict, field_problem, open_need
 from marketplace.needs.models import ResourceLine, Shift
@@ -100,6 +100,9 @@ def _line_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: Cu
     offer = db.get(Offer, proposal.candidate_id)
     if offer is None:
         raise field_problem("candidate_id", "is not an offer")
+    if not street_scope.serves_need(db, offer.organization_id, need_id):
+        # Rule 4 as the street sees it: only organizations serving the need's street take part in it.
+        raise field_problem("candidate_id", "is an offer of an organization that does not serve this need's street")
     if effective_status(offer) is not OfferStatus.ACTIVE:
         raise field_problem("candidate_id", f"is an offer that is {effective_status(offer).value}, not active")
     found = compatibility.verdict(offer, line)

@@ -504,10 +504,11 @@ class EscalationApiController(Controller):
         guards=[admin_only, token_scope("needs:read")],
         sync_to_thread=True,
     )
-    def list_escalations(self, reader: ReaderSession, state: State) -> list[dict[str, Any]]:
+    def list_escalations(self, reader: ReaderSession, state: State, actor: Actor) -> list[dict[str, Any]]:
         escalation.escalate_overdue_when_due(reader, state.session_factory)
         now = utcnow()
-        return [escalation_out(row) | {"overdue": row.deadline_at < now} for row in escalation.open_escalations(reader)]
+        rows = escalation.open_escalations(reader, actor)  # a street admin's list is their street's
+        return [escalation_out(row) | {"overdue": row.deadline_at < now} for row in rows]
 
     @post(
         "/{escalation_id:int}/acknowledge",

@@ -15,9 +15,11 @@ from marketplace.accounts.models import Role, StaffGrid, User
 from marketplace.audit.service import record
 from marketplace.db.types import utcnow
 from marketplace.needs.models import Escalation, EscalationLevel, Need, NeedStatus
-from marketplace.needs.services import NeedProblem, get_visible_need
+from marketplace.needs.services import NeedProblem, get_visible_need, grids_in_scope
 from marketplace.notifications.outbox import send
+from marketplace.notifications.recipients import admins_of_need
 from marketplace.places.models import Department, Grid
+from marketplace.places.services import admin_may_see_street, street_of_grid
 from marketplace.security.identity import CurrentUser
 from marketplace.street_clock import street_day
 from marketplace.sweeps import SYSTEM_ROLE, acting_as_system, sweep_when_due
@@ -53,13 +55,14 @@ def _responsible(db: Session, need: Need, level: EscalationLevel) -> list[int]:
     elif level is EscalationLevel.COMMUNITY and grid is not None:
         statement = sa.select(User.id).where(User.role == Role.STAFF, User.community_id == grid.community_id)
     else:
-        statement = sa.select(User.id).where(User.role == Role.ADMIN)
+        return admins_of_need(db, need.id or 0)  # the need's street's admins and the city admins
     return sorted(set(db.execute(statement).scalars()))
 
 
 def may_acknowledge(db: Session, actor: CurrentUser, escalation: Escalation) -> bool:
-    if actor.role == Role.ADMIN:
-        return True
+    if actor.role == Role.ADMIN:  # a street admin acknowledges their street's steps; a city admin every street's
+        need = db.get(Need, escalation.need_id)
+        return need is not None and admin_may_see_street(actor, street_of_grid(db, need.grid_id))
     if actor.role != Role.STAFF or escalation.level not in (EscalationLevel.GRID, EscalationLevel.COMMUNITY):
         return False
     need = db.get(Need, escalation.need_id)
@@ -245,11 +248,13 @@ def escalate_overdue_when_due(reader: Session, writers: sessionmaker[Session]) -
     return sweep_when_due(reader, writers, sweep_due(now), lambda db: escalate_overdue(db, now)) or 0
 
 
-def open_escalations(db: Session) -> list[Escalation]:
-    """Unacknowledged steps, oldest first (the admins' list)."""
+def open_escalations(db: Session, viewer: CurrentUser) -> list[Escalation]:
+    """Unacknowledged steps of needs in the viewer's scope (a street admin: their street's), oldest first."""
+    in_scope = sa.select(Need.id).where(grids_in_scope(viewer))
     statement = (
         sa.select(Escalation)
         .where(Escalation.acknowledged_at.is_(None), Escalation.resolved_at.is_(None))  # type: ignore[union-attr]
+        .where(Escalation.need_id.in_(in_scope))  # type: ignore[attr-defined]
         .order_by(Escalation.opened_at, Escalation.id)
     )
     return list(db.execute(statement).scalars())

@@ -9,6 +9,10 @@ builds the new one, so no request waits for a rebuild, and rebuilds at most once
 ``REBUILD_INTERVAL`` seconds: during a burst of sign-ups each one changed the index, and rebuilding
 after every one kept a core busy (and the other requests waiting for the interpreter). Servers warm
 both indexes at start (``warm_in_background``). The ranking itself is the library's vectorised top-k.
+
+Many streets in one deployment: a need in street S is ranked against only the volunteers serving S and the
+offers of organizations serving S (``_build`` filters the candidates, the one place this is said), from an
+index kept per street. A deployment of one street keeps one index of every candidate, which is the same.
 """
 
 import logging
@@ -31,11 +35,14 @@ from marketplace.matches.models import Match
 from marketplace.needs import services
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
-from marketplace.organizations.models import Organization
+from marketplace.organizations.models import Organization, OrganizationGrid
+from marketplace.organizations.scope import organizations_serving, volunteers_serving
+from marketplace.places.models import Street
+from marketplace.places.services import street_of_grid
 from marketplace.recommend import records as rows
 from marketplace.recommend import training
 from marketplace.settings import SettingsError, parse_exploration
-from marketplace.volunteers.models import ShiftSignup, VolunteerProfile
+from marketplace.volunteers.models import ShiftSignup, VolunteerProfile, VolunteerStreet
 from matching import exploration, ranker
 from matching.explain import Ranked
 
@@ -60,45 +67,68 @@ class _Cached:
 @dataclass
 class _Cache:
     lock: threading.Lock = field(default_factory=threading.Lock)
-    entries: dict[tuple[str, str], _Cached] = field(default_factory=dict)
-    building: set[tuple[str, str]] = field(default_factory=set)
+    entries: dict[tuple[Any, ...], _Cached] = field(default_factory=dict)
+    building: set[tuple[Any, ...]] = field(default_factory=set)
     # The first build of an index, which later callers wait for instead of building it again.
-    first_builds: dict[tuple[str, str], threading.Event] = field(default_factory=dict)
+    first_builds: dict[tuple[Any, ...], threading.Event] = field(default_factory=dict)
 
 
 _CACHE = _Cache()
 
 
-def _signature(db: Session, kind: str) -> tuple[Any, ...]:
-    """The max-id probes, each on its own index, asked in one statement."""
+def _signature(db: Session, kind: str, street_id: int | None = None) -> tuple[Any, ...]:
+    """The max-id probes, each on its own index, asked in one statement (for a street's index, also the
+    count of the rows saying who serves which street)."""
     if kind == "volunteers":
         probes = [sa.func.max(VolunteerProfile.id), sa.func.max(ShiftSignup.id)]
+        if street_id is not None:
+            probes.append(sa.func.count(VolunteerStreet.volunteer_id))
     else:
         probes = [sa.func.max(Offer.id), sa.func.max(Offer.updated_at), sa.func.max(Match.id)]
+        if street_id is not None:
+            probes += [sa.func.count(OrganizationGrid.organization_id), sa.func.max(Organization.id)]
     return tuple(db.execute(sa.select(*(sa.select(probe).scalar_subquery() for probe in probes))).one())
 
 
-def _build(db: Session, kind: str) -> tuple[Any, int]:
-    """The index of every candidate of ``kind`` (None when there is none) and how many candidates it holds."""
+def serving_candidates(db: Session, kind: str, street_id: int) -> set[int]:
+    """Rule 5: the volunteers serving the street, or the offers of organizations serving it."""
+    streets = frozenset({street_id})
+    if kind == "volunteers":
+        return {int(i) for i in db.execute(volunteers_serving(streets)).scalars()}
+    offers = sa.select(Offer.id).where(Offer.organization_id.in_(organizations_serving(streets)))  # type: ignore[attr-defined]
+    return {int(i) for i in db.execute(offers).scalars()}
+
+
+def _build(db: Session, kind: str, street_id: int | None = None) -> tuple[Any, int]:
+    """The index of every candidate of ``kind`` (None when there is none) and how many candidates it holds;
+    with a street, only the candidates serving it."""
     grids = rows.grid_points(db)
     candidates: list[Any] = rows.volunteer_records(db) if kind == "volunteers" else rows.offer_records(db)
+    if street_id is not None:
+        serving = serving_candidates(db, kind, street_id)
+        candidates = [candidate for candidate in candidates if candidate.id in serving]
     if not candidates:
         return None, 0
     groups = rows.skill_groups(db) if kind == "volunteers" else None
     return rows.candidate_index(kind, candidates, grids, skill_groups=groups), len(candidates)
 
 
-def _key(db: Session, kind: str) -> tuple[str, str]:
-    return (str(db.get_bind().url), kind)
+def _key(db: Session, kind: str, street_id: int | None = None) -> tuple[Any, ...]:
+    base = (str(db.get_bind().url), kind)
+    return base if street_id is None else (*base, street_id)
 
 
-def _rebuild(factory: sessionmaker[Session], key: tuple[str, str], kind: str) -> None:
+def _build_for(db: Session, kind: str, street_id: int | None) -> tuple[Any, int]:
+    return _build(db, kind) if street_id is None else _build(db, kind, street_id)
+
+
+def _rebuild(factory: sessionmaker[Session], key: tuple[Any, ...], kind: str, street_id: int | None = None) -> None:
     """Build the index of ``kind`` in its own session and publish it (the background path)."""
     try:
         started = time.perf_counter()
         with factory() as db:
-            signature = _signature(db, kind)
-            index, size = _build(db, kind)
+            signature = _signature(db, kind, street_id)
+            index, size = _build_for(db, kind, street_id)
         with _CACHE.lock:
             _CACHE.entries[key] = _Cached(signature, time.monotonic(), index, size)
         log.info("%s index rebuilt: %d candidates in %.1f s", kind, size, time.perf_counter() - started)
@@ -109,10 +139,11 @@ def _rebuild(factory: sessionmaker[Session], key: tuple[str, str], kind: str) ->
             _CACHE.building.discard(key)
 
 
-def index_for(db: Session, kind: str) -> Any:
-    """The index of ``kind`` for this database: fresh on a small street, never waited for on a large one."""
-    key = _key(db, kind)
-    signature = _signature(db, kind)
+def index_for(db: Session, kind: str, street_id: int | None = None) -> Any:
+    """The index of ``kind`` for this database: fresh on a small street, never waited for on a large one.
+    With ``street_id``, of only the candidates serving that street (None: every candidate)."""
+    key = _key(db, kind, street_id)
+    signature = _signature(db, kind, street_id)
     with _CACHE.lock:
         cached = _CACHE.entries.get(key)
         fresh = cached and cached.signature == signature and time.monotonic() - cached.built < MAX_AGE
@@ -123,7 +154,7 @@ def index_for(db: Session, kind: str) -> Any:
             if key not in _CACHE.building and not recently_built:
                 _CACHE.building.add(key)
                 factory = sessionmaker(bind=db.get_bind(), class_=Session, expire_on_commit=False)
-                threading.Thread(target=_rebuild, args=(factory, key, kind), daemon=True).start()
+                threading.Thread(target=_rebuild, args=(factory, key, kind, street_id), daemon=True).start()
             return cached.index
         # No index yet: one caller builds it (the start-up warm-up, usually); the others wait for that
         # build rather than each making its own, which on a large street would multiply the wait.
@@ -137,7 +168,7 @@ def index_for(db: Session, kind: str) -> Any:
             if (ready := _CACHE.entries.get(key)) is not None:
                 return ready.index
     try:
-        index, size = _build(db, kind)
+        index, size = _build_for(db, kind, street_id)
         with _CACHE.lock:
             _CACHE.entries[key] = _Cached(signature, time.monotonic(), index, size)
         return index
@@ -213,7 +244,7 @@ def recommend(
     otherwise the documented default scorer does. With exploration on (``share``, by default the
     setting), a share of the lists has one slot given to a candidate from just below them."""
     now = utcnow()
-    index = index_for(db, kind)
+    index = index_for(db, kind, street_id=street_for_candidates(db, need))
     model = training.load_model(var_dir, kind) if var_dir is not None else None
     share = exploration_share() if share is None else share
     rng = rng if rng is not None else np.random.default_rng()
@@ -247,6 +278,14 @@ def recommend(
         shift for shift in rows.shift_records(db, need, shift_rows) if shift.open_slots > 0 and shift.ends_at > now
     ]
     return [part_ranking(shift, titles.get(shift.id, "")) for shift in shifts]
+
+
+def street_for_candidates(db: Session, need: Need) -> int | None:
+    """The street whose serving candidates a need is ranked against; None (every candidate) when the
+    deployment has one street, where every candidate serves it and the shared index is the same."""
+    if db.execute(sa.select(sa.func.count()).select_from(Street)).scalar_one() <= 1:
+        return None
+    return street_of_grid(db, need.grid_id)
 
 
 def scorer_name(kind: str, var_dir: Path | None) -> str:

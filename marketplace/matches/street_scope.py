@@ -1,0 +1,83 @@
+"""Many streets in one deployment, for matches: whose matches an admin may decide, and which partners may take part.
+
+Two rules live here, and every path uses them rather than repeating them:
+
+- An admin (or staff) reaches a match only through its need's grid: a street admin's scope is their street's
+  grids (``needs.services.grids_in_scope``). Another street's match looks missing (404), like a wrong id.
+- A partner claims, accepts a proposal or is proposed only for a need in a street its organization serves
+  (its registration street, or a street holding one of its service grids): otherwise 403, naming the street.
+  Volunteers may sign up for shifts in any street.
+"""
+
+import sqlalchemy as sa
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from sqlmodel import Session
+
+from marketplace.i18n import current_locale
+from marketplace.i18n import gettext as _
+from marketplace.matches.models import Match
+from marketplace.needs.models import Need
+from marketplace.needs.services import grids_in_scope
+from marketplace.organizations.models import Organization
+from marketplace.organizations.scope import organizations_serving
+from marketplace.places.models import Street
+from marketplace.places.services import street_of_grid
+from marketplace.security.identity import CurrentUser
+
+
+class NotServed(PermissionDeniedException):
+    """403: the partner's organization does not serve the street of the need."""
+
+    def __init__(self, street: Street | None) -> None:
+        self.street = street
+        super().__init__(not_served_message(street))
+
+
+def _street_name(street: Street | None) -> str:
+    if street is None:
+        return _("this street")
+    if current_locale.get() == "en" and street.name_en:
+        return street.name_en
+    return street.name
+
+
+def not_served_message(street: Street | None) -> str:
+    """The refusal in the reader's language, naming the street."""
+    return _("Your organization does not serve %(street)s.") % {"street": _street_name(street)}
+
+
+def street_of_need(db: Session, need_id: int) -> Street | None:
+    """The street a need lies in (need -> grid -> community -> street)."""
+    need = db.get(Need, need_id)
+    street_id = street_of_grid(db, need.grid_id) if need is not None else None
+    return db.get(Street, street_id) if street_id is not None else None
+
+
+def serves_need(db: Session, organization_id: int, need_id: int) -> bool:
+    """Whether the organization serves the street of the need."""
+    need = db.get(Need, need_id)
+    street_id = street_of_grid(db, need.grid_id) if need is not None else None
+    if street_id is None:
+        return False
+    serving = organizations_serving(frozenset({street_id})).where(Organization.id == organization_id)
+    return db.execute(serving.limit(1)).first() is not None
+
+
+def require_serves_need(db: Session, organization_id: int, need_id: int) -> None:
+    """Rule 4, the one place it is said: 403 naming the street when the organization does not serve it."""
+    if not serves_need(db, organization_id, need_id):
+        raise NotServed(street_of_need(db, need_id))
+
+
+def need_in_scope(db: Session, viewer: CurrentUser, need_id: int) -> bool:
+    """Whether the need lies in the grids the viewer (an admin or staff) works in."""
+    found = db.execute(sa.select(Need.id).where(Need.id == need_id, grids_in_scope(viewer))).first()
+    return found is not None
+
+
+def scoped_match(db: Session, viewer: CurrentUser, match_id: int) -> Match:
+    """The match if its need lies in the viewer's scope; 404 otherwise, as if it did not exist."""
+    row = db.get(Match, match_id)
+    if row is None or not need_in_scope(db, viewer, row.need_id):
+        raise NotFoundException(f"No match {match_id}")
+    return row
