@@ -1,4 +1,4 @@
-"""``marketplace seed hudao`` and ``marketplace seed synthetic``."""
+"""``marketplace seed hudao``, ``marketplace seed city`` and ``marketplace seed synthetic``."""
 
 from datetime import date, datetime
 
@@ -40,6 +40,40 @@ def seed_hudao_command(seed_value: int, today: datetime | None, force: bool) -> 
     finally:
         engine.dispose()
     _print_report(report)
+
+
+@seed.command("city")
+@click.option(
+    "--streets",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=1, max=500),
+    help="Streets in the city; the first is Hudao Street with its story.",
+)
+@click.option("--seed", "seed_value", default=2026, show_default=True, type=int, help="Random seed.")
+@today_option
+@force_option
+def seed_city_command(streets: int, seed_value: int, today: datetime | None, force: bool) -> None:
+    """A city of STREETS streets of Qingdao: Hudao Street first, then streets of every district in turn.
+
+    Each street has its own communities, grids, partners, staff, volunteers, needs and history; the city
+    admin `city` sees them all, each street's admin `<slug>-admin` only theirs (password hudao-demo-2026).
+    """
+    from seeds.city import CityStreet, seed_city
+
+    def announce(street: CityStreet) -> None:
+        click.echo(f"Street {street.number}/{streets}: {street.name} {street.name_en} ({street.code}) ...")
+
+    engine = _prepared_engine(force)
+    try:
+        click.echo(f"Seeding a city of {streets} streets ...")
+        report = seed_city(
+            engine, streets=streets, seed=seed_value, today=_day(today), progress=StageProgress(), on_street=announce
+        )
+    finally:
+        engine.dispose()
+    _print_report(report)
+    click.echo("City admin: city; street admins: admin (Hudao Street) and <slug>-admin; password hudao-demo-2026.")
 
 
 @seed.command("synthetic")

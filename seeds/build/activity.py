@@ -160,7 +160,7 @@ def build_notifications(ctx: SeedContext, rng: random.Random) -> None:
     since = clock.ago(RECENT_DAYS)
     titles = {need.id: need.row["title"] for need in ctx.needs}
     rows: list[dict[str, Any]] = []
-    for match in ctx.plan.rows.get("match", []):
+    for match in ctx.own_rows("match"):
         payload = {
             "match_id": match["id"],
             "need_id": match["need_id"],
@@ -192,7 +192,7 @@ def build_notifications(ctx: SeedContext, rng: random.Random) -> None:
         rows.append(_notification(ctx, rng, match["proposed_by_id"], kind, "match", match["id"], payload, decided))
     shifts = {row["id"]: row for row in ctx.plan.rows.get("shift", [])}
     volunteers = ctx.volunteers
-    for match in ctx.plan.rows.get("match", []):
+    for match in ctx.own_rows("match"):
         if match["kind"] != MatchKind.VOLUNTEER_SHIFT or match["status"] != MatchStatus.APPROVED:
             continue
         starts = shifts[match["shift_id"]]["starts_at"]
@@ -250,7 +250,7 @@ def build_audit_events(ctx: SeedContext, rng: random.Random) -> None:
             }
         )
 
-    for org_row in ctx.plan.rows.get("organization", []):
+    for org_row in ctx.own_rows("organization"):
         status = org_row["status"]
         if status == OrganizationStatus.PENDING:
             continue
@@ -284,7 +284,7 @@ def build_audit_events(ctx: SeedContext, rng: random.Random) -> None:
                 published,
                 actor=ctx.users.community_staff.get(ctx.place.grids[need.grid_index].community_index),
             )
-    for match in ctx.plan.rows.get("match", []):
+    for match in ctx.own_rows("match"):
         decided = match["decided_at"]
         if decided is None or decided < since:
             continue

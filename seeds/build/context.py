@@ -143,6 +143,12 @@ class SeedContext:
     offers: list[OfferInfo] = field(default_factory=list)
     needs: list[NeedInfo] = field(default_factory=list)
     story: dict[str, Any] = field(default_factory=dict)
+    # Rows already in the plan when this street began (a city shares one plan among its streets).
+    row_starts: dict[str, int] = field(default_factory=dict)
+
+    def own_rows(self, table: str) -> list[Row]:
+        """This street's rows of ``table``: those added since the street began (all of them for one street)."""
+        return self.plan.rows.get(table, [])[self.row_starts.get(table, 0) :]
 
     def rng(self, stage: str) -> random.Random:
         """An RNG of its own per stage, so changing one stage does not reshuffle the others."""

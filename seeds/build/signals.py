@@ -33,10 +33,10 @@ def add_volunteer_interests(ctx: SeedContext) -> None:
     rng = ctx.rng("interests")
     group_of_id = {ctx.skill_ids[code]: group for code, group, _zh, _en in SKILLS if code in ctx.skill_ids}
     skills_of: dict[int, list[int]] = {}
-    for row in ctx.plan.rows["volunteer_skill"]:
+    for row in ctx.own_rows("volunteer_skill"):
         skills_of.setdefault(row["volunteer_id"], []).append(row["skill_id"])
     interests = ctx.plan.rows["volunteer_interest"]
-    for profile in ctx.plan.rows["volunteer_profile"]:
+    for profile in ctx.own_rows("volunteer_profile"):
         demo = profile["id"] == ctx.volunteers.first_id  # the demo volunteer always shows some
         if not demo and rng.random() >= DECLARED_SHARE:
             continue
@@ -55,7 +55,7 @@ def add_offer_start_dates(ctx: SeedContext) -> None:
     """About a fifth of the active offers become usable only from a day in the coming weeks."""
     rng = ctx.rng("offer-start")
     now = ctx.clock.now
-    for offer in ctx.plan.rows["offer"]:
+    for offer in ctx.own_rows("offer"):
         offer["available_from"] = None  # every row names the column: rows are inserted together
         if offer["status"] != OfferStatus.ACTIVE or rng.random() >= LATER_START_SHARE:
             continue
