@@ -174,3 +174,24 @@ def test_the_grep_would_catch_an_update() -> None:
     ]:
         assert any(pattern.search(line) for pattern in FORBIDDEN), line
     assert not any(p.search("record(db, 'organization.update', object_type='organization')") for p in FORBIDDEN)
+
+
+def test_every_action_the_application_records_has_a_label() -> None:
+    from marketplace.admin.audit_log import KNOWN_ACTIONS
+    from marketplace.audit.labels import ACTION_LABELS
+
+    assert sorted(set(KNOWN_ACTIONS) - set(ACTION_LABELS)) == []
+
+
+def test_the_log_reads_in_the_readers_language(
+    client: TestClient[Any], events: dict[str, Any], session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    use(client, session_identity(session_factory, settings, events["admin"]))
+    client.cookies.set("lang", "zh_CN")
+    chinese = client.get("/admin/audit", params={"action": "organization."}).text
+    assert "审核通过单位" in chinese and "驳回单位" in chinese and "单位 #7" in chinese and "管理员" in chinese
+    # The code stays within reach (a tooltip) for searching, but is not what the reader reads.
+    assert 'title="organization.approve"' in chinese and ">organization.approve<" not in chinese
+    client.cookies.set("lang", "en")
+    english = client.get("/admin/audit", params={"action": "organization."}).text
+    assert "Approved an organization" in english and "Organization #7" in english

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.accounts.models import User
+from marketplace.audit import labels
 from marketplace.audit.models import AuditEvent
 from marketplace.i18n import N_
 from marketplace.needs.board import InvalidFilter
@@ -142,6 +143,19 @@ class AuditEntry:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     diff: list[DiffLine] = field(default_factory=list)
+
+    # Read when the page renders, so in the reader's language.
+    @property
+    def action_label(self) -> str:
+        return labels.action_label(self.action)
+
+    @property
+    def object_label(self) -> str:
+        return labels.object_label(self.object_type)
+
+    @property
+    def actor_role_label(self) -> str | None:
+        return labels.role_label(self.actor_role)
 
     def as_json(self) -> dict[str, Any]:
         return {
