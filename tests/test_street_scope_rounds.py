@@ -27,6 +27,7 @@ from marketplace.recommend import service as recommend_service
 from marketplace.rounds import inputs, worker
 from marketplace.rounds.cli import round_command
 from marketplace.rounds.models import MatchRound, RoundStatus, street_scope
+from marketplace.security.tokens import create_api_token
 from marketplace.settings import Settings
 from marketplace.vocabulary import Urgency
 from marketplace.volunteers.models import (
@@ -307,3 +308,54 @@ def test_the_command_line_plans_one_street_or_every_street(
     assert f"(street {world['a'].code})" in every.output and f"(street {world['b'].code})" in every.output
     assert every.output.count("finished in") == 2
     assert sorted(r.street_id or 0 for r in _rounds(session)) == sorted([world["b"].id, world["a"].id, world["b"].id])
+
+
+def _bearer(session: Session, user: User, *scopes: str) -> dict[str, str]:
+    secret, _ = create_api_token(session, user_id=user.id or 0, name="rounds", scopes=list(scopes), created_by_id=None)
+    session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_the_api_starts_one_street_or_every_street_and_keeps_each_street_to_itself(
+    client: TestClient[Any], session: Session
+) -> None:
+    world = _two_streets(session)
+    a, b = world["a"], world["b"]
+    city = _bearer(session, _admin(session, None, "city-api"), "jobs:read", "jobs:write")
+    street_b = _bearer(session, _admin(session, b, "admin-b-api"), "jobs:read", "jobs:write")
+    reader_only = _bearer(session, _admin(session, a, "admin-a-api"), "jobs:read")
+
+    assert client.post("/api/v1/rounds", json={}, headers=reader_only).status_code == 403
+    for body, field in (({"k": 0}, "k"), ({"method": "lottery"}, "method"), ({"street": "nowhere"}, "street")):
+        refused = client.post("/api/v1/rounds", json=body, headers=city)
+        assert refused.status_code == 400 and field in refused.text, (body, refused.text)
+    assert client.post("/api/v1/rounds", json={"street": a.code}, headers=street_b).status_code == 400
+
+    started = client.post("/api/v1/rounds", json={"street": "all", "k": 10}, headers=city)
+    assert started.status_code == 202, started.text
+    answer = started.json()
+    assert sorted(r["street"] for r in answer["rounds"]) == sorted([a.code, b.code]) and answer["busy"] == []
+    assert worker.wait(timeout=90)
+    of_street = {r["street"]: r["id"] for r in answer["rounds"]}
+
+    listed = client.get("/api/v1/rounds", headers=city).json()["items"]
+    assert {r["street"] for r in listed} == {a.code, b.code}
+    assert all(r["status"] == "finished" and r["duration_seconds"] is not None for r in listed)
+    only_b = client.get("/api/v1/rounds", params={"street": b.code}, headers=city).json()["items"]
+    assert [r["id"] for r in only_b] == [of_street[b.code]]
+    assert client.get("/api/v1/rounds", params={"street": "nowhere"}, headers=city).status_code == 400
+
+    assert [r["id"] for r in client.get("/api/v1/rounds", headers=street_b).json()["items"]] == [of_street[b.code]]
+    assert client.get(f"/api/v1/rounds/{of_street[b.code]}", headers=street_b).status_code == 200
+    assert client.get(f"/api/v1/rounds/{of_street[a.code]}", headers=street_b).status_code == 404
+    assert client.get("/api/v1/rounds", params={"street": a.code}, headers=street_b).status_code == 400
+
+    session.add(MatchRound(status=RoundStatus.RUNNING, scope=street_scope(b.id), street_id=b.id))
+    session.commit()
+    busy = client.post("/api/v1/rounds", json={}, headers=street_b)
+    assert busy.status_code == 409, busy.text
+    partly = client.post("/api/v1/rounds", json={"street": "all"}, headers=city)
+    assert partly.status_code == 202
+    assert [r["street"] for r in partly.json()["rounds"]] == [a.code]
+    assert [r["street_id"] for r in partly.json()["busy"]] == [b.id]
+    assert worker.wait(timeout=60)

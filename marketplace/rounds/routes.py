@@ -13,7 +13,6 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
@@ -27,16 +26,16 @@ from marketplace.jobs import services as jobs
 from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
 from marketplace.places.models import Street
-from marketplace.places.services import admin_may_see_street, admin_street_ids, all_streets
+from marketplace.places.services import admin_street_ids
 from marketplace.rounds import jobs as round_jobs
 from marketplace.rounds import service
+from marketplace.rounds.api import RoundApiController
 from marketplace.rounds.models import WHOLE_DEPLOYMENT, MatchRound, RoundMethod, street_scope
+from marketplace.rounds.scope import EVERY_STREET, streets_of, visible_round
 from marketplace.rounds.view import STAGES, RoundView, street_name, view_of
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import admin_only, sessions_only
 from marketplace.security.identity import CurrentUser
-
-EVERY_STREET = "all"
 
 
 def _form_problems(data: dict[str, Any]) -> tuple[RoundMethod, int, dict[str, str]]:
@@ -52,16 +51,10 @@ def _form_problems(data: dict[str, Any]) -> tuple[RoundMethod, int, dict[str, st
     return method, k, problems
 
 
-def _streets_of(reader: Session, actor: CurrentUser) -> list[Street]:
-    """The streets an admin may plan: every street for a city admin, else their own."""
-    street_ids = admin_street_ids(actor)
-    return [street for street in all_streets(reader) if street_ids is None or street.id in street_ids]
-
-
 def _targets(reader: Session, actor: CurrentUser, data: dict[str, Any], problems: dict[str, str]) -> list[int | None]:
     """The streets to plan, from the form's ``street`` (a code, or ``all``); None plans a deployment
     without streets. A street the admin does not work in is unknown to them."""
-    streets = _streets_of(reader, actor)
+    streets = streets_of(reader, actor)
     code = one(data, "street").strip()
     if code and code != EVERY_STREET:
         chosen = [street.id for street in streets if street.code == code]
@@ -130,11 +123,7 @@ class RoundPagesController(Controller):
 
 
 def _view(reader: Session, actor: CurrentUser, round_id: int) -> RoundView:
-    row = reader.get(MatchRound, round_id) if 1 <= round_id <= 2**31 - 1 else None
-    # Another street's round looks missing; a round of the whole deployment planned every street.
-    if row is None or (row.street_id is not None and not admin_may_see_street(actor, row.street_id)):
-        raise NotFoundException(_("No such matching round."))
-    return view_of(reader, row)
+    return view_of(reader, visible_round(reader, actor, round_id))
 
 
 def _index_page(
@@ -151,7 +140,7 @@ def _index_page(
     lives = [view_of(reader, row) for row in service.live_rounds(reader, street_ids)]
     polling = [view for view in lives if view.polling]
     live_scopes = {view.row.scope for view in polling}
-    streets = _streets_of(reader, actor)
+    streets = streets_of(reader, actor)
     if WHOLE_DEPLOYMENT in live_scopes:
         startable: list[Street] = []
     else:
@@ -181,4 +170,4 @@ def _index_page(
     return Template("rounds/index.html", context=context, status_code=status_code)
 
 
-ROUND_HANDLERS: list[Any] = [RoundPagesController]
+ROUND_HANDLERS: list[Any] = [RoundPagesController, RoundApiController]
