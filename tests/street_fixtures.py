@@ -278,7 +278,10 @@ def build_two_streets(session: Session, session_factory: sessionmaker[Session], 
     both_volunteer = _user(
         session, Role.VOLUNTEER, "sep-volunteer-both", "两街志愿者", "13926262626", street_id=a.street.id
     )
-    both_profile = _profile(session, both_volunteer, a.grids[0])
+    # Their home grid lies in A's first community (the staff's) but carries no mark: street B's admin
+    # sees them, home grid and all, without reading street A's names.
+    shared_grid = factories.make_grid(session, a.communities[0], 9, name="两街共建网格", name_en="Shared Grid")
+    both_profile = _profile(session, both_volunteer, shared_grid)
     session.add(VolunteerStreet(volunteer_id=both_profile.id or 0, street_id=b.street.id or 0))
     city_admin = _user(session, Role.ADMIN, "sep-city", "全市管理员", "13957575757", street_id=None)
     session.commit()

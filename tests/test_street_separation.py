@@ -191,6 +191,11 @@ def _list_routes(app: Litestar) -> list[Route]:
     return [route for route in _street_routes(app, "GET") if not route.params]
 
 
+# Queries a route needs to answer at all, or that show another part of it (the other kind of candidates).
+QUERIES = {
+    "/api/v1/needs/{need_id:int}/recommendations": ("?kind=offers", "?kind=volunteers"),
+    "/needs/{need_id:int}/recommendations": ("", "?kind=volunteers"),
+}
 # Object kinds a path parameter names; each kind has street A's, street B's and a shared object.
 KIND_OF_PARAM = {
     "need_id": "need",
@@ -230,11 +235,12 @@ class Case:
     role: str
     owner: str
     variant: str
+    query: str = ""
 
     @property
     def id(self) -> str:
         extra = "" if self.variant == "project" else f"[{self.variant}]"
-        return f"{self.route.path}{extra}|{self.role}|{self.owner}"
+        return f"{self.route.path}{self.query}{extra}|{self.role}|{self.owner}"
 
 
 def _cases(app: Litestar) -> list[Case]:
@@ -256,7 +262,8 @@ def _cases(app: Litestar) -> list[Case]:
                 if owner == "both" and kind not in ("offer", "organization", "volunteer"):
                     continue
                 for variant in variants:
-                    cases.append(Case(route, role, owner, variant))
+                    for query in QUERIES.get(route.path, ("",)):
+                        cases.append(Case(route, role, owner, variant, query))
     return cases
 
 
@@ -291,11 +298,7 @@ def _fill(route: Route, world: TwoStreets, case: Case) -> str:
     side = world.side(case.owner) if case.owner in ("A", "B") else world.a
     values.setdefault("line_id", side.line.id)
     values.setdefault("shift_id", side.shift.id)
-    return route.fill(values) + QUERIES.get(route.path, "")
-
-
-# Queries a route needs to answer at all (as in tests/test_read_only_requests.py).
-QUERIES = {"/api/v1/needs/{need_id:int}/recommendations": "?kind=offers"}
+    return route.fill(values) + case.query
 
 
 def _text(response: Any) -> str:
@@ -383,7 +386,9 @@ def test_an_object_of_a_street_reaches_only_those_working_in_it(
     )
     if 200 <= got < 300:
         # Public rows and a row serving both streets may name the other street; private values never.
-        names = not _is_public(case.route) and case.owner != "both" and case.route.path not in CHOOSERS
+        # What a person may reach in another street (a volunteer taking part anywhere) names it too.
+        ours = case.owner in STREETS_OF[case.role]
+        names = ours and not _is_public(case.route) and case.route.path not in CHOOSERS
         leaks = _leaks(world, case.role, _text(response), names=names)
         assert not leaks, f"{case.role} GET {path} shows {', '.join(leaks)}"
 
@@ -479,6 +484,78 @@ def test_a_street_s_pages_name_no_other_street(web: TestClient[Litestar], world:
         street = world.side(key).street
         for name in (street.name, street.name_en or street.name):
             assert name not in response.text, f"{role} GET {path}: {_context(response.text, name)!r}"
+
+
+# Lists and exports that must show one's own street (so the checks above are not vacuous).
+OWN_LISTS = [
+    "/needs",
+    "/api/v1/needs",
+    "/needs/export.csv",
+    "/needs/export.xlsx",
+    "/offers",
+    "/api/v1/offers",
+    "/offers/export",
+    "/api/v1/offers/export",
+    "/volunteers",
+    "/volunteers/export",
+    "/admin/organizations",
+    "/review",
+    "/api/v1/review",
+]
+
+
+@pytest.mark.parametrize("path", OWN_LISTS)
+def test_lists_and_exports_show_one_s_own_street_and_the_city_admin_both(
+    web: TestClient[Litestar], world: TwoStreets, path: str
+) -> None:
+    for role, marks in (
+        ("admin A", ["ALFAMARK"]),
+        ("admin B", ["BRAVOMARK"]),
+        ("city admin", ["ALFAMARK", "BRAVOMARK"]),
+    ):
+        response = _status(web, world, role, path)
+        assert response.status_code == 200, f"{role} GET {path}: {response.status_code}"
+        text = _text(response)
+        for mark in marks:
+            assert mark in text, f"{role} GET {path} does not show {mark}"
+
+
+def test_the_city_page_compares_every_street_for_the_city_admin_only(
+    web: TestClient[Litestar], world: TwoStreets
+) -> None:
+    for path in ("/admin/city", "/api/v1/city/streets"):
+        response = _status(web, world, "city admin", path)
+        assert response.status_code == 200, f"city admin GET {path}: {response.status_code}"
+        assert world.a.street.code in response.text or world.a.street.name in response.text
+        assert world.b.street.code in response.text or world.b.street.name in response.text
+        for role in ("admin A", "staff A", "partner A", "volunteer A"):
+            refused = _status(web, world, role, path)
+            assert refused.status_code in (403, 404), f"{role} GET {path}: {refused.status_code}"
+
+
+def _numbers(value: Any, at: str = "") -> dict[str, float]:
+    if isinstance(value, bool):
+        return {}
+    if isinstance(value, int | float):
+        return {at: float(value)}
+    if isinstance(value, dict):
+        return {k: v for key, item in value.items() for k, v in _numbers(item, f"{at}.{key}").items()}
+    return {}
+
+
+def test_one_street_s_figures_count_only_that_street_and_add_up_to_the_whole(
+    web: TestClient[Litestar], world: TwoStreets
+) -> None:
+    web.cookies.clear()
+    whole = _numbers(web.get("/api/v1/stats").json())
+    a = _numbers(web.get(f"/api/v1/stats?street={world.a.street.code}").json())
+    b = _numbers(web.get(f"/api/v1/stats?street={world.b.street.code}").json())
+    not_counts = ("average", "rate", "share", "percent", "median", "year", "month", "day")
+    counts = [key for key, value in whole.items() if value and not any(word in key for word in not_counts)]
+    assert counts, whole
+    assert any(a[key] < whole[key] for key in counts), "one street's figures are not the whole deployment's"
+    wrong = {key: (a.get(key), b.get(key), whole[key]) for key in counts if a.get(key, 0) + b.get(key, 0) != whole[key]}
+    assert not wrong, f"(street A, street B, whole) that do not add up: {wrong}"
 
 
 def _object_names(side: Any) -> list[str]:
@@ -608,6 +685,7 @@ def _placeholders(world: TwoStreets) -> dict[str, Any]:
         "b_submitted_need": world.b.needs[NeedStatus.SUBMITTED].id,
         "b_project": world.b.project.id,
         "b_street": world.b.street.id,
+        "a_review_need": world.a.needs[NeedStatus.UNDER_REVIEW].id,
         "b_grid": world.b.grids[0].id,
         "a_project": world.a.project.id,
         "a_project_version": world.a.project.version,
@@ -667,18 +745,32 @@ def test_an_action_on_the_other_street_is_refused_and_changes_nothing(
         )
 
 
-def test_the_same_action_in_one_s_own_street_works_and_is_seen(
-    web: TestClient[Litestar], world: TwoStreets, engine: sa.Engine, box: Box
+CONTROLS = [
+    (Action("approve A's claim (page)", "admin A", "POST", "/review/{a_claim}/approve"), "match"),
+    (Action("publish A's need (API)", "admin A", "POST", "/api/v1/needs/{a_review_need}/publish", {}, True), "need"),
+    (Action("claim A's project (API)", "partner A", "POST", "/api/v1/projects/{a_project}/claims",
+            {"kind": "whole"}, True), "match"),
+    (Action("claim B's project as the partner serving both (API)", "partner both", "POST",
+            "/api/v1/projects/{b_project}/claims", {"kind": "whole"}, True), "match"),
+    (Action("vet B's organization as the city admin (page)", "city admin", "POST",
+            "/admin/organizations/{b_pending_org}/approve"), "organization"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("action", "table"), CONTROLS, ids=[action.name for action, _ in CONTROLS])
+def test_the_same_action_by_one_working_in_the_street_works_and_is_seen(
+    web: TestClient[Litestar], world: TwoStreets, engine: sa.Engine, box: Box, action: Action, table: str
 ) -> None:
-    """The control: the detector of the test above sees a change when one is made."""
+    """The control: the calls above are well formed (CSRF, body), so what refuses them is the street; and
+    the checksum sees a change when one is made."""
     box.dirty = True
     before = table_checksums(engine)
-    action = Action("approve A's claim", "admin A", "POST", "/review/{a_claim}/approve")
     response = _take(web, world, action)
-    assert _succeeded(response), response.status_code
-    assert "match" in changed_tables(before, table_checksums(engine))
-    with Session(engine) as db:
-        assert db.get(Match, world.a.claim_id).status.value == "approved"  # type: ignore[union-attr]
+    assert _succeeded(response), f"{action.name}: {response.status_code} {response.text[:300]}"
+    assert table in changed_tables(before, table_checksums(engine))
+    if action.path.startswith("/review/"):
+        with Session(engine) as db:
+            assert db.get(Match, world.a.claim_id).status.value == "approved"  # type: ignore[union-attr]
 
 
 def test_the_world_is_what_the_matrix_assumes(world: TwoStreets, street_factory: sessionmaker[Session]) -> None:
