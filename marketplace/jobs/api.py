@@ -1,12 +1,13 @@
 """Background jobs as JSON (admins): list and read them (``jobs:read``), queue a failed one again (``jobs:write``)."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.exceptions import ClientException, NotFoundException
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT
+from pydantic import BaseModel, Field
 
 from marketplace.db.deps import ReaderSession
 from marketplace.db.engine import session_scope
@@ -24,6 +25,31 @@ PageSize = Annotated[int, QueryParameter(ge=1, le=services.MAX_PAGE_SIZE, descri
 
 class JobNotRetryable(ClientException):
     status_code = HTTP_409_CONFLICT
+
+
+class JobAlreadyLive(ClientException):
+    status_code = HTTP_409_CONFLICT
+
+
+class TrainingArguments(BaseModel):
+    kind: Literal["all", "volunteers", "offers"] = Field(
+        default="all", description="Which learned ranker to fit: volunteers (for shifts), offers (for lines), or all"
+    )
+
+
+class JobIn(BaseModel):
+    kind: Literal["match.train"] = Field(
+        description="What to run. match.train fits the learned rankers on the decisions so far, as "
+        "marketplace match train does; one at a time (409 names the live one)."
+    )
+    arguments: TrainingArguments = Field(default_factory=TrainingArguments)
+
+
+def already_live(error: services.AlreadyLive) -> JobAlreadyLive:
+    return JobAlreadyLive(
+        f"A {error.kind} job is already queued or running: job {error.job_id}.",
+        extra={"job_id": error.job_id},
+    )
 
 
 def _get(reader: Any, job_id: int) -> Job:
@@ -63,6 +89,28 @@ class JobApiController(Controller):
             "items": [job_out(row) for row in rows],
         }
 
+    @post(
+        "/",
+        operation_id="startJob",
+        summary="Start a background job (admins)",
+        description="Queues the job and answers it (201); follow it at GET /api/v1/jobs/{job_id} or its page "
+        "/admin/jobs/{job_id}. kind match.train: one training at a time, 409 (with job_id) while one is queued "
+        "or running.",
+        guards=[admin_only, token_scope("jobs:write")],
+        status_code=201,
+        sync_to_thread=True,
+    )
+    def start_job(self, state: State, actor: Actor, data: JSONBody[JobIn]) -> dict[str, Any]:
+        try:
+            with session_scope(state.session_factory) as db:
+                row = services.enqueue_exclusive(db, data.kind, data.arguments.model_dump(), started_by_id=actor.id)
+                job_id = row.id or 0
+        except services.AlreadyLive as error:
+            raise already_live(error) from None
+        backends.submit(state.settings, state.session_factory, state.reader_factory, job_id)
+        with state.reader_factory() as reader:
+            return job_out(_get(reader, job_id))
+
     @get(
         "/{job_id:int}",
         operation_id="getJob",
@@ -92,6 +140,8 @@ class JobApiController(Controller):
                 answer = job_out(row)
         except LookupError:
             raise NotFoundException("No such job.") from None
+        except services.AlreadyLive as error:
+            raise already_live(error) from None
         except services.NotRetryable:
             raise JobNotRetryable("Only a failed job can be retried.") from None
         backends.submit(state.settings, state.session_factory, state.reader_factory, job_id)

@@ -10,8 +10,9 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import ClientException, NotFoundException
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
 from sqlmodel import Session
@@ -31,11 +32,15 @@ from marketplace.security.guards import admin_only, sessions_only
 
 PAGE_SIZE = 50
 MAX_ID = 2**31 - 1
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
 
 
 class NotRetryableHere(ClientException):
     status_code = HTTP_409_CONFLICT
+
+
+TRAINING_CHOICES = ("all", "volunteers", "offers")
 
 
 def views_of(reader: Session, rows: list[Job]) -> list[JobView]:
@@ -114,6 +119,7 @@ class JobPagesController(Controller):
             kinds=[(name, kind_label(name)) for name in KINDS],
             depth=services.queue_depth(reader),
             failed=services.failed_count(reader),
+            training=services.live_job_id(reader, "match.train"),
         )
         return Template("jobs/list.html", context=context)
 
@@ -129,6 +135,20 @@ class JobPagesController(Controller):
         # oob: the fragment also refreshes the status badge in the page heading.
         return Template("jobs/progress.html", context={"view": _one(reader, job_id), "oob": True})
 
+    @post("/train", name="jobs:train", sync_to_thread=True)
+    def train(self, state: State, actor: Actor, data: FormData) -> Redirect:
+        """The "Train the rankers" button: queue match.train, or show the training already live."""
+        which = str(data.get("kind") or "all")
+        if which not in TRAINING_CHOICES:
+            raise InvalidFilter("kind", _("Choose a valid value."))
+        try:
+            with session_scope(state.session_factory) as db:
+                job_id = services.enqueue_exclusive(db, "match.train", {"kind": which}, started_by_id=actor.id).id or 0
+        except services.AlreadyLive as error:  # one training at a time: its page, not a second one
+            return Redirect(path=f"/admin/jobs/{error.job_id or ''}", status_code=HTTP_303_SEE_OTHER)
+        backends.submit(state.settings, state.session_factory, state.reader_factory, job_id)
+        return Redirect(path=f"/admin/jobs/{job_id}", status_code=HTTP_303_SEE_OTHER)
+
     @post("/{job_id:int}/retry", name="jobs:retry", sync_to_thread=True)
     def retry(self, state: State, actor: Actor, job_id: FromPath[int]) -> Redirect:
         if not 1 <= job_id <= MAX_ID:
@@ -139,6 +159,10 @@ class JobPagesController(Controller):
                 services.retry(db, job_id, actor)
         except LookupError:
             raise NotFoundException(_("No such job.")) from None
+        except services.AlreadyLive as error:
+            raise NotRetryableHere(
+                _("Another job of this kind is already queued or running: job #%(id)s.", id=error.job_id)
+            ) from None
         except services.NotRetryable:
             raise NotRetryableHere(_("Only a failed job can be retried.")) from None
         backends.submit(state.settings, state.session_factory, state.reader_factory, job_id)

@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -41,6 +42,52 @@ class LostClaim(RuntimeError):
 
 class NotRetryable(ValueError):
     """Only a failed job can be retried."""
+
+
+class AlreadyLive(RuntimeError):
+    """A job of a kind that runs one at a time is already queued or running: ``job_id``."""
+
+    def __init__(self, kind: str, job_id: int | None) -> None:
+        super().__init__(f"a {kind} job is already live: {job_id}")
+        self.kind = kind
+        self.job_id = job_id
+
+
+# Kinds that run one at a time in the whole deployment. While such a job is live its row holds the key
+# ``live:KIND``; the job table's unique key refuses a second live row (the database decides, whoever
+# races), and the key is let go when the job finishes or fails.
+EXCLUSIVE_KINDS = frozenset({"match.train"})
+LIVE_KEY_PREFIX = "live:"
+
+
+def live_key(kind: str) -> str | None:
+    return f"{LIVE_KEY_PREFIX}{kind}" if kind in EXCLUSIVE_KINDS else None
+
+
+def _released_key() -> Any:
+    """The key a job keeps once it ended: a ``live:`` key is let go (NULL), any other stays (a schedule slot)."""
+    return sa.case((_c.key.like(f"{LIVE_KEY_PREFIX}%"), sa.null()), else_=_c.key)
+
+
+def live_job_id(db: Session, kind: str) -> int | None:
+    key = live_key(kind)
+    if key is None:
+        return None
+    found = db.execute(sa.select(_c.id).where(_c.key == key)).scalar_one_or_none()
+    return int(found) if found is not None else None
+
+
+def enqueue_exclusive(
+    db: Session, kind: str, arguments: dict[str, Any] | None = None, *, started_by_id: int | None = None
+) -> Job:
+    """Queue a job of a one-at-a-time kind; AlreadyLive (naming the live one) while another is queued or running."""
+    key = live_key(kind)
+    assert key is not None, kind
+    try:
+        with db.begin_nested():
+            return enqueue(db, kind, arguments, started_by_id=started_by_id, key=key)
+    except IntegrityError:
+        raise AlreadyLive(kind, live_job_id(db, kind)) from None
 
 
 def new_token() -> str:
@@ -135,6 +182,7 @@ def finish(factory: sessionmaker[Session], job_id: int, token: str, result: dict
             stage="done",
             done=_c.total,
             result=result,
+            key=_released_key(),
             finished_at=now,
             heartbeat_at=now,
         )
@@ -150,6 +198,7 @@ def fail(factory: sessionmaker[Session], job_id: int, token: str, error: str) ->
                 *_mine(job_id, token),
                 status=JobStatus.FAILED.value,
                 error=(error or "failed")[:ERROR_MAX],
+                key=_released_key(),
                 finished_at=now,
                 heartbeat_at=now,
             )
@@ -197,32 +246,40 @@ def give_up_interrupted(db: Session, stale_seconds: int, *, every_attempt: bool 
             condition,
             status=JobStatus.FAILED.value,
             error=INTERRUPTED,
+            key=_released_key(),
             finished_at=now,
         )
     return rows
 
 
 def retry(db: Session, job_id: int, actor: CurrentUser) -> Job:
-    """Queue a failed job again (attempts start over), audited; NotRetryable unless it failed."""
+    """Queue a failed job again (attempts start over), audited; NotRetryable unless it failed,
+    AlreadyLive when its kind runs one at a time and another is live."""
     row = db.get(Job, job_id)
     if row is None:
         raise LookupError(job_id)
     before = {"status": row.status.value, "error": row.error, "attempts": row.attempts}
-    changed = _update(
-        db,
-        _c.id == job_id,
-        _c.status == JobStatus.FAILED.value,
-        status=JobStatus.QUEUED.value,
-        error=None,
-        attempts=0,
-        claimed_by=None,
-        stage="queued",
-        done=0,
-        total=0,
-        finished_at=None,
-        started_at=None,
-        heartbeat_at=utcnow(),  # the reclaim scan measures a queued job's wait from here
-    )
+    again: dict[str, Any] = {"key": live_key(row.kind)} if row.kind in EXCLUSIVE_KINDS else {}
+    try:
+        with db.begin_nested():
+            changed = _update(
+                db,
+                _c.id == job_id,
+                _c.status == JobStatus.FAILED.value,
+                status=JobStatus.QUEUED.value,
+                error=None,
+                attempts=0,
+                claimed_by=None,
+                stage="queued",
+                done=0,
+                total=0,
+                finished_at=None,
+                started_at=None,
+                heartbeat_at=utcnow(),  # the reclaim scan measures a queued job's wait from here
+                **again,
+            )
+    except IntegrityError:
+        raise AlreadyLive(row.kind, live_job_id(db, row.kind)) from None
     if changed != 1:
         raise NotRetryable(job_id)
     db.expire(row)
