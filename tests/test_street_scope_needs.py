@@ -307,3 +307,44 @@ def test_recommendations_consider_only_candidates_serving_the_needs_street(
         f"/api/v1/needs/{b.need.id}/recommendations", params={"kind": "offers"}, headers=_headers(session, a.admin)
     )
     assert refused.status_code == 404
+
+
+# --- proposals: rule 4 when proposed and when accepted, and who hears the answer -------------------------
+
+
+def _propose(client: TestClient[Any], session: Session, by: User, side: Side, offer: Offer) -> Any:
+    body = {"kind": "offers", "part_id": side.line.id, "candidate_id": offer.id}
+    return client.post(f"/api/v1/needs/{side.need.id}/proposals", json=body, headers=_headers(session, by))
+
+
+def test_proposals_go_only_to_serving_organizations_and_answers_reach_the_streets_admins(
+    client: TestClient[Any], session: Session, city: City
+) -> None:
+    a, b = city.a, city.b
+    outside = _propose(client, session, city.city_admin, b, a.offer)
+    assert outside.status_code == 400 and "candidate_id" in outside.text, outside.text
+    assert _propose(client, session, a.admin, b, b.offer).status_code == 404  # another street's need
+    proposed = _propose(client, session, b.admin, b, b.offer)
+    assert proposed.status_code == 201, proposed.text
+    accepted = client.post(f"/api/v1/proposals/{proposed.json()['id']}/accept", headers=_headers(session, b.partner))
+    assert accepted.status_code == 200, accepted.text
+    with reading(session) as fresh:
+        told = set(
+            fresh.execute(sa.select(Notification.user_id).where(Notification.kind == "proposal_answered")).scalars()
+        )
+    assert told == {b.admin.id, city.city_admin.id}
+
+
+def test_a_proposal_cannot_be_accepted_once_the_organization_no_longer_serves_the_street(
+    client: TestClient[Any], session: Session, city: City
+) -> None:
+    a, b = city.a, city.b
+    serving = OrganizationGrid(organization_id=a.organization.id or 0, grid_id=b.grid.id or 0)
+    session.add(serving)
+    session.commit()
+    proposed = _propose(client, session, city.city_admin, b, a.offer)
+    assert proposed.status_code == 201, proposed.text
+    session.execute(sa.delete(OrganizationGrid).where(OrganizationGrid.organization_id == a.organization.id))
+    session.commit()
+    refused = client.post(f"/api/v1/proposals/{proposed.json()['id']}/accept", headers=_headers(session, a.partner))
+    assert refused.status_code == 403 and "四方街道" in refused.json()["detail"], refused.text
