@@ -21,10 +21,11 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from marketplace.needs.models import NeedStatus
 from seeds.build.activity import build_activity
 from seeds.build.context import SeedContext
 from seeds.build.history import HistoryBuilder
-from seeds.build.needs import build_needs
+from seeds.build.needs import STATUS_WEIGHTS, build_needs
 from seeds.build.offers import build_offers
 from seeds.build.organizations import build_organizations
 from seeds.build.places import build_places, default_branch_sizes
@@ -38,7 +39,7 @@ from seeds.loading import Progress, SeedReport, Stopwatch
 from seeds.runner import collector_paused, load_and_report, new_context
 
 MAX_STREETS = 500
-# Each street other than Hudao, at about Hudao's size.
+# Each street other than Hudao, about Hudao's size (each its own share of this: see ``street_sizes``).
 ORGANIZATIONS = 24
 VOLUNTEERS = 240
 NEEDS = 160
@@ -173,21 +174,47 @@ def seed_city(
     return report
 
 
+def street_sizes(ctx: SeedContext) -> dict[str, int]:
+    """How big and how busy a street is: within about half to one and a half of the usual."""
+    rng = ctx.rng("city-size")
+    size = rng.uniform(0.6, 1.5)
+    return {
+        "organizations": max(8, round(ORGANIZATIONS * size * rng.uniform(0.8, 1.2))),
+        "volunteers": max(60, round(VOLUNTEERS * size * rng.uniform(0.7, 1.3))),
+        "needs": max(60, round(NEEDS * size * rng.uniform(0.8, 1.2))),
+    }
+
+
+def street_statuses(ctx: SeedContext) -> dict[NeedStatus, int]:
+    """The street's shares of need statuses: some streets close more of what they collect than others."""
+    rng = ctx.rng("city-statuses")
+    closing = rng.uniform(0.45, 1.8)  # how much of what is open the street has closed
+    weights = {}
+    for status, weight in STATUS_WEIGHTS.items():
+        if status in (NeedStatus.COMPLETED, NeedStatus.VERIFIED):
+            weight = weight * closing
+        elif status in (NeedStatus.PUBLISHED, NeedStatus.PARTIALLY_MATCHED, NeedStatus.IN_PROGRESS):
+            weight = weight / closing
+        weights[status] = max(1, round(weight * rng.uniform(0.8, 1.25)))
+    return weights
+
+
 def _build_street(ctx: SeedContext, street: CityStreet) -> None:
+    sizes = street_sizes(ctx)
     ctx.report("places and partners", 0, 1)
     specs = street_communities(street, ctx.rng("city-places"))
     grids = sum(spec.grids for spec in specs)
     build_places(ctx, street.row, specs, grid_code_prefix=street.slug.upper(), grids_without_station={grids - 1})
     areas = [(spec.name.removesuffix("社区"), spec.name_en.removesuffix(" Community")) for spec in specs]
-    build_organizations(ctx, generated=ORGANIZATIONS, story=False, areas=areas)
+    build_organizations(ctx, generated=sizes["organizations"], story=False, areas=areas)
     build_staff_users(ctx)
     build_partner_users(ctx)
     ctx.report("places and partners", 1, 1)
-    build_volunteers(ctx, VOLUNTEERS)
+    build_volunteers(ctx, sizes["volunteers"])
     add_volunteer_interests(ctx)
     build_offers(ctx)
     add_offer_start_dates(ctx)
-    build_needs(ctx, NEEDS)
+    build_needs(ctx, sizes["needs"], status_weights=street_statuses(ctx))
     history = HistoryBuilder(ctx)
     history.run()
     history.finish()

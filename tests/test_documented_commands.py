@@ -89,6 +89,7 @@ COMMANDS: dict[str, dict[str, Kind]] = {
         "marketplace db upgrade": REFERENCE,
         "marketplace seed hudao [--seed N] [--force]": REFERENCE,
         "marketplace seed synthetic --volunteers N": REFERENCE,
+        "marketplace seed city --streets N": REFERENCE,
         "marketplace user create --username U --role admin|staff": REFERENCE,
         "marketplace user disable U": REFERENCE,
         "marketplace token create --user U --name N --scope needs:write": REFERENCE,
@@ -185,6 +186,15 @@ COMMANDS: dict[str, dict[str, Kind]] = {
         "docker compose up -d --build": SLOW,
         "docker compose exec web marketplace user create --username admin --display-name 管理员 --role admin": SLOW,
         "docker compose exec web marketplace backup": SLOW,
+    },
+    "docs/city.md": {
+        "export MARKETPLACE_DATABASE_URL=sqlite:////tmp/city.sqlite3": RUN,
+        ".venv/bin/marketplace seed city --streets 3": RUN,
+        "MARKETPLACE_DATABASE_URL=sqlite:////tmp/city.sqlite3 .venv/bin/marketplace serve --port 8000": SERVE,
+        'head -c 24 /dev/urandom | base64 | .venv/bin/marketplace user create --username hudao-duty --display-name "湖岛街道值班管理员" --role admin --community 杭州支路社区 --password-stdin': RUN,
+        'TOKEN=$(.venv/bin/marketplace token create --user city --name "city dashboard" --scope city:read --expires-days 30)': RUN,
+        'curl -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:8000/api/v1/city/streets?sort=-completion_rate"': REQUEST,
+        'curl "http://127.0.0.1:8000/api/v1/stats?street=370203-hudao"': REQUEST,
     },
     "docs/jobs.md": {
         "MARKETPLACE_REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/marketplace worker --concurrency 2": DAEMON,

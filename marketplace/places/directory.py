@@ -81,8 +81,10 @@ def street_ref(row: Street) -> StreetRef:
 
 def list_streets(session: Session) -> list[StreetRef]:
     """Every street, grouped by city and district, then by code (the street picker's choices)."""
-    rows = session.execute(sa.select(Street).order_by(Street.city, Street.district, Street.code)).scalars()
-    return [street_ref(row) for row in rows]
+    statement = sa.select(Street.id, Street.code, Street.name, Street.name_en, Street.district, Street.city).order_by(
+        Street.city, Street.district, Street.code
+    )
+    return [StreetRef(*row) for row in session.execute(statement)]
 
 
 def find_street(session: Session, code: str) -> StreetRef | None:

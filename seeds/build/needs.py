@@ -388,11 +388,17 @@ def shift_chances(categories: list[Category], statuses: list[NeedStatus]) -> lis
 
 
 def build_needs(
-    ctx: SeedContext, count: int, builder: NeedBuilder | None = None, *, shifts: int | None = None
+    ctx: SeedContext,
+    count: int,
+    builder: NeedBuilder | None = None,
+    *,
+    shifts: int | None = None,
+    status_weights: dict[NeedStatus, int] | None = None,
 ) -> NeedBuilder:
     """Add ``count`` needs drawn from the curated templates; every category, channel, urgency and status occurs.
 
-    ``shifts``: about this many shifts in all, instead of the templates' few per need.
+    ``shifts``: about this many shifts in all, instead of the templates' few per need. ``status_weights``:
+    shares of the statuses other than ``STATUS_WEIGHTS`` (a city's streets do not all close as many).
     """
     builder = builder or NeedBuilder(ctx)
     rng = builder.rng
@@ -400,7 +406,7 @@ def build_needs(
     for template in NEED_TEMPLATES:
         by_category.setdefault(template.category, []).append(template)
     categories = spread(dict.fromkeys(Category, 1), count, rng)
-    statuses = spread(STATUS_WEIGHTS, count, rng)
+    statuses = spread(status_weights or STATUS_WEIGHTS, count, rng)
     channels = spread(CHANNEL_WEIGHTS, count, rng)
     urgencies = spread(URGENCY_WEIGHTS, count, rng)
     grid_cum = list(itertools.accumulate(grid.households for grid in ctx.place.grids))
