@@ -301,6 +301,8 @@ def test_offers_are_kept_to_the_organizations_serving_the_street(
         assert sum(listed.json()["counts"].values()) == len(seen)
         page = client.get("/offers")
         assert page.status_code == 200
+        # The grid filter offers the grids of the viewer's street (another street's only to a city admin).
+        assert ("乙街道第1网格" in page.text) == (viewer.id != city.admin_a.id), viewer.username
         exported = client.get("/offers/export?format=csv")
         assert exported.status_code == 200
         for offer_id in every:

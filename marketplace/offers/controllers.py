@@ -30,8 +30,9 @@ from marketplace.offers.lifecycle import effective_status
 from marketplace.offers.models import Offer, OfferStatus
 from marketplace.offers.schemas import OfferCreate, OfferUpdate
 from marketplace.organizations.forms import FormData, field_errors, many, one, validate
-from marketplace.organizations.services import grid_choices, require_approved_organization
+from marketplace.organizations.services import grid_choices, require_approved_organization, streets_served
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.places.services import admin_street_ids
 from marketplace.security.deps import Actor
 from marketplace.security.guards import roles, sessions_only
 from marketplace.security.identity import CurrentUser
@@ -136,7 +137,7 @@ class OfferPagesController(Controller):
             status_tabs=STATUS_TABS,
             kinds=list(ResourceKind),
             categories=list(Category),
-            grid_groups=grid_choices(reader),
+            grid_groups=grid_choices(reader, filter_streets(reader, actor)),
             page=page,
             pages=max(1, -(-listing.total // PAGE_SIZE)),
             is_partner=actor.role == Role.PARTNER,
@@ -311,6 +312,19 @@ def export_response(
         body, media_type = write_csv(columns, rows, language), CSV_MEDIA_TYPE
     filename = f"offers-{stamp}.{file_format}"
     return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def filter_streets(db: Session, actor: CurrentUser) -> frozenset[int] | None:
+    """The streets whose grids the list's filter offers (None: all): an admin's or staff member's own street,
+    the streets a partner's organization serves."""
+    if actor.role == Role.ADMIN:
+        return admin_street_ids(actor)
+    if actor.role == Role.STAFF and actor.street_id is not None:
+        return frozenset({actor.street_id})
+    if actor.role == Role.PARTNER and actor.organization_id is not None:
+        served = streets_served(db, [actor.organization_id]).get(actor.organization_id, [])
+        return frozenset(street.id for street in served if street.id is not None)
+    return None
 
 
 def _can_edit(actor: CurrentUser, row: Offer) -> bool:

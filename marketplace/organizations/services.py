@@ -556,11 +556,12 @@ def hand_over_manager(db: Session, actor: CurrentUser, user_id: int) -> User:
     return successor
 
 
-def grid_choices(db: Session) -> list[tuple[Community, list[Grid]]]:
-    """Every community with its grids, for grouped selects."""
-    rows = db.execute(
-        sa.select(Community, Grid).join(Grid, Grid.community_id == Community.id).order_by(Community.id, Grid.number)
-    ).all()
+def grid_choices(db: Session, street_ids: frozenset[int] | None = None) -> list[tuple[Community, list[Grid]]]:
+    """Every community with its grids (of these streets only, when given), for grouped selects."""
+    statement = sa.select(Community, Grid).join(Grid, Grid.community_id == Community.id)
+    if street_ids is not None:
+        statement = statement.where(Community.street_id.in_(sorted(street_ids)))  # type: ignore[attr-defined]
+    rows = db.execute(statement.order_by(Community.id, Grid.number)).all()
     groups: dict[int, tuple[Community, list[Grid]]] = {}
     for community, grid in rows:
         groups.setdefault(community.id, (community, []))[1].append(grid)
