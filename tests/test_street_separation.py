@@ -686,6 +686,42 @@ ACTIONS = [
         "claim B's project (API)", "partner A", "POST", "/api/v1/projects/{b_project}/claims", {"kind": "whole"}, True
     ),
     Action("claim B's project (page)", "partner A", "POST", "/projects/{b_project}/claim", {"kind": "whole"}),
+    Action(
+        "start a round for B (API)",
+        "admin A",
+        "POST",
+        "/api/v1/rounds",
+        {"street": "sep-b", "method": "greedy", "k": 5},
+        True,
+        frozenset({400, 403, 404}),
+    ),
+    Action(
+        "propose a volunteer for B's shift (API)",
+        "admin A",
+        "POST",
+        "/api/v1/needs/{b_project}/proposals",
+        {"kind": "volunteers", "part_id": "b_shift", "candidate_id": "both_profile"},
+        True,
+    ),
+    # Rule 5: a need of street A is matched only with volunteers and organizations serving A.
+    Action(
+        "propose B's volunteer for A's shift (API)",
+        "admin A",
+        "POST",
+        "/api/v1/needs/{a_project}/proposals",
+        {"kind": "volunteers", "part_id": "a_shift", "candidate_id": "b_profile"},
+        True,
+        frozenset({400, 403, 404, 409}),
+    ),
+    Action(
+        "propose B's organization's offer for A's line (API)",
+        "admin A",
+        "POST",
+        "/api/v1/needs/{a_project}/proposals",
+        {"kind": "offers", "part_id": "a_line", "candidate_id": "b_offer"},
+        True,
+        frozenset({400, 403, 404, 409}),
+    ),
 ]
 
 
@@ -700,6 +736,12 @@ def _placeholders(world: TwoStreets) -> dict[str, Any]:
         "b_project": world.b.project.id,
         "b_street": world.b.street.id,
         "a_review_need": world.a.needs[NeedStatus.UNDER_REVIEW].id,
+        "a_shift": world.a.shift.id,
+        "a_line": world.a.line.id,
+        "b_shift": world.b.shift.id,
+        "b_profile": world.b.profile.id,
+        "b_offer": world.b.offer.id,
+        "both_profile": world.both_profile.id,
         "b_grid": world.b.grids[0].id,
         "a_project": world.a.project.id,
         "a_project_version": world.a.project.version,
@@ -752,7 +794,8 @@ def test_an_action_on_the_other_street_is_refused_and_changes_nothing(
             f"{action.name}: expected {expected}, got {response.status_code}: {said}"
         )
         if response.status_code == 400:
-            assert "street" in response.text or "grid" in response.text, f"{action.name}: a 400 names the field: {said}"
+            named = ("street", "grid", "candidate")
+            assert any(word in response.text for word in named), f"{action.name}: a 400 names the field: {said}"
     if action.role.startswith("partner") and response.status_code == 403:
         assert world.b.street.name_en in response.text or world.b.street.name in response.text, (
             "a partner refused a street is told which street"
