@@ -348,3 +348,15 @@ def test_a_proposal_cannot_be_accepted_once_the_organization_no_longer_serves_th
     session.commit()
     refused = client.post(f"/api/v1/proposals/{proposed.json()['id']}/accept", headers=_headers(session, a.partner))
     assert refused.status_code == 403 and "四方街道" in refused.json()["detail"], refused.text
+
+
+def test_a_partner_is_recommended_projects_only_in_streets_it_serves(
+    client: TestClient[Any], session: Session, city: City
+) -> None:
+    a, b = city.a, city.b
+    _sign_in(client, a.partner)
+    page = client.get("/recommended")
+    assert page.status_code == 200 and a.need.title in page.text and b.need.title not in page.text
+    session.add(OrganizationGrid(organization_id=a.organization.id or 0, grid_id=b.grid.id or 0))
+    session.commit()
+    assert b.need.title in client.get("/recommended").text

@@ -18,9 +18,9 @@ from marketplace.i18n import gettext as _
 from marketplace.matches.models import Match
 from marketplace.needs.models import Need
 from marketplace.needs.services import grids_in_scope
-from marketplace.organizations.models import Organization
+from marketplace.organizations.models import Organization, OrganizationGrid
 from marketplace.organizations.scope import organizations_serving
-from marketplace.places.models import Street
+from marketplace.places.models import Community, Grid, Street
 from marketplace.places.services import street_of_grid
 from marketplace.security.identity import CurrentUser
 
@@ -61,6 +61,23 @@ def serves_need(db: Session, organization_id: int, need_id: int) -> bool:
         return False
     serving = organizations_serving(frozenset({street_id})).where(Organization.id == organization_id)
     return db.execute(serving.limit(1)).first() is not None
+
+
+def needs_served_by(organization_id: int) -> sa.ColumnElement[bool]:
+    """A condition on Need: it lies in a street the organization serves (what it may take part in)."""
+    registered = sa.select(Organization.street_id).where(Organization.id == organization_id)
+    via_grids = (
+        sa.select(Community.street_id)
+        .join(Grid, Grid.community_id == Community.id)
+        .join(OrganizationGrid, OrganizationGrid.grid_id == Grid.id)
+        .where(OrganizationGrid.organization_id == organization_id)
+    )
+    served_grids = (
+        sa.select(Grid.id)
+        .join(Community, Community.id == Grid.community_id)
+        .where(sa.or_(Community.street_id.in_(registered), Community.street_id.in_(via_grids)))
+    )
+    return Need.grid_id.in_(served_grids)  # type: ignore[attr-defined]
 
 
 def require_serves_need(db: Session, organization_id: int, need_id: int) -> None:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from marketplace.db.types import utcnow
 from marketplace.matches import openings
 from marketplace.matches.services import OPEN_STATUSES
+from marketplace.matches.street_scope import needs_served_by
 from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.offers.models import Offer
 from marketplace.recommend import records as rows
@@ -30,8 +31,11 @@ class Suggestion:
     offer_title: str = ""
 
 
-def _open_needs(db: Session) -> list[Need]:
+def _open_needs(db: Session, organization_id: int | None = None) -> list[Need]:
+    """Open needs; for a partner only those in streets its organization serves (where it may take part)."""
     query = sa.select(Need).where(Need.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
+    if organization_id is not None:
+        query = query.where(needs_served_by(organization_id))
     return list(db.execute(query).scalars())
 
 
@@ -85,7 +89,7 @@ def _held_shifts(db: Session, profile_id: int) -> set[int]:
 def projects_for_partner(db: Session, organization_id: int, limit: int = SHOWN) -> list[Suggestion]:
     """Open resource lines their active offers could serve, each with the offer that suits it best."""
     offers = rows.offer_records(db, organization_id=organization_id)
-    needs = {need.id: need for need in _open_needs(db)}
+    needs = {need.id: need for need in _open_needs(db, organization_id)}
     if not offers or not needs:
         return []
     now = utcnow()
