@@ -63,12 +63,23 @@ def match_headers(table: Table, columns: Sequence[ColumnSpec]) -> dict[str, int]
 RowCheck = Callable[[dict[str, Any]], list[tuple[str, str]]]
 
 
-def check_table(table: Table, columns: Sequence[ColumnSpec], row_check: RowCheck | None = None) -> CheckedTable:
-    """Parse every cell of every row; ``row_check`` adds rules across columns as (column name, reason)."""
+PROGRESS_EVERY = 200  # rows between two progress reports (a background import's page shows them)
+
+
+def check_table(
+    table: Table,
+    columns: Sequence[ColumnSpec],
+    row_check: RowCheck | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> CheckedTable:
+    """Parse every cell of every row; ``row_check`` adds rules across columns as (column name, reason);
+    ``progress(rows checked)`` is told every PROGRESS_EVERY rows."""
     positions = match_headers(table, columns)
     by_name = {column.name: column for column in columns}
     result = CheckedTable(total_rows=len(table.rows))
-    for number, cells in table.rows:
+    for seen, (number, cells) in enumerate(table.rows):
+        if progress is not None and seen % PROGRESS_EVERY == 0:
+            progress(seen)
         values: dict[str, Any] = {}
         problems: list[RowProblem] = []
         for column in columns:

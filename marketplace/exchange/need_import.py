@@ -8,6 +8,7 @@ for the valid rows only. The import runs in the request's one transaction and ad
 reported next to its row.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from marketplace.audit.service import record
-from marketplace.exchange.importer import CheckedTable, check_table
+from marketplace.exchange.importer import PROGRESS_EVERY, CheckedTable, check_table
 from marketplace.exchange.need_columns import LINE_FIELDS, SHIFT_FIELDS, NeedExportRow, import_columns
 from marketplace.exchange.need_duplicates import flag_duplicates
 from marketplace.exchange.readers import Table
@@ -115,8 +116,10 @@ def _row_checker(db: Session, actor: CurrentUser) -> Any:
     return check
 
 
-def check_need_table(db: Session, actor: CurrentUser, table: Table) -> CheckedTable:
-    return check_table(table, import_columns(db), _row_checker(db, actor))
+def check_need_table(
+    db: Session, actor: CurrentUser, table: Table, progress: Callable[[int], None] | None = None
+) -> CheckedTable:
+    return check_table(table, import_columns(db), _row_checker(db, actor), progress)
 
 
 @dataclass(frozen=True)
@@ -161,15 +164,24 @@ class NeedImportResult:
 
 
 def import_needs(
-    db: Session, actor: CurrentUser, table: Table, *, only_valid: bool = False, filename: str = ""
+    db: Session,
+    actor: CurrentUser,
+    table: Table,
+    *,
+    only_valid: bool = False,
+    filename: str = "",
+    progress: Callable[[str, int], None] | None = None,
 ) -> NeedImportResult:
-    """Create the table's needs in the caller's (one) transaction: all or nothing unless ``only_valid``."""
-    checked = check_need_table(db, actor, table)
+    """Create the table's needs in the caller's (one) transaction: all or nothing unless ``only_valid``.
+    ``progress(stage, rows)`` hears of the checking and the writing every few hundred rows (a job's page)."""
+    checked = check_need_table(db, actor, table, None if progress is None else lambda done: progress("checking", done))
     result = NeedImportResult(checked=checked, only_valid=only_valid)
     if result.refused or not checked.valid:
         return result
     created = []
-    for number, values in checked.valid:
+    for done, (number, values) in enumerate(checked.valid):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress("writing", done)
         need, _created = services.create_need(db, actor, NeedCreate.model_validate(model_input(values)))
         created.append((number, need))
         # Everything is flushed: letting go of the rows keeps each flush from rescanning all earlier ones

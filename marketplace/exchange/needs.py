@@ -9,16 +9,20 @@ from functools import partial
 from typing import Any
 
 from litestar import Controller, Response, get, post
+from litestar.datastructures import State, UploadFile
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromQuery
-from litestar.response import Template
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.db.engine import session_scope
 from marketplace.db.types import utcnow
+from marketplace.exchange import jobs as exchange_jobs
 from marketplace.exchange.need_columns import export_columns, import_columns
 from marketplace.exchange.need_import import NeedImportResult, export_rows, import_needs
-from marketplace.exchange.readers import UPLOAD_BODY_LIMIT
+from marketplace.exchange.readers import MAX_BYTES, UPLOAD_BODY_LIMIT, TableProblem, read_table
 from marketplace.exchange.too_large import too_large_page
 from marketplace.exchange.upload_form import UploadForm, import_page, import_upload
 from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
@@ -37,6 +41,45 @@ def _language() -> str:
     return "en" if str(current_locale.get()).startswith("en") else "zh"
 
 
+def _wanted(value: Any) -> bool:
+    return str(value or "") in ("1", "on", "true")
+
+
+def start_job(state: State, actor: CurrentUser, kind: str, arguments: dict[str, Any]) -> Redirect:
+    """Queue an import or export as a job of the person asking, and send them to its page."""
+    from marketplace.jobs import backends
+    from marketplace.jobs import services as jobs
+
+    with session_scope(state.session_factory) as db:
+        job_id = jobs.enqueue(db, kind, arguments, started_by_id=actor.id).id or 0
+    backends.submit(state.settings, state.session_factory, state.reader_factory, job_id)
+    return Redirect(path=f"/admin/jobs/{job_id}", status_code=HTTP_303_SEE_OTHER)
+
+
+def import_in_background(state: State, actor: CurrentUser, data: dict[str, Any]) -> Redirect | None:
+    """A file of more than IMPORT_JOB_ROWS rows, or one sent with background=1, becomes an exchange.import
+    job (its page shows the progress and the report); None: import it in the request as before."""
+    upload = data.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    content = upload.file.read(MAX_BYTES + 1)
+    upload.file.seek(0)
+    try:
+        rows = len(read_table(upload.filename, content).rows)
+    except TableProblem:
+        return None  # the request's own path reports it
+    if rows <= exchange_jobs.IMPORT_JOB_ROWS and not _wanted(data.get("background")):
+        return None
+    arguments = {
+        "upload": exchange_jobs.store_upload(state.settings, upload.filename, content),
+        "filename": upload.filename[:200],
+        "only_valid": _wanted(data.get("only_valid")),
+        "language": str(current_locale.get()),
+        "rows": rows,
+    }
+    return start_job(state, actor, "exchange.import", arguments)
+
+
 def export_response(
     db: Session, actor: CurrentUser, filters: services.NeedFilters, file_format: str
 ) -> Response[bytes]:
@@ -52,6 +95,12 @@ def export_response(
     # An export holds residents' (masked) data: no shared cache keeps a copy.
     headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
     return Response(body, media_type=media_type, headers=headers)
+
+
+def export_job(state: State, actor: CurrentUser, filters: services.NeedFilters, file_format: str) -> Redirect:
+    """The export as an exchange.export job (background=1): its page offers the file to the asker when done."""
+    arguments = {"format": file_format, "filters": exchange_jobs.filters_out(filters), "language": _language()}
+    return start_job(state, actor, "exchange.export", arguments)
 
 
 class NeedExchangeController(Controller):
@@ -90,7 +139,10 @@ class NeedExchangeController(Controller):
         request_max_body_size=UPLOAD_BODY_LIMIT,
         exception_handlers={RequestEntityTooLarge: too_large_page},
     )
-    def import_file(self, db: DbSession, actor: Actor, data: UploadForm) -> Template:
+    def import_file(self, state: State, db: DbSession, actor: Actor, data: UploadForm) -> Template | Redirect:
+        queued = import_in_background(state, actor, data)
+        if queued is not None:
+            return queued
         return import_upload(
             data,
             lambda table, only_valid, filename: import_needs(
@@ -102,6 +154,7 @@ class NeedExchangeController(Controller):
     @get("/export.csv", name="needs:export-csv", sync_to_thread=True)
     def export_csv(
         self,
+        state: State,
         reader: ReaderSession,
         actor: Actor,
         status: FromQuery[NeedStatus | None] = None,
@@ -110,13 +163,17 @@ class NeedExchangeController(Controller):
         channel: FromQuery[IntakeChannel | None] = None,
         urgency: FromQuery[Urgency | None] = None,
         to_review: FromQuery[bool] = False,
-    ) -> Response[bytes]:
+        background: FromQuery[bool] = False,
+    ) -> Response[bytes] | Redirect:
         filters = services.NeedFilters(status, category, grid, channel, urgency, to_review)
+        if background:
+            return export_job(state, actor, filters, "csv")
         return export_response(reader, actor, filters, "csv")
 
     @get("/export.xlsx", name="needs:export-xlsx", sync_to_thread=True)
     def export_xlsx(
         self,
+        state: State,
         reader: ReaderSession,
         actor: Actor,
         status: FromQuery[NeedStatus | None] = None,
@@ -125,8 +182,11 @@ class NeedExchangeController(Controller):
         channel: FromQuery[IntakeChannel | None] = None,
         urgency: FromQuery[Urgency | None] = None,
         to_review: FromQuery[bool] = False,
-    ) -> Response[bytes]:
+        background: FromQuery[bool] = False,
+    ) -> Response[bytes] | Redirect:
         filters = services.NeedFilters(status, category, grid, channel, urgency, to_review)
+        if background:
+            return export_job(state, actor, filters, "xlsx")
         return export_response(reader, actor, filters, "xlsx")
 
 

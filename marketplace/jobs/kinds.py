@@ -89,6 +89,20 @@ def privacy_retention(ctx: Context) -> dict[str, Any]:
     return {"cutoff": report.cutoff.isoformat(), **report.counts}
 
 
+def exchange_import(ctx: Context) -> dict[str, Any]:
+    """A large need list file, imported as its uploader in one fenced transaction (marketplace/exchange/jobs.py)."""
+    from marketplace.exchange.jobs import run_import
+
+    return run_import(ctx)
+
+
+def exchange_export(ctx: Context) -> dict[str, Any]:
+    """The need list written to a file under the var dir, downloaded by whoever asked from the job's page."""
+    from marketplace.exchange.jobs import run_export
+
+    return run_export(ctx)
+
+
 MAX_CHECK_SECONDS = 600
 
 
@@ -127,5 +141,7 @@ KINDS: dict[str, Kind] = {
         Kind("needs.escalate", N_("Escalation sweep"), needs_escalate),
         Kind("privacy.retention", N_("Personal data retention"), privacy_retention),
         Kind("system.check", N_("Queue check"), system_check),
+        Kind("exchange.import", N_("Need list import"), exchange_import),
+        Kind("exchange.export", N_("Need list export"), exchange_export),
     )
 }

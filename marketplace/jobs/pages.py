@@ -11,15 +11,17 @@ import sqlalchemy as sa
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException, NotFoundException
+from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import File, Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
 from sqlmodel import Session
 
 from marketplace.accounts.models import User
 from marketplace.db.deps import ReaderSession
 from marketplace.db.engine import session_scope
+from marketplace.exchange import jobs as exchange_jobs
+from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from marketplace.i18n import gettext as _
 from marketplace.jobs import backends, services
 from marketplace.jobs.kinds import KINDS
@@ -28,7 +30,8 @@ from marketplace.jobs.schemas import JobView, kind_label
 from marketplace.needs.board import InvalidFilter
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
 from marketplace.security.deps import Actor
-from marketplace.security.guards import admin_only, sessions_only
+from marketplace.security.guards import admin_only, sessions_only, staff_or_admin
+from marketplace.security.identity import CurrentUser
 
 PAGE_SIZE = 50
 MAX_ID = 2**31 - 1
@@ -84,20 +87,24 @@ def _kind(value: str | None) -> str | None:
     return value
 
 
-def _one(reader: Session, job_id: int) -> JobView:
+def _one(reader: Session, job_id: int, viewer: CurrentUser) -> JobView:
+    """A job's page: every job for an admin; their own jobs (an import, an export) for staff."""
     row = reader.get(Job, job_id) if 1 <= job_id <= MAX_ID else None
     if row is None:
         raise NotFoundException(_("No such job."))
+    if not viewer.is_admin and row.started_by_id != viewer.id:
+        raise PermissionDeniedException(_("Only admins and whoever started a job see it."))
     return views_of(reader, [row])[0]
 
 
 class JobPagesController(Controller):
     path = "/admin/jobs"
-    guards = [admin_only, sessions_only]
+    # The list, training and retries are the admins'; a job's page is also its starter's (staff's imports).
+    guards = [staff_or_admin, sessions_only]
     include_in_schema = False
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
-    @get("/", name="jobs:list", sync_to_thread=True)
+    @get("/", name="jobs:list", guards=[admin_only], sync_to_thread=True)
     def list_jobs(
         self,
         reader: ReaderSession,
@@ -124,18 +131,41 @@ class JobPagesController(Controller):
         return Template("jobs/list.html", context=context)
 
     @get("/{job_id:int}", name="jobs:detail", sync_to_thread=True)
-    def detail(self, request: Request[Any, Any, Any], reader: ReaderSession, job_id: FromPath[int]) -> Template:
-        view = _one(reader, job_id)
+    def detail(
+        self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor, job_id: FromPath[int]
+    ) -> Template:
+        view = _one(reader, job_id, actor)
         if wants_fragment(request):
             return Template("jobs/progress.html", context={"view": view, "oob": True})
-        return Template("jobs/detail.html", context=page_context(reader, admin_section="jobs", view=view))
+        mine = view.row.started_by_id == actor.id
+        context = page_context(reader, admin_section="jobs", view=view, mine=mine)
+        return Template("jobs/detail.html", context=context)
+
+    @get("/{job_id:int}/download", name="jobs:download", sync_to_thread=True)
+    def download(self, state: State, reader: ReaderSession, actor: Actor, job_id: FromPath[int]) -> File:
+        """A finished export's file, for the person who asked only (it holds what their scope shows)."""
+        view = _one(reader, job_id, actor)
+        row = view.row
+        if row.started_by_id != actor.id:
+            raise PermissionDeniedException(_("Only whoever asked for an export downloads it."))
+        result = row.result or {}
+        path = exchange_jobs.export_file(state.settings, job_id, str(result.get("format", "")))
+        if view.download is None or not path.is_file():
+            raise NotFoundException(_("This export's file is gone: exports are kept for a day. Ask for it again."))
+        media = XLSX_MEDIA_TYPE if result.get("format") == "xlsx" else CSV_MEDIA_TYPE
+        return File(
+            path=path,
+            filename=str(result.get("file") or path.name),
+            media_type=media,
+            headers={"Cache-Control": "no-store"},
+        )
 
     @get("/{job_id:int}/progress", name="jobs:progress", sync_to_thread=True)
-    def progress(self, reader: ReaderSession, job_id: FromPath[int]) -> Template:
+    def progress(self, reader: ReaderSession, actor: Actor, job_id: FromPath[int]) -> Template:
         # oob: the fragment also refreshes the status badge in the page heading.
-        return Template("jobs/progress.html", context={"view": _one(reader, job_id), "oob": True})
+        return Template("jobs/progress.html", context={"view": _one(reader, job_id, actor), "oob": True})
 
-    @post("/train", name="jobs:train", sync_to_thread=True)
+    @post("/train", name="jobs:train", guards=[admin_only], sync_to_thread=True)
     def train(self, state: State, actor: Actor, data: FormData) -> Redirect:
         """The "Train the rankers" button: queue match.train, or show the training already live."""
         which = str(data.get("kind") or "all")
@@ -153,6 +183,9 @@ class JobPagesController(Controller):
     def retry(self, state: State, actor: Actor, job_id: FromPath[int]) -> Redirect:
         if not 1 <= job_id <= MAX_ID:
             raise NotFoundException(_("No such job."))
+        if not actor.is_admin:  # staff retry the jobs they started (an import, an export)
+            with state.reader_factory() as reader:
+                _one(reader, job_id, actor)
         # Its own transaction, committed before the job is handed over, so whoever runs it finds it queued.
         try:
             with session_scope(state.session_factory) as db:

@@ -21,6 +21,8 @@ STAGES: dict[str, str] = {
     "volunteers": N_("Volunteers"),
     "offers": N_("Offers"),
     "done": N_("Done"),
+    "checking": N_("Checking the rows"),
+    "reading": N_("Reading the list"),
 }
 
 
@@ -69,3 +71,10 @@ class JobView:
     @property
     def polling(self) -> bool:
         return self.row.is_live
+
+    @property
+    def download(self) -> str | None:
+        """A finished export's file, for the person who asked (the page shows the link to them only)."""
+        if self.row.kind == "exchange.export" and self.row.status.value == "finished":
+            return f"/admin/jobs/{self.row.id}/download"
+        return None
