@@ -401,6 +401,60 @@ def test_an_object_of_a_street_reaches_only_those_working_in_it(
         assert not leaks, f"{case.role} GET {path} shows {', '.join(leaks)}"
 
 
+TOKEN_ROLES = ("admin A", "staff A", "partner A", "city admin")
+TOKEN_CASES = [
+    case
+    for case in CASES
+    if case.route.path.startswith("/api/v1/") and case.role in TOKEN_ROLES and case.variant == "project"
+]
+
+
+def _token_headers(world: TwoStreets, factory: sessionmaker[Session], role: str, cache: dict[str, Any]) -> Any:
+    """A Bearer token of ``role`` with every scope (what its role allows is then the only limit)."""
+    from marketplace.security.tokens import TOKEN_SCOPES, create_api_token
+
+    if cache.get("world") is not world:  # a rebuilt world has new users: their tokens are made again
+        cache.clear()
+        cache["world"] = world
+    key = role
+    if key not in cache:
+        user = world.user_of(role)
+        with factory() as db:
+            secret, _ = create_api_token(db, user_id=user.id or 0, name="separation", scopes=list(TOKEN_SCOPES),
+                                         created_by_id=user.id)  # fmt: skip
+            db.commit()
+        cache[key] = {"Authorization": f"Bearer {secret}"}
+    return cache[key]
+
+
+@pytest.fixture(scope="module")
+def token_cache() -> dict[str, Any]:
+    return {}
+
+
+@pytest.mark.parametrize("case", TOKEN_CASES, ids=[case.id for case in TOKEN_CASES])
+def test_an_api_token_reaches_only_its_owner_s_street(
+    web: TestClient[Litestar],
+    world: TwoStreets,
+    street_factory: sessionmaker[Session],
+    token_cache: dict[str, Any],
+    case: Case,
+) -> None:
+    """The API read with a Bearer token (as an integration would) answers as the pages do."""
+    headers = _token_headers(world, street_factory, case.role, token_cache)
+    web.cookies.clear()
+    path = _fill(case.route, world, case)
+    response = web.get(path, headers=headers, follow_redirects=False)
+    expected = _expected(case)
+    assert response.status_code in expected, (
+        f"{case.role} (token) GET {path}: expected {sorted(expected)}, got {response.status_code}"
+    )
+    if 200 <= response.status_code < 300:
+        names = case.owner in STREETS_OF[case.role] and not _is_public(case.route)
+        leaks = _leaks(world, case.role, response.text, names=names)
+        assert not leaks, f"{case.role} (token) GET {path} shows {', '.join(leaks)}"
+
+
 def test_every_object_route_has_a_rule() -> None:
     """A GET route with a parameter this module does not know is a new kind of object: give it a rule
     (KIND_OF_PARAM, or NOT_STREET_PARAMS when it names nothing of a street)."""
