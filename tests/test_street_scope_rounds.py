@@ -19,7 +19,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role, User
 from marketplace.db.types import utcnow
 from marketplace.matches.models import Match, MatchKind, MatchSource
-from marketplace.needs.models import ShiftSkill
+from marketplace.needs.models import Shift, ShiftSkill
 from marketplace.offers.models import OfferGrid
 from marketplace.organizations.models import Organization
 from marketplace.places.models import Grid, Street
@@ -119,7 +119,7 @@ def _two_streets(session: Session) -> dict[str, Any]:
         ]
     )
     session.commit()
-    world |= {"offer_a": offer_a.id, "offer_b": offer_b.id}
+    world |= {"offer_a": offer_a.id, "offer_b": offer_b.id, "org_a": org_a.id, "org_b": org_b.id}
     world["v_a"] = _volunteer(session, grid_a, "甲", [])
     world["v_b"] = _volunteer(session, grid_b, "乙", [skill])
     world["v_both"] = _volunteer(session, grid_b, "丙", [skill], also=a)
@@ -359,3 +359,43 @@ def test_the_api_starts_one_street_or_every_street_and_keeps_each_street_to_itse
     assert [r["street"] for r in partly.json()["rounds"]] == [a.code]
     assert [r["street_id"] for r in partly.json()["busy"]] == [b.id]
     assert worker.wait(timeout=60)
+
+
+def test_a_round_writing_after_another_streets_round_promises_no_unit_or_hour_twice(session: Session) -> None:
+    """Two streets' rounds planned side by side from the same state: the second to write skips what the
+    first took (the offer both may use, the volunteer serving both at an overlapping hour)."""
+    from marketplace.rounds import proposals
+    from matching.round import Proposal, RoundPlan, RoundStats
+
+    world = _two_streets(session)
+    shift_a, shift_b = world["shift_a"], world["shift_b"]
+    with Session(session.get_bind()) as db:  # street B's shift at the same hour as street A's
+        db.execute(
+            sa.update(Shift).where(Shift.id == shift_b.id).values(starts_at=shift_a.starts_at, ends_at=shift_a.ends_at)
+        )
+        db.commit()
+    offer = world["offer_b"]  # 5,000 m²
+    first = RoundPlan(
+        lines=[Proposal("line", world["need_b"].id, world["line_b"].id, offer, 0.9, 1, (), 4000.0)],
+        shifts=[Proposal("shift", world["need_a"].id, shift_a.id, world["v_both"], 0.9, 1, ())],
+        stats=RoundStats(),
+    )
+    second = RoundPlan(
+        lines=[Proposal("line", world["need_a"].id, world["line_a"].id, offer, 0.8, 1, (), 2000.0)],
+        shifts=[
+            Proposal("shift", world["need_b"].id, shift_b.id, world["v_both"], 0.8, 1, ()),
+            Proposal("shift", world["need_b"].id, shift_b.id, world["v_b"], 0.7, 2, ()),
+        ],
+        stats=RoundStats(),
+    )
+    author = proposals.Author(None, "cli")
+    with Session(session.get_bind()) as db:
+        done = proposals.write(db, first, author, {offer: world["org_b"]})
+        db.commit()
+    assert (done.lines, done.shifts, done.skipped) == (1, 1, 0)
+    with Session(session.get_bind()) as db:
+        later = proposals.write(db, second, author, {offer: world["org_b"]})
+        db.commit()
+    # 1,000 m² are left of the offer, not 2,000; 丙 already holds street A's shift at that hour; 乙 is free.
+    assert (later.lines, later.shifts, later.skipped) == (0, 1, 2)
+    assert (shift_b.id, world["v_b"]) in _pairs(_round_matches(session), MatchKind.VOLUNTEER_SHIFT)

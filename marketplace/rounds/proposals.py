@@ -7,21 +7,33 @@ placeholder that keeps the pair unique (review.py confirms it on approval; the v
 leave it out until they accept). Each volunteer proposal is written in a savepoint: if a sign-up or
 match for the same pair landed since the plan was made, the partial unique indexes refuse it and only
 that proposal is skipped.
+
+Rounds of different streets run side by side, and a volunteer or an organization may serve both streets:
+before writing, the offers and volunteers of the plan are locked (``FOR UPDATE`` on PostgreSQL; SQLite's
+writers take turns anyway) and what is held now is read again, so a proposal that would promise an offer's
+units twice, or a volunteer two shifts at once, because another street's round wrote first is skipped.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from marketplace.audit.service import record, snapshot
 from marketplace.matches import round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
-from marketplace.rounds.inputs import live_line_pairs
-from marketplace.volunteers.models import ShiftSignup, SignupStatus
+from marketplace.needs.models import Shift
+from marketplace.offers.models import Offer
+from marketplace.rounds.inputs import SLOT_HOLDERS, live_line_pairs
+from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 from matching.round import Proposal, RoundPlan
+
+Slot = tuple[int, datetime, datetime]  # a shift and its times
 
 AUDIT_FIELDS = [
     "id",
@@ -96,6 +108,59 @@ def _audit(db: Session, match: Match, author: Author) -> None:
     )
 
 
+def _lock(db: Session, column: Any, ids: set[int]) -> None:
+    """Hold these rows until the commit, in id order (no deadlock between two rounds); a no-op on SQLite."""
+    if ids:
+        db.execute(
+            sa.select(column).where(column.in_(sorted(ids))).order_by(column).with_for_update(key_share=True)
+        ).all()
+
+
+def offer_room(db: Session, offer_ids: set[int]) -> dict[int, Decimal]:
+    """What each offer has left now, less what proposals waiting for an answer or review hold."""
+    _lock(db, Offer.id, offer_ids)
+    query = sa.select(Offer.id, Offer.remaining_quantity).where(Offer.id.in_(sorted(offer_ids)))  # type: ignore[union-attr]
+    remaining = {offer_id: left for offer_id, left in db.execute(query)}
+    held = sa.select(Match.offer_id, sa.func.sum(Match.quantity)).where(
+        Match.kind == MatchKind.OFFER_LINE,
+        Match.status == MatchStatus.PROPOSED,
+        Match.offer_id.in_(sorted(offer_ids)),  # type: ignore[union-attr]
+    )
+    room = {int(offer_id): Decimal(str(left)) for offer_id, left in remaining.items()}
+    for offer_id, quantity in db.execute(held.group_by(Match.offer_id)):
+        room[int(offer_id)] = room.get(int(offer_id), Decimal(0)) - Decimal(str(quantity or 0))
+    return {offer_id: left.quantize(CENT, rounding=ROUND_HALF_UP) for offer_id, left in room.items()}
+
+
+def volunteer_slots(db: Session, volunteer_ids: set[int]) -> dict[int, list[Slot]]:
+    """The shifts each volunteer holds now: confirmed ones and those proposed to them."""
+    _lock(db, VolunteerProfile.id, volunteer_ids)
+    ids = sorted(volunteer_ids)
+    confirmed = (
+        sa.select(ShiftSignup.volunteer_id, Shift.id, Shift.starts_at, Shift.ends_at)
+        .join(Shift, Shift.id == ShiftSignup.shift_id)  # type: ignore[arg-type]
+        .where(ShiftSignup.status.in_(SLOT_HOLDERS), ShiftSignup.volunteer_id.in_(ids))  # type: ignore[attr-defined]
+    )
+    proposed = (
+        sa.select(Match.volunteer_id, Shift.id, Shift.starts_at, Shift.ends_at)
+        .join(Shift, Shift.id == Match.shift_id)  # type: ignore[arg-type]
+        .where(
+            Match.kind == MatchKind.VOLUNTEER_SHIFT,
+            Match.status == MatchStatus.PROPOSED,
+            Match.volunteer_id.in_(ids),  # type: ignore[union-attr]
+        )
+    )
+    slots: dict[int, list[Slot]] = defaultdict(list)
+    for volunteer_id, shift_id, starts_at, ends_at in [*db.execute(confirmed), *db.execute(proposed)]:
+        slots[int(volunteer_id)].append((int(shift_id), starts_at, ends_at))
+    return slots
+
+
+def _clashes(slot: Slot, held: list[Slot]) -> bool:
+    shift_id, starts_at, ends_at = slot
+    return any(other != shift_id and start < ends_at and starts_at < end for other, start, end in held)
+
+
 def write(
     db: Session, plan: RoundPlan, author: Author, organization_of: dict[int, int], round_id: int | None = None
 ) -> Written:
@@ -103,11 +168,29 @@ def write(
     went in and how many not."""
     written = Written()
     taken = live_line_pairs(db)  # again, now: a claim may have landed while the round was planning
+    room = offer_room(db, {p.candidate_id for p in plan.lines})
+    slots = volunteer_slots(db, {p.candidate_id for p in plan.shifts})
+    times = {
+        int(shift_id): (int(shift_id), starts_at, ends_at)
+        for shift_id, starts_at, ends_at in db.execute(
+            sa.select(Shift.id, Shift.starts_at, Shift.ends_at).where(
+                Shift.id.in_(sorted({p.part_id for p in plan.shifts}))  # type: ignore[union-attr]
+            )
+        )
+    }
     for proposal in plan.lines:
         quantity = Decimal(str(proposal.quantity or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
-        if quantity <= 0 or (proposal.part_id, proposal.candidate_id) in taken:
+        left = room.get(proposal.candidate_id, Decimal(0))
+        if quantity > left and quantity - left <= CENT:  # the plan's rounding, not another round's units
+            quantity = left
+        if (
+            quantity <= 0
+            or (proposal.part_id, proposal.candidate_id) in taken
+            or quantity > left  # another street's round promised these units first
+        ):
             written.skipped += 1
             continue
+        room[proposal.candidate_id] = left - quantity
         match = _match(
             proposal,
             author,
@@ -124,6 +207,11 @@ def write(
         written.lines += 1
         written.match_ids.append(match.id or 0)
     for proposal in plan.shifts:
+        slot = times.get(proposal.part_id)
+        held = slots[proposal.candidate_id]
+        if slot is None or _clashes(slot, held):  # another round proposed them a shift at that time first
+            written.skipped += 1
+            continue
         try:
             with db.begin_nested():
                 match = _match(
@@ -148,6 +236,7 @@ def write(
         except IntegrityError:
             written.skipped += 1
             continue
+        held.append(slot)
         _audit(db, match, author)
         written.shifts += 1
         written.match_ids.append(match.id or 0)
