@@ -192,6 +192,10 @@ def test_the_review_page_of_a_street_admin_leaves_other_streets_out(
     assert page.status_code == 200
     assert a.need.title in page.text and b.need.title not in page.text
     assert post_form(client, settings, f"/review/{theirs}/approve").status_code == 404
+    bulk = post_form(client, settings, "/review/bulk-approve", {"scope": "ids", "ids": [str(theirs)]})
+    assert bulk.status_code == 200 and b.need.title not in bulk.text
+    with reading(session) as fresh:
+        assert fresh.get(Match, theirs).status is MatchStatus.PROPOSED  # type: ignore[union-attr]
     _sign_in(client, city.city_admin)
     both = client.get("/review").text
     assert a.need.title in both and b.need.title in both

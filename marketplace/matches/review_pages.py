@@ -26,6 +26,7 @@ from marketplace.matches.services import Conflict
 from marketplace.matches.street_scope import need_in_scope
 from marketplace.needs.board import InvalidFilter
 from marketplace.needs.models import Need
+from marketplace.needs.services import grids_in_scope
 from marketplace.organizations.forms import FormData, many, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.directory import grids_by_community
@@ -251,7 +252,7 @@ class ReviewPagesController(Controller):
             return self._again(
                 db, actor, data, problem=_("Select at least one item."), status_code=HTTP_400_BAD_REQUEST
             )
-        return self._result(db, data, "approve", review.bulk_approve(db, actor, ids), matched)
+        return self._result(db, actor, data, "approve", review.bulk_approve(db, actor, ids), matched)
 
     @post("/bulk-reject", name="review:bulk-reject", sync_to_thread=True)
     def bulk_reject(self, db: DbSession, actor: Actor, data: FormData) -> Template:
@@ -268,11 +269,12 @@ class ReviewPagesController(Controller):
                 bulk_reason=reason,
                 status_code=HTTP_400_BAD_REQUEST,
             )
-        return self._result(db, data, "reject", review.bulk_reject(db, actor, ids, reason), matched, reason)
+        return self._result(db, actor, data, "reject", review.bulk_reject(db, actor, ids, reason), matched, reason)
 
     def _result(
         self,
         db: Session,
+        actor: CurrentUser,
         data: Mapping[str, Any],
         action: str,
         result: review.BulkResult,
@@ -280,7 +282,7 @@ class ReviewPagesController(Controller):
         reason: str = "",
     ) -> Template:
         decided = result.approved if action == "approve" else result.rejected
-        titles = _titles(db, [*decided, *(match_id for match_id, _why in result.failed)])
+        titles = _titles(db, actor, [*decided, *(match_id for match_id, _why in result.failed)])
         failed = []
         for match_id, detail in result.failed:
             problem: Conflict | NotFoundException = (
@@ -327,11 +329,14 @@ def chosen_ids(db: Session, actor: CurrentUser, data: Mapping[str, Any]) -> tupl
     return ids[:MAX_TICKED], len(ids[:MAX_TICKED])
 
 
-def _titles(db: Session, ids: list[int]) -> dict[int, str]:
+def _titles(db: Session, actor: CurrentUser, ids: list[int]) -> dict[int, str]:
+    """The need titles of these matches, only those in the admin's street (another street's stay unnamed)."""
     if not ids:
         return {}
     rows = db.execute(
-        sa.select(Match.id, Need.title).join(Need, col(Need.id) == Match.need_id).where(col(Match.id).in_(ids))
+        sa.select(Match.id, Need.title)
+        .join(Need, col(Need.id) == Match.need_id)
+        .where(col(Match.id).in_(ids), grids_in_scope(actor))
     ).all()
     return {match_id: title for match_id, title in rows}
 
