@@ -205,6 +205,7 @@ def test_each_admin_lists_and_reads_only_organizations_serving_their_street(
         detail = client.get(f"/admin/organizations/{city.org_ab}")
         assert detail.status_code == 200 and ("Streets served" in detail.text or "服务街道" in detail.text)
         assert "甲街道" in detail.text and "乙街道" in detail.text
+        assert "partner_both" in detail.text  # its users, for the admins of every street it serves
 
 
 def test_street_admins_vet_only_organizations_of_their_street(
