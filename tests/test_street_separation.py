@@ -14,11 +14,14 @@ table of the running application, not from a hand list:
   person of street A never contains street B's names (each of B's rows carries ``BRAVOMARK``) nor, in
   JSON, B's need ids; public pages with ``?street=<code>`` show only that street;
 - a sample of actions per domain (approve a claim, vet an organization, publish a need, start a
-  round, claim a project) taken across streets is refused and changes no row of any table.
+  round, claim a project, propose a candidate) taken across streets is refused and changes no row of
+  any table; the same calls made by someone working in the street succeed (so CSRF or a malformed
+  body is not what refused them).
 
 Requests are made with sessions (pages and API alike; API calls carry the CSRF header), as
-tests/test_access_matrix.py does. One world per module; a case that changed the database has the
-world rebuilt before the next.
+tests/test_access_matrix.py does, and the API's object routes again with Bearer tokens. One world
+per module and xdist worker; a case that changed the database, or another module's test that emptied
+the tables in between, has the world rebuilt before the next case.
 """
 
 import io
