@@ -23,6 +23,7 @@ from marketplace.notifications.models import Notification
 from marketplace.offers.models import Offer, OfferGrid, OfferStatus
 from marketplace.organizations.models import Organization, OrganizationGrid, OrganizationKind, OrganizationStatus
 from marketplace.places.models import Community, Department, Grid, PartyBranch, ServiceStation, Street
+from marketplace.recognition.models import ServiceCertificate
 from marketplace.recommend.models import ShownList
 from marketplace.rounds.models import MatchRound, RoundMethod, RoundStatus
 from marketplace.volunteers.models import (
@@ -74,6 +75,7 @@ __all__ = [
     "Role",
     "RoundMethod",
     "RoundStatus",
+    "ServiceCertificate",
     "ServiceStation",
     "Shift",
     "ShiftSignup",

@@ -31,6 +31,7 @@ from marketplace.organizations.routes import ORGANIZATION_ROUTE_HANDLERS
 from marketplace.places.controllers import GridApiController
 from marketplace.privacy.api import my_data
 from marketplace.privacy.pages import PRIVACY_PAGE_HANDLERS
+from marketplace.recognition.routes import RECOGNITION_HANDLERS
 from marketplace.recommend.api import RecommendationApiController
 from marketplace.recommend.pages import RecommendationPagesController, RecommendedForMeController
 from marketplace.rounds.routes import ROUND_HANDLERS
@@ -78,5 +79,6 @@ def route_handlers() -> list[Any]:
         JobApiController,
         *JOB_PAGE_HANDLERS,
         *PRIVACY_PAGE_HANDLERS,
+        *RECOGNITION_HANDLERS,
         my_data,
     ]

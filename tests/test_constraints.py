@@ -8,7 +8,7 @@ added to the models without a case here.
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import count
 from typing import Any
@@ -219,6 +219,18 @@ class World:
 
     def _volunteer_interest(self, n: int) -> Overrides:
         return {"volunteer_id": self.insert("volunteer_profile"), "category": "renovation"}
+
+    def _service_certificate(self, n: int) -> Overrides:
+        return {
+            "code": f"{n:012d}",
+            "volunteer_id": self.ids["volunteer"],
+            "holder_name": "刘志强",
+            "street_name": "湖岛街道",
+            "street_name_en": "Hudao Street",
+            "hours": 9.5,
+            "shifts": 2,
+            "issued_at": T0,
+        }
 
     def _volunteer_street(self, n: int) -> Overrides:
         return {"volunteer_id": self.insert("volunteer_profile"), "street_id": self.ids["street"], "created_at": T0}
@@ -434,6 +446,16 @@ def _partner(**extra: Any) -> Callable[[World], Overrides]:
 
 
 CHECK_CASES: list[Case] = [
+    # Certificates: hours and shifts not negative, a twelve-character code, a period in order.
+    _check("service_certificate", "service_certificate_hours_not_negative", {"hours": 0}, {"hours": -0.25}),
+    _check("service_certificate", "service_certificate_shifts_not_negative", {"shifts": 0}, {"shifts": -1}),
+    _check("service_certificate", "service_certificate_code_length", {"code": "ABCDEFGHJKMN"}, {"code": "ABC"}),
+    _check(
+        "service_certificate",
+        "service_certificate_period_order",
+        {"first_day": date(2026, 5, 1), "last_day": date(2026, 5, 1)},
+        {"first_day": date(2026, 5, 2), "last_day": date(2026, 5, 1)},
+    ),
     # A resident's consent is withdrawn after it was given, never before.
     _check(
         "need_consent",
@@ -691,6 +713,7 @@ UNIQUE_CASES: list[Case] = [
     _unique("staff_grid", "user_id,grid_id", _with_ids(user_id="staff", grid_id="grid")),
     _unique("volunteer_skill", "volunteer_id,skill_id", _with_ids(volunteer_id="volunteer", skill_id="skill")),
     _unique("volunteer_interest", "volunteer_id,category", lambda w: {"volunteer_id": w.ids["volunteer"]}),
+    _unique("service_certificate", "code", lambda w: {"code": "ABCDEFGHJKMN"}),
     _unique("volunteer_street", "volunteer_id,street_id", _with_ids(volunteer_id="volunteer", street_id="street")),
     _unique("shift_skill", "shift_id,skill_id", _with_ids(shift_id="shift", skill_id="skill")),
     # Offers and lines store the key: one item per key, retired ones included.

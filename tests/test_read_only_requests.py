@@ -113,6 +113,7 @@ def get_paths(app: Litestar, street: BusyStreet, round_id: int, job_id: int = 1)
         "token": "not-a-reset-token",
         "locale": "en",
         "key": "permeable_brick",  # an item of the curated vocabulary (/admin/items/{key})
+        "code": "ABCDEFGHJKMN",  # a certificate code nobody holds (/certificates/{code}: the 404 page)
     }
     paths = []
     for route in app.routes:

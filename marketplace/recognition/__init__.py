@@ -1,0 +1,1 @@
+"""Recognition: certificates of service hours that anyone can verify by their code."""

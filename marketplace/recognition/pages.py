@@ -1,0 +1,122 @@
+"""Certificate pages: the volunteer's own (list, issue, printable, PDF) and the public verify page."""
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Response, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_404_NOT_FOUND, HTTP_409_CONFLICT
+
+from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.i18n import gettext as _
+from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.recognition import pdf, services
+from marketplace.recognition.models import ServiceCertificate
+from marketplace.security.deps import Actor
+from marketplace.security.guards import PUBLIC, sessions_only, volunteer_only
+from marketplace.security.identity import CurrentUser
+from marketplace.volunteers import services as volunteers
+
+TypedCode = Annotated[str | None, QueryParameter(max_length=40, description="A certificate's code, as printed")]
+
+
+def verify_url(request: Request[Any, Any, Any], code: str) -> str:
+    return f"{str(request.base_url).rstrip('/')}/certificates/{code}"
+
+
+def _own_or_404(reader: Any, actor: CurrentUser, code: str) -> ServiceCertificate:
+    certificate = services.own_certificate(reader, actor, code)
+    if certificate is None:
+        from litestar.exceptions import NotFoundException
+
+        raise NotFoundException(_("You have no certificate with this code."))
+    return certificate
+
+
+class CertificatePagesController(Controller):
+    """A volunteer's certificates of service hours."""
+
+    path = "/volunteer/certificates"
+    guards = [volunteer_only, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    def _list_page(self, reader: Any, actor: CurrentUser, *, problem: str | None = None, status: int = 200) -> Template:
+        profile = volunteers.own_profile(reader, actor)
+        summary = volunteers.hours_summary(reader, profile.id or 0, recent_limit=0)
+        certificates = services.own_certificates(reader, actor)
+        context = page_context(
+            reader, summary=summary, certificates=certificates, grouped=services.grouped, problem=problem
+        )
+        return Template("recognition/certificates.html", context=context, status_code=status)
+
+    @get("/", name="recognition:certificates", sync_to_thread=True)
+    def index(self, reader: ReaderSession, actor: Actor) -> Template:
+        return self._list_page(reader, actor)
+
+    @post("/", name="recognition:issue", sync_to_thread=True)
+    def issue(self, db: DbSession, actor: Actor) -> Template | Redirect:
+        try:
+            certificate = services.issue(db, actor)
+        except services.NoHoursYet:
+            problem = _("There are no service hours to certify yet: complete a shift first.")
+            return self._list_page(db, actor, problem=problem, status=HTTP_409_CONFLICT)
+        return Redirect(f"/volunteer/certificates/{certificate.code}", status_code=HTTP_303_SEE_OTHER)
+
+    @get("/{code:str}", name="recognition:certificate", sync_to_thread=True)
+    def printable(
+        self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor, code: FromPath[str]
+    ) -> Template:
+        certificate = _own_or_404(reader, actor, code)
+        context = page_context(
+            reader,
+            certificate=certificate,
+            code=services.grouped(certificate.code),
+            sentence=pdf.sentence(certificate),
+            verify_url=verify_url(request, certificate.code),
+        )
+        return Template("recognition/certificate.html", context=context)
+
+    @get("/{code:str}/pdf", name="recognition:certificate-pdf", sync_to_thread=True)
+    def download(
+        self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor, code: FromPath[str]
+    ) -> Response[bytes]:
+        certificate = _own_or_404(reader, actor, code)
+        body = pdf.render(certificate, verify_url(request, certificate.code))
+        filename = f"certificate-{services.grouped(certificate.code)}.pdf"
+        headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+        return Response(body, media_type="application/pdf", headers=headers)
+
+
+class CertificateVerifyPagesController(Controller):
+    """Anyone holding a certificate checks it here, by its code or its QR code."""
+
+    path = "/certificates"
+    opt = PUBLIC
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", name="recognition:verify-form", sync_to_thread=True)
+    def form(self, reader: ReaderSession, code: TypedCode = None) -> Template | Redirect:
+        if code:
+            normalised = services.normalise_code(code)
+            if normalised is not None:
+                return Redirect(f"/certificates/{normalised}", status_code=HTTP_303_SEE_OTHER)
+            context = page_context(reader, typed=code, verification=None, problem=_("This is not a certificate code."))
+            return Template("recognition/verify.html", context=context, status_code=400)
+        context = page_context(reader, typed="", verification=None, problem=None)
+        return Template("recognition/verify.html", context=context)
+
+    @get("/{code:str}", name="recognition:verify", sync_to_thread=True)
+    def verify(self, reader: ReaderSession, code: FromPath[str]) -> Template:
+        verification = services.verify(reader, code)
+        context = page_context(
+            reader,
+            typed=code,
+            verification=verification,
+            grouped=services.grouped,
+            problem=None if verification else _("No certificate has this code. Check it against the paper."),
+        )
+        return Template(
+            "recognition/verify.html", context=context, status_code=200 if verification else HTTP_404_NOT_FOUND
+        )

@@ -1,0 +1,11 @@
+"""The recognition domain's route handlers."""
+
+from marketplace.recognition.api import CertificateVerifyApiController, MyCertificatesApiController
+from marketplace.recognition.pages import CertificatePagesController, CertificateVerifyPagesController
+
+RECOGNITION_HANDLERS = [
+    CertificatePagesController,
+    CertificateVerifyPagesController,
+    CertificateVerifyApiController,
+    MyCertificatesApiController,
+]
