@@ -17,6 +17,7 @@ test factories. Everything is committed, so the application's own sessions see i
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,9 +27,10 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.passwords import hash_password
+from marketplace.db.types import utcnow
 from marketplace.matches import claims, signups
 from marketplace.matches.claims import ClaimRequest
-from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
+from marketplace.needs.models import Escalation, EscalationLevel, Need, NeedStatus, ResourceLine, Shift
 from marketplace.offers.models import Offer
 from marketplace.organizations.models import Organization, OrganizationGrid, OrganizationStatus
 from marketplace.places.models import Community, Grid, Street
@@ -70,6 +72,7 @@ class Side:
     claim_id: int = 0  # the partner's pending line claim on the project
     signup_match_id: int = 0  # the volunteer's sign-up's match
     signup_id: int = 0
+    escalation_id: int = 0  # an open community-level escalation of the project
     secrets: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -240,6 +243,13 @@ def _side(session: Session, key: str, digit: str) -> Side:
         started_by_id=admin.id,
     )
     session.add(round_row)
+    escalation = Escalation(
+        need_id=project.id or 0,
+        level=EscalationLevel.COMMUNITY,
+        reason=f"{mark}逾期未处理",
+        deadline_at=utcnow() + timedelta(days=2),
+    )
+    session.add(escalation)
     session.commit()
     return Side(
         key=key,
@@ -260,6 +270,7 @@ def _side(session: Session, key: str, digit: str) -> Side:
         staff=staff,
         round=round_row,
         secrets=secrets,
+        escalation_id=escalation.id or 0,
     )
 
 

@@ -572,6 +572,8 @@ OWN_LISTS = [
     "/admin/organizations",
     "/review",
     "/api/v1/review",
+    "/escalations",
+    "/api/v1/escalations",
 ]
 
 
@@ -743,6 +745,18 @@ ACTIONS = [
         "claim B's project (API)", "partner A", "POST", "/api/v1/projects/{b_project}/claims", {"kind": "whole"}, True
     ),
     Action("claim B's project (page)", "partner A", "POST", "/projects/{b_project}/claim", {"kind": "whole"}),
+    Action("acknowledge B's escalation (page)", "admin A", "POST", "/escalations/{b_escalation}/acknowledge"),
+    Action(
+        "acknowledge B's escalation (API)",
+        "staff A",
+        "POST",
+        "/api/v1/escalations/{b_escalation}/acknowledge",
+        {},
+        True,
+    ),
+    Action(
+        "escalate B's need (API)", "admin A", "POST", "/api/v1/needs/{b_project}/escalate", {"reason": "越街"}, True
+    ),
     Action(
         "start a round for B (API)",
         "admin A",
@@ -794,6 +808,8 @@ def _placeholders(world: TwoStreets) -> dict[str, Any]:
         "b_street": world.b.street.id,
         "a_review_need": world.a.needs[NeedStatus.UNDER_REVIEW].id,
         "a_shift": world.a.shift.id,
+        "a_escalation": world.a.escalation_id,
+        "b_escalation": world.b.escalation_id,
         "a_line": world.a.line.id,
         "b_shift": world.b.shift.id,
         "b_profile": world.b.profile.id,
@@ -866,6 +882,8 @@ CONTROLS = [
             {"kind": "whole"}, True), "match"),
     (Action("claim B's project as the partner serving both (API)", "partner both", "POST",
             "/api/v1/projects/{b_project}/claims", {"kind": "whole"}, True), "match"),
+    (Action("acknowledge A's escalation (API)", "staff A", "POST", "/api/v1/escalations/{a_escalation}/acknowledge",
+            {}, True), "escalation"),
     (Action("vet B's organization as the city admin (page)", "city admin", "POST",
             "/admin/organizations/{b_pending_org}/approve"), "organization"),
 ]  # fmt: skip
