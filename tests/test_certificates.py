@@ -20,11 +20,11 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def _volunteer_with_hours(session: Session) -> tuple[mf.Person, VolunteerProfile]:
-    """2.5 h and 3 h on the platform, a no-show, and 4 h from the street's paper records: 9.5 h in all."""
+    """2.75 h and 3 h on the platform, a no-show, and 4 h from the street's paper records: 9.75 h in all."""
     grid = make_grid(session)
     need = mf.project(session, grid)
     person, profile = mf.volunteer(session, grid)
-    for days_ago, hours in ((60, "2.5"), (20, "3"), (10, "0")):
+    for days_ago, hours in ((60, "2.75"), (20, "3"), (10, "0")):
         starts = NOW - timedelta(days=days_ago)
         shift = factories.add_shift(session, need, 3, starts_at=starts, ends_at=starts + timedelta(hours=4))
         done = hours != "0"
@@ -38,7 +38,7 @@ def _volunteer_with_hours(session: Session) -> tuple[mf.Person, VolunteerProfile
                 hours_credited=Decimal(hours),
             )
         )
-    profile.hours_total = Decimal("5.5") + Decimal("4")
+    profile.hours_total = Decimal("5.75") + Decimal("4")
     session.add(profile)
     session.commit()
     return person, profile
@@ -78,7 +78,7 @@ def test_a_volunteer_issues_downloads_and_anyone_verifies_a_certificate(
     assert services.normalise_code(code) == code
     printable = client.get(f"/volunteer/certificates/{code}").text
     assert "志愿服务时长证明" in printable
-    assert f"兹证明 {person.user.display_name} 同志" in printable and "累计服务 9.5 小时（完成服务 2 次）" in printable
+    assert f"兹证明 {person.user.display_name} 同志" in printable and "累计服务 9.75 小时（完成服务 2 次）" in printable
     assert services.grouped(code) in printable and f"/certificates/{code}" in printable
 
     # Nothing changed: issuing again gives the same certificate, not a second one.
@@ -98,10 +98,10 @@ def test_a_volunteer_issues_downloads_and_anyone_verifies_a_certificate(
     typed = services.grouped(code).lower().replace("0", "o")
     found = client.get("/certificates/", params={"code": typed}, follow_redirects=True)
     assert found.status_code == 200 and "This certificate is genuine." in found.text
-    assert "9.5" in found.text and person.user.display_name not in found.text
+    assert "9.75" in found.text and person.user.display_name not in found.text
     assert person.user.display_name[0] + "*" in found.text
     api = client.get(f"/api/v1/certificates/{services.grouped(code)}").json()
-    assert api["valid"] is True and api["hours"] == 9.5 and api["shifts"] == 2
+    assert api["valid"] is True and api["hours"] == 9.75 and api["shifts"] == 2
     assert api["holder"] != person.user.display_name
 
 

@@ -34,7 +34,8 @@ def _month(day: date) -> str:
 
 
 def _hours(hours: Decimal) -> str:
-    return f"{hours.normalize():f}" if hours == hours.to_integral() else f"{hours:.1f}".rstrip("0").rstrip(".")
+    """27.25 → "27.25", 9.50 → "9.5", 8.00 → "8": every quarter hour counts, no zeros trail."""
+    return format(hours.normalize(), "f")
 
 
 def sentence(certificate: ServiceCertificate) -> str:
@@ -88,7 +89,7 @@ def render(certificate: ServiceCertificate, verify_url: str) -> bytes:
     canvas.drawCentredString(width / 2, height - 130, "志愿服务时长证明")
     canvas.setFillColor(GREY)
     canvas.setFont(FONT, 13)
-    canvas.drawCentredString(width / 2, height - 156, "红色合伙人 · 街道需求与资源对接平台")
+    canvas.drawCentredString(width / 2, height - 156, "红色合伙人　街道需求与资源对接平台")
 
     canvas.setFillColor(black)
     y = height - 225
