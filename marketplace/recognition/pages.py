@@ -3,14 +3,16 @@
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Response, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_404_NOT_FOUND, HTTP_409_CONFLICT
 
 from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.recognition import pdf, services
+from marketplace.recognition import calendar, pdf, services
 from marketplace.recognition.models import ServiceCertificate
 from marketplace.security.deps import Actor
 from marketplace.security.guards import PUBLIC, sessions_only, volunteer_only
@@ -27,8 +29,6 @@ def verify_url(request: Request[Any, Any, Any], code: str) -> str:
 def _own_or_404(reader: Any, actor: CurrentUser, code: str) -> ServiceCertificate:
     certificate = services.own_certificate(reader, actor, code)
     if certificate is None:
-        from litestar.exceptions import NotFoundException
-
         raise NotFoundException(_("You have no certificate with this code."))
     return certificate
 
@@ -120,3 +120,38 @@ class CertificateVerifyPagesController(Controller):
         return Template(
             "recognition/verify.html", context=context, status_code=200 if verification else HTTP_404_NOT_FOUND
         )
+
+
+class CalendarPagesController(Controller):
+    """Where a volunteer finds the address of their shifts' calendar feed."""
+
+    path = "/volunteer/calendar"
+    guards = [volunteer_only, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", name="recognition:calendar", sync_to_thread=True)
+    def index(self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor) -> Template:
+        base = str(request.base_url).rstrip("/")
+        key = calendar.feed_key(request.app.state.settings.secret_key, actor.id)
+        feed = f"{base}/calendar/{key}/shifts.ics"
+        webcal = "webcal://" + feed.split("://", 1)[1]
+        context = page_context(reader, feed=feed, webcal=webcal)
+        return Template("recognition/calendar.html", context=context)
+
+
+class CalendarFeedController(Controller):
+    """The feed itself: opened by the key in its address (calendar apps send no cookies)."""
+
+    path = "/calendar"
+    opt = PUBLIC
+    include_in_schema = False
+
+    @get("/{key:str}/shifts.ics", name="recognition:calendar-feed", sync_to_thread=True)
+    def feed(self, request: Request[Any, Any, Any], reader: ReaderSession, key: FromPath[str]) -> Response[bytes]:
+        volunteer = calendar.user_for_key(reader, request.app.state.settings.secret_key, key)
+        if volunteer is None:
+            raise NotFoundException("no calendar at this address")
+        body = calendar.shifts_calendar(reader, volunteer, utcnow(), str(request.base_url).rstrip("/"))
+        headers = {"Cache-Control": "private, max-age=300", "Content-Disposition": 'inline; filename="shifts.ics"'}
+        return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)

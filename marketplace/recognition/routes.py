@@ -1,11 +1,18 @@
 """The recognition domain's route handlers."""
 
 from marketplace.recognition.api import CertificateVerifyApiController, MyCertificatesApiController
-from marketplace.recognition.pages import CertificatePagesController, CertificateVerifyPagesController
+from marketplace.recognition.pages import (
+    CalendarFeedController,
+    CalendarPagesController,
+    CertificatePagesController,
+    CertificateVerifyPagesController,
+)
 
 RECOGNITION_HANDLERS = [
     CertificatePagesController,
     CertificateVerifyPagesController,
     CertificateVerifyApiController,
     MyCertificatesApiController,
+    CalendarPagesController,
+    CalendarFeedController,
 ]
