@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Response, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_404_NOT_FOUND, HTTP_409_CONFLICT
@@ -11,11 +11,12 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_404_NOT_FOUND, HTTP_4
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
+from marketplace.needs.services import may_work_in_grid
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.recognition import calendar, pdf, services
+from marketplace.recognition import calendar, pdf, services, station
 from marketplace.recognition.models import ServiceCertificate
 from marketplace.security.deps import Actor
-from marketplace.security.guards import PUBLIC, sessions_only, volunteer_only
+from marketplace.security.guards import PUBLIC, sessions_only, staff_or_admin, volunteer_only
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers import services as volunteers
 
@@ -155,3 +156,114 @@ class CalendarFeedController(Controller):
         body = calendar.shifts_calendar(reader, volunteer, utcnow(), str(request.base_url).rstrip("/"))
         headers = {"Cache-Control": "private, max-age=300", "Content-Disposition": 'inline; filename="shifts.ics"'}
         return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
+
+
+def _station_shift(reader: Any, shift_id: int) -> station.ShiftAtStation:
+    found = station.shift_at_station(reader, shift_id)
+    if found is None:
+        raise NotFoundException(_("No such shift."))
+    return found
+
+
+def _checked_action(request: Request[Any, Any, Any], shift_id: int, action: str, key: str) -> station.Action:
+    """The action of a printed code whose key is right; anything else is as good as a missing page."""
+    try:
+        chosen = station.Action(action)
+    except ValueError:
+        raise NotFoundException(_("No such shift.")) from None
+    if not station.key_is_valid(request.app.state.settings.secret_key, shift_id, chosen, key):
+        raise NotFoundException(_("This code is not one the station printed."))
+    return chosen
+
+
+class StationSheetController(Controller):
+    """Staff print a shift's check-in and check-out QR codes for the service station."""
+
+    path = "/station/shifts"
+    guards = [staff_or_admin, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/{shift_id:int}/qr", name="recognition:station-qr", sync_to_thread=True)
+    def sheet(
+        self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor, shift_id: FromPath[int]
+    ) -> Template:
+        found = _station_shift(reader, shift_id)
+        if not may_work_in_grid(reader, actor, found.need.grid_id):
+            raise NotFoundException(_("No such shift."))
+        secret, base = request.app.state.settings.secret_key, str(request.base_url).rstrip("/")
+        codes = []
+        for action in station.Action:
+            url = base + station.scan_path(secret, shift_id, action)
+            opens, closes = station.window(found.shift, action)
+            codes.append({"action": action.value, "svg": station.qr_svg(url), "opens": opens, "closes": closes})
+        context = page_context(reader, shift=found.shift, need=found.need, codes=codes)
+        return Template("recognition/station_qr.html", context=context)
+
+
+class StationScanController(Controller):
+    """What a volunteer's phone opens from a printed code: one button that checks them in (or out)."""
+
+    path = "/station/scan"
+    guards = [volunteer_only, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    def _page(
+        self,
+        db: Any,
+        actor: CurrentUser,
+        shift_id: int,
+        action: station.Action,
+        *,
+        problem: str | None = None,
+        status: int = 200,
+    ) -> Template:
+        found = _station_shift(db, shift_id)
+        opens, closes = station.window(found.shift, action)
+        now = utcnow()
+        signup = station.own_signup_for(db, actor, shift_id, now)
+        if problem is None and signup is None:
+            problem, status = _("You have no sign-up for this shift."), HTTP_409_CONFLICT
+        elif problem is None and not opens <= now < closes:
+            problem, status = _("This code works only during the shift (see the times below)."), HTTP_409_CONFLICT
+        context = page_context(
+            db, shift=found.shift, need=found.need, action=action.value, opens=opens, closes=closes, problem=problem
+        )
+        return Template("recognition/station_scan.html", context=context, status_code=status)
+
+    @get("/{shift_id:int}/{action:str}/{key:str}", name="recognition:station-scan", sync_to_thread=True)
+    def scan(
+        self,
+        request: Request[Any, Any, Any],
+        reader: ReaderSession,
+        actor: Actor,
+        shift_id: FromPath[int],
+        action: FromPath[str],
+        key: FromPath[str],
+    ) -> Template:
+        return self._page(reader, actor, shift_id, _checked_action(request, shift_id, action, key))
+
+    @post("/{shift_id:int}/{action:str}/{key:str}", name="recognition:station-act", sync_to_thread=True)
+    def act(
+        self,
+        request: Request[Any, Any, Any],
+        db: DbSession,
+        actor: Actor,
+        shift_id: FromPath[int],
+        action: FromPath[str],
+        key: FromPath[str],
+    ) -> Template | Redirect:
+        chosen = _checked_action(request, shift_id, action, key)
+        found = _station_shift(db, shift_id)
+        now = utcnow()
+        opens, closes = station.window(found.shift, chosen)
+        signup = station.own_signup_for(db, actor, shift_id, now)
+        if signup is None or not opens <= now < closes:
+            return self._page(db, actor, shift_id, chosen)
+        try:
+            done = station.act(db, actor, signup, chosen, now)
+        except ClientException as refused:
+            return self._page(db, actor, shift_id, chosen, problem=str(refused.detail), status=HTTP_409_CONFLICT)
+        notice = "checked_in" if chosen is station.Action.CHECK_IN else "checked_out"
+        return Redirect(f"/signups?done={notice}&signup={done.id}", status_code=HTTP_303_SEE_OTHER)

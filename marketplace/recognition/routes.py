@@ -6,6 +6,8 @@ from marketplace.recognition.pages import (
     CalendarPagesController,
     CertificatePagesController,
     CertificateVerifyPagesController,
+    StationScanController,
+    StationSheetController,
 )
 
 RECOGNITION_HANDLERS = [
@@ -15,4 +17,6 @@ RECOGNITION_HANDLERS = [
     MyCertificatesApiController,
     CalendarPagesController,
     CalendarFeedController,
+    StationSheetController,
+    StationScanController,
 ]
