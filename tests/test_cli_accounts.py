@@ -152,3 +152,39 @@ def test_token_create_names_the_bad_option(run: Any, session: Session, session_f
         assert result.exit_code != 0 and flag in result.output and "rpm_" not in result.output, args
     with session_factory() as db:
         assert db.execute(sa.select(sa.func.count()).select_from(ApiToken)).scalar_one() == 0
+
+
+def test_user_create_makes_a_street_admin_or_a_city_admin(
+    run: Any, session: Session, session_factory: sessionmaker[Session]
+) -> None:
+    from marketplace.places.models import Street
+
+    first = make_community(session)
+    other = Street(code="370203-licun", name="李村街道", name_en="Licun Street", district="李沧区", city="青岛市")
+    session.add(other)
+    session.commit()
+    made = {
+        "licun.duty": ["--street", "370203-licun"],
+        "city.duty": ["--city"],
+        "first.duty": [],
+    }
+    for username, extra in made.items():
+        result = run(
+            "user", "create", "--username", username, "--display-name", "值班", "--role", "admin", *extra,
+            "--password-stdin", input=PASSWORD + "\n",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    with session_factory() as db:
+        streets = dict(db.execute(sa.select(User.username, User.street_id).where(User.username.in_(made))).all())  # type: ignore[attr-defined]
+    assert streets == {"licun.duty": other.id, "city.duty": None, "first.duty": first.street_id}
+
+    for args, message in (
+        (["--role", "admin", "--street", "nowhere"], "--street"),
+        (["--role", "admin", "--street", "370203-licun", "--city"], "--city"),
+        (["--role", "staff", "--community", str(first.id), "--city"], "--street and --city are for admins"),
+    ):
+        result = run(
+            "user", "create", "--username", "x9", "--display-name", "Someone", *args, "--password-stdin",
+            input=PASSWORD + "\n",
+        )  # fmt: skip
+        assert result.exit_code != 0 and message in result.output, (args, result.output)

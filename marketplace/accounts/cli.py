@@ -66,6 +66,8 @@ def user() -> None:
 @click.option("--display-name", required=True)
 @click.option("--role", type=click.Choice(["admin", "staff"]), required=True)
 @click.option("--community", help="Staff: the community (id or name) they are scoped to.")
+@click.option("--street", "street_code", help="Admin: the code of the street they work in (default: the first street).")
+@click.option("--city", "city_admin", is_flag=True, help="Admin: a city admin, over every street (no street).")
 @click.option("--email")
 @click.option("--phone")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
@@ -74,11 +76,17 @@ def user_create(
     display_name: str,
     role: str,
     community: str | None,
+    street_code: str | None,
+    city_admin: bool,
     email: str | None,
     phone: str | None,
     password_stdin: bool,
 ) -> None:
-    """Create an admin or staff account (e.g. the first admin of a new install)."""
+    """Create an admin or staff account (e.g. the first admin of a new install, or a city admin with --city)."""
+    if (street_code or city_admin) and role != "admin":
+        _fail("--street and --city are for admins (staff take their street from --community)")
+    if street_code and city_admin:
+        _fail("--city: a city admin has no street of their own; leave out --street")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -91,7 +99,14 @@ def user_create(
         place = _community(db, community)
         if role == "staff" and place is None:
             _fail("--community: staff need the community they work for")
-        street_id = place.street_id if place else db.execute(sa.select(Street.id).order_by(Street.id)).scalar()
+        if city_admin:
+            street_id = None
+        elif street_code:
+            street_id = db.execute(sa.select(Street.id).where(Street.code == street_code)).scalar()
+            if street_id is None:
+                _fail(f"--street: no street has the code {street_code!r}")
+        else:
+            street_id = place.street_id if place else db.execute(sa.select(Street.id).order_by(Street.id)).scalar()
         try:
             values = UserCreate(
                 username=username,
