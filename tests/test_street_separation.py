@@ -208,6 +208,7 @@ KIND_OF_PARAM = {
     "profile_id": "volunteer",
     "user_id": "user",
     "round_id": "round",
+    "shift_id": "shift",  # alone (a station's QR codes); beside need_id it is the need's own shift
 }
 OWNERS = ("A", "B", "both")
 
@@ -230,6 +231,7 @@ def _object(world: TwoStreets, kind: str, owner: str, variant: str) -> int | Non
         "volunteer": side.profile.id,
         "user": side.staff.id,
         "round": side.round.id,
+        "shift": side.shift.id,
     }[kind]
 
 
@@ -247,11 +249,16 @@ class Case:
         return f"{self.route.path}{self.query}{extra}|{self.role}|{self.owner}"
 
 
+def _kinds(route: Route) -> set[str]:
+    kinds = {KIND_OF_PARAM[name] for name in _object_params(route) if name in KIND_OF_PARAM}
+    return kinds - {"shift"} if "need" in kinds else kinds
+
+
 def _unknown_params(app: Litestar) -> list[str]:
     """Routes whose parameters this module cannot place (a new kind of object needs a rule here)."""
     found = []
     for route in _object_routes(app):
-        kinds = {KIND_OF_PARAM[name] for name in _object_params(route) if name in KIND_OF_PARAM}
+        kinds = _kinds(route)
         unknown = set(_object_params(route)) - set(KIND_OF_PARAM) - {"line_id", "shift_id"}
         if len(kinds) > 1 or (not kinds and unknown):
             found.append(f"{route.label}: {sorted(unknown) or sorted(kinds)}")
@@ -261,7 +268,7 @@ def _unknown_params(app: Litestar) -> list[str]:
 def _cases(app: Litestar) -> list[Case]:
     cases = []
     for route in _object_routes(app):
-        kinds = {KIND_OF_PARAM[name] for name in _object_params(route) if name in KIND_OF_PARAM}
+        kinds = _kinds(route)
         if len(kinds) != 1:
             continue  # reported by test_every_object_route_has_a_rule
         kind = kinds.pop()
@@ -302,7 +309,7 @@ def _fill(route: Route, world: TwoStreets, case: Case) -> str:
     values: dict[str, Any] = {}
     for name, _ in route.params:
         kind = KIND_OF_PARAM.get(name)
-        if kind is None:
+        if kind is None or (kind == "shift" and "need_id" in route.path):
             continue
         values[name] = _object(world, kind, case.owner, case.variant)
     # A second parameter (a line or shift of the need) takes the need's own.
@@ -363,7 +370,7 @@ def _status(client: TestClient[Litestar], world: TwoStreets, role: str, path: st
 def _expected(case: Case) -> set[int]:
     """What ``case.role`` should get for the object of ``case.owner`` on ``case.route``."""
     route, role, owner = case.route, case.role, case.owner
-    kind = {KIND_OF_PARAM[name] for name in _object_params(route) if name in KIND_OF_PARAM}.pop()
+    kind = _kinds(route).pop()
     if not _allows(route, role):
         return {401, 403, 404}  # the route is not for this role at all, in any street
     mine = STREETS_OF[role]
@@ -466,7 +473,7 @@ def test_every_object_route_has_a_rule() -> None:
 
 def test_the_matrix_covers_every_kind_of_street_object() -> None:
     """Guard the guard: the route table yields object routes of every kind, for every role."""
-    kinds = {KIND_OF_PARAM[name] for case in CASES for name in _object_params(case.route) if name in KIND_OF_PARAM}
+    kinds = {kind for case in CASES for kind in _kinds(case.route)}
     assert kinds == set(KIND_OF_PARAM.values())
     assert {case.role for case in CASES} == set(ROLES)
     assert len({case.route.path for case in CASES}) >= 15
