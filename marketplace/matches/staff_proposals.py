@@ -149,6 +149,9 @@ def _shift_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: C
         raise Conflict("This shift is over")
     if db.get(VolunteerProfile, proposal.candidate_id) is None:
         raise field_problem("candidate_id", "is not a volunteer")
+    if not street_scope.volunteer_serves_need(db, proposal.candidate_id, need_id):
+        # Rule 5 as the street sees it: the street proposes the volunteers who serve it.
+        raise field_problem("candidate_id", "is a volunteer who does not serve this need's street")
     match = _new(
         need_id, proposal, actor, kind=MatchKind.VOLUNTEER_SHIFT, shift_id=shift.id, volunteer_id=proposal.candidate_id
     )

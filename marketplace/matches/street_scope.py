@@ -19,10 +19,11 @@ from marketplace.matches.models import Match
 from marketplace.needs.models import Need
 from marketplace.needs.services import grids_in_scope
 from marketplace.organizations.models import Organization, OrganizationGrid
-from marketplace.organizations.scope import organizations_serving
+from marketplace.organizations.scope import organizations_serving, volunteers_serving
 from marketplace.places.models import Community, Grid, Street
 from marketplace.places.services import street_of_grid
 from marketplace.security.identity import CurrentUser
+from marketplace.volunteers.models import VolunteerProfile
 
 
 class NotServed(PermissionDeniedException):
@@ -60,6 +61,16 @@ def serves_need(db: Session, organization_id: int, need_id: int) -> bool:
     if street_id is None:
         return False
     serving = organizations_serving(frozenset({street_id})).where(Organization.id == organization_id)
+    return db.execute(serving.limit(1)).first() is not None
+
+
+def volunteer_serves_need(db: Session, volunteer_id: int, need_id: int) -> bool:
+    """Whether the volunteer serves the street of the need (lives there or chose to serve it)."""
+    need = db.get(Need, need_id)
+    street_id = street_of_grid(db, need.grid_id) if need is not None else None
+    if street_id is None:
+        return False
+    serving = volunteers_serving(frozenset({street_id})).where(VolunteerProfile.id == volunteer_id)
     return db.execute(serving.limit(1)).first() is not None
 
 

@@ -40,6 +40,7 @@ from marketplace.organizations.forms import FormData, one, validate
 from marketplace.organizations.services import grid_choices
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.models import Department, Grid
+from marketplace.places.services import viewer_street_ids
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
@@ -122,7 +123,8 @@ class NeedStaffPagesController(Controller):
             need_id=_reference(reference) if reference else None,
         )
         listing = services.list_needs(reader, actor, filters, page=page, page_size=PAGE_SIZE)
-        grid_groups = grid_choices(reader)  # every grid of the street: the rows' grid names come from here too
+        # Every grid of the viewer's street: the rows' grid names come from here too.
+        grid_groups = grid_choices(reader, viewer_street_ids(actor))
         query = {
             key: value
             for key, value in {

@@ -7,7 +7,9 @@ import sqlalchemy as sa
 from msgspec import Struct
 from sqlmodel import Session
 
+from marketplace.accounts.models import Role
 from marketplace.places.models import Community, Grid, ServiceStation, Street
+from marketplace.security import context as security_context
 
 
 class StreetRef(Struct):
@@ -64,8 +66,14 @@ _last_home_street: StreetRef | None = None
 
 
 def home_street(session: Session) -> StreetRef | None:
-    """The street the site speaks for: the first one recorded (a deployment usually holds one)."""
+    """The street the site speaks for: a signed-in street admin's or staff member's own street, else the
+    first one recorded (a deployment usually holds one)."""
     global _last_home_street
+    viewer = security_context.current_user.get()
+    if viewer is not None and viewer.street_id is not None and viewer.role in (Role.ADMIN, Role.STAFF):
+        own = session.get(Street, viewer.street_id)
+        if own is not None:
+            return street_ref(own)
     row = session.execute(sa.select(Street).order_by(Street.id).limit(1)).scalar_one_or_none()
     if row is None:
         return None

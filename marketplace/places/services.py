@@ -29,6 +29,16 @@ def admin_street_ids(viewer: CurrentUser) -> frozenset[int] | None:
     return None if viewer.street_id is None else frozenset({viewer.street_id})
 
 
+def viewer_street_ids(viewer: CurrentUser) -> frozenset[int] | None:
+    """The streets whose places a staff member's or admin's pages offer (filters, choices): an admin's as
+    above; staff their account's street (their grids lie in it); None for everyone else (no limit)."""
+    if viewer.role == Role.ADMIN:
+        return admin_street_ids(viewer)
+    if viewer.role == Role.STAFF and viewer.street_id is not None:
+        return frozenset({viewer.street_id})
+    return None
+
+
 def grids_of_streets(street_ids: frozenset[int] | set[int] | list[int]) -> sa.Select[Any]:
     """The ids of every grid in these streets, as a subquery."""
     return (
