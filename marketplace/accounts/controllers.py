@@ -21,8 +21,10 @@ from marketplace.i18n import gettext as _
 from marketplace.masking import mask_phone
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.models import Community, Grid
+from marketplace.places.services import admin_street_ids, grids_of_streets
 from marketplace.security.deps import Actor, ClientAddress
-from marketplace.security.guards import PUBLIC, admin_only, login_required, sessions_only
+from marketplace.security.guards import PUBLIC, admin_only, login_required, sessions_only, signed_in
+from marketplace.security.identity import CurrentUser
 from marketplace.security.sessions import expired_session_cookie, session_cookie
 from marketplace.security.throttle import Throttled
 from marketplace.settings import Settings
@@ -235,6 +237,17 @@ class MyAccountController(Controller):
         return Redirect(path="/account?done=password", status_code=HTTP_303_SEE_OTHER)
 
 
+def _place_choices(db: Session, viewer: CurrentUser) -> dict[str, Any]:
+    """The communities and grids an admin may scope staff to: their street's (a city admin's: all)."""
+    street_ids = admin_street_ids(viewer)
+    communities = sa.select(Community).order_by(Community.id)
+    grids = sa.select(Grid).order_by(Grid.id)
+    if street_ids is not None:
+        communities = communities.where(Community.street_id.in_(sorted(street_ids)))  # type: ignore[attr-defined]
+        grids = grids.where(Grid.id.in_(grids_of_streets(street_ids)))  # type: ignore[union-attr]
+    return {"communities": list(db.execute(communities).scalars()), "grids": list(db.execute(grids).scalars())}
+
+
 class AdminUsersController(Controller):
     """Admins manage users: search, disable/enable, roles, sessions, reset links, new staff and admins."""
 
@@ -254,7 +267,13 @@ class AdminUsersController(Controller):
         page: FromQuery[int] = 1,
     ) -> Template:
         results = services.search_users(
-            reader, query=q[:100], role=role, status=status, page=page, page_size=_settings(request).page_size
+            reader,
+            signed_in(request),
+            query=q[:100],
+            role=role,
+            status=status,
+            page=page,
+            page_size=_settings(request).page_size,
         )
         return Template(
             "admin/users.html",
@@ -271,16 +290,17 @@ class AdminUsersController(Controller):
         )
 
     def _detail(self, db: Session, request: Request[Any, Any, Any], user_id: int, **extra: Any) -> dict[str, Any]:
-        user = db.get(User, user_id)
-        if user is None:
-            raise NotFoundException("There is no such user")
+        viewer = signed_in(request)
+        try:
+            user = services.managed_user(db, viewer, user_id)
+        except services.AccountError:
+            raise NotFoundException("There is no such user") from None
         return page_context(
             db,
             user=user,
             roles=list(Role),
-            organizations=services.approved_organizations(db),
-            communities=list(db.execute(sa.select(Community).order_by(Community.id)).scalars()),
-            grids=list(db.execute(sa.select(Grid).order_by(Grid.id)).scalars()),
+            organizations=services.approved_organizations(db, viewer),
+            **_place_choices(db, viewer),
             user_grid_ids=services.staff_grid_ids(db, user_id),
             sessions=services.active_sessions(db, user_id, _settings(request)),
             mask_phone=mask_phone,
@@ -366,8 +386,6 @@ class AdminUsersController(Controller):
     def reset_link(
         self, request: Request[Any, Any, Any], db: DbSession, actor: Actor, user_id: FromPath[int]
     ) -> Template:
-        if db.get(User, user_id) is None:
-            raise NotFoundException("There is no such user")
         try:
             path = services.issue_reset_link(db, actor, user_id, _settings(request))
         except services.AccountError as error:
@@ -381,18 +399,13 @@ class AdminUsersController(Controller):
         )
 
     @get("/new", name="admin:user_new", sync_to_thread=True)
-    def new(self, reader: ReaderSession) -> Template:
-        return Template("admin/user_new.html", context=self._new_context(reader, {}, {}))
+    def new(self, reader: ReaderSession, actor: Actor) -> Template:
+        return Template("admin/user_new.html", context=self._new_context(reader, actor, {}, {}))
 
-    def _new_context(self, db: Session, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
-        return page_context(
-            db,
-            values=values,
-            errors=errors,
-            communities=list(db.execute(sa.select(Community).order_by(Community.id)).scalars()),
-            grids=list(db.execute(sa.select(Grid).order_by(Grid.id)).scalars()),
-            active_page="admin",
-        )
+    def _new_context(
+        self, db: Session, actor: CurrentUser, values: dict[str, Any], errors: dict[str, str]
+    ) -> dict[str, Any]:
+        return page_context(db, values=values, errors=errors, active_page="admin", **_place_choices(db, actor))
 
     @post("/new", name="admin:user_create", sync_to_thread=True)
     def create(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
@@ -421,7 +434,9 @@ class AdminUsersController(Controller):
         except services.AccountError as error:
             db.rollback()
             errors = {error.field: error_text(error)}
-            return Template("admin/user_new.html", context=self._new_context(db, values, errors), status_code=400)
+            return Template(
+                "admin/user_new.html", context=self._new_context(db, actor, values, errors), status_code=400
+            )
         return Redirect(path=f"/admin/users/{user.id}?done=created", status_code=HTTP_303_SEE_OTHER)
 
 

@@ -22,13 +22,16 @@ from marketplace.db.types import utcnow
 from marketplace.i18n import N_
 from marketplace.notifications import outbox
 from marketplace.organizations.models import Organization, OrganizationStatus
+from marketplace.organizations.scope import organizations_serving, volunteers_serving
 from marketplace.places.models import Community, Grid
+from marketplace.places.services import admin_street_ids, grids_of_streets
 from marketplace.privacy.markers import is_erased_username
 from marketplace.security.identity import CurrentUser
 from marketplace.security.secrets import digest, new_secret
 from marketplace.security.sessions import Lifetimes, revoke_all_sessions, revoke_session, start_session
 from marketplace.security.throttle import normalise_account, release_attempt, reserve_attempt
 from marketplace.settings import Settings
+from marketplace.volunteers.models import VolunteerProfile
 
 PROFILE_FIELDS = ["display_name", "email", "phone", "preferred_locale"]
 ADMIN_FIELDS = ["username", "display_name", "role", "is_active", "organization_id", "community_id", "is_org_manager"]
@@ -232,7 +235,7 @@ def update_profile(db: Session, actor: CurrentUser, values: dict[str, Any]) -> U
 
 def issue_reset_link(db: Session, actor: CurrentUser, user_id: int, settings: Settings) -> str:
     """A one-time reset path (/reset/<secret>) for the admin to hand over; also sent to the outbox."""
-    user = _user(db, user_id)
+    user = managed_user(db, actor, user_id)
     _not_erased(user, "user_id")
     secret = new_secret()
     now = utcnow()
@@ -320,10 +323,55 @@ class UserList:
     pages: int
 
 
+def user_in_admin_streets(viewer: CurrentUser) -> sa.ColumnElement[bool]:
+    """A condition on User.id: the accounts a street admin manages (a city admin: all).
+
+    Admins and staff of the street, staff of its communities, partners of organizations serving it and
+    volunteers serving it; city admins and other streets' people are out of scope (as good as missing).
+    """
+    street_ids = admin_street_ids(viewer)
+    if street_ids is None:
+        return sa.true()
+    ids = sorted(street_ids)
+    communities = sa.select(Community.id).where(Community.street_id.in_(ids))  # type: ignore[attr-defined]
+    volunteers = sa.select(VolunteerProfile.user_id).where(VolunteerProfile.id.in_(volunteers_serving(street_ids)))  # type: ignore[union-attr]
+    return sa.or_(
+        sa.and_(User.role.in_([Role.ADMIN, Role.STAFF]), User.street_id.in_(ids)),  # type: ignore[attr-defined]
+        sa.and_(User.role == Role.STAFF, User.community_id.in_(communities)),  # type: ignore[union-attr]
+        sa.and_(User.role == Role.PARTNER, User.organization_id.in_(organizations_serving(street_ids))),  # type: ignore[union-attr]
+        sa.and_(
+            User.role == Role.VOLUNTEER,
+            sa.or_(
+                User.id.in_(volunteers),  # type: ignore[union-attr]
+                # Before filling in a profile, a volunteer belongs to the street they registered in.
+                sa.and_(
+                    User.street_id.in_(ids),  # type: ignore[attr-defined]
+                    User.id.not_in(sa.select(VolunteerProfile.user_id)),  # type: ignore[union-attr]
+                ),
+            ),
+        ),
+    )
+
+
+def managed_user(db: Session, viewer: CurrentUser, user_id: int) -> User:
+    """A user an admin manages; another street's (or a city admin, for a street admin) is a 404."""
+    found = db.execute(sa.select(User).where(User.id == user_id, user_in_admin_streets(viewer))).scalar_one_or_none()
+    if found is None:
+        raise AccountError("user", N_("There is no such user."), status_code=404)
+    return found
+
+
 def search_users(
-    db: Session, *, query: str = "", role: str = "", status: str = "", page: int = 1, page_size: int = 20
+    db: Session,
+    viewer: CurrentUser,
+    *,
+    query: str = "",
+    role: str = "",
+    status: str = "",
+    page: int = 1,
+    page_size: int = 20,
 ) -> UserList:
-    conditions: list[Any] = []
+    conditions: list[Any] = [user_in_admin_streets(viewer)]
     if query:
         like = f"%{query.strip()}%"
         conditions.append(sa.or_(User.username.ilike(like), User.display_name.ilike(like)))  # type: ignore[attr-defined]
@@ -366,7 +414,7 @@ def _not_erased(user: User, field: str) -> None:
 
 
 def set_active(db: Session, actor: CurrentUser, user_id: int, active: bool) -> User:
-    user = _user(db, user_id)
+    user = managed_user(db, actor, user_id)
     _not_self(actor, user, "is_active")
     if active:
         _not_erased(user, "is_active")
@@ -387,7 +435,7 @@ def set_active(db: Session, actor: CurrentUser, user_id: int, active: bool) -> U
 
 
 def end_all_sessions(db: Session, actor: CurrentUser, user_id: int) -> int:
-    user = _user(db, user_id)
+    user = managed_user(db, actor, user_id)
     ended = revoke_all_sessions(db, user_id)
     record(
         db, "user.sessions_ended", object_type="user", object_id=user.id, actor=actor, after={"sessions_ended": ended}
@@ -395,30 +443,46 @@ def end_all_sessions(db: Session, actor: CurrentUser, user_id: int) -> int:
     return ended
 
 
-def approved_organizations(db: Session) -> list[Organization]:
-    return list(
-        db.execute(
-            sa.select(Organization)
-            .where(Organization.status == OrganizationStatus.APPROVED)
-            .order_by(Organization.name)
-        ).scalars()
-    )
+def approved_organizations(db: Session, viewer: CurrentUser) -> list[Organization]:
+    """The organizations an admin may make someone a partner of: approved, serving the admin's street."""
+    statement = sa.select(Organization).where(Organization.status == OrganizationStatus.APPROVED)
+    street_ids = admin_street_ids(viewer)
+    if street_ids is not None:
+        statement = statement.where(Organization.id.in_(organizations_serving(street_ids)))  # type: ignore[union-attr]
+    return list(db.execute(statement.order_by(Organization.name)).scalars())
 
 
 def _check_scope(
-    db: Session, role: Role, organization_id: int | None, community_id: int | None, grid_ids: list[int]
+    db: Session,
+    actor: CurrentUser,
+    role: Role,
+    organization_id: int | None,
+    community_id: int | None,
+    grid_ids: list[int],
 ) -> None:
+    """The organization, community and grids exist and lie in the acting admin's street (a city admin's: any)."""
+    street_ids = admin_street_ids(actor)
     if role == Role.PARTNER:
         org = db.get(Organization, organization_id) if organization_id else None
         if org is None or org.status != OrganizationStatus.APPROVED:
             raise AccountError("organization_id", N_("A partner needs an approved organization."))
+        if (
+            street_ids is not None
+            and not db.execute(organizations_serving(street_ids).where(Organization.id == org.id)).first()
+        ):
+            raise AccountError("organization_id", N_("A partner needs an approved organization."))
     if role == Role.STAFF:
         if community_id is None and not grid_ids:
             raise AccountError("community_id", N_("Staff need a community or at least one grid."))
-        if community_id is not None and db.get(Community, community_id) is None:
+        community = db.get(Community, community_id) if community_id is not None else None
+        if community_id is not None and (
+            community is None or (street_ids is not None and community.street_id not in street_ids)
+        ):
             raise AccountError("community_id", N_("There is no such community."))
-        found = db.execute(sa.select(sa.func.count()).select_from(Grid).where(Grid.id.in_(grid_ids))).scalar_one()  # type: ignore[union-attr]
-        if found != len(set(grid_ids)):
+        grids = sa.select(sa.func.count()).select_from(Grid).where(Grid.id.in_(grid_ids))  # type: ignore[union-attr]
+        if street_ids is not None:
+            grids = grids.where(Grid.id.in_(grids_of_streets(street_ids)))  # type: ignore[union-attr]
+        if db.execute(grids).scalar_one() != len(set(grid_ids)):
             raise AccountError("grid_ids", N_("There is no such grid."))
 
 
@@ -448,15 +512,24 @@ def change_role(
     community_id: int | None = None,
     grid_ids: list[int] | None = None,
 ) -> User:
-    user = _user(db, user_id)
+    user = managed_user(db, actor, user_id)
     _not_self(actor, user, "role")
     grid_ids = grid_ids or []
-    _check_scope(db, role, organization_id, community_id, grid_ids)
+    _check_scope(db, actor, role, organization_id, community_id, grid_ids)
     before = _admin_snapshot(db, user)
     _apply_scope(db, user, role, organization_id, community_id, grid_ids)
     old, new = changed(before, _admin_snapshot(db, user))
     record(db, "user.role_change", object_type="user", object_id=user.id, actor=actor, before=old, after=new)
     return user
+
+
+def _street_of_scope(db: Session, community_id: int | None, grid_ids: list[int]) -> int | None:
+    if community_id is not None:
+        community = db.get(Community, community_id)
+        return community.street_id if community else None
+    grid = db.get(Grid, grid_ids[0]) if grid_ids else None
+    community = db.get(Community, grid.community_id) if grid else None
+    return community.street_id if community else None
 
 
 def create_user(
@@ -482,7 +555,7 @@ def create_user(
         raise AccountError.from_problem(problem) from None
     if db.execute(sa.select(User.id).where(User.username == username)).first():
         raise AccountError("username", N_("This user name is taken."), status_code=409)
-    _check_scope(db, role, None, community_id, grid_ids)
+    _check_scope(db, actor, role, None, community_id, grid_ids)
     user = User(
         username=username,
         display_name=display_name,
@@ -490,7 +563,8 @@ def create_user(
         role=role,
         phone=phone,
         email=email,
-        street_id=actor.street_id,
+        # Staff belong to the street their community or grids lie in; an admin to the creator's street.
+        street_id=_street_of_scope(db, community_id, grid_ids) if role == Role.STAFF else actor.street_id,
     )
     db.add(user)
     db.flush()

@@ -12,10 +12,14 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.accounts.models import User
+from marketplace.accounts.services import user_in_admin_streets
+from marketplace.admin.street_objects import other_street_object_ids
 from marketplace.audit import labels
 from marketplace.audit.models import AuditEvent
 from marketplace.i18n import N_
 from marketplace.needs.board import InvalidFilter
+from marketplace.places.services import admin_street_ids
+from marketplace.security.identity import CurrentUser
 from marketplace.web import STREET_TIMEZONE
 
 MAX_ID = 2**53
@@ -286,11 +290,34 @@ def diff_lines(before: dict[str, Any] | None, after: dict[str, Any] | None) -> l
     return [DiffLine(key, before.get(key), after.get(key)) for key in keys]
 
 
-def search_audit(reader: Session, filters: AuditFilters, *, page: int = 1, page_size: int = 50) -> AuditPage:
-    """A page of matching events, newest first (by id, which follows insertion order)."""
+def _in_admin_streets(viewer: CurrentUser, event: Any) -> sa.ColumnElement[bool]:
+    """Events a street admin reads: what the accounts they manage, the system or the command line did,
+    unless it was to an object of another street (a partner serving two streets acts in both)."""
+    managed = event.actor_id.in_(sa.select(User.id).where(user_in_admin_streets(viewer)))
+    objects = other_street_object_ids(viewer)
+    other_street = sa.or_(
+        *(sa.and_(event.object_type == kind, event.object_id.in_(ids)) for kind, ids in objects.items())
+    )
+    return sa.and_(sa.or_(managed, event.actor_id.is_(None)), sa.not_(other_street))
+
+
+def search_audit(
+    reader: Session,
+    filters: AuditFilters,
+    *,
+    viewer: CurrentUser | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> AuditPage:
+    """A page of matching events, newest first (by id, which follows insertion order).
+
+    A street admin reads what the accounts they manage did (not the system's sweeps, which act on every
+    street, nor other streets' people); a city admin, and the command line, read everything."""
     event = AuditEvent.__table__.c  # type: ignore[attr-defined]
     user = User.__table__.c  # type: ignore[attr-defined]
     conditions = _conditions(filters)
+    if viewer is not None and admin_street_ids(viewer) is not None:
+        conditions.append(_in_admin_streets(viewer, event))
     total = int(reader.execute(sa.select(sa.func.count()).select_from(AuditEvent).where(*conditions)).scalar_one())
     rows = reader.execute(
         sa.select(event, user.username.label("actor_username"))

@@ -35,6 +35,7 @@ from marketplace.places.directory import list_streets
 from marketplace.places.services import is_city_admin
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, any_token, login_required, sessions_only, token_scope
+from marketplace.security.identity import CurrentUser
 
 PageNumber = Annotated[int, QueryParameter(ge=1, le=MAX_ID, description="Page number, from 1")]
 AUDIT_PAGE_SIZE = 50
@@ -54,14 +55,18 @@ def _value(data: dict[str, Any], key: str) -> str:
     return values[0] if values else ""
 
 
-def _tokens_context(reader: Session, **values: Any) -> dict[str, Any]:
+def _tokens_context(reader: Session, viewer: CurrentUser, **values: Any) -> dict[str, Any]:
     defaults: dict[str, Any] = {
         "errors": {},
         "form": {"user": "", "name": "", "scopes": [], "expires_days": ""},
         "created": None,
     }
     return page_context(
-        reader, tokens=list_tokens(reader), users=token_users(reader), scope_labels=SCOPE_LABELS, **(defaults | values)
+        reader,
+        tokens=list_tokens(reader, viewer),
+        users=token_users(reader, viewer),
+        scope_labels=SCOPE_LABELS,
+        **(defaults | values),
     )
 
 
@@ -78,13 +83,13 @@ class AdminPagesController(Controller):
         city_admin = is_city_admin(actor)
         streets_count = len(list_streets(reader)) if city_admin else 0
         context = page_context(
-            reader, overview=admin_overview(reader), city_admin=city_admin, streets_count=streets_count
+            reader, overview=admin_overview(reader, actor), city_admin=city_admin, streets_count=streets_count
         )
         return Template("admin/index.html", context=context)
 
     @get("/tokens", name="admin:tokens", sync_to_thread=True)
-    def tokens(self, reader: ReaderSession) -> Template:
-        return Template("admin/tokens.html", context=_tokens_context(reader))
+    def tokens(self, reader: ReaderSession, actor: Actor) -> Template:
+        return Template("admin/tokens.html", context=_tokens_context(reader, actor))
 
     @post("/tokens", name="admin:tokens-create", sync_to_thread=True, status_code=HTTP_200_OK)
     def create_token(self, db: DbSession, actor: Actor, data: FormData) -> Template:
@@ -106,7 +111,7 @@ class AdminPagesController(Controller):
         except TokenInputErrors as errors:
             return Template(
                 "admin/tokens.html",
-                context=_tokens_context(db, errors=errors.by_field(), form=form),
+                context=_tokens_context(db, actor, errors=errors.by_field(), form=form),
                 status_code=HTTP_400_BAD_REQUEST,
             )
         db.flush()
@@ -114,7 +119,7 @@ class AdminPagesController(Controller):
         # No caching anywhere: the page carries the secret, shown this once.
         return Template(
             "admin/tokens.html",
-            context=_tokens_context(db, created=created),
+            context=_tokens_context(db, actor, created=created),
             headers={"Cache-Control": "no-store"},
         )
 
@@ -131,6 +136,7 @@ class AdminPagesController(Controller):
         self,
         request: Request[Any, Any, Any],
         reader: ReaderSession,
+        actor: Actor,
         actor_name: Annotated[str | None, QueryParameter(name="actor", description="Username of the actor")] = None,
         action: FromQuery[str | None] = None,
         object_type: FromQuery[str | None] = None,
@@ -149,7 +155,7 @@ class AdminPagesController(Controller):
             date_to=date_to,
             client_address=address,
         )
-        results = search_audit(reader, filters, page=page, page_size=AUDIT_PAGE_SIZE)
+        results = search_audit(reader, filters, viewer=actor, page=page, page_size=AUDIT_PAGE_SIZE)
         return Template(
             "admin/audit.html",
             context=page_context(
@@ -174,6 +180,7 @@ class AuditApiController(Controller):
     def search(
         self,
         reader: ReaderSession,
+        actor: Actor,
         actor_name: Annotated[str | None, QueryParameter(name="actor", description="Username of the actor")] = None,
         action: Annotated[str | None, QueryParameter(description='One action, or a prefix ending in "."')] = None,
         object_type: FromQuery[str | None] = None,
@@ -193,7 +200,7 @@ class AuditApiController(Controller):
             date_to=date_to,
             client_address=address,
         )
-        results = search_audit(reader, filters, page=page, page_size=page_size)
+        results = search_audit(reader, filters, viewer=actor, page=page, page_size=page_size)
         return {
             "total": results.total,
             "page": results.page,

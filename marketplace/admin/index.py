@@ -6,9 +6,12 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.accounts.models import User
+from marketplace.accounts.services import user_in_admin_streets
 from marketplace.admin.audit_log import AuditEntry, AuditFilters, search_audit
 from marketplace.admin.tokens import active_token_count
 from marketplace.organizations.models import Organization, OrganizationStatus
+from marketplace.organizations.scope import organization_in_admin_streets
+from marketplace.security.identity import CurrentUser
 
 
 @dataclass(frozen=True)
@@ -21,21 +24,25 @@ class AdminOverview:
     latest_events: list[AuditEntry]
 
 
-def admin_overview(reader: Session) -> AdminOverview:
+def admin_overview(reader: Session, viewer: CurrentUser) -> AdminOverview:
+    """The counts of what the admin manages: their street's (a city admin's: every street's)."""
     count = sa.func.count()
-    users = int(reader.execute(sa.select(count).select_from(User)).scalar_one())
-    disabled = int(reader.execute(sa.select(count).where(User.is_active.is_(False))).scalar_one())  # type: ignore[attr-defined]
+    managed = user_in_admin_streets(viewer)
+    users = int(reader.execute(sa.select(count).select_from(User).where(managed)).scalar_one())
+    disabled = int(reader.execute(sa.select(count).where(User.is_active.is_(False), managed)).scalar_one())  # type: ignore[attr-defined]
     pending = int(
         reader.execute(
-            sa.select(count).select_from(Organization).where(Organization.status == OrganizationStatus.PENDING)
+            sa.select(count)
+            .select_from(Organization)
+            .where(Organization.status == OrganizationStatus.PENDING, organization_in_admin_streets(viewer))
         ).scalar_one()
     )
-    latest = search_audit(reader, AuditFilters(), page=1, page_size=10)
+    latest = search_audit(reader, AuditFilters(), viewer=viewer, page=1, page_size=10)
     return AdminOverview(
         users=users,
         users_disabled=disabled,
         organizations_pending=pending,
-        tokens_active=active_token_count(reader),
+        tokens_active=active_token_count(reader, viewer),
         audit_total=latest.total,
         latest_events=latest.entries,
     )

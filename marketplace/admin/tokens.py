@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.credentials import ApiToken
 from marketplace.accounts.models import User
+from marketplace.accounts.services import user_in_admin_streets
 from marketplace.audit.service import record
 from marketplace.db.types import utcnow
 from marketplace.i18n import N_
@@ -77,11 +78,17 @@ class TokenListing:
         return "active"
 
 
-def list_tokens(reader: Session) -> list[TokenListing]:
-    """Every token, newest first, with its user; never the secret or its digest."""
+def _in_scope(viewer: CurrentUser | None) -> sa.ColumnElement[bool]:
+    """A street admin's tokens are those of the accounts they manage (a city admin's and the CLI's: all)."""
+    return user_in_admin_streets(viewer) if viewer is not None and viewer.is_admin else sa.true()
+
+
+def list_tokens(reader: Session, viewer: CurrentUser | None = None) -> list[TokenListing]:
+    """Every token in the viewer's scope, newest first, with its user; never the secret or its digest."""
     rows = reader.execute(
         sa.select(ApiToken, User.username, User.display_name)
         .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
+        .where(_in_scope(viewer))
         .order_by(ApiToken.id.desc())  # type: ignore[union-attr]
     ).all()
     return [
@@ -101,22 +108,27 @@ def list_tokens(reader: Session) -> list[TokenListing]:
     ]
 
 
-def active_token_count(reader: Session) -> int:
+def active_token_count(reader: Session, viewer: CurrentUser | None = None) -> int:
     now = utcnow()
     query = sa.select(sa.func.count()).where(
         ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
         sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),  # type: ignore[union-attr,operator]
+        ApiToken.user_id.in_(sa.select(User.id).where(_in_scope(viewer))),  # type: ignore[union-attr]
     )
     return int(reader.execute(query).scalar_one())
 
 
-def token_users(reader: Session) -> list[User]:
-    """Active users a token may act as, for the form's select."""
-    query = sa.select(User).where(User.is_active.is_(True)).order_by(User.role, User.username)  # type: ignore[attr-defined]
+def token_users(reader: Session, viewer: CurrentUser | None = None) -> list[User]:
+    """Active users in the viewer's scope a token may act as, for the form's select."""
+    query = (
+        sa.select(User)
+        .where(User.is_active.is_(True), _in_scope(viewer))  # type: ignore[attr-defined]
+        .order_by(User.role, User.username)
+    )
     return list(reader.execute(query).scalars())
 
 
-def find_user(db: Session, user: str) -> User:
+def find_user(db: Session, user: str, viewer: CurrentUser | None = None) -> User:
     """An active user by username, or by id when given digits (the form's select sends ids)."""
     user = user.strip()
     if not user:
@@ -124,7 +136,7 @@ def find_user(db: Session, user: str) -> User:
     query = sa.select(User).where(User.username == user)
     if user.isdigit() and len(user) <= 18:
         query = sa.select(User).where(sa.or_(User.id == int(user), User.username == user))  # type: ignore[arg-type]
-    row = db.execute(query).scalars().first()
+    row = db.execute(query.where(_in_scope(viewer))).scalars().first()
     if row is None:
         raise TokenInputError("user", N_("No such user"))
     if not row.is_active:
@@ -187,7 +199,7 @@ def issue_token(
     errors: list[TokenInputError] = []
     owner = clean_name = clean_scopes = days = None
     for check in (
-        lambda: find_user(db, user),
+        lambda: find_user(db, user, actor),
         lambda: check_name(name),
         lambda: check_scopes(scopes),
         lambda: check_expiry_days(expires_days),
@@ -249,6 +261,8 @@ def withdraw_token(
     row = db.get(ApiToken, token_id)
     if row is None or row.revoked_at is not None:
         return None
+    if db.execute(sa.select(User.id).where(User.id == row.user_id, _in_scope(actor))).first() is None:
+        return None  # another street's token: as good as missing
     if not revoke_api_token(db, token_id):
         return None
     db.refresh(row)
