@@ -29,7 +29,7 @@ import marketplace
 from marketplace.db.types import utcnow
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.needs.escalation import escalate_overdue, sweep_due
-from marketplace.needs.models import Escalation, EscalationLevel, Need
+from marketplace.needs.models import Escalation, EscalationLevel, Need, Shift
 from marketplace.offers.models import Offer, OfferStatus
 from tests.busy_street import BusyStreet, build_busy_street, finished_round, sign_in
 from tests.security_helpers import fetch, reading
@@ -101,6 +101,8 @@ def watched(engine: sa.Engine) -> Iterator[list[Sent]]:
 
 def get_paths(app: Litestar, street: BusyStreet, round_id: int, job_id: int = 1) -> list[str]:
     """Every GET route of the application with its path parameters filled from the street."""
+    with reading(street.session) as fresh:
+        shift_id = fresh.execute(sa.select(Shift.id).where(Shift.need_id == street.project.id)).scalars().first()
     values = {
         "need_id": street.project.id,
         "offer_id": street.offers[0].id,
@@ -113,6 +115,8 @@ def get_paths(app: Litestar, street: BusyStreet, round_id: int, job_id: int = 1)
         "token": "not-a-reset-token",
         "locale": "en",
         "key": "permeable_brick",  # an item of the curated vocabulary (/admin/items/{key})
+        "shift_id": shift_id,  # a shift of the project (/station/shifts/{shift_id}/qr: its QR codes)
+        "action": "check-in",  # /station/scan/{shift_id}/{action}/{key}: with a made-up key, a 404
         "code": "ABCDEFGHJKMN",  # a certificate code nobody holds (/certificates/{code}: the 404 page)
     }
     paths = []

@@ -90,7 +90,8 @@ def test_the_audit_log_page_names_the_system(client: TestClient[Any], session: S
     assert actor == word
     assert admin.username not in actor
     logins = client.get("/admin/audit", params={"action": "auth.login"}).text
-    assert f'<span class="audit-actor">{admin.username} · admin</span>' in logins
+    role = {"zh_CN": "管理员", "en": "Admin"}[lang]  # the role in the reader's language, not its code
+    assert f'<span class="audit-actor">{admin.username} · {role}</span>' in logins
 
 
 def test_the_audit_api_gives_the_system_role(client: TestClient[Any], session: Session) -> None:
