@@ -22,6 +22,7 @@ def test_board_opens_in_chinese_and_switches_to_english(browser, demo_server: Li
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert "湖岛" in page.content()
 
+    page.locator(".menu-toggle").click()  # on a phone the language switch is in the header's menu
     page.get_by_role("link", name="English").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
