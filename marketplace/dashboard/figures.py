@@ -18,7 +18,6 @@ along. The public page shows no volunteer's name: the top volunteers are ranks w
 """
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,9 +30,8 @@ from marketplace.offers.models import Offer, OfferStatus
 from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.places.models import Community, Grid
 from marketplace.places.services import grid_in_street, grids_of_streets
-from marketplace.street_clock import day_start
 from marketplace.vocabulary import Category, IntakeChannel
-from marketplace.volunteers.hours import StreetHours, credited_sum, is_credited, street_hours
+from marketplace.volunteers.hours import credited_sum, is_credited, street_hours
 from marketplace.volunteers.models import ShiftSignup, VolunteerProfile
 
 # Published but not yet solved: a project still looking for (or using) help.
@@ -457,7 +455,16 @@ def volunteer_hours(
     # Completed sign-ups (the one definition); counts of shifts and people leave out stays that earned 0 h.
     credited = sa.and_(is_credited(), ShiftSignup.hours_credited > 0, signup_in_street(street_id))
     hours = credited_sum()
-    street = street_hours(session, today) if street_id is None else _one_street_hours(session, street_id, today)
+    street = (
+        street_hours(session, today)
+        if street_id is None
+        else street_hours(
+            session,
+            today,
+            signups=signup_in_street(street_id),
+            volunteers=grid_in_street(street_id, VolunteerProfile.home_grid_id),
+        )
+    )
     shifts, people = session.execute(
         sa.select(sa.func.count(ShiftSignup.id), sa.func.count(sa.distinct(ShiftSignup.volunteer_id))).where(credited)
     ).one()
@@ -505,42 +512,3 @@ def volunteer_hours(
         ],
         top=[RankedVolunteer(rank=n, hours=float(value), shifts=int(count)) for n, (value, count) in enumerate(top, 1)],
     )
-
-
-def _one_street_hours(session: Session, street_id: int, today: date) -> StreetHours:
-    """``street_hours`` for one street: credited on its needs' shifts, earlier records of those living there.
-
-    The definitions are those of marketplace.volunteers.hours; only the rows are the street's, so the
-    streets' hours add up to the deployment's."""
-    per_volunteer = (
-        sa.select(ShiftSignup.volunteer_id.label("volunteer_id"), credited_sum().label("credited"))  # type: ignore[attr-defined]
-        .where(is_credited())
-        .group_by(ShiftSignup.volunteer_id)
-        .subquery()
-    )
-    credited = sa.func.coalesce(per_volunteer.c.credited, 0)
-    earlier = (
-        sa.select(
-            sa.func.coalesce(
-                sa.func.sum(
-                    sa.case((VolunteerProfile.hours_total > credited, VolunteerProfile.hours_total - credited), else_=0)
-                ),
-                0,
-            )
-        )
-        .select_from(VolunteerProfile)
-        .outerjoin(per_volunteer, per_volunteer.c.volunteer_id == VolunteerProfile.id)
-        .where(grid_in_street(street_id, VolunteerProfile.home_grid_id))
-        .scalar_subquery()
-    )
-    in_street = signup_in_street(street_id)
-    total = sa.select(credited_sum()).where(is_credited(), in_street).scalar_subquery()
-    year_start, next_year = day_start(date(today.year, 1, 1)), day_start(date(today.year + 1, 1, 1))
-    this_year = (
-        sa.select(credited_sum())
-        .join(Shift, Shift.id == ShiftSignup.shift_id)
-        .where(is_credited(), in_street, Shift.starts_at >= year_start, Shift.starts_at < next_year)  # type: ignore[operator]
-        .scalar_subquery()
-    )
-    all_credited, year_credited, before = session.execute(sa.select(total, this_year, earlier)).one()
-    return StreetHours(Decimal(all_credited), Decimal(year_credited), today.year, Decimal(before))

@@ -145,8 +145,19 @@ class StreetHours:
         return self.credited + self.before_platform
 
 
-def street_hours(db: Session, today: date) -> StreetHours:
-    """Totals over every volunteer, in one statement; the year is the street year of ``today`` by shift start."""
+def street_hours(
+    db: Session,
+    today: date,
+    *,
+    signups: sa.ColumnElement[bool] | None = None,
+    volunteers: sa.ColumnElement[bool] | None = None,
+) -> StreetHours:
+    """Totals over every volunteer, in one statement; the year is the street year of ``today`` by shift start.
+
+    ``signups`` and ``volunteers`` keep the rows to one street (its needs' sign-ups, the volunteers living
+    there): the definitions stay these, so the streets' hours add up to the deployment's."""
+    signups = sa.true() if signups is None else signups
+    volunteers = sa.true() if volunteers is None else volunteers
     per_volunteer = (
         sa.select(ShiftSignup.volunteer_id.label("volunteer_id"), credited_sum().label("credited"))  # type: ignore[attr-defined]
         .where(is_credited())
@@ -165,14 +176,15 @@ def street_hours(db: Session, today: date) -> StreetHours:
         )
         .select_from(VolunteerProfile)
         .outerjoin(per_volunteer, per_volunteer.c.volunteer_id == VolunteerProfile.id)
+        .where(volunteers)
         .scalar_subquery()
     )
-    total = sa.select(credited_sum()).where(is_credited()).scalar_subquery()
+    total = sa.select(credited_sum()).where(is_credited(), signups).scalar_subquery()
     year_start, next_year = day_start(date(today.year, 1, 1)), day_start(date(today.year + 1, 1, 1))
     this_year = (
         sa.select(credited_sum())
         .join(Shift, Shift.id == ShiftSignup.shift_id)
-        .where(is_credited(), Shift.starts_at >= year_start, Shift.starts_at < next_year)  # type: ignore[operator]
+        .where(is_credited(), signups, Shift.starts_at >= year_start, Shift.starts_at < next_year)  # type: ignore[operator]
         .scalar_subquery()
     )
     all_credited, year_credited, before = db.execute(sa.select(total, this_year, earlier)).one()
