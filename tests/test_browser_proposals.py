@@ -24,6 +24,7 @@ from marketplace.matches.models import Match
 from marketplace.matches.signups import overlapping_confirmed
 from marketplace.needs.models import NeedStatus
 from marketplace.offers.models import Offer, OfferStatus
+from marketplace.organizations.models import Organization
 from marketplace.places.models import Grid
 from marketplace.rounds import proposals
 from marketplace.settings import DatabaseSettings
@@ -54,7 +55,7 @@ def _propose(demo: LiveServer) -> dict[str, Any]:
                 .where(User.username == "volunteer")
             ).scalar_one()
             partner = db.execute(sa.select(User).where(User.username == "partner")).scalar_one()
-            offer = (
+            offers = (
                 db.execute(
                     sa.select(Offer)
                     .where(
@@ -65,8 +66,15 @@ def _propose(demo: LiveServer) -> dict[str, Any]:
                     .order_by(Offer.id)
                 )
                 .scalars()
-                .first()
+                .all()
             )
+            # An offer with a unit no waiting proposal holds (a round writes only what is still free).
+            room = proposals.offer_room(db, {row.id or 0 for row in offers})
+            offer = next((row for row in offers if room.get(row.id or 0, 0) >= 1), None)
+            if offer is None:  # the demo's rounds hold them all: the partner publishes one more
+                organization = db.get(Organization, partner.organization_id)
+                assert organization is not None
+                offer = factories.make_offer(db, organization, quantity=Decimal(5), remaining_quantity=Decimal(5))
             grid = db.get(Grid, volunteer.home_grid_id)
             assert grid is not None and offer is not None
             need = factories.make_need(db, grid, NeedStatus.PUBLISHED, title=title)
