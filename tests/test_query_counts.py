@@ -73,20 +73,20 @@ PAGES = [
     ("admin", "/review?kind=whole_need", 9),
     ("admin", "/review?kind=offer_line", 9),
     ("admin", "/review?kind=volunteer_shift", 10),
-    ("admin", "/review?need={project}", 9),
+    ("admin", "/review?need={project}", 10),  # + many streets: the need in the admin's street, its communities
     ("admin", "/review?q=项目&conflict=any&sort=shift", 10),
     ("anonymous", "/figures", 11),
     ("volunteer", "/figures", 12),
-    ("staff", "/needs/{project}/recommendations", 9),
-    ("staff", "/needs/{project}/recommendations?kind=volunteers", 9),
-    ("admin", "/needs/{project}/recommendations", 8),
+    ("staff", "/needs/{project}/recommendations", 10),  # + many streets: how many (one index or one per street)
+    ("staff", "/needs/{project}/recommendations?kind=volunteers", 10),
+    ("admin", "/needs/{project}/recommendations", 9),
     ("staff", "/needs", 8),
     ("admin", "/needs", 7),
     ("staff", "/needs/{project}", 18),  # + the resident's consents with who recorded them (one query)
     ("volunteer", "/recommended", 17),  # + their interests, past work per community, skill groups (a query each)
     ("partner", "/recommended", 11),
     ("staff", "/volunteers", 7),
-    ("partner", "/offers", 11),
+    ("partner", "/offers", 12),  # + many streets: the grids of the streets the organization serves
     ("staff", "/offers", 12),
     ("anonymous", "/", 10),
     ("volunteer", "/", 11),

@@ -16,17 +16,18 @@ def worker(concurrency: int) -> None:
     from marketplace.serving.metrics_files import use_metrics_dir
 
     settings = Settings.from_env()
-    # Before prometheus_client is imported: the job counts go to the metrics files the web server's
-    # /metrics reads (same var dir). clean=False: the web workers' files are theirs to tidy.
-    use_metrics_dir(clean=False)
-    from marketplace.jobs.worker import serve
-    from marketplace.serving.logs import configure_logging
-
     if not settings.redis_url:
         raise click.ClickException(
             "MARKETPLACE_REDIS_URL is not set: jobs run inside the web process, so there is nothing for a worker "
             "to do. Set it (e.g. redis://127.0.0.1:6379/0) for the web processes and the worker alike."
         )
+    # Before prometheus_client is imported: the job counts go to the metrics files the web server's
+    # /metrics reads (same var dir). clean=False: the web workers' files are theirs to tidy. Only once the
+    # worker will really run: the setting is process-wide.
+    use_metrics_dir(clean=False)
+    from marketplace.jobs.worker import serve
+    from marketplace.serving.logs import configure_logging
+
     configure_logging()
     logging.getLogger("saq").setLevel(logging.WARNING)
     serve(settings, concurrency=concurrency)
