@@ -15,8 +15,6 @@ from tests import factories
 from tests import matches_factories as mf
 from tests.security_helpers import DEFAULT_PASSWORD, csrf_for, fetch, login, make_grid, sign_in_as
 
-NOW = datetime.now(UTC).replace(microsecond=0)
-
 
 def _printed_paths(client: TestClient[Any], shift_id: int | None) -> dict[str, str]:
     """The addresses the sheet's QR codes hold (each SVG carries its address as its title)."""
@@ -39,7 +37,8 @@ def test_a_volunteer_checks_in_and_out_by_scanning_the_stations_codes(
     grid = make_grid(session)
     need = mf.project(session, grid)
     person, profile = mf.volunteer(session, grid)
-    starts = NOW + timedelta(minutes=20)
+    # Read the clock now, not at import: a long run imports the module well before the test runs.
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=20)
     shift = factories.add_shift(session, need, 3, starts_at=starts, ends_at=starts + timedelta(hours=2))
     signup = ShiftSignup(shift_id=shift.id, volunteer_id=profile.id, status=SignupStatus.CONFIRMED)  # type: ignore[arg-type]
     session.add(signup)
@@ -75,7 +74,7 @@ def test_a_code_outside_its_window_a_made_up_code_and_no_sign_up_are_refused(
     need = mf.project(session, grid)
     person, profile = mf.volunteer(session, grid)
     stranger, _ = mf.volunteer(session, grid)
-    tomorrow = NOW + timedelta(days=1)
+    tomorrow = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
     shift = factories.add_shift(session, need, 3, starts_at=tomorrow, ends_at=tomorrow + timedelta(hours=2))
     signup = ShiftSignup(shift_id=shift.id, volunteer_id=profile.id, status=SignupStatus.CONFIRMED)  # type: ignore[arg-type]
     session.add(signup)
