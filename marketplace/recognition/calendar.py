@@ -5,7 +5,6 @@ HMAC of it under the deployment's secret key. Only who holds the address reads t
 MARKETPLACE_SECRET_KEY revokes every address at once.
 """
 
-import hashlib
 import hmac
 from datetime import datetime
 
@@ -15,6 +14,7 @@ from sqlmodel import Session
 from marketplace.i18n import gettext as _
 from marketplace.matches import page_data
 from marketplace.security.identity import CurrentUser, load_current_user
+from marketplace.security.secrets import signature
 from marketplace.volunteers.models import SignupStatus
 
 KEY_LENGTH = 32
@@ -22,8 +22,7 @@ _CANCELLED = (SignupStatus.CANCELLED, SignupStatus.NO_SHOW)
 
 
 def _signature(secret_key: str, user_id: int) -> str:
-    digest = hmac.new(secret_key.encode(), f"calendar-feed:{user_id}".encode(), hashlib.sha256).hexdigest()
-    return digest[:KEY_LENGTH]
+    return signature(secret_key, f"calendar-feed:{user_id}")[:KEY_LENGTH]
 
 
 def feed_key(secret_key: str, user_id: int) -> str:

@@ -7,7 +7,6 @@ hour before the start to the end (the rule delivery.check_in enforces), check-ou
 two hours after the end.
 """
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from sqlmodel import Session
 from marketplace.matches import delivery, page_data
 from marketplace.needs.models import Need, Shift
 from marketplace.security.identity import CurrentUser
+from marketplace.security.secrets import signature
 from marketplace.volunteers.models import ShiftSignup, SignupStatus
 
 CHECK_OUT_GRACE = timedelta(hours=2)
@@ -30,8 +30,7 @@ class Action(StrEnum):
 
 
 def code_key(secret_key: str, shift_id: int, action: Action) -> str:
-    message = f"station:{shift_id}:{action.value}".encode()
-    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()[:24]
+    return signature(secret_key, f"station:{shift_id}:{action.value}")[:24]
 
 
 def key_is_valid(secret_key: str, shift_id: int, action: Action, key: str) -> bool:

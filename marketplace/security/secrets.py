@@ -16,3 +16,9 @@ def digest(secret: str) -> str:
 
 def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def signature(secret_key: str, message: str) -> str:
+    """An HMAC-SHA256 of ``message`` under the deployment's secret key, in hex: for addresses that carry
+    their own proof (a calendar feed, a station's QR code). Prefix the message with its purpose."""
+    return hmac.new(secret_key.encode(), message.encode(), hashlib.sha256).hexdigest()
