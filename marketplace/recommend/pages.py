@@ -22,6 +22,7 @@ from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.recommend import for_me, impressions
 from marketplace.recommend.service import candidate_names, recommend, scorer_name
+from marketplace.recommend.strength import strength
 from marketplace.security.deps import Actor
 from marketplace.security.guards import roles, sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
@@ -149,6 +150,7 @@ def _page(
         learned=scorer == "learned",
         names=names,
         live=staff_proposals.live_pairs(db, kind, [part.part_id for part in parts]),
+        strength=strength,
         locale="en" if current_locale.get() == "en" else "zh",
         notice=notice,
         problem=problem,
@@ -181,6 +183,7 @@ class RecommendedForMeController(Controller):
             suggestions=suggestions,
             is_volunteer=actor.role == Role.VOLUNTEER,
             has_profile=profile_id is not None,
+            strength=strength,
             locale="en" if current_locale.get() == "en" else "zh",
             active_page="recommended",
         )
