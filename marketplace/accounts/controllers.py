@@ -21,7 +21,7 @@ from marketplace.i18n import gettext as _
 from marketplace.masking import mask_phone
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.models import Community, Grid
-from marketplace.places.services import admin_street_ids, grids_of_streets
+from marketplace.places.services import admin_street_ids, all_streets, grids_of_streets
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, admin_only, login_required, sessions_only, signed_in
 from marketplace.security.identity import CurrentUser
@@ -60,6 +60,10 @@ def _validation_errors(error: ValidationError) -> dict[str, str]:
     return {str(item["loc"][0]) if item["loc"] else "form": item["msg"] for item in error.errors()}
 
 
+# Where a sign-in without a ``next`` lands: the person's own home (marketplace/home).
+HOME_PAGE = "/home"
+
+
 class AccountPagesController(Controller):
     """Sign in and out, the registration chooser and password reset links: for everyone."""
 
@@ -70,7 +74,9 @@ class AccountPagesController(Controller):
     @get("/login", name="accounts:login", sync_to_thread=True)
     def login_page(self, reader: ReaderSession, next_path: FromQuery[str | None] = None) -> Template:
         return Template(
-            "accounts/login.html", context=page_context(reader, next=safe_next(next_path), username="", error=None)
+            "accounts/login.html",
+            # No next given: the form leaves it empty and the sign-in goes to the person's home.
+            context=page_context(reader, next=safe_next(next_path) if next_path else "", username="", error=None),
         )
 
     @post("/login", name="accounts:login_submit", sync_to_thread=True)
@@ -78,7 +84,8 @@ class AccountPagesController(Controller):
         self, request: Request[Any, Any, Any], data: FormData, client_address: ClientAddress
     ) -> Template | Redirect:
         username, password = _text(data, "username").strip(), _text(data, "password")
-        next_path = safe_next(_text(data, "next") or None)
+        asked = _text(data, "next")
+        next_path = safe_next(asked) if asked else HOME_PAGE
         state = request.app.state
 
         def again(message: str, status_code: int, headers: dict[str, str] | None = None) -> Template:
@@ -245,7 +252,23 @@ def _place_choices(db: Session, viewer: CurrentUser) -> dict[str, Any]:
     if street_ids is not None:
         communities = communities.where(Community.street_id.in_(sorted(street_ids)))  # type: ignore[attr-defined]
         grids = grids.where(Grid.id.in_(grids_of_streets(street_ids)))  # type: ignore[union-attr]
-    return {"communities": list(db.execute(communities).scalars()), "grids": list(db.execute(grids).scalars())}
+    # A city admin names the street of an admin they make; a street admin's admins are of their street.
+    streets = all_streets(db) if street_ids is None else []
+    return {
+        "communities": list(db.execute(communities).scalars()),
+        "grids": list(db.execute(grids).scalars()),
+        "streets": streets,
+    }
+
+
+def _street_choice(data: dict[str, Any]) -> services.AdminStreet:
+    """The form's street_id: "" (unsaid), "city" (the whole city) or a street's id; other text is unsaid-but-wrong."""
+    value = _text(data, "street_id").strip()
+    if value == "" or value == services.CITY:
+        return value or None
+    if value.isdigit() and len(value) < 10:
+        return int(value)
+    raise services.AccountError("street_id", N_("There is no such street."))
 
 
 class AdminUsersController(Controller):
@@ -379,6 +402,7 @@ class AdminUsersController(Controller):
                 organization_id=org_ids[0] if org_ids else None,
                 community_id=community_ids[0] if community_ids else None,
                 grid_ids=_ids(data, "grid_ids"),
+                street=_street_choice(data),
             ),
         )
 
@@ -412,6 +436,7 @@ class AdminUsersController(Controller):
         values = {key: _text(data, key) for key in ("username", "display_name", "role", "phone", "email")}
         values["community_id"] = (_ids(data, "community_id") or [None])[0]
         values["grid_ids"] = _ids(data, "grid_ids")
+        values["street_id"] = _text(data, "street_id")
         errors: dict[str, str] = {}
         try:
             username = _username(values["username"])
@@ -430,6 +455,7 @@ class AdminUsersController(Controller):
                 email=values["email"].strip() or None,
                 community_id=values["community_id"],
                 grid_ids=values["grid_ids"],
+                street=_street_choice(data),
             )
         except services.AccountError as error:
             db.rollback()

@@ -23,7 +23,7 @@ from marketplace.i18n import N_
 from marketplace.notifications import outbox
 from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.organizations.scope import organizations_serving, volunteers_serving
-from marketplace.places.models import Community, Grid
+from marketplace.places.models import Community, Grid, Street
 from marketplace.places.services import admin_street_ids, grids_of_streets
 from marketplace.privacy.markers import is_erased_username
 from marketplace.security.identity import CurrentUser
@@ -34,7 +34,16 @@ from marketplace.settings import Settings
 from marketplace.volunteers.models import VolunteerProfile
 
 PROFILE_FIELDS = ["display_name", "email", "phone", "preferred_locale"]
-ADMIN_FIELDS = ["username", "display_name", "role", "is_active", "organization_id", "community_id", "is_org_manager"]
+ADMIN_FIELDS = [
+    "username",
+    "display_name",
+    "role",
+    "is_active",
+    "organization_id",
+    "community_id",
+    "street_id",
+    "is_org_manager",
+]
 
 LOGIN_FAILED = N_("The user name or the password is wrong.")
 
@@ -402,6 +411,31 @@ def _admin_snapshot(db: Session, user: User) -> dict[str, Any]:
     return values
 
 
+# Which street a new admin works for, as an admin chose it: a street's id, the whole city, or unsaid.
+CITY = "city"
+AdminStreet = int | str | None
+
+
+def admin_street_of(db: Session, actor: CurrentUser, choice: AdminStreet) -> int | None:
+    """The street an admin made or promoted by ``actor`` belongs to (None: a city admin).
+
+    One rule for every path that makes an admin, because an admin without a street is a city admin:
+    a street admin makes admins of their own street only; a city admin names the street, or the
+    whole city, explicitly.
+    """
+    if actor.street_id is not None:
+        if choice is None or choice == actor.street_id:
+            return actor.street_id
+        raise AccountError("street_id", N_("You can make admins of your own street only."))
+    if choice is None or choice == "":
+        raise AccountError("street_id", N_("Choose the street this admin works for, or the whole city."))
+    if choice == CITY:
+        return None
+    if not isinstance(choice, int) or db.get(Street, choice) is None:
+        raise AccountError("street_id", N_("There is no such street."))
+    return choice
+
+
 def _not_self(actor: CurrentUser, user: User, field: str) -> None:
     if user.id == actor.id:
         raise AccountError(field, N_("You cannot do this to your own account."), status_code=409)
@@ -511,12 +545,17 @@ def change_role(
     organization_id: int | None = None,
     community_id: int | None = None,
     grid_ids: list[int] | None = None,
+    street: AdminStreet = None,
 ) -> User:
     user = managed_user(db, actor, user_id)
     _not_self(actor, user, "role")
     grid_ids = grid_ids or []
     _check_scope(db, actor, role, organization_id, community_id, grid_ids)
     before = _admin_snapshot(db, user)
+    if role == Role.ADMIN:
+        user.street_id = admin_street_of(db, actor, street)
+    elif role == Role.STAFF:
+        user.street_id = _street_of_scope(db, community_id, grid_ids)
     _apply_scope(db, user, role, organization_id, community_id, grid_ids)
     old, new = changed(before, _admin_snapshot(db, user))
     record(db, "user.role_change", object_type="user", object_id=user.id, actor=actor, before=old, after=new)
@@ -544,6 +583,7 @@ def create_user(
     email: str | None = None,
     community_id: int | None = None,
     grid_ids: list[int] | None = None,
+    street: AdminStreet = None,
 ) -> User:
     """Admins create staff and admins; partners and volunteers register themselves."""
     if role not in (Role.STAFF, Role.ADMIN):
@@ -556,6 +596,10 @@ def create_user(
     if db.execute(sa.select(User.id).where(User.username == username)).first():
         raise AccountError("username", N_("This user name is taken."), status_code=409)
     _check_scope(db, actor, role, None, community_id, grid_ids)
+    if role == Role.ADMIN:
+        street_id = admin_street_of(db, actor, street)
+    else:
+        street_id = _street_of_scope(db, community_id, grid_ids)
     user = User(
         username=username,
         display_name=display_name,
@@ -563,8 +607,8 @@ def create_user(
         role=role,
         phone=phone,
         email=email,
-        # Staff belong to the street their community or grids lie in; an admin to the creator's street.
-        street_id=_street_of_scope(db, community_id, grid_ids) if role == Role.STAFF else actor.street_id,
+        # Staff belong to the street their community or grids lie in; an admin to the street chosen for them.
+        street_id=street_id,
     )
     db.add(user)
     db.flush()
