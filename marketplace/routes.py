@@ -5,9 +5,11 @@ from typing import Any
 from marketplace.accounts.api import AuthApiController
 from marketplace.accounts.controllers import AccountPagesController, AdminUsersController, MyAccountController, logout
 from marketplace.admin.controllers import ADMIN_ROUTE_HANDLERS
-from marketplace.dashboard.controllers import FiguresPageController, StatsApiController
+from marketplace.dashboard.controllers import FiguresPageController, FiguresScreenController, StatsApiController
 from marketplace.exchange.needs import NEED_EXCHANGE_HANDLERS
 from marketplace.exchange.projects import ProjectExportController
+from marketplace.home.api import HomeApiController
+from marketplace.home.pages import HomePageController
 from marketplace.items.api import ItemApiController
 from marketplace.items.pages import ItemPagesController
 from marketplace.jobs.api import JobApiController
@@ -48,6 +50,7 @@ def route_handlers() -> list[Any]:
         logout,
         ProjectPagesController,
         FiguresPageController,
+        FiguresScreenController,
         ProjectApiController,
         NeedApiController,
         NeedContactApiController,
@@ -80,5 +83,7 @@ def route_handlers() -> list[Any]:
         *JOB_PAGE_HANDLERS,
         *PRIVACY_PAGE_HANDLERS,
         *RECOGNITION_HANDLERS,
+        HomePageController,
+        HomeApiController,
         my_data,
     ]

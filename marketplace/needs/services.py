@@ -28,6 +28,7 @@ from marketplace.notifications.outbox import send
 from marketplace.places.models import Grid
 from marketplace.places.services import admin_may_see_street, grid_in_admin_streets, street_of_grid
 from marketplace.security.identity import CurrentUser
+from marketplace.street_clock import street_today
 from marketplace.vocabulary import Category, IntakeChannel, Urgency
 from marketplace.volunteers.models import Skill
 
@@ -154,6 +155,8 @@ class NeedFilters:
     to_review: bool = False
     # One need by its reference number (XQ-000202), still within the viewer's scope.
     need_id: int | None = None
+    # Past its due date (a street day) and not finished yet.
+    overdue: bool = False
 
 
 @dataclass
@@ -168,7 +171,22 @@ class NeedListing:
         return max(1, -(-self.total // self.page_size))
 
 
-def list_needs(db: Session, viewer: CurrentUser, filters: NeedFilters, *, page: int, page_size: int) -> NeedListing:
+# A need in one of these statuses is no longer overdue, whatever its due date.
+FINISHED: tuple[NeedStatus, ...] = (
+    NeedStatus.COMPLETED,
+    NeedStatus.VERIFIED,
+    NeedStatus.REJECTED,
+    NeedStatus.CANCELLED,
+)
+
+
+def overdue_condition() -> sa.ColumnElement[bool]:
+    """Past its due date (street days: overdue from midnight in Qingdao) and not finished."""
+    return sa.and_(Need.due_date < street_today(), Need.status.not_in(FINISHED))  # type: ignore[attr-defined,operator]
+
+
+def filtered_needs(viewer: CurrentUser, filters: NeedFilters) -> sa.Select[Any]:
+    """The visible needs matching the filters, unordered: what the list shows and the home page counts."""
     statement = needs_visible_to(viewer)
     if filters.status is not None:
         statement = statement.where(Need.status == filters.status)
@@ -184,6 +202,19 @@ def list_needs(db: Session, viewer: CurrentUser, filters: NeedFilters, *, page: 
         statement = statement.where(Need.status.in_(REVIEWABLE))  # type: ignore[attr-defined]
     if filters.need_id is not None:
         statement = statement.where(Need.id == filters.need_id)
+    if filters.overdue:
+        statement = statement.where(overdue_condition())
+    return statement
+
+
+def count_needs(db: Session, viewer: CurrentUser, filters: NeedFilters) -> int:
+    """How many needs the list shows for these filters (one query)."""
+    statement = filtered_needs(viewer, filters)
+    return int(db.execute(sa.select(sa.func.count()).select_from(statement.subquery())).scalar_one())
+
+
+def list_needs(db: Session, viewer: CurrentUser, filters: NeedFilters, *, page: int, page_size: int) -> NeedListing:
+    statement = filtered_needs(viewer, filters)
     total = db.execute(sa.select(sa.func.count()).select_from(statement.subquery())).scalar_one()
     rows = db.execute(
         statement.order_by(Need.created_at.desc(), Need.id.desc())  # type: ignore[attr-defined]

@@ -109,6 +109,7 @@ class NeedStaffPagesController(Controller):
         channel: FromQuery[IntakeChannel | None] = None,
         urgency: FromQuery[Urgency | None] = None,
         to_review: FromQuery[bool] = False,
+        overdue: FromQuery[bool] = False,
         q: FromQuery[str | None] = None,
         page: PageNumber = 1,
     ) -> Template:
@@ -121,6 +122,7 @@ class NeedStaffPagesController(Controller):
             urgency=urgency,
             to_review=to_review,
             need_id=_reference(reference) if reference else None,
+            overdue=overdue,
         )
         listing = services.list_needs(reader, actor, filters, page=page, page_size=PAGE_SIZE)
         # Every grid of the viewer's street: the rows' grid names come from here too.
@@ -134,6 +136,7 @@ class NeedStaffPagesController(Controller):
                 "channel": channel.value if channel else None,
                 "urgency": urgency.value if urgency else None,
                 "to_review": "true" if to_review else None,
+                "overdue": "true" if overdue else None,
             }.items()
             if value is not None
         }

@@ -1,0 +1,258 @@
+"""Each role's home (/home and GET /api/v1/me/home): its numbers match the data, and each number's link
+opens a list showing exactly those items, within the viewer's scope (staff their grids, a street admin
+their street, a city admin every street).
+
+The world is tests/street_fixtures.py's two streets, A and B: every row of A carries ALFAMARK, of B
+BRAVOMARK, so a count or a list that takes in the other street's rows is found by text.
+"""
+
+import html
+import re
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from marketplace.accounts.models import Role
+from marketplace.db.types import utcnow
+from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
+from marketplace.needs.models import NeedStatus
+from marketplace.settings import Settings
+from marketplace.street_clock import street_today
+from tests import factories
+from tests.security_helpers import DEFAULT_PASSWORD, login, make_user
+from tests.security_world import use
+from tests.street_fixtures import TwoStreets, build_two_streets
+
+
+@pytest.fixture
+def world(session: Session, session_factory: sessionmaker[Session], settings: Settings, app: Litestar) -> TwoStreets:
+    world = build_two_streets(session, session_factory, settings)
+    for side in (world.a, world.b):
+        # In the staff's grid: a shift starting now (today on the street's clock) and an overdue need.
+        factories.add_shift(session, side.project, starts_at=utcnow(), title=f"{side.mark}今日值守")
+        factories.make_need(
+            session, side.grids[0], NeedStatus.PUBLISHED, title=f"{side.mark}逾期需求",
+            due_date=street_today() - timedelta(days=2),
+        )  # fmt: skip
+        # In the street's other community: neither the staff's shift nor their need.
+        other = factories.make_need(session, side.grids[1], NeedStatus.PUBLISHED, title=f"{side.mark}另一社区项目")
+        factories.add_shift(session, other, starts_at=utcnow(), title=f"{side.mark}另一社区值守")
+    session.commit()
+    return world
+
+
+def _home(client: TestClient[Litestar], world: TwoStreets, role: str) -> dict[str, Any]:
+    use(client, world.identities[role])
+    response = client.get("/api/v1/me/home")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _cards(home: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {card["key"]: card for section in home["sections"] for card in section["cards"]}
+
+
+def _section(home: dict[str, Any], key: str) -> dict[str, Any]:
+    return next(section for section in home["sections"] if section["key"] == key)
+
+
+def _page(client: TestClient[Litestar], href: str) -> str:
+    response = client.get(href)
+    assert response.status_code == 200, (href, response.status_code)
+    return response.text
+
+
+def _table_rows(html: str) -> int:
+    """Rows of a list's table (the head row left out)."""
+    return html.count("<tr>") - 1
+
+
+def test_anonymous_is_sent_to_sign_in_and_comes_back(client: TestClient[Litestar]) -> None:
+    response = client.get("/home", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Fhome"
+    assert client.get("/api/v1/me/home").status_code == 401
+
+
+def test_sign_in_without_next_goes_home_and_with_next_goes_there(
+    client: TestClient[Litestar], session: Session
+) -> None:
+    make_user(session, Role.VOLUNTEER, username="xiaoli")
+    session.commit()
+    assert 'name="next" value=""' in client.get("/login").text
+    response = login(client, "xiaoli", DEFAULT_PASSWORD)
+    assert response.status_code == 303 and response.headers["location"] == "/home"
+    client.cookies.clear()
+    response = login(client, "xiaoli", DEFAULT_PASSWORD, next_url="/account")
+    assert response.headers["location"] == "/account"
+
+
+def test_staff_counts_only_their_grids_and_each_link_shows_those_needs(
+    client: TestClient[Litestar], world: TwoStreets
+) -> None:
+    home = _home(client, world, "staff A")
+    cards = _cards(home)
+    # Their community's grid holds the submitted need; the under-review one lies in the other community.
+    assert cards["needs_to_review"]["number"] == 1
+    listed = _page(client, cards["needs_to_review"]["href"])
+    assert _table_rows(listed) == 1 and "ALFAMARK需求submitted" in listed and "ALFAMARK需求under_review" not in listed
+    assert cards["needs_overdue"]["number"] == 1
+    listed = _page(client, cards["needs_overdue"]["href"])
+    assert _table_rows(listed) == 1 and "ALFAMARK逾期需求" in listed
+    # The project's community step, and the grid step the overdue sweep opened for the overdue need.
+    assert cards["escalations_waiting"]["number"] == 2
+    listed = _page(client, cards["escalations_waiting"]["href"])
+    assert listed.count('class="escalation-item') == 2 and "BRAVOMARK" not in listed
+    assert cards["escalations_open"]["number"] == 2
+    # Today's shifts: only the one in their grid, listed on the page itself.
+    assert cards["shifts_today"]["number"] == 1
+    shifts = _section(home, "shifts_today")["items"]
+    assert [item["title"] for item in shifts] == [f"ALFAMARK今日值守 · {world.a.project.title}"]
+    assert shifts[0]["href"] == f"/needs/{world.a.project.id}"
+    assert "BRAVOMARK" not in str(home)
+
+
+def test_a_street_admin_counts_their_street_only_and_the_links_agree(
+    client: TestClient[Litestar], world: TwoStreets
+) -> None:
+    home = _home(client, world, "admin A")
+    cards = _cards(home)
+    assert cards["needs_to_review"]["number"] == 2  # submitted and under review, both communities
+    listed = _page(client, cards["needs_to_review"]["href"])
+    assert _table_rows(listed) == 2 and "BRAVOMARK" not in listed
+    assert cards["organizations_pending"]["number"] == 1
+    listed = _page(client, cards["organizations_pending"]["href"])
+    assert _table_rows(listed) == 1 and "ALFAMARK待审企业" in listed
+    # The review queue: partner A's and the both-street partner's line claims, two sign-ups on A's shift.
+    assert cards["queue_offer_line"]["number"] == 2
+    total = cards["queue_total"]["number"]
+    kinds = ("queue_whole_need", "queue_offer_line", "queue_volunteer_shift")
+    assert total == sum(cards[key]["number"] for key in kinds)
+    for key in ("queue_total", *kinds, "queue_today", "queue_recent", "queue_older"):
+        listed = _page(client, cards[key]["href"])
+        assert listed.count(" data-card ") == cards[key]["number"], key
+        assert "BRAVOMARK" not in listed, key
+    assert cards["queue_today"]["number"] == total  # everything came in today
+    # The last round is street A's own, and the escalations only A's.
+    round_items = _section(home, "last_round")["items"]
+    assert round_items[0]["href"] == f"/rounds/{world.a.round.id}"
+    assert cards["escalations_waiting"]["number"] == 2
+    assert "BRAVOMARK" not in str(home)
+    assert "city" not in {section["key"] for section in home["sections"]}
+
+
+def test_the_queue_by_age_puts_each_item_in_its_bucket(
+    client: TestClient[Litestar], world: TwoStreets, session: Session
+) -> None:
+    now = utcnow()
+    for days, title in ((2, "recent"), (10, "older")):
+        need = factories.make_need(session, world.a.grids[0], NeedStatus.PUBLISHED, title=f"ALFAMARK整体{title}")
+        session.add(
+            Match(
+                kind=MatchKind.WHOLE_NEED,
+                source=MatchSource.PARTNER_CLAIM,
+                status=MatchStatus.PROPOSED,
+                need_id=need.id or 0,
+                organization_id=world.a.organization.id,
+                created_at=now - timedelta(days=days),
+            )
+        )
+    session.commit()
+    cards = _cards(_home(client, world, "admin A"))
+    assert cards["queue_whole_need"]["number"] == 2
+    assert cards["queue_recent"]["number"] == 1 and cards["queue_older"]["number"] == 1
+    recent = _page(client, cards["queue_recent"]["href"])
+    assert recent.count(" data-card ") == 1 and "ALFAMARK整体recent" in recent
+    older = _page(client, cards["queue_older"]["href"])
+    assert older.count(" data-card ") == 1 and "ALFAMARK整体older" in older
+
+
+def test_the_city_admin_counts_every_street_and_is_offered_the_city_page(
+    client: TestClient[Litestar], world: TwoStreets
+) -> None:
+    street_a = _cards(_home(client, world, "admin A"))
+    street_b = _cards(_home(client, world, "admin B"))
+    home = _home(client, world, "city admin")
+    cards = _cards(home)
+    for key in ("needs_to_review", "organizations_pending", "escalations_waiting"):
+        assert cards[key]["number"] == street_a[key]["number"] + street_b[key]["number"], key
+    # The both-street partner's claims lie in both streets: each street's queue holds one of them.
+    assert cards["queue_total"]["number"] == street_a["queue_total"]["number"] + street_b["queue_total"]["number"]
+    assert home["sections"][0]["key"] == "city"
+    assert home["sections"][0]["links"][0]["href"] == "/admin/city"
+
+
+def test_partner_sees_their_offers_claims_and_contribution(
+    client: TestClient[Litestar], world: TwoStreets, session: Session
+) -> None:
+    cards = _cards(_home(client, world, "partner A"))
+    assert cards["offers_active"]["number"] == 1
+    listed = _page(client, cards["offers_active"]["href"])
+    assert _table_rows(listed) == 1 and "ALFAMARK捐赠" in listed
+    assert cards["claims_waiting"]["number"] == 1
+    assert f'id="claim-{world.a.claim_id}"' in _page(client, cards["claims_waiting"]["href"])
+    assert cards["claims_to_deliver"]["number"] == 0
+    assert cards["claims_fulfilled"]["number"] == 0
+    # Delivered: the claim counts as contributed, with its quantity in the offer's unit.
+    match = session.get(Match, world.a.claim_id)
+    assert match is not None
+    match.status, match.fulfilled_at = MatchStatus.FULFILLED, utcnow()
+    session.commit()
+    home = _home(client, world, "partner A")
+    cards = _cards(home)
+    assert cards["claims_fulfilled"]["number"] == 1
+    assert cards["claims_fulfilled_this_year"]["number"] == 1
+    assert cards["projects_served"]["number"] == 1
+    assert [item["title"] for item in _section(home, "contributed")["items"]] == [f"{Decimal(5)} m²"]
+    assert "BRAVOMARK" not in str(home)
+
+
+def test_a_new_partner_with_nothing_yet_reads_well(
+    client: TestClient[Litestar], session: Session, session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    street = factories.make_street(session)
+    organization = factories.make_organization(session, street)
+    user = make_user(session, Role.PARTNER, username="newpartner", organization_id=organization.id)
+    session.commit()
+    assert login(client, user.username, DEFAULT_PASSWORD).status_code == 303
+    client.cookies.set("lang", "en")
+    page = _page(client, "/home")
+    assert "No active offer." in page
+    assert "Nothing delivered yet." in page
+    assert "Proposals to accept or decline" in page
+    client.cookies.set("lang", "zh_CN")
+    page = _page(client, "/home")
+    assert "我的工作台" in page and "暂无有效资源" in page
+
+
+def test_volunteer_sees_next_shifts_and_hours(client: TestClient[Litestar], world: TwoStreets) -> None:
+    home = _home(client, world, "volunteer A")
+    cards = _cards(home)
+    assert cards["shifts_upcoming"]["number"] == 1
+    assert "ALFAMARK值守" in _page(client, cards["shifts_upcoming"]["href"])
+    assert cards["hours_this_year"]["number"] == 0 and cards["hours_all_time"]["number"] == 0
+    links = {link["href"] for section in home["sections"] for link in section["links"]}
+    assert {"/volunteer/calendar", "/volunteer/certificates", "/volunteer/hours", "/recommended"} <= links
+    for item in _section(home, "recommended")["items"]:
+        assert item["href"].startswith("/projects/") and "BRAVOMARK" not in item["title"]
+
+
+def test_the_page_shows_the_same_numbers_and_links_as_the_api(client: TestClient[Litestar], world: TwoStreets) -> None:
+    for role in ("staff A", "admin A", "partner A", "volunteer A", "city admin"):
+        cards = _cards(_home(client, world, role))
+        page = _page(client, "/home")
+        shown = {
+            key: (html.unescape(href), number)
+            for href, key, number in re.findall(
+                r'href="([^"]+)" data-key="([a-z_]+)">\s*<span class="home-number">([0-9.]+)</span>', page
+            )
+        }
+        expected = {key: (card["href"], str(card["number"])) for key, card in cards.items()}
+        assert shown == expected, role
+        assert '<a href="/home" aria-current="page">' in page
