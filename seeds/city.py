@@ -139,8 +139,13 @@ def seed_city(
     today: date | None = None,
     progress: Progress | None = None,
     on_street: Callable[[CityStreet], None] | None = None,
+    totals: dict[str, int] | None = None,
 ) -> SeedReport:
-    """Seed ``streets`` streets (the first is Hudao with its story) into an empty, migrated database."""
+    """Seed ``streets`` streets (the first is Hudao with its story) into an empty, migrated database.
+
+    ``totals`` (keys ``volunteers``, ``needs``, ``offers``, each optional) sizes the whole city instead of
+    the usual street sizes: what Hudao's story leaves is shared out over the other streets, busier
+    streets taking more (see ``city_shares``), so the city holds exactly that many."""
     from seeds.hudao import _build as build_hudao
 
     if not 1 <= streets <= MAX_STREETS:
@@ -150,12 +155,14 @@ def seed_city(
         watch = Stopwatch()
         hudao = new_context(seed, today, progress)
         names = _Unique()
+        shares: dict[int, dict[str, int]] = {}
         for street in specs:
             if on_street:
                 on_street(street)
             if street.number == 1:
                 build_hudao(hudao)  # the story, the demo logins and the city admin
                 names.note(hudao, street)
+                shares = city_shares(hudao, specs[1:], totals or {}, seed)
                 continue
             ctx = SeedContext(
                 seed=seed * 1000 + street.number,
@@ -167,11 +174,43 @@ def seed_city(
                 skill_ids=hudao.skill_ids,
                 row_starts={table: len(rows) for table, rows in hudao.plan.rows.items()},
             )
-            _build_street(ctx, street)
+            _build_street(ctx, street, shares.get(street.number, {}))
             names.note(ctx, street)
         report = load_and_report(engine, hudao, watch)
     report.notes.update({"streets": streets})
     return report
+
+
+# What ``totals`` may size, and the table whose rows count it.
+SIZED_TABLES = {"volunteers": "volunteer_profile", "needs": "need", "offers": "offer"}
+
+
+def city_shares(
+    hudao: SeedContext, others: list[CityStreet], totals: dict[str, int], seed: int
+) -> dict[int, dict[str, int]]:
+    """Each other street's share of the city's ``totals`` once Hudao is built: street number -> sizes.
+
+    A street's weight is drawn as ``street_sizes`` draws a street's size, so some streets are about
+    three times as busy as others; largest remainders make the shares add up exactly."""
+    shares: dict[int, dict[str, int]] = {street.number: {} for street in others}
+    if not others:
+        return shares
+    weights = []
+    for street in others:
+        rng = random.Random(f"{seed}:city-share:{street.number}")
+        weights.append(rng.uniform(0.6, 1.5) * rng.uniform(0.8, 1.2))
+    for key, total in totals.items():
+        left = total - hudao.plan.count(SIZED_TABLES[key])
+        if left < len(others):
+            raise ValueError(f"{key}: {total:,} is too few for {len(others) + 1} streets")
+        exact = [left * weight / sum(weights) for weight in weights]
+        counts = [max(1, math.floor(value)) for value in exact]
+        by_remainder = sorted(range(len(others)), key=lambda i: exact[i] - math.floor(exact[i]), reverse=True)
+        for turn in range(left - sum(counts)):
+            counts[by_remainder[turn % len(others)]] += 1
+        for street, count in zip(others, counts, strict=True):
+            shares[street.number][key] = count
+    return shares
 
 
 def street_sizes(ctx: SeedContext) -> dict[str, int]:
@@ -199,8 +238,8 @@ def street_statuses(ctx: SeedContext) -> dict[NeedStatus, int]:
     return weights
 
 
-def _build_street(ctx: SeedContext, street: CityStreet) -> None:
-    sizes = street_sizes(ctx)
+def _build_street(ctx: SeedContext, street: CityStreet, share: dict[str, int]) -> None:
+    sizes = street_sizes(ctx) | share
     ctx.report("places and partners", 0, 1)
     specs = street_communities(street, ctx.rng("city-places"))
     grids = sum(spec.grids for spec in specs)
@@ -212,7 +251,7 @@ def _build_street(ctx: SeedContext, street: CityStreet) -> None:
     ctx.report("places and partners", 1, 1)
     build_volunteers(ctx, sizes["volunteers"])
     add_volunteer_interests(ctx)
-    build_offers(ctx)
+    build_offers(ctx, total=sizes.get("offers"))
     add_offer_start_dates(ctx)
     build_needs(ctx, sizes["needs"], status_weights=street_statuses(ctx))
     history = HistoryBuilder(ctx)

@@ -50,10 +50,25 @@ def seed_hudao_command(seed_value: int, today: datetime | None, force: bool) -> 
     type=click.IntRange(min=1, max=500),
     help="Streets in the city; the first is Hudao Street with its story.",
 )
+@click.option(
+    "--volunteers",
+    type=click.IntRange(min=1),
+    help="Volunteers in the whole city (default: about 240 a street), shared out over the streets.",
+)
+@click.option("--needs", type=click.IntRange(min=1), help="Needs in the whole city (default: about 160 a street).")
+@click.option("--offers", type=click.IntRange(min=1), help="Offers in the whole city (default: 1-3 per partner).")
 @click.option("--seed", "seed_value", default=2026, show_default=True, type=int, help="Random seed.")
 @today_option
 @force_option
-def seed_city_command(streets: int, seed_value: int, today: datetime | None, force: bool) -> None:
+def seed_city_command(
+    streets: int,
+    volunteers: int | None,
+    needs: int | None,
+    offers: int | None,
+    seed_value: int,
+    today: datetime | None,
+    force: bool,
+) -> None:
     """A city of STREETS streets of Qingdao: Hudao Street first, then streets of every district in turn.
 
     Each street has its own communities, grids, partners, staff, volunteers, needs and history; the city
@@ -66,10 +81,25 @@ def seed_city_command(streets: int, seed_value: int, today: datetime | None, for
 
     engine = _prepared_engine(force)
     try:
-        click.echo(f"Seeding a city of {streets} streets ...")
-        report = seed_city(
-            engine, streets=streets, seed=seed_value, today=_day(today), progress=StageProgress(), on_street=announce
-        )
+        totals = {
+            key: value
+            for key, value in (("volunteers", volunteers), ("needs", needs), ("offers", offers))
+            if value is not None
+        }
+        sized = "".join(f", {value:,} {key}" for key, value in totals.items())
+        click.echo(f"Seeding a city of {streets} streets{sized} ...")
+        try:
+            report = seed_city(
+                engine,
+                streets=streets,
+                seed=seed_value,
+                today=_day(today),
+                progress=StageProgress(),
+                on_street=announce,
+                totals=totals,
+            )
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
     finally:
         engine.dispose()
     _print_report(report)
