@@ -23,3 +23,35 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   });
 });
+
+// A table wider than the screen scrolls inside its .table-scroll box; keyboard users reach that box
+// only if it can take focus, and screen readers need its name (the table's caption or the heading
+// above it). Marked only while it really scrolls, so narrow tables add no extra tab stop.
+(function () {
+  function nameOf(box) {
+    var caption = box.querySelector("caption");
+    if (caption) {
+      return caption.textContent.trim();
+    }
+    var section = box.closest("section, main");
+    var heading = section && section.querySelector("h1, h2, h3");
+    return heading ? heading.textContent.trim() : "";
+  }
+  function mark() {
+    document.querySelectorAll(".table-scroll").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        if (!box.hasAttribute("aria-label") && nameOf(box)) {
+          box.setAttribute("aria-label", nameOf(box));
+        }
+      } else if (box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", mark);
+  document.addEventListener("htmx:afterSettle", mark);
+  window.addEventListener("resize", mark);
+})();
