@@ -113,6 +113,9 @@ def _line_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: Cu
         raise Conflict("This resource line needs nothing more")
     if quantity <= 0:
         raise field_problem("candidate_id", "is an offer with nothing left")
+    # Two staff proposing the same offer at once would both pass the check below: the line's row lock
+    # makes the second wait for the first's commit, then see its proposal and get the 409.
+    lock_line(db, line.id or 0)
     live = db.execute(
         sa.select(Match.id).where(
             Match.kind == MatchKind.OFFER_LINE,
@@ -136,6 +139,15 @@ def _line_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: Cu
     db.add(match)
     db.flush()
     return match
+
+
+def lock_line(db: Session, line_id: int) -> None:
+    """Serialise proposals for one resource line until the transaction ends (PostgreSQL's row lock; SQLite's
+    BEGIN IMMEDIATE already serialises every writer), the way ``signups.lock_volunteer`` does for volunteers."""
+    table = ResourceLine.__table__  # type: ignore[attr-defined]
+    db.execute(
+        table.update().where(table.c.id == line_id).values(id=table.c.id).execution_options(synchronize_session=False)
+    )
 
 
 def _shift_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: CurrentUser) -> Match:
