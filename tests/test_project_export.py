@@ -37,7 +37,7 @@ def test_export_follows_the_board_and_its_filters(
     assert '\'=HYPERLINK("x")' in [row[1] for row in rows]
 
     health = _rows(client.get("/api/v1/projects/export?category=health").content)
-    assert [row[2] for row in health[1:]] == ["health"]
+    assert [row[2] for row in health[1:]] == ["健康服务"]  # the reader's label, not the code
 
     client.cookies.set("lang", "en")
     workbook = load_workbook(io.BytesIO(client.get("/projects/export?format=xlsx").content))

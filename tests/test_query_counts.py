@@ -85,7 +85,12 @@ PAGES = [
     ("staff", "/needs/{project}", 18),  # + the resident's consents with who recorded them (one query)
     ("volunteer", "/recommended", 17),  # + their interests, past work per community, skill groups (a query each)
     ("partner", "/recommended", 11),
-    ("staff", "/volunteers", 7),
+    # The directories: count, rows, hours, skills, interests, and the filter form's grids and skills.
+    ("staff", "/volunteers", 12),
+    ("staff", "/volunteers?sort=last_service&has_hours=yes", 12),
+    ("admin", "/volunteers?sort=hours", 11),
+    ("staff", "/directory/organizations?sort=contributions", 10),
+    ("admin", "/directory/organizations?sort=open_offers", 9),
     ("partner", "/offers", 12),  # + many streets: the grids of the streets the organization serves
     ("staff", "/offers", 12),
     ("anonymous", "/", 10),

@@ -91,8 +91,9 @@ def grid_parser(db: Session) -> Callable[[str], int]:
     return parse
 
 
-def _local(value: datetime | None) -> str:
-    return street_time(value).strftime("%Y-%m-%d %H:%M") if value is not None else ""
+def _local(value: datetime | None) -> datetime | None:
+    """The street's wall-clock time, naive: the writer puts it in a date-time cell (CSV: 2026-12-05 09:00)."""
+    return street_time(value).replace(tzinfo=None, second=0, microsecond=0) if value is not None else None
 
 
 def _line(attribute: str) -> Callable[[NeedExportRow], Any]:

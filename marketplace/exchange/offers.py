@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -64,10 +64,11 @@ def _grid_parser(db: Session) -> Any:
     return parse
 
 
-def _local_day(value: datetime | None, end: bool = False) -> str:
+def _local_day(value: datetime | None, end: bool = False) -> date | None:
+    """The street's day, a real date (the writer puts it in a date cell)."""
     if value is None:
-        return ""
-    return (last_day(value) if end else street_day(value)).isoformat()
+        return None
+    return last_day(value) if end else street_day(value)
 
 
 def offer_columns(db: Session | None = None) -> list[ColumnSpec]:

@@ -1,13 +1,27 @@
-"""Writing a list as CSV (UTF-8 with BOM, so Excel opens Chinese correctly) or .xlsx, formulas neutralised."""
+"""Writing a list as CSV (UTF-8 with BOM, so Excel opens Chinese correctly) or .xlsx, formulas neutralised.
+
+Values are written for the person reading the file, in their language: a vocabulary value (status,
+channel, category, kind, ...) as its label, yes/no as words, a quantity as a number, a day as a date and
+a time of day as a date-time. The importers read the labels back in either language (``columns.choice``),
+so an exported file can be imported again.
+
+The .xlsx is written with openpyxl's write-only mode (rows stream into the file, no cell objects kept), with
+its header row frozen, an auto-filter on it and column widths from the header and the first rows.
+"""
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
+from itertools import islice
 from typing import Any
 
 from marketplace.exchange.columns import ColumnSpec, header_for
+from marketplace.i18n import N_, current_locale
+from marketplace.i18n import gettext as _
 from marketplace.street_clock import street_day
 
 # OWASP "CSV injection": a cell starting with one of these may be run as a formula by a spreadsheet.
@@ -15,6 +29,14 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Litestar appends "; charset=utf-8" to text media types itself.
 CSV_MEDIA_TYPE = "text/csv"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+WIDTH_SAMPLE_ROWS = 200  # column widths are measured on the header and this many first rows
+MIN_WIDTH, MAX_WIDTH = 6, 48
+DATE_FORMAT, MOMENT_FORMAT, RATE_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm", "0%"
+YES, NO = N_("Yes"), N_("No")
+
+
+class Rate(float):
+    """A share between 0 and 1 (a completion rate): a number formatted as a percentage in .xlsx, "92%" in CSV."""
 
 
 def neutralise(value: Any) -> Any:
@@ -24,44 +46,127 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any) -> Any:
+@contextmanager
+def reading_language(language: str) -> Iterator[None]:
+    """Labels in the file's language, whoever runs the writer (a request or a background job)."""
+    token = current_locale.set("en" if language == "en" else "zh_CN")
+    try:
+        yield
+    finally:
+        current_locale.reset(token)
+
+
+def _value(value: Any) -> Any:
+    """A cell's value for .xlsx: labels for codes, numbers as numbers, days as dates; None stays empty."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return _(YES) if value else _(NO)
+    label = getattr(value, "label", None)
+    if isinstance(value, Enum):
+        return str(label) if isinstance(label, str) else str(value.value)
+    if isinstance(value, datetime):
+        # Aware: a moment, written as the street's day (20:00 UTC is tomorrow there). Naive: already the
+        # street's wall-clock time (a shift's start), written as a date-time.
+        return street_day(value) if value.tzinfo is not None else value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, str):
+        return neutralise(value)
+    return value
+
+
+def _text(value: Any) -> str:
+    """The same value as CSV text."""
+    value = _value(value)
     if value is None:
         return ""
-    if hasattr(value, "value") and not isinstance(value, str | int | float | Decimal):
-        value = value.value  # enums are written as their stable codes
+    if isinstance(value, Rate):
+        return f"{value * 100:.0f}%"
     if isinstance(value, datetime):
-        return street_day(value).isoformat()  # the street's day, not UTC's (a moment at 20:00 UTC is tomorrow there)
+        return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return neutralise(value) if isinstance(value, str) else value
+    if isinstance(value, float):
+        return format(Decimal(str(value)).normalize(), "f")
+    return str(value)
 
 
 def table_rows(columns: Sequence[ColumnSpec], rows: Iterable[Any]) -> Iterable[list[Any]]:
+    """Each row's cells as CSV text (the caller sets the language: ``reading_language``)."""
     for row in rows:
-        yield [_cell(column.export(row)) for column in columns]
+        yield [_text(column.export(row)) for column in columns]
 
 
 def write_csv(columns: Sequence[ColumnSpec], rows: Iterable[Any], language: str = "zh") -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow([header_for(column, language) for column in columns])
-    for cells in table_rows(columns, rows):
-        writer.writerow(cells)
+    with reading_language(language):
+        writer.writerow([header_for(column, language) for column in columns])
+        for cells in table_rows(columns, rows):
+            writer.writerow(cells)
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
+def _display_width(value: Any) -> int:
+    """Roughly how many character widths a value takes in a spreadsheet (a Chinese character is two)."""
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    text = str(value)
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
+
+
+def column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)
+
+
+def _cell(sheet: Any, value: Any, *, bold: bool = False) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    cell = WriteOnlyCell(sheet, value=value)
+    if bold:
+        cell.font = Font(bold=True)
+    elif isinstance(value, Rate):
+        cell.number_format = RATE_FORMAT
+    elif isinstance(value, datetime):
+        cell.number_format = MOMENT_FORMAT
+    elif isinstance(value, date):
+        cell.number_format = DATE_FORMAT
+    return cell
+
+
 def write_xlsx(columns: Sequence[ColumnSpec], rows: Iterable[Any], language: str = "zh", title: str = "list") -> bytes:
+    """The list as one sheet: header frozen and filterable, widths fitted, rows streamed (write-only mode)."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
-    sheet.append([header_for(column, language) for column in columns])
-    for cells in table_rows(columns, rows):
-        # Strings are stored as text cells (data_type "s"), never as formulas: openpyxl only makes a
-        # formula of a string that starts with "=", and neutralise() has already prefixed those.
-        sheet.append(cells)
+    count = 0
+    with reading_language(language):
+        header = [header_for(column, language) for column in columns]
+        values = ([_value(column.export(row)) for column in columns] for row in rows)
+        first = list(islice(values, WIDTH_SAMPLE_ROWS))
+        for index, name in enumerate(header, start=1):
+            widest = max([_display_width(name) + 3, *(_display_width(cells[index - 1]) for cells in first)])
+            sheet.column_dimensions[column_letter(index)].width = max(MIN_WIDTH, min(MAX_WIDTH, widest + 2))
+        sheet.freeze_panes = "A2"  # must be set before the first row is written
+        sheet.append([_cell(sheet, name, bold=True) for name in header])
+        for cells in first:
+            sheet.append([_cell(sheet, value) for value in cells])
+            count += 1
+        for cells in values:
+            # Strings are stored as text cells (data_type "s"), never as formulas: openpyxl only makes a
+            # formula of a string that starts with "=", and neutralise() has already prefixed those.
+            sheet.append([_cell(sheet, value) for value in cells])
+            count += 1
+    sheet.auto_filter.ref = f"A1:{column_letter(max(1, len(columns)))}{count + 1}"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

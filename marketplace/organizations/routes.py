@@ -8,6 +8,7 @@ from marketplace.organizations.controllers import (
     OrganizationVettingController,
     OwnOrganizationController,
 )
+from marketplace.organizations.directory_pages import OrganizationDirectoryController
 from marketplace.volunteers.api import VolunteerApiController
 from marketplace.volunteers.controllers import (
     VolunteerDirectoryController,
@@ -19,6 +20,7 @@ ORGANIZATION_ROUTE_HANDLERS: list[Any] = [
     OrganizationRegistrationController,
     OwnOrganizationController,
     OrganizationVettingController,
+    OrganizationDirectoryController,
     OrganizationApiController,
     VolunteerRegistrationController,
     VolunteerProfileController,

@@ -2,6 +2,7 @@
 
 from functools import partial
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
@@ -22,11 +23,11 @@ from marketplace.organizations.controllers import account_errors, sign_in_new_us
 from marketplace.organizations.forms import FormData, many, one, validate
 from marketplace.organizations.services import FormProblem, approved_organizations, grid_choices
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.services import all_streets
+from marketplace.places.services import all_streets, viewer_street_ids
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, sessions_only, staff_or_admin, volunteer_only
 from marketplace.vocabulary import Category
-from marketplace.volunteers import hours, services
+from marketplace.volunteers import directory, hours, services
 from marketplace.volunteers.models import VolunteerSegment
 from marketplace.volunteers.schemas import VolunteerCreate
 
@@ -223,6 +224,21 @@ PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000)]
 ExportFormat = Annotated[str, QueryParameter(pattern="^(csv|xlsx)$", description="csv (UTF-8 with BOM) or xlsx")]
 
 
+def directory_choices(db: Session, actor: Any, filters: directory.VolunteerFilters) -> dict[str, Any]:
+    """What the directory's filter form offers, and the filters as query parameters for its links."""
+    query = filters.query()
+    return {
+        "query": query,
+        "export_query": urlencode(query),
+        "grid_groups": grid_choices(db, viewer_street_ids(actor)),
+        "skill_groups": services.skill_groups(db),
+        "categories": list(Category),
+        "weekdays": services.WEEKDAYS,
+        "statuses": directory.STATUSES,
+        "sorts": directory.SORTS,
+    }
+
+
 class VolunteerDirectoryController(Controller):
     """Staff see the volunteers living in their grids; admins see all. Phones are masked."""
 
@@ -232,15 +248,21 @@ class VolunteerDirectoryController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/", name="volunteers:list", sync_to_thread=True)
-    def index(self, reader: ReaderSession, actor: Actor, page: PageNumber = 1) -> Template:
-        rows, total = services.list_volunteers(reader, actor, page=page)
-        pages = max(1, -(-total // 50))
-        context = page_context(reader, rows=rows, total=total, page=page, pages=pages, **hours.notes())
+    def index(
+        self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor, page: PageNumber = 1
+    ) -> Template:
+        filters = directory.parse_filters(request.query_params)
+        found = directory.search_volunteers(reader, actor, filters, page=page)
+        context = page_context(
+            reader, found=found, filters=filters, **directory_choices(reader, actor, filters), **hours.notes()
+        )
         return Template("volunteers/list.html", context=context)
 
     @get("/export", name="volunteers:export", sync_to_thread=True)
-    def export(self, reader: ReaderSession, actor: Actor, format: ExportFormat = "csv") -> Response[bytes]:
-        return export_volunteers(reader, actor, format)
+    def export(
+        self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor, format: ExportFormat = "csv"
+    ) -> Response[bytes]:
+        return export_volunteers(reader, actor, format, directory.parse_filters(request.query_params))
 
     def _import_page(
         self, db: Session, *, result: Any = None, problem: str | None = None, status_code: int = 200

@@ -1,0 +1,286 @@
+"""The staff's volunteer directory: search, filters, sort and pages over the volunteers the viewer may see.
+
+Scope comes from ``scope.volunteers_visible_to`` (staff: their grids; a street admin: volunteers serving the
+street; a city admin: all), so a filter can only narrow it. The list shows names and phones masked; the
+export (marketplace/exchange/volunteers.py) writes exactly the filtered list, masked the same way.
+
+A filter or sort value the directory cannot use is an ``InvalidFilter`` naming the query parameter (400), as
+on the need board; an empty value means "any".
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from marketplace.accounts.models import User
+from marketplace.db.types import utcnow
+from marketplace.i18n import N_, current_locale
+from marketplace.masking import mask_name, mask_phone
+from marketplace.needs.models import Shift
+from marketplace.organizations.scope import volunteers_visible_to
+from marketplace.places.models import Grid
+from marketplace.query_filters import choice, like_pattern, number, parse_search, yes_no
+from marketplace.security.identity import CurrentUser
+from marketplace.street_clock import day_start, street_day, street_time
+from marketplace.vocabulary import Category
+from marketplace.volunteers.hours import VolunteerHours, hours_of, is_credited
+from marketplace.volunteers.models import (
+    AvailabilitySlot,
+    ShiftSignup,
+    Skill,
+    VolunteerInterest,
+    VolunteerProfile,
+    VolunteerSegment,
+    VolunteerSkill,
+)
+
+PAGE_SIZE = 50
+# Sort keys: (label, natural direction). Names A→Z; figures largest first, volunteers without one last.
+SORTS: dict[str, str] = {
+    "name": N_("Name"),
+    "hours": N_("Hours this year"),
+    "last_service": N_("Last service"),
+    "reliability": N_("Reliability"),
+}
+STATUSES = {"active": N_("Active account"), "inactive": N_("Disabled account")}
+
+
+@dataclass(frozen=True)
+class VolunteerFilters:
+    q: str | None = None
+    community_id: int | None = None
+    grid_id: int | None = None
+    skill_id: int | None = None
+    interest: Category | None = None
+    weekday: int | None = None  # 0 = Monday
+    status: str | None = None  # "active" | "inactive"
+    has_hours: bool | None = None
+    sort: str = "name"
+
+    def query(self) -> dict[str, str]:
+        """The filters as query parameters (for pagination and export links)."""
+        values = {
+            "q": self.q,
+            "community": self.community_id,
+            "grid": self.grid_id,
+            "skill": self.skill_id,
+            "interest": self.interest.value if self.interest else None,
+            "day": self.weekday,
+            "status": self.status,
+            "has_hours": None if self.has_hours is None else ("yes" if self.has_hours else "no"),
+            "sort": None if self.sort == "name" else self.sort,
+        }
+        return {key: str(value) for key, value in values.items() if value not in (None, "")}
+
+
+def parse_filters(params: Mapping[str, Any]) -> VolunteerFilters:
+    """The query string's filters; a value the directory cannot use raises ``InvalidFilter`` naming it."""
+    interest = choice(params, "interest", [category.value for category in Category])
+    return VolunteerFilters(
+        q=parse_search(params),
+        community_id=number(params, "community"),
+        grid_id=number(params, "grid"),
+        skill_id=number(params, "skill"),
+        interest=Category(interest) if interest else None,
+        weekday=number(params, "day", maximum=6),
+        status=choice(params, "status", STATUSES),
+        has_hours=yes_no(params, "has_hours"),
+        sort=choice(params, "sort", SORTS) or "name",
+    )
+
+
+def categories_matching(text: str) -> list[str]:
+    """Codes of the need categories whose label (in either language) contains the text (not the code: "_"
+    would find every code with an underscore)."""
+    wanted = text.strip().lower()
+    found: list[str] = []
+    for locale in ("zh_CN", "en"):
+        token = current_locale.set(locale)
+        try:
+            found += [code for code, label in Category.choices() if wanted in label.lower()]
+        finally:
+            current_locale.reset(token)
+    return sorted(set(found))
+
+
+def year_start(now: datetime | None = None) -> datetime:
+    """The start of the street's current calendar year, as a UTC moment."""
+    today = street_day(now or utcnow())
+    return day_start(date(today.year, 1, 1))
+
+
+def _service_figures(since: datetime) -> Any:
+    """Per volunteer: hours credited since ``since`` and the start of the last completed shift."""
+    return (
+        sa.select(
+            ShiftSignup.volunteer_id.label("volunteer_id"),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((Shift.starts_at >= since, ShiftSignup.hours_credited), else_=0)), 0
+            ).label("year_hours"),
+            sa.func.max(Shift.starts_at).label("last_service"),
+        )
+        .join(Shift, Shift.id == ShiftSignup.shift_id)
+        .where(is_credited())
+        .group_by(ShiftSignup.volunteer_id)
+        .subquery()
+    )
+
+
+def reliability() -> Any:
+    """SQL: completed / (completed + no-shows) on the platform; without any, the imported completion rate."""
+    done = VolunteerProfile.fulfilled_count + VolunteerProfile.no_show_count
+    return sa.case(
+        (done > 0, sa.cast(VolunteerProfile.fulfilled_count, sa.Float) / done),
+        else_=VolunteerProfile.reliability_rate,
+    )
+
+
+def _conditions(filters: VolunteerFilters) -> list[Any]:
+    conditions: list[Any] = []
+    if filters.q:
+        pattern = like_pattern(filters.q)
+        skills = (
+            sa.select(VolunteerSkill.volunteer_id)
+            .join(Skill, Skill.id == VolunteerSkill.skill_id)
+            .where(sa.or_(Skill.name.ilike(pattern, escape="\\"), Skill.name_en.ilike(pattern, escape="\\")))  # type: ignore[attr-defined]
+        )
+        either = [User.display_name.ilike(pattern, escape="\\"), VolunteerProfile.id.in_(skills)]  # type: ignore[attr-defined,union-attr]
+        codes = categories_matching(filters.q)
+        if codes:
+            interested = sa.select(VolunteerInterest.volunteer_id).where(VolunteerInterest.category.in_(codes))  # type: ignore[attr-defined]
+            either.append(VolunteerProfile.id.in_(interested))  # type: ignore[union-attr]
+        conditions.append(sa.or_(*either))
+    if filters.community_id is not None:
+        conditions.append(Grid.community_id == filters.community_id)
+    if filters.grid_id is not None:
+        conditions.append(VolunteerProfile.home_grid_id == filters.grid_id)
+    if filters.skill_id is not None:
+        having = sa.select(VolunteerSkill.volunteer_id).where(VolunteerSkill.skill_id == filters.skill_id)
+        conditions.append(VolunteerProfile.id.in_(having))  # type: ignore[union-attr]
+    if filters.interest is not None:
+        interested = sa.select(VolunteerInterest.volunteer_id).where(VolunteerInterest.category == filters.interest)
+        conditions.append(VolunteerProfile.id.in_(interested))  # type: ignore[union-attr]
+    if filters.weekday is not None:
+        free = sa.select(AvailabilitySlot.volunteer_id).where(AvailabilitySlot.weekday == filters.weekday)
+        conditions.append(VolunteerProfile.id.in_(free))  # type: ignore[union-attr]
+    if filters.status is not None:
+        conditions.append(User.is_active == (filters.status == "active"))  # type: ignore[arg-type]
+    if filters.has_hours is not None:
+        conditions.append((VolunteerProfile.hours_total > 0) == filters.has_hours)  # type: ignore[operator]
+    return conditions
+
+
+@dataclass
+class DirectoryRow:
+    """One volunteer as the directory and its export show them: plain data, names and phones masked."""
+
+    id: int
+    name_masked: str
+    grid: Grid
+    segment: VolunteerSegment
+    is_party_member: bool
+    is_active: bool
+    phone_masked: str
+    hours: VolunteerHours
+    hours_this_year: Decimal
+    last_service: date | None
+    reliability: float | None
+    skills: list[Skill] = field(default_factory=list)
+    interests: list[Category] = field(default_factory=list)
+
+
+@dataclass
+class DirectoryPage:
+    rows: list[DirectoryRow]
+    total: int
+    page: int
+    pages: int
+
+
+def search_volunteers(
+    db: Session,
+    viewer: CurrentUser,
+    filters: VolunteerFilters,
+    *,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+    now: datetime | None = None,
+) -> DirectoryPage:
+    """The volunteers the viewer may see that match the filters, sorted, one page of them (5 statements)."""
+    visible = volunteers_visible_to(viewer).subquery()
+    figures = _service_figures(year_start(now))
+    rate = reliability()
+    base = (
+        sa.select(VolunteerProfile, User, Grid, figures.c.year_hours, figures.c.last_service, rate)
+        .join(visible, visible.c.id == VolunteerProfile.id)
+        .join(User, User.id == VolunteerProfile.user_id)
+        .join(Grid, Grid.id == VolunteerProfile.home_grid_id)
+        .outerjoin(figures, figures.c.volunteer_id == VolunteerProfile.id)
+        .where(*_conditions(filters))
+    )
+    total = int(db.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar_one())
+    pages = max(1, -(-total // page_size))
+    rows = db.execute(
+        base.order_by(*_order(filters.sort, figures, rate)).limit(page_size).offset((page - 1) * page_size)
+    ).all()
+    return DirectoryPage(_rows(db, rows), total, page, pages)
+
+
+def _order(sort: str, figures: Any, rate: Any) -> list[Any]:
+    name = [User.display_name, VolunteerProfile.id]
+    if sort == "hours":
+        return [sa.func.coalesce(figures.c.year_hours, 0).desc(), *name]
+    if sort == "last_service":
+        return [figures.c.last_service.is_(None), figures.c.last_service.desc(), *name]
+    if sort == "reliability":
+        return [rate.is_(None), rate.desc(), *name]
+    return name
+
+
+def _rows(db: Session, rows: list[Any]) -> list[DirectoryRow]:
+    profiles = [row[0] for row in rows]
+    ids = [profile.id for profile in profiles]
+    hours = hours_of(db, profiles)
+    skills: dict[int, list[Skill]] = defaultdict(list)
+    interests: dict[int, list[Category]] = defaultdict(list)
+    if ids:
+        for volunteer_id, skill in db.execute(
+            sa.select(VolunteerSkill.volunteer_id, Skill)
+            .join(Skill, Skill.id == VolunteerSkill.skill_id)
+            .where(VolunteerSkill.volunteer_id.in_(ids))  # type: ignore[attr-defined]
+            .order_by(Skill.group, Skill.id)
+        ):
+            skills[volunteer_id].append(skill)
+        order = {category.value: position for position, category in enumerate(Category)}
+        for volunteer_id, category in db.execute(
+            sa.select(VolunteerInterest.volunteer_id, VolunteerInterest.category).where(
+                VolunteerInterest.volunteer_id.in_(ids)  # type: ignore[attr-defined]
+            )
+        ):
+            interests[volunteer_id].append(category)
+        for found in interests.values():
+            found.sort(key=lambda category: order[category.value])
+    return [
+        DirectoryRow(
+            id=profile.id,
+            name_masked=mask_name(user.display_name) or "",
+            grid=grid,
+            segment=profile.segment,
+            is_party_member=profile.is_party_member,
+            is_active=user.is_active,
+            phone_masked=mask_phone(user.phone) or "",
+            hours=hours[profile.id],
+            hours_this_year=Decimal(str(year_hours or 0)),
+            last_service=street_time(last).date() if last is not None else None,
+            reliability=float(rate) if rate is not None else None,
+            skills=skills[profile.id],
+            interests=interests[profile.id],
+        )
+        for profile, user, grid, year_hours, last, rate in rows
+    ]
