@@ -159,6 +159,8 @@ class Settings:
     job_stale_seconds: int = 60
     # (kind, cron) pairs run by the workers on the street's clock (MARKETPLACE_SCHEDULE, marketplace/jobs/schedule.py).
     schedule: tuple[tuple[str, str], ...] = ()
+    # How long before a shift starts its confirmed volunteers are reminded (shifts.remind), in hours.
+    shift_reminder_hours: int = 24
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -215,6 +217,7 @@ class Settings:
             job_queue=(_env("JOB_QUEUE") or "").strip() or Settings.job_queue,
             job_stale_seconds=max(_env_int("JOB_STALE_SECONDS", Settings.job_stale_seconds), 2),
             schedule=_schedule(),
+            shift_reminder_hours=_shift_reminder_hours(),
         )
 
 
@@ -225,6 +228,13 @@ def _schedule() -> tuple[tuple[str, str], ...]:
         return parse_schedule(_env("SCHEDULE"))
     except ScheduleError as error:
         raise SettingsError(str(error)) from None
+
+
+def _shift_reminder_hours() -> int:
+    hours = _env_int("SHIFT_REMINDER_HOURS", Settings.shift_reminder_hours)
+    if not 1 <= hours <= 168:
+        raise SettingsError("MARKETPLACE_SHIFT_REMINDER_HOURS must be a number of hours from 1 to 168")
+    return hours
 
 
 def _retention_days() -> int:

@@ -738,6 +738,8 @@ UNIQUE_CASES: list[Case] = [
     Case("need_consent_one_live", "need_consent", {}, {}, columns=("need_id",)),
     # A scheduled run's slot is recorded once, however many workers schedule it.
     _unique("job", "key", {"key": "schedule:offers.expire:2030-01-01T08:00"}),
+    # A reminder per sign-up and start, a digest per user and day: a second row with the once-key is refused.
+    _unique("notification", "once_key", {"once_key": "shift_reminder:1:2030-01-01T08:00"}),
     # One matching round at a time: a queued one while another runs is refused.
     Case("match_round_one_live", "match_round", {"status": "running"}, {"status": "queued"}, columns=("scope",)),
 ]

@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Role, User
 from marketplace.db.engine import session_scope
 from marketplace.db.types import utcnow
 from marketplace.jobs import backends, services
@@ -142,6 +142,13 @@ def test_a_job_that_raises_is_failed_with_its_error(
     assert row.finished_at is not None
 
 
+def _city_wide(session: Session, user: User) -> User:
+    """Make ``user`` a city admin (no street): they see the deployment-wide jobs (the sweeps here)."""
+    session.execute(sa.update(User).where(User.id == user.id).values(street_id=None))  # type: ignore[arg-type]
+    session.commit()
+    return user
+
+
 def _failed(
     session: Session, kind: str = "offers.expire", error: str = "OperationalError: the database went away"
 ) -> Job:
@@ -153,7 +160,7 @@ def _failed(
 def test_admins_see_jobs_with_their_errors_filter_them_and_retry_a_failed_one(
     client: TestClient[Any], session: Session, settings: Settings
 ) -> None:
-    admin = sign_in_as(client, session, Role.ADMIN)
+    admin = _city_wide(session, sign_in_as(client, session, Role.ADMIN))
     failed = _failed(session)
     done = _job(session, kind="needs.escalate", status=JobStatus.FINISHED, finished_at=utcnow(), attempts=1)
     client.cookies.set("lang", "en")
@@ -190,7 +197,7 @@ def test_admins_see_jobs_with_their_errors_filter_them_and_retry_a_failed_one(
 
 
 def test_a_live_job_page_polls_its_progress(client: TestClient[Any], session: Session) -> None:
-    sign_in_as(client, session, Role.ADMIN)
+    _city_wide(session, sign_in_as(client, session, Role.ADMIN))
     running = _job(
         session, status=JobStatus.RUNNING, stage="waiting", done=3, total=12, attempts=1, heartbeat_at=utcnow()
     )
@@ -218,7 +225,7 @@ def test_only_admins_see_or_retry_jobs(
 def test_the_jobs_api_needs_the_jobs_scopes(client: TestClient[Any], session: Session) -> None:
     failed = _failed(session)
     _job(session, status=JobStatus.RUNNING, attempts=1, heartbeat_at=utcnow())
-    admin = make_user(session, Role.ADMIN)
+    admin = _city_wide(session, make_user(session, Role.ADMIN))
 
     def bearer(*scopes: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token_for(session, admin, scopes)}"}

@@ -51,7 +51,8 @@ def start_job(state: State, actor: CurrentUser, kind: str, arguments: dict[str, 
     from marketplace.jobs import services as jobs
 
     with session_scope(state.session_factory) as db:
-        job_id = jobs.enqueue(db, kind, arguments, started_by_id=actor.id).id or 0
+        # The street it works for: a street admin's or staff member's own (a city admin's: every street, NULL).
+        job_id = jobs.enqueue(db, kind, arguments, started_by_id=actor.id, street_id=actor.street_id).id or 0
     backends.submit(state.settings, state.session_factory, state.reader_factory, job_id)
     return Redirect(path=f"/admin/jobs/{job_id}", status_code=HTTP_303_SEE_OTHER)
 

@@ -4,7 +4,7 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, get, post
 from litestar.datastructures import State
-from litestar.exceptions import ClientException, NotFoundException
+from litestar.exceptions import ClientException, NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT
 from pydantic import BaseModel, Field
@@ -14,12 +14,16 @@ from marketplace.db.engine import session_scope
 from marketplace.jobs import backends, services
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.jobs.schemas import job_out
+from marketplace.places.directory import find_street
+from marketplace.places.services import is_city_admin
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, token_scope
+from marketplace.security.identity import CurrentUser
 
 MAX_ID = 2**31 - 1
 Kind = Annotated[str | None, QueryParameter(max_length=64, description="A job kind, e.g. match.round")]
 Page = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
+Street = Annotated[str | None, QueryParameter(max_length=32, description="A street code, e.g. 370203-hudao")]
 PageSize = Annotated[int, QueryParameter(ge=1, le=services.MAX_PAGE_SIZE, description="Jobs per page")]
 
 
@@ -52,11 +56,24 @@ def already_live(error: services.AlreadyLive) -> JobAlreadyLive:
     )
 
 
-def _get(reader: Any, job_id: int) -> Job:
+def _get(reader: Any, job_id: int, viewer: CurrentUser) -> Job:
+    """The job, or 404: also another street's job for a street admin (it is not there for them)."""
     row = reader.get(Job, job_id) if 1 <= job_id <= MAX_ID else None
-    if row is None:
+    if row is None or not services.may_see(viewer, row):
         raise NotFoundException("No such job.")
     return row  # type: ignore[no-any-return]
+
+
+def _street_id(reader: Any, viewer: CurrentUser, code: str | None) -> int | None:
+    """A city admin's street filter (a street code), or a 400 naming it; a street admin sees their street's anyway."""
+    if not code or not is_city_admin(viewer):
+        return None
+    street = find_street(reader, code)
+    if street is None:
+        raise ValidationException(
+            "street: no such street", extra=[{"key": "street", "message": "no such street", "source": "query"}]
+        )
+    return street.id
 
 
 class JobApiController(Controller):
@@ -68,24 +85,29 @@ class JobApiController(Controller):
         operation_id="listJobs",
         summary="Background jobs (admins)",
         description="Newest first: matching rounds, training, sweeps and scheduled runs, with status, progress, "
-        "attempts and error. status and kind filter; queue_depth counts the jobs waiting and running.",
+        "attempts and error. status and kind filter; queue_depth counts the jobs waiting and running. A street "
+        "admin sees their street's jobs and those they started; a city admin every job (street_id null: "
+        "deployment-wide work such as the scheduled sweeps), filtered by street (a street code) if given.",
         guards=[admin_only, token_scope("jobs:read")],
         sync_to_thread=True,
     )
     def list_jobs(
         self,
         reader: ReaderSession,
+        actor: Actor,
         status: FromQuery[JobStatus | None] = None,
         kind: Kind = None,
+        street: Street = None,
         page: Page = 1,
         page_size: PageSize = 50,
     ) -> dict[str, Any]:
-        rows, total = services.list_jobs(reader, services.JobFilters(status, kind), page=page, page_size=page_size)
+        filters = services.JobFilters(status, kind, _street_id(reader, actor, street))
+        rows, total = services.list_jobs(reader, filters, page=page, page_size=page_size, viewer=actor)
         return {
             "total": total,
             "page": page,
-            "queue_depth": services.queue_depth(reader),
-            "failed": services.failed_count(reader),
+            "queue_depth": services.queue_depth(reader, actor),
+            "failed": services.failed_count(reader, actor),
             "items": [job_out(row) for row in rows],
         }
 
@@ -109,7 +131,7 @@ class JobApiController(Controller):
             raise already_live(error) from None
         backends.submit(state.settings, state.session_factory, state.reader_factory, job_id)
         with state.reader_factory() as reader:
-            return job_out(_get(reader, job_id))
+            return job_out(_get(reader, job_id, actor))
 
     @get(
         "/{job_id:int}",
@@ -118,8 +140,8 @@ class JobApiController(Controller):
         guards=[admin_only, token_scope("jobs:read")],
         sync_to_thread=True,
     )
-    def get_job(self, reader: ReaderSession, job_id: FromPath[int]) -> dict[str, Any]:
-        return job_out(_get(reader, job_id))
+    def get_job(self, reader: ReaderSession, actor: Actor, job_id: FromPath[int]) -> dict[str, Any]:
+        return job_out(_get(reader, job_id, actor))
 
     @post(
         "/{job_id:int}/retry",
@@ -131,8 +153,8 @@ class JobApiController(Controller):
         sync_to_thread=True,
     )
     def retry_job(self, state: State, actor: Actor, job_id: FromPath[int]) -> dict[str, Any]:
-        if not 1 <= job_id <= MAX_ID:
-            raise NotFoundException("No such job.")
+        with state.reader_factory() as reader:
+            _get(reader, job_id, actor)  # 404 for another street's job
         try:
             with session_scope(state.session_factory) as db:
                 row = services.retry(db, job_id, actor)

@@ -103,6 +103,22 @@ def exchange_export(ctx: Context) -> dict[str, Any]:
     return run_export(ctx)
 
 
+def shifts_remind(ctx: Context) -> dict[str, Any]:
+    """Confirmed volunteers hear of their shift once, within MARKETPLACE_SHIFT_REMINDER_HOURS of its start."""
+    from marketplace.volunteers.reminders import send_reminders
+
+    with session_scope(ctx.writer) as db:
+        return send_reminders(db, utcnow(), ctx.settings.shift_reminder_hours)
+
+
+def notifications_digest(ctx: Context) -> dict[str, Any]:
+    """Each user with unread news gets one digest of it a day, in their notification centre."""
+    from marketplace.notifications.daily import send_digests
+
+    with session_scope(ctx.writer) as db:
+        return send_digests(db, utcnow())
+
+
 MAX_CHECK_SECONDS = 600
 
 
@@ -143,5 +159,7 @@ KINDS: dict[str, Kind] = {
         Kind("system.check", N_("Queue check"), system_check),
         Kind("exchange.import", N_("Need list import"), exchange_import),
         Kind("exchange.export", N_("Need list export"), exchange_export),
+        Kind("shifts.remind", N_("Shift reminders"), shifts_remind),
+        Kind("notifications.digest", N_("Daily notification digest"), notifications_digest),
     )
 }

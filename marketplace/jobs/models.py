@@ -66,6 +66,9 @@ class Job(SQLModel, table=True):
     # that wakes up cannot finish a job someone else reclaimed.
     claimed_by: str | None = Field(default=None, max_length=128)
     started_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    # The street the job works for (a street's round, a street admin's import or export): its admins see it.
+    # NULL for deployment-wide work (scheduled sweeps, training): city admins only (and whoever started it).
+    street_id: int | None = Field(default=None, foreign_key="street.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

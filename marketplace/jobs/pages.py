@@ -29,6 +29,8 @@ from marketplace.jobs.models import Job, JobStatus
 from marketplace.jobs.schemas import JobView, kind_label
 from marketplace.needs.board import InvalidFilter
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
+from marketplace.places.directory import StreetRef, find_street, list_streets
+from marketplace.places.services import is_city_admin
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
@@ -46,19 +48,23 @@ class NotRetryableHere(ClientException):
 TRAINING_CHOICES = ("all", "volunteers", "offers")
 
 
-def views_of(reader: Session, rows: list[Job]) -> list[JobView]:
-    """Each job with its kind's label and who started it (one query for the names)."""
+def views_of(reader: Session, rows: list[Job], streets: dict[int, StreetRef] | None = None) -> list[JobView]:
+    """Each job with its kind's label, who started it (one query for the names) and its street (from
+    ``streets`` when the caller has them, else one query)."""
     ids = {row.started_by_id for row in rows if row.started_by_id}
     names: dict[int, str] = {}
     if ids:
         found = reader.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))  # type: ignore[union-attr]
         names = {int(user_id): str(name) for user_id, name in found.all()}
+    if streets is None and any(row.street_id for row in rows):
+        streets = {street.id: street for street in list_streets(reader)}
     return [
         JobView(
             row,
             kind_label(row.kind),
             names.get(row.started_by_id or 0, _("the system") if row.started_by_id is None else "?"),
             _link(row),
+            (streets or {}).get(row.street_id) if row.street_id is not None else None,
         )
         for row in rows
     ]
@@ -88,13 +94,24 @@ def _kind(value: str | None) -> str | None:
 
 
 def _one(reader: Session, job_id: int, viewer: CurrentUser) -> JobView:
-    """A job's page: every job for an admin; their own jobs (an import, an export) for staff."""
+    """A job's page: a city admin's every job, a street admin's their street's (another street's is not
+    there for them: 404) and their own; their own jobs (an import, an export) for staff."""
     row = reader.get(Job, job_id) if 1 <= job_id <= MAX_ID else None
-    if row is None:
+    if row is None or (viewer.is_admin and not services.may_see(viewer, row)):
         raise NotFoundException(_("No such job."))
     if not viewer.is_admin and row.started_by_id != viewer.id:
         raise PermissionDeniedException(_("Only admins and whoever started a job see it."))
     return views_of(reader, [row])[0]
+
+
+def _street_filter(reader: Session, code: str | None) -> tuple[int | None, StreetRef | None]:
+    """The street filter (a street code): its id and street, or a 400 naming the field."""
+    if not code:
+        return None, None
+    street = find_street(reader, code)
+    if street is None:
+        raise InvalidFilter("street", _("Choose a valid value."))
+    return street.id, street
 
 
 class JobPagesController(Controller):
@@ -108,24 +125,33 @@ class JobPagesController(Controller):
     def list_jobs(
         self,
         reader: ReaderSession,
+        actor: Actor,
         status: FromQuery[str | None] = None,
         kind: FromQuery[str | None] = None,
+        street: FromQuery[str | None] = None,
         page: PageNumber = 1,
     ) -> Template:
-        filters = services.JobFilters(_status(status), _kind(kind))
-        rows, total = services.list_jobs(reader, filters, page=page, page_size=PAGE_SIZE)
+        # A city admin sees every street's jobs (a street column, a street filter); a street admin their own's.
+        city = is_city_admin(actor)
+        street_id, _street = _street_filter(reader, street) if city else (None, None)
+        filters = services.JobFilters(_status(status), _kind(kind), street_id)
+        rows, total = services.list_jobs(reader, filters, page=page, page_size=PAGE_SIZE, viewer=actor)
+        streets = list_streets(reader) if city else []
         context = page_context(
             reader,
             admin_section="jobs",
-            views=views_of(reader, rows),
+            views=views_of(reader, rows, {ref.id: ref for ref in streets} if city else None),
+            show_streets=city,
+            streets=streets,
+            street_code=street if street_id is not None else "",
             total=total,
             page=page,
             pages=max(1, -(-total // PAGE_SIZE)),
             filters=filters,
             statuses=list(JobStatus),
             kinds=[(name, kind_label(name)) for name in KINDS],
-            depth=services.queue_depth(reader),
-            failed=services.failed_count(reader),
+            depth=services.queue_depth(reader, actor),
+            failed=services.failed_count(reader, actor),
             training=services.live_job_id(reader, "match.train"),
         )
         return Template("jobs/list.html", context=context)
@@ -183,9 +209,9 @@ class JobPagesController(Controller):
     def retry(self, state: State, actor: Actor, job_id: FromPath[int]) -> Redirect:
         if not 1 <= job_id <= MAX_ID:
             raise NotFoundException(_("No such job."))
-        if not actor.is_admin:  # staff retry the jobs they started (an import, an export)
-            with state.reader_factory() as reader:
-                _one(reader, job_id, actor)
+        # Staff retry the jobs they started (an import, an export); a street admin their street's and theirs.
+        with state.reader_factory() as reader:
+            _one(reader, job_id, actor)
         # Its own transaction, committed before the job is handed over, so whoever runs it finds it queued.
         try:
             with session_scope(state.session_factory) as db:

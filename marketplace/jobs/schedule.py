@@ -13,11 +13,20 @@ from typing import Any
 
 from marketplace.street_clock import STREET_TIMEZONE
 
-SCHEDULABLE = ("offers.expire", "needs.escalate", "privacy.retention", "match.train")
+SCHEDULABLE = (
+    "offers.expire",
+    "needs.escalate",
+    "privacy.retention",
+    "match.train",
+    "shifts.remind",
+    "notifications.digest",
+)
 DEFAULT_SCHEDULE: tuple[tuple[str, str], ...] = (
     ("offers.expire", "*/15 * * * *"),
     ("needs.escalate", "*/10 * * * *"),
     ("privacy.retention", "30 3 * * *"),
+    ("shifts.remind", "*/15 * * * *"),
+    ("notifications.digest", "0 18 * * *"),
 )
 OFF = ("off", "none")
 

@@ -48,6 +48,7 @@ def job_out(row: Job) -> dict[str, Any]:
         "error": row.error,
         "result": row.result,
         "started_by_id": row.started_by_id,
+        "street_id": row.street_id,
         "created_at": row.created_at.isoformat(),
         "started_at": row.started_at.isoformat() if row.started_at else None,
         "finished_at": row.finished_at.isoformat() if row.finished_at else None,
@@ -63,6 +64,7 @@ class JobView:
     kind_label: str
     started_by: str
     link: str | None  # the page of what the job works on (a round's page), if it has one
+    street: Any = None  # the street it works for (a places StreetRef), None for deployment-wide work
 
     @property
     def stage(self) -> str:

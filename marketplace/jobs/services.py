@@ -26,6 +26,7 @@ from marketplace.audit.service import record
 from marketplace.db.engine import session_scope
 from marketplace.db.types import utcnow
 from marketplace.jobs.models import DEFAULT_MAX_ATTEMPTS, ERROR_MAX, LIVE_STATUSES, Job, JobStatus
+from marketplace.places.services import admin_street_ids
 from marketplace.security.identity import CurrentUser
 
 log = logging.getLogger(__name__)
@@ -103,9 +104,18 @@ def enqueue(
     started_by_id: int | None = None,
     key: str | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    street_id: int | None = None,
 ) -> Job:
-    """Add a queued job in the caller's transaction; hand it to a backend only after the commit."""
-    row = Job(kind=kind, arguments=arguments or {}, started_by_id=started_by_id, key=key, max_attempts=max_attempts)
+    """Add a queued job in the caller's transaction; hand it to a backend only after the commit.
+    ``street_id``: the street it works for (its admins see it); None for deployment-wide work."""
+    row = Job(
+        kind=kind,
+        arguments=arguments or {},
+        started_by_id=started_by_id,
+        key=key,
+        max_attempts=max_attempts,
+        street_id=street_id,
+    )
     db.add(row)
     db.flush()
     return row
@@ -302,15 +312,51 @@ def retry(db: Session, job_id: int, actor: CurrentUser) -> Job:
 class JobFilters:
     status: JobStatus | None = None
     kind: str | None = None
+    street_id: int | None = None  # a city admin's street filter
 
 
-def list_jobs(reader: Session, filters: JobFilters, *, page: int = 1, page_size: int = 50) -> tuple[list[Job], int]:
-    """Newest first, with the total matching the filters."""
-    conditions = []
+def visible_to(viewer: CurrentUser | None) -> Any | None:
+    """Which jobs ``viewer`` sees: None for every job (a city admin, or no viewer: the system), else the
+    condition: a street admin's own street's jobs and the jobs they started; anyone else only their own."""
+    if viewer is None:
+        return None
+    if viewer.is_admin:
+        streets = admin_street_ids(viewer)
+        if streets is None:
+            return None
+        return sa.or_(_c.street_id.in_(sorted(streets)), _c.started_by_id == viewer.id)
+    return _c.started_by_id == viewer.id
+
+
+def may_see(viewer: CurrentUser, row: Job) -> bool:
+    """The same rule as ``visible_to`` for one loaded row."""
+    if viewer.is_admin:
+        streets = admin_street_ids(viewer)
+        return streets is None or row.street_id in streets or row.started_by_id == viewer.id
+    return row.started_by_id == viewer.id
+
+
+def _scoped(viewer: CurrentUser | None) -> list[Any]:
+    condition = visible_to(viewer)
+    return [] if condition is None else [condition]
+
+
+def list_jobs(
+    reader: Session,
+    filters: JobFilters,
+    *,
+    page: int = 1,
+    page_size: int = 50,
+    viewer: CurrentUser | None = None,
+) -> tuple[list[Job], int]:
+    """Newest first, with the total matching the filters, among the jobs ``viewer`` sees."""
+    conditions = _scoped(viewer)
     if filters.status is not None:
         conditions.append(Job.status == filters.status)
     if filters.kind:
         conditions.append(Job.kind == filters.kind)
+    if filters.street_id is not None:
+        conditions.append(_c.street_id == filters.street_id)
     total = reader.execute(sa.select(sa.func.count()).select_from(Job).where(*conditions)).scalar_one()
     query = (
         sa.select(Job)
@@ -322,17 +368,19 @@ def list_jobs(reader: Session, filters: JobFilters, *, page: int = 1, page_size:
     return list(reader.execute(query).scalars()), int(total)
 
 
-def queue_depth(db: Session) -> dict[str, int]:
+def queue_depth(db: Session, viewer: CurrentUser | None = None) -> dict[str, int]:
     """Jobs waiting or running, per status (one GROUP BY): {"queued": 3, "running": 1}."""
     live = [status.value for status in LIVE_STATUSES]
-    rows = db.execute(sa.select(_c.status, sa.func.count()).where(_c.status.in_(live)).group_by(_c.status)).all()
+    query = sa.select(_c.status, sa.func.count()).where(_c.status.in_(live), *_scoped(viewer)).group_by(_c.status)
+    rows = db.execute(query).all()
     counts = dict.fromkeys(live, 0)
     counts.update({str(status): int(count) for status, count in rows})
     return counts
 
 
-def failed_count(db: Session) -> int:
-    return int(db.execute(sa.select(sa.func.count()).where(_c.status == JobStatus.FAILED.value)).scalar_one())
+def failed_count(db: Session, viewer: CurrentUser | None = None) -> int:
+    query = sa.select(sa.func.count()).where(_c.status == JobStatus.FAILED.value, *_scoped(viewer))
+    return int(db.execute(query).scalar_one())
 
 
 def observe(kind: str, outcome: str, seconds: float) -> None:

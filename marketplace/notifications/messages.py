@@ -194,6 +194,9 @@ def _shift_reminder(payload: dict[str, Any], count: int) -> Message:
             if shift
             else _("Reminder: your shift for %(title)s starts %(day)s at %(time)s")
         ) % values
+        place = str(payload.get("location") or "").strip()
+        if place:
+            text = _("%(text)s, at %(place)s") % {"text": text, "place": place}
         return _message(text, _project_link(payload), check_in_in_my_shifts())
     text = (
         _("Reminder: you have a shift coming for %(title)s")
@@ -395,6 +398,38 @@ SUMMARIES: dict[str, Callable[[int], str]] = {
     "proposal_answered": lambda n: _("%(num)d proposals were answered") % {"num": n},
     "proposal_withdrawn": lambda n: _("The street withdrew %(num)d proposals") % {"num": n},
 }
+
+
+# A daily digest names at most this many kinds; the rest are counted together.
+DIGEST_KINDS_NAMED = 4
+
+
+def _daily_digest(payload: dict[str, Any], count: int) -> Message:
+    """Once a day, to anyone with unread news: how many, and of what kinds (marketplace/notifications/daily.py)."""
+    kinds = payload.get("kinds") if isinstance(payload.get("kinds"), dict) else {}
+    counted = [(str(kind), int(n)) for kind, n in kinds.items() if str(n).isdigit() and int(n) > 0]
+    total = int(payload["total"]) if str(payload.get("total", "")).isdigit() else sum(n for _kind, n in counted)
+    parts: list[str] = []
+    others = 0
+    for kind, n in counted:
+        summary = SUMMARIES.get(kind)
+        if summary is None or len(parts) >= DIGEST_KINDS_NAMED:
+            others += n
+        else:
+            parts.append(summary(n))
+    if others:
+        parts.append(_("%(num)d other notifications") % {"num": others})
+    if parts:
+        text = _("You have %(num)d unread messages today: %(items)s") % {"num": total, "items": _("; ").join(parts)}
+    else:
+        text = _("You have %(num)d unread messages today") % {"num": total}
+    step = NextStep(_("Next: read them in your notifications."), "/notifications")
+    return _message(text, "/notifications", step)
+
+
+RENDERERS["daily_digest"] = _daily_digest
+NOT_ABOUT_A_PROJECT.add("daily_digest")
+SUMMARIES["daily_digest"] = lambda n: _("%(num)d daily digests") % {"num": n}
 
 
 def _unknown(payload: dict[str, Any], count: int) -> Message:

@@ -127,7 +127,7 @@ def _run_one(
         with session_scope(writer) as db:
             row = service.start(db, method=method, k=k, started_by_id=None, actor_role="cli", street_id=street_id)
             # Recorded as a job like the admins' rounds (/admin/jobs), but run here, in this process.
-            job = jobs.enqueue(db, round_jobs.KIND, round_jobs.arguments(row.id or 0, None))
+            job = jobs.enqueue(db, round_jobs.KIND, round_jobs.arguments(row.id or 0, None), street_id=row.street_id)
     except service.RoundBusy as busy:
         raise click.ClickException(
             f"round #{busy.round_id or '?'} is still running ({busy.stage}); only one round runs at a time"

@@ -92,7 +92,11 @@ class RoundPagesController(Controller):
             )
             job_ids = [
                 jobs.enqueue(
-                    db, round_jobs.KIND, round_jobs.arguments(row.id or 0, client_address), started_by_id=actor.id
+                    db,
+                    round_jobs.KIND,
+                    round_jobs.arguments(row.id or 0, client_address),
+                    started_by_id=actor.id,
+                    street_id=row.street_id,
                 ).id
                 or 0
                 for row in rows
