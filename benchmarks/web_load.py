@@ -2,15 +2,18 @@
 
     python3 -m uv run python benchmarks/web_load.py                      # street on SQLite, ~15 min
     python3 -m uv run python benchmarks/web_load.py --quick              # a smoke test, ~3 min
-    python3 -m uv run python benchmarks/web_load.py --scale city \\
+    python3 -m uv run python benchmarks/web_load.py --scale city --workers 2 \\
+        --scenarios take-part signups mixed --mixed-duration 240 --rounds 12 \\
+        --redis-url redis://127.0.0.1:6379/11 \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_city
 
 Needs wrk (https://github.com/wg/wrk), a load generator: ``apt-get install -y wrk`` on Debian or
 Ubuntu, ``brew install wrk`` on macOS. It is a tool on the machine, not a project dependency.
 
 1. Seeds a synthetic street (``--scale street``: 5,000 volunteers, 2,000 needs, 800 offers, 2,000
-   shifts with a year of sign-ups; ``city``: 100,000 volunteers, 50,000 needs, 20,000 offers) into
-   a fresh SQLite file in a temporary folder, or into ``--database-url`` (created if missing; a
+   shifts with a year of sign-ups; ``big-street``: 100,000 volunteers, 50,000 needs, 20,000 offers)
+   or a city of 100 streets with those totals (``city``, ``marketplace seed city``) into a fresh
+   SQLite file in a temporary folder, or into ``--database-url`` (created if missing; a
    database that already holds a street is used as it is, so a city is seeded once).
 2. Copies it, starts ``marketplace serve --workers 1`` on the copy and logs in, through the login
    form, the roles the pages need: admins, the demo staff, partners of approved organizations and
@@ -25,6 +28,12 @@ Ubuntu, ``brew install wrk`` on macOS. It is a tool on the machine, not a projec
    (``benchmarks/wrk/sequence.lua`` replays the lists this script writes). During every run at 50
    or more connections this script asks ``/healthz`` once a second and records whether and how fast
    it answered.
+
+The city (``--scale city``, ``city_load.py``): users of ``--streets-logged-in`` streets act each in
+their own street; every server queues its jobs on Redis (``--redis-url``, a queue of the run's own)
+for one ``marketplace worker`` beside it; while each mixed run goes on, the admins of ``--rounds``
+streets start their street's matching round from the rounds page, and each round's queued, running
+and total seconds and status are recorded, street by street.
 
 Prints requests/s, p50, p95, p99, errors (statuses other than 2xx/3xx, socket errors) and timeouts
 for every page, worker count and connection count, checks the targets of issue 10, and writes
@@ -84,12 +93,19 @@ from seeds.demo_accounts import DEMO_PASSWORD
 from seeds.loading import database_is_empty
 from seeds.synthetic import seed_synthetic
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # city_load beside this script, however it is run
+import city_load
+from city_load import CITY
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 LUA_SCRIPT = HERE / "wrk" / "sequence.lua"
 SCALES: dict[str, dict[str, int | None]] = {
     "street": {"volunteers": 5_000, "needs": 2_000, "offers": 800, "shifts": 2_000},
-    "city": {"volunteers": 100_000, "needs": 50_000, "offers": 20_000, "shifts": None},
+    # One synthetic street of a city's size (what ``--scale city`` measured before the city had streets).
+    "big-street": {"volunteers": 100_000, "needs": 50_000, "offers": 20_000, "shifts": None},
+    # 100 streets of ``seeds/city.py`` (``marketplace seed city``), sized by issue 14: see city_load.CITY.
+    "city": {key: value for key, value in CITY.items() if key != "streets"},
 }
 PAGES = ("board", "project", "take-part", "signups", "review", "recommendations")
 SCENARIOS = (*PAGES, "mixed")
@@ -206,7 +222,11 @@ def prepare_source(url: str, scale: str) -> dict[str, Any]:
             return {"seeded": False, "counts": street_counts(engine)}
         sizes = SCALES[scale]
         print(f"seeding the {scale}: " + ", ".join(f"{v:,} {k}" for k, v in sizes.items() if v), flush=True)
-        report = seed_synthetic(engine, **sizes, today=date.today(), progress=StageProgress())
+        if scale == "city":
+            totals = {key: value for key, value in sizes.items() if value}
+            report = city_load.seed_the_city(engine, CITY["streets"], totals)
+        else:
+            report = seed_synthetic(engine, **sizes, today=date.today(), progress=StageProgress())
         print(f"seeded {report.total:,} rows in {report.generate_seconds + report.load_seconds:.1f} s", flush=True)
         return {
             "seeded": True,
@@ -235,29 +255,49 @@ class Street:
     """Ids and usernames the scenarios use, read from the base database."""
 
     projects: list[int]
-    staff_needs: list[int]
+    staff_needs: dict[str, list[int]]  # staff username -> open needs of theirs with shifts
     admins: list[str]
-    staff: str
+    staff: list[str]
     volunteers: list[str]
     volunteer_ids: dict[str, int]
     partners: list[str]
     partner_offers: dict[str, list[int]]
     lines: list[tuple[int, int]]  # (need id, resource line id) of open needs with something still needed
     signups: list[tuple[str, int, int]] = field(default_factory=list)  # (volunteer, shift id, need id)
+    # The city only: users come from several streets, each acting in their own.
+    streets: list[str] = field(default_factory=list)  # codes of the streets users were taken from
+    round_admins: list[tuple[str, str]] = field(default_factory=list)  # (street code, its admin), every street
+    volunteer_streets: dict[str, int] = field(default_factory=dict)  # volunteer -> street id
+    partner_streets: dict[str, int] = field(default_factory=dict)
+    street_lines: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # street id -> open lines
+    shift_streets: dict[int, int] = field(default_factory=dict)  # shift id -> street id
+
+    @property
+    def is_city(self) -> bool:
+        return bool(self.streets)
+
+    def lines_for(self, partner: str) -> list[tuple[int, int]]:
+        """Lines a partner may claim: in the city, those of their organization's street."""
+        return self.street_lines.get(self.partner_streets[partner], []) if self.is_city else self.lines
 
 
-def read_street(url: str, logins: int) -> Street:
+def read_street(url: str, logins: int, streets: int = 0, rounds: int = 0) -> Street:
+    """The users and ids of the scenarios; with ``streets``, users of that many streets of a city."""
     engine = create_db_engine(DatabaseSettings(url=url))
     now = datetime.now(UTC)
     try:
         with engine.connect() as connection:
+            if streets:
+                street = read_city(connection, now, logins, streets, rounds)
+                street.signups = plan_signups(connection, street, now)
+                return street
             volunteers = _busiest_volunteers(connection, logins)
             partner_offers = _partners_with_offers(connection, now, max(3, logins // 5))
             street = Street(
                 projects=_projects(connection, now),
-                staff_needs=_staff_needs(connection),
+                staff_needs={"staff": _staff_needs(connection)},
                 admins=_usernames(connection, User.role == Role.ADMIN, limit=3),
-                staff="staff",
+                staff=["staff"],
                 volunteers=list(volunteers),
                 volunteer_ids=volunteers,
                 partners=list(partner_offers),
@@ -268,6 +308,37 @@ def read_street(url: str, logins: int) -> Street:
     finally:
         engine.dispose()
     return street
+
+
+def read_city(connection: sa.Connection, now: datetime, logins: int, count: int, rounds: int) -> Street:
+    """Users of ``count`` streets spread over the city: each street's admin (and the city admin), a community
+    worker, partners and the busiest volunteers of each in turn; every street's admin starts its rounds."""
+    sampled = city_load.sampled_streets(connection, count)
+    ids = [street_id for street_id, _code in sampled]
+    admins_of = city_load.street_admins(connection)
+    volunteers = city_load.city_volunteers(connection, ids, logins)
+    partners = city_load.city_partners(connection, ids, now, max(3, logins // 5))
+    staff_needs = city_load.city_staff(connection, sampled, ROTATION // 2)
+    lines = city_load.city_lines(connection, ids)
+    codes = {code for _id, code in sampled}
+    return Street(
+        projects=city_load.city_projects(connection, ids, now, ROTATION),
+        staff_needs=staff_needs,
+        admins=["city", *(admins_of[code] for _id, code in sampled if code in admins_of)],
+        staff=list(staff_needs),
+        volunteers=list(volunteers),
+        volunteer_ids={name: profile for name, (profile, _street) in volunteers.items()},
+        partners=list(partners),
+        partner_offers={name: offers for name, (_street, offers) in partners.items()},
+        lines=[line for street_lines in lines.values() for line in street_lines],
+        streets=[code for _id, code in sampled],
+        # The sampled streets' admins start the first rounds, then the other streets' in turn.
+        round_admins=sorted(admins_of.items(), key=lambda item: item[0] not in codes)[:rounds],
+        volunteer_streets={name: street for name, (_profile, street) in volunteers.items()},
+        partner_streets={name: street for name, (street, _offers) in partners.items()},
+        street_lines=lines,
+        shift_streets=city_load.shift_streets(connection, ids),
+    )
 
 
 def _projects(connection: sa.Connection, now: datetime) -> list[int]:
@@ -396,6 +467,8 @@ def plan_signups(connection: sa.Connection, street: Street, now: datetime) -> li
             name = names[turn % len(names)]
             turn += 1
             profile = ids[name]
+            if street.is_city and street.shift_streets.get(shift_id) != street.volunteer_streets[name]:
+                continue  # in the city, volunteers sign up in their own street
             if (profile, shift_id) in live or any(s < ends and starts < e for s, e in held[profile]):
                 continue
             plan.append((name, shift_id, need_id))
@@ -426,29 +499,49 @@ class Server:
     process: subprocess.Popen[bytes]
     base: str
     log: Path
+    job_worker: subprocess.Popen[bytes] | None = None
 
 
 @contextlib.contextmanager
-def serving(url: str, workers: int, folder: Path, secret_key: str, access_log: bool = False) -> Iterator[Server]:
-    """``marketplace serve --workers N`` on ``url``; stopped with SIGTERM (it drains), then killed if need be."""
+def serving(
+    url: str,
+    workers: int,
+    folder: Path,
+    secret_key: str,
+    access_log: bool = False,
+    jobs: dict[str, str] | None = None,
+) -> Iterator[Server]:
+    """``marketplace serve --workers N`` on ``url``; stopped with SIGTERM (it drains), then killed if need be.
+
+    With ``jobs`` (the city: a Redis URL and a queue), a ``marketplace worker`` runs beside it."""
     port = free_port()
     log = folder / f"server-{workers}w-{port}.log"
-    env = os.environ | {
-        "MARKETPLACE_DATABASE_URL": url,
-        "MARKETPLACE_VAR_DIR": str(folder),
-        "MARKETPLACE_SECRET_KEY": secret_key,
-        "MARKETPLACE_ENVIRONMENT": "production",
-        # Sessions are made once, on the base copy; keep them alive through a long run.
-        "MARKETPLACE_SESSION_IDLE_MINUTES": "720",
-        "MARKETPLACE_ACCESS_LOG": "true" if access_log else "false",
-    }
+    env = (
+        os.environ
+        | {
+            "MARKETPLACE_DATABASE_URL": url,
+            "MARKETPLACE_VAR_DIR": str(folder),
+            "MARKETPLACE_SECRET_KEY": secret_key,
+            "MARKETPLACE_ENVIRONMENT": "production",
+            # Sessions are made once, on the base copy; keep them alive through a long run.
+            "MARKETPLACE_SESSION_IDLE_MINUTES": "720",
+            "MARKETPLACE_ACCESS_LOG": "true" if access_log else "false",
+        }
+        | (jobs or {})
+    )
     command = [*marketplace_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     with log.open("wb") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(process, f"http://127.0.0.1:{port}", log)
     try:
         wait_healthy(server)
-        yield server
+        if jobs:
+            worker_log = log.with_name(f"worker-{port}.log")
+            with city_load.job_worker(marketplace_command(), env, worker_log, int(jobs["concurrency"])) as worker:
+                server.job_worker = worker
+                yield server
+        else:
+            yield server
     finally:
         stop(process)
 
@@ -531,7 +624,8 @@ def log_in(base: str, username: str) -> Login:
 
 
 def log_everyone_in(base: str, street: Street) -> dict[str, Login]:
-    names = [*street.admins, street.staff, *street.partners, *street.volunteers]
+    names = [*street.admins, *street.staff, *street.partners, *street.volunteers]
+    names += [admin for _code, admin in street.round_admins if admin not in names]
     started = time.perf_counter()
     logins = {name: log_in(base, name) for name in names}
     print(f"logged in {len(logins)} users in {time.perf_counter() - started:.1f} s", flush=True)
@@ -568,10 +662,10 @@ def page_requests(scenario: str, street: Street, logins: dict[str, Login]) -> li
     if scenario == "review":
         return [get("/review", logins[name]) for name in street.admins]
     if scenario == "recommendations":
-        staff = logins[street.staff]
         return [
-            get(f"/needs/{need}/recommendations?kind={kind}", staff)
-            for need in street.staff_needs
+            get(f"/needs/{need}/recommendations?kind={kind}", logins[staff])
+            for staff in street.staff
+            for need in street.staff_needs[staff]
             for kind in ("volunteers", "offers")
         ]
     raise ValueError(scenario)
@@ -592,10 +686,11 @@ def mixed_requests(street: Street, logins: dict[str, Login]) -> list[Request]:
             get("/signups", volunteer),
             get("/"),
         ]
-        if cycle % 2 == 0 and partners and street.lines:
-            partner = partners[(cycle // 2) % len(partners)]
+        partner = partners[(cycle // 2) % len(partners)] if partners else None
+        lines = street.lines_for(partner.username) if partner else []
+        if cycle % 2 == 0 and partner and lines:
             offers = street.partner_offers[partner.username]
-            claim_need, line_id = street.lines[(cycle // 2) % len(street.lines)]
+            claim_need, line_id = lines[(cycle // 2) % len(lines)]
             sequence += [
                 get(f"/projects/{claim_need}/take-part", partner),
                 post(
@@ -607,11 +702,14 @@ def mixed_requests(street: Street, logins: dict[str, Login]) -> list[Request]:
                     quantity="1",
                 ),
             ]
+        # In the city, admins and staff of the sampled streets take turns; the street keeps its first.
+        turn = cycle // 4 if street.is_city else 0
         if cycle % 4 == 1:
-            sequence.append(get("/review", logins[street.admins[0]]))
-        if cycle % 4 == 3 and street.staff_needs:
-            need = street.staff_needs[cycle % len(street.staff_needs)]
-            sequence.append(get(f"/needs/{need}/recommendations?kind=volunteers", logins[street.staff]))
+            sequence.append(get("/review", logins[street.admins[turn % len(street.admins)]]))
+        staff = street.staff[turn % len(street.staff)] if street.staff else None
+        if cycle % 4 == 3 and staff and street.staff_needs[staff]:
+            need = street.staff_needs[staff][cycle % len(street.staff_needs[staff])]
+            sequence.append(get(f"/needs/{need}/recommendations?kind=volunteers", logins[staff]))
     return sequence
 
 
@@ -630,16 +728,24 @@ def write_requests(path: Path, requests: list[Request]) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def warm(base: str, requests: list[Request]) -> list[str]:
-    """Send each distinct GET once (this also builds the recommendation indexes); returns the failures."""
+def warm(base: str, requests: list[Request], timeout: float = 120) -> list[str]:
+    """Send each distinct GET once (this also builds the recommendation indexes); returns the failures.
+    A GET slower than ``timeout`` is said and timed, not a failure: the load shows what it costs."""
     problems = []
     seen: set[tuple[str, str]] = set()
-    with httpx.Client(base_url=base, timeout=120, follow_redirects=False) as client:
+    with httpx.Client(base_url=base, timeout=timeout, follow_redirects=False) as client:
         for method, path, cookie, _body in requests:
             if method != "GET" or (path, cookie) in seen:
                 continue
             seen.add((path, cookie))
-            answer = client.get(path, headers={"Cookie": cookie} if cookie else {})
+            began = time.perf_counter()
+            try:
+                answer = client.get(path, headers={"Cookie": cookie} if cookie else {})
+            except httpx.TimeoutException:
+                print(f"  warming up: GET {path} gave no answer within {timeout:.0f} s", flush=True)
+                continue
+            if time.perf_counter() - began > 10:
+                print(f"  warming up: GET {path} took {time.perf_counter() - began:.0f} s", flush=True)
             if answer.status_code >= 400:
                 problems.append(f"GET {path} -> {answer.status_code}")
             if len(seen) >= 2 * ROTATION:
@@ -674,6 +780,7 @@ class Run:
     started_at: float = 0.0  # epoch seconds, to find the run's lines in the server's access log
     ended_at: float = 0.0
     server_routes: dict[str, dict[str, float]] = field(default_factory=dict)
+    rounds: dict[str, Any] | None = None  # the city's mixed runs: the rounds started during the run
 
 
 def require_wrk() -> str:
@@ -760,15 +867,18 @@ def measure(
     workers: int,
     connections: int,
     options: argparse.Namespace,
+    during: Any = None,
 ) -> Run:
-    run = Run(scenario, workers, connections, options.duration, load_before=round(os.getloadavg()[0], 2))
+    """One wrk run; ``during`` (a context manager) runs beside it, e.g. the city's rounds being started."""
+    duration = options.mixed_duration if scenario == "mixed" and options.mixed_duration else options.duration
+    run = Run(scenario, workers, connections, duration, load_before=round(os.getloadavg()[0], 2))
     poller = HealthzPoller(server.base, options.timeout) if connections >= HEALTHZ_FROM_CONNECTIONS else None
     run.started_at = time.time()
-    with poller or contextlib.nullcontext():
-        raw = run_wrk(wrk, server.base, requests_file, connections, options.duration, options)
+    with poller or contextlib.nullcontext(), during or contextlib.nullcontext():
+        raw = run_wrk(wrk, server.base, requests_file, connections, duration, options)
     run.ended_at = time.time()
     run.load_after = round(os.getloadavg()[0], 2)
-    seconds = raw["duration_us"] / 1e6 or options.duration
+    seconds = raw["duration_us"] / 1e6 or duration
     latency = raw["latency_us"]
     socket_errors = {key: raw["errors"][key] for key in ("connect", "read", "write")}
     run.requests = raw["requests"]
@@ -800,9 +910,10 @@ def bench_workers(
     memory: dict[str, Any] = {}
     folder = databases.folder
     pages = [scenario for scenario in options.scenarios if scenario != "mixed"]
+    jobs = jobs_settings(options) if street.is_city else None
     if pages:
         url = databases.copy(databases.base(), "wl_run")
-        with serving(url, workers, folder, options.secret_key, options.access_log) as server:
+        with serving(url, workers, folder, options.secret_key, options.access_log, jobs) as server:
             for scenario in pages:
                 runs += bench_scenario(wrk, server, scenario, page_requests(scenario, street, logins), workers, options)
             memory["after_pages"] = memory_mb(server.process.pid)
@@ -811,12 +922,43 @@ def bench_workers(
         requests = mixed_requests(street, logins)
         for connections in options.connections:
             url = databases.copy(databases.base(), "wl_run")  # every mixed run signs up from the same state
-            with serving(url, workers, folder, options.secret_key, options.access_log) as server:
-                found = bench_scenario(wrk, server, "mixed", requests, workers, options, only=[connections])
+            with serving(url, workers, folder, options.secret_key, options.access_log, jobs) as server:
+                starts = round_starts(server, street, logins, options) if jobs else None
+                found = bench_scenario(
+                    wrk, server, "mixed", requests, workers, options, only=[connections], during=starts
+                )
                 memory[f"after_mixed_{connections}"] = memory_mb(server.process.pid)
+                if starts is not None and server.job_worker is not None:
+                    memory[f"job_worker_after_mixed_{connections}"] = memory_mb(server.job_worker.pid)
+                    found[0].rounds = rounds_of_run(url, starts, found[0], options)
             attach_server_routes(server.log, found)
             runs += found
     return runs, memory
+
+
+def jobs_settings(options: argparse.Namespace) -> dict[str, str]:
+    """The city's servers queue jobs on Redis for one ``marketplace worker``: a queue of this run's own."""
+    queue = f"web-load-{secrets.token_hex(4)}"
+    return city_load.jobs_env(options.redis_url, queue) | {"concurrency": str(options.job_concurrency)}
+
+
+def round_starts(
+    server: Server, street: Street, logins: dict[str, Login], options: argparse.Namespace
+) -> city_load.RoundStarts:
+    """Every street's admin starting their street's round from the rounds page, in turn, during the run."""
+    admins = [
+        (code, admin, logins[admin].cookie, logins[admin].csrf) for code, admin in street.round_admins[: options.rounds]
+    ]
+    return city_load.RoundStarts(server.base, admins, options.round_gap)
+
+
+def rounds_of_run(url: str, starts: city_load.RoundStarts, run: Run, options: argparse.Namespace) -> dict[str, Any]:
+    """After the run: wait (up to ``--rounds-wait``) for the rounds still queued, then read every round."""
+    waited = city_load.wait_for_rounds(url, len(starts.posted), options.rounds_wait)
+    rounds = city_load.read_rounds(url, (run.started_at, run.ended_at))
+    summary = city_load.rounds_summary(rounds, starts.posted) | {"waited_after_load_s": waited}
+    print(city_load.rounds_text(f"mixed, {run.workers} worker(s), {run.connections} conns", summary, rounds))
+    return {"summary": summary, "per_street": rounds, "posts": starts.posted}
 
 
 def bench_scenario(
@@ -827,10 +969,11 @@ def bench_scenario(
     workers: int,
     options: argparse.Namespace,
     only: list[int] | None = None,
+    during: Any = None,
 ) -> list[Run]:
     requests_file = server.log.with_name(f"requests-{scenario}.lua")
     write_requests(requests_file, requests)
-    problems = warm(server.base, requests)
+    problems = warm(server.base, requests, options.warm_timeout)
     if problems:
         print(f"  {scenario}: skipped, pages did not answer when warming up: {'; '.join(problems[:3])}", flush=True)
         return [
@@ -841,7 +984,7 @@ def bench_scenario(
         run_wrk(wrk, server.base, requests_file, min(options.connections), options.warmup, options)
     runs = []
     for connections in only or options.connections:
-        runs.append(measure(wrk, server, scenario, requests_file, workers, connections, options))
+        runs.append(measure(wrk, server, scenario, requests_file, workers, connections, options, during))
         time.sleep(options.pause)
     return runs
 
@@ -987,6 +1130,15 @@ def report_text(result: dict[str, Any], runs: list[Run], targets: list[str]) -> 
         HEADER,
         *[row_text(run) for run in runs],
         *[routes_text(run) for run in runs if run.server_routes],
+        *[
+            city_load.rounds_text(
+                f"mixed, {run.workers} worker(s), {run.connections} conns",
+                run.rounds["summary"],
+                run.rounds["per_street"],
+            )
+            for run in runs
+            if run.rounds
+        ],
         "",
         "server memory, MB: RSS / PSS of the parent and its workers together (forked workers share pages)",
         *[
@@ -1035,6 +1187,17 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="turn on the server's access log and report its time per route in each run (costs some throughput)",
     )
+    parser.add_argument(
+        "--mixed-duration", type=float, help="seconds per mixed run (default: --duration; the city's rounds need more)"
+    )
+    parser.add_argument("--warm-timeout", type=float, default=120, help="seconds a warm-up GET may take")
+    city = parser.add_argument_group("the city (--scale city): rounds as jobs during the mixed scenario")
+    city.add_argument("--streets-logged-in", type=int, default=10, help="streets whose users the scenarios use")
+    city.add_argument("--rounds", type=int, default=CITY["streets"], help="streets whose admin starts a round")
+    city.add_argument("--round-gap", type=float, default=0.5, help="seconds between two streets' round starts")
+    city.add_argument("--rounds-wait", type=float, default=900, help="seconds to wait after the load for rounds")
+    city.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="Redis of the job queue")
+    city.add_argument("--job-concurrency", type=int, default=1, help="jobs the one worker runs at a time")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (databases, server logs)")
     parser.add_argument("--no-write", action="store_true", help="print only; write nothing to benchmarks/results")
     options = parser.parse_args(argv)
@@ -1056,7 +1219,8 @@ def main(argv: list[str] | None = None) -> None:
         seeding = prepare_source(databases.source, options.scale)
         base = databases.copy(databases.source, "wl_base")
         with serving(base, 1, folder, options.secret_key) as server:
-            street = read_street(base, options.logins)
+            city = options.scale == "city"
+            street = read_street(base, options.logins, options.streets_logged_in if city else 0, options.rounds)
             logins = log_everyone_in(server.base, street)
         print(
             f"{len(street.projects)} projects, {len(street.signups)} planned sign-ups, "
