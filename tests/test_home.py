@@ -21,7 +21,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role
 from marketplace.db.types import utcnow
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
-from marketplace.needs.models import NeedStatus
+from marketplace.needs.models import Escalation, EscalationLevel, NeedStatus
 from marketplace.settings import Settings
 from marketplace.street_clock import street_today
 from tests import factories
@@ -105,6 +105,9 @@ def test_staff_counts_only_their_grids_and_each_link_shows_those_needs(
     assert cards["needs_overdue"]["number"] == 1
     listed = _page(client, cards["needs_overdue"]["href"])
     assert _table_rows(listed) == 1 and "ALFAMARK逾期需求" in listed
+    assert cards["needs_to_verify"]["number"] == 1
+    listed = _page(client, cards["needs_to_verify"]["href"])
+    assert _table_rows(listed) == 1 and "ALFAMARK需求completed" in listed
     # The project's community step, and the grid step the overdue sweep opened for the overdue need.
     assert cards["escalations_waiting"]["number"] == 2
     listed = _page(client, cards["escalations_waiting"]["href"])
@@ -143,6 +146,11 @@ def test_a_street_admin_counts_their_street_only_and_the_links_agree(
     round_items = _section(home, "last_round")["items"]
     assert round_items[0]["href"] == f"/rounds/{world.a.round.id}"
     assert cards["escalations_waiting"]["number"] == 2
+    escalation_cards = ("escalations_waiting", "escalations_overdue", "escalations_open", "escalations_today")
+    for key in (*escalation_cards, "escalations_recent", "escalations_older"):
+        listed = _page(client, cards[key]["href"])
+        assert listed.count('class="escalation-item') == cards[key]["number"], key
+        assert "BRAVOMARK" not in listed, key
     assert "BRAVOMARK" not in str(home)
     assert "city" not in {section["key"] for section in home["sections"]}
 
@@ -163,8 +171,23 @@ def test_the_queue_by_age_puts_each_item_in_its_bucket(
                 created_at=now - timedelta(days=days),
             )
         )
+        # An escalation step of the same age, acknowledged in time (so the sweep leaves it be).
+        opened = now - timedelta(days=days)
+        session.add(
+            Escalation(
+                need_id=need.id or 0,
+                level=EscalationLevel.GRID,
+                reason=f"ALFAMARK吹哨{title}",
+                opened_at=opened,
+                deadline_at=opened + timedelta(days=1),
+                acknowledged_at=opened + timedelta(hours=1),
+            )
+        )
     session.commit()
     cards = _cards(_home(client, world, "admin A"))
+    assert cards["escalations_recent"]["number"] == 1 and cards["escalations_older"]["number"] == 1
+    older = _page(client, cards["escalations_older"]["href"])
+    assert older.count('class="escalation-item') == 1 and "ALFAMARK吹哨older" in older
     assert cards["queue_whole_need"]["number"] == 2
     assert cards["queue_recent"]["number"] == 1 and cards["queue_older"]["number"] == 1
     recent = _page(client, cards["queue_recent"]["href"])

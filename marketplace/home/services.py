@@ -22,6 +22,7 @@ from marketplace.matches.models import MatchKind
 from marketplace.needs import escalation
 from marketplace.needs import services as needs
 from marketplace.needs import summaries as need_summaries
+from marketplace.needs.models import NeedStatus
 from marketplace.offers import services as offers
 from marketplace.offers.models import OfferStatus
 from marketplace.organizations import services as organizations
@@ -49,14 +50,14 @@ class Ages:
         today = street_today(now)
         return cls(today, day_start(today), day_start(today - timedelta(days=3)))
 
-    def review_links(self) -> tuple[str, str, str]:
-        """The review inbox filtered to each bucket by the day items were proposed (inclusive street days)."""
+    def links(self, path: str) -> tuple[str, str, str]:
+        """``path`` (the review inbox, the escalations) filtered to each bucket by inclusive street days."""
         day = self.today
         return (
-            "/review?" + urlencode({"from": day.isoformat()}),
-            "/review?"
+            f"{path}?" + urlencode({"from": day.isoformat()}),
+            f"{path}?"
             + urlencode({"from": (day - timedelta(days=3)).isoformat(), "to": (day - timedelta(days=1)).isoformat()}),
-            "/review?" + urlencode({"to": (day - timedelta(days=4)).isoformat()}),
+            f"{path}?" + urlencode({"to": (day - timedelta(days=4)).isoformat()}),
         )
 
 
@@ -113,13 +114,14 @@ def _escalation_cards(db: Session, viewer: CurrentUser, now: datetime, ages: Age
         Card(
             "escalations_waiting", _("Waiting for acknowledgement"), counts.waiting, "/escalations?waiting=true", "act"
         ),
-        Card("escalations_overdue", _("Past the deadline"), counts.overdue, "/escalations?waiting=true", "act"),
+        Card("escalations_overdue", _("Past the deadline"), counts.overdue, "/escalations?overdue=true", "act"),
         Card("escalations_open", _("Open escalation steps"), counts.total, "/escalations"),
     ]
+    today_link, recent_link, older_link = ages.links("/escalations")
     by_age = [
-        Card("escalations_today", _("Opened today"), counts.today, "/escalations"),
-        Card("escalations_recent", _("1–3 days ago"), counts.recent, "/escalations"),
-        Card("escalations_older", _("Older"), counts.older, "/escalations", "act"),
+        Card("escalations_today", _("Opened today"), counts.today, today_link),
+        Card("escalations_recent", _("1–3 days ago"), counts.recent, recent_link),
+        Card("escalations_older", _("Older"), counts.older, older_link, "act"),
     ]
     return state, by_age
 
@@ -128,6 +130,7 @@ def staff_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
     ages = Ages.at(now)
     to_review = needs.count_needs(db, viewer, needs.NeedFilters(to_review=True))
     overdue = needs.count_needs(db, viewer, needs.NeedFilters(overdue=True))
+    to_verify = needs.count_needs(db, viewer, needs.NeedFilters(status=NeedStatus.COMPLETED))
     escalated, _by_age = _escalation_cards(db, viewer, now, ages)
     need_section = Section(
         "needs",
@@ -135,6 +138,7 @@ def staff_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
         cards=[
             Card("needs_to_review", _("To review and publish"), to_review, "/needs?to_review=true", "act"),
             Card("needs_overdue", _("Overdue"), overdue, "/needs?overdue=true", "act"),
+            Card("needs_to_verify", _("Completed, to verify"), to_verify, "/needs?status=completed", "act"),
             escalated[0],
             escalated[2],
         ],
@@ -206,7 +210,7 @@ def admin_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
     queue = summaries.review_queue(db, viewer, today_starts=ages.today_starts, recent_starts=ages.recent_starts)
     needs_to_review = needs.count_needs(db, viewer, needs.NeedFilters(to_review=True))
     pending = organizations.list_organizations(db, viewer, status=OrganizationStatus.PENDING, page_size=SHOWN)
-    today_link, recent_link, older_link = ages.review_links()
+    today_link, recent_link, older_link = ages.links("/review")
     queue_section = Section(
         "review_queue",
         _("Review queue"),
@@ -261,7 +265,7 @@ def admin_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
         empty=_("No organization waits to be vetted."),
     )
     state, by_age = _escalation_cards(db, viewer, now, ages)
-    escalations = Section("escalations", _("Escalations"), cards=[*state[:2], *by_age])
+    escalations = Section("escalations", _("Escalations"), cards=[*state, *by_age])
     round_section = _round_section(db, viewer)
     sections = [queue_section, age_section, vetting, round_section, escalations]
     if is_city_admin(viewer):
