@@ -6,12 +6,14 @@ sweep first (as the API's list does), so a step past its deadline already shows 
 """
 
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Annotated
 
 import sqlalchemy as sa
 from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
 from sqlmodel import Session
@@ -27,6 +29,11 @@ from marketplace.places.models import Department, Grid
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
+from marketplace.street_clock import day_start
+
+# Steps opened from / to a street day, inclusive (the home pages link each age of steps here).
+OpenedFrom = Annotated[date | None, QueryParameter(name="from", description="Opened on or after this street day")]
+OpenedTo = Annotated[date | None, QueryParameter(name="to", description="Opened on or before this street day")]
 
 
 def reason_text(step: Escalation) -> str:
@@ -52,11 +59,19 @@ class OpenStep:
     acknowledged_by: str | None = None
 
 
-def open_steps(db: Session, viewer: CurrentUser, *, waiting_only: bool = False) -> list[OpenStep]:
+def open_steps(
+    db: Session,
+    viewer: CurrentUser,
+    *,
+    waiting_only: bool = False,
+    opened_from: date | None = None,
+    opened_to: date | None = None,
+) -> list[OpenStep]:
     """The steps of the still-open escalated needs the viewer may see, oldest first.
 
     A step is overdue when it was not acknowledged by its deadline; ``waiting_only`` keeps only the
-    steps nobody has acknowledged yet (what the API's list returns).
+    steps nobody has acknowledged yet (what the API's list returns); ``opened_from`` and ``opened_to``
+    keep the steps opened in those street days.
     """
     now = utcnow()
     conditions = [
@@ -66,6 +81,10 @@ def open_steps(db: Session, viewer: CurrentUser, *, waiting_only: bool = False) 
     ]
     if waiting_only:
         conditions.append(Escalation.acknowledged_at.is_(None))  # type: ignore[union-attr]
+    if opened_from is not None:
+        conditions.append(Escalation.opened_at >= day_start(opened_from))  # type: ignore[arg-type,operator]
+    if opened_to is not None:
+        conditions.append(Escalation.opened_at < day_start(opened_to + timedelta(days=1)))  # type: ignore[arg-type,operator]
     statement = (
         sa.select(Escalation, Need, User.display_name)
         .join(Need, Need.id == Escalation.need_id)
@@ -92,17 +111,23 @@ def _page(
     actor: CurrentUser,
     *,
     waiting_only: bool = False,
+    overdue_only: bool = False,
+    opened_from: date | None = None,
+    opened_to: date | None = None,
     notice: str | None = None,
     problem: str | None = None,
     status_code: int = 200,
 ) -> Template:
-    steps = open_steps(db, actor, waiting_only=waiting_only)
+    steps = open_steps(db, actor, waiting_only=waiting_only, opened_from=opened_from, opened_to=opened_to)
+    if overdue_only:
+        steps = [item for item in steps if item.overdue]
     context = page_context(
         db,
         steps=steps,
         overdue_count=sum(1 for item in steps if item.overdue),
         waiting_count=sum(1 for item in steps if item.step.acknowledged_at is None),
         waiting_only=waiting_only,
+        narrowed=overdue_only or opened_from is not None or opened_to is not None,
         reason_text=reason_text,
         notice=notice,
         problem=problem,
@@ -124,11 +149,22 @@ class EscalationPagesController(Controller):
         state: State,
         actor: Actor,
         waiting: FromQuery[bool] = False,
+        overdue: FromQuery[bool] = False,
+        opened_from: OpenedFrom = None,
+        opened_to: OpenedTo = None,
         done: FromQuery[str | None] = None,
     ) -> Template:
         escalation.escalate_overdue_when_due(reader, state.session_factory)
         notice = _("The escalation step was acknowledged.") if done == "acknowledged" else None
-        return _page(reader, actor, waiting_only=waiting, notice=notice)
+        return _page(
+            reader,
+            actor,
+            waiting_only=waiting,
+            overdue_only=overdue,
+            opened_from=opened_from,
+            opened_to=opened_to,
+            notice=notice,
+        )
 
     @post("/{escalation_id:int}/acknowledge", name="escalations:acknowledge", sync_to_thread=True)
     def acknowledge(self, db: DbSession, actor: Actor, escalation_id: FromPath[int]) -> Template | Redirect:
