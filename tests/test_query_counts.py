@@ -98,7 +98,7 @@ PAGES = [
     ("anonymous", "/projects/{project}", 7),
     ("volunteer", "/projects/{project}", 8),
     # Each role's home: one count per card group (a query each), the escalation and offer sweeps' probes.
-    ("staff", "/home", 10),
+    ("staff", "/home", 11),
     ("admin", "/home", 12),
     ("partner", "/home", 12),
     ("volunteer", "/home", 26),  # + the recommended tasks (as /recommended), shifts, proposals and hours
