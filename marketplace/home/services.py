@@ -35,6 +35,9 @@ from marketplace.street_clock import day_start, street_time, street_today
 from marketplace.volunteers import services as volunteers
 
 SHOWN = 5  # rows of a short list on a home page; the linked list has them all
+# Round proposals waiting for an answer are listed at the top of My claims and My shifts.
+PARTNER_PROPOSALS = "/claims#proposals-heading"
+VOLUNTEER_PROPOSALS = "/signups#proposals-heading"
 
 
 @dataclass(frozen=True)
@@ -337,12 +340,12 @@ def partner_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
         "to_act_on",
         _("To act on"),
         cards=[
-            Card("proposals_awaiting", _("Proposals to accept or decline"), len(proposals), "/claims#proposals", "act"),
+            Card("proposals_awaiting", _("Proposals to accept or decline"), len(proposals), PARTNER_PROPOSALS, "act"),
             Card("claims_to_deliver", _("Approved claims to deliver"), claims.to_deliver, "/claims", "act"),
             Card("claims_waiting", _("Claims waiting for the street"), claims.waiting, "/claims"),
         ],
         items=[
-            Item(row.need.title, _("proposed %(when)s") % {"when": _when(row.match.created_at)}, "/claims#proposals")
+            Item(row.need.title, _("proposed %(when)s") % {"when": _when(row.match.created_at)}, PARTNER_PROPOSALS)
             for row in proposals[:SHOWN]
         ],
         links=[Link(_("Recommended projects"), "/recommended")] if viewer.organization_approved else [],
@@ -405,9 +408,7 @@ def volunteer_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
         _("My next shifts"),
         cards=[
             Card("shifts_upcoming", _("Shifts ahead"), len(upcoming), "/signups"),
-            Card(
-                "proposals_awaiting", _("Proposals to accept or decline"), len(proposals), "/signups#proposals", "act"
-            ),
+            Card("proposals_awaiting", _("Proposals to accept or decline"), len(proposals), VOLUNTEER_PROPOSALS, "act"),
         ],
         items=[
             Item(
