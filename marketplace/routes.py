@@ -5,7 +5,7 @@ from typing import Any
 from marketplace.accounts.api import AuthApiController
 from marketplace.accounts.controllers import AccountPagesController, AdminUsersController, MyAccountController, logout
 from marketplace.admin.controllers import ADMIN_ROUTE_HANDLERS
-from marketplace.dashboard.controllers import FiguresPageController, StatsApiController
+from marketplace.dashboard.controllers import FiguresPageController, FiguresScreenController, StatsApiController
 from marketplace.exchange.needs import NEED_EXCHANGE_HANDLERS
 from marketplace.exchange.projects import ProjectExportController
 from marketplace.home.api import HomeApiController
@@ -50,6 +50,7 @@ def route_handlers() -> list[Any]:
         logout,
         ProjectPagesController,
         FiguresPageController,
+        FiguresScreenController,
         ProjectApiController,
         NeedApiController,
         NeedContactApiController,

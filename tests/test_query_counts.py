@@ -75,8 +75,10 @@ PAGES = [
     ("admin", "/review?kind=volunteer_shift", 10),
     ("admin", "/review?need={project}", 10),  # + many streets: the need in the admin's street, its communities
     ("admin", "/review?q=项目&conflict=any&sort=shift", 10),
-    ("anonymous", "/figures", 11),
-    ("volunteer", "/figures", 12),
+    ("anonymous", "/figures", 13),  # + the needs by month and the grids with their stations (the charts, the map)
+    ("volunteer", "/figures", 14),
+    ("staff", "/figures/screen", 16),  # the figures and charts of the viewer's own street
+    ("admin", "/figures/screen", 15),
     ("staff", "/needs/{project}/recommendations", 10),  # + many streets: how many (one index or one per street)
     ("staff", "/needs/{project}/recommendations?kind=volunteers", 10),
     ("admin", "/needs/{project}/recommendations", 9),

@@ -3,19 +3,24 @@
 Both take ``street=<code>``: one street's figures; without it, the whole deployment's.
 """
 
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.params import QueryParameter
 from litestar.response import Template
 
+from marketplace.dashboard.figure_charts import SCREEN, figure_charts
 from marketplace.dashboard.figures import StreetFigures, street_figures
+from marketplace.dashboard.screen import REFRESH_SECONDS, mapped_street, may_see_screen, screen_street
 from marketplace.db.deps import ReaderSession
 from marketplace.needs.board import InvalidFilter, invalid_filter_response, parse_street
 from marketplace.page_cache import COMPRESSED_HERE, page_cache_middleware
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.directory import list_streets
-from marketplace.security.guards import PUBLIC
+from marketplace.security.context import current_user
+from marketplace.security.guards import PUBLIC, sessions_only, staff_or_admin
+from marketplace.street_clock import street_today
 from marketplace.volunteers.hours import notes as hours_notes
 
 StreetCode = Annotated[
@@ -35,7 +40,16 @@ class FiguresPageController(Controller):
     def figures(self, reader: ReaderSession, street: StreetCode = None) -> Template:
         chosen = parse_street(reader, street)
         figures = street_figures(reader, None if chosen is None else chosen.id)
-        values = {"figures": figures, "streets": list_streets(reader), "chosen_street": chosen, **hours_notes()}
+        streets = list_streets(reader)
+        charts = figure_charts(reader, figures, chosen, street_today(), map_street=mapped_street(chosen, streets))
+        values = {
+            "figures": figures,
+            "charts": charts,
+            "streets": streets,
+            "chosen_street": chosen,
+            "screen_allowed": may_see_screen(current_user.get()),
+            **hours_notes(),
+        }
         if chosen is not None:
             values["street"] = chosen  # the header names the street shown
         return Template("dashboard/figures.html", context=page_context(reader, **values))
@@ -61,3 +75,30 @@ class StatsApiController(Controller):
     def stats(self, reader: ReaderSession, street: StreetCode = None) -> StreetFigures:
         chosen = parse_street(reader, street)
         return street_figures(reader, None if chosen is None else chosen.id)
+
+
+class FiguresScreenController(Controller):
+    """The leader's full-screen view of the figures (see ``marketplace.dashboard.screen``)."""
+
+    path = "/figures/screen"
+    guards = [staff_or_admin, sessions_only]
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", name="figures:screen", sync_to_thread=True)
+    def screen(self, request: Request[Any, Any, Any], reader: ReaderSession, street: StreetCode = None) -> Template:
+        shown = screen_street(reader, request.user, street)
+        figures = street_figures(reader, None if shown is None else shown.id)
+        streets = [] if shown is not None else list_streets(reader)  # to know whether there is only one
+        charts = figure_charts(
+            reader, figures, shown, street_today(), map_street=mapped_street(shown, streets), sizes=SCREEN
+        )
+        values: dict[str, Any] = {
+            "figures": figures,
+            "charts": charts,
+            "chosen_street": shown,
+            "refresh_seconds": REFRESH_SECONDS,
+            "updated_at": datetime.now(UTC),
+        }
+        # No site header on the screen: the street it names is the one shown (no page_context needed).
+        return Template("dashboard/screen.html", context=values)

@@ -69,6 +69,7 @@ class GridTally(Tally):
     community_id: int
     community_name: str
     community_name_en: str
+    open_needs: int = 0  # published and not yet solved: what the grid map colours by
 
 
 class StreetFigures(Struct):
@@ -384,6 +385,7 @@ def _by_grid(session: Session, by_grid: dict[Any, _Sums], street_id: int | None 
                 collected=sums.collected,
                 solved=sums.solved,
                 average_days_to_close=sums.average_days,
+                open_needs=sums.open,
             )
         )
     return tallies
