@@ -138,3 +138,16 @@ TARGETS_SCRIPT = """
 def small_targets(page: Any) -> list[str]:
     """Controls smaller than 24 px, or primary actions lower than 44 px."""
     return list(page.evaluate(TARGETS_SCRIPT))
+
+
+def selects_without_arrow(page: Any) -> list[str]:
+    """Single-choice selects that look like text fields: no native arrow (appearance: none) and no drawn one."""
+    return list(
+        page.evaluate(
+            """() => [...document.querySelectorAll("select:not([multiple]):not([size])")]
+                .filter(el => el.getClientRects().length > 0)
+                .filter(el => getComputedStyle(el).appearance === "none")
+                .filter(el => getComputedStyle(el).backgroundImage === "none")
+                .map(el => el.name || el.id || el.outerHTML.slice(0, 60))"""
+        )
+    )

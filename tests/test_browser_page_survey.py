@@ -1,6 +1,7 @@
 """Every role's main pages, in both languages, in a real Chromium at 360 px: axe-core finds no serious or
-critical accessibility violation, nothing scrolls sideways, and every control is big enough to tap
-(24 px, 44 px for a primary action). The pages are listed in tests/page_survey.py."""
+critical accessibility violation, nothing scrolls sideways, every control is big enough to tap
+(24 px, 44 px for a primary action) and every select shows its arrow. The pages are listed in
+tests/page_survey.py."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -9,7 +10,15 @@ import pytest
 
 from tests.browser import BROWSER_MARKS, launch_chromium, signed_in
 from tests.live_server import LiveServer
-from tests.page_survey import PAGES, addresses, axe_violations, open_need, sideways_overflow, small_targets
+from tests.page_survey import (
+    PAGES,
+    addresses,
+    axe_violations,
+    open_need,
+    selects_without_arrow,
+    sideways_overflow,
+    small_targets,
+)
 
 pytestmark = BROWSER_MARKS
 
@@ -60,6 +69,7 @@ def test_main_pages_pass_axe_fit_360_px_and_are_easy_to_tap(
                 if (path, v["id"]) not in WAIVED
             ]
             problems += [f"{path}: small target {target}" for target in small_targets(page)]
+            problems += [f"{path}: select without an arrow: {name}" for name in selects_without_arrow(page)]
     finally:
         page.context.close()
     assert not problems, f"{role} in {locale}:\n" + "\n".join(problems)
