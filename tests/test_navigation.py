@@ -21,10 +21,10 @@ def world(session: Session, session_factory: sessionmaker[Session], settings: Se
 
 
 EXPECTED = {
-    "admin": {"/review", "/rounds", "/needs", "/escalations", "/offers", "/admin/users"},
-    "staff of another community": {"/needs", "/escalations", "/offers", "/volunteers"},
-    "partner of another organization": {"/recommended", "/claims", "/offers", "/organization"},
-    "volunteer": {"/recommended", "/signups", "/volunteer/hours", "/volunteer/profile"},
+    "admin": {"/home", "/review", "/rounds", "/needs", "/escalations", "/offers", "/admin/users"},
+    "staff of another community": {"/home", "/needs", "/escalations", "/offers", "/volunteers"},
+    "partner of another organization": {"/home", "/recommended", "/claims", "/offers", "/organization"},
+    "volunteer": {"/home", "/recommended", "/signups", "/volunteer/hours", "/volunteer/profile"},
     "anonymous": set(),
 }
 
