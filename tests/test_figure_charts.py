@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
-from marketplace.dashboard.charts import BarInput, Series, TrendMonth, bar_chart, nice_ceiling, trend_chart
+from marketplace.dashboard.charts import BarInput, Series, TrendMonth, bar_chart, nice_ceiling, ticks, trend_chart
 from marketplace.dashboard.grid_map import GridPoint, grid_map, legend, open_class
 from marketplace.dashboard.trend import needs_by_month
 from marketplace.needs.models import NeedStatus
@@ -36,13 +36,14 @@ def test_bars_share_one_nice_scale_and_every_row_writes_its_values() -> None:
         width=400,
     )
     assert nice_ceiling(40) == 50 and nice_ceiling(0) == 1 and nice_ceiling(7) == 10
+    assert ticks(25) == [0, 5, 10, 15, 20, 25] and ticks(100) == [0, 25, 50, 75, 100] and ticks(2) == [0, 1, 2]
     walk, hotline = chart.rows
     assert walk.bars[0].width == pytest.approx(chart.plot_width * 40 / 50)
     assert walk.bars[1].width == pytest.approx(chart.plot_width * 10 / 50)
     assert hotline.bars[0].width == pytest.approx(hotline.bars[1].width)
     assert walk.bars[1].height < walk.bars[0].height  # solved is drawn inside collected
     assert [row.value_text for row in chart.rows] == ["10 / 40 · 25%", "20 / 20 · 100%"]
-    assert [tick.label for tick in chart.ticks] == ["0", "12.5", "25", "37.5", "50"]
+    assert [tick.label for tick in chart.ticks] == ["0", "10", "20", "30", "40", "50"]
     assert chart.rows[0].value_x > walk.bars[0].x + walk.bars[0].width  # the text follows the bar
 
 

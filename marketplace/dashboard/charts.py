@@ -45,8 +45,13 @@ def nice_ceiling(value: float) -> float:
     return float(10 * power)  # pragma: no cover - the loop always returns
 
 
-def ticks(top: float, count: int = 4) -> list[float]:
-    """``count`` + 1 evenly spaced values from 0 to ``top``."""
+def ticks(top: float, count: int | None = None) -> list[float]:
+    """Evenly spaced values from 0 to ``top`` at round steps: 25 → 0, 5, …, 25; 20 → 0, 5, …, 20; 2 → 0, 1, 2."""
+    if count is None:
+        mantissa = top / 10 ** math.floor(math.log10(top)) if top > 0 else 1
+        count = 5 if mantissa in (2.5, 5) else 4
+        if 1 <= top < count:
+            count = int(top)  # whole steps for small counts: no "0.25 needs"
     return [top * i / count for i in range(count + 1)]
 
 
@@ -286,7 +291,7 @@ def trend_chart(
         count_ticks=[
             AxisTick(bottom - (bottom - top) * value / scale_top, format_plain(value)) for value in ticks(scale_top)
         ],
-        rate_ticks=[AxisTick(bottom - (bottom - top) * share, format_rate(share)) for share in ticks(1.0)],
+        rate_ticks=[AxisTick(bottom - (bottom - top) * share, format_rate(share)) for share in ticks(1.0, 4)],
         line=runs,
         points=points,
         series=series,

@@ -29,7 +29,7 @@ from marketplace.places.directory import GridInfo, StreetRef, list_grids
 from marketplace.web import format_number, format_share
 
 NARROW = 360  # a phone's column (the charts are drawn again for it, so their text stays readable)
-PANEL = 460  # a desktop panel (half the page)
+PANEL = 380  # a panel: a phone's width, or half a desktop page (where CSS holds it to 30rem)
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Sizes:
     trend_height: float = 320
     trend_font: float = 13
     panel_width: float = PANEL
-    panel_font: float = 14
+    panel_font: float = 13
     map_width: float = 720
     map_font: float = 13
     map_tallest: float = 1.1
