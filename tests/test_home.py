@@ -279,3 +279,24 @@ def test_the_page_shows_the_same_numbers_and_links_as_the_api(client: TestClient
         expected = {key: (card["href"], str(card["number"])) for key, card in cards.items()}
         assert shown == expected, role
         assert '<a href="/home" aria-current="page">' in page
+
+
+def test_grid_staff_count_their_grid_only(client: TestClient[Litestar], session: Session) -> None:
+    street = factories.make_street(session)
+    community = factories.make_community(session, street)
+    grid_a, grid_b = factories.make_grid(session, community, 1), factories.make_grid(session, community, 2)
+    factories.make_need(session, grid_a, NeedStatus.SUBMITTED, title="A网格待审")
+    factories.make_need(session, grid_b, NeedStatus.SUBMITTED, title="B网格待审")
+    factories.make_need(session, grid_b, NeedStatus.UNDER_REVIEW, title="B网格审核中")
+    b_project = factories.make_need(session, grid_b, NeedStatus.PUBLISHED, title="B网格项目")
+    factories.add_shift(session, b_project, starts_at=utcnow(), title="B网格值守")
+    user = make_user(session, Role.STAFF, username="gridstaff", grid_ids=[grid_a.id or 0])
+    session.commit()
+    assert login(client, user.username, DEFAULT_PASSWORD).status_code == 303
+    home = client.get("/api/v1/me/home").json()
+    cards = _cards(home)
+    assert cards["needs_to_review"]["number"] == 1
+    listed = _page(client, cards["needs_to_review"]["href"])
+    assert "A网格待审" in listed and "B网格" not in listed
+    assert cards["shifts_today"]["number"] == 0
+    assert "B网格" not in str(home)
