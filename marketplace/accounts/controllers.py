@@ -190,6 +190,7 @@ class MyAccountController(Controller):
     def account(self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor) -> Template:
         notice = {
             "saved": _("Your changes are saved."),
+            "notifications": _("Your notification choices are saved."),
             "ended": _("Your other sessions are signed out."),
             "password": _("Your password is changed. Your other sessions are signed out."),
         }
@@ -214,6 +215,13 @@ class MyAccountController(Controller):
             )
         services.update_profile(db, actor, update.model_dump(exclude_unset=True))
         return Redirect(path="/account?done=saved", status_code=HTTP_303_SEE_OTHER)
+
+    @post("/notifications", name="accounts:notification_preferences", sync_to_thread=True)
+    def notification_preferences(self, db: DbSession, actor: Actor, data: FormData) -> Redirect:
+        # A checkbox that is not ticked is not sent: what is absent is off.
+        chosen = {name for name in services.NOTIFICATION_PREFERENCES if _text(data, name) == "on"}
+        services.set_notification_preferences(db, actor, chosen)
+        return Redirect(path="/account?done=notifications#notification-preferences", status_code=HTTP_303_SEE_OTHER)
 
     @post("/sessions/end-others", name="accounts:end_other_sessions", sync_to_thread=True)
     def end_others(self, db: DbSession, actor: Actor) -> Redirect:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column
+from sqlalchemy import CheckConstraint, Column, true
 from sqlmodel import Field, SQLModel
 
 from marketplace.db.types import UTCDateTime, enum_type, utcnow
@@ -46,6 +46,9 @@ class User(SQLModel, table=True):
     street_id: int | None = Field(default=None, foreign_key="street.id", index=True)
     community_id: int | None = Field(default=None, foreign_key="community.id", index=True)
     preferred_locale: str | None = Field(default=None, max_length=8)
+    # What the notification centre may send on its own: shift reminders and the daily digest (both on by default).
+    shift_reminders: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    daily_digest: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -239,6 +239,21 @@ def update_profile(db: Session, actor: CurrentUser, values: dict[str, Any]) -> U
     return user
 
 
+NOTIFICATION_PREFERENCES = ("shift_reminders", "daily_digest")
+
+
+def set_notification_preferences(db: Session, actor: CurrentUser, chosen: set[str]) -> User:
+    """Turn the centre's own messages on or off: each preference is on when it is in ``chosen``."""
+    user = _user(db, actor.id)
+    before = snapshot(user, list(NOTIFICATION_PREFERENCES))
+    for name in NOTIFICATION_PREFERENCES:
+        setattr(user, name, name in chosen)
+    old, new = changed(before, snapshot(user, list(NOTIFICATION_PREFERENCES)))
+    if new:
+        record(db, "user.profile_update", object_type="user", object_id=user.id, actor=actor, before=old, after=new)
+    return user
+
+
 # --- password reset links ---------------------------------------------------------------------------
 
 

@@ -48,6 +48,7 @@ def unread_by_kind(db: Session, now: datetime) -> dict[int, dict[str, int]]:
             Notification.created_at <= now,
             col(Notification.id) > last_digest,
             col(User.is_active).is_(True),
+            col(User.daily_digest).is_(True),  # one may turn the digest off (/account)
         )
         .group_by(Notification.user_id, Notification.kind)
     )

@@ -82,6 +82,7 @@ def due_reminders(db: Session, now: datetime, lead: timedelta) -> list[Due]:
             Shift.starts_at <= now + lead,
             col(Need.status).not_in(CLOSED_NEED_STATUSES),
             col(User.is_active).is_(True),
+            col(User.shift_reminders).is_(True),  # the volunteer may turn reminders off (/account)
         )
         .order_by(Shift.starts_at, ShiftSignup.id)
     )

@@ -1,0 +1,28 @@
+"""notification preferences: each person may turn shift reminders and the daily digest off
+
+Revision ID: 8b9c0d1e2f3a
+Revises: 7a8b9c0d1e2f
+Create Date: 2026-12-03 19:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "8b9c0d1e2f3a"
+down_revision: str | None = "7a8b9c0d1e2f"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("user_account") as batch:
+        batch.add_column(sa.Column("shift_reminders", sa.Boolean(), nullable=False, server_default=sa.true()))
+        batch.add_column(sa.Column("daily_digest", sa.Boolean(), nullable=False, server_default=sa.true()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("user_account") as batch:
+        batch.drop_column("daily_digest")
+        batch.drop_column("shift_reminders")
