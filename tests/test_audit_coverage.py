@@ -181,12 +181,23 @@ def do_token_revoke(c: Ctx) -> Expected:
 
 
 def do_job_retry(c: Ctx) -> Expected:
+    from marketplace.accounts.models import User
     from marketplace.db.types import utcnow
     from marketplace.jobs import backends
     from marketplace.jobs.models import Job, JobStatus
 
     with c.factory() as db:
-        job = Job(kind="offers.expire", status=JobStatus.FAILED, error="boom", attempts=1, finished_at=utcnow())
+        # A job of the admin's own street: a street admin sees (and retries) only those.
+        admin = db.get(User, c.world.ids["admin"])
+        street_id = admin.street_id if admin else None
+        job = Job(
+            kind="offers.expire",
+            status=JobStatus.FAILED,
+            error="boom",
+            attempts=1,
+            finished_at=utcnow(),
+            street_id=street_id,
+        )
         db.add(job)
         db.commit()
         job_id = job.id

@@ -17,9 +17,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("user_account") as batch:
-        batch.add_column(sa.Column("shift_reminders", sa.Boolean(), nullable=False, server_default=sa.true()))
-        batch.add_column(sa.Column("daily_digest", sa.Boolean(), nullable=False, server_default=sa.true()))
+    # Plain ADD COLUMN (with a default) on both databases: a batch on SQLite would copy user_account and
+    # drop the original, which the rows that reference it forbid.
+    op.add_column("user_account", sa.Column("shift_reminders", sa.Boolean(), server_default=sa.true(), nullable=False))
+    op.add_column("user_account", sa.Column("daily_digest", sa.Boolean(), server_default=sa.true(), nullable=False))
 
 
 def downgrade() -> None:
