@@ -70,9 +70,11 @@ def _ended_well_by(as_of: datetime) -> Any:
     )
 
 
-def volunteer_work(db: Session, as_of: datetime, only: int | None = None) -> dict[int, dict[int, int]]:
-    """Per volunteer (or only profile ``only``), the shifts per community that ended well by ``as_of``: one
-    grouped query."""
+def volunteer_work(
+    db: Session, as_of: datetime, only: int | None = None, among: Any = None
+) -> dict[int, dict[int, int]]:
+    """Per volunteer (or only profile ``only``, or those of the id query ``among``), the shifts per community
+    that ended well by ``as_of``: one grouped query."""
     matched = (
         sa.select(Match.volunteer_id.label("volunteer_id"), Match.shift_id.label("shift_id"), Grid.community_id)
         .join(Need, Need.id == Match.need_id)  # type: ignore[arg-type]
@@ -81,6 +83,8 @@ def volunteer_work(db: Session, as_of: datetime, only: int | None = None) -> dic
     )
     if only is not None:
         matched = matched.where(Match.volunteer_id == only)
+    if among is not None:
+        matched = matched.where(Match.volunteer_id.in_(among))  # type: ignore[union-attr]
     signed = (
         sa.select(ShiftSignup.volunteer_id, ShiftSignup.shift_id, Grid.community_id)
         .join(Shift, Shift.id == ShiftSignup.shift_id)  # type: ignore[arg-type]
@@ -93,6 +97,8 @@ def volunteer_work(db: Session, as_of: datetime, only: int | None = None) -> dic
     )
     if only is not None:
         signed = signed.where(ShiftSignup.volunteer_id == only)
+    if among is not None:
+        signed = signed.where(ShiftSignup.volunteer_id.in_(among))  # type: ignore[attr-defined]
     shifts = sa.union(matched, signed).subquery()  # UNION: a shift both matched and signed up for counts once
     work: dict[int, dict[int, int]] = defaultdict(dict)
     grouped = sa.select(shifts.c.volunteer_id, shifts.c.community_id, sa.func.count()).group_by(
@@ -103,7 +109,9 @@ def volunteer_work(db: Session, as_of: datetime, only: int | None = None) -> dic
     return dict(work)
 
 
-def organization_work(db: Session, as_of: datetime, only: int | None = None) -> dict[int, dict[int, int]]:
+def organization_work(
+    db: Session, as_of: datetime, only: int | None = None, among: Any = None
+) -> dict[int, dict[int, int]]:
     """Per organization (or only organization ``only``), the projects per community its fulfilled matches
     served by ``as_of``: one query."""
     organization = sa.func.coalesce(Match.organization_id, Offer.organization_id)
@@ -121,6 +129,8 @@ def organization_work(db: Session, as_of: datetime, only: int | None = None) -> 
     )
     if only is not None:
         grouped = grouped.where(organization == only)
+    if among is not None:  # an id query of organizations
+        grouped = grouped.where(organization.in_(among))
     work: dict[int, dict[int, int]] = defaultdict(dict)
     for organization_id, community_id, count in db.execute(grouped):
         work[int(organization_id)][int(community_id)] = int(count)
@@ -342,13 +352,18 @@ def line_records_of(
     ]
 
 
-def volunteer_records(db: Session, now: datetime | None = None, only: int | None = None) -> list[records.Volunteer]:
-    """Every volunteer (or only profile ``only``) with skills, weekly windows, this week's booked hours, their
-    record, interests and past work per community (as of ``now``), in 7 queries."""
+def volunteer_records(
+    db: Session, now: datetime | None = None, only: int | None = None, *, among: Any = None
+) -> list[records.Volunteer]:
+    """Every volunteer (or only profile ``only``, or those of the id query ``among``: a street's) with skills,
+    weekly windows, this week's booked hours, their record, interests and past work per community (as of
+    ``now``), in 7 queries that read only those volunteers' rows."""
     now = now or utcnow()
 
     def scoped(query: Any, column: Any) -> Any:
-        return query if only is None else query.where(column == only)
+        if only is not None:
+            query = query.where(column == only)
+        return query if among is None else query.where(column.in_(among))
 
     skills: dict[int, set[int]] = defaultdict(set)
     names: dict[int, list[str]] = defaultdict(list)
@@ -398,7 +413,7 @@ def volunteer_records(db: Session, now: datetime | None = None, only: int | None
     interest_rows = sa.select(VolunteerInterest.volunteer_id, VolunteerInterest.category)
     for volunteer_id, category in db.execute(scoped(interest_rows, VolunteerInterest.volunteer_id)):
         interests[volunteer_id].add(category.value)
-    work = volunteer_work(db, now, only)
+    work = volunteer_work(db, now, only, among)
     profile_rows = sa.select(
         VolunteerProfile.id,
         VolunteerProfile.home_grid_id,
@@ -429,9 +444,15 @@ def volunteer_records(db: Session, now: datetime | None = None, only: int | None
 
 
 def offer_records(
-    db: Session, now: datetime | None = None, organization_id: int | None = None, *, include_inactive: bool = False
+    db: Session,
+    now: datetime | None = None,
+    organization_id: int | None = None,
+    *,
+    include_inactive: bool = False,
+    among: Any = None,
 ) -> list[records.Offer]:
-    """Offers a line could draw on now (of one organization when given): active, in their window, with some left."""
+    """Offers a line could draw on now (of one organization when given, or of the id query ``among``: a
+    street's): active, in their window, with some left."""
     now = now or utcnow()
     live = (
         sa.select(Offer)
@@ -447,18 +468,26 @@ def offer_records(
         live = sa.select(Offer).order_by(Offer.id)
     if organization_id is not None:
         live = live.where(Offer.organization_id == organization_id)
-    offers = list(db.execute(live).scalars())
-    areas: dict[int, set[int]] = defaultdict(set)
-    for offer_id, grid_id in db.execute(sa.select(OfferGrid.offer_id, OfferGrid.grid_id)):
-        areas[offer_id].add(grid_id)
-    outcomes: dict[tuple[int, str], int] = {}
-    for offer_id, status, count in db.execute(
+    area_rows = sa.select(OfferGrid.offer_id, OfferGrid.grid_id)
+    outcome_rows = (
         sa.select(Match.offer_id, Match.status, sa.func.count())
         .where(Match.offer_id.is_not(None))  # type: ignore[union-attr]
         .group_by(Match.offer_id, Match.status)
-    ):
+    )
+    owners = None
+    if among is not None:
+        live = live.where(Offer.id.in_(among))  # type: ignore[union-attr]
+        area_rows = area_rows.where(OfferGrid.offer_id.in_(among))  # type: ignore[attr-defined]
+        outcome_rows = outcome_rows.where(Match.offer_id.in_(among))  # type: ignore[union-attr]
+        owners = sa.select(Offer.organization_id).where(Offer.id.in_(among))  # type: ignore[union-attr]
+    offers = list(db.execute(live).scalars())
+    areas: dict[int, set[int]] = defaultdict(set)
+    for offer_id, grid_id in db.execute(area_rows):
+        areas[offer_id].add(grid_id)
+    outcomes: dict[tuple[int, str], int] = {}
+    for offer_id, status, count in db.execute(outcome_rows):
         outcomes[(offer_id, status.value if hasattr(status, "value") else str(status))] = count
-    work = organization_work(db, now, organization_id)
+    work = organization_work(db, now, organization_id, owners)
     return [
         records.Offer(
             id=int(offer.id or 0),

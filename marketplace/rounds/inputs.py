@@ -14,6 +14,7 @@ streets has one week of hours, an offer one remaining quantity.
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -54,20 +55,30 @@ def _open_needs(db: Session, street_id: int | None = None) -> list[Need]:
     return list(db.execute(query.order_by(Need.id)).scalars())
 
 
-def _pending(db: Session, kind: MatchKind) -> list[Match]:
+def _pending(db: Session, kind: MatchKind, touching: Any = None) -> list[Match]:
+    """Proposals waiting for review; with ``touching`` (a condition), only those it holds (a street's)."""
     query = sa.select(Match).where(Match.kind == kind, Match.status == MatchStatus.PROPOSED)
+    if touching is not None:
+        query = query.where(touching)
     return list(db.execute(query).scalars())
 
 
-def live_line_pairs(db: Session) -> set[tuple[int, int]]:
+def _street_needs(street_id: int | None) -> Any:
+    """The id query of a street's needs (None: no restriction)."""
+    return None if street_id is None else sa.select(Need.id).where(grid_in_street(street_id, Need.grid_id))
+
+
+def live_line_pairs(db: Session, needs: Any = None) -> set[tuple[int, int]]:
     query = sa.select(Match.resource_line_id, Match.offer_id).where(
         Match.kind == MatchKind.OFFER_LINE,
         Match.status.in_(_live),  # type: ignore[attr-defined]
     )
+    if needs is not None:
+        query = query.where(Match.need_id.in_(needs))  # type: ignore[attr-defined]
     return {(int(line), int(offer)) for line, offer in db.execute(query)}
 
 
-def live_shift_pairs(db: Session) -> set[tuple[int, int]]:
+def live_shift_pairs(db: Session, needs: Any = None) -> set[tuple[int, int]]:
     """Pairs with a live match, or a sign-up that is not cancelled (its partial unique index forbids another)."""
     matched = sa.select(Match.shift_id, Match.volunteer_id).where(
         Match.kind == MatchKind.VOLUNTEER_SHIFT,
@@ -76,10 +87,13 @@ def live_shift_pairs(db: Session) -> set[tuple[int, int]]:
     signed = sa.select(ShiftSignup.shift_id, ShiftSignup.volunteer_id).where(
         ShiftSignup.status != SignupStatus.CANCELLED
     )
+    if needs is not None:
+        matched = matched.where(Match.need_id.in_(needs))  # type: ignore[attr-defined]
+        signed = signed.where(ShiftSignup.shift_id.in_(sa.select(Shift.id).where(Shift.need_id.in_(needs))))  # type: ignore[attr-defined]
     return {(int(s), int(v)) for s, v in [*db.execute(matched), *db.execute(signed)]}
 
 
-def refused_pairs(db: Session, kind: MatchKind) -> set[tuple[int, int]]:
+def refused_pairs(db: Session, kind: MatchKind, needs: Any = None) -> set[tuple[int, int]]:
     """Pairs an admin rejected or a candidate declined: a later round does not propose them again."""
     part, candidate = (
         (Match.resource_line_id, Match.offer_id)
@@ -92,11 +106,14 @@ def refused_pairs(db: Session, kind: MatchKind) -> set[tuple[int, int]]:
         Match.accepted_at.is_(None),  # type: ignore[union-attr]
     )
     query = sa.select(part, candidate).where(Match.kind == kind, sa.or_(Match.status == MatchStatus.REJECTED, declined))
+    if needs is not None:
+        query = query.where(Match.need_id.in_(needs))  # type: ignore[attr-defined]
     return {(int(a), int(b)) for a, b in db.execute(query)}
 
 
-def _busy(db: Session, now: datetime) -> dict[int, list[Window]]:
-    """Each volunteer's confirmed shifts and shifts proposed to them, still to come."""
+def _busy(db: Session, now: datetime, volunteers: Any = None) -> dict[int, list[Window]]:
+    """Each volunteer's (or, with the id query ``volunteers``, each of those's) confirmed shifts and shifts
+    proposed to them, still to come, in whichever street."""
     confirmed = (
         sa.select(ShiftSignup.volunteer_id, Shift.starts_at, Shift.ends_at)
         .join(Shift, Shift.id == ShiftSignup.shift_id)  # type: ignore[arg-type]
@@ -107,6 +124,9 @@ def _busy(db: Session, now: datetime) -> dict[int, list[Window]]:
         .join(Shift, Shift.id == Match.shift_id)  # type: ignore[arg-type]
         .where(Match.kind == MatchKind.VOLUNTEER_SHIFT, Match.status == MatchStatus.PROPOSED, Shift.ends_at > now)
     )
+    if volunteers is not None:
+        confirmed = confirmed.where(ShiftSignup.volunteer_id.in_(volunteers))  # type: ignore[attr-defined]
+        proposed = proposed.where(Match.volunteer_id.in_(volunteers))  # type: ignore[union-attr]
     busy: dict[int, list[Window]] = defaultdict(list)
     for volunteer_id, starts_at, ends_at in [*db.execute(confirmed), *db.execute(proposed)]:
         busy[int(volunteer_id)].append((starts_at, ends_at))
@@ -125,7 +145,8 @@ def _usable_offers(
     if street_id is not None:
         approved = approved.where(OfferRow.organization_id.in_(organizations_serving({street_id})))  # type: ignore[attr-defined]
     owners = {int(offer_id): int(organization_id) for offer_id, organization_id in db.execute(approved)}
-    return [offer for offer in rows.offer_records(db, now) if offer.id in owners], owners
+    among = None if street_id is None else approved.with_only_columns(OfferRow.id)  # type: ignore[arg-type]
+    return [offer for offer in rows.offer_records(db, now, among=among) if offer.id in owners], owners
 
 
 def _active_volunteers(db: Session, now: datetime, street_id: int | None = None) -> list[records.Volunteer]:
@@ -133,7 +154,8 @@ def _active_volunteers(db: Session, now: datetime, street_id: int | None = None)
     if street_id is not None:
         query = query.where(VolunteerProfile.id.in_(volunteers_serving({street_id})))  # type: ignore[union-attr]
     active = set(db.execute(query).scalars())
-    return [volunteer for volunteer in rows.volunteer_records(db, now) if volunteer.id in active]
+    among = None if street_id is None else query
+    return [volunteer for volunteer in rows.volunteer_records(db, now, among=among) if volunteer.id in active]
 
 
 def _hours(start: datetime, end: datetime) -> float:
@@ -141,9 +163,26 @@ def _hours(start: datetime, end: datetime) -> float:
 
 
 def load(db: Session, now: datetime, street_id: int | None = None) -> RoundInputs:
-    """Everything open now in ``street_id`` (None: every street), with what pending proposals hold taken out."""
-    pending_lines = _pending(db, MatchKind.OFFER_LINE)
-    pending_shifts = _pending(db, MatchKind.VOLUNTEER_SHIFT)
+    """Everything open now in ``street_id`` (None: every street), with what pending proposals hold taken out.
+
+    A street's round reads only what touches the street: its needs' proposals and pairs, and its candidates'
+    holds wherever they are (an offer's quantity and a volunteer's hours are one, whichever street asks).
+    """
+    needs_here = _street_needs(street_id)
+    offers_here = volunteers_here = None
+    if street_id is not None:
+        offers_here = sa.select(OfferRow.id).where(OfferRow.organization_id.in_(organizations_serving({street_id})))  # type: ignore[attr-defined]
+        volunteers_here = volunteers_serving({street_id})
+    pending_lines = _pending(
+        db,
+        MatchKind.OFFER_LINE,
+        None if needs_here is None else sa.or_(Match.need_id.in_(needs_here), Match.offer_id.in_(offers_here)),  # type: ignore[attr-defined, union-attr]
+    )
+    pending_shifts = _pending(
+        db,
+        MatchKind.VOLUNTEER_SHIFT,
+        None if needs_here is None else sa.or_(Match.need_id.in_(needs_here), Match.volunteer_id.in_(volunteers_here)),  # type: ignore[attr-defined, union-attr]
+    )
     held_by_line: dict[int, float] = defaultdict(float)
     held_by_offer: dict[int, float] = defaultdict(float)
     for match in pending_lines:
@@ -168,7 +207,7 @@ def load(db: Session, now: datetime, street_id: int | None = None) -> RoundInput
             if slots > 0 and shift.starts_at > now:
                 shifts.append(shift if slots == shift.open_slots else replace(shift, open_slots=slots))
 
-    busy = _busy(db, now)
+    busy = _busy(db, now, volunteers_here)
     shift_times = {
         shift_id: (street_week(start), _hours(start, end))
         for shift_id, start, end in db.execute(
@@ -193,8 +232,8 @@ def load(db: Session, now: datetime, street_id: int | None = None) -> RoundInput
         shifts=shifts,
         offers=offers,
         volunteers=volunteers,
-        taken_lines=live_line_pairs(db) | refused_pairs(db, MatchKind.OFFER_LINE),
-        taken_shifts=live_shift_pairs(db) | refused_pairs(db, MatchKind.VOLUNTEER_SHIFT),
+        taken_lines=live_line_pairs(db, needs_here) | refused_pairs(db, MatchKind.OFFER_LINE, needs_here),
+        taken_shifts=live_shift_pairs(db, needs_here) | refused_pairs(db, MatchKind.VOLUNTEER_SHIFT, needs_here),
         busy=busy,
         organization_of=owners,
     )

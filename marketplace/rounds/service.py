@@ -217,8 +217,9 @@ def run(
             found = inputs.load(db, now, street_id)
             seconds["loading"] = time.perf_counter() - started
             started = time.perf_counter()
-            offer_index = index_for(db, "offers") if found.lines else None
-            volunteer_index = index_for(db, "volunteers") if found.shifts else None
+            # A street's round scores among that street's candidates only (the index of the street).
+            offer_index = index_for(db, "offers", street_id) if found.lines else None
+            volunteer_index = index_for(db, "volunteers", street_id) if found.shifts else None
             seconds["indexes"] = time.perf_counter() - started
             db.rollback()  # end the read before the long computation (SQLite keeps no snapshot open)
         _set(writer, round_id, lines=len(found.lines), shifts=len(found.shifts))

@@ -1,0 +1,61 @@
+"""A street's round and a street's index read only that street's candidates: in a city of a hundred
+streets, reading every volunteer for each street's round made one round take minutes."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from marketplace.db.engine import make_session_factory
+from marketplace.db.types import utcnow
+from marketplace.recommend import records as rows
+from marketplace.recommend.service import serving_candidates, serving_query
+from marketplace.rounds import inputs
+from marketplace.settings import DatabaseSettings, Settings
+from tests.conftest import empty_all_tables
+from tests.street_fixtures import TwoStreets, build_two_streets
+
+
+@pytest.fixture
+def world(database_url: str, engine: sa.Engine, tmp_path: Any) -> Iterator[tuple[TwoStreets, sessionmaker[Session]]]:
+    settings = Settings(database=DatabaseSettings(url=database_url), secret_key="x" * 32, var_dir=tmp_path)
+    empty_all_tables(engine)
+    factory = make_session_factory(engine)
+    with factory() as session:
+        yield build_two_streets(session, factory, settings), factory
+    empty_all_tables(engine)
+
+
+def test_a_street_s_candidates_are_read_alone_and_as_the_whole_city_reads_them(world: Any) -> None:
+    two, factory = world
+    now = utcnow()
+    with factory() as db:
+        for kind, read in (
+            ("volunteers", lambda among: rows.volunteer_records(db, now, among=among)),
+            ("offers", lambda among: rows.offer_records(db, now, among=among)),
+        ):
+            everyone = {record.id: record for record in read(None)}
+            for side in (two.a, two.b):
+                serving = serving_candidates(db, kind, side.street.id)
+                alone = read(serving_query(kind, side.street.id))
+                assert alone and {record.id for record in alone} == serving & set(everyone)
+                # The same record as the city-wide read: the street's index scores exactly as before.
+                assert all(record == everyone[record.id] for record in alone)
+
+
+def test_a_street_s_round_plans_its_own_needs_among_its_own_candidates(world: Any) -> None:
+    two, factory = world
+    with factory() as db:
+        for side, other in ((two.a, two.b), (two.b, two.a)):
+            found = inputs.load(db, utcnow(), side.street.id)
+            volunteers = serving_candidates(db, "volunteers", side.street.id)
+            offers = serving_candidates(db, "offers", side.street.id)
+            assert {v.id for v in found.volunteers} <= volunteers
+            assert {o.id for o in found.offers} <= offers
+            assert side.line.id in {line.id for line in found.lines} or side.shift.id in {s.id for s in found.shifts}
+            assert other.line.id not in {line.id for line in found.lines}
+            assert other.shift.id not in {shift.id for shift in found.shifts}
+            assert side.profile.id in volunteers and other.profile.id not in volunteers
