@@ -24,11 +24,7 @@ pytestmark = BROWSER_MARKS
 
 NARROW = {"width": 360, "height": 780}
 # Known findings waiting for their owner, each with why; remove an entry once fixed.
-WAIVED = {
-    # The figures' grid map (templates/dashboard/_charts.html, being built) is an <svg role="img"> whose
-    # cells are links: role="img" hides them from screen readers. Its owner is to make the map a group.
-    ("/figures", "nested-interactive"),
-}
+WAIVED: set[tuple[str, str]] = set()  # (path, axe rule) pairs excused, each with its reason; none now
 
 
 @pytest.fixture(scope="module")

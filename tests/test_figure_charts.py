@@ -227,7 +227,8 @@ def test_the_map_has_a_cell_per_grid_linking_to_its_needs_coloured_by_its_open_n
 ) -> None:
     html = client.get("/figures?street=hudao-charts").text
     drawn = _svg(html, "grid-map chart-wide")
-    cells = re.findall(r'<a href="([^"]+)" class="map-cell-link">.*?<path class="map-cell (map-open-\d)"', drawn, re.S)
+    cell = r'<a href="([^"]+)" class="map-cell-link"[^>]*>.*?<path class="map-cell (map-open-\d)"'
+    cells = re.findall(cell, drawn, re.S)
     grid_ids = [grid.id for grid in street["grids"]]
     assert cells == [
         (f"/?grid={grid_ids[0]}&amp;street=hudao-charts", "map-open-4"),  # 4 open: the busiest
