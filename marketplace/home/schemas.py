@@ -13,7 +13,7 @@ class Card:
 
     key: str  # stable, for programs and tests: "needs_to_review"
     label: str
-    number: int | float
+    number: float  # counts are ints, hours may be fractions: one JSON "number" (int | float is ambiguous oneOf)
     href: str
     # "act": something waits for this person when the number is not zero (the card stands out).
     tone: str = ""
