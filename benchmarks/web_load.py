@@ -276,9 +276,44 @@ class Street:
     def is_city(self) -> bool:
         return bool(self.streets)
 
+    # partner -> (need id, line id, offer id) claims the domain accepts: an offer that can serve the line
+    claims: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
+
     def lines_for(self, partner: str) -> list[tuple[int, int]]:
         """Lines a partner may claim: in the city, those of their organization's street."""
         return self.street_lines.get(self.partner_streets[partner], []) if self.is_city else self.lines
+
+
+Claims = dict[str, list[tuple[int, int, int]]]
+
+
+def servable_claims(connection: sa.Connection, street: Street, per_partner: int = 40) -> Claims:
+    """For each partner, claims of lines they may claim with one of their offers that can serve the line
+    (``matches.compatibility``: the kind, unit and item agree), so a claim is refused only for what the
+    load makes happen (a line filled or an offer used up meanwhile), never for pairing bricks with lamps."""
+    from sqlmodel import Session
+
+    from marketplace.matches import compatibility
+
+    with Session(bind=connection) as db:
+        offer_ids = sorted({offer for offers in street.partner_offers.values() for offer in offers})
+        line_ids = sorted({line for partner in street.partners for _need, line in street.lines_for(partner)})
+        offers = {row.id: row for row in db.execute(sa.select(Offer).where(Offer.id.in_(offer_ids))).scalars()}
+        lines = {
+            row.id: row for row in db.execute(sa.select(ResourceLine).where(ResourceLine.id.in_(line_ids))).scalars()
+        }
+        pairs: dict[str, list[tuple[int, int, int]]] = {}
+        for partner in street.partners:
+            found = pairs.setdefault(partner, [])
+            for need_id, line_id in street.lines_for(partner):
+                for offer_id in street.partner_offers.get(partner, []):
+                    line, offer = lines.get(line_id), offers.get(offer_id)
+                    if line is not None and offer is not None and compatibility.serves(offer, line):
+                        found.append((need_id, line_id, offer_id))
+                        break
+                if len(found) >= per_partner:
+                    break
+    return pairs
 
 
 def read_street(url: str, logins: int, streets: int = 0, rounds: int = 0) -> Street:
@@ -290,6 +325,7 @@ def read_street(url: str, logins: int, streets: int = 0, rounds: int = 0) -> Str
             if streets:
                 street = read_city(connection, now, logins, streets, rounds)
                 street.signups = plan_signups(connection, street, now)
+                street.claims = servable_claims(connection, street)
                 return street
             volunteers = _busiest_volunteers(connection, logins)
             partner_offers = _partners_with_offers(connection, now, max(3, logins // 5))
@@ -305,6 +341,7 @@ def read_street(url: str, logins: int, streets: int = 0, rounds: int = 0) -> Str
                 lines=_open_lines(connection),
             )
             street.signups = plan_signups(connection, street, now)
+            street.claims = servable_claims(connection, street)
     finally:
         engine.dispose()
     return street
@@ -689,10 +726,9 @@ def mixed_requests(street: Street, logins: dict[str, Login]) -> list[Request]:
             get("/"),
         ]
         partner = partners[(cycle // 2) % len(partners)] if partners else None
-        lines = street.lines_for(partner.username) if partner else []
-        if cycle % 2 == 0 and partner and lines:
-            offers = street.partner_offers[partner.username]
-            claim_need, line_id = lines[(cycle // 2) % len(lines)]
+        claims = street.claims.get(partner.username, []) if partner else []
+        if cycle % 2 == 0 and partner and claims:
+            claim_need, line_id, offer_id = claims[(cycle // 2) % len(claims)]
             sequence += [
                 get(f"/projects/{claim_need}/take-part", partner),
                 post(
@@ -700,7 +736,7 @@ def mixed_requests(street: Street, logins: dict[str, Login]) -> list[Request]:
                     partner,
                     kind="line",
                     resource_line_id=line_id,
-                    offer_id=offers[cycle % len(offers)],
+                    offer_id=offer_id,
                     quantity="1",
                 ),
             ]
