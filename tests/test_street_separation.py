@@ -52,7 +52,7 @@ from tests.street_fixtures import MARKS, ROLES, TwoStreets, build_two_streets, s
 pytestmark = pytest.mark.xdist_group("street_separation")
 
 # Path parameters that name no street's object: files, the API description, a locale, a reset token,
-# a vocabulary item, a job (the design scopes rounds, not the job queue), a submission's number.
+# a vocabulary item, a job (jobs are street-scoped, tested in tests/test_jobs_street_scope.py), a submission's number.
 # A certificate's public verification code is meant to be checked by anyone.
 NOT_STREET_PARAMS = {"file_path", "path", "locale", "token", "key", "job_id", "reference", "decision", "code"}
 SKIPPED_PATHS = ("/static/", "/schema", "/lang/", "/healthz", "/readyz", "/metrics")
