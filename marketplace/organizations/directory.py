@@ -177,11 +177,13 @@ def search_organizations(
     rows = db.execute(
         base.order_by(*order.get(filters.sort, name)).limit(page_size).offset((page - 1) * page_size)
     ).all()
-    return OrganizationPage(_rows(db, rows), total, page, max(1, -(-total // page_size)))
+    return OrganizationPage(_rows(db, viewer, rows), total, page, max(1, -(-total // page_size)))
 
 
-def _rows(db: Session, rows: list[Any]) -> list[OrganizationRow]:
+def _rows(db: Session, viewer: CurrentUser, rows: list[Any]) -> list[OrganizationRow]:
     ids = [organization.id for organization, _o, _c in rows]
+    # An organization serving several streets shows only the communities of the viewer's streets.
+    street_ids = viewer_street_ids(viewer)
     communities: dict[int, dict[int, Community]] = defaultdict(dict)
     categories: dict[int, set[str]] = defaultdict(set)
     if ids:
@@ -190,6 +192,7 @@ def _rows(db: Session, rows: list[Any]) -> list[OrganizationRow]:
             .join(Grid, Grid.id == OrganizationGrid.grid_id)
             .join(Community, Community.id == Grid.community_id)
             .where(OrganizationGrid.organization_id.in_(ids))  # type: ignore[attr-defined]
+            .where(sa.true() if street_ids is None else Community.street_id.in_(sorted(street_ids)))  # type: ignore[attr-defined]
             .order_by(Community.id)
         ):
             communities[organization_id][community.id] = community

@@ -24,6 +24,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("user_account") as batch:
-        batch.drop_column("daily_digest")
-        batch.drop_column("shift_reminders")
+    # Plain DROP COLUMN (SQLite 3.35+), for the same reason as above.
+    op.drop_column("user_account", "daily_digest")
+    op.drop_column("user_account", "shift_reminders")
