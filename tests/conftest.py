@@ -7,6 +7,7 @@ test starts from empty tables.
 """
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,17 +63,30 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
+DEADLOCK_RETRIES = 3
+
+
 def empty_all_tables(engine: sa.Engine) -> None:
     tables = [t for t in SQLModel.metadata.sorted_tables]
+    if engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        # A test's app may leave a background reader (the index warm-up) mid-query; TRUNCATE's exclusive
+        # locks can then deadlock with it, and PostgreSQL cancels one side: the truncate is tried again.
+        for attempt in range(DEADLOCK_RETRIES):
+            try:
+                with engine.begin() as connection:
+                    connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+                return
+            except sa.exc.OperationalError as error:
+                if "deadlock" not in str(error) or attempt == DEADLOCK_RETRIES - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+        return
     with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        else:
-            for table in reversed(tables):
-                connection.execute(table.delete())
-            if connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").first():
-                connection.exec_driver_sql("DELETE FROM sqlite_sequence")
+        for table in reversed(tables):
+            connection.execute(table.delete())
+        if connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").first():
+            connection.exec_driver_sql("DELETE FROM sqlite_sequence")
 
 
 @pytest.fixture
