@@ -29,6 +29,7 @@ from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.organizations.scope import organizations_serving, volunteers_serving
 from marketplace.places.services import grid_in_street
 from marketplace.recommend import records as rows
+from marketplace.recommend.service import serving_query
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 from matching import records
 from matching.availability import street_week
@@ -171,8 +172,8 @@ def load(db: Session, now: datetime, street_id: int | None = None) -> RoundInput
     needs_here = _street_needs(street_id)
     offers_here = volunteers_here = None
     if street_id is not None:
-        offers_here = sa.select(OfferRow.id).where(OfferRow.organization_id.in_(organizations_serving({street_id})))  # type: ignore[attr-defined]
-        volunteers_here = volunteers_serving({street_id})
+        # Rule 5's candidates of the street, as the street's recommendation index reads them.
+        offers_here, volunteers_here = serving_query("offers", street_id), serving_query("volunteers", street_id)
     pending_lines = _pending(
         db,
         MatchKind.OFFER_LINE,
