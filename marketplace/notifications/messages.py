@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marketplace.i18n import gettext as _
+from marketplace.i18n import ngettext
 from marketplace.notifications import need_change_messages  # its renderers are registered below
 from marketplace.notifications.phrases import (
     APPROVED,
@@ -149,21 +150,25 @@ def _decided_as(default: str | None, match_kind: str | None = None) -> Renderer:
         text = (
             _("A decision was made on your proposal for %(title)s")
             if count == 1
-            else _("Decisions were made on %(num)d of your proposals for %(title)s")
+            else ngettext(
+                "A decision was made on %(num)d of your proposals for %(title)s",
+                "Decisions were made on %(num)d of your proposals for %(title)s",
+                count,
+            )
         ) % {"num": count, "title": _title(payload)}
         return Message(text, _project_link(payload))
 
     return render
 
 
-def _approved_digest(singular: Renderer, plural: Callable[[], str]) -> Renderer:
+def _approved_digest(singular: Renderer, plural: Callable[[int], str]) -> Renderer:
     """An approval kind: one is a decision sentence, several about one project are counted."""
 
     def render(payload: dict[str, Any], count: int) -> Message:
         if count == 1:
             return singular(payload, 1)
         one = singular(payload, 1)
-        return Message(plural() % {"num": count, "title": _title(payload)}, one.link, one.next_step, one.next_link)
+        return Message(plural(count) % {"num": count, "title": _title(payload)}, one.link, one.next_step, one.next_link)
 
     return render
 
@@ -172,7 +177,11 @@ def _match_proposed(payload: dict[str, Any], count: int) -> Message:
     text = (
         _("A new proposal for %(title)s is waiting for review")
         if count == 1
-        else _("%(num)d new proposals for %(title)s are waiting for review")
+        else ngettext(
+            "%(num)d new proposal for %(title)s is waiting for review",
+            "%(num)d new proposals for %(title)s are waiting for review",
+            count,
+        )
     ) % {"num": count, "title": _title(payload)}
     what = line_phrase(payload) or shift_phrase(payload)
     if count == 1 and what:
@@ -201,7 +210,11 @@ def _shift_reminder(payload: dict[str, Any], count: int) -> Message:
     text = (
         _("Reminder: you have a shift coming for %(title)s")
         if count == 1
-        else _("Reminder: you have %(num)d shifts coming for %(title)s")
+        else ngettext(
+            "Reminder: you have %(num)d shift coming for %(title)s",
+            "Reminder: you have %(num)d shifts coming for %(title)s",
+            count,
+        )
     ) % {"num": count, "title": _title(payload)}
     return _message(text, _project_link(payload), check_in_in_my_shifts())
 
@@ -210,7 +223,9 @@ def _need_closed(payload: dict[str, Any], count: int) -> Message:
     text = (
         _("%(title)s is closed: every line is fulfilled and verified")
         if count == 1
-        else _("%(num)d projects are closed, the latest %(title)s")
+        else ngettext(
+            "%(num)d project is closed: %(title)s", "%(num)d projects are closed, the latest %(title)s", count
+        )
     ) % {"num": count, "title": _title(payload)}
     return _message(text, _project_link(payload), NextStep(_("Nothing to do. Thank you for taking part.")))
 
@@ -226,7 +241,11 @@ def _escalation_opened(payload: dict[str, Any], count: int) -> Message:
         text = (
             _("%(title)s was escalated and needs your acknowledgement")
             if count == 1
-            else _("%(num)d escalation steps for %(title)s need your acknowledgement")
+            else ngettext(
+                "%(num)d escalation step for %(title)s needs your acknowledgement",
+                "%(num)d escalation steps for %(title)s need your acknowledgement",
+                count,
+            )
         ) % {"num": count, "title": _title(payload)}
     return _message(text, _staff_need_link(payload), acknowledge_escalation())
 
@@ -241,7 +260,11 @@ def _need_published(payload: dict[str, Any], count: int) -> Message:
     text = (
         _("%(title)s was published as a project")
         if count == 1
-        else _("%(num)d of your needs were published, the latest %(title)s")
+        else ngettext(
+            "%(num)d of your needs was published: %(title)s",
+            "%(num)d of your needs were published, the latest %(title)s",
+            count,
+        )
     ) % {"num": count, "title": _title(payload)}
     step = NextStep(_("Nothing to do: partners and volunteers can take part now."))
     return _message(text, _staff_need_link(payload), step)
@@ -251,7 +274,11 @@ def _need_rejected(payload: dict[str, Any], count: int) -> Message:
     text = (
         _("%(title)s was not accepted")
         if count == 1
-        else _("%(num)d of your needs were not accepted, the latest %(title)s")
+        else ngettext(
+            "%(num)d of your needs was not accepted: %(title)s",
+            "%(num)d of your needs were not accepted, the latest %(title)s",
+            count,
+        )
     ) % {"num": count, "title": _title(payload)}
     return _message(_with_reason(text, payload) if count == 1 else text, _staff_need_link(payload), nothing_to_do())
 
@@ -292,7 +319,11 @@ def _proposal_offered(payload: dict[str, Any], count: int) -> Message:
         step = NextStep(_("Next: accept or decline it in My claims."), "/claims")
     shift, line, offer = shift_phrase(payload), line_phrase(payload), str(payload.get("offer") or "").strip()
     if count > 1:
-        text = _("The street proposes %(num)d items to you, the latest for %(title)s") % {"num": count, "title": title}
+        text = ngettext(
+            "The street proposes %(num)d item to you, for %(title)s",
+            "The street proposes %(num)d items to you, the latest for %(title)s",
+            count,
+        ) % {"num": count, "title": title}
     elif shift:
         text = _("The street proposes you for the shift %(shift)s of %(title)s") % {"shift": shift, "title": title}
     elif line and offer:
@@ -310,7 +341,9 @@ def _proposal_answered(payload: dict[str, Any], count: int) -> Message:
     """To the admins: a candidate accepted (approve it now) or declined (with the reason) a round's proposal."""
     title = _title(payload)
     if count > 1:
-        text = _("%(num)d proposals for %(title)s were answered") % {"num": count, "title": title}
+        text = ngettext(
+            "%(num)d proposal for %(title)s was answered", "%(num)d proposals for %(title)s were answered", count
+        ) % {"num": count, "title": title}
         return _message(text, "/review", review_in_the_queue())
     values = {"who": str(payload.get("who") or _("The candidate")), "title": title}
     what = shift_phrase(payload) or line_phrase(payload)
@@ -333,7 +366,11 @@ def _proposal_withdrawn(payload: dict[str, Any], count: int) -> Message:
     """To the candidate: an admin turned down a round's proposal before they answered it."""
     title = _title(payload)
     if count > 1:
-        text = _("The street withdrew %(num)d proposals for %(title)s") % {"num": count, "title": title}
+        text = ngettext(
+            "The street withdrew %(num)d proposal for %(title)s",
+            "The street withdrew %(num)d proposals for %(title)s",
+            count,
+        ) % {"num": count, "title": title}
         return _message(text, _project_link(payload), nothing_to_do())
     what = shift_phrase(payload) or line_phrase(payload)
     text = (
@@ -347,14 +384,23 @@ def _proposal_withdrawn(payload: dict[str, Any], count: int) -> Message:
 RENDERERS: dict[str, Renderer] = {
     "match_proposed": _match_proposed,
     "match_approved": _approved_digest(
-        _decided_as(APPROVED), lambda: _("%(num)d of your proposals for %(title)s were approved")
+        _decided_as(APPROVED),
+        lambda n: ngettext(
+            "%(num)d of your proposals for %(title)s was approved",
+            "%(num)d of your proposals for %(title)s were approved",
+            n,
+        ),
     ),
     "match_decided": _decided_as(None),
     "claim_approved": _approved_digest(
-        _decided_as(APPROVED), lambda: _("%(num)d of your claims on %(title)s were approved")
+        _decided_as(APPROVED),
+        lambda n: ngettext(
+            "%(num)d of your claims on %(title)s was approved", "%(num)d of your claims on %(title)s were approved", n
+        ),
     ),
     "signup_confirmed": _approved_digest(
-        _decided_as(APPROVED, "volunteer_shift"), lambda: _("%(num)d sign-ups confirmed for %(title)s")
+        _decided_as(APPROVED, "volunteer_shift"),
+        lambda n: ngettext("%(num)d sign-up confirmed for %(title)s", "%(num)d sign-ups confirmed for %(title)s", n),
     ),
     "shift_reminder": _shift_reminder,
     "need_closed": _need_closed,
@@ -384,19 +430,47 @@ NOT_ABOUT_A_PROJECT: set[str] = {
 
 # A digest's heading when it is about several objects: "3 of your claims were approved", then the items.
 SUMMARIES: dict[str, Callable[[int], str]] = {
-    "match_proposed": lambda n: _("%(num)d new proposals are waiting for review") % {"num": n},
-    "match_approved": lambda n: _("%(num)d of your proposals were approved") % {"num": n},
-    "match_decided": lambda n: _("%(num)d of your claims or sign-ups were decided") % {"num": n},
-    "claim_approved": lambda n: _("%(num)d of your claims were approved") % {"num": n},
-    "signup_confirmed": lambda n: _("%(num)d of your sign-ups were confirmed") % {"num": n},
-    "shift_reminder": lambda n: _("Reminder: you have %(num)d shifts coming") % {"num": n},
-    "need_closed": lambda n: _("%(num)d projects are closed") % {"num": n},
-    "escalation_opened": lambda n: _("%(num)d escalations need your acknowledgement") % {"num": n},
-    "need_published": lambda n: _("%(num)d of your needs were published") % {"num": n},
-    "need_rejected": lambda n: _("%(num)d of your needs were not accepted") % {"num": n},
-    "proposal_offered": lambda n: _("%(num)d proposals are waiting for your answer") % {"num": n},
-    "proposal_answered": lambda n: _("%(num)d proposals were answered") % {"num": n},
-    "proposal_withdrawn": lambda n: _("The street withdrew %(num)d proposals") % {"num": n},
+    "match_proposed": lambda n: (
+        ngettext("%(num)d new proposal is waiting for review", "%(num)d new proposals are waiting for review", n)
+        % {"num": n}
+    ),
+    "match_approved": lambda n: (
+        ngettext("%(num)d of your proposals was approved", "%(num)d of your proposals were approved", n) % {"num": n}
+    ),
+    "match_decided": lambda n: (
+        ngettext("%(num)d of your claims or sign-ups was decided", "%(num)d of your claims or sign-ups were decided", n)
+        % {"num": n}
+    ),
+    "claim_approved": lambda n: (
+        ngettext("%(num)d of your claims was approved", "%(num)d of your claims were approved", n) % {"num": n}
+    ),
+    "signup_confirmed": lambda n: (
+        ngettext("%(num)d of your sign-ups was confirmed", "%(num)d of your sign-ups were confirmed", n) % {"num": n}
+    ),
+    "shift_reminder": lambda n: (
+        ngettext("Reminder: you have %(num)d shift coming", "Reminder: you have %(num)d shifts coming", n) % {"num": n}
+    ),
+    "need_closed": lambda n: ngettext("%(num)d project is closed", "%(num)d projects are closed", n) % {"num": n},
+    "escalation_opened": lambda n: (
+        ngettext("%(num)d escalation needs your acknowledgement", "%(num)d escalations need your acknowledgement", n)
+        % {"num": n}
+    ),
+    "need_published": lambda n: (
+        ngettext("%(num)d of your needs was published", "%(num)d of your needs were published", n) % {"num": n}
+    ),
+    "need_rejected": lambda n: (
+        ngettext("%(num)d of your needs was not accepted", "%(num)d of your needs were not accepted", n) % {"num": n}
+    ),
+    "proposal_offered": lambda n: (
+        ngettext("%(num)d proposal is waiting for your answer", "%(num)d proposals are waiting for your answer", n)
+        % {"num": n}
+    ),
+    "proposal_answered": lambda n: (
+        ngettext("%(num)d proposal was answered", "%(num)d proposals were answered", n) % {"num": n}
+    ),
+    "proposal_withdrawn": lambda n: (
+        ngettext("The street withdrew %(num)d proposal", "The street withdrew %(num)d proposals", n) % {"num": n}
+    ),
 }
 
 
@@ -418,22 +492,32 @@ def _daily_digest(payload: dict[str, Any], count: int) -> Message:
         else:
             parts.append(summary(n))
     if others:
-        parts.append(_("%(num)d other notifications") % {"num": others})
+        parts.append(ngettext("%(num)d other notification", "%(num)d other notifications", others) % {"num": others})
     if parts:
-        text = _("You have %(num)d unread messages today: %(items)s") % {"num": total, "items": _("; ").join(parts)}
+        text = ngettext(
+            "You have %(num)d unread message today: %(items)s",
+            "You have %(num)d unread messages today: %(items)s",
+            total,
+        ) % {"num": total, "items": _("; ").join(parts)}
     else:
-        text = _("You have %(num)d unread messages today") % {"num": total}
+        text = ngettext("You have %(num)d unread message today", "You have %(num)d unread messages today", total) % {
+            "num": total
+        }
     step = NextStep(_("Next: read them in your notifications."), "/notifications")
     return _message(text, "/notifications", step)
 
 
 RENDERERS["daily_digest"] = _daily_digest
 NOT_ABOUT_A_PROJECT.add("daily_digest")
-SUMMARIES["daily_digest"] = lambda n: _("%(num)d daily digests") % {"num": n}
+SUMMARIES["daily_digest"] = lambda n: ngettext("%(num)d daily digest", "%(num)d daily digests", n) % {"num": n}
 
 
 def _unknown(payload: dict[str, Any], count: int) -> Message:
-    text = _("You have a new notification") if count == 1 else _("You have %(num)d new notifications") % {"num": count}
+    text = (
+        _("You have a new notification")
+        if count == 1
+        else ngettext("You have %(num)d new notification", "You have %(num)d new notifications", count) % {"num": count}
+    )
     return Message(text, _project_link(payload))
 
 
@@ -447,6 +531,11 @@ def render(kind: str, payload: dict[str, Any] | None, count: int = 1, subjects: 
     renderer = RENDERERS.get(kind, _unknown)
     if subjects > 1 and count > 1:
         summary = SUMMARIES.get(kind)
-        text = summary(count) if summary else _("You have %(num)d new notifications") % {"num": count}
+        text = (
+            summary(count)
+            if summary
+            else ngettext("You have %(num)d new notification", "You have %(num)d new notifications", count)
+            % {"num": count}
+        )
         return Message(text)
     return renderer(payload, count)

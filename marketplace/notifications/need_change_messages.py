@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marketplace.i18n import gettext as _
+from marketplace.i18n import ngettext
 from marketplace.notifications import messages
 from marketplace.vocabulary import ResourceKind
 
@@ -68,7 +69,10 @@ def _with_reason(text: str, payload: dict[str, Any]) -> str:
 
 
 def _digest(payload: dict[str, Any], count: int) -> "messages.Message":
-    text = _("%(num)d changes to %(title)s") % {"num": count, "title": _title(payload)}
+    text = ngettext("%(num)d change to %(title)s", "%(num)d changes to %(title)s", count) % {
+        "num": count,
+        "title": _title(payload),
+    }
     return _message(text, payload, _("Next: open the project to see what changed."), messages._project_link(payload))
 
 
@@ -131,7 +135,11 @@ def shift_changed(payload: dict[str, Any], count: int) -> "messages.Message":
         head = _("%(title)s: the shift %(shift)s moved to %(when)s") % values
     else:
         slots = int(payload.get("slots") or 0)
-        head = _("%(title)s: the shift %(shift)s now has %(slots)d places") % (values | {"slots": slots})
+        head = ngettext(
+            "%(title)s: the shift %(shift)s now has %(slots)d place",
+            "%(title)s: the shift %(shift)s now has %(slots)d places",
+            slots,
+        ) % (values | {"slots": slots})
     outcome = payload.get("outcome")
     if outcome == "released":
         text = _("%(head)s; it overlaps another shift you are confirmed for, so your place was released") % {

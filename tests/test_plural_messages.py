@@ -1,0 +1,129 @@
+"""Counted notification sentences agree with their count: "1 project is closed", "2 projects are closed".
+
+Every sentence of the notifications domain (the centre, its digests and the daily digest) that prints a
+number goes through ``ngettext``, so English says one or many and zh_CN (one plural form) says its one
+sentence. Notifications are stored as kind and payload and rendered when read, so rows stored before
+this change read the new way too.
+"""
+
+import ast
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlmodel import Session
+
+from marketplace.accounts.models import Role
+from marketplace.i18n import current_locale
+from marketplace.notifications.messages import SUMMARIES, render
+from marketplace.notifications.models import Notification
+from tests.security_helpers import sign_in_as
+
+NOTIFICATIONS = Path(__file__).resolve().parent.parent / "marketplace" / "notifications"
+# An integer placeholder: "%(num)d", "%(slots)d" is a count.
+COUNTED = re.compile(r"%\(\w+\)d")
+
+
+@contextmanager
+def speaking(locale: str) -> Iterator[None]:
+    token = current_locale.set(locale)
+    try:
+        yield
+    finally:
+        current_locale.reset(token)
+
+
+def said(kind: str, payload: dict[str, Any], locale: str, count: int = 1, subjects: int = 1) -> str:
+    with speaking(locale):
+        return render(kind, {"need_id": 41, "need_title": "楼道清理", **payload}, count, subjects).text
+
+
+def digest_of(kinds: dict[str, int], locale: str) -> str:
+    return said("daily_digest", {"total": sum(kinds.values()), "kinds": kinds}, locale)
+
+
+def test_no_counted_sentence_in_the_notifications_goes_through_plain_gettext() -> None:
+    """The class of the defect: a number printed in a sentence that has one form for every count."""
+    offenders: list[str] = []
+    for path in sorted(NOTIFICATIONS.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            if node.func.id not in ("_", "gettext") or not node.args:
+                continue
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str) and COUNTED.search(first.value):
+                offenders.append(f"{path.name}:{node.lineno}: {first.value}")
+    assert not offenders, "counted sentences without ngettext:\n" + "\n".join(offenders)
+
+
+@pytest.mark.parametrize("kind", sorted(SUMMARIES))
+def test_every_digest_summary_says_one_in_the_singular(kind: str) -> None:
+    with speaking("en"):
+        one, two = SUMMARIES[kind](1), SUMMARIES[kind](2)
+    assert "1" in one and "2" in two
+    assert one != two.replace("2", "1"), f"{kind}: {one!r} is the plural sentence with a 1 in it"
+
+
+def test_the_daily_digest_in_english_singular_and_plural() -> None:
+    assert digest_of({"need_closed": 1}, "en") == "You have 1 unread message today: 1 project is closed"
+    assert digest_of({"signup_confirmed": 3, "need_closed": 2}, "en") == (
+        "You have 5 unread messages today: 3 of your sign-ups were confirmed; 2 projects are closed"
+    )
+    assert digest_of({"claim_approved": 1, "escalation_opened": 1}, "en") == (
+        "You have 2 unread messages today: 1 of your claims was approved; 1 escalation needs your acknowledgement"
+    )
+    # Past the kinds it names, the rest are counted together: one "other notification".
+    named = {"match_proposed": 2, "match_approved": 2, "claim_approved": 2, "signup_confirmed": 2}
+    assert digest_of(named | {"need_closed": 1}, "en").endswith("; 1 other notification")
+    assert digest_of(named | {"need_closed": 3}, "en").endswith("; 3 other notifications")
+    assert said("daily_digest", {"total": 1, "kinds": {}}, "en") == "You have 1 unread message today"
+
+
+def test_the_daily_digest_in_chinese() -> None:
+    assert digest_of({"need_closed": 1}, "zh_CN") == "今天您有 1 条未读消息：1 个项目已办结"
+    assert digest_of({"need_closed": 2}, "zh_CN") == "今天您有 2 条未读消息：2 个项目已办结"
+
+
+def test_counted_digest_headings_in_both_languages() -> None:
+    """A digest about several projects, and counted sentences about one project."""
+    assert said("need_closed", {}, "en", count=2, subjects=2) == "2 projects are closed"
+    assert said("need_closed", {}, "en", count=3) == "3 projects are closed, the latest 楼道清理"
+    assert said("need_closed", {}, "zh_CN", count=3) == "3 个项目已办结，最近一个是“楼道清理”"
+    assert said("need_line_changed", {}, "en", count=2) == "2 changes to 楼道清理"
+    assert said("proposal_answered", {}, "en", count=2) == "2 proposals for 楼道清理 were answered"
+    # A shift cut to one place: one place, not "1 places".
+    shift = {"shift": "周六上午", "slots": 1}
+    assert "the shift 周六上午 now has 1 place;" in said("need_shift_changed", shift, "en")
+    assert "the shift 周六上午 now has 3 places;" in said("need_shift_changed", shift | {"slots": 3}, "en")
+    assert "现有1个名额" in said("need_shift_changed", shift, "zh_CN")
+
+
+def test_a_digest_stored_before_reads_in_the_singular_on_the_centre(
+    client: TestClient[Litestar], session: Session
+) -> None:
+    """Rows hold kind and payload, not text: a digest the job stored earlier reads the new way."""
+    user = sign_in_as(client, session, Role.VOLUNTEER)
+    session.add(
+        Notification(
+            user_id=user.id or 0,
+            kind="daily_digest",
+            subject_type="user",
+            subject_id=user.id or 0,
+            digest_key=f"daily_digest:{user.id}",
+            payload={"day": "2026-06-04", "total": 1, "kinds": {"need_closed": 1}},
+        )
+    )
+    session.commit()
+    client.cookies.set("lang", "en")
+    page = client.get("/notifications")
+    assert page.status_code == 200
+    assert "You have 1 unread message today: 1 project is closed" in page.text
+    assert "1 projects" not in page.text and "1 unread messages" not in page.text
+    client.cookies.set("lang", "zh_CN")
+    assert "今天您有 1 条未读消息：1 个项目已办结" in client.get("/notifications").text
