@@ -104,6 +104,16 @@ def street_admins(connection: sa.Connection) -> dict[str, str]:
     return admins
 
 
+def city_admins(connection: sa.Connection) -> list[str]:
+    """The admins of the whole city (no street of their own): ``city`` in the seeded city."""
+    rows = connection.execute(
+        sa.select(User.username)
+        .where(User.role == Role.ADMIN, User.is_active, User.street_id.is_(None))
+        .order_by(User.id)
+    )
+    return [row[0] for row in rows]
+
+
 def city_staff(connection: sa.Connection, streets: list[tuple[int, str]], per_staff: int) -> dict[str, list[int]]:
     """One community worker per sampled street with open needs that have shifts: username -> those needs."""
     found: dict[str, list[int]] = {}

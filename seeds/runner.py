@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from seeds.build.context import SeedContext
 from seeds.clock import SeedClock
 from seeds.demo_accounts import demo_password_hash
-from seeds.loading import Progress, SeedReport, Stopwatch, load_plan
+from seeds.loading import Progress, SeedReport, Stopwatch, load_plan, refresh_statistics
 from seeds.people import PeoplePools
 
 
@@ -41,6 +41,7 @@ def load_and_report(engine: sa.Engine, ctx: SeedContext, watch: Stopwatch) -> Se
     generate_seconds = watch.lap()
     counts = load_plan(engine, ctx.plan, ctx.progress)
     resolve_items(engine, ctx.clock.now)
+    refresh_statistics(engine)
     return SeedReport(counts, generate_seconds=generate_seconds, load_seconds=watch.lap())
 
 

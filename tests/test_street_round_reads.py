@@ -59,3 +59,14 @@ def test_a_street_s_round_plans_its_own_needs_among_its_own_candidates(world: An
             assert other.line.id not in {line.id for line in found.lines}
             assert other.shift.id not in {shift.id for shift in found.shifts}
             assert side.profile.id in volunteers and other.profile.id not in volunteers
+
+
+def test_writing_a_plan_reads_the_live_pairs_of_its_own_lines_only(world: Any) -> None:
+    """Writing a street's plan checks again which of its lines' pairs are taken, without reading the city's."""
+    two, factory = world
+    with factory() as db:
+        everyone = inputs.live_line_pairs(db)
+        for side in (two.a, two.b):
+            own = inputs.live_line_pairs(db, lines={side.line.id})
+            assert own and own == {pair for pair in everyone if pair[0] == side.line.id}
+            assert everyone - own  # the other street's claims exist, and were left out

@@ -69,13 +69,16 @@ def _street_needs(street_id: int | None) -> Any:
     return None if street_id is None else sa.select(Need.id).where(grid_in_street(street_id, Need.grid_id))
 
 
-def live_line_pairs(db: Session, needs: Any = None) -> set[tuple[int, int]]:
+def live_line_pairs(db: Session, needs: Any = None, lines: set[int] | None = None) -> set[tuple[int, int]]:
+    """Line-offer pairs with a live match: of the street's ``needs``, or of just these ``lines``."""
     query = sa.select(Match.resource_line_id, Match.offer_id).where(
         Match.kind == MatchKind.OFFER_LINE,
         Match.status.in_(_live),  # type: ignore[attr-defined]
     )
     if needs is not None:
         query = query.where(Match.need_id.in_(needs))  # type: ignore[attr-defined]
+    if lines is not None:
+        query = query.where(Match.resource_line_id.in_(sorted(lines)))  # type: ignore[union-attr]
     return {(int(line), int(offer)) for line, offer in db.execute(query)}
 
 

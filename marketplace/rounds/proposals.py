@@ -167,7 +167,8 @@ def write(
     """Add the plan's proposals in the caller's transaction and notify their candidates; returns how many
     went in and how many not."""
     written = Written()
-    taken = live_line_pairs(db)  # again, now: a claim may have landed while the round was planning
+    # Again, now (a claim may have landed while the round was planning), for the plan's lines only.
+    taken = live_line_pairs(db, lines={p.part_id for p in plan.lines})
     room = offer_room(db, {p.candidate_id for p in plan.lines})
     slots = volunteer_slots(db, {p.candidate_id for p in plan.shifts})
     times = {
