@@ -8,7 +8,7 @@ BRAVOMARK, so a count or a list that takes in the other street's rows is found b
 
 import html
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,7 @@ from marketplace.db.types import utcnow
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.needs.models import Escalation, EscalationLevel, NeedStatus
 from marketplace.settings import Settings
-from marketplace.street_clock import street_today
+from marketplace.street_clock import day_start, street_today
 from tests import factories
 from tests.security_helpers import DEFAULT_PASSWORD, login, make_user
 from tests.security_world import use
@@ -234,6 +234,99 @@ def test_partner_sees_their_offers_claims_and_contribution(
     assert cards["projects_served"]["number"] == 1
     assert [item["title"] for item in _section(home, "contributed")["items"]] == [f"{Decimal(5)} m²"]
     assert "BRAVOMARK" not in str(home)
+
+
+def _claims_listed(client: TestClient[Litestar], href: str) -> tuple[list[int], str]:
+    """The claims a link to My claims shows (their card ids), checked against its JSON twin's list."""
+    assert href.startswith("/claims?"), href  # a filtered list, never all claims
+    page = _page(client, href)
+    shown = [int(match_id) for match_id in re.findall(r'<li class="take-part-card" id="claim-(\d+)"', page)]
+    api = client.get("/api/v1" + href)
+    assert api.status_code == 200, (href, api.text)
+    assert sorted(item["id"] for item in api.json()["items"]) == sorted(shown), href
+    assert api.json()["total"] == len(shown)
+    return shown, page
+
+
+def test_each_partner_number_is_the_count_of_the_claims_it_links_to(
+    client: TestClient[Litestar], world: TwoStreets, session: Session
+) -> None:
+    side = world.a
+    other = factories.make_need(session, side.grids[0], NeedStatus.PUBLISHED, title="ALFAMARK另一项目")
+    other_line = factories.add_resource_line(session, other, "50")
+    this_year = utcnow()
+    last_year = day_start(date(street_today().year - 1, 6, 1))
+
+    def claim(line: Any, status: MatchStatus, fulfilled_at: Any = None, **fields: Any) -> int:
+        row = Match(
+            need_id=line.need_id,
+            kind=MatchKind.OFFER_LINE,
+            source=fields.pop("source", MatchSource.PARTNER_CLAIM),
+            resource_line_id=line.id,
+            offer_id=side.offer.id,
+            quantity=Decimal(2),
+            organization_id=side.organization.id,
+            status=status,
+            fulfilled_at=fulfilled_at,
+            **fields,
+        )
+        session.add(row)
+        session.commit()
+        return row.id or 0
+
+    approved = [claim(side.line, MatchStatus.APPROVED) for _ in range(2)]
+    delivered_now = [claim(side.line, MatchStatus.FULFILLED, this_year) for _ in range(2)]
+    delivered_now.append(claim(other_line, MatchStatus.FULFILLED, this_year))
+    delivered_before = claim(other_line, MatchStatus.FULFILLED, last_year)
+    claim(side.line, MatchStatus.REJECTED, decision_reason="重复认领")
+    claim(side.line, MatchStatus.CANCELLED, decision_reason="不再需要")
+    # A round's proposal not accepted yet is no claim: counted nowhere, listed under "Proposed to you".
+    claim(side.line, MatchStatus.PROPOSED, source=MatchSource.MATCHING_ROUND)
+
+    cards = _cards(_home(client, world, "partner A"))
+    expected = {
+        "claims_waiting": [side.claim_id],
+        "claims_to_deliver": approved,
+        "claims_fulfilled": [*delivered_now, delivered_before],
+        "claims_fulfilled_this_year": delivered_now,
+    }
+    for key, ids in expected.items():
+        shown, page = _claims_listed(client, cards[key]["href"])
+        assert cards[key]["number"] == len(shown) == len(ids), key
+        assert sorted(shown) == sorted(ids), key
+        assert "BRAVOMARK" not in page and 'id="proposals-heading"' not in page
+    # Projects served: the delivered claims' page says on how many projects they are.
+    assert cards["projects_served"]["number"] == 2
+    client.cookies.set("lang", "en")
+    page = _page(client, cards["projects_served"]["href"])
+    assert "4 claims · on 2 projects" in " ".join(page.split())
+    this_year_page = " ".join(_page(client, cards["claims_fulfilled_this_year"]["href"]).split())
+    assert f"3 claims delivered in {street_today().year}" in this_year_page
+    # The whole list still has every claim and the proposals waiting for an answer.
+    everything = _page(client, "/claims")
+    assert everything.count('<li class="take-part-card" id="claim-') == 9 and 'id="proposals-heading"' in everything
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("status=bogus", "status"),
+        ("status=", "status"),
+        ("delivered_in=soon", "delivered_in"),
+        ("delivered_in=99999999999999999999", "delivered_in"),
+        ("delivered_in=1999", "delivered_in"),
+    ],
+)
+def test_a_bad_claims_filter_is_a_400_naming_the_field(
+    client: TestClient[Litestar], world: TwoStreets, query: str, field: str
+) -> None:
+    use(client, world.identities["partner A"])
+    client.cookies.set("lang", "en")
+    page = client.get(f"/claims?{query}")
+    assert page.status_code == 400 and f"Parameter “{field}”" in page.text, (query, page.status_code)
+    api = client.get(f"/api/v1/claims?{query}")
+    assert api.status_code == 400, (query, api.status_code, api.text)
+    assert [problem["key"] for problem in api.json()["extra"]] == [field]
 
 
 def test_a_new_partner_with_nothing_yet_reads_well(

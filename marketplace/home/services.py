@@ -18,7 +18,8 @@ from marketplace.db.types import utcnow
 from marketplace.home.schemas import Card, Home, Item, Link, Section
 from marketplace.i18n import gettext as _
 from marketplace.matches import page_data, round_proposals, summaries
-from marketplace.matches.models import MatchKind
+from marketplace.matches.claims import ClaimFilters
+from marketplace.matches.models import MatchKind, MatchStatus
 from marketplace.needs import escalation
 from marketplace.needs import services as needs
 from marketplace.needs import summaries as need_summaries
@@ -38,6 +39,12 @@ SHOWN = 5  # rows of a short list on a home page; the linked list has them all
 # Round proposals waiting for an answer are listed at the top of My claims and My shifts.
 PARTNER_PROPOSALS = "/claims#proposals-heading"
 VOLUNTEER_PROPOSALS = "/signups#proposals-heading"
+PROPOSED, APPROVED, FULFILLED = MatchStatus.PROPOSED, MatchStatus.APPROVED, MatchStatus.FULFILLED
+
+
+def _claims(status: MatchStatus, delivered_in: int | None = None) -> str:
+    """My claims filtered to exactly the claims a partner's number counts."""
+    return ClaimFilters(status, delivered_in).href
 
 
 @dataclass(frozen=True)
@@ -341,8 +348,8 @@ def partner_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
         _("To act on"),
         cards=[
             Card("proposals_awaiting", _("Proposals to accept or decline"), len(proposals), PARTNER_PROPOSALS, "act"),
-            Card("claims_to_deliver", _("Approved claims to deliver"), claims.to_deliver, "/claims", "act"),
-            Card("claims_waiting", _("Claims waiting for the street"), claims.waiting, "/claims"),
+            Card("claims_to_deliver", _("Approved claims to deliver"), claims.to_deliver, _claims(APPROVED), "act"),
+            Card("claims_waiting", _("Claims waiting for the street"), claims.waiting, _claims(PROPOSED)),
         ],
         items=[
             Item(row.need.title, _("proposed %(when)s") % {"when": _when(row.match.created_at)}, PARTNER_PROPOSALS)
@@ -350,15 +357,16 @@ def partner_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
         ],
         links=[Link(_("Recommended projects"), "/recommended")] if viewer.organization_approved else [],
     )
-    year_starts = day_start(date(street_today(now).year, 1, 1))
-    given = summaries.contribution(db, viewer.organization_id, year_starts=year_starts)
+    year = street_today(now).year
+    given = summaries.contribution(db, viewer.organization_id, year_starts=day_start(date(year, 1, 1)))
     contributed = Section(
         "contributed",
         _("What we contributed"),
         cards=[
-            Card("claims_fulfilled", _("Claims delivered"), given.fulfilled, "/claims"),
-            Card("claims_fulfilled_this_year", _("Delivered this year"), given.this_year, "/claims"),
-            Card("projects_served", _("Projects served"), given.projects, "/claims"),
+            Card("claims_fulfilled", _("Claims delivered"), given.fulfilled, _claims(FULFILLED)),
+            Card("claims_fulfilled_this_year", _("Delivered this year"), given.this_year, _claims(FULFILLED, year)),
+            # The delivered claims' page says on how many projects they are.
+            Card("projects_served", _("Projects served"), given.projects, _claims(FULFILLED)),
         ],
         items=[Item(f"{_text(quantity)} {unit}", _("delivered from our offers")) for unit, quantity in given.units],
         empty="" if given.fulfilled else _("Nothing delivered yet. Claims count here once they are delivered."),

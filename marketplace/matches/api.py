@@ -4,13 +4,13 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.matches import claims, contact_sharing, delivery, review, round_proposals, signups
 from marketplace.matches.contact_api import SharedContactApiController
-from marketplace.matches.models import Match
+from marketplace.matches.models import Match, MatchStatus
 from marketplace.needs.models import Shift
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, partner_only, staff_or_admin, token_scope, volunteer_only
@@ -118,12 +118,22 @@ class ClaimsApiController(Controller):
         operation_id="listClaims",
         summary="My organization's claims",
         description="`contact_shared` says, for an approved claim, whether the resident's consent is recorded: "
-        "then POST /api/v1/claims/{match_id}/contact shows the resident's contact (null for other claims).",
+        "then POST /api/v1/claims/{match_id}/contact shows the resident's contact (null for other claims). "
+        "`status` keeps the claims of one status, `delivered_in` those delivered in one year (street calendar), "
+        "as the page /claims does; the numbers of GET /api/v1/me/home link to these lists.",
         guards=[partner_only, READ],
         sync_to_thread=True,
     )
-    def list_claims(self, reader: ReaderSession, actor: Actor) -> dict[str, Any]:
-        rows = claims.list_claims(reader, actor)
+    def list_claims(
+        self,
+        reader: ReaderSession,
+        actor: Actor,
+        status: FromQuery[MatchStatus | None] = None,
+        delivered_in: Annotated[
+            int | None, QueryParameter(ge=claims.FIRST_YEAR, le=claims.LAST_YEAR, description="Street year")
+        ] = None,
+    ) -> dict[str, Any]:
+        rows = claims.list_claims(reader, actor, claims.ClaimFilters(status, delivered_in))
         shared = contact_sharing.consented_needs(reader, [row.need_id for row in rows])
         items = [
             match_out(row)

@@ -6,7 +6,9 @@ the offer's remaining quantity and the line's still-needed quantity are taken wh
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from litestar.exceptions import NotFoundException
@@ -32,6 +34,7 @@ from marketplace.offers.lifecycle import effective_status, release_to_offer
 from marketplace.offers.models import Offer, OfferStatus
 from marketplace.organizations.services import require_approved_organization
 from marketplace.security.identity import CurrentUser
+from marketplace.street_clock import day_start
 
 ALREADY_CLAIMED = "This project is already claimed"
 AUDIT_FIELDS = ["id", "need_id", "kind", "status", "resource_line_id", "offer_id", "quantity", "organization_id"]
@@ -136,6 +139,52 @@ def own_claim(db: Session, actor: CurrentUser, match_id: int) -> Match:
     return row
 
 
+# The street years a list of claims can be narrowed to (a bad year is a 400 naming the field, not a 500).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+# The statuses the claims page offers as filters (no-show is a sign-up's outcome, never a claim's).
+CLAIM_STATUSES = (
+    MatchStatus.PROPOSED,
+    MatchStatus.APPROVED,
+    MatchStatus.FULFILLED,
+    MatchStatus.REJECTED,
+    MatchStatus.CANCELLED,
+)
+
+
+@dataclass(frozen=True)
+class ClaimFilters:
+    """My claims narrowed to one status and/or to those delivered in one street year.
+
+    The partner's home links each of its numbers here (``href``), so a number and its list share these
+    conditions: "to deliver" is ``status=approved``, "delivered this year" ``status=fulfilled&delivered_in=2026``.
+    """
+
+    status: MatchStatus | None = None
+    delivered_in: int | None = None  # a street year: delivered (fulfilled_at) on or after its 1 January
+
+    @property
+    def active(self) -> bool:
+        return self.status is not None or self.delivered_in is not None
+
+    def query_items(self) -> dict[str, str]:
+        items = {"status": self.status.value} if self.status is not None else {}
+        return items | ({"delivered_in": str(self.delivered_in)} if self.delivered_in is not None else {})
+
+    @property
+    def href(self) -> str:
+        query = urlencode(self.query_items())
+        return f"/claims?{query}" if query else "/claims"
+
+    def apply(self, statement: Select[tuple[Match]]) -> Select[tuple[Match]]:
+        if self.status is not None:
+            statement = statement.where(Match.status == self.status)
+        if self.delivered_in is not None:
+            fulfilled = col(Match.fulfilled_at)
+            starts, ends = day_start(date(self.delivered_in, 1, 1)), day_start(date(self.delivered_in + 1, 1, 1))
+            statement = statement.where(fulfilled >= starts, fulfilled < ends)
+        return statement
+
+
 def claims_of_organization(organization_id: int) -> Select[tuple[Match]]:
     """The organization's claims, newest first (pages add the rows they show to this one query)."""
     return (
@@ -146,10 +195,11 @@ def claims_of_organization(organization_id: int) -> Select[tuple[Match]]:
     )
 
 
-def list_claims(db: Session, actor: CurrentUser) -> list[Match]:
+def list_claims(db: Session, actor: CurrentUser, filters: ClaimFilters | None = None) -> list[Match]:
     if actor.organization_id is None:
         return []
-    return list(db.execute(claims_of_organization(actor.organization_id)).scalars().all())
+    statement = (filters or ClaimFilters()).apply(claims_of_organization(actor.organization_id))
+    return list(db.execute(statement).scalars().all())
 
 
 def cancel_claim(db: Session, actor: CurrentUser, match_id: int, reason: str | None = None) -> Match:

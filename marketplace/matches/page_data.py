@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from marketplace.items.services import item_labels
 from marketplace.matches import compatibility
-from marketplace.matches.claims import claims_of_organization
+from marketplace.matches.claims import ClaimFilters, claims_of_organization
 from marketplace.matches.delivery import CHECK_IN_OPENS  # one rule for the pages and the API
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.round_proposals import not_an_unaccepted_proposal_signup
@@ -94,12 +94,16 @@ class PartnerView:
         return any(row.match.kind is MatchKind.WHOLE_NEED and row.match.status in LIVE for row in self.claims)
 
 
-def claim_rows(db: Session, organization_id: int | None, need_id: int | None = None) -> list[ClaimRow]:
-    """The organization's claims (on one project, when given), newest first, each with its need, line and offer."""
+def claim_rows(
+    db: Session, organization_id: int | None, need_id: int | None = None, filters: ClaimFilters | None = None
+) -> list[ClaimRow]:
+    """The organization's claims (on one project, when given; as ``filters`` narrow them), newest first, each
+    with its need, line and offer."""
     if organization_id is None:
         return []
     statement = (
-        claims_of_organization(organization_id)
+        (filters or ClaimFilters())
+        .apply(claims_of_organization(organization_id))
         .add_columns(Need, ResourceLine, Offer)
         .outerjoin(Need, col(Need.id) == Match.need_id)
         .outerjoin(ResourceLine, col(ResourceLine.id) == Match.resource_line_id)
@@ -156,13 +160,25 @@ def whole_claim_taken(db: Session, need_id: int) -> bool:
 class ClaimsPage:
     open: list[ClaimRow]
     closed: list[ClaimRow]
+    filters: ClaimFilters = field(default_factory=ClaimFilters)
+
+    @property
+    def total(self) -> int:
+        return len(self.open) + len(self.closed)
+
+    @property
+    def projects(self) -> int:
+        """The projects these claims are on (the home's "projects served" for the delivered ones)."""
+        return len({row.match.need_id for row in self.open + self.closed})
 
 
-def claims_page(db: Session, actor: CurrentUser) -> ClaimsPage:
-    rows = claim_rows(db, actor.organization_id)
+def claims_page(db: Session, actor: CurrentUser, filters: ClaimFilters | None = None) -> ClaimsPage:
+    filters = filters or ClaimFilters()
+    rows = claim_rows(db, actor.organization_id, filters=filters)
     return ClaimsPage(
         open=[row for row in rows if row.match.status in CANCELLABLE_CLAIMS],
         closed=[row for row in rows if row.match.status not in CANCELLABLE_CLAIMS],
+        filters=filters,
     )
 
 

@@ -29,6 +29,7 @@ from marketplace.matches import (
     signups,
 )
 from marketplace.matches.claims import ClaimRequest
+from marketplace.matches.models import MatchStatus
 from marketplace.matches.page_forms import (
     MAX_REASON,
     FormProblem,
@@ -197,8 +198,16 @@ class ClaimPagesController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/", name="matches:claims", sync_to_thread=True)
-    def index(self, reader: ReaderSession, actor: Actor, done: FromQuery[str | None] = None) -> Template:
-        return self._page(reader, actor, notice=notices().get(done or ""))
+    def index(
+        self,
+        reader: ReaderSession,
+        actor: Actor,
+        done: FromQuery[str | None] = None,
+        status: FromQuery[MatchStatus | None] = None,
+        delivered_in: Annotated[int | None, QueryParameter(ge=claims.FIRST_YEAR, le=claims.LAST_YEAR)] = None,
+    ) -> Template:
+        filters = claims.ClaimFilters(status, delivered_in)
+        return self._page(reader, actor, notice=notices().get(done or ""), filters=filters)
 
     @post("/{match_id:int}/cancel", name="matches:claim-cancel", sync_to_thread=True)
     def cancel(self, db: DbSession, actor: Actor, match_id: RowId, data: FormData) -> Template | Redirect:
@@ -242,14 +251,17 @@ class ClaimPagesController(Controller):
         problem: FormProblem | None = None,
         status_code: int = 200,
         shown: dict[int, Any] | None = None,
+        filters: claims.ClaimFilters | None = None,
     ) -> Template:
-        page = page_data.claims_page(db, actor)
+        page = page_data.claims_page(db, actor, filters)
         context = page_context(
             db,
             page=page,
+            status_tabs=[claims.ClaimFilters(status) for status in claims.CLAIM_STATUSES],
             sharing=contact_sharing.sharing_of(db, [row.need for row in page.open + page.closed]),
             shown=shown or {},
-            proposals=round_proposals.proposals_for(db, actor),
+            # A filtered list shows exactly the claims asked for; the proposals wait on the whole list.
+            proposals=[] if page.filters.active else round_proposals.proposals_for(db, actor),
             notice=notice,
             problem=problem,
             max_reason=MAX_REASON,
