@@ -4,6 +4,7 @@ landscape A4 sheet. In a real Chromium, through page.pdf() and print media emula
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ LISTS = [
     ("admin", "/offers"),
     ("admin", "/volunteers"),
     ("volunteer", "/volunteer/hours"),
+    ("admin", "/figures"),  # charts.css's print rules on print.css's sheet
 ]
 HIDDEN_ON_PAPER = ".site-header, .site-footer, .pagination, form, button, .button, nav, select, input"
 
@@ -39,6 +41,22 @@ PAPER_CHECK = """
   };
 }
 """
+
+
+STYLESHEETS = Path(__file__).resolve().parent.parent / "marketplace" / "static" / "css"
+PAGE_RULE = re.compile(r"@page\s*([\w-]*)\s*\{([^}]*)\}")
+
+
+def test_one_unnamed_page_rule_and_no_important_in_page_rules() -> None:
+    """Chromium applies a later unnamed @page over a named one (the certificate's landscape sheet): the one
+    unnamed @page is print.css's, and named pages win without an !important."""
+    unnamed: list[str] = []
+    for path in sorted(STYLESHEETS.glob("*.css")):
+        for name, body in PAGE_RULE.findall(path.read_text(encoding="utf-8")):
+            assert "!important" not in body, f"{path.name}: @page {name} needs no !important"
+            if not name:
+                unnamed.append(path.name)
+    assert unnamed == ["print.css"]
 
 
 def page_sizes(pdf: bytes) -> list[tuple[int, int]]:
