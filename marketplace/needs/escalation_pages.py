@@ -59,40 +59,78 @@ class OpenStep:
     acknowledged_by: str | None = None
 
 
+# A city admin's list held 1,555 open steps on one page (1.3 MB); fifty a page, the counts over all of them.
+PAGE_SIZE = 50
+PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
+
+
+@dataclass(frozen=True)
+class StepsPage:
+    """One page of the open steps the viewer may see, and the counts of every step the filters keep."""
+
+    steps: list[OpenStep]
+    total: int
+    overdue: int
+    waiting: int
+    page: int
+    pages: int
+
+
 def open_steps(
     db: Session,
     viewer: CurrentUser,
     *,
+    page: int = 1,
     waiting_only: bool = False,
+    overdue_only: bool = False,
     opened_from: date | None = None,
     opened_to: date | None = None,
-) -> list[OpenStep]:
-    """The steps of the still-open escalated needs the viewer may see, oldest first.
+) -> StepsPage:
+    """The steps of the still-open escalated needs the viewer may see, oldest first, ``PAGE_SIZE`` a page.
 
     A step is overdue when it was not acknowledged by its deadline; ``waiting_only`` keeps only the
-    steps nobody has acknowledged yet (what the API's list returns); ``opened_from`` and ``opened_to``
-    keep the steps opened in those street days.
+    steps nobody has acknowledged yet (what the API's list returns), ``overdue_only`` the overdue ones;
+    ``opened_from`` and ``opened_to`` keep the steps opened in those street days. A page past the last
+    shows the last.
     """
     now = utcnow()
+    waiting = Escalation.acknowledged_at.is_(None)  # type: ignore[union-attr]
+    overdue = sa.and_(waiting, Escalation.deadline_at < now)  # type: ignore[arg-type,operator]
     conditions = [
         Escalation.resolved_at.is_(None),  # type: ignore[union-attr]
         Need.status.not_in(escalation.CLOSED),  # type: ignore[attr-defined]
         services.grids_in_scope(viewer),
     ]
     if waiting_only:
-        conditions.append(Escalation.acknowledged_at.is_(None))  # type: ignore[union-attr]
+        conditions.append(waiting)
+    if overdue_only:
+        conditions.append(overdue)
     if opened_from is not None:
         conditions.append(Escalation.opened_at >= day_start(opened_from))  # type: ignore[arg-type,operator]
     if opened_to is not None:
         conditions.append(Escalation.opened_at < day_start(opened_to + timedelta(days=1)))  # type: ignore[arg-type,operator]
+
+    def counted(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    total, overdue_count, waiting_count = db.execute(
+        sa.select(sa.func.count(), counted(overdue), counted(waiting))
+        .select_from(Escalation)
+        .join(Need, Need.id == Escalation.need_id)  # type: ignore[arg-type]
+        .where(*conditions)
+    ).one()
+    pages = max(1, -(-int(total) // PAGE_SIZE))
+    page = min(page, pages)
     statement = (
         sa.select(Escalation, Need, User.display_name)
         .join(Need, Need.id == Escalation.need_id)
         .outerjoin(User, User.id == Escalation.acknowledged_by_id)
         .where(*conditions)
         .order_by(Escalation.opened_at, Escalation.id)  # type: ignore[arg-type]
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
     )
-    return [
+    steps = [
         OpenStep(
             step=step,
             need=need,
@@ -104,12 +142,14 @@ def open_steps(
         )
         for step, need, acknowledged_by in db.execute(statement).all()
     ]
+    return StepsPage(steps, int(total), int(overdue_count), int(waiting_count), page, pages)
 
 
 def _page(
     db: Session,
     actor: CurrentUser,
     *,
+    page: int = 1,
     waiting_only: bool = False,
     overdue_only: bool = False,
     opened_from: date | None = None,
@@ -118,14 +158,21 @@ def _page(
     problem: str | None = None,
     status_code: int = 200,
 ) -> Template:
-    steps = open_steps(db, actor, waiting_only=waiting_only, opened_from=opened_from, opened_to=opened_to)
-    if overdue_only:
-        steps = [item for item in steps if item.overdue]
+    results = open_steps(
+        db,
+        actor,
+        page=page,
+        waiting_only=waiting_only,
+        overdue_only=overdue_only,
+        opened_from=opened_from,
+        opened_to=opened_to,
+    )
     context = page_context(
         db,
-        steps=steps,
-        overdue_count=sum(1 for item in steps if item.overdue),
-        waiting_count=sum(1 for item in steps if item.step.acknowledged_at is None),
+        steps=results.steps,
+        results=results,
+        overdue_count=results.overdue,
+        waiting_count=results.waiting,
         waiting_only=waiting_only,
         narrowed=overdue_only or opened_from is not None or opened_to is not None,
         reason_text=reason_text,
@@ -153,12 +200,14 @@ class EscalationPagesController(Controller):
         opened_from: OpenedFrom = None,
         opened_to: OpenedTo = None,
         done: FromQuery[str | None] = None,
+        page: PageNumber = 1,
     ) -> Template:
         escalation.escalate_overdue_when_due(reader, state.session_factory)
         notice = _("The escalation step was acknowledged.") if done == "acknowledged" else None
         return _page(
             reader,
             actor,
+            page=page,
             waiting_only=waiting,
             overdue_only=overdue,
             opened_from=opened_from,
