@@ -2,6 +2,7 @@
 streets, reading every volunteer for each street's round made one round take minutes."""
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from sqlmodel import Session
 from marketplace.db.engine import make_session_factory
 from marketplace.db.types import utcnow
 from marketplace.recommend import records as rows
+from marketplace.recommend import service
 from marketplace.recommend.service import serving_candidates, serving_query
 from marketplace.rounds import inputs
 from marketplace.settings import DatabaseSettings, Settings
@@ -70,3 +72,56 @@ def test_writing_a_plan_reads_the_live_pairs_of_its_own_lines_only(world: Any) -
             own = inputs.live_line_pairs(db, lines={side.line.id})
             assert own and own == {pair for pair in everyone if pair[0] == side.line.id}
             assert everyone - own  # the other street's claims exist, and were left out
+
+
+def _sign_up(db: Session, side: Any) -> None:
+    """A new sign-up of this street's volunteer, to another shift of its project (as a volunteer would)."""
+    from marketplace.needs.models import Shift
+    from marketplace.volunteers.models import ShiftSignup, SignupStatus
+
+    later = Shift(
+        need_id=side.project.id,
+        title="下周同一时间",
+        starts_at=side.shift.starts_at + timedelta(days=7),
+        ends_at=side.shift.ends_at + timedelta(days=7),
+        slots=3,
+    )
+    db.add(later)
+    db.flush()
+    db.add(ShiftSignup(shift_id=later.id, volunteer_id=side.profile.id, status=SignupStatus.CONFIRMED))
+    db.commit()
+
+
+def test_a_street_s_index_changes_with_its_own_candidates_only(world: Any) -> None:
+    """Under a city's load several sign-ups a second land somewhere; each one made every street rebuild."""
+    two, factory = world
+    with factory() as db:
+        before = {side.key: service._signature(db, "volunteers", side.street.id) for side in (two.a, two.b)}
+        _sign_up(db, two.b)
+        after = {side.key: service._signature(db, "volunteers", side.street.id) for side in (two.a, two.b)}
+    assert after["A"] == before["A"]  # B's volunteer, B's shift: A's index still stands
+    assert after["B"] != before["B"]
+
+
+def test_a_street_s_index_holds_the_grids_it_ranks_over_only(world: Any) -> None:
+    two, factory = world
+    with factory() as db:
+        for side, other in ((two.a, two.b), (two.b, two.a)):
+            index, _size = service._build(db, "volunteers", side.street.id)
+            held = set(index.distances.index)
+            homes = {
+                v.home_grid_id
+                for v in rows.volunteer_records(db, utcnow(), among=serving_query("volunteers", side.street.id))
+            }
+            assert held == {grid.id for grid in side.grids} | homes
+            assert not ({grid.id for grid in other.grids} - homes) & held
+            # Ranking the street's own shift works on it as on the index of every grid.
+            assert service.index_for(db, "volunteers", side.street.id) is not None
+
+
+def test_a_city_warms_no_index_of_every_candidate(world: Any) -> None:
+    """In a city each need is ranked among its own street's candidates: a city-wide index served nobody."""
+    _two, factory = world
+    service.forget()
+    service.warm_in_background(factory).join(timeout=60)
+    assert not [key for key in service._CACHE.entries if len(key) == 2]  # (database, kind): the city-wide ones

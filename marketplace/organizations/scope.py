@@ -19,27 +19,34 @@ from marketplace.volunteers.models import VolunteerProfile, VolunteerStreet
 # --- the streets organizations and volunteers serve -----------------------------------------------
 
 
-def organizations_serving(street_ids: frozenset[int] | set[int]) -> sa.Select[Any]:
-    """Ids of organizations serving any of these streets: registered there, or serving one of its grids."""
+def organization_ids_serving(street_ids: frozenset[int] | set[int]) -> sa.CompoundSelect:
+    """Ids of organizations serving any of these streets: registered there, or serving one of its grids.
+    A UNION of two index lookups, as ``volunteer_ids_serving``."""
     ids = sorted(street_ids)
+    registered = sa.select(Organization.id).where(Organization.street_id.in_(ids))  # type: ignore[attr-defined]
     in_grids = sa.select(OrganizationGrid.organization_id).where(
         OrganizationGrid.grid_id.in_(grids_of_streets(ids))  # type: ignore[attr-defined]
     )
-    return sa.select(Organization.id).where(
-        sa.or_(Organization.street_id.in_(ids), Organization.id.in_(in_grids))  # type: ignore[attr-defined,union-attr]
-    )
+    return sa.union(registered, in_grids)
+
+
+def organizations_serving(street_ids: frozenset[int] | set[int]) -> sa.Select[Any]:
+    """The same ids as a query of organizations, to narrow further (``.where(Organization.id == ...)``)."""
+    return sa.select(Organization.id).where(Organization.id.in_(organization_ids_serving(street_ids)))  # type: ignore[union-attr]
+
+
+def volunteer_ids_serving(street_ids: frozenset[int] | set[int]) -> sa.CompoundSelect:
+    """Ids of volunteer profiles serving any of these streets: living there, or having chosen to serve it.
+    A UNION of two index lookups: as an OR, PostgreSQL scanned all of a city's 100,000 profiles (33 ms)."""
+    ids = sorted(street_ids)
+    living = sa.select(VolunteerProfile.id).where(VolunteerProfile.home_grid_id.in_(grids_of_streets(ids)))  # type: ignore[attr-defined]
+    chosen = sa.select(VolunteerStreet.volunteer_id).where(VolunteerStreet.street_id.in_(ids))  # type: ignore[attr-defined]
+    return sa.union(living, chosen)
 
 
 def volunteers_serving(street_ids: frozenset[int] | set[int]) -> sa.Select[Any]:
-    """Ids of volunteer profiles serving any of these streets: living there, or having chosen to serve it."""
-    ids = sorted(street_ids)
-    chosen = sa.select(VolunteerStreet.volunteer_id).where(VolunteerStreet.street_id.in_(ids))  # type: ignore[attr-defined]
-    return sa.select(VolunteerProfile.id).where(
-        sa.or_(
-            VolunteerProfile.home_grid_id.in_(grids_of_streets(ids)),  # type: ignore[attr-defined]
-            VolunteerProfile.id.in_(chosen),  # type: ignore[union-attr]
-        )
-    )
+    """The same ids as a query of profiles, to narrow further (``.where(VolunteerProfile.id == ...)``)."""
+    return sa.select(VolunteerProfile.id).where(VolunteerProfile.id.in_(volunteer_ids_serving(street_ids)))  # type: ignore[union-attr]
 
 
 def organization_in_admin_streets(viewer: CurrentUser) -> sa.ColumnElement[bool]:
