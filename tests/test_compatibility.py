@@ -153,6 +153,19 @@ def test_an_existing_incompatible_claim_is_flagged_and_its_approval_is_409(
     assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
 
 
+def test_a_street_s_inbox_judges_its_own_street_s_claims_only(session: Session) -> None:
+    """A street admin's inbox read and judged every pending claim of the city; now only its street's."""
+    from marketplace.places.services import street_of_grid
+
+    match, _bricks, _lamps = _pending_incompatible_claim(session)
+    need = _fresh(session, Need, match.need_id)
+    here = street_of_grid(session, need.grid_id)
+    assert here is not None
+    assert match.id in compatibility.incompatible_pending(session)
+    assert match.id in compatibility.incompatible_pending(session, frozenset({here}))
+    assert match.id not in compatibility.incompatible_pending(session, frozenset({here + 1}))
+
+
 def test_the_review_page_warns_in_the_readers_language(client: TestClient[Any], session: Session) -> None:
     _pending_incompatible_claim(session)
     sign_in_as(client, session, Role.ADMIN)

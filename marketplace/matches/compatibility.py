@@ -16,8 +16,9 @@ from sqlmodel import Session
 
 from marketplace.i18n import current_locale
 from marketplace.matches.models import Match, MatchKind, MatchStatus
-from marketplace.needs.models import ResourceLine
+from marketplace.needs.models import Need, ResourceLine
 from marketplace.offers.models import Offer
+from marketplace.places.services import grids_of_streets
 from matching.units import Side, Verdict, can_serve
 
 INCOMPATIBLE = "incompatible"
@@ -93,13 +94,14 @@ def match_problem(db: Session, match: Match) -> str | None:
     return None if found.ok else found.en
 
 
-def incompatible_pending(db: Session) -> frozenset[int]:
+def incompatible_pending(db: Session, streets: frozenset[int] | None = None) -> frozenset[int]:
     """The pending line claims whose offer cannot serve their line (one query; each distinct pair judged once
-    per process).
+    per process); with ``streets``, only the claims on those streets' needs (a street admin's inbox read
+    every pending claim of the city: 180 ms of its 600 on a seeded city).
 
     The rule is Python's (the unit table), so the review queue filters and counts on these ids.
     """
-    rows = db.execute(
+    query = (
         sa.select(
             Match.id,
             # Plain strings: thousands of rows, no need to make enums of them first.
@@ -115,7 +117,10 @@ def incompatible_pending(db: Session) -> frozenset[int]:
         .join(Offer, Offer.id == Match.offer_id)  # type: ignore[arg-type]
         .join(ResourceLine, ResourceLine.id == Match.resource_line_id)  # type: ignore[arg-type]
         .where(Match.kind == MatchKind.OFFER_LINE, Match.status == MatchStatus.PROPOSED)
-    ).all()
+    )
+    if streets is not None:
+        query = query.join(Need, Need.id == Match.need_id).where(Need.grid_id.in_(grids_of_streets(streets)))  # type: ignore[arg-type,attr-defined]
+    rows = db.execute(query).all()
     return frozenset(int(match_id) for match_id, *pair in rows if not _pair_serves(*pair))
 
 

@@ -114,10 +114,13 @@ class Clock:
     dialect: str = "sqlite"
 
     @classmethod
-    def at(cls, now: datetime | None = None, db: Session | None = None) -> "Clock":
+    def at(
+        cls, now: datetime | None = None, db: Session | None = None, streets: frozenset[int] | None = None
+    ) -> "Clock":
+        """``streets``: judge only those streets' pending claims (None: the city's), as the inbox shows."""
         now = now or utcnow()
         today = street_day(now)
-        incompatible = compatibility.incompatible_pending(db) if db is not None else frozenset()
+        incompatible = compatibility.incompatible_pending(db, streets) if db is not None else frozenset()
         dialect = db.get_bind().dialect.name if db is not None else "sqlite"
         return cls(now=now, today=today, day_ends=day_bounds(today)[1], incompatible=incompatible, dialect=dialect)
 
@@ -543,7 +546,7 @@ def matching_ids(
 ) -> list[int]:
     """The ids of the pending items matching ``filters`` (none newer than ``upto``), the first ``limit`` in
     the inbox's order: what "select all matching the filter" decides."""
-    clock = clock or Clock.at(db=db)
+    clock = clock or Clock.at(db=db, streets=filters.streets)
     statement = _joined(sa.select(Match.id), people=bool(filters.q)).where(*_conditions(filters, clock).values())
     if upto is not None:
         statement = statement.where(col(Match.id) <= upto)
@@ -552,7 +555,7 @@ def matching_ids(
 
 def count_matching(db: Session, filters: InboxFilters, *, upto: int | None, clock: Clock | None = None) -> int:
     """How many pending items match ``filters`` (none newer than ``upto``)."""
-    clock = clock or Clock.at(db=db)
+    clock = clock or Clock.at(db=db, streets=filters.streets)
     statement = _joined(sa.select(sa.func.count()), people=bool(filters.q)).where(*_conditions(filters, clock).values())
     if upto is not None:
         statement = statement.where(col(Match.id) <= upto)
@@ -609,7 +612,7 @@ def inbox_page(
     now: datetime | None = None,
 ) -> InboxPage:
     """One page of the inbox with its counts; past the last page shows the last one."""
-    clock = Clock.at(now, db)
+    clock = Clock.at(now, db, filters.streets)
     counts = count_inbox(db, filters, clock)
     pages = max(1, -(-counts.total // page_size))
     page = min(max(page, 1), pages)
