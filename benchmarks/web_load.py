@@ -293,7 +293,7 @@ def servable_claims(connection: sa.Connection, street: Street, per_partner: int 
     load makes happen (a line filled or an offer used up meanwhile), never for pairing bricks with lamps."""
     from sqlmodel import Session
 
-    from marketplace.matches import compatibility
+    from marketplace.matches import compatibility, openings
 
     with Session(bind=connection) as db:
         offer_ids = sorted({offer for offers in street.partner_offers.values() for offer in offers})
@@ -302,10 +302,16 @@ def servable_claims(connection: sa.Connection, street: Street, per_partner: int 
         lines = {
             row.id: row for row in db.execute(sa.select(ResourceLine).where(ResourceLine.id.in_(line_ids))).scalars()
         }
+        # A project claimed whole takes no other claim (openings.needs_claimed_whole, the app's own rule).
+        whole = openings.needs_claimed_whole(
+            db, {need for partner in street.partners for need, _ in street.lines_for(partner)}
+        )
         pairs: dict[str, list[tuple[int, int, int]]] = {}
         for partner in street.partners:
             found = pairs.setdefault(partner, [])
             for need_id, line_id in street.lines_for(partner):
+                if need_id in whole:
+                    continue
                 for offer_id in street.partner_offers.get(partner, []):
                     line, offer = lines.get(line_id), offers.get(offer_id)
                     if line is not None and offer is not None and compatibility.serves(offer, line):
@@ -493,10 +499,20 @@ def plan_signups(connection: sa.Connection, street: Street, now: datetime) -> li
         .where(Need.status.in_(OPEN), Shift.starts_at > now + timedelta(hours=3))
         .order_by(per_need.desc(), Shift.need_id, Shift.starts_at, Shift.id)
     ).all()
+    # A project a partner claimed whole takes no sign-up (openings.needs_claimed_whole, the app's own rule):
+    # the seeded city has 1,631 such claims waiting, and every 409 of the first city runs was one of them.
+    from sqlmodel import Session
+
+    from marketplace.matches import openings
+
+    with Session(bind=connection) as db:
+        whole = openings.needs_claimed_whole(db, {row.need_id for row in shifts})
     names = list(ids)
     plan: list[tuple[str, int, int]] = []
     turn = 0
     for shift_id, need_id, starts, ends, slots, confirmed, needs_approval in shifts:
+        if need_id in whole:
+            continue
         # A pending sign-up takes no slot; still keep them to about the shift's size.
         room = slots if needs_approval else slots - confirmed
         for _ in range(len(names)):
