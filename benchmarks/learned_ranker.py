@@ -1,6 +1,6 @@
 """The learned rankers against the default scorer on the harder synthetic street, measured on the truth.
 
-    .venv/bin/python benchmarks/learned_ranker.py --seeds 1 2 3 4
+    .venv/bin/python benchmarks/learned_ranker.py --seeds 1 2 3 4 5 6 7 8
 
 The street (``seeds.street_truth``): 2,000 volunteers in six communities, 800 past needs with about
 6,000 logged decisions (admins weigh interactions, per-category and per-community emphasis,
@@ -9,8 +9,11 @@ true utility. For each seed: NDCG@10 against the truth for text only, the defaul
 learned variant (``matching.learning``: linear, linear with crosses, residual on the default,
 listwise residual (its first penalty), trees × IPW weights, a rank feature, none; each trained on
 every logged decision), and the variant ``matching.selection``
-chooses by the counterfactual NDCG@10 on validation needs; then whether the gate (lower bound of the
-paired bootstrap difference on the latest needs above 0) would store it. Training time per fit.
+chooses by the counterfactual NDCG@10 on validation needs (for volunteers given the pool of each past
+shift, the candidates who passed the pre-filters and were not shown: the listwise model learns from it and
+is the one compared, ``selection``; listwise with pool negatives is also listed per bias); then whether
+the gate (lower bound of the paired bootstrap difference on the latest needs above 0) would store it.
+Training time per fit.
 
 Partners' offers the same way (``offer_street``: 300 offers, 800 past resource lines, about 6,000
 decisions, 100 later lines; exploration applies to volunteers only). Volunteers run without
@@ -64,8 +67,11 @@ def on_shown(street: Street, test: DecisionSet, scorer: Scorer) -> float:
 
 def run(seed: int, exploration: float, kind: str = "volunteer") -> dict:
     started = time.perf_counter()
-    street: Street = truth_street(seed, exploration=exploration) if kind == "volunteer" else offer_street(seed)
+    street: Street = (
+        truth_street(seed, exploration=exploration, keep_pools=True) if kind == "volunteer" else offer_street(seed)
+    )
     generated = time.perf_counter() - started
+    pool = street.pools if isinstance(street, TruthStreet) else None
     data = decision_set(street.decisions, street.pairs, kind, street.categories)
     row: dict = {
         "kind": kind,
@@ -88,8 +94,16 @@ def run(seed: int, exploration: float, kind: str = "volunteer") -> dict:
                 "truth": on_truth(street, learning.ModelScorer(fitted, street.categories)),
                 "fit_seconds": round(seconds, 3),
             }
+    for bias in learning.BIAS if pool else ():
+        started = time.perf_counter()
+        fitted = selection.fit_variant(data, "listwise", bias, pool=pool)
+        seconds = time.perf_counter() - started
+        row["variants"][f"{fitted.variant} + pool"] = {
+            "truth": on_truth(street, learning.ModelScorer(fitted, street.categories)),
+            "fit_seconds": round(seconds, 3),
+        }
     started = time.perf_counter()
-    chosen = selection.select(data)
+    chosen = selection.select(data, pool=pool)
     row["select_seconds"] = round(time.perf_counter() - started, 2)
     assert chosen.model is not None and chosen.verdict is not None
     row["chosen"] = chosen.chosen
@@ -115,7 +129,7 @@ def show(row: dict) -> None:
     )
     print(f"  NDCG@10 on the truth: text only {row['text only']:.3f}, default {row['default']:.3f}")
     for name, variant in row["variants"].items():
-        print(f"  {name:<16} {variant['truth']:.3f}  (fit {variant['fit_seconds']:.2f} s)")
+        print(f"  {name:<23} {variant['truth']:.3f}  (fit {variant['fit_seconds']:.2f} s)")
     gate = row["gate"]
     print(
         f"  chosen: {row['chosen']} -> {row['learned']:.3f} on the truth ({row['learned'] - row['default']:+.3f} "
@@ -133,7 +147,7 @@ def show(row: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6, 7, 8])
     parser.add_argument("--exploration", type=float, nargs="+", default=[0.0, 0.3])
     parser.add_argument("--kinds", nargs="+", choices=["volunteer", "offer"], default=["volunteer", "offer"])
     args = parser.parse_args()

@@ -20,7 +20,11 @@ equal across a list (the need's urgency and category, the day's admin), so only 
 one list compare is learned; the base features' own columns carry a tenth of the penalty
 (``MAIN_L2_SHARE``: one number learned from every list), crosses all of it; the penalty per pair is
 chosen among ``LISTWISE_L2_PER_PAIR`` on the validation needs (``selection``); the intercept is
-fitted alone afterwards. The trees' fitted node arrays are written to JSON
+fitted alone afterwards. Given the **pool** (``pool``: for each past shift or line, candidates that passed
+the pre-filters then but were not shown, features as of the decision), the listwise model also learns
+from pairs (approved row, pool candidate of its list): the log covers only the top of the default's order,
+and without these pairs the correction extrapolates freely to the rest of the pool, which is what it serves
+(``POOL_PER_LIST``, ``POOL_SHARE``). The trees' fitted node arrays are written to JSON
 and scored by ``_Trees.raw``, a traversal tested to give sklearn's predictions.
 
 Position bias, three ways (``BIAS``): ``ipw`` weights each approval by 1 / propensity(rank)
@@ -70,6 +74,11 @@ RESIDUAL_L2_PER_ROW = 1 / 6
 LISTWISE_L2_PER_PAIR: tuple[float, ...] = (2.0, 2 / 3, 6.0)
 # The share of that penalty the base features' own columns carry (crosses carry all of it).
 MAIN_L2_SHARE = 0.1
+# Pool negatives (listwise only): at most this many unshown candidates of a list (drawn with a fixed seed when
+# more are given), paired with each approved row of the list; together these pairs weigh POOL_SHARE times
+# what the logged pairs weigh together (1: an equal say; docs/learned_ranker.md on how it was set).
+POOL_PER_LIST = 30
+POOL_SHARE = 1.0
 TREE_OPTIONS: dict[str, Any] = {
     "max_iter": 150,
     "learning_rate": 0.06,
@@ -488,10 +497,12 @@ def fit(
     metadata: Mapping[str, Any] | None = None,
     lists: np.ndarray | None = None,
     l2_per_pair: float = LISTWISE_L2_PER_PAIR[0],
+    pool: Mapping[int, np.ndarray] | None = None,
 ) -> LearnedModel:
     """Fit one variant (``model`` × ``bias``) on decision rows; approvals (label 1) against the rest.
 
-    ``lists`` (the shift or line of each row) is needed by the ``listwise`` model only."""
+    ``lists`` (the shift or line of each row) is needed by the ``listwise`` model only, and so is ``pool``
+    (list -> feature rows of candidates that passed the pre-filters but were not shown; optional)."""
     if model not in MODELS or bias not in BIAS:
         raise ValueError(f"model must be one of {MODELS} and bias one of {BIAS}")
     if len(np.unique(labels)) != 2:
@@ -505,6 +516,11 @@ def fit(
     weights = ipw_weights(ranks, labels, eta, max_weight) if bias == "ipw" else np.ones(len(labels))
     fitted: _Linear | _Trees
     prior = None
+    pool_pairs = (
+        _PoolPairs.build(design, pool, np.asarray(lists), np.asarray(labels), list(categories), ranks)
+        if model == "listwise" and pool
+        else None
+    )
     if model == "residual":
         prior, fitted = _fit_residual(kind, names, np.asarray(matrix, dtype=np.float64), x, labels, weights)
     elif model == "listwise":
@@ -519,6 +535,7 @@ def fit(
             np.asarray(lists),
             l2_per_pair,
             _pair_propensity(ranks, eta, max_weight) if bias == "ipw" else None,
+            pool_pairs,
         )
     elif model != "trees":
         estimator = LearnedRanker(C=LINEAR_C).fit(x, labels, sample_weight=weights)
@@ -531,6 +548,9 @@ def fit(
     details = {"eta": eta, "max_weight": max_weight, "columns": len(design.columns()), **(metadata or {})}
     if model == "listwise":
         details["l2_per_pair"] = l2_per_pair
+        if pool_pairs is not None:
+            details["pool_share"] = POOL_SHARE
+            details["pool_pairs"] = len(pool_pairs.good)
     return LearnedModel(kind, model, bias, design, fitted, details, prior)
 
 
@@ -601,6 +621,48 @@ def _pair_propensity(
     return weight
 
 
+@dataclass(frozen=True)
+class _PoolPairs:
+    """Pairs (approved row, unshown pool candidate of its list): the approved row's index and the candidate's
+    model columns (its log-rank column, if any, set to the approved row's so that the pair says nothing
+    about position)."""
+
+    good: np.ndarray
+    columns: np.ndarray
+    matrix: np.ndarray  # the pool candidates' base features, for the default score's offset
+
+    @classmethod
+    def build(
+        cls,
+        design: Design,
+        pool: Mapping[int, np.ndarray],
+        lists: np.ndarray,
+        labels: np.ndarray,
+        categories: Sequence[str],
+        ranks: np.ndarray,
+    ) -> "_PoolPairs | None":
+        rng = np.random.default_rng(0)
+        sample: dict[int, np.ndarray] = {}
+        good, rows, category, rank = [], [], [], []
+        for r in np.flatnonzero(labels > 0):
+            part = int(lists[r])
+            if part not in sample:
+                found = np.asarray(pool.get(part, np.zeros((0, len(design.names)))), dtype=np.float64)
+                if len(found) > POOL_PER_LIST:
+                    found = found[np.sort(rng.choice(len(found), POOL_PER_LIST, replace=False))]
+                sample[part] = found.reshape(-1, len(design.names))
+            found = sample[part]
+            good.append(np.full(len(found), r))
+            rows.append(found)
+            category += [categories[r]] * len(found)
+            rank.append(np.full(len(found), ranks[r], dtype=np.float64))
+        if not rows or not sum(len(g) for g in good):
+            return None
+        matrix = np.vstack(rows)
+        ranked = np.concatenate(rank)
+        return cls(np.concatenate(good), design.expand(matrix, category, ranked if design.rank else None), matrix)
+
+
 def _fit_listwise(
     kind: str,
     names: Sequence[str],
@@ -611,12 +673,15 @@ def _fit_listwise(
     lists: np.ndarray,
     l2_per_pair: float,
     pair_weight: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    pool: _PoolPairs | None = None,
 ) -> tuple[Prior, _Linear]:
     """The residual model's correction fitted on within-list differences (approved − not approved).
 
     A difference cancels whatever is equal across one list (the need's urgency, category, the
     admin's mood that day); what is left is how candidates of one list compare, which is what a
-    ranking needs. Each pair is weighted by its approved row's weight (1 / propensity under ``ipw``)."""
+    ranking needs. Each pair is weighted by its approved row's weight (1 / propensity under ``ipw``).
+    ``pool`` adds (approved, unshown candidate) pairs, together weighing ``POOL_SHARE`` × the logged ones;
+    the penalty stays per logged pair."""
     prior = _prior(kind, names, matrix, labels, weights)
     means, scales = x.mean(axis=0), x.std(axis=0)
     scales[scales < 1e-12] = 1.0
@@ -628,12 +693,19 @@ def _fit_listwise(
     difference = z[good] - z[bad]
     pair_weights = weights[good] if pair_weight is None else pair_weight(good, bad)
     pair_weights = pair_weights / pair_weights.mean()
+    margin_offset = offset[good] - offset[bad]
+    l2_pairs = len(good)
+    if pool is not None:
+        difference = np.vstack([difference, z[pool.good] - (pool.columns - means) / scales])
+        margin_offset = np.concatenate([margin_offset, offset[pool.good] - prior.raw(pool.matrix)])
+        share = POOL_SHARE * len(good) / len(pool.good)
+        pair_weights = np.concatenate([pair_weights, np.full(len(pool.good), share)])
     # Main effects (the base features' own columns) are penalised less than crosses: a weight the
     # default got wrong is one number learned from every list, a cross is learned from few.
-    l2 = l2_per_pair * len(good) * np.where(np.arange(z.shape[1]) < len(names), MAIN_L2_SHARE, 1.0)
+    l2 = l2_per_pair * l2_pairs * np.where(np.arange(z.shape[1]) < len(names), MAIN_L2_SHARE, 1.0)
 
     def loss(b: np.ndarray) -> tuple[float, np.ndarray]:
-        margin = offset[good] - offset[bad] + difference @ b
+        margin = margin_offset + difference @ b
         value = float(np.sum(pair_weights * np.logaddexp(0.0, -margin)) + np.sum(l2 * b**2))
         slope = -pair_weights * 0.5 * (1.0 - np.tanh(0.5 * margin))  # d/dmargin of log(1 + e^-margin)
         return value, difference.T @ slope + 2.0 * l2 * b

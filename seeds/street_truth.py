@@ -164,6 +164,10 @@ class TruthStreet:
     hidden_reliability: dict[int, float] = field(default_factory=dict)
     # (shift id, volunteer id) -> true utility of each shown past pair: for checks only, never for training
     past_utility: dict[tuple[int, int], float] = field(default_factory=dict)
+    # shift id -> features of the candidates who passed the pre-filters when it was decided and were not shown
+    # (the pool a model learns the rest of the candidates from; kept only with ``keep_pools``: read-only,
+    # it changes nothing the street draws)
+    pools: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 def _community(row: int, column: int) -> int:
@@ -326,8 +330,11 @@ def truth_street(
     exploration: float = 0.0,
     decisiveness: float = DECISIVENESS,
     emphasis: float = 1.0,
+    keep_pools: bool = False,
 ) -> TruthStreet:
-    """The street, a year of logged decisions and the later needs graded from the truth; same seed, same street."""
+    """The street, a year of logged decisions and the later needs graded from the truth; same seed, same street.
+
+    ``keep_pools`` keeps each past shift's unshown candidates' features (``TruthStreet.pools``)."""
     rng = np.random.default_rng(seed)
     explorer = np.random.default_rng(seed + 20_000)  # its own stream: with or without exploration, the same street
     grids = _grids(rng)
@@ -393,6 +400,8 @@ def truth_street(
             shown[slot] = order[len(shown) + int(explorer.integers(len(order) - len(shown)))]
             street.explored.add(shift.id)
         pairs = features.subset(features.candidate_ids[shown].tolist())
+        if keep_pools:
+            street.pools[shift.id] = np.delete(features.matrix, shown, axis=0)
         rows = [position[int(c)] for c in pairs.candidate_ids]
         who = [standing[r] for r in rows]
         utility = true_utility(

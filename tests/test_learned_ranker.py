@@ -323,3 +323,89 @@ def test_the_listwise_model_ignores_what_is_equal_across_a_list() -> None:
         return float(np.mean(model.decision(moved, [""] * 50) - model.decision(matrix[:50], [""] * 50)))
 
     assert effect(0) > 1.0 and effect(0) > 5 * abs(effect(1))
+
+
+@pytest.fixture(scope="module")
+def pooled(street: TruthStreet) -> TruthStreet:
+    return truth_street(5, volunteers=600, needs=300, later_needs=10, keep_pools=True)
+
+
+def test_keeping_the_pools_changes_nothing_the_street_draws(street: TruthStreet, pooled: TruthStreet) -> None:
+    assert [(d.candidate_id, d.outcome, d.shown_rank) for d in pooled.decisions] == [
+        (d.candidate_id, d.outcome, d.shown_rank) for d in street.decisions
+    ]
+    assert [t.relevance.tolist() for t in pooled.later] == [t.relevance.tolist() for t in street.later]
+    assert not street.pools and set(pooled.pools) == set(pooled.pairs)
+    for shift_id, pool in pooled.pools.items():
+        assert pool.shape[1] == len(pooled.pairs[shift_id].names) and len(pool) > 0
+
+
+def test_pool_negatives_teach_what_the_shown_lists_cannot() -> None:
+    """Every shown candidate lived near (the default put them on top), so the logged pairs say nothing about
+    distance; the pool (unshown candidates, near and far) does: against it, the approved were the near ones."""
+    rng = np.random.default_rng(3)
+    lists = np.repeat(np.arange(400), 8)
+    skill = rng.random(len(lists))
+    near = np.ones(len(lists))
+    labels = (rng.random(len(lists)) < 1 / (1 + np.exp(-(4.0 * skill - 2.0)))).astype(int)
+    names = ("skill_coverage", "proximity", "urgency")
+    matrix = np.column_stack([skill, near, np.zeros(len(lists))])
+    pool = {int(n): np.column_stack([rng.random(20), rng.random(20), np.zeros(20)]) for n in range(400)}
+
+    def fitted(given: dict[int, np.ndarray] | None) -> learning.LearnedModel:
+        return learning.fit(
+            "volunteer", names, matrix, labels, np.tile(np.arange(1, 9), 400), [""] * len(lists),
+            model="listwise", bias="none", lists=lists, pool=given,
+        )  # fmt: skip
+
+    def effect(model: learning.LearnedModel) -> float:  # the change in logit from far (0) to near (1)
+        far, close = np.asarray([[0.5, 0.0, 0.0]]), np.asarray([[0.5, 1.0, 0.0]])
+        return float(model.decision(close, [""])[0] - model.decision(far, [""])[0])
+
+    plain, with_pool = fitted(None), fitted(pool)
+    assert isinstance(plain.fitted, learning._Linear) and isinstance(with_pool.fitted, learning._Linear)
+    columns = plain.design.columns()
+    distance = [i for i, c in enumerate(columns) if "proximity" in c]
+    assert np.all(plain.fitted.coefficients[distance] == 0)  # the log alone: the default's weight, nothing learned
+    assert with_pool.fitted.coefficients[columns.index("proximity")] > 0
+    assert effect(with_pool) > effect(plain) + 0.1 > 0.1
+    assert with_pool.metadata["pool_pairs"] == 20 * int(labels.sum())
+
+
+def test_the_listwise_model_learns_from_the_pool_of_the_lists_it_is_given(
+    pooled: TruthStreet, data: DecisionSet
+) -> None:
+    train, _, later = selection.three_way(data)
+    plain = selection.fit_variant(train, "listwise", "rank")
+    with_pool = selection.fit_variant(train, "listwise", "rank", pool=pooled.pools)
+    assert with_pool.metadata["pool_share"] == learning.POOL_SHARE and "pool_share" not in plain.metadata
+    loaded = learning.LearnedModel.from_json(with_pool.to_json(), "volunteer", with_pool.feature_names)
+    scored = later.matrix, later.categories
+    assert np.array_equal(loaded.decision(*scored), with_pool.decision(*scored))  # stored as any listwise model
+    # A pool pair says nothing about position: its candidate takes the approved row's rank.
+    assert train.categories is not None
+    pairs = learning._PoolPairs.build(
+        with_pool.design, pooled.pools, train.part_ids, train.labels, list(train.categories), train.ranks
+    )
+    assert pairs is not None and len(pairs.good) > 10 * int(train.labels.sum())
+    assert with_pool.metadata["pool_pairs"] == len(pairs.good)  # the pools of the lists it was given, no other
+    rank = with_pool.design.columns().index("log_rank")
+    assert np.allclose(pairs.columns[:, rank], np.log(train.ranks[pairs.good]))
+
+
+def test_given_the_pool_selection_compares_the_listwise_model_that_learns_from_it(
+    pooled: TruthStreet, data: DecisionSet
+) -> None:
+    chosen = selection.select(data, pool=pooled.pools)
+    assert {v["variant"] for v in chosen.variants} == {
+        selection.variant_name(*c, pooled=True) for c in selection.candidates(pooled=True)
+    }
+    assert len(chosen.variants) == len(learning.BIAS) * len(learning.LISTWISE_L2_PER_PAIR)
+    assert all("pool negatives" in v["variant"] for v in chosen.variants)
+    assert chosen.model is not None and chosen.model.model == "listwise"
+    assert chosen.model.metadata["pool_share"] == learning.POOL_SHARE
+    verdict = chosen.verdict
+    assert verdict is not None and chosen.passed == (verdict.low > 0 and verdict.difference >= counterfactual.MIN_GAIN)
+    # A pool without rows is no pool: every variant is compared, as without one.
+    empty = {part: rows[:0] for part, rows in pooled.pools.items()}
+    assert len(selection.select(data, pool=empty).variants) == len(selection.candidates())

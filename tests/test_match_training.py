@@ -67,7 +67,10 @@ def test_train_keeps_the_default_unless_the_learned_ranker_does_at_least_as_well
         offers = training.train(db, tmp_path, "offers")
         forced = training.train(db, tmp_path, "volunteers", require_better=False)
     assert "learned" in guarded.why and "default" in guarded.why  # the held-out comparison is reported
-    assert "corrected for position bias" in guarded.why and len(guarded.variants) == len(selection.candidates())
+    assert "corrected for position bias" in guarded.why
+    # The seeded street has a pool of each past shift: the listwise model with pool negatives is compared.
+    assert len(guarded.variants) == len(selection.candidates(pooled=True))
+    assert all("pool negatives" in v["variant"] for v in guarded.variants)
     assert guarded.trained == guarded.gate["passed"]  # stored only when the gate passes
     if not guarded.trained:
         assert forced.trained

@@ -4,12 +4,13 @@ community as of the decision (never work done after it), and the serving index's
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import numpy as np
 from sqlmodel import Session
 
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.needs.models import ShiftSkill
 from marketplace.recommend import records, training
-from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerSkill
+from marketplace.volunteers.models import AvailabilitySlot, ShiftSignup, SignupStatus, VolunteerSkill
 from tests.factories import (
     add_resource_line,
     add_shift,
@@ -168,3 +169,38 @@ def test_an_offers_open_matches_are_counted_as_they_were_when_decided(session: S
 
     data = training.decision_set(session, "offers")
     assert _column(data, "load", decided.id or 0) == 0.0
+
+
+def test_a_shifts_pool_is_who_passed_its_pre_filters_then_and_was_not_decided(session: Session) -> None:
+    """The listwise model learns how the approved compare with the rest of the pool: a volunteer free at the
+    shift's time and registered by then is in it; one never free then, one registered later and the decided
+    one are not, nor one of another street; and reading the pool changes none of the decisions' features."""
+    street = make_street(session)
+    north = make_community(session, street)
+    here, there = make_grid(session, north, 1), make_grid(session, north, 9)
+
+    def volunteer(grid, registered: datetime, free: bool) -> int:  # type: ignore[no-untyped-def]
+        person = make_volunteer(session, grid, created_at=registered)
+        for weekday in range(7) if free else ():
+            session.add(AvailabilitySlot(volunteer_id=person.id or 0, weekday=weekday, start_minute=0, end_minute=1440))
+        return person.id or 0
+
+    decided = volunteer(here, T - timedelta(days=30), True)
+    volunteer(there, T - timedelta(days=30), True)  # the pool
+    volunteer(here, T - timedelta(days=30), False)  # never free: fails the pre-filters
+    volunteer(here, T + timedelta(days=1), True)  # registered after the decision
+    volunteer(make_grid(session, make_community(session, make_street(session)), 1), T - timedelta(days=30), True)
+    need = make_need(session, here)
+    shift = add_shift(session, need, starts_at=T + timedelta(days=2))
+    _decided(session, need.id or 0, MatchStatus.APPROVED, T, shift_id=shift.id, volunteer_id=decided)
+    session.commit()
+
+    data, pools = training.decisions_and_pool(session, "volunteers")
+    assert pools is not None
+    [pool] = pools.values()
+    assert pool.shape == (1, len(data.names))
+    assert pool[0, data.names.index("distance_km")] > 0  # the one living on the other grid
+    assert pool[0, data.names.index("availability")] == 1.0
+    plain = training.decision_set(session, "volunteers")
+    assert np.array_equal(plain.matrix, data.matrix) and np.array_equal(plain.candidate_ids, data.candidate_ids)
+    assert training.decisions_and_pool(session, "offers")[1] is None  # offers: not measured, not pooled

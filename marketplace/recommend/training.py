@@ -9,6 +9,13 @@ decision learns from work done after it); their other figures (skills, windows, 
 are today's. A decision whose candidate is no longer on the street is dropped and counted. The model is
 stored as JSON in the var directory, never pickled; a file that does not load is ignored and the default
 scorer serves.
+
+For volunteers training also reads each past shift's **pool** (``decisions_and_pool``): volunteers of the
+shift's street who were registered by then, passed its pre-filters as of its first decision and were not
+decided that day, drawn at random (fixed seed, ``POOL_DRAW`` drawn per shift, at most
+``learning.POOL_PER_LIST`` kept), in the same index a day as the decided ones, so their features are
+computed exactly as theirs. The listwise model learns how the approved compare with the rest of the pool
+from them (``matching.selection``). Offers do not (not measured on the offer street).
 """
 
 import json
@@ -18,13 +25,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.needs.models import Need, ResourceLine
+from marketplace.places.models import Community, Grid
 from marketplace.recommend import impressions
 from marketplace.recommend import records as rows
+from marketplace.volunteers.models import VolunteerProfile
 from matching import counterfactual, evaluation, exploration, learning, ranker, selection
 from matching.availability import street_week
 from matching.features import FEATURES_OF_KIND, OFFER, VOLUNTEER
@@ -127,14 +137,28 @@ def position_eta(db: Session, kind: str, minimum: int = MIN_EXPLORED) -> tuple[f
     return eta, f"eta {eta:.2f} estimated from {len(found)} explored decisions (approval when examined {q:.2f})"
 
 
+# Kinds whose training reads the pool of each past part (measured on the harder street's volunteers only).
+POOLED_KINDS = ("volunteers",)
+# Candidates drawn per part for its pool: about a third pass a shift's pre-filters on the synthetic street,
+# so three times what is kept leaves enough after the filters.
+POOL_DRAW = 3 * learning.POOL_PER_LIST
+
+
 def _pairs_as_of(
-    db: Session, kind: str, parts: dict[int, Any], first: dict[int, datetime], decided: dict[int, set[int]]
+    db: Session,
+    kind: str,
+    parts: dict[int, Any],
+    first: dict[int, datetime],
+    decided: dict[int, set[int]],
+    pools: dict[int, np.ndarray] | None = None,
 ) -> dict[int, Any]:
     """Each part's decided candidates' features, their community work as of the part's day of first decision.
 
     One small index a day, of that day's decided candidates only (the pre-filters say who may be proposed
     today, not who was judged then), with the serving index's text vocabulary (fitted on every candidate's
-    text), skill groups and distance scales, so a feature means in training what it means when serving."""
+    text), skill groups and distance scales, so a feature means in training what it means when serving.
+    Given ``pools`` (filled in place), the day's index also holds ``POOL_DRAW`` other volunteers a part, of
+    the part's street, registered by then and drawn at random; those who pass its pre-filters are its pool."""
     candidates: list[Any] = (
         rows.volunteer_records(db) if kind == "volunteers" else rows.offer_records(db, include_inactive=True)
     )
@@ -149,6 +173,9 @@ def _pairs_as_of(
     for part_id in parts:
         starts = getattr(parts[part_id], "starts_at", None)
         days[(first[part_id].date(), street_week(starts) if starts else None)].append(part_id)
+    street_of_grid = _street_of_grid(db) if pools is not None else {}
+    streets = _registered_by_street(db, by_id, street_of_grid) if pools is not None else {}
+    rng = np.random.default_rng(0)
     pairs: dict[int, Any] = {}
     for part_ids in days.values():
         present = sorted({c for part_id in part_ids for c in decided[part_id] if c in by_id})
@@ -156,15 +183,71 @@ def _pairs_as_of(
             continue  # every candidate of the day has left the street: its decisions are dropped and counted
         as_of = min(first[part_id] for part_id in part_ids)
         week_of = getattr(parts[part_ids[0]], "starts_at", None)
-        then = rows.candidates_as_of(db, [by_id[c] for c in present], as_of, week_of)
+        drawn_of = (
+            {p: _draw(streets.get(street_of_grid.get(parts[p].grid_id)), as_of, set(present), rng) for p in part_ids}
+            if pools is not None
+            else {}
+        )
+        drawn = sorted({c for ids in drawn_of.values() for c in ids})
+        then = rows.candidates_as_of(db, [by_id[c] for c in present + drawn], as_of, week_of)
         index = rows.candidate_index(kind, then, grids, skill_groups=groups, scales=scales, space=space)
         for part_id in part_ids:
             pairs[part_id] = index.pair_features(parts[part_id], first[part_id], only=decided[part_id])
+            if pools is not None and drawn_of.get(part_id):
+                # of those drawn for this part, the ones who pass the pre-filters (no ``only``); the fit keeps at
+                # most learning.POOL_PER_LIST of them
+                passing = index.pair_features(parts[part_id], first[part_id])
+                pools[part_id] = passing.matrix[np.isin(passing.candidate_ids, drawn_of[part_id])]
     return pairs
+
+
+def _street_of_grid(db: Session) -> dict[int, int]:
+    return dict(db.execute(sa.select(Grid.id, Community.street_id).join(Community)).all())  # type: ignore[arg-type]
+
+
+def _registered_by_street(
+    db: Session, by_id: dict[int, Any], street_of_grid: dict[int, int]
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Per street, its volunteers (by home grid) in the order they registered, with the times: a volunteer is
+    in a past shift's pool only if registered by then, and only for a shift of their own street."""
+    found: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    for volunteer_id, registered in db.execute(sa.select(VolunteerProfile.id, VolunteerProfile.created_at)):
+        person = by_id.get(volunteer_id)
+        street = street_of_grid.get(person.home_grid_id) if person is not None else None
+        if street is not None:
+            found[street].append((registered, volunteer_id))
+    streets = {}
+    for street, people in found.items():
+        people.sort()
+        streets[street] = (
+            np.asarray([t.timestamp() for t, _ in people], dtype=np.float64),
+            np.asarray([i for _, i in people], dtype=np.int64),
+        )
+    return streets
+
+
+def _draw(
+    street: tuple[np.ndarray, np.ndarray] | None, as_of: datetime, taken: set[int], rng: np.random.Generator
+) -> list[int]:
+    """``POOL_DRAW`` volunteers of the street registered by ``as_of``, none of ``taken``, at random."""
+    if street is None:
+        return []
+    times, ids = street
+    registered = ids[: int(np.searchsorted(times, as_of.timestamp(), side="right"))]
+    picked = rng.choice(len(registered), size=min(len(registered), POOL_DRAW + len(taken)), replace=False)
+    return sorted([int(c) for c in registered[picked] if int(c) not in taken][:POOL_DRAW])
 
 
 def decision_set(db: Session, kind: str) -> ranker.DecisionSet:
     """The decisions of ``kind`` joined with their pairs' features (see the module's note on time)."""
+    return decisions_and_pool(db, kind, pool=False)[0]
+
+
+def decisions_and_pool(
+    db: Session, kind: str, *, pool: bool = True
+) -> tuple[ranker.DecisionSet, dict[int, np.ndarray] | None]:
+    """``decision_set`` and, for ``POOLED_KINDS`` when ``pool``, each part's pool (part id -> the features of
+    candidates who passed its pre-filters then and were not decided on it; see the module's note)."""
     found = decisions(db, kind)
     first: dict[int, datetime] = {}
     for decision in found:
@@ -181,8 +264,10 @@ def decision_set(db: Session, kind: str) -> ranker.DecisionSet:
     decided: dict[int, set[int]] = defaultdict(set)
     for decision in found:
         decided[decision.need_part_id].add(decision.candidate_id)
-    pairs = _pairs_as_of(db, kind, parts, first, decided)
-    return ranker.decision_set(found, pairs, KIND_OF[kind], {part_id: part.category for part_id, part in parts.items()})
+    pools: dict[int, np.ndarray] | None = {} if pool and kind in POOLED_KINDS else None
+    pairs = _pairs_as_of(db, kind, parts, first, decided, pools)
+    categories = {part_id: part.category for part_id, part in parts.items()}
+    return ranker.decision_set(found, pairs, KIND_OF[kind], categories), pools
 
 
 def _lines_as_they_were(db: Session, lines: dict[int, Any], first: dict[int, datetime]) -> dict[int, Any]:
@@ -230,11 +315,11 @@ def train(
     it is stored only when, on the latest needs, the lower bound of its paired difference with the
     default scorer is above 0. Otherwise say why and remove any stored model, so that the default
     serves. ``require_better=False`` stores the chosen variant whatever the gate says (demos)."""
-    data = decision_set(db, kind)
+    data, pool = decisions_and_pool(db, kind)
     path = model_path(var_dir, kind)
     eta, eta_why = position_eta(db, kind)
     ok, why = ranker.enough_decisions(data, min_decisions)
-    chosen = selection.select(data, eta=eta) if ok else None
+    chosen = selection.select(data, eta=eta, pool=pool) if ok else None
     if chosen is not None:
         why = f"{why}; {chosen.why}; {eta_why}"
         ok = chosen.model is not None and (chosen.passed or not require_better)
@@ -255,9 +340,9 @@ def evaluate(db: Session, kind: str, test_fraction: float = 0.2) -> dict[str, An
     """The default scorer, the chosen learned ranker (trained on the earlier needs) and text only on the
     latest needs' lists: naive figures on the logged relevance (NDCG@5/10, precision@3/5, coverage@5)
     and the counterfactual NDCG@10 corrected for position bias (``ips ndcg@10``)."""
-    data = decision_set(db, kind)
+    data, pool = decisions_and_pool(db, kind)
     eta, eta_why = position_eta(db, kind)
-    chosen = selection.select(data, eta=eta, test_fraction=test_fraction)
+    chosen = selection.select(data, eta=eta, test_fraction=test_fraction, pool=pool)
     if chosen.tested is None or chosen.test is None:
         return {"kind": kind, "decisions": len(data), "dropped": data.dropped, "table": [], "why": chosen.why}
     lists = evaluation.ranking_lists(chosen.test)
