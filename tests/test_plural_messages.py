@@ -127,3 +127,35 @@ def test_a_digest_stored_before_reads_in_the_singular_on_the_centre(
     assert "1 projects" not in page.text and "1 unread messages" not in page.text
     client.cookies.set("lang", "zh_CN")
     assert "今天您有 1 条未读消息：1 个项目已办结" in client.get("/notifications").text
+
+
+# Placeholders that are a bound, a size, a position or a label, never a count of things the reader has.
+NOT_COUNTED = {"max", "min", "size", "ratio", "line", "row", "position", "id", "n"}
+# Counted sentences that stay as they are: a count that is never 1 here, "(s)", or two counts (which
+# ngettext cannot serve).
+ALLOWED = {
+    "A unified social credit code has 18 characters; this one has %(count)d.",
+    "Use at least %(count)d characters.",
+    "%(when)s · %(confirmed)d of %(slots)d confirmed",
+    "%(said)s Item keys resolved again: %(offers)d offers and %(lines)d resource lines changed.",
+}
+MARKETPLACE = NOTIFICATIONS.parent
+
+
+def test_no_counted_sentence_anywhere_goes_through_plain_gettext() -> None:
+    """The same class over the whole app ("Try again in 1 minutes", "1 proposals" on the admin's home)."""
+    offenders: list[str] = []
+    for path in sorted(MARKETPLACE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args):
+                continue
+            first = node.args[0]
+            if node.func.id not in ("_", "gettext", "N_") or not isinstance(first, ast.Constant):
+                continue
+            text = first.value
+            if not isinstance(text, str) or text in ALLOWED or "(s)" in text:
+                continue
+            counts = set(re.findall(r"%\((\w+)\)d", text)) - NOT_COUNTED
+            if counts:
+                offenders.append(f"{path.relative_to(MARKETPLACE)}:{node.lineno}: {text}")
+    assert not offenders, "counted sentences without ngettext:\n" + "\n".join(offenders)

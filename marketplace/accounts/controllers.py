@@ -16,7 +16,7 @@ from marketplace.accounts import services
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.schemas import UserUpdate
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.i18n import N_
+from marketplace.i18n import N_, ngettext
 from marketplace.i18n import gettext as _
 from marketplace.masking import mask_phone
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
@@ -109,7 +109,12 @@ class AccountPagesController(Controller):
             services.record_throttled(state.session_factory, username, client_address)
             minutes = max(1, -(-throttled.retry_after // 60))
             return again(
-                _("Too many failed sign-ins. Try again in %(minutes)d minutes.") % {"minutes": minutes},
+                ngettext(
+                    "Too many failed sign-ins. Try again in %(minutes)d minute.",
+                    "Too many failed sign-ins. Try again in %(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
                 429,
                 {"Retry-After": str(throttled.retry_after)},
             )

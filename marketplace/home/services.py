@@ -17,6 +17,7 @@ from marketplace.accounts.models import Role
 from marketplace.db.types import utcnow
 from marketplace.home.schemas import Card, Home, Item, Link, Section
 from marketplace.i18n import gettext as _
+from marketplace.i18n import ngettext
 from marketplace.matches import page_data, round_proposals, summaries
 from marketplace.matches.claims import ClaimFilters
 from marketplace.matches.models import MatchKind, MatchStatus
@@ -193,7 +194,11 @@ def _round_section(db: Session, viewer: CurrentUser) -> Section:
             links=[Link(_("Run a matching round"), "/rounds")],
         )
     row = latest[0]
-    detail = _("%(status)s · started %(when)s · %(proposals)d proposals") % {
+    detail = ngettext(
+        "%(status)s · started %(when)s · %(proposals)d proposal",
+        "%(status)s · started %(when)s · %(proposals)d proposals",
+        row.proposals,
+    ) % {
         "status": row.status.label,
         "when": _when(row.started_at or row.created_at),
         "proposals": row.proposals,

@@ -18,7 +18,7 @@ from msgspec import Struct
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.i18n import N_
+from marketplace.i18n import N_, ngettext
 from marketplace.i18n import gettext as _
 from marketplace.matches.services import field_problem
 from marketplace.needs import submissions, tracking
@@ -72,9 +72,11 @@ class TrackPagesController(Controller):
             return _form(db, ref=ref, errors={problem.field: _(problem.message)}, status_code=HTTP_400_BAD_REQUEST)
         except submissions.TooManySubmissions as limited:
             minutes = max(1, -(-limited.retry_after // 60))
-            message = _("Too many lookups from your network. Please try again in %(minutes)d minutes.") % {
-                "minutes": minutes
-            }
+            message = ngettext(
+                "Too many lookups from your network. Please try again in %(minutes)d minute.",
+                "Too many lookups from your network. Please try again in %(minutes)d minutes.",
+                minutes,
+            ) % {"minutes": minutes}
             return _form(
                 db,
                 ref=ref,
