@@ -8,8 +8,6 @@ this change read the new way too.
 
 import ast
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +17,14 @@ from litestar.testing import TestClient
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
-from marketplace.i18n import current_locale
 from marketplace.notifications.messages import SUMMARIES, render
 from marketplace.notifications.models import Notification
 from tests.security_helpers import sign_in_as
+from tests.test_notification_content import speaking
 
 NOTIFICATIONS = Path(__file__).resolve().parent.parent / "marketplace" / "notifications"
 # An integer placeholder: "%(num)d", "%(slots)d" is a count.
 COUNTED = re.compile(r"%\(\w+\)d")
-
-
-@contextmanager
-def speaking(locale: str) -> Iterator[None]:
-    token = current_locale.set(locale)
-    try:
-        yield
-    finally:
-        current_locale.reset(token)
 
 
 def said(kind: str, payload: dict[str, Any], locale: str, count: int = 1, subjects: int = 1) -> str:
