@@ -10,8 +10,9 @@ learned variant (``matching.learning``: linear, linear with crosses, residual on
 listwise residual (its first penalty), trees × IPW weights, a rank feature, none; each trained on
 every logged decision), and the variant ``matching.selection``
 chooses by the counterfactual NDCG@10 on validation needs (for volunteers given the pool of each past
-shift, the candidates who passed the pre-filters and were not shown: the listwise model learns from it and
-is the one compared, ``selection``; listwise with pool negatives is also listed per bias); then whether
+shift, the candidates who passed the pre-filters and were not shown, and for offers likewise: the listwise model
+learns from it and is the one compared, ``selection``; listwise with pool negatives is also listed per bias);
+then whether
 the gate (lower bound of the paired bootstrap difference on the latest needs above 0) would store it.
 Training time per fit.
 
@@ -68,10 +69,12 @@ def on_shown(street: Street, test: DecisionSet, scorer: Scorer) -> float:
 def run(seed: int, exploration: float, kind: str = "volunteer") -> dict:
     started = time.perf_counter()
     street: Street = (
-        truth_street(seed, exploration=exploration, keep_pools=True) if kind == "volunteer" else offer_street(seed)
+        truth_street(seed, exploration=exploration, keep_pools=True)
+        if kind == "volunteer"
+        else offer_street(seed, keep_pools=True)
     )
     generated = time.perf_counter() - started
-    pool = street.pools if isinstance(street, TruthStreet) else None
+    pool = street.pools
     data = decision_set(street.decisions, street.pairs, kind, street.categories)
     row: dict = {
         "kind": kind,

@@ -526,6 +526,9 @@ class OfferStreet:
     categories: dict[int, str]
     later: list[OfferTruthList] = field(default_factory=list)
     past_utility: dict[tuple[int, int], float] = field(default_factory=dict)
+    # line id -> features of the offers that passed the pre-filters when it was decided and were not shown
+    # (kept only with ``keep_pools``, as ``TruthStreet.pools``)
+    pools: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 def _offer_records(
@@ -643,8 +646,12 @@ def offer_street(
     eta: float = 1.0,
     logging_noise: float = 0.15,
     decisiveness: float = DECISIVENESS,
+    keep_pools: bool = False,
 ) -> OfferStreet:
-    """Partners' offers, a year of logged decisions on resource lines and later lines graded from the truth."""
+    """Partners' offers, a year of logged decisions on resource lines and later lines graded from the truth.
+
+    ``keep_pools`` keeps each past line's unshown offers' features (``OfferStreet.pools``); it draws nothing,
+    so the street is the same with or without it."""
     from matching.offers import DEFAULT_WEIGHTS as OFFER_WEIGHTS
     from matching.offers import OfferIndex
 
@@ -696,6 +703,8 @@ def offer_street(
         )
         shown = np.lexsort((features.candidate_ids, -noisy))[: int(rng.integers(6, 10))]
         pairs = features.subset(features.candidate_ids[shown].tolist())
+        if keep_pools:
+            street.pools[line.id] = np.delete(features.matrix, shown, axis=0)
         rows = [position[int(c)] for c in pairs.candidate_ids]
         utility = offer_utility(line, [standing[r] for r in rows], pairs, hidden_array[rows], community_of, now)
         logit = decisiveness * utility + INTERCEPT + impression[pairs.candidate_ids]

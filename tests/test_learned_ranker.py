@@ -277,6 +277,22 @@ def test_the_offer_street_logs_decisions_and_grades_later_lines_from_the_truth()
         assert np.array_equal(scorer.scores(truth.pairs), loaded.scores(truth.pairs))
 
 
+def test_keeping_the_offer_pools_changes_nothing_the_offer_street_draws() -> None:
+    plain = offer_street(2, offers=150, lines=200, later_lines=10)
+    pooled = offer_street(2, offers=150, lines=200, later_lines=10, keep_pools=True)
+    assert [(d.candidate_id, d.outcome, d.shown_rank) for d in pooled.decisions] == [
+        (d.candidate_id, d.outcome, d.shown_rank) for d in plain.decisions
+    ]
+    assert [t.relevance.tolist() for t in pooled.later] == [t.relevance.tolist() for t in plain.later]
+    assert not plain.pools and set(pooled.pools) == set(pooled.pairs)
+    for line_id, pool in pooled.pools.items():
+        assert pool.shape[1] == len(pooled.pairs[line_id].names)
+    assert sum(len(pool) for pool in pooled.pools.values()) > 0
+    data = decision_set(pooled.decisions, pooled.pairs, "offer", pooled.categories)
+    chosen = selection.select(data, pool=pooled.pools)
+    assert all("pool negatives" in v["variant"] for v in chosen.variants)
+
+
 def test_the_residual_model_starts_from_the_default_scorer(models: dict[str, learning.LearnedModel]) -> None:
     model = models["residual, rank"]
     assert model.prior is not None and model.prior.alpha > 0  # the default score predicts approvals

@@ -203,4 +203,42 @@ def test_a_shifts_pool_is_who_passed_its_pre_filters_then_and_was_not_decided(se
     assert pool[0, data.names.index("availability")] == 1.0
     plain = training.decision_set(session, "volunteers")
     assert np.array_equal(plain.matrix, data.matrix) and np.array_equal(plain.candidate_ids, data.candidate_ids)
-    assert training.decisions_and_pool(session, "offers")[1] is None  # offers: not measured, not pooled
+
+
+def test_a_lines_pool_is_the_offers_of_its_street_that_could_serve_it_then(session: Session) -> None:
+    """An offer of an organization serving the street, in the line's unit and made by then, is in the line's
+    pool; one made after the decision, one counted in another unit, one of another street's organization and
+    the decided offer are not; and reading the pool changes none of the decisions' features."""
+    street = make_street(session)
+    grid = make_grid(session, make_community(session, street), 1)
+    here = make_organization(session, street)
+    made = T - timedelta(days=30)
+    decided = make_offer(session, here, created_at=made, valid_from=made)
+    pooled = make_offer(session, here, created_at=made, valid_from=made, remaining_quantity=Decimal(50))
+    make_offer(session, here, created_at=T + timedelta(days=1), valid_from=made)  # made after the decision
+    make_offer(session, here, created_at=made, valid_from=made, unit="台", title="发电机")  # another unit
+    elsewhere = make_organization(session, make_street(session))
+    make_offer(session, elsewhere, created_at=made, valid_from=made)  # serves another street
+    need = make_need(session, grid)
+    line = add_resource_line(session, need)
+    _decided(
+        session,
+        need.id or 0,
+        MatchStatus.APPROVED,
+        T,
+        resource_line_id=line.id,
+        offer_id=decided.id,
+        quantity=Decimal(1),
+    )
+    session.commit()
+
+    data, pools = training.decisions_and_pool(session, "offers")
+    assert pools is not None
+    assert set(pools) == {line.id}
+    assert pools[line.id or 0].shape == (1, len(data.names))
+    by_itself = training.decisions_and_pool(session, "offers", pool=False)[0]
+    assert np.array_equal(by_itself.matrix, data.matrix)
+    # the one pooled is the offer with half the line left in it (every other offer holds all of it)
+    assert pools[line.id or 0][0, data.names.index("coverage")] == 0.5
+    assert _column(data, "coverage", line.id or 0) == 1.0
+    assert pooled.id not in set(data.candidate_ids.tolist())

@@ -10,12 +10,13 @@ are today's. A decision whose candidate is no longer on the street is dropped an
 stored as JSON in the var directory, never pickled; a file that does not load is ignored and the default
 scorer serves.
 
-For volunteers training also reads each past shift's **pool** (``decisions_and_pool``): volunteers of the
-shift's street who were registered by then, passed its pre-filters as of its first decision and were not
-decided that day, drawn at random (fixed seed, ``POOL_DRAW`` drawn per shift, at most
-``learning.POOL_PER_LIST`` kept), in the same index a day as the decided ones, so their features are
-computed exactly as theirs. The listwise model learns how the approved compare with the rest of the pool
-from them (``matching.selection``). Offers do not (not measured on the offer street).
+Training also reads each past shift's or line's **pool** (``decisions_and_pool``): candidates of its street
+(volunteers living there, offers of organizations serving it) who were registered by then, passed its
+pre-filters as of its first decision and were not decided that day, drawn at random (fixed seed,
+``POOL_DRAW`` drawn per part, at most ``learning.POOL_PER_LIST`` kept), in the same index a day as the
+decided ones, so their features are computed exactly as theirs. The listwise model learns how the approved
+compare with the rest of the pool from them (``matching.selection``). An offer's remaining quantity is
+today's: one that has run out since is in no pool.
 """
 
 import json
@@ -31,6 +32,8 @@ from sqlmodel import Session
 
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.needs.models import Need, ResourceLine
+from marketplace.offers.models import Offer
+from marketplace.organizations.scope import organization_ids_serving
 from marketplace.places.models import Community, Grid
 from marketplace.recommend import impressions
 from marketplace.recommend import records as rows
@@ -137,10 +140,8 @@ def position_eta(db: Session, kind: str, minimum: int = MIN_EXPLORED) -> tuple[f
     return eta, f"eta {eta:.2f} estimated from {len(found)} explored decisions (approval when examined {q:.2f})"
 
 
-# Kinds whose training reads the pool of each past part (measured on the harder street's volunteers only).
-POOLED_KINDS = ("volunteers",)
-# Candidates drawn per part for its pool: about a third pass a shift's pre-filters on the synthetic street,
-# so three times what is kept leaves enough after the filters.
+# Candidates drawn per part for its pool: about a third pass a shift's (or a line's) pre-filters on the
+# synthetic streets, so three times what is kept leaves enough after the filters.
 POOL_DRAW = 3 * learning.POOL_PER_LIST
 
 
@@ -174,7 +175,7 @@ def _pairs_as_of(
         starts = getattr(parts[part_id], "starts_at", None)
         days[(first[part_id].date(), street_week(starts) if starts else None)].append(part_id)
     street_of_grid = _street_of_grid(db) if pools is not None else {}
-    streets = _registered_by_street(db, by_id, street_of_grid) if pools is not None else {}
+    streets = _registered_by_street(db, kind, by_id, street_of_grid) if pools is not None else {}
     rng = np.random.default_rng(0)
     pairs: dict[int, Any] = {}
     for part_ids in days.values():
@@ -206,22 +207,30 @@ def _street_of_grid(db: Session) -> dict[int, int]:
 
 
 def _registered_by_street(
-    db: Session, by_id: dict[int, Any], street_of_grid: dict[int, int]
+    db: Session, kind: str, by_id: dict[int, Any], street_of_grid: dict[int, int]
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Per street, its volunteers (by home grid) in the order they registered, with the times: a volunteer is
-    in a past shift's pool only if registered by then, and only for a shift of their own street."""
+    """Per street, its candidates in the order they registered, with the times: a candidate is in a past
+    part's pool only if registered by then, and only for a part of its own street (a volunteer's by home
+    grid; an offer's by its organization serving the street, as the serving index picks them)."""
     found: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
-    for volunteer_id, registered in db.execute(sa.select(VolunteerProfile.id, VolunteerProfile.created_at)):
-        person = by_id.get(volunteer_id)
-        street = street_of_grid.get(person.home_grid_id) if person is not None else None
-        if street is not None:
-            found[street].append((registered, volunteer_id))
+    if kind == "volunteers":
+        for volunteer_id, registered in db.execute(sa.select(VolunteerProfile.id, VolunteerProfile.created_at)):
+            person = by_id.get(volunteer_id)
+            street = street_of_grid.get(person.home_grid_id) if person is not None else None
+            if street is not None:
+                found[street].append((registered, volunteer_id))
+    else:
+        for street in sorted(set(street_of_grid.values())):
+            serving = sa.select(Offer.id, Offer.created_at).where(
+                Offer.organization_id.in_(organization_ids_serving({street}))  # type: ignore[attr-defined]
+            )
+            found[street] = [(at, offer_id) for offer_id, at in db.execute(serving) if offer_id in by_id]
     streets = {}
-    for street, people in found.items():
-        people.sort()
+    for street, candidates in found.items():
+        candidates.sort()
         streets[street] = (
-            np.asarray([t.timestamp() for t, _ in people], dtype=np.float64),
-            np.asarray([i for _, i in people], dtype=np.int64),
+            np.asarray([t.timestamp() for t, _ in candidates], dtype=np.float64),
+            np.asarray([i for _, i in candidates], dtype=np.int64),
         )
     return streets
 
@@ -229,7 +238,7 @@ def _registered_by_street(
 def _draw(
     street: tuple[np.ndarray, np.ndarray] | None, as_of: datetime, taken: set[int], rng: np.random.Generator
 ) -> list[int]:
-    """``POOL_DRAW`` volunteers of the street registered by ``as_of``, none of ``taken``, at random."""
+    """``POOL_DRAW`` candidates of the street registered by ``as_of``, none of ``taken``, at random."""
     if street is None:
         return []
     times, ids = street
@@ -246,8 +255,8 @@ def decision_set(db: Session, kind: str) -> ranker.DecisionSet:
 def decisions_and_pool(
     db: Session, kind: str, *, pool: bool = True
 ) -> tuple[ranker.DecisionSet, dict[int, np.ndarray] | None]:
-    """``decision_set`` and, for ``POOLED_KINDS`` when ``pool``, each part's pool (part id -> the features of
-    candidates who passed its pre-filters then and were not decided on it; see the module's note)."""
+    """``decision_set`` and, when ``pool``, each part's pool (part id -> the features of candidates who passed
+    its pre-filters then and were not decided on it; see the module's note)."""
     found = decisions(db, kind)
     first: dict[int, datetime] = {}
     for decision in found:
@@ -264,7 +273,7 @@ def decisions_and_pool(
     decided: dict[int, set[int]] = defaultdict(set)
     for decision in found:
         decided[decision.need_part_id].add(decision.candidate_id)
-    pools: dict[int, np.ndarray] | None = {} if pool and kind in POOLED_KINDS else None
+    pools: dict[int, np.ndarray] | None = {} if pool else None
     pairs = _pairs_as_of(db, kind, parts, first, decided, pools)
     categories = {part_id: part.category for part_id, part in parts.items()}
     return ranker.decision_set(found, pairs, KIND_OF[kind], categories), pools
