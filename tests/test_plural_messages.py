@@ -120,13 +120,12 @@ def test_a_digest_stored_before_reads_in_the_singular_on_the_centre(
 
 # Placeholders that are a bound, a size, a position or a label, never a count of things the reader has.
 NOT_COUNTED = {"max", "min", "size", "ratio", "line", "row", "position", "id", "n"}
-# Counted sentences that stay as they are: a count that is never 1 here, "(s)", or two counts (which
-# ngettext cannot serve).
+# Counted sentences that stay as they are: a count that is never 1 here, or "(s)" (a sentence with two
+# counts puts each through ngettext and joins them, as the item vocabulary's "1 offer and 3 resource lines").
 ALLOWED = {
     "A unified social credit code has 18 characters; this one has %(count)d.",
     "Use at least %(count)d characters.",
     "%(when)s · %(confirmed)d of %(slots)d confirmed",
-    "%(said)s Item keys resolved again: %(offers)d offers and %(lines)d resource lines changed.",
 }
 MARKETPLACE = NOTIFICATIONS.parent
 

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.i18n import N_
+from marketplace.i18n import N_, ngettext
 from marketplace.i18n import gettext as _
 from marketplace.items import services
 from marketplace.items.models import KEY_MAX, ItemTerm
@@ -84,10 +84,13 @@ def _done_message(done: str | None, offers: int | None, lines: int | None) -> st
     }.get(done or "")
     if said is None:
         return None
-    return _("%(said)s Item keys resolved again: %(offers)d offers and %(lines)d resource lines changed.") % {
+    # Two counts, each with its own plural form ("1 offer and 3 resource lines changed").
+    offers_changed = ngettext("%(count)d offer", "%(count)d offers", offers or 0) % {"count": offers or 0}
+    lines_changed = ngettext("%(count)d resource line", "%(count)d resource lines", lines or 0) % {"count": lines or 0}
+    return _("%(said)s Item keys resolved again: %(offers)s and %(lines)s changed.") % {
         "said": _(said),
-        "offers": offers or 0,
-        "lines": lines or 0,
+        "offers": offers_changed,
+        "lines": lines_changed,
     }
 
 
