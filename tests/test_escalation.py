@@ -50,7 +50,7 @@ def test_staff_flag_climbs_the_ladder_and_the_department_is_named(client: TestCl
     assert client.post(address, json={"reason": "再升"}, headers=staff.headers).status_code == 409
     assert fetch(session, Need, need["id"]).escalation_level == EscalationLevel.DEPARTMENT
     assert len(audit_events(session, "need.escalate")) == 4
-    listing = client.get("/api/v1/escalations", headers=admin_headers).json()
+    listing = client.get("/api/v1/escalations", headers=admin_headers).json()["items"]
     assert [item["level"] for item in listing] == ["grid", "community", "street", "department"]
     assert client.get("/api/v1/escalations", headers=staff.headers).status_code == 403
     with reading(session) as fresh:

@@ -231,7 +231,7 @@ def test_the_escalations_list_escalates_an_overdue_need_in_a_transaction_of_its_
     assert all(any(place.startswith("sweeps.py") for place in item.code) for item in first if item.writes)
     with watched(app.state.engine) as second:
         assert client.get("/escalations").status_code == 200
-        assert len(client.get("/api/v1/escalations").json()) == 1
+        assert len(client.get("/api/v1/escalations").json()["items"]) == 1
     assert not [item for item in second if item.writes or (item.takes_write_lock and not item.by_login_check)]
 
 

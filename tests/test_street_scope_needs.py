@@ -213,8 +213,8 @@ def test_escalations_list_and_acknowledge_within_the_street_and_tell_only_its_ad
         response = client.post(f"/api/v1/needs/{b.need.id}/escalate", json={"reason": "无人处理"}, headers=as_city)
         assert response.status_code == 201 and response.json()["level"] == level, response.text
     as_a, as_b = _headers(session, a.admin), _headers(session, b.admin)
-    assert client.get("/api/v1/escalations", headers=as_a).json() == []
-    steps = client.get("/api/v1/escalations", headers=as_b).json()
+    assert client.get("/api/v1/escalations", headers=as_a).json()["items"] == []
+    steps = client.get("/api/v1/escalations", headers=as_b).json()["items"]
     assert {step["need_id"] for step in steps} == {b.need.id}
     street_step = next(step["id"] for step in steps if step["level"] == "street")
     assert client.post(f"/api/v1/escalations/{street_step}/acknowledge", headers=as_a).status_code == 404

@@ -30,6 +30,7 @@ from marketplace.validation import Id, Reason, Version, optional
 from marketplace.vocabulary import Category, IntakeChannel, Urgency
 
 MAX_PAGE = 100_000
+ESCALATIONS_PAGE_SIZE = 50  # as the escalations page (escalation_pages.PAGE_SIZE)
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
@@ -499,16 +500,31 @@ class EscalationApiController(Controller):
         "/",
         operation_id="listEscalations",
         summary="Open escalations, oldest first (admins)",
-        description="Unacknowledged steps with their level, deadline and an overdue flag; the list request also "
-        "runs the overdue sweep.",
+        description="Unacknowledged steps with their level, deadline and an overdue flag, oldest first and paged "
+        "as the need list is (`page`, `page_size` up to 100, default 50; `total` counts every step; a page past "
+        "the last is empty). A street admin sees their street's steps. The list request also runs the overdue "
+        "sweep.",
         guards=[admin_only, token_scope("needs:read")],
         sync_to_thread=True,
     )
-    def list_escalations(self, reader: ReaderSession, state: State, actor: Actor) -> list[dict[str, Any]]:
+    def list_escalations(
+        self,
+        reader: ReaderSession,
+        state: State,
+        actor: Actor,
+        page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
+        page_size: Annotated[int, QueryParameter(ge=1, le=100)] = ESCALATIONS_PAGE_SIZE,
+    ) -> dict[str, Any]:
         escalation.escalate_overdue_when_due(reader, state.session_factory)
         now = utcnow()
-        rows = escalation.open_escalations(reader, actor)  # a street admin's list is their street's
-        return [escalation_out(row) | {"overdue": row.deadline_at < now} for row in rows]
+        # A street admin's list is their street's; a city admin's held 1,555 steps in one answer.
+        rows, total = escalation.open_escalations(reader, actor, page=page, page_size=page_size)
+        return {
+            "total": total,
+            "page": page,
+            "page_size": page_size,
+            "items": [escalation_out(row) | {"overdue": row.deadline_at < now} for row in rows],
+        }
 
     @post(
         "/{escalation_id:int}/acknowledge",

@@ -248,13 +248,24 @@ def escalate_overdue_when_due(reader: Session, writers: sessionmaker[Session]) -
     return sweep_when_due(reader, writers, sweep_due(now), lambda db: escalate_overdue(db, now)) or 0
 
 
-def open_escalations(db: Session, viewer: CurrentUser) -> list[Escalation]:
-    """Unacknowledged steps of needs in the viewer's scope (a street admin: their street's), oldest first."""
+def open_escalations(
+    db: Session, viewer: CurrentUser, *, page: int = 1, page_size: int = 50
+) -> tuple[list[Escalation], int]:
+    """One page of the unacknowledged steps of needs in the viewer's scope (a street admin: their street's),
+    oldest first as the escalations page lists them, and how many there are in all. A page past the last is
+    empty (as the need list's)."""
     in_scope = sa.select(Need.id).where(grids_in_scope(viewer))
+    conditions = [
+        Escalation.acknowledged_at.is_(None),  # type: ignore[union-attr]
+        Escalation.resolved_at.is_(None),  # type: ignore[union-attr]
+        Escalation.need_id.in_(in_scope),  # type: ignore[attr-defined]
+    ]
+    total = db.execute(sa.select(sa.func.count()).select_from(Escalation).where(*conditions)).scalar_one()
     statement = (
         sa.select(Escalation)
-        .where(Escalation.acknowledged_at.is_(None), Escalation.resolved_at.is_(None))  # type: ignore[union-attr]
-        .where(Escalation.need_id.in_(in_scope))  # type: ignore[attr-defined]
+        .where(*conditions)
         .order_by(Escalation.opened_at, Escalation.id)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
     )
-    return list(db.execute(statement).scalars())
+    return list(db.execute(statement).scalars()), int(total)
