@@ -28,15 +28,41 @@ from marketplace.i18n import gettext as _
 from marketplace.i18n.middleware import negotiate_locale
 from marketplace.needs.board import InvalidFilter
 from marketplace.organizations.standing import OrganizationNotApproved
-from marketplace.places.directory import home_street, remembered_home_street
+from marketplace.places.directory import (
+    city_of_streets,
+    home_street,
+    is_city_admin,
+    remembered_city,
+    remembered_home_street,
+)
 from marketplace.security.csrf import CsrfRejected
 
 HTMX_FRAGMENT_HEADERS = {"Vary": "HX-Request"}
 
 
 def page_context(reader: Session, **values: Any) -> dict[str, Any]:
-    """The context of a full page: the street named in the header, plus the page's own values."""
+    """The context of a full page: the place named in the header, plus the page's own values.
+
+    A city admin works over every street: their header names the city's streets (``city_scope``), not the
+    deployment's first street; everyone else's names their street (``street``)."""
+    if is_city_admin():
+        return {"street": None, "city_scope": city_scope_name(city_of_streets(reader)), **values}
     return {"street": home_street(reader), **values}
+
+
+def city_scope_name(city: str) -> str:
+    """What a city admin's header says: every street of the city. The city is recorded in Chinese only, so
+    English says every street without naming it (as the footer leaves the city out in English)."""
+    if city and current_locale.get() != "en":
+        return _("Every street of %(city)s") % {"city": city}
+    return _("Every street")
+
+
+def _remembered_place() -> dict[str, Any]:
+    """The header's place for pages that may not query (error pages run on the event loop): from memory."""
+    if is_city_admin():
+        return {"street": None, "city_scope": city_scope_name(remembered_city())}
+    return {"street": remembered_home_street()}
 
 
 def wants_fragment(request: Request[Any, Any, Any]) -> bool:
@@ -84,7 +110,7 @@ def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template
         template_name="errors/error.html",
         context={
             # Error handlers run on the event loop: the street comes from memory, never from a query.
-            "street": remembered_home_street(),
+            **_remembered_place(),
             "status_code": status_code,
             "headline": _csrf_headline() if isinstance(exc, CsrfRejected) else _error_headline(status_code),
             "problems": _problems(exc),
@@ -97,7 +123,7 @@ def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template
 
 def _organization_not_approved(exc: OrganizationNotApproved) -> Template:
     """A partner reached an action its organization may not take yet: say why and what happens next."""
-    context = {"street": remembered_home_street(), "status_code": HTTP_403_FORBIDDEN, "standing": exc.standing}
+    context = {**_remembered_place(), "status_code": HTTP_403_FORBIDDEN, "standing": exc.standing}
     return Template("errors/organization_not_approved.html", context=context, status_code=HTTP_403_FORBIDDEN)
 
 

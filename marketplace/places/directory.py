@@ -63,6 +63,8 @@ class CommunityGrids(Struct):
 
 # The street last read by any page of this process, for pages that may not query (error pages).
 _last_home_street: StreetRef | None = None
+# The streets read as staff's and street admins' own, by id (a deployment holds a city's streets at most).
+_known_streets: dict[int, StreetRef] = {}
 
 
 def home_street(session: Session) -> StreetRef | None:
@@ -73,12 +75,37 @@ def home_street(session: Session) -> StreetRef | None:
     if viewer is not None and viewer.street_id is not None and viewer.role in (Role.ADMIN, Role.STAFF):
         own = session.get(Street, viewer.street_id)
         if own is not None:
-            return street_ref(own)
+            _known_streets[viewer.street_id] = street_ref(own)
+            return _known_streets[viewer.street_id]
     row = session.execute(sa.select(Street).order_by(Street.id).limit(1)).scalar_one_or_none()
     if row is None:
         return None
     _last_home_street = street_ref(row)
     return _last_home_street
+
+
+# The city last read by a city admin's page of this process, for pages that may not query (error pages).
+_last_city: str | None = None
+
+
+def is_city_admin() -> bool:
+    """The signed-in viewer is an admin over every street (an admin whose account names no street)."""
+    viewer = security_context.current_user.get()
+    return viewer is not None and viewer.role == Role.ADMIN and viewer.street_id is None
+
+
+def city_of_streets(session: Session) -> str:
+    """The city every street of the deployment lies in, as recorded (in Chinese); "" when they record more
+    than one city, or there is no street."""
+    global _last_city
+    cities = list(session.execute(sa.select(Street.city).distinct().limit(2)).scalars())
+    _last_city = cities[0] if len(cities) == 1 else ""
+    return _last_city
+
+
+def remembered_city() -> str:
+    """The city as the last city admin's page read it, without a query ("" before any)."""
+    return _last_city or ""
 
 
 def street_ref(row: Street) -> StreetRef:
@@ -101,7 +128,13 @@ def find_street(session: Session, code: str) -> StreetRef | None:
 
 
 def remembered_home_street() -> StreetRef | None:
-    """The street as the last page read it, without a query (None before any page was served)."""
+    """The street as the last page read it, without a query (None before any page was served): a street
+    admin's or staff member's own street once a page of theirs has read it."""
+    viewer = security_context.current_user.get()
+    if viewer is not None and viewer.street_id is not None and viewer.role in (Role.ADMIN, Role.STAFF):
+        own = _known_streets.get(viewer.street_id)
+        if own is not None:
+            return own
     return _last_home_street
 
 
