@@ -58,7 +58,7 @@ def city_scope_name(city: str) -> str:
     return _("Every street")
 
 
-def _remembered_place() -> dict[str, Any]:
+def remembered_place() -> dict[str, Any]:
     """The header's place for pages that may not query (error pages run on the event loop): from memory."""
     if is_city_admin():
         return {"street": None, "city_scope": city_scope_name(remembered_city())}
@@ -110,7 +110,7 @@ def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template
         template_name="errors/error.html",
         context={
             # Error handlers run on the event loop: the street comes from memory, never from a query.
-            **_remembered_place(),
+            **remembered_place(),
             "status_code": status_code,
             "headline": _csrf_headline() if isinstance(exc, CsrfRejected) else _error_headline(status_code),
             "problems": _problems(exc),
@@ -123,7 +123,7 @@ def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template
 
 def _organization_not_approved(exc: OrganizationNotApproved) -> Template:
     """A partner reached an action its organization may not take yet: say why and what happens next."""
-    context = {**_remembered_place(), "status_code": HTTP_403_FORBIDDEN, "standing": exc.standing}
+    context = {**remembered_place(), "status_code": HTTP_403_FORBIDDEN, "standing": exc.standing}
     return Template("errors/organization_not_approved.html", context=context, status_code=HTTP_403_FORBIDDEN)
 
 

@@ -11,9 +11,11 @@ import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from marketplace.settings import Settings
 from seeds.city import seed_city
 from seeds.demo_accounts import DEMO_PASSWORD
-from tests.security_helpers import login
+from tests import hostile_files
+from tests.security_helpers import csrf_for, login
 
 BRAND = re.compile(r'<span class="brand-street">([^<]*)</span>')
 TITLE = re.compile(r"<title>([^<]*)</title>")
@@ -59,3 +61,19 @@ def test_the_header_names_the_viewers_scope_not_the_first_street(
 def test_a_visitor_still_sees_the_deployments_street(two_streets: None, client: TestClient[Litestar]) -> None:
     brand, _title, _footer = _header(client, "/", "zh_CN")
     assert brand == "湖岛街道"
+
+
+def test_an_upload_over_the_limit_names_the_city_admins_scope_too(
+    two_streets: None, client: TestClient[Litestar], settings: Settings
+) -> None:
+    """The 413 page is worded before any handler runs and names the place from memory, as error pages do."""
+    assert login(client, "city", DEMO_PASSWORD).status_code == 303
+    _header(client, "/review", "zh_CN")  # a page of theirs read the city
+    refused = client.post(
+        "/needs/import",
+        files={"file": ("big.csv", hostile_files.oversized_body(), "text/csv")},
+        data={"csrf_token": csrf_for(client, settings)},
+    )
+    assert refused.status_code == 413
+    brand = BRAND.search(refused.text)
+    assert brand is not None and html.unescape(brand.group(1)) == "青岛市全部街道"

@@ -14,7 +14,8 @@ from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from marketplace.exchange.readers import MAX_BYTES
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
-from marketplace.places.directory import remembered_home_street
+from marketplace.pages import remembered_place
+from marketplace.security.context import current_user
 
 
 def _message() -> str:
@@ -24,11 +25,13 @@ def _message() -> str:
 
 
 def too_large_page(request: Request[Any, Any, Any], exc: HTTPException) -> Template:
+    # This runs outside the middleware that set the reader's locale and identity: both come from the scope.
     locale = request.scope.get("state", {}).get("locale")
     if locale:
         current_locale.set(locale)
+    current_user.set(request.scope.get("user"))
     context = {
-        "street": remembered_home_street(),
+        **remembered_place(),  # a city admin's header names the city's streets, as on every page
         "status_code": HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         "headline": _message(),
         "problems": [],
