@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.db.types import utcnow
-from marketplace.needs.models import Escalation, EscalationLevel, NeedStatus
+from marketplace.needs.models import Escalation, EscalationLevel, Need, NeedStatus
 from marketplace.places.models import Grid, Street
 from tests import factories
 from tests.needs_helpers import token_for
@@ -62,6 +62,12 @@ def test_the_escalations_api_pages_oldest_first_counts_every_step_and_keeps_a_st
     mine = [_step(session, here, number) for number in range(0, 14, 2)]  # 7 steps
     theirs = [_step(session, there, number) for number in range(1, 10, 2)]  # 5 steps, interleaved in time
     _step(session, here, 20, acknowledged=True)  # acknowledged: not listed
+    closed = session.get(Escalation, _step(session, here, 22))
+    finished = session.get(Need, closed.need_id) if closed is not None else None
+    assert finished is not None
+    finished.status = NeedStatus.COMPLETED  # its need completed since: not open either, as on the page
+    session.add(finished)
+    session.commit()
     everyone = sorted(mine + theirs, key=lambda step_id: (session.get(Escalation, step_id).opened_at, step_id))  # type: ignore[union-attr]
 
     city_admin, as_city = _admin(session, None)

@@ -248,13 +248,19 @@ def escalate_overdue_when_due(reader: Session, writers: sessionmaker[Session]) -
     return sweep_when_due(reader, writers, sweep_due(now), lambda db: escalate_overdue(db, now)) or 0
 
 
+def need_still_open() -> sa.ColumnElement[bool]:
+    """A condition on Need: its steps can still be open (the need is not closed); the API and the page share it."""
+    return Need.status.not_in(CLOSED)  # type: ignore[attr-defined]
+
+
 def open_escalations(
     db: Session, viewer: CurrentUser, *, page: int = 1, page_size: int = 50
 ) -> tuple[list[Escalation], int]:
     """One page of the unacknowledged steps of needs in the viewer's scope (a street admin: their street's),
     oldest first as the escalations page lists them, and how many there are in all. A page past the last is
     empty (as the need list's)."""
-    in_scope = sa.select(Need.id).where(grids_in_scope(viewer))
+    # Steps of a closed need are not open: the escalations page leaves them out too (``need_still_open``).
+    in_scope = sa.select(Need.id).where(grids_in_scope(viewer), need_still_open())
     conditions = [
         Escalation.acknowledged_at.is_(None),  # type: ignore[union-attr]
         Escalation.resolved_at.is_(None),  # type: ignore[union-attr]

@@ -98,7 +98,7 @@ def open_steps(
     overdue = sa.and_(waiting, Escalation.deadline_at < now)  # type: ignore[arg-type,operator]
     conditions = [
         Escalation.resolved_at.is_(None),  # type: ignore[union-attr]
-        Need.status.not_in(escalation.CLOSED),  # type: ignore[attr-defined]
+        escalation.need_still_open(),
         services.grids_in_scope(viewer),
     ]
     if waiting_only:
