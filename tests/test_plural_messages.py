@@ -147,3 +147,53 @@ def test_no_counted_sentence_anywhere_goes_through_plain_gettext() -> None:
             if counts:
                 offenders.append(f"{path.relative_to(MARKETPLACE)}:{node.lineno}: {text}")
     assert not offenders, "counted sentences without ngettext:\n" + "\n".join(offenders)
+
+
+TEMPLATES = MARKETPLACE.parent / "templates"
+# A ``_("...")`` / ``_('...')`` call in a template and its literal text (the ``(?<![\w.])`` keeps out ``ngettext(``).
+TEMPLATE_GETTEXT = re.compile(r"""(?<![\w.])_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
+# The rule for templates: a placeholder (``%(name)d`` or ``%(name)s``: templates often pass a number already
+# formatted by the ``number`` filter) whose name says it counts things the reader has. Bounds, sizes, labels,
+# positions and times (mb, max, limit, id, n, step, page, time, stage, first, last, start, end, year, hours
+# and seconds printed as "h"/"s") are not in the list.
+TEMPLATE_COUNTS = {
+    "count", "num", "total", "offers", "lines", "collected", "solved", "open", "grids", "days", "minutes",
+    "confirmed", "slots", "events", "jobs", "items", "needs", "rows", "pairs", "groups", "volunteers",
+}  # fmt: skip
+# Template sentences that are right as they are, each with the reason.
+TEMPLATE_ALLOWED = {
+    # No noun follows the count: "1 disabled", "… and 1 more", "and 1 more", a label "Needs found: 1".
+    "%(count)s disabled",
+    "… and %(count)s more",
+    "and %(num)s more",
+    "and %(count)d more",
+    "Needs found: %(count)d",
+    # A limit of the upload form (20 MB and 5,000 rows), never 1.
+    "Up to %(mb)d MB and %(rows)d rows. CSV may be UTF-8 or GBK (as Excel saves it on Chinese Windows).",
+    # The screen refreshes every REFRESH_SECONDS // 60 = 5 minutes, a constant.
+    "Updated %(time)s; refreshes every %(minutes)s minutes",
+    # An average with one decimal ("2.5 days", "1.0 days"): English keeps the plural.
+    "Whole street: %(days)s days on average.",
+    # The needs collected go through ngettext ("1 need was collected"); "and 1 of them are solved" has no noun.
+    "In the last 12 months %(collected)s and %(solved)s of them are solved.",
+}
+
+
+def test_no_counted_sentence_in_the_templates_goes_through_plain_gettext() -> None:
+    """The same class in the templates ("Carried by 1 offers and 5 resource lines" on /admin/items/<key>)."""
+    offenders: list[str] = []
+    for path in sorted(p for p in TEMPLATES.rglob("*") if p.is_file()):
+        source = path.read_text(encoding="utf-8")
+        for match in TEMPLATE_GETTEXT.finditer(source):
+            text = match.group(1) if match.group(1) is not None else match.group(2)
+            if text in TEMPLATE_ALLOWED:
+                continue
+            counts = set(re.findall(r"%\((\w+)\)[ds]", text)) & TEMPLATE_COUNTS
+            # A sentence with two counts joins parts that each went through ngettext: "Carried by %(offers)s
+            # and %(lines)s." with offers=ngettext("%(count)d offer", ...) inside the same {{ }} or {% %}.
+            call = re.split(r"[}%]}", source[match.end() :], maxsplit=1)[0]
+            counts -= set(re.findall(r"(\w+)=ngettext\(", call))
+            if counts:
+                line = source.count("\n", 0, match.start()) + 1
+                offenders.append(f"{path.relative_to(TEMPLATES)}:{line}: {text}")
+    assert not offenders, "counted sentences without ngettext in the templates:\n" + "\n".join(offenders)
