@@ -56,3 +56,14 @@ def test_the_item_pages_say_one_offer_and_five_resource_lines(
     page = client.get("/admin/items/permeable_brick")
     assert "有 1 条资源和 5 条资源需求项属于该物品。" in page.text
     assert "1 条资源，5 条需求项" in client.get("/admin/items", params={"q": "透水砖"}).text
+
+
+def test_a_full_shift_of_one_place_says_one_place_taken(client: TestClient[Any], session: Session) -> None:
+    need = mf.project(session, title="敬老院陪护")
+    mf.shift(session, need, slots=1, confirmed_count=1)
+    client.cookies.set("lang", "en")
+    page = client.get(f"/projects/{need.id}")
+    assert page.status_code == 200
+    assert "1 place taken" in page.text and "All 1 places taken" not in page.text
+    client.cookies.set("lang", "zh_CN")
+    assert "1个名额已满" in client.get(f"/projects/{need.id}").text
