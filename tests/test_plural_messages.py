@@ -174,8 +174,6 @@ TEMPLATE_ALLOWED = {
     "Updated %(time)s; refreshes every %(minutes)s minutes",
     # An average with one decimal ("2.5 days", "1.0 days"): English keeps the plural.
     "Whole street: %(days)s days on average.",
-    # The needs collected go through ngettext ("1 need was collected"); "and 1 of them are solved" has no noun.
-    "In the last 12 months %(collected)s and %(solved)s of them are solved.",
 }
 
 
