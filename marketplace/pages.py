@@ -28,13 +28,9 @@ from marketplace.i18n import gettext as _
 from marketplace.i18n.middleware import negotiate_locale
 from marketplace.needs.board import InvalidFilter
 from marketplace.organizations.standing import OrganizationNotApproved
-from marketplace.places.directory import (
-    city_of_streets,
-    home_street,
-    is_city_admin,
-    remembered_city,
-    remembered_home_street,
-)
+from marketplace.places.directory import city_of_streets, home_street, remembered_city, remembered_home_street
+from marketplace.places.services import is_city_admin
+from marketplace.security.context import current_user
 from marketplace.security.csrf import CsrfRejected
 
 HTMX_FRAGMENT_HEADERS = {"Vary": "HX-Request"}
@@ -45,7 +41,7 @@ def page_context(reader: Session, **values: Any) -> dict[str, Any]:
 
     A city admin works over every street: their header names the city's streets (``city_scope``), not the
     deployment's first street; everyone else's names their street (``street``)."""
-    if is_city_admin():
+    if is_city_admin(current_user.get()):
         return {"street": None, "city_scope": city_scope_name(city_of_streets(reader)), **values}
     return {"street": home_street(reader), **values}
 
@@ -60,7 +56,7 @@ def city_scope_name(city: str) -> str:
 
 def remembered_place() -> dict[str, Any]:
     """The header's place for pages that may not query (error pages run on the event loop): from memory."""
-    if is_city_admin():
+    if is_city_admin(current_user.get()):
         return {"street": None, "city_scope": city_scope_name(remembered_city())}
     return {"street": remembered_home_street()}
 

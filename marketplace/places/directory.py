@@ -88,12 +88,6 @@ def home_street(session: Session) -> StreetRef | None:
 _last_city: str | None = None
 
 
-def is_city_admin() -> bool:
-    """The signed-in viewer is an admin over every street (an admin whose account names no street)."""
-    viewer = security_context.current_user.get()
-    return viewer is not None and viewer.role == Role.ADMIN and viewer.street_id is None
-
-
 def city_of_streets(session: Session) -> str:
     """The city every street of the deployment lies in, as recorded (in Chinese); "" when they record more
     than one city, or there is no street."""
