@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time, format_timedelta
 from babel.numbers import format_decimal, format_percent
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
+from markupsafe import Markup
 
 from marketplace import i18n
 from marketplace.security import context as security_context
@@ -35,6 +37,7 @@ def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -
     # Whitespace inside {% trans %} blocks is collapsed, so msgids do not depend on indentation.
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["ngettext"] = counted_ngettext
     env.globals.update(
         current_locale=i18n.current_locale.get,
         supported_locales=i18n.SUPPORTED_LOCALES,
@@ -80,6 +83,22 @@ def _babel_locale() -> Locale:
 def format_number(value: float | int) -> str:
     """3200 → "3,200"; 12.5 → "12.5"."""
     return format_decimal(value, format="#,##0.##", locale=_babel_locale())
+
+
+@pass_context
+def counted_ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
+    """Jinja's newstyle ``ngettext``, the count written as the locale writes numbers ("1,555 open steps").
+
+    ``%(num)d`` would print 1555; the sentence keeps its msgid and the count is formatted here, once for
+    every template, rather than by a ``|number`` beside each call."""
+    translated = i18n.ngettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        translated = Markup(translated)
+    if "num" not in variables and isinstance(num, int) and not isinstance(num, bool):
+        translated = translated.replace("%(num)d", "%(num)s")
+        variables["num"] = format_number(num)
+    variables.setdefault("num", num)
+    return translated % variables  # always a format string, as Jinja's own
 
 
 def with_unit(value: float | int, unit: str) -> str:
