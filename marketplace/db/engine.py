@@ -22,6 +22,12 @@ class EventLoopQuery(RuntimeError):
     """A query was made on the event loop's thread, where it would stall every other request."""
 
 
+# No JIT compilation: the pages' queries are short, and the planner's cost of the larger ones (a city
+# admin's review counts over 27,533 pending items: 0.7 million) passes jit_above_cost, so PostgreSQL spent
+# 350-450 ms compiling with LLVM to save a part of a 150 ms query (docs/city.md).
+POSTGRESQL_OPTIONS = "-c jit=off"
+
+
 def create_db_engine(settings: DatabaseSettings) -> sa.Engine:
     """Build the engine; SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE writes."""
     if settings.is_sqlite:
@@ -34,6 +40,7 @@ def create_db_engine(settings: DatabaseSettings) -> sa.Engine:
             pool_size=settings.pool_size,
             max_overflow=settings.max_overflow,
             pool_timeout=settings.pool_timeout,
+            connect_args={"options": POSTGRESQL_OPTIONS},
         )
     if settings.forbid_event_loop_queries:
         forbid_event_loop_queries(engine)

@@ -495,19 +495,6 @@ def _fixed_values(clock: Clock) -> dict[str, dict[Any, ColumnElement[bool]]]:
     }
 
 
-def _without_jit(db: Session, filters: InboxFilters, clock: Clock) -> None:
-    """No JIT compilation for the rest of a city admin's read on PostgreSQL.
-
-    The sums over every pending item of the city look expensive to the planner (it charges the overlapping
-    shift's probe, 25 units, to each of the 27,533 rows of the seeded city: 0.7 million, past
-    ``jit_optimize_above_cost``), so PostgreSQL compiled the query with LLVM first: 350 to 450 ms of
-    compiling for 150 ms of running. A street admin's queries stay under the thresholds and get no extra
-    statement. ``SET LOCAL`` ends with the transaction.
-    """
-    if clock.dialect == "postgresql" and filters.streets is None:
-        db.execute(sa.text("SET LOCAL jit = off"))
-
-
 def count_inbox(db: Session, filters: InboxFilters, clock: Clock) -> InboxCounts:
     """Three queries: the sums for the fixed-valued filters, the counts per community and per round.
 
@@ -545,7 +532,6 @@ def count_inbox(db: Session, filters: InboxFilters, clock: Clock) -> InboxCounts
         for value in choices:
             keys.append((facet, value))
             sums.append(sa.func.count().filter(_all([value_is(facet, value), *others])))
-    _without_jit(db, filters, clock)
     row = db.execute(sa.select(*sums).select_from(pending)).one()
     counts = InboxCounts(total=int(row[0]), upto=int(row[1] or 0))
     for (facet, value), number in zip(keys, row[2:], strict=True):
