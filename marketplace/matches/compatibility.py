@@ -101,9 +101,19 @@ def incompatible_pending(db: Session, streets: frozenset[int] | None = None) -> 
 
     The rule is Python's (the unit table), so the review queue filters and counts on these ids.
     """
+    # The pending claims first, in a fence PostgreSQL cannot flatten: joined to their offers and lines at
+    # once, it walked ix_match_offer_id across every match of the city for a merge join (391,700 rows read
+    # for 5,611 kept, 115-165 ms); fenced, it reads the pending rows through ix_match_status and hashes
+    # the offers and lines (about 40 ms).
+    pending = sa.select(Match.id, Match.offer_id, Match.resource_line_id).where(
+        Match.kind == MatchKind.OFFER_LINE, Match.status == MatchStatus.PROPOSED
+    )
+    if streets is not None:
+        pending = pending.join(Need, Need.id == Match.need_id).where(Need.grid_id.in_(grids_of_streets(streets)))  # type: ignore[arg-type,attr-defined]
+    claims = pending.cte("pending_claims").prefix_with("MATERIALIZED", dialect="postgresql")
     query = (
         sa.select(
-            Match.id,
+            claims.c.id,
             # Plain strings: thousands of rows, no need to make enums of them first.
             sa.type_coerce(Offer.kind, sa.String).label("offer_kind"),
             sa.type_coerce(Offer.category, sa.String).label("offer_category"),
@@ -114,12 +124,10 @@ def incompatible_pending(db: Session, streets: frozenset[int] | None = None) -> 
             ResourceLine.unit,
             ResourceLine.description,
         )
-        .join(Offer, Offer.id == Match.offer_id)  # type: ignore[arg-type]
-        .join(ResourceLine, ResourceLine.id == Match.resource_line_id)  # type: ignore[arg-type]
-        .where(Match.kind == MatchKind.OFFER_LINE, Match.status == MatchStatus.PROPOSED)
+        .select_from(claims)
+        .join(Offer, Offer.id == claims.c.offer_id)  # type: ignore[arg-type]
+        .join(ResourceLine, ResourceLine.id == claims.c.resource_line_id)  # type: ignore[arg-type]
     )
-    if streets is not None:
-        query = query.join(Need, Need.id == Match.need_id).where(Need.grid_id.in_(grids_of_streets(streets)))  # type: ignore[arg-type,attr-defined]
     rows = db.execute(query).all()
     return frozenset(int(match_id) for match_id, *pair in rows if not _pair_serves(*pair))
 
