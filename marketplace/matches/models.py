@@ -128,6 +128,10 @@ class Match(SQLModel, table=True):
     shown_rank: int | None = None
     # Shown in a list with one slot randomised (exploration), so training can tell it apart.
     explored: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # A proposed claim released because its need was changed and the line no longer needs it
+    # (needs/changes.py): stored rejected with the change's reason, as the partner is told, but no admin
+    # judged the offer, so the learned ranker's training leaves it out (recommend/training.py).
+    released_by_change: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     status: MatchStatus = Field(
         default=MatchStatus.PROPOSED,
         sa_column=Column(enum_type(MatchStatus, "match_status"), nullable=False, index=True),
