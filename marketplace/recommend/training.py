@@ -86,13 +86,17 @@ def scorer_for(model: StoredModel, categories: dict[int, str]) -> ranker.Scorer:
 
 
 def decisions(db: Session, kind: str) -> list[Decision]:
-    """Every decided match of ``kind``; a sign-up or claim the candidate made themselves counts as rank 1."""
+    """Every decided match of ``kind``; a sign-up or claim the candidate made themselves counts as rank 1.
+
+    A claim released because its need changed (``Match.released_by_change``) is stored rejected but judged
+    nothing about the offer: it is no decision."""
     match_kind = MatchKind.VOLUNTEER_SHIFT if kind == "volunteers" else MatchKind.OFFER_LINE
     part = Match.shift_id if kind == "volunteers" else Match.resource_line_id
     candidate = Match.volunteer_id if kind == "volunteers" else Match.offer_id
     query = sa.select(Match.need_id, part, candidate, Match.status, Match.shown_rank, Match.decided_at).where(
         Match.kind == match_kind,
         Match.status.in_(list(OUTCOME_OF)),  # type: ignore[attr-defined]
+        Match.released_by_change.is_(False),  # type: ignore[attr-defined]
         Match.decided_at.is_not(None),  # type: ignore[union-attr]
         part.is_not(None),  # type: ignore[union-attr]
         candidate.is_not(None),  # type: ignore[union-attr]
@@ -125,6 +129,7 @@ def position_eta(db: Session, kind: str, minimum: int = MIN_EXPLORED) -> tuple[f
         Match.kind == match_kind,
         Match.explored.is_(True),  # type: ignore[attr-defined]
         Match.status.in_(list(OUTCOME_OF)),  # type: ignore[attr-defined]
+        Match.released_by_change.is_(False),  # type: ignore[attr-defined]  (no admin's verdict)
         Match.shown_rank.is_not(None),  # type: ignore[union-attr]
     )
     found = db.execute(query).all()
