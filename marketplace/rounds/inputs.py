@@ -98,7 +98,10 @@ def live_shift_pairs(db: Session, needs: Any = None) -> set[tuple[int, int]]:
 
 
 def refused_pairs(db: Session, kind: MatchKind, needs: Any = None) -> set[tuple[int, int]]:
-    """Pairs an admin rejected or a candidate declined: a later round does not propose them again."""
+    """Pairs an admin rejected or a candidate declined: a later round does not propose them again.
+
+    A claim released because its need changed was refused by no one: once the line needs more again, a round
+    may propose the offer again."""
     part, candidate = (
         (Match.resource_line_id, Match.offer_id)
         if kind is MatchKind.OFFER_LINE
@@ -109,7 +112,8 @@ def refused_pairs(db: Session, kind: MatchKind, needs: Any = None) -> set[tuple[
         Match.source.in_(PROPOSAL_SOURCES),  # type: ignore[attr-defined]
         Match.accepted_at.is_(None),  # type: ignore[union-attr]
     )
-    query = sa.select(part, candidate).where(Match.kind == kind, sa.or_(Match.status == MatchStatus.REJECTED, declined))
+    rejected = sa.and_(Match.status == MatchStatus.REJECTED, Match.released_by_change.is_(False))  # type: ignore[attr-defined]
+    query = sa.select(part, candidate).where(Match.kind == kind, sa.or_(rejected, declined))
     if needs is not None:
         query = query.where(Match.need_id.in_(needs))  # type: ignore[attr-defined]
     return {(int(a), int(b)) for a, b in db.execute(query)}
