@@ -130,7 +130,7 @@ class Match(SQLModel, table=True):
     explored: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     # A proposed claim released because its need was changed and the line no longer needs it
     # (needs/changes.py): stored rejected with the change's reason, as the partner is told, but no admin
-    # judged the offer, so the learned ranker's training leaves it out (recommend/training.py).
+    # judged the offer: matches.services.JUDGED leaves it out of training and of the rounds' refused pairs.
     released_by_change: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     status: MatchStatus = Field(
         default=MatchStatus.PROPOSED,

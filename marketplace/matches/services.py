@@ -18,6 +18,10 @@ OPEN_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.PARTIALLY_MATCHED, NeedStatus.
 AUTOMATIC_STATUSES = (*OPEN_STATUSES, NeedStatus.COMPLETED)
 LIVE = (MatchStatus.PROPOSED, MatchStatus.APPROVED, MatchStatus.FULFILLED)
 HELD = (MatchStatus.APPROVED, MatchStatus.FULFILLED)
+# A decided match whose end says something of the pair: all but a claim released because its need changed
+# (stored rejected with the change's reason, as the partner is told; nobody judged the offer). Training's
+# decisions and the rounds' refused pairs read verdicts through this one condition.
+JUDGED = Match.released_by_change.is_(False)  # type: ignore[attr-defined]
 
 _need = Need.__table__  # type: ignore[attr-defined]
 _line = ResourceLine.__table__  # type: ignore[attr-defined]

@@ -258,7 +258,7 @@ def _fit_proposals(
             decision_reason=reason[:500],
             decided_by_id=actor.id,
             decided_at=utcnow(),
-            released_by_change=True,  # not an admin's verdict on the offer: training leaves it out
+            released_by_change=True,  # not an admin's verdict on the offer (matches.services.JUDGED)
         ):
             result.claims_released.append(claim.id or 0)
             outcomes[claim.id or 0] = {"outcome": "released", "quantity": _num(claim.quantity)}

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.matches.models import Match, MatchKind, MatchStatus
+from marketplace.matches.services import JUDGED
 from marketplace.needs.models import Need, ResourceLine
 from marketplace.offers.models import Offer
 from marketplace.organizations.scope import organization_ids_serving
@@ -96,7 +97,7 @@ def decisions(db: Session, kind: str) -> list[Decision]:
     query = sa.select(Match.need_id, part, candidate, Match.status, Match.shown_rank, Match.decided_at).where(
         Match.kind == match_kind,
         Match.status.in_(list(OUTCOME_OF)),  # type: ignore[attr-defined]
-        Match.released_by_change.is_(False),  # type: ignore[attr-defined]
+        JUDGED,
         Match.decided_at.is_not(None),  # type: ignore[union-attr]
         part.is_not(None),  # type: ignore[union-attr]
         candidate.is_not(None),  # type: ignore[union-attr]
@@ -129,7 +130,7 @@ def position_eta(db: Session, kind: str, minimum: int = MIN_EXPLORED) -> tuple[f
         Match.kind == match_kind,
         Match.explored.is_(True),  # type: ignore[attr-defined]
         Match.status.in_(list(OUTCOME_OF)),  # type: ignore[attr-defined]
-        Match.released_by_change.is_(False),  # type: ignore[attr-defined]  (no admin's verdict)
+        JUDGED,
         Match.shown_rank.is_not(None),  # type: ignore[union-attr]
     )
     found = db.execute(query).all()

@@ -22,7 +22,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import User
 from marketplace.matches import openings
 from marketplace.matches.models import PROPOSAL_SOURCES, Match, MatchKind, MatchStatus
-from marketplace.matches.services import LIVE, OPEN_STATUSES
+from marketplace.matches.services import JUDGED, LIVE, OPEN_STATUSES
 from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.offers.models import Offer as OfferRow
 from marketplace.organizations.models import Organization, OrganizationStatus
@@ -112,7 +112,7 @@ def refused_pairs(db: Session, kind: MatchKind, needs: Any = None) -> set[tuple[
         Match.source.in_(PROPOSAL_SOURCES),  # type: ignore[attr-defined]
         Match.accepted_at.is_(None),  # type: ignore[union-attr]
     )
-    rejected = sa.and_(Match.status == MatchStatus.REJECTED, Match.released_by_change.is_(False))  # type: ignore[attr-defined]
+    rejected = sa.and_(Match.status == MatchStatus.REJECTED, JUDGED)
     query = sa.select(part, candidate).where(Match.kind == kind, sa.or_(rejected, declined))
     if needs is not None:
         query = query.where(Match.need_id.in_(needs))  # type: ignore[attr-defined]
