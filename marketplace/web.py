@@ -85,19 +85,27 @@ def format_number(value: float | int) -> str:
     return format_decimal(value, format="#,##0.##", locale=_babel_locale())
 
 
+# The placeholders that hold a count: ``num`` (ngettext's own), ``count`` (what ``{% trans count=… %}`` blocks
+# pass) and ``total``. Other numbers (a year, an hour) are left as the template gives them.
+COUNT_PLACEHOLDERS = ("num", "count", "total")
+
+
 @pass_context
 def counted_ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
-    """Jinja's newstyle ``ngettext``, the count written as the locale writes numbers ("1,555 open steps").
+    """Jinja's newstyle ``ngettext``, the count written as the locale writes numbers ("1,555 open steps"), in
+    ``ngettext`` calls and ``{% trans count=… %}`` blocks alike (``COUNT_PLACEHOLDERS``).
 
     ``%(num)d`` would print 1555; the sentence keeps its msgid and the count is formatted here, once for
     every template, rather than by a ``|number`` beside each call."""
     translated = i18n.ngettext(singular, plural, num)
     if context.eval_ctx.autoescape:
         translated = Markup(translated)
-    if "num" not in variables and isinstance(num, int) and not isinstance(num, bool):
-        translated = translated.replace("%(num)d", "%(num)s")
-        variables["num"] = format_number(num)
     variables.setdefault("num", num)
+    for name in COUNT_PLACEHOLDERS:
+        value = variables.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            translated = translated.replace(f"%({name})d", f"%({name})s")
+            variables[name] = format_number(value)
     return translated % variables  # always a format string, as Jinja's own
 
 
