@@ -16,6 +16,12 @@ and the data changed, NDCG@10 on the 100 later needs' truth minus the default's:
   whose admins judge every candidate they are shown);
 - **position bias only** / **impression only**: the same lists judged once afresh from the truth with only one
   of the street's two distortions (examination 1 / rank, unexamined logged as rejected; the impression);
+- **examined only**: the same lists judged afresh from the truth under the street's examination (1 / rank), but
+  the unexamined left out of the log instead of logged as rejected: what any correction for position bias could
+  at best recover, since it knows exactly who was looked at (about 2,100 verdicts of the 6,000 rows);
+- **redrawn**: the street's own logging (examination 1 / rank, unexamined logged as rejected, an impression) drawn
+  afresh ``REDRAWS`` times over the same lists: the mean and spread of the gain the same street gives when its
+  admins' coin flips land otherwise (the spread says how much a single seed's figure is luck);
 - **4x history**: a street with four times the past needs (3,200, about 24,000 logged decisions, the same
   process and biases); also the variant ``selection`` chooses there and the gate's verdict.
 
@@ -24,6 +30,7 @@ Writes benchmarks/results/learned_ranker_headroom.{txt,json}.
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import time
@@ -40,6 +47,7 @@ from seeds.street_truth import DECISIVENESS, IMPRESSION_SD, INTERCEPT, TruthStre
 RESULTS = Path(__file__).parent / "results" / "learned_ranker_headroom"
 PENALTIES = (2.0, 2 / 3, 1 / 8)  # a pair; 2 and 2/3 are in the selection's grid, 1/8 below it
 MARGIN = 0.03
+REDRAWS = 4
 APART = 100_000  # list ids of the repeated verdicts: copy k of list p is p + k * APART
 
 
@@ -58,10 +66,12 @@ def verdicts(
     times: int = 1,
     position_bias: bool = False,
     impression: bool = False,
+    drop_unexamined: bool = False,
 ) -> DecisionSet:
     """The same shown lists judged ``times`` over from the truth, drawn afresh: with ``position_bias`` a candidate
     at rank r is examined with probability 1 / r (else logged as rejected), with ``impression`` a per-volunteer
-    draw no feature sees joins the logit, as on the street; with neither, every candidate judged fairly."""
+    draw no feature sees joins the logit, as on the street; with neither, every candidate judged fairly.
+    ``drop_unexamined`` (with ``position_bias``) leaves the unexamined out instead of logging them as rejected."""
     pairs = zip(data.part_ids, data.candidate_ids, strict=True)
     utility = np.asarray([street.past_utility[(int(p), int(c))] for p, c in pairs])
     logit = DECISIVENESS * utility + INTERCEPT
@@ -70,11 +80,14 @@ def verdicts(
     copies = data.take(np.tile(np.arange(len(data)), times))
     apart = np.repeat(np.arange(times), len(data)) * APART
     labels = rng.random(len(copies)) < np.tile(1 / (1 + np.exp(-logit)), times)
+    examined = np.ones(len(copies), dtype=bool)
     if position_bias:
-        labels &= rng.random(len(copies)) < copies.ranks.astype(np.float64) ** -1.0
-    return replace(
+        examined = rng.random(len(copies)) < copies.ranks.astype(np.float64) ** -1.0
+        labels &= examined
+    judged = replace(
         copies, labels=labels.astype(np.float64), part_ids=copies.part_ids + apart, need_ids=copies.need_ids + apart
     )
+    return judged.take(np.flatnonzero(examined)) if drop_unexamined else judged
 
 
 def repeated_pool(pool: dict[int, np.ndarray], times: int) -> dict[int, np.ndarray]:
@@ -88,14 +101,22 @@ def run(seed: int) -> dict:
     rng = np.random.default_rng(seed + 50_000)
     once, four = verdicts(street, data, rng), verdicts(street, data, rng, times=4)
     biased, swayed = verdicts(street, data, rng, position_bias=True), verdicts(street, data, rng, impression=True)
+    looked_at = verdicts(street, data, rng, position_bias=True, drop_unexamined=True)
+    redrawn = [verdicts(street, data, rng, position_bias=True, impression=True) for _ in range(REDRAWS)]
     row: dict = {"seed": seed, "decisions": len(data), "default": on_truth(street, DefaultScorer("volunteer"))}
+    row["examined"] = len(looked_at)
     for l2 in PENALTIES:
+        again = [gain(street, draw, street.pools, "rank", l2) for draw in redrawn]
         row[f"l2 {l2:.3g}"] = {
             "logged": gain(street, data, street.pools, "rank", l2),
             "clean, once": gain(street, once, street.pools, "none", l2),
             "clean, 4 times": gain(street, four, repeated_pool(street.pools, 4), "none", l2),
             "position bias only": gain(street, biased, street.pools, "rank", l2),
             "impression only": gain(street, swayed, street.pools, "none", l2),
+            "examined only": gain(street, looked_at, street.pools, "none", l2),
+            "redrawn": again,
+            "redrawn mean": float(np.mean(again)),
+            "redrawn sd": float(np.std(again, ddof=1)),
         }
     busy = truth_street(seed, needs=3_200, keep_pools=True)
     logged = decision_set(busy.decisions, busy.pairs, "volunteer", busy.categories)
@@ -123,14 +144,17 @@ def show(row: dict) -> str:
         f"seed {row['seed']}: default {row['default']:.3f} on the truth ({row['decisions']:,} decisions); "
         f"NDCG@10 minus the default, listwise with pool negatives:",
         f"  {'penalty a pair':<16}{'logged':>10}{'clean, once':>14}{'clean, 4 times':>17}{'position bias':>16}"
-        f"{'impression':>13}{'4x history':>13}",
+        f"{'impression':>13}{'examined only':>16}{'redrawn x' + str(REDRAWS):>18}{'4x history':>13}",
     ]
     for l2 in PENALTIES:
         cell = row[f"l2 {l2:.3g}"]
+        spread = f"{cell['redrawn mean']:+.3f} ± {cell['redrawn sd']:.3f}"
         lines.append(
             f"  {l2:<16.3g}{cell['logged']:>+10.3f}{cell['clean, once']:>+14.3f}{cell['clean, 4 times']:>+17.3f}"
-            f"{cell['position bias only']:>+16.3f}{cell['impression only']:>+13.3f}{cell['4x history']:>+13.3f}"
+            f"{cell['position bias only']:>+16.3f}{cell['impression only']:>+13.3f}{cell['examined only']:>+16.3f}"
+            f"{spread:>18}{cell['4x history']:>+13.3f}"
         )
+    lines.append(f"  examined only: {row['examined']:,} verdicts of the {row['decisions']:,} logged rows")
     lines.append(
         f"  4x history ({busy['decisions']:,} decisions, default {busy['default']:.3f}): chosen {busy['chosen']} "
         f"{busy['chosen_minus_default']:+.3f}; gate {gate['difference']:+.3f} "
@@ -143,13 +167,14 @@ def show(row: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4])
+    parser.add_argument("--jobs", type=int, default=1, help="seeds run side by side in this many processes")
     args = parser.parse_args()
     rows, text = [], []
-    for seed in args.seeds:
-        row = run(seed)
-        rows.append(row)
-        text.append(show(row))
-        print(text[-1], flush=True)
+    with multiprocessing.Pool(args.jobs) as workers:
+        for row in workers.imap(run, args.seeds):
+            rows.append(row)
+            text.append(show(row))
+            print(text[-1], flush=True)
     summary = (
         f"{platform.python_version()} on {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
         f"the target: learned >= default + {MARGIN} on every seed"
