@@ -90,7 +90,17 @@ def _amount(value: Decimal) -> int | float:
 
 
 def _text(value: Decimal) -> str:
-    return format(Decimal(value).normalize(), "f")
+    """A quantity as the pages write numbers: "3,200", "2.5", in the reader's language."""
+    from marketplace.web import format_number  # the pages' own number formatting
+
+    return format_number(Decimal(value))
+
+
+def _with_unit(value: Decimal, unit: str) -> str:
+    """A quantity with its unit as the pages write it: "5,000 m²", "12,500元"."""
+    from marketplace.web import with_unit
+
+    return with_unit(Decimal(value), unit)
 
 
 def bring_up_to_date(reader: Session, writers: sessionmaker[Session], viewer: CurrentUser) -> None:
@@ -373,7 +383,7 @@ def partner_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
             # The delivered claims' page says on how many projects they are.
             Card("projects_served", _("Projects served"), given.projects, _claims(FULFILLED)),
         ],
-        items=[Item(f"{_text(quantity)} {unit}", _("delivered from our offers")) for unit, quantity in given.units],
+        items=[Item(_with_unit(quantity, unit), _("delivered from our offers")) for unit, quantity in given.units],
         empty="" if given.fulfilled else _("Nothing delivered yet. Claims count here once they are delivered."),
     )
     return Home(
