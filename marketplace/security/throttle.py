@@ -5,7 +5,9 @@ Three counts of recent failures, all in the shared database (every worker proces
 - per account AND address together: ``login_failure_limit`` failures in the window, then 429 for that
   pair only. A stranger's wrong passwords from elsewhere never lock the user's own device out;
 - per address, across accounts: the same limit, so one address cannot spray passwords over many
-  accounts;
+  accounts. An account's usual device skips this count (the pair count still holds it): otherwise ten
+  wrong passwords for made-up names from a street office's shared address would lock every colleague
+  signing in from there out, again every five minutes;
 - per account, across every address: a higher ceiling (``ACCOUNT_CEILING_FACTOR`` × the limit per
   hour) after which each further attempt must wait a delay that doubles with every failure, up to
   ``MAX_DELAY`` (429 with Retry-After): an attacker with many addresses is slowed to a few guesses an
@@ -92,7 +94,7 @@ def _is_usual_device(db: Session, account: str, address: str, now: datetime) -> 
     return found is not None
 
 
-def _account_delay(db: Session, account: str, address: str, now: datetime, limit: int) -> int:
+def _account_delay(db: Session, account: str, usual_device: bool, now: datetime, limit: int) -> int:
     """Seconds this attempt must still wait under the account-wide ceiling (0: go ahead)."""
     count, latest = db.execute(
         sa.select(sa.func.count(), sa.func.max(LoginFailure.failed_at)).where(
@@ -101,7 +103,7 @@ def _account_delay(db: Session, account: str, address: str, now: datetime, limit
         )
     ).one()
     ceiling = ACCOUNT_CEILING_FACTOR * limit
-    if count < ceiling or latest is None or _is_usual_device(db, account, address, now):
+    if count < ceiling or latest is None or usual_device:
         return 0
     delay = min(2 ** min(count - ceiling, 16), MAX_DELAY)
     wait = (latest + timedelta(seconds=delay) - now).total_seconds()
@@ -111,8 +113,9 @@ def _account_delay(db: Session, account: str, address: str, now: datetime, limit
 def reserve_attempt(factory: sessionmaker[Session], settings: Settings, username: str, address: str) -> int:
     """Count recent failures and record this attempt as one, atomically; the reservation's id.
 
-    Raises Throttled when this account from this address, or this address over all accounts, already
-    has ``login_failure_limit`` failures, or when the account-wide ceiling asks for a delay.
+    Raises Throttled when this account from this address, or this address over all accounts (unless it is
+    the account's usual device), already has ``login_failure_limit`` failures, or when the account-wide
+    ceiling asks for a delay.
     """
     account = normalise_account(username)
     address = (address or "unknown")[:64]
@@ -125,14 +128,16 @@ def reserve_attempt(factory: sessionmaker[Session], settings: Settings, username
         since = now - timedelta(seconds=window)
         if random.random() < PRUNE_PROBABILITY:
             prune_failures(db, now)
+        usual_device = _is_usual_device(db, account, address, now)
         pair = sa.and_(LoginFailure.account == account, LoginFailure.client_address == address)
-        for where in (pair, LoginFailure.client_address == address):
+        counts = (pair,) if usual_device else (pair, LoginFailure.client_address == address)
+        for where in counts:
             recent = db.execute(
                 sa.select(sa.func.count()).where(where, LoginFailure.failed_at > since)  # type: ignore[arg-type]
             ).scalar_one()
             if recent >= limit:
                 raise Throttled(_retry_after(db, where, since, window, limit))  # type: ignore[arg-type]
-        wait = _account_delay(db, account, address, now, limit)
+        wait = _account_delay(db, account, usual_device, now, limit)
         if wait:
             raise Throttled(wait)
         row = LoginFailure(account=account, client_address=address, failed_at=now)
