@@ -23,7 +23,7 @@ from marketplace.dashboard.charts import (
 from marketplace.dashboard.figures import CategoryTally, ChannelTally, StreetFigures
 from marketplace.dashboard.grid_map import GridMap, GridPoint, grid_map
 from marketplace.dashboard.trend import needs_by_month
-from marketplace.i18n import current_locale
+from marketplace.i18n import current_locale, ngettext
 from marketplace.i18n import gettext as _
 from marketplace.places.directory import GridInfo, StreetRef, list_grids
 from marketplace.web import format_number, format_share
@@ -168,7 +168,12 @@ def _partners_chart(figures: StreetFigures) -> BarChart | None:
         return None
     return bar_chart(
         [
-            BarInput(p.organization_name, [p.projects_helped], _("%(count)s projects") % {"count": p.projects_helped})
+            BarInput(
+                p.display_name(current_locale.get()),
+                [p.projects_helped],
+                ngettext("%(count)s project", "%(count)s projects", p.projects_helped)
+                % {"count": format_number(p.projects_helped)},
+            )
             for p in figures.partners
         ],
         [Series("series-partners", _("Projects helped"))],

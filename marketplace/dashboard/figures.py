@@ -106,6 +106,11 @@ class PartnerContribution(Struct):
     organization_name: str
     projects_helped: int
     delivered: list[Delivered]
+    organization_name_en: str | None = None  # the English pages name the partner by it where it has one
+
+    def display_name(self, locale: str) -> str:
+        """The organization's name in ``locale``: its English name on English pages where it has one."""
+        return self.organization_name_en if locale == "en" and self.organization_name_en else self.organization_name
 
 
 class MonthHours(Struct):
@@ -399,10 +404,10 @@ def partner_contributions(
     projects = sa.func.count(sa.distinct(Match.need_id))
     in_street = sa.true() if street_id is None else Match.need_id.in_(need_ids_in_street(street_id))  # type: ignore[attr-defined]
     top = session.execute(
-        sa.select(Organization.id, Organization.name, projects)
+        sa.select(Organization.id, Organization.name, projects, Organization.name_en)
         .join(Match, Match.organization_id == Organization.id)
         .where(Match.status == MatchStatus.FULFILLED, in_street)
-        .group_by(Organization.id, Organization.name)
+        .group_by(Organization.id, Organization.name, Organization.name_en)
         .order_by(projects.desc(), Organization.name, Organization.id)
         .limit(limit)
     ).all()
@@ -429,8 +434,9 @@ def partner_contributions(
             organization_name=name,
             projects_helped=int(helped),
             delivered=delivered[organization_id],
+            organization_name_en=name_en,
         )
-        for organization_id, name, helped in top
+        for organization_id, name, helped, name_en in top
     ]
 
 
