@@ -56,3 +56,28 @@ def test_the_board_shows_every_number_of_its_range_grouped(render) -> None:
 def test_a_year_is_no_count(render) -> None:
     source = '{{ ngettext("%(num)d claim delivered in %(year)d", "%(num)d claims delivered in %(year)d", n, year=y) }}'
     assert render(source, "en", n=2026, y=2026) == "2,026 claims delivered in 2026"
+
+
+def test_the_inbox_tabs_and_the_bulk_choice_group_a_city_admins_counts(render) -> None:
+    source = (TEMPLATES / "review" / "queue.html").read_text(encoding="utf-8")
+    tabs = source[source.index('<a href="{{ inbox_url(kind=None) }}"') : source.index("{% if counts.total == 0 %}")]
+    start = source.index("{% if counts.total > bulk_limit %}")
+    bulk = source[start : source.index("</label>", start)]
+    counts = SimpleNamespace(
+        total=27_533,
+        kinds={"volunteer_shift": 20_238, "offer_line": 7_295},
+        due_today=2_513,
+        conflicts={"any": 1_670},
+    )
+    values = {
+        "counts": counts,
+        "filters": SimpleNamespace(kind=None, due_today=False, conflict=None),
+        "groups": ["volunteer_shift", "offer_line"],
+        "group_title": str,
+        "inbox_url": lambda **changes: "/review",
+        "bulk_limit": 500,
+    }
+    out = render(tabs + bulk, "en", **values)
+    for grouped in ("27,533", "20,238", "7,295", "2,513", "1,670"):
+        assert grouped in out
+    assert "27533" not in out and "20238" not in out

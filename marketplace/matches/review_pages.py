@@ -20,7 +20,7 @@ from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import gettext as _
 from marketplace.matches import compatibility, inbox, openings, review
 from marketplace.matches.explanations import reasons_of
-from marketplace.matches.inbox import InboxFilters, InboxSort
+from marketplace.matches.inbox import InboxCounts, InboxFilters, InboxSort
 from marketplace.matches.models import Match, MatchKind, MatchSource
 from marketplace.matches.services import Conflict
 from marketplace.matches.street_scope import need_in_scope
@@ -29,8 +29,7 @@ from marketplace.needs.models import Need
 from marketplace.needs.services import grids_in_scope
 from marketplace.organizations.forms import FormData, many, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.directory import grids_by_community
-from marketplace.places.models import Community
+from marketplace.places.directory import community_of_grid, community_places, grids_by_community
 from marketplace.places.services import admin_street_ids
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, sessions_only
@@ -172,7 +171,7 @@ class ReviewPagesController(Controller):
             need=db.get(Need, filters.need_id)
             if filters.need_id is not None and need_in_scope(db, actor, filters.need_id)
             else None,
-            places=_places_of(db, actor),
+            places=_places_of(db, actor, filters, view.counts),
             hidden=view_params(filters, sort, view.page),
             inbox_url=lambda **changes: inbox_url(filters, sort, view.page, **changes),
             group_title=group_title,
@@ -341,11 +340,13 @@ def _titles(db: Session, actor: CurrentUser, ids: list[int]) -> dict[int, str]:
     return {match_id: title for match_id, title in rows}
 
 
-def _places_of(db: Session, actor: CurrentUser) -> list[Any]:
-    """The communities and grids the filter offers: the admin's street's (a city admin's: all)."""
+def _places_of(db: Session, actor: CurrentUser, filters: InboxFilters, counts: InboxCounts) -> list[Any]:
+    """The communities and grids the filter offers: a street admin's streets' all; a city admin's, the communities
+    with items pending (and the chosen one), with the grids of the chosen community only (a city has thousands)."""
     streets = admin_street_ids(actor)
-    places = grids_by_community(db)
-    if streets is None:
-        return places
-    allowed = set(db.execute(sa.select(Community.id).where(col(Community.street_id).in_(sorted(streets)))).scalars())
-    return [group for group in places if group.community.id in allowed]
+    if streets is not None:
+        return [group for street_id in sorted(streets) for group in grids_by_community(db, street_id)]
+    chosen = filters.community_id
+    if chosen is None and filters.grid_id is not None:
+        chosen = community_of_grid(db, filters.grid_id)
+    return community_places(db, counts.communities, chosen)

@@ -29,7 +29,7 @@ from marketplace.needs.board import (
 from marketplace.needs.models import PUBLIC_STATUSES, NeedStatus
 from marketplace.page_cache import COMPRESSED_HERE, page_cache_middleware
 from marketplace.pages import HTMX_FRAGMENT_HEADERS, PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
-from marketplace.places.directory import grids_by_community, list_streets
+from marketplace.places.directory import filter_places, list_streets
 from marketplace.security.guards import PUBLIC
 from marketplace.vocabulary import Category
 
@@ -92,7 +92,7 @@ class ProjectPagesController(Controller):
         context |= {
             "categories": list(Category),
             "statuses": list(PUBLIC_STATUSES),
-            "communities": grids_by_community(reader, filters.street_id),
+            "communities": filter_places(reader, filters.street_id, filters.community_id, filters.grid_id),
             "streets": list_streets(reader),
         }
         if filters.street is not None:

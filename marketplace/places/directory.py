@@ -3,6 +3,8 @@
 The structs here are the public view of places: the pages render them and the API returns them.
 """
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 from msgspec import Struct
 from sqlmodel import Session
@@ -174,6 +176,51 @@ def grids_by_community(session: Session, street_id: int | None = None) -> list[C
             group = groups[community_id] = CommunityGrids(community=community, grids=[])
         group.grids.append(GridRef(id=grid_id, code=code, name=name, name_en=name_en))
     return list(groups.values())
+
+
+def filter_places(
+    session: Session, street_id: int | None, community_id: int | None = None, grid_id: int | None = None
+) -> list[CommunityGrids]:
+    """The communities and grids a page's filter offers: the chosen street's; with no street chosen, those of the
+    street the chosen community or grid lies in, or every grid when the deployment holds one street. A city's
+    every grid (thousands) is no list to choose from: with none of these, nothing (choose a street first)."""
+    if street_id is None and community_id is not None:
+        street_id = session.execute(sa.select(Community.street_id).where(Community.id == community_id)).scalar()
+    if street_id is None and grid_id is not None:
+        street_id = session.execute(
+            sa.select(Community.street_id).join(Grid, Grid.community_id == Community.id).where(Grid.id == grid_id)
+        ).scalar()
+    if street_id is None and len(session.execute(sa.select(Street.id).limit(2)).all()) > 1:
+        return []
+    return grids_by_community(session, street_id)
+
+
+def community_places(
+    session: Session, community_ids: Iterable[int], open_community: int | None
+) -> list[CommunityGrids]:
+    """These communities in display order, each named, with its grids listed only for ``open_community``: a
+    city-wide filter's choices (a city's every grid, thousands of them, is no list to choose from)."""
+    ids = sorted(set(community_ids) | ({open_community} if open_community is not None else set()))
+    if not ids:
+        return []
+    rows = session.execute(
+        sa.select(Community.id, Community.name, Community.name_en).where(Community.id.in_(ids)).order_by(Community.id)  # type: ignore[union-attr]
+    )
+    groups = [CommunityGrids(community=CommunityRef(id=i, name=n, name_en=e), grids=[]) for i, n, e in rows]
+    if open_community is not None:
+        grids = session.execute(
+            sa.select(Grid.id, Grid.code, Grid.name, Grid.name_en)
+            .where(Grid.community_id == open_community)
+            .order_by(Grid.number, Grid.id)
+        )
+        for group in groups:
+            if group.community.id == open_community:
+                group.grids = [GridRef(id=i, code=c, name=n, name_en=e) for i, c, n, e in grids]
+    return groups
+
+
+def community_of_grid(session: Session, grid_id: int) -> int | None:
+    return session.execute(sa.select(Grid.community_id).where(Grid.id == grid_id)).scalar()
 
 
 def station_info(station: ServiceStation | None) -> ServiceStationInfo | None:
