@@ -18,6 +18,7 @@ from marketplace.accounts.credentials import ApiToken, LoginFailure, PasswordRes
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.password_policy import normalise_password
 from marketplace.accounts.passwords import verify_password
+from marketplace.accounts.services import user_in_admin_streets
 from marketplace.audit.models import AuditEvent
 from marketplace.audit.redaction import clear_client_addresses_of_actor
 from marketplace.audit.service import record
@@ -72,6 +73,15 @@ def _user(db: Session, user_id: int) -> User:
     return user
 
 
+def _managed_user(db: Session, admin: CurrentUser, user_id: int) -> User:
+    """A user the admin manages: another street's account (or a city admin's, for a street admin) is as good
+    as missing, so one street's admin can neither erase nor learn of another street's people."""
+    user = db.execute(sa.select(User).where(User.id == user_id, user_in_admin_streets(admin))).scalar_one_or_none()
+    if user is None:
+        raise ErasureProblem("user_id", N_("There is no such user."), 404)
+    return user  # type: ignore[no-any-return]
+
+
 def is_erased(user: User) -> bool:
     return is_erased_username(user.username) and user.password_hash is None
 
@@ -124,8 +134,9 @@ def upcoming_signups(db: Session, user_id: int, now: datetime) -> int:
     return int(db.execute(query).scalar_one())
 
 
-def pending_requests(db: Session) -> list[ErasureRequest]:
-    """Open requests, oldest first: the latest erasure row of each user is a request."""
+def pending_requests(db: Session, admin: CurrentUser) -> list[ErasureRequest]:
+    """Open requests of the people ``admin`` manages, oldest first: the latest erasure row of each user is a
+    request."""
     latest = (
         sa.select(AuditEvent.object_id, sa.func.max(AuditEvent.id).label("last_id"))
         .where(AuditEvent.object_type == "user", AuditEvent.action.in_(ERASURE_ACTIONS))  # type: ignore[attr-defined]
@@ -136,7 +147,7 @@ def pending_requests(db: Session) -> list[ErasureRequest]:
         sa.select(AuditEvent, User)
         .join(latest, latest.c.last_id == AuditEvent.id)
         .join(User, User.id == AuditEvent.object_id)  # type: ignore[arg-type]
-        .where(AuditEvent.action == REQUESTED)
+        .where(AuditEvent.action == REQUESTED, user_in_admin_streets(admin))
         .order_by(AuditEvent.id)
     ).all()
     now = utcnow()
@@ -186,7 +197,7 @@ def _free_username(db: Session, user_id: int) -> str:
 
 def erase_user(db: Session, actor: CurrentUser, user_id: int) -> dict[str, Any]:
     """Anonymise the user in place and scrub their identifiers from every copy; returns the counts recorded."""
-    user = _user(db, user_id)
+    user = _managed_user(db, actor, user_id)
     if user.id == actor.id:
         raise ErasureProblem("user_id", N_("Another admin must erase your own account."), 409)
     if is_erased(user):

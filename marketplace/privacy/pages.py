@@ -107,15 +107,15 @@ class AdminErasureController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @staticmethod
-    def _context(db: Session, **extra: Any) -> dict[str, Any]:
+    def _context(db: Session, actor: CurrentUser, **extra: Any) -> dict[str, Any]:
         values = {"errors": {}, "notice": None, "admin_section": "privacy", "failed_user_id": None} | extra
-        return page_context(db, requests=erasure.pending_requests(db), **values)
+        return page_context(db, requests=erasure.pending_requests(db, actor), **values)
 
     @get("/", name="privacy:admin", sync_to_thread=True)
-    def index(self, request: Request[Any, Any, Any], reader: ReaderSession) -> Template:
+    def index(self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor) -> Template:
         erased = request.query_params.get("erased", "")
         notice = _("Account #%(id)s is erased.") % {"id": erased} if erased.isdigit() else None
-        return Template("privacy/admin.html", context=self._context(reader, notice=notice))
+        return Template("privacy/admin.html", context=self._context(reader, actor, notice=notice))
 
     @post("/erasures", name="privacy:erase_by_form", sync_to_thread=True)
     def erase_by_form(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
@@ -123,7 +123,7 @@ class AdminErasureController(Controller):
         raw = _text(data, "user_id").strip().lstrip("#")
         if not raw.isdigit() or not 0 < int(raw) < 2**31:
             error = {"user_id": _("Enter the number of the account (user_id), e.g. 42.")}
-            return Template("privacy/admin.html", context=self._context(db, errors=error), status_code=400)
+            return Template("privacy/admin.html", context=self._context(db, actor, errors=error), status_code=400)
         return self._erase(db, actor, int(raw), data)
 
     @post("/erasures/{user_id:int}", name="privacy:erase", sync_to_thread=True)
@@ -133,11 +133,11 @@ class AdminErasureController(Controller):
     def _erase(self, db: Session, actor: CurrentUser, user_id: int, data: dict[str, Any]) -> Template | Redirect:
         if not _text(data, "confirm"):
             error = {"confirm": _("Tick the box to confirm: erasure cannot be undone.")}
-            return Template("privacy/admin.html", context=self._context(db, errors=error), status_code=400)
+            return Template("privacy/admin.html", context=self._context(db, actor, errors=error), status_code=400)
         try:
             erasure.erase_user(db, actor, user_id)
         except erasure.ErasureProblem as problem:
-            context = self._context(db, errors={problem.field: _message(problem)}, failed_user_id=user_id)
+            context = self._context(db, actor, errors={problem.field: _message(problem)}, failed_user_id=user_id)
             return Template("privacy/admin.html", context=context, status_code=problem.status_code)
         return Redirect(path=f"/admin/privacy?erased={user_id}", status_code=HTTP_303_SEE_OTHER)
 
@@ -177,7 +177,7 @@ class ResidentRequestsController(Controller):
         return residents.find_needs(db, actor, phone, need_id), lookup, ("phone" if phone else "reference")
 
     @get("/", name="privacy:residents", sync_to_thread=True)
-    def index(self, request: Request[Any, Any, Any], reader: ReaderSession) -> Template:
+    def index(self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor) -> Template:
         done = request.query_params.get("anonymised", "")
         notice = _("%(count)s need(s) anonymised.") % {"count": done} if done.isdigit() else None
         return self._page(reader, notice=notice)
