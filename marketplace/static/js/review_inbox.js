@@ -100,7 +100,8 @@
         break;
       case "a":
         if (!card) return;
-        card.querySelector("[data-approve]").click();
+        var approve = card.querySelector("[data-approve]");
+        if (approve) approve.click(); // a proposal awaiting its candidate's answer has no Approve button
         break;
       case "r":
         if (!card) return;
