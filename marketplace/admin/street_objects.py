@@ -4,6 +4,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from marketplace.accounts.models import User
+from marketplace.accounts.services import user_in_admin_streets
 from marketplace.matches.models import Match
 from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.needs.services import grids_in_scope
@@ -28,4 +30,7 @@ def other_street_object_ids(viewer: CurrentUser) -> dict[str, sa.Select[Any]]:
         "resource_line": sa.select(ResourceLine.id).where(ResourceLine.need_id.in_(needs)),  # type: ignore[attr-defined]
         "organization": organizations,
         "offer": sa.select(Offer.id).where(Offer.organization_id.in_(organizations)),  # type: ignore[attr-defined]
+        # Accounts the admin does not manage: events about them with no managed actor (a failed sign-in
+        # naming another street's account, with the address it came from) are that street's business.
+        "user": sa.select(User.id).where(sa.not_(user_in_admin_streets(viewer))),
     }
