@@ -14,6 +14,7 @@ from litestar.static_files import create_static_files_router
 from sqlmodel import SQLModel
 
 import marketplace.models  # noqa: F401  (registers every table)
+from marketplace.dashboard.memo import FiguresMemo
 from marketplace.db.deps import provide_db, provide_reader
 from marketplace.db.engine import create_db_engine, make_session_factory
 from marketplace.i18n.middleware import locale_middleware_factory
@@ -53,6 +54,7 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
             "page_cache": PageCache(),
         }
     )
+    state.figures_memo = FiguresMemo(state.page_cache)
 
     # This process's writes empty the anonymous page cache at once (other workers' within its TTL).
     watch_writes(engine, state.page_cache)

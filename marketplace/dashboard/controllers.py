@@ -12,8 +12,10 @@ from litestar.response import Template
 
 from marketplace.dashboard.figure_charts import SCREEN, figure_charts
 from marketplace.dashboard.figures import StreetFigures, street_figures
+from marketplace.dashboard.memo import FiguresMemo
 from marketplace.dashboard.screen import REFRESH_SECONDS, mapped_street, may_see_screen, screen_street
 from marketplace.db.deps import ReaderSession
+from marketplace.i18n import current_locale
 from marketplace.needs.board import InvalidFilter, invalid_filter_response, parse_street
 from marketplace.page_cache import COMPRESSED_HERE, page_cache_middleware
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
@@ -28,6 +30,19 @@ StreetCode = Annotated[
 ]
 
 
+def _kept(request: Request[Any, Any, Any]) -> FiguresMemo:
+    return request.app.state.figures_memo  # type: ignore[no-any-return]
+
+
+def _key(view: str, street_id: int | None) -> tuple[Any, ...]:
+    """The figures differ by street, language (their labels) and street day (this year, this month)."""
+    return (view, street_id, current_locale.get(), street_today())
+
+
+def _with_charts(reader: ReaderSession, figures: StreetFigures, street: Any, map_street: Any, **sizes: Any) -> Any:
+    return figures, figure_charts(reader, figures, street, street_today(), map_street=map_street, **sizes)
+
+
 class FiguresPageController(Controller):
     opt = PUBLIC | {COMPRESSED_HERE: True}  # anyone may read the street's public board, figures and grids
     # The same for every anonymous visitor: served from the page cache for a few seconds.
@@ -37,11 +52,14 @@ class FiguresPageController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/", name="figures", sync_to_thread=True)
-    def figures(self, reader: ReaderSession, street: StreetCode = None) -> Template:
+    def figures(self, request: Request[Any, Any, Any], reader: ReaderSession, street: StreetCode = None) -> Template:
         chosen = parse_street(reader, street)
-        figures = street_figures(reader, None if chosen is None else chosen.id)
+        street_id = None if chosen is None else chosen.id
         streets = list_streets(reader)
-        charts = figure_charts(reader, figures, chosen, street_today(), map_street=mapped_street(chosen, streets))
+        figures, charts = _kept(request).get(
+            _key("page", street_id),
+            lambda: _with_charts(reader, street_figures(reader, street_id), chosen, mapped_street(chosen, streets)),
+        )
         values = {
             "figures": figures,
             "charts": charts,
@@ -72,9 +90,10 @@ class StatsApiController(Controller):
         "`street=<code>` (400 for an unknown code), else of the whole deployment.",
         sync_to_thread=True,
     )
-    def stats(self, reader: ReaderSession, street: StreetCode = None) -> StreetFigures:
+    def stats(self, request: Request[Any, Any, Any], reader: ReaderSession, street: StreetCode = None) -> StreetFigures:
         chosen = parse_street(reader, street)
-        return street_figures(reader, None if chosen is None else chosen.id)
+        street_id = None if chosen is None else chosen.id
+        return _kept(request).get(_key("api", street_id), lambda: street_figures(reader, street_id))
 
 
 class FiguresScreenController(Controller):
@@ -88,10 +107,13 @@ class FiguresScreenController(Controller):
     @get("/", name="figures:screen", sync_to_thread=True)
     def screen(self, request: Request[Any, Any, Any], reader: ReaderSession, street: StreetCode = None) -> Template:
         shown = screen_street(reader, request.user, street)
-        figures = street_figures(reader, None if shown is None else shown.id)
+        street_id = None if shown is None else shown.id
         streets = [] if shown is not None else list_streets(reader)  # to know whether there is only one
-        charts = figure_charts(
-            reader, figures, shown, street_today(), map_street=mapped_street(shown, streets), sizes=SCREEN
+        figures, charts = _kept(request).get(
+            _key("screen", street_id),
+            lambda: _with_charts(
+                reader, street_figures(reader, street_id), shown, mapped_street(shown, streets), sizes=SCREEN
+            ),
         )
         values: dict[str, Any] = {
             "figures": figures,

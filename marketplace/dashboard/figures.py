@@ -28,7 +28,7 @@ from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.needs.models import PUBLIC_STATUSES, SOLVED_STATUSES, Need, Shift
 from marketplace.offers.models import Offer, OfferStatus
 from marketplace.organizations.models import Organization, OrganizationStatus
-from marketplace.places.models import Community, Grid
+from marketplace.places.models import Community, Grid, Street
 from marketplace.places.services import grid_in_street, grids_of_streets
 from marketplace.vocabulary import Category, IntakeChannel
 from marketplace.volunteers.hours import credited_sum, is_credited, street_hours
@@ -72,6 +72,15 @@ class GridTally(Tally):
     open_needs: int = 0  # published and not yet solved: what the grid map colours by
 
 
+class StreetTally(Tally):
+    """One street's needs, in the figures of several streets (a city's 2,100 grids are no table to read)."""
+
+    street_id: int
+    street_code: str
+    street_name: str
+    street_name_en: str
+
+
 class StreetFigures(Struct):
     needs_collected: int
     needs_solved: int
@@ -90,6 +99,8 @@ class StreetFigures(Struct):
     satisfaction_count: int
     partners: list["PartnerContribution"]
     hours: "VolunteerHours"
+    # The whole deployment's figures only (``street_id`` None): each street's needs, in street order.
+    by_street: list[StreetTally] = []
     volunteer_hours_credited: float = 0.0  # on the platform, all time (= hours.total)
     volunteer_hours_before_platform: float = 0.0  # from the street's earlier paper records
 
@@ -301,6 +312,7 @@ def street_figures(session: Session, street_id: int | None = None, *, today: dat
         grids=int(grids),
         by_category=_by_category(tallies["category"]),
         by_grid=_by_grid(session, tallies["grid"], street_id),
+        by_street=_by_street(session, tallies["grid"]) if street_id is None else [],
         by_channel=_by_channel(tallies["channel"]),
         average_days_to_close=total.average_days,
         satisfaction_average=round(total.satisfaction / total.rated, 2) if total.rated else None,
@@ -394,6 +406,39 @@ def _by_grid(session: Session, by_grid: dict[Any, _Sums], street_id: int | None 
             )
         )
     return tallies
+
+
+def _by_street(session: Session, by_grid: dict[Any, _Sums]) -> list[StreetTally]:
+    """Every street's needs: its grids' sums added up (the mean days weighted by the needs it is over)."""
+    statement = (
+        sa.select(Grid.id, Street.id, Street.code, Street.name, Street.name_en)
+        .join(Community, Community.id == Grid.community_id)
+        .join(Street, Street.id == Community.street_id)
+        .order_by(Street.city, Street.district, Street.code)
+    )
+    streets: dict[int, tuple[Any, ...]] = {}
+    sums: dict[int, _Sums] = {}
+    for grid_id, street_id, code, name, name_en in session.execute(statement):
+        streets.setdefault(street_id, (code, name, name_en))
+        total = sums.setdefault(street_id, _Sums())
+        grid = by_grid.get(grid_id)
+        if grid is not None:
+            total.collected += grid.collected
+            total.solved += grid.solved
+            total.closed += grid.closed
+            total.days += grid.days
+    return [
+        StreetTally(
+            street_id=street_id,
+            street_code=code,
+            street_name=name,
+            street_name_en=name_en,
+            collected=sums[street_id].collected,
+            solved=sums[street_id].solved,
+            average_days_to_close=sums[street_id].average_days,
+        )
+        for street_id, (code, name, name_en) in streets.items()
+    ]
 
 
 def partner_contributions(
