@@ -20,9 +20,12 @@ from marketplace.i18n import N_
 from marketplace.needs.board import InvalidFilter
 from marketplace.places.services import admin_street_ids
 from marketplace.security.identity import CurrentUser
+from marketplace.validation import MAX_INT
 from marketplace.web import STREET_TIMEZONE
 
-MAX_ID = 2**53
+# audit_event.object_id is an INTEGER: a larger number is no object's id, and PostgreSQL would refuse to
+# compare the column with it ("integer out of range", a 500) instead of finding nothing.
+MAX_ID = MAX_INT
 MAX_PAGE_SIZE = 200
 TEXT_MAX = 64
 # Actions the application records (the select of the search form; the log may hold others too).
