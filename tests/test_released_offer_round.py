@@ -2,10 +2,8 @@
 again, and the next matching round proposes the released offer for it once more, while the offer an admin
 rejected for that line stays out of every round; the partner can accept the new proposal and the admin approve it."""
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from litestar.testing import TestClient
 from sqlalchemy.orm import sessionmaker
@@ -15,21 +13,11 @@ from marketplace.accounts.models import User
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.needs.models import Need, ResourceLine
 from marketplace.offers.models import Offer, OfferGrid
-from marketplace.recommend import service as recommend_service
-from marketplace.rounds import worker
 from tests import matches_factories as mf
 from tests.security_helpers import fetch, reading
 from tests.test_need_changes import _approve, _line_api, _staff, _version
-from tests.test_round_proposals import _run_round
+from tests.test_round_proposals import _run_round, fresh_indexes  # noqa: F401  (autouse fixture)
 from tests.test_training_ignores_released_claims import _judge_one_release_one
-
-
-@pytest.fixture(autouse=True)
-def fresh_indexes() -> Iterator[None]:
-    recommend_service.forget()  # each test's database may reuse the previous one's address and ids
-    yield
-    worker.wait(timeout=60)
-    recommend_service.forget()
 
 
 def _round_proposals(session: Session, line_id: int) -> dict[int, Match]:
