@@ -157,6 +157,8 @@ class NeedFilters:
     need_id: int | None = None
     # Past its due date (a street day) and not finished yet.
     overdue: bool = False
+    # In one community's grids (a city admin chooses a community before one of its grids).
+    community_id: int | None = None
 
 
 @dataclass
@@ -194,6 +196,9 @@ def filtered_needs(viewer: CurrentUser, filters: NeedFilters) -> sa.Select[Any]:
         statement = statement.where(Need.category == filters.category)
     if filters.grid_id is not None:
         statement = statement.where(Need.grid_id == filters.grid_id)
+    if filters.community_id is not None:
+        in_community = sa.select(Grid.id).where(Grid.community_id == filters.community_id)
+        statement = statement.where(Need.grid_id.in_(in_community))  # type: ignore[attr-defined]
     if filters.channel is not None:
         statement = statement.where(Need.channel == filters.channel)
     if filters.urgency is not None:

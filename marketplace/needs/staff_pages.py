@@ -37,8 +37,8 @@ from marketplace.needs.escalation_pages import reason_text
 from marketplace.needs.models import ConsentMethod, Escalation, EscalationLevel, NeedStatus
 from marketplace.needs.schemas import NeedRejection
 from marketplace.organizations.forms import FormData, one, validate
-from marketplace.organizations.services import grid_choices
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.places.choices import grid_names, list_grid_groups
 from marketplace.places.models import Department, Grid
 from marketplace.places.services import viewer_street_ids
 from marketplace.security.deps import Actor
@@ -106,6 +106,7 @@ class NeedStaffPagesController(Controller):
         status: FromQuery[NeedStatus | None] = None,
         category: FromQuery[Category | None] = None,
         grid: FromQuery[int | None] = None,
+        community: FromQuery[int | None] = None,
         channel: FromQuery[IntakeChannel | None] = None,
         urgency: FromQuery[Urgency | None] = None,
         to_review: FromQuery[bool] = False,
@@ -118,6 +119,7 @@ class NeedStaffPagesController(Controller):
             status=status,
             category=category,
             grid_id=grid,
+            community_id=community,
             channel=channel,
             urgency=urgency,
             to_review=to_review,
@@ -125,14 +127,16 @@ class NeedStaffPagesController(Controller):
             overdue=overdue,
         )
         listing = services.list_needs(reader, actor, filters, page=page, page_size=PAGE_SIZE)
-        # Every grid of the viewer's street: the rows' grid names come from here too.
-        grid_groups = grid_choices(reader, viewer_street_ids(actor))
+        # The viewer's streets' grids; a city admin's: every community, the chosen one's grids.
+        streets = viewer_street_ids(actor)
+        grid_groups = list_grid_groups(reader, streets, community, grid)
         query = {
             key: value
             for key, value in {
                 "status": status.value if status else None,
                 "category": category.value if category else None,
                 "grid": grid,
+                "community": community,
                 "channel": channel.value if channel else None,
                 "urgency": urgency.value if urgency else None,
                 "to_review": "true" if to_review else None,
@@ -146,8 +150,9 @@ class NeedStaffPagesController(Controller):
             results=listing,
             filters=filters,
             filter_query=query,
-            grids={grid.id: grid for _community, grids in grid_groups for grid in grids},
+            grids=grid_names(reader, [row.grid_id for row in listing.rows]),
             grid_groups=grid_groups,
+            grid_hint=streets is None and not any(grids for _community, grids in grid_groups),
             statuses=list(NeedStatus),
             categories=list(Category),
             channels=list(IntakeChannel),

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar import Controller, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_429_TOO_MANY_REQUESTS
 from sqlmodel import Session
@@ -16,10 +16,12 @@ from sqlmodel import Session
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import gettext as _
 from marketplace.needs import services, submissions
+from marketplace.needs.board import parse_street
 from marketplace.needs.need_form import NeedForm, field_labels
 from marketplace.organizations.forms import FormData, one
-from marketplace.organizations.services import grid_choices
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.places.choices import grids_outside, street_grid_groups
+from marketplace.places.directory import StreetRef, list_streets
 from marketplace.security.deps import ClientAddress
 from marketplace.security.guards import PUBLIC
 from marketplace.vocabulary import Category, IntakeChannel, Urgency
@@ -31,7 +33,14 @@ PUBLIC_CHANNEL = IntakeChannel.E_HOME
 MAX_REFERENCE = 2_147_483_647
 
 
-def _form(db: Session, form: NeedForm, *, status_code: int = 200) -> Template:
+def _grid_id(value: Any) -> int | None:
+    text = str(value or "")
+    return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
+
+
+def _form(db: Session, form: NeedForm, street: StreetRef | None, *, status_code: int = 200) -> Template:
+    """The form; in a deployment of several streets, the chosen street's grids only (none: choose a street)."""
+    grid_id = None if street is not None else _grid_id(form.values.get("grid_id"))
     context = page_context(
         db,
         values=form.values,
@@ -45,10 +54,13 @@ def _form(db: Session, form: NeedForm, *, status_code: int = 200) -> Template:
             beneficiary_name=_("Your name"),
             beneficiary_phone=_("Your phone"),
         ),
-        grid_groups=grid_choices(db),
+        grid_groups=street_grid_groups(db, None if street is None else street.id, grid_id),
+        streets=list_streets(db),
+        chosen_street=street,
         categories=list(Category),
         urgencies=list(Urgency),
         active_page="submit",
+        **({"street": street} if street is not None else {}),  # the header names the chosen street
     )
     return Template("needs/submit.html", context=context, status_code=status_code)
 
@@ -71,15 +83,20 @@ class NeedSubmitPagesController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/", name="needs:submit-form", sync_to_thread=True)
-    def form(self, reader: ReaderSession) -> Template:
-        return _form(reader, NeedForm(values={"urgency": Urgency.NORMAL.value}))
+    def form(self, reader: ReaderSession, street: FromQuery[str | None] = None) -> Template:
+        chosen = parse_street(reader, street)
+        return _form(reader, NeedForm(values={"urgency": Urgency.NORMAL.value}), chosen)
 
     @post("/", name="needs:submit", sync_to_thread=True)
     def submit(self, db: DbSession, data: FormData, client_address: ClientAddress) -> Template | Redirect:
+        street = parse_street(db, one(data, "street").strip())
         form = _public_form(data)
+        grid_id = _grid_id(form.values.get("grid_id"))
+        if street is not None and grid_id is not None and grids_outside(db, [grid_id], street.id):
+            form.errors["grid_id"] = _("Choose a grid of the street chosen above.")
         need_in = form.to_create()
         if need_in is None:
-            return _form(db, form, status_code=HTTP_400_BAD_REQUEST)
+            return _form(db, form, street, status_code=HTTP_400_BAD_REQUEST)
         try:
             need = submissions.submit_need(db, client_address, need_in)
         except submissions.TooManySubmissions as limited:
@@ -96,7 +113,7 @@ class NeedSubmitPagesController(Controller):
             db.rollback()
             form.errors[problem.field] = _("Choose one of the offered values.")
             form.values.pop("channel", None)
-            return _form(db, form, status_code=HTTP_400_BAD_REQUEST)
+            return _form(db, form, street, status_code=HTTP_400_BAD_REQUEST)
         return Redirect(f"/submit/thanks/{need.id}", status_code=HTTP_303_SEE_OTHER)
 
     @get("/thanks/{reference:int}", name="needs:submit-thanks", sync_to_thread=True)

@@ -30,9 +30,17 @@ from marketplace.offers.lifecycle import effective_status
 from marketplace.offers.models import Offer, OfferStatus
 from marketplace.offers.schemas import OfferCreate, OfferUpdate
 from marketplace.organizations.forms import FormData, field_errors, many, one, validate
-from marketplace.organizations.services import grid_choices, require_approved_organization, streets_served
+from marketplace.organizations.services import require_approved_organization, streets_served
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.places.choices import (
+    GridGroups,
+    list_grid_groups,
+    street_grid_groups,
+    streets_grid_groups,
+    streets_of_grids,
+)
 from marketplace.places.services import admin_street_ids
+from marketplace.security.context import current_user
 from marketplace.security.deps import Actor
 from marketplace.security.guards import roles, sessions_only
 from marketplace.security.identity import CurrentUser
@@ -116,13 +124,17 @@ class OfferPagesController(Controller):
         kind: FromQuery[ResourceKind | None] = None,
         category: FromQuery[Category | None] = None,
         grid_id: FromQuery[int | None] = None,
+        community_id: FromQuery[int | None] = None,
         status: FromQuery[OfferStatus | None] = None,
         q: FromQuery[str | None] = None,
         done: FromQuery[str | None] = None,
         page: PageNumber = 1,
     ) -> Template:
         services.sweep_expired(reader, state.session_factory)
-        filters = services.OfferFilters(kind, category, grid_id, status, (q or "").strip()[:100] or None)
+        search = (q or "").strip()[:100] or None
+        filters = services.OfferFilters(kind, category, grid_id, status, search, community_id)
+        streets = filter_streets(reader, actor)
+        grid_groups = list_grid_groups(reader, streets, community_id, grid_id)
         listing = services.list_offers(reader, actor, filters, page=page, page_size=PAGE_SIZE)
         ids = [row.id for row in listing.rows if row.id is not None]
         notices = {"withdrawn": _("The offer was withdrawn."), "imported": _("The offers were imported.")}
@@ -137,7 +149,8 @@ class OfferPagesController(Controller):
             status_tabs=STATUS_TABS,
             kinds=list(ResourceKind),
             categories=list(Category),
-            grid_groups=grid_choices(reader, filter_streets(reader, actor)),
+            grid_groups=grid_groups,
+            grid_hint=streets is None and not any(grids for _community, grids in grid_groups),
             page=page,
             pages=max(1, -(-listing.total // PAGE_SIZE)),
             is_partner=actor.role == Role.PARTNER,
@@ -164,7 +177,7 @@ class OfferPagesController(Controller):
             problem=problem,
             kinds=list(ResourceKind),
             categories=list(Category),
-            grid_groups=grid_choices(db),
+            grid_groups=service_area_choices(db, values.get("grid_ids") or []),
             active_page="offers",
         )
         return Template("offers/form.html", context=context, status_code=status_code)
@@ -233,11 +246,13 @@ class OfferPagesController(Controller):
         kind: FromQuery[ResourceKind | None] = None,
         category: FromQuery[Category | None] = None,
         grid_id: FromQuery[int | None] = None,
+        community_id: FromQuery[int | None] = None,
         status: FromQuery[OfferStatus | None] = None,
         q: FromQuery[str | None] = None,
     ) -> Response[bytes]:
         services.sweep_expired(reader, state.session_factory)
-        filters = services.OfferFilters(kind, category, grid_id, status, (q or "").strip()[:100] or None)
+        search = (q or "").strip()[:100] or None
+        filters = services.OfferFilters(kind, category, grid_id, status, search, community_id)
         return export_response(reader, actor, filters, format)
 
     @get("/{offer_id:int}", name="offers:detail", sync_to_thread=True)
@@ -312,6 +327,16 @@ def export_response(
         body, media_type = write_csv(columns, rows, language), CSV_MEDIA_TYPE
     filename = f"offers-{stamp}.{file_format}"
     return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def service_area_choices(db: Session, chosen: list[Any]) -> GridGroups:
+    """An offer's possible service area: the grids of the streets the partner's organization serves (and of
+    the grids already chosen), not a city's every grid."""
+    actor = current_user.get()
+    streets = filter_streets(db, actor) if actor is not None else None
+    if streets is None:
+        return street_grid_groups(db, None)
+    return streets_grid_groups(db, streets | streets_of_grids(db, chosen))
 
 
 def filter_streets(db: Session, actor: CurrentUser) -> frozenset[int] | None:

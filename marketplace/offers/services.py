@@ -6,7 +6,7 @@ another organization's offer is simply not found (404). Writing needs an approve
 with the reason otherwise). Edits use optimistic locking: ``UPDATE ... WHERE version = :seen``.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -114,12 +114,15 @@ class OfferFilters:
     grid_id: int | None = None
     status: OfferStatus | None = None
     q: str | None = None
+    # Serving one community's grids (a city admin chooses a community before one of its grids).
+    community_id: int | None = None
 
     def query_items(self) -> dict[str, str]:
         items = {
             "kind": self.kind.value if self.kind else "",
             "category": self.category.value if self.category else "",
             "grid_id": str(self.grid_id) if self.grid_id else "",
+            "community_id": str(self.community_id) if self.community_id else "",
             "status": self.status.value if self.status else "",
             "q": self.q or "",
         }
@@ -146,6 +149,11 @@ def filtered_offers(viewer: CurrentUser | None, filters: OfferFilters) -> sa.Sel
         statement = statement.where(
             Offer.id.in_(sa.select(OfferGrid.offer_id).where(OfferGrid.grid_id == filters.grid_id))  # type: ignore[union-attr]
         )
+    if filters.community_id is not None:
+        in_community = sa.select(Grid.id).where(Grid.community_id == filters.community_id)
+        statement = statement.where(
+            Offer.id.in_(sa.select(OfferGrid.offer_id).where(OfferGrid.grid_id.in_(in_community)))  # type: ignore[union-attr,attr-defined]
+        )
     if filters.q:
         statement = statement.where(Offer.title.ilike(f"%{filters.q.strip()}%"))  # type: ignore[attr-defined]
     return statement.order_by(Offer.created_at.desc(), Offer.id.desc())  # type: ignore[attr-defined]
@@ -155,9 +163,7 @@ def list_offers(
     db: Session, viewer: CurrentUser | None, filters: OfferFilters, *, page: int = 1, page_size: int = 20
 ) -> OfferListing:
     """A page of visible offers and a count per status (for the tabs), filters applied except status."""
-    without_status = filtered_offers(
-        viewer, OfferFilters(filters.kind, filters.category, filters.grid_id, None, filters.q)
-    )
+    without_status = filtered_offers(viewer, replace(filters, status=None))
     subquery = without_status.order_by(None).subquery()
     counts = {
         str(getattr(value, "value", value)): int(count)

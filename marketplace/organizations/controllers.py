@@ -10,12 +10,20 @@ from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import gettext as _
+from marketplace.needs.board import parse_street
 from marketplace.organizations import services
 from marketplace.organizations.forms import FormData, credit_code_problem, many, one, validate
 from marketplace.organizations.models import Organization, OrganizationKind, OrganizationStatus
 from marketplace.organizations.schemas import AccountCreate, MemberCreate, OrganizationCreate, OwnOrganizationEdit
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.directory import home_street
+from marketplace.places.choices import (
+    GridGroups,
+    grids_outside,
+    street_grid_groups,
+    streets_grid_groups,
+    streets_of_grids,
+)
+from marketplace.places.directory import StreetRef, home_street, list_streets
 from marketplace.places.services import street_of_grid
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, admin_only, partner_only, sessions_only
@@ -68,42 +76,59 @@ class OrganizationRegistrationController(Controller):
     include_in_schema = False
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
-    def _page(self, db: Session, *, values: dict[str, Any], errors: dict[str, str], status_code: int = 200) -> Template:
+    def _page(
+        self,
+        db: Session,
+        street: StreetRef | None,
+        *,
+        values: dict[str, Any],
+        errors: dict[str, str],
+        status_code: int = 200,
+    ) -> Template:
+        """The form; in a deployment of several streets, the chosen street's grids only (none: choose one)."""
+        chosen_grid = next((g for g in values.get("grid_ids", []) if isinstance(g, int) and 0 < g < 2**31), None)
         context = page_context(
             db,
             values=values,
             errors=errors,
             kinds=list(OrganizationKind),
-            grid_groups=services.grid_choices(db),
+            grid_groups=street_grid_groups(db, None if street is None else street.id, chosen_grid),
+            streets=list_streets(db),
+            chosen_street=street,
+            **({"street": street} if street is not None else {}),  # the header names the chosen street
         )
         return Template("organizations/register.html", context=context, status_code=status_code)
 
     @get("/", name="organizations:register", sync_to_thread=True)
-    def form(self, reader: ReaderSession) -> Template:
-        return self._page(reader, values={"grid_ids": []}, errors={})
+    def form(self, reader: ReaderSession, street: FromQuery[str | None] = None) -> Template:
+        return self._page(reader, parse_street(reader, street), values={"grid_ids": []}, errors={})
 
     @post("/", name="organizations:register-submit", sync_to_thread=True)
     def submit(
         self, request: Request[Any, Any, Any], db: DbSession, data: FormData, client_address: ClientAddress
     ) -> Template | Redirect:
+        street = parse_street(db, one(data, "street").strip())
         values: dict[str, Any] = {name: one(data, name) for name in ORGANIZATION_FORM_FIELDS}
         values["grid_ids"] = many(data, "grid_ids")
-        organization, errors = validate(OrganizationCreate, values | {"street_id": registration_street(db, values)})
+        street_id = street.id if street is not None else registration_street(db, values)
+        organization, errors = validate(OrganizationCreate, values | {"street_id": street_id})
         if "credit_code" in errors and values["credit_code"].strip():
             errors["credit_code"] = credit_code_problem(values["credit_code"]) or errors["credit_code"]
         if "grid_ids" in errors:
             errors["grid_ids"] = _("Choose at least one grid your organization serves.")
+        elif street is not None and grids_outside(db, values["grid_ids"], street.id):
+            errors["grid_ids"] = _("Choose grids of the street chosen above.")
         account, account_problems = account_errors(data)
         errors |= account_problems
         shown = values | {name: one(data, name) for name in ACCOUNT_FIELDS if name != "password"}
         if errors or organization is None or account is None:
-            return self._page(db, values=shown, errors=errors, status_code=HTTP_400_BAD_REQUEST)
+            return self._page(db, street, values=shown, errors=errors, status_code=HTTP_400_BAD_REQUEST)
         try:
             _org, user = services.register_organization(
                 db, organization, services.ManagerAccount(**account.model_dump())
             )
         except services.FormProblem as problem:
-            return self._page(db, values=shown, errors={problem.field: problem.message}, status_code=400)
+            return self._page(db, street, values=shown, errors={problem.field: problem.message}, status_code=400)
         assert user.id is not None
         cookie = sign_in_new_user(request, db, user.id, client_address)
         return Redirect("/organization?registered=1", status_code=HTTP_303_SEE_OTHER, cookies=[cookie])
@@ -166,7 +191,7 @@ class OwnOrganizationController(Controller):
             edit_errors=edit_errors or {},
             member_values=member_values or {},
             member_errors=member_errors or {},
-            grid_groups=services.grid_choices(db),
+            grid_groups=served_grid_choices(db, organization.id, (edit_values or {}).get("grid_ids") or []),
             notice=notice,
             problem=problem,
         )
@@ -242,6 +267,14 @@ class OwnOrganizationController(Controller):
     def hand_over(self, db: DbSession, actor: Actor, user_id: FromPath[int]) -> Redirect:
         services.hand_over_manager(db, actor, user_id)
         return Redirect("/organization?done=manager", status_code=HTTP_303_SEE_OTHER)
+
+
+def served_grid_choices(db: Session, organization_id: int, chosen: list[Any]) -> GridGroups:
+    """The grids an organization may choose to serve: those of the streets it serves (its registration
+    street's and its grids' streets, and those of the grids just chosen), not a city's every grid."""
+    served = services.streets_served(db, [organization_id]).get(organization_id, [])
+    streets = frozenset(street.id for street in served if street.id is not None)
+    return streets_grid_groups(db, streets | streets_of_grids(db, chosen))
 
 
 def streets_shown(db: Session, organization_id: int) -> list[Any]:

@@ -19,10 +19,13 @@ from marketplace.exchange.upload_form import UploadForm, import_page, import_upl
 from marketplace.exchange.volunteer_import import import_volunteers, volunteer_import_columns
 from marketplace.exchange.volunteers import export_volunteers
 from marketplace.i18n import gettext as _
+from marketplace.needs.board import parse_street
 from marketplace.organizations.controllers import account_errors, sign_in_new_user
 from marketplace.organizations.forms import FormData, many, one, validate
-from marketplace.organizations.services import FormProblem, approved_organizations, grid_choices
+from marketplace.organizations.services import FormProblem, approved_organizations
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.places.choices import grids_outside, list_grid_groups, street_grid_groups
+from marketplace.places.directory import StreetRef, list_streets
 from marketplace.places.services import all_streets, viewer_street_ids
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, sessions_only, staff_or_admin, volunteer_only
@@ -70,12 +73,23 @@ def shown_values(form: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def form_context(db: Session, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+def _home_grid(values: dict[str, Any]) -> int | None:
+    home = str(values.get("home_grid_id") or "")
+    return int(home) if home.isdigit() and 0 < int(home) < 2**31 else None
+
+
+def form_context(
+    db: Session, values: dict[str, Any], errors: dict[str, str], street: StreetRef | None = None
+) -> dict[str, Any]:
+    """The profile form's choices: the home grids of the chosen street, else of the street of the home grid
+    already chosen (none in a city before a street is chosen: the registration form asks for it first)."""
     return page_context(
         db,
         values=values,
         errors=errors,
-        grid_groups=grid_choices(db),
+        grid_groups=street_grid_groups(db, None if street is None else street.id, _home_grid(values)),
+        streets=list_streets(db),
+        chosen_street=street,
         segments=list(VolunteerSegment),
         skill_groups=services.skill_groups(db),
         categories=list(Category),
@@ -99,25 +113,31 @@ class VolunteerRegistrationController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/", name="volunteers:register", sync_to_thread=True)
-    def form(self, reader: ReaderSession) -> Template:
+    def form(self, reader: ReaderSession, street: FromQuery[str | None] = None) -> Template:
         values = {"weekly_hour_cap": 8, "skill_ids": [], "slots": [], "interests": [], "segment": "resident"}
-        return Template("volunteers/register.html", context=form_context(reader, values, {}))
+        return Template(
+            "volunteers/register.html", context=form_context(reader, values, {}, parse_street(reader, street))
+        )
 
     @post("/", name="volunteers:register-submit", sync_to_thread=True)
     def submit(
         self, request: Request[Any, Any, Any], db: DbSession, data: FormData, client_address: ClientAddress
     ) -> Template | Redirect:
+        street = parse_street(db, one(data, "street").strip())
         values, errors = profile_values(data)
+        home = _home_grid(values)
+        if street is not None and home is not None and grids_outside(db, [home], street.id):
+            errors["home_grid_id"] = _("Choose a grid of the street chosen above.")
         profile, errors = _profile_errors(values, errors)
         account, account_problems = account_errors(data)
         errors |= account_problems
         if errors or profile is None or account is None:
-            context = form_context(db, shown_values(data, values), errors)
+            context = form_context(db, shown_values(data, values), errors, street)
             return Template("volunteers/register.html", context=context, status_code=HTTP_400_BAD_REQUEST)
         try:
             user, _profile = services.register_volunteer(db, account, profile)
         except FormProblem as problem:
-            context = form_context(db, shown_values(data, values), {problem.field: problem.message})
+            context = form_context(db, shown_values(data, values), {problem.field: problem.message}, street)
             return Template("volunteers/register.html", context=context, status_code=HTTP_400_BAD_REQUEST)
         assert user.id is not None
         cookie = sign_in_new_user(request, db, user.id, client_address)
@@ -227,10 +247,14 @@ ExportFormat = Annotated[str, QueryParameter(pattern="^(csv|xlsx)$", description
 def directory_choices(db: Session, actor: Any, filters: directory.VolunteerFilters) -> dict[str, Any]:
     """What the directory's filter form offers, and the filters as query parameters for its links."""
     query = filters.query()
+    streets = viewer_street_ids(actor)
+    groups = list_grid_groups(db, streets, filters.community_id, filters.grid_id)
     return {
         "query": query,
         "export_query": urlencode(query),
-        "grid_groups": grid_choices(db, viewer_street_ids(actor)),
+        "grid_groups": groups,
+        # A city admin's filter names every community and lists the chosen one's grids only.
+        "grid_hint": streets is None and not any(grids for _community, grids in groups),
         "skill_groups": services.skill_groups(db),
         "categories": list(Category),
         "weekdays": services.WEEKDAYS,
