@@ -4,7 +4,8 @@ probe of `marketplace serve`).
 A failed sign-in has no actor, and events without one were shown to every street admin: street B's
 admin read each failed sign-in for street A's staff, with the address it came from. Now an event about
 an account the admin does not manage is left out like any other street's object; the admin of the
-account's street and the city admin still read it, and street B's own failures stay in B's log.
+account's street and the city admin still read it, and street B's own failures stay in B's log. A failed
+sign-in naming no account belongs to no street: only the city admin reads it.
 """
 
 from collections.abc import Iterator
@@ -79,3 +80,15 @@ def test_failed_sign_ins_reach_only_the_accounts_street_and_the_city(
     assert page.status_code == 200
     assert ADDRESS in page.text  # B's own failure, with its address
     assert world.a.staff.username not in page.text
+
+
+def test_a_failed_sign_in_naming_no_account_is_the_city_admins(
+    world_and_web: tuple[TwoStreets, sessionmaker[Session], TestClient[Litestar], Settings],
+) -> None:
+    world, factory, web, settings = world_and_web
+    with pytest.raises(services.LoginFailed):
+        services.authenticate(
+            factory, factory, settings, "no-such-person", "guess", client_address=ADDRESS, user_agent="tests"
+        )
+    assert None not in _failures_seen(web, factory, settings, world.b.admin)
+    assert None in _failures_seen(web, factory, settings, world.city_admin)

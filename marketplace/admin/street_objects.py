@@ -31,6 +31,8 @@ def other_street_object_ids(viewer: CurrentUser) -> dict[str, sa.Select[Any]]:
         "organization": organizations,
         "offer": sa.select(Offer.id).where(Offer.organization_id.in_(organizations)),  # type: ignore[attr-defined]
         # Accounts the admin does not manage: events about them with no managed actor (a failed sign-in
-        # naming another street's account, with the address it came from) are that street's business.
+        # naming another street's account, with the address it came from) are that street's business. A
+        # user event naming no account (an unknown or throttled name) belongs to no street: as for every
+        # kind here, a NULL id is never "outside" and the row stays out, so only the city admin reads it.
         "user": sa.select(User.id).where(sa.not_(user_in_admin_streets(viewer))),
     }
