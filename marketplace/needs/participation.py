@@ -190,4 +190,7 @@ def blockers(lines: list[LineProgress], shifts: list[ShiftProgress], claims: lis
 
 
 def _number(value: Decimal) -> str:
-    return format(value.normalize(), "f")
+    """A number as the pages write it: "5,000", "2.5", in the reader's language."""
+    from marketplace.web import format_number  # the pages' own number formatting
+
+    return format_number(value)
