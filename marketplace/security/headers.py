@@ -4,6 +4,7 @@ from typing import Any
 
 from litestar.types import Message, Scope
 
+from marketplace.security.sessions import SESSION_COOKIE
 from marketplace.settings import Settings
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -36,8 +37,27 @@ def security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
     return [(name.encode(), value.encode()) for name, value in headers.items()]
 
 
+NO_STORE = (b"cache-control", b"no-store")
+
+
+def _carries_credentials(scope: Scope) -> bool:
+    """The request came with a session cookie or a bearer token: its answer is one person's view."""
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            return True
+        if name == b"cookie" and any(
+            part.strip().startswith(SESSION_COOKIE.encode() + b"=") for part in value.split(b";")
+        ):
+            return True
+    return False
+
+
 def security_headers_hook(settings: Settings) -> Any:
-    """A ``before_send`` hook: it sees every response, error pages and unmatched routes included."""
+    """A ``before_send`` hook: it sees every response, error pages and unmatched routes included.
+
+    A signed-in answer (residents' contacts on a need, one's own data export) is also ``no-store`` unless
+    its handler chose a cache policy: a shared proxy or the next user of a street office's computer must
+    not find it in a cache. Static files keep their validators either way."""
     extra = security_headers(settings)
     names = {name for name, _ in extra}
 
@@ -45,5 +65,12 @@ def security_headers_hook(settings: Settings) -> Any:
         if message["type"] == "http.response.start":
             kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
             message["headers"] = [*kept, *extra]
+            path = scope.get("path", "")
+            if (
+                not path.startswith("/static/")
+                and not any(k.lower() == b"cache-control" for k, _ in kept)
+                and _carries_credentials(scope)
+            ):
+                message["headers"].append(NO_STORE)
 
     return before_send
