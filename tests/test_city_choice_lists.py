@@ -321,3 +321,15 @@ def test_a_partners_forms_list_the_grids_of_the_streets_it_serves(
     both = _street_grids(session, world, "A") | _street_grids(session, world, "B")
     assert _checkboxes(_english(client, "/offers/new"), "grid_ids") == both
     assert _checkboxes(_english(client, "/organization"), "grid_ids") == both
+
+
+def test_the_volunteer_registration_offers_the_chosen_streets_employers(
+    client: TestClient[Any], world: TwoStreets
+) -> None:
+    first = _english(client, "/register/volunteer")
+    assert _options(first, "f-employer") == set()
+    chosen = _english(client, f"/register/volunteer?street={world.b.street.code}")
+    employers = _options(chosen, "f-employer") or set()
+    assert world.b.organization.id in employers and world.both_organization.id in employers
+    assert world.a.organization.id not in employers
+    assert world.b.pending_organization.id not in employers

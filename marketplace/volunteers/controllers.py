@@ -4,6 +4,7 @@ from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from litestar import Controller, Request, get, post
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -22,11 +23,13 @@ from marketplace.i18n import gettext as _
 from marketplace.needs.board import parse_street
 from marketplace.organizations.controllers import account_errors, sign_in_new_user
 from marketplace.organizations.forms import FormData, many, one, validate
-from marketplace.organizations.services import FormProblem, approved_organizations
+from marketplace.organizations.models import Organization
+from marketplace.organizations.scope import organization_ids_serving, organizations_visible_to
+from marketplace.organizations.services import FormProblem
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.choices import grids_outside, list_grid_groups, street_grid_groups
+from marketplace.places.choices import grids_outside, is_city, list_grid_groups, street_grid_groups
 from marketplace.places.directory import StreetRef, list_streets
-from marketplace.places.services import all_streets, viewer_street_ids
+from marketplace.places.services import all_streets, street_of_grid, viewer_street_ids
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, sessions_only, staff_or_admin, volunteer_only
 from marketplace.vocabulary import Category
@@ -88,15 +91,31 @@ def form_context(
         values=values,
         errors=errors,
         grid_groups=street_grid_groups(db, None if street is None else street.id, _home_grid(values)),
+        organizations=employer_choices(db, street, values),
         streets=list_streets(db),
         chosen_street=street,
         segments=list(VolunteerSegment),
         skill_groups=services.skill_groups(db),
         categories=list(Category),
-        organizations=approved_organizations(db),
         windows=services.WINDOWS,
         weekdays=services.WEEKDAYS,
     )
+
+
+def employer_choices(db: Session, street: StreetRef | None, values: dict[str, Any]) -> list[Organization]:
+    """The approved organizations serving the street chosen (or the home grid's), and the employer already
+    chosen: a city's every partner (thousands) is no list to choose from; a one-street deployment's, all."""
+    employer = str(values.get("employer_organization_id") or "")
+    chosen = Organization.id == int(employer) if employer.isdigit() and int(employer) < 2**31 else sa.false()
+    home = _home_grid(values)
+    street_id = street.id if street is not None else (street_of_grid(db, home) if home is not None else None)
+    statement = organizations_visible_to(None)
+    if street_id is not None:
+        serving = Organization.id.in_(organization_ids_serving({street_id}))  # type: ignore[union-attr]
+        statement = statement.where(sa.or_(serving, chosen))
+    elif is_city(db):
+        statement = statement.where(chosen)
+    return list(db.execute(statement.order_by(Organization.name)).scalars())
 
 
 def _profile_errors(values: dict[str, Any], errors: dict[str, str]) -> tuple[VolunteerCreate | None, dict[str, str]]:
