@@ -76,8 +76,9 @@ PAGES = [
     ("admin", "/review?kind=volunteer_shift", 11),
     ("admin", "/review?need={project}", 11),  # + many streets: the need in the admin's street, its communities
     ("admin", "/review?q=项目&conflict=any&sort=shift", 11),
-    ("anonymous", "/figures", 13),  # + the needs by month and the grids with their stations (the charts, the map)
-    ("volunteer", "/figures", 14),
+    # + the needs by month and the grids with their stations (the charts, the map), the needs by street
+    ("anonymous", "/figures", 14),
+    ("volunteer", "/figures", 15),
     ("staff", "/figures/screen", 16),  # the figures and charts of the viewer's own street
     ("admin", "/figures/screen", 15),
     ("staff", "/needs/{project}/recommendations", 10),  # + many streets: how many (one index or one per street)

@@ -6,7 +6,7 @@ Two rules live here, and every path uses them rather than repeating them:
   grids (``needs.services.grids_in_scope``). Another street's match looks missing (404), like a wrong id.
 - A partner claims, accepts a proposal or is proposed only for a need in a street its organization serves
   (its registration street, or a street holding one of its service grids): otherwise 403, naming the street.
-  Volunteers may sign up for shifts in any street.
+  Volunteers may sign up for shifts in any street; the tasks recommended to them are those of the streets they serve.
 """
 
 import sqlalchemy as sa
@@ -23,7 +23,7 @@ from marketplace.organizations.scope import organizations_serving, volunteers_se
 from marketplace.places.models import Community, Grid, Street
 from marketplace.places.services import street_of_grid
 from marketplace.security.identity import CurrentUser
-from marketplace.volunteers.models import VolunteerProfile
+from marketplace.volunteers.models import VolunteerProfile, VolunteerStreet
 
 
 class NotServed(PermissionDeniedException):
@@ -87,6 +87,24 @@ def needs_served_by(organization_id: int) -> sa.ColumnElement[bool]:
         sa.select(Grid.id)
         .join(Community, Community.id == Grid.community_id)
         .where(sa.or_(Community.street_id.in_(registered), Community.street_id.in_(via_grids)))
+    )
+    return Need.grid_id.in_(served_grids)  # type: ignore[attr-defined]
+
+
+def needs_served_by_volunteer(volunteer_id: int) -> sa.ColumnElement[bool]:
+    """A condition on Need: it lies in a street the volunteer serves (lives in, or chose to serve): the tasks
+    recommended to them. They may sign up anywhere; a city's every open shift is no list of suggestions."""
+    home = (
+        sa.select(Community.street_id)
+        .join(Grid, Grid.community_id == Community.id)
+        .join(VolunteerProfile, VolunteerProfile.home_grid_id == Grid.id)
+        .where(VolunteerProfile.id == volunteer_id)
+    )
+    chosen = sa.select(VolunteerStreet.street_id).where(VolunteerStreet.volunteer_id == volunteer_id)
+    served_grids = (
+        sa.select(Grid.id)
+        .join(Community, Community.id == Grid.community_id)
+        .where(sa.or_(Community.street_id.in_(home), Community.street_id.in_(chosen)))  # type: ignore[attr-defined]
     )
     return Need.grid_id.in_(served_grids)  # type: ignore[attr-defined]
 
