@@ -169,7 +169,7 @@ TEMPLATE_ALLOWED = {
     "and %(count)d more",
     "Needs found: %(count)d",
     # A limit of the upload form (20 MB and 5,000 rows), never 1.
-    "Up to %(mb)d MB and %(rows)d rows. CSV may be UTF-8 or GBK (as Excel saves it on Chinese Windows).",
+    "Up to %(mb)d MB and %(rows)s rows. CSV may be UTF-8 or GBK (as Excel saves it on Chinese Windows).",
     # The screen refreshes every REFRESH_SECONDS // 60 = 5 minutes, a constant.
     "Updated %(time)s; refreshes every %(minutes)s minutes",
     # An average with one decimal ("2.5 days", "1.0 days"): English keeps the plural.
