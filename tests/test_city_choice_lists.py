@@ -23,6 +23,7 @@ from marketplace.settings import Settings
 from tests.orgs_helpers import valid_credit_code
 from tests.security_helpers import DEFAULT_PASSWORD, login, make_grid, post_form, reading
 from tests.street_fixtures import TwoStreets, build_two_streets
+from tests.test_city_filter_places import _options
 
 STREET_FIRST = "Choose your street above, then your grid."
 ORGANIZATION_STREET_FIRST = "Choose your street above, then the grids your organization serves."
@@ -32,14 +33,6 @@ COMMUNITY_FIRST = "Choose a community to pick one of its grids."
 @pytest.fixture
 def world(session: Session, session_factory: sessionmaker[Session], settings: Settings) -> TwoStreets:
     return build_two_streets(session, session_factory, settings)
-
-
-def _options(html: str, select_id: str) -> set[int] | None:
-    """The ids a <select> offers (its empty option left out); None when the page has no such select."""
-    found = re.search(rf'<select id="{select_id}"[^>]*>(.*?)</select>', html, re.S)
-    if found is None:
-        return None
-    return {int(value) for value in re.findall(r'<option value="(\d+)"', found.group(1))}
 
 
 def _checkboxes(html: str, name: str) -> set[int]:

@@ -8,11 +8,7 @@ account's street and the city admin still read it, and street B's own failures s
 sign-in naming no account belongs to no street: only the city admin reads it.
 """
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
-import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy.orm import sessionmaker
@@ -20,33 +16,12 @@ from sqlmodel import Session
 
 from marketplace.accounts import services
 from marketplace.accounts.models import User
-from marketplace.app import create_app
-from marketplace.db.engine import make_session_factory
-from marketplace.settings import DatabaseSettings, Settings
-from tests.conftest import empty_all_tables
+from marketplace.settings import Settings
 from tests.security_world import session_identity, use
-from tests.street_fixtures import TwoStreets, build_two_streets
+from tests.street_fixtures import TwoStreets
+from tests.test_admin_street_of_accounts import world_and_web  # noqa: F401  (fixture)
 
 ADDRESS = "198.51.100.77"
-
-
-@pytest.fixture
-def world_and_web(
-    database_url: str, engine: sa.Engine, tmp_path: Any
-) -> Iterator[tuple[TwoStreets, sessionmaker[Session], TestClient[Litestar], Settings]]:
-    settings = Settings(
-        database=DatabaseSettings(url=database_url),
-        secret_key="test-secret-key-not-for-production",
-        var_dir=tmp_path,
-        allowed_hosts=("testserver.local", "127.0.0.1", "localhost"),
-    )
-    empty_all_tables(engine)
-    factory = make_session_factory(engine)
-    with factory() as session:
-        world = build_two_streets(session, factory, settings)
-    with TestClient(app=create_app(settings)) as web:
-        yield world, factory, web, settings
-    empty_all_tables(engine)
 
 
 def _fail_sign_in(factory: sessionmaker[Session], settings: Settings, user: User) -> None:
@@ -66,7 +41,7 @@ def _failures_seen(
 
 
 def test_failed_sign_ins_reach_only_the_accounts_street_and_the_city(
-    world_and_web: tuple[TwoStreets, sessionmaker[Session], TestClient[Litestar], Settings],
+    world_and_web: tuple[TwoStreets, sessionmaker[Session], TestClient[Litestar], Settings],  # noqa: F811
 ) -> None:
     world, factory, web, settings = world_and_web
     _fail_sign_in(factory, settings, world.a.staff)
@@ -83,7 +58,7 @@ def test_failed_sign_ins_reach_only_the_accounts_street_and_the_city(
 
 
 def test_a_failed_sign_in_naming_no_account_is_the_city_admins(
-    world_and_web: tuple[TwoStreets, sessionmaker[Session], TestClient[Litestar], Settings],
+    world_and_web: tuple[TwoStreets, sessionmaker[Session], TestClient[Litestar], Settings],  # noqa: F811
 ) -> None:
     world, factory, web, settings = world_and_web
     with pytest.raises(services.LoginFailed):

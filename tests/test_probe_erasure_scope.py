@@ -7,50 +7,17 @@ listed every street's pending requests with names and user names. Now another st
 street admin can still erase their own street's people.
 """
 
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
-import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from marketplace.accounts.models import User
-from marketplace.app import create_app
-from marketplace.db.engine import make_session_factory
 from marketplace.privacy import erasure
-from marketplace.settings import DatabaseSettings, Settings
-from tests.conftest import empty_all_tables
+from marketplace.settings import Settings
 from tests.security_helpers import DEFAULT_PASSWORD
-from tests.security_world import session_identity, use
-from tests.street_fixtures import TwoStreets, actor, build_two_streets
-
-
-@pytest.fixture
-def world_and_web(
-    database_url: str, engine: sa.Engine, tmp_path: Any
-) -> Iterator[tuple[TwoStreets, sessionmaker[Session], TestClient[Litestar], Settings]]:
-    settings = Settings(
-        database=DatabaseSettings(url=database_url),
-        secret_key="test-secret-key-not-for-production",
-        var_dir=tmp_path,
-        allowed_hosts=("testserver.local", "127.0.0.1", "localhost"),
-    )
-    empty_all_tables(engine)
-    factory = make_session_factory(engine)
-    with factory() as session:
-        world = build_two_streets(session, factory, settings)
-    with TestClient(app=create_app(settings)) as web:
-        yield world, factory, web, settings
-    empty_all_tables(engine)
-
-
-def _as(web: TestClient[Litestar], factory: sessionmaker[Session], settings: Settings, user: User) -> str:
-    identity = session_identity(factory, settings, user)
-    use(web, identity)
-    return identity.csrf
+from tests.street_fixtures import TwoStreets, actor
+from tests.test_admin_street_of_accounts import _as, world_and_web  # noqa: F401  (fixture)
 
 
 def _account(factory: sessionmaker[Session], user_id: int) -> tuple[str, str, bool]:
@@ -61,7 +28,7 @@ def _account(factory: sessionmaker[Session], user_id: int) -> tuple[str, str, bo
 
 
 def test_another_streets_admin_cannot_erase_an_account(
-    world_and_web: tuple[TwoStreets, sessionmaker[Session], TestClient[Litestar], Settings],
+    world_and_web: tuple[TwoStreets, sessionmaker[Session], TestClient[Litestar], Settings],  # noqa: F811
 ) -> None:
     world, factory, web, settings = world_and_web
     staff_a = world.a.staff.id or 0
@@ -83,7 +50,7 @@ def test_another_streets_admin_cannot_erase_an_account(
 
 
 def test_pending_requests_are_listed_only_to_the_admins_who_manage_the_person(
-    world_and_web: tuple[TwoStreets, sessionmaker[Session], TestClient[Litestar], Settings],
+    world_and_web: tuple[TwoStreets, sessionmaker[Session], TestClient[Litestar], Settings],  # noqa: F811
 ) -> None:
     world, factory, web, settings = world_and_web
     with factory() as db:
