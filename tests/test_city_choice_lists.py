@@ -24,6 +24,7 @@ from tests.orgs_helpers import valid_credit_code
 from tests.security_helpers import DEFAULT_PASSWORD, login, make_grid, post_form, reading
 from tests.street_fixtures import TwoStreets, build_two_streets
 from tests.test_city_filter_places import _options
+from tests.test_organizations import registration
 
 STREET_FIRST = "Choose your street above, then your grid."
 ORGANIZATION_STREET_FIRST = "Choose your street above, then the grids your organization serves."
@@ -67,25 +68,6 @@ def _report(grid_id: int, **fields: str) -> dict[str, str]:
         "beneficiary_phone": "13700001111",
     }
     return values | fields
-
-
-def _registration(grids: list[int], **overrides: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "name": "青岛红帆物业服务有限公司",
-        "name_en": "Qingdao Red Sail Property Services",
-        "kind": "enterprise",
-        "credit_code": valid_credit_code(7),
-        "contact_name": "王建国",
-        "contact_phone": "138 0013 8000",
-        "address": "湖岛路12号",
-        "description": "维修、保洁",
-        "grid_ids": [str(g) for g in grids],
-        "username": "hongfan",
-        "display_name": "王建国",
-        "phone": "13800138000",
-        "password": "red sail keeps the pavilions",
-    }
-    return values | overrides
 
 
 def _needs_titled(session: Session, title: str) -> list[Need]:
@@ -150,7 +132,7 @@ def test_an_organization_registers_in_street_b_with_bs_grids(
 ) -> None:
     client.cookies.set("lang", "en")
     grids = sorted(_street_grids(session, world, "B"))
-    form = _registration(grids, street=world.b.street.code)
+    form = registration(grids, credit_code=valid_credit_code(7), street=world.b.street.code)
     response = post_form(client, settings, "/register/organization", form)
     assert response.status_code == 303, response.text[-2000:]
     with reading(session) as fresh:
@@ -164,7 +146,9 @@ def test_a_registration_with_another_streets_grid_is_refused_on_the_field(
     client: TestClient[Any], session: Session, settings: Settings, world: TwoStreets
 ) -> None:
     client.cookies.set("lang", "en")
-    form = _registration([world.b.grids[0].id, world.a.grids[0].id], street=world.b.street.code)
+    form = registration(
+        [world.b.grids[0].id, world.a.grids[0].id], credit_code=valid_credit_code(7), street=world.b.street.code
+    )
     response = post_form(client, settings, "/register/organization", form)
     assert response.status_code == 400
     assert 'id="grid_ids-error"' in response.text

@@ -38,7 +38,7 @@ from marketplace.needs.models import ConsentMethod, Escalation, EscalationLevel,
 from marketplace.needs.schemas import NeedRejection
 from marketplace.organizations.forms import FormData, one, validate
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.choices import grid_names, list_grid_groups
+from marketplace.places.choices import community_first, grid_names, list_grid_groups
 from marketplace.places.models import Department, Grid
 from marketplace.places.services import viewer_street_ids
 from marketplace.security.deps import Actor
@@ -152,7 +152,7 @@ class NeedStaffPagesController(Controller):
             filter_query=query,
             grids=grid_names(reader, [row.grid_id for row in listing.rows]),
             grid_groups=grid_groups,
-            grid_hint=streets is None and not any(grids for _community, grids in grid_groups),
+            grid_hint=community_first(streets, grid_groups),
             statuses=list(NeedStatus),
             categories=list(Category),
             channels=list(IntakeChannel),

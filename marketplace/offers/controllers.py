@@ -34,6 +34,7 @@ from marketplace.organizations.services import require_approved_organization, st
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.choices import (
     GridGroups,
+    community_first,
     list_grid_groups,
     street_grid_groups,
     streets_grid_groups,
@@ -150,7 +151,7 @@ class OfferPagesController(Controller):
             kinds=list(ResourceKind),
             categories=list(Category),
             grid_groups=grid_groups,
-            grid_hint=streets is None and not any(grids for _community, grids in grid_groups),
+            grid_hint=community_first(streets, grid_groups),
             page=page,
             pages=max(1, -(-listing.total // PAGE_SIZE)),
             is_partner=actor.role == Role.PARTNER,

@@ -11,8 +11,16 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from marketplace.places.directory import CommunityGrids, CommunityRef, GridRef, community_places, filter_places
-from marketplace.places.models import Community, Grid, Street
+from marketplace.places.directory import (
+    CommunityGrids,
+    CommunityRef,
+    GridRef,
+    community_of_grid,
+    community_places,
+    filter_places,
+    is_city,
+)
+from marketplace.places.models import Community, Grid
 
 # (community, its grids) pairs: what the grouped selects and checkbox lists of the templates iterate.
 GridGroups = list[tuple[CommunityRef, list[GridRef]]]
@@ -20,11 +28,6 @@ GridGroups = list[tuple[CommunityRef, list[GridRef]]]
 
 def _pairs(groups: list[CommunityGrids]) -> GridGroups:
     return [(group.community, group.grids) for group in groups]
-
-
-def is_city(session: Session) -> bool:
-    """Whether the deployment holds more than one street."""
-    return len(session.execute(sa.select(Street.id).limit(2)).all()) > 1
 
 
 def street_grid_groups(session: Session, street_id: int | None, grid_id: int | None = None) -> GridGroups:
@@ -64,9 +67,14 @@ def list_grid_groups(
         return _pairs(filter_places(session, None))
     open_community = community_id
     if open_community is None and grid_id is not None:
-        open_community = session.execute(sa.select(Grid.community_id).where(Grid.id == grid_id)).scalar()
+        open_community = community_of_grid(session, grid_id)
     every = session.execute(sa.select(Community.id)).scalars()
     return _pairs(community_places(session, every, open_community))
+
+
+def community_first(street_ids: frozenset[int] | None, groups: GridGroups) -> bool:
+    """Whether a staff list's filter should say "choose a community first": a city admin's, no grid listed."""
+    return street_ids is None and not any(grids for _community, grids in groups)
 
 
 def grid_names(session: Session, grid_ids: Iterable[int]) -> dict[int, GridRef]:

@@ -178,6 +178,11 @@ def grids_by_community(session: Session, street_id: int | None = None) -> list[C
     return list(groups.values())
 
 
+def is_city(session: Session) -> bool:
+    """Whether the deployment holds more than one street."""
+    return len(session.execute(sa.select(Street.id).limit(2)).all()) > 1
+
+
 def filter_places(
     session: Session, street_id: int | None, community_id: int | None = None, grid_id: int | None = None
 ) -> list[CommunityGrids]:
@@ -190,7 +195,7 @@ def filter_places(
         street_id = session.execute(
             sa.select(Community.street_id).join(Grid, Grid.community_id == Community.id).where(Grid.id == grid_id)
         ).scalar()
-    if street_id is None and len(session.execute(sa.select(Street.id).limit(2)).all()) > 1:
+    if street_id is None and is_city(session):
         return []
     return grids_by_community(session, street_id)
 

@@ -27,7 +27,7 @@ from marketplace.organizations.models import Organization
 from marketplace.organizations.scope import organization_ids_serving, organizations_visible_to
 from marketplace.organizations.services import FormProblem
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.choices import grids_outside, is_city, list_grid_groups, street_grid_groups
+from marketplace.places.choices import community_first, grids_outside, is_city, list_grid_groups, street_grid_groups
 from marketplace.places.directory import StreetRef, list_streets
 from marketplace.places.services import all_streets, street_of_grid, viewer_street_ids
 from marketplace.security.deps import Actor, ClientAddress
@@ -273,7 +273,7 @@ def directory_choices(db: Session, actor: Any, filters: directory.VolunteerFilte
         "export_query": urlencode(query),
         "grid_groups": groups,
         # A city admin's filter names every community and lists the chosen one's grids only.
-        "grid_hint": streets is None and not any(grids for _community, grids in groups),
+        "grid_hint": community_first(streets, groups),
         "skill_groups": services.skill_groups(db),
         "categories": list(Category),
         "weekdays": services.WEEKDAYS,
