@@ -3,8 +3,9 @@
 What is kept: a GET answered 200 to a visitor who is not signed in, on the routes that use
 ``page_cache_middleware`` (the board, a project's page, the figures and the public project API),
 keyed by host, path, query, language and whether htmx asked for a fragment. Never kept nor served
-from here: anything for a signed-in user (or a valid API token), a response that sets a cookie, an
-error or a redirect.
+from here: anything for a signed-in user, a response that sets a cookie, an error or a redirect. A
+bearer token on these routes is anonymous (``security.guards.identity_for_route``: they are ``PUBLIC``
+and name no scope that sees more), so it is served what any visitor is.
 
 The CSRF token: an anonymous page carries the visitor's own token (htmx sends it back). It is cut
 out of the kept body and the current visitor's token put back when serving, so nobody receives
