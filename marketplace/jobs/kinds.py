@@ -58,7 +58,9 @@ def match_train(ctx: Context) -> dict[str, Any]:
     results = []
     for done, name in enumerate(names):
         ctx.progress(name, done, len(names))
-        with session_scope(ctx.writer) as db:
+        # Training only reads (the model goes to a file): a writer's session would hold SQLite's write
+        # lock through the whole fit and every other write of the street would wait, then fail.
+        with session_scope(ctx.reader) as db:
             result = training.train(db, ctx.settings.var_dir, name)
         results.append({key: str(value) for key, value in dataclasses.asdict(result).items()})
     service.forget()

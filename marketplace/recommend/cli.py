@@ -19,13 +19,15 @@ def match() -> None:
 
 
 @contextmanager
-def _session() -> Iterator[tuple[Session, Settings]]:
+def _reading() -> Iterator[tuple[Session, Settings]]:
+    """A read-only session: training and evaluating only read, and on SQLite a writer's session would hold
+    the write lock through the whole fit, so a live server's writes would wait and then fail."""
     from marketplace.db.engine import create_db_engine, make_session_factory, session_scope
 
     settings = Settings.from_env()
     engine = create_db_engine(settings.database)
     try:
-        with session_scope(make_session_factory(engine)) as db:
+        with session_scope(make_session_factory(engine, readonly=True)) as db:
             yield db, settings
     finally:
         engine.dispose()
@@ -47,7 +49,7 @@ def train(kind: str, as_json: bool) -> None:
     only when it beats the default on later needs by a margin its uncertainty supports."""
     from marketplace.recommend import service, training
 
-    with _session() as (db, settings):
+    with _reading() as (db, settings):
         results = _each_kind(kind, lambda name: training.train(db, settings.var_dir, name))
     service.forget()
     if as_json:
@@ -71,7 +73,7 @@ def evaluate(kind: str, test_fraction: float, as_json: bool) -> None:
     naive figures on the log and the NDCG@10 corrected for position bias, with the gate's verdict."""
     from marketplace.recommend import training
 
-    with _session() as (db, _settings):
+    with _reading() as (db, _settings):
         results = _each_kind(kind, lambda name: training.evaluate(db, name, test_fraction))
     if as_json:
         click.echo(training.summary_json(results))
