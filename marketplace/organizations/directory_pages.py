@@ -11,8 +11,8 @@ from marketplace.db.deps import ReaderSession
 from marketplace.exchange.organizations import export_organizations
 from marketplace.organizations import directory
 from marketplace.organizations.models import OrganizationKind, OrganizationStatus
-from marketplace.organizations.services import grid_choices
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.places.directory import communities_of_streets
 from marketplace.places.services import viewer_street_ids
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
@@ -43,7 +43,7 @@ class OrganizationDirectoryController(Controller):
             filters=filters,
             query=query,
             export_query=urlencode(query),
-            communities=[community for community, _grids in grid_choices(reader, viewer_street_ids(actor))],
+            communities=communities_of_streets(reader, viewer_street_ids(actor)),
             kinds=list(OrganizationKind),
             statuses=list(OrganizationStatus) if actor.role.value == "admin" else [],
             categories=list(Category),

@@ -178,6 +178,14 @@ def grids_by_community(session: Session, street_id: int | None = None) -> list[C
     return list(groups.values())
 
 
+def communities_of_streets(session: Session, street_ids: Iterable[int] | None) -> list[CommunityRef]:
+    """The communities of these streets (every street's for None), in display order: names only."""
+    statement = sa.select(Community.id, Community.name, Community.name_en).order_by(Community.id)
+    if street_ids is not None:
+        statement = statement.where(Community.street_id.in_(sorted(street_ids)))  # type: ignore[attr-defined]
+    return [CommunityRef(id=i, name=n, name_en=e) for i, n, e in session.execute(statement)]
+
+
 def is_city(session: Session) -> bool:
     """Whether the deployment holds more than one street."""
     return len(session.execute(sa.select(Street.id).limit(2)).all()) > 1
