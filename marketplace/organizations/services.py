@@ -556,17 +556,5 @@ def hand_over_manager(db: Session, actor: CurrentUser, user_id: int) -> User:
     return successor
 
 
-def grid_choices(db: Session, street_ids: frozenset[int] | None = None) -> list[tuple[Community, list[Grid]]]:
-    """Every community with its grids (of these streets only, when given), for grouped selects."""
-    statement = sa.select(Community, Grid).join(Grid, Grid.community_id == Community.id)
-    if street_ids is not None:
-        statement = statement.where(Community.street_id.in_(sorted(street_ids)))  # type: ignore[attr-defined]
-    rows = db.execute(statement.order_by(Community.id, Grid.number)).all()
-    groups: dict[int, tuple[Community, list[Grid]]] = {}
-    for community, grid in rows:
-        groups.setdefault(community.id, (community, []))[1].append(grid)
-    return list(groups.values())
-
-
 def approved_organizations(db: Session) -> list[Organization]:
     return list(db.execute(organizations_visible_to(None).order_by(Organization.name)).scalars())
