@@ -1,6 +1,5 @@
 """Template engine: Jinja2 with gettext, autoescaping every template, and shared helpers."""
 
-import unicodedata
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from litestar.template.config import TemplateConfig
 from markupsafe import Markup
 
 from marketplace import i18n
+from marketplace.quantity_display import unit_name, with_unit  # with_unit stays importable from here too
 from marketplace.security import context as security_context
 from marketplace.street_clock import last_day, street_time
 
@@ -52,7 +52,8 @@ def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -
     )
     env.filters.update(
         number=format_number,
-        with_unit=with_unit,
+        with_unit=with_unit,  # "60桶" / "60 barrels": the quantity and its unit in the page's language
+        unit_name=unit_name,  # the unit alone: "桶" / "barrels"
         percent=format_share,
         local_date=local_date,
         until_day=until_day,
@@ -107,15 +108,6 @@ def counted_ngettext(context: Context, singular: str, plural: str, num: int, **v
             translated = translated.replace(f"%({name})d", f"%({name})s")
             variables[name] = format_number(value)
     return translated % variables  # always a format string, as Jinja's own
-
-
-def with_unit(value: float | int, unit: str) -> str:
-    """A quantity with its unit: "5,000 m²", but "10套" and "12,500元" (Chinese units take no space)."""
-    number = format_number(value)
-    if not unit:
-        return number
-    wide = unicodedata.east_asian_width(unit[0]) in ("W", "F")
-    return f"{number}{unit}" if wide else f"{number} {unit}"
 
 
 def format_share(value: float) -> str:

@@ -31,8 +31,10 @@ Every refusal comes with a reason a person understands, in Chinese and English.
 import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
+from typing import TypeVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,10 @@ class Unit:
 
     ``single``: a count word of single objects (盏, 台, 件), which the generic 个 may stand for; a count word of
     sets, portions or containers (套, 份, 箱) counts something else than 个 does (a 套 holds several 个).
+
+    ``english``: how an English page names the unit, singular and plural ("barrel", "barrels"; "m²" for both).
+    A count word with no English of its own gets a generic one (条, 块, 根: "piece"; 座: "structure"). It is for
+    showing only: what is stored, typed and matched stays the symbol and its aliases.
     """
 
     symbol: str
@@ -48,6 +54,7 @@ class Unit:
     factor: float = 1.0
     aliases: tuple[str, ...] = ()
     single: bool = False
+    english: tuple[str, str] = ("", "")
 
 
 # Measures whose units are counts of things: each count word is its own measure, named after itself.
@@ -75,64 +82,104 @@ _TABLE: tuple[Unit, ...] = (
             "square meter",
             "square meters",
         ),
+        english=("m²", "m²"),
     ),
-    Unit("米", "length", 1, ("m", "metre", "metres", "meter", "meters", "延米")),
-    Unit("厘米", "length", 0.01, ("cm", "centimetre", "centimetres", "centimeter", "centimeters")),
-    Unit("公里", "length", 1000, ("千米", "km", "kilometre", "kilometres", "kilometer", "kilometers")),
+    Unit("米", "length", 1, ("m", "metre", "metres", "meter", "meters", "延米"), english=("metre", "metres")),
+    Unit(
+        "厘米", "length", 0.01, ("cm", "centimetre", "centimetres", "centimeter", "centimeters"), english=("cm", "cm")
+    ),
+    Unit(
+        "公里",
+        "length",
+        1000,
+        ("千米", "km", "kilometre", "kilometres", "kilometer", "kilometers"),
+        english=("km", "km"),
+    ),
     # Mass, in kilograms.
-    Unit("公斤", "mass", 1, ("kg", "千克", "kilogram", "kilograms", "kilo", "kilos", "kgs")),
-    Unit("克", "mass", 0.001, ("g", "gram", "grams")),
-    Unit("斤", "mass", 0.5, ("市斤", "jin", "catty", "catties")),
-    Unit("吨", "mass", 1000, ("t", "ton", "tons", "tonne", "tonnes", "公吨")),
+    Unit("公斤", "mass", 1, ("kg", "千克", "kilogram", "kilograms", "kilo", "kilos", "kgs"), english=("kg", "kg")),
+    Unit("克", "mass", 0.001, ("g", "gram", "grams"), english=("g", "g")),
+    Unit("斤", "mass", 0.5, ("市斤", "jin", "catty", "catties"), english=("jin", "jin")),
+    Unit("吨", "mass", 1000, ("t", "ton", "tons", "tonne", "tonnes", "公吨"), english=("tonne", "tonnes")),
     # Volume, in litres.
-    Unit("升", "volume", 1, ("l", "litre", "litres", "liter", "liters", "公升")),
-    Unit("毫升", "volume", 0.001, ("ml", "millilitre", "millilitres", "milliliter", "milliliters")),
+    Unit("升", "volume", 1, ("l", "litre", "litres", "liter", "liters", "公升"), english=("litre", "litres")),
+    Unit(
+        "毫升", "volume", 0.001, ("ml", "millilitre", "millilitres", "milliliter", "milliliters"), english=("ml", "ml")
+    ),
     # Time: hours and minutes convert; a day of a venue or of work is not 24 hours, so days stand alone.
-    Unit("小时", "hours", 1, ("h", "hr", "hrs", "hour", "hours", "钟头", "个小时", "时")),
-    Unit("分钟", "hours", 1 / 60, ("min", "mins", "minute", "minutes")),
-    Unit("天", "days", 1, ("日", "day", "days")),
-    Unit("课时", "lessons", 1, ("class hour", "class hours", "lesson", "lessons")),
+    Unit("小时", "hours", 1, ("h", "hr", "hrs", "hour", "hours", "钟头", "个小时", "时"), english=("hour", "hours")),
+    Unit("分钟", "hours", 1 / 60, ("min", "mins", "minute", "minutes"), english=("minute", "minutes")),
+    Unit("天", "days", 1, ("日", "day", "days"), english=("day", "days")),
+    Unit(
+        "课时", "lessons", 1, ("class hour", "class hours", "lesson", "lessons"), english=("class hour", "class hours")
+    ),
     # Money never converts to goods.
-    Unit("元", MONEY, 1, ("yuan", "cny", "rmb", "人民币", "¥", "￥", "块钱", "人民币元")),  # 块 is a count word
-    Unit("万元", MONEY, 10_000, ("万", "wan yuan", "10k yuan")),
+    Unit(
+        "元", MONEY, 1, ("yuan", "cny", "rmb", "人民币", "¥", "￥", "块钱", "人民币元"), english=("yuan", "yuan")
+    ),  # 块 is a count word
+    Unit("万元", MONEY, 10_000, ("万", "wan yuan", "10k yuan"), english=("yuan", "yuan")),
     # Times a service is given, person-times, sessions, vehicle trips.
-    Unit("次", "times", 1, ("time", "times", "visit", "visits")),
-    Unit("人次", "person-times", 1, ("person-time", "person-times", "person time", "person times")),
-    Unit("场", "sessions", 1, ("session", "sessions", "screening", "screenings", "event", "events")),
-    Unit("车次", "trips", 1, ("趟", "trip", "trips", "truckload", "truckloads")),
+    Unit("次", "times", 1, ("time", "times", "visit", "visits"), english=("time", "times")),
+    Unit(
+        "人次",
+        "person-times",
+        1,
+        ("person-time", "person-times", "person time", "person times"),
+        english=("person-time", "person-times"),
+    ),
+    Unit(
+        "场",
+        "sessions",
+        1,
+        ("session", "sessions", "screening", "screenings", "event", "events"),
+        english=("session", "sessions"),
+    ),
+    Unit("车次", "trips", 1, ("趟", "trip", "trips", "truckload", "truckloads"), english=("trip", "trips")),
     # Counts of things: the generic 个 and the specific count words, each a measure of its own.
-    Unit("个", COUNT, 1, ("pc", "pcs", "piece", "pieces", "item", "items", "ea", "each"), single=True),
-    Unit("只", COUNT, single=True),
-    Unit("盏", COUNT, 1, ("lamp", "lamps"), single=True),
-    Unit("件", COUNT, 1, ("article", "articles"), single=True),
-    Unit("台", COUNT, 1, ("machine", "machines", "device", "devices"), single=True),
-    Unit("套", COUNT, 1, ("set", "sets", "kit", "kits")),
-    Unit("份", COUNT, 1, ("copy", "copies", "portion", "portions", "serving", "servings", "parcel", "parcels")),
-    Unit("箱", COUNT, 1, ("box", "boxes", "case", "cases", "carton", "cartons")),
-    Unit("袋", COUNT, 1, ("bag", "bags", "sack", "sacks")),
-    Unit("张", COUNT, 1, ("sheet", "sheets"), single=True),
-    Unit("本", COUNT, 1, ("book", "books"), single=True),
-    Unit("册", COUNT, 1, ("volume", "volumes"), single=True),
-    Unit("把", COUNT, single=True),
-    Unit("辆", COUNT, 1, ("vehicle", "vehicles"), single=True),
-    Unit("座", COUNT, single=True),
-    Unit("桶", COUNT, 1, ("bucket", "buckets", "barrel", "barrels", "pail", "pails")),
-    Unit("株", COUNT, 1, ("plant", "plants", "seedling", "seedlings"), single=True),
-    Unit("棵", COUNT, 1, ("tree", "trees"), single=True),
-    Unit("条", COUNT, single=True),
-    Unit("块", COUNT, single=True),
-    Unit("包", COUNT, 1, ("pack", "packs", "packet", "packets")),
-    Unit("盒", COUNT),
-    Unit("瓶", COUNT, 1, ("bottle", "bottles")),
-    Unit("双", COUNT, 1, ("pair", "pairs")),
-    Unit("床", COUNT, single=True),
-    Unit("根", COUNT, single=True),
-    Unit("副", COUNT),
-    Unit("顶", COUNT, single=True),
-    Unit("间", COUNT, 1, ("room", "rooms"), single=True),
-    Unit("处", COUNT, single=True),
-    Unit("户", COUNT, 1, ("household", "households")),
-    Unit("人", COUNT, 1, ("person", "people", "persons")),
+    Unit(
+        "个",
+        COUNT,
+        1,
+        ("pc", "pcs", "piece", "pieces", "item", "items", "ea", "each"),
+        single=True,
+        english=("piece", "pieces"),
+    ),
+    Unit("只", COUNT, single=True, english=("piece", "pieces")),
+    Unit("盏", COUNT, 1, ("lamp", "lamps"), single=True, english=("lamp", "lamps")),
+    Unit("件", COUNT, 1, ("article", "articles"), single=True, english=("item", "items")),
+    Unit("台", COUNT, 1, ("machine", "machines", "device", "devices"), single=True, english=("device", "devices")),
+    Unit("套", COUNT, 1, ("set", "sets", "kit", "kits"), english=("set", "sets")),
+    Unit(
+        "份",
+        COUNT,
+        1,
+        ("copy", "copies", "portion", "portions", "serving", "servings", "parcel", "parcels"),
+        english=("unit", "units"),
+    ),
+    Unit("箱", COUNT, 1, ("box", "boxes", "case", "cases", "carton", "cartons"), english=("case", "cases")),
+    Unit("袋", COUNT, 1, ("bag", "bags", "sack", "sacks"), english=("bag", "bags")),
+    Unit("张", COUNT, 1, ("sheet", "sheets"), single=True, english=("piece", "pieces")),
+    Unit("本", COUNT, 1, ("book", "books"), single=True, english=("copy", "copies")),
+    Unit("册", COUNT, 1, ("volume", "volumes"), single=True, english=("volume", "volumes")),
+    Unit("把", COUNT, single=True, english=("piece", "pieces")),
+    Unit("辆", COUNT, 1, ("vehicle", "vehicles"), single=True, english=("vehicle", "vehicles")),
+    Unit("座", COUNT, single=True, english=("structure", "structures")),
+    Unit("桶", COUNT, 1, ("bucket", "buckets", "barrel", "barrels", "pail", "pails"), english=("barrel", "barrels")),
+    Unit("株", COUNT, 1, ("plant", "plants", "seedling", "seedlings"), single=True, english=("plant", "plants")),
+    Unit("棵", COUNT, 1, ("tree", "trees"), single=True, english=("tree", "trees")),
+    Unit("条", COUNT, single=True, english=("piece", "pieces")),
+    Unit("块", COUNT, single=True, english=("piece", "pieces")),
+    Unit("包", COUNT, 1, ("pack", "packs", "packet", "packets"), english=("pack", "packs")),
+    Unit("盒", COUNT, english=("box", "boxes")),
+    Unit("瓶", COUNT, 1, ("bottle", "bottles"), english=("bottle", "bottles")),
+    Unit("双", COUNT, 1, ("pair", "pairs"), english=("pair", "pairs")),
+    Unit("床", COUNT, single=True, english=("piece", "pieces")),
+    Unit("根", COUNT, single=True, english=("piece", "pieces")),
+    Unit("副", COUNT, english=("pair", "pairs")),
+    Unit("顶", COUNT, single=True, english=("piece", "pieces")),
+    Unit("间", COUNT, 1, ("room", "rooms"), single=True, english=("room", "rooms")),
+    Unit("处", COUNT, single=True, english=("site", "sites")),
+    Unit("户", COUNT, 1, ("household", "households"), english=("household", "households")),
+    Unit("人", COUNT, 1, ("person", "people", "persons"), english=("person", "people")),
 )
 
 KIND_NAMES: dict[str, tuple[str, str]] = {
@@ -187,6 +234,39 @@ def canonical(unit: str) -> str:
     """How to store ``unit``: the table's spelling of a known alias, otherwise the text as written (trimmed)."""
     found = lookup(unit)
     return found.symbol if found is not None else " ".join(unit.split())
+
+
+Q = TypeVar("Q", int, float, Decimal)
+
+
+def in_english(quantity: Q, unit: str) -> tuple[Q, str] | None:
+    """``quantity`` of ``unit`` as an English page says it: the number and the unit's English name, plural unless
+    the number is exactly 1 (1 lamp, 12 lamps, 1.5 lamps, 0 lamps); None when the table does not know the unit.
+
+    English has no word for 万: money is said in yuan (3 万元 → 30000 yuan).
+    """
+    found = lookup(unit)
+    if found is None or not found.english[0]:
+        return None
+    if found.measure == MONEY and found.factor != 1:
+        quantity = quantity * int(found.factor)
+    singular, plural = found.english
+    return quantity, singular if quantity == 1 else plural
+
+
+def english_name(unit: str, quantity: float | Decimal | None = None) -> str | None:
+    """The English name of ``unit`` beside a number written apart ("5 / 60 barrels"), plural unless ``quantity``
+    is exactly 1; alone ("counted in barrels") when no quantity is given; None when the table does not know it.
+
+    Money in 万元 is named by its size in yuan ("× 10,000 yuan"), the number beside it being in 万."""
+    found = lookup(unit)
+    if found is None or not found.english[0]:
+        return None
+    singular, plural = found.english
+    name = singular if quantity is not None and quantity == 1 else plural
+    if found.measure == MONEY and found.factor != 1:
+        return f"× {int(found.factor):,} {plural}"
+    return name
 
 
 def units() -> tuple[Unit, ...]:

@@ -33,7 +33,7 @@ def test_the_offers_list_and_an_offer_page_group_large_quantities(
 
     listing = client.get("/offers")
     assert listing.status_code == 200
-    assert "63,000.5 / 80,000 元" in listing.text and "80000" not in listing.text
+    assert "63,000.5 / 80,000 yuan" in listing.text and "80000" not in listing.text
 
     page = client.get(f"/offers/{created.json()['id']}")
-    assert "80,000 元" in page.text and "63,000.5 元" in page.text
+    assert "80,000 yuan" in page.text and "63,000.5 yuan" in page.text

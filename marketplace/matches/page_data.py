@@ -8,6 +8,7 @@ however many claims or sign-ups it shows.
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from litestar.exceptions import PermissionDeniedException
@@ -78,6 +79,17 @@ class LineChoice:
     offers: list[Offer]  # the partner's active offers that can serve the line (compatibility.offers_for)
     # Units of the partner's active offers of the line's kind that cannot serve it: the page says why none fits.
     other_units: list[str] = field(default_factory=list)
+
+    def chosen(self, offer_id: str = "") -> Offer | None:
+        """The offer the form shows selected: the one sent back with a refused claim, else the first."""
+        return next(
+            (offer for offer in self.offers if str(offer.id) == offer_id), self.offers[0] if self.offers else None
+        )
+
+    def can_give(self, offer: Offer) -> Decimal:
+        """What a claim from ``offer`` may ask: the smaller of what the line still needs and what the offer has
+        left (the claim service refuses more, either way)."""
+        return max(Decimal(0), min(self.line.still_needed, offer.remaining_quantity))
 
 
 @dataclass
