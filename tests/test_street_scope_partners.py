@@ -263,6 +263,7 @@ def test_registering_with_another_streets_grids_registers_there(
         "contact_name": "赵女士",
         "contact_phone": "13700137000",
         "grid_ids": [str(city.grids_b[1])],
+        "street": "yi",  # a city's registration names its street (the form's first field)
         "username": "new_partner_yi",
         "display_name": "赵女士",
         "phone": "13700137000",

@@ -20,7 +20,7 @@ from marketplace.needs.board import parse_street
 from marketplace.needs.need_form import NeedForm, field_labels
 from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.choices import grids_outside, street_grid_groups
+from marketplace.places.choices import choosing_street, form_street, grids_outside, street_grid_groups
 from marketplace.places.directory import StreetRef, list_streets
 from marketplace.security.deps import ClientAddress
 from marketplace.security.guards import PUBLIC
@@ -38,25 +38,31 @@ def _grid_id(value: Any) -> int | None:
     return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
 
 
-def _form(db: Session, form: NeedForm, street: StreetRef | None, *, status_code: int = 200) -> Template:
+def _form(
+    db: Session, form: NeedForm, street: StreetRef | None, *, status_code: int = 200, street_focus: bool = False
+) -> Template:
     """The form; in a deployment of several streets, the chosen street's grids only (none: choose a street)."""
     grid_id = None if street is not None else _grid_id(form.values.get("grid_id"))
+    labels = field_labels(
+        {name: problem for name, problem in form.errors.items() if name != "street"},
+        title=_("What is the problem?"),
+        description=_("Details"),
+        grid_id=_("Your grid"),
+        urgency=_("How urgent is it?"),
+        beneficiary_name=_("Your name"),
+        beneficiary_phone=_("Your phone"),
+    )
+    if "street" in form.errors:  # the street comes first in the form, so first in the summary too
+        labels = {"street": _("Street")} | labels
     context = page_context(
         db,
         values=form.values,
         errors=form.errors,
-        labels=field_labels(
-            form.errors,
-            title=_("What is the problem?"),
-            description=_("Details"),
-            grid_id=_("Your grid"),
-            urgency=_("How urgent is it?"),
-            beneficiary_name=_("Your name"),
-            beneficiary_phone=_("Your phone"),
-        ),
+        labels=labels,
         grid_groups=street_grid_groups(db, None if street is None else street.id, grid_id),
         streets=list_streets(db),
         chosen_street=street,
+        street_focus=street_focus,
         categories=list(Category),
         urgencies=list(Urgency),
         active_page="submit",
@@ -89,8 +95,17 @@ class NeedSubmitPagesController(Controller):
 
     @post("/", name="needs:submit", sync_to_thread=True)
     def submit(self, db: DbSession, data: FormData, client_address: ClientAddress) -> Template | Redirect:
-        street = parse_street(db, one(data, "street").strip())
+        code = one(data, "street").strip()
+        street, street_problem = form_street(db, code)
         form = _public_form(data)
+        if choosing_street(one(data, "action")):
+            # "Show this street's grids": the same form with the street's grids, everything typed kept, nothing
+            # checked but the street itself (an unknown one; none chosen yet is no problem here).
+            form.errors = {"street": street_problem} if street_problem and code else {}
+            status = HTTP_400_BAD_REQUEST if form.errors else 200
+            return _form(db, form, street, status_code=status, street_focus=True)
+        if street_problem:
+            form.errors["street"] = street_problem
         grid_id = _grid_id(form.values.get("grid_id"))
         if street is not None and grid_id is not None and grids_outside(db, [grid_id], street.id):
             form.errors["grid_id"] = _("Choose a grid of the street chosen above.")

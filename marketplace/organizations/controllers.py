@@ -18,6 +18,8 @@ from marketplace.organizations.schemas import AccountCreate, MemberCreate, Organ
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.choices import (
     GridGroups,
+    choosing_street,
+    form_street,
     grids_outside,
     street_grid_groups,
     streets_grid_groups,
@@ -84,6 +86,8 @@ class OrganizationRegistrationController(Controller):
         values: dict[str, Any],
         errors: dict[str, str],
         status_code: int = 200,
+        street_focus: bool = False,
+        retype_password: bool = False,
     ) -> Template:
         """The form; in a deployment of several streets, the chosen street's grids only (none: choose one)."""
         chosen_grid = next((g for g in values.get("grid_ids", []) if isinstance(g, int) and 0 < g < 2**31), None)
@@ -95,6 +99,8 @@ class OrganizationRegistrationController(Controller):
             grid_groups=street_grid_groups(db, None if street is None else street.id, chosen_grid),
             streets=list_streets(db),
             chosen_street=street,
+            street_focus=street_focus,
+            retype_password=retype_password,
             **({"street": street} if street is not None else {}),  # the header names the chosen street
         )
         return Template("organizations/register.html", context=context, status_code=status_code)
@@ -107,9 +113,25 @@ class OrganizationRegistrationController(Controller):
     def submit(
         self, request: Request[Any, Any, Any], db: DbSession, data: FormData, client_address: ClientAddress
     ) -> Template | Redirect:
-        street = parse_street(db, one(data, "street").strip())
+        code = one(data, "street").strip()
+        street, street_problem = form_street(db, code)
         values: dict[str, Any] = {name: one(data, name) for name in ORGANIZATION_FORM_FIELDS}
         values["grid_ids"] = many(data, "grid_ids")
+        if choosing_street(one(data, "action")):
+            # "Show this street's grids": the same form with the street's grids, everything typed kept (the
+            # password aside: a page never carries it back), nothing checked but an unknown street.
+            shown = values | {name: one(data, name) for name in ACCOUNT_FIELDS if name != "password"}
+            problems = {"street": street_problem} if street_problem and code else {}
+            status = HTTP_400_BAD_REQUEST if problems else 200
+            return self._page(
+                db,
+                street,
+                values=shown,
+                errors=problems,
+                status_code=status,
+                street_focus=True,
+                retype_password=bool(one(data, "password")),
+            )
         street_id = street.id if street is not None else registration_street(db, values)
         organization, errors = validate(OrganizationCreate, values | {"street_id": street_id})
         if "credit_code" in errors and values["credit_code"].strip():
@@ -120,6 +142,8 @@ class OrganizationRegistrationController(Controller):
             errors["grid_ids"] = _("Choose grids of the street chosen above.")
         account, account_problems = account_errors(data)
         errors |= account_problems
+        if street_problem:
+            errors = {"street": street_problem} | errors
         shown = values | {name: one(data, name) for name in ACCOUNT_FIELDS if name != "password"}
         if errors or organization is None or account is None:
             return self._page(db, street, values=shown, errors=errors, status_code=HTTP_400_BAD_REQUEST)

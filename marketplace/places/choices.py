@@ -4,6 +4,10 @@ A city holds thousands of grids (at 100 streets: 2,100): no list to choose from,
 that put them all into a ``<select>`` or a checkbox list. Public forms ask for the street first and then list its
 grids; a city admin's lists name the communities and list the grids of the chosen one; a street admin's or staff
 member's lists their streets' grids, as before. A one-street deployment lists its own grids everywhere.
+
+A public form's street is a field of the form itself (``street``), with a button ``action=choose_street`` that
+shows the chosen street's grids: the form comes back with everything typed kept, nothing checked or saved. A
+``?street=<code>`` link opens the form with the street chosen. A one-street deployment's forms have no street.
 """
 
 from collections.abc import Iterable
@@ -11,16 +15,24 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from marketplace.i18n import gettext as _
 from marketplace.places.directory import (
     CommunityGrids,
     CommunityRef,
     GridRef,
+    StreetRef,
     community_of_grid,
     community_places,
     filter_places,
+    find_street,
     is_city,
 )
 from marketplace.places.models import Community, Grid
+
+# The value of a public form's "show this street's grids" button (``name="action"``).
+CHOOSE_STREET = "choose_street"
+# A street's code is at most this long (``Street.code``); a longer one names no street.
+MAX_STREET_CODE = 32
 
 # (community, its grids) pairs: what the grouped selects and checkbox lists of the templates iterate.
 GridGroups = list[tuple[CommunityRef, list[GridRef]]]
@@ -34,6 +46,22 @@ def street_grid_groups(session: Session, street_id: int | None, grid_id: int | N
     """A public form's choices: the chosen street's grids (or the street of ``grid_id``, a grid already
     chosen); every grid when the deployment holds one street; none otherwise (the form asks for a street)."""
     return _pairs(filter_places(session, street_id, None, grid_id))
+
+
+def choosing_street(action: str) -> bool:
+    """Whether a public form was sent by its "show this street's grids" button: show the form again with the
+    chosen street's grids and every value kept; check nothing, save nothing."""
+    return action == CHOOSE_STREET
+
+
+def form_street(session: Session, code: str) -> tuple[StreetRef | None, str | None]:
+    """The street a public form names and the street field's message, if any: a city's forms must name one of
+    its streets; a one-street deployment's forms have no street field and need none."""
+    code = code.strip()
+    if code:
+        street = find_street(session, code) if len(code) <= MAX_STREET_CODE and "\x00" not in code else None
+        return (street, None) if street is not None else (None, _("Choose one of the offered streets."))
+    return None, (_("Choose a street.") if is_city(session) else None)
 
 
 def streets_grid_groups(session: Session, street_ids: frozenset[int]) -> GridGroups:

@@ -27,7 +27,15 @@ from marketplace.organizations.models import Organization
 from marketplace.organizations.scope import organization_ids_serving, organizations_visible_to
 from marketplace.organizations.services import FormProblem
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.choices import community_first, grids_outside, is_city, list_grid_groups, street_grid_groups
+from marketplace.places.choices import (
+    choosing_street,
+    community_first,
+    form_street,
+    grids_outside,
+    is_city,
+    list_grid_groups,
+    street_grid_groups,
+)
 from marketplace.places.directory import StreetRef, list_streets
 from marketplace.places.services import all_streets, street_of_grid, viewer_street_ids
 from marketplace.security.deps import Actor, ClientAddress
@@ -142,8 +150,21 @@ class VolunteerRegistrationController(Controller):
     def submit(
         self, request: Request[Any, Any, Any], db: DbSession, data: FormData, client_address: ClientAddress
     ) -> Template | Redirect:
-        street = parse_street(db, one(data, "street").strip())
+        code = one(data, "street").strip()
+        street, street_problem = form_street(db, code)
         values, errors = profile_values(data)
+        if choosing_street(one(data, "action")):
+            # "Show this street's grids": the same form with the street's grids, everything typed kept (the
+            # password aside: a page never carries it back), nothing checked but an unknown street.
+            problems = {"street": street_problem} if street_problem and code else {}
+            context = form_context(db, shown_values(data, values), problems, street) | {
+                "street_focus": True,
+                "retype_password": bool(one(data, "password")),
+            }
+            status = HTTP_400_BAD_REQUEST if problems else 200
+            return Template("volunteers/register.html", context=context, status_code=status)
+        if street_problem:
+            errors["street"] = street_problem
         home = _home_grid(values)
         if street is not None and home is not None and grids_outside(db, [home], street.id):
             errors["home_grid_id"] = _("Choose a grid of the street chosen above.")
