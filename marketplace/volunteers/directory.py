@@ -115,9 +115,10 @@ def year_start(now: datetime | None = None) -> datetime:
     return day_start(date(today.year, 1, 1))
 
 
-def _service_figures(since: datetime) -> Any:
-    """Per volunteer: hours credited since ``since`` and the start of the last completed shift."""
-    return (
+def _service_figures(since: datetime, volunteer_ids: list[int] | None = None) -> sa.Select[Any]:
+    """Per volunteer: hours credited since ``since`` and the start of the last completed shift; with
+    ``volunteer_ids``, only theirs."""
+    statement = (
         sa.select(
             ShiftSignup.volunteer_id.label("volunteer_id"),
             sa.func.coalesce(
@@ -128,8 +129,10 @@ def _service_figures(since: datetime) -> Any:
         .join(Shift, Shift.id == ShiftSignup.shift_id)
         .where(is_credited())
         .group_by(ShiftSignup.volunteer_id)
-        .subquery()
     )
+    if volunteer_ids is not None:
+        statement = statement.where(ShiftSignup.volunteer_id.in_(volunteer_ids))  # type: ignore[attr-defined]
+    return statement
 
 
 def reliability() -> Any:
@@ -203,6 +206,12 @@ class DirectoryPage:
     pages: int
 
 
+# Sorts that read the service figures: only they figure every visible volunteer before the page is cut.
+FIGURE_SORTS = frozenset({"hours", "last_service"})
+# Past this many rows a page (an export) joins every volunteer's figures rather than list its ids.
+MAX_LISTED_IDS = 1000
+
+
 def search_volunteers(
     db: Session,
     viewer: CurrentUser,
@@ -212,24 +221,62 @@ def search_volunteers(
     page_size: int = PAGE_SIZE,
     now: datetime | None = None,
 ) -> DirectoryPage:
-    """The volunteers the viewer may see that match the filters, sorted, one page of them (5 statements)."""
-    visible = volunteers_visible_to(viewer).subquery()
-    figures = _service_figures(year_start(now))
+    """The volunteers the viewer may see that match the filters, sorted, one page of them (5 or 6 statements).
+
+    The viewer's scope is a condition on the profile, not a join to a copy of the table, and the service
+    figures (hours this year, last service) are figured for the page's volunteers only, unless the sort
+    reads them: a city admin's list of 100,000 volunteers by name summed every volunteer's completed
+    shifts (a grouped join spilling to disk) to show fifty of them.
+    """
+    since = year_start(now)
     rate = reliability()
-    base = (
-        sa.select(VolunteerProfile, User, Grid, figures.c.year_hours, figures.c.last_service, rate)
-        .join(visible, visible.c.id == VolunteerProfile.id)
-        .join(User, User.id == VolunteerProfile.user_id)
-        .join(Grid, Grid.id == VolunteerProfile.home_grid_id)
-        .outerjoin(figures, figures.c.volunteer_id == VolunteerProfile.id)
-        .where(*_conditions(filters))
-    )
-    total = int(db.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar_one())
+    scope = [_visible(viewer), *_conditions(filters)]
+    counted = _joined(sa.select(sa.func.count()).select_from(VolunteerProfile), filters, sort=False)
+    total = int(db.execute(counted.where(*scope)).scalar_one())
     pages = max(1, -(-total // page_size))
-    rows = db.execute(
-        base.order_by(*_order(filters.sort, figures, rate)).limit(page_size).offset((page - 1) * page_size)
+    offset = (page - 1) * page_size
+    listed = _joined(sa.select(VolunteerProfile, User, Grid), filters, sort=True, every=True).where(*scope)
+    if filters.sort in FIGURE_SORTS or page_size > MAX_LISTED_IDS:
+        figures = _service_figures(since).subquery()
+        rows = db.execute(
+            listed.add_columns(figures.c.year_hours, figures.c.last_service, rate)
+            .outerjoin(figures, figures.c.volunteer_id == VolunteerProfile.id)
+            .order_by(*_order(filters.sort, figures, rate))
+            .limit(page_size)
+            .offset(offset)
+        ).all()
+        return DirectoryPage(_rows(db, list(rows)), total, page, pages)
+    # The page's ids first, sorting only what the order reads, then their rows.
+    order = _order(filters.sort, None, rate)
+    ids = _joined(sa.select(VolunteerProfile.id), filters, sort=True).where(*scope).order_by(*order)
+    found = db.execute(
+        listed.add_columns(rate)
+        .where(VolunteerProfile.id.in_(ids.limit(page_size).offset(offset)))  # type: ignore[union-attr]
+        .order_by(*order)
     ).all()
+    figured: dict[int, tuple[Any, Any]] = {}
+    if found:
+        shown = [profile.id for profile, *_ in found]
+        figured = {row[0]: (row[1], row[2]) for row in db.execute(_service_figures(since, shown))}
+    rows = [(profile, user, grid, *figured.get(profile.id, (None, None)), rate) for profile, user, grid, rate in found]
     return DirectoryPage(_rows(db, rows), total, page, pages)
+
+
+def _joined(statement: sa.Select[Any], filters: VolunteerFilters, *, sort: bool, every: bool = False) -> sa.Select[Any]:
+    """The volunteer's account and home grid where the filters (a search, the account status, a community),
+    the sort (every sort ends with the name) or the rows (``every``) read them. Each profile has exactly one
+    of each (foreign keys that may not be empty), so leaving a join out changes no count."""
+    if every or sort or filters.q or filters.status is not None:
+        statement = statement.join(User, User.id == VolunteerProfile.user_id)  # type: ignore[arg-type]
+    if every or filters.community_id is not None:
+        statement = statement.join(Grid, Grid.id == VolunteerProfile.home_grid_id)  # type: ignore[arg-type]
+    return statement
+
+
+def _visible(viewer: CurrentUser) -> Any:
+    """The viewer's scope (``scope.volunteers_visible_to``) as a condition on VolunteerProfile."""
+    clause = volunteers_visible_to(viewer).whereclause
+    return sa.true() if clause is None else clause
 
 
 def _order(sort: str, figures: Any, rate: Any) -> list[Any]:
