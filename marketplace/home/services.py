@@ -30,6 +30,7 @@ from marketplace.offers.models import OfferStatus
 from marketplace.organizations import services as organizations
 from marketplace.organizations.models import OrganizationStatus
 from marketplace.places.services import admin_street_ids, is_city_admin
+from marketplace.quantity_display import unit_name
 from marketplace.recommend import for_me
 from marketplace.rounds import service as rounds
 from marketplace.security.identity import CurrentUser
@@ -348,7 +349,11 @@ def partner_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
             Item(
                 row.title,
                 _("%(remaining)s of %(quantity)s %(unit)s remain")
-                % {"remaining": _text(row.remaining_quantity), "quantity": _text(row.quantity), "unit": row.unit},
+                % {
+                    "remaining": _text(row.remaining_quantity),
+                    "quantity": _text(row.quantity),
+                    "unit": unit_name(row.unit, row.quantity),
+                },
                 f"/offers/{row.id}",
             )
             for row in listing.rows

@@ -11,6 +11,7 @@ from marketplace.i18n import gettext as _
 from marketplace.i18n import ngettext
 from marketplace.needs.changes import CHANGEABLE, ChangeRefused
 from marketplace.needs.models import Need, Shift
+from marketplace.quantity_display import unit_name
 from marketplace.street_clock import street_time
 
 # The service's field names, as the form of each action calls them.
@@ -49,7 +50,7 @@ def refusal_message(problem: ChangeRefused) -> str:
     messages = {
         "below_held": lambda: (
             _("Not below the %(held)s %(unit)s that approved or delivered claims already hold.")
-            % {"held": params.get("held", ""), "unit": params.get("unit", "")}
+            % {"held": params.get("held", ""), "unit": unit_name(str(params.get("unit", "")))}
         ),
         "no_change": lambda: _("That is the current value: change it, or leave the form as it is."),
         "line_closed": lambda: _("This line was closed as enough; it no longer changes."),

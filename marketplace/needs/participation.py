@@ -15,6 +15,7 @@ from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.round_proposals import awaiting_match_ids
 from marketplace.needs.models import NeedStatus, ResourceLine, Shift
 from marketplace.organizations.models import Organization
+from marketplace.quantity_display import unit_name
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 
 # verify_need accepts these statuses (and then checks the blockers).
@@ -173,7 +174,11 @@ def blockers(lines: list[LineProgress], shifts: list[ShiftProgress], claims: lis
     for item in lines:
         if not item.covered:
             what = item.line.description or item.line.kind.label
-            values = {"what": what, "qty": _number(item.line.still_needed), "unit": item.line.unit}
+            values = {
+                "what": what,
+                "qty": _number(item.line.still_needed),
+                "unit": unit_name(item.line.unit, item.line.still_needed),
+            }
             problems.append(_("Resource line “%(what)s” still needs %(qty)s %(unit)s.") % values)
     for shift in shifts:
         if not shift.over and not shift.cancelled:
