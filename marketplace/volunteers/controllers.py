@@ -133,6 +133,13 @@ def _profile_errors(values: dict[str, Any], errors: dict[str, str]) -> tuple[Vol
     return (profile if not errors else None), errors | problems
 
 
+def registration_context(
+    db: Session, values: dict[str, Any], errors: dict[str, str], street: StreetRef | None
+) -> dict[str, Any]:
+    """The registration form's context: the profile form's, the header naming the street chosen."""
+    return form_context(db, values, errors, street) | ({"street": street} if street is not None else {})
+
+
 class VolunteerRegistrationController(Controller):
     opt = PUBLIC  # anyone may sign up as a volunteer
     path = "/register/volunteer"
@@ -142,9 +149,8 @@ class VolunteerRegistrationController(Controller):
     @get("/", name="volunteers:register", sync_to_thread=True)
     def form(self, reader: ReaderSession, street: FromQuery[str | None] = None) -> Template:
         values = {"weekly_hour_cap": 8, "skill_ids": [], "slots": [], "interests": [], "segment": "resident"}
-        return Template(
-            "volunteers/register.html", context=form_context(reader, values, {}, parse_street(reader, street))
-        )
+        chosen = parse_street(reader, street)
+        return Template("volunteers/register.html", context=registration_context(reader, values, {}, chosen))
 
     @post("/", name="volunteers:register-submit", sync_to_thread=True)
     def submit(
@@ -157,7 +163,7 @@ class VolunteerRegistrationController(Controller):
             # "Show this street's grids": the same form with the street's grids, everything typed kept (the
             # password aside: a page never carries it back), nothing checked but an unknown street.
             problems = {"street": street_problem} if street_problem and code else {}
-            context = form_context(db, shown_values(data, values), problems, street) | {
+            context = registration_context(db, shown_values(data, values), problems, street) | {
                 "street_focus": True,
                 "retype_password": bool(one(data, "password")),
             }
@@ -172,12 +178,12 @@ class VolunteerRegistrationController(Controller):
         account, account_problems = account_errors(data)
         errors |= account_problems
         if errors or profile is None or account is None:
-            context = form_context(db, shown_values(data, values), errors, street)
+            context = registration_context(db, shown_values(data, values), errors, street)
             return Template("volunteers/register.html", context=context, status_code=HTTP_400_BAD_REQUEST)
         try:
             user, _profile = services.register_volunteer(db, account, profile)
         except FormProblem as problem:
-            context = form_context(db, shown_values(data, values), {problem.field: problem.message}, street)
+            context = registration_context(db, shown_values(data, values), {problem.field: problem.message}, street)
             return Template("volunteers/register.html", context=context, status_code=HTTP_400_BAD_REQUEST)
         assert user.id is not None
         cookie = sign_in_new_user(request, db, user.id, client_address)
