@@ -190,6 +190,9 @@ def _side(session: Session, key: str, digit: str) -> Side:
         needs[status] = factories.make_need(
             session, grids[n % 2], status, title=f"{mark}需求{status.value}", **private, **fields
         )
+        if status in (NeedStatus.SUBMITTED, NeedStatus.UNDER_REVIEW):
+            # A need must ask for something to be published (the publish controls above publish these).
+            factories.add_resource_line(session, needs[status], "5", description=f"{mark}待审物资")
     project = factories.make_need(
         session, grids[0], NeedStatus.PUBLISHED, title=f"{mark}项目", description=f"{mark}项目的说明", **private
     )

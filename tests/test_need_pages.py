@@ -146,6 +146,8 @@ def test_publish_makes_the_need_a_project_and_is_audited(
 ) -> None:
     grid = make_grid(session)
     need = _need(session, grid)
+    factories.add_resource_line(session, need, "20")  # a need must ask for something to be published
+    session.commit()
     _staff_of(client, session, grid)
     response = post_form(client, settings, f"/needs/{need.id}/publish", {"version": str(need.version)})
     assert response.status_code == 303 and response.headers["location"] == f"/needs/{need.id}?done=published"

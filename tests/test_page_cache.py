@@ -113,6 +113,7 @@ def test_publishing_a_need_shows_on_the_board_at_once(
 ) -> None:
     grid = factories.make_grid(session, factories.make_community(session, factories.make_street(session)), 1)
     need = factories.make_need(session, grid, NeedStatus.SUBMITTED, title="新发布的项目")
+    factories.add_resource_line(session, need, "20")  # a need must ask for something to be published
     session.commit()
     assert "新发布的项目" not in visitor.get("/").text
     sign_in_as(client, session, Role.STAFF, community_id=grid.community_id)

@@ -47,6 +47,13 @@ def _submit(client: TestClient[Any], settings: Settings, grid: Grid, title: str 
     return int(response.headers["location"].rsplit("/", 1)[1])
 
 
+def _ask_for_a_lamp(session: Session, need_id: int) -> None:
+    """Staff record what the report asks for: a need must ask for something to be published."""
+    need = session.get(Need, need_id)
+    assert need is not None
+    factories.add_resource_line(session, need, "1", unit="个", description="楼道灯")
+
+
 def _look_up(client: TestClient[Any], settings: Settings, ref: str, phone: str = PHONE) -> Any:
     return post_form(client, settings, "/track", {"ref": ref, "phone": phone})
 
@@ -106,6 +113,7 @@ def test_the_answer_masks_the_phone_and_names_nobody(
 ) -> None:
     need_id = _submit(client, settings, grid)
     staff = _staff(session, grid)
+    _ask_for_a_lamp(session, need_id)
     services.publish_need(session, staff, need_id)
     session.commit()
     page = _look_up(client, settings, f"XQ-{need_id:06d}")
@@ -198,6 +206,7 @@ def test_review_publication_and_help_arranged_are_dated_steps(
     body = _api(client, settings, str(need_id)).json()
     assert body["stage"] == "review" and body["status"] == "under_review"
     assert [step["reached"] for step in body["steps"]] == [True, True, False, False, False]
+    _ask_for_a_lamp(session, need_id)
     services.publish_need(session, staff, need_id)
     session.commit()
     body = _api(client, settings, str(need_id)).json()

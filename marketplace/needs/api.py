@@ -324,7 +324,9 @@ class NeedApiController(Controller):
         "/{need_id:int}/publish",
         operation_id="publishNeed",
         summary="Publish a reviewed need as a project on the public board",
-        description="From submitted or under_review; 409 otherwise (or when `version` is stale).",
+        description="From submitted or under_review; 409 otherwise (or when `version` is stale). A need must ask "
+        "for something: 409 naming `lines` when no resource line still needs a quantity and no shift has a free "
+        "place (such a project could never be claimed or closed); nothing is changed.",
         guards=[token_scope("needs:write")],
         status_code=HTTP_200_OK,
         sync_to_thread=True,
@@ -404,7 +406,8 @@ class NeedApiController(Controller):
         "The quantity may not go below what approved or delivered claims hold (400 naming quantity); what is "
         "still needed moves by the difference, and proposed claims larger than it are reduced to it, or "
         "released when nothing is still needed, with `reason`. The claimants are notified. 409 on a line closed "
-        "as enough, or when a delivered whole-project claim provided the line and the quantity grows.",
+        "as enough, or when a delivered whole-project claim provided the line and the quantity grows. 409 naming "
+        "quantity when a published need nobody holds a part of would then ask for nothing.",
         guards=[token_scope("needs:write")],
         sync_to_thread=True,
     )
@@ -426,7 +429,8 @@ class NeedApiController(Controller):
         operation_id="closeNeedLine",
         summary="Close a resource line as enough (部分办结)",
         description="What came is enough: the line needs nothing more and takes no new claims (409). Its "
-        "proposed claims are released with the `reason` (required); approved claims deliver what they promised.",
+        "proposed claims are released with the `reason` (required); approved claims deliver what they promised. "
+        "409 naming reason when it is the last thing a published need nobody holds a part of asks for.",
         guards=[token_scope("needs:write")],
         status_code=HTTP_200_OK,
         sync_to_thread=True,
@@ -473,7 +477,8 @@ class NeedApiController(Controller):
         operation_id="cancelNeedShift",
         summary="Cancel a shift that has not started",
         description="Its sign-ups and their matches are cancelled with the `reason` (required) and the volunteers "
-        "notified; it takes no new sign-ups and verification no longer waits for it.",
+        "notified; it takes no new sign-ups and verification no longer waits for it. 409 naming reason when it is "
+        "the last thing a published need nobody holds a part of asks for.",
         guards=[token_scope("needs:write")],
         status_code=HTTP_200_OK,
         sync_to_thread=True,

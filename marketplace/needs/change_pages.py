@@ -54,10 +54,18 @@ def _refused(
 ) -> Template:
     """A field to correct (400) goes next to the field; a state that refuses (409) goes above, and next to it."""
     field = (names or {}).get(refusal.field, refusal.field)
-    message = refusal_message(refusal)
+    message = last_thing_message() if refusal.code == "nothing_asked" else refusal_message(refusal)
     problem = message if refusal.status_code == HTTP_409_CONFLICT else None
     errors = {f"{form}-{field}": message}
     return _page(db, actor, need_id, errors=errors, values=values, problem=problem, status_code=refusal.status_code)
+
+
+def last_thing_message() -> str:
+    """A change refused for taking away the last thing a published project asks for (changes.ChangeRefused)."""
+    return _(
+        "This is the last thing the project still asks for; without it the project would stay on the board "
+        "asking for nothing. Add another item or volunteer shift first (Edit the need)."
+    )
 
 
 def _local(text: str) -> datetime | None:

@@ -15,6 +15,10 @@ records before and after, and the need's status follows (marketplace.matches.ser
   their places unless the new time overlaps another shift they are confirmed for (that place is released).
   Slots never go below the confirmed volunteers.
 - A cancelled shift takes no sign-ups; its sign-ups and their matches are cancelled and its places freed.
+- A published need nobody holds a part of yet keeps asking for something (services.asking, the rule publishing
+  follows): closing its last open line, lowering it to nothing still needed or cancelling its last open shift
+  is refused whole (409 ``nothing_asked``). Once a claim or sign-up is approved the need is matched when it
+  asks nothing more, and goes on to completion.
 
 Locks are taken in the order the claim and sign-up paths use (volunteer, match, line or shift, need), so a
 change racing an approval waits for it instead of deadlocking; the need's version is bumped last.
@@ -171,7 +175,7 @@ def change_line_quantity(
         raise ChangeRefused("quantity", "line_closed", "the line was closed as enough", status_code=409)
     db.refresh(line)
     after = {"quantity": _num(line.quantity), "still_needed": _num(line.still_needed)}
-    result.need = _next_version(db, need_id, version)
+    result.need = _next_version(db, need_id, version, takes_away="quantity" if line.still_needed == 0 else None)
     record(
         db,
         "need.line.change",
@@ -207,7 +211,7 @@ def close_line(
     if closed.rowcount != 1:  # type: ignore[attr-defined]
         raise ChangeRefused("reason", "line_closed", "the line was closed as enough already", status_code=409)
     db.refresh(line)
-    result.need = _next_version(db, need_id, version)
+    result.need = _next_version(db, need_id, version, takes_away="reason")
     after = {"still_needed": "0", "closed_at": line.closed_at.isoformat() if line.closed_at else None}
     record(
         db,
@@ -392,7 +396,7 @@ def cancel_shift(
             released[signup_id] = volunteer_id
     db.refresh(shift)
     result = ChangeResult(need, signups_released=sorted(released))
-    result.need = _next_version(db, need_id, version)
+    result.need = _next_version(db, need_id, version, takes_away="reason")
     record(
         db,
         "need.shift.cancel",
@@ -579,8 +583,12 @@ def _changeable(db: Session, actor: CurrentUser, need_id: int, version: int) -> 
     return need
 
 
-def _next_version(db: Session, need_id: int, version: int) -> Need:
-    """The change becomes the need's next version, or none at all when someone saved first (VersionConflict)."""
+def _next_version(db: Session, need_id: int, version: int, *, takes_away: str | None = None) -> Need:
+    """The change becomes the need's next version, or none at all when someone saved first (VersionConflict).
+
+    ``takes_away`` names the field of a change that may take away the last thing a published need asks
+    for: such a change is refused whole (409 ``nothing_asked``), as publishing a need that asks nothing is.
+    """
     bumped = db.execute(
         _need.update()
         .where(_need.c.id == need_id, _need.c.version == version)
@@ -591,7 +599,11 @@ def _next_version(db: Session, need_id: int, version: int) -> Need:
         db.rollback()
         raise StaleVersion(_detached(db, need_id))
     refresh_need_status(db, need_id)
-    return _current(db, need_id)
+    need = _current(db, need_id)
+    if takes_away is not None and services.asks_nothing_on_board(db, need):
+        db.rollback()
+        raise ChangeRefused(takes_away, "nothing_asked", services.LAST_THING_ASKED, status_code=409)
+    return need
 
 
 def _current(db: Session, need_id: int) -> Need:

@@ -63,6 +63,21 @@ class NeedProblem(Exception):
         self.status_code = status_code
 
 
+# The refusal of a need that asks for nothing, as the API says it (pages say it in the reader's language).
+NOTHING_ASKED = "add at least one item or volunteer shift before publishing"
+
+
+class NothingAsked(NeedProblem):
+    """The need would be on the public board asking for nothing: no item still needed, no free shift place.
+
+    Such a project can never be claimed nor close. 409 (the need's content refuses it), naming ``field``:
+    ``lines`` when publishing, the change's own field when a change would take away the last thing asked.
+    """
+
+    def __init__(self, field: str = "lines", message: str = NOTHING_ASKED) -> None:
+        super().__init__(field, message, status_code=409)
+
+
 class NeedNotFound(NotFoundException):
     """No such need, or not one the viewer may see (the same answer, so scope leaks nothing).
 
@@ -244,6 +259,46 @@ def shifts_of(db: Session, need_id: int) -> list[Shift]:
     return list(db.execute(statement).scalars())
 
 
+# --- what a need asks for ----------------------------------------------------------------------------
+
+
+def asking(need_id: Any) -> sa.ColumnElement[bool]:
+    """The need asks for something: a resource line not closed that still needs a quantity, or a shift not
+    cancelled with a free place. The one rule for every path that puts a need on the board or keeps it there.
+
+    ``need_id`` is an id, or ``Need.id`` for a condition on every need of a query (correlated).
+    """
+    open_line = sa.exists().where(
+        ResourceLine.need_id == need_id,
+        ResourceLine.closed_at.is_(None),  # type: ignore[union-attr]
+        ResourceLine.still_needed > 0,  # type: ignore[operator]
+    )
+    open_shift = sa.exists().where(
+        Shift.need_id == need_id,
+        Shift.cancelled_at.is_(None),  # type: ignore[union-attr]
+        Shift.slots > Shift.confirmed_count,  # type: ignore[operator]
+    )
+    return sa.or_(open_line, open_shift)
+
+
+def asks_for_something(db: Session, need_id: int) -> bool:
+    return bool(db.execute(sa.select(asking(need_id))).scalar_one())
+
+
+# A change refused because it would take away the last thing a published project asks for (the API's words).
+LAST_THING_ASKED = "would leave the project on the board asking for nothing: add another item or shift first"
+
+
+def asks_nothing_on_board(db: Session, need: Need) -> bool:
+    """After a change: a published need that nobody holds a part of yet, asking for nothing (to refuse).
+
+    A need with an approved or delivered claim or sign-up is matched (or further) once it asks nothing more
+    and goes on to completion; a published one would sit on the board for good, never claimed nor closed.
+    """
+    assert need.id is not None
+    return need.status is NeedStatus.PUBLISHED and not asks_for_something(db, need.id)
+
+
 # --- intake --------------------------------------------------------------------------------------------
 
 
@@ -362,17 +417,24 @@ def _transition(
     values: dict[str, Any],
     action: str,
     version: int | None,
+    requires: tuple[sa.ColumnElement[bool], NeedProblem] | None = None,
 ) -> Need:
+    """Move the need to ``values`` if it is in an ``allowed`` status (at ``version`` when given) and meets
+    ``requires`` (a condition, checked in the same UPDATE, and the problem raised when it fails)."""
     need = get_visible_need(db, actor, need_id)
     before = snapshot(need, AUDITED_FIELDS)
     conditions = [Need.id == need_id, Need.status.in_(allowed)]  # type: ignore[attr-defined]
     if version is not None:
         conditions.append(Need.version == version)
+    if requires is not None:
+        conditions.append(requires[0])
     statement = sa.update(Need).where(*conditions).values(**values, version=Need.version + 1, updated_at=utcnow())
     if db.execute(statement).rowcount != 1:  # type: ignore[attr-defined]
         current = _detached(db, need_id)
         if version is not None and current.version != version:
             raise VersionConflict(current)
+        if requires is not None and current.status in allowed:
+            raise requires[1]
         raise WrongStatus(current)
     need = _current(db, need_id)
     old, new = changed(before, snapshot(need, AUDITED_FIELDS))
@@ -398,7 +460,10 @@ def start_review(db: Session, actor: CurrentUser, need_id: int, *, version: int 
 
 
 def publish_need(db: Session, actor: CurrentUser, need_id: int, *, version: int | None = None) -> Need:
-    """A reviewed need becomes a project on the public board."""
+    """A reviewed need becomes a project on the public board, if it asks for something (NothingAsked).
+
+    The condition is part of the UPDATE: a line closed or a shift cancelled meanwhile cannot slip through.
+    """
     need = _transition(
         db,
         actor,
@@ -407,6 +472,7 @@ def publish_need(db: Session, actor: CurrentUser, need_id: int, *, version: int 
         values={"status": NeedStatus.PUBLISHED, "status_reason": None, "published_at": utcnow()},
         action="need.publish",
         version=version,
+        requires=(asking(need_id), NothingAsked()),
     )
     _tell_creator(db, actor, need, "need_published")
     return need

@@ -72,6 +72,14 @@ def _conflict_message() -> str:
     return _("The need was changed by someone else. Reload the page and try again.")
 
 
+def nothing_asked_message() -> str:
+    """Why a need that asks for nothing is not published (services.NothingAsked), in the reader's language."""
+    return _(
+        "Add at least one item or volunteer shift before publishing: a project that asks for nothing "
+        "can never be claimed or closed."
+    )
+
+
 def _version(form: dict[str, Any], name: str = "version") -> int | None:
     text = one(form, name).strip()
     return int(text) if text.isdigit() and 0 < int(text) < 2_147_483_647 else None
@@ -249,6 +257,12 @@ class NeedStaffPagesController(Controller):
             services.publish_need(db, actor, need_id, version=_version(data))
         except (services.VersionConflict, services.WrongStatus):
             return self._conflict(db, actor, need_id)
+        except services.NothingAsked as refusal:
+            db.rollback()
+            message = nothing_asked_message()
+            return self._detail(
+                db, actor, need_id, problem=message, errors={refusal.field: message}, status_code=HTTP_409_CONFLICT
+            )
         return self._done(need_id, "published")
 
     @post("/{need_id:int}/reject", name="needs:staff-reject", sync_to_thread=True)
