@@ -10,6 +10,15 @@ candidate). It asks each view of ``/review`` and ``GET /api/v1/review`` ``--requ
 (Litestar's test client: the application's whole stack, template included, no network), after two
 warm-up requests, and records the median and p95 milliseconds and the SQL statements each request sent.
 Prints the figures and writes ``benchmarks/results/review_inbox.{txt,json}``.
+
+    .venv/bin/python benchmarks/review_inbox.py --city-url postgresql+psycopg://postgres@127.0.0.1:5432/city \
+        [--street-admin aoshanwei-admin] [--requests 9] [--label before]
+
+measures instead a city already seeded (``marketplace seed city --streets 100 --volunteers 100000 ...``),
+writing nothing but its sign-ins: the city admin's ``/review`` (plain, any conflict, the overlapping-shift
+conflict, one community, a search) and ``/volunteers`` (by name, by hours), and a street admin's ``/review``
+and ``/volunteers``, signed in as the seed's ``city`` and ``<slug>-admin``; it writes
+``benchmarks/results/review_inbox_city[_LABEL].{txt,json}``.
 """
 
 import argparse
@@ -268,13 +277,130 @@ def _measure(url: str, pending: int, requests: int, label: str) -> dict[str, Any
     return {"backend": label, "pending": seeded["pending"], "requests_per_view": requests, "views": results}
 
 
+SEED_PASSWORD = "hudao-demo-2026"
+
+
+def _sign_in(client: TestClient[Any], username: str, password: str) -> None:
+    client.cookies.clear()
+    page = client.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    signed = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf.group(1)},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303, signed.text[:300]
+
+
+def _city_views(url: str, street_admin: str) -> list[tuple[str, str]]:
+    engine = create_db_engine(DatabaseSettings(url=url))
+    with Session(engine) as db:
+        community = db.execute(
+            sa.text(
+                "SELECT g.community_id FROM match m JOIN need n ON n.id = m.need_id JOIN grid g ON g.id = n.grid_id"
+                " WHERE m.status = 'proposed' GROUP BY g.community_id ORDER BY count(*) DESC, g.community_id LIMIT 1"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return [
+        ("city", "/review"),
+        ("city", "/review?conflict=any"),
+        ("city", "/review?conflict=shift_overlap"),
+        ("city", f"/review?community={community}"),
+        ("city", "/review?q=%E7%8E%8B"),  # 王
+        ("city", "/volunteers"),
+        ("city", "/volunteers?sort=hours"),
+        (street_admin, "/review"),
+        (street_admin, "/review?conflict=shift_overlap"),
+        (street_admin, "/volunteers"),
+    ]
+
+
+def _measure_city(url: str, street_admin: str, requests: int) -> dict[str, Any]:
+    """The pages of an already seeded city, in process, signed in as its city admin and a street admin."""
+    views = _city_views(url, street_admin)
+    settings = Settings(
+        database=DatabaseSettings(url=url),
+        secret_key="benchmark-secret-key-not-for-production",
+        var_dir=Path(tempfile.mkdtemp(prefix="review-inbox-city-")),
+        allowed_hosts=("testserver.local", "127.0.0.1", "localhost"),
+    )
+    app = create_app(settings)
+    results: list[dict[str, Any]] = []
+    with TestClient(app=app) as client:
+        app_engine: sa.Engine = app.state.engine
+        signed_in = None
+        for user, path in views:
+            if user != signed_in:
+                _sign_in(client, user, SEED_PASSWORD)
+                signed_in = user
+            for _ in range(2):
+                warm = client.get(path)
+                assert warm.status_code == 200, (path, warm.text[:300])
+            timings, statements = [], []
+            for _ in range(requests):
+                with _counting(app_engine) as seen:
+                    began = time.perf_counter()
+                    response = client.get(path)
+                    timings.append((time.perf_counter() - began) * 1000)
+                statements.append(len(seen))
+                assert response.status_code == 200, (path, response.text[:300])
+            timings.sort()
+            row = {
+                "user": user,
+                "path": path,
+                "median_ms": round(statistics.median(timings), 1),
+                "min_ms": round(timings[0], 1),
+                "max_ms": round(timings[-1], 1),
+                "statements": max(statements),
+            }
+            results.append(row)
+            print(
+                f"{user:16} {path[:44]:44} median {row['median_ms']:7.1f} ms  min {row['min_ms']:7.1f} ms"
+                f"  {row['statements']:2d} statements",
+                flush=True,
+            )
+    return {"backend": url.split("://")[0], "requests_per_view": requests, "views": results}
+
+
+def _city_main(args: argparse.Namespace) -> None:
+    run = _measure_city(args.city_url, args.street_admin, args.requests)
+    record = {
+        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "label": args.label,
+        "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "load": _load()},
+        "run": run,
+    }
+    lines = [f"A seeded city's review inbox and volunteer list, {args.requests} requests per view (in process)"]
+    lines.append(f"{'user':16} {'view':44} {'median':>9} {'min':>9} {'stmts':>6}")
+    for row in run["views"]:
+        lines.append(
+            f"{row['user']:16} {row['path'][:44]:44} {row['median_ms']:7.1f}ms {row['min_ms']:7.1f}ms "
+            f"{row['statements']:6d}"
+        )
+    text = "\n".join(lines) + f"\n\nload average at the end: {_load()}\n"
+    print("\n" + text)
+    if not args.no_write:
+        RESULTS.mkdir(exist_ok=True)
+        name = "review_inbox_city" + (f"_{args.label}" if args.label else "")
+        (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+        (RESULTS / f"{name}.txt").write_text(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pending", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--database-url", help="a PostgreSQL server URL; a scratch database is made on it")
+    parser.add_argument("--city-url", help="measure this already seeded city instead (read only)")
+    parser.add_argument("--street-admin", default="aoshanwei-admin", help="with --city-url: a street admin")
+    parser.add_argument("--label", default="", help="with --city-url: a suffix for the result files")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
+    if args.city_url:
+        _city_main(args)
+        return
     runs = []
     folder = Path(tempfile.mkdtemp(prefix="review-inbox-db-"))
     runs.append(_measure(f"sqlite:///{folder / 'bench.sqlite3'}", args.pending, args.requests, "SQLite"))

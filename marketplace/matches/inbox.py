@@ -496,19 +496,26 @@ def _fixed_values(clock: Clock) -> dict[str, dict[Any, ColumnElement[bool]]]:
 
 
 def count_inbox(db: Session, filters: InboxFilters, clock: Clock) -> InboxCounts:
-    """Three queries: the sums for the fixed-valued filters, the counts per community and per round.
+    """Two or three queries: the sums for the fixed-valued filters with the counts per community, and the
+    counts per round (and per community, when a community is chosen).
 
-    The sums read the pending rows once: an inner query gives each row one column per value of the
-    fixed-valued filters (each condition evaluated once, the overlapping-shift probe among them), and the
-    outer one counts those columns, each value with the other set filters' columns. "Any conflict" is the
-    OR of the conflicts' columns. The inner query is fenced (OFFSET 0) so neither database folds it into
-    the outer one, which would evaluate every condition again for each count that reads it.
+    The sums read the pending rows once: an inner query gives each row its community and one column per
+    value of the fixed-valued filters (each condition evaluated once, the overlapping-shift probe among
+    them), and the outer one counts those columns per community, each value with the other set filters'
+    columns. "Any conflict" is the OR of the conflicts' columns. The inner query is fenced (OFFSET 0) so
+    neither database folds it into the outer one, which would evaluate every condition again for each
+    count that reads it. The sums are grouped by community: with no community chosen, each community's
+    count of the rows the other filters keep is what the community filter offers, and the other counts
+    add the communities' up; a second pass over the pending rows for the communities took 40-60 ms of a
+    city admin's page at 27,600 pending items. With a community chosen the sums read that community's
+    rows only (the overlapping-shift probe runs for them alone) and the communities are a query of their
+    own, which evaluates no conflict.
     """
     conditions = _conditions(filters, clock)
     people = bool(filters.q)
     values = _fixed_values(clock)
     names: dict[tuple[str, Any], str] = {}
-    columns: list[Any] = [col(Match.id).label("id")]
+    columns: list[Any] = [col(Match.id).label("id"), col(Grid.community_id).label("community_id")]
     for facet, choices in values.items():
         for value, condition in choices.items():
             names[(facet, value)] = f"v{len(names)}"
@@ -532,28 +539,38 @@ def count_inbox(db: Session, filters: InboxFilters, clock: Clock) -> InboxCounts
         for value in choices:
             keys.append((facet, value))
             sums.append(sa.func.count().filter(_all([value_is(facet, value), *others])))
-    row = db.execute(sa.select(*sums).select_from(pending)).one()
-    counts = InboxCounts(total=int(row[0]), upto=int(row[1] or 0))
-    for (facet, value), number in zip(keys, row[2:], strict=True):
+    rows = db.execute(
+        sa.select(pending.c.community_id, *sums).select_from(pending).group_by(pending.c.community_id)
+    ).all()
+    counts = InboxCounts()
+    added = [0] * len(keys)
+    for row in rows:
+        counts.total += int(row[1])
+        counts.upto = max(counts.upto, int(row[2] or 0))
+        added = [a + int(number) for a, number in zip(added, row[3:], strict=True)]
+    for (facet, value), number in zip(keys, added, strict=True):
         if facet == "kind":
-            counts.kinds[value] = int(number)
+            counts.kinds[value] = number
         elif facet == "source":
-            counts.sources[value] = int(number)
+            counts.sources[value] = number
         elif facet == "answer":
-            counts.answers[value] = int(number)
+            counts.answers[value] = number
         elif facet == "conflict":
-            counts.conflicts[value] = int(number)
+            counts.conflicts[value] = number
         else:
-            counts.due_today = int(number)
-    except_community = [c for name, c in conditions.items() if name != "community"]
-    counts.communities = {
-        community_id: int(number)
-        for community_id, number in db.execute(
-            _joined(sa.select(Grid.community_id, sa.func.count()), people=people)
-            .where(*except_community)
-            .group_by(Grid.community_id)
-        ).all()
-    }
+            counts.due_today = number
+    if filters.community_id is None:
+        counts.communities = {int(row[0]): int(row[1]) for row in rows if row[1]}
+    else:
+        except_community = [c for name, c in conditions.items() if name != "community"]
+        counts.communities = {
+            community_id: int(number)
+            for community_id, number in db.execute(
+                _joined(sa.select(Grid.community_id, sa.func.count()), people=people)
+                .where(*except_community)
+                .group_by(Grid.community_id)
+            ).all()
+        }
     except_round = [c for name, c in conditions.items() if name != "round"]
     counts.rounds = [
         (int(round_id), int(number))
