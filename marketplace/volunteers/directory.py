@@ -235,17 +235,25 @@ def search_volunteers(
     total = int(db.execute(counted.where(*scope)).scalar_one())
     pages = max(1, -(-total // page_size))
     offset = (page - 1) * page_size
-    listed = _joined(sa.select(VolunteerProfile, User, Grid), filters, sort=True, every=True).where(*scope)
     if filters.sort in FIGURE_SORTS or page_size > MAX_LISTED_IDS:
+        # Written as before on purpose: with the scope as a joined copy of the profiles, PostgreSQL sorts
+        # the profiles by their figures and joins accounts for the first rows only (an incremental sort);
+        # with the scope as a condition it joined all 100,000 accounts first (430 -> 755 ms by hours).
+        visible = volunteers_visible_to(viewer).subquery()
         figures = _service_figures(since).subquery()
         rows = db.execute(
-            listed.add_columns(figures.c.year_hours, figures.c.last_service, rate)
+            sa.select(VolunteerProfile, User, Grid, figures.c.year_hours, figures.c.last_service, rate)
+            .join(visible, visible.c.id == VolunteerProfile.id)
+            .join(User, User.id == VolunteerProfile.user_id)  # type: ignore[arg-type]
+            .join(Grid, Grid.id == VolunteerProfile.home_grid_id)  # type: ignore[arg-type]
             .outerjoin(figures, figures.c.volunteer_id == VolunteerProfile.id)
+            .where(*_conditions(filters))
             .order_by(*_order(filters.sort, figures, rate))
             .limit(page_size)
             .offset(offset)
         ).all()
         return DirectoryPage(_rows(db, list(rows)), total, page, pages)
+    listed = _joined(sa.select(VolunteerProfile, User, Grid), filters, sort=True, every=True).where(*scope)
     # The page's ids first, sorting only what the order reads, then their rows.
     order = _order(filters.sort, None, rate)
     ids = _joined(sa.select(VolunteerProfile.id), filters, sort=True).where(*scope).order_by(*order)
