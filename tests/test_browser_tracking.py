@@ -74,9 +74,22 @@ def test_a_resident_follows_their_report_from_received_to_published(browser: Any
     assert title not in resident.content()
     assert "没有与该受理编号和电话号码相符的诉求" in resident.content()
 
-    # Staff of the grid publish it as a project.
+    # Staff of the grid publish it as a project. A report asks for nothing yet: the publish button says to add
+    # an item first and links the edit form; staff add one there, then publish.
     staff = signed_in(browser, base, "staff")
     staff.goto(f"{base}/needs/{need_id}")
+    staff.get_by_role("button", name="发布为项目").click()
+    staff.wait_for_load_state()
+    assert "发布前请至少添加一项资源或一个志愿者班次" in staff.locator("#publish-error").inner_text()
+    staff.locator("#publish-error a").click()
+    staff.wait_for_load_state()
+    staff.select_option("select[name='line-0-kind']", "service")
+    staff.select_option("select[name='line-0-category']", "travel_safety")
+    staff.fill("input[name='line-0-description']", "更换路灯")
+    staff.fill("input[name='line-0-quantity']", "1")
+    staff.fill("input[name='line-0-unit']", "次")
+    staff.locator("form.need-form button.button[type=submit]").last.click()
+    staff.wait_for_url(re.compile(rf"/needs/{need_id}\?done=saved"))
     staff.get_by_role("button", name="发布为项目").click()
     staff.wait_for_load_state()
     assert staff.url.endswith(f"/needs/{need_id}?done=published"), staff.url
