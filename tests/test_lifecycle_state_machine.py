@@ -48,7 +48,8 @@ from sqlmodel import Session, SQLModel
 
 from marketplace.accounts.models import Role
 from marketplace.app import create_app
-from marketplace.needs.models import NeedStatus, ResourceLine, Shift
+from marketplace.audit.models import AuditEvent
+from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
 from marketplace.offers.models import Offer
 from marketplace.places.models import Department
 from marketplace.security.tokens import create_api_token
@@ -703,12 +704,14 @@ def test_a_need_with_a_live_claim_is_not_merged_away(client: TestClient[Any], se
         assert inv.violations(fresh.connection()) == {}
 
 
-def test_withdrawing_an_approved_claim_on_a_line_closed_as_enough_leaves_it_needing_nothing(
+def test_withdrawing_an_approved_claim_on_a_line_closed_as_enough_opens_the_line_for_what_it_held(
     client: TestClient[Any], session: Session
 ) -> None:
-    """The line was closed as enough while an approved claim held 1 of it; the claim is then withdrawn. The
-    offer gets its 1 back, the closed line still needs 0 (it was 1 on a closed line: the need could never
-    complete, as no claim could be made on the line any more)."""
+    """The line (3) was closed as enough while an approved claim held 1 of it; the claim is then withdrawn. The
+    offer gets its 1 back and the line opens again needing that 1, its quantity now the 1 staff called enough.
+    (Giving 1 back to a line left closed meant no claim could ever cover it; leaving it closed at 0 left a
+    published need asking for nothing with nothing held, which no one could complete either.) Another claim
+    then covers it and the need is matched."""
     from tests import matches_factories as mf
 
     grid = make_grid(session)
@@ -729,6 +732,56 @@ def test_withdrawing_an_approved_claim_on_a_line_closed_as_enough_leaves_it_need
     withdrawn = client.post(f"/api/v1/claims/{claim}/cancel", json={"reason": "物资调配变化"}, headers=partner.headers)
     assert withdrawn.status_code == 200, withdrawn.text
     with Session(session.get_bind()) as fresh:
-        assert fresh.get(ResourceLine, line.id).still_needed == 0  # type: ignore[union-attr]
+        reopened = fresh.get(ResourceLine, line.id)
+        assert reopened is not None and reopened.closed_at is None
+        assert (reopened.quantity, reopened.still_needed) == (1, 1)
         assert fresh.get(Offer, offer.id).remaining_quantity == 5  # type: ignore[union-attr]
+        assert fresh.get(Need, need.id).status is NeedStatus.PUBLISHED  # type: ignore[union-attr]
+        assert inv.violations(fresh.connection()) == {}
+        trail = fresh.execute(sa.select(AuditEvent).where(AuditEvent.action == "need.line.reopen")).scalars().all()
+        assert [(event.object_id, event.after["still_needed"]) for event in trail] == [(line.id, "1.00")]
+
+    again = client.post(f"/api/v1/projects/{need.id}/claims", json=body, headers=partner.headers)
+    assert again.status_code == 201, again.text
+    decided = client.post(f"/api/v1/matches/{again.json()['id']}/decision", json=decision, headers=boss.headers)
+    assert decided.status_code == 200, decided.text
+    with Session(session.get_bind()) as fresh:
+        assert fresh.get(Need, need.id).status is NeedStatus.MATCHED  # type: ignore[union-attr]
+        assert inv.violations(fresh.connection()) == {}
+
+
+def test_withdrawing_one_of_two_claims_on_a_line_closed_as_enough_asks_again_for_that_one_only(
+    client: TestClient[Any], session: Session
+) -> None:
+    """Closed as enough at 2 held of 10 (1 + 1); one claim is withdrawn: the line needs 1 of 2, the other claim
+    still holds its 1, and the need is partly matched, not finished and not empty."""
+    from tests import matches_factories as mf
+
+    grid = make_grid(session)
+    need = mf.project(session, grid)
+    line = mf.line(session, need, "10")
+    partner, boss = mf.partner(session), mf.admin(session)
+    offer = mf.offer_of(session, partner.user, "5")
+    staff = _person(session, make_user(session, Role.STAFF, community_id=grid.community_id).id or 0)
+    session.commit()
+    body = {"kind": "line", "resource_line_id": line.id, "offer_id": offer.id, "quantity": "1"}
+    claims = [client.post(f"/api/v1/projects/{need.id}/claims", json=body, headers=partner.headers) for _ in range(2)]
+    assert [claim.status_code for claim in claims] == [201, 201], [claim.text for claim in claims]
+    for claim in claims:
+        decided = client.post(
+            f"/api/v1/matches/{claim.json()['id']}/decision", json={"decision": "approve"}, headers=boss.headers
+        )
+        assert decided.status_code == 200, decided.text
+    closing = {"version": 1, "reason": "已够用"}
+    closed = client.post(f"/api/v1/needs/{need.id}/lines/{line.id}/close", json=closing, headers=staff.headers)
+    assert closed.status_code == 200, closed.text
+    withdrawn = client.post(
+        f"/api/v1/claims/{claims[0].json()['id']}/cancel", json={"reason": "物资调配变化"}, headers=partner.headers
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    with Session(session.get_bind()) as fresh:
+        reopened = fresh.get(ResourceLine, line.id)
+        assert reopened is not None and reopened.closed_at is None
+        assert (reopened.quantity, reopened.still_needed) == (2, 1)
+        assert fresh.get(Need, need.id).status is NeedStatus.PARTIALLY_MATCHED  # type: ignore[union-attr]
         assert inv.violations(fresh.connection()) == {}

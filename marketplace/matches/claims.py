@@ -220,10 +220,20 @@ def cancel_claim(db: Session, actor: CurrentUser, match_id: int, reason: str | N
         decided_at=utcnow(),
     ):
         raise Conflict(f"This claim is {row.status.value} and can no longer be cancelled")
+    reopened = None
     if was is MatchStatus.APPROVED and row.kind is MatchKind.OFFER_LINE and row.quantity:
         release_to_offer(db, row.offer_id or 0, row.quantity)
-        give_back_to_line(db, row.resource_line_id or 0, row.quantity)
+        reopened = give_back_to_line(db, row.resource_line_id or 0, row.quantity)
     db.refresh(row)
     refresh_need_status(db, row.need_id)
     record(db, "match.cancel", object_type="match", object_id=row.id, before=before, after=snapshot(row, AUDIT_FIELDS))
+    if reopened is not None:
+        record(
+            db,
+            "need.line.reopen",
+            object_type="resource_line",
+            object_id=row.resource_line_id,
+            before={"closed": True},
+            after=reopened | {"need_id": row.need_id, "withdrawn_match_id": row.id},
+        )
     return row

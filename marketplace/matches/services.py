@@ -75,8 +75,14 @@ def take_from_line(db: Session, line_id: int, quantity: Decimal) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def give_back_to_line(db: Session, line_id: int, quantity: Decimal) -> None:
-    """What a withdrawn approved claim held is needed again, unless the line was closed as enough (it needs 0)."""
+def give_back_to_line(db: Session, line_id: int, quantity: Decimal) -> dict[str, str] | None:
+    """What a withdrawn approved claim held is needed again.
+
+    A line closed as enough while the claim held part of it opens again for what the claim held, its quantity
+    becoming what staff called enough (what the line's claims held then): left closed at 0, a published need
+    could be left asking for nothing with nothing held, which no one could ever complete. Returns the reopened
+    line's new quantity and still-needed (for the audit trail), or None when the line was open.
+    """
     db.execute(
         sa.update(_line)
         .where(
@@ -87,6 +93,25 @@ def give_back_to_line(db: Session, line_id: int, quantity: Decimal) -> None:
         .values(still_needed=_line.c.still_needed + quantity)
         .execution_options(synchronize_session=False)
     )
+    held_by_others = (
+        sa.select(sa.func.coalesce(sa.func.sum(_match.c.quantity), 0))
+        .where(
+            _match.c.resource_line_id == line_id,
+            _match.c.kind == MatchKind.OFFER_LINE.value,
+            _match.c.status.in_([status.value for status in HELD]),
+        )
+        .scalar_subquery()
+    )
+    reopened = db.execute(
+        sa.update(_line)
+        .where(_line.c.id == line_id, _line.c.closed_at.is_not(None))
+        .values(quantity=held_by_others + quantity, still_needed=quantity, closed_at=None, closed_reason=None)
+        .returning(_line.c.quantity, _line.c.still_needed)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if reopened is None:
+        return None
+    return {"quantity": str(reopened.quantity), "still_needed": str(reopened.still_needed)}
 
 
 def take_slot(db: Session, shift_id: int) -> bool:
