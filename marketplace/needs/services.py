@@ -68,14 +68,12 @@ NOTHING_ASKED = "add at least one item or volunteer shift before publishing"
 
 
 class NothingAsked(NeedProblem):
-    """The need would be on the public board asking for nothing: no item still needed, no free shift place.
+    """Publishing would put the need on the public board asking for nothing: no item still needed, no free
+    shift place. Such a project can never be claimed nor close. 409 naming ``lines`` (a change that would take
+    away the last thing asked is refused by ``changes`` with its own field, LAST_THING_ASKED)."""
 
-    Such a project can never be claimed nor close. 409 (the need's content refuses it), naming ``field``:
-    ``lines`` when publishing, the change's own field when a change would take away the last thing asked.
-    """
-
-    def __init__(self, field: str = "lines", message: str = NOTHING_ASKED) -> None:
-        super().__init__(field, message, status_code=409)
+    def __init__(self) -> None:
+        super().__init__("lines", NOTHING_ASKED, status_code=409)
 
 
 class NeedNotFound(NotFoundException):
