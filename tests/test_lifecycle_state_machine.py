@@ -704,6 +704,47 @@ def test_a_need_with_a_live_claim_is_not_merged_away(client: TestClient[Any], se
         assert inv.violations(fresh.connection()) == {}
 
 
+@dataclass
+class ClosedLine:
+    """A line closed as enough while approved claims of one partner held it; the first claim then withdrawn."""
+
+    need: Any
+    line: Any
+    offer: Any
+    partner: Any
+    boss: Any
+    claim_body: dict[str, Any]
+
+
+def _close_then_withdraw(client: TestClient[Any], session: Session, quantity: str, claims: int) -> ClosedLine:
+    from tests import matches_factories as mf
+
+    grid = make_grid(session)
+    need = mf.project(session, grid)
+    line = mf.line(session, need, quantity)
+    partner, boss = mf.partner(session), mf.admin(session)
+    offer = mf.offer_of(session, partner.user, "5")
+    staff = _person(session, make_user(session, Role.STAFF, community_id=grid.community_id).id or 0)
+    session.commit()
+    body = {"kind": "line", "resource_line_id": line.id, "offer_id": offer.id, "quantity": "1"}
+    claim_path = f"/api/v1/projects/{need.id}/claims"
+    made = [client.post(claim_path, json=body, headers=partner.headers) for _ in range(claims)]
+    assert [claim.status_code for claim in made] == [201] * claims, [claim.text for claim in made]
+    for claim in made:
+        decided = client.post(
+            f"/api/v1/matches/{claim.json()['id']}/decision", json={"decision": "approve"}, headers=boss.headers
+        )
+        assert decided.status_code == 200, decided.text
+    closing = {"version": 1, "reason": "已够用"}
+    closed = client.post(f"/api/v1/needs/{need.id}/lines/{line.id}/close", json=closing, headers=staff.headers)
+    assert closed.status_code == 200, closed.text
+    withdrawn = client.post(
+        f"/api/v1/claims/{made[0].json()['id']}/cancel", json={"reason": "物资调配变化"}, headers=partner.headers
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    return ClosedLine(need, line, offer, partner, boss, body)
+
+
 def test_withdrawing_an_approved_claim_on_a_line_closed_as_enough_opens_the_line_for_what_it_held(
     client: TestClient[Any], session: Session
 ) -> None:
@@ -712,25 +753,10 @@ def test_withdrawing_an_approved_claim_on_a_line_closed_as_enough_opens_the_line
     (Giving 1 back to a line left closed meant no claim could ever cover it; leaving it closed at 0 left a
     published need asking for nothing with nothing held, which no one could complete either.) Another claim
     then covers it and the need is matched."""
-    from tests import matches_factories as mf
-
-    grid = make_grid(session)
-    need = mf.project(session, grid)
-    line = mf.line(session, need, "3")
-    partner, boss = mf.partner(session), mf.admin(session)
-    offer = mf.offer_of(session, partner.user, "5")
-    staff = _person(session, make_user(session, Role.STAFF, community_id=grid.community_id).id or 0)
-    session.commit()
-    body = {"kind": "line", "resource_line_id": line.id, "offer_id": offer.id, "quantity": "1"}
-    claim = client.post(f"/api/v1/projects/{need.id}/claims", json=body, headers=partner.headers).json()["id"]
+    world = _close_then_withdraw(client, session, "3", claims=1)
+    need, line, offer = world.need, world.line, world.offer
+    partner, boss, body = world.partner, world.boss, world.claim_body
     decision = {"decision": "approve"}
-    assert client.post(f"/api/v1/matches/{claim}/decision", json=decision, headers=boss.headers).status_code == 200
-    closing = {"version": 1, "reason": "已够用"}
-    closed = client.post(f"/api/v1/needs/{need.id}/lines/{line.id}/close", json=closing, headers=staff.headers)
-    assert closed.status_code == 200, closed.text
-
-    withdrawn = client.post(f"/api/v1/claims/{claim}/cancel", json={"reason": "物资调配变化"}, headers=partner.headers)
-    assert withdrawn.status_code == 200, withdrawn.text
     with Session(session.get_bind()) as fresh:
         reopened = fresh.get(ResourceLine, line.id)
         assert reopened is not None and reopened.closed_at is None
@@ -755,30 +781,8 @@ def test_withdrawing_one_of_two_claims_on_a_line_closed_as_enough_asks_again_for
 ) -> None:
     """Closed as enough at 2 held of 10 (1 + 1); one claim is withdrawn: the line needs 1 of 2, the other claim
     still holds its 1, and the need is partly matched, not finished and not empty."""
-    from tests import matches_factories as mf
-
-    grid = make_grid(session)
-    need = mf.project(session, grid)
-    line = mf.line(session, need, "10")
-    partner, boss = mf.partner(session), mf.admin(session)
-    offer = mf.offer_of(session, partner.user, "5")
-    staff = _person(session, make_user(session, Role.STAFF, community_id=grid.community_id).id or 0)
-    session.commit()
-    body = {"kind": "line", "resource_line_id": line.id, "offer_id": offer.id, "quantity": "1"}
-    claims = [client.post(f"/api/v1/projects/{need.id}/claims", json=body, headers=partner.headers) for _ in range(2)]
-    assert [claim.status_code for claim in claims] == [201, 201], [claim.text for claim in claims]
-    for claim in claims:
-        decided = client.post(
-            f"/api/v1/matches/{claim.json()['id']}/decision", json={"decision": "approve"}, headers=boss.headers
-        )
-        assert decided.status_code == 200, decided.text
-    closing = {"version": 1, "reason": "已够用"}
-    closed = client.post(f"/api/v1/needs/{need.id}/lines/{line.id}/close", json=closing, headers=staff.headers)
-    assert closed.status_code == 200, closed.text
-    withdrawn = client.post(
-        f"/api/v1/claims/{claims[0].json()['id']}/cancel", json={"reason": "物资调配变化"}, headers=partner.headers
-    )
-    assert withdrawn.status_code == 200, withdrawn.text
+    world = _close_then_withdraw(client, session, "10", claims=2)
+    need, line = world.need, world.line
     with Session(session.get_bind()) as fresh:
         reopened = fresh.get(ResourceLine, line.id)
         assert reopened is not None and reopened.closed_at is None
