@@ -55,3 +55,35 @@ document.addEventListener("DOMContentLoaded", function () {
   document.addEventListener("htmx:afterSettle", mark);
   window.addEventListener("resize", mark);
 })();
+
+// A form sent back with a problem shows the problem where the form is. When the page says nothing about it
+// on the first screen (a form low on a long page, such as a need's line change on a phone), bring the first
+// field marked invalid into view and focus it, opening any <details> around it; otherwise the page looks
+// unchanged from the top and nobody knows the change was refused. A banner about the problem already on
+// screen (the forms that list their problems at the top) or a #fragment in the address leaves the page as is.
+(function () {
+  function onScreen(element) {
+    var box = element.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && box.top < window.innerHeight && box.bottom > 0;
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.location.hash) {
+      return;
+    }
+    var field = document.querySelector('main [aria-invalid="true"]');
+    if (!field) {
+      return;
+    }
+    var banners = document.querySelectorAll("main .banner-problem, main [role='alert']");
+    for (var i = 0; i < banners.length; i++) {
+      if (onScreen(banners[i])) {
+        return;
+      }
+    }
+    for (var details = field.closest("details"); details; details = details.parentElement.closest("details")) {
+      details.open = true;
+    }
+    field.scrollIntoView({ block: "center" });
+    field.focus({ preventScroll: true });
+  });
+})();
