@@ -25,6 +25,7 @@ from marketplace.matches.services import (
     Conflict,
     field_problem,
     give_back_to_line,
+    hold_open_need,
     open_need,
     refresh_need_status,
     set_match_status,
@@ -67,6 +68,9 @@ def claim(db: Session, actor: CurrentUser, need_id: int, request: ClaimRequest) 
         # The partial unique index match_one_live_whole_claim: someone else's claim won the race.
         db.rollback()
         raise Conflict(ALREADY_CLAIMED) from None
+    if not hold_open_need(db, need_id):  # cancelled meanwhile (needs.cancellation): the claim is not kept
+        db.rollback()
+        raise Conflict(openings.PROJECT_CLOSED)
     record(db, "match.claim", object_type="match", object_id=row.id, after=snapshot(row, AUDIT_FIELDS), actor=actor)
     del need
     return row

@@ -75,13 +75,31 @@ def take_from_line(db: Session, line_id: int, quantity: Decimal) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def give_back_to_line(db: Session, line_id: int, quantity: Decimal) -> dict[str, str] | None:
+def hold_open_need(db: Session, need_id: int) -> bool:
+    """The last check of a new claim or sign-up: its need is still open, and stays so until this commits.
+
+    A conditional UPDATE that changes nothing takes the need's row lock (PostgreSQL), as cancelling a need
+    (``needs.cancellation``) does with its own UPDATE: of the two, the later waits for the earlier, then sees
+    it. So a claim or sign-up never lands on a need cancelled meanwhile (SQLite serialises writers anyway).
+    False when the need is no longer open.
+    """
+    result = db.execute(
+        sa.update(_need)
+        .where(_need.c.id == need_id, _need.c.status.in_([s.value for s in OPEN_STATUSES]))
+        .values(id=_need.c.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def give_back_to_line(db: Session, line_id: int, quantity: Decimal, *, reopen: bool = True) -> dict[str, str] | None:
     """What a withdrawn approved claim held is needed again.
 
     A line closed as enough while the claim held part of it opens again for what the claim held, its quantity
     becoming what staff called enough (what the line's claims held then): left closed at 0, a published need
     could be left asking for nothing with nothing held, which no one could ever complete. Returns the reopened
-    line's new quantity and still-needed (for the audit trail), or None when the line was open.
+    line's new quantity and still-needed (for the audit trail), or None when the line was open. ``reopen``
+    False leaves a closed line closed (its need is cancelled: nobody will be asked for it again).
     """
     db.execute(
         sa.update(_line)
@@ -93,6 +111,8 @@ def give_back_to_line(db: Session, line_id: int, quantity: Decimal) -> dict[str,
         .values(still_needed=_line.c.still_needed + quantity)
         .execution_options(synchronize_session=False)
     )
+    if not reopen:
+        return None
     held_by_others = (
         sa.select(sa.func.coalesce(sa.func.sum(_match.c.quantity), 0))
         .where(

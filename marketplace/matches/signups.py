@@ -22,6 +22,7 @@ from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatu
 from marketplace.matches.services import (
     Conflict,
     give_back_slot,
+    hold_open_need,
     open_need,
     refresh_need_status,
     set_match_status,
@@ -157,6 +158,10 @@ def sign_up(db: Session, actor: CurrentUser, shift_id: int) -> tuple[ShiftSignup
             subject_id=shift_id,
         )
         refresh_need_status(db, shift.need_id)
+    # Last, as every path takes the need's row (volunteer, match, shift, need): no lock waits on another here.
+    if not hold_open_need(db, shift.need_id):  # cancelled meanwhile (needs.cancellation): nothing is kept
+        db.rollback()
+        raise Conflict(openings.PROJECT_CLOSED)
     record(db, "signup.create", object_type="shift_signup", object_id=signup.id, after=snapshot(signup, AUDIT_FIELDS))
     return signup, True
 

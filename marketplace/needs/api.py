@@ -13,7 +13,7 @@ from sqlmodel import Session
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.masking import mask_name, mask_phone
-from marketplace.needs import changes, consent, duplicates, escalation, services
+from marketplace.needs import cancellation, changes, consent, duplicates, escalation, services
 from marketplace.needs.models import Escalation, Need, NeedStatus
 from marketplace.needs.schemas import (
     LineClosing,
@@ -46,6 +46,14 @@ class MergeIn(BaseModel):
     target_id: Id
     version: Version
     target_version: optional(Version) = None
+
+
+class CancelIn(BaseModel):
+    """Cancel the need: why (told to everyone whose claim or sign-up ends, and to the resident), and the
+    ``version`` you read."""
+
+    reason: Reason
+    version: Version
 
 
 class EscalateIn(BaseModel):
@@ -381,6 +389,29 @@ class NeedApiController(Controller):
             db, actor, need_id, data.target_id, version=data.version, target_version=data.target_version
         )
         return need_detail_out(db, target)
+
+    @post(
+        "/{need_id:int}/cancel",
+        operation_id="cancelNeed",
+        summary="Cancel a need, ending every claim and sign-up on it",
+        description="Staff of the need's grid or community and admins, from submitted, under_review, published, "
+        "partially_matched, matched or in_progress (409 naming `status` from completed, verified, rejected or "
+        "cancelled; 409 naming `version` when it is stale, with the current need). `reason` (1 to 500 characters) "
+        "is required (400 naming it). In one transaction: proposed claims, sign-ups and round proposals are "
+        "released (rejected with the reason); approved line claims are cancelled and give their quantity back to "
+        "their offers; an approved whole-project claim is cancelled; confirmed sign-ups are cancelled and their "
+        "places freed; a volunteer checked in is checked out and credited for the time served; delivered claims "
+        "and completed sign-ups stay. Each partner and volunteer concerned is notified; the resident's tracking "
+        "page shows the need cancelled with the reason; audit event `need.cancel`. `ended` lists the match ids "
+        "per outcome.",
+        guards=[token_scope("needs:write")],
+        status_code=HTTP_200_OK,
+        sync_to_thread=True,
+    )
+    def cancel(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: JSONBody[CancelIn]) -> dict[str, Any]:
+        result = cancellation.cancel_need(db, actor, need_id, reason=data.reason, version=data.version)
+        ended = {outcome: result.ids(outcome) for outcome in cancellation.OUTCOMES}
+        return need_detail_out(db, result.need) | {"ended": ended}
 
     @post(
         "/{need_id:int}/escalate",

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from marketplace.needs.cancellation_pages import NeedCancellationPagesController
 from marketplace.needs.change_pages import NeedChangePagesController
 from marketplace.needs.consent_pages import NeedConsentPagesController
 from marketplace.needs.escalation_pages import EscalationPagesController
@@ -13,6 +14,7 @@ from marketplace.needs.tracking_pages import TrackPagesController
 NEED_PAGE_HANDLERS: list[Any] = [
     NeedStaffPagesController,
     NeedChangePagesController,
+    NeedCancellationPagesController,
     NeedConsentPagesController,
     NeedIntakePagesController,
     NeedSubmitPagesController,

@@ -22,6 +22,7 @@ from marketplace.masking import mask_name, mask_phone
 from marketplace.matches import delivery
 from marketplace.matches.services import Conflict
 from marketplace.needs import (
+    cancellation_forms,
     change_forms,
     consent,
     contact,
@@ -65,6 +66,7 @@ def _notices() -> dict[str, str]:
         ),
         "consent_withdrawn": _("The consent is withdrawn: partners and volunteers no longer see the contact."),
         **change_forms.notices(),
+        **cancellation_forms.notices(),
     }
 
 
@@ -225,6 +227,7 @@ class NeedStaffPagesController(Controller):
             consent_methods=list(ConsentMethod),
             item_labels=item_labels(db, [item.line.item_key for item in lines]),
             **change_forms.form_context(need, [item.shift for item in shifts]),
+            **cancellation_forms.form_context(need, claims, shifts),
         )
         return Template("needs/staff/detail.html", context=context, status_code=status_code)
 

@@ -33,7 +33,7 @@ MAX_MERGE_HOPS = 3
 _REFERENCE = re.compile(r"^(?:XQ)?[\s\-_#]*(\d{1,10})$", re.IGNORECASE)
 _PHONE_NOISE = re.compile(r"[\s\-()（）+.]")
 # Where each step's date comes from when the need row does not keep it.
-_DECISIONS = ("need.review", "need.publish", "need.reject", "need.merge")
+_DECISIONS = ("need.review", "need.publish", "need.reject", "need.merge", "need.cancel")
 _ARRANGED = (NeedStatus.PARTIALLY_MATCHED, NeedStatus.MATCHED, NeedStatus.IN_PROGRESS)
 
 
@@ -150,7 +150,8 @@ def _steps(db: Session, need: Need) -> list[Step]:
         elif status is NeedStatus.REJECTED:
             stop = Step("rejected", N_("Not taken up"), True, decided or need.updated_at, stop=True)
         else:
-            stop = Step("cancelled", N_("Cancelled"), True, need.updated_at, stop=True)
+            # Staff cancelled it (needs.cancellation); its reason is shown beside the steps.
+            stop = Step("cancelled", N_("Cancelled"), True, dates.get("need.cancel") or need.updated_at, stop=True)
         if need.published_at is not None:
             steps.append(Step("published", N_("Published as a project"), True, need.published_at))
         return [*steps, stop]

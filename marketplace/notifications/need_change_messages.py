@@ -171,9 +171,62 @@ def shift_cancelled(payload: dict[str, Any], count: int) -> "messages.Message":
     return _message(_with_reason(text, payload), payload, step, link)
 
 
+def need_cancelled(payload: dict[str, Any], count: int) -> "messages.Message":
+    """The street cancelled a project (marketplace.needs.cancellation): what happened to each of the reader's
+    items on it (``outcome``: released, cancelled, credited; ``recorded`` for the staff member who recorded it)."""
+    from marketplace.notifications.phrases import line_phrase, shift_phrase
+
+    if count > 1:
+        return _digest(payload, count)
+    head = _("The street cancelled %(title)s") % {"title": _title(payload)}
+    items = payload.get("items") if isinstance(payload.get("items"), list) else []
+    outcome, kind = payload.get("outcome"), payload.get("match_kind")
+    link, step = "/claims", _("Next: nothing to deliver for this project.")
+    if len(items) > 1:
+        text = ngettext(
+            "%(head)s; your %(num)d claim or sign-up on it has ended",
+            "%(head)s; your %(num)d claims and sign-ups on it have ended",
+            len(items),
+        ) % {"head": head, "num": len(items)}
+        step = _("Next: nothing to do; what your offers held is available again.")
+    elif outcome == "recorded":
+        text, link, step = _("%(head)s, a need you recorded") % {"head": head}, messages._staff_need_link(payload), None
+    elif kind == "volunteer_shift":
+        values = {"head": head, "shift": shift_phrase(payload) or _("a shift")}
+        link = "/signups"
+        if outcome == "credited":
+            text = (
+                _("%(head)s while you were at %(shift)s; you are checked out and your time so far is credited") % values
+            )
+            step = _("Next: nothing to do; thank you for your time.")
+        elif outcome == "released":
+            text = _("%(head)s; nothing is asked of you for %(shift)s any more") % values
+            step = _("Next: nothing to do; other shifts are on the project board.")
+        else:
+            text = _("%(head)s; your place on %(shift)s is cancelled and nothing is counted against you") % values
+            step = _("Next: nothing to do; other shifts are on the project board.")
+    elif kind == "whole_need":
+        text = (
+            _("%(head)s; your proposed claim of the whole project was released")
+            if outcome == "released"
+            else _("%(head)s; your claim of the whole project is cancelled")
+        ) % {"head": head}
+    else:
+        values = {"head": head, "line": line_phrase(payload) or _line(payload)}
+        if outcome == "released":
+            text = _("%(head)s; your proposed claim for %(line)s was released") % values
+        else:
+            text = _(
+                "%(head)s; your approved claim for %(line)s is cancelled and its quantity is back on your offer"
+            ) % (values)
+            step, link = _("Next: nothing to deliver; the quantity can be claimed for other projects."), "/offers"
+    return messages.Message(_with_reason(text, payload), link, step, link if step else None)
+
+
 RENDERERS: dict[str, Callable[[dict[str, Any], int], "messages.Message"]] = {
     "need_line_changed": line_changed,
     "need_line_closed": line_closed,
     "need_shift_changed": shift_changed,
     "need_shift_cancelled": shift_cancelled,
+    "need_cancelled": need_cancelled,
 }
