@@ -97,7 +97,7 @@ def test_a_need_with_one_line_or_one_shift_publishes_from_the_page(
     if part == "line":
         factories.add_resource_line(session, need, "5")
     else:
-        factories.add_shift(session, need, 2)
+        factories.add_shift(session, need, 2, starts_at=utcnow() + timedelta(days=3))  # a shift still to come
     session.commit()
     sign_in_as(client, session, Role.STAFF, community_id=grid.community_id)
     response = post_form(client, settings, f"/needs/{need.id}/publish", {"version": str(need.version)})

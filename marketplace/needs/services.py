@@ -7,6 +7,7 @@ on the version the editor saw.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -260,9 +261,11 @@ def shifts_of(db: Session, need_id: int) -> list[Shift]:
 # --- what a need asks for ----------------------------------------------------------------------------
 
 
-def asking(need_id: Any) -> sa.ColumnElement[bool]:
+def asking(need_id: Any, now: datetime | None = None) -> sa.ColumnElement[bool]:
     """The need asks for something: a resource line not closed that still needs a quantity, or a shift not
-    cancelled with a free place. The one rule for every path that puts a need on the board or keeps it there.
+    cancelled, not over (it ends after ``now``, the street's clock: instants in UTC) with a free place. The one
+    rule for every path that puts a need on the board or keeps it there. A shift that has ended asks for nobody:
+    it takes no sign-ups any more (``matches.signups.sign_up``), so a need asking only for it asks for nothing.
 
     ``need_id`` is an id, or ``Need.id`` for a condition on every need of a query (correlated).
     """
@@ -274,13 +277,14 @@ def asking(need_id: Any) -> sa.ColumnElement[bool]:
     open_shift = sa.exists().where(
         Shift.need_id == need_id,
         Shift.cancelled_at.is_(None),  # type: ignore[union-attr]
+        Shift.ends_at > (now or utcnow()),  # type: ignore[operator]
         Shift.slots > Shift.confirmed_count,  # type: ignore[operator]
     )
     return sa.or_(open_line, open_shift)
 
 
-def asks_for_something(db: Session, need_id: int) -> bool:
-    return bool(db.execute(sa.select(asking(need_id))).scalar_one())
+def asks_for_something(db: Session, need_id: int, now: datetime | None = None) -> bool:
+    return bool(db.execute(sa.select(asking(need_id, now))).scalar_one())
 
 
 # A change refused because it would take away the last thing a published project asks for (the API's words).
