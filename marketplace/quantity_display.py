@@ -9,7 +9,7 @@ import unicodedata
 from decimal import Decimal
 
 from marketplace import i18n
-from matching.units import english_name, in_english
+from matching.units import english_label, in_english
 
 
 def _english() -> bool:
@@ -47,7 +47,4 @@ def unit_name(unit: str, quantity: Decimal | float | int | None = None, *, symbo
     """
     if not unit or not _english():
         return unit
-    name = english_name(unit, quantity)
-    if name is None or name == unit:
-        return unit
-    return f"{name} ({unit})" if symbol else name
+    return english_label(unit, quantity, symbol=symbol)

@@ -30,6 +30,7 @@ Every refusal comes with a reason a person understands, in Chinese and English.
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -383,40 +384,100 @@ class Side:
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """Whether the offer can serve the line, why not (``code``, and a sentence in Chinese and English), and the
-    factor from the offer's unit to the line's when they pair."""
+    factor from the offer's unit to the line's when they pair.
+
+    ``en`` writes the units as stored ("this line needs 个": the API's and the logs' sentence, stable);
+    ``en_named`` as an English page says them ("this line needs pieces", ``english_label``).
+    """
 
     ok: bool
     code: str
     zh: str = ""
     en: str = ""
     factor: float | None = None
+    en_named: str = ""
 
     def reason(self, locale: str) -> str:
-        return self.en if locale == "en" else self.zh
+        """The sentence a page in ``locale`` shows."""
+        if locale.startswith("en"):
+            return self.en_named or self.en
+        return self.zh
+
+
+def english_label(unit: str, quantity: float | Decimal | None = None, *, symbol: bool = False) -> str:
+    """The unit as an English sentence names it ("barrels", "m²"), with the unit as stored beside it when
+    ``symbol`` ("pieces (条)"); a unit the table does not know, as stored. Pages use it through
+    ``marketplace.quantity_display.unit_name``."""
+    name = english_name(unit, quantity)
+    if name is None or name == unit:
+        return unit
+    return f"{name} ({unit})" if symbol else name
+
+
+# How an English sentence names a unit: as stored (``Verdict.en``) or as a page says it (``Verdict.en_named``).
+Say = Callable[[str], str]
+
+
+def _as_stored(unit: str) -> str:
+    return unit
+
+
+def _namer(*units: str) -> Say:
+    """English names for the units of one sentence, each with its symbol when two of them share a name
+    (条 and 个 are both "pieces": "counted in pieces (条), this line needs pieces (个)")."""
+    spellings: dict[str, set[str]] = {}
+    for unit in units:
+        spellings.setdefault(english_label(unit), set()).add(canonical(unit))
+    shared = {name for name, which in spellings.items() if len(which) > 1}
+
+    def say(unit: str) -> str:
+        found = lookup(unit)
+        if found is not None and found.measure == MONEY and found.factor != 1:
+            return f"units of {int(found.factor):,} {found.english[1]}"  # 万元: "counted in units of 10,000 yuan"
+        return english_label(unit, symbol=english_label(unit) in shared)
+
+    return say
+
+
+def _refusal(code: str, zh: str, en: Callable[[Say], str], offer: Side, line: Side) -> Verdict:
+    return Verdict(False, code, zh, en(_as_stored), en_named=en(_namer(offer.unit, line.unit)))
 
 
 def _kind_name(kind: str) -> tuple[str, str]:
     return KIND_NAMES.get(kind, (kind, kind))
 
 
-def _counted(offer: Side, line: Side, code: str, why_zh: str = "", why_en: str = "") -> Verdict:
+def _counted(
+    offer: Side, line: Side, code: str, why_zh: str = "", why_en: Callable[[Say], str] | None = None
+) -> Verdict:
     """A refusal for units: "the offer is counted in m², this line needs 个", and why, when it helps."""
     zh = f"该资源按“{offer.unit}”计，此资源项需要“{line.unit}”"
-    en = f"the offer is counted in {offer.unit}, this line needs {line.unit}"
-    return Verdict(False, code, f"{zh}（{why_zh}）" if why_zh else zh, f"{en} ({why_en})" if why_en else en)
+
+    def en(say: Say) -> str:
+        said = f"the offer is counted in {say(offer.unit)}, this line needs {say(line.unit)}"
+        return f"{said} ({why_en(say)})" if why_en else said
+
+    return _refusal(code, f"{zh}（{why_zh}）" if why_zh else zh, en, offer, line)
 
 
-def _not_the_item(offer: Side, line: Side, why_zh: str, why_en: str) -> Verdict:
+def _not_the_item(offer: Side, line: Side, why_zh: str, why_en: Callable[[Say], str]) -> Verdict:
     """A refusal for another item: "the offer (充电桩) is not the item this line needs (路灯)", and why."""
     offer_name, line_name = offer.name or offer.unit, line.name or line.unit
     if fold(canonical(offer.unit)) != fold(canonical(line.unit)):
-        why_zh, why_en = f"{why_zh}，“{offer_name}”不是“{line_name}”", f"{why_en}: {offer_name} is not {line_name}"
-        return _counted(offer, line, "item", why_zh, why_en)
-    return Verdict(
-        False,
+
+        def because(say: Say) -> str:
+            return f"{why_en(say)}: {offer.name or say(offer.unit)} is not {line.name or say(line.unit)}"
+
+        return _counted(offer, line, "item", f"{why_zh}，“{offer_name}”不是“{line_name}”", because)
+    return _refusal(
         "item",
         f"该资源“{offer_name}”与此资源项“{line_name}”不是同一种物品（{why_zh}）",
-        f"the offer ({offer_name}) is not the item this line needs ({line_name}): {why_en}",
+        lambda say: (
+            f"the offer ({offer.name or say(offer.unit)}) is not the item this line needs "
+            f"({line.name or say(line.unit)}): {why_en(say)}"
+        ),
+        offer,
+        line,
     )
 
 
@@ -429,32 +490,41 @@ def can_serve(offer: Side, line: Side, *, convert: bool = False) -> Verdict:
     """
     if offer.kind != line.kind:
         (offer_zh, offer_en), (line_zh, line_en) = _kind_name(offer.kind), _kind_name(line.kind)
-        return Verdict(
-            False,
-            "kind",
-            f"该资源属于{offer_zh}，此资源项需要{line_zh}",
-            f"the offer is {offer_en}, this line needs {line_en}",
-        )
+        said = f"the offer is {offer_en}, this line needs {line_en}"
+        return Verdict(False, "kind", f"该资源属于{offer_zh}，此资源项需要{line_zh}", said, en_named=said)
     found = condition(offer.unit, line.unit)
     if found is Condition.NEVER:
         return _different(offer, line)
     if found is Condition.CONVERSION and not convert:
-        shown = f"1 {offer.unit} = {factor(offer.unit, line.unit):g} {line.unit}"
-        return _counted(
-            offer,
-            line,
-            "conversion",
-            f"{shown}，认领不做单位换算，请按“{line.unit}”发布资源",
-            f"{shown}; claims are not converted between units, publish the offer in {line.unit}",
-        )
+        size = factor(offer.unit, line.unit)
+
+        def advice(say: Say) -> str:
+            many = say(line.unit) if say is _as_stored else english_label(line.unit, size)
+            one = say(offer.unit) if say is _as_stored else english_label(offer.unit, 1)
+            return (
+                f"1 {one} = {size:g} {many}; claims are not converted between units, "
+                f"publish the offer in {say(line.unit)}"
+            )
+
+        shown = f"1 {offer.unit} = {size:g} {line.unit}"
+        return _counted(offer, line, "conversion", f"{shown}，认领不做单位换算，请按“{line.unit}”发布资源", advice)
     if _bound(line.unit) and offer.category != line.category:
-        return _not_the_item(offer, line, "类别不同", "another category")
+        return _not_the_item(offer, line, "类别不同", lambda say: "another category")
     if found is Condition.ITEM and not names_agree(offer.name, line.name):
         return _not_the_item(
-            offer, line, f"“{GENERIC_COUNT}”不说明数的是什么", f"{GENERIC_COUNT} does not say what is counted"
+            offer,
+            line,
+            f"“{GENERIC_COUNT}”不说明数的是什么",
+            _generic_says_nothing,
         )
     code = {Condition.UNITS: "same_unit", Condition.CATEGORY: "same_item", Condition.ITEM: "same_item"}
     return Verdict(True, code.get(found, "converted"), factor=factor(offer.unit, line.unit))
+
+
+def _generic_says_nothing(say: Say) -> str:
+    if say is _as_stored:
+        return f"{GENERIC_COUNT} does not say what is counted"
+    return f"{say(GENERIC_COUNT)} do not say what is counted"
 
 
 def _different(offer: Side, line: Side) -> Verdict:
@@ -463,11 +533,11 @@ def _different(offer: Side, line: Side) -> Verdict:
     if a is None or b is None:
         return _counted(offer, line, "unit")
     if MONEY in (a.measure, b.measure):
-        return _counted(offer, line, "money", "资金不能换算成物品或服务", "money never converts to goods")
+        return _counted(offer, line, "money", "资金不能换算成物品或服务", lambda say: "money never converts to goods")
     if a.measure == b.measure == COUNT:
-        return _counted(offer, line, "count_words", "计量的不是同一种东西", "they count different things")
+        return _counted(offer, line, "count_words", "计量的不是同一种东西", lambda say: "they count different things")
     (a_zh, a_en), (b_zh, b_en) = _measure_name(a), _measure_name(b)
-    return _counted(offer, line, "measure", f"{a_zh}不能换算成{b_zh}", f"{a_en} is not {b_en}")
+    return _counted(offer, line, "measure", f"{a_zh}不能换算成{b_zh}", lambda say: f"{a_en} is not {b_en}")
 
 
 def _measure_name(unit: Unit) -> tuple[str, str]:

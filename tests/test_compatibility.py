@@ -282,7 +282,7 @@ def test_the_take_part_form_offers_only_what_fits_each_line(
     refused = post_form(client, settings, f"/projects/{need.id}/claim", data)
     assert refused.status_code == 400
     assert f'id="line-{lamps.id}-offer-error"' in refused.text
-    assert "the offer is counted in m², this line needs 个" in refused.text
+    assert "the offer is counted in m², this line needs pieces" in refused.text  # units named in English
     client.cookies.set("lang", "zh_CN")
     refused = post_form(client, settings, f"/projects/{need.id}/claim", data)
     assert "该资源按“m²”计，此资源项需要“个”" in refused.text

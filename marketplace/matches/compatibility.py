@@ -61,10 +61,17 @@ def offers_for(line: ResourceLine, offers: list[Offer]) -> list[Offer]:
 def refused_claim(found: Verdict) -> ValidationException:
     """A claim of an offer that cannot serve the line: 400 naming ``offer_id`` and the reason.
 
-    Shaped as ``services.field_problem``; the extra entry also carries the code and the Chinese reason, so
-    a page can say it in the reader's language.
+    Shaped as ``services.field_problem``; the extra entry also carries the code and the reason as a Chinese and
+    an English page say it (units named in English there), so a page can say it in the reader's language.
     """
-    extra = {"key": "offer_id", "message": found.en, "source": "body", "code": INCOMPATIBLE, "reason_zh": found.zh}
+    extra = {
+        "key": "offer_id",
+        "message": found.en,
+        "source": "body",
+        "code": INCOMPATIBLE,
+        "reason_zh": found.zh,
+        "reason_en": found.en_named or found.en,
+    }
     return ValidationException(f"offer_id: {found.en}", extra=[extra])
 
 
@@ -72,7 +79,7 @@ def refused_reason(error: ValidationException) -> str | None:
     """The reader's-language reason of a ``refused_claim``, or None for any other error."""
     for extra in error.extra if isinstance(error.extra, list) else []:
         if isinstance(extra, dict) and extra.get("code") == INCOMPATIBLE:
-            return str(extra["message"] if current_locale.get() == "en" else extra["reason_zh"])
+            return str(extra["reason_en"] if current_locale.get().startswith("en") else extra["reason_zh"])
     return None
 
 

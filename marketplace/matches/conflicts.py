@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,21 +10,57 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from marketplace.db.types import utcnow
-from marketplace.i18n import N_
+from marketplace.i18n import N_, current_locale, gettext
 from marketplace.matches import compatibility
 from marketplace.matches.models import Match, MatchKind
 from marketplace.needs.models import ResourceLine, Shift
 from marketplace.offers.lifecycle import effective_status
 from marketplace.offers.models import Offer, OfferStatus
 from marketplace.organizations.models import Organization, OrganizationStatus
+from marketplace.quantity_display import with_unit
 from marketplace.volunteers.models import ShiftSignup
+from matching.units import Verdict
 
 
 @dataclass(frozen=True)
 class ConflictNote:
+    """One conflict of a pending match.
+
+    The API returns ``code``, ``message`` (the conflict's name, an English msgid the queue's filter shows too)
+    and ``detail`` (stable: "5.00 桶", "3/3", "expired", the units as stored) with ``quantity`` and ``unit``
+    where the conflict is about an amount. A page shows ``said()``: one sentence in the page's language, the
+    amount in the page's words ("Not enough left on the offer: 5 barrels left" / "资源剩余数量不足：仅剩5桶").
+    """
+
     code: str
-    message: str  # an English msgid; pages translate it, the API returns code + message
+    message: str
     detail: str = ""
+    quantity: Decimal | None = None  # offer_short, line_short: what is left or still needed, in ``unit``
+    unit: str = ""
+    status: OfferStatus | None = None  # offer_expired
+    confirmed: int | None = None  # shift_full: confirmed of ``slots``
+    slots: int | None = None
+    shift: str = ""  # shift_overlap: the other shift, as its title and number (user data)
+    verdict: Verdict | None = None  # incompatible: why, in Chinese and English
+
+    def said(self) -> str:
+        """The conflict as a sentence in the page's language."""
+        from marketplace.web import format_number  # the pages' number formatting (web imports the domains)
+
+        values: dict[str, str] = {}
+        if self.quantity is not None:
+            values["left" if self.code == "offer_short" else "needed"] = with_unit(self.quantity, self.unit)
+        elif self.status is not None:
+            values["status"] = self.status.label
+        elif self.confirmed is not None and self.slots is not None:
+            values = {"confirmed": format_number(self.confirmed), "slots": format_number(self.slots)}
+        elif self.shift:
+            values["shift"] = self.shift
+        elif self.verdict is not None:
+            values["reason"] = self.verdict.reason(current_locale.get())
+        if not values:
+            return gettext(self.message)
+        return gettext(SENTENCES[self.code]) % values
 
 
 MESSAGES = {
@@ -36,10 +73,19 @@ MESSAGES = {
     "shift_over": N_("The shift is over"),
     "incompatible": N_("The offer cannot serve this resource line"),
 }
+# The conflicts with something to say beyond their name, as pages say them.
+SENTENCES = {
+    "offer_short": N_("Not enough left on the offer: %(left)s left"),
+    "line_short": N_("The resource line needs less than this: %(needed)s still needed"),
+    "offer_expired": N_("The offer is no longer active: %(status)s"),
+    "shift_full": N_("The shift is full: %(confirmed)s of %(slots)s places confirmed"),
+    "shift_overlap": N_("The volunteer is confirmed for an overlapping shift: %(shift)s"),
+    "incompatible": N_("The offer cannot serve this resource line: %(reason)s"),
+}
 
 
-def _note(code: str, detail: str = "") -> ConflictNote:
-    return ConflictNote(code, MESSAGES[code], detail)
+def _note(code: str, detail: str = "", **said: Any) -> ConflictNote:
+    return ConflictNote(code, MESSAGES[code], detail, **said)
 
 
 @dataclass(frozen=True)
@@ -66,22 +112,29 @@ def notes_of(subject: Subject, now: datetime) -> list[ConflictNote]:
         if offer is not None and line is not None:
             found = compatibility.verdict(offer, line)
             if not found.ok:  # approval would be refused: the queue says so before anyone tries
-                notes.append(_note("incompatible", compatibility.reason(found)))
+                # The API's detail names the units as stored, in the request's language, as before.
+                stored = found.en if current_locale.get().startswith("en") else found.zh
+                notes.append(_note("incompatible", stored, verdict=found))
         if offer is not None:
-            if effective_status(offer, now) not in (OfferStatus.ACTIVE, OfferStatus.EXHAUSTED):
-                notes.append(_note("offer_expired", effective_status(offer, now).value))
+            status = effective_status(offer, now)
+            if status not in (OfferStatus.ACTIVE, OfferStatus.EXHAUSTED):
+                notes.append(_note("offer_expired", status.value, status=status))
             if offer.remaining_quantity < quantity:
-                notes.append(_note("offer_short", f"{offer.remaining_quantity} {offer.unit}"))
+                left = offer.remaining_quantity
+                notes.append(_note("offer_short", f"{left} {offer.unit}", quantity=left, unit=offer.unit))
         if line is not None and line.still_needed < quantity:
-            notes.append(_note("line_short", f"{line.still_needed} {line.unit}"))
+            needed = line.still_needed
+            notes.append(_note("line_short", f"{needed} {line.unit}", quantity=needed, unit=line.unit))
     if match.kind is MatchKind.VOLUNTEER_SHIFT and subject.shift is not None:
         shift = subject.shift
         if shift.confirmed_count >= shift.slots:
-            notes.append(_note("shift_full", f"{shift.confirmed_count}/{shift.slots}"))
+            full = {"confirmed": shift.confirmed_count, "slots": shift.slots}
+            notes.append(_note("shift_full", f"{shift.confirmed_count}/{shift.slots}", **full))
         if shift.ends_at <= now:
             notes.append(_note("shift_over"))
         if subject.overlap is not None:
-            notes.append(_note("shift_overlap", f"{subject.overlap.title} (#{subject.overlap.id})"))
+            other = f"{subject.overlap.title} (#{subject.overlap.id})"
+            notes.append(_note("shift_overlap", other, shift=other))
     return notes
 
 
