@@ -49,6 +49,7 @@ def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -
         url_with=url_with,
         here=here,
         street_today=street_today,
+        list_separator=list_separator,
     )
     env.filters.update(
         number=format_number,
@@ -62,6 +63,11 @@ def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -
         time_ago=time_ago,
     )
     return env
+
+
+def list_separator() -> str:
+    """Between the items of a list written out in a sentence or a cell: "、" in Chinese, ", " in English."""
+    return ", " if i18n.current_locale.get().startswith("en") else "、"
 
 
 # The street's clock: shift windows and dates are shown in Qingdao's time, whatever the server's zone.
