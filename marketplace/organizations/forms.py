@@ -57,6 +57,20 @@ _CHOICE_ERRORS = frozenset(
 )
 
 
+def _bound_message(kind: str, context: dict[str, Any]) -> str | None:
+    """A number outside its range, said with the bound it crossed ("at least 1"), not "choose a valid value":
+    the person typed a number and needs to know which numbers are accepted."""
+    for error, key, message in (
+        ("greater_than_equal", "ge", N_("Enter a number of at least %(limit)s.")),
+        ("greater_than", "gt", N_("Enter a number greater than %(limit)s.")),
+        ("less_than_equal", "le", N_("Enter a number of at most %(limit)s.")),
+        ("less_than", "lt", N_("Enter a number less than %(limit)s.")),
+    ):
+        if kind == error and key in context:
+            return _(message) % {"limit": context[key]}
+    return None
+
+
 def _message(item: Any) -> str:
     kind = item.get("type", "")
     minimum = (item.get("ctx") or {}).get("min_length", 1)
@@ -66,15 +80,10 @@ def _message(item: Any) -> str:
         return _("This field is required.")
     if kind in ("string_too_long", "too_long"):
         return _("This is too long.")
-    if kind in (
-        "int_parsing",
-        "int_type",
-        "enum",
-        "literal_error",
-        "bool_parsing",
-        "greater_than_equal",
-        "less_than_equal",
-    ):
+    bound = _bound_message(kind, item.get("ctx") or {})
+    if bound is not None:
+        return bound
+    if kind in ("int_parsing", "int_type", "enum", "literal_error", "bool_parsing"):
         return _("Choose a valid value.")
     text = str(item.get("msg", ""))
     text = text.removeprefix("Value error, ")
