@@ -23,7 +23,15 @@ from marketplace.needs.models import Need
 from marketplace.needs.need_form import NeedForm, field_labels, values_of
 from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.choices import GridGroups, grid_groups_where, street_grid_groups, streets_grid_groups
+from marketplace.places.choices import (
+    GridGroups,
+    choosing_street,
+    form_street,
+    grid_groups_where,
+    grids_outside,
+    street_grid_groups,
+    streets_grid_groups,
+)
 from marketplace.places.directory import StreetRef, list_streets
 from marketplace.places.models import Community, Grid
 from marketplace.places.services import viewer_street_ids
@@ -49,6 +57,11 @@ def grids_for(db: Session, actor: CurrentUser, street: StreetRef | None, grid_id
     return street_grid_groups(db, None if street is None else street.id, grid_id)
 
 
+def city_wide(actor: CurrentUser) -> bool:
+    """A city admin: records needs in any street, so the form asks which one first."""
+    return actor.role == Role.ADMIN and viewer_street_ids(actor) is None
+
+
 def _grid_value(form: NeedForm) -> int | None:
     text = str(form.values.get("grid_id") or "")
     return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
@@ -64,23 +77,24 @@ def _form_page(
     problem: str | None = None,
     status_code: int = 200,
     street: StreetRef | None = None,
+    street_focus: bool = False,
 ) -> Template:
-    city_wide = actor.role == Role.ADMIN and viewer_street_ids(actor) is None
     grid_groups = grids_for(db, actor, street, _grid_value(form))
     context = page_context(
         db,
         form=form,
         values=form.values,
         errors=form.errors,
-        labels=field_labels(form.errors),
+        labels=_labels(form.errors),
         need=need,
         current=current,
         current_grid=db.get(Grid, current.grid_id) if current else None,
         problem=problem,
         grid_groups=grid_groups,
         # A city admin recording a need chooses the street first (its grids only are listed).
-        streets=list_streets(db) if city_wide and need is None else [],
+        streets=list_streets(db) if city_wide(actor) and need is None else [],
         chosen_street=street,
+        street_focus=street_focus,
         categories=list(Category),
         channels=list(IntakeChannel),
         urgencies=list(Urgency),
@@ -92,6 +106,18 @@ def _form_page(
         mask_phone=mask_phone,
     )
     return Template("needs/staff/form.html", context=context, status_code=status_code)
+
+
+def _labels(errors: dict[str, str]) -> dict[str, str]:
+    """The error summary's names; the street comes first in the form, so first in the summary too."""
+    labels = field_labels({name: problem for name, problem in errors.items() if name != "street"})
+    return ({"street": _("Street")} if "street" in errors else {}) | labels
+
+
+def _chosen_street(db: Session, actor: CurrentUser, code: str) -> tuple[StreetRef | None, str | None]:
+    """The street a city admin's form names, and the street field's message if any; others have no street field
+    (their grids are their own streets')."""
+    return form_street(db, code) if city_wide(actor) else (None, None)
 
 
 def _form_key(field: str) -> str:
@@ -118,11 +144,23 @@ class NeedIntakePagesController(Controller):
 
     @post("/new", name="needs:create", sync_to_thread=True)
     def create(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
-        street = parse_street(db, one(data, "street").strip())
         form = NeedForm.of(data)
+        street, street_problem = _chosen_street(db, actor, one(data, "street"))
+        if choosing_street(one(data, "action")):
+            # "Show this street's grids": the form again with that street's grids and everything typed kept;
+            # nothing checked but the street itself, nothing saved.
+            if street_problem and one(data, "street").strip():
+                form.errors["street"] = street_problem
+            status = HTTP_400_BAD_REQUEST if form.errors else 200
+            return _form_page(db, actor, form, status_code=status, street=street, street_focus=True)
         if one(data, "add") in ("line", "shift"):
             form.add_row(one(data, "add"))
             return _form_page(db, actor, form, street=street)
+        if street_problem:
+            form.errors["street"] = street_problem
+        grid_id = _grid_value(form)
+        if street is not None and grid_id is not None and grids_outside(db, [grid_id], street.id):
+            form.errors["grid_id"] = _("Choose a grid of the street chosen above.")
         need_in = form.to_create()
         if need_in is None:
             return _form_page(db, actor, form, status_code=HTTP_400_BAD_REQUEST, street=street)
