@@ -244,7 +244,9 @@ class VolunteerProfileController(Controller):
     ) -> Template:
         notice = _("Welcome! You are registered as a volunteer.") if registered else None
         notice = _("Your profile is saved.") if saved else notice
-        context = self._page(reader, actor, self._values(reader, actor), {}, notice=notice)
+        context = self._page(
+            reader, actor, self._values(reader, actor), {}, notice=notice, registered=bool(registered and not saved)
+        )
         return Template("volunteers/profile.html", context=context)
 
     @post("/profile", name="volunteers:profile-save", sync_to_thread=True)
