@@ -1,7 +1,10 @@
 """Explanations: the main contributing factors of a score, as sentences in Chinese and English."""
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
+
+from matching.units import in_english
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +30,25 @@ class Ranked:
     reasons: tuple[Reason, ...]
 
 
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
 def quantity(value: float, unit: str) -> str:
-    """5000 → "5,000"; 2.5 → "2.5"; with the unit attached the way both languages accept."""
-    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{number} {unit}".strip()
+    """5000 → "5,000"; 2.5 → "2.5"; with the unit as stored, the way Chinese writes it: "5,000 m²", "20套"."""
+    if unit and unicodedata.east_asian_width(unit[0]) in ("W", "F"):
+        return f"{_number(value)}{unit}"
+    return f"{_number(value)} {unit}".strip()
+
+
+def quantity_en(value: float, unit: str) -> str:
+    """The amount as an English sentence says it, the unit by its English name: "20 sets", "5,000 m²", "1 lamp";
+    a unit the unit table does not know, as stored."""
+    said = in_english(value, unit)
+    if said is None:
+        return f"{_number(value)} {unit}".strip()
+    amount, name = said
+    return f"{_number(amount)} {name}"
 
 
 def percent(fraction: float) -> str:

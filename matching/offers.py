@@ -31,7 +31,7 @@ import numpy as np
 from scipy import sparse
 
 from matching.availability import STREET_TIMEZONE, street_day_end
-from matching.explain import Ranked, Reason, day_month, percent, quantity
+from matching.explain import Ranked, Reason, day_month, percent, quantity, quantity_en
 from matching.features import (
     DAYS_CAP,
     DISTANCE_CAP_KM,
@@ -488,8 +488,9 @@ class OfferIndex:
         for name in said:
             number = value.get(name, 0.0)
             if name == "coverage":
-                gap, share = quantity(line.still_needed, line.unit), percent(number)
-                zh, en = f"可满足尚缺{gap}中的{share}", f"covers {share} of the {gap} still needed"
+                share = percent(number)
+                gap_zh, gap_en = quantity(line.still_needed, line.unit), quantity_en(line.still_needed, line.unit)
+                zh, en = f"可满足尚缺{gap_zh}中的{share}", f"covers {share} of the {gap_en} still needed"
             elif name == "category":
                 number, zh, en = 1.0, "类别与需求一致", "same category as the need"
             elif name == "item":

@@ -140,7 +140,7 @@ class _Text(HTMLParser):
 
 
 def _stored_text(session_factory: sessionmaker[Session]) -> list[str]:
-    """Every text people typed or the street stored (titles, names, units...), longest first."""
+    """Every text people typed or the street stored (titles, names...), longest first; not the units."""
     found: set[str] = set()
     with session_factory() as db:
         for table in SQLModel.metadata.sorted_tables:
@@ -148,6 +148,8 @@ def _stored_text(session_factory: sessionmaker[Session]) -> list[str]:
                 column for column in table.columns if isinstance(getattr(column.type, "impl", column.type), sa.String)
             ]
             for column in columns:
+                if column.name in ("unit", "units"):
+                    continue  # a unit is shown by its English name: a stored one on an English page is a bug
                 for (value,) in db.execute(sa.select(column).distinct()):
                     if value and CJK.search(value):
                         found.update({value, *value.split()})
