@@ -80,6 +80,7 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "need.reject",
     "need.merge",
     "need.merge_into",
+    "need.cancel",
     "need.escalate",
     "need.import",
     "need.contact_viewed",

@@ -59,6 +59,7 @@ ACTION_LABELS: dict[str, str] = {
     "need.reject": N_("Rejected a need"),
     "need.merge": N_("Merged needs"),
     "need.merge_into": N_("Merged into another need"),
+    "need.cancel": N_("Cancelled a need"),
     "need.escalate": N_("Escalated a need"),
     "need.import": N_("Imported needs"),
     "need.contact_viewed": N_("Viewed a resident's contact"),
