@@ -44,6 +44,7 @@ def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -
         language_names=i18n.LANGUAGE_NAMES,
         html_lang=lambda: i18n.HTML_LANG[i18n.current_locale.get()],
         localized_name=localized_name,
+        localized_district=localized_district,
         csrf_token=security_context.current_csrf_token.get,
         current_user=security_context.current_user.get,
         url_with=url_with,
@@ -179,6 +180,15 @@ def localized_name(obj: Any) -> str:
         if english:
             return str(english)
     return str(obj.name)
+
+
+def localized_district(obj: Any) -> str:
+    """A street's (or a row's) district: ``district_en`` in English where there is one, else the Chinese."""
+    if i18n.current_locale.get() == "en":
+        english = getattr(obj, "district_en", None)
+        if english:
+            return str(english)
+    return str(obj.district)
 
 
 def template_config(templates_dir: Path, *, auto_reload: bool = False) -> TemplateConfig[JinjaTemplateEngine]:

@@ -71,6 +71,7 @@ class CityStreet:
             "name": self.name,
             "name_en": self.name_en,
             "district": self.district.name,
+            "district_en": self.district.name_en,
             "city": CITY,
         }
 

@@ -122,6 +122,7 @@ def _build(ctx: SeedContext, scale: dict[str, int]) -> None:
         "name": "海泊河街道",
         "name_en": "Haibohe Street (synthetic)",
         "district": "市北区",
+        "district_en": "Shibei District",
         "city": "青岛市",
     }
     without_station = {index for index in range(scale["grids"]) if index % 20 == 19}

@@ -39,6 +39,7 @@ class StreetRow(Struct):
     name: str
     name_en: str
     district: str
+    district_en: str
     city: str
     needs_collected: int
     needs_open: int
@@ -209,6 +210,7 @@ def city_streets(session: Session, *, today: date | None = None) -> list[StreetR
                 name=street.name,
                 name_en=street.name_en,
                 district=street.district,
+                district_en=street.district_en,
                 city=street.city,
                 needs_collected=collected,
                 needs_open=int(sums.open) if sums else 0,

@@ -21,6 +21,7 @@ class StreetRef(Struct):
     name_en: str
     district: str
     city: str
+    district_en: str = ""
 
 
 class CommunityRef(Struct):
@@ -106,15 +107,21 @@ def remembered_city() -> str:
 
 def street_ref(row: Street) -> StreetRef:
     return StreetRef(
-        id=row.id or 0, code=row.code, name=row.name, name_en=row.name_en, district=row.district, city=row.city
+        id=row.id or 0,
+        code=row.code,
+        name=row.name,
+        name_en=row.name_en,
+        district=row.district,
+        city=row.city,
+        district_en=row.district_en,
     )
 
 
 def list_streets(session: Session) -> list[StreetRef]:
     """Every street, grouped by city and district, then by code (the street picker's choices)."""
-    statement = sa.select(Street.id, Street.code, Street.name, Street.name_en, Street.district, Street.city).order_by(
-        Street.city, Street.district, Street.code
-    )
+    statement = sa.select(
+        Street.id, Street.code, Street.name, Street.name_en, Street.district, Street.city, Street.district_en
+    ).order_by(Street.city, Street.district, Street.code)
     return [StreetRef(*row) for row in session.execute(statement)]
 
 

@@ -1,6 +1,6 @@
 """Place: street → community → grid, with party branches, service stations and departments."""
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -11,6 +11,8 @@ class Street(SQLModel, table=True):
     name_en: str = Field(max_length=100)
     district: str = Field(max_length=100)
     city: str = Field(max_length=100)
+    # The district's English name ("Shibei District"): English pages group streets under it; "" shows the Chinese.
+    district_en: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": text("''")})
 
 
 class Community(SQLModel, table=True):

@@ -21,6 +21,7 @@ HUDAO_STREET = {
     "name": "湖岛街道",
     "name_en": "Hudao Street",
     "district": "市北区",
+    "district_en": "Shibei District",
     "city": "青岛市",
 }
 
