@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_302_FOUND, HTTP_400_BAD_REQUEST
 
+from marketplace.accounts.models import Role
 from marketplace.db.deps import ReaderSession
 from marketplace.i18n import gettext as _
 from marketplace.items.services import item_labels
@@ -27,9 +28,11 @@ from marketplace.needs.board import (
     with_street,
 )
 from marketplace.needs.models import PUBLIC_STATUSES, NeedStatus
+from marketplace.needs.services import may_work_in_grid
 from marketplace.page_cache import COMPRESSED_HERE, page_cache_middleware
 from marketplace.pages import HTMX_FRAGMENT_HEADERS, PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
 from marketplace.places.directory import filter_places, list_streets
+from marketplace.security.deps import Viewer
 from marketplace.security.guards import PUBLIC
 from marketplace.vocabulary import Category
 
@@ -106,12 +109,20 @@ class ProjectPagesController(Controller):
         return Redirect(path=f"/?{query}" if query else "/", status_code=HTTP_302_FOUND)
 
     @get("/projects/{need_id:int}", name="projects:detail", sync_to_thread=True)
-    def detail(self, reader: ReaderSession, need_id: FromPath[int]) -> Template:
+    def detail(self, reader: ReaderSession, viewer: Viewer, need_id: FromPath[int]) -> Template:
         project = get_project(reader, need_id)
         if project is None:
             raise NotFoundException()
         labels = item_labels(reader, [line.item_key for line in project.resources])
-        return Template("needs/detail.html", context=page_context(reader, project=project, item_labels=labels))
+        # Staff and admins get links to the need's own page and its recommendations only where they work:
+        # elsewhere both answer 404, a dead end that reads as "the project may not be published yet".
+        manages = (
+            viewer is not None
+            and viewer.role in (Role.STAFF, Role.ADMIN)
+            and may_work_in_grid(reader, viewer, project.grid.id)
+        )
+        context = page_context(reader, project=project, item_labels=labels, manages=manages)
+        return Template("needs/detail.html", context=context)
 
 
 def invalid_filter_response(_request: Request[Any, Any, Any], exc: InvalidFilter) -> Response[dict[str, Any]]:
