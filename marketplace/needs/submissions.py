@@ -88,15 +88,16 @@ def submit_need(
     which must commit (or roll back) as one unit with the need.
     """
     address = (address or "unknown")[:64]
-    now = _count_in(db, address, limit=limit, window=window)
+    now = count_in(db, address, limit=limit, window=window)
     need, _created = services.create_need(db, None, data)
     db.add(NeedSubmission(client_address=address, submitted_at=now, need_id=need.id))
     db.flush()
     return need
 
 
-def _count_in(db: Session, key: str, *, limit: int, window: timedelta) -> datetime:
-    """Take the key's lock, forget expired rows and raise TooManySubmissions when the key is at its limit."""
+def count_in(db: Session, key: str, *, limit: int, window: timedelta) -> datetime:
+    """Take the key's lock, forget expired rows and raise TooManySubmissions when the key is at its limit
+    (also for other public forms' per-address limits: accounts/registration_limit.py)."""
     _lock(db, key)
     now = utcnow()
     db.execute(sa.delete(NeedSubmission).where(NeedSubmission.submitted_at < now - KEEP_FOR))  # type: ignore[arg-type]
@@ -110,7 +111,7 @@ def count_lookup(db: Session, address: str | None, *, limit: int, window: timede
     The caller commits, whatever the lookup finds, so a wrong guess uses up the allowance too.
     """
     key = ("track:" + (address or "unknown"))[:64]
-    now = _count_in(db, key, limit=limit, window=window)
+    now = count_in(db, key, limit=limit, window=window)
     db.add(NeedSubmission(client_address=key, submitted_at=now, need_id=None))
     db.flush()
 

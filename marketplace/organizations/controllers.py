@@ -8,6 +8,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
+from marketplace.accounts.registration_limit import count_registration
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import gettext as _
 from marketplace.needs.board import parse_street
@@ -132,6 +133,7 @@ class OrganizationRegistrationController(Controller):
                 street_focus=True,
                 retype_password=bool(one(data, "password")),
             )
+        count_registration(db, client_address)
         street_id = street.id if street is not None else registration_street(db, values)
         organization, errors = validate(OrganizationCreate, values | {"street_id": street_id})
         if "credit_code" in errors and values["credit_code"].strip():

@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
 from marketplace.accounts.models import User
+from marketplace.accounts.registration_limit import count_registration
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.exchange.readers import UPLOAD_BODY_LIMIT
 from marketplace.exchange.too_large import too_large_page
@@ -169,6 +170,7 @@ class VolunteerRegistrationController(Controller):
             }
             status = HTTP_400_BAD_REQUEST if problems else 200
             return Template("volunteers/register.html", context=context, status_code=status)
+        count_registration(db, client_address)
         if street_problem:
             errors["street"] = street_problem
         home = _home_grid(values)
