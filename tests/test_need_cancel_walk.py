@@ -188,9 +188,8 @@ def test_cancelling_an_in_progress_need_ends_every_live_claim_sign_up_and_propos
     body = answer.json()
     assert body["status"] == "cancelled" and body["status_reason"] == "居民已搬走，不再需要"
     assert body["version"] == version + 1
-    assert sorted(body["ended"]["released"]) == sorted(
-        [proposed_id, round_claim.id, pending_signup["match_id"], round_signup.id]
-    )
+    assert sorted(body["ended"]["released"]) == sorted([proposed_id, pending_signup["match_id"]])
+    assert sorted(body["ended"]["withdrawn"]) == sorted([round_claim.id, round_signup.id])
     assert sorted(body["ended"]["cancelled"]) == sorted([approved_id, confirmed_signup["match_id"]])
     assert body["ended"]["credited"] == [working_signup["match_id"]]
 
@@ -228,10 +227,10 @@ def test_cancelling_an_in_progress_need_ends_every_live_claim_sign_up_and_propos
     assert "is cancelled and its quantity is back on your offer" in approved_text[0]
     assert "居民已搬走，不再需要" in approved_text[0]
     assert "released" in told(session, proposing.user.id)[0]
-    assert "released" in told(session, proposed_to.user.id)[0]
+    assert "the street's proposal to you for" in told(session, proposed_to.user.id)[0]
     assert "nothing is counted against you" in told(session, confirmed.user.id)[0]
     assert "nothing is asked of you" in told(session, pending.user.id)[0]
-    assert "nothing is asked of you" in told(session, proposed_volunteer.user.id)[0]
+    assert "proposal to you for" in told(session, proposed_volunteer.user.id)[0]
     assert "checked out and your time so far is credited" in told(session, working.user.id)[0]
     assert told(session, delivered_by.user.id) == []  # delivered: nothing of theirs changed
     chinese = told(session, approved_by.user.id, "zh_CN")[0]

@@ -403,7 +403,8 @@ class NeedApiController(Controller):
         "places freed; a volunteer checked in is checked out and credited for the time served; delivered claims "
         "and completed sign-ups stay. Each partner and volunteer concerned is notified; the resident's tracking "
         "page shows the need cancelled with the reason; audit event `need.cancel`. `ended` lists the match ids "
-        "per outcome.",
+        "per outcome: released, withdrawn (a round's or staff's proposal never accepted, released the same way), "
+        "cancelled, credited.",
         guards=[token_scope("needs:write")],
         status_code=HTTP_200_OK,
         sync_to_thread=True,

@@ -7,7 +7,7 @@ transaction, through the rules the claim and sign-up paths use:
 
 - a proposed claim, sign-up or round proposal is released: rejected with the reason, marked
   ``released_by_change`` (nobody judged the partner or volunteer; matches.services.JUDGED); a pending
-  sign-up is cancelled with it;
+  sign-up is cancelled with it (a proposal its candidate never accepted is reported as ``withdrawn``);
 - an approved line claim is cancelled and gives its quantity back to its offer (an exhausted offer is active
   again, offers.lifecycle.release_to_offer) and to its line (a line closed as enough stays closed);
 - an approved whole-project claim is cancelled (it reserved nothing);
@@ -37,6 +37,7 @@ from sqlmodel import Session, col, select
 from marketplace.accounts.models import Role
 from marketplace.audit.service import changed, record, snapshot
 from marketplace.db.types import utcnow
+from marketplace.matches import round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.review import _people_of
 from marketplace.matches.services import Conflict, give_back_slot, give_back_to_line, set_match_status
@@ -69,7 +70,8 @@ BUSY = "busy: someone else was changing this need's claims or sign-ups at the sa
 RELEASED = "released"  # a proposal (claim, sign-up, round proposal): rejected with the reason
 CANCELLED = "cancelled"  # an approved claim or sign-up: what it held is given back
 CREDITED = "credited"  # a volunteer checked in: checked out now, the time served credited
-OUTCOMES = (RELEASED, CANCELLED, CREDITED)
+WITHDRAWN = "withdrawn"  # a round's (or staff's) proposal its candidate never accepted: released the same way
+OUTCOMES = (RELEASED, WITHDRAWN, CANCELLED, CREDITED)
 
 _match = Match.__table__  # type: ignore[attr-defined]
 _signup = ShiftSignup.__table__  # type: ignore[attr-defined]
@@ -192,6 +194,7 @@ def _end_live(db: Session, actor: CurrentUser, need_id: int, reason: str, now: d
 def _end(db: Session, actor: CurrentUser, match: Match, reason: str, now: datetime) -> str | None:
     decided = {"decision_reason": reason, "decided_by_id": actor.id, "decided_at": now}
     if match.status is MatchStatus.PROPOSED:
+        awaiting = round_proposals.answer_state(match) == "awaiting"
         # Not an admin's verdict on the partner or volunteer: left out of training and of the rounds' refusals.
         if not set_match_status(
             db,
@@ -203,7 +206,7 @@ def _end(db: Session, actor: CurrentUser, match: Match, reason: str, now: dateti
         ):
             return None
         _set_signups(db, match.id or 0, (SignupStatus.PENDING,), SignupStatus.CANCELLED)
-        return RELEASED
+        return WITHDRAWN if awaiting else RELEASED
     if match.kind is MatchKind.VOLUNTEER_SHIFT:
         return _end_signup(db, match, now, decided)
     if not set_match_status(

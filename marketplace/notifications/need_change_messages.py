@@ -173,7 +173,8 @@ def shift_cancelled(payload: dict[str, Any], count: int) -> "messages.Message":
 
 def need_cancelled(payload: dict[str, Any], count: int) -> "messages.Message":
     """The street cancelled a project (marketplace.needs.cancellation): what happened to each of the reader's
-    items on it (``outcome``: released, cancelled, credited; ``recorded`` for the staff member who recorded it)."""
+    items on it (``outcome``: released, withdrawn, cancelled, credited; ``recorded`` for the staff member who
+    recorded it)."""
     from marketplace.notifications.phrases import line_phrase, shift_phrase
 
     if count > 1:
@@ -194,7 +195,10 @@ def need_cancelled(payload: dict[str, Any], count: int) -> "messages.Message":
     elif kind == "volunteer_shift":
         values = {"head": head, "shift": shift_phrase(payload) or _("a shift")}
         link = "/signups"
-        if outcome == "credited":
+        if outcome == "withdrawn":
+            text = _("%(head)s; the street's proposal to you for %(shift)s is withdrawn") % values
+            step = _("Next: nothing to do; other shifts are on the project board.")
+        elif outcome == "credited":
             text = (
                 _("%(head)s while you were at %(shift)s; you are checked out and your time so far is credited") % values
             )
@@ -213,7 +217,9 @@ def need_cancelled(payload: dict[str, Any], count: int) -> "messages.Message":
         ) % {"head": head}
     else:
         values = {"head": head, "line": line_phrase(payload) or _line(payload)}
-        if outcome == "released":
+        if outcome == "withdrawn":
+            text = _("%(head)s; the street's proposal to you for %(line)s is withdrawn") % values
+        elif outcome == "released":
             text = _("%(head)s; your proposed claim for %(line)s was released") % values
         else:
             text = _(
