@@ -151,7 +151,27 @@ def page_or_json_error(request: Request[Any, Any, Any], exc: Exception) -> Respo
     """For app-wide handlers (unknown addresses): a page for people, Litestar's JSON for /api and /schema."""
     if request.url.path.startswith(("/api/", "/schema")):
         return create_exception_response(request, exc)
+    if request.method == "GET" and isinstance(exc, HTTPException) and exc.status_code == HTTP_405_METHOD_NOT_ALLOWED:
+        # The address of a form's action, opened as a page: a refused form is shown at its action's address,
+        # so switching the language there, reloading it from the address bar or opening it again later asks
+        # for a page that only takes forms. Go to the nearest page above it (the project, the need, the
+        # queue) instead of "This request cannot be served".
+        return Redirect(path=_nearest_page(request, request.url.path), status_code=HTTP_303_SEE_OTHER)
     return html_error_page(request, exc)
+
+
+def _nearest_page(request: Request[Any, Any, Any], path: str) -> str:
+    """The longest leading part of ``path`` that a GET serves ("/needs/7/lines/3" → "/needs/7"), else "/"."""
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 2:
+        parts.pop()
+        candidate = "/".join(parts)
+        try:
+            request.app.asgi_router.handle_routing(candidate, "GET")
+        except HTTPException:  # no such address, or no GET there either
+            continue
+        return candidate
+    return "/"
 
 
 # Seconds a client is asked to wait before trying again when the database is busy or away.
