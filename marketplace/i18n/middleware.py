@@ -4,6 +4,8 @@ from litestar.datastructures import Cookie
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from marketplace.i18n import DEFAULT_LOCALE, LOCALE_COOKIE, current_locale, normalise_locale
+from marketplace.security.cookies import site_cookie
+from marketplace.settings import Settings
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -55,6 +57,6 @@ def locale_middleware_factory(default_locale: str = DEFAULT_LOCALE):  # type: ig
     return middleware
 
 
-def locale_cookie(locale: str) -> Cookie:
-    """The cookie that keeps a chosen language for a year."""
-    return Cookie(key=LOCALE_COOKIE, value=locale, max_age=365 * 24 * 3600, httponly=True, samesite="lax", path="/")
+def locale_cookie(locale: str, settings: Settings) -> Cookie:
+    """The cookie that keeps a chosen language for a year (its flags: security/cookies.py, as every cookie's)."""
+    return site_cookie(LOCALE_COOKIE, locale, settings, max_age=365 * 24 * 3600)

@@ -11,13 +11,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Request
-from litestar.datastructures import Cookie, Headers
+from litestar.datastructures import Headers
 from litestar.exceptions import PermissionDeniedException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from marketplace.security.authentication import bearer_token, session_secret
 from marketplace.security.context import current_csrf_token
+from marketplace.security.cookies import site_cookie
 from marketplace.security.guards import identity_for_route
 from marketplace.security.secrets import new_secret
 from marketplace.settings import Settings
@@ -99,14 +100,7 @@ def csrf_middleware_factory(settings: Settings) -> Any:
             ScopeState.from_scope(scope).csrf_token = expected
             send_with_cookie = send
             if new_anonymous is not None:
-                cookie = Cookie(
-                    key=CSRF_COOKIE,
-                    value=new_anonymous,
-                    path="/",
-                    httponly=True,
-                    samesite="lax",
-                    secure=settings.secure_cookies,
-                )
+                cookie = site_cookie(CSRF_COOKIE, new_anonymous, settings)
 
                 async def send_with_cookie(message: Message) -> None:
                     if message["type"] == "http.response.start":

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.credentials import UserSession
 from marketplace.db.types import utcnow
+from marketplace.security.cookies import site_cookie
 from marketplace.security.secrets import digest, new_secret
 from marketplace.settings import Settings
 
@@ -95,24 +96,8 @@ def revoke_all_sessions(db: Session, user_id: int) -> int:
 
 
 def session_cookie(secret: str, settings: Settings) -> Cookie:
-    return Cookie(
-        key=SESSION_COOKIE,
-        value=secret,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        max_age=settings.session_absolute_hours * 3600,
-    )
+    return site_cookie(SESSION_COOKIE, secret, settings, max_age=settings.session_absolute_hours * 3600)
 
 
 def expired_session_cookie(settings: Settings) -> Cookie:
-    return Cookie(
-        key=SESSION_COOKIE,
-        value="",
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        max_age=0,
-    )
+    return site_cookie(SESSION_COOKIE, "", settings, max_age=0)

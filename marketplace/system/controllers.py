@@ -71,10 +71,13 @@ class SystemController(Controller):
 
     @get("/lang/{locale:str}", operation_id="switchLanguage", include_in_schema=False)
     async def switch_language(
-        self, locale: FromPath[str], next_path: Annotated[str | None, QueryParameter(name="next")] = None
+        self,
+        state: State,
+        locale: FromPath[str],
+        next_path: Annotated[str | None, QueryParameter(name="next")] = None,
     ) -> Redirect:
         target = safe_next(next_path)
         response = Redirect(path=target, status_code=HTTP_303_SEE_OTHER)
         if locale in SUPPORTED_LOCALES:
-            response.cookies.append(locale_cookie(locale))
+            response.cookies.append(locale_cookie(locale, state.settings))
         return response
