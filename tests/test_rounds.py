@@ -264,7 +264,7 @@ def test_the_page_shows_progress_while_a_round_runs_and_polls_until_it_ends(
     # The heading's status badge follows, swapped out of band.
     assert f'id="round-{running.id}-status"' in done.text and 'hx-swap-oob="true"' in done.text
     assert "Finished" in done.text.split(f'id="round-{running.id}-status"')[1].split("</span>")[0]
-    assert 'href="/review?kind=volunteer_shift"' in done.text
+    assert f'href="/review?round={running.id}&amp;kind=volunteer_shift"' in done.text  # this round's only
 
 
 def test_a_start_while_a_round_runs_is_refused_with_409_naming_it(
