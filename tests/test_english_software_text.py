@@ -160,7 +160,7 @@ def _stored_text(session_factory: sessionmaker[Session]) -> list[str]:
 # and the Chinese name of a practice beside its English one.
 MEANT = ("简体中文", "双报到", "部分办结")
 # Known and reported, in a template another change owns (templates/needs/staff/form.html): remove when fixed.
-KNOWN = ("Such as 平方米, 份, 小时.",)
+KNOWN: tuple[str, ...] = ()
 # Pages whose column tables name the file's bilingual headers ("类型 / Kind"): the file format, not prose.
 FORMATS = ("/import",)
 
