@@ -30,6 +30,34 @@ class Ranked:
     reasons: tuple[Reason, ...]
 
 
+def skill_sentences(held: int, required: int) -> tuple[str, str]:
+    """How many of a shift's required skills a volunteer has, in Chinese and English ("has the 1 required
+    skill", "has all 3 required skills", "has 1 of the 2 required skills", "has none of the 2 required skills")."""
+    noun = "skill" if required == 1 else "skills"
+    if held >= required:
+        if required == 1:
+            return "具备所需的1项技能", "has the 1 required skill"
+        return f"具备全部{required}项所需技能", f"has all {required} required skills"
+    if held == 0:
+        return f"不具备所需的{required}项技能", f"has none of the {required} required {noun}"
+    return f"具备所需{required}项技能中的{held}项", f"has {held} of the {required} required {noun}"
+
+
+# Below this many km a distance to the grid is no distance worth a number: the same grid, or next to it.
+NEAR_KM = 0.05
+
+
+def distance_sentences(km: float) -> tuple[str, str]:
+    """How far from the need's grid, in Chinese and English: "2.1 km from the grid"; "in the grid" for the grid
+    itself (0 km: the distance is measured between grid centres); "under 0.1 km from the grid" below 0.05 km,
+    which one decimal would print as a misleading 0.0."""
+    if km <= 0:
+        return "就在项目网格内", "in the need's grid"
+    if km < NEAR_KM:
+        return "距项目网格不到0.1公里", "under 0.1 km from the grid"
+    return f"距项目网格{km:.1f}公里", f"{km:.1f} km from the grid"
+
+
 def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
 

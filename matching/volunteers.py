@@ -29,7 +29,7 @@ import numpy as np
 from scipy import sparse
 
 from matching.availability import availability_matrix, shift_blocks, street_day_end, street_week
-from matching.explain import Ranked, Reason, percent
+from matching.explain import Ranked, Reason, distance_sentences, percent, skill_sentences
 from matching.features import (
     DAYS_CAP,
     DISTANCE_CAP_KM,
@@ -578,11 +578,7 @@ class VolunteerIndex:
         reasons: list[Reason] = []
         for name in said:
             if name == "skill_coverage":
-                held, required = facts.held, facts.required
-                if held == required:
-                    zh, en = f"具备全部{required}项所需技能", f"has all {required} required skills"
-                else:
-                    zh, en = f"具备所需{required}项技能中的{held}项", f"has {held} of the {required} required skills"
+                zh, en = skill_sentences(facts.held, facts.required)
             elif name == "skill_related":
                 related, required = facts.related, facts.required
                 zh = f"所需{required}项技能中有{related}项具备相近技能"
@@ -596,7 +592,7 @@ class VolunteerIndex:
                 else:
                     zh, en = f"有{percent(share)}的班次时间有空", f"available for {percent(share)} of the shift"
             elif name == "proximity":
-                zh, en = f"距项目网格{facts.km:.1f}公里", f"{facts.km:.1f} km from the grid"
+                zh, en = distance_sentences(facts.km)
             elif name == "lives_in_community":
                 zh, en = "住在本社区", "lives in the need's community"
             elif name == "community_familiarity":

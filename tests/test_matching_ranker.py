@@ -270,7 +270,7 @@ def test_learned_explanations_speak_the_default_scorer_sentences() -> None:
     ranked = rank(LearnedScorer(model), pairs, k=4)
     assert [r.candidate_id for r in ranked][:2] == [10, 11]
     [reason] = ranked[0].reasons
-    assert (reason.feature, reason.en, reason.zh) == ("proximity", "0.0 km from the grid", "距项目网格0.0公里")
+    assert (reason.feature, reason.en, reason.zh) == ("proximity", "in the need's grid", "就在项目网格内")
     assert reason.contribution == pytest.approx(1.0)  # −1 × (0 km − 1) / 1
     assert ranked[-1].reasons == ()  # 10 km away: nothing speaks for them
 

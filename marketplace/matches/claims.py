@@ -38,6 +38,9 @@ from marketplace.security.identity import CurrentUser
 from marketplace.street_clock import day_start
 
 ALREADY_CLAIMED = "This project is already claimed"
+# The reason stored when a partner cancels its claim without giving one (the API's words; pages translate it:
+# page_data.ClaimRow.reason).
+PARTNER_CANCELLED = "cancelled by the partner"
 AUDIT_FIELDS = ["id", "need_id", "kind", "status", "resource_line_id", "offer_id", "quantity", "organization_id"]
 
 
@@ -220,7 +223,7 @@ def cancel_claim(db: Session, actor: CurrentUser, match_id: int, reason: str | N
         match_id,
         expected=(MatchStatus.PROPOSED, MatchStatus.APPROVED),
         status=MatchStatus.CANCELLED,
-        decision_reason=(reason or "cancelled by the partner")[:500],
+        decision_reason=(reason or PARTNER_CANCELLED)[:500],
         decided_at=utcnow(),
     ):
         raise Conflict(f"This claim is {row.status.value} and can no longer be cancelled")

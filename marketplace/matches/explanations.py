@@ -5,10 +5,21 @@ from typing import Any
 
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
+from matching.explain import NEAR_KM
 
 
 def _percent(value: float) -> str:
     return f"{round(value * 100)}%"
+
+
+def _distance(km: float) -> str:
+    """As the library says it (``matching.explain.distance_sentences``): "in the need's grid" at 0 km, "under
+    0.1 km" below 0.05 km (one decimal would print 0.0), else "2.1 km from the grid"."""
+    if km <= 0:
+        return _("in the need's grid")
+    if km < NEAR_KM:
+        return _("under 0.1 km from the grid")
+    return _("%(km)s km from the grid") % {"km": f"{km:.1f}"}
 
 
 # feature name -> sentence for its value; the matching library's own features and the seeded history's.
@@ -18,7 +29,7 @@ SENTENCES: dict[str, Callable[[float], str]] = {
     "kind_match": lambda v: _("the kind of resource asked for") if v >= 1 else _("another kind of resource"),
     "quantity_coverage": lambda v: _("covers %(p)s of what is still needed") % {"p": _percent(v)},
     "serves_grid": lambda v: _("serves the need's grid") if v >= 1 else _("does not list the need's grid"),
-    "distance_km": lambda v: _("%(km)s km from the grid") % {"km": f"{v:.1f}"},
+    "distance_km": lambda v: _distance(v),
     "skill_coverage": lambda v: _("has %(p)s of the required skills") % {"p": _percent(v)},
     "availability": lambda v: (
         _("available for the whole shift") if v >= 1 else _("available for %(p)s of the shift") % {"p": _percent(v)}

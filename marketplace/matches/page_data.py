@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from litestar.exceptions import PermissionDeniedException
 from sqlmodel import Session, col, select
 
+from marketplace.i18n import gettext as _
 from marketplace.items.services import item_labels
 from marketplace.matches import compatibility
-from marketplace.matches.claims import ClaimFilters, claims_of_organization
+from marketplace.matches.claims import PARTNER_CANCELLED, ClaimFilters, claims_of_organization
 from marketplace.matches.delivery import CHECK_IN_OPENS  # one rule for the pages and the API
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.round_proposals import not_an_unaccepted_proposal_signup
@@ -29,6 +30,7 @@ from marketplace.places.models import Community, Grid
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.hours import Credit, credit_of
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, Skill, VolunteerProfile
+from matching.units import Verdict
 
 CANCELLABLE_CLAIMS = (MatchStatus.PROPOSED, MatchStatus.APPROVED)
 CANCELLABLE_SIGNUPS = (SignupStatus.PENDING, SignupStatus.CONFIRMED)
@@ -72,13 +74,47 @@ class ClaimRow:
     def can_deliver(self) -> bool:
         return self.match.status is MatchStatus.APPROVED
 
+    @property
+    def reason(self) -> str | None:
+        """The reason a rejected or cancelled claim shows: the words someone typed, as typed; the one the
+        service writes when the partner gave none (``claims.PARTNER_CANCELLED``, English in the data and the
+        API) in the page's language."""
+        stored = self.match.decision_reason
+        if stored == PARTNER_CANCELLED and self.match.status is MatchStatus.CANCELLED:
+            return _("Cancelled by your organization, without a reason.")
+        return stored
+
+
+# At most this many of a line's unfit offers are listed with their reasons (a partner may hold dozens).
+MAX_UNFIT_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Unfit:
+    """An active offer of the line's kind that cannot serve it, and why (``compatibility.verdict``: the one rule)."""
+
+    offer: Offer
+    verdict: Verdict
+
+    @property
+    def reason(self) -> str:
+        """The refusal in the page's language (``Verdict.en_named`` on English pages: units by their names)."""
+        return compatibility.reason(self.verdict)
+
 
 @dataclass(frozen=True)
 class LineChoice:
     line: ResourceLine
     offers: list[Offer]  # the partner's active offers that can serve the line (compatibility.offers_for)
-    # Units of the partner's active offers of the line's kind that cannot serve it: the page says why none fits.
-    other_units: list[str] = field(default_factory=list)
+    # The partner's active offers of the line's kind that cannot serve it, each with the rule's reason: the
+    # page says per offer why it does not fit (first MAX_UNFIT_SHOWN; ``unfit_count`` counts them all).
+    unfit: list[Unfit] = field(default_factory=list)
+    unfit_count: int = 0
+
+    @property
+    def other_units(self) -> list[str]:
+        """The units of the unfit offers shown (kept for callers that only name units)."""
+        return list(dict.fromkeys(row.offer.unit for row in self.unfit))
 
     def chosen(self, offer_id: str = "") -> Offer | None:
         """The offer the form shows selected: the one sent back with a refused claim, else the first."""
@@ -152,10 +188,16 @@ def partner_view(db: Session, actor: CurrentUser, need_id: int) -> PartnerView:
 
 
 def _choice(line: ResourceLine, offers: list[Offer]) -> LineChoice:
-    """The offers that can serve the line (the first is pre-selected) and the units of its kind's others."""
+    """The offers that can serve the line (the first is pre-selected) and its kind's others with the reason
+    each cannot (the line's own item first, then its category: the likeliest near misses)."""
     fitting = compatibility.offers_for(line, offers)
-    others = [offer.unit for offer in offers if offer.kind == line.kind and offer not in fitting]
-    return LineChoice(line, fitting, list(dict.fromkeys(others)))
+    unfit = [
+        Unfit(offer, compatibility.verdict(offer, line))
+        for offer in offers
+        if offer.kind == line.kind and offer not in fitting
+    ]
+    unfit.sort(key=lambda row: (row.offer.item_key != line.item_key, row.offer.category != line.category))
+    return LineChoice(line, fitting, unfit[:MAX_UNFIT_SHOWN], len(unfit))
 
 
 def whole_claim_taken(db: Session, need_id: int) -> bool:

@@ -50,6 +50,9 @@ def notices() -> dict[str, str]:
         "checked_out": _("Checked out; your hours are credited."),
         "proposal_accepted": _("You accepted the proposal. The street confirms it next; it is listed below."),
         "proposal_declined": _("You declined the proposal. Thank you for saying so."),
+        # An offer published from a line's "publish an offer" link (marketplace/offers/for_line.py).
+        "offer_published": _("Your offer is published and can now be claimed for this line: it is chosen below."),
+        "offer_published_unfit": _("Your offer is published, but it cannot serve this line: see why below."),
     }
 
 

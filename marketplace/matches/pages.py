@@ -91,9 +91,15 @@ class TakePartPagesController(Controller):
 
     @get("/{need_id:int}/take-part", name="matches:take-part", sync_to_thread=True)
     def take_part(
-        self, reader: ReaderSession, actor: Actor, need_id: RowId, done: FromQuery[str | None] = None
+        self,
+        reader: ReaderSession,
+        actor: Actor,
+        need_id: RowId,
+        done: FromQuery[str | None] = None,
+        offer: FromQuery[str | None] = None,
     ) -> Template:
-        return take_part_page(reader, actor, need_id, notice=notices().get(done or ""))
+        # ``offer``: the offer just published for a line (offers/for_line.py), chosen in that line's form.
+        return take_part_page(reader, actor, need_id, notice=notices().get(done or ""), fresh_offer=offer or "")
 
     @post("/{need_id:int}/claim", name="matches:claim", guards=[partner_only], sync_to_thread=True)
     def claim(self, db: DbSession, actor: Actor, need_id: RowId, data: FormData) -> Template | Redirect:
@@ -144,6 +150,7 @@ def take_part_page(
     notice: str | None = None,
     problem: FormProblem | None = None,
     status_code: int = 200,
+    fresh_offer: str = "",
 ) -> Template:
     need = open_need(db, need_id)
     is_partner = actor.role == Role.PARTNER
@@ -160,6 +167,7 @@ def take_part_page(
         volunteer=None if is_partner else page_data.volunteer_view(db, actor, need_id, utcnow()),
         notice=notice,
         problem=problem,
+        fresh_offer=fresh_offer[:12],
         active_page="board",
     )
     return Template("matches/take_part.html", context=context, status_code=status_code)

@@ -25,7 +25,7 @@ from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.items.services import item_labels
-from marketplace.offers import services
+from marketplace.offers import for_line, services
 from marketplace.offers.lifecycle import effective_status
 from marketplace.offers.models import Offer, OfferStatus
 from marketplace.offers.schemas import OfferCreate, OfferUpdate
@@ -169,6 +169,8 @@ class OfferPagesController(Controller):
         offer: Offer | None = None,
         problem: str | None = None,
         status_code: int = 200,
+        target: for_line.ProjectLine | None = None,
+        grid_groups: GridGroups | None = None,
     ) -> Template:
         context = page_context(
             db,
@@ -178,27 +180,46 @@ class OfferPagesController(Controller):
             problem=problem,
             kinds=list(ResourceKind),
             categories=list(Category),
-            grid_groups=service_area_choices(db, values.get("grid_ids") or []),
+            grid_groups=grid_groups
+            if grid_groups is not None
+            else service_area_choices(db, values.get("grid_ids") or []),
+            for_line=target,
             active_page="offers",
         )
         return Template("offers/form.html", context=context, status_code=status_code)
 
     @get("/new", name="offers:new", guards=[offer_page_writers], sync_to_thread=True)
-    def new(self, reader: ReaderSession, actor: Actor) -> Template:
+    def new(self, reader: ReaderSession, actor: Actor, line: FromQuery[str | None] = None) -> Template:
+        """The blank form; with ``?line=<id>`` (the take-part page's link) filled in from that resource line."""
         require_approved_organization(reader, actor)
-        return self._form(reader, values={"grid_ids": []}, errors={})
+        target = for_line.visible_line(reader, actor, line)
+        if target is None:
+            return self._form(reader, values={"grid_ids": []}, errors={})
+        choices = service_area_choices(reader, [])
+        offered = {grid.id for _community, grids in choices for grid in grids}
+        values = for_line.prefilled(reader, target, offered)
+        return self._form(reader, values=values, errors={}, target=target, grid_groups=choices)
 
     @post("/new", name="offers:create", guards=[offer_page_writers], sync_to_thread=True)
     def create(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
         require_approved_organization(db, actor)
         values = form_values(data)
+        target = for_line.visible_line(db, actor, one(data, "line"))  # published for a line: back to it after
         offer_in, errors = validate(OfferCreate, model_input(values))
         if offer_in is None:
-            return self._form(db, values=values, errors=_friendly(errors), status_code=HTTP_400_BAD_REQUEST)
+            return self._form(
+                db, values=values, errors=_friendly(errors), status_code=HTTP_400_BAD_REQUEST, target=target
+            )
         try:
             row = services.create_offer(db, actor, offer_in)
         except services.GridProblem as problem:
-            return self._form(db, values=values, errors={"grid_ids": str(problem)}, status_code=HTTP_400_BAD_REQUEST)
+            return self._form(
+                db, values=values, errors={"grid_ids": str(problem)}, status_code=HTTP_400_BAD_REQUEST, target=target
+            )
+        if target is not None:
+            done = "offer_published" if for_line.fits(row, target) else "offer_published_unfit"
+            back = f"/projects/{target.need.id}/take-part?done={done}&offer={row.id}#line-{target.line.id}"
+            return Redirect(back, status_code=HTTP_303_SEE_OTHER)
         return Redirect(f"/offers/{row.id}?done=created", status_code=HTTP_303_SEE_OTHER)
 
     @get("/import", name="offers:import-form", guards=[offer_page_writers], sync_to_thread=True)
