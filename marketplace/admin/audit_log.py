@@ -46,6 +46,8 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "user.password_reset_issued",
     "organization.register",
     "organization.update",
+    "organization.resubmit",
+    "organization.edit",
     "organization.approve",
     "organization.reject",
     "organization.suspend",

@@ -21,6 +21,8 @@ ACTION_LABELS: dict[str, str] = {
     "user.password_reset_issued": N_("Issued a password reset"),
     "organization.register": N_("Registered an organization"),
     "organization.update": N_("Updated an organization"),
+    "organization.resubmit": N_("Corrected and resent an organization's application"),
+    "organization.edit": N_("Corrected an organization's application"),
     "organization.approve": N_("Approved an organization"),
     "organization.reject": N_("Rejected an organization"),
     "organization.suspend": N_("Suspended an organization"),

@@ -295,11 +295,21 @@ def _organization(decided: str) -> Renderer:
         step = (
             NextStep(_("Next: publish your offers and claim projects."), "/offers")
             if decided in ("approve", "reinstate")
+            else NextStep(_("Next: correct your application and send it again."), "/organization/application")
+            if decided == "reject"
             else NextStep(_("Nothing to do; ask the street if you think this is a mistake."))
         )
         return _message(_with_reason(text, payload), "/organization", step)
 
     return render
+
+
+def _organization_resubmitted(payload: dict[str, Any], count: int) -> Message:
+    """To the street's admins: a rejected organization corrected its application and sent it again."""
+    name = str(payload.get("organization") or _("an organization"))
+    text = _("%(organization)s corrected its application and sent it again") % {"organization": name}
+    link = f"/admin/organizations/{payload['organization_id']}" if payload.get("organization_id") else None
+    return _message(text, link, NextStep(_("Next: review it again."), link))
 
 
 def _password_reset(payload: dict[str, Any], count: int) -> Message:
@@ -411,6 +421,7 @@ RENDERERS: dict[str, Renderer] = {
     "organization.reject": _organization("reject"),
     "organization.suspend": _organization("suspend"),
     "organization.reinstate": _organization("reinstate"),
+    "organization.resubmit": _organization_resubmitted,
     "password_reset": _password_reset,
     # Changes staff make to a published need (marketplace.needs.changes).
     **need_change_messages.RENDERERS,
@@ -425,6 +436,7 @@ NOT_ABOUT_A_PROJECT: set[str] = {
     "organization.reject",
     "organization.suspend",
     "organization.reinstate",
+    "organization.resubmit",
     "password_reset",
 }
 

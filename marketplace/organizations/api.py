@@ -2,25 +2,47 @@
 
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, get, post
+from litestar import Controller, get, post, put
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.organizations import services
+from marketplace.organizations import application, services
 from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.organizations.scope import sees_contacts
 from marketplace.places.models import Street
 from marketplace.security.deps import Actor, Viewer
-from marketplace.security.guards import admin_only, public, token_scope
+from marketplace.security.guards import admin_only, partner_only, public, token_scope
 from marketplace.security.identity import CurrentUser
 
 
 class DecisionIn(BaseModel):
     decision: Literal["approve", "reject", "suspend", "reinstate"]
     reason: Annotated[str | None, Field(max_length=500)] = None
+
+
+class ApplicationIn(BaseModel):
+    """An application's fields, checked as registration checks them (credit code checksum, grids)."""
+
+    name: str
+    name_en: str | None = None
+    kind: str
+    credit_code: str
+    contact_name: str
+    contact_phone: str
+    address: str = ""
+    description: str = ""
+    grid_ids: list[int]
+    revision: Annotated[
+        str | None,
+        Field(
+            max_length=64,
+            description="The `revision` read with the organization: when given, a change made since "
+            "(an edit, a decision) is refused with 409 instead of overwritten.",
+        ),
+    ] = None
 
 
 def organization_out(
@@ -55,7 +77,10 @@ def organization_out(
 def one_organization(db: Session, viewer: CurrentUser | None, row: Organization) -> dict[str, Any]:
     assert row.id is not None
     grids = services.grids_of(db, [row.id])[row.id]
-    return organization_out(db, viewer, row, grids, services.streets_served(db, [row.id])[row.id])
+    data = organization_out(db, viewer, row, grids, services.streets_served(db, [row.id])[row.id])
+    if "status" in data:  # those who see the application may correct it: the revision their change is based on
+        data["revision"] = application.revision(db, row)
+    return data
 
 
 class OrganizationApiController(Controller):
@@ -125,3 +150,75 @@ class OrganizationApiController(Controller):
                 extra=[{"key": "reason", "message": "is required to reject or suspend", "source": "body"}],
             ) from None
         return one_organization(db, actor, row)
+
+    @post(
+        "/{organization_id:int}/resubmit",
+        operation_id="resubmitOrganization",
+        summary="Correct a rejected application and send it again",
+        description="The organization's manager (a partner token needs `profile:write`): every field of the "
+        "application, checked as at registration; the status goes from rejected to pending and the street's "
+        "admins are told what changed. Bad input: 400 naming the field. Not rejected (or changed since the "
+        "given `revision`): 409 naming `status`. Another organization: 404.",
+        guards=[partner_only, token_scope("profile:write")],
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def resubmit(
+        self, db: DbSession, actor: Actor, organization_id: FromPath[int], data: JSONBody[ApplicationIn]
+    ) -> dict[str, Any]:
+        row = services.get_visible_organization(db, actor, organization_id)
+        _write(lambda: application.require_status(row, application.RESUBMITTABLE))
+        checked = _checked(db, row, data)
+        _write(lambda: application.resubmit(db, actor, organization_id, checked, data.revision))
+        return one_organization(db, actor, row)
+
+    @put(
+        "/{organization_id:int}/application",
+        operation_id="editOrganizationApplication",
+        summary="Correct a pending or rejected application (admins)",
+        description="Admins of a street the organization serves, and city admins: every field of the "
+        "application, checked as at registration; the status stays. Bad input: 400 naming the field. "
+        "Approved or suspended (or changed since the given `revision`): 409 naming `status`.",
+        guards=[admin_only, token_scope("admin")],
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def edit_application(
+        self, db: DbSession, actor: Actor, organization_id: FromPath[int], data: JSONBody[ApplicationIn]
+    ) -> dict[str, Any]:
+        row = services.get_visible_organization(db, actor, organization_id)
+        _write(lambda: application.require_status(row, application.ADMIN_EDITABLE))
+        checked = _checked(db, row, data)
+        _write(lambda: application.admin_edit(db, actor, organization_id, checked, data.revision))
+        return one_organization(db, actor, row)
+
+
+def _bad_input(field: str, message: str) -> ValidationException:
+    return ValidationException(f"{field}: {message}", extra=[{"key": field, "message": message, "source": "body"}])
+
+
+def _checked(db: Session, row: Organization, data: ApplicationIn) -> Any:
+    """The application checked by the one check registration uses; 400 naming the first wrong field."""
+    from marketplace.organizations.application_pages import check
+
+    values = data.model_dump(exclude={"revision"})
+    values["name_en"] = values["name_en"] or ""
+    checked, errors = check(db, row, values)
+    if checked is None:
+        field_name, message = next(iter(errors.items()))
+        raise ValidationException(
+            f"{field_name}: {message}",
+            extra=[{"key": key, "message": text, "source": "body"} for key, text in errors.items()],
+        )
+    return checked
+
+
+def _write(action: Any) -> None:
+    try:
+        action()
+    except services.FormProblem as problem:
+        raise _bad_input(problem.field, problem.message) from None
+    except application.StatusConflict as conflict:
+        raise services.Conflict(
+            f"status: {conflict.message()}", extra={"key": "status", "status": conflict.status.value}
+        ) from None

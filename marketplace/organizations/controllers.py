@@ -12,16 +12,16 @@ from marketplace.accounts.registration_limit import count_registration
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import gettext as _
 from marketplace.needs.board import parse_street
-from marketplace.organizations import services
-from marketplace.organizations.forms import FormData, credit_code_problem, many, one, validate
+from marketplace.organizations import application, services
+from marketplace.organizations.application import validate_application
+from marketplace.organizations.forms import FormData, many, one, validate
 from marketplace.organizations.models import Organization, OrganizationKind, OrganizationStatus
-from marketplace.organizations.schemas import AccountCreate, MemberCreate, OrganizationCreate, OwnOrganizationEdit
+from marketplace.organizations.schemas import AccountCreate, MemberCreate, OwnOrganizationEdit
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.choices import (
     GridGroups,
     choosing_street,
     form_street,
-    grids_outside,
     street_grid_groups,
     streets_grid_groups,
     streets_of_grids,
@@ -135,13 +135,13 @@ class OrganizationRegistrationController(Controller):
             )
         count_registration(db, client_address)
         street_id = street.id if street is not None else registration_street(db, values)
-        organization, errors = validate(OrganizationCreate, values | {"street_id": street_id})
-        if "credit_code" in errors and values["credit_code"].strip():
-            errors["credit_code"] = credit_code_problem(values["credit_code"]) or errors["credit_code"]
-        if "grid_ids" in errors:
-            errors["grid_ids"] = _("Choose at least one grid your organization serves.")
-        elif street is not None and grids_outside(db, values["grid_ids"], street.id):
-            errors["grid_ids"] = _("Choose grids of the street chosen above.")
+        organization, errors = validate_application(
+            db,
+            values,
+            street_id,
+            grid_streets=None if street is None else frozenset({street.id}),
+            outside_message=_("Choose grids of the street chosen above."),
+        )
         account, account_problems = account_errors(data)
         errors |= account_problems
         if street_problem:
@@ -237,6 +237,7 @@ class OwnOrganizationController(Controller):
             "disabled": _("The user was disabled and signed out."),
             "enabled": _("The user was enabled."),
             "manager": _("The manager role was handed over."),
+            "resubmitted": _("Your application was sent again; the street will review it."),
         }
         notice = _("Your organization is registered.") if registered else notices.get(done or "")
         return self._page(reader, actor, notice=notice)
@@ -340,6 +341,7 @@ class OrganizationVettingController(Controller):
             reader,
             listing=listing,
             grids=services.grids_of(reader, ids),
+            resubmissions=application.last_resubmissions(reader, listing.rows),
             status=status,
             q=search or "",
             page=page,
@@ -374,6 +376,8 @@ class OrganizationVettingController(Controller):
             members=services.members(db, actor, organization_id),
             history=services.history(db, organization_id),
             decisions=[d for d, (before, _after, _r) in services.TRANSITIONS.items() if organization.status in before],
+            correctable=organization.status in application.ADMIN_EDITABLE,
+            resubmission=application.last_resubmissions(db, [organization]).get(organization_id, []),
             problem=problem,
             problem_field=problem_field,
             notice=notice,
@@ -385,7 +389,13 @@ class OrganizationVettingController(Controller):
     def detail(
         self, reader: ReaderSession, actor: Actor, organization_id: FromPath[int], done: FromQuery[str | None] = None
     ) -> Template:
-        notice = _("Decision recorded; the organization's users were notified.") if done else None
+        notice = (
+            _("The corrections are saved.")
+            if done == "edited"
+            else _("Decision recorded; the organization's users were notified.")
+            if done
+            else None
+        )
         return self._detail(reader, actor, organization_id, notice=notice)
 
     @post("/{organization_id:int}/{decision:str}", name="organizations:admin-decide", sync_to_thread=True)

@@ -3,6 +3,7 @@
 from typing import Any
 
 from marketplace.organizations.api import OrganizationApiController
+from marketplace.organizations.application_pages import AdminApplicationController, OwnApplicationController
 from marketplace.organizations.controllers import (
     OrganizationRegistrationController,
     OrganizationVettingController,
@@ -20,6 +21,8 @@ ORGANIZATION_ROUTE_HANDLERS: list[Any] = [
     OrganizationRegistrationController,
     OwnOrganizationController,
     OrganizationVettingController,
+    OwnApplicationController,
+    AdminApplicationController,
     OrganizationDirectoryController,
     OrganizationApiController,
     VolunteerRegistrationController,

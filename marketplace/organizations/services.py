@@ -274,6 +274,8 @@ HISTORY_LABELS = {
     "organization.suspend": N_("Suspended"),
     "organization.reinstate": N_("Reinstated"),
     "organization.update": N_("Details changed"),
+    "organization.resubmit": N_("Corrected and sent again"),
+    "organization.edit": N_("Corrected by the street"),
 }
 
 
