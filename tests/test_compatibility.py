@@ -272,11 +272,13 @@ def test_the_take_part_form_offers_only_what_fits_each_line(
     assert page.status_code == 200
     lamps_form = page.text.split(f'id="line-{lamps.id}"')[1].split("</li>")[0]
     assert f'<option value="{lights.id}"' in lamps_form and f'<option value="{bricks.id}"' not in lamps_form
-    kits_form = page.text.split(f'id="line-{kits_line.id}"')[1].split("</li>")[0]
+    kits_form = page.text.split(f'id="line-{kits_line.id}"')[1].split('<li class="take-part-line"')[0]
     assert "<select" not in kits_form
-    # An English page names the units in English, and as stored where an offer must be published in them.
-    assert "None of your organization's active offers can serve this line: it is counted in sets (套)" in kits_form
-    assert "m²" in kits_form and "lamps (盏)" in kits_form
+    # An English page names the units in English, and as stored where an offer must be published in them;
+    # each unfit offer says the rule's reason.
+    assert "None of your organization's active offers can serve this line" in kits_form
+    assert "the offer is counted in lamps, this line needs sets" in kits_form and "counted in sets (套)" in kits_form
+    assert "the offer is counted in m², this line needs sets" in kits_form
     # A claim of the bricks for the lamps posted anyway is refused next to the offer, saying why.
     data = {"kind": "line", "resource_line_id": str(lamps.id), "offer_id": str(bricks.id), "quantity": "2"}
     refused = post_form(client, settings, f"/projects/{need.id}/claim", data)

@@ -122,6 +122,8 @@ def test_a_line_no_offer_can_serve_names_the_unit_to_publish_in(client: TestClie
     person = mf.partner(session)
     mf.offer_of(session, person.user, remaining="5", title="电动车充电桩", unit="个")  # not a bench
     _as(client, person, "en")
-    form = html.unescape(_line_form(client.get(f"/projects/{need.id}/take-part").text, line.id))
-    assert "it is counted in pieces (条), your offers of this kind in pieces (个)" in form
-    assert "Publish an offer counted in pieces (条)" in form
+    page = client.get(f"/projects/{need.id}/take-part").text
+    form = html.unescape(page.split(f'id="line-{line.id}"')[1].split('<li class="take-part-line"')[0])
+    # Each unfit offer with the rule's own reason (units named as an English page names them), then what to do.
+    assert "电动车充电桩</a> (5 pieces left): the offer is counted in pieces (个), this line needs pieces (条)" in form
+    assert "counted in pieces (条), named like “长椅”" in form and "Publish an offer for this line" in form
