@@ -173,8 +173,10 @@ class NeedIntakePagesController(Controller):
         return Redirect(f"/needs/{need.id}?done=created", status_code=HTTP_303_SEE_OTHER)
 
     @get("/{need_id:int}/edit", name="needs:edit", sync_to_thread=True)
-    def edit(self, reader: ReaderSession, actor: Actor, need_id: FromPath[int]) -> Template:
+    def edit(self, reader: ReaderSession, actor: Actor, need_id: FromPath[int]) -> Template | Redirect:
         need = _editable(reader, actor, need_id)
+        if need.status in services.FINISHED:
+            return Redirect(f"/needs/{need_id}", status_code=HTTP_303_SEE_OTHER)  # a closed record: nothing to edit
         return _form_page(reader, actor, NeedForm.empty(line_rows=1, **values_of(need)), need=need)
 
     @post("/{need_id:int}/edit", name="needs:update", sync_to_thread=True)
@@ -212,7 +214,7 @@ class NeedIntakePagesController(Controller):
         except services.NeedProblem as problem:
             db.rollback()
             if problem.field == "status":
-                message = _("This need is closed; it takes no more resource lines or shifts.")
+                message = _("This need is closed; it can no longer be edited or take more resource lines or shifts.")
                 return _form_page(db, actor, form, need=need, problem=message, status_code=HTTP_409_CONFLICT)
             form.errors[_form_key(problem.field)] = _("Choose one of the offered values.")
             return _form_page(db, actor, form, need=need, status_code=HTTP_400_BAD_REQUEST)

@@ -393,13 +393,17 @@ def _detached(db: Session, need_id: int) -> Need:
 def update_need(db: Session, actor: CurrentUser, need_id: int, data: NeedUpdate) -> Need:
     """Apply an edit if nobody changed the need since ``data.version``; else VersionConflict."""
     need = get_visible_need(db, actor, need_id)
+    # A finished need is a closed record (its figures, its residents' answers, its volunteers' hours): edits
+    # stop with it, as additions do. The UPDATE checks it again, against a cancellation at the same moment.
+    if need.status in FINISHED:
+        raise NeedProblem("status", f"the need is {need.status.value}; a finished need is not edited", status_code=409)
     changes = data.changes()
     if "grid_id" in changes:
         check_grid(db, actor, changes["grid_id"])
     before = snapshot(need, AUDITED_FIELDS)
     statement = (
         sa.update(Need)
-        .where(Need.id == need_id, Need.version == data.version)  # type: ignore[arg-type]
+        .where(Need.id == need_id, Need.version == data.version, Need.status.not_in(FINISHED))  # type: ignore[arg-type,attr-defined]
         .values(**changes, version=Need.version + 1, updated_at=utcnow())
     )
     if db.execute(statement).rowcount != 1:  # type: ignore[attr-defined]

@@ -215,6 +215,7 @@ class NeedStaffPagesController(Controller):
             needs_department=next_level is EscalationLevel.DEPARTMENT,
             departments=list(db.execute(sa.select(Department).order_by(Department.id)).scalars()),
             reviewable=need.status in services.REVIEWABLE,
+            finished=need.status in services.FINISHED,  # a closed record: no edit button
             can_escalate=need.status not in escalation.CLOSED and next_level is not None,
             notice=notice,
             problem=problem,
