@@ -118,6 +118,7 @@ def test_publishing_for_a_line_goes_back_to_it_and_the_offer_is_chosen_to_claim(
     page = client.get(back.split("#")[0])
     assert "Your offer is published and can now be claimed for this line" in page.text
     assert f'<option value="{published.id}" selected' in page.text
+    assert "The offer you have just published is chosen" in _section(page.text, line)  # seen at #line-<id>
     claim = {"kind": "line", "resource_line_id": str(line.id), "offer_id": str(published.id), "quantity": "20"}
     claimed = post_form(client, settings, f"/projects/{need.id}/claim", claim)
     assert claimed.status_code == 303 and claimed.headers["location"] == "/claims?done=claimed"
