@@ -1,5 +1,6 @@
 """The application factory: ``create_app(settings)`` wires the database, templates, locale and routes."""
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from litestar.static_files import create_static_files_router
 from sqlmodel import SQLModel
 
 import marketplace.models  # noqa: F401  (registers every table)
+from marketplace.accounts import devices
 from marketplace.dashboard.memo import FiguresMemo
 from marketplace.db.deps import provide_db, provide_reader
 from marketplace.db.engine import create_db_engine, make_session_factory
@@ -67,6 +69,10 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
         # so a thread never waits for a connection and extra requests queue on the loop, not in the pool.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.thread_limit
 
+    def warm_device_names() -> None:
+        # The account page names each session's device; the parser's rules compile once, here, off any request.
+        threading.Thread(target=devices.warm, name="warm-device-names", daemon=True).start()
+
     app = Litestar(
         route_handlers=[
             *route_handlers(),
@@ -111,7 +117,7 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
         ),
         exception_handlers=APP_EXCEPTION_HANDLERS,
         logging_config=litestar_logging_config(),
-        on_startup=[limit_threads],
+        on_startup=[limit_threads, warm_device_names],
         on_shutdown=[dispose_engine],
         debug=settings.debug,
     )

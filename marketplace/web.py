@@ -17,6 +17,7 @@ from litestar.template.config import TemplateConfig
 from markupsafe import Markup
 
 from marketplace import i18n
+from marketplace.accounts.devices import device_name
 from marketplace.quantity_display import unit_name, with_unit  # with_unit stays importable from here too
 from marketplace.security import context as security_context
 from marketplace.street_clock import last_day, street_time
@@ -45,6 +46,7 @@ def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -
         html_lang=lambda: i18n.HTML_LANG[i18n.current_locale.get()],
         localized_name=localized_name,
         localized_district=localized_district,
+        device_name=device_name,
         csrf_token=security_context.current_csrf_token.get,
         current_user=security_context.current_user.get,
         url_with=url_with,
