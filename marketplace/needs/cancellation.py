@@ -115,9 +115,9 @@ def cancel_need(db: Session, actor: CurrentUser, need_id: int, *, reason: str | 
     need = services.get_visible_need(db, actor, need_id)
     reason = clean_reason(reason)
     if need.status not in CANCELLABLE:
-        raise services.WrongStatus(_detached(db, need_id))
+        raise services.WrongStatus(services.detached_need(db, need_id))
     if need.version != version:
-        raise services.VersionConflict(_detached(db, need_id))
+        raise services.VersionConflict(services.detached_need(db, need_id))
     before = snapshot(need, services.AUDITED_FIELDS)
     now = utcnow()
     result = Cancellation(need)
@@ -136,7 +136,7 @@ def cancel_need(db: Session, actor: CurrentUser, need_id: int, *, reason: str | 
             .execution_options(synchronize_session=False)
         )
         if ended.rowcount != 1:  # type: ignore[attr-defined]
-            current = _detached(db, need_id)
+            current = services.detached_need(db, need_id)
             db.rollback()
             if current.status not in CANCELLABLE:
                 raise services.WrongStatus(current)
@@ -148,7 +148,7 @@ def cancel_need(db: Session, actor: CurrentUser, need_id: int, *, reason: str | 
             raise
         db.rollback()
         raise Conflict(BUSY) from None
-    result.need = _current(db, need_id)
+    result.need = services.current_need(db, need_id)
     old, new = changed(before, snapshot(result.need, services.AUDITED_FIELDS))
     record(
         db,
@@ -305,21 +305,6 @@ def _one(item: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- small helpers ----------------------------------------------------------------------------------------
-
-
-def _current(db: Session, need_id: int) -> Need:
-    db.expire_all()
-    need = db.get(Need, need_id)
-    if need is None:
-        raise services.NeedNotFound(need_id)
-    return need
-
-
-def _detached(db: Session, need_id: int) -> Need:
-    """The need as it is now, readable after the transaction rolls back (the 409 answer shows it)."""
-    need = _current(db, need_id)
-    db.expunge(need)
-    return need
 
 
 def preview(claims: list[Any], shifts: list[Any]) -> dict[str, int]:

@@ -579,7 +579,7 @@ def _changeable(db: Session, actor: CurrentUser, need_id: int, version: int) -> 
             "status", "not_changeable", f"the need is {need.status.value}; it can no longer change", status_code=409
         )
     if need.version != version:
-        raise StaleVersion(_detached(db, need_id))
+        raise StaleVersion(services.detached_need(db, need_id))
     return need
 
 
@@ -597,27 +597,12 @@ def _next_version(db: Session, need_id: int, version: int, *, takes_away: str | 
     )
     if bumped.rowcount != 1:  # type: ignore[attr-defined]
         db.rollback()
-        raise StaleVersion(_detached(db, need_id))
+        raise StaleVersion(services.detached_need(db, need_id))
     refresh_need_status(db, need_id)
-    need = _current(db, need_id)
+    need = services.current_need(db, need_id)
     if takes_away is not None and services.asks_nothing_on_board(db, need):
         db.rollback()
         raise ChangeRefused(takes_away, "nothing_asked", services.LAST_THING_ASKED, status_code=409)
-    return need
-
-
-def _current(db: Session, need_id: int) -> Need:
-    db.expire_all()
-    need = db.get(Need, need_id)
-    if need is None:
-        raise services.NeedNotFound(need_id)
-    return need
-
-
-def _detached(db: Session, need_id: int) -> Need:
-    """The current need, readable after the request's transaction ends (the 409 answer shows it)."""
-    need = _current(db, need_id)
-    db.expunge(need)
     return need
 
 

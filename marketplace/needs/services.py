@@ -376,16 +376,18 @@ def create_need(
 # --- edits and decisions -------------------------------------------------------------------------------
 
 
-def _current(db: Session, need_id: int) -> Need:
+def current_need(db: Session, need_id: int) -> Need:
+    """The need as the database holds it now (whatever this session had loaded)."""
     db.expire_all()
     need = db.get(Need, need_id)
-    assert need is not None
+    if need is None:
+        raise NeedNotFound(need_id)
     return need
 
 
-def _detached(db: Session, need_id: int) -> Need:
+def detached_need(db: Session, need_id: int) -> Need:
     """The current row, kept readable after the request's transaction rolls back (for the 409 answer)."""
-    need = _current(db, need_id)
+    need = current_need(db, need_id)
     db.expunge(need)
     return need
 
@@ -407,8 +409,8 @@ def update_need(db: Session, actor: CurrentUser, need_id: int, data: NeedUpdate)
         .values(**changes, version=Need.version + 1, updated_at=utcnow())
     )
     if db.execute(statement).rowcount != 1:  # type: ignore[attr-defined]
-        raise VersionConflict(_detached(db, need_id))
-    need = _current(db, need_id)
+        raise VersionConflict(detached_need(db, need_id))
+    need = current_need(db, need_id)
     old, new = changed(before, snapshot(need, AUDITED_FIELDS))
     record(db, "need.update", object_type="need", object_id=need_id, before=old, after=new, actor=actor)
     return need
@@ -436,13 +438,13 @@ def _transition(
         conditions.append(requires[0])
     statement = sa.update(Need).where(*conditions).values(**values, version=Need.version + 1, updated_at=utcnow())
     if db.execute(statement).rowcount != 1:  # type: ignore[attr-defined]
-        current = _detached(db, need_id)
+        current = detached_need(db, need_id)
         if version is not None and current.version != version:
             raise VersionConflict(current)
         if requires is not None and current.status in allowed:
             raise requires[1]
         raise WrongStatus(current)
-    need = _current(db, need_id)
+    need = current_need(db, need_id)
     old, new = changed(before, snapshot(need, AUDITED_FIELDS))
     record(db, action, object_type="need", object_id=need_id, before=old, after=new, actor=actor)
     return need
