@@ -20,6 +20,7 @@ from marketplace.audit.service import record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.matches import compatibility, openings, round_proposals, street_scope
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
+from marketplace.matches.reasons import PARTNER_CANCELLED
 from marketplace.matches.services import (
     LIVE,
     Conflict,
@@ -38,9 +39,6 @@ from marketplace.security.identity import CurrentUser
 from marketplace.street_clock import day_start
 
 ALREADY_CLAIMED = "This project is already claimed"
-# The reason stored when a partner cancels its claim without giving one (the API's words; pages translate it:
-# page_data.ClaimRow.reason).
-PARTNER_CANCELLED = "cancelled by the partner"
 AUDIT_FIELDS = ["id", "need_id", "kind", "status", "resource_line_id", "offer_id", "quantity", "organization_id"]
 
 

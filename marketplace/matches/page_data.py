@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from litestar.exceptions import PermissionDeniedException
 from sqlmodel import Session, col, select
 
-from marketplace.i18n import gettext as _
 from marketplace.items.services import item_labels
 from marketplace.matches import compatibility
-from marketplace.matches.claims import PARTNER_CANCELLED, ClaimFilters, claims_of_organization
+from marketplace.matches.claims import ClaimFilters, claims_of_organization
 from marketplace.matches.delivery import CHECK_IN_OPENS  # one rule for the pages and the API
 from marketplace.matches.models import Match, MatchKind, MatchStatus
+from marketplace.matches.reasons import reason_shown
 from marketplace.matches.round_proposals import not_an_unaccepted_proposal_signup
 from marketplace.matches.services import LIVE
 from marketplace.needs.models import Need, ResourceLine, Shift, ShiftSkill
@@ -76,13 +76,8 @@ class ClaimRow:
 
     @property
     def reason(self) -> str | None:
-        """The reason a rejected or cancelled claim shows: the words someone typed, as typed; the one the
-        service writes when the partner gave none (``claims.PARTNER_CANCELLED``, English in the data and the
-        API) in the page's language."""
-        stored = self.match.decision_reason
-        if stored == PARTNER_CANCELLED and self.match.status is MatchStatus.CANCELLED:
-            return _("Cancelled by your organization, without a reason.")
-        return stored
+        """The reason a rejected or cancelled claim shows the partner (``reasons.reason_shown``)."""
+        return reason_shown(self.match, own=True)
 
 
 # At most this many of a line's unfit offers are listed with their reasons (a partner may hold dozens).

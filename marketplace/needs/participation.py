@@ -12,6 +12,7 @@ from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
 from marketplace.i18n import ngettext
 from marketplace.matches.models import Match, MatchKind, MatchStatus
+from marketplace.matches.reasons import reason_shown
 from marketplace.matches.round_proposals import awaiting_match_ids
 from marketplace.needs.models import NeedStatus, ResourceLine, Shift
 from marketplace.organizations.models import Organization
@@ -27,6 +28,11 @@ class Claim:
     match: Match
     who: str
     line: ResourceLine | None
+
+    @property
+    def reason(self) -> str | None:
+        """Why it was rejected or cancelled, as the street's staff read it (``matches.reasons``)."""
+        return reason_shown(self.match, own=False)
 
 
 @dataclass(frozen=True)
