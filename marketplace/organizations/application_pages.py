@@ -12,7 +12,7 @@ from sqlmodel import Session
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import gettext as _
 from marketplace.organizations import application, services
-from marketplace.organizations.controllers import ORGANIZATION_FORM_FIELDS, served_grid_choices
+from marketplace.organizations.controllers import served_grid_choices
 from marketplace.organizations.forms import FormData, many, one
 from marketplace.organizations.models import Organization, OrganizationKind, OrganizationStatus
 from marketplace.organizations.schemas import OrganizationCreate
@@ -23,7 +23,7 @@ from marketplace.security.guards import admin_only, partner_only, sessions_only
 
 def form_values(data: dict[str, Any]) -> dict[str, Any]:
     """The application's fields as typed (kept on a refusal)."""
-    values: dict[str, Any] = {name: one(data, name) for name in ORGANIZATION_FORM_FIELDS}
+    values: dict[str, Any] = {name: one(data, name) for name in application.APPLICATION_FIELDS}
     values["grid_ids"] = many(data, "grid_ids")
     return values
 

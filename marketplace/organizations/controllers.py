@@ -32,16 +32,6 @@ from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, admin_only, partner_only, sessions_only
 from marketplace.security.sessions import Lifetimes, session_cookie, start_session
 
-ORGANIZATION_FORM_FIELDS = (
-    "name",
-    "name_en",
-    "kind",
-    "credit_code",
-    "contact_name",
-    "contact_phone",
-    "address",
-    "description",
-)
 ACCOUNT_FIELDS = ("username", "display_name", "phone", "password")
 MAX_PAGE = 100_000
 
@@ -116,7 +106,7 @@ class OrganizationRegistrationController(Controller):
     ) -> Template | Redirect:
         code = one(data, "street").strip()
         street, street_problem = form_street(db, code)
-        values: dict[str, Any] = {name: one(data, name) for name in ORGANIZATION_FORM_FIELDS}
+        values: dict[str, Any] = {name: one(data, name) for name in application.APPLICATION_FIELDS}
         values["grid_ids"] = many(data, "grid_ids")
         if choosing_street(one(data, "action")):
             # "Show this street's grids": the same form with the street's grids, everything typed kept (the
