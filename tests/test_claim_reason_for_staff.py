@@ -8,29 +8,18 @@ claims page translated them, but the need's staff page showed them raw, in Engli
 from typing import Any
 
 from litestar.testing import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from marketplace.matches.models import Match
 from marketplace.settings import Settings
-from tests import matches_factories as mf
-from tests.security_helpers import DEFAULT_PASSWORD, login, post_form, reading
+from tests.security_helpers import DEFAULT_PASSWORD, login
 from tests.test_need_cancel_walk import staff_of
-from tests.test_take_part_offer_pages import _as
+from tests.test_take_part_offer_pages import cancelled_without_a_reason
 
 
 def test_staff_read_a_reasonless_cancellation_as_the_partners(
     client: TestClient[Any], session: Session, settings: Settings
 ) -> None:
-    need = mf.project(session)
-    line = mf.line(session, need, "50")
-    person = mf.partner(session)
-    offer = mf.offer_of(session, person.user, remaining="30", title="再生透水砖")
-    _as(client, person, "zh_CN")
-    claim = {"kind": "line", "resource_line_id": str(line.id), "offer_id": str(offer.id), "quantity": "5"}
-    assert post_form(client, settings, f"/projects/{need.id}/claim", claim).status_code == 303
-    with reading(session) as fresh:
-        [match] = fresh.exec(select(Match).where(Match.need_id == need.id)).all()
-    assert post_form(client, settings, f"/claims/{match.id}/cancel", {"reason": ""}).status_code == 303
+    need = cancelled_without_a_reason(client, session, settings)
     client.cookies.clear()
     assert login(client, staff_of(session, need).user.username, DEFAULT_PASSWORD).status_code == 303
     client.cookies.set("lang", "zh_CN")

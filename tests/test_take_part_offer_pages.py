@@ -194,9 +194,8 @@ def test_a_line_the_partner_may_not_see_gives_the_blank_form_and_leaks_nothing(
     assert "take-part" not in sent.headers["location"]
 
 
-def test_a_claim_cancelled_without_a_reason_says_so_in_the_pages_language(
-    client: TestClient[Any], session: Session, settings: Settings
-) -> None:
+def cancelled_without_a_reason(client: TestClient[Any], session: Session, settings: Settings) -> Need:
+    """A partner (signed in on ``client``, Chinese) claims part of a line and cancels it giving no reason."""
     need = mf.project(session)
     line = mf.line(session, need, "50")
     person = mf.partner(session)
@@ -207,6 +206,13 @@ def test_a_claim_cancelled_without_a_reason_says_so_in_the_pages_language(
     with reading(session) as fresh:
         [match] = fresh.exec(select(Match).where(Match.need_id == need.id)).all()
     assert post_form(client, settings, f"/claims/{match.id}/cancel", {"reason": ""}).status_code == 303
+    return need
+
+
+def test_a_claim_cancelled_without_a_reason_says_so_in_the_pages_language(
+    client: TestClient[Any], session: Session, settings: Settings
+) -> None:
+    cancelled_without_a_reason(client, session, settings)
     chinese = client.get("/claims").text
     assert "本单位已取消，未填写理由。" in chinese and "cancelled by the partner" not in chinese
     client.cookies.set("lang", "en")
