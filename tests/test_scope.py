@@ -43,11 +43,15 @@ def test_partner_of_a_cannot_read_b_by_page_or_api(
 ) -> None:
     sign_in(client, session, two_orgs["manager_a"], settings)
     for other in (two_orgs["b"], two_orgs["c"]):
-        assert client.get(f"/api/v1/organizations/{other}").status_code == 404
         assert client.get(f"/admin/organizations/{other}").status_code == 403
-    listed = client.get("/api/v1/organizations").json()["items"]
-    assert [item["id"] for item in listed] == [two_orgs["a"]]
-    assert listed[0]["contact_phone"]  # their own contacts
+    # Another's pending organization is not found; another's approved one shows what anyone sees.
+    assert client.get(f"/api/v1/organizations/{two_orgs['b']}").status_code == 404
+    other = client.get(f"/api/v1/organizations/{two_orgs['c']}").json()
+    assert set(other) == {"id", "name", "name_en", "kind", "grids"}
+    listed = {item["id"]: item for item in client.get("/api/v1/organizations").json()["items"]}
+    assert set(listed) == {two_orgs["a"], two_orgs["c"]}
+    assert listed[two_orgs["a"]]["contact_phone"]  # their own contacts
+    assert "contact_phone" not in listed[two_orgs["c"]]
     own = client.get("/organization")
     assert own.status_code == 200 and "甲公司" in own.text and "乙公司" not in own.text
 
@@ -95,8 +99,9 @@ def test_query_scope_for_every_role(session: Session, two_orgs: dict[str, Any]) 
     volunteer = make_user(session, Role.VOLUNTEER)
     everything = {two_orgs["a"], two_orgs["b"], two_orgs["c"]}
     assert visible(admin.id) == everything
-    assert visible(two_orgs["manager_a"].id) == {two_orgs["a"]}
-    assert visible(two_orgs["user_b"]) == {two_orgs["b"]}
+    # A partner: the approved ones, as everybody, and their own whatever its status.
+    assert visible(two_orgs["manager_a"].id) == {two_orgs["a"], two_orgs["c"]}
+    assert visible(two_orgs["user_b"]) == everything
     for user_id in (staff.id, volunteer.id, None):
         assert visible(user_id) == {two_orgs["a"], two_orgs["c"]}
 

@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from marketplace.security.guards import ANY_TOKEN, declared_token_scopes
+from marketplace.security.guards import ANY_TOKEN, declared_token_scopes, former_token_scopes
 from marketplace.security.tokens import TOKEN_SCOPES, create_api_token
 from marketplace.settings import Settings
 from tests.security_world import World, app_routes, build_world, changed_tables, iter_param_values, table_checksums
@@ -50,25 +50,26 @@ def _values(route: Any, world: World) -> dict[str, Any]:
 def test_every_token_reachable_route_refuses_a_token_without_its_scope(
     app: Litestar, client: TestClient[Any], world: World, session_factory: sessionmaker[Session], clean_engine: Any
 ) -> None:
-    tokens: dict[tuple[int, str], str] = {}
+    tokens: dict[tuple[int, str, frozenset[str]], str] = {}
 
-    def token(user_id: int, missing: str) -> str:
-        if (user_id, missing) not in tokens:
-            scopes = [scope for scope in TOKEN_SCOPES if scope != missing]
+    def token(user_id: int, missing: str, former: frozenset[str] = frozenset()) -> str:
+        """Every scope but ``missing`` (and the scopes the route accepted before it, ``former``)."""
+        if (user_id, missing, former) not in tokens:
+            scopes = [scope for scope in TOKEN_SCOPES if scope != missing and scope not in former]
             with session_factory() as db:
                 secret, _ = create_api_token(
                     db, user_id=user_id, name=f"all but {missing}", scopes=scopes, created_by_id=None
                 )
                 db.commit()
-            tokens[user_id, missing] = secret
-        return tokens[user_id, missing]
+            tokens[user_id, missing, former] = secret
+        return tokens[user_id, missing, former]
 
     routes = [r for r in app_routes(app) if not r.is_public]
     any_token_routes = {r.label for r in routes if ANY_TOKEN in declared_token_scopes(r.handler)}
     assert any_token_routes == ANY_TOKEN_ROUTES
     for route in routes:  # every token first, so the tables are compared without them
         for missing in sorted(declared_token_scopes(route.handler)) or [""]:
-            token(_user_passing_roles(route.guard_names, world), missing)
+            token(_user_passing_roles(route.guard_names, world), missing, former_token_scopes(route.handler))
     before = table_checksums(clean_engine)
     cells, refused = 0, []
     for route in routes:
@@ -81,7 +82,10 @@ def test_every_token_reachable_route_refuses_a_token_without_its_scope(
         for missing in sorted(scopes) or [""]:
             client.cookies.clear()
             response = client.request(
-                route.method, path, json={}, headers={"Authorization": f"Bearer {token(user_id, missing)}"}
+                route.method,
+                path,
+                json={},
+                headers={"Authorization": f"Bearer {token(user_id, missing, former_token_scopes(route.handler))}"},
             )
             cells += 1
             is_json = "json" in response.headers.get("content-type", "")

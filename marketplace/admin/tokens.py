@@ -37,6 +37,7 @@ SCOPE_LABELS: dict[str, str] = {
     "matches:write": N_("Claim projects, sign up, decide on matches"),
     "profile:read": N_("Read your own volunteer profile and hours"),
     "profile:write": N_("Change your own volunteer profile"),
+    "organization:write": N_("Correct and resend your organization's application (partners)"),
     "items:read": N_("Read the item vocabulary and resolve a text to an item"),
     "items:write": N_("Add, edit and retire items of the vocabulary (admins)"),
     "jobs:read": N_("Read background jobs: status, progress, errors (admins)"),

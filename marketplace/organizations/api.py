@@ -48,8 +48,9 @@ class ApplicationIn(BaseModel):
 def organization_out(
     db: Session, viewer: CurrentUser | None, row: Organization, grids: list[Any], streets: list[Street]
 ) -> dict[str, Any]:
-    """Public fields for everyone; status, contacts and the streets it serves only for the admins of those
-    streets (city admins too) and the organization's own users."""
+    """Public fields for everyone who may see the row (a partner reading another organization too); status,
+    contacts and the streets it serves only for the admins of those streets (city admins too) and the
+    organization's own users."""
     data: dict[str, Any] = {
         "id": row.id,
         "name": row.name,
@@ -91,10 +92,13 @@ class OrganizationApiController(Controller):
         "/",
         operation_id="listOrganizations",
         summary="Partner organizations",
-        description="Anyone: approved organizations (name, kind, grids). Admins: all of the streets they work in "
-        "(a city admin: every street), filterable by status, with the codes of the streets each serves. "
-        "Partners: their own organization.",
-        opt=public(token_sees_more_with="admin"),
+        description="Everyone (anonymous callers, volunteers, staff, partners): the approved organizations' public "
+        "fields (id, name, name_en, kind, grids). Partners also their own organization, whatever its status, "
+        "with its status, contacts and `revision`. Admins: all of the streets they work in (a city admin: every "
+        "street), filterable by status, with the codes of the streets each serves. A token is answered as "
+        "an anonymous caller unless it carries `admin` (an admin's view) or, a partner's token, "
+        "`organization:write` (their own organization too).",
+        opt=public(token_sees_more_with="admin", partner_token_sees_more_with="organization:write"),
         sync_to_thread=True,
     )
     def list_organizations(
@@ -121,8 +125,10 @@ class OrganizationApiController(Controller):
         "/{organization_id:int}",
         operation_id="getOrganization",
         summary="One organization",
-        description="Same visibility as the list; 404 for an organization the caller may not see.",
-        opt=public(token_sees_more_with="admin"),
+        description="Same visibility and fields as the list: an approved organization's public fields for "
+        "everyone, all of it for its own partners and the admins of its streets; 404 for an organization "
+        "the caller may not see (another's pending, rejected or suspended one).",
+        opt=public(token_sees_more_with="admin", partner_token_sees_more_with="organization:write"),
         sync_to_thread=True,
     )
     def get_organization(self, reader: ReaderSession, viewer: Viewer, organization_id: FromPath[int]) -> dict[str, Any]:
@@ -155,18 +161,19 @@ class OrganizationApiController(Controller):
         "/{organization_id:int}/resubmit",
         operation_id="resubmitOrganization",
         summary="Correct a rejected application and send it again",
-        description="The organization's manager (a partner token needs `profile:write`): every field of the "
+        description="The organization's manager (a partner token needs `organization:write`; tokens issued "
+        "before that scope existed with `profile:write` are still accepted here): every field of the "
         "application, checked as at registration; the status goes from rejected to pending and the street's "
         "admins are told what changed. Bad input: 400 naming the field. Not rejected (or changed since the "
-        "given `revision`): 409 naming `status`. Another organization: 404.",
-        guards=[partner_only, token_scope("profile:write")],
+        "given `revision`): 409 naming `status`. Another organization (even an approved one): 404.",
+        guards=[partner_only, token_scope("organization:write", formerly="profile:write")],
         status_code=200,
         sync_to_thread=True,
     )
     def resubmit(
         self, db: DbSession, actor: Actor, organization_id: FromPath[int], data: JSONBody[ApplicationIn]
     ) -> dict[str, Any]:
-        row = services.get_visible_organization(db, actor, organization_id)
+        row = services.get_own_organization(db, actor, organization_id)
         _write(lambda: application.require_status(row, application.RESUBMITTABLE))
         checked = _checked(db, row, data)
         _write(lambda: application.resubmit(db, actor, organization_id, checked, data.revision))

@@ -68,14 +68,20 @@ def organization_ids_in_admin_streets(viewer: CurrentUser) -> sa.Select[Any] | N
 
 
 def organizations_visible_to(viewer: CurrentUser | None) -> sa.Select[Any]:
-    """A city admin sees every organization, a street admin those serving their street; a partner only
-    their own; anyone else only approved ones."""
+    """The one reading rule: everybody sees the approved organizations; a partner also their own, whatever its
+    status; a street admin sees those serving their street (every status), a city admin every one.
+
+    Seeing a row is not seeing all of it: ``sees_contacts`` decides which fields a viewer gets (a partner
+    reads another organization's public fields only, as an anonymous caller does). A partner's writes do not
+    start from here: they reach their own organization only (``services.get_own_organization``).
+    """
     statement = sa.select(Organization)
     if viewer is not None and viewer.role == Role.ADMIN:
         return statement.where(organization_in_admin_streets(viewer))
-    if viewer is not None and viewer.role == Role.PARTNER:
-        return statement.where(Organization.id == viewer.organization_id)
-    return statement.where(Organization.status == OrganizationStatus.APPROVED)
+    approved = Organization.status == OrganizationStatus.APPROVED
+    if viewer is not None and viewer.role == Role.PARTNER and viewer.organization_id is not None:
+        return statement.where(sa.or_(approved, Organization.id == viewer.organization_id))
+    return statement.where(approved)
 
 
 def sees_contacts(

@@ -1,7 +1,9 @@
 """Organizations: registration, the admins' vetting, the partner's own organization and its users.
 
-Every read goes through ``scope.organizations_visible_to`` (or the organization-users scope), so a
-partner can never reach another organization's rows, even by guessing ids: those are simply not found.
+Every read goes through ``scope.organizations_visible_to`` (or the organization-users scope): a partner
+reads the approved organizations' public fields as anyone does, and their own in full; another organization
+that is not approved is simply not found, even by guessing ids. A partner's changes go through
+``get_own_organization``: every other organization is 404 to them.
 """
 
 from dataclasses import dataclass, field
@@ -157,6 +159,14 @@ def get_visible_organization(db: Session, viewer: CurrentUser | None, organizati
     if row is None:
         raise NotFoundException(_("No such organization."))
     return row  # type: ignore[no-any-return]
+
+
+def get_own_organization(db: Session, actor: CurrentUser, organization_id: int) -> Organization:
+    """The partner's own organization by id, for a change; any other organization (even an approved one the
+    partner may read) is 404, as if it did not exist."""
+    if actor.role != Role.PARTNER or actor.organization_id != organization_id:
+        raise NotFoundException(_("No such organization."))
+    return own_organization(db, actor)
 
 
 def own_organization(db: Session, actor: CurrentUser) -> Organization:

@@ -42,16 +42,23 @@ def roles(*allowed: Role) -> Guard:
     return guard
 
 
-def token_scope(scope: str) -> Guard:
-    """A bearer token must carry ``scope``; a browser session may do what its role allows."""
+def token_scope(scope: str, *, formerly: str | None = None) -> Guard:
+    """A bearer token must carry ``scope``; a browser session may do what its role allows.
+
+    ``formerly``: the scope this route asked for before ``scope`` existed, still accepted so tokens already
+    issued keep working (the refusal names only ``scope``, the one to issue now).
+    """
 
     def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         user = signed_in(connection)
-        if user.method == AuthMethod.TOKEN and not user.has_scope(scope):
+        if user.method != AuthMethod.TOKEN or user.has_scope(scope):
+            return
+        if formerly is None or not user.has_scope(formerly):
             raise PermissionDeniedException(f"This token lacks the scope {scope}")
 
     guard.__name__ = "token_scope_" + scope.replace(":", "_")
     guard.token_scope = scope  # type: ignore[attr-defined]
+    guard.former_token_scope = formerly  # type: ignore[attr-defined]
     return guard
 
 
@@ -69,10 +76,20 @@ def declared_token_scopes(handler: BaseRouteHandler) -> frozenset[str]:
     return frozenset(scope for scope in found if scope is not None)
 
 
-def public(*, token_sees_more_with: str) -> dict[str, object]:
+def former_token_scopes(handler: BaseRouteHandler) -> frozenset[str]:
+    """The scopes a route still accepts for tokens issued before its own scope existed (``formerly``)."""
+    found = (getattr(getattr(guard, "func", guard), "former_token_scope", None) for guard in handler.resolve_guards())
+    return frozenset(scope for scope in found if scope is not None)
+
+
+def public(*, token_sees_more_with: str, partner_token_sees_more_with: str | None = None) -> dict[str, object]:
     """``opt`` for a public route that shows more to some signed-in users (an admin sees pending
-    organizations): a bearer token keeps its user's view only if it carries ``token_sees_more_with``."""
-    return {"public": True, "viewer_scope": token_sees_more_with}
+    organizations): a bearer token keeps its user's view only if it carries ``token_sees_more_with``, or,
+    a partner's token, ``partner_token_sees_more_with`` (a partner sees their own organization in full)."""
+    opt: dict[str, object] = {"public": True, "viewer_scope": token_sees_more_with}
+    if partner_token_sees_more_with is not None:
+        opt["partner_viewer_scope"] = partner_token_sees_more_with
+    return opt
 
 
 def identity_for_route(user: CurrentUser | None, handler: BaseRouteHandler | None) -> CurrentUser | None:
@@ -87,8 +104,11 @@ def identity_for_route(user: CurrentUser | None, handler: BaseRouteHandler | Non
     if user is None or user.method != AuthMethod.TOKEN or handler is None:
         return user
     if handler.opt.get("public"):
-        viewer_scope = handler.opt.get("viewer_scope")
-        return user if isinstance(viewer_scope, str) and user.has_scope(viewer_scope) else None
+        viewer_scopes = [handler.opt.get("viewer_scope")]
+        if user.role == Role.PARTNER:
+            viewer_scopes.append(handler.opt.get("partner_viewer_scope"))
+        seen = any(isinstance(scope, str) and user.has_scope(scope) for scope in viewer_scopes)
+        return user if seen else None
     if not declared_token_scopes(handler):
         raise PermissionDeniedException("This route is not open to API tokens")
     return user

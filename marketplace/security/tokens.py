@@ -21,6 +21,8 @@ TOKEN_SCOPES: dict[str, str] = {
     "matches:write": "Claim projects, sign up, decide on matches",
     "profile:read": "Read your own volunteer profile and hours",
     "profile:write": "Change your own volunteer profile",
+    # Before it existed, a partner's application was resent with profile:write; that is still accepted there.
+    "organization:write": "Correct and resend your organization's application (partners)",
     "items:read": "Read the item vocabulary and resolve a text to an item",
     "items:write": "Add, edit and retire items of the vocabulary (admins)",
     "jobs:read": "Read background jobs: status, progress, errors (admins)",
