@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, true
+from sqlalchemy import CheckConstraint, Column, text, true
 from sqlmodel import Field, SQLModel
 
 from marketplace.db.types import UTCDateTime, enum_type, utcnow
@@ -49,6 +49,8 @@ class User(SQLModel, table=True):
     # What the notification centre may send on its own: shift reminders and the daily digest (both on by default).
     shift_reminders: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     daily_digest: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    # Mixed into the key of a volunteer's calendar feed address; each reset adds one, so the old address opens nothing.
+    calendar_feed_generation: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -44,6 +44,7 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "user.enable",
     "user.sessions_ended",
     "user.password_reset_issued",
+    "calendar.reset",
     "organization.register",
     "organization.update",
     "organization.resubmit",

@@ -19,6 +19,7 @@ ACTION_LABELS: dict[str, str] = {
     "user.enable": N_("Enabled a user"),
     "user.sessions_ended": N_("Ended a user's sessions"),
     "user.password_reset_issued": N_("Issued a password reset"),
+    "calendar.reset": N_("Reset the calendar address"),
     "organization.register": N_("Registered an organization"),
     "organization.update": N_("Updated an organization"),
     "organization.resubmit": N_("Corrected and resent an organization's application"),

@@ -134,11 +134,22 @@ class CalendarPagesController(Controller):
     @get("/", name="recognition:calendar", sync_to_thread=True)
     def index(self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor) -> Template:
         base = str(request.base_url).rstrip("/")
-        key = calendar.feed_key(request.app.state.settings.secret_key, actor.id)
-        feed = f"{base}/calendar/{key}/shifts.ics"
+        key = calendar.own_feed_key(reader, request.app.state.settings.secret_key, actor)
+        feed = calendar.feed_url(base, key)
         webcal = "webcal://" + feed.split("://", 1)[1]
-        context = page_context(reader, feed=feed, webcal=webcal)
+        notice = None
+        if request.query_params.get("done") == "reset":
+            notice = _("Your calendar has a new address. The old one no longer works: subscribe again with this one.")
+        context = page_context(reader, feed=feed, webcal=webcal, notice=notice)
         return Template("recognition/calendar.html", context=context)
+
+    @post("/reset", name="recognition:calendar-reset", sync_to_thread=True)
+    def reset(self, db: DbSession, actor: Actor) -> Redirect:
+        try:
+            calendar.reset(db, actor)
+        except calendar.NotAVolunteer:
+            raise NotFoundException(_("You have no calendar to reset.")) from None
+        return Redirect("/volunteer/calendar?done=reset", status_code=HTTP_303_SEE_OTHER)
 
 
 class CalendarFeedController(Controller):

@@ -1,6 +1,10 @@
 """The recognition domain's route handlers."""
 
-from marketplace.recognition.api import CertificateVerifyApiController, MyCertificatesApiController
+from marketplace.recognition.api import (
+    CertificateVerifyApiController,
+    MyCalendarApiController,
+    MyCertificatesApiController,
+)
 from marketplace.recognition.pages import (
     CalendarFeedController,
     CalendarPagesController,
@@ -15,6 +19,7 @@ RECOGNITION_HANDLERS = [
     CertificateVerifyPagesController,
     CertificateVerifyApiController,
     MyCertificatesApiController,
+    MyCalendarApiController,
     CalendarPagesController,
     CalendarFeedController,
     StationSheetController,
