@@ -16,6 +16,7 @@ from litestar.status_codes import (
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_405_METHOD_NOT_ALLOWED,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
@@ -32,6 +33,8 @@ from marketplace.places.directory import city_of_streets, home_street, remembere
 from marketplace.places.services import is_city_admin
 from marketplace.security.context import current_user
 from marketplace.security.csrf import CsrfRejected
+from marketplace.too_many import TEMPLATE as TOO_MANY_TEMPLATE
+from marketplace.too_many import retry_after_of, too_many_context
 
 HTMX_FRAGMENT_HEADERS = {"Vary": "HX-Request"}
 
@@ -96,6 +99,8 @@ def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template
         return Redirect(path="/login?" + urlencode({"next": request.url.path}), status_code=HTTP_303_SEE_OTHER)
     if isinstance(exc, OrganizationNotApproved):
         return _organization_not_approved(exc)
+    if isinstance(exc, HTTPException) and exc.status_code == HTTP_429_TOO_MANY_REQUESTS:
+        return _too_many(request, exc)
     if isinstance(exc, InvalidFilter):
         status_code = HTTP_400_BAD_REQUEST
     elif isinstance(exc, HTTPException):
@@ -121,6 +126,19 @@ def _organization_not_approved(exc: OrganizationNotApproved) -> Template:
     """A partner reached an action its organization may not take yet: say why and what happens next."""
     context = {**remembered_place(), "status_code": HTTP_403_FORBIDDEN, "standing": exc.standing}
     return Template("errors/organization_not_approved.html", context=context, status_code=HTTP_403_FORBIDDEN)
+
+
+def _too_many(request: Request[Any, Any, Any], exc: HTTPException) -> Template:
+    """A limit refused a form (the registration forms raise this): say so, when to try again, and link back to
+    the form, which is served at the address it posts to."""
+    headers = dict(exc.headers or {})
+    context = {
+        **remembered_place(),
+        **too_many_context(
+            retry_after_of(headers), back=request.url.path, back_label=_("Back to the form"), detail=exc.detail
+        ),
+    }
+    return Template(TOO_MANY_TEMPLATE, context=context, status_code=HTTP_429_TOO_MANY_REQUESTS, headers=headers)
 
 
 def _csrf_headline() -> str:

@@ -1,6 +1,7 @@
 """Account pages: sign in and out, the registration chooser, one's own account, reset links, admin user management."""
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from litestar import Controller, Request, get, post
@@ -16,7 +17,7 @@ from marketplace.accounts import services
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.schemas import UserUpdate
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.i18n import N_, ngettext
+from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.masking import mask_phone
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
@@ -29,6 +30,7 @@ from marketplace.security.sessions import expired_session_cookie, session_cookie
 from marketplace.security.throttle import Throttled
 from marketplace.settings import Settings
 from marketplace.system.controllers import safe_next
+from marketplace.too_many import too_many_page
 from marketplace.validation import Username
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -107,16 +109,14 @@ class AccountPagesController(Controller):
             )
         except Throttled as throttled:
             services.record_throttled(state.session_factory, username, client_address)
-            minutes = max(1, -(-throttled.retry_after // 60))
-            return again(
-                ngettext(
-                    "Too many failed sign-ins. Try again in %(minutes)d minute.",
-                    "Too many failed sign-ins. Try again in %(minutes)d minutes.",
-                    minutes,
-                )
-                % {"minutes": minutes},
-                429,
-                {"Retry-After": str(throttled.retry_after)},
+            with state.reader_factory() as reader:
+                place = page_context(reader)
+            return too_many_page(
+                throttled.retry_after,
+                place,
+                back="/login?" + urlencode({"next": next_path}) if asked else "/login",
+                back_label=_("Back to sign-in"),
+                detail=_("Sign-ins from this address, or to this account, failed too many times."),
             )
         except services.LoginFailed:
             return again(_(services.LOGIN_FAILED), 401)

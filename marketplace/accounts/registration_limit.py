@@ -38,7 +38,8 @@ def count_registration(
         now = count_in(db, key, limit=limit, window=window)
     except TooManySubmissions as error:
         raise TooManyRequestsException(
-            _("Too many registrations from your address; try again later."),
+            _("Every registration from one address is counted: at most %(limit)d in %(minutes)d minutes.")
+            % {"limit": limit, "minutes": window // timedelta(minutes=1)},
             headers={"Retry-After": str(error.retry_after)},
         ) from None
     db.add(NeedSubmission(client_address=key, submitted_at=now, need_id=None))

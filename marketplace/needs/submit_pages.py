@@ -10,11 +10,12 @@ from litestar import Controller, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_429_TOO_MANY_REQUESTS
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import gettext as _
+from marketplace.i18n import ngettext
 from marketplace.needs import services, submissions
 from marketplace.needs.board import parse_street
 from marketplace.needs.need_form import NeedForm, field_labels
@@ -24,6 +25,7 @@ from marketplace.places.choices import choosing_street, form_street, grids_outsi
 from marketplace.places.directory import StreetRef, list_streets
 from marketplace.security.deps import ClientAddress
 from marketplace.security.guards import PUBLIC
+from marketplace.too_many import too_many_page
 from marketplace.vocabulary import Category, IntakeChannel, Urgency
 
 # What a resident fills in; everything else (lines, shifts) staff add when they review the need.
@@ -116,13 +118,19 @@ class NeedSubmitPagesController(Controller):
             need = submissions.submit_need(db, client_address, need_in)
         except submissions.TooManySubmissions as limited:
             db.rollback()
-            minutes = max(1, -(-limited.retry_after // 60))
-            context = page_context(db, minutes=minutes, limit=submissions.SUBMISSION_LIMIT, active_page="submit")
-            return Template(
-                "needs/submit_limited.html",
-                context=context,
-                status_code=HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": str(limited.retry_after)},
+            limit = submissions.SUBMISSION_LIMIT
+            detail = ngettext(
+                "At most %(limit)d report an hour can be sent from one connection.",
+                "At most %(limit)d reports an hour can be sent from one connection.",
+                limit,
+            ) % {"limit": limit}
+            return too_many_page(
+                limited.retry_after,
+                page_context(db, active_page="submit"),
+                back="/submit",
+                back_label=_("Back to the report form"),
+                detail=detail,
+                template="needs/submit_limited.html",
             )
         except services.NeedProblem as problem:
             db.rollback()
