@@ -14,7 +14,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import User
 from marketplace.accounts.services import user_in_admin_streets
 from marketplace.admin.street_objects import other_street_object_ids
-from marketplace.audit import labels
+from marketplace.audit import field_labels, labels
 from marketplace.audit.models import AuditEvent
 from marketplace.i18n import N_
 from marketplace.needs.board import InvalidFilter
@@ -134,10 +134,24 @@ class DiffLine:
     field: str
     before: Any
     after: Any
+    object_type: str = ""
 
     @property
     def changed(self) -> bool:
         return self.before != self.after
+
+    # Read when the page renders, so in the reader's language (audit/field_labels.py).
+    @property
+    def label(self) -> str:
+        return field_labels.field_label(self.field)
+
+    @property
+    def before_shown(self) -> Any:
+        return field_labels.value_label(self.object_type, self.field, self.before)
+
+    @property
+    def after_shown(self) -> Any:
+        return field_labels.value_label(self.object_type, self.field, self.after)
 
 
 @dataclass(frozen=True)
@@ -290,11 +304,11 @@ def _conditions(filters: AuditFilters) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
-def diff_lines(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[DiffLine]:
+def diff_lines(before: dict[str, Any] | None, after: dict[str, Any] | None, object_type: str = "") -> list[DiffLine]:
     """Every field of either side, in the order they were recorded."""
     before, after = before or {}, after or {}
     keys = list(before) + [key for key in after if key not in before]
-    return [DiffLine(key, before.get(key), after.get(key)) for key in keys]
+    return [DiffLine(key, before.get(key), after.get(key), object_type) for key in keys]
 
 
 def _in_admin_streets(viewer: CurrentUser, event: Any) -> sa.ColumnElement[bool]:
@@ -347,7 +361,7 @@ def search_audit(
             client_address=row["client_address"],
             before=row["before"],
             after=row["after"],
-            diff=diff_lines(row["before"], row["after"]),
+            diff=diff_lines(row["before"], row["after"], row["object_type"]),
         )
         for row in rows
     ]
