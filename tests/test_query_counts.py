@@ -67,6 +67,7 @@ PAGES = [
     ("volunteer", "/projects/{project}/take-part", 9),
     ("partner", "/projects/{project}/take-part", 11),
     ("volunteer", "/signups", 7),  # + the residents' consents and offices (one query)
+    ("volunteer", "/volunteer/calendar", 5),  # the session, the user, the feed's generation (its address after a reset)
     ("partner", "/claims", 5),
     # The review inbox: counts for the fixed-valued filters, per community and per round, the filter's grids;
     # the page in two steps (its ids, then its rows by id: inbox.page_ids), one statement more than one join.
