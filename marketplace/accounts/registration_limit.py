@@ -16,7 +16,7 @@ from datetime import timedelta
 from litestar.exceptions import TooManyRequestsException
 from sqlmodel import Session
 
-from marketplace.i18n import gettext as _
+from marketplace.i18n import ngettext
 from marketplace.needs.submissions import NeedSubmission, TooManySubmissions, count_in
 
 # An hour's sign-ups from one address: a grid station registering its residents at a desk, not a script.
@@ -38,9 +38,25 @@ def count_registration(
         now = count_in(db, key, limit=limit, window=window)
     except TooManySubmissions as error:
         raise TooManyRequestsException(
-            _("Every registration from one address is counted: at most %(limit)d in %(minutes)d minutes.")
-            % {"limit": limit, "minutes": window // timedelta(minutes=1)},
+            _window_rule(limit, window),
             headers={"Retry-After": str(error.retry_after)},
         ) from None
     db.add(NeedSubmission(client_address=key, submitted_at=now, need_id=None))
     db.flush()
+
+
+def _window_rule(limit: int, window: timedelta) -> str:
+    """The rule in words: "at most 20 an hour" (the window in hours when it is whole hours, else minutes)."""
+    minutes = max(1, window // timedelta(minutes=1))
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext(
+            "Every registration from one address is counted: at most %(limit)d in %(num)d hour.",
+            "Every registration from one address is counted: at most %(limit)d in %(num)d hours.",
+            hours,
+        ) % {"limit": limit, "num": hours}
+    return ngettext(
+        "Every registration from one address is counted: at most %(limit)d in %(num)d minute.",
+        "Every registration from one address is counted: at most %(limit)d in %(num)d minutes.",
+        minutes,
+    ) % {"limit": limit, "num": minutes}
