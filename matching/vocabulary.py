@@ -9,7 +9,12 @@ kind and the units it is counted in, and ``key_of`` resolves a title or a descri
 How a text is resolved (``ItemVocabulary.resolve``):
 
 1. Text and synonyms are folded alike (width, case, runs of spaces; no space kept next to a Chinese
-   character, so "LED 路灯" is "led路灯").
+   character, so "LED 路灯" is "led路灯"), then brought to one English form (``normal``): a hyphen
+   between Latin words is a space, a possessive "'s" is dropped, and each English word is made singular
+   by one light rule (``singular``: lamps → lamp, boxes → box, batteries → battery, shelves → shelf).
+   So "LED stairwell lamps", "stairwell lamp" and "Stairwell-Lamps" are one text, and a synonym written
+   in the plural finds the singular and the other way round. Only inflection is undone, never a
+   derivation ("painting" stays "painting", "sandbags" is no "sand").
 2. A synonym is found where it occurs in the text. Chinese needs no segmenter: a Chinese synonym is
    found anywhere inside the text. A Latin end of a synonym must stand at a word boundary, so "paint"
    is not found in "painting" (an English plural "s" or "es" may follow it).
@@ -40,6 +45,73 @@ def fold(text: str) -> str:
     return _LOOSE_SPACE.sub("", folded)
 
 
+# English words whose plural is not the singular with s/es/ies (and a few plurals of a vowel and "es").
+_IRREGULAR = {
+    "children": "child",
+    "people": "person",
+    "men": "man",
+    "women": "woman",
+    "feet": "foot",
+    "teeth": "tooth",
+    "mice": "mouse",
+    "geese": "goose",
+    "knives": "knife",
+    "shelves": "shelf",
+    "leaves": "leaf",
+    "halves": "half",
+    "loaves": "loaf",
+    "gases": "gas",
+    "lenses": "lens",
+    "potatoes": "potato",
+    "tomatoes": "tomato",
+    "heroes": "hero",
+    "echoes": "echo",
+}
+# Words that end like a plural and are not one, or whose singular is another word ("glasses" to read with,
+# "goods" for sale): they stay as written.
+_INVARIANT = frozenset(
+    {"goods", "news", "series", "species", "means", "glasses", "clothes", "scissors", "trousers", "pants", "jeans"}
+)
+_SIBILANT_ES = ("sses", "shes", "ches", "xes", "zzes")  # box-es, bench-es, brush-es: the plural adds "es"
+_WORD = re.compile(r"[0-9a-z]+")
+_WORD_HYPHEN = re.compile(r"(?<=[0-9a-z])-(?=[0-9a-z])")
+_POSSESSIVE = re.compile(r"(?<=[0-9a-z])['’]s?\b|(?<=s)['’]")
+
+
+def singular(word: str) -> str:
+    """An English word (folded, Latin) in the singular: lamps → lamp, boxes → box, batteries → battery,
+    movies and movie → movy (one form for both), shelves → shelf. Words of three letters or fewer, words
+    with digits and words ending in ss, us or is stay as they are (gas, LED, N95, glass, status, tennis).
+
+    One rule for every English word of the vocabulary and of the texts it reads, so a synonym written in the
+    plural finds the singular and the other way round. It undoes inflection only: "painting" is not "paint".
+    """
+    if word in _INVARIANT or len(word) <= 3 or not word.isalpha():
+        return word
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if word.endswith("buses"):
+        return word[:-2]  # minibuses, trolleybuses
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("ie"):
+        word = word[:-2] + "y"  # movie/movies, cookie/cookies: the "ies" of both reads "y"
+    elif word.endswith(_SIBILANT_ES):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    return _IRREGULAR.get(word, word)  # "childrens" → "children" → "child"
+
+
+def normal(text: str) -> str:
+    """Text as the vocabulary compares it: ``fold``, hyphens between Latin words as spaces, possessives
+    dropped, every English word ``singular``. Chinese is as ``fold`` leaves it."""
+    # Before ``fold`` drops the spaces next to punctuation: "seniors' room" must stay two words.
+    cased = unicodedata.normalize("NFKC", text).casefold()
+    folded = fold(_WORD_HYPHEN.sub(" ", _POSSESSIVE.sub("", cased)))
+    return _WORD.sub(lambda found: singular(found.group()), folded)
+
+
 @dataclass(frozen=True, slots=True)
 class ItemEntry:
     """One item of the vocabulary: a stable key, where it belongs, its names, synonyms and units.
@@ -60,7 +132,7 @@ class ItemEntry:
         """The names and synonyms, each once, names first."""
         seen: dict[str, None] = {}
         for text in (self.name_zh, self.name_en, *self.synonyms):
-            if fold(text):
+            if normal(text):
                 seen.setdefault(text.strip(), None)
         return tuple(seen)
 
@@ -77,7 +149,8 @@ class ItemEntry:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """Where an item was found in a text: the item, the synonym as folded, and its place in the folded text."""
+    """Where an item was found in a text: the item, the synonym as compared (``normal``), and its place in the
+    text as compared."""
 
     entry: ItemEntry
     synonym: str
@@ -126,7 +199,7 @@ class ItemVocabulary:
         self._synonyms: dict[str, list[ItemEntry]] = {}
         for entry in self._entries.values():
             for spelling in entry.spellings():
-                owners = self._synonyms.setdefault(fold(spelling), [])
+                owners = self._synonyms.setdefault(normal(spelling), [])
                 if entry not in owners:
                     owners.append(entry)
         self._ordered = sorted(self._synonyms, key=lambda s: (-len(s), s))
@@ -145,7 +218,7 @@ class ItemVocabulary:
 
     def hits(self, text: str, *, kind: str | None = None) -> list[Hit]:
         """Every place an item of ``kind`` (any kind when None) is named in ``text``."""
-        folded = fold(text)
+        folded = normal(text)
         found: list[Hit] = []
         if not folded:
             return found

@@ -27,7 +27,7 @@ from marketplace.needs.models import ResourceLine
 from marketplace.offers.models import Offer
 from marketplace.security.identity import CurrentUser
 from marketplace.vocabulary import Category, ResourceKind
-from matching.vocabulary import KEY_PATTERN, ItemEntry, ItemVocabulary, fold
+from matching.vocabulary import KEY_PATTERN, ItemEntry, ItemVocabulary, fold, normal
 
 TERM_FIELDS = ["key", "category", "kind", "name_zh", "name_en", "synonyms", "units", "retired_at", "version"]
 BATCH_SIZE = 500
@@ -231,7 +231,8 @@ def get_term(db: Session, key: str) -> ItemTerm:
 
 
 def _check_synonyms(db: Session, key: str, category: Category, kind: ResourceKind, spellings: list[str]) -> None:
-    """A spelling names one live item per category and kind, or the resolver could not tell them apart."""
+    """A spelling names one live item per category and kind, or the resolver could not tell them apart
+    (compared as the resolver reads them: "lamp" and "Lamps" are one spelling)."""
     others = db.execute(
         sa.select(ItemTerm).where(
             ItemTerm.category == category,
@@ -240,9 +241,9 @@ def _check_synonyms(db: Session, key: str, category: Category, kind: ResourceKin
             ItemTerm.retired_at.is_(None),  # type: ignore[union-attr]
         )
     ).scalars()
-    taken = {fold(text): term for term in others for text in (term.name_zh, term.name_en, *term.synonyms)}
+    taken = {normal(text): term for term in others for text in (term.name_zh, term.name_en, *term.synonyms)}
     for spelling in spellings:
-        other = taken.get(fold(spelling))
+        other = taken.get(normal(spelling))
         if other is not None:
             raise ItemInputError(
                 "synonyms", _("“%(text)s” already names the item %(key)s") % {"text": spelling, "key": other.key}
