@@ -78,7 +78,8 @@ def serves(offer: Offer, line: LineNeed) -> bool:
     if offer.kind == line.kind and offer.category == line.category and condition(offer.unit, line.unit) in _PLAIN:
         return True  # the common case, without building the sides
     return can_serve(
-        Side(offer.kind, offer.category, offer.unit, offer.item), Side(line.kind, line.category, line.unit, line.item)
+        Side(offer.kind, offer.category, offer.unit, offer.item, offer.item_key),
+        Side(line.kind, line.category, line.unit, line.item, line.item_key),
     ).ok
 
 

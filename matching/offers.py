@@ -55,7 +55,7 @@ from matching.features import (
 from matching.geo import GridDistances
 from matching.records import GridPoint, LineNeed, Offer
 from matching.text import TextSpace
-from matching.units import Condition, canonical, condition, fold, names_agree
+from matching.units import Condition, canonical, condition, fold, items_agree
 
 # The default scorer's weights (they sum to 1; docs/matching.md gives the reasons): how much of the gap
 # it fills, then whether it is the thing asked for (category, then the item itself), where it serves,
@@ -212,7 +212,8 @@ class OfferIndex:
         kind = self.kind[rows] == line.kind
         ok = kind & (free[rows] | (bound[rows] & (self.category[rows] == line.category)))
         for position in np.flatnonzero(ok & named[rows]).tolist():
-            ok[position] = names_agree(self.items[int(rows[position])], line.item)
+            row = int(rows[position])
+            ok[position] = items_agree(self.items[row], line.item, self.item_keys[row] or "", line.item_key)
         return ok
 
     def _coverage(self, rows: np.ndarray, line: LineNeed, serving: np.ndarray | None = None) -> np.ndarray:

@@ -371,14 +371,25 @@ def names_agree(offer_name: str, line_name: str) -> bool:
     return bool(head_a and head_a in b) or bool(head_b and head_b in a)
 
 
+def items_agree(offer_name: str, line_name: str, offer_item: str = "", line_item: str = "") -> bool:
+    """The offer and the line are of the same item: by the item vocabulary's keys when both sides have one
+    ("LED stairwell lamps" and 楼道灯 are both ``stairwell_light``; LED bulbs and 楼道灯 are two items though
+    a word may be shared), by ``names_agree`` otherwise."""
+    if offer_item and line_item:
+        return offer_item == line_item
+    return names_agree(offer_name, line_name)
+
+
 @dataclass(frozen=True, slots=True)
 class Side:
-    """One side of a pairing: an offer (``name`` its title) or a resource line (``name`` its description)."""
+    """One side of a pairing: an offer (``name`` its title) or a resource line (``name`` its description);
+    ``item`` the item vocabulary's key for it ("" when its text names no known item)."""
 
     kind: str
     category: str
     unit: str
     name: str = ""
+    item: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,7 +521,7 @@ def can_serve(offer: Side, line: Side, *, convert: bool = False) -> Verdict:
         return _counted(offer, line, "conversion", f"{shown}，认领不做单位换算，请按“{line.unit}”发布资源", advice)
     if _bound(line.unit) and offer.category != line.category:
         return _not_the_item(offer, line, "类别不同", lambda say: "another category")
-    if found is Condition.ITEM and not names_agree(offer.name, line.name):
+    if found is Condition.ITEM and not items_agree(offer.name, line.name, offer.item, line.item):
         return _not_the_item(
             offer,
             line,

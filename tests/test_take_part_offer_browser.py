@@ -1,9 +1,10 @@
 """In Chromium: a partner whose offer cannot serve a line reads why, publishes a fitting offer from the form
 filled in from the line, lands back at the line with the new offer chosen, and claims it.
 
-Staff record a need with a line of 楼道灯 counted in 个; the demo partner publishes "LED stairwell lamps" in 个
-through the blank form (the newcomer walk's case: 个 says nothing of what is counted, and the names do not
-agree). Both offers are withdrawn at the end: the demo server is shared with other browser journeys.
+Staff record a need with a line of 楼道灯 counted in 个; the demo partner publishes "LED bulbs" in 个
+through the blank form (个 says nothing of what is counted, and bulbs are another item than stairwell
+lights; the newcomer walk's "LED stairwell lamps" fit: tests/test_english_offer_fits_line.py). Both offers
+are withdrawn at the end: the demo server is shared with other browser journeys.
 """
 
 import re
@@ -48,7 +49,7 @@ def test_a_partner_reads_why_publishes_a_fitting_offer_for_the_line_and_claims_i
         assert partner.locator("select[name=kind]").input_value() == ""  # the blank form, as before
         partner.select_option("select[name=kind]", "material")
         partner.select_option("select[name=category]", "renovation")
-        partner.fill("input[name=title]", "LED stairwell lamps")
+        partner.fill("input[name=title]", "LED bulbs")
         partner.fill("input[name=quantity]", "20")
         partner.fill("input[name=unit]", "个")
         partner.locator("input[name=grid_ids]").first.check()
@@ -61,7 +62,7 @@ def test_a_partner_reads_why_publishes_a_fitting_offer_for_the_line_and_claims_i
         line_id = int((line.get_attribute("id") or "").split("-")[1])
         text = line.inner_text()
         assert line.locator("select[name=offer_id]").count() == 0
-        assert "LED stairwell lamps" in text and "is not the item this line needs (楼道灯)" in text
+        assert "LED bulbs" in text and "is not the item this line needs (楼道灯)" in text
 
         line.get_by_role("link", name="Publish an offer for this line").click()
         partner.wait_for_url(f"**/offers/new?line={line_id}")

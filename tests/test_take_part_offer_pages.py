@@ -1,9 +1,11 @@
 """A partner on a project's take-part page learns why each offer cannot serve a line, and publishes one that
 can from a form filled in from the line, landing back at the line to claim it (in-process, both databases).
 
-The case from a newcomer walk: a line of 楼道灯 counted in 个 and an offer "LED stairwell lamps" in 个. The
-page said "counted in pieces (个), your offers … in pieces (个)", which contradicts itself; the rule (one
-generic 个 pairs only when the names agree, matching.units.can_serve) refused it for another reason.
+The case from a newcomer walk: a line of 楼道灯 counted in 个 and an offer in 个 of another item (LED bulbs;
+the walk's "LED stairwell lamps" are the same item, and fit since the vocabulary reads English plurals:
+tests/test_english_offer_fits_line.py). The page said "counted in pieces (个), your offers … in pieces
+(个)", which contradicts itself; the rule (one generic 个 pairs only for the same item,
+matching.units.can_serve) refused it for another reason.
 """
 
 import html
@@ -51,7 +53,7 @@ def _case(session: Session) -> tuple[Need, ResourceLine, mf.Person, Offer]:
     need = mf.project(session, title="湖岛新村楼道灯更换", category=Category.RENOVATION)
     line = _lamps(session, need)
     person = mf.partner(session)
-    offer = mf.offer_of(session, person.user, remaining="20", title="LED stairwell lamps", unit="个")
+    offer = mf.offer_of(session, person.user, remaining="20", title="LED bulbs", unit="个")
     return need, line, person, offer
 
 
@@ -61,7 +63,7 @@ def test_an_offer_in_pieces_naming_another_item_is_refused_for_the_item_in_both_
     need, line, person, offer = _case(session)
     _as(client, person, "en")
     english = _section(client.get(f"/projects/{need.id}/take-part").text, line)
-    assert "LED stairwell lamps" in english
+    assert "LED bulbs" in english
     assert "is not the item this line needs (楼道灯)" in english and "pieces do not say what is counted" in english
     assert "your offers of this kind in" not in english  # the old sentence that contradicted itself
     assert "Publish an offer for this line" in english and "counted in pieces (个)" in english
@@ -70,7 +72,7 @@ def test_an_offer_in_pieces_naming_another_item_is_refused_for_the_item_in_both_
     _as(client, person, "zh_CN")
     chinese = _section(client.get(f"/projects/{need.id}/take-part").text, line)
     assert "无法满足此资源项" in chinese
-    assert "“LED stairwell lamps”与此资源项“楼道灯”不是同一种物品" in chinese and "“个”不说明数的是什么" in chinese
+    assert "“LED bulbs”与此资源项“楼道灯”不是同一种物品" in chinese and "“个”不说明数的是什么" in chinese
     assert "为此资源项发布资源" in chinese
     assert offer.id is not None
 

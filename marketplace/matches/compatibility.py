@@ -27,11 +27,11 @@ CANNOT_SERVE = "The offer cannot serve this resource line"
 
 
 def offer_side(offer: Offer) -> Side:
-    return Side(offer.kind.value, offer.category.value, offer.unit, offer.title)
+    return Side(offer.kind.value, offer.category.value, offer.unit, offer.title, offer.item_key or "")
 
 
 def line_side(line: ResourceLine) -> Side:
-    return Side(line.kind.value, line.category.value, line.unit, line.description)
+    return Side(line.kind.value, line.category.value, line.unit, line.description, line.item_key or "")
 
 
 def verdict(offer: Offer, line: ResourceLine) -> Verdict:
@@ -126,10 +126,12 @@ def incompatible_pending(db: Session, streets: frozenset[int] | None = None) -> 
             sa.type_coerce(Offer.category, sa.String).label("offer_category"),
             Offer.unit,
             Offer.title,
+            Offer.item_key,
             sa.type_coerce(ResourceLine.kind, sa.String).label("line_kind"),
             sa.type_coerce(ResourceLine.category, sa.String).label("line_category"),
             ResourceLine.unit,
             ResourceLine.description,
+            ResourceLine.item_key.label("line_item_key"),  # type: ignore[union-attr]
         )
         .select_from(claims)
         .join(Offer, Offer.id == claims.c.offer_id)  # type: ignore[arg-type]
@@ -141,7 +143,17 @@ def incompatible_pending(db: Session, streets: frozenset[int] | None = None) -> 
 
 @lru_cache(maxsize=65536)
 def _pair_serves(
-    o_kind: str, o_category: str, o_unit: str, o_title: str, l_kind: str, l_category: str, l_unit: str, l_text: str
+    o_kind: str,
+    o_category: str,
+    o_unit: str,
+    o_title: str,
+    o_item: str | None,
+    l_kind: str,
+    l_category: str,
+    l_unit: str,
+    l_text: str,
+    l_item: str | None,
 ) -> bool:
-    # The rule is a pure function of these eight values: a pair judged once is judged for the process.
-    return can_serve(Side(o_kind, o_category, o_unit, o_title), Side(l_kind, l_category, l_unit, l_text)).ok
+    # The rule is a pure function of these ten values: a pair judged once is judged for the process.
+    offer = Side(o_kind, o_category, o_unit, o_title, o_item or "")
+    return can_serve(offer, Side(l_kind, l_category, l_unit, l_text, l_item or "")).ok
