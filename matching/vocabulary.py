@@ -29,6 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from matching.units import canonical
 
@@ -78,6 +79,7 @@ _WORD_HYPHEN = re.compile(r"(?<=[0-9a-z])-(?=[0-9a-z])")
 _POSSESSIVE = re.compile(r"(?<=[0-9a-z])['’]s?\b|(?<=s)['’]")
 
 
+@lru_cache(maxsize=8192)
 def singular(word: str) -> str:
     """An English word (folded, Latin) in the singular: lamps → lamp, boxes → box, batteries → battery,
     movies and movie → movy (one form for both), shelves → shelf. Words of three letters or fewer, words
@@ -106,10 +108,16 @@ def singular(word: str) -> str:
 def normal(text: str) -> str:
     """Text as the vocabulary compares it: ``fold``, hyphens between Latin words as spaces, possessives
     dropped, every English word ``singular``. Chinese is as ``fold`` leaves it."""
-    # Before ``fold`` drops the spaces next to punctuation: "seniors' room" must stay two words.
     cased = unicodedata.normalize("NFKC", text).casefold()
+    if not _LATIN.search(cased):
+        return fold(cased)  # Chinese alone (most texts): nothing English to read
+    # Before ``fold`` drops the spaces next to punctuation: "seniors' room" must stay two words.
     folded = fold(_WORD_HYPHEN.sub(" ", _POSSESSIVE.sub("", cased)))
-    return _WORD.sub(lambda found: singular(found.group()), folded)
+    return _WORD.sub(_singular_of, folded)
+
+
+def _singular_of(found: re.Match[str]) -> str:
+    return singular(found.group())
 
 
 @dataclass(frozen=True, slots=True)

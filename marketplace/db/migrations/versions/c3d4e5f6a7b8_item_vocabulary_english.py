@@ -134,6 +134,7 @@ _ADDED: dict[str, tuple[str, ...]] = {
     "sound_system": ("loudspeaker", "microphone", "amplifier", "audio equipment"),
     "culture_fund": ("culture fund", "activity funds", "culture event funding"),
     "fitness_equipment": ("exercise equipment", "outdoor fitness equipment", "gym equipment"),
+    "table_tennis_table": ("pingpong table",),
     "costumes": ("stage costume", "dance costume"),
     "instruments": ("erhu", "drums", "gongs and drums"),
     "performance": ("art performance", "gala"),
