@@ -24,10 +24,9 @@ from marketplace.matches.reasons import PARTNER_CANCELLED
 from marketplace.matches.services import (
     LIVE,
     Conflict,
+    enter_open_need,
     field_problem,
     give_back_to_line,
-    hold_open_need,
-    open_need,
     refresh_need_status,
     set_match_status,
 )
@@ -53,7 +52,7 @@ class ClaimRequest:
 def claim(db: Session, actor: CurrentUser, need_id: int, request: ClaimRequest) -> Match:
     """Make a proposed match for the actor's approved organization; 409 when the project is already claimed."""
     organization = require_approved_organization(db, actor)
-    need = open_need(db, need_id)
+    need = enter_open_need(db, need_id)  # first: a cancellation of this need waits, or is waited for
     street_scope.require_serves_need(db, organization.id or 0, need_id)  # 403 naming the street
     if request.kind == "whole":
         row = _whole(db, need_id, organization.id or 0)
@@ -69,9 +68,6 @@ def claim(db: Session, actor: CurrentUser, need_id: int, request: ClaimRequest) 
         # The partial unique index match_one_live_whole_claim: someone else's claim won the race.
         db.rollback()
         raise Conflict(ALREADY_CLAIMED) from None
-    if not hold_open_need(db, need_id):  # cancelled meanwhile (needs.cancellation): the claim is not kept
-        db.rollback()
-        raise Conflict(openings.PROJECT_CLOSED)
     record(db, "match.claim", object_type="match", object_id=row.id, after=snapshot(row, AUDIT_FIELDS), actor=actor)
     del need
     return row

@@ -1,5 +1,6 @@
 """What claims, sign-ups, decisions and deliveries share: errors, loaders, and the need's state function."""
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -75,21 +76,52 @@ def take_from_line(db: Session, line_id: int, quantity: Decimal) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def hold_open_need(db: Session, need_id: int) -> bool:
-    """The last check of a new claim or sign-up: its need is still open, and stays so until this commits.
+# pg_advisory_xact_lock(class, need id): an arbitrary constant naming "adding to a need".
+_NEED_ENTRY_CLASS = 734_2027
 
-    A conditional UPDATE that changes nothing takes the need's row lock (PostgreSQL), as cancelling a need
-    (``needs.cancellation``) does with its own UPDATE: of the two, the later waits for the earlier, then sees
-    it. So a claim or sign-up never lands on a need cancelled meanwhile (SQLite serialises writers anyway).
-    False when the need is no longer open.
+
+def enter_open_need(db: Session, need_id: int) -> Need:
+    """The first step of anything that adds a claim, sign-up or proposal to a need: 404 unless it is open.
+
+    Taken before any row lock: a shared lock on the need's entry (PostgreSQL), which cancelling the need
+    (``needs.cancellation``) takes exclusively before it locks anything. Adders never wait for each other; a
+    cancellation waits for those already inside to commit (and then ends what they made), and those arriving
+    later wait here, holding nothing, and then read the need cancelled. Every lock a cancellation takes comes
+    after this one on both sides, so the two can never deadlock (SQLite serialises writers anyway).
     """
-    result = db.execute(
-        sa.update(_need)
-        .where(_need.c.id == need_id, _need.c.status.in_([s.value for s in OPEN_STATUSES]))
-        .values(id=_need.c.id)
-        .execution_options(synchronize_session=False)
+    admit_to_needs(db, [need_id])
+    need = db.get(Need, need_id, populate_existing=True)  # read now, not as loaded before the wait
+    if need is None or need.status not in OPEN_STATUSES:
+        raise NotFoundException(f"No open project {need_id}")
+    return need
+
+
+def enter_open_needs(db: Session, need_ids: Iterable[int]) -> set[int]:
+    """``enter_open_need`` for a round's many needs at once: which of them are open now."""
+    ids = sorted(set(need_ids))
+    admit_to_needs(db, ids)
+    if not ids:
+        return set()
+    query = sa.select(_need.c.id).where(
+        _need.c.id.in_(ids), _need.c.status.in_([status.value for status in OPEN_STATUSES])
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return {int(need_id) for need_id in db.execute(query).scalars()}
+
+
+def admit_to_needs(db: Session, need_ids: Iterable[int]) -> None:
+    """Shared entry locks on these needs, in id order (see ``enter_open_need``); a no-op on SQLite."""
+    if db.get_bind().dialect.name == "postgresql":
+        for need_id in sorted(set(need_ids)):
+            db.execute(
+                sa.text("SELECT pg_advisory_xact_lock_shared(:class, :key)"),
+                {"class": _NEED_ENTRY_CLASS, "key": need_id},
+            )
+
+
+def close_need_entry(db: Session, need_id: int) -> None:
+    """Wait until nobody is adding to the need and keep newcomers out until this commits (cancelling)."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(sa.text("SELECT pg_advisory_xact_lock(:class, :key)"), {"class": _NEED_ENTRY_CLASS, "key": need_id})
 
 
 def give_back_to_line(db: Session, line_id: int, quantity: Decimal, *, reopen: bool = True) -> dict[str, str] | None:

@@ -21,9 +21,8 @@ from marketplace.matches import openings, round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import (
     Conflict,
+    enter_open_need,
     give_back_slot,
-    hold_open_need,
-    open_need,
     refresh_need_status,
     set_match_status,
     take_slot,
@@ -96,12 +95,12 @@ def _live_signup(db: Session, shift_id: int, volunteer_id: int) -> ShiftSignup |
 def sign_up(db: Session, actor: CurrentUser, shift_id: int) -> tuple[ShiftSignup, bool]:
     """(sign-up, created). An existing live sign-up is returned unchanged (created False)."""
     profile = volunteer_of(db, actor)
-    if not lock_volunteer(db, profile.id or 0):  # before any check: this volunteer's other sign-ups wait here
-        raise PermissionDeniedException("Only volunteers may sign up for shifts")
     shift = db.get(Shift, shift_id)
     if shift is None:
         raise NotFoundException(f"No shift {shift_id}")
-    open_need(db, shift.need_id)
+    enter_open_need(db, shift.need_id)  # before any row lock: a cancellation of the need waits, or is waited for
+    if not lock_volunteer(db, profile.id or 0):  # before any check: this volunteer's other sign-ups wait here
+        raise PermissionDeniedException("Only volunteers may sign up for shifts")
     existing = _live_signup(db, shift_id, profile.id or 0)
     if existing is not None:
         if existing.match_id is not None and round_proposals.awaiting_match_ids(db, [existing.match_id]):
@@ -158,10 +157,6 @@ def sign_up(db: Session, actor: CurrentUser, shift_id: int) -> tuple[ShiftSignup
             subject_id=shift_id,
         )
         refresh_need_status(db, shift.need_id)
-    # Last, as every path takes the need's row (volunteer, match, shift, need): no lock waits on another here.
-    if not hold_open_need(db, shift.need_id):  # cancelled meanwhile (needs.cancellation): nothing is kept
-        db.rollback()
-        raise Conflict(openings.PROJECT_CLOSED)
     record(db, "signup.create", object_type="shift_signup", object_id=signup.id, after=snapshot(signup, AUDIT_FIELDS))
     return signup, True
 

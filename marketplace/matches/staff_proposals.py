@@ -23,7 +23,7 @@ from marketplace.audit.service import record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.matches import compatibility, openings, round_proposals, street_scope
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
-from marketplace.matches.services import LIVE, Conflict, field_problem, open_need
+from marketplace.matches.services import LIVE, Conflict, enter_open_need, field_problem
 from marketplace.needs.models import ResourceLine, Shift
 from marketplace.offers.lifecycle import effective_status
 from marketplace.offers.models import Offer, OfferStatus
@@ -62,7 +62,7 @@ class StaffProposal:
 def propose(db: Session, actor: CurrentUser, need_id: int, proposal: StaffProposal) -> Match:
     """Write the proposal in the caller's transaction and notify the candidate; 400 naming the field, 409
     when the project, line or shift takes nobody now or the pair is already live."""
-    open_need(db, need_id)
+    enter_open_need(db, need_id)  # before any row lock (needs.cancellation waits, or is waited for)
     refusal = openings.need_refusal(db, need_id)
     if refusal is not None:
         raise Conflict(refusal)

@@ -17,10 +17,11 @@ transaction, through the rules the claim and sign-up paths use:
   claims and completed sign-ups stay what they are: the work was done.
 
 The need itself changes last, by one conditional UPDATE on its id, the version the caller saw and a status
-that allows cancelling. Locks are taken in the order every other path takes them (volunteers, matches, then
-offers, lines and shifts, the need last), so a racing approval either finishes first (and its claim is then
-cancelled here) or finds the claim decided; a claim or sign-up made meanwhile either commits before the need's
-row is taken (and is ended by the second pass) or finds the need cancelled (matches.services.hold_open_need).
+that allows cancelling. First of all, the need's entry is closed (matches.services.close_need_entry): claims,
+sign-ups and proposals being added to it now commit before anything here starts (and are ended below), those
+arriving later wait without holding any row and then find the need cancelled. The rows are then locked in the
+order every other path takes them (volunteers, matches, then offers, lines and shifts, the need last), so a
+racing approval either finishes first (and its claim is then cancelled here) or finds the claim decided.
 Partners and volunteers hear what happened to their items (one notification each), the creator of the need
 too; the audit log has ``need.cancel`` with before and after.
 """
@@ -40,7 +41,13 @@ from marketplace.db.types import utcnow
 from marketplace.matches import round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.review import _people_of
-from marketplace.matches.services import Conflict, give_back_slot, give_back_to_line, set_match_status
+from marketplace.matches.services import (
+    Conflict,
+    close_need_entry,
+    give_back_slot,
+    give_back_to_line,
+    set_match_status,
+)
 from marketplace.matches.signups import lock_volunteer
 from marketplace.needs import services
 from marketplace.needs.models import Need, NeedStatus, Shift
@@ -122,6 +129,7 @@ def cancel_need(db: Session, actor: CurrentUser, need_id: int, *, reason: str | 
     now = utcnow()
     result = Cancellation(need)
     try:
+        close_need_entry(db, need_id)
         _end_live(db, actor, need_id, reason, now, result)
         ended = db.execute(
             _need.update()
@@ -141,8 +149,6 @@ def cancel_need(db: Session, actor: CurrentUser, need_id: int, *, reason: str | 
             if current.status not in CANCELLABLE:
                 raise services.WrongStatus(current)
             raise services.VersionConflict(current)
-        # A claim or sign-up that committed while this waited for the need's row: ended as well.
-        _end_live(db, actor, need_id, reason, now, result)
     except DBAPIError as error:
         if getattr(error.orig, "sqlstate", None) not in ("40P01", "40001"):
             raise

@@ -27,6 +27,7 @@ from sqlmodel import Session
 from marketplace.audit.service import record, snapshot
 from marketplace.matches import round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
+from marketplace.matches.services import enter_open_needs
 from marketplace.needs.models import Shift
 from marketplace.offers.models import Offer
 from marketplace.rounds.inputs import SLOT_HOLDERS, live_line_pairs
@@ -167,6 +168,9 @@ def write(
     """Add the plan's proposals in the caller's transaction and notify their candidates; returns how many
     went in and how many not."""
     written = Written()
+    # First, before any row lock: a need cancelled since the plan was made takes no proposal, and one being
+    # cancelled now waits for this round to commit, then ends its proposals (matches.services.enter_open_need).
+    open_needs = enter_open_needs(db, [p.need_id for p in [*plan.lines, *plan.shifts]])
     # Again, now (a claim may have landed while the round was planning), for the plan's lines only.
     taken = live_line_pairs(db, lines={p.part_id for p in plan.lines})
     room = offer_room(db, {p.candidate_id for p in plan.lines})
@@ -185,7 +189,8 @@ def write(
         if quantity > left and quantity - left <= CENT:  # the plan's rounding, not another round's units
             quantity = left
         if (
-            quantity <= 0
+            proposal.need_id not in open_needs
+            or quantity <= 0
             or (proposal.part_id, proposal.candidate_id) in taken
             or quantity > left  # another street's round promised these units first
         ):
@@ -210,7 +215,8 @@ def write(
     for proposal in plan.shifts:
         slot = times.get(proposal.part_id)
         held = slots[proposal.candidate_id]
-        if slot is None or _clashes(slot, held):  # another round proposed them a shift at that time first
+        if proposal.need_id not in open_needs or slot is None or _clashes(slot, held):
+            # cancelled since the plan, or another round proposed them a shift at that time first
             written.skipped += 1
             continue
         try:
