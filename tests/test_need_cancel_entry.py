@@ -6,21 +6,28 @@ rows) while new sign-ups, claims and staff proposals arrive wanting the same row
 the cancellation as a deadlock's victim here (409 "busy"): a sign-up held the shift's row waiting for the need,
 the cancellation held the need waiting for the shift. Adders now enter a need before any row lock and the
 cancellation closes that entry first (matches.services.enter_open_need), so the cancellation always goes
-through and nothing made meanwhile outlives it.
+through and nothing made meanwhile outlives it. A round writing its proposals holds its street's entry: a
+cancellation arriving then waits for the round's commit and withdraws what it proposed.
 """
 
+import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 from sqlmodel import Session
 
 from marketplace.needs.models import Need, NeedStatus, Shift
 from marketplace.places.models import Grid
+from marketplace.rounds import proposals
+from matching.round import Proposal, RoundPlan, RoundStats
 from tests import matches_factories as mf
 from tests.live_app import LiveApp, live_app  # noqa: F401  (fixture)
 from tests.security_helpers import fetch
 from tests.test_need_cancel_races import _cancel_call, _clean, _nothing_live_on, _together
 from tests.test_need_cancel_walk import no_violations, staff_of
+from tests.test_rounds import _street
 
 ROUNDS = 3
 Call = tuple[str | None, str, dict[str, Any] | None]
@@ -81,4 +88,38 @@ def test_a_cancellation_goes_through_while_newcomers_want_the_rows_it_gives_back
         assert fetch(session, Shift, shift.id).confirmed_count == 0  # every slot given back, none taken since
     print(f"\n[cancel vs 10 newcomers on a held need, {ROUNDS} rounds] {dict(seen)}")
     no_violations(session)
+    _clean(live_app)
+
+
+def test_a_cancellation_waits_for_a_round_writing_and_then_ends_its_proposals(
+    live_app: LiveApp,  # noqa: F811
+    session: Session,
+) -> None:
+    world = _street(session)
+    need, line, shift = world["need"], world["line"], world["shift"]
+    plan = RoundPlan(
+        lines=[Proposal("line", need.id, line.id, world["offers"][0].id, 0.9, 1, (), quantity=100.0)],
+        shifts=[Proposal("shift", need.id, shift.id, world["people"][0], 0.9, 1, ())],
+        stats=RoundStats(),
+    )
+    staff = staff_of(session, need)
+    version = int(fetch(session, Need, need.id).version)
+    with Session(session.get_bind()) as db, ThreadPoolExecutor(max_workers=1) as pool:
+        written = proposals.write(db, plan, proposals.Author(None, "cli"), {})
+        assert (written.lines, written.shifts) == (1, 1)
+        # The round has written and not committed yet: the cancellation arrives now and must wait for it.
+        token, path, body = _cancel_call(staff.token, need, version)
+
+        def cancel() -> httpx.Response:
+            with live_app.client(token=token) as client:
+                return client.post(path, json=body)
+
+        answer = pool.submit(cancel)
+        time.sleep(1.0)
+        assert not answer.done(), answer.result().text
+        db.commit()
+        cancelled = answer.result(timeout=60)
+    assert cancelled.status_code == 200, cancelled.text
+    assert sorted(cancelled.json()["ended"]["withdrawn"]) == sorted(written.match_ids)
+    _nothing_live_on(session, need.id or 0)
     _clean(live_app)

@@ -1,5 +1,5 @@
 """A round writes no proposal on a need cancelled while it was planning (rounds.proposals.write enters the
-plan's needs first, as every path adding to a need does: matches.services.enter_open_needs)."""
+plan's needs first, as every path adding to a need does: matches.services.enter_open_needs_for_round)."""
 
 from decimal import Decimal
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from marketplace.db.types import utcnow
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
+from marketplace.places.services import street_of_grid
 
 # A need whose project partners may claim and volunteers may join.
 OPEN_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.PARTIALLY_MATCHED, NeedStatus.MATCHED, NeedStatus.IN_PROGRESS)
@@ -76,30 +77,39 @@ def take_from_line(db: Session, line_id: int, quantity: Decimal) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-# pg_advisory_xact_lock(class, need id): an arbitrary constant naming "adding to a need".
+# pg_advisory_xact_lock(class, key): arbitrary constants naming "adding to a need" (key: the need's id) and
+# "a round writing its proposals" (key: the round's street id, 0 for a round over every street).
 _NEED_ENTRY_CLASS = 734_2027
+_ROUND_ENTRY_CLASS = 734_2028
+_EVERY_STREET = 0
 
 
 def enter_open_need(db: Session, need_id: int) -> Need:
     """The first step of anything that adds a claim, sign-up or proposal to a need: 404 unless it is open.
 
     Taken before any row lock: a shared lock on the need's entry (PostgreSQL), which cancelling the need
-    (``needs.cancellation``) takes exclusively before it locks anything. Adders never wait for each other; a
+    (``close_need_entry``) takes exclusively before it locks anything. Adders never wait for each other; a
     cancellation waits for those already inside to commit (and then ends what they made), and those arriving
-    later wait here, holding nothing, and then read the need cancelled. Every lock a cancellation takes comes
-    after this one on both sides, so the two can never deadlock (SQLite serialises writers anyway).
+    later wait here, holding nothing, and then read the need cancelled. Every row lock comes after this one on
+    both sides, so the two can never deadlock (SQLite serialises writers anyway).
     """
-    admit_to_needs(db, [need_id])
+    _lock(db, _NEED_ENTRY_CLASS, need_id, shared=True)
     need = db.get(Need, need_id, populate_existing=True)  # read now, not as loaded before the wait
     if need is None or need.status not in OPEN_STATUSES:
         raise NotFoundException(f"No open project {need_id}")
     return need
 
 
-def enter_open_needs(db: Session, need_ids: Iterable[int]) -> set[int]:
-    """``enter_open_need`` for a round's many needs at once: which of them are open now."""
+def enter_open_needs_for_round(db: Session, street_id: int | None, need_ids: Iterable[int]) -> set[int]:
+    """A round's ``enter_open_need``: which of the plan's needs are open now, held so until the commit.
+
+    One shared lock for the round's street (every street: 0) rather than one per need: a city's round can
+    propose for thousands of needs, more than PostgreSQL's lock table holds. ``close_need_entry`` takes the
+    street's and the every-street lock after the need's, so a cancellation waits for a round that is writing
+    and a round waits for a cancellation under way, each before any row lock.
+    """
+    _lock(db, _ROUND_ENTRY_CLASS, street_id or _EVERY_STREET, shared=True)
     ids = sorted(set(need_ids))
-    admit_to_needs(db, ids)
     if not ids:
         return set()
     query = sa.select(_need.c.id).where(
@@ -108,20 +118,27 @@ def enter_open_needs(db: Session, need_ids: Iterable[int]) -> set[int]:
     return {int(need_id) for need_id in db.execute(query).scalars()}
 
 
-def admit_to_needs(db: Session, need_ids: Iterable[int]) -> None:
-    """Shared entry locks on these needs, in id order (see ``enter_open_need``); a no-op on SQLite."""
-    if db.get_bind().dialect.name == "postgresql":
-        for need_id in sorted(set(need_ids)):
-            db.execute(
-                sa.text("SELECT pg_advisory_xact_lock_shared(:class, :key)"),
-                {"class": _NEED_ENTRY_CLASS, "key": need_id},
-            )
-
-
 def close_need_entry(db: Session, need_id: int) -> None:
-    """Wait until nobody is adding to the need and keep newcomers out until this commits (cancelling)."""
+    """Wait until nobody is adding to the need and keep newcomers out until this commits (cancelling).
+
+    Always in this order (the need, its street, every street), so two cancellations never wait on each other
+    in a circle; a no-op on SQLite, whose writers take turns.
+    """
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    _lock(db, _NEED_ENTRY_CLASS, need_id)
+    grid_id = db.execute(sa.select(_need.c.grid_id).where(_need.c.id == need_id)).scalar_one_or_none()
+    street_id = street_of_grid(db, grid_id) if grid_id is not None else None
+    if street_id is not None:
+        _lock(db, _ROUND_ENTRY_CLASS, street_id)
+    _lock(db, _ROUND_ENTRY_CLASS, _EVERY_STREET)
+
+
+def _lock(db: Session, lock_class: int, key: int, *, shared: bool = False) -> None:
+    """A transaction-scoped advisory lock (PostgreSQL; a no-op on SQLite)."""
     if db.get_bind().dialect.name == "postgresql":
-        db.execute(sa.text("SELECT pg_advisory_xact_lock(:class, :key)"), {"class": _NEED_ENTRY_CLASS, "key": need_id})
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        db.execute(sa.text(f"SELECT {function}(:class, :key)"), {"class": lock_class, "key": key})
 
 
 def give_back_to_line(db: Session, line_id: int, quantity: Decimal, *, reopen: bool = True) -> dict[str, str] | None:

@@ -27,7 +27,7 @@ from sqlmodel import Session
 from marketplace.audit.service import record, snapshot
 from marketplace.matches import round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
-from marketplace.matches.services import enter_open_needs
+from marketplace.matches.services import enter_open_needs_for_round
 from marketplace.needs.models import Shift
 from marketplace.offers.models import Offer
 from marketplace.rounds.inputs import SLOT_HOLDERS, live_line_pairs
@@ -163,14 +163,19 @@ def _clashes(slot: Slot, held: list[Slot]) -> bool:
 
 
 def write(
-    db: Session, plan: RoundPlan, author: Author, organization_of: dict[int, int], round_id: int | None = None
+    db: Session,
+    plan: RoundPlan,
+    author: Author,
+    organization_of: dict[int, int],
+    round_id: int | None = None,
+    street_id: int | None = None,
 ) -> Written:
     """Add the plan's proposals in the caller's transaction and notify their candidates; returns how many
-    went in and how many not."""
+    went in and how many not. ``street_id``: the round's street (None: every street)."""
     written = Written()
     # First, before any row lock: a need cancelled since the plan was made takes no proposal, and one being
-    # cancelled now waits for this round to commit, then ends its proposals (matches.services.enter_open_need).
-    open_needs = enter_open_needs(db, [p.need_id for p in [*plan.lines, *plan.shifts]])
+    # cancelled now waits for this round to commit, then ends its proposals (matches.services).
+    open_needs = enter_open_needs_for_round(db, street_id, [p.need_id for p in [*plan.lines, *plan.shifts]])
     # Again, now (a claim may have landed while the round was planning), for the plan's lines only.
     taken = live_line_pairs(db, lines={p.part_id for p in plan.lines})
     room = offer_room(db, {p.candidate_id for p in plan.lines})
