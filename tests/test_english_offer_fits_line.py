@@ -101,17 +101,24 @@ def _raw_section(page: str, line: ResourceLine) -> str:
     return page[start : end if end > 0 else None]
 
 
-@PATHS
-def test_an_offer_of_led_stairwell_lamps_fits_a_line_of_stairwell_lights_and_is_claimed(
-    client: TestClient[Any], session: Session, settings: Settings, publish: Publish
-) -> None:
+def _published_for_a_line_of_stairwell_lights(
+    client: TestClient[Any], session: Session, settings: Settings, publish: Publish, title: str
+) -> tuple[Need, ResourceLine, Any, Offer]:
+    """A 楼道灯 line, and a partner (signed in, English) who published an offer titled ``title`` for its grid."""
     need, line = _line_of_stairwell_lights(session)
     person = mf.partner(session)
     code = _grid_code(session, need)
     session.commit()  # no transaction left open on SQLite: the app writes next
     _as(client, person, "en")
-    publish(client, settings, need, code, TITLE)
-    offer = _published(session, TITLE)
+    publish(client, settings, need, code, title)
+    return need, line, person, _published(session, title)
+
+
+@PATHS
+def test_an_offer_of_led_stairwell_lamps_fits_a_line_of_stairwell_lights_and_is_claimed(
+    client: TestClient[Any], session: Session, settings: Settings, publish: Publish
+) -> None:
+    need, line, person, offer = _published_for_a_line_of_stairwell_lights(client, session, settings, publish, TITLE)
     assert offer.item_key == line.item_key == "stairwell_light"
 
     page = client.get(f"/projects/{need.id}/take-part").text
@@ -135,13 +142,9 @@ def test_an_offer_of_led_stairwell_lamps_fits_a_line_of_stairwell_lights_and_is_
 def test_an_offer_of_another_item_in_pieces_is_still_refused_for_the_item(
     client: TestClient[Any], session: Session, settings: Settings, publish: Publish
 ) -> None:
-    need, line = _line_of_stairwell_lights(session)
-    person = mf.partner(session)
-    code = _grid_code(session, need)
-    session.commit()  # no transaction left open on SQLite: the app writes next
-    _as(client, person, "en")
-    publish(client, settings, need, code, "LED bulbs")
-    offer = _published(session, "LED bulbs")
+    need, line, _person, offer = _published_for_a_line_of_stairwell_lights(
+        client, session, settings, publish, "LED bulbs"
+    )
     assert offer.item_key == "light_bulb"
     english = _section(client.get(f"/projects/{need.id}/take-part").text, line)
     assert "LED bulbs" in english and "is not the item this line needs (楼道灯)" in english
