@@ -45,6 +45,7 @@ PAGES: dict[str, list[str]] = {
         "/recommended",
         "/signups",
         "/volunteer/hours",
+        "/volunteer/calendar",
         "/volunteer/profile",
         "/notifications",
     ],

@@ -245,6 +245,13 @@ def do_volunteer_edit(c: Ctx) -> Expected:
     return Expected(["volunteer.update"], "volunteer", profile, c.world.ids["volunteer_v_user"], "volunteer", True)
 
 
+def do_calendar_reset(c: Ctx) -> Expected:
+    identity = c.as_user(c.world.ids["volunteer_v_user"])
+    _ok(c.post(identity, "/volunteer/calendar/reset", {}))
+    user = c.world.ids["volunteer_v_user"]
+    return Expected(["calendar.reset"], "user", user, user, "volunteer", True)
+
+
 # (name, routes it needs, action)
 ACTIONS: list[tuple[str, list[str], Callable[[Ctx], Expected]]] = [
     ("login", ["POST /login"], do_login),
@@ -279,6 +286,7 @@ ACTIONS: list[tuple[str, list[str], Callable[[Ctx], Expected]]] = [
     ("profile edit", ["POST /account"], do_profile_edit),
     ("organization edit", ["GET /organization", "POST /organization"], do_organization_edit),
     ("volunteer profile edit", ["POST /volunteer/profile"], do_volunteer_edit),
+    ("calendar reset", ["POST /volunteer/calendar/reset"], do_calendar_reset),
 ]
 
 

@@ -4,8 +4,9 @@ Reads only. The filters map onto the indexed columns (actor_id, action, created_
 """
 
 import math
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +22,7 @@ from marketplace.needs.board import InvalidFilter
 from marketplace.places.services import admin_street_ids
 from marketplace.security.identity import CurrentUser
 from marketplace.validation import MAX_INT
-from marketplace.web import STREET_TIMEZONE
+from marketplace.web import STREET_TIMEZONE, local_date, local_time
 
 # audit_event.object_id is an INTEGER: a larger number is no object's id, and PostgreSQL would refuse to
 # compare the column with it ("integer out of range", a 500) instead of finding nothing.
@@ -147,11 +148,30 @@ class DiffLine:
 
     @property
     def before_shown(self) -> Any:
-        return field_labels.value_label(self.object_type, self.field, self.before)
+        return _moment_shown(field_labels.value_label(self.object_type, self.field, self.before))
 
     @property
     def after_shown(self) -> Any:
-        return field_labels.value_label(self.object_type, self.field, self.after)
+        return _moment_shown(field_labels.value_label(self.object_type, self.field, self.after))
+
+
+# Audit rows store moments as ISO text (UTC); a reader wants the street's date and time in their language.
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?")
+
+
+def _moment_shown(value: Any) -> Any:
+    """An ISO date or moment as the street's date (and time) in the reader's language; anything else as is."""
+    if not isinstance(value, str) or not _ISO_MOMENT.fullmatch(value):
+        return value
+    try:
+        if len(value) == 10:
+            return local_date(date.fromisoformat(value))
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # the application writes UTC
+    return f"{local_date(moment)} {local_time(moment)}"
 
 
 @dataclass(frozen=True)
