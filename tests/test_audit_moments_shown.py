@@ -63,3 +63,34 @@ def test_recorded_moments_read_as_the_streets_date_and_time(
     export = client.get("/api/v1/audit?action=need.line.close")
     assert export.status_code == 200, export.text
     assert export.json()["events"][0]["after"]["closed_at"] == "2026-12-06T02:30:00+00:00"
+
+
+@pytest.mark.parametrize(("locale", "reason"), [("zh_CN", "已超过截止日期。"), ("en", "Past its due date.")])
+def test_the_sweeps_escalation_reason_reads_in_the_readers_language(
+    locale: str, reason: str, client: TestClient[Any], session: Session
+) -> None:
+    """The overdue sweep stores its reason in English; the audit table, like the escalation pages, translates it.
+    A reason somebody typed shows as typed."""
+    admin = sign_in_as(client, session, Role.ADMIN, username="audit-reasons")
+    for object_id, typed in ((21, "past its due date"), (22, "居民反映漏水加重")):
+        session.add(
+            AuditEvent(
+                actor_id=None if object_id == 21 else admin.id,
+                actor_role="system" if object_id == 21 else "admin",
+                action="need.escalate",
+                object_type="escalation",
+                object_id=object_id,
+                after={"need_id": 5, "level": "grid", "reason": typed},
+            )
+        )
+    session.commit()
+    client.cookies.set("lang", locale)
+    page = client.get("/admin/audit?action=need.escalate")
+    assert page.status_code == 200, page.text[-500:]
+    shown = [cells[1] for cells in _all_cells(page.text, "reason")]
+    assert sorted(shown) == sorted([reason, "居民反映漏水加重"])
+
+
+def _all_cells(page: str, key: str) -> list[tuple[str, str]]:
+    pattern = rf'<th scope="row" title="{key}">[^<]+</th>\s*<td>(.*?)</td>\s*<td>(.*?)</td>'
+    return [(a.strip(), b.strip()) for a, b in re.findall(pattern, page, re.S)]

@@ -17,6 +17,7 @@ from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.jobs.models import JobStatus
 from marketplace.matches.models import MatchKind, MatchSource, MatchStatus
+from marketplace.needs import escalation_reasons
 from marketplace.needs.models import ConsentMethod, EscalationLevel, NeedStatus
 from marketplace.offers.models import OfferStatus
 from marketplace.organizations.models import OrganizationKind, OrganizationStatus
@@ -218,6 +219,8 @@ def value_label(object_type: str, key: str, value: Any) -> Any:
     """An enum code as its label (a need's "published" reads 已发布), yes/no for flags; anything else as is."""
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if object_type == "escalation" and key == "reason" and isinstance(value, str):
+        return escalation_reasons.system_reason_label(value) or value  # the sweep's reasons are stored in English
     enums = VALUE_ENUMS.get(key)
     if not enums or not isinstance(value, str):
         return value

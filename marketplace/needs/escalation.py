@@ -14,6 +14,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role, StaffGrid, User
 from marketplace.audit.service import record
 from marketplace.db.types import utcnow
+from marketplace.needs import escalation_reasons
 from marketplace.needs.models import Escalation, EscalationLevel, Need, NeedStatus
 from marketplace.needs.services import NeedProblem, get_visible_need, grids_in_scope
 from marketplace.notifications.outbox import send
@@ -187,7 +188,7 @@ def _escalate_overdue(db: Session, now: datetime) -> int:
     ).scalars()
     for need in list(overdue):
         try:
-            _open_level(db, need, EscalationLevel.GRID, "past its due date", now=now, actor=None)
+            _open_level(db, need, EscalationLevel.GRID, escalation_reasons.PAST_DUE, now=now, actor=None)
             opened += 1
         except EscalationProblem:
             continue
@@ -205,7 +206,7 @@ def _escalate_overdue(db: Session, now: datetime) -> int:
         if need is None or level is None or need.status in CLOSED:
             continue
         try:
-            _open_level(db, need, level, f"{step.level.value} level not acknowledged in time", now=now, actor=None)
+            _open_level(db, need, level, escalation_reasons.not_acknowledged(step.level), now=now, actor=None)
             opened += 1
         except EscalationProblem:
             continue

@@ -22,8 +22,8 @@ from marketplace.accounts.models import User
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
-from marketplace.needs import escalation, services
-from marketplace.needs.models import Escalation, EscalationLevel, Need
+from marketplace.needs import escalation, escalation_reasons, services
+from marketplace.needs.models import Escalation, Need
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.models import Department, Grid
 from marketplace.security.deps import Actor
@@ -40,12 +40,7 @@ def reason_text(step: Escalation) -> str:
     """The step's reason; the overdue sweep's own reasons (stored in English) in the reader's language."""
     if step.opened_by_id is not None:
         return step.reason
-    if step.reason == "past its due date":
-        return _("Past its due date.")
-    for level in EscalationLevel:
-        if step.reason == f"{level.value} level not acknowledged in time":
-            return _("Not acknowledged in time at the %(level)s level.") % {"level": level.label}
-    return step.reason
+    return escalation_reasons.system_reason_label(step.reason) or step.reason
 
 
 @dataclass(frozen=True)
