@@ -94,3 +94,22 @@ def test_the_sweeps_escalation_reason_reads_in_the_readers_language(
 def _all_cells(page: str, key: str) -> list[tuple[str, str]]:
     pattern = rf'<th scope="row" title="{key}">[^<]+</th>\s*<td>(.*?)</td>\s*<td>(.*?)</td>'
     return [(a.strip(), b.strip()) for a, b in re.findall(pattern, page, re.S)]
+
+
+@pytest.mark.parametrize(("locale", "reason"), [("zh_CN", "尝试次数过多"), ("en", "Too many attempts")])
+def test_a_throttled_sign_in_reads_as_too_many_attempts(
+    locale: str, reason: str, client: TestClient[Any], session: Session
+) -> None:
+    sign_in_as(client, session, Role.ADMIN, username="audit-throttle")
+    session.add(
+        AuditEvent(
+            action="auth.login_failed",
+            object_type="user",
+            after={"username": "someone", "reason": "throttled"},
+        )
+    )
+    session.commit()
+    client.cookies.set("lang", locale)
+    page = client.get("/admin/audit?action=auth.login_failed")
+    assert page.status_code == 200, page.text[-500:]
+    assert [cells[1] for cells in _all_cells(page.text, "reason")] == [reason]

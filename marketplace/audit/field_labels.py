@@ -209,6 +209,10 @@ VALUE_ENUMS: dict[str, dict[str | None, type[LabelledEnum]]] = {
 }
 
 
+# The application's own reason codes (a sign-in refused by the throttle reads "throttled").
+REASON_CODES: dict[str, str] = {"throttled": N_("Too many attempts")}
+
+
 def field_label(key: str) -> str:
     """The field in the reader's language; a key this version does not know shows as itself."""
     label = FIELD_LABELS.get(key)
@@ -219,8 +223,12 @@ def value_label(object_type: str, key: str, value: Any) -> Any:
     """An enum code as its label (a need's "published" reads 已发布), yes/no for flags; anything else as is."""
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
-    if object_type == "escalation" and key == "reason" and isinstance(value, str):
-        return escalation_reasons.system_reason_label(value) or value  # the sweep's reasons are stored in English
+    if key == "reason" and isinstance(value, str):
+        # Reasons the application writes itself are codes or English text; a person's own reason shows as typed.
+        if value in REASON_CODES:
+            return _(REASON_CODES[value])
+        if object_type == "escalation":
+            return escalation_reasons.system_reason_label(value) or value
     enums = VALUE_ENUMS.get(key)
     if not enums or not isinstance(value, str):
         return value
