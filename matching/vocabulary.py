@@ -27,7 +27,7 @@ How a text is resolved (``ItemVocabulary.resolve``):
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -63,10 +63,7 @@ _IRREGULAR = {
     "loaves": "loaf",
     "gases": "gas",
     "lenses": "lens",
-    "potatoes": "potato",
-    "tomatoes": "tomato",
-    "heroes": "hero",
-    "echoes": "echo",
+    "axes": "axe",
 }
 # Words that end like a plural and are not one, or whose singular is another word ("glasses" to read with,
 # "goods" for sale): they stay as written.
@@ -74,6 +71,23 @@ _INVARIANT = frozenset(
     {"goods", "news", "series", "species", "means", "glasses", "clothes", "scissors", "trousers", "pants", "jeans"}
 )
 _SIBILANT_ES = ("sses", "shes", "ches", "xes", "zzes")  # box-es, bench-es, brush-es: the plural adds "es"
+# Singulars in -che whose plural only adds "s" (a plural in "-aches" is one too, unless beach-es, coach-es, attach-es).
+_CHE = (
+    "niche",
+    "quiche",
+    "cliche",
+    "creche",
+    "fiche",
+    "avalanche",
+    "brioche",
+    "cloche",
+    "psyche",
+    "pastiche",
+    "douche",
+)
+_ACH_ES = ("eaches", "oaches", "ttaches")
+# Singulars in -oe of more than four letters (shoe, canoe); any other plural in "-oes" adds "es" to an "o" (tomato).
+_OE = ("shoes", "canoes", "tiptoes", "throes", "mistletoes")
 _WORD = re.compile(r"[0-9a-z]+")
 _WORD_HYPHEN = re.compile(r"(?<=[0-9a-z])-(?=[0-9a-z])")
 _POSSESSIVE = re.compile(r"(?<=[0-9a-z])['’]s?\b|(?<=s)['’]")
@@ -98,6 +112,11 @@ def singular(word: str) -> str:
         word = word[:-3] + "y"
     elif word.endswith("ie"):
         word = word[:-2] + "y"  # movie/movies, cookie/cookies: the "ies" of both reads "y"
+    elif word.endswith("ches"):
+        keeps_e = word.endswith("aches") and not word.endswith(_ACH_ES)
+        word = word[:-1] if keeps_e or word[:-1].endswith(_CHE) else word[:-2]  # caches, niches; benches
+    elif word.endswith("oes"):
+        word = word[:-1] if len(word) <= 5 or word.endswith(_OE) else word[:-2]  # toes, shoes; tomatoes, heroes
     elif word.endswith(_SIBILANT_ES):
         word = word[:-2]
     elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
@@ -180,23 +199,176 @@ def _check(entry: ItemEntry) -> None:
         raise VocabularyError(f"{entry.key}: an item needs a Chinese and an English name")
 
 
-def _found_at(text: str, synonym: str, start: int) -> bool:
-    """A Latin end of the synonym must meet a word boundary (a plural s/es may follow it)."""
+def _end_at(text: str, synonym: str, start: int) -> int:
+    """Where the synonym found at ``start`` ends, a plural s/es after it included; -1 when a Latin end of it
+    does not meet a word boundary ("paint" in "painting")."""
     end = start + len(synonym)
     if _LATIN.match(synonym[0]) and start > 0 and _LATIN.match(text[start - 1]):
-        return False
+        return -1
     if _LATIN.match(synonym[-1]) and end < len(text) and _LATIN.match(text[end]):
-        rest = text[end:]
-        plural = "es" if rest.startswith("es") else "s" if rest.startswith("s") else ""
-        after = end + len(plural)
-        return bool(plural) and not (after < len(text) and _LATIN.match(text[after]))
-    return True
+        plural = 2 if text.startswith("es", end) else 1 if text.startswith("s", end) else 0
+        after = end + plural
+        return after if plural and not (after < len(text) and _LATIN.match(text[after])) else -1
+    return end
+
+
+# --- the head of a phrase ---------------------------------------------------------------------------------
+# A synonym counts where it is the head of what the text names, not a word that modifies another head and not
+# a head another noun makes into a different thing (module docstring, rule 3). English has no closed list of
+# nouns, so the rule lists the words that may stand next to a head instead: a word outside these lists is
+# taken for a noun. The lists are short and of a closed kind (function words, materials, colours, sizes and
+# qualities); a word of an adjective's ending (-ous, -ful, -less, -able, -ible, -ive, -ic, -al, -ed) is an
+# adjective unless it ends like one of the few nouns that do.
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(singular(word) for word in text.split())
+
+
+# Function words, quantities and the verbs of offering and asking: a phrase ends or starts at them.
+_FUNCTION = _words(
+    """a an the of for with without and or nor but in on at to from by per via into onto over under up about
+    approx approximately around x plus incl including each every some any all no not only our your their its
+    my this that these those it we you they i is are be can will may has have please new used old spare
+    extra free surplus leftover unused secondhand donate donating donation offer offering need want seeking
+    request requesting supply supplying provide providing give giving lend lending sell selling buy buying
+    available urgent urgently asap more less total etc"""
+)
+# Materials and kinds ("rubber gloves", "LED bulbs"): before a head they say which of the item. After a word
+# they are a head of their own ("sand paper", "rice paper"), so only before.
+_MATERIALS = _words(
+    """steel stainless iron metal aluminium aluminum copper brass zinc wood wooden timber bamboo plastic pvc ppr
+    pe abs rubber latex nitrile vinyl silicone foam glass ceramic porcelain clay concrete cement stone marble
+    granite paper cardboard cotton wool woollen leather nylon polyester canvas fabric cloth linen fleece felt
+    mesh carbon fibre fiber down led cfl halogen incandescent fluorescent filament solar electric battery
+    rechargeable bluetooth wireless smart digital infrared manual automatic portable"""
+)
+# Colours and sizes: before a head, and after it in a listing ("gloves, large"; "LED bulbs warm white").
+_LOOKS = _words(
+    """red orange yellow green blue purple pink white black grey gray brown silver golden beige transparent clear
+    dark light bright warm cool colour color small medium large big mini tiny huge long short tall wide narrow
+    thick thin heavy lightweight xs s m l xl xxl xxxl size full half double single twin"""
+)
+# Qualities and who it is for ("heavy-duty", "kids", "working gloves"): before a head.
+_QUALITIES = _words(
+    """standard regular adult kid child baby man woman junior good fine quality premium basic simple strong
+    sturdy soft hard dry clean fresh cheap indoor outdoor eco top best high low working folding matching
+    lasting saving duty slip use grade proof friendly"""
+)
+_MODIFIERS = _MATERIALS | _LOOKS | _QUALITIES
+# First words of compound adjectives (anti-slip, second-hand, all-weather): the word after them is a modifier.
+_COMPOUND_FIRST = _words("anti non self second multi semi high low heavy extra super ultra energy water fire all")
+# After a head: besides function words, colours and sizes, the words of a count or a pack ("gloves 20 pairs",
+# "gloves pack of 10"), and what is done to it ("water main inspection", "sand delivery").
+_AFTER = _words(
+    """pack set pair piece pc pcs unit lot batch bundle kg g t ton tonne m cm mm km ml l sqm m2 type model
+    style version stock inspection repair maintenance service servicing installation install cleaning
+    clearing check checkup training support delivery removal replacement upgrade work printing"""
+)
+_ADJECTIVE_ENDINGS = ("ous", "ful", "less", "able", "ible", "ive", "ic", "al", "ed")
+# Nouns that end like adjectives: "table lamps", "signal lights", "festival lanterns", "speed bumps".
+# fmt: off
+_NOUN_ENDINGS = (
+    "table", "cable", "vegetable", "olive", "drive", "archive", "music", "traffic", "clinic", "picnic",
+    "mechanic", "panic", "topic", "graphic", "comic", "attic", "animal", "hospital", "festival", "signal",
+    "pedal", "terminal", "rental", "sandal", "medal", "mural", "portal", "canal", "journal", "capital",
+    "crystal", "petal", "cereal", "carnival", "eed", "hundred",
+)
+# fmt: on
+_AFTER_ENDINGS = ("ed", "able", "ible", "ly")  # "bulbs needed", "lamps available", "gloves freshly washed"
+_LATIN_WORD_END = re.compile(r"[0-9a-z]+$")
+_LATIN_WORD_START = re.compile(r"[0-9a-z]+")
+_CAPITALS = re.compile(r"\b[A-Z][A-Z0-9]+\b")
+_LOWER = re.compile(r"[a-z]")
+# Chinese names the head last: what follows a synonym and makes it another thing (a box, a stand, a machine, a
+# room, a vehicle, a part): 手套箱 is a glove box, 电线杆 a pole, 电脑桌 a desk, 图书馆 a library. 盒装, 袋装
+# ("packed in boxes, bags") only say how the item comes.
+# fmt: off
+_ZH_HEADS = (
+    "配件", "零件", "支架", "底座", "外壳", "开关", "插座", "模具", "坡道", "通道",
+    "箱", "盒", "袋", "桶", "筐", "篮", "罐", "柜", "架", "座", "桌", "椅", "凳", "床", "杆", "罩", "壳",
+    "机", "厂", "店", "馆", "室", "房", "车",
+)
+# fmt: on
+_PACKED = "装"
+
+# Phrases that are not the item though their head is one of its synonyms and their modifier one the rule
+# lets through (a material, a quality), or a Chinese modifier (no rule reads those): per item key.
+NOT_THE_ITEM: dict[str, tuple[str, ...]] = {
+    "work_gloves": ("拳击手套", "滑雪手套", "棒球手套"),
+    "brick": ("gold brick", "金砖", "砖茶"),
+    "electric_wire": ("barbed wire", "steel wire"),
+    "desks": ("high chair",),
+    "wheelchair": ("轮椅坡道",),
+}
+
+
+def _adjective(word: str, endings: tuple[str, ...] = _ADJECTIVE_ENDINGS) -> bool:
+    return len(word) >= 5 and word.endswith(endings) and not word.endswith(_NOUN_ENDINGS)
+
+
+def _numeric(word: str) -> bool:
+    return not word.isalpha()
+
+
+def _modifier(word: str) -> bool:
+    """Whether a word before a head says which of the thing, not another thing (a guess for words not listed)."""
+    return word in _FUNCTION or word in _MODIFIERS or _numeric(word) or _adjective(word)
+
+
+def _before(text: str, start: int) -> tuple[str, int]:
+    """The Latin word right before ``start`` (separated by one space) and where it starts; "" when none."""
+    if start < 2 or text[start - 1] != " ":
+        return "", start
+    found = _LATIN_WORD_END.search(text, 0, start - 1)
+    return (found.group(), found.start()) if found else ("", start)
+
+
+def _is_head(text: str, synonym: str, start: int, end: int, capitals: Callable[[], frozenset[str]]) -> bool:
+    """Whether the synonym found at ``start`` (ending at ``end``, a plural ending included) heads its phrase."""
+    # What follows: a noun after it makes the synonym a modifier ("sand bags", "rice cooker", 手套箱).
+    if end < len(text):
+        following = text[end]
+        if following == " ":
+            found = _LATIN_WORD_START.match(text, end + 1)
+            word = found.group() if found else ""
+            if word and not (
+                word in _FUNCTION
+                or word in _AFTER
+                or word in _LOOKS
+                or _numeric(word)
+                or _adjective(word, _AFTER_ENDINGS)
+            ):
+                return False
+        elif not _LATIN.match(following):
+            for head in _ZH_HEADS:
+                if text.startswith(head, end):
+                    if not text.startswith(_PACKED, end + len(head)):
+                        return False
+                    break
+    # What precedes a synonym of one English word: a noun before it makes it another thing ("flower bulbs",
+    # "boxing gloves"). A longer synonym is itself a compound ("work gloves", "street lamp").
+    if " " in synonym or not _LATIN.match(synonym[0]):
+        return True
+    word, at = _before(text, start)
+    if not word or _modifier(word):
+        return True
+    first, _ = _before(text, at)
+    return first in _COMPOUND_FIRST or word in capitals()
+
+
+def _capitals(text: str) -> frozenset[str]:
+    """Words written in capitals (a brand, an acronym: "OSRAM bulbs") in a text that is not all capitals."""
+    text = unicodedata.normalize("NFKC", text)
+    if not _LOWER.search(text):
+        return frozenset()
+    return frozenset(singular(word.casefold()) for word in _CAPITALS.findall(text))
 
 
 class ItemVocabulary:
     """The street's items, resolved from free text by their synonyms in both languages."""
 
-    def __init__(self, entries: Iterable[ItemEntry]) -> None:
+    def __init__(self, entries: Iterable[ItemEntry], not_the_item: dict[str, tuple[str, ...]] | None = None) -> None:
         self._entries: dict[str, ItemEntry] = {}
         for entry in entries:
             _check(entry)
@@ -211,6 +383,12 @@ class ItemVocabulary:
                 if entry not in owners:
                     owners.append(entry)
         self._ordered = sorted(self._synonyms, key=lambda s: (-len(s), s))
+        # The phrases that are not an item, as compared (only for the items this vocabulary has).
+        self._not = {
+            key: tuple(dict.fromkeys(normal(phrase) for phrase in phrases if normal(phrase)))
+            for key, phrases in (NOT_THE_ITEM if not_the_item is None else not_the_item).items()
+            if key in self._entries
+        }
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -225,25 +403,56 @@ class ItemVocabulary:
         return self._entries.get(key)
 
     def hits(self, text: str, *, kind: str | None = None) -> list[Hit]:
-        """Every place an item of ``kind`` (any kind when None) is named in ``text``."""
+        """Every place an item of ``kind`` (any kind when None) is named in ``text``: for each synonym the last
+        place it heads its phrase (a compound names its item last), outside the phrases that are not the item."""
         folded = normal(text)
         found: list[Hit] = []
         if not folded:
             return found
+        known: list[frozenset[str]] = []
+
+        def capitals() -> frozenset[str]:
+            if not known:
+                known.append(_capitals(text))
+            return known[0]
+
         for synonym in self._ordered:
             if len(synonym) > len(folded):
                 continue
-            # The last place it stands at a boundary: a compound names its item last.
-            last, start = -1, folded.find(synonym)
+            owners = [entry for entry in self._synonyms[synonym] if kind is None or entry.kind == kind]
+            if not owners:
+                continue
+            places, start = [], folded.find(synonym)
             while start >= 0:
-                if _found_at(folded, synonym, start):
-                    last = start
+                end = _end_at(folded, synonym, start)
+                if end >= 0 and _is_head(folded, synonym, start, end, capitals):
+                    places.append(start)
                 start = folded.find(synonym, start + 1)
-            if last >= 0:
-                found.extend(
-                    Hit(entry, synonym, last) for entry in self._synonyms[synonym] if kind is None or entry.kind == kind
-                )
+            if not places:
+                continue
+            for entry in owners:
+                last = self._last_outside(folded, entry.key, synonym, places)
+                if last >= 0:
+                    found.append(Hit(entry, synonym, last))
         return found
+
+    def _last_outside(self, text: str, key: str, synonym: str, places: list[int]) -> int:
+        """The last of ``places`` not inside a phrase that is not the item ``key`` (-1 when none)."""
+        phrases = self._not.get(key)
+        if not phrases:
+            return places[-1]
+        spans = []
+        for phrase in phrases:
+            at = text.find(phrase)
+            while at >= 0:
+                end = _end_at(text, phrase, at)
+                if end >= 0:
+                    spans.append((at, end))
+                at = text.find(phrase, at + 1)
+        for place in reversed(places):
+            if not any(begin <= place and place + len(synonym) <= end for begin, end in spans):
+                return place
+        return -1
 
     def resolve(
         self, text: str, category: str | None = None, kind: str | None = None, unit: str | None = None

@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 
@@ -23,9 +24,11 @@ from marketplace.offers.models import OfferStatus
 from marketplace.organizations.models import OrganizationStatus
 from matching import units
 from matching.offers import DEFAULT_WEIGHTS
+from matching.vocabulary import ItemVocabulary
 from seeds.build.context import LineInfo, NeedInfo, OfferInfo
 from seeds.build.indexes import OfferRanking
 from seeds.build.ledger import MatchLedger, explain
+from seeds.data.item_vocabulary import CURATED_ITEMS
 
 OPEN_FOR_REVIEW = (NeedStatus.PUBLISHED, NeedStatus.PARTIALLY_MATCHED)
 SOLVED = (NeedStatus.COMPLETED, NeedStatus.VERIFIED)
@@ -84,11 +87,32 @@ class OfferCandidate:
 
 
 def can_serve(offer: OfferInfo, line: LineInfo) -> bool:
-    """The app's rule (matching.units.can_serve): an offer of another kind, unit or item never serves the line."""
+    """The app's rule (matching.units.can_serve): an offer of another kind, unit or item never serves the line.
+
+    Both sides carry the item keys the application stores for them (``marketplace.items.services``: an offer's
+    title, else its description; a line's description), resolved by the curated vocabulary the seeding installs,
+    so a 个 fit is decided by item as on the pages, the API, an import and a round."""
+    kind, category = str(offer.kind), str(offer.category)
+    title, description = offer.row["title"], offer.row["description"] or ""
+    offer_item = item_key((title, description), category, kind, offer.unit)
+    line_kind, line_category, text = str(line.kind), str(line.category), line.row["description"]
+    line_item = item_key((text,), line_category, line_kind, line.unit)
     return units.can_serve(
-        units.Side(str(offer.kind), str(offer.category), offer.unit, offer.row["title"]),
-        units.Side(str(line.kind), str(line.category), line.unit, line.row["description"]),
+        units.Side(kind, category, offer.unit, title, offer_item),
+        units.Side(line_kind, line_category, line.unit, text, line_item),
     ).ok
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> ItemVocabulary:
+    return ItemVocabulary(CURATED_ITEMS)
+
+
+@lru_cache(maxsize=65536)
+def item_key(texts: tuple[str, ...], category: str, kind: str, unit: str) -> str:
+    """The item key the application would store for these texts (the first that names an item; "" when none).
+    Cached: a street repeats its templates' texts, and the history asks for every candidate of every list."""
+    return _vocabulary().key_of_any(texts, category, kind, unit)
 
 
 def _sigmoid(x: float) -> float:
