@@ -4,6 +4,8 @@ The lookup is a POST in both (it is counted, and the phone stays out of addresse
 the page's GET only shows the form, with the reference filled in when a link brings it.
 """
 
+from urllib.parse import urlencode
+
 from litestar import Controller, get, post
 from litestar.exceptions import NotFoundException, TooManyRequestsException
 from litestar.params import FromQuery, JSONBody
@@ -12,7 +14,6 @@ from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
-    HTTP_429_TOO_MANY_REQUESTS,
 )
 from msgspec import Struct
 from sqlmodel import Session
@@ -26,6 +27,7 @@ from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.security.deps import ClientAddress
 from marketplace.security.guards import PUBLIC
+from marketplace.too_many import too_many_page
 
 NOT_FOUND = N_("No report matches this reference number and phone number. Check both and try again.")
 MAX_FIELD = 64  # longer input is no reference or phone; it is cut before parsing
@@ -39,7 +41,6 @@ def _form(
     problem: str | None = None,
     progress: tracking.Progress | None = None,
     status_code: int = 200,
-    headers: dict[str, str] | None = None,
 ) -> Template:
     context = page_context(
         db,
@@ -50,7 +51,7 @@ def _form(
         limit=tracking.LOOKUP_LIMIT,
         active_page="track",
     )
-    return Template("needs/track.html", context=context, status_code=status_code, headers=headers)
+    return Template("needs/track.html", context=context, status_code=status_code)
 
 
 class TrackPagesController(Controller):
@@ -71,18 +72,18 @@ class TrackPagesController(Controller):
         except tracking.TrackingProblem as problem:
             return _form(db, ref=ref, errors={problem.field: _(problem.message)}, status_code=HTTP_400_BAD_REQUEST)
         except submissions.TooManySubmissions as limited:
-            minutes = max(1, -(-limited.retry_after // 60))
-            message = ngettext(
-                "Too many lookups from your network. Please try again in %(minutes)d minute.",
-                "Too many lookups from your network. Please try again in %(minutes)d minutes.",
-                minutes,
-            ) % {"minutes": minutes}
-            return _form(
-                db,
-                ref=ref,
-                problem=message,
-                status_code=HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": str(limited.retry_after)},
+            limit = tracking.LOOKUP_LIMIT
+            detail = ngettext(
+                "At most %(limit)d lookup an hour can be made from one connection.",
+                "At most %(limit)d lookups an hour can be made from one connection.",
+                limit,
+            ) % {"limit": limit}
+            return too_many_page(
+                limited.retry_after,
+                page_context(db, active_page="track"),
+                back="/track?" + urlencode({"ref": ref}) if ref else "/track",
+                back_label=_("Back to the lookup form"),
+                detail=detail,
             )
         if progress is None:
             return _form(db, ref=ref, problem=_(NOT_FOUND), status_code=HTTP_404_NOT_FOUND)
