@@ -11,15 +11,34 @@ How a text is resolved (``ItemVocabulary.resolve``):
 1. Text and synonyms are folded alike (width, case, runs of spaces; no space kept next to a Chinese
    character, so "LED 路灯" is "led路灯"), then brought to one English form (``normal``): a hyphen
    between Latin words is a space, a possessive "'s" is dropped, and each English word is made singular
-   by one light rule (``singular``: lamps → lamp, boxes → box, batteries → battery, shelves → shelf).
+   by one light rule (``singular``: lamps → lamp, boxes → box, batteries → battery, shelves → shelf,
+   caches → cache, tomatoes → tomato, shoes → shoe).
    So "LED stairwell lamps", "stairwell lamp" and "Stairwell-Lamps" are one text, and a synonym written
    in the plural finds the singular and the other way round. Only inflection is undone, never a
    derivation ("painting" stays "painting", "sandbags" is no "sand").
 2. A synonym is found where it occurs in the text. Chinese needs no segmenter: a Chinese synonym is
    found anywhere inside the text. A Latin end of a synonym must stand at a word boundary, so "paint"
    is not found in "painting" (an English plural "s" or "es" may follow it).
-3. Only items of the given kind are candidates (a service to install lamps is not a lamp).
-4. Of the synonyms found, the winner is the one of an item in the given category (else any category),
+3. A synonym counts only where it is the head of what the text names (``_is_head``), for a modifier that is
+   a noun makes another thing of it:
+   - a word after it that is not a function word, a count, a colour or size, an "-ed"/"-able" word or a word
+     of doing ("repair", "delivery") is a noun it modifies: "sand bags" are no sand, "rice cooker" no rice;
+     in Chinese, which names its head last, a head character after it (箱 盒 袋 桶 架 座 桌 杆 机 馆 室 车 ...,
+     not followed by 装, "packed in"): 手套箱 is a glove box, 电线杆 a pole, 图书馆 a library;
+   - a one-word English synonym must follow a word that says which of it, not what else: a function word or a
+     count, a material, kind, colour, size or quality from short lists, a word of an adjective's ending (-ous,
+     -ful, -less, -able, -ible, -ive, -ic, -al, -ed, save the nouns that end so: table, signal, festival), the
+     second half of a hyphenated adjective (anti-slip, second-hand), or a word written in capitals in a text
+     that is not (a brand, an acronym: "OSRAM bulbs"). So "LED bulbs", "rubber gloves", "recycled bricks"
+     count, and "flower bulbs", "boxing gloves", "toy bricks" do not. A synonym of several words is a compound
+     already ("work gloves", "street lamp") and is not checked before;
+   - ``NOT_THE_ITEM`` lists, per item, the phrases a rule cannot tell: a modifier the lists let through
+     ("gold bricks", "steel wire") or a Chinese one (拳击手套: a Chinese modifier before a head is not read,
+     for 红砖, 防割手套 and 拳击手套 look alike without a dictionary).
+   The rule prefers leaving a text unresolved to pairing different things: an unknown modifier ("garden
+   gloves", title-case brands such as "Philips bulbs") leaves the synonym uncounted.
+4. Only items of the given kind are candidates (a service to install lamps is not a lamp).
+5. Of the synonyms found, the winner is the one of an item in the given category (else any category),
    then of an item counted in the given unit, then the longest (太阳能路灯 beats 路灯, so the more
    specific item wins), then the one ending last (a Chinese compound names its head last: in
    红砖墙面涂料 the item is 涂料, paint, not 红砖), then the one starting first, then the key.
@@ -86,8 +105,10 @@ _CHE = (
     "douche",
 )
 _ACH_ES = ("eaches", "oaches", "ttaches")
-# Singulars in -oe of more than four letters (shoe, canoe); any other plural in "-oes" adds "es" to an "o" (tomato).
-_OE = ("shoes", "canoes", "tiptoes", "throes", "mistletoes")
+# Singulars in -oe of more than four letters (shoe, canoe); any other plural in "-oes" adds "es" to an "o" (tomato,
+# volcano).
+_OE_ENDINGS = ("shoes", "tiptoes", "mistletoes")
+_OE = frozenset({"canoes", "throes"})
 _WORD = re.compile(r"[0-9a-z]+")
 _WORD_HYPHEN = re.compile(r"(?<=[0-9a-z])-(?=[0-9a-z])")
 _POSSESSIVE = re.compile(r"(?<=[0-9a-z])['’]s?\b|(?<=s)['’]")
@@ -96,7 +117,8 @@ _POSSESSIVE = re.compile(r"(?<=[0-9a-z])['’]s?\b|(?<=s)['’]")
 @lru_cache(maxsize=8192)
 def singular(word: str) -> str:
     """An English word (folded, Latin) in the singular: lamps → lamp, boxes → box, batteries → battery,
-    movies and movie → movy (one form for both), shelves → shelf. Words of three letters or fewer, words
+    movies and movie → movy (one form for both), shelves → shelf, benches → bench but caches → cache and
+    niches → niche, tomatoes → tomato but shoes → shoe. Words of three letters or fewer, words
     with digits and words ending in ss, us or is stay as they are (gas, LED, N95, glass, status, tennis).
 
     One rule for every English word of the vocabulary and of the texts it reads, so a synonym written in the
@@ -116,7 +138,9 @@ def singular(word: str) -> str:
         keeps_e = word.endswith("aches") and not word.endswith(_ACH_ES)
         word = word[:-1] if keeps_e or word[:-1].endswith(_CHE) else word[:-2]  # caches, niches; benches
     elif word.endswith("oes"):
-        word = word[:-1] if len(word) <= 5 or word.endswith(_OE) else word[:-2]  # toes, shoes; tomatoes, heroes
+        word = (
+            word[:-1] if len(word) <= 5 or word in _OE or word.endswith(_OE_ENDINGS) else word[:-2]
+        )  # toes, shoes; tomatoes, heroes
     elif word.endswith(_SIBILANT_ES):
         word = word[:-2]
     elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
