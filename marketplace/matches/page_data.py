@@ -15,7 +15,7 @@ from litestar.exceptions import PermissionDeniedException
 from sqlmodel import Session, col, select
 
 from marketplace.items.services import item_labels
-from marketplace.matches import compatibility
+from marketplace.matches import compatibility, signups
 from marketplace.matches.claims import ClaimFilters, claims_of_organization
 from marketplace.matches.delivery import CHECK_IN_OPENS  # one rule for the pages and the API
 from marketplace.matches.models import Match, MatchKind, MatchStatus
@@ -240,6 +240,8 @@ class ShiftChoice:
     signup: ShiftSignup | None  # the volunteer's live sign-up, if any
     skills: list[Skill]
     now: datetime
+    # Another shift the volunteer is confirmed for at the same time: a sign-up here would be refused.
+    clash: Shift | None = None
 
     @property
     def open_slots(self) -> int:
@@ -280,9 +282,25 @@ def volunteer_view(db: Session, actor: CurrentUser, need_id: int, now: datetime)
         .order_by(col(Shift.starts_at), col(Shift.id))
     ).all()
     skills = _skills_of(db, [shift.id for shift, _signup in rows if shift.id is not None])
+    held = (
+        signups.confirmed_shifts_between(
+            db, profile_id, min(shift.starts_at for shift, _ in rows), max(shift.ends_at for shift, _ in rows)
+        )
+        if profile_id is not None and rows
+        else []
+    )
     return VolunteerView(
         has_profile=profile_id is not None,
-        shifts=[ShiftChoice(shift, signup, skills.get(shift.id or 0, []), now) for shift, signup in rows],
+        shifts=[
+            ShiftChoice(
+                shift,
+                signup,
+                skills.get(shift.id or 0, []),
+                now,
+                clash=None if signup else signups.clash_of(held, shift.id, shift.starts_at, shift.ends_at),
+            )
+            for shift, signup in rows
+        ],
     )
 
 

@@ -82,6 +82,32 @@ def overlapping_confirmed(
     ).first()
 
 
+def confirmed_shifts_between(db: Session, volunteer_id: int, starts_at: datetime, ends_at: datetime) -> list[Shift]:
+    """The shifts the volunteer holds a slot on that overlap the window, in one query: the pages mark the shifts
+    they clash with before the volunteer tries (the sign-up would be refused, ``overlapping_confirmed``)."""
+    return list(
+        db.exec(
+            select(Shift)
+            .join(ShiftSignup, col(ShiftSignup.shift_id) == Shift.id)
+            .where(
+                ShiftSignup.volunteer_id == volunteer_id,
+                col(ShiftSignup.status).in_(SLOT_HOLDERS),
+                col(Shift.starts_at) < ends_at,
+                col(Shift.ends_at) > starts_at,
+            )
+            .order_by(col(Shift.starts_at), col(Shift.id))
+        ).all()
+    )
+
+
+def clash_of(held: list[Shift], shift_id: int | None, starts_at: datetime, ends_at: datetime) -> Shift | None:
+    """The first of ``held`` (another shift) whose time overlaps the window, or None."""
+    return next(
+        (other for other in held if other.id != shift_id and other.starts_at < ends_at and other.ends_at > starts_at),
+        None,
+    )
+
+
 def _live_signup(db: Session, shift_id: int, volunteer_id: int) -> ShiftSignup | None:
     return db.exec(
         select(ShiftSignup).where(

@@ -5,12 +5,13 @@ published projects), never the whole candidate table.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.db.types import utcnow
-from marketplace.matches import openings
+from marketplace.matches import openings, signups
 from marketplace.matches.services import OPEN_STATUSES
 from marketplace.matches.street_scope import needs_served_by, needs_served_by_volunteer
 from marketplace.needs.models import Need, ResourceLine, Shift
@@ -44,7 +45,8 @@ def _open_needs(db: Session, *, organization_id: int | None = None, volunteer_id
 
 
 def tasks_for_volunteer(db: Session, profile_id: int, limit: int = SHOWN) -> list[Suggestion]:
-    """Open shifts with free slots, best first, scored for this volunteer (shifts they hold are left out)."""
+    """Open shifts with free slots, best first, scored for this volunteer (shifts they hold, and shifts at the same
+    time as one they are confirmed for, are left out)."""
     person = rows.volunteer_records(db, only=profile_id)
     needs = {need.id: need for need in _open_needs(db, volunteer_id=profile_id)}
     if not person or not needs:
@@ -59,8 +61,13 @@ def tasks_for_volunteer(db: Session, profile_id: int, limit: int = SHOWN) -> lis
         for shift in rows.shift_records_of(db, list(needs.values()), shift_rows)
         if shift.open_slots > 0 and shift.starts_at > now and shift.id in taking
     ]
-    held = _held_shifts(db, profile_id)
-    shifts = [shift for shift in shifts if shift.id not in held]
+    held, busy = _held_shifts(db, profile_id)
+    # Nor shifts at the same time as one they are confirmed for: the sign-up would be refused.
+    shifts = [
+        shift
+        for shift in shifts
+        if shift.id not in held and not any(start < shift.ends_at and end > shift.starts_at for start, end in busy)
+    ]
     index = rows.candidate_index(
         "volunteers",
         person,
@@ -84,15 +91,28 @@ def _grids_of(db: Session, used: set[int]) -> list[GridPoint]:
     return [grid for grid in rows.grid_points(db) if grid.id in used]
 
 
-def _held_shifts(db: Session, profile_id: int) -> set[int]:
+def _held_shifts(db: Session, profile_id: int) -> tuple[set[int], list[tuple[datetime, datetime]]]:
+    """The shifts the volunteer has a live sign-up on, and the windows of those holding a slot (one query)."""
     from marketplace.volunteers.models import ShiftSignup, SignupStatus
 
-    live = (SignupStatus.PENDING, SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN)
-    query = sa.select(ShiftSignup.shift_id).where(
-        ShiftSignup.volunteer_id == profile_id,
-        ShiftSignup.status.in_(live),  # type: ignore[attr-defined]
+    live = (SignupStatus.PENDING, SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN, SignupStatus.COMPLETED)
+    query = (
+        sa.select(ShiftSignup.shift_id, ShiftSignup.status, Shift.starts_at, Shift.ends_at)
+        .join(Shift, Shift.id == ShiftSignup.shift_id)  # type: ignore[arg-type]
+        .where(
+            ShiftSignup.volunteer_id == profile_id,
+            ShiftSignup.status.in_(live),  # type: ignore[attr-defined]
+            Shift.ends_at > utcnow(),  # type: ignore[arg-type]
+        )
     )
-    return set(db.execute(query).scalars())
+    held: set[int] = set()
+    busy: list[tuple[datetime, datetime]] = []
+    for shift_id, status, starts_at, ends_at in db.execute(query):
+        if status is not SignupStatus.COMPLETED:
+            held.add(shift_id)
+        if status in signups.SLOT_HOLDERS:
+            busy.append((starts_at, ends_at))
+    return held, busy
 
 
 def projects_for_partner(db: Session, organization_id: int, limit: int = SHOWN) -> list[Suggestion]:
