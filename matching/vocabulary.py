@@ -443,10 +443,10 @@ class ItemVocabulary:
         for synonym in self._ordered:
             if len(synonym) > len(folded):
                 continue
-            owners = [entry for entry in self._synonyms[synonym] if kind is None or entry.kind == kind]
-            if not owners:
+            start = folded.find(synonym)
+            if start < 0:
                 continue
-            places, start = [], folded.find(synonym)
+            places = []
             while start >= 0:
                 end = _end_at(folded, synonym, start)
                 if end >= 0 and _is_head(folded, synonym, start, end, capitals):
@@ -454,7 +454,9 @@ class ItemVocabulary:
                 start = folded.find(synonym, start + 1)
             if not places:
                 continue
-            for entry in owners:
+            for entry in self._synonyms[synonym]:
+                if kind is not None and entry.kind != kind:
+                    continue
                 last = self._last_outside(folded, entry.key, synonym, places)
                 if last >= 0:
                     found.append(Hit(entry, synonym, last))
