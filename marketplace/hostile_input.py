@@ -10,6 +10,11 @@ byte sequence ... 0x00"; SQLite: OverflowError above 2**63), and what the JSON d
 - JSON bodies: valid UTF-8, valid JSON, nested at most ``MAX_JSON_DEPTH`` deep;
 - booleans: ``true`` where the body's model says integer (pydantic's lax mode would read it as 1).
 
+A route that reads a JSON body reads only a body declared JSON (``application/json`` or ``…+json``): any
+other Content-Type with a body is a 415 naming ``Content-Type``. Litestar would decode it as JSON all the
+same, past the checks above (they only look at declared JSON), and ``text/plain`` is the one type a foreign
+page can send without a CORS preflight: the CSRF token stops such a request, this is the wall behind it.
+
 Address paths with NUL and out-of-range path ids are 404s (``path_ids``). Field rules (dates, quantities,
 lengths) stay in the input models; this module only keeps out what no field could ever accept.
 """
@@ -22,8 +27,10 @@ from typing import Any, Union, get_args, get_origin
 
 import msgspec
 from litestar import Request
-from litestar.exceptions import ValidationException
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ClientException, ValidationException
 from litestar.handlers import HTTPRouteHandler
+from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 from litestar.typing import FieldDefinition
 from litestar.utils.signature import ParsedSignature
 from pydantic import TypeAdapter
@@ -225,13 +232,48 @@ async def _check_form(request: Request[Any, Any, Any]) -> None:
             raise refuse(name.replace("\x00", "\\x00"), "must not contain NUL characters")
 
 
+def _reads_json_body(handler: HTTPRouteHandler) -> bool:
+    """Whether the handler (or one of its dependencies) takes a ``data`` body that Litestar decodes as JSON."""
+    for signature in _signatures(handler):
+        definition = signature.parameters.get("data")
+        if definition is not None:
+            media_type = getattr(definition.kwarg_definition, "media_type", None)
+            return media_type in (None, RequestEncodingType.JSON)
+    return False
+
+
+_JSON_BODY_CACHE: "weakref.WeakKeyDictionary[HTTPRouteHandler, bool]" = weakref.WeakKeyDictionary()
+
+
+def reads_json_body(handler: HTTPRouteHandler) -> bool:
+    return _cached(_JSON_BODY_CACHE, handler, _reads_json_body)  # type: ignore[no-any-return]
+
+
+def is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+async def _refuse_undeclared_json(request: Request[Any, Any, Any], media_type: str) -> None:
+    """415 for a body sent to a JSON route under another Content-Type (or none); a body-less call passes."""
+    if is_json(media_type) or not reads_json_body(request.route_handler) or not await request.body():  # type: ignore[arg-type]
+        return
+    message = f"must be application/json for this body (got {media_type[:80] or 'none'})"
+    raise ClientException(
+        detail=f"Content-Type: {message}",
+        status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        extra=[{"key": "Content-Type", "message": message}],
+    )
+
+
 async def refuse_hostile_input(request: Request[Any, Any, Any]) -> None:
-    """Raise a 400 naming the field for input no field of any route could accept."""
+    """Raise a 400 naming the field for input no field of any route could accept (a 415 for a JSON route's
+    body not declared JSON)."""
     _check_query(request)
     if request.method not in _BODY_METHODS:
         return
     media_type = request.content_type[0].lower()
-    if media_type == "application/json" or media_type.endswith("+json"):
+    await _refuse_undeclared_json(request, media_type)
+    if is_json(media_type):
         await _check_json(request)
     elif media_type in _FORM_TYPES:
         await _check_form(request)

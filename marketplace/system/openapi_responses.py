@@ -2,10 +2,11 @@
 
 Litestar documents the 200 and the validation 400 of each route; the rest of what the app answers
 (401 without a session or token, 403 from a guard, scope or CSRF check, 404 for an unknown id in the
-path, 409 for a state or version conflict, 413 for an upload over the limit, 429 when throttled, 503
-when the database is away) comes from guards, middlewares and exception handlers that the generator
-cannot see. A client or a fuzzer (schemathesis) checking "every answer is documented" needs them all,
-so the served document is completed here, before it is rendered.
+path, 409 for a state or version conflict, 413 for an upload over the limit, 415 for a JSON body sent
+under another Content-Type, 429 when throttled, 503 when the database is away) comes from guards,
+middlewares and exception handlers that the generator cannot see. A client or a fuzzer (schemathesis)
+checking "every answer is documented" needs them all, so the served document is completed here,
+before it is rendered.
 """
 
 from typing import Any
@@ -73,6 +74,7 @@ DESCRIPTIONS = {
     "404": "No such record, or one the caller may not see.",
     "409": "The record changed state meanwhile (taken, decided, withdrawn or edited by someone else).",
     "413": "The request body is larger than the limit (10 MB for JSON, 5 MB for an upload).",
+    "415": "A body sent without Content-Type: application/json; `extra` names Content-Type.",
     "429": "Too many attempts: retry after the Retry-After seconds.",
     "503": "The database is busy or unreachable: retry after the Retry-After seconds.",
 }
@@ -112,7 +114,13 @@ def _handlers_by_operation(app: Litestar) -> dict[str, HTTPRouteHandler]:
 
 
 def error_codes(
-    path: str, method: str, operation_id: str, handler: HTTPRouteHandler | None, *, reads_body: bool = False
+    path: str,
+    method: str,
+    operation_id: str,
+    handler: HTTPRouteHandler | None,
+    *,
+    reads_body: bool = False,
+    reads_json: bool = False,
 ) -> list[str]:
     """The status codes an operation can answer besides its success and what Litestar documents."""
     public = handler is None or bool(handler.opt.get("public"))
@@ -128,6 +136,8 @@ def error_codes(
     if reads_body:
         # Litestar refuses any body over the handler's limit (its default, 10 MB, for JSON) with a 413.
         codes.append("413")
+    if reads_json:
+        codes.append("415")  # hostile_input: a JSON body must say so
     if operation_id in THROTTLED:
         codes.append("429")
     if not path.startswith("/schema"):
@@ -184,7 +194,8 @@ def complete_schema(schema: dict[str, Any], app: Litestar) -> dict[str, Any]:
             handler = handlers.get(operation_id)
             responses = operation["responses"]
             reads_body = "requestBody" in operation
-            for code in error_codes(path, method, operation_id, handler, reads_body=reads_body):
+            reads_json = "application/json" in operation.get("requestBody", {}).get("content", {})
+            for code in error_codes(path, method, operation_id, handler, reads_body=reads_body, reads_json=reads_json):
                 responses.setdefault(code, _error_response(code, path, operation_id))
             if operation_id.startswith("export"):
                 _document_file_export(operation)
