@@ -392,10 +392,14 @@ def _friendly(errors: dict[str, str]) -> dict[str, str]:
             result[name] = _("The resource must be available before the offer ends.")
         elif name in ("valid_from", "valid_until", "available_from") and "datetime" in message.lower():
             result[name] = _("Enter a date such as 2026-12-31.")
-        elif name in ("quantity", "remaining_quantity") and ("decimal" in message.lower() or "number" in message):
+        elif name in ("quantity", "remaining_quantity") and "decimal places" in message:
+            result[name] = _("Use at most two decimal places.")
+        elif name in ("quantity", "remaining_quantity") and "before the decimal point" in message:
+            result[name] = _("This number is too large.")
+        elif name in ("quantity", "remaining_quantity") and "valid decimal" in message:
+            # Only pydantic's own words: the bounds arrive already said ("Enter a number greater than 0."),
+            # and matching "number" in them replaced "-5 is not more than 0" with "enter a number".
             result[name] = _("Enter a number, such as 12 or 3.5.")
-        elif name in ("quantity", "remaining_quantity") and "greater than" in message:
-            result[name] = _("Enter a quantity greater than 0.")
         elif name == "grid_ids":
             result[name] = _("Choose at least one grid the offer serves.")
     return result
