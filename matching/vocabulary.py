@@ -323,7 +323,6 @@ NOT_THE_ITEM: dict[str, tuple[str, ...]] = {
     "brick": ("gold brick", "金砖", "砖茶"),
     "electric_wire": ("barbed wire", "steel wire"),
     "desks": ("high chair",),
-    "wheelchair": ("轮椅坡道",),
 }
 
 
