@@ -19,7 +19,7 @@ from marketplace.needs.models import Escalation, EscalationLevel, Need, NeedStat
 from marketplace.needs.services import NeedProblem, get_visible_need, grids_in_scope
 from marketplace.notifications.outbox import send
 from marketplace.notifications.recipients import admins_of_need
-from marketplace.places.models import Department, Grid
+from marketplace.places.models import Community, Department, Grid
 from marketplace.places.services import admin_may_see_street, street_of_grid
 from marketplace.security.identity import CurrentUser
 from marketplace.street_clock import street_day
@@ -143,9 +143,23 @@ def escalate(
     if level is EscalationLevel.DEPARTMENT:
         if department_id is None:
             raise NeedProblem("department_id", "is required to escalate to a department")
-        if db.get(Department, department_id) is None:
-            raise NeedProblem("department_id", f"no department with id {department_id}")
+        if department_id not in {department.id for department in departments_of(db, need)}:
+            raise NeedProblem("department_id", f"no department with id {department_id} in the need's street")
+    else:
+        department_id = None  # only the department level names one
     return _open_level(db, need, level, reason, now=utcnow(), actor=actor, department_id=department_id)
+
+
+def departments_of(db: Session, need: Need) -> list[Department]:
+    """The departments a need may be escalated to: its own street's, never another street's."""
+    query = (
+        sa.select(Department)
+        .join(Community, Community.street_id == Department.street_id)
+        .join(Grid, Grid.community_id == Community.id)
+        .where(Grid.id == need.grid_id)
+        .order_by(Department.id)
+    )
+    return list(db.execute(query).scalars())
 
 
 def acknowledge(db: Session, actor: CurrentUser, escalation_id: int) -> Escalation:

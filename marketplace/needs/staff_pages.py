@@ -40,7 +40,7 @@ from marketplace.needs.schemas import NeedRejection
 from marketplace.organizations.forms import FormData, one, validate
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.choices import community_first, grid_names, list_grid_groups
-from marketplace.places.models import Department, Grid
+from marketplace.places.models import Grid
 from marketplace.places.services import viewer_street_ids
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
@@ -213,7 +213,7 @@ class NeedStaffPagesController(Controller):
             now=utcnow(),
             next_level=next_level,
             needs_department=next_level is EscalationLevel.DEPARTMENT,
-            departments=list(db.execute(sa.select(Department).order_by(Department.id)).scalars()),
+            departments=escalation.departments_of(db, need),
             reviewable=need.status in services.REVIEWABLE,
             finished=need.status in services.FINISHED,  # a closed record: no edit button
             can_escalate=need.status not in escalation.CLOSED and next_level is not None,
