@@ -371,7 +371,7 @@ def _is_head(text: str, synonym: str, start: int, end: int, capitals: Callable[[
                     break
     # What precedes a synonym of one English word: a noun before it makes it another thing ("flower bulbs",
     # "boxing gloves"). A longer synonym is itself a compound ("work gloves", "street lamp").
-    if " " in synonym or not _LATIN.match(synonym[0]):
+    if not _LATIN_WORD_START.fullmatch(synonym):
         return True
     word, at = _before(text, start)
     if not word or _modifier(word):

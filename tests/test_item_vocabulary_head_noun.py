@@ -40,6 +40,7 @@ POSITIVES = [
     ("halogen bulbs", "light_bulb"),
     ("OSRAM bulbs, E27", "light_bulb"),
     ("Philips LED bulbs", "light_bulb"),
+    ("Philips LED灯泡", "light_bulb"),  # a synonym of Latin and Chinese is a compound: no word checked before it
     ("warm white bulbs", "light_bulb"),
     ("20 bags of building sand", "building_sand"),
     ("fine white sand", "building_sand"),
