@@ -35,7 +35,7 @@ class User(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True)
-    display_name: str = Field(max_length=100)
+    display_name: str = Field(max_length=100, index=True)  # the volunteer directory sorts by name
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=32)
     password_hash: str | None = Field(default=None, max_length=255)

@@ -1,12 +1,12 @@
 """Why approving a pending match might fail or be unwise, computed for the review queue."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from marketplace.db.types import utcnow
@@ -138,40 +138,53 @@ def notes_of(subject: Subject, now: datetime) -> list[ConflictNote]:
     return notes
 
 
-def overlaps_of(db: Session, matches: list[Match]) -> dict[int, Shift]:
+def overlaps_of(db: Session, matches: list[Match], shifts: Mapping[int, Shift] | None = None) -> dict[int, Shift]:
     """For each volunteer sign-up among ``matches``, a confirmed shift of the same volunteer overlapping it
-    (the earliest), in one query."""
+    (the earliest), in one query; ``shifts`` holds the sign-ups' own shifts by id (the callers have them; read
+    here, in one more query, when not given).
+
+    The query reads the slots the page's volunteers hold within the page's time span and the overlap is
+    found here. Joined to the matches in SQL instead, SQLite without statistics started from every sign-up
+    holding a slot (the status index) and probed the matches for each: 44-125 ms of a 100 ms review page on
+    a 5,000-volunteer street, where this takes 1 ms."""
     from marketplace.matches.signups import SLOT_HOLDERS  # avoid an import cycle
 
-    ids = [m.id for m in matches if m.kind is MatchKind.VOLUNTEER_SHIFT and m.id is not None]
-    if not ids:
+    if shifts is None:
+        shifts = _by_id(db, Shift, {m.shift_id for m in matches if m.kind is MatchKind.VOLUNTEER_SHIFT})
+    asked = [
+        (m.id, m.volunteer_id, shifts[m.shift_id])
+        for m in matches
+        if m.kind is MatchKind.VOLUNTEER_SHIFT
+        and m.id is not None
+        and m.volunteer_id is not None
+        and m.shift_id is not None
+        and m.shift_id in shifts
+    ]
+    if not asked:
         return {}
-    this = aliased(Shift)
-    rows = db.execute(
-        sa.select(Match.id, Shift)
-        .join(this, this.id == Match.shift_id)
-        .join(
-            ShiftSignup,
-            sa.and_(
-                ShiftSignup.volunteer_id == Match.volunteer_id,
-                col(ShiftSignup.status).in_(SLOT_HOLDERS),
-            ),
+    held: dict[int, list[Shift]] = {}
+    for volunteer_id, shift in db.execute(
+        sa.select(ShiftSignup.volunteer_id, Shift)
+        .join(Shift, col(Shift.id) == ShiftSignup.shift_id)
+        .where(
+            col(ShiftSignup.volunteer_id).in_(sorted({volunteer for _, volunteer, _ in asked})),
+            col(ShiftSignup.status).in_(SLOT_HOLDERS),
+            col(Shift.starts_at) < max(own.ends_at for _, _, own in asked),
+            col(Shift.ends_at) > min(own.starts_at for _, _, own in asked),
         )
-        .join(
-            Shift,
-            sa.and_(
-                col(Shift.id) == ShiftSignup.shift_id,
-                col(Shift.id) != this.id,
-                col(Shift.starts_at) < this.ends_at,
-                col(Shift.ends_at) > this.starts_at,
-            ),
-        )
-        .where(col(Match.id).in_(ids))
-        .order_by(col(Match.id), col(Shift.starts_at), col(Shift.id))
-    ).all()
+        .order_by(col(Shift.starts_at), col(Shift.id))
+    ).all():
+        held.setdefault(volunteer_id, []).append(shift)
     found: dict[int, Shift] = {}
-    for match_id, shift in rows:
-        found.setdefault(match_id, shift)
+    for match_id, volunteer_id, own in asked:
+        overlapping = (
+            shift
+            for shift in held.get(volunteer_id, [])
+            if shift.id != own.id and shift.starts_at < own.ends_at and shift.ends_at > own.starts_at
+        )
+        first = next(overlapping, None)
+        if first is not None:
+            found[match_id] = first
     return found
 
 
@@ -188,7 +201,7 @@ def conflicts_for(db: Session, matches: list[Match]) -> dict[int, list[ConflictN
     offers = _by_id(db, Offer, {m.offer_id for m in matches if m.kind is MatchKind.OFFER_LINE})
     lines = _by_id(db, ResourceLine, {m.resource_line_id for m in matches if m.kind is MatchKind.OFFER_LINE})
     shifts = _by_id(db, Shift, {m.shift_id for m in matches if m.kind is MatchKind.VOLUNTEER_SHIFT})
-    overlaps = overlaps_of(db, matches)
+    overlaps = overlaps_of(db, matches, shifts)
     now = utcnow()
     return {
         match.id or 0: notes_of(

@@ -734,7 +734,8 @@ def inbox_page(
     ids = page_ids(db, filters, sort, clock, offset=(page - 1) * page_size, limit=page_size) if counts.total else []
     if ids:
         rows = _rows_of(db, ids, clock)
-        overlaps = overlaps_of(db, [row[0] for row in rows])
+        shifts = {row[7].id: row[7] for row in rows if row[7] is not None}  # the sign-ups' own shifts
+        overlaps = overlaps_of(db, [row[0] for row in rows], shifts)
         for match, need, community, grid, organization, offer, line, shift, volunteer_name, due in rows:
             subject = Subject(match, organization, offer, line, shift, overlaps.get(match.id or 0))
             cards.append(

@@ -138,6 +138,8 @@ class ShiftSignup(SQLModel, table=True):
             sqlite_where=text("status != 'cancelled'"),
             postgresql_where=text("status != 'cancelled'"),
         ),
+        # The slots a volunteer holds, read from the index alone (the review queue's overlap checks).
+        Index("ix_shift_signup_volunteer_status_shift", "volunteer_id", "status", "shift_id"),
         CheckConstraint("hours_credited >= 0", name="shift_signup_hours_not_negative"),
         CheckConstraint(
             "checked_out_at IS NULL OR (checked_in_at IS NOT NULL AND checked_out_at >= checked_in_at)",
