@@ -17,6 +17,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import Session
 
+from marketplace.needs.models import ResourceLine
 from tests.busy_street import BusyStreet, build_busy_street, sign_in
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
@@ -97,6 +98,8 @@ PAGES = [
     ("staff", "/directory/organizations?sort=contributions", 10),
     ("admin", "/directory/organizations?sort=open_offers", 9),
     ("partner", "/offers", 12),  # + many streets: the grids of the streets the organization serves
+    ("partner", "/offers/new", 9),
+    ("partner", "/offers/new?line={line}", 13),  # the take-part page's link: the form filled in from the line
     ("staff", "/offers", 12),
     ("anonymous", "/", 10),
     ("volunteer", "/", 11),
@@ -110,12 +113,22 @@ PAGES = [
 ]
 
 
+def _first_line(street: BusyStreet) -> int:
+    """A resource line of the project (each unit adds one the partner may claim)."""
+    found = street.session.execute(
+        sa.select(ResourceLine.id).where(ResourceLine.need_id == street.project.id).order_by(ResourceLine.id)
+    ).scalar()
+    street.session.commit()  # ends the read: the login that follows writes
+    assert found is not None
+    return int(found)
+
+
 @pytest.mark.parametrize(("viewer", "page", "bound"), PAGES, ids=[f"{v} {p}" for v, p, _ in PAGES])
 def test_a_page_sends_as_many_statements_on_a_street_ten_times_larger_and_no_more_than_its_bound(
     app: Litestar, client: TestClient[Litestar], street: BusyStreet, viewer: str, page: str, bound: int
 ) -> None:
-    path = page.format(project=street.project.id)
     street.grow(SMALL)
+    path = page.format(project=street.project.id, line=_first_line(street))
     sign_in(client, street.viewer(viewer))
     small = statements_of_page(app, client, path)
     street.grow(SMALL * GROWTH - SMALL)
