@@ -374,8 +374,10 @@ def names_agree(offer_name: str, line_name: str) -> bool:
 def items_agree(offer_name: str, line_name: str, offer_item: str = "", line_item: str = "") -> bool:
     """The offer and the line are of the same item: by the item vocabulary's keys when both sides have one
     ("LED stairwell lamps" and 楼道灯 are both ``stairwell_light``; LED bulbs and 楼道灯 are two items though
-    a word may be shared), by ``names_agree`` otherwise."""
-    if offer_item and line_item:
+    a word may be shared), never when only one side has one (the same vocabulary read the other side and found
+    no item there: "flower bulbs" share a word with "bulbs", 拳击手套 with 劳保手套, and are not them), by
+    ``names_agree`` when neither has."""
+    if offer_item or line_item:
         return offer_item == line_item
     return names_agree(offer_name, line_name)
 

@@ -311,6 +311,23 @@ def test_the_seeds_ask_the_application_s_rule_with_item_keys() -> None:
     assert not offer_matches.can_serve(offer("LED stairwell lamps"), line)  # two items, though both 个
 
 
+@pytest.mark.parametrize(
+    ("offer", "line"),
+    [("flower bulbs", "bulbs"), ("拳击手套", "劳保手套"), ("boxing gloves", "gloves"), ("手套箱", "手套")],
+)
+def test_a_key_on_one_side_only_is_no_agreement_though_the_names_share_a_word(offer: str, line: str) -> None:
+    category = "sanitation" if "手套" in line or "glove" in line else "renovation"
+    offer_key = CURATED.key_of(offer, category, "material", "个")
+    line_key = CURATED.key_of(line, category, "material", "个")
+    assert line_key and not offer_key
+    verdict = can_serve(
+        Side("material", category, "个", offer, offer_key), Side("material", category, "个", line, line_key)
+    )
+    assert not verdict.ok and verdict.code == "item"
+    # Neither side known: the names decide, as before.
+    assert can_serve(Side("material", category, "个", offer), Side("material", category, "个", line)).ok
+
+
 # --- through the app -----------------------------------------------------------------------------------
 
 
