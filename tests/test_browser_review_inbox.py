@@ -163,7 +163,7 @@ def test_the_admin_approves_an_item_from_the_keyboard(browser: Any, demo_server:
     admin.locator(f"#item-{first}").focus()
     with admin.expect_navigation():
         admin.keyboard.press("a")
-    assert f"Item #{first} was approved." in admin.content()
+    assert f"Item #{first} ({made['title']}) was approved." in admin.content()
     assert f"q={made['title']}".replace(" ", "+") in admin.url or "q=" in admin.url  # back to the same view
     statuses = _off_the_loop(_statuses, demo_server, made["ids"])
     assert statuses[first][0] is MatchStatus.APPROVED and statuses[second][0] is MatchStatus.PROPOSED

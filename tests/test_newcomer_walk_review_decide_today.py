@@ -54,3 +54,29 @@ def test_the_keyboard_hint_is_hidden_on_touch_screens() -> None:
     css = REVIEW_CSS.read_text(encoding="utf-8")
     rule = css[css.index("@media (pointer: coarse)") :]
     assert ".inbox-keys { display: none; }" in rule[: rule.index("}\n") + 2]
+
+
+def test_the_notice_after_a_decision_names_the_project(
+    client: TestClient[Any], session: Session, settings: Settings
+) -> None:
+    """Found on the same walk: "Item #1174 was approved." named nothing the admin had read on the card."""
+    grid = make_grid(session)
+    need = mf.project(session, grid, title="楼道灯更换")
+    shift = mf.shift(session, need, requires_approval=True)
+    volunteer = sign_in_as(client, session, Role.VOLUNTEER)
+    volunteer_profile(session, volunteer, grid)
+    session.commit()
+    assert post_form(client, settings, f"/shifts/{shift.id}/sign-up").status_code == 303
+
+    client.cookies.clear()
+    sign_in_as(client, session, Role.ADMIN)
+    client.cookies.set("lang", "en")
+    match_id = client.get("/review?q=楼道灯更换").text.split('id="item-', 1)[1].split('"', 1)[0]
+    done = post_form(client, settings, f"/review/{match_id}/approve")
+    assert done.status_code == 303
+    assert f"Item #{match_id} (楼道灯更换) was approved." in client.get(done.headers["location"]).text
+    client.cookies.set("lang", "zh_CN")
+    assert f"事项 #{match_id}（楼道灯更换）已批准。" in client.get(done.headers["location"]).text
+    # An id that is not a number, or not in the admin's street, says nothing or only the number.
+    assert "已批准" not in client.get("/review?done=approved&id=abc").text
+    assert "事项 #999999 已批准。" in client.get("/review?done=approved&id=999999").text

@@ -65,7 +65,8 @@ def test_approve_and_reject_change_status_and_audit(
     assert fetch(session, Offer, offer.id).remaining_quantity == 8
     assert len(audit_events(session, "match.approve")) == 1 and len(audit_events(session, "match.reject")) == 1
     client.cookies.set("lang", "en")
-    assert f"Item #{ids[0]} was approved." in client.get(f"/review?done=approved&id={ids[0]}").text
+    notice = client.get(f"/review?done=approved&id={ids[0]}").text
+    assert f"Item #{ids[0]} (" in notice and ") was approved." in notice  # with the project's title
     again = post_form(client, settings, f"/review/{ids[0]}/approve")
     assert again.status_code == 409 and "decided already" in again.text
 

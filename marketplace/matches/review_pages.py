@@ -204,13 +204,18 @@ class ReviewPagesController(Controller):
     def queue(self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor) -> Template:
         values = request.query_params
         filters, sort, page = inbox.parse_filters(values), inbox.parse_sort(values), inbox.parse_page(values)
-        notices = {
-            "approved": _("Item #%(id)s was approved."),
-            "rejected": _("Item #%(id)s was rejected."),
-        }
-        notice = notices.get(values.get("done") or "")
-        shown_id = values.get("id") or ""
-        notice = notice % {"id": shown_id} if notice and shown_id.isdigit() else None
+        done, shown_id = values.get("done") or "", values.get("id") or ""
+        notice = None
+        if done in ("approved", "rejected") and shown_id.isdigit() and len(shown_id) < 12:
+            # Which project the item was about, when it is in the admin's street: "#1174" alone names nothing.
+            title = _titles(reader, actor, [int(shown_id)]).get(int(shown_id))
+            notices = {
+                ("approved", False): _("Item #%(id)s was approved."),
+                ("rejected", False): _("Item #%(id)s was rejected."),
+                ("approved", True): _("Item #%(id)s (%(title)s) was approved."),
+                ("rejected", True): _("Item #%(id)s (%(title)s) was rejected."),
+            }
+            notice = notices[(done, title is not None)] % {"id": shown_id, "title": title}
         return self._inbox(reader, actor, filters, sort, page, notice=notice)
 
     @post("/{match_id:int}/approve", name="review:approve", sync_to_thread=True)
