@@ -11,9 +11,9 @@ from marketplace.accounts.models import User
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
 from marketplace.i18n import ngettext
-from marketplace.matches.models import Match, MatchKind, MatchStatus
+from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.reasons import reason_shown
-from marketplace.matches.round_proposals import awaiting_match_ids
+from marketplace.matches.round_proposals import AWAITING
 from marketplace.needs.models import NeedStatus, ResourceLine, Shift
 from marketplace.organizations.models import Organization
 from marketplace.quantity_display import unit_name
@@ -39,7 +39,8 @@ class Claim:
 class SignupRow:
     signup: ShiftSignup
     who: str
-    proposed: bool = False  # a round's proposal still waiting for the volunteer's answer
+    proposed: bool = False  # a round's or the staff's proposal still waiting for the volunteer's answer
+    by_staff: bool = False  # the proposal came from the street's staff (the need's recommendations), not a round
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,15 @@ def _whole_claims(db: Session, need_ids: set[int]) -> dict[int, tuple[MatchStatu
     return {need_id: (MatchStatus(status), name or "") for need_id, status, name in rows}
 
 
+def _awaiting_sources(db: Session, match_ids: list[int]) -> dict[int, MatchSource]:
+    """Which of these matches are proposals still waiting for the candidate's answer, and who proposed each
+    (a round or the staff): one query."""
+    if not match_ids:
+        return {}
+    rows = db.execute(sa.select(Match.id, Match.source).where(Match.id.in_(sorted(set(match_ids))), AWAITING))  # type: ignore[union-attr]
+    return {int(match_id): MatchSource(source) for match_id, source in rows}
+
+
 def shift_progress(db: Session, shifts: list[Shift]) -> list[ShiftProgress]:
     ids = [shift.id for shift in shifts if shift.id is not None]
     signups: list[ShiftSignup] = []
@@ -155,13 +165,18 @@ def shift_progress(db: Session, shifts: list[Shift]) -> list[ShiftProgress]:
             ).scalars()
         )
     names = _volunteer_names(db, {row.volunteer_id for row in signups})
-    proposed = awaiting_match_ids(db, [row.match_id for row in signups if row.match_id is not None])
+    proposed = _awaiting_sources(db, [row.match_id for row in signups if row.match_id is not None])
     now = utcnow()
     return [
         ShiftProgress(
             shift=shift,
             signups=[
-                SignupRow(row, names.get(row.volunteer_id, ""), row.match_id in proposed)
+                SignupRow(
+                    row,
+                    names.get(row.volunteer_id, ""),
+                    row.match_id in proposed,
+                    proposed.get(row.match_id or 0) is MatchSource.STAFF,
+                )
                 for row in signups
                 if row.shift_id == shift.id
             ],
