@@ -110,6 +110,7 @@ class ItemPagesController(Controller):
     def _list(
         self,
         db: Session,
+        actor: Actor,
         filters: services.TermFilters,
         *,
         values: dict[str, str] | None = None,
@@ -120,6 +121,7 @@ class ItemPagesController(Controller):
         context = page_context(
             db,
             admin_section="items",
+            may_edit=services.may_edit(db, actor),
             items=rows,
             total=len(rows),
             usage=services.usage(db),
@@ -135,6 +137,7 @@ class ItemPagesController(Controller):
     def list_items(
         self,
         reader: ReaderSession,
+        actor: Actor,
         q: FromQuery[str | None] = None,
         category: FromQuery[str | None] = None,
         kind: FromQuery[str | None] = None,
@@ -146,7 +149,7 @@ class ItemPagesController(Controller):
             _choice(ResourceKind, "kind", kind),
             retired,
         )
-        return self._list(reader, filters)
+        return self._list(reader, actor, filters)
 
     @post("/", name="items:create", sync_to_thread=True)
     def create(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
@@ -154,7 +157,12 @@ class ItemPagesController(Controller):
         term_in, errors = validate(ItemTermCreate, _payload(values))
         if term_in is None:
             return self._list(
-                db, services.TermFilters(), values=values, errors=_friendly(errors), status_code=HTTP_400_BAD_REQUEST
+                db,
+                actor,
+                services.TermFilters(),
+                values=values,
+                errors=_friendly(errors),
+                status_code=HTTP_400_BAD_REQUEST,
             )
         try:
             row = services.create_term(db, actor, term_in)
@@ -162,6 +170,7 @@ class ItemPagesController(Controller):
             db.rollback()
             return self._list(
                 db,
+                actor,
                 services.TermFilters(),
                 values=values,
                 errors={error.field: error.message},
@@ -172,6 +181,7 @@ class ItemPagesController(Controller):
     def _edit(
         self,
         db: Session,
+        actor: Actor,
         row: ItemTerm,
         *,
         values: dict[str, str] | None = None,
@@ -184,6 +194,7 @@ class ItemPagesController(Controller):
         context = page_context(
             db,
             admin_section="items",
+            may_edit=services.may_edit(db, actor),
             item=row,
             values=values or _row_values(row),
             errors=errors or {},
@@ -200,13 +211,14 @@ class ItemPagesController(Controller):
     def edit(
         self,
         reader: ReaderSession,
+        actor: Actor,
         key: FromPath[str],
         done: FromQuery[str | None] = None,
         offers: FromQuery[int | None] = None,
         lines: FromQuery[int | None] = None,
     ) -> Template:
         row = services.get_term(reader, key[:KEY_MAX])
-        return self._edit(reader, row, done=_done_message(done, offers, lines))
+        return self._edit(reader, actor, row, done=_done_message(done, offers, lines))
 
     @post("/{key:str}", name="items:update", sync_to_thread=True)
     def update(self, db: DbSession, actor: Actor, key: FromPath[str], data: FormData) -> Template | Redirect:
@@ -216,19 +228,21 @@ class ItemPagesController(Controller):
         payload.pop("key", None)
         update_in, errors = validate(ItemTermUpdate, payload)
         if update_in is None:
-            return self._edit(db, row, values=values, errors=_friendly(errors), status_code=HTTP_400_BAD_REQUEST)
+            return self._edit(db, actor, row, values=values, errors=_friendly(errors), status_code=HTTP_400_BAD_REQUEST)
         try:
             row = services.update_term(db, actor, row.key, update_in)
         except services.ItemInputError as error:
             db.rollback()
-            return self._edit(db, row, values=values, errors={error.field: error.message}, status_code=400)
+            return self._edit(db, actor, row, values=values, errors={error.field: error.message}, status_code=400)
         except ValidationError as error:
             db.rollback()
-            return self._edit(db, row, values=values, errors=_friendly(field_errors(error)), status_code=400)
+            return self._edit(db, actor, row, values=values, errors=_friendly(field_errors(error)), status_code=400)
         except services.Conflict as conflict:
             db.rollback()
             fresh = services.get_term(db, key[:KEY_MAX])
-            return self._edit(db, fresh, values=values, problem=str(conflict.detail), status_code=HTTP_409_CONFLICT)
+            return self._edit(
+                db, actor, fresh, values=values, problem=str(conflict.detail), status_code=HTTP_409_CONFLICT
+            )
         return _after(row.key, "saved", services.reresolve_after_edit(db, actor, row))
 
     @post("/{key:str}/retire", name="items:retire", sync_to_thread=True)
@@ -246,5 +260,5 @@ class ItemPagesController(Controller):
             db.rollback()
             fresh = services.get_term(db, key[:KEY_MAX])
             said = str(error.detail) if isinstance(error, services.Conflict) else error.message
-            return self._edit(db, fresh, problem=said, status_code=HTTP_409_CONFLICT)
+            return self._edit(db, actor, fresh, problem=said, status_code=HTTP_409_CONFLICT)
         return _after(row.key, "retired" if retired else "restored", services.reresolve_after_edit(db, actor, row))

@@ -13,10 +13,11 @@ from threading import Lock
 from typing import Any
 
 import sqlalchemy as sa
-from litestar.exceptions import ClientException, NotFoundException
+from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
 from litestar.status_codes import HTTP_409_CONFLICT
 from sqlmodel import Session
 
+from marketplace.accounts.models import Role
 from marketplace.audit.service import changed, record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.i18n import current_locale
@@ -25,6 +26,7 @@ from marketplace.items.models import ItemTerm
 from marketplace.items.schemas import ItemTermCreate, ItemTermUpdate
 from marketplace.needs.models import ResourceLine
 from marketplace.offers.models import Offer
+from marketplace.places.services import is_city_admin, street_count
 from marketplace.security.identity import CurrentUser
 from marketplace.vocabulary import Category, ResourceKind
 from matching.vocabulary import KEY_PATTERN, ItemEntry, ItemVocabulary, fold, normal
@@ -44,6 +46,24 @@ class ItemInputError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class SharedVocabulary(PermissionDeniedException):
+    """A street admin of a city tried to change the vocabulary every street shares."""
+
+
+def may_edit(db: Session, actor: CurrentUser | None) -> bool:
+    """Who changes the vocabulary: it is one for the whole deployment, so in a city of several streets a
+    city admin (a street admin would change every other street's matching); on a one-street server its
+    admins; the command line (no actor) always."""
+    if actor is None or is_city_admin(actor):
+        return True
+    return actor.role == Role.ADMIN and street_count(db) <= 1
+
+
+def check_may_edit(db: Session, actor: CurrentUser | None) -> None:
+    if not may_edit(db, actor):
+        raise SharedVocabulary(_("Every street of the city shares the item vocabulary: a city admin changes it."))
 
 
 # --- the vocabulary as the matching sees it -------------------------------------------------------------
@@ -256,6 +276,7 @@ def _term_snapshot(row: ItemTerm) -> dict[str, Any]:
 
 def create_term(db: Session, actor: CurrentUser | None, data: ItemTermCreate) -> ItemTerm:
     """A new item, audited; 409 when the key is taken (by a live or a retired item)."""
+    check_may_edit(db, actor)
     if db.execute(sa.select(ItemTerm.id).where(ItemTerm.key == data.key)).first() is not None:
         raise ItemInputError("key", _("The key %(key)s is taken") % {"key": data.key})
     _check_synonyms(db, data.key, data.category, data.kind, [data.name_zh, data.name_en, *data.synonyms])
@@ -268,6 +289,7 @@ def create_term(db: Session, actor: CurrentUser | None, data: ItemTermCreate) ->
 
 def update_term(db: Session, actor: CurrentUser | None, key: str, data: ItemTermUpdate) -> ItemTerm:
     """Apply an edit made from ``data.version`` (409 when someone changed the item since), audited."""
+    check_may_edit(db, actor)
     row = get_term(db, key)
     if row.version != data.version:
         raise Conflict(_("This item was changed by someone else; reload it and try again."))
@@ -294,6 +316,7 @@ def update_term(db: Session, actor: CurrentUser | None, key: str, data: ItemTerm
 
 def set_retired(db: Session, actor: CurrentUser | None, key: str, *, retired: bool) -> ItemTerm:
     """Retire an item (it no longer resolves) or bring it back; audited. 409 when it already is so."""
+    check_may_edit(db, actor)
     row = get_term(db, key)
     if (row.retired_at is not None) == retired:
         raise Conflict(_("This item is already retired.") if retired else _("This item is not retired."))

@@ -74,6 +74,11 @@ def street_by_code(db: Session, code: str) -> Street | None:
     return db.execute(sa.select(Street).where(Street.code == code)).scalar_one_or_none()
 
 
+def street_count(db: Session) -> int:
+    """How many streets the deployment has (one for a single street's own server)."""
+    return int(db.execute(sa.select(sa.func.count()).select_from(Street)).scalar_one())
+
+
 def all_streets(db: Session) -> list[Street]:
     """Every street of the deployment, grouped by city and district, then by code."""
     return list(db.execute(sa.select(Street).order_by(Street.city, Street.district, Street.code)).scalars())
