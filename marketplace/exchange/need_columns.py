@@ -11,14 +11,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.exchange.columns import CellProblem, ColumnSpec, choice, day, decimal, text
+from marketplace.exchange.grid_names import grid_finder
 from marketplace.i18n import N_
 from marketplace.masking import mask_name, mask_phone
 from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
-from marketplace.places.models import Grid
 from marketplace.street_clock import street_time
 from marketplace.validation import STREET_TZ
 from marketplace.vocabulary import Category, IntakeChannel, ResourceKind, Urgency
@@ -74,19 +73,13 @@ def whole_number(value: str) -> int:
     return int(cleaned)
 
 
-def grid_parser(db: Session) -> Callable[[str], int]:
-    """One grid by its code or its name (Chinese or English), as its id."""
-    lookup: dict[str, int] = {}
-    for grid in db.execute(sa.select(Grid)).scalars():
-        for key in (grid.code, grid.name, grid.name_en):
-            if key and grid.id is not None:
-                lookup[key.strip().lower()] = grid.id
+def grid_parser(db: Session, street_ids: frozenset[int] | None = None) -> Callable[[str], int]:
+    """One grid by its code or its name (Chinese or English), as its id; names are looked up in ``street_ids``
+    (the importer's streets) first, a name several grids bear is refused (``grid_names``)."""
+    find = grid_finder(db, street_ids)
 
     def parse(value: str) -> int:
-        grid_id = lookup.get(value.strip().lower())
-        if grid_id is None:
-            raise CellProblem(N_("Unknown grid “%(grid)s”; use the grid's code or name."), grid=value)
-        return grid_id
+        return int(find(value).id)
 
     return parse
 
@@ -201,9 +194,10 @@ def _shift_columns() -> list[ColumnSpec]:
     ]
 
 
-def import_columns(db: Session | None = None) -> list[ColumnSpec]:
-    """The columns the importer reads; with ``db`` the grid column can parse grid codes and names."""
-    grids = grid_parser(db) if db is not None else (lambda value: value)
+def import_columns(db: Session | None = None, street_ids: frozenset[int] | None = None) -> list[ColumnSpec]:
+    """The columns the importer reads; with ``db`` the grid column can parse grid codes and names (names looked
+    up in ``street_ids``, the importer's streets)."""
+    grids = grid_parser(db, street_ids) if db is not None else (lambda value: value)
     common = _common_columns(grids)
     return [*common, *_personal_columns(), *_intake_columns(), *_line_columns(), *_shift_columns()]
 

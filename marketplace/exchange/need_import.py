@@ -28,6 +28,7 @@ from marketplace.needs.models import ResourceLine, Shift
 from marketplace.needs.schemas import NeedCreate
 from marketplace.organizations.forms import _message as generic_reason
 from marketplace.places.models import Grid
+from marketplace.places.services import viewer_street_ids
 from marketplace.security.identity import CurrentUser
 
 # A street records a few hundred needs a month; the cap keeps one request bounded (as the import's).
@@ -119,7 +120,7 @@ def _row_checker(db: Session, actor: CurrentUser) -> Any:
 def check_need_table(
     db: Session, actor: CurrentUser, table: Table, progress: Callable[[int], None] | None = None
 ) -> CheckedTable:
-    return check_table(table, import_columns(db), _row_checker(db, actor), progress)
+    return check_table(table, import_columns(db, viewer_street_ids(actor)), _row_checker(db, actor), progress)
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from marketplace.audit.service import record
 from marketplace.exchange.columns import CellProblem, ColumnSpec, choice, day, decimal, text
+from marketplace.exchange.grid_names import grid_finder
 from marketplace.exchange.importer import CheckedTable, RowProblem, check_table
 from marketplace.exchange.readers import Table
 from marketplace.i18n import N_
@@ -19,6 +19,7 @@ from marketplace.offers import services
 from marketplace.offers.models import Offer
 from marketplace.offers.schemas import OfferCreate
 from marketplace.organizations.forms import field_errors
+from marketplace.organizations.scope import street_ids_served_by
 from marketplace.organizations.services import require_approved_organization
 from marketplace.places.models import Grid
 from marketplace.security.identity import CurrentUser
@@ -37,26 +38,15 @@ class ExportRow:
     grids: list[Grid] = field(default_factory=list)
 
 
-def _grid_parser(db: Session) -> Any:
-    grids = list(db.execute(sa.select(Grid)).scalars())
-    lookup: dict[str, int] = {}
-    for grid in grids:
-        for key in (grid.code, grid.name, grid.name_en):
-            if key:
-                lookup[key.strip().lower()] = grid.id  # type: ignore[assignment]
+def _grid_parser(db: Session, street_ids: frozenset[int] | None = None) -> Any:
+    """Grid codes or names, separated; names are looked up in ``street_ids`` first (``grid_names``)."""
+    find = grid_finder(db, street_ids)
 
     def parse(value: str) -> list[int]:
         parts = [value]
         for separator in GRID_SEPARATORS:
             parts = [piece for part in parts for piece in part.split(separator)]
-        ids: list[int] = []
-        for part in (piece.strip() for piece in parts):
-            if not part:
-                continue
-            grid_id = lookup.get(part.lower())
-            if grid_id is None:
-                raise CellProblem(N_("Unknown grid “%(grid)s”; use the grid's code or name."), grid=part)
-            ids.append(grid_id)
+        ids = [int(find(part).id) for part in (piece.strip() for piece in parts) if part]
         if not ids:
             raise CellProblem(N_("Name at least one grid."))
         return sorted(set(ids))
@@ -71,9 +61,10 @@ def _local_day(value: datetime | None, end: bool = False) -> date | None:
     return last_day(value) if end else street_day(value)
 
 
-def offer_columns(db: Session | None = None) -> list[ColumnSpec]:
-    """The offer file's columns; with ``db`` the grid column can parse grid codes and names."""
-    grids = _grid_parser(db) if db is not None else (lambda value: value)
+def offer_columns(db: Session | None = None, street_ids: frozenset[int] | None = None) -> list[ColumnSpec]:
+    """The offer file's columns; with ``db`` the grid column can parse grid codes and names (names looked up in
+    ``street_ids``, the streets the importing organization serves)."""
+    grids = _grid_parser(db, street_ids) if db is not None else (lambda value: value)
     return [
         ColumnSpec("id", "编号", "ID", lambda v: v, lambda r: r.offer.id, help=N_("Ignored on import.")),
         ColumnSpec(
@@ -186,21 +177,32 @@ _CROSS_FIELD = {
 }
 
 
-def _row_check(values: dict[str, Any]) -> list[tuple[str, str]]:
-    try:
-        OfferCreate.model_validate(_model_input(values))
-    except ValidationError as error:
-        problems = []
-        for name, message in field_errors(error).items():
-            reason = next((_(text_) for key, text_ in _CROSS_FIELD.items() if key in message), message)
-            problems.append((name, reason))
-        return problems
-    return []
+def _row_checker(db: Session, organization_id: int | None) -> Any:
+    def check(values: dict[str, Any]) -> list[tuple[str, str]]:
+        try:
+            OfferCreate.model_validate(_model_input(values))
+        except ValidationError as error:
+            problems = []
+            for name, message in field_errors(error).items():
+                reason = next((_(text_) for key, text_ in _CROSS_FIELD.items() if key in message), message)
+                problems.append((name, reason))
+            return problems
+        # The same rule of the domain as the form and the API (offers.services), so the row is refused here.
+        if organization_id is not None:
+            problem = services.service_area_problem(db, organization_id, values.get("grid_ids") or [])
+            if problem:
+                return [("grid_ids", problem)]
+        return []
+
+    return check
 
 
-def check_offer_table(db: Session, table: Table) -> CheckedTable:
-    columns = [column for column in offer_columns(db) if column.name in IMPORTED_COLUMNS]
-    return check_table(table, columns, _row_check)
+def check_offer_table(db: Session, table: Table, organization_id: int | None = None) -> CheckedTable:
+    """Every row checked; with ``organization_id`` grid names are looked up in the streets it serves and the
+    service area must lie in them."""
+    street_ids = street_ids_served_by(db, organization_id) if organization_id is not None else None
+    columns = [column for column in offer_columns(db, street_ids or None) if column.name in IMPORTED_COLUMNS]
+    return check_table(table, columns, _row_checker(db, organization_id))
 
 
 @dataclass
@@ -233,8 +235,8 @@ def import_offers(
 
     All or nothing unless ``only_valid``; one audit row with the counts and the new ids.
     """
-    require_approved_organization(db, actor)
-    checked = check_offer_table(db, table)
+    organization = require_approved_organization(db, actor)
+    checked = check_offer_table(db, table, organization.id)
     result = ImportResult(checked=checked, only_valid=only_valid)
     if result.refused or not checked.valid:
         return result

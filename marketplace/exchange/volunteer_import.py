@@ -17,13 +17,14 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role, User
 from marketplace.audit.service import record
 from marketplace.exchange.columns import CellProblem, ColumnSpec, choice, text
+from marketplace.exchange.grid_names import grid_finder
 from marketplace.exchange.importer import CheckedTable, check_table
 from marketplace.exchange.offers import ImportResult
 from marketplace.exchange.readers import Table
 from marketplace.i18n import N_, current_locale
 from marketplace.i18n import gettext as _
 from marketplace.organizations.forms import field_errors
-from marketplace.places.models import Grid
+from marketplace.places.services import viewer_street_ids
 from marketplace.security.identity import CurrentUser
 from marketplace.validation import _phone
 from marketplace.vocabulary import Category
@@ -152,8 +153,7 @@ def phone(value: str) -> str:
 
 
 def _grid_parser(db: Session, viewer: CurrentUser) -> Callable[[str], int]:
-    rows = list(db.execute(sa.select(Grid.id, Grid.code, Grid.name, Grid.name_en, Grid.community_id)))
-    lookup = {key.strip().lower(): row for row in rows for key in (row.code, row.name, row.name_en) if key}
+    find = grid_finder(db, viewer_street_ids(viewer))  # names in the viewer's street first (grid_names)
 
     def allowed(row: Any) -> bool:
         if viewer.role == Role.ADMIN:
@@ -161,9 +161,7 @@ def _grid_parser(db: Session, viewer: CurrentUser) -> Callable[[str], int]:
         return row.id in (viewer.grid_ids or ()) or row.community_id == viewer.community_id
 
     def parse(value: str) -> int:
-        row = lookup.get(value.strip().lower())
-        if row is None:
-            raise CellProblem(N_("Unknown grid “%(grid)s”; use the grid's code or name."), grid=value)
+        row = find(value)
         if not allowed(row):
             raise CellProblem(N_("You do not work in the grid “%(grid)s”."), grid=value)
         return int(row.id)

@@ -68,7 +68,7 @@ def one_offer(db: Session, row: Offer) -> dict[str, Any]:
 
 def grid_problem(problem: services.GridProblem) -> ValidationException:
     return ValidationException(
-        f"grid_ids: {problem}", extra=[{"key": "grid_ids", "message": "unknown grid id", "source": "body"}]
+        f"grid_ids: {problem}", extra=[{"key": "grid_ids", "message": str(problem), "source": "body"}]
     )
 
 

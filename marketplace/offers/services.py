@@ -19,15 +19,21 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role
 from marketplace.audit.service import changed, record, snapshot
 from marketplace.db.types import utcnow
+from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.items.services import OFFER_TEXT, offer_item_key
 from marketplace.offers.lifecycle import expire_offers, expiry_due
 from marketplace.offers.models import Offer, OfferGrid, OfferStatus
 from marketplace.offers.schemas import OfferCreate, OfferUpdate
 from marketplace.organizations.models import Organization
-from marketplace.organizations.scope import organization_ids_in_admin_streets, organizations_serving
+from marketplace.organizations.scope import (
+    organization_ids_in_admin_streets,
+    organizations_serving,
+    street_ids_served_by,
+)
 from marketplace.organizations.services import require_approved_organization
 from marketplace.places.models import Grid
+from marketplace.places.services import grids_of_streets
 from marketplace.security.identity import CurrentUser
 from marketplace.sweeps import sweep_when_due
 from marketplace.vocabulary import Category, ResourceKind
@@ -182,10 +188,39 @@ def sweep_expired(reader: Session, writers: sessionmaker[Session]) -> int:
     return sweep_when_due(reader, writers, expiry_due(now), lambda db: expire_offers(db, now)) or 0
 
 
-def _check_grids(db: Session, grid_ids: list[int]) -> None:
+def grids_outside_served_streets(db: Session, organization_id: int, grid_ids: list[int]) -> list[Grid]:
+    """The grids among ``grid_ids`` that lie in no street the organization serves (``street_ids_served_by``):
+    nobody there sees the offer or can be matched with it."""
+    if not grid_ids:
+        return []
+    statement = sa.select(Grid).where(Grid.id.in_(sorted(set(grid_ids))))  # type: ignore[union-attr]
+    streets = street_ids_served_by(db, organization_id)
+    if streets:
+        statement = statement.where(Grid.id.not_in(grids_of_streets(streets)))  # type: ignore[union-attr]
+    return list(db.execute(statement.order_by(Grid.code)).scalars())
+
+
+def service_area_problem(db: Session, organization_id: int, grid_ids: list[int]) -> str | None:
+    """The rule of the domain on an offer's service area, as a sentence (None: the area is fine). Every path
+    that writes an offer's grids (the form, the JSON API, the import) goes through it."""
+    outside = grids_outside_served_streets(db, organization_id, grid_ids)
+    if not outside:
+        return None
+    english = current_locale.get() == "en"
+    names = "、".join(f"{(grid.name_en or grid.name) if english else grid.name} ({grid.code})" for grid in outside[:5])
+    return _(
+        "These grids lie in a street your organization does not serve, so nobody there would see the offer: "
+        "%(grids)s. Choose grids of the streets you serve."
+    ) % {"grids": names}
+
+
+def _check_grids(db: Session, grid_ids: list[int], organization_id: int) -> None:
     found = set(db.execute(sa.select(Grid.id).where(Grid.id.in_(grid_ids))).scalars())  # type: ignore[union-attr]
     if found != set(grid_ids):
         raise GridProblem(_("Choose grids from the list."))
+    problem = service_area_problem(db, organization_id, grid_ids)
+    if problem:
+        raise GridProblem(problem)
 
 
 def _set_grids(db: Session, offer_id: int, grid_ids: list[int]) -> None:
@@ -202,7 +237,7 @@ def create_offer(db: Session, actor: CurrentUser, data: OfferCreate, *, audit: b
     """A new active offer of the actor's (approved) organization, in the caller's transaction."""
     organization = require_approved_organization(db, actor)
     assert organization.id is not None
-    _check_grids(db, data.grid_ids)
+    _check_grids(db, data.grid_ids, organization.id)
     row = data.to_row(organization.id)
     row.status = OfferStatus.ACTIVE
     row.item_key = offer_item_key(db, row)
@@ -238,7 +273,7 @@ def update_offer(db: Session, actor: CurrentUser, offer_id: int, data: OfferUpda
     merged = {name: getattr(row, name) for name in OFFER_FIELDS if hasattr(row, name)} | changes
     data.check_merged(merged, row)
     if data.grid_ids is not None:
-        _check_grids(db, data.grid_ids)
+        _check_grids(db, data.grid_ids, row.organization_id)
     now = utcnow()
     values = dict(changes)
     if changes.keys() & set(OFFER_TEXT):

@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.organizations.models import Organization, OrganizationGrid, OrganizationStatus
-from marketplace.places.models import Grid
+from marketplace.places.models import Community, Grid
 from marketplace.places.services import admin_street_ids, grids_of_streets
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import VolunteerProfile, VolunteerStreet
@@ -33,6 +34,19 @@ def organization_ids_serving(street_ids: frozenset[int] | set[int]) -> sa.Compou
 def organizations_serving(street_ids: frozenset[int] | set[int]) -> sa.Select[Any]:
     """The same ids as a query of organizations, to narrow further (``.where(Organization.id == ...)``)."""
     return sa.select(Organization.id).where(Organization.id.in_(organization_ids_serving(street_ids)))  # type: ignore[union-attr]
+
+
+def street_ids_served_by(db: Session, organization_id: int) -> frozenset[int]:
+    """The streets one organization serves, as ``organization_ids_serving`` reads it the other way round:
+    the street it is registered in and the streets of the grids it serves."""
+    registered = sa.select(Organization.street_id).where(Organization.id == organization_id)  # type: ignore[arg-type]
+    via_grids = (
+        sa.select(Community.street_id)
+        .join(Grid, Grid.community_id == Community.id)  # type: ignore[arg-type]
+        .join(OrganizationGrid, OrganizationGrid.grid_id == Grid.id)  # type: ignore[arg-type]
+        .where(OrganizationGrid.organization_id == organization_id)  # type: ignore[arg-type]
+    )
+    return frozenset(street_id for street_id in db.execute(sa.union(registered, via_grids)).scalars() if street_id)
 
 
 def volunteer_ids_serving(street_ids: frozenset[int] | set[int]) -> sa.CompoundSelect:
