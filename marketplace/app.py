@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -24,6 +24,7 @@ from marketplace.page_cache import COMPRESSED_HERE, PageCache, watch_writes
 from marketplace.pages import APP_EXCEPTION_HANDLERS
 from marketplace.path_ids import refuse_out_of_range_ids
 from marketplace.recommend.records import DistanceScales, use_distance_scales
+from marketplace.rendered import remember_request, render_off_loop
 from marketplace.routes import route_handlers
 from marketplace.security.authentication import authentication_middleware_factory
 from marketplace.security.csrf import csrf_middleware_factory
@@ -40,6 +41,11 @@ from marketplace.system.openapi_responses import CompleteApiReferencePlugin, Com
 from marketplace.web import template_config
 
 STATIC_DIR = Path(__file__).parent / "static"
+
+
+async def _before_each_request(request: Request[Any, Any, Any]) -> None:
+    remember_request(request)  # for render_off_loop, which Litestar hands the response alone
+    await refuse_out_of_range_ids(request)
 
 
 def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) -> Litestar:
@@ -99,7 +105,8 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
             csrf_middleware_factory(settings),
         ],
         before_send=[security_headers_hook(settings)],
-        before_request=refuse_out_of_range_ids,
+        before_request=_before_each_request,
+        after_request=render_off_loop,  # pages render in a worker thread, never on the event loop
         template_config=template_config(settings.templates_dir, auto_reload=settings.debug),
         # gzip at level 6: 85% smaller pages for about 0.1 ms of CPU; level 9 costs twice that for 1% more.
         compression_config=CompressionConfig(

@@ -1,20 +1,31 @@
-"""A page rendered in its handler's thread, not on the event loop.
+"""Pages rendered in a worker thread, never on the event loop.
 
 Litestar renders a ``Template`` after the handler returns, on the event loop: while a worker renders a
 heavy page (the review queue's 50 cards: 24-32 ms here), every other request of that worker waits, the
-health probe included. A handler that runs in a thread (``sync_to_thread=True``) can hand back the page
-already rendered instead: the same template, context, CSRF input and status, as bytes.
+health probe included. Two ways off the loop, one rendering:
+
+- every page: the app's ``after_request`` hook (``render_off_loop``) renders a returned ``Template`` in a
+  thread and hands Litestar the bytes; ``remember_request`` (a ``before_request`` step) keeps the request
+  the template's context needs, as the hook itself is given only the response;
+- a handler already in a thread (``sync_to_thread=True``) may call ``rendered`` itself.
+
+Error pages made by exception handlers are small and still render on the loop.
 """
 
+from contextvars import ContextVar
 from typing import Any
 
+from anyio import to_thread
 from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.response import Template
 
+_REQUEST: ContextVar[Request[Any, Any, Any] | None] = ContextVar("page_request", default=None)
+
 
 def rendered(request: Request[Any, Any, Any], page: Template) -> Response[bytes]:
-    """``page`` rendered now (call it from the handler's thread), with its status, headers and cookies."""
+    """``page`` rendered now, with what Litestar would have sent: status (the route's default when the page
+    names none), media type, headers, cookies and background task."""
     engine = request.app.template_engine
     assert engine is not None and page.template_name is not None
     context = page.create_template_context(request)
@@ -22,7 +33,21 @@ def rendered(request: Request[Any, Any, Any], page: Template) -> Response[bytes]
     return Response(
         body,
         media_type=page.media_type or MediaType.HTML,
-        status_code=page.status_code or 200,
+        status_code=page.status_code,
         headers=dict(page.headers),
         cookies=list(page.cookies),
+        background=page.background,
     )
+
+
+def remember_request(request: Request[Any, Any, Any]) -> None:
+    """Kept for this request's ``render_off_loop`` (a context variable: each request runs in its own task)."""
+    _REQUEST.set(request)
+
+
+async def render_off_loop(response: Response[Any]) -> Response[Any]:
+    """A returned page rendered in a worker thread; any other response as it is."""
+    request = _REQUEST.get()
+    if request is None or not isinstance(response, Template) or response.template_name is None:
+        return response
+    return await to_thread.run_sync(rendered, request, response)
