@@ -4,29 +4,14 @@ as before: status, HTML, security headers, CSRF inputs, the reader's language.""
 
 from typing import Any
 
-import jinja2
 import pytest
 from litestar.testing import TestClient
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
-from marketplace.db.engine import _on_event_loop
 from marketplace.settings import Settings
+from tests.render_spy import renders  # noqa: F401 (fixture)
 from tests.security_helpers import csrf_for, sign_in_as
-
-
-@pytest.fixture
-def renders(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
-    """Every template rendered while the test runs, with whether it was on the event loop."""
-    seen: list[tuple[str, bool]] = []
-    original = jinja2.Template.render
-
-    def render(self: jinja2.Template, *args: Any, **kwargs: Any) -> str:
-        seen.append((self.name or "", _on_event_loop()))
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(jinja2.Template, "render", render)
-    return seen
 
 
 @pytest.mark.parametrize(
@@ -48,7 +33,7 @@ def test_pages_render_off_the_event_loop(
     template: str,
     client: TestClient[Any],
     session: Session,
-    renders: list[tuple[str, bool]],
+    renders: list[tuple[str, bool]],  # noqa: F811
 ) -> None:
     if role is not None:
         sign_in_as(client, session, role)
@@ -65,7 +50,9 @@ def test_pages_render_off_the_event_loop(
 
 
 def test_a_refused_form_keeps_its_status(
-    client: TestClient[Any], settings: Settings, renders: list[tuple[str, bool]]
+    client: TestClient[Any],
+    settings: Settings,
+    renders: list[tuple[str, bool]],  # noqa: F811
 ) -> None:
     """A page returned with 400 stays 400 (the status the handler gave, not 200)."""
     client.cookies.set("lang", "zh_CN")

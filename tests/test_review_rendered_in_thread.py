@@ -3,33 +3,19 @@ items, one CSRF token per form, an HTML page with the security headers every pag
 
 from typing import Any
 
-import jinja2
-import pytest
 from litestar.testing import TestClient
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
-from marketplace.db.engine import _on_event_loop
+from tests.render_spy import renders  # noqa: F401 (fixture)
 from tests.security_helpers import sign_in_as
 from tests.test_review_pages import _line_claims
 
 
-@pytest.fixture
-def renders(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
-    """Every template rendered while the test runs, with whether it was on the event loop."""
-    seen: list[tuple[str, bool]] = []
-    original = jinja2.Template.render
-
-    def render(self: jinja2.Template, *args: Any, **kwargs: Any) -> str:
-        seen.append((self.name or "", _on_event_loop()))
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(jinja2.Template, "render", render)
-    return seen
-
-
 def test_the_review_queue_is_rendered_off_the_event_loop(
-    client: TestClient[Any], session: Session, renders: list[tuple[str, bool]]
+    client: TestClient[Any],
+    session: Session,
+    renders: list[tuple[str, bool]],  # noqa: F811
 ) -> None:
     ids, _offer, title = _line_claims(client, session, 2, "10")
     sign_in_as(client, session, Role.ADMIN)
