@@ -48,6 +48,7 @@ FIELD_LABELS: dict[str, str] = {
     "checked_in_at": N_("Checked in at"),
     "checked_out_at": N_("Checked out at"),
     "claims_reduced": N_("Claims reduced"),
+    "claims_ended": N_("Claims and proposals ended"),
     "claims_released": N_("Claims released"),
     "client_addresses_cleared": N_("Client addresses cleared"),
     "closed": N_("Closed"),

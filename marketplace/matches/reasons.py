@@ -7,11 +7,17 @@ from marketplace.matches.models import Match, MatchStatus
 
 # Stored as the decision reason when a partner cancels a claim without typing one.
 PARTNER_CANCELLED = "cancelled by the partner"
+# Stored when a claim or proposal still waiting ends because the partner withdrew the offer it was of.
+OFFER_WITHDRAWN = "the offer was withdrawn"
 
 
 def reason_shown(match: Match, *, own: bool) -> str | None:
     """The reason a page shows for ``match``; ``own``: the reader is the partner who cancelled it."""
     stored = match.decision_reason
+    if stored == OFFER_WITHDRAWN and match.status is MatchStatus.CANCELLED:
+        if own:
+            return _("Ended when your organization withdrew the offer.")
+        return _("Ended when the partner withdrew the offer.")
     if stored == PARTNER_CANCELLED and match.status is MatchStatus.CANCELLED:
         if own:
             return _("Cancelled by your organization, without a reason.")

@@ -9,8 +9,10 @@ from litestar.exceptions import ClientException, NotFoundException, ValidationEx
 from litestar.status_codes import HTTP_409_CONFLICT
 from sqlmodel import Session, select
 
+from marketplace.audit.service import record
 from marketplace.db.types import utcnow
 from marketplace.matches.models import Match, MatchKind, MatchStatus
+from marketplace.matches.reasons import OFFER_WITHDRAWN
 from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
 from marketplace.places.services import street_of_grid
 
@@ -254,6 +256,45 @@ def refresh_need_status(db: Session, need_id: int) -> None:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+
+
+def end_waiting_on_offer(db: Session, actor: Any, offer_id: int) -> list[int]:
+    """The claims and proposals still waiting on an offer its partner withdrew end with it (cancelled, the
+    reason stored as ``OFFER_WITHDRAWN``, each audited): an admin could never approve them (approval needs
+    an active offer), so they would wait in the review queue and on the need for good. They reserved
+    nothing (approval reserves), so nothing is given back. Approved claims stay: the partner delivers them
+    or cancels them. Returns the ended matches' ids."""
+    waiting = db.execute(
+        sa.select(_match.c.id, _match.c.need_id).where(
+            _match.c.offer_id == offer_id, _match.c.status == MatchStatus.PROPOSED.value
+        )
+    ).all()
+    ended: list[int] = []
+    now = utcnow()
+    for match_id, _need in waiting:
+        # Conditional: an approval that got there first keeps its claim.
+        if not set_match_status(
+            db,
+            match_id,
+            expected=(MatchStatus.PROPOSED,),
+            status=MatchStatus.CANCELLED,
+            decision_reason=OFFER_WITHDRAWN,
+            decided_at=now,
+        ):
+            continue
+        ended.append(match_id)
+        record(
+            db,
+            "match.cancel",
+            object_type="match",
+            object_id=match_id,
+            before={"status": MatchStatus.PROPOSED.value},
+            after={"status": MatchStatus.CANCELLED.value, "decision_reason": OFFER_WITHDRAWN, "offer_id": offer_id},
+            actor=actor,
+        )
+    for need_id in sorted({need_id for _, need_id in waiting}):
+        refresh_need_status(db, need_id)
+    return ended
 
 
 def live_matches(db: Session, need_id: int) -> list[Match]:

@@ -178,7 +178,9 @@ class OfferApiController(Controller):
         "/{offer_id:int}/withdraw",
         operation_id="withdrawOffer",
         summary="Withdraw an offer",
-        description="It stays in the list, marked withdrawn, and can no longer be claimed. 409 if already withdrawn.",
+        description="It stays in the list, marked withdrawn, and can no longer be claimed; the claims and proposals "
+        'still waiting on it end (cancelled, reason "the offer was withdrawn"), approved claims stay. 409 if already '
+        "withdrawn.",
         guards=[offer_writers, token_scope("offers:write")],
         status_code=200,
         sync_to_thread=True,

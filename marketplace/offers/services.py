@@ -22,6 +22,7 @@ from marketplace.db.types import utcnow
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.items.services import OFFER_TEXT, offer_item_key
+from marketplace.matches.services import end_waiting_on_offer
 from marketplace.offers.lifecycle import expire_offers, expiry_due
 from marketplace.offers.models import Offer, OfferGrid, OfferStatus
 from marketplace.offers.schemas import OfferCreate, OfferUpdate
@@ -323,13 +324,14 @@ def withdraw_offer(db: Session, actor: CurrentUser, offer_id: int) -> Offer:
         raise Conflict(_("This offer is already withdrawn."))
     db.expire(row)
     db.refresh(row)
+    ended = end_waiting_on_offer(db, actor, offer_id)
     record(
         db,
         "offer.withdraw",
         object_type="offer",
         object_id=offer_id,
         before=before,
-        after={"status": row.status.value, "version": row.version},
+        after={"status": row.status.value, "version": row.version, "claims_ended": len(ended)},
         actor=actor,
     )
     return row
