@@ -31,8 +31,8 @@ from marketplace.matches.services import (
     set_match_status,
 )
 from marketplace.needs.models import ResourceLine
-from marketplace.offers.lifecycle import effective_status, release_to_offer
-from marketplace.offers.models import Offer, OfferStatus
+from marketplace.offers.lifecycle import effective_status, enter_offer, release_to_offer
+from marketplace.offers.models import OfferStatus
 from marketplace.organizations.services import require_approved_organization
 from marketplace.security.identity import CurrentUser
 from marketplace.street_clock import day_start
@@ -103,7 +103,7 @@ def _line(db: Session, need_id: int, organization_id: int, request: ClaimRequest
     refusal = openings.line_refusal(db, line)
     if refusal is not None:
         raise Conflict(refusal)
-    offer = db.get(Offer, request.offer_id)
+    offer = enter_offer(db, request.offer_id)
     if offer is None or offer.organization_id != organization_id:
         raise field_problem("offer_id", "is not one of your organization's offers")
     if effective_status(offer) is not OfferStatus.ACTIVE:

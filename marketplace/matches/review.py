@@ -33,7 +33,7 @@ from marketplace.matches.street_scope import scoped_match
 from marketplace.needs.models import Shift
 from marketplace.notifications.outbox import send
 from marketplace.notifications.payloads import match_payload
-from marketplace.offers.lifecycle import reserve_from_offer
+from marketplace.offers.lifecycle import hold_offer, reserve_from_offer
 from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
@@ -74,6 +74,9 @@ def _approve_in_savepoint(db: Session, actor: CurrentUser, row: Match) -> None:
     volunteer_shift = row.kind is MatchKind.VOLUNTEER_SHIFT
     if volunteer_shift and not lock_volunteer(db, row.volunteer_id or 0):
         raise Conflict("The volunteer no longer exists")
+    # An offer's row before the match's, in the order a withdrawal takes them (offers.lifecycle.enter_offer).
+    if row.kind is MatchKind.OFFER_LINE and row.offer_id is not None:
+        hold_offer(db, row.offer_id)
     # The status flip comes first: of two admins approving at once, only one gets past it.
     if not set_match_status(
         db,

@@ -25,8 +25,8 @@ from marketplace.matches import compatibility, openings, round_proposals, street
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import LIVE, Conflict, enter_open_need, field_problem
 from marketplace.needs.models import ResourceLine, Shift
-from marketplace.offers.lifecycle import effective_status
-from marketplace.offers.models import Offer, OfferStatus
+from marketplace.offers.lifecycle import effective_status, enter_offer
+from marketplace.offers.models import OfferStatus
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 
@@ -97,7 +97,7 @@ def _line_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: Cu
     refusal = openings.line_refusal(db, line)
     if refusal is not None:
         raise Conflict(refusal)
-    offer = db.get(Offer, proposal.candidate_id)
+    offer = enter_offer(db, proposal.candidate_id)
     if offer is None:
         raise field_problem("candidate_id", "is not an offer")
     if not street_scope.serves_need(db, offer.organization_id, need_id):

@@ -20,6 +20,25 @@ from marketplace.offers.models import Offer, OfferStatus
 _offer = Offer.__table__  # type: ignore[attr-defined]
 
 
+def enter_offer(db: Session, offer_id: int | None) -> Offer | None:
+    """The offer read afresh under a shared row lock, for a claim or proposal about to be made of it.
+
+    Withdrawing takes the row exclusively first (its UPDATE), then ends what waits on the offer: a claim
+    already inside holds the shared lock until it commits, so the withdrawal waits and then sees it; one
+    arriving later waits for the withdrawal and reads the offer withdrawn. Approvals lock the row too
+    (``hold_offer``), always before the match, in the withdrawal's order. SQLite serialises writers anyway.
+    """
+    if offer_id is None:
+        return None
+    statement = sa.select(Offer).where(Offer.id == offer_id).with_for_update(read=True)  # type: ignore[arg-type]
+    return db.execute(statement.execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def hold_offer(db: Session, offer_id: int) -> None:
+    """The offer's row locked for an approval about to reserve from it, before the match's row (see above)."""
+    db.execute(sa.select(_offer.c.id).where(_offer.c.id == offer_id).with_for_update())
+
+
 def reserve_from_offer(db: Session, offer_id: int, quantity: Decimal | int) -> bool:
     """Take ``quantity`` from an active, unexpired offer; False (nothing changed) when not enough is left.
 

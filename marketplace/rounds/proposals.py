@@ -25,11 +25,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from marketplace.audit.service import record, snapshot
+from marketplace.db.types import utcnow
 from marketplace.matches import round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import enter_open_needs_for_round
 from marketplace.needs.models import Shift
-from marketplace.offers.models import Offer
+from marketplace.offers.models import Offer, OfferStatus
 from marketplace.rounds.inputs import SLOT_HOLDERS, live_line_pairs
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 from matching.round import Proposal, RoundPlan
@@ -118,9 +119,24 @@ def _lock(db: Session, column: Any, ids: set[int]) -> None:
 
 
 def offer_room(db: Session, offer_ids: set[int]) -> dict[int, Decimal]:
-    """What each offer has left now, less what proposals waiting for an answer or review hold."""
-    _lock(db, Offer.id, offer_ids)
-    query = sa.select(Offer.id, Offer.remaining_quantity).where(Offer.id.in_(sorted(offer_ids)))  # type: ignore[union-attr]
+    """What each active offer has left now, less what proposals waiting for an answer or review hold; an offer
+    withdrawn or expired since the plan has no room.
+
+    Shared row locks in id order (no deadlock between two rounds): a withdrawal arriving meanwhile waits for
+    the commit and then ends what the round proposed from its offer (offers.lifecycle.enter_offer).
+    """
+    if not offer_ids:
+        return {}
+    query = (
+        sa.select(Offer.id, Offer.remaining_quantity)
+        .where(
+            Offer.id.in_(sorted(offer_ids)),  # type: ignore[union-attr]
+            Offer.status == OfferStatus.ACTIVE,
+            sa.or_(Offer.valid_until.is_(None), Offer.valid_until > utcnow()),  # type: ignore[union-attr, operator]
+        )
+        .order_by(Offer.id)
+        .with_for_update(read=True)
+    )
     remaining = {offer_id: left for offer_id, left in db.execute(query)}
     held = sa.select(Match.offer_id, sa.func.sum(Match.quantity)).where(
         Match.kind == MatchKind.OFFER_LINE,
