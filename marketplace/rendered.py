@@ -10,17 +10,36 @@ health probe included. Two ways off the loop, one rendering:
 - a handler already in a thread (``sync_to_thread=True``) may call ``rendered`` itself.
 
 Error pages made by exception handlers are small and still render on the loop.
+
+Renders take their threads from a limiter of their own, not the default one the handlers use: a request
+renders while it still holds its database session (Litestar closes dependencies after the response is
+made), so if renders waited for the handlers' threads, and those handlers waited for a pooled connection
+held by a request waiting to render, fifty logged-in requests on a pool of two would wait on each other
+until the pool's timeout (tests/test_event_loop.py found it).
 """
 
+import asyncio
 from contextvars import ContextVar
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.response import Template
 
 _REQUEST: ContextVar[Request[Any, Any, Any] | None] = ContextVar("page_request", default=None)
+RENDER_THREADS = 4  # rendering is CPU work under the GIL: more threads would only queue on it
+_limiters: "WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter]" = WeakKeyDictionary()
+
+
+def _render_limiter() -> CapacityLimiter:
+    """The renders' own threads, one limiter per event loop (a limiter belongs to the loop it was made in)."""
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = CapacityLimiter(RENDER_THREADS)
+    return limiter
 
 
 def rendered(request: Request[Any, Any, Any], page: Template) -> Response[bytes]:
@@ -50,4 +69,4 @@ async def render_off_loop(response: Response[Any]) -> Response[Any]:
     request = _REQUEST.get()
     if request is None or not isinstance(response, Template) or response.template_name is None:
         return response
-    return await to_thread.run_sync(rendered, request, response)
+    return await to_thread.run_sync(rendered, request, response, limiter=_render_limiter())
