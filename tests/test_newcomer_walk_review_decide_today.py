@@ -22,19 +22,25 @@ from tests.security_helpers import make_grid, post_form, sign_in_as
 REVIEW_CSS = Path(__file__).resolve().parents[1] / "marketplace" / "static" / "css" / "review.css"
 
 
-def test_a_critical_sign_up_is_marked_decide_today_not_due_today(
-    client: TestClient[Any], session: Session, settings: Settings
+def _sign_up_then_admin(
+    client: TestClient[Any], session: Session, settings: Settings, need_fields: dict[str, Any], starts_in_hours: float
 ) -> None:
+    """A volunteer signs up for a shift that needs approval; then the client is the street's admin."""
     grid = make_grid(session)
-    need = mf.project(session, grid, urgency=Urgency.CRITICAL, title="独居老人探访")
-    shift = mf.shift(session, need, starts_in_hours=24 * 9, requires_approval=True)
+    need = mf.project(session, grid, **need_fields)
+    shift = mf.shift(session, need, starts_in_hours=starts_in_hours, requires_approval=True)
     volunteer = sign_in_as(client, session, Role.VOLUNTEER)
     volunteer_profile(session, volunteer, grid)
     session.commit()
     assert post_form(client, settings, f"/shifts/{shift.id}/sign-up").status_code == 303
-
     client.cookies.clear()
     sign_in_as(client, session, Role.ADMIN)
+
+
+def test_a_critical_sign_up_is_marked_decide_today_not_due_today(
+    client: TestClient[Any], session: Session, settings: Settings
+) -> None:
+    _sign_up_then_admin(client, session, settings, {"urgency": Urgency.CRITICAL, "title": "独居老人探访"}, 24 * 9)
     client.cookies.set("lang", "en")
     page = client.get("/review").text
     assert "独居老人探访" in page
@@ -60,16 +66,7 @@ def test_the_notice_after_a_decision_names_the_project(
     client: TestClient[Any], session: Session, settings: Settings
 ) -> None:
     """Found on the same walk: "Item #1174 was approved." named nothing the admin had read on the card."""
-    grid = make_grid(session)
-    need = mf.project(session, grid, title="楼道灯更换")
-    shift = mf.shift(session, need, requires_approval=True)
-    volunteer = sign_in_as(client, session, Role.VOLUNTEER)
-    volunteer_profile(session, volunteer, grid)
-    session.commit()
-    assert post_form(client, settings, f"/shifts/{shift.id}/sign-up").status_code == 303
-
-    client.cookies.clear()
-    sign_in_as(client, session, Role.ADMIN)
+    _sign_up_then_admin(client, session, settings, {"title": "楼道灯更换"}, 24)
     client.cookies.set("lang", "en")
     match_id = client.get("/review?q=楼道灯更换").text.split('id="item-', 1)[1].split('"', 1)[0]
     done = post_form(client, settings, f"/review/{match_id}/approve")
