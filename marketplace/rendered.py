@@ -2,12 +2,9 @@
 
 Litestar renders a ``Template`` after the handler returns, on the event loop: while a worker renders a
 heavy page (the review queue's 50 cards: 24-32 ms here), every other request of that worker waits, the
-health probe included. Two ways off the loop, one rendering:
-
-- every page: the app's ``after_request`` hook (``render_off_loop``) renders a returned ``Template`` in a
-  thread and hands Litestar the bytes; ``remember_request`` (a ``before_request`` step) keeps the request
-  the template's context needs, as the hook itself is given only the response;
-- a handler already in a thread (``sync_to_thread=True``) may call ``rendered`` itself.
+health probe included. So the app's ``after_request`` hook (``render_off_loop``) renders every returned
+``Template`` in a thread and hands Litestar the bytes; ``remember_request`` (a ``before_request`` step) keeps
+the request the template's context needs, as the hook itself is given only the response.
 
 Error pages made by exception handlers are small and still render on the loop.
 

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -31,7 +31,6 @@ from marketplace.organizations.forms import FormData, many, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.directory import community_of_grid, community_places, grids_by_community
 from marketplace.places.services import admin_street_ids
-from marketplace.rendered import rendered
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, sessions_only
 from marketplace.security.identity import CurrentUser
@@ -202,7 +201,7 @@ class ReviewPagesController(Controller):
         return self._inbox(db, actor, filters, sort, page, **values)
 
     @get("/", name="review:queue", sync_to_thread=True)
-    def queue(self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor) -> Response[bytes]:
+    def queue(self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor) -> Template:
         values = request.query_params
         filters, sort, page = inbox.parse_filters(values), inbox.parse_sort(values), inbox.parse_page(values)
         done, shown_id = values.get("done") or "", values.get("id") or ""
@@ -217,8 +216,7 @@ class ReviewPagesController(Controller):
                 ("rejected", True): _("Item #%(id)s (%(title)s) was rejected."),
             }
             notice = notices[(done, title is not None)] % {"id": shown_id, "title": title}
-        # Rendered here, in the handler's thread, not on the event loop: the heaviest page an admin loads.
-        return rendered(request, self._inbox(reader, actor, filters, sort, page, notice=notice))
+        return self._inbox(reader, actor, filters, sort, page, notice=notice)
 
     @post("/{match_id:int}/approve", name="review:approve", sync_to_thread=True)
     def approve(self, db: DbSession, actor: Actor, match_id: FromPath[int], data: FormData) -> Template | Redirect:
