@@ -24,7 +24,7 @@ from marketplace.exchange.readers import Table
 from marketplace.i18n import N_, current_locale
 from marketplace.i18n import gettext as _
 from marketplace.organizations.forms import field_errors
-from marketplace.places.services import viewer_street_ids
+from marketplace.places.services import admin_street_ids, viewer_street_ids
 from marketplace.security.identity import CurrentUser
 from marketplace.validation import _phone
 from marketplace.vocabulary import Category
@@ -156,8 +156,9 @@ def _grid_parser(db: Session, viewer: CurrentUser) -> Callable[[str], int]:
     find = grid_finder(db, viewer_street_ids(viewer))  # names in the viewer's street first (grid_names)
 
     def allowed(row: Any) -> bool:
-        if viewer.role == Role.ADMIN:
-            return True
+        if viewer.role == Role.ADMIN:  # a street admin fills their street's grids only; a city admin any street's
+            streets = admin_street_ids(viewer)
+            return streets is None or row.street_id in streets
         return row.id in (viewer.grid_ids or ()) or row.community_id == viewer.community_id
 
     def parse(value: str) -> int:
