@@ -11,6 +11,7 @@ its header row frozen, an auto-filter on it and column widths from the header an
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -26,6 +27,12 @@ from marketplace.street_clock import street_day
 
 # OWASP "CSV injection": a cell starting with one of these may be run as a formula by a spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Their look-alikes count too: a spreadsheet with East Asian input (or one that folds width) reads a full-width
+# ＝＋－＠ as the ASCII sign. NFKC folds full-width, small (﹦﹢﹣﹫), superscript and subscript forms to
+# FORMULA_STARTS; the minus sign U+2212 and the heavy signs are added by hand, as NFKC keeps them.
+LOOKALIKE_STARTS = ("\u2212", "\u2795", "\u2796")
+# Spaces a cell may start with before its sign (some spreadsheets skip them): ASCII, no-break, ideographic.
+LEADING_SPACES = " \u00a0\u3000"
 # Litestar appends "; charset=utf-8" to text media types itself.
 CSV_MEDIA_TYPE = "text/csv"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,9 +46,18 @@ class Rate(float):
     """A share between 0 and 1 (a completion rate): a number formatted as a percentage in .xlsx, "92%" in CSV."""
 
 
+def starts_formula(text: str) -> bool:
+    """Whether a spreadsheet could read ``text`` as a formula: its first sign (after any spaces) is one of
+    FORMULA_STARTS or a look-alike of one."""
+    if text.startswith(FORMULA_STARTS):
+        return True
+    head = text.lstrip(LEADING_SPACES)[:1]
+    return bool(head) and (unicodedata.normalize("NFKC", head).startswith(FORMULA_STARTS) or head in LOOKALIKE_STARTS)
+
+
 def neutralise(value: Any) -> Any:
     """Text that a spreadsheet would treat as a formula gets a leading apostrophe; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and starts_formula(value):
         return "'" + value
     return value
 
