@@ -82,17 +82,25 @@ def decimal(*, minimum: Decimal = Decimal(0), allow_zero: bool = True) -> Callab
 def choice(options: Callable[[], Sequence[tuple[str, str]]]) -> Callable[[str], str]:
     """A value from a vocabulary: the stored code, or its label in either language."""
 
+    known: dict[str, str] = {}  # every accepted spelling (lowercased) -> its code, built on the first cell
+
+    def spellings() -> dict[str, str]:
+        if not known:
+            for locale in ("en", "zh_CN"):  # a label is accepted in either language, whoever imports the file
+                token = current_locale.set(locale)
+                try:
+                    pairs = list(options())
+                finally:
+                    current_locale.reset(token)
+                for code, label in pairs:
+                    known[str(label).lower()] = code
+            known.update({code.lower(): code for code in list(known.values())})
+        return known
+
     def parse(value: str) -> str:
-        wanted = value.strip().lower()
-        for locale in ("zh_CN", "en"):  # a label is accepted in either language, whoever imports the file
-            token = current_locale.set(locale)
-            try:
-                pairs = list(options())
-            finally:
-                current_locale.reset(token)
-            for code, label in pairs:
-                if wanted in (code.lower(), label.lower()):
-                    return code
+        found = spellings().get(value.strip().lower())
+        if found is not None:
+            return found
         raise CellProblem(N_("Unknown value; use one of: %(choices)s."), choices=", ".join(c for c, _l in options()))
 
     return parse
