@@ -32,9 +32,10 @@ How a text is resolved (``ItemVocabulary.resolve``):
      that is not (a brand, an acronym: "OSRAM bulbs"). So "LED bulbs", "rubber gloves", "recycled bricks"
      count, and "flower bulbs", "boxing gloves", "toy bricks" do not. A synonym of several words is a compound
      already ("work gloves", "street lamp") and is not checked before;
-   - ``NOT_THE_ITEM`` lists, per item, the phrases a rule cannot tell: a modifier the lists let through
-     ("gold bricks", "steel wire") or a Chinese one (拳击手套: a Chinese modifier before a head is not read,
-     for 红砖, 防割手套 and 拳击手套 look alike without a dictionary).
+   - each item's ``exclusions`` list the phrases a rule cannot tell, data the admins keep like synonyms: a
+     modifier the lists let through ("gold bricks", "steel wire") or a Chinese one (拳击手套: a Chinese modifier
+     before a head is not read, for 红砖, 防割手套 and 拳击手套 look alike without a dictionary). A synonym
+     found inside one of its item's excluded phrases does not name that item (``excluded`` says which did).
    The rule prefers leaving a text unresolved to pairing different things: an unknown modifier ("garden
    gloves", title-case brands such as "Philips bulbs") leaves the synonym uncounted.
 4. Only items of the given kind are candidates (a service to install lamps is not a lamp).
@@ -169,6 +170,7 @@ class ItemEntry:
 
     ``synonyms`` are other ways people write it, in either language; the names count as synonyms too.
     ``units`` are the units it is counted in (any spelling ``matching.units`` knows), empty when any.
+    ``exclusions`` are phrases that hold a synonym and are not the item (拳击手套, "gold bricks"), either language.
     """
 
     key: str
@@ -178,6 +180,7 @@ class ItemEntry:
     name_en: str
     synonyms: tuple[str, ...] = ()
     units: tuple[str, ...] = ()
+    exclusions: tuple[str, ...] = ()
 
     def spellings(self) -> tuple[str, ...]:
         """The names and synonyms, each once, names first."""
@@ -316,14 +319,15 @@ _ZH_HEADS = (
 # fmt: on
 _PACKED = "装"
 
-# Phrases that are not the item though their head is one of its synonyms and their modifier one the rule
-# lets through (a material, a quality), or a Chinese modifier (no rule reads those): per item key.
-NOT_THE_ITEM: dict[str, tuple[str, ...]] = {
-    "work_gloves": ("拳击手套", "滑雪手套", "棒球手套"),
-    "brick": ("gold brick", "金砖", "砖茶"),
-    "electric_wire": ("barbed wire", "steel wire"),
-    "desks": ("high chair",),
-}
+
+def _spans(text: str, phrase: str) -> Iterator[tuple[int, int]]:
+    """Where a phrase (as compared) stands in a text (as compared), its Latin ends at word boundaries."""
+    at = text.find(phrase)
+    while at >= 0:
+        end = _end_at(text, phrase, at)
+        if end >= 0:
+            yield at, end
+        at = text.find(phrase, at + 1)
 
 
 def _adjective(word: str, endings: tuple[str, ...] = _ADJECTIVE_ENDINGS) -> bool:
@@ -391,7 +395,7 @@ def _capitals(text: str) -> frozenset[str]:
 class ItemVocabulary:
     """The street's items, resolved from free text by their synonyms in both languages."""
 
-    def __init__(self, entries: Iterable[ItemEntry], not_the_item: dict[str, tuple[str, ...]] | None = None) -> None:
+    def __init__(self, entries: Iterable[ItemEntry]) -> None:
         self._entries: dict[str, ItemEntry] = {}
         for entry in entries:
             _check(entry)
@@ -406,12 +410,12 @@ class ItemVocabulary:
                 if entry not in owners:
                     owners.append(entry)
         self._ordered = sorted(self._synonyms, key=lambda s: (-len(s), s))
-        # The phrases that are not an item, as compared (only for the items this vocabulary has).
-        self._not = {
-            key: tuple(dict.fromkeys(normal(phrase) for phrase in phrases if normal(phrase)))
-            for key, phrases in (NOT_THE_ITEM if not_the_item is None else not_the_item).items()
-            if key in self._entries
-        }
+        # Each item's phrases that are not it, as compared, with the phrase as written (for an explanation).
+        self._not: dict[str, dict[str, str]] = {}
+        for entry in self._entries.values():
+            for phrase in entry.exclusions:
+                if normal(phrase):
+                    self._not.setdefault(entry.key, {}).setdefault(normal(phrase), phrase.strip())
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -466,18 +470,33 @@ class ItemVocabulary:
         phrases = self._not.get(key)
         if not phrases:
             return places[-1]
-        spans = []
-        for phrase in phrases:
-            at = text.find(phrase)
-            while at >= 0:
-                end = _end_at(text, phrase, at)
-                if end >= 0:
-                    spans.append((at, end))
-                at = text.find(phrase, at + 1)
+        spans = [span for phrase in phrases for span in _spans(text, phrase)]
         for place in reversed(places):
             if not any(begin <= place and place + len(synonym) <= end for begin, end in spans):
                 return place
         return -1
+
+    def excluded(self, text: str, *, kind: str | None = None) -> list[tuple[ItemEntry, str]]:
+        """The excluded phrases ``text`` holds, with the item (of ``kind``; any when None) each is not: why a text
+        that holds a synonym names no item, or another one. Each item and phrase once, as the admins wrote it."""
+        folded = normal(text)
+        found: list[tuple[ItemEntry, str]] = []
+        if not folded:
+            return found
+        for key, phrases in self._not.items():
+            entry = self._entries[key]
+            if kind is not None and entry.kind != kind:
+                continue
+            found.extend((entry, written) for phrase, written in phrases.items() if any(_spans(folded, phrase)))
+        return found
+
+    @staticmethod
+    def excluded_reason(entry: ItemEntry, phrase: str) -> tuple[str, str]:
+        """The sentence that says a text was not read as an item, in Chinese and English."""
+        return (
+            f"“{phrase}”不是物品“{entry.name_zh}”（已列为其排除说法）",
+            f"“{phrase}” is not the item {entry.name_en} (listed as a phrase that is not it)",
+        )
 
     def resolve(
         self, text: str, category: str | None = None, kind: str | None = None, unit: str | None = None

@@ -82,6 +82,7 @@ def test_signed_in_users_read_and_resolve_the_vocabulary_only_admins_change_it(
         "name_zh": "LED路灯",
         "name_en": "LED street lamps",
         "synonym": "led路灯",
+        "excluded": [],  # no phrase of the text is one an item excludes
     }
     assert client.get("/api/v1/items/resolve", params={"text": "社区篮球赛"}, headers=volunteer).json()["key"] is None
     assert client.get("/api/v1/items/brick", headers=volunteer).json()["units"] == ["块", "个", "m²"]

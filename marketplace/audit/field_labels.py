@@ -74,6 +74,7 @@ FIELD_LABELS: dict[str, str] = {
     "employer_organization_id": N_("Employer"),
     "ends_at": N_("Ends at"),
     "error": N_("Error message"),
+    "exclusions": N_("Not this item"),
     "expires_at": N_("Expires at"),
     "explored": N_("Shown for exploration"),
     "external_ref": N_("External reference"),

@@ -34,6 +34,7 @@ def term_out(row: ItemTerm) -> dict[str, Any]:
         "name_en": row.name_en,
         "synonyms": list(row.synonyms),
         "units": list(row.units),
+        "exclusions": list(row.exclusions),
         "retired": row.retired_at is not None,
         "retired_at": row.retired_at.isoformat() if row.retired_at else None,
         "version": row.version,
@@ -81,7 +82,8 @@ class ItemApiController(Controller):
         operation_id="resolveItem",
         summary="The item a text names",
         description="The key the vocabulary resolves the text to (null when none), as offers and lines are "
-        "resolved when saved: kind filters, category and unit prefer.",
+        "resolved when saved: kind filters, category and unit prefer. excluded lists the phrases of the text an "
+        "item excludes (not that item), each with a sentence in Chinese and English.",
         guards=[login_required, token_scope("items:read")],
         sync_to_thread=True,
     )
@@ -94,16 +96,21 @@ class ItemApiController(Controller):
         unit: FromQuery[str | None] = None,
     ) -> dict[str, Any]:
         vocabulary = services.vocabulary(reader)
-        hit = vocabulary.resolve(
-            text, category.value if category else None, kind.value if kind else None, (unit or "")[:32] or None
-        )
+        wanted_kind = kind.value if kind else None
+        hit = vocabulary.resolve(text, category.value if category else None, wanted_kind, (unit or "")[:32] or None)
+        excluded = [
+            {"key": entry.key, "phrase": phrase, "reason_zh": zh, "reason_en": en}
+            for entry, phrase in vocabulary.excluded(text, kind=wanted_kind)
+            for zh, en in [vocabulary.excluded_reason(entry, phrase)]
+        ]
         if hit is None:
-            return {"key": None, "name_zh": None, "name_en": None, "synonym": None}
+            return {"key": None, "name_zh": None, "name_en": None, "synonym": None, "excluded": excluded}
         return {
             "key": hit.entry.key,
             "name_zh": hit.entry.name_zh,
             "name_en": hit.entry.name_en,
             "synonym": hit.synonym,
+            "excluded": excluded,
         }
 
     @get(
@@ -137,7 +144,10 @@ class ItemApiController(Controller):
         "/{key:str}",
         operation_id="updateItem",
         summary="Edit an item (admins)",
-        description="Send the version you read; 409 when someone changed the item since.",
+        description="Send the version you read; 409 when someone changed the item since. exclusions (phrases "
+        "that hold a synonym and are not the item, either language) replace the item's list: add or remove a "
+        "phrase by sending the list with or without it. A phrase that is a name or synonym of the item is refused "
+        "(400 naming exclusions). Offers and lines the change affects are resolved again.",
         guards=[admin_only, token_scope("items:write")],
         sync_to_thread=True,
     )

@@ -1,8 +1,9 @@
-"""The item vocabulary's table: one row per item, with its synonyms and units; retired rather than deleted."""
+"""The item vocabulary's table: one row per item, with its synonyms, units and the phrases that are not it;
+retired rather than deleted."""
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column
+from sqlalchemy import CheckConstraint, Column, text
 from sqlmodel import Field, SQLModel
 
 from marketplace.db.types import UTCDateTime, enum_type, json_type, utcnow
@@ -36,6 +37,10 @@ class ItemTerm(SQLModel, table=True):
     name_en: str = Field(max_length=NAME_MAX)
     synonyms: list[str] = Field(default_factory=list, sa_type=json_type(), nullable=False)
     units: list[str] = Field(default_factory=list, sa_type=json_type(), nullable=False)
+    # Phrases that hold a synonym and are not the item (拳击手套 for gloves, "gold bricks" for bricks).
+    exclusions: list[str] = Field(
+        default_factory=list, sa_type=json_type(), nullable=False, sa_column_kwargs={"server_default": text("'[]'")}
+    )
     retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -26,13 +26,14 @@ from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, sessions_only
 from marketplace.vocabulary import Category, ResourceKind
 
-FIELDS = ("key", "category", "kind", "name_zh", "name_en", "synonyms", "units")
+FIELDS = ("key", "category", "kind", "name_zh", "name_en", "synonyms", "units", "exclusions")
 # The vocabulary's own rules, as the form shows them.
 _MESSAGES = {
     "lower-case letters, digits and _ , starting with a letter (2 to 64)": N_(
         "Lower-case letters, digits and _, starting with a letter (2 to 64 characters)."
     ),
     "a synonym must contain letters or characters": N_("A synonym must contain letters or characters."),
+    "a phrase must contain letters or characters": N_("A phrase must contain letters or characters."),
 }
 
 
@@ -67,6 +68,7 @@ def _row_values(row: ItemTerm) -> dict[str, str]:
         "name_en": row.name_en,
         "synonyms": "\n".join(row.synonyms),
         "units": "、".join(row.units),
+        "exclusions": "\n".join(row.exclusions),
     }
 
 
@@ -224,7 +226,9 @@ class ItemPagesController(Controller):
     def update(self, db: DbSession, actor: Actor, key: FromPath[str], data: FormData) -> Template | Redirect:
         row = services.get_term(db, key[:KEY_MAX])
         values = _form_values(data) | {"key": row.key}
-        payload = _payload(values) | {"version": one(data, "version"), "synonyms": values["synonyms"]}
+        # An emptied textarea clears its list (the other empty fields are "not sent").
+        lists = {"synonyms": values["synonyms"], "exclusions": values["exclusions"]}
+        payload = _payload(values) | {"version": one(data, "version")} | lists
         payload.pop("key", None)
         update_in, errors = validate(ItemTermUpdate, payload)
         if update_in is None:

@@ -13,6 +13,7 @@ from matching.vocabulary import KEY_PATTERN, fold
 SYNONYMS_MAX = 60
 SYNONYM_MAX = 60
 UNITS_MAX = 12
+EXCLUSIONS_MAX = 30
 # A form's textarea gives one synonym a line; "|", "、" and ";" separate them too (a comma may be part of one:
 # "rice, flour and oil").
 _SEPARATORS = re.compile(r"[\r\n|、;；]+")
@@ -36,6 +37,16 @@ def _distinct(values: list[str]) -> list[str]:
     return list(seen.values())
 
 
+def _distinct_phrases(values: list[str]) -> list[str]:
+    """Each excluded phrase once, compared as the resolver compares them."""
+    seen: dict[str, str] = {}
+    for value in values:
+        if not _WORD.search(fold(value)):
+            raise invalid("a phrase must contain letters or characters")
+        seen.setdefault(fold(value), value)
+    return list(seen.values())
+
+
 def _key(value: str) -> str:
     if not KEY_PATTERN.match(value):
         raise invalid("lower-case letters, digits and _ , starting with a letter (2 to 64)")
@@ -48,6 +59,13 @@ Synonyms = Annotated[
     list[line(SYNONYM_MAX)], BeforeValidator(_as_list), Field(max_length=SYNONYMS_MAX), AfterValidator(_distinct)
 ]
 Units = Annotated[list[Unit], BeforeValidator(_as_list), Field(min_length=1, max_length=UNITS_MAX)]
+# Phrases that hold a synonym and are not the item, either language; one a line like synonyms.
+Exclusions = Annotated[
+    list[line(SYNONYM_MAX)],
+    BeforeValidator(_as_list),
+    Field(max_length=EXCLUSIONS_MAX),
+    AfterValidator(_distinct_phrases),
+]
 
 
 class ItemTermCreate(InputModel):
@@ -60,6 +78,7 @@ class ItemTermCreate(InputModel):
     name_en: Name
     synonyms: Synonyms = []
     units: Units
+    exclusions: Exclusions = []
 
 
 class ItemTermUpdate(UpdateModel):
@@ -74,3 +93,4 @@ class ItemTermUpdate(UpdateModel):
     name_en: Name | None = None
     synonyms: Synonyms | None = None
     units: Units | None = None
+    exclusions: Exclusions | None = None

@@ -31,7 +31,18 @@ from marketplace.security.identity import CurrentUser
 from marketplace.vocabulary import Category, ResourceKind
 from matching.vocabulary import KEY_PATTERN, ItemEntry, ItemVocabulary, fold, normal
 
-TERM_FIELDS = ["key", "category", "kind", "name_zh", "name_en", "synonyms", "units", "retired_at", "version"]
+TERM_FIELDS = [
+    "key",
+    "category",
+    "kind",
+    "name_zh",
+    "name_en",
+    "synonyms",
+    "units",
+    "exclusions",
+    "retired_at",
+    "version",
+]
 BATCH_SIZE = 500
 
 
@@ -78,6 +89,7 @@ def entry_of(term: ItemTerm) -> ItemEntry:
         term.name_en,
         tuple(term.synonyms),
         tuple(term.units),
+        tuple(term.exclusions),
     )
 
 
@@ -270,6 +282,17 @@ def _check_synonyms(db: Session, key: str, category: Category, kind: ResourceKin
             )
 
 
+def _check_exclusions(spellings: list[str], exclusions: list[str]) -> None:
+    """An excluded phrase is never one of the item's own names or synonyms (it would exclude the item itself)."""
+    own = {normal(text) for text in spellings}
+    for phrase in exclusions:
+        if normal(phrase) in own:
+            raise ItemInputError(
+                "exclusions",
+                _("“%(text)s” is a name or synonym of this item, so it cannot be excluded") % {"text": phrase},
+            )
+
+
 def _term_snapshot(row: ItemTerm) -> dict[str, Any]:
     return snapshot(row, TERM_FIELDS) or {}
 
@@ -280,6 +303,7 @@ def create_term(db: Session, actor: CurrentUser | None, data: ItemTermCreate) ->
     if db.execute(sa.select(ItemTerm.id).where(ItemTerm.key == data.key)).first() is not None:
         raise ItemInputError("key", _("The key %(key)s is taken") % {"key": data.key})
     _check_synonyms(db, data.key, data.category, data.kind, [data.name_zh, data.name_en, *data.synonyms])
+    _check_exclusions([data.name_zh, data.name_en, *data.synonyms], data.exclusions)
     row = ItemTerm(**data.model_dump())
     db.add(row)
     db.flush()
@@ -295,10 +319,11 @@ def update_term(db: Session, actor: CurrentUser | None, key: str, data: ItemTerm
         raise Conflict(_("This item was changed by someone else; reload it and try again."))
     before = _term_snapshot(row)
     changes = data.changes()
-    merged = {name: getattr(row, name) for name in ("category", "kind", "name_zh", "name_en", "synonyms")} | changes
-    _check_synonyms(
-        db, key, merged["category"], merged["kind"], [merged["name_zh"], merged["name_en"], *merged["synonyms"]]
-    )
+    fields = ("category", "kind", "name_zh", "name_en", "synonyms", "exclusions")
+    merged = {name: getattr(row, name) for name in fields} | changes
+    spellings = [merged["name_zh"], merged["name_en"], *merged["synonyms"]]
+    _check_synonyms(db, key, merged["category"], merged["kind"], spellings)
+    _check_exclusions(spellings, merged["exclusions"])
     result = db.execute(
         sa.update(ItemTerm)
         .where(ItemTerm.id == row.id, ItemTerm.version == data.version)  # type: ignore[arg-type]
@@ -366,6 +391,7 @@ def install_curated(db: Session, entries: Iterable[ItemEntry], now: datetime | N
                 name_en=entry.name_en,
                 synonyms=list(entry.synonyms),
                 units=list(entry.units),
+                exclusions=list(entry.exclusions),
                 created_at=now,
                 updated_at=now,
             )

@@ -39,13 +39,33 @@ _ITEM_TERM = sa.table(
 )
 
 
+# The curated phrases that were not the item at this revision (then ``matching.vocabulary.NOT_THE_ITEM``; since
+# revision b8c9d0e1f2a3 the column item_term.exclusions, which admins edit).
+_NOT_THE_ITEM: dict[str, tuple[str, ...]] = {
+    "work_gloves": ("拳击手套", "滑雪手套", "棒球手套"),
+    "brick": ("gold brick", "金砖", "砖茶"),
+    "electric_wire": ("barbed wire", "steel wire"),
+    "desks": ("high chair",),
+}
+
+
 def upgrade() -> None:
     from matching.vocabulary import ItemEntry, ItemVocabulary
 
     bind = op.get_bind()
     terms = bind.execute(sa.select(_ITEM_TERM).where(_ITEM_TERM.c.retired_at.is_(None)).order_by(_ITEM_TERM.c.id))
     vocabulary = ItemVocabulary(
-        ItemEntry(t.key, t.category, t.kind, t.name_zh, t.name_en, tuple(t.synonyms), tuple(t.units)) for t in terms
+        ItemEntry(
+            t.key,
+            t.category,
+            t.kind,
+            t.name_zh,
+            t.name_en,
+            tuple(t.synonyms),
+            tuple(t.units),
+            _NOT_THE_ITEM.get(t.key, ()),
+        )
+        for t in terms
     )
     for table, texts in (("offer", ("title", "description")), ("resource_line", ("description",))):
         rows = bind.execute(sa.text(f"SELECT id, {', '.join(texts)}, category, kind, unit, item_key FROM {table}"))
