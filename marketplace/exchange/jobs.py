@@ -1,4 +1,5 @@
-"""Large imports and exports of the need list as background jobs (kinds ``exchange.import``, ``exchange.export``).
+"""Large imports and exports of the need list as background jobs (kinds ``exchange.import``, ``exchange.export``);
+and the volunteer and organization directories' .xlsx files too long to write within a request.
 
 A file of more than ``IMPORT_JOB_ROWS`` rows (or one sent with "run in the background") is stored under
 the var dir and imported by a job: the rows are checked, then written in ONE transaction that ends with
@@ -12,6 +13,7 @@ staff member's scope is the one the pages apply, since the same services do the 
 
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
@@ -109,7 +111,8 @@ def run_import(ctx: Any) -> dict[str, Any]:
 
 
 def run_export(ctx: Any) -> dict[str, Any]:
-    """Write the need list (the asker's scope and filters) to a file under the var dir, for them to download."""
+    """Write the need list (the asker's scope and filters) to a file under the var dir, for them to download;
+    with ``list`` "volunteers" or "organizations", that directory (``run_directory_export``)."""
     from marketplace.exchange.need_columns import export_columns
     from marketplace.exchange.need_import import export_rows
     from marketplace.exchange.writers import write_csv, write_xlsx
@@ -121,6 +124,8 @@ def run_export(ctx: Any) -> dict[str, Any]:
     if file_format not in FORMATS:
         raise ValueError(f"unknown export format {file_format!r}")
     actor = _actor(ctx.reader, ctx.started_by_id)
+    if arguments.get("list") in DIRECTORIES:
+        return run_directory_export(ctx, actor, str(arguments["list"]), file_format)
     filters = services.NeedFilters(**_filters_in(arguments.get("filters") or {}))
     language = "en" if str(arguments.get("language", "")).startswith("en") else "zh"
     ctx.progress("reading", 0, 0)
@@ -139,6 +144,62 @@ def run_export(ctx: Any) -> dict[str, Any]:
     partial.replace(target)  # whole or absent: a download never reads half a file
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return {"rows": len(rows), "format": file_format, "file": f"needs-{stamp}.{file_format}", "bytes": len(body)}
+
+
+DIRECTORIES = ("volunteers", "organizations")
+
+
+def run_directory_export(ctx: Any, actor: CurrentUser, listing: str, file_format: str) -> dict[str, Any]:
+    """The volunteer or organization directory (the asker's scope, the page's query string) written a page at a
+    time into a file under the var dir, progress told per page: memory holds one page, however long the list."""
+    from marketplace.exchange import organizations, volunteers
+    from marketplace.exchange.writers import csv_chunks, xlsx_chunks
+    from marketplace.organizations import directory as organization_directory
+    from marketplace.volunteers import directory as volunteer_directory
+
+    arguments = ctx.arguments
+    query = {str(key): str(value) for key, value in dict(arguments.get("query") or {}).items()}
+    language = "en" if str(arguments.get("language", "")).startswith("en") else "zh"
+    target = export_file(ctx.settings, ctx.job_id, file_format)
+    partial = target.with_suffix(f".{uuid.uuid4().hex[:8]}.part")
+    written = 0
+    token = current_locale.set("en" if language == "en" else "zh_CN")  # the filters' problems, if any
+    try:
+        with ctx.reader() as db:
+            if listing == "volunteers":
+                columns = volunteers.volunteer_columns(language)
+                pages = volunteers.volunteer_pages(db, actor, volunteer_directory.parse_filters(query))
+            else:
+                columns = organizations.organization_columns(language)
+                pages = organizations.organization_pages(db, actor, organization_directory.parse_filters(query))
+            total = int(arguments.get("rows") or 0)
+            ctx.progress("writing", 0, total)
+
+            def told(source: Iterator[list[Any]]) -> Iterator[list[Any]]:
+                nonlocal written
+                for rows in source:
+                    yield rows
+                    written += len(rows)
+                    ctx.progress("writing", written, max(total, written))
+
+            chunks = (
+                xlsx_chunks(columns, told(pages), language, title=listing)
+                if file_format == "xlsx"
+                else csv_chunks(columns, told(pages), language)
+            )
+            with partial.open("wb") as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+    finally:
+        current_locale.reset(token)
+    partial.replace(target)  # whole or absent: a download never reads half a file
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return {
+        "rows": written,
+        "format": file_format,
+        "file": f"{listing}-{stamp}.{file_format}",
+        "bytes": target.stat().st_size,
+    }
 
 
 def filters_out(filters: Any) -> dict[str, Any]:

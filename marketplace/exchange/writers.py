@@ -11,14 +11,15 @@ its header row frozen, an auto-filter on it and column widths from the header an
 
 import csv
 import io
+import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from itertools import islice
-from typing import Any
+from itertools import chain, islice
+from typing import IO, Any
 
 from marketplace.exchange.columns import ColumnSpec, header_for
 from marketplace.i18n import N_, current_locale
@@ -40,6 +41,7 @@ WIDTH_SAMPLE_ROWS = 200  # column widths are measured on the header and this man
 MIN_WIDTH, MAX_WIDTH = 6, 48
 DATE_FORMAT, MOMENT_FORMAT, RATE_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm", "0%"
 YES, NO = N_("Yes"), N_("No")
+CHUNK_BYTES = 1 << 20  # pieces of a streamed .xlsx
 
 
 class Rate(float):
@@ -114,14 +116,25 @@ def table_rows(columns: Sequence[ColumnSpec], rows: Iterable[Any]) -> Iterable[l
         yield [_text(column.export(row)) for column in columns]
 
 
-def write_csv(columns: Sequence[ColumnSpec], rows: Iterable[Any], language: str = "zh") -> bytes:
+def _csv_text(rows: Iterable[list[Any]]) -> str:
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    with reading_language(language):
-        writer.writerow([header_for(column, language) for column in columns])
-        for cells in table_rows(columns, rows):
-            writer.writerow(cells)
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue()
+
+
+def csv_chunks(columns: Sequence[ColumnSpec], pages: Iterable[Iterable[Any]], language: str = "zh") -> Iterator[bytes]:
+    """The CSV file in pieces: the BOM and header, then one piece per page of rows. A download streamed from
+    it holds one page in memory however long the list is; each piece sets the language itself, so the pieces
+    may be written on different threads (a streamed response asks for each on a worker thread)."""
+    yield b"\xef\xbb\xbf" + _csv_text([[header_for(column, language) for column in columns]]).encode("utf-8")
+    for rows in pages:
+        with reading_language(language):
+            text = _csv_text(table_rows(columns, rows))
+        yield text.encode("utf-8")
+
+
+def write_csv(columns: Sequence[ColumnSpec], rows: Iterable[Any], language: str = "zh") -> bytes:
+    return b"".join(csv_chunks(columns, [rows], language))
 
 
 def _display_width(value: Any) -> int:
@@ -143,23 +156,34 @@ def column_letter(index: int) -> str:
 
 
 def _cell(sheet: Any, value: Any, *, bold: bool = False) -> Any:
+    """A cell for a write-only row: plain values as they are (openpyxl stores a string as text; neutralise()
+    has prefixed any that start like a formula), a styled cell only where a format or the header asks for one."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    cell = WriteOnlyCell(sheet, value=value)
     if bold:
+        cell = WriteOnlyCell(sheet, value=value)
         cell.font = Font(bold=True)
-    elif isinstance(value, Rate):
-        cell.number_format = RATE_FORMAT
-    elif isinstance(value, datetime):
-        cell.number_format = MOMENT_FORMAT
-    elif isinstance(value, date):
-        cell.number_format = DATE_FORMAT
+        return cell
+    number_format = (
+        RATE_FORMAT
+        if isinstance(value, Rate)
+        else MOMENT_FORMAT
+        if isinstance(value, datetime)
+        else DATE_FORMAT
+        if isinstance(value, date)
+        else None
+    )
+    if number_format is None:
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
     return cell
 
 
-def write_xlsx(columns: Sequence[ColumnSpec], rows: Iterable[Any], language: str = "zh", title: str = "list") -> bytes:
-    """The list as one sheet: header frozen and filterable, widths fitted, rows streamed (write-only mode)."""
+def _write_xlsx(
+    columns: Sequence[ColumnSpec], rows: Iterable[Any], language: str, title: str, target: IO[bytes]
+) -> None:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -174,15 +198,29 @@ def write_xlsx(columns: Sequence[ColumnSpec], rows: Iterable[Any], language: str
             sheet.column_dimensions[column_letter(index)].width = max(MIN_WIDTH, min(MAX_WIDTH, widest + 2))
         sheet.freeze_panes = "A2"  # must be set before the first row is written
         sheet.append([_cell(sheet, name, bold=True) for name in header])
-        for cells in first:
-            sheet.append([_cell(sheet, value) for value in cells])
-            count += 1
-        for cells in values:
-            # Strings are stored as text cells (data_type "s"), never as formulas: openpyxl only makes a
-            # formula of a string that starts with "=", and neutralise() has already prefixed those.
+        for cells in chain(first, values):
+            # Write-only rows go to a temporary file as they come: memory holds one row, not the sheet.
             sheet.append([_cell(sheet, value) for value in cells])
             count += 1
     sheet.auto_filter.ref = f"A1:{column_letter(max(1, len(columns)))}{count + 1}"
+    workbook.save(target)
+
+
+def write_xlsx(columns: Sequence[ColumnSpec], rows: Iterable[Any], language: str = "zh", title: str = "list") -> bytes:
+    """The list as one sheet: header frozen and filterable, widths fitted, rows streamed (write-only mode)."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    _write_xlsx(columns, rows, language, title, buffer)
     return buffer.getvalue()
+
+
+def xlsx_chunks(
+    columns: Sequence[ColumnSpec], pages: Iterable[Iterable[Any]], language: str = "zh", title: str = "list"
+) -> Iterator[bytes]:
+    """The .xlsx of every page of rows, in pieces: the workbook is written (page by page, to a temporary file)
+    when the first piece is asked for, then read out. Memory holds a page of rows, never the file; the first
+    byte leaves once the last row is written (a zip's directory comes last)."""
+    with tempfile.TemporaryFile() as handle:
+        _write_xlsx(columns, chain.from_iterable(pages), language, title, handle)
+        handle.seek(0)
+        while chunk := handle.read(CHUNK_BYTES):
+            yield chunk

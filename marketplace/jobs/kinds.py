@@ -99,7 +99,8 @@ def exchange_import(ctx: Context) -> dict[str, Any]:
 
 
 def exchange_export(ctx: Context) -> dict[str, Any]:
-    """The need list written to a file under the var dir, downloaded by whoever asked from the job's page."""
+    """A list (needs; a long volunteer or organization directory) written to a file under the var dir, downloaded
+    by whoever asked from the job's page."""
     from marketplace.exchange.jobs import run_export
 
     return run_export(ctx)
@@ -160,7 +161,7 @@ KINDS: dict[str, Kind] = {
         Kind("privacy.retention", N_("Personal data retention"), privacy_retention),
         Kind("system.check", N_("Queue check"), system_check),
         Kind("exchange.import", N_("Need list import"), exchange_import),
-        Kind("exchange.export", N_("Need list export"), exchange_export),
+        Kind("exchange.export", N_("List export"), exchange_export),
         Kind("shifts.remind", N_("Shift reminders"), shifts_remind),
         Kind("notifications.digest", N_("Daily notification digest"), notifications_digest),
     )

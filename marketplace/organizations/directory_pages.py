@@ -4,8 +4,9 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, get
+from litestar.datastructures import State
 from litestar.params import QueryParameter
-from litestar.response import Response, Template
+from litestar.response import Redirect, Stream, Template
 
 from marketplace.db.deps import ReaderSession
 from marketplace.exchange.organizations import export_organizations
@@ -53,6 +54,11 @@ class OrganizationDirectoryController(Controller):
 
     @get("/export", name="organizations:directory-export", sync_to_thread=True)
     def export(
-        self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor, format: ExportFormat = "xlsx"
-    ) -> Response[bytes]:
-        return export_organizations(reader, actor, format, directory.parse_filters(request.query_params))
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        reader: ReaderSession,
+        actor: Actor,
+        format: ExportFormat = "xlsx",
+    ) -> Stream | Redirect:
+        return export_organizations(reader, actor, format, request.query_params, state)

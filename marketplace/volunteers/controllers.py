@@ -6,9 +6,10 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from litestar import Controller, Request, get, post
+from litestar.datastructures import State
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath, FromQuery, QueryParameter
-from litestar.response import Redirect, Response, Template
+from litestar.response import Redirect, Stream, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
@@ -334,9 +335,14 @@ class VolunteerDirectoryController(Controller):
 
     @get("/export", name="volunteers:export", sync_to_thread=True)
     def export(
-        self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor, format: ExportFormat = "csv"
-    ) -> Response[bytes]:
-        return export_volunteers(reader, actor, format, directory.parse_filters(request.query_params))
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        reader: ReaderSession,
+        actor: Actor,
+        format: ExportFormat = "csv",
+    ) -> Stream | Redirect:
+        return export_volunteers(reader, actor, format, request.query_params, state)
 
     def _import_page(
         self, db: Session, *, result: Any = None, problem: str | None = None, status_code: int = 200
