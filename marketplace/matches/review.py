@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from marketplace.accounts.models import Role, User
 from marketplace.audit.service import record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches import compatibility, openings, round_proposals
+from marketplace.matches import compatibility, openings, round_proposals, street_scope
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import (
     Conflict,
@@ -41,6 +41,7 @@ from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerPr
 AUDIT_FIELDS = ["id", "need_id", "kind", "status", "quantity", "decision_reason", "decided_by_id"]
 NOT_ENOUGH_LEFT = "not enough left"
 BUSY = "busy: another decision held related rows; try again"
+NOT_SERVED = "The organization no longer serves the street of this need"
 # The most items one bulk decision takes on (each is its own savepoint in one transaction).
 BULK_LIMIT = 500
 
@@ -91,6 +92,10 @@ def _approve_in_savepoint(db: Session, actor: CurrentUser, row: Match) -> None:
         organization = db.get(Organization, row.organization_id)
         if organization is None or organization.status is not OrganizationStatus.APPROVED:
             raise Conflict("The organization is not approved")
+        # It may have given the street up since it claimed (organizations.served_streets refuses that while
+        # its claims wait there; this is the last word, for claims of older data and whole-deployment rounds).
+        if not street_scope.serves_need_held(db, row.organization_id, row.need_id):
+            raise Conflict(NOT_SERVED)
     # A line closed as enough, a cancelled shift, a project claimed whole: the same rule as new claims.
     refusal = openings.part_refusal(db, row)
     if refusal is not None:

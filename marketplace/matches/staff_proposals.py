@@ -100,7 +100,7 @@ def _line_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: Cu
     offer = enter_offer(db, proposal.candidate_id)
     if offer is None:
         raise field_problem("candidate_id", "is not an offer")
-    if not street_scope.serves_need(db, offer.organization_id, need_id):
+    if not street_scope.serves_need_held(db, offer.organization_id, need_id):
         # Rule 4 as the street sees it: only organizations serving the need's street take part in it.
         raise field_problem("candidate_id", "is an offer of an organization that does not serve this need's street")
     if effective_status(offer) is not OfferStatus.ACTIVE:

@@ -20,6 +20,7 @@ from marketplace.needs.models import Need
 from marketplace.needs.services import grids_in_scope
 from marketplace.organizations.models import Organization, OrganizationGrid
 from marketplace.organizations.scope import organizations_serving, volunteers_serving
+from marketplace.organizations.served_streets import hold_organization
 from marketplace.places.models import Community, Grid, Street
 from marketplace.places.services import street_of_grid
 from marketplace.security.identity import CurrentUser
@@ -109,9 +110,53 @@ def needs_served_by_volunteer(volunteer_id: int) -> sa.ColumnElement[bool]:
     return Need.grid_id.in_(served_grids)  # type: ignore[attr-defined]
 
 
+def serves_need_held(db: Session, organization_id: int, need_id: int) -> bool:
+    """``serves_need`` for a write about to rely on it (a claim, a proposal, an approval): the organization's
+    row is held shared first, so a change of its streets waits for the write, or the write for the change
+    (``organizations.served_streets``)."""
+    hold_organization(db, organization_id, shared=True)
+    return serves_need(db, organization_id, need_id)
+
+
+def served_pairs(db: Session, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Those (organization, need) pairs whose organization serves the need's street, in two queries, the
+    organizations' rows held shared (in id order) as ``serves_need_held`` holds one: a round's proposals
+    written together, whatever streets the round planned."""
+    if not pairs:
+        return set()
+    organization_ids = sorted({organization_id for organization_id, _need in pairs})
+    need_ids = sorted({need_id for _organization, need_id in pairs})
+    db.execute(
+        sa.select(Organization.id)
+        .where(Organization.id.in_(organization_ids))  # type: ignore[union-attr]
+        .order_by(Organization.id)
+        .with_for_update(read=True)
+    )
+    street_of = dict(
+        db.execute(
+            sa.select(Need.id, Community.street_id)
+            .join(Grid, Grid.id == Need.grid_id)
+            .join(Community, Community.id == Grid.community_id)
+            .where(Need.id.in_(need_ids))  # type: ignore[union-attr]
+        ).all()
+    )
+    registered = sa.select(Organization.id, Organization.street_id).where(Organization.id.in_(organization_ids))  # type: ignore[union-attr]
+    via_grids = (
+        sa.select(OrganizationGrid.organization_id, Community.street_id)
+        .join(Grid, Grid.id == OrganizationGrid.grid_id)
+        .join(Community, Community.id == Grid.community_id)
+        .where(OrganizationGrid.organization_id.in_(organization_ids))  # type: ignore[attr-defined]
+    )
+    served = {
+        (int(organization_id), int(street_id))
+        for organization_id, street_id in db.execute(sa.union(registered, via_grids))
+    }
+    return {(o, n) for o, n in pairs if n in street_of and (o, int(street_of[n])) in served}
+
+
 def require_serves_need(db: Session, organization_id: int, need_id: int) -> None:
     """Rule 4, the one place it is said: 403 naming the street when the organization does not serve it."""
-    if not serves_need(db, organization_id, need_id):
+    if not serves_need_held(db, organization_id, need_id):
         raise NotServed(street_of_need(db, need_id))
 
 

@@ -50,7 +50,7 @@ ValidUntil = Annotated[UTCDatetime, _street_day(day_end), at_most_years_ahead(10
 AvailableFrom = Annotated[UTCDatetime, _street_day(day_start), at_most_years_ahead(10)]
 
 
-def _check_offer(
+def check_offer(
     model: type[InputModel],
     quantity: Decimal,
     remaining: Decimal,
@@ -90,7 +90,7 @@ class OfferCreate(InputModel):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         remaining = self.quantity if self.remaining_quantity is None else self.remaining_quantity
-        _check_offer(type(self), self.quantity, remaining, self.valid_from, self.valid_until, self.available_from)
+        check_offer(type(self), self.quantity, remaining, self.valid_from, self.valid_until, self.available_from)
         if self.valid_until is not None:
             # A window that has already closed is not something anyone can claim.
             require(self.valid_until > utc_now(), type(self), "valid_until", "must be in the future", self.valid_until)
@@ -128,14 +128,14 @@ class OfferUpdate(UpdateModel):
     def _consistent(self) -> Self:
         # What can be checked without the stored row; apply_to() checks the merged values.
         if self.quantity is not None and self.remaining_quantity is not None:
-            _check_offer(type(self), self.quantity, self.remaining_quantity, self.valid_from, self.valid_until)
+            check_offer(type(self), self.quantity, self.remaining_quantity, self.valid_from, self.valid_until)
         elif self.valid_from is not None and self.valid_until is not None:
             require(self.valid_until > self.valid_from, type(self), "valid_until", "must be after valid_from", None)
         _check_available(type(self), self.available_from, self.valid_until)
         return self
 
     def check_merged(self, values: dict[str, Any], row: Any) -> None:
-        _check_offer(
+        check_offer(
             type(self),
             values["quantity"],
             values["remaining_quantity"],

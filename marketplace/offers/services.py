@@ -23,6 +23,7 @@ from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.items.services import OFFER_TEXT, offer_item_key
 from marketplace.matches.services import end_waiting_on_offer
+from marketplace.offers import rules
 from marketplace.offers.lifecycle import expire_offers, expiry_due
 from marketplace.offers.models import Offer, OfferGrid, OfferStatus
 from marketplace.offers.schemas import OfferCreate, OfferUpdate
@@ -32,9 +33,9 @@ from marketplace.organizations.scope import (
     organizations_serving,
     street_ids_served_by,
 )
+from marketplace.organizations.served_streets import LIVE_OFFERS, hold_organization
 from marketplace.organizations.services import require_approved_organization
-from marketplace.places.models import Grid
-from marketplace.places.services import grids_of_streets
+from marketplace.places.models import Community, Grid
 from marketplace.security.identity import CurrentUser
 from marketplace.sweeps import sweep_when_due
 from marketplace.vocabulary import Category, ResourceKind
@@ -191,14 +192,19 @@ def sweep_expired(reader: Session, writers: sessionmaker[Session]) -> int:
 
 def grids_outside_served_streets(db: Session, organization_id: int, grid_ids: list[int]) -> list[Grid]:
     """The grids among ``grid_ids`` that lie in no street the organization serves (``street_ids_served_by``):
-    nobody there sees the offer or can be matched with it."""
+    nobody there sees the offer or can be matched with it (the rule is ``rules.area_outside``)."""
     if not grid_ids:
         return []
-    statement = sa.select(Grid).where(Grid.id.in_(sorted(set(grid_ids))))  # type: ignore[union-attr]
-    streets = street_ids_served_by(db, organization_id)
-    if streets:
-        statement = statement.where(Grid.id.not_in(grids_of_streets(streets)))  # type: ignore[union-attr]
-    return list(db.execute(statement.order_by(Grid.code)).scalars())
+    rows = db.execute(
+        sa.select(Grid, Community.street_id)
+        .join(Community, Community.id == Grid.community_id)  # type: ignore[arg-type]
+        .where(Grid.id.in_(sorted(set(grid_ids))))  # type: ignore[union-attr]
+        .order_by(Grid.code)
+    ).all()
+    outside = set(
+        rules.area_outside({grid.id: street_id for grid, street_id in rows}, street_ids_served_by(db, organization_id))
+    )
+    return [grid for grid, _street in rows if grid.id in outside]
 
 
 def service_area_problem(db: Session, organization_id: int, grid_ids: list[int]) -> str | None:
@@ -216,6 +222,8 @@ def service_area_problem(db: Session, organization_id: int, grid_ids: list[int])
 
 
 def _check_grids(db: Session, grid_ids: list[int], organization_id: int) -> None:
+    # The streets it serves hold still until the offer is written (organizations.served_streets).
+    hold_organization(db, organization_id, shared=True)
     found = set(db.execute(sa.select(Grid.id).where(Grid.id.in_(grid_ids))).scalars())  # type: ignore[union-attr]
     if found != set(grid_ids):
         raise GridProblem(_("Choose grids from the list."))
@@ -273,8 +281,6 @@ def update_offer(db: Session, actor: CurrentUser, offer_id: int, data: OfferUpda
     changes = data.changes()
     merged = {name: getattr(row, name) for name in OFFER_FIELDS if hasattr(row, name)} | changes
     data.check_merged(merged, row)
-    if data.grid_ids is not None:
-        _check_grids(db, data.grid_ids, row.organization_id)
     now = utcnow()
     values = dict(changes)
     if changes.keys() & set(OFFER_TEXT):
@@ -289,6 +295,10 @@ def update_offer(db: Session, actor: CurrentUser, offer_id: int, data: OfferUpda
         until = merged.get("valid_until")
         if until is None or until > now:
             values["status"] = OfferStatus.EXHAUSTED if merged["remaining_quantity"] == 0 else OfferStatus.ACTIVE
+    # The area is checked whenever it is written, and whenever the offer stays or becomes live: an edit that
+    # refills or reopens an offer whose organization has left a street of its area since is told to change it.
+    if data.grid_ids is not None or values.get("status", row.status) in LIVE_OFFERS:
+        _check_grids(db, data.grid_ids if data.grid_ids is not None else before["grid_ids"], row.organization_id)
     result = db.execute(
         sa.update(Offer)
         .where(Offer.id == offer_id, Offer.version == data.version)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from marketplace.accounts.registration_limit import count_registration
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import gettext as _
 from marketplace.needs.board import parse_street
-from marketplace.organizations import application, services
+from marketplace.organizations import application, served_streets, services
 from marketplace.organizations.application import validate_application
 from marketplace.organizations.forms import FormData, many, one, validate
 from marketplace.organizations.models import Organization, OrganizationKind, OrganizationStatus
@@ -248,6 +248,11 @@ class OwnOrganizationController(Controller):
         except services.FormProblem as problem:
             return self._page(
                 db, actor, edit_values=values, edit_errors={problem.field: problem.message}, status_code=400
+            )
+        except served_streets.StreetStillInUse as refusal:
+            db.rollback()  # nothing of the edit is saved: the page shows it again with the reason
+            return self._page(
+                db, actor, edit_values=values, edit_errors={"grid_ids": str(refusal.detail)}, status_code=409
             )
         return Redirect("/organization?done=saved", status_code=HTTP_303_SEE_OTHER)
 

@@ -25,6 +25,7 @@ from marketplace.audit.service import changed, record, snapshot
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.notifications import outbox
+from marketplace.organizations import served_streets
 from marketplace.organizations.models import Organization, OrganizationGrid, OrganizationStatus
 from marketplace.organizations.schemas import OrganizationCreate
 from marketplace.organizations.scope import organization_users_visible_to, organizations_visible_to
@@ -89,9 +90,10 @@ def _check_grids(db: Session, grid_ids: list[int]) -> None:
 
 
 def _set_grids(db: Session, organization_id: int, grid_ids: list[int]) -> None:
-    db.execute(sa.delete(OrganizationGrid).where(OrganizationGrid.organization_id == organization_id))
-    for grid_id in sorted(set(grid_ids)):
-        db.add(OrganizationGrid(organization_id=organization_id, grid_id=grid_id))
+    """Every writer of an organization's grids (registration, its manager, a resubmission, an admin's
+    correction) goes through the served-streets rule: a street is not given up while the organization's live
+    offers or waiting claims are there (409, ``served_streets.StreetStillInUse``)."""
+    served_streets.set_service_grids(db, organization_id, grid_ids)
 
 
 def register_organization(db: Session, data: OrganizationCreate, manager: ManagerAccount) -> tuple[Organization, User]:

@@ -29,6 +29,7 @@ from marketplace.db.types import utcnow
 from marketplace.matches import round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import enter_open_needs_for_round
+from marketplace.matches.street_scope import served_pairs
 from marketplace.needs.models import Shift
 from marketplace.offers.models import Offer, OfferStatus
 from marketplace.rounds.inputs import SLOT_HOLDERS, live_line_pairs
@@ -195,6 +196,9 @@ def write(
     # Again, now (a claim may have landed while the round was planning), for the plan's lines only.
     taken = live_line_pairs(db, lines={p.part_id for p in plan.lines})
     room = offer_room(db, {p.candidate_id for p in plan.lines})
+    # Rule 4 for every round, a whole deployment's too: an offer only where its organization serves the need's
+    # street, as it does now (it may have given a street up since the plan was read).
+    served = served_pairs(db, {(organization_of.get(p.candidate_id, 0), p.need_id) for p in plan.lines})
     slots = volunteer_slots(db, {p.candidate_id for p in plan.shifts})
     times = {
         int(shift_id): (int(shift_id), starts_at, ends_at)
@@ -214,6 +218,7 @@ def write(
             or quantity <= 0
             or (proposal.part_id, proposal.candidate_id) in taken
             or quantity > left  # another street's round promised these units first
+            or (organization_of.get(proposal.candidate_id, 0), proposal.need_id) not in served
         ):
             written.skipped += 1
             continue
