@@ -4,6 +4,7 @@ import random
 from datetime import timedelta
 
 from marketplace.offers.models import OfferStatus
+from marketplace.offers.rules import check_seeded
 from marketplace.organizations.models import OrganizationStatus
 from seeds.build.context import OfferInfo, OrganizationInfo, SeedContext, quantity
 from seeds.data.offers import OFFERS_BY_KEY
@@ -88,10 +89,25 @@ def _add_offer(
         "created_at": valid_from,
         "updated_at": valid_from,
     }
-    offer_id = ctx.plan.add("offer", row)
     served = org.grid_indexes
+    _obeys_the_rules(ctx, org, row, served)
+    offer_id = ctx.plan.add("offer", row)
     for index in served:
         ctx.plan.link("offer_grid", {"offer_id": offer_id, "grid_id": ctx.place.grids[index].id})
     ctx.offers.append(
         OfferInfo(offer_id, org.id, template.kind, template.category, template.unit, frozenset(served), row)
+    )
+
+
+def _obeys_the_rules(ctx: SeedContext, org: OrganizationInfo, row: dict, area: list[int]) -> None:
+    """The service's rules on the planned row (``marketplace.offers.rules``): published by an approved
+    organization, fields and window as ``OfferCreate`` takes them, the service area in the streets the
+    organization serves (its registration street, where the seeds put its grids too)."""
+    street = ctx.place.street_id
+    check_seeded(
+        row,
+        {ctx.place.grids[index].id: street for index in area},
+        {street},
+        organization_approved=org.approved_at is not None
+        and org.status in (OrganizationStatus.APPROVED, OrganizationStatus.SUSPENDED),
     )
