@@ -96,6 +96,8 @@ def test_a_long_xlsx_is_written_by_a_job_whose_page_offers_every_row(
     assert done.arguments["list"] == "volunteers" and done.arguments["query"]["sort"] == "name"
     page = client.get(f"/admin/jobs/{job_id}")
     assert f'href="/admin/jobs/{job_id}/download"' in page.text and "清单导出" in page.text
+    # The page that watched the job run gets the link with its last progress fragment, without a reload.
+    assert f'href="/admin/jobs/{job_id}/download"' in client.get(f"/admin/jobs/{job_id}/progress").text
     file = client.get(f"/admin/jobs/{job_id}/download")
     assert file.status_code == 200 and file.headers["cache-control"] == "no-store"
     assert sorted(_xlsx_ids(file.content)) == sorted(str(row.id) for row in made)

@@ -161,9 +161,9 @@ class JobPagesController(Controller):
         self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor, job_id: FromPath[int]
     ) -> Template:
         view = _one(reader, job_id, actor)
-        if wants_fragment(request):
-            return Template("jobs/progress.html", context={"view": view, "oob": True})
         mine = view.row.started_by_id == actor.id
+        if wants_fragment(request):
+            return Template("jobs/progress.html", context={"view": view, "oob": True, "mine": mine})
         context = page_context(reader, admin_section="jobs", view=view, mine=mine)
         return Template("jobs/detail.html", context=context)
 
@@ -188,8 +188,11 @@ class JobPagesController(Controller):
 
     @get("/{job_id:int}/progress", name="jobs:progress", sync_to_thread=True)
     def progress(self, reader: ReaderSession, actor: Actor, job_id: FromPath[int]) -> Template:
-        # oob: the fragment also refreshes the status badge in the page heading.
-        return Template("jobs/progress.html", context={"view": _one(reader, job_id, actor), "oob": True})
+        # oob: the fragment also refreshes the status badge in the page heading; an export's file is offered
+        # in it to whoever asked, once the job is done.
+        view = _one(reader, job_id, actor)
+        mine = view.row.started_by_id == actor.id
+        return Template("jobs/progress.html", context={"view": view, "oob": True, "mine": mine})
 
     @post("/train", name="jobs:train", guards=[admin_only], sync_to_thread=True)
     def train(self, state: State, actor: Actor, data: FormData) -> Redirect:
