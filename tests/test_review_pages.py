@@ -7,8 +7,8 @@ from litestar.testing import TestClient
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
-from marketplace.matches.inbox import PAGE_SIZE
 from marketplace.matches.models import Match, MatchStatus
+from marketplace.matches.review_pages import QUEUE_PAGE_SIZE
 from marketplace.offers.models import Offer
 from marketplace.settings import Settings
 from tests import matches_factories as mf
@@ -120,11 +120,11 @@ def test_non_admins_are_refused_and_anonymous_sent_to_login(
 def test_queue_pages_by_kind_and_comes_back_to_the_same_page(
     client: TestClient[Any], session: Session, settings: Settings
 ) -> None:
-    ids, _, _ = _line_claims(client, session, PAGE_SIZE + 3, "200")
+    ids, _, _ = _line_claims(client, session, QUEUE_PAGE_SIZE + 3, "200")
     sign_in_as(client, session, Role.ADMIN)
     client.cookies.set("lang", "en")
     first = client.get("/review?kind=offer_line")
-    assert first.text.count('name="ids" value=') == PAGE_SIZE and "Page 1 of 2" in first.text
+    assert first.text.count('name="ids" value=') == QUEUE_PAGE_SIZE and "Page 1 of 2" in first.text
     second = client.get("/review?kind=offer_line&page=2")
     assert second.text.count('name="ids" value=') == 3
     assert f'name="ids" value="{ids[-1]}"' in second.text and f'name="ids" value="{ids[0]}"' not in second.text
