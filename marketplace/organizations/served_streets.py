@@ -23,7 +23,7 @@ from litestar.exceptions import ClientException
 from litestar.status_codes import HTTP_409_CONFLICT
 from sqlmodel import Session
 
-from marketplace.i18n import current_locale
+from marketplace.i18n import current_locale, ngettext
 from marketplace.i18n import gettext as _
 from marketplace.matches.models import Match, MatchStatus
 from marketplace.needs.models import Need
@@ -86,7 +86,8 @@ def _listed(items: list[Named], total: int) -> str:
     pattern = "“{}” (#{})" if english else "“{}”（#{}）"
     names = (", " if english else "、").join(pattern.format(item.title, item.id) for item in items[:SHOWN])
     if total > SHOWN:
-        names += _(" and %(count)d more") % {"count": total - SHOWN}
+        more = total - SHOWN
+        names += ngettext(" and %(num)d more", " and %(num)d more", more) % {"num": more}
     return names
 
 
