@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from marketplace import i18n
 from marketplace.accounts.devices import device_name
+from marketplace.choose_one import choose_one
 from marketplace.quantity_display import unit_name, with_unit  # with_unit stays importable from here too
 from marketplace.security import context as security_context
 from marketplace.street_clock import last_day, street_time
@@ -53,6 +54,7 @@ def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -
         here=here,
         street_today=street_today,
         list_separator=list_separator,
+        choose_one=choose_one,  # a select's "choose one" first option, one wording everywhere
     )
     env.filters.update(
         number=format_number,

@@ -76,7 +76,7 @@ class Answer(StrEnum):
 
 
 SORT_LABELS = {
-    InboxSort.DUE: N_("Due first"),
+    InboxSort.DUE: N_("Decide today first"),
     InboxSort.URGENCY: N_("Most urgent"),
     InboxSort.SHIFT: N_("Shift start"),
     InboxSort.OLDEST: N_("Oldest first"),
