@@ -121,7 +121,8 @@ def vocabulary(db: Session) -> ItemVocabulary:
     return built
 
 
-def _key(vocab: ItemVocabulary, texts: Iterable[str], category: Any, kind: Any, unit: str) -> str | None:
+def item_key_in(vocab: ItemVocabulary, texts: Iterable[str], category: Any, kind: Any, unit: str) -> str | None:
+    """The item the texts name in ``vocab`` (read once by a caller resolving many rows), or None."""
     return vocab.key_of_any(texts, _value(category), _value(kind), unit) or None
 
 
@@ -132,7 +133,7 @@ def _value(member: Any) -> str:
 def offer_item_key(db: Session, offer: Offer | dict[str, Any]) -> str | None:
     """The item an offer names: its title, else its description (NULL when neither names one)."""
     values = offer if isinstance(offer, dict) else {name: getattr(offer, name) for name in OFFER_TEXT}
-    return _key(
+    return item_key_in(
         vocabulary(db),
         [values["title"], values.get("description") or ""],
         values["category"],
@@ -143,7 +144,7 @@ def offer_item_key(db: Session, offer: Offer | dict[str, Any]) -> str | None:
 
 def line_item_key(db: Session, line: ResourceLine) -> str | None:
     """The item a resource line names (its description)."""
-    return _key(vocabulary(db), [line.description], line.category, line.kind, line.unit)
+    return item_key_in(vocabulary(db), [line.description], line.category, line.kind, line.unit)
 
 
 def with_item_key(db: Session, line: ResourceLine) -> ResourceLine:
@@ -208,7 +209,7 @@ def reresolve(db: Session, *, batch_size: int = BATCH_SIZE, progress: Progress |
         done = 0
         for rows in _batches(db, table, columns, batch_size):
             for row in rows:
-                key = _key(vocab, [getattr(row, name) or "" for name in texts], row.category, row.kind, row.unit)
+                key = item_key_in(vocab, [getattr(row, name) or "" for name in texts], row.category, row.kind, row.unit)
                 if key != row.item_key:
                     db.execute(sa.update(table).where(table.c.id == row.id).values(item_key=key))
                     setattr(result, f"{counter}_changed", getattr(result, f"{counter}_changed") + 1)

@@ -1,7 +1,7 @@
 """Many offers of one organization created at once (a file's import), by the rules of ``services.create_offer``.
 
 ``create_offer`` makes one offer: the organization must be approved, every grid must exist and lie in a street
-the organization serves (``services._check_grids``, the rule the form and the API apply), the item is resolved
+the organization serves (``services.check_grids``, the rule the form and the API apply), the item is resolved
 from the text, the offer starts active. An import of 5,000 rows calling it once a row looked the organization,
 the grids and the streets up 5,000 times and wrote row by row (30-60 s on a city). Here each rule runs once for
 the whole batch — a grid breaks the area rule whichever offer names it, so checking the batch's grids together
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from marketplace.items.services import _key, vocabulary
+from marketplace.items.services import item_key_in, vocabulary
 from marketplace.offers import services
 from marketplace.offers.models import Offer, OfferGrid, OfferStatus
 from marketplace.offers.schemas import OfferCreate
@@ -30,7 +30,7 @@ def create_offers(db: Session, actor: CurrentUser, items: Sequence[OfferCreate])
     assert organization.id is not None
     if not items:
         return []
-    services._check_grids(db, sorted({grid_id for item in items for grid_id in item.grid_ids}), organization.id)
+    services.check_grids(db, sorted({grid_id for item in items for grid_id in item.grid_ids}), organization.id)
     # The item each offer names, as ``offer_item_key`` resolves it, from the vocabulary read once for the batch
     # (``offer_item_key`` asks whether the vocabulary changed on every call: a query per offer).
     vocab = vocabulary(db)
@@ -38,7 +38,7 @@ def create_offers(db: Session, actor: CurrentUser, items: Sequence[OfferCreate])
     for item in items:
         row = item.to_row(organization.id)
         row.status = OfferStatus.ACTIVE
-        row.item_key = _key(vocab, [row.title, row.description or ""], row.category, row.kind, row.unit)
+        row.item_key = item_key_in(vocab, [row.title, row.description or ""], row.category, row.kind, row.unit)
         rows.append(row)
     db.add_all(rows)
     db.flush()  # one multi-row INSERT ... RETURNING on PostgreSQL and SQLite alike

@@ -221,7 +221,8 @@ def service_area_problem(db: Session, organization_id: int, grid_ids: list[int])
     ) % {"grids": names}
 
 
-def _check_grids(db: Session, grid_ids: list[int], organization_id: int) -> None:
+def check_grids(db: Session, grid_ids: list[int], organization_id: int) -> None:
+    """Raises GridProblem unless every grid exists and lies in a street the organization serves (form, API, import)."""
     # The streets it serves hold still until the offer is written (organizations.served_streets).
     hold_organization(db, organization_id, shared=True)
     found = set(db.execute(sa.select(Grid.id).where(Grid.id.in_(grid_ids))).scalars())  # type: ignore[union-attr]
@@ -246,7 +247,7 @@ def create_offer(db: Session, actor: CurrentUser, data: OfferCreate, *, audit: b
     """A new active offer of the actor's (approved) organization, in the caller's transaction."""
     organization = require_approved_organization(db, actor)
     assert organization.id is not None
-    _check_grids(db, data.grid_ids, organization.id)
+    check_grids(db, data.grid_ids, organization.id)
     row = data.to_row(organization.id)
     row.status = OfferStatus.ACTIVE
     row.item_key = offer_item_key(db, row)
@@ -298,7 +299,7 @@ def update_offer(db: Session, actor: CurrentUser, offer_id: int, data: OfferUpda
     # The area is checked whenever it is written, and whenever the offer stays or becomes live: an edit that
     # refills or reopens an offer whose organization has left a street of its area since is told to change it.
     if data.grid_ids is not None or values.get("status", row.status) in LIVE_OFFERS:
-        _check_grids(db, data.grid_ids if data.grid_ids is not None else before["grid_ids"], row.organization_id)
+        check_grids(db, data.grid_ids if data.grid_ids is not None else before["grid_ids"], row.organization_id)
     result = db.execute(
         sa.update(Offer)
         .where(Offer.id == offer_id, Offer.version == data.version)  # type: ignore[arg-type]
