@@ -18,7 +18,7 @@ from marketplace.i18n import gettext as _
 from marketplace.jobs.models import JobStatus
 from marketplace.matches.models import MatchKind, MatchSource, MatchStatus
 from marketplace.needs import escalation_reasons
-from marketplace.needs.models import ConsentMethod, EscalationLevel, NeedStatus
+from marketplace.needs.models import ConsentMethod, EscalationLevel, GridToConfirm, NeedStatus
 from marketplace.offers.models import OfferStatus
 from marketplace.organizations.models import OrganizationKind, OrganizationStatus
 from marketplace.rounds.models import RoundMethod, RoundStatus
@@ -81,6 +81,7 @@ FIELD_LABELS: dict[str, str] = {
     "file": N_("File"),
     "fulfilled_at": N_("Fulfilled at"),
     "grid_id": N_("Grid"),
+    "grid_to_confirm": N_("Grid to confirm"),
     "grid_ids": N_("Grids"),
     "home_grid_id": N_("Home grid"),
     "hours_credited": N_("Hours credited"),
@@ -206,6 +207,7 @@ VALUE_ENUMS: dict[str, dict[str | None, type[LabelledEnum]]] = {
     "role": {None: Role},
     "segment": {None: VolunteerSegment},
     "level": {None: EscalationLevel},
+    "grid_to_confirm": {None: GridToConfirm},
     "method": {"match_round": RoundMethod, "need": ConsentMethod},
     "source": {None: MatchSource},
 }

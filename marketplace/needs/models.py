@@ -47,6 +47,23 @@ class EscalationLevel(LabelledEnum):
     DEPARTMENT = "department"
 
 
+class GridToConfirm(LabelledEnum):
+    """How much of the place a resident knew when reporting without the grid: staff set the grid afterwards.
+
+    The need is filed under a grid of that community (or of the street) until then, so it stays in the street's
+    scope; grid staff see it only once the grid is set (needs.services.grids_in_scope).
+    """
+
+    COMMUNITY = "community"  # the community, not which of its grids
+    STREET = "street"  # neither: the street's staff find out from the address
+
+
+register_labels(
+    "GridToConfirm",
+    {"community": N_("Grid to confirm: only the community is known"), "street": N_("Grid to confirm: not known")},
+)
+
+
 register_labels(
     "NeedStatus",
     {
@@ -81,6 +98,10 @@ class Need(SQLModel, table=True):
     description: str = Field(default="", max_length=4000)
     category: Category = Field(sa_column=Column(enum_type(Category, "category"), nullable=False, index=True))
     grid_id: int = Field(foreign_key="grid.id", index=True)
+    # Set when the resident was not sure of the grid: grid_id is then a stand-in until staff set it.
+    grid_to_confirm: GridToConfirm | None = Field(
+        default=None, sa_column=Column(enum_type(GridToConfirm, "grid_to_confirm"), nullable=True)
+    )
     channel: IntakeChannel = Field(sa_column=Column(enum_type(IntakeChannel, "intake_channel"), nullable=False))
     urgency: Urgency = Field(default=Urgency.NORMAL, sa_column=Column(enum_type(Urgency, "urgency"), nullable=False))
     due_date: date | None = None

@@ -23,7 +23,7 @@ from marketplace.db.types import utcnow
 from marketplace.items.services import with_item_key
 from marketplace.masking import mask_name as mask_name
 from marketplace.masking import mask_phone as mask_phone
-from marketplace.needs.models import Need, NeedIntake, NeedStatus, ResourceLine, Shift, ShiftSkill
+from marketplace.needs.models import GridToConfirm, Need, NeedIntake, NeedStatus, ResourceLine, Shift, ShiftSkill
 from marketplace.needs.schemas import NeedCreate, NeedRejection, NeedUpdate
 from marketplace.notifications.outbox import send
 from marketplace.places.models import Grid
@@ -41,6 +41,7 @@ AUDITED_FIELDS = [
     "description",
     "category",
     "grid_id",
+    "grid_to_confirm",
     "channel",
     "urgency",
     "due_date",
@@ -110,17 +111,23 @@ class WrongStatus(Exception):
 
 
 def grids_in_scope(viewer: CurrentUser) -> sa.ColumnElement[bool]:
-    """The grids a viewer works in, as a condition on Need.grid_id (an admin: their street's, or all)."""
+    """The grids a viewer works in, as a condition on Need.grid_id (an admin: their street's, or all).
+
+    A resident's report without its grid (grid_to_confirm) sits under a stand-in grid until staff set it: grid
+    staff see it once it is theirs; community staff see one that named their community; admins see every one.
+    """
     if viewer.role == Role.ADMIN:
         return grid_in_admin_streets(viewer, Need.grid_id)
     if viewer.role != Role.STAFF:
         return sa.false()
     conditions: list[sa.ColumnElement[bool]] = []
+    to_confirm = Need.grid_to_confirm
     if viewer.grid_ids:
-        conditions.append(Need.grid_id.in_(sorted(viewer.grid_ids)))  # type: ignore[attr-defined]
+        conditions.append(sa.and_(Need.grid_id.in_(sorted(viewer.grid_ids)), to_confirm.is_(None)))  # type: ignore[attr-defined,union-attr]
     if viewer.community_id is not None:
         in_community = sa.select(Grid.id).where(Grid.community_id == viewer.community_id)
-        conditions.append(Need.grid_id.in_(in_community))  # type: ignore[attr-defined]
+        known = sa.or_(to_confirm.is_(None), to_confirm == GridToConfirm.COMMUNITY)  # type: ignore[union-attr]
+        conditions.append(sa.and_(Need.grid_id.in_(in_community), known))  # type: ignore[attr-defined]
     return sa.or_(*conditions) if conditions else sa.false()
 
 
@@ -330,7 +337,12 @@ def _repeat(db: Session, actor: CurrentUser, key: str) -> Need:
 
 
 def create_need(
-    db: Session, actor: CurrentUser | None, data: NeedCreate, *, audit_action: str = "need.create"
+    db: Session,
+    actor: CurrentUser | None,
+    data: NeedCreate,
+    *,
+    audit_action: str = "need.create",
+    grid_to_confirm: GridToConfirm | None = None,
 ) -> tuple[Need, bool]:
     """Record a need with its intake record, lines and shifts; returns (need, created).
 
@@ -348,6 +360,7 @@ def create_need(
     actor_id = actor.id if actor else None
     try:
         need = data.to_row(created_by_id=actor_id)
+        need.grid_to_confirm = grid_to_confirm
         db.add(need)
         db.flush()
         assert need.id is not None
@@ -402,6 +415,7 @@ def update_need(db: Session, actor: CurrentUser, need_id: int, data: NeedUpdate)
     changes = data.changes()
     if "grid_id" in changes:
         check_grid(db, actor, changes["grid_id"])
+        changes["grid_to_confirm"] = None  # staff chose the grid: it is no longer a stand-in
     before = snapshot(need, AUDITED_FIELDS)
     statement = (
         sa.update(Need)
@@ -413,6 +427,30 @@ def update_need(db: Session, actor: CurrentUser, need_id: int, data: NeedUpdate)
     need = current_need(db, need_id)
     old, new = changed(before, snapshot(need, AUDITED_FIELDS))
     record(db, "need.update", object_type="need", object_id=need_id, before=old, after=new, actor=actor)
+    return need
+
+
+def set_grid(db: Session, actor: CurrentUser, need_id: int, grid_id: int, *, version: int | None) -> Need:
+    """Staff set the grid of a resident's report filed without it (the stand-in grid may be the right one too):
+    grid_to_confirm is cleared in the same version-checked UPDATE, audited as need.grid_set."""
+    need = get_visible_need(db, actor, need_id)
+    if need.status in FINISHED:
+        raise NeedProblem("status", f"the need is {need.status.value}; a finished need is not edited", status_code=409)
+    check_grid(db, actor, grid_id)
+    before = snapshot(need, AUDITED_FIELDS)
+    conditions = [Need.id == need_id, Need.status.not_in(FINISHED)]  # type: ignore[attr-defined]
+    if version is not None:
+        conditions.append(Need.version == version)
+    statement = (
+        sa.update(Need)
+        .where(*conditions)
+        .values(grid_id=grid_id, grid_to_confirm=None, version=Need.version + 1, updated_at=utcnow())
+    )
+    if db.execute(statement).rowcount != 1:  # type: ignore[attr-defined]
+        raise VersionConflict(detached_need(db, need_id))
+    need = current_need(db, need_id)
+    old, new = changed(before, snapshot(need, AUDITED_FIELDS))
+    record(db, "need.grid_set", object_type="need", object_id=need_id, before=old, after=new, actor=actor)
     return need
 
 

@@ -35,6 +35,7 @@ from marketplace.needs import (
 )
 from marketplace.needs.board import InvalidFilter
 from marketplace.needs.escalation_pages import reason_text
+from marketplace.needs.intake_pages import grids_for
 from marketplace.needs.models import ConsentMethod, Escalation, EscalationLevel, NeedStatus
 from marketplace.needs.schemas import NeedRejection
 from marketplace.organizations.forms import FormData, one, validate
@@ -65,6 +66,7 @@ def _notices() -> dict[str, str]:
             "The resident's consent is recorded: partners and volunteers who deliver may now see the contact."
         ),
         "consent_withdrawn": _("The consent is withdrawn: partners and volunteers no longer see the contact."),
+        "grid_set": _("The grid is set: the staff of that grid now see the need."),
         **change_forms.notices(),
         **cancellation_forms.notices(),
     }
@@ -201,6 +203,8 @@ class NeedStaffPagesController(Controller):
             db,
             need=need,
             grid=db.get(Grid, need.grid_id),
+            # A resident's report without its grid: the grids staff may file it under (needs/grid_pages.py).
+            grid_choices=grids_for(db, actor, None, need.grid_id) if need.grid_to_confirm else [],
             intakes=services.intakes_of(db, need_id),
             lines=lines,
             shifts=shifts,

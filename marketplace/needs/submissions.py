@@ -19,7 +19,7 @@ from sqlmodel import Field, Session, SQLModel
 
 from marketplace.db.types import UTCDateTime, utcnow
 from marketplace.needs import services
-from marketplace.needs.models import Need
+from marketplace.needs.models import GridToConfirm, Need
 from marketplace.needs.schemas import NeedCreate
 
 SUBMISSION_LIMIT = 5
@@ -81,6 +81,7 @@ def submit_need(
     *,
     limit: int = SUBMISSION_LIMIT,
     window: timedelta = SUBMISSION_WINDOW,
+    grid_to_confirm: GridToConfirm | None = None,
 ) -> Need:
     """Record a resident's need (no signed-in actor; it waits for staff review) if the address may send one.
 
@@ -89,7 +90,7 @@ def submit_need(
     """
     address = (address or "unknown")[:64]
     now = count_in(db, address, limit=limit, window=window)
-    need, _created = services.create_need(db, None, data)
+    need, _created = services.create_need(db, None, data, grid_to_confirm=grid_to_confirm)
     db.add(NeedSubmission(client_address=address, submitted_at=now, need_id=need.id))
     db.flush()
     return need

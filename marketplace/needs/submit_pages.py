@@ -16,7 +16,7 @@ from sqlmodel import Session
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import gettext as _
 from marketplace.i18n import ngettext
-from marketplace.needs import services, submissions
+from marketplace.needs import services, submissions, unsure_grid
 from marketplace.needs.board import parse_street
 from marketplace.needs.need_form import NeedForm, field_labels
 from marketplace.organizations.forms import FormData, one
@@ -29,7 +29,16 @@ from marketplace.too_many import too_many_page
 from marketplace.vocabulary import Category, IntakeChannel, Urgency
 
 # What a resident fills in; everything else (lines, shifts) staff add when they review the need.
-PUBLIC_FIELDS = ("title", "description", "category", "grid_id", "beneficiary_name", "beneficiary_phone", "urgency")
+PUBLIC_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "grid_id",
+    "beneficiary_name",
+    "beneficiary_phone",
+    "beneficiary_address",
+    "urgency",
+)
 PUBLIC_CHANNEL = IntakeChannel.E_HOME
 # The need's reference number as it appears in the thank-you address.
 MAX_REFERENCE = 2_147_483_647
@@ -49,10 +58,11 @@ def _form(
         {name: problem for name, problem in form.errors.items() if name != "street"},
         title=_("What is the problem?"),
         description=_("Details"),
-        grid_id=_("Your grid"),
+        grid_id=_("Your community and grid"),
         urgency=_("How urgent is it?"),
         beneficiary_name=_("Your name"),
         beneficiary_phone=_("Your phone"),
+        beneficiary_address=_("Your address"),
     )
     if "street" in form.errors:  # the street comes first in the form, so first in the summary too
         labels = {"street": _("Street")} | labels
@@ -111,11 +121,22 @@ class NeedSubmitPagesController(Controller):
         grid_id = _grid_id(form.values.get("grid_id"))
         if street is not None and grid_id is not None and grids_outside(db, [grid_id], street.id):
             form.errors["grid_id"] = _("Choose a grid of the street chosen above.")
+        # Not sure of the grid (or of the community): filed under a stand-in grid for the street's staff to set.
+        sent_grid = str(form.values.get("grid_id") or "")
+        chosen = unsure_grid.resolve(db, sent_grid, street)
+        if chosen.to_confirm is not None and not form.values.get("beneficiary_address"):
+            form.errors["beneficiary_address"] = _(
+                "Not sure of your grid? Give your address (building and unit) so the street's staff can find it."
+            )
+        form.values["grid_id"] = str(chosen.grid_id or "")
         need_in = form.to_create()
-        if need_in is None:
+        form.values["grid_id"] = sent_grid  # the form shows what the resident chose
+        if chosen.problem:
+            form.errors["grid_id"] = chosen.problem
+        if need_in is None or form.errors:
             return _form(db, form, street, status_code=HTTP_400_BAD_REQUEST)
         try:
-            need = submissions.submit_need(db, client_address, need_in)
+            need = submissions.submit_need(db, client_address, need_in, grid_to_confirm=chosen.to_confirm)
         except submissions.TooManySubmissions as limited:
             db.rollback()
             limit = submissions.SUBMISSION_LIMIT
