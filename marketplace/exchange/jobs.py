@@ -111,12 +111,16 @@ def run_import(ctx: Any) -> dict[str, Any]:
 
 
 def run_export(ctx: Any) -> dict[str, Any]:
-    """Write the need list (the asker's scope and filters) to a file under the var dir, for them to download;
-    with ``list`` "volunteers" or "organizations", that directory (``run_directory_export``)."""
+    """Write the need list (the asker's scope and filters), or with ``list`` "volunteers" or "organizations"
+    that directory (the page's query string), to a file under the var dir for them to download: read a page
+    at a time (exchange.paging), progress told per page; memory holds one page, however long the list."""
+    from marketplace.exchange import organizations, volunteers
     from marketplace.exchange.need_columns import export_columns
-    from marketplace.exchange.need_import import export_rows
-    from marketplace.exchange.writers import write_csv, write_xlsx
+    from marketplace.exchange.need_import import export_pages
+    from marketplace.exchange.writers import csv_chunks, xlsx_chunks
     from marketplace.needs import services
+    from marketplace.organizations import directory as organization_directory
+    from marketplace.volunteers import directory as volunteer_directory
 
     remove_old_files(ctx.settings)
     arguments = ctx.arguments
@@ -124,40 +128,9 @@ def run_export(ctx: Any) -> dict[str, Any]:
     if file_format not in FORMATS:
         raise ValueError(f"unknown export format {file_format!r}")
     actor = _actor(ctx.reader, ctx.started_by_id)
-    if arguments.get("list") in DIRECTORIES:
-        return run_directory_export(ctx, actor, str(arguments["list"]), file_format)
-    filters = services.NeedFilters(**_filters_in(arguments.get("filters") or {}))
-    language = "en" if str(arguments.get("language", "")).startswith("en") else "zh"
-    ctx.progress("reading", 0, 0)
-    with ctx.reader() as db:
-        rows = export_rows(db, actor, filters)
-    ctx.progress("writing", 0, len(rows))
-    columns = export_columns()
-    body = (
-        write_xlsx(columns, rows, language, title="needs")
-        if file_format == "xlsx"
-        else write_csv(columns, rows, language)
-    )
-    target = export_file(ctx.settings, ctx.job_id, file_format)
-    partial = target.with_suffix(f".{uuid.uuid4().hex[:8]}.part")
-    partial.write_bytes(body)
-    partial.replace(target)  # whole or absent: a download never reads half a file
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
-    return {"rows": len(rows), "format": file_format, "file": f"needs-{stamp}.{file_format}", "bytes": len(body)}
-
-
-DIRECTORIES = ("volunteers", "organizations")
-
-
-def run_directory_export(ctx: Any, actor: CurrentUser, listing: str, file_format: str) -> dict[str, Any]:
-    """The volunteer or organization directory (the asker's scope, the page's query string) written a page at a
-    time into a file under the var dir, progress told per page: memory holds one page, however long the list."""
-    from marketplace.exchange import organizations, volunteers
-    from marketplace.exchange.writers import csv_chunks, xlsx_chunks
-    from marketplace.organizations import directory as organization_directory
-    from marketplace.volunteers import directory as volunteer_directory
-
-    arguments = ctx.arguments
+    listing = str(arguments.get("list") or "needs")
+    if listing not in LISTS:
+        raise ValueError(f"unknown list {listing!r}")
     query = {str(key): str(value) for key, value in dict(arguments.get("query") or {}).items()}
     language = "en" if str(arguments.get("language", "")).startswith("en") else "zh"
     target = export_file(ctx.settings, ctx.job_id, file_format)
@@ -166,12 +139,17 @@ def run_directory_export(ctx: Any, actor: CurrentUser, listing: str, file_format
     token = current_locale.set("en" if language == "en" else "zh_CN")  # the filters' problems, if any
     try:
         with ctx.reader() as db:
+            pages: Iterator[list[Any]]
             if listing == "volunteers":
                 columns = volunteers.volunteer_columns(language)
                 pages = volunteers.volunteer_pages(db, actor, volunteer_directory.parse_filters(query))
-            else:
+            elif listing == "organizations":
                 columns = organizations.organization_columns(language)
                 pages = organizations.organization_pages(db, actor, organization_directory.parse_filters(query))
+            else:
+                columns = export_columns()
+                filters = services.NeedFilters(**_filters_in(arguments.get("filters") or {}))
+                pages = export_pages(db, actor, filters)
             total = int(arguments.get("rows") or 0)
             ctx.progress("writing", 0, total)
 
@@ -200,6 +178,9 @@ def run_directory_export(ctx: Any, actor: CurrentUser, listing: str, file_format
         "file": f"{listing}-{stamp}.{file_format}",
         "bytes": target.stat().st_size,
     }
+
+
+LISTS = ("needs", "volunteers", "organizations")
 
 
 def filters_out(filters: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ for the valid rows only. The import runs in the request's one transaction and ad
 reported next to its row.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,19 +20,20 @@ from marketplace.audit.service import record
 from marketplace.exchange.importer import PROGRESS_EVERY, CheckedTable, check_table
 from marketplace.exchange.need_columns import LINE_FIELDS, SHIFT_FIELDS, NeedExportRow, import_columns
 from marketplace.exchange.need_duplicates import flag_duplicates
+from marketplace.exchange.paging import Key, keyset_pages
 from marketplace.exchange.readers import Table
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.needs import services
-from marketplace.needs.models import ResourceLine, Shift
+from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.needs.schemas import NeedCreate
 from marketplace.organizations.forms import _message as generic_reason
 from marketplace.places.models import Grid
 from marketplace.places.services import viewer_street_ids
 from marketplace.security.identity import CurrentUser
 
-# A street records a few hundred needs a month; the cap keeps one request bounded (as the import's).
-MAX_EXPORT_ROWS = 5000
+# The staff list's order (newest first), as the export reads it a page at a time (exchange.paging).
+NEED_ORDER = (Key(Need.created_at, descending=True), Key(Need.id, descending=True))
 NEED_FIELDS = (
     "title",
     "description",
@@ -210,9 +211,20 @@ def import_needs(
     return result
 
 
+def export_pages(db: Session, viewer: CurrentUser, filters: services.NeedFilters) -> Iterator[list[NeedExportRow]]:
+    """Every need the staff list shows for these filters (same scope and order), a page at a time, with their
+    lines, shifts and grid codes: memory holds one page, however many needs."""
+    for page in keyset_pages(db, services.filtered_needs(viewer, filters), NEED_ORDER):
+        yield export_rows_of(db, [row[0] for row in page])
+
+
 def export_rows(db: Session, viewer: CurrentUser, filters: services.NeedFilters) -> list[NeedExportRow]:
-    """The needs the staff list shows for these filters (same scope and order), with their first line and shift."""
-    needs = services.list_needs(db, viewer, filters, page=1, page_size=MAX_EXPORT_ROWS).rows
+    """Every row of ``export_pages`` as one list (small lists; a file is written from the pages)."""
+    return [row for page in export_pages(db, viewer, filters) for row in page]
+
+
+def export_rows_of(db: Session, needs: list[Need]) -> list[NeedExportRow]:
+    """These needs with their first line and shift, as the file writes them (three statements)."""
     ids = [need.id for need in needs if need.id is not None]
     lines: dict[int, list[ResourceLine]] = {}
     shifts: dict[int, list[Shift]] = {}

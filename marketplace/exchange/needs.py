@@ -8,24 +8,24 @@ not collide with its /needs/{id} routes.
 from functools import partial
 from typing import Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.engine import session_scope
-from marketplace.db.types import utcnow
 from marketplace.exchange import jobs as exchange_jobs
+from marketplace.exchange import volunteers as volunteer_export
 from marketplace.exchange.need_columns import export_columns, import_columns
-from marketplace.exchange.need_import import NeedImportResult, export_rows, import_needs
+from marketplace.exchange.need_import import NeedImportResult, export_pages, import_needs
+from marketplace.exchange.paging import stream_list
 from marketplace.exchange.readers import MAX_BYTES, UPLOAD_BODY_LIMIT, TableProblem, read_table
 from marketplace.exchange.too_large import too_large_page
 from marketplace.exchange.upload_form import UploadForm, import_page, import_upload
-from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
 from marketplace.i18n import current_locale
 from marketplace.needs import services
 from marketplace.needs.models import NeedStatus
@@ -33,7 +33,6 @@ from marketplace.pages import PAGE_EXCEPTION_HANDLERS
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
-from marketplace.validation import STREET_TZ
 from marketplace.vocabulary import Category, IntakeChannel, Urgency
 
 
@@ -82,25 +81,36 @@ def import_in_background(state: State, actor: CurrentUser, data: dict[str, Any])
 
 
 def export_response(
-    db: Session, actor: CurrentUser, filters: services.NeedFilters, file_format: str
-) -> Response[bytes]:
-    """The staff need list as a download, in the reader's language; names and phones masked, no addresses."""
-    rows = export_rows(db, actor, filters)
-    columns = export_columns()
-    if file_format == "xlsx":
-        body, media_type = write_xlsx(columns, rows, _language(), title="needs"), XLSX_MEDIA_TYPE
-    else:
-        body, media_type = write_csv(columns, rows, _language()), CSV_MEDIA_TYPE
-    stamp = utcnow().astimezone(STREET_TZ).strftime("%Y%m%d-%H%M")
-    disposition = f'attachment; filename="needs-{stamp}.{file_format}"'
-    # An export holds residents' (masked) data: no shared cache keeps a copy.
-    headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
-    return Response(body, media_type=media_type, headers=headers)
+    state: State, db: Session, actor: CurrentUser, filters: services.NeedFilters, file_format: str
+) -> Stream | Redirect:
+    """Every need of the staff list (its filters, scope and order) as a download in the reader's language;
+    names and phones masked, no addresses. Read a page at a time while it streams (exchange.paging); an .xlsx
+    longer than XLSX_IN_REQUEST_ROWS is written by a background job, whose page offers it."""
+    total = services.count_needs(db, actor, filters)
+    if file_format == "xlsx" and total > volunteer_export.XLSX_IN_REQUEST_ROWS:
+        return export_job(state, actor, filters, file_format, total)
+    return stream_list(
+        state.reader_factory,
+        lambda reader: export_pages(reader, actor, filters),
+        export_columns(),
+        file_format,
+        "needs",
+        total,
+        _language(),
+    )
 
 
-def export_job(state: State, actor: CurrentUser, filters: services.NeedFilters, file_format: str) -> Redirect:
-    """The export as an exchange.export job (background=1): its page offers the file to the asker when done."""
-    arguments = {"format": file_format, "filters": exchange_jobs.filters_out(filters), "language": _language()}
+def export_job(
+    state: State, actor: CurrentUser, filters: services.NeedFilters, file_format: str, rows: int = 0
+) -> Redirect:
+    """The export as an exchange.export job (background=1, or a long .xlsx): its page offers the file to the
+    asker when done."""
+    arguments = {
+        "format": file_format,
+        "filters": exchange_jobs.filters_out(filters),
+        "language": _language(),
+        "rows": rows,
+    }
     return start_job(state, actor, "exchange.export", arguments)
 
 
@@ -165,11 +175,11 @@ class NeedExchangeController(Controller):
         urgency: FromQuery[Urgency | None] = None,
         to_review: FromQuery[bool] = False,
         background: FromQuery[bool] = False,
-    ) -> Response[bytes] | Redirect:
+    ) -> Stream | Redirect:
         filters = services.NeedFilters(status, category, grid, channel, urgency, to_review)
         if background:
             return export_job(state, actor, filters, "csv")
-        return export_response(reader, actor, filters, "csv")
+        return export_response(state, reader, actor, filters, "csv")
 
     @get("/export.xlsx", name="needs:export-xlsx", sync_to_thread=True)
     def export_xlsx(
@@ -184,11 +194,11 @@ class NeedExchangeController(Controller):
         urgency: FromQuery[Urgency | None] = None,
         to_review: FromQuery[bool] = False,
         background: FromQuery[bool] = False,
-    ) -> Response[bytes] | Redirect:
+    ) -> Stream | Redirect:
         filters = services.NeedFilters(status, category, grid, channel, urgency, to_review)
         if background:
             return export_job(state, actor, filters, "xlsx")
-        return export_response(reader, actor, filters, "xlsx")
+        return export_response(state, reader, actor, filters, "xlsx")
 
 
 NEED_EXCHANGE_HANDLERS: list[Any] = [NeedExchangeController]

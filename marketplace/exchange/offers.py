@@ -1,10 +1,11 @@
 """The resource list's file: its columns, the import (all or nothing, or only the valid rows) and the export."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -12,6 +13,7 @@ from marketplace.audit.service import record
 from marketplace.exchange.columns import CellProblem, ColumnSpec, choice, day, decimal, text
 from marketplace.exchange.grid_names import grid_finder
 from marketplace.exchange.importer import CheckedTable, RowProblem, check_table
+from marketplace.exchange.paging import Key, keyset_pages
 from marketplace.exchange.readers import Table
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
@@ -271,22 +273,31 @@ def import_offers(
     return result
 
 
-def export_rows(
-    db: Session, viewer: CurrentUser, filters: services.OfferFilters, limit: int = 50_000
-) -> list[ExportRow]:
-    """The visible offers matching the list's filters, as the writer needs them."""
-    offers = list(db.execute(services.filtered_offers(viewer, filters).limit(limit)).scalars())
-    ids = [offer.id for offer in offers if offer.id is not None]
-    grids = services.grids_of_offers(db, ids)
-    organizations = services.organization_names(db, [offer.organization_id for offer in offers])
-    return [
-        ExportRow(
-            offer,
-            organizations[offer.organization_id].name if offer.organization_id in organizations else "",
-            grids.get(offer.id or 0, []),
-        )
-        for offer in offers
-    ]
+# The resource list's order (newest first), as the export reads it a page at a time (exchange.paging).
+OFFER_ORDER = (Key(Offer.created_at, descending=True), Key(Offer.id, descending=True))
+
+
+def export_pages(db: Session, viewer: CurrentUser, filters: services.OfferFilters) -> Iterator[list[ExportRow]]:
+    """Every visible offer matching the list's filters, in its order, a page at a time, as the writer needs
+    them: memory holds one page, however many offers (the file once stopped at 50,000 without a word)."""
+    for page in keyset_pages(db, services.filtered_offers(viewer, filters), OFFER_ORDER):
+        offers = [row[0] for row in page]
+        ids = [offer.id for offer in offers if offer.id is not None]
+        grids = services.grids_of_offers(db, ids)
+        organizations = services.organization_names(db, [offer.organization_id for offer in offers])
+        yield [
+            ExportRow(
+                offer,
+                organizations[offer.organization_id].name if offer.organization_id in organizations else "",
+                grids.get(offer.id or 0, []),
+            )
+            for offer in offers
+        ]
+
+
+def count_offers(db: Session, viewer: CurrentUser, filters: services.OfferFilters) -> int:
+    statement = services.filtered_offers(viewer, filters).order_by(None).subquery()
+    return int(db.execute(sa.select(sa.func.count()).select_from(statement)).scalar_one())
 
 
 def problems_as_rows(problems: Sequence[RowProblem]) -> list[dict[str, Any]]:

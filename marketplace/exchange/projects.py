@@ -4,23 +4,42 @@ Only what the public board shows is written (no resident's name, phone or addres
 projects is not offered: projects are published from reviewed needs, not uploaded.
 """
 
+from collections.abc import Iterator
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get
+import sqlalchemy as sa
+from litestar import Controller, get
+from litestar.datastructures import State
 from litestar.params import FromQuery, QueryParameter
+from litestar.response import Stream
+from sqlmodel import Session
 
 from marketplace.db.deps import ReaderSession
-from marketplace.db.types import utcnow
 from marketplace.exchange.columns import ColumnSpec, text
-from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
+from marketplace.exchange.paging import Key, keyset_pages, stream_list
 from marketplace.i18n import current_locale
-from marketplace.needs.board import InvalidFilter, ProjectCard, check_filters_exist, list_projects, parse_filters
+from marketplace.needs.board import (
+    BoardFilters,
+    InvalidFilter,
+    ProjectCard,
+    _filtered,
+    _load_cards,
+    check_filters_exist,
+    count_projects,
+    parse_filters,
+)
 from marketplace.needs.controllers import invalid_filter_response
+from marketplace.needs.models import NEED_BOARD_RANK, Need
 from marketplace.security.guards import PUBLIC
-from marketplace.validation import STREET_TZ
 
-# A street has a few hundred projects; the cap keeps one request bounded.
-MAX_EXPORT_ROWS = 5000
+# The board's order (open first, then urgency and due date in board_rank/due_date, newest), as the export reads
+# it a page at a time (exchange.paging).
+BOARD_ORDER = (
+    Key(NEED_BOARD_RANK),
+    Key(Need.due_date),
+    Key(Need.created_at, descending=True),
+    Key(Need.id, descending=True),
+)
 
 
 def _resources(card: ProjectCard) -> str:
@@ -53,21 +72,38 @@ def project_columns() -> list[ColumnSpec]:
     ]
 
 
+def project_pages(session: Session, filters: BoardFilters) -> Iterator[list[ProjectCard]]:
+    """Every project of the board for these filters, in its order, a page at a time (its cards)."""
+    listed = _filtered(sa.select(Need.id).where(NEED_BOARD_RANK.is_not(None)), filters)
+    for page in keyset_pages(session, listed, BOARD_ORDER):
+        ids = [row[0] for row in page]
+        cards = _load_cards(session, ids)
+        yield [cards[need_id] for need_id in ids]
+
+
 def export_projects(
-    reader: Any, *, category: str | None, community: str | None, grid: str | None, status: str | None, file_format: str
-) -> Response[bytes]:
+    reader: Any,
+    state: State,
+    *,
+    category: str | None,
+    community: str | None,
+    grid: str | None,
+    status: str | None,
+    file_format: str,
+) -> Stream:
+    """Every project of the board following its filters, streamed a page at a time (exchange.paging)."""
     filters = parse_filters(category=category, community=community, grid=grid, status=status)
     check_filters_exist(reader, filters)
-    cards = list_projects(reader, filters, page=1, page_size=MAX_EXPORT_ROWS).items
     language = "en" if str(current_locale.get()).startswith("en") else "zh"
-    columns = project_columns()
-    if file_format == "xlsx":
-        body, media_type = write_xlsx(columns, cards, language, title="projects"), XLSX_MEDIA_TYPE
-    else:
-        body, media_type = write_csv(columns, cards, language), CSV_MEDIA_TYPE
-    stamp = utcnow().astimezone(STREET_TZ).strftime("%Y%m%d-%H%M")
-    disposition = f'attachment; filename="projects-{stamp}.{file_format}"'
-    return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
+    return stream_list(
+        state.reader_factory,
+        lambda session: project_pages(session, filters),
+        project_columns(),
+        file_format,
+        "projects",
+        count_projects(reader, filters),
+        language,
+    )
 
 
 FileFormat = Annotated[str, QueryParameter(pattern="^(csv|xlsx)$", description="csv (UTF-8 with BOM) or xlsx")]
@@ -83,14 +119,15 @@ class ProjectExportController(Controller):
     def page_export(
         self,
         reader: ReaderSession,
+        state: State,
         category: FromQuery[str | None] = None,
         community: FromQuery[str | None] = None,
         grid: FromQuery[str | None] = None,
         status: FromQuery[str | None] = None,
         format: FileFormat = "csv",
-    ) -> Response[bytes]:
+    ) -> Stream:
         return export_projects(
-            reader, category=category, community=community, grid=grid, status=status, file_format=format
+            reader, state, category=category, community=community, grid=grid, status=status, file_format=format
         )
 
     @get(
@@ -98,18 +135,19 @@ class ProjectExportController(Controller):
         operation_id="exportProjects",
         summary="The project board as CSV or Excel",
         description="The public board's projects following the same filters (category, community, grid, status), "
-        "at most 5000 rows, formulas neutralised. Columns: docs/import-export.md.",
+        "every row (the count in X-Export-Rows), formulas neutralised. Columns: docs/import-export.md.",
         sync_to_thread=True,
     )
     def api_export(
         self,
         reader: ReaderSession,
+        state: State,
         category: FromQuery[str | None] = None,
         community: FromQuery[str | None] = None,
         grid: FromQuery[str | None] = None,
         status: FromQuery[str | None] = None,
         format: FileFormat = "csv",
-    ) -> Response[bytes]:
+    ) -> Stream:
         return export_projects(
-            reader, category=category, community=community, grid=grid, status=status, file_format=format
+            reader, state, category=category, community=community, grid=grid, status=status, file_format=format
         )

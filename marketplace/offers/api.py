@@ -9,6 +9,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Stream
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -246,9 +247,9 @@ class OfferApiController(Controller):
         grid_id: FromQuery[int | None] = None,
         status: FromQuery[OfferStatus | None] = None,
         q: FromQuery[str | None] = None,
-    ) -> Response[bytes]:
+    ) -> Stream:
         from marketplace.offers.controllers import export_response
 
         services.sweep_expired(reader, state.session_factory)
         filters = services.OfferFilters(kind, category, grid_id, status, (q or "").strip()[:100] or None)
-        return export_response(reader, actor, filters, format)
+        return export_response(state, reader, actor, filters, format)

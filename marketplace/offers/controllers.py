@@ -5,23 +5,22 @@ from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath, FromQuery, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.db.types import utcnow
-from marketplace.exchange.offers import IMPORTED_COLUMNS, export_rows, import_offers, offer_columns
+from marketplace.exchange.offers import IMPORTED_COLUMNS, count_offers, export_pages, import_offers, offer_columns
+from marketplace.exchange.paging import stream_list
 from marketplace.exchange.readers import UPLOAD_BODY_LIMIT
 from marketplace.exchange.too_large import too_large_page
 from marketplace.exchange.upload_form import UploadForm, import_page, import_upload
-from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.items.services import item_labels
@@ -46,7 +45,6 @@ from marketplace.security.deps import Actor
 from marketplace.security.guards import roles, sessions_only
 from marketplace.security.identity import CurrentUser
 from marketplace.street_clock import day_end, day_start, last_day, parse_day, street_day
-from marketplace.validation import STREET_TZ
 from marketplace.vocabulary import Category, ResourceKind
 
 TEXT_FIELDS = ("kind", "category", "title", "description", "quantity", "unit", "remaining_quantity")
@@ -271,11 +269,11 @@ class OfferPagesController(Controller):
         community_id: FromQuery[int | None] = None,
         status: FromQuery[OfferStatus | None] = None,
         q: FromQuery[str | None] = None,
-    ) -> Response[bytes]:
+    ) -> Stream:
         services.sweep_expired(reader, state.session_factory)
         search = (q or "").strip()[:100] or None
         filters = services.OfferFilters(kind, category, grid_id, status, search, community_id)
-        return export_response(reader, actor, filters, format)
+        return export_response(state, reader, actor, filters, format)
 
     @get("/{offer_id:int}", name="offers:detail", sync_to_thread=True)
     def detail(
@@ -336,19 +334,21 @@ class OfferPagesController(Controller):
 
 
 def export_response(
-    db: Session, actor: CurrentUser, filters: services.OfferFilters, file_format: str
-) -> Response[bytes]:
-    """The list as a file download, in the reader's language, following the list's filters."""
+    state: State, db: Session, actor: CurrentUser, filters: services.OfferFilters, file_format: str
+) -> Stream:
+    """Every offer of the list, following its filters and order, as a download in the reader's language: read
+    a page at a time while it streams (exchange.paging), however many offers."""
     language = "en" if str(current_locale.get()).startswith("en") else "zh"
-    rows = export_rows(db, actor, filters)
-    columns = offer_columns()
-    stamp = utcnow().astimezone(STREET_TZ).strftime("%Y%m%d-%H%M")
-    if file_format == "xlsx":
-        body, media_type = write_xlsx(columns, rows, language, title="offers"), XLSX_MEDIA_TYPE
-    else:
-        body, media_type = write_csv(columns, rows, language), CSV_MEDIA_TYPE
-    filename = f"offers-{stamp}.{file_format}"
-    return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    total = count_offers(db, actor, filters)
+    return stream_list(
+        state.reader_factory,
+        lambda reader: export_pages(reader, actor, filters),
+        offer_columns(),
+        file_format,
+        "offers",
+        total,
+        language,
+    )
 
 
 def service_area_choices(db: Session, chosen: list[Any]) -> GridGroups:
