@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
-from marketplace.exchange import organizations as organization_export
+from marketplace.exchange import paging
 from marketplace.exchange import volunteers as volunteer_export
 from marketplace.jobs import backends
 from marketplace.jobs.models import Job, JobStatus
@@ -26,8 +26,7 @@ VOLUNTEERS, ORGANIZATIONS = 7, 5
 
 @pytest.fixture
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(volunteer_export, "EXPORT_PAGE_ROWS", 2)
-    monkeypatch.setattr(organization_export, "EXPORT_PAGE_ROWS", 2)
+    monkeypatch.setattr(paging, "PAGE_ROWS", 2)
 
 
 def _csv_ids(content: bytes) -> list[str]:

@@ -4,8 +4,8 @@ The contact person and phone are masked as on the page, for every role (a list, 
 no personal data in clear, so no audit row; sent with ``Cache-Control: no-store``.
 """
 
-from collections.abc import Iterable, Iterator, Mapping
-from itertools import chain
+from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from litestar.datastructures import State
@@ -13,19 +13,14 @@ from litestar.response import Redirect, Stream
 from sqlmodel import Session
 
 from marketplace.exchange.columns import ColumnSpec, text
-from marketplace.exchange.volunteers import (
-    EXPORT_PAGE_ROWS,
-    XLSX_IN_REQUEST_ROWS,
-    export_in_background,
-    later_pages,
-    reader_language,
-    stream_download,
-)
+from marketplace.exchange.paging import Key, keyset_pages, stream_list
+from marketplace.exchange.volunteers import XLSX_IN_REQUEST_ROWS, export_in_background, reader_language
 from marketplace.organizations.directory import (
     OrganizationFilters,
     OrganizationRow,
+    count_organizations,
+    export_listing,
     parse_filters,
-    search_organizations,
 )
 from marketplace.security.identity import CurrentUser
 
@@ -59,17 +54,14 @@ def organization_columns(language: str = "zh") -> list[ColumnSpec]:
 
 
 def organization_pages(
-    db: Session, viewer: CurrentUser, filters: OrganizationFilters, *, start: int = 1
+    db: Session, viewer: CurrentUser, filters: OrganizationFilters
 ) -> Iterator[list[OrganizationRow]]:
-    """The list's rows, EXPORT_PAGE_ROWS at a time, from page ``start`` to the last."""
-    page = start
-    while True:
-        found = search_organizations(db, viewer, filters, page=page, page_size=EXPORT_PAGE_ROWS)
-        if found.rows:
-            yield found.rows
-        if page >= found.pages:
-            return
-        page += 1
+    """The directory's rows in its order, a page at a time, each page after the last row seen
+    (exchange.paging)."""
+    statement, order, finish = export_listing(viewer, filters)
+    keys = [Key(expr, descending) for expr, descending in order]
+    for page in keyset_pages(db, statement, keys):
+        yield finish(db, page)
 
 
 def export_organizations(
@@ -78,11 +70,10 @@ def export_organizations(
     """Every organization of the viewer's filtered list, streamed a page at a time (as the volunteers' file;
     a long .xlsx by a background job)."""
     language, filters = reader_language(), parse_filters(query)
-    first = search_organizations(db, viewer, filters, page=1, page_size=EXPORT_PAGE_ROWS)
-    if file_format == "xlsx" and first.total > XLSX_IN_REQUEST_ROWS:
-        return export_in_background(state, viewer, "organizations", file_format, first.total, query)
-    rest: Iterable[list[Any]] = ()
-    if first.pages > 1:
-        rest = later_pages(state.reader_factory, lambda reader: organization_pages(reader, viewer, filters, start=2))
-    pages = chain([first.rows], rest)
-    return stream_download(organization_columns(language), pages, file_format, "organizations", first.total, language)
+    total = count_organizations(db, viewer, filters)
+    if file_format == "xlsx" and total > XLSX_IN_REQUEST_ROWS:
+        return export_in_background(state, viewer, "organizations", file_format, total, query)
+    read = partial(organization_pages, viewer=viewer, filters=filters)
+    return stream_list(
+        state.reader_factory, read, organization_columns(language), file_format, "organizations", total, language
+    )

@@ -8,8 +8,8 @@ it is sent with ``Cache-Control: no-store``. Hours are those of marketplace.volu
 platform, and, in its own column, what the street's earlier paper records brought along.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from itertools import chain
+from collections.abc import Iterable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from litestar.datastructures import State
@@ -22,11 +22,16 @@ from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Rate, 
 from marketplace.i18n import current_locale
 from marketplace.security.identity import CurrentUser
 from marketplace.street_clock import STREET_TIMEZONE
-from marketplace.volunteers.directory import DirectoryRow, VolunteerFilters, parse_filters, search_volunteers
+from marketplace.volunteers.directory import (
+    DirectoryRow,
+    VolunteerFilters,
+    count_volunteers,
+    export_listing,
+    parse_filters,
+)
 
-# An export reads (and holds) this many rows at a time, however many the list has: memory stays bounded, and
-# the file holds every row. (It once stopped at 20,000 rows without a word, a city having 100,000.)
-EXPORT_PAGE_ROWS = 1000
+# An export reads (and holds) paging.PAGE_ROWS rows at a time, however many the list has: memory stays bounded,
+# and the file holds every row. (It once stopped at 20,000 rows without a word, a city having 100,000.)
 ROWS_HEADER = "X-Export-Rows"
 # An .xlsx is sent only once its last row is written (a workbook's zip directory comes last): a longer list's
 # .xlsx is written by a background job (20,000 rows took 21 s on a city), CSV always streams at once.
@@ -83,18 +88,15 @@ def reader_language() -> str:
     return "en" if str(current_locale.get()).startswith("en") else "zh"
 
 
-def volunteer_pages(
-    db: Session, viewer: CurrentUser, filters: VolunteerFilters, *, start: int = 1
-) -> Iterator[list[DirectoryRow]]:
-    """The list's rows, EXPORT_PAGE_ROWS at a time, from page ``start`` to the last."""
-    page = start
-    while True:
-        found = search_volunteers(db, viewer, filters, page=page, page_size=EXPORT_PAGE_ROWS)
-        if found.rows:
-            yield found.rows
-        if page >= found.pages:
-            return
-        page += 1
+def volunteer_pages(db: Session, viewer: CurrentUser, filters: VolunteerFilters) -> Iterator[list[DirectoryRow]]:
+    """The directory's rows in its order, a page at a time, each page after the last row seen
+    (exchange.paging)."""
+    from marketplace.exchange.paging import Key, keyset_pages
+
+    statement, order, finish = export_listing(viewer, filters)
+    keys = [Key(expr, descending) for expr, descending in order]
+    for page in keyset_pages(db, statement, keys):
+        yield finish(db, page)
 
 
 def _media_type(file_format: str) -> str:
@@ -130,13 +132,6 @@ def stream_download(
     return Stream(chunks, media_type=_media_type(file_format), headers=_download_headers(file_format, name, total))
 
 
-def later_pages(sessions: Callable[[], Session], read: Callable[[Session], Iterator[list[Any]]]) -> Iterator[list[Any]]:
-    """``read``'s pages in a session of their own: the request's session is closed before a streamed body is
-    written. Closed when the download ends, or is abandoned."""
-    with sessions() as db:
-        yield from read(db)
-
-
 def export_in_background(
     state: State, viewer: CurrentUser, listing: str, file_format: str, rows: int, query: Mapping[str, Any]
 ) -> Redirect:
@@ -163,15 +158,16 @@ def export_volunteers(
 ) -> Stream | Redirect:
     """Every volunteer the viewer may see that matches the directory's query, in its order, as CSV or .xlsx.
 
-    The first page is read in the request (it gives the count, sent as ``X-Export-Rows``); the others while the
-    file streams out, in a session of the app's readers. An .xlsx of more than XLSX_IN_REQUEST_ROWS rows is
+    The list is counted in the request (sent as ``X-Export-Rows``) and read a page at a time while the file
+    streams out, in a session of the app's readers (exchange.paging). An .xlsx of more than XLSX_IN_REQUEST_ROWS rows is
     written by a background job instead (``export_in_background``)."""
+    from marketplace.exchange.paging import stream_list
+
     language, filters = reader_language(), parse_filters(query)
-    first = search_volunteers(db, viewer, filters, page=1, page_size=EXPORT_PAGE_ROWS)
-    if file_format == "xlsx" and first.total > XLSX_IN_REQUEST_ROWS:
-        return export_in_background(state, viewer, "volunteers", file_format, first.total, query)
-    rest: Iterable[list[Any]] = ()
-    if first.pages > 1:
-        rest = later_pages(state.reader_factory, lambda reader: volunteer_pages(reader, viewer, filters, start=2))
-    pages = chain([first.rows], rest)
-    return stream_download(volunteer_columns(language), pages, file_format, "volunteers", first.total, language)
+    total = count_volunteers(db, viewer, filters)
+    if file_format == "xlsx" and total > XLSX_IN_REQUEST_ROWS:
+        return export_in_background(state, viewer, "volunteers", file_format, total, query)
+    read = partial(volunteer_pages, viewer=viewer, filters=filters)
+    return stream_list(
+        state.reader_factory, read, volunteer_columns(language), file_format, "volunteers", total, language
+    )

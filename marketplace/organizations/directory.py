@@ -6,7 +6,7 @@ street. Contacts (person and phone) are masked in the list and in the export, fo
 """
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -156,10 +156,9 @@ class OrganizationPage:
     pages: int
 
 
-def search_organizations(
-    db: Session, viewer: CurrentUser, filters: OrganizationFilters, *, page: int = 1, page_size: int = PAGE_SIZE
-) -> OrganizationPage:
-    """The organizations the viewer may see that match the filters, sorted, one page (4 statements)."""
+def _listed(viewer: CurrentUser, filters: OrganizationFilters) -> tuple[sa.Select[Any], list[tuple[Any, bool]]]:
+    """The organizations the viewer may see that match the filters (each with its open offers and
+    contributions), unordered, and the sort's order as (expression, descending) pairs ending with the id."""
     visible = visible_organizations(viewer).subquery()
     offers, done = _open_offers(), _contributions()
     open_count = sa.func.coalesce(offers.c.open_offers, 0)
@@ -171,12 +170,33 @@ def search_organizations(
         .outerjoin(done, done.c.organization_id == Organization.id)
         .where(*_conditions(filters))
     )
+    name = [(Organization.name, False), (Organization.id, False)]
+    order = {"contributions": [(done_count, True), *name], "open_offers": [(open_count, True), *name]}
+    return base, order.get(filters.sort, name)
+
+
+def export_listing(
+    viewer: CurrentUser, filters: OrganizationFilters
+) -> tuple[sa.Select[Any], list[tuple[Any, bool]], Callable[[Session, list[Any]], list[OrganizationRow]]]:
+    """The directory for an export read page after page by its order (exchange.paging): the statement, its
+    order, and what makes a page of its rows into OrganizationRows."""
+    base, order = _listed(viewer, filters)
+    return base, order, lambda db, rows: _rows(db, viewer, list(rows))
+
+
+def count_organizations(db: Session, viewer: CurrentUser, filters: OrganizationFilters) -> int:
+    base, _order = _listed(viewer, filters)
+    return int(db.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar_one())
+
+
+def search_organizations(
+    db: Session, viewer: CurrentUser, filters: OrganizationFilters, *, page: int = 1, page_size: int = PAGE_SIZE
+) -> OrganizationPage:
+    """The organizations the viewer may see that match the filters, sorted, one page (4 statements)."""
+    base, order = _listed(viewer, filters)
     total = int(db.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar_one())
-    name = [Organization.name, Organization.id]
-    order = {"contributions": [done_count.desc(), *name], "open_offers": [open_count.desc(), *name]}
-    rows = db.execute(
-        base.order_by(*order.get(filters.sort, name)).limit(page_size).offset((page - 1) * page_size)
-    ).all()
+    sort = [expr.desc() if descending else expr for expr, descending in order]
+    rows = db.execute(base.order_by(*sort).limit(page_size).offset((page - 1) * page_size)).all()
     return OrganizationPage(_rows(db, viewer, rows), total, page, max(1, -(-total // page_size)))
 
 

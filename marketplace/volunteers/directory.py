@@ -9,7 +9,7 @@ on the need board; an empty value means "any".
 """
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -268,6 +268,53 @@ def search_volunteers(
         figured = {row[0]: (row[1], row[2]) for row in db.execute(_service_figures(since, shown))}
     rows = [(profile, user, grid, *figured.get(profile.id, (None, None)), rate) for profile, user, grid, rate in found]
     return DirectoryPage(_rows(db, rows), total, page, pages)
+
+
+def count_volunteers(db: Session, viewer: CurrentUser, filters: VolunteerFilters) -> int:
+    """How many volunteers the directory lists for these filters (one statement, as search_volunteers counts)."""
+    counted = _joined(sa.select(sa.func.count()).select_from(VolunteerProfile), filters, sort=False)
+    return int(db.execute(counted.where(_visible(viewer), *_conditions(filters))).scalar_one())
+
+
+def export_listing(
+    viewer: CurrentUser, filters: VolunteerFilters, now: datetime | None = None
+) -> tuple[sa.Select[Any], list[tuple[Any, bool]], Callable[[Session, list[Any]], list[DirectoryRow]]]:
+    """The directory for an export read page after page by its order (exchange.paging): the statement
+    (unordered), its order as (expression, descending) pairs ending with the id (the page's order), and what
+    makes a page of its rows into DirectoryRows. A sort by the service figures selects them with the rows;
+    any other sort figures them for each page's volunteers only (as search_volunteers does)."""
+    since = year_start(now)
+    rate = reliability()
+    name = [(User.display_name, False), (VolunteerProfile.id, False)]
+    if filters.sort in FIGURE_SORTS:
+        visible = volunteers_visible_to(viewer).subquery()
+        figures = _service_figures(since).subquery()
+        statement = (
+            sa.select(VolunteerProfile, User, Grid, figures.c.year_hours, figures.c.last_service, rate)
+            .join(visible, visible.c.id == VolunteerProfile.id)
+            .join(User, User.id == VolunteerProfile.user_id)  # type: ignore[arg-type]
+            .join(Grid, Grid.id == VolunteerProfile.home_grid_id)  # type: ignore[arg-type]
+            .outerjoin(figures, figures.c.volunteer_id == VolunteerProfile.id)
+            .where(*_conditions(filters))
+        )
+        if filters.sort == "hours":
+            order = [(sa.func.coalesce(figures.c.year_hours, 0), True), *name]
+        else:
+            order = [(figures.c.last_service.is_(None), False), (figures.c.last_service, True), *name]
+        return statement, order, lambda db, rows: _rows(db, list(rows))
+    statement = _joined(sa.select(VolunteerProfile, User, Grid), filters, sort=True, every=True)
+    statement = statement.where(_visible(viewer), *_conditions(filters)).add_columns(rate)
+    order = [(rate.is_(None), False), (rate, True), *name] if filters.sort == "reliability" else name
+
+    def finish(db: Session, rows: list[Any]) -> list[DirectoryRow]:
+        shown = [row[0].id for row in rows]
+        figured = {row[0]: (row[1], row[2]) for row in db.execute(_service_figures(since, shown))} if shown else {}
+        return _rows(
+            db,
+            [(profile, user, grid, *figured.get(profile.id, (None, None)), rate) for profile, user, grid, rate in rows],
+        )
+
+    return statement, order, finish
 
 
 def _joined(statement: sa.Select[Any], filters: VolunteerFilters, *, sort: bool, every: bool = False) -> sa.Select[Any]:
