@@ -334,7 +334,8 @@ class NeedApiController(Controller):
         summary="Publish a reviewed need as a project on the public board",
         description="From submitted or under_review; 409 otherwise (or when `version` is stale). A need must ask "
         "for something: 409 naming `lines` when no resource line still needs a quantity and no shift has a free "
-        "place (such a project could never be claimed or closed); nothing is changed.",
+        "place (such a project could never be claimed or closed), and 409 naming `grid_id` when the need is a "
+        "resident's report whose grid is still to confirm (`grid_to_confirm`; set it first); nothing is changed.",
         guards=[token_scope("needs:write")],
         status_code=HTTP_200_OK,
         sync_to_thread=True,

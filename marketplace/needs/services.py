@@ -78,6 +78,18 @@ class NothingAsked(NeedProblem):
         super().__init__("lines", NOTHING_ASKED, status_code=409)
 
 
+GRID_TO_CONFIRM = "set the need's grid before publishing: the resident was not sure of it"
+
+
+class GridNotConfirmed(NeedProblem):
+    """Publishing would match the need from a stand-in grid (a resident's report without its grid,
+    ``grid_to_confirm``): distances, the grid's staff and the offers' service areas would all be wrong.
+    409 naming ``grid_id``; staff set the grid first (``set_grid`` or an edit)."""
+
+    def __init__(self) -> None:
+        super().__init__("grid_id", GRID_TO_CONFIRM, status_code=409)
+
+
 class NeedNotFound(NotFoundException):
     """No such need, or not one the viewer may see (the same answer, so scope leaks nothing).
 
@@ -463,24 +475,26 @@ def _transition(
     values: dict[str, Any],
     action: str,
     version: int | None,
-    requires: tuple[sa.ColumnElement[bool], NeedProblem] | None = None,
+    requires: tuple[tuple[sa.ColumnElement[bool], NeedProblem], ...] = (),
 ) -> Need:
     """Move the need to ``values`` if it is in an ``allowed`` status (at ``version`` when given) and meets
-    ``requires`` (a condition, checked in the same UPDATE, and the problem raised when it fails)."""
+    every one of ``requires`` (conditions, checked in the same UPDATE, each with the problem raised when it
+    is the first to fail)."""
     need = get_visible_need(db, actor, need_id)
     before = snapshot(need, AUDITED_FIELDS)
     conditions = [Need.id == need_id, Need.status.in_(allowed)]  # type: ignore[attr-defined]
     if version is not None:
         conditions.append(Need.version == version)
-    if requires is not None:
-        conditions.append(requires[0])
+    conditions.extend(condition for condition, _problem in requires)
     statement = sa.update(Need).where(*conditions).values(**values, version=Need.version + 1, updated_at=utcnow())
     if db.execute(statement).rowcount != 1:  # type: ignore[attr-defined]
         current = detached_need(db, need_id)
         if version is not None and current.version != version:
             raise VersionConflict(current)
-        if requires is not None and current.status in allowed:
-            raise requires[1]
+        if current.status in allowed:
+            for condition, problem in requires:
+                if not db.scalar(sa.select(condition).select_from(Need).where(Need.id == need_id)):
+                    raise problem
         raise WrongStatus(current)
     need = current_need(db, need_id)
     old, new = changed(before, snapshot(need, AUDITED_FIELDS))
@@ -506,7 +520,8 @@ def start_review(db: Session, actor: CurrentUser, need_id: int, *, version: int 
 
 
 def publish_need(db: Session, actor: CurrentUser, need_id: int, *, version: int | None = None) -> Need:
-    """A reviewed need becomes a project on the public board, if it asks for something (NothingAsked).
+    """A reviewed need becomes a project on the public board, if its grid is known (GridNotConfirmed) and it
+    asks for something (NothingAsked).
 
     The condition is part of the UPDATE: a line closed or a shift cancelled meanwhile cannot slip through.
     """
@@ -518,7 +533,7 @@ def publish_need(db: Session, actor: CurrentUser, need_id: int, *, version: int 
         values={"status": NeedStatus.PUBLISHED, "status_reason": None, "published_at": utcnow()},
         action="need.publish",
         version=version,
-        requires=(asking(need_id), NothingAsked()),
+        requires=((Need.grid_to_confirm.is_(None), GridNotConfirmed()), (asking(need_id), NothingAsked())),  # type: ignore[union-attr]
     )
     _tell_creator(db, actor, need, "need_published")
     return need

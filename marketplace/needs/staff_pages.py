@@ -76,6 +76,11 @@ def _conflict_message() -> str:
     return _("The need was changed by someone else. Reload the page and try again.")
 
 
+def grid_to_confirm_message() -> str:
+    """Why a resident's report whose grid nobody has set is not published (services.GridNotConfirmed)."""
+    return _("Set the need's grid before publishing: the resident was not sure of it, and matching goes by the grid.")
+
+
 def nothing_asked_message() -> str:
     """Why a need that asks for nothing is not published (services.NothingAsked), in the reader's language."""
     return _(
@@ -265,9 +270,11 @@ class NeedStaffPagesController(Controller):
             services.publish_need(db, actor, need_id, version=_version(data))
         except (services.VersionConflict, services.WrongStatus):
             return self._conflict(db, actor, need_id)
-        except services.NothingAsked as refusal:
+        except (services.NothingAsked, services.GridNotConfirmed) as refusal:
             db.rollback()
-            message = nothing_asked_message()
+            message = (
+                nothing_asked_message() if isinstance(refusal, services.NothingAsked) else grid_to_confirm_message()
+            )
             return self._detail(
                 db, actor, need_id, problem=message, errors={refusal.field: message}, status_code=HTTP_409_CONFLICT
             )
