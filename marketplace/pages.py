@@ -80,7 +80,9 @@ class Problem:
 
 def _problems(exc: Exception) -> list[Problem]:
     if isinstance(exc, InvalidFilter):
-        return [Problem(exc.parameter, exc.message)]
+        # Some filters keep the message untranslated (N_) for their JSON answers: the page says it in the
+        # reader's language (a message already translated is returned as it is).
+        return [Problem(exc.parameter, _(exc.message))]
     extra = getattr(exc, "extra", None)
     if isinstance(exc, ValidationException) and isinstance(extra, list):
         return [Problem(str(item.get("key", "")), str(item.get("message", ""))) for item in extra]
