@@ -109,6 +109,8 @@ class Match(SQLModel, table=True):
             sqlite_where=text(f"kind = 'volunteer_shift' AND {_LIVE}"),
             postgresql_where=text(f"kind = 'volunteer_shift' AND {_LIVE}"),
         ),
+        # The admins' home counts of pending matches per kind and age read this index alone.
+        Index("ix_match_status_kind_created_at", "status", "kind", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
