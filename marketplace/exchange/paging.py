@@ -41,6 +41,10 @@ def _nulls_after(dialect: str, key: Key) -> bool:
 
 def _later(key: Key, value: Any, dialect: str) -> Any:
     """The rows that come after ``value`` on this key alone."""
+    if isinstance(value, bool):  # a "has none" key (x IS NULL): true after false going up, never NULL
+        if value != key.descending:
+            return sa.false()
+        return sa.not_(key.expr) if key.descending else sa.and_(key.expr)
     nulls_after = _nulls_after(dialect, key)
     if value is None:
         return key.expr.is_not(None) if not nulls_after else sa.false()
@@ -49,6 +53,8 @@ def _later(key: Key, value: Any, dialect: str) -> Any:
 
 
 def _same(key: Key, value: Any) -> Any:
+    if isinstance(value, bool):
+        return sa.and_(key.expr) if value else sa.not_(key.expr)
     return key.expr.is_(None) if value is None else key.expr == value
 
 
