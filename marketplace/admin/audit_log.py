@@ -79,6 +79,7 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "need.verify",
     "need.create",
     "need.update",
+    "need.grid_set",
     "need.review",
     "need.publish",
     "need.reject",

@@ -57,6 +57,7 @@ ACTION_LABELS: dict[str, str] = {
     "need.verify": N_("Verified a need"),
     "need.create": N_("Recorded a need"),
     "need.update": N_("Updated a need"),
+    "need.grid_set": N_("Set a need's grid"),
     "need.review": N_("Reviewed a need"),
     "need.publish": N_("Published a need"),
     "need.reject": N_("Rejected a need"),
