@@ -43,7 +43,7 @@ def test_choosing_the_street_keeps_the_report_and_enter_records_it(
 ) -> None:
     page = signed_in(browser, city_server.base_url, CITY_USERNAME, locale="en", viewport=DESKTOP)
     _type_report(page)
-    assert page.locator("#f-grid_id").count() == 0  # no grid before a street
+    assert page.locator("select#f-grid_id").count() == 0  # no grid before a street
     with page.expect_navigation():
         page.locator("#f-street").select_option(SECOND_STREET)  # the script presses "Show this street's grids"
     page.wait_for_load_state()

@@ -31,7 +31,8 @@ def _report(page: Any, base_url: str, title: str) -> str:
         "#f-grid_id",
         """select => {
             const group = [...select.querySelectorAll('optgroup')].find(g => g.label.includes('湖岛'));
-            return (group || select).querySelector('option[value]:not([value=""])').value;
+            // a grid itself: an option naming the community only ("not sure which grid") asks for the address
+            return (group || select).querySelector('option[value]:not([value=""]):not([value^="community-"])').value;
         }""",
     )
     page.select_option("#f-grid_id", grid)
