@@ -239,18 +239,9 @@ def search_volunteers(
         # Written as before on purpose: with the scope as a joined copy of the profiles, PostgreSQL sorts
         # the profiles by their figures and joins accounts for the first rows only (an incremental sort);
         # with the scope as a condition it joined all 100,000 accounts first (430 -> 755 ms by hours).
-        visible = volunteers_visible_to(viewer).subquery()
-        figures = _service_figures(since).subquery()
+        statement, figures = _with_figures(viewer, filters, since, rate)
         rows = db.execute(
-            sa.select(VolunteerProfile, User, Grid, figures.c.year_hours, figures.c.last_service, rate)
-            .join(visible, visible.c.id == VolunteerProfile.id)
-            .join(User, User.id == VolunteerProfile.user_id)  # type: ignore[arg-type]
-            .join(Grid, Grid.id == VolunteerProfile.home_grid_id)  # type: ignore[arg-type]
-            .outerjoin(figures, figures.c.volunteer_id == VolunteerProfile.id)
-            .where(*_conditions(filters))
-            .order_by(*_order(filters.sort, figures, rate))
-            .limit(page_size)
-            .offset(offset)
+            statement.order_by(*_order(filters.sort, figures, rate)).limit(page_size).offset(offset)
         ).all()
         return DirectoryPage(_rows(db, list(rows)), total, page, pages)
     listed = _joined(sa.select(VolunteerProfile, User, Grid), filters, sort=True, every=True).where(*scope)
@@ -262,12 +253,7 @@ def search_volunteers(
         .where(VolunteerProfile.id.in_(ids.limit(page_size).offset(offset)))  # type: ignore[union-attr]
         .order_by(*order)
     ).all()
-    figured: dict[int, tuple[Any, Any]] = {}
-    if found:
-        shown = [profile.id for profile, *_ in found]
-        figured = {row[0]: (row[1], row[2]) for row in db.execute(_service_figures(since, shown))}
-    rows = [(profile, user, grid, *figured.get(profile.id, (None, None)), rate) for profile, user, grid, rate in found]
-    return DirectoryPage(_rows(db, rows), total, page, pages)
+    return DirectoryPage(_figured_rows(db, list(found), since), total, page, pages)
 
 
 def count_volunteers(db: Session, viewer: CurrentUser, filters: VolunteerFilters) -> int:
@@ -287,16 +273,7 @@ def export_listing(
     rate = reliability()
     name = [(User.display_name, False), (VolunteerProfile.id, False)]
     if filters.sort in FIGURE_SORTS:
-        visible = volunteers_visible_to(viewer).subquery()
-        figures = _service_figures(since).subquery()
-        statement = (
-            sa.select(VolunteerProfile, User, Grid, figures.c.year_hours, figures.c.last_service, rate)
-            .join(visible, visible.c.id == VolunteerProfile.id)
-            .join(User, User.id == VolunteerProfile.user_id)  # type: ignore[arg-type]
-            .join(Grid, Grid.id == VolunteerProfile.home_grid_id)  # type: ignore[arg-type]
-            .outerjoin(figures, figures.c.volunteer_id == VolunteerProfile.id)
-            .where(*_conditions(filters))
-        )
+        statement, figures = _with_figures(viewer, filters, since, rate)
         if filters.sort == "hours":
             order = [(sa.func.coalesce(figures.c.year_hours, 0), True), *name]
         else:
@@ -305,16 +282,34 @@ def export_listing(
     statement = _joined(sa.select(VolunteerProfile, User, Grid), filters, sort=True, every=True)
     statement = statement.where(_visible(viewer), *_conditions(filters)).add_columns(rate)
     order = [(rate.is_(None), False), (rate, True), *name] if filters.sort == "reliability" else name
+    return statement, order, lambda db, rows: _figured_rows(db, list(rows), since)
 
-    def finish(db: Session, rows: list[Any]) -> list[DirectoryRow]:
-        shown = [row[0].id for row in rows]
-        figured = {row[0]: (row[1], row[2]) for row in db.execute(_service_figures(since, shown))} if shown else {}
-        return _rows(
-            db,
-            [(profile, user, grid, *figured.get(profile.id, (None, None)), rate) for profile, user, grid, rate in rows],
-        )
 
-    return statement, order, finish
+def _with_figures(
+    viewer: CurrentUser, filters: VolunteerFilters, since: datetime, rate: Any
+) -> tuple[sa.Select[Any], Any]:
+    """The visible volunteers with their service figures selected beside them (a sort that reads the figures),
+    and the figures' subquery for the order. The page and the export's listing share it."""
+    visible = volunteers_visible_to(viewer).subquery()
+    figures = _service_figures(since).subquery()
+    statement = (
+        sa.select(VolunteerProfile, User, Grid, figures.c.year_hours, figures.c.last_service, rate)
+        .join(visible, visible.c.id == VolunteerProfile.id)
+        .join(User, User.id == VolunteerProfile.user_id)  # type: ignore[arg-type]
+        .join(Grid, Grid.id == VolunteerProfile.home_grid_id)  # type: ignore[arg-type]
+        .outerjoin(figures, figures.c.volunteer_id == VolunteerProfile.id)
+        .where(*_conditions(filters))
+    )
+    return statement, figures
+
+
+def _figured_rows(db: Session, found: list[Any], since: datetime) -> list[DirectoryRow]:
+    """Rows of (profile, user, grid, rate) as DirectoryRows, their service figures read for these volunteers
+    only (the page's or an export page's)."""
+    shown = [row[0].id for row in found]
+    figured = {row[0]: (row[1], row[2]) for row in db.execute(_service_figures(since, shown))} if shown else {}
+    rows = [(profile, user, grid, *figured.get(profile.id, (None, None)), rate) for profile, user, grid, rate in found]
+    return _rows(db, rows)
 
 
 def _joined(statement: sa.Select[Any], filters: VolunteerFilters, *, sort: bool, every: bool = False) -> sa.Select[Any]:
