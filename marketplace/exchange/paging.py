@@ -15,7 +15,10 @@ import sqlalchemy as sa
 from litestar.response import Stream
 from sqlmodel import Session
 
+from marketplace.db.types import utcnow
 from marketplace.exchange.columns import ColumnSpec
+from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_chunks, xlsx_chunks
+from marketplace.street_clock import STREET_TIMEZONE
 
 # Rows read (and held) at a time by every export; tests lower it to cross pages with a few rows.
 PAGE_ROWS = 1000
@@ -110,10 +113,44 @@ def stream_list(
     """The whole list as a streamed download: ``read`` gives its pages (in a session of the app's readers,
     opened when the body is written). CSV leaves at once; an .xlsx once its last row is written to a
     temporary file. ``X-Export-Rows`` says how many rows the file holds."""
-    from marketplace.exchange.volunteers import stream_download
-
     pages: Iterable[list[Any]] = later_pages(sessions, read)
     response = stream_download(columns, pages, file_format, name, total, language)
     for header, value in (headers or {}).items():
         response.headers[header] = value
     return response
+
+
+ROWS_HEADER = "X-Export-Rows"
+
+
+def _media_type(file_format: str) -> str:
+    return XLSX_MEDIA_TYPE if file_format == "xlsx" else CSV_MEDIA_TYPE
+
+
+def _download_headers(file_format: str, name: str, rows: int | None = None) -> dict[str, str]:
+    stamp = utcnow().astimezone(STREET_TIMEZONE).strftime("%Y%m%d-%H%M")
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}-{stamp}.{file_format}"',
+        "Cache-Control": "no-store",
+    }
+    if rows is not None:
+        headers[ROWS_HEADER] = str(rows)  # every row of the list is in the file; a client can check it
+    return headers
+
+
+def stream_download(
+    columns: list[ColumnSpec],
+    pages: Iterable[list[Any]],
+    file_format: str,
+    name: str,
+    total: int,
+    language: str,
+) -> Stream:
+    """The whole list as a streamed download (``writers.csv_chunks`` / ``xlsx_chunks``): one page of rows in
+    memory at a time, however long the list."""
+    chunks = (
+        xlsx_chunks(columns, pages, language, title=name)
+        if file_format == "xlsx"
+        else csv_chunks(columns, pages, language)
+    )
+    return Stream(chunks, media_type=_media_type(file_format), headers=_download_headers(file_format, name, total))

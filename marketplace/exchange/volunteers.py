@@ -8,7 +8,7 @@ it is sent with ``Cache-Control: no-store``. Hours are those of marketplace.volu
 platform, and, in its own column, what the street's earlier paper records brought along.
 """
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import Any
 
@@ -16,12 +16,11 @@ from litestar.datastructures import State
 from litestar.response import Redirect, Stream
 from sqlmodel import Session
 
-from marketplace.db.types import utcnow
 from marketplace.exchange.columns import ColumnSpec, text
-from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Rate, csv_chunks, xlsx_chunks
+from marketplace.exchange.paging import Key, keyset_pages, stream_list
+from marketplace.exchange.writers import Rate
 from marketplace.i18n import current_locale
 from marketplace.security.identity import CurrentUser
-from marketplace.street_clock import STREET_TIMEZONE
 from marketplace.volunteers.directory import (
     DirectoryRow,
     VolunteerFilters,
@@ -32,7 +31,6 @@ from marketplace.volunteers.directory import (
 
 # An export reads (and holds) paging.PAGE_ROWS rows at a time, however many the list has: memory stays bounded,
 # and the file holds every row. (It once stopped at 20,000 rows without a word, a city having 100,000.)
-ROWS_HEADER = "X-Export-Rows"
 # An .xlsx is sent only once its last row is written (a workbook's zip directory comes last): a longer list's
 # .xlsx is written by a background job (20,000 rows took 21 s on a city), CSV always streams at once.
 XLSX_IN_REQUEST_ROWS = 20_000
@@ -91,45 +89,11 @@ def reader_language() -> str:
 def volunteer_pages(db: Session, viewer: CurrentUser, filters: VolunteerFilters) -> Iterator[list[DirectoryRow]]:
     """The directory's rows in its order, a page at a time, each page after the last row seen
     (exchange.paging)."""
-    from marketplace.exchange.paging import Key, keyset_pages
 
     statement, order, finish = export_listing(viewer, filters)
     keys = [Key(expr, descending) for expr, descending in order]
     for page in keyset_pages(db, statement, keys):
         yield finish(db, page)
-
-
-def _media_type(file_format: str) -> str:
-    return XLSX_MEDIA_TYPE if file_format == "xlsx" else CSV_MEDIA_TYPE
-
-
-def _download_headers(file_format: str, name: str, rows: int | None = None) -> dict[str, str]:
-    stamp = utcnow().astimezone(STREET_TIMEZONE).strftime("%Y%m%d-%H%M")
-    headers = {
-        "Content-Disposition": f'attachment; filename="{name}-{stamp}.{file_format}"',
-        "Cache-Control": "no-store",
-    }
-    if rows is not None:
-        headers[ROWS_HEADER] = str(rows)  # every row of the list is in the file; a client can check it
-    return headers
-
-
-def stream_download(
-    columns: list[ColumnSpec],
-    pages: Iterable[list[Any]],
-    file_format: str,
-    name: str,
-    total: int,
-    language: str,
-) -> Stream:
-    """The whole list as a streamed download (``writers.csv_chunks`` / ``xlsx_chunks``): one page of rows in
-    memory at a time, however long the list."""
-    chunks = (
-        xlsx_chunks(columns, pages, language, title=name)
-        if file_format == "xlsx"
-        else csv_chunks(columns, pages, language)
-    )
-    return Stream(chunks, media_type=_media_type(file_format), headers=_download_headers(file_format, name, total))
 
 
 def export_in_background(
@@ -161,8 +125,6 @@ def export_volunteers(
     The list is counted in the request (sent as ``X-Export-Rows``) and read a page at a time while the file
     streams out, in a session of the app's readers (exchange.paging). An .xlsx of more than XLSX_IN_REQUEST_ROWS rows is
     written by a background job instead (``export_in_background``)."""
-    from marketplace.exchange.paging import stream_list
-
     language, filters = reader_language(), parse_filters(query)
     total = count_volunteers(db, viewer, filters)
     if file_format == "xlsx" and total > XLSX_IN_REQUEST_ROWS:
