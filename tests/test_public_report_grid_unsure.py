@@ -54,7 +54,7 @@ def test_the_form_offers_not_sure_and_each_community_without_its_grid(
     session.commit()
     client.cookies.set("lang", "zh_CN")
     page = client.get("/submit").text
-    assert '<option value="">不确定（由街道按住址确定）</option>' in page
+    assert '<option value="not-sure">不确定（由街道按住址确定）</option>' in page
     assert f'<option value="community-{community.id}">{community.name}（不确定是哪个网格）</option>' in page
     assert f'<option value="{grid.id}">' in page
     assert 'name="beneficiary_address"' in page
@@ -79,7 +79,7 @@ def test_not_sure_at_all_files_it_under_the_street(
 ) -> None:
     make_grid(session)
     session.commit()
-    response = post_form(client, settings, "/submit", _report(""))
+    response = post_form(client, settings, "/submit", _report("not-sure"))
     assert response.status_code == 303, response.text[:500]
     assert _only_need(session).grid_to_confirm is GridToConfirm.STREET
 
@@ -90,7 +90,7 @@ def test_not_sure_without_an_address_asks_for_the_address(
     make_grid(session)
     session.commit()
     client.cookies.set("lang", "en")
-    response = post_form(client, settings, "/submit", _report("", beneficiary_address=""))
+    response = post_form(client, settings, "/submit", _report("not-sure", beneficiary_address=""))
     assert response.status_code == 400
     assert 'id="beneficiary_address-error"' in response.text
     assert "Give your address" in response.text
@@ -173,7 +173,7 @@ def test_setting_the_grid_without_choosing_one_says_so_next_to_the_field(
 ) -> None:
     make_grid(session)
     session.commit()
-    assert post_form(client, settings, "/submit", _report("")).status_code == 303
+    assert post_form(client, settings, "/submit", _report("not-sure")).status_code == 303
     need = _only_need(session)
     sign_in_as(client, session, Role.ADMIN)
     page = client.get(f"/needs/{need.id}").text

@@ -113,7 +113,7 @@ def test_a_report_without_grid_that_asks_for_nothing_is_refused_for_its_grid_fir
     """Both refusals hold; the grid is named first, since the staff's next step is to find where it is."""
     make_grid(session, make_community(session))
     session.commit()
-    need = _report(client, session, settings, "")  # not sure at all: filed under the street
+    need = _report(client, session, settings, "not-sure")  # not sure at all: filed under the street
     admin = sign_in_as(client, session, Role.ADMIN)
     client.cookies.clear()  # the API as a script calls it: the token alone
     headers = {"Authorization": f"Bearer {token_for(session, admin)}"}

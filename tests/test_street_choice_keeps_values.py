@@ -207,8 +207,9 @@ def _street_grids(session: Session, world: TwoStreets, key: str) -> set[str]:
 def _grids_listed(state: FormState, form: PublicForm, html: str) -> set[str]:
     if form.grid_field == "grid_ids":  # the organization's checkboxes
         return set(re.findall(r'type="checkbox" name="grid_ids" value="(\d+)"', html))
-    # Grids only: the report form also offers each community "not sure which grid" (community-<id>).
-    return {value for value in state.options.get(form.grid_field, []) if value and not value.startswith("community-")}
+    # Grids only: the report form also offers "not sure" and each community "not sure which grid" (community-<id>).
+    options = state.options.get(form.grid_field, [])
+    return {value for value in options if value and value != "not-sure" and not value.startswith("community-")}
 
 
 def _as_list(value: Any) -> list[str]:

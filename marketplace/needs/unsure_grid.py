@@ -1,9 +1,11 @@
 """A resident who reports a need without knowing its grid (网格): the public form's "not sure" choices.
 
-The grid select offers, besides the grids grouped by community, "not sure which grid" under each community
-and "not sure" above them all. Such a report is filed under a stand-in grid (the community's first, or the
-street's first) and marked ``grid_to_confirm``, so it stays in the street's scope; the street's staff set the
-grid from the address the resident gives (needs.services.set_grid), and grid staff see it from then on.
+The grid select opens on a neutral "choose your community and grid" (so a resident who skips it is asked to
+choose, not filed as unsure), and offers, besides the grids grouped by community, "not sure which grid" under
+each community and "not sure" above them all. Such a report is filed under a stand-in grid (the community's
+first, or the street's first) and marked ``grid_to_confirm``, so it stays in the street's scope; the street's
+staff set the grid from the address the resident gives (needs.services.set_grid), and grid staff see it from
+then on.
 """
 
 from dataclasses import dataclass
@@ -15,8 +17,10 @@ from marketplace.i18n import gettext as _
 from marketplace.needs.models import GridToConfirm
 from marketplace.places.directory import StreetRef
 from marketplace.places.models import Community, Grid, Street
+from marketplace.whole_numbers import whole_number
 
-NOT_SURE = ""  # the select's first option: not even the community
+CHOOSE = ""  # the select's first option: nothing chosen yet, so the field asks for a choice
+NOT_SURE = "not-sure"  # not even the community
 COMMUNITY_PREFIX = "community-"  # "community-3": that community, not which of its grids
 MAX_ID = 2**31 - 1
 
@@ -32,7 +36,7 @@ class GridChoice:
 
 
 def _number(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) < 11 and 0 < int(text) <= MAX_ID else None
+    return whole_number(text, maximum=MAX_ID)
 
 
 def community_of(text: str) -> int | None:
@@ -73,10 +77,12 @@ def resolve(db: Session, text: str, street: StreetRef | None) -> GridChoice:
         if stand_in is None:
             return GridChoice(problem=_("Choose one of the offered values."))
         return GridChoice(grid_id=stand_in, to_confirm=GridToConfirm.COMMUNITY)
-    if text != NOT_SURE:
-        return GridChoice(problem=_("Choose one of the offered values."))
-    if street_id is None:
+    if street_id is None and text in (CHOOSE, NOT_SURE):
         return GridChoice(problem=_("Choose your street above, then your grid."))
+    if text == CHOOSE:
+        return GridChoice(problem=_("Choose your community and grid; if you do not know them, choose “Not sure”."))
+    if text != NOT_SURE or street_id is None:
+        return GridChoice(problem=_("Choose one of the offered values."))
     stand_in = _first_grid(db, Community.street_id == street_id)
     if stand_in is None:
         return GridChoice(problem=_("Choose one of the offered values."))
