@@ -117,11 +117,51 @@ def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template
             "status_code": status_code,
             "headline": _csrf_headline() if isinstance(exc, CsrfRejected) else _error_headline(status_code),
             "problems": _problems(exc),
+            **_way_back(request, exc, status_code),
         },
         status_code=status_code,
         # The exception's own headers stay: a 405 names the methods allowed (Allow, RFC 9110).
         headers=dict(exc.headers or {}) if isinstance(exc, HTTPException) else None,
     )
+
+
+def _query_only(exc: Exception) -> bool:
+    """Whether every problem of a refused request is in its query string (a list's filters), not its path."""
+    if isinstance(exc, InvalidFilter):
+        return True
+    extra = getattr(exc, "extra", None)
+    return (
+        isinstance(exc, ValidationException)
+        and isinstance(extra, list)
+        and bool(extra)
+        and all(isinstance(item, dict) and item.get("source") == "query" for item in extra)
+    )
+
+
+def _serves_get(request: Request[Any, Any, Any], path: str) -> bool:
+    try:
+        request.app.asgi_router.handle_routing(path, "GET")
+    except HTTPException:
+        return False
+    return True
+
+
+def _way_back(request: Request[Any, Any, Any], exc: Exception, status_code: int) -> dict[str, str]:
+    """Where the error page's button leads for a refused request (400, or a form whose CSRF token expired): the
+    page the reader came from rather than the project board. A list's bad filters: the same list without them;
+    a refused form: the page it is served on (its own address, else the nearest page above: the need, the
+    queue); a bad address: the nearest page above it. Other errors keep the board."""
+    if status_code != HTTP_400_BAD_REQUEST and not isinstance(exc, CsrfRejected):
+        return {}
+    path = request.url.path
+    if request.method == "GET" and _query_only(exc):
+        return {"back": path, "back_label": _("Open this page without these values")}
+    if request.method != "GET" and _serves_get(request, path):
+        return {"back": path, "back_label": _("Back to the form")}
+    back = _nearest_page(request, path)
+    if back == "/":
+        return {}
+    return {"back": back, "back_label": _("Go back")}
 
 
 def _organization_not_approved(exc: OrganizationNotApproved) -> Template:
