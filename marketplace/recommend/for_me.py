@@ -140,8 +140,9 @@ def projects_for_partner(db: Session, organization_id: int, limit: int = SHOWN) 
     }
     rows_by_id = {row.id: row for found in line_rows.values() for row in found}
     found = []
-    for line in lines:
-        ranked = index.rank(line, now, k=1)
+    # Every line at once: one text product for all of them (one rank() per line vectorised each line's text on
+    # its own: 569 open lines of a 9,700-volunteer street took 1.1-1.4 s of the page, now about 0.1 s).
+    for line, ranked in zip(lines, index.rank_many(lines, now, k=1), strict=True):  # type: ignore[union-attr]
         if ranked:
             best = ranked[0]
             found.append(
