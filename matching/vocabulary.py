@@ -35,7 +35,8 @@ How a text is resolved (``ItemVocabulary.resolve``):
    - each item's ``exclusions`` list the phrases a rule cannot tell, data the admins keep like synonyms: a
      modifier the lists let through ("gold bricks", "steel wire") or a Chinese one (拳击手套: a Chinese modifier
      before a head is not read, for 红砖, 防割手套 and 拳击手套 look alike without a dictionary). A synonym
-     found inside one of its item's excluded phrases does not name that item (``excluded`` says which did).
+     found inside one of its item's excluded phrases does not name that item (``excluded`` says which did), so a
+     phrase holding none of its item's synonyms excludes nothing (``ItemEntry.names_in`` says which it holds).
    The rule prefers leaving a text unresolved to pairing different things: an unknown modifier ("garden
    gloves", title-case brands such as "Philips bulbs") leaves the synonym uncounted.
 4. Only items of the given kind are candidates (a service to install lamps is not a lamp).
@@ -189,6 +190,20 @@ class ItemEntry:
             if normal(text):
                 seen.setdefault(text.strip(), None)
         return tuple(seen)
+
+    def names_in(self, phrase: str) -> tuple[str, ...]:
+        """The item's names and synonyms ``phrase`` holds where the resolver finds a synonym in any text (both read
+        by ``normal``; a Chinese one anywhere, a Latin end at a word boundary, an English plural allowed).
+
+        An excluded phrase takes from its item only the places of the item's own synonyms inside it, so a phrase
+        holding none never excludes anything. Whether a synonym inside it heads what a text names is not asked:
+        that depends on the text around the phrase and how it is written ("gold brick" alone names no brick,
+        "GOLD bricks" does, a word in capitals read as a brand).
+        """
+        text = normal(phrase)
+        return tuple(
+            spelling for spelling in self.spellings() if normal(spelling) and any(_spans(text, normal(spelling)))
+        )
 
     def counts_in(self, unit: str) -> bool:
         """Whether the item is counted in ``unit`` (however spelt); an item listing no units takes any."""

@@ -128,7 +128,9 @@ class ItemApiController(Controller):
         operation_id="createItem",
         summary="Add an item (admins)",
         description="The key (lower-case letters, digits, _) never changes. A name or synonym that already names "
-        "another live item of the same category and kind is refused (400 naming synonyms).",
+        "another live item of the same category and kind is refused (400 naming synonyms); so is an excluded "
+        "phrase that is one of the item's names or synonyms, or contains none of them, as the resolver finds a "
+        "synonym (it would never exclude anything: 400 naming exclusions).",
         guards=[admin_only, token_scope("items:write")],
         status_code=HTTP_201_CREATED,
         sync_to_thread=True,
@@ -146,8 +148,9 @@ class ItemApiController(Controller):
         summary="Edit an item (admins)",
         description="Send the version you read; 409 when someone changed the item since. exclusions (phrases "
         "that hold a synonym and are not the item, either language) replace the item's list: add or remove a "
-        "phrase by sending the list with or without it. A phrase that is a name or synonym of the item is refused "
-        "(400 naming exclusions). Offers and lines the change affects are resolved again.",
+        "phrase by sending the list with or without it. A phrase that is a name or synonym of the item, or that "
+        "contains none of them (it would never exclude anything), is refused (400 naming exclusions). Offers and "
+        "lines the change affects are resolved again.",
         guards=[admin_only, token_scope("items:write")],
         sync_to_thread=True,
     )

@@ -260,9 +260,13 @@ class ItemPagesController(Controller):
     def _set_retired(self, db: Session, actor: Actor, key: str, *, retired: bool) -> Template | Redirect:
         try:
             row = services.set_retired(db, actor, key[:KEY_MAX], retired=retired)
-        except (services.Conflict, services.ItemInputError) as error:
+        except services.Conflict as conflict:
             db.rollback()
             fresh = services.get_term(db, key[:KEY_MAX])
-            said = str(error.detail) if isinstance(error, services.Conflict) else error.message
-            return self._edit(db, actor, fresh, problem=said, status_code=HTTP_409_CONFLICT)
+            return self._edit(db, actor, fresh, problem=str(conflict.detail), status_code=HTTP_409_CONFLICT)
+        except services.ItemInputError as error:
+            # Restoring an item whose synonym another live item took: listed with a link to its field.
+            db.rollback()
+            fresh = services.get_term(db, key[:KEY_MAX])
+            return self._edit(db, actor, fresh, errors={error.field: error.message}, status_code=HTTP_409_CONFLICT)
         return _after(row.key, "retired" if retired else "restored", services.reresolve_after_edit(db, actor, row))

@@ -283,15 +283,40 @@ def _check_synonyms(db: Session, key: str, category: Category, kind: ResourceKin
             )
 
 
-def _check_exclusions(spellings: list[str], exclusions: list[str]) -> None:
-    """An excluded phrase is never one of the item's own names or synonyms (it would exclude the item itself)."""
-    own = {normal(text) for text in spellings}
-    for phrase in exclusions:
+def check_exclusions(entry: ItemEntry) -> None:
+    """The one rule for an item's excluded phrases, on every path that stores them (pages, API, curated list).
+
+    A phrase is never one of the item's own names or synonyms (it would exclude the item itself), and it holds
+    one of them where the resolver finds a synonym (``ItemEntry.names_in``): a phrase excludes only the places
+    of its item's synonyms inside it, so one holding none would never exclude anything.
+    """
+    own = {normal(text) for text in entry.spellings()}
+    for phrase in entry.exclusions:
         if normal(phrase) in own:
             raise ItemInputError(
                 "exclusions",
                 _("“%(text)s” is a name or synonym of this item, so it cannot be excluded") % {"text": phrase},
             )
+        if not entry.names_in(phrase):
+            raise ItemInputError(
+                "exclusions",
+                _("“%(text)s” contains none of this item's names, so it would never exclude anything")
+                % {"text": phrase},
+            )
+
+
+def _entry(key: str, fields: dict[str, Any]) -> ItemEntry:
+    """An item as the rules read it: a new item's input, or an edit merged into its row."""
+    return ItemEntry(
+        key,
+        _value(fields["category"]),
+        _value(fields["kind"]),
+        fields["name_zh"],
+        fields["name_en"],
+        tuple(fields["synonyms"]),
+        (),
+        tuple(fields["exclusions"]),
+    )
 
 
 def _term_snapshot(row: ItemTerm) -> dict[str, Any]:
@@ -304,7 +329,7 @@ def create_term(db: Session, actor: CurrentUser | None, data: ItemTermCreate) ->
     if db.execute(sa.select(ItemTerm.id).where(ItemTerm.key == data.key)).first() is not None:
         raise ItemInputError("key", _("The key %(key)s is taken") % {"key": data.key})
     _check_synonyms(db, data.key, data.category, data.kind, [data.name_zh, data.name_en, *data.synonyms])
-    _check_exclusions([data.name_zh, data.name_en, *data.synonyms], data.exclusions)
+    check_exclusions(_entry(data.key, data.model_dump()))
     row = ItemTerm(**data.model_dump())
     db.add(row)
     db.flush()
@@ -324,7 +349,7 @@ def update_term(db: Session, actor: CurrentUser | None, key: str, data: ItemTerm
     merged = {name: getattr(row, name) for name in fields} | changes
     spellings = [merged["name_zh"], merged["name_en"], *merged["synonyms"]]
     _check_synonyms(db, key, merged["category"], merged["kind"], spellings)
-    _check_exclusions(spellings, merged["exclusions"])
+    check_exclusions(_entry(key, merged))
     result = db.execute(
         sa.update(ItemTerm)
         .where(ItemTerm.id == row.id, ItemTerm.version == data.version)  # type: ignore[arg-type]
@@ -383,6 +408,7 @@ def install_curated(db: Session, entries: Iterable[ItemEntry], now: datetime | N
     for entry in entries:
         if entry.key in have:
             continue
+        check_exclusions(entry)
         db.add(
             ItemTerm(
                 key=entry.key,
