@@ -21,6 +21,11 @@ decisions, 100 later lines; exploration applies to volunteers only). Volunteers 
 exploration and with 0.3 (a share of the logged lists with one slot given to a random candidate from
 below the list; the same street otherwise).
 
+``--emphasis e`` raises every per-category and per-community factor of the street to the power e (1, the
+street as documented; ``benchmarks/street_difficulty.py`` measures what it does to the default), and
+``--results`` names other result files (such runs are kept beside the main one, e.g.
+``learned_ranker.fresh_seeds``).
+
 Targets (issue 13): default >= 0.90 and learned >= default + 0.03 on every seed, and the gate stores
 the model only where that holds. Writes benchmarks/results/learned_ranker.{txt,json}.
 """
@@ -66,10 +71,10 @@ def on_shown(street: Street, test: DecisionSet, scorer: Scorer) -> float:
     return float(np.nanmean(values))
 
 
-def run(seed: int, exploration: float, kind: str = "volunteer") -> dict:
+def run(seed: int, exploration: float, kind: str = "volunteer", emphasis: float = 1.0) -> dict:
     started = time.perf_counter()
     street: Street = (
-        truth_street(seed, exploration=exploration, keep_pools=True)
+        truth_street(seed, exploration=exploration, emphasis=emphasis, keep_pools=True)
         if kind == "volunteer"
         else offer_street(seed, keep_pools=True)
     )
@@ -80,6 +85,7 @@ def run(seed: int, exploration: float, kind: str = "volunteer") -> dict:
         "kind": kind,
         "seed": seed,
         "exploration": exploration,
+        "emphasis": emphasis,
         "decisions": len(data),
         "approvals": int(data.labels.sum()),
         "later_lists": len(street.later),
@@ -127,7 +133,8 @@ def run(seed: int, exploration: float, kind: str = "volunteer") -> dict:
 
 def show(row: dict) -> None:
     print(
-        f"{row['kind']}s, seed {row['seed']} (exploration {row['exploration']:g}): {row['decisions']:,} decisions, "
+        f"{row['kind']}s, seed {row['seed']} (exploration {row['exploration']:g}, emphasis {row['emphasis']:g}): "
+        f"{row['decisions']:,} decisions, "
         f"{row['approvals']:,} approvals, {row['later_lists']} later lists"
     )
     print(f"  NDCG@10 on the truth: text only {row['text only']:.3f}, default {row['default']:.3f}")
@@ -153,13 +160,17 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6, 7, 8])
     parser.add_argument("--exploration", type=float, nargs="+", default=[0.0, 0.3])
     parser.add_argument("--kinds", nargs="+", choices=["volunteer", "offer"], default=["volunteer", "offer"])
+    parser.add_argument(
+        "--emphasis", type=float, default=1.0, help="per-category and per-community factors raised to this power"
+    )
+    parser.add_argument("--results", default=str(RESULTS), help="where to write .txt and .json (without suffix)")
     args = parser.parse_args()
     buffer = io.StringIO()
     rows = []
     for kind in args.kinds:
         for exploration in args.exploration if kind == "volunteer" else [0.0]:
             for seed in args.seeds:
-                row = run(seed, exploration, kind)
+                row = run(seed, exploration, kind, args.emphasis)
                 rows.append(row)
                 with redirect_stdout(buffer):
                     show(row)
@@ -169,9 +180,10 @@ def main() -> None:
         f"targets: default >= {DEFAULT_FLOOR}, learned >= default + {MARGIN} on every seed"
     )
     print(summary)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.with_suffix(".txt").write_text(buffer.getvalue() + summary + "\n", encoding="utf-8")
-    RESULTS.with_suffix(".json").write_text(json.dumps({"runs": rows, "summary": summary}, indent=2), encoding="utf-8")
+    results = Path(args.results)  # a name such as learned_ranker.fresh_seeds: add to it, never replace its suffix
+    results.parent.mkdir(parents=True, exist_ok=True)
+    Path(f"{results}.txt").write_text(buffer.getvalue() + summary + "\n", encoding="utf-8")
+    Path(f"{results}.json").write_text(json.dumps({"runs": rows, "summary": summary}, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":
