@@ -6,6 +6,7 @@ from typing import Any
 
 from marketplace.i18n import gettext as _
 from marketplace.needs.board import InvalidFilter
+from marketplace.whole_numbers import whole_number
 
 MAX_QUERY = 100  # characters of a search
 
@@ -24,9 +25,10 @@ def number(params: Mapping[str, Any], name: str, *, maximum: int = 2**31 - 1) ->
     text = one(params, name)
     if not text:
         return None
-    if not text.isdigit() or int(text) > maximum:
+    value = whole_number(text, minimum=0, maximum=maximum)
+    if value is None:
         raise InvalidFilter(name, _("not a known value"))
-    return int(text)
+    return value
 
 
 def choice(params: Mapping[str, Any], name: str, allowed: Mapping[str, Any] | list[str]) -> str | None:

@@ -46,6 +46,7 @@ from marketplace.security.identity import CurrentUser
 from marketplace.validation import MAX_INT
 from marketplace.vocabulary import Urgency
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
+from marketplace.whole_numbers import whole_number
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -269,9 +270,10 @@ def _whole(values: Mapping[str, Any], parameter: str) -> int | None:
     text = _text(values, parameter)
     if text is None:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= MAX_INT:
+    number = whole_number(text, maximum=MAX_INT)
+    if number is None:
         raise _problem(parameter, N_("A positive whole number"))
-    return int(text)
+    return number
 
 
 def _choice(values: Mapping[str, Any], parameter: str, choices: type[_E]) -> _E | None:
@@ -334,9 +336,10 @@ def parse_page(values: Mapping[str, Any]) -> int:
     text = _text(values, "page")
     if text is None:
         return 1
-    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+    number = whole_number(text, maximum=MAX_PAGE)
+    if number is None:
         raise _problem("page", N_("A positive whole number"))
-    return int(text)
+    return number
 
 
 # --- SQL ---------------------------------------------------------------------------------------------

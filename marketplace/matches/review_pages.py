@@ -35,6 +35,7 @@ from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, sessions_only
 from marketplace.security.identity import CurrentUser
 from marketplace.validation import MAX_INT
+from marketplace.whole_numbers import whole_number
 
 GROUPS = (MatchKind.WHOLE_NEED, MatchKind.OFFER_LINE, MatchKind.VOLUNTEER_SHIFT)
 MAX_REASON = 500
@@ -211,9 +212,10 @@ class ReviewPagesController(Controller):
         filters, sort, page = inbox.parse_filters(values), inbox.parse_sort(values), inbox.parse_page(values)
         done, shown_id = values.get("done") or "", values.get("id") or ""
         notice = None
-        if done in ("approved", "rejected") and shown_id.isdigit() and len(shown_id) < 12:
+        shown = whole_number(shown_id)
+        if done in ("approved", "rejected") and shown is not None:
             # Which project the item was about, when it is in the admin's street: "#1174" alone names nothing.
-            title = _titles(reader, actor, [int(shown_id)]).get(int(shown_id))
+            title = _titles(reader, actor, [shown]).get(shown)
             notices = {
                 ("approved", False): _("Item #%(id)s was approved."),
                 ("rejected", False): _("Item #%(id)s was rejected."),
@@ -328,7 +330,7 @@ def chosen_ids(db: Session, actor: CurrentUser, data: Mapping[str, Any]) -> tupl
         filters, sort, _page = where_in_queue(data)
         filters = filters.within(actor)  # a street admin's "every matching item" is their street's
         upto = one(data, "upto")
-        newest = int(upto) if upto.isdigit() and int(upto) <= MAX_INT else 0
+        newest = whole_number(upto, maximum=MAX_INT) or 0
         ids = inbox.matching_ids(db, filters, sort, upto=newest, limit=review.BULK_LIMIT + 1)
         if len(ids) <= review.BULK_LIMIT:
             return ids, len(ids)

@@ -17,6 +17,7 @@ from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
+from marketplace.whole_numbers import whole_number
 
 FIELD = "grid-grid_id"  # the field's key on the need's page
 
@@ -30,7 +31,7 @@ class NeedGridPagesController(Controller):
     @post("/{need_id:int}/grid", name="needs:set-grid", sync_to_thread=True)
     def set_grid(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: FormData) -> Template | Redirect:
         text = one(data, "grid_id").strip()
-        grid_id = int(text) if text.isdigit() and len(text) < 11 and 0 < int(text) < 2**31 else None
+        grid_id = whole_number(text)
         values = {FIELD: text}
         if grid_id is None:
             errors = {FIELD: _("Choose a grid")}

@@ -40,6 +40,7 @@ from marketplace.security.guards import sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
 from marketplace.vocabulary import Category, IntakeChannel, ResourceKind, Urgency
 from marketplace.volunteers.models import Skill
+from marketplace.whole_numbers import whole_number
 
 
 def grids_for(db: Session, actor: CurrentUser, street: StreetRef | None, grid_id: int | None) -> GridGroups:
@@ -63,8 +64,7 @@ def city_wide(actor: CurrentUser) -> bool:
 
 
 def _grid_value(form: NeedForm) -> int | None:
-    text = str(form.values.get("grid_id") or "")
-    return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
+    return whole_number(str(form.values.get("grid_id") or ""))
 
 
 def _form_page(

@@ -47,6 +47,7 @@ from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
 from marketplace.vocabulary import Category, IntakeChannel, Urgency
+from marketplace.whole_numbers import whole_number
 
 PAGE_SIZE = 20
 PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000)]
@@ -91,7 +92,7 @@ def nothing_asked_message() -> str:
 
 def _version(form: dict[str, Any], name: str = "version") -> int | None:
     text = one(form, name).strip()
-    return int(text) if text.isdigit() and 0 < int(text) < 2_147_483_647 else None
+    return whole_number(text)
 
 
 def _reference(text: str) -> int:

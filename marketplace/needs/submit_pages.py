@@ -27,6 +27,7 @@ from marketplace.security.deps import ClientAddress
 from marketplace.security.guards import PUBLIC
 from marketplace.too_many import too_many_page
 from marketplace.vocabulary import Category, IntakeChannel, Urgency
+from marketplace.whole_numbers import whole_number
 
 # What a resident fills in; everything else (lines, shifts) staff add when they review the need.
 PUBLIC_FIELDS = (
@@ -45,8 +46,7 @@ MAX_REFERENCE = 2_147_483_647
 
 
 def _grid_id(value: Any) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
+    return whole_number(str(value or ""))
 
 
 def _form(
