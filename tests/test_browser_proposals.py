@@ -92,9 +92,7 @@ def _propose(demo: LiveServer) -> dict[str, Any]:
                 shifts=[Proposal("shift", need.id or 0, shift.id or 0, volunteer.id or 0, 0.9, 1, ())],
                 stats=RoundStats(),
             )
-            written = proposals.write(
-                db, plan, proposals.Author(None, "cli"), {offer.id or 0: partner.organization_id or 0}
-            )
+            written = proposals.write(db, plan, proposals.Author(None, "cli"))
             db.commit()
             assert (written.lines, written.shifts) == (1, 1), written
             rows = db.execute(sa.select(Match).where(Match.id.in_(written.match_ids))).scalars().all()  # type: ignore[union-attr]

@@ -105,8 +105,7 @@ def test_a_cancellation_waits_for_a_round_writing_and_then_ends_its_proposals(
     staff = staff_of(session, need)
     version = int(fetch(session, Need, need.id).version)
     with Session(session.get_bind()) as db, ThreadPoolExecutor(max_workers=1) as pool:
-        organization_of = {offer.id: offer.organization_id for offer in world["offers"]}
-        written = proposals.write(db, plan, proposals.Author(None, "cli"), organization_of)
+        written = proposals.write(db, plan, proposals.Author(None, "cli"))
         assert (written.lines, written.shifts) == (1, 1)
         # The round has written and not committed yet: the cancellation arrives now and must wait for it.
         token, path, body = _cancel_call(staff.token, need, version)

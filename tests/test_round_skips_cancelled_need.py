@@ -30,8 +30,7 @@ def test_a_need_cancelled_after_planning_gets_no_proposal_and_an_open_one_does(s
     session.execute(sa.update(Need).where(Need.id == need.id).values(status=NeedStatus.CANCELLED))  # type: ignore[arg-type]
     session.commit()
     with Session(session.get_bind()) as db:
-        organization_of = {offer.id: offer.organization_id for offer in (bricks, more)}
-        written = proposals.write(db, plan, proposals.Author(None, "cli"), organization_of)
+        written = proposals.write(db, plan, proposals.Author(None, "cli"))
         db.commit()
     assert (written.lines, written.shifts, written.skipped) == (1, 0, 2)
     [made] = _round_matches(session)

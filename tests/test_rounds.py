@@ -479,7 +479,7 @@ def test_a_pair_taken_after_planning_is_skipped_not_failed(session: Session) -> 
     session.add(ShiftSignup(shift_id=shift.id or 0, volunteer_id=first, status=SignupStatus.PENDING))
     session.commit()
     with Session(session.get_bind()) as db:
-        written = proposals.write(db, plan, proposals.Author(None, "cli"), {})
+        written = proposals.write(db, plan, proposals.Author(None, "cli"))
         db.commit()
     assert (written.shifts, written.skipped) == (1, 1)
     assert [m.volunteer_id for m in _round_matches(session)] == [second]

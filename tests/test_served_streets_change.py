@@ -180,9 +180,7 @@ def test_once_the_offer_moved_and_the_claim_ended_the_street_is_given_up_and_sta
         stats=RoundStats(),
     )
     with session_factory() as db:
-        written = proposals.write(
-            db, plan, proposals.Author(None, "cli"), {world.both_offer.id or 0: organization_id}, None, None
-        )
+        written = proposals.write(db, plan, proposals.Author(None, "cli"), None, None)
         db.commit()
     assert (written.lines, written.skipped) == (1, 1)
     with reading(session) as fresh:

@@ -390,11 +390,11 @@ def test_a_round_writing_after_another_streets_round_promises_no_unit_or_hour_tw
     )
     author = proposals.Author(None, "cli")
     with Session(session.get_bind()) as db:
-        done = proposals.write(db, first, author, {offer: world["org_b"]})
+        done = proposals.write(db, first, author)
         db.commit()
     assert (done.lines, done.shifts, done.skipped) == (1, 1, 0)
     with Session(session.get_bind()) as db:
-        later = proposals.write(db, second, author, {offer: world["org_b"]})
+        later = proposals.write(db, second, author)
         db.commit()
     # 1,000 m² are left of the offer, not 2,000; 丙 already holds street A's shift at that hour; 乙 is free.
     assert (later.lines, later.shifts, later.skipped) == (0, 1, 2)

@@ -48,7 +48,6 @@ class RoundInputs:
     taken_lines: set[tuple[int, int]] = field(default_factory=set)
     taken_shifts: set[tuple[int, int]] = field(default_factory=set)
     busy: dict[int, list[Window]] = field(default_factory=dict)
-    organization_of: dict[int, int] = field(default_factory=dict)  # offer → its organization
 
 
 def _open_needs(db: Session, street_id: int | None = None) -> list[Need]:
@@ -141,20 +140,18 @@ def _busy(db: Session, now: datetime, volunteers: Any = None) -> dict[int, list[
     return dict(busy)
 
 
-def _usable_offers(
-    db: Session, now: datetime, street_id: int | None = None
-) -> tuple[list[records.Offer], dict[int, int]]:
+def _usable_offers(db: Session, now: datetime, street_id: int | None = None) -> list[records.Offer]:
     """Live offers of approved organizations (an approval of another's would be refused), serving the street."""
     approved = (
-        sa.select(OfferRow.id, OfferRow.organization_id)
+        sa.select(OfferRow.id)
         .join(Organization, Organization.id == OfferRow.organization_id)  # type: ignore[arg-type]
         .where(Organization.status == OrganizationStatus.APPROVED)
     )
     if street_id is not None:
         approved = approved.where(OfferRow.organization_id.in_(organizations_serving({street_id})))  # type: ignore[attr-defined]
-    owners = {int(offer_id): int(organization_id) for offer_id, organization_id in db.execute(approved)}
-    among = None if street_id is None else approved.with_only_columns(OfferRow.id)  # type: ignore[arg-type]
-    return [offer for offer in rows.offer_records(db, now, among=among) if offer.id in owners], owners
+    usable = {int(offer_id) for offer_id in db.execute(approved).scalars()}
+    among = None if street_id is None else approved
+    return [offer for offer in rows.offer_records(db, now, among=among) if offer.id in usable]
 
 
 def _active_volunteers(db: Session, now: datetime, street_id: int | None = None) -> list[records.Volunteer]:
@@ -231,7 +228,7 @@ def load(db: Session, now: datetime, street_id: int | None = None) -> RoundInput
             week, hours = shift_times[match.shift_id]
             held = booked[match.volunteer_id or 0]
             held[week] = held.get(week, 0.0) + hours
-    offers, owners = _usable_offers(db, now, street_id)
+    offers = _usable_offers(db, now, street_id)
     offers, volunteers = with_capacity(
         offers, _active_volunteers(db, now, street_id), reserved=held_by_offer, booked_by_week=booked
     )
@@ -243,5 +240,4 @@ def load(db: Session, now: datetime, street_id: int | None = None) -> RoundInput
         taken_lines=live_line_pairs(db, needs_here) | refused_pairs(db, MatchKind.OFFER_LINE, needs_here),
         taken_shifts=live_shift_pairs(db, needs_here) | refused_pairs(db, MatchKind.VOLUNTEER_SHIFT, needs_here),
         busy=busy,
-        organization_of=owners,
     )

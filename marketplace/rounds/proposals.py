@@ -174,6 +174,15 @@ def volunteer_slots(db: Session, volunteer_ids: set[int]) -> dict[int, list[Slot
     return slots
 
 
+def offer_organizations(db: Session, offer_ids: set[int]) -> dict[int, int]:
+    """Each offer's organization as the database has it, in one query: rule 4 is checked against these, never
+    against what a caller believes."""
+    if not offer_ids:
+        return {}
+    query = sa.select(Offer.id, Offer.organization_id).where(Offer.id.in_(sorted(offer_ids)))  # type: ignore[union-attr]
+    return {int(offer_id): int(organization_id) for offer_id, organization_id in db.execute(query)}
+
+
 def _clashes(slot: Slot, held: list[Slot]) -> bool:
     shift_id, starts_at, ends_at = slot
     return any(other != shift_id and start < ends_at and starts_at < end for other, start, end in held)
@@ -183,7 +192,6 @@ def write(
     db: Session,
     plan: RoundPlan,
     author: Author,
-    organization_of: dict[int, int],
     round_id: int | None = None,
     street_id: int | None = None,
 ) -> Written:
@@ -197,7 +205,9 @@ def write(
     taken = live_line_pairs(db, lines={p.part_id for p in plan.lines})
     room = offer_room(db, {p.candidate_id for p in plan.lines})
     # Rule 4 for every round, a whole deployment's too: an offer only where its organization serves the need's
-    # street, as it does now (it may have given a street up since the plan was read).
+    # street, as it does now (it may have given a street up since the plan was read). The offers' organizations
+    # are read here, from the offers themselves: an offer no longer there has none and serves no street.
+    organization_of = offer_organizations(db, {p.candidate_id for p in plan.lines})
     served = served_pairs(db, {(organization_of.get(p.candidate_id, 0), p.need_id) for p in plan.lines})
     slots = volunteer_slots(db, {p.candidate_id for p in plan.shifts})
     times = {

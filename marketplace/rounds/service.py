@@ -245,7 +245,7 @@ def run(
         with session_scope(writer) as db:
             if fence is not None:
                 fence(db)
-            written = proposals.write(db, plan, author, found.organization_of, round_id, street_id)
+            written = proposals.write(db, plan, author, round_id, street_id)
             finished = _finish(db, round_id, plan.stats, written, seconds, started, author)
         tracker("done", 1, 1)
         return finished
