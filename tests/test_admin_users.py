@@ -115,7 +115,8 @@ def test_every_action_writes_one_audit_row(
     assert post_form(client, settings, f"/admin/users/{uid}/end-sessions").status_code == 303
     with caplog.at_level(logging.INFO, logger="marketplace.outbox"):
         issued = post_form(client, settings, f"/admin/users/{uid}/reset-link")
-    assert issued.status_code == 200 and "/reset/" in issued.text
+        assert issued.status_code == 303  # the link is shown on the page it leads to (test_reload_safe_results)
+        assert "/reset/" in client.get(issued.headers["location"]).text
 
     events = audit_events(session)[before:]
     assert [e.action for e in events] == [
@@ -126,6 +127,7 @@ def test_every_action_writes_one_audit_row(
         "user.role_change",
         "user.sessions_ended",
         "user.password_reset_issued",
+        "user.password_reset_shown",
     ]
     assert all(e.actor_id == admin.id and e.actor_role == "admin" and e.object_id == uid for e in events)
     assert events[1].before["is_active"] is True and events[1].after["is_active"] is False
@@ -213,7 +215,9 @@ def test_missing_csrf_token_changes_nothing(client: TestClient[Litestar], sessio
 
 
 def _issue(client: TestClient[Litestar], settings: Settings, user_id: int) -> str:
-    page = post_form(client, settings, f"/admin/users/{user_id}/reset-link")
+    issued = post_form(client, settings, f"/admin/users/{user_id}/reset-link")
+    assert issued.status_code == 303
+    page = client.get(issued.headers["location"])
     assert page.status_code == 200
     assert page.headers["cache-control"] == "no-store"
     start = page.text.index("/reset/")

@@ -48,7 +48,9 @@ def test_admin_creates_a_token_shown_once_and_stored_hashed(
     for scope in ("needs:write", "needs:read", "admin"):
         assert f'value="{scope}"' in page.text
 
-    response = _create(client, identity, user="hotline", expires_days="30")
+    created = _create(client, identity, user="hotline", expires_days="30")
+    assert created.status_code == 303, created.text  # the secret is shown on the page it leads to, once
+    response = client.get(created.headers["location"])
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
     secrets = set(SECRET.findall(response.text))

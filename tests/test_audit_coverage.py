@@ -158,7 +158,8 @@ def do_reset_use(c: Ctx) -> Expected:
     target = c.world.ids["staff_y"]
     issued = c.post(identity, f"/admin/users/{target}/reset-link")
     _ok(issued)
-    link = re.search(r"/reset/[A-Za-z0-9_\-]+", issued.text)
+    shown = c.client.get(issued.headers["location"])  # the link is made and shown on the page it leads to
+    link = re.search(r"/reset/[A-Za-z0-9_\-]+", shown.text)
     assert link, "no reset link on the page"
     _consume_audit_baseline(c)
     new = "reset passphrase for staff 2026"

@@ -5,7 +5,8 @@ Found walking the demo: after lowering a need's line the browser seemed to stay 
 (/needs/7/lines/3). That address is where a *refused* change is shown (400/409, with the message next to the
 field; opened again it leads to the need); a change that succeeds redirects to the need's page with a notice.
 The first test walks that; the second holds every page form to the rule, listing the few whose answer is the
-page itself, and why.
+page itself, and why. A new token's secret, a reset link and an import's report are no longer among them: their
+forms redirect to a page that shows the secret once or the report again (tests/test_reload_safe_results.py).
 """
 
 import typing
@@ -25,9 +26,6 @@ from tests.security_helpers import csrf_from, fetch, make_grid, sign_in_as
 
 # POST page forms whose answer is a page, not a redirect, and why; anything else must redirect on success.
 ANSWERED_WITH_A_PAGE = {
-    # A secret shown once: a redirect would have to keep it somewhere to show it on the next page.
-    "/admin/tokens": "the new token's secret, shown once (Cache-Control: no-store)",
-    "/admin/users/{user_id:int}/reset-link": "the reset link, shown once (Cache-Control: no-store)",
     # A showing of personal data, audited each time, for this page only (an address would show it again).
     "/needs/{need_id:int}/contact": "the resident's phone, for this page",
     "/claims/{match_id:int}/contact": "the resident's contact, for this page",
@@ -36,10 +34,6 @@ ANSWERED_WITH_A_PAGE = {
     "/track": "a need's progress by its reference",
     "/privacy/residents/find": "a resident's needs by phone",
     "/privacy/residents/export": "a download",
-    # An upload's report: the file is read once; a large one becomes a job whose page the answer redirects to.
-    "/needs/import": "the import report",
-    "/offers/import": "the import report",
-    "/volunteers/import": "the import report",
     # The review queue's bulk decisions answer with the queue and what was done (another change owns /review).
     "/review/bulk-approve": "the queue with the result",
     "/review/bulk-reject": "the queue with the result",

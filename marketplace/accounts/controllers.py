@@ -26,6 +26,7 @@ from marketplace.places.services import admin_street_ids, all_streets, grids_of_
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, admin_only, login_required, sessions_only, signed_in
 from marketplace.security.identity import CurrentUser
+from marketplace.security.reveal import pending_digest
 from marketplace.security.sessions import expired_session_cookie, session_cookie
 from marketplace.security.throttle import Throttled
 from marketplace.settings import Settings
@@ -34,6 +35,10 @@ from marketplace.too_many import too_many_page
 from marketplace.validation import Username
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _pending_reset(settings: Settings, reset_id: int, actor: CurrentUser) -> str:
+    return pending_digest(settings.secret_key, "password_reset", reset_id, actor)
 
 
 def _settings(request: Request[Any, Any, Any]) -> Settings:
@@ -343,6 +348,7 @@ class AdminUsersController(Controller):
             errors=extra.pop("errors", {}),
             notice=extra.pop("notice", None),
             reset_link=extra.pop("reset_link", None),
+            reset_link_gone=extra.pop("reset_link_gone", False),
             active_page="admin",
             **extra,
         )
@@ -422,18 +428,38 @@ class AdminUsersController(Controller):
     @post("/{user_id:int}/reset-link", name="admin:user_reset_link", sync_to_thread=True)
     def reset_link(
         self, request: Request[Any, Any, Any], db: DbSession, actor: Actor, user_id: FromPath[int]
-    ) -> Template:
+    ) -> Template | Redirect:
+        settings = _settings(request)
         try:
-            path = services.issue_reset_link(db, actor, user_id, _settings(request))
+            row = services.issue_reset_link(
+                db, actor, user_id, settings, lambda reset_id: _pending_reset(settings, reset_id, actor)
+            )
         except services.AccountError as error:
             return self._refused(db, request, user_id, error)
-        link = str(request.base_url).rstrip("/") + path
-        # Shown once, here: only its digest is stored.
-        return Template(
-            "admin/user.html",
-            context=self._detail(db, request, user_id, reset_link=link),
-            headers={"Cache-Control": "no-store"},
-        )
+        # Post/Redirect/Get: the link is made on the page this leads to, once; a reload there issues nothing.
+        return Redirect(path=f"/admin/users/{user_id}/reset-link/{row.id}", status_code=HTTP_303_SEE_OTHER)
+
+    @get("/{user_id:int}/reset-link/{reset_id:int}", name="admin:user_reset_link_shown", sync_to_thread=True)
+    def reset_link_shown(
+        self,
+        request: Request[Any, Any, Any],
+        db: DbSession,
+        actor: Actor,
+        user_id: FromPath[int],
+        reset_id: FromPath[int],
+    ) -> Template:
+        """The reset link, shown the first time this page opens and never again (a reload says so)."""
+        settings = _settings(request)
+        row = services.reset_to_show(db, actor, user_id, reset_id)
+        if row is None:
+            raise NotFoundException("There is no such reset link")
+        path = services.show_reset_link(db, actor, row, settings, _pending_reset(settings, reset_id, actor))
+        if path is None:
+            context = self._detail(db, request, user_id, reset_link_gone=True)
+        else:
+            # Shown once, here: only its digest is stored.
+            context = self._detail(db, request, user_id, reset_link=str(request.base_url).rstrip("/") + path)
+        return Template("admin/user.html", context=context, headers={"Cache-Control": "no-store"})
 
     @get("/new", name="admin:user_new", sync_to_thread=True)
     def new(self, reader: ReaderSession, actor: Actor) -> Template:

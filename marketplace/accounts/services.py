@@ -3,6 +3,7 @@
 Every change writes its audit row in the same transaction as the change.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -257,29 +258,27 @@ def set_notification_preferences(db: Session, actor: CurrentUser, chosen: set[st
 # --- password reset links ---------------------------------------------------------------------------
 
 
-def issue_reset_link(db: Session, actor: CurrentUser, user_id: int, settings: Settings) -> str:
-    """A one-time reset path (/reset/<secret>) for the admin to hand over; also sent to the outbox."""
+def issue_reset_link(
+    db: Session, actor: CurrentUser, user_id: int, settings: Settings, pending: Callable[[int], str]
+) -> PasswordReset:
+    """A one-time password reset for the admin to hand over, audited; its link is made, shown and sent to the
+    user's outbox by ``show_reset_link`` on the page the form redirects to (its digest is ``pending(row id)``
+    until then: security/reveal.py)."""
     user = managed_user(db, actor, user_id)
     _not_erased(user, "user_id")
-    secret = new_secret()
     now = utcnow()
     row = PasswordReset(
         user_id=user_id,
-        token_hash=digest(secret),
+        token_hash=digest(new_secret()),  # for the insert only: replaced by the pending digest below
         created_by_id=actor.id,
         created_at=now,
         expires_at=now + timedelta(hours=settings.password_reset_hours),
     )
     db.add(row)
     db.flush()
-    path = f"/reset/{secret}"
-    outbox.send(
-        db,
-        user_id,
-        "password_reset",
-        {"link": path, "expires_at": row.expires_at.isoformat()},
-        echo=not settings.is_production,
-    )
+    assert row.id is not None
+    row.token_hash = pending(row.id)
+    db.flush()
     record(
         db,
         "user.password_reset_issued",
@@ -287,6 +286,57 @@ def issue_reset_link(db: Session, actor: CurrentUser, user_id: int, settings: Se
         object_id=user.id,
         actor=actor,
         after={"reset_id": row.id, "expires_at": row.expires_at.isoformat()},
+    )
+    return row
+
+
+def reset_to_show(db: Session, actor: CurrentUser, user_id: int, reset_id: int) -> PasswordReset | None:
+    """A reset ``actor`` issued for this user (still one they manage); None for any other (as good as missing)."""
+    try:
+        managed_user(db, actor, user_id)
+    except AccountError:
+        return None
+    row = db.get(PasswordReset, reset_id)
+    if row is None or row.user_id != user_id or row.created_by_id != actor.id:
+        return None
+    return row
+
+
+def show_reset_link(
+    db: Session, actor: CurrentUser, row: PasswordReset, settings: Settings, pending: str
+) -> str | None:
+    """Make the reset's link (/reset/<secret>) and swap its digest in for the pending one, then send it to the
+    user's outbox: the path, the first time; None once it was shown (or the reset was used or expired)."""
+    secret = new_secret()
+    swapped = db.execute(
+        sa.update(PasswordReset)
+        .where(
+            PasswordReset.id == row.id,  # type: ignore[arg-type]
+            PasswordReset.token_hash == pending,  # type: ignore[arg-type]
+            PasswordReset.created_by_id == actor.id,  # type: ignore[arg-type]
+            PasswordReset.used_at.is_(None),  # type: ignore[union-attr]
+            PasswordReset.expires_at > utcnow(),  # type: ignore[arg-type]
+        )
+        .values(token_hash=digest(secret))
+        .execution_options(synchronize_session=False)
+    )
+    if int(swapped.rowcount or 0) != 1:  # type: ignore[attr-defined]
+        return None
+    path = f"/reset/{secret}"
+    outbox.send(
+        db,
+        row.user_id,
+        "password_reset",
+        {"link": path, "expires_at": row.expires_at.isoformat()},
+        echo=not settings.is_production,
+    )
+    record(
+        db,
+        "user.password_reset_shown",
+        object_type="user",
+        object_id=row.user_id,
+        actor=actor,
+        after={"reset_id": row.id},
     )
     return path
 

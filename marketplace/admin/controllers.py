@@ -3,11 +3,12 @@
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
 from marketplace.admin.audit_log import (
@@ -23,8 +24,11 @@ from marketplace.admin.index import admin_overview
 from marketplace.admin.tokens import (
     SCOPE_LABELS,
     TokenInputErrors,
-    issue_token,
+    issue_token_to_show,
     list_tokens,
+    show_token_secret,
+    token_owner,
+    token_to_show,
     token_users,
     withdraw_token,
 )
@@ -36,6 +40,7 @@ from marketplace.places.services import is_city_admin
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, any_token, login_required, sessions_only, token_scope
 from marketplace.security.identity import CurrentUser
+from marketplace.security.reveal import pending_digest
 
 PageNumber = Annotated[int, QueryParameter(ge=1, le=MAX_ID, description="Page number, from 1")]
 AUDIT_PAGE_SIZE = 50
@@ -60,6 +65,7 @@ def _tokens_context(reader: Session, viewer: CurrentUser, **values: Any) -> dict
         "errors": {},
         "form": {"user": "", "name": "", "scopes": [], "expires_days": ""},
         "created": None,
+        "already_shown": None,
     }
     return page_context(
         reader,
@@ -68,6 +74,10 @@ def _tokens_context(reader: Session, viewer: CurrentUser, **values: Any) -> dict
         scope_labels=SCOPE_LABELS,
         **(defaults | values),
     )
+
+
+def _pending(state: State, token_id: int, actor: CurrentUser) -> str:
+    return pending_digest(state.settings.secret_key, "api_token", token_id, actor)
 
 
 class AdminPagesController(Controller):
@@ -91,8 +101,8 @@ class AdminPagesController(Controller):
     def tokens(self, reader: ReaderSession, actor: Actor) -> Template:
         return Template("admin/tokens.html", context=_tokens_context(reader, actor))
 
-    @post("/tokens", name="admin:tokens-create", sync_to_thread=True, status_code=HTTP_200_OK)
-    def create_token(self, db: DbSession, actor: Actor, data: FormData) -> Template:
+    @post("/tokens", name="admin:tokens-create", sync_to_thread=True)
+    def create_token(self, state: State, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
         form = {
             "user": _value(data, "user"),
             "name": _value(data, "name"),
@@ -100,13 +110,14 @@ class AdminPagesController(Controller):
             "expires_days": _value(data, "expires_days"),
         }
         try:
-            secret, row, owner = issue_token(
+            row = issue_token_to_show(
                 db,
                 user=form["user"],
                 name=form["name"],
                 scopes=form["scopes"],
                 expires_days=form["expires_days"],
                 actor=actor,
+                pending=lambda token_id: _pending(state, token_id, actor),
             )
         except TokenInputErrors as errors:
             return Template(
@@ -114,13 +125,23 @@ class AdminPagesController(Controller):
                 context=_tokens_context(db, actor, errors=errors.by_field(), form=form),
                 status_code=HTTP_400_BAD_REQUEST,
             )
-        db.flush()
-        created = {"secret": secret, "name": row.name, "username": owner.username, "scopes": row.scopes.split()}
+        # Post/Redirect/Get: the secret is made on the page this leads to, once; a reload there makes no token.
+        return Redirect(path=f"/admin/tokens/{row.id}/secret", status_code=HTTP_303_SEE_OTHER)
+
+    @get("/tokens/{token_id:int}/secret", name="admin:tokens-secret", sync_to_thread=True)
+    def token_secret(self, state: State, db: DbSession, actor: Actor, token_id: FromPath[int]) -> Template:
+        """The new token's secret, shown the first time this page opens and never again (a reload says so)."""
+        row = token_to_show(db, token_id, actor)
+        if row is None:
+            raise NotFoundException()
+        secret = show_token_secret(db, row, actor, _pending(state, token_id, actor))
+        values: dict[str, Any] = {"already_shown": {"name": row.name}}
+        if secret is not None:
+            owner = token_owner(db, row)
+            values = {"created": {"secret": secret, "name": row.name, "username": owner, "scopes": row.scopes.split()}}
         # No caching anywhere: the page carries the secret, shown this once.
         return Template(
-            "admin/tokens.html",
-            context=_tokens_context(db, actor, created=created),
-            headers={"Cache-Control": "no-store"},
+            "admin/tokens.html", context=_tokens_context(db, actor, **values), headers={"Cache-Control": "no-store"}
         )
 
     @post("/tokens/{token_id:int}/revoke", name="admin:tokens-revoke", sync_to_thread=True)

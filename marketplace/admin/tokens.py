@@ -3,6 +3,7 @@
 Every create and revoke writes an audit row in the same transaction; the secret never reaches it.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,7 +17,9 @@ from marketplace.audit.service import record
 from marketplace.db.types import utcnow
 from marketplace.i18n import N_
 from marketplace.security.identity import CurrentUser
+from marketplace.security.secrets import digest, new_secret
 from marketplace.security.tokens import (
+    TOKEN_PREFIX,
     TOKEN_SCOPES,
     UnknownScopeError,
     create_api_token,
@@ -25,6 +28,8 @@ from marketplace.security.tokens import (
 )
 
 MAX_EXPIRY_DAYS = 3650
+# The prefix of a token made by the tokens page until its secret is shown (it has none before).
+UNSHOWN_PREFIX = ""
 NAME_MAX = 100
 # Scope descriptions as people read them; the keys are the scopes themselves.
 SCOPE_LABELS: dict[str, str] = {
@@ -74,6 +79,8 @@ class TokenListing:
     def status(self) -> str:
         if self.revoked_at is not None:
             return "revoked"
+        if self.prefix == UNSHOWN_PREFIX:
+            return "unshown"
         if self.expires_at is not None and self.expires_at <= utcnow():
             return "expired"
         return "active"
@@ -113,6 +120,7 @@ def active_token_count(reader: Session, viewer: CurrentUser | None = None) -> in
     now = utcnow()
     query = sa.select(sa.func.count()).where(
         ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
+        ApiToken.prefix != UNSHOWN_PREFIX,  # type: ignore[arg-type]
         sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),  # type: ignore[union-attr,operator]
         ApiToken.user_id.in_(sa.select(User.id).where(_in_scope(viewer))),  # type: ignore[union-attr]
     )
@@ -185,18 +193,10 @@ def _token_snapshot(row: ApiToken) -> dict[str, object]:
     }
 
 
-def issue_token(
-    db: Session,
-    *,
-    user: str,
-    name: str,
-    scopes: list[str],
-    expires_days: str | int | None,
-    actor: CurrentUser | None,
-    actor_id: int | None = None,
-    actor_role: str | None = None,
-) -> tuple[str, ApiToken, User]:
-    """Validate every field, create the token and audit it; returns the secret (shown once)."""
+def _checked_request(
+    db: Session, *, user: str, name: str, scopes: list[str], expires_days: str | int | None, actor: CurrentUser | None
+) -> tuple[User, str, list[str], datetime | None]:
+    """Every field of a token request checked at once: the owner, name, scopes and expiry; or TokenInputErrors."""
     errors: list[TokenInputError] = []
     owner = clean_name = clean_scopes = days = None
     for check in (
@@ -221,10 +221,27 @@ def issue_token(
     if errors:
         raise TokenInputErrors(errors)
     assert owner is not None and owner.id is not None and clean_name is not None and clean_scopes is not None
-    expires_at = utcnow() + timedelta(days=days) if days else None
+    return owner, clean_name, clean_scopes, utcnow() + timedelta(days=days) if days else None
+
+
+def issue_token(
+    db: Session,
+    *,
+    user: str,
+    name: str,
+    scopes: list[str],
+    expires_days: str | int | None,
+    actor: CurrentUser | None,
+    actor_id: int | None = None,
+    actor_role: str | None = None,
+) -> tuple[str, ApiToken, User]:
+    """Validate every field, create the token and audit it; returns the secret (shown once)."""
+    owner, clean_name, clean_scopes, expires_at = _checked_request(
+        db, user=user, name=name, scopes=scopes, expires_days=expires_days, actor=actor
+    )
     creator = actor.id if actor else actor_id
     secret, row = create_api_token(
-        db, user_id=owner.id, name=clean_name, scopes=clean_scopes, created_by_id=creator, expires_at=expires_at
+        db, user_id=owner.id or 0, name=clean_name, scopes=clean_scopes, created_by_id=creator, expires_at=expires_at
     )
     record(
         db,
@@ -237,6 +254,77 @@ def issue_token(
         actor_role=actor_role,
     )
     return secret, row, owner
+
+
+def issue_token_to_show(
+    db: Session,
+    *,
+    user: str,
+    name: str,
+    scopes: list[str],
+    expires_days: str | int | None,
+    actor: CurrentUser,
+    pending: Callable[[int], str],
+) -> ApiToken:
+    """The tokens page's form: validate every field as ``issue_token`` does, create the token without a secret
+    (its digest is ``pending(row id)``, see security/reveal.py) and audit it; ``show_token_secret`` makes the
+    secret on the page the form redirects to."""
+    owner, clean_name, clean_scopes, expires_at = _checked_request(
+        db, user=user, name=name, scopes=scopes, expires_days=expires_days, actor=actor
+    )
+    row = ApiToken(
+        user_id=owner.id or 0,
+        name=clean_name,
+        prefix=UNSHOWN_PREFIX,
+        token_hash=digest(new_secret()),  # for the insert only: replaced by the pending digest below
+        scopes=" ".join(clean_scopes),
+        created_by_id=actor.id,
+        expires_at=expires_at,
+    )
+    db.add(row)
+    db.flush()
+    assert row.id is not None
+    row.token_hash = pending(row.id)
+    db.flush()
+    record(db, "token.create", object_type="api_token", object_id=row.id, after=_token_snapshot(row), actor=actor)
+    return row
+
+
+def token_to_show(db: Session, token_id: int, viewer: CurrentUser) -> ApiToken | None:
+    """A token ``viewer`` created, whose secret page they may open; None for any other (as good as missing)."""
+    row = db.get(ApiToken, token_id)
+    if row is None or row.created_by_id != viewer.id:
+        return None
+    return row
+
+
+def token_owner(db: Session, row: ApiToken) -> str:
+    """The username a token acts as."""
+    return str(db.execute(sa.select(User.username).where(User.id == row.user_id)).scalar_one())  # type: ignore[arg-type]
+
+
+def show_token_secret(db: Session, row: ApiToken, actor: CurrentUser, pending: str) -> str | None:
+    """Make the token's secret and swap it in for the pending digest: the secret, the first time; None once
+    it was shown (or the token was revoked before), whatever the reloads."""
+    secret = TOKEN_PREFIX + new_secret()
+    swapped = db.execute(
+        sa.update(ApiToken)
+        .where(
+            ApiToken.id == row.id,  # type: ignore[arg-type]
+            ApiToken.token_hash == pending,  # type: ignore[arg-type]
+            ApiToken.created_by_id == actor.id,  # type: ignore[arg-type]
+            ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
+        )
+        .values(token_hash=digest(secret), prefix=secret[:12])
+        .execution_options(synchronize_session=False)
+    )
+    if int(swapped.rowcount or 0) != 1:  # type: ignore[attr-defined]
+        return None
+    db.refresh(row)
+    record(
+        db, "token.secret_shown", object_type="api_token", object_id=row.id, after={"prefix": row.prefix}, actor=actor
+    )
+    return secret
 
 
 class TokenInputErrors(ValueError):

@@ -11,7 +11,7 @@ from typing import Any
 from litestar import Controller, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from sqlmodel import Session
@@ -20,8 +20,9 @@ from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.engine import session_scope
 from marketplace.exchange import jobs as exchange_jobs
 from marketplace.exchange import volunteers as volunteer_export
+from marketplace.exchange.import_reports import ImportReport, find_report
 from marketplace.exchange.need_columns import export_columns, import_columns
-from marketplace.exchange.need_import import NeedImportResult, export_pages, import_needs
+from marketplace.exchange.need_import import export_pages, import_needs
 from marketplace.exchange.paging import stream_list
 from marketplace.exchange.readers import MAX_BYTES, UPLOAD_BODY_LIMIT, TableProblem, read_table
 from marketplace.exchange.too_large import too_large_page
@@ -124,7 +125,7 @@ class NeedExchangeController(Controller):
         self,
         db: Session,
         *,
-        result: NeedImportResult | None = None,
+        result: ImportReport | None = None,
         problem: str | None = None,
         status_code: int = 200,
     ) -> Template:
@@ -155,12 +156,20 @@ class NeedExchangeController(Controller):
         if queued is not None:
             return queued
         return import_upload(
+            db,
+            actor,
+            "needs",
             data,
             lambda table, only_valid, filename: import_needs(
                 db, actor, table, only_valid=only_valid, filename=filename
             ),
             partial(self._page, db),
         )
+
+    @get("/import/{report_id:int}", name="needs:import-report", sync_to_thread=True)
+    def import_report(self, reader: ReaderSession, actor: Actor, report_id: FromPath[int]) -> Template:
+        """An import's report, at its own address: a reload shows it again and imports nothing."""
+        return self._page(reader, result=find_report(reader, actor, "needs", report_id))
 
     @get("/export.csv", name="needs:export-csv", sync_to_thread=True)
     def export_csv(

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.exchange.import_reports import find_report
 from marketplace.exchange.offers import IMPORTED_COLUMNS, count_offers, export_pages, import_offers, offer_columns
 from marketplace.exchange.paging import stream_list
 from marketplace.exchange.readers import UPLOAD_BODY_LIMIT
@@ -249,12 +250,20 @@ class OfferPagesController(Controller):
     def import_file(self, db: DbSession, actor: Actor, data: UploadForm) -> Template | Redirect:
         require_approved_organization(db, actor)
         return import_upload(
+            db,
+            actor,
+            "offers",
             data,
             lambda table, only_valid, filename: import_offers(
                 db, actor, table, only_valid=only_valid, filename=filename
             ),
             partial(self._import_page, db),
         )
+
+    @get("/import/{report_id:int}", name="offers:import-report", guards=[offer_page_writers], sync_to_thread=True)
+    def import_report(self, reader: ReaderSession, actor: Actor, report_id: FromPath[int]) -> Template:
+        """An import's report, at its own address: a reload shows it again and imports nothing."""
+        return self._import_page(reader, result=find_report(reader, actor, "offers", report_id))
 
     @get("/export", name="offers:export", sync_to_thread=True)
     def export(

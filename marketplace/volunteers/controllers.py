@@ -16,6 +16,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import User
 from marketplace.accounts.registration_limit import count_registration
 from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.exchange.import_reports import find_report
 from marketplace.exchange.readers import UPLOAD_BODY_LIMIT
 from marketplace.exchange.too_large import too_large_page
 from marketplace.exchange.upload_form import UploadForm, import_page, import_upload
@@ -368,14 +369,22 @@ class VolunteerDirectoryController(Controller):
         request_max_body_size=UPLOAD_BODY_LIMIT,  # refused with 413 while the body streams in
         exception_handlers={RequestEntityTooLarge: too_large_page},
     )
-    def import_file(self, db: DbSession, actor: Actor, data: UploadForm) -> Template:
+    def import_file(self, db: DbSession, actor: Actor, data: UploadForm) -> Template | Redirect:
         return import_upload(
+            db,
+            actor,
+            "volunteers",
             data,
             lambda table, only_valid, filename: import_volunteers(
                 db, actor, table, only_valid=only_valid, filename=filename
             ),
             partial(self._import_page, db),
         )
+
+    @get("/import/{report_id:int}", name="volunteers:import-report", sync_to_thread=True)
+    def import_report(self, reader: ReaderSession, actor: Actor, report_id: FromPath[int]) -> Template:
+        """An import's report, at its own address: a reload shows it again and imports nothing."""
+        return self._import_page(reader, result=find_report(reader, actor, "volunteers", report_id))
 
     @get("/{profile_id:int}", name="volunteers:detail", sync_to_thread=True)
     def detail(self, reader: ReaderSession, actor: Actor, profile_id: FromPath[int]) -> Template:
