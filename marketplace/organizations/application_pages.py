@@ -79,7 +79,7 @@ def _context(db: Session, row: Organization, values: dict[str, Any], errors: dic
         values=values,
         errors=errors,
         kinds=list(OrganizationKind),
-        grid_groups=served_grid_choices(db, row.id, values.get("grid_ids") or []),
+        grid_groups=served_grid_choices(db, row.id),
         revision=more.pop("revision", None) or application.revision(db, row),
         problem=more.pop("problem", None),
         **more,

@@ -24,7 +24,6 @@ from marketplace.places.choices import (
     form_street,
     street_grid_groups,
     streets_grid_groups,
-    streets_of_grids,
 )
 from marketplace.places.directory import StreetRef, home_street, list_streets
 from marketplace.places.services import street_of_grid
@@ -207,7 +206,7 @@ class OwnOrganizationController(Controller):
             edit_errors=edit_errors or {},
             member_values=member_values or {},
             member_errors=member_errors or {},
-            grid_groups=served_grid_choices(db, organization.id, (edit_values or {}).get("grid_ids") or []),
+            grid_groups=served_grid_choices(db, organization.id),
             notice=notice,
             problem=problem,
         )
@@ -248,6 +247,11 @@ class OwnOrganizationController(Controller):
         except services.FormProblem as problem:
             return self._page(
                 db, actor, edit_values=values, edit_errors={problem.field: problem.message}, status_code=400
+            )
+        except served_streets.GridsOfAnotherStreet as refusal:
+            db.rollback()  # a grid the form never offered: nothing is saved, the page says why next to the grids
+            return self._page(
+                db, actor, edit_values=values, edit_errors={"grid_ids": str(refusal.detail)}, status_code=400
             )
         except served_streets.StreetStillInUse as refusal:
             db.rollback()  # nothing of the edit is saved: the page shows it again with the reason
@@ -291,12 +295,14 @@ class OwnOrganizationController(Controller):
         return Redirect("/organization?done=manager", status_code=HTTP_303_SEE_OTHER)
 
 
-def served_grid_choices(db: Session, organization_id: int, chosen: list[Any]) -> GridGroups:
+def served_grid_choices(db: Session, organization_id: int) -> GridGroups:
     """The grids an organization may choose to serve: those of the streets it serves (its registration
-    street's and its grids' streets, and those of the grids just chosen), not a city's every grid."""
+    street's and its grids' streets), not a city's every grid. A refused form does not add the streets of the
+    grids it named: a grid of another street is refused (served_streets.GridsOfAnotherStreet), so offering
+    that street's grids again would only invite the same refusal."""
     served = services.streets_served(db, [organization_id]).get(organization_id, [])
     streets = frozenset(street.id for street in served if street.id is not None)
-    return streets_grid_groups(db, streets | streets_of_grids(db, chosen))
+    return streets_grid_groups(db, streets)
 
 
 def streets_shown(db: Session, organization_id: int) -> list[Any]:

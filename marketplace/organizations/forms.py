@@ -122,7 +122,8 @@ def many(form: dict[str, Any], name: str) -> list[Any]:
     for value in values:
         text = str(value).strip()
         if text:
-            result.append(int(text) if text.isdigit() else text)
+            # ASCII digits only: isdigit() accepts "¹", which int() refuses (a 500); the schema bounds the number.
+            result.append(int(text) if text.isascii() and text.isdigit() else text)
     return result
 
 

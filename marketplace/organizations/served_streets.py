@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from litestar.exceptions import ClientException
-from litestar.status_codes import HTTP_409_CONFLICT
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from sqlmodel import Session
 
 from marketplace.i18n import current_locale, ngettext
@@ -159,10 +159,36 @@ def still_serving(db: Session, organization_id: int, street_ids: frozenset[int])
     return found
 
 
+class GridsOfAnotherStreet(ClientException):
+    """400: grids of a street the organization does not serve. A street's admins vet the organizations working
+    there; ticking one of its grids must not make an organization vetted elsewhere serve it (its offers shown
+    and claims made there, its application opened to that street's admins)."""
+
+    status_code = HTTP_400_BAD_REQUEST
+
+    def __init__(self, street_codes: list[str]) -> None:
+        super().__init__(
+            _("Choose grids of the streets your organization serves."),
+            extra={"key": "grid_ids", "streets": street_codes},
+        )
+
+
+def streets_not_served(db: Session, organization_id: int, grid_ids: list[int]) -> frozenset[int]:
+    """The streets of ``grid_ids`` the organization does not serve now (its registration street and its grids'
+    streets): empty for a change of grids within its streets."""
+    return frozenset(streets_of_grids(db, grid_ids) - street_ids_served_by(db, organization_id))
+
+
 def set_service_grids(db: Session, organization_id: int, grid_ids: list[int]) -> None:
-    """Replace the organization's grids, in the caller's transaction; ``StreetStillInUse`` (409) when that would
-    give up a street where its live offers or waiting claims still are. The grids must exist (checked before)."""
+    """Replace the organization's grids, in the caller's transaction. Refused: ``GridsOfAnotherStreet`` (400)
+    for a grid of a street it does not serve (every writer: registration, its manager, a resubmission, an
+    admin's correction); ``StreetStillInUse`` (409) when the change would give up a street where its live offers
+    or waiting claims still are. The grids must exist (checked before)."""
     hold_organization(db, organization_id, shared=False)
+    outside = streets_not_served(db, organization_id, grid_ids)
+    if outside:
+        codes = db.execute(sa.select(Street.code).where(Street.id.in_(sorted(outside))).order_by(Street.code))  # type: ignore[attr-defined]
+        raise GridsOfAnotherStreet(list(codes.scalars()))
     dropped = given_up(db, organization_id, grid_ids)
     if dropped:
         found = still_serving(db, organization_id, dropped)
