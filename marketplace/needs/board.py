@@ -107,6 +107,9 @@ class ResourceNeed(Struct, omit_defaults=True):
     unit: str
     closed: bool = False
     item_key: str = ""  # the item vocabulary's key ("" when the text names no known item)
+    # A closed line only: what its approved and delivered claims bring. Closing sets still_needed to 0, so
+    # quantity - still_needed would claim the whole quantity was provided.
+    provided: float | None = None
 
 
 class ShiftInfo(Struct, omit_defaults=True):
@@ -374,6 +377,18 @@ def _card_fields(
     }
 
 
+# What a line's approved and delivered claims bring, as a column of the line query (no query of its own).
+_LINE_PROVIDED = (
+    sa.select(sa.func.coalesce(sa.func.sum(Match.quantity), 0))
+    .where(
+        Match.resource_line_id == ResourceLine.id,
+        Match.status.in_([MatchStatus.APPROVED, MatchStatus.FULFILLED]),  # type: ignore[attr-defined]
+    )
+    .correlate(ResourceLine)
+    .scalar_subquery()
+)
+
+
 def _resources_of(session: Session, need_ids: list[int]) -> dict[int, list[ResourceNeed]]:
     statement = (
         sa.select(
@@ -387,6 +402,7 @@ def _resources_of(session: Session, need_ids: list[int]) -> dict[int, list[Resou
             ResourceLine.unit,
             ResourceLine.closed_at,
             ResourceLine.item_key,
+            sa.case((ResourceLine.closed_at.is_not(None), _LINE_PROVIDED), else_=None),  # type: ignore[union-attr]
         )
         .where(ResourceLine.need_id.in_(need_ids))  # type: ignore[attr-defined]
         .order_by(ResourceLine.id)
@@ -403,6 +419,7 @@ def _resources_of(session: Session, need_ids: list[int]) -> dict[int, list[Resou
         unit,
         closed_at,
         item_key,
+        provided,
     ) in session.execute(statement):
         lines.setdefault(need_id, []).append(
             ResourceNeed(
@@ -416,6 +433,7 @@ def _resources_of(session: Session, need_ids: list[int]) -> dict[int, list[Resou
                 unit=unit,
                 closed=closed_at is not None,
                 item_key=item_key or "",
+                provided=min(float(provided), float(quantity)) if closed_at is not None else None,
             )
         )
     return lines
