@@ -110,3 +110,17 @@ def test_the_review_queue_api_refuses_other_digits_too(client: TestClient[Any], 
     for query in ("page=²", "need=²"):
         response = client.get(f"/api/v1/review?{query}")
         assert response.status_code == 400, response.text
+
+
+@pytest.mark.parametrize("typed", ["¹", "١"])
+def test_the_admins_forms_refuse_other_digits_naming_the_field(
+    client: TestClient[Any], session: Session, settings: Settings, typed: str
+) -> None:
+    # The erasure form's account number and the round form's k answered 500 for "¹" (isdigit, then int).
+    sign_in_as(client, session, Role.ADMIN)
+    response = post_form(client, settings, "/admin/privacy/erasures", {"user_id": typed})
+    assert response.status_code == 400, response.text[-1500:]
+    assert 'id="user_id-error"' in response.text or "user_id" in response.text
+    response = post_form(client, settings, "/rounds", {"method": "optimal", "k": typed})
+    assert response.status_code == 400, response.text[-1500:]
+    assert 'id="round-k-error"' in response.text and "请输入1到" in response.text

@@ -23,6 +23,7 @@ from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
 from marketplace.validation import STREET_TZ
+from marketplace.whole_numbers import whole_number
 
 MAX_SLOTS = 1000
 
@@ -133,7 +134,7 @@ class NeedChangePagesController(Controller):
         texts = {name: one(data, name).strip() for name in ("starts_at", "ends_at", "slots")}
         values = {f"{form}-{name}": text for name, text in texts.items()}
         starts_at, ends_at = _local(texts["starts_at"]), _local(texts["ends_at"])
-        slots = int(texts["slots"]) if texts["slots"].isdigit() and len(texts["slots"]) < 5 else None
+        slots = whole_number(texts["slots"], minimum=0, maximum=9999)
         errors = {}
         for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
             if texts[name] and value is None:

@@ -359,7 +359,7 @@ class NeedStaffPagesController(Controller):
         _visible(db, actor, need_id)
         text, comment = one(data, "satisfaction").strip(), one(data, "comment").strip()
         values = {"satisfaction": text, "comment": comment}
-        satisfaction = int(text) if text.isdigit() and len(text) < 3 else None
+        satisfaction = whole_number(text, minimum=0, maximum=99)
         try:
             delivery.verify_need(db, actor, need_id, satisfaction, comment or None)
         except ValidationException as problem:

@@ -21,6 +21,7 @@ from marketplace.privacy.export import summary as export_summary
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, login_required, sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
+from marketplace.whole_numbers import whole_number
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -121,10 +122,11 @@ class AdminErasureController(Controller):
     def erase_by_form(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
         """A request received on paper or at the counter: the admin names the account."""
         raw = _text(data, "user_id").strip().lstrip("#")
-        if not raw.isdigit() or not 0 < int(raw) < 2**31:
+        user_id = whole_number(raw)
+        if user_id is None:
             error = {"user_id": _("Enter the number of the account (user_id), e.g. 42.")}
             return Template("privacy/admin.html", context=self._context(db, actor, errors=error), status_code=400)
-        return self._erase(db, actor, int(raw), data)
+        return self._erase(db, actor, user_id, data)
 
     @post("/erasures/{user_id:int}", name="privacy:erase", sync_to_thread=True)
     def erase(self, db: DbSession, actor: Actor, user_id: FromPath[int], data: FormData) -> Template | Redirect:

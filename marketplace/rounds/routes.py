@@ -36,6 +36,7 @@ from marketplace.rounds.view import STAGES, RoundView, street_name, view_of
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import admin_only, sessions_only
 from marketplace.security.identity import CurrentUser
+from marketplace.whole_numbers import whole_number
 
 
 def _form_problems(data: dict[str, Any]) -> tuple[RoundMethod, int, dict[str, str]]:
@@ -45,7 +46,7 @@ def _form_problems(data: dict[str, Any]) -> tuple[RoundMethod, int, dict[str, st
     if method.value != method_value:
         problems["method"] = _("Choose the exactly optimal plan or the greedy baseline.")
     k_value = one(data, "k").strip() or "20"
-    k = int(k_value) if k_value.isdigit() else 0
+    k = whole_number(k_value, maximum=service.MAX_K) or 0
     if not 1 <= k <= service.MAX_K:
         problems["k"] = _("Enter a whole number from 1 to %(max)d.") % {"max": service.MAX_K}
     return method, k, problems
