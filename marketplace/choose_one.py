@@ -11,6 +11,7 @@ from marketplace.i18n import gettext as _
 CHOOSE_ONE = {
     "category": N_("Choose a category"),
     "channel": N_("Choose a channel"),
+    "community": N_("Choose a community"),  # the report form: a community, and its grid if the resident knows it
     "department": N_("Choose a department"),
     "grid": N_("Choose a grid"),
     "kind": N_("Choose a kind"),

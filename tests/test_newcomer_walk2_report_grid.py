@@ -3,9 +3,9 @@ default.
 
 Found on the second newcomer's walk: the grid select opened on "Not sure: the street's staff find it from my
 address", so a resident who skipped the field was filed as unsure and then told their address was required,
-though they had said nothing about their grid. The select now opens on a neutral "Choose your community and
-grid": leaving it asks for a choice (naming "Not sure" as the way out), and "Not sure" files the report under the
-street for its staff to place, as before.
+though they had said nothing about their grid. The select now opens on a neutral "Choose a community" (choose_one,
+like every form's first option): leaving it asks for a choice (naming "Not sure" as the way out), and "Not sure"
+files the report under the street for its staff to place, as before.
 """
 
 from typing import Any
@@ -43,7 +43,7 @@ def test_the_grid_select_opens_on_a_neutral_choice_before_not_sure(client: TestC
     page = client.get("/submit").text
     select = page[page.index('name="grid_id"') : page.index("</select>", page.index('name="grid_id"'))]
     options = select.split("<option")[1:]
-    assert options[0].startswith(' value="">请选择社区和网格</option>')
+    assert options[0].startswith(' value="">请选择社区</option>')  # choose_one("community")
     assert options[1].startswith(' value="not-sure">不确定')
     assert " selected" not in select  # nothing chosen for the resident
 
