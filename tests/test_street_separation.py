@@ -53,8 +53,24 @@ pytestmark = pytest.mark.xdist_group("street_separation")
 
 # Path parameters that name no street's object: files, the API description, a locale, a reset token,
 # a vocabulary item, a job (jobs are street-scoped, tested in tests/test_jobs_street_scope.py), a submission's number.
-# A certificate's public verification code is meant to be checked by anyone.
-NOT_STREET_PARAMS = {"file_path", "path", "locale", "token", "key", "job_id", "reference", "decision", "code"}
+# A certificate's public verification code is meant to be checked by anyone. A new token's secret and a reset
+# link are shown once, to the person who made them alone, and an import's report is a job row under the jobs'
+# rule (its importer and their street's admins): narrower than the street's (tests/test_reload_safe_results.py,
+# tests/test_jobs_street_scope.py).
+NOT_STREET_PARAMS = {
+    "file_path",
+    "path",
+    "locale",
+    "token",
+    "key",
+    "job_id",
+    "reference",
+    "decision",
+    "code",
+    "token_id",
+    "reset_id",
+    "report_id",
+}
 SKIPPED_PATHS = ("/static/", "/schema", "/lang/", "/healthz", "/readyz", "/metrics")
 # The streets each role works in; the city admin works in all.
 STREETS_OF = {
