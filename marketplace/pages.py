@@ -85,8 +85,20 @@ def _problems(exc: Exception) -> list[Problem]:
         return [Problem(exc.parameter, _(exc.message))]
     extra = getattr(exc, "extra", None)
     if isinstance(exc, ValidationException) and isinstance(extra, list):
-        return [Problem(str(item.get("key", "")), str(item.get("message", ""))) for item in extra]
+        return [Problem(str(item.get("key", "")), _readable(str(item.get("message", "")))) for item in extra]
     return []
+
+
+def _readable(message: str) -> str:
+    """Litestar's own validation message ("Invalid enum value 'x'", "Expected `int`, got `str`") in the reader's
+    language; a message of ours (already translated) is kept as it is."""
+    if message.startswith("Invalid enum value"):
+        return _("not one of the offered values")
+    if message.startswith("Expected `int`"):
+        return _("not a whole number of the allowed range")
+    if message.startswith("Expected `"):
+        return _("not a value this page can use")
+    return message
 
 
 def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template | Redirect:

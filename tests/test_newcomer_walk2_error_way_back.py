@@ -59,3 +59,16 @@ def test_an_expired_form_on_a_need_leads_back_to_the_need(client: TestClient[Any
     response = client.post(f"/needs/{need.id}/publish", data={"csrf_token": "stale"})
     assert response.status_code == 403
     assert f'<a class="button" href="/needs/{need.id}">Go back</a>' in _buttons(response.text)
+
+
+def test_the_framework_s_own_reasons_read_in_chinese(client: TestClient[Any], session: Session) -> None:
+    """Litestar's checks of a list's parameters ("Invalid enum value 'x'", "Expected `int`, got `str`") were shown
+    in English on the Chinese error page; they are said in the reader's language."""
+    sign_in_as(client, session, Role.ADMIN)
+    client.cookies.set("lang", "zh_CN")
+    status = client.get("/needs", params={"status": "bogus"})
+    assert status.status_code == 400
+    assert "参数“status”：不是可选的值" in status.text and "Invalid enum" not in status.text
+    page = client.get("/needs", params={"page": "abc"})
+    assert page.status_code == 400
+    assert "参数“page”：不是允许范围内的整数" in page.text and "Expected" not in page.text
