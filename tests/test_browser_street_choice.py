@@ -79,7 +79,7 @@ ORGANIZATION = {
     "display_name": "王建国",
     "phone": "13800138001",
 }
-A_GRID = "option:not([value='']):not([value^='community-'])"
+A_GRID = "option:not([value='']):not([value='not-sure']):not([value^='community-'])"
 VOLUNTEER = {"username": "xiaoli-shot", "display_name": "李小丽", "phone": "13912345678", "weekly_hour_cap": "6"}
 
 

@@ -32,7 +32,8 @@ def _report(page: Any, base_url: str, title: str) -> str:
         """select => {
             const group = [...select.querySelectorAll('optgroup')].find(g => g.label.includes('湖岛'));
             // a grid itself: an option naming the community only ("not sure which grid") asks for the address
-            return (group || select).querySelector('option[value]:not([value=""]):not([value^="community-"])').value;
+            const grids = 'option[value]:not([value=""]):not([value="not-sure"]):not([value^="community-"])';
+            return (group || select).querySelector(grids).value;
         }""",
     )
     page.select_option("#f-grid_id", grid)
