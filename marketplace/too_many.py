@@ -11,6 +11,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS
 
 from marketplace.i18n import ngettext
+from marketplace.whole_numbers import whole_number
 
 TEMPLATE = "errors/too_many.html"
 
@@ -27,8 +28,8 @@ def try_again_in(seconds: int) -> str:
 def retry_after_of(headers: dict[str, str] | None) -> int | None:
     """The Retry-After of an answer in seconds (None when absent or not a number of seconds)."""
     for name, value in (headers or {}).items():
-        if name.lower() == "retry-after" and value.strip().isdigit():
-            return int(value)
+        if name.lower() == "retry-after" and (seconds := whole_number(value.strip(), minimum=0)) is not None:
+            return seconds
     return None
 
 

@@ -24,6 +24,7 @@ from marketplace.db.engine import create_db_engine, make_session_factory, sessio
 from marketplace.places.models import Community, Street
 from marketplace.security.sessions import revoke_all_sessions
 from marketplace.settings import Settings
+from marketplace.whole_numbers import whole_number
 
 CLI_ROLE = "cli"
 USER_FIELDS = ["username", "display_name", "role", "is_active", "community_id", "street_id", "email", "phone"]
@@ -48,8 +49,9 @@ def _community(db: Session, value: str | None) -> Community | None:
     if value is None:
         return None
     query = sa.select(Community).where(Community.name == value)
-    if value.isdigit() and len(value) <= 18:
-        query = sa.select(Community).where(sa.or_(Community.id == int(value), Community.name == value))  # type: ignore[arg-type]
+    community_id = whole_number(value)
+    if community_id is not None:
+        query = sa.select(Community).where(sa.or_(Community.id == community_id, Community.name == value))  # type: ignore[arg-type]
     found = db.execute(query).scalars().first()
     if found is None:
         _fail(f"--community: no community {value!r}")

@@ -33,6 +33,7 @@ from marketplace.settings import Settings
 from marketplace.system.controllers import safe_next
 from marketplace.too_many import too_many_page
 from marketplace.validation import Username
+from marketplace.whole_numbers import whole_number
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -55,7 +56,8 @@ def _text(form: dict[str, Any], key: str) -> str:
 def _ids(form: dict[str, Any], key: str) -> list[int]:
     value = form.get(key, [])
     values = value if isinstance(value, list) else [value]
-    return [int(v) for v in values if str(v).strip().isdigit()]
+    numbers = (whole_number(str(v).strip()) for v in values)
+    return [n for n in numbers if n is not None]
 
 
 def error_text(error: services.AccountError) -> str:
@@ -284,8 +286,9 @@ def _street_choice(data: dict[str, Any]) -> services.AdminStreet:
     value = _text(data, "street_id").strip()
     if value == "" or value == services.CITY:
         return value or None
-    if value.isdigit() and len(value) < 10:
-        return int(value)
+    street_id = whole_number(value)
+    if street_id is not None:
+        return street_id
     raise services.AccountError("street_id", N_("There is no such street."))
 
 

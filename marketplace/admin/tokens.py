@@ -26,6 +26,7 @@ from marketplace.security.tokens import (
     parse_scopes,
     revoke_api_token,
 )
+from marketplace.whole_numbers import whole_number
 
 MAX_EXPIRY_DAYS = 3650
 # The prefix of a token made by the tokens page until its secret is shown (it has none before).
@@ -143,8 +144,9 @@ def find_user(db: Session, user: str, viewer: CurrentUser | None = None) -> User
     if not user:
         raise TokenInputError("user", N_("Choose the user the token acts as"))
     query = sa.select(User).where(User.username == user)
-    if user.isdigit() and len(user) <= 18:
-        query = sa.select(User).where(sa.or_(User.id == int(user), User.username == user))  # type: ignore[arg-type]
+    user_id = whole_number(user)
+    if user_id is not None:
+        query = sa.select(User).where(sa.or_(User.id == user_id, User.username == user))  # type: ignore[arg-type]
     row = db.execute(query.where(_in_scope(viewer))).scalars().first()
     if row is None:
         raise TokenInputError("user", N_("No such user"))

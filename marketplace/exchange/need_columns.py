@@ -21,6 +21,7 @@ from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
 from marketplace.street_clock import street_time
 from marketplace.validation import STREET_TZ
 from marketplace.vocabulary import Category, IntakeChannel, ResourceKind, Urgency
+from marketplace.whole_numbers import whole_number as typed_number
 
 MOMENT_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 
@@ -68,9 +69,10 @@ def moment(value: str) -> datetime:
 
 def whole_number(value: str) -> int:
     cleaned = value.strip().removesuffix(".0")
-    if not cleaned.isdigit() or len(cleaned) > 6:
+    number = typed_number(cleaned, minimum=0, maximum=999_999)
+    if number is None:
         raise CellProblem(N_("Not a whole number."))
-    return int(cleaned)
+    return number
 
 
 def grid_parser(db: Session, street_ids: frozenset[int] | None = None) -> Callable[[str], int]:

@@ -30,6 +30,7 @@ from marketplace.validation import _phone
 from marketplace.vocabulary import Category
 from marketplace.volunteers.models import VolunteerInterest, VolunteerSegment
 from marketplace.volunteers.schemas import VolunteerCreate
+from marketplace.whole_numbers import whole_number
 
 SEPARATORS = (";", "；", "、", "|", ",", "，", "/")
 # Words registers use for the kinds of work, beyond the categories' own codes and labels (both languages).
@@ -140,9 +141,10 @@ def yes_no(value: str) -> bool:
 
 
 def hours_cap(value: str) -> int:
-    if not value.strip().isdigit() or not 1 <= int(value) <= 80:
+    hours = whole_number(value.strip(), maximum=80)
+    if hours is None:
         raise CellProblem(N_("A whole number of hours from 1 to 80."))
-    return int(value)
+    return hours
 
 
 def phone(value: str) -> str:

@@ -398,9 +398,9 @@ def search_condition(q: str) -> ColumnElement[bool]:
         col(Organization.name).ilike(pattern, escape="\\"),
         col(User.display_name).ilike(pattern, escape="\\"),
     ]
-    digits = q.lstrip("#")
-    if digits.isdigit() and int(digits) <= MAX_INT:
-        options += [col(Need.id) == int(digits), col(Match.id) == int(digits)]
+    number = whole_number(q.lstrip("#"), maximum=MAX_INT)
+    if number is not None:
+        options += [col(Need.id) == number, col(Match.id) == number]
     return sa.or_(*options)
 
 

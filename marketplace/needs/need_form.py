@@ -17,6 +17,7 @@ from marketplace.needs.models import Need
 from marketplace.needs.schemas import NeedCreate, NeedUpdate, ResourceLineCreate, ShiftCreate
 from marketplace.organizations.forms import field_errors, many, one
 from marketplace.validation import STREET_TZ
+from marketplace.whole_numbers import whole_number
 
 NEED_FIELDS = (
     "title",
@@ -94,8 +95,8 @@ def _local(text: str, kind: type) -> Any:
 
 def _rows(form: dict[str, Any], name: str, default: int) -> int:
     text = one(form, f"{name}_rows").strip()
-    count = int(text) if text.isdigit() else default
-    return max(1, min(count, MAX_ROWS))
+    count = whole_number(text, minimum=0)
+    return max(1, min(default if count is None else count, MAX_ROWS))
 
 
 @dataclass
@@ -240,7 +241,7 @@ def _labels() -> dict[str, str]:
 def _order(key: str) -> tuple[int, int, int]:
     """Where a field sits in the form: the need's fields, then line rows, then shift rows."""
     parts = key.split("-")
-    if len(parts) == 3 and parts[1].isdigit():
+    if len(parts) == 3 and whole_number(parts[1], minimum=0) is not None:
         fields = LINE_FIELDS if parts[0] == "line" else SHIFT_FIELDS + SHIFT_DEFAULTS
         place = fields.index(parts[2]) if parts[2] in fields else len(fields)
         return (1 if parts[0] == "line" else 2, int(parts[1]), place)
@@ -253,7 +254,7 @@ def field_labels(errors: dict[str, str], **overrides: str) -> dict[str, str]:
     named: dict[str, str] = {}
     for key in sorted(errors, key=_order):
         parts = key.split("-")
-        if len(parts) == 3 and parts[1].isdigit():
+        if len(parts) == 3 and whole_number(parts[1], minimum=0) is not None:
             row = int(parts[1]) + 1
             group = _("Resource line %(n)d") if parts[0] == "line" else _("Shift %(n)d")
             named[key] = f"{group % {'n': row}}: {labels.get(parts[2], parts[2])}"

@@ -32,6 +32,7 @@ from marketplace.notifications.phrases import (
     shift_phrase,
     starts_phrase,
 )
+from marketplace.whole_numbers import whole_number
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ def _title(payload: dict[str, Any]) -> str:
 
 def _project_link(payload: dict[str, Any]) -> str | None:
     need_id = payload.get("need_id")
-    return f"/projects/{int(need_id)}" if isinstance(need_id, int) or str(need_id).isdigit() else None
+    number = need_id if isinstance(need_id, int) else whole_number(str(need_id))
+    return f"/projects/{number}" if number is not None else None
 
 
 def _staff_need_link(payload: dict[str, Any]) -> str | None:
@@ -493,8 +495,10 @@ DIGEST_KINDS_NAMED = 4
 def _daily_digest(payload: dict[str, Any], count: int) -> Message:
     """Once a day, to anyone with unread news: how many, and of what kinds (marketplace/notifications/daily.py)."""
     kinds = payload.get("kinds") if isinstance(payload.get("kinds"), dict) else {}
-    counted = [(str(kind), int(n)) for kind, n in kinds.items() if str(n).isdigit() and int(n) > 0]
-    total = int(payload["total"]) if str(payload.get("total", "")).isdigit() else sum(n for _kind, n in counted)
+    numbers = [(str(kind), whole_number(str(n))) for kind, n in kinds.items()]
+    counted = [(kind, n) for kind, n in numbers if n is not None]
+    total = whole_number(str(payload.get("total", "")), minimum=0)
+    total = sum(n for _kind, n in counted) if total is None else total
     parts: list[str] = []
     others = 0
     for kind, n in counted:

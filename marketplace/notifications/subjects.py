@@ -20,6 +20,7 @@ from marketplace.matches.models import Match
 from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.notifications.models import Notification
 from marketplace.notifications.phrases import outcome
+from marketplace.whole_numbers import whole_number
 
 
 @dataclass
@@ -34,7 +35,7 @@ def _int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return whole_number(value) if isinstance(value, str) else None
 
 
 def _refs(row: Notification) -> tuple[int | None, int | None, int | None]:

@@ -71,7 +71,7 @@ def validate_credit_code(code: str) -> str:
         raise CreditCodeError(f"bad registration authority code {authority!r} at position 1")
     if category not in CATEGORIES[authority]:
         raise CreditCodeError(f"bad organization category {category!r} at position 2 for authority {authority!r}")
-    if not code[2:8].isdigit():
+    if not (code[2:8].isascii() and code[2:8].isdigit()):
         raise CreditCodeError("positions 3-8 must be the six digits of an administrative division")
     if organization_code_check_digit(code[8:16]) != code[16]:
         raise CreditCodeError("bad organization code check digit at position 17")

@@ -115,7 +115,7 @@ class AdminErasureController(Controller):
     @get("/", name="privacy:admin", sync_to_thread=True)
     def index(self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor) -> Template:
         erased = request.query_params.get("erased", "")
-        notice = _("Account #%(id)s is erased.") % {"id": erased} if erased.isdigit() else None
+        notice = _("Account #%(id)s is erased.") % {"id": erased} if whole_number(erased) is not None else None
         return Template("privacy/admin.html", context=self._context(reader, actor, notice=notice))
 
     @post("/erasures", name="privacy:erase_by_form", sync_to_thread=True)
@@ -181,7 +181,8 @@ class ResidentRequestsController(Controller):
     @get("/", name="privacy:residents", sync_to_thread=True)
     def index(self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor) -> Template:
         done = request.query_params.get("anonymised", "")
-        notice = _("%(count)s need(s) anonymised.") % {"count": done} if done.isdigit() else None
+        anonymised = whole_number(done, minimum=0)
+        notice = _("%(count)s need(s) anonymised.") % {"count": anonymised} if anonymised is not None else None
         return self._page(reader, notice=notice)
 
     @post("/find", name="privacy:residents_find", sync_to_thread=True, status_code=200)

@@ -23,6 +23,7 @@ from marketplace.matches import page_data
 from marketplace.security.identity import CurrentUser, load_current_user
 from marketplace.security.secrets import signature
 from marketplace.volunteers.models import SignupStatus
+from marketplace.whole_numbers import whole_number
 
 KEY_LENGTH = 32
 _CANCELLED = (SignupStatus.CANCELLED, SignupStatus.NO_SHOW)
@@ -55,9 +56,9 @@ def feed_url(base_url: str, key: str) -> str:
 def user_for_key(db: Session, secret_key: str, key: str) -> CurrentUser | None:
     """The volunteer whose feed this key opens, or None (a forged, malformed or reset key, a disabled account)."""
     user_part, _sep, signature = key.partition("-")
-    if not user_part.isdigit() or len(user_part) > 12 or len(signature) != KEY_LENGTH:
+    user_id = whole_number(user_part)
+    if user_id is None or len(signature) != KEY_LENGTH:
         return None
-    user_id = int(user_part)
     generation = _generation(db, user_id)
     if generation is None or not hmac.compare_digest(signature, _signature(secret_key, user_id, generation)):
         return None

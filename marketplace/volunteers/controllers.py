@@ -47,6 +47,7 @@ from marketplace.vocabulary import Category
 from marketplace.volunteers import directory, hours, services
 from marketplace.volunteers.models import VolunteerSegment
 from marketplace.volunteers.schemas import VolunteerCreate
+from marketplace.whole_numbers import whole_number
 
 
 def profile_values(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -76,10 +77,10 @@ def shown_values(form: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]
     home = values.get("home_grid_id")
     employer = values.get("employer_organization_id")
     return shown | {
-        "home_grid_id": int(home) if str(home).isdigit() else None,
+        "home_grid_id": whole_number(str(home)),
         "segment": values.get("segment"),
         "is_party_member": values.get("is_party_member"),
-        "employer_organization_id": int(employer) if str(employer).isdigit() else None,
+        "employer_organization_id": whole_number(str(employer)),
         "weekly_hour_cap": values.get("weekly_hour_cap"),
         "skill_ids": [v for v in values.get("skill_ids", []) if isinstance(v, int)],
         "slots": [str(key) for key in many(form, "slots")],
@@ -88,8 +89,7 @@ def shown_values(form: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]
 
 
 def _home_grid(values: dict[str, Any]) -> int | None:
-    home = str(values.get("home_grid_id") or "")
-    return int(home) if home.isdigit() and 0 < int(home) < 2**31 else None
+    return whole_number(str(values.get("home_grid_id") or ""))
 
 
 def form_context(
@@ -116,8 +116,8 @@ def form_context(
 def employer_choices(db: Session, street: StreetRef | None, values: dict[str, Any]) -> list[Organization]:
     """The approved organizations serving the street chosen (or the home grid's), and the employer already
     chosen: a city's every partner (thousands) is no list to choose from; a one-street deployment's, all."""
-    employer = str(values.get("employer_organization_id") or "")
-    chosen = Organization.id == int(employer) if employer.isdigit() and int(employer) < 2**31 else sa.false()
+    employer = whole_number(str(values.get("employer_organization_id") or ""))
+    chosen = Organization.id == employer if employer is not None else sa.false()
     home = _home_grid(values)
     street_id = street.id if street is not None else (street_of_grid(db, home) if home is not None else None)
     statement = organizations_visible_to(None)

@@ -44,6 +44,7 @@ from marketplace.volunteers.models import (
     VolunteerStreet,
 )
 from marketplace.volunteers.schemas import AvailabilitySlotCreate, VolunteerCreate
+from marketplace.whole_numbers import whole_number
 
 # The availability grid of the forms: weekday × three windows of the day (minutes from midnight).
 WINDOWS: list[tuple[str, str, int, int]] = [
@@ -61,10 +62,11 @@ def slots_from_keys(keys: list[str]) -> list[dict[str, int]] | None:
     slots = []
     for key in keys:
         weekday, _sep, window = str(key).partition("-")
-        if not weekday.isdigit() or int(weekday) > 6 or window not in windows:
+        day = whole_number(weekday, minimum=0, maximum=6)
+        if day is None or window not in windows:
             return None
         start, end = windows[window]
-        slots.append({"weekday": int(weekday), "start_minute": start, "end_minute": end})
+        slots.append({"weekday": day, "start_minute": start, "end_minute": end})
     return slots
 
 
