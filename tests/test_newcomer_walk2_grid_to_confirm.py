@@ -52,7 +52,7 @@ def test_the_need_page_says_the_grid_is_to_be_confirmed_and_chooses_none(
     page = client.get(f"/needs/{need.id}").text
     fact = _grid_fact(page)
     assert '<a href="#grid">待确定</a>' in fact
-    assert f"（暂挂在{stand_in.name}下）" in fact  # full-width brackets in Chinese
+    assert f"待确定</a>（暂挂在{stand_in.name}下）" in fact  # full-width brackets in Chinese
     form = page[page.index('id="grid-grid_id"') : page.index("</select>", page.index('id="grid-grid_id"'))]
     assert " selected" not in form
 
