@@ -38,7 +38,6 @@ from marketplace.places.choices import (
     list_grid_groups,
     street_grid_groups,
     streets_grid_groups,
-    streets_of_grids,
 )
 from marketplace.places.services import admin_street_ids
 from marketplace.security.context import current_user
@@ -179,9 +178,7 @@ class OfferPagesController(Controller):
             problem=problem,
             kinds=list(ResourceKind),
             categories=list(Category),
-            grid_groups=grid_groups
-            if grid_groups is not None
-            else service_area_choices(db, values.get("grid_ids") or []),
+            grid_groups=grid_groups if grid_groups is not None else service_area_choices(db),
             for_line=target,
             active_page="offers",
         )
@@ -194,7 +191,7 @@ class OfferPagesController(Controller):
         target = for_line.visible_line(reader, actor, line)
         if target is None:
             return self._form(reader, values={"grid_ids": []}, errors={})
-        choices = service_area_choices(reader, [])
+        choices = service_area_choices(reader)
         offered = {grid.id for _community, grids in choices for grid in grids}
         values = for_line.prefilled(reader, target, offered)
         return self._form(reader, values=values, errors={}, target=target, grid_groups=choices)
@@ -360,14 +357,15 @@ def export_response(
     )
 
 
-def service_area_choices(db: Session, chosen: list[Any]) -> GridGroups:
-    """An offer's possible service area: the grids of the streets the partner's organization serves (and of
-    the grids already chosen), not a city's every grid."""
+def service_area_choices(db: Session) -> GridGroups:
+    """An offer's possible service area: the grids of the streets the partner's organization serves, not a
+    city's every grid, and never those of the grids a refused form named (a grid of another street is refused
+    beside this list; offering its street's grids would invite the same mistake)."""
     actor = current_user.get()
     streets = filter_streets(db, actor) if actor is not None else None
     if streets is None:
         return street_grid_groups(db, None)
-    return streets_grid_groups(db, streets | streets_of_grids(db, chosen))
+    return streets_grid_groups(db, streets)
 
 
 def filter_streets(db: Session, actor: CurrentUser) -> frozenset[int] | None:
