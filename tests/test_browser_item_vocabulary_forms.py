@@ -29,7 +29,10 @@ def browser() -> Iterator[Any]:
 
 @pytest.mark.parametrize(
     ("locale", "viewport", "label", "row_display", "heading"),
-    [("zh_CN", PHONE, "390", "block", "请修改下面标出的内容。"), ("en", DESKTOP, "1280", "table-row", "Please correct")],
+    [
+        ("zh_CN", PHONE, "390", "block", "请修改下面标出的内容。"),
+        ("en", DESKTOP, "1280", "table-row", "Please correct"),
+    ],
 )
 def test_the_list_reads_without_sideways_scroll_and_a_refused_form_links_each_problem_to_its_field(
     browser: Any,
