@@ -1,5 +1,6 @@
 """A rejection refused for its reason lists the problem above the queue like every other form: the item's
-number and "Reason for rejecting", linked down to that item's reason field, in the reader's language."""
+number and "Reason for rejecting", linked down to that item's reason field, in the reader's language. A queue
+narrowed to one need whose last item was decided leads back to that need."""
 
 from typing import Any
 
@@ -27,3 +28,18 @@ def test_a_reject_without_reason_is_listed_and_linked_to_its_field(
         [(_target, text)] = summary(response.text)
         assert label in text, text
     assert fetch(session, Match, ids[0]).status is MatchStatus.PROPOSED
+
+
+def test_a_need_whose_last_item_is_decided_leads_back_to_the_need(
+    client: TestClient[Any], session: Session, settings: Settings
+) -> None:
+    ids, _, title = _line_claims(client, session, 1, "10")
+    need_id = fetch(session, Match, ids[0]).need_id
+    sign_in_as(client, session, Role.ADMIN)
+    client.cookies.set("lang", "en")
+    assert post_form(client, settings, f"/review/{ids[0]}/reject", {"reason": "重复认领"}).status_code == 303
+    page = client.get("/review", params={"need": str(need_id)}).text
+    assert f"Nothing of {title} is waiting for review." in page
+    assert f'<a href="/needs/{need_id}">Back to the need</a>' in page
+    client.cookies.set("lang", "zh_CN")
+    assert f"“{title}”已没有待审核的事项。" in client.get("/review", params={"need": str(need_id)}).text
