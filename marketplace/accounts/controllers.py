@@ -26,7 +26,7 @@ from marketplace.places.services import admin_street_ids, all_streets, grids_of_
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, admin_only, login_required, sessions_only, signed_in
 from marketplace.security.identity import CurrentUser
-from marketplace.security.reveal import pending_digest
+from marketplace.security.reveal import pending_digest, show_once
 from marketplace.security.sessions import expired_session_cookie, session_cookie
 from marketplace.security.throttle import Throttled
 from marketplace.settings import Settings
@@ -446,22 +446,29 @@ class AdminUsersController(Controller):
     def reset_link_shown(
         self,
         request: Request[Any, Any, Any],
-        db: DbSession,
+        reader: ReaderSession,
         actor: Actor,
         user_id: FromPath[int],
         reset_id: FromPath[int],
     ) -> Template:
         """The reset link, shown the first time this page opens and never again (a reload says so)."""
         settings = _settings(request)
-        row = services.reset_to_show(db, actor, user_id, reset_id)
+        row = services.reset_to_show(reader, actor, user_id, reset_id)
         if row is None:
             raise NotFoundException("There is no such reset link")
-        path = services.show_reset_link(db, actor, row, settings, _pending_reset(settings, reset_id, actor))
+        pending = _pending_reset(settings, reset_id, actor)
+        path = show_once(
+            reader,
+            request.app.state.session_factory,
+            row.token_hash,
+            pending,
+            lambda db: services.show_reset_link(db, actor, row, settings, pending),
+        )
         if path is None:
-            context = self._detail(db, request, user_id, reset_link_gone=True)
+            context = self._detail(reader, request, user_id, reset_link_gone=True)
         else:
             # Shown once, here: only its digest is stored.
-            context = self._detail(db, request, user_id, reset_link=str(request.base_url).rstrip("/") + path)
+            context = self._detail(reader, request, user_id, reset_link=str(request.base_url).rstrip("/") + path)
         return Template("admin/user.html", context=context, headers={"Cache-Control": "no-store"})
 
     @get("/new", name="admin:user_new", sync_to_thread=True)

@@ -40,7 +40,7 @@ from marketplace.places.services import is_city_admin
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, any_token, login_required, sessions_only, token_scope
 from marketplace.security.identity import CurrentUser
-from marketplace.security.reveal import pending_digest
+from marketplace.security.reveal import pending_digest, show_once
 
 PageNumber = Annotated[int, QueryParameter(ge=1, le=MAX_ID, description="Page number, from 1")]
 AUDIT_PAGE_SIZE = 50
@@ -129,19 +129,26 @@ class AdminPagesController(Controller):
         return Redirect(path=f"/admin/tokens/{row.id}/secret", status_code=HTTP_303_SEE_OTHER)
 
     @get("/tokens/{token_id:int}/secret", name="admin:tokens-secret", sync_to_thread=True)
-    def token_secret(self, state: State, db: DbSession, actor: Actor, token_id: FromPath[int]) -> Template:
+    def token_secret(self, state: State, reader: ReaderSession, actor: Actor, token_id: FromPath[int]) -> Template:
         """The new token's secret, shown the first time this page opens and never again (a reload says so)."""
-        row = token_to_show(db, token_id, actor)
+        row = token_to_show(reader, token_id, actor)
         if row is None:
             raise NotFoundException()
-        secret = show_token_secret(db, row, actor, _pending(state, token_id, actor))
+        pending = _pending(state, token_id, actor)
+        secret = show_once(
+            reader,
+            state.session_factory,
+            row.token_hash,
+            pending,
+            lambda db: show_token_secret(db, row, actor, pending),
+        )
         values: dict[str, Any] = {"already_shown": {"name": row.name}}
         if secret is not None:
-            owner = token_owner(db, row)
+            owner = token_owner(reader, row)
             values = {"created": {"secret": secret, "name": row.name, "username": owner, "scopes": row.scopes.split()}}
         # No caching anywhere: the page carries the secret, shown this once.
         return Template(
-            "admin/tokens.html", context=_tokens_context(db, actor, **values), headers={"Cache-Control": "no-store"}
+            "admin/tokens.html", context=_tokens_context(reader, actor, **values), headers={"Cache-Control": "no-store"}
         )
 
     @post("/tokens/{token_id:int}/revoke", name="admin:tokens-revoke", sync_to_thread=True)

@@ -322,9 +322,8 @@ def show_token_secret(db: Session, row: ApiToken, actor: CurrentUser, pending: s
     )
     if int(swapped.rowcount or 0) != 1:  # type: ignore[attr-defined]
         return None
-    db.refresh(row)
     record(
-        db, "token.secret_shown", object_type="api_token", object_id=row.id, after={"prefix": row.prefix}, actor=actor
+        db, "token.secret_shown", object_type="api_token", object_id=row.id, after={"prefix": secret[:12]}, actor=actor
     )
     return secret
 

@@ -10,11 +10,33 @@ secret was already shown. The secret is never stored anywhere, not even between 
 only the same person in the same session can have it shown.
 """
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from marketplace.db.engine import session_scope
 from marketplace.security.identity import CurrentUser
 from marketplace.security.secrets import signature
+
+T = TypeVar("T")
 
 
 def pending_digest(secret_key: str, purpose: str, row_id: int, viewer: CurrentUser) -> str:
     """What ``purpose``'s row ``row_id`` holds in place of a digest until ``viewer`` (in this session) sees
     its secret; 64 hex characters like a digest, and no secret's digest."""
     return signature(secret_key, f"reveal:{purpose}:{row_id}:{viewer.id}:{viewer.session_id or 0}")
+
+
+def show_once(
+    reader: Session, writers: sessionmaker[Session], held: str | None, pending: str, show: Callable[[Session], T]
+) -> T | None:
+    """``show`` in a write transaction of its own, only while the row still ``held`` the pending digest: the page
+    is a GET, and a view with nothing to show (a reload, anyone else) writes nothing and never takes SQLite's
+    write lock. The swap inside ``show`` is still conditional, so two first views at once show one secret."""
+    if held != pending:
+        return None
+    reader.rollback()  # what the page then reads is a new snapshot, after the swap
+    with session_scope(writers) as db:
+        return show(db)
