@@ -40,7 +40,7 @@ def main() -> int:
         from marketplace.matches.models import Match, MatchKind
         from marketplace.needs.models import Need, ResourceLine
         from marketplace.offers.models import Offer
-        from marketplace.rounds import service, worker
+        from marketplace.rounds import services, worker
         from marketplace.rounds.models import RoundMethod
         from marketplace.settings import Settings
 
@@ -53,7 +53,7 @@ def main() -> int:
         with reader() as db:
             before = db.execute(sa.select(sa.func.max(Match.id))).scalar_one() or 0
         with session_scope(writer) as db:
-            round_id = service.start(db, method=RoundMethod.OPTIMAL, k=20, started_by_id=None, actor_role="cli").id
+            round_id = services.start(db, method=RoundMethod.OPTIMAL, k=20, started_by_id=None, actor_role="cli").id
         worker.run_with_heartbeat(round_id or 0, writer, reader)
         with reader() as db:
             rows = db.execute(

@@ -10,7 +10,7 @@ A factory rather than a module-level app, so importing this module reads no sett
 from litestar import Litestar
 
 from marketplace.app import create_app
-from marketplace.recommend.service import warm_in_background
+from marketplace.recommend.services import warm_in_background
 from marketplace.settings import Settings
 
 

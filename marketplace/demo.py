@@ -10,7 +10,7 @@ from marketplace.app import create_app
 from marketplace.console import StageProgress
 from marketplace.db.engine import create_db_engine
 from marketplace.db.migrate import upgrade
-from marketplace.recommend.service import warm_in_background
+from marketplace.recommend.services import warm_in_background
 from marketplace.settings import Settings
 
 

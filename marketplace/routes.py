@@ -3,9 +3,9 @@
 from typing import Any
 
 from marketplace.accounts.api import AuthApiController
-from marketplace.accounts.controllers import AccountPagesController, AdminUsersController, MyAccountController, logout
-from marketplace.admin.controllers import ADMIN_ROUTE_HANDLERS
-from marketplace.dashboard.controllers import FiguresPageController, FiguresScreenController, StatsApiController
+from marketplace.accounts.pages import AccountPagesController, AdminUsersController, MyAccountController, logout
+from marketplace.admin.pages import ADMIN_ROUTE_HANDLERS
+from marketplace.dashboard.pages import FiguresPageController, FiguresScreenController, StatsApiController
 from marketplace.exchange.needs import NEED_EXCHANGE_HANDLERS
 from marketplace.exchange.projects import ProjectExportController
 from marketplace.home.api import HomeApiController
@@ -21,23 +21,23 @@ from marketplace.matches.proposal_pages import ProposalPagesController
 from marketplace.matches.proposals_api import ProposalsApiController
 from marketplace.matches.review_pages import ReviewPagesController
 from marketplace.needs.api import EscalationApiController, NeedApiController
+from marketplace.needs.board_pages import ProjectApiController, ProjectPagesController
 from marketplace.needs.consent_api import NeedContactApiController
-from marketplace.needs.controllers import ProjectApiController, ProjectPagesController
-from marketplace.needs.page_routes import NEED_PAGE_HANDLERS
+from marketplace.needs.routes import NEED_PAGE_HANDLERS
 from marketplace.needs.tracking_pages import TrackApiController
 from marketplace.notifications.api import NotificationApiController
-from marketplace.notifications.controllers import NotificationPagesController
+from marketplace.notifications.pages import NotificationPagesController
 from marketplace.offers.api import OfferApiController
-from marketplace.offers.controllers import OfferPagesController
+from marketplace.offers.pages import OfferPagesController
 from marketplace.organizations.routes import ORGANIZATION_ROUTE_HANDLERS
-from marketplace.places.controllers import GridApiController
+from marketplace.places.api import GridApiController
 from marketplace.privacy.api import my_data
 from marketplace.privacy.pages import PRIVACY_PAGE_HANDLERS
 from marketplace.recognition.routes import RECOGNITION_HANDLERS
 from marketplace.recommend.api import RecommendationApiController
 from marketplace.recommend.pages import RecommendationPagesController, RecommendedForMeController
-from marketplace.rounds.routes import ROUND_HANDLERS
-from marketplace.system.controllers import SystemController
+from marketplace.rounds.pages import ROUND_HANDLERS
+from marketplace.system.pages import SystemController
 
 
 def route_handlers() -> list[Any]:

@@ -247,13 +247,13 @@ class Resolver:
     def _is_audit_snapshot(self, module: Module, func: ast.expr) -> bool:
         if isinstance(func, ast.Name):
             return (
-                module.imports.get("snapshot", ("", None))[0] == "marketplace.audit.service"
-                or module.name == "marketplace.audit.service"
+                module.imports.get("snapshot", ("", None))[0] == "marketplace.audit.services"
+                or module.name == "marketplace.audit.services"
             )
         return (
             isinstance(func, ast.Attribute)
             and isinstance(func.value, ast.Name)
-            and module.imports.get(func.value.id, ("", None))[0] in ("marketplace.audit.service", "marketplace.audit")
+            and module.imports.get(func.value.id, ("", None))[0] in ("marketplace.audit.services", "marketplace.audit")
         )
 
     def local(self, module: Module, name: str, scope: ast.FunctionDef) -> None:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from marketplace.accounts.models import Role, User
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.db.types import utcnow
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.needs.models import Need, NeedStatus, Shift

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlmodel import Session, SQLModel
 
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.cli import main
 from marketplace.db.backup import backup, non_empty_tables, restore
 from marketplace.db.engine import create_db_engine, make_session_factory, session_scope

@@ -19,8 +19,8 @@ from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatu
 from marketplace.needs.models import Need, ResourceLine
 from marketplace.offers.models import Offer, OfferGrid
 from marketplace.places.models import Grid
-from marketplace.recommend import service as recommend_service
-from marketplace.rounds import service as rounds_service
+from marketplace.recommend import services as recommend_service
+from marketplace.rounds import services as rounds_service
 from marketplace.rounds import worker
 from marketplace.rounds.models import MatchRound, RoundMethod, RoundStatus
 from marketplace.settings import Settings

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.schemas import MatchCreate
-from marketplace.recommend import service, training
+from marketplace.recommend import services, training
 from marketplace.settings import Settings, SettingsError
 from tests.factories import add_shift, make_community, make_grid, make_need, make_street, make_volunteer
 from tests.security_helpers import sign_in_as
@@ -49,7 +49,7 @@ def _propose(session: Session, need_id: int, shift_id: int, candidate: dict[str,
 
 
 def test_a_proposal_from_the_explored_slot_is_stored_explored(client: TestClient[Any], session: Session) -> None:
-    service.forget()
+    services.forget()
     need, skill, grid = _need_with_shift(session)
     _volunteer(session, grid, "王急救", [skill])
     for i in range(4):
@@ -68,13 +68,13 @@ def test_a_proposal_from_the_explored_slot_is_stored_explored(client: TestClient
 
 
 def test_without_exploration_lists_are_as_ranked_and_proposals_are_not_explored(session: Session) -> None:
-    service.forget()
+    services.forget()
     need, skill, grid = _need_with_shift(session)
     first = _volunteer(session, grid, "王急救", [skill])
     for i in range(3):
         _volunteer(session, grid, f"志愿者{i}", [])
     rng = np.random.default_rng(0)
-    parts = [service.recommend(session, need, "volunteers", 2, share=0.0, rng=rng)[0] for _ in range(10)]
+    parts = [services.recommend(session, need, "volunteers", 2, share=0.0, rng=rng)[0] for _ in range(10)]
     assert all(part.explored_slot is None and part.ranked[0].candidate_id == first for part in parts)
     stored = _propose(session, need.id or 0, parts[0].part_id, {"id": first, "explored": False}, 1)
     assert stored.explored is False  # the default, as for every match made any other way

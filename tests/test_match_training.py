@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.cli import main
-from marketplace.recommend import service, training
+from marketplace.recommend import services, training
 from marketplace.settings import Settings
 from matching import ranker, selection
 from matching.history import synthetic_history
@@ -119,7 +119,7 @@ def _store_a_model(var_dir: Path) -> ranker.LinearRankingModel:
 def test_a_stored_model_serves_and_a_broken_one_falls_back(
     client: TestClient[Any], session: Session, settings: Settings
 ) -> None:
-    service.forget()
+    services.forget()
     need, skill, grid = _need_with_shift(session)
     skilled = _volunteer(session, grid, "王急救", [skill])
     _volunteer(session, grid, "李热心", [])
@@ -143,21 +143,21 @@ def test_a_stored_model_serves_and_a_broken_one_falls_back(
 def test_exploration_gives_one_slot_to_a_candidate_from_just_below_the_list(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    service.forget()
+    services.forget()
     need, skill, grid = _need_with_shift(session)
     first = _volunteer(session, grid, "王急救", [skill])
     others = {_volunteer(session, grid, f"志愿者{i}", []) for i in range(3)}
-    assert [r.candidate_id for r in service.recommend(session, need, "volunteers", 1, share=0.0)[0].ranked] == [first]
+    assert [r.candidate_id for r in services.recommend(session, need, "volunteers", 1, share=0.0)[0].ranked] == [first]
     rng = np.random.default_rng(0)
-    lists = [service.recommend(session, need, "volunteers", 1, share=0.5, rng=rng)[0] for _ in range(20)]
+    lists = [services.recommend(session, need, "volunteers", 1, share=0.5, rng=rng)[0] for _ in range(20)]
     explored = [part for part in lists if part.explored_slot is not None]
     assert explored and len(explored) < len(lists)
     assert all(part.explored_slot == 0 and part.ranked[0].candidate_id in others for part in explored)
     assert all(part.ranked[0].candidate_id == first for part in lists if part.explored_slot is None)
-    monkeypatch.setenv(service.EXPLORATION_SETTING, "0.1")
-    assert service.exploration_share() == 0.1
+    monkeypatch.setenv(services.EXPLORATION_SETTING, "0.1")
+    assert services.exploration_share() == 0.1
     for wrong in ("lots", "0.9", "-0.1"):
-        monkeypatch.setenv(service.EXPLORATION_SETTING, wrong)
-        assert service.exploration_share() == 0.0  # logged; recommendations keep working without it
-    monkeypatch.delenv(service.EXPLORATION_SETTING)
-    assert service.exploration_share() == 0.0  # off by default
+        monkeypatch.setenv(services.EXPLORATION_SETTING, wrong)
+        assert services.exploration_share() == 0.0  # logged; recommendations keep working without it
+    monkeypatch.delenv(services.EXPLORATION_SETTING)
+    assert services.exploration_share() == 0.0  # off by default

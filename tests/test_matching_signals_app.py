@@ -271,12 +271,12 @@ def test_staff_import_only_into_their_own_grids(client: TestClient[Any], session
 def test_recommendations_explain_interests_and_ties_in_both_languages(
     client: TestClient[Any], session: Session, settings: Settings
 ) -> None:
-    from marketplace.recommend import service
+    from marketplace.recommend import services
     from marketplace.vocabulary import Category
     from marketplace.volunteers.models import AvailabilitySlot
     from tests import matches_factories as mf
 
-    service.forget()
+    services.forget()
     grid = make_grid(session)
     need = mf.project(session, grid, category=Category.ELDERLY_CARE, title="独居老人上门探访")
     mf.shift(session, need, slots=3)
@@ -298,4 +298,4 @@ def test_recommendations_explain_interests_and_ties_in_both_languages(
     assert "愿意从事此类工作" in page.text
     client.cookies.set("lang", "en")
     assert "wants to do this kind of work" in client.get(f"/needs/{need.id}/recommendations?kind=volunteers").text
-    service.forget()
+    services.forget()

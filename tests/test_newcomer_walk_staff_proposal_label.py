@@ -14,14 +14,14 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role
 from marketplace.matches.models import Match, MatchSource
 from marketplace.needs.models import Shift
-from marketplace.recommend import service
+from marketplace.recommend import services
 from tests import matches_factories as mf
 from tests.security_helpers import reading, sign_in_as
 from tests.test_recommendations_api import _need_with_shift, _volunteer
 
 
 def test_a_staff_proposal_is_not_called_a_rounds(client: TestClient[Any], session: Session) -> None:
-    service.forget()
+    services.forget()
     need, skill, grid = _need_with_shift(session)
     profile_id = _volunteer(session, grid, "王急救", [skill])
     with reading(session) as db:

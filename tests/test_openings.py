@@ -20,7 +20,7 @@ from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
 from marketplace.notifications.messages import render
 from marketplace.notifications.models import Notification
-from marketplace.recommend import service as recommend_service
+from marketplace.recommend import services as recommend_service
 from tests import matches_factories as mf
 from tests.security_helpers import fetch, make_grid, reading
 from tests.test_round_proposals import _decide, _proposed, _round_matches, _run_round, fresh_indexes  # noqa: F401

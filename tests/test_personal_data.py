@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.cli import main
 from marketplace.needs.models import NeedStatus
 from marketplace.settings import Settings

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.credentials import LoginFailure
 from marketplace.audit.models import AuditEvent
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.cli import main
 from marketplace.db.types import utcnow
 from marketplace.needs.models import Need, NeedStatus

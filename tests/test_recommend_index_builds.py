@@ -17,16 +17,16 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
-from marketplace.recommend import service
+from marketplace.recommend import services
 from marketplace.volunteers.models import VolunteerProfile, VolunteerSegment
 from tests.security_helpers import make_grid, make_user
 
 
 @pytest.fixture(autouse=True)
 def fresh_indexes() -> Iterator[None]:
-    service.forget()
+    services.forget()
     yield
-    service.forget()
+    services.forget()
 
 
 def _volunteers(session: Session, count: int) -> None:
@@ -44,7 +44,7 @@ def test_eight_requests_at_start_share_one_build_of_the_index(
     _volunteers(session, 3)
 
     builds: list[str] = []
-    real_build = service._build
+    real_build = services._build
     gate = threading.Event()
 
     def counted_build(db: Session, kind: str) -> tuple[Any, int]:
@@ -52,11 +52,11 @@ def test_eight_requests_at_start_share_one_build_of_the_index(
         gate.wait(timeout=10)  # hold the first build open while the others arrive
         return real_build(db, kind)
 
-    monkeypatch.setattr(service, "_build", counted_build)
+    monkeypatch.setattr(services, "_build", counted_build)
 
     def ask(_: int) -> Any:
         with session_factory() as db:
-            return service.index_for(db, "volunteers")
+            return services.index_for(db, "volunteers")
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         futures = [pool.submit(ask, n) for n in range(8)]
@@ -70,29 +70,29 @@ def test_eight_requests_at_start_share_one_build_of_the_index(
 def test_a_large_streets_index_is_rebuilt_in_the_background_at_most_once_an_interval(
     session: Session, session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "SYNC_LIMIT", 3)  # three volunteers make a "large" street here
+    monkeypatch.setattr(services, "SYNC_LIMIT", 3)  # three volunteers make a "large" street here
     _volunteers(session, 3)
     with session_factory() as db:
-        first = service.index_for(db, "volunteers")
+        first = services.index_for(db, "volunteers")
 
     rebuilt = threading.Event()
-    real_rebuild = service._rebuild
+    real_rebuild = services._rebuild
 
     def watched_rebuild(*args: Any) -> None:
         real_rebuild(*args)
         rebuilt.set()
 
-    monkeypatch.setattr(service, "_rebuild", watched_rebuild)
+    monkeypatch.setattr(services, "_rebuild", watched_rebuild)
     _volunteers(session, 1)  # a change: the index is out of date
     with session_factory() as db:
         # Built moments ago: the request is served the index it has, and nothing rebuilds yet.
-        assert service.index_for(db, "volunteers") is first
+        assert services.index_for(db, "volunteers") is first
     assert not rebuilt.wait(timeout=0.5)
 
-    monkeypatch.setattr(service, "REBUILD_INTERVAL", 0.0)
+    monkeypatch.setattr(services, "REBUILD_INTERVAL", 0.0)
     with session_factory() as db:
-        assert service.index_for(db, "volunteers") is first  # still not waited for
+        assert services.index_for(db, "volunteers") is first  # still not waited for
     assert rebuilt.wait(timeout=30)
     with session_factory() as db:
-        newer = service.index_for(db, "volunteers")
+        newer = services.index_for(db, "volunteers")
     assert newer is not first

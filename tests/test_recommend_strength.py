@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.i18n import current_locale
-from marketplace.recommend import service
+from marketplace.recommend import services
 from marketplace.recommend.strength import BANDS, strength
 from tests.security_helpers import sign_in_as
 from tests.test_recommendations_api import _need_with_shift, _volunteer
@@ -21,9 +21,9 @@ RAW_SCORE = re.compile(r"(?<![\d.])[01]\.\d{2}(?![\d.])")
 
 @pytest.fixture(autouse=True)
 def fresh_indexes() -> Iterator[None]:
-    service.forget()
+    services.forget()
     yield
-    service.forget()
+    services.forget()
 
 
 @pytest.mark.parametrize(

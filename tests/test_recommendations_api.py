@@ -10,7 +10,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role, User
 from marketplace.needs.models import Need, ShiftSkill
 from marketplace.places.models import Grid
-from marketplace.recommend import service
+from marketplace.recommend import services
 from marketplace.vocabulary import Category
 from marketplace.volunteers.models import AvailabilitySlot, Skill, VolunteerProfile, VolunteerSegment, VolunteerSkill
 from tests import matches_factories as mf
@@ -20,9 +20,9 @@ from tests.security_helpers import make_grid, make_org, make_user, sign_in_as
 @pytest.fixture(autouse=True)
 def fresh_indexes() -> Iterator[None]:
     # Each test builds a new database that may reuse the previous one's address and ids.
-    service.forget()
+    services.forget()
     yield
-    service.forget()
+    services.forget()
 
 
 def _volunteer(session: Session, grid: Grid, name: str, skills: list[Skill], *, available: bool = True) -> int:

@@ -20,8 +20,8 @@ from marketplace.needs import participation
 from marketplace.needs.models import Need, ResourceLine, Shift, ShiftSkill
 from marketplace.notifications.models import Notification
 from marketplace.offers.models import Offer, OfferGrid
-from marketplace.recommend import service as recommend_service
-from marketplace.rounds import service as rounds_service
+from marketplace.recommend import services as recommend_service
+from marketplace.rounds import services as rounds_service
 from marketplace.rounds import worker
 from marketplace.rounds.models import RoundMethod
 from marketplace.settings import Settings

@@ -25,8 +25,8 @@ from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatu
 from marketplace.needs.models import ResourceLine, Shift, ShiftSkill
 from marketplace.offers.models import Offer, OfferGrid
 from marketplace.places.models import Grid
-from marketplace.recommend import service as recommend_service
-from marketplace.rounds import service as rounds_service
+from marketplace.recommend import services as recommend_service
+from marketplace.rounds import services as rounds_service
 from marketplace.rounds import worker
 from marketplace.rounds.cli import round_command
 from marketplace.rounds.models import MatchRound, RoundStatus
@@ -448,7 +448,7 @@ def test_a_failed_round_says_so_and_frees_the_way(
 
     _street(session)
     sign_in_as(client, session, Role.ADMIN)
-    monkeypatch.setattr("marketplace.rounds.service.plan_round", explode)
+    monkeypatch.setattr("marketplace.rounds.services.plan_round", explode)
     failed = _start(client, settings)
     client.cookies.set("lang", "en")
     final = _finish(client, failed)

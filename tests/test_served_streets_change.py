@@ -23,7 +23,7 @@ from marketplace.needs.models import Need
 from marketplace.offers.models import Offer, OfferGrid, OfferStatus
 from marketplace.organizations.models import Organization, OrganizationGrid
 from marketplace.organizations.scope import street_ids_served_by
-from marketplace.recommend import service as recommend_service
+from marketplace.recommend import services as recommend_service
 from marketplace.rounds import proposals
 from marketplace.settings import Settings
 from matching.round import Proposal, RoundPlan, RoundStats

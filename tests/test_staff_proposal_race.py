@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.matches.models import Match, MatchKind
-from marketplace.recommend import service
+from marketplace.recommend import services
 from tests import matches_factories as mf
 from tests.live_app import LiveApp, live_app  # noqa: F401  (fixture)
 from tests.security_helpers import reading
@@ -21,7 +21,7 @@ PROPOSERS = 8
 
 
 def test_eight_staff_propose_the_same_offer_for_one_line_at_once(live_app: LiveApp, session: Session) -> None:  # noqa: F811
-    service.forget()
+    services.forget()
     need, line, fitting, _, _ = _line_world(session)
     tokens = [mf.admin(session).token for _ in range(PROPOSERS)]
     body = {"kind": "offers", "part_id": line.id, "candidate_id": fitting.id}

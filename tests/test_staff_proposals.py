@@ -18,7 +18,7 @@ from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatu
 from marketplace.needs.models import ResourceLine, Shift
 from marketplace.notifications.models import Notification
 from marketplace.offers.models import Offer, OfferGrid
-from marketplace.recommend import impressions, service, training
+from marketplace.recommend import impressions, services, training
 from marketplace.recommend.models import ShownList
 from marketplace.security.tokens import create_api_token
 from marketplace.settings import Settings
@@ -52,7 +52,7 @@ def _line_world(session: Session) -> tuple[Any, ResourceLine, Offer, Offer, Any]
 def test_staff_propose_an_offer_from_the_page_the_partner_accepts_and_an_admin_approves(
     client: TestClient[Any], session: Session, settings: Settings
 ) -> None:
-    service.forget()
+    services.forget()
     need, line, fitting, _, partner = _line_world(session)
     sign_in_as(client, session, Role.ADMIN)
     client.cookies.set("lang", "en")
@@ -112,7 +112,7 @@ def test_staff_propose_an_offer_from_the_page_the_partner_accepts_and_an_admin_a
 
 
 def test_the_api_refuses_what_the_domain_refuses_naming_the_field(client: TestClient[Any], session: Session) -> None:
-    service.forget()
+    services.forget()
     need, line, fitting, lamps, _ = _line_world(session)
     other = mf.project(session, title="另一个项目")
     admin = mf.admin(session)
@@ -147,7 +147,7 @@ def test_the_api_refuses_what_the_domain_refuses_naming_the_field(client: TestCl
 def test_a_volunteer_proposal_holds_the_place_and_is_declined_by_the_volunteer(
     client: TestClient[Any], session: Session
 ) -> None:
-    service.forget()
+    services.forget()
     need, skill, grid = _need_with_shift(session)
     profile_id = _volunteer(session, grid, "王急救", [skill])
     with reading(session) as db:
@@ -182,7 +182,7 @@ def settings(settings: Settings) -> Settings:
 def test_an_explored_list_is_logged_as_shown_and_a_proposal_from_its_slot_counts_for_training(
     client: TestClient[Any], session: Session
 ) -> None:
-    service.forget()
+    services.forget()
     need, skill, grid = _need_with_shift(session)
     _volunteer(session, grid, "王急救", [skill])
     for i in range(4):

@@ -13,8 +13,8 @@ from sqlmodel import Session
 from marketplace.db.engine import make_session_factory
 from marketplace.db.types import utcnow
 from marketplace.recommend import records as rows
-from marketplace.recommend import service
-from marketplace.recommend.service import serving_candidates, serving_query
+from marketplace.recommend import services
+from marketplace.recommend.services import serving_candidates, serving_query
 from marketplace.rounds import inputs
 from marketplace.settings import DatabaseSettings, Settings
 from tests.conftest import empty_all_tables
@@ -96,9 +96,9 @@ def test_a_street_s_index_changes_with_its_own_candidates_only(world: Any) -> No
     """Under a city's load several sign-ups a second land somewhere; each one made every street rebuild."""
     two, factory = world
     with factory() as db:
-        before = {side.key: service._signature(db, "volunteers", side.street.id) for side in (two.a, two.b)}
+        before = {side.key: services._signature(db, "volunteers", side.street.id) for side in (two.a, two.b)}
         _sign_up(db, two.b)
-        after = {side.key: service._signature(db, "volunteers", side.street.id) for side in (two.a, two.b)}
+        after = {side.key: services._signature(db, "volunteers", side.street.id) for side in (two.a, two.b)}
     assert after["A"] == before["A"]  # B's volunteer, B's shift: A's index still stands
     assert after["B"] != before["B"]
 
@@ -107,7 +107,7 @@ def test_a_street_s_index_holds_the_grids_it_ranks_over_only(world: Any) -> None
     two, factory = world
     with factory() as db:
         for side, other in ((two.a, two.b), (two.b, two.a)):
-            index, _size = service._build(db, "volunteers", side.street.id)
+            index, _size = services._build(db, "volunteers", side.street.id)
             held = set(index.distances.index)
             homes = {
                 v.home_grid_id
@@ -116,12 +116,12 @@ def test_a_street_s_index_holds_the_grids_it_ranks_over_only(world: Any) -> None
             assert held == {grid.id for grid in side.grids} | homes
             assert not ({grid.id for grid in other.grids} - homes) & held
             # Ranking the street's own shift works on it as on the index of every grid.
-            assert service.index_for(db, "volunteers", side.street.id) is not None
+            assert services.index_for(db, "volunteers", side.street.id) is not None
 
 
 def test_a_city_warms_no_index_of_every_candidate(world: Any) -> None:
     """In a city each need is ranked among its own street's candidates: a city-wide index served nobody."""
     _two, factory = world
-    service.forget()
-    service.warm_in_background(factory).join(timeout=60)
-    assert not [key for key in service._CACHE.entries if len(key) == 2]  # (database, kind): the city-wide ones
+    services.forget()
+    services.warm_in_background(factory).join(timeout=60)
+    assert not [key for key in services._CACHE.entries if len(key) == 2]  # (database, kind): the city-wide ones

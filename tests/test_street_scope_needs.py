@@ -24,7 +24,7 @@ from marketplace.notifications.recipients import admins_of_need
 from marketplace.offers.models import Offer
 from marketplace.organizations.models import Organization, OrganizationGrid
 from marketplace.places.models import Grid, Street
-from marketplace.recommend import service
+from marketplace.recommend import services
 from marketplace.settings import Settings
 from marketplace.volunteers.models import AvailabilitySlot, VolunteerProfile, VolunteerSegment, VolunteerStreet
 from tests import matches_factories as mf
@@ -47,9 +47,9 @@ SCOPES = ("needs:read", "needs:write", "matches:read", "matches:write")
 
 @pytest.fixture(autouse=True)
 def fresh_indexes() -> Iterator[None]:
-    service.forget()
+    services.forget()
     yield
-    service.forget()
+    services.forget()
 
 
 @dataclass

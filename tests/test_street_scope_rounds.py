@@ -23,7 +23,7 @@ from marketplace.needs.models import Shift, ShiftSkill
 from marketplace.offers.models import OfferGrid
 from marketplace.organizations.models import Organization
 from marketplace.places.models import Grid, Street
-from marketplace.recommend import service as recommend_service
+from marketplace.recommend import services as recommend_service
 from marketplace.rounds import inputs, worker
 from marketplace.rounds.cli import round_command
 from marketplace.rounds.models import MatchRound, RoundStatus, street_scope

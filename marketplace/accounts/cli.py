@@ -19,7 +19,7 @@ from marketplace.accounts.password_policy import PasswordProblem, check_password
 from marketplace.accounts.passwords import hash_password
 from marketplace.accounts.schemas import UserCreate
 from marketplace.admin.tokens import TokenInputErrors, issue_token, list_tokens, withdraw_token
-from marketplace.audit.service import record, snapshot
+from marketplace.audit.services import record, snapshot
 from marketplace.db.engine import create_db_engine, make_session_factory, session_scope
 from marketplace.places.models import Community, Street
 from marketplace.security.sessions import revoke_all_sessions

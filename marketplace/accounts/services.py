@@ -17,7 +17,7 @@ from marketplace.accounts.credentials import PasswordReset, UserSession
 from marketplace.accounts.models import Role, StaffGrid, User
 from marketplace.accounts.password_policy import PasswordProblem, check_password, normalise_password
 from marketplace.accounts.passwords import hash_password, needs_rehash, verify_password
-from marketplace.audit.service import changed, record, snapshot
+from marketplace.audit.services import changed, record, snapshot
 from marketplace.db.engine import session_scope
 from marketplace.db.types import utcnow
 from marketplace.i18n import N_

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from marketplace.accounts.credentials import ApiToken
 from marketplace.accounts.models import User
 from marketplace.accounts.services import user_in_admin_streets
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.db.types import utcnow
 from marketplace.i18n import N_
 from marketplace.security.identity import CurrentUser

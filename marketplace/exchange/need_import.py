@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.exchange.importer import PROGRESS_EVERY, CheckedTable, check_table
 from marketplace.exchange.need_columns import LINE_FIELDS, SHIFT_FIELDS, NeedExportRow, import_columns
 from marketplace.exchange.need_duplicates import flag_duplicates

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.exchange.columns import CellProblem, ColumnSpec, choice, day, decimal, text
 from marketplace.exchange.grid_names import grid_finder
 from marketplace.exchange.importer import CheckedTable, RowProblem, check_table

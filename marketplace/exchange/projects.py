@@ -28,7 +28,7 @@ from marketplace.needs.board import (
     count_projects,
     parse_filters,
 )
-from marketplace.needs.controllers import invalid_filter_response
+from marketplace.needs.board_pages import invalid_filter_response
 from marketplace.needs.models import NEED_BOARD_RANK, Need
 from marketplace.security.guards import PUBLIC
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role, User
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.exchange.columns import CellProblem, ColumnSpec, choice, text
 from marketplace.exchange.grid_names import grid_finder
 from marketplace.exchange.importer import CheckedTable, check_table

@@ -32,7 +32,7 @@ from marketplace.organizations.models import OrganizationStatus
 from marketplace.places.services import admin_street_ids, is_city_admin
 from marketplace.quantity_display import unit_name
 from marketplace.recommend import for_me
-from marketplace.rounds import service as rounds
+from marketplace.rounds import services as rounds
 from marketplace.security.identity import CurrentUser
 from marketplace.street_clock import day_start, street_time, street_today
 from marketplace.volunteers import services as volunteers

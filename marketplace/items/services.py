@@ -18,7 +18,7 @@ from litestar.status_codes import HTTP_409_CONFLICT
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
-from marketplace.audit.service import changed, record, snapshot
+from marketplace.audit.services import changed, record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _

@@ -51,7 +51,7 @@ def match_train(ctx: Context) -> dict[str, Any]:
     """Fit the learned rankers (``marketplace match train``); the model files go to the shared var dir."""
     import dataclasses
 
-    from marketplace.recommend import service, training
+    from marketplace.recommend import services, training
 
     kind = str(ctx.arguments.get("kind") or "all")
     names = ("volunteers", "offers") if kind == "all" else (kind,)
@@ -63,7 +63,7 @@ def match_train(ctx: Context) -> dict[str, Any]:
         with session_scope(ctx.reader) as db:
             result = training.train(db, ctx.settings.var_dir, name)
         results.append({key: str(value) for key, value in dataclasses.asdict(result).items()})
-    service.forget()
+    services.forget()
     return {"results": results}
 
 
@@ -135,7 +135,7 @@ def system_check(ctx: Context) -> dict[str, Any]:
     """The queue's own check: wait ``seconds`` reporting progress, then write one audit row, fenced.
     ``marketplace worker --check`` and the restart test use it: it shows the worker takes jobs, reports
     progress, and writes a job's effects once however often the job is claimed."""
-    from marketplace.audit.service import record
+    from marketplace.audit.services import record
 
     seconds = min(max(float(ctx.arguments.get("seconds", 1)), 0.0), MAX_CHECK_SECONDS)
     steps = max(int(seconds * 4), 1)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.db.engine import session_scope
 from marketplace.db.types import utcnow
 from marketplace.jobs.models import DEFAULT_MAX_ATTEMPTS, ERROR_MAX, LIVE_STATUSES, Job, JobStatus

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from litestar.exceptions import PermissionDeniedException
 from sqlmodel import Session
 
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.matches import claims, signups
 from marketplace.matches.models import Match, MatchStatus
 from marketplace.needs.consent import live_consent, live_consents

@@ -12,7 +12,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import Role
-from marketplace.audit.service import record, snapshot
+from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.matches.claims import own_claim
 from marketplace.matches.models import Match, MatchKind, MatchStatus

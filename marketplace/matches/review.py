@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import Role, User
-from marketplace.audit.service import record, snapshot
+from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.matches import compatibility, openings, round_proposals, street_scope
 from marketplace.matches.models import Match, MatchKind, MatchStatus

@@ -21,7 +21,7 @@ from litestar.exceptions import NotFoundException
 from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import Role, User
-from marketplace.audit.service import record, snapshot
+from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.matches.models import PROPOSAL_SOURCES, Match, MatchKind, MatchStatus
 from marketplace.matches.services import OPEN_STATUSES, Conflict, field_problem

@@ -9,7 +9,7 @@ from litestar.exceptions import ClientException, NotFoundException, ValidationEx
 from litestar.status_codes import HTTP_409_CONFLICT
 from sqlmodel import Session, select
 
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.db.types import utcnow
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.reasons import OFFER_WITHDRAWN

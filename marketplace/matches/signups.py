@@ -15,7 +15,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from marketplace.audit.service import record, snapshot
+from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.matches import openings, round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus

@@ -8,7 +8,7 @@ version makes the additions part of one version-checked change.
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.items.services import with_item_key
 from marketplace.matches.services import refresh_need_status
 from marketplace.needs.escalation import CLOSED

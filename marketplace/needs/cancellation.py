@@ -36,7 +36,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import Role
-from marketplace.audit.service import changed, record, snapshot
+from marketplace.audit.services import changed, record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.matches import round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchStatus

@@ -34,7 +34,7 @@ from litestar.exceptions import NotFoundException
 from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import Role, User
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.db.types import utcnow
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import HELD, refresh_need_status, set_match_status

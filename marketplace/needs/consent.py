@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from marketplace.accounts.models import User
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.db.types import utcnow
 from marketplace.needs import services
 from marketplace.needs.models import ConsentMethod, NeedConsent

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.needs import services
 from marketplace.needs.models import Need
 from marketplace.places.models import Community, Grid, ServiceStation

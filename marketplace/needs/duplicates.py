@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from marketplace.audit.service import changed, record, snapshot
+from marketplace.audit.services import changed, record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.matches.services import live_matches
 from marketplace.needs.models import Need, NeedIntake, NeedStatus

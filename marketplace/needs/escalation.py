@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased, sessionmaker
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role, StaffGrid, User
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.db.types import utcnow
 from marketplace.needs import escalation_reasons
 from marketplace.needs.models import Escalation, EscalationLevel, Need, NeedStatus

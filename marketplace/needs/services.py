@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
-from marketplace.audit.service import changed, record, snapshot
+from marketplace.audit.services import changed, record, snapshot
 from marketplace.db.types import utcnow
 
 # Re-exported for callers written before marketplace.masking held the rule; new code imports it from there.

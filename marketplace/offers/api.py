@@ -248,7 +248,7 @@ class OfferApiController(Controller):
         status: FromQuery[OfferStatus | None] = None,
         q: FromQuery[str | None] = None,
     ) -> Stream:
-        from marketplace.offers.controllers import export_response
+        from marketplace.offers.pages import export_response
 
         services.sweep_expired(reader, state.session_factory)
         filters = services.OfferFilters(kind, category, grid_id, status, (q or "").strip()[:100] or None)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
-from marketplace.audit.service import changed, record, snapshot
+from marketplace.audit.services import changed, record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
-from marketplace.audit.service import changed, plain, record
+from marketplace.audit.services import changed, plain, record
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.notifications import outbox

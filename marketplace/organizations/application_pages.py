@@ -12,9 +12,9 @@ from sqlmodel import Session
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import gettext as _
 from marketplace.organizations import application, services
-from marketplace.organizations.controllers import served_grid_choices
 from marketplace.organizations.forms import FormData, many, one
 from marketplace.organizations.models import Organization, OrganizationKind, OrganizationStatus
+from marketplace.organizations.pages import served_grid_choices
 from marketplace.organizations.schemas import OrganizationCreate
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.security.deps import Actor

@@ -4,14 +4,14 @@ from typing import Any
 
 from marketplace.organizations.api import OrganizationApiController
 from marketplace.organizations.application_pages import AdminApplicationController, OwnApplicationController
-from marketplace.organizations.controllers import (
+from marketplace.organizations.directory_pages import OrganizationDirectoryController
+from marketplace.organizations.pages import (
     OrganizationRegistrationController,
     OrganizationVettingController,
     OwnOrganizationController,
 )
-from marketplace.organizations.directory_pages import OrganizationDirectoryController
 from marketplace.volunteers.api import VolunteerApiController
-from marketplace.volunteers.controllers import (
+from marketplace.volunteers.pages import (
     VolunteerDirectoryController,
     VolunteerProfileController,
     VolunteerRegistrationController,

@@ -21,7 +21,7 @@ from marketplace.accounts import password_policy
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.passwords import hash_password
 from marketplace.audit.models import AuditEvent
-from marketplace.audit.service import changed, record, snapshot
+from marketplace.audit.services import changed, record, snapshot
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.notifications import outbox

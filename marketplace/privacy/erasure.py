@@ -21,7 +21,7 @@ from marketplace.accounts.passwords import verify_password
 from marketplace.accounts.services import user_in_admin_streets
 from marketplace.audit.models import AuditEvent
 from marketplace.audit.redaction import clear_client_addresses_of_actor
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.db.types import utcnow
 from marketplace.i18n import N_
 from marketplace.needs.models import Shift

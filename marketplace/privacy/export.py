@@ -14,7 +14,7 @@ from sqlmodel import Session, SQLModel
 from marketplace.accounts.credentials import ApiToken, UserSession
 from marketplace.accounts.models import StaffGrid, User
 from marketplace.audit.models import AuditEvent
-from marketplace.audit.service import plain
+from marketplace.audit.services import plain
 from marketplace.db.types import utcnow
 from marketplace.matches.models import Match
 from marketplace.needs.models import Need, Shift

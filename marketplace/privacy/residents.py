@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.audit.models import AuditEvent
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.i18n import N_
 from marketplace.needs.models import Need
 from marketplace.needs.services import needs_visible_to

@@ -17,7 +17,7 @@ from icalendar import Calendar, Event
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role, User
-from marketplace.audit.service import record
+from marketplace.audit.services import record
 from marketplace.i18n import gettext as _
 from marketplace.matches import page_data
 from marketplace.security.identity import CurrentUser, load_current_user

@@ -12,7 +12,7 @@ from marketplace.matches.api import match_out
 from marketplace.needs import services
 from marketplace.needs.api import NEED_EXCEPTION_HANDLERS
 from marketplace.recommend import impressions
-from marketplace.recommend.service import candidate_names, recommend, scorer_name
+from marketplace.recommend.services import candidate_names, recommend, scorer_name
 from marketplace.security.deps import Actor
 from marketplace.security.guards import staff_or_admin, token_scope
 from marketplace.validation import Id

@@ -47,11 +47,11 @@ def _each_kind(kind: str, work: Callable[[str], Any]) -> list[Any]:
 def train(kind: str, as_json: bool) -> None:
     """Choose a learned ranker on the street's decisions and store it (JSON) where the app serves it from,
     only when it beats the default on later needs by a margin its uncertainty supports."""
-    from marketplace.recommend import service, training
+    from marketplace.recommend import services, training
 
     with _reading() as (db, settings):
         results = _each_kind(kind, lambda name: training.train(db, settings.var_dir, name))
-    service.forget()
+    services.forget()
     if as_json:
         click.echo(training.summary_json([dataclasses.asdict(result) for result in results]))
         return

@@ -23,7 +23,7 @@ from marketplace.matches.models import Match, MatchKind
 from marketplace.recommend.models import ShownList
 
 if TYPE_CHECKING:  # the service imports training, which reads this log
-    from marketplace.recommend.service import PartRanking
+    from marketplace.recommend.services import PartRanking
 
 log = logging.getLogger("marketplace.recommend")
 

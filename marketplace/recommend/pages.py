@@ -21,7 +21,7 @@ from marketplace.needs import services
 from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.recommend import for_me, impressions
-from marketplace.recommend.service import candidate_names, recommend, scorer_name
+from marketplace.recommend.services import candidate_names, recommend, scorer_name
 from marketplace.recommend.strength import strength
 from marketplace.security.deps import Actor
 from marketplace.security.guards import roles, sessions_only, staff_or_admin

@@ -23,7 +23,7 @@ from marketplace.jobs import services as jobs
 from marketplace.places.models import Street
 from marketplace.places.services import admin_street_ids, street_by_code
 from marketplace.rounds import jobs as round_jobs
-from marketplace.rounds import service
+from marketplace.rounds import services
 from marketplace.rounds.models import MatchRound, RoundMethod
 from marketplace.rounds.scope import EVERY_STREET, streets_of, visible_round
 from marketplace.security.deps import Actor, ClientAddress
@@ -41,7 +41,7 @@ class RoundStart(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     method: Literal["optimal", "greedy"] = "optimal"
-    k: int = Field(default=20, ge=1, le=service.MAX_K)
+    k: int = Field(default=20, ge=1, le=services.MAX_K)
     street: str = Field(default=EVERY_STREET, min_length=1, max_length=32, description="A street code, or all")
 
 
@@ -102,7 +102,7 @@ class RoundApiController(Controller):
         sync_to_thread=True,
     )
     def list_rounds(self, reader: ReaderSession, actor: Actor, street: StreetCode = None) -> dict[str, Any]:
-        rows = service.recent(reader, 50, _street_filter(reader, actor, street))
+        rows = services.recent(reader, 50, _street_filter(reader, actor, street))
         if street is not None:  # a street's rounds, without the whole-deployment ones
             rows = [row for row in rows if row.street_id is not None]
         return {"items": _out(reader, rows)}
@@ -148,7 +148,7 @@ class RoundApiController(Controller):
                 )
         method = RoundMethod(data.method)
         with session_scope(state.session_factory) as db:
-            rows, busy = service.start_streets(
+            rows, busy = services.start_streets(
                 db, targets, method=method, k=data.k, started_by_id=actor.id, actor_role=actor.role.value
             )
             job_ids = [

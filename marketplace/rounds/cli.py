@@ -121,14 +121,14 @@ def _run_one(
     from marketplace.jobs import services as jobs
     from marketplace.jobs.models import Job
     from marketplace.rounds import jobs as round_jobs
-    from marketplace.rounds import service
+    from marketplace.rounds import services
 
     try:
         with session_scope(writer) as db:
-            row = service.start(db, method=method, k=k, started_by_id=None, actor_role="cli", street_id=street_id)
+            row = services.start(db, method=method, k=k, started_by_id=None, actor_role="cli", street_id=street_id)
             # Recorded as a job like the admins' rounds (/admin/jobs), but run here, in this process.
             job = jobs.enqueue(db, round_jobs.KIND, round_jobs.arguments(row.id or 0, None), street_id=row.street_id)
-    except service.RoundBusy as busy:
+    except services.RoundBusy as busy:
         raise click.ClickException(
             f"round #{busy.round_id or '?'} is still running ({busy.stage}); only one round runs at a time"
             + (f" in street {code}" if code else "")

@@ -29,7 +29,7 @@ from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.organizations.scope import organizations_serving, volunteers_serving
 from marketplace.places.services import grid_in_street
 from marketplace.recommend import records as rows
-from marketplace.recommend.service import serving_query
+from marketplace.recommend.services import serving_query
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 from matching import records
 from matching.availability import street_week

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.db.engine import session_scope
 from marketplace.db.types import utcnow
 from marketplace.jobs.kinds import Context
-from marketplace.rounds import service, worker
+from marketplace.rounds import services, worker
 from marketplace.rounds.cli import summary
 from marketplace.rounds.models import MatchRound, RoundStatus
 
@@ -45,7 +45,7 @@ def _queue_again(ctx: Context, round_id: int) -> None:
             )
     except IntegrityError:  # another round is live: one at a time
         with ctx.reader() as db:
-            raise service.RoundBusy(service.live_round(db)) from None
+            raise services.RoundBusy(services.live_round(db)) from None
 
 
 def run_round_job(ctx: Context) -> dict[str, Any]:
@@ -72,5 +72,5 @@ def run_round_job(ctx: Context) -> dict[str, Any]:
     )
     with ctx.reader() as db:
         row = db.get(MatchRound, round_id)
-        assert row is not None  # the round's duration is observed by service._finish
+        assert row is not None  # the round's duration is observed by services._finish
         return summary(row) | {"job_seconds": round(time.perf_counter() - started, 3)}

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from marketplace.audit.service import record, snapshot
+from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.matches import round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus

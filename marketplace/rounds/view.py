@@ -9,7 +9,7 @@ from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.places.models import Street
 from marketplace.rounds.models import MatchRound
-from marketplace.rounds.service import is_stale
+from marketplace.rounds.services import is_stale
 
 # The stages a round goes through, in order, as the library and the service name them.
 STAGES: dict[str, str] = {

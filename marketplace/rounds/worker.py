@@ -2,10 +2,10 @@
 
 A round takes seconds to minutes; the request that starts it only queues it and returns. The job
 (on a ``marketplace worker`` when MARKETPLACE_REDIS_URL is set, else on a thread of the app's
-process) runs ``service.run``; a heartbeat thread writes the tracker's progress to the round's row every
+process) runs ``services.run``; a heartbeat thread writes the tracker's progress to the round's row every
 ``BEAT_SECONDS`` (so the page's poll sees it, from any app process), and keeps ``heartbeat_at``
 fresh even while the solver works, so a round that stops beating was interrupted. Threads, not
-processes: the indexes are cached per process (recommend/service.py) and NumPy and HiGHS release
+processes: the indexes are cached per process (recommend/services.py) and NumPy and HiGHS release
 the GIL while they compute, so the app keeps answering.
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from marketplace.jobs import backends
-from marketplace.rounds import service
+from marketplace.rounds import services
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +30,11 @@ def run_with_heartbeat(
     reader: sessionmaker[Session],
     *,
     client_address: str | None = None,
-    on_beat: Callable[[service.Tracker], None] | None = None,
+    on_beat: Callable[[services.Tracker], None] | None = None,
     fence: Callable[[Session], None] | None = None,
 ) -> None:
     """Run the round here, beating on a second thread until it ends (the command line calls this too)."""
-    tracker = service.Tracker()
+    tracker = services.Tracker()
     stop = threading.Event()
 
     def heartbeat() -> None:
@@ -42,7 +42,7 @@ def run_with_heartbeat(
             try:
                 if on_beat is not None:
                     on_beat(tracker)
-                if not service.beat(writer, round_id, tracker):
+                if not services.beat(writer, round_id, tracker):
                     return
             except Exception:  # a missed beat is not a failed round; the next one may get through
                 log.warning("heartbeat of round %s failed", round_id, exc_info=True)
@@ -50,7 +50,7 @@ def run_with_heartbeat(
     beating = threading.Thread(target=heartbeat, name=f"match-round-{round_id}-heartbeat", daemon=True)
     beating.start()
     try:
-        service.run(round_id, writer, reader, tracker, client_address, fence)
+        services.run(round_id, writer, reader, tracker, client_address, fence)
     finally:
         stop.set()
         beating.join()

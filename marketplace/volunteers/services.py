@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.passwords import hash_password
-from marketplace.audit.service import changed, record, snapshot
+from marketplace.audit.services import changed, record, snapshot
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.masking import mask_phone

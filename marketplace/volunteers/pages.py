@@ -24,9 +24,9 @@ from marketplace.exchange.volunteer_import import import_volunteers, volunteer_i
 from marketplace.exchange.volunteers import export_volunteers
 from marketplace.i18n import gettext as _
 from marketplace.needs.board import parse_street
-from marketplace.organizations.controllers import account_errors, sign_in_new_user
 from marketplace.organizations.forms import FormData, many, one, validate
 from marketplace.organizations.models import Organization
+from marketplace.organizations.pages import account_errors, sign_in_new_user
 from marketplace.organizations.scope import organization_ids_serving, organizations_visible_to
 from marketplace.organizations.services import FormProblem
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context

@@ -30,7 +30,7 @@ from marketplace.security.reveal import pending_digest, show_once
 from marketplace.security.sessions import expired_session_cookie, session_cookie
 from marketplace.security.throttle import Throttled
 from marketplace.settings import Settings
-from marketplace.system.controllers import safe_next
+from marketplace.system.pages import safe_next
 from marketplace.too_many import too_many_page
 from marketplace.validation import Username
 from marketplace.whole_numbers import whole_number

@@ -28,7 +28,7 @@ from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context, wants_fragm
 from marketplace.places.models import Street
 from marketplace.places.services import admin_street_ids
 from marketplace.rounds import jobs as round_jobs
-from marketplace.rounds import service
+from marketplace.rounds import services
 from marketplace.rounds.api import RoundApiController
 from marketplace.rounds.models import WHOLE_DEPLOYMENT, MatchRound, RoundMethod, street_scope
 from marketplace.rounds.scope import EVERY_STREET, streets_of, visible_round
@@ -46,9 +46,9 @@ def _form_problems(data: dict[str, Any]) -> tuple[RoundMethod, int, dict[str, st
     if method.value != method_value:
         problems["method"] = _("Choose the exactly optimal plan or the greedy baseline.")
     k_value = one(data, "k").strip() or "20"
-    k = whole_number(k_value, maximum=service.MAX_K) or 0
-    if not 1 <= k <= service.MAX_K:
-        problems["k"] = _("Enter a whole number from 1 to %(max)d.") % {"max": service.MAX_K}
+    k = whole_number(k_value, maximum=services.MAX_K) or 0
+    if not 1 <= k <= services.MAX_K:
+        problems["k"] = _("Enter a whole number from 1 to %(max)d.") % {"max": services.MAX_K}
     return method, k, problems
 
 
@@ -88,7 +88,7 @@ class RoundPagesController(Controller):
         # Its own transaction (the rounds and their jobs), committed before the jobs are handed over, so
         # whoever runs one finds both rows.
         with session_scope(state.session_factory) as db:
-            rows, busy = service.start_streets(
+            rows, busy = services.start_streets(
                 db, targets, method=method, k=k, started_by_id=actor.id, actor_role=actor.role.value
             )
             job_ids = [
@@ -141,8 +141,8 @@ def _index_page(
     status_code: int = 200,
 ) -> Template:
     street_ids = admin_street_ids(actor)
-    views = [view_of(reader, row) for row in service.recent(reader, street_ids=street_ids)]
-    lives = [view_of(reader, row) for row in service.live_rounds(reader, street_ids)]
+    views = [view_of(reader, row) for row in services.recent(reader, street_ids=street_ids)]
+    lives = [view_of(reader, row) for row in services.live_rounds(reader, street_ids)]
     polling = [view for view in lives if view.polling]
     live_scopes = {view.row.scope for view in polling}
     streets = streets_of(reader, actor)
@@ -167,7 +167,7 @@ def _index_page(
         street_choices=[street_name(street) for street in startable],
         every_street=EVERY_STREET,
         show_streets=street_ids is None,
-        max_k=service.MAX_K,
+        max_k=services.MAX_K,
         methods=list(RoundMethod),
         stages=STAGES,
         active_page="rounds",

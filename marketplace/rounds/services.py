@@ -24,11 +24,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from marketplace.audit.service import record, snapshot
+from marketplace.audit.services import record, snapshot
 from marketplace.db.engine import session_scope
 from marketplace.db.types import utcnow
 from marketplace.jobs.services import LostClaim
-from marketplace.recommend.service import index_for
+from marketplace.recommend.services import index_for
 from marketplace.rounds import inputs, proposals
 from marketplace.rounds.models import (
     LIVE_STATUSES,
