@@ -27,10 +27,10 @@ from marketplace.db.errors import is_unavailable
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.i18n.middleware import negotiate_locale
-from marketplace.needs.board import InvalidFilter
 from marketplace.organizations.standing import OrganizationNotApproved
 from marketplace.places.directory import city_of_streets, home_street, remembered_city, remembered_home_street
 from marketplace.places.services import is_city_admin
+from marketplace.query_filters import InvalidFilter
 from marketplace.security.context import current_user
 from marketplace.security.csrf import CsrfRejected
 from marketplace.too_many import TEMPLATE as TOO_MANY_TEMPLATE

@@ -4,9 +4,39 @@ use is an ``InvalidFilter`` naming the query parameter (400), as on the need boa
 from collections.abc import Mapping
 from typing import Any
 
+from litestar import Request, Response
+from litestar.status_codes import HTTP_400_BAD_REQUEST
+
 from marketplace.i18n import gettext as _
-from marketplace.needs.board import InvalidFilter
 from marketplace.whole_numbers import whole_number
+
+# Ids and page numbers are 32-bit integers in PostgreSQL; a bigger one is a client error, not a 500.
+MAX_ID = 2**31 - 1
+
+
+class InvalidFilter(ValueError):
+    """A filter value a list cannot use; ``parameter`` names the query parameter."""
+
+    # Read by the error logging: the client's 400, not a server error to log with a traceback.
+    status_code = 400
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+        self.message = message
+
+
+def invalid_filter_response(_request: Request[Any, Any, Any], exc: InvalidFilter) -> Response[dict[str, Any]]:
+    """The JSON APIs' 400 for a filter they cannot use, in the shape of Litestar's own validation errors."""
+    return Response(
+        content={
+            "status_code": HTTP_400_BAD_REQUEST,
+            "detail": _("Invalid query parameter: %(parameter)s") % {"parameter": exc.parameter},
+            "extra": [{"key": exc.parameter, "message": exc.message, "source": "query"}],
+        },
+        status_code=HTTP_400_BAD_REQUEST,
+    )
+
 
 MAX_QUERY = 100  # characters of a search
 

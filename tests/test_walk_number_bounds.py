@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
+from marketplace.forms import validate
 from marketplace.i18n import current_locale
-from marketplace.organizations.forms import validate
 from tests.busy_street import volunteer_profile
 from tests.security_helpers import make_grid, post_form, sign_in_as
 

@@ -18,8 +18,8 @@ from marketplace.admin.street_objects import other_street_object_ids
 from marketplace.audit import field_labels, labels
 from marketplace.audit.models import AuditEvent
 from marketplace.i18n import N_
-from marketplace.needs.board import InvalidFilter
 from marketplace.places.services import admin_street_ids
+from marketplace.query_filters import InvalidFilter
 from marketplace.security.identity import CurrentUser
 from marketplace.validation import MAX_INT
 from marketplace.web import STREET_TIMEZONE, local_date, local_time

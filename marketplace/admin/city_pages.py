@@ -26,9 +26,9 @@ from marketplace.admin.city import (
 )
 from marketplace.db.deps import ReaderSession
 from marketplace.i18n import gettext as _
-from marketplace.needs.board import InvalidFilter, invalid_filter_response
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.services import is_city_admin
+from marketplace.query_filters import InvalidFilter, invalid_filter_response
 from marketplace.security.guards import admin_only, sessions_only, signed_in, token_scope
 
 SortParameter = Annotated[

@@ -16,10 +16,11 @@ from marketplace.dashboard.memo import FiguresMemo
 from marketplace.dashboard.screen import REFRESH_SECONDS, mapped_street, may_see_screen, screen_street
 from marketplace.db.deps import ReaderSession
 from marketplace.i18n import current_locale
-from marketplace.needs.board import InvalidFilter, invalid_filter_response, parse_street
 from marketplace.page_cache import COMPRESSED_HERE, page_cache_middleware
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.directory import list_streets
+from marketplace.places.services import parse_street
+from marketplace.query_filters import InvalidFilter, invalid_filter_response
 from marketplace.security.context import current_user
 from marketplace.security.guards import PUBLIC, sessions_only, staff_or_admin
 from marketplace.street_clock import street_today

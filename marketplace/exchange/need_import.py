@@ -22,12 +22,12 @@ from marketplace.exchange.need_columns import LINE_FIELDS, SHIFT_FIELDS, NeedExp
 from marketplace.exchange.need_duplicates import flag_duplicates
 from marketplace.exchange.paging import Key, keyset_pages
 from marketplace.exchange.readers import Table
+from marketplace.forms import message as generic_reason
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.needs import services
 from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.needs.schemas import NeedCreate
-from marketplace.organizations.forms import _message as generic_reason
 from marketplace.places.models import Grid
 from marketplace.places.services import viewer_street_ids
 from marketplace.security.identity import CurrentUser

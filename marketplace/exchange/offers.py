@@ -15,13 +15,13 @@ from marketplace.exchange.grid_names import grid_finder
 from marketplace.exchange.importer import CheckedTable, RowProblem, check_table
 from marketplace.exchange.paging import Key, keyset_pages
 from marketplace.exchange.readers import Table
+from marketplace.forms import field_errors
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.offers import services
 from marketplace.offers.bulk import create_offers
 from marketplace.offers.models import Offer
 from marketplace.offers.schemas import OfferCreate
-from marketplace.organizations.forms import field_errors
 from marketplace.organizations.scope import street_ids_served_by
 from marketplace.organizations.services import require_approved_organization
 from marketplace.places.models import Grid

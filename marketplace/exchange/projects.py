@@ -20,7 +20,6 @@ from marketplace.exchange.paging import Key, keyset_pages, stream_list
 from marketplace.i18n import current_locale
 from marketplace.needs.board import (
     BoardFilters,
-    InvalidFilter,
     ProjectCard,
     _filtered,
     _load_cards,
@@ -28,8 +27,8 @@ from marketplace.needs.board import (
     count_projects,
     parse_filters,
 )
-from marketplace.needs.board_pages import invalid_filter_response
 from marketplace.needs.models import NEED_BOARD_RANK, Need
+from marketplace.query_filters import InvalidFilter, invalid_filter_response
 from marketplace.security.guards import PUBLIC
 
 # The board's order (open first, then urgency and due date in board_rank/due_date, newest), as the export reads

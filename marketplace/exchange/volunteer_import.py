@@ -21,9 +21,9 @@ from marketplace.exchange.grid_names import grid_finder
 from marketplace.exchange.importer import CheckedTable, check_table
 from marketplace.exchange.offers import ImportResult
 from marketplace.exchange.readers import Table
+from marketplace.forms import field_errors
 from marketplace.i18n import N_, current_locale
 from marketplace.i18n import gettext as _
-from marketplace.organizations.forms import field_errors
 from marketplace.places.services import admin_street_ids, viewer_street_ids
 from marketplace.security.identity import CurrentUser
 from marketplace.validation import _phone

@@ -14,14 +14,14 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.forms import FormData, field_errors, one, validate
 from marketplace.i18n import N_, ngettext
 from marketplace.i18n import gettext as _
 from marketplace.items import services
 from marketplace.items.models import KEY_MAX, ItemTerm
 from marketplace.items.schemas import ItemTermCreate, ItemTermUpdate
-from marketplace.needs.board import InvalidFilter
-from marketplace.organizations.forms import FormData, field_errors, one, validate
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.query_filters import InvalidFilter
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, sessions_only
 from marketplace.vocabulary import Category, ResourceKind

@@ -27,10 +27,10 @@ from marketplace.jobs import backends, services
 from marketplace.jobs.kinds import KINDS
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.jobs.schemas import JobView, kind_label
-from marketplace.needs.board import InvalidFilter
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
 from marketplace.places.directory import StreetRef, find_street, list_streets
 from marketplace.places.services import is_city_admin
+from marketplace.query_filters import InvalidFilter
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser

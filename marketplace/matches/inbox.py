@@ -34,7 +34,6 @@ from marketplace.i18n import N_
 from marketplace.matches import compatibility
 from marketplace.matches.conflicts import MESSAGES, ConflictNote, Subject, notes_of, overlaps_of
 from marketplace.matches.models import PROPOSAL_SOURCES, Match, MatchKind, MatchSource, MatchStatus
-from marketplace.needs.board import InvalidFilter
 from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.needs.submissions import reference_number
 from marketplace.notifications.digest import day_bounds, street_day
@@ -42,6 +41,7 @@ from marketplace.offers.models import Offer, OfferStatus
 from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.places.models import Community, Grid
 from marketplace.places.services import admin_street_ids, grids_of_streets
+from marketplace.query_filters import InvalidFilter
 from marketplace.security.identity import CurrentUser
 from marketplace.validation import MAX_INT
 from marketplace.vocabulary import Urgency

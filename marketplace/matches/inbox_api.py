@@ -15,7 +15,7 @@ from marketplace.matches.api import READ, WRITE, match_out
 from marketplace.matches.inbox import Answer, ConflictFilter, Due, InboxCard, InboxFilters, InboxSort
 from marketplace.matches.models import MatchKind, MatchSource
 from marketplace.matches.services import field_problem
-from marketplace.needs.board import InvalidFilter, invalid_filter_response
+from marketplace.query_filters import InvalidFilter, invalid_filter_response
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only
 from marketplace.security.identity import CurrentUser

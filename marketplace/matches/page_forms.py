@@ -12,11 +12,11 @@ from decimal import Decimal, InvalidOperation
 
 from litestar.exceptions import ValidationException
 
+from marketplace.forms import one
 from marketplace.i18n import gettext as _
 from marketplace.matches import compatibility
 from marketplace.matches.claims import ClaimRequest
 from marketplace.matches.services import Conflict
-from marketplace.organizations.forms import one
 
 MAX_REASON = 500
 # The database keeps quantities as NUMERIC(14, 2): two decimals, twelve digits before the point.

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
+from marketplace.forms import FormData, one
 from marketplace.i18n import gettext as _
 from marketplace.matches import (
     attendance_messages,
@@ -42,10 +43,9 @@ from marketplace.matches.page_forms import (
 )
 from marketplace.matches.services import Conflict, field_problem, open_need
 from marketplace.matches.street_scope import NotServed, not_served_message, serves_need, street_of_need
-from marketplace.needs.board import MAX_ID
 from marketplace.needs.models import Shift
-from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.query_filters import MAX_ID
 from marketplace.security.deps import Actor
 from marketplace.security.guards import partner_only, roles, sessions_only, volunteer_only
 from marketplace.security.identity import CurrentUser

@@ -16,15 +16,15 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession
+from marketplace.forms import FormData, one
 from marketplace.i18n import gettext as _
 from marketplace.matches import round_proposals
 from marketplace.matches.page_forms import FormProblem, reason_problem
 from marketplace.matches.pages import ClaimPagesController, SignupPagesController
 from marketplace.matches.services import Conflict
 from marketplace.matches.street_scope import NotServed
-from marketplace.needs.board import MAX_ID
-from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS
+from marketplace.query_filters import MAX_ID
 from marketplace.security.deps import Actor
 from marketplace.security.guards import roles, sessions_only
 from marketplace.security.identity import CurrentUser

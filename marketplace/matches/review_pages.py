@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP
 from sqlmodel import Session, col
 
 from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.forms import FormData, many, one
 from marketplace.i18n import gettext as _
 from marketplace.matches import compatibility, inbox, openings, review
 from marketplace.matches.explanations import reasons_of
@@ -24,13 +25,12 @@ from marketplace.matches.inbox import InboxCounts, InboxFilters, InboxSort
 from marketplace.matches.models import Match, MatchKind, MatchSource
 from marketplace.matches.services import Conflict
 from marketplace.matches.street_scope import need_in_scope
-from marketplace.needs.board import InvalidFilter
 from marketplace.needs.models import Need
 from marketplace.needs.services import grids_in_scope
-from marketplace.organizations.forms import FormData, many, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.directory import community_of_grid, community_places, grids_by_community
 from marketplace.places.services import admin_street_ids
+from marketplace.query_filters import InvalidFilter
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, sessions_only
 from marketplace.security.identity import CurrentUser

@@ -12,8 +12,6 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from litestar import Request, Response
-from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
 from sqlmodel import Session
 
@@ -29,42 +27,18 @@ from marketplace.needs.models import (
     Shift,
     ShiftSkill,
 )
-from marketplace.places.directory import CommunityRef, GridRef, ServiceStationInfo, StreetRef, find_street, station_info
+from marketplace.places.directory import CommunityRef, GridRef, ServiceStationInfo, StreetRef, station_info
 from marketplace.places.models import Community, Grid, ServiceStation
-from marketplace.places.services import grid_in_street
+from marketplace.places.services import grid_in_street, parse_street
+from marketplace.query_filters import MAX_ID, InvalidFilter
 from marketplace.vocabulary import Category, IntakeChannel, ResourceKind, Urgency
 from marketplace.volunteers.models import Skill
+from marketplace.whole_numbers import whole_number
 
 # The statuses a visitor may filter by: exactly the public ones, so anything else is a 400.
 PublicStatus = StrEnum("PublicStatus", {status.name: status.value for status in PUBLIC_STATUSES})  # type: ignore[misc]
 
 MAX_API_PAGE_SIZE = 100
-# Ids and page numbers are 32-bit integers in PostgreSQL; a bigger one is a client error, not a 500.
-MAX_ID = 2**31 - 1
-
-
-class InvalidFilter(ValueError):
-    """A filter value the board cannot use; ``parameter`` names the query parameter."""
-
-    # Read by the error logging: the client's 400, not a server error to log with a traceback.
-    status_code = 400
-
-    def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(f"{parameter}: {message}")
-        self.parameter = parameter
-        self.message = message
-
-
-def invalid_filter_response(_request: Request[Any, Any, Any], exc: InvalidFilter) -> Response[dict[str, Any]]:
-    """The JSON APIs' 400 for a filter they cannot use, naming the query parameter."""
-    return Response(
-        content={
-            "status_code": HTTP_400_BAD_REQUEST,
-            "detail": f"Invalid query parameter: {exc.parameter}",
-            "extra": [{"key": exc.parameter, "message": exc.message, "source": "query"}],
-        },
-        status_code=HTTP_400_BAD_REQUEST,
-    )
 
 
 @dataclass(frozen=True)
@@ -206,19 +180,6 @@ def parse_filters(*, category: str | None, community: str | None, grid: str | No
     )
 
 
-MAX_STREET_CODE = 32
-
-
-def parse_street(session: Session, code: str | None) -> StreetRef | None:
-    """The street named by ``street=<code>`` on the public pages (empty: every street); unknown is a 400."""
-    if not code:
-        return None
-    street = find_street(session, code) if len(code) <= MAX_STREET_CODE and "\x00" not in code else None
-    if street is None:
-        raise InvalidFilter("street", _("no street with this code"))
-    return street
-
-
 def with_street(session: Session, filters: BoardFilters, code: str | None) -> BoardFilters:
     """The filters limited to the street named by ``street=<code>`` (raises ``InvalidFilter`` when unknown)."""
     return replace(filters, street=parse_street(session, code))
@@ -244,9 +205,10 @@ def _parse_public_status(value: str | None) -> NeedStatus | None:
 def _parse_id(parameter: str, value: str | None) -> int | None:
     if not value:
         return None
-    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+    number = whole_number(value, maximum=MAX_ID)
+    if number is None:
         raise InvalidFilter(parameter, _("expected a positive whole number"))
-    return int(value)
+    return number
 
 
 def check_filters_exist(session: Session, filters: BoardFilters) -> None:

@@ -3,11 +3,11 @@
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_302_FOUND, HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_302_FOUND
 
 from marketplace.accounts.models import Role
 from marketplace.db.deps import ReaderSession
@@ -15,10 +15,8 @@ from marketplace.i18n import gettext as _
 from marketplace.items.services import item_labels
 from marketplace.needs.board import (
     MAX_API_PAGE_SIZE,
-    MAX_ID,
     BoardFilters,
     BoardPage,
-    InvalidFilter,
     ProjectDetail,
     PublicStatus,
     check_filters_exist,
@@ -32,6 +30,7 @@ from marketplace.needs.services import may_work_in_grid
 from marketplace.page_cache import COMPRESSED_HERE, page_cache_middleware
 from marketplace.pages import HTMX_FRAGMENT_HEADERS, PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
 from marketplace.places.directory import filter_places, list_streets
+from marketplace.query_filters import MAX_ID, InvalidFilter, invalid_filter_response
 from marketplace.security.deps import Viewer
 from marketplace.security.guards import PUBLIC
 from marketplace.vocabulary import Category
@@ -123,18 +122,6 @@ class ProjectPagesController(Controller):
         )
         context = page_context(reader, project=project, item_labels=labels, manages=manages)
         return Template("needs/detail.html", context=context)
-
-
-def invalid_filter_response(_request: Request[Any, Any, Any], exc: InvalidFilter) -> Response[dict[str, Any]]:
-    """The same shape as Litestar's own validation errors: which parameter, and why."""
-    return Response(
-        content={
-            "status_code": HTTP_400_BAD_REQUEST,
-            "detail": _("Invalid query parameter: %(parameter)s") % {"parameter": exc.parameter},
-            "extra": [{"key": exc.parameter, "message": exc.message, "source": "query"}],
-        },
-        status_code=HTTP_400_BAD_REQUEST,
-    )
 
 
 class ProjectApiController(Controller):

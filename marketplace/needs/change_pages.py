@@ -12,12 +12,12 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession
+from marketplace.forms import FormData, one
 from marketplace.i18n import gettext as _
 from marketplace.matches.page_forms import parse_quantity, reason_problem
 from marketplace.needs import changes, services
 from marketplace.needs.change_forms import CANCEL_FIELDS, CLOSE_FIELDS, refusal_message
 from marketplace.needs.staff_pages import NeedStaffPagesController, _conflict_message, _version
-from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin

@@ -14,10 +14,10 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession
+from marketplace.forms import FormData, one, validate
 from marketplace.i18n import gettext as _
 from marketplace.needs import consent, services
 from marketplace.needs.staff_pages import NeedStaffPagesController
-from marketplace.organizations.forms import FormData, one, validate
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin

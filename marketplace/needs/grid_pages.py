@@ -10,10 +10,10 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 
 from marketplace.db.deps import DbSession
+from marketplace.forms import FormData, one
 from marketplace.i18n import gettext as _
 from marketplace.needs import services
 from marketplace.needs.staff_pages import NeedStaffPagesController, _conflict_message, _version
-from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin

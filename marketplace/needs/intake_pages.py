@@ -15,13 +15,12 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.forms import FormData, one
 from marketplace.i18n import gettext as _
 from marketplace.masking import mask_phone
 from marketplace.needs import additions, services
-from marketplace.needs.board import parse_street
 from marketplace.needs.models import Need
 from marketplace.needs.need_form import NeedForm, field_labels, values_of
-from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.choices import (
     GridGroups,
@@ -34,7 +33,7 @@ from marketplace.places.choices import (
 )
 from marketplace.places.directory import StreetRef, list_streets
 from marketplace.places.models import Community, Grid
-from marketplace.places.services import viewer_street_ids
+from marketplace.places.services import parse_street, viewer_street_ids
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser

@@ -11,11 +11,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from marketplace.forms import field_errors, many, one
 from marketplace.i18n import gettext as _
 from marketplace.masking import mask_phone
 from marketplace.needs.models import Need
 from marketplace.needs.schemas import NeedCreate, NeedUpdate, ResourceLineCreate, ShiftCreate
-from marketplace.organizations.forms import field_errors, many, one
 from marketplace.validation import STREET_TZ
 from marketplace.whole_numbers import whole_number
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
+from marketplace.forms import FormData, one, validate
 from marketplace.i18n import gettext as _
 from marketplace.items.services import item_labels
 from marketplace.masking import mask_name, mask_phone
@@ -33,16 +34,15 @@ from marketplace.needs import (
     submissions,
     tracking,
 )
-from marketplace.needs.board import InvalidFilter
 from marketplace.needs.escalation_pages import reason_text
 from marketplace.needs.intake_pages import grids_for
 from marketplace.needs.models import ConsentMethod, Escalation, EscalationLevel, NeedStatus
 from marketplace.needs.schemas import NeedRejection
-from marketplace.organizations.forms import FormData, one, validate
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.choices import community_first, grid_names, list_grid_groups
 from marketplace.places.models import Grid
 from marketplace.places.services import viewer_street_ids
+from marketplace.query_filters import InvalidFilter
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser

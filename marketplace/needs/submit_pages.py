@@ -14,15 +14,15 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.forms import FormData, one
 from marketplace.i18n import gettext as _
 from marketplace.i18n import ngettext
 from marketplace.needs import services, submissions, unsure_grid
-from marketplace.needs.board import parse_street
 from marketplace.needs.need_form import NeedForm, field_labels
-from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.choices import choosing_street, form_street, grids_outside, street_grid_groups
 from marketplace.places.directory import StreetRef, list_streets
+from marketplace.places.services import parse_street
 from marketplace.security.deps import ClientAddress
 from marketplace.security.guards import PUBLIC
 from marketplace.too_many import too_many_page

@@ -19,11 +19,11 @@ from msgspec import Struct
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.forms import FormData, one
 from marketplace.i18n import N_, ngettext
 from marketplace.i18n import gettext as _
 from marketplace.matches.services import field_problem
 from marketplace.needs import submissions, tracking
-from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.security.deps import ClientAddress
 from marketplace.security.guards import PUBLIC

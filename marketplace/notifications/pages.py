@@ -9,9 +9,9 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.forms import FormData
 from marketplace.notifications.centre import centre_page, mark_read
 from marketplace.notifications.present import present
-from marketplace.organizations.forms import FormData
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.security.deps import Actor
 from marketplace.security.guards import login_required, sessions_only

@@ -19,9 +19,9 @@ from marketplace.items.services import names_of
 from marketplace.matches import compatibility
 from marketplace.matches.services import OPEN_STATUSES
 from marketplace.matches.street_scope import serves_need
-from marketplace.needs.board import MAX_ID
 from marketplace.needs.models import Need, ResourceLine
 from marketplace.offers.models import Offer
+from marketplace.query_filters import MAX_ID
 from marketplace.security.identity import CurrentUser
 
 MAX_TITLE = 200  # OfferCreate's title

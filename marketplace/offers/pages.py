@@ -22,6 +22,7 @@ from marketplace.exchange.paging import stream_list
 from marketplace.exchange.readers import UPLOAD_BODY_LIMIT
 from marketplace.exchange.too_large import too_large_page
 from marketplace.exchange.upload_form import UploadForm, import_page, import_upload
+from marketplace.forms import FormData, field_errors, many, one, validate
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.items.services import item_labels
@@ -29,7 +30,6 @@ from marketplace.offers import for_line, services
 from marketplace.offers.lifecycle import effective_status
 from marketplace.offers.models import Offer, OfferStatus
 from marketplace.offers.schemas import OfferCreate, OfferUpdate
-from marketplace.organizations.forms import FormData, field_errors, many, one, validate
 from marketplace.organizations.services import require_approved_organization, streets_served
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.choices import (

@@ -19,12 +19,13 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
 from marketplace.audit.services import changed, plain, record
+from marketplace.forms import validate
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.notifications import outbox
 from marketplace.notifications.recipients import admins_of_street
 from marketplace.organizations import services
-from marketplace.organizations.forms import credit_code_problem, validate
+from marketplace.organizations.forms import credit_code_problem
 from marketplace.organizations.models import Organization, OrganizationKind, OrganizationStatus
 from marketplace.organizations.schemas import OrganizationCreate
 from marketplace.places.choices import grids_outside, streets_of_grids

@@ -10,9 +10,9 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.forms import FormData, many, one
 from marketplace.i18n import gettext as _
 from marketplace.organizations import application, services
-from marketplace.organizations.forms import FormData, many, one
 from marketplace.organizations.models import Organization, OrganizationKind, OrganizationStatus
 from marketplace.organizations.pages import served_grid_choices
 from marketplace.organizations.schemas import OrganizationCreate

@@ -10,11 +10,10 @@ from sqlmodel import Session
 
 from marketplace.accounts.registration_limit import count_registration
 from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.forms import FormData, many, one, validate
 from marketplace.i18n import gettext as _
-from marketplace.needs.board import parse_street
 from marketplace.organizations import application, served_streets, services
 from marketplace.organizations.application import validate_application
-from marketplace.organizations.forms import FormData, many, one, validate
 from marketplace.organizations.models import Organization, OrganizationKind, OrganizationStatus
 from marketplace.organizations.schemas import AccountCreate, MemberCreate, OwnOrganizationEdit
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
@@ -26,7 +25,7 @@ from marketplace.places.choices import (
     streets_grid_groups,
 )
 from marketplace.places.directory import StreetRef, home_street, list_streets
-from marketplace.places.services import street_of_grid
+from marketplace.places.services import parse_street, street_of_grid
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, admin_only, partner_only, sessions_only
 from marketplace.security.sessions import Lifetimes, session_cookie, start_session

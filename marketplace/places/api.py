@@ -6,8 +6,9 @@ from litestar import Controller, get
 from litestar.params import QueryParameter
 
 from marketplace.db.deps import ReaderSession
-from marketplace.needs.board import InvalidFilter, invalid_filter_response, parse_street
 from marketplace.places.directory import GridInfo, list_grids
+from marketplace.places.services import parse_street
+from marketplace.query_filters import InvalidFilter, invalid_filter_response
 from marketplace.security.guards import PUBLIC
 
 

@@ -15,7 +15,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
+from marketplace.i18n import gettext as _
+from marketplace.places.directory import StreetRef, find_street
 from marketplace.places.models import Community, Grid, Street
+from marketplace.query_filters import InvalidFilter
 from marketplace.security.identity import CurrentUser
 
 
@@ -88,3 +91,16 @@ def admin_may_see_street(viewer: CurrentUser, street_id: int | None) -> bool:
     """Whether an admin works in ``street_id`` (a city admin works in all)."""
     street_ids = admin_street_ids(viewer)
     return street_ids is None or street_id in street_ids
+
+
+MAX_STREET_CODE = 32
+
+
+def parse_street(session: Session, code: str | None) -> StreetRef | None:
+    """The street named by ``street=<code>`` on the public pages (empty: every street); unknown is a 400."""
+    if not code:
+        return None
+    street = find_street(session, code) if len(code) <= MAX_STREET_CODE and "\x00" not in code else None
+    if street is None:
+        raise InvalidFilter("street", _("no street with this code"))
+    return street

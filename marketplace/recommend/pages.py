@@ -12,13 +12,13 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.forms import FormData, one
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.matches import staff_proposals
 from marketplace.matches.page_forms import conflict_message, row_id
 from marketplace.matches.services import Conflict
 from marketplace.needs import services
-from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.recommend import for_me, impressions
 from marketplace.recommend.services import candidate_names, recommend, scorer_name

@@ -20,10 +20,10 @@ from sqlmodel import Session
 
 from marketplace.db.deps import ReaderSession
 from marketplace.db.engine import session_scope
+from marketplace.forms import FormData, one
 from marketplace.i18n import gettext as _
 from marketplace.jobs import backends
 from marketplace.jobs import services as jobs
-from marketplace.organizations.forms import FormData, one
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
 from marketplace.places.models import Street
 from marketplace.places.services import admin_street_ids

@@ -22,9 +22,8 @@ from marketplace.exchange.too_large import too_large_page
 from marketplace.exchange.upload_form import UploadForm, import_page, import_upload
 from marketplace.exchange.volunteer_import import import_volunteers, volunteer_import_columns
 from marketplace.exchange.volunteers import export_volunteers
+from marketplace.forms import FormData, many, one, validate
 from marketplace.i18n import gettext as _
-from marketplace.needs.board import parse_street
-from marketplace.organizations.forms import FormData, many, one, validate
 from marketplace.organizations.models import Organization
 from marketplace.organizations.pages import account_errors, sign_in_new_user
 from marketplace.organizations.scope import organization_ids_serving, organizations_visible_to
@@ -40,7 +39,7 @@ from marketplace.places.choices import (
     street_grid_groups,
 )
 from marketplace.places.directory import StreetRef, list_streets
-from marketplace.places.services import all_streets, street_of_grid, viewer_street_ids
+from marketplace.places.services import all_streets, parse_street, street_of_grid, viewer_street_ids
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, sessions_only, staff_or_admin, volunteer_only
 from marketplace.vocabulary import Category
