@@ -32,6 +32,7 @@ from marketplace.security.deps import provide_actor, provide_client_address, pro
 from marketplace.security.guards import PUBLIC
 from marketplace.security.headers import security_headers_hook
 from marketplace.security.hosts import allowed_hosts_middleware_factory
+from marketplace.security.slow_clients import client_gone_middleware_factory
 from marketplace.serving.logs import litestar_logging_config
 from marketplace.serving.request_id import request_id_middleware_factory
 from marketplace.settings import Settings
@@ -99,6 +100,7 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
         # language, then who is asking, then CSRF (which needs to know the session).
         middleware=[
             request_id_middleware_factory(settings),
+            client_gone_middleware_factory,  # a body the client never finished sending is a 4xx
             allowed_hosts_middleware_factory(settings),
             locale_middleware_factory(settings.default_locale),
             authentication_middleware_factory(settings),

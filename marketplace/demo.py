@@ -11,6 +11,7 @@ from marketplace.console import StageProgress
 from marketplace.db.engine import create_db_engine
 from marketplace.db.migrate import upgrade
 from marketplace.recommend.services import warm_in_background
+from marketplace.security.slow_clients import BoundedHttpTools, raise_open_files_limit
 from marketplace.settings import Settings
 
 
@@ -74,4 +75,14 @@ def run_demo(settings: Settings, *, host: str, port: int) -> None:
     app = create_app(settings)
     warm_in_background(app.state.session_factory)
     # Whose X-Forwarded-For to believe is the application's decision (MARKETPLACE_TRUSTED_PROXIES).
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False, server_header=False)
+    # The server's limits on a request's headers and the time to read it: as `marketplace serve`'s.
+    raise_open_files_limit()
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=False,
+        server_header=False,
+        http=BoundedHttpTools,
+    )

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import uvicorn
 
+from marketplace.security.slow_clients import BoundedHttpTools, raise_open_files_limit
 from marketplace.serving.metrics_files import use_metrics_dir, worker_exited
 
 APP_FACTORY = "marketplace.asgi:app_from_env"
@@ -51,6 +52,8 @@ def server_config(host: str, port: int) -> uvicorn.Config:
         access_log=False,
         log_config=None,
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        # A cap on a request's headers and deadlines for reading it (docs/SECURITY.md, third probe).
+        http=BoundedHttpTools,
     )
 
 
@@ -189,6 +192,7 @@ def serve(host: str, port: int, workers: int) -> int:
     from marketplace.serving.logs import configure_logging
 
     configure_logging()
+    raise_open_files_limit()  # idle connections must not use up 1,024 files (security/slow_clients.py)
     config = server_config(host, port)
     # Before prometheus_client is imported (with the app): every worker's metrics go to shared files.
     use_metrics_dir()
