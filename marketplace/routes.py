@@ -38,6 +38,7 @@ from marketplace.recommend.api import RecommendationApiController
 from marketplace.recommend.pages import RecommendationPagesController, RecommendedForMeController
 from marketplace.rounds.pages import ROUND_HANDLERS
 from marketplace.system.pages import SystemController
+from marketplace.volunteers.routes import VOLUNTEER_ROUTE_HANDLERS
 
 
 def route_handlers() -> list[Any]:
@@ -67,6 +68,7 @@ def route_handlers() -> list[Any]:
         ProjectExportController,
         *ADMIN_ROUTE_HANDLERS,
         *ORGANIZATION_ROUTE_HANDLERS,
+        *VOLUNTEER_ROUTE_HANDLERS,
         *MATCH_API_HANDLERS,
         ReviewInboxApiController,
         ReviewPagesController,

@@ -18,7 +18,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.accounts.password_policy import PasswordProblem, check_password
 from marketplace.accounts.passwords import hash_password
 from marketplace.accounts.schemas import UserCreate
-from marketplace.admin.tokens import TokenInputErrors, issue_token, list_tokens, withdraw_token
+from marketplace.admin.services import TokenInputErrors, issue_token, list_tokens, withdraw_token
 from marketplace.audit.services import record, snapshot
 from marketplace.db.engine import create_db_engine, make_session_factory, session_scope
 from marketplace.places.models import Community, Street

@@ -17,7 +17,7 @@ from litestar.exceptions import TooManyRequestsException
 from sqlmodel import Session
 
 from marketplace.i18n import ngettext
-from marketplace.needs.submissions import NeedSubmission, TooManySubmissions, count_in
+from marketplace.needs.services import NeedSubmission, TooManySubmissions, count_in
 
 # An hour's sign-ups from one address: a grid station registering its residents at a desk, not a script.
 REGISTRATION_LIMIT = 20

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
@@ -20,19 +20,52 @@ from marketplace.accounts.passwords import hash_password, needs_rehash, verify_p
 from marketplace.audit.services import changed, record, snapshot
 from marketplace.db.engine import session_scope
 from marketplace.db.types import utcnow
+from marketplace.domain_surface import surface_attribute
 from marketplace.i18n import N_
-from marketplace.notifications import outbox
+from marketplace.notifications import services as notifications_services
+from marketplace.organizations import services as organizations_services
 from marketplace.organizations.models import Organization, OrganizationStatus
-from marketplace.organizations.scope import organizations_serving, volunteers_serving
 from marketplace.places.models import Community, Grid, Street
 from marketplace.places.services import admin_street_ids, grids_of_streets
-from marketplace.privacy.markers import is_erased_username
+from marketplace.privacy.services import is_erased_username
 from marketplace.security.identity import CurrentUser
 from marketplace.security.secrets import digest, new_secret
 from marketplace.security.sessions import Lifetimes, revoke_all_sessions, revoke_session, start_session
 from marketplace.security.throttle import normalise_account, release_attempt, reserve_attempt
 from marketplace.settings import Settings
 from marketplace.volunteers.models import VolunteerProfile
+
+if TYPE_CHECKING:
+    from marketplace.accounts.credentials import ApiToken as ApiToken
+    from marketplace.accounts.credentials import LoginFailure as LoginFailure
+    from marketplace.accounts.credentials import PasswordReset as PasswordReset
+    from marketplace.accounts.credentials import UserSession as UserSession
+    from marketplace.accounts.password_policy import PasswordProblem as PasswordProblem
+    from marketplace.accounts.password_policy import check_password as check_password
+    from marketplace.accounts.password_policy import normalise_password as normalise_password
+    from marketplace.accounts.passwords import hash_password as hash_password
+    from marketplace.accounts.passwords import verify_password as verify_password
+    from marketplace.accounts.registration_limit import count_registration as count_registration
+
+# The domain's surface for other domains: they reach its modules only through these names, each
+# resolved on first use (so that the modules themselves may import this one).
+_SURFACE = {
+    "ApiToken": "credentials",
+    "LoginFailure": "credentials",
+    "PasswordProblem": "password_policy",
+    "PasswordReset": "credentials",
+    "UserSession": "credentials",
+    "check_password": "password_policy",
+    "count_registration": "registration_limit",
+    "hash_password": "passwords",
+    "normalise_password": "password_policy",
+    "verify_password": "passwords",
+}
+
+
+def __getattr__(name: str) -> Any:
+    return surface_attribute(__name__, _SURFACE, name)
+
 
 PROFILE_FIELDS = ["display_name", "email", "phone", "preferred_locale"]
 ADMIN_FIELDS = [
@@ -323,7 +356,7 @@ def show_reset_link(
     if int(swapped.rowcount or 0) != 1:  # type: ignore[attr-defined]
         return None
     path = f"/reset/{secret}"
-    outbox.send(
+    notifications_services.send(
         db,
         row.user_id,
         "password_reset",
@@ -408,11 +441,16 @@ def user_in_admin_streets(viewer: CurrentUser) -> sa.ColumnElement[bool]:
         return sa.true()
     ids = sorted(street_ids)
     communities = sa.select(Community.id).where(Community.street_id.in_(ids))  # type: ignore[attr-defined]
-    volunteers = sa.select(VolunteerProfile.user_id).where(VolunteerProfile.id.in_(volunteers_serving(street_ids)))  # type: ignore[union-attr]
+    volunteers = sa.select(VolunteerProfile.user_id).where(
+        VolunteerProfile.id.in_(organizations_services.volunteers_serving(street_ids))
+    )  # type: ignore[union-attr]
     return sa.or_(
         sa.and_(User.role.in_([Role.ADMIN, Role.STAFF]), User.street_id.in_(ids)),  # type: ignore[attr-defined]
         sa.and_(User.role == Role.STAFF, User.community_id.in_(communities)),  # type: ignore[union-attr]
-        sa.and_(User.role == Role.PARTNER, User.organization_id.in_(organizations_serving(street_ids))),  # type: ignore[union-attr]
+        sa.and_(
+            User.role == Role.PARTNER,
+            User.organization_id.in_(organizations_services.organizations_serving(street_ids)),
+        ),  # type: ignore[union-attr]
         sa.and_(
             User.role == Role.VOLUNTEER,
             sa.or_(
@@ -547,7 +585,7 @@ def approved_organizations(db: Session, viewer: CurrentUser) -> list[Organizatio
     statement = sa.select(Organization).where(Organization.status == OrganizationStatus.APPROVED)
     street_ids = admin_street_ids(viewer)
     if street_ids is not None:
-        statement = statement.where(Organization.id.in_(organizations_serving(street_ids)))  # type: ignore[union-attr]
+        statement = statement.where(Organization.id.in_(organizations_services.organizations_serving(street_ids)))  # type: ignore[union-attr]
     return list(db.execute(statement.order_by(Organization.name)).scalars())
 
 
@@ -567,7 +605,9 @@ def _check_scope(
             raise AccountError("organization_id", N_("A partner needs an approved organization."))
         if (
             street_ids is not None
-            and not db.execute(organizations_serving(street_ids).where(Organization.id == org.id)).first()
+            and not db.execute(
+                organizations_services.organizations_serving(street_ids).where(Organization.id == org.id)
+            ).first()
         ):
             raise AccountError("organization_id", N_("A partner needs an approved organization."))
     if role == Role.STAFF:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import User
 from marketplace.accounts.services import user_in_admin_streets
 from marketplace.admin.street_objects import other_street_object_ids
-from marketplace.audit import field_labels, labels
+from marketplace.audit import services as audit_services
 from marketplace.audit.models import AuditEvent
 from marketplace.i18n import N_
 from marketplace.places.services import admin_street_ids
@@ -144,18 +144,18 @@ class DiffLine:
     def changed(self) -> bool:
         return self.before != self.after
 
-    # Read when the page renders, so in the reader's language (audit/field_labels.py).
+    # Read when the page renders, so in the reader's language (audit/audit_services.py).
     @property
     def label(self) -> str:
-        return field_labels.field_label(self.field)
+        return audit_services.field_label(self.field)
 
     @property
     def before_shown(self) -> Any:
-        return _moment_shown(field_labels.value_label(self.object_type, self.field, self.before))
+        return _moment_shown(audit_services.value_label(self.object_type, self.field, self.before))
 
     @property
     def after_shown(self) -> Any:
-        return _moment_shown(field_labels.value_label(self.object_type, self.field, self.after))
+        return _moment_shown(audit_services.value_label(self.object_type, self.field, self.after))
 
 
 # Audit rows store moments as ISO text (UTC); a reader wants the street's date and time in their language.
@@ -195,15 +195,15 @@ class AuditEntry:
     # Read when the page renders, so in the reader's language.
     @property
     def action_label(self) -> str:
-        return labels.action_label(self.action)
+        return audit_services.action_label(self.action)
 
     @property
     def object_label(self) -> str:
-        return labels.object_label(self.object_type)
+        return audit_services.object_label(self.object_type)
 
     @property
     def actor_role_label(self) -> str | None:
-        return labels.role_label(self.actor_role)
+        return audit_services.role_label(self.actor_role)
 
     def as_json(self) -> dict[str, Any]:
         return {

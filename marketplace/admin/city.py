@@ -17,15 +17,15 @@ import sqlalchemy as sa
 from msgspec import Struct
 from sqlmodel import Session
 
-from marketplace.dashboard.figures import OPEN_STATUSES, days_between
+from marketplace.dashboard.services import OPEN_STATUSES, days_between
 from marketplace.needs.models import SOLVED_STATUSES, Need, NeedStatus, Shift
 from marketplace.organizations.models import Organization, OrganizationStatus
-from marketplace.places.directory import list_streets
 from marketplace.places.models import Community, Grid
+from marketplace.places.services import list_streets
 from marketplace.rounds.models import MatchRound
 from marketplace.street_clock import street_today
-from marketplace.volunteers.hours import credited_sum, is_credited
 from marketplace.volunteers.models import ShiftSignup, VolunteerProfile
+from marketplace.volunteers.services import credited_sum, is_credited
 
 # Needs that still wait for an outcome: neither solved nor closed without one.
 UNSETTLED_EXCLUDED = (*SOLVED_STATUSES, NeedStatus.REJECTED, NeedStatus.CANCELLED)

@@ -10,7 +10,7 @@ from marketplace.accounts.services import user_in_admin_streets
 from marketplace.admin.audit_log import AuditEntry, AuditFilters, search_audit
 from marketplace.admin.tokens import active_token_count
 from marketplace.organizations.models import Organization, OrganizationStatus
-from marketplace.organizations.scope import organization_in_admin_streets
+from marketplace.organizations.services import organization_in_admin_streets
 from marketplace.security.identity import CurrentUser
 
 

@@ -34,8 +34,7 @@ from marketplace.admin.tokens import (
 )
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.directory import list_streets
-from marketplace.places.services import is_city_admin
+from marketplace.places.services import is_city_admin, list_streets
 from marketplace.query_filters import InvalidFilter, invalid_filter_response
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, any_token, login_required, sessions_only, token_scope

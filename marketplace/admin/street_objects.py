@@ -11,7 +11,7 @@ from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.needs.services import grids_in_scope
 from marketplace.offers.models import Offer
 from marketplace.organizations.models import Organization
-from marketplace.organizations.scope import organization_in_admin_streets
+from marketplace.organizations.services import organization_in_admin_streets
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup
 

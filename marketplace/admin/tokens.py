@@ -10,9 +10,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from marketplace.accounts.credentials import ApiToken
 from marketplace.accounts.models import User
-from marketplace.accounts.services import user_in_admin_streets
+from marketplace.accounts.services import ApiToken, user_in_admin_streets
 from marketplace.audit.services import record
 from marketplace.db.types import utcnow
 from marketplace.i18n import N_

@@ -17,7 +17,7 @@ from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.jobs.models import JobStatus
 from marketplace.matches.models import MatchKind, MatchSource, MatchStatus
-from marketplace.needs import escalation_reasons
+from marketplace.needs import services as needs_services
 from marketplace.needs.models import ConsentMethod, EscalationLevel, GridToConfirm, NeedStatus
 from marketplace.offers.models import OfferStatus
 from marketplace.organizations.models import OrganizationKind, OrganizationStatus
@@ -232,7 +232,7 @@ def value_label(object_type: str, key: str, value: Any) -> Any:
         if value in REASON_CODES:
             return _(REASON_CODES[value])
         if object_type == "escalation":
-            return escalation_reasons.system_reason_label(value) or value
+            return needs_services.system_reason_label(value) or value
     enums = VALUE_ENUMS.get(key)
     if not enums or not isinstance(value, str):
         return value

@@ -6,14 +6,41 @@ The application only ever inserts audit rows; no code path updates or deletes th
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, SQLModel
 
 from marketplace.audit.models import AuditEvent
 from marketplace.audit.personal import mask_personal
+from marketplace.domain_surface import surface_attribute
 from marketplace.security.context import current_client_address, current_user
 from marketplace.security.identity import CurrentUser
+
+if TYPE_CHECKING:
+    from marketplace.audit.field_labels import field_label as field_label
+    from marketplace.audit.field_labels import value_label as value_label
+    from marketplace.audit.labels import action_label as action_label
+    from marketplace.audit.labels import object_label as object_label
+    from marketplace.audit.labels import role_label as role_label
+    from marketplace.audit.redaction import clear_client_addresses as clear_client_addresses
+    from marketplace.audit.redaction import clear_client_addresses_of_actor as clear_client_addresses_of_actor
+
+# The domain's surface for other domains: they reach its modules only through these names, each
+# resolved on first use (so that the modules themselves may import this one).
+_SURFACE = {
+    "action_label": "labels",
+    "clear_client_addresses": "redaction",
+    "clear_client_addresses_of_actor": "redaction",
+    "field_label": "field_labels",
+    "object_label": "labels",
+    "role_label": "labels",
+    "value_label": "field_labels",
+}
+
+
+def __getattr__(name: str) -> Any:
+    return surface_attribute(__name__, _SURFACE, name)
+
 
 # Never copied into an audit row, whatever the object.
 SECRET_FIELDS = frozenset({"password_hash", "token_hash"})

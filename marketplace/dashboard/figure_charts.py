@@ -25,7 +25,7 @@ from marketplace.dashboard.grid_map import GridMap, GridPoint, grid_map
 from marketplace.dashboard.trend import needs_by_month
 from marketplace.i18n import current_locale, ngettext
 from marketplace.i18n import gettext as _
-from marketplace.places.directory import GridInfo, StreetRef, list_grids
+from marketplace.places.services import GridInfo, StreetRef, list_grids
 from marketplace.web import format_number, format_share
 
 NARROW = 360  # a phone's column (the charts are drawn again for it, so their text stays readable)

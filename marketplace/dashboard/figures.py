@@ -31,8 +31,8 @@ from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.places.models import Community, Grid, Street
 from marketplace.places.services import grid_in_street, grids_of_streets
 from marketplace.vocabulary import Category, IntakeChannel
-from marketplace.volunteers.hours import credited_sum, is_credited, street_hours
 from marketplace.volunteers.models import ShiftSignup, VolunteerProfile
+from marketplace.volunteers.services import credited_sum, is_credited, street_hours
 
 # Published but not yet solved: a project still looking for (or using) help.
 OPEN_STATUSES = tuple(status for status in PUBLIC_STATUSES if status not in SOLVED_STATUSES)
@@ -501,7 +501,7 @@ def volunteer_hours(
     """Hours credited to sign-ups: in total, by street-local month of the shift, by the need's category, top ranks.
 
     For one street: sign-ups on shifts of its needs; hours before the platform of the volunteers living there."""
-    from marketplace.notifications.digest import STREET_TIMEZONE
+    from marketplace.notifications.services import STREET_TIMEZONE
 
     dialect = _dialect(session)
     today = today or datetime.now(STREET_TIMEZONE).date()

@@ -18,13 +18,12 @@ from marketplace.db.deps import ReaderSession
 from marketplace.i18n import current_locale
 from marketplace.page_cache import COMPRESSED_HERE, page_cache_middleware
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.directory import list_streets
-from marketplace.places.services import parse_street
+from marketplace.places.services import list_streets, parse_street
 from marketplace.query_filters import InvalidFilter, invalid_filter_response
 from marketplace.security.context import current_user
 from marketplace.security.guards import PUBLIC, sessions_only, staff_or_admin
 from marketplace.street_clock import street_today
-from marketplace.volunteers.hours import notes as hours_notes
+from marketplace.volunteers.services import notes as hours_notes
 
 StreetCode = Annotated[
     str | None, QueryParameter(description="Street code (e.g. 370203-hudao); the whole deployment when omitted")

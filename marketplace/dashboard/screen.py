@@ -9,9 +9,8 @@ from litestar.exceptions import PermissionDeniedException
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
-from marketplace.places.directory import StreetRef, find_street, street_ref
 from marketplace.places.models import Street
-from marketplace.places.services import parse_street
+from marketplace.places.services import StreetRef, find_street, parse_street, street_ref
 from marketplace.security.identity import AuthMethod, CurrentUser
 
 REFRESH_SECONDS = 300

@@ -119,8 +119,8 @@ def run_export(ctx: Any) -> dict[str, Any]:
     from marketplace.exchange.need_import import export_pages
     from marketplace.exchange.writers import csv_chunks, xlsx_chunks
     from marketplace.needs import services
-    from marketplace.organizations import directory as organization_directory
-    from marketplace.volunteers import directory as volunteer_directory
+    from marketplace.organizations import services as organizations_services
+    from marketplace.volunteers import services as volunteers_services
 
     remove_old_files(ctx.settings)
     arguments = ctx.arguments
@@ -142,10 +142,10 @@ def run_export(ctx: Any) -> dict[str, Any]:
             pages: Iterator[list[Any]]
             if listing == "volunteers":
                 columns = volunteers.volunteer_columns(language)
-                pages = volunteers.volunteer_pages(db, actor, volunteer_directory.parse_filters(query))
+                pages = volunteers.volunteer_pages(db, actor, volunteers_services.parse_filters(query))
             elif listing == "organizations":
                 columns = organizations.organization_columns(language)
-                pages = organizations.organization_pages(db, actor, organization_directory.parse_filters(query))
+                pages = organizations.organization_pages(db, actor, organizations_services.parse_filters(query))
             else:
                 columns = export_columns()
                 filters = services.NeedFilters(**_filters_in(arguments.get("filters") or {}))

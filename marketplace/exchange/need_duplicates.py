@@ -15,9 +15,8 @@ import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from marketplace.needs.duplicates import OPEN_STATUSES, THRESHOLD, TOP, need_text
 from marketplace.needs.models import Need
-from marketplace.needs.services import needs_visible_to
+from marketplace.needs.services import OPEN_STATUSES, THRESHOLD, TOP, need_text, needs_visible_to
 from marketplace.places.models import Grid
 from marketplace.security.identity import CurrentUser
 from matching.duplicates import need_vectors

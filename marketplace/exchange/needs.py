@@ -47,13 +47,13 @@ def _wanted(value: Any) -> bool:
 
 def start_job(state: State, actor: CurrentUser, kind: str, arguments: dict[str, Any]) -> Redirect:
     """Queue an import or export as a job of the person asking, and send them to its page."""
-    from marketplace.jobs import backends
     from marketplace.jobs import services as jobs
+    from marketplace.jobs import services as jobs_services
 
     with session_scope(state.session_factory) as db:
         # The street it works for: a street admin's or staff member's own (a city admin's: every street, NULL).
         job_id = jobs.enqueue(db, kind, arguments, started_by_id=actor.id, street_id=actor.street_id).id or 0
-    backends.submit(state.settings, state.session_factory, state.reader_factory, job_id)
+    jobs_services.submit(state.settings, state.session_factory, state.reader_factory, job_id)
     return Redirect(path=f"/admin/jobs/{job_id}", status_code=HTTP_303_SEE_OTHER)
 
 

@@ -19,11 +19,10 @@ from marketplace.forms import field_errors
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.offers import services
-from marketplace.offers.bulk import create_offers
 from marketplace.offers.models import Offer
 from marketplace.offers.schemas import OfferCreate
-from marketplace.organizations.scope import street_ids_served_by
-from marketplace.organizations.services import require_approved_organization
+from marketplace.offers.services import create_offers
+from marketplace.organizations.services import require_approved_organization, street_ids_served_by
 from marketplace.places.models import Grid
 from marketplace.security.identity import CurrentUser
 from marketplace.street_clock import day_end, day_start, last_day, street_day

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from marketplace.exchange.columns import ColumnSpec, text
 from marketplace.exchange.paging import Key, keyset_pages, stream_list
 from marketplace.exchange.volunteers import XLSX_IN_REQUEST_ROWS, export_in_background, reader_language
-from marketplace.organizations.directory import (
+from marketplace.organizations.services import (
     OrganizationFilters,
     OrganizationRow,
     count_organizations,

@@ -18,16 +18,16 @@ from marketplace.db.deps import ReaderSession
 from marketplace.exchange.columns import ColumnSpec, text
 from marketplace.exchange.paging import Key, keyset_pages, stream_list
 from marketplace.i18n import current_locale
-from marketplace.needs.board import (
+from marketplace.needs.models import NEED_BOARD_RANK, Need
+from marketplace.needs.services import (
     BoardFilters,
     ProjectCard,
-    _filtered,
-    _load_cards,
     check_filters_exist,
     count_projects,
+    filter_projects,
+    load_cards,
     parse_filters,
 )
-from marketplace.needs.models import NEED_BOARD_RANK, Need
 from marketplace.query_filters import InvalidFilter, invalid_filter_response
 from marketplace.security.guards import PUBLIC
 
@@ -73,10 +73,10 @@ def project_columns() -> list[ColumnSpec]:
 
 def project_pages(session: Session, filters: BoardFilters) -> Iterator[list[ProjectCard]]:
     """Every project of the board for these filters, in its order, a page at a time (its cards)."""
-    listed = _filtered(sa.select(Need.id).where(NEED_BOARD_RANK.is_not(None)), filters)
+    listed = filter_projects(sa.select(Need.id).where(NEED_BOARD_RANK.is_not(None)), filters)
     for page in keyset_pages(session, listed, BOARD_ORDER):
         ids = [row[0] for row in page]
-        cards = _load_cards(session, ids)
+        cards = load_cards(session, ids)
         yield [cards[need_id] for need_id in ids]
 
 

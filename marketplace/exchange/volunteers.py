@@ -21,7 +21,7 @@ from marketplace.exchange.paging import Key, keyset_pages, stream_list
 from marketplace.exchange.writers import Rate
 from marketplace.i18n import current_locale
 from marketplace.security.identity import CurrentUser
-from marketplace.volunteers.directory import (
+from marketplace.volunteers.services import (
     DirectoryRow,
     VolunteerFilters,
     count_volunteers,

@@ -18,12 +18,11 @@ from marketplace.db.types import utcnow
 from marketplace.home.schemas import Card, Home, Item, Link, Section
 from marketplace.i18n import gettext as _
 from marketplace.i18n import ngettext
-from marketplace.matches import page_data, round_proposals, summaries
-from marketplace.matches.claims import ClaimFilters
+from marketplace.matches import services as matches_services
 from marketplace.matches.models import MatchKind, MatchStatus
-from marketplace.needs import escalation
+from marketplace.matches.services import ClaimFilters
 from marketplace.needs import services as needs
-from marketplace.needs import summaries as need_summaries
+from marketplace.needs import services as needs_services
 from marketplace.needs.models import NeedStatus
 from marketplace.offers import services as offers
 from marketplace.offers.models import OfferStatus
@@ -31,7 +30,7 @@ from marketplace.organizations import services as organizations
 from marketplace.organizations.models import OrganizationStatus
 from marketplace.places.services import admin_street_ids, is_city_admin
 from marketplace.quantity_display import unit_name
-from marketplace.recommend import for_me
+from marketplace.recommend import services as recommend_services
 from marketplace.rounds import services as rounds
 from marketplace.security.identity import CurrentUser
 from marketplace.street_clock import day_start, street_time, street_today
@@ -108,7 +107,7 @@ def bring_up_to_date(reader: Session, writers: sessionmaker[Session], viewer: Cu
     """Run the sweeps the linked lists run when opened (overdue escalations, expired offers), so that the
     home's numbers and the lists agree; each writes only when its probe finds work."""
     if viewer.role in (Role.ADMIN, Role.STAFF):
-        escalation.escalate_overdue_when_due(reader, writers)
+        needs_services.escalate_overdue_when_due(reader, writers)
     elif viewer.role == Role.PARTNER:
         offers.sweep_expired(reader, writers)
 
@@ -129,7 +128,7 @@ def home_for(db: Session, viewer: CurrentUser, now: datetime | None = None) -> H
 
 
 def _escalation_cards(db: Session, viewer: CurrentUser, now: datetime, ages: Ages) -> tuple[list[Card], list[Card]]:
-    counts = need_summaries.escalation_counts(
+    counts = needs_services.escalation_counts(
         db, viewer, now=now, today_starts=ages.today_starts, recent_starts=ages.recent_starts
     )
     state = [
@@ -166,7 +165,7 @@ def staff_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
         ],
         links=[Link(_("Record a need"), "/needs/new"), Link(_("Need list"), "/needs")],
     )
-    shifts = need_summaries.shifts_between(db, viewer, ages.today_starts, day_start(ages.today + timedelta(days=1)))
+    shifts = needs_services.shifts_between(db, viewer, ages.today_starts, day_start(ages.today + timedelta(days=1)))
     shift_section = Section(
         "shifts_today",
         _("Today's shifts in your grids"),
@@ -221,7 +220,7 @@ def _round_section(db: Session, viewer: CurrentUser) -> Section:
             Card(
                 "round_proposals_pending",
                 _("Its proposals waiting for review"),
-                summaries.round_pending(db, viewer, row.id or 0),
+                matches_services.round_pending(db, viewer, row.id or 0),
                 f"/review?round={row.id}",
                 "act",
             )
@@ -233,7 +232,7 @@ def _round_section(db: Session, viewer: CurrentUser) -> Section:
 
 def admin_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
     ages = Ages.at(now)
-    queue = summaries.review_queue(db, viewer, today_starts=ages.today_starts, recent_starts=ages.recent_starts)
+    queue = matches_services.review_queue(db, viewer, today_starts=ages.today_starts, recent_starts=ages.recent_starts)
     needs_to_review = needs.count_needs(db, viewer, needs.NeedFilters(to_review=True))
     pending = organizations.list_organizations(db, viewer, status=OrganizationStatus.PENDING, page_size=SHOWN)
     today_link, recent_link, older_link = ages.links("/review")
@@ -361,8 +360,8 @@ def partner_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
         empty=_("No active offer. Publish what your organization can give: materials, services, a venue, expertise."),
         links=[Link(_("Publish an offer"), "/offers/new")] if viewer.organization_approved else [],
     )
-    proposals = round_proposals.proposals_for(db, viewer)
-    claims = summaries.claim_counts(db, viewer.organization_id)
+    proposals = matches_services.proposals_for(db, viewer)
+    claims = matches_services.claim_counts(db, viewer.organization_id)
     act_section = Section(
         "to_act_on",
         _("To act on"),
@@ -378,7 +377,7 @@ def partner_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
         links=[Link(_("Recommended projects"), "/recommended")] if viewer.organization_approved else [],
     )
     year = street_today(now).year
-    given = summaries.contribution(db, viewer.organization_id, year_starts=day_start(date(year, 1, 1)))
+    given = matches_services.contribution(db, viewer.organization_id, year_starts=day_start(date(year, 1, 1)))
     contributed = Section(
         "contributed",
         _("What we contributed"),
@@ -403,7 +402,7 @@ def partner_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
 
 
 def volunteer_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
-    profile_id = page_data.profile_id_of(db, viewer)
+    profile_id = matches_services.profile_id_of(db, viewer)
     lead = _("Tasks that suit you, your next shifts and your hours.")
     if profile_id is None:
         section = Section(
@@ -413,7 +412,7 @@ def volunteer_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
             links=[Link(_("My profile"), "/volunteer/profile")],
         )
         return Home("volunteer", _("My home"), lead, [section])
-    suggestions = for_me.tasks_for_volunteer(db, profile_id, limit=3)
+    suggestions = recommend_services.tasks_for_volunteer(db, profile_id, limit=3)
     recommended = Section(
         "recommended",
         _("Recommended tasks"),
@@ -428,9 +427,9 @@ def volunteer_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
         links=[Link(_("All recommended tasks"), "/recommended")],
         empty=_("No open shift suits you right now. New projects are published every week."),
     )
-    signups = page_data.signups_page(db, viewer, now)
+    signups = matches_services.signups_page(db, viewer, now)
     upcoming = [row for row in signups.current if not row.is_over]
-    proposals = round_proposals.proposals_for(db, viewer)
+    proposals = matches_services.proposals_for(db, viewer)
     shifts = Section(
         "next_shifts",
         _("My next shifts"),

@@ -16,7 +16,7 @@ from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.items import services
 from marketplace.items.models import KEY_MAX, ItemTerm
 from marketplace.items.schemas import ItemTermCreate, ItemTermUpdate
-from marketplace.offers.api import validation_problem
+from marketplace.offers.services import validation_problem
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, login_required, token_scope
 from marketplace.vocabulary import Category, ResourceKind

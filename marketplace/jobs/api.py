@@ -14,8 +14,7 @@ from marketplace.db.engine import session_scope
 from marketplace.jobs import backends, services
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.jobs.schemas import job_out
-from marketplace.places.directory import find_street
-from marketplace.places.services import is_city_admin
+from marketplace.places.services import find_street, is_city_admin
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, token_scope
 from marketplace.security.identity import CurrentUser

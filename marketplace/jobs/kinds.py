@@ -42,16 +42,17 @@ class Kind:
 
 def match_round(ctx: Context) -> dict[str, Any]:
     """A matching round (its row made by rounds.service.start); the round's own figures are the summary."""
-    from marketplace.rounds import jobs as round_jobs
+    from marketplace.rounds import services as rounds_services
 
-    return round_jobs.run_round_job(ctx)
+    return rounds_services.run_round_job(ctx)
 
 
 def match_train(ctx: Context) -> dict[str, Any]:
     """Fit the learned rankers (``marketplace match train``); the model files go to the shared var dir."""
     import dataclasses
 
-    from marketplace.recommend import services, training
+    from marketplace.recommend import services
+    from marketplace.recommend import services as recommend_services
 
     kind = str(ctx.arguments.get("kind") or "all")
     names = ("volunteers", "offers") if kind == "all" else (kind,)
@@ -61,28 +62,28 @@ def match_train(ctx: Context) -> dict[str, Any]:
         # Training only reads (the model goes to a file): a writer's session would hold SQLite's write
         # lock through the whole fit and every other write of the street would wait, then fail.
         with session_scope(ctx.reader) as db:
-            result = training.train(db, ctx.settings.var_dir, name)
+            result = recommend_services.train(db, ctx.settings.var_dir, name)
         results.append({key: str(value) for key, value in dataclasses.asdict(result).items()})
     services.forget()
     return {"results": results}
 
 
 def offers_expire(ctx: Context) -> dict[str, Any]:
-    from marketplace.offers.lifecycle import expire_offers
+    from marketplace.offers.services import expire_offers
 
     with session_scope(ctx.writer) as db:
         return {"expired": expire_offers(db, utcnow())}
 
 
 def needs_escalate(ctx: Context) -> dict[str, Any]:
-    from marketplace.needs.escalation import escalate_overdue
+    from marketplace.needs.services import escalate_overdue
 
     with session_scope(ctx.writer) as db:
         return {"escalated": escalate_overdue(db, utcnow())}
 
 
 def privacy_retention(ctx: Context) -> dict[str, Any]:
-    from marketplace.privacy.retention import run_retention
+    from marketplace.privacy.services import run_retention
 
     days = ctx.settings.personal_data_retention_days
     if days == 0:
@@ -93,7 +94,7 @@ def privacy_retention(ctx: Context) -> dict[str, Any]:
 
 def exchange_import(ctx: Context) -> dict[str, Any]:
     """A large need list file, imported as its uploader in one fenced transaction (marketplace/exchange/jobs.py)."""
-    from marketplace.exchange.jobs import run_import
+    from marketplace.exchange.services import run_import
 
     return run_import(ctx)
 
@@ -101,7 +102,7 @@ def exchange_import(ctx: Context) -> dict[str, Any]:
 def exchange_export(ctx: Context) -> dict[str, Any]:
     """A list (needs; a long volunteer or organization directory) written to a file under the var dir, downloaded
     by whoever asked from the job's page."""
-    from marketplace.exchange.jobs import run_export
+    from marketplace.exchange.services import run_export
 
     return run_export(ctx)
 
@@ -114,7 +115,7 @@ def exchange_import_report(ctx: Context) -> dict[str, Any]:
 
 def shifts_remind(ctx: Context) -> dict[str, Any]:
     """Confirmed volunteers hear of their shift once, within MARKETPLACE_SHIFT_REMINDER_HOURS of its start."""
-    from marketplace.volunteers.reminders import send_reminders
+    from marketplace.volunteers.services import send_reminders
 
     with session_scope(ctx.writer) as db:
         return send_reminders(db, utcnow(), ctx.settings.shift_reminder_hours)
@@ -122,7 +123,7 @@ def shifts_remind(ctx: Context) -> dict[str, Any]:
 
 def notifications_digest(ctx: Context) -> dict[str, Any]:
     """Each user with unread news gets one digest of it a day, in their notification centre."""
-    from marketplace.notifications.daily import send_digests
+    from marketplace.notifications.services import send_digests
 
     with session_scope(ctx.writer) as db:
         return send_digests(db, utcnow())

@@ -20,16 +20,15 @@ from sqlmodel import Session
 from marketplace.accounts.models import User
 from marketplace.db.deps import ReaderSession
 from marketplace.db.engine import session_scope
-from marketplace.exchange import jobs as exchange_jobs
-from marketplace.exchange.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
+from marketplace.exchange import services as exchange_services
+from marketplace.exchange.services import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from marketplace.i18n import gettext as _
 from marketplace.jobs import backends, services
 from marketplace.jobs.kinds import KINDS
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.jobs.schemas import JobView, kind_label
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
-from marketplace.places.directory import StreetRef, find_street, list_streets
-from marketplace.places.services import is_city_admin
+from marketplace.places.services import StreetRef, find_street, is_city_admin, list_streets
 from marketplace.query_filters import InvalidFilter
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, sessions_only, staff_or_admin
@@ -175,7 +174,7 @@ class JobPagesController(Controller):
         if row.started_by_id != actor.id:
             raise PermissionDeniedException(_("Only whoever asked for an export downloads it."))
         result = row.result or {}
-        path = exchange_jobs.export_file(state.settings, job_id, str(result.get("format", "")))
+        path = exchange_services.export_file(state.settings, job_id, str(result.get("format", "")))
         if view.download is None or not path.is_file():
             raise NotFoundException(_("This export's file is gone: exports are kept for a day. Ask for it again."))
         media = XLSX_MEDIA_TYPE if result.get("format") == "xlsx" else CSV_MEDIA_TYPE

@@ -15,7 +15,7 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -25,9 +25,30 @@ from sqlmodel import Session
 from marketplace.audit.services import record
 from marketplace.db.engine import session_scope
 from marketplace.db.types import utcnow
+from marketplace.domain_surface import surface_attribute
 from marketplace.jobs.models import DEFAULT_MAX_ATTEMPTS, ERROR_MAX, LIVE_STATUSES, Job, JobStatus
 from marketplace.places.services import admin_street_ids
 from marketplace.security.identity import CurrentUser
+
+if TYPE_CHECKING:
+    from marketplace.jobs.backends import submit as submit
+    from marketplace.jobs.backends import wait as wait
+    from marketplace.jobs.kinds import Context as Context
+    from marketplace.jobs.runner import run as run
+
+# The domain's surface for other domains: they reach its modules only through these names, each
+# resolved on first use (so that the modules themselves may import this one).
+_SURFACE = {
+    "Context": "kinds",
+    "run": "runner",
+    "submit": "backends",
+    "wait": "backends",
+}
+
+
+def __getattr__(name: str) -> Any:
+    return surface_attribute(__name__, _SURFACE, name)
+
 
 log = logging.getLogger(__name__)
 

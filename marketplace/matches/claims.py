@@ -31,8 +31,8 @@ from marketplace.matches.services import (
     set_match_status,
 )
 from marketplace.needs.models import ResourceLine
-from marketplace.offers.lifecycle import effective_status, enter_offer, release_to_offer
 from marketplace.offers.models import OfferStatus
+from marketplace.offers.services import effective_status, enter_offer, release_to_offer
 from marketplace.organizations.services import require_approved_organization
 from marketplace.security.identity import CurrentUser
 from marketplace.street_clock import day_start

@@ -14,8 +14,8 @@ from marketplace.i18n import N_, current_locale, gettext
 from marketplace.matches import compatibility
 from marketplace.matches.models import Match, MatchKind
 from marketplace.needs.models import ResourceLine, Shift
-from marketplace.offers.lifecycle import effective_status
 from marketplace.offers.models import Offer, OfferStatus
+from marketplace.offers.services import effective_status
 from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.quantity_display import with_unit
 from marketplace.volunteers.models import ShiftSignup

@@ -18,9 +18,8 @@ from sqlmodel import Session
 from marketplace.audit.services import record
 from marketplace.matches import claims, signups
 from marketplace.matches.models import Match, MatchStatus
-from marketplace.needs.consent import live_consent, live_consents
-from marketplace.needs.contact import Contact, Office, contact_of
 from marketplace.needs.models import Need, NeedConsent, Shift
+from marketplace.needs.services import Contact, Office, contact_of, live_consent, live_consents
 from marketplace.places.models import Community, Grid, ServiceStation
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus

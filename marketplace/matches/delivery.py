@@ -20,10 +20,10 @@ from marketplace.matches.services import Conflict, field_problem, refresh_need_s
 from marketplace.matches.signups import lock_volunteer, own_signup
 from marketplace.matches.street_scope import need_in_scope
 from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
-from marketplace.notifications.outbox import send
+from marketplace.notifications.services import send
 from marketplace.security.identity import CurrentUser
-from marketplace.volunteers.hours import credit_for
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
+from marketplace.volunteers.services import credit_for
 
 _signup = ShiftSignup.__table__  # type: ignore[attr-defined]
 _profile = VolunteerProfile.__table__  # type: ignore[attr-defined]
@@ -284,7 +284,7 @@ def verification_blockers(db: Session, need_id: int) -> list[str]:
 
 
 def _participants(db: Session, need_id: int) -> list[int]:
-    from marketplace.matches.review import _people_of
+    from marketplace.matches.review import people_of
 
     users: dict[int, None] = {}
     for match in db.exec(
@@ -292,7 +292,7 @@ def _participants(db: Session, need_id: int) -> list[int]:
             Match.need_id == need_id, col(Match.status).in_([MatchStatus.APPROVED, MatchStatus.FULFILLED])
         )
     ).all():
-        for user_id in _people_of(db, match):
+        for user_id in people_of(db, match):
             users[user_id] = None
     return list(users)
 

@@ -35,8 +35,8 @@ from marketplace.matches import compatibility
 from marketplace.matches.conflicts import MESSAGES, ConflictNote, Subject, notes_of, overlaps_of
 from marketplace.matches.models import PROPOSAL_SOURCES, Match, MatchKind, MatchSource, MatchStatus
 from marketplace.needs.models import Need, ResourceLine, Shift
-from marketplace.needs.submissions import reference_number
-from marketplace.notifications.digest import day_bounds, street_day
+from marketplace.needs.services import reference_number
+from marketplace.notifications.services import day_bounds, street_day
 from marketplace.offers.models import Offer, OfferStatus
 from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.places.models import Community, Grid

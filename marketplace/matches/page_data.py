@@ -23,13 +23,13 @@ from marketplace.matches.reasons import reason_shown
 from marketplace.matches.round_proposals import not_an_unaccepted_proposal_signup
 from marketplace.matches.services import LIVE
 from marketplace.needs.models import Need, ResourceLine, Shift, ShiftSkill
-from marketplace.offers.lifecycle import effective_status
 from marketplace.offers.models import Offer, OfferStatus
+from marketplace.offers.services import effective_status
 from marketplace.organizations.services import require_approved_organization
 from marketplace.places.models import Community, Grid
 from marketplace.security.identity import CurrentUser
-from marketplace.volunteers.hours import Credit, credit_of
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, Skill, VolunteerProfile
+from marketplace.volunteers.services import Credit, credit_of
 from matching.units import Verdict
 
 CANCELLABLE_CLAIMS = (MatchStatus.PROPOSED, MatchStatus.APPROVED)

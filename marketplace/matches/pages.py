@@ -49,8 +49,8 @@ from marketplace.query_filters import MAX_ID
 from marketplace.security.deps import Actor
 from marketplace.security.guards import partner_only, roles, sessions_only, volunteer_only
 from marketplace.security.identity import CurrentUser
-from marketplace.volunteers.hours import notes as hours_notes
 from marketplace.volunteers.models import SignupStatus
+from marketplace.volunteers.services import notes as hours_notes
 
 # Ids in the address stay within the database's INTEGER (PostgreSQL refuses larger ones with an error).
 RowId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]

@@ -31,9 +31,8 @@ from marketplace.matches.services import (
 from marketplace.matches.signups import lock_volunteer, overlapping_confirmed
 from marketplace.matches.street_scope import scoped_match
 from marketplace.needs.models import Shift
-from marketplace.notifications.outbox import send
-from marketplace.notifications.payloads import match_payload
-from marketplace.offers.lifecycle import hold_offer, reserve_from_offer
+from marketplace.notifications.services import match_payload, send
+from marketplace.offers.services import hold_offer, reserve_from_offer
 from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
@@ -151,7 +150,7 @@ def reject(db: Session, actor: CurrentUser, match_id: int, reason: str | None) -
         _set_signup(db, match_id, SignupStatus.PENDING, SignupStatus.CANCELLED)
     db.refresh(row)
     record(db, "match.reject", object_type="match", object_id=row.id, before=before, after=snapshot(row, AUDIT_FIELDS))
-    for user_id in _people_of(db, row):
+    for user_id in people_of(db, row):
         send(
             db,
             user_id,
@@ -222,7 +221,7 @@ def _lost_a_lock_race(error: DBAPIError) -> bool:
     return getattr(error.orig, "sqlstate", None) in ("40P01", "40001")
 
 
-def _people_of(db: Session, row: Match) -> list[int]:
+def people_of(db: Session, row: Match) -> list[int]:
     """Who hears about a decision: the volunteer, or the organization's users."""
     if row.volunteer_id is not None:
         profile = db.get(VolunteerProfile, row.volunteer_id)
@@ -246,5 +245,5 @@ def _notify_approved(db: Session, row: Match) -> None:
     kind = "signup_confirmed" if row.kind is MatchKind.VOLUNTEER_SHIFT else "claim_approved"
     # One notification per approval (it names the project, the line or shift, and the next step).
     payload: dict[str, Any] = match_payload(db, row)
-    for user_id in _people_of(db, row):
+    for user_id in people_of(db, row):
         send(db, user_id, kind, payload, subject_type="match", subject_id=row.id)

@@ -28,8 +28,7 @@ from marketplace.matches.street_scope import need_in_scope
 from marketplace.needs.models import Need
 from marketplace.needs.services import grids_in_scope
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.directory import community_of_grid, community_places, grids_by_community
-from marketplace.places.services import admin_street_ids
+from marketplace.places.services import admin_street_ids, community_of_grid, community_places, grids_by_community
 from marketplace.query_filters import InvalidFilter
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, sessions_only

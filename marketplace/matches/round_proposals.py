@@ -27,8 +27,7 @@ from marketplace.matches.models import PROPOSAL_SOURCES, Match, MatchKind, Match
 from marketplace.matches.services import OPEN_STATUSES, Conflict, field_problem
 from marketplace.matches.street_scope import require_serves_need
 from marketplace.needs.models import Need, ResourceLine, Shift
-from marketplace.notifications.outbox import send
-from marketplace.notifications.recipients import admins_of_need
+from marketplace.notifications.services import admins_of_need, send
 from marketplace.offers.models import Offer
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile

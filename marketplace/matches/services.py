@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from litestar.exceptions import ClientException, NotFoundException, ValidationException
@@ -11,10 +11,97 @@ from sqlmodel import Session, select
 
 from marketplace.audit.services import record
 from marketplace.db.types import utcnow
+from marketplace.domain_surface import surface_attribute
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.reasons import OFFER_WITHDRAWN
 from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
 from marketplace.places.services import street_of_grid
+
+if TYPE_CHECKING:
+    from marketplace.matches.claims import ClaimFilters as ClaimFilters
+    from marketplace.matches.compatibility import serves as serves
+    from marketplace.matches.delivery import CHECK_IN_OPENS as CHECK_IN_OPENS
+    from marketplace.matches.delivery import check_in as check_in
+    from marketplace.matches.delivery import check_out as check_out
+    from marketplace.matches.delivery import verify_need as verify_need
+    from marketplace.matches.openings import open_lines as open_lines
+    from marketplace.matches.openings import open_shifts as open_shifts
+    from marketplace.matches.page_data import profile_id_of as profile_id_of
+    from marketplace.matches.page_data import signups_page as signups_page
+    from marketplace.matches.page_forms import conflict_message as conflict_message
+    from marketplace.matches.page_forms import parse_quantity as parse_quantity
+    from marketplace.matches.page_forms import reason_problem as reason_problem
+    from marketplace.matches.page_forms import row_id as row_id
+    from marketplace.matches.reasons import reason_shown as reason_shown
+    from marketplace.matches.review import people_of as people_of
+    from marketplace.matches.round_proposals import AWAITING as AWAITING
+    from marketplace.matches.round_proposals import answer_state as answer_state
+    from marketplace.matches.round_proposals import (
+        not_an_unaccepted_proposal_signup as not_an_unaccepted_proposal_signup,
+    )
+    from marketplace.matches.round_proposals import notify_candidates as notify_candidates
+    from marketplace.matches.round_proposals import proposals_for as proposals_for
+    from marketplace.matches.signups import SLOT_HOLDERS as SLOT_HOLDERS
+    from marketplace.matches.signups import lock_volunteer as lock_volunteer
+    from marketplace.matches.signups import overlapping_confirmed as overlapping_confirmed
+    from marketplace.matches.staff_proposals import ALREADY_LIVE as ALREADY_LIVE
+    from marketplace.matches.staff_proposals import StaffProposal as StaffProposal
+    from marketplace.matches.staff_proposals import live_pairs as live_pairs
+    from marketplace.matches.staff_proposals import propose as propose
+    from marketplace.matches.street_scope import needs_served_by as needs_served_by
+    from marketplace.matches.street_scope import needs_served_by_volunteer as needs_served_by_volunteer
+    from marketplace.matches.street_scope import served_pairs as served_pairs
+    from marketplace.matches.street_scope import serves_need as serves_need
+    from marketplace.matches.summaries import claim_counts as claim_counts
+    from marketplace.matches.summaries import contribution as contribution
+    from marketplace.matches.summaries import review_queue as review_queue
+    from marketplace.matches.summaries import round_pending as round_pending
+
+# The domain's surface for other domains: they reach its modules only through these names, each
+# resolved on first use (so that the modules themselves may import this one).
+_SURFACE = {
+    "ALREADY_LIVE": "staff_proposals",
+    "AWAITING": "round_proposals",
+    "CHECK_IN_OPENS": "delivery",
+    "ClaimFilters": "claims",
+    "SLOT_HOLDERS": "signups",
+    "StaffProposal": "staff_proposals",
+    "answer_state": "round_proposals",
+    "check_in": "delivery",
+    "check_out": "delivery",
+    "claim_counts": "summaries",
+    "conflict_message": "page_forms",
+    "contribution": "summaries",
+    "live_pairs": "staff_proposals",
+    "lock_volunteer": "signups",
+    "needs_served_by": "street_scope",
+    "needs_served_by_volunteer": "street_scope",
+    "not_an_unaccepted_proposal_signup": "round_proposals",
+    "notify_candidates": "round_proposals",
+    "open_lines": "openings",
+    "open_shifts": "openings",
+    "overlapping_confirmed": "signups",
+    "parse_quantity": "page_forms",
+    "people_of": "review",
+    "profile_id_of": "page_data",
+    "proposals_for": "round_proposals",
+    "propose": "staff_proposals",
+    "reason_problem": "page_forms",
+    "reason_shown": "reasons",
+    "review_queue": "summaries",
+    "round_pending": "summaries",
+    "row_id": "page_forms",
+    "served_pairs": "street_scope",
+    "serves": "compatibility",
+    "serves_need": "street_scope",
+    "signups_page": "page_data",
+    "verify_need": "delivery",
+}
+
+
+def __getattr__(name: str) -> Any:
+    return surface_attribute(__name__, _SURFACE, name)
+
 
 # A need whose project partners may claim and volunteers may join.
 OPEN_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.PARTIALLY_MATCHED, NeedStatus.MATCHED, NeedStatus.IN_PROGRESS)

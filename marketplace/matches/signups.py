@@ -28,8 +28,7 @@ from marketplace.matches.services import (
     take_slot,
 )
 from marketplace.needs.models import Shift
-from marketplace.notifications.outbox import send
-from marketplace.notifications.payloads import match_payload
+from marketplace.notifications.services import match_payload, send
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 

@@ -25,8 +25,8 @@ from marketplace.matches import compatibility, openings, round_proposals, street
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import LIVE, Conflict, enter_open_need, field_problem
 from marketplace.needs.models import ResourceLine, Shift
-from marketplace.offers.lifecycle import effective_status, enter_offer
 from marketplace.offers.models import OfferStatus
+from marketplace.offers.services import effective_status, enter_offer
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 

@@ -19,8 +19,7 @@ from marketplace.matches.models import Match
 from marketplace.needs.models import Need
 from marketplace.needs.services import grids_in_scope
 from marketplace.organizations.models import Organization, OrganizationGrid
-from marketplace.organizations.scope import organizations_serving, volunteers_serving
-from marketplace.organizations.served_streets import hold_organization
+from marketplace.organizations.services import hold_organization, organizations_serving, volunteers_serving
 from marketplace.places.models import Community, Grid, Street
 from marketplace.places.services import street_of_grid
 from marketplace.security.identity import CurrentUser

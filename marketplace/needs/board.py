@@ -27,9 +27,16 @@ from marketplace.needs.models import (
     Shift,
     ShiftSkill,
 )
-from marketplace.places.directory import CommunityRef, GridRef, ServiceStationInfo, StreetRef, station_info
 from marketplace.places.models import Community, Grid, ServiceStation
-from marketplace.places.services import grid_in_street, parse_street
+from marketplace.places.services import (
+    CommunityRef,
+    GridRef,
+    ServiceStationInfo,
+    StreetRef,
+    grid_in_street,
+    parse_street,
+    station_info,
+)
 from marketplace.query_filters import MAX_ID, InvalidFilter
 from marketplace.vocabulary import Category, IntakeChannel, ResourceKind, Urgency
 from marketplace.volunteers.models import Skill
@@ -219,7 +226,7 @@ def check_filters_exist(session: Session, filters: BoardFilters) -> None:
         raise InvalidFilter("grid", _("no grid with this id"))
 
 
-def _filtered(statement: sa.Select[Any], filters: BoardFilters) -> sa.Select[Any]:
+def filter_projects(statement: sa.Select[Any], filters: BoardFilters) -> sa.Select[Any]:
     if filters.street is not None:
         statement = statement.where(grid_in_street(filters.street_id, Need.grid_id))
     if filters.status is not None:
@@ -237,7 +244,7 @@ def _filtered(statement: sa.Select[Any], filters: BoardFilters) -> sa.Select[Any
 def count_projects(session: Session, filters: BoardFilters) -> int:
     # Counted on the status index alone (no row is read) when no other filter applies.
     statement = sa.select(sa.func.count()).select_from(Need).where(Need.status.in_(PUBLIC_STATUSES))  # type: ignore[attr-defined]
-    return session.execute(_filtered(statement, filters)).scalar_one()
+    return session.execute(filter_projects(statement, filters)).scalar_one()
 
 
 def _page_ids(session: Session, filters: BoardFilters, *, page: int, page_size: int) -> list[int]:
@@ -245,7 +252,7 @@ def _page_ids(session: Session, filters: BoardFilters, *, page: int, page_size: 
     # board_rank holds the first three (NULL for needs the public does not see), and the index
     # ix_need_board_order is in exactly this order, so a page is read from it without sorting.
     statement = (
-        _filtered(sa.select(Need.id).where(NEED_BOARD_RANK.is_not(None)), filters)
+        filter_projects(sa.select(Need.id).where(NEED_BOARD_RANK.is_not(None)), filters)
         .order_by(NEED_BOARD_RANK, Need.due_date, Need.created_at.desc(), Need.id.desc())  # type: ignore[attr-defined,union-attr]
         .limit(page_size)
         .offset((page - 1) * page_size)
@@ -257,7 +264,7 @@ def list_projects(session: Session, filters: BoardFilters, *, page: int, page_si
     """One page of the board; ``page`` beyond the last gives an empty page with the true totals."""
     total = count_projects(session, filters)
     ids = _page_ids(session, filters, page=page, page_size=page_size)
-    cards = _load_cards(session, ids)
+    cards = load_cards(session, ids)
     return BoardPage(
         items=[cards[need_id] for need_id in ids],
         total=total,
@@ -302,7 +309,7 @@ _CARD_COLUMNS = (
 )
 
 
-def _load_cards(session: Session, need_ids: list[int]) -> dict[int, ProjectCard]:
+def load_cards(session: Session, need_ids: list[int]) -> dict[int, ProjectCard]:
     if not need_ids:
         return {}
     statement = (

@@ -29,7 +29,7 @@ from marketplace.needs.models import PUBLIC_STATUSES, NeedStatus
 from marketplace.needs.services import may_work_in_grid
 from marketplace.page_cache import COMPRESSED_HERE, page_cache_middleware
 from marketplace.pages import HTMX_FRAGMENT_HEADERS, PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
-from marketplace.places.directory import filter_places, list_streets
+from marketplace.places.services import filter_places, list_streets
 from marketplace.query_filters import MAX_ID, InvalidFilter, invalid_filter_response
 from marketplace.security.deps import Viewer
 from marketplace.security.guards import PUBLIC

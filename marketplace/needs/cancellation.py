@@ -38,27 +38,25 @@ from sqlmodel import Session, col, select
 from marketplace.accounts.models import Role
 from marketplace.audit.services import changed, record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches import round_proposals
+from marketplace.matches import services as matches_services
 from marketplace.matches.models import Match, MatchKind, MatchStatus
-from marketplace.matches.review import _people_of
 from marketplace.matches.services import (
     Conflict,
     close_need_entry,
     give_back_slot,
     give_back_to_line,
+    lock_volunteer,
+    people_of,
     set_match_status,
 )
-from marketplace.matches.signups import lock_volunteer
 from marketplace.needs import services
 from marketplace.needs.models import Need, NeedStatus, Shift
-from marketplace.notifications.digest import digest_key_for
-from marketplace.notifications.outbox import send
-from marketplace.notifications.payloads import match_payload
-from marketplace.offers.lifecycle import release_to_offer
+from marketplace.notifications.services import digest_key_for, match_payload, send
+from marketplace.offers.services import release_to_offer
 from marketplace.security.identity import CurrentUser
 from marketplace.validation import _CONTROL
-from marketplace.volunteers.hours import credit_for
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
+from marketplace.volunteers.services import credit_for
 
 # A need that has not ended yet: staff may still take it off the board.
 CANCELLABLE: tuple[NeedStatus, ...] = (
@@ -200,7 +198,7 @@ def _end_live(db: Session, actor: CurrentUser, need_id: int, reason: str, now: d
 def _end(db: Session, actor: CurrentUser, match: Match, reason: str, now: datetime) -> str | None:
     decided = {"decision_reason": reason, "decided_by_id": actor.id, "decided_at": now}
     if match.status is MatchStatus.PROPOSED:
-        awaiting = round_proposals.answer_state(match) == "awaiting"
+        awaiting = matches_services.answer_state(match) == "awaiting"
         # Not an admin's verdict on the partner or volunteer: left out of training and of the rounds' refusals.
         if not set_match_status(
             db,
@@ -290,7 +288,7 @@ def _tell(db: Session, actor: CurrentUser, result: Cancellation, reason: str) ->
         for match in matches:
             item = match_payload(db, match, outcome=result.ended[match.id or 0])
             item.pop("reason", None)  # the need's reason is said once
-            for user_id in _people_of(db, match):
+            for user_id in people_of(db, match):
                 items[user_id].append(item)
     base = {"need_id": need.id, "need_title": need.title, "reason": reason}
     key = digest_key_for(KIND, "need", need.id or 0)

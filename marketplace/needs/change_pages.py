@@ -14,7 +14,7 @@ from sqlmodel import Session
 from marketplace.db.deps import DbSession
 from marketplace.forms import FormData, one
 from marketplace.i18n import gettext as _
-from marketplace.matches.page_forms import parse_quantity, reason_problem
+from marketplace.matches.services import parse_quantity, reason_problem
 from marketplace.needs import changes, services
 from marketplace.needs.change_forms import CANCEL_FIELDS, CLOSE_FIELDS, refusal_message
 from marketplace.needs.staff_pages import NeedStaffPagesController, _conflict_message, _version

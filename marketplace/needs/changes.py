@@ -37,11 +37,16 @@ from marketplace.accounts.models import Role, User
 from marketplace.audit.services import record
 from marketplace.db.types import utcnow
 from marketplace.matches.models import Match, MatchKind, MatchStatus
-from marketplace.matches.services import HELD, refresh_need_status, set_match_status
-from marketplace.matches.signups import lock_volunteer, overlapping_confirmed
+from marketplace.matches.services import (
+    HELD,
+    lock_volunteer,
+    overlapping_confirmed,
+    refresh_need_status,
+    set_match_status,
+)
 from marketplace.needs import services
 from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
-from marketplace.notifications.outbox import send
+from marketplace.notifications.services import send
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 

@@ -17,8 +17,7 @@ from marketplace.db.types import utcnow
 from marketplace.needs import escalation_reasons
 from marketplace.needs.models import Escalation, EscalationLevel, Need, NeedStatus
 from marketplace.needs.services import NeedProblem, get_visible_need, grids_in_scope
-from marketplace.notifications.outbox import send
-from marketplace.notifications.recipients import admins_of_need
+from marketplace.notifications.services import admins_of_need, send
 from marketplace.places.models import Community, Department, Grid
 from marketplace.places.services import admin_may_see_street, street_of_grid
 from marketplace.security.identity import CurrentUser

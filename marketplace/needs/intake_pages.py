@@ -22,18 +22,20 @@ from marketplace.needs import additions, services
 from marketplace.needs.models import Need
 from marketplace.needs.need_form import NeedForm, field_labels, values_of
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.choices import (
+from marketplace.places.models import Community, Grid
+from marketplace.places.services import (
     GridGroups,
+    StreetRef,
     choosing_street,
     form_street,
     grid_groups_where,
     grids_outside,
+    list_streets,
+    parse_street,
     street_grid_groups,
     streets_grid_groups,
+    viewer_street_ids,
 )
-from marketplace.places.directory import StreetRef, list_streets
-from marketplace.places.models import Community, Grid
-from marketplace.places.services import parse_street, viewer_street_ids
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser

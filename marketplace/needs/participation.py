@@ -12,8 +12,7 @@ from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
 from marketplace.i18n import ngettext
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
-from marketplace.matches.reasons import reason_shown
-from marketplace.matches.round_proposals import AWAITING
+from marketplace.matches.services import AWAITING, reason_shown
 from marketplace.needs.models import NeedStatus, ResourceLine, Shift
 from marketplace.organizations.models import Organization
 from marketplace.quantity_display import unit_name

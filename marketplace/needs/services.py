@@ -8,7 +8,7 @@ on the version the editor saw.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from litestar.exceptions import NotFoundException
@@ -18,6 +18,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role
 from marketplace.audit.services import changed, record, snapshot
 from marketplace.db.types import utcnow
+from marketplace.domain_surface import surface_attribute
 
 # Re-exported for callers written before marketplace.masking held the rule; new code imports it from there.
 from marketplace.items.services import with_item_key
@@ -25,13 +26,77 @@ from marketplace.masking import mask_name as mask_name
 from marketplace.masking import mask_phone as mask_phone
 from marketplace.needs.models import GridToConfirm, Need, NeedIntake, NeedStatus, ResourceLine, Shift, ShiftSkill
 from marketplace.needs.schemas import NeedCreate, NeedRejection, NeedUpdate
-from marketplace.notifications.outbox import send
+from marketplace.notifications.services import send
 from marketplace.places.models import Grid
 from marketplace.places.services import admin_may_see_street, grid_in_admin_streets, street_of_grid
 from marketplace.security.identity import CurrentUser
 from marketplace.street_clock import street_today
 from marketplace.vocabulary import Category, IntakeChannel, Urgency
 from marketplace.volunteers.models import Skill
+
+if TYPE_CHECKING:
+    from marketplace.needs.board import BoardFilters as BoardFilters
+    from marketplace.needs.board import ProjectCard as ProjectCard
+    from marketplace.needs.board import check_filters_exist as check_filters_exist
+    from marketplace.needs.board import count_projects as count_projects
+    from marketplace.needs.board import filter_projects as filter_projects
+    from marketplace.needs.board import load_cards as load_cards
+    from marketplace.needs.board import parse_filters as parse_filters
+    from marketplace.needs.consent import live_consent as live_consent
+    from marketplace.needs.consent import live_consents as live_consents
+    from marketplace.needs.contact import Contact as Contact
+    from marketplace.needs.contact import Office as Office
+    from marketplace.needs.contact import contact_of as contact_of
+    from marketplace.needs.duplicates import OPEN_STATUSES as OPEN_STATUSES
+    from marketplace.needs.duplicates import THRESHOLD as THRESHOLD
+    from marketplace.needs.duplicates import TOP as TOP
+    from marketplace.needs.duplicates import need_text as need_text
+    from marketplace.needs.escalation import escalate_overdue as escalate_overdue
+    from marketplace.needs.escalation import escalate_overdue_when_due as escalate_overdue_when_due
+    from marketplace.needs.escalation_reasons import system_reason_label as system_reason_label
+    from marketplace.needs.submissions import NeedSubmission as NeedSubmission
+    from marketplace.needs.submissions import TooManySubmissions as TooManySubmissions
+    from marketplace.needs.submissions import count_in as count_in
+    from marketplace.needs.submissions import reference_number as reference_number
+    from marketplace.needs.summaries import escalation_counts as escalation_counts
+    from marketplace.needs.summaries import shifts_between as shifts_between
+    from marketplace.needs.tracking import phone_digits as phone_digits
+
+# The domain's surface for other domains: they reach its modules only through these names, each
+# resolved on first use (so that the modules themselves may import this one).
+_SURFACE = {
+    "BoardFilters": "board",
+    "Contact": "contact",
+    "NeedSubmission": "submissions",
+    "OPEN_STATUSES": "duplicates",
+    "Office": "contact",
+    "ProjectCard": "board",
+    "THRESHOLD": "duplicates",
+    "TOP": "duplicates",
+    "TooManySubmissions": "submissions",
+    "check_filters_exist": "board",
+    "contact_of": "contact",
+    "count_in": "submissions",
+    "count_projects": "board",
+    "escalate_overdue": "escalation",
+    "escalate_overdue_when_due": "escalation",
+    "escalation_counts": "summaries",
+    "filter_projects": "board",
+    "live_consent": "consent",
+    "live_consents": "consent",
+    "load_cards": "board",
+    "need_text": "duplicates",
+    "parse_filters": "board",
+    "phone_digits": "tracking",
+    "reference_number": "submissions",
+    "shifts_between": "summaries",
+    "system_reason_label": "escalation_reasons",
+}
+
+
+def __getattr__(name: str) -> Any:
+    return surface_attribute(__name__, _SURFACE, name)
+
 
 # Statuses from which staff may publish or reject a need (it has not been a project yet).
 REVIEWABLE: tuple[NeedStatus, ...] = (NeedStatus.SUBMITTED, NeedStatus.UNDER_REVIEW)

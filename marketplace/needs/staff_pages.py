@@ -20,7 +20,7 @@ from marketplace.forms import FormData, one, validate
 from marketplace.i18n import gettext as _
 from marketplace.items.services import item_labels
 from marketplace.masking import mask_name, mask_phone
-from marketplace.matches import delivery
+from marketplace.matches import services as matches_services
 from marketplace.matches.services import Conflict
 from marketplace.needs import (
     cancellation_forms,
@@ -39,9 +39,8 @@ from marketplace.needs.intake_pages import grids_for
 from marketplace.needs.models import ConsentMethod, Escalation, EscalationLevel, NeedStatus
 from marketplace.needs.schemas import NeedRejection
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.choices import community_first, grid_names, list_grid_groups
 from marketplace.places.models import Grid
-from marketplace.places.services import viewer_street_ids
+from marketplace.places.services import community_first, grid_names, list_grid_groups, viewer_street_ids
 from marketplace.query_filters import InvalidFilter
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
@@ -361,7 +360,7 @@ class NeedStaffPagesController(Controller):
         values = {"satisfaction": text, "comment": comment}
         satisfaction = whole_number(text, minimum=0, maximum=99)
         try:
-            delivery.verify_need(db, actor, need_id, satisfaction, comment or None)
+            matches_services.verify_need(db, actor, need_id, satisfaction, comment or None)
         except ValidationException as problem:
             db.rollback()
             field = str((problem.extra or [{}])[0].get("key", "satisfaction"))  # type: ignore[index,union-attr]

@@ -20,9 +20,15 @@ from marketplace.i18n import ngettext
 from marketplace.needs import services, submissions, unsure_grid
 from marketplace.needs.need_form import NeedForm, field_labels
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.choices import choosing_street, form_street, grids_outside, street_grid_groups
-from marketplace.places.directory import StreetRef, list_streets
-from marketplace.places.services import parse_street
+from marketplace.places.services import (
+    StreetRef,
+    choosing_street,
+    form_street,
+    grids_outside,
+    list_streets,
+    parse_street,
+    street_grid_groups,
+)
 from marketplace.security.deps import ClientAddress
 from marketplace.security.guards import PUBLIC
 from marketplace.too_many import too_many_page

@@ -15,8 +15,8 @@ from sqlmodel import Session
 
 from marketplace.i18n import gettext as _
 from marketplace.needs.models import GridToConfirm
-from marketplace.places.directory import StreetRef
 from marketplace.places.models import Community, Grid, Street
+from marketplace.places.services import StreetRef
 from marketplace.whole_numbers import whole_number
 
 CHOOSE = ""  # the select's first option: nothing chosen yet, so the field asks for a choice

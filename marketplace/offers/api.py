@@ -15,10 +15,15 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.exchange.memory import release_memory_soon
-from marketplace.exchange.offers import import_offers
-from marketplace.exchange.readers import MAX_BYTES, UPLOAD_BODY_LIMIT, TableProblem, read_table
-from marketplace.exchange.too_large import too_large_json
+from marketplace.exchange.services import (
+    MAX_BYTES,
+    UPLOAD_BODY_LIMIT,
+    TableProblem,
+    import_offers,
+    read_table,
+    release_memory_soon,
+    too_large_json,
+)
 from marketplace.offers import services
 from marketplace.offers.lifecycle import effective_status
 from marketplace.offers.models import Offer, OfferStatus

@@ -16,9 +16,8 @@ from typing import Any
 from sqlmodel import Session
 
 from marketplace.items.services import names_of
-from marketplace.matches import compatibility
-from marketplace.matches.services import OPEN_STATUSES
-from marketplace.matches.street_scope import serves_need
+from marketplace.matches import services as matches_services
+from marketplace.matches.services import OPEN_STATUSES, serves_need
 from marketplace.needs.models import Need, ResourceLine
 from marketplace.offers.models import Offer
 from marketplace.query_filters import MAX_ID
@@ -89,4 +88,4 @@ def prefilled(db: Session, target: ProjectLine, grid_choices: set[int]) -> dict[
 def fits(offer: Offer, target: ProjectLine) -> bool:
     """The published offer can serve the line (the one rule: ``compatibility``): the page then says it can be
     claimed; otherwise that it was published but cannot serve this line."""
-    return compatibility.serves(offer, target.line)
+    return matches_services.serves(offer, target.line)

@@ -16,12 +16,20 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.exchange.import_reports import find_report
-from marketplace.exchange.offers import IMPORTED_COLUMNS, count_offers, export_pages, import_offers, offer_columns
-from marketplace.exchange.paging import stream_list
-from marketplace.exchange.readers import UPLOAD_BODY_LIMIT
-from marketplace.exchange.too_large import too_large_page
-from marketplace.exchange.upload_form import UploadForm, import_page, import_upload
+from marketplace.exchange.services import (
+    IMPORTED_COLUMNS,
+    UPLOAD_BODY_LIMIT,
+    UploadForm,
+    count_offers,
+    export_pages,
+    find_report,
+    import_offers,
+    import_page,
+    import_upload,
+    offer_columns,
+    stream_list,
+    too_large_page,
+)
 from marketplace.forms import FormData, field_errors, many, one, validate
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
@@ -32,14 +40,14 @@ from marketplace.offers.models import Offer, OfferStatus
 from marketplace.offers.schemas import OfferCreate, OfferUpdate
 from marketplace.organizations.services import require_approved_organization, streets_served
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.choices import (
+from marketplace.places.services import (
     GridGroups,
+    admin_street_ids,
     community_first,
     list_grid_groups,
     street_grid_groups,
     streets_grid_groups,
 )
-from marketplace.places.services import admin_street_ids
 from marketplace.security.context import current_user
 from marketplace.security.deps import Actor
 from marketplace.security.guards import roles, sessions_only

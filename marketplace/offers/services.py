@@ -8,7 +8,7 @@ with the reason otherwise). Edits use optimistic locking: ``UPDATE ... WHERE ver
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from litestar.exceptions import ClientException, NotFoundException
@@ -19,6 +19,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role
 from marketplace.audit.services import changed, record, snapshot
 from marketplace.db.types import utcnow
+from marketplace.domain_surface import surface_attribute
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.items.services import OFFER_TEXT, offer_item_key
@@ -28,17 +29,46 @@ from marketplace.offers.lifecycle import expire_offers, expiry_due
 from marketplace.offers.models import Offer, OfferGrid, OfferStatus
 from marketplace.offers.schemas import OfferCreate, OfferUpdate
 from marketplace.organizations.models import Organization
-from marketplace.organizations.scope import (
+from marketplace.organizations.services import (
+    LIVE_OFFERS,
+    hold_organization,
     organization_ids_in_admin_streets,
     organizations_serving,
+    require_approved_organization,
     street_ids_served_by,
 )
-from marketplace.organizations.served_streets import LIVE_OFFERS, hold_organization
-from marketplace.organizations.services import require_approved_organization
 from marketplace.places.models import Community, Grid
 from marketplace.security.identity import CurrentUser
 from marketplace.sweeps import sweep_when_due
 from marketplace.vocabulary import Category, ResourceKind
+
+if TYPE_CHECKING:
+    from marketplace.offers.api import validation_problem as validation_problem
+    from marketplace.offers.bulk import create_offers as create_offers
+    from marketplace.offers.lifecycle import effective_status as effective_status
+    from marketplace.offers.lifecycle import enter_offer as enter_offer
+    from marketplace.offers.lifecycle import expire_offers as expire_offers
+    from marketplace.offers.lifecycle import hold_offer as hold_offer
+    from marketplace.offers.lifecycle import release_to_offer as release_to_offer
+    from marketplace.offers.lifecycle import reserve_from_offer as reserve_from_offer
+
+# The domain's surface for other domains: they reach its modules only through these names, each
+# resolved on first use (so that the modules themselves may import this one).
+_SURFACE = {
+    "create_offers": "bulk",
+    "effective_status": "lifecycle",
+    "enter_offer": "lifecycle",
+    "expire_offers": "lifecycle",
+    "hold_offer": "lifecycle",
+    "release_to_offer": "lifecycle",
+    "reserve_from_offer": "lifecycle",
+    "validation_problem": "api",
+}
+
+
+def __getattr__(name: str) -> Any:
+    return surface_attribute(__name__, _SURFACE, name)
+
 
 OFFER_FIELDS = [
     "organization_id",

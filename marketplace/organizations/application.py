@@ -22,14 +22,14 @@ from marketplace.audit.services import changed, plain, record
 from marketplace.forms import validate
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
-from marketplace.notifications import outbox
-from marketplace.notifications.recipients import admins_of_street
+from marketplace.notifications import services as notifications_services
+from marketplace.notifications.services import admins_of_street
 from marketplace.organizations import services
 from marketplace.organizations.forms import credit_code_problem
 from marketplace.organizations.models import Organization, OrganizationKind, OrganizationStatus
 from marketplace.organizations.schemas import OrganizationCreate
-from marketplace.places.choices import grids_outside, streets_of_grids
 from marketplace.places.models import Grid
+from marketplace.places.services import grids_outside, streets_of_grids
 from marketplace.security.identity import CurrentUser
 from marketplace.web import list_separator, localized_name
 
@@ -211,7 +211,7 @@ def resubmit(
     record(db, "organization.resubmit", object_type="organization", object_id=row.id, before=old, after=new)
     changed_fields = [name for name in new if name not in ("status", "status_reason")]
     for user_id in admins_of_street(db, row.street_id):
-        outbox.send(
+        notifications_services.send(
             db,
             user_id,
             "organization.resubmit",

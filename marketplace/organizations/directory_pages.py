@@ -9,12 +9,11 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Stream, Template
 
 from marketplace.db.deps import ReaderSession
-from marketplace.exchange.organizations import export_organizations
+from marketplace.exchange.services import export_organizations
 from marketplace.organizations import directory
 from marketplace.organizations.models import OrganizationKind, OrganizationStatus
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.directory import communities_of_streets
-from marketplace.places.services import viewer_street_ids
+from marketplace.places.services import communities_of_streets, viewer_street_ids
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
 from marketplace.vocabulary import Category

@@ -8,55 +8,31 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
-from marketplace.accounts.registration_limit import count_registration
+from marketplace.accounts.services import count_registration
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.forms import FormData, many, one, validate
 from marketplace.i18n import gettext as _
 from marketplace.organizations import application, served_streets, services
 from marketplace.organizations.application import validate_application
 from marketplace.organizations.models import Organization, OrganizationKind, OrganizationStatus
-from marketplace.organizations.schemas import AccountCreate, MemberCreate, OwnOrganizationEdit
+from marketplace.organizations.schemas import MemberCreate, OwnOrganizationEdit
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.choices import (
+from marketplace.places.services import (
     GridGroups,
+    StreetRef,
     choosing_street,
     form_street,
+    home_street,
+    list_streets,
+    parse_street,
     street_grid_groups,
+    street_of_grid,
     streets_grid_groups,
 )
-from marketplace.places.directory import StreetRef, home_street, list_streets
-from marketplace.places.services import parse_street, street_of_grid
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, admin_only, partner_only, sessions_only
-from marketplace.security.sessions import Lifetimes, session_cookie, start_session
 
-ACCOUNT_FIELDS = ("username", "display_name", "phone", "password")
 MAX_PAGE = 100_000
-
-
-def sign_in_new_user(request: Request[Any, Any, Any], db: Session, user_id: int, client_address: str | None) -> Any:
-    """Start a session for a user who just registered; returns the cookie to set."""
-    settings = request.app.state.settings
-    secret, _row = start_session(
-        db,
-        user_id,
-        Lifetimes.of(settings),
-        client_address=client_address,
-        user_agent=request.headers.get("user-agent"),
-    )
-    return session_cookie(secret, settings)
-
-
-def account_errors(form: dict[str, Any]) -> tuple[AccountCreate | None, dict[str, str]]:
-    """The new account's fields, with the password policy applied."""
-    values = {name: one(form, name) for name in ACCOUNT_FIELDS}
-    account, errors = validate(AccountCreate, values)
-    if "password" not in errors:
-        problem = services.check_password(values["password"], values["username"], values["display_name"])
-        if problem:
-            errors["password"] = problem
-            account = None
-    return account, errors
 
 
 class OrganizationRegistrationController(Controller):
@@ -109,7 +85,7 @@ class OrganizationRegistrationController(Controller):
         if choosing_street(one(data, "action")):
             # "Show this street's grids": the same form with the street's grids, everything typed kept (the
             # password aside: a page never carries it back), nothing checked but an unknown street.
-            shown = values | {name: one(data, name) for name in ACCOUNT_FIELDS if name != "password"}
+            shown = values | {name: one(data, name) for name in services.ACCOUNT_FIELDS if name != "password"}
             problems = {"street": street_problem} if street_problem and code else {}
             status = HTTP_400_BAD_REQUEST if problems else 200
             return self._page(
@@ -130,11 +106,11 @@ class OrganizationRegistrationController(Controller):
             grid_streets=None if street is None else frozenset({street.id}),
             outside_message=_("Choose grids of the street chosen above."),
         )
-        account, account_problems = account_errors(data)
+        account, account_problems = services.account_errors(data)
         errors |= account_problems
         if street_problem:
             errors = {"street": street_problem} | errors
-        shown = values | {name: one(data, name) for name in ACCOUNT_FIELDS if name != "password"}
+        shown = values | {name: one(data, name) for name in services.ACCOUNT_FIELDS if name != "password"}
         if errors or organization is None or account is None:
             return self._page(db, street, values=shown, errors=errors, status_code=HTTP_400_BAD_REQUEST)
         try:
@@ -144,7 +120,7 @@ class OrganizationRegistrationController(Controller):
         except services.FormProblem as problem:
             return self._page(db, street, values=shown, errors={problem.field: problem.message}, status_code=400)
         assert user.id is not None
-        cookie = sign_in_new_user(request, db, user.id, client_address)
+        cookie = services.sign_in_new_user(request, db, user.id, client_address)
         return Redirect("/organization?registered=1", status_code=HTTP_303_SEE_OTHER, cookies=[cookie])
 
 
@@ -261,7 +237,7 @@ class OwnOrganizationController(Controller):
 
     @post("/users", name="organizations:add-member", sync_to_thread=True)
     def add_member(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
-        values = {name: one(data, name) for name in ACCOUNT_FIELDS}
+        values = {name: one(data, name) for name in services.ACCOUNT_FIELDS}
         member, errors = validate(MemberCreate, values)
         if "password" not in errors:
             problem = services.check_password(values["password"], values["username"], values["display_name"])

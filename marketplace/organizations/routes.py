@@ -1,4 +1,4 @@
-"""The organization and volunteer route handlers, listed once for marketplace/routes.py."""
+"""The organization route handlers, listed once for marketplace/routes.py."""
 
 from typing import Any
 
@@ -10,12 +10,6 @@ from marketplace.organizations.pages import (
     OrganizationVettingController,
     OwnOrganizationController,
 )
-from marketplace.volunteers.api import VolunteerApiController
-from marketplace.volunteers.pages import (
-    VolunteerDirectoryController,
-    VolunteerProfileController,
-    VolunteerRegistrationController,
-)
 
 ORGANIZATION_ROUTE_HANDLERS: list[Any] = [
     OrganizationRegistrationController,
@@ -25,8 +19,4 @@ ORGANIZATION_ROUTE_HANDLERS: list[Any] = [
     AdminApplicationController,
     OrganizationDirectoryController,
     OrganizationApiController,
-    VolunteerRegistrationController,
-    VolunteerProfileController,
-    VolunteerDirectoryController,
-    VolunteerApiController,
 ]

@@ -30,9 +30,8 @@ from marketplace.needs.models import Need
 from marketplace.offers.models import Offer, OfferGrid, OfferStatus
 from marketplace.organizations.models import Organization, OrganizationGrid
 from marketplace.organizations.scope import street_ids_served_by
-from marketplace.places.choices import streets_of_grids
 from marketplace.places.models import Street
-from marketplace.places.services import grids_of_streets
+from marketplace.places.services import grids_of_streets, streets_of_grids
 
 # Offers that can still be claimed, or be refilled into claimable ones by an edit that does not touch the area.
 LIVE_OFFERS = (OfferStatus.ACTIVE, OfferStatus.EXHAUSTED)

@@ -9,30 +9,76 @@ that is not approved is simply not found, even by guessing ids. A partner's chan
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from litestar import Request
 from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
 from litestar.status_codes import HTTP_409_CONFLICT
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from marketplace.accounts import password_policy
+from marketplace.accounts import services as accounts_services
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.passwords import hash_password
 from marketplace.audit.models import AuditEvent
 from marketplace.audit.services import changed, record, snapshot
+from marketplace.domain_surface import surface_attribute
+from marketplace.forms import one, validate
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
-from marketplace.notifications import outbox
+from marketplace.notifications import services as notifications_services
 from marketplace.organizations import served_streets
 from marketplace.organizations.models import Organization, OrganizationGrid, OrganizationStatus
-from marketplace.organizations.schemas import OrganizationCreate
+from marketplace.organizations.schemas import AccountCreate, OrganizationCreate
 from marketplace.organizations.scope import organization_users_visible_to, organizations_visible_to
 from marketplace.organizations.standing import OrganizationNotApproved, Standing
 from marketplace.places.models import Community, Grid, Street
 from marketplace.security.identity import CurrentUser
-from marketplace.security.sessions import revoke_all_sessions
+from marketplace.security.sessions import Lifetimes, revoke_all_sessions, session_cookie, start_session
+
+if TYPE_CHECKING:
+    from marketplace.organizations.directory import OrganizationFilters as OrganizationFilters
+    from marketplace.organizations.directory import OrganizationRow as OrganizationRow
+    from marketplace.organizations.directory import count_organizations as count_organizations
+    from marketplace.organizations.directory import export_listing as export_listing
+    from marketplace.organizations.directory import parse_filters as parse_filters
+    from marketplace.organizations.scope import organization_ids_in_admin_streets as organization_ids_in_admin_streets
+    from marketplace.organizations.scope import organization_ids_serving as organization_ids_serving
+    from marketplace.organizations.scope import organization_in_admin_streets as organization_in_admin_streets
+    from marketplace.organizations.scope import organizations_serving as organizations_serving
+    from marketplace.organizations.scope import organizations_visible_to as organizations_visible_to
+    from marketplace.organizations.scope import street_ids_served_by as street_ids_served_by
+    from marketplace.organizations.scope import volunteer_ids_serving as volunteer_ids_serving
+    from marketplace.organizations.scope import volunteers_serving as volunteers_serving
+    from marketplace.organizations.scope import volunteers_visible_to as volunteers_visible_to
+    from marketplace.organizations.served_streets import LIVE_OFFERS as LIVE_OFFERS
+    from marketplace.organizations.served_streets import hold_organization as hold_organization
+
+# The domain's surface for other domains: they reach its modules only through these names, each
+# resolved on first use (so that the modules themselves may import this one).
+_SURFACE = {
+    "LIVE_OFFERS": "served_streets",
+    "OrganizationFilters": "directory",
+    "OrganizationRow": "directory",
+    "count_organizations": "directory",
+    "export_listing": "directory",
+    "hold_organization": "served_streets",
+    "organization_ids_in_admin_streets": "scope",
+    "organization_ids_serving": "scope",
+    "organization_in_admin_streets": "scope",
+    "organizations_serving": "scope",
+    "organizations_visible_to": "scope",
+    "parse_filters": "directory",
+    "street_ids_served_by": "scope",
+    "volunteer_ids_serving": "scope",
+    "volunteers_serving": "scope",
+    "volunteers_visible_to": "scope",
+}
+
+
+def __getattr__(name: str) -> Any:
+    return surface_attribute(__name__, _SURFACE, name)
+
 
 ORGANIZATION_FIELDS = [
     "name",
@@ -66,8 +112,8 @@ class FormProblem(Exception):
 def check_password(password: str, username: str = "", display_name: str = "") -> str | None:
     """Why the shared password policy refuses ``password`` (translated), or None."""
     try:
-        password_policy.check_password(password, username=username, display_name=display_name)
-    except password_policy.PasswordProblem as problem:
+        accounts_services.check_password(password, username=username, display_name=display_name)
+    except accounts_services.PasswordProblem as problem:
         return _(problem.message) % dict(problem.params) if problem.params else _(problem.message)
     return None
 
@@ -117,7 +163,7 @@ def register_organization(db: Session, data: OrganizationCreate, manager: Manage
         username=manager.username,
         display_name=manager.display_name,
         phone=manager.phone,
-        password_hash=hash_password(manager.password),
+        password_hash=accounts_services.hash_password(manager.password),
         role=Role.PARTNER,
         organization_id=organization.id,
         is_org_manager=True,
@@ -422,7 +468,7 @@ def notify_members(db: Session, organization_id: int, *, kind: str, payload: dic
         ).scalars()
     )
     for user_id in user_ids:
-        outbox.send(db, user_id, kind, payload | {"organization_id": organization_id}, echo=False)
+        notifications_services.send(db, user_id, kind, payload | {"organization_id": organization_id}, echo=False)
     return len(user_ids)
 
 
@@ -498,7 +544,7 @@ def add_member(
         username=username,
         display_name=display_name,
         phone=phone,
-        password_hash=hash_password(password),
+        password_hash=accounts_services.hash_password(password),
         role=Role.PARTNER,
         organization_id=organization.id,
         street_id=organization.street_id,
@@ -572,3 +618,31 @@ def hand_over_manager(db: Session, actor: CurrentUser, user_id: int) -> User:
 
 def approved_organizations(db: Session) -> list[Organization]:
     return list(db.execute(organizations_visible_to(None).order_by(Organization.name)).scalars())
+
+
+ACCOUNT_FIELDS = ("username", "display_name", "phone", "password")
+
+
+def sign_in_new_user(request: Request[Any, Any, Any], db: Session, user_id: int, client_address: str | None) -> Any:
+    """Start a session for a user who just registered; returns the cookie to set."""
+    settings = request.app.state.settings
+    secret, _row = start_session(
+        db,
+        user_id,
+        Lifetimes.of(settings),
+        client_address=client_address,
+        user_agent=request.headers.get("user-agent"),
+    )
+    return session_cookie(secret, settings)
+
+
+def account_errors(form: dict[str, Any]) -> tuple[AccountCreate | None, dict[str, str]]:
+    """The new account's fields, with the password policy applied."""
+    values = {name: one(form, name) for name in ACCOUNT_FIELDS}
+    account, errors = validate(AccountCreate, values)
+    if "password" not in errors:
+        problem = check_password(values["password"], values["username"], values["display_name"])
+        if problem:
+            errors["password"] = problem
+            account = None
+    return account, errors

@@ -9,17 +9,85 @@ handler that forgets a check still cannot return another street's rows, because 
 Other domains reach places only through this module and ``directory``.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
+from marketplace.domain_surface import surface_attribute
 from marketplace.i18n import gettext as _
 from marketplace.places.directory import StreetRef, find_street
 from marketplace.places.models import Community, Grid, Street
 from marketplace.query_filters import InvalidFilter
 from marketplace.security.identity import CurrentUser
+
+if TYPE_CHECKING:
+    from marketplace.places.choices import GridGroups as GridGroups
+    from marketplace.places.choices import choosing_street as choosing_street
+    from marketplace.places.choices import community_first as community_first
+    from marketplace.places.choices import form_street as form_street
+    from marketplace.places.choices import grid_groups_where as grid_groups_where
+    from marketplace.places.choices import grid_names as grid_names
+    from marketplace.places.choices import grids_outside as grids_outside
+    from marketplace.places.choices import is_city as is_city
+    from marketplace.places.choices import list_grid_groups as list_grid_groups
+    from marketplace.places.choices import street_grid_groups as street_grid_groups
+    from marketplace.places.choices import streets_grid_groups as streets_grid_groups
+    from marketplace.places.choices import streets_of_grids as streets_of_grids
+    from marketplace.places.directory import CommunityRef as CommunityRef
+    from marketplace.places.directory import GridInfo as GridInfo
+    from marketplace.places.directory import GridRef as GridRef
+    from marketplace.places.directory import ServiceStationInfo as ServiceStationInfo
+    from marketplace.places.directory import StreetRef as StreetRef
+    from marketplace.places.directory import communities_of_streets as communities_of_streets
+    from marketplace.places.directory import community_of_grid as community_of_grid
+    from marketplace.places.directory import community_places as community_places
+    from marketplace.places.directory import filter_places as filter_places
+    from marketplace.places.directory import find_street as find_street
+    from marketplace.places.directory import grids_by_community as grids_by_community
+    from marketplace.places.directory import home_street as home_street
+    from marketplace.places.directory import list_grids as list_grids
+    from marketplace.places.directory import list_streets as list_streets
+    from marketplace.places.directory import station_info as station_info
+    from marketplace.places.directory import street_ref as street_ref
+
+# The domain's surface for other domains: they reach its modules only through these names, each
+# resolved on first use (so that the modules themselves may import this one).
+_SURFACE = {
+    "CommunityRef": "directory",
+    "GridGroups": "choices",
+    "GridInfo": "directory",
+    "GridRef": "directory",
+    "ServiceStationInfo": "directory",
+    "StreetRef": "directory",
+    "choosing_street": "choices",
+    "communities_of_streets": "directory",
+    "community_first": "choices",
+    "community_of_grid": "directory",
+    "community_places": "directory",
+    "filter_places": "directory",
+    "find_street": "directory",
+    "form_street": "choices",
+    "grid_groups_where": "choices",
+    "grid_names": "choices",
+    "grids_by_community": "directory",
+    "grids_outside": "choices",
+    "home_street": "directory",
+    "is_city": "choices",
+    "list_grid_groups": "choices",
+    "list_grids": "directory",
+    "list_streets": "directory",
+    "station_info": "directory",
+    "street_grid_groups": "choices",
+    "street_ref": "directory",
+    "streets_grid_groups": "choices",
+    "streets_of_grids": "choices",
+}
+
+
+def __getattr__(name: str) -> Any:
+    return surface_attribute(__name__, _SURFACE, name)
 
 
 def is_city_admin(viewer: CurrentUser | None) -> bool:

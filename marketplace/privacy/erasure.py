@@ -14,14 +14,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from marketplace.accounts.credentials import ApiToken, LoginFailure, PasswordReset, UserSession
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.password_policy import normalise_password
-from marketplace.accounts.passwords import verify_password
-from marketplace.accounts.services import user_in_admin_streets
+from marketplace.accounts.services import (
+    ApiToken,
+    LoginFailure,
+    PasswordReset,
+    UserSession,
+    normalise_password,
+    user_in_admin_streets,
+    verify_password,
+)
 from marketplace.audit.models import AuditEvent
-from marketplace.audit.redaction import clear_client_addresses_of_actor
-from marketplace.audit.services import record
+from marketplace.audit.services import clear_client_addresses_of_actor, record
 from marketplace.db.types import utcnow
 from marketplace.i18n import N_
 from marketplace.needs.models import Shift

@@ -11,8 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from marketplace.accounts.credentials import ApiToken, UserSession
 from marketplace.accounts.models import StaffGrid, User
+from marketplace.accounts.services import ApiToken, UserSession
 from marketplace.audit.models import AuditEvent
 from marketplace.audit.services import plain
 from marketplace.db.types import utcnow

@@ -16,8 +16,7 @@ from marketplace.audit.models import AuditEvent
 from marketplace.audit.services import record
 from marketplace.i18n import N_
 from marketplace.needs.models import Need
-from marketplace.needs.services import needs_visible_to
-from marketplace.needs.tracking import phone_digits
+from marketplace.needs.services import needs_visible_to, phone_digits
 from marketplace.privacy.markers import ANONYMISED
 from marketplace.security.identity import CurrentUser
 

@@ -17,10 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from marketplace.accounts.credentials import LoginFailure, UserSession
+from marketplace.accounts.services import LoginFailure, UserSession
 from marketplace.audit.models import AuditEvent
-from marketplace.audit.redaction import clear_client_addresses
-from marketplace.audit.services import record
+from marketplace.audit.services import clear_client_addresses, record
 from marketplace.db.engine import session_scope
 from marketplace.needs.models import Need, NeedStatus
 from marketplace.privacy.residents import anonymise_need_contacts, not_anonymised

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role, User
 from marketplace.audit.services import record
 from marketplace.i18n import gettext as _
-from marketplace.matches import page_data
+from marketplace.matches import services as matches_services
 from marketplace.security.identity import CurrentUser, load_current_user
 from marketplace.security.secrets import signature
 from marketplace.volunteers.models import SignupStatus
@@ -103,7 +103,7 @@ def reset(db: Session, volunteer: CurrentUser) -> int:
 
 def shifts_calendar(db: Session, volunteer: CurrentUser, now: datetime, base_url: str) -> bytes:
     """Every shift the volunteer signed up for: upcoming and past; cancelled ones marked so calendars drop them."""
-    page = page_data.signups_page(db, volunteer, now)
+    page = matches_services.signups_page(db, volunteer, now)
     calendar = Calendar()
     calendar.add("prodid", "-//Red Partners Marketplace//Shifts//ZH")
     calendar.add("version", "2.0")

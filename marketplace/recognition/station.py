@@ -3,7 +3,7 @@
 The code's address carries an HMAC of the shift and the action, so only someone standing before the
 printed sheet has it; scanning it checks in (or out) the volunteer's own sign-up for that shift, through
 the same domain rules as the buttons on My shifts. A code works only in its window: check-in from an
-hour before the start to the end (the rule delivery.check_in enforces), check-out from the start until
+hour before the start to the end (the rule matches_services.check_in enforces), check-out from the start until
 two hours after the end.
 """
 
@@ -15,7 +15,7 @@ from enum import StrEnum
 import segno
 from sqlmodel import Session
 
-from marketplace.matches import delivery, page_data
+from marketplace.matches import services as matches_services
 from marketplace.needs.models import Need, Shift
 from marketplace.security.identity import CurrentUser
 from marketplace.security.secrets import signature
@@ -40,7 +40,7 @@ def key_is_valid(secret_key: str, shift_id: int, action: Action, key: str) -> bo
 def window(shift: Shift, action: Action) -> tuple[datetime, datetime]:
     """When the printed code works."""
     if action is Action.CHECK_IN:
-        return shift.starts_at - delivery.CHECK_IN_OPENS, shift.ends_at
+        return shift.starts_at - matches_services.CHECK_IN_OPENS, shift.ends_at
     return shift.starts_at, shift.ends_at + CHECK_OUT_GRACE
 
 
@@ -67,7 +67,7 @@ def shift_at_station(db: Session, shift_id: int) -> ShiftAtStation | None:
 
 def own_signup_for(db: Session, volunteer: CurrentUser, shift_id: int, now: datetime) -> ShiftSignup | None:
     """The volunteer's live sign-up for this shift (the one a scan acts on)."""
-    page = page_data.signups_page(db, volunteer, now)
+    page = matches_services.signups_page(db, volunteer, now)
     for row in [*page.current, *page.past]:
         if row.shift.id == shift_id and row.signup.status in (SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN):
             return row.signup
@@ -77,5 +77,5 @@ def own_signup_for(db: Session, volunteer: CurrentUser, shift_id: int, now: date
 def act(db: Session, volunteer: CurrentUser, signup: ShiftSignup, action: Action, now: datetime) -> ShiftSignup:
     assert signup.id is not None
     if action is Action.CHECK_IN:
-        return delivery.check_in(db, volunteer, signup.id, now)
-    return delivery.check_out(db, volunteer, signup.id, now)
+        return matches_services.check_in(db, volunteer, signup.id, now)
+    return matches_services.check_out(db, volunteer, signup.id, now)

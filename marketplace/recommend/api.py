@@ -7,7 +7,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 from pydantic import BaseModel, Field
 
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.matches import staff_proposals
+from marketplace.matches import services as matches_services
 from marketplace.matches.api import match_out
 from marketplace.needs import services
 from marketplace.needs.api import NEED_EXCEPTION_HANDLERS
@@ -147,10 +147,10 @@ class RecommendationApiController(Controller):
         self, db: DbSession, actor: Actor, need_id: FromPath[int], data: JSONBody[ProposalIn]
     ) -> dict[str, Any]:
         services.get_visible_need(db, actor, need_id)
-        proposal = staff_proposals.StaffProposal(
+        proposal = matches_services.StaffProposal(
             data.kind, data.part_id, data.candidate_id, data.shown_rank, data.explored
         )
-        return match_out(staff_proposals.propose(db, actor, need_id, proposal)) | {
+        return match_out(matches_services.propose(db, actor, need_id, proposal)) | {
             "shown_rank": data.shown_rank,
             "explored": data.explored,
         }

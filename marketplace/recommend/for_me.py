@@ -11,9 +11,8 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.db.types import utcnow
-from marketplace.matches import openings, signups
-from marketplace.matches.services import OPEN_STATUSES
-from marketplace.matches.street_scope import needs_served_by, needs_served_by_volunteer
+from marketplace.matches import services as matches_services
+from marketplace.matches.services import OPEN_STATUSES, needs_served_by, needs_served_by_volunteer
 from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.offers.models import Offer
 from marketplace.recommend import records as rows
@@ -54,8 +53,10 @@ def tasks_for_volunteer(db: Session, profile_id: int, limit: int = SHOWN) -> lis
     now = utcnow()
     # The rows once: the library's records and the suggestions' shifts both come from them.
     shift_rows = rows.rows_of_needs(db, Shift, list(needs.values()), Shift.starts_at, Shift.id)
-    # Only shifts that take sign-ups (openings.py): not cancelled, not covered by a whole claim.
-    taking = {row.id for row in openings.open_shifts(db, [row for found in shift_rows.values() for row in found])}
+    # Only shifts that take sign-ups (matches_services.py): not cancelled, not covered by a whole claim.
+    taking = {
+        row.id for row in matches_services.open_shifts(db, [row for found in shift_rows.values() for row in found])
+    }
     shifts = [
         shift
         for shift in rows.shift_records_of(db, list(needs.values()), shift_rows)
@@ -110,7 +111,7 @@ def _held_shifts(db: Session, profile_id: int) -> tuple[set[int], list[tuple[dat
     for shift_id, status, starts_at, ends_at in db.execute(query):
         if status is not SignupStatus.COMPLETED:
             held.add(shift_id)
-        if status in signups.SLOT_HOLDERS:
+        if status in matches_services.SLOT_HOLDERS:
             busy.append((starts_at, ends_at))
     return held, busy
 
@@ -123,7 +124,7 @@ def projects_for_partner(db: Session, organization_id: int, limit: int = SHOWN) 
         return []
     now = utcnow()
     line_rows = rows.rows_of_needs(db, ResourceLine, list(needs.values()), ResourceLine.id)
-    taking = {row.id for row in openings.open_lines(db, [row for found in line_rows.values() for row in found])}
+    taking = {row.id for row in matches_services.open_lines(db, [row for found in line_rows.values() for row in found])}
     lines = [
         line
         for line in rows.line_records_of(db, list(needs.values()), line_rows)

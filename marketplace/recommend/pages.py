@@ -15,9 +15,8 @@ from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.forms import FormData, one
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
-from marketplace.matches import staff_proposals
-from marketplace.matches.page_forms import conflict_message, row_id
-from marketplace.matches.services import Conflict
+from marketplace.matches import services as matches_services
+from marketplace.matches.services import Conflict, conflict_message, row_id
 from marketplace.needs import services
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.recommend import for_me, impressions
@@ -67,7 +66,7 @@ class RecommendationPagesController(Controller):
         if part_id is None or candidate_id is None:
             problem = (_("That candidate or part of the need does not exist."), HTTP_400_BAD_REQUEST)
         else:
-            proposal = staff_proposals.StaffProposal(
+            proposal = matches_services.StaffProposal(
                 kind,  # type: ignore[arg-type]
                 part_id,
                 candidate_id,
@@ -75,7 +74,7 @@ class RecommendationPagesController(Controller):
                 one(data, "explored") == "1",
             )
             try:
-                match = staff_proposals.propose(db, actor, need_id, proposal)
+                match = matches_services.propose(db, actor, need_id, proposal)
             except Conflict as error:
                 db.rollback()
                 problem = (_refusal(error), HTTP_409_CONFLICT)
@@ -102,7 +101,7 @@ def _refusal(error: Conflict) -> str:
     """The service's reason in the reader's language: what only a proposal meets here, the rest as the
     take-part page says it (closed line, cancelled or finished shift)."""
     detail = str(error.detail)
-    if staff_proposals.ALREADY_LIVE in detail:
+    if matches_services.ALREADY_LIVE in detail:
         return _("This candidate already has a live proposal, claim or sign-up for this part.")
     if "no longer open" in detail:
         return _("This project is no longer open; nobody can be proposed for it.")
@@ -149,7 +148,7 @@ def _page(
         parts=parts,
         learned=scorer == "learned",
         names=names,
-        live=staff_proposals.live_pairs(db, kind, [part.part_id for part in parts]),
+        live=matches_services.live_pairs(db, kind, [part.part_id for part in parts]),
         strength=strength,
         locale="en" if current_locale.get() == "en" else "zh",
         notice=notice,

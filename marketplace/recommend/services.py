@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -30,13 +30,14 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import User
 from marketplace.db.types import utcnow
-from marketplace.matches import openings
+from marketplace.domain_surface import surface_attribute
+from marketplace.matches import services as matches_services
 from marketplace.matches.models import Match
 from marketplace.needs import services
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 from marketplace.organizations.models import Organization, OrganizationGrid
-from marketplace.organizations.scope import organization_ids_serving, volunteer_ids_serving
+from marketplace.organizations.services import organization_ids_serving, volunteer_ids_serving
 from marketplace.places.models import Street
 from marketplace.places.services import grids_of_streets, street_of_grid
 from marketplace.recommend import records as rows
@@ -45,6 +46,32 @@ from marketplace.settings import SettingsError, parse_exploration
 from marketplace.volunteers.models import ShiftSignup, VolunteerProfile, VolunteerStreet
 from matching import exploration, ranker
 from matching.explain import Ranked
+
+if TYPE_CHECKING:
+    from marketplace.recommend.for_me import tasks_for_volunteer as tasks_for_volunteer
+    from marketplace.recommend.records import line_records as line_records
+    from marketplace.recommend.records import offer_records as offer_records
+    from marketplace.recommend.records import rows_of_needs as rows_of_needs
+    from marketplace.recommend.records import shift_records as shift_records
+    from marketplace.recommend.records import volunteer_records as volunteer_records
+    from marketplace.recommend.training import train as train
+
+# The domain's surface for other domains: they reach its modules only through these names, each
+# resolved on first use (so that the modules themselves may import this one).
+_SURFACE = {
+    "line_records": "records",
+    "offer_records": "records",
+    "rows_of_needs": "records",
+    "shift_records": "records",
+    "tasks_for_volunteer": "for_me",
+    "train": "training",
+    "volunteer_records": "records",
+}
+
+
+def __getattr__(name: str) -> Any:
+    return surface_attribute(__name__, _SURFACE, name)
+
 
 MAX_AGE = 300.0
 SYNC_LIMIT = 5_000
@@ -308,12 +335,12 @@ def recommend(
         return PartRanking(part.id, title, [by_id[i] for i in explored.ids], explored.slot)
 
     if kind == "offers":
-        # Only lines that take claims (openings.py): not closed as enough, not covered by a whole claim.
-        line_rows = openings.open_lines(db, services.lines_of(db, need.id or 0))
+        # Only lines that take claims (matches_services.py): not closed as enough, not covered by a whole claim.
+        line_rows = matches_services.open_lines(db, services.lines_of(db, need.id or 0))
         titles = {line.id: line.description or line.category.label for line in line_rows}
         lines = [line for line in rows.line_records(db, need, line_rows) if line.still_needed > 0]
         return [part_ranking(line, titles.get(line.id, "")) for line in lines]
-    shift_rows = openings.open_shifts(db, services.shifts_of(db, need.id or 0))
+    shift_rows = matches_services.open_shifts(db, services.shifts_of(db, need.id or 0))
     titles = {shift.id: shift.title for shift in shift_rows}
     shifts = [
         shift for shift in rows.shift_records(db, need, shift_rows) if shift.open_slots > 0 and shift.ends_at > now

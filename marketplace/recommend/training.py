@@ -34,7 +34,7 @@ from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import JUDGED
 from marketplace.needs.models import Need, ResourceLine
 from marketplace.offers.models import Offer
-from marketplace.organizations.scope import organization_ids_serving
+from marketplace.organizations.services import organization_ids_serving
 from marketplace.places.models import Community, Grid
 from marketplace.recommend import impressions
 from marketplace.recommend import records as rows

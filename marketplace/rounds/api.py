@@ -18,8 +18,8 @@ from sqlmodel import Session
 
 from marketplace.db.deps import ReaderSession
 from marketplace.db.engine import session_scope
-from marketplace.jobs import backends
 from marketplace.jobs import services as jobs
+from marketplace.jobs import services as jobs_services
 from marketplace.places.models import Street
 from marketplace.places.services import admin_street_ids, street_by_code
 from marketplace.rounds import jobs as round_jobs
@@ -167,7 +167,7 @@ class RoundApiController(Controller):
         if not started:
             raise RoundBusyConflict("A matching round is still running there.", extra={"busy": live})
         for job_id in job_ids:
-            backends.submit(state.settings, state.session_factory, state.reader_factory, job_id)
+            jobs_services.submit(state.settings, state.session_factory, state.reader_factory, job_id)
         reader.rollback()
         rounds = [reader.get(MatchRound, round_id) for round_id in started]
         return {"rounds": _out(reader, [row for row in rounds if row is not None]), "busy": live}

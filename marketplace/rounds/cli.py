@@ -117,8 +117,8 @@ def _run_one(
 ) -> dict[str, Any]:
     """Start one street's round (its own row and job) and run it here; its summary."""
     from marketplace.db.engine import session_scope
-    from marketplace.jobs import runner
     from marketplace.jobs import services as jobs
+    from marketplace.jobs import services as jobs_services
     from marketplace.jobs.models import Job
     from marketplace.rounds import jobs as round_jobs
     from marketplace.rounds import services
@@ -137,7 +137,7 @@ def _run_one(
     if not as_json:
         where = f" (street {code})" if code else ""
         click.echo(f"round #{round_id}{where}: {method.value}, k = {k}", err=True)
-    outcome = runner.run(job.id or 0, writer, reader, settings, on_progress=_printer(as_json))
+    outcome = jobs_services.run(job.id or 0, writer, reader, settings, on_progress=_printer(as_json))
     if outcome != "finished":
         if not as_json:
             click.echo("", err=True)

@@ -20,15 +20,15 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.accounts.models import User
-from marketplace.matches import openings
+from marketplace.matches import services as matches_services
 from marketplace.matches.models import PROPOSAL_SOURCES, Match, MatchKind, MatchStatus
 from marketplace.matches.services import JUDGED, LIVE, OPEN_STATUSES
 from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.offers.models import Offer as OfferRow
 from marketplace.organizations.models import Organization, OrganizationStatus
-from marketplace.organizations.scope import organizations_serving, volunteers_serving
+from marketplace.organizations.services import organizations_serving, volunteers_serving
 from marketplace.places.services import grid_in_street
-from marketplace.recommend import records as rows
+from marketplace.recommend import services as recommend_services
 from marketplace.recommend.services import serving_query
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 from matching import records
@@ -151,7 +151,7 @@ def _usable_offers(db: Session, now: datetime, street_id: int | None = None) -> 
         approved = approved.where(OfferRow.organization_id.in_(organizations_serving({street_id})))  # type: ignore[attr-defined]
     usable = {int(offer_id) for offer_id in db.execute(approved).scalars()}
     among = None if street_id is None else approved
-    return [offer for offer in rows.offer_records(db, now, among=among) if offer.id in usable]
+    return [offer for offer in recommend_services.offer_records(db, now, among=among) if offer.id in usable]
 
 
 def _active_volunteers(db: Session, now: datetime, street_id: int | None = None) -> list[records.Volunteer]:
@@ -160,7 +160,9 @@ def _active_volunteers(db: Session, now: datetime, street_id: int | None = None)
         query = query.where(VolunteerProfile.id.in_(volunteers_serving({street_id})))  # type: ignore[union-attr]
     active = set(db.execute(query).scalars())
     among = None if street_id is None else query
-    return [volunteer for volunteer in rows.volunteer_records(db, now, among=among) if volunteer.id in active]
+    return [
+        volunteer for volunteer in recommend_services.volunteer_records(db, now, among=among) if volunteer.id in active
+    ]
 
 
 def _hours(start: datetime, end: datetime) -> float:
@@ -200,14 +202,18 @@ def load(db: Session, now: datetime, street_id: int | None = None) -> RoundInput
     lines: list[records.LineNeed] = []
     shifts: list[records.ShiftNeed] = []
     needs = _open_needs(db, street_id)
-    line_rows = rows.rows_of_needs(db, ResourceLine, needs, ResourceLine.id)
-    shift_rows = rows.rows_of_needs(db, Shift, needs, Shift.starts_at, Shift.id)
+    line_rows = recommend_services.rows_of_needs(db, ResourceLine, needs, ResourceLine.id)
+    shift_rows = recommend_services.rows_of_needs(db, Shift, needs, Shift.starts_at, Shift.id)
     for need in needs:
-        for line in rows.line_records(db, need, openings.open_lines(db, line_rows.get(need.id or 0, []))):
+        for line in recommend_services.line_records(
+            db, need, matches_services.open_lines(db, line_rows.get(need.id or 0, []))
+        ):
             left = line.still_needed - held_by_line.get(line.id, 0.0)
             if left > 0:
                 lines.append(line if left == line.still_needed else replace(line, still_needed=left))
-        for shift in rows.shift_records(db, need, openings.open_shifts(db, shift_rows.get(need.id or 0, []))):
+        for shift in recommend_services.shift_records(
+            db, need, matches_services.open_shifts(db, shift_rows.get(need.id or 0, []))
+        ):
             slots = shift.open_slots - places_held.get(shift.id, 0)
             if slots > 0 and shift.starts_at > now:
                 shifts.append(shift if slots == shift.open_slots else replace(shift, open_slots=slots))

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.db.engine import session_scope
 from marketplace.db.types import utcnow
-from marketplace.jobs.kinds import Context
+from marketplace.jobs.services import Context
 from marketplace.rounds import services, worker
 from marketplace.rounds.cli import summary
 from marketplace.rounds.models import MatchRound, RoundStatus

@@ -22,8 +22,8 @@ from marketplace.db.deps import ReaderSession
 from marketplace.db.engine import session_scope
 from marketplace.forms import FormData, one
 from marketplace.i18n import gettext as _
-from marketplace.jobs import backends
 from marketplace.jobs import services as jobs
+from marketplace.jobs import services as jobs_services
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
 from marketplace.places.models import Street
 from marketplace.places.services import admin_street_ids
@@ -107,7 +107,7 @@ class RoundPagesController(Controller):
             live = reader.get(MatchRound, busy[0].round_id) if busy and busy[0].round_id else None
             return _index_page(reader, actor, busy=live, form=data, status_code=HTTP_409_CONFLICT)
         for job_id in job_ids:
-            backends.submit(state.settings, state.session_factory, state.reader_factory, job_id)
+            jobs_services.submit(state.settings, state.session_factory, state.reader_factory, job_id)
         path = f"/rounds/{round_ids[0]}" if len(round_ids) == 1 and len(targets) == 1 else "/rounds"
         return Redirect(path=path, status_code=HTTP_303_SEE_OTHER)
 

@@ -1,6 +1,6 @@
 """A round's plan written as proposals: one Match per pairing, recording its round, nothing approved.
 
-Each proposal is an offer to its candidate (marketplace/matches/round_proposals.py): the volunteer, or
+Each proposal is an offer to its candidate (marketplace/matches/matches_services.py): the volunteer, or
 the users of the partner organization whose offer was chosen, are notified and accept or decline it;
 admins approve it only once it was accepted. A volunteer proposal also gets a pending ShiftSignup, the
 placeholder that keeps the pair unique (review.py confirms it on approval; the volunteer's own lists
@@ -26,10 +26,9 @@ from sqlmodel import Session
 
 from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches import round_proposals
+from marketplace.matches import services as matches_services
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
-from marketplace.matches.services import enter_open_needs_for_round
-from marketplace.matches.street_scope import served_pairs
+from marketplace.matches.services import enter_open_needs_for_round, served_pairs
 from marketplace.needs.models import Shift
 from marketplace.offers.models import Offer, OfferStatus
 from marketplace.rounds.inputs import SLOT_HOLDERS, live_line_pairs
@@ -283,5 +282,5 @@ def write(
         _audit(db, match, author)
         written.shifts += 1
         written.match_ids.append(match.id or 0)
-    round_proposals.notify_candidates(db, written.match_ids)
+    matches_services.notify_candidates(db, written.match_ids)
     return written

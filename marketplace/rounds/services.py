@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +27,7 @@ from sqlmodel import Session
 from marketplace.audit.services import record, snapshot
 from marketplace.db.engine import session_scope
 from marketplace.db.types import utcnow
+from marketplace.domain_surface import surface_attribute
 from marketplace.jobs.services import LostClaim
 from marketplace.recommend.services import index_for
 from marketplace.rounds import inputs, proposals
@@ -39,6 +40,20 @@ from marketplace.rounds.models import (
     street_scope,
 )
 from matching.round import plan_round
+
+if TYPE_CHECKING:
+    from marketplace.rounds.jobs import run_round_job as run_round_job
+
+# The domain's surface for other domains: they reach its modules only through these names, each
+# resolved on first use (so that the modules themselves may import this one).
+_SURFACE = {
+    "run_round_job": "jobs",
+}
+
+
+def __getattr__(name: str) -> Any:
+    return surface_attribute(__name__, _SURFACE, name)
+
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from marketplace.jobs import backends
+from marketplace.jobs import services as jobs_services
 from marketplace.rounds import services
 
 log = logging.getLogger(__name__)
@@ -60,4 +60,4 @@ def run_with_heartbeat(
 
 def wait(round_id: int | None = None, timeout: float = 120.0) -> bool:
     """Wait for the jobs running on threads of this process (rounds among them); True when none still runs."""
-    return backends.wait(None, timeout)
+    return jobs_services.wait(None, timeout)

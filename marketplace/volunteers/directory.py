@@ -23,7 +23,7 @@ from marketplace.db.types import utcnow
 from marketplace.i18n import N_, current_locale
 from marketplace.masking import mask_name, mask_phone
 from marketplace.needs.models import Shift
-from marketplace.organizations.scope import volunteers_visible_to
+from marketplace.organizations.services import volunteers_visible_to
 from marketplace.places.models import Grid
 from marketplace.query_filters import choice, like_pattern, number, parse_search, yes_no
 from marketplace.security.identity import CurrentUser

@@ -14,32 +14,45 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
 from marketplace.accounts.models import User
-from marketplace.accounts.registration_limit import count_registration
+from marketplace.accounts.services import count_registration
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.exchange.import_reports import find_report
-from marketplace.exchange.readers import UPLOAD_BODY_LIMIT
-from marketplace.exchange.too_large import too_large_page
-from marketplace.exchange.upload_form import UploadForm, import_page, import_upload
-from marketplace.exchange.volunteer_import import import_volunteers, volunteer_import_columns
-from marketplace.exchange.volunteers import export_volunteers
+from marketplace.exchange.services import (
+    UPLOAD_BODY_LIMIT,
+    UploadForm,
+    export_volunteers,
+    find_report,
+    import_page,
+    import_upload,
+    import_volunteers,
+    too_large_page,
+    volunteer_import_columns,
+)
 from marketplace.forms import FormData, many, one, validate
 from marketplace.i18n import gettext as _
 from marketplace.organizations.models import Organization
-from marketplace.organizations.pages import account_errors, sign_in_new_user
-from marketplace.organizations.scope import organization_ids_serving, organizations_visible_to
-from marketplace.organizations.services import FormProblem
+from marketplace.organizations.services import (
+    FormProblem,
+    account_errors,
+    organization_ids_serving,
+    organizations_visible_to,
+    sign_in_new_user,
+)
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
-from marketplace.places.choices import (
+from marketplace.places.services import (
+    StreetRef,
+    all_streets,
     choosing_street,
     community_first,
     form_street,
     grids_outside,
     is_city,
     list_grid_groups,
+    list_streets,
+    parse_street,
     street_grid_groups,
+    street_of_grid,
+    viewer_street_ids,
 )
-from marketplace.places.directory import StreetRef, list_streets
-from marketplace.places.services import all_streets, parse_street, street_of_grid, viewer_street_ids
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, sessions_only, staff_or_admin, volunteer_only
 from marketplace.vocabulary import Category

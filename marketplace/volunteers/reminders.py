@@ -17,8 +17,7 @@ from sqlmodel import Session, col
 
 from marketplace.accounts.models import User
 from marketplace.needs.models import Need, NeedStatus, Shift
-from marketplace.notifications.digest import digest_key_for
-from marketplace.notifications.outbox import send_once, sent_once_keys
+from marketplace.notifications.services import digest_key_for, send_once, sent_once_keys
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 
 KIND = "shift_reminder"

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from litestar.exceptions import NotFoundException
@@ -16,17 +16,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.passwords import hash_password
+from marketplace.accounts.services import hash_password
 from marketplace.audit.services import changed, record, snapshot
+from marketplace.domain_surface import surface_attribute
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.masking import mask_phone
-from marketplace.matches.round_proposals import not_an_unaccepted_proposal_signup
+from marketplace.matches.services import not_an_unaccepted_proposal_signup
 from marketplace.needs.models import Shift
 from marketplace.organizations.models import Organization
 from marketplace.organizations.schemas import AccountCreate
-from marketplace.organizations.scope import organizations_visible_to, volunteers_visible_to
-from marketplace.organizations.services import FormProblem
+from marketplace.organizations.services import FormProblem, organizations_visible_to, volunteers_visible_to
 from marketplace.places.models import Grid, Street
 from marketplace.places.services import street_of_grid
 from marketplace.security.identity import CurrentUser
@@ -45,6 +45,44 @@ from marketplace.volunteers.models import (
 )
 from marketplace.volunteers.schemas import AvailabilitySlotCreate, VolunteerCreate
 from marketplace.whole_numbers import whole_number
+
+if TYPE_CHECKING:
+    from marketplace.volunteers.directory import DirectoryRow as DirectoryRow
+    from marketplace.volunteers.directory import VolunteerFilters as VolunteerFilters
+    from marketplace.volunteers.directory import count_volunteers as count_volunteers
+    from marketplace.volunteers.directory import export_listing as export_listing
+    from marketplace.volunteers.directory import parse_filters as parse_filters
+    from marketplace.volunteers.hours import Credit as Credit
+    from marketplace.volunteers.hours import credit_for as credit_for
+    from marketplace.volunteers.hours import credit_of as credit_of
+    from marketplace.volunteers.hours import credited_sum as credited_sum
+    from marketplace.volunteers.hours import is_credited as is_credited
+    from marketplace.volunteers.hours import notes as notes
+    from marketplace.volunteers.hours import street_hours as street_hours
+    from marketplace.volunteers.reminders import send_reminders as send_reminders
+
+# The domain's surface for other domains: they reach its modules only through these names, each
+# resolved on first use (so that the modules themselves may import this one).
+_SURFACE = {
+    "Credit": "hours",
+    "DirectoryRow": "directory",
+    "VolunteerFilters": "directory",
+    "count_volunteers": "directory",
+    "credit_for": "hours",
+    "credit_of": "hours",
+    "credited_sum": "hours",
+    "export_listing": "directory",
+    "is_credited": "hours",
+    "notes": "hours",
+    "parse_filters": "directory",
+    "send_reminders": "reminders",
+    "street_hours": "hours",
+}
+
+
+def __getattr__(name: str) -> Any:
+    return surface_attribute(__name__, _SURFACE, name)
+
 
 # The availability grid of the forms: weekday × three windows of the day (minutes from midnight).
 WINDOWS: list[tuple[str, str, int, int]] = [
