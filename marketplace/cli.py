@@ -10,6 +10,7 @@ import sys
 import click
 
 from marketplace.settings import Settings
+from marketplace.whole_numbers import TypedNumber
 
 # name → "module:attribute" of a click command or group, imported on first use.
 LAZY_COMMANDS = {
@@ -67,8 +68,8 @@ def db_upgrade(revision: str) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1, max=64))
+@click.option("--port", default=8000, show_default=True, type=TypedNumber(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=TypedNumber(1, 64))
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the application (the database must be migrated); several workers share the port."""
     from marketplace.serving.workers import serve as serve_with_workers
@@ -78,7 +79,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=TypedNumber(1, 65535))
 def demo(host: str, port: int) -> None:
     """Create and migrate the database, seed Hudao Street if it is empty, and serve it."""
     from marketplace.demo import run_demo

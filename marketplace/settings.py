@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from marketplace.vocabulary import Category, ResourceKind
+from marketplace.whole_numbers import decimal_number, whole_number
 from matching.exploration import MAX_SHARE as MAX_EXPLORATION
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -32,10 +33,10 @@ def _env_int(name: str, default: int) -> int:
     value = _env(name)
     if value is None or not value.strip():
         return default
-    try:
-        return int(value)
-    except ValueError as error:
-        raise SettingsError(f"MARKETPLACE_{name} must be a whole number, not {value!r}") from error
+    number = whole_number(value.strip(), minimum=0, maximum=2**63)  # int() would take "１", "+3" and "3_000"
+    if number is None:
+        raise SettingsError(f"MARKETPLACE_{name} must be a whole number in the digits 0-9, not {value!r}")
+    return number
 
 
 def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -70,10 +71,8 @@ def parse_scales(name: str, value: str | None, keys: Collection[str]) -> dict[st
             raise SettingsError(
                 f"MARKETPLACE_{name}: {item.strip()!r} is not KEY=KM with KEY one of {', '.join(sorted(keys))}"
             )
-        try:
-            km = float(number)
-        except ValueError:
-            km = math.nan
+        found = decimal_number(number)
+        km = math.nan if found is None else float(found)
         if not 0 < km <= MAX_SCALE_KM:  # NaN fails this too
             raise SettingsError(
                 f"MARKETPLACE_{name}: {key}={number!r} must be a distance in km, >0 and ≤{MAX_SCALE_KM:g}"
@@ -87,10 +86,8 @@ def parse_exploration(value: str | None) -> float:
     text = (value or "").strip()
     if not text:
         return 0.0
-    try:
-        share = float(text)
-    except ValueError:
-        share = math.nan
+    found = decimal_number(text)
+    share = math.nan if found is None else float(found)
     if not 0.0 <= share <= MAX_EXPLORATION:  # NaN fails this too
         raise SettingsError(
             f"MARKETPLACE_MATCH_EXPLORATION must be a share from 0 (off) to {MAX_EXPLORATION:g}, not {text!r}"

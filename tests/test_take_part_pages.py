@@ -70,7 +70,7 @@ def test_partner_claims_part_of_a_line_and_follows_it(
         client,
         settings,
         f"/projects/{need.id}/claim",
-        {"kind": "line", "resource_line_id": str(line.id), "offer_id": str(offer.id), "quantity": "２,5.5"},
+        {"kind": "line", "resource_line_id": str(line.id), "offer_id": str(offer.id), "quantity": "2,5.5"},
     )
     assert sent.status_code == 303 and sent.headers["location"] == "/claims?done=claimed"
     [match] = _matches(session, need.id)

@@ -24,7 +24,7 @@ from marketplace.db.engine import create_db_engine, make_session_factory, sessio
 from marketplace.places.models import Community, Street
 from marketplace.security.sessions import revoke_all_sessions
 from marketplace.settings import Settings
-from marketplace.whole_numbers import whole_number
+from marketplace.whole_numbers import TypedNumber, whole_number
 
 CLI_ROLE = "cli"
 USER_FIELDS = ["username", "display_name", "role", "is_active", "community_id", "street_id", "email", "phone"]
@@ -172,7 +172,7 @@ def token() -> None:
 @click.option("--user", "username", required=True, help="The user the token acts as.")
 @click.option("--name", required=True, help="What uses the token, e.g. '12345 hotline'.")
 @click.option("--scope", "scopes", multiple=True, required=True, help="Repeat for several, e.g. needs:write.")
-@click.option("--expires-days", type=int, help="Days until the token stops working (default: never).")
+@click.option("--expires-days", type=TypedNumber(0, 10**9), help="Days until the token stops working (default: never).")
 def token_create(username: str, name: str, scopes: tuple[str, ...], expires_days: int | None) -> None:
     """Create a token and print it once: the token alone on stdout, details on stderr."""
     with unit_of_work() as db:
@@ -211,7 +211,7 @@ def token_list() -> None:
 
 
 @token.command("revoke")
-@click.argument("token_id", type=click.IntRange(1, 2**53))
+@click.argument("token_id", type=TypedNumber(1, 2**53))
 def token_revoke(token_id: int) -> None:
     """Revoke a token; it stops working at once."""
     with unit_of_work() as db:

@@ -23,6 +23,7 @@ from marketplace.query_filters import InvalidFilter
 from marketplace.security.identity import CurrentUser
 from marketplace.validation import MAX_INT
 from marketplace.web import STREET_TIMEZONE, local_date, local_time
+from marketplace.whole_numbers import whole_number
 
 # audit_event.object_id is an INTEGER: a larger number is no object's id, and PostgreSQL would refuse to
 # compare the column with it ("integer out of range", a 500) instead of finding nothing.
@@ -273,10 +274,9 @@ def parse_audit_filters(
     oid_text = _text("object_id", object_id)
     oid: int | None = None
     if oid_text is not None:
-        # isdigit() alone accepts superscripts and other scripts' digits, which int() refuses.
-        if not (oid_text.isascii() and oid_text.isdigit()) or not 1 <= int(oid_text) <= MAX_ID:
+        oid = whole_number(oid_text, maximum=MAX_ID)
+        if oid is None:
             raise InvalidFilter("object_id", N_("A positive whole number"))
-        oid = int(oid_text)
     start, end = _day("from", date_from), _day("to", date_to)
     if start and end and end < start:
         raise InvalidFilter("to", N_("The end date is before the start date"))

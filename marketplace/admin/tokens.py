@@ -175,10 +175,9 @@ def check_scopes(scopes: list[str]) -> list[str]:
 def check_expiry_days(days: str | int | None) -> int | None:
     if days is None or (isinstance(days, str) and not days.strip()):
         return None
-    try:
-        value = int(days)
-    except ValueError as error:
-        raise TokenInputError("expires_days", N_("A whole number of days")) from error
+    value = days if isinstance(days, int) else whole_number(days.strip(), minimum=0, maximum=10**9)
+    if value is None:
+        raise TokenInputError("expires_days", N_("A whole number of days"))
     if not 1 <= value <= MAX_EXPIRY_DAYS:
         raise TokenInputError("expires_days", N_("Between 1 and 3650 days"))
     return value

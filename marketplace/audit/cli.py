@@ -12,6 +12,7 @@ from marketplace.audit.models import AuditEvent
 from marketplace.audit.personal import mask_personal
 from marketplace.db.engine import create_db_engine, make_session_factory, session_scope
 from marketplace.settings import Settings
+from marketplace.whole_numbers import TypedNumber
 
 
 @click.group("audit")
@@ -34,7 +35,7 @@ def mask_batch(db: Session, after_id: int, size: int) -> tuple[int | None, int, 
 
 
 @audit.command("mask-contacts")
-@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(min=1, max=10_000))
+@click.option("--batch-size", default=500, show_default=True, type=TypedNumber(1, 10_000))
 def mask_contacts(batch_size: int) -> None:
     """Mask residents' names, phones and addresses in stored audit rows (safe to run again)."""
     settings = Settings.from_env()

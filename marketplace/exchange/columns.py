@@ -3,11 +3,12 @@
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from marketplace.i18n import N_, current_locale
 from marketplace.i18n import gettext as _
+from marketplace.whole_numbers import decimal_number, whole_number
 
 
 class CellProblem(ValueError):
@@ -64,11 +65,13 @@ def text(max_length: int) -> Callable[[str], str]:
 
 def decimal(*, minimum: Decimal = Decimal(0), allow_zero: bool = True) -> Callable[[str], Decimal]:
     def parse(value: str) -> Decimal:
-        try:
-            number = Decimal(value.replace(",", "").replace("，", ""))
-        except InvalidOperation:
-            raise CellProblem(N_("Not a number.")) from None
-        if not number.is_finite() or number.as_tuple().exponent < -2:  # type: ignore[operator]
+        # ASCII digits (whole_numbers): "１", "3_000", "+3", "1e3", "NaN" are no numbers here.
+        cleaned = value.strip().replace(",", "").replace("，", "")
+        number = decimal_number(cleaned.removeprefix("-"))
+        if number is None:
+            raise CellProblem(N_("Not a number."))
+        number = -number if cleaned.startswith("-") else number
+        if number.as_tuple().exponent < -2:  # type: ignore[operator]
             raise CellProblem(N_("Use a number with at most 2 decimal places."))
         if number < minimum or (number == 0 and not allow_zero):
             raise CellProblem(N_("Must be greater than 0.") if not allow_zero else N_("Must not be negative."))
@@ -108,8 +111,8 @@ def choice(options: Callable[[], Sequence[tuple[str, str]]]) -> Callable[[str], 
 
 def day(value: str) -> date:
     text_value = value.strip().split(" ")[0].split("T")[0].replace("/", "-").replace(".", "-")
+    parts = [whole_number(part, minimum=0, maximum=9999) for part in text_value.split("-")]
     try:
-        parts = [int(part) for part in text_value.split("-")]
-        return date(parts[0], parts[1], parts[2])
-    except (ValueError, IndexError):
+        return date(*parts)  # type: ignore[misc]  # None or too few parts: a TypeError
+    except (ValueError, TypeError):
         raise CellProblem(N_("Not a date; write it as 2026-12-31.")) from None

@@ -52,10 +52,12 @@ def moment(value: str) -> datetime:
     if len(cleaned) > 19:
         raise CellProblem(N_("Not a date and time; write it as 2026-12-31 09:00."))
     date_part, time_part = cleaned.split(" ", 1)
+    parts = [typed_number(part, minimum=0, maximum=9999) for part in date_part.split("-")]
+    if not time_part.isascii():  # strptime's %H reads any script's digits
+        raise CellProblem(N_("Not a date and time; write it as 2026-12-31 09:00."))
     try:
-        parts = [int(part) for part in date_part.split("-")]
         normalised = f"{parts[0]:04d}-{parts[1]:02d}-{parts[2]:02d} {time_part.strip()}"
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, TypeError):  # TypeError: a part that is no number (None)
         raise CellProblem(N_("Not a date and time; write it as 2026-12-31 09:00.")) from None
     for pattern in MOMENT_FORMATS:
         try:

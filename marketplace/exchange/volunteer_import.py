@@ -30,7 +30,7 @@ from marketplace.validation import _phone
 from marketplace.vocabulary import Category
 from marketplace.volunteers.models import VolunteerInterest, VolunteerSegment
 from marketplace.volunteers.schemas import VolunteerCreate
-from marketplace.whole_numbers import whole_number
+from marketplace.whole_numbers import decimal_number, whole_number
 
 SEPARATORS = (";", "；", "、", "|", ",", "，", "/")
 # Words registers use for the kinds of work, beyond the categories' own codes and labels (both languages).
@@ -119,11 +119,10 @@ def interests(value: str) -> list[str]:
 
 def completion_rate(value: str) -> float:
     """ "92%", "92" or "0.92" → 0.92: a share of tasks completed, as a percentage or a fraction of 1."""
-    number_text = value.strip().rstrip("%％").strip()
-    try:
-        number = float(number_text)
-    except ValueError:
-        raise CellProblem(N_("Not a rate; write a percentage such as 92 or a fraction such as 0.92.")) from None
+    found = decimal_number(value.strip().rstrip("%％").strip())  # ASCII digits (whole_numbers): no "１", "1e3", "nan"
+    if found is None:
+        raise CellProblem(N_("Not a rate; write a percentage such as 92 or a fraction such as 0.92."))
+    number = float(found)
     percent = value.strip().endswith(("%", "％")) or number > 1
     rate = number / 100 if percent else number
     if not 0 <= rate <= 1 or rate != rate:

@@ -5,6 +5,7 @@ import click
 from marketplace.db.engine import create_db_engine, make_session_factory, session_scope
 from marketplace.items.services import install_curated, reresolve
 from marketplace.settings import Settings
+from marketplace.whole_numbers import TypedNumber
 
 
 @click.group("items")
@@ -13,7 +14,7 @@ def items() -> None:
 
 
 @items.command("reresolve")
-@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(10, 10_000))
+@click.option("--batch-size", default=500, show_default=True, type=TypedNumber(10, 10_000))
 def reresolve_command(batch_size: int) -> None:
     """Resolve every offer's and resource line's item key again (after an import or a bulk edit)."""
     engine = create_db_engine(Settings.from_env().database)

@@ -5,12 +5,11 @@ import logging
 import click
 
 from marketplace.settings import Settings
+from marketplace.whole_numbers import TypedNumber
 
 
 @click.command("worker")
-@click.option(
-    "--concurrency", default=2, show_default=True, type=click.IntRange(1, 64), help="Jobs run at the same time."
-)
+@click.option("--concurrency", default=2, show_default=True, type=TypedNumber(1, 64), help="Jobs run at the same time.")
 def worker(concurrency: int) -> None:
     """Run matching rounds, training and sweeps queued by the web processes (SIGTERM stops it)."""
     from marketplace.serving.metrics_files import use_metrics_dir

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.matches import claims, contact_sharing, delivery, review, round_proposals, signups
@@ -14,7 +14,7 @@ from marketplace.matches.models import Match, MatchStatus
 from marketplace.needs.models import Shift
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, partner_only, staff_or_admin, token_scope, volunteer_only
-from marketplace.validation import Reason, optional, text
+from marketplace.validation import TYPED_INTEGER, Id, Quantity, Reason, optional, text
 from marketplace.volunteers.models import ShiftSignup
 
 WRITE = token_scope("matches:write")
@@ -23,9 +23,9 @@ READ = token_scope("matches:read")
 
 class ClaimIn(BaseModel):
     kind: Literal["whole", "line"]
-    resource_line_id: int | None = Field(default=None, ge=1)
-    offer_id: int | None = Field(default=None, ge=1)
-    quantity: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)] | None = None
+    resource_line_id: Id | None = None
+    offer_id: Id | None = None
+    quantity: Quantity | None = None
 
 
 class ReasonIn(BaseModel):
@@ -38,7 +38,7 @@ class DecisionIn(BaseModel):
 
 
 class VerifyIn(BaseModel):
-    satisfaction: int
+    satisfaction: Annotated[int, TYPED_INTEGER]
     comment: optional(text(1000)) = None
 
 

@@ -46,7 +46,7 @@ from marketplace.security.identity import CurrentUser
 from marketplace.validation import MAX_INT
 from marketplace.vocabulary import Urgency
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
-from marketplace.whole_numbers import whole_number
+from marketplace.whole_numbers import decimal_number, whole_number
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -57,7 +57,7 @@ ANY_CONFLICT = "any"
 # A volunteer holds a slot with these (signups.SLOT_HOLDERS; repeated to keep this module free of cycles).
 _SLOT_HOLDERS = (SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN, SignupStatus.COMPLETED)
 _E = TypeVar("_E", bound=StrEnum)
-_REFERENCE = re.compile(r"XQ-?0*(\d{1,10})", re.IGNORECASE)
+_REFERENCE = re.compile(r"XQ-?0*([0-9]{1,10})", re.IGNORECASE)
 
 
 class InboxSort(StrEnum):
@@ -300,10 +300,10 @@ def _score(values: Mapping[str, Any]) -> float | None:
     text = _text(values, "score")
     if text is None:
         return None
-    try:
-        return float(text)
-    except ValueError:
-        raise _problem("score", N_("A number such as 0.5")) from None
+    number = decimal_number(text.removeprefix("-"))
+    if number is None:
+        raise _problem("score", N_("A number such as 0.5"))
+    return -float(number) if text.startswith("-") else float(number)
 
 
 def parse_filters(values: Mapping[str, Any]) -> InboxFilters:
@@ -389,8 +389,8 @@ def search_condition(q: str) -> ColumnElement[bool]:
     organization's or volunteer's name; a bare number also the need or item with that id."""
     reference = _REFERENCE.fullmatch(q)
     if reference is not None:
-        number = int(reference.group(1))
-        return col(Need.id) == number if number <= MAX_INT else sa.false()
+        number = whole_number(reference.group(1), minimum=0, maximum=MAX_INT)
+        return col(Need.id) == number if number is not None else sa.false()
     pattern = _like(q)
     options: list[ColumnElement[bool]] = [
         col(Need.title).ilike(pattern, escape="\\"),

@@ -19,9 +19,9 @@ from marketplace.query_filters import InvalidFilter, invalid_filter_response
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only
 from marketplace.security.identity import CurrentUser
-from marketplace.validation import Id, Reason, require
+from marketplace.validation import TYPED_FLOAT, Id, Reason, require
 
-Score = Annotated[float, Field(ge=-inbox.MAX_SCORE, le=inbox.MAX_SCORE, allow_inf_nan=False)]
+Score = Annotated[float, Field(ge=-inbox.MAX_SCORE, le=inbox.MAX_SCORE, allow_inf_nan=False), TYPED_FLOAT]
 Search = Annotated[str, StringConstraints(strip_whitespace=True, max_length=inbox.MAX_SEARCH)]
 
 

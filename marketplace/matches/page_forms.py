@@ -6,9 +6,8 @@ a reason's length and characters) before anything is written.
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from litestar.exceptions import ValidationException
 
@@ -17,13 +16,14 @@ from marketplace.i18n import gettext as _
 from marketplace.matches import compatibility
 from marketplace.matches.claims import ClaimRequest
 from marketplace.matches.services import Conflict
+from marketplace.whole_numbers import decimal_number, has_other_digits, whole_number
 
 MAX_REASON = 500
 # The database keeps quantities as NUMERIC(14, 2): two decimals, twelve digits before the point.
 QUANTITY = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A row id as typed in a form: ASCII digits only ("²".isdigit() is true), small enough for an INTEGER column.
-_ROW_ID = re.compile(r"^[0-9]{1,9}$")
+MAX_ROW_ID = 999_999_999  # nine digits
 
 
 @dataclass
@@ -58,8 +58,7 @@ def notices() -> dict[str, str]:
 
 def row_id(text: str) -> int | None:
     """A form field naming a row, as an id; None when it cannot be one."""
-    text = text.strip()
-    return int(text) if _ROW_ID.match(text) else None
+    return whole_number(text.strip(), minimum=0, maximum=MAX_ROW_ID)
 
 
 def line_claim(form: dict[str, object], line_id: int) -> tuple[ClaimRequest | None, FormProblem | None]:
@@ -71,7 +70,7 @@ def line_claim(form: dict[str, object], line_id: int) -> tuple[ClaimRequest | No
         problem.fields["offer_id"] = _("Choose one of your organization's active offers.")
     quantity = parse_quantity(quantity_text)
     if quantity is None:
-        problem.fields["quantity"] = _("Enter a number greater than 0, with at most two decimals.")
+        problem.fields["quantity"] = quantity_problem(quantity_text)
     if problem.fields or quantity is None or offer_id is None:
         return None, problem
     return ClaimRequest("line", line_id, offer_id, quantity), None
@@ -80,16 +79,18 @@ def line_claim(form: dict[str, object], line_id: int) -> tuple[ClaimRequest | No
 def parse_quantity(text: str) -> Decimal | None:
     """A positive quantity the database can hold exactly, or None.
 
-    Full-width digits from a Chinese keyboard and thousands separators ("2,500", "２５００") are accepted.
+    Thousands separators are accepted ("2,500", "2，500", "2 500"); the digits are ASCII (``whole_numbers``):
+    "２５００" or "٣" is refused like any other text that is no number, never read as one.
     """
-    text = unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", "")
-    if not QUANTITY.match(text):
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    return value if value > 0 else None
+    value = decimal_number(text.replace(",", "").replace("，", "").replace(" ", ""), places=2)
+    return value if value is not None and value > 0 else None
+
+
+def quantity_problem(text: str) -> str:
+    """Why a typed quantity is none: other digits than 0-9 are named as such (a full-width "２５００")."""
+    if has_other_digits(text):
+        return _("Write the number in the digits 0-9 (half-width), such as 2500.")
+    return _("Enter a number greater than 0, with at most two decimals.")
 
 
 def reason_problem(reason: str) -> str | None:

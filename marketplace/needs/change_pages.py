@@ -23,7 +23,7 @@ from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
 from marketplace.validation import STREET_TZ
-from marketplace.whole_numbers import whole_number
+from marketplace.whole_numbers import has_other_digits, whole_number
 
 MAX_SLOTS = 1000
 
@@ -96,7 +96,11 @@ class NeedChangePagesController(Controller):
         errors = {}
         quantity = parse_quantity(text)
         if quantity is None:
-            errors[f"{form}-quantity"] = _("Enter a number greater than 0, with at most two decimals.")
+            errors[f"{form}-quantity"] = (
+                _("Write the number in the digits 0-9 (half-width), such as 2500.")
+                if has_other_digits(text)
+                else _("Enter a number greater than 0, with at most two decimals.")
+            )
         if reason_problem(reason):
             errors[f"{form}-reason"] = _("Give a reason (at most 500 characters).")
         if errors or quantity is None:

@@ -241,10 +241,11 @@ def _labels() -> dict[str, str]:
 def _order(key: str) -> tuple[int, int, int]:
     """Where a field sits in the form: the need's fields, then line rows, then shift rows."""
     parts = key.split("-")
-    if len(parts) == 3 and whole_number(parts[1], minimum=0) is not None:
+    row = whole_number(parts[1], minimum=0) if len(parts) == 3 else None
+    if row is not None:
         fields = LINE_FIELDS if parts[0] == "line" else SHIFT_FIELDS + SHIFT_DEFAULTS
         place = fields.index(parts[2]) if parts[2] in fields else len(fields)
-        return (1 if parts[0] == "line" else 2, int(parts[1]), place)
+        return (1 if parts[0] == "line" else 2, row, place)
     return (0, NEED_FIELDS.index(key) if key in NEED_FIELDS else len(NEED_FIELDS), 0)
 
 
@@ -254,10 +255,10 @@ def field_labels(errors: dict[str, str], **overrides: str) -> dict[str, str]:
     named: dict[str, str] = {}
     for key in sorted(errors, key=_order):
         parts = key.split("-")
-        if len(parts) == 3 and whole_number(parts[1], minimum=0) is not None:
-            row = int(parts[1]) + 1
+        row = whole_number(parts[1], minimum=0) if len(parts) == 3 else None
+        if row is not None:
             group = _("Resource line %(n)d") if parts[0] == "line" else _("Shift %(n)d")
-            named[key] = f"{group % {'n': row}}: {labels.get(parts[2], parts[2])}"
+            named[key] = f"{group % {'n': row + 1}}: {labels.get(parts[2], parts[2])}"
         else:
             named[key] = labels.get(key, key)
     return named

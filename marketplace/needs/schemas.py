@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from marketplace.needs.models import Escalation, EscalationLevel, Need, NeedIntake, ResourceLine, Shift
 from marketplace.validation import (
+    TYPED_INTEGER,
     Day,
     Id,
     IdList,
@@ -34,8 +35,8 @@ from marketplace.vocabulary import Category, IntakeChannel, ResourceKind, Urgenc
 
 # A shift is a stretch of work somebody turns up for, not a campaign; hours are credited from it.
 MAX_SHIFT_LENGTH = timedelta(hours=24)
-Slots = Annotated[int, Field(ge=1, le=1000)]
-Satisfaction = Annotated[int, Field(ge=1, le=5)]
+Slots = Annotated[int, Field(ge=1, le=1000), TYPED_INTEGER]
+Satisfaction = Annotated[int, Field(ge=1, le=5), TYPED_INTEGER]
 # Keys sent by feeding systems (hotline ticket ids, UUIDs): printable ASCII without spaces.
 IdempotencyKey = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[\x21-\x7e]{1,128}$")]
 Description = text(4000)

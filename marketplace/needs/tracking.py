@@ -23,14 +23,15 @@ from marketplace.masking import mask_phone
 from marketplace.matches.models import Match, MatchStatus
 from marketplace.needs import submissions
 from marketplace.needs.models import PUBLIC_STATUSES, Need, NeedStatus
+from marketplace.whole_numbers import whole_number
 
 LOOKUP_LIMIT = 20  # lookups an hour per client address: plenty for a family, slow for a guesser
 LOOKUP_WINDOW = timedelta(hours=1)
 MAX_REFERENCE = 2_147_483_647  # need ids are INTEGER
 # Merged reports point at another; a chain is followed this far (merging refuses merged targets anyway).
 MAX_MERGE_HOPS = 3
-# "XQ-000202", "xq202", "XQ 202", "202" (full-width forms are folded first).
-_REFERENCE = re.compile(r"^(?:XQ)?[\s\-_#]*(\d{1,10})$", re.IGNORECASE)
+# "XQ-000202", "xq202", "XQ 202", "202": the digits are ASCII (marketplace.whole_numbers), "XQ-２０２" is no reference.
+_REFERENCE = re.compile(r"^(?:XQ)?[\s\-_#]*([0-9]{1,10})$", re.IGNORECASE)
 _PHONE_NOISE = re.compile(r"[\s\-()（）+.]")
 # Where each step's date comes from when the need row does not keep it.
 _DECISIONS = ("need.review", "need.publish", "need.reject", "need.merge", "need.cancel")
@@ -50,11 +51,11 @@ class TrackingProblem(Exception):
 
 def parse_reference(text: str) -> int:
     """The need id in a reference as residents write it; TrackingProblem("ref") when it is none."""
-    folded = unicodedata.normalize("NFKC", text or "").strip()
-    found = _REFERENCE.match(folded)
-    if found is None or not 0 < int(found.group(1)) <= MAX_REFERENCE:
+    found = _REFERENCE.match((text or "").strip())
+    number = whole_number(found.group(1), maximum=MAX_REFERENCE) if found is not None else None
+    if number is None:
         raise TrackingProblem("ref", N_("Enter the reference number you were given, like XQ-000202."))
-    return int(found.group(1))
+    return number
 
 
 def phone_digits(text: str | None) -> str:

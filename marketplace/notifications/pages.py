@@ -15,13 +15,11 @@ from marketplace.notifications.present import present
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.security.deps import Actor
 from marketplace.security.guards import login_required, sessions_only
+from marketplace.whole_numbers import whole_number
 
 
 def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return whole_number(value.strip()) if isinstance(value, str) else None
 
 
 def _day(value: Any) -> date | None:

@@ -22,6 +22,7 @@ from marketplace.needs.models import Need, ResourceLine
 from marketplace.offers.models import Offer
 from marketplace.query_filters import MAX_ID
 from marketplace.security.identity import CurrentUser
+from marketplace.whole_numbers import whole_number
 
 MAX_TITLE = 200  # OfferCreate's title
 
@@ -45,11 +46,7 @@ class ProjectLine:
 
 def line_id(text: str | None) -> int | None:
     """The ``line`` parameter as a row id; None when it cannot be one (ignored, like an unknown line)."""
-    text = (text or "").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 10:
-        return None
-    value = int(text)
-    return value if 1 <= value <= MAX_ID else None
+    return whole_number((text or "").strip(), maximum=MAX_ID)
 
 
 def visible_line(db: Session, actor: CurrentUser, text: str | None) -> ProjectLine | None:

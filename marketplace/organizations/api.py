@@ -16,6 +16,7 @@ from marketplace.places.models import Street
 from marketplace.security.deps import Actor, Viewer
 from marketplace.security.guards import admin_only, partner_only, public, token_scope
 from marketplace.security.identity import CurrentUser
+from marketplace.validation import TYPED_INTEGER
 
 
 class DecisionIn(BaseModel):
@@ -34,7 +35,7 @@ class ApplicationIn(BaseModel):
     contact_phone: str
     address: str = ""
     description: str = ""
-    grid_ids: list[int]
+    grid_ids: list[Annotated[int, TYPED_INTEGER]]
     revision: Annotated[
         str | None,
         Field(

@@ -6,6 +6,7 @@ from marketplace.db.engine import create_db_engine, make_session_factory
 from marketplace.db.types import utcnow
 from marketplace.privacy.retention import run_retention
 from marketplace.settings import Settings
+from marketplace.whole_numbers import TypedNumber
 
 
 @click.group("privacy")
@@ -15,7 +16,7 @@ def privacy() -> None:
 
 @privacy.command("anonymise-expired")
 @click.option("--dry-run", is_flag=True, help="Count what would be anonymised; change nothing.")
-@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(min=1, max=10_000))
+@click.option("--batch-size", default=500, show_default=True, type=TypedNumber(1, 10_000))
 def anonymise_expired(dry_run: bool, batch_size: int) -> None:
     """Anonymise personal data older than MARKETPLACE_PERSONAL_DATA_RETENTION_DAYS (safe to run again)."""
     settings = Settings.from_env()

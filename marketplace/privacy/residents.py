@@ -19,10 +19,11 @@ from marketplace.needs.models import Need
 from marketplace.needs.services import needs_visible_to, phone_digits
 from marketplace.privacy.markers import ANONYMISED
 from marketplace.security.identity import CurrentUser
+from marketplace.whole_numbers import whole_number
 
 CONTACT_KEYS = ("beneficiary_name", "beneficiary_phone", "beneficiary_address")
 MAX_NEEDS = 500  # one person's needs; more means the lookup was too broad
-_REFERENCE = re.compile(r"^\s*(?:XQ)?-?0*(\d{1,9})\s*$", re.IGNORECASE)
+_REFERENCE = re.compile(r"^\s*(?:XQ)?-?0*([0-9]{1,9})\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -52,9 +53,10 @@ def parse_lookup(phone: str, reference: str) -> tuple[str | None, int | None]:
             raise LookupProblem("phone", N_("Enter a phone number: 5 to 20 digits."))
         return digits, None
     found = _REFERENCE.match(reference)
-    if not found or not 0 < int(found.group(1)) < 2**31:
+    number = whole_number(found.group(1)) if found else None
+    if number is None:
         raise LookupProblem("reference", N_("Enter a reference number like XQ-000202."))
-    return None, int(found.group(1))
+    return None, number
 
 
 def find_needs(db: Session, viewer: CurrentUser, phone: str | None, need_id: int | None) -> list[Need]:

@@ -15,7 +15,7 @@ from marketplace.recommend import impressions
 from marketplace.recommend.services import candidate_names, recommend, scorer_name
 from marketplace.security.deps import Actor
 from marketplace.security.guards import staff_or_admin, token_scope
-from marketplace.validation import Id
+from marketplace.validation import TYPED_INTEGER, Id
 
 
 class ReasonOut(BaseModel):
@@ -60,7 +60,7 @@ class ProposalIn(BaseModel):
     kind: Literal["offers", "volunteers"] = Field(description="offers (for a resource line) or volunteers (a shift)")
     part_id: Id = Field(description="The resource line id (offers) or the shift id (volunteers)")
     candidate_id: Id = Field(description="The offer id or the volunteer profile id")
-    shown_rank: Annotated[int, Field(ge=1, le=10_000)] | None = Field(
+    shown_rank: Annotated[int, Field(ge=1, le=10_000), TYPED_INTEGER] | None = Field(
         default=None, description="Where the candidate stood in the list you proposed from (1 = top)"
     )
     explored: bool = Field(default=False, description="The candidate was in the list's explored slot")

@@ -9,6 +9,7 @@ import click
 from sqlmodel import Session
 
 from marketplace.settings import Settings
+from marketplace.whole_numbers import TypedNumber
 
 KINDS = ("volunteers", "offers")
 
@@ -66,7 +67,7 @@ def train(kind: str, as_json: bool) -> None:
 
 @match.command("evaluate")
 @click.option("--kind", type=click.Choice([*KINDS, "all"]), default="all", show_default=True)
-@click.option("--test-fraction", type=click.FloatRange(0.05, 0.6), default=0.2, show_default=True)
+@click.option("--test-fraction", type=TypedNumber(0.05, 0.6, whole=False), default=0.2, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the tables as JSON.")
 def evaluate(kind: str, test_fraction: float, as_json: bool) -> None:
     """Train on the earlier decisions and rank the later ones: default scorer, learned ranker, text only;

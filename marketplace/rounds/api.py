@@ -29,6 +29,7 @@ from marketplace.rounds.scope import EVERY_STREET, streets_of, visible_round
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import admin_only, token_scope
 from marketplace.security.identity import CurrentUser
+from marketplace.validation import TYPED_INTEGER
 
 StreetCode = Annotated[str | None, QueryParameter(max_length=32, description="Only this street's rounds (its code)")]
 
@@ -41,7 +42,7 @@ class RoundStart(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     method: Literal["optimal", "greedy"] = "optimal"
-    k: int = Field(default=20, ge=1, le=services.MAX_K)
+    k: Annotated[int, TYPED_INTEGER] = Field(default=20, ge=1, le=services.MAX_K)
     street: str = Field(default=EVERY_STREET, min_length=1, max_length=32, description="A street code, or all")
 
 

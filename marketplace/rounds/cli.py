@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from marketplace.rounds.models import MatchRound, RoundMethod
+from marketplace.whole_numbers import TypedNumber
 
 
 def summary(row: MatchRound) -> dict[str, Any]:
@@ -55,9 +56,7 @@ def _printer(quiet: bool) -> Any:
 
 @click.command("round")
 @click.option("--greedy", is_flag=True, help="The greedy baseline instead of the exactly optimal plan.")
-@click.option(
-    "--k", "k", type=click.IntRange(1, 50), default=20, show_default=True, help="Candidates per line or shift."
-)
+@click.option("--k", "k", type=TypedNumber(1, 50), default=20, show_default=True, help="Candidates per line or shift.")
 @click.option(
     "--street",
     "street_code",

@@ -5,15 +5,28 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
-from marketplace.validation import Code, Id, IdList, InputModel, UpdateModel, field_error, line, optional, require
+from marketplace.validation import (
+    TYPED_INTEGER,
+    Code,
+    Id,
+    IdList,
+    InputModel,
+    UpdateModel,
+    field_error,
+    line,
+    optional,
+    require,
+)
 from marketplace.vocabulary import Category
 from marketplace.volunteers.models import AvailabilitySlot, ShiftSignup, Skill, VolunteerProfile, VolunteerSegment
 
 MINUTES_PER_DAY = 1440
-Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday")]
-StartMinute = Annotated[int, Field(ge=0, lt=MINUTES_PER_DAY, description="minutes from midnight")]
-EndMinute = Annotated[int, Field(gt=0, le=MINUTES_PER_DAY, description="minutes from midnight; 1440 = midnight")]
-WeeklyHourCap = Annotated[int, Field(ge=1, le=80)]
+Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday"), TYPED_INTEGER]
+StartMinute = Annotated[int, Field(ge=0, lt=MINUTES_PER_DAY, description="minutes from midnight"), TYPED_INTEGER]
+EndMinute = Annotated[
+    int, Field(gt=0, le=MINUTES_PER_DAY, description="minutes from midnight; 1440 = midnight"), TYPED_INTEGER
+]
+WeeklyHourCap = Annotated[int, Field(ge=1, le=80), TYPED_INTEGER]
 # The kinds of work the volunteer wants to do: need categories (the matching's interest signal).
 Interests = Annotated[
     list[Category], Field(max_length=2 * len(Category), description="need categories the volunteer wants to work in")
