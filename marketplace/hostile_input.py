@@ -127,7 +127,10 @@ def _check_int_text(name: str, value: str) -> None:
     # ASCII digits only (whole_numbers): Litestar reads "1e3" as 1000. Refused in Litestar's own words, as it
     # refuses "abc", "１" or "+3" (the error page says them in the reader's language).
     if not is_plain_integer(value):
-        raise refuse(name, "Expected `int`, got `str`")
+        message = "Expected `int`, got `str`"
+        raise ValidationException(
+            detail=f"{name}: {message}", extra=[{"key": name, "message": message, "source": "query"}]
+        )
     if len(value.removeprefix("-")) > 12 or not MIN_INT <= int(value) <= MAX_INT:
         raise refuse(name, f"must be between {MIN_INT} and {MAX_INT}")
 
