@@ -131,7 +131,7 @@ class ItemApiController(Controller):
         "another live item of the same category and kind is refused (400 naming synonyms); so is an excluded "
         "phrase that is one of the item's names or synonyms, or contains none of them, as the resolver finds a "
         "synonym (it would never exclude anything: 400 naming exclusions).",
-        guards=[admin_only, token_scope("items:write")],
+        guards=[admin_only, token_scope("items:write"), services.vocabulary_editors],
         status_code=HTTP_201_CREATED,
         sync_to_thread=True,
     )
@@ -151,7 +151,7 @@ class ItemApiController(Controller):
         "phrase by sending the list with or without it. A phrase that is a name or synonym of the item, or that "
         "contains none of them (it would never exclude anything), is refused (400 naming exclusions). Offers and "
         "lines the change affects are resolved again.",
-        guards=[admin_only, token_scope("items:write")],
+        guards=[admin_only, token_scope("items:write"), services.vocabulary_editors],
         sync_to_thread=True,
     )
     def update_item(
@@ -170,7 +170,7 @@ class ItemApiController(Controller):
         operation_id="retireItem",
         summary="Retire an item (admins)",
         description="It no longer resolves; offers and lines that named it resolve again. 409 if already retired.",
-        guards=[admin_only, token_scope("items:write")],
+        guards=[admin_only, token_scope("items:write"), services.vocabulary_editors],
         status_code=200,
         sync_to_thread=True,
     )
@@ -181,7 +181,7 @@ class ItemApiController(Controller):
         "/{key:str}/restore",
         operation_id="restoreItem",
         summary="Bring a retired item back (admins)",
-        guards=[admin_only, token_scope("items:write")],
+        guards=[admin_only, token_scope("items:write"), services.vocabulary_editors],
         status_code=200,
         sync_to_thread=True,
     )

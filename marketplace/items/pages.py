@@ -6,10 +6,10 @@ item keys of offers and lines in step; the page then says how many changed.
 
 from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN, HTTP_409_CONFLICT
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -20,7 +20,7 @@ from marketplace.i18n import gettext as _
 from marketplace.items import services
 from marketplace.items.models import KEY_MAX, ItemTerm
 from marketplace.items.schemas import ItemTermCreate, ItemTermUpdate
-from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
+from marketplace.pages import PAGE_EXCEPTION_HANDLERS, html_error_page, page_context
 from marketplace.query_filters import InvalidFilter
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, sessions_only
@@ -101,13 +101,23 @@ def _after(key: str, done: str, counts: services.Reresolved) -> Redirect:
     return Redirect(f"/admin/items/{key}?{query}", status_code=HTTP_303_SEE_OTHER)
 
 
+def _forbidden(request: Request[Any, Any, Any], exc: Exception) -> Template | Redirect:
+    """A 403 here; that of a change a street admin may not make (``services.vocabulary_editors``) says why
+    (every street shares the vocabulary) instead of the general "ask a street admin". Keyed by the status:
+    Litestar looks a handler up by status code before the exception's class."""
+    page = html_error_page(request, exc)
+    if isinstance(exc, services.SharedVocabulary) and isinstance(page, Template) and isinstance(page.context, dict):
+        page.context["headline"] = str(exc.detail)
+    return page
+
+
 class ItemPagesController(Controller):
     """The vocabulary as admins keep it; a bearer token never opens these pages."""
 
     path = "/admin/items"
     guards = [admin_only, sessions_only]
     include_in_schema = False
-    exception_handlers = PAGE_EXCEPTION_HANDLERS
+    exception_handlers = {**PAGE_EXCEPTION_HANDLERS, HTTP_403_FORBIDDEN: _forbidden}
 
     def _list(
         self,
@@ -153,7 +163,7 @@ class ItemPagesController(Controller):
         )
         return self._list(reader, actor, filters)
 
-    @post("/", name="items:create", sync_to_thread=True)
+    @post("/", name="items:create", guards=[services.vocabulary_editors], sync_to_thread=True)
     def create(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
         values = _form_values(data)
         term_in, errors = validate(ItemTermCreate, _payload(values))
@@ -222,7 +232,7 @@ class ItemPagesController(Controller):
         row = services.get_term(reader, key[:KEY_MAX])
         return self._edit(reader, actor, row, done=_done_message(done, offers, lines))
 
-    @post("/{key:str}", name="items:update", sync_to_thread=True)
+    @post("/{key:str}", name="items:update", guards=[services.vocabulary_editors], sync_to_thread=True)
     def update(self, db: DbSession, actor: Actor, key: FromPath[str], data: FormData) -> Template | Redirect:
         row = services.get_term(db, key[:KEY_MAX])
         values = _form_values(data) | {"key": row.key}
@@ -249,11 +259,11 @@ class ItemPagesController(Controller):
             )
         return _after(row.key, "saved", services.reresolve_after_edit(db, actor, row))
 
-    @post("/{key:str}/retire", name="items:retire", sync_to_thread=True)
+    @post("/{key:str}/retire", name="items:retire", guards=[services.vocabulary_editors], sync_to_thread=True)
     def retire(self, db: DbSession, actor: Actor, key: FromPath[str]) -> Template | Redirect:
         return self._set_retired(db, actor, key, retired=True)
 
-    @post("/{key:str}/restore", name="items:restore", sync_to_thread=True)
+    @post("/{key:str}/restore", name="items:restore", guards=[services.vocabulary_editors], sync_to_thread=True)
     def restore(self, db: DbSession, actor: Actor, key: FromPath[str]) -> Template | Redirect:
         return self._set_retired(db, actor, key, retired=False)
 

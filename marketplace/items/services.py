@@ -12,8 +12,11 @@ from datetime import datetime
 from threading import Lock
 from typing import Any
 
+import anyio
 import sqlalchemy as sa
+from litestar.connection import ASGIConnection
 from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.status_codes import HTTP_409_CONFLICT
 from sqlmodel import Session
 
@@ -27,6 +30,7 @@ from marketplace.items.schemas import ItemTermCreate, ItemTermUpdate
 from marketplace.needs.models import ResourceLine
 from marketplace.offers.models import Offer
 from marketplace.places.services import is_city_admin, street_count
+from marketplace.security.guards import signed_in
 from marketplace.security.identity import CurrentUser
 from marketplace.vocabulary import Category, ResourceKind
 from matching.vocabulary import KEY_PATTERN, ItemEntry, ItemVocabulary, fold, normal
@@ -74,6 +78,22 @@ def may_edit(db: Session, actor: CurrentUser | None) -> bool:
 
 def check_may_edit(db: Session, actor: CurrentUser | None) -> None:
     if not may_edit(db, actor):
+        raise SharedVocabulary(_("Every street of the city shares the item vocabulary: a city admin changes it."))
+
+
+async def vocabulary_editors(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+    """The guard of every route that changes the vocabulary, the pages' forms and the API alike: ``may_edit``
+    asked before the form or the body is read, so whoever may not change it gets the same 403 however the
+    change was written (a street admin's form with a problem in it is not a 400 about that problem)."""
+    actor = signed_in(connection)
+    factory = connection.app.state.reader_factory
+
+    def allowed() -> bool:
+        with factory() as db:
+            return may_edit(db, actor)
+
+    # The street count is a query: on a thread, never on the event loop.
+    if not await anyio.to_thread.run_sync(allowed):
         raise SharedVocabulary(_("Every street of the city shares the item vocabulary: a city admin changes it."))
 
 
