@@ -111,6 +111,9 @@ class Match(SQLModel, table=True):
         ),
         # The admins' home counts of pending matches per kind and age read this index alone.
         Index("ix_match_status_kind_created_at", "status", "kind", "created_at"),
+        # The review counts per matching round read the pending round proposals alone (SQLite walked every
+        # pending item by the status index).
+        Index("ix_match_status_round_id", "status", "round_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -201,6 +201,8 @@ class Shift(SQLModel, table=True):
         CheckConstraint("slots > 0", name="shift_slots_positive"),
         # The capacity invariant: never more confirmed volunteers than slots.
         CheckConstraint("confirmed_count >= 0 AND confirmed_count <= slots", name="shift_confirmed_within_slots"),
+        # The review counts' overlap probe reads a held shift's times from this index alone (PostgreSQL).
+        sa.Index("ix_shift_id_starts_at_ends_at", "id", "starts_at", "ends_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
