@@ -29,6 +29,7 @@ from marketplace.places.models import Community, Grid, Street
 from marketplace.places.services import admin_street_ids, grids_of_streets
 from marketplace.privacy.services import is_erased_username
 from marketplace.security.identity import CurrentUser
+from marketplace.security.reset_links import account_is_active, retire_reset_links
 from marketplace.security.secrets import digest, new_secret
 from marketplace.security.sessions import Lifetimes, revoke_all_sessions, revoke_session, start_session
 from marketplace.security.throttle import normalise_account, release_attempt, reserve_attempt
@@ -216,6 +217,7 @@ def change_password(db: Session, actor: CurrentUser, current: str, new: str, con
     if verify_password(user.password_hash, normalised):
         raise AccountError("new_password", N_("The new password must differ from the current one."))
     user.password_hash = hash_password(normalised)
+    retire_reset_links(db, actor.id)
     ended = end_other_sessions(db, actor.id, actor.session_id)
     record(
         db,
@@ -299,6 +301,7 @@ def issue_reset_link(
     until then: security/reveal.py)."""
     user = managed_user(db, actor, user_id)
     _not_erased(user, "user_id")
+    retire_reset_links(db, user_id)  # one live link per account: the new one
     now = utcnow()
     row = PasswordReset(
         user_id=user_id,
@@ -381,7 +384,8 @@ def find_reset(db: Session, secret: str) -> PasswordReset:
         raise AccountError("token", N_("This password reset link is not valid."), status_code=400)
     if row.used_at is not None:
         raise AccountError("token", N_("This password reset link was already used."), status_code=410)
-    if row.expires_at <= utcnow():
+    # A disabled account's links (by an admin, the command line or an erasure) are dead as well.
+    if row.expires_at <= utcnow() or not account_is_active(db, row.user_id):
         raise AccountError(
             "token", N_("This password reset link has expired. Ask an admin for a new one."), status_code=410
         )
@@ -406,6 +410,7 @@ def reset_password(db: Session, secret: str, new: str, confirm: str) -> User:
     if not claimed.rowcount:  # type: ignore[attr-defined]
         raise AccountError("token", N_("This password reset link was already used."), status_code=410)
     user.password_hash = hash_password(normalised)
+    retire_reset_links(db, row.user_id, keep_id=row.id)
     ended = revoke_all_sessions(db, row.user_id)
     record(
         db,
