@@ -6,7 +6,8 @@ shifts, offers serving it, volunteers serving it, rounds, figures, exports). Sta
 grids or community already, which lie in one street. Scope lives in the queries, not only in guards: a
 handler that forgets a check still cannot return another street's rows, because it never selects them.
 
-Other domains reach places only through this module and ``directory``.
+Other domains reach places only through this module (its ``_SURFACE`` names what they use of ``directory``
+and ``choices``).
 """
 
 from typing import TYPE_CHECKING, Any
