@@ -470,9 +470,8 @@ def usage(db: Session) -> dict[str, tuple[int, int]]:
 
 
 def item_labels(db: Session, keys: Iterable[str | None]) -> dict[str, str]:
-    """How pages name the items of these keys: "LED路灯 / LED street lamps", the reader's language first."""
-    english = current_locale.get() == "en"
-    return {
-        key: f"{row.name_en} / {row.name_zh}" if english else f"{row.name_zh} / {row.name_en}"
-        for key, row in names_of(db, keys).items()
-    }
+    """How pages name the items of these keys: in the reader's language only ("LED路灯" on a Chinese page,
+    "LED street lamps" on an English one). Every page that shows an item takes its name from here; the
+    vocabulary's own admin pages and the exports show both names."""
+    english = current_locale.get().startswith("en")
+    return {key: row.name_en if english else row.name_zh for key, row in names_of(db, keys).items()}
