@@ -21,7 +21,7 @@ from marketplace.db.deps import provide_db, provide_reader
 from marketplace.db.engine import create_db_engine, make_session_factory
 from marketplace.i18n.middleware import locale_middleware_factory
 from marketplace.page_cache import COMPRESSED_HERE, PageCache, watch_writes
-from marketplace.pages import APP_EXCEPTION_HANDLERS
+from marketplace.pages import APP_EXCEPTION_HANDLERS, identify_for_error_page
 from marketplace.path_ids import refuse_out_of_range_ids
 from marketplace.recommend.records import DistanceScales, use_distance_scales
 from marketplace.rendered import remember_request, render_off_loop
@@ -125,6 +125,8 @@ def create_app(settings: Settings, *, extra_route_handlers: Sequence[Any] = ()) 
             render_plugins=[CompleteApiReferencePlugin(), CompleteJsonRenderPlugin()],
         ),
         exception_handlers=APP_EXCEPTION_HANDLERS,
+        # An address no route serves never met the authentication middleware: its error page looks the reader up.
+        after_exception=[identify_for_error_page],
         logging_config=litestar_logging_config(),
         on_startup=[limit_threads, warm_device_names],
         on_shutdown=[dispose_engine],

@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import anyio
 from litestar import Request, Response
+from litestar.datastructures import Headers
 from litestar.exceptions import HTTPException, InternalServerException, ValidationException
 from litestar.exceptions.responses import create_exception_response
 from litestar.response import Redirect, Template
@@ -20,6 +22,8 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
+from litestar.types import Empty, Scope
+from litestar.utils.scope.state import ScopeState
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session
 
@@ -31,8 +35,10 @@ from marketplace.organizations.standing import OrganizationNotApproved
 from marketplace.places.directory import city_of_streets, home_street, remembered_city, remembered_home_street
 from marketplace.places.services import is_city_admin
 from marketplace.query_filters import InvalidFilter
+from marketplace.security.authentication import STATIC_PREFIX, resolve_user, session_secret
 from marketplace.security.context import current_user
-from marketplace.security.csrf import CsrfRejected
+from marketplace.security.csrf import CsrfRejected, csrf_token_for
+from marketplace.security.sessions import Lifetimes
 from marketplace.too_many import TEMPLATE as TOO_MANY_TEMPLATE
 from marketplace.too_many import retry_after_of, too_many_context
 
@@ -101,6 +107,19 @@ def _readable(message: str) -> str:
     return message
 
 
+def _signed_in_header(request: Request[Any, Any, Any]) -> None:
+    """Who is asking, for the error page's header (their name and menu, as on every page): the authentication
+    middleware left it in the scope (or ``identify_for_error_page`` did, for an address no route serves), but the
+    error is rendered after the middleware has reset it. The header's sign-out form needs the session's CSRF token,
+    which the CSRF middleware never set when it refused the request, or never ran."""
+    scope = request.scope
+    current_user.set(scope.get("user"))
+    secret = (scope.get("auth") or {}).get("session_secret")
+    state = ScopeState.from_scope(scope)
+    if secret and scope.get("user") is not None and state.csrf_token is Empty:
+        state.csrf_token = csrf_token_for(request.app.state.settings.secret_key, "session:" + secret)
+
+
 def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template | Redirect:
     """Render an HTTP error as a page in the reader's language (pages are for people, not programs)."""
     # Raised from a middleware, the error is rendered after the locale middleware has reset the
@@ -108,6 +127,7 @@ def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template
     # route matches never reached that middleware at all: negotiate from the request itself.
     locale = request.scope.get("state", {}).get("locale") or negotiate_locale(request.scope)
     current_locale.set(locale)
+    _signed_in_header(request)
     if isinstance(exc, HTTPException) and exc.status_code == HTTP_401_UNAUTHORIZED:
         # Anonymous on a page that needs a user: sign in first, then come back here.
         return Redirect(path="/login?" + urlencode({"next": request.url.path}), status_code=HTTP_303_SEE_OTHER)
@@ -244,6 +264,36 @@ def _nearest_page(request: Request[Any, Any, Any], path: str) -> str:
             continue
         return candidate
     return "/"
+
+
+async def identify_for_error_page(exc: Exception, scope: Scope) -> None:
+    """``after_exception`` hook: who is asking, for the error page's header, when the request never passed the
+    authentication middleware (an address no route serves: 404, 405 before any handler). The session cookie is
+    looked up as for every page (``resolve_user``), in a worker thread, never on the event loop nor from the
+    template, and left in the scope as the middleware leaves it; ``html_error_page`` reads it from there.
+
+    Not for the API (JSON errors have no header), static files, a request the middleware already identified, or
+    a database error (the database is what failed: the page stays anonymous rather than wait for it twice)."""
+    if scope.get("type") != "http" or "user" in scope or isinstance(exc, sa_exc.SQLAlchemyError):
+        return
+    if str(scope.get("path", "")).startswith(("/api/", "/schema", STATIC_PREFIX)):
+        return
+    cookie = session_secret(Headers.from_scope(scope))
+    if cookie is None:
+        return
+    state = scope["litestar_app"].state
+    lifetimes = Lifetimes.of(state.settings)
+
+    def look_up() -> Any:
+        return resolve_user(state.session_factory, lifetimes, cookie=cookie, bearer=None, reader=state.reader_factory)
+
+    try:
+        user = await anyio.to_thread.run_sync(look_up)
+    except sa_exc.SQLAlchemyError:
+        logger.warning("could not identify the reader of an error page", exc_info=True)
+        return
+    scope["user"] = user
+    scope["auth"] = {"session_secret": cookie if user is not None and user.session_id is not None else None}
 
 
 # Seconds a client is asked to wait before trying again when the database is busy or away.
