@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from marketplace.audit.services import record
 from marketplace.db.types import utcnow
 from marketplace.domain_surface import surface_attribute
-from marketplace.matches.models import Match, MatchKind, MatchStatus
+from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.reasons import OFFER_WITHDRAWN
 from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
 from marketplace.places.services import street_of_grid
@@ -382,6 +382,24 @@ def end_waiting_on_offer(db: Session, actor: Any, offer_id: int) -> list[int]:
     for need_id in sorted({need_id for _, need_id in waiting}):
         refresh_need_status(db, need_id)
     return ended
+
+
+def ended_with_offer(db: Session, offer_id: int) -> tuple[int, int]:
+    """How many claims (a partner's own) and proposals (a staff member's or a matching round's) ended when the
+    offer was withdrawn (``end_waiting_on_offer``): a withdrawn offer stays withdrawn, so these are exactly the
+    ones its withdrawal ended. For the sentence the partner reads after withdrawing."""
+    rows = db.execute(
+        sa.select(_match.c.source, sa.func.count())
+        .where(
+            _match.c.offer_id == offer_id,
+            _match.c.status == MatchStatus.CANCELLED.value,
+            _match.c.decision_reason == OFFER_WITHDRAWN,
+        )
+        .group_by(_match.c.source)
+    ).all()
+    counts = {getattr(source, "value", source): int(number) for source, number in rows}
+    claims = counts.get(MatchSource.PARTNER_CLAIM.value, 0)
+    return claims, sum(counts.values()) - claims
 
 
 def live_matches(db: Session, need_id: int) -> list[Match]:

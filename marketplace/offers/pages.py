@@ -31,9 +31,10 @@ from marketplace.exchange.services import (
     too_large_page,
 )
 from marketplace.forms import FormData, field_errors, many, one, validate
-from marketplace.i18n import current_locale
+from marketplace.i18n import current_locale, ngettext
 from marketplace.i18n import gettext as _
 from marketplace.items.services import item_labels
+from marketplace.matches.services import ended_with_offer
 from marketplace.offers import for_line, services
 from marketplace.offers.lifecycle import effective_status
 from marketplace.offers.models import Offer, OfferStatus
@@ -58,6 +59,8 @@ from marketplace.vocabulary import Category, ResourceKind
 TEXT_FIELDS = ("kind", "category", "title", "description", "quantity", "unit", "remaining_quantity")
 PAGE_SIZE = 20
 PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000)]
+# How many claims and proposals a withdrawal ended, carried to the list's notice (``withdrawn_notice``).
+EndedCount = Annotated[int | None, QueryParameter(ge=0, le=100_000)]
 STATUS_TABS = [OfferStatus.ACTIVE, OfferStatus.EXHAUSTED, OfferStatus.EXPIRED, OfferStatus.WITHDRAWN]
 
 
@@ -71,6 +74,26 @@ def _day(value: str, *, end: bool = False) -> datetime | str | None:
         return text  # the model refuses it and names the field
     # "Valid until 2027-06-30" means through that street day: stored as the instant it ends.
     return day_end(day) if end else day_start(day)
+
+
+def withdrawn_notice(claims: int | None, proposals: int | None) -> str:
+    """What the partner reads after withdrawing an offer: that it is withdrawn, and how many of the claims and
+    proposals waiting on it ended with it (each count in its own plural form); without the counts (an old
+    link), the first sentence alone."""
+    said = _("The offer was withdrawn.")
+    if claims is None or proposals is None:
+        return said
+    if not claims and not proposals:
+        return _("%(said)s No claim or proposal was waiting on it.") % {"said": said}
+    claimed = ngettext("%(count)d claim", "%(count)d claims", claims) % {"count": claims}
+    proposed = ngettext("%(count)d proposal", "%(count)d proposals", proposals) % {"count": proposals}
+    if claims and proposals:
+        return _("%(said)s %(claims)s and %(proposals)s waiting on it ended with it.") % {
+            "said": said,
+            "claims": claimed,
+            "proposals": proposed,
+        }
+    return _("%(said)s %(what)s waiting on it ended with it.") % {"said": said, "what": claimed if claims else proposed}
 
 
 def form_values(form: dict[str, Any]) -> dict[str, Any]:
@@ -135,6 +158,8 @@ class OfferPagesController(Controller):
         status: FromQuery[OfferStatus | None] = None,
         q: FromQuery[str | None] = None,
         done: FromQuery[str | None] = None,
+        claims: EndedCount = None,
+        proposals: EndedCount = None,
         page: PageNumber = 1,
     ) -> Template:
         services.sweep_expired(reader, state.session_factory)
@@ -144,7 +169,7 @@ class OfferPagesController(Controller):
         grid_groups = list_grid_groups(reader, streets, community_id, grid_id)
         listing = services.list_offers(reader, actor, filters, page=page, page_size=PAGE_SIZE)
         ids = [row.id for row in listing.rows if row.id is not None]
-        notices = {"withdrawn": _("The offer was withdrawn."), "imported": _("The offers were imported.")}
+        notices = {"withdrawn": withdrawn_notice(claims, proposals), "imported": _("The offers were imported.")}
         context = page_context(
             reader,
             listing=listing,
@@ -344,7 +369,9 @@ class OfferPagesController(Controller):
     @post("/{offer_id:int}/withdraw", name="offers:withdraw", guards=[offer_page_writers], sync_to_thread=True)
     def withdraw(self, db: DbSession, actor: Actor, offer_id: FromPath[int]) -> Redirect:
         services.withdraw_offer(db, actor, offer_id)
-        return Redirect("/offers?done=withdrawn", status_code=HTTP_303_SEE_OTHER)
+        claims, proposals = ended_with_offer(db, offer_id)
+        query = f"done=withdrawn&claims={claims}&proposals={proposals}"
+        return Redirect(f"/offers?{query}", status_code=HTTP_303_SEE_OTHER)
 
 
 def export_response(
