@@ -19,6 +19,7 @@ from markupsafe import Markup
 from marketplace import i18n
 from marketplace.accounts.devices import device_name
 from marketplace.choose_one import choose_one
+from marketplace.i18n.punctuation import bracketed_markup, word_gap
 from marketplace.quantity_display import unit_name, with_unit  # with_unit stays importable from here too
 from marketplace.security import context as security_context
 from marketplace.street_clock import last_day, street_time
@@ -55,6 +56,7 @@ def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -
         street_today=street_today,
         list_separator=list_separator,
         choose_one=choose_one,  # a select's "choose one" first option, one wording everywhere
+        word_gap=word_gap,  # " " between a sentence and the link continuing it in English, none in Chinese
     )
     env.filters.update(
         number=format_number,
@@ -66,6 +68,7 @@ def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -
         local_day=local_day,
         local_time=local_time,
         time_ago=time_ago,
+        bracketed=bracketed_markup,  # "待审核（3）" / "Pending (3)": the page's brackets, never a literal " ("
     )
     return env
 

@@ -325,7 +325,7 @@ def test_bulk_reject_of_everything_matching_the_filter_from_the_page(
     assert missing.status_code == 400 and "Give a reason" in missing.text
     result = post_form(client, settings, "/review/bulk-reject", fields | {"reason": "物资已由政府统一采购"})
     assert result.status_code == 200, result.text
-    assert "Bulk rejection" in result.text and f'Rejected <span class="review-count">({len(chosen)})' in result.text
+    assert "Bulk rejection" in result.text and f'Rejected<span class="review-count"> ({len(chosen)})' in result.text
     assert "物资已由政府统一采购" in result.text
     assert f"/review?kind=offer_line&amp;community={inbox.north.community_id}" in result.text
     statuses = _statuses(session, [m.id or 0 for m in [*chosen, *kept, late]])
@@ -353,7 +353,7 @@ def test_bulk_approve_of_the_page_and_of_ticked_items_reports_what_failed_and_wh
     page_ids = [str(m.id) for m in claims_]
     result = post_form(client, settings, "/review/bulk-approve", {"scope": "page", "page_ids": page_ids})
     assert result.status_code == 200
-    assert 'Approved <span class="review-count">(2)' in result.text and "Not approved" in result.text
+    assert 'Approved<span class="review-count"> (2)' in result.text and "Not approved" in result.text
     assert "the resource line needs less" in result.text or "Not enough left" in result.text
     assert _decisions(session, [m.id or 0 for m in claims_]) == {"match.approve": 2}
     nothing = post_form(client, settings, "/review/bulk-approve", {"scope": "selected"})

@@ -22,6 +22,7 @@ from marketplace.db.types import utcnow
 from marketplace.domain_surface import surface_attribute
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
+from marketplace.i18n.punctuation import bracketed
 from marketplace.items.services import OFFER_TEXT, offer_item_key
 from marketplace.matches.services import end_waiting_on_offer
 from marketplace.offers import rules
@@ -244,7 +245,9 @@ def service_area_problem(db: Session, organization_id: int, grid_ids: list[int])
     if not outside:
         return None
     english = current_locale.get() == "en"
-    names = "、".join(f"{(grid.name_en or grid.name) if english else grid.name} ({grid.code})" for grid in outside[:5])
+    names = (", " if english else "、").join(
+        ((grid.name_en or grid.name) if english else grid.name) + bracketed(grid.code) for grid in outside[:5]
+    )
     return _(
         "These grids lie in a street your organization does not serve, so nobody there would see the offer: "
         "%(grids)s. Choose grids of the streets you serve."
