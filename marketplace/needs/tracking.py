@@ -23,14 +23,15 @@ from marketplace.masking import mask_phone
 from marketplace.matches.models import Match, MatchStatus
 from marketplace.needs import submissions
 from marketplace.needs.models import PUBLIC_STATUSES, Need, NeedStatus
-from marketplace.whole_numbers import whole_number
+from marketplace.whole_numbers import has_other_digits, whole_number
 
 LOOKUP_LIMIT = 20  # lookups an hour per client address: plenty for a family, slow for a guesser
 LOOKUP_WINDOW = timedelta(hours=1)
 MAX_REFERENCE = 2_147_483_647  # need ids are INTEGER
 # Merged reports point at another; a chain is followed this far (merging refuses merged targets anyway).
 MAX_MERGE_HOPS = 3
-# "XQ-000202", "xq202", "XQ 202", "202": the digits are ASCII (marketplace.whole_numbers), "XQ-２０２" is no reference.
+# "XQ-000202", "xq202", "XQ 202", "202", "ＸＱ－000202" (full-width letters and signs are folded first); the digits
+# are ASCII as typed (marketplace.whole_numbers): "XQ-２０２" is no reference.
 _REFERENCE = re.compile(r"^(?:XQ)?[\s\-_#]*([0-9]{1,10})$", re.IGNORECASE)
 _PHONE_NOISE = re.compile(r"[\s\-()（）+.]")
 # Where each step's date comes from when the need row does not keep it.
@@ -51,7 +52,8 @@ class TrackingProblem(Exception):
 
 def parse_reference(text: str) -> int:
     """The need id in a reference as residents write it; TrackingProblem("ref") when it is none."""
-    found = _REFERENCE.match((text or "").strip())
+    typed = (text or "").strip()
+    found = None if has_other_digits(typed) else _REFERENCE.match(unicodedata.normalize("NFKC", typed))
     number = whole_number(found.group(1), maximum=MAX_REFERENCE) if found is not None else None
     if number is None:
         raise TrackingProblem("ref", N_("Enter the reference number you were given, like XQ-000202."))
