@@ -25,6 +25,7 @@ from marketplace.places.models import Community, Grid
 from marketplace.places.services import admin_street_ids, all_streets, grids_of_streets
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, admin_only, login_required, sessions_only, signed_in
+from marketplace.security.headers import SECRET_IN_PATH
 from marketplace.security.identity import CurrentUser
 from marketplace.security.reveal import pending_digest, show_once
 from marketplace.security.sessions import expired_session_cookie, session_cookie
@@ -137,7 +138,7 @@ class AccountPagesController(Controller):
     def register(self, reader: ReaderSession) -> Template:
         return Template("accounts/register.html", context=page_context(reader))
 
-    @get("/reset/{token:str}", name="accounts:reset", sync_to_thread=True)
+    @get("/reset/{token:str}", name="accounts:reset", sync_to_thread=True, opt={SECRET_IN_PATH: True})
     def reset_page(self, reader: ReaderSession, token: FromPath[str]) -> Template:
         try:
             reset = services.find_reset(reader, token)
@@ -146,7 +147,7 @@ class AccountPagesController(Controller):
         user = reader.get(User, reset.user_id)
         return Template("accounts/reset.html", context=page_context(reader, token=token, user=user, errors={}))
 
-    @post("/reset/{token:str}", name="accounts:reset_submit", sync_to_thread=True)
+    @post("/reset/{token:str}", name="accounts:reset_submit", sync_to_thread=True, opt={SECRET_IN_PATH: True})
     def reset_submit(self, db: DbSession, token: FromPath[str], data: FormData) -> Template | Redirect:
         try:
             services.reset_password(db, token, _text(data, "new_password"), _text(data, "confirm_password"))

@@ -38,6 +38,14 @@ def security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
 
 
 NO_STORE = (b"cache-control", b"no-store")
+# A route's opt: its address carries a secret (a password reset link), so even an anonymous answer is one
+# person's and must not be stored by a browser's or a proxy's cache.
+SECRET_IN_PATH = "secret_in_path"
+
+
+def _secret_in_path(scope: Scope) -> bool:
+    handler = scope.get("route_handler")
+    return bool(handler is not None and getattr(handler, "opt", {}).get(SECRET_IN_PATH))
 
 
 def _carries_credentials(scope: Scope) -> bool:
@@ -55,9 +63,10 @@ def _carries_credentials(scope: Scope) -> bool:
 def security_headers_hook(settings: Settings) -> Any:
     """A ``before_send`` hook: it sees every response, error pages and unmatched routes included.
 
-    A signed-in answer (residents' contacts on a need, one's own data export) is also ``no-store`` unless
-    its handler chose a cache policy: a shared proxy or the next user of a street office's computer must
-    not find it in a cache. Static files keep their validators either way."""
+    A signed-in answer (residents' contacts on a need, one's own data export), and any answer at an address
+    that carries a secret (``SECRET_IN_PATH``), is also ``no-store`` unless its handler chose a cache
+    policy: a shared proxy or the next user of a street office's computer must not find it in a cache.
+    Static files keep their validators either way."""
     extra = security_headers(settings)
     names = {name for name, _ in extra}
 
@@ -69,7 +78,7 @@ def security_headers_hook(settings: Settings) -> Any:
             if (
                 not path.startswith("/static/")
                 and not any(k.lower() == b"cache-control" for k, _ in kept)
-                and _carries_credentials(scope)
+                and (_carries_credentials(scope) or _secret_in_path(scope))
             ):
                 message["headers"].append(NO_STORE)
 
