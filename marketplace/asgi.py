@@ -4,6 +4,11 @@
 127.0.0.1 before the application sees the request; MARKETPLACE_TRUSTED_PROXIES alone must decide
 (``marketplace serve`` and ``marketplace demo`` turn it off themselves).
 
+Prefer ``marketplace serve``: it also bounds what one connection may cost (headers at most 64 KiB, read
+within 30 s, a stalled body closed after 60 s; ``marketplace/security/slow_clients.py``), which uvicorn run
+by hand does not do, since its ``--http`` option takes no custom protocol. Behind a proxy that sets its own
+limits (deploy/) the difference is smaller, not gone.
+
 A factory rather than a module-level app, so importing this module reads no settings.
 """
 
