@@ -26,6 +26,7 @@ LAZY_COMMANDS = {
     "audit": "marketplace.audit.cli:audit",
     "privacy": "marketplace.privacy.cli:privacy",
     "worker": "marketplace.jobs.cli:worker",
+    "jobs": "marketplace.jobs.cli:jobs",
 }
 
 

@@ -154,6 +154,8 @@ class Settings:
     job_queue: str = "marketplace"
     # A running job whose heartbeat is older than this is presumed dead: a worker reclaims it.
     job_stale_seconds: int = 60
+    # Finished and failed jobs (and their files) are deleted this many days after they ended; 0 keeps them.
+    job_retention_days: int = 30
     # (kind, cron) pairs run by the workers on the street's clock (MARKETPLACE_SCHEDULE, marketplace/jobs/schedule.py).
     schedule: tuple[tuple[str, str], ...] = ()
     # How long before a shift starts its confirmed volunteers are reminded (shifts.remind), in hours.
@@ -213,6 +215,7 @@ class Settings:
             redis_url=(_env("REDIS_URL") or "").strip() or None,
             job_queue=(_env("JOB_QUEUE") or "").strip() or Settings.job_queue,
             job_stale_seconds=max(_env_int("JOB_STALE_SECONDS", Settings.job_stale_seconds), 2),
+            job_retention_days=max(_env_int("JOB_RETENTION_DAYS", Settings.job_retention_days), 0),
             schedule=_schedule(),
             shift_reminder_hours=_shift_reminder_hours(),
         )

@@ -56,7 +56,7 @@ def test_an_import_sent_to_the_background_runs_as_a_job_of_its_uploader(
     assert client.get("/admin/jobs").status_code == 403  # the list stays the admins'
     client.cookies.clear()
     staff_of(client, session, grid)  # another staff member of the same community
-    assert client.get(f"/admin/jobs/{job.id}").status_code == 403
+    assert client.get(f"/admin/jobs/{job.id}").status_code == 404  # not there for them, as a missing id
 
 
 def test_a_file_over_the_threshold_becomes_a_job_and_a_refused_one_writes_nothing(
@@ -166,10 +166,10 @@ def test_an_export_job_keeps_the_askers_scope_and_only_they_download_it_until_it
     other_admin = sign_in_as(client, session, Role.ADMIN)  # an admin sees the job, but the file is the asker's
     assert other_admin.id != staff.id
     assert client.get(f"/admin/jobs/{job.id}").status_code == 200
-    assert client.get(f"/admin/jobs/{job.id}/download").status_code == 403
+    assert client.get(f"/admin/jobs/{job.id}/download").status_code == 404
     client.cookies.clear()
     staff_of(client, session, mine)
-    assert client.get(f"/admin/jobs/{job.id}/download").status_code == 403  # not who asked
+    assert client.get(f"/admin/jobs/{job.id}/download").status_code == 404  # not who asked: not there for them
 
     assert exchange_jobs.remove_old_files(settings, exchange_jobs.RETENTION * 0 - exchange_jobs.RETENTION) == 1
     assert not exchange_jobs.export_file(settings, job.id or 0, "csv").exists()

@@ -101,6 +101,7 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "round.fail",
     "job.retry",
     "job.check",
+    "job.prune_run",
     "escalation.acknowledge",
     "privacy.exported",
     "privacy.resident_anonymised",

@@ -77,6 +77,7 @@ ACTION_LABELS: dict[str, str] = {
     "round.fail": N_("A matching round failed"),
     "job.retry": N_("Retried a job"),
     "job.check": N_("Checked the job queue"),
+    "job.prune_run": N_("Removed old jobs"),
     "escalation.acknowledge": N_("Acknowledged an escalation"),
     "privacy.exported": N_("Exported personal data"),
     "privacy.resident_anonymised": N_("Anonymised a resident"),

@@ -19,7 +19,6 @@ from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, token_scope
 from marketplace.security.identity import CurrentUser
 
-MAX_ID = 2**31 - 1
 Kind = Annotated[str | None, QueryParameter(max_length=64, description="A job kind, e.g. match.round")]
 Page = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
 Street = Annotated[str | None, QueryParameter(max_length=32, description="A street code, e.g. 370203-hudao")]
@@ -57,10 +56,10 @@ def already_live(error: services.AlreadyLive) -> JobAlreadyLive:
 
 def _get(reader: Any, job_id: int, viewer: CurrentUser) -> Job:
     """The job, or 404: also another street's job for a street admin (it is not there for them)."""
-    row = reader.get(Job, job_id) if 1 <= job_id <= MAX_ID else None
-    if row is None or not services.may_see(viewer, row):
-        raise NotFoundException("No such job.")
-    return row  # type: ignore[no-any-return]
+    try:
+        return services.visible_job(reader, job_id, viewer)
+    except LookupError:
+        raise NotFoundException("No such job.") from None
 
 
 def _street_id(reader: Any, viewer: CurrentUser, code: str | None) -> int | None:

@@ -30,3 +30,25 @@ def worker(concurrency: int) -> None:
     configure_logging()
     logging.getLogger("saq").setLevel(logging.WARNING)
     serve(settings, concurrency=concurrency)
+
+
+@click.group("jobs")
+def jobs() -> None:
+    """Background jobs: retention."""
+
+
+@jobs.command("prune")
+def prune() -> None:
+    """Delete jobs that ended more than MARKETPLACE_JOB_RETENTION_DAYS ago (default 30), with their files."""
+    from marketplace.db.engine import create_db_engine, make_session_factory
+    from marketplace.db.types import utcnow
+    from marketplace.jobs.services import prune_ended
+
+    settings = Settings.from_env()
+    engine = create_db_engine(settings.database)
+    try:
+        counts = prune_ended(make_session_factory(engine), settings, utcnow(), settings.job_retention_days)
+    finally:
+        engine.dispose()
+    days = settings.job_retention_days
+    click.echo(f"older than {days} days: {counts['jobs']} jobs and {counts['files']} files removed")

@@ -129,6 +129,13 @@ def notifications_digest(ctx: Context) -> dict[str, Any]:
         return send_digests(db, utcnow())
 
 
+def jobs_prune(ctx: Context) -> dict[str, Any]:
+    """Jobs that ended more than MARKETPLACE_JOB_RETENTION_DAYS ago go, with their files (jobs.services.prune_ended)."""
+    from marketplace.jobs.services import prune_ended
+
+    return prune_ended(ctx.writer, ctx.settings, utcnow(), ctx.settings.job_retention_days)
+
+
 MAX_CHECK_SECONDS = 600
 
 
@@ -169,8 +176,9 @@ KINDS: dict[str, Kind] = {
         Kind("system.check", N_("Queue check"), system_check),
         Kind("exchange.import", N_("Need list import"), exchange_import),
         Kind("exchange.export", N_("List export"), exchange_export),
-        Kind("exchange.import_report", N_("List import (in the request)"), exchange_import_report),
+        Kind("exchange.import_report", N_("List import"), exchange_import_report),
         Kind("shifts.remind", N_("Shift reminders"), shifts_remind),
         Kind("notifications.digest", N_("Daily notification digest"), notifications_digest),
+        Kind("jobs.prune", N_("Old jobs removed"), jobs_prune),
     )
 }

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import File, Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
@@ -26,7 +26,7 @@ from marketplace.i18n import gettext as _
 from marketplace.jobs import backends, services
 from marketplace.jobs.kinds import KINDS
 from marketplace.jobs.models import Job, JobStatus
-from marketplace.jobs.schemas import JobView, kind_label
+from marketplace.jobs.schemas import JobView, job_link, kind_label
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
 from marketplace.places.services import StreetRef, find_street, is_city_admin, list_streets
 from marketplace.query_filters import InvalidFilter
@@ -35,7 +35,7 @@ from marketplace.security.guards import admin_only, sessions_only, staff_or_admi
 from marketplace.security.identity import CurrentUser
 
 PAGE_SIZE = 50
-MAX_ID = 2**31 - 1
+MAX_ID = services.MAX_ID
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
 
@@ -62,17 +62,11 @@ def views_of(reader: Session, rows: list[Job], streets: dict[int, StreetRef] | N
             row,
             kind_label(row.kind),
             names.get(row.started_by_id or 0, _("the system") if row.started_by_id is None else "?"),
-            _link(row),
+            job_link(row),
             (streets or {}).get(row.street_id) if row.street_id is not None else None,
         )
         for row in rows
     ]
-
-
-def _link(row: Job) -> str | None:
-    if row.kind == "match.round" and isinstance(row.arguments.get("round_id"), int):
-        return f"/rounds/{row.arguments['round_id']}"
-    return None
 
 
 def _status(value: str | None) -> JobStatus | None:
@@ -93,13 +87,13 @@ def _kind(value: str | None) -> str | None:
 
 
 def _one(reader: Session, job_id: int, viewer: CurrentUser) -> JobView:
-    """A job's page: a city admin's every job, a street admin's their street's (another street's is not
-    there for them: 404) and their own; their own jobs (an import, an export) for staff."""
-    row = reader.get(Job, job_id) if 1 <= job_id <= MAX_ID else None
-    if row is None or (viewer.is_admin and not services.may_see(viewer, row)):
-        raise NotFoundException(_("No such job."))
-    if not viewer.is_admin and row.started_by_id != viewer.id:
-        raise PermissionDeniedException(_("Only admins and whoever started a job see it."))
+    """A job's page: a city admin's every job, a street admin's their street's and their own, staff their
+    own (an import, an export). A job someone else may see is not there for this viewer: the same 404 as a
+    missing one (services.visible_job)."""
+    try:
+        row = services.visible_job(reader, job_id, viewer)
+    except LookupError:
+        raise NotFoundException(_("No such job.")) from None
     return views_of(reader, [row])[0]
 
 
@@ -171,8 +165,8 @@ class JobPagesController(Controller):
         """A finished export's file, for the person who asked only (it holds what their scope shows)."""
         view = _one(reader, job_id, actor)
         row = view.row
-        if row.started_by_id != actor.id:
-            raise PermissionDeniedException(_("Only whoever asked for an export downloads it."))
+        if row.started_by_id != actor.id:  # the file holds what its asker's scope shows: not there for others
+            raise NotFoundException(_("No such job."))
         result = row.result or {}
         path = exchange_services.export_file(state.settings, job_id, str(result.get("format", "")))
         if view.download is None or not path.is_file():

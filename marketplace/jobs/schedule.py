@@ -20,6 +20,7 @@ SCHEDULABLE = (
     "match.train",
     "shifts.remind",
     "notifications.digest",
+    "jobs.prune",
 )
 DEFAULT_SCHEDULE: tuple[tuple[str, str], ...] = (
     ("offers.expire", "*/15 * * * *"),
@@ -27,6 +28,7 @@ DEFAULT_SCHEDULE: tuple[tuple[str, str], ...] = (
     ("privacy.retention", "30 3 * * *"),
     ("shifts.remind", "*/15 * * * *"),
     ("notifications.digest", "0 18 * * *"),
+    ("jobs.prune", "45 3 * * *"),
 )
 OFF = ("off", "none")
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from marketplace.i18n import N_
+from marketplace.i18n import N_, ngettext
 from marketplace.i18n import gettext as _
 from marketplace.jobs.kinds import KINDS
 from marketplace.jobs.models import Job
@@ -33,6 +33,109 @@ def stage_label(stage: str) -> str:
 def kind_label(kind: str) -> str:
     found = KINDS.get(kind)
     return _(found.label) if found else kind
+
+
+# An import done in the request keeps its report on a finished row of this kind; its page is the report's.
+IMPORT_REPORT = "exchange.import_report"
+IMPORT_LISTS: dict[str, str] = {
+    "needs": N_("Need list import"),
+    "offers": N_("Offer list import"),
+    "volunteers": N_("Volunteer list import"),
+}
+
+
+def job_title(row: Job) -> str:
+    """What a person reads for the job: its kind's label, an import report's list named."""
+    listing = str((row.arguments or {}).get("list") or "")
+    if row.kind == IMPORT_REPORT and listing in IMPORT_LISTS:
+        return _(IMPORT_LISTS[listing])
+    return kind_label(row.kind)
+
+
+def job_link(row: Job) -> str | None:
+    """The page of what the job made or works on: a round's page, an import's report."""
+    arguments = row.arguments or {}
+    if row.kind == "match.round" and isinstance(arguments.get("round_id"), int):
+        return f"/rounds/{arguments['round_id']}"
+    if row.kind == IMPORT_REPORT and arguments.get("list") in IMPORT_LISTS and row.id:
+        return f"/{arguments['list']}/import/{row.id}"
+    return None
+
+
+def _count(result: dict[str, Any], key: str) -> int:
+    value = result.get(key)
+    if isinstance(value, list):
+        return len(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _rows_sentences(result: dict[str, Any]) -> list[str]:
+    """An import's rows, as sentences: read, imported, with problems."""
+    total, imported, invalid = (
+        _count(result, "total_rows"),
+        _count(result, "imported_ids"),
+        _count(result, "invalid_rows"),
+    )
+    said = [
+        ngettext("%(count)s row read.", "%(count)s rows read.", total) % {"count": total},
+        ngettext("%(count)s row imported.", "%(count)s rows imported.", imported) % {"count": imported},
+    ]
+    if invalid:
+        problems = ngettext("%(count)s row with problems.", "%(count)s rows with problems.", invalid)
+        said.append(problems % {"count": invalid})
+    if result.get("refused"):
+        said.append(_("Nothing was imported: some rows had problems and the import was all or nothing."))
+    return said
+
+
+def result_sentences(row: Job) -> list[str]:
+    """A finished job's result in words, per kind (never the stored JSON itself)."""
+    result = row.result or {}
+    kind = row.kind
+    if not result:
+        return []
+    if kind in (IMPORT_REPORT, "exchange.import"):
+        return _rows_sentences(result)
+    if kind == "exchange.export":
+        rows = _count(result, "rows")
+        written = ngettext(
+            "%(count)s row written to a %(format)s file.", "%(count)s rows written to a %(format)s file.", rows
+        )
+        return [written % {"count": rows, "format": str(result.get("format", "")).upper()}]
+    if kind == "offers.expire":
+        n = _count(result, "expired")
+        return [ngettext("%(count)s offer expired.", "%(count)s offers expired.", n) % {"count": n}]
+    if kind == "needs.escalate":
+        n = _count(result, "escalated")
+        return [ngettext("%(count)s need escalated.", "%(count)s needs escalated.", n) % {"count": n}]
+    if kind == "shifts.remind":
+        n = _count(result, "sent")
+        return [ngettext("%(count)s reminder sent.", "%(count)s reminders sent.", n) % {"count": n}]
+    if kind == "notifications.digest":
+        n = _count(result, "sent")
+        return [ngettext("%(count)s digest sent.", "%(count)s digests sent.", n) % {"count": n}]
+    if kind == "privacy.retention":
+        if "skipped" in result:
+            return [_("Skipped: the retention period is 0, personal data is kept.")]
+        n = _count(result, "needs")
+        sessions = _count(result, "sessions")
+        return [
+            ngettext("%(count)s closed need anonymised.", "%(count)s closed needs anonymised.", n) % {"count": n},
+            ngettext("%(count)s ended session removed.", "%(count)s ended sessions removed.", sessions)
+            % {"count": sessions},
+        ]
+    if kind == "jobs.prune":
+        n, files = _count(result, "jobs"), _count(result, "files")
+        return [
+            ngettext("%(count)s old job removed.", "%(count)s old jobs removed.", n) % {"count": n},
+            ngettext("%(count)s file removed.", "%(count)s files removed.", files) % {"count": files},
+        ]
+    if kind == "match.train":
+        n = _count(result, "results")
+        return [ngettext("%(count)s ranker trained.", "%(count)s rankers trained.", n) % {"count": n}]
+    if kind == "system.check":
+        return [_("The queue took the job and ran it.")]
+    return []  # a round's figures are on its own page
 
 
 def job_out(row: Job) -> dict[str, Any]:
@@ -65,6 +168,14 @@ class JobView:
     started_by: str
     link: str | None  # the page of what the job works on (a round's page), if it has one
     street: Any = None  # the street it works for (a places StreetRef), None for deployment-wide work
+
+    @property
+    def title(self) -> str:
+        return job_title(self.row)
+
+    @property
+    def sentences(self) -> list[str]:
+        return result_sentences(self.row)
 
     @property
     def stage(self) -> str:

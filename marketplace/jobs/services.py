@@ -326,6 +326,61 @@ def retry(db: Session, job_id: int, actor: CurrentUser) -> Job:
     return row
 
 
+# --- retention --------------------------------------------------------------------------------
+
+PRUNE_ACTION = "job.prune_run"
+ENDED_STATUSES = (JobStatus.FINISHED.value, JobStatus.FAILED.value)
+
+
+def _ended_before(cutoff: Any) -> tuple[Any, ...]:
+    """Finished or failed before ``cutoff``: never a queued or running job (a retried one is queued again,
+    its finished_at cleared, in the same UPDATE, so a row being retried is not deleted under it)."""
+    return (_c.status.in_(ENDED_STATUSES), _c.finished_at.is_not(None), _c.finished_at < cutoff)
+
+
+def prune_ended(
+    factory: sessionmaker[Session], settings: Any, now: Any, days: int, *, batch_size: int = 500
+) -> dict[str, int]:
+    """Delete the jobs that ended more than ``days`` ago (their rows, an export's file, an import report
+    with them), in batches each committed; then the exchange files past their own day (exports, uploads).
+    ``days`` 0 keeps every job. The counts: {"jobs": n, "files": m}; a run that removed any is audited."""
+    from marketplace.exchange.jobs import export_file, remove_old_files
+
+    counts = {"jobs": 0, "files": 0}
+    if days > 0:
+        cutoff = now - timedelta(days=days)
+        while True:
+            with session_scope(factory) as db:
+                rows = db.execute(
+                    sa.select(_c.id, _c.kind, _c.result).where(*_ended_before(cutoff)).order_by(_c.id).limit(batch_size)
+                ).all()
+                ids = [int(row.id) for row in rows]
+                if ids:
+                    counts["jobs"] += int(
+                        db.execute(_table.delete().where(_c.id.in_(ids), *_ended_before(cutoff))).rowcount or 0  # type: ignore[attr-defined]
+                    )
+            for row in rows:
+                if row.kind == "exchange.export" and isinstance(row.result, dict):
+                    path = export_file(settings, int(row.id), str(row.result.get("format") or "csv"))
+                    if path.is_file():
+                        path.unlink(missing_ok=True)
+                        counts["files"] += 1
+            if len(ids) < batch_size:
+                break
+    counts["files"] += remove_old_files(settings)
+    if counts["jobs"]:
+        with session_scope(factory) as db:
+            record(
+                db,
+                PRUNE_ACTION,
+                object_type="job",
+                object_id=None,
+                actor_role="system",
+                after={"retention_days": days, **counts},
+            )
+    return counts
+
+
 # --- reading ----------------------------------------------------------------------------------
 
 
@@ -355,6 +410,19 @@ def may_see(viewer: CurrentUser, row: Job) -> bool:
         streets = admin_street_ids(viewer)
         return streets is None or row.street_id in streets or row.started_by_id == viewer.id
     return row.started_by_id == viewer.id
+
+
+MAX_ID = 2**31 - 1
+
+
+def visible_job(reader: Session, job_id: int, viewer: CurrentUser) -> Job:
+    """The one door to a job by its id, for every route that names one (pages, API, download, retry): the
+    job when ``viewer`` may see it, else LookupError, whether it is missing or someone else's. Every route
+    answers both with the same 404, so a job's id cannot be tried to learn that it exists."""
+    row = reader.get(Job, job_id) if 1 <= job_id <= MAX_ID else None
+    if row is None or not may_see(viewer, row):
+        raise LookupError(job_id)
+    return row
 
 
 def _scoped(viewer: CurrentUser | None) -> list[Any]:
