@@ -71,10 +71,17 @@ def after(keys: Sequence[Key], last: Sequence[Any], dialect: str) -> Any:
 
 
 def keyset_pages(
-    db: Session, statement: sa.Select[Any], keys: Sequence[Key], *, page_rows: int | None = None
+    db: Session,
+    statement: sa.Select[Any],
+    keys: Sequence[Key],
+    *,
+    page_rows: int | None = None,
+    plain: bool = False,
 ) -> Iterator[list[Any]]:
     """The rows of ``statement`` (without its ORDER BY) in the order of ``keys``, a page at a time, every row
-    once. Each page is the statement's rows as they are selected (the key columns are read alongside)."""
+    once. Each page is the statement's rows as they are selected (the key columns are read alongside).
+    ``plain``: a statement of columns only, run on the session's connection (no ORM loading of its rows)."""
+    execute = db.connection().execute if plain else db.execute
     size = page_rows or PAGE_ROWS
     dialect = db.get_bind().dialect.name
     count = len(keys)
@@ -84,7 +91,7 @@ def keyset_pages(
         query = statement.order_by(None).add_columns(*labelled)
         if last is not None:
             query = query.where(after(keys, last, dialect))
-        rows = db.execute(query.order_by(*order_by(keys)).limit(size)).all()
+        rows = execute(query.order_by(*order_by(keys)).limit(size)).all()
         if not rows:
             return
         last = tuple(rows[-1][-count:])

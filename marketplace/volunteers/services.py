@@ -47,12 +47,16 @@ from marketplace.volunteers.schemas import AvailabilitySlotCreate, VolunteerCrea
 from marketplace.whole_numbers import whole_number
 
 if TYPE_CHECKING:
+    from marketplace.volunteers.directory import FIGURE_SORTS as FIGURE_SORTS
     from marketplace.volunteers.directory import DirectoryRow as DirectoryRow
     from marketplace.volunteers.directory import VolunteerFilters as VolunteerFilters
     from marketplace.volunteers.directory import count_volunteers as count_volunteers
     from marketplace.volunteers.directory import export_listing as export_listing
     from marketplace.volunteers.directory import parse_filters as parse_filters
+    from marketplace.volunteers.directory import year_start as year_start
+    from marketplace.volunteers.hours import ZERO as ZERO
     from marketplace.volunteers.hours import Credit as Credit
+    from marketplace.volunteers.hours import before_platform as before_platform
     from marketplace.volunteers.hours import credit_for as credit_for
     from marketplace.volunteers.hours import credit_of as credit_of
     from marketplace.volunteers.hours import credited_sum as credited_sum
@@ -66,7 +70,10 @@ if TYPE_CHECKING:
 _SURFACE = {
     "Credit": "hours",
     "DirectoryRow": "directory",
+    "FIGURE_SORTS": "directory",
     "VolunteerFilters": "directory",
+    "ZERO": "hours",
+    "before_platform": "hours",
     "count_volunteers": "directory",
     "credit_for": "hours",
     "credit_of": "hours",
@@ -77,6 +84,7 @@ _SURFACE = {
     "parse_filters": "directory",
     "send_reminders": "reminders",
     "street_hours": "hours",
+    "year_start": "directory",
 }
 
 
