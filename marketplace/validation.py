@@ -213,6 +213,7 @@ Username = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True
 # Refused as pydantic refuses "abc" in the field (the same error type, so forms and the API say it alike).
 _TYPED_INTEGER = re.compile(r"-?[0-9]+")
 _TYPED_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_NOT_FINITE = frozenset({"nan", "inf", "infinity"})
 
 
 def _digits(pattern: re.Pattern[str], kind: str, message: str) -> BeforeValidator:
@@ -220,6 +221,8 @@ def _digits(pattern: re.Pattern[str], kind: str, message: str) -> BeforeValidato
         if not isinstance(value, str) or not value.strip():
             return value
         text = value.strip()
+        if text.lower().lstrip("+-") in _NOT_FINITE:
+            return text  # pydantic's own answer: "should be a finite number"
         if pattern.fullmatch(text) is None:
             raise PydanticCustomError(kind, message)
         return text
