@@ -165,7 +165,8 @@ def test_the_chinese_pages_of_each_role_use_chinese_brackets_and_no_space_before
     demo_server: LiveServer, role: str | None
 ) -> None:
     base = demo_server.base_url
-    with _signed_in(base, role) as client:
+    client = _signed_in(base, role)  # opened by the sign-in, closed below
+    try:
         need = _first(client, "/", r"/projects/\d+")
         need_id = need.rsplit("/", 1)[1] if need else "1"
         paths = [path.replace("{need}", need_id) for path in PAGES.get(role or "", [])] + EXTRA[role or None]
@@ -184,4 +185,6 @@ def test_the_chinese_pages_of_each_role_use_chinese_brackets_and_no_space_before
             problems += [f"{path}: …{found}…" for found in _bracket_problems(text)]
             problems += [f"{path} (attribute): {value}" for value in attributes if _bracket_problems(value)]
             problems += [f"{path} (space before a link): {found}" for found in _gap_problems(answer.text)]
+    finally:
+        client.close()
     assert not problems, f"{role or 'anonymous'}, zh_CN:\n" + "\n".join(dict.fromkeys(problems))
