@@ -7,6 +7,7 @@ from marketplace.domain_surface import surface_attribute
 if TYPE_CHECKING:
     from marketplace.exchange.import_reports import find_report as find_report
     from marketplace.exchange.jobs import export_file as export_file
+    from marketplace.exchange.jobs import remove_old_files as remove_old_files
     from marketplace.exchange.jobs import run_export as run_export
     from marketplace.exchange.jobs import run_import as run_import
     from marketplace.exchange.memory import release_memory_soon as release_memory_soon
@@ -55,6 +56,7 @@ _SURFACE = {
     "offer_columns": "offers",
     "read_table": "readers",
     "release_memory_soon": "memory",
+    "remove_old_files": "jobs",
     "run_export": "jobs",
     "run_import": "jobs",
     "stream_list": "paging",

@@ -344,7 +344,7 @@ def prune_ended(
     """Delete the jobs that ended more than ``days`` ago (their rows, an export's file, an import report
     with them), in batches each committed; then the exchange files past their own day (exports, uploads).
     ``days`` 0 keeps every job. The counts: {"jobs": n, "files": m}; a run that removed any is audited."""
-    from marketplace.exchange.jobs import export_file, remove_old_files
+    from marketplace.exchange.services import export_file, remove_old_files
 
     counts = {"jobs": 0, "files": 0}
     if days > 0:
