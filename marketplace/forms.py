@@ -24,11 +24,6 @@ _KNOWN_MESSAGES = {
 }
 
 
-_CHOICE_ERRORS = frozenset(
-    {"int_parsing", "int_type", "enum", "literal_error", "bool_parsing", "greater_than_equal", "less_than_equal"}
-)
-
-
 def _bound_message(kind: str, context: dict[str, Any]) -> str | None:
     """A number outside its range, said with the bound it crossed ("at least 1"), not "choose a valid value":
     the person typed a number and needs to know which numbers are accepted."""
@@ -57,6 +52,9 @@ def message(item: Any) -> str:
         return bound
     if kind in ("int_parsing", "int_type", "enum", "literal_error", "bool_parsing"):
         return _("Choose a valid value.")
+    if kind in ("decimal_parsing", "decimal_type", "float_parsing", "float_type"):
+        # A quantity or an hour count typed as text that is no number ("abc", "１", "1e3").
+        return _("Enter a number, such as 12 or 3.5.")
     text = str(item.get("msg", ""))
     text = text.removeprefix("Value error, ")
     for english, message in _KNOWN_MESSAGES.items():
