@@ -1,13 +1,12 @@
 """Account pages: sign in and out, the registration chooser, one's own account, reset links, admin user management."""
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from pydantic import ValidationError
@@ -17,6 +16,7 @@ from marketplace.accounts import services
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.schemas import UserUpdate
 from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.forms import FormData
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.masking import mask_phone
@@ -35,8 +35,6 @@ from marketplace.system.pages import safe_next
 from marketplace.too_many import too_many_page
 from marketplace.validation import Username
 from marketplace.whole_numbers import whole_number
-
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _pending_reset(settings: Settings, reset_id: int, actor: CurrentUser) -> str:

@@ -4,9 +4,8 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
@@ -33,6 +32,7 @@ from marketplace.admin.tokens import (
     withdraw_token,
 )
 from marketplace.db.deps import DbSession, ReaderSession
+from marketplace.forms import FormData
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.services import is_city_admin, list_streets
 from marketplace.query_filters import InvalidFilter, invalid_filter_response
@@ -43,8 +43,6 @@ from marketplace.security.reveal import pending_digest, show_once
 
 PageNumber = Annotated[int, QueryParameter(ge=1, le=MAX_ID, description="Page number, from 1")]
 AUDIT_PAGE_SIZE = 50
-
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _values(data: dict[str, Any], key: str) -> list[str]:

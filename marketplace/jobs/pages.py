@@ -10,9 +10,8 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import ClientException, NotFoundException
-from litestar.params import Body, FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import File, Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
 from sqlmodel import Session
@@ -22,6 +21,7 @@ from marketplace.db.deps import ReaderSession
 from marketplace.db.engine import session_scope
 from marketplace.exchange import services as exchange_services
 from marketplace.exchange.services import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
+from marketplace.forms import FormData
 from marketplace.i18n import gettext as _
 from marketplace.jobs import backends, services
 from marketplace.jobs.kinds import KINDS
@@ -36,7 +36,6 @@ from marketplace.security.identity import CurrentUser
 
 PAGE_SIZE = 50
 MAX_ID = services.MAX_ID
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
 
 

@@ -1,17 +1,17 @@
 """Pages: one's own data and deletion request, the admins' erasure requests, staff's resident requests."""
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
+from marketplace.forms import FormData
 from marketplace.i18n import gettext as _
 from marketplace.needs.services import mask_name, mask_phone
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
@@ -22,8 +22,6 @@ from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, login_required, sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
 from marketplace.whole_numbers import whole_number
-
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _text(form: dict[str, Any], key: str, limit: int = 200) -> str:
