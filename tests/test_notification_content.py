@@ -146,13 +146,19 @@ def test_each_kind_names_the_project_the_outcome_and_the_next_step(
 
 
 def _outbox_callers(tree: ast.Module) -> set[str]:
-    """How a module calls the outbox's send: ``send`` (imported from it) and/or ``outbox.send``."""
+    """How a module calls the outbox's send: ``send`` (imported from the outbox or, in another domain, from the
+    notifications' services) and/or ``outbox.send`` / ``notifications_services.send``."""
     names: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == "marketplace.notifications.outbox":
+        if isinstance(node, ast.ImportFrom) and node.module in (
+            "marketplace.notifications.outbox",
+            "marketplace.notifications.services",
+        ):
             names |= {alias.asname or alias.name for alias in node.names if alias.name == "send"}
         if isinstance(node, ast.ImportFrom) and node.module == "marketplace.notifications":
-            names |= {f"{alias.asname or alias.name}.send" for alias in node.names if alias.name == "outbox"}
+            names |= {
+                f"{alias.asname or alias.name}.send" for alias in node.names if alias.name in ("outbox", "services")
+            }
     return names
 
 
