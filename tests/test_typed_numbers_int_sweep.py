@@ -13,6 +13,8 @@ path parameters (read with ``int()``) checked once for every route (``path_ids``
 
 import ast
 import functools
+import importlib
+import pkgutil
 import types
 import typing
 from decimal import Decimal
@@ -29,6 +31,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+import marketplace
 from marketplace.accounts.credentials import ApiToken
 from marketplace.accounts.models import Role
 from marketplace.cli import main
@@ -226,6 +229,14 @@ def _subclasses(model: type) -> list[type]:
     return [sub for direct in model.__subclasses__() for sub in (direct, *_subclasses(direct))]
 
 
+def _import_every_module() -> None:
+    """Every input model exists only once its module is imported; the scan must not depend on which
+    modules earlier tests happened to import (CI found models this file alone never saw)."""
+    for module in pkgutil.walk_packages(marketplace.__path__, "marketplace."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+
+
 def test_every_number_field_of_an_input_model_is_read_in_ascii_digits(app: Litestar) -> None:
     out: set[str] = set()
     seen: set[type] = set()
@@ -234,6 +245,7 @@ def test_every_number_field_of_an_input_model_is_read_in_ascii_digits(app: Lites
             data = handler.parsed_fn_signature.parameters.get("data")
             if data is not None:
                 _unchecked(data.annotation, handler.handler_name, seen, out)
+    _import_every_module()
     for model in _subclasses(InputModel):
         _model_unchecked(model, seen, out)
     assert seen and out == set(), "give these fields validation.TYPED_INTEGER / TYPED_DECIMAL / TYPED_FLOAT:\n" + (

@@ -5,7 +5,17 @@ from typing import Annotated, Self
 from pydantic import Field, model_validator
 
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
-from marketplace.validation import Id, InputModel, Quantity, Reason, UpdateModel, one_of, optional, require
+from marketplace.validation import (
+    TYPED_INTEGER,
+    Id,
+    InputModel,
+    Quantity,
+    Reason,
+    UpdateModel,
+    one_of,
+    optional,
+    require,
+)
 
 # The fields each kind of match pairs; a match carries its own kind's fields and no other kind's.
 KIND_FIELDS: dict[MatchKind, tuple[str, ...]] = {
@@ -32,7 +42,7 @@ class MatchCreate(InputModel):
     volunteer_id: optional(Id) = None
     organization_id: optional(Id) = None
     # Where the candidate stood in the list the proposer saw (1 = top), for training the ranker.
-    shown_rank: optional(Annotated[int, Field(ge=1, le=10_000)]) = None
+    shown_rank: optional(Annotated[int, Field(ge=1, le=10_000), TYPED_INTEGER]) = None
     # The candidate was in the list's explored slot (matching/exploration.py): their rank was drawn at random,
     # which is what lets training estimate how much the rank itself sways the decision.
     explored: bool = False

@@ -5,12 +5,12 @@ from typing import Annotated
 from pydantic import Field
 
 from marketplace.places.models import Community, Department, Grid, PartyBranch, ServiceStation, Street
-from marketplace.validation import Code, Count, Id, InputModel, UpdateModel, line, optional
+from marketplace.validation import TYPED_FLOAT, TYPED_INTEGER, Code, Count, Id, InputModel, UpdateModel, line, optional
 
 Name = line(100)
-Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
-GridNumber = Annotated[int, Field(ge=1, le=9999)]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False), TYPED_FLOAT]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False), TYPED_FLOAT]
+GridNumber = Annotated[int, Field(ge=1, le=9999), TYPED_INTEGER]
 
 
 class StreetCreate(InputModel):
