@@ -10,13 +10,12 @@ from litestar import Controller, get, patch, post
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
-from pydantic import ValidationError
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.items import services
 from marketplace.items.models import KEY_MAX, ItemTerm
 from marketplace.items.schemas import ItemTermCreate, ItemTermUpdate
-from marketplace.offers.services import validation_problem
+from marketplace.raw_body import RawBody
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, login_required, token_scope
 from marketplace.vocabulary import Category, ResourceKind
@@ -43,9 +42,10 @@ def term_out(row: ItemTerm) -> dict[str, Any]:
 
 
 def input_problem(error: services.ItemInputError) -> ValidationException:
-    return ValidationException(
-        f"{error.field}: {error.message}", extra=[{"key": error.field, "message": error.message, "source": "body"}]
-    )
+    """Every problem of the body in one 400, each naming its field (``synonyms.0``) and the reason, in the shape
+    of Litestar's own validation answers."""
+    extra = [{"key": problem.key, "message": problem.reason, "source": "body"} for problem in error.problems]
+    return ValidationException("; ".join(f"{item['key']}: {item['message']}" for item in extra), extra=extra)
 
 
 def _changed(db: Any, actor: Any, row: ItemTerm) -> dict[str, Any]:
@@ -128,14 +128,16 @@ class ItemApiController(Controller):
         operation_id="createItem",
         summary="Add an item (admins)",
         description="The key (lower-case letters, digits, _) never changes. A name or synonym that already names "
-        "another live item of the same category and kind is refused (400 naming synonyms); so is an excluded "
+        "another live item of the same category and kind is refused (400 naming that field); so is an excluded "
         "phrase that is one of the item's names or synonyms, or contains none of them, as the resolver finds a "
-        "synonym (it would never exclude anything: 400 naming exclusions).",
+        "synonym (it would never exclude anything: 400 naming exclusions). One 400 lists every problem at once, "
+        "the fields' own and these rules' (on the fields that are valid), each in extra with its key.",
         guards=[admin_only, token_scope("items:write"), services.vocabulary_editors],
         status_code=HTTP_201_CREATED,
         sync_to_thread=True,
+        dto=RawBody[ItemTermCreate],
     )
-    def create_item(self, db: DbSession, actor: Actor, data: JSONBody[ItemTermCreate]) -> dict[str, Any]:
+    def create_item(self, db: DbSession, actor: Actor, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
         try:
             row = services.create_term(db, actor, data)
         except services.ItemInputError as error:
@@ -149,20 +151,19 @@ class ItemApiController(Controller):
         description="Send the version you read; 409 when someone changed the item since. exclusions (phrases "
         "that hold a synonym and are not the item, either language) replace the item's list: add or remove a "
         "phrase by sending the list with or without it. A phrase that is a name or synonym of the item, or that "
-        "contains none of them (it would never exclude anything), is refused (400 naming exclusions). Offers and "
-        "lines the change affects are resolved again.",
+        "contains none of them (it would never exclude anything), is refused (400 naming exclusions). One 400 "
+        "lists every problem at once. Offers and lines the change affects are resolved again.",
         guards=[admin_only, token_scope("items:write"), services.vocabulary_editors],
         sync_to_thread=True,
+        dto=RawBody[ItemTermUpdate],
     )
     def update_item(
-        self, db: DbSession, actor: Actor, key: FromPath[str], data: JSONBody[ItemTermUpdate]
+        self, db: DbSession, actor: Actor, key: FromPath[str], data: JSONBody[dict[str, Any]]
     ) -> dict[str, Any]:
         try:
             row = services.update_term(db, actor, key[:KEY_MAX], data)
         except services.ItemInputError as error:
             raise input_problem(error) from None
-        except ValidationError as error:
-            raise validation_problem(error) from None
         return _changed(db, actor, row)
 
     @post(

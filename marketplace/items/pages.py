@@ -10,16 +10,14 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN, HTTP_409_CONFLICT
-from pydantic import ValidationError
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.forms import FormData, field_errors, one, validate
+from marketplace.forms import FormData, one
 from marketplace.i18n import N_, ngettext
 from marketplace.i18n import gettext as _
 from marketplace.items import services
 from marketplace.items.models import KEY_MAX, ItemTerm
-from marketplace.items.schemas import ItemTermCreate, ItemTermUpdate
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, html_error_page, page_context
 from marketplace.query_filters import InvalidFilter
 from marketplace.security.deps import Actor
@@ -27,22 +25,6 @@ from marketplace.security.guards import admin_only, sessions_only
 from marketplace.vocabulary import Category, ResourceKind
 
 FIELDS = ("key", "category", "kind", "name_zh", "name_en", "synonyms", "units", "exclusions")
-# The vocabulary's own rules, as the form shows them.
-_MESSAGES = {
-    "lower-case letters, digits and _ , starting with a letter (2 to 64)": N_(
-        "Lower-case letters, digits and _, starting with a letter (2 to 64 characters)."
-    ),
-    "a synonym must contain letters or characters": N_("A synonym must contain letters or characters."),
-    "a phrase must contain letters or characters": N_("A phrase must contain letters or characters."),
-}
-
-
-def _friendly(errors: dict[str, str]) -> dict[str, str]:
-    translated = {}
-    for field, message in errors.items():
-        found = next((text for english, text in _MESSAGES.items() if english in message), None)
-        translated[field] = _(found) if found else message
-    return translated
 
 
 def _choice(enum: Any, parameter: str, value: str | None) -> Any:
@@ -166,18 +148,9 @@ class ItemPagesController(Controller):
     @post("/", name="items:create", guards=[services.vocabulary_editors], sync_to_thread=True)
     def create(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
         values = _form_values(data)
-        term_in, errors = validate(ItemTermCreate, _payload(values))
-        if term_in is None:
-            return self._list(
-                db,
-                actor,
-                services.TermFilters(),
-                values=values,
-                errors=_friendly(errors),
-                status_code=HTTP_400_BAD_REQUEST,
-            )
         try:
-            row = services.create_term(db, actor, term_in)
+            # Each field checked, then the vocabulary's rules on the valid ones: every problem on one answer.
+            row = services.create_term(db, actor, _payload(values))
         except services.ItemInputError as error:
             db.rollback()
             return self._list(
@@ -185,7 +158,7 @@ class ItemPagesController(Controller):
                 actor,
                 services.TermFilters(),
                 values=values,
-                errors={error.field: error.message},
+                errors=error.by_field(),
                 status_code=HTTP_400_BAD_REQUEST,
             )
         return _after(row.key, "created", services.reresolve_after_edit(db, actor, row))
@@ -240,17 +213,11 @@ class ItemPagesController(Controller):
         lists = {"synonyms": values["synonyms"], "exclusions": values["exclusions"]}
         payload = _payload(values) | {"version": one(data, "version")} | lists
         payload.pop("key", None)
-        update_in, errors = validate(ItemTermUpdate, payload)
-        if update_in is None:
-            return self._edit(db, actor, row, values=values, errors=_friendly(errors), status_code=HTTP_400_BAD_REQUEST)
         try:
-            row = services.update_term(db, actor, row.key, update_in)
+            row = services.update_term(db, actor, row.key, payload)
         except services.ItemInputError as error:
             db.rollback()
-            return self._edit(db, actor, row, values=values, errors={error.field: error.message}, status_code=400)
-        except ValidationError as error:
-            db.rollback()
-            return self._edit(db, actor, row, values=values, errors=_friendly(field_errors(error)), status_code=400)
+            return self._edit(db, actor, row, values=values, errors=error.by_field(), status_code=HTTP_400_BAD_REQUEST)
         except services.Conflict as conflict:
             db.rollback()
             fresh = services.get_term(db, key[:KEY_MAX])
@@ -278,5 +245,5 @@ class ItemPagesController(Controller):
             # Restoring an item whose synonym another live item took: listed with a link to its field.
             db.rollback()
             fresh = services.get_term(db, key[:KEY_MAX])
-            return self._edit(db, actor, fresh, errors={error.field: error.message}, status_code=HTTP_409_CONFLICT)
+            return self._edit(db, actor, fresh, errors=error.by_field(), status_code=HTTP_409_CONFLICT)
         return _after(row.key, "retired" if retired else "restored", services.reresolve_after_edit(db, actor, row))

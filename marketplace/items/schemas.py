@@ -1,9 +1,10 @@
 """Validated input for the item vocabulary: a new item, an edit made from a version."""
 
 import re
+from functools import cache
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, TypeAdapter, ValidationError
 
 from marketplace.items.models import KEY_MAX, NAME_MAX
 from marketplace.validation import InputModel, Unit, UpdateModel, Version, invalid, line
@@ -94,3 +95,34 @@ class ItemTermUpdate(UpdateModel):
     synonyms: Synonyms | None = None
     units: Units | None = None
     exclusions: Exclusions | None = None
+
+
+def valid_fields(model: type[InputModel], values: dict[str, Any]) -> tuple[Any, dict[str, Any], list[Any]]:
+    """The model built from ``values``; else None, the fields that are valid one by one (with their values,
+    defaults included) and the problems of the others, as pydantic lists them (each located at its field).
+
+    The service rules then check what is valid, so one answer lists every problem of the input at once.
+    """
+    try:
+        return model.model_validate(values), {}, []
+    except ValidationError as error:
+        problems = error.errors()
+    bad = {str(item["loc"][0]) for item in problems if item.get("loc")}
+    valid: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if name in bad:
+            continue
+        if name not in values:
+            if not info.is_required():
+                valid[name] = info.get_default(call_default_factory=True)
+            continue
+        try:
+            valid[name] = _adapter(model, name).validate_python(values[name])
+        except ValidationError as error:  # a field the model let pass checked alone: say so too
+            problems.extend({**item, "loc": (name, *item["loc"])} for item in error.errors())
+    return None, valid, problems
+
+
+@cache
+def _adapter(model: type[InputModel], name: str) -> TypeAdapter[Any]:
+    return TypeAdapter(model.model_fields[name].rebuild_annotation())

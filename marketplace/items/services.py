@@ -6,7 +6,7 @@ vocabulary, ``reresolve`` brings every stored key in step, in batches, in the sa
 change (so a key never disagrees with the vocabulary it came from).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
@@ -18,15 +18,17 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.status_codes import HTTP_409_CONFLICT
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.audit.services import changed, record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.i18n import current_locale
+from marketplace.forms import message
+from marketplace.i18n import N_, current_locale
 from marketplace.i18n import gettext as _
 from marketplace.items.models import ItemTerm
-from marketplace.items.schemas import ItemTermCreate, ItemTermUpdate
+from marketplace.items.schemas import ItemTermCreate, ItemTermUpdate, valid_fields
 from marketplace.needs.models import ResourceLine
 from marketplace.offers.models import Offer
 from marketplace.places.services import is_city_admin, street_count
@@ -54,13 +56,46 @@ class Conflict(ClientException):
     status_code = HTTP_409_CONFLICT
 
 
-class ItemInputError(ValueError):
-    """A field of an item that cannot be saved as given; ``field`` names it (form field and API key)."""
+@dataclass(frozen=True)
+class Problem:
+    """One problem of an item's input: the field (form field, API key), where in the body, the reason."""
 
-    def __init__(self, field: str, message: str) -> None:
+    field: str
+    message: str
+    location: str = ""
+    # What the API says: a field check's own words, as Litestar answers every other body (a rule's: ``message``).
+    api_message: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.location or self.field
+
+    @property
+    def reason(self) -> str:
+        return self.api_message or self.message
+
+
+class ItemInputError(ValueError):
+    """An item that cannot be saved as given, with every problem found at once (the field checks and the
+    vocabulary's rules); ``field`` and ``message`` are the first."""
+
+    def __init__(self, field: str, message: str, problems: list[Problem] | None = None) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.problems = problems or [Problem(field, message)]
+
+    @classmethod
+    def of(cls, problems: list[Problem]) -> "ItemInputError":
+        return cls(problems[0].field, problems[0].message, problems)
+
+    def by_field(self) -> dict[str, str]:
+        """One message per field, as a form shows it under the field (several joined)."""
+        said: dict[str, list[str]] = {}
+        for problem in self.problems:
+            if problem.message not in said.setdefault(problem.field, []):
+                said[problem.field].append(problem.message)
+        return {field: _("; ").join(messages) for field, messages in said.items()}
 
 
 class SharedVocabulary(PermissionDeniedException):
@@ -283,27 +318,50 @@ def get_term(db: Session, key: str) -> ItemTerm:
     return row  # type: ignore[no-any-return]
 
 
-def _check_synonyms(db: Session, key: str, category: Category, kind: ResourceKind, spellings: list[str]) -> None:
+# The messages of the schema's own validators, said in the reader's language.
+_FIELD_MESSAGES = {
+    "lower-case letters, digits and _ , starting with a letter (2 to 64)": N_(
+        "Lower-case letters, digits and _, starting with a letter (2 to 64 characters)."
+    ),
+    "a synonym must contain letters or characters": N_("A synonym must contain letters or characters."),
+    "a phrase must contain letters or characters": N_("A phrase must contain letters or characters."),
+}
+
+
+def _field_problem(item: Any) -> Problem:
+    location = tuple(str(part) for part in item.get("loc") or ("body",))
+    said = message(item)
+    found = next((text for english, text in _FIELD_MESSAGES.items() if english in said), None)
+    return Problem(location[0], _(found) if found else said, ".".join(location), str(item.get("msg", "")))
+
+
+def _synonym_problems(db: Session, key: str, fields: dict[str, Any]) -> list[Problem]:
     """A spelling names one live item per category and kind, or the resolver could not tell them apart
-    (compared as the resolver reads them: "lamp" and "Lamps" are one spelling)."""
+    (compared as the resolver reads them: "lamp" and "Lamps" are one spelling). Each problem names the
+    field of the spelling (a name or the synonyms)."""
+    if "category" not in fields or "kind" not in fields:
+        return []
     others = db.execute(
         sa.select(ItemTerm).where(
-            ItemTerm.category == category,
-            ItemTerm.kind == kind,
+            ItemTerm.category == fields["category"],
+            ItemTerm.kind == fields["kind"],
             ItemTerm.key != key,
             ItemTerm.retired_at.is_(None),  # type: ignore[union-attr]
         )
     ).scalars()
     taken = {normal(text): term for term in others for text in (term.name_zh, term.name_en, *term.synonyms)}
-    for spelling in spellings:
+    spellings = [(name, fields[name]) for name in ("name_zh", "name_en") if name in fields]
+    spellings += [("synonyms", text) for text in fields.get("synonyms") or ()]
+    problems = []
+    for field, spelling in spellings:
         other = taken.get(normal(spelling))
         if other is not None:
-            raise ItemInputError(
-                "synonyms", _("“%(text)s” already names the item %(key)s") % {"text": spelling, "key": other.key}
-            )
+            said = _("“%(text)s” already names the item %(key)s") % {"text": spelling, "key": other.key}
+            problems.append(Problem(field, said))
+    return problems
 
 
-def check_exclusions(entry: ItemEntry) -> None:
+def exclusion_problems(entry: ItemEntry) -> list[Problem]:
     """The one rule for an item's excluded phrases, on every path that stores them (pages, API, curated list).
 
     A phrase is never one of the item's own names or synonyms (it would exclude the item itself), and it holds
@@ -311,18 +369,72 @@ def check_exclusions(entry: ItemEntry) -> None:
     of its item's synonyms inside it, so one holding none would never exclude anything.
     """
     own = {normal(text) for text in entry.spellings()}
+    problems = []
     for phrase in entry.exclusions:
         if normal(phrase) in own:
-            raise ItemInputError(
-                "exclusions",
-                _("“%(text)s” is a name or synonym of this item, so it cannot be excluded") % {"text": phrase},
-            )
-        if not entry.names_in(phrase):
-            raise ItemInputError(
-                "exclusions",
-                _("“%(text)s” contains none of this item's names, so it would never exclude anything")
-                % {"text": phrase},
-            )
+            said = _("“%(text)s” is a name or synonym of this item, so it cannot be excluded") % {"text": phrase}
+            problems.append(Problem("exclusions", said))
+        elif not entry.names_in(phrase):
+            said = _("“%(text)s” contains none of this item's names, so it would never exclude anything") % {
+                "text": phrase
+            }
+            problems.append(Problem("exclusions", said))
+    return problems
+
+
+def check_exclusions(entry: ItemEntry) -> None:
+    """``exclusion_problems``, raised (``ItemInputError``) when there is any."""
+    if problems := exclusion_problems(entry):
+        raise ItemInputError.of(problems)
+
+
+def rule_problems(db: Session, key: str, fields: dict[str, Any], *, new: bool) -> list[Problem]:
+    """The vocabulary's rules, on the fields of an item that are valid (``fields``: a new item's, or an edit
+    merged into its row); a rule that needs a field missing from ``fields`` waits until it is valid."""
+    problems = []
+    if new and "key" in fields and db.execute(sa.select(ItemTerm.id).where(ItemTerm.key == key)).first():
+        problems.append(Problem("key", _("The key %(key)s is taken") % {"key": key}))
+    problems += _synonym_problems(db, key, fields)
+    if all(name in fields for name in ("category", "kind", "name_zh", "name_en", "synonyms", "exclusions")):
+        problems += exclusion_problems(_entry(key, fields))
+    return problems
+
+
+def _as_values(data: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
+    """What a caller gives: a form's or a body's values, or a model another path (the CLI, a test) built."""
+    if isinstance(data, BaseModel):
+        return data.model_dump(exclude_unset=True)
+    return dict(data)
+
+
+def checked_create(db: Session, data: ItemTermCreate | Mapping[str, Any]) -> ItemTermCreate:
+    """A new item's input, each field checked, then the rules on the fields that are valid: every problem is
+    in the one ``ItemInputError`` raised."""
+    built, valid, errors = valid_fields(ItemTermCreate, _as_values(data))
+    fields = built.model_dump() if built is not None else valid
+    problems = [_field_problem(item) for item in errors]
+    problems += rule_problems(db, fields.get("key", ""), fields, new=True)
+    if problems:
+        raise ItemInputError.of(problems)
+    return built  # type: ignore[no-any-return]
+
+
+def checked_update(db: Session, row: ItemTerm, data: ItemTermUpdate | Mapping[str, Any]) -> ItemTermUpdate:
+    """An edit of ``row``, checked like a new item: the rules read the row with the valid changes applied."""
+    values = _as_values(data)
+    built, valid, errors = valid_fields(ItemTermUpdate, values)
+    sent = built.model_dump(include=built.model_fields_set) if built is not None else valid
+    changes = {name: value for name, value in sent.items() if name in values and name != "version"}
+    fields = ("category", "kind", "name_zh", "name_en", "synonyms", "exclusions")
+    merged = {name: getattr(row, name) for name in fields} | changes
+    # A field sent and refused is not read from the row either: its rules wait until it is valid.
+    refused = {str(item["loc"][0]) for item in errors if item.get("loc")}
+    merged = {name: value for name, value in merged.items() if name not in refused}
+    problems = [_field_problem(item) for item in errors]
+    problems += rule_problems(db, row.key, merged, new=False)
+    if problems:
+        raise ItemInputError.of(problems)
+    return built  # type: ignore[no-any-return]
 
 
 def _entry(key: str, fields: dict[str, Any]) -> ItemEntry:
@@ -339,17 +451,19 @@ def _entry(key: str, fields: dict[str, Any]) -> ItemEntry:
     )
 
 
+def _row_fields(row: ItemTerm) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in ("category", "kind", "name_zh", "name_en", "synonyms", "exclusions")}
+
+
 def _term_snapshot(row: ItemTerm) -> dict[str, Any]:
     return snapshot(row, TERM_FIELDS) or {}
 
 
-def create_term(db: Session, actor: CurrentUser | None, data: ItemTermCreate) -> ItemTerm:
-    """A new item, audited; 409 when the key is taken (by a live or a retired item)."""
+def create_term(db: Session, actor: CurrentUser | None, data: ItemTermCreate | Mapping[str, Any]) -> ItemTerm:
+    """A new item from a form's or a body's values (or a model), audited. ``ItemInputError`` lists every
+    problem at once (``checked_create``), a taken key (live or retired) among them."""
     check_may_edit(db, actor)
-    if db.execute(sa.select(ItemTerm.id).where(ItemTerm.key == data.key)).first() is not None:
-        raise ItemInputError("key", _("The key %(key)s is taken") % {"key": data.key})
-    _check_synonyms(db, data.key, data.category, data.kind, [data.name_zh, data.name_en, *data.synonyms])
-    check_exclusions(_entry(data.key, data.model_dump()))
+    data = checked_create(db, data)
     row = ItemTerm(**data.model_dump())
     db.add(row)
     db.flush()
@@ -357,19 +471,16 @@ def create_term(db: Session, actor: CurrentUser | None, data: ItemTermCreate) ->
     return row
 
 
-def update_term(db: Session, actor: CurrentUser | None, key: str, data: ItemTermUpdate) -> ItemTerm:
-    """Apply an edit made from ``data.version`` (409 when someone changed the item since), audited."""
+def update_term(db: Session, actor: CurrentUser | None, key: str, data: ItemTermUpdate | Mapping[str, Any]) -> ItemTerm:
+    """Apply an edit made from ``version`` (409 when someone changed the item since), audited;
+    ``ItemInputError`` lists every problem at once (``checked_update``)."""
     check_may_edit(db, actor)
     row = get_term(db, key)
+    data = checked_update(db, row, data)
     if row.version != data.version:
         raise Conflict(_("This item was changed by someone else; reload it and try again."))
     before = _term_snapshot(row)
     changes = data.changes()
-    fields = ("category", "kind", "name_zh", "name_en", "synonyms", "exclusions")
-    merged = {name: getattr(row, name) for name in fields} | changes
-    spellings = [merged["name_zh"], merged["name_en"], *merged["synonyms"]]
-    _check_synonyms(db, key, merged["category"], merged["kind"], spellings)
-    check_exclusions(_entry(key, merged))
     result = db.execute(
         sa.update(ItemTerm)
         .where(ItemTerm.id == row.id, ItemTerm.version == data.version)  # type: ignore[arg-type]
@@ -391,8 +502,8 @@ def set_retired(db: Session, actor: CurrentUser | None, key: str, *, retired: bo
     row = get_term(db, key)
     if (row.retired_at is not None) == retired:
         raise Conflict(_("This item is already retired.") if retired else _("This item is not retired."))
-    if not retired:
-        _check_synonyms(db, key, row.category, row.kind, [row.name_zh, row.name_en, *row.synonyms])
+    if not retired and (problems := _synonym_problems(db, key, _row_fields(row))):
+        raise ItemInputError.of(problems)
     before = {"retired_at": row.retired_at.isoformat() if row.retired_at else None, "version": row.version}
     now = utcnow()
     db.execute(
