@@ -23,6 +23,7 @@ import contextlib
 import types
 import weakref
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any, Union, get_args, get_origin
 
 import msgspec
@@ -35,6 +36,7 @@ from litestar.typing import FieldDefinition
 from litestar.utils.signature import ParsedSignature
 from pydantic import TypeAdapter
 
+from marketplace.query_filters import check_typed_number
 from marketplace.validation import MAX_INT, MIN_INT
 from marketplace.whole_numbers import is_plain_integer
 
@@ -88,6 +90,28 @@ def _is_query_int(definition: FieldDefinition) -> bool:
     return _is_int_type(definition.annotation)
 
 
+def _is_fraction_type(annotation: Any) -> bool:
+    if annotation in (float, Decimal):
+        return True
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType) or str(origin) == "typing.Annotated":
+        return any(_is_fraction_type(arg) for arg in get_args(annotation))
+    return False
+
+
+def _fraction_query_names(handler: HTTPRouteHandler) -> frozenset[str]:
+    """The query parameter names (as sent) that the handler or its dependencies declare as float or Decimal."""
+    names: set[str] = set()
+    for signature in _signatures(handler):
+        for name, definition in signature.parameters.items():
+            kwarg = definition.kwarg_definition
+            if kwarg is not None and (getattr(kwarg, "header", None) or getattr(kwarg, "cookie", None)):
+                continue
+            if name != "data" and _is_fraction_type(definition.annotation):
+                names.add(getattr(kwarg, "query", None) or name)
+    return frozenset(names)
+
+
 # Keyed by the handler itself, weakly: an id() key outlives its handler (apps come and go in one
 # process, in tests) and a new handler at the same address would read another's names.
 _INT_QUERY_CACHE: "weakref.WeakKeyDictionary[HTTPRouteHandler, frozenset[str]]" = weakref.WeakKeyDictionary()
@@ -111,14 +135,25 @@ def integer_query_names(handler: HTTPRouteHandler) -> frozenset[str]:
     return _cached(_INT_QUERY_CACHE, handler, _integer_query_names)  # type: ignore[no-any-return]
 
 
+_FRACTION_QUERY_CACHE: "weakref.WeakKeyDictionary[HTTPRouteHandler, frozenset[str]]" = weakref.WeakKeyDictionary()
+
+
+def fraction_query_names(handler: HTTPRouteHandler) -> frozenset[str]:
+    return _cached(_FRACTION_QUERY_CACHE, handler, _fraction_query_names)  # type: ignore[no-any-return]
+
+
 def _check_query(request: Request[Any, Any, Any]) -> None:
     integer_names = integer_query_names(request.route_handler)  # type: ignore[arg-type]
+    fraction_names = fraction_query_names(request.route_handler)  # type: ignore[arg-type]
     path_params = request.path_params
     for name, value in request.query_params.multi_items():
         if "\x00" in name or "\x00" in value:
             raise refuse(name.replace("\x00", "\\x00"), "must not contain NUL characters")
         if name in integer_names and name not in path_params:
             _check_int_text(name, value)
+        elif name in fraction_names and name not in path_params:
+            # Litestar reads "1e3", "inf", "nan" and "１" as floats: a number is written in 0-9, as typed anywhere.
+            check_typed_number(name, value)
 
 
 def _check_int_text(name: str, value: str) -> None:

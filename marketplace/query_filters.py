@@ -5,10 +5,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from litestar import Request, Response
+from litestar.exceptions import ValidationException
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from marketplace.i18n import gettext as _
-from marketplace.whole_numbers import whole_number
+from marketplace.whole_numbers import decimal_number, whole_number
 
 # Ids and page numbers are 32-bit integers in PostgreSQL; a bigger one is a client error, not a 500.
 MAX_ID = 2**31 - 1
@@ -59,6 +60,19 @@ def number(params: Mapping[str, Any], name: str, *, maximum: int = 2**31 - 1) ->
     if value is None:
         raise InvalidFilter(name, _("not a known value"))
     return value
+
+
+def check_typed_number(name: str, text: str) -> None:
+    """A float or Decimal query value as Litestar would read it: written in the digits 0-9, perhaps after "-",
+    with one "." (``whole_numbers.decimal_number``); "1e3", "inf", "nan", "１" and "+3" are a 400 naming the
+    parameter, in the reader's language and in the shape of ``invalid_filter_response``. Empty is "not given"."""
+    if not text or decimal_number(text.removeprefix("-")) is not None:
+        return
+    said = _("not a number: write it in the digits 0-9, such as 12 or 3.5")
+    raise ValidationException(
+        detail=_("Invalid query parameter: %(parameter)s") % {"parameter": name},
+        extra=[{"key": name, "message": said, "source": "query"}],
+    )
 
 
 def choice(params: Mapping[str, Any], name: str, allowed: Mapping[str, Any] | list[str]) -> str | None:
