@@ -1,7 +1,7 @@
 """The job table is pruned: finished and failed jobs that ended more than MARKETPLACE_JOB_RETENTION_DAYS ago
 (default 30) are deleted with an export's file, by the scheduled ``jobs.prune`` sweep and ``marketplace jobs
 prune``; recent ones stay, a queued or running job is never removed however old, an export's file past its
-day goes even while its job is kept, and a run that removed anything is audited."""
+day goes even while its job is kept, and every run is audited with its counts."""
 
 import os
 import time
@@ -78,7 +78,7 @@ def test_old_ended_jobs_and_their_files_go_recent_and_live_ones_stay(
     with session_factory() as db:
         audits = db.execute(sa.select(AuditEvent).where(AuditEvent.action == PRUNE_ACTION)).scalars().all()
         assert len(audits) == 1 and audits[0].actor_role == "system"
-    # A second run finds nothing and records nothing; 0 days keeps every job.
+    # A second run finds nothing (its audit row says so); 0 days keeps every job.
     assert prune_ended(session_factory, settings, utcnow(), 30) == {"jobs": 0, "files": 0}
     assert prune_ended(session_factory, settings, utcnow() + timedelta(days=365), 0)["jobs"] == 0
     # A running job is never removed, however long ago it started.

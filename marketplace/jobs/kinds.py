@@ -133,7 +133,8 @@ def jobs_prune(ctx: Context) -> dict[str, Any]:
     """Jobs that ended more than MARKETPLACE_JOB_RETENTION_DAYS ago go, with their files (jobs.services.prune_ended)."""
     from marketplace.jobs.services import prune_ended
 
-    return prune_ended(ctx.writer, ctx.settings, utcnow(), ctx.settings.job_retention_days)
+    days = ctx.settings.job_retention_days
+    return prune_ended(ctx.writer, ctx.settings, utcnow(), days, progress=ctx.progress)
 
 
 MAX_CHECK_SECONDS = 600

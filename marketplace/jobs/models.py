@@ -43,6 +43,8 @@ class Job(SQLModel, table=True):
         ),
         # The worker's reclaim scan and the admin list read by status (and kind).
         Index("ix_job_status_kind", "status", "kind"),
+        # The retention prune reads the ended jobs by when they ended (migration f2a3b4c5d6e7).
+        Index("ix_job_status_finished_at", "status", "finished_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,6 +1,7 @@
 """What leaves the API and the pages of a job: plain values, the kind's label in the reader's language."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from marketplace.i18n import N_, ngettext
@@ -23,6 +24,8 @@ STAGES: dict[str, str] = {
     "done": N_("Done"),
     "checking": N_("Checking the rows"),
     "reading": N_("Reading the list"),
+    "old_jobs": N_("Removing old jobs"),
+    "old_files": N_("Removing old files"),
 }
 
 
@@ -180,6 +183,17 @@ class JobView:
     @property
     def stage(self) -> str:
         return stage_label(self.row.stage)
+
+    @property
+    def scheduled_at(self) -> datetime | None:
+        """When a scheduled run was due (the minute its key names, UTC); None for any other job."""
+        minute = (self.row.arguments or {}).get("scheduled")
+        if not (self.row.key or "").startswith("schedule:") or not isinstance(minute, str):
+            return None
+        try:
+            return datetime.strptime(minute, "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
+        except ValueError:
+            return None
 
     @property
     def polling(self) -> bool:

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -241,13 +242,20 @@ def _stale(stale_seconds: int) -> Any:
     return sa.and_(_c.status == JobStatus.RUNNING.value, _c.heartbeat_at < utcnow() - timedelta(seconds=stale_seconds))
 
 
-def reclaimable(db: Session, stale_seconds: int, *, limit: int = 100) -> list[int]:
+# A scheduled run's key: ``schedule:KIND:MINUTE`` (jobs/schedule.py).
+SCHEDULED_KEY_PREFIX = "schedule:"
+
+
+def reclaimable(db: Session, stale_seconds: int, *, limit: int = 100, scheduled_only: bool = False) -> list[int]:
     """Jobs a worker should (re)start: running ones whose worker went silent, with attempts left, and
-    queued ones older than the stale limit (their hand-over to the queue may have been lost)."""
+    queued ones older than the stale limit (their hand-over to the queue may have been lost).
+    ``scheduled_only``: only scheduled runs (the web processes' own schedule takes those over, nothing else)."""
     before = utcnow() - timedelta(seconds=stale_seconds)
+    only = [_c.key.like(f"{SCHEDULED_KEY_PREFIX}%")] if scheduled_only else []
     query = (
         sa.select(_c.id)
         .where(
+            *only,
             _c.attempts < _c.max_attempts,
             sa.or_(
                 _stale(stale_seconds),
@@ -259,6 +267,13 @@ def reclaimable(db: Session, stale_seconds: int, *, limit: int = 100) -> list[in
         .limit(limit)
     )
     return [int(job_id) for job_id in db.execute(query).scalars()]
+
+
+def any_exhausted(db: Session, stale_seconds: int) -> bool:
+    """Whether a running job went silent on its last attempt: what ``give_up_interrupted`` fails (a read
+    first, so a scan takes a writer, and on SQLite the write lock, only when there is something to fail)."""
+    condition = sa.and_(_stale(stale_seconds), _c.attempts >= _c.max_attempts)
+    return bool(db.execute(sa.select(sa.exists().where(condition))).scalar())
 
 
 def give_up_interrupted(db: Session, stale_seconds: int, *, every_attempt: bool = False) -> list[tuple[int, str]]:
@@ -339,20 +354,34 @@ def _ended_before(cutoff: Any) -> tuple[Any, ...]:
 
 
 def prune_ended(
-    factory: sessionmaker[Session], settings: Any, now: Any, days: int, *, batch_size: int = 500
+    factory: sessionmaker[Session],
+    settings: Any,
+    now: Any,
+    days: int,
+    *,
+    batch_size: int = 500,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, int]:
     """Delete the jobs that ended more than ``days`` ago (their rows, an export's file, an import report
     with them), in batches each committed; then the exchange files past their own day (exports, uploads).
-    ``days`` 0 keeps every job. The counts: {"jobs": n, "files": m}; a run that removed any is audited."""
+    ``days`` 0 keeps every job. The counts: {"jobs": n, "files": m}; every run writes one audit row with
+    them (0 too: the log shows the prune ran). ``progress(stage, done, total)`` hears of each batch.
+
+    Each batch reads the old rows from ``ix_job_status_finished_at`` (migration f2a3b4c5d6e7) in the
+    index's order, not by id: sorting every old row by id for each batch of 500 cost more than the delete."""
     from marketplace.exchange.services import export_file, remove_old_files
 
+    report = progress or (lambda _stage, _done, _total: None)
     counts = {"jobs": 0, "files": 0}
     if days > 0:
         cutoff = now - timedelta(days=days)
+        with factory() as db:
+            total = int(db.execute(sa.select(sa.func.count()).where(*_ended_before(cutoff))).scalar_one())
+        report("old_jobs", 0, total)
         while True:
             with session_scope(factory) as db:
                 rows = db.execute(
-                    sa.select(_c.id, _c.kind, _c.result).where(*_ended_before(cutoff)).order_by(_c.id).limit(batch_size)
+                    sa.select(_c.id, _c.kind, _c.result).where(*_ended_before(cutoff)).limit(batch_size)
                 ).all()
                 ids = [int(row.id) for row in rows]
                 if ids:
@@ -365,19 +394,20 @@ def prune_ended(
                     if path.is_file():
                         path.unlink(missing_ok=True)
                         counts["files"] += 1
+            report("old_jobs", counts["jobs"], max(total, counts["jobs"]))
             if len(ids) < batch_size:
                 break
+    report("old_files", 0, 0)
     counts["files"] += remove_old_files(settings)
-    if counts["jobs"]:
-        with session_scope(factory) as db:
-            record(
-                db,
-                PRUNE_ACTION,
-                object_type="job",
-                object_id=None,
-                actor_role="system",
-                after={"retention_days": days, **counts},
-            )
+    with session_scope(factory) as db:
+        record(
+            db,
+            PRUNE_ACTION,
+            object_type="job",
+            object_id=None,
+            actor_role="system",
+            after={"retention_days": days, **counts},
+        )
     return counts
 
 
