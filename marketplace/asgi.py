@@ -15,6 +15,7 @@ A factory rather than a module-level app, so importing this module reads no sett
 from litestar import Litestar
 
 from marketplace.app import create_app
+from marketplace.jobs.embedded_schedule import attach as keep_schedule
 from marketplace.recommend.services import warm_in_background
 from marketplace.settings import Settings
 
@@ -23,4 +24,6 @@ def app_from_env() -> Litestar:
     app = create_app(Settings.from_env())
     # A server warms the recommendation indexes at start; tests build apps without this.
     warm_in_background(app.state.session_factory)
+    # Without Redis no worker keeps MARKETPLACE_SCHEDULE: each server process does, once per slot between them.
+    keep_schedule(app)
     return app

@@ -10,6 +10,7 @@ from marketplace.app import create_app
 from marketplace.console import StageProgress
 from marketplace.db.engine import create_db_engine
 from marketplace.db.migrate import upgrade
+from marketplace.jobs.embedded_schedule import attach as keep_schedule
 from marketplace.recommend.services import warm_in_background
 from marketplace.security.slow_clients import BoundedHttpTools, raise_open_files_limit
 from marketplace.settings import Settings
@@ -74,6 +75,7 @@ def run_demo(settings: Settings, *, host: str, port: int) -> None:
     print_demo_logins(f"http://{host}:{port}")
     app = create_app(settings)
     warm_in_background(app.state.session_factory)
+    keep_schedule(app)  # the scheduled sweeps, with no Redis and no worker (marketplace/jobs/embedded_schedule.py)
     # Whose X-Forwarded-For to believe is the application's decision (MARKETPLACE_TRUSTED_PROXIES).
     # The server's limits on a request's headers and the time to read it: as `marketplace serve`'s.
     raise_open_files_limit()

@@ -96,6 +96,12 @@ def start_thread(
     return thread
 
 
+def running_here() -> set[int]:
+    """The jobs whose threads run in this process."""
+    with _lock:
+        return {job_id for job_id, thread in _threads.items() if thread.is_alive()}
+
+
 def wait(job_id: int | None = None, timeout: float = 120.0) -> bool:
     """Wait for one job's thread in this process (or all); True when none of them still runs."""
     with _lock:
