@@ -346,7 +346,8 @@ def test_full_and_overlapping_shifts_are_409_with_the_reason(
     assert refused.status_code == 409 and "This shift has just filled up." in refused.text
     assert post_form(client, settings, f"/shifts/{morning.id}/sign-up").status_code == 303
     clash = post_form(client, settings, f"/shifts/{overlapping.id}/sign-up")
-    assert clash.status_code == 409 and "another shift at the same time" in clash.text
+    # The page names the shift clashed with, and its number (refusals.py).
+    assert clash.status_code == 409 and f"overlapping shift: {morning.title} (#{morning.id})" in html.unescape(clash.text)
     assert fetch(session, Shift, full.id).confirmed_count == 1
     assert fetch(session, Shift, overlapping.id).confirmed_count == 0
 

@@ -11,9 +11,9 @@ from sqlmodel import Session, col
 
 from marketplace.db.types import utcnow
 from marketplace.i18n import N_, current_locale, gettext
-from marketplace.i18n.punctuation import bracketed
 from marketplace.matches import compatibility
 from marketplace.matches.models import Match, MatchKind
+from marketplace.matches.reasons import shift_named
 from marketplace.needs.models import ResourceLine, Shift
 from marketplace.offers.models import Offer, OfferStatus
 from marketplace.offers.services import effective_status
@@ -134,7 +134,7 @@ def notes_of(subject: Subject, now: datetime) -> list[ConflictNote]:
         if shift.ends_at <= now:
             notes.append(_note("shift_over"))
         if subject.overlap is not None:
-            other = subject.overlap.title + bracketed(f"#{subject.overlap.id}")  # 接种陪同（#164）/ … (#164)
+            other = shift_named(subject.overlap.title, subject.overlap.id)  # 接种陪同（#164）/ … (#164)
             notes.append(_note("shift_overlap", other, shift=other))
     return notes
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from marketplace.accounts.models import Role
 from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
+from marketplace.matches import refusals
 from marketplace.matches.claims import own_claim
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import Conflict, field_problem, refresh_need_status, set_match_status
@@ -74,10 +75,11 @@ class AlreadyCheckedIn(Conflict):
     """409: the volunteer is checked in to another shift and must check out there first."""
 
     def __init__(self, shift: Shift) -> None:
-        super().__init__(
-            f"You are checked in to another shift: {shift.title} (#{shift.id}); check out there first",
-            extra={"shift_id": shift.id, "shift_title": shift.title},
+        detail, extra = refusals.said_about_shift(
+            "checked_in_elsewhere", refusals.CHECKED_IN_ELSEWHERE, shift.title, shift.id
         )
+        super().__init__(detail, extra=extra)
+        self.said = True
         self.shift_id = shift.id
         self.shift_title = shift.title
 

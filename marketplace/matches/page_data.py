@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from litestar.exceptions import PermissionDeniedException
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from marketplace.items.services import item_labels
@@ -19,7 +20,7 @@ from marketplace.matches import compatibility, signups
 from marketplace.matches.claims import ClaimFilters, claims_of_organization
 from marketplace.matches.delivery import CHECK_IN_OPENS  # one rule for the pages and the API
 from marketplace.matches.models import Match, MatchKind, MatchStatus
-from marketplace.matches.reasons import reason_shown
+from marketplace.matches.reasons import reason_shown, said_reason
 from marketplace.matches.round_proposals import not_an_unaccepted_proposal_signup
 from marketplace.matches.services import LIVE
 from marketplace.needs.models import Need, ResourceLine, Shift, ShiftSkill
@@ -327,6 +328,14 @@ class SignupRow:
     now: datetime
     # The shift this volunteer is checked in to, when it is another one: one shift at a time.
     checked_in_elsewhere: Shift | None = None
+    stored_reason: str | None = None  # the sign-up's match's decision reason (a cancelled or refused one)
+
+    @property
+    def reason(self) -> str | None:
+        """Why a cancelled or refused sign-up ended, in the volunteer's language (``reasons.said_reason``)."""
+        if self.signup.status is not SignupStatus.CANCELLED:
+            return None
+        return said_reason(self.stored_reason, own=True)
 
     @property
     def is_over(self) -> bool:
@@ -381,25 +390,35 @@ class SignupsPage:
     checked_out: SignupRow | None = None  # the sign-up just checked out: the page says what it credited
 
 
+# The sign-up's own match, for its decision reason (an alias: the proposal filter correlates Match itself).
+_decided = aliased(Match)
+
+
 def signups_page(db: Session, actor: CurrentUser, now: datetime) -> SignupsPage:
     profile_id = profile_id_of(db, actor)
     found = (
         db.exec(
-            select(ShiftSignup, Shift, Need)
+            select(ShiftSignup, Shift, Need, _decided.decision_reason)
             .join(Shift, col(Shift.id) == ShiftSignup.shift_id)
             .outerjoin(Need, col(Need.id) == Shift.need_id)
+            .outerjoin(_decided, _decided.id == ShiftSignup.match_id)
             .where(ShiftSignup.volunteer_id == profile_id, not_an_unaccepted_proposal_signup())
             .order_by(col(Shift.starts_at))
         ).all()
         if profile_id is not None
         else []
     )
-    checked_in = next((shift for signup, shift, _need in found if signup.status is SignupStatus.CHECKED_IN), None)
+    checked_in = next((shift for signup, shift, _need, _why in found if signup.status is SignupStatus.CHECKED_IN), None)
     rows = [
         SignupRow(
-            signup, shift, need, now, checked_in if checked_in is not None and checked_in.id != shift.id else None
+            signup,
+            shift,
+            need,
+            now,
+            checked_in if checked_in is not None and checked_in.id != shift.id else None,
+            stored_reason=why,
         )
-        for signup, shift, need in found
+        for signup, shift, need, why in found
     ]
     return SignupsPage(
         has_profile=profile_id is not None,

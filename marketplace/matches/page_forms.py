@@ -123,6 +123,8 @@ def claim_field_problem(error: ValidationException, problem: FormProblem) -> For
 def conflict_message(error: Conflict) -> str:
     """The data's state refused the action (someone else got there first, or it is too late)."""
     detail = str(error.detail)
+    if error.said:  # already the reader's sentence, naming the other shift (refusals.py)
+        return detail
     for needle, message in (
         ("already claimed", _("Another partner has just claimed the whole project.")),
         ("takes no line claims", _("A partner has claimed the whole project; no part of it can be claimed now.")),

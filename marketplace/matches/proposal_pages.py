@@ -35,6 +35,8 @@ RowId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 def refusal_message(error: Conflict) -> str:
     """The service's English reason for refusing an answer, in the reader's language."""
     detail = str(error.detail)
+    if error.said:  # already the reader's sentence (refusals.py)
+        return detail
     for needle, message in (
         ("accepted already", _("You have accepted this proposal already; it waits for the street's approval.")),
         ("declined already", _("You have declined this proposal already.")),

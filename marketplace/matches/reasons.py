@@ -1,14 +1,75 @@
-"""What a rejected or cancelled claim says of why: the words someone typed, as typed; the sentence the service
-stores when a partner cancels without a reason (English in the data and the API) in the page's language,
-said to the partner as their own act and to the street's staff as the partner's."""
+"""What a rejected or cancelled claim says of why: the words someone typed, as typed; the sentences the service
+stores itself (English in the data and the API) in the reader's language, said to the partner or volunteer as
+their own and to the street's staff as theirs.
+
+Some stored sentences carry values (what the line still needs, the shift a moved shift now overlaps): they are
+written by the functions here and read back by the same patterns, so a reader sees them in their own language
+and not in the one of whoever caused them ("the line now needs 0 桶" → "街道减少了该资源行的数量，已无需更多。").
+"""
+
+import re
+from decimal import Decimal, InvalidOperation
 
 from marketplace.i18n import gettext as _
+from marketplace.i18n.punctuation import bracketed
 from marketplace.matches.models import Match, MatchStatus
 
 # Stored as the decision reason when a partner cancels a claim without typing one.
 PARTNER_CANCELLED = "cancelled by the partner"
 # Stored when a claim or proposal still waiting ends because the partner withdrew the offer it was of.
 OFFER_WITHDRAWN = "the offer was withdrawn"
+# Stored when a volunteer cancels a sign-up without typing a reason.
+VOLUNTEER_CANCELLED = "cancelled by the volunteer"
+
+_LINE_NOW_NEEDS = re.compile(r"the line now needs (\d+(?:\.\d+)?) (.*)", re.DOTALL)
+_SHIFT_MOVED = re.compile(r"the shift moved to a time that overlaps your shift (.*) \(#(\d+)\)", re.DOTALL)
+
+
+def shift_named(title: str, shift_id: int | None) -> str:
+    """A shift as a reader reads it: its title and number, "接种陪同（#164）" / "Vaccination escort (#164)"."""
+    return title + bracketed(f"#{shift_id}")
+
+
+def line_now_needs(still: str, unit: str) -> str:
+    """Stored when the street lowers a line's quantity and a proposed claim on it is released."""
+    return f"the line now needs {still} {unit}"
+
+
+def shift_moved_onto(title: str, shift_id: int | None) -> str:
+    """Stored when the street moves a shift onto another shift the volunteer is confirmed for."""
+    return f"the shift moved to a time that overlaps your shift {title} (#{shift_id})"
+
+
+def said_reason(stored: str | None, *, own: bool) -> str | None:
+    """A stored reason in the reader's language; ``own``: the reader is the partner or volunteer it ended for.
+
+    Words someone typed are shown as typed."""
+    if not stored:
+        return stored
+    if stored == VOLUNTEER_CANCELLED:
+        return _("Cancelled by you, without a reason.") if own else _("Cancelled by the volunteer, without a reason.")
+    found = _LINE_NOW_NEEDS.fullmatch(stored)
+    if found is not None:
+        return _line_now_needs(found.group(1), found.group(2))
+    found = _SHIFT_MOVED.fullmatch(stored)
+    if found is not None:
+        values = {"shift": shift_named(found.group(1), int(found.group(2)))}
+        if own:
+            return _("The shift moved to a time that overlaps your shift %(shift)s.") % values
+        return _("The shift moved to a time that overlaps the volunteer's shift %(shift)s.") % values
+    return stored
+
+
+def _line_now_needs(still: str, unit: str) -> str:
+    from marketplace.quantity_display import with_unit
+
+    try:
+        needed = Decimal(still)
+    except InvalidOperation:
+        needed = Decimal(0)
+    if needed <= 0:
+        return _("The street reduced this line; it needs nothing more.")
+    return _("The street reduced this line; it now needs %(needed)s.") % {"needed": with_unit(needed, unit)}
 
 
 def reason_shown(match: Match, *, own: bool) -> str | None:
@@ -22,4 +83,4 @@ def reason_shown(match: Match, *, own: bool) -> str | None:
         if own:
             return _("Cancelled by your organization, without a reason.")
         return _("Cancelled by the partner, without a reason.")
-    return stored
+    return said_reason(stored, own=own)

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from marketplace.accounts.models import Role, User
 from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches import compatibility, openings, round_proposals, street_scope
+from marketplace.matches import compatibility, openings, refusals, round_proposals, street_scope
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import (
     Conflict,
@@ -50,6 +50,8 @@ class BulkResult:
     approved: list[int] = field(default_factory=list)
     rejected: list[int] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)
+    # The failed ids whose reason is already a sentence in the reader's language (refusals.py).
+    said: set[int] = field(default_factory=set)
 
 
 def approve(db: Session, actor: CurrentUser, match_id: int) -> Match:
@@ -114,7 +116,7 @@ def _approve_in_savepoint(db: Session, actor: CurrentUser, row: Match) -> None:
         if shift is not None:
             other = overlapping_confirmed(db, row.volunteer_id or 0, shift.starts_at, shift.ends_at, shift.id or 0)
             if other is not None:
-                raise Conflict(f"The volunteer is confirmed for an overlapping shift: {other.title} (#{other.id})")
+                raise refusals.shift_refusal("shift_overlap", refusals.APPROVAL_OVERLAP, other.title, other.id)
         if not take_slot(db, row.shift_id or 0):
             raise Conflict("This shift is full")
         _set_signup(db, row.id or 0, SignupStatus.PENDING, SignupStatus.CONFIRMED)
@@ -165,7 +167,7 @@ def reject(db: Session, actor: CurrentUser, match_id: int, reason: str | None) -
 def bulk_approve(db: Session, actor: CurrentUser, ids: list[int]) -> BulkResult:
     """Approve each id on its own (a savepoint each); the result says which were approved and why others were not."""
     result = BulkResult()
-    _each(db, ids, lambda match_id: approve(db, actor, match_id), result.approved, result.failed)
+    _each(db, ids, lambda match_id: approve(db, actor, match_id), result.approved, result.failed, result.said)
     return result
 
 
@@ -174,7 +176,7 @@ def bulk_reject(db: Session, actor: CurrentUser, ids: list[int], reason: str | N
     rejection is; the result says which were rejected and why others were not (decided already, gone)."""
     reason = _rejection_reason(reason)
     result = BulkResult()
-    _each(db, ids, lambda match_id: reject(db, actor, match_id, reason), result.rejected, result.failed)
+    _each(db, ids, lambda match_id: reject(db, actor, match_id, reason), result.rejected, result.failed, result.said)
     return result
 
 
@@ -184,6 +186,7 @@ def _each(
     decide: Callable[[int], Match],
     done: list[int],
     failed: list[tuple[int, str]],
+    said: set[int],
 ) -> None:
     """Decide each id in lock order in a savepoint of its own: one refusal or lost lock race undoes only it."""
     for match_id in _in_lock_order(ids):
@@ -192,6 +195,8 @@ def _each(
                 decide(match_id)
         except (Conflict, NotFoundException) as problem:
             failed.append((match_id, str(problem.detail)))
+            if getattr(problem, "said", False):
+                said.add(match_id)
         except DBAPIError as error:
             if not _lost_a_lock_race(error):
                 raise

@@ -106,6 +106,8 @@ def conflict_message(problem: Conflict | NotFoundException) -> str:
     if isinstance(problem, NotFoundException):
         return _("This item no longer exists.")
     detail = str(problem.detail)
+    if problem.said:  # already the reader's sentence, naming the other shift (refusals.py)
+        return detail
     if compatibility.CANNOT_SERVE in detail:
         return _("The offer cannot serve this resource line; the claim stays pending and can be rejected.")
     # The openings rule (openings.py), in the words the take-part page already uses.
@@ -298,6 +300,7 @@ class ReviewPagesController(Controller):
             problem: Conflict | NotFoundException = (
                 NotFoundException(detail) if detail.startswith("No match") else Conflict(detail)
             )
+            problem.said = match_id in result.said  # type: ignore[union-attr]
             failed.append((match_id, titles.get(match_id, ""), conflict_message(problem)))
         filters, sort, _page = where_in_queue(data)
         context = page_context(

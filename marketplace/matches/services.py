@@ -32,7 +32,10 @@ if TYPE_CHECKING:
     from marketplace.matches.page_forms import parse_quantity as parse_quantity
     from marketplace.matches.page_forms import reason_problem as reason_problem
     from marketplace.matches.page_forms import row_id as row_id
+    from marketplace.matches.reasons import line_now_needs as line_now_needs
     from marketplace.matches.reasons import reason_shown as reason_shown
+    from marketplace.matches.reasons import said_reason as said_reason
+    from marketplace.matches.reasons import shift_moved_onto as shift_moved_onto
     from marketplace.matches.review import people_of as people_of
     from marketplace.matches.round_proposals import AWAITING as AWAITING
     from marketplace.matches.round_proposals import answer_state as answer_state
@@ -73,6 +76,7 @@ _SURFACE = {
     "conflict_message": "page_forms",
     "contribution": "summaries",
     "live_pairs": "staff_proposals",
+    "line_now_needs": "reasons",
     "lock_volunteer": "signups",
     "needs_served_by": "street_scope",
     "needs_served_by_volunteer": "street_scope",
@@ -91,9 +95,11 @@ _SURFACE = {
     "review_queue": "summaries",
     "round_pending": "summaries",
     "row_id": "page_forms",
+    "said_reason": "reasons",
     "served_pairs": "street_scope",
     "serves": "compatibility",
     "serves_need": "street_scope",
+    "shift_moved_onto": "reasons",
     "signups_page": "page_data",
     "verify_need": "delivery",
 }
@@ -124,6 +130,8 @@ class Conflict(ClientException):
     """409: the request was valid but the data's state refuses it (already claimed, full, not enough left)."""
 
     status_code = HTTP_409_CONFLICT
+    # True when ``detail`` is already a sentence in the reader's language (refusals.py): pages show it as it is.
+    said = False
 
 
 def field_problem(field: str, message: str) -> ValidationException:

@@ -17,8 +17,9 @@ from sqlmodel import Session, col, select
 
 from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches import openings, round_proposals
+from marketplace.matches import openings, refusals, round_proposals
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
+from marketplace.matches.reasons import VOLUNTEER_CANCELLED
 from marketplace.matches.services import (
     Conflict,
     enter_open_need,
@@ -139,7 +140,7 @@ def sign_up(db: Session, actor: CurrentUser, shift_id: int) -> tuple[ShiftSignup
         raise Conflict(refusal)
     other = overlapping_confirmed(db, profile.id or 0, shift.starts_at, shift.ends_at, shift_id)
     if other is not None:
-        raise Conflict(f"You are already confirmed for an overlapping shift: {other.title} (#{other.id})")
+        raise refusals.shift_refusal("signup_overlap", refusals.SIGNUP_OVERLAP, other.title, other.id)
     confirm = not shift.requires_approval
     match = Match(
         need_id=shift.need_id,
@@ -243,7 +244,7 @@ def cancel_signup(db: Session, actor: CurrentUser, signup_id: int, reason: str |
             row.match_id,
             expected=(MatchStatus.PROPOSED, MatchStatus.APPROVED),
             status=MatchStatus.CANCELLED,
-            decision_reason=(reason or "cancelled by the volunteer")[:500],
+            decision_reason=(reason or VOLUNTEER_CANCELLED)[:500],
             decided_at=utcnow(),
         )
     db.refresh(row)

@@ -39,10 +39,12 @@ from marketplace.db.types import utcnow
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import (
     HELD,
+    line_now_needs,
     lock_volunteer,
     overlapping_confirmed,
     refresh_need_status,
     set_match_status,
+    shift_moved_onto,
 )
 from marketplace.needs import services
 from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
@@ -157,7 +159,7 @@ def change_line_quantity(
         )
     before = {"quantity": _num(line.quantity), "still_needed": _num(line.still_needed)}
     still = max(Decimal(0), line.still_needed + quantity - line.quantity)
-    why = reason or f"the line now needs {_num(still)} {line.unit}"
+    why = reason or line_now_needs(_num(still), line.unit)
     result = ChangeResult(need)
     outcomes = _fit_proposals(db, actor, line_id, still, why, result)
     # The difference is applied to the row as it is now (an approval may have taken from it meanwhile).
@@ -467,7 +469,7 @@ def _release_overlapping(
         other = overlapping_confirmed(db, volunteer_id, shift.starts_at, shift.ends_at, shift.id or 0)
         if other is None:
             continue
-        reason = f"the shift moved to a time that overlaps your shift {other.title} (#{other.id})"
+        reason = shift_moved_onto(other.title, other.id)
         if _release_signup(db, actor, signup_id, match_id, reason, give_back=True):
             released[signup_id] = volunteer_id
     return released

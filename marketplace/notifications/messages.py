@@ -15,6 +15,7 @@ from typing import Any
 
 from marketplace.i18n import gettext as _
 from marketplace.i18n import ngettext
+from marketplace.matches.services import said_reason
 from marketplace.notifications import need_change_messages  # its renderers are registered below
 from marketplace.notifications.phrases import (
     APPROVED,
@@ -62,7 +63,8 @@ def _staff_need_link(payload: dict[str, Any]) -> str | None:
 
 
 def _with_reason(text: str, payload: dict[str, Any]) -> str:
-    reason = payload.get("reason")
+    # A reason the service stored (a released claim, a moved shift) in the reader's words; typed ones as typed.
+    reason = said_reason(payload.get("reason"), own=True)
     return _("%(text)s. Reason: %(reason)s") % {"text": text, "reason": reason} if reason else text
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from marketplace.i18n import gettext as _
 from marketplace.i18n import ngettext
+from marketplace.matches.services import said_reason
 from marketplace.notifications import messages
 from marketplace.vocabulary import ResourceKind
 
@@ -64,7 +65,8 @@ def _window(payload: dict[str, Any]) -> str:
 
 
 def _with_reason(text: str, payload: dict[str, Any]) -> str:
-    reason = payload.get("reason")
+    # A reason the service stored (a released claim, a moved shift) in the reader's words; typed ones as typed.
+    reason = said_reason(payload.get("reason"), own=True)
     return _("%(text)s. Reason: %(reason)s") % {"text": text, "reason": reason} if reason else text
 
 
