@@ -20,6 +20,7 @@ from marketplace import i18n
 from marketplace.accounts.devices import device_name
 from marketplace.choose_one import choose_one
 from marketplace.i18n.punctuation import bracketed_markup, word_gap
+from marketplace.opening_hours import opening_hours
 from marketplace.quantity_display import unit_name, with_unit  # with_unit stays importable from here too
 from marketplace.security import context as security_context
 from marketplace.street_clock import last_day, street_time
@@ -69,6 +70,7 @@ def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -
         local_time=local_time,
         time_ago=time_ago,
         bracketed=bracketed_markup,  # "待审核（3）" / "Pending (3)": the page's brackets, never a literal " ("
+        opening_hours=opening_hours,  # a station's "每日 8:00-20:00" reads "Daily 8:00-20:00" on an English page
     )
     return env
 
