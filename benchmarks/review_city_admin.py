@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/review_city_admin.py \
         --city-url fresh=postgresql+psycopg://postgres@127.0.0.1:5432/city_fresh \
         --city-url vacuumed=postgresql+psycopg://postgres@127.0.0.1:5432/city_vacuumed \
-        [--street-admin aoshanwei-admin] [--runs 9] [--label NAME]
+        [--street-admin aoshanwei-admin] [--runs 9] [--label NAME] [--set COPY:SETTING=VALUE]
 
 Each copy was seeded with ``marketplace seed city --streets 100 --volunteers 100000 --needs 50000 --offers
 20000`` and then changed in one way (VACUUM, a migration, ...). On a shared host the load moves from one
@@ -11,27 +11,25 @@ minute to the next; so one run times every copy in turn, query by query, and the
 measured under the same load. For each copy, read only and in one session, it times the city admin's
 counts (``inbox.count_inbox``: no filter, "any conflict", "overlapping shift") and the first page's ids
 (``inbox.page_ids``, the default sort), and a street admin's counts and ids; the answers of every copy
-are asserted equal. On PostgreSQL it also records the shared buffers each query touched (``EXPLAIN
-(ANALYZE, BUFFERS)``, one run): the work a query does, which the host's load does not move.
+are asserted equal. ``--set serial:max_parallel_workers_per_gather=0`` gives one copy's sessions a
+PostgreSQL setting (two names for one URL compare a setting on the same data). On PostgreSQL it also
+records the shared buffers each query touched (``EXPLAIN (ANALYZE, BUFFERS)``, one run): the work a query
+does, which the host's load does not move.
 
 Writes ``benchmarks/results/review_city_admin[_LABEL].{txt,json}``.
 """
 
 import argparse
-import json
-import os
-import platform
+import functools
 import re
-import statistics
-import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
+from timing import in_turns, load, summary, write_results
 
 import marketplace.models  # noqa: F401  (registers every table)
 from marketplace.accounts.models import User
@@ -39,7 +37,6 @@ from marketplace.db.engine import create_db_engine
 from marketplace.matches import inbox
 from marketplace.settings import DatabaseSettings
 
-RESULTS = Path(__file__).resolve().parent / "results"
 Query = Callable[[Session], Any]
 
 
@@ -114,28 +111,31 @@ def _buffers(db: Session, query: Query) -> int:
     return total
 
 
-def _measure(urls: dict[str, str], street_admin: str, runs: int) -> dict[str, Any]:
+def _measure(
+    urls: dict[str, str], street_admin: str, runs: int, settings: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     engines = {name: create_db_engine(DatabaseSettings(url=url)) for name, url in urls.items()}
     sessions = {name: Session(engine) for name, engine in engines.items()}
     try:
+        for copy, assignments in (settings or {}).items():
+            for assignment in assignments:
+                name, value = assignment.split("=", 1)
+                sessions[copy].execute(
+                    sa.text("SELECT set_config(:name, :value, false)"), {"name": name, "value": value}
+                )
+            sessions[copy].commit()  # a SET rolled back is undone; committed, it lasts the session
         first = next(iter(sessions.values()))
         names = list(_queries(first, street_admin))
         queries = {name: _queries(db, street_admin) for name, db in sessions.items()}
         cpu = {copy: _cpu_reader(db) for copy, db in sessions.items()}
-        timings: dict[str, dict[str, list[float]]] = {copy: {q: [] for q in names} for copy in urls}
-        spent: dict[str, dict[str, list[float]]] = {copy: {q: [] for q in names} for copy in urls}
-        answers: dict[str, dict[str, Any]] = {copy: {} for copy in urls}
-        for run in range(runs + 1):  # the first round warms the caches and is dropped
-            for query in names:
-                for copy, db in sessions.items():
-                    began, began_cpu = time.perf_counter(), cpu[copy]()
-                    answer = queries[copy][query](db)
-                    elapsed, used = (time.perf_counter() - began) * 1000, cpu[copy]() - began_cpu
-                    db.rollback()
-                    answers[copy][query] = answer
-                    if run:
-                        timings[copy][query].append(elapsed)
-                        spent[copy][query].append(used)
+        cases = {
+            (query, copy): functools.partial(queries[copy][query], db)
+            for query in names
+            for copy, db in sessions.items()
+        }
+        readers = {(query, copy): cpu[copy] for query, copy in cases}
+        timed = in_turns(cases, runs, cpu=readers, after=lambda case: sessions[case[1]].rollback())
+        answers = {copy: {query: timed[(query, copy)].answer for query in names} for copy in urls}
         reference = next(iter(answers.values()))
         for copy, found in answers.items():
             assert found == reference, (copy, found, reference)
@@ -153,23 +153,11 @@ def _measure(urls: dict[str, str], street_admin: str, runs: int) -> dict[str, An
     for query in names:
         row: dict[str, Any] = {"query": query, "answer": str(reference[query])[:60]}
         for copy in urls:
-            kept = sorted(timings[copy][query])
-            row[copy] = {
-                "median_ms": round(statistics.median(kept), 1),
-                "min_ms": round(kept[0], 1),
-                "cpu_ms": round(statistics.median(spent[copy][query]), 1),
-            }
+            row[copy] = summary(timed[(query, copy)])
             if copy in buffers:
                 row[copy]["buffers"] = buffers[copy][query]
         rows.append(row)
     return {"runs": runs, "copies": urls, "rows": rows}
-
-
-def _load() -> list[float]:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return []
 
 
 def main() -> None:
@@ -178,10 +166,16 @@ def main() -> None:
     parser.add_argument("--street-admin", default="aoshanwei-admin")
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--label", default="")
+    parser.add_argument("--set", action="append", default=[], help="COPY:SETTING=VALUE for a copy's sessions")
     args = parser.parse_args()
     urls = dict(item.split("=", 1) for item in args.city_url)
-    started_load = _load()
-    result = _measure(urls, args.street_admin, args.runs)
+    settings: dict[str, list[str]] = {}
+    for item in args.set:
+        copy, assignment = item.split(":", 1)
+        settings.setdefault(copy, []).append(assignment)
+    started_load = load()
+    result = _measure(urls, args.street_admin, args.runs, settings)
+    result["settings"] = settings
     width = max(len(row["query"]) for row in result["rows"])
     lines = [
         f"The review queue's queries on copies of a seeded city, {args.runs} runs each in turns, "
@@ -198,19 +192,12 @@ def main() -> None:
             cells.append(f"{text:>30}")
         lines.append(f"{row['query']:{width}} " + " ".join(cells))
     lines.append("")
-    lines += [f"{copy}: {url}" for copy, url in urls.items()]
-    text = "\n".join(lines) + f"\n\nload average at the start: {started_load}, at the end: {_load()}\n"
+    lines += [f"{copy}: {url} {' '.join(settings.get(copy, []))}".rstrip() for copy, url in urls.items()]
+    text = "\n".join(lines) + f"\n\nload average at the start: {started_load}, at the end: {load()}\n"
     print(text)
-    record = {
-        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "load": _load()},
-        "started_load": started_load,
-        **result,
-    }
-    RESULTS.mkdir(exist_ok=True)
-    name = "review_city_admin" + (f"_{args.label}" if args.label else "")
-    (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
-    (RESULTS / f"{name}.txt").write_text(text)
+    write_results(
+        "review_city_admin" + (f"_{args.label}" if args.label else ""), text, started_load=started_load, **result
+    )
 
 
 if __name__ == "__main__":

@@ -22,13 +22,9 @@ and ``/volunteers``, signed in as the seed's ``city`` and ``<slug>-admin``; it w
 """
 
 import argparse
-import json
-import os
-import platform
 import random
 import re
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -40,6 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 from litestar.testing import TestClient
 from sqlmodel import Session
+from timing import load, write_results
 
 import marketplace.models  # noqa: F401  (registers every table)
 from marketplace.accounts.models import Role, User
@@ -59,7 +56,6 @@ from marketplace.settings import DatabaseSettings, Settings
 from marketplace.volunteers.models import VolunteerProfile
 from seeds.synthetic import seed_synthetic
 
-RESULTS = Path(__file__).resolve().parent / "results"
 TODAY = date(2026, 5, 1)
 PASSWORD = "bench-admin-password-2026"
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
@@ -366,12 +362,6 @@ def _measure_city(url: str, street_admin: str, requests: int) -> dict[str, Any]:
 
 def _city_main(args: argparse.Namespace) -> None:
     run = _measure_city(args.city_url, args.street_admin, args.requests)
-    record = {
-        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "label": args.label,
-        "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "load": _load()},
-        "run": run,
-    }
     lines = [f"A seeded city's review inbox and volunteer list, {args.requests} requests per view (in process)"]
     lines.append(f"{'user':16} {'view':44} {'median':>9} {'min':>9} {'stmts':>6}")
     for row in run["views"]:
@@ -379,13 +369,10 @@ def _city_main(args: argparse.Namespace) -> None:
             f"{row['user']:16} {row['path'][:44]:44} {row['median_ms']:7.1f}ms {row['min_ms']:7.1f}ms "
             f"{row['statements']:6d}"
         )
-    text = "\n".join(lines) + f"\n\nload average at the end: {_load()}\n"
+    text = "\n".join(lines) + f"\n\nload average at the end: {load()}\n"
     print("\n" + text)
     if not args.no_write:
-        RESULTS.mkdir(exist_ok=True)
-        name = "review_inbox_city" + (f"_{args.label}" if args.label else "")
-        (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
-        (RESULTS / f"{name}.txt").write_text(text)
+        write_results("review_inbox_city" + (f"_{args.label}" if args.label else ""), text, label=args.label, run=run)
 
 
 def main() -> None:
@@ -407,11 +394,6 @@ def main() -> None:
     if args.database_url:
         url = recreate_postgres_database(args.database_url, "bench_review_inbox")
         runs.append(_measure(url, args.pending, args.requests, "PostgreSQL"))
-    record = {
-        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "load": _load()},
-        "runs": runs,
-    }
     lines = [f"Review inbox at {args.pending:,} pending items, {args.requests} requests per view (in process)"]
     for run in runs:
         lines.append(f"\n{run['backend']} ({run['pending']:,} pending)")
@@ -421,19 +403,10 @@ def main() -> None:
                 f"{row['kind']:5}{row['path'][:72]:72} {row['median_ms']:7.1f}ms {row['p95_ms']:7.1f}ms "
                 f"{row['statements']:6d}"
             )
-    text = "\n".join(lines) + f"\n\nload average at the end: {_load()}\n"
+    text = "\n".join(lines) + f"\n\nload average at the end: {load()}\n"
     print("\n" + text)
     if not args.no_write:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "review_inbox.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
-        (RESULTS / "review_inbox.txt").write_text(text)
-
-
-def _load() -> list[float]:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return []
+        write_results("review_inbox", text, runs=runs)
 
 
 if __name__ == "__main__":
