@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_302_FOUND
 
 from marketplace.accounts.models import Role
 from marketplace.db.deps import ReaderSession
+from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.items.services import item_labels
 from marketplace.needs.board import (
@@ -52,6 +53,18 @@ def board_address(filters: BoardFilters, page: int) -> str:
     return f"/?{query}" if query else "/"
 
 
+def _line_names(reader: ReaderSession, results: BoardPage) -> dict[int, str]:
+    """What the cards call each line they list, by line id, in the reader's language where there is one.
+
+    The street types a line's text in Chinese ("医用外科口罩（独立包装）"). On an English page a line with an
+    item key is named by the item's English name; a line without one shows its text as typed (there is no
+    translation to give), and a line without text its kind."""
+    lines = [line for card in results.items for line in card.resources_still_needed]
+    english = current_locale.get().startswith("en")
+    labels = item_labels(reader, [line.item_key for line in lines]) if english else {}
+    return {line.id: labels.get(line.item_key) or line.description or line.kind_label for line in lines}
+
+
 def _page_size(request: Request[Any, Any, Any]) -> int:
     return int(request.app.state.settings.page_size)
 
@@ -84,7 +97,7 @@ class ProjectPagesController(Controller):
         filters = with_street(reader, filters, street)
         check_filters_exist(reader, filters)
         results = list_projects(reader, filters, page=page, page_size=_page_size(request))
-        context: dict[str, Any] = {"results": results, "filters": filters}
+        context: dict[str, Any] = {"results": results, "filters": filters, "line_names": _line_names(reader, results)}
         if wants_fragment(request):
             # The form sends its empty fields too; the address pushed to history leaves them out.
             address = board_address(filters, page)
