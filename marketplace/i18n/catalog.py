@@ -3,7 +3,9 @@
 The same extraction as ``pybabel extract -F babel.cfg``: every ``marketplace/**.py`` and
 ``templates/**.html``. ``update`` merges new messages into each locale's ``.po`` (untranslated,
 never fuzzy-guessed) and drops vanished ones; translating them is then a matter of editing the
-``.po``. ``check`` lists what is untranslated or fuzzy, so a test and CI can refuse it.
+``.po``. ``check`` lists what is untranslated or fuzzy, what the sources hold and no catalog does, and what a
+catalog holds that no source uses any more (a stale entry a reworded message left behind, in any of the topic
+files), so a test and CI can refuse it.
 
     python -m marketplace.i18n.catalog update   # then translate the new empty msgstr entries
     python -m marketplace.i18n.catalog check    # exit status 1 while anything is untranslated
@@ -79,6 +81,8 @@ class CatalogReport:
     removed: list[str] = field(default_factory=list)
     untranslated: list[str] = field(default_factory=list)
     fuzzy: list[str] = field(default_factory=list)
+    # ``check``: messages a catalog file holds that no source uses, each as "file: msgid".
+    unused: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -126,21 +130,42 @@ def update(locale: str = DEFAULT_LOCALE, root: Path = PROJECT_ROOT) -> CatalogRe
     )
 
 
-def check(locale: str = DEFAULT_LOCALE, root: Path = PROJECT_ROOT) -> CatalogReport:
-    """What is missing from ``locale``'s catalog, untranslated or fuzzy; the catalog is not changed."""
-    catalog = read_catalog(locale)
+def check(locale: str = DEFAULT_LOCALE, root: Path = PROJECT_ROOT, paths: list[Path] | None = None) -> CatalogReport:
+    """What is missing from ``locale``'s catalog, untranslated, fuzzy or unused; the catalog is not changed.
+
+    ``paths``: the catalog files to check (``po_paths(locale)`` unless given)."""
+    paths = po_paths(locale) if paths is None else paths
+    catalog = merged_catalog(paths, locale)
     known = {message_key(m) for m in catalog if m.id}
-    missing = sorted(message_key(m)[0] for m in extract_messages(root) if m.id and message_key(m) not in known)
+    used = {message_key(m) for m in extract_messages(root) if m.id}
+    missing = sorted(key[0] for key in used - known)
     untranslated, fuzzy = problems(catalog)
-    return CatalogReport(locale=locale, added=missing, untranslated=untranslated, fuzzy=fuzzy)
+    return CatalogReport(
+        locale=locale,
+        added=missing,
+        untranslated=untranslated,
+        fuzzy=fuzzy,
+        unused=unused_messages(paths, locale, used),
+    )
+
+
+def unused_messages(paths: list[Path], locale: str, used: set[tuple[str, str | None]]) -> list[str]:
+    """Each message of these catalog files that is not in ``used`` (the sources' messages), as "file: msgid"."""
+    return [
+        f"{path.name}: {message_key(message)[0]}"
+        for path in paths
+        for message in _read_one(path, locale)
+        if message.id and message_key(message) not in used
+    ]
 
 
 def _print_report(report: CatalogReport, added_label: str) -> None:
     print(
         f"{report.locale}: {len(report.added)} {added_label}, {len(report.removed)} removed, "
-        f"{len(report.untranslated)} untranslated, {len(report.fuzzy)} fuzzy"
+        f"{len(report.untranslated)} untranslated, {len(report.fuzzy)} fuzzy, {len(report.unused)} unused"
     )
-    for title, keys in ((added_label, report.added), ("untranslated", report.untranslated), ("fuzzy", report.fuzzy)):
+    listed = ((added_label, report.added), ("untranslated", report.untranslated), ("fuzzy", report.fuzzy))
+    for title, keys in (*listed, ("used nowhere (remove it)", report.unused)):
         for key in keys:
             print(f"  {title}: {key!r}")
 
@@ -154,7 +179,7 @@ def main(argv: list[str]) -> int:
     for locale in TRANSLATED_LOCALES:
         report = update(locale) if command == "update" else check(locale)
         _print_report(report, "added" if command == "update" else "missing from the catalog")
-        ok = ok and report.complete and (command == "update" or not report.added)
+        ok = ok and report.complete and (command == "update" or not (report.added or report.unused))
     return 0 if ok else 1
 
 
