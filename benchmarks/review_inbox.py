@@ -230,31 +230,12 @@ def _measure(url: str, pending: int, requests: int, label: str) -> dict[str, Any
     app = create_app(settings)
     results: list[dict[str, Any]] = []
     with TestClient(app=app) as client:
-        page = client.get("/login")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert csrf is not None
-        signed = client.post(
-            "/login",
-            data={"username": "bench-admin", "password": PASSWORD, "csrf_token": csrf.group(1)},
-            follow_redirects=False,
-        )
-        assert signed.status_code == 303, signed.text[:300]
+        _sign_in(client, "bench-admin", PASSWORD)
         app_engine: sa.Engine = app.state.engine
         for kind, path in views:
             headers = {"Authorization": f"Bearer {token}"} if kind == "api" else {}
-            for _ in range(2):
-                warm = client.get(path, headers=headers)
-                assert warm.status_code == 200, (path, warm.text[:300])
-            timings, statements, shown = [], [], 0
-            for _ in range(requests):
-                with _counting(app_engine) as seen:
-                    began = time.perf_counter()
-                    response = client.get(path, headers=headers)
-                    timings.append((time.perf_counter() - began) * 1000)
-                statements.append(len(seen))
-                assert response.status_code == 200, (path, response.text[:300])
-                shown = response.json()["total"] if kind == "api" else response.text.count("data-card ")
-            timings.sort()
+            timings, statements, response = _requests(client, app_engine, path, requests, headers)
+            shown = response.json()["total"] if kind == "api" else response.text.count("data-card ")
             row = {
                 "kind": kind,
                 "path": path,
@@ -287,6 +268,25 @@ def _sign_in(client: TestClient[Any], username: str, password: str) -> None:
         follow_redirects=False,
     )
     assert signed.status_code == 303, signed.text[:300]
+
+
+def _requests(
+    client: TestClient[Any], engine: sa.Engine, path: str, requests: int, headers: dict[str, str] | None = None
+) -> tuple[list[float], list[int], Any]:
+    """GET ``path`` twice to warm it, then ``requests`` times: the sorted ms, the statements each request ran,
+    and the last response (every one asserted 200)."""
+    for _ in range(2):
+        warm = client.get(path, headers=headers or {})
+        assert warm.status_code == 200, (path, warm.text[:300])
+    timings, statements = [], []
+    for _ in range(requests):
+        with _counting(engine) as seen:
+            began = time.perf_counter()
+            response = client.get(path, headers=headers or {})
+            timings.append((time.perf_counter() - began) * 1000)
+        statements.append(len(seen))
+        assert response.status_code == 200, (path, response.text[:300])
+    return sorted(timings), statements, response
 
 
 def _city_views(url: str, street_admin: str) -> list[tuple[str, str]]:
@@ -331,18 +331,7 @@ def _measure_city(url: str, street_admin: str, requests: int) -> dict[str, Any]:
             if user != signed_in:
                 _sign_in(client, user, SEED_PASSWORD)
                 signed_in = user
-            for _ in range(2):
-                warm = client.get(path)
-                assert warm.status_code == 200, (path, warm.text[:300])
-            timings, statements = [], []
-            for _ in range(requests):
-                with _counting(app_engine) as seen:
-                    began = time.perf_counter()
-                    response = client.get(path)
-                    timings.append((time.perf_counter() - began) * 1000)
-                statements.append(len(seen))
-                assert response.status_code == 200, (path, response.text[:300])
-            timings.sort()
+            timings, statements, _response = _requests(client, app_engine, path, requests)
             row = {
                 "user": user,
                 "path": path,
