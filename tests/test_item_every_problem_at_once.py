@@ -15,8 +15,9 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
 from marketplace.items.models import ItemTerm
-from marketplace.items.services import install_curated
+from marketplace.items.services import ItemInputError, install_curated
 from marketplace.settings import Settings
+from matching.vocabulary import ItemEntry
 from seeds.data.item_vocabulary import CURATED_ITEMS
 from tests.needs_helpers import token_for
 from tests.security_helpers import make_user, reading
@@ -174,3 +175,19 @@ def test_the_api_answers_field_and_rule_problems_in_one_400_each_naming_its_fiel
     assert _saved(session) == before
     # A body that is no JSON object is a 400 too, never a 500.
     assert _api(client, token, "POST", "/api/v1/items", ["key"], "en").status_code == 400
+
+
+def test_the_curated_list_is_held_to_the_same_rules_and_installs_nothing_that_breaks_them(session: Session) -> None:
+    install_curated(session, CURATED_ITEMS)
+    session.commit()
+    # A spelling light_bulb has, and a phrase holding none of the item's names: both said, nothing added.
+    clash = ItemEntry(
+        "ceiling_lamp", "renovation", "material", "吸顶灯", "ceiling lamps", ("节能灯",), ("盏",), ("花盆",)
+    )
+    with pytest.raises(ItemInputError) as refused:
+        install_curated(session, [clash])
+    said = {(problem.field, problem.message) for problem in refused.value.problems}
+    assert {field for field, _ in said} == {"synonyms", "exclusions"}, said
+    session.rollback()
+    with reading(session) as fresh:
+        assert fresh.execute(sa.select(ItemTerm).where(ItemTerm.key == "ceiling_lamp")).first() is None

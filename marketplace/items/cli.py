@@ -3,7 +3,7 @@
 import click
 
 from marketplace.db.engine import create_db_engine, make_session_factory, session_scope
-from marketplace.items.services import install_curated, reresolve
+from marketplace.items.services import ItemInputError, install_curated, reresolve
 from marketplace.settings import Settings
 from marketplace.whole_numbers import TypedNumber
 
@@ -43,6 +43,10 @@ def install_curated_command() -> None:
         with session_scope(make_session_factory(engine)) as db:
             added = install_curated(db, CURATED_ITEMS)
             counts = reresolve(db) if added else None
+    except ItemInputError as error:
+        # Nothing added: each problem on its own line, as the admin page would list them.
+        said = "\n".join(f"  {problem.key}: {problem.message}" for problem in error.problems)
+        raise click.ClickException(f"the curated items were not added:\n{said}") from None
     finally:
         engine.dispose()
     click.echo(

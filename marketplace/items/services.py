@@ -529,7 +529,8 @@ def reresolve_after_edit(db: Session, actor: CurrentUser | None, term: ItemTerm)
 
 
 def install_curated(db: Session, entries: Iterable[ItemEntry], now: datetime | None = None) -> int:
-    """Add the curated items whose keys the table does not have (an admin's edits and retirements stay).
+    """Add the curated items whose keys the table does not have (an admin's edits and retirements stay), each
+    held to the rules of an admin's item (``rule_problems``: ``ItemInputError`` lists what breaks them).
 
     ``now``: the rows' creation time (a seeding run passes its own clock, so the same seed gives the same rows).
     """
@@ -539,7 +540,15 @@ def install_curated(db: Session, entries: Iterable[ItemEntry], now: datetime | N
     for entry in entries:
         if entry.key in have:
             continue
-        check_exclusions(entry)
+        # The rules an admin's item is held to (a spelling another live item has, a phrase acting on nothing).
+        fields = {"category": Category(entry.category), "kind": ResourceKind(entry.kind)} | {
+            "name_zh": entry.name_zh,
+            "name_en": entry.name_en,
+            "synonyms": list(entry.synonyms),
+            "exclusions": list(entry.exclusions),
+        }
+        if problems := rule_problems(db, entry.key, fields, new=False):
+            raise ItemInputError.of(problems)
         db.add(
             ItemTerm(
                 key=entry.key,
