@@ -211,6 +211,17 @@ def _views(engine: sa.Engine, round_id: int) -> list[tuple[str, str]]:
     ]
 
 
+def _app(url: str, prefix: str) -> Any:
+    """The application on ``url``, with a scratch var dir, as the in-process client reaches it."""
+    settings = Settings(
+        database=DatabaseSettings(url=url),
+        secret_key="benchmark-secret-key-not-for-production",
+        var_dir=Path(tempfile.mkdtemp(prefix=prefix)),
+        allowed_hosts=("testserver.local", "127.0.0.1", "localhost"),
+    )
+    return create_app(settings)
+
+
 def _measure(url: str, pending: int, requests: int, label: str) -> dict[str, Any]:
     upgrade(url)
     engine = create_db_engine(DatabaseSettings(url=url))
@@ -221,13 +232,7 @@ def _measure(url: str, pending: int, requests: int, label: str) -> dict[str, Any
     views = _views(engine, seeded["round_id"])
     engine.dispose()
     print(f"[{label}] {seeded['pending']:,} pending items ready in {time.perf_counter() - started:.1f} s", flush=True)
-    settings = Settings(
-        database=DatabaseSettings(url=url),
-        secret_key="benchmark-secret-key-not-for-production",
-        var_dir=Path(tempfile.mkdtemp(prefix="review-inbox-")),
-        allowed_hosts=("testserver.local", "127.0.0.1", "localhost"),
-    )
-    app = create_app(settings)
+    app = _app(url, "review-inbox-")
     results: list[dict[str, Any]] = []
     with TestClient(app=app) as client:
         _sign_in(client, "bench-admin", PASSWORD)
@@ -316,13 +321,7 @@ def _city_views(url: str, street_admin: str) -> list[tuple[str, str]]:
 def _measure_city(url: str, street_admin: str, requests: int) -> dict[str, Any]:
     """The pages of an already seeded city, in process, signed in as its city admin and a street admin."""
     views = _city_views(url, street_admin)
-    settings = Settings(
-        database=DatabaseSettings(url=url),
-        secret_key="benchmark-secret-key-not-for-production",
-        var_dir=Path(tempfile.mkdtemp(prefix="review-inbox-city-")),
-        allowed_hosts=("testserver.local", "127.0.0.1", "localhost"),
-    )
-    app = create_app(settings)
+    app = _app(url, "review-inbox-city-")
     results: list[dict[str, Any]] = []
     with TestClient(app=app) as client:
         app_engine: sa.Engine = app.state.engine
