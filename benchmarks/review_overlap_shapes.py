@@ -19,6 +19,10 @@ Each city was seeded with ``marketplace seed city --streets 100 --volunteers 100
 - ``nested`` (PostgreSQL only): the app's shape with hash and merge joins off for the query (``SET LOCAL``),
   so each pending item reaches its need, offer, line and shift by index instead of hashing those tables.
 
+On the city, at a load average of 12-15 on 2 CPUs, the sweep took 1.5-2.5 times the probe's time on both
+databases and the set shapes were slower too (results/review_overlap_shapes.txt): the probe is about 20,300
+index-only lookups, while any set shape reads the same held slots and then hashes or sorts them as well.
+
 Writes ``benchmarks/results/review_overlap_shapes[_LABEL].{txt,json}``.
 """
 

@@ -24,7 +24,9 @@ class EventLoopQuery(RuntimeError):
 
 # No JIT compilation: the pages' queries are short, and the planner's cost of the larger ones (a city
 # admin's review counts over 27,533 pending items: 0.7 million) passes jit_above_cost, so PostgreSQL spent
-# 350-450 ms compiling with LLVM to save a part of a 150 ms query (docs/city.md).
+# 350-450 ms compiling with LLVM to save a part of a 150 ms query (docs/city.md). Parallel query stays on:
+# with max_parallel_workers_per_gather = 0 the city admin's review page ids took 687-732 ms instead of
+# 598-612 ms and nothing got faster (benchmarks/results/review_city_admin_postgres_parallel_workers*).
 POSTGRESQL_OPTIONS = "-c jit=off"
 
 
