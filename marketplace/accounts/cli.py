@@ -22,7 +22,7 @@ from marketplace.admin.services import TokenInputErrors, issue_token, list_token
 from marketplace.audit.services import record, snapshot
 from marketplace.db.engine import create_db_engine, make_session_factory, session_scope
 from marketplace.places.models import Community, Street
-from marketplace.security.sessions import revoke_all_sessions
+from marketplace.security.disabling import end_credentials
 from marketplace.settings import Settings
 from marketplace.whole_numbers import TypedNumber, whole_number
 
@@ -150,17 +150,21 @@ def user_disable(username: str) -> None:
             return
         before = {"is_active": row.is_active}
         row.is_active = False
-        ended = revoke_all_sessions(db, row.id)
+        ended = end_credentials(db, row.id)
         record(
             db,
             "user.disable",
             object_type="user",
             object_id=row.id,
             before=before,
-            after={"is_active": False, "sessions_ended": ended},
+            after={"is_active": False, **ended},
             actor_role=CLI_ROLE,
         )
-        click.echo(f"disabled {username}; {ended} session(s) ended", err=True)
+        click.echo(
+            f"disabled {username}; {ended['sessions_ended']} session(s) ended, {ended['tokens_revoked']} token(s)"
+            f" revoked, {ended['reset_links_expired']} reset link(s) expired",
+            err=True,
+        )
 
 
 @click.group("token")

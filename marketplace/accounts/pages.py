@@ -16,7 +16,7 @@ from marketplace.accounts import services
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.schemas import UserUpdate
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.forms import FormData
+from marketplace.forms import FormData, field_errors
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.masking import mask_phone
@@ -62,10 +62,6 @@ def _ids(form: dict[str, Any], key: str) -> list[int]:
 def error_text(error: services.AccountError) -> str:
     message = _(error.message)
     return message % dict(error.params) if error.params else message
-
-
-def _validation_errors(error: ValidationError) -> dict[str, str]:
-    return {str(item["loc"][0]) if item["loc"] else "form": item["msg"] for item in error.errors()}
 
 
 # Where a sign-in without a ``next`` lands: the person's own home (marketplace/home).
@@ -218,7 +214,7 @@ class MyAccountController(Controller):
         try:
             update = UserUpdate.model_validate(values)
         except ValidationError as error:
-            errors = _validation_errors(error)
+            errors = field_errors(error)  # in the reader's language, like every form's
             return Template(
                 "accounts/account.html",
                 context=self._page(db, actor, _settings(request), errors=errors, notice=None),
@@ -358,7 +354,10 @@ class AdminUsersController(Controller):
     @get("/{user_id:int}", name="admin:user", sync_to_thread=True)
     def detail(self, request: Request[Any, Any, Any], reader: ReaderSession, user_id: FromPath[int]) -> Template:
         notice = {
-            "disabled": _("The account is disabled and all its sessions are ended."),
+            "disabled": _(
+                "The account is disabled: its sessions are ended, its API tokens revoked and its password reset"
+                " links expired. Enabling it again brings none of them back."
+            ),
             "enabled": _("The account is enabled."),
             "role": _("The role is changed."),
             "sessions": _("All sessions of this user are ended."),

@@ -28,11 +28,12 @@ from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.places.models import Community, Grid, Street
 from marketplace.places.services import admin_street_ids, grids_of_streets
 from marketplace.privacy.services import is_erased_username
+from marketplace.security.disabling import end_credentials
 from marketplace.security.identity import CurrentUser
 from marketplace.security.reset_links import account_is_active, retire_reset_links
 from marketplace.security.secrets import digest, new_secret
 from marketplace.security.sessions import Lifetimes, revoke_all_sessions, revoke_session, start_session
-from marketplace.security.throttle import normalise_account, release_attempt, reserve_attempt
+from marketplace.security.throttle import forget_account_failures, normalise_account, release_attempt, reserve_attempt
 from marketplace.settings import Settings
 from marketplace.volunteers.models import VolunteerProfile
 
@@ -412,6 +413,8 @@ def reset_password(db: Session, secret: str, new: str, confirm: str) -> User:
     user.password_hash = hash_password(normalised)
     retire_reset_links(db, row.user_id, keep_id=row.id)
     ended = revoke_all_sessions(db, row.user_id)
+    # Locked out by someone's guessing, the owner got this link from an admin: it lets them straight in.
+    forgotten = forget_account_failures(db, user.username)
     record(
         db,
         "auth.password_reset",
@@ -419,7 +422,7 @@ def reset_password(db: Session, secret: str, new: str, confirm: str) -> User:
         object_id=user.id,
         actor_id=user.id,
         actor_role=user.role.value,
-        after={"reset_id": row.id, "sessions_ended": ended},
+        after={"reset_id": row.id, "sessions_ended": ended, "failed_sign_ins_forgotten": forgotten},
     )
     return user
 
@@ -562,8 +565,8 @@ def set_active(db: Session, actor: CurrentUser, user_id: int, active: bool) -> U
         _not_erased(user, "is_active")
     before = _admin_snapshot(db, user)
     user.is_active = active
-    ended = 0 if active else revoke_all_sessions(db, user_id)
-    after = _admin_snapshot(db, user) | ({} if active else {"sessions_ended": ended})
+    ended = {} if active else end_credentials(db, user_id)
+    after = _admin_snapshot(db, user) | ended
     record(
         db,
         "user.enable" if active else "user.disable",

@@ -198,7 +198,7 @@ class OwnOrganizationController(Controller):
         notices = {
             "saved": _("Your changes are saved."),
             "member": _("The user was added."),
-            "disabled": _("The user was disabled and signed out."),
+            "disabled": _("The user was disabled and signed out; their API tokens and reset links no longer work."),
             "enabled": _("The user was enabled."),
             "manager": _("The manager role was handed over."),
             "resubmitted": _("Your application was sent again; the street will review it."),

@@ -33,8 +33,9 @@ from marketplace.organizations.schemas import AccountCreate, OrganizationCreate
 from marketplace.organizations.scope import organization_users_visible_to, organizations_visible_to
 from marketplace.organizations.standing import OrganizationNotApproved, Standing
 from marketplace.places.models import Community, Grid, Street
+from marketplace.security.disabling import end_credentials
 from marketplace.security.identity import CurrentUser
-from marketplace.security.sessions import Lifetimes, revoke_all_sessions, session_cookie, start_session
+from marketplace.security.sessions import Lifetimes, session_cookie, start_session
 
 if TYPE_CHECKING:
     from marketplace.organizations.directory import OrganizationFilters as OrganizationFilters
@@ -569,16 +570,17 @@ def set_member_active(db: Session, actor: CurrentUser, user_id: int, active: boo
         return user
     user.is_active = active
     db.add(user)
+    ended: dict[str, int] = {}
     if not active:
         assert user.id is not None
-        revoke_all_sessions(db, user.id)
+        ended = end_credentials(db, user.id)
     record(
         db,
         "user.enable" if active else "user.disable",
         object_type="user",
         object_id=user.id,
         before={"is_active": not active},
-        after={"is_active": active},
+        after={"is_active": active, **ended},
     )
     db.flush()
     return user

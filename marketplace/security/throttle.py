@@ -154,6 +154,13 @@ def prune_failures(db: Session, now: datetime | None = None) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def forget_account_failures(db: Session, username: str) -> int:
+    """The owner proved the account theirs and set a new password (a reset link): the failed guesses at the
+    old one no longer hold the owner back; how many were forgotten. Other accounts' counts are untouched."""
+    result = db.execute(sa.delete(LoginFailure).where(LoginFailure.account == normalise_account(username)))  # type: ignore[arg-type]
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def release_attempt(db: Session, reservation_id: int) -> None:
     """The attempt succeeded: it was no failure after all."""
     db.execute(sa.delete(LoginFailure).where(LoginFailure.id == reservation_id))  # type: ignore[arg-type]
