@@ -100,7 +100,11 @@ def field_error(model: type[BaseModel], field: Location, message: str, value: An
 
 # --- text ---------------------------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and the bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+# U+2066-U+2069): typed into a name or a title, these turn the text after them around on every page that
+# shows it (a volunteer's certificate read "92 hours" for 29; fourth probe, docs/SECURITY.md). Nobody types
+# them into a form; Arabic or Hebrew text needs none of them (the marks U+200E/U+200F stay allowed).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
 
 
