@@ -418,7 +418,7 @@ class NeedApiController(Controller):
     @post(
         "/{need_id:int}/escalate",
         operation_id="escalateNeed",
-        summary="Escalate a need one level (吹哨报到)",
+        summary="Escalate a need one level (the street whistles, the level reports)",
         description="grid → community → street → department (department_id required at that step). "
         "Each level has a deadline and must be acknowledged; 409 when already at the top.",
         guards=[token_scope("needs:write")],
@@ -460,7 +460,7 @@ class NeedApiController(Controller):
     @post(
         "/{need_id:int}/lines/{line_id:int}/close",
         operation_id="closeNeedLine",
-        summary="Close a resource line as enough (部分办结)",
+        summary="Close a resource line as enough (partly done: what came is enough)",
         description="What came is enough: the line needs nothing more and takes no new claims (409). Its "
         "proposed claims are released with the `reason` (required); approved claims deliver what they promised. "
         "409 naming reason when it is the last thing a published need nobody holds a part of asks for.",
@@ -567,7 +567,7 @@ class EscalationApiController(Controller):
     @post(
         "/{escalation_id:int}/acknowledge",
         operation_id="acknowledgeEscalation",
-        summary="Acknowledge (报到) an escalation step",
+        summary="Acknowledge (report to) an escalation step",
         description="Staff of the grid or community for those levels; admins for every level.",
         guards=[token_scope("needs:write")],
         status_code=HTTP_200_OK,

@@ -249,7 +249,7 @@ class Escalation(SQLModel, table=True):
 
 
 class ConsentMethod(LabelledEnum):
-    """How the resident said yes to sharing their contact (口头 / 书面 / 电话)."""
+    """How the resident said yes to sharing their contact: orally, in writing or by phone."""
 
     ORAL = "oral"
     WRITTEN = "written"
