@@ -104,7 +104,10 @@ def choice(options: Callable[[], Sequence[tuple[str, str]]]) -> Callable[[str], 
         found = spellings().get(value.strip().lower())
         if found is not None:
             return found
-        raise CellProblem(N_("Unknown value; use one of: %(choices)s."), choices=", ".join(c for c, _l in options()))
+        # The labels in the importer's language (the codes are accepted too, but a reader knows the labels).
+        separator = ", " if str(current_locale.get()).startswith("en") else "、"
+        labels = separator.join(str(label) for _code, label in options())
+        raise CellProblem(N_("Unknown value; use one of: %(choices)s."), choices=labels)
 
     return parse
 
