@@ -105,7 +105,7 @@ def test_user_disable_ends_every_session(
         assert db.execute(live).scalar_one() == 0
     (event,) = _events(session_factory, "user.disable")
     assert event.actor_role == "cli" and event.before == {"is_active": True}
-    assert event.after == {"is_active": False, "sessions_ended": 1}
+    assert event.after == {"is_active": False, "sessions_ended": 1, "reset_links_expired": 0, "tokens_revoked": 0}
     assert run("user", "disable", "nobody").exit_code != 0
 
 
