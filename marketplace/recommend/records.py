@@ -2,7 +2,7 @@
 
 import os
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -277,11 +277,15 @@ def _in_chunks(ids: list[Any]) -> Iterator[list[Any]]:
         yield ids[start : start + IN_CHUNK]
 
 
-def rows_of_needs(db: Session, model: Any, needs: list[Need], *order: Any) -> dict[int, list[Any]]:
-    """The rows of ``model`` of every need, grouped by need id, in ``order`` within a need."""
+def rows_of_needs(
+    db: Session, model: Any, needs: list[Need], *order: Any, where: Sequence[Any] = ()
+) -> dict[int, list[Any]]:
+    """The rows of ``model`` of every need (those meeting ``where``), grouped by need id, in ``order`` within a
+    need."""
     grouped: dict[int, list[Any]] = defaultdict(list)
     for ids in _in_chunks([need.id for need in needs]):
-        for row in db.execute(sa.select(model).where(model.need_id.in_(ids)).order_by(*order)).scalars():
+        query = sa.select(model).where(model.need_id.in_(ids), *where).order_by(*order)
+        for row in db.execute(query).scalars():
             grouped[row.need_id].append(row)
     return grouped
 
