@@ -39,13 +39,13 @@ from timing import in_turns, load, summary, write_results
 
 import marketplace.models  # noqa: F401  (registers every table)
 from marketplace.db.engine import create_db_engine
-from marketplace.matches import inbox
+from marketplace.matches import held_time, inbox
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.needs.models import Shift
 from marketplace.settings import DatabaseSettings
 from marketplace.volunteers.models import ShiftSignup
 
-SLOT_HOLDERS = inbox._SLOT_HOLDERS  # a volunteer holds a slot with these
+SLOT_HOLDERS = held_time.SLOT_HOLDERS  # a volunteer holds a slot with these
 APP_SHAPE = inbox._conflict_conditions
 Conditions = Callable[[inbox.Clock], dict[str, ColumnElement[bool]]]
 

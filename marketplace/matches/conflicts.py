@@ -148,7 +148,7 @@ def overlaps_of(db: Session, matches: list[Match], shifts: Mapping[int, Shift] |
     found here. Joined to the matches in SQL instead, SQLite without statistics started from every sign-up
     holding a slot (the status index) and probed the matches for each: 44-125 ms of a 100 ms review page on
     a 5,000-volunteer street, where this takes 1 ms."""
-    from marketplace.matches.signups import SLOT_HOLDERS  # avoid an import cycle
+    from marketplace.matches.held_time import SLOT_HOLDERS, held_until  # avoid an import cycle
 
     if shifts is None:
         shifts = _by_id(db, Shift, {m.shift_id for m in matches if m.kind is MatchKind.VOLUNTEER_SHIFT})
@@ -163,25 +163,25 @@ def overlaps_of(db: Session, matches: list[Match], shifts: Mapping[int, Shift] |
     ]
     if not asked:
         return {}
-    held: dict[int, list[Shift]] = {}
-    for volunteer_id, shift in db.execute(
-        sa.select(ShiftSignup.volunteer_id, Shift)
+    held: dict[int, list[tuple[Shift, datetime]]] = {}
+    for volunteer_id, shift, end in db.execute(
+        sa.select(ShiftSignup.volunteer_id, Shift, held_until().label("held_until"))
         .join(Shift, col(Shift.id) == ShiftSignup.shift_id)
         .where(
             col(ShiftSignup.volunteer_id).in_(sorted({volunteer for _, volunteer, _ in asked})),
             col(ShiftSignup.status).in_(SLOT_HOLDERS),
             col(Shift.starts_at) < max(own.ends_at for _, _, own in asked),
-            col(Shift.ends_at) > min(own.starts_at for _, _, own in asked),
+            held_until() > min(own.starts_at for _, _, own in asked),
         )
         .order_by(col(Shift.starts_at), col(Shift.id))
     ).all():
-        held.setdefault(volunteer_id, []).append(shift)
+        held.setdefault(volunteer_id, []).append((shift, end))
     found: dict[int, Shift] = {}
     for match_id, volunteer_id, own in asked:
         overlapping = (
             shift
-            for shift in held.get(volunteer_id, [])
-            if shift.id != own.id and shift.starts_at < own.ends_at and shift.ends_at > own.starts_at
+            for shift, end in held.get(volunteer_id, [])
+            if shift.id != own.id and shift.starts_at < own.ends_at and end > own.starts_at
         )
         first = next(overlapping, None)
         if first is not None:

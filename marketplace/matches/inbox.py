@@ -33,6 +33,7 @@ from marketplace.db.types import utcnow
 from marketplace.i18n import N_
 from marketplace.matches import compatibility
 from marketplace.matches.conflicts import MESSAGES, ConflictNote, Subject, notes_of, overlaps_of
+from marketplace.matches.held_time import SLOT_HOLDERS, held_until
 from marketplace.matches.models import PROPOSAL_SOURCES, Match, MatchKind, MatchSource, MatchStatus
 from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.needs.services import reference_number
@@ -45,7 +46,7 @@ from marketplace.query_filters import InvalidFilter
 from marketplace.security.identity import CurrentUser
 from marketplace.validation import MAX_INT
 from marketplace.vocabulary import Urgency
-from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
+from marketplace.volunteers.models import ShiftSignup, VolunteerProfile
 from marketplace.whole_numbers import decimal_number, whole_number
 
 PAGE_SIZE = 50
@@ -54,8 +55,6 @@ MAX_PAGE = 100_000
 MAX_SEARCH = 100
 MAX_SCORE = 1_000_000.0
 ANY_CONFLICT = "any"
-# A volunteer holds a slot with these (signups.SLOT_HOLDERS; repeated to keep this module free of cycles).
-_SLOT_HOLDERS = (SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN, SignupStatus.COMPLETED)
 _E = TypeVar("_E", bound=StrEnum)
 _REFERENCE = re.compile(r"XQ-?0*([0-9]{1,10})", re.IGNORECASE)
 
@@ -150,10 +149,10 @@ def _conflict_conditions(clock: Clock) -> dict[str, ColumnElement[bool]]:
         .join(other, other.id == ShiftSignup.shift_id)
         .where(
             ShiftSignup.volunteer_id == Match.volunteer_id,
-            col(ShiftSignup.status).in_(_SLOT_HOLDERS),
+            col(ShiftSignup.status).in_(SLOT_HOLDERS),
             other.id != Shift.id,
             other.starts_at < Shift.ends_at,
-            other.ends_at > Shift.starts_at,
+            held_until(ShiftSignup, other) > Shift.starts_at,
         )
         .exists()
     )

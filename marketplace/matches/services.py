@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from marketplace.matches.delivery import check_in as check_in
     from marketplace.matches.delivery import check_out as check_out
     from marketplace.matches.delivery import verify_need as verify_need
+    from marketplace.matches.held_time import SLOT_HOLDERS as SLOT_HOLDERS
+    from marketplace.matches.held_time import held_until as held_until
     from marketplace.matches.openings import open_lines as open_lines
     from marketplace.matches.openings import open_shifts as open_shifts
     from marketplace.matches.page_data import profile_id_of as profile_id_of
@@ -44,7 +46,6 @@ if TYPE_CHECKING:
     )
     from marketplace.matches.round_proposals import notify_candidates as notify_candidates
     from marketplace.matches.round_proposals import proposals_for as proposals_for
-    from marketplace.matches.signups import SLOT_HOLDERS as SLOT_HOLDERS
     from marketplace.matches.signups import lock_volunteer as lock_volunteer
     from marketplace.matches.signups import overlapping_confirmed as overlapping_confirmed
     from marketplace.matches.staff_proposals import ALREADY_LIVE as ALREADY_LIVE
@@ -67,7 +68,7 @@ _SURFACE = {
     "AWAITING": "round_proposals",
     "CHECK_IN_OPENS": "delivery",
     "ClaimFilters": "claims",
-    "SLOT_HOLDERS": "signups",
+    "SLOT_HOLDERS": "held_time",
     "StaffProposal": "staff_proposals",
     "answer_state": "round_proposals",
     "check_in": "delivery",
@@ -75,6 +76,7 @@ _SURFACE = {
     "claim_counts": "summaries",
     "conflict_message": "page_forms",
     "contribution": "summaries",
+    "held_until": "held_time",
     "live_pairs": "staff_proposals",
     "line_now_needs": "reasons",
     "lock_volunteer": "signups",

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.matches import openings, refusals, round_proposals
+from marketplace.matches.held_time import SLOT_HOLDERS, held_until
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.reasons import VOLUNTEER_CANCELLED
 from marketplace.matches.services import (
@@ -33,8 +34,6 @@ from marketplace.notifications.services import match_payload, send
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 
-# Sign-ups holding a slot (confirmed_count counts them).
-SLOT_HOLDERS = (SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN, SignupStatus.COMPLETED)
 AUDIT_FIELDS = ["id", "shift_id", "volunteer_id", "match_id", "status"]
 
 
@@ -68,7 +67,8 @@ def lock_volunteer(db: Session, volunteer_id: int) -> bool:
 def overlapping_confirmed(
     db: Session, volunteer_id: int, starts_at: datetime, ends_at: datetime, exclude_shift_id: int
 ) -> Shift | None:
-    """A shift the volunteer already holds a slot on that overlaps the window, if any."""
+    """A shift the volunteer already holds a slot on that overlaps the window, if any (the time it holds:
+    ``held_time``)."""
     return db.exec(
         select(Shift)
         .join(ShiftSignup, col(ShiftSignup.shift_id) == Shift.id)
@@ -77,33 +77,38 @@ def overlapping_confirmed(
             col(ShiftSignup.status).in_(SLOT_HOLDERS),
             Shift.id != exclude_shift_id,
             col(Shift.starts_at) < ends_at,
-            col(Shift.ends_at) > starts_at,
+            held_until() > starts_at,
         )
     ).first()
 
 
-def confirmed_shifts_between(db: Session, volunteer_id: int, starts_at: datetime, ends_at: datetime) -> list[Shift]:
-    """The shifts the volunteer holds a slot on that overlap the window, in one query: the pages mark the shifts
-    they clash with before the volunteer tries (the sign-up would be refused, ``overlapping_confirmed``)."""
-    return list(
-        db.exec(
-            select(Shift)
-            .join(ShiftSignup, col(ShiftSignup.shift_id) == Shift.id)
-            .where(
-                ShiftSignup.volunteer_id == volunteer_id,
-                col(ShiftSignup.status).in_(SLOT_HOLDERS),
-                col(Shift.starts_at) < ends_at,
-                col(Shift.ends_at) > starts_at,
-            )
-            .order_by(col(Shift.starts_at), col(Shift.id))
-        ).all()
-    )
+def confirmed_shifts_between(
+    db: Session, volunteer_id: int, starts_at: datetime, ends_at: datetime
+) -> list[tuple[Shift, datetime]]:
+    """The shifts the volunteer holds a slot on that overlap the window, each with the end of the time it holds
+    (``held_time``), in one query: the pages mark the shifts they clash with before the volunteer tries (the
+    sign-up would be refused, ``overlapping_confirmed``)."""
+    held = held_until().label("held_until")
+    found = db.execute(
+        select(Shift, held)
+        .join(ShiftSignup, col(ShiftSignup.shift_id) == Shift.id)
+        .where(
+            ShiftSignup.volunteer_id == volunteer_id,
+            col(ShiftSignup.status).in_(SLOT_HOLDERS),
+            col(Shift.starts_at) < ends_at,
+            held_until() > starts_at,
+        )
+        .order_by(col(Shift.starts_at), col(Shift.id))
+    ).all()
+    return [(shift, end) for shift, end in found]  # the case takes UTCDateTime: read back aware
 
 
-def clash_of(held: list[Shift], shift_id: int | None, starts_at: datetime, ends_at: datetime) -> Shift | None:
-    """The first of ``held`` (another shift) whose time overlaps the window, or None."""
+def clash_of(
+    held: list[tuple[Shift, datetime]], shift_id: int | None, starts_at: datetime, ends_at: datetime
+) -> Shift | None:
+    """The first of ``held`` (another shift, with the end of the time it holds) overlapping the window, or None."""
     return next(
-        (other for other in held if other.id != shift_id and other.starts_at < ends_at and other.ends_at > starts_at),
+        (other for other, end in held if other.id != shift_id and other.starts_at < ends_at and end > starts_at),
         None,
     )
 

@@ -139,7 +139,7 @@ def _held_shifts(db: Session, profile_id: int) -> tuple[set[int], list[tuple[dat
 
     live = (SignupStatus.PENDING, SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN, SignupStatus.COMPLETED)
     query = (
-        sa.select(ShiftSignup.shift_id, ShiftSignup.status, Shift.starts_at, Shift.ends_at)
+        sa.select(ShiftSignup.shift_id, ShiftSignup.status, Shift.starts_at, matches_services.held_until())
         .join(Shift, Shift.id == ShiftSignup.shift_id)  # type: ignore[arg-type]
         .where(
             ShiftSignup.volunteer_id == profile_id,

@@ -35,7 +35,8 @@ from matching import records
 from matching.availability import street_week
 from matching.round import Window, with_capacity
 
-SLOT_HOLDERS = (SignupStatus.CONFIRMED, SignupStatus.CHECKED_IN, SignupStatus.COMPLETED)
+# A volunteer holds a slot with these, and their time to held_until (one rule: matches' held_time).
+SLOT_HOLDERS = matches_services.SLOT_HOLDERS
 _live = [status.value for status in LIVE]
 
 
@@ -122,9 +123,9 @@ def _busy(db: Session, now: datetime, volunteers: Any = None) -> dict[int, list[
     """Each volunteer's (or, with the id query ``volunteers``, each of those's) confirmed shifts and shifts
     proposed to them, still to come, in whichever street."""
     confirmed = (
-        sa.select(ShiftSignup.volunteer_id, Shift.starts_at, Shift.ends_at)
+        sa.select(ShiftSignup.volunteer_id, Shift.starts_at, matches_services.held_until())
         .join(Shift, Shift.id == ShiftSignup.shift_id)  # type: ignore[arg-type]
-        .where(ShiftSignup.status.in_(SLOT_HOLDERS), Shift.ends_at > now)  # type: ignore[attr-defined]
+        .where(ShiftSignup.status.in_(SLOT_HOLDERS), matches_services.held_until() > now)  # type: ignore[attr-defined]
     )
     proposed = (
         sa.select(Match.volunteer_id, Shift.starts_at, Shift.ends_at)

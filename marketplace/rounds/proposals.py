@@ -154,7 +154,7 @@ def volunteer_slots(db: Session, volunteer_ids: set[int]) -> dict[int, list[Slot
     _lock(db, VolunteerProfile.id, volunteer_ids)
     ids = sorted(volunteer_ids)
     confirmed = (
-        sa.select(ShiftSignup.volunteer_id, Shift.id, Shift.starts_at, Shift.ends_at)
+        sa.select(ShiftSignup.volunteer_id, Shift.id, Shift.starts_at, matches_services.held_until())
         .join(Shift, Shift.id == ShiftSignup.shift_id)  # type: ignore[arg-type]
         .where(ShiftSignup.status.in_(SLOT_HOLDERS), ShiftSignup.volunteer_id.in_(ids))  # type: ignore[attr-defined]
     )
