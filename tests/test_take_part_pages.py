@@ -347,7 +347,9 @@ def test_full_and_overlapping_shifts_are_409_with_the_reason(
     assert post_form(client, settings, f"/shifts/{morning.id}/sign-up").status_code == 303
     clash = post_form(client, settings, f"/shifts/{overlapping.id}/sign-up")
     # The page names the shift clashed with, and its number (refusals.py).
-    assert clash.status_code == 409 and f"overlapping shift: {morning.title} (#{morning.id})" in html.unescape(clash.text)
+    assert clash.status_code == 409 and f"overlapping shift: {morning.title} (#{morning.id})" in html.unescape(
+        clash.text
+    )
     assert fetch(session, Shift, full.id).confirmed_count == 1
     assert fetch(session, Shift, overlapping.id).confirmed_count == 0
 
