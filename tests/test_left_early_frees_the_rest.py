@@ -4,6 +4,7 @@ round, suggested); one starting before it still clashes. Before, a completed sta
 volunteer who left at 10:35 was told to cancel a finished shift (which cannot be cancelled) before signing up
 for one at 11:00. One rule (``matches.held_time``) for every path; both databases."""
 
+import html
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from marketplace.rounds.inputs import _busy
 from marketplace.rounds.proposals import volunteer_slots
 from marketplace.volunteers.models import ShiftSignup, SignupStatus
 from tests import matches_factories as mf
-from tests.security_helpers import make_grid, reading
+from tests.security_helpers import DEFAULT_PASSWORD, login, make_grid, reading
 
 
 def _at(session: Session, need: Any, starts: datetime, hours: float, **fields: Any) -> Shift:
@@ -91,7 +92,8 @@ def test_every_reader_of_busy_time_ends_it_at_the_check_out(client: TestClient[A
         held = confirmed_shifts_between(fresh, profile.id, first.starts_at, first.ends_at + timedelta(hours=3))
         assert [(shift.id, end) for shift, end in held] == [(first.id, out)]
         assert clash_of(held, later.id, later.starts_at, later.ends_at) is None  # the take-part page offers it
-        assert clash_of(held, during.id, during.starts_at, during.ends_at).id == first.id  # type: ignore[union-attr]
+        clash = clash_of(held, during.id, during.starts_at, during.ends_at)
+        assert clash is not None and (clash[0].id, clash[1]) == (first.id, out)
         # A matching round sees them busy until they left, not until the shift's end.
         assert (first.starts_at, out) in _busy(
             fresh, walk["now"] - timedelta(hours=2), sa.select(sa.literal(profile.id))
@@ -100,3 +102,21 @@ def test_every_reader_of_busy_time_ends_it_at_the_check_out(client: TestClient[A
         # Their suggestions leave out shifts clashing with the time they hold, which ends at the check-out.
         _held, busy = _held_shifts(fresh, profile.id)
         assert busy == [(first.starts_at, out)]
+
+
+def test_the_take_part_page_offers_the_later_shift_and_says_why_not_the_other(
+    client: TestClient[Any], session: Session
+) -> None:
+    walk = _left_early(client, session)
+    later = _at(session, walk["need"], walk["out"] + timedelta(minutes=30), 2, title="午间分发物资")
+    during = _at(session, walk["need"], walk["out"] - timedelta(minutes=20), 2, title="现场登记")
+    response = login(client, walk["person"].user.username, DEFAULT_PASSWORD)
+    assert response.status_code in (302, 303)
+    client.headers["Accept-Language"] = "en"
+    page = html.unescape(client.get(f"/projects/{walk['need'].id}/take-part").text)
+    assert f'action="/shifts/{later.id}/sign-up"' in page
+    assert f'action="/shifts/{during.id}/sign-up"' not in page
+    assert "which you checked out of at" in page and "cancel that one first" not in page
+    client.headers["Accept-Language"] = "zh-CN"
+    page = html.unescape(client.get(f"/projects/{walk['need'].id}/take-part").text)
+    assert "签退），两个班次时间重叠。" in page and "请先取消那个班次" not in page

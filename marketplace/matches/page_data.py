@@ -243,6 +243,13 @@ class ShiftChoice:
     now: datetime
     # Another shift the volunteer is confirmed for at the same time: a sign-up here would be refused.
     clash: Shift | None = None
+    # When the clash's hold ends: its end, or the check-out of a stay that ended early (``held_time``).
+    clash_until: datetime | None = None
+
+    @property
+    def clash_left_early(self) -> bool:
+        """The clash is a finished stay, checked out before its end: there is nothing to cancel."""
+        return self.clash is not None and self.clash_until is not None and self.clash_until < self.clash.ends_at
 
     @property
     def open_slots(self) -> int:
@@ -290,19 +297,13 @@ def volunteer_view(db: Session, actor: CurrentUser, need_id: int, now: datetime)
         if profile_id is not None and rows
         else []
     )
-    return VolunteerView(
-        has_profile=profile_id is not None,
-        shifts=[
-            ShiftChoice(
-                shift,
-                signup,
-                skills.get(shift.id or 0, []),
-                now,
-                clash=None if signup else signups.clash_of(held, shift.id, shift.starts_at, shift.ends_at),
-            )
-            for shift, signup in rows
-        ],
-    )
+
+    def choice(shift: Shift, signup: ShiftSignup | None) -> ShiftChoice:
+        clash = None if signup else signups.clash_of(held, shift.id, shift.starts_at, shift.ends_at)
+        other, until = clash or (None, None)
+        return ShiftChoice(shift, signup, skills.get(shift.id or 0, []), now, clash=other, clash_until=until)
+
+    return VolunteerView(has_profile=profile_id is not None, shifts=[choice(shift, signup) for shift, signup in rows])
 
 
 def _skills_of(db: Session, shift_ids: list[int]) -> dict[int, list[Skill]]:

@@ -105,10 +105,11 @@ def confirmed_shifts_between(
 
 def clash_of(
     held: list[tuple[Shift, datetime]], shift_id: int | None, starts_at: datetime, ends_at: datetime
-) -> Shift | None:
-    """The first of ``held`` (another shift, with the end of the time it holds) overlapping the window, or None."""
+) -> tuple[Shift, datetime] | None:
+    """The first of ``held`` (another shift, with the end of the time it holds) overlapping the window, with that
+    end, or None."""
     return next(
-        (other for other, end in held if other.id != shift_id and other.starts_at < ends_at and end > starts_at),
+        ((other, end) for other, end in held if other.id != shift_id and other.starts_at < ends_at and end > starts_at),
         None,
     )
 
