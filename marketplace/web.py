@@ -67,6 +67,7 @@ def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -
         local_date=local_date,
         until_day=until_day,
         local_day=local_day,
+        year_month=year_month,  # a "2026-12" month key as 2026年12月 / Dec 2026
         local_time=local_time,
         time_ago=time_ago,
         bracketed=bracketed_markup,  # "待审核（3）" / "Pending (3)": the page's brackets, never a literal " ("
@@ -155,6 +156,16 @@ def until_day(value: datetime) -> str:
 def local_day(value: datetime) -> str:
     """Weekday and day of a moment in the street's zone: 6月4日周四 / Thu, Jun 4."""
     return format_skeleton("MMMEd", _local(value), locale=_babel_locale())
+
+
+def year_month(month: str) -> str:
+    """A month kept as "2026-12" (the hours' months), in the page's language: 2026年12月 / Dec 2026; a key of
+    another shape as it is."""
+    try:
+        day = date(int(month[:4]), int(month[5:7]), 1)
+    except ValueError:
+        return month
+    return format_skeleton("yMMM", day, locale=_babel_locale())
 
 
 def local_time(value: datetime) -> str:
