@@ -363,11 +363,16 @@ def _joined(statement: sa.Select[Any], *, people: bool) -> sa.Select[Any]:
 
 
 def due_condition(clock: Clock) -> ColumnElement[bool]:
-    """Due today: a shift starting today or earlier (street days), a need due today or overdue, or critical."""
-    return sa.or_(
-        sa.and_(Match.kind == MatchKind.VOLUNTEER_SHIFT, col(Shift.starts_at) < clock.day_ends),
-        col(Need.due_date) <= clock.today,
-        Need.urgency == Urgency.CRITICAL,
+    """Due today: a shift starting today or earlier (street days), a need due today or overdue, or critical;
+    and the admin can decide it now: a round's proposal still awaiting its candidate's answer cannot be approved
+    (a newcomer found "decide today" full of items that said 对方尚未接受该推荐)."""
+    return sa.and_(
+        sa.or_(
+            sa.and_(Match.kind == MatchKind.VOLUNTEER_SHIFT, col(Shift.starts_at) < clock.day_ends),
+            col(Need.due_date) <= clock.today,
+            Need.urgency == Urgency.CRITICAL,
+        ),
+        sa.not_(_answer_condition(Answer.AWAITING)),
     )
 
 
