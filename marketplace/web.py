@@ -162,7 +162,7 @@ def year_month(month: str) -> str:
     """A month kept as "2026-12" (the hours' months), in the page's language: 2026年12月 / Dec 2026; a key of
     another shape as it is."""
     try:
-        day = date(int(month[:4]), int(month[5:7]), 1)
+        day = datetime.strptime(month, "%Y-%m")
     except ValueError:
         return month
     return format_skeleton("yMMM", day, locale=_babel_locale())

@@ -69,6 +69,8 @@ ALLOWED = {
     "needs/change_forms.py::refusal_message": "a refusal's counts, from the database",
     "organizations/credit_code.py::_org_value": "a character of a code already checked against its ASCII alphabet",
     "recognition/services.py::_period": "months the app wrote itself (strftime %Y-%m)",
+    "matches/reasons.py::said_reason": "a stored reason the app wrote, its number matched by [0-9]+",
+    "matches/reasons.py::_line_now_needs": "a stored reason the app wrote, its quantity matched by [0-9]+(.[0-9]+)?",
     "dashboard/figure_charts.py::month_label": "months the database grouped by (YYYY-MM)",
     "serving/metrics_files.py::pids_with_metrics": "file names this app wrote (metrics-<pid>)",
     "serving/metrics_files.py::use_metrics_dir": "file names this app wrote (metrics-<pid>)",

@@ -21,8 +21,9 @@ OFFER_WITHDRAWN = "the offer was withdrawn"
 # Stored when a volunteer cancels a sign-up without typing a reason.
 VOLUNTEER_CANCELLED = "cancelled by the volunteer"
 
-_LINE_NOW_NEEDS = re.compile(r"the line now needs (\d+(?:\.\d+)?) (.*)", re.DOTALL)
-_SHIFT_MOVED = re.compile(r"the shift moved to a time that overlaps your shift (.*) \(#(\d+)\)", re.DOTALL)
+# [0-9], not \d: \d takes any script's digits, and a reason someone typed could carry them.
+_LINE_NOW_NEEDS = re.compile(r"the line now needs ([0-9]+(?:\.[0-9]+)?) (.*)", re.DOTALL)
+_SHIFT_MOVED = re.compile(r"the shift moved to a time that overlaps your shift (.*) \(#([0-9]+)\)", re.DOTALL)
 
 
 def shift_named(title: str, shift_id: int | None) -> str:
