@@ -255,12 +255,6 @@ def _display_width(value: Any) -> int:
     return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
 
 
-def column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index)
-
-
 def _cell_writers(workbook: Any, sheet: Any) -> dict[type, Any]:
     """For each type a cell's value can have (``Cells.value``), how it is written: text as text (never read as a
     formula, a number or a link: neutralise() has prefixed any that start like a formula), numbers as numbers,
@@ -285,8 +279,13 @@ def _write_xlsx(
     import xlsxwriter
 
     # constant_memory: each row goes to a temporary file once the next begins, so memory holds one row.
-    options = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
-    workbook = xlsxwriter.Workbook(target, {**options, "strings_to_urls": False})
+    options = {
+        "constant_memory": True,
+        "strings_to_numbers": False,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+    }
+    workbook = xlsxwriter.Workbook(target, options)
     sheet = workbook.add_worksheet(title[:31])
     writers, bold = _cell_writers(workbook, sheet), workbook.add_format({"bold": True})
     count = 0
