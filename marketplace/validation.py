@@ -113,9 +113,14 @@ def invalid(reason: str) -> PydanticCustomError:
     return PydanticCustomError("invalid", reason)
 
 
+def has_control_characters(value: str) -> bool:
+    """Whether text holds what no field may: control characters or direction overrides (the one rule)."""
+    return _CONTROL.search(value) is not None
+
+
 def _no_control_characters(value: str) -> str:
     # PostgreSQL refuses NUL in text; other control characters are never meant in a form field.
-    if _CONTROL.search(value):
+    if has_control_characters(value):
         raise invalid("must not contain control characters")
     return value
 

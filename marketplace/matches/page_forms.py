@@ -16,12 +16,12 @@ from marketplace.i18n import gettext as _
 from marketplace.matches import compatibility
 from marketplace.matches.claims import ClaimRequest
 from marketplace.matches.services import Conflict
+from marketplace.validation import has_control_characters
 from marketplace.whole_numbers import decimal_number, has_other_digits, whole_number
 
 MAX_REASON = 500
 # The database keeps quantities as NUMERIC(14, 2): two decimals, twelve digits before the point.
 QUANTITY = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A row id as typed in a form: ASCII digits only ("²".isdigit() is true), small enough for an INTEGER column.
 MAX_ROW_ID = 999_999_999  # nine digits
 
@@ -97,7 +97,7 @@ def reason_problem(reason: str) -> str | None:
     """Why a cancellation reason cannot be stored (it is optional), or None."""
     if len(reason) > MAX_REASON:
         return _("The reason must be at most %(n)s characters.") % {"n": MAX_REASON}
-    if _CONTROL.search(reason):
+    if has_control_characters(reason):
         return _("Must not contain control characters.")
     return None
 

@@ -33,7 +33,7 @@ from marketplace.query_filters import InvalidFilter
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, sessions_only
 from marketplace.security.identity import CurrentUser
-from marketplace.validation import MAX_INT
+from marketplace.validation import MAX_INT, has_control_characters
 from marketplace.whole_numbers import whole_number
 
 GROUPS = (MatchKind.WHOLE_NEED, MatchKind.OFFER_LINE, MatchKind.VOLUNTEER_SHIFT)
@@ -321,6 +321,8 @@ def reason_problem(reason: str) -> str | None:
         return _("Give a reason to reject (1 to %(n)s characters).") % {"n": MAX_REASON}
     if len(reason) > MAX_REASON:
         return _("The reason must be at most %(n)s characters.") % {"n": MAX_REASON}
+    if has_control_characters(reason):
+        return _("Must not contain control characters.")
     return None
 
 
