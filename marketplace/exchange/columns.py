@@ -44,6 +44,12 @@ class ColumnSpec:
     def headers(self) -> set[str]:
         return {self.header_zh.strip().lower(), self.header_en.strip().lower(), self.name.lower()}
 
+    def shown_example(self) -> str:
+        """The example as the reader would write it: a vocabulary's label in their language, not its code."""
+        if self.example and isinstance(self.parse, Choice):
+            return self.parse.label(self.example)
+        return self.example
+
 
 def header_for(column: ColumnSpec, language: str) -> str:
     return column.header_en if language == "en" else column.header_zh
@@ -82,34 +88,43 @@ def decimal(*, minimum: Decimal = Decimal(0), allow_zero: bool = True) -> Callab
     return parse
 
 
-def choice(options: Callable[[], Sequence[tuple[str, str]]]) -> Callable[[str], str]:
+class Choice:
     """A value from a vocabulary: the stored code, or its label in either language."""
 
-    known: dict[str, str] = {}  # every accepted spelling (lowercased) -> its code, built on the first cell
+    def __init__(self, options: Callable[[], Sequence[tuple[str, str]]]) -> None:
+        self.options = options
+        self._known: dict[str, str] = {}  # every accepted spelling (lowercased) -> its code, built on first use
 
-    def spellings() -> dict[str, str]:
-        if not known:
+    def _spellings(self) -> dict[str, str]:
+        if not self._known:
             for locale in ("en", "zh_CN"):  # a label is accepted in either language, whoever imports the file
                 token = current_locale.set(locale)
                 try:
-                    pairs = list(options())
+                    pairs = list(self.options())
                 finally:
                     current_locale.reset(token)
                 for code, label in pairs:
-                    known[str(label).lower()] = code
-            known.update({code.lower(): code for code in list(known.values())})
-        return known
+                    self._known[str(label).lower()] = code
+            self._known.update({code.lower(): code for code in list(self._known.values())})
+        return self._known
 
-    def parse(value: str) -> str:
-        found = spellings().get(value.strip().lower())
+    def __call__(self, value: str) -> str:
+        found = self._spellings().get(value.strip().lower())
         if found is not None:
             return found
         # The labels in the importer's language (the codes are accepted too, but a reader knows the labels).
         separator = ", " if str(current_locale.get()).startswith("en") else "、"
-        labels = separator.join(str(label) for _code, label in options())
+        labels = separator.join(str(label) for _code, label in self.options())
         raise CellProblem(N_("Unknown value; use one of: %(choices)s."), choices=labels)
 
-    return parse
+    def label(self, spelling: str) -> str:
+        """Any accepted spelling as the reader's label (a code or the other language's label)."""
+        code = self._spellings().get(spelling.strip().lower())
+        return next((str(label) for value, label in self.options() if value == code), spelling)
+
+
+def choice(options: Callable[[], Sequence[tuple[str, str]]]) -> Choice:
+    return Choice(options)
 
 
 def day(value: str) -> date:
