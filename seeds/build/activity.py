@@ -9,6 +9,7 @@ from marketplace.needs.models import EscalationLevel, NeedStatus
 from marketplace.organizations.models import OrganizationStatus
 from marketplace.vocabulary import Category
 from seeds.build.context import NeedInfo, SeedContext
+from seeds.build.rounds import build_rounds
 
 LEVELS = (EscalationLevel.GRID, EscalationLevel.COMMUNITY, EscalationLevel.STREET, EscalationLevel.DEPARTMENT)
 SLA_DAYS = {
@@ -49,6 +50,7 @@ RECENT_DAYS = 30
 
 def build_activity(ctx: SeedContext, *, escalations: int) -> None:
     rng = ctx.rng("activity")
+    build_rounds(ctx)  # first: the proposals take their round's moment before anyone hears of them
     build_escalations(ctx, rng, escalations)
     build_notifications(ctx, rng)
     build_audit_events(ctx, rng)
