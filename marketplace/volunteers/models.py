@@ -18,6 +18,17 @@ class VolunteerSegment(LabelledEnum):
     YOUTH = "youth"
 
 
+def segment_choices(current: str | None = None) -> list[VolunteerSegment]:
+    """The groups a volunteer picks from on the profile form ("I am a"). Party membership is the
+    "member of the Communist Party of China" tick beside it (a veteran or a youth may be a member too), so
+    the party-member group is no second way to say it: it is offered only to a profile already in it."""
+    return [
+        segment
+        for segment in VolunteerSegment
+        if segment is not VolunteerSegment.PARTY_MEMBER or current == VolunteerSegment.PARTY_MEMBER.value
+    ]
+
+
 class SignupStatus(LabelledEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"

@@ -57,7 +57,7 @@ from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import PUBLIC, sessions_only, staff_or_admin, volunteer_only
 from marketplace.vocabulary import Category
 from marketplace.volunteers import directory, hours, services
-from marketplace.volunteers.models import VolunteerSegment
+from marketplace.volunteers.models import segment_choices
 from marketplace.volunteers.schemas import VolunteerCreate
 from marketplace.whole_numbers import whole_number
 
@@ -117,7 +117,7 @@ def form_context(
         organizations=employer_choices(db, street, values),
         streets=list_streets(db),
         chosen_street=street,
-        segments=list(VolunteerSegment),
+        segments=segment_choices(values.get("segment")),
         skill_groups=services.skill_groups(db),
         categories=list(Category),
         windows=services.WINDOWS,
