@@ -39,13 +39,17 @@ def po_paths(locale: str) -> list[Path]:
     return catalog_files(LOCALES_DIR / locale / "LC_MESSAGES")
 
 
+# gettext's own keywords, and ``numbers.counted`` (an ngettext whose count is written as the locale writes it).
+KEYWORDS = {**DEFAULT_KEYWORDS, "counted": (1, 2)}
+
+
 def extract_messages(root: Path = PROJECT_ROOT, mapping_file: Path = MAPPING_FILE) -> Catalog:
     """Every translatable message in the sources, as a template catalog (what ``pybabel extract`` writes)."""
     with mapping_file.open() as handle:
         method_map, options_map = parse_mapping_cfg(handle, filename=str(mapping_file))
     template = Catalog(project=PROJECT_NAME, fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
-        root, method_map, options_map, keywords=DEFAULT_KEYWORDS
+        root, method_map, options_map, keywords=KEYWORDS
     ):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template

@@ -4,8 +4,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from marketplace.i18n import N_, ngettext
+from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
+from marketplace.i18n.numbers import counted
 from marketplace.jobs.kinds import KINDS
 from marketplace.jobs.models import Job
 
@@ -80,12 +81,11 @@ def _rows_sentences(result: dict[str, Any]) -> list[str]:
         _count(result, "invalid_rows"),
     )
     said = [
-        ngettext("%(count)s row read.", "%(count)s rows read.", total) % {"count": total},
-        ngettext("%(count)s row imported.", "%(count)s rows imported.", imported) % {"count": imported},
+        counted("%(count)s row read.", "%(count)s rows read.", total, count=total),
+        counted("%(count)s row imported.", "%(count)s rows imported.", imported, count=imported),
     ]
     if invalid:
-        problems = ngettext("%(count)s row with problems.", "%(count)s rows with problems.", invalid)
-        said.append(problems % {"count": invalid})
+        said.append(counted("%(count)s row with problems.", "%(count)s rows with problems.", invalid, count=invalid))
     if result.get("refused"):
         said.append(_("Nothing was imported: some rows had problems and the import was all or nothing."))
     return said
@@ -101,41 +101,46 @@ def result_sentences(row: Job) -> list[str]:
         return _rows_sentences(result)
     if kind == "exchange.export":
         rows = _count(result, "rows")
-        written = ngettext(
-            "%(count)s row written to a %(format)s file.", "%(count)s rows written to a %(format)s file.", rows
-        )
-        return [written % {"count": rows, "format": str(result.get("format", "")).upper()}]
+        file_format = str(result.get("format", "")).upper()
+        return [
+            counted(
+                "%(count)s row written to a %(format)s file.",
+                "%(count)s rows written to a %(format)s file.",
+                rows,
+                count=rows,
+                format=file_format,
+            )
+        ]
     if kind == "offers.expire":
         n = _count(result, "expired")
-        return [ngettext("%(count)s offer expired.", "%(count)s offers expired.", n) % {"count": n}]
+        return [counted("%(count)s offer expired.", "%(count)s offers expired.", n, count=n)]
     if kind == "needs.escalate":
         n = _count(result, "escalated")
-        return [ngettext("%(count)s need escalated.", "%(count)s needs escalated.", n) % {"count": n}]
+        return [counted("%(count)s need escalated.", "%(count)s needs escalated.", n, count=n)]
     if kind == "shifts.remind":
         n = _count(result, "sent")
-        return [ngettext("%(count)s reminder sent.", "%(count)s reminders sent.", n) % {"count": n}]
+        return [counted("%(count)s reminder sent.", "%(count)s reminders sent.", n, count=n)]
     if kind == "notifications.digest":
         n = _count(result, "sent")
-        return [ngettext("%(count)s digest sent.", "%(count)s digests sent.", n) % {"count": n}]
+        return [counted("%(count)s digest sent.", "%(count)s digests sent.", n, count=n)]
     if kind == "privacy.retention":
         if "skipped" in result:
             return [_("Skipped: the retention period is 0, personal data is kept.")]
         n = _count(result, "needs")
         sessions = _count(result, "sessions")
         return [
-            ngettext("%(count)s closed need anonymised.", "%(count)s closed needs anonymised.", n) % {"count": n},
-            ngettext("%(count)s ended session removed.", "%(count)s ended sessions removed.", sessions)
-            % {"count": sessions},
+            counted("%(count)s closed need anonymised.", "%(count)s closed needs anonymised.", n, count=n),
+            counted("%(count)s ended session removed.", "%(count)s ended sessions removed.", sessions, count=sessions),
         ]
     if kind == "jobs.prune":
         n, files = _count(result, "jobs"), _count(result, "files")
         return [
-            ngettext("%(count)s old job removed.", "%(count)s old jobs removed.", n) % {"count": n},
-            ngettext("%(count)s file removed.", "%(count)s files removed.", files) % {"count": files},
+            counted("%(count)s old job removed.", "%(count)s old jobs removed.", n, count=n),
+            counted("%(count)s file removed.", "%(count)s files removed.", files, count=files),
         ]
     if kind == "match.train":
         n = _count(result, "results")
-        return [ngettext("%(count)s ranker trained.", "%(count)s rankers trained.", n) % {"count": n}]
+        return [counted("%(count)s ranker trained.", "%(count)s rankers trained.", n, count=n)]
     if kind == "system.check":
         return [_("The queue took the job and ran it.")]
     return []  # a round's figures are on its own page
