@@ -8,6 +8,7 @@ from typing import Any
 
 from marketplace.i18n import N_, current_locale
 from marketplace.i18n import gettext as _
+from marketplace.validation import has_control_characters
 from marketplace.whole_numbers import decimal_number, whole_number
 
 
@@ -62,7 +63,7 @@ def text(max_length: int) -> Callable[[str], str]:
     def parse(value: str) -> str:
         if len(value) > max_length:
             raise CellProblem(N_("Longer than %(max)d characters."), max=max_length)
-        if any(ord(char) < 32 and char not in "\n\t" for char in value):
+        if has_control_characters(value):  # the one rule of every text field, direction overrides included
             raise CellProblem(N_("Contains control characters."))
         return value
 
