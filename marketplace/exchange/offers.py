@@ -140,7 +140,12 @@ def offer_columns(db: Session | None = None, street_ids: frozenset[int] | None =
             example="HD01; HD02",
         ),
         ColumnSpec(
-            "organization", "单位", "Organization", lambda v: v, lambda r: r.organization, help=N_("Ignored on import.")
+            "organization",
+            "提供单位",
+            "Organization",
+            lambda v: v,
+            lambda r: r.organization,
+            help=N_("Ignored on import."),
         ),
         ColumnSpec("status", "状态", "Status", lambda v: v, lambda r: r.offer.status, help=N_("Ignored on import.")),
     ]
