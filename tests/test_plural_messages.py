@@ -60,7 +60,8 @@ def test_every_digest_summary_says_one_in_the_singular(kind: str) -> None:
 
 
 def test_the_daily_digest_in_english_singular_and_plural() -> None:
-    assert digest_of({"need_closed": 1}, "en") == "You have 1 unread message today: 1 project is closed"
+    # One kind says its count once, in its own sentence.
+    assert digest_of({"need_closed": 1}, "en") == "Unread today: 1 project is closed"
     assert digest_of({"signup_confirmed": 3, "need_closed": 2}, "en") == (
         "You have 5 unread messages today: 3 of your sign-ups were confirmed; 2 projects are closed"
     )
@@ -75,8 +76,8 @@ def test_the_daily_digest_in_english_singular_and_plural() -> None:
 
 
 def test_the_daily_digest_in_chinese() -> None:
-    assert digest_of({"need_closed": 1}, "zh_CN") == "今天您有 1 条未读消息：1 个项目已办结"
-    assert digest_of({"need_closed": 2}, "zh_CN") == "今天您有 2 条未读消息：2 个项目已办结"
+    assert digest_of({"need_closed": 1}, "zh_CN") == "今天的未读消息：1 个项目已办结"
+    assert digest_of({"need_closed": 2}, "zh_CN") == "今天的未读消息：2 个项目已办结"
 
 
 def test_counted_digest_headings_in_both_languages() -> None:
@@ -112,10 +113,10 @@ def test_a_digest_stored_before_reads_in_the_singular_on_the_centre(
     client.cookies.set("lang", "en")
     page = client.get("/notifications")
     assert page.status_code == 200
-    assert "You have 1 unread message today: 1 project is closed" in page.text
+    assert "Unread today: 1 project is closed" in page.text
     assert "1 projects" not in page.text and "1 unread messages" not in page.text
     client.cookies.set("lang", "zh_CN")
-    assert "今天您有 1 条未读消息：1 个项目已办结" in client.get("/notifications").text
+    assert "今天的未读消息：1 个项目已办结" in client.get("/notifications").text
 
 
 # Placeholders that are a bound, a size, a position or a label, never a count of things the reader has.

@@ -303,7 +303,7 @@ def _tell_admins(db: Session, row: Match, answer: str, actor: CurrentUser, reaso
             echo=False,
             subject_type="match",
             subject_id=row.id,
-            digest_key=f"{ANSWERED}:need:{row.need_id}",
+            digest_key=f"{ANSWERED}:{'round' if row.round_id else 'need'}:{row.round_id or row.need_id}:{answer}",
         )
 
 

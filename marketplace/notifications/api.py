@@ -70,7 +70,8 @@ class NotificationApiController(Controller):
         description="Newest first; notifications with the same digest_key on the same day (Asia/Shanghai) are one "
         "digest with a count, its heading and its notifications (at most 50), each naming its project (title), "
         "the outcome and the next step (next_step, with next_link where to take it). Only the caller's own "
-        "notifications. Texts are in the caller's language.",
+        "notifications. Texts are in the caller's language. unread_total counts unread notifications, "
+        "unread_entries the digests holding them (what the badge shows).",
         # Notifications report on claims, sign-ups and proposals: a token reads them with matches:read.
         guards=[token_scope("matches:read")],
         sync_to_thread=True,
@@ -85,6 +86,7 @@ class NotificationApiController(Controller):
         result = centre_page(reader, actor.id, unread_only=unread, page=page)
         return {
             "unread_total": result.unread_total,
+            "unread_entries": result.unread_entries,
             "page": result.page,
             "pages": result.pages,
             "total_digests": result.total_digests,

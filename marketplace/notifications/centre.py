@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.db.types import utcnow
-from marketplace.notifications.digest import day_bounds, local_day_expression, street_day
+from marketplace.notifications.digest import day_bounds, group_expression, local_day_expression, street_day
 from marketplace.notifications.models import Notification
 
 PAGE_SIZE = 20
@@ -39,7 +39,8 @@ class CentrePage:
     page: int
     pages: int
     total_digests: int
-    unread_total: int
+    unread_total: int  # unread notifications
+    unread_entries: int = 0  # entries holding any of them (the badge)
 
 
 def _mine(user_id: int, unread_only: bool) -> list[Any]:
@@ -50,14 +51,30 @@ def _mine(user_id: int, unread_only: bool) -> list[Any]:
 
 
 def unread_count(session: Session, user_id: int) -> int:
-    """The badge: one COUNT over the user's unread notifications."""
+    """How many of the user's notifications are unread (rows; the badge counts entries, ``unread_entries``)."""
+    return int(
+        session.execute(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.user_id == user_id,
+                Notification.read_at.is_(None),  # type: ignore[union-attr]
+            )
+        ).scalar_one()
+    )
+
+
+def unread_entries(session: Session, user_id: int) -> int:
+    """The badge: how many entries of the centre hold something unread (a round's 45 proposals are one)."""
     return int(session.execute(sa.select(unread_count_of(user_id))).scalar_one())
 
 
 def unread_count_of(user_id: Any) -> Any:
-    """The badge's COUNT as a scalar subquery, for a user id or a column (the login check embeds it)."""
+    """The badge's COUNT as a scalar subquery, for a user id or a column (the login check embeds it).
+
+    It counts entries, not rows: the unread notifications' distinct (digest key, street day), which is
+    how the centre groups them, so the badge says 1 where the centre shows one entry "45 proposals ...".
+    """
     return (
-        sa.select(sa.func.count(Notification.id))
+        sa.select(sa.func.count(sa.distinct(group_expression(Notification.digest_key, Notification.created_at))))
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))  # type: ignore[union-attr]
         .scalar_subquery()
     )
@@ -114,8 +131,20 @@ def centre_page(session: Session, user_id: int, *, unread_only: bool = False, pa
                 )
             )
         _load_members(session, user_id, digests, unread_only)
+    # Both counts in one statement: the notifications unread, and the entries holding them.
+    unread_rows, unread_groups = session.execute(
+        sa.select(
+            sa.func.count(Notification.id),
+            sa.func.count(sa.distinct(group_expression(Notification.digest_key, Notification.created_at))),
+        ).where(*_mine(user_id, True))
+    ).one()
     return CentrePage(
-        digests=digests, page=page, pages=pages, total_digests=total, unread_total=unread_count(session, user_id)
+        digests=digests,
+        page=page,
+        pages=pages,
+        total_digests=total,
+        unread_total=int(unread_rows),
+        unread_entries=int(unread_groups),
     )
 
 
@@ -193,4 +222,13 @@ def mark_read(
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-__all__ = ["CentrePage", "Digest", "centre_page", "mark_read", "street_day", "unread_count", "unread_count_of"]
+__all__ = [
+    "CentrePage",
+    "Digest",
+    "centre_page",
+    "mark_read",
+    "street_day",
+    "unread_count",
+    "unread_count_of",
+    "unread_entries",
+]

@@ -5,6 +5,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 
 STREET_TIMEZONE = ZoneInfo("Asia/Shanghai")
 # Asia/Shanghai keeps no daylight saving time, so the street's day is UTC shifted by eight hours.
@@ -37,3 +38,31 @@ def local_day_expression(column: Any, dialect_name: str) -> Any:
     if dialect_name == "sqlite":
         return sa.func.date(column, f"+{STREET_OFFSET_HOURS} hours")
     return sa.func.to_char(sa.func.timezone("Asia/Shanghai", column), "YYYY-MM-DD")
+
+
+class _StreetDay(sa.sql.functions.FunctionElement[str]):
+    """``local_day_expression`` that needs no dialect at build time: compiled for whichever database runs it."""
+
+    type = sa.String()
+    inherit_cache = True
+    name = "street_day"
+
+
+@compiles(_StreetDay, "sqlite")
+def _street_day_sqlite(element: _StreetDay, compiler: Any, **kw: Any) -> str:
+    (column,) = element.clauses
+    return compiler.process(local_day_expression(column, "sqlite"), **kw)  # type: ignore[no-any-return]
+
+
+@compiles(_StreetDay)
+def _street_day_other(element: _StreetDay, compiler: Any, **kw: Any) -> str:
+    (column,) = element.clauses
+    return compiler.process(local_day_expression(column, "postgresql"), **kw)  # type: ignore[no-any-return]
+
+
+def group_expression(key: Any, created_at: Any) -> Any:
+    """One text per centre entry: the digest key and the street-local day, as the centre groups them.
+
+    ``COUNT(DISTINCT group_expression(...))`` counts entries (the badge), whichever database runs it.
+    """
+    return sa.type_coerce(key, sa.String()) + " " + _StreetDay(created_at)

@@ -511,7 +511,10 @@ def _daily_digest(payload: dict[str, Any], count: int) -> Message:
             parts.append(summary(n))
     if others:
         parts.append(ngettext("%(num)d other notification", "%(num)d other notifications", others) % {"num": others})
-    if parts:
+    if len(parts) == 1 and not others and counted:
+        # One kind: its own sentence carries the count ("45 new proposals …"); saying the total too repeats it.
+        text = _("Unread today: %(items)s") % {"items": parts[0]}
+    elif parts:
         text = ngettext(
             "You have %(num)d unread message today: %(items)s",
             "You have %(num)d unread messages today: %(items)s",

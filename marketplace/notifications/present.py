@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from marketplace.notifications.centre import CentrePage, Digest
+from marketplace.notifications.groups import group_heading
 from marketplace.notifications.messages import Message, render
 from marketplace.notifications.models import Notification
 from marketplace.notifications.subjects import resolve
@@ -59,6 +60,10 @@ def _digest(digest: Digest, payloads: dict[int, dict[str, Any]]) -> DigestView:
     items = [_item(row, payloads.get(row.id or 0, row.payload or {})) for row in digest.members]
     latest = payloads.get(digest.latest.id or 0, digest.latest.payload or {})
     heading = render(digest.latest.kind, latest, digest.count, digest.subjects)
+    title = latest.get("need_title") or latest.get("title")
+    grouped = group_heading(digest.latest.kind, digest.digest_key, digest.day, digest.count, title and str(title))
+    if grouped is not None:
+        heading = grouped  # several proposals for the admin: said once, with the count, linked to exactly them
     next_step, next_link = heading.next_step, heading.next_link
     steps = {(item.message.next_step, item.message.next_link) for item in items}
     if next_step is None and len(steps) == 1:
