@@ -52,7 +52,10 @@ def _open_slots(card: ProjectCard) -> int:
     return sum(shift.open_slots for shift in card.shifts)
 
 
-def project_columns() -> list[ColumnSpec]:
+def project_columns(language: str = "zh") -> list[ColumnSpec]:
+    """The board's columns; a community is named in the file's language (its English name in English)."""
+    english = language == "en"
+
     def column(name: str, zh: str, en: str, export: Any) -> ColumnSpec:
         return ColumnSpec(name=name, header_zh=zh, header_en=en, parse=text(200), export=export)
 
@@ -62,7 +65,7 @@ def project_columns() -> list[ColumnSpec]:
         column("category", "类别", "Category", lambda c: c.category),
         column("status", "状态", "Status", lambda c: c.status),
         column("urgency", "紧急程度", "Urgency", lambda c: c.urgency),
-        column("community", "社区", "Community", lambda c: c.community.name),
+        column("community", "社区", "Community", lambda c: (english and c.community.name_en) or c.community.name),
         column("grid", "网格", "Grid", lambda c: c.grid.code),
         column("due_date", "期限", "Due date", lambda c: c.due_date),
         column("published_at", "发布日期", "Published", lambda c: c.published_at),
@@ -97,7 +100,7 @@ def export_projects(
     return stream_list(
         state.reader_factory,
         lambda session: project_pages(session, filters),
-        project_columns(),
+        project_columns(language),
         file_format,
         "projects",
         count_projects(reader, filters),
