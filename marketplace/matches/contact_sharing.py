@@ -1,9 +1,10 @@
 """The resident's contact for the partner or volunteer who delivers: only with consent, every showing audited.
 
-Who: a partner organization whose claim on the need is **approved** (it is delivering; a proposed claim may
-still be rejected, a fulfilled or cancelled one has nothing left to deliver), and a volunteer **confirmed** or
-checked in on one of the need's shifts. When: only while staff have the resident's consent on record
-(``marketplace.needs.consent``); without it they are told where the street office can be reached.
+Who: an approved partner organization (not a suspended one) whose claim on the need is **approved** (it is
+delivering; a proposed claim may still be rejected, a fulfilled or cancelled one has nothing left to deliver),
+and a volunteer **confirmed** or checked in on one of the need's shifts. When: only while staff have the
+resident's consent on record (``marketplace.needs.consent``); without it they are told where the street office
+can be reached.
 How: a deliberate request (a button, ``POST .../contact``), never a list, so each showing writes one
 ``need.contact_shared`` audit row naming the claim or sign-up and the consent it relied on.
 """
@@ -20,6 +21,7 @@ from marketplace.matches import claims, signups
 from marketplace.matches.models import Match, MatchStatus
 from marketplace.needs.models import Need, NeedConsent, Shift
 from marketplace.needs.services import Contact, Office, contact_of, live_consent, live_consents
+from marketplace.organizations.services import require_approved_organization
 from marketplace.places.models import Community, Grid, ServiceStation
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus
@@ -87,6 +89,9 @@ def _shared(db: Session, actor: CurrentUser, need_id: int, about: dict[str, int 
 def claim_contact(db: Session, actor: CurrentUser, match_id: int) -> tuple[Match, Contact]:
     """The resident's contact for the organization's approved claim (404 for another's claim), audited."""
     row = claims.own_claim(db, actor, match_id)
+    # A suspended organization delivers nothing, so it sees no resident (fifth probe: its members still read
+    # the name, phone and address of every approved claim, by session and by token). 403 with the standing.
+    require_approved_organization(db, actor)
     if row.status not in SHARED_CLAIMS:
         raise ContactWithheld("claim", NOT_DELIVERING)
     return row, _shared(db, actor, row.need_id, {"match_id": row.id})

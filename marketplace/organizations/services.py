@@ -33,7 +33,7 @@ from marketplace.organizations.schemas import AccountCreate, OrganizationCreate
 from marketplace.organizations.scope import organization_users_visible_to, organizations_visible_to
 from marketplace.organizations.standing import OrganizationNotApproved, Standing
 from marketplace.places.models import Community, Grid, Street
-from marketplace.security.disabling import end_credentials
+from marketplace.security.disabling import end_credentials, end_members_credentials
 from marketplace.security.identity import CurrentUser
 from marketplace.security.sessions import Lifetimes, session_cookie, start_session
 
@@ -434,13 +434,16 @@ def decide(
         )
     db.expire(row)
     db.refresh(row)
+    after = snapshot(row, ["status", "status_reason", "approved_at"]) or {}
+    if decision is Decision.SUSPEND:  # the members' sessions, tokens and reset links end (security/disabling.py)
+        after |= end_members_credentials(db, organization_id)
     record(
         db,
         f"organization.{decision.value}",
         object_type="organization",
         object_id=organization_id,
         before=before,
-        after=snapshot(row, ["status", "status_reason", "approved_at"]),
+        after=after,
         actor=actor,
     )
     notify_members(

@@ -9,12 +9,17 @@ The rule, the same for every path that disables (an admin's page, an organizatio
 user disable``; an erasure ends them too, ``privacy/erasure.py``): sessions end, reset links expire, API tokens
 are revoked. Enabling restores the account and its password only: the owner signs in again, an admin makes
 new tokens and links.
+
+Suspending an organization ends its members' credentials by the same rule (fifth probe: a suspended
+organization's tokens and sessions went on reading residents' contacts). Its members may sign in again, to
+read why and what next; reinstating it restores the organization, not the tokens.
 """
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from marketplace.accounts.credentials import ApiToken
+from marketplace.accounts.models import User
 from marketplace.db.types import utcnow
 from marketplace.security.reset_links import retire_reset_links
 from marketplace.security.sessions import revoke_all_sessions
@@ -37,4 +42,14 @@ def end_credentials(db: Session, user_id: int) -> dict[str, int]:
         "sessions_ended": revoke_all_sessions(db, user_id),
         "reset_links_expired": retire_reset_links(db, user_id),
         "tokens_revoked": revoke_all_tokens(db, user_id),
+    }
+
+
+def end_members_credentials(db: Session, organization_id: int) -> dict[str, int]:
+    """What ``end_credentials`` ends, for every member of the organization (a suspension); the summed counts."""
+    members = list(db.execute(sa.select(User.id).where(User.organization_id == organization_id)).scalars())  # type: ignore[arg-type]
+    return {
+        "sessions_ended": sum(revoke_all_sessions(db, user_id) for user_id in members),
+        "reset_links_expired": sum(retire_reset_links(db, user_id) for user_id in members),
+        "tokens_revoked": sum(revoke_all_tokens(db, user_id) for user_id in members),
     }
