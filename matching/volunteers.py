@@ -365,13 +365,16 @@ class VolunteerIndex:
         # shifts: 67 calls, 30 ms of the 74 the ranking took).
         embedded = self._embedded([shifts[p] for members, _, _, rows in candidates if len(rows) for p in members])
         done = 0
-        for members, available, hours_left, rows in candidates:
+        for members, available, hours_left, rows in _same_candidates(candidates):
             step = max(1, chunk_pairs // max(len(rows), 1)) if len(rows) else len(members)
             for first in range(0, len(members), step):
                 chunk = members[first : first + step]
                 if len(rows):
                     chunk_shifts = [shifts[p] for p in chunk]
-                    found = self._rank_chunk(chunk_shifts, rows, available, hours_left, k, weights, embedded)
+                    of_chunk = available[first : first + step], hours_left[first : first + step]
+                    if available.ndim == 1:
+                        of_chunk = available, hours_left
+                    found = self._rank_chunk(chunk_shifts, rows, *of_chunk, k, weights, embedded)
                     for p, ranked_list in zip(chunk, found, strict=True):
                         lists[p] = ranked_list
                 done += len(chunk)
@@ -400,7 +403,11 @@ class VolunteerIndex:
         weights: dict[str, float],
         embedded: tuple[dict[str, int], sparse.csr_matrix] | None = None,
     ) -> list[list[Ranked]]:
-        """Shifts sharing their candidates ``rows``: each column as a vector (shared) or a matrix."""
+        """Shifts sharing their candidates ``rows``: each column as a vector (shared) or a matrix. ``available`` and
+        ``hours_left`` are every volunteer's (shifts at one time), or the ``rows``' own, one row per shift (shifts at
+        several times with the same candidates, ``_same_candidates``)."""
+        if available.ndim == 1:
+            available, hours_left = available[rows], hours_left[rows]
         held, coverage, related, share_related = self._coverage_matrix(shifts, rows)
         grids = np.asarray([self.distances.index[shift.grid_id] for shift in shifts], dtype=np.int64)
         homes = self.home[rows][None, :]
@@ -419,10 +426,10 @@ class VolunteerIndex:
         )
         values: dict[str, np.ndarray] = {
             "skill_coverage": coverage,
-            "availability": np.asarray(available[rows], dtype=np.float64),
+            "availability": np.asarray(available, dtype=np.float64),
             "proximity": proximity,
             "reliability": self.reliability[rows],
-            "capacity": self._capacity(hours_left[rows], rows),
+            "capacity": self._capacity(hours_left, rows),
             "text": self._text_matrix(shifts, rows, embedded),
             "interest": _by_key([shift.category for shift in shifts], lambda category: self.interest(category)[rows]),
             "skill_related": share_related,
@@ -432,7 +439,7 @@ class VolunteerIndex:
         scores = weighted_score(values, weights)
         ids = self.ids[rows]
         out: list[list[Ranked]] = []
-        left = hours_left[rows]
+        left = hours_left
         for i, shift in enumerate(shifts):
             best = top_k(scores[i], ids, k)
             of_shift = VolunteerFeatures(
@@ -441,7 +448,7 @@ class VolunteerIndex:
                 distance_km=distance[i],
                 skills_held=held[i],
                 skills_required=len(shift.skill_ids),
-                hours_left=left,
+                hours_left=left[i] if left.ndim == 2 else left,
                 skills_related=related[i] if related.ndim == 2 else related,
                 worked=worked[i] if worked.ndim == 2 else worked,
             )
@@ -654,6 +661,36 @@ class _Facts(NamedTuple):
     failed: int
     rate: float  # the record as a rate, NaN when none was given
     worked: int  # past fulfilled tasks in the shift's community
+
+
+# Groups of shifts whose candidates are the same rows are scored together when there are at most this many rows:
+# one volunteer's suggestions rank them against some 30-50 groups of shifts at different times, each group a call
+# of its own before (a third of their /recommended); a street's many volunteers seldom share rows, and comparing
+# long rows costs more than it saves.
+SAME_ROWS_MAX = 256
+
+
+def _same_candidates(
+    groups: list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]],
+) -> list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]]:
+    """``rank_many``'s groups of shifts (positions, every volunteer's availability and hours left, candidate rows),
+    those with the same few candidate rows merged into one: its availability and hours left become the rows' own,
+    one row per shift (its group's), so one ``_rank_chunk`` scores them all with the numbers each group gave."""
+    merged: dict[bytes | int, list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]]] = {}
+    for number, group in enumerate(groups):
+        rows = group[3]
+        merged.setdefault(rows.tobytes() if len(rows) <= SAME_ROWS_MAX else number, []).append(group)
+    out = []
+    for same in merged.values():
+        if len(same) == 1:
+            out.append(same[0])
+            continue
+        rows = same[0][3]
+        members = [position for group in same for position in group[0]]
+        available = np.concatenate([np.broadcast_to(a[rows], (len(m), len(rows))) for m, a, _h, _r in same])
+        hours_left = np.concatenate([np.broadcast_to(h[rows], (len(m), len(rows))) for m, _a, h, _r in same])
+        out.append((members, available, hours_left, rows))
+    return out
 
 
 def _by_key(keys: Sequence[Hashable], vector_of: Callable[[Hashable], np.ndarray]) -> np.ndarray:
