@@ -27,6 +27,7 @@ from marketplace.matches.services import LIVE, Conflict, enter_open_need, field_
 from marketplace.needs.models import ResourceLine, Shift
 from marketplace.offers.models import OfferStatus
 from marketplace.offers.services import effective_status, enter_offer
+from marketplace.organizations.models import Organization, OrganizationStatus
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 
@@ -100,6 +101,11 @@ def _line_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: Cu
     offer = enter_offer(db, proposal.candidate_id)
     if offer is None:
         raise field_problem("candidate_id", "is not an offer")
+    organization = db.get(Organization, offer.organization_id)
+    if organization is None or organization.status is not OrganizationStatus.APPROVED:
+        # A pending, rejected or suspended organization takes part in nothing (fifth probe: staff proposed a
+        # suspended organization's offer, ranked first in the list, and its member accepted it).
+        raise field_problem("candidate_id", "is an offer of an organization that is not approved (or is suspended)")
     if not street_scope.serves_need_held(db, offer.organization_id, need_id):
         # Rule 4 as the street sees it: only organizations serving the need's street take part in it.
         raise field_problem("candidate_id", "is an offer of an organization that does not serve this need's street")

@@ -121,6 +121,8 @@ def _invalid(error: ValidationException) -> str:
         return _("This offer has nothing left.")
     if any("not active" in message for message in messages):
         return _("This offer is no longer active.")
+    if any("not approved" in message for message in messages):
+        return _("This offer's organization is suspended or not approved; it cannot be proposed.")
     return _("That candidate or part of the need does not exist.")
 
 
