@@ -1,18 +1,41 @@
 """Run ``marketplace demo`` as a real process on a free port, as a newcomer would."""
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+# Linux sends a child its "parent died" signal when the *thread* that started it ends, so every server is
+# started from this one thread, which lives as long as the test process (tests start servers from pools too).
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-server-spawner")
+
+
+def _dies_with(parent_pid: int) -> Callable[[], None] | None:
+    """For ``preexec_fn``: the child gets SIGTERM when the test process dies, even by SIGKILL, so a killed
+    pytest leaves no server behind (``serve`` then stops its own workers). None where prctl is not Linux's."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def set_parent_death_signal() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return set_parent_death_signal
 
 
 def free_port() -> int:
@@ -46,7 +69,8 @@ def start_marketplace(
     arguments: list[str], var_dir: Path, *, settings: dict[str, str] | None = None, timeout: float = 120.0
 ) -> LiveServer:
     """``python -m marketplace <arguments> --port P`` on a free port, in its own process group, with only the
-    ``MARKETPLACE_*`` settings given here (never the caller's); returns once ``/healthz`` answers."""
+    ``MARKETPLACE_*`` settings given here (never the caller's); returns once ``/healthz`` answers.
+    The server is sent SIGTERM should the test process die without stopping it."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MARKETPLACE_")}
     env["MARKETPLACE_VAR_DIR"] = str(var_dir)
@@ -54,14 +78,16 @@ def start_marketplace(
     var_dir.mkdir(parents=True, exist_ok=True)
     log_path = var_dir / f"{arguments[0]}-{port}.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
+        process = _SPAWNER.submit(
+            subprocess.Popen,
             [sys.executable, "-m", "marketplace", *arguments, "--port", str(port)],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-        )
+            preexec_fn=_dies_with(os.getpid()),
+        ).result()
     server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
     if wait_until_healthy(server.base_url, process, timeout):
         return server
