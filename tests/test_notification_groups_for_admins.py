@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import sqlalchemy as sa
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import Session
 
@@ -28,6 +29,7 @@ from tests import matches_factories as mf
 from tests.live_app import LiveApp, live_app  # noqa: F401  (fixture)
 from tests.security_helpers import make_grid, post_form, reading, sign_in_as
 from tests.test_concurrency import _figures, _fire
+from tests.test_query_counts import _listing, statements_of_page
 
 TITLE = "湖岛新村楼道清理"
 
@@ -197,3 +199,35 @@ def test_the_daily_digest_says_a_groups_count_once(client: TestClient[object], s
     assert digest["text"] == "今天的未读消息：有 45 条新的对接申请待审核"
     # The round's 45 are one entry beside the digest: the badge says 2.
     assert _badge(client.get("/notifications").text) == "2"
+
+
+def _proposals(session: Session, user_id: int, rounds: int, each: int, start: datetime) -> None:
+    session.add_all(
+        Notification(
+            user_id=user_id,
+            kind="proposal_answered",
+            subject_type="match",
+            subject_id=r * 1000 + n + 1,
+            digest_key=f"proposal_answered:round:{r + 1}:accepted",
+            payload={"match_id": r * 1000 + n + 1, "need_id": 7, "need_title": TITLE, "answer": "accepted"},
+            created_at=start - timedelta(minutes=r * 5, seconds=n),
+        )
+        for r in range(rounds)
+        for n in range(each)
+    )
+    session.commit()
+
+
+def test_the_centre_and_its_badge_send_as_many_statements_for_ten_times_the_entries_and_rows(
+    app: Litestar, client: TestClient[Litestar], session: Session
+) -> None:
+    """Grouping happens in SQL: no statement per entry or per notification (tests/test_query_counts.py's way)."""
+    admin = sign_in_as(client, session, Role.ADMIN)
+    start = datetime(2026, 6, 10, 4, 0, tzinfo=UTC)  # noon in Qingdao: every round falls on one street day
+    _proposals(session, admin.id or 0, 2, 5, start)
+    small = statements_of_page(app, client, "/notifications?show=unread")
+    assert _badge(client.get("/notifications").text) == "2"
+    _proposals(session, admin.id or 0, 20, 50, start - timedelta(days=3))
+    large = statements_of_page(app, client, "/notifications?show=unread")
+    assert _badge(client.get("/notifications").text) == "22"
+    assert len(large) == len(small), _listing(large)
