@@ -74,6 +74,7 @@ class CertificatePagesController(Controller):
             certificate=certificate,
             code=services.grouped(certificate.code),
             sentence=pdf.sentence(certificate),
+            issued_on=pdf.issued_on(certificate),
             verify_url=verify_url(request, certificate.code),
         )
         return Template("recognition/certificate.html", context=context)

@@ -33,6 +33,12 @@ def _month(day: date) -> str:
     return f"{day.year}年{day.month}月"
 
 
+def issued_on(certificate: ServiceCertificate) -> str:
+    """The day of issue as the certificate writes it (2026年12月7日), on the PDF and the printable page alike:
+    the certificate is a Chinese document whatever the reader's language."""
+    return _day(street_day(certificate.issued_at))
+
+
 def _hours(hours: Decimal) -> str:
     """27.25 → "27.25", 9.50 → "9.5", 8.00 → "8": every quarter hour counts, no zeros trail."""
     return format(hours.normalize(), "f")
@@ -101,7 +107,7 @@ def render(certificate: ServiceCertificate, verify_url: str) -> bytes:
 
     canvas.setFont(FONT, 16)
     canvas.drawRightString(width - 110, 150, certificate.street_name or "")
-    canvas.drawRightString(width - 110, 126, _day(street_day(certificate.issued_at)))
+    canvas.drawRightString(width - 110, 126, issued_on(certificate))
 
     _draw_qr(canvas, verify_url, 70, 62, 84)
     canvas.setFont(FONT, 11)
