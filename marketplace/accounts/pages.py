@@ -217,7 +217,7 @@ class MyAccountController(Controller):
             errors = field_errors(error)  # in the reader's language, like every form's
             return Template(
                 "accounts/account.html",
-                context=self._page(db, actor, _settings(request), errors=errors, notice=None),
+                context=self._page(db, actor, _settings(request), errors=errors, notice=None, typed=values),
                 status_code=400,
             )
         services.update_profile(db, actor, update.model_dump(exclude_unset=True))
