@@ -80,8 +80,9 @@ def empty_all_tables(engine: sa.Engine) -> None:
     (about 0.4 s on a quiet machine, run twice per test), while a test leaves only a few rows to delete."""
     tables = list(reversed(SQLModel.metadata.sorted_tables))
     if engine.dialect.name == "postgresql":
-        # A test's app may leave a background writer mid-transaction; should PostgreSQL cancel one side
-        # of a deadlock, the emptying is tried again.
+        # A test's app may leave a background writer mid-transaction: should PostgreSQL cancel one side of a
+        # deadlock, or the writer add a child row after its table was emptied (its parent's DELETE then
+        # breaks the foreign key), the emptying is tried again.
         for attempt in range(DEADLOCK_RETRIES):
             try:
                 with engine.begin() as connection:
@@ -89,8 +90,9 @@ def empty_all_tables(engine: sa.Engine) -> None:
                         connection.execute(table.delete())
                     connection.exec_driver_sql(_RESTART_USED_SEQUENCES)
                 return
-            except sa.exc.OperationalError as error:
-                if "deadlock" not in str(error) or attempt == DEADLOCK_RETRIES - 1:
+            except (sa.exc.OperationalError, sa.exc.IntegrityError) as error:
+                raced = isinstance(error, sa.exc.IntegrityError) or "deadlock" in str(error)
+                if not raced or attempt == DEADLOCK_RETRIES - 1:
                     raise
                 time.sleep(0.2 * (attempt + 1))
         return
