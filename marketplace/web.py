@@ -26,6 +26,17 @@ from marketplace.quantity_display import unit_name, with_unit  # with_unit stays
 from marketplace.security import context as security_context
 from marketplace.street_clock import last_day, street_time
 
+# The bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069). Forms refuse them since
+# the fourth probe (validation._CONTROL); rows written before (old imports, the seed) may still hold them, and
+# one U+202E in a name turned every following character around on the page ("时小 92" for 29 小时).
+_DIRECTION_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def without_direction_controls(value: Any) -> Any:
+    """Every value a template prints, without the direction controls (Markup stays Markup: ``translate`` keeps
+    its type); everything else as it is. Jinja's ``finalize``: one place for every page."""
+    return value.translate(_DIRECTION_CONTROLS) if isinstance(value, str) else value
+
 
 def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -> Environment:
     # A custom Environment is needed for the i18n extension; it must autoescape every template.
@@ -38,6 +49,7 @@ def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=without_direction_controls,
     )
     # Whitespace inside {% trans %} blocks is collapsed, so msgids do not depend on indentation.
     env.policies["ext.i18n.trimmed"] = True
