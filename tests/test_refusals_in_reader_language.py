@@ -113,7 +113,7 @@ def test_approving_a_sign_up_that_overlaps_a_confirmed_shift_names_it_in_the_rea
         "/api/v1/matches/bulk-approve", json={"ids": [pending["match_id"]]}, headers=_api(boss, lang)
     )
     assert api_bulk.status_code == 200, api_bulk.text
-    assert api_bulk.json()["failed"] == [{"id": pending["match_id"], "reason": said}]
+    assert api_bulk.json()["failed"] == [{"id": pending["match_id"], "reason": said, "code": "shift_overlap"}]
 
 
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])

@@ -387,7 +387,7 @@ def test_bulk_api_takes_ids_or_a_filter_and_names_bad_fields(
     assert reject.status_code == 200, reject.text
     assert reject.json()["rejected"] == [north_items[0].id]
     assert [f["id"] for f in reject.json()["failed"]] == [south_items[0].id]
-    assert "already approved" in reject.json()["failed"][0]["reason"]
+    assert reject.json()["failed"][0]["code"] == "match_decided"
 
     def refused(path: str, body: Any, name: str) -> None:
         response = client.post(path, json=body, headers=headers)

@@ -214,11 +214,11 @@ def test_approval_waits_for_the_answer_then_accept_and_approve_confirm(
     volunteer = street.volunteers[proposal.volunteer_id or 0]
 
     early = _decide(client, street.admin, proposal.id or 0)
-    assert early.status_code == 409 and "waiting for the volunteer's answer" in early.text
+    assert early.status_code == 409 and early.json()["extra"]["code"] == "awaiting_answer"
     early_line = _decide(client, street.admin, line_proposal.id or 0)
-    assert early_line.status_code == 409 and "waiting for the partner's answer" in early_line.text
+    assert early_line.status_code == 409 and early_line.json()["extra"]["code"] == "awaiting_answer"
     bulk = client.post("/api/v1/matches/bulk-approve", headers=street.admin.headers, json={"ids": [proposal.id]})
-    assert bulk.json()["approved"] == [] and "waiting for" in bulk.json()["failed"][0]["reason"]
+    assert bulk.json()["approved"] == [] and bulk.json()["failed"][0]["code"] == "awaiting_answer"
     assert fetch(session, Match, proposal.id).status is MatchStatus.PROPOSED
 
     accepted = client.post(f"/api/v1/proposals/{proposal.id}/accept", headers=volunteer.headers)
@@ -416,7 +416,7 @@ def test_round_proposals_written_before_this_rule_wait_for_an_answer_too(
     signups = client.get("/api/v1/signups", headers=person.headers).json()["items"]
     assert [(s["match_id"], s["status"]) for s in signups] == [(kept.id, "confirmed")]
     refused = _decide(client, admin, old.id or 0)
-    assert refused.status_code == 409 and "waiting for the volunteer's answer" in refused.text
+    assert refused.status_code == 409 and refused.json()["extra"]["code"] == "awaiting_answer"
     assert client.post(f"/api/v1/proposals/{old.id}/accept", headers=person.headers).status_code == 200
     assert _decide(client, admin, old.id or 0).status_code == 200
 

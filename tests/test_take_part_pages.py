@@ -194,7 +194,10 @@ def test_approved_claim_is_marked_delivered_and_the_need_moves_on(
     post_form(client, settings, f"/projects/{need.id}/claim", {"kind": "whole"})
     [match] = _matches(session, need.id)
     early = post_form(client, settings, f"/claims/{match.id}/delivered")
-    assert early.status_code == 409 and "Only an approved claim can be marked delivered." in early.text
+    assert (
+        early.status_code == 409
+        and "Only an approved claim can be marked delivered (this one: Proposed)." in early.text
+    )
     _approve(session, match.id or 0)
     assert f'action="/claims/{match.id}/delivered"' in client.get("/claims").text
     done = post_form(client, settings, f"/claims/{match.id}/delivered")
@@ -221,7 +224,7 @@ def test_cancel_claim_with_a_reason_once(client: TestClient[Any], session: Sessi
     row = fetch(session, Match, match.id)
     assert row.status is MatchStatus.CANCELLED and row.decision_reason == "人手不足"
     again = post_form(client, settings, f"/claims/{match.id}/cancel", {"reason": ""})
-    assert again.status_code == 409 and "This can no longer be cancelled." in again.text
+    assert again.status_code == 409 and "This claim can no longer be cancelled (now: Cancelled)." in again.text
     page = client.get("/claims")
     assert "人手不足" in page.text and f'action="/claims/{match.id}/cancel"' not in page.text
 
@@ -379,7 +382,7 @@ def test_cancel_sign_up_gives_the_place_back(client: TestClient[Any], session: S
     assert fetch(session, ShiftSignup, signup.id).status is SignupStatus.CANCELLED
     assert fetch(session, Match, signup.match_id).decision_reason == "临时出差"
     again = post_form(client, settings, f"/signups/{signup.id}/cancel")
-    assert again.status_code == 409 and "This can no longer be cancelled." in again.text
+    assert again.status_code == 409 and "This sign-up can no longer be cancelled (now: Cancelled)." in again.text
     assert "Past and cancelled" in client.get("/signups").text
 
 
@@ -412,7 +415,7 @@ def test_check_in_waits_for_the_shift_then_check_out_credits_hours(
     assert row.status is SignupStatus.COMPLETED and row.hours_credited == Decimal("1")
     assert fetch(session, VolunteerProfile, profile.id).hours_total == Decimal("1")
     twice = post_form(client, settings, f"/signups/{current.id}/check-out")
-    assert twice.status_code == 409 and "Only a checked-in sign-up can check out." in twice.text
+    assert twice.status_code == 409 and "Only a checked-in sign-up can check out (this one: Completed)." in twice.text
     assert "Past and cancelled" in client.get("/signups?done=checked_out").text
 
 

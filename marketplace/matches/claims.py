@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches import compatibility, openings, round_proposals, street_scope
+from marketplace.matches import compatibility, openings, refusals, round_proposals, street_scope
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.reasons import PARTNER_CANCELLED
 from marketplace.matches.services import (
@@ -220,7 +220,8 @@ def cancel_claim(db: Session, actor: CurrentUser, match_id: int, reason: str | N
         decision_reason=(reason or PARTNER_CANCELLED)[:500],
         decided_at=utcnow(),
     ):
-        raise Conflict(f"This claim is {row.status.value} and can no longer be cancelled")
+        db.refresh(row)
+        raise refusals.in_status("claim_not_cancellable", refusals.CLAIM_NOT_CANCELLABLE, row.status)
     reopened = None
     if was is MatchStatus.APPROVED and row.kind is MatchKind.OFFER_LINE and row.quantity:
         release_to_offer(db, row.offer_id or 0, row.quantity)

@@ -38,7 +38,8 @@ def mark_delivered(db: Session, actor: CurrentUser, match_id: int) -> Match:
     if not set_match_status(
         db, match_id, expected=(MatchStatus.APPROVED,), status=MatchStatus.FULFILLED, fulfilled_at=now
     ):
-        raise Conflict(f"Only an approved claim can be delivered; this one is {row.status.value}")
+        db.refresh(row)
+        raise refusals.in_status("claim_not_approved", refusals.CLAIM_NOT_APPROVED, row.status)
     db.refresh(row)
     after = snapshot(row, ["status", "fulfilled_at"]) or {}
     if row.kind is MatchKind.WHOLE_NEED:
@@ -105,16 +106,24 @@ def _shift_checked_in(db: Session, volunteer_id: int) -> Shift | None:
 CHECK_IN_OPENS = timedelta(hours=1)
 
 
+def check_in_closed(shift: Shift, now: datetime) -> Conflict | None:
+    """The 409 when check-in is not open at ``now``: when it opens (the street's time), or that the shift is over."""
+    if now >= shift.ends_at:
+        return refusals.refusal("shift_over", refusals.SHIFT_OVER, ends_at=shift.ends_at.isoformat())
+    opens = shift.starts_at - CHECK_IN_OPENS
+    if now < opens:
+        return refusals.at_moment("check_in_not_yet", refusals.CHECK_IN_NOT_YET, opens, refusals.CHECK_IN_WINDOW)
+    return None
+
+
 def check_in(db: Session, actor: CurrentUser, signup_id: int, now: datetime | None = None) -> ShiftSignup:
     row = own_signup(db, actor, signup_id)
     now = now or utcnow()
     shift = db.get(Shift, row.shift_id)
     # Checking in for a shift days away (and out at once) would make a completed sign-up of no work.
-    if shift is not None and not shift.starts_at - CHECK_IN_OPENS <= now < shift.ends_at:
-        raise Conflict(
-            "Check-in opens one hour before the shift starts and closes when it ends "
-            f"({(shift.starts_at - CHECK_IN_OPENS).isoformat()} to {shift.ends_at.isoformat()})"
-        )
+    closed = None if shift is None else check_in_closed(shift, now)
+    if closed is not None:
+        raise closed
     # One shift at a time: under the volunteer's lock (as sign-ups take it), the check-in is a conditional
     # UPDATE that finds no other checked-in sign-up of theirs, so two check-ins racing cannot both succeed.
     lock_volunteer(db, row.volunteer_id)
@@ -133,7 +142,7 @@ def check_in(db: Session, actor: CurrentUser, signup_id: int, now: datetime | No
         other = _shift_checked_in(db, row.volunteer_id) if row.status is SignupStatus.CONFIRMED else None
         if other is not None and other.id != row.shift_id:
             raise AlreadyCheckedIn(other)
-        raise Conflict(f"Only a confirmed sign-up can check in; this one is {row.status.value}")
+        raise refusals.in_status("signup_not_confirmed", refusals.SIGNUP_NOT_CONFIRMED, row.status)
     db.refresh(row)
     record(
         db,
@@ -150,10 +159,10 @@ def check_out(db: Session, actor: CurrentUser, signup_id: int, now: datetime | N
     shift = db.get(Shift, row.shift_id)
     now = now or utcnow()
     if row.status is not SignupStatus.CHECKED_IN or row.checked_in_at is None or shift is None:
-        raise Conflict(f"Only a checked-in sign-up can check out; this one is {row.status.value}")
+        raise refusals.in_status("signup_not_checked_in", refusals.SIGNUP_NOT_CHECKED_IN, row.status)
     if now < shift.starts_at:
         # Out before the start is no work done: it would count as a fulfilled shift of 0 hours.
-        raise Conflict(f"Check-out opens when the shift starts ({shift.starts_at.isoformat()})")
+        raise refusals.at_moment("check_out_not_yet", refusals.CHECK_OUT_NOT_YET, shift.starts_at)
     checked_out = max(now, row.checked_in_at)
     hours = credit_for(shift.starts_at, shift.ends_at, row.checked_in_at, checked_out).hours
     result = db.execute(
@@ -163,7 +172,7 @@ def check_out(db: Session, actor: CurrentUser, signup_id: int, now: datetime | N
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("This sign-up was checked out already")
+        raise refusals.refusal("checked_out_already", refusals.CHECKED_OUT_ALREADY)
     db.execute(
         _profile.update()
         .where(_profile.c.id == row.volunteer_id)
@@ -233,7 +242,8 @@ def verify_need(db: Session, actor: CurrentUser, need_id: int, satisfaction: int
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(f"This need is {need.status.value} and cannot be verified")
+        db.refresh(need)
+        raise refusals.in_status("need_not_verifiable", refusals.NEED_NOT_VERIFIABLE, need.status)
     db.refresh(need)
     record(
         db,

@@ -248,7 +248,7 @@ class ReviewInboxApiController(Controller):
         result = review.bulk_approve(db, actor, ids)
         return {
             "approved": result.approved,
-            "failed": [{"id": i, "reason": why} for i, why in result.failed],
+            "failed": [{"id": i, "reason": why, "code": result.code_of(i)} for i, why in result.failed],
             "matched": matched,
             "remaining": max(0, matched - len(set(ids))),
         }
@@ -268,7 +268,7 @@ class ReviewInboxApiController(Controller):
         result = review.bulk_reject(db, actor, ids, data.reason)
         return {
             "rejected": result.rejected,
-            "failed": [{"id": i, "reason": why} for i, why in result.failed],
+            "failed": [{"id": i, "reason": why, "code": result.code_of(i)} for i, why in result.failed],
             "matched": matched,
             "remaining": max(0, matched - len(set(ids))),
         }

@@ -123,7 +123,7 @@ def claim_field_problem(error: ValidationException, problem: FormProblem) -> For
 def conflict_message(error: Conflict) -> str:
     """The data's state refused the action (someone else got there first, or it is too late)."""
     detail = str(error.detail)
-    if error.said:  # already the reader's sentence, naming the other shift (refusals.py)
+    if error.said:  # already the reader's sentence, said once where it was raised (refusals.py)
         return detail
     for needle, message in (
         ("already claimed", _("Another partner has just claimed the whole project.")),
@@ -132,15 +132,8 @@ def conflict_message(error: Conflict) -> str:
         ("closed as enough", _("The street closed this line as enough; it takes no more claims.")),
         ("shift was cancelled", _("The street cancelled this shift.")),
         ("shift is full", _("This shift has just filled up.")),
-        ("shift is over", _("This shift is over.")),
         ("overlapping shift", _("You are already confirmed for another shift at the same time.")),
         ("already signed up", _("You are already signed up for this shift.")),
-        ("no longer be cancelled", _("This can no longer be cancelled.")),
-        ("can be delivered", _("Only an approved claim can be marked delivered.")),
-        ("can check in", _("Only a confirmed sign-up can check in.")),
-        ("can check out", _("Only a checked-in sign-up can check out.")),
-        ("checked out already", _("You have already checked out.")),
-        ("Check-out opens", _("You can check out once the shift has started.")),
     ):
         if needle in detail:
             return message

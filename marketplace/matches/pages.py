@@ -331,7 +331,7 @@ class SignupPagesController(Controller):
             action()
         except Conflict as error:
             db.rollback()
-            message = attendance_messages.refusal(db, signup_id, error) or conflict_message(error)
+            message = attendance_messages.refusal(error) or conflict_message(error)
             problem = FormProblem(f"signup-{signup_id}", message=message)
             return self._page(db, actor, problem=problem, status_code=HTTP_409_CONFLICT)
         return _see("/signups", done)

@@ -33,19 +33,9 @@ RowId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
 def refusal_message(error: Conflict) -> str:
-    """The service's English reason for refusing an answer, in the reader's language."""
-    detail = str(error.detail)
-    if error.said:  # already the reader's sentence (refusals.py)
-        return detail
-    for needle, message in (
-        ("accepted already", _("You have accepted this proposal already; it waits for the street's approval.")),
-        ("declined already", _("You have declined this proposal already.")),
-        ("decided already", _("The street has already decided on this proposal.")),
-        ("shift is over", _("This shift is over.")),
-        ("no longer open", _("This project is no longer open.")),
-    ):
-        if needle in detail:
-            return message
+    """Why an answer was refused: the service says it in the reader's language (refusals.py)."""
+    if error.said:
+        return str(error.detail)
     return _("That did not work: the data changed in the meantime. Please reload the page and try again.")
 
 

@@ -7,11 +7,14 @@ what a program relies on whatever the language: the refusal's ``code`` and the E
 sentence's name, as the review queue's conflict notes give it), and the shift's number and title.
 """
 
+from datetime import datetime
 from typing import Any
 
 from marketplace.i18n import N_, gettext
 from marketplace.matches.reasons import shift_named
 from marketplace.matches.services import Conflict
+from marketplace.vocabulary import LabelledEnum
+from marketplace.web import local_day, local_time
 
 SIGNUP_OVERLAP = N_("You are already confirmed for an overlapping shift: %(shift)s")
 # The review queue's conflict note says the same (conflicts.SENTENCES["shift_overlap"]).
@@ -36,4 +39,72 @@ def shift_refusal(code: str, sentence: str, title: str, shift_id: int | None) ->
     detail, extra = said_about_shift(code, sentence, title, shift_id)
     error = Conflict(detail, extra=extra)
     error.said = True
+    return error
+
+
+# --- refusals of a state: said once, in the reader's language, with a stable code ------------------------------
+# The sentence (translated where it is raised) names the state in the reader's words ("已批准" / "Approved"), a
+# moment in the street's time ("6月4日周四 09:00" / "Thu, Jun 4 09:00"); ``extra`` keeps the code, the English
+# name and the raw facts (a status's value, a moment in ISO 8601) for programs.
+MATCH_DECIDED = N_("This item was decided already (now: %(status)s).")
+AWAITING_VOLUNTEER = N_("The volunteer has not accepted this proposal yet; it can be approved once they do.")
+AWAITING_PARTNER = N_("The partner has not accepted this proposal yet; it can be approved once they do.")
+SIGNUP_NOT_CANCELLABLE = N_("This sign-up can no longer be cancelled (now: %(status)s).")
+CLAIM_NOT_CANCELLABLE = N_("This claim can no longer be cancelled (now: %(status)s).")
+CLAIM_NOT_APPROVED = N_("Only an approved claim can be marked delivered (this one: %(status)s).")
+SIGNUP_NOT_CONFIRMED = N_("Only a confirmed sign-up can check in (this one: %(status)s).")
+SIGNUP_NOT_CHECKED_IN = N_("Only a checked-in sign-up can check out (this one: %(status)s).")
+CHECK_OUT_NOT_YET = N_("You can check out from %(time)s on %(day)s, when the shift starts.")
+CHECK_IN_NOT_YET = N_("Check-in opens at %(time)s on %(day)s.")
+CHECK_IN_WINDOW = N_("Check-in opens one hour before the shift starts and closes when it ends.")
+SHIFT_OVER = N_("This shift is over.")
+CHECKED_OUT_ALREADY = N_("You have already checked out.")
+NEED_NOT_VERIFIABLE = N_("This project cannot be verified now (now: %(status)s).")
+PROPOSAL_ACCEPTED = N_("You have accepted this proposal already; it waits for the street's approval.")
+PROPOSAL_DECLINED = N_("You have declined this proposal already.")
+PROPOSAL_DECIDED = N_("The street has already decided on this proposal (now: %(status)s).")
+PROJECT_NOT_OPEN = N_("This project is no longer open.")
+
+NAMES |= {
+    "match_decided": "This match was decided already",
+    "awaiting_answer": "The candidate has not accepted this proposal yet",
+    "signup_not_cancellable": "This sign-up can no longer be cancelled",
+    "claim_not_cancellable": "This claim can no longer be cancelled",
+    "claim_not_approved": "Only an approved claim can be delivered",
+    "signup_not_confirmed": "Only a confirmed sign-up can check in",
+    "signup_not_checked_in": "Only a checked-in sign-up can check out",
+    "check_out_not_yet": "Check-out opens when the shift starts",
+    "check_in_not_yet": "Check-in opens one hour before the shift starts",
+    "shift_over": "This shift is over",
+    "checked_out_already": "This sign-up was checked out already",
+    "need_not_verifiable": "This need cannot be verified in its status",
+    "proposal_accepted": "This proposal was accepted already; it waits for the street's approval",
+    "proposal_declined": "This proposal was declined already",
+    "proposal_decided": "This proposal was decided already",
+    "project_not_open": "The project is no longer open",
+}
+
+
+def refusal(code: str, sentence: str, said: dict[str, str] | None = None, **facts: Any) -> Conflict:
+    """A 409 said once in the reader's language: ``said`` fills the sentence (words already in the reader's
+    language), ``facts`` go to the API's ``extra`` beside the code and the English name."""
+    detail = gettext(sentence) % said if said else gettext(sentence)
+    error = Conflict(detail, extra={"code": code, "message": NAMES[code], **facts})
+    error.said = True
+    return error
+
+
+def in_status(code: str, sentence: str, status: LabelledEnum, **facts: Any) -> Conflict:
+    """A refusal naming the state something is in now: its label in the reader's language, its value in extra."""
+    return refusal(code, sentence, {"status": status.label}, status=status.value, **facts)
+
+
+def at_moment(code: str, sentence: str, moment: datetime, *lead: str, **facts: Any) -> Conflict:
+    """A refusal naming a moment in the street's time, in the reader's format (ISO 8601 in extra as ``at``).
+
+    ``lead``: sentences said before it (in English, translated here)."""
+    when = {"time": local_time(moment), "day": local_day(moment)}
+    error = refusal(code, sentence, when, at=moment.isoformat(), **facts)
+    if lead:
+        error.detail = " ".join([*(gettext(text) for text in lead), str(error.detail)])
     return error

@@ -52,6 +52,11 @@ class BulkResult:
     failed: list[tuple[int, str]] = field(default_factory=list)
     # The failed ids whose reason is already a sentence in the reader's language (refusals.py).
     said: set[int] = field(default_factory=set)
+    # The failed ids' stable refusal codes (the API's extra.code of a single decision), where there is one.
+    codes: dict[int, str] = field(default_factory=dict)
+
+    def code_of(self, match_id: int) -> str | None:
+        return self.codes.get(match_id)
 
 
 def approve(db: Session, actor: CurrentUser, match_id: int) -> Match:
@@ -70,8 +75,9 @@ def approve(db: Session, actor: CurrentUser, match_id: int) -> Match:
 def _approve_in_savepoint(db: Session, actor: CurrentUser, row: Match) -> None:
     # A round's proposal is an offer to its candidate: it is approved only after they accepted it.
     if round_proposals.answer_state(row) == "awaiting":
-        who = "volunteer's" if row.kind is MatchKind.VOLUNTEER_SHIFT else "partner's"
-        raise Conflict(f"{round_proposals.WAITING} the {who} answer")
+        volunteer = row.kind is MatchKind.VOLUNTEER_SHIFT
+        sentence = refusals.AWAITING_VOLUNTEER if volunteer else refusals.AWAITING_PARTNER
+        raise refusals.refusal("awaiting_answer", sentence, candidate="volunteer" if volunteer else "partner")
     # First, as a sign-up does: the volunteer's lock, so no other confirmation of them runs meanwhile.
     volunteer_shift = row.kind is MatchKind.VOLUNTEER_SHIFT
     if volunteer_shift and not lock_volunteer(db, row.volunteer_id or 0):
@@ -88,7 +94,7 @@ def _approve_in_savepoint(db: Session, actor: CurrentUser, row: Match) -> None:
         decided_by_id=actor.id,
         decided_at=utcnow(),
     ):
-        raise Conflict(f"This match is already {row.status.value}")
+        raise _decided_already(db, row)
     if row.organization_id is not None:
         organization = db.get(Organization, row.organization_id)
         if organization is None or organization.status is not OrganizationStatus.APPROVED:
@@ -122,6 +128,12 @@ def _approve_in_savepoint(db: Session, actor: CurrentUser, row: Match) -> None:
         _set_signup(db, row.id or 0, SignupStatus.PENDING, SignupStatus.CONFIRMED)
 
 
+def _decided_already(db: Session, row: Match) -> Conflict:
+    """The 409 when another decision got there first, naming the status the match has now."""
+    db.refresh(row)  # the status someone else set, not the one read before
+    return refusals.in_status("match_decided", refusals.MATCH_DECIDED, row.status)
+
+
 def _set_signup(db: Session, match_id: int, expected: SignupStatus, status: SignupStatus) -> None:
     table = ShiftSignup.__table__  # type: ignore[attr-defined]
     db.execute(
@@ -147,7 +159,7 @@ def reject(db: Session, actor: CurrentUser, match_id: int, reason: str | None) -
         decided_by_id=actor.id,
         decided_at=utcnow(),
     ):
-        raise Conflict(f"This match is already {row.status.value}")
+        raise _decided_already(db, row)
     if row.kind is MatchKind.VOLUNTEER_SHIFT:
         _set_signup(db, match_id, SignupStatus.PENDING, SignupStatus.CANCELLED)
     db.refresh(row)
@@ -167,7 +179,7 @@ def reject(db: Session, actor: CurrentUser, match_id: int, reason: str | None) -
 def bulk_approve(db: Session, actor: CurrentUser, ids: list[int]) -> BulkResult:
     """Approve each id on its own (a savepoint each); the result says which were approved and why others were not."""
     result = BulkResult()
-    _each(db, ids, lambda match_id: approve(db, actor, match_id), result.approved, result.failed, result.said)
+    _each(db, ids, lambda match_id: approve(db, actor, match_id), result.approved, result)
     return result
 
 
@@ -176,7 +188,7 @@ def bulk_reject(db: Session, actor: CurrentUser, ids: list[int], reason: str | N
     rejection is; the result says which were rejected and why others were not (decided already, gone)."""
     reason = _rejection_reason(reason)
     result = BulkResult()
-    _each(db, ids, lambda match_id: reject(db, actor, match_id, reason), result.rejected, result.failed, result.said)
+    _each(db, ids, lambda match_id: reject(db, actor, match_id, reason), result.rejected, result)
     return result
 
 
@@ -185,8 +197,7 @@ def _each(
     ids: list[int],
     decide: Callable[[int], Match],
     done: list[int],
-    failed: list[tuple[int, str]],
-    said: set[int],
+    result: BulkResult,
 ) -> None:
     """Decide each id in lock order in a savepoint of its own: one refusal or lost lock race undoes only it."""
     for match_id in _in_lock_order(ids):
@@ -194,13 +205,16 @@ def _each(
             with db.begin_nested():
                 decide(match_id)
         except (Conflict, NotFoundException) as problem:
-            failed.append((match_id, str(problem.detail)))
+            result.failed.append((match_id, str(problem.detail)))
             if getattr(problem, "said", False):
-                said.add(match_id)
+                result.said.add(match_id)
+            extra = getattr(problem, "extra", None)
+            if isinstance(extra, dict) and extra.get("code"):
+                result.codes[match_id] = str(extra["code"])
         except DBAPIError as error:
             if not _lost_a_lock_race(error):
                 raise
-            failed.append((match_id, BUSY))
+            result.failed.append((match_id, BUSY))
         else:
             done.append(match_id)
 

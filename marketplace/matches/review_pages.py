@@ -106,7 +106,7 @@ def conflict_message(problem: Conflict | NotFoundException) -> str:
     if isinstance(problem, NotFoundException):
         return _("This item no longer exists.")
     detail = str(problem.detail)
-    if problem.said:  # already the reader's sentence, naming the other shift (refusals.py)
+    if problem.said:  # already the reader's sentence, said once where it was raised (refusals.py)
         return detail
     if compatibility.CANNOT_SERVE in detail:
         return _("The offer cannot serve this resource line; the claim stays pending and can be rejected.")
@@ -123,16 +123,12 @@ def conflict_message(problem: Conflict | NotFoundException) -> str:
         return _("A partner has claimed the whole project and brings its own people.")
     if review.NOT_ENOUGH_LEFT in detail:
         return _("Not enough left to approve this claim; it stays pending.")
-    if "already" in detail:
-        return _("This item was decided already.")
     if "overlapping" in detail:
         return _("The volunteer is confirmed for an overlapping shift.")
     if "full" in detail:
         return _("This shift is full.")
     if "organization" in detail:
         return _("The organization is not approved.")
-    if "waiting for" in detail:  # round_proposals.WAITING: a round's proposal nobody accepted yet
-        return _("The candidate has not accepted this proposal yet; it can be approved once they do.")
     if detail == review.BUSY:
         return _("Another admin was deciding related items at the same moment; try this one again.")
     return _("This item could not be decided: %(reason)s") % {"reason": detail}

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from marketplace.accounts.models import Role, User
 from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
+from marketplace.matches import refusals
 from marketplace.matches.models import PROPOSAL_SOURCES, Match, MatchKind, MatchStatus
 from marketplace.matches.services import OPEN_STATUSES, Conflict, field_problem
 from marketplace.matches.street_scope import require_serves_need
@@ -36,7 +37,6 @@ AUDIT_FIELDS = ["id", "need_id", "kind", "status", "round_id", "accepted_at", "d
 MAX_REASON = 500
 OFFERED = "proposal_offered"  # notification to the candidate
 ANSWERED = "proposal_answered"  # notification to the admins
-WAITING = "waiting for"  # the approval's 409: "waiting for the volunteer's answer"
 
 _match = Match.__table__  # type: ignore[attr-defined]
 _signup = ShiftSignup.__table__  # type: ignore[attr-defined]
@@ -161,23 +161,25 @@ def own_proposal(db: Session, actor: CurrentUser, match_id: int) -> Match:
 def _refusal(row: Match) -> Conflict:
     """Why an answer comes too late, from the match as it is now."""
     if row.accepted_at is not None:
-        return Conflict("This proposal was accepted already; it waits for the street's approval")
+        return refusals.refusal("proposal_accepted", refusals.PROPOSAL_ACCEPTED, status=row.status.value)
     if row.status is MatchStatus.CANCELLED:
-        return Conflict("This proposal was declined already")
-    return Conflict(f"This proposal was decided already: {row.status.value}")
+        return refusals.refusal("proposal_declined", refusals.PROPOSAL_DECLINED, status=row.status.value)
+    return refusals.in_status("proposal_decided", refusals.PROPOSAL_DECIDED, row.status)
 
 
 def _answerable(db: Session, row: Match) -> None:
     """409 when the proposal can no longer be taken up: the project closed or the shift is over."""
     need = db.get(Need, row.need_id)
     if need is None or need.status not in OPEN_STATUSES:
-        raise Conflict("The project is no longer open")
+        raise refusals.refusal(
+            "project_not_open", refusals.PROJECT_NOT_OPEN, status=None if need is None else need.status.value
+        )
     if row.organization_id is not None and row.kind is not MatchKind.VOLUNTEER_SHIFT:
         require_serves_need(db, row.organization_id, row.need_id)  # 403 naming the street
     if row.shift_id is not None:
         shift = db.get(Shift, row.shift_id)
         if shift is None or shift.ends_at <= utcnow():
-            raise Conflict("This shift is over")
+            raise refusals.refusal("shift_over", refusals.SHIFT_OVER)
 
 
 def _answer_update(match_id: int, **values: Any) -> sa.Update:

@@ -140,7 +140,7 @@ def sign_up(db: Session, actor: CurrentUser, shift_id: int) -> tuple[ShiftSignup
             round_proposals.accept(db, actor, existing.match_id)
         return existing, False
     if shift.ends_at <= utcnow():
-        raise Conflict("This shift is over")
+        raise refusals.refusal("shift_over", refusals.SHIFT_OVER, ends_at=shift.ends_at.isoformat())
     refusal = openings.shift_refusal(db, shift)
     if refusal is not None:
         raise Conflict(refusal)
@@ -241,7 +241,8 @@ def cancel_signup(db: Session, actor: CurrentUser, signup_id: int, reason: str |
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(f"This sign-up is {row.status.value} and can no longer be cancelled")
+        db.refresh(row)
+        raise refusals.in_status("signup_not_cancellable", refusals.SIGNUP_NOT_CANCELLABLE, row.status)
     if row.status is SignupStatus.CONFIRMED:
         give_back_slot(db, row.shift_id)
     if row.match_id is not None:

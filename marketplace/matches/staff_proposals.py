@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches import compatibility, openings, round_proposals, street_scope
+from marketplace.matches import compatibility, openings, refusals, round_proposals, street_scope
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import LIVE, Conflict, enter_open_need, field_problem
 from marketplace.needs.models import ResourceLine, Shift
@@ -164,7 +164,7 @@ def _shift_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: C
     if refusal is not None:
         raise Conflict(refusal)
     if shift.ends_at <= utcnow():
-        raise Conflict("This shift is over")
+        raise refusals.refusal("shift_over", refusals.SHIFT_OVER, ends_at=shift.ends_at.isoformat())
     if db.get(VolunteerProfile, proposal.candidate_id) is None:
         raise field_problem("candidate_id", "is not a volunteer")
     if not street_scope.volunteer_serves_need(db, proposal.candidate_id, need_id):
