@@ -8,7 +8,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel
 
 from marketplace.db.deps import DbSession, ReaderSession
-from marketplace.matches import claims, contact_sharing, delivery, review, round_proposals, signups
+from marketplace.matches import claims, contact_sharing, delivery, reasons, review, round_proposals, signups
 from marketplace.matches.contact_api import SharedContactApiController
 from marketplace.matches.models import Match, MatchStatus
 from marketplace.needs.models import Shift
@@ -46,7 +46,8 @@ def _num(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
 
-def match_out(row: Match) -> dict[str, Any]:
+def match_out(row: Match, *, own: bool = False) -> dict[str, Any]:
+    """A match as the API gives it; ``own``: the reader is the partner or volunteer it is of (the reason said so)."""
     return {
         "id": row.id,
         "need_id": row.need_id,
@@ -59,7 +60,7 @@ def match_out(row: Match) -> dict[str, Any]:
         "shift_id": row.shift_id,
         "volunteer_id": row.volunteer_id,
         "organization_id": row.organization_id,
-        "decision_reason": row.decision_reason,
+        **reasons.reason_fields(row, own=own),
         "decided_at": row.decided_at.isoformat() if row.decided_at else None,
         "fulfilled_at": row.fulfilled_at.isoformat() if row.fulfilled_at else None,
         "created_at": row.created_at.isoformat(),
@@ -111,7 +112,7 @@ class ClaimsApiController(Controller):
         self, db: DbSession, actor: Actor, need_id: FromPath[int], data: JSONBody[ClaimIn]
     ) -> dict[str, Any]:
         request = claims.ClaimRequest(data.kind, data.resource_line_id, data.offer_id, data.quantity)
-        return match_out(claims.claim(db, actor, need_id, request))
+        return match_out(claims.claim(db, actor, need_id, request), own=True)
 
     @get(
         "/claims",
@@ -136,7 +137,7 @@ class ClaimsApiController(Controller):
         rows = claims.list_claims(reader, actor, claims.ClaimFilters(status, delivered_in))
         shared = contact_sharing.consented_needs(reader, [row.need_id for row in rows])
         items = [
-            match_out(row)
+            match_out(row, own=True)
             | {"contact_shared": row.need_id in shared if row.status in contact_sharing.SHARED_CLAIMS else None}
             for row in rows
         ]
@@ -153,7 +154,7 @@ class ClaimsApiController(Controller):
     def cancel_claim(
         self, db: DbSession, actor: Actor, match_id: FromPath[int], data: JSONBody[ReasonIn | None] = None
     ) -> dict[str, Any]:
-        return match_out(claims.cancel_claim(db, actor, match_id, data.reason if data else None))
+        return match_out(claims.cancel_claim(db, actor, match_id, data.reason if data else None), own=True)
 
     @post(
         "/claims/{match_id:int}/delivered",
@@ -164,7 +165,7 @@ class ClaimsApiController(Controller):
         sync_to_thread=True,
     )
     def delivered(self, db: DbSession, actor: Actor, match_id: FromPath[int]) -> dict[str, Any]:
-        return match_out(delivery.mark_delivered(db, actor, match_id))
+        return match_out(delivery.mark_delivered(db, actor, match_id), own=True)
 
 
 class SignupsApiController(Controller):

@@ -47,6 +47,7 @@ from marketplace.security.identity import CurrentUser
 from marketplace.validation import MAX_INT
 from marketplace.vocabulary import Urgency
 from marketplace.volunteers.models import ShiftSignup, VolunteerProfile
+from marketplace.web import localized_name
 from marketplace.whole_numbers import decimal_number, whole_number
 
 PAGE_SIZE = 50
@@ -400,6 +401,7 @@ def search_condition(q: str) -> ColumnElement[bool]:
         col(Need.title).ilike(pattern, escape="\\"),
         col(Offer.title).ilike(pattern, escape="\\"),
         col(Organization.name).ilike(pattern, escape="\\"),
+        col(Organization.name_en).ilike(pattern, escape="\\"),  # as an English reader sees it
         col(User.display_name).ilike(pattern, escape="\\"),
     ]
     number = whole_number(q.lstrip("#"), maximum=MAX_INT)
@@ -673,7 +675,7 @@ class InboxPage:
 def _who(match: Match, organization: Organization | None, volunteer_name: str | None) -> str:
     if match.kind is MatchKind.VOLUNTEER_SHIFT:
         return volunteer_name or ""
-    return organization.name if organization is not None else ""
+    return localized_name(organization) if organization is not None else ""  # English name to an English reader
 
 
 def page_ids(

@@ -23,7 +23,7 @@ class DeclineIn(BaseModel):
 
 
 def proposal_out(row: ProposalRow) -> dict[str, Any]:
-    data = match_out(row.match) | {"need_title": row.need.title}
+    data = match_out(row.match, own=True) | {"need_title": row.need.title}
     if row.shift is not None:
         data["shift"] = {
             "id": row.shift.id,
@@ -68,7 +68,7 @@ class ProposalsApiController(Controller):
         sync_to_thread=True,
     )
     def accept(self, db: DbSession, actor: Actor, match_id: FromPath[int]) -> dict[str, Any]:
-        return match_out(round_proposals.accept(db, actor, match_id))
+        return match_out(round_proposals.accept(db, actor, match_id), own=True)
 
     @post(
         "/{match_id:int}/decline",
@@ -82,4 +82,4 @@ class ProposalsApiController(Controller):
     def decline(
         self, db: DbSession, actor: Actor, match_id: FromPath[int], data: JSONBody[DeclineIn | None] = None
     ) -> dict[str, Any]:
-        return match_out(round_proposals.decline(db, actor, match_id, data.reason if data else None))
+        return match_out(round_proposals.decline(db, actor, match_id, data.reason if data else None), own=True)

@@ -85,3 +85,9 @@ def reason_shown(match: Match, *, own: bool) -> str | None:
             return _("Cancelled by your organization, without a reason.")
         return _("Cancelled by the partner, without a reason.")
     return said_reason(stored, own=own)
+
+
+def reason_fields(match: Match, *, own: bool) -> dict[str, str | None]:
+    """The reason as the API and the personal-data export give it: ``decision_reason`` in the reader's language
+    (as the pages say it), ``decision_reason_stored`` as kept in the data (a system reason's stable English)."""
+    return {"decision_reason": reason_shown(match, own=own), "decision_reason_stored": match.decision_reason}

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from marketplace.matches.page_forms import reason_problem as reason_problem
     from marketplace.matches.page_forms import row_id as row_id
     from marketplace.matches.reasons import line_now_needs as line_now_needs
+    from marketplace.matches.reasons import reason_fields as reason_fields
     from marketplace.matches.reasons import reason_shown as reason_shown
     from marketplace.matches.reasons import said_reason as said_reason
     from marketplace.matches.reasons import shift_moved_onto as shift_moved_onto
@@ -93,6 +94,7 @@ _SURFACE = {
     "proposals_for": "round_proposals",
     "propose": "staff_proposals",
     "reason_problem": "page_forms",
+    "reason_fields": "reasons",
     "reason_shown": "reasons",
     "review_queue": "summaries",
     "round_pending": "summaries",

@@ -17,6 +17,7 @@ from marketplace.needs.models import NeedStatus, ResourceLine, Shift
 from marketplace.organizations.models import Organization
 from marketplace.quantity_display import unit_name
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
+from marketplace.web import localized_name
 
 # verify_need accepts these statuses (and then checks the blockers).
 VERIFIABLE: tuple[NeedStatus, ...] = (NeedStatus.MATCHED, NeedStatus.IN_PROGRESS, NeedStatus.COMPLETED)
@@ -92,13 +93,13 @@ def _volunteer_names(db: Session, profile_ids: set[int]) -> dict[int, str]:
 def claims_of(db: Session, need_id: int) -> list[Claim]:
     """Partners' claims (whole project or a resource line), newest first."""
     rows = db.execute(
-        sa.select(Match, Organization.name, ResourceLine)
+        sa.select(Match, Organization, ResourceLine)
         .outerjoin(Organization, Organization.id == Match.organization_id)  # type: ignore[arg-type]
         .outerjoin(ResourceLine, ResourceLine.id == Match.resource_line_id)  # type: ignore[arg-type]
         .where(Match.need_id == need_id, Match.kind != MatchKind.VOLUNTEER_SHIFT)
         .order_by(Match.created_at.desc(), Match.id.desc())  # type: ignore[attr-defined]
     ).all()
-    return [Claim(match=match, who=name or "", line=line) for match, name, line in rows]
+    return [Claim(match=match, who=_partner_name(org), line=line) for match, org, line in rows]
 
 
 def line_progress(db: Session, lines: list[ResourceLine]) -> list[LineProgress]:
@@ -132,7 +133,7 @@ def _whole_claims(db: Session, need_ids: set[int]) -> dict[int, tuple[MatchStatu
     if not need_ids:
         return {}
     rows = db.execute(
-        sa.select(Match.need_id, Match.status, Organization.name)
+        sa.select(Match.need_id, Match.status, Organization)
         .outerjoin(Organization, Organization.id == Match.organization_id)  # type: ignore[arg-type]
         .where(
             Match.need_id.in_(sorted(need_ids)),  # type: ignore[attr-defined]
@@ -140,7 +141,12 @@ def _whole_claims(db: Session, need_ids: set[int]) -> dict[int, tuple[MatchStatu
             Match.status.in_([MatchStatus.APPROVED, MatchStatus.FULFILLED]),  # type: ignore[attr-defined]
         )
     ).all()
-    return {need_id: (MatchStatus(status), name or "") for need_id, status, name in rows}
+    return {need_id: (MatchStatus(status), _partner_name(org)) for need_id, status, org in rows}
+
+
+def _partner_name(organization: Organization | None) -> str:
+    """The partner as the reader reads it: the English name to an English reader where it has one."""
+    return localized_name(organization) if organization is not None else ""
 
 
 def _awaiting_sources(db: Session, match_ids: list[int]) -> dict[int, MatchSource]:

@@ -17,6 +17,7 @@ from marketplace.audit.models import AuditEvent
 from marketplace.audit.services import plain
 from marketplace.db.types import utcnow
 from marketplace.matches.models import Match
+from marketplace.matches.services import reason_fields
 from marketplace.needs.models import Need, Shift
 from marketplace.notifications.models import Notification
 from marketplace.security.identity import CurrentUser
@@ -32,7 +33,7 @@ SESSION_FIELDS = ["id", "created_at", "last_seen_at", "expires_at", "revoked_at"
 TOKEN_FIELDS = ["id", "name", "prefix", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at"]
 MATCH_FIELDS = [
     "id", "need_id", "kind", "source", "status", "quantity", "shift_id", "offer_id", "organization_id",
-    "decision_reason", "created_at", "decided_at", "fulfilled_at", "accepted_at",
+    "created_at", "decided_at", "fulfilled_at", "accepted_at",
 ]  # fmt: skip
 
 
@@ -150,7 +151,8 @@ def collect(db: Session, user_id: int) -> dict[str, Any]:
         "staff_grid_ids": list(db.execute(sa.select(StaffGrid.grid_id).where(StaffGrid.user_id == user_id)).scalars()),
         "volunteer_profile": volunteer,
         "shift_signups": signups,
-        "matches": [fields_of(m, MATCH_FIELDS) for m in matches],
+        # Their own matches: the reason in the reader's language, and as stored (matches.reason_fields).
+        "matches": [fields_of(m, MATCH_FIELDS) | reason_fields(m, own=True) for m in matches],
         # Needs they recorded: what and when, not the resident's contact (that is the resident's data).
         "needs_recorded": [fields_of(n, ["id", "title", "status", "created_at"]) for n in needs],
         "notifications": [
