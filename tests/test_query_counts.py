@@ -89,7 +89,8 @@ PAGES = [
     ("staff", "/needs", 8),
     ("admin", "/needs", 7),
     ("staff", "/needs/{project}", 18),  # + the resident's consents with who recorded them (one query)
-    ("volunteer", "/recommended", 17),  # + their interests, past work per community, skill groups (a query each)
+    # + their interests, past work per community, skill groups (a query each), whole rows of the shifts shown
+    ("volunteer", "/recommended", 18),
     ("partner", "/recommended", 11),
     # The directories: count, rows, hours, skills, interests, and the filter form's grids and skills.
     ("staff", "/volunteers", 12),

@@ -278,16 +278,38 @@ def _in_chunks(ids: list[Any]) -> Iterator[list[Any]]:
 
 
 def rows_of_needs(
-    db: Session, model: Any, needs: list[Need], *order: Any, where: Sequence[Any] = ()
+    db: Session,
+    model: Any,
+    needs: list[Need],
+    *order: Any,
+    where: Sequence[Any] = (),
+    columns: Sequence[Any] = (),
+    among: Any = None,
 ) -> dict[int, list[Any]]:
     """The rows of ``model`` of every need (those meeting ``where``), grouped by need id, in ``order`` within a
-    need."""
+    need. With ``columns``, only those (plain rows whose attributes bear the columns' names) instead of whole
+    model objects; with ``among``, a query of the needs' ids, asked inside the one statement instead of binding
+    the ids a thousand at a time."""
     grouped: dict[int, list[Any]] = defaultdict(list)
-    for ids in _in_chunks([need.id for need in needs]):
-        query = sa.select(model).where(model.need_id.in_(ids), *where).order_by(*order)
-        for row in db.execute(query).scalars():
+    selected = sa.select(*columns) if columns else sa.select(model)
+    for ids in [among] if among is not None else _in_chunks([need.id for need in needs]):
+        result = db.execute(selected.where(model.need_id.in_(ids), *where).order_by(*order))
+        for row in result if columns else result.scalars():
             grouped[row.need_id].append(row)
     return grouped
+
+
+# What a shift's record and its taking sign-ups (``matches.services.open_shifts``) read of its row.
+SHIFT_COLUMNS = (
+    Shift.id,
+    Shift.need_id,
+    Shift.title,
+    Shift.starts_at,
+    Shift.ends_at,
+    Shift.slots,
+    Shift.confirmed_count,
+    Shift.cancelled_at,
+)
 
 
 def shift_records(db: Session, need: Need, shifts: list[Shift] | None = None) -> list[records.ShiftNeed]:
@@ -296,13 +318,16 @@ def shift_records(db: Session, need: Need, shifts: list[Shift] | None = None) ->
 
 
 def shift_records_of(
-    db: Session, needs: list[Need], shifts: dict[int, list[Shift]] | None = None
+    db: Session, needs: list[Need], shifts: dict[int, list[Any]] | None = None, *, shifts_among: Any = None
 ) -> list[records.ShiftNeed]:
-    """The shifts of every need in a few queries, need by need in the order given, each need's by start."""
+    """The shifts of every need in a few queries, need by need in the order given, each need's by start. The
+    rows given need only the columns of ``SHIFT_COLUMNS``; ``shifts_among``, a query of their ids, reads their
+    skills in one statement instead of binding the ids a thousand at a time."""
     if shifts is None:
         shifts = rows_of_needs(db, Shift, needs, Shift.starts_at, Shift.id)
     skills: dict[int, set[int]] = defaultdict(set)
-    for ids in _in_chunks([shift.id for found in shifts.values() for shift in found]):
+    chunks = [shifts_among] if shifts_among is not None else None
+    for ids in chunks or _in_chunks([shift.id for found in shifts.values() for shift in found]):
         query = sa.select(ShiftSkill.shift_id, ShiftSkill.skill_id).where(ShiftSkill.shift_id.in_(ids))  # type: ignore[attr-defined]
         for shift_id, skill_id in db.execute(query):
             skills[shift_id].add(skill_id)
