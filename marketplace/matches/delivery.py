@@ -22,6 +22,7 @@ from marketplace.matches.signups import lock_volunteer, own_signup
 from marketplace.matches.street_scope import need_in_scope
 from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
 from marketplace.notifications.services import send
+from marketplace.organizations.services import require_approved_organization
 from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 from marketplace.volunteers.services import credit_for
@@ -33,6 +34,9 @@ _need = Need.__table__  # type: ignore[attr-defined]
 
 def mark_delivered(db: Session, actor: CurrentUser, match_id: int) -> Match:
     row = own_claim(db, actor, match_id)
+    # A delivery is the organization's word that the need got what it was promised: a suspended (or no
+    # longer approved) organization's word does not close a need; the street's staff verify it instead.
+    require_approved_organization(db, actor)
     before = snapshot(row, ["status", "fulfilled_at"])
     now = utcnow()
     if not set_match_status(

@@ -30,7 +30,9 @@ from marketplace.matches.street_scope import require_serves_need
 from marketplace.needs.models import Need, ResourceLine, Shift
 from marketplace.notifications.services import admins_of_need, send
 from marketplace.offers.models import Offer
+from marketplace.organizations.services import require_approved_organization
 from marketplace.security.identity import CurrentUser
+from marketplace.validation import has_control_characters
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 
 AUDIT_FIELDS = ["id", "need_id", "kind", "status", "round_id", "accepted_at", "decision_reason"]
@@ -198,8 +200,13 @@ def _answer_update(match_id: int, **values: Any) -> sa.Update:
 
 
 def accept(db: Session, actor: CurrentUser, match_id: int) -> Match:
-    """Take up the proposal once; it then waits for an admin's approval. 409 after a decline or a decision."""
+    """Take up the proposal once; it then waits for an admin's approval. 409 after a decline or a decision.
+
+    A partner accepts only while its organization is approved (403 with its standing, as for a claim); declining
+    stays open to a suspended one, which only lets the line go."""
     row = own_proposal(db, actor, match_id)
+    if row.kind is not MatchKind.VOLUNTEER_SHIFT:
+        require_approved_organization(db, actor)
     before = snapshot(row, AUDIT_FIELDS)
     if answer_state(row) != "awaiting":
         raise _refusal(row)
@@ -220,7 +227,7 @@ def clean_reason(reason: str | None) -> str | None:
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
         raise field_problem("reason", f"must be at most {MAX_REASON} characters")
-    if any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in reason):
+    if has_control_characters(reason):  # the one rule of every text field, direction overrides included
         raise field_problem("reason", "must not contain control characters")
     return reason or None
 
