@@ -26,7 +26,7 @@ def test_whole_claim_is_proposed_and_a_second_live_claim_gets_409(client: TestCl
     assert response.json()["status"] == "proposed"
     refused = _claim(client, second, need.id, kind="whole")
     assert refused.status_code == 409
-    assert "already claimed" in refused.text
+    assert refused.json()["extra"]["code"] == "already_claimed"
     assert "match.claim" in audit_actions(session)
 
 

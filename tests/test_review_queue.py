@@ -64,8 +64,8 @@ def test_queue_shows_not_enough_left_and_bulk_reports_partial_failures(
     assert result.status_code == 200, result.text
     body = result.json()
     assert body["approved"] == [ids[1]]
-    failed = {item["id"]: item["reason"] for item in body["failed"]}
-    assert "not enough left" in failed[ids[2]] and 99999 in failed
+    failed = {item["id"]: item["code"] for item in body["failed"]}
+    assert failed[ids[2]] == "not_enough_left" and 99999 in failed
     assert fetch(session, Offer, offer.id).remaining_quantity == 0
     assert fetch(session, Match, ids[2]).status is MatchStatus.PROPOSED
     notes = client.get("/api/v1/review", headers=boss.headers).json()["items"][0]["conflicts"]

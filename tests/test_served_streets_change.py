@@ -204,7 +204,7 @@ def test_an_approval_is_refused_when_the_organization_no_longer_serves_the_stree
     claim_id = world.both_claim_ids["B"]
     response = client.post(f"/api/v1/matches/{claim_id}/decision", json={"decision": "approve"}, headers=headers)
     assert response.status_code == 409, response.text
-    assert "no longer serves" in response.text
+    assert response.json()["extra"]["code"] == "street_not_served"
     with reading(session) as fresh:
         assert fresh.get(Match, claim_id).status == MatchStatus.PROPOSED
         line = fresh.get(type(world.b.line), world.b.line.id)

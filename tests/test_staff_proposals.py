@@ -132,7 +132,7 @@ def test_the_api_refuses_what_the_domain_refuses_naming_the_field(client: TestCl
     first = post({"candidate_id": fitting.id, "shown_rank": 1})
     assert first.status_code == 201 and first.json()["source"] == "staff" and first.json()["answer"] == "awaiting"
     again = post({"candidate_id": fitting.id})
-    assert again.status_code == 409 and "already has a live" in again.text
+    assert again.status_code == 409 and again.json()["extra"]["code"] == "already_live"
     read_only = mf.with_token(session, make_user(session, Role.ADMIN))
     from marketplace.admin.tokens import create_api_token
 

@@ -37,7 +37,8 @@ def test_a_whole_claim_delivered_provides_every_line_and_the_need_verifies(
     _decide(client, boss, match_id)
     assert fetch(session, Need, need.id).status is NeedStatus.MATCHED
     refused = client.post(f"/api/v1/needs/{need.id}/verify", json={"satisfaction": 5}, headers=boss.headers)
-    assert refused.status_code == 409 and "not yet delivered" in refused.text and "still needs" not in refused.text
+    assert refused.status_code == 409 and refused.json()["extra"]["code"] == "not_verifiable_yet", refused.text
+    assert refused.json()["extra"]["blockers"] == ["1 approved claim(s) not yet delivered"]  # no line "still needs"
 
     delivered = client.post(f"/api/v1/claims/{match_id}/delivered", headers=partner.headers)
     assert delivered.status_code == 200, delivered.text

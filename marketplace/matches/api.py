@@ -100,10 +100,10 @@ class ClaimsApiController(Controller):
         "/projects/{need_id:int}/claims",
         operation_id="createClaim",
         summary="Claim a whole project or part of a resource line",
-        description="Partners of an approved organization. kind=whole claims the project (409 'already claimed' "
-        "if another live claim exists); kind=line needs resource_line_id, offer_id (one of your offers) and "
-        "quantity (≤ the line's still_needed and ≤ the offer's remaining). The claim waits in the review queue; "
-        "quantities are reserved when an admin approves.",
+        description="Partners of an approved organization. kind=whole claims the project (409, extra.code "
+        "already_claimed, if another live claim exists); kind=line needs resource_line_id, offer_id (one of "
+        "your offers) and quantity (≤ the line's still_needed and ≤ the offer's remaining). The claim waits in "
+        "the review queue; quantities are reserved when an admin approves.",
         guards=[partner_only, WRITE],
         status_code=201,
         sync_to_thread=True,
@@ -251,8 +251,8 @@ class ReviewApiController(Controller):
         operation_id="decideMatch",
         summary="Approve or reject a proposed match",
         description="Admins. Rejecting needs a reason. Approving an offer-line claim takes its quantity from the "
-        "offer and the line; when not enough is left the answer is 409 'not enough left' and the claim stays "
-        "proposed. A match decided already gives 409.",
+        "offer and the line; when not enough is left the answer is 409 (extra.code not_enough_left) and the claim "
+        "stays proposed. A match decided already gives 409.",
         guards=[admin_only, WRITE],
         status_code=200,
         sync_to_thread=True,

@@ -23,7 +23,6 @@ from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatu
 from marketplace.matches.reasons import PARTNER_CANCELLED
 from marketplace.matches.services import (
     LIVE,
-    Conflict,
     enter_open_need,
     field_problem,
     give_back_to_line,
@@ -37,7 +36,6 @@ from marketplace.organizations.services import require_approved_organization
 from marketplace.security.identity import CurrentUser
 from marketplace.street_clock import day_start
 
-ALREADY_CLAIMED = "This project is already claimed"
 AUDIT_FIELDS = ["id", "need_id", "kind", "status", "resource_line_id", "offer_id", "quantity", "organization_id"]
 
 
@@ -67,7 +65,7 @@ def claim(db: Session, actor: CurrentUser, need_id: int, request: ClaimRequest) 
     except IntegrityError:
         # The partial unique index match_one_live_whole_claim: someone else's claim won the race.
         db.rollback()
-        raise Conflict(ALREADY_CLAIMED) from None
+        raise refusals.refusal("already_claimed", refusals.ALREADY_CLAIMED, need_id=need_id) from None
     record(db, "match.claim", object_type="match", object_id=row.id, after=snapshot(row, AUDIT_FIELDS), actor=actor)
     del need
     return row
@@ -80,7 +78,7 @@ def _whole(db: Session, need_id: int, organization_id: int) -> Match:
         )
     ).first()
     if taken is not None:
-        raise Conflict(ALREADY_CLAIMED)
+        raise refusals.refusal("already_claimed", refusals.ALREADY_CLAIMED, need_id=need_id)
     return Match(
         need_id=need_id,
         kind=MatchKind.WHOLE_NEED,
@@ -102,7 +100,7 @@ def _line(db: Session, need_id: int, organization_id: int, request: ClaimRequest
         raise field_problem("resource_line_id", "is not a resource line of this project")
     refusal = openings.line_refusal(db, line)
     if refusal is not None:
-        raise Conflict(refusal)
+        raise refusal
     offer = enter_offer(db, request.offer_id)
     if offer is None or offer.organization_id != organization_id:
         raise field_problem("offer_id", "is not one of your organization's offers")

@@ -22,7 +22,7 @@ from marketplace.places.services import grids_of_streets
 from matching.units import Side, Verdict, can_serve
 
 INCOMPATIBLE = "incompatible"
-# The start of an approval's 409 detail when the offer cannot serve the line (pages recognise it).
+# The review queue's note when the offer cannot serve the line (an approval's 409 is refusals.CANNOT_SERVE).
 CANNOT_SERVE = "The offer cannot serve this resource line"
 
 

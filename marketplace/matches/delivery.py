@@ -216,7 +216,7 @@ def verify_need(db: Session, actor: CurrentUser, need_id: int, satisfaction: int
         raise field_problem("comment", "must be at most 1000 characters")
     problems = verification_blockers(db, need_id)
     if problems:
-        raise Conflict("Cannot verify yet: " + "; ".join(problems))
+        raise refusals.not_verifiable_yet(need_id, problems)
     before = snapshot(need, ["status", "satisfaction", "satisfaction_comment", "verified_at"])
     now = utcnow()
     result = db.execute(
@@ -269,14 +269,14 @@ def verify_need(db: Session, actor: CurrentUser, need_id: int, satisfaction: int
     return need
 
 
-def verification_blockers(db: Session, need_id: int) -> list[str]:
+def verification_blockers(db: Session, need_id: int) -> list[refusals.Blocker]:
     """What a need still waits for: lines still needing something, shifts not over, claims not delivered.
 
     A line closed as enough needs nothing; a cancelled shift waits for nothing; a moved shift waits for its
     new end. While a whole-project claim is approved its lines are that claim's to deliver: the claim not yet
     delivered is the one thing said about them.
     """
-    problems: list[str] = []
+    problems: list[refusals.Blocker] = []
     now = utcnow()
     whole_pending = db.exec(
         select(Match.id).where(
@@ -285,17 +285,17 @@ def verification_blockers(db: Session, need_id: int) -> list[str]:
     ).first()
     for line in db.exec(select(ResourceLine).where(ResourceLine.need_id == need_id)).all():
         if line.still_needed > 0 and line.closed_at is None and whole_pending is None:
-            problems.append(f"resource line #{line.id} still needs {line.still_needed} {line.unit}")
+            problems.append(refusals.line_blocker(line))
     for shift in db.exec(select(Shift).where(Shift.need_id == need_id)).all():
         if shift.ends_at > now and shift.cancelled_at is None:
-            problems.append(f"shift #{shift.id} is not over")
+            problems.append(refusals.shift_blocker(shift))
     open_approved = db.exec(
         select(Match.id).where(
             Match.need_id == need_id, Match.status == MatchStatus.APPROVED, Match.kind != MatchKind.VOLUNTEER_SHIFT
         )
     ).all()
     if open_approved:
-        problems.append(f"{len(open_approved)} approved claim(s) not yet delivered")
+        problems.append(refusals.claims_blocker(len(open_approved)))
     return problems
 
 

@@ -11,15 +11,12 @@ shift cancelled while an approval runs still refuses it.
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from marketplace.matches import refusals
 from marketplace.matches.models import Match, MatchKind
-from marketplace.matches.services import LIVE, OPEN_STATUSES
+from marketplace.matches.services import LIVE, OPEN_STATUSES, Conflict
 from marketplace.needs.models import Need, ResourceLine, Shift
 
-LINE_CLOSED = "This resource line was closed as enough: it takes no more claims"
-SHIFT_CANCELLED = "This shift was cancelled"
-PROJECT_CLOSED = "This project is no longer open: it takes no claims or sign-ups"
-WHOLE_CLAIMED_LINES = "A partner has claimed the whole project: it takes no line claims while that claim stands"
-WHOLE_CLAIMED_SHIFTS = "A partner has claimed the whole project and brings its own people: it takes no sign-ups"
+# Each refusal is a 409 said in the reader's language with its code (refusals.py): the caller raises it.
 
 
 def needs_claimed_whole(db: Session, need_ids: set[int], *, except_match: int | None = None) -> set[int]:
@@ -36,34 +33,35 @@ def needs_claimed_whole(db: Session, need_ids: set[int], *, except_match: int | 
     return {int(need_id) for need_id in db.execute(query).scalars()}
 
 
-def line_refusal(db: Session, line: ResourceLine, *, except_match: int | None = None) -> str | None:
+def line_refusal(db: Session, line: ResourceLine, *, except_match: int | None = None) -> Conflict | None:
     """Why ``line`` takes no claim now, or None when it does."""
     if line.closed_at is not None:
-        return LINE_CLOSED
+        return refusals.refusal("line_closed", refusals.LINE_CLOSED, resource_line_id=line.id)
     if needs_claimed_whole(db, {line.need_id}, except_match=except_match):
-        return WHOLE_CLAIMED_LINES
+        return refusals.refusal("project_claimed_whole", refusals.WHOLE_CLAIMED_LINES, need_id=line.need_id)
     return None
 
 
-def shift_refusal(db: Session, shift: Shift, *, except_match: int | None = None) -> str | None:
+def shift_refusal(db: Session, shift: Shift, *, except_match: int | None = None) -> Conflict | None:
     """Why ``shift`` takes no sign-up now (cancelled, or the project claimed whole), or None when it does."""
     if shift.cancelled_at is not None:
-        reason = f": {shift.cancel_reason}" if shift.cancel_reason else ""
-        return SHIFT_CANCELLED + reason
+        return refusals.refusal(
+            "shift_cancelled", refusals.SHIFT_CANCELLED, shift_id=shift.id, reason=shift.cancel_reason or ""
+        )
     if needs_claimed_whole(db, {shift.need_id}, except_match=except_match):
-        return WHOLE_CLAIMED_SHIFTS
+        return refusals.refusal("project_claimed_whole", refusals.WHOLE_CLAIMED_SHIFTS, need_id=shift.need_id)
     return None
 
 
-def need_refusal(db: Session, need_id: int) -> str | None:
+def need_refusal(db: Session, need_id: int) -> Conflict | None:
     """Why the project takes nobody now: it was completed, verified, cancelled, rejected (or is not published)."""
     status = db.execute(sa.select(Need.status).where(Need.id == need_id)).scalar_one_or_none()
     if status is None or status in OPEN_STATUSES:
         return None
-    return f"{PROJECT_CLOSED} ({status.value})"
+    return refusals.in_status("project_closed", refusals.PROJECT_CLOSED, status, need_id=need_id)
 
 
-def part_refusal(db: Session, match: Match) -> str | None:
+def part_refusal(db: Session, match: Match) -> Conflict | None:
     """Why the project, line or shift ``match`` is for takes nobody now (for approving an earlier proposal)."""
     closed = need_refusal(db, match.need_id)
     if closed is not None:

@@ -125,16 +125,4 @@ def conflict_message(error: Conflict) -> str:
     detail = str(error.detail)
     if error.said:  # already the reader's sentence, said once where it was raised (refusals.py)
         return detail
-    for needle, message in (
-        ("already claimed", _("Another partner has just claimed the whole project.")),
-        ("takes no line claims", _("A partner has claimed the whole project; no part of it can be claimed now.")),
-        ("takes no sign-ups", _("A partner has claimed the whole project and brings its own people.")),
-        ("closed as enough", _("The street closed this line as enough; it takes no more claims.")),
-        ("shift was cancelled", _("The street cancelled this shift.")),
-        ("shift is full", _("This shift has just filled up.")),
-        ("overlapping shift", _("You are already confirmed for another shift at the same time.")),
-        ("already signed up", _("You are already signed up for this shift.")),
-    ):
-        if needle in detail:
-            return message
     return _("That did not work: the data changed in the meantime. Please reload the page and try again.")

@@ -7,14 +7,19 @@ what a program relies on whatever the language: the refusal's ``code`` and the E
 sentence's name, as the review queue's conflict notes give it), and the shift's number and title.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from marketplace.i18n import N_, gettext
+from marketplace.i18n import N_, gettext, ngettext
 from marketplace.matches.reasons import shift_named
 from marketplace.matches.services import Conflict
+from marketplace.quantity_display import unit_name
 from marketplace.vocabulary import LabelledEnum
-from marketplace.web import local_day, local_time
+from marketplace.web import format_number, local_day, local_time
+
+if TYPE_CHECKING:
+    from marketplace.needs.models import ResourceLine, Shift
 
 SIGNUP_OVERLAP = N_("You are already confirmed for an overlapping shift: %(shift)s")
 # The review queue's conflict note says the same (conflicts.SENTENCES["shift_overlap"]).
@@ -108,3 +113,81 @@ def at_moment(code: str, sentence: str, moment: datetime, *lead: str, **facts: A
     if lead:
         error.detail = " ".join([*(gettext(text) for text in lead), str(error.detail)])
     return error
+
+
+# --- refusals of what a project, line or shift still takes, and of what an approval finds left ---------------
+# The words the take-part and review pages used to choose by matching English phrases, now said where raised.
+SHIFT_FULL = N_("This shift is full.")  # approving a sign-up
+SHIFT_FILLED = N_("This shift has just filled up.")  # signing up: the same code, in the volunteer's words
+ALREADY_SIGNED_UP = N_("You are already signed up for this shift.")
+ALREADY_CLAIMED = N_("Another partner has just claimed the whole project.")
+LINE_CLOSED = N_("The street closed this line as enough; it takes no more claims.")
+SHIFT_CANCELLED = N_("The street cancelled this shift.")
+PROJECT_CLOSED = N_("This project is no longer open (now: %(status)s); it takes no claims or sign-ups.")
+WHOLE_CLAIMED_LINES = N_("A partner has claimed the whole project; no part of it can be claimed now.")
+WHOLE_CLAIMED_SHIFTS = N_("A partner has claimed the whole project and brings its own people.")
+NOT_ENOUGH_LEFT = N_("Not enough left to approve this claim; it stays pending.")
+CANNOT_SERVE = N_("The offer cannot serve this resource line; the claim stays pending and can be rejected.")
+ORGANIZATION_NOT_APPROVED = N_("The organization is not approved.")
+ALREADY_LIVE = N_("This candidate already has a live proposal, claim or sign-up for this part.")
+LINE_NEEDS_NOTHING = N_("This resource line needs nothing more.")
+STREET_NOT_SERVED = N_("The organization no longer serves the street of this project.")
+
+NAMES |= {
+    "shift_full": "This shift is full",
+    "already_signed_up": "You are already signed up for this shift",
+    "already_claimed": "This project is already claimed",
+    "line_closed": "This resource line was closed as enough: it takes no more claims",
+    "shift_cancelled": "This shift was cancelled",
+    "project_closed": "This project is no longer open: it takes no claims or sign-ups",
+    "project_claimed_whole": "A partner has claimed the whole project",
+    "not_enough_left": "not enough left",
+    "offer_cannot_serve": "The offer cannot serve this resource line",
+    "organization_not_approved": "The organization is not approved",
+    "street_not_served": "The organization no longer serves the street of this need",
+    "already_live": "This candidate already has a live proposal, claim or sign-up for it",
+    "line_needs_nothing": "This resource line needs nothing more",
+}
+
+
+# --- what stands before a need's verification: each blocker in the reader's words (as the staff page says them)
+NOT_VERIFIABLE_YET = N_("This project cannot be verified yet: %(blockers)s")
+NAMES["not_verifiable_yet"] = "Cannot verify yet"
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One thing a need still waits for: ``said`` in the reader's language, ``stored`` in stable English."""
+
+    said: str
+    stored: str
+
+
+def line_blocker(line: "ResourceLine") -> Blocker:
+    values = {
+        "what": line.description or line.kind.label,
+        "qty": format_number(line.still_needed),
+        "unit": unit_name(line.unit, line.still_needed),
+    }
+    said = gettext(N_("Resource line “%(what)s” still needs %(qty)s %(unit)s.")) % values
+    return Blocker(said, f"resource line #{line.id} still needs {line.still_needed} {line.unit}")
+
+
+def shift_blocker(shift: "Shift") -> Blocker:
+    said = gettext(N_("Shift “%(title)s” is not over yet.")) % {"title": shift.title}
+    return Blocker(said, f"shift #{shift.id} is not over")
+
+
+def claims_blocker(count: int) -> Blocker:
+    said = ngettext(
+        "%(num)d approved claim is not delivered yet.", "%(num)d approved claims are not delivered yet.", count
+    ) % {"num": count}
+    return Blocker(said, f"{count} approved claim(s) not yet delivered")
+
+
+def not_verifiable_yet(need_id: int, blockers: list[Blocker]) -> Conflict:
+    """A 409 naming everything verification waits for; ``extra.blockers`` keeps the stable English of each."""
+    said = {"blockers": " ".join(blocker.said for blocker in blockers)}
+    return refusal(
+        "not_verifiable_yet", NOT_VERIFIABLE_YET, said, need_id=need_id, blockers=[b.stored for b in blockers]
+    )

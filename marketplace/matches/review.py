@@ -38,9 +38,7 @@ from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 
 AUDIT_FIELDS = ["id", "need_id", "kind", "status", "quantity", "decision_reason", "decided_by_id"]
-NOT_ENOUGH_LEFT = "not enough left"
 BUSY = "busy: another decision held related rows; try again"
-NOT_SERVED = "The organization no longer serves the street of this need"
 # The most items one bulk decision takes on (each is its own savepoint in one transaction).
 BULK_LIMIT = 500
 
@@ -98,25 +96,39 @@ def _approve_in_savepoint(db: Session, actor: CurrentUser, row: Match) -> None:
     if row.organization_id is not None:
         organization = db.get(Organization, row.organization_id)
         if organization is None or organization.status is not OrganizationStatus.APPROVED:
-            raise Conflict("The organization is not approved")
+            raise refusals.refusal(
+                "organization_not_approved",
+                refusals.ORGANIZATION_NOT_APPROVED,
+                organization_id=row.organization_id,
+                status=None if organization is None else organization.status.value,
+            )
         # It may have given the street up since it claimed (organizations.served_streets refuses that while
         # its claims wait there; this is the last word, for claims of older data and whole-deployment rounds).
         if not street_scope.serves_need_held(db, row.organization_id, row.need_id):
-            raise Conflict(NOT_SERVED)
+            raise refusals.refusal(
+                "street_not_served",
+                refusals.STREET_NOT_SERVED,
+                organization_id=row.organization_id,
+                need_id=row.need_id,
+            )
     # A line closed as enough, a cancelled shift, a project claimed whole: the same rule as new claims.
     refusal = openings.part_refusal(db, row)
     if refusal is not None:
-        raise Conflict(refusal)
+        raise refusal
     if row.kind is MatchKind.OFFER_LINE:
         # An offer that cannot serve the line is never reserved for it (a claim from before the rule, say).
         incompatible = compatibility.match_problem(db, row)
         if incompatible is not None:
-            raise Conflict(f"{compatibility.CANNOT_SERVE}: {incompatible}")
+            raise refusals.refusal(
+                "offer_cannot_serve", refusals.CANNOT_SERVE, offer_id=row.offer_id, reason=incompatible
+            )
         quantity = row.quantity or 0
         if not reserve_from_offer(db, row.offer_id or 0, quantity):
-            raise Conflict(f"{NOT_ENOUGH_LEFT} on the offer (or it is no longer active)")
+            raise refusals.refusal("not_enough_left", refusals.NOT_ENOUGH_LEFT, short_of="offer", offer_id=row.offer_id)
         if not take_from_line(db, row.resource_line_id or 0, quantity):
-            raise Conflict(f"{NOT_ENOUGH_LEFT}: the resource line needs less than this")
+            raise refusals.refusal(
+                "not_enough_left", refusals.NOT_ENOUGH_LEFT, short_of="line", resource_line_id=row.resource_line_id
+            )
     elif row.kind is MatchKind.VOLUNTEER_SHIFT:
         shift = db.get(Shift, row.shift_id)
         if shift is not None:
@@ -124,7 +136,7 @@ def _approve_in_savepoint(db: Session, actor: CurrentUser, row: Match) -> None:
             if other is not None:
                 raise refusals.shift_refusal("shift_overlap", refusals.APPROVAL_OVERLAP, other.title, other.id)
         if not take_slot(db, row.shift_id or 0):
-            raise Conflict("This shift is full")
+            raise refusals.refusal("shift_full", refusals.SHIFT_FULL, shift_id=row.shift_id)
         _set_signup(db, row.id or 0, SignupStatus.PENDING, SignupStatus.CONFIRMED)
 
 

@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.forms import FormData, many, one
 from marketplace.i18n import gettext as _
-from marketplace.matches import compatibility, inbox, openings, review
+from marketplace.matches import inbox, review
 from marketplace.matches.explanations import reasons_of
 from marketplace.matches.inbox import InboxCounts, InboxFilters, InboxSort
 from marketplace.matches.models import Match, MatchKind, MatchSource
@@ -108,27 +108,6 @@ def conflict_message(problem: Conflict | NotFoundException) -> str:
     detail = str(problem.detail)
     if problem.said:  # already the reader's sentence, said once where it was raised (refusals.py)
         return detail
-    if compatibility.CANNOT_SERVE in detail:
-        return _("The offer cannot serve this resource line; the claim stays pending and can be rejected.")
-    # The openings rule (openings.py), in the words the take-part page already uses.
-    if openings.PROJECT_CLOSED in detail:
-        return _("This project is no longer open (completed, verified or cancelled); reject this item instead.")
-    if "closed as enough" in detail:
-        return _("The street closed this line as enough; it takes no more claims.")
-    if "shift was cancelled" in detail:
-        return _("The street cancelled this shift.")
-    if "takes no line claims" in detail:
-        return _("A partner has claimed the whole project; no part of it can be claimed now.")
-    if "takes no sign-ups" in detail:
-        return _("A partner has claimed the whole project and brings its own people.")
-    if review.NOT_ENOUGH_LEFT in detail:
-        return _("Not enough left to approve this claim; it stays pending.")
-    if "overlapping" in detail:
-        return _("The volunteer is confirmed for an overlapping shift.")
-    if "full" in detail:
-        return _("This shift is full.")
-    if "organization" in detail:
-        return _("The organization is not approved.")
     if detail == review.BUSY:
         return _("Another admin was deciding related items at the same moment; try this one again.")
     return _("This item could not be decided: %(reason)s") % {"reason": detail}

@@ -49,7 +49,6 @@ if TYPE_CHECKING:
     from marketplace.matches.round_proposals import proposals_for as proposals_for
     from marketplace.matches.signups import lock_volunteer as lock_volunteer
     from marketplace.matches.signups import overlapping_confirmed as overlapping_confirmed
-    from marketplace.matches.staff_proposals import ALREADY_LIVE as ALREADY_LIVE
     from marketplace.matches.staff_proposals import StaffProposal as StaffProposal
     from marketplace.matches.staff_proposals import live_pairs as live_pairs
     from marketplace.matches.staff_proposals import propose as propose
@@ -65,7 +64,6 @@ if TYPE_CHECKING:
 # The domain's surface for other domains: they reach its modules only through these names, each
 # resolved on first use (so that the modules themselves may import this one).
 _SURFACE = {
-    "ALREADY_LIVE": "staff_proposals",
     "AWAITING": "round_proposals",
     "CHECK_IN_OPENS": "delivery",
     "ClaimFilters": "claims",

@@ -22,7 +22,6 @@ from marketplace.matches.held_time import SLOT_HOLDERS, held_until
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.reasons import VOLUNTEER_CANCELLED
 from marketplace.matches.services import (
-    Conflict,
     enter_open_need,
     give_back_slot,
     refresh_need_status,
@@ -143,7 +142,7 @@ def sign_up(db: Session, actor: CurrentUser, shift_id: int) -> tuple[ShiftSignup
         raise refusals.refusal("shift_over", refusals.SHIFT_OVER, ends_at=shift.ends_at.isoformat())
     refusal = openings.shift_refusal(db, shift)
     if refusal is not None:
-        raise Conflict(refusal)
+        raise refusal
     other = overlapping_confirmed(db, profile.id or 0, shift.starts_at, shift.ends_at, shift_id)
     if other is not None:
         raise refusals.shift_refusal("signup_overlap", refusals.SIGNUP_OVERLAP, other.title, other.id)
@@ -174,12 +173,12 @@ def sign_up(db: Session, actor: CurrentUser, shift_id: int) -> tuple[ShiftSignup
         db.rollback()
         existing = _live_signup(db, shift_id, profile.id or 0)
         if existing is None:
-            raise Conflict("You are already signed up for this shift") from None
+            raise refusals.refusal("already_signed_up", refusals.ALREADY_SIGNED_UP, shift_id=shift_id) from None
         return existing, False
     if confirm:
         if not take_slot(db, shift_id):
             db.rollback()
-            raise Conflict("This shift is full")
+            raise refusals.refusal("shift_full", refusals.SHIFT_FILLED, shift_id=shift_id)
         send(
             db,
             actor.id,

@@ -23,7 +23,7 @@ from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.matches import compatibility, openings, refusals, round_proposals, street_scope
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
-from marketplace.matches.services import LIVE, Conflict, enter_open_need, field_problem
+from marketplace.matches.services import LIVE, enter_open_need, field_problem
 from marketplace.needs.models import ResourceLine, Shift
 from marketplace.offers.models import OfferStatus
 from marketplace.offers.services import effective_status, enter_offer
@@ -46,7 +46,6 @@ AUDIT_FIELDS = [
     "explored",
     "proposed_by_id",
 ]
-ALREADY_LIVE = "This candidate already has a live proposal, claim or sign-up for it"
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ def propose(db: Session, actor: CurrentUser, need_id: int, proposal: StaffPropos
     enter_open_need(db, need_id)  # before any row lock (needs.cancellation waits, or is waited for)
     refusal = openings.need_refusal(db, need_id)
     if refusal is not None:
-        raise Conflict(refusal)
+        raise refusal
     if proposal.kind == "offers":
         match = _line_proposal(db, need_id, proposal, actor)
     elif proposal.kind == "volunteers":
@@ -97,7 +96,7 @@ def _line_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: Cu
         raise field_problem("part_id", "is not a resource line of this need")
     refusal = openings.line_refusal(db, line)
     if refusal is not None:
-        raise Conflict(refusal)
+        raise refusal
     offer = enter_offer(db, proposal.candidate_id)
     if offer is None:
         raise field_problem("candidate_id", "is not an offer")
@@ -116,7 +115,7 @@ def _line_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: Cu
         raise field_problem("candidate_id", f"is an offer that cannot serve this line: {compatibility.reason(found)}")
     quantity = min(Decimal(line.still_needed), Decimal(offer.remaining_quantity))
     if line.still_needed <= 0:
-        raise Conflict("This resource line needs nothing more")
+        raise refusals.refusal("line_needs_nothing", refusals.LINE_NEEDS_NOTHING, resource_line_id=line.id)
     if quantity <= 0:
         raise field_problem("candidate_id", "is an offer with nothing left")
     # Two staff proposing the same offer at once would both pass the check below: the line's row lock
@@ -131,7 +130,7 @@ def _line_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: Cu
         )
     ).first()
     if live is not None:
-        raise Conflict(ALREADY_LIVE)
+        raise refusals.refusal("already_live", refusals.ALREADY_LIVE, need_id=need_id, offer_id=offer.id)
     match = _new(
         need_id,
         proposal,
@@ -162,7 +161,7 @@ def _shift_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: C
         raise field_problem("part_id", "is not a shift of this need")
     refusal = openings.shift_refusal(db, shift)
     if refusal is not None:
-        raise Conflict(refusal)
+        raise refusal
     if shift.ends_at <= utcnow():
         raise refusals.refusal("shift_over", refusals.SHIFT_OVER, ends_at=shift.ends_at.isoformat())
     if db.get(VolunteerProfile, proposal.candidate_id) is None:
@@ -188,7 +187,7 @@ def _shift_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: C
             )
             db.flush()
     except IntegrityError:
-        raise Conflict(ALREADY_LIVE) from None
+        raise refusals.refusal("already_live", refusals.ALREADY_LIVE, need_id=need_id, shift_id=shift.id) from None
     return match
 
 

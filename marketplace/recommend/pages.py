@@ -98,17 +98,7 @@ def _visible(db: Session, actor: CurrentUser, need_id: int) -> Any:
 
 
 def _refusal(error: Conflict) -> str:
-    """The service's reason in the reader's language: what only a proposal meets here, the rest as the
-    take-part page says it (closed line, cancelled or finished shift)."""
-    detail = str(error.detail)
-    if matches_services.ALREADY_LIVE in detail:
-        return _("This candidate already has a live proposal, claim or sign-up for this part.")
-    if "no longer open" in detail:
-        return _("This project is no longer open; nobody can be proposed for it.")
-    if "whole project" in detail:
-        return _("A partner has claimed the whole project; no part of it can be proposed now.")
-    if "needs nothing more" in detail:
-        return _("This resource line needs nothing more.")
+    """Why a proposal was refused: the service says it in the reader's language (matches/refusals.py)."""
     return conflict_message(error)
 
 
