@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from marketplace.db.types import utcnow
 from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
+from tests import factories
 from tests import matches_factories as mf
 from tests.security_helpers import make_grid
 
@@ -206,3 +207,20 @@ def test_verifying_too_early_names_what_the_project_still_waits_for(
     over = _said(lang, "班次“搬运”尚未结束。", "Shift “搬运” is not over yet.")
     assert body["detail"].startswith(said) and body["detail"].endswith(over), body
     assert "5,000" in body["detail"]  # the number as the pages write it, not the stored 5000.00
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_claiming_in_a_street_the_organization_does_not_serve_has_a_code(
+    client: TestClient[Any], session: Session, lang: str
+) -> None:
+    make_grid(session)  # the partner's organization's own street, the default one
+    other = factories.make_street(session, name="四方街道", name_en="Sifang Street")
+    grid = factories.make_grid(session, factories.make_community(session, other), 7)
+    need = mf.project(session, grid)
+    partner = mf.partner(session)
+    refused = client.post(f"/api/v1/projects/{need.id}/claims", json={"kind": "whole"}, headers=_api(partner, lang))
+    assert refused.status_code == 403, refused.text
+    body = refused.json()
+    said = _said(lang, "贵机构不服务四方街道。", "Your organization does not serve Sifang Street.")
+    assert body["extra"] == {"code": "street_not_served_by_you", "street_id": other.id}
+    assert body["detail"] == said, body

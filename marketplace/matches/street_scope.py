@@ -31,7 +31,9 @@ class NotServed(PermissionDeniedException):
 
     def __init__(self, street: Street | None) -> None:
         self.street = street
-        super().__init__(not_served_message(street))
+        # extra: the refusal's stable code and the street's id for programs (docs/api_refusals.md).
+        extra = {"code": "street_not_served_by_you", "street_id": None if street is None else street.id}
+        super().__init__(not_served_message(street), extra=extra)
 
 
 def _street_name(street: Street | None) -> str:
