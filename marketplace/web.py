@@ -20,7 +20,7 @@ from marketplace.accounts.devices import device_name
 from marketplace.choose_one import choose_one
 from marketplace.i18n.numbers import babel_locale as _babel_locale
 from marketplace.i18n.numbers import format_number, with_counts_formatted
-from marketplace.i18n.punctuation import bracketed_markup, word_gap
+from marketplace.i18n.punctuation import bracketed_markup, label_colon, word_gap
 from marketplace.opening_hours import opening_hours
 from marketplace.quantity_display import unit_name, with_unit  # with_unit stays importable from here too
 from marketplace.security import context as security_context
@@ -71,6 +71,7 @@ def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -
         list_separator=list_separator,
         choose_one=choose_one,  # a select's "choose one" first option, one wording everywhere
         word_gap=word_gap,  # " " between a sentence and the link continuing it in English, none in Chinese
+        label_colon=label_colon,  # "：" after a label in Chinese, ": " in English
     )
     env.filters.update(
         number=format_number,

@@ -35,3 +35,8 @@ def word_gap() -> str:
     """The space between a sentence and a link or an emphasised word that continues it: " " in English, none in
     Chinese."""
     return " " if _english() else ""
+
+
+def label_colon() -> str:
+    """After a label that a value follows: "：" in Chinese (用户名：admin), ": " in English (User name: admin)."""
+    return ": " if _english() else "："

@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.forms import FormData, many, one
 from marketplace.i18n import gettext as _
+from marketplace.i18n.punctuation import label_colon
 from marketplace.matches import inbox, review
 from marketplace.matches.explanations import reasons_of
 from marketplace.matches.inbox import InboxCounts, InboxFilters, InboxSort
@@ -144,7 +145,7 @@ class ReviewPagesController(Controller):
         item_errors = dict(item_errors or {})
         for match_id in [key for key in item_errors if key not in shown]:
             # A decided item has left the inbox: its error can only be said at the top.
-            problem = f"#{match_id}: {item_errors.pop(match_id)}"
+            problem = f"#{match_id}{label_colon()}{item_errors.pop(match_id)}"
         context = page_context(
             db,
             view=view,
