@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 import uvicorn
 
 from marketplace.security.slow_clients import BoundedHttpTools, raise_open_files_limit
+from marketplace.serving.connection_budget import warn_if_over
 from marketplace.serving.metrics_files import use_metrics_dir, worker_exited
+from marketplace.settings import Settings
 
 APP_FACTORY = "marketplace.asgi:app_from_env"
 # Seconds a stopping worker may take to finish the requests it is serving.
@@ -201,6 +203,7 @@ def serve(host: str, port: int, workers: int) -> int:
     from marketplace.system.health import head_revisions
 
     head_revisions()  # the migration scripts are read once, here, not by every worker's first /readyz
+    warn_if_over(Settings.from_env().database, workers)
 
     # Keep the quarter of a million imported objects out of the collector's reach: a full collection
     # over them paused a worker for about 0.2 s, and its passes would write to (and so copy) every
