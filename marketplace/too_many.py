@@ -10,7 +10,7 @@ from typing import Any
 from litestar.response import Template
 from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS
 
-from marketplace.i18n import ngettext
+from marketplace.i18n.numbers import counted
 from marketplace.whole_numbers import whole_number
 
 TEMPLATE = "errors/too_many.html"
@@ -20,9 +20,9 @@ def try_again_in(seconds: int) -> str:
     """ "Try again in 45 seconds." under a minute, else whole minutes rounded up ("Try again in 12 minutes.")."""
     if seconds < 60:
         wait = max(1, seconds)
-        return ngettext("Try again in %(num)d second.", "Try again in %(num)d seconds.", wait) % {"num": wait}
+        return counted("Try again in %(num)d second.", "Try again in %(num)d seconds.", wait)
     minutes = -(-seconds // 60)
-    return ngettext("Try again in %(num)d minute.", "Try again in %(num)d minutes.", minutes) % {"num": minutes}
+    return counted("Try again in %(num)d minute.", "Try again in %(num)d minutes.", minutes)
 
 
 def retry_after_of(headers: dict[str, str] | None) -> int | None:

@@ -16,7 +16,7 @@ from datetime import timedelta
 from litestar.exceptions import TooManyRequestsException
 from sqlmodel import Session
 
-from marketplace.i18n import ngettext
+from marketplace.i18n.numbers import counted
 from marketplace.needs.services import NeedSubmission, TooManySubmissions, count_in
 
 # An hour's sign-ups from one address: a grid station registering its residents at a desk, not a script.
@@ -50,13 +50,17 @@ def _window_rule(limit: int, window: timedelta) -> str:
     minutes = max(1, window // timedelta(minutes=1))
     if minutes % 60 == 0:
         hours = minutes // 60
-        return ngettext(
+        return counted(
             "Every registration from one address is counted: at most %(limit)d in %(num)d hour.",
             "Every registration from one address is counted: at most %(limit)d in %(num)d hours.",
             hours,
-        ) % {"limit": limit, "num": hours}
-    return ngettext(
+            limit=limit,
+            also_counts=("limit",),
+        )
+    return counted(
         "Every registration from one address is counted: at most %(limit)d in %(num)d minute.",
         "Every registration from one address is counted: at most %(limit)d in %(num)d minutes.",
         minutes,
-    ) % {"limit": limit, "num": minutes}
+        limit=limit,
+        also_counts=("limit",),
+    )

@@ -23,8 +23,9 @@ from marketplace.dashboard.charts import (
 from marketplace.dashboard.figures import CategoryTally, ChannelTally, StreetFigures
 from marketplace.dashboard.grid_map import GridMap, GridPoint, grid_map
 from marketplace.dashboard.trend import needs_by_month
-from marketplace.i18n import current_locale, ngettext
+from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
+from marketplace.i18n.numbers import counted
 from marketplace.places.services import GridInfo, StreetRef, list_grids
 from marketplace.web import format_number, format_share
 
@@ -171,8 +172,7 @@ def _partners_chart(figures: StreetFigures) -> BarChart | None:
             BarInput(
                 p.display_name(current_locale.get()),
                 [p.projects_helped],
-                ngettext("%(count)s project", "%(count)s projects", p.projects_helped)
-                % {"count": format_number(p.projects_helped)},
+                counted("%(count)s project", "%(count)s projects", p.projects_helped, count=p.projects_helped),
             )
             for p in figures.partners
         ],

@@ -17,7 +17,7 @@ from marketplace.accounts.models import Role
 from marketplace.db.types import utcnow
 from marketplace.home.schemas import Card, Home, Item, Link, Section
 from marketplace.i18n import gettext as _
-from marketplace.i18n import ngettext
+from marketplace.i18n.numbers import counted
 from marketplace.matches import services as matches_services
 from marketplace.matches.models import MatchKind, MatchStatus
 from marketplace.matches.services import ClaimFilters
@@ -204,15 +204,15 @@ def _round_section(db: Session, viewer: CurrentUser) -> Section:
             links=[Link(_("Run a matching round"), "/rounds")],
         )
     row = latest[0]
-    detail = ngettext(
+    detail = counted(
         "%(status)s · started %(when)s · %(proposals)d proposal",
         "%(status)s · started %(when)s · %(proposals)d proposals",
         row.proposals,
-    ) % {
-        "status": row.status.label,
-        "when": _when(row.started_at or row.created_at),
-        "proposals": row.proposals,
-    }
+        status=row.status.label,
+        when=_when(row.started_at or row.created_at),
+        proposals=row.proposals,
+        also_counts=("proposals",),
+    )
     return Section(
         "last_round",
         title,

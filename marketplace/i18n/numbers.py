@@ -29,9 +29,11 @@ def format_number(value: float | int) -> str:
     return format_decimal(value, format="#,##0.##", locale=babel_locale())
 
 
-def with_counts_formatted(translated: str, variables: dict[str, Any]) -> str:
-    """``translated % variables``, each whole count (``COUNT_PLACEHOLDERS``) written as the locale writes it."""
-    for name in COUNT_PLACEHOLDERS:
+def with_counts_formatted(
+    translated: str, variables: dict[str, Any], names: tuple[str, ...] = COUNT_PLACEHOLDERS
+) -> str:
+    """``translated % variables``, each whole count (``names``) written as the locale writes it."""
+    for name in names:
         value = variables.get(name)
         if isinstance(value, int) and not isinstance(value, bool):
             translated = translated.replace(f"%({name})d", f"%({name})s")
@@ -39,9 +41,10 @@ def with_counts_formatted(translated: str, variables: dict[str, Any]) -> str:
     return translated % variables
 
 
-def counted(singular: str, plural: str, n: int, **variables: Any) -> str:
+def counted(singular: str, plural: str, n: int, *, also_counts: tuple[str, ...] = (), **variables: Any) -> str:
     """``ngettext`` with its count filled in and written as the reader's locale writes it: "12,345 rows read."
     where ``ngettext(...) % {"count": n}`` would say "12345 rows read." (the templates' ``ngettext`` does the
-    same, ``web.counted_ngettext``)."""
+    same, ``web.counted_ngettext``). ``also_counts`` names further placeholders that hold a count ("at most
+    %(limit)d reports"), written the same way."""
     variables.setdefault("num", n)
-    return with_counts_formatted(ngettext(singular, plural, n), variables)
+    return with_counts_formatted(ngettext(singular, plural, n), variables, COUNT_PLACEHOLDERS + also_counts)

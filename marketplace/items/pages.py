@@ -14,8 +14,9 @@ from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.forms import FormData, one
-from marketplace.i18n import N_, ngettext
+from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
+from marketplace.i18n.numbers import counted
 from marketplace.items import services
 from marketplace.items.models import KEY_MAX, ItemTerm
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, html_error_page, page_context
@@ -69,8 +70,8 @@ def _done_message(done: str | None, offers: int | None, lines: int | None) -> st
     if said is None:
         return None
     # Two counts, each with its own plural form ("1 offer and 3 resource lines changed").
-    offers_changed = ngettext("%(count)d offer", "%(count)d offers", offers or 0) % {"count": offers or 0}
-    lines_changed = ngettext("%(count)d resource line", "%(count)d resource lines", lines or 0) % {"count": lines or 0}
+    offers_changed = counted("%(count)d offer", "%(count)d offers", offers or 0, count=offers or 0)
+    lines_changed = counted("%(count)d resource line", "%(count)d resource lines", lines or 0, count=lines or 0)
     return _("%(said)s Item keys resolved again: %(offers)s and %(lines)s changed.") % {
         "said": _(said),
         "offers": offers_changed,

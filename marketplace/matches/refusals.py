@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from marketplace.i18n import N_, gettext, ngettext
+from marketplace.i18n import N_, gettext
+from marketplace.i18n.numbers import counted
 from marketplace.matches.reasons import shift_named
 from marketplace.matches.services import Conflict
 from marketplace.quantity_display import unit_name
@@ -179,9 +180,9 @@ def shift_blocker(shift: "Shift") -> Blocker:
 
 
 def claims_blocker(count: int) -> Blocker:
-    said = ngettext(
+    said = counted(
         "%(num)d approved claim is not delivered yet.", "%(num)d approved claims are not delivered yet.", count
-    ) % {"num": count}
+    )
     return Blocker(said, f"{count} approved claim(s) not yet delivered")
 
 

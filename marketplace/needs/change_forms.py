@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from marketplace.i18n import gettext as _
-from marketplace.i18n import ngettext
+from marketplace.i18n.numbers import counted
 from marketplace.needs.changes import CHANGEABLE, ChangeRefused
 from marketplace.needs.models import Need, Shift
 from marketplace.quantity_display import unit_name
@@ -62,13 +62,10 @@ def refusal_message(problem: ChangeRefused) -> str:
         "ends_before_start": lambda: _("The end must be after the start."),
         "too_long": lambda: _("A shift lasts at most 24 hours."),
         "in_past": lambda: _("The shift must end in the future."),
-        "below_confirmed": lambda: (
-            ngettext(
-                "Not fewer than the %(num)d volunteer already confirmed.",
-                "Not fewer than the %(num)d volunteers already confirmed.",
-                int(params.get("confirmed", 0)),
-            )
-            % {"num": int(params.get("confirmed", 0))}
+        "below_confirmed": lambda: counted(
+            "Not fewer than the %(num)d volunteer already confirmed.",
+            "Not fewer than the %(num)d volunteers already confirmed.",
+            int(params.get("confirmed", 0)),
         ),
         "not_changeable": lambda: _("This need is closed; it can no longer change."),
     }

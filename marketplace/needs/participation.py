@@ -10,7 +10,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import User
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
-from marketplace.i18n import ngettext
+from marketplace.i18n.numbers import counted
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import AWAITING, reason_shown
 from marketplace.needs.models import NeedStatus, ResourceLine, Shift
@@ -211,12 +211,13 @@ def blockers(lines: list[LineProgress], shifts: list[ShiftProgress], claims: lis
             problems.append(_("Shift “%(title)s” is not over yet.") % {"title": shift.shift.title})
     open_claims = sum(1 for claim in claims if claim.match.status is MatchStatus.APPROVED)
     if open_claims:
-        message = ngettext(
-            "%(num)d approved claim is not delivered yet.",
-            "%(num)d approved claims are not delivered yet.",
-            open_claims,
+        problems.append(
+            counted(
+                "%(num)d approved claim is not delivered yet.",
+                "%(num)d approved claims are not delivered yet.",
+                open_claims,
+            )
         )
-        problems.append(message % {"num": open_claims})
     return problems
 
 

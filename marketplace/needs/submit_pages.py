@@ -16,7 +16,7 @@ from sqlmodel import Session
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.forms import FormData, one
 from marketplace.i18n import gettext as _
-from marketplace.i18n import ngettext
+from marketplace.i18n.numbers import counted
 from marketplace.needs import services, submissions, unsure_grid
 from marketplace.needs.need_form import NeedForm, field_labels
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
@@ -146,11 +146,13 @@ class NeedSubmitPagesController(Controller):
         except submissions.TooManySubmissions as limited:
             db.rollback()
             limit = submissions.SUBMISSION_LIMIT
-            detail = ngettext(
+            detail = counted(
                 "At most %(limit)d report an hour can be sent from one connection.",
                 "At most %(limit)d reports an hour can be sent from one connection.",
                 limit,
-            ) % {"limit": limit}
+                limit=limit,
+                also_counts=("limit",),
+            )
             return too_many_page(
                 limited.retry_after,
                 page_context(db, active_page="submit"),

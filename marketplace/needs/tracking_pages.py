@@ -20,8 +20,9 @@ from sqlmodel import Session
 
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.forms import FormData, one
-from marketplace.i18n import N_, ngettext
+from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
+from marketplace.i18n.numbers import counted
 from marketplace.matches.services import field_problem
 from marketplace.needs import submissions, tracking
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
@@ -73,11 +74,13 @@ class TrackPagesController(Controller):
             return _form(db, ref=ref, errors={problem.field: _(problem.message)}, status_code=HTTP_400_BAD_REQUEST)
         except submissions.TooManySubmissions as limited:
             limit = tracking.LOOKUP_LIMIT
-            detail = ngettext(
+            detail = counted(
                 "At most %(limit)d lookup an hour can be made from one connection.",
                 "At most %(limit)d lookups an hour can be made from one connection.",
                 limit,
-            ) % {"limit": limit}
+                limit=limit,
+                also_counts=("limit",),
+            )
             return too_many_page(
                 limited.retry_after,
                 page_context(db, active_page="track"),

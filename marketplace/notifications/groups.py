@@ -16,6 +16,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from marketplace.i18n import ngettext
+from marketplace.i18n.numbers import with_counts_formatted
 from marketplace.notifications.messages import Message
 from marketplace.notifications.phrases import review_in_the_queue
 from marketplace.whole_numbers import whole_number
@@ -76,7 +77,7 @@ def group_heading(kind: str, digest_key: str, day: date, count: int, title: str 
                 )
             else:
                 return None  # the digest's own sentence says it ("3 proposals for … were answered")
-            return Message(text % values)
+            return Message(with_counts_formatted(text, values))
         if target.answer != "accepted":
             return None  # older rows mixed both answers under one key: the digest's own sentence stands
         if target.round_id is not None:
@@ -111,4 +112,4 @@ def group_heading(kind: str, digest_key: str, day: date, count: int, title: str 
             )
         link = review_link(target, day, answers=False)
     step = review_in_the_queue()
-    return Message(text % values, link, step.text, link)
+    return Message(with_counts_formatted(text, values), link, step.text, link)

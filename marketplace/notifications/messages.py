@@ -15,6 +15,7 @@ from typing import Any
 
 from marketplace.i18n import gettext as _
 from marketplace.i18n import ngettext
+from marketplace.i18n.numbers import counted, with_counts_formatted
 from marketplace.matches.services import said_reason
 from marketplace.notifications import need_change_messages  # its renderers are registered below
 from marketplace.notifications.phrases import (
@@ -151,15 +152,16 @@ def _decided_as(default: str | None, match_kind: str | None = None) -> Renderer:
         status = outcome(payload) or default
         if count == 1 and status is not None:
             return decision_message({"match_kind": match_kind} | payload if match_kind else payload, status)
-        text = (
+        text = with_counts_formatted(
             _("A decision was made on your proposal for %(title)s")
             if count == 1
             else ngettext(
                 "A decision was made on %(num)d of your proposals for %(title)s",
                 "Decisions were made on %(num)d of your proposals for %(title)s",
                 count,
-            )
-        ) % {"num": count, "title": _title(payload)}
+            ),
+            {"num": count, "title": _title(payload)},
+        )
         return Message(text, _project_link(payload))
 
     return render
@@ -172,21 +174,27 @@ def _approved_digest(singular: Renderer, plural: Callable[[int], str]) -> Render
         if count == 1:
             return singular(payload, 1)
         one = singular(payload, 1)
-        return Message(plural(count) % {"num": count, "title": _title(payload)}, one.link, one.next_step, one.next_link)
+        return Message(
+            with_counts_formatted(plural(count), {"num": count, "title": _title(payload)}),
+            one.link,
+            one.next_step,
+            one.next_link,
+        )
 
     return render
 
 
 def _match_proposed(payload: dict[str, Any], count: int) -> Message:
-    text = (
+    text = with_counts_formatted(
         _("A new proposal for %(title)s is waiting for review")
         if count == 1
         else ngettext(
             "%(num)d new proposal for %(title)s is waiting for review",
             "%(num)d new proposals for %(title)s are waiting for review",
             count,
-        )
-    ) % {"num": count, "title": _title(payload)}
+        ),
+        {"num": count, "title": _title(payload)},
+    )
     what = line_phrase(payload) or shift_phrase(payload)
     if count == 1 and what:
         text = _("A new proposal for %(what)s of %(title)s is waiting for review") % {
@@ -211,26 +219,28 @@ def _shift_reminder(payload: dict[str, Any], count: int) -> Message:
         if place:
             text = _("%(text)s, at %(place)s") % {"text": text, "place": place}
         return _message(text, _project_link(payload), check_in_in_my_shifts())
-    text = (
+    text = with_counts_formatted(
         _("Reminder: you have a shift coming for %(title)s")
         if count == 1
         else ngettext(
             "Reminder: you have %(num)d shift coming for %(title)s",
             "Reminder: you have %(num)d shifts coming for %(title)s",
             count,
-        )
-    ) % {"num": count, "title": _title(payload)}
+        ),
+        {"num": count, "title": _title(payload)},
+    )
     return _message(text, _project_link(payload), check_in_in_my_shifts())
 
 
 def _need_closed(payload: dict[str, Any], count: int) -> Message:
-    text = (
+    text = with_counts_formatted(
         _("%(title)s is closed: every line is fulfilled and verified")
         if count == 1
         else ngettext(
             "%(num)d project is closed: %(title)s", "%(num)d projects are closed, the latest %(title)s", count
-        )
-    ) % {"num": count, "title": _title(payload)}
+        ),
+        {"num": count, "title": _title(payload)},
+    )
     return _message(text, _project_link(payload), NextStep(_("Nothing to do. Thank you for taking part.")))
 
 
@@ -242,15 +252,16 @@ def _escalation_opened(payload: dict[str, Any], count: int) -> Message:
             "level": level,
         }
     else:
-        text = (
+        text = with_counts_formatted(
             _("%(title)s was escalated and needs your acknowledgement")
             if count == 1
             else ngettext(
                 "%(num)d escalation step for %(title)s needs your acknowledgement",
                 "%(num)d escalation steps for %(title)s need your acknowledgement",
                 count,
-            )
-        ) % {"num": count, "title": _title(payload)}
+            ),
+            {"num": count, "title": _title(payload)},
+        )
     return _message(text, _staff_need_link(payload), acknowledge_escalation())
 
 
@@ -261,29 +272,31 @@ def _level_label(value: Any) -> str | None:
 
 
 def _need_published(payload: dict[str, Any], count: int) -> Message:
-    text = (
+    text = with_counts_formatted(
         _("%(title)s was published as a project")
         if count == 1
         else ngettext(
             "%(num)d of your needs was published: %(title)s",
             "%(num)d of your needs were published, the latest %(title)s",
             count,
-        )
-    ) % {"num": count, "title": _title(payload)}
+        ),
+        {"num": count, "title": _title(payload)},
+    )
     step = NextStep(_("Nothing to do: partners and volunteers can take part now."))
     return _message(text, _staff_need_link(payload), step)
 
 
 def _need_rejected(payload: dict[str, Any], count: int) -> Message:
-    text = (
+    text = with_counts_formatted(
         _("%(title)s was not accepted")
         if count == 1
         else ngettext(
             "%(num)d of your needs was not accepted: %(title)s",
             "%(num)d of your needs were not accepted, the latest %(title)s",
             count,
-        )
-    ) % {"num": count, "title": _title(payload)}
+        ),
+        {"num": count, "title": _title(payload)},
+    )
     return _message(_with_reason(text, payload) if count == 1 else text, _staff_need_link(payload), nothing_to_do())
 
 
@@ -333,11 +346,12 @@ def _proposal_offered(payload: dict[str, Any], count: int) -> Message:
         step = NextStep(_("Next: accept or decline it in My claims."), "/claims")
     shift, line, offer = shift_phrase(payload), line_phrase(payload), str(payload.get("offer") or "").strip()
     if count > 1:
-        text = ngettext(
+        text = counted(
             "The street proposes %(num)d item to you, for %(title)s",
             "The street proposes %(num)d items to you, the latest for %(title)s",
             count,
-        ) % {"num": count, "title": title}
+            title=title,
+        )
     elif shift:
         text = _("The street proposes you for the shift %(shift)s of %(title)s") % {"shift": shift, "title": title}
     elif line and offer:
@@ -355,9 +369,12 @@ def _proposal_answered(payload: dict[str, Any], count: int) -> Message:
     """To the admins: a candidate accepted (approve it now) or declined (with the reason) a round's proposal."""
     title = _title(payload)
     if count > 1:
-        text = ngettext(
-            "%(num)d proposal for %(title)s was answered", "%(num)d proposals for %(title)s were answered", count
-        ) % {"num": count, "title": title}
+        text = counted(
+            "%(num)d proposal for %(title)s was answered",
+            "%(num)d proposals for %(title)s were answered",
+            count,
+            title=title,
+        )
         return _message(text, "/review", review_in_the_queue())
     values = {"who": str(payload.get("who") or _("The candidate")), "title": title}
     what = shift_phrase(payload) or line_phrase(payload)
@@ -380,11 +397,12 @@ def _proposal_withdrawn(payload: dict[str, Any], count: int) -> Message:
     """To the candidate: an admin turned down a round's proposal before they answered it."""
     title = _title(payload)
     if count > 1:
-        text = ngettext(
+        text = counted(
             "The street withdrew %(num)d proposal for %(title)s",
             "The street withdrew %(num)d proposals for %(title)s",
             count,
-        ) % {"num": count, "title": title}
+            title=title,
+        )
         return _message(text, _project_link(payload), nothing_to_do())
     what = shift_phrase(payload) or line_phrase(payload)
     text = (
@@ -446,46 +464,40 @@ NOT_ABOUT_A_PROJECT: set[str] = {
 
 # A digest's heading when it is about several objects: "3 of your claims were approved", then the items.
 SUMMARIES: dict[str, Callable[[int], str]] = {
-    "match_proposed": lambda n: (
-        ngettext("%(num)d new proposal is waiting for review", "%(num)d new proposals are waiting for review", n)
-        % {"num": n}
+    "match_proposed": lambda n: counted(
+        "%(num)d new proposal is waiting for review", "%(num)d new proposals are waiting for review", n
     ),
-    "match_approved": lambda n: (
-        ngettext("%(num)d of your proposals was approved", "%(num)d of your proposals were approved", n) % {"num": n}
+    "match_approved": lambda n: counted(
+        "%(num)d of your proposals was approved", "%(num)d of your proposals were approved", n
     ),
-    "match_decided": lambda n: (
-        ngettext("%(num)d of your claims or sign-ups was decided", "%(num)d of your claims or sign-ups were decided", n)
-        % {"num": n}
+    "match_decided": lambda n: counted(
+        "%(num)d of your claims or sign-ups was decided", "%(num)d of your claims or sign-ups were decided", n
     ),
-    "claim_approved": lambda n: (
-        ngettext("%(num)d of your claims was approved", "%(num)d of your claims were approved", n) % {"num": n}
+    "claim_approved": lambda n: counted(
+        "%(num)d of your claims was approved", "%(num)d of your claims were approved", n
     ),
-    "signup_confirmed": lambda n: (
-        ngettext("%(num)d of your sign-ups was confirmed", "%(num)d of your sign-ups were confirmed", n) % {"num": n}
+    "signup_confirmed": lambda n: counted(
+        "%(num)d of your sign-ups was confirmed", "%(num)d of your sign-ups were confirmed", n
     ),
-    "shift_reminder": lambda n: (
-        ngettext("Reminder: you have %(num)d shift coming", "Reminder: you have %(num)d shifts coming", n) % {"num": n}
+    "shift_reminder": lambda n: counted(
+        "Reminder: you have %(num)d shift coming", "Reminder: you have %(num)d shifts coming", n
     ),
-    "need_closed": lambda n: ngettext("%(num)d project is closed", "%(num)d projects are closed", n) % {"num": n},
-    "escalation_opened": lambda n: (
-        ngettext("%(num)d escalation needs your acknowledgement", "%(num)d escalations need your acknowledgement", n)
-        % {"num": n}
+    "need_closed": lambda n: counted("%(num)d project is closed", "%(num)d projects are closed", n),
+    "escalation_opened": lambda n: counted(
+        "%(num)d escalation needs your acknowledgement", "%(num)d escalations need your acknowledgement", n
     ),
-    "need_published": lambda n: (
-        ngettext("%(num)d of your needs was published", "%(num)d of your needs were published", n) % {"num": n}
+    "need_published": lambda n: counted(
+        "%(num)d of your needs was published", "%(num)d of your needs were published", n
     ),
-    "need_rejected": lambda n: (
-        ngettext("%(num)d of your needs was not accepted", "%(num)d of your needs were not accepted", n) % {"num": n}
+    "need_rejected": lambda n: counted(
+        "%(num)d of your needs was not accepted", "%(num)d of your needs were not accepted", n
     ),
-    "proposal_offered": lambda n: (
-        ngettext("%(num)d proposal is waiting for your answer", "%(num)d proposals are waiting for your answer", n)
-        % {"num": n}
+    "proposal_offered": lambda n: counted(
+        "%(num)d proposal is waiting for your answer", "%(num)d proposals are waiting for your answer", n
     ),
-    "proposal_answered": lambda n: (
-        ngettext("%(num)d proposal was answered", "%(num)d proposals were answered", n) % {"num": n}
-    ),
-    "proposal_withdrawn": lambda n: (
-        ngettext("The street withdrew %(num)d proposal", "The street withdrew %(num)d proposals", n) % {"num": n}
+    "proposal_answered": lambda n: counted("%(num)d proposal was answered", "%(num)d proposals were answered", n),
+    "proposal_withdrawn": lambda n: counted(
+        "The street withdrew %(num)d proposal", "The street withdrew %(num)d proposals", n
     ),
 }
 
@@ -498,46 +510,45 @@ def _daily_digest(payload: dict[str, Any], count: int) -> Message:
     """Once a day, to anyone with unread news: how many, and of what kinds (marketplace/notifications/daily.py)."""
     kinds = payload.get("kinds") if isinstance(payload.get("kinds"), dict) else {}
     numbers = [(str(kind), whole_number(str(n))) for kind, n in kinds.items()]
-    counted = [(kind, n) for kind, n in numbers if n is not None]
+    numbered = [(kind, n) for kind, n in numbers if n is not None]
     total = whole_number(str(payload.get("total", "")), minimum=0)
-    total = sum(n for _kind, n in counted) if total is None else total
+    total = sum(n for _kind, n in numbered) if total is None else total
     parts: list[str] = []
     others = 0
-    for kind, n in counted:
+    for kind, n in numbered:
         summary = SUMMARIES.get(kind)
         if summary is None or len(parts) >= DIGEST_KINDS_NAMED:
             others += n
         else:
             parts.append(summary(n))
     if others:
-        parts.append(ngettext("%(num)d other notification", "%(num)d other notifications", others) % {"num": others})
-    if len(parts) == 1 and not others and counted:
+        parts.append(counted("%(num)d other notification", "%(num)d other notifications", others))
+    if len(parts) == 1 and not others and numbered:
         # One kind: its own sentence carries the count ("45 new proposals …"); saying the total too repeats it.
         text = _("Unread today: %(items)s") % {"items": parts[0]}
     elif parts:
-        text = ngettext(
+        text = counted(
             "You have %(num)d unread message today: %(items)s",
             "You have %(num)d unread messages today: %(items)s",
             total,
-        ) % {"num": total, "items": _("; ").join(parts)}
+            items=_("; ").join(parts),
+        )
     else:
-        text = ngettext("You have %(num)d unread message today", "You have %(num)d unread messages today", total) % {
-            "num": total
-        }
+        text = counted("You have %(num)d unread message today", "You have %(num)d unread messages today", total)
     step = NextStep(_("Next: read them in your notifications."), "/notifications")
     return _message(text, "/notifications", step)
 
 
 RENDERERS["daily_digest"] = _daily_digest
 NOT_ABOUT_A_PROJECT.add("daily_digest")
-SUMMARIES["daily_digest"] = lambda n: ngettext("%(num)d daily digest", "%(num)d daily digests", n) % {"num": n}
+SUMMARIES["daily_digest"] = lambda n: counted("%(num)d daily digest", "%(num)d daily digests", n)
 
 
 def _unknown(payload: dict[str, Any], count: int) -> Message:
     text = (
         _("You have a new notification")
         if count == 1
-        else ngettext("You have %(num)d new notification", "You have %(num)d new notifications", count) % {"num": count}
+        else counted("You have %(num)d new notification", "You have %(num)d new notifications", count)
     )
     return Message(text, _project_link(payload))
 
@@ -555,8 +566,7 @@ def render(kind: str, payload: dict[str, Any] | None, count: int = 1, subjects: 
         text = (
             summary(count)
             if summary
-            else ngettext("You have %(num)d new notification", "You have %(num)d new notifications", count)
-            % {"num": count}
+            else counted("You have %(num)d new notification", "You have %(num)d new notifications", count)
         )
         return Message(text)
     return renderer(payload, count)

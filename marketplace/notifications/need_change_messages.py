@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marketplace.i18n import gettext as _
-from marketplace.i18n import ngettext
+from marketplace.i18n.numbers import counted
 from marketplace.matches.services import said_reason
 from marketplace.notifications import messages
 from marketplace.vocabulary import ResourceKind
@@ -71,10 +71,7 @@ def _with_reason(text: str, payload: dict[str, Any]) -> str:
 
 
 def _digest(payload: dict[str, Any], count: int) -> "messages.Message":
-    text = ngettext("%(num)d change to %(title)s", "%(num)d changes to %(title)s", count) % {
-        "num": count,
-        "title": _title(payload),
-    }
+    text = counted("%(num)d change to %(title)s", "%(num)d changes to %(title)s", count, title=_title(payload))
     return _message(text, payload, _("Next: open the project to see what changed."), messages._project_link(payload))
 
 
@@ -137,11 +134,13 @@ def shift_changed(payload: dict[str, Any], count: int) -> "messages.Message":
         head = _("%(title)s: the shift %(shift)s moved to %(when)s") % values
     else:
         slots = int(payload.get("slots") or 0)
-        head = ngettext(
+        head = counted(
             "%(title)s: the shift %(shift)s now has %(slots)d place",
             "%(title)s: the shift %(shift)s now has %(slots)d places",
             slots,
-        ) % (values | {"slots": slots})
+            also_counts=("slots",),
+            **(values | {"slots": slots}),
+        )
     outcome = payload.get("outcome")
     if outcome == "released":
         text = _("%(head)s; it overlaps another shift you are confirmed for, so your place was released") % {
@@ -186,11 +185,12 @@ def need_cancelled(payload: dict[str, Any], count: int) -> "messages.Message":
     outcome, kind = payload.get("outcome"), payload.get("match_kind")
     link, step = "/claims", _("Next: nothing to deliver for this project.")
     if len(items) > 1:
-        text = ngettext(
+        text = counted(
             "%(head)s; your %(num)d claim or sign-up on it has ended",
             "%(head)s; your %(num)d claims and sign-ups on it have ended",
             len(items),
-        ) % {"head": head, "num": len(items)}
+            head=head,
+        )
         step = _("Next: nothing to do; what your offers held is available again.")
     elif outcome == "recorded":
         text, link, step = _("%(head)s, a need you recorded") % {"head": head}, messages._staff_need_link(payload), None

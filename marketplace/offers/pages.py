@@ -31,8 +31,9 @@ from marketplace.exchange.services import (
     too_large_page,
 )
 from marketplace.forms import FormData, field_errors, many, one, validate
-from marketplace.i18n import current_locale, ngettext
+from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
+from marketplace.i18n.numbers import counted
 from marketplace.items.services import item_labels
 from marketplace.matches.services import ended_with_offer
 from marketplace.offers import for_line, services
@@ -85,8 +86,8 @@ def withdrawn_notice(claims: int | None, proposals: int | None) -> str:
         return said
     if not claims and not proposals:
         return _("%(said)s No claim or proposal was waiting on it.") % {"said": said}
-    claimed = ngettext("%(count)d claim", "%(count)d claims", claims) % {"count": claims}
-    proposed = ngettext("%(count)d proposal", "%(count)d proposals", proposals) % {"count": proposals}
+    claimed = counted("%(count)d claim", "%(count)d claims", claims, count=claims)
+    proposed = counted("%(count)d proposal", "%(count)d proposals", proposals, count=proposals)
     if claims and proposals:
         return _("%(said)s %(claims)s and %(proposals)s waiting on it ended with it.") % {
             "said": said,

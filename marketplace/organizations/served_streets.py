@@ -23,8 +23,9 @@ from litestar.exceptions import ClientException
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from sqlmodel import Session
 
-from marketplace.i18n import current_locale, ngettext
+from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
+from marketplace.i18n.numbers import counted
 from marketplace.matches.models import Match, MatchStatus
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer, OfferGrid, OfferStatus
@@ -86,7 +87,7 @@ def _listed(items: list[Named], total: int) -> str:
     names = (", " if english else "、").join(pattern.format(item.title, item.id) for item in items[:SHOWN])
     if total > SHOWN:
         more = total - SHOWN
-        names += ngettext(" and %(num)d more", " and %(num)d more", more) % {"num": more}
+        names += counted(" and %(num)d more", " and %(num)d more", more)
     return names
 
 
