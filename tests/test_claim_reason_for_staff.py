@@ -2,7 +2,7 @@
 
 A partner cancelling a claim without a reason stores the API's words "cancelled by the partner"; the partner's
 claims page translated them, but the need's staff page showed them raw, in English on Chinese pages. One rule
-(``matches.reasons.reason_shown``) now serves both: "本单位已取消" to the partner, "合作单位已取消" to staff.
+(``matches.reasons.reason_shown``) now serves both: "本单位已取消" to the partner, "合伙人已取消" to staff.
 """
 
 from typing import Any
@@ -24,7 +24,7 @@ def test_staff_read_a_reasonless_cancellation_as_the_partners(
     assert login(client, staff_of(session, need).user.username, DEFAULT_PASSWORD).status_code == 303
     client.cookies.set("lang", "zh_CN")
     chinese = client.get(f"/needs/{need.id}").text
-    assert "合作单位已取消，未填写理由。" in chinese and "cancelled by the partner" not in chinese
+    assert "合伙人已取消，未填写理由。" in chinese and "cancelled by the partner" not in chinese
     client.cookies.set("lang", "en")
     english = client.get(f"/needs/{need.id}").text
     assert "Cancelled by the partner, without a reason." in english

@@ -254,7 +254,7 @@ def test_the_admin_pages_list_search_add_edit_and_retire_and_refuse_everyone_els
     assert "LED庭院灯" in shown.text and "LED景观灯" in shown.text
     # What changed is said with each count's own plural form, in both languages.
     counted = client.get("/admin/items/garden_led_lamp", params={"done": "saved", "offers": 1, "lines": 3})
-    assert "1 条资源、3 条资源需求项有变化" in counted.text
+    assert "1 条资源、3 条资源项有变化" in counted.text
     client.cookies.set("lang", "en")
     counted = client.get("/admin/items/garden_led_lamp", params={"done": "saved", "offers": 1, "lines": 3})
     assert "Item keys resolved again: 1 offer and 3 resource lines changed." in counted.text

@@ -88,7 +88,7 @@ def test_the_token_page_offers_the_scope_in_both_languages(
     assert "Correct and resend your organization's application (partners)" in english
     client.cookies.set("lang", "zh-CN")
     chinese = client.get("/admin/tokens").text
-    assert "修改并重新提交本单位的入驻申请（合作单位）" in chinese
+    assert "修改并重新提交本单位的入驻申请（合伙人）" in chinese
 
 
 def test_the_api_documents_the_scope(client: TestClient[Any]) -> None:

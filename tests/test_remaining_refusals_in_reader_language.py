@@ -73,7 +73,7 @@ def test_claiming_a_project_claimed_whole_already(client: TestClient[Any], sessi
     url = f"/api/v1/projects/{need.id}/claims"
     assert client.post(url, json={"kind": "whole"}, headers=first.headers).status_code == 201
     again = client.post(url, json={"kind": "whole"}, headers=_api(second, lang))
-    said = _said(lang, "其他单位刚刚认领了整个项目。", "Another partner has just claimed the whole project.")
+    said = _said(lang, "其他合伙人刚刚认领了整个项目。", "Another partner has just claimed the whole project.")
     assert _refused(again, "already_claimed", said)["need_id"] == need.id
     offer = mf.offer_of(session, second.user, "10")
     body = {"kind": "line", "resource_line_id": line.id, "offer_id": offer.id, "quantity": "4"}

@@ -54,7 +54,7 @@ def test_the_item_pages_say_one_offer_and_five_resource_lines(
 
     client.cookies.set("lang", "zh_CN")
     page = client.get("/admin/items/permeable_brick")
-    assert "有 1 条资源和 5 条资源需求项属于该物品。" in page.text
+    assert "有 1 条资源和 5 条资源项属于该物品。" in page.text
     assert "1 条资源，5 条需求项" in client.get("/admin/items", params={"q": "透水砖"}).text
 
 
