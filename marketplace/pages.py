@@ -128,8 +128,9 @@ def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template
     locale = request.scope.get("state", {}).get("locale") or negotiate_locale(request.scope)
     current_locale.set(locale)
     _signed_in_header(request)
-    if isinstance(exc, HTTPException) and exc.status_code == HTTP_401_UNAUTHORIZED:
-        # Anonymous on a page that needs a user: sign in first, then come back here.
+    if isinstance(exc, HTTPException) and exc.status_code == HTTP_401_UNAUTHORIZED and not _token_refused(exc):
+        # Anonymous on a page that needs a user: sign in first, then come back here. (A refused API token is told
+        # so where it asked: the sign-in page would refuse the same token again, for ever.)
         return Redirect(path="/login?" + urlencode({"next": request.url.path}), status_code=HTTP_303_SEE_OTHER)
     if isinstance(exc, OrganizationNotApproved):
         return _organization_not_approved(exc)
@@ -155,6 +156,10 @@ def html_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template
         # The exception's own headers stay: a 405 names the methods allowed (Allow, RFC 9110).
         headers=dict(exc.headers or {}) if isinstance(exc, HTTPException) else None,
     )
+
+
+def _token_refused(exc: HTTPException) -> bool:
+    return any(name.lower() == "www-authenticate" for name in exc.headers or {})
 
 
 def _query_only(exc: Exception) -> bool:

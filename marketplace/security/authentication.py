@@ -5,6 +5,7 @@ from typing import Any
 import anyio
 import sqlalchemy as sa
 from litestar.datastructures import Headers
+from litestar.exceptions import NotAuthorizedException
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -19,7 +20,7 @@ from marketplace.security.context import current_client_address, current_user
 from marketplace.security.identity import USER_COLUMNS, AuthMethod, CurrentUser, load_current_user, snapshot
 from marketplace.security.secrets import digest
 from marketplace.security.sessions import SESSION_COOKIE, TOUCH_INTERVAL, Lifetimes, is_live, touch_session
-from marketplace.security.tokens import find_live_token, touch_token
+from marketplace.security.tokens import find_live_token, refused_token_problem, touch_token
 from marketplace.settings import Settings
 
 STATIC_PREFIX = "/static/"
@@ -107,6 +108,16 @@ def _look_up(
     return None
 
 
+def token_challenge(problem: str) -> str:
+    """The ``WWW-Authenticate`` of a refused bearer token (RFC 6750 section 3)."""
+    return f'Bearer realm="marketplace", error="invalid_token", error_description="{problem}"'
+
+
+def _refused_token(state: Any, bearer: str) -> str:
+    with state.reader_factory() as db:
+        return refused_token_problem(db, bearer)
+
+
 def authentication_middleware_factory(settings: Settings) -> Any:
     lifetimes = Lifetimes.of(settings)
 
@@ -130,6 +141,12 @@ def authentication_middleware_factory(settings: Settings) -> Any:
             scope["user"] = user
             scope["auth"] = {"session_secret": cookie if user and user.session_id else None}
             scope.setdefault("state", {})["client_address"] = address
+            if bearer is not None and user is None and not scope["path"].startswith(STATIC_PREFIX):
+                # Before CSRF and any route: a request that names a token is that token's, and a dead one is a
+                # 401 saying why (RFC 6750), whatever the method; never a CSRF refusal or an anonymous call.
+                state = scope["litestar_app"].state
+                problem = await anyio.to_thread.run_sync(lambda: _refused_token(state, bearer))
+                raise NotAuthorizedException(problem, headers={"WWW-Authenticate": token_challenge(problem)})
             user_token = current_user.set(user)
             address_token = current_client_address.set(address)
             try:

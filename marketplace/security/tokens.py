@@ -74,9 +74,25 @@ def create_api_token(
 def find_live_token(db: Session, secret: str, now: datetime | None = None) -> ApiToken | None:
     now = now or utcnow()
     row = db.execute(sa.select(ApiToken).where(ApiToken.token_hash == digest(secret))).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
-        return None
-    return row
+    return row if row is not None and token_problem(row, now) is None else None
+
+
+def token_problem(row: ApiToken | None, now: datetime | None = None) -> str | None:
+    """Why a token opens nothing (None: it is live): what ``WWW-Authenticate`` tells its caller."""
+    now = now or utcnow()
+    if row is None:
+        return "This token is not known"
+    if row.revoked_at is not None:
+        return "This token was revoked; ask an admin for a new one"
+    if row.expires_at is not None and row.expires_at <= now:
+        return "This token expired on " + row.expires_at.strftime("%Y-%m-%d %H:%M UTC") + "; ask an admin for a new one"
+    return None
+
+
+def refused_token_problem(db: Session, secret: str, now: datetime | None = None) -> str:
+    """Why a bearer secret that named nobody was refused: unknown, revoked, expired, or its account disabled."""
+    row = db.execute(sa.select(ApiToken).where(ApiToken.token_hash == digest(secret))).scalar_one_or_none()
+    return token_problem(row, now) or "This token's account is disabled"
 
 
 def touch_token(db: Session, token_id: int, now: datetime | None = None) -> None:
