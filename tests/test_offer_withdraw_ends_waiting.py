@@ -103,10 +103,7 @@ def test_the_offer_page_says_what_withdrawing_ends_and_the_form_does_it(
     waiting = _claim(client, partner, need.id, line.id, offer.id)
     assert login(client, partner.user.username, DEFAULT_PASSWORD).status_code == 303
     client.cookies.set("lang", "en")
-    assert (
-        "Withdrawing ends the claims and proposals still waiting on this offer"
-        in client.get(f"/offers/{offer.id}").text
-    )
+    assert "Withdrawing cancels 1 pending claim." in client.get(f"/offers/{offer.id}").text
     assert post_form(client, settings, f"/offers/{offer.id}/withdraw").status_code == 303
     assert _match(session, waiting).status is MatchStatus.CANCELLED
 

@@ -30,7 +30,7 @@ def _withdraw(page: Any, base: str, offer_id: int) -> None:
     page.goto(f"{base}/offers/{offer_id}")
     form = page.locator(f"form[action='/offers/{offer_id}/withdraw']")
     if form.count():
-        page.once("dialog", lambda dialog: dialog.accept())
+        page.locator(".offer-withdraw summary").click()  # withdrawing is confirmed in a second step
         form.locator("button").click()
         page.wait_for_load_state()
 

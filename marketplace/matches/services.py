@@ -361,11 +361,7 @@ def end_waiting_on_offer(db: Session, actor: Any, offer_id: int) -> list[int]:
     an active offer), so they would wait in the review queue and on the need for good. They reserved
     nothing (approval reserves), so nothing is given back. Approved claims stay: the partner delivers them
     or cancels them. Returns the ended matches' ids."""
-    waiting = db.execute(
-        sa.select(_match.c.id, _match.c.need_id).where(
-            _match.c.offer_id == offer_id, _match.c.status == MatchStatus.PROPOSED.value
-        )
-    ).all()
+    waiting = db.execute(sa.select(_match.c.id, _match.c.need_id).where(_waiting_on(offer_id))).all()
     ended: list[int] = []
     now = utcnow()
     for match_id, _need in waiting:
@@ -394,19 +390,35 @@ def end_waiting_on_offer(db: Session, actor: Any, offer_id: int) -> list[int]:
     return ended
 
 
+def _waiting_on(offer_id: int) -> sa.ColumnElement[bool]:
+    """What withdrawing the offer ends: its matches still proposed (claims, and proposals answered or not)."""
+    return sa.and_(_match.c.offer_id == offer_id, _match.c.status == MatchStatus.PROPOSED.value)
+
+
+def waiting_on_offer(db: Session, offer_id: int) -> tuple[int, int]:
+    """How many claims (a partner's own) and proposals (a staff member's or a matching round's) withdrawing the
+    offer would end now (``end_waiting_on_offer``'s rule): what the partner reads before withdrawing, and the
+    API's ``waiting``."""
+    return _claims_and_proposals(db, _waiting_on(offer_id))
+
+
 def ended_with_offer(db: Session, offer_id: int) -> tuple[int, int]:
-    """How many claims (a partner's own) and proposals (a staff member's or a matching round's) ended when the
-    offer was withdrawn (``end_waiting_on_offer``): a withdrawn offer stays withdrawn, so these are exactly the
-    ones its withdrawal ended. For the sentence the partner reads after withdrawing."""
-    rows = db.execute(
-        sa.select(_match.c.source, sa.func.count())
-        .where(
+    """How many claims and proposals ended when the offer was withdrawn (``end_waiting_on_offer``): a withdrawn
+    offer stays withdrawn, so these are exactly the ones its withdrawal ended. For the sentence the partner
+    reads after withdrawing, and the API's ``ended``."""
+    return _claims_and_proposals(
+        db,
+        sa.and_(
             _match.c.offer_id == offer_id,
             _match.c.status == MatchStatus.CANCELLED.value,
             _match.c.decision_reason == OFFER_WITHDRAWN,
-        )
-        .group_by(_match.c.source)
-    ).all()
+        ),
+    )
+
+
+def _claims_and_proposals(db: Session, condition: sa.ColumnElement[bool]) -> tuple[int, int]:
+    """The matches meeting ``condition``, counted as (partners' claims, staff's and rounds' proposals)."""
+    rows = db.execute(sa.select(_match.c.source, sa.func.count()).where(condition).group_by(_match.c.source)).all()
     counts = {getattr(source, "value", source): int(number) for source, number in rows}
     claims = counts.get(MatchSource.PARTNER_CLAIM.value, 0)
     return claims, sum(counts.values()) - claims

@@ -24,6 +24,7 @@ from marketplace.exchange.services import (
     release_memory_soon,
     too_large_json,
 )
+from marketplace.matches.services import ended_with_offer, waiting_on_offer
 from marketplace.offers import services
 from marketplace.offers.lifecycle import effective_status
 from marketplace.offers.models import Offer, OfferStatus
@@ -154,12 +155,15 @@ class OfferApiController(Controller):
         operation_id="getOffer",
         summary="One offer",
         description="404 for an offer outside the caller's scope (another organization's; for staff and street "
-        "admins, one of an organization not serving their street).",
+        "admins, one of an organization not serving their street). `waiting`: how many partners' claims and "
+        "staff's or rounds' proposals still wait on it, which withdrawing it would cancel.",
         guards=[offer_readers, token_scope("offers:read")],
         sync_to_thread=True,
     )
     def get_offer(self, reader: ReaderSession, actor: Actor, offer_id: FromPath[int]) -> dict[str, Any]:
-        return one_offer(reader, services.get_offer(reader, actor, offer_id))
+        row = services.get_offer(reader, actor, offer_id)
+        claims, proposals = waiting_on_offer(reader, offer_id)
+        return one_offer(reader, row) | {"waiting": {"claims": claims, "proposals": proposals}}
 
     @patch(
         "/{offer_id:int}",
@@ -185,14 +189,17 @@ class OfferApiController(Controller):
         operation_id="withdrawOffer",
         summary="Withdraw an offer",
         description="It stays in the list, marked withdrawn, and can no longer be claimed; the claims and proposals "
-        'still waiting on it end (cancelled, reason "the offer was withdrawn"), approved claims stay. 409 if already '
-        "withdrawn.",
+        'still waiting on it end (cancelled, reason "the offer was withdrawn"), approved claims stay. The answer is '
+        "the offer with `ended`: how many claims and proposals ended with it (what `waiting` of getOffer counted). "
+        "409 if already withdrawn.",
         guards=[offer_writers, token_scope("offers:write")],
         status_code=200,
         sync_to_thread=True,
     )
     def withdraw_offer(self, db: DbSession, actor: Actor, offer_id: FromPath[int]) -> dict[str, Any]:
-        return one_offer(db, services.withdraw_offer(db, actor, offer_id))
+        row = services.withdraw_offer(db, actor, offer_id)
+        claims, proposals = ended_with_offer(db, offer_id)
+        return one_offer(db, row) | {"ended": {"claims": claims, "proposals": proposals}}
 
     @post(
         "/import",

@@ -35,11 +35,12 @@ from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.i18n.numbers import counted
 from marketplace.items.services import item_labels
-from marketplace.matches.services import ended_with_offer
+from marketplace.matches.services import ended_with_offer, waiting_on_offer
 from marketplace.offers import for_line, services
 from marketplace.offers.lifecycle import effective_status
 from marketplace.offers.models import Offer, OfferStatus
 from marketplace.offers.schemas import OfferCreate, OfferUpdate
+from marketplace.offers.withdrawal import withdraw_preview
 from marketplace.organizations.services import require_approved_organization, streets_served
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.services import (
@@ -321,6 +322,9 @@ class OfferPagesController(Controller):
     ) -> Template:
         row = services.get_offer(reader, actor, offer_id)
         notices = {"created": _("The offer is published."), "saved": _("Your changes are saved.")}
+        can_withdraw = _can_edit(actor, row) and row.status is not OfferStatus.WITHDRAWN
+        # Said before the partner confirms: what withdrawing would cancel now (the rule the withdrawal applies).
+        preview = withdraw_preview(*waiting_on_offer(reader, offer_id)) if can_withdraw else None
         context = page_context(
             reader,
             offer=row,
@@ -330,6 +334,7 @@ class OfferPagesController(Controller):
             can_edit=_can_edit(actor, row),
             item_labels=item_labels(reader, [row.item_key]),
             notice=notices.get(done or ""),
+            withdraw_preview=preview,
             active_page="offers",
         )
         return Template("offers/detail.html", context=context)
