@@ -12,7 +12,9 @@ from sqlmodel import Session, select
 from marketplace.audit.services import record
 from marketplace.db.types import utcnow
 from marketplace.domain_surface import surface_attribute
+from marketplace.i18n import gettext
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
+from marketplace.matches.need_progress import progress_status
 from marketplace.matches.reasons import OFFER_WITHDRAWN
 from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
 from marketplace.places.services import street_of_grid
@@ -26,11 +28,14 @@ if TYPE_CHECKING:
     from marketplace.matches.delivery import verify_need as verify_need
     from marketplace.matches.held_time import SLOT_HOLDERS as SLOT_HOLDERS
     from marketplace.matches.held_time import held_until as held_until
+    from marketplace.matches.openings import lines_taking_claims as lines_taking_claims
     from marketplace.matches.openings import open_lines as open_lines
     from marketplace.matches.openings import open_shifts as open_shifts
+    from marketplace.matches.openings import shifts_taking_signups as shifts_taking_signups
     from marketplace.matches.page_data import profile_id_of as profile_id_of
     from marketplace.matches.page_data import signups_page as signups_page
     from marketplace.matches.page_forms import conflict_message as conflict_message
+    from marketplace.matches.page_forms import field_codes as field_codes
     from marketplace.matches.page_forms import parse_quantity as parse_quantity
     from marketplace.matches.page_forms import reason_problem as reason_problem
     from marketplace.matches.page_forms import row_id as row_id
@@ -74,10 +79,12 @@ _SURFACE = {
     "check_out": "delivery",
     "claim_counts": "summaries",
     "conflict_message": "page_forms",
+    "field_codes": "page_forms",
     "contribution": "summaries",
     "held_until": "held_time",
     "live_pairs": "staff_proposals",
     "line_now_needs": "reasons",
+    "lines_taking_claims": "openings",
     "lock_volunteer": "signups",
     "needs_served_by": "street_scope",
     "needs_served_by_volunteer": "street_scope",
@@ -102,6 +109,7 @@ _SURFACE = {
     "serves": "compatibility",
     "serves_need": "street_scope",
     "shift_moved_onto": "reasons",
+    "shifts_taking_signups": "openings",
     "signups_page": "page_data",
     "verify_need": "delivery",
 }
@@ -136,9 +144,19 @@ class Conflict(ClientException):
     said = False
 
 
-def field_problem(field: str, message: str) -> ValidationException:
-    """A 400 that names the field and the reason, in the shape the rest of the API uses."""
-    return ValidationException(f"{field}: {message}", extra=[{"key": field, "message": message, "source": "body"}])
+def field_problem(
+    field: str, message: str, code: str = "invalid", said: dict[str, str] | None = None, **facts: Any
+) -> ValidationException:
+    """A 400 that names the field and the reason, in the shape the rest of the API uses.
+
+    ``message``: an English sentence (``field_problems``, marked ``N_``) said here in the reader's language and
+    filled with ``said`` (words already in that language); a sentence translated already is kept as it is.
+    ``extra``'s entry keeps the stable ``code`` (``field_problems.CODES``) and the raw ``facts`` for programs:
+    pages choose what to show by the code, never by the sentence.
+    """
+    text = gettext(message) % said if said else gettext(message)
+    extra = {"key": field, "message": text, "source": "body", "code": code, **facts}
+    return ValidationException(f"{field}: {text}", extra=[extra])
 
 
 def open_need(db: Session, need_id: int) -> Need:
@@ -303,12 +321,7 @@ def give_back_slot(db: Session, shift_id: int) -> None:
 
 
 def need_state(db: Session, need_id: int) -> NeedStatus | None:
-    """The status a need's matches put it in: published → partially_matched → matched → in_progress → completed.
-
-    Covered = an approved whole-project claim (it covers whatever is still needed, see docs/need_changes.md),
-    or every line with nothing still needed (closed lines need nothing) and every shift not cancelled full,
-    or full by the partner's own people once a whole-project claim is delivered.
-    """
+    """The status a need's matches put it in (the rule: ``need_progress.progress_status``)."""
     lines = db.execute(sa.select(_line.c.still_needed).where(_line.c.need_id == need_id)).scalars().all()
     shifts = db.execute(
         sa.select(_shift.c.confirmed_count, _shift.c.slots).where(
@@ -319,20 +332,7 @@ def need_state(db: Session, need_id: int) -> NeedStatus | None:
         sa.select(_match.c.kind, _match.c.status).where(_match.c.need_id == need_id, _match.c.status.in_(HELD))
     ).all()
     held = [(MatchKind(kind), MatchStatus(status)) for kind, status in statuses]
-    whole = {status for kind, status in held if kind is MatchKind.WHOLE_NEED}
-    lines_done = all(n == 0 for n in lines)
-    parts_done = bool(lines or shifts) and lines_done and all(c >= s for c, s in shifts)
-    covered = MatchStatus.APPROVED in whole or (MatchStatus.FULFILLED in whole and lines_done) or parts_done
-    fulfilled = [s for _, s in held if s is MatchStatus.FULFILLED]
-    if covered and held and len(fulfilled) == len(held):
-        return NeedStatus.COMPLETED
-    if fulfilled:
-        return NeedStatus.IN_PROGRESS
-    if covered and held:
-        return NeedStatus.MATCHED
-    if held:
-        return NeedStatus.PARTIALLY_MATCHED
-    return NeedStatus.PUBLISHED
+    return progress_status(lines, [(c, s) for c, s in shifts], held)
 
 
 def refresh_need_status(db: Session, need_id: int) -> None:

@@ -18,6 +18,7 @@ from marketplace.needs.models import NeedStatus
 from seeds.build.context import LineInfo, NeedInfo, OfferInfo, SeedContext, ShiftInfo
 from seeds.build.indexes import VolunteerRanking
 from seeds.build.ledger import HOLDS_SLOT, MatchLedger, explain
+from seeds.build.need_status import settle_need_statuses
 from seeds.build.offer_matches import LineSupply, claim_whole_needs
 from seeds.build.volunteer_matches import ShiftStaffing
 
@@ -31,10 +32,6 @@ FILL = {
     NeedStatus.VERIFIED: (0.6, 1.0),
     NeedStatus.CANCELLED: (0.0, 0.0),
 }
-
-# Statuses that say some matching happened; a need that got none is plainly published (version 3).
-CLAIMS_A_MATCH = (NeedStatus.PARTIALLY_MATCHED, NeedStatus.MATCHED)
-PUBLISHED_VERSION = 3
 
 
 class HistoryBuilder:
@@ -126,9 +123,6 @@ class HistoryBuilder:
         )
 
     def finish(self) -> None:
-        """Totals, and needs that found no partner or volunteer after all go back to plainly published."""
+        """Totals, and every need in the status its parts and matches imply (``need_status``)."""
         self.ledger.finish()
-        for need in self.ctx.needs:
-            if need.status in CLAIMS_A_MATCH and need.id not in self.ledger.engaged_needs:
-                need.status = need.row["status"] = NeedStatus.PUBLISHED
-                need.row["version"] = PUBLISHED_VERSION
+        settle_need_statuses(self.ctx)
