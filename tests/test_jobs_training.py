@@ -17,14 +17,14 @@ from litestar.testing import TestClient
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Role, User
 from marketplace.app import create_app
 from marketplace.db.engine import session_scope
 from marketplace.jobs import backends, services
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.settings import Settings
 from tests.needs_helpers import token_for
-from tests.security_helpers import fetch, make_user, post_form, reading, sign_in_as
+from tests.security_helpers import DEFAULT_PASSWORD, fetch, login, make_user, post_form, reading, sign_in_as
 from tests.test_jobs_worker import REDIS_URL, pytestmark
 
 __all__ = ["pytestmark"]
@@ -48,6 +48,20 @@ def queued_client(queue_settings: Settings, clean_engine: sa.Engine) -> Iterator
         yield client
 
 
+def city_admin(session: Session, user: User) -> User:
+    """Training covers every street: a city admin's (a street admin is refused, tests/test_job_street_scope.py)."""
+    user.street_id = None
+    session.add(user)
+    session.commit()
+    return user
+
+
+def sign_in_as_city_admin(client: TestClient[Any], session: Session) -> User:
+    user = city_admin(session, make_user(session, Role.ADMIN))
+    assert login(client, user.username, DEFAULT_PASSWORD).status_code in (302, 303)
+    return user
+
+
 def trainings(session: Session) -> list[Job]:
     with reading(session) as fresh:
         return list(fresh.execute(sa.select(Job).where(Job.kind == "match.train").order_by(Job.id)).scalars())
@@ -66,7 +80,7 @@ def test_the_button_queues_one_training_and_a_second_press_shows_the_live_one(
     queued_client: TestClient[Any], session: Session, queue_settings: Settings
 ) -> None:
     client = queued_client
-    admin = sign_in_as(client, session, Role.ADMIN)
+    admin = sign_in_as_city_admin(client, session)
     client.cookies.set("lang", "en")
     page = client.get("/admin/jobs")
     assert page.status_code == 200 and 'action="/admin/jobs/train"' in page.text and "Train the rankers" in page.text
@@ -102,7 +116,7 @@ def test_the_api_starts_a_training_with_jobs_write_and_refuses_a_second_while_on
     queued_client: TestClient[Any], session: Session, session_factory: sessionmaker[Session]
 ) -> None:
     client = queued_client
-    admin = make_user(session, Role.ADMIN)
+    admin = city_admin(session, make_user(session, Role.ADMIN))
 
     def bearer(*scopes: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token_for(session, admin, scopes)}"}
@@ -173,7 +187,7 @@ def test_of_many_concurrent_requests_for_a_training_the_database_lets_one_throug
 def test_without_redis_the_training_runs_in_the_web_process_and_lets_its_key_go(
     client: TestClient[Any], session: Session, settings: Settings
 ) -> None:
-    sign_in_as(client, session, Role.ADMIN)
+    sign_in_as_city_admin(client, session)
     assert post_form(client, settings, "/admin/jobs/train", {"kind": "offers"}).status_code == 303
     assert backends.wait(timeout=120)
     [job] = trainings(session)

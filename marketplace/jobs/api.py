@@ -115,12 +115,14 @@ class JobApiController(Controller):
         summary="Start a background job (admins)",
         description="Queues the job and answers it (201); follow it at GET /api/v1/jobs/{job_id} or its page "
         "/admin/jobs/{job_id}. kind match.train: one training at a time, 409 (with job_id) while one is queued "
-        "or running.",
+        "or running; it covers every street, so only a city admin starts it (a street admin: 403, extra.code "
+        "every_street_job).",
         guards=[admin_only, token_scope("jobs:write")],
         status_code=201,
         sync_to_thread=True,
     )
     def start_job(self, state: State, actor: Actor, data: JSONBody[JobIn]) -> dict[str, Any]:
+        services.check_may_start(actor, data.kind)  # 403 for a street admin: training covers every street
         try:
             with session_scope(state.session_factory) as db:
                 row = services.enqueue_exclusive(db, data.kind, data.arguments.model_dump(), started_by_id=actor.id)

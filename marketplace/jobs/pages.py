@@ -13,12 +13,13 @@ from litestar.datastructures import State
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import File, Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_403_FORBIDDEN, HTTP_409_CONFLICT
 from sqlmodel import Session
 
 from marketplace.accounts.models import User
 from marketplace.db.deps import ReaderSession
 from marketplace.db.engine import session_scope
+from marketplace.db.types import utcnow
 from marketplace.exchange import services as exchange_services
 from marketplace.exchange.services import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from marketplace.forms import FormData
@@ -26,8 +27,8 @@ from marketplace.i18n import gettext as _
 from marketplace.jobs import backends, services
 from marketplace.jobs.kinds import KINDS
 from marketplace.jobs.models import Job, JobStatus
-from marketplace.jobs.schemas import JobView, job_link, kind_label
-from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context, wants_fragment
+from marketplace.jobs.schemas import JobView, ScheduledKind, job_link, kind_label
+from marketplace.pages import PAGE_EXCEPTION_HANDLERS, html_error_page, page_context, wants_fragment
 from marketplace.places.services import StreetRef, find_street, is_city_admin, list_streets
 from marketplace.query_filters import InvalidFilter
 from marketplace.security.deps import Actor
@@ -65,6 +66,24 @@ def views_of(reader: Session, rows: list[Job], streets: dict[int, StreetRef] | N
             (streets or {}).get(row.street_id) if row.street_id is not None else None,
         )
         for row in rows
+    ]
+
+
+def schedule_panel(
+    reader: Session, schedule: tuple[tuple[str, str], ...], viewer: CurrentUser, streets: list[StreetRef] | None
+) -> list[ScheduledKind]:
+    """What runs on the clock, each kind with its last run and next due time (one query for the last runs).
+    Every scheduled kind sweeps the whole deployment, so each concerns every street admin; their last run
+    is one of the viewer's (services.last_scheduled_runs), its figures and page a city admin's only."""
+    if not schedule:
+        return []
+    from marketplace.jobs.embedded_schedule import next_due  # croniter: only when something is scheduled
+
+    now = utcnow()
+    last = services.last_scheduled_runs(reader, [kind for kind, _cron in schedule], viewer)
+    views = {view.row.kind: view for view in views_of(reader, list(last.values()), {s.id: s for s in streets or []})}
+    return [
+        ScheduledKind(kind, kind_label(kind), cron, next_due(cron, now), views.get(kind)) for kind, cron in schedule
     ]
 
 
@@ -106,16 +125,26 @@ def _street_filter(reader: Session, code: str | None) -> tuple[int | None, Stree
     return street.id, street
 
 
+def refused_page(request: Request[Any, Any, Any], exc: Exception) -> Template | Redirect:
+    """A 403 page; work covering every street asked by a street admin has the reason as its headline.
+    (Litestar picks a handler by status code before the exception's class: this one is keyed 403.)"""
+    page = html_error_page(request, exc)
+    if isinstance(exc, services.EveryStreetJob) and isinstance(page, Template):
+        page.context["headline"] = exc.detail
+    return page
+
+
 class JobPagesController(Controller):
     path = "/admin/jobs"
     # The list, training and retries are the admins'; a job's page is also its starter's (staff's imports).
     guards = [staff_or_admin, sessions_only]
     include_in_schema = False
-    exception_handlers = PAGE_EXCEPTION_HANDLERS
+    exception_handlers = {**PAGE_EXCEPTION_HANDLERS, HTTP_403_FORBIDDEN: refused_page}
 
     @get("/", name="jobs:list", guards=[admin_only], sync_to_thread=True)
     def list_jobs(
         self,
+        state: State,
         reader: ReaderSession,
         actor: Actor,
         status: FromQuery[str | None] = None,
@@ -145,6 +174,10 @@ class JobPagesController(Controller):
             depth=services.queue_depth(reader, actor),
             failed=services.failed_count(reader, actor),
             training=services.live_job_id(reader, "match.train"),
+            may_train=services.may_start_every_street_job(actor),
+            every_street_refusal=services.EveryStreetJob("match.train").detail,
+            filtered=bool(filters.status or filters.kind or street_id is not None),
+            schedule=schedule_panel(reader, state.settings.schedule, actor, streets if city else None),
         )
         return Template("jobs/list.html", context=context)
 
@@ -189,6 +222,7 @@ class JobPagesController(Controller):
     @post("/train", name="jobs:train", guards=[admin_only], sync_to_thread=True)
     def train(self, state: State, actor: Actor, data: FormData) -> Redirect:
         """The "Train the rankers" button: queue match.train, or show the training already live."""
+        services.check_may_start(actor, "match.train")  # it covers every street: a city admin's
         which = str(data.get("kind") or "all")
         if which not in TRAINING_CHOICES:
             raise InvalidFilter("kind", _("Choose a valid value."))

@@ -210,3 +210,23 @@ class JobView:
         if self.row.kind == "exchange.export" and self.row.status.value == "finished":
             return f"/admin/jobs/{self.row.id}/download"
         return None
+
+
+@dataclass(frozen=True)
+class ScheduledKind:
+    """One entry of the schedule for the jobs page: its kind, cron (street time), next due time (UTC) and
+    last run (None before the first)."""
+
+    kind: str
+    label: str
+    cron: str
+    next_due: datetime
+    last: JobView | None
+
+    @property
+    def last_at(self) -> datetime | None:
+        """When the last run ended, else when it started, else when it was recorded."""
+        if self.last is None:
+            return None
+        row = self.last.row
+        return row.finished_at or row.started_at or row.created_at

@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from litestar.exceptions import PermissionDeniedException
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -27,6 +28,7 @@ from marketplace.audit.services import record
 from marketplace.db.engine import session_scope
 from marketplace.db.types import utcnow
 from marketplace.domain_surface import surface_attribute
+from marketplace.i18n import gettext as _
 from marketplace.jobs.models import DEFAULT_MAX_ATTEMPTS, ERROR_MAX, LIVE_STATUSES, Job, JobStatus
 from marketplace.places.services import admin_street_ids
 from marketplace.security.identity import CurrentUser
@@ -298,12 +300,50 @@ def give_up_interrupted(db: Session, stale_seconds: int, *, every_attempt: bool 
     return rows
 
 
+class EveryStreetJob(PermissionDeniedException):
+    """A street admin asked for a job whose run covers every street of the deployment (403, the reason said)."""
+
+    def __init__(self, kind: str) -> None:
+        from marketplace.jobs.schemas import kind_label
+
+        super().__init__(
+            _("“%(kind)s” covers every street, beyond those you administer: only a city admin may start it.")
+            % {"kind": kind_label(kind)},
+            extra={"code": "every_street_job", "kind": kind},
+        )
+
+
+# Kinds whose run covers every street whatever its arguments: the rankers learn from every street's
+# decisions, and every street's suggestions use them. A city admin starts (or retries) one, no one else.
+EVERY_STREET_KINDS = frozenset({"match.train"})
+
+
+def may_start_every_street_job(viewer: CurrentUser) -> bool:
+    """Whether ``viewer`` may start work that covers every street: a city admin only (street admins' jobs
+    stay within their streets)."""
+    return viewer.is_admin and admin_street_ids(viewer) is None
+
+
+def check_may_start(viewer: CurrentUser, kind: str, street_id: int | None = None) -> None:
+    """EveryStreetJob unless the job ``viewer`` asks for stays within the streets they administer: a job of
+    an every-street kind, or any job for no street (deployment-wide), is a city admin's."""
+    if may_start_every_street_job(viewer):
+        return
+    if kind in EVERY_STREET_KINDS or (viewer.is_admin and street_id is None):
+        raise EveryStreetJob(kind)
+
+
 def retry(db: Session, job_id: int, actor: CurrentUser) -> Job:
     """Queue a failed job again (attempts start over), audited; NotRetryable unless it failed,
-    AlreadyLive when its kind runs one at a time and another is live."""
+    AlreadyLive when its kind runs one at a time and another is live, EveryStreetJob when it covers every
+    street and ``actor`` is not a city admin (a training a street admin started before that was refused)."""
     row = db.get(Job, job_id)
     if row is None:
         raise LookupError(job_id)
+    if actor.is_admin:
+        check_may_start(actor, row.kind, row.street_id)
+    elif row.kind in EVERY_STREET_KINDS:
+        raise EveryStreetJob(row.kind)
     before = {"status": row.status.value, "error": row.error, "attempts": row.attempts}
     again: dict[str, Any] = {"key": live_key(row.kind)} if row.kind in EXCLUSIVE_KINDS else {}
     try:
@@ -485,6 +525,21 @@ def list_jobs(
         .limit(min(page_size, MAX_PAGE_SIZE))
     )
     return list(reader.execute(query).scalars()), int(total)
+
+
+def last_scheduled_runs(reader: Session, kinds: list[str], viewer: CurrentUser) -> dict[str, Job]:
+    """The latest scheduled run of each of ``kinds`` (keyed ``schedule:KIND:MINUTE``), in one query, among
+    those that concern ``viewer``: the deployment-wide runs (each sweeps every street, theirs too) and, for
+    a street admin, runs for their own streets only; a city admin every run."""
+    if not kinds:
+        return {}
+    conditions = [_c.key.like(f"{SCHEDULED_KEY_PREFIX}%"), _c.kind.in_(sorted(set(kinds)))]
+    streets = admin_street_ids(viewer) if viewer.is_admin else frozenset()
+    if streets is not None:
+        conditions.append(sa.or_(_c.street_id.is_(None), _c.street_id.in_(sorted(streets))))
+    latest = sa.select(sa.func.max(_c.id)).where(*conditions).group_by(_c.kind)
+    rows = reader.execute(sa.select(Job).where(_c.id.in_(latest))).scalars()
+    return {row.kind: row for row in rows}
 
 
 def queue_depth(db: Session, viewer: CurrentUser | None = None) -> dict[str, int]:
