@@ -4,26 +4,34 @@ Litestar's allowed-hosts check compares the Host header with its port; ours comp
 alone, so ``localhost`` allows ``localhost:8000``. ``*`` allows any and ``*.example.org`` subdomains.
 """
 
+import re
 from typing import Any
 
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from marketplace.settings import Settings
 
+# RFC 9110's Host: a name (or an IPv4 address) or an IPv6 literal in brackets, then at most ":" and a port of
+# digits. Nothing else: "localhost:80@evil.example" or "localhost:80.evil.example" named "localhost" when only
+# the text after the last ":" was cut off, and Litestar then built the request's URL (the calendar feed's address,
+# the language links) from the whole header, pointing at evil.example or failing with a 500.
+_HOST = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::[0-9]{1,5})?")
 
-def host_name(host_header: str) -> str:
-    host = host_header.strip().lower()
-    if host.startswith("["):  # IPv6 literal, with or without a port
-        return host[: host.find("]") + 1] if "]" in host else host
-    return host.rsplit(":", 1)[0] if ":" in host else host
+
+def host_name(host_header: str) -> str | None:
+    """The name a Host header names, None when it is not a host at all (then no pattern allows it)."""
+    found = _HOST.fullmatch(host_header.strip().lower())
+    return found.group(1) if found else None
 
 
 def host_allowed(host_header: str | None, allowed: tuple[str, ...]) -> bool:
+    if not host_header:
+        return "*" in allowed
+    name = host_name(host_header)
+    if name is None:
+        return False
     if "*" in allowed:
         return True
-    if not host_header:
-        return False
-    name = host_name(host_header)
     for pattern in allowed:
         pattern = pattern.lower()
         if pattern.startswith("*.") and name.endswith(pattern[1:]):
