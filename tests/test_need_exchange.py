@@ -254,7 +254,7 @@ def test_english_headers_for_english_readers(client: TestClient[Any], session: S
     sign_in_as(client, session, Role.ADMIN)
     client.cookies.set("lang", "en")
     header = client.get("/needs/export.csv").content.decode("utf-8-sig").splitlines()[0]
-    assert header.startswith("ID,Title,Description,Category,Grid,Intake channel")
+    assert header.startswith("ID,Title,Description,Category,Grid,Grid name,Intake channel")
     page = client.get("/needs/import")
     assert page.status_code == 200 and "Import needs" in page.text
 

@@ -147,7 +147,7 @@ def run_export(ctx: Any) -> dict[str, Any]:
                 columns = organizations.organization_columns(language)
                 pages = organizations.organization_pages(db, actor, organizations_services.parse_filters(query))
             else:
-                columns = export_columns()
+                columns = export_columns(language)
                 filters = services.NeedFilters(**_filters_in(arguments.get("filters") or {}))
                 pages = export_pages(db, actor, filters)
             total = int(arguments.get("rows") or 0)

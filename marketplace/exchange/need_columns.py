@@ -28,12 +28,15 @@ MOMENT_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 
 @dataclass
 class NeedExportRow:
-    """What one exported line needs: the need, its grid's code, its first line and shift, and the counts."""
+    """What one exported line needs: the need, its grid's code and names, its first line and shift, and the
+    counts."""
 
     need: Need
     grid_code: str
     lines: list[ResourceLine] = field(default_factory=list)
     shifts: list[Shift] = field(default_factory=list)
+    grid_name: str = ""
+    grid_name_en: str = ""
 
     @property
     def line(self) -> ResourceLine | None:
@@ -210,15 +213,24 @@ def _status(row: NeedExportRow) -> NeedStatus:
     return row.need.status
 
 
-def export_columns() -> list[ColumnSpec]:
-    """The exported file: the importable columns without contacts, plus read-only ones the importer ignores."""
+def export_columns(language: str = "zh") -> list[ColumnSpec]:
+    """The exported file: the importable columns without contacts, plus read-only ones the importer ignores;
+    the grid's name beside its code, in the file's language (its English name in English, where it has one)."""
+    english = language == "en"
 
     def ignored(name: str, zh: str, en: str, export: Any) -> ColumnSpec:
         return _column(name, zh, en, lambda v: v, export, help=N_("Ignored on import."))
 
+    common = _common_columns(lambda value: value)
+    after_grid = [column.name for column in common].index("grid") + 1
+    grid_name = ignored(
+        "grid_name", "网格名称", "Grid name", lambda r: (english and r.grid_name_en) or r.grid_name or None
+    )
     return [
         ignored("id", "编号", "ID", lambda r: r.need.id),
-        *_common_columns(lambda value: value),
+        *common[:after_grid],
+        grid_name,
+        *common[after_grid:],
         ignored("status", "状态", "Status", _status),
         ignored(
             "beneficiary_masked",

@@ -228,7 +228,7 @@ def export_rows_of(db: Session, needs: list[Need]) -> list[NeedExportRow]:
     ids = [need.id for need in needs if need.id is not None]
     lines: dict[int, list[ResourceLine]] = {}
     shifts: dict[int, list[Shift]] = {}
-    codes: dict[int, str] = {}
+    grids: dict[int, tuple[str, str, str]] = {}
     if ids:
         for line in db.execute(
             sa.select(ResourceLine).where(ResourceLine.need_id.in_(ids)).order_by(ResourceLine.id)  # type: ignore[attr-defined]
@@ -239,8 +239,10 @@ def export_rows_of(db: Session, needs: list[Need]) -> list[NeedExportRow]:
         ).scalars():
             shifts.setdefault(shift.need_id, []).append(shift)
         grid_ids = sorted({need.grid_id for need in needs})
-        codes = {row[0]: row[1] for row in db.execute(sa.select(Grid.id, Grid.code).where(Grid.id.in_(grid_ids)))}  # type: ignore[union-attr,arg-type]
-    return [
-        NeedExportRow(need, codes.get(need.grid_id, ""), lines.get(need.id or 0, []), shifts.get(need.id or 0, []))
-        for need in needs
-    ]
+        named = sa.select(Grid.id, Grid.code, Grid.name, Grid.name_en).where(Grid.id.in_(grid_ids))  # type: ignore[union-attr,arg-type]
+        grids = {row[0]: (row[1], row[2], row[3] or "") for row in db.execute(named)}
+    rows = []
+    for need in needs:
+        code, name, name_en = grids.get(need.grid_id, ("", "", ""))
+        rows.append(NeedExportRow(need, code, lines.get(need.id or 0, []), shifts.get(need.id or 0, []), name, name_en))
+    return rows

@@ -93,7 +93,7 @@ def export_response(
     return stream_list(
         state.reader_factory,
         lambda reader: export_pages(reader, actor, filters),
-        export_columns(),
+        export_columns(_language()),
         file_format,
         "needs",
         total,

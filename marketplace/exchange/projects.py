@@ -53,7 +53,8 @@ def _open_slots(card: ProjectCard) -> int:
 
 
 def project_columns(language: str = "zh") -> list[ColumnSpec]:
-    """The board's columns; a community is named in the file's language (its English name in English)."""
+    """The board's columns; a community and a grid are named in the file's language (their English names in
+    English)."""
     english = language == "en"
 
     def column(name: str, zh: str, en: str, export: Any) -> ColumnSpec:
@@ -67,6 +68,7 @@ def project_columns(language: str = "zh") -> list[ColumnSpec]:
         column("urgency", "紧急程度", "Urgency", lambda c: c.urgency),
         column("community", "社区", "Community", lambda c: (english and c.community.name_en) or c.community.name),
         column("grid", "网格", "Grid", lambda c: c.grid.code),
+        column("grid_name", "网格名称", "Grid name", lambda c: (english and c.grid.name_en) or c.grid.name),
         column("due_date", "期限", "Due date", lambda c: c.due_date),
         column("published_at", "发布日期", "Published", lambda c: c.published_at),
         column("resources", "资源（仍需/总量）", "Resources (still needed/total)", _resources),
