@@ -31,7 +31,7 @@ from marketplace.organizations import served_streets
 from marketplace.organizations.models import Organization, OrganizationGrid, OrganizationStatus
 from marketplace.organizations.schemas import AccountCreate, OrganizationCreate
 from marketplace.organizations.scope import organization_users_visible_to, organizations_visible_to
-from marketplace.organizations.standing import OrganizationNotApproved, Standing
+from marketplace.organizations.standing import OrganizationNotApproved, Standing, in_good_standing
 from marketplace.places.models import Community, Grid, Street
 from marketplace.security.disabling import end_credentials, end_members_credentials
 from marketplace.security.identity import CurrentUser
@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from marketplace.organizations.scope import volunteers_visible_to as volunteers_visible_to
     from marketplace.organizations.served_streets import LIVE_OFFERS as LIVE_OFFERS
     from marketplace.organizations.served_streets import hold_organization as hold_organization
+    from marketplace.organizations.standing import offering_organization_ids as offering_organization_ids
+    from marketplace.organizations.standing import standing_probe as standing_probe
 
 # The domain's surface for other domains: they reach its modules only through these names, each
 # resolved on first use (so that the modules themselves may import this one).
@@ -64,12 +66,14 @@ _SURFACE = {
     "count_organizations": "directory",
     "export_listing": "directory",
     "hold_organization": "served_streets",
+    "offering_organization_ids": "standing",
     "organization_ids_in_admin_streets": "scope",
     "organization_ids_serving": "scope",
     "organization_in_admin_streets": "scope",
     "organizations_serving": "scope",
     "organizations_visible_to": "scope",
     "parse_filters": "directory",
+    "standing_probe": "standing",
     "street_ids_served_by": "scope",
     "volunteer_ids_serving": "scope",
     "volunteers_serving": "scope",
@@ -487,7 +491,7 @@ def require_approved_organization(db: Session, actor: CurrentUser | None) -> Org
     if row is None:
         message = _("Only users of an approved partner organization may do this.")
         raise OrganizationNotApproved(message, Standing.of(None))
-    if row.status != OrganizationStatus.APPROVED:
+    if not in_good_standing(row):
         messages = {
             OrganizationStatus.PENDING: _("Your organization is awaiting the street's approval."),
             OrganizationStatus.REJECTED: _("Your organization's registration was rejected."),

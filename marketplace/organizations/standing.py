@@ -7,6 +7,7 @@ needs (the status, since when, the street's reason), so the error page renders w
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from litestar.exceptions import PermissionDeniedException
 
 from marketplace.organizations.models import Organization, OrganizationStatus
@@ -34,6 +35,35 @@ class Standing:
             since=organization.created_at if pending else None,
             reason=organization.status_reason,
         )
+
+
+def in_good_standing(organization: Organization | None) -> bool:
+    """The one rule of an organization's standing: only an approved one acts, and only its offers are offered.
+
+    ``require_approved_organization`` asks it of a partner's own organization; ``offering_organization_ids``
+    is the same rule as a query, for every list that offers an organization's offers (recommendations, rounds,
+    a partner's recommended projects). Pending, rejected and suspended organizations are out.
+    """
+    return organization is not None and organization.status == OrganizationStatus.APPROVED
+
+
+def offering_organization_ids() -> sa.Select:  # type: ignore[type-arg]
+    """Ids of the organizations in good standing (``in_good_standing`` as a query)."""
+    return sa.select(Organization.id).where(Organization.status == OrganizationStatus.APPROVED)
+
+
+def standing_probe() -> sa.ScalarSelect:  # type: ignore[type-arg]
+    """One value that changes whenever an organization's standing does (suspended, reinstated, approved,
+    rejected): the ids of those *not* in good standing, in order, as text. For caches of offers (the
+    recommendation indexes): an offer's own rows do not change when its organization is suspended. They are few
+    (awaiting approval, rejected, suspended), so the text stays short."""
+    not_offering = (
+        sa.select(sa.cast(Organization.id, sa.String).label("id"))
+        .where(Organization.status != OrganizationStatus.APPROVED)
+        .order_by(Organization.id)
+        .subquery()
+    )
+    return sa.select(sa.func.coalesce(sa.func.aggregate_strings(not_offering.c.id, ","), "")).scalar_subquery()
 
 
 class OrganizationNotApproved(PermissionDeniedException):

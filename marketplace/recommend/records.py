@@ -10,10 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from marketplace.accounts.models import User
 from marketplace.db.types import utcnow
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.needs.models import Need, ResourceLine, Shift, ShiftSkill
 from marketplace.offers.models import Offer, OfferGrid, OfferStatus
+from marketplace.organizations.services import offering_organization_ids
 from marketplace.places.models import Grid
 from marketplace.settings import AREA_KEYS, PROXIMITY_KEYS, Settings, parse_scales
 from marketplace.vocabulary import Urgency
@@ -382,12 +384,21 @@ def line_records_of(
 
 
 def volunteer_records(
-    db: Session, now: datetime | None = None, only: int | None = None, *, among: Any = None
+    db: Session,
+    now: datetime | None = None,
+    only: int | None = None,
+    *,
+    among: Any = None,
+    include_disabled: bool = False,
 ) -> list[records.Volunteer]:
     """Every volunteer (or only profile ``only``, or those of the id query ``among``: a street's) with skills,
     weekly windows, this week's booked hours, their record, interests and past work per community (as of
-    ``now``), in 7 queries that read only those volunteers' rows."""
+    ``now``), in 7 queries that read only those volunteers' rows. Only volunteers whose account is active: a
+    disabled or erased account is offered nowhere (``include_disabled``: training, which reads past decisions)."""
     now = now or utcnow()
+    if not include_disabled:
+        active = sa.select(VolunteerProfile.id).join(User, User.id == VolunteerProfile.user_id).where(User.is_active)  # type: ignore[arg-type]
+        among = active if among is None else active.where(VolunteerProfile.id.in_(among))  # type: ignore[union-attr]
 
     def scoped(query: Any, column: Any) -> Any:
         if only is not None:
@@ -481,7 +492,8 @@ def offer_records(
     among: Any = None,
 ) -> list[records.Offer]:
     """Offers a line could draw on now (of one organization when given, or of the id query ``among``: a
-    street's): active, in their window, with some left."""
+    street's): active, in their window, with some left, of an organization in good standing (a suspended,
+    rejected or pending one's offers are offered nowhere: the organizations domain's one rule)."""
     now = now or utcnow()
     live = (
         sa.select(Offer)
@@ -490,6 +502,7 @@ def offer_records(
             Offer.remaining_quantity > 0,
             Offer.valid_from <= now,
             sa.or_(Offer.valid_until.is_(None), Offer.valid_until > now),  # type: ignore[union-attr]
+            Offer.organization_id.in_(offering_organization_ids()),  # type: ignore[attr-defined]
         )
         .order_by(Offer.id)
     )

@@ -37,7 +37,7 @@ from marketplace.needs import services
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 from marketplace.organizations.models import Organization, OrganizationGrid
-from marketplace.organizations.services import organization_ids_serving, volunteer_ids_serving
+from marketplace.organizations.services import organization_ids_serving, standing_probe, volunteer_ids_serving
 from marketplace.places.models import Street
 from marketplace.places.services import grids_of_streets, street_of_grid
 from marketplace.recommend import records as rows
@@ -108,9 +108,9 @@ def _signature(db: Session, kind: str, street_id: int | None = None) -> tuple[An
     count of the rows saying who serves which street)."""
     if street_id is None:
         probes = (
-            [sa.select(sa.func.max(VolunteerProfile.id)), sa.select(sa.func.max(ShiftSignup.id))]
+            [sa.select(sa.func.max(VolunteerProfile.id)), sa.select(sa.func.max(ShiftSignup.id)), _disabled_probe()]
             if kind == "volunteers"
-            else [sa.select(sa.func.max(col)) for col in (Offer.id, Offer.updated_at, Match.id)]
+            else [*(sa.select(sa.func.max(col)) for col in (Offer.id, Offer.updated_at, Match.id)), standing_probe()]
         )
     else:
         # A street's index changes with its own candidates' rows only: a sign-up or claim in another street
@@ -121,6 +121,7 @@ def _signature(db: Session, kind: str, street_id: int | None = None) -> tuple[An
                 sa.select(sa.func.max(VolunteerProfile.id)),
                 sa.select(sa.func.max(ShiftSignup.id)).where(ShiftSignup.volunteer_id.in_(serving)),  # type: ignore[attr-defined]
                 sa.select(sa.func.count(VolunteerStreet.volunteer_id)),
+                _disabled_probe(),
             ]
         else:
             probes = [
@@ -129,8 +130,24 @@ def _signature(db: Session, kind: str, street_id: int | None = None) -> tuple[An
                 sa.select(sa.func.max(Match.id)).where(Match.offer_id.in_(serving)),  # type: ignore[union-attr]
                 sa.select(sa.func.count(OrganizationGrid.organization_id)),
                 sa.select(sa.func.max(Organization.id)),
+                standing_probe(),
             ]
-    return tuple(db.execute(sa.select(*(probe.scalar_subquery() for probe in probes))).one())
+    subqueries = (probe if isinstance(probe, sa.ScalarSelect) else probe.scalar_subquery() for probe in probes)
+    return tuple(db.execute(sa.select(*subqueries)).one())
+
+
+def _disabled_probe() -> Any:
+    """What changes when an account is disabled or enabled again (an erasure disables it too): how many are
+    disabled and the sum of their ids, for the volunteers' index (a profile's own rows do not change then)."""
+    disabled = sa.select(User.id).where(User.is_active.is_(False)).subquery()  # type: ignore[attr-defined]
+    return sa.select(sa.func.count(disabled.c.id) * 1_000_000_007 + sa.func.coalesce(sa.func.sum(disabled.c.id), 0))
+
+
+def _standing_changed(cached: "_Cached", signature: tuple[Any, ...]) -> bool:
+    """An organization's standing (offers) or an account's (volunteers) changed since the index was built (the
+    last probe of each signature): the index is never served then, however large the street, or a suspended
+    organization's offers or a disabled volunteer would be offered until the background rebuild."""
+    return cached.signature[-1:] != signature[-1:]
 
 
 def serving_query(kind: str, street_id: int) -> Any:
@@ -213,7 +230,7 @@ def index_for(db: Session, kind: str, street_id: int | None = None) -> Any:
         fresh = cached and cached.signature == signature and time.monotonic() - cached.built < MAX_AGE
         if cached and fresh:
             return cached.index
-        if cached and cached.size >= SYNC_LIMIT:
+        if cached and cached.size >= SYNC_LIMIT and not _standing_changed(cached, signature):
             recently_built = time.monotonic() - cached.built < REBUILD_INTERVAL
             if key not in _CACHE.building and not recently_built:
                 _CACHE.building.add(key)

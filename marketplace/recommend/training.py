@@ -167,7 +167,9 @@ def _pairs_as_of(
     Given ``pools`` (filled in place), the day's index also holds ``POOL_DRAW`` other volunteers a part, of
     the part's street, registered by then and drawn at random; those who pass its pre-filters are its pool."""
     candidates: list[Any] = (
-        rows.volunteer_records(db) if kind == "volunteers" else rows.offer_records(db, include_inactive=True)
+        rows.volunteer_records(db, include_disabled=True)
+        if kind == "volunteers"
+        else rows.offer_records(db, include_inactive=True)
     )
     by_id = {candidate.id: candidate for candidate in candidates}
     space = rows.text_space([candidate.text for candidate in candidates])
