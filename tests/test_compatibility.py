@@ -66,7 +66,8 @@ def test_a_claim_of_bricks_for_lamps_is_400_naming_offer_id_and_why(client: Test
     assert refused.status_code == 400, refused.text
     [problem] = refused.json()["extra"]
     assert problem["key"] == "offer_id" and problem["code"] == "incompatible"
-    assert "the offer is counted in m², this line needs 个" in problem["message"]
+    assert "该资源不能满足此资源项：该资源按“m²”计，此资源项需要“个”" in problem["message"]  # the reader's language
+    assert problem["reason_code"] and "the offer is counted in m², this line needs" in problem["reason_en"]
     assert "该资源按“m²”计，此资源项需要“个”" in problem["reason_zh"]
     with reading(session) as fresh:
         assert fresh.execute(sa.select(Match)).first() is None

@@ -18,7 +18,9 @@ from sqlmodel import Session, col, select
 
 from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
+from marketplace.i18n.numbers import format_number
 from marketplace.matches import compatibility, openings, refusals, round_proposals, street_scope
+from marketplace.matches import field_problems as problems
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.reasons import PARTNER_CANCELLED
 from marketplace.matches.services import (
@@ -33,6 +35,7 @@ from marketplace.needs.models import ResourceLine
 from marketplace.offers.models import OfferStatus
 from marketplace.offers.services import effective_status, enter_offer, release_to_offer
 from marketplace.organizations.services import require_approved_organization
+from marketplace.quantity_display import unit_name
 from marketplace.security.identity import CurrentUser
 from marketplace.street_clock import day_start
 
@@ -57,7 +60,7 @@ def claim(db: Session, actor: CurrentUser, need_id: int, request: ClaimRequest) 
     elif request.kind == "line":
         row = _line(db, need_id, organization.id or 0, request)
     else:
-        raise field_problem("kind", "must be whole or line")
+        raise field_problem("kind", problems.NOT_A_CLAIM_KIND, "not_a_choice")
     row.proposed_by_id = actor.id
     db.add(row)
     try:
@@ -88,29 +91,43 @@ def _whole(db: Session, need_id: int, organization_id: int) -> Match:
     )
 
 
+def _left(left: Decimal, unit: str) -> dict[str, str]:
+    """What is left, in the reader's words: a quantity too big for a line or an offer names it."""
+    return {"qty": format_number(left), "unit": unit_name(unit, left)}
+
+
 def _line(db: Session, need_id: int, organization_id: int, request: ClaimRequest) -> Match:
     for name in ("resource_line_id", "offer_id", "quantity"):
         if getattr(request, name) is None:
-            raise field_problem(name, "is required to claim part of a resource line")
+            raise field_problem(name, problems.REQUIRED_TO_CLAIM_PART, "required")
     quantity = Decimal(request.quantity or 0)
     if quantity <= 0:
-        raise field_problem("quantity", "must be greater than 0")
+        raise field_problem("quantity", problems.NOT_POSITIVE, "not_positive")
     line = db.get(ResourceLine, request.resource_line_id)
     if line is None or line.need_id != need_id:
-        raise field_problem("resource_line_id", "is not a resource line of this project")
+        raise field_problem("resource_line_id", problems.LINE_NOT_IN_PROJECT, "line_not_in_project")
     refusal = openings.line_refusal(db, line)
     if refusal is not None:
         raise refusal
     offer = enter_offer(db, request.offer_id)
     if offer is None or offer.organization_id != organization_id:
-        raise field_problem("offer_id", "is not one of your organization's offers")
-    if effective_status(offer) is not OfferStatus.ACTIVE:
-        raise field_problem("offer_id", f"is {effective_status(offer).value}, not active")
+        raise field_problem("offer_id", problems.NOT_YOUR_OFFER, "not_your_offer")
+    if (status := effective_status(offer)) is not OfferStatus.ACTIVE:
+        said = {"status": status.label}
+        raise field_problem("offer_id", problems.OFFER_NOT_ACTIVE, "offer_not_active", said, status=status.value)
     compatibility.require_serves(offer, line)  # before quantities: in another unit they do not compare
     if quantity > line.still_needed:
-        raise field_problem("quantity", f"is more than the line still needs ({line.still_needed} {line.unit})")
+        left, unit = line.still_needed, line.unit
+        said = _left(left, unit)
+        raise field_problem(
+            "quantity", problems.MORE_THAN_LINE_NEEDS, "more_than_line_needs", said, left=str(left), unit=unit
+        )
     if quantity > offer.remaining_quantity:
-        raise field_problem("quantity", f"is more than the offer has left ({offer.remaining_quantity} {offer.unit})")
+        left, unit = offer.remaining_quantity, offer.unit
+        said = _left(left, unit)
+        raise field_problem(
+            "quantity", problems.MORE_THAN_OFFER_HAS, "more_than_offer_has", said, left=str(left), unit=unit
+        )
     return Match(
         need_id=need_id,
         kind=MatchKind.OFFER_LINE,

@@ -15,7 +15,9 @@ from litestar.exceptions import ValidationException
 from sqlmodel import Session
 
 from marketplace.i18n import current_locale
+from marketplace.matches import field_problems
 from marketplace.matches.models import Match, MatchKind, MatchStatus
+from marketplace.matches.services import field_problem
 from marketplace.needs.models import Need, ResourceLine
 from marketplace.offers.models import Offer
 from marketplace.places.services import grids_of_streets
@@ -61,18 +63,20 @@ def offers_for(line: ResourceLine, offers: list[Offer]) -> list[Offer]:
 def refused_claim(found: Verdict) -> ValidationException:
     """A claim of an offer that cannot serve the line: 400 naming ``offer_id`` and the reason.
 
-    Shaped as ``services.field_problem``; the extra entry also carries the code and the reason as a Chinese and
-    an English page say it (units named in English there), so a page can say it in the reader's language.
+    Shaped as ``services.field_problem`` (``message`` in the reader's language, the code ``incompatible``); the
+    extra entry also carries why (``reason_code``, the verdict's code) and the reason as a Chinese and an English
+    page say it (units named in English there).
     """
-    extra = {
-        "key": "offer_id",
-        "message": found.en,
-        "source": "body",
-        "code": INCOMPATIBLE,
-        "reason_zh": found.zh,
-        "reason_en": found.en_named or found.en,
-    }
-    return ValidationException(f"offer_id: {found.en}", extra=[extra])
+    said = {"reason": reason(found)}
+    return field_problem(
+        "offer_id",
+        field_problems.INCOMPATIBLE,
+        INCOMPATIBLE,
+        said,
+        reason_code=found.code,
+        reason_zh=found.zh,
+        reason_en=found.en_named or found.en,
+    )
 
 
 def refused_reason(error: ValidationException) -> str | None:
@@ -90,15 +94,15 @@ def require_serves(offer: Offer, line: ResourceLine) -> None:
         raise refused_claim(found)
 
 
-def match_problem(db: Session, match: Match) -> str | None:
-    """Why the offer of a proposed line claim cannot serve its line (English, for a 409), or None when it can
-    (or the rows are gone: approval then fails on them for its own reasons)."""
+def match_problem(db: Session, match: Match) -> Verdict | None:
+    """Why the offer of a proposed line claim cannot serve its line (the refusing verdict, for a 409), or None
+    when it can (or the rows are gone: approval then fails on them for its own reasons)."""
     offer = db.get(Offer, match.offer_id) if match.offer_id is not None else None
     line = db.get(ResourceLine, match.resource_line_id) if match.resource_line_id is not None else None
     if offer is None or line is None:
         return None
     found = verdict(offer, line)
-    return None if found.ok else found.en
+    return None if found.ok else found
 
 
 def incompatible_pending(db: Session, streets: frozenset[int] | None = None) -> frozenset[int]:

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from marketplace.accounts.models import Role
 from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches import refusals
+from marketplace.matches import field_problems, refusals
 from marketplace.matches.claims import own_claim
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import Conflict, field_problem, refresh_need_status, set_match_status
@@ -211,9 +211,11 @@ def verify_need(db: Session, actor: CurrentUser, need_id: int, satisfaction: int
     if actor.role is Role.ADMIN and not need_in_scope(db, actor, need_id):  # another street's need looks missing
         raise NotFoundException(f"No need {need_id}")
     if satisfaction is None or not 1 <= satisfaction <= 5:
-        raise field_problem("satisfaction", "must be a whole number from 1 to 5")
+        raise field_problem(
+            "satisfaction", field_problems.SATISFACTION_OUT_OF_RANGE, "out_of_range", minimum=1, maximum=5
+        )
     if comment is not None and len(comment) > 1000:
-        raise field_problem("comment", "must be at most 1000 characters")
+        raise field_problem("comment", field_problems.COMMENT_TOO_LONG, "too_long", {"n": "1000"}, max=1000)
     problems = verification_blockers(db, need_id)
     if problems:
         raise refusals.not_verifiable_yet(need_id, problems)

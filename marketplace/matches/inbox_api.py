@@ -49,7 +49,7 @@ class InboxFilterIn(BaseModel):
         try:
             return _filters(**{name: getattr(self, name) for name in type(self).model_fields})
         except InvalidFilter as problem:
-            raise field_problem(f"filter.{problem.parameter}", problem.message) from None
+            raise field_problem(f"filter.{problem.parameter}", problem.message, "invalid_filter") from None
 
 
 class BulkIn(BaseModel):

@@ -1,8 +1,8 @@
 """The take-part forms: reading what a partner or volunteer typed, and telling what went wrong in their language.
 
-The services (claims.py, signups.py, delivery.py) answer in English for the API; the pages translate those
-answers into a sentence per form, and check the fields the services take on trust (a quantity's digits,
-a reason's length and characters) before anything is written.
+The services (claims.py, signups.py, delivery.py) answer with a stable code and a sentence in the reader's
+language (field_problems.py, refusals.py); the pages choose a form's words by that code, and check the fields
+the services take on trust (a quantity's digits, a reason's length and characters) before anything is written.
 """
 
 import re
@@ -103,21 +103,35 @@ def reason_problem(reason: str) -> str | None:
 
 
 def claim_field_problem(error: ValidationException, problem: FormProblem) -> FormProblem:
-    """The service refused a line claim's field: say which field and why."""
-    detail = str(error.detail)
-    if detail.startswith("quantity"):
-        if "line still needs" in detail:
+    """The service refused a line claim's field: say which field and why, chosen by the problem's code
+    (``field_problems``); a code the form has no words of its own for shows the service's sentence, already
+    in the reader's language."""
+    for key, code, said in field_codes(error):
+        if code == "more_than_line_needs":
             problem.fields["quantity"] = _("More than the line still needs.")
-        elif "offer has left" in detail:
+        elif code == "more_than_offer_has":
             problem.fields["quantity"] = _("More than your offer has left.")
-        else:
+        elif code in ("not_positive", "required") and key == "quantity":
             problem.fields["quantity"] = _("Enter a number greater than 0, with at most two decimals.")
-    elif detail.startswith("offer_id"):
-        incompatible = compatibility.refused_reason(error)  # say which units disagree
-        problem.fields["offer_id"] = incompatible or _("Choose one of your organization's active offers.")
-    else:
-        problem.message = _("This resource line is no longer part of the project.")
+        elif code == "incompatible":
+            problem.fields["offer_id"] = compatibility.refused_reason(error) or said  # which units disagree
+        elif code in ("not_your_offer", "offer_not_active", "required") and key == "offer_id":
+            problem.fields["offer_id"] = _("Choose one of your organization's active offers.")
+        elif code == "line_not_in_project" or key not in ("quantity", "offer_id"):
+            problem.message = _("This resource line is no longer part of the project.")
+        else:
+            problem.fields[key] = said
     return problem
+
+
+def field_codes(error: ValidationException) -> list[tuple[str, str, str]]:
+    """Each field problem of a 400 as (field, code, the sentence in the reader's language)."""
+    extra = error.extra if isinstance(error.extra, list) else []
+    return [
+        (str(item.get("key", "")), str(item.get("code", "")), str(item.get("message", "")))
+        for item in extra
+        if isinstance(item, dict)
+    ]
 
 
 def conflict_message(error: Conflict) -> str:

@@ -29,6 +29,7 @@ from marketplace.matches import (
     round_proposals,
     signups,
 )
+from marketplace.matches import field_problems as problems
 from marketplace.matches.claims import ClaimRequest
 from marketplace.matches.models import MatchStatus
 from marketplace.matches.page_forms import (
@@ -109,9 +110,9 @@ class TakePartPagesController(Controller):
         elif kind == "line" and line_id is not None:
             request, problem = line_claim(data, line_id)
         elif kind == "line":
-            raise field_problem("resource_line_id", "must be a resource line of this project")
+            raise field_problem("resource_line_id", problems.LINE_NOT_IN_PROJECT, "line_not_in_project")
         else:
-            raise field_problem("kind", "must be whole or line")
+            raise field_problem("kind", problems.NOT_A_CLAIM_KIND, "not_a_choice")
         if request is not None:
             problem = self._claim(db, actor, need_id, request, data)
             if problem is None:

@@ -18,7 +18,9 @@ from sqlmodel import Session, col, select
 from marketplace.accounts.models import Role, User
 from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
+from marketplace.i18n import N_, gettext
 from marketplace.matches import compatibility, openings, refusals, round_proposals, street_scope
+from marketplace.matches import field_problems as problems
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import (
     Conflict,
@@ -38,7 +40,10 @@ from marketplace.security.identity import CurrentUser
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 
 AUDIT_FIELDS = ["id", "need_id", "kind", "status", "quantity", "decision_reason", "decided_by_id"]
-BUSY = "busy: another decision held related rows; try again"
+# Lost a lock race with another decision (PostgreSQL broke a deadlock): the item's ``failed`` reason and code.
+BUSY = N_("Another admin was deciding related items at the same moment; try this one again.")
+# A bulk item that does not exist (or is another street's): said, not the NotFoundException's English.
+GONE = N_("This item no longer exists.")
 # The most items one bulk decision takes on (each is its own savepoint in one transaction).
 BULK_LIMIT = 500
 
@@ -119,8 +124,13 @@ def _approve_in_savepoint(db: Session, actor: CurrentUser, row: Match) -> None:
         # An offer that cannot serve the line is never reserved for it (a claim from before the rule, say).
         incompatible = compatibility.match_problem(db, row)
         if incompatible is not None:
+            # Why, as a code (the verdict's: kind, unit, measure, item...) and in the reader's words.
             raise refusals.refusal(
-                "offer_cannot_serve", refusals.CANNOT_SERVE, offer_id=row.offer_id, reason=incompatible
+                "offer_cannot_serve",
+                refusals.CANNOT_SERVE,
+                offer_id=row.offer_id,
+                reason_code=incompatible.code,
+                reason=compatibility.reason(incompatible),
             )
         quantity = row.quantity or 0
         if not reserve_from_offer(db, row.offer_id or 0, quantity):
@@ -216,27 +226,36 @@ def _each(
         try:
             with db.begin_nested():
                 decide(match_id)
-        except (Conflict, NotFoundException) as problem:
+        except NotFoundException:
+            _failed_said(result, match_id, "match_not_found", GONE)
+        except Conflict as problem:
             result.failed.append((match_id, str(problem.detail)))
-            if getattr(problem, "said", False):
+            if problem.said:
                 result.said.add(match_id)
-            extra = getattr(problem, "extra", None)
+            extra = problem.extra
             if isinstance(extra, dict) and extra.get("code"):
                 result.codes[match_id] = str(extra["code"])
         except DBAPIError as error:
             if not _lost_a_lock_race(error):
                 raise
-            result.failed.append((match_id, BUSY))
+            _failed_said(result, match_id, "busy", BUSY)
         else:
             done.append(match_id)
+
+
+def _failed_said(result: BulkResult, match_id: int, code: str, sentence: str) -> None:
+    """An item not decided for a reason of the bulk itself: said in the reader's language, with its code."""
+    result.failed.append((match_id, gettext(sentence)))
+    result.said.add(match_id)
+    result.codes[match_id] = code
 
 
 def _rejection_reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise field_problem("reason", "is required to reject (1 to 500 characters)")
+        raise field_problem("reason", problems.REJECT_REASON_REQUIRED, "required", {"n": "500"})
     if len(reason) > 500:
-        raise field_problem("reason", "must be at most 500 characters")
+        raise field_problem("reason", problems.REASON_TOO_LONG, "too_long", {"n": "500"}, max=500)
     return reason
 
 

@@ -109,8 +109,6 @@ def conflict_message(problem: Conflict | NotFoundException) -> str:
     detail = str(problem.detail)
     if problem.said:  # already the reader's sentence, said once where it was raised (refusals.py)
         return detail
-    if detail == review.BUSY:
-        return _("Another admin was deciding related items at the same moment; try this one again.")
     return _("This item could not be decided: %(reason)s") % {"reason": detail}
 
 
@@ -273,10 +271,9 @@ class ReviewPagesController(Controller):
         titles = _titles(db, actor, [*decided, *(match_id for match_id, _why in result.failed)])
         failed = []
         for match_id, detail in result.failed:
-            problem: Conflict | NotFoundException = (
-                NotFoundException(detail) if detail.startswith("No match") else Conflict(detail)
-            )
-            problem.said = match_id in result.said  # type: ignore[union-attr]
+            # Every reason the bulk gives with a code is said already (gone, busy, refusals.py): shown as it is.
+            problem = Conflict(detail)
+            problem.said = match_id in result.said
             failed.append((match_id, titles.get(match_id, ""), conflict_message(problem)))
         filters, sort, _page = where_in_queue(data)
         context = page_context(

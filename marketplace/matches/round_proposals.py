@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from marketplace.accounts.models import Role, User
 from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
+from marketplace.matches import field_problems as problems
 from marketplace.matches import refusals
 from marketplace.matches.models import PROPOSAL_SOURCES, Match, MatchKind, MatchStatus
 from marketplace.matches.services import OPEN_STATUSES, Conflict, field_problem
@@ -226,9 +227,9 @@ def clean_reason(reason: str | None) -> str | None:
     """The optional reason for declining, trimmed; 400 naming ``reason`` when it cannot be stored."""
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
-        raise field_problem("reason", f"must be at most {MAX_REASON} characters")
+        raise field_problem("reason", problems.REASON_TOO_LONG, "too_long", {"n": str(MAX_REASON)}, max=MAX_REASON)
     if has_control_characters(reason):  # the one rule of every text field, direction overrides included
-        raise field_problem("reason", "must not contain control characters")
+        raise field_problem("reason", problems.CONTROL_CHARACTERS, "control_characters")
     return reason or None
 
 

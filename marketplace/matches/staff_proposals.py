@@ -22,6 +22,7 @@ from sqlmodel import Session
 from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.matches import compatibility, openings, refusals, round_proposals, street_scope
+from marketplace.matches import field_problems as problems
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import LIVE, enter_open_need, field_problem
 from marketplace.needs.models import ResourceLine, Shift
@@ -71,7 +72,7 @@ def propose(db: Session, actor: CurrentUser, need_id: int, proposal: StaffPropos
     elif proposal.kind == "volunteers":
         match = _shift_proposal(db, need_id, proposal, actor)
     else:
-        raise field_problem("kind", "must be offers or volunteers")
+        raise field_problem("kind", problems.NOT_A_PROPOSAL_KIND, "not_a_choice")
     after = snapshot(match, AUDIT_FIELDS)
     record(db, "match.propose", object_type="match", object_id=match.id, after=after, actor=actor)
     round_proposals.notify_candidates(db, [match.id or 0])
@@ -93,31 +94,33 @@ def _new(need_id: int, proposal: StaffProposal, actor: CurrentUser, **fields: ob
 def _line_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: CurrentUser) -> Match:
     line = db.get(ResourceLine, proposal.part_id)
     if line is None or line.need_id != need_id:
-        raise field_problem("part_id", "is not a resource line of this need")
+        raise field_problem("part_id", problems.LINE_NOT_IN_PROJECT, "line_not_in_project")
     refusal = openings.line_refusal(db, line)
     if refusal is not None:
         raise refusal
     offer = enter_offer(db, proposal.candidate_id)
     if offer is None:
-        raise field_problem("candidate_id", "is not an offer")
+        raise field_problem("candidate_id", problems.NOT_AN_OFFER, "not_an_offer")
     organization = db.get(Organization, offer.organization_id)
     if organization is None or organization.status is not OrganizationStatus.APPROVED:
         # A pending, rejected or suspended organization takes part in nothing (fifth probe: staff proposed a
         # suspended organization's offer, ranked first in the list, and its member accepted it).
-        raise field_problem("candidate_id", "is an offer of an organization that is not approved (or is suspended)")
+        raise field_problem("candidate_id", problems.ORGANIZATION_NOT_APPROVED, "organization_not_approved")
     if not street_scope.serves_need_held(db, offer.organization_id, need_id):
         # Rule 4 as the street sees it: only organizations serving the need's street take part in it.
-        raise field_problem("candidate_id", "is an offer of an organization that does not serve this need's street")
-    if effective_status(offer) is not OfferStatus.ACTIVE:
-        raise field_problem("candidate_id", f"is an offer that is {effective_status(offer).value}, not active")
+        raise field_problem("candidate_id", problems.OFFER_STREET_NOT_SERVED, "street_not_served")
+    if (status := effective_status(offer)) is not OfferStatus.ACTIVE:
+        said = {"status": status.label}
+        raise field_problem("candidate_id", problems.OFFER_NOT_ACTIVE, "offer_not_active", said, status=status.value)
     found = compatibility.verdict(offer, line)
     if not found.ok:
-        raise field_problem("candidate_id", f"is an offer that cannot serve this line: {compatibility.reason(found)}")
+        said = {"reason": compatibility.reason(found)}
+        raise field_problem("candidate_id", problems.INCOMPATIBLE, "incompatible", said, reason_code=found.code)
     quantity = min(Decimal(line.still_needed), Decimal(offer.remaining_quantity))
     if line.still_needed <= 0:
         raise refusals.refusal("line_needs_nothing", refusals.LINE_NEEDS_NOTHING, resource_line_id=line.id)
     if quantity <= 0:
-        raise field_problem("candidate_id", "is an offer with nothing left")
+        raise field_problem("candidate_id", problems.NOTHING_LEFT, "nothing_left")
     # Two staff proposing the same offer at once would both pass the check below: the line's row lock
     # makes the second wait for the first's commit, then see its proposal and get the 409.
     lock_line(db, line.id or 0)
@@ -158,17 +161,17 @@ def lock_line(db: Session, line_id: int) -> None:
 def _shift_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: CurrentUser) -> Match:
     shift = db.get(Shift, proposal.part_id)
     if shift is None or shift.need_id != need_id:
-        raise field_problem("part_id", "is not a shift of this need")
+        raise field_problem("part_id", problems.SHIFT_NOT_IN_PROJECT, "shift_not_in_project")
     refusal = openings.shift_refusal(db, shift)
     if refusal is not None:
         raise refusal
     if shift.ends_at <= utcnow():
         raise refusals.refusal("shift_over", refusals.SHIFT_OVER, ends_at=shift.ends_at.isoformat())
     if db.get(VolunteerProfile, proposal.candidate_id) is None:
-        raise field_problem("candidate_id", "is not a volunteer")
+        raise field_problem("candidate_id", problems.NOT_A_VOLUNTEER, "not_a_volunteer")
     if not street_scope.volunteer_serves_need(db, proposal.candidate_id, need_id):
         # Rule 5 as the street sees it: the street proposes the volunteers who serve it.
-        raise field_problem("candidate_id", "is a volunteer who does not serve this need's street")
+        raise field_problem("candidate_id", problems.VOLUNTEER_STREET_NOT_SERVED, "street_not_served")
     match = _new(
         need_id, proposal, actor, kind=MatchKind.VOLUNTEER_SHIFT, shift_id=shift.id, volunteer_id=proposal.candidate_id
     )

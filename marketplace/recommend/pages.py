@@ -16,7 +16,7 @@ from marketplace.forms import FormData, one
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.matches import services as matches_services
-from marketplace.matches.services import Conflict, conflict_message, row_id
+from marketplace.matches.services import Conflict, conflict_message, field_codes, row_id
 from marketplace.needs import services
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.recommend import for_me, impressions
@@ -103,17 +103,15 @@ def _refusal(error: Conflict) -> str:
 
 
 def _invalid(error: ValidationException) -> str:
-    extra = error.extra if isinstance(error.extra, list) else []
-    messages = [str(item.get("message", "")) for item in extra if isinstance(item, dict)]
-    if any("cannot serve" in message for message in messages):
-        return _("This offer cannot serve this resource line (another unit or kind).")
-    if any("nothing left" in message for message in messages):
-        return _("This offer has nothing left.")
-    if any("not active" in message for message in messages):
-        return _("This offer is no longer active.")
-    if any("not approved" in message for message in messages):
-        return _("This offer's organization is suspended or not approved; it cannot be proposed.")
-    return _("That candidate or part of the need does not exist.")
+    """Why a proposal was refused (400), chosen by the field problem's code (matches/field_problems.py): the
+    service's sentence, already in the reader's language, names the reason (an offer's status, why it cannot
+    serve the line, its organization or street); an unknown candidate or part is said as one."""
+    said = [message for _key, code, message in field_codes(error) if code not in MISSING and message]
+    return " ".join(said) or _("That candidate or part of the need does not exist.")
+
+
+# The field problems of a candidate or part that does not exist (or is not of this need): said as one.
+MISSING = frozenset({"not_an_offer", "not_a_volunteer", "line_not_in_project", "shift_not_in_project", ""})
 
 
 def _page(
