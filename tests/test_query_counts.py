@@ -90,7 +90,7 @@ PAGES = [
     ("admin", "/needs", 7),
     ("staff", "/needs/{project}", 18),  # + the resident's consents with who recorded them (one query)
     # + their interests, past work per community, skill groups (a query each), whole rows of the shifts shown
-    ("volunteer", "/recommended", 18),
+    ("volunteer", "/recommended", 17),
     ("partner", "/recommended", 11),
     # The directories: count, rows, hours, skills, interests, and the filter form's grids and skills.
     ("staff", "/volunteers", 12),
@@ -110,7 +110,7 @@ PAGES = [
     ("staff", "/home", 11),
     ("admin", "/home", 12),
     ("partner", "/home", 12),
-    ("volunteer", "/home", 26),  # + the recommended tasks (as /recommended), shifts, proposals and hours
+    ("volunteer", "/home", 25),  # + the recommended tasks (as /recommended), shifts, proposals and hours
 ]
 
 

@@ -8,6 +8,8 @@ needs, docs/need_changes.md). The conditional UPDATEs that take quantity and pla
 shift cancelled while an approval runs still refuses it.
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlmodel import Session
 
@@ -85,3 +87,23 @@ def open_shifts(db: Session, shifts: list[Shift]) -> list[Shift]:
     """The shifts that take sign-ups, for rounds and recommendations: not cancelled, not covered by a whole claim."""
     whole = needs_claimed_whole(db, {shift.need_id for shift in shifts})
     return [shift for shift in shifts if shift.cancelled_at is None and shift.need_id not in whole]
+
+
+def not_claimed_whole(need_id: Any) -> Any:
+    """A condition on ``need_id`` (a column): its need has no live whole-project claim (``needs_claimed_whole``
+    asked inside the statement that reads the lines or shifts, instead of their need ids bound in a list)."""
+    return ~sa.exists().where(
+        Match.kind == MatchKind.WHOLE_NEED,
+        Match.status.in_(LIVE),  # type: ignore[attr-defined]
+        Match.need_id == need_id,
+    )
+
+
+def lines_taking_claims() -> tuple[Any, ...]:
+    """``open_lines`` as conditions on ResourceLine: not closed, not covered by a whole claim."""
+    return (ResourceLine.closed_at.is_(None), not_claimed_whole(ResourceLine.need_id))  # type: ignore[union-attr]
+
+
+def shifts_taking_signups() -> tuple[Any, ...]:
+    """``open_shifts`` as conditions on Shift: not cancelled, not covered by a whole claim."""
+    return (Shift.cancelled_at.is_(None), not_claimed_whole(Shift.need_id))  # type: ignore[union-attr]

@@ -59,16 +59,24 @@ class Suggestion:
     offer_title: str = ""
 
 
+# What ranking reads of a need (``records.need_text``, ``line_records_of``, ``shift_records_of``): a street's
+# 1,500 open needs read as whole Need rows (every column, ORM objects) cost most of a partner's /recommended,
+# though only the ten shown need one (loaded whole at the end, with the line or shift shown).
+NEED_COLUMNS = (Need.id, Need.title, Need.description, Need.category, Need.grid_id, Need.urgency, Need.due_date)
+
+
 def _open_needs(
     db: Session, *, organization_id: int | None = None, volunteer_id: int | None = None, where: tuple[Any, ...] = ()
-) -> list[Need]:
+) -> list[Any]:
     """Open needs in the streets the partner's organization or the volunteer serves: where a partner may take
-    part, and the volunteer's own streets (a city's every open shift, scored one by one, took 30 s)."""
-    return list(db.execute(_open_needs_query(Need, organization_id, volunteer_id, where)).scalars())
+    part, and the volunteer's own streets (a city's every open shift, scored one by one, took 30 s). Only the
+    columns of ``NEED_COLUMNS``, as plain rows."""
+    return list(db.execute(_open_needs_query(NEED_COLUMNS, organization_id, volunteer_id, where)).all())
 
 
 def _open_needs_query(selected: Any, organization_id: int | None, volunteer_id: int | None, where: Any) -> Any:
-    query = sa.select(selected).where(Need.status.in_(OPEN_STATUSES), *where)  # type: ignore[attr-defined]
+    columns = selected if isinstance(selected, tuple) else (selected,)
+    query = sa.select(*columns).where(Need.status.in_(OPEN_STATUSES), *where)  # type: ignore[attr-defined]
     if organization_id is not None:
         query = query.where(needs_served_by(organization_id))
     if volunteer_id is not None:
@@ -98,18 +106,17 @@ def tasks_for_volunteer(db: Session, profile_id: int, limit: int = SHOWN) -> lis
     # objects of them all cost a third of the page, though only the few shown need one (loaded at the end). The
     # needs and shifts are asked by their query, not by their ids bound a thousand at a time.
     need_ids = _open_needs_query(Need.id, None, profile_id, (with_shifts,))
+    # Only shifts that take sign-ups (matches_services.py): not cancelled, not covered by a whole claim; asked
+    # in the statement, not of the shifts' need ids bound in a list.
+    taking = (*to_come, *matches_services.shifts_taking_signups())
     shift_rows = rows.rows_of_needs(
-        db, Shift, [], Shift.starts_at, Shift.id, where=to_come, columns=rows.SHIFT_COLUMNS, among=need_ids
+        db, Shift, [], Shift.starts_at, Shift.id, where=taking, columns=rows.SHIFT_COLUMNS, among=need_ids
     )
-    shift_ids = sa.select(Shift.id).where(Shift.need_id.in_(need_ids), *to_come)  # type: ignore[attr-defined]
-    # Only shifts that take sign-ups (matches_services.py): not cancelled, not covered by a whole claim.
-    taking = {
-        row.id for row in matches_services.open_shifts(db, [row for found in shift_rows.values() for row in found])
-    }
+    shift_ids = sa.select(Shift.id).where(Shift.need_id.in_(need_ids), *taking)  # type: ignore[attr-defined]
     shifts = [
         shift
         for shift in rows.shift_records_of(db, list(needs.values()), shift_rows, shifts_among=shift_ids)
-        if shift.open_slots > 0 and shift.starts_at > now and shift.id in taking
+        if shift.open_slots > 0 and shift.starts_at > now
     ]
     held, busy = _held_shifts(db, profile_id)
     # Nor shifts at the same time as one they are confirmed for: the sign-up would be refused.
@@ -132,9 +139,17 @@ def tasks_for_volunteer(db: Session, profile_id: int, limit: int = SHOWN) -> lis
         if ranked:
             found.append((shift.id, Suggestion(needs[shift.need_id], ranked[0].score, ranked[0].reasons)))
     shown = sorted(found, key=lambda item: (-item[1].score, item[1].need.id or 0))[:limit]
-    chosen = sa.select(Shift).where(Shift.id.in_([shift_id for shift_id, _ in shown]))  # type: ignore[union-attr]
-    whole = {row.id: row for row in db.execute(chosen).scalars()}
-    return [replace(suggestion, shift=whole.get(shift_id)) for shift_id, suggestion in shown]
+    # The whole rows of the shifts shown and of their needs, in one statement.
+    chosen = (
+        sa.select(Shift, Need)
+        .join(Need, Need.id == Shift.need_id)  # type: ignore[arg-type]
+        .where(Shift.id.in_([shift_id for shift_id, _ in shown]))  # type: ignore[union-attr]
+    )
+    whole = {shift.id: (shift, need) for shift, need in db.execute(chosen)}
+    return [
+        replace(suggestion, need=whole[shift_id][1], shift=whole[shift_id][0]) if shift_id in whole else suggestion
+        for shift_id, suggestion in shown
+    ]
 
 
 def _grids_of(db: Session, used: set[int]) -> list[GridPoint]:
@@ -174,13 +189,14 @@ def projects_for_partner(db: Session, organization_id: int, limit: int = SHOWN) 
     if not offers or not needs:
         return []
     now = utcnow()
-    line_rows = rows.rows_of_needs(db, ResourceLine, list(needs.values()), ResourceLine.id)
-    taking = {row.id for row in matches_services.open_lines(db, [row for found in line_rows.values() for row in found])}
-    lines = [
-        line
-        for line in rows.line_records_of(db, list(needs.values()), line_rows)
-        if line.still_needed > 0 and line.id in taking
-    ]
+    # The lines' few columns ranking reads, of the needs asked by their query (not their ids bound a thousand at
+    # a time), only those that take claims (matches_services.py: not closed, not covered by a whole claim).
+    need_ids = _open_needs_query(Need.id, organization_id, None, ())
+    taking = matches_services.lines_taking_claims()
+    line_rows = rows.rows_of_needs(
+        db, ResourceLine, [], ResourceLine.id, where=taking, columns=rows.LINE_COLUMNS, among=need_ids
+    )
+    lines = [line for line in rows.line_records_of(db, list(needs.values()), line_rows) if line.still_needed > 0]
     texts = [line.text for line in lines] + [offer.text for offer in offers]
     used = {line.grid_id for line in lines} | {grid for offer in offers for grid in offer.grid_ids}
     index = rows.candidate_index("offers", offers, _grids_of(db, used), texts)
@@ -190,20 +206,25 @@ def projects_for_partner(db: Session, organization_id: int, limit: int = SHOWN) 
             sa.select(Offer.id, Offer.title).where(Offer.organization_id == organization_id)
         )
     }
-    rows_by_id = {row.id: row for found in line_rows.values() for row in found}
     found = []
     # Every line at once: one text product for all of them (one rank() per line vectorised each line's text on
     # its own: 569 open lines of a 9,700-volunteer street took 1.1-1.4 s of the page, now about 0.1 s).
     for line, ranked in zip(lines, index.rank_many(lines, now, k=1), strict=True):  # type: ignore[union-attr]
         if ranked:
             best = ranked[0]
-            found.append(
-                Suggestion(
-                    needs[line.need_id],
-                    best.score,
-                    best.reasons,
-                    line=rows_by_id.get(line.id),
-                    offer_title=titles.get(best.candidate_id, ""),
-                )
+            suggestion = Suggestion(
+                needs[line.need_id], best.score, best.reasons, offer_title=titles.get(best.candidate_id, "")
             )
-    return sorted(found, key=lambda item: (-item.score, item.need.id or 0))[:limit]
+            found.append((line.id, suggestion))
+    shown = sorted(found, key=lambda item: (-item[1].score, item[1].need.id or 0))[:limit]
+    # The whole rows of the lines shown and of their needs, in one statement.
+    chosen = (
+        sa.select(ResourceLine, Need)
+        .join(Need, Need.id == ResourceLine.need_id)  # type: ignore[arg-type]
+        .where(ResourceLine.id.in_([line_id for line_id, _ in shown]))  # type: ignore[union-attr]
+    )
+    whole = {line.id: (line, need) for line, need in db.execute(chosen)}
+    return [
+        replace(suggestion, need=whole[line_id][1], line=whole[line_id][0]) if line_id in whole else suggestion
+        for line_id, suggestion in shown
+    ]

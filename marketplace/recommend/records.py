@@ -314,6 +314,19 @@ SHIFT_COLUMNS = (
 )
 
 
+# What a line's record reads of its row (``line_records_of``).
+LINE_COLUMNS = (
+    ResourceLine.id,
+    ResourceLine.need_id,
+    ResourceLine.description,
+    ResourceLine.kind,
+    ResourceLine.category,
+    ResourceLine.still_needed,
+    ResourceLine.unit,
+    ResourceLine.item_key,
+)
+
+
 def shift_records(db: Session, need: Need, shifts: list[Shift] | None = None) -> list[records.ShiftNeed]:
     """The shifts of ``need`` (its rows, when the caller has loaded them already) as the library's records."""
     return shift_records_of(db, [need], None if shifts is None else {need.id or 0: shifts})

@@ -49,20 +49,28 @@ from matching.explain import Ranked
 
 if TYPE_CHECKING:
     from marketplace.recommend.for_me import tasks_for_volunteer as tasks_for_volunteer
+    from marketplace.recommend.records import LINE_COLUMNS as LINE_COLUMNS
+    from marketplace.recommend.records import SHIFT_COLUMNS as SHIFT_COLUMNS
     from marketplace.recommend.records import line_records as line_records
+    from marketplace.recommend.records import line_records_of as line_records_of
     from marketplace.recommend.records import offer_records as offer_records
     from marketplace.recommend.records import rows_of_needs as rows_of_needs
     from marketplace.recommend.records import shift_records as shift_records
+    from marketplace.recommend.records import shift_records_of as shift_records_of
     from marketplace.recommend.records import volunteer_records as volunteer_records
     from marketplace.recommend.training import train as train
 
 # The domain's surface for other domains: they reach its modules only through these names, each
 # resolved on first use (so that the modules themselves may import this one).
 _SURFACE = {
+    "LINE_COLUMNS": "records",
+    "SHIFT_COLUMNS": "records",
     "line_records": "records",
+    "line_records_of": "records",
     "offer_records": "records",
     "rows_of_needs": "records",
     "shift_records": "records",
+    "shift_records_of": "records",
     "tasks_for_volunteer": "for_me",
     "train": "training",
     "volunteer_records": "records",

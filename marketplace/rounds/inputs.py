@@ -51,17 +51,54 @@ class RoundInputs:
     busy: dict[int, list[Window]] = field(default_factory=dict)
 
 
-def _open_needs(db: Session, street_id: int | None = None) -> list[Need]:
-    query = sa.select(Need).where(Need.status.in_(OPEN_STATUSES), grid_in_street(street_id, Need.grid_id))  # type: ignore[attr-defined]
-    return list(db.execute(query.order_by(Need.id)).scalars())
+# What a need's line and shift records read of it (``recommend.records``): a city street's 1,500 open needs as
+# whole Need rows were read for these seven columns.
+NEED_COLUMNS = (Need.id, Need.title, Need.description, Need.category, Need.grid_id, Need.urgency, Need.due_date)
+
+
+def _open_needs_query(street_id: int | None, *columns: Any) -> Any:
+    return sa.select(*columns).where(Need.status.in_(OPEN_STATUSES), grid_in_street(street_id, Need.grid_id))  # type: ignore[attr-defined]
+
+
+def _open_needs(db: Session, street_id: int | None = None) -> list[Any]:
+    """The open needs (of the street), by id, with the columns of ``NEED_COLUMNS`` only."""
+    return list(db.execute(_open_needs_query(street_id, *NEED_COLUMNS).order_by(Need.id)).all())
+
+
+def _open_parts(db: Session, street_id: int | None) -> tuple[list[records.LineNeed], list[records.ShiftNeed]]:
+    """The lines that take claims and the shifts that take sign-ups of the open needs, need by need as
+    ``line_records_of`` and ``shift_records_of`` give them: a few statements whatever the street's size, the
+    needs asked by their query (one statement per need for its skills and another for its whole claims, and
+    the needs' ids bound a thousand at a time, before)."""
+    needs = _open_needs(db, street_id)
+    among = _open_needs_query(street_id, Need.id)
+    line_rows = recommend_services.rows_of_needs(
+        db,
+        ResourceLine,
+        [],
+        ResourceLine.id,
+        where=matches_services.lines_taking_claims(),
+        columns=recommend_services.LINE_COLUMNS,
+        among=among,
+    )
+    taking = matches_services.shifts_taking_signups()
+    shift_rows = recommend_services.rows_of_needs(
+        db, Shift, [], Shift.starts_at, Shift.id, where=taking, columns=recommend_services.SHIFT_COLUMNS, among=among
+    )
+    shift_ids = sa.select(Shift.id).where(Shift.need_id.in_(among), *taking)  # type: ignore[attr-defined]
+    lines = recommend_services.line_records_of(db, needs, line_rows)
+    shifts = recommend_services.shift_records_of(db, needs, shift_rows, shifts_among=shift_ids)
+    return lines, shifts
+
+
+def _pending_query(kind: MatchKind, touching: Any, *selected: Any) -> Any:
+    query = sa.select(*selected).where(Match.kind == kind, Match.status == MatchStatus.PROPOSED)
+    return query if touching is None else query.where(touching)
 
 
 def _pending(db: Session, kind: MatchKind, touching: Any = None) -> list[Match]:
     """Proposals waiting for review; with ``touching`` (a condition), only those it holds (a street's)."""
-    query = sa.select(Match).where(Match.kind == kind, Match.status == MatchStatus.PROPOSED)
-    if touching is not None:
-        query = query.where(touching)
-    return list(db.execute(query).scalars())
+    return list(db.execute(_pending_query(kind, touching, Match)).scalars())
 
 
 def _street_needs(street_id: int | None) -> Any:
@@ -186,11 +223,10 @@ def load(db: Session, now: datetime, street_id: int | None = None) -> RoundInput
         MatchKind.OFFER_LINE,
         None if needs_here is None else sa.or_(Match.need_id.in_(needs_here), Match.offer_id.in_(offers_here)),  # type: ignore[attr-defined, union-attr]
     )
-    pending_shifts = _pending(
-        db,
-        MatchKind.VOLUNTEER_SHIFT,
-        None if needs_here is None else sa.or_(Match.need_id.in_(needs_here), Match.volunteer_id.in_(volunteers_here)),  # type: ignore[attr-defined, union-attr]
+    touching_shifts = (
+        None if needs_here is None else sa.or_(Match.need_id.in_(needs_here), Match.volunteer_id.in_(volunteers_here))  # type: ignore[attr-defined, union-attr]
     )
+    pending_shifts = _pending(db, MatchKind.VOLUNTEER_SHIFT, touching_shifts)
     held_by_line: dict[int, float] = defaultdict(float)
     held_by_offer: dict[int, float] = defaultdict(float)
     for match in pending_lines:
@@ -202,29 +238,23 @@ def load(db: Session, now: datetime, street_id: int | None = None) -> RoundInput
 
     lines: list[records.LineNeed] = []
     shifts: list[records.ShiftNeed] = []
-    needs = _open_needs(db, street_id)
-    line_rows = recommend_services.rows_of_needs(db, ResourceLine, needs, ResourceLine.id)
-    shift_rows = recommend_services.rows_of_needs(db, Shift, needs, Shift.starts_at, Shift.id)
-    for need in needs:
-        for line in recommend_services.line_records(
-            db, need, matches_services.open_lines(db, line_rows.get(need.id or 0, []))
-        ):
-            left = line.still_needed - held_by_line.get(line.id, 0.0)
-            if left > 0:
-                lines.append(line if left == line.still_needed else replace(line, still_needed=left))
-        for shift in recommend_services.shift_records(
-            db, need, matches_services.open_shifts(db, shift_rows.get(need.id or 0, []))
-        ):
-            slots = shift.open_slots - places_held.get(shift.id, 0)
-            if slots > 0 and shift.starts_at > now:
-                shifts.append(shift if slots == shift.open_slots else replace(shift, open_slots=slots))
+    open_lines, open_shifts = _open_parts(db, street_id)
+    for line in open_lines:
+        left = line.still_needed - held_by_line.get(line.id, 0.0)
+        if left > 0:
+            lines.append(line if left == line.still_needed else replace(line, still_needed=left))
+    for shift in open_shifts:
+        slots = shift.open_slots - places_held.get(shift.id, 0)
+        if slots > 0 and shift.starts_at > now:
+            shifts.append(shift if slots == shift.open_slots else replace(shift, open_slots=slots))
 
     busy = _busy(db, now, volunteers_here)
     shift_times = {
         shift_id: (street_week(start), _hours(start, end))
         for shift_id, start, end in db.execute(
             sa.select(Shift.id, Shift.starts_at, Shift.ends_at).where(
-                Shift.id.in_({m.shift_id for m in pending_shifts})  # type: ignore[union-attr]
+                # The pending proposals' shifts asked by their query, not by their ids bound in a list.
+                Shift.id.in_(_pending_query(MatchKind.VOLUNTEER_SHIFT, touching_shifts, Match.shift_id))  # type: ignore[union-attr]
             )
         )
     }
