@@ -243,14 +243,14 @@ def test_project_page_shows_shift_times_in_the_street_zone(
 ) -> None:
     with session_factory() as session:
         need = make_need(session, street.grids[0], title="核酸检测点值守")
-        # 23:30 UTC on 3 May is 07:30 on 4 May in Qingdao.
+        # 23:30 UTC on 3 May is 07:30 on 4 May in Qingdao (a shift to come: one that is over has no places open).
         add_shift(
             session,
             need,
             slots=6,
             confirmed=2,
             skills=[street.skill] if street.skill else [],
-            starts_at=datetime(2026, 5, 3, 23, 30, tzinfo=UTC),
+            starts_at=datetime(2031, 5, 3, 23, 30, tzinfo=UTC),
         )
         session.commit()
     html = client.get(f"/projects/{need.id}").text

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from msgspec import Struct
 from sqlmodel import Session
 
+from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.needs.models import (
@@ -105,6 +106,9 @@ class ShiftInfo(Struct, omit_defaults=True):
     skills: list[SkillRef]
     # Cancelled by the street: it takes no sign-ups and has no open places (shown only when true).
     cancelled: bool = False
+    # Ended: a place left unfilled (open_slots) is no longer asked for; the pages say it is over (shown only when
+    # true).
+    over: bool = False
 
 
 class ProjectCard(Struct):
@@ -144,7 +148,8 @@ class ProjectCard(Struct):
 
     @property
     def open_slots(self) -> int:
-        return sum(shift.open_slots for shift in self.shifts)
+        """The places still asked for: those of shifts not over (a place left unfilled when its shift ended is not)."""
+        return sum(shift.open_slots for shift in self.shifts if not shift.over)
 
 
 class ProjectDetail(ProjectCard):
@@ -427,7 +432,9 @@ def _shifts_of(session: Session, need_ids: list[int]) -> dict[int, list[ShiftInf
     rows = list(session.execute(statement))
     skills = _skills_of(session, [row.id for row in rows])
     shifts: dict[int, list[ShiftInfo]] = {}
+    now = utcnow()
     for row in rows:
+        over = row.ends_at <= now
         shifts.setdefault(row.need_id, []).append(
             ShiftInfo(
                 id=row.id,
@@ -440,6 +447,7 @@ def _shifts_of(session: Session, need_ids: list[int]) -> dict[int, list[ShiftInf
                 requires_approval=row.requires_approval,
                 skills=skills.get(row.id, []),
                 cancelled=row.cancelled_at is not None,
+                over=over,
             )
         )
     return shifts
