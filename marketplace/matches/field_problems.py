@@ -20,6 +20,7 @@ MORE_THAN_OFFER_HAS = N_("The quantity is more than the offer has left (%(qty)s 
 INCOMPATIBLE = N_("This offer cannot serve this resource line: %(reason)s.")
 NOT_AN_OFFER = N_("No such offer.")
 NOT_A_VOLUNTEER = N_("No such volunteer.")
+VOLUNTEER_NOT_ACTIVE = N_("This volunteer's account is disabled; they cannot be proposed.")
 ORGANIZATION_NOT_APPROVED = N_("This offer's organization is suspended or not approved; it cannot be proposed.")
 OFFER_STREET_NOT_SERVED = N_("This offer's organization does not serve this project's street.")
 VOLUNTEER_STREET_NOT_SERVED = N_("This volunteer does not serve this project's street.")
@@ -45,6 +46,7 @@ CODES = frozenset(
         "incompatible",
         "not_an_offer",
         "not_a_volunteer",
+        "volunteer_not_active",
         "organization_not_approved",
         "street_not_served",
         "nothing_left",

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from marketplace.accounts.services import account_is_active
 from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.matches import compatibility, openings, refusals, round_proposals, street_scope
@@ -167,8 +168,12 @@ def _shift_proposal(db: Session, need_id: int, proposal: StaffProposal, actor: C
         raise refusal
     if shift.ends_at <= utcnow():
         raise refusals.refusal("shift_over", refusals.SHIFT_OVER, ends_at=shift.ends_at.isoformat())
-    if db.get(VolunteerProfile, proposal.candidate_id) is None:
+    volunteer = db.get(VolunteerProfile, proposal.candidate_id)
+    if volunteer is None:
         raise field_problem("candidate_id", problems.NOT_A_VOLUNTEER, "not_a_volunteer")
+    if not account_is_active(db, volunteer.user_id):
+        # Disabled or erased: offered nowhere (recommend.records), so nobody proposes them by id either.
+        raise field_problem("candidate_id", problems.VOLUNTEER_NOT_ACTIVE, "volunteer_not_active")
     if not street_scope.volunteer_serves_need(db, proposal.candidate_id, need_id):
         # Rule 5 as the street sees it: the street proposes the volunteers who serve it.
         raise field_problem("candidate_id", problems.VOLUNTEER_STREET_NOT_SERVED, "street_not_served")
