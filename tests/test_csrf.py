@@ -15,9 +15,10 @@ from litestar.testing import TestClient
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Role, User
 from marketplace.security.tokens import TOKEN_SCOPES, create_api_token
 from marketplace.settings import Settings
+from tests.security_helpers import make_user
 from tests.security_world import (
     Identity,
     Route,
@@ -41,12 +42,27 @@ def world(session: Session, session_factory: sessionmaker[Session], settings: Se
     return build_world(session, session_factory, settings)
 
 
+# Routes whose handler refuses a street admin (work on every street: jobs.services.check_may_start).
+CITY_ADMIN_ONLY = {"/admin/jobs/train"}
+
+
+def _city_admin(factory: sessionmaker[Session]) -> int:
+    """An admin of no one street: the city admin."""
+    with factory() as session:
+        admin = make_user(session, Role.ADMIN)
+        session.execute(sa.update(User).where(User.id == admin.id).values(street_id=None))  # type: ignore[arg-type]
+        session.commit()
+        return admin.id or 0
+
+
 def admitted(route: Route, world: World, factory: sessionmaker[Session], settings: Settings) -> list[Identity]:
     """Fresh identities the route's guards let through: the one CSRF alone must stop."""
     ids = world.ids
     if route.is_public:
         return [anonymous(settings), session_identity(factory, settings, ids["admin"], "admin")]
     guards = " ".join(route.guard_names)
+    if route.path in CITY_ADMIN_ONLY:
+        return [session_identity(factory, settings, _city_admin(factory), "city admin")]
     if "roles_partner" in guards:
         return [session_identity(factory, settings, ids["manager_a"], "partner manager")]
     if "roles_volunteer" in guards:
@@ -212,7 +228,7 @@ def test_a_bearer_token_beside_a_session_cookie_does_not_skip_csrf(
 def test_an_api_client_signs_in_with_json_alone(client: TestClient[Any], session: Session) -> None:
     """GET /api/v1/auth/csrf hands out the token the JSON login needs, bound to this client's own cookie:
     no HTML page is involved, another client's token is refused, and the login itself stays CSRF-checked."""
-    from tests.security_helpers import DEFAULT_PASSWORD, make_user
+    from tests.security_helpers import DEFAULT_PASSWORD
 
     make_user(session, Role.VOLUNTEER, username="script-user")
     body = {"username": "script-user", "password": DEFAULT_PASSWORD}
