@@ -24,6 +24,9 @@ from marketplace.security.tokens import find_live_token, refused_token_problem, 
 from marketplace.settings import Settings
 
 STATIC_PREFIX = "/static/"
+# Paths whose bearer is a secret of their own, not an API token: Prometheus sends the metrics token
+# (MARKETPLACE_METRICS_TOKEN, checked by system/metrics.MetricsAccess), which no token row knows.
+OWN_BEARER_PATHS = frozenset({"/metrics"})
 
 
 def bearer_token(headers: Headers) -> str | None:
@@ -141,7 +144,13 @@ def authentication_middleware_factory(settings: Settings) -> Any:
             scope["user"] = user
             scope["auth"] = {"session_secret": cookie if user and user.session_id else None}
             scope.setdefault("state", {})["client_address"] = address
-            if bearer is not None and user is None and not scope["path"].startswith(STATIC_PREFIX):
+            path = scope["path"]
+            if (
+                bearer is not None
+                and user is None
+                and not path.startswith(STATIC_PREFIX)
+                and path not in OWN_BEARER_PATHS
+            ):
                 # Before CSRF and any route: a request that names a token is that token's, and a dead one is a
                 # 401 saying why (RFC 6750), whatever the method; never a CSRF refusal or an anonymous call.
                 state = scope["litestar_app"].state
