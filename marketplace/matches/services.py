@@ -65,6 +65,8 @@ if TYPE_CHECKING:
     from marketplace.matches.summaries import contribution as contribution
     from marketplace.matches.summaries import review_queue as review_queue
     from marketplace.matches.summaries import round_pending as round_pending
+    from marketplace.matches.waiting import match_moved_on as match_moved_on
+    from marketplace.matches.waiting import shift_place_moved_on as shift_place_moved_on
 
 # The domain's surface for other domains: they reach its modules only through these names, each
 # resolved on first use (so that the modules themselves may import this one).
@@ -83,6 +85,7 @@ _SURFACE = {
     "contribution": "summaries",
     "held_until": "held_time",
     "live_pairs": "staff_proposals",
+    "match_moved_on": "waiting",
     "line_now_needs": "reasons",
     "lines_taking_claims": "openings",
     "lock_volunteer": "signups",
@@ -109,6 +112,7 @@ _SURFACE = {
     "serves": "compatibility",
     "serves_need": "street_scope",
     "shift_moved_onto": "reasons",
+    "shift_place_moved_on": "waiting",
     "shifts_taking_signups": "openings",
     "signups_page": "page_data",
     "verify_need": "delivery",

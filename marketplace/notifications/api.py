@@ -37,6 +37,7 @@ def _notification_out(item: Item) -> dict[str, Any]:
         "next_link": item.message.next_link,
         "created_at": item.created_at.isoformat(),
         "read_at": item.read_at.isoformat() if item.read_at else None,
+        "no_longer_waiting": item.no_longer_waiting,
     }
 
 
@@ -54,6 +55,7 @@ def _digest_out(view: DigestView) -> dict[str, Any]:
         "link": view.heading.link,
         "next_step": view.next_step,
         "next_link": view.next_link,
+        "no_longer_waiting": view.no_longer_waiting,
         "notifications": [_notification_out(item) for item in view.items],
     }
 
@@ -71,7 +73,10 @@ class NotificationApiController(Controller):
         "digest with a count, its heading and its notifications (at most 50), each naming its project (title), "
         "the outcome and the next step (next_step, with next_link where to take it). Only the caller's own "
         "notifications. Texts are in the caller's language. unread_total counts unread notifications, "
-        "unread_entries the digests holding them (what the badge shows).",
+        "unread_entries the digests holding them (what the badge shows). A notification that asked the caller to "
+        "act about something that no longer waits for them (a proposal answered or ended, a claim delivered, a "
+        "shift checked in) says no_longer_waiting, its next_step is 'Nothing to do.', and it is not counted as "
+        "unread; a digest of only such notifications says no_longer_waiting and that it is handled.",
         # Notifications report on claims, sign-ups and proposals: a token reads them with matches:read.
         guards=[token_scope("matches:read")],
         sync_to_thread=True,

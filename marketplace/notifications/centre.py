@@ -1,6 +1,8 @@
 """The notification centre: one user's notifications, grouped into digests, and marking them read.
 
 Every query is scoped to the reader (``user_id = :me``); nothing here can see or change anyone else's rows.
+A row that asked its reader to act about something that no longer waits for them (``waiting.py``) is read
+as handled: not unread, whatever its ``read_at``; this is decided in the statements that read the rows.
 """
 
 from dataclasses import dataclass, field
@@ -13,6 +15,7 @@ from sqlmodel import Session
 from marketplace.db.types import utcnow
 from marketplace.notifications.digest import day_bounds, group_expression, local_day_expression, street_day
 from marketplace.notifications.models import Notification
+from marketplace.notifications.waiting import no_longer_waiting, waiting_unread
 
 PAGE_SIZE = 20
 # A digest lists at most this many of its notifications (the count says how many there are).
@@ -31,6 +34,13 @@ class Digest:
     latest: Notification
     subjects: int = 1  # distinct objects the digest is about (seeded keys group a whole day of one kind)
     members: list[Notification] = field(default_factory=list)
+    ended: int = 0  # notifications that asked the reader to act about something no longer waiting for them
+    ended_ids: set[int] = field(default_factory=set)  # those of them among ``latest`` and ``members``
+
+    @property
+    def waiting(self) -> int:
+        """The notifications that still apply."""
+        return self.count - self.ended
 
 
 @dataclass
@@ -39,14 +49,14 @@ class CentrePage:
     page: int
     pages: int
     total_digests: int
-    unread_total: int  # unread notifications
+    unread_total: int  # unread notifications (that still apply)
     unread_entries: int = 0  # entries holding any of them (the badge)
 
 
 def _mine(user_id: int, unread_only: bool) -> list[Any]:
     conditions = [Notification.user_id == user_id]
     if unread_only:
-        conditions.append(Notification.read_at.is_(None))  # type: ignore[union-attr]
+        conditions.append(waiting_unread())
     return conditions
 
 
@@ -54,10 +64,7 @@ def unread_count(session: Session, user_id: int) -> int:
     """How many of the user's notifications are unread (rows; the badge counts entries, ``unread_entries``)."""
     return int(
         session.execute(
-            sa.select(sa.func.count(Notification.id)).where(
-                Notification.user_id == user_id,
-                Notification.read_at.is_(None),  # type: ignore[union-attr]
-            )
+            sa.select(sa.func.count(Notification.id)).where(Notification.user_id == user_id, waiting_unread())
         ).scalar_one()
     )
 
@@ -72,10 +79,11 @@ def unread_count_of(user_id: Any) -> Any:
 
     It counts entries, not rows: the unread notifications' distinct (digest key, street day), which is
     how the centre groups them, so the badge says 1 where the centre shows one entry "45 proposals ...".
+    A notification whose subject no longer waits for the reader is not counted (``waiting_unread``).
     """
     return (
         sa.select(sa.func.count(sa.distinct(group_expression(Notification.digest_key, Notification.created_at))))
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))  # type: ignore[union-attr]
+        .where(Notification.user_id == user_id, waiting_unread())
         .scalar_subquery()
     )
 
@@ -85,7 +93,8 @@ def centre_page(session: Session, user_id: int, *, unread_only: bool = False, pa
     dialect = session.get_bind().dialect.name
     day = local_day_expression(Notification.created_at, dialect).label("day")
     conditions = _mine(user_id, unread_only)
-    unread = sa.func.coalesce(sa.func.sum(sa.case((Notification.read_at.is_(None), 1), else_=0)), 0)  # type: ignore[union-attr]
+    unread = sa.func.coalesce(sa.func.sum(sa.case((waiting_unread(), 1), else_=0)), 0)
+    ended = sa.func.coalesce(sa.func.sum(sa.case((no_longer_waiting(), 1), else_=0)), 0)
     groups = (
         sa.select(
             Notification.digest_key,
@@ -94,6 +103,7 @@ def centre_page(session: Session, user_id: int, *, unread_only: bool = False, pa
             unread.label("unread"),
             sa.func.max(Notification.id).label("latest_id"),
             sa.func.count(sa.distinct(Notification.subject_id)).label("subjects"),
+            ended.label("ended"),
         )
         .where(*conditions)
         .group_by(Notification.digest_key, day)
@@ -104,20 +114,32 @@ def centre_page(session: Session, user_id: int, *, unread_only: bool = False, pa
     page = min(max(page, 1), pages)
     # Ids grow with time, so the newest notification of a group is its largest id.
     rows = session.execute(
-        sa.select(groups.c.digest_key, groups.c.day, groups.c.n, groups.c.unread, groups.c.latest_id, groups.c.subjects)
+        sa.select(
+            groups.c.digest_key,
+            groups.c.day,
+            groups.c.n,
+            groups.c.unread,
+            groups.c.latest_id,
+            groups.c.subjects,
+            groups.c.ended,
+        )
         .order_by(groups.c.latest_id.desc())
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
     digests: list[Digest] = []
     if rows:
-        latest = {
-            row.id: row
-            for row in session.execute(
-                sa.select(Notification).where(Notification.id.in_([r.latest_id for r in rows]))  # type: ignore[union-attr]
-            ).scalars()
-        }
-        for key, day_text, count, unread_n, latest_id, subjects in rows:
+        latest: dict[int | None, Notification] = {}
+        ended_ids: set[int] = set()
+        for row, row_ended in session.execute(
+            sa.select(Notification, no_longer_waiting().label("ended")).where(
+                Notification.id.in_([r.latest_id for r in rows])  # type: ignore[union-attr]
+            )
+        ).all():
+            latest[row.id] = row
+            if row_ended:
+                ended_ids.add(row.id or 0)
+        for key, day_text, count, unread_n, latest_id, subjects, ended_n in rows:
             newest = latest[latest_id]
             digests.append(
                 Digest(
@@ -128,6 +150,8 @@ def centre_page(session: Session, user_id: int, *, unread_only: bool = False, pa
                     latest_at=newest.created_at,
                     latest=newest,
                     subjects=int(subjects),
+                    ended=int(ended_n),
+                    ended_ids={latest_id} & ended_ids,
                 )
             )
         _load_members(session, user_id, digests, unread_only)
@@ -182,16 +206,20 @@ def _load_members(session: Session, user_id: int, digests: list[Digest], unread_
         .subquery()
     )
     rows = session.execute(
-        sa.select(Notification, ranked.c.day)
+        sa.select(Notification, ranked.c.day, no_longer_waiting().label("ended"))
         .join(ranked, ranked.c.id == Notification.id)
         .where(ranked.c.rank <= DIGEST_MEMBERS_SHOWN)
         .order_by(Notification.id.desc())  # type: ignore[union-attr]
     ).all()
     members: dict[tuple[str, str], list[Notification]] = {}
-    for row, row_day in rows:
+    ended: set[int] = set()
+    for row, row_day, row_ended in rows:
         members.setdefault((row.digest_key, str(row_day)), []).append(row)
+        if row_ended:
+            ended.add(row.id or 0)
     for digest in several:
         digest.members = members.get((digest.digest_key, digest.day.isoformat()), [digest.latest])
+        digest.ended_ids |= {row.id or 0 for row in digest.members} & ended
 
 
 def mark_read(

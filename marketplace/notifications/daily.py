@@ -20,6 +20,7 @@ from marketplace.accounts.models import User
 from marketplace.notifications.digest import street_day
 from marketplace.notifications.models import Notification
 from marketplace.notifications.outbox import send_once, sent_once_keys
+from marketplace.notifications.waiting import waiting_unread
 
 KIND = "daily_digest"
 # How far back a digest looks: a day, so what came after yesterday's digest is counted too.
@@ -42,7 +43,7 @@ def unread_by_kind(db: Session, now: datetime) -> dict[int, dict[str, int]]:
         sa.select(Notification.user_id, Notification.kind, sa.func.count(Notification.id))
         .join(User, User.id == Notification.user_id)  # type: ignore[arg-type]
         .where(
-            col(Notification.read_at).is_(None),
+            waiting_unread(),  # unread, and still applying (waiting.py)
             Notification.kind != KIND,
             Notification.created_at > now - WINDOW,
             Notification.created_at <= now,

@@ -340,10 +340,17 @@ def _password_reset(payload: dict[str, Any], count: int) -> Message:
 def _proposal_offered(payload: dict[str, Any], count: int) -> Message:
     """To the volunteer or partner: what the street proposes to them, and that they accept or decline it."""
     title = _title(payload)
+    # "it" for one, "them" for several: the step agrees with the count the entry says.
     if payload.get("match_kind") == "volunteer_shift":
-        step = NextStep(_("Next: accept or decline it in My shifts."), "/signups")
+        step = NextStep(
+            ngettext("Next: accept or decline it in My shifts.", "Next: accept or decline them in My shifts.", count),
+            "/signups",
+        )
     else:
-        step = NextStep(_("Next: accept or decline it in My claims."), "/claims")
+        step = NextStep(
+            ngettext("Next: accept or decline it in My claims.", "Next: accept or decline them in My claims.", count),
+            "/claims",
+        )
     shift, line, offer = shift_phrase(payload), line_phrase(payload), str(payload.get("offer") or "").strip()
     if count > 1:
         text = counted(
