@@ -11,6 +11,7 @@ from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.matches import claims, contact_sharing, delivery, reasons, review, round_proposals, signups
 from marketplace.matches.contact_api import SharedContactApiController
 from marketplace.matches.models import Match, MatchStatus
+from marketplace.matches.what_next import checked_out_message, delivered_message
 from marketplace.needs.models import Shift
 from marketplace.security.deps import Actor
 from marketplace.security.guards import admin_only, partner_only, staff_or_admin, token_scope, volunteer_only
@@ -160,12 +161,15 @@ class ClaimsApiController(Controller):
         "/claims/{match_id:int}/delivered",
         operation_id="markClaimDelivered",
         summary="Mark an approved claim delivered (fulfilled)",
+        description="The claim as it is now, with `message`: what the partner is told, in their language "
+        "(the street confirms with the resident and closes the project; they are told when it is closed).",
         guards=[partner_only, WRITE],
         status_code=200,
         sync_to_thread=True,
     )
     def delivered(self, db: DbSession, actor: Actor, match_id: FromPath[int]) -> dict[str, Any]:
-        return match_out(delivery.mark_delivered(db, actor, match_id), own=True)
+        # ``message``: what the partner reads on the page too, with what happens next.
+        return match_out(delivery.mark_delivered(db, actor, match_id), own=True) | {"message": delivered_message()}
 
 
 class SignupsApiController(Controller):
@@ -234,12 +238,14 @@ class SignupsApiController(Controller):
         "/signups/{signup_id:int}/check-out",
         operation_id="checkOut",
         summary="Check out; hours within the shift window are credited",
+        description="The sign-up as it is now, with `message`: what the volunteer is told, in their language "
+        "(the street confirms with the resident and closes the project; they are told when it is closed).",
         guards=[volunteer_only, WRITE],
         status_code=200,
         sync_to_thread=True,
     )
     def check_out(self, db: DbSession, actor: Actor, signup_id: FromPath[int]) -> dict[str, Any]:
-        return signup_out(delivery.check_out(db, actor, signup_id))
+        return signup_out(delivery.check_out(db, actor, signup_id)) | {"message": checked_out_message()}
 
 
 class ReviewApiController(Controller):

@@ -16,6 +16,7 @@ from marketplace.i18n import gettext as _
 from marketplace.matches import compatibility
 from marketplace.matches.claims import ClaimRequest
 from marketplace.matches.services import Conflict
+from marketplace.matches.what_next import checked_out_message, delivered_message
 from marketplace.validation import has_control_characters
 from marketplace.whole_numbers import decimal_number, has_other_digits, whole_number
 
@@ -42,12 +43,12 @@ def notices() -> dict[str, str]:
     return {
         "claimed": _("Your claim was sent. The street reviews it before anything is reserved."),
         "claim_cancelled": _("The claim was cancelled."),
-        "delivered": _("Marked as delivered. Thank you!"),
+        "delivered": delivered_message(),
         "signed_up": _("You are signed up. See you there!"),
         "signed_up_pending": _("You asked to join; the street will confirm your place."),
         "signup_cancelled": _("Your sign-up was cancelled and your place given back."),
         "checked_in": _("Checked in. Remember to check out when you leave."),
-        "checked_out": _("Checked out; your hours are credited."),
+        "checked_out": checked_out_message(),
         "proposal_accepted": _("You accepted the proposal. The street confirms it next; it is listed below."),
         "proposal_declined": _("You declined the proposal. Thank you for saying so."),
         # An offer published from a line's "publish an offer" link (marketplace/offers/for_line.py).
