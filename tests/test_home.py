@@ -105,9 +105,10 @@ def test_staff_counts_only_their_grids_and_each_link_shows_those_needs(
     assert cards["needs_overdue"]["number"] == 1
     listed = _page(client, cards["needs_overdue"]["href"])
     assert _table_rows(listed) == 1 and "ALFAMARK逾期需求" in listed
-    assert cards["needs_to_verify"]["number"] == 1
+    # Ready to verify: the matched and the completed need of their grid wait for nothing (no line, no shift).
+    assert cards["needs_to_verify"]["number"] == 2
     listed = _page(client, cards["needs_to_verify"]["href"])
-    assert _table_rows(listed) == 1 and "ALFAMARK需求completed" in listed
+    assert _table_rows(listed) == 2 and "ALFAMARK需求completed" in listed and "ALFAMARK需求matched" in listed
     # The project's community step, and the grid step the overdue sweep opened for the overdue need.
     assert cards["escalations_waiting"]["number"] == 2
     listed = _page(client, cards["escalations_waiting"]["href"])

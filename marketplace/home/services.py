@@ -23,7 +23,6 @@ from marketplace.matches.models import MatchKind, MatchStatus
 from marketplace.matches.services import ClaimFilters
 from marketplace.needs import services as needs
 from marketplace.needs import services as needs_services
-from marketplace.needs.models import NeedStatus
 from marketplace.offers import services as offers
 from marketplace.offers.models import OfferStatus
 from marketplace.organizations import services as organizations
@@ -151,7 +150,8 @@ def staff_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
     ages = Ages.at(now)
     to_review = needs.count_needs(db, viewer, needs.NeedFilters(to_review=True))
     overdue = needs.count_needs(db, viewer, needs.NeedFilters(overdue=True))
-    to_verify = needs.count_needs(db, viewer, needs.NeedFilters(status=NeedStatus.COMPLETED))
+    # Ready to verify (待验收): delivered in full, or ended with places unfilled, nothing left to wait for.
+    to_verify = needs.count_needs(db, viewer, needs.NeedFilters(ready_to_verify=True))
     escalated, _by_age = _escalation_cards(db, viewer, now, ages)
     need_section = Section(
         "needs",
@@ -159,7 +159,7 @@ def staff_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
         cards=[
             Card("needs_to_review", _("To review and publish"), to_review, "/needs?to_review=true", "act"),
             Card("needs_overdue", _("Overdue"), overdue, "/needs?overdue=true", "act"),
-            Card("needs_to_verify", _("Completed, to verify"), to_verify, "/needs?status=completed", "act"),
+            Card("needs_to_verify", _("Ready to verify"), to_verify, "/needs?ready_to_verify=true", "act"),
             escalated[0],
             escalated[2],
         ],

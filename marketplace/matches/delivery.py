@@ -31,6 +31,15 @@ _signup = ShiftSignup.__table__  # type: ignore[attr-defined]
 _profile = VolunteerProfile.__table__  # type: ignore[attr-defined]
 _need = Need.__table__  # type: ignore[attr-defined]
 
+# The statuses ``verify_need`` accepts (then the blockers decide): a need someone holds a part of and nobody has
+# closed. Partially matched too: a shift that ended with places unfilled is over, not missing.
+VERIFIABLE: tuple[NeedStatus, ...] = (
+    NeedStatus.PARTIALLY_MATCHED,
+    NeedStatus.MATCHED,
+    NeedStatus.IN_PROGRESS,
+    NeedStatus.COMPLETED,
+)
+
 
 def mark_delivered(db: Session, actor: CurrentUser, match_id: int) -> Match:
     row = own_claim(db, actor, match_id)
@@ -225,16 +234,8 @@ def verify_need(db: Session, actor: CurrentUser, need_id: int, satisfaction: int
         _need.update()
         .where(
             _need.c.id == need_id,
-            # Partially matched too: a shift that ended with places unfilled is over, not missing;
             # verification_blockers said what must be done, and nothing is left.
-            _need.c.status.in_(
-                [
-                    NeedStatus.COMPLETED.value,
-                    NeedStatus.IN_PROGRESS.value,
-                    NeedStatus.MATCHED.value,
-                    NeedStatus.PARTIALLY_MATCHED.value,
-                ]
-            ),
+            _need.c.status.in_([status.value for status in VERIFIABLE]),
         )
         .values(
             status=NeedStatus.VERIFIED.value,
@@ -299,6 +300,45 @@ def verification_blockers(db: Session, need_id: int) -> list[refusals.Blocker]:
     if open_approved:
         problems.append(refusals.claims_blocker(len(open_approved)))
     return problems
+
+
+def ready_to_verify(now: datetime | None = None) -> sa.ColumnElement[bool]:
+    """The need is ready to verify (待验收): in a status ``verify_need`` accepts and with no verification blocker.
+
+    The one rule, as an SQL condition on ``Need`` (correlated: lists filter and count by it, the need page asks
+    it of one need), in step with ``verification_blockers``: no line still needing something and not closed as
+    enough, every shift over (at ``now``, UTC) or cancelled, no approved claim not yet delivered (a line claim
+    or a whole-project claim; an approved whole-project claim is what its lines wait for). A volunteer's
+    approved sign-up waits for nothing once its shift is over.
+    """
+    moment = now or utcnow()
+    line_short = sa.exists().where(
+        ResourceLine.need_id == Need.id,
+        ResourceLine.still_needed > 0,  # type: ignore[operator]
+        ResourceLine.closed_at.is_(None),  # type: ignore[union-attr]
+    )
+    shift_not_over = sa.exists().where(
+        Shift.need_id == Need.id,
+        Shift.ends_at > moment,  # type: ignore[operator]
+        Shift.cancelled_at.is_(None),  # type: ignore[union-attr]
+    )
+    claim_not_delivered = sa.exists().where(
+        Match.need_id == Need.id,
+        Match.status == MatchStatus.APPROVED,
+        Match.kind != MatchKind.VOLUNTEER_SHIFT,
+    )
+    return sa.and_(
+        col(Need.status).in_(VERIFIABLE),
+        ~line_short,
+        ~shift_not_over,
+        ~claim_not_delivered,
+    )
+
+
+def is_ready_to_verify(db: Session, need_id: int, now: datetime | None = None) -> bool:
+    """``ready_to_verify`` for one need (one query)."""
+    found = db.execute(sa.select(Need.id).where(Need.id == need_id, ready_to_verify(now))).first()
+    return found is not None
 
 
 def _participants(db: Session, need_id: int) -> list[int]:

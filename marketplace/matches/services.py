@@ -23,8 +23,11 @@ if TYPE_CHECKING:
     from marketplace.matches.claims import ClaimFilters as ClaimFilters
     from marketplace.matches.compatibility import serves as serves
     from marketplace.matches.delivery import CHECK_IN_OPENS as CHECK_IN_OPENS
+    from marketplace.matches.delivery import VERIFIABLE as VERIFIABLE
     from marketplace.matches.delivery import check_in as check_in
     from marketplace.matches.delivery import check_out as check_out
+    from marketplace.matches.delivery import is_ready_to_verify as is_ready_to_verify
+    from marketplace.matches.delivery import ready_to_verify as ready_to_verify
     from marketplace.matches.delivery import verify_need as verify_need
     from marketplace.matches.held_time import SLOT_HOLDERS as SLOT_HOLDERS
     from marketplace.matches.held_time import held_until as held_until
@@ -76,6 +79,7 @@ _SURFACE = {
     "ClaimFilters": "claims",
     "SLOT_HOLDERS": "held_time",
     "StaffProposal": "staff_proposals",
+    "VERIFIABLE": "delivery",
     "answer_state": "round_proposals",
     "check_in": "delivery",
     "check_out": "delivery",
@@ -84,6 +88,7 @@ _SURFACE = {
     "field_codes": "page_forms",
     "contribution": "summaries",
     "held_until": "held_time",
+    "is_ready_to_verify": "delivery",
     "live_pairs": "staff_proposals",
     "match_moved_on": "waiting",
     "line_now_needs": "reasons",
@@ -101,6 +106,7 @@ _SURFACE = {
     "profile_id_of": "page_data",
     "proposals_for": "round_proposals",
     "propose": "staff_proposals",
+    "ready_to_verify": "delivery",
     "reason_problem": "page_forms",
     "reason_fields": "reasons",
     "reason_shown": "reasons",

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.masking import mask_name, mask_phone
+from marketplace.matches import services as matches_services
 from marketplace.needs import cancellation, changes, consent, duplicates, escalation, services
 from marketplace.needs.models import Escalation, Need, NeedStatus
 from marketplace.needs.schemas import (
@@ -113,6 +114,7 @@ def need_out(need: Need, *, full: bool) -> dict[str, Any]:
 def need_detail_out(db: Session, need: Need) -> dict[str, Any]:
     assert need.id is not None
     data = need_out(need, full=True)
+    data["ready_to_verify"] = matches_services.is_ready_to_verify(db, need.id)  # as the need list says it
     data["consent"] = consent.consent_out(consent.live_consent(db, need.id))
     data["intakes"] = [
         {
@@ -247,7 +249,10 @@ class NeedApiController(Controller):
         operation_id="listNeeds",
         summary="The need list",
         description="Staff: needs of their grids or community; admins: all. Newest first, filtered and paged. "
-        "Beneficiaries' names and phones are masked.",
+        "Beneficiaries' names and phones are masked. Each item's `ready_to_verify` says whether nothing is left "
+        "to wait for (a status that verifies, every line delivered or closed as enough, every shift over or "
+        "cancelled, no approved claim undelivered): staff may verify it now; `ready_to_verify=true` lists those "
+        "only.",
         guards=[token_scope("needs:read")],
         sync_to_thread=True,
     )
@@ -261,18 +266,27 @@ class NeedApiController(Controller):
         channel: FromQuery[IntakeChannel | None] = None,
         urgency: FromQuery[Urgency | None] = None,
         to_review: Annotated[bool, QueryParameter(description="Only needs waiting for review")] = False,
+        ready_to_verify: Annotated[
+            bool, QueryParameter(description="Only needs ready to verify (待验收): nothing left to wait for")
+        ] = False,
         page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
         page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> dict[str, Any]:
         filters = services.NeedFilters(
-            status=status, category=category, grid_id=grid, channel=channel, urgency=urgency, to_review=to_review
+            status=status,
+            category=category,
+            grid_id=grid,
+            channel=channel,
+            urgency=urgency,
+            to_review=to_review,
+            ready_to_verify=ready_to_verify,
         )
         listing = services.list_needs(reader, actor, filters, page=page, page_size=page_size)
         return {
             "total": listing.total,
             "page": listing.page,
             "page_size": listing.page_size,
-            "items": [need_out(row, full=False) for row in listing.rows],
+            "items": [need_out(row, full=False) | {"ready_to_verify": row.id in listing.ready} for row in listing.rows],
         }
 
     @post(
@@ -297,7 +311,8 @@ class NeedApiController(Controller):
         summary="One need with its intake records, lines and shifts",
         description="404 when the need does not exist or is outside the caller's scope. The beneficiary's phone "
         "is masked; POST /api/v1/needs/{need_id}/contact shows it in full and is recorded in the audit log. "
-        "`consent` is the resident's consent to share the contact with those who deliver (null when none).",
+        "`consent` is the resident's consent to share the contact with those who deliver (null when none). "
+        "`ready_to_verify`: nothing is left to wait for, staff may verify the need now (as the need list says).",
         guards=[token_scope("needs:read")],
         sync_to_thread=True,
     )

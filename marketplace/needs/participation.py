@@ -13,14 +13,11 @@ from marketplace.i18n import gettext as _
 from marketplace.i18n.numbers import counted
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import AWAITING, reason_shown
-from marketplace.needs.models import NeedStatus, ResourceLine, Shift
+from marketplace.needs.models import ResourceLine, Shift
 from marketplace.organizations.models import Organization
 from marketplace.quantity_display import unit_name
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 from marketplace.web import localized_name
-
-# verify_need accepts these statuses (and then checks the blockers).
-VERIFIABLE: tuple[NeedStatus, ...] = (NeedStatus.MATCHED, NeedStatus.IN_PROGRESS, NeedStatus.COMPLETED)
 
 
 @dataclass(frozen=True)
@@ -194,7 +191,8 @@ def shift_progress(db: Session, shifts: list[Shift]) -> list[ShiftProgress]:
 def blockers(lines: list[LineProgress], shifts: list[ShiftProgress], claims: list[Claim]) -> list[str]:
     """What still stands before verification, in the reader's language.
 
-    The same rules as ``delivery.verification_blockers``, which has the last word when staff verify.
+    The same rules as ``delivery.verification_blockers``, which has the last word when staff verify; whether
+    none is left is ``matches.services.ready_to_verify`` (the page asks it, and says so when nothing is).
     """
     problems = []
     for item in lines:

@@ -24,6 +24,7 @@ from marketplace.domain_surface import surface_attribute
 from marketplace.items.services import with_item_key
 from marketplace.masking import mask_name as mask_name
 from marketplace.masking import mask_phone as mask_phone
+from marketplace.matches import services as matches_services
 from marketplace.needs.models import GridToConfirm, Need, NeedIntake, NeedStatus, ResourceLine, Shift, ShiftSkill
 from marketplace.needs.schemas import NeedCreate, NeedRejection, NeedUpdate
 from marketplace.notifications.services import send
@@ -239,6 +240,16 @@ def get_visible_need(db: Session, viewer: CurrentUser, need_id: int) -> Need:
     return need  # type: ignore[no-any-return]
 
 
+def visible_need_and_readiness(db: Session, viewer: CurrentUser, need_id: int) -> tuple[Need, bool]:
+    """``get_visible_need`` and whether it is ready to verify (``matches.services.ready_to_verify``), one query."""
+    row = db.execute(
+        needs_visible_to(viewer).add_columns(matches_services.ready_to_verify()).where(Need.id == need_id)
+    ).first()
+    if row is None:
+        raise NeedNotFound(need_id)
+    return row[0], bool(row[1])
+
+
 # --- listing -------------------------------------------------------------------------------------------
 
 
@@ -257,6 +268,8 @@ class NeedFilters:
     overdue: bool = False
     # In one community's grids (a city admin chooses a community before one of its grids).
     community_id: int | None = None
+    # Ready to verify (待验收): nothing left to wait for (``matches.services.ready_to_verify``).
+    ready_to_verify: bool = False
 
 
 @dataclass
@@ -265,6 +278,7 @@ class NeedListing:
     total: int
     page: int
     page_size: int
+    ready: frozenset[int] = frozenset()  # the ids of the rows ready to verify (待验收)
 
     @property
     def pages(self) -> int:
@@ -307,6 +321,8 @@ def filtered_needs(viewer: CurrentUser, filters: NeedFilters) -> sa.Select[Any]:
         statement = statement.where(Need.id == filters.need_id)
     if filters.overdue:
         statement = statement.where(overdue_condition())
+    if filters.ready_to_verify:
+        statement = statement.where(matches_services.ready_to_verify())
     return statement
 
 
@@ -319,12 +335,15 @@ def count_needs(db: Session, viewer: CurrentUser, filters: NeedFilters) -> int:
 def list_needs(db: Session, viewer: CurrentUser, filters: NeedFilters, *, page: int, page_size: int) -> NeedListing:
     statement = filtered_needs(viewer, filters)
     total = db.execute(sa.select(sa.func.count()).select_from(statement.subquery())).scalar_one()
+    # Each row says whether it is ready to verify, in the same query.
     rows = db.execute(
-        statement.order_by(Need.created_at.desc(), Need.id.desc())  # type: ignore[attr-defined]
+        statement.add_columns(matches_services.ready_to_verify().label("ready_to_verify"))
+        .order_by(Need.created_at.desc(), Need.id.desc())  # type: ignore[attr-defined]
         .offset((page - 1) * page_size)
         .limit(page_size)
-    ).scalars()
-    return NeedListing(rows=list(rows), total=int(total), page=page, page_size=page_size)
+    ).all()
+    ready = frozenset(need.id for need, is_ready in rows if is_ready)
+    return NeedListing(rows=[need for need, _ in rows], total=int(total), page=page, page_size=page_size, ready=ready)
 
 
 def intakes_of(db: Session, need_id: int) -> list[NeedIntake]:

@@ -128,6 +128,7 @@ class NeedStaffPagesController(Controller):
         urgency: FromQuery[Urgency | None] = None,
         to_review: FromQuery[bool] = False,
         overdue: FromQuery[bool] = False,
+        ready_to_verify: FromQuery[bool] = False,
         q: FromQuery[str | None] = None,
         page: PageNumber = 1,
     ) -> Template:
@@ -142,8 +143,12 @@ class NeedStaffPagesController(Controller):
             to_review=to_review,
             need_id=_reference(reference) if reference else None,
             overdue=overdue,
+            ready_to_verify=ready_to_verify,
         )
         listing = services.list_needs(reader, actor, filters, page=page, page_size=PAGE_SIZE)
+        # The tab's count: every need of the viewer's scope ready to verify (the home's number, the same link).
+        ready_only = services.NeedFilters(ready_to_verify=True)
+        ready_count = listing.total if filters == ready_only else services.count_needs(reader, actor, ready_only)
         # The viewer's streets' grids; a city admin's: every community, the chosen one's grids.
         streets = viewer_street_ids(actor)
         grid_groups = list_grid_groups(reader, streets, community, grid)
@@ -158,6 +163,7 @@ class NeedStaffPagesController(Controller):
                 "urgency": urgency.value if urgency else None,
                 "to_review": "true" if to_review else None,
                 "overdue": "true" if overdue else None,
+                "ready_to_verify": "true" if ready_to_verify else None,
             }.items()
             if value is not None
         }
@@ -167,6 +173,7 @@ class NeedStaffPagesController(Controller):
             results=listing,
             filters=filters,
             filter_query=query,
+            ready_count=ready_count,
             grids=grid_names(reader, [row.grid_id for row in listing.rows]),
             grid_groups=grid_groups,
             grid_hint=community_first(streets, grid_groups),
@@ -195,7 +202,11 @@ class NeedStaffPagesController(Controller):
         status_code: int = 200,
         contact_revealed: bool = False,
     ) -> Template:
-        need = _visible(db, actor, need_id)
+        try:
+            # The need and the one rule the list's 待验收 filter applies: nothing is left to wait for.
+            need, ready_to_verify = services.visible_need_and_readiness(db, actor, need_id)
+        except services.NeedNotFound:
+            raise NotFoundException(_("No such need in your scope.")) from None
         steps = list(
             db.execute(sa.select(Escalation).where(Escalation.need_id == need_id).order_by(Escalation.id)).scalars()
         )
@@ -214,8 +225,9 @@ class NeedStaffPagesController(Controller):
             lines=lines,
             shifts=shifts,
             claims=claims,
-            verifiable=need.status in participation.VERIFIABLE,
+            verifiable=need.status in matches_services.VERIFIABLE,
             blockers=participation.blockers(lines, shifts, claims),
+            ready_to_verify=ready_to_verify,
             likely=duplicates.likely_duplicates(db, actor, need),
             steps=[(step, escalation.may_acknowledge(db, actor, step)) for step in steps],
             reason_text=reason_text,
