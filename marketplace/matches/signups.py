@@ -66,8 +66,9 @@ def lock_volunteer(db: Session, volunteer_id: int) -> bool:
 def overlapping_confirmed(
     db: Session, volunteer_id: int, starts_at: datetime, ends_at: datetime, exclude_shift_id: int
 ) -> Shift | None:
-    """A shift the volunteer already holds a slot on that overlaps the window, if any (the time it holds:
-    ``held_time``)."""
+    """The earliest shift the volunteer already holds a slot on that overlaps the window, if any (the time it
+    holds: ``held_time``). Ordered, so the refusal names the same shift on every database (the pages' marks,
+    ``confirmed_shifts_between``, name the earliest too)."""
     return db.exec(
         select(Shift)
         .join(ShiftSignup, col(ShiftSignup.shift_id) == Shift.id)
@@ -78,6 +79,7 @@ def overlapping_confirmed(
             col(Shift.starts_at) < ends_at,
             held_until() > starts_at,
         )
+        .order_by(col(Shift.starts_at), col(Shift.id))
     ).first()
 
 
