@@ -138,17 +138,20 @@ def tasks_for_volunteer(db: Session, profile_id: int, limit: int = SHOWN) -> lis
     for shift, ranked in zip(shifts, index.rank_many(shifts, k=1), strict=True):  # type: ignore[union-attr]
         if ranked:
             found.append((shift.id, Suggestion(needs[shift.need_id], ranked[0].score, ranked[0].reasons)))
+    return _best_with_rows(db, found, limit, Shift, "shift")
+
+
+def _best_with_rows(
+    db: Session, found: list[tuple[Any, Suggestion]], limit: int, part: Any, field: str
+) -> list[Suggestion]:
+    """The ``limit`` best of ``found`` ((part id, suggestion) pairs), each given the whole rows of its part
+    (``part``: Shift or ResourceLine, set as ``field``) and of its need, read in one statement."""
     shown = sorted(found, key=lambda item: (-item[1].score, item[1].need.id or 0))[:limit]
-    # The whole rows of the shifts shown and of their needs, in one statement.
-    chosen = (
-        sa.select(Shift, Need)
-        .join(Need, Need.id == Shift.need_id)  # type: ignore[arg-type]
-        .where(Shift.id.in_([shift_id for shift_id, _ in shown]))  # type: ignore[union-attr]
-    )
-    whole = {shift.id: (shift, need) for shift, need in db.execute(chosen)}
+    chosen = sa.select(part, Need).join(Need, Need.id == part.need_id).where(part.id.in_([i for i, _ in shown]))
+    whole = {row.id: (row, need) for row, need in db.execute(chosen)}
     return [
-        replace(suggestion, need=whole[shift_id][1], shift=whole[shift_id][0]) if shift_id in whole else suggestion
-        for shift_id, suggestion in shown
+        replace(suggestion, need=whole[part_id][1], **{field: whole[part_id][0]}) if part_id in whole else suggestion
+        for part_id, suggestion in shown
     ]
 
 
@@ -216,15 +219,4 @@ def projects_for_partner(db: Session, organization_id: int, limit: int = SHOWN) 
                 needs[line.need_id], best.score, best.reasons, offer_title=titles.get(best.candidate_id, "")
             )
             found.append((line.id, suggestion))
-    shown = sorted(found, key=lambda item: (-item[1].score, item[1].need.id or 0))[:limit]
-    # The whole rows of the lines shown and of their needs, in one statement.
-    chosen = (
-        sa.select(ResourceLine, Need)
-        .join(Need, Need.id == ResourceLine.need_id)  # type: ignore[arg-type]
-        .where(ResourceLine.id.in_([line_id for line_id, _ in shown]))  # type: ignore[union-attr]
-    )
-    whole = {line.id: (line, need) for line, need in db.execute(chosen)}
-    return [
-        replace(suggestion, need=whole[line_id][1], line=whole[line_id][0]) if line_id in whole else suggestion
-        for line_id, suggestion in shown
-    ]
+    return _best_with_rows(db, found, limit, ResourceLine, "line")
