@@ -267,7 +267,7 @@ class NeedApiController(Controller):
         urgency: FromQuery[Urgency | None] = None,
         to_review: Annotated[bool, QueryParameter(description="Only needs waiting for review")] = False,
         ready_to_verify: Annotated[
-            bool, QueryParameter(description="Only needs ready to verify (待验收): nothing left to wait for")
+            bool, QueryParameter(description="Only needs ready to verify: nothing left to wait for")
         ] = False,
         page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
         page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
