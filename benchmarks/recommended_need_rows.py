@@ -19,16 +19,14 @@ import argparse
 import hashlib
 import json
 import os
-import statistics
-import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).resolve().parent / "results"
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import side_by_side as sbs
 
 
 def _line(who: int, s: Any) -> str:
@@ -117,57 +115,31 @@ def _worker(url: str, count: int, repeat: int, now_text: str) -> dict[str, Any]:
 
 
 def _run(code: Path, args: argparse.Namespace) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(code)}
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", "--database-url", args.database_url]
-    command += ["--volunteers", str(args.volunteers), "--repeat", str(args.repeat), "--now", args.now]
-    load = os.getloadavg()[0]
-    out = subprocess.run(command, env=env, cwd=code, capture_output=True, text=True, check=True).stdout
-    return {**json.loads(out.strip().splitlines()[-1]), "load_at_start": load}
+    arguments = ["--database-url", args.database_url, "--volunteers", str(args.volunteers)]
+    found, load = sbs.worker_run(__file__, code, [*arguments, "--repeat", str(args.repeat), "--now", args.now])
+    return {**found, "load_at_start": load}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--baseline", help="a checkout of the code to compare with")
-    parser.add_argument("--rounds", type=int, default=3)
+    sbs.add_version_arguments(parser, rounds=3)
     parser.add_argument("--volunteers", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--now", default="2026-12-07T06:00:00+00:00")
-    parser.add_argument("--label", default="")
     parser.add_argument("--worker", action="store_true")
     parser.add_argument("--runs-from", help="the lines a run printed (name, then its JSON): report those runs")
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(_worker(args.database_url, args.volunteers, args.repeat, args.now)))
         return
-    versions = {"this": ROOT} | ({"baseline": Path(args.baseline)} if args.baseline else {})
-    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in versions}
-    if args.runs_from:  # a run stopped before its report (the machine's time limit): its printed runs
-        for line in Path(args.runs_from).read_text().splitlines():
-            name, _, found = line.partition(" ")
-            if name in runs:
-                runs[name].append(json.loads(found))
-    for number in range(0 if args.runs_from else args.rounds):
-        order = list(versions) if number % 2 == 0 else list(reversed(versions))
-        for name in order:
-            runs[name].append(_run(versions[name], args))
-            print(name, json.dumps(runs[name][-1]), flush=True)
-    kind = "postgres" if args.database_url.startswith("postgresql") else "sqlite"
-    stem = f"recommended_need_rows.{kind}" + (f".{args.label}" if args.label else "")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{stem}.json").write_text(
-        json.dumps({"at": datetime.now(UTC).isoformat(), "args": vars(args), "runs": runs}, indent=1)
-    )
+    runs = sbs.alternate(args, lambda code: _run(code, args), runs_from=args.runs_from)
     lines = [
         f"{'role':10} {'version':9} {'cpu ms/visit':>13} {'wall ms':>8} {'SQL/visit':>10} {'Need rows':>10} "
         f"{'most ids':>9}  digest"
     ]
     for role in ("partner", "volunteer"):
         for name, found in runs.items():
-
-            def median(key: str, found: list[dict[str, Any]] = found, role: str = role) -> float:
-                return statistics.median(run[role][key] for run in found)
-
+            median = sbs.medians(found, role)
             first = found[0][role]
             lines.append(
                 f"{role:10} {name:9} {median('cpu_ms_per_visit'):13.1f} {median('wall_ms_per_visit'):8.1f} "
@@ -175,12 +147,8 @@ def main() -> None:
                 f"{median('most_bound_parameters'):9.0f}  {first['digest'][:16]} "
                 f"({first['visitors']} visitors, {first['suggestions']} suggestions)"
             )
-    loads = [run["load_at_start"] for found in runs.values() for run in found]
-    lines.append(
-        f"load average at the runs' starts: median {statistics.median(loads):.1f}, {min(loads):.1f}-{max(loads):.1f}"
-    )
-    (RESULTS / f"{stem}.txt").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    lines.append(sbs.load_line(runs))
+    sbs.write_results("recommended_need_rows", args, {"runs": runs}, lines)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +27,8 @@ import httpx
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import side_by_side as sbs
 import web_load as wl
-
-RESULTS = Path(__file__).resolve().parent / "results"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _users(url: str) -> dict[str, Any]:
@@ -97,6 +94,7 @@ def _time(client: httpx.Client, path: str, cookie: str) -> float:
 def _run(code: Path, args: argparse.Namespace, users: dict[str, Any]) -> dict[str, Any]:
     folder = Path(args.var_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()[0]
     process = _serve(code, args.database_url, args.port, folder)
     server = wl.Server(process, f"http://127.0.0.1:{args.port}", folder / f"server-{args.port}.log")
     try:
@@ -120,49 +118,30 @@ def _run(code: Path, args: argparse.Namespace, users: dict[str, Any]) -> dict[st
                     "p90_ms": rest[int(0.9 * (len(rest) - 1))],
                     "all_ms": rest,
                 }
-        return {"pages": found, "load_at_start": os.getloadavg()[0]}
+        return {"pages": found, "load_at_start": load}
     finally:
         wl.stop(process)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--baseline", help="a checkout of the code to compare with")
+    sbs.add_version_arguments(parser, rounds=1)
     parser.add_argument("--port", type=int, default=8805)
     parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--var-dir", default="/tmp/served-slow-pages")
-    parser.add_argument("--label", default="")
     args = parser.parse_args()
     users = _users(args.database_url)
     print("users", json.dumps(users), flush=True)
-    versions = {"this": ROOT} | ({"baseline": Path(args.baseline)} if args.baseline else {})
-    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in versions}
-    for number in range(args.rounds):
-        order = list(versions) if number % 2 == 0 else list(reversed(versions))
-        for name in order:
-            runs[name].append(_run(versions[name], args, users))
-            print(name, json.dumps(runs[name][-1]["pages"]), flush=True)
-    kind = "postgres" if args.database_url.startswith("postgresql") else "sqlite"
-    stem = f"served_slow_pages.{kind}" + (f".{args.label}" if args.label else "")
-    RESULTS.mkdir(exist_ok=True)
-    record = {"at": datetime.now(UTC).isoformat(), "args": vars(args), "users": users, "runs": runs}
-    (RESULTS / f"{stem}.json").write_text(json.dumps(record, indent=1))
+    runs = sbs.alternate(args, lambda code: _run(code, args, users))
     lines = [f"{'page':24} {'version':9} {'first ms':>9} {'median ms':>10} {'p90 ms':>8}"]
     for page in next(iter(runs.values()))[0]["pages"]:
         for name, found in runs.items():
-
-            def median(key: str, found: list[dict[str, Any]] = found, page: str = page) -> float:
-                return statistics.median(run["pages"][page][key] for run in found)
-
+            median = sbs.medians(found, "pages", page)
             lines.append(
                 f"{page:24} {name:9} {median('first_ms'):9.0f} {median('median_ms'):10.0f} {median('p90_ms'):8.0f}"
             )
-    loads = [run["load_at_start"] for found in runs.values() for run in found]
-    lines.append(f"load average at the runs' ends: {min(loads):.1f}-{max(loads):.1f}")
-    (RESULTS / f"{stem}.txt").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    lines.append(sbs.load_line(runs))
+    sbs.write_results("served_slow_pages", args, {"users": users, "runs": runs}, lines)
 
 
 if __name__ == "__main__":
