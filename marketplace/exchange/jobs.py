@@ -14,7 +14,6 @@ staff member's scope is the one the pages apply, since the same services do the 
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -148,7 +147,7 @@ def run_export(ctx: Any) -> dict[str, Any]:
                 pages = organizations.organization_pages(db, actor, organizations_services.parse_filters(query))
             else:
                 columns = export_columns(language)
-                filters = services.NeedFilters(**_filters_in(arguments.get("filters") or {}))
+                filters = services.filters_in(arguments.get("filters") or {})
                 pages = export_pages(db, actor, filters)
             total = int(arguments.get("rows") or 0)
             ctx.progress("writing", 0, total)
@@ -181,24 +180,3 @@ def run_export(ctx: Any) -> dict[str, Any]:
 
 
 LISTS = ("needs", "volunteers", "organizations")
-
-
-def filters_out(filters: Any) -> dict[str, Any]:
-    """NeedFilters as JSON for the job's arguments (enums as their codes)."""
-    return {key: getattr(value, "value", value) for key, value in asdict(filters).items() if value not in (None, False)}
-
-
-def _filters_in(values: dict[str, Any]) -> dict[str, Any]:
-    from marketplace.needs.models import NeedStatus
-    from marketplace.vocabulary import Category, IntakeChannel, Urgency
-
-    kinds = {"status": NeedStatus, "category": Category, "channel": IntakeChannel, "urgency": Urgency}
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        if key in kinds:
-            out[key] = kinds[key](value)
-        elif key in ("grid_id", "need_id"):
-            out[key] = int(value)
-        elif key == "to_review":
-            out[key] = bool(value)
-    return out

@@ -1,8 +1,8 @@
 """Import and export of the need list (CSV and Excel), for staff and admins, as pages.
 
 /needs/import (GET the form, POST a file: the row-by-row report) and /needs/export.csv, /needs/export.xlsx
-(the staff need list's filters). The staff list's own controller also lives under /needs; these paths do
-not collide with its /needs/{id} routes.
+(the staff need list's filters, read as the list reads them). The staff list's own controller also lives under
+/needs; these paths do not collide with its /needs/{id} routes.
 """
 
 from functools import partial
@@ -29,12 +29,10 @@ from marketplace.exchange.too_large import too_large_page
 from marketplace.exchange.upload_form import UploadForm, import_page, import_upload
 from marketplace.i18n import current_locale
 from marketplace.needs import services
-from marketplace.needs.models import NeedStatus
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
-from marketplace.vocabulary import Category, IntakeChannel, Urgency
 
 
 def _language() -> str:
@@ -108,7 +106,7 @@ def export_job(
     asker when done."""
     arguments = {
         "format": file_format,
-        "filters": exchange_jobs.filters_out(filters),
+        "filters": services.filters_out(filters),
         "language": _language(),
         "rows": rows,
     }
@@ -171,40 +169,30 @@ class NeedExchangeController(Controller):
         """An import's report, at its own address: a reload shows it again and imports nothing."""
         return self._page(reader, result=find_report(reader, actor, "needs", report_id))
 
-    @get("/export.csv", name="needs:export-csv", sync_to_thread=True)
+    @get("/export.csv", name="needs:export-csv", sync_to_thread=True, dependencies=services.LIST_FILTERS)
     def export_csv(
         self,
         state: State,
         reader: ReaderSession,
         actor: Actor,
-        status: FromQuery[NeedStatus | None] = None,
-        category: FromQuery[Category | None] = None,
-        grid: FromQuery[int | None] = None,
-        channel: FromQuery[IntakeChannel | None] = None,
-        urgency: FromQuery[Urgency | None] = None,
-        to_review: FromQuery[bool] = False,
+        filters: services.ListFilters,
         background: FromQuery[bool] = False,
     ) -> Stream | Redirect:
-        filters = services.NeedFilters(status, category, grid, channel, urgency, to_review)
+        """The rows the list shows for the same query string (services.staff_list_filters)."""
         if background:
             return export_job(state, actor, filters, "csv")
         return export_response(state, reader, actor, filters, "csv")
 
-    @get("/export.xlsx", name="needs:export-xlsx", sync_to_thread=True)
+    @get("/export.xlsx", name="needs:export-xlsx", sync_to_thread=True, dependencies=services.LIST_FILTERS)
     def export_xlsx(
         self,
         state: State,
         reader: ReaderSession,
         actor: Actor,
-        status: FromQuery[NeedStatus | None] = None,
-        category: FromQuery[Category | None] = None,
-        grid: FromQuery[int | None] = None,
-        channel: FromQuery[IntakeChannel | None] = None,
-        urgency: FromQuery[Urgency | None] = None,
-        to_review: FromQuery[bool] = False,
+        filters: services.ListFilters,
         background: FromQuery[bool] = False,
     ) -> Stream | Redirect:
-        filters = services.NeedFilters(status, category, grid, channel, urgency, to_review)
+        """The rows the list shows for the same query string (services.staff_list_filters)."""
         if background:
             return export_job(state, actor, filters, "xlsx")
         return export_response(state, reader, actor, filters, "xlsx")

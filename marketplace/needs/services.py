@@ -55,6 +55,12 @@ if TYPE_CHECKING:
     from marketplace.needs.escalation import escalate_overdue as escalate_overdue
     from marketplace.needs.escalation import escalate_overdue_when_due as escalate_overdue_when_due
     from marketplace.needs.escalation_reasons import system_reason_label as system_reason_label
+    from marketplace.needs.list_filters import LIST_FILTERS as LIST_FILTERS
+    from marketplace.needs.list_filters import ListFilters as ListFilters
+    from marketplace.needs.list_filters import filter_query as filter_query
+    from marketplace.needs.list_filters import filters_in as filters_in
+    from marketplace.needs.list_filters import filters_out as filters_out
+    from marketplace.needs.list_filters import staff_list_filters as staff_list_filters
     from marketplace.needs.submissions import NeedSubmission as NeedSubmission
     from marketplace.needs.submissions import TooManySubmissions as TooManySubmissions
     from marketplace.needs.submissions import count_in as count_in
@@ -62,12 +68,15 @@ if TYPE_CHECKING:
     from marketplace.needs.summaries import escalation_counts as escalation_counts
     from marketplace.needs.summaries import shifts_between as shifts_between
     from marketplace.needs.tracking import phone_digits as phone_digits
+    from marketplace.needs.waiting import escalation_moved_on as escalation_moved_on
 
 # The domain's surface for other domains: they reach its modules only through these names, each
 # resolved on first use (so that the modules themselves may import this one).
 _SURFACE = {
     "BoardFilters": "board",
     "Contact": "contact",
+    "LIST_FILTERS": "list_filters",
+    "ListFilters": "list_filters",
     "NeedSubmission": "submissions",
     "OPEN_STATUSES": "duplicates",
     "Office": "contact",
@@ -82,7 +91,11 @@ _SURFACE = {
     "escalate_overdue": "escalation",
     "escalate_overdue_when_due": "escalation",
     "escalation_counts": "summaries",
+    "escalation_moved_on": "waiting",
     "filter_projects": "board",
+    "filter_query": "list_filters",
+    "filters_in": "list_filters",
+    "filters_out": "list_filters",
     "live_consent": "consent",
     "live_consents": "consent",
     "load_cards": "board",
@@ -91,6 +104,7 @@ _SURFACE = {
     "phone_digits": "tracking",
     "reference_number": "submissions",
     "shifts_between": "summaries",
+    "staff_list_filters": "list_filters",
     "system_reason_label": "escalation_reasons",
 }
 

@@ -29,10 +29,10 @@ from marketplace.needs import (
     contact,
     duplicates,
     escalation,
+    list_filters,
     participation,
     services,
     submissions,
-    tracking,
 )
 from marketplace.needs.escalation_pages import reason_text
 from marketplace.needs.intake_pages import grids_for
@@ -41,7 +41,6 @@ from marketplace.needs.schemas import NeedRejection
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.models import Grid
 from marketplace.places.services import community_first, grid_names, list_grid_groups, viewer_street_ids
-from marketplace.query_filters import InvalidFilter
 from marketplace.security.deps import Actor
 from marketplace.security.guards import sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
@@ -94,14 +93,6 @@ def _version(form: dict[str, Any], name: str = "version") -> int | None:
     return whole_number(text)
 
 
-def _reference(text: str) -> int:
-    """The need id of a reference number as residents quote it (XQ-000202, xq202, 202)."""
-    try:
-        return tracking.parse_reference(text)
-    except tracking.TrackingProblem as problem:
-        raise InvalidFilter("q", _(problem.message)) from None
-
-
 def _visible(db: Session, actor: CurrentUser, need_id: int) -> Any:
     try:
         return services.get_visible_need(db, actor, need_id)
@@ -115,58 +106,28 @@ class NeedStaffPagesController(Controller):
     include_in_schema = False
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
-    @get("/", name="needs:staff-list", sync_to_thread=True)
+    @get(
+        "/",
+        name="needs:staff-list",
+        sync_to_thread=True,
+        dependencies=list_filters.LIST_FILTERS,
+    )
     def index(
         self,
         reader: ReaderSession,
         actor: Actor,
-        status: FromQuery[NeedStatus | None] = None,
-        category: FromQuery[Category | None] = None,
-        grid: FromQuery[int | None] = None,
-        community: FromQuery[int | None] = None,
-        channel: FromQuery[IntakeChannel | None] = None,
-        urgency: FromQuery[Urgency | None] = None,
-        to_review: FromQuery[bool] = False,
-        overdue: FromQuery[bool] = False,
-        ready_to_verify: FromQuery[bool] = False,
-        q: FromQuery[str | None] = None,
+        filters: list_filters.ListFilters,
         page: PageNumber = 1,
     ) -> Template:
-        reference = (q or "").strip()[:64]
-        filters = services.NeedFilters(
-            status=status,
-            category=category,
-            grid_id=grid,
-            community_id=community,
-            channel=channel,
-            urgency=urgency,
-            to_review=to_review,
-            need_id=_reference(reference) if reference else None,
-            overdue=overdue,
-            ready_to_verify=ready_to_verify,
-        )
+        """The list for its filters (needs/list_filters.py: the exports read the same definition)."""
         listing = services.list_needs(reader, actor, filters, page=page, page_size=PAGE_SIZE)
         # The tab's count: every need of the viewer's scope ready to verify (the home's number, the same link).
         ready_only = services.NeedFilters(ready_to_verify=True)
         ready_count = listing.total if filters == ready_only else services.count_needs(reader, actor, ready_only)
         # The viewer's streets' grids; a city admin's: every community, the chosen one's grids.
         streets = viewer_street_ids(actor)
-        grid_groups = list_grid_groups(reader, streets, community, grid)
-        query = {
-            key: value
-            for key, value in {
-                "status": status.value if status else None,
-                "category": category.value if category else None,
-                "grid": grid,
-                "community": community,
-                "channel": channel.value if channel else None,
-                "urgency": urgency.value if urgency else None,
-                "to_review": "true" if to_review else None,
-                "overdue": "true" if overdue else None,
-                "ready_to_verify": "true" if ready_to_verify else None,
-            }.items()
-            if value is not None
-        }
+        grid_groups = list_grid_groups(reader, streets, filters.community_id, filters.grid_id)
+        query = list_filters.filter_query(filters)
         context = page_context(
             reader,
             listing=listing,
@@ -183,7 +144,7 @@ class NeedStaffPagesController(Controller):
             urgencies=list(Urgency),
             mask_name=mask_name,
             mask_phone=mask_phone,
-            reference=reference,
+            reference=query.get("q", ""),
             reference_number=submissions.reference_number,
             active_page="needs",
         )
