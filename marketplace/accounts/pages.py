@@ -240,7 +240,40 @@ class MyAccountController(Controller):
         return Template("accounts/password.html", context=page_context(reader, errors={}))
 
     @post("/password", name="accounts:password_submit", sync_to_thread=True)
-    def password_submit(self, db: DbSession, actor: Actor, data: FormData) -> Template | Redirect:
+    def password_submit(
+        self,
+        request: Request[Any, Any, Any],
+        db: DbSession,
+        actor: Actor,
+        data: FormData,
+        client_address: ClientAddress,
+    ) -> Template | Redirect:
+        state = request.app.state
+        try:
+            # Before ``db`` is used: the check writes its count in a transaction of its own.
+            confirmed = services.confirm_own_password(
+                state.session_factory,
+                state.reader_factory,
+                _settings(request),
+                actor,
+                _text(data, "current_password"),
+                client_address=client_address,
+            )
+        except Throttled as throttled:
+            return too_many_page(
+                throttled.retry_after,
+                page_context(db),
+                back="/account/password",
+                back_label=_("Back to the form"),
+                detail=_("The password was typed wrong too many times."),
+            )
+        if not confirmed:
+            error = services.AccountError("current_password", N_("The current password is wrong."))
+            return Template(
+                "accounts/password.html",
+                context=page_context(db, errors={error.field: error_text(error)}),
+                status_code=error.status_code,
+            )
         try:
             services.change_password(
                 db,

@@ -174,6 +174,42 @@ def authenticate(
     return result
 
 
+def confirm_own_password(
+    factory: sessionmaker[Session],
+    reader_factory: sessionmaker[Session],
+    settings: Settings,
+    actor: CurrentUser,
+    password: str,
+    *,
+    client_address: str | None,
+) -> bool:
+    """A signed-in person retyping their password (to change it, to ask for their account's erasure): counted
+    by the sign-in throttle like a sign-in, so whoever holds an open session cannot guess it without limit.
+
+    Raises Throttled when the account (from this address) has failed too often. Call it before the request's
+    own session writes anything: the count is written in a transaction of its own, kept when the page then
+    rolls back, and forgotten when the password was right.
+    """
+    reservation = reserve_attempt(factory, settings, actor.username, client_address or "unknown")
+    with reader_factory() as reader:
+        stored = reader.execute(sa.select(User.password_hash).where(User.id == actor.id)).scalar_one_or_none()
+    ok = verify_password(stored or _dummy_hash(), normalise_password(password[:1024]))
+    with session_scope(factory) as db:
+        if ok:
+            release_attempt(db, reservation)
+        else:
+            record(
+                db,
+                "auth.login_failed",
+                object_type="user",
+                object_id=actor.id,
+                actor=actor,
+                after={"username": normalise_account(actor.username), "reason": "password_check"},
+                client_address=client_address,
+            )
+    return ok
+
+
 def record_throttled(factory: sessionmaker[Session], username: str, address: str | None) -> None:
     with session_scope(factory) as db:
         record(
