@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from marketplace.matches.summaries import round_pending as round_pending
     from marketplace.matches.waiting import match_moved_on as match_moved_on
     from marketplace.matches.waiting import shift_place_moved_on as shift_place_moved_on
+    from marketplace.matches.waiting import signup_moved_on as signup_moved_on
 
 # The domain's surface for other domains: they reach its modules only through these names, each
 # resolved on first use (so that the modules themselves may import this one).
@@ -120,6 +121,7 @@ _SURFACE = {
     "shift_moved_onto": "reasons",
     "shift_place_moved_on": "waiting",
     "shifts_taking_signups": "openings",
+    "signup_moved_on": "waiting",
     "signups_page": "page_data",
     "verify_need": "delivery",
 }

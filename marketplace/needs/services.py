@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from marketplace.needs.summaries import escalation_counts as escalation_counts
     from marketplace.needs.summaries import shifts_between as shifts_between
     from marketplace.needs.tracking import phone_digits as phone_digits
+    from marketplace.needs.waiting import escalation_moved_on as escalation_moved_on
 
 # The domain's surface for other domains: they reach its modules only through these names, each
 # resolved on first use (so that the modules themselves may import this one).
@@ -90,6 +91,7 @@ _SURFACE = {
     "escalate_overdue": "escalation",
     "escalate_overdue_when_due": "escalation",
     "escalation_counts": "summaries",
+    "escalation_moved_on": "waiting",
     "filter_projects": "board",
     "filter_query": "list_filters",
     "filters_in": "list_filters",

@@ -75,7 +75,8 @@ class NotificationApiController(Controller):
         "notifications. Texts are in the caller's language. unread_total counts unread notifications, "
         "unread_entries the digests holding them (what the badge shows). A notification that asked the caller to "
         "act about something that no longer waits for them (a proposal answered or ended, a claim delivered, a "
-        "shift checked in) says no_longer_waiting, its next_step is 'Nothing to do.', and it is not counted as "
+        "shift checked in, over or cancelled, an escalation acknowledged, an organization's application decided or "
+        "sent again) says no_longer_waiting, its next_step is 'Nothing to do.', and it is not counted as "
         "unread; a digest of only such notifications says no_longer_waiting and that it is handled.",
         # Notifications report on claims, sign-ups and proposals: a token reads them with matches:read.
         guards=[token_scope("matches:read")],

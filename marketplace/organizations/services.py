@@ -56,11 +56,13 @@ if TYPE_CHECKING:
     from marketplace.organizations.served_streets import hold_organization as hold_organization
     from marketplace.organizations.standing import offering_organization_ids as offering_organization_ids
     from marketplace.organizations.standing import standing_probe as standing_probe
+    from marketplace.organizations.waiting import application_moved_on as application_moved_on
 
 # The domain's surface for other domains: they reach its modules only through these names, each
 # resolved on first use (so that the modules themselves may import this one).
 _SURFACE = {
     "LIVE_OFFERS": "served_streets",
+    "application_moved_on": "waiting",
     "OrganizationFilters": "directory",
     "OrganizationRow": "directory",
     "count_organizations": "directory",
