@@ -146,12 +146,18 @@ def _escalation_cards(db: Session, viewer: CurrentUser, now: datetime, ages: Age
     return state, by_age
 
 
+def _ready_to_verify_card(db: Session, viewer: CurrentUser) -> Card:
+    """Ready to verify (待验收): delivered in full, or ended with places unfilled, nothing left to wait for;
+    counted within the viewer's grids (staff) or street (an admin; a city admin: every street), linking to
+    the need list's filter, which shows the same needs."""
+    to_verify = needs.count_needs(db, viewer, needs.NeedFilters(ready_to_verify=True))
+    return Card("needs_to_verify", _("Ready to verify"), to_verify, "/needs?ready_to_verify=true", "act")
+
+
 def staff_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
     ages = Ages.at(now)
     to_review = needs.count_needs(db, viewer, needs.NeedFilters(to_review=True))
     overdue = needs.count_needs(db, viewer, needs.NeedFilters(overdue=True))
-    # Ready to verify (待验收): delivered in full, or ended with places unfilled, nothing left to wait for.
-    to_verify = needs.count_needs(db, viewer, needs.NeedFilters(ready_to_verify=True))
     escalated, _by_age = _escalation_cards(db, viewer, now, ages)
     need_section = Section(
         "needs",
@@ -159,7 +165,7 @@ def staff_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
         cards=[
             Card("needs_to_review", _("To review and publish"), to_review, "/needs?to_review=true", "act"),
             Card("needs_overdue", _("Overdue"), overdue, "/needs?overdue=true", "act"),
-            Card("needs_to_verify", _("Ready to verify"), to_verify, "/needs?ready_to_verify=true", "act"),
+            _ready_to_verify_card(db, viewer),
             escalated[0],
             escalated[2],
         ],
@@ -260,6 +266,7 @@ def admin_home(db: Session, viewer: CurrentUser, now: datetime) -> Home:
                 "/review?kind=volunteer_shift",
             ),
             Card("needs_to_review", _("Needs to review and publish"), needs_to_review, "/needs?to_review=true", "act"),
+            _ready_to_verify_card(db, viewer),
             Card(
                 "organizations_pending",
                 _("Organizations to vet"),
