@@ -36,6 +36,7 @@ from litestar.typing import FieldDefinition
 from litestar.utils.signature import ParsedSignature
 from pydantic import TypeAdapter
 
+from marketplace.i18n import N_, gettext
 from marketplace.query_filters import check_typed_number
 from marketplace.validation import MAX_INT, MIN_INT
 from marketplace.whole_numbers import is_plain_integer
@@ -47,9 +48,30 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _FORM_TYPES = ("application/x-www-form-urlencoded",)
 
 
-def refuse(field: str, message: str) -> ValidationException:
-    """A 400 shaped like Litestar's own validation errors: the field in ``extra[].key`` and the detail."""
-    return ValidationException(detail=f"{field}: {message}", extra=[{"key": field, "message": message}])
+NUL = N_("must not contain NUL characters")
+NUL_KEY = N_("must not have a key containing NUL characters")
+OUT_OF_RANGE = N_("must be between %(min)s and %(max)s")
+TOO_DEEP = N_("is nested more than %(max)s levels deep")
+BOOLEAN_FOR_INTEGER = N_("must be an integer, not true or false")
+NOT_UTF8 = N_("is not valid UTF-8")
+NOT_JSON = N_("is not valid JSON")
+NOT_DECLARED_JSON = N_("must be application/json for this body (got %(type)s)")
+
+
+def refuse(
+    field: str, message: str, code: str, said: dict[str, Any] | None = None, **facts: Any
+) -> ValidationException:
+    """A 400 shaped like Litestar's own validation errors: the field in ``extra[].key``, the stable ``code``
+    (docs/api_refusals.md) and ``message`` (an English sentence marked ``N_``) in the reader's language."""
+    text = gettext(message) % said if said else gettext(message)
+    entry = {"key": field, "message": text, "code": code, **facts}
+    return ValidationException(detail=f"{field}: {text}", extra=[entry])
+
+
+def _out_of_range(field: str) -> ValidationException:
+    return refuse(
+        field, OUT_OF_RANGE, "out_of_range", {"min": MIN_INT, "max": MAX_INT}, minimum=MIN_INT, maximum=MAX_INT
+    )
 
 
 def _is_int_type(annotation: Any) -> bool:
@@ -148,7 +170,7 @@ def _check_query(request: Request[Any, Any, Any]) -> None:
     path_params = request.path_params
     for name, value in request.query_params.multi_items():
         if "\x00" in name or "\x00" in value:
-            raise refuse(name.replace("\x00", "\\x00"), "must not contain NUL characters")
+            raise refuse(name.replace("\x00", "\\x00"), NUL, "control_characters")
         if name in integer_names and name not in path_params:
             _check_int_text(name, value)
         elif name in fraction_names and name not in path_params:
@@ -167,27 +189,27 @@ def _check_int_text(name: str, value: str) -> None:
             detail=f"{name}: {message}", extra=[{"key": name, "message": message, "source": "query"}]
         )
     if len(value.removeprefix("-")) > 12 or not MIN_INT <= int(value) <= MAX_INT:
-        raise refuse(name, f"must be between {MIN_INT} and {MAX_INT}")
+        raise _out_of_range(name)
 
 
 def _walk_json(value: Any, path: str, depth: int) -> None:
     if depth > MAX_JSON_DEPTH:
-        raise refuse(path or "body", f"is nested more than {MAX_JSON_DEPTH} levels deep")
+        raise refuse(path or "body", TOO_DEEP, "too_deep", {"max": MAX_JSON_DEPTH}, maximum=MAX_JSON_DEPTH)
     if isinstance(value, bool):
         return
     if isinstance(value, int):
         if not MIN_INT <= value <= MAX_INT:
-            raise refuse(path or "body", f"must be between {MIN_INT} and {MAX_INT}")
+            raise _out_of_range(path or "body")
     elif isinstance(value, str):
         if "\x00" in value:
-            raise refuse(path or "body", "must not contain NUL characters")
+            raise refuse(path or "body", NUL, "control_characters")
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _walk_json(item, f"{path}.{index}" if path else str(index), depth + 1)
     elif isinstance(value, dict):
         for key, item in value.items():
             if "\x00" in key:
-                raise refuse(path or "body", "must not have a key containing NUL characters")
+                raise refuse(path or "body", NUL_KEY, "control_characters")
             _walk_json(item, f"{path}.{key}" if path else key, depth + 1)
 
 
@@ -229,7 +251,7 @@ def _refuse_booleans_for_integers(value: Any, schema: dict[str, Any], defs: dict
     types = {branch.get("type") for branch in branches}
     if isinstance(value, bool):
         if "integer" in types and "boolean" not in types:
-            raise refuse(path or "body", "must be an integer, not true or false")
+            raise refuse(path or "body", BOOLEAN_FOR_INTEGER, "wrong_type")
     elif isinstance(value, dict):
         for branch in branches:
             properties = branch.get("properties")
@@ -252,13 +274,13 @@ async def _check_json(request: Request[Any, Any, Any]) -> None:
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        raise refuse("body", "is not valid UTF-8") from None
+        raise refuse("body", NOT_UTF8, "invalid_utf8") from None
     try:
         decoded = msgspec.json.decode(body)
     except msgspec.DecodeError as error:
-        raise refuse("body", f"is not valid JSON ({error})") from None
+        raise refuse("body", NOT_JSON, "invalid_json", error=str(error)) from None
     except RecursionError:
-        raise refuse("body", f"is nested more than {MAX_JSON_DEPTH} levels deep") from None
+        raise refuse("body", TOO_DEEP, "too_deep", {"max": MAX_JSON_DEPTH}, maximum=MAX_JSON_DEPTH) from None
     _walk_json(decoded, "", 0)
     schema = body_json_schema(request.route_handler)  # type: ignore[arg-type]
     if schema is not None:
@@ -269,7 +291,7 @@ async def _check_form(request: Request[Any, Any, Any]) -> None:
     form = await request.form()
     for name, value in form.multi_items():
         if "\x00" in name or (isinstance(value, str) and "\x00" in value):
-            raise refuse(name.replace("\x00", "\\x00"), "must not contain NUL characters")
+            raise refuse(name.replace("\x00", "\\x00"), NUL, "control_characters")
 
 
 def _reads_json_body(handler: HTTPRouteHandler) -> bool:
@@ -297,11 +319,11 @@ async def _refuse_undeclared_json(request: Request[Any, Any, Any], media_type: s
     """415 for a body sent to a JSON route under another Content-Type (or none); a body-less call passes."""
     if is_json(media_type) or not reads_json_body(request.route_handler) or not await request.body():  # type: ignore[arg-type]
         return
-    message = f"must be application/json for this body (got {media_type[:80] or 'none'})"
+    message = gettext(NOT_DECLARED_JSON) % {"type": media_type[:80] or "none"}
     raise ClientException(
         detail=f"Content-Type: {message}",
         status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-        extra=[{"key": "Content-Type", "message": message}],
+        extra=[{"key": "Content-Type", "message": message, "code": "unsupported_media_type"}],
     )
 
 

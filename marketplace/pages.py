@@ -27,6 +27,7 @@ from litestar.utils.scope.state import ScopeState
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session
 
+from marketplace.api_errors import coded_api_error
 from marketplace.db.errors import is_unavailable
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
@@ -34,7 +35,7 @@ from marketplace.i18n.middleware import negotiate_locale
 from marketplace.organizations.standing import OrganizationNotApproved
 from marketplace.places.directory import city_of_streets, home_street, remembered_city, remembered_home_street
 from marketplace.places.services import is_city_admin
-from marketplace.query_filters import InvalidFilter
+from marketplace.query_filters import InvalidFilter, invalid_filter_response
 from marketplace.security.authentication import STATIC_PREFIX, resolve_user, session_secret
 from marketplace.security.context import current_user
 from marketplace.security.csrf import CsrfRejected, csrf_token_for
@@ -247,7 +248,7 @@ PAGE_EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
 def page_or_json_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any] | Redirect:
     """For app-wide handlers (unknown addresses): a page for people, Litestar's JSON for /api and /schema."""
     if request.url.path.startswith(("/api/", "/schema")):
-        return create_exception_response(request, exc)
+        return coded_api_error(request, exc)
     if request.method == "GET" and isinstance(exc, HTTPException) and exc.status_code == HTTP_405_METHOD_NOT_ALLOWED:
         # The address of a form's action, opened as a page: a refused form is shown at its action's address,
         # so switching the language there, reloading it from the address bar or opening it again later asks
@@ -330,9 +331,26 @@ def database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Res
     return page
 
 
+def api_or_litestar_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Any other HTTP error: the API's with its code and the sentence in the reader's language
+    (``api_errors``); elsewhere Litestar's own answer, as before (pages have their controllers' handlers)."""
+    if request.url.path.startswith(("/api/", "/schema")):
+        return coded_api_error(request, exc)
+    return create_exception_response(request, exc)
+
+
+def filter_error(request: Request[Any, Any, Any], exc: InvalidFilter) -> Response[Any] | Template | Redirect:
+    """A filter no list could use, where the controller has no handler of its own: a 400, never a 500."""
+    if request.url.path.startswith(("/api/", "/schema")):
+        return invalid_filter_response(request, exc)
+    return html_error_page(request, exc)
+
+
 # For ``Litestar(exception_handlers=...)``: a 404 or 405 raised before any route matched is handled
 # at the application level only, so controller-level handlers never see it.
 APP_EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
+    HTTPException: api_or_litestar_error,
+    InvalidFilter: filter_error,
     HTTP_401_UNAUTHORIZED: page_or_json_error,
     HTTP_403_FORBIDDEN: page_or_json_error,
     HTTP_404_NOT_FOUND: page_or_json_error,

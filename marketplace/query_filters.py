@@ -8,6 +8,7 @@ from litestar import Request, Response
 from litestar.exceptions import ValidationException
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 
+from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.whole_numbers import decimal_number, whole_number
 
@@ -21,19 +22,24 @@ class InvalidFilter(ValueError):
     # Read by the error logging: the client's 400, not a server error to log with a traceback.
     status_code = 400
 
-    def __init__(self, parameter: str, message: str) -> None:
+    def __init__(self, parameter: str, message: str, code: str = "invalid_filter") -> None:
         super().__init__(f"{parameter}: {message}")
         self.parameter = parameter
         self.message = message
+        # Stable, whatever the language (docs/api_refusals.md): ``not_a_choice``, ``too_long``, ...
+        self.code = code
 
 
-def invalid_filter_response(_request: Request[Any, Any, Any], exc: InvalidFilter) -> Response[dict[str, Any]]:
-    """The JSON APIs' 400 for a filter they cannot use, in the shape of Litestar's own validation errors."""
+def invalid_filter_response(request: Request[Any, Any, Any], exc: InvalidFilter) -> Response[dict[str, Any]]:
+    """The JSON APIs' 400 for a filter they cannot use, in the shape of Litestar's own validation errors: the
+    parameter, its code and the problem in the reader's language (a message kept untranslated, ``N_``, is said
+    here)."""
+    current_locale.set(request.scope.get("state", {}).get("locale") or current_locale.get())
     return Response(
         content={
             "status_code": HTTP_400_BAD_REQUEST,
             "detail": _("Invalid query parameter: %(parameter)s") % {"parameter": exc.parameter},
-            "extra": [{"key": exc.parameter, "message": exc.message, "source": "query"}],
+            "extra": [{"key": exc.parameter, "message": _(exc.message), "source": "query", "code": exc.code}],
         },
         status_code=HTTP_400_BAD_REQUEST,
     )
@@ -48,7 +54,7 @@ def one(params: Mapping[str, Any], name: str) -> str:
         value = value[0] if value else ""
     text = str(value or "").strip()
     if "\x00" in text:
-        raise InvalidFilter(name, _("contains a NUL character"))
+        raise InvalidFilter(name, _("contains a NUL character"), "control_characters")
     return text
 
 
@@ -58,7 +64,7 @@ def number(params: Mapping[str, Any], name: str, *, maximum: int = 2**31 - 1) ->
         return None
     value = whole_number(text, minimum=0, maximum=maximum)
     if value is None:
-        raise InvalidFilter(name, _("not a known value"))
+        raise InvalidFilter(name, _("not a known value"), "out_of_range")
     return value
 
 
@@ -71,21 +77,22 @@ def check_typed_number(name: str, text: str) -> None:
     said = _("not a number: write it in the digits 0-9, such as 12 or 3.5")
     raise ValidationException(
         detail=_("Invalid query parameter: %(parameter)s") % {"parameter": name},
-        extra=[{"key": name, "message": said, "source": "query"}],
+        extra=[{"key": name, "message": said, "source": "query", "code": "wrong_type"}],
     )
 
 
 def choice(params: Mapping[str, Any], name: str, allowed: Mapping[str, Any] | list[str]) -> str | None:
     text = one(params, name)
     if text and text not in allowed:
-        raise InvalidFilter(name, _("not a known value; use one of: %(choices)s") % {"choices": ", ".join(allowed)})
+        said = _("not a known value; use one of: %(choices)s") % {"choices": ", ".join(allowed)}
+        raise InvalidFilter(name, said, "not_a_choice")
     return text or None
 
 
 def parse_search(params: Mapping[str, Any]) -> str | None:
     text = one(params, "q")
     if len(text) > MAX_QUERY:
-        raise InvalidFilter("q", _("longer than %(max)d characters") % {"max": MAX_QUERY})
+        raise InvalidFilter("q", _("longer than %(max)d characters") % {"max": MAX_QUERY}, "too_long")
     return text or None
 
 

@@ -57,5 +57,7 @@ class RawBody(AbstractDTO[T], Generic[T]):
 def _object(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         said = _("The body must be a JSON object.")
-        raise ValidationException(f"body: {said}", extra=[{"key": "body", "message": said, "source": "body"}])
+        raise ValidationException(
+            f"body: {said}", extra=[{"key": "body", "message": said, "source": "body", "code": "not_an_object"}]
+        )
     return value

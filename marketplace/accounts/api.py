@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from marketplace.accounts import services
 from marketplace.accounts.schemas import Login
+from marketplace.api_errors import coded_extra
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.i18n import gettext as _
 from marketplace.security.context import current_csrf_token
@@ -85,9 +86,10 @@ class AuthApiController(Controller):
             body = Login.model_validate(data)
         except ValidationError as error:
             problems = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in error.errors()]
-            return Response(
-                {"status_code": 400, "detail": "Invalid login request", "errors": problems}, status_code=400
-            )
+            # ``errors`` as before; ``extra`` as every refusal: each field with its code and the reader's sentence.
+            extra = coded_extra(400, [{"key": p["field"], "message": p["message"]} for p in problems])
+            body = {"status_code": 400, "detail": "Invalid login request", "errors": problems, "extra": extra}
+            return Response(body, status_code=400)
         state = request.app.state
         try:
             result = services.authenticate(
@@ -106,12 +108,14 @@ class AuthApiController(Controller):
                     "status_code": 429,
                     "detail": _("Too many failed sign-ins; try again later."),
                     "retry_after": throttled.retry_after,
+                    "extra": {"code": "too_many_requests", "retry_after": throttled.retry_after},
                 },
                 status_code=HTTP_429_TOO_MANY_REQUESTS,
                 headers={"Retry-After": str(throttled.retry_after)},
             )
         except services.LoginFailed:
-            return Response({"status_code": 401, "detail": _(services.LOGIN_FAILED)}, status_code=HTTP_401_UNAUTHORIZED)
+            body = {"status_code": 401, "detail": _(services.LOGIN_FAILED), "extra": {"code": "login_failed"}}
+            return Response(body, status_code=HTTP_401_UNAUTHORIZED)
         with state.reader_factory() as reader:
             user = load_current_user(reader, result.user.id, method=AuthMethod.SESSION, session_id=result.session.id)
         assert user is not None

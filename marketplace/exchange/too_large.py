@@ -47,6 +47,6 @@ def too_large_json(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
     body = {
         "status_code": HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         "detail": f"file: {message}",
-        "extra": [{"key": "file", "message": message, "source": "body"}],
+        "extra": [{"key": "file", "message": message, "source": "body", "code": "too_large"}],
     }
     return Response(body, status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE)

@@ -18,8 +18,9 @@ from marketplace.accounts.models import Role
 from marketplace.db.deps import DbSession
 from marketplace.forms import FormData, one
 from marketplace.i18n import gettext as _
+from marketplace.matches import field_problems as problems
 from marketplace.matches import round_proposals
-from marketplace.matches.page_forms import FormProblem, reason_problem
+from marketplace.matches.page_forms import MAX_REASON, FormProblem, field_codes, reason_problem
 from marketplace.matches.pages import ClaimPagesController, SignupPagesController
 from marketplace.matches.services import Conflict
 from marketplace.matches.street_scope import NotServed
@@ -37,6 +38,21 @@ def refusal_message(error: Conflict) -> str:
     if error.said:
         return str(error.detail)
     return _("That did not work: the data changed in the meantime. Please reload the page and try again.")
+
+
+def decline_problems(error: ValidationException) -> dict[str, str]:
+    """What the decline form says beside each field the service refused, chosen by the problem's code
+    (``field_problems``), never by its English: the form's own words where it has them, else the service's
+    sentence (already in the reader's language). Empty when no problem has a code of that domain."""
+    fields: dict[str, str] = {}
+    for key, code, said in field_codes(error):
+        if code == "control_characters":
+            fields[key] = _("Must not contain control characters.")
+        elif code == "too_long":
+            fields[key] = _("The reason must be at most %(n)s characters.") % {"n": MAX_REASON}
+        elif code in problems.CODES:
+            fields[key] = said
+    return fields
 
 
 def _home(actor: CurrentUser) -> str:
@@ -80,8 +96,11 @@ class ProposalPagesController(Controller):
         except Conflict as error:
             db.rollback()
             return _page(db, actor, FormProblem(form, message=refusal_message(error)), HTTP_409_CONFLICT)
-        except ValidationException:
+        except ValidationException as error:
             db.rollback()
-            problem = FormProblem(form, fields={"reason": _("Must not contain control characters.")})
+            fields = decline_problems(error)
+            if not fields:
+                raise  # no field problem the form knows: the error page says what it is (400)
+            problem = FormProblem(form, fields=fields, values={"reason": reason})
             return _page(db, actor, problem, HTTP_400_BAD_REQUEST)
         return Redirect(f"{_home(actor)}?done=proposal_declined", status_code=HTTP_303_SEE_OTHER)

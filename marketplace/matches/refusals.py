@@ -134,7 +134,10 @@ ALREADY_LIVE = N_("This candidate already has a live proposal, claim or sign-up 
 LINE_NEEDS_NOTHING = N_("This resource line needs nothing more.")
 STREET_NOT_SERVED = N_("The organization no longer serves the street of this project.")
 
+VOLUNTEER_GONE = N_("The volunteer's account no longer exists.")
+
 NAMES |= {
+    "volunteer_gone": "The volunteer no longer exists",
     "shift_full": "This shift is full",
     "already_signed_up": "You are already signed up for this shift",
     "already_claimed": "This project is already claimed",

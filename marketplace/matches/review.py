@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litestar.exceptions import NotFoundException
+from litestar.status_codes import HTTP_409_CONFLICT
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import Role, User
+from marketplace.api_errors import STATUS_CODES
 from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.i18n import N_, gettext
@@ -84,7 +86,7 @@ def _approve_in_savepoint(db: Session, actor: CurrentUser, row: Match) -> None:
     # First, as a sign-up does: the volunteer's lock, so no other confirmation of them runs meanwhile.
     volunteer_shift = row.kind is MatchKind.VOLUNTEER_SHIFT
     if volunteer_shift and not lock_volunteer(db, row.volunteer_id or 0):
-        raise Conflict("The volunteer no longer exists")
+        raise refusals.refusal("volunteer_gone", refusals.VOLUNTEER_GONE)
     # An offer's row before the match's, in the order a withdrawal takes them (offers.lifecycle.enter_offer).
     if row.kind is MatchKind.OFFER_LINE and row.offer_id is not None:
         hold_offer(db, row.offer_id)
@@ -233,8 +235,9 @@ def _each(
             if problem.said:
                 result.said.add(match_id)
             extra = problem.extra
-            if isinstance(extra, dict) and extra.get("code"):
-                result.codes[match_id] = str(extra["code"])
+            # A refusal raised without a code has the one a single decision's answer gives it (api_errors).
+            code = extra.get("code") if isinstance(extra, dict) else None
+            result.codes[match_id] = str(code or STATUS_CODES[HTTP_409_CONFLICT])
         except DBAPIError as error:
             if not _lost_a_lock_race(error):
                 raise

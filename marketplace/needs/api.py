@@ -10,6 +10,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_409_CONFLI
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
+from marketplace.api_errors import STATUS_CODES
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.masking import mask_name, mask_phone
@@ -160,34 +161,42 @@ def need_detail_out(db: Session, need: Need) -> dict[str, Any]:
     return data
 
 
-def problem(field: str, message: str, status_code: int = 400) -> Response[dict[str, Any]]:
+def problem(field: str, message: str, status_code: int = 400, code: str | None = None) -> Response[dict[str, Any]]:
+    """A refusal naming the field, with its stable code (by its status where the raiser gave none)."""
+    entry = {"key": field, "message": message, "code": code or STATUS_CODES.get(status_code, "invalid")}
     return Response(
-        {"status_code": status_code, "detail": f"{field}: {message}", "extra": [{"key": field, "message": message}]},
-        status_code=status_code,
+        {"status_code": status_code, "detail": f"{field}: {message}", "extra": [entry]}, status_code=status_code
     )
 
 
-def conflict(current: Need, message: str) -> Response[dict[str, Any]]:
-    return Response(
-        {"status_code": HTTP_409_CONFLICT, "detail": message, "current": need_out(current, full=True)},
-        status_code=HTTP_409_CONFLICT,
-    )
+def conflict(current: Need, message: str, code: str, **facts: Any) -> Response[dict[str, Any]]:
+    body = {
+        "status_code": HTTP_409_CONFLICT,
+        "detail": message,
+        "extra": {"code": code, **facts},
+        "current": need_out(current, full=True),
+    }
+    return Response(body, status_code=HTTP_409_CONFLICT)
 
 
 def _need_problem(_request: Request[Any, Any, Any], exc: services.NeedProblem) -> Response[dict[str, Any]]:
-    return problem(exc.field, exc.message, exc.status_code)
+    return problem(exc.field, exc.message, exc.status_code, getattr(exc, "code", None))
 
 
 def _not_found(_request: Request[Any, Any, Any], exc: services.NeedNotFound) -> Response[dict[str, Any]]:
-    return Response({"status_code": 404, "detail": f"No need with id {exc.args[0]} in your scope"}, status_code=404)
+    detail = f"No need with id {exc.args[0]} in your scope"
+    return Response({"status_code": 404, "detail": detail, "extra": {"code": "not_found"}}, status_code=404)
 
 
 def _version_conflict(_request: Request[Any, Any, Any], exc: services.VersionConflict) -> Response[dict[str, Any]]:
-    return conflict(exc.current, "version: the need was changed by someone else; reload and apply your edit again")
+    message = "version: the need was changed by someone else; reload and apply your edit again"
+    return conflict(exc.current, message, "version_conflict")
 
 
 def _wrong_status(_request: Request[Any, Any, Any], exc: services.WrongStatus) -> Response[dict[str, Any]]:
-    return conflict(exc.current, f"status: the need is {exc.current.status.value}, which does not allow this")
+    status = exc.current.status.value
+    message = f"status: the need is {status}, which does not allow this"
+    return conflict(exc.current, message, "wrong_status", status=status)
 
 
 def _escalation_problem(_request: Request[Any, Any, Any], exc: escalation.EscalationProblem) -> Response[Any]:
@@ -195,7 +204,7 @@ def _escalation_problem(_request: Request[Any, Any, Any], exc: escalation.Escala
 
 
 def _change_refused(_request: Request[Any, Any, Any], exc: changes.ChangeRefused) -> Response[Any]:
-    return problem(exc.field, exc.message, exc.status_code)
+    return problem(exc.field, exc.message, exc.status_code, exc.code)
 
 
 def change_out(db: Session, result: changes.ChangeResult) -> dict[str, Any]:

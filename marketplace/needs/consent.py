@@ -47,6 +47,8 @@ class ConsentProblem(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        # Stable whatever the wording (docs/api_refusals.md).
+        self.code = "consent_already_recorded" if message == ALREADY_RECORDED else "consent_not_recorded"
 
 
 ALREADY_RECORDED = "is already recorded for this need; withdraw it first to record it again"

@@ -18,7 +18,7 @@ from marketplace.security.guards import staff_or_admin, token_scope
 
 
 def _consent_problem(_request: Request[Any, Any, Any], exc: consent.ConsentProblem) -> Response[dict[str, Any]]:
-    return problem(exc.field, exc.message, exc.status_code)
+    return problem(exc.field, exc.message, exc.status_code, exc.code)
 
 
 class NeedContactApiController(Controller):

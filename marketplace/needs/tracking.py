@@ -42,9 +42,10 @@ _ARRANGED = (NeedStatus.PARTIALLY_MATCHED, NeedStatus.MATCHED, NeedStatus.IN_PRO
 class TrackingProblem(Exception):
     """A field of the lookup that cannot be a reference number or a phone (said before anything is looked up)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, code: str) -> None:
         super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
+        # ``code``: stable whatever the language (docs/api_refusals.md).
+        self.field, self.message, self.code = field, message, code
 
 
 # --- input -------------------------------------------------------------------------------------------------
@@ -56,7 +57,9 @@ def parse_reference(text: str) -> int:
     found = None if has_other_digits(typed) else _REFERENCE.match(unicodedata.normalize("NFKC", typed))
     number = whole_number(found.group(1), maximum=MAX_REFERENCE) if found is not None else None
     if number is None:
-        raise TrackingProblem("ref", N_("Enter the reference number you were given, like XQ-000202."))
+        raise TrackingProblem(
+            "ref", N_("Enter the reference number you were given, like XQ-000202."), "not_a_reference"
+        )
     return number
 
 
@@ -73,7 +76,7 @@ def phone_digits(text: str | None) -> str:
 def parse_phone(text: str) -> str:
     digits = phone_digits(text)
     if not digits.isdigit() or not 5 <= len(digits) <= 20:
-        raise TrackingProblem("phone", N_("Enter the phone number you gave with the report."))
+        raise TrackingProblem("phone", N_("Enter the phone number you gave with the report."), "not_a_phone")
     return digits
 
 

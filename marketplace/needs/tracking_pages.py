@@ -149,7 +149,7 @@ class TrackApiController(Controller):
         try:
             progress = tracking.track(db, client_address, ref, phone)
         except tracking.TrackingProblem as problem:
-            raise field_problem(problem.field, _(problem.message)) from None
+            raise field_problem(problem.field, _(problem.message), problem.code) from None
         except submissions.TooManySubmissions as limited:
             raise TooManyRequestsException(
                 detail=_("Too many lookups; try again later."),

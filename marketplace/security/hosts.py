@@ -43,7 +43,7 @@ def host_allowed(host_header: str | None, allowed: tuple[str, ...]) -> bool:
 
 def allowed_hosts_middleware_factory(settings: Settings) -> Any:
     allowed = settings.allowed_hosts
-    body = b'{"status_code":400,"detail":"Unknown host"}'
+    body = b'{"status_code":400,"detail":"Unknown host","extra":{"code":"unknown_host"}}'
 
     def middleware(app: ASGIApp) -> ASGIApp:
         async def handle(scope: Scope, receive: Receive, send: Send) -> None:
