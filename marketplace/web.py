@@ -61,6 +61,8 @@ def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -
         language_names=i18n.LANGUAGE_NAMES,
         html_lang=lambda: i18n.HTML_LANG[i18n.current_locale.get()],
         localized_name=localized_name,
+        other_name=other_name,
+        other_name_lang=other_name_lang,
         localized_district=localized_district,
         device_name=device_name,
         csrf_token=security_context.current_csrf_token.get,
@@ -186,6 +188,21 @@ def localized_name(obj: Any) -> str:
         if english:
             return str(english)
     return str(obj.name)
+
+
+def other_name(obj: Any) -> str:
+    """The name ``localized_name`` does not show, for secondary text beside it: the Chinese ``name`` to an English
+    reader, ``name_en`` to a Chinese one; empty when the object has no English name (a proper name is not
+    translated, so there is nothing else to show)."""
+    english = getattr(obj, "name_en", None)
+    if not english or english == obj.name:
+        return ""
+    return str(obj.name) if i18n.current_locale.get() == "en" else str(english)
+
+
+def other_name_lang() -> str:
+    """The ``lang`` of ``other_name``: Chinese beside an English page, English beside a Chinese one."""
+    return "zh-CN" if i18n.current_locale.get() == "en" else "en"
 
 
 def localized_district(obj: Any) -> str:

@@ -32,14 +32,14 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
         "admin",
         "林晓华",
         "street admin: vets organizations, publishes projects, approves every match, sees dashboards and the audit log",
-        "街道管理员：审核共建单位、发布项目、审批每一次对接、查看数据看板和审计日志",
+        "街道管理员：审核合伙人单位、发布项目、批准每一次对接、查看数据看板和审计日志",
     ),
     DemoAccount(
         Role.STAFF,
         "staff",
         "王海燕",
         "community staff of Hudao Community, scoped to its grids: records needs, posts shifts, verifies delivery",
-        "湖岛社区工作人员（负责本社区网格）：登记需求、发布志愿岗位、核验完成情况",
+        "湖岛社区工作人员（负责本社区网格）：登记需求、发布志愿班次、核验完成情况",
     ),
     DemoAccount(
         Role.PARTNER,
@@ -53,7 +53,7 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
         "volunteer",
         "刘志强",
         "party-member volunteer of Hudao New Village: signs up for shifts, checks in and out, sees their hours",
-        "湖岛新村党员志愿者：报名志愿岗位、签到签退、查看服务时长",
+        "湖岛新村党员志愿者：报名志愿班次、签到签退、查看服务时长",
     ),
     DemoAccount(
         Role.ADMIN,

@@ -41,4 +41,4 @@ def test_a_staff_proposal_is_not_called_a_rounds(client: TestClient[Any], sessio
     # The same proposal made by a round says so.
     session.execute(sa.update(Match).where(Match.id == made.json()["id"]).values(source=MatchSource.MATCHING_ROUND))
     session.commit()
-    assert "王急救 · 匹配轮次推荐，等待志愿者答复" in client.get(f"/needs/{need.id}").text
+    assert "王急救 · 由一轮匹配推荐，等待志愿者答复" in client.get(f"/needs/{need.id}").text

@@ -2,7 +2,7 @@
 
 A newcomer's walk found the street admin with 45 separate "a new proposal is waiting" notifications and a
 badge of 45. Now notifications of one kind and target that arrive together are one entry ("6 proposals
-from this round were accepted and wait for your approval" / "本轮匹配有 6 条推荐已被接受，待您审批"),
+from this round were accepted and wait for your approval" / "本轮匹配有 6 条推荐已被接受，待您批准"),
 linked to the review filtered to them; the badge counts entries; marking the entry read marks them all.
 Each notification stays its own row (grouping happens when the centre is read), so candidates answering
 at the same moment, over real HTTP, each leave their row and still make one entry.
@@ -110,7 +110,7 @@ def test_a_rounds_answers_given_at_once_are_one_entry_linked_to_exactly_them(
 
     client.cookies.set("lang", "zh_CN")
     zh = client.get("/notifications").text
-    assert "本轮匹配有 6 条推荐已被接受，待您审批" in zh
+    assert "本轮匹配有 6 条推荐已被接受，待您批准" in zh
     assert _badge(zh) == "2"
     assert _lead(zh) == "2 条未读消息（共 7 条）"
 
@@ -169,7 +169,7 @@ def test_a_days_new_proposals_are_one_entry_and_the_badge_counts_entries(
     assert '<a href="/review?from=2026-06-01&amp;to=2026-06-01">45 new proposals wait for your approval</a>' in page
     client.cookies.set("lang", "zh_CN")
     zh = client.get("/notifications").text
-    assert "有 45 条新的对接申请待您审批" in zh and _badge(zh) == "2"
+    assert "有 45 条新的对接申请待您批准" in zh and _badge(zh) == "2"
 
 
 def test_the_daily_digest_says_a_groups_count_once(client: TestClient[object], session: Session) -> None:

@@ -221,6 +221,6 @@ def test_claiming_in_a_street_the_organization_does_not_serve_has_a_code(
     refused = client.post(f"/api/v1/projects/{need.id}/claims", json={"kind": "whole"}, headers=_api(partner, lang))
     assert refused.status_code == 403, refused.text
     body = refused.json()
-    said = _said(lang, "贵机构不服务四方街道。", "Your organization does not serve Sifang Street.")
+    said = _said(lang, "贵单位不服务四方街道。", "Your organization does not serve Sifang Street.")
     assert body["extra"] == {"code": "street_not_served_by_you", "street_id": other.id}
     assert body["detail"] == said, body

@@ -115,7 +115,7 @@ def test_cancelling_a_cancelled_sign_up_or_claim_says_what_it_is_now(
         early,
         "claim_not_approved",
         {
-            "zh_CN": "只有审核通过的认领才能标记为已交付（该认领当前：待审批）。",
+            "zh_CN": "只有已批准的认领才能标记为已交付（该认领当前：待审核）。",
             "en": "Only an approved claim can be marked delivered (this one: Proposed).",
         }[lang],
     )

@@ -260,9 +260,9 @@ def test_a_partner_is_told_on_the_page_which_street_its_organization_does_not_se
     a, b = city.a, city.b
     _sign_in(client, a.partner)
     page = client.get(f"/projects/{b.need.id}/take-part")
-    assert page.status_code == 403 and "贵机构不服务四方街道。" in page.text
+    assert page.status_code == 403 and "贵单位不服务四方街道。" in page.text
     posted = post_form(client, settings, f"/projects/{b.need.id}/claim", {"kind": "whole"})
-    assert posted.status_code == 403 and "贵机构不服务四方街道。" in posted.text
+    assert posted.status_code == 403 and "贵单位不服务四方街道。" in posted.text
     client.cookies.set("lang", "en")
     assert "Your organization does not serve Sifang Street." in client.get(f"/projects/{b.need.id}/take-part").text
     assert client.get(f"/projects/{a.need.id}/take-part").status_code == 200

@@ -4,7 +4,8 @@ A partner is a 合伙人 (the street's "red partners", 红色合伙人, and thei
 共建单位 on one page and a 合作单位 on the next; a resource line is a 资源项, a shift a 班次, and so on. The
 glossary is small on purpose: the domain's nouns and the admin's two decisions. For each entry, every message
 whose English says the term must not say it in Chinese with one of the words the catalogs used to drift to
-(``drifted``), and where ``required`` is given, must say the glossary's word.
+(``drifted``), and where ``required`` is given, must say the glossary's word. How the organization addressed,
+the two approvals and a round are said, and the files' headers: test_zh_glossary_one_word.py.
 """
 
 import re
@@ -27,17 +28,17 @@ class Term:
 
 GLOSSARY = (
     Term(r"partners?", "合伙人", ("共建单位", "合作单位", "合伙单位", "合作伙伴", "合作方"), required=True),
-    Term(r"organi[sz]ations?", "单位", ("共建单位", "合作单位", "合伙单位")),
+    Term(r"organi[sz]ations?", "单位", ("共建单位", "合作单位", "合伙单位", "机构")),
     Term(r"needs?", "需求", ("诉求",)),
     Term(r"offers?", "资源", ("供给方",)),
     Term(r"shifts?", "班次", ("岗位", "值班")),
     Term(r"resource lines?", "资源项", ("资源需求项", "资源明细", "资源行", "资源条目"), required=True),
-    Term(r"(matching )?rounds?", "匹配轮次", ("撮合", "批次")),
+    Term(r"(matching )?rounds?", "一轮匹配", ("撮合", "批次", "一次匹配", "智能匹配")),
     Term(r"volunteers?", "志愿者", ("义工",)),
     Term(r"streets?", "街道", ("街区",)),
     Term(r"communit(y|ies)", "社区", ("小区",)),
     Term(r"grids?", "网格", ("格网", "片区")),
-    Term(r"approve[sd]?", "批准", ("核准",)),
+    Term(r"approve[sd]?", "批准", ("核准", "审批")),
     Term(r"reject(s|ed)?", "驳回", ("拒绝", "否决")),
 )
 

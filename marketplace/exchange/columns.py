@@ -28,7 +28,8 @@ class CellProblem(ValueError):
 class ColumnSpec:
     """One column of a list's file.
 
-    ``name`` is the field it fills; a file's header row may use ``header_zh``, ``header_en`` or ``name``.
+    ``name`` is the field it fills; a file's header row may use ``header_zh``, ``header_en`` or ``name``, or one
+    of ``aliases``: a header the column had before it was renamed, so the files staff already hold still import.
     ``parse`` turns the cell's text (already stripped, never empty) into a value or raises ``CellProblem``;
     ``export`` reads the value to write from a row (any object the list passes to the writer).
     """
@@ -41,9 +42,11 @@ class ColumnSpec:
     required: bool = False
     example: str = ""
     help: str = ""
+    aliases: tuple[str, ...] = ()
 
     def headers(self) -> set[str]:
-        return {self.header_zh.strip().lower(), self.header_en.strip().lower(), self.name.lower()}
+        named = {self.header_zh, self.header_en, self.name, *self.aliases}
+        return {header.strip().lower() for header in named}
 
     def shown_example(self) -> str:
         """The example as the reader would write it: a vocabulary's label in their language, not its code."""

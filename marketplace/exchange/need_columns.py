@@ -179,8 +179,17 @@ def _line_columns() -> list[ColumnSpec]:
 
 def _shift_columns() -> list[ColumnSpec]:
     return [
-        _column("shift_title", "志愿岗位", "Shift", text(200), _shift("title"), example="更换灯泡"),
-        _column("shift_location", "岗位地点", "Shift location", text(200), _shift("location"), example="3号楼"),
+        # Renamed to the app's word for a shift (班次); the old headers still import (docs/import-export.md).
+        _column("shift_title", "班次", "Shift", text(200), _shift("title"), example="更换灯泡", aliases=("志愿岗位",)),
+        _column(
+            "shift_location",
+            "班次地点",
+            "Shift location",
+            text(200),
+            _shift("location"),
+            example="3号楼",
+            aliases=("岗位地点",),
+        ),
         _column(
             "shift_starts_at",
             "开始时间",
@@ -242,8 +251,8 @@ def export_columns(language: str = "zh") -> list[ColumnSpec]:
         ignored("recorded_on", "登记日期", "Recorded on", lambda r: street_time(r.need.created_at).date()),
         *_line_columns(),
         *_shift_columns(),
-        ignored("line_count", "资源行数", "Resource lines", lambda r: len(r.lines)),
-        ignored("shift_count", "岗位数", "Shifts", lambda r: len(r.shifts)),
+        ignored("line_count", "资源项数", "Resource lines", lambda r: len(r.lines)),
+        ignored("shift_count", "班次数", "Shifts", lambda r: len(r.shifts)),
     ]
 
 

@@ -70,7 +70,7 @@ class VolunteerCandidate:
     def rejection_reason(self) -> str:
         values = self.values
         if values["skill_coverage"] < 0.5:
-            return "缺少该岗位所需技能"
+            return "缺少该班次所需技能"
         if values["availability"] < 0.5:
             return "该时段大部分不在志愿者可服务时间内"
         if values["reliability"] < 0.45:
@@ -258,9 +258,9 @@ class ShiftStaffing:
         for _, rank in sorted(liked):
             candidate = ranked[rank - 1]
             if approved >= wanted:
-                reasons[rank] = "岗位名额已满"
+                reasons[rank] = "班次名额已满"
             elif self.ledger.overlaps(candidate.position, shift):
-                reasons[rank] = "与该志愿者已确认的其他岗位时间冲突"
+                reasons[rank] = "与该志愿者已确认的其他班次时间冲突"
             else:
                 approved += 1
                 reasons[rank] = ""
