@@ -62,7 +62,7 @@ def test_closing_the_last_open_line_is_refused_and_nothing_is_written(
         headers=staff.headers,
     )
     assert answer.status_code == 409, answer.text
-    assert answer.json()["extra"] == [{"key": "reason", "message": LAST_THING_ASKED}]
+    assert answer.json()["extra"] == [{"key": "reason", "message": LAST_THING_ASKED, "code": "nothing_asked"}]
     row = fetch(session, ResourceLine, line.id)
     assert row.closed_at is None and row.still_needed == 10
     # The proposed claim it would have released is still waiting; nothing was audited.

@@ -155,7 +155,7 @@ def test_the_api_refuses_to_publish_a_need_that_asks_for_nothing(
     response = client.post(f"/api/v1/needs/{need.id}/publish", json=body, headers=staff.headers)
     assert response.status_code == 409, response.text
     answer = response.json()
-    assert answer["extra"] == [{"key": "lines", "message": NOTHING_ASKED}]
+    assert answer["extra"] == [{"key": "lines", "message": NOTHING_ASKED, "code": "nothing_asked"}]
     assert answer["detail"] == f"lines: {NOTHING_ASKED}"
     _unchanged(session, need)
 

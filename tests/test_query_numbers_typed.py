@@ -22,7 +22,9 @@ def test_a_score_not_written_in_digits_is_a_400_naming_it(sent: str, client: Tes
         headers = boss.headers | {"Accept-Language": language}
         answer = client.get("/api/v1/review", params={"score": sent}, headers=headers)
         assert answer.status_code == 400, (sent, answer.text)
-        assert answer.json()["extra"] == [{"key": "score", "message": said, "source": "query"}], answer.text
+        assert answer.json()["extra"] == [{"key": "score", "message": said, "source": "query", "code": "wrong_type"}], (
+            answer.text
+        )
 
 
 def test_a_score_in_digits_still_filters(client: TestClient[Any], session: Session) -> None:

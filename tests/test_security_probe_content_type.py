@@ -177,7 +177,9 @@ def test_a_body_not_sent_as_json_no_longer_slips_past_the_edge_checks(
     for media in ("text/plain", None):
         response = _post(client, "POST", "/api/v1/needs", staff.csrf, body, media)
         assert response.status_code == 415, (case, media, response.status_code, response.text[:200])
-        assert response.json()["extra"] == [{"key": "Content-Type", "message": response.json()["extra"][0]["message"]}]
+        assert response.json()["extra"] == [
+            {"key": "Content-Type", "message": response.json()["extra"][0]["message"], "code": "unsupported_media_type"}
+        ]
     assert changed_tables(before, table_checksums(clean_engine)) == []
 
 

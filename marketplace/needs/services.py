@@ -154,6 +154,8 @@ class NothingAsked(NeedProblem):
     shift place. Such a project can never be claimed nor close. 409 naming ``lines`` (a change that would take
     away the last thing asked is refused by ``changes`` with its own field, LAST_THING_ASKED)."""
 
+    code = "nothing_asked"  # the API's extra code, as a change's refusal of the same (docs/api_refusals.md)
+
     def __init__(self) -> None:
         super().__init__("lines", NOTHING_ASKED, status_code=409)
 
