@@ -4,6 +4,7 @@ Hours credited follow the one rule in marketplace.volunteers.hours (``credit_for
 hours_total (the all-time figure) grows by an atomic UPDATE. A volunteer is checked in to one shift at a time.
 """
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -273,32 +274,40 @@ def verify_need(db: Session, actor: CurrentUser, need_id: int, satisfaction: int
 
 
 def verification_blockers(db: Session, need_id: int) -> list[refusals.Blocker]:
-    """What a need still waits for: lines still needing something, shifts not over, claims not delivered.
-
-    A line closed as enough needs nothing; a cancelled shift waits for nothing; a moved shift waits for its
-    new end. While a whole-project claim is approved its lines are that claim's to deliver: the claim not yet
-    delivered is the one thing said about them.
-    """
-    problems: list[refusals.Blocker] = []
-    now = utcnow()
-    whole_pending = db.exec(
-        select(Match.id).where(
-            Match.need_id == need_id, Match.kind == MatchKind.WHOLE_NEED, Match.status == MatchStatus.APPROVED
-        )
-    ).first()
-    for line in db.exec(select(ResourceLine).where(ResourceLine.need_id == need_id)).all():
-        if line.still_needed > 0 and line.closed_at is None and whole_pending is None:
-            problems.append(refusals.line_blocker(line))
-    for shift in db.exec(select(Shift).where(Shift.need_id == need_id)).all():
-        if shift.ends_at > now and shift.cancelled_at is None:
-            problems.append(refusals.shift_blocker(shift))
-    open_approved = db.exec(
-        select(Match.id).where(
+    """What a need still waits for (``blockers_among`` its lines, shifts and partners' claims, now)."""
+    lines = db.exec(select(ResourceLine).where(ResourceLine.need_id == need_id)).all()
+    shifts = db.exec(select(Shift).where(Shift.need_id == need_id)).all()
+    claims = db.exec(
+        select(Match).where(
             Match.need_id == need_id, Match.status == MatchStatus.APPROVED, Match.kind != MatchKind.VOLUNTEER_SHIFT
         )
     ).all()
-    if open_approved:
-        problems.append(refusals.claims_blocker(len(open_approved)))
+    return blockers_among(lines, shifts, claims, utcnow())
+
+
+def blockers_among(
+    lines: Iterable[ResourceLine], shifts: Iterable[Shift], claims: Iterable[Match], now: datetime
+) -> list[refusals.Blocker]:
+    """What a need still waits for: lines still needing something, shifts not over, claims not delivered.
+
+    The rule ``verify_need`` applies, over rows already read (the need page has them). ``claims``: the need's
+    partners' claims (any status; volunteers' sign-ups wait for nothing once their shift is over). A line
+    closed as enough needs nothing; a cancelled shift waits for nothing; a moved shift waits for its new end.
+    While a whole-project claim is approved its lines are that claim's to deliver: the claim not yet delivered
+    is the one thing said about them.
+    """
+    approved = [m for m in claims if m.status == MatchStatus.APPROVED and m.kind != MatchKind.VOLUNTEER_SHIFT]
+    whole_pending = any(m.kind == MatchKind.WHOLE_NEED for m in approved)
+    problems = [
+        refusals.line_blocker(line)
+        for line in lines
+        if line.still_needed > 0 and line.closed_at is None and not whole_pending
+    ]
+    problems += [
+        refusals.shift_blocker(shift) for shift in shifts if shift.ends_at > now and shift.cancelled_at is None
+    ]
+    if approved:
+        problems.append(refusals.claims_blocker(len(approved)))
     return problems
 
 

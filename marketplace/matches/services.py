@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from marketplace.matches.compatibility import serves as serves
     from marketplace.matches.delivery import CHECK_IN_OPENS as CHECK_IN_OPENS
     from marketplace.matches.delivery import VERIFIABLE as VERIFIABLE
+    from marketplace.matches.delivery import blockers_among as blockers_among
     from marketplace.matches.delivery import check_in as check_in
     from marketplace.matches.delivery import check_out as check_out
     from marketplace.matches.delivery import is_ready_to_verify as is_ready_to_verify
@@ -81,6 +82,7 @@ _SURFACE = {
     "SLOT_HOLDERS": "held_time",
     "StaffProposal": "staff_proposals",
     "VERIFIABLE": "delivery",
+    "blockers_among": "delivery",
     "answer_state": "round_proposals",
     "check_in": "delivery",
     "check_out": "delivery",

@@ -9,13 +9,10 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import User
 from marketplace.db.types import utcnow
-from marketplace.i18n import gettext as _
-from marketplace.i18n.numbers import counted
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.services import AWAITING, reason_shown
 from marketplace.needs.models import ResourceLine, Shift
 from marketplace.organizations.models import Organization
-from marketplace.quantity_display import unit_name
 from marketplace.volunteers.models import ShiftSignup, SignupStatus, VolunteerProfile
 from marketplace.web import localized_name
 
@@ -186,41 +183,3 @@ def shift_progress(db: Session, shifts: list[Shift]) -> list[ShiftProgress]:
         )
         for shift in shifts
     ]
-
-
-def blockers(lines: list[LineProgress], shifts: list[ShiftProgress], claims: list[Claim]) -> list[str]:
-    """What still stands before verification, in the reader's language.
-
-    The same rules as ``delivery.verification_blockers``, which has the last word when staff verify; whether
-    none is left is ``matches.services.ready_to_verify`` (the page asks it, and says so when nothing is).
-    """
-    problems = []
-    for item in lines:
-        if not item.covered:
-            what = item.line.description or item.line.kind.label
-            values = {
-                "what": what,
-                "qty": _number(item.line.still_needed),
-                "unit": unit_name(item.line.unit, item.line.still_needed),
-            }
-            problems.append(_("Resource line “%(what)s” still needs %(qty)s %(unit)s.") % values)
-    for shift in shifts:
-        if not shift.over and not shift.cancelled:
-            problems.append(_("Shift “%(title)s” is not over yet.") % {"title": shift.shift.title})
-    open_claims = sum(1 for claim in claims if claim.match.status is MatchStatus.APPROVED)
-    if open_claims:
-        problems.append(
-            counted(
-                "%(num)d approved claim is not delivered yet.",
-                "%(num)d approved claims are not delivered yet.",
-                open_claims,
-            )
-        )
-    return problems
-
-
-def _number(value: Decimal) -> str:
-    """A number as the pages write it: "5,000", "2.5", in the reader's language."""
-    from marketplace.web import format_number  # the pages' own number formatting
-
-    return format_number(value)

@@ -187,7 +187,13 @@ class NeedStaffPagesController(Controller):
             shifts=shifts,
             claims=claims,
             verifiable=need.status in matches_services.VERIFIABLE,
-            blockers=participation.blockers(lines, shifts, claims),
+            # What it waits for, by the rule verify_need applies, over the rows this page has read.
+            blockers=[
+                blocker.said
+                for blocker in matches_services.blockers_among(
+                    [item.line for item in lines], [item.shift for item in shifts], [c.match for c in claims], utcnow()
+                )
+            ],
             ready_to_verify=ready_to_verify,
             likely=duplicates.likely_duplicates(db, actor, need),
             steps=[(step, escalation.may_acknowledge(db, actor, step)) for step in steps],
