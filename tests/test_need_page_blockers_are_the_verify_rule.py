@@ -14,9 +14,7 @@ from tests import matches_factories as mf
 from tests.security_helpers import make_grid, sign_in_as
 
 
-def test_an_approved_whole_project_claim_is_what_its_lines_wait_for(
-    client: TestClient[Any], session: Session
-) -> None:
+def test_an_approved_whole_project_claim_is_what_its_lines_wait_for(client: TestClient[Any], session: Session) -> None:
     need = mf.project(session, make_grid(session), NeedStatus.MATCHED, title="修缮凉亭")
     mf.line(session, need, "50")
     partner = mf.partner(session)
