@@ -20,7 +20,7 @@ from marketplace.accounts.models import User
 from marketplace.audit.services import record
 from marketplace.db.types import utcnow
 from marketplace.needs import services
-from marketplace.needs.models import ConsentMethod, NeedConsent
+from marketplace.needs.models import ConsentMethod, Need, NeedConsent
 from marketplace.security.identity import CurrentUser
 from marketplace.validation import InputModel, Reason, optional, text
 
@@ -48,11 +48,24 @@ class ConsentProblem(Exception):
         super().__init__(message)
         self.message = message
         # Stable whatever the wording (docs/api_refusals.md).
-        self.code = "consent_already_recorded" if message == ALREADY_RECORDED else "consent_not_recorded"
+        self.code = CODES[message]
 
 
 ALREADY_RECORDED = "is already recorded for this need; withdraw it first to record it again"
 NOTHING_TO_WITHDRAW = "is not recorded for this need, so there is nothing to withdraw"
+NO_CONTACT = "cannot be recorded: the need holds no contact of the resident (name, phone or address) to share"
+CODES = {
+    ALREADY_RECORDED: "consent_already_recorded",
+    NOTHING_TO_WITHDRAW: "consent_not_recorded",
+    NO_CONTACT: "consent_no_contact",
+}
+
+
+def has_contact(need: Need) -> bool:
+    """Whether the need holds anything of the resident's to share: a consent to share nothing means nothing."""
+    return any(
+        (value or "").strip() for value in (need.beneficiary_name, need.beneficiary_phone, need.beneficiary_address)
+    )
 
 
 def _live() -> sa.ColumnElement[bool]:
@@ -115,7 +128,9 @@ def consent_out(row: NeedConsent | None) -> dict[str, Any] | None:
 
 def record_consent(db: Session, actor: CurrentUser, need_id: int, data: ConsentIn) -> NeedConsent:
     """Record the resident's consent; NeedNotFound outside the actor's scope, ConsentProblem if one is in force."""
-    services.get_visible_need(db, actor, need_id)
+    need = services.get_visible_need(db, actor, need_id)
+    if not has_contact(need):
+        raise ConsentProblem(NO_CONTACT)
     if live_consent(db, need_id) is not None:
         raise ConsentProblem(ALREADY_RECORDED)
     row = NeedConsent(need_id=need_id, method=data.method, note=data.note, recorded_by_id=actor.id)

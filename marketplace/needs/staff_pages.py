@@ -213,6 +213,7 @@ class NeedStaffPagesController(Controller):
             mask_phone=mask_phone,
             contact_revealed=contact_revealed,
             consents=consent.history(db, need_id),
+            has_contact=consent.has_contact(need),
             consent_methods=list(ConsentMethod),
             item_labels=item_labels(db, [item.line.item_key for item in lines]),
             **change_forms.form_context(need, [item.shift for item in shifts]),
