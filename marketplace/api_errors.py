@@ -6,7 +6,8 @@ it where they are raised. What reaches the application's handler without one get
 - a field problem (``extra`` a list of ``{"key", "message"}``), Litestar's own schema and validation errors
   among them: ``code`` from the problem (``wrong_type``, ``not_a_choice``, ``required``, ``too_long``,
   ``too_short``, ``out_of_range``, ``unknown_field``, else ``invalid``), ``message`` in the reader's language
-  (Litestar's English stays as ``schema_message``) and ``key`` ``body`` where the schema named no field;
+  where the problem was recognised (Litestar's English stays as ``schema_message``; a sentence not recognised,
+  the application's own, is kept whole) and ``key`` ``body`` where the schema named no field;
 - any other refusal (``extra`` an object, or none): ``extra.code`` by its status (``STATUS_CODES``).
 
 Programs compare the code (and the key), never the sentence; docs/api_refusals.md lists the codes.
@@ -96,8 +97,10 @@ def _coded_entry(entry: Any) -> Any:
         message = str(entry.get("message", ""))
         code = schema_code(message)
         entry["code"] = code
-        entry["schema_message"] = message
-        entry["message"] = gettext(FIELD_SENTENCES[code])
+        if code != "invalid" or not message:  # Litestar's English, recognised: said in the reader's language
+            entry["schema_message"] = message
+            entry["message"] = gettext(FIELD_SENTENCES[code])
+        # else the application's own sentence (an import's refusal naming the file and the limit): kept whole
     return entry
 
 
