@@ -265,6 +265,14 @@ def _resubmitted_then_approved(session: Session) -> Case:
     return Case(admin, "organization.resubmit", "user", admin.user.id or 0, payload, move_on, ORGANIZATION)
 
 
+def _registered_then_rejected(session: Session) -> Case:
+    _, organization = _organization(session, OrganizationStatus.PENDING)
+    payload = {"organization": ORGANIZATION, "organization_id": organization.id}
+    admin = mf.admin(session)
+    move_on = _update(Organization, organization.id or 0, status=OrganizationStatus.REJECTED, status_reason="不服务")
+    return Case(admin, "organization.register", "user", admin.user.id or 0, payload, move_on, ORGANIZATION)
+
+
 def _rejected_then_sent_again(session: Session) -> Case:
     manager, organization = _organization(session, OrganizationStatus.REJECTED)
     payload = {"organization": ORGANIZATION, "organization_id": organization.id, "status": "rejected"}
@@ -293,8 +301,13 @@ CASES: dict[str, tuple[str, Callable[[Session], Case]]] = {
     "escalation, then the need closed": ("escalation_opened", _escalation_then_the_need_closed),
     "application sent again, then approved": ("organization.resubmit", _resubmitted_then_approved),
     "application rejected, then sent again": ("organization.reject", _rejected_then_sent_again),
+    "new application, then rejected": ("organization.register", _registered_then_rejected),
 }
-ZH_NAMED = {"organization.resubmit": ORGANIZATION, "organization.reject": ORGANIZATION}
+ZH_NAMED = {
+    "organization.resubmit": ORGANIZATION,
+    "organization.reject": ORGANIZATION,
+    "organization.register": ORGANIZATION,
+}
 
 
 def _send(session: Session, case: Case) -> None:

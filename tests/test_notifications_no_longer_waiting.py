@@ -315,18 +315,19 @@ CASES: dict[str, tuple[str, Callable[[Session], Case]]] = {
     "sign-up confirmed at once, then cancelled": ("signup_confirmed", _signup_confirmed_at_once),
     "shift reminder, then checked in": ("shift_reminder", _shift_reminder),
 }
-# Kinds that ask the reader to act about something other domains decide, left to them (each with its reason).
+# Kinds that ask the reader to act that this file does not read: where each is read, or why none needs to be.
+HANDLED_ELSEWHERE = "read against its subject in tests/test_notifications_handled_more_kinds.py"
 LEFT_TO_OTHERS = {
-    "escalation_opened": "an escalation's acknowledgement is the needs domain's",
-    "organization.approve": "an organization's standing is the organizations domain's",
-    "organization.reinstate": "an organization's standing is the organizations domain's",
-    "organization.reject": "an application is the organizations domain's",
-    "organization.resubmit": "an application is the organizations domain's",
+    "escalation_opened": HANDLED_ELSEWHERE,
+    "organization.register": HANDLED_ELSEWHERE,
+    "organization.reject": HANDLED_ELSEWHERE,
+    "organization.resubmit": HANDLED_ELSEWHERE,
+    "need_line_changed": HANDLED_ELSEWHERE,
+    "need_line_closed": HANDLED_ELSEWHERE,
+    "need_shift_changed": HANDLED_ELSEWHERE,
+    "organization.approve": "an open-ended invitation (publish your offers): nothing to be done with",
+    "organization.reinstate": "an open-ended invitation (publish your offers): nothing to be done with",
     "daily_digest": "it points at the centre itself, whose entries say what still waits",
-    # A published need's changes (needs/changes.py) tell what the change did to a claim; their step depends on it.
-    "need_line_changed": "what a change did to a claim is the needs domain's",
-    "need_line_closed": "what a change did to a claim is the needs domain's",
-    "need_shift_changed": "what a change did to a shift is the needs domain's",
 }
 
 

@@ -321,6 +321,14 @@ def _organization(decided: str) -> Renderer:
     return render
 
 
+def _organization_registered(payload: dict[str, Any], count: int) -> Message:
+    """To the street's admins: an organization registered and waits to be vetted."""
+    name = str(payload.get("organization") or _("an organization"))
+    text = _("%(organization)s applied to join as a partner") % {"organization": name}
+    link = f"/admin/organizations/{payload['organization_id']}" if payload.get("organization_id") else None
+    return _message(text, link, NextStep(_("Next: review the application."), link))
+
+
 def _organization_resubmitted(payload: dict[str, Any], count: int) -> Message:
     """To the street's admins: a rejected organization corrected its application and sent it again."""
     name = str(payload.get("organization") or _("an organization"))
@@ -450,6 +458,7 @@ RENDERERS: dict[str, Renderer] = {
     "organization.reject": _organization("reject"),
     "organization.suspend": _organization("suspend"),
     "organization.reinstate": _organization("reinstate"),
+    "organization.register": _organization_registered,
     "organization.resubmit": _organization_resubmitted,
     "password_reset": _password_reset,
     # Changes staff make to a published need (marketplace.needs.changes).
@@ -465,6 +474,7 @@ NOT_ABOUT_A_PROJECT: set[str] = {
     "organization.reject",
     "organization.suspend",
     "organization.reinstate",
+    "organization.register",
     "organization.resubmit",
     "password_reset",
 }

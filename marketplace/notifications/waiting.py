@@ -27,7 +27,7 @@ ANSWER, DECISION, DELIVERY, CHECK_IN = "answer", "decision", "delivery", "check_
 STANDS = "stands"  # a claim a change to its need kept (matches/waiting.py)
 COME = "come"  # a sign-up a change to its shift kept: "come at the new time" (its subject: the sign-up)
 ACKNOWLEDGE = "acknowledge"  # an escalation step (needs/waiting.py)
-REVIEW_APPLICATION = "review_application"  # a resubmitted application, while pending (organizations/waiting.py)
+REVIEW_APPLICATION = "review_application"  # a new or resubmitted application, while pending (organizations/waiting.py)
 RESEND_APPLICATION = "resend_application"  # a rejected application, while rejected
 
 # What each kind asks of its reader about its subject ("match", or "shift": the reader's place on it).
@@ -46,6 +46,7 @@ ASKS: dict[str, str] = {
     "need_line_closed": STANDS,
     "need_shift_changed": COME,  # the whole-project claimant's "send your people at the new time": STANDS
     "escalation_opened": ACKNOWLEDGE,  # Next: acknowledge on the Escalations page
+    "organization.register": REVIEW_APPLICATION,  # Next: review the application
     "organization.resubmit": REVIEW_APPLICATION,  # Next: review it again
     "organization.reject": RESEND_APPLICATION,  # Next: correct your application and send it again
 }

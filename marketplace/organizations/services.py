@@ -202,6 +202,10 @@ def register_organization(db: Session, data: OrganizationCreate, manager: Manage
         actor_id=user.id,
         actor_role=Role.PARTNER.value,
     )
+    # The street's admins vet it: each is told, and the notice reads as handled once it is decided.
+    payload = {"organization": organization.name, "organization_id": organization.id}
+    for admin_id in notifications_services.admins_of_street(db, organization.street_id):
+        notifications_services.send(db, admin_id, "organization.register", payload, echo=False)
     return organization, user
 
 
