@@ -5,7 +5,8 @@ The same extraction as ``pybabel extract -F babel.cfg``: every ``marketplace/**.
 never fuzzy-guessed) and drops vanished ones; translating them is then a matter of editing the
 ``.po``. ``check`` lists what is untranslated or fuzzy, what the sources hold and no catalog does, and what a
 catalog holds that no source uses any more (a stale entry a reworded message left behind, in any of the topic
-files), so a test and CI can refuse it.
+files), and a message two catalog files translate two ways (the application loads the first file's and says
+nothing), so a test and CI can refuse it.
 
     python -m marketplace.i18n.catalog update   # then translate the new empty msgstr entries
     python -m marketplace.i18n.catalog check    # exit status 1 while anything is untranslated
@@ -87,6 +88,8 @@ class CatalogReport:
     fuzzy: list[str] = field(default_factory=list)
     # ``check``: messages a catalog file holds that no source uses, each as "file: msgid".
     unused: list[str] = field(default_factory=list)
+    # ``check``: messages two catalog files translate differently, each as "msgid: file1 'msgstr' / file2 'msgstr'".
+    translated_twice: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -150,6 +153,7 @@ def check(locale: str = DEFAULT_LOCALE, root: Path = PROJECT_ROOT, paths: list[P
         untranslated=untranslated,
         fuzzy=fuzzy,
         unused=unused_messages(paths, locale, used),
+        translated_twice=translated_twice(paths, locale),
     )
 
 
@@ -163,27 +167,57 @@ def unused_messages(paths: list[Path], locale: str, used: set[tuple[str, str | N
     ]
 
 
+def translated_twice(paths: list[Path], locale: str) -> list[str]:
+    """Each message two of these files translate differently, naming both files and both translations (the
+    application takes the first file's, ``merged_catalog``)."""
+    first: dict[tuple[str, str | None], tuple[str, object]] = {}
+    found = []
+    for path in paths:
+        for message in _read_one(path, locale):
+            if not message.id:
+                continue
+            key = message_key(message)
+            said = message.string if isinstance(message.string, str) else tuple(message.string)
+            if key in first and first[key][1] != said:
+                where = f" (context {key[1]!r})" if key[1] else ""
+                found.append(f"{key[0]!r}{where}: {first[key][0]} {first[key][1]!r} / {path.name} {said!r}")
+            first.setdefault(key, (path.name, said))
+    return found
+
+
 def _print_report(report: CatalogReport, added_label: str) -> None:
     print(
         f"{report.locale}: {len(report.added)} {added_label}, {len(report.removed)} removed, "
-        f"{len(report.untranslated)} untranslated, {len(report.fuzzy)} fuzzy, {len(report.unused)} unused"
+        f"{len(report.untranslated)} untranslated, {len(report.fuzzy)} fuzzy, {len(report.unused)} unused, "
+        f"{len(report.translated_twice)} translated two ways"
     )
     listed = ((added_label, report.added), ("untranslated", report.untranslated), ("fuzzy", report.fuzzy))
     for title, keys in (*listed, ("used nowhere (remove it)", report.unused)):
         for key in keys:
             print(f"  {title}: {key!r}")
+    for said in report.translated_twice:
+        print(f"  translated two ways (the first file wins; keep one): {said}")
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], *, locales_dir: Path | None = None, root: Path = PROJECT_ROOT) -> int:
+    """The command line; ``locales_dir`` and ``root``: another catalog folder and sources to check (a test's)."""
     command = argv[0] if argv else "check"
     if command not in ("update", "check"):
         print("usage: python -m marketplace.i18n.catalog [update|check]", file=sys.stderr)
         return 2
     ok = True
     for locale in TRANSLATED_LOCALES:
-        report = update(locale) if command == "update" else check(locale)
+        if command == "update":
+            report = update(locale)
+        else:
+            folder = None if locales_dir is None else catalog_files(locales_dir / locale / "LC_MESSAGES")
+            report = check(locale, root=root, paths=folder)
         _print_report(report, "added" if command == "update" else "missing from the catalog")
-        ok = ok and report.complete and (command == "update" or not (report.added or report.unused))
+        ok = (
+            ok
+            and report.complete
+            and (command == "update" or not (report.added or report.unused or report.translated_twice))
+        )
     return 0 if ok else 1
 
 
