@@ -30,7 +30,9 @@ A client that leaves before its body has arrived (it closed the connection, or t
 closed it) is no fault of the server: Litestar reads that as "500: client disconnected prematurely", which
 logged a traceback and counted a 5xx, so anyone could raise the MarketplaceErrors alert
 (docs/observability.md) by closing uploads half-way. ``client_gone_middleware_factory`` answers it 400
-instead (nobody is there to read it), like nginx's 499 "client closed request": a 4xx, not logged.
+instead (nobody is there to read it), like nginx's 499 "client closed request": a 4xx, not logged. Once the
+answer has begun, a disconnect is passed on as it is: a streamed download that began after its client gave up
+stops quietly instead of logging "Exception in ASGI application" (the roles load at 200 connections).
 """
 
 import asyncio
@@ -198,16 +200,25 @@ def client_gone_middleware_factory(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         body_done = False
+        answering = False
 
         async def receive_or_gone() -> Message:
             nonlocal body_done
             message = await receive()
             if message["type"] == "http.request" and not message.get("more_body", False):
                 body_done = True
-            elif message["type"] == "http.disconnect" and not body_done:
+            elif message["type"] == "http.disconnect" and not body_done and not answering:
                 raise ClientClosedRequest()
             return message
 
-        await app(scope, receive_or_gone, send)
+        async def send_noting_start(message: Message) -> None:
+            # Once the answer has begun, a disconnect is what it is: a streamed download listens for it to stop
+            # (the client may have left before it read the request's empty body, e.g. a GET it gave up on).
+            nonlocal answering
+            if message["type"] == "http.response.start":
+                answering = True
+            await send(message)
+
+        await app(scope, receive_or_gone, send_noting_start)
 
     return handle
