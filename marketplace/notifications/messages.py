@@ -321,11 +321,16 @@ def _organization(decided: str) -> Renderer:
     return render
 
 
+def _organization_link(payload: dict[str, Any]) -> str | None:
+    number = whole_number(str(payload.get("organization_id")))
+    return f"/admin/organizations/{number}" if number is not None else None
+
+
 def _organization_registered(payload: dict[str, Any], count: int) -> Message:
     """To the street's admins: an organization registered and waits to be vetted."""
     name = str(payload.get("organization") or _("an organization"))
     text = _("%(organization)s applied to join as a partner") % {"organization": name}
-    link = f"/admin/organizations/{payload['organization_id']}" if payload.get("organization_id") else None
+    link = _organization_link(payload)
     return _message(text, link, NextStep(_("Next: review the application."), link))
 
 
@@ -333,7 +338,7 @@ def _organization_resubmitted(payload: dict[str, Any], count: int) -> Message:
     """To the street's admins: a rejected organization corrected its application and sent it again."""
     name = str(payload.get("organization") or _("an organization"))
     text = _("%(organization)s corrected its application and sent it again") % {"organization": name}
-    link = f"/admin/organizations/{payload['organization_id']}" if payload.get("organization_id") else None
+    link = _organization_link(payload)
     return _message(text, link, NextStep(_("Next: review it again."), link))
 
 
@@ -516,6 +521,31 @@ SUMMARIES: dict[str, Callable[[int], str]] = {
     "proposal_withdrawn": lambda n: counted(
         "The street withdrew %(num)d proposal", "The street withdrew %(num)d proposals", n
     ),
+    "organization.approve": lambda n: counted(
+        "The street approved %(num)d organization", "The street approved %(num)d organizations", n
+    ),
+    "organization.reject": lambda n: counted(
+        "The street rejected %(num)d organization's registration",
+        "The street rejected %(num)d organizations' registrations",
+        n,
+    ),
+    "organization.suspend": lambda n: counted(
+        "The street suspended %(num)d organization", "The street suspended %(num)d organizations", n
+    ),
+    "organization.reinstate": lambda n: counted(
+        "The street reinstated %(num)d organization", "The street reinstated %(num)d organizations", n
+    ),
+    "organization.register": lambda n: counted(
+        "%(num)d organization applied to join as a partner", "%(num)d organizations applied to join as partners", n
+    ),
+    "organization.resubmit": lambda n: counted(
+        "%(num)d organization sent its application again", "%(num)d organizations sent their applications again", n
+    ),
+    "password_reset": lambda n: counted(
+        "%(num)d password reset was issued for your account", "%(num)d password resets were issued for your account", n
+    ),
+    # Changes staff make to a published need (marketplace.needs.changes).
+    **need_change_messages.SUMMARIES,
 }
 
 

@@ -238,3 +238,21 @@ RENDERERS: dict[str, Callable[[dict[str, Any], int], "messages.Message"]] = {
     "need_shift_cancelled": shift_cancelled,
     "need_cancelled": need_cancelled,
 }
+
+# A digest's sentence when it counts changes about several objects (the daily digest names each kind it
+# counts, ``messages.SUMMARIES``): one notification is one change that touched the reader's claim or sign-up.
+SUMMARIES: dict[str, Callable[[int], str]] = {
+    "need_line_changed": lambda n: counted(
+        "%(num)d change to a line you take part in", "%(num)d changes to lines you take part in", n
+    ),
+    "need_line_closed": lambda n: counted(
+        "%(num)d line you take part in was closed as enough", "%(num)d lines you take part in were closed as enough", n
+    ),
+    "need_shift_changed": lambda n: counted(
+        "%(num)d change to a shift you take part in", "%(num)d changes to shifts you take part in", n
+    ),
+    "need_shift_cancelled": lambda n: counted(
+        "%(num)d shift you take part in was cancelled", "%(num)d shifts you take part in were cancelled", n
+    ),
+    "need_cancelled": lambda n: counted("%(num)d project was cancelled", "%(num)d projects were cancelled", n),
+}
