@@ -179,7 +179,8 @@ def _line_columns() -> list[ColumnSpec]:
 
 def _shift_columns() -> list[ColumnSpec]:
     return [
-        # Renamed to the app's word for a shift (班次); the old headers still import (docs/import-export.md).
+        # Renamed to the app's word for a shift (班次), the times said to be the shift's (班次开始时间, not 开始时间);
+        # the old headers still import (docs/import-export.md).
         _column("shift_title", "班次", "Shift", text(200), _shift("title"), example="更换灯泡", aliases=("志愿岗位",)),
         _column(
             "shift_location",
@@ -192,19 +193,21 @@ def _shift_columns() -> list[ColumnSpec]:
         ),
         _column(
             "shift_starts_at",
-            "开始时间",
+            "班次开始时间",
             "Shift starts",
             moment,
             lambda r: _local(r.shift.starts_at) if r.shift else None,
             example="2026-12-05 09:00",
+            aliases=("开始时间",),
         ),
         _column(
             "shift_ends_at",
-            "结束时间",
+            "班次结束时间",
             "Shift ends",
             moment,
             lambda r: _local(r.shift.ends_at) if r.shift else None,
             example="2026-12-05 11:00",
+            aliases=("结束时间",),
         ),
         _column("shift_slots", "志愿者人数", "Volunteer slots", whole_number, _shift("slots"), example="2"),
     ]
