@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role
 from marketplace.db.types import utcnow
+from marketplace.i18n import gettext
 from marketplace.needs.models import Need, NeedStatus
 from marketplace.needs.services import NOTHING_ASKED, asks_for_something
 from marketplace.places.models import Grid
@@ -155,8 +156,9 @@ def test_the_api_refuses_to_publish_a_need_that_asks_for_nothing(
     response = client.post(f"/api/v1/needs/{need.id}/publish", json=body, headers=staff.headers)
     assert response.status_code == 409, response.text
     answer = response.json()
-    assert answer["extra"] == [{"key": "lines", "message": NOTHING_ASKED, "code": "nothing_asked"}]
-    assert answer["detail"] == f"lines: {NOTHING_ASKED}"
+    # The code and the field; the sentence in the reader's language (Chinese by default).
+    assert answer["extra"] == [{"key": "lines", "message": gettext(NOTHING_ASKED), "code": "nothing_asked"}]
+    assert answer["detail"] == f"lines: {gettext(NOTHING_ASKED)}" and gettext(NOTHING_ASKED) != NOTHING_ASKED
     _unchanged(session, need)
 
 

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from marketplace.audit.services import record
 from marketplace.items.services import with_item_key
 from marketplace.matches.services import refresh_need_status
+from marketplace.needs import refusals
 from marketplace.needs.escalation import CLOSED
 from marketplace.needs.models import Need, ShiftSkill
 from marketplace.needs.schemas import ResourceLineCreate, ShiftCreate
@@ -25,7 +26,9 @@ def _check_skills(db: Session, shifts: list[ShiftCreate]) -> None:
     for index, shift in enumerate(shifts):
         for skill_id in shift.skill_ids:
             if skill_id not in known:
-                raise NeedProblem(f"shifts.{index}.skill_ids", f"no skill with id {skill_id}")
+                raise NeedProblem(
+                    f"shifts.{index}.skill_ids", "unknown_skill", refusals.UNKNOWN_SKILL, skill_id=skill_id
+                )
 
 
 def add_parts(
@@ -36,7 +39,7 @@ def add_parts(
         return
     assert need.id is not None
     if need.status in CLOSED:
-        raise NeedProblem("status", f"the need is {need.status.value}", status_code=409)
+        raise NeedProblem("status", "need_closed", refusals.NEED_CLOSED, status_code=409, status=need.status)
     _check_skills(db, shifts)
     line_rows = [with_item_key(db, line.to_row(need.id)) for line in lines]
     db.add_all(line_rows)

@@ -10,12 +10,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_409_CONFLI
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
-from marketplace.api_errors import STATUS_CODES
+from marketplace.api_errors import STATUS_CODES, use_reader_locale
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
+from marketplace.i18n import gettext
 from marketplace.masking import mask_name, mask_phone
 from marketplace.matches import services as matches_services
-from marketplace.needs import cancellation, changes, consent, duplicates, escalation, services
+from marketplace.needs import cancellation, changes, consent, duplicates, escalation, refusals, services
 from marketplace.needs.models import Escalation, Need, NeedStatus
 from marketplace.needs.schemas import (
     LineClosing,
@@ -161,9 +162,11 @@ def need_detail_out(db: Session, need: Need) -> dict[str, Any]:
     return data
 
 
-def problem(field: str, message: str, status_code: int = 400, code: str | None = None) -> Response[dict[str, Any]]:
-    """A refusal naming the field, with its stable code (by its status where the raiser gave none)."""
-    entry = {"key": field, "message": message, "code": code or STATUS_CODES.get(status_code, "invalid")}
+def problem(
+    field: str, message: str, status_code: int = 400, code: str | None = None, **facts: Any
+) -> Response[dict[str, Any]]:
+    """A refusal naming the field, with its stable code (by its status where the raiser gave none) and its facts."""
+    entry = {"key": field, "message": message, "code": code or STATUS_CODES.get(status_code, "invalid"), **facts}
     return Response(
         {"status_code": status_code, "detail": f"{field}: {message}", "extra": [entry]}, status_code=status_code
     )
@@ -179,32 +182,42 @@ def conflict(current: Need, message: str, code: str, **facts: Any) -> Response[d
     return Response(body, status_code=HTTP_409_CONFLICT)
 
 
-def _need_problem(_request: Request[Any, Any, Any], exc: services.NeedProblem) -> Response[dict[str, Any]]:
-    return problem(exc.field, exc.message, exc.status_code, getattr(exc, "code", None))
+def said_problem(request: Request[Any, Any, Any], exc: refusals.Said, status_code: int) -> Response[dict[str, Any]]:
+    """A needs refusal as the API answers it: the sentence in the reader's language, the code, the field, the facts."""
+    use_reader_locale(request)
+    return problem(exc.field, exc.message, status_code, exc.code, **exc.facts)
 
 
-def _not_found(_request: Request[Any, Any, Any], exc: services.NeedNotFound) -> Response[dict[str, Any]]:
-    detail = f"No need with id {exc.args[0]} in your scope"
-    return Response({"status_code": 404, "detail": detail, "extra": {"code": "not_found"}}, status_code=404)
+def _need_problem(request: Request[Any, Any, Any], exc: services.NeedProblem) -> Response[dict[str, Any]]:
+    return said_problem(request, exc, exc.status_code)
 
 
-def _version_conflict(_request: Request[Any, Any, Any], exc: services.VersionConflict) -> Response[dict[str, Any]]:
-    message = "version: the need was changed by someone else; reload and apply your edit again"
-    return conflict(exc.current, message, "version_conflict")
+def _not_found(request: Request[Any, Any, Any], exc: services.NeedNotFound) -> Response[dict[str, Any]]:
+    use_reader_locale(request)
+    need_id = exc.args[0]
+    detail = gettext(refusals.NEED_NOT_FOUND) % {"need_id": need_id}
+    body = {"status_code": 404, "detail": detail, "extra": {"code": "need_not_found", "need_id": need_id}}
+    return Response(body, status_code=404)
 
 
-def _wrong_status(_request: Request[Any, Any, Any], exc: services.WrongStatus) -> Response[dict[str, Any]]:
-    status = exc.current.status.value
-    message = f"status: the need is {status}, which does not allow this"
-    return conflict(exc.current, message, "wrong_status", status=status)
+def _version_conflict(request: Request[Any, Any, Any], exc: services.VersionConflict) -> Response[dict[str, Any]]:
+    use_reader_locale(request)
+    return conflict(exc.current, f"version: {gettext(refusals.VERSION_CONFLICT)}", "version_conflict")
 
 
-def _escalation_problem(_request: Request[Any, Any, Any], exc: escalation.EscalationProblem) -> Response[Any]:
-    return problem(exc.field, exc.message, exc.status_code)
+def _wrong_status(request: Request[Any, Any, Any], exc: services.WrongStatus) -> Response[dict[str, Any]]:
+    use_reader_locale(request)
+    status = exc.current.status
+    message = gettext(refusals.WRONG_STATUS) % {"status": status.label}
+    return conflict(exc.current, f"status: {message}", "wrong_status", status=status.value)
 
 
-def _change_refused(_request: Request[Any, Any, Any], exc: changes.ChangeRefused) -> Response[Any]:
-    return problem(exc.field, exc.message, exc.status_code, exc.code)
+def _escalation_problem(request: Request[Any, Any, Any], exc: escalation.EscalationProblem) -> Response[Any]:
+    return said_problem(request, exc, exc.status_code)
+
+
+def _change_refused(request: Request[Any, Any, Any], exc: changes.ChangeRefused) -> Response[Any]:
+    return said_problem(request, exc, exc.status_code)
 
 
 def change_out(db: Session, result: changes.ChangeResult) -> dict[str, Any]:
@@ -234,17 +247,17 @@ def _with_header_key(request: Request[Any, Any, Any], data: NeedCreate) -> NeedC
     if header is None:
         return data
     if data.idempotency_key is not None and data.idempotency_key != header.strip():
+        message = gettext(refusals.KEY_DIFFERS)
         raise ValidationException(
-            "idempotency_key: differs from the Idempotency-Key header",
-            extra=[{"key": "idempotency_key", "message": "differs from the Idempotency-Key header"}],
+            f"idempotency_key: {message}",
+            extra=[{"key": "idempotency_key", "message": message, "code": "idempotency_key_differs"}],
         )
     try:
         return NeedCreate.model_validate(data.model_dump() | {"idempotency_key": header})
     except ValidationError:
-        message = "must be 1 to 128 printable ASCII characters without spaces"
-        raise ValidationException(
-            f"Idempotency-Key: {message}", extra=[{"key": "Idempotency-Key", "message": message, "source": "header"}]
-        ) from None
+        message = gettext(refusals.KEY_INVALID)
+        entry = {"key": "Idempotency-Key", "message": message, "source": "header", "code": "invalid_idempotency_key"}
+        raise ValidationException(f"Idempotency-Key: {message}", extra=[entry]) from None
 
 
 class NeedApiController(Controller):

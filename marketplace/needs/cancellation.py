@@ -38,6 +38,7 @@ from sqlmodel import Session, col, select
 from marketplace.accounts.models import Role
 from marketplace.audit.services import changed, record, snapshot
 from marketplace.db.types import utcnow
+from marketplace.i18n import gettext
 from marketplace.matches import services as matches_services
 from marketplace.matches.models import Match, MatchKind, MatchStatus
 from marketplace.matches.services import (
@@ -49,7 +50,7 @@ from marketplace.matches.services import (
     people_of,
     set_match_status,
 )
-from marketplace.needs import services
+from marketplace.needs import refusals, services
 from marketplace.needs.models import Need, NeedStatus, Shift
 from marketplace.notifications.services import digest_key_for, match_payload, send
 from marketplace.offers.services import release_to_offer
@@ -69,7 +70,7 @@ CANCELLABLE: tuple[NeedStatus, ...] = (
 )
 MAX_REASON = 500
 KIND = "need_cancelled"  # the notification (marketplace.notifications.need_change_messages)
-BUSY = "busy: someone else was changing this need's claims or sign-ups at the same moment; try again"
+BUSY = refusals.CANCEL_BUSY
 
 # What happened to each live item (the notification's and the audit's vocabulary).
 RELEASED = "released"  # a proposal (claim, sign-up, round proposal): rejected with the reason
@@ -96,15 +97,22 @@ class Cancellation:
         return sorted(match_id for match_id, done in self.ended.items() if done == outcome)
 
 
+def busy() -> Conflict:
+    """A 409 said in the reader's language: a concurrent decision held the same rows (nothing was changed)."""
+    error = Conflict(gettext(BUSY), extra={"code": "busy"})
+    error.said = True
+    return error
+
+
 def clean_reason(reason: str | None) -> str:
     """The reason, trimmed: 1 to 500 characters, no control characters; else 400 naming ``reason``."""
     reason = (reason or "").strip()
     if not reason:
-        raise services.NeedProblem("reason", f"is required to cancel a need (1 to {MAX_REASON} characters)")
+        raise services.NeedProblem("reason", "reason_required", refusals.CANCEL_REASON_REQUIRED)
     if len(reason) > MAX_REASON:
-        raise services.NeedProblem("reason", f"must be at most {MAX_REASON} characters")
+        raise services.NeedProblem("reason", "reason_too_long", refusals.REASON_TOO_LONG)
     if _CONTROL.search(reason):
-        raise services.NeedProblem("reason", "must not contain control characters")
+        raise services.NeedProblem("reason", "control_characters", refusals.REASON_CONTROL)
     return reason
 
 
@@ -151,7 +159,7 @@ def cancel_need(db: Session, actor: CurrentUser, need_id: int, *, reason: str | 
         if getattr(error.orig, "sqlstate", None) not in ("40P01", "40001"):
             raise
         db.rollback()
-        raise Conflict(BUSY) from None
+        raise busy() from None
     result.need = services.current_need(db, need_id)
     old, new = changed(before, snapshot(result.need, services.AUDITED_FIELDS))
     record(

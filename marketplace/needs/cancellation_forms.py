@@ -24,6 +24,3 @@ def notices() -> dict[str, str]:
         ),
     }
 
-
-def reason_message() -> str:
-    return _("Give a reason for cancelling (at most 500 characters); it is shown to the resident.")

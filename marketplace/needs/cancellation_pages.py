@@ -17,7 +17,6 @@ from marketplace.forms import FormData, one
 from marketplace.i18n import gettext as _
 from marketplace.matches.services import Conflict
 from marketplace.needs import cancellation, services
-from marketplace.needs.cancellation_forms import reason_message
 from marketplace.needs.staff_pages import NeedStaffPagesController, _conflict_message, _version, _visible
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS
 from marketplace.security.deps import Actor
@@ -38,8 +37,8 @@ class NeedCancellationPagesController(Controller):
         errors: dict[str, str] = {}
         try:
             cancellation.clean_reason(reason)
-        except services.NeedProblem:
-            errors["cancel_reason"] = reason_message()
+        except services.NeedProblem as refused:  # the sentence the API says too (needs.refusals)
+            errors["cancel_reason"] = refused.message
         if one(data, "confirm") != "yes":
             errors["cancel_confirm"] = _("Tick the box to confirm that every claim and sign-up on it ends.")
         if errors:
@@ -51,7 +50,11 @@ class NeedCancellationPagesController(Controller):
                 "status": refusal.current.status.label
             }
             return self._page(db, actor, need_id, problem=message, values=values, status_code=HTTP_409_CONFLICT)
-        except (services.VersionConflict, Conflict):
+        except Conflict as busy:  # said in the reader's language where raised (cancellation.busy)
+            return self._page(
+                db, actor, need_id, problem=str(busy.detail), values=values, status_code=HTTP_409_CONFLICT
+            )
+        except services.VersionConflict:
             return self._page(
                 db, actor, need_id, problem=_conflict_message(), values=values, status_code=HTTP_409_CONFLICT
             )

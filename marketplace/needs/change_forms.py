@@ -8,10 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from marketplace.i18n import gettext as _
-from marketplace.i18n.numbers import counted
 from marketplace.needs.changes import CHANGEABLE, ChangeRefused
 from marketplace.needs.models import Need, Shift
-from marketplace.quantity_display import unit_name
 from marketplace.street_clock import street_time
 
 # The service's field names, as the form of each action calls them.
@@ -45,29 +43,5 @@ def notices() -> dict[str, str]:
 
 
 def refusal_message(problem: ChangeRefused) -> str:
-    """Why the change was refused, in the reader's language (the API's English names the same field)."""
-    params = problem.params
-    messages = {
-        "below_held": lambda: (
-            _("Not below the %(held)s %(unit)s that approved or delivered claims already hold.")
-            % {"held": params.get("held", ""), "unit": unit_name(str(params.get("unit", "")))}
-        ),
-        "no_change": lambda: _("That is the current value: change it, or leave the form as it is."),
-        "line_closed": lambda: _("This line was closed as enough; it no longer changes."),
-        "whole_delivered": lambda: _("A delivered whole-project claim provided this line; record a new need for more."),
-        "reason_required": lambda: _("Give a reason (at most 500 characters)."),
-        "reason_too_long": lambda: _("Give a reason (at most 500 characters)."),
-        "shift_cancelled": lambda: _("This shift was cancelled; it no longer changes."),
-        "shift_started": lambda: _("The shift has started: it can no longer be moved or cancelled."),
-        "ends_before_start": lambda: _("The end must be after the start."),
-        "too_long": lambda: _("A shift lasts at most 24 hours."),
-        "in_past": lambda: _("The shift must end in the future."),
-        "below_confirmed": lambda: counted(
-            "Not fewer than the %(num)d volunteer already confirmed.",
-            "Not fewer than the %(num)d volunteers already confirmed.",
-            int(params.get("confirmed", 0)),
-        ),
-        "not_changeable": lambda: _("This need is closed; it can no longer change."),
-    }
-    message = messages.get(problem.code)
-    return message() if message else problem.message
+    """Why the change was refused, in the reader's language: the sentence the API says too (needs.refusals)."""
+    return problem.message

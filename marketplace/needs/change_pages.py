@@ -6,9 +6,10 @@ with a notice, a refusal renders the page again with the message next to the fie
 from datetime import datetime
 
 from litestar import Controller, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND, HTTP_409_CONFLICT
 from sqlmodel import Session
 
 from marketplace.db.deps import DbSession
@@ -54,19 +55,13 @@ def _refused(
     names: dict[str, str] | None = None,
 ) -> Template:
     """A field to correct (400) goes next to the field; a state that refuses (409) goes above, and next to it."""
+    if refusal.status_code == HTTP_404_NOT_FOUND:  # no such line or shift in this need
+        raise NotFoundException(refusal.message)
     field = (names or {}).get(refusal.field, refusal.field)
-    message = last_thing_message() if refusal.code == "nothing_asked" else refusal_message(refusal)
+    message = refusal_message(refusal)
     problem = message if refusal.status_code == HTTP_409_CONFLICT else None
     errors = {f"{form}-{field}": message}
     return _page(db, actor, need_id, errors=errors, values=values, problem=problem, status_code=refusal.status_code)
-
-
-def last_thing_message() -> str:
-    """A change refused for taking away the last thing a published project asks for (changes.ChangeRefused)."""
-    return _(
-        "This is the last thing the project still asks for; without it the project would stay on the board "
-        "asking for nothing. Add another item or volunteer shift first (Edit the need)."
-    )
 
 
 def _local(text: str) -> datetime | None:

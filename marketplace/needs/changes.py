@@ -30,7 +30,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from litestar.exceptions import NotFoundException
 from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import Role, User
@@ -46,7 +45,7 @@ from marketplace.matches.services import (
     set_match_status,
     shift_moved_onto,
 )
-from marketplace.needs import services
+from marketplace.needs import refusals, services
 from marketplace.needs.models import Need, NeedStatus, ResourceLine, Shift
 from marketplace.notifications.services import send
 from marketplace.security.identity import CurrentUser
@@ -73,19 +72,18 @@ _signup = ShiftSignup.__table__  # type: ignore[attr-defined]
 _match = Match.__table__  # type: ignore[attr-defined]
 
 
-class ChangeRefused(Exception):
-    """The change cannot be made: ``field`` names what to correct, ``code`` says why (pages translate it).
+class ChangeRefused(refusals.Said, Exception):
+    """The change cannot be made: ``field`` names what to correct, ``code`` says why, ``message`` says it in the
+    reader's language (needs.refusals), the same on the page and in the API.
 
-    400 for a value to correct, 409 for the state of the data (closed, cancelled, started).
+    400 for a value to correct, 409 for the state of the data (closed, cancelled, started), 404 for no such
+    line or shift in the need.
     """
 
-    def __init__(self, field: str, code: str, message: str, *, status_code: int = 400, **params: Any) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.code = code
-        self.message = message
+    def __init__(self, field: str, code: str, sentence: str, *, status_code: int = 400, **values: Any) -> None:
+        super().__init__(f"{field}: {sentence}")
+        self._said(field, code, sentence, values)
         self.status_code = status_code
-        self.params = params
 
 
 class StaleVersion(services.VersionConflict):
@@ -135,26 +133,26 @@ def change_line_quantity(
     need = _changeable(db, actor, need_id, version)
     line = _line_of(db, need_id, line_id)
     if line.closed_at is not None:
-        raise ChangeRefused("quantity", "line_closed", "the line was closed as enough", status_code=409)
+        raise ChangeRefused("quantity", "line_closed", refusals.LINE_CLOSED, status_code=409, line_id=line_id)
     if reason is not None and len(reason) > 500:
-        raise ChangeRefused("reason", "reason_too_long", "must be at most 500 characters")
+        raise ChangeRefused("reason", "reason_too_long", refusals.REASON_REQUIRED)
     if quantity == line.quantity:
-        raise ChangeRefused("quantity", "no_change", f"is already {_num(quantity)} {line.unit}")
+        raise ChangeRefused("quantity", "no_change", refusals.NO_CHANGE)
     held = held_on_line(db, line_id)
     if quantity < held:
         raise ChangeRefused(
             "quantity",
             "below_held",
-            f"must not be below the {_num(held)} {line.unit} that approved or delivered claims hold",
-            held=_num(held),
-            unit=line.unit,
+            refusals.BELOW_HELD,
+            held=held,
+            unit=refusals.Unit(line.unit, held),
         )
     whole = _whole_claim(db, need_id)
     if quantity > line.quantity and whole is not None and whole.status is MatchStatus.FULFILLED:
         raise ChangeRefused(
             "quantity",
             "whole_delivered",
-            "a delivered whole-project claim provided this line; record a new need for more",
+            refusals.WHOLE_DELIVERED,
             status_code=409,
         )
     before = {"quantity": _num(line.quantity), "still_needed": _num(line.still_needed)}
@@ -179,7 +177,7 @@ def change_line_quantity(
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
-        raise ChangeRefused("quantity", "line_closed", "the line was closed as enough", status_code=409)
+        raise ChangeRefused("quantity", "line_closed", refusals.LINE_CLOSED, status_code=409, line_id=line_id)
     db.refresh(line)
     after = {"quantity": _num(line.quantity), "still_needed": _num(line.still_needed)}
     result.need = _next_version(db, need_id, version, takes_away="quantity" if line.still_needed == 0 else None)
@@ -205,7 +203,7 @@ def close_line(
     need = _changeable(db, actor, need_id, version)
     line = _line_of(db, need_id, line_id)
     if line.closed_at is not None:
-        raise ChangeRefused("reason", "line_closed", "the line was closed as enough already", status_code=409)
+        raise ChangeRefused("reason", "line_closed", refusals.LINE_CLOSED_ALREADY, status_code=409, line_id=line_id)
     before = {"still_needed": _num(line.still_needed), "closed_at": None}
     result = ChangeResult(need)
     outcomes = _fit_proposals(db, actor, line_id, Decimal(0), reason, result)
@@ -216,7 +214,7 @@ def close_line(
         .execution_options(synchronize_session=False)
     )
     if closed.rowcount != 1:  # type: ignore[attr-defined]
-        raise ChangeRefused("reason", "line_closed", "the line was closed as enough already", status_code=409)
+        raise ChangeRefused("reason", "line_closed", refusals.LINE_CLOSED_ALREADY, status_code=409, line_id=line_id)
     db.refresh(line)
     result.need = _next_version(db, need_id, version, takes_away="reason")
     after = {"still_needed": "0", "closed_at": line.closed_at.isoformat() if line.closed_at else None}
@@ -327,13 +325,15 @@ def change_shift(
     need = _changeable(db, actor, need_id, version)
     shift = _shift_of(db, need_id, shift_id)
     if shift.cancelled_at is not None:
-        raise ChangeRefused("starts_at", "shift_cancelled", "the shift was cancelled", status_code=409)
+        raise ChangeRefused(
+            "starts_at", "shift_cancelled", refusals.SHIFT_CANCELLED, status_code=409, shift_id=shift_id
+        )
     now = utcnow()
     new_start, new_end = starts_at or shift.starts_at, ends_at or shift.ends_at
     moved = (new_start, new_end) != (shift.starts_at, shift.ends_at)
     new_slots = shift.slots if slots is None else slots
     if not moved and new_slots == shift.slots:
-        raise ChangeRefused("starts_at", "no_change", "nothing to change: send a new start, end or number of slots")
+        raise ChangeRefused("starts_at", "no_change", refusals.NO_CHANGE)
     if moved:
         _check_move(shift, new_start, new_end, now)
     volunteers = _lock_volunteers_of(db, shift_id)
@@ -381,12 +381,12 @@ def cancel_shift(
     need = _changeable(db, actor, need_id, version)
     shift = _shift_of(db, need_id, shift_id)
     if shift.cancelled_at is not None:
-        raise ChangeRefused("reason", "shift_cancelled", "the shift was cancelled already", status_code=409)
+        raise ChangeRefused(
+            "reason", "shift_cancelled", refusals.SHIFT_CANCELLED_ALREADY, status_code=409, shift_id=shift_id
+        )
     now = utcnow()
     if shift.starts_at <= now:
-        raise ChangeRefused(
-            "reason", "shift_started", "the shift has started and can no longer be cancelled", status_code=409
-        )
+        raise ChangeRefused("reason", "shift_started", refusals.SHIFT_STARTED, status_code=409, shift_id=shift_id)
     volunteers = _lock_volunteers_of(db, shift_id)
     before = _shift_snapshot(shift)
     cancelled = db.execute(
@@ -396,7 +396,9 @@ def cancel_shift(
         .execution_options(synchronize_session=False)
     )
     if cancelled.rowcount != 1:  # type: ignore[attr-defined]
-        raise ChangeRefused("reason", "shift_cancelled", "the shift was cancelled already", status_code=409)
+        raise ChangeRefused(
+            "reason", "shift_cancelled", refusals.SHIFT_CANCELLED_ALREADY, status_code=409, shift_id=shift_id
+        )
     released = {}
     for signup_id, volunteer_id, match_id in volunteers:
         if _release_signup(db, actor, signup_id, match_id, reason, give_back=False):
@@ -421,22 +423,20 @@ def cancel_shift(
 
 def _check_move(shift: Shift, starts_at: datetime, ends_at: datetime, now: datetime) -> None:
     if shift.starts_at <= now:
-        raise ChangeRefused(
-            "starts_at", "shift_started", "the shift has started and can no longer be moved", status_code=409
-        )
+        raise ChangeRefused("starts_at", "shift_started", refusals.SHIFT_STARTED, status_code=409, shift_id=shift.id)
     if ends_at <= starts_at:
-        raise ChangeRefused("ends_at", "ends_before_start", "must be after starts_at")
+        raise ChangeRefused("ends_at", "ends_before_start", refusals.ENDS_BEFORE_START)
     if ends_at - starts_at > MAX_SHIFT_LENGTH:
-        raise ChangeRefused("ends_at", "too_long", "a shift lasts at most 24 hours")
+        raise ChangeRefused("ends_at", "too_long", refusals.SHIFT_TOO_LONG)
     if ends_at <= now:
-        raise ChangeRefused("ends_at", "in_past", "must be in the future")
+        raise ChangeRefused("ends_at", "in_past", refusals.ENDS_IN_PAST)
 
 
 def _too_few_slots(confirmed: int) -> ChangeRefused:
     return ChangeRefused(
         "slots",
         "below_confirmed",
-        f"must not be fewer than the {confirmed} volunteers already confirmed",
+        refusals.BELOW_CONFIRMED,
         confirmed=confirmed,
     )
 
@@ -582,9 +582,7 @@ def _changeable(db: Session, actor: CurrentUser, need_id: int, version: int) -> 
         raise services.NeedNotFound(need_id)
     need = services.get_visible_need(db, actor, need_id)
     if need.status not in CHANGEABLE:
-        raise ChangeRefused(
-            "status", "not_changeable", f"the need is {need.status.value}; it can no longer change", status_code=409
-        )
+        raise ChangeRefused("status", "not_changeable", refusals.NOT_CHANGEABLE, status_code=409, status=need.status)
     if need.version != version:
         raise StaleVersion(services.detached_need(db, need_id))
     return need
@@ -609,21 +607,25 @@ def _next_version(db: Session, need_id: int, version: int, *, takes_away: str | 
     need = services.current_need(db, need_id)
     if takes_away is not None and services.asks_nothing_on_board(db, need):
         db.rollback()
-        raise ChangeRefused(takes_away, "nothing_asked", services.LAST_THING_ASKED, status_code=409)
+        raise ChangeRefused(takes_away, "nothing_asked", refusals.LAST_THING_ASKED, status_code=409)
     return need
 
 
 def _line_of(db: Session, need_id: int, line_id: int) -> ResourceLine:
     line = db.get(ResourceLine, line_id)
     if line is None or line.need_id != need_id:
-        raise NotFoundException(f"No resource line {line_id} in need {need_id}")
+        raise ChangeRefused(
+            "line_id", "line_not_found", refusals.NO_LINE, status_code=404, need_id=need_id, line_id=line_id
+        )
     return line
 
 
 def _shift_of(db: Session, need_id: int, shift_id: int) -> Shift:
     shift = db.get(Shift, shift_id)
     if shift is None or shift.need_id != need_id:
-        raise NotFoundException(f"No shift {shift_id} in need {need_id}")
+        raise ChangeRefused(
+            "shift_id", "shift_not_found", refusals.NO_SHIFT, status_code=404, need_id=need_id, shift_id=shift_id
+        )
     return shift
 
 
@@ -651,9 +653,9 @@ def _organization_users(db: Session, organization_id: int | None) -> list[int]:
 def _required_reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ChangeRefused("reason", "reason_required", "is required (1 to 500 characters)")
+        raise ChangeRefused("reason", "reason_required", refusals.REASON_REQUIRED)
     if len(reason) > 500:
-        raise ChangeRefused("reason", "reason_too_long", "must be at most 500 characters")
+        raise ChangeRefused("reason", "reason_too_long", refusals.REASON_REQUIRED)
     return reason
 
 

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import User
 from marketplace.audit.services import record
 from marketplace.db.types import utcnow
-from marketplace.needs import services
+from marketplace.needs import refusals, services
 from marketplace.needs.models import ConsentMethod, Need, NeedConsent
 from marketplace.security.identity import CurrentUser
 from marketplace.validation import InputModel, Reason, optional, text
@@ -38,22 +38,20 @@ class WithdrawalIn(InputModel):
     reason: optional(Reason) = None
 
 
-class ConsentProblem(Exception):
-    """The consent's state refuses the request (already recorded, nothing to withdraw): a 409 naming ``consent``."""
+class ConsentProblem(refusals.Said, Exception):
+    """The consent's state refuses the request (already recorded, nothing to withdraw): a 409 naming ``consent``,
+    said in the reader's language (needs.refusals) with a code stable whatever the wording (docs/api_refusals.md)."""
 
     status_code = 409
-    field = "consent"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-        # Stable whatever the wording (docs/api_refusals.md).
-        self.code = CODES[message]
+    def __init__(self, sentence: str) -> None:
+        super().__init__(sentence)
+        self._said("consent", CODES[sentence], sentence, {})
 
 
-ALREADY_RECORDED = "is already recorded for this need; withdraw it first to record it again"
-NOTHING_TO_WITHDRAW = "is not recorded for this need, so there is nothing to withdraw"
-NO_CONTACT = "cannot be recorded: the need holds no contact of the resident (name, phone or address) to share"
+ALREADY_RECORDED = refusals.CONSENT_ALREADY_RECORDED
+NOTHING_TO_WITHDRAW = refusals.CONSENT_NOT_RECORDED
+NO_CONTACT = refusals.CONSENT_NO_CONTACT
 CODES = {
     ALREADY_RECORDED: "consent_already_recorded",
     NOTHING_TO_WITHDRAW: "consent_not_recorded",

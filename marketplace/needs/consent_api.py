@@ -12,13 +12,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from marketplace.db.deps import DbSession
 from marketplace.needs import consent, contact
-from marketplace.needs.api import NEED_EXCEPTION_HANDLERS, problem
+from marketplace.needs.api import NEED_EXCEPTION_HANDLERS, said_problem
 from marketplace.security.deps import Actor
 from marketplace.security.guards import staff_or_admin, token_scope
 
 
-def _consent_problem(_request: Request[Any, Any, Any], exc: consent.ConsentProblem) -> Response[dict[str, Any]]:
-    return problem(exc.field, exc.message, exc.status_code, exc.code)
+def _consent_problem(request: Request[Any, Any, Any], exc: consent.ConsentProblem) -> Response[dict[str, Any]]:
+    return said_problem(request, exc, exc.status_code)
 
 
 class NeedContactApiController(Controller):

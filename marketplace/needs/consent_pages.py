@@ -61,13 +61,8 @@ class NeedConsentPagesController(Controller):
             consent.record_consent(db, actor, need_id, given)
         except services.NeedNotFound:
             raise NotFoundException(_("No such need in your scope.")) from None
-        except consent.ConsentProblem as refused:
-            message = (
-                _("The need holds no contact of the resident, so there is no consent to record.")
-                if refused.code == "consent_no_contact"
-                else _("The resident's consent is already recorded; someone may have recorded it a moment ago.")
-            )
-            return _refused(db, actor, need_id, problem=message, status_code=HTTP_409_CONFLICT)
+        except consent.ConsentProblem as refused:  # the sentence the API says too (needs.refusals)
+            return _refused(db, actor, need_id, problem=refused.message, status_code=HTTP_409_CONFLICT)
         return Redirect(f"/needs/{need_id}?done=consent_recorded", status_code=HTTP_303_SEE_OTHER)
 
     @post("/{need_id:int}/consent/withdraw", name="needs:consent-withdraw", sync_to_thread=True)
@@ -82,7 +77,6 @@ class NeedConsentPagesController(Controller):
             consent.withdraw_consent(db, actor, need_id, given)
         except services.NeedNotFound:
             raise NotFoundException(_("No such need in your scope.")) from None
-        except consent.ConsentProblem:
-            message = _("No consent is recorded for this need any more; someone may have withdrawn it a moment ago.")
-            return _refused(db, actor, need_id, problem=message, status_code=HTTP_409_CONFLICT)
+        except consent.ConsentProblem as refused:
+            return _refused(db, actor, need_id, problem=refused.message, status_code=HTTP_409_CONFLICT)
         return Redirect(f"/needs/{need_id}?done=consent_withdrawn", status_code=HTTP_303_SEE_OTHER)

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from marketplace.audit.services import changed, record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.matches.services import live_matches
+from marketplace.needs import refusals
 from marketplace.needs.models import Need, NeedIntake, NeedStatus
 from marketplace.needs.services import AUDITED_FIELDS, NeedProblem, VersionConflict, get_visible_need, needs_visible_to
 from marketplace.places.models import Grid
@@ -69,20 +70,25 @@ def merge_need(
     Both needs must be in the actor's scope; ``version`` (and ``target_version`` if sent) must be current.
     """
     if need_id == target_id:
-        raise NeedProblem("target_id", "must name another need")
+        raise NeedProblem("target_id", "not_itself", refusals.NOT_ITSELF)
     need = get_visible_need(db, actor, need_id)
     target = get_visible_need(db, actor, target_id)
     if target.duplicate_of_id is not None or target.status in (NeedStatus.CANCELLED, NeedStatus.REJECTED):
-        raise NeedProblem("target_id", f"need #{target_id} is closed or itself merged", status_code=409)
+        raise NeedProblem(
+            "target_id", "merge_target_closed", refusals.TARGET_CLOSED, status_code=409, target_id=target_id
+        )
     # A merged need is cancelled: claims and sign-ups on it would keep offers' quantities and volunteers'
     # places for a project nobody works on any more, or wait in the review queue to be approved for it.
     live = live_matches(db, need_id)
     if live:
         raise NeedProblem(
             "need_id",
-            f"need #{need_id} has {len(live)} live claim(s) or sign-up(s); merge #{target_id} into it instead, "
-            "or settle them first",
+            "merge_live_parts",
+            refusals.MERGE_LIVE,
             status_code=409,
+            need_id=need_id,
+            target_id=target_id,
+            live=len(live),
         )
     before, target_before = snapshot(need, AUDITED_FIELDS), snapshot(target, AUDITED_FIELDS)
     merged = db.execute(

@@ -5,6 +5,7 @@ Each level is one Escalation row (UNIQUE need + level) with a deadline and a req
 """
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,7 @@ from sqlmodel import Session
 from marketplace.accounts.models import Role, StaffGrid, User
 from marketplace.audit.services import record
 from marketplace.db.types import utcnow
-from marketplace.needs import escalation_reasons
+from marketplace.needs import escalation_reasons, refusals
 from marketplace.needs.models import Escalation, EscalationLevel, Need, NeedStatus
 from marketplace.needs.services import NeedProblem, get_visible_need, grids_in_scope
 from marketplace.notifications.services import admins_of_need, send
@@ -41,10 +42,13 @@ CLOSED: tuple[NeedStatus, ...] = (NeedStatus.VERIFIED, NeedStatus.REJECTED, Need
 _later = aliased(Escalation)  # the step above a stale one, in the sweep's probe
 
 
-class EscalationProblem(Exception):
-    def __init__(self, field: str, message: str, status_code: int = 409) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field, self.message, self.status_code = field, message, status_code
+class EscalationProblem(refusals.Said, Exception):
+    """The escalation's state refuses the request (409), or there is no such step for the actor (404)."""
+
+    def __init__(self, field: str, code: str, sentence: str, status_code: int = 409, **values: Any) -> None:
+        super().__init__(f"{field}: {sentence}")
+        self._said(field, code, sentence, values)
+        self.status_code = status_code
 
 
 def _responsible(db: Session, need: Need, level: EscalationLevel) -> list[int]:
@@ -99,7 +103,7 @@ def _open_level(
             db.add(row)
             db.flush()
     except IntegrityError:
-        raise EscalationProblem("level", f"the need was already escalated to the {level.value} level") from None
+        raise EscalationProblem("level", "already_escalated", refusals.ALREADY_ESCALATED, level=level) from None
     db.execute(sa.update(Need).where(Need.id == need.id).values(escalation_level=level, version=Need.version + 1))  # type: ignore[arg-type]
     record(
         db,
@@ -135,15 +139,17 @@ def escalate(
     """Staff flag a need: it goes up one level (the first flag opens the grid level)."""
     need = get_visible_need(db, actor, need_id)
     if need.status in CLOSED:
-        raise EscalationProblem("status", f"the need is {need.status.value}")
+        raise EscalationProblem("status", "not_escalatable", refusals.NOT_ESCALATABLE, status=need.status)
     level = _next_level(_current_step(db, need_id))
     if level is None:
-        raise EscalationProblem("level", "the need is already at the department level")
+        raise EscalationProblem("level", "at_top_level", refusals.AT_TOP_LEVEL)
     if level is EscalationLevel.DEPARTMENT:
         if department_id is None:
-            raise NeedProblem("department_id", "is required to escalate to a department")
+            raise NeedProblem("department_id", "department_required", refusals.DEPARTMENT_REQUIRED)
         if department_id not in {department.id for department in departments_of(db, need)}:
-            raise NeedProblem("department_id", f"no department with id {department_id} in the need's street")
+            raise NeedProblem(
+                "department_id", "unknown_department", refusals.UNKNOWN_DEPARTMENT, department_id=department_id
+            )
     else:
         department_id = None  # only the department level names one
     return _open_level(db, need, level, reason, now=utcnow(), actor=actor, department_id=department_id)
@@ -164,14 +170,16 @@ def departments_of(db: Session, need: Need) -> list[Department]:
 def acknowledge(db: Session, actor: CurrentUser, escalation_id: int) -> Escalation:
     row = db.get(Escalation, escalation_id)
     if row is None or not may_acknowledge(db, actor, row):
-        raise EscalationProblem("escalation_id", f"no escalation {escalation_id} for you to acknowledge", 404)
+        raise EscalationProblem(
+            "escalation_id", "escalation_not_found", refusals.NO_STEP_TO_ACKNOWLEDGE, 404, escalation_id=escalation_id
+        )
     done = db.execute(
         sa.update(Escalation)
         .where(Escalation.id == escalation_id, Escalation.acknowledged_at.is_(None))  # type: ignore[arg-type,union-attr]
         .values(acknowledged_at=utcnow(), acknowledged_by_id=actor.id)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise EscalationProblem("escalation_id", "was already acknowledged")
+        raise EscalationProblem("escalation_id", "already_acknowledged", refusals.ALREADY_ACKNOWLEDGED)
     db.expire_all()
     row = db.get(Escalation, escalation_id)
     assert row is not None

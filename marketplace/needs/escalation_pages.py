@@ -217,6 +217,6 @@ class EscalationPagesController(Controller):
         except escalation.EscalationProblem as problem:
             db.rollback()
             if problem.status_code == 404:
-                raise NotFoundException(_("No such escalation step for you to acknowledge.")) from None
-            return _page(db, actor, problem=_("This step was already acknowledged."), status_code=HTTP_409_CONFLICT)
+                raise NotFoundException(problem.message) from None
+            return _page(db, actor, problem=problem.message, status_code=HTTP_409_CONFLICT)
         return Redirect("/escalations?done=acknowledged", status_code=HTTP_303_SEE_OTHER)

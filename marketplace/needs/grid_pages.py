@@ -41,9 +41,8 @@ class NeedGridPagesController(Controller):
         except services.VersionConflict:
             return self._again(db, actor, need_id, problem=_conflict_message(), status_code=HTTP_409_CONFLICT)
         except services.NeedProblem as problem:
-            if problem.status_code == HTTP_409_CONFLICT:
-                message = _("This need is closed; it can no longer change.")
-                return self._again(db, actor, need_id, problem=message, status_code=HTTP_409_CONFLICT)
+            if problem.status_code == HTTP_409_CONFLICT:  # the API's sentence, naming the status (needs.refusals)
+                return self._again(db, actor, need_id, problem=problem.message, status_code=HTTP_409_CONFLICT)
             errors = {FIELD: _("Choose one of the offered values.")}
             return self._again(db, actor, need_id, errors=errors, values=values, status_code=HTTP_400_BAD_REQUEST)
         return Redirect(f"/needs/{need_id}?done=grid_set", status_code=HTTP_303_SEE_OTHER)

@@ -214,9 +214,8 @@ class NeedIntakePagesController(Controller):
             )
         except services.NeedProblem as problem:
             db.rollback()
-            if problem.field == "status":
-                message = _("This need is closed; it can no longer be edited or take more resource lines or shifts.")
-                return _form_page(db, actor, form, need=need, problem=message, status_code=HTTP_409_CONFLICT)
+            if problem.field == "status":  # the sentence the API says too, naming the status (needs.refusals)
+                return _form_page(db, actor, form, need=need, problem=problem.message, status_code=HTTP_409_CONFLICT)
             form.errors[_form_key(problem.field)] = _("Choose one of the offered values.")
             return _form_page(db, actor, form, need=need, status_code=HTTP_400_BAD_REQUEST)
         return Redirect(f"/needs/{need_id}?done=saved", status_code=HTTP_303_SEE_OTHER)

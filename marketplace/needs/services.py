@@ -25,6 +25,7 @@ from marketplace.items.services import with_item_key
 from marketplace.masking import mask_name as mask_name
 from marketplace.masking import mask_phone as mask_phone
 from marketplace.matches import services as matches_services
+from marketplace.needs import refusals
 from marketplace.needs.models import GridToConfirm, Need, NeedIntake, NeedStatus, ResourceLine, Shift, ShiftSkill
 from marketplace.needs.schemas import NeedCreate, NeedRejection, NeedUpdate
 from marketplace.notifications.services import send
@@ -135,18 +136,18 @@ AUDITED_FIELDS = [
 ]
 
 
-class NeedProblem(Exception):
-    """Bad input found against the database (an unknown grid, a grid out of scope); names the field."""
+class NeedProblem(refusals.Said, Exception):
+    """Bad input found against the database (an unknown grid, a grid out of scope), or a state that refuses it:
+    names the field, carries a stable ``code`` and says ``message`` in the reader's language (needs.refusals)."""
 
-    def __init__(self, field: str, message: str, *, status_code: int = 400) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+    def __init__(self, field: str, code: str, sentence: str, *, status_code: int = 400, **values: Any) -> None:
+        super().__init__(f"{field}: {sentence}")
+        self._said(field, code, sentence, values)
         self.status_code = status_code
 
 
-# The refusal of a need that asks for nothing, as the API says it (pages say it in the reader's language).
-NOTHING_ASKED = "add at least one item or volunteer shift before publishing"
+# The refusal of a need that asks for nothing (its sentence: needs.refusals.NOTHING_ASKED).
+NOTHING_ASKED = refusals.NOTHING_ASKED
 
 
 class NothingAsked(NeedProblem):
@@ -154,13 +155,11 @@ class NothingAsked(NeedProblem):
     shift place. Such a project can never be claimed nor close. 409 naming ``lines`` (a change that would take
     away the last thing asked is refused by ``changes`` with its own field, LAST_THING_ASKED)."""
 
-    code = "nothing_asked"  # the API's extra code, as a change's refusal of the same (docs/api_refusals.md)
-
     def __init__(self) -> None:
-        super().__init__("lines", NOTHING_ASKED, status_code=409)
+        super().__init__("lines", "nothing_asked", refusals.NOTHING_ASKED, status_code=409)
 
 
-GRID_TO_CONFIRM = "set the need's grid before publishing: the resident was not sure of it"
+GRID_TO_CONFIRM = refusals.GRID_TO_CONFIRM
 
 
 class GridNotConfirmed(NeedProblem):
@@ -169,7 +168,7 @@ class GridNotConfirmed(NeedProblem):
     409 naming ``grid_id``; staff set the grid first (``set_grid`` or an edit)."""
 
     def __init__(self) -> None:
-        super().__init__("grid_id", GRID_TO_CONFIRM, status_code=409)
+        super().__init__("grid_id", "grid_to_confirm", refusals.GRID_TO_CONFIRM, status_code=409)
 
 
 class NeedNotFound(NotFoundException):
@@ -243,9 +242,9 @@ def may_work_in_grid(db: Session, viewer: CurrentUser, grid_id: int) -> bool:
 def check_grid(db: Session, viewer: CurrentUser, grid_id: int) -> Grid:
     grid = db.get(Grid, grid_id)
     if grid is None:
-        raise NeedProblem("grid_id", f"no grid with id {grid_id}")
+        raise NeedProblem("grid_id", "unknown_grid", refusals.UNKNOWN_GRID, grid_id=grid_id)
     if not may_work_in_grid(db, viewer, grid_id):
-        raise NeedProblem("grid_id", "is outside the grids you work in", status_code=403)
+        raise NeedProblem("grid_id", "grid_out_of_scope", refusals.GRID_OUT_OF_SCOPE, status_code=403, grid_id=grid_id)
     return grid
 
 
@@ -407,7 +406,7 @@ def asks_for_something(db: Session, need_id: int, now: datetime | None = None) -
 
 
 # A change refused because it would take away the last thing a published project asks for (the API's words).
-LAST_THING_ASKED = "would leave the project on the board asking for nothing: add another item or shift first"
+LAST_THING_ASKED = refusals.LAST_THING_ASKED
 
 
 def asks_nothing_on_board(db: Session, need: Need) -> bool:
@@ -436,7 +435,9 @@ def _check_skills(db: Session, data: NeedCreate) -> None:
     for index, shift in enumerate(data.shifts):
         for skill_id in shift.skill_ids:
             if skill_id not in known:
-                raise NeedProblem(f"shifts.{index}.skill_ids", f"no skill with id {skill_id}")
+                raise NeedProblem(
+                    f"shifts.{index}.skill_ids", "unknown_skill", refusals.UNKNOWN_SKILL, skill_id=skill_id
+                )
 
 
 def _repeat(db: Session, actor: CurrentUser, key: str) -> Need:
@@ -444,7 +445,7 @@ def _repeat(db: Session, actor: CurrentUser, key: str) -> Need:
     if need is None:
         raise RuntimeError("idempotency key conflict without a need")  # pragma: no cover - an impossible state
     if not may_work_in_grid(db, actor, need.grid_id):
-        raise NeedProblem("idempotency_key", "was already used for another need", status_code=409)
+        raise NeedProblem("idempotency_key", "idempotency_key_used", refusals.IDEMPOTENCY_KEY_USED, status_code=409)
     return need
 
 
@@ -464,7 +465,7 @@ def create_need(
     if actor is not None:
         check_grid(db, actor, data.grid_id)
     elif db.get(Grid, data.grid_id) is None:
-        raise NeedProblem("grid_id", f"no grid with id {data.grid_id}")
+        raise NeedProblem("grid_id", "unknown_grid", refusals.UNKNOWN_GRID, grid_id=data.grid_id)
     _check_skills(db, data)
     key = data.idempotency_key
     if key is not None and actor is not None and _need_by_key(db, key) is not None:
@@ -523,7 +524,7 @@ def update_need(db: Session, actor: CurrentUser, need_id: int, data: NeedUpdate)
     # A finished need is a closed record (its figures, its residents' answers, its volunteers' hours): edits
     # stop with it, as additions do. The UPDATE checks it again, against a cancellation at the same moment.
     if need.status in FINISHED:
-        raise NeedProblem("status", f"the need is {need.status.value}; a finished need is not edited", status_code=409)
+        raise NeedProblem("status", "need_finished", refusals.NEED_FINISHED, status_code=409, status=need.status)
     changes = data.changes()
     if "grid_id" in changes:
         check_grid(db, actor, changes["grid_id"])
@@ -547,7 +548,7 @@ def set_grid(db: Session, actor: CurrentUser, need_id: int, grid_id: int, *, ver
     grid_to_confirm is cleared in the same version-checked UPDATE, audited as need.grid_set."""
     need = get_visible_need(db, actor, need_id)
     if need.status in FINISHED:
-        raise NeedProblem("status", f"the need is {need.status.value}; a finished need is not edited", status_code=409)
+        raise NeedProblem("status", "need_finished", refusals.NEED_FINISHED, status_code=409, status=need.status)
     check_grid(db, actor, grid_id)
     before = snapshot(need, AUDITED_FIELDS)
     conditions = [Need.id == need_id, Need.status.not_in(FINISHED)]  # type: ignore[attr-defined]
@@ -645,7 +646,7 @@ def reject_need(
     values: dict[str, Any] = {"status": NeedStatus.REJECTED, "status_reason": decision.reason}
     if decision.duplicate_of_id is not None:
         if decision.duplicate_of_id == need_id:
-            raise NeedProblem("duplicate_of_id", "must name another need")
+            raise NeedProblem("duplicate_of_id", "not_itself", refusals.NOT_ITSELF)
         get_visible_need(db, actor, decision.duplicate_of_id)
         values["duplicate_of_id"] = decision.duplicate_of_id
     need = _transition(db, actor, need_id, allowed=REVIEWABLE, values=values, action="need.reject", version=version)

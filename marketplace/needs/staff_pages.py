@@ -31,6 +31,7 @@ from marketplace.needs import (
     escalation,
     list_filters,
     participation,
+    refusals,
     services,
     submissions,
 )
@@ -61,6 +62,7 @@ def _notices() -> dict[str, str]:
         "created": _("The need is recorded. Check the likely duplicates below before publishing it."),
         "saved": _("Your changes are saved."),
         "verified": _("The need is verified and closed; the resident's satisfaction is recorded."),
+        "no_show": _("Recorded as a no-show: it counts in the volunteer's record."),
         "consent_recorded": _(
             "The resident's consent is recorded: partners and volunteers who deliver may now see the contact."
         ),
@@ -77,15 +79,12 @@ def _conflict_message() -> str:
 
 def grid_to_confirm_message() -> str:
     """Why a resident's report whose grid nobody has set is not published (services.GridNotConfirmed)."""
-    return _("Set the need's grid before publishing: the resident was not sure of it, and matching goes by the grid.")
+    return _(refusals.GRID_TO_CONFIRM)
 
 
 def nothing_asked_message() -> str:
     """Why a need that asks for nothing is not published (services.NothingAsked), in the reader's language."""
-    return _(
-        "Add at least one item or volunteer shift before publishing: a project that asks for nothing "
-        "can never be claimed or closed."
-    )
+    return _(refusals.NOTHING_ASKED)
 
 
 def _version(form: dict[str, Any], name: str = "version") -> int | None:
@@ -297,8 +296,12 @@ class NeedStaffPagesController(Controller):
             return self._conflict(db, actor, need_id)
         except services.NeedNotFound:
             raise NotFoundException(_("No such need in your scope.")) from None
-        except services.NeedProblem:
-            return self._conflict(db, actor, need_id, _("That need cannot be merged any more."))
+        except services.NeedProblem as refused:  # the sentence the API says too (needs.refusals)
+            if refused.status_code != HTTP_409_CONFLICT:
+                db.rollback()
+                errors = {refused.field: refused.message}
+                return self._detail(db, actor, need_id, problem=refused.message, errors=errors, status_code=400)
+            return self._conflict(db, actor, need_id, refused.message)
         return self._done(target_id, "merged")
 
     @post("/{need_id:int}/escalate", name="needs:staff-escalate", sync_to_thread=True)
@@ -312,11 +315,12 @@ class NeedStaffPagesController(Controller):
             return self._detail(db, actor, need_id, errors=errors, values=values, status_code=HTTP_400_BAD_REQUEST)
         try:
             escalation.escalate(db, actor, need_id, reason, department_id=department)
-        except services.NeedProblem:
-            errors = {"department_id": _("Choose the department that must report.")}
+        except services.NeedProblem as refused:
+            db.rollback()
+            errors = {"department_id": refused.message}
             return self._detail(db, actor, need_id, errors=errors, values=values, status_code=HTTP_400_BAD_REQUEST)
-        except escalation.EscalationProblem:
-            return self._conflict(db, actor, need_id)
+        except escalation.EscalationProblem as refused:
+            return self._conflict(db, actor, need_id, refused.message)
         return self._done(need_id, "escalated")
 
     @post("/{need_id:int}/acknowledge", name="needs:staff-acknowledge", sync_to_thread=True)
@@ -328,9 +332,23 @@ class NeedStaffPagesController(Controller):
             raise NotFoundException(_("No such escalation step."))
         try:
             escalation.acknowledge(db, actor, step.id)  # type: ignore[arg-type]
-        except escalation.EscalationProblem:
-            return self._conflict(db, actor, need_id)
+        except escalation.EscalationProblem as refused:
+            if refused.status_code == 404:
+                raise NotFoundException(refused.message) from None
+            return self._conflict(db, actor, need_id, refused.message)
         return self._done(need_id, "acknowledged")
+
+    @post("/{need_id:int}/signups/{signup_id:int}/no-show", name="needs:staff-no-show", sync_to_thread=True)
+    def no_show(self, db: DbSession, actor: Actor, need_id: FromPath[int], signup_id: FromPath[int]) -> Template | Redirect:
+        """Record that a confirmed volunteer did not come, once the shift is over (delivery.mark_no_show)."""
+        _visible(db, actor, need_id)
+        if matches_services.need_of_signup(db, signup_id) != need_id:
+            raise NotFoundException(_("No such sign-up."))
+        try:
+            matches_services.mark_no_show(db, actor, signup_id)
+        except Conflict as refused:
+            return self._conflict(db, actor, need_id, str(refused.detail))
+        return self._done(need_id, "no_show")
 
     @post("/{need_id:int}/verify", name="needs:staff-verify", sync_to_thread=True)
     def verify(self, db: DbSession, actor: Actor, need_id: FromPath[int], data: FormData) -> Template | Redirect:
