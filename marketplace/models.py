@@ -25,7 +25,7 @@ from marketplace.organizations.models import Organization, OrganizationGrid, Org
 from marketplace.places.models import Community, Department, Grid, PartyBranch, ServiceStation, Street
 from marketplace.recognition.models import ServiceCertificate
 from marketplace.recommend.models import ShownList
-from marketplace.rounds.models import MatchRound, RoundMethod, RoundStatus
+from marketplace.rounds.models import MatchRound, RoundMethod, RoundSchedule, RoundStatus
 from marketplace.volunteers.models import (
     AvailabilitySlot,
     ShiftSignup,
@@ -74,6 +74,7 @@ __all__ = [
     "ResourceLine",
     "Role",
     "RoundMethod",
+    "RoundSchedule",
     "RoundStatus",
     "ServiceCertificate",
     "ServiceStation",

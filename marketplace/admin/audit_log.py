@@ -99,6 +99,7 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "round.start",
     "round.finish",
     "round.fail",
+    "round_schedule.update",
     "job.retry",
     "job.check",
     "job.prune_run",

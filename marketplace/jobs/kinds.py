@@ -47,6 +47,13 @@ def match_round(ctx: Context) -> dict[str, Any]:
     return rounds_services.run_round_job(ctx)
 
 
+def rounds_schedule(ctx: Context) -> dict[str, Any]:
+    """The streets' scheduled rounds that fell due: each started as its own round and job."""
+    from marketplace.rounds import services as rounds_services
+
+    return rounds_services.run_schedules(ctx)
+
+
 def match_train(ctx: Context) -> dict[str, Any]:
     """Fit the learned rankers (``marketplace match train``); the model files go to the shared var dir."""
     import dataclasses
@@ -171,6 +178,7 @@ KINDS: dict[str, Kind] = {
     for kind in (
         Kind("match.round", N_("Matching round"), match_round),
         Kind("match.train", N_("Training the ranker"), match_train),
+        Kind("rounds.schedule", N_("Scheduled matching rounds"), rounds_schedule),
         Kind("offers.expire", N_("Offer expiry"), offers_expire),
         Kind("needs.escalate", N_("Escalation sweep"), needs_escalate),
         Kind("privacy.retention", N_("Personal data retention"), privacy_retention),

@@ -21,6 +21,7 @@ SCHEDULABLE = (
     "shifts.remind",
     "notifications.digest",
     "jobs.prune",
+    "rounds.schedule",
 )
 DEFAULT_SCHEDULE: tuple[tuple[str, str], ...] = (
     ("offers.expire", "*/15 * * * *"),
@@ -29,6 +30,8 @@ DEFAULT_SCHEDULE: tuple[tuple[str, str], ...] = (
     ("shifts.remind", "*/15 * * * *"),
     ("notifications.digest", "0 18 * * *"),
     ("jobs.prune", "45 3 * * *"),
+    # The streets' own round times (rounds/schedule.py): a round starts within 15 minutes of its time.
+    ("rounds.schedule", "*/15 * * * *"),
 )
 OFF = ("off", "none")
 

@@ -132,6 +132,19 @@ def result_sentences(row: Job) -> list[str]:
             counted("%(count)s closed need anonymised.", "%(count)s closed needs anonymised.", n, count=n),
             counted("%(count)s ended session removed.", "%(count)s ended sessions removed.", sessions, count=sessions),
         ]
+    if kind == "rounds.schedule":
+        n, busy = _count(result, "started"), _count(result, "busy")
+        sentences = [counted("%(count)s scheduled round started.", "%(count)s scheduled rounds started.", n, count=n)]
+        if busy:
+            sentences.append(
+                counted(
+                    "%(count)s street's round was still running; its time was left.",
+                    "%(count)s streets' rounds were still running; their times were left.",
+                    busy,
+                    count=busy,
+                )
+            )
+        return sentences
     if kind == "jobs.prune":
         n, files = _count(result, "jobs"), _count(result, "files")
         return [

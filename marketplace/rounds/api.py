@@ -8,7 +8,7 @@ round is still live (for ``all``: when every street's is).
 
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, get, post
+from litestar import Controller, get, post, put
 from litestar.datastructures import State
 from litestar.exceptions import ClientException, ValidationException
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -18,14 +18,16 @@ from sqlmodel import Session
 
 from marketplace.db.deps import ReaderSession
 from marketplace.db.engine import session_scope
+from marketplace.db.types import utcnow
 from marketplace.jobs import services as jobs
 from marketplace.jobs import services as jobs_services
 from marketplace.places.models import Street
 from marketplace.places.services import admin_street_ids, street_by_code
 from marketplace.rounds import jobs as round_jobs
-from marketplace.rounds import services
+from marketplace.rounds import schedule, services
 from marketplace.rounds.models import MatchRound, RoundMethod
 from marketplace.rounds.scope import EVERY_STREET, streets_of, visible_round
+from marketplace.rounds.view import ScheduleView, schedule_views
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import admin_only, token_scope
 from marketplace.security.identity import CurrentUser
@@ -44,6 +46,36 @@ class RoundStart(BaseModel):
     method: Literal["optimal", "greedy"] = "optimal"
     k: Annotated[int, TYPED_INTEGER] = Field(default=20, ge=1, le=services.MAX_K)
     street: str = Field(default=EVERY_STREET, min_length=1, max_length=32, description="A street code, or all")
+
+
+class ScheduleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(description="Start the street's rounds on this schedule; false keeps it but stops it")
+    weekdays: list[str] = Field(
+        default_factory=list, max_length=7, description="Days it runs: mon, tue, wed, thu, fri, sat, sun"
+    )
+    at: str = Field(default="09:00", max_length=5, description="Time of day on the street's clock, HH:MM")
+    method: Literal["optimal", "greedy"] = "optimal"
+    k: Annotated[int, TYPED_INTEGER] = Field(default=20, ge=1, le=services.MAX_K)
+
+
+def schedule_out(view: ScheduleView) -> dict[str, Any]:
+    return {
+        "street": view.street.code,
+        "enabled": view.enabled,
+        "weekdays": view.weekdays,
+        "at": view.at,
+        "method": view.method,
+        "k": view.k,
+        "next_at": view.next_at.isoformat() if view.next_at else None,
+        "last_round_id": view.last_round_id,
+    }
+
+
+def schedule_refused(problem: schedule.ScheduleProblem) -> ValidationException:
+    entry = {"key": problem.field, "code": problem.code, "message": problem.message, "source": "body"}
+    return ValidationException(f"{problem.field}: {problem.message}", extra=[entry])
 
 
 def round_out(row: MatchRound, street: Street | None) -> dict[str, Any]:
@@ -172,3 +204,49 @@ class RoundApiController(Controller):
         reader.rollback()
         rounds = [reader.get(MatchRound, round_id) for round_id in started]
         return {"rounds": _out(reader, [row for row in rounds if row is not None]), "busy": live}
+
+    @get(
+        "/schedules",
+        operation_id="listRoundSchedules",
+        summary="Each street's round schedule (admins)",
+        description="A street admin's street, or every street for a city admin: whether its rounds start on a "
+        "schedule, on which weekdays and at what time (street clock), the plan and k, when the next one starts.",
+        guards=[admin_only, token_scope("jobs:read")],
+        sync_to_thread=True,
+    )
+    def list_schedules(self, reader: ReaderSession, actor: Actor) -> dict[str, Any]:
+        views = schedule_views(reader, streets_of(reader, actor), utcnow())
+        return {"items": [schedule_out(view) for view in views]}
+
+    @put(
+        "/schedules/{street:str}",
+        operation_id="setRoundSchedule",
+        summary="Set a street's round schedule (admins)",
+        description="Body: enabled, weekdays (mon..sun), at (HH:MM, street clock), method, k. The first "
+        "scheduled round starts at the next time due, not at once. 400 naming the field when it is wrong.",
+        guards=[admin_only, token_scope("jobs:write")],
+        sync_to_thread=True,
+    )
+    def set_schedule(
+        self, state: State, reader: ReaderSession, actor: Actor, street: FromPath[str], data: JSONBody[ScheduleIn]
+    ) -> dict[str, Any]:
+        chosen = [row for row in streets_of(reader, actor) if row.code == street]
+        if not chosen:
+            raise ValidationException(
+                "street: no such street",
+                extra=[{"key": "street", "code": "unknown_street", "message": "no such street", "source": "path"}],
+            )
+        try:
+            wanted = schedule.choice(
+                data.enabled,
+                schedule.weekday_bits(data.weekdays),
+                schedule.minute_of_day(data.at),
+                RoundMethod(data.method),
+                data.k,
+            )
+        except schedule.ScheduleProblem as problem:
+            raise schedule_refused(problem) from None
+        with session_scope(state.session_factory) as db:
+            schedule.save(db, chosen[0].id or 0, wanted, actor_id=actor.id, actor_role=actor.role.value)
+        reader.rollback()
+        return schedule_out(schedule_views(reader, chosen, utcnow())[0])

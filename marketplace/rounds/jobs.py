@@ -74,3 +74,30 @@ def run_round_job(ctx: Context) -> dict[str, Any]:
         row = db.get(MatchRound, round_id)
         assert row is not None  # the round's duration is observed by services._finish
         return summary(row) | {"job_seconds": round(time.perf_counter() - started, 3)}
+
+
+SCHEDULE_KIND = "rounds.schedule"
+
+
+def run_schedules(ctx: Context) -> dict[str, Any]:
+    """The sweep ``rounds.schedule``: start every street's due round, each its own queued job, as the pages do."""
+    from marketplace.jobs import services as jobs_services
+    from marketplace.rounds import schedule
+
+    ctx.progress("streets", 0, 1)
+    with session_scope(ctx.writer) as db:
+        started = schedule.start_due(db)
+        job_ids = [
+            jobs_services.enqueue(db, KIND, arguments(item.round_id, None), street_id=item.street_id).id or 0
+            for item in started
+            if item.round_id is not None
+        ]
+    # Committed: whoever runs a round's job finds its round and its job.
+    for job_id in job_ids:
+        jobs_services.submit(ctx.settings, ctx.writer, ctx.reader, job_id)
+    ctx.progress("streets", 1, 1)
+    return {
+        "started": len(job_ids),
+        "busy": sum(1 for item in started if item.round_id is None),
+        "rounds": [item.round_id for item in started if item.round_id is not None],
+    }

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Index, text
+from sqlalchemy import CheckConstraint, Column, Index, false, text
 from sqlmodel import Field, SQLModel
 
 from marketplace.db.types import UTCDateTime, enum_type, json_type, utcnow
@@ -83,6 +83,8 @@ class MatchRound(SQLModel, table=True):
     seconds: dict[str, Any] | None = Field(default=None, sa_type=json_type())
     error: str | None = Field(default=None, max_length=500)
     started_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    # Started by the street's schedule (RoundSchedule), not by a person or the command line.
+    scheduled: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -104,3 +106,37 @@ class MatchRound(SQLModel, table=True):
             return None
         end = self.finished_at or self.heartbeat_at
         return max((end - self.started_at).total_seconds(), 0.0)
+
+
+# Days of the week as bits of RoundSchedule.weekdays, Monday first (datetime.weekday()).
+WEEKDAY_BITS = tuple(1 << day for day in range(7))
+EVERY_WEEKDAY = (1 << 7) - 1
+
+
+class RoundSchedule(SQLModel, table=True):
+    """A street's standing order for matching rounds: on these weekdays at this time (street clock), plan the
+    street. The scheduled sweep (``rounds.schedule``) starts each due round once: ``last_slot`` moves forward
+    by a conditional update, so however many processes sweep the same minute, one round is started."""
+
+    __tablename__ = "round_schedule"
+    __table_args__ = (
+        CheckConstraint("k >= 1 AND k <= 100", name="round_schedule_k_in_range"),
+        CheckConstraint("at_minute >= 0 AND at_minute < 1440", name="round_schedule_minute_of_day"),
+        CheckConstraint("weekdays >= 0 AND weekdays < 128", name="round_schedule_weekday_bits"),
+    )
+
+    street_id: int = Field(foreign_key="street.id", primary_key=True)
+    enabled: bool = False
+    weekdays: int = 0  # WEEKDAY_BITS of the days it runs
+    at_minute: int = 9 * 60  # minutes after midnight, street clock
+    method: RoundMethod = Field(
+        default=RoundMethod.OPTIMAL,
+        sa_column=Column(enum_type(RoundMethod, "round_schedule_method"), nullable=False),
+    )
+    k: int = 20
+    # The due time (UTC) of the last slot a sweep claimed; a slot at or before it has been started.
+    last_slot: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The round the last claimed slot started (None when that street's round was still live then).
+    last_round_id: int | None = Field(default=None, foreign_key="match_round.id")
+    updated_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -13,14 +13,15 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from sqlmodel import Session
 
 from marketplace.db.deps import ReaderSession
 from marketplace.db.engine import session_scope
-from marketplace.forms import FormData, one
+from marketplace.db.types import utcnow
+from marketplace.forms import FormData, many, one
 from marketplace.i18n import gettext as _
 from marketplace.jobs import services as jobs
 from marketplace.jobs import services as jobs_services
@@ -28,14 +29,15 @@ from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context, wants_fragm
 from marketplace.places.models import Street
 from marketplace.places.services import admin_street_ids
 from marketplace.rounds import jobs as round_jobs
-from marketplace.rounds import services
+from marketplace.rounds import schedule, services
 from marketplace.rounds.api import RoundApiController
 from marketplace.rounds.models import WHOLE_DEPLOYMENT, MatchRound, RoundMethod, street_scope
 from marketplace.rounds.scope import EVERY_STREET, streets_of, visible_round
-from marketplace.rounds.view import STAGES, RoundView, street_name, view_of
+from marketplace.rounds.view import STAGES, RoundView, schedule_views, street_name, view_of
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import admin_only, sessions_only
 from marketplace.security.identity import CurrentUser
+from marketplace.volunteers.services import WEEKDAYS
 from marketplace.whole_numbers import whole_number
 
 
@@ -74,8 +76,8 @@ class RoundPagesController(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/", name="rounds:index", sync_to_thread=True)
-    def index(self, reader: ReaderSession, actor: Actor) -> Template:
-        return _index_page(reader, actor)
+    def index(self, reader: ReaderSession, actor: Actor, saved: FromQuery[str | None] = None) -> Template:
+        return _index_page(reader, actor, saved=(saved or "")[:32] or None)
 
     @post("/", name="rounds:start", sync_to_thread=True)
     def start(
@@ -111,6 +113,27 @@ class RoundPagesController(Controller):
         path = f"/rounds/{round_ids[0]}" if len(round_ids) == 1 and len(targets) == 1 else "/rounds"
         return Redirect(path=path, status_code=HTTP_303_SEE_OTHER)
 
+    @post("/schedule", name="rounds:schedule", sync_to_thread=True)
+    def set_schedule(self, state: State, reader: ReaderSession, actor: Actor, data: FormData) -> Template | Redirect:
+        code = one(data, "street").strip()
+        streets = [street for street in streets_of(reader, actor) if street.code == code]
+        if not streets:
+            problems = {"schedule-street": _("Choose one of your streets.")}
+            return _index_page(reader, actor, problems=problems, status_code=HTTP_400_BAD_REQUEST)
+        try:
+            wanted = _schedule_choice(data)
+        except schedule.ScheduleProblem as problem:
+            return _index_page(
+                reader,
+                actor,
+                problems={f"schedule-{problem.field}": problem.message},
+                schedule_form=(code, data),
+                status_code=HTTP_400_BAD_REQUEST,
+            )
+        with session_scope(state.session_factory) as db:
+            schedule.save(db, streets[0].id or 0, wanted, actor_id=actor.id, actor_role=actor.role.value)
+        return Redirect(path=f"/rounds?saved={code}#schedule-{code}", status_code=HTTP_303_SEE_OTHER)
+
     @get("/{round_id:int}", name="rounds:detail", sync_to_thread=True)
     def detail(
         self, request: Request[Any, Any, Any], reader: ReaderSession, actor: Actor, round_id: FromPath[int]
@@ -127,6 +150,18 @@ class RoundPagesController(Controller):
         return Template("rounds/progress.html", context={"view": _view(reader, actor, round_id), "oob": True})
 
 
+def _schedule_choice(data: dict[str, Any]) -> schedule.ScheduleChoice:
+    """The schedule form's fields, each checked: ScheduleProblem names the first that is wrong."""
+    method, k, problems = _form_problems(data)
+    if "method" in problems:
+        raise schedule.ScheduleProblem("method", "unknown_method", problems["method"])
+    if "k" in problems:
+        raise schedule.ScheduleProblem("k", "k_out_of_range", problems["k"])
+    weekdays = schedule.weekday_bits([str(value) for value in many(data, "weekdays")])
+    at_minute = schedule.minute_of_day(one(data, "at") or "")
+    return schedule.choice(one(data, "enabled") == "on", weekdays, at_minute, method, k)
+
+
 def _view(reader: Session, actor: CurrentUser, round_id: int) -> RoundView:
     return view_of(reader, visible_round(reader, actor, round_id))
 
@@ -138,6 +173,8 @@ def _index_page(
     problems: dict[str, str] | None = None,
     busy: MatchRound | None = None,
     form: dict[str, Any] | None = None,
+    schedule_form: tuple[str, dict[str, Any]] | None = None,
+    saved: str | None = None,
     status_code: int = 200,
 ) -> Template:
     street_ids = admin_street_ids(actor)
@@ -170,9 +207,28 @@ def _index_page(
         max_k=services.MAX_K,
         methods=list(RoundMethod),
         stages=STAGES,
+        schedules=schedule_views(reader, streets, utcnow()),
+        schedule_form=_schedule_form_values(schedule_form),
+        saved=saved,
+        weekdays=list(zip(schedule.WEEKDAY_CODES, WEEKDAYS, strict=True)),
         active_page="rounds",
     )
     return Template("rounds/index.html", context=context, status_code=status_code)
+
+
+def _schedule_form_values(schedule_form: tuple[str, dict[str, Any]] | None) -> dict[str, Any] | None:
+    """A refused schedule form's values, shown again for the street it was for."""
+    if schedule_form is None:
+        return None
+    code, data = schedule_form
+    return {
+        "street": code,
+        "enabled": one(data, "enabled") == "on",
+        "weekdays": [str(value) for value in many(data, "weekdays")],
+        "at": one(data, "at"),
+        "method": one(data, "method") or "optimal",
+        "k": one(data, "k") or "20",
+    }
 
 
 ROUND_HANDLERS: list[Any] = [RoundPagesController, RoundApiController]

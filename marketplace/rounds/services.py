@@ -43,11 +43,13 @@ from matching.round import plan_round
 
 if TYPE_CHECKING:
     from marketplace.rounds.jobs import run_round_job as run_round_job
+    from marketplace.rounds.jobs import run_schedules as run_schedules
 
 # The domain's surface for other domains: they reach its modules only through these names, each
 # resolved on first use (so that the modules themselves may import this one).
 _SURFACE = {
     "run_round_job": "jobs",
+    "run_schedules": "jobs",
 }
 
 
@@ -135,6 +137,7 @@ def start(
     started_by_id: int | None,
     actor_role: str | None = None,
     street_id: int | None = None,
+    scheduled: bool = False,
 ) -> MatchRound:
     """Queue a round for ``street_id`` (None: the whole deployment); RoundBusy if one is live there.
     Commit before handing the row to a worker."""
@@ -146,7 +149,9 @@ def start(
     if blocking is not None:
         raise RoundBusy(blocking)
     scope = street_scope(street_id)
-    row = MatchRound(scope=scope, street_id=street_id, method=method, k=k, started_by_id=started_by_id)
+    row = MatchRound(
+        scope=scope, street_id=street_id, method=method, k=k, started_by_id=started_by_id, scheduled=scheduled
+    )
     try:
         with db.begin_nested():
             db.add(row)
@@ -158,7 +163,7 @@ def start(
         "round.start",
         object_type="match_round",
         object_id=row.id,
-        after=snapshot(row, ["id", "status", "method", "k", "street_id"]),
+        after=snapshot(row, ["id", "status", "method", "k", "street_id", "scheduled"]),
         actor_id=started_by_id,
         actor_role=actor_role,
     )

@@ -1,6 +1,7 @@
 """What the rounds pages show of a round: its stage in words, the step it is on, who started it, its street."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -8,6 +9,7 @@ from marketplace.accounts.models import User
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.places.models import Street
+from marketplace.rounds import schedule
 from marketplace.rounds.models import MatchRound
 from marketplace.rounds.services import is_stale
 
@@ -77,6 +79,43 @@ def street_name(street: Street) -> StreetName:
 def view_of(db: Session, row: MatchRound) -> RoundView:
     user = db.get(User, row.started_by_id) if row.started_by_id else None
     street = db.get(Street, row.street_id) if row.street_id is not None else None
-    return RoundView(
-        row, user.display_name if user else _("command line"), street_name(street) if street is not None else None
-    )
+    started_by = user.display_name if user else _("the street's schedule") if row.scheduled else _("command line")
+    return RoundView(row, started_by, street_name(street) if street is not None else None)
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    """A street's round schedule as the rounds page shows it (None fields: not set)."""
+
+    street: StreetName
+    enabled: bool
+    weekdays: list[str]  # codes: mon … sun
+    at: str  # "09:00"
+    method: str
+    k: int
+    next_at: datetime | None  # when the next scheduled round starts (UTC)
+    last_round_id: int | None
+
+
+def schedule_views(db: Session, streets: list[Street], now: datetime) -> list[ScheduleView]:
+    rows = schedule.of_streets(db, [street.id or 0 for street in streets])
+    views = []
+    for street in streets:
+        row = rows.get(street.id or 0)
+        if row is None:
+            views.append(ScheduleView(street_name(street), False, [], "09:00", "optimal", 20, None, None))
+            continue
+        next_at = schedule.next_slot(row.weekdays, row.at_minute, now) if row.enabled else None
+        views.append(
+            ScheduleView(
+                street_name(street),
+                row.enabled,
+                schedule.weekday_codes(row.weekdays),
+                schedule.clock_text(row.at_minute),
+                row.method.value,
+                row.k,
+                next_at,
+                row.last_round_id,
+            )
+        )
+    return views
