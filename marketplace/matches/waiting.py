@@ -8,6 +8,7 @@ in the statement it sends anyway: each is an EXISTS correlated to the caller's m
 nothing is queried per row.
 """
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,42 +29,44 @@ STANDS = "stands"
 WAITS_FOR = (ANSWER, DECISION, DELIVERY, CHECK_IN, STANDS)
 
 
-def shift_done(shift_id: Any) -> sa.Exists:
+def shift_done(shift_id: Any, now: datetime | None = None) -> sa.Exists:
     """The shift ``shift_id`` (a column or a value) is over or cancelled: nobody can check in to it any more
-    (check-in closes at its end, ``delivery.check_in_closed``). "Over" is read when the statement is made."""
-    return sa.exists().where(
-        col(Shift.id) == shift_id, sa.or_(col(Shift.cancelled_at).is_not(None), col(Shift.ends_at) <= utcnow())
-    )
+    (check-in closes at its end, ``delivery.check_in_closed``). "Over" is at ``now``, the caller's clock (a job
+    run for a given moment, the daily digest's), else the app's clock when the statement is made."""
+    over = col(Shift.ends_at) <= (now or utcnow())
+    return sa.exists().where(col(Shift.id) == shift_id, sa.or_(col(Shift.cancelled_at).is_not(None), over))
 
 
-def _place_done(match_id: Any) -> sa.Exists:
+def _place_done(match_id: Any, now: datetime | None = None) -> sa.Exists:
     """The match's sign-up is no longer a confirmed place waiting for its check-in (or its shift is done)."""
     return sa.exists().where(
         col(ShiftSignup.match_id) == match_id,
-        sa.or_(col(ShiftSignup.status) != SignupStatus.CONFIRMED, shift_done(ShiftSignup.shift_id)),
+        sa.or_(col(ShiftSignup.status) != SignupStatus.CONFIRMED, shift_done(ShiftSignup.shift_id, now)),
     )
 
 
-def match_moved_on(what: str, match_id: Any) -> sa.ColumnElement[bool]:
-    """The match ``match_id`` (a column or a value) exists and no longer waits for ``what``.
+def match_moved_on(what: str, match_id: Any, now: datetime | None = None) -> sa.ColumnElement[bool]:
+    """The match ``match_id`` (a column or a value) exists and no longer waits for ``what`` (at ``now``).
 
     A match the database does not know (an id from elsewhere) has not moved on: what was said stands.
     """
     from marketplace.matches.round_proposals import AWAITING  # read when asked: round_proposals imports much
 
     if what == CHECK_IN:
-        return _place_done(match_id)
+        return _place_done(match_id, now)
     waits = {
         ANSWER: AWAITING,
         DECISION: col(Match.status) == MatchStatus.PROPOSED,
         # Approved and not yet served: a volunteer's place (its sign-up) is still only confirmed, its shift ahead.
-        DELIVERY: sa.and_(col(Match.status) == MatchStatus.APPROVED, ~_place_done(Match.id)),
-        STANDS: sa.and_(col(Match.status).in_((MatchStatus.PROPOSED, MatchStatus.APPROVED)), ~_place_done(Match.id)),
+        DELIVERY: sa.and_(col(Match.status) == MatchStatus.APPROVED, ~_place_done(Match.id, now)),
+        STANDS: sa.and_(
+            col(Match.status).in_((MatchStatus.PROPOSED, MatchStatus.APPROVED)), ~_place_done(Match.id, now)
+        ),
     }[what]
     return sa.exists().where(col(Match.id) == match_id, ~waits)
 
 
-def shift_place_moved_on(shift_id: Any, user_id: Any) -> sa.ColumnElement[bool]:
+def shift_place_moved_on(shift_id: Any, user_id: Any, now: datetime | None = None) -> sa.ColumnElement[bool]:
     """The user (a column or a value) had a place on the shift and holds none still waiting for their check-in
     (checked in, served, cancelled, missed), or the shift is over or cancelled."""
 
@@ -76,11 +79,11 @@ def shift_place_moved_on(shift_id: Any, user_id: Any) -> sa.ColumnElement[bool]:
         )
 
     confirmed = col(ShiftSignup.status) == SignupStatus.CONFIRMED
-    return sa.and_(place(), sa.or_(~place(confirmed), shift_done(shift_id)))
+    return sa.and_(place(), sa.or_(~place(confirmed), shift_done(shift_id, now)))
 
 
-def signup_moved_on(signup_id: Any) -> sa.ColumnElement[bool]:
+def signup_moved_on(signup_id: Any, now: datetime | None = None) -> sa.ColumnElement[bool]:
     """The sign-up ``signup_id`` (a column or a value) exists and no longer waits for its volunteer to come:
     checked in, served, cancelled or missed, or its shift is over or cancelled."""
     live = col(ShiftSignup.status).in_((SignupStatus.PENDING, SignupStatus.CONFIRMED))
-    return sa.exists().where(col(ShiftSignup.id) == signup_id, sa.or_(~live, shift_done(ShiftSignup.shift_id)))
+    return sa.exists().where(col(ShiftSignup.id) == signup_id, sa.or_(~live, shift_done(ShiftSignup.shift_id, now)))

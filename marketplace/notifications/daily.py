@@ -43,7 +43,7 @@ def unread_by_kind(db: Session, now: datetime) -> dict[int, dict[str, int]]:
         sa.select(Notification.user_id, Notification.kind, sa.func.count(Notification.id))
         .join(User, User.id == Notification.user_id)  # type: ignore[arg-type]
         .where(
-            waiting_unread(),  # unread, and still applying (waiting.py)
+            waiting_unread(now=now),  # unread, and still applying at the digest's moment (waiting.py)
             Notification.kind != KIND,
             Notification.created_at > now - WINDOW,
             Notification.created_at <= now,

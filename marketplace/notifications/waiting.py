@@ -17,9 +17,11 @@ all of whose rows no longer wait reads as handled ("No longer waiting: these 2 p
 ended"), and neither it nor its rows count as unread.
 """
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 
 from marketplace.notifications.models import Notification
 
@@ -76,10 +78,11 @@ def _asks(kind: str, row: Any = Notification) -> sa.ColumnElement[bool]:
     return condition  # type: ignore[no-any-return]
 
 
-def no_longer_waiting(row: Any = Notification) -> sa.ColumnElement[bool]:
+def no_longer_waiting(row: Any = Notification, now: datetime | None = None) -> sa.ColumnElement[bool]:
     """SQL: the notification asked its reader to act and what it asked about no longer waits for them.
 
-    ``row`` is the Notification entity (or an alias of it); the condition is correlated to it.
+    ``row`` is the Notification entity (or an alias of it); the condition is correlated to it. ``now`` is the
+    moment it is read for ("the shift is over"): the caller's clock (the daily digest's), else the app's.
     """
     from marketplace.matches import services as matches  # read when asked: the badge's module loads early
 
@@ -87,23 +90,53 @@ def no_longer_waiting(row: Any = Notification) -> sa.ColumnElement[bool]:
     for what in (ANSWER, DECISION, DELIVERY, CHECK_IN):
         kinds = [kind for kind, asked in ASKS.items() if asked == what]
         asked_here = sa.or_(*(_asks(kind, row) for kind in kinds))
-        by_match = sa.and_(row.subject_type == "match", matches.match_moved_on(what, row.subject_id))
+        by_match = sa.and_(row.subject_type == "match", matches.match_moved_on(what, row.subject_id, now))
         ended.append(sa.and_(asked_here, by_match))
     # A volunteer's own sign-up (signups.py) and a reminder are about the shift: their place on it.
     by_shift = sa.and_(
         row.kind.in_([kind for kind, asked in ASKS.items() if asked == CHECK_IN]),
         row.subject_type == "shift",
-        matches.shift_place_moved_on(row.subject_id, row.user_id),
+        matches.shift_place_moved_on(row.subject_id, row.user_id, now),
     )
-    return sa.or_(*ended, by_shift, *_about_payload(row))
+    return sa.or_(*ended, by_shift, *_about_payload(row, now))
+
+
+class _PayloadId(sa.sql.functions.FunctionElement[int]):
+    """The whole number a payload holds under a key, or NULL when it holds anything else.
+
+    Senders write ids as numbers, but a row is only as good as whoever wrote it: an id stored as "abc" (or
+    12.5, or a number past BIGINT) must read as "names nothing", not fail the statement that reads every row
+    of the reader (the centre, the badge in the login check, the digest). SQLite compares JSON_EXTRACT's
+    value as it is (text never equals an id); PostgreSQL casts only digits.
+    """
+
+    type = sa.BigInteger()
+    inherit_cache = True
+    name = "payload_id"
+
+
+@compiles(_PayloadId)
+def _payload_id_any(element: _PayloadId, compiler: Any, **kw: Any) -> str:
+    # SQLite casts any text (CAST('12abc' AS INTEGER) is 12): keep the number only when it reads back the same.
+    number, text = element.clauses
+    exact = sa.cast(number, sa.String()) == text
+    return compiler.process(sa.case((exact, number), else_=sa.null()), **kw)  # type: ignore[no-any-return]
+
+
+@compiles(_PayloadId, "postgresql")
+def _payload_id_postgresql(element: _PayloadId, compiler: Any, **kw: Any) -> str:
+    _number, text = element.clauses
+    guarded = sa.case((text.regexp_match(r"^[0-9]{1,18}$"), sa.cast(text, sa.BigInteger())), else_=sa.null())
+    return compiler.process(guarded, **kw)  # type: ignore[no-any-return]
 
 
 def _named(row: Any, kinds: list[str], key: str) -> Any:
-    """The id the payload names under ``key``, read only for ``kinds`` (senders write it as a number)."""
-    return sa.case((row.kind.in_(kinds), row.payload[key].as_integer()), else_=sa.null())
+    """The id the payload names under ``key``, read only for ``kinds`` (NULL where it is not a whole number)."""
+    value = _PayloadId(row.payload[key].as_integer(), row.payload[key].as_string())
+    return sa.case((row.kind.in_(kinds), value), else_=sa.null())
 
 
-def _about_payload(row: Any) -> list[sa.ColumnElement[bool]]:
+def _about_payload(row: Any, now: datetime | None) -> list[sa.ColumnElement[bool]]:
     """Kinds whose subject is the need or the reader, and what they asked about named in the payload."""
     from marketplace.matches import services as matches
     from marketplace.needs import services as needs
@@ -119,8 +152,8 @@ def _about_payload(row: Any) -> list[sa.ColumnElement[bool]]:
     resubmitted = [kind for kind, asked in ASKS.items() if asked == REVIEW_APPLICATION]
     rejected = [kind for kind, asked in ASKS.items() if asked == RESEND_APPLICATION]
     return [
-        sa.and_(kept, claim, matches.match_moved_on(STANDS, match_id)),
-        sa.and_(kept, ~claim, matches.signup_moved_on(signup_id)),
+        sa.and_(kept, claim, matches.match_moved_on(STANDS, match_id, now)),
+        sa.and_(kept, ~claim, matches.signup_moved_on(signup_id, now)),
         sa.and_(
             row.kind.in_(escalations),
             needs.escalation_moved_on(_named(row, escalations, _PAYLOAD_KEYS[ACKNOWLEDGE])),
@@ -136,6 +169,6 @@ def _about_payload(row: Any) -> list[sa.ColumnElement[bool]]:
     ]
 
 
-def waiting_unread(row: Any = Notification) -> sa.ColumnElement[bool]:
-    """SQL: unread, and still applying: what the badge, the unread filter and the unread counts count."""
-    return sa.and_(row.read_at.is_(None), ~no_longer_waiting(row))
+def waiting_unread(row: Any = Notification, now: datetime | None = None) -> sa.ColumnElement[bool]:
+    """SQL: unread, and still applying (at ``now``): what the badge, the unread filter and the unread counts count."""
+    return sa.and_(row.read_at.is_(None), ~no_longer_waiting(row, now))
