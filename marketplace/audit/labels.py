@@ -56,6 +56,7 @@ ACTION_LABELS: dict[str, str] = {
     "signup.cancel": N_("Cancelled a sign-up"),
     "signup.check_in": N_("Checked in"),
     "signup.check_out": N_("Checked out"),
+    "signup.no_show": N_("Recorded a no-show"),
     "need.verify": N_("Verified a need"),
     "need.create": N_("Recorded a need"),
     "need.update": N_("Updated a need"),

@@ -247,6 +247,21 @@ class SignupsApiController(Controller):
     def check_out(self, db: DbSession, actor: Actor, signup_id: FromPath[int]) -> dict[str, Any]:
         return signup_out(delivery.check_out(db, actor, signup_id)) | {"message": checked_out_message()}
 
+    @post(
+        "/signups/{signup_id:int}/no-show",
+        operation_id="markNoShow",
+        summary="Record that a confirmed volunteer did not come, once the shift is over",
+        description="Staff of the need's grid or community, or the street's admin. The sign-up and its match become "
+        "`no_show` and the volunteer's no-show count grows by one; refused with 409 `no_show_not_yet` before the "
+        "shift ends and `no_show_not_confirmed` for a sign-up that is not confirmed (checked in, completed, "
+        "cancelled, already a no-show).",
+        guards=[staff_or_admin, WRITE],
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def no_show(self, db: DbSession, actor: Actor, signup_id: FromPath[int]) -> dict[str, Any]:
+        return signup_out(delivery.mark_no_show(db, actor, signup_id))
+
 
 class ReviewApiController(Controller):
     path = "/api/v1"

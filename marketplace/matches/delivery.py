@@ -209,6 +209,61 @@ def check_out(db: Session, actor: CurrentUser, signup_id: int, now: datetime | N
     return row
 
 
+def mark_no_show(db: Session, actor: CurrentUser, signup_id: int, now: datetime | None = None) -> ShiftSignup:
+    """Staff of the need's grid (or its street's admin) record that a confirmed volunteer did not come.
+
+    Only once the shift is over, and only a sign-up still confirmed (nobody checked in): the sign-up and its
+    match become no-shows, the volunteer's no-show count grows by one (their reliability reads it), and the
+    place stays held (the shift is over; nothing is freed). A second attempt is refused, never counted twice.
+    """
+    if actor.role not in (Role.ADMIN, Role.STAFF):
+        raise PermissionDeniedException("Only staff record attendance")
+    row = db.get(ShiftSignup, signup_id)
+    shift = db.get(Shift, row.shift_id) if row is not None else None
+    need = db.get(Need, shift.need_id) if shift is not None else None
+    if row is None or shift is None or need is None or not _may_judge_attendance(db, actor, need):
+        raise NotFoundException(f"No sign-up {signup_id}")
+    now = now or utcnow()
+    if shift.cancelled_at is None and shift.ends_at > now:
+        raise refusals.at_moment("no_show_not_yet", refusals.NO_SHOW_NOT_YET, shift.ends_at)
+    result = db.execute(  # a cancelled shift's sign-ups were released with it: none is still confirmed
+        _signup.update()
+        .where(_signup.c.id == signup_id, _signup.c.status == SignupStatus.CONFIRMED.value)
+        .values(status=SignupStatus.NO_SHOW.value)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        db.refresh(row)
+        raise refusals.in_status("no_show_not_confirmed", refusals.NO_SHOW_NOT_CONFIRMED, row.status)
+    db.execute(
+        _profile.update()
+        .where(_profile.c.id == row.volunteer_id)
+        .values(no_show_count=_profile.c.no_show_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if row.match_id is not None:
+        set_match_status(db, row.match_id, expected=(MatchStatus.APPROVED,), status=MatchStatus.NO_SHOW)
+    db.refresh(row)
+    refresh_need_status(db, shift.need_id)
+    record(db, "signup.no_show", object_type="shift_signup", object_id=row.id, after=snapshot(row, ["status"]))
+    return row
+
+
+def need_of_signup(db: Session, signup_id: int) -> int | None:
+    """The need whose shift the sign-up is for (None when there is no such sign-up)."""
+    return db.execute(
+        sa.select(Shift.need_id)
+        .join(ShiftSignup, col(ShiftSignup.shift_id) == Shift.id)
+        .where(ShiftSignup.id == signup_id)
+    ).scalar()
+
+
+def _may_judge_attendance(db: Session, actor: CurrentUser, need: Need) -> bool:
+    if actor.role is Role.STAFF:
+        return _in_scope(db, actor, need)
+    return need_in_scope(db, actor, need.id)  # type: ignore[arg-type]
+
+
 def verify_need(db: Session, actor: CurrentUser, need_id: int, satisfaction: int | None, comment: str | None) -> Need:
     """Staff close a need: every line fully delivered, every shift over; records the resident's satisfaction."""
     if actor.role not in (Role.ADMIN, Role.STAFF):

@@ -70,6 +70,8 @@ PROPOSAL_ACCEPTED = N_("You have accepted this proposal already; it waits for th
 PROPOSAL_DECLINED = N_("You have declined this proposal already.")
 PROPOSAL_DECIDED = N_("The street has already decided on this proposal (now: %(status)s).")
 PROJECT_NOT_OPEN = N_("This project is no longer open.")
+NO_SHOW_NOT_YET = N_("A no-show is recorded once the shift is over.")
+NO_SHOW_NOT_CONFIRMED = N_("Only a confirmed sign-up nobody checked in can be marked a no-show (this one: %(status)s).")
 
 NAMES |= {
     "match_decided": "This match was decided already",
@@ -88,6 +90,8 @@ NAMES |= {
     "proposal_declined": "This proposal was declined already",
     "proposal_decided": "This proposal was decided already",
     "project_not_open": "The project is no longer open",
+    "no_show_not_yet": "A no-show is recorded once the shift is over",
+    "no_show_not_confirmed": "Only a confirmed sign-up can be marked a no-show",
 }
 
 

@@ -97,6 +97,8 @@ _SURFACE = {
     "line_now_needs": "reasons",
     "lines_taking_claims": "openings",
     "lock_volunteer": "signups",
+    "mark_no_show": "delivery",
+    "need_of_signup": "delivery",
     "needs_served_by": "street_scope",
     "needs_served_by_volunteer": "street_scope",
     "not_an_unaccepted_proposal_signup": "round_proposals",

@@ -339,7 +339,9 @@ class NeedStaffPagesController(Controller):
         return self._done(need_id, "acknowledged")
 
     @post("/{need_id:int}/signups/{signup_id:int}/no-show", name="needs:staff-no-show", sync_to_thread=True)
-    def no_show(self, db: DbSession, actor: Actor, need_id: FromPath[int], signup_id: FromPath[int]) -> Template | Redirect:
+    def no_show(
+        self, db: DbSession, actor: Actor, need_id: FromPath[int], signup_id: FromPath[int]
+    ) -> Template | Redirect:
         """Record that a confirmed volunteer did not come, once the shift is over (delivery.mark_no_show)."""
         _visible(db, actor, need_id)
         if matches_services.need_of_signup(db, signup_id) != need_id:
