@@ -67,7 +67,8 @@ def test_the_pages_offer_no_edit_of_a_finished_need(
         {"version": str(need.version), "title": "改过的标题", "category": need.category.value},
     )
     assert sent.status_code == 409
-    assert "This need is closed; it can no longer be edited" in sent.text
+    # The sentence the API says too, naming the status by its label (needs.refusals.NEED_FINISHED).
+    assert f"This need is {status.capitalize()}: a finished need is not edited." in sent.text
     assert fetch(session, Need, need.id).title == need.title
 
 

@@ -193,8 +193,9 @@ def _need_problem(request: Request[Any, Any, Any], exc: services.NeedProblem) ->
 
 
 def _not_found(request: Request[Any, Any, Any], exc: services.NeedNotFound) -> Response[dict[str, Any]]:
+    """(The app's 404 handler answers first where one is set: NeedNotFound carries the same detail and extra.)"""
     use_reader_locale(request)
-    need_id = exc.args[0]
+    need_id = exc.need_id
     detail = gettext(refusals.NEED_NOT_FOUND) % {"need_id": need_id}
     body = {"status_code": 404, "detail": detail, "extra": {"code": "need_not_found", "need_id": need_id}}
     return Response(body, status_code=404)

@@ -23,4 +23,3 @@ def notices() -> dict[str, str]:
             "concerned are told, and the resident sees the reason when following the report."
         ),
     }
-

@@ -19,6 +19,7 @@ from marketplace.accounts.models import Role
 from marketplace.audit.services import changed, record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.domain_surface import surface_attribute
+from marketplace.i18n import gettext
 
 # Re-exported for callers written before marketplace.masking held the rule; new code imports it from there.
 from marketplace.items.services import with_item_key
@@ -178,7 +179,10 @@ class NeedNotFound(NotFoundException):
     """
 
     def __init__(self, need_id: int) -> None:
-        super().__init__(f"No need {need_id}")
+        # Said in the language of the request raising it; the API's 404 handler (api_errors) keeps it whole.
+        detail = gettext(refusals.NEED_NOT_FOUND) % {"need_id": need_id}
+        super().__init__(detail, extra={"code": "need_not_found", "need_id": need_id})
+        self.need_id = need_id
 
 
 class VersionConflict(Exception):
