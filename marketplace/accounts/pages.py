@@ -20,6 +20,7 @@ from marketplace.forms import FormData, field_errors
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.masking import mask_phone
+from marketplace.own_password import retyped_password
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.places.models import Community, Grid
 from marketplace.places.services import admin_street_ids, all_streets, grids_of_streets
@@ -248,25 +249,12 @@ class MyAccountController(Controller):
         data: FormData,
         client_address: ClientAddress,
     ) -> Template | Redirect:
-        state = request.app.state
-        try:
-            # Before ``db`` is used: the check writes its count in a transaction of its own.
-            confirmed = services.confirm_own_password(
-                state.session_factory,
-                state.reader_factory,
-                _settings(request),
-                actor,
-                _text(data, "current_password"),
-                client_address=client_address,
-            )
-        except Throttled as throttled:
-            return too_many_page(
-                throttled.retry_after,
-                page_context(db),
-                back="/account/password",
-                back_label=_("Back to the form"),
-                detail=_("The password was typed wrong too many times."),
-            )
+        # Before ``db`` is used: the check writes its count in a transaction of its own.
+        confirmed = retyped_password(
+            request, db, actor, _text(data, "current_password"), client_address=client_address, back="/account/password"
+        )
+        if isinstance(confirmed, Template):
+            return confirmed
         if not confirmed:
             error = services.AccountError("current_password", N_("The current password is wrong."))
             return Template(

@@ -174,6 +174,12 @@ def authenticate(
     return result
 
 
+def own_password_key(actor: CurrentUser) -> str:
+    """Where an account's wrong retypes of its own password are counted, in place of an address: the account
+    itself (no address is written like this), so they count per account only."""
+    return f"own-password:{actor.id}"
+
+
 def confirm_own_password(
     factory: sessionmaker[Session],
     reader_factory: sessionmaker[Session],
@@ -184,13 +190,15 @@ def confirm_own_password(
     client_address: str | None,
 ) -> bool:
     """A signed-in person retyping their password (to change it, to ask for their account's erasure): counted
-    by the sign-in throttle like a sign-in, so whoever holds an open session cannot guess it without limit.
+    by the sign-in throttle with its limit, so whoever holds an open session cannot guess it without limit.
 
-    Raises Throttled when the account (from this address) has failed too often. Call it before the request's
-    own session writes anything: the count is written in a transaction of its own, kept when the page then
-    rolls back, and forgotten when the password was right.
+    The count is the account's own (``own_password_key``), not the address's: the session already says whose
+    password it is, and ten wrong retypes at a street office's shared address must not hold back colleagues
+    signing in from there. Raises Throttled when the account has retyped it wrong too often. Call it before
+    the request's own session writes anything: the count is written in a transaction of its own, kept when
+    the page then rolls back, and forgotten when the password was right. The audit row keeps the address.
     """
-    reservation = reserve_attempt(factory, settings, actor.username, client_address or "unknown")
+    reservation = reserve_attempt(factory, settings, actor.username, own_password_key(actor))
     with reader_factory() as reader:
         stored = reader.execute(sa.select(User.password_hash).where(User.id == actor.id)).scalar_one_or_none()
     ok = verify_password(stored or _dummy_hash(), normalise_password(password[:1024]))

@@ -9,12 +9,12 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from sqlmodel import Session
 
-from marketplace.accounts import services as accounts_services
 from marketplace.db.deps import DbSession, ReaderSession
 from marketplace.db.types import utcnow
 from marketplace.forms import FormData
 from marketplace.i18n import gettext as _
 from marketplace.needs.services import mask_name, mask_phone
+from marketplace.own_password import retyped_password
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.privacy import erasure, residents
 from marketplace.privacy.export import account_and_hours, export_own
@@ -22,8 +22,6 @@ from marketplace.privacy.export import summary as export_summary
 from marketplace.security.deps import Actor, ClientAddress
 from marketplace.security.guards import admin_only, login_required, sessions_only, staff_or_admin
 from marketplace.security.identity import CurrentUser
-from marketplace.security.throttle import Throttled
-from marketplace.too_many import too_many_page
 from marketplace.whole_numbers import whole_number
 
 
@@ -92,25 +90,12 @@ class MyDataController(Controller):
     ) -> Template | Redirect:
         password, confirmed = _text(data, "password", 1024), bool(_text(data, "confirm"))
         if password and confirmed:
-            state = request.app.state
-            try:
-                # Before ``db`` is used: the check writes its count in a transaction of its own.
-                accounts_services.confirm_own_password(
-                    state.session_factory,
-                    state.reader_factory,
-                    state.settings,
-                    actor,
-                    password,
-                    client_address=client_address,
-                )
-            except Throttled as throttled:
-                return too_many_page(
-                    throttled.retry_after,
-                    page_context(db),
-                    back="/account/privacy",
-                    back_label=_("Back to the form"),
-                    detail=_("The password was typed wrong too many times."),
-                )
+            # Before ``db`` is used: the check writes its count in a transaction of its own.
+            checked = retyped_password(
+                request, db, actor, password, client_address=client_address, back="/account/privacy"
+            )
+            if isinstance(checked, Template):
+                return checked
         try:
             erasure.request_erasure(db, actor, password, confirmed)
         except erasure.ErasureProblem as problem:
