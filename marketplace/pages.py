@@ -333,8 +333,11 @@ def database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Res
 
 def api_or_litestar_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Any other HTTP error: the API's with its code and the sentence in the reader's language
-    (``api_errors``); elsewhere Litestar's own answer, as before (pages have their controllers' handlers)."""
-    if request.url.path.startswith(("/api/", "/schema")):
+    (``api_errors``); elsewhere Litestar's own answer, as before (pages have their controllers' handlers).
+
+    The path is read from the scope, not ``request.url``: Litestar refuses a Host header it cannot read (400
+    "Invalid host header", before any middleware), and building the URL from that header here was a 500."""
+    if str(request.scope.get("path", "")).startswith(("/api/", "/schema")):
         return coded_api_error(request, exc)
     return create_exception_response(request, exc)
 

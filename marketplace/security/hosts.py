@@ -15,13 +15,18 @@ from marketplace.settings import Settings
 # digits. Nothing else: "localhost:80@evil.example" or "localhost:80.evil.example" named "localhost" when only
 # the text after the last ":" was cut off, and Litestar then built the request's URL (the calendar feed's address,
 # the language links) from the whole header, pointing at evil.example or failing with a 500.
-_HOST = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::[0-9]{1,5})?")
+# The port is a number a URL can hold (0-65535): "localhost:99999" passed as localhost, and building the
+# request's URL from it (the language links) was a 500.
+_HOST = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::([0-9]{1,5}))?")
+MAX_PORT = 65535
 
 
 def host_name(host_header: str) -> str | None:
     """The name a Host header names, None when it is not a host at all (then no pattern allows it)."""
     found = _HOST.fullmatch(host_header.strip().lower())
-    return found.group(1) if found else None
+    if found is None or (found.group(2) is not None and int(found.group(2)) > MAX_PORT):
+        return None
+    return found.group(1)
 
 
 def host_allowed(host_header: str | None, allowed: tuple[str, ...]) -> bool:
