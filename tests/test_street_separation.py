@@ -400,7 +400,9 @@ def _expected(case: Case) -> set[int]:
         own = {"partner A": "A", "partner both": "both"}[role]
         return {200} if owner == own else {404}
     if role.startswith("volunteer") and route.path.endswith("/take-part"):
-        return {200}  # volunteers may sign up for shifts in any street (rule 4)
+        # A volunteer takes part in the streets they serve (their home grid's; eighth probe): "This project is in
+        # {street}, a street you do not volunteer in." as a 403 elsewhere.
+        return {200} if ours else {403}
     if role.startswith("partner") and route.path.endswith("/take-part"):
         return {200} if ours else {403}  # rule 4: "Your organization does not serve {street}."
     return {200} if ours else REFUSED

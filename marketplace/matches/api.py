@@ -182,7 +182,8 @@ class SignupsApiController(Controller):
         summary="Sign up for a shift",
         description="Volunteers. Confirmed at once unless the shift requires approval (then pending review). "
         "201 for a new sign-up, 200 with the existing one when you are already signed up; 409 when the shift "
-        "is full or overlaps a shift you are confirmed for.",
+        "is full or overlaps a shift you are confirmed for; 403 `street_not_served_by_you` when the shift's street "
+        "is not one you volunteer in (your home grid's street, or one you chose to serve).",
         guards=[volunteer_only, WRITE],
         status_code=201,
         sync_to_thread=True,

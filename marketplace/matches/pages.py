@@ -43,7 +43,15 @@ from marketplace.matches.page_forms import (
     row_id,
 )
 from marketplace.matches.services import Conflict, field_problem, open_need
-from marketplace.matches.street_scope import NotServed, not_served_message, serves_need, street_of_need
+from marketplace.matches.street_scope import (
+    NotServed,
+    VolunteerNotServed,
+    not_served_message,
+    serves_need,
+    street_of_need,
+    volunteer_not_served_message,
+    volunteer_serves_need,
+)
 from marketplace.needs.models import Shift
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.query_filters import MAX_ID
@@ -160,18 +168,33 @@ def take_part_page(
         # Rule 4: a partner takes part only where its organization serves; the page says so, as a 403.
         problem = FormProblem("whole", message=not_served_message(street_of_need(db, need_id)), forbidden=True)
         status_code = HTTP_403_FORBIDDEN
+    volunteer_elsewhere = not is_partner and volunteer_serves_elsewhere(db, actor, need_id)
+    if volunteer_elsewhere:
+        # A volunteer signs up only in the streets they serve: the page says so, as a 403, and lists no shift.
+        message = volunteer_not_served_message(street_of_need(db, need_id))
+        problem, status_code = FormProblem("", message=message, forbidden=True), HTTP_403_FORBIDDEN  # no form
+    partner = page_data.partner_view(db, actor, need_id) if is_partner else None
+    if partner is not None and partner.organization_problem and status_code < HTTP_403_FORBIDDEN:
+        # An organization not in good standing: the page says why, with the 403 of every partner-only page.
+        status_code = HTTP_403_FORBIDDEN
     context = page_context(
         db,
         head=page_data.project_head(db, need),
         is_partner=is_partner,
-        partner=page_data.partner_view(db, actor, need_id) if is_partner else None,
-        volunteer=None if is_partner else page_data.volunteer_view(db, actor, need_id, utcnow()),
+        partner=partner,
+        volunteer=None if is_partner or volunteer_elsewhere else page_data.volunteer_view(db, actor, need_id, utcnow()),
         notice=notice,
         problem=problem,
         fresh_offer=fresh_offer[:12],
         active_page="board",
     )
     return Template("matches/take_part.html", context=context, status_code=status_code)
+
+
+def volunteer_serves_elsewhere(db: Session, actor: CurrentUser, need_id: int) -> bool:
+    """The volunteer has a profile, and the need lies in none of the streets they serve."""
+    profile_id = page_data.profile_id_of(db, actor)
+    return profile_id is not None and not volunteer_serves_need(db, profile_id, need_id)
 
 
 class SignupFormsController(Controller):
@@ -190,6 +213,9 @@ class SignupFormsController(Controller):
         need_id = shift.need_id
         try:
             row, _created = signups.sign_up(db, actor, shift_id)
+        except VolunteerNotServed:
+            db.rollback()
+            return take_part_page(db, actor, need_id)  # says why, as a 403
         except Conflict as error:
             db.rollback()
             problem = FormProblem(f"shift-{shift_id}", message=conflict_message(error))

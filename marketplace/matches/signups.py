@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from marketplace.audit.services import record, snapshot
 from marketplace.db.types import utcnow
-from marketplace.matches import openings, refusals, round_proposals
+from marketplace.matches import openings, refusals, round_proposals, street_scope
 from marketplace.matches.held_time import SLOT_HOLDERS, held_until
 from marketplace.matches.models import Match, MatchKind, MatchSource, MatchStatus
 from marketplace.matches.reasons import VOLUNTEER_CANCELLED
@@ -131,6 +131,9 @@ def sign_up(db: Session, actor: CurrentUser, shift_id: int) -> tuple[ShiftSignup
     shift = db.get(Shift, shift_id)
     if shift is None:
         raise NotFoundException(f"No shift {shift_id}")
+    if not street_scope.volunteer_serves_need(db, profile.id or 0, shift.need_id):
+        # A volunteer belongs to their street (street_scope): another street's shift is not theirs to take.
+        raise street_scope.VolunteerNotServed(street_scope.street_of_need(db, shift.need_id))
     enter_open_need(db, shift.need_id)  # before any row lock: a cancellation of the need waits, or is waited for
     if not lock_volunteer(db, profile.id or 0):  # before any check: this volunteer's other sign-ups wait here
         raise PermissionDeniedException("Only volunteers may sign up for shifts")

@@ -6,7 +6,10 @@ Two rules live here, and every path uses them rather than repeating them:
   grids (``needs.services.grids_in_scope``). Another street's match looks missing (404), like a wrong id.
 - A partner claims, accepts a proposal or is proposed only for a need in a street its organization serves
   (its registration street, or a street holding one of its service grids): otherwise 403, naming the street.
-  Volunteers may sign up for shifts in any street; the tasks recommended to them are those of the streets they serve.
+- A volunteer belongs to the street of their home grid (and to the streets they chose to serve besides,
+  ``VolunteerStreet``): they sign up, are proposed and are recommended only for shifts there; another street's
+  shift is refused with 403 ``street_not_served_by_you`` naming the street, as for a partner (DESIGN.md: a
+  volunteer signs up with a home grid; every street's staff and admins plan with their own volunteers).
 """
 
 import sqlalchemy as sa
@@ -29,11 +32,18 @@ from marketplace.volunteers.models import VolunteerProfile, VolunteerStreet
 class NotServed(PermissionDeniedException):
     """403: the partner's organization does not serve the street of the need."""
 
-    def __init__(self, street: Street | None) -> None:
+    def __init__(self, street: Street | None, message: str | None = None) -> None:
         self.street = street
         # extra: the refusal's stable code and the street's id for programs (docs/api_refusals.md).
         extra = {"code": "street_not_served_by_you", "street_id": None if street is None else street.id}
-        super().__init__(not_served_message(street), extra=extra)
+        super().__init__(message or not_served_message(street), extra=extra)
+
+
+class VolunteerNotServed(NotServed):
+    """403: the need's street is none the volunteer serves (their home grid's, or one they chose)."""
+
+    def __init__(self, street: Street | None) -> None:
+        super().__init__(street, volunteer_not_served_message(street))
 
 
 def _street_name(street: Street | None) -> str:
@@ -47,6 +57,11 @@ def _street_name(street: Street | None) -> str:
 def not_served_message(street: Street | None) -> str:
     """The refusal in the reader's language, naming the street."""
     return _("Your organization does not serve %(street)s.") % {"street": _street_name(street)}
+
+
+def volunteer_not_served_message(street: Street | None) -> str:
+    """The volunteer's refusal in the reader's language, naming the street."""
+    return _("This project is in %(street)s, a street you do not volunteer in.") % {"street": _street_name(street)}
 
 
 def street_of_need(db: Session, need_id: int) -> Street | None:
@@ -95,7 +110,7 @@ def needs_served_by(organization_id: int) -> sa.ColumnElement[bool]:
 
 def needs_served_by_volunteer(volunteer_id: int) -> sa.ColumnElement[bool]:
     """A condition on Need: it lies in a street the volunteer serves (lives in, or chose to serve): the tasks
-    recommended to them. They may sign up anywhere; a city's every open shift is no list of suggestions."""
+    recommended to them, and the only ones they may sign up for (``volunteer_serves_need``)."""
     home = (
         sa.select(Community.street_id)
         .join(Grid, Grid.community_id == Community.id)

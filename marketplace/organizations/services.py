@@ -553,7 +553,8 @@ def add_member(
     db: Session, actor: CurrentUser, *, username: str, display_name: str, phone: str | None, password: str
 ) -> User:
     require_manager(actor)
-    organization = own_organization(db, actor)
+    # An organization not in good standing gains no account: its users are refused everything a partner does.
+    organization = require_approved_organization(db, actor)
     user = User(
         username=username,
         display_name=display_name,
@@ -579,6 +580,10 @@ def set_member_active(db: Session, actor: CurrentUser, user_id: int, active: boo
     user = _member(db, actor, user_id)
     if user.id == actor.id:
         raise Conflict(_("You cannot disable your own account; hand over the manager role first."))
+    if active:
+        # Disabling is always the manager's; enabling gives an account back, which only an organization in good
+        # standing does (as adding one: ``add_member``).
+        require_approved_organization(db, actor)
     if user.is_active == active:
         return user
     user.is_active = active

@@ -18,6 +18,7 @@ from marketplace.i18n import gettext as _
 from marketplace.matches import services as matches_services
 from marketplace.matches.services import Conflict, conflict_message, field_codes, row_id
 from marketplace.needs import services
+from marketplace.organizations.services import require_approved_organization
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
 from marketplace.recommend import for_me, impressions
 from marketplace.recommend.services import candidate_names, recommend, scorer_name
@@ -165,7 +166,9 @@ class RecommendedForMeController(Controller):
             ).scalar()
             suggestions = for_me.tasks_for_volunteer(reader, profile_id) if profile_id else []
         else:
-            organization = actor.organization_id
+            # A partner's suggestions are its organization's to act on: one awaiting approval, rejected or
+            # suspended gets the refusal every partner-only page gives (what it waits for, the street's reason).
+            organization = require_approved_organization(reader, actor).id
             suggestions = for_me.projects_for_partner(reader, organization) if organization else []
         context = page_context(
             reader,
