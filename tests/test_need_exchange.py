@@ -99,7 +99,7 @@ def test_any_bad_row_stops_the_import_and_the_report_names_row_and_column(
     assert "下水道" in response.text and "2 / 5" not in response.text
     rows = _report_rows(response.text)
     assert ("3", "类别", "下水道") in rows
-    assert any(row[0] == "5" and row[1] == "结束时间" for row in rows), rows
+    assert any(row[0] == "5" and row[1] == "班次结束时间" for row in rows), rows
     assert needs_in(session) == [] and audit_events(session, "need.import") == []
 
 
