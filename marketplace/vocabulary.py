@@ -5,7 +5,7 @@ Each enum value is stable (stored, sent in the API); its label is translated whe
 
 from enum import StrEnum
 
-from marketplace.i18n import N_, gettext
+from marketplace.i18n import N_, InContext, translate
 
 
 class LabelledEnum(StrEnum):
@@ -13,7 +13,7 @@ class LabelledEnum(StrEnum):
 
     @property
     def label(self) -> str:
-        return gettext(_LABELS[type(self).__name__][self.value])
+        return translate(_LABELS[type(self).__name__][self.value])
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
@@ -57,7 +57,8 @@ class Urgency(LabelledEnum):
     CRITICAL = "critical"
 
 
-_LABELS: dict[str, dict[str, str]] = {
+# A label is a message (``N_``), or one with its context (``NC_``) where the English word is said two ways.
+_LABELS: dict[str, dict[str, str | InContext]] = {
     "Category": {
         "renovation": N_("Old residential area renovation"),
         "sanitation": N_("Environment and sanitation"),
@@ -94,6 +95,6 @@ _LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def register_labels(enum_name: str, labels: dict[str, str]) -> None:
+def register_labels(enum_name: str, labels: dict[str, str | InContext]) -> None:
     """Domains register the labels of their own status enums here."""
     _LABELS[enum_name] = labels

@@ -53,7 +53,9 @@ def build_jinja_environment(templates_dir: Path, *, auto_reload: bool = False) -
     )
     # Whitespace inside {% trans %} blocks is collapsed, so msgids do not depend on indentation.
     env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_callables(gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n.gettext, ngettext=i18n.ngettext, pgettext=i18n.pgettext, newstyle=True
+    )
     env.globals["ngettext"] = counted_ngettext
     env.globals.update(
         current_locale=i18n.current_locale.get,

@@ -372,7 +372,7 @@ def test_organization_directory_filters_sorts_and_exports(
     header = [cell.value for cell in sheet[1]]
     rows = [dict(zip(header, [cell.value for cell in row], strict=True)) for row in sheet.iter_rows(min_row=2)]
     assert [row["编号"] for row in rows] == [o["o1"], o["o2"]]
-    assert rows[0]["类型"] == "企业" and rows[0]["状态"] == "已通过" and rows[0]["在供资源数"] == 2
+    assert rows[0]["类型"] == "企业" and rows[0]["状态"] == "审核通过" and rows[0]["在供资源数"] == 2
     assert rows[1]["已完成对接"] == 3 and isinstance(rows[1]["登记日期"], datetime)
     assert rows[0]["联系人（已遮蔽）"] == "王**"
 

@@ -1,6 +1,6 @@
 """A refusal of a state (decided already, can no longer be cancelled, not yet time to check out, answered
 already) says it once, in the reader's language, on the page and in the API's ``detail``: the status in the
-reader's words (已通过 / Approved), a moment in the street's time as the reader writes it, never a raw status
+reader's words (已批准 / Approved), a moment in the street's time as the reader writes it, never a raw status
 value or an ISO timestamp. The API's ``extra.code`` says which refusal it is, whatever the language. The API's
 and the personal-data export's ``decision_reason`` is a stored system reason in the reader's language too (the
 stored words in ``decision_reason_stored``); a partner's English name reaches English readers of a need's
@@ -68,7 +68,7 @@ def test_deciding_a_match_decided_already_names_its_status_in_the_readers_words(
     approved = client.post(f"/api/v1/matches/{match_id}/decision", json={"decision": "approve"}, headers=boss.headers)
     assert approved.status_code == 200, approved.text
 
-    said = {"zh_CN": "该事项已经处理过了（当前：已通过）。", "en": "This item was decided already (now: Approved)."}[
+    said = {"zh_CN": "该事项已经处理过了（当前：已批准）。", "en": "This item was decided already (now: Approved)."}[
         lang
     ]
     again = client.post(

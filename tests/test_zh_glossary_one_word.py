@@ -203,3 +203,47 @@ def test_an_organizations_heading_is_in_the_pages_language_with_the_other_name_b
     assert "<h1>青岛绿帆再生建材有限公司</h1>" in chinese
     assert 'lang="en">Qingdao Lvfan Recycled Building Materials</p>' in chinese
     assert 'class="field-hint page-other-name"' not in client.get(f"/admin/organizations/{plain.id}").text
+
+
+# A status label said of two kinds: "Approved" was one msgid for an organization's status and a match's, so one
+# Chinese word (已通过) for both, neither the glossary's. A label that says approve carries its kind as context
+# (i18n.NC_), and each kind's label says its own word.
+def test_a_status_label_that_says_approve_is_not_shared_by_two_kinds() -> None:
+    from marketplace.i18n import InContext, current_locale
+    from marketplace.matches.models import MatchStatus
+    from marketplace.organizations.models import OrganizationStatus
+    from marketplace.vocabulary import _LABELS
+
+    plain: dict[str, list[str]] = {}
+    for enum_name, labels in _LABELS.items():
+        for label in labels.values():
+            if not isinstance(label, InContext) and APPROVE.search(label):
+                plain.setdefault(label, []).append(enum_name)
+    assert {msgid: kinds for msgid, kinds in plain.items() if len(kinds) > 1} == {}
+
+    token = current_locale.set("zh_CN")
+    try:
+        assert "审核通过" in OrganizationStatus.APPROVED.label and "批准" not in OrganizationStatus.APPROVED.label
+        assert "批准" in MatchStatus.APPROVED.label and "审核" not in MatchStatus.APPROVED.label
+    finally:
+        current_locale.reset(token)
+
+
+def test_a_message_with_a_context_says_its_kinds_word() -> None:
+    from babel.messages.pofile import read_po
+
+    from marketplace.i18n import LOCALES_DIR
+
+    wrong, kinds = [], set()
+    for path in sorted((LOCALES_DIR / "zh_CN" / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale="zh_CN"):
+                if not message.context or not isinstance(message.id, str) or not APPROVE.search(message.id):
+                    continue
+                kind = "match" if "match" in message.context else "organization" if "organi" in message.context else ""
+                kinds.add(kind)
+                word = {"match": "批准", "organization": "审核通过"}.get(kind)
+                if word is None or word not in message.string:
+                    wrong.append(f"{path.name}: {message.context!r} {message.id!r} -> {message.string!r}")
+    assert wrong == [], "\n".join(wrong)
+    assert {"match", "organization"} <= kinds

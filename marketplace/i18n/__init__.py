@@ -7,6 +7,7 @@ templates translate with plain ``gettext`` calls.
 
 import gettext as _gettext_module
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -31,6 +32,23 @@ def N_(message: str) -> str:
     return message
 
 
+@dataclass(frozen=True)
+class InContext:
+    """A message marked with its context (``msgctxt``): one English word said two ways in Chinese, by what it is
+    about ("Approved": an organization's status 审核通过, a match's 已批准)."""
+
+    context: str
+    message: str
+
+    def __str__(self) -> str:
+        return pgettext(self.context, self.message)
+
+
+def NC_(context: str, message: str) -> InContext:
+    """Mark a message with its context for extraction; it is translated where it is shown (``translate``)."""
+    return InContext(context, message)
+
+
 def catalog_files(directory: Path) -> list[Path]:
     """``messages.po`` first, then the per-domain catalogs beside it, in name order."""
     main = directory / f"{DOMAIN}.po"
@@ -44,7 +62,9 @@ def merged_catalog(paths: list[Path], locale: str) -> Catalog:
     for path in paths:
         with path.open("rb") as handle:
             for message in read_po(handle, locale=locale):
-                if message.id and (message.id, message.context) not in merged:
+                # ``(id, context) in merged`` would look up the id alone: a message with a context beside the
+                # same id without one would be dropped.
+                if message.id and merged.get(message.id, message.context) is None:
                     merged[message.id] = message
     return merged
 
@@ -64,6 +84,16 @@ def translations_for(locale: str) -> _gettext_module.NullTranslations:
 
 def gettext(message: str) -> str:
     return translations_for(current_locale.get()).gettext(message)
+
+
+def pgettext(context: str, message: str) -> str:
+    """The message as translated in this context (``msgctxt``); the message itself where it is not."""
+    return translations_for(current_locale.get()).pgettext(context, message)
+
+
+def translate(message: "str | InContext") -> str:
+    """A message marked with ``N_`` or ``NC_``, translated in the current language."""
+    return pgettext(message.context, message.message) if isinstance(message, InContext) else gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

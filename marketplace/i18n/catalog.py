@@ -40,8 +40,9 @@ def po_paths(locale: str) -> list[Path]:
     return catalog_files(LOCALES_DIR / locale / "LC_MESSAGES")
 
 
-# gettext's own keywords, and ``numbers.counted`` (an ngettext whose count is written as the locale writes it).
-KEYWORDS = {**DEFAULT_KEYWORDS, "counted": (1, 2)}
+# gettext's own keywords (``pgettext`` among them), ``numbers.counted`` (an ngettext whose count is written as the
+# locale writes it) and ``NC_`` (a message marked with its context, translated where it is shown).
+KEYWORDS = {**DEFAULT_KEYWORDS, "counted": (1, 2), "NC_": ((1, "c"), 2)}
 
 
 def extract_messages(root: Path = PROJECT_ROOT, mapping_file: Path = MAPPING_FILE) -> Catalog:

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Column, Index, false, text
 from sqlmodel import Field, SQLModel
 
 from marketplace.db.types import QUANTITY, UTCDateTime, enum_type, json_type, utcnow
-from marketplace.i18n import N_
+from marketplace.i18n import N_, NC_
 from marketplace.vocabulary import LabelledEnum, register_labels
 
 
@@ -59,7 +59,7 @@ register_labels(
     "MatchStatus",
     {
         "proposed": N_("Proposed"),
-        "approved": N_("Approved"),
+        "approved": NC_("match status", "Approved"),  # 已批准: a match is approved (批准)
         "rejected": N_("Rejected"),
         "fulfilled": N_("Fulfilled"),
         "cancelled": N_("Cancelled"),

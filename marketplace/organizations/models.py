@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, Column
 from sqlmodel import Field, SQLModel
 
 from marketplace.db.types import UTCDateTime, enum_type, utcnow
-from marketplace.i18n import N_
+from marketplace.i18n import N_, NC_
 from marketplace.vocabulary import LabelledEnum, register_labels
 
 
@@ -35,7 +35,12 @@ register_labels(
 )
 register_labels(
     "OrganizationStatus",
-    {"pending": N_("Pending"), "approved": N_("Approved"), "rejected": N_("Rejected"), "suspended": N_("Suspended")},
+    {
+        "pending": N_("Pending"),
+        "approved": NC_("organization status", "Approved"),  # 审核通过: an organization is vetted, not 批准
+        "rejected": N_("Rejected"),
+        "suspended": N_("Suspended"),
+    },
 )
 
 

@@ -24,7 +24,7 @@ from marketplace.audit.models import AuditEvent
 from marketplace.audit.services import changed, record, snapshot
 from marketplace.domain_surface import surface_attribute
 from marketplace.forms import one, validate
-from marketplace.i18n import N_
+from marketplace.i18n import N_, NC_, translate
 from marketplace.i18n import gettext as _
 from marketplace.notifications import services as notifications_services
 from marketplace.organizations import served_streets
@@ -338,7 +338,7 @@ class HistoryEntry:
 
 HISTORY_LABELS = {
     "organization.register": N_("Registration submitted"),
-    "organization.approve": N_("Approved"),
+    "organization.approve": NC_("organization status", "Approved"),
     "organization.reject": N_("Rejected"),
     "organization.suspend": N_("Suspended"),
     "organization.reinstate": N_("Reinstated"),
@@ -357,7 +357,7 @@ def history(db: Session, organization_id: int) -> list[HistoryEntry]:
         entries.append(
             HistoryEntry(
                 at=event.created_at,
-                what=_(HISTORY_LABELS[event.action]) if event.action in HISTORY_LABELS else event.action,
+                what=translate(HISTORY_LABELS[event.action]) if event.action in HISTORY_LABELS else event.action,
                 status=OrganizationStatus(status).label if status in OrganizationStatus._value2member_map_ else None,
                 reason=after.get("status_reason"),
             )
