@@ -62,7 +62,7 @@ def test_the_organization_pages_say_shenhe_tongguo(client: TestClient[Any], sess
 def test_a_partners_claims_say_pizhun(client: TestClient[Any], session: Session) -> None:
     org = make_org(session)
     session.commit()
-    sign_in_as(client, session, Role.PARTNER, org_id=org.id)
+    sign_in_as(client, session, Role.PARTNER, organization_id=org.id)
     client.cookies.set("lang", "zh_CN")
     claims = client.get("/claims").text
     assert ">已批准</a>" in claims and "已通过<" not in claims

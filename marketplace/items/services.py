@@ -53,7 +53,13 @@ BATCH_SIZE = 500
 
 
 class Conflict(ClientException):
+    """409, not in a state that allows this: ``code`` says which refusal (docs/api_refusals.md), ``key`` the
+    field at fault where one is."""
+
     status_code = HTTP_409_CONFLICT
+
+    def __init__(self, detail: str, *, code: str = "conflict", key: str | None = None, extra: dict | None = None):
+        super().__init__(detail, extra={"code": code, **({"key": key} if key else {}), **(extra or {})})
 
 
 @dataclass(frozen=True)
@@ -478,7 +484,9 @@ def update_term(db: Session, actor: CurrentUser | None, key: str, data: ItemTerm
     row = get_term(db, key)
     data = checked_update(db, row, data)
     if row.version != data.version:
-        raise Conflict(_("This item was changed by someone else; reload it and try again."))
+        raise Conflict(
+            _("This item was changed by someone else; reload it and try again."), code="item_changed", key="version"
+        )
     before = _term_snapshot(row)
     changes = data.changes()
     result = db.execute(
@@ -488,7 +496,9 @@ def update_term(db: Session, actor: CurrentUser | None, key: str, data: ItemTerm
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(_("This item was changed by someone else; reload it and try again."))
+        raise Conflict(
+            _("This item was changed by someone else; reload it and try again."), code="item_changed", key="version"
+        )
     db.expire(row)
     db.refresh(row)
     old, new = changed(before, _term_snapshot(row))
@@ -501,7 +511,9 @@ def set_retired(db: Session, actor: CurrentUser | None, key: str, *, retired: bo
     check_may_edit(db, actor)
     row = get_term(db, key)
     if (row.retired_at is not None) == retired:
-        raise Conflict(_("This item is already retired.") if retired else _("This item is not retired."))
+        if retired:
+            raise Conflict(_("This item is already retired."), code="item_retired")
+        raise Conflict(_("This item is not retired."), code="item_not_retired")
     if not retired and (problems := _synonym_problems(db, key, _row_fields(row))):
         raise ItemInputError.of(problems)
     before = {"retired_at": row.retired_at.isoformat() if row.retired_at else None, "version": row.version}

@@ -89,7 +89,13 @@ OFFER_FIELDS = [
 
 
 class Conflict(ClientException):
+    """409, not in a state that allows this: ``code`` says which refusal (docs/api_refusals.md), ``key`` the
+    field at fault where one is."""
+
     status_code = HTTP_409_CONFLICT
+
+    def __init__(self, detail: str, *, code: str = "conflict", key: str | None = None, extra: dict | None = None):
+        super().__init__(detail, extra={"code": code, **({"key": key} if key else {}), **(extra or {})})
 
 
 class GridProblem(Exception):
@@ -307,9 +313,11 @@ def update_offer(db: Session, actor: CurrentUser, offer_id: int, data: OfferUpda
     """
     row = _writable(db, actor, offer_id)
     if row.status == OfferStatus.WITHDRAWN:
-        raise Conflict(_("This offer was withdrawn; it can no longer be edited."))
+        raise Conflict(_("This offer was withdrawn; it can no longer be edited."), code="offer_withdrawn")
     if row.version != data.version:
-        raise Conflict(_("This offer was changed by someone else; reload it and try again."))
+        raise Conflict(
+            _("This offer was changed by someone else; reload it and try again."), code="offer_changed", key="version"
+        )
     before = snapshot(row, OFFER_FIELDS) or {}
     before["grid_ids"] = _grid_ids(db, offer_id)
     changes = data.changes()
@@ -340,7 +348,9 @@ def update_offer(db: Session, actor: CurrentUser, offer_id: int, data: OfferUpda
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(_("This offer was changed by someone else; reload it and try again."))
+        raise Conflict(
+            _("This offer was changed by someone else; reload it and try again."), code="offer_changed", key="version"
+        )
     if data.grid_ids is not None:
         _set_grids(db, offer_id, data.grid_ids)
     db.expire(row)
@@ -356,7 +366,7 @@ def withdraw_offer(db: Session, actor: CurrentUser, offer_id: int) -> Offer:
     """Withdraw an offer (any status but withdrawn); it stays in the list, no longer claimable."""
     row = _writable(db, actor, offer_id)
     if row.status == OfferStatus.WITHDRAWN:
-        raise Conflict(_("This offer is already withdrawn."))
+        raise Conflict(_("This offer is already withdrawn."), code="offer_already_withdrawn")
     before = {"status": row.status.value, "version": row.version}
     result = db.execute(
         sa.update(Offer)
@@ -365,7 +375,7 @@ def withdraw_offer(db: Session, actor: CurrentUser, offer_id: int) -> Offer:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(_("This offer is already withdrawn."))
+        raise Conflict(_("This offer is already withdrawn."), code="offer_already_withdrawn")
     db.expire(row)
     db.refresh(row)
     ended = end_waiting_on_offer(db, actor, offer_id)

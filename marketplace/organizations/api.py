@@ -228,5 +228,8 @@ def _write(action: Any) -> None:
         raise _bad_input(problem.field, problem.message) from None
     except application.StatusConflict as conflict:
         raise services.Conflict(
-            f"status: {conflict.message()}", extra={"key": "status", "status": conflict.status.value}
+            f"status: {conflict.message()}",
+            code="application_changed" if conflict.changed_since else "application_not_editable",
+            key="status",
+            extra={"status": conflict.status.value},
         ) from None

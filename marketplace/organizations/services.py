@@ -104,7 +104,13 @@ USER_FIELDS = ["username", "display_name", "phone", "role", "organization_id", "
 
 
 class Conflict(ClientException):
+    """409, not in a state that allows this: ``code`` says which refusal (docs/api_refusals.md), ``key`` the
+    field at fault where one is."""
+
     status_code = HTTP_409_CONFLICT
+
+    def __init__(self, detail: str, *, code: str = "conflict", key: str | None = None, extra: dict | None = None):
+        super().__init__(detail, extra={"code": code, **({"key": key} if key else {}), **(extra or {})})
 
 
 class FormProblem(Exception):
@@ -440,7 +446,10 @@ def decide(
         current = db.execute(sa.select(Organization.status).where(Organization.id == organization_id)).scalar_one()
         raise Conflict(
             _("This organization is now “%(status)s”; it cannot be %(decision)s from there. Reload the page.")
-            % {"status": OrganizationStatus(current).label, "decision": decision_label(decision)}
+            % {"status": OrganizationStatus(current).label, "decision": decision_label(decision)},
+            code="organization_status_changed",
+            key="status",
+            extra={"status": OrganizationStatus(current).value},
         )
     db.expire(row)
     db.refresh(row)
@@ -579,7 +588,9 @@ def set_member_active(db: Session, actor: CurrentUser, user_id: int, active: boo
     require_manager(actor)
     user = _member(db, actor, user_id)
     if user.id == actor.id:
-        raise Conflict(_("You cannot disable your own account; hand over the manager role first."))
+        raise Conflict(
+            _("You cannot disable your own account; hand over the manager role first."), code="cannot_disable_self"
+        )
     if active:
         # Disabling is always the manager's; enabling gives an account back, which only an organization in good
         # standing does (as adding one: ``add_member``).
@@ -611,7 +622,7 @@ def hand_over_manager(db: Session, actor: CurrentUser, user_id: int) -> User:
     if successor.id == actor.id:
         return successor
     if not successor.is_active:
-        raise Conflict(_("A disabled user cannot become the manager."))
+        raise Conflict(_("A disabled user cannot become the manager."), code="manager_must_be_active")
     current = _member(db, actor, actor.id)
     current.is_org_manager = False
     successor.is_org_manager = True
