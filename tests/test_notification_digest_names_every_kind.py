@@ -96,3 +96,14 @@ def test_a_partners_digest_says_what_changed_on_the_projects_they_take_part_in(
     chinese = digest_text(ZH)
     assert "您参与的资源项有 2 处变更" in chinese and "您参与的 1 个班次已取消" in chinese, chinese
     assert "1 个项目已取消" in chinese and "其他消息" not in chinese, chinese
+
+
+def test_a_cancelled_shift_told_without_its_time_leaves_no_gap() -> None:
+    """A row that does not say when the shift was reads "the shift 楼道清扫 was cancelled", not "… on was …"."""
+    payload = {"need_id": 7, "need_title": TITLE, "shift": "楼道清扫", "outcome": "whole"}
+    with speaking("en"):
+        english = render("need_shift_cancelled", payload).text
+    with speaking("zh_CN"):
+        chinese = render("need_shift_cancelled", payload).text
+    assert english.startswith(f"{TITLE}: the shift 楼道清扫 was cancelled;"), english
+    assert chinese.startswith(f"“{TITLE}”：班次“楼道清扫”已取消；"), chinese

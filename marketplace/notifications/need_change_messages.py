@@ -162,7 +162,11 @@ def shift_cancelled(payload: dict[str, Any], count: int) -> "messages.Message":
     if count > 1:
         return _digest(payload, count)
     values = {"title": _title(payload), "shift": str(payload.get("shift") or _("a shift")), "when": _window(payload)}
-    head = _("%(title)s: the shift %(shift)s on %(when)s was cancelled") % values
+    head = (
+        _("%(title)s: the shift %(shift)s on %(when)s was cancelled")
+        if values["when"]
+        else _("%(title)s: the shift %(shift)s was cancelled")  # a row that does not say when it was
+    ) % values
     if payload.get("outcome") == "whole":
         text = _("%(head)s; your whole-project claim need not staff it") % {"head": head}
         step, link = _("Next: nothing to do for this shift."), "/claims"
