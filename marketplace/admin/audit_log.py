@@ -79,6 +79,7 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "signup.cancel",
     "signup.check_in",
     "signup.check_out",
+    "signup.no_show",
     "need.verify",
     "need.create",
     "need.update",
