@@ -91,7 +91,7 @@ PAGES = [
     ("staff", "/needs/{project}", 18),  # + the resident's consents with who recorded them (one query)
     # + their interests, past work per community, skill groups (a query each), whole rows of the shifts shown
     ("volunteer", "/recommended", 17),
-    ("partner", "/recommended", 11),
+    ("partner", "/recommended", 12),  # + the organization's standing (require_approved_organization)
     # The directories: count, rows, hours, skills, interests, and the filter form's grids and skills.
     ("staff", "/volunteers", 12),
     ("staff", "/volunteers?sort=last_service&has_hours=yes", 12),

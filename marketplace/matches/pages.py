@@ -49,8 +49,8 @@ from marketplace.matches.street_scope import (
     not_served_message,
     serves_need,
     street_of_need,
+    volunteer_elsewhere,
     volunteer_not_served_message,
-    volunteer_serves_need,
 )
 from marketplace.needs.models import Shift
 from marketplace.pages import PAGE_EXCEPTION_HANDLERS, page_context
@@ -168,8 +168,8 @@ def take_part_page(
         # Rule 4: a partner takes part only where its organization serves; the page says so, as a 403.
         problem = FormProblem("whole", message=not_served_message(street_of_need(db, need_id)), forbidden=True)
         status_code = HTTP_403_FORBIDDEN
-    volunteer_elsewhere = not is_partner and volunteer_serves_elsewhere(db, actor, need_id)
-    if volunteer_elsewhere:
+    elsewhere = not is_partner and actor.id is not None and volunteer_elsewhere(db, actor.id, need_id)
+    if elsewhere:
         # A volunteer signs up only in the streets they serve: the page says so, as a 403, and lists no shift.
         message = volunteer_not_served_message(street_of_need(db, need_id))
         problem, status_code = FormProblem("", message=message, forbidden=True), HTTP_403_FORBIDDEN  # no form
@@ -182,19 +182,13 @@ def take_part_page(
         head=page_data.project_head(db, need),
         is_partner=is_partner,
         partner=partner,
-        volunteer=None if is_partner or volunteer_elsewhere else page_data.volunteer_view(db, actor, need_id, utcnow()),
+        volunteer=None if is_partner or elsewhere else page_data.volunteer_view(db, actor, need_id, utcnow()),
         notice=notice,
         problem=problem,
         fresh_offer=fresh_offer[:12],
         active_page="board",
     )
     return Template("matches/take_part.html", context=context, status_code=status_code)
-
-
-def volunteer_serves_elsewhere(db: Session, actor: CurrentUser, need_id: int) -> bool:
-    """The volunteer has a profile, and the need lies in none of the streets they serve."""
-    profile_id = page_data.profile_id_of(db, actor)
-    return profile_id is not None and not volunteer_serves_need(db, profile_id, need_id)
 
 
 class SignupFormsController(Controller):

@@ -91,6 +91,15 @@ def volunteer_serves_need(db: Session, volunteer_id: int, need_id: int) -> bool:
     return db.execute(serving.limit(1)).first() is not None
 
 
+def volunteer_elsewhere(db: Session, user_id: int, need_id: int) -> bool:
+    """The user has a volunteer profile and the need lies in none of the streets it serves: one statement (the
+    take-part page asks it on every visit)."""
+    profile = sa.select(VolunteerProfile.id).where(VolunteerProfile.user_id == user_id).scalar_subquery()
+    served = sa.exists().where(Need.id == need_id, needs_served_by_volunteer(profile))  # type: ignore[arg-type]
+    has_profile, serves = db.execute(sa.select(profile.is_not(None), served)).one()
+    return bool(has_profile) and not serves
+
+
 def needs_served_by(organization_id: int) -> sa.ColumnElement[bool]:
     """A condition on Need: it lies in a street the organization serves (what it may take part in)."""
     registered = sa.select(Organization.street_id).where(Organization.id == organization_id)
