@@ -22,8 +22,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("match_round", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("scheduled", sa.Boolean(), server_default=sa.false(), nullable=False))
+    # A plain ADD COLUMN, not a batch: on SQLite a batch copies match_round and drops it, which the matches
+    # and jobs that point at its rows refuse (FOREIGN KEY constraint failed) on any database holding rounds.
+    op.add_column("match_round", sa.Column("scheduled", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.create_table(
         "round_schedule",
         sa.Column("street_id", sa.Integer(), nullable=False),
@@ -59,5 +60,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("round_schedule")
-    with op.batch_alter_table("match_round", schema=None) as batch_op:
-        batch_op.drop_column("scheduled")
+    op.drop_column("match_round", "scheduled")
