@@ -557,7 +557,8 @@ def _daily_digest(payload: dict[str, Any], count: int) -> Message:
     """Once a day, to anyone with unread news: how many, and of what kinds (marketplace/notifications/daily.py)."""
     kinds = payload.get("kinds") if isinstance(payload.get("kinds"), dict) else {}
     numbers = [(str(kind), whole_number(str(n))) for kind, n in kinds.items()]
-    numbered = [(kind, n) for kind, n in numbers if n is not None]
+    # The most frequent kinds first, as daily.payload wrote them: PostgreSQL's JSONB does not keep a dict's order.
+    numbered = sorted(((kind, n) for kind, n in numbers if n is not None), key=lambda item: (-item[1], item[0]))
     total = whole_number(str(payload.get("total", "")), minimum=0)
     total = sum(n for _kind, n in numbered) if total is None else total
     parts: list[str] = []
