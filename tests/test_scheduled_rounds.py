@@ -110,7 +110,7 @@ def test_an_admin_sets_the_schedule_on_the_rounds_page_in_either_language(
     _sign_in(client, admin)
 
     page = client.get("/rounds", headers=ZH)
-    assert page.status_code == 200 and "定时匹配" in page.text and "未设定时" in page.text
+    assert page.status_code == 200 and "定时开始一轮匹配" in page.text and "未设定时" in page.text
 
     saved = post_form(client, settings, "/rounds/schedule", {"street": a.code, **MONDAY_THURSDAY})
     assert saved.status_code == 303, saved.text[:500]
@@ -118,7 +118,7 @@ def test_an_admin_sets_the_schedule_on_the_rounds_page_in_either_language(
     assert (row.enabled, row.weekdays, row.at_minute, row.k) == (True, 0b1001, 540, 20)
 
     zh = client.get(saved.headers["location"], headers=ZH).text
-    assert "定时设置已保存。" in zh and "每周一、周四 09:00。" in zh and "下一轮：" in zh
+    assert "定时设置已保存。" in zh and "每周一、周四 09:00。" in zh and "下一轮匹配：" in zh
     en = client.get("/rounds", headers=EN).text
     assert "Every Mon, Thu at 09:00." in en and "Next round:" in en
     [event] = audit_events(session, "round_schedule.update")
@@ -133,7 +133,7 @@ def test_an_admin_sets_the_schedule_on_the_rounds_page_in_either_language(
 @pytest.mark.parametrize(
     ("change", "field", "zh_sentence"),
     [
-        ({"weekdays": []}, "weekdays", "请至少选择一天来运行匹配。"),
+        ({"weekdays": []}, "weekdays", "请至少选择一天来开始一轮匹配。"),
         ({"weekdays": ["mon", "someday"]}, "weekdays", "不是星期几"),
         ({"at": "25:00"}, "at", "请按“时:分”输入时刻"),
         ({"at": "nine"}, "at", "请按“时:分”输入时刻"),
@@ -256,7 +256,7 @@ def test_the_scheduled_job_runs_the_round_and_the_page_says_who_started_it(
         job_row = db.get(Job, job_id)
         assert job_row is not None
         with_locale = result_sentences(job_row)
-    assert any("1 scheduled round started." in str(s) or "1 轮定时匹配" in str(s) for s in with_locale)
+    assert any("1 scheduled round started." in str(s) or "定时开始 1 轮匹配" in str(s) for s in with_locale)
 
 
 def _jobs(session: Session) -> list[Job]:
