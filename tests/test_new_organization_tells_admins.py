@@ -41,7 +41,9 @@ def test_the_streets_admins_are_told_and_the_notice_ends_when_it_is_decided(
     session.commit()  # and no transaction left open: SQLite would lock the app's writes out
 
     made = form_post(client, settings, "/register/organization", registration([grid.id], street=street_code))
-    assert made.status_code == 303, [line for line in made.text.splitlines() if "error" in line or "problem" in line][:8]
+    assert made.status_code == 303, [line for line in made.text.splitlines() if "error" in line or "problem" in line][
+        :8
+    ]
     with reading(session) as db:
         organization_id = db.execute(sa.select(Organization.id).where(Organization.name == NAME)).scalar_one()
 
