@@ -187,6 +187,7 @@ def take_part_page(
         problem=problem,
         fresh_offer=fresh_offer[:12],
         active_page="board",
+        serves_elsewhere=elsewhere,  # the refusal links to the profile's streets
     )
     return Template("matches/take_part.html", context=context, status_code=status_code)
 

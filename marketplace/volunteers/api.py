@@ -74,7 +74,10 @@ class VolunteerApiController(Controller):
         guards=[token_scope("profile:write")],
         description=(
             "Only the fields sent change; skill_ids, availability, interests (need categories) and street_codes "
-            "(streets served besides the home grid's street; an unknown code is a 400) replace the whole list."
+            "(streets served besides the home grid's street) replace the whole list. A street in street_codes "
+            "lets you sign up for its shifts; removing one stops new sign-ups there (those made stay). 400 on "
+            "street_codes: `unknown_street` (no street has the code), `not_a_street_code` (a number sent for a "
+            "code), `home_street` (the home grid's street, always served)."
         ),
         sync_to_thread=True,
     )
@@ -98,7 +101,8 @@ class VolunteerApiController(Controller):
                 extra=[{"key": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in error.errors()],
             ) from None
         except FormProblem as problem:
-            raise ValidationException(
-                f"{problem.field}: {problem.message}", extra=[{"key": problem.field, "message": problem.message}]
-            ) from None
+            entry = {"key": problem.field, "message": problem.message}
+            if isinstance(problem, services.StreetChoiceProblem):
+                entry["code"] = problem.code  # unknown_street, not_a_street_code, home_street
+            raise ValidationException(f"{problem.field}: {problem.message}", extra=[entry]) from None
         return profile_out(db, actor)

@@ -206,13 +206,15 @@ class VolunteerRegistrationController(Controller):
         return Redirect("/volunteer/profile?registered=1", status_code=HTTP_303_SEE_OTHER, cookies=[cookie])
 
 
-def street_choices(db: Session, actor: Any) -> list[Any]:
-    """The streets a volunteer may also serve (every street but home); none in a one-street deployment."""
+def street_choices(db: Session, actor: Any) -> dict[str, Any]:
+    """The streets a volunteer may also serve (every street but home), and the home street, shown as always
+    served; none in a one-street deployment."""
     streets = all_streets(db)
     if len(streets) < 2:
-        return []
+        return {"streets": [], "home_street": None}
     home = services.home_street_of(db, services.own_profile(db, actor))
-    return [street for street in streets if home is None or street.id != home.id]
+    others = [street for street in streets if home is None or street.id != home.id]
+    return {"streets": others, "home_street": home}
 
 
 def chosen_street_codes(form: dict[str, Any]) -> list[str] | None:
@@ -248,7 +250,7 @@ class VolunteerProfileController(Controller):
         }
 
     def _page(self, db: Session, actor: Any, values: dict[str, Any], errors: dict[str, str], **extra: Any) -> Any:
-        return form_context(db, values, errors) | {"streets": street_choices(db, actor)} | extra
+        return form_context(db, values, errors) | street_choices(db, actor) | extra
 
     @get("/profile", name="volunteers:profile", sync_to_thread=True)
     def profile(
@@ -289,6 +291,7 @@ class VolunteerProfileController(Controller):
                 display_name=_m.display_name if _m else None,
                 phone=_m.phone if _m else None,
                 street_codes=street_codes,
+                drop_home_street=True,  # the list offers other streets; a home grid moved to a ticked one keeps it
             )
         except FormProblem as problem:
             context = self._page(db, actor, shown, {problem.field: problem.message}, notice=None)
