@@ -204,7 +204,7 @@ COMMANDS: dict[str, dict[str, Kind]] = {
         'curl -X POST -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8000/api/v1/jobs/12/retry': REFERENCE,
         # A setting as a shell assignment: runs (and sets nothing beyond its block).
         'MARKETPLACE_SCHEDULE="offers.expire=*/15 * * * *; needs.escalate=*/10 * * * *; privacy.retention=30 3 * * *; '
-        'shifts.remind=*/15 * * * *; notifications.digest=0 18 * * *; jobs.prune=45 3 * * *"': RUN,
+        'shifts.remind=*/15 * * * *; notifications.digest=0 18 * * *; jobs.prune=45 3 * * *; rounds.schedule=*/15 * * * *"': RUN,
     },
     "docs/serving.md": {
         "MARKETPLACE_ENVIRONMENT=production MARKETPLACE_SECRET_KEY=... MARKETPLACE_DATABASE_URL=postgresql+psycopg://... .venv/bin/marketplace serve --host 0.0.0.0 --port 8000 --workers 2": SERVE,
