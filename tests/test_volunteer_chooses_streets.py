@@ -6,7 +6,8 @@ and the API's ``street_codes``. Here, in both languages: the section shows the h
 and says what ticking and unticking a street does; the refusal on another street's take-part page leads to that
 section; after choosing a street its shifts are listed and signing up works (page and API), staff recommendations
 of that street rank the volunteer; after removing it new sign-ups are refused (403 ``street_not_served_by_you``)
-while the sign-up already made stays; a street that cannot be chosen is a 400 naming ``street_codes`` with a code.
+while the sign-up already made stays; an unknown code or a street's number is a 400 naming ``street_codes`` with a
+code (the home street sent among them is accepted and not stored, as before: it is always served).
 """
 
 from datetime import timedelta
@@ -163,16 +164,18 @@ def test_the_api_sets_the_streets_and_signing_up_follows(
             "not_a_street_code",
             f"{world['hudao']} 是数字，请使用街道代码（见街道列表）指明每个街道。",
         ),
-        (["badaguan"], "home_street", "badaguan 是您的居住街道，您始终服务该街道，无需在此选择。"),
     ):
         answer = client.put("/api/v1/volunteers/me", json={"street_codes": codes}, headers=headers | ZH)
         assert answer.status_code == 400, answer.text
         [entry] = answer.json()["extra"]
         assert (entry["key"], entry["code"], entry["message"]) == ("street_codes", code, sentence)
-    english = client.put("/api/v1/volunteers/me", json={"street_codes": ["badaguan"]}, headers=headers | EN)
+    english = client.put("/api/v1/volunteers/me", json={"street_codes": ["7"]}, headers=headers | EN)
     assert english.json()["extra"][0]["message"] == (
-        "badaguan is the street you live in: you always serve it, so it is not chosen here."
+        "7 is a number; name each street by its code (as listed under the streets)."
     )
+    # The home street is always served: sent back with the others (as GET names it), it is not stored.
+    home = client.put("/api/v1/volunteers/me", json={"street_codes": ["badaguan"]}, headers=headers)
+    assert home.status_code == 200 and home.json()["street_codes"] == []
     assert client.get("/api/v1/volunteers/me").json()["street_codes"] == []
 
     # Choosing Hudao: the sign-up is made, Hudao's staff see them ranked, and the change is audited.

@@ -77,7 +77,7 @@ class VolunteerApiController(Controller):
             "(streets served besides the home grid's street) replace the whole list. A street in street_codes "
             "lets you sign up for its shifts; removing one stops new sign-ups there (those made stay). 400 on "
             "street_codes: `unknown_street` (no street has the code), `not_a_street_code` (a number sent for a "
-            "code), `home_street` (the home grid's street, always served)."
+            "code). The home grid's street is always served: sent among them, it is not stored."
         ),
         sync_to_thread=True,
     )
@@ -103,6 +103,6 @@ class VolunteerApiController(Controller):
         except FormProblem as problem:
             entry = {"key": problem.field, "message": problem.message}
             if isinstance(problem, services.StreetChoiceProblem):
-                entry["code"] = problem.code  # unknown_street, not_a_street_code, home_street
+                entry["code"] = problem.code  # unknown_street, not_a_street_code
             raise ValidationException(f"{problem.field}: {problem.message}", extra=[entry]) from None
         return profile_out(db, actor)

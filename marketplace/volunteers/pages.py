@@ -291,7 +291,6 @@ class VolunteerProfileController(Controller):
                 display_name=_m.display_name if _m else None,
                 phone=_m.phone if _m else None,
                 street_codes=street_codes,
-                drop_home_street=True,  # the list offers other streets; a home grid moved to a ticked one keeps it
             )
         except FormProblem as problem:
             context = self._page(db, actor, shown, {problem.field: problem.message}, notice=None)

@@ -223,19 +223,14 @@ def update_profile(
     display_name: str | None = None,
     phone: str | None = None,
     street_codes: list[str] | None = None,
-    drop_home_street: bool = False,
 ) -> VolunteerProfile:
     """Replace the volunteer's own profile (skills and availability included; the streets they also serve when
-    ``street_codes`` is given: a code naming the new home grid's street is a ``StreetChoiceProblem``, unless
-    ``drop_home_street``, the profile page's case, whose list offers the other streets only); audited with
+    ``street_codes`` is given: the home grid's street among them is implied, not stored); audited with
     before/after."""
     profile = own_profile(db, actor)
     assert profile.id is not None
     _check_references(db, data)
-    street_ids = None
-    if street_codes is not None:
-        home = street_of_grid(db, data.home_grid_id)
-        street_ids = _street_ids(db, street_codes, None if drop_home_street else home)
+    street_ids = _street_ids(db, street_codes) if street_codes is not None else None
     before = _profile_snapshot(db, profile)
     user = db.get(User, actor.id)
     assert user is not None
@@ -263,16 +258,16 @@ def update_profile(
 
 class StreetChoiceProblem(FormProblem):
     """A street the volunteer cannot choose to serve besides home; ``code`` is the API's stable refusal code
-    (``unknown_street``, ``not_a_street_code``, ``home_street``; docs/api_refusals.md)."""
+    (``unknown_street``, ``not_a_street_code``; docs/api_refusals.md)."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__("street_codes", message)
         self.code = code
 
 
-def _street_ids(db: Session, codes: list[str], home_street_id: int | None = None) -> list[int]:
-    """The ids of streets named by code; an unknown code, a street's number sent for its code, or the home
-    street (``home_street_id``: always served, never chosen) is a ``StreetChoiceProblem`` on ``street_codes``."""
+def _street_ids(db: Session, codes: list[str]) -> list[int]:
+    """The ids of streets named by code; an unknown code, or a street's number sent for its code, is a
+    ``StreetChoiceProblem`` on ``street_codes``. The home street may be among them (always served: dropped)."""
     wanted = list(dict.fromkeys(str(code).strip() for code in codes))
     askable = [code for code in wanted if 0 < len(code) <= 32 and "\x00" not in code]  # PostgreSQL refuses NUL
     rows = db.execute(sa.select(Street.code, Street.id).where(Street.code.in_(askable)))  # type: ignore[attr-defined]
@@ -284,10 +279,6 @@ def _street_ids(db: Session, codes: list[str], home_street_id: int | None = None
     if unknown:
         message = _("Unknown street: %(code)s. Choose streets from the list.") % {"code": unknown[0]}
         raise StreetChoiceProblem("unknown_street", message)
-    home = [code for code in wanted if home_street_id is not None and found[code] == home_street_id]
-    if home:
-        message = _("%(code)s is the street you live in: you always serve it, so it is not chosen here.")
-        raise StreetChoiceProblem("home_street", message % {"code": home[0]})
     return [found[code] for code in wanted]
 
 
