@@ -307,6 +307,9 @@ def verify_need(db: Session, actor: CurrentUser, need_id: int, satisfaction: int
     if result.rowcount != 1:  # type: ignore[attr-defined]
         db.refresh(need)
         raise refusals.in_status("need_not_verifiable", refusals.NEED_NOT_VERIFIABLE, need.status)
+    from marketplace.needs import services as needs_services  # the needs domain builds on the matches one
+
+    needs_services.end_escalation(db, need_id, now)  # a verified need's open steps end with it
     db.refresh(need)
     record(
         db,

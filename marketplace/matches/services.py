@@ -359,7 +359,7 @@ def refresh_need_status(db: Session, need_id: int) -> None:
     values: dict[str, Any] = {"status": state.value, "updated_at": utcnow()}
     if state is NeedStatus.COMPLETED:
         values["completed_at"] = sa.func.coalesce(_need.c.completed_at, utcnow())
-    db.execute(
+    moved = db.execute(
         sa.update(_need)
         .where(
             _need.c.id == need_id,
@@ -369,6 +369,10 @@ def refresh_need_status(db: Session, need_id: int) -> None:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+    if state is NeedStatus.COMPLETED and moved.rowcount == 1:  # type: ignore[attr-defined]
+        from marketplace.needs import services as needs_services  # the needs domain builds on this module
+
+        needs_services.end_escalation(db, need_id)  # a completed need's open steps end with it
 
 
 def end_waiting_on_offer(db: Session, actor: Any, offer_id: int) -> list[int]:

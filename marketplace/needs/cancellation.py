@@ -155,6 +155,7 @@ def cancel_need(db: Session, actor: CurrentUser, need_id: int, *, reason: str | 
             if current.status not in CANCELLABLE:
                 raise services.WrongStatus(current)
             raise services.VersionConflict(current)
+        services.end_escalation(db, need_id, now)  # its open steps end with it
     except DBAPIError as error:
         if getattr(error.orig, "sqlstate", None) not in ("40P01", "40001"):
             raise

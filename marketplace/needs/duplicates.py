@@ -13,6 +13,7 @@ from marketplace.audit.services import changed, record, snapshot
 from marketplace.db.types import utcnow
 from marketplace.matches.services import live_matches
 from marketplace.needs import refusals
+from marketplace.needs.escalation import end_escalation
 from marketplace.needs.models import Need, NeedIntake, NeedStatus
 from marketplace.needs.services import AUDITED_FIELDS, NeedProblem, VersionConflict, get_visible_need, needs_visible_to
 from marketplace.places.models import Grid
@@ -114,6 +115,7 @@ def merge_need(
         assert current is not None
         db.expunge(current)
         raise VersionConflict(current)
+    end_escalation(db, need_id)  # the merged need is cancelled: its open steps end with it
     moved = db.execute(
         sa.update(NeedIntake).where(NeedIntake.need_id == need_id).values(need_id=target_id)  # type: ignore[arg-type]
     ).rowcount  # type: ignore[attr-defined]

@@ -270,6 +270,27 @@ def escalate_overdue_when_due(reader: Session, writers: sessionmaker[Session]) -
     return sweep_when_due(reader, writers, sweep_due(now), lambda db: escalate_overdue(db, now)) or 0
 
 
+def end_escalation(db: Session, need_id: int, now: datetime | None = None) -> int:
+    """A need that closes (cancelled, merged, rejected, completed, verified) ends its escalation in the same
+    transaction: every step not yet resolved is resolved now, and the need no longer stands escalated (its page
+    shows no level, as the escalations list and the counts have no step of it). Returns how many steps ended.
+
+    Every path that closes a need calls it, so the page, the list and the counts agree whichever closed it."""
+    ended = db.execute(
+        sa.update(Escalation)
+        .where(Escalation.need_id == need_id, Escalation.resolved_at.is_(None))  # type: ignore[arg-type,union-attr]
+        .values(resolved_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    db.execute(
+        sa.update(Need)
+        .where(Need.id == need_id, Need.escalation_level.is_not(None))  # type: ignore[arg-type,union-attr]
+        .values(escalation_level=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(ended or 0)
+
+
 def need_still_open() -> sa.ColumnElement[bool]:
     """A condition on Need: its steps can still be open (the need is not closed); the API and the page share it."""
     return Need.status.not_in(CLOSED)  # type: ignore[attr-defined]

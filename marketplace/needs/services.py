@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from marketplace.needs.duplicates import THRESHOLD as THRESHOLD
     from marketplace.needs.duplicates import TOP as TOP
     from marketplace.needs.duplicates import need_text as need_text
+    from marketplace.needs.escalation import end_escalation as end_escalation
     from marketplace.needs.escalation import escalate_overdue as escalate_overdue
     from marketplace.needs.escalation import escalate_overdue_when_due as escalate_overdue_when_due
     from marketplace.needs.escalation_reasons import system_reason_label as system_reason_label
@@ -90,6 +91,7 @@ _SURFACE = {
     "contact_of": "contact",
     "count_in": "submissions",
     "count_projects": "board",
+    "end_escalation": "escalation",
     "escalate_overdue": "escalation",
     "escalate_overdue_when_due": "escalation",
     "escalation_counts": "summaries",
@@ -654,5 +656,9 @@ def reject_need(
         get_visible_need(db, actor, decision.duplicate_of_id)
         values["duplicate_of_id"] = decision.duplicate_of_id
     need = _transition(db, actor, need_id, allowed=REVIEWABLE, values=values, action="need.reject", version=version)
+    from marketplace.needs.escalation import end_escalation  # escalation builds on this module
+
+    end_escalation(db, need_id)  # a rejected need's open steps end with it
+    need = current_need(db, need_id)
     _tell_creator(db, actor, need, "need_rejected", reason=decision.reason)
     return need
