@@ -204,8 +204,9 @@ def test_verifying_too_early_names_what_the_project_still_waits_for(
         f"shift #{shift.id} is not over",
     ]
     said = _said(lang, "该项目暂不能验收：资源项“", "This project cannot be verified yet: Resource line “")
-    over = _said(lang, "班次“搬运”尚未结束。", "Shift “搬运” is not over yet.")
+    over = _said(lang, "尚未结束。", "is not over yet.")
     assert body["detail"].startswith(said) and body["detail"].endswith(over), body
+    assert _said(lang, "班次“搬运”（", "Shift “搬运” on ") in body["detail"]  # named with its day and hours
     assert "5,000" in body["detail"]  # the number as the pages write it, not the stored 5000.00
 
 

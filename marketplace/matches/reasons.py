@@ -8,6 +8,7 @@ and not in the one of whoever caused them ("the line now needs 0 桶" → "街�
 """
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from marketplace.i18n import gettext as _
@@ -23,7 +24,10 @@ VOLUNTEER_CANCELLED = "cancelled by the volunteer"
 
 # [0-9], not \d: \d takes any script's digits, and a reason someone typed could carry them.
 _LINE_NOW_NEEDS = re.compile(r"the line now needs ([0-9]+(?:\.[0-9]+)?) (.*)", re.DOTALL)
-_SHIFT_MOVED = re.compile(r"the shift moved to a time that overlaps your shift (.*) \(#([0-9]+)\)", re.DOTALL)
+# The shift's start (ISO 8601, UTC) is stored after its number since the reason names the shift by its time.
+_SHIFT_MOVED = re.compile(
+    r"the shift moved to a time that overlaps your shift (.*) \(#([0-9]+)\)(?: starting ([0-9T:.+-]+))?", re.DOTALL
+)
 
 
 def shift_named(title: str, shift_id: int | None) -> str:
@@ -36,9 +40,29 @@ def line_now_needs(still: str, unit: str) -> str:
     return f"the line now needs {still} {unit}"
 
 
-def shift_moved_onto(title: str, shift_id: int | None) -> str:
-    """Stored when the street moves a shift onto another shift the volunteer is confirmed for."""
-    return f"the shift moved to a time that overlaps your shift {title} (#{shift_id})"
+def shift_moved_onto(title: str, shift_id: int | None, starts_at: datetime | None = None) -> str:
+    """Stored when the street moves a shift onto another shift the volunteer is confirmed for (its title, number
+    and start: the reader is told the shift by its name and time, the number stays for the API and the data)."""
+    starting = f" starting {starts_at.astimezone(UTC).isoformat()}" if starts_at is not None else ""
+    return f"the shift moved to a time that overlaps your shift {title} (#{shift_id}){starting}"
+
+
+def _shift_by_time(title: str, starts: str | None) -> str:
+    """The other shift as a volunteer knows it: its name and when it starts, in the street's time ("改造现场秩序维护
+    （12月9日周三 09:00）"); a reason stored before the start was kept names it by its name alone."""
+    try:
+        moment = datetime.fromisoformat(starts) if starts else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        return title
+    from marketplace.web import local_day, local_time  # the street's clock, in the reader's language
+
+    return _("%(shift)s on %(day)s at %(time)s") % {
+        "shift": title,
+        "day": local_day(moment),
+        "time": local_time(moment),
+    }
 
 
 def said_reason(stored: str | None, *, own: bool) -> str | None:
@@ -54,7 +78,7 @@ def said_reason(stored: str | None, *, own: bool) -> str | None:
         return _line_now_needs(found.group(1), found.group(2))
     found = _SHIFT_MOVED.fullmatch(stored)
     if found is not None:
-        values = {"shift": shift_named(found.group(1), int(found.group(2)))}
+        values = {"shift": _shift_by_time(found.group(1), found.group(3))}
         if own:
             return _("The shift moved to a time that overlaps your shift %(shift)s.") % values
         return _("The shift moved to a time that overlaps the volunteer's shift %(shift)s.") % values

@@ -182,7 +182,12 @@ def line_blocker(line: "ResourceLine") -> Blocker:
 
 
 def shift_blocker(shift: "Shift") -> Blocker:
-    said = gettext(N_("Shift “%(title)s” is not over yet.")) % {"title": shift.title}
+    """A shift not over yet, named with its day and hours (street clock): three shifts of one name differ."""
+    when = {"day": local_day(shift.starts_at), "start": local_time(shift.starts_at), "end": local_time(shift.ends_at)}
+    said = gettext(N_("Shift “%(title)s” on %(day)s, %(start)s–%(end)s, is not over yet.")) % {
+        "title": shift.title,
+        **when,
+    }
     return Blocker(said, f"shift #{shift.id} is not over")
 
 

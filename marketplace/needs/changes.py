@@ -469,7 +469,7 @@ def _release_overlapping(
         other = overlapping_confirmed(db, volunteer_id, shift.starts_at, shift.ends_at, shift.id or 0)
         if other is None:
             continue
-        reason = shift_moved_onto(other.title, other.id)
+        reason = shift_moved_onto(other.title, other.id, other.starts_at)
         if _release_signup(db, actor, signup_id, match_id, reason, give_back=True):
             released[signup_id] = volunteer_id
     return released
