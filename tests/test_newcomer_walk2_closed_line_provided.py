@@ -54,8 +54,9 @@ def test_the_public_page_counts_what_the_claims_brought_to_a_closed_line(
     client.cookies.clear()
     client.cookies.set("lang", "en")
     page = client.get(f"/projects/{need.id}").text
-    assert 'max="10.0" value="6.0"' in page
-    assert "6 of 10" in page and "the street closed it as enough" in page
+    # Approved, not yet delivered: promised, and the bar shows what was delivered (tests/test_promised_not_delivered).
+    assert 'max="10.0" value="0.0"' in page
+    assert "Closed as enough" in page and "6 " in page and "promised, 0 " in page
     assert "10 of 10" not in page
 
 

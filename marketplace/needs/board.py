@@ -92,6 +92,10 @@ class ResourceNeed(Struct, omit_defaults=True):
     # A closed line only: what its approved and delivered claims bring. Closing sets still_needed to 0, so
     # quantity - still_needed would claim the whole quantity was provided.
     provided: float | None = None
+    # What its line claims delivered (marked delivered by the partner), as the staff page's "Delivered" column:
+    # an approved claim is promised, not yet delivered, so a line nobody needs more of may have 0 delivered
+    # (shown only when something was delivered).
+    delivered: float | None = None
 
 
 class ShiftInfo(Struct, omit_defaults=True):
@@ -351,6 +355,13 @@ def _card_fields(
     }
 
 
+# What a line's delivered claims brought, as a column of the line query (no query of its own).
+_LINE_DELIVERED = (
+    sa.select(sa.func.coalesce(sa.func.sum(Match.quantity), 0))
+    .where(Match.resource_line_id == ResourceLine.id, Match.status == MatchStatus.FULFILLED)
+    .correlate(ResourceLine)
+    .scalar_subquery()
+)
 # What a line's approved and delivered claims bring, as a column of the line query (no query of its own).
 _LINE_PROVIDED = (
     sa.select(sa.func.coalesce(sa.func.sum(Match.quantity), 0))
@@ -377,6 +388,7 @@ def _resources_of(session: Session, need_ids: list[int]) -> dict[int, list[Resou
             ResourceLine.closed_at,
             ResourceLine.item_key,
             sa.case((ResourceLine.closed_at.is_not(None), _LINE_PROVIDED), else_=None),  # type: ignore[union-attr]
+            _LINE_DELIVERED,
         )
         .where(ResourceLine.need_id.in_(need_ids))  # type: ignore[attr-defined]
         .order_by(ResourceLine.id)
@@ -394,6 +406,7 @@ def _resources_of(session: Session, need_ids: list[int]) -> dict[int, list[Resou
         closed_at,
         item_key,
         provided,
+        delivered,
     ) in session.execute(statement):
         lines.setdefault(need_id, []).append(
             ResourceNeed(
@@ -408,6 +421,7 @@ def _resources_of(session: Session, need_ids: list[int]) -> dict[int, list[Resou
                 closed=closed_at is not None,
                 item_key=item_key or "",
                 provided=min(float(provided), float(quantity)) if closed_at is not None else None,
+                delivered=min(float(delivered), float(quantity)) if delivered else None,
             )
         )
     return lines
