@@ -122,7 +122,8 @@ def test_an_admin_sets_the_schedule_on_the_rounds_page_in_either_language(
     en = client.get("/rounds", headers=EN).text
     assert "Every Mon, Thu at 09:00." in en and "Next round:" in en
     [event] = audit_events(session, "round_schedule.update")
-    assert event.actor_id == admin.id and event.after["weekdays"] == 0b1001  # type: ignore[index]
+    assert event.actor_id == admin.id and event.after["weekdays"] == ["mon", "thu"]  # type: ignore[index]
+    assert event.after["at"] == "09:00"  # type: ignore[index]
 
     stopped = post_form(client, settings, "/rounds/schedule", {**MONDAY_THURSDAY, "street": a.code, "enabled": ""})
     assert stopped.status_code == 303

@@ -96,6 +96,10 @@ FIELD_LABELS: dict[str, str] = {
     "is_party_member": N_("Party member"),
     "jobs": N_("Jobs removed"),
     "k": N_("Candidates per line (k)"),
+    "at": N_("Time of day"),
+    "enabled": N_("On a schedule"),
+    "weekdays": N_("Days of the week"),
+    "scheduled": N_("Started by the street's schedule"),
     "kept": N_("Session kept"),
     "key": N_("Item key"),
     "kind": N_("Kind"),
@@ -212,7 +216,7 @@ VALUE_ENUMS: dict[str, dict[str | None, type[LabelledEnum]]] = {
     "segment": {None: VolunteerSegment},
     "level": {None: EscalationLevel},
     "grid_to_confirm": {None: GridToConfirm},
-    "method": {"match_round": RoundMethod, "need": ConsentMethod},
+    "method": {"match_round": RoundMethod, "round_schedule": RoundMethod, "need": ConsentMethod},
     "source": {None: MatchSource},
 }
 

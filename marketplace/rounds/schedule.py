@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from marketplace.audit.services import record, snapshot
+from marketplace.audit.services import record
 from marketplace.db.types import utcnow
 from marketplace.i18n import gettext as _
 from marketplace.rounds import services
@@ -24,7 +24,6 @@ from marketplace.rounds.models import EVERY_WEEKDAY, WEEKDAY_BITS, RoundMethod, 
 from marketplace.street_clock import STREET_TIMEZONE, street_time
 
 _table = RoundSchedule.__table__  # type: ignore[attr-defined]
-AUDIT_FIELDS = ["street_id", "enabled", "weekdays", "at_minute", "method", "k"]
 # Weekday codes of the form and the API, Monday first (datetime.weekday()).
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -114,6 +113,18 @@ def next_slot(weekdays: int, at_minute: int, now: datetime) -> datetime | None:
     return None
 
 
+def _audited(row: RoundSchedule) -> dict[str, object]:
+    """The schedule as the audit log shows it: days by their codes and the time as HH:MM, not bits and minutes."""
+    return {
+        "street_id": row.street_id,
+        "enabled": row.enabled,
+        "weekdays": weekday_codes(row.weekdays),
+        "at": clock_text(row.at_minute),
+        "method": row.method.value,
+        "k": row.k,
+    }
+
+
 def of_street(db: Session, street_id: int) -> RoundSchedule | None:
     return db.get(RoundSchedule, street_id)
 
@@ -131,7 +142,7 @@ def save(
     """Set the street's schedule; the slots already past are claimed, so the first round runs at the next."""
     now = utcnow()
     row = db.get(RoundSchedule, street_id, with_for_update=True)
-    before = snapshot(row, AUDIT_FIELDS) if row is not None else None
+    before = _audited(row) if row is not None else None
     if row is None:
         row = RoundSchedule(street_id=street_id)
     row.enabled, row.weekdays, row.at_minute = wanted.enabled, wanted.weekdays, wanted.at_minute
@@ -148,7 +159,7 @@ def save(
         object_type="round_schedule",
         object_id=street_id,
         before=before,
-        after=snapshot(row, AUDIT_FIELDS),
+        after=_audited(row),
         actor_id=actor_id,
         actor_role=actor_role,
     )
