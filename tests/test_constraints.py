@@ -336,6 +336,20 @@ class World:
             "updated_at": T0,
         }
 
+    def _round_schedule(self, n: int) -> Overrides:
+        # One schedule per street: the street is the key.
+        return {
+            "street_id": self.insert("street"),
+            "enabled": True,
+            "weekdays": 1,
+            "at_minute": 540,
+            "method": "optimal",
+            "k": 20,
+            "last_round_id": self.insert("match_round"),
+            "updated_by_id": self.ids["staff"],
+            "updated_at": T0,
+        }
+
     def _shown_list(self, n: int) -> Overrides:
         return {
             "kind": "volunteers",
@@ -657,6 +671,10 @@ CHECK_CASES: list[Case] = [
     ),
     _check("match", "match_shown_rank_positive", {"shown_rank": 1}, {"shown_rank": 0}),
     _check("match_round", "match_round_k_in_range", {"k": 50}, {"k": 0}),
+    # A street's round schedule: k in range, a minute of the day, the seven weekday bits.
+    _check("round_schedule", "round_schedule_k_in_range", {"k": 100}, {"k": 101}),
+    _check("round_schedule", "round_schedule_minute_of_day", {"at_minute": 1439}, {"at_minute": 1440}),
+    _check("round_schedule", "round_schedule_weekday_bits", {"weekdays": 127}, {"weekdays": 128}),
     # Jobs: a kind, progress that is not negative, attempts within their limit, failures that say why.
     _check("job", "job_kind_not_empty", {"kind": "x"}, {"kind": ""}),
     _check("job", "job_progress_not_negative", {"done": 0, "total": 0}, {"done": -1}),
@@ -775,9 +793,11 @@ def _enum_columns() -> list[tuple[str, str, sa.Enum]]:
 def test_enum_check_refuses_unknown_value(world: World, table: str, column: str, enum: sa.Enum) -> None:
     # Raw SQL: the Enum type would refuse the value in Python before the database saw it.
     row_id = world.insert(table)
-    update = f'UPDATE "{table}" SET "{column}" = :value WHERE id = :id'
+    # The row by its key: "id", or a table keyed by its parent (round_schedule by street_id).
+    [key] = [key.name for key in SQLModel.metadata.tables[table].primary_key.columns]
+    update = f'UPDATE "{table}" SET "{column}" = :value WHERE "{key}" = :id'
     with world.engine.connect() as connection:
-        current = connection.execute(sa.text(f'SELECT "{column}" FROM "{table}" WHERE id = :id'), {"id": row_id})
+        current = connection.execute(sa.text(f'SELECT "{column}" FROM "{table}" WHERE "{key}" = :id'), {"id": row_id})
         # A nullable enum (need.escalation_level) starts empty: any member will do.
         value = current.scalar_one() or enum.enums[0]
     world.execute(update, value=value, id=row_id)
