@@ -10,6 +10,7 @@ started when the next sweep runs, the latest only. A slot that finds the street'
 claimed and left: the running round already plans what is open.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -22,8 +23,11 @@ from marketplace.i18n import gettext as _
 from marketplace.rounds import services
 from marketplace.rounds.models import EVERY_WEEKDAY, WEEKDAY_BITS, RoundMethod, RoundSchedule
 from marketplace.street_clock import STREET_TIMEZONE, street_time
+from marketplace.whole_numbers import whole_number
 
 _table = RoundSchedule.__table__  # type: ignore[attr-defined]
+# "9:05" or "09:05": ASCII digits only, read by whole_number.
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 # Weekday codes of the form and the API, Monday first (datetime.weekday()).
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -65,11 +69,11 @@ def weekday_codes(bits: int) -> list[str]:
 
 def minute_of_day(text: str) -> int:
     """ "09:30" → 570; ScheduleProblem naming ``at`` otherwise."""
-    hours, sep, minutes = text.strip().partition(":")
-    if sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and len(hours) <= 2:
-        hour, minute = int(hours), int(minutes)
-        if hour < 24 and minute < 60:
-            return hour * 60 + minute
+    found = _CLOCK.fullmatch(text.strip())
+    hour = whole_number(found.group(1), minimum=0, maximum=23) if found else None
+    minute = whole_number(found.group(2), minimum=0, maximum=59) if found else None
+    if hour is not None and minute is not None:
+        return hour * 60 + minute
     raise ScheduleProblem("at", "not_a_time", _("Enter a time of day as hours and minutes, for example 09:00."))
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from marketplace.settings import Settings
+from marketplace.whole_numbers import whole_number
 
 # RFC 9110's Host: a name (or an IPv4 address) or an IPv6 literal in brackets, then at most ":" and a port of
 # digits. Nothing else: "localhost:80@evil.example" or "localhost:80.evil.example" named "localhost" when only
@@ -24,7 +25,9 @@ MAX_PORT = 65535
 def host_name(host_header: str) -> str | None:
     """The name a Host header names, None when it is not a host at all (then no pattern allows it)."""
     found = _HOST.fullmatch(host_header.strip().lower())
-    if found is None or (found.group(2) is not None and int(found.group(2)) > MAX_PORT):
+    if found is None or (
+        found.group(2) is not None and whole_number(found.group(2), minimum=0, maximum=MAX_PORT) is None
+    ):
         return None
     return found.group(1)
 

@@ -4,6 +4,7 @@ Every read goes through ``scope.volunteers_visible_to``: staff see volunteers of
 volunteer only themselves, admins everyone.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -273,7 +274,7 @@ def _street_ids(db: Session, codes: list[str]) -> list[int]:
     rows = db.execute(sa.select(Street.code, Street.id).where(Street.code.in_(askable)))  # type: ignore[attr-defined]
     found: dict[str, int] = {code: street_id for code, street_id in rows}
     unknown = [code for code in wanted if code not in found]
-    if unknown and unknown[0].isdigit():
+    if unknown and re.fullmatch(r"[0-9]+", unknown[0]):
         message = _("%(code)s is a number; name each street by its code (as listed under the streets).")
         raise StreetChoiceProblem("not_a_street_code", message % {"code": unknown[0]})
     if unknown:
