@@ -122,4 +122,15 @@ def test_the_members_recommended_projects_are_empty(
     assert need.title in client.get("/recommended").text
     _set_status(session, fitting.organization_id, status)
     page = client.get("/recommended")
-    assert page.status_code == 200 and need.title not in page.text
+    # Since the eighth probe: the standing refusal (403), which says why and lists no project.
+    assert page.status_code == 403 and need.title not in page.text
+    why = page.text.split('class="error-page organization-standing"', 1)[1].split("</section>", 1)[0]
+    headline = {
+        OrganizationStatus.PENDING: "Your organization is awaiting approval",
+        OrganizationStatus.SUSPENDED: "Your organization is suspended",
+        OrganizationStatus.REJECTED: "Your organization's registration was not approved",
+    }[status]
+    assert headline in why
+    if status is not OrganizationStatus.PENDING:
+        assert "投诉核查中" in why  # the street's reason
+    assert 'class="recommend-list"' not in page.text and "/claim" not in page.text.split("<main", 1)[1]
