@@ -695,7 +695,11 @@ def test_a_need_with_a_live_claim_is_not_merged_away(client: TestClient[Any], se
     refused = client.post(
         f"/api/v1/needs/{claimed.id}/merge", json={"target_id": duplicate.id, "version": 1}, headers=staff_token.headers
     )
-    assert refused.status_code == 409 and "need_id" in refused.text and "live claim" in refused.text
+    # The refusal names the need's field and its own code, with the live claim counted (docs/api_refusals.md).
+    assert refused.status_code == 409, refused.text
+    [entry] = refused.json()["extra"]
+    assert (entry["key"], entry["code"]) == ("need_id", "merge_live_parts"), entry
+    assert (entry["need_id"], entry["target_id"], entry["live"]) == (claimed.id, duplicate.id, 1), entry
     merged = client.post(
         f"/api/v1/needs/{duplicate.id}/merge", json={"target_id": claimed.id, "version": 1}, headers=staff_token.headers
     )

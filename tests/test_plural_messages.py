@@ -68,8 +68,9 @@ def test_the_daily_digest_in_english_singular_and_plural() -> None:
     assert digest_of({"claim_approved": 1, "escalation_opened": 1}, "en") == (
         "You have 2 unread messages today: 1 of your claims was approved; 1 escalation needs your acknowledgement"
     )
-    # Past the kinds it names, the rest are counted together: one "other notification".
-    named = {"match_proposed": 2, "match_approved": 2, "claim_approved": 2, "signup_confirmed": 2}
+    # It names its most frequent kinds (messages.DIGEST_KINDS_NAMED); the rest are counted together: one "other
+    # notification", three "other notifications".
+    named = {"match_proposed": 4, "match_approved": 4, "claim_approved": 4, "signup_confirmed": 4}
     assert digest_of(named | {"need_closed": 1}, "en").endswith("; 1 other notification")
     assert digest_of(named | {"need_closed": 3}, "en").endswith("; 3 other notifications")
     assert said("daily_digest", {"total": 1, "kinds": {}}, "en") == "You have 1 unread message today"
