@@ -233,8 +233,9 @@ def test_project_page_shows_everything_public(client: TestClient[Litestar], stre
     assert "老旧小区改造" in html  # category
     assert "网格巡查" in html  # intake channel
     assert "湖岛一网格服务站" in html and "杭州路12号" in html and "8:30–17:30" in html
-    assert '<progress class="bar" max="5000.0" value="3200.0"' in html
-    assert "尚缺<strong>1,800 m²</strong>" in html
+    # 3,200 m² are spoken for and nothing is marked delivered yet: the bar shows what was delivered.
+    assert '<progress class="bar" max="5000.0" value="0.0"' in html
+    assert "已承诺3,200 m²，已交付0 m²，尚缺<strong>1,800 m²</strong>" in html
     assert "2026年6月1日" in html  # due date
 
 
