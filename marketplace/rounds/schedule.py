@@ -11,6 +11,7 @@ claimed and left: the running round already plans what is open.
 """
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -91,30 +92,26 @@ def choice(enabled: bool, weekdays: int, at_minute: int, method: RoundMethod, k:
     return ScheduleChoice(enabled, weekdays & EVERY_WEEKDAY, at_minute, method, k)
 
 
+def _due_times(weekdays: int, at_minute: int, local_now: datetime, step: int) -> Iterator[datetime]:
+    """The schedule's times on the chosen days from today, one day at a time (``step`` -1 back, +1 ahead)."""
+    for days in range(8):
+        day = (local_now + timedelta(days=step * days)).date()
+        if weekdays & WEEKDAY_BITS[day.weekday()]:
+            yield datetime(day.year, day.month, day.day, at_minute // 60, at_minute % 60, tzinfo=STREET_TIMEZONE)
+
+
 def latest_slot(weekdays: int, at_minute: int, now: datetime) -> datetime | None:
     """The last time at or before ``now`` that the schedule fell due (UTC); None without a weekday."""
     local_now = street_time(now)
-    for days_back in range(8):
-        day = (local_now - timedelta(days=days_back)).date()
-        if not weekdays & WEEKDAY_BITS[day.weekday()]:
-            continue
-        due = datetime(day.year, day.month, day.day, at_minute // 60, at_minute % 60, tzinfo=STREET_TIMEZONE)
-        if due <= local_now:
-            return due.astimezone(UTC)
-    return None
+    due = next((due for due in _due_times(weekdays, at_minute, local_now, -1) if due <= local_now), None)
+    return due.astimezone(UTC) if due is not None else None
 
 
 def next_slot(weekdays: int, at_minute: int, now: datetime) -> datetime | None:
     """The next time after ``now`` the schedule falls due (UTC); None without a weekday."""
     local_now = street_time(now)
-    for days_ahead in range(8):
-        day = (local_now + timedelta(days=days_ahead)).date()
-        if not weekdays & WEEKDAY_BITS[day.weekday()]:
-            continue
-        due = datetime(day.year, day.month, day.day, at_minute // 60, at_minute % 60, tzinfo=STREET_TIMEZONE)
-        if due > local_now:
-            return due.astimezone(UTC)
-    return None
+    due = next((due for due in _due_times(weekdays, at_minute, local_now, 1) if due > local_now), None)
+    return due.astimezone(UTC) if due is not None else None
 
 
 def _audited(row: RoundSchedule) -> dict[str, object]:
